@@ -1,0 +1,57 @@
+/*
+ * main.c - the `signpost` command: dispatches to its subcommands (cli.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"run", cmd_run, "crawl, index and serve, live (the bundled sample by default)"},
+    {"crawl", cmd_crawl, "harvest the sources of a sources.conf into a store"},
+    {"index", cmd_index, "index what the crawler stored, or import local files"},
+    {"serve", cmd_serve, "serve the search API and the portal"},
+    {"parse", cmd_parse, "run one reader on a file and print NDJSON records"},
+    {"robots", cmd_robots, "say whether a robots.txt allows a URL"},
+    {"export", cmd_export, "write the directory as NDJSON or an HSDS data package"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: signpost COMMAND [OPTIONS]\n"
+            "\n"
+            "Signpost %s: a live directory and search engine of employment,\n"
+            "skills and wraparound services in London.\n"
+            "\n"
+            "Commands:\n",
+            SP_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\n'signpost COMMAND --help' tells more about each.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("signpost %s\n", SP_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "signpost: unknown command '%s'; 'signpost --help' lists them\n", argv[1]);
+    return CLI_USAGE;
+}

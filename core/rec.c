@@ -1,0 +1,4 @@
+/*
+ * rec.c - see rec.h.
+ */
+#include "rec.h"

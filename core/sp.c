@@ -1,0 +1,300 @@
+/*
+ * sp.c - error reporting, strings, buffers, files, UTF-8 and time helpers
+ * shared by every Signpost module (see sp.h).
+ */
+#define _GNU_SOURCE
+#include "sp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int sp_vfail(sp_err *err, int code, const char *fmt, va_list ap)
+{
+    if (err) {
+        err->code = code;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    }
+    return code;
+}
+
+int sp_fail(sp_err *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sp_vfail(err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void sp_err_clear(sp_err *err)
+{
+    if (err) {
+        err->code = SP_OK;
+        err->msg[0] = '\0';
+    }
+}
+
+const char *sp_code_name(int code)
+{
+    switch (code) {
+    case SP_OK: return "SP_OK";
+    case SP_ERROR: return "SP_ERROR";
+    case SP_ENOMEM: return "SP_ENOMEM";
+    case SP_EINVAL: return "SP_EINVAL";
+    case SP_EIO: return "SP_EIO";
+    case SP_EPARSE: return "SP_EPARSE";
+    case SP_ENOTFOUND: return "SP_ENOTFOUND";
+    case SP_ELIMIT: return "SP_ELIMIT";
+    case SP_EUNSUP: return "SP_EUNSUP";
+    case SP_EAGAIN: return "SP_EAGAIN";
+    default: return "SP_E?";
+    }
+}
+
+char *sp_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+char *sp_strndup(const char *s, size_t n)
+{
+    return s ? strndup(s, n) : NULL;
+}
+
+char *sp_printf(const char *fmt, ...)
+{
+    va_list ap;
+    char *out = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&out, fmt, ap) < 0)
+        out = NULL;
+    va_end(ap);
+    return out;
+}
+
+static int buf_reserve(sp_buf *b, size_t extra)
+{
+    if (extra > SIZE_MAX - b->len - 1)
+        return SP_ENOMEM;
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return SP_OK;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = realloc(b->data, cap);
+    if (!p)
+        return SP_ENOMEM;
+    b->data = p;
+    b->cap = cap;
+    return SP_OK;
+}
+
+int sp_buf_append(sp_buf *b, const void *p, size_t n)
+{
+    if (buf_reserve(b, n) != SP_OK)
+        return SP_ENOMEM;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return SP_OK;
+}
+
+int sp_buf_puts(sp_buf *b, const char *s)
+{
+    return sp_buf_append(b, s, strlen(s));
+}
+
+int sp_buf_printf(sp_buf *b, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || buf_reserve(b, (size_t)n) != SP_OK) {
+        va_end(ap2);
+        return SP_ENOMEM;
+    }
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    b->len += (size_t)n;
+    return SP_OK;
+}
+
+const char *sp_buf_cstr(sp_buf *b)
+{
+    return b->data ? b->data : "";
+}
+
+char *sp_buf_steal(sp_buf *b)
+{
+    char *p = b->data;
+    if (!p)
+        p = strdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return p;
+}
+
+void sp_buf_free(sp_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+int sp_read_file(const char *path, size_t max, char **out, size_t *out_len,
+                 sp_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sp_fail(err, SP_EIO, "cannot open %s: %s", path, strerror(errno));
+    sp_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    int rc = SP_OK;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b.len + n > max) {
+            rc = sp_fail(err, SP_ELIMIT, "%s is larger than %zu bytes", path, max);
+            break;
+        }
+        if (sp_buf_append(&b, chunk, n) != SP_OK) {
+            rc = sp_fail(err, SP_ENOMEM, "out of memory reading %s", path);
+            break;
+        }
+    }
+    if (rc == SP_OK && ferror(f))
+        rc = sp_fail(err, SP_EIO, "cannot read %s: %s", path, strerror(errno));
+    fclose(f);
+    if (rc != SP_OK) {
+        sp_buf_free(&b);
+        return rc;
+    }
+    *out_len = b.len;
+    *out = sp_buf_steal(&b);
+    return SP_OK;
+}
+
+int sp_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    while (p < e) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t len;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if ((size_t)(e - p) < len)
+            return 0;
+        for (size_t i = 1; i < len; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        p += len;
+    }
+    return 1;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    /* Howard Hinnant's algorithm: exact for the proleptic Gregorian calendar. */
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+int64_t sp_time_parse(const char *s)
+{
+    if (!s)
+        return -1;
+    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+        return -1;
+    const char *p = s + n;
+    if (*p == 'T' || *p == ' ') {
+        int m2 = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m2) != 2)
+            return -1;
+        p += 1 + m2;
+        if (*p == ':') {
+            int m3 = 0;
+            if (sscanf(p + 1, "%2d%n", &sec, &m3) != 1)
+                return -1;
+            p += 1 + m3;
+        }
+        if (*p == '.')
+            for (p++; *p >= '0' && *p <= '9'; p++)
+                ;
+    }
+    int64_t off = 0;
+    if (*p == '+' || *p == '-') {
+        int oh = 0, om = 0;
+        if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1 && sscanf(p + 1, "%2d%2d", &oh, &om) < 1)
+            return -1;
+        off = (int64_t)(oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+    } else if (*p && *p != 'Z' && *p != 'z') {
+        return -1;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    return days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - off;
+}
+
+void sp_time_format(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int64_t sp_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+#ifndef SP_INSTALLED_DATA_DIR
+#define SP_INSTALLED_DATA_DIR ""
+#endif
+#ifndef SP_SOURCE_DATA_DIR
+#define SP_SOURCE_DATA_DIR "data"
+#endif
+
+const char *sp_data_dir(void)
+{
+    const char *env = getenv("SIGNPOST_DATA");
+    if (env && *env)
+        return env;
+    struct stat st;
+    if (SP_INSTALLED_DATA_DIR[0] && stat(SP_INSTALLED_DATA_DIR "/geography", &st) == 0)
+        return SP_INSTALLED_DATA_DIR;
+    return SP_SOURCE_DATA_DIR;
+}

@@ -1,0 +1,4 @@
+/*
+ * vocab.c - see vocab.h.
+ */
+#include "vocab.h"

@@ -1,0 +1,64 @@
+/*
+ * vocab.h - the reference facts Signpost ships in data/: boroughs (GOV.UK
+ * slugs, GSS codes, names and their many spellings, centroids), sub-regions,
+ * postcode districts and sectors, and the controlled vocabularies (priority
+ * and other groups, categories, delivery modes, cost, referral routes,
+ * languages), each a slug with a plain-English label.
+ *
+ * One vocab is loaded once (vocab_load) and is read-only afterwards, so any
+ * number of threads may share it.  Returned strings belong to the vocab.
+ */
+#ifndef VOCAB_H
+#define VOCAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sp.h"
+
+typedef struct vocab vocab;
+
+/* Load from a data directory (sp_data_dir() when dir is NULL). */
+int vocab_load(const char *dir, vocab **out, sp_err *err);
+void vocab_free(vocab *v);
+
+/* Vocabularies by API field name: "borough", "subregion", "group",
+ * "category", "mode", "cost", "referral", "language". */
+
+/* The canonical slug for a user's value: a slug, or for boroughs also a GSS
+ * code ("E09000012") or any known spelling.  NULL when unknown. */
+const char *vocab_canon(const vocab *v, const char *field, const char *value);
+/* Plain-English label of a slug ("Hackney", "People aged 50 and over").
+ * NULL when unknown. */
+const char *vocab_label(const vocab *v, const char *field, const char *slug);
+/* All slugs of a field, in display order; *n gets the count. */
+const char *const *vocab_slugs(const vocab *v, const char *field, size_t *n);
+/* For a category slug, its parent (top-level) category, or NULL. */
+const char *vocab_category_parent(const vocab *v, const char *slug);
+
+/* Geography. */
+typedef struct vocab_borough {
+    const char *slug, *gss, *name, *subregion; /* subregion slug */
+    double lat, lon;                            /* centroid */
+} vocab_borough;
+
+const vocab_borough *vocab_borough_get(const vocab *v, const char *slug);
+/* A borough from any common spelling: "LB Hackney", "Hammersmith & Fulham",
+ * "Royal Borough of Kingston", "kingston". NULL when none. */
+const vocab_borough *vocab_borough_from_name(const vocab *v, const char *name);
+/* Boroughs of a sub-region (purpose-bound: employment membership). */
+size_t vocab_subregion_boroughs(const vocab *v, const char *subregion,
+                                const vocab_borough **out, size_t max);
+
+/* A postcode, sector or district ("E8 1DY", "E8 1", "E8") to coordinates and
+ * borough (the sector decides where a district straddles boroughs).
+ * Returns SP_OK, SP_ENOTFOUND (well-formed but unknown or outside London:
+ * coordinates may still be set, borough NULL) or SP_EINVAL (not a postcode).
+ */
+int vocab_postcode(const vocab *v, const char *postcode, double *lat,
+                   double *lon, const vocab_borough **borough);
+/* Find UK postcodes in free text; writes normalised ones ("E8 1DY") to out.
+ * Returns how many were found (at most max). Caller frees each string. */
+size_t vocab_find_postcodes(const char *text, char **out, size_t max);
+
+#endif

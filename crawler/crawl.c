@@ -1,0 +1,4 @@
+/*
+ * crawl.c - the crawler's crawl.
+ */
+extern int sp_crawl_unused;

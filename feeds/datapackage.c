@@ -1,0 +1,4 @@
+/*
+ * datapackage.c - see feed.h.
+ */
+#include "feed.h"

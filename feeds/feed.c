@@ -1,0 +1,4 @@
+/*
+ * feed.c - see feed.h.
+ */
+#include "feed.h"

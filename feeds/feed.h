@@ -1,0 +1,111 @@
+/*
+ * feed.h - the format readers: pure functions from bytes (+ URL + content
+ * type) to service records and links.  No I/O, no globals, no clocks: each
+ * reader can be fuzzed and tested alone (tests/feeds, tests/fuzz).
+ *
+ * Every reader bounds what it accepts (body size, nesting depth, item
+ * count) and fails with SP_EPARSE or SP_ELIMIT and a message naming the
+ * problem; on failure the output holds whatever was read before the fault
+ * (records already complete are kept), so a half-broken page loses only its
+ * broken part.
+ */
+#ifndef FEED_H
+#define FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rec.h"
+#include "sp.h"
+
+typedef enum feed_format {
+    FEED_AUTO = 0,    /* sniff from content type, URL and body */
+    FEED_ORUK,        /* ORUK / HSDS JSON: API root, one service, or a page */
+    FEED_DATAPACKAGE, /* HSDS tabular data package (datapackage.json + CSV) */
+    FEED_RSS,         /* RSS 0.9x/2.0, Atom 0.3/1.0, RDF/RSS 1.0 */
+    FEED_SITEMAP,     /* urlset, sitemap index, plain text (gzip undone) */
+    FEED_HTML,        /* schema.org JSON-LD / microdata, then heuristics */
+    FEED_NDJSON,      /* one Signpost/HSDS record per line (exports) */
+    FEED__COUNT
+} feed_format;
+
+/* "oruk", "datapackage", "rss", "sitemap", "html", "ndjson", "auto". */
+const char *feed_format_name(feed_format f);
+int feed_format_from_name(const char *name); /* -1 when unknown */
+
+/* Largest body any reader accepts. */
+#define FEED_MAX_BODY (32u * 1024u * 1024u)
+
+typedef enum feed_link_kind {
+    FEED_LINK_PAGE = 0, /* an HTML page to fetch */
+    FEED_LINK_NEXT,     /* the next page of a paged API or feed */
+    FEED_LINK_DETAIL,   /* a full record behind a shallow list item */
+    FEED_LINK_SITEMAP,  /* a child sitemap */
+    FEED_LINK_FEED      /* a feed found on a page */
+} feed_link_kind;
+
+typedef struct feed_link {
+    char *url;       /* absolute (resolved against the document's URL) */
+    feed_link_kind kind;
+    int64_t lastmod; /* epoch seconds; 0 unknown */
+    double priority; /* sitemap priority; -1 unknown */
+} feed_link;
+
+typedef struct feed_output {
+    rec_service *recs;
+    size_t n_recs;
+    feed_link *links;
+    size_t n_links;
+    /* Document-level facts, when the format has them. */
+    char *title;    /* feed or page title */
+    char *link;     /* feed's home link */
+    char *version;  /* ORUK API root "version"; RSS/Atom flavour */
+    long page, total_pages, total_items; /* paged APIs; -1 unknown */
+    bool shallow;   /* list items lacked detail: fetch FEED_LINK_DETAIL */
+} feed_output;
+
+void feed_output_init(feed_output *o);
+void feed_output_free(feed_output *o);
+
+/* Guess the format of a document. */
+feed_format feed_sniff(const char *body, size_t len, const char *url,
+                       const char *content_type);
+
+/* Read a document in a given format (FEED_AUTO sniffs).  url is the
+ * document's own URL (used to resolve links and to make stable ids); it may
+ * be a file path.  Records get prov.source_url = url and prov.local_id. */
+int feed_read(feed_format fmt, const char *body, size_t len, const char *url,
+              const char *content_type, feed_output *out, sp_err *err);
+
+/* The readers feed_read dispatches to. */
+int feed_read_oruk(const char *body, size_t len, const char *url,
+                   feed_output *out, sp_err *err);
+int feed_read_ndjson(const char *body, size_t len, const char *url,
+                     feed_output *out, sp_err *err);
+int feed_read_rss(const char *body, size_t len, const char *url,
+                  feed_output *out, sp_err *err);
+int feed_read_sitemap(const char *body, size_t len, const char *url,
+                      feed_output *out, sp_err *err);
+int feed_read_html(const char *body, size_t len, const char *url,
+                   const char *content_type, feed_output *out, sp_err *err);
+
+/* HSDS tabular data packages span several files: the reader asks for each
+ * resource through this callback (path as written in datapackage.json),
+ * which returns SP_OK and a malloc'd body the reader frees. */
+typedef int (*feed_fetch_fn)(void *ctx, const char *path, char **body,
+                             size_t *len, sp_err *err);
+int feed_read_datapackage(const char *body, size_t len, const char *url,
+                          feed_fetch_fn fetch, void *ctx, feed_output *out,
+                          sp_err *err);
+
+/* Append helpers for readers (take ownership of nothing; copy strings). */
+int feed_add_link(feed_output *o, const char *url, feed_link_kind kind,
+                  int64_t lastmod, double priority);
+/* Moves *r into the output (r is reset to empty). */
+int feed_add_rec(feed_output *o, rec_service *r);
+
+/* Resolve ref against base with libcurl's URL API; NULL when not http(s)
+ * or malformed.  Caller frees. */
+char *feed_resolve_url(const char *base, const char *ref);
+
+#endif

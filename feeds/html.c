@@ -1,0 +1,4 @@
+/*
+ * html.c - see feed.h.
+ */
+#include "feed.h"

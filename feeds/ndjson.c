@@ -1,0 +1,4 @@
+/*
+ * ndjson.c - see feed.h.
+ */
+#include "feed.h"

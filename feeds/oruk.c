@@ -1,0 +1,4 @@
+/*
+ * oruk.c - see feed.h.
+ */
+#include "feed.h"

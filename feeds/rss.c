@@ -1,0 +1,4 @@
+/*
+ * rss.c - see feed.h.
+ */
+#include "feed.h"

@@ -1,0 +1,4 @@
+/*
+ * sitemap.c - see feed.h.
+ */
+#include "feed.h"

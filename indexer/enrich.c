@@ -1,0 +1,4 @@
+/*
+ * enrich.c
+ */
+extern int sp_enrich_unused;

@@ -1,0 +1,4 @@
+/*
+ * idx.c
+ */
+extern int sp_idx_unused;

@@ -1,0 +1,117 @@
+/*
+ * idx.h - Signpost's search index: records in, ranked and faceted results
+ * out.  This is the schema of the index (which terms, prefixes and value
+ * slots a record becomes) in both directions; it is built on the Xapian
+ * binding in xap.h and is the only thing searchd and the indexer use.
+ *
+ * Thread safety: an idx handle is used by one thread at a time.  searchd
+ * opens one read-only handle per worker thread.  One writer at a time per
+ * index directory (Xapian's lock enforces it).
+ */
+#ifndef IDX_H
+#define IDX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rec.h"
+#include "sp.h"
+
+/* The facet fields, in API order.  Slugs come from data/ (vocab.h). */
+typedef enum idx_field {
+    IDX_F_BOROUGH,
+    IDX_F_SUBREGION,
+    IDX_F_GROUP,
+    IDX_F_CATEGORY,
+    IDX_F_MODE,
+    IDX_F_COST,
+    IDX_F_REFERRAL,
+    IDX_F_LANGUAGE,
+    IDX_F__COUNT
+} idx_field;
+
+/* "borough", "subregion", ... as used in the API; NULL if out of range. */
+const char *idx_field_name(idx_field f);
+/* -1 if unknown. */
+int idx_field_from_name(const char *name);
+
+typedef enum idx_sort {
+    IDX_SORT_RELEVANCE,
+    IDX_SORT_DISTANCE,
+    IDX_SORT_UPDATED
+} idx_sort;
+
+typedef struct idx idx;
+
+/* Open an index directory; write mode creates it.  *out owned by caller. */
+int idx_open_write(const char *dir, idx **out, sp_err *err);
+int idx_open_read(const char *dir, idx **out, sp_err *err);
+/* Pick up the writer's latest commit.  Returns 1 if the index changed,
+ * 0 if not, negative on error. */
+int idx_reopen(idx *ix, sp_err *err);
+void idx_close(idx *ix);
+
+/* Writes.  Between idx_begin and idx_commit all puts and deletes are one
+ * atomic batch; without idx_begin each call commits on its own. */
+int idx_begin(idx *ix, sp_err *err);
+int idx_commit(idx *ix, sp_err *err);
+int idx_cancel(idx *ix, sp_err *err);
+int idx_put(idx *ix, const rec_service *r, sp_err *err); /* upsert by id */
+int idx_delete(idx *ix, const char *id, sp_err *err);    /* SP_ENOTFOUND ok */
+
+/* The stored record for id (SP_ENOTFOUND when absent). *out is initialised
+ * by the call and freed by the caller with rec_service_free. */
+int idx_get(idx *ix, const char *id, rec_service *out, sp_err *err);
+/* Number of documents. */
+size_t idx_count(idx *ix);
+
+typedef struct idx_query {
+    const char *q; /* free text, may be NULL or "" (browse) */
+    /* Filters: OR within a field, AND across fields. */
+    const char *const *filters[IDX_F__COUNT];
+    size_t n_filters[IDX_F__COUNT];
+    int age; /* -1: no age filter */
+    bool has_near;
+    double near_lat, near_lon;
+    double radius_km; /* <= 0: no radius limit */
+    idx_sort sort;
+    size_t offset, limit;
+    bool facets;       /* compute facets */
+    bool exact_facets; /* count over every match, not a sample */
+    bool collapse;     /* fold duplicate clusters (rec.cluster_id) */
+} idx_query;
+
+void idx_query_init(idx_query *q); /* age -1, limit 10, facets exact */
+
+typedef struct idx_hit {
+    rec_service rec;    /* the stored record */
+    double score;       /* relevance weight, 0 when browsing */
+    double distance_km; /* < 0 when there is no `near` */
+    char *snippet;      /* HTML-escaped text with <mark>…</mark> */
+    size_t collapsed;   /* other records folded into this one */
+} idx_hit;
+
+typedef struct idx_facet_value {
+    char *value;    /* slug */
+    size_t count;   /* matches if this value were the field's only filter */
+    bool selected;  /* in the query's filters */
+} idx_facet_value;
+
+typedef struct idx_facet {
+    idx_facet_value *v; /* sorted by count desc, then slug */
+    size_t n;
+} idx_facet;
+
+typedef struct idx_result {
+    size_t total;     /* matches (exact when exhaustive) */
+    bool exhaustive;
+    idx_hit *hits;
+    size_t n_hits;
+    idx_facet facets[IDX_F__COUNT];
+    char *suggestion; /* did-you-mean, NULL when none */
+} idx_result;
+
+int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err);
+void idx_result_free(idx_result *res);
+
+#endif

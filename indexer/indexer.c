@@ -1,0 +1,4 @@
+/*
+ * indexer.c
+ */
+extern int sp_indexer_unused;

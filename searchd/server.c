@@ -1,0 +1,4 @@
+/*
+ * server.c
+ */
+extern int sp_server_unused;
