@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# tools/test.sh - the README's test command: installs what the tests need,
+# builds Signpost with AddressSanitizer + UndefinedBehaviorSanitizer and
+# warnings as errors, runs every test, builds the libFuzzer targets with
+# clang and runs each one briefly, and ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+tools/deps.sh --test
+
+# Browser tests (portal) need playwright-core and axe-core from npm.
+if [ -f tests/web/package.json ]; then
+  (cd tests/web && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; })
+fi
+
+logs=()
+status=0
+
+build() { # dir, then meson options
+  local dir=$1; shift
+  if [ -d "$dir/meson-private" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+  ninja -C "$dir"
+}
+
+echo "== build with ASan + UBSan (build-test/)"
+build build-test -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
+  -Dbuildtype=debugoptimized
+echo "== tests"
+meson test -C build-test --print-errorlogs --num-processes 2 --timeout-multiplier 3 || status=1
+logs+=(build-test/meson-logs/testlog.json)
+
+if command -v clang >/dev/null; then
+  echo "== libFuzzer targets (build-fuzz/, clang)"
+  CC=clang CXX=clang++ build build-fuzz -Dfuzz=true -Db_lundef=false -Dwerror=true \
+    -Dbuildtype=debugoptimized
+  meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1
+  logs+=(build-fuzz/meson-logs/testlog.json)
+fi
+
+python3 "$root/tools/test_summary.py" "${logs[@]}" || status=1
+exit $status
