@@ -51,7 +51,12 @@ static const char *content_type_for(const char *path)
 static int resolve(const sites *s, const char *rel, char out[PATH_MAX], struct stat *st)
 {
     char joined[PATH_MAX * 2];
-    snprintf(joined, sizeof joined, "%s/%s", s->root, rel);
+    size_t rl = strlen(s->root), ql = strlen(rel);
+    if (rl + ql + 2 > sizeof joined)
+        return 0;
+    memcpy(joined, s->root, rl);
+    joined[rl] = '/';
+    memcpy(joined + rl + 1, rel, ql + 1);
     char real[PATH_MAX];
     if (!realpath(joined, real))
         return 0;
