@@ -1,4 +1,381 @@
 /*
- * feed.c - see feed.h.
+ * feed.c - what every reader shares: the output container, the link and
+ * record appenders, URL resolution (libcurl's URL API), format names,
+ * sniffing a document's format, and the feed_read dispatcher.
  */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
 #include "feed.h"
+
+/* Bounds on what one document may produce, so a hostile page cannot make a
+ * reader grow its output without limit. */
+#define FEED_MAX_LINKS 200000u
+#define FEED_MAX_RECS 100000u
+
+void feed_output_init(feed_output *o)
+{
+    memset(o, 0, sizeof *o);
+    o->page = -1;
+    o->total_pages = -1;
+    o->total_items = -1;
+}
+
+void feed_output_free(feed_output *o)
+{
+    if (o == NULL)
+        return;
+    for (size_t i = 0; i < o->n_recs; i++)
+        rec_service_free(&o->recs[i]);
+    free(o->recs);
+    for (size_t i = 0; i < o->n_links; i++)
+        free(o->links[i].url);
+    free(o->links);
+    free(o->title);
+    free(o->link);
+    free(o->version);
+    feed_output_init(o);
+}
+
+/* Grow an array to hold one more element; capacity doubles, and is derived
+ * from n so the struct needs no separate capacity field. */
+static int grow(void **arr, size_t n, size_t elem)
+{
+    if (n == 0 || (n & (n - 1)) == 0) {
+        size_t cap = n == 0 ? 8 : n * 2;
+        if (n != 0 && n < 8)
+            return SP_OK; /* 1,2,4 already fit in the initial 8 */
+        void *p = realloc(*arr, cap * elem);
+        if (p == NULL)
+            return SP_ENOMEM;
+        *arr = p;
+    }
+    return SP_OK;
+}
+
+int feed_add_link(feed_output *o, const char *url, feed_link_kind kind,
+                  int64_t lastmod, double priority)
+{
+    if (o == NULL || url == NULL)
+        return SP_EINVAL;
+    if (o->n_links >= FEED_MAX_LINKS)
+        return SP_ELIMIT;
+    if (grow((void **)&o->links, o->n_links, sizeof *o->links) != SP_OK)
+        return SP_ENOMEM;
+    char *u = sp_strdup(url);
+    if (u == NULL)
+        return SP_ENOMEM;
+    feed_link *l = &o->links[o->n_links++];
+    l->url = u;
+    l->kind = kind;
+    l->lastmod = lastmod;
+    l->priority = priority;
+    return SP_OK;
+}
+
+int feed_add_rec(feed_output *o, rec_service *r)
+{
+    if (o == NULL || r == NULL)
+        return SP_EINVAL;
+    if (o->n_recs >= FEED_MAX_RECS)
+        return SP_ELIMIT;
+    if (grow((void **)&o->recs, o->n_recs, sizeof *o->recs) != SP_OK)
+        return SP_ENOMEM;
+    o->recs[o->n_recs++] = *r;
+    rec_service_init(r);
+    return SP_OK;
+}
+
+char *feed_resolve_url(const char *base, const char *ref)
+{
+    if (ref == NULL)
+        return NULL;
+    /* Whitespace around hrefs is common in hand-written pages. */
+    while (*ref == ' ' || *ref == '\t' || *ref == '\n' || *ref == '\r')
+        ref++;
+    size_t rl = strlen(ref);
+    while (rl > 0 && (ref[rl - 1] == ' ' || ref[rl - 1] == '\t' ||
+                      ref[rl - 1] == '\n' || ref[rl - 1] == '\r'))
+        rl--;
+    if (rl == 0 || rl > 8192)
+        return NULL;
+    char *r = sp_strndup(ref, rl);
+    if (r == NULL)
+        return NULL;
+
+    CURLU *u = curl_url();
+    char *out = NULL;
+    if (u == NULL)
+        goto done;
+    if (base != NULL && *base != '\0') {
+        if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK) {
+            /* A bad base still lets an absolute ref through. */
+            curl_url_cleanup(u);
+            u = curl_url();
+            if (u == NULL)
+                goto done;
+        }
+    }
+    if (curl_url_set(u, CURLUPART_URL, r, CURLU_URLENCODE) != CURLUE_OK)
+        goto done;
+    char *scheme = NULL;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+        goto done;
+    bool ok = strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0;
+    curl_free(scheme);
+    if (!ok)
+        goto done;
+    /* Fragments never change what the server returns. */
+    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+    char *s = NULL;
+    if (curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK)
+        goto done;
+    out = sp_strdup(s);
+    curl_free(s);
+done:
+    curl_url_cleanup(u);
+    free(r);
+    return out;
+}
+
+static const char *const format_names[FEED__COUNT] = {
+    "auto", "oruk", "datapackage", "rss", "sitemap", "html", "ndjson",
+};
+
+const char *feed_format_name(feed_format f)
+{
+    if ((int)f < 0 || f >= FEED__COUNT)
+        return "unknown";
+    return format_names[f];
+}
+
+int feed_format_from_name(const char *name)
+{
+    if (name == NULL)
+        return -1;
+    for (int i = 0; i < FEED__COUNT; i++)
+        if (strcasecmp(name, format_names[i]) == 0)
+            return i;
+    /* Common aliases users type. */
+    if (strcasecmp(name, "hsds") == 0 || strcasecmp(name, "json") == 0)
+        return FEED_ORUK;
+    if (strcasecmp(name, "atom") == 0 || strcasecmp(name, "rdf") == 0)
+        return FEED_RSS;
+    if (strcasecmp(name, "jsonl") == 0)
+        return FEED_NDJSON;
+    return -1;
+}
+
+/* Does s (not NUL-terminated, length n) contain needle, ignoring case? */
+static bool has_ci(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    if (m > n)
+        return false;
+    for (size_t i = 0; i + m <= n; i++)
+        if (strncasecmp(s + i, needle, m) == 0)
+            return true;
+    return false;
+}
+
+static bool starts_ci(const char *s, size_t n, const char *prefix)
+{
+    size_t m = strlen(prefix);
+    return n >= m && strncasecmp(s, prefix, m) == 0;
+}
+
+/* The URL's path without query or fragment, for suffix tests. */
+static bool url_path_ends(const char *url, const char *suffix)
+{
+    if (url == NULL)
+        return false;
+    size_t n = strcspn(url, "?#");
+    size_t m = strlen(suffix);
+    return n >= m && strncasecmp(url + n - m, suffix, m) == 0;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Count lines that start (after blanks) with '{': two or more mean NDJSON.
+ * Only the first 64 KiB are looked at. */
+static int json_object_lines(const char *b, size_t n)
+{
+    int count = 0;
+    size_t lim = n < 65536 ? n : 65536;
+    size_t i = 0;
+    while (i < lim && count < 2) {
+        size_t j = i;
+        while (j < lim && (b[j] == ' ' || b[j] == '\t'))
+            j++;
+        if (j < lim && b[j] == '{') {
+            /* A line counts only when its object closes on that line:
+             * pretty-printed JSON has "{" lines too. */
+            size_t e = j;
+            while (e < lim && b[e] != '\n')
+                e++;
+            size_t k = e;
+            while (k > j && is_ws(b[k - 1]))
+                k--;
+            if (k > j + 1 && b[k - 1] == '}')
+                count++;
+        }
+        while (i < lim && b[i] != '\n')
+            i++;
+        i++;
+    }
+    return count;
+}
+
+/* A text/plain body whose non-blank lines (first few) are all http(s) URLs. */
+static bool is_url_list(const char *b, size_t n)
+{
+    size_t lim = n < 65536 ? n : 65536;
+    size_t i = 0;
+    int urls = 0;
+    while (i < lim && urls < 20) {
+        size_t e = i;
+        while (e < lim && b[e] != '\n')
+            e++;
+        size_t s = i;
+        while (s < e && is_ws(b[s]))
+            s++;
+        size_t t = e;
+        while (t > s && is_ws(b[t - 1]))
+            t--;
+        if (t > s) {
+            if (!starts_ci(b + s, t - s, "http://") &&
+                !starts_ci(b + s, t - s, "https://"))
+                return false;
+            for (size_t k = s; k < t; k++)
+                if (is_ws(b[k]))
+                    return false;
+            urls++;
+        }
+        i = e + 1;
+    }
+    return urls > 0;
+}
+
+feed_format feed_sniff(const char *body, size_t len, const char *url,
+                       const char *content_type)
+{
+    if (body == NULL)
+        len = 0;
+    /* Skip a UTF-8 BOM and leading blanks. */
+    const char *b = body;
+    size_t n = len;
+    if (n >= 3 && (unsigned char)b[0] == 0xEF && (unsigned char)b[1] == 0xBB &&
+        (unsigned char)b[2] == 0xBF) {
+        b += 3;
+        n -= 3;
+    }
+    while (n > 0 && is_ws(*b)) {
+        b++;
+        n--;
+    }
+    size_t head = n < 4096 ? n : 4096;
+
+    /* The file name says it outright. */
+    if (url_path_ends(url, "datapackage.json"))
+        return FEED_DATAPACKAGE;
+
+    /* The body decides first where it is unambiguous: servers mislabel. */
+    if (n > 0 && (b[0] == '{' || b[0] == '[')) {
+        if (b[0] == '{' && json_object_lines(b, n) >= 2)
+            return FEED_NDJSON;
+        /* A data package descriptor has "resources" and "profile"
+         * tabular-data-package; services never have "resources". */
+        if (b[0] == '{' && has_ci(b, head, "\"resources\"") &&
+            has_ci(b, head, "data-package"))
+            return FEED_DATAPACKAGE;
+        return FEED_ORUK;
+    }
+    if (n > 0 && b[0] == '<') {
+        if (has_ci(b, head, "<rss") || has_ci(b, head, "<feed") ||
+            has_ci(b, head, "<rdf:RDF"))
+            return FEED_RSS;
+        if (has_ci(b, head, "<urlset") || has_ci(b, head, "<sitemapindex"))
+            return FEED_SITEMAP;
+        if (has_ci(b, head, "<html") || has_ci(b, head, "<!doctype html"))
+            return FEED_HTML;
+    }
+
+    /* Then the content type. */
+    if (content_type != NULL) {
+        size_t cl = strlen(content_type);
+        if (has_ci(content_type, cl, "ndjson") ||
+            has_ci(content_type, cl, "jsonl") ||
+            has_ci(content_type, cl, "json-seq"))
+            return FEED_NDJSON;
+        if (has_ci(content_type, cl, "json"))
+            return FEED_ORUK;
+        if (has_ci(content_type, cl, "rss") || has_ci(content_type, cl, "atom") ||
+            has_ci(content_type, cl, "rdf"))
+            return FEED_RSS;
+        if (has_ci(content_type, cl, "html"))
+            return FEED_HTML;
+        if (has_ci(content_type, cl, "text/plain") && is_url_list(b, n))
+            return FEED_SITEMAP;
+    }
+
+    /* Then the URL's suffix. */
+    if (url_path_ends(url, ".ndjson") || url_path_ends(url, ".jsonl"))
+        return FEED_NDJSON;
+    if (url_path_ends(url, ".json"))
+        return FEED_ORUK;
+    if (url_path_ends(url, ".rss") || url_path_ends(url, ".atom") ||
+        url_path_ends(url, ".rdf"))
+        return FEED_RSS;
+    if (url_path_ends(url, "sitemap.xml") || url_path_ends(url, ".xml.gz") ||
+        url_path_ends(url, "sitemap.txt"))
+        return FEED_SITEMAP;
+    if (url_path_ends(url, ".html") || url_path_ends(url, ".htm"))
+        return FEED_HTML;
+
+    if (n > 0 && is_url_list(b, n))
+        return FEED_SITEMAP;
+    /* An XML document we could not place, or anything else: HTML heuristics
+     * are the most forgiving reader. */
+    if (n > 0 && b[0] == '<' && has_ci(b, head, "<?xml") &&
+        (has_ci(b, head, "<channel") || has_ci(b, head, "<item")))
+        return FEED_RSS;
+    return FEED_HTML;
+}
+
+int feed_read(feed_format fmt, const char *body, size_t len, const char *url,
+              const char *content_type, feed_output *out, sp_err *err)
+{
+    if (out == NULL || (body == NULL && len > 0))
+        return sp_fail(err, SP_EINVAL, "feed_read: no output or no body");
+    if (len > FEED_MAX_BODY)
+        return sp_fail(err, SP_ELIMIT, "document is %zu bytes, over the %u byte limit",
+                       len, FEED_MAX_BODY);
+    if (body == NULL)
+        body = "";
+    if (fmt == FEED_AUTO)
+        fmt = feed_sniff(body, len, url, content_type);
+    switch (fmt) {
+    case FEED_ORUK:
+        return feed_read_oruk(body, len, url, out, err);
+    case FEED_NDJSON:
+        return feed_read_ndjson(body, len, url, out, err);
+    case FEED_RSS:
+        return feed_read_rss(body, len, url, out, err);
+    case FEED_SITEMAP:
+        return feed_read_sitemap(body, len, url, out, err);
+    case FEED_HTML:
+        return feed_read_html(body, len, url, content_type, out, err);
+    case FEED_DATAPACKAGE:
+        /* Without a fetcher only inline resources can be read. */
+        return feed_read_datapackage(body, len, url, NULL, NULL, out, err);
+    default:
+        return sp_fail(err, SP_EINVAL, "unknown feed format %d", (int)fmt);
+    }
+}
