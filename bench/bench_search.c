@@ -1,0 +1,231 @@
+/*
+ * bench_search.c - the search benchmark: index N synthetic services (NDJSON
+ * from bench/gen_synthetic.py) and run a fixed, seeded query mix against the
+ * index in-process, printing indexing docs/s and p50/p95/p99 latency and QPS
+ * per kind of query.  All searches ask for exact facets, as the API does.
+ *
+ *   bench_search --index DIR [--load FILE.ndjson] [--queries N] [--seed S]
+ *
+ * With --load it (re)builds the index from FILE first; without, it reuses
+ * DIR.  The HTTP half of the benchmark is bench/run.sh (wrk against
+ * `signpost serve` over the same index).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "enrich.h"
+#include "idx.h"
+#include "rec.h"
+#include "vocab.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double pct(const double *sorted, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return sorted[i < n ? i : n - 1];
+}
+
+/* xorshift64*: a seeded, portable generator so every run asks the same. */
+static unsigned long long rng_state = 88172645463325252ULL;
+static unsigned long long rng(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 2685821657736338717ULL;
+}
+
+static int load(const char *dir, const char *path, const vocab *v)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "bench_search: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    idx *ix = NULL;
+    sp_err err = {0};
+    if (idx_open_write(dir, &ix, &err) != SP_OK) {
+        fprintf(stderr, "bench_search: %s\n", err.msg);
+        fclose(f);
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    size_t n = 0, bad = 0;
+    double t0 = now_s(), parse_s = 0;
+    idx_begin(ix, &err);
+    while ((len = getline(&line, &cap, f)) > 0) {
+        double p0 = now_s();
+        rec_service r;
+        if (rec_from_json_string(line, (size_t)len, &r, &err) != SP_OK) {
+            bad++;
+            continue;
+        }
+        enrich_record(v, &r, &err);
+        parse_s += now_s() - p0;
+        if (idx_put(ix, &r, &err) != SP_OK)
+            bad++;
+        rec_service_free(&r);
+        if (++n % 10000 == 0) {
+            idx_commit(ix, &err);
+            idx_begin(ix, &err);
+            fprintf(stderr, "\rindexed %zu", n);
+        }
+    }
+    if (idx_commit(ix, &err) != SP_OK)
+        fprintf(stderr, "bench_search: commit: %s\n", err.msg);
+    double t = now_s() - t0;
+    fprintf(stderr, "\n");
+    printf("indexing: %zu docs in %.1f s = %.0f docs/s (parse+enrich %.1f s), %zu bad\n", n, t,
+           (double)n / t, parse_s, bad);
+    free(line);
+    fclose(f);
+    idx_close(ix);
+    return 0;
+}
+
+static const char *words[] = {
+    "cv", "interview", "esol", "english", "maths", "digital", "skills", "apprenticeship",
+    "careers", "advice", "job", "search", "construction", "cscs", "security", "care",
+    "hospitality", "mental", "health", "housing", "debt", "benefits", "childcare",
+    "volunteering", "mentoring", "confidence", "self-employment", "work", "placement",
+    "young", "people", "over 50", "refugees", "disability", "training", "course", "support",
+};
+#define NWORDS (sizeof words / sizeof words[0])
+
+enum { Q_TEXT, Q_TEXT_FILTERS, Q_BROWSE, Q_KINDS };
+static const char *kind_names[Q_KINDS] = {"text only", "text + 1-3 filters", "browse by facet"};
+
+static void make_query(int kind, const vocab *v, idx_query *q, char *qbuf, size_t qcap,
+                       const char *vals[IDX_F__COUNT][3])
+{
+    idx_query_init(q);
+    q->facets = true;
+    q->exact_facets = true;
+    q->limit = 10;
+    if (kind != Q_BROWSE) {
+        size_t nw = 1 + rng() % 2;
+        qbuf[0] = '\0';
+        for (size_t i = 0; i < nw; i++) {
+            strncat(qbuf, words[rng() % NWORDS], qcap - strlen(qbuf) - 2);
+            strncat(qbuf, " ", qcap - strlen(qbuf) - 1);
+        }
+        q->q = qbuf;
+    }
+    size_t nf = kind == Q_TEXT ? 0 : 1 + rng() % 3;
+    static const char *fields[] = {"borough", "group", "category", "cost", "mode", "subregion"};
+    static const idx_field fids[] = {IDX_F_BOROUGH, IDX_F_GROUP, IDX_F_CATEGORY, IDX_F_COST,
+                                     IDX_F_MODE, IDX_F_SUBREGION};
+    for (size_t i = 0; i < nf; i++) {
+        size_t k = rng() % 6;
+        size_t ns = 0;
+        const char *const *slugs = vocab_slugs(v, fields[k], &ns);
+        if (!ns || q->n_filters[fids[k]] >= 3)
+            continue;
+        vals[fids[k]][q->n_filters[fids[k]]++] = slugs[rng() % ns];
+        q->filters[fids[k]] = vals[fids[k]];
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = NULL, *loadfile = NULL;
+    long nq = 2000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--index") && i + 1 < argc)
+            dir = argv[++i];
+        else if (!strcmp(argv[i], "--load") && i + 1 < argc)
+            loadfile = argv[++i];
+        else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
+            nq = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+            rng_state = strtoull(argv[++i], NULL, 10) | 1;
+        else {
+            fprintf(stderr, "usage: bench_search --index DIR [--load FILE.ndjson] [--queries N] [--seed S]\n");
+            return 2;
+        }
+    }
+    if (!dir || nq <= 0) {
+        fprintf(stderr, "usage: bench_search --index DIR [--load FILE.ndjson] [--queries N]\n");
+        return 2;
+    }
+    sp_err err = {0};
+    vocab *v = NULL;
+    if (vocab_load(NULL, &v, &err) != SP_OK) {
+        fprintf(stderr, "bench_search: %s\n", err.msg);
+        return 1;
+    }
+    if (loadfile && load(dir, loadfile, v) != 0)
+        return 1;
+
+    idx *ix = NULL;
+    if (idx_open_read(dir, &ix, &err) != SP_OK) {
+        fprintf(stderr, "bench_search: %s\n", err.msg);
+        return 1;
+    }
+    printf("index: %zu documents\n", idx_count(ix));
+    double *lat[Q_KINDS];
+    size_t nlat[Q_KINDS] = {0};
+    double all_t0 = now_s();
+    for (int k = 0; k < Q_KINDS; k++)
+        lat[k] = calloc((size_t)nq, sizeof(double));
+    double *all = calloc((size_t)nq, sizeof(double));
+    size_t nall = 0;
+    for (long i = 0; i < nq; i++) {
+        int kind = (int)(i % Q_KINDS);
+        idx_query q;
+        char qbuf[128];
+        const char *vals[IDX_F__COUNT][3];
+        make_query(kind, v, &q, qbuf, sizeof qbuf, vals);
+        idx_result res;
+        double t0 = now_s();
+        int rc = idx_search(ix, &q, &res, &err);
+        double dt = (now_s() - t0) * 1000.0;
+        if (rc != SP_OK) {
+            fprintf(stderr, "bench_search: search failed: %s\n", err.msg);
+            continue;
+        }
+        idx_result_free(&res);
+        lat[kind][nlat[kind]++] = dt;
+        all[nall++] = dt;
+    }
+    double wall = now_s() - all_t0;
+    printf("%-20s %8s %8s %8s %8s %8s\n", "query mix (in-process)", "n", "p50 ms", "p95 ms",
+           "p99 ms", "QPS");
+    for (int k = 0; k < Q_KINDS; k++) {
+        qsort(lat[k], nlat[k], sizeof(double), cmp_double);
+        double sum = 0;
+        for (size_t i = 0; i < nlat[k]; i++)
+            sum += lat[k][i];
+        printf("%-22s %8zu %8.2f %8.2f %8.2f %8.0f\n", kind_names[k], nlat[k],
+               pct(lat[k], nlat[k], .5), pct(lat[k], nlat[k], .95), pct(lat[k], nlat[k], .99),
+               sum > 0 ? (double)nlat[k] / (sum / 1000.0) : 0);
+        free(lat[k]);
+    }
+    qsort(all, nall, sizeof(double), cmp_double);
+    printf("%-22s %8zu %8.2f %8.2f %8.2f %8.0f\n", "all", nall, pct(all, nall, .5),
+           pct(all, nall, .95), pct(all, nall, .99), (double)nall / wall);
+    free(all);
+    idx_close(ix);
+    vocab_free(v);
+    return 0;
+}
