@@ -1,4 +1,566 @@
 /*
- * server.c
+ * server.c - searchd's HTTP machinery on libmicrohttpd: start and stop, the
+ * route table, method checks, reply helpers with the security headers,
+ * per-worker index handles, metrics accounting and the access log.
+ *
+ * Threading: MHD runs an epoll listener with a pool of worker threads (one
+ * per CPU by default); a request is handled start to finish on one worker.
+ * Each worker owns a read-only idx handle (thread-specific data, closed by
+ * the key's destructor when MHD joins the worker), so searches never share
+ * a Xapian object or take a lock.
+ *
+ * Oversized requests: MHD answers a request line or headers that do not fit
+ * the per-connection memory pool with its own HTML 414.  The pool is sized
+ * (CONN_MEMORY) so that requests up to ~15 MB still reach us, and we answer
+ * them with a JSON error; the pool's memory is mapped lazily, so idle
+ * connections cost little.
  */
-extern int sp_server_unused;
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sd_int.h"
+
+#define CONN_MEMORY (16u * 1024 * 1024)
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+
+/* The route table.  First match wins; exact paths before prefixes.  The
+ * portal's pages (/, /coach, /hub, /services/{id}) go here as SD_R_PAGE
+ * rows when they exist. */
+static const sd_route sd_routes[] = {
+    {"/api/v1/search", false, SD_R_SEARCH, sd_api_search},
+    {"/api/v1/services/", true, SD_R_SERVICE, sd_api_service},
+    {"/healthz", false, SD_R_HEALTHZ, sd_api_healthz},
+    {"/metrics", false, SD_R_METRICS, sd_api_metrics},
+    {"/static/", true, SD_R_STATIC, sd_static},
+};
+
+static const unsigned status_codes[SD_N_STATUS] = {200, 204, 304, 400, 403, 404,
+                                                   405, 413, 414, 500, 503, 0};
+static const double buckets[SD_N_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                             0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+static const char *const route_names[SD_R__COUNT] = {
+    "search", "service", "healthz", "metrics", "static", "page", "other"};
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- replies ---- */
+
+static void add_common_headers(sd_req *r, struct MHD_Response *resp, bool api)
+{
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    if (r->route == SD_R_PAGE)
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                                "form-action 'self'; frame-ancestors 'none'");
+    else
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; frame-ancestors 'none'; sandbox");
+    /* Searches are anonymous and personal (ages, postcodes): no caching by
+     * browsers or proxies for anything but static files. */
+    if (api)
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+}
+
+static enum MHD_Result queue(sd_req *r, unsigned status, struct MHD_Response *resp)
+{
+    if (!resp)
+        return MHD_NO; /* out of memory: MHD closes the connection */
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header(resp, "Allow", "GET, HEAD");
+    r->status = status;
+    r->responded = true;
+    enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+enum MHD_Result sd_reply_response(sd_req *r, unsigned status, struct MHD_Response *resp,
+                                  bool no_store)
+{
+    if (!resp)
+        return MHD_NO;
+    add_common_headers(r, resp, no_store);
+    return queue(r, status, resp);
+}
+
+enum MHD_Result sd_reply_bytes(sd_req *r, unsigned status, const char *ctype,
+                               const void *body, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    add_common_headers(r, resp, r->route != SD_R_STATIC);
+    return queue(r, status, resp);
+}
+
+enum MHD_Result sd_reply_json(sd_req *r, unsigned status, json_t *j)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!s)
+        return MHD_NO;
+    size_t len = strlen(s);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, s, free);
+    if (!resp) {
+        free(s);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    add_common_headers(r, resp, true);
+    return queue(r, status, resp);
+}
+
+enum MHD_Result sd_reply_error(sd_req *r, unsigned status, const char *code,
+                               const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* Messages may quote user input clipped on a byte boundary by
+     * vsnprintf: never let that make the JSON unencodable. */
+    if (!sp_utf8_valid(msg, strlen(msg)))
+        snprintf(msg, sizeof msg, "the request is not valid (%s)", code);
+    json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+    return sd_reply_json(r, status, j);
+}
+
+/* ---- per-worker index handles ---- */
+
+typedef struct sd_worker {
+    idx *ix;
+    uint64_t last_us; /* last open attempt or reopen */
+    bool tried;
+} sd_worker;
+
+static void worker_free(void *p)
+{
+    sd_worker *w = p;
+    if (w) {
+        idx_close(w->ix);
+        free(w);
+    }
+}
+
+idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
+{
+    sd_worker *w = pthread_getspecific(s->worker_key);
+    if (!w) {
+        w = calloc(1, sizeof *w);
+        if (!w || pthread_setspecific(s->worker_key, w) != 0) {
+            free(w);
+            sp_fail(err, SP_ENOMEM, "out of memory");
+            return NULL;
+        }
+    }
+    uint64_t now = now_us();
+    uint64_t interval = s->reopen_ms < 0 ? 0 : (uint64_t)s->reopen_ms * 1000u;
+    bool due = force || !w->tried || now - w->last_us >= interval;
+
+    if (!w->ix) {
+        if (!due) {
+            sp_fail(err, SP_ENOTFOUND, "the index is not available yet");
+            return NULL;
+        }
+        w->tried = true;
+        w->last_us = now;
+        if (idx_open_read(s->index_dir, &w->ix, err) != SP_OK) {
+            w->ix = NULL;
+            atomic_fetch_add(&s->open_failures, 1);
+            return NULL;
+        }
+        atomic_fetch_add(&s->opens, 1);
+        atomic_store(&s->documents, idx_count(w->ix));
+        return w->ix;
+    }
+    if (due) {
+        w->last_us = now;
+        sp_err e;
+        sp_err_clear(&e);
+        int rc = idx_reopen(w->ix, &e);
+        if (rc == 1)
+            atomic_fetch_add(&s->reopens, 1);
+        if (rc < 0) {
+            /* A handle that cannot reopen is stale for good: open afresh. */
+            idx_close(w->ix);
+            w->ix = NULL;
+            if (idx_open_read(s->index_dir, &w->ix, err) != SP_OK) {
+                w->ix = NULL;
+                atomic_fetch_add(&s->open_failures, 1);
+                return NULL;
+            }
+            atomic_fetch_add(&s->opens, 1);
+        }
+        atomic_store(&s->documents, idx_count(w->ix));
+    }
+    return w->ix;
+}
+
+/* ---- request lifecycle ---- */
+
+/* Called by MHD as soon as the request line is in, before any parsing: the
+ * earliest point to start the clock.  The URI is never kept or logged. */
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    sd_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->srv = cls;
+    r->conn = conn;
+    r->uri_len = uri ? strlen(uri) : 0;
+    r->route = SD_R_OTHER;
+    r->t0_us = now_us();
+    return r;
+}
+
+static int status_slot(unsigned status)
+{
+    for (int i = 0; i < SD_N_STATUS - 1; i++)
+        if (status_codes[i] == status)
+            return i;
+    return SD_N_STATUS - 1;
+}
+
+/* One access-log line: method, path (printable ASCII only, clipped),
+ * status, milliseconds.  Never the query string. */
+static void access_log_line(const sd_req *r, double secs)
+{
+    char path[161];
+    size_t n = 0;
+    for (const char *p = r->path ? r->path : "-"; *p && n < sizeof path - 1; p++)
+        path[n++] = (*p > 0x20 && *p < 0x7f) ? *p : '?';
+    path[n] = '\0';
+    fprintf(stderr, "searchd: %s %s %u %.1fms\n", r->method ? r->method : "-", path,
+            r->status, secs * 1000.0);
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct sd_server *s = cls;
+    sd_req *r = *req_cls;
+    if (!r)
+        return;
+    *req_cls = NULL;
+    double secs = (double)(now_us() - r->t0_us) / 1e6;
+    if (r->responded) {
+        atomic_fetch_add(&s->requests[r->route][status_slot(r->status)], 1);
+        int b = 0;
+        while (b < SD_N_BUCKETS && secs > buckets[b])
+            b++;
+        atomic_fetch_add(&s->hist[r->route][b], 1);
+        atomic_fetch_add(&s->hist_sum_us[r->route], (unsigned long long)(secs * 1e6));
+        if (s->access_log)
+            access_log_line(r, secs);
+    }
+    free(r);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version,
+                              const char *upload_data, size_t *upload_data_size,
+                              void **req_cls)
+{
+    struct sd_server *s = cls;
+    sd_req *r = *req_cls;
+    if (!r) {
+        r = uri_logger(s, NULL, conn);
+        if (!r)
+            return MHD_NO;
+        *req_cls = r;
+    }
+    if (r->responded) {
+        /* A body we did not ask for (we only take GET and HEAD): drop it. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    r->method = method;
+    r->path = url;
+    r->head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
+
+    const sd_route *route = NULL;
+    const char *rest = "";
+    for (size_t i = 0; i < sizeof sd_routes / sizeof sd_routes[0]; i++) {
+        size_t len = strlen(sd_routes[i].path);
+        if (sd_routes[i].prefix ? !strncmp(url, sd_routes[i].path, len)
+                                : !strcmp(url, sd_routes[i].path)) {
+            route = &sd_routes[i];
+            rest = url + len;
+            break;
+        }
+    }
+    r->route = route ? route->id : SD_R_OTHER;
+
+    if (strcmp(method, MHD_HTTP_METHOD_GET) && !r->head)
+        return sd_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                              "only GET and HEAD are supported");
+    if (r->uri_len > SD_MAX_URI)
+        return sd_reply_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long",
+                              "the request URI is %zu bytes long; at most %d are "
+                              "accepted (q takes at most %d bytes)",
+                              r->uri_len, SD_MAX_URI, SD_MAX_Q);
+    if (!route) {
+        if (!strncmp(url, "/api/", 5))
+            return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+                                  "no such API endpoint; see /api/v1/search and "
+                                  "/api/v1/services/{id}");
+        return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such page");
+    }
+    return route->fn(r, rest);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    /* MHD's own messages (bind errors, oversized requests) carry no query
+     * strings; prefix them so they are recognisable in the daemon's log. */
+    fputs("searchd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+/* ---- start and stop ---- */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
+                        bool *v6, sp_err *err)
+{
+    char host[256];
+    const char *port;
+    if (listen[0] == '[') {
+        const char *end = strchr(listen, ']');
+        if (!end || end[1] != ':' || (size_t)(end - listen - 1) >= sizeof host)
+            return sp_fail(err, SP_EINVAL, "bad --listen '%s': use ADDR:PORT or [V6ADDR]:PORT",
+                           listen);
+        memcpy(host, listen + 1, (size_t)(end - listen - 1));
+        host[end - listen - 1] = '\0';
+        port = end + 2;
+    } else {
+        const char *colon = strrchr(listen, ':');
+        if (!colon || (size_t)(colon - listen) >= sizeof host)
+            return sp_fail(err, SP_EINVAL, "bad --listen '%s': use ADDR:PORT, e.g. 127.0.0.1:8080",
+                           listen);
+        memcpy(host, listen, (size_t)(colon - listen));
+        host[colon - listen] = '\0';
+        port = colon + 1;
+    }
+    char *end = NULL;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || p < 0 || p > 65535)
+        return sp_fail(err, SP_EINVAL, "bad port in --listen '%s': use 0..65535", listen);
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+    if (rc != 0 || !ai)
+        return sp_fail(err, SP_EINVAL, "cannot use address '%s' in --listen: %s", host,
+                       gai_strerror(rc));
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sslen = ai->ai_addrlen;
+    *v6 = ai->ai_family == AF_INET6;
+    freeaddrinfo(ai);
+    return SP_OK;
+}
+
+int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
+{
+    *out = NULL;
+    if (!opts || !opts->store_dir)
+        return sp_fail(err, SP_EINVAL, "searchd needs a store directory (--store DIR)");
+
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    bool v6 = false;
+    int rc = parse_listen(opts->listen ? opts->listen : DEFAULT_LISTEN, &ss, &sslen, &v6, err);
+    if (rc != SP_OK)
+        return rc;
+
+    struct sd_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    s->reopen_ms = opts->reopen_ms == 0 ? 1000 : opts->reopen_ms;
+    s->access_log = opts->access_log;
+    s->index_dir = sp_printf("%s/index", opts->store_dir);
+    if (!s->index_dir) {
+        sd_stop(s);
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    if (opts->web_dir) {
+        char *dir = sp_printf("%s/static", opts->web_dir);
+        s->static_root = dir ? realpath(dir, NULL) : NULL;
+        free(dir);
+    }
+    rc = vocab_load(opts->data_dir, &s->voc, err);
+    if (rc != SP_OK) {
+        s->voc = NULL;
+        sd_stop(s);
+        return rc;
+    }
+    if (pthread_key_create(&s->worker_key, worker_free) != 0) {
+        sd_stop(s);
+        return sp_fail(err, SP_ERROR, "cannot create thread-specific data");
+    }
+    s->key_made = true;
+
+    unsigned threads = opts->threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    if (threads > 256)
+        threads = 256;
+
+    /* Workers inherit the signal mask: keep SIGINT and SIGTERM for the
+     * thread that waits for them (sd_wait_for_signal), never a worker. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    s->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, s, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)(threads > 1 ? threads : 0), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)(opts->max_conns ? opts->max_conns : 512),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(opts->timeout_s ? opts->timeout_s : 30),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK,
+        uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_END);
+    int saved_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!s->mhd) {
+        sd_stop(s);
+        return sp_fail(err, SP_EIO, "cannot listen on %s (%s); is another server on that port?",
+                       opts->listen ? opts->listen : DEFAULT_LISTEN, strerror(saved_errno));
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : 0;
+    *out = s;
+    return SP_OK;
+}
+
+uint16_t sd_port(const sd_server *s)
+{
+    return s ? s->port : 0;
+}
+
+void sd_stop(sd_server *s)
+{
+    if (!s)
+        return;
+    /* Joins the workers; their index handles close in worker_free. */
+    if (s->mhd)
+        MHD_stop_daemon(s->mhd);
+    if (s->key_made)
+        pthread_key_delete(s->worker_key);
+    vocab_free(s->voc);
+    free(s->index_dir);
+    free(s->static_root);
+    free(s);
+}
+
+int sd_wait_for_signal(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0)
+        ;
+    return sig;
+}
+
+/* ---- /metrics ---- */
+
+enum MHD_Result sd_api_metrics(sd_req *r, const char *rest)
+{
+    struct sd_server *s = r->srv;
+    sp_buf b = {0};
+    sp_buf_puts(&b, "# HELP signpost_http_requests_total HTTP requests answered, by route "
+                    "and status.\n# TYPE signpost_http_requests_total counter\n");
+    for (int rt = 0; rt < SD_R__COUNT; rt++)
+        for (int st = 0; st < SD_N_STATUS; st++) {
+            unsigned long long n = atomic_load(&s->requests[rt][st]);
+            if (!n)
+                continue;
+            if (status_codes[st])
+                sp_buf_printf(&b, "signpost_http_requests_total{route=\"%s\",status=\"%u\"} %llu\n",
+                              route_names[rt], status_codes[st], n);
+            else
+                sp_buf_printf(&b,
+                              "signpost_http_requests_total{route=\"%s\",status=\"other\"} %llu\n",
+                              route_names[rt], n);
+        }
+    sp_buf_puts(&b, "# HELP signpost_http_request_duration_seconds Time from request line to "
+                    "response done.\n# TYPE signpost_http_request_duration_seconds histogram\n");
+    for (int rt = 0; rt < SD_R__COUNT; rt++) {
+        unsigned long long cum = 0;
+        for (int k = 0; k <= SD_N_BUCKETS; k++) {
+            cum += atomic_load(&s->hist[rt][k]);
+            if (k < SD_N_BUCKETS)
+                sp_buf_printf(&b,
+                              "signpost_http_request_duration_seconds_bucket{route=\"%s\","
+                              "le=\"%g\"} %llu\n",
+                              route_names[rt], buckets[k], cum);
+            else
+                sp_buf_printf(&b,
+                              "signpost_http_request_duration_seconds_bucket{route=\"%s\","
+                              "le=\"+Inf\"} %llu\n",
+                              route_names[rt], cum);
+        }
+        sp_buf_printf(&b, "signpost_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                      route_names[rt], (double)atomic_load(&s->hist_sum_us[rt]) / 1e6);
+        sp_buf_printf(&b, "signpost_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                      route_names[rt], cum);
+    }
+    /* Refresh the document count from this worker's handle if it has one. */
+    sp_err e;
+    sd_worker_index(s, false, &e);
+    sp_buf_printf(&b,
+                  "# HELP signpost_index_documents Documents in the index.\n"
+                  "# TYPE signpost_index_documents gauge\n"
+                  "signpost_index_documents %llu\n"
+                  "# HELP signpost_index_reopens_total Reopens that picked up a new commit.\n"
+                  "# TYPE signpost_index_reopens_total counter\n"
+                  "signpost_index_reopens_total %llu\n"
+                  "# HELP signpost_index_opens_total Read handles opened by workers.\n"
+                  "# TYPE signpost_index_opens_total counter\n"
+                  "signpost_index_opens_total %llu\n"
+                  "# HELP signpost_index_open_failures_total Failed attempts to open the index.\n"
+                  "# TYPE signpost_index_open_failures_total counter\n"
+                  "signpost_index_open_failures_total %llu\n",
+                  atomic_load(&s->documents), atomic_load(&s->reopens),
+                  atomic_load(&s->opens), atomic_load(&s->open_failures));
+    if (!b.data)
+        return MHD_NO;
+    enum MHD_Result ret = sd_reply_bytes(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+                                         b.data, b.len);
+    sp_buf_free(&b);
+    return ret;
+}

@@ -1,0 +1,279 @@
+/*
+ * api.c - the JSON endpoints of searchd: GET /api/v1/search,
+ * GET /api/v1/services/{id} and GET /healthz.  Parameters are validated in
+ * params.c; here they are run against the worker's index handle and the
+ * results written as JSON with jansson (see docs/api.md for the shapes).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sd_int.h"
+
+/* ---- collecting the query string ---- */
+
+typedef struct kv_list {
+    sd_kv v[SD_MAX_ARGS + 1];
+    size_t n;
+    bool overflow;
+} kv_list;
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    kv_list *l = cls;
+    /* "a=1&&b=2" and a trailing "&" make empty names: nothing was meant. */
+    if (key_size == 0 && (!value || value_size == 0))
+        return MHD_YES;
+    if (l->n >= SD_MAX_ARGS + 1) {
+        l->overflow = true;
+        return MHD_NO;
+    }
+    l->v[l->n].key = key;
+    l->v[l->n].key_len = key_size;
+    l->v[l->n].value = value;
+    l->v[l->n].value_len = value ? value_size : 0;
+    l->n++;
+    return MHD_YES;
+}
+
+static enum MHD_Result unavailable(sd_req *r, const sp_err *e)
+{
+    return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
+                          "the search index is not available yet (%s); it appears once "
+                          "`signpost index` or `signpost run` has indexed records",
+                          e->msg[0] ? e->msg : "not opened");
+}
+
+/* ---- search ---- */
+
+static json_t *tag_slugs(const rec_tags *t)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < t->n; i++)
+        if (t->v[i].slug)
+            json_array_append_new(a, json_string(t->v[i].slug));
+    return a;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_null();
+}
+
+static json_t *updated_of(const rec_service *rec)
+{
+    int64_t t = rec->prov.last_changed ? rec->prov.last_changed : rec->prov.last_seen;
+    if (t <= 0 && rec->last_modified)
+        t = sp_time_parse(rec->last_modified);
+    if (t <= 0)
+        return json_null();
+    char buf[32];
+    sp_time_format(t, buf);
+    return json_string(buf);
+}
+
+static json_t *hit_json(const idx_hit *h, bool near)
+{
+    const rec_service *rec = &h->rec;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", str_or_null(rec->id));
+    json_object_set_new(o, "name", str_or_null(rec->name));
+    json_object_set_new(o, "organization", str_or_null(rec->organization.name));
+    json_object_set_new(o, "snippet", str_or_null(h->snippet));
+    json_object_set_new(o, "boroughs", tag_slugs(&rec->boroughs));
+    json_object_set_new(o, "groups", tag_slugs(&rec->groups));
+    json_object_set_new(o, "categories", tag_slugs(&rec->categories));
+    if (near)
+        json_object_set_new(o, "distance_km",
+                            h->distance_km >= 0
+                                ? json_real(round(h->distance_km * 100.0) / 100.0)
+                                : json_null());
+    json_object_set_new(o, "url",
+                        str_or_null(rec->url ? rec->url : rec->organization.website));
+    json_object_set_new(o, "updated", updated_of(rec));
+    if (h->collapsed)
+        json_object_set_new(o, "collapsed", json_integer((json_int_t)h->collapsed));
+    return o;
+}
+
+static json_t *facets_json(const vocab *v, const idx_result *res)
+{
+    json_t *all = json_object();
+    for (int f = 0; all && f < IDX_F__COUNT; f++) {
+        const char *field = idx_field_name((idx_field)f);
+        json_t *arr = json_array();
+        const idx_facet *fc = &res->facets[f];
+        for (size_t i = 0; arr && i < fc->n; i++) {
+            const idx_facet_value *fv = &fc->v[i];
+            const char *label = vocab_label(v, field, fv->value);
+            json_array_append_new(
+                arr, json_pack("{s:s?,s:s?,s:I,s:b}", "value", fv->value, "label",
+                               label ? label : fv->value, "count", (json_int_t)fv->count,
+                               "selected", fv->selected));
+        }
+        json_object_set_new(all, field, arr);
+    }
+    return all;
+}
+
+/* The query as applied: canonical slugs, numbers as numbers. */
+static json_t *echo_json(const sd_search *p)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "q", json_string(p->qtext ? p->qtext : ""));
+    for (int f = 0; f < IDX_F__COUNT; f++) {
+        if (!p->q.n_filters[f])
+            continue;
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < p->q.n_filters[f]; i++)
+            json_array_append_new(a, json_string(p->vals[f][i]));
+        json_object_set_new(o, idx_field_name((idx_field)f), a);
+    }
+    if (p->q.age >= 0)
+        json_object_set_new(o, "age", json_integer(p->q.age));
+    if (p->q.has_near) {
+        json_object_set_new(o, "near", json_string(p->near));
+        if (p->q.radius_km > 0)
+            json_object_set_new(o, "radius_km", json_real(p->q.radius_km));
+    }
+    json_object_set_new(o, "sort", json_string(p->sort));
+    json_object_set_new(o, "page", json_integer(p->page));
+    json_object_set_new(o, "per_page", json_integer(p->per_page));
+    return o;
+}
+
+enum MHD_Result sd_api_search(sd_req *r, const char *rest)
+{
+    struct sd_server *s = r->srv;
+    kv_list args;
+    args.n = 0;
+    args.overflow = false;
+    MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+    if (args.overflow)
+        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                              "too many query parameters; at most %d", SD_MAX_ARGS);
+
+    sd_search p;
+    char msg[512];
+    if (sd_search_parse(s->voc, args.v, args.n, &p, msg, sizeof msg) != SP_OK)
+        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+
+    sp_err e;
+    sp_err_clear(&e);
+    idx *ix = sd_worker_index(s, false, &e);
+    if (!ix)
+        return unavailable(r, &e);
+
+    idx_result res;
+    memset(&res, 0, sizeof res);
+    int rc = idx_search(ix, &p.q, &res, &e);
+    if (rc != SP_OK && rc != SP_EINVAL) {
+        /* The writer may have moved on under an old snapshot: reopen and
+         * try once more before giving up. */
+        idx_result_free(&res);
+        memset(&res, 0, sizeof res);
+        sp_err_clear(&e);
+        ix = sd_worker_index(s, true, &e);
+        if (!ix)
+            return unavailable(r, &e);
+        rc = idx_search(ix, &p.q, &res, &e);
+    }
+    if (rc == SP_EINVAL) {
+        idx_result_free(&res);
+        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "q: %s", e.msg);
+    }
+    if (rc != SP_OK) {
+        idx_result_free(&res);
+        fprintf(stderr, "searchd: search failed: %s\n", e.msg);
+        return sd_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                              "the search failed; try again");
+    }
+
+    json_t *results = json_array();
+    for (size_t i = 0; results && i < res.n_hits; i++)
+        json_array_append_new(results, hit_json(&res.hits[i], p.q.has_near));
+    json_t *out = json_object();
+    if (out) {
+        json_object_set_new(out, "total", json_integer((json_int_t)res.total));
+        json_object_set_new(out, "exhaustive", json_boolean(res.exhaustive));
+        json_object_set_new(out, "page", json_integer(p.page));
+        json_object_set_new(out, "per_page", json_integer(p.per_page));
+        json_object_set_new(out, "results", results ? results : json_array());
+        json_object_set_new(out, "facets", facets_json(s->voc, &res));
+        if (res.suggestion && *res.suggestion)
+            json_object_set_new(out, "suggestion", json_string(res.suggestion));
+        json_object_set_new(out, "query", echo_json(&p));
+    } else {
+        json_decref(results);
+    }
+    idx_result_free(&res);
+    if (!out)
+        return MHD_NO;
+    return sd_reply_json(r, MHD_HTTP_OK, out);
+}
+
+/* ---- one service ---- */
+
+enum MHD_Result sd_api_service(sd_req *r, const char *rest)
+{
+    char id[37];
+    size_t len = strlen(rest);
+    if (len != 36)
+        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                              "the service id must be a UUID such as "
+                              "3f2b8c1e-0a4d-5e6f-8a9b-0c1d2e3f4a5b");
+    for (size_t i = 0; i < len; i++)
+        id[i] = (char)tolower((unsigned char)rest[i]);
+    id[len] = '\0';
+    if (!rec_is_uuid(id))
+        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                              "the service id must be a UUID such as "
+                              "3f2b8c1e-0a4d-5e6f-8a9b-0c1d2e3f4a5b");
+
+    sp_err e;
+    sp_err_clear(&e);
+    idx *ix = sd_worker_index(r->srv, false, &e);
+    if (!ix)
+        return unavailable(r, &e);
+    rec_service rec;
+    int rc = idx_get(ix, id, &rec, &e);
+    if (rc == SP_ENOTFOUND)
+        return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+                              "no service with id %s; it may have been removed or merged",
+                              id);
+    if (rc != SP_OK) {
+        fprintf(stderr, "searchd: reading a record failed: %s\n", e.msg);
+        return sd_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                              "reading the record failed; try again");
+    }
+    json_t *j = rec_to_json(&rec);
+    rec_service_free(&rec);
+    if (!j)
+        return MHD_NO;
+    return sd_reply_json(r, MHD_HTTP_OK, j);
+}
+
+/* ---- health ---- */
+
+enum MHD_Result sd_api_healthz(sd_req *r, const char *rest)
+{
+    sp_err e;
+    sp_err_clear(&e);
+    idx *ix = sd_worker_index(r->srv, false, &e);
+    if (!ix)
+        return sd_reply_json(
+            r, MHD_HTTP_SERVICE_UNAVAILABLE,
+            json_pack("{s:s,s:i,s:{s:s,s:s}}", "status", "unavailable", "documents", 0,
+                      "error", "code", "index_unavailable", "message",
+                      "the search index is not available yet"));
+    return sd_reply_json(r, MHD_HTTP_OK,
+                         json_pack("{s:s,s:I}", "status", "ok", "documents",
+                                   (json_int_t)idx_count(ix)));
+}

@@ -1,0 +1,56 @@
+/*
+ * sd.h - searchd, Signpost's HTTP daemon (libmicrohttpd): the JSON search
+ * API, service records, health and metrics, static files of the portal, and
+ * (later) the portal's pages.  It only reads the index under STORE/index/
+ * and reopens it about once a second, so records the indexer commits while
+ * the daemon runs show up in the next searches with no restart.
+ *
+ * The daemon runs in-process: `signpost serve` and `signpost run` both call
+ * sd_start and sd_stop.  Requests are served by a pool of worker threads
+ * (one per online CPU); each worker opens its own read-only index handle
+ * lazily, so no lock is taken on the search path.
+ *
+ * Privacy: jobseekers and coaches search anonymously.  searchd never logs a
+ * query string (search terms, ages, postcodes); the optional access log has
+ * method, path, status and time only.
+ */
+#ifndef SD_H
+#define SD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sp.h"
+
+typedef struct sd_opts {
+    const char *store_dir;  /* required: the index is store_dir/index */
+    const char *listen;     /* "ADDR:PORT", "[v6]:PORT" or NULL for
+                               127.0.0.1:8080; port 0 picks a free port */
+    const char *web_dir;    /* portal files; /static/X serves web_dir/static/X.
+                               NULL: no static files (404) */
+    const char *data_dir;   /* data/ for vocab; NULL: sp_data_dir() */
+    unsigned threads;       /* worker threads; 0: one per online CPU */
+    unsigned max_conns;     /* 0: 512 */
+    unsigned timeout_s;     /* idle connection timeout; 0: 30 s */
+    int reopen_ms;          /* minimum ms between idx_reopen calls per
+                               worker; 0: 1000; negative: every request */
+    bool access_log;        /* one stderr line per request (no query) */
+} sd_opts;
+
+typedef struct sd_server sd_server;
+
+/* Start serving; returns once the socket is bound and the workers run.
+ * *out is owned by the caller and released by sd_stop.  A missing index is
+ * not an error: the API answers 503 until the indexer creates it. */
+int sd_start(const sd_opts *opts, sd_server **out, sp_err *err);
+/* The bound port (useful with port 0) and the address as given. */
+uint16_t sd_port(const sd_server *s);
+/* Stop accepting, finish in-flight requests, close every index handle and
+ * free s.  NULL is fine. */
+void sd_stop(sd_server *s);
+
+/* Block the calling thread until SIGINT or SIGTERM arrives (used by
+ * `signpost serve` between sd_start and sd_stop).  Returns the signal. */
+int sd_wait_for_signal(void);
+
+#endif

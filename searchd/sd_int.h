@@ -1,0 +1,151 @@
+/*
+ * sd_int.h - searchd's insides, shared by its files (not a public header):
+ * the request context, the route table that endpoints and (later) the
+ * portal's pages plug into, reply helpers that add the security headers,
+ * the per-worker index handle, and the search parameter parser.
+ *
+ * Adding an endpoint or a page: write a handler `enum MHD_Result
+ * fn(sd_req *r, const char *rest)` (rest is the path after the route's
+ * prefix) in a file of searchd/, declare it here, and add a row to
+ * sd_routes[] in server.c.  Every handler must answer through one of the
+ * sd_reply_* helpers so headers, status accounting and logging stay uniform.
+ */
+#ifndef SD_INT_H
+#define SD_INT_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "idx.h"
+#include "sd.h"
+#include "vocab.h"
+
+/* Routes, for metrics: requests are counted by route, never by raw path. */
+typedef enum sd_route_id {
+    SD_R_SEARCH,
+    SD_R_SERVICE,
+    SD_R_HEALTHZ,
+    SD_R_METRICS,
+    SD_R_STATIC,
+    SD_R_PAGE,
+    SD_R_OTHER,
+    SD_R__COUNT
+} sd_route_id;
+
+/* HTTP statuses counted one by one; anything else counts as "other". */
+#define SD_N_STATUS 12
+/* Latency histogram bucket upper bounds, in seconds (+Inf is implicit). */
+#define SD_N_BUCKETS 12
+
+/* Bounds on untrusted input. */
+#define SD_MAX_URI 32768       /* request target bytes; above: 414 */
+#define SD_MAX_ARGS 64         /* query parameters per request */
+#define SD_MAX_VALUES 32       /* values of one repeatable filter */
+#define SD_MAX_Q 1000          /* bytes of q */
+#define SD_MAX_VALUE 200       /* bytes of any other parameter value */
+#define SD_MAX_RESULTS 10000   /* page * per_page */
+#define SD_MAX_PER_PAGE 100
+#define SD_MAX_RADIUS_KM 100.0
+#define SD_MAX_AGE 120
+
+struct sd_server {
+    struct MHD_Daemon *mhd;
+    char *index_dir;
+    char *static_root; /* realpath of web_dir/static, NULL when none */
+    vocab *voc;
+    uint16_t port;
+    int reopen_ms;
+    bool access_log;
+    pthread_key_t worker_key;
+    bool key_made;
+
+    /* metrics */
+    atomic_ullong requests[SD_R__COUNT][SD_N_STATUS];
+    atomic_ullong hist[SD_R__COUNT][SD_N_BUCKETS + 1];
+    atomic_ullong hist_sum_us[SD_R__COUNT];
+    atomic_ullong reopens;       /* reopens that found a new commit */
+    atomic_ullong opens;         /* read handles opened */
+    atomic_ullong open_failures; /* index not there (yet) or unreadable */
+    atomic_ullong documents;     /* last count a worker saw */
+};
+
+/* One request.  Allocated when MHD has the request line, freed when the
+ * response is done; its lifetime bounds everything a handler allocates. */
+typedef struct sd_req {
+    struct sd_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path; /* percent-decoded by MHD, without the query */
+    size_t uri_len;   /* raw request target length, query included */
+    bool head;
+    bool responded;
+    sd_route_id route;
+    unsigned status;
+    uint64_t t0_us;
+} sd_req;
+
+typedef enum MHD_Result (*sd_handler)(sd_req *r, const char *rest);
+
+typedef struct sd_route {
+    const char *path; /* exact path, or a prefix when prefix is true */
+    bool prefix;
+    sd_route_id id;
+    sd_handler fn;
+} sd_route;
+
+/* Replies (each sets r->status and adds the security headers).  The JSON
+ * reply takes ownership of j (a reference is stolen). */
+enum MHD_Result sd_reply_json(sd_req *r, unsigned status, json_t *j);
+enum MHD_Result sd_reply_error(sd_req *r, unsigned status, const char *code,
+                               const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Any response built by the caller (headers of its own added); consumes
+ * resp.  no_store adds Cache-Control: no-store. */
+enum MHD_Result sd_reply_response(sd_req *r, unsigned status, struct MHD_Response *resp,
+                                  bool no_store);
+/* body is copied; ctype like "text/plain; charset=utf-8". */
+enum MHD_Result sd_reply_bytes(sd_req *r, unsigned status, const char *ctype,
+                               const void *body, size_t len);
+
+/* The calling worker's read-only index handle, opened lazily and reopened
+ * at most every reopen_ms.  NULL (and a message in err) when the index
+ * cannot be opened: callers answer 503.  force: reopen now. */
+idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err);
+
+/* Handlers (api.c, files.c). */
+enum MHD_Result sd_api_search(sd_req *r, const char *rest);
+enum MHD_Result sd_api_service(sd_req *r, const char *rest);
+enum MHD_Result sd_api_healthz(sd_req *r, const char *rest);
+enum MHD_Result sd_api_metrics(sd_req *r, const char *rest);
+enum MHD_Result sd_static(sd_req *r, const char *rest);
+
+/* ---- search parameters (params.c): no MHD, so tests can drive it ---- */
+
+typedef struct sd_kv {
+    const char *key, *value; /* value NULL for a bare "key" */
+    size_t key_len, value_len;
+} sd_kv;
+
+typedef struct sd_search {
+    idx_query q;
+    /* canonical slugs (owned by the vocab), pointed to by q.filters */
+    const char *vals[IDX_F__COUNT][SD_MAX_VALUES];
+    const char *qtext;   /* q as given (points into the kv array) */
+    const char *near;    /* the postcode as given */
+    const char *sort;    /* "relevance", "distance" or "updated" */
+    long page, per_page;
+} sd_search;
+
+/* Validate and translate the query parameters of /api/v1/search.  On
+ * SP_EINVAL msg says which parameter is wrong and what is allowed.  The
+ * result points into kv and the vocab: keep both alive while using it. */
+int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
+                    char *msg, size_t msg_size);
+
+#endif
