@@ -1,4 +1,979 @@
 /*
- * store.c - the crawler's store.
+ * store.c - the store (store.h): STORE/crawl.db in SQLite, WAL mode.
+ *
+ * The crawler's every step after a fetch is one transaction
+ * (store_record_fetch), so the store is consistent after a crash at any
+ * point: a URL is either still queued (and will be fetched again) or done
+ * with its document and the links it led to queued.  Passes are numbered
+ * per source; a URL belongs to the pass that last queued it, which is how a
+ * rerun knows what is left to do and how a finished pass knows which URLs
+ * the source no longer leads to (gone).
  */
-extern int sp_store_unused;
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct store {
+    sqlite3 *db;
+    char *path;
+};
+
+/* Version 1.  Times are epoch seconds (INTEGER); NULL means never. */
+static const char schema_v1[] =
+    "CREATE TABLE IF NOT EXISTS sources(\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  url TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  config TEXT NOT NULL DEFAULT '{}',\n"
+    "  pass INTEGER NOT NULL DEFAULT 0,\n"
+    "  running INTEGER NOT NULL DEFAULT 0,\n"
+    "  pass_full INTEGER NOT NULL DEFAULT 1,\n"
+    "  pass_fetched INTEGER NOT NULL DEFAULT 0,\n"
+    "  last_start INTEGER, last_success INTEGER, last_full INTEGER,\n"
+    "  last_error INTEGER, last_error_msg TEXT, failing_since INTEGER,\n"
+    "  next_crawl_at INTEGER NOT NULL DEFAULT 0,\n"
+    "  records INTEGER NOT NULL DEFAULT 0);\n"
+    "CREATE TABLE IF NOT EXISTS urls(\n"
+    "  source TEXT NOT NULL,\n"
+    "  url TEXT NOT NULL,\n"
+    "  state TEXT NOT NULL DEFAULT 'queued',\n"
+    "  format TEXT NOT NULL DEFAULT 'auto',\n"
+    "  depth INTEGER NOT NULL DEFAULT 0,\n"
+    "  pass INTEGER NOT NULL DEFAULT 0,\n"
+    "  tries INTEGER NOT NULL DEFAULT 0,\n"
+    "  next_fetch_at INTEGER NOT NULL DEFAULT 0,\n"
+    "  etag TEXT, last_modified TEXT, content_hash TEXT,\n"
+    "  fail_count INTEGER NOT NULL DEFAULT 0,\n"
+    "  lastmod INTEGER NOT NULL DEFAULT 0,\n"
+    "  first_seen INTEGER, last_fetched INTEGER, last_status INTEGER,\n"
+    "  last_error TEXT, gone_since INTEGER,\n"
+    "  PRIMARY KEY(source, url));\n"
+    "CREATE INDEX IF NOT EXISTS urls_queue ON urls(source, state, pass);\n"
+    "CREATE TABLE IF NOT EXISTS documents(\n"
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  source TEXT NOT NULL,\n"
+    "  url TEXT NOT NULL,\n"
+    "  final_url TEXT,\n"
+    "  fetched_at INTEGER NOT NULL,\n"
+    "  status INTEGER NOT NULL,\n"
+    "  format TEXT,\n"
+    "  content_type TEXT,\n"
+    "  headers TEXT,\n"
+    "  body BLOB,\n"
+    "  content_hash TEXT);\n"
+    "CREATE INDEX IF NOT EXISTS documents_url ON documents(url, seq);\n"
+    "CREATE TABLE IF NOT EXISTS fetch_log(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  source TEXT, url TEXT NOT NULL, time INTEGER NOT NULL,\n"
+    "  status INTEGER, bytes INTEGER, ms INTEGER, error TEXT);\n"
+    "CREATE INDEX IF NOT EXISTS fetch_log_url ON fetch_log(url);\n"
+    "CREATE TABLE IF NOT EXISTS robots(\n"
+    "  authority TEXT PRIMARY KEY,\n"
+    "  fetched_at INTEGER NOT NULL,\n"
+    "  status INTEGER NOT NULL,\n"
+    "  body BLOB);\n"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n";
+
+static int db_fail(store *s, sp_err *err, const char *what)
+{
+    return sp_fail(err, SP_EIO, "store %s: %s: %s", s->path, what,
+                   sqlite3_errmsg(s->db));
+}
+
+static int exec(store *s, const char *sql, sp_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = sp_fail(err, SP_EIO, "store %s: %s", s->path,
+                         msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return SP_OK;
+}
+
+static int prep(store *s, const char *sql, sqlite3_stmt **st, sp_err *err)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "prepare");
+    return SP_OK;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Run a statement that returns no rows; finalizes it. */
+static int step_done(store *s, sqlite3_stmt *st, sp_err *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(s, err, "write");
+    return SP_OK;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+
+static int mkdir_p(const char *dir, sp_err *err)
+{
+    char *p = sp_strdup(dir);
+    if (!p)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    for (char *q = p + 1; *q; q++) {
+        if (*q != '/')
+            continue;
+        *q = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            int rc = sp_fail(err, SP_EIO, "cannot create %s: %s", p, strerror(errno));
+            free(p);
+            return rc;
+        }
+        *q = '/';
+    }
+    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+        int rc = sp_fail(err, SP_EIO, "cannot create store directory %s: %s", p,
+                         strerror(errno));
+        free(p);
+        return rc;
+    }
+    free(p);
+    return SP_OK;
+}
+
+int store_open(const char *dir, store **out, sp_err *err)
+{
+    if (!dir || !*dir || !out)
+        return sp_fail(err, SP_EINVAL, "store_open: no store directory given");
+    int rc = mkdir_p(dir, err);
+    if (rc)
+        return rc;
+    store *s = calloc(1, sizeof *s);
+    if (!s)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    s->path = sp_printf("%s/%s", dir, STORE_DB_NAME);
+    if (!s->path) {
+        free(s);
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    if (sqlite3_open_v2(s->path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = sp_fail(err, SP_EIO, "cannot open store %s: %s", s->path,
+                     s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        store_close(s);
+        return rc;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    /* WAL: the indexer reads while the crawler writes.  synchronous=NORMAL
+     * is durable across process crashes (kill -9), which is what a rerun
+     * needs; a power cut may lose the last transactions, never consistency. */
+    rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 "PRAGMA foreign_keys=OFF;", err);
+    if (rc) {
+        store_close(s);
+        return rc;
+    }
+    sqlite3_stmt *st;
+    rc = prep(s, "PRAGMA user_version", &st, err);
+    if (rc) {
+        store_close(s);
+        return rc;
+    }
+    int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (version > STORE_SCHEMA_VERSION) {
+        rc = sp_fail(err, SP_EUNSUP,
+                     "store %s has schema version %d, newer than this signpost "
+                     "understands (%d); upgrade signpost",
+                     s->path, version, STORE_SCHEMA_VERSION);
+        store_close(s);
+        return rc;
+    }
+    if (version < 1) {
+        rc = exec(s, "BEGIN IMMEDIATE", err);
+        if (!rc)
+            rc = exec(s, schema_v1, err);
+        if (!rc)
+            rc = exec(s, "PRAGMA user_version=1; COMMIT", err);
+        if (rc) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            store_close(s);
+            return rc;
+        }
+    }
+    /* Later versions migrate here: if (version < 2) { ALTER ...; } */
+    *out = s;
+    return SP_OK;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    if (s->db)
+        sqlite3_close_v2(s->db);
+    free(s->path);
+    free(s);
+}
+
+/* ---- documents ---------------------------------------------------------- */
+
+#define DOC_COLS                                                              \
+    "seq, url, final_url, source, format, content_type, content_hash, "     \
+    "headers, body, status, fetched_at"
+
+static void row_doc(sqlite3_stmt *st, store_doc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->seq = sqlite3_column_int64(st, 0);
+    d->url = col_text(st, 1);
+    d->final_url = col_text(st, 2);
+    d->source = col_text(st, 3);
+    d->format = col_text(st, 4);
+    d->content_type = col_text(st, 5);
+    d->content_hash = col_text(st, 6);
+    d->headers = col_text(st, 7);
+    /* column_text on a BLOB hands back its bytes with a NUL after them. */
+    d->body = col_text(st, 8);
+    d->len = (size_t)sqlite3_column_bytes(st, 8);
+    if (!d->body) {
+        d->body = "";
+        d->len = 0;
+    }
+    d->status = sqlite3_column_int(st, 9);
+    d->fetched_at = sqlite3_column_int64(st, 10);
+}
+
+int store_docs_since(store *s, int64_t cursor, size_t limit, store_doc_fn fn,
+                     void *ctx, int64_t *last_seq, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT " DOC_COLS " FROM documents WHERE seq > ? ORDER BY seq LIMIT ?",
+                  &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, cursor);
+    sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+    int64_t last = cursor;
+    for (;;) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+            break;
+        if (r != SQLITE_ROW) {
+            rc = db_fail(s, err, "read documents");
+            break;
+        }
+        store_doc d;
+        row_doc(st, &d);
+        last = d.seq;
+        if (fn(ctx, &d))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (!rc && last_seq)
+        *last_seq = last;
+    return rc;
+}
+
+int store_latest_doc(store *s, const char *source, const char *url,
+                     store_doc_fn fn, void *ctx, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT " DOC_COLS " FROM documents WHERE url = ?1 "
+                     "AND (?2 IS NULL OR source = ?2) ORDER BY seq DESC LIMIT 1",
+                  &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, url);
+    bind_text(st, 2, source);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        store_doc d;
+        row_doc(st, &d);
+        fn(ctx, &d);
+    } else if (r == SQLITE_DONE) {
+        rc = sp_fail(err, SP_ENOTFOUND, "no document stored for %s", url);
+    } else {
+        rc = db_fail(s, err, "read document");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_max_seq(store *s, int64_t *out, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT coalesce(max(seq), 0) FROM documents", &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = db_fail(s, err, "read documents");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- meta and cursors ----------------------------------------------------- */
+
+int store_meta_get(store *s, const char *key, char **out, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT value FROM meta WHERE key = ?", &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, key);
+    *out = NULL;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        const char *v = col_text(st, 0);
+        if (v) {
+            *out = strdup(v);
+            if (!*out)
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        }
+    } else if (r != SQLITE_DONE) {
+        rc = db_fail(s, err, "read meta");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_meta_set(store *s, const char *key, const char *value, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "INSERT INTO meta(key, value) VALUES(?, ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                  &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, key);
+    bind_text(st, 2, value);
+    return step_done(s, st, err);
+}
+
+int store_get_cursor(store *s, const char *name, int64_t *out, sp_err *err)
+{
+    char key[256];
+    snprintf(key, sizeof key, "cursor.%s", name);
+    char *v = NULL;
+    int rc = store_meta_get(s, key, &v, err);
+    if (rc)
+        return rc;
+    *out = v ? strtoll(v, NULL, 10) : 0;
+    free(v);
+    return SP_OK;
+}
+
+int store_set_cursor(store *s, const char *name, int64_t value, sp_err *err)
+{
+    char key[256], v[32];
+    snprintf(key, sizeof key, "cursor.%s", name);
+    snprintf(v, sizeof v, "%lld", (long long)value);
+    return store_meta_set(s, key, v, err);
+}
+
+/* ---- sources ---------------------------------------------------------------- */
+
+int store_source_upsert(store *s, const char *name, const char *url,
+                        const char *kind, const char *config_json, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "INSERT INTO sources(name, url, kind, config) VALUES(?, ?, ?, ?) "
+                     "ON CONFLICT(name) DO UPDATE SET url = excluded.url, "
+                     "kind = excluded.kind, config = excluded.config",
+                  &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, name);
+    bind_text(st, 2, url);
+    bind_text(st, 3, kind);
+    bind_text(st, 4, config_json ? config_json : "{}");
+    return step_done(s, st, err);
+}
+
+int store_source_set_records(store *s, const char *name, long records,
+                             sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "UPDATE sources SET records = ? WHERE name = ?", &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, records);
+    bind_text(st, 2, name);
+    return step_done(s, st, err);
+}
+
+int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+        "SELECT s.name, s.url, s.kind, s.config, s.last_start, s.last_success,"
+        " s.last_error, s.last_error_msg, s.failing_since, s.next_crawl_at,"
+        " s.running, s.pass, s.records,"
+        " (SELECT count(*) FROM urls u WHERE u.source = s.name AND u.content_hash IS NOT NULL"
+        "   AND u.state <> 'gone'),"
+        " (SELECT count(*) FROM urls u WHERE u.source = s.name AND u.state = 'queued'),"
+        " (SELECT count(*) FROM urls u WHERE u.source = s.name AND u.state = 'done'),"
+        " (SELECT count(*) FROM urls u WHERE u.source = s.name AND u.state = 'failed'),"
+        " (SELECT count(*) FROM urls u WHERE u.source = s.name AND u.state = 'gone'),"
+        " (SELECT count(*) FROM documents d WHERE d.source = s.name)"
+        " FROM sources s ORDER BY s.name",
+        &st, err);
+    if (rc)
+        return rc;
+    for (;;) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+            break;
+        if (r != SQLITE_ROW) {
+            rc = db_fail(s, err, "read sources");
+            break;
+        }
+        store_source_info i;
+        memset(&i, 0, sizeof i);
+        i.name = col_text(st, 0);
+        i.url = col_text(st, 1);
+        i.kind = col_text(st, 2);
+        i.config = col_text(st, 3);
+        i.last_start = sqlite3_column_int64(st, 4);
+        i.last_success = sqlite3_column_int64(st, 5);
+        i.last_error = sqlite3_column_int64(st, 6);
+        i.last_error_msg = col_text(st, 7);
+        i.failing_since = sqlite3_column_int64(st, 8);
+        i.next_crawl_at = sqlite3_column_int64(st, 9);
+        i.running = sqlite3_column_int(st, 10) != 0;
+        i.pass = (long)sqlite3_column_int64(st, 11);
+        i.records = (long)sqlite3_column_int64(st, 12);
+        i.pages = (long)sqlite3_column_int64(st, 13);
+        i.urls_queued = (long)sqlite3_column_int64(st, 14);
+        i.urls_done = (long)sqlite3_column_int64(st, 15);
+        i.urls_failed = (long)sqlite3_column_int64(st, 16);
+        i.urls_gone = (long)sqlite3_column_int64(st, 17);
+        i.documents = (long)sqlite3_column_int64(st, 18);
+        if (fn(ctx, &i))
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- URLs ------------------------------------------------------------------- */
+
+int store_urls(store *s, const char *source, const char *state,
+               store_url_fn fn, void *ctx, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT source, url, state, coalesce(last_status, 0), last_error,"
+                     " coalesce(last_fetched, 0), coalesce(gone_since, 0), fail_count, depth"
+                     " FROM urls WHERE (?1 IS NULL OR source = ?1)"
+                     " AND (?2 IS NULL OR state = ?2) ORDER BY source, url",
+                  &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, source);
+    bind_text(st, 2, state);
+    for (;;) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+            break;
+        if (r != SQLITE_ROW) {
+            rc = db_fail(s, err, "read urls");
+            break;
+        }
+        store_url_info u;
+        u.source = col_text(st, 0);
+        u.url = col_text(st, 1);
+        u.state = col_text(st, 2);
+        u.last_status = sqlite3_column_int(st, 3);
+        u.last_error = col_text(st, 4);
+        u.last_fetched = sqlite3_column_int64(st, 5);
+        u.gone_since = sqlite3_column_int64(st, 6);
+        u.fail_count = sqlite3_column_int(st, 7);
+        u.depth = sqlite3_column_int(st, 8);
+        if (fn(ctx, &u))
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_mark_gone(store *s, const char *source, const char *url, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "UPDATE urls SET state = 'gone', gone_since = coalesce(gone_since, ?)"
+                     " WHERE source = ? AND url = ?",
+                  &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, sp_now());
+    bind_text(st, 2, source);
+    bind_text(st, 3, url);
+    rc = step_done(s, st, err);
+    if (!rc && sqlite3_changes(s->db) == 0)
+        return sp_fail(err, SP_ENOTFOUND, "source %s has no URL %s", source, url);
+    return rc;
+}
+
+/* Queue a link for the given pass.  A URL already queued or done in this
+ * pass is left alone (only its depth may shrink); one from an earlier pass
+ * is queued again, keeping its validators for a conditional GET. */
+static int enqueue(store *s, const char *source, long pass, const store_link *l,
+                   int64_t now, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+        "INSERT INTO urls(source, url, state, format, depth, pass, tries, next_fetch_at,"
+        " lastmod, first_seen) VALUES(?1, ?2, 'queued', ?3, ?4, ?5, 0, 0, ?6, ?7)"
+        " ON CONFLICT(source, url) DO UPDATE SET"
+        "  state = CASE WHEN urls.pass < excluded.pass THEN 'queued' ELSE urls.state END,"
+        "  tries = CASE WHEN urls.pass < excluded.pass THEN 0 ELSE urls.tries END,"
+        "  next_fetch_at = CASE WHEN urls.pass < excluded.pass THEN 0"
+        "                  ELSE urls.next_fetch_at END,"
+        "  format = CASE WHEN urls.pass < excluded.pass THEN excluded.format"
+        "           ELSE urls.format END,"
+        "  depth = CASE WHEN urls.pass < excluded.pass THEN excluded.depth"
+        "          ELSE min(urls.depth, excluded.depth) END,"
+        "  lastmod = CASE WHEN excluded.lastmod > 0 THEN excluded.lastmod ELSE urls.lastmod END,"
+        "  pass = max(urls.pass, excluded.pass)",
+        &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, source);
+    bind_text(st, 2, l->url);
+    bind_text(st, 3, l->format ? l->format : "auto");
+    sqlite3_bind_int(st, 4, l->depth);
+    sqlite3_bind_int64(st, 5, pass);
+    sqlite3_bind_int64(st, 6, l->lastmod);
+    sqlite3_bind_int64(st, 7, now);
+    return step_done(s, st, err);
+}
+
+static int current_pass(store *s, const char *source, long *pass, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT pass FROM sources WHERE name = ?", &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, source);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *pass = (long)sqlite3_column_int64(st, 0);
+    else if (r == SQLITE_DONE)
+        rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
+    else
+        rc = db_fail(s, err, "read source");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT pass, running, pass_full, pass_fetched, coalesce(last_start, 0),"
+                     " coalesce(last_success, 0), coalesce(last_full, 0), next_crawl_at"
+                     " FROM sources WHERE name = ?",
+                  &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, source);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        out->pass = (long)sqlite3_column_int64(st, 0);
+        out->running = sqlite3_column_int(st, 1) != 0;
+        out->full = sqlite3_column_int(st, 2) != 0;
+        out->fetched = (long)sqlite3_column_int64(st, 3);
+        out->started = sqlite3_column_int64(st, 4);
+        out->last_success = sqlite3_column_int64(st, 5);
+        out->last_full = sqlite3_column_int64(st, 6);
+        out->next_crawl_at = sqlite3_column_int64(st, 7);
+    } else if (r == SQLITE_DONE) {
+        rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
+    } else {
+        rc = db_fail(s, err, "read source");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_pass_begin(store *s, const char *source, bool full,
+                     const store_link *seeds, size_t n, int64_t now,
+                     long *pass_out, sp_err *err)
+{
+    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    rc = prep(s, "UPDATE sources SET pass = pass + 1, running = 1, pass_full = ?,"
+                 " pass_fetched = 0, last_start = ? WHERE name = ?",
+              &st, err);
+    if (!rc) {
+        sqlite3_bind_int(st, 1, full ? 1 : 0);
+        sqlite3_bind_int64(st, 2, now);
+        bind_text(st, 3, source);
+        rc = step_done(s, st, err);
+    }
+    long pass = 0;
+    if (!rc)
+        rc = current_pass(s, source, &pass, err);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = enqueue(s, source, pass, &seeds[i], now, err);
+    if (!rc)
+        rc = exec(s, "COMMIT", err);
+    if (rc) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    if (pass_out)
+        *pass_out = pass;
+    return SP_OK;
+}
+
+int store_pass_end(store *s, const char *source, bool ok, bool mark_gone,
+                   const char *error_msg, int64_t now, int64_t next_crawl_at,
+                   sp_err *err)
+{
+    long pass = 0;
+    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    rc = current_pass(s, source, &pass, err);
+    sqlite3_stmt *st;
+    if (!rc && mark_gone) {
+        rc = prep(s, "UPDATE urls SET state = 'gone', gone_since = coalesce(gone_since, ?)"
+                     " WHERE source = ? AND pass < ? AND state <> 'gone'",
+                  &st, err);
+        if (!rc) {
+            sqlite3_bind_int64(st, 1, now);
+            bind_text(st, 2, source);
+            sqlite3_bind_int64(st, 3, pass);
+            rc = step_done(s, st, err);
+        }
+    }
+    if (!rc) {
+        rc = prep(s, "UPDATE urls SET state = 'skipped' WHERE source = ? AND pass = ?"
+                     " AND state = 'queued'",
+                  &st, err);
+        if (!rc) {
+            bind_text(st, 1, source);
+            sqlite3_bind_int64(st, 2, pass);
+            rc = step_done(s, st, err);
+        }
+    }
+    if (!rc) {
+        rc = prep(s, ok ? "UPDATE sources SET running = 0, next_crawl_at = ?1,"
+                          " last_success = ?2, failing_since = NULL,"
+                          " last_full = CASE WHEN pass_full THEN ?2 ELSE last_full END"
+                          " WHERE name = ?3"
+                        : "UPDATE sources SET running = 0, next_crawl_at = ?1,"
+                          " failing_since = coalesce(failing_since, ?2), last_error = ?2,"
+                          " last_error_msg = ?4 WHERE name = ?3",
+                  &st, err);
+        if (!rc) {
+            sqlite3_bind_int64(st, 1, next_crawl_at);
+            sqlite3_bind_int64(st, 2, now);
+            bind_text(st, 3, source);
+            if (!ok)
+                bind_text(st, 4, error_msg ? error_msg : "entry URL failed");
+            rc = step_done(s, st, err);
+        }
+    }
+    if (!rc)
+        rc = exec(s, "COMMIT", err);
+    if (rc)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+void store_queued_free(store_queued *q)
+{
+    if (!q)
+        return;
+    free(q->source);
+    free(q->url);
+    free(q->format);
+    free(q->etag);
+    free(q->last_modified);
+    free(q->content_hash);
+    memset(q, 0, sizeof *q);
+}
+
+int store_next_queued(store *s, int64_t now, size_t limit, store_queued_fn fn,
+                      void *ctx, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s,
+        "SELECT u.source, u.url, u.format, u.etag, u.last_modified, u.content_hash,"
+        " u.depth, u.tries, u.fail_count, u.lastmod, coalesce(u.last_fetched, 0)"
+        " FROM sources s JOIN urls u ON u.source = s.name AND u.state = 'queued'"
+        "  AND u.pass = s.pass"
+        " WHERE s.running = 1 AND u.next_fetch_at <= ?"
+        " ORDER BY u.depth, u.lastmod DESC, u.rowid LIMIT ?",
+        &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    for (;;) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+            break;
+        if (r != SQLITE_ROW) {
+            rc = db_fail(s, err, "read queue");
+            break;
+        }
+        store_queued q;
+        q.source = (char *)col_text(st, 0);
+        q.url = (char *)col_text(st, 1);
+        q.format = (char *)col_text(st, 2);
+        q.etag = (char *)col_text(st, 3);
+        q.last_modified = (char *)col_text(st, 4);
+        q.content_hash = (char *)col_text(st, 5);
+        q.depth = sqlite3_column_int(st, 6);
+        q.tries = sqlite3_column_int(st, 7);
+        q.fail_count = sqlite3_column_int(st, 8);
+        q.lastmod = sqlite3_column_int64(st, 9);
+        q.last_fetched = sqlite3_column_int64(st, 10);
+        q.has_doc = q.content_hash != NULL;
+        if (fn(ctx, &q))
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_queued_count(store *s, const char *source, long *count,
+                       int64_t *earliest, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT count(*), coalesce(min(u.next_fetch_at), 0) FROM urls u"
+                     " JOIN sources s ON s.name = u.source"
+                     " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass",
+                  &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, source);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *count = (long)sqlite3_column_int64(st, 0);
+        if (earliest)
+            *earliest = sqlite3_column_int64(st, 1);
+    } else {
+        rc = db_fail(s, err, "count queue");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char *outcome_sql(store_outcome o)
+{
+    switch (o) {
+    case STORE_NEW_DOC:
+        return "UPDATE urls SET state = 'done', tries = tries + 1, fail_count = 0,"
+               " last_fetched = ?3, last_status = ?4, last_error = NULL, gone_since = NULL,"
+               " etag = ?5, last_modified = ?6, content_hash = ?7"
+               " WHERE source = ?1 AND url = ?2";
+    case STORE_UNCHANGED:
+        return "UPDATE urls SET state = 'done', tries = tries + ?9, fail_count = 0,"
+               " last_fetched = CASE WHEN ?9 THEN ?3 ELSE last_fetched END,"
+               " last_status = CASE WHEN ?9 THEN ?4 ELSE last_status END,"
+               " last_error = NULL, gone_since = NULL,"
+               " etag = coalesce(?5, etag), last_modified = coalesce(?6, last_modified)"
+               " WHERE source = ?1 AND url = ?2";
+    case STORE_FAIL:
+        return "UPDATE urls SET state = 'failed', tries = tries + ?9, fail_count = fail_count + 1,"
+               " last_fetched = ?3, last_status = ?4, last_error = ?8"
+               " WHERE source = ?1 AND url = ?2";
+    case STORE_RETRY:
+        return "UPDATE urls SET state = 'queued', tries = tries + 1, fail_count = fail_count + 1,"
+               " last_fetched = ?3, last_status = ?4, last_error = ?8, next_fetch_at = ?10"
+               " WHERE source = ?1 AND url = ?2";
+    case STORE_GONE_NOW:
+        return "UPDATE urls SET state = 'gone', tries = tries + 1, last_fetched = ?3,"
+               " last_status = ?4, last_error = ?8, gone_since = coalesce(gone_since, ?3)"
+               " WHERE source = ?1 AND url = ?2";
+    case STORE_REQUEUE:
+        return "UPDATE urls SET state = 'queued', last_status = ?4, last_error = ?8,"
+               " next_fetch_at = ?10 WHERE source = ?1 AND url = ?2";
+    }
+    return NULL;
+}
+
+static int record_fetch_tx(store *s, const store_fetch *f, const store_link *links,
+                           size_t n_links, int64_t *seq, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (f->outcome == STORE_NEW_DOC) {
+        rc = prep(s, "INSERT INTO documents(source, url, final_url, fetched_at, status, format,"
+                     " content_type, headers, body, content_hash)"
+                     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  &st, err);
+        if (rc)
+            return rc;
+        bind_text(st, 1, f->source);
+        bind_text(st, 2, f->url);
+        bind_text(st, 3, f->final_url);
+        sqlite3_bind_int64(st, 4, f->fetched_at);
+        sqlite3_bind_int(st, 5, f->status);
+        bind_text(st, 6, f->format);
+        bind_text(st, 7, f->content_type);
+        bind_text(st, 8, f->headers);
+        sqlite3_bind_blob64(st, 9, f->body ? f->body : "", f->len, SQLITE_TRANSIENT);
+        bind_text(st, 10, f->content_hash);
+        rc = step_done(s, st, err);
+        if (rc)
+            return rc;
+        *seq = sqlite3_last_insert_rowid(s->db);
+    }
+    rc = prep(s, outcome_sql(f->outcome), &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, f->source);
+    bind_text(st, 2, f->url);
+    sqlite3_bind_int64(st, 3, f->fetched_at);
+    sqlite3_bind_int(st, 4, f->status);
+    bind_text(st, 5, f->etag);
+    bind_text(st, 6, f->last_modified);
+    bind_text(st, 7, f->content_hash);
+    bind_text(st, 8, f->error);
+    sqlite3_bind_int(st, 9, f->requested ? 1 : 0);
+    sqlite3_bind_int64(st, 10, f->next_fetch_at);
+    rc = step_done(s, st, err);
+    if (rc)
+        return rc;
+    if (f->requested) {
+        rc = prep(s, "INSERT INTO fetch_log(source, url, time, status, bytes, ms, error)"
+                     " VALUES(?, ?, ?, ?, ?, ?, ?)",
+                  &st, err);
+        if (rc)
+            return rc;
+        bind_text(st, 1, f->source);
+        bind_text(st, 2, f->url);
+        sqlite3_bind_int64(st, 3, f->fetched_at);
+        sqlite3_bind_int(st, 4, f->status);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)f->bytes);
+        sqlite3_bind_int64(st, 6, f->ms);
+        bind_text(st, 7, f->error);
+        rc = step_done(s, st, err);
+        if (rc)
+            return rc;
+        if (f->outcome != STORE_REQUEUE) {
+            rc = prep(s, "UPDATE sources SET pass_fetched = pass_fetched + 1 WHERE name = ?",
+                      &st, err);
+            if (rc)
+                return rc;
+            bind_text(st, 1, f->source);
+            rc = step_done(s, st, err);
+            if (rc)
+                return rc;
+        }
+    }
+    if (f->error && f->outcome != STORE_REQUEUE) {
+        rc = prep(s, "UPDATE sources SET last_error = ?, last_error_msg = ? WHERE name = ?",
+                  &st, err);
+        if (rc)
+            return rc;
+        char *msg = sp_printf("%s: %s", f->url, f->error);
+        sqlite3_bind_int64(st, 1, f->fetched_at);
+        bind_text(st, 2, msg ? msg : f->error);
+        bind_text(st, 3, f->source);
+        free(msg);
+        rc = step_done(s, st, err);
+        if (rc)
+            return rc;
+    }
+    if (n_links) {
+        long pass = 0;
+        rc = current_pass(s, f->source, &pass, err);
+        for (size_t i = 0; !rc && i < n_links; i++)
+            rc = enqueue(s, f->source, pass, &links[i], f->fetched_at, err);
+    }
+    return rc;
+}
+
+int store_record_fetch(store *s, const store_fetch *f, const store_link *links,
+                       size_t n_links, int64_t *seq_out, sp_err *err)
+{
+    int64_t seq = 0;
+    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    rc = record_fetch_tx(s, f, links, n_links, &seq, err);
+    if (!rc)
+        rc = exec(s, "COMMIT", err);
+    if (rc) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    if (seq_out)
+        *seq_out = seq;
+    return SP_OK;
+}
+
+/* ---- robots.txt cache ------------------------------------------------------- */
+
+int store_robots_get(store *s, const char *authority, int64_t *fetched_at,
+                     int *status, char **body, size_t *len, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "SELECT fetched_at, status, body FROM robots WHERE authority = ?",
+                  &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, authority);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *fetched_at = sqlite3_column_int64(st, 0);
+        *status = sqlite3_column_int(st, 1);
+        const void *b = sqlite3_column_blob(st, 2);
+        size_t n = (size_t)sqlite3_column_bytes(st, 2);
+        *body = malloc(n + 1);
+        if (!*body) {
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        } else {
+            if (n)
+                memcpy(*body, b, n);
+            (*body)[n] = '\0';
+            *len = n;
+        }
+    } else if (r == SQLITE_DONE) {
+        rc = sp_fail(err, SP_ENOTFOUND, "no robots.txt cached for %s", authority);
+    } else {
+        rc = db_fail(s, err, "read robots");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_robots_put(store *s, const char *authority, int64_t fetched_at,
+                     int status, const char *body, size_t len, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(s, "INSERT INTO robots(authority, fetched_at, status, body)"
+                     " VALUES(?, ?, ?, ?) ON CONFLICT(authority) DO UPDATE SET"
+                     " fetched_at = excluded.fetched_at, status = excluded.status,"
+                     " body = excluded.body",
+                  &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, authority);
+    sqlite3_bind_int64(st, 2, fetched_at);
+    sqlite3_bind_int(st, 3, status);
+    sqlite3_bind_blob64(st, 4, body ? body : "", len, SQLITE_TRANSIENT);
+    return step_done(s, st, err);
+}
