@@ -1,4 +1,717 @@
 /*
- * oruk.c - see feed.h.
+ * oruk.c - the Open Referral UK / HSDS JSON reader.
+ *
+ * One reader for every JSON shape an ORUK or HSDS API answers with:
+ *   - the API root {version, profile, openapi_url}: out->version, no records;
+ *   - one service object (HSDS 3.0, ORUK v1, or Signpost's own export);
+ *   - a bare array of services;
+ *   - a v3 page {total_items, total_pages, page_number, size, contents:[...]};
+ *   - a v1 page {content:[...], totalElements, totalPages, number, first, last};
+ *   - organizations that nest "services";
+ *   - service_at_location objects and lists ({service, location}).
+ * Taxonomies, taxonomy terms, locations and organizations without services
+ * are ORUK documents too: they read as zero records.  Anything else (other
+ * JSON, validator reports) is SP_EPARSE naming what was expected.
+ *
+ * ORUK v1 services are first rewritten, as JSON, into the HSDS 3.0 shape
+ * (regular_schedules -> schedules, physical_addresses -> addresses, ...) so
+ * that rec_from_json() is the single place a service object is read.
  */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
 #include "feed.h"
+
+#define ORUK_MAX_DEPTH 64
+#define ORUK_MAX_ITEMS 10000u
+
+/* ------------------------------------------------------------ helpers */
+
+static int check_depth(const char *s, size_t n, sp_err *err)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > ORUK_MAX_DEPTH)
+                return sp_fail(err, SP_ELIMIT,
+                               "JSON nested deeper than %d levels; not an ORUK document",
+                               ORUK_MAX_DEPTH);
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return SP_OK;
+}
+
+static bool has(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return v != NULL && !json_is_null(v);
+}
+
+static const char *str_of(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
+}
+
+static bool num_of(const json_t *o, const char *key, long *out)
+{
+    const json_t *v = json_object_get(o, key);
+    if (json_is_integer(v)) {
+        *out = (long)json_integer_value(v);
+        return true;
+    }
+    if (json_is_real(v)) {
+        *out = (long)json_real_value(v);
+        return true;
+    }
+    if (json_is_string(v)) {
+        char *end = NULL;
+        long n = strtol(json_string_value(v), &end, 10);
+        if (end != json_string_value(v) && *end == '\0') {
+            *out = n;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The id a provider gave an object, as text (ids are sometimes numbers);
+ * caller frees. */
+static char *local_id_of(const json_t *o)
+{
+    const json_t *v = json_object_get(o, "id");
+    if (json_is_string(v) && json_string_length(v) > 0)
+        return sp_strdup(json_string_value(v));
+    if (json_is_integer(v))
+        return sp_printf("%lld", (long long)json_integer_value(v));
+    return NULL;
+}
+
+/* Keys only a service has. */
+static const char *const service_keys[] = {
+    "status", "organization", "service_at_locations", "eligibility_description",
+    "application_process", "fees", "fees_description", "accreditations",
+    "minimum_age", "maximum_age", "assured_date", "assurer_email",
+    "interpretation_services", "service_areas", "cost_options", "regular_schedules",
+    "eligibilitys", "service_taxonomys", "deliverable_type", "wait_time", "program",
+    "required_documents", "alert", "licenses", "signpost", NULL};
+
+/* Keys that mark organizations, taxonomies, terms and locations. */
+static const char *const other_keys[] = {
+    "website", "organization_identifiers", "legal_status", "tax_status",
+    "year_incorporated", "uri", "version", "parent_id", "term_uri", "taxonomy",
+    "taxonomy_detail", "term", "vocabulary", "location_type", "latitude", "longitude",
+    "addresses", "physical_addresses", NULL};
+
+static bool any_key(const json_t *o, const char *const *keys)
+{
+    for (; *keys != NULL; keys++)
+        if (json_object_get(o, *keys) != NULL)
+            return true;
+    return false;
+}
+
+/* A service object?  strict: standing alone it must show a service-only
+ * key; inside a service list an id and a name suffice. */
+static bool is_service(const json_t *o, bool strict)
+{
+    if (!json_is_object(o))
+        return false;
+    if (str_of(o, "name") == NULL)
+        return false;
+    if (any_key(o, service_keys))
+        return true;
+    if (strict)
+        return false;
+    return has(o, "id") && !any_key(o, other_keys) && !has(o, "services");
+}
+
+/* --------------------------------------------------------- ORUK v1 shape */
+
+static void set_if_absent(json_t *o, const char *key, json_t *v)
+{
+    if (v == NULL)
+        return;
+    if (has(o, key))
+        json_decref(v);
+    else
+        json_object_set_new(o, key, v);
+}
+
+/* "Monday" -> "MO", for v1 regular_schedules' weekday. */
+static const char *weekday_code(const char *w)
+{
+    static const char *const names[][2] = {
+        {"mo", "MO"}, {"tu", "TU"}, {"we", "WE"}, {"th", "TH"},
+        {"fr", "FR"}, {"sa", "SA"}, {"su", "SU"}};
+    if (w == NULL || strlen(w) < 2)
+        return NULL;
+    for (size_t i = 0; i < 7; i++)
+        if (strncasecmp(w, names[i][0], 2) == 0)
+            return names[i][1];
+    return NULL;
+}
+
+/* Rewrite ORUK v1 keys of a service (in place, on a private copy) into
+ * their HSDS 3.0 equivalents.  Keys already in 3.0 form win. */
+static void v1_to_v3(json_t *s)
+{
+    size_t i;
+    json_t *v;
+
+    /* eligibilitys[] {eligibility, minimum_age, maximum_age} */
+    json_t *el = json_object_get(s, "eligibilitys");
+    if (json_is_array(el)) {
+        sp_buf b = {0};
+        json_array_foreach(el, i, v) {
+            const char *t = str_of(v, "eligibility");
+            if (t != NULL && i < 100) {
+                if (b.len > 0)
+                    sp_buf_puts(&b, "; ");
+                sp_buf_puts(&b, t);
+            }
+            json_t *a = json_object_get(v, "minimum_age");
+            if (json_is_number(a))
+                set_if_absent(s, "minimum_age", json_deep_copy(a));
+            a = json_object_get(v, "maximum_age");
+            if (json_is_number(a))
+                set_if_absent(s, "maximum_age", json_deep_copy(a));
+        }
+        if (b.len > 0 && sp_utf8_valid(b.data, b.len))
+            set_if_absent(s, "eligibility_description", json_string(sp_buf_cstr(&b)));
+        sp_buf_free(&b);
+    }
+
+    /* regular_schedules[] {weekday, opens_at, closes_at, ...} */
+    json_t *rs = json_object_get(s, "regular_schedules");
+    if (json_is_array(rs) && !has(s, "schedules")) {
+        json_t *out = json_array();
+        json_array_foreach(rs, i, v) {
+            if (!json_is_object(v))
+                continue;
+            json_t *c = json_deep_copy(v);
+            if (c == NULL)
+                continue;
+            const char *wd = weekday_code(str_of(v, "weekday"));
+            if (wd != NULL) {
+                set_if_absent(c, "byday", json_string(wd));
+                set_if_absent(c, "freq", json_string("WEEKLY"));
+            }
+            json_array_append_new(out, c);
+        }
+        json_object_set_new(s, "schedules", out);
+    }
+
+    /* service_taxonomys[].taxonomy {id, name, vocabulary, parent} */
+    json_t *st = json_object_get(s, "service_taxonomys");
+    if (json_is_array(st) && !has(s, "taxonomy_terms")) {
+        json_t *out = json_array();
+        json_array_foreach(st, i, v) {
+            json_t *t = json_object_get(v, "taxonomy");
+            if (!json_is_object(t))
+                continue;
+            json_t *c = json_deep_copy(t);
+            if (c == NULL)
+                continue;
+            json_t *voc = json_object_get(t, "vocabulary");
+            if (json_is_string(voc))
+                set_if_absent(c, "taxonomy", json_deep_copy(voc));
+            json_t *par = json_object_get(t, "parent");
+            if (json_is_string(par) || json_is_integer(par))
+                set_if_absent(c, "parent_id", json_deep_copy(par));
+            json_array_append_new(out, c);
+        }
+        json_object_set_new(s, "taxonomy_terms", out);
+    }
+
+    /* contacts[].phones[] -> phones, named after the contact */
+    json_t *ct = json_object_get(s, "contacts");
+    if (json_is_array(ct) && !has(s, "phones")) {
+        json_t *out = json_array();
+        json_array_foreach(ct, i, v) {
+            json_t *ph = json_object_get(v, "phones");
+            size_t k;
+            json_t *p;
+            json_array_foreach(ph, k, p) {
+                if (!json_is_object(p))
+                    continue;
+                json_t *c = json_deep_copy(p);
+                if (c == NULL)
+                    continue;
+                const char *nm = str_of(v, "name");
+                if (nm != NULL)
+                    set_if_absent(c, "description", json_string(nm));
+                json_array_append_new(out, c);
+            }
+        }
+        if (json_array_size(out) > 0)
+            json_object_set_new(s, "phones", out);
+        else
+            json_decref(out);
+    }
+
+    /* languages[] {language} -> {name} */
+    json_t *lg = json_object_get(s, "languages");
+    json_array_foreach(lg, i, v) {
+        json_t *l = json_object_get(v, "language");
+        if (json_is_string(l))
+            set_if_absent(v, "name", json_deep_copy(l));
+    }
+
+    /* service_areas[] {service_area} -> {name} */
+    json_t *sa = json_object_get(s, "service_areas");
+    json_array_foreach(sa, i, v) {
+        json_t *a = json_object_get(v, "service_area");
+        if (json_is_string(a))
+            set_if_absent(v, "name", json_deep_copy(a));
+    }
+
+    /* service_at_locations[].location.physical_addresses -> addresses */
+    json_t *sl = json_object_get(s, "service_at_locations");
+    json_array_foreach(sl, i, v) {
+        json_t *loc = json_object_get(v, "location");
+        json_t *pa = json_object_get(loc, "physical_addresses");
+        if (json_is_array(pa))
+            set_if_absent(loc, "addresses", json_deep_copy(pa));
+    }
+
+    /* organization.url -> website */
+    json_t *org = json_object_get(s, "organization");
+    if (json_is_object(org)) {
+        json_t *u = json_object_get(org, "url");
+        if (json_is_string(u))
+            set_if_absent(org, "website", json_deep_copy(u));
+    }
+}
+
+/* ------------------------------------------------------------ URLs */
+
+/* "scheme://host[:port]" of url, or url itself when it is not a URL (a
+ * file path): the namespace local ids live in. */
+static char *origin_of(const char *url)
+{
+    if (url == NULL)
+        return sp_strdup("");
+    CURLU *u = curl_url();
+    char *out = NULL;
+    if (u == NULL)
+        return NULL;
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+            out = sp_printf("%s://%s:%s", scheme, host, port);
+        else
+            out = sp_printf("%s://%s", scheme, host);
+    } else {
+        out = sp_strdup(url);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* url with its "page" query parameter set to page (others kept); NULL when
+ * url is not http(s). */
+static char *url_with_page(const char *url, long page)
+{
+    char *abs = feed_resolve_url(NULL, url);
+    if (abs == NULL)
+        return NULL;
+    CURLU *u = curl_url();
+    char *out = NULL, *q = NULL;
+    sp_buf nq = {0};
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, abs, 0) != CURLUE_OK)
+        goto done;
+    if (curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK && q != NULL) {
+        const char *p = q;
+        while (*p != '\0') {
+            size_t n = strcspn(p, "&");
+            if (n > 0 && !(n >= 5 && strncmp(p, "page=", 5) == 0) &&
+                !(n == 4 && strncmp(p, "page", 4) == 0)) {
+                if (nq.len > 0)
+                    sp_buf_puts(&nq, "&");
+                sp_buf_append(&nq, p, n);
+            }
+            p += n;
+            if (*p == '&')
+                p++;
+        }
+    }
+    if (nq.len > 0)
+        sp_buf_puts(&nq, "&");
+    sp_buf_printf(&nq, "page=%ld", page);
+    if (curl_url_set(u, CURLUPART_QUERY, sp_buf_cstr(&nq), 0) != CURLUE_OK)
+        goto done;
+    char *s = NULL;
+    if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
+        out = sp_strdup(s);
+        curl_free(s);
+    }
+done:
+    curl_free(q);
+    sp_buf_free(&nq);
+    curl_url_cleanup(u);
+    free(abs);
+    return out;
+}
+
+/* <api base>/services/<id>: the base is the URL's path up to its
+ * "/services" (or "/service_at_locations", "/organizations") segment. */
+static char *detail_url(const char *url, const char *id)
+{
+    char *abs = feed_resolve_url(NULL, url);
+    if (abs == NULL)
+        return NULL;
+    CURLU *u = curl_url();
+    char *path = NULL, *out = NULL;
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, abs, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+        goto done;
+    static const char *const segs[] = {"/services", "/service_at_locations",
+                                       "/organizations", NULL};
+    size_t cut = strlen(path);
+    for (const char *const *sg = segs; *sg != NULL; sg++) {
+        size_t m = strlen(*sg);
+        const char *best = NULL;
+        for (const char *p = strstr(path, *sg); p != NULL; p = strstr(p + 1, *sg))
+            if (p[m] == '\0' || p[m] == '/')
+                best = p;
+        if (best != NULL) {
+            cut = (size_t)(best - path);
+            break;
+        }
+    }
+    while (cut > 0 && path[cut - 1] == '/')
+        cut--;
+    char *enc = curl_easy_escape(NULL, id, 0);
+    if (enc == NULL)
+        goto done;
+    char *np = sp_printf("%.*s/services/%s", (int)cut, path, enc);
+    curl_free(enc);
+    if (np != NULL && curl_url_set(u, CURLUPART_PATH, np, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK) {
+        char *s = NULL;
+        if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
+            out = sp_strdup(s);
+            curl_free(s);
+        }
+    }
+    free(np);
+done:
+    curl_free(path);
+    curl_url_cleanup(u);
+    free(abs);
+    return out;
+}
+
+/* ------------------------------------------------------------ reading */
+
+typedef struct rd {
+    const char *url;
+    char *origin;
+    feed_output *out;
+    size_t first_rec; /* records before this call are not ours to merge */
+    int rc;           /* first error met; reading carries on */
+    sp_err *err;
+    size_t shallow_items;
+} rd;
+
+static void note_err(rd *c, int rc, const sp_err *e)
+{
+    if (c->rc == SP_OK) {
+        c->rc = rc;
+        if (c->err != NULL && e != NULL)
+            *c->err = *e;
+    }
+}
+
+/* Read one service object.  org, when given, is the organization the
+ * service was nested in; loc, a location it is delivered at. */
+static void read_service(rd *c, const json_t *svc, const json_t *org,
+                         const json_t *loc, bool in_list)
+{
+    json_t *s = json_deep_copy(svc);
+    if (s == NULL) {
+        if (c->rc == SP_OK)
+            c->rc = sp_fail(c->err, SP_ENOMEM, "out of memory");
+        return;
+    }
+    v1_to_v3(s);
+    if (json_is_object(org) && !has(s, "organization")) {
+        json_t *g = json_deep_copy(org);
+        if (g != NULL) {
+            json_object_del(g, "services");
+            json_object_set_new(s, "organization", g);
+        }
+    }
+    if (json_is_object(loc) && !has(s, "service_at_locations")) {
+        json_t *sal = json_pack("[{s:O}]", "location", (json_t *)loc);
+        if (sal != NULL)
+            json_object_set_new(s, "service_at_locations", sal);
+    }
+
+    char *lid = local_id_of(s);
+    if (lid == NULL)
+        lid = sp_strdup(str_of(s, "name"));
+    if (lid == NULL) {
+        json_decref(s);
+        return; /* nothing to know it by: not a usable record */
+    }
+
+    if (in_list && !has(s, "description") && !has(s, "organization") &&
+        !has(s, "service_at_locations")) {
+        c->shallow_items++;
+        char *d = detail_url(c->url, lid);
+        if (d != NULL)
+            feed_add_link(c->out, d, FEED_LINK_DETAIL, 0, -1);
+        free(d);
+    }
+
+    rec_service r;
+    sp_err e = {0};
+    int rc = rec_from_json(s, &r, &e);
+    json_decref(s);
+    if (rc != SP_OK) {
+        free(lid);
+        note_err(c, rc, &e);
+        return;
+    }
+    /* Signpost's own exports carry their id and provenance: keep them. */
+    char id[37];
+    rec_make_id(c->origin, lid, id);
+    if (r.prov.local_id == NULL || r.prov.source_url == NULL || !rec_is_uuid(r.id)) {
+        free(r.id);
+        r.id = sp_strdup(id);
+        free(r.prov.local_id);
+        r.prov.local_id = lid;
+        lid = NULL;
+        free(r.prov.source_url);
+        r.prov.source_url = sp_strdup(c->url);
+    }
+    free(lid);
+
+    /* A service_at_location list repeats a service once per location:
+     * fold those into one record. */
+    for (size_t i = c->first_rec; i < c->out->n_recs; i++) {
+        rec_service *o = &c->out->recs[i];
+        if (o->id != NULL && r.id != NULL && strcmp(o->id, r.id) == 0) {
+            if (r.n_locations > 0 && o->n_locations < ORUK_MAX_ITEMS) {
+                rec_location *nl = realloc(o->locations,
+                                           (o->n_locations + r.n_locations) * sizeof *nl);
+                if (nl != NULL) {
+                    memcpy(nl + o->n_locations, r.locations, r.n_locations * sizeof *nl);
+                    o->locations = nl;
+                    o->n_locations += r.n_locations;
+                    free(r.locations);
+                    r.locations = NULL;
+                    r.n_locations = 0;
+                }
+            }
+            rec_service_free(&r);
+            return;
+        }
+    }
+    rc = feed_add_rec(c->out, &r);
+    if (rc != SP_OK) {
+        rec_service_free(&r);
+        if (c->rc == SP_OK)
+            c->rc = sp_fail(c->err, rc, "too many records in one document");
+    }
+}
+
+/* One item of a list or a top-level object: dispatch on its shape.
+ * Returns true when the shape was recognised as ORUK/HSDS. */
+static bool read_item(rd *c, const json_t *o, bool in_list)
+{
+    if (!json_is_object(o))
+        return false;
+    const json_t *svc = json_object_get(o, "service");
+    if (json_is_object(svc)) { /* service_at_location */
+        read_service(c, svc, NULL, json_object_get(o, "location"), false);
+        return true;
+    }
+    const json_t *svcs = json_object_get(o, "services");
+    if (json_is_array(svcs) && str_of(o, "name") != NULL) { /* organization */
+        size_t n = json_array_size(svcs);
+        if (n > ORUK_MAX_ITEMS) {
+            if (c->rc == SP_OK)
+                c->rc = sp_fail(c->err, SP_ELIMIT, "organization has %zu services, over %u",
+                                n, ORUK_MAX_ITEMS);
+            n = ORUK_MAX_ITEMS;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const json_t *s = json_array_get(svcs, i);
+            if (is_service(s, false))
+                read_service(c, s, o, NULL, false);
+        }
+        return true;
+    }
+    if (is_service(o, !in_list)) {
+        read_service(c, o, NULL, NULL, in_list);
+        return true;
+    }
+    /* Organizations, locations, taxonomies and terms are ORUK entities
+     * too, with no service in them. */
+    return str_of(o, "name") != NULL && any_key(o, other_keys);
+}
+
+static int read_list(rd *c, const json_t *a)
+{
+    size_t n = json_array_size(a);
+    if (n > ORUK_MAX_ITEMS)
+        return sp_fail(c->err, SP_ELIMIT, "list has %zu items, over the limit of %u", n,
+                       ORUK_MAX_ITEMS);
+    for (size_t i = 0; i < n; i++)
+        read_item(c, json_array_get(a, i), true);
+    return SP_OK;
+}
+
+static void next_link(rd *c, long page)
+{
+    char *u = url_with_page(c->url, page);
+    if (u != NULL)
+        feed_add_link(c->out, u, FEED_LINK_NEXT, 0, -1);
+    free(u);
+}
+
+static int read_doc(rd *c, const json_t *j)
+{
+    feed_output *out = c->out;
+    if (json_is_array(j)) {
+        int rc = read_list(c, j);
+        if (rc == SP_OK && json_array_size(j) > 0 && out->n_recs == c->first_rec) {
+            /* A list with nothing ORUK-like in it at all. */
+            bool any = false;
+            for (size_t i = 0; i < json_array_size(j) && !any; i++) {
+                const json_t *o = json_array_get(j, i);
+                any = json_is_object(o) && str_of(o, "name") != NULL &&
+                      any_key(o, other_keys);
+            }
+            if (!any)
+                return sp_fail(c->err, SP_EPARSE,
+                               "expected a list of ORUK/HSDS services; found no services");
+        }
+        return rc;
+    }
+    if (!json_is_object(j))
+        return sp_fail(c->err, SP_EPARSE,
+                       "expected a JSON object or array (ORUK/HSDS service, page or API root)");
+
+    /* API root */
+    const char *ver = str_of(j, "version");
+    if (ver != NULL && (has(j, "openapi_url") || has(j, "profile")) && !has(j, "name")) {
+        free(out->version);
+        out->version = sp_strdup(ver);
+        return SP_OK;
+    }
+
+    /* v3 page */
+    const json_t *contents = json_object_get(j, "contents");
+    if (json_is_array(contents)) {
+        long v;
+        if (num_of(j, "page_number", &v))
+            out->page = v;
+        if (num_of(j, "total_pages", &v))
+            out->total_pages = v;
+        if (num_of(j, "total_items", &v))
+            out->total_items = v;
+        int rc = read_list(c, contents);
+        bool more;
+        if (out->page >= 1 && out->total_pages >= 0)
+            more = out->page < out->total_pages;
+        else
+            more = json_is_false(json_object_get(j, "last_page"));
+        if (more && json_array_size(contents) > 0)
+            next_link(c, out->page >= 1 ? out->page + 1 : 2);
+        return rc;
+    }
+
+    /* v1 page (Spring-style) */
+    const json_t *content = json_object_get(j, "content");
+    if (json_is_array(content)) {
+        long v;
+        if (num_of(j, "number", &v))
+            out->page = v;
+        if (num_of(j, "totalPages", &v))
+            out->total_pages = v;
+        if (num_of(j, "totalElements", &v))
+            out->total_items = v;
+        int rc = read_list(c, content);
+        bool more;
+        const json_t *last = json_object_get(j, "last");
+        if (json_is_boolean(last))
+            more = json_is_false(last);
+        else
+            more = out->page >= 0 && out->total_pages >= 0 && out->page < out->total_pages;
+        /* v1 APIs take ?page=N and echo N as "number"; a 0 means the first
+         * page of a zero-based server, whose next is 1. */
+        if (more && json_array_size(content) > 0)
+            next_link(c, out->page >= 0 ? out->page + 1 : 2);
+        return rc;
+    }
+
+    if (read_item(c, j, false))
+        return SP_OK;
+    return sp_fail(c->err, SP_EPARSE,
+                   "expected an ORUK/HSDS service, page (contents/content), "
+                   "organization, service_at_location or API root; found none");
+}
+
+int feed_read_oruk(const char *body, size_t len, const char *url, feed_output *out,
+                   sp_err *err)
+{
+    if (out == NULL || (body == NULL && len > 0))
+        return sp_fail(err, SP_EINVAL, "feed_read_oruk: no output or no body");
+    if (len > FEED_MAX_BODY)
+        return sp_fail(err, SP_ELIMIT, "document is %zu bytes, over the %u byte limit", len,
+                       FEED_MAX_BODY);
+    if (body == NULL || len == 0)
+        return sp_fail(err, SP_EPARSE, "empty document; expected ORUK/HSDS JSON");
+    int rc = check_depth(body, len, err);
+    if (rc != SP_OK)
+        return rc;
+    json_error_t je;
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    if (j == NULL)
+        return sp_fail(err, SP_EPARSE,
+                       "not JSON (line %d, column %d: %s); expected ORUK/HSDS JSON", je.line,
+                       je.column, je.text);
+    rd c = {0};
+    c.url = url != NULL ? url : "";
+    c.origin = origin_of(url);
+    c.out = out;
+    c.first_rec = out->n_recs;
+    c.err = err;
+    if (c.origin == NULL) {
+        json_decref(j);
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    rc = read_doc(&c, j);
+    if (c.shallow_items > 0)
+        out->shallow = true;
+    json_decref(j);
+    free(c.origin);
+    if (rc == SP_OK)
+        rc = c.rc;
+    return rc;
+}

@@ -1,0 +1,129 @@
+/*
+ * test_sp.c - core/sp: error codes and messages, byte buffers, UTF-8
+ * validation, RFC 3339 time parsing and formatting, bounded file reads.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sp.h"
+#include "tcheck.h"
+
+static void test_errors(void)
+{
+    sp_err e = {0};
+    CHECK(sp_fail(&e, SP_EPARSE, "bad %s at %d", "thing", 3) == SP_EPARSE);
+    CHECK(e.code == SP_EPARSE);
+    CHECK_STR(e.msg, "bad thing at 3");
+    CHECK(sp_fail(NULL, SP_EIO, "x") == SP_EIO);
+    sp_err_clear(&e);
+    CHECK(e.code == SP_OK && e.msg[0] == '\0');
+    CHECK_STR(sp_code_name(SP_ELIMIT), "SP_ELIMIT");
+    CHECK_STR(sp_code_name(SP_OK), "SP_OK");
+}
+
+static void test_buf(void)
+{
+    sp_buf b = {0};
+    CHECK_STR(sp_buf_cstr(&b), "");
+    CHECK(sp_buf_puts(&b, "abc") == SP_OK);
+    CHECK(sp_buf_printf(&b, "-%d-", 42) == SP_OK);
+    CHECK(sp_buf_append(&b, "xyz", 2) == SP_OK);
+    CHECK(b.len == 9);
+    CHECK_STR(sp_buf_cstr(&b), "abc-42-xy");
+    /* growth across many appends keeps content intact */
+    for (int i = 0; i < 10000; i++)
+        sp_buf_puts(&b, "0123456789");
+    CHECK(b.len == 9 + 100000);
+    CHECK(b.data[9] == '0' && b.data[b.len - 1] == '9' && b.data[b.len] == '\0');
+    char *s = sp_buf_steal(&b);
+    CHECK(s != NULL && strncmp(s, "abc-42-xy0123", 13) == 0);
+    CHECK(b.data == NULL && b.len == 0);
+    free(s);
+    sp_buf_free(&b);
+
+    char *p = sp_printf("%s/%03d", "a", 7);
+    CHECK_STR(p, "a/007");
+    free(p);
+    CHECK(sp_strdup(NULL) == NULL);
+    char *d = sp_strndup("abcdef", 3);
+    CHECK_STR(d, "abc");
+    free(d);
+}
+
+static void test_utf8(void)
+{
+    CHECK(sp_utf8_valid("", 0));
+    CHECK(sp_utf8_valid("plain ascii", 11));
+    CHECK(sp_utf8_valid("caf\xc3\xa9", 5));
+    CHECK(sp_utf8_valid("\xe2\x82\xac", 3));          /* euro sign */
+    CHECK(sp_utf8_valid("\xf0\x9f\x98\x80", 4));      /* emoji */
+    CHECK(!sp_utf8_valid("\xc3", 1));                 /* truncated */
+    CHECK(!sp_utf8_valid("\xc0\xaf", 2));             /* overlong '/' */
+    CHECK(!sp_utf8_valid("\xe0\x80\xaf", 3));         /* overlong */
+    CHECK(!sp_utf8_valid("\xed\xa0\x80", 3));         /* surrogate */
+    CHECK(!sp_utf8_valid("\xf4\x90\x80\x80", 4));     /* > U+10FFFF */
+    CHECK(!sp_utf8_valid("\xff", 1));
+    CHECK(!sp_utf8_valid("ok\x80", 3));
+}
+
+static void test_time(void)
+{
+    CHECK(sp_time_parse("1970-01-01T00:00:00Z") == 0);
+    CHECK(sp_time_parse("2026-11-23T11:30:00Z") == 1795433400);
+    CHECK(sp_time_parse("2026-11-23") == 1795392000);
+    CHECK(sp_time_parse("2026-11-23T12:30:00+01:00") == 1795433400);
+    CHECK(sp_time_parse("2026-11-23T06:30:00-05:00") == 1795433400);
+    CHECK(sp_time_parse("2026-11-23T11:30:00.123Z") == 1795433400);
+    CHECK(sp_time_parse("2024-02-29T00:00:00Z") == 1709164800);
+    CHECK(sp_time_parse(NULL) == -1);
+    CHECK(sp_time_parse("") == -1);
+    CHECK(sp_time_parse("yesterday") == -1);
+    CHECK(sp_time_parse("2026-13-01") == -1);
+    CHECK(sp_time_parse("2026-11-23T25:00:00Z") == -1);
+    CHECK(sp_time_parse("2026-11-23Tnoon") == -1);
+
+    char buf[32];
+    sp_time_format(1795433400, buf);
+    CHECK_STR(buf, "2026-11-23T11:30:00Z");
+    sp_time_format(0, buf);
+    CHECK_STR(buf, "1970-01-01T00:00:00Z");
+    /* format -> parse is the identity */
+    for (int64_t t = 0; t < 4000000000LL; t += 123456789) {
+        sp_time_format(t, buf);
+        CHECK(sp_time_parse(buf) == t);
+    }
+    CHECK(sp_now() > 1700000000);
+}
+
+static void test_read_file(void)
+{
+    const char *path = "test_sp_tmp.txt";
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f == NULL)
+        return;
+    fputs("hello, file", f);
+    fclose(f);
+    char *body = NULL;
+    size_t n = 0;
+    sp_err e = {0};
+    CHECK(sp_read_file(path, 100, &body, &n, &e) == SP_OK);
+    CHECK(n == 11 && body != NULL && memcmp(body, "hello, file", 11) == 0);
+    free(body);
+    body = NULL;
+    CHECK(sp_read_file(path, 5, &body, &n, &e) == SP_ELIMIT);
+    CHECK(body == NULL);
+    CHECK(sp_read_file("/nonexistent/dir/file", 5, &body, &n, &e) == SP_EIO);
+    CHECK(strstr(e.msg, "/nonexistent/dir/file") != NULL);
+    remove(path);
+}
+
+int main(void)
+{
+    test_errors();
+    test_buf();
+    test_utf8();
+    test_time();
+    test_read_file();
+    return t_done("test_sp");
+}
