@@ -1,0 +1,681 @@
+/*
+ * ingest.c - the store -> index pipeline (see ingest.h).
+ */
+#define _GNU_SOURCE
+#include "ingest.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enrich.h"
+#include "feed.h"
+#include "idx.h"
+#include "rec.h"
+#include "store.h"
+
+#define DEFAULT_DROP_AFTER (14 * 86400)
+#define CURSOR_NAME "index"
+/* A record whose content did not change is written again only when its
+ * last_seen would move by more than this, to keep "last checked" honest
+ * without rewriting the index on every fetch. */
+#define RESEEN_REWRITE (86400)
+
+typedef struct strlist {
+    char **v;
+    size_t n, cap;
+} strlist;
+
+static int strlist_add(strlist *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return SP_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n] = strdup(s);
+    if (!l->v[l->n])
+        return SP_ENOMEM;
+    l->n++;
+    return SP_OK;
+}
+
+static void strlist_free(strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+typedef struct src_cov {
+    char *name;
+    json_t *coverage; /* array of slugs, or NULL */
+    char *organisation;
+} src_cov;
+
+typedef struct ingest {
+    const ingest_opts *o;
+    ingest_stats *st;
+    store *s;      /* iteration */
+    store *look;   /* lookups during iteration (data package resources) */
+    sqlite3 *db;   /* the indexer's own tables in crawl.db */
+    idx *ix;
+    int64_t now;
+    size_t in_batch;
+    int64_t batch_last_seq;
+    strlist orphans; /* ids that lost a URL in this batch */
+    src_cov *covs;   /* each source's sources.conf coverage */
+    size_t n_covs;
+    strlist counts;  /* "N source" lines to write after an iteration */
+    sp_err *err;
+    int rc;
+} ingest;
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS ingest_records("
+    "  id TEXT PRIMARY KEY, source TEXT NOT NULL, hash TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    "  last_changed INTEGER NOT NULL, gone_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS ingest_records_source ON ingest_records(source);"
+    "CREATE TABLE IF NOT EXISTS ingest_urls("
+    "  url TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(url, id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS ingest_urls_id ON ingest_urls(id);";
+
+static int db_fail(ingest *g, const char *what)
+{
+    return sp_fail(g->err, SP_EIO, "index bookkeeping (%s): %s", what, sqlite3_errmsg(g->db));
+}
+
+static int exec(ingest *g, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(g->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = sp_fail(g->err, SP_EIO, "index bookkeeping: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return rc;
+    }
+    return SP_OK;
+}
+
+/* FNV-1a, 64 bits: enough to notice that a record's content changed. */
+static void content_hash(const char *s, char out[17])
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* The hash of what the source published: the record without provenance. */
+static int record_hash(const rec_service *r, char out[17])
+{
+    rec_service copy = *r;
+    memset(&copy.prov, 0, sizeof copy.prov);
+    char *json = rec_to_json_string(&copy);
+    if (!json)
+        return SP_ENOMEM;
+    content_hash(json, out);
+    free(json);
+    return SP_OK;
+}
+
+static int cov_collect(void *ctx, const store_source_info *info)
+{
+    ingest *g = ctx;
+    src_cov *v = realloc(g->covs, (g->n_covs + 1) * sizeof *v);
+    if (!v)
+        return 1;
+    g->covs = v;
+    src_cov *c = &g->covs[g->n_covs++];
+    memset(c, 0, sizeof *c);
+    c->name = strdup(info->name);
+    json_t *conf = info->config ? json_loads(info->config, 0, NULL) : NULL;
+    if (conf) {
+        json_t *cv = json_object_get(conf, "coverage");
+        if (json_is_array(cv))
+            c->coverage = json_incref(cv);
+        else if (json_is_string(cv)) {
+            c->coverage = json_array();
+            json_array_append(c->coverage, cv);
+        }
+        json_t *org = json_object_get(conf, "organisation");
+        if (json_is_string(org))
+            c->organisation = strdup(json_string_value(org));
+        json_decref(conf);
+    }
+    return 0;
+}
+
+static void covs_free(ingest *g)
+{
+    for (size_t i = 0; i < g->n_covs; i++) {
+        free(g->covs[i].name);
+        free(g->covs[i].organisation);
+        json_decref(g->covs[i].coverage);
+    }
+    free(g->covs);
+    g->covs = NULL;
+    g->n_covs = 0;
+}
+
+static void default_coverage(ingest *g, rec_service *r, const char *source)
+{
+    if (r->boroughs.n || r->pan_london || !source)
+        return;
+    for (size_t i = 0; i < g->n_covs; i++) {
+        if (strcmp(g->covs[i].name, source) != 0 || !g->covs[i].coverage)
+            continue;
+        size_t k;
+        json_t *slug;
+        json_array_foreach(g->covs[i].coverage, k, slug)
+        {
+            const char *s = json_string_value(slug);
+            if (!s)
+                continue;
+            const char *field = "sources.conf coverage";
+            if (!strcmp(s, "london")) {
+                r->pan_london = true;
+                continue;
+            }
+            const char *b = vocab_canon(g->o->vocab, "borough", s);
+            if (b) {
+                rec_tags_add(&r->boroughs, b, field, s, 0.6);
+                continue;
+            }
+            const char *sr = vocab_canon(g->o->vocab, "subregion", s);
+            if (sr) {
+                const vocab_borough *bs[40];
+                size_t nb = vocab_subregion_boroughs(g->o->vocab, sr, bs, 40);
+                rec_tags_add(&r->subregions, sr, field, s, 0.6);
+                for (size_t j = 0; j < nb; j++)
+                    rec_tags_add(&r->boroughs, bs[j]->slug, field, s, 0.6);
+            }
+        }
+    }
+}
+
+static int urls_of(ingest *g, const char *url, strlist *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(g->db, "SELECT id FROM ingest_urls WHERE url=?", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(g, "select urls");
+    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+    int rc = SP_OK;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (strlist_add(out, (const char *)sqlite3_column_text(st, 0)) != SP_OK)
+            rc = SP_ENOMEM;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int unlink_url(ingest *g, const char *url, const char *id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(g->db, "DELETE FROM ingest_urls WHERE url=? AND id=?", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(g, "unlink");
+    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (!ok)
+        return db_fail(g, "unlink");
+    return strlist_add(&g->orphans, id);
+}
+
+static int link_url(ingest *g, const char *url, const char *id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(g->db, "INSERT OR IGNORE INTO ingest_urls(url,id) VALUES(?,?)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return db_fail(g, "link");
+    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? SP_OK : db_fail(g, "link");
+}
+
+typedef struct known {
+    bool exists, gone;
+    char hash[17];
+    int64_t first_seen, last_seen, last_changed;
+} known;
+
+static int record_known(ingest *g, const char *id, known *k)
+{
+    memset(k, 0, sizeof *k);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(g->db,
+                           "SELECT hash, first_seen, last_seen, last_changed, gone_at "
+                           "FROM ingest_records WHERE id=?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(g, "select record");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        k->exists = true;
+        snprintf(k->hash, sizeof k->hash, "%s", (const char *)sqlite3_column_text(st, 0));
+        k->first_seen = sqlite3_column_int64(st, 1);
+        k->last_seen = sqlite3_column_int64(st, 2);
+        k->last_changed = sqlite3_column_int64(st, 3);
+        k->gone = sqlite3_column_type(st, 4) != SQLITE_NULL;
+    }
+    sqlite3_finalize(st);
+    return SP_OK;
+}
+
+static int record_save(ingest *g, const char *id, const char *source, const char *hash,
+                       int64_t first_seen, int64_t last_seen, int64_t last_changed)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(g->db,
+                           "INSERT INTO ingest_records(id,source,hash,first_seen,last_seen,last_changed,gone_at) "
+                           "VALUES(?,?,?,?,?,?,NULL) ON CONFLICT(id) DO UPDATE SET "
+                           "source=excluded.source, hash=excluded.hash, last_seen=excluded.last_seen, "
+                           "last_changed=excluded.last_changed, gone_at=NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(g, "save record");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, source ? source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, first_seen);
+    sqlite3_bind_int64(st, 5, last_seen);
+    sqlite3_bind_int64(st, 6, last_changed);
+    int ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? SP_OK : db_fail(g, "save record");
+}
+
+static int mark_gone(ingest *g, const char *id)
+{
+    sp_err e2 = {0};
+    int rc = idx_delete(g->ix, id, &e2);
+    if (rc != SP_OK && rc != SP_ENOTFOUND)
+        return sp_fail(g->err, rc, "%s", e2.msg);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(g->db, "UPDATE ingest_records SET gone_at=? WHERE id=? AND gone_at IS NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(g, "gone");
+    sqlite3_bind_int64(st, 1, g->now);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    if (sqlite3_changes(g->db) > 0)
+        g->st->gone++;
+    sqlite3_finalize(st);
+    return SP_OK;
+}
+
+/* Records that lost their last URL in this batch are gone. */
+static int settle_orphans(ingest *g)
+{
+    for (size_t i = 0; i < g->orphans.n; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(g->db, "SELECT 1 FROM ingest_urls WHERE id=? LIMIT 1", -1, &st,
+                               NULL) != SQLITE_OK)
+            return db_fail(g, "orphans");
+        sqlite3_bind_text(st, 1, g->orphans.v[i], -1, SQLITE_STATIC);
+        bool linked = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (!linked) {
+            int rc = mark_gone(g, g->orphans.v[i]);
+            if (rc != SP_OK)
+                return rc;
+        }
+    }
+    strlist_free(&g->orphans);
+    return SP_OK;
+}
+
+typedef struct fetch_ctx {
+    ingest *g;
+    const char *source;
+    char *body;
+    size_t len;
+} fetch_ctx;
+
+static int copy_doc(void *ctx, const store_doc *d)
+{
+    fetch_ctx *f = ctx;
+    f->body = malloc(d->len + 1);
+    if (!f->body)
+        return 1;
+    memcpy(f->body, d->body, d->len);
+    f->body[d->len] = '\0';
+    f->len = d->len;
+    return 1;
+}
+
+/* Data package resources come from the store, as the crawler fetched them. */
+static int fetch_resource(void *ctx, const char *path, char **body, size_t *len, sp_err *err)
+{
+    fetch_ctx *f = ctx;
+    f->body = NULL;
+    int rc = store_latest_doc(f->g->look, f->source, path, copy_doc, f, err);
+    if (rc != SP_OK)
+        return rc;
+    if (!f->body)
+        return sp_fail(err, SP_ENOTFOUND, "%s was not fetched", path);
+    *body = f->body;
+    *len = f->len;
+    return SP_OK;
+}
+
+static int commit_batch(ingest *g)
+{
+    int rc = settle_orphans(g);
+    if (rc != SP_OK)
+        return rc;
+    rc = idx_commit(g->ix, g->err);
+    if (rc != SP_OK)
+        return rc;
+    rc = store_set_cursor(g->s, CURSOR_NAME, g->batch_last_seq, g->err);
+    if (rc != SP_OK)
+        return rc;
+    rc = exec(g, "COMMIT");
+    if (rc != SP_OK)
+        return rc;
+    g->st->cursor = g->batch_last_seq;
+    g->in_batch = 0;
+    return SP_OK;
+}
+
+static int begin_batch(ingest *g)
+{
+    int rc = exec(g, "BEGIN IMMEDIATE");
+    if (rc != SP_OK)
+        return rc;
+    return idx_begin(g->ix, g->err);
+}
+
+static int index_record(ingest *g, const store_doc *d, rec_service *r)
+{
+    if (!r->id)
+        return SP_OK;
+    if (!r->prov.source_id)
+        r->prov.source_id = sp_strdup(d->source);
+    if (!r->prov.source_url)
+        r->prov.source_url = sp_strdup(d->url);
+    char hash[17];
+    int rc = record_hash(r, hash);
+    if (rc != SP_OK)
+        return sp_fail(g->err, rc, "out of memory");
+    known k;
+    rc = record_known(g, r->id, &k);
+    if (rc != SP_OK)
+        return rc;
+    int64_t seen = d->fetched_at ? d->fetched_at : g->now;
+    rc = link_url(g, d->url, r->id);
+    if (rc != SP_OK)
+        return rc;
+    if (k.exists && !k.gone && !strcmp(k.hash, hash) && seen - k.last_seen < RESEEN_REWRITE) {
+        g->st->unchanged++;
+        return SP_OK;
+    }
+    bool changed = !k.exists || k.gone || strcmp(k.hash, hash) != 0;
+    r->prov.first_seen = k.exists ? k.first_seen : seen;
+    r->prov.last_seen = seen;
+    r->prov.last_changed = changed ? seen : k.last_changed;
+    sp_err e2 = {0};
+    if (enrich_record(g->o->vocab, r, &e2) != SP_OK)
+        fprintf(stderr, "signpost index: enriching %s: %s\n", r->id, e2.msg);
+    default_coverage(g, r, d->source);
+    rc = idx_put(g->ix, r, g->err);
+    if (rc != SP_OK)
+        return rc;
+    if (changed)
+        g->st->records++;
+    else
+        g->st->unchanged++;
+    return record_save(g, r->id, d->source, hash, r->prov.first_seen, r->prov.last_seen,
+                       r->prov.last_changed);
+}
+
+static int on_doc(void *ctx, const store_doc *d)
+{
+    ingest *g = ctx;
+    g->st->documents++;
+    g->batch_last_seq = d->seq;
+    const char *fname = d->format ? d->format : "auto";
+    int fmt = feed_format_from_name(fname);
+    bool csv = !strcmp(fname, "csv");
+    if (fmt < 0)
+        fmt = FEED_AUTO;
+    feed_output out;
+    feed_output_init(&out);
+    sp_err e = {0};
+    int rc = SP_OK;
+    if (!csv) {
+        if (fmt == FEED_AUTO)
+            fmt = feed_sniff(d->body, d->len, d->url, d->content_type);
+        if (fmt == FEED_DATAPACKAGE) {
+            fetch_ctx f = {.g = g, .source = d->source};
+            rc = feed_read_datapackage(d->body, d->len, d->final_url ? d->final_url : d->url,
+                                       fetch_resource, &f, &out, &e);
+        } else {
+            rc = feed_read((feed_format)fmt, d->body, d->len, d->final_url ? d->final_url : d->url,
+                           d->content_type, &out, &e);
+        }
+    }
+    if (rc != SP_OK && out.n_recs == 0) {
+        /* A document no reader could read keeps the records its URL had. */
+        g->st->failed++;
+        fprintf(stderr, "signpost index: %s: %s\n", d->url, e.msg);
+        feed_output_free(&out);
+        goto batch;
+    }
+    if (!csv && !out.shallow) {
+        strlist before = {0};
+        rc = urls_of(g, d->url, &before);
+        for (size_t i = 0; rc == SP_OK && i < out.n_recs; i++)
+            rc = index_record(g, d, &out.recs[i]);
+        for (size_t i = 0; rc == SP_OK && i < before.n; i++) {
+            bool still = false;
+            for (size_t j = 0; j < out.n_recs && !still; j++)
+                still = out.recs[j].id && !strcmp(out.recs[j].id, before.v[i]);
+            if (!still)
+                rc = unlink_url(g, d->url, before.v[i]);
+        }
+        strlist_free(&before);
+    }
+    feed_output_free(&out);
+    if (rc != SP_OK) {
+        g->rc = rc;
+        return 1;
+    }
+batch:
+    if (++g->in_batch >= (g->o->batch ? g->o->batch : 200)) {
+        rc = commit_batch(g);
+        if (rc == SP_OK)
+            rc = begin_batch(g);
+        if (rc != SP_OK) {
+            g->rc = rc;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct gone_ctx {
+    ingest *g;
+    strlist urls;
+} gone_ctx;
+
+static int collect_gone(void *ctx, const store_url_info *u)
+{
+    gone_ctx *c = ctx;
+    return strlist_add(&c->urls, u->url) != SP_OK;
+}
+
+/* URLs the crawler found gone lose their records. */
+static int drop_gone_urls(ingest *g)
+{
+    gone_ctx c = {.g = g};
+    int rc = store_urls(g->s, NULL, STORE_GONE, collect_gone, &c, g->err);
+    for (size_t i = 0; rc == SP_OK && i < c.urls.n; i++) {
+        strlist ids = {0};
+        rc = urls_of(g, c.urls.v[i], &ids);
+        for (size_t j = 0; rc == SP_OK && j < ids.n; j++)
+            rc = unlink_url(g, c.urls.v[i], ids.v[j]);
+        strlist_free(&ids);
+    }
+    strlist_free(&c.urls);
+    return rc;
+}
+
+typedef struct fail_ctx {
+    ingest *g;
+    strlist names;
+} fail_ctx;
+
+static int collect_failing(void *ctx, const store_source_info *info)
+{
+    fail_ctx *c = ctx;
+    int64_t limit = c->g->o->drop_after > 0 ? c->g->o->drop_after : DEFAULT_DROP_AFTER;
+    if (info->failing_since > 0 && c->g->now - info->failing_since > limit)
+        return strlist_add(&c->names, info->name) != SP_OK;
+    return 0;
+}
+
+/* Sources failing for longer than drop_after lose their records. */
+static int drop_failing_sources(ingest *g)
+{
+    fail_ctx c = {.g = g};
+    int rc = store_source_health(g->s, collect_failing, &c, g->err);
+    for (size_t i = 0; rc == SP_OK && i < c.names.n; i++) {
+        sqlite3_stmt *st;
+        strlist ids = {0};
+        if (sqlite3_prepare_v2(g->db, "SELECT id FROM ingest_records WHERE source=? AND gone_at IS NULL",
+                               -1, &st, NULL) != SQLITE_OK) {
+            rc = db_fail(g, "failing source");
+            break;
+        }
+        sqlite3_bind_text(st, 1, c.names.v[i], -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            strlist_add(&ids, (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        for (size_t j = 0; rc == SP_OK && j < ids.n; j++)
+            rc = mark_gone(g, ids.v[j]);
+        strlist_free(&ids);
+    }
+    strlist_free(&c.names);
+    return rc;
+}
+
+static int count_records(void *ctx, const store_source_info *info)
+{
+    ingest *g = ctx;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(g->db, "SELECT count(*) FROM ingest_records WHERE source=? AND gone_at IS NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, info->name, -1, SQLITE_STATIC);
+    long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (n != info->records) {
+        /* Written after the iteration, which holds a read statement. */
+        char buf[600];
+        snprintf(buf, sizeof buf, "%ld %s", n, info->name);
+        strlist_add(&g->counts, buf);
+    }
+    return 0;
+}
+
+static int update_source_counts(ingest *g)
+{
+    int rc = store_source_health(g->s, count_records, g, g->err);
+    for (size_t i = 0; rc == SP_OK && i < g->counts.n; i++) {
+        char *name = NULL;
+        long n = strtol(g->counts.v[i], &name, 10);
+        rc = store_source_set_records(g->s, name + 1, n, g->err);
+    }
+    strlist_free(&g->counts);
+    return rc;
+}
+
+static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err)
+{
+    ingest g = {.o = o, .st = st, .err = err};
+    memset(st, 0, sizeof *st);
+    g.now = o->now ? o->now : sp_now();
+    char path[4096];
+    int rc = store_open(o->store_dir, &g.s, err);
+    if (rc != SP_OK)
+        return rc;
+    rc = store_open(o->store_dir, &g.look, err);
+    if (rc != SP_OK)
+        goto out;
+    snprintf(path, sizeof path, "%s/%s", o->store_dir, STORE_DB_NAME);
+    if (sqlite3_open_v2(path, &g.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        rc = sp_fail(err, SP_EIO, "cannot open %s: %s", path, g.db ? sqlite3_errmsg(g.db) : "?");
+        goto out;
+    }
+    sqlite3_busy_timeout(g.db, 10000);
+    rc = exec(&g, schema_sql);
+    if (rc != SP_OK)
+        goto out;
+    snprintf(path, sizeof path, "%s/index", o->store_dir);
+    rc = idx_open_write(path, &g.ix, err);
+    if (rc != SP_OK)
+        goto out;
+    if (rebuild) {
+        rc = exec(&g, "DELETE FROM ingest_urls; DELETE FROM ingest_records;");
+        if (rc == SP_OK)
+            rc = store_set_cursor(g.s, CURSOR_NAME, 0, err);
+        if (rc != SP_OK)
+            goto out;
+    }
+    store_source_health(g.s, cov_collect, &g, err);
+
+    int64_t cursor = 0;
+    rc = store_get_cursor(g.s, CURSOR_NAME, &cursor, err);
+    if (rc != SP_OK)
+        goto out;
+    g.batch_last_seq = cursor;
+    st->cursor = cursor;
+    rc = begin_batch(&g);
+    if (rc != SP_OK)
+        goto out;
+    g.rc = SP_OK;
+    rc = store_docs_since(g.s, cursor, 0, on_doc, &g, NULL, err);
+    if (rc == SP_OK)
+        rc = g.rc;
+    if (rc == SP_OK)
+        rc = drop_gone_urls(&g);
+    if (rc == SP_OK)
+        rc = drop_failing_sources(&g);
+    if (rc == SP_OK) {
+        rc = commit_batch(&g);
+    } else {
+        sp_err e2 = {0};
+        idx_cancel(g.ix, &e2);
+        exec(&g, "ROLLBACK");
+    }
+    if (rc == SP_OK)
+        rc = update_source_counts(&g);
+out:
+    strlist_free(&g.orphans);
+    strlist_free(&g.counts);
+    covs_free(&g);
+    idx_close(g.ix);
+    if (g.db)
+        sqlite3_close(g.db);
+    store_close(g.look);
+    store_close(g.s);
+    return rc;
+}
+
+int ingest_run(const ingest_opts *o, ingest_stats *st, sp_err *err)
+{
+    return run(o, st, false, err);
+}
+
+int ingest_rebuild(const ingest_opts *o, ingest_stats *st, sp_err *err)
+{
+    return run(o, st, true, err);
+}
