@@ -1,14 +1,284 @@
 /*
- * cmd_run.c - `signpost run`.
+ * cmd_run.c - `signpost run`: the whole pipeline, live, in one process.
+ *
+ * Three threads share one store directory: the crawler (crawl_run, on its
+ * schedule) writes documents into the store; the indexer (ingest_run) wakes
+ * when a document lands, or every few seconds, and commits new records to
+ * the index; searchd (sd_start) reopens the index and serves.  So a change
+ * on a provider's site is searchable seconds after it is fetched.
+ *
+ * With no --sources it runs the bundled sample: a loopback web server
+ * (sites.h) plays the sample providers, and the crawler harvests them over
+ * HTTP like any other source.
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "crawl.h"
+#include "ingest.h"
+#include "sd.h"
+#include "sites.h"
+#include "store.h"
+#include "vocab.h"
+
+typedef struct run_state {
+    const char *store_dir;
+    const vocab *v;
+    crawl_conf *conf;
+    bool sample;
+    atomic_int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    long pending; /* documents stored since the indexer last ran */
+    int crawl_rc, index_rc;
+    sp_err crawl_err, index_err;
+    atomic_long indexed;
+} run_state;
+
+static int on_document(void *ctx, int64_t seq, const char *source, const char *url)
+{
+    run_state *rs = ctx;
+    pthread_mutex_lock(&rs->mu);
+    rs->pending++;
+    pthread_cond_signal(&rs->cv);
+    pthread_mutex_unlock(&rs->mu);
+    return 0;
+}
+
+static void *crawler_main(void *arg)
+{
+    run_state *rs = arg;
+    store *s = NULL;
+    rs->crawl_rc = store_open(rs->store_dir, &s, &rs->crawl_err);
+    if (rs->crawl_rc != SP_OK)
+        return NULL;
+    crawl_opts o = {
+        .conf = rs->conf,
+        .once = false,
+        /* The sample's providers are our own loopback server: no politeness
+         * delay is owed to it.  Real sources keep their delays. */
+        .no_delay = rs->sample,
+        .stop = &rs->stop,
+        .on_document = on_document,
+        .ctx = rs,
+    };
+    crawl_stats st;
+    rs->crawl_rc = crawl_run(&o, s, &st, &rs->crawl_err);
+    store_close(s);
+    pthread_mutex_lock(&rs->mu);
+    pthread_cond_signal(&rs->cv);
+    pthread_mutex_unlock(&rs->mu);
+    return NULL;
+}
+
+static void *indexer_main(void *arg)
+{
+    run_state *rs = arg;
+    ingest_opts o = {.store_dir = rs->store_dir, .vocab = rs->v};
+    while (!atomic_load(&rs->stop)) {
+        pthread_mutex_lock(&rs->mu);
+        if (rs->pending == 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 3;
+            pthread_cond_timedwait(&rs->cv, &rs->mu, &ts);
+        }
+        rs->pending = 0;
+        pthread_mutex_unlock(&rs->mu);
+        if (atomic_load(&rs->stop))
+            break;
+        ingest_stats st;
+        sp_err err = {0};
+        int rc = ingest_run(&o, &st, &err);
+        if (rc != SP_OK) {
+            if (rc != SP_EAGAIN)
+                fprintf(stderr, "signpost run: indexing: %s (will retry)\n", err.msg);
+            sleep(1);
+            continue;
+        }
+        if (st.records || st.gone) {
+            atomic_fetch_add(&rs->indexed, (long)st.records);
+            fprintf(stderr, "signpost run: indexed %zu new or changed services, %zu gone (%zu documents read)\n",
+                    st.records, st.gone, st.documents);
+        }
+    }
+    return NULL;
+}
+
+/* The sample's sources.conf names its host as {host}: point it at ours. */
+static int sample_conf(const char *port_host, crawl_conf **out, sp_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sample/sources.conf", sp_data_dir());
+    char *text = NULL;
+    size_t len = 0;
+    int rc = sp_read_file(path, CRAWL_MAX_CONF_BYTES, &text, &len, err);
+    if (rc != SP_OK)
+        return rc;
+    sp_buf b = {0};
+    const char *p = text;
+    const char *hit;
+    while ((hit = strstr(p, "{host}")) != NULL) {
+        sp_buf_append(&b, p, (size_t)(hit - p));
+        sp_buf_puts(&b, port_host);
+        p = hit + 6;
+    }
+    sp_buf_puts(&b, p);
+    free(text);
+    rc = crawl_conf_parse(sp_buf_cstr(&b), b.len, path, out, err);
+    sp_buf_free(&b);
+    return rc;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: signpost run [--store DIR] [--listen ADDR:PORT] [--sources FILE] [--sites DIR] [--web DIR]\n"
+            "\n"
+            "Crawl, index and serve, live, in one process: the crawler harvests the\n"
+            "sources on their schedules, the indexer commits what it fetched within\n"
+            "seconds, and the search API and portal answer on ADDR:PORT.\n"
+            "\n"
+            "  --store DIR        where the store and index live (default: store)\n"
+            "  --listen ADDR:PORT where to serve (default: 127.0.0.1:8080)\n"
+            "  --sources FILE     a sources.conf (default: the bundled sample, served\n"
+            "                     over HTTP on loopback by a built-in web server)\n"
+            "  --sites DIR        with the sample: serve these provider sites instead\n"
+            "                     of data/sample/sources (paths as in sources.conf)\n"
+            "  --web DIR          the portal's files (default: the installed web/)\n"
+            "\n"
+            "Stop with Ctrl-C; a rerun resumes where it left off.\n");
+}
+
+static const char *default_web_dir(void)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s/../web", sp_data_dir());
+    struct stat st;
+    if (stat(buf, &st) == 0)
+        return buf;
+    snprintf(buf, sizeof buf, "%s/web", sp_data_dir());
+    return buf;
+}
 
 int cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "signpost run: not available in this build yet\n");
-    return CLI_FAIL;
+    const char *store_dir = "store", *listen = "127.0.0.1:8080", *sources = NULL,
+               *sites_dir = NULL, *web = NULL;
+    static const struct option opts[] = {
+        {"store", required_argument, NULL, 's'}, {"listen", required_argument, NULL, 'l'},
+        {"sources", required_argument, NULL, 'c'}, {"sites", required_argument, NULL, 'S'},
+        {"web", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': store_dir = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'c': sources = optarg; break;
+        case 'S': sites_dir = optarg; break;
+        case 'w': web = optarg; break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: usage(stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "signpost run: unexpected argument '%s'; see 'signpost run --help'\n", argv[optind]);
+        return CLI_USAGE;
+    }
+    if (mkdir(store_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "signpost run: cannot create %s: %s\n", store_dir, strerror(errno));
+        return CLI_FAIL;
+    }
+
+    /* Block the signals before any thread starts, so only the main thread
+     * (in sd_wait_for_signal) takes them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    sp_err err = {0};
+    run_state rs = {.store_dir = store_dir};
+    pthread_mutex_init(&rs.mu, NULL);
+    pthread_cond_init(&rs.cv, NULL);
+    vocab *v = NULL;
+    sites *site = NULL;
+    sd_server *srv = NULL;
+    int ret = CLI_FAIL;
+    if (vocab_load(NULL, &v, &err) != SP_OK) {
+        fprintf(stderr, "signpost run: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    rs.v = v;
+
+    if (sources) {
+        if (crawl_conf_load(sources, &rs.conf, &err) != SP_OK) {
+            fprintf(stderr, "signpost run: %s\n", err.msg);
+            goto out;
+        }
+    } else {
+        char root[4096];
+        if (sites_dir)
+            snprintf(root, sizeof root, "%s", sites_dir);
+        else
+            snprintf(root, sizeof root, "%s/sample/sources", sp_data_dir());
+        if (sites_start(root, 0, &site, &err) != SP_OK) {
+            fprintf(stderr, "signpost run: %s\n", err.msg);
+            goto out;
+        }
+        char host[64];
+        snprintf(host, sizeof host, "127.0.0.1:%u", sites_port(site));
+        if (sample_conf(host, &rs.conf, &err) != SP_OK) {
+            fprintf(stderr, "signpost run: %s\n", err.msg);
+            goto out;
+        }
+        rs.sample = true;
+        fprintf(stderr, "signpost run: the bundled sample providers (fictional) are on http://%s/\n", host);
+    }
+
+    sd_opts so = {.store_dir = store_dir, .listen = listen, .web_dir = web ? web : default_web_dir()};
+    if (sd_start(&so, &srv, &err) != SP_OK) {
+        fprintf(stderr, "signpost run: %s\n", err.msg);
+        goto out;
+    }
+    fprintf(stderr, "signpost run: crawling %zu sources into %s; serving http://%s/ (Ctrl-C stops)\n",
+            rs.conf->n, store_dir, listen);
+
+    pthread_t crawler, indexer;
+    pthread_create(&crawler, NULL, crawler_main, &rs);
+    pthread_create(&indexer, NULL, indexer_main, &rs);
+    int sig = sd_wait_for_signal();
+    fprintf(stderr, "signpost run: stopping (signal %d)\n", sig);
+    atomic_store(&rs.stop, 1);
+    pthread_mutex_lock(&rs.mu);
+    pthread_cond_broadcast(&rs.cv);
+    pthread_mutex_unlock(&rs.mu);
+    pthread_join(crawler, NULL);
+    pthread_join(indexer, NULL);
+    if (rs.crawl_rc != SP_OK)
+        fprintf(stderr, "signpost run: crawler: %s\n", rs.crawl_err.msg);
+    ret = rs.crawl_rc == SP_OK ? CLI_OK : CLI_FAIL;
+out:
+    sd_stop(srv);
+    sites_stop(site);
+    crawl_conf_free(rs.conf);
+    vocab_free(v);
+    pthread_mutex_destroy(&rs.mu);
+    pthread_cond_destroy(&rs.cv);
+    return ret;
 }
