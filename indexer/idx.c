@@ -1,4 +1,829 @@
 /*
- * idx.c
+ * idx.c - the index schema (idx.h): which terms, value slots and weighted
+ * text a service record becomes in Xapian, and how an idx_query becomes a
+ * Xapian search (through the binding in xap.h).  docs/index.md describes
+ * the schema for people; this file is its single source of truth.
+ *
+ * Terms (Omega's prefix conventions: Q unique id, S title, X... for
+ * fields of our own):
+ *   Q<id>            unique id (upserts replace by it)
+ *   XB<borough> XR<subregion> XG<group> XC<category> XM<mode> XK<cost>
+ *   XF<referral> XL<language>   boolean filter terms, one per slug
+ *   XS<concept>      synonym concept (see load_synonyms)
+ *   free text        name x3 (and again under S), organisation x2 (and under
+ *                    XO), description, eligibility, application process,
+ *                    category/group/borough labels x1; English stems
+ *                    (Z-prefixed, STEM_SOME); spelling data from all of it
+ * Value slots: see IDX_SLOT_* below.
  */
-extern int sp_idx_unused;
+#include "idx.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/entities.h>
+
+#include "xap.h"
+
+enum {
+    IDX_SLOT_UPDATED = 0, /* sortable_serialise(epoch seconds) */
+    IDX_SLOT_COORDS = 1,  /* LatLongCoords of every location */
+    IDX_SLOT_MINAGE = 2,  /* sortable_serialise(min age), absent 0 */
+    IDX_SLOT_MAXAGE = 3,  /* sortable_serialise(max age), absent 999 */
+    IDX_SLOT_CLUSTER = 4, /* duplicate cluster id: the collapse key */
+    IDX_SLOT_FACET0 = 10  /* + idx_field: that field's slugs, '\n'-joined */
+};
+
+#define IDX_NO_MIN_AGE 0.0
+#define IDX_NO_MAX_AGE 999.0
+#define IDX_SNIPPET_LEN 200
+#define IDX_MAX_SYNONYMS 20000       /* lines read from synonyms.tsv */
+#define IDX_MAX_SYN_LINE 512
+#define IDX_MAX_MATCH_TEXT (256 * 1024) /* text scanned for synonym phrases */
+#define IDX_MAX_LIMIT 1000
+
+static const char *const field_names[IDX_F__COUNT] = {
+    "borough", "subregion", "group", "category",
+    "mode", "cost", "referral", "language"};
+static const char *const field_prefixes[IDX_F__COUNT] = {
+    "XB", "XR", "XG", "XC", "XM", "XK", "XF", "XL"};
+
+/* One synonym phrase as it appears in text (stemmed words) and the concept
+ * term a document containing it gets. */
+typedef struct idx_syn {
+    char *stemmed; /* " w1 w2 " */
+    char *concept; /* "XS..." */
+} idx_syn;
+
+struct idx {
+    xap_db *db;
+    char *dir;
+    bool in_batch;
+    idx_syn *syns;
+    size_t n_syns;
+};
+
+const char *idx_field_name(idx_field f)
+{
+    if ((int)f < 0 || f >= IDX_F__COUNT)
+        return NULL;
+    return field_names[f];
+}
+
+int idx_field_from_name(const char *name)
+{
+    if (!name)
+        return -1;
+    for (int i = 0; i < IDX_F__COUNT; i++)
+        if (!strcmp(field_names[i], name))
+            return i;
+    return -1;
+}
+
+void idx_query_init(idx_query *q)
+{
+    memset(q, 0, sizeof *q);
+    q->age = -1;
+    q->limit = 10;
+    q->sort = IDX_SORT_RELEVANCE;
+    q->facets = true;
+    q->exact_facets = true;
+}
+
+/* --- synonyms ----------------------------------------------------------- */
+
+static void free_syns(idx *ix)
+{
+    for (size_t i = 0; i < ix->n_syns; i++) {
+        free(ix->syns[i].stemmed);
+        free(ix->syns[i].concept);
+    }
+    free(ix->syns);
+    ix->syns = NULL;
+    ix->n_syns = 0;
+}
+
+/* "XS" + the canonical term's words joined by '_': one concept per
+ * synonym group, named by the group's first column. */
+static char *concept_term(const char *canon_words)
+{
+    sp_buf b = {0};
+    if (sp_buf_puts(&b, "XS") < 0)
+        return NULL;
+    for (const char *p = canon_words; *p; p++) {
+        char c = *p == ' ' ? '_' : *p;
+        if (sp_buf_append(&b, &c, 1) < 0) {
+            sp_buf_free(&b);
+            return NULL;
+        }
+    }
+    /* Xapian terms are limited to 245 bytes; concepts are short anyway. */
+    if (b.len > 200)
+        b.data[200] = '\0';
+    return sp_buf_steal(&b);
+}
+
+static int remember_phrase(idx *ix, const char *words, const char *concept)
+{
+    char *stemmed = xap_normalise_words(words, true);
+    if (!stemmed)
+        return SP_ENOMEM;
+    if (!*stemmed) {
+        free(stemmed);
+        return SP_OK;
+    }
+    idx_syn *v = realloc(ix->syns, (ix->n_syns + 1) * sizeof *v);
+    if (!v) {
+        free(stemmed);
+        return SP_ENOMEM;
+    }
+    ix->syns = v;
+    char *padded = sp_printf(" %s ", stemmed);
+    free(stemmed);
+    char *c = sp_strdup(concept);
+    if (!padded || !c) {
+        free(padded);
+        free(c);
+        return SP_ENOMEM;
+    }
+    ix->syns[ix->n_syns].stemmed = padded;
+    ix->syns[ix->n_syns].concept = c;
+    ix->n_syns++;
+    return SP_OK;
+}
+
+/* key -> the concept, and the partner itself when it is one word (both
+ * its exact and stemmed forms), under the key's exact and (single words)
+ * stemmed forms, as the query parser looks keys up. */
+static int add_synonym_dir(idx *ix, const char *key, const char *partner,
+                           const char *concept, sp_err *err)
+{
+    const char *keys[2] = {key, NULL};
+    char *zkey = NULL, *zpartner = NULL;
+    int rc = SP_OK;
+    if (!strchr(key, ' ')) {
+        zkey = xap_stem_term(key);
+        keys[1] = zkey;
+    }
+    if (!strchr(partner, ' '))
+        zpartner = xap_stem_term(partner);
+    for (int k = 0; k < 2 && rc == SP_OK; k++) {
+        if (!keys[k])
+            continue;
+        rc = xap_add_synonym(ix->db, keys[k], concept, err);
+        if (rc == SP_OK && zpartner) {
+            rc = xap_add_synonym(ix->db, keys[k], partner, err);
+            if (rc == SP_OK)
+                rc = xap_add_synonym(ix->db, keys[k], zpartner, err);
+        }
+    }
+    free(zkey);
+    free(zpartner);
+    return rc;
+}
+
+/* Load data/vocab/synonyms.tsv ("term<TAB>synonym" a line, '#' comments)
+ * into the database's synonym dictionary, both directions.  Xapian's
+ * synonyms expand a word or a run of words into single terms, so a
+ * multi-word synonym ("english for speakers of other languages") can't be
+ * a query term itself: each line's pair shares a concept term XS<first
+ * column>, which documents get when their text contains either side (see
+ * add_concepts) and which every key expands to. */
+static int load_synonyms(idx *ix, sp_err *err)
+{
+    char *path = sp_printf("%s/vocab/synonyms.tsv", sp_data_dir());
+    if (!path)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        free(path);
+        if (e == ENOENT)
+            return SP_OK; /* no synonyms shipped: nothing to expand */
+        return sp_fail(err, SP_EIO, "reading synonyms: %s", strerror(e));
+    }
+    int rc = xap_clear_synonyms(ix->db, err);
+    char line[IDX_MAX_SYN_LINE];
+    size_t n = 0;
+    while (rc == SP_OK && n < IDX_MAX_SYNONYMS && fgets(line, sizeof line, f)) {
+        n++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || !strchr(line, '\t'))
+            continue;
+        char *tab = strchr(line, '\t');
+        *tab = '\0';
+        char *rest = tab + 1;
+        rest[strcspn(rest, "\t")] = '\0'; /* extra columns are notes */
+        char *a = xap_normalise_words(line, false);
+        char *b = xap_normalise_words(rest, false);
+        char *concept = a ? concept_term(a) : NULL;
+        if (!a || !b || !concept) {
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        } else if (*a && *b && strcmp(a, b)) {
+            rc = add_synonym_dir(ix, a, b, concept, err);
+            if (rc == SP_OK)
+                rc = add_synonym_dir(ix, b, a, concept, err);
+            if (rc == SP_OK)
+                rc = remember_phrase(ix, a, concept);
+            if (rc == SP_OK)
+                rc = remember_phrase(ix, b, concept);
+            if (rc == SP_ENOMEM)
+                sp_fail(err, rc, "out of memory");
+        }
+        free(a);
+        free(b);
+        free(concept);
+    }
+    fclose(f);
+    if (rc == SP_OK)
+        rc = xap_commit(ix->db, err);
+    if (rc < 0 && err)
+        sp_fail(err, rc, "loading synonyms from %s: %s", path, err->msg);
+    free(path);
+    return rc;
+}
+
+/* Give the document the concept term of every synonym phrase its text
+ * contains (matched on stems, so "speaker" finds "speakers"). */
+static int add_concepts(idx *ix, xap_doc *d, const char *text, sp_err *err)
+{
+    if (!ix->n_syns || !text || !*text)
+        return SP_OK;
+    char *norm = xap_normalise_words(text, true);
+    if (!norm)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    char *padded = sp_printf(" %s ", norm);
+    free(norm);
+    if (!padded)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    int rc = SP_OK;
+    for (size_t i = 0; i < ix->n_syns && rc == SP_OK; i++)
+        if (strstr(padded, ix->syns[i].stemmed))
+            rc = xap_doc_add_term(d, ix->syns[i].concept, 1, err);
+    free(padded);
+    return rc;
+}
+
+/* --- open / close ------------------------------------------------------- */
+
+static int open_common(const char *dir, bool write, idx **out, sp_err *err)
+{
+    *out = NULL;
+    idx *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    ix->dir = sp_strdup(dir);
+    if (!ix->dir) {
+        free(ix);
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    int rc = write ? xap_open_write(dir, &ix->db, err) : xap_open_read(dir, &ix->db, err);
+    if (rc == SP_OK && write)
+        rc = load_synonyms(ix, err);
+    if (rc < 0) {
+        idx_close(ix);
+        return rc;
+    }
+    *out = ix;
+    return SP_OK;
+}
+
+int idx_open_write(const char *dir, idx **out, sp_err *err)
+{
+    return open_common(dir, true, out, err);
+}
+
+int idx_open_read(const char *dir, idx **out, sp_err *err)
+{
+    return open_common(dir, false, out, err);
+}
+
+int idx_reopen(idx *ix, sp_err *err)
+{
+    return xap_reopen(ix->db, err);
+}
+
+void idx_close(idx *ix)
+{
+    if (!ix)
+        return;
+    xap_close(ix->db); /* cancels an open batch, commits the rest */
+    free_syns(ix);
+    free(ix->dir);
+    free(ix);
+}
+
+/* --- writes ------------------------------------------------------------- */
+
+int idx_begin(idx *ix, sp_err *err)
+{
+    int rc = xap_begin_transaction(ix->db, err);
+    if (rc == SP_OK)
+        ix->in_batch = true;
+    return rc;
+}
+
+int idx_commit(idx *ix, sp_err *err)
+{
+    ix->in_batch = false;
+    return xap_commit_transaction(ix->db, err);
+}
+
+int idx_cancel(idx *ix, sp_err *err)
+{
+    ix->in_batch = false;
+    return xap_cancel_transaction(ix->db, err);
+}
+
+static int autocommit(idx *ix, int rc, sp_err *err)
+{
+    if (rc == SP_OK && !ix->in_batch)
+        rc = xap_commit(ix->db, err);
+    return rc;
+}
+
+static const rec_tags *rec_field(const rec_service *r, idx_field f)
+{
+    switch (f) {
+    case IDX_F_BOROUGH: return &r->boroughs;
+    case IDX_F_SUBREGION: return &r->subregions;
+    case IDX_F_GROUP: return &r->groups;
+    case IDX_F_CATEGORY: return &r->categories;
+    case IDX_F_MODE: return &r->modes;
+    case IDX_F_COST: return &r->costs;
+    case IDX_F_REFERRAL: return &r->referrals;
+    case IDX_F_LANGUAGE: return &r->langs;
+    default: return NULL;
+    }
+}
+
+/* A slug read as words ("cv-and-applications" -> "cv and applications"),
+ * so labels are searchable even without the vocabulary loaded. */
+static int append_slug_words(sp_buf *b, const char *slug)
+{
+    for (const char *p = slug; *p; p++) {
+        char c = *p == '-' ? ' ' : *p;
+        if (sp_buf_append(b, &c, 1) < 0)
+            return SP_ENOMEM;
+    }
+    return sp_buf_puts(b, ". ") < 0 ? SP_ENOMEM : SP_OK;
+}
+
+static int64_t rec_updated(const rec_service *r)
+{
+    if (r->prov.last_changed > 0)
+        return r->prov.last_changed;
+    if (r->last_modified) {
+        int64_t t = sp_time_parse(r->last_modified);
+        if (t > 0)
+            return t;
+    }
+    if (r->prov.last_seen > 0)
+        return r->prov.last_seen;
+    return r->prov.first_seen > 0 ? r->prov.first_seen : 0;
+}
+
+static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
+{
+    int rc = SP_OK;
+    char *json = rec_to_json_string(r);
+    if (!json)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    rc = xap_doc_set_data(d, json, strlen(json), err);
+    free(json);
+    if (rc)
+        return rc;
+
+    /* Ranked text: the name counts three times as much as the body, the
+     * organisation twice. */
+    if (rc == SP_OK)
+        rc = xap_doc_index_text(d, r->name, 3, "", err);
+    if (rc == SP_OK)
+        rc = xap_doc_index_text(d, r->name, 1, "S", err);
+    if (rc == SP_OK)
+        rc = xap_doc_index_text(d, r->organization.name, 2, "", err);
+    if (rc == SP_OK)
+        rc = xap_doc_index_text(d, r->organization.name, 1, "XO", err);
+    if (rc == SP_OK)
+        rc = xap_doc_index_text(d, r->description, 1, "", err);
+    if (rc == SP_OK)
+        rc = xap_doc_index_text(d, r->eligibility_description, 1, "", err);
+    if (rc == SP_OK)
+        rc = xap_doc_index_text(d, r->application_process, 1, "", err);
+
+    sp_buf labels = {0}, all = {0};
+    static const idx_field labelled[] = {IDX_F_CATEGORY, IDX_F_GROUP, IDX_F_BOROUGH};
+    for (size_t i = 0; rc == SP_OK && i < sizeof labelled / sizeof labelled[0]; i++) {
+        const rec_tags *t = rec_field(r, labelled[i]);
+        for (size_t j = 0; rc == SP_OK && j < t->n; j++)
+            if (t->v[j].slug)
+                rc = append_slug_words(&labels, t->v[j].slug);
+    }
+    if (rc == SP_OK && labels.len)
+        rc = xap_doc_index_text(d, sp_buf_cstr(&labels), 1, "", err);
+
+    /* Synonym concepts from all of the text. */
+    const char *parts[] = {r->name, r->organization.name, r->description,
+                           r->eligibility_description, r->application_process,
+                           labels.len ? sp_buf_cstr(&labels) : NULL};
+    for (size_t i = 0; rc == SP_OK && i < sizeof parts / sizeof parts[0]; i++) {
+        if (!parts[i] || all.len > IDX_MAX_MATCH_TEXT)
+            continue;
+        if (sp_buf_puts(&all, parts[i]) < 0 || sp_buf_puts(&all, " . ") < 0)
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    if (rc == SP_OK && all.len)
+        rc = add_concepts(ix, d, sp_buf_cstr(&all), err);
+    sp_buf_free(&labels);
+    sp_buf_free(&all);
+
+    /* Filter terms and the facet slots (same slugs, packed). */
+    for (int f = 0; rc == SP_OK && f < IDX_F__COUNT; f++) {
+        const rec_tags *t = rec_field(r, (idx_field)f);
+        sp_buf packed = {0};
+        for (size_t j = 0; rc == SP_OK && j < t->n; j++) {
+            const char *slug = t->v[j].slug;
+            if (!slug || !*slug || strchr(slug, '\n'))
+                continue;
+            char *term = sp_printf("%s%s", field_prefixes[f], slug);
+            if (!term) {
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+                break;
+            }
+            rc = xap_doc_add_boolean_term(d, term, err);
+            free(term);
+            if (rc == SP_OK && packed.len && sp_buf_puts(&packed, "\n") < 0)
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+            if (rc == SP_OK && sp_buf_puts(&packed, slug) < 0)
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        }
+        if (rc == SP_OK && packed.len)
+            rc = xap_doc_set_value(d, IDX_SLOT_FACET0 + (unsigned)f, packed.data,
+                                   packed.len, err);
+        sp_buf_free(&packed);
+    }
+
+    /* Values. */
+    if (rc == SP_OK)
+        rc = xap_doc_set_value_number(d, IDX_SLOT_UPDATED, (double)rec_updated(r), err);
+    if (rc == SP_OK)
+        rc = xap_doc_set_value_number(d, IDX_SLOT_MINAGE,
+                                      r->minimum_age >= 0 ? r->minimum_age : IDX_NO_MIN_AGE,
+                                      err);
+    if (rc == SP_OK)
+        rc = xap_doc_set_value_number(d, IDX_SLOT_MAXAGE,
+                                      r->maximum_age >= 0 ? r->maximum_age : IDX_NO_MAX_AGE,
+                                      err);
+    if (rc == SP_OK && r->cluster_id && *r->cluster_id)
+        rc = xap_doc_set_value(d, IDX_SLOT_CLUSTER, r->cluster_id,
+                               strlen(r->cluster_id), err);
+    if (rc == SP_OK && r->n_locations) {
+        double *lat = calloc(r->n_locations, sizeof *lat);
+        double *lon = calloc(r->n_locations, sizeof *lon);
+        size_t n = 0;
+        if (!lat || !lon) {
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        } else {
+            for (size_t i = 0; i < r->n_locations; i++) {
+                const rec_location *l = &r->locations[i];
+                if (!l->has_coords || l->latitude < -90 || l->latitude > 90 ||
+                    l->longitude < -180 || l->longitude > 180)
+                    continue;
+                lat[n] = l->latitude;
+                lon[n] = l->longitude;
+                n++;
+            }
+            if (n)
+                rc = xap_doc_set_value_coords(d, IDX_SLOT_COORDS, lat, lon, n, err);
+        }
+        free(lat);
+        free(lon);
+    }
+    return rc;
+}
+
+static char *id_term(const char *id)
+{
+    return sp_printf("Q%s", id);
+}
+
+int idx_put(idx *ix, const rec_service *r, sp_err *err)
+{
+    if (!r || !r->id || !*r->id)
+        return sp_fail(err, SP_EINVAL, "a record without an id cannot be indexed");
+    if (strlen(r->id) > 200)
+        return sp_fail(err, SP_EINVAL, "record id too long (%zu bytes)", strlen(r->id));
+    if (!xap_writable(ix->db))
+        return sp_fail(err, SP_EINVAL, "the index is open read-only");
+    xap_doc *d = xap_doc_new(ix->db);
+    if (!d)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    char *term = id_term(r->id);
+    int rc = term ? SP_OK : sp_fail(err, SP_ENOMEM, "out of memory");
+    if (rc == SP_OK)
+        rc = xap_doc_add_boolean_term(d, term, err);
+    if (rc == SP_OK)
+        rc = build_doc(ix, r, d, err);
+    if (rc == SP_OK)
+        rc = xap_replace(ix->db, term, d, err);
+    free(term);
+    xap_doc_free(d);
+    return autocommit(ix, rc, err);
+}
+
+int idx_delete(idx *ix, const char *id, sp_err *err)
+{
+    if (!id || !*id)
+        return sp_fail(err, SP_EINVAL, "no id to delete");
+    char *term = id_term(id);
+    if (!term)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    int rc = xap_delete(ix->db, term, err);
+    free(term);
+    if (rc == SP_ENOTFOUND)
+        return sp_fail(err, rc, "no service %s in the index", id);
+    return autocommit(ix, rc, err);
+}
+
+int idx_get(idx *ix, const char *id, rec_service *out, sp_err *err)
+{
+    if (!id || !*id)
+        return sp_fail(err, SP_EINVAL, "no id");
+    char *term = id_term(id);
+    if (!term)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    char *data = NULL;
+    size_t len = 0;
+    int rc = xap_get_data(ix->db, term, &data, &len, err);
+    free(term);
+    if (rc == SP_ENOTFOUND)
+        return sp_fail(err, rc, "no service %s in the index", id);
+    if (rc)
+        return rc;
+    rc = rec_from_json_string(data, len, out, err);
+    free(data);
+    return rc;
+}
+
+size_t idx_count(idx *ix)
+{
+    return xap_doc_count(ix->db);
+}
+
+/* --- search ------------------------------------------------------------- */
+
+static void facet_free(idx_facet *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->v[i].value);
+    free(f->v);
+    f->v = NULL;
+    f->n = 0;
+}
+
+void idx_result_free(idx_result *res)
+{
+    if (!res)
+        return;
+    for (size_t i = 0; i < res->n_hits; i++) {
+        rec_service_free(&res->hits[i].rec);
+        free(res->hits[i].snippet);
+    }
+    free(res->hits);
+    for (int f = 0; f < IDX_F__COUNT; f++)
+        facet_free(&res->facets[f]);
+    free(res->suggestion);
+    memset(res, 0, sizeof *res);
+}
+
+static int cmp_facet_value(const void *a, const void *b)
+{
+    const idx_facet_value *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->value, y->value);
+}
+
+static bool is_selected(const idx_query *q, idx_field f, const char *slug)
+{
+    for (size_t i = 0; i < q->n_filters[f]; i++)
+        if (q->filters[f][i] && !strcmp(q->filters[f][i], slug))
+            return true;
+    return false;
+}
+
+/* Counts of one field into an idx_facet; selected values are always listed
+ * (count 0 when nothing has them) so the UI can show and clear them. */
+static int fill_facet(const idx_query *q, idx_field f, const xap_slot_counts *sc,
+                      idx_facet *out)
+{
+    size_t cap = sc->n + q->n_filters[f];
+    if (!cap)
+        return SP_OK;
+    out->v = calloc(cap, sizeof *out->v);
+    if (!out->v)
+        return SP_ENOMEM;
+    for (size_t i = 0; i < sc->n; i++) {
+        idx_facet_value *v = &out->v[out->n];
+        v->value = sp_strdup(sc->v[i].value);
+        if (!v->value)
+            return SP_ENOMEM;
+        v->count = sc->v[i].count;
+        v->selected = is_selected(q, f, v->value);
+        out->n++;
+    }
+    for (size_t i = 0; i < q->n_filters[f]; i++) {
+        const char *s = q->filters[f][i];
+        bool seen = false;
+        if (!s || !*s)
+            continue;
+        for (size_t j = 0; j < out->n && !seen; j++)
+            seen = !strcmp(out->v[j].value, s);
+        if (seen)
+            continue;
+        idx_facet_value *v = &out->v[out->n];
+        v->value = sp_strdup(s);
+        if (!v->value)
+            return SP_ENOMEM;
+        v->selected = true;
+        out->n++;
+    }
+    qsort(out->v, out->n, sizeof *out->v, cmp_facet_value);
+    return SP_OK;
+}
+
+/* The start of text, cut at a word boundary near max bytes, HTML-escaped
+ * by libxml2: the snippet when there are no query words to mark. */
+static char *excerpt(const char *text, size_t max)
+{
+    size_t len = strlen(text);
+    bool cut = len > max;
+    if (cut) {
+        len = max;
+        size_t sp = len;
+        while (sp > max / 2 && text[sp] != ' ')
+            sp--;
+        if (text[sp] == ' ')
+            len = sp;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--; /* never split a UTF-8 sequence */
+    }
+    char *plain = sp_printf("%.*s%s", (int)len, text, cut ? "\xe2\x80\xa6" : "");
+    if (!plain)
+        return NULL;
+    xmlChar *esc = xmlEncodeSpecialChars(NULL, (const xmlChar *)plain);
+    free(plain);
+    if (!esc)
+        return NULL;
+    char *out = sp_strdup((const char *)esc);
+    xmlFree(esc);
+    return out;
+}
+
+/* Copy a trimmed, case-insensitive comparison of the corrected query; the
+ * suggestion is only useful when it says something different. */
+static bool same_ignoring_case(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!q)
+        return sp_fail(err, SP_EINVAL, "no query");
+
+    /* Filter terms: "XB" + slug for every value of every field. */
+    xap_filter filters[IDX_F__COUNT];
+    char **terms[IDX_F__COUNT] = {0};
+    size_t n_filters = 0;
+    unsigned count_slots[IDX_F__COUNT];
+    int rc = SP_OK;
+    for (int f = 0; f < IDX_F__COUNT; f++) {
+        count_slots[f] = IDX_SLOT_FACET0 + (unsigned)f;
+        size_t n = q->n_filters[f];
+        if (!n)
+            continue;
+        if (n > 1000) {
+            rc = sp_fail(err, SP_ELIMIT, "too many %s filters (%zu)", field_names[f], n);
+            break;
+        }
+        terms[f] = calloc(n, sizeof *terms[f]);
+        if (!terms[f]) {
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+            break;
+        }
+        for (size_t i = 0; i < n && rc == SP_OK; i++) {
+            const char *v = q->filters[f][i] ? q->filters[f][i] : "";
+            terms[f][i] = sp_printf("%s%s", field_prefixes[f], v);
+            if (!terms[f][i])
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        }
+        filters[n_filters].terms = (const char *const *)terms[f];
+        filters[n_filters].n = n;
+        filters[n_filters].facet = q->facets ? f : -1;
+        n_filters++;
+    }
+
+    xap_range ranges[2];
+    size_t n_ranges = 0;
+    if (q->age >= 0) {
+        ranges[n_ranges++] = (xap_range){IDX_SLOT_MINAGE, XAP_LE, (double)q->age};
+        ranges[n_ranges++] = (xap_range){IDX_SLOT_MAXAGE, XAP_GE, (double)q->age};
+    }
+    static const xap_prefix prefixes[] = {
+        {"name", "S"}, {"title", "S"}, {"org", "XO"}, {"organisation", "XO"},
+        {"organization", "XO"}};
+
+    xap_search s = {0};
+    s.text = q->q;
+    s.default_and = true;
+    s.prefixes = prefixes;
+    s.n_prefixes = sizeof prefixes / sizeof prefixes[0];
+    s.filters = filters;
+    s.n_filters = n_filters;
+    s.ranges = ranges;
+    s.n_ranges = n_ranges;
+    s.has_near = q->has_near;
+    s.geo_slot = IDX_SLOT_COORDS;
+    s.lat = q->near_lat;
+    s.lon = q->near_lon;
+    s.radius_km = q->radius_km;
+    switch (q->sort) {
+    case IDX_SORT_DISTANCE: s.sort = q->has_near ? XAP_SORT_DISTANCE : XAP_SORT_RELEVANCE; break;
+    case IDX_SORT_UPDATED: s.sort = XAP_SORT_VALUE_DESC; break;
+    default: s.sort = XAP_SORT_RELEVANCE; break;
+    }
+    s.sort_slot = IDX_SLOT_UPDATED;
+    s.offset = q->offset;
+    s.limit = q->limit > IDX_MAX_LIMIT ? IDX_MAX_LIMIT : q->limit;
+    s.collapse = q->collapse;
+    s.collapse_slot = IDX_SLOT_CLUSTER;
+    s.count_slots = q->facets ? count_slots : NULL;
+    s.n_count_slots = q->facets ? IDX_F__COUNT : 0;
+    s.exact = q->exact_facets;
+
+    xap_results xr;
+    memset(&xr, 0, sizeof xr);
+    if (rc == SP_OK)
+        rc = xap_run(ix->db, &s, &xr, err);
+
+    if (rc == SP_OK) {
+        out->total = xr.total;
+        out->exhaustive = xr.exhaustive;
+        if (xr.n_matches) {
+            out->hits = calloc(xr.n_matches, sizeof *out->hits);
+            if (!out->hits)
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; rc == SP_OK && i < xr.n_matches; i++) {
+            const xap_match *m = &xr.matches[i];
+            idx_hit *h = &out->hits[out->n_hits];
+            rc = rec_from_json_string(m->data, m->data_len, &h->rec, err);
+            if (rc)
+                break;
+            out->n_hits++;
+            h->score = m->weight;
+            h->distance_km = m->distance_km;
+            h->collapsed = m->collapsed;
+            const char *text = h->rec.description ? h->rec.description
+                             : h->rec.eligibility_description ? h->rec.eligibility_description
+                             : "";
+            h->snippet = xr.has_text ? xap_results_snippet(&xr, text, IDX_SNIPPET_LEN)
+                                     : excerpt(text, IDX_SNIPPET_LEN);
+            if (!h->snippet)
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; rc == SP_OK && i < xr.n_counts; i++) {
+            idx_field f = (idx_field)(xr.counts[i].slot - IDX_SLOT_FACET0);
+            if (fill_facet(q, f, &xr.counts[i], &out->facets[f]))
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        }
+        if (rc == SP_OK && xr.corrected && *xr.corrected && q->q &&
+            !same_ignoring_case(xr.corrected, q->q)) {
+            out->suggestion = sp_strdup(xr.corrected);
+            if (!out->suggestion)
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        }
+    }
+    xap_results_free(&xr);
+    for (int f = 0; f < IDX_F__COUNT; f++) {
+        if (!terms[f])
+            continue;
+        for (size_t i = 0; i < q->n_filters[f]; i++)
+            free(terms[f][i]);
+        free(terms[f]);
+    }
+    if (rc)
+        idx_result_free(out);
+    return rc;
+}

@@ -1,4 +1,816 @@
 /*
- * xap.cc - the Xapian binding.
+ * xap.cc - the Xapian binding (see xap.h): the only C++ in Signpost.
+ *
+ * Every extern "C" function catches everything (Xapian::Error,
+ * std::exception and ...) at the boundary and turns it into an SP_E* code
+ * and a one-line message, so no exception ever unwinds through C frames.
  */
-extern "C" int sp_xap_unused;
+#include "xap.h"
+
+#include <xapian.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+struct xap_db {
+    Xapian::Database *rd = nullptr;        /* always set */
+    Xapian::WritableDatabase *wr = nullptr; /* set when writable (== rd) */
+    bool in_txn = false;
+};
+
+struct xap_doc {
+    xap_db *db;
+    Xapian::Document doc;
+    Xapian::TermGenerator tg;
+};
+
+namespace {
+
+/* English, as the indexer and the query parser both see it. */
+const char *const STEM_LANG = "en";
+
+/* A few very common English words the query parser drops from queries
+ * (not inside phrases), so that "help with cv" means "help cv" under AND. */
+const char *const STOPWORDS[] = {
+    "a",    "an",   "and",  "are",  "as",   "at",   "be",   "by",
+    "for",  "from", "i",    "in",   "is",   "it",   "me",   "my",
+    "of",   "on",   "or",   "the",  "to",   "with", "we",   "our",
+    "you",  "your", "that", "this", "near", "want", "need", "looking"};
+
+int map_error(const Xapian::Error &e, sp_err *err, const char *what)
+{
+    int code = SP_ERROR;
+    const std::string type = e.get_type();
+    if (type == "DatabaseLockError")
+        code = SP_EAGAIN;
+    else if (type == "DocNotFoundError")
+        code = SP_ENOTFOUND;
+    else if (type == "DatabaseOpeningError" || type == "DatabaseError" ||
+             type == "DatabaseCorruptError" || type == "DatabaseModifiedError" ||
+             type == "DatabaseCreateError" || type == "DatabaseVersionError" ||
+             type == "DatabaseClosedError" || type == "NetworkError")
+        code = SP_EIO;
+    else if (type == "InvalidArgumentError" || type == "InvalidOperationError" ||
+             type == "QueryParserError" || type == "RangeError" ||
+             type == "SerialisationError" || type == "UnimplementedError")
+        code = SP_EINVAL;
+    std::string msg = e.get_msg();
+    if (!e.get_context().empty())
+        msg += " (" + e.get_context() + ")";
+    return sp_fail(err, code, "%s: Xapian %s: %s", what, type.c_str(), msg.c_str());
+}
+
+/* The catch-all every entry point uses. */
+#define XAP_CATCH(err, ctx)                                                   \
+    catch (const Xapian::Error &e) { return map_error(e, err, ctx); }         \
+    catch (const std::bad_alloc &) { return sp_fail(err, SP_ENOMEM, "%s: out of memory", ctx); } \
+    catch (const std::exception &e) { return sp_fail(err, SP_ERROR, "%s: %s", ctx, e.what()); } \
+    catch (...) { return sp_fail(err, SP_ERROR, "%s: unknown error", ctx); }
+
+char *dup_string(const std::string &s)
+{
+    char *p = static_cast<char *>(std::malloc(s.size() + 1));
+    if (!p)
+        throw std::bad_alloc();
+    std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+    return p;
+}
+
+/* Counts the values of several slots over every document the matcher
+ * looks at.  A slot holds the document's values separated by '\n'. */
+class FacetSpy : public Xapian::MatchSpy {
+  public:
+    std::vector<Xapian::valueno> slots;
+    std::vector<std::map<std::string, Xapian::doccount>> counts;
+
+    explicit FacetSpy(const std::vector<Xapian::valueno> &s)
+        : slots(s), counts(s.size()) {}
+
+    void operator()(const Xapian::Document &doc, double) override
+    {
+        for (size_t i = 0; i < slots.size(); i++) {
+            const std::string v = doc.get_value(slots[i]);
+            size_t start = 0;
+            while (start < v.size()) {
+                size_t end = v.find('\n', start);
+                if (end == std::string::npos)
+                    end = v.size();
+                if (end > start)
+                    ++counts[i][v.substr(start, end - start)];
+                start = end + 1;
+            }
+        }
+    }
+};
+
+struct Priv {
+    Xapian::MSet mset;
+    Xapian::Stem stem{STEM_LANG};
+    bool has_text = false;
+};
+
+bool blank(const char *s)
+{
+    if (!s)
+        return true;
+    for (; *s; s++)
+        if (!std::isspace(static_cast<unsigned char>(*s)))
+            return false;
+    return true;
+}
+
+/* The query as plain words: every non-word character becomes a space, so
+ * the parser has no syntax left to reject. */
+std::string plain_words(const std::string &q)
+{
+    std::string out;
+    for (Xapian::Utf8Iterator it(q); it != Xapian::Utf8Iterator(); ++it) {
+        unsigned ch = *it;
+        if (Xapian::Unicode::is_wordchar(ch))
+            Xapian::Unicode::append_utf8(out, ch);
+        else
+            out += ' ';
+    }
+    return out;
+}
+
+} // namespace
+
+extern "C" {
+
+static int open_db(const char *dir, bool writable, xap_db **out, sp_err *err)
+{
+    *out = nullptr;
+    if (!dir)
+        return sp_fail(err, SP_EINVAL, "index directory missing");
+    xap_db *db = nullptr;
+    try {
+        db = new xap_db();
+        if (writable) {
+            db->wr = new Xapian::WritableDatabase(dir, Xapian::DB_CREATE_OR_OPEN);
+            db->rd = db->wr;
+        } else {
+            db->rd = new Xapian::Database(dir);
+        }
+        *out = db;
+        return SP_OK;
+    }
+    catch (const Xapian::Error &e) {
+        delete db;
+        int rc = map_error(e, err, writable ? "opening the index for writing"
+                                            : "opening the index");
+        if (err && rc == SP_EAGAIN)
+            sp_fail(err, rc, "the index %s is locked by another writer; wait for "
+                    "it to finish or stop it", dir);
+        return rc;
+    }
+    catch (const std::bad_alloc &) {
+        delete db;
+        return sp_fail(err, SP_ENOMEM, "opening the index: out of memory");
+    }
+    catch (const std::exception &e) {
+        delete db;
+        return sp_fail(err, SP_ERROR, "opening the index: %s", e.what());
+    }
+    catch (...) {
+        delete db;
+        return sp_fail(err, SP_ERROR, "opening the index: unknown error");
+    }
+}
+
+int xap_open_write(const char *dir, xap_db **out, sp_err *err)
+{
+    return open_db(dir, true, out, err);
+}
+
+int xap_open_read(const char *dir, xap_db **out, sp_err *err)
+{
+    return open_db(dir, false, out, err);
+}
+
+int xap_reopen(xap_db *db, sp_err *err)
+{
+    try {
+        return db->rd->reopen() ? 1 : 0;
+    }
+    XAP_CATCH(err, "reopening the index")
+}
+
+void xap_close(xap_db *db)
+{
+    if (!db)
+        return;
+    try {
+        if (db->wr) {
+            if (db->in_txn)
+                db->wr->cancel_transaction();
+            db->wr->close(); /* commits */
+        } else {
+            db->rd->close();
+        }
+    }
+    catch (...) {
+        /* Nothing useful to do: the last committed state stays on disk. */
+    }
+    delete db->rd; /* wr, when set, is the same object */
+    delete db;
+}
+
+bool xap_writable(const xap_db *db)
+{
+    return db && db->wr;
+}
+
+static int need_writable(xap_db *db, sp_err *err, const char *what)
+{
+    if (!db || !db->wr)
+        return sp_fail(err, SP_EINVAL, "%s: the index is open read-only", what);
+    return SP_OK;
+}
+
+int xap_commit(xap_db *db, sp_err *err)
+{
+    int rc = need_writable(db, err, "commit");
+    if (rc)
+        return rc;
+    try {
+        if (!db->in_txn)
+            db->wr->commit();
+        return SP_OK;
+    }
+    XAP_CATCH(err, "committing the index")
+}
+
+int xap_begin_transaction(xap_db *db, sp_err *err)
+{
+    int rc = need_writable(db, err, "begin");
+    if (rc)
+        return rc;
+    if (db->in_txn)
+        return sp_fail(err, SP_EINVAL, "a batch is already open on this index");
+    try {
+        db->wr->begin_transaction(true);
+        db->in_txn = true;
+        return SP_OK;
+    }
+    XAP_CATCH(err, "starting a batch")
+}
+
+int xap_commit_transaction(xap_db *db, sp_err *err)
+{
+    int rc = need_writable(db, err, "commit");
+    if (rc)
+        return rc;
+    if (!db->in_txn)
+        return sp_fail(err, SP_EINVAL, "no batch is open on this index");
+    try {
+        db->in_txn = false;
+        db->wr->commit_transaction();
+        return SP_OK;
+    }
+    XAP_CATCH(err, "committing a batch")
+}
+
+int xap_cancel_transaction(xap_db *db, sp_err *err)
+{
+    int rc = need_writable(db, err, "cancel");
+    if (rc)
+        return rc;
+    if (!db->in_txn)
+        return sp_fail(err, SP_EINVAL, "no batch is open on this index");
+    try {
+        db->in_txn = false;
+        db->wr->cancel_transaction();
+        return SP_OK;
+    }
+    XAP_CATCH(err, "cancelling a batch")
+}
+
+bool xap_in_transaction(const xap_db *db)
+{
+    return db && db->in_txn;
+}
+
+size_t xap_doc_count(xap_db *db)
+{
+    try {
+        return db->rd->get_doccount();
+    }
+    catch (...) {
+        return 0;
+    }
+}
+
+/* --- documents ---------------------------------------------------------- */
+
+xap_doc *xap_doc_new(xap_db *db)
+{
+    try {
+        std::unique_ptr<xap_doc> d(new xap_doc{db, Xapian::Document(), Xapian::TermGenerator()});
+        d->tg.set_stemmer(Xapian::Stem(STEM_LANG));
+        d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+        if (db && db->wr) {
+            d->tg.set_database(*db->wr);
+            d->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+        }
+        d->tg.set_document(d->doc);
+        return d.release();
+    }
+    catch (...) {
+        return nullptr;
+    }
+}
+
+void xap_doc_free(xap_doc *d)
+{
+    delete d;
+}
+
+int xap_doc_set_data(xap_doc *d, const char *data, size_t len, sp_err *err)
+{
+    try {
+        d->doc.set_data(std::string(data ? data : "", data ? len : 0));
+        return SP_OK;
+    }
+    XAP_CATCH(err, "setting document data")
+}
+
+int xap_doc_add_boolean_term(xap_doc *d, const char *term, sp_err *err)
+{
+    if (!term || !*term)
+        return sp_fail(err, SP_EINVAL, "empty term");
+    try {
+        d->doc.add_boolean_term(term);
+        return SP_OK;
+    }
+    XAP_CATCH(err, "adding a term")
+}
+
+int xap_doc_add_term(xap_doc *d, const char *term, unsigned wdf, sp_err *err)
+{
+    if (!term || !*term)
+        return sp_fail(err, SP_EINVAL, "empty term");
+    try {
+        d->doc.add_term(term, wdf);
+        return SP_OK;
+    }
+    XAP_CATCH(err, "adding a term")
+}
+
+int xap_doc_index_text(xap_doc *d, const char *text, unsigned wdf_inc,
+                       const char *prefix, sp_err *err)
+{
+    if (!text || !*text)
+        return SP_OK;
+    try {
+        d->tg.index_text(text, wdf_inc, prefix ? prefix : "");
+        /* Keep phrases from spanning two fields. */
+        d->tg.increase_termpos(100);
+        return SP_OK;
+    }
+    XAP_CATCH(err, "indexing text")
+}
+
+int xap_doc_set_value(xap_doc *d, unsigned slot, const char *v, size_t len,
+                      sp_err *err)
+{
+    try {
+        d->doc.add_value(slot, std::string(v ? v : "", v ? len : 0));
+        return SP_OK;
+    }
+    XAP_CATCH(err, "setting a value")
+}
+
+int xap_doc_set_value_number(xap_doc *d, unsigned slot, double v, sp_err *err)
+{
+    try {
+        d->doc.add_value(slot, Xapian::sortable_serialise(v));
+        return SP_OK;
+    }
+    XAP_CATCH(err, "setting a value")
+}
+
+int xap_doc_set_value_coords(xap_doc *d, unsigned slot, const double *lat,
+                             const double *lon, size_t n, sp_err *err)
+{
+    try {
+        Xapian::LatLongCoords coords;
+        for (size_t i = 0; i < n; i++)
+            coords.append(Xapian::LatLongCoord(lat[i], lon[i]));
+        if (!coords.empty())
+            d->doc.add_value(slot, coords.serialise());
+        return SP_OK;
+    }
+    XAP_CATCH(err, "setting coordinates")
+}
+
+int xap_replace(xap_db *db, const char *unique_term, const xap_doc *d,
+                sp_err *err)
+{
+    int rc = need_writable(db, err, "replace");
+    if (rc)
+        return rc;
+    try {
+        db->wr->replace_document(unique_term, d->doc);
+        return SP_OK;
+    }
+    XAP_CATCH(err, "storing a document")
+}
+
+int xap_delete(xap_db *db, const char *term, sp_err *err)
+{
+    int rc = need_writable(db, err, "delete");
+    if (rc)
+        return rc;
+    try {
+        if (!db->wr->term_exists(term))
+            return sp_fail(err, SP_ENOTFOUND, "no document with term %s", term);
+        db->wr->delete_document(term);
+        return SP_OK;
+    }
+    XAP_CATCH(err, "deleting a document")
+}
+
+int xap_get_data(xap_db *db, const char *term, char **data, size_t *len,
+                 sp_err *err)
+{
+    *data = nullptr;
+    try {
+        Xapian::PostingIterator it = db->rd->postlist_begin(term);
+        if (it == db->rd->postlist_end(term))
+            return sp_fail(err, SP_ENOTFOUND, "no document with term %s", term);
+        std::string s = db->rd->get_document(*it).get_data();
+        *data = dup_string(s);
+        if (len)
+            *len = s.size();
+        return SP_OK;
+    }
+    XAP_CATCH(err, "reading a document")
+}
+
+/* --- dictionaries ------------------------------------------------------- */
+
+int xap_add_synonym(xap_db *db, const char *key, const char *syn, sp_err *err)
+{
+    int rc = need_writable(db, err, "synonyms");
+    if (rc)
+        return rc;
+    if (!key || !*key || !syn || !*syn)
+        return sp_fail(err, SP_EINVAL, "empty synonym");
+    try {
+        db->wr->add_synonym(key, syn);
+        return SP_OK;
+    }
+    XAP_CATCH(err, "adding a synonym")
+}
+
+int xap_clear_synonyms(xap_db *db, sp_err *err)
+{
+    int rc = need_writable(db, err, "synonyms");
+    if (rc)
+        return rc;
+    try {
+        std::vector<std::string> keys;
+        for (Xapian::TermIterator it = db->wr->synonym_keys_begin();
+             it != db->wr->synonym_keys_end(); ++it)
+            keys.push_back(*it);
+        for (const std::string &k : keys)
+            db->wr->clear_synonyms(k);
+        return SP_OK;
+    }
+    XAP_CATCH(err, "clearing synonyms")
+}
+
+int xap_add_spelling(xap_db *db, const char *word, unsigned freq, sp_err *err)
+{
+    int rc = need_writable(db, err, "spelling");
+    if (rc)
+        return rc;
+    try {
+        db->wr->add_spelling(word, freq);
+        return SP_OK;
+    }
+    XAP_CATCH(err, "adding a spelling")
+}
+
+char *xap_normalise_words(const char *text, bool stem)
+{
+    try {
+        Xapian::Stem stemmer(STEM_LANG);
+        std::string out, word;
+        auto flush = [&]() {
+            if (word.empty())
+                return;
+            if (!out.empty())
+                out += ' ';
+            out += stem ? stemmer(word) : word;
+            word.clear();
+        };
+        for (Xapian::Utf8Iterator it(text ? text : ""); it != Xapian::Utf8Iterator(); ++it) {
+            unsigned ch = *it;
+            if (Xapian::Unicode::is_wordchar(ch))
+                Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+            else if (ch != '\'' && ch != 0x2019) /* "o'clock" stays one word */
+                flush();
+        }
+        flush();
+        return dup_string(out);
+    }
+    catch (...) {
+        return nullptr;
+    }
+}
+
+char *xap_stem_term(const char *word)
+{
+    try {
+        Xapian::Stem stemmer(STEM_LANG);
+        return dup_string("Z" + stemmer(word ? word : ""));
+    }
+    catch (...) {
+        return nullptr;
+    }
+}
+
+/* --- searching ---------------------------------------------------------- */
+
+static Xapian::Query build_filters(const xap_search *s, Xapian::Query q)
+{
+    for (size_t i = 0; i < s->n_filters; i++) {
+        const xap_filter &f = s->filters[i];
+        std::vector<Xapian::Query> terms;
+        for (size_t j = 0; j < f.n; j++)
+            if (f.terms[j] && *f.terms[j])
+                terms.emplace_back(f.terms[j]);
+        /* An empty OR group matches nothing, as a filter on no value should. */
+        Xapian::Query group(Xapian::Query::OP_OR, terms.begin(), terms.end());
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q, group);
+    }
+    for (size_t i = 0; i < s->n_ranges; i++) {
+        const xap_range &r = s->ranges[i];
+        std::string x = Xapian::sortable_serialise(r.x);
+        Xapian::Query vr = r.op == XAP_LE
+            ? Xapian::Query(Xapian::Query::OP_VALUE_LE, r.slot, x)
+            : Xapian::Query(Xapian::Query::OP_VALUE_GE, r.slot, x);
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q, vr);
+    }
+    return q;
+}
+
+int xap_run(xap_db *db, const xap_search *s, xap_results *out, sp_err *err)
+{
+    std::memset(out, 0, sizeof *out);
+    Priv *priv = nullptr;
+    try {
+        std::unique_ptr<Priv> p(new Priv());
+        Xapian::Database &rd = *db->rd;
+        Xapian::doccount dbsize = rd.get_doccount();
+
+        /* The text part. */
+        Xapian::Query q = Xapian::Query::MatchAll;
+        std::string corrected;
+        bool fallback = false;
+        if (!blank(s->text)) {
+            Xapian::QueryParser qp;
+            qp.set_stemmer(p->stem);
+            qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+            qp.set_database(rd);
+            Xapian::SimpleStopper stopper(std::begin(STOPWORDS), std::end(STOPWORDS));
+            qp.set_stopper(&stopper);
+            qp.set_default_op(s->default_and ? Xapian::Query::OP_AND
+                                             : Xapian::Query::OP_OR);
+            for (size_t i = 0; i < s->n_prefixes; i++)
+                qp.add_prefix(s->prefixes[i].field, s->prefixes[i].prefix);
+            unsigned flags = Xapian::QueryParser::FLAG_DEFAULT |
+                             Xapian::QueryParser::FLAG_SYNONYM |
+                             Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS |
+                             Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
+            try {
+                q = qp.parse_query(s->text, flags);
+            }
+            catch (const Xapian::QueryParserError &) {
+                /* Never an error for the user: read the words alone. */
+                fallback = true;
+                q = qp.parse_query(plain_words(s->text),
+                                   Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS |
+                                       Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+            }
+            corrected = qp.get_corrected_query_string();
+            /* All stopwords ("the"): treat as browsing rather than nothing. */
+            if (q.empty())
+                q = Xapian::Query::MatchAll;
+            else
+                p->has_text = true;
+        }
+        Xapian::Query text_q = q;
+
+        /* Location. */
+        Xapian::LatLongCoord centre(s->has_near ? s->lat : 0, s->has_near ? s->lon : 0);
+        Xapian::GreatCircleMetric metric;
+        std::unique_ptr<Xapian::LatLongDistancePostingSource> ps;
+        Xapian::Query geo_q;
+        if (s->has_near && s->radius_km > 0) {
+            ps.reset(new Xapian::LatLongDistancePostingSource(
+                s->geo_slot, Xapian::LatLongCoords(centre), metric,
+                s->radius_km * 1000.0));
+            geo_q = Xapian::Query(ps.get());
+        }
+
+        auto full_query = [&](const xap_search *ss) {
+            Xapian::Query fq = build_filters(ss, text_q);
+            if (!geo_q.empty())
+                fq = Xapian::Query(Xapian::Query::OP_FILTER, fq, geo_q);
+            return fq;
+        };
+        Xapian::Query main_q = full_query(s);
+
+        Xapian::Enquire enq(rd);
+        enq.set_query(main_q);
+        if (!p->has_text)
+            enq.set_weighting_scheme(Xapian::BoolWeight());
+        std::unique_ptr<Xapian::LatLongDistanceKeyMaker> keymaker;
+        switch (s->sort) {
+        case XAP_SORT_DISTANCE:
+            if (s->has_near) {
+                keymaker.reset(new Xapian::LatLongDistanceKeyMaker(
+                    s->geo_slot, Xapian::LatLongCoords(centre), metric, 1e12));
+                enq.set_sort_by_key_then_relevance(keymaker.get(), false);
+            }
+            break;
+        case XAP_SORT_VALUE_DESC:
+            enq.set_sort_by_value_then_relevance(s->sort_slot, true);
+            break;
+        case XAP_SORT_RELEVANCE:
+            break;
+        }
+        if (s->collapse)
+            enq.set_collapse_key(s->collapse_slot);
+
+        std::vector<Xapian::valueno> slots(s->count_slots, s->count_slots + s->n_count_slots);
+        FacetSpy spy(slots);
+        if (!slots.empty())
+            enq.add_matchspy(&spy);
+
+        size_t limit = s->limit;
+        if (limit > 10000)
+            limit = 10000;
+        Xapian::doccount check = static_cast<Xapian::doccount>(s->offset + limit);
+        if (s->exact)
+            check = dbsize;
+        else if (!slots.empty() && check < 1000)
+            check = 1000;
+        p->mset = enq.get_mset(static_cast<Xapian::doccount>(s->offset),
+                               static_cast<Xapian::doccount>(limit), check);
+
+        out->total = p->mset.get_matches_estimated();
+        out->exhaustive = p->mset.get_matches_lower_bound() ==
+                          p->mset.get_matches_upper_bound();
+        out->parse_fallback = fallback;
+        out->has_text = p->has_text;
+        if (!corrected.empty())
+            out->corrected = dup_string(corrected);
+
+        /* Matches. */
+        size_t n = p->mset.size();
+        if (n) {
+            out->matches = static_cast<xap_match *>(std::calloc(n, sizeof *out->matches));
+            if (!out->matches)
+                throw std::bad_alloc();
+        }
+        for (Xapian::MSetIterator it = p->mset.begin(); it != p->mset.end(); ++it) {
+            xap_match &m = out->matches[out->n_matches];
+            Xapian::Document doc = it.get_document();
+            std::string data = doc.get_data();
+            m.docid = *it;
+            m.weight = p->has_text ? it.get_weight() : 0.0;
+            m.data = dup_string(data);
+            m.data_len = data.size();
+            m.collapsed = s->collapse ? it.get_collapse_count() : 0;
+            m.distance_km = -1;
+            if (s->has_near) {
+                std::string v = doc.get_value(s->geo_slot);
+                if (!v.empty()) {
+                    Xapian::LatLongCoords coords;
+                    coords.unserialise(v);
+                    m.distance_km = metric(Xapian::LatLongCoords(centre), coords) / 1000.0;
+                }
+            }
+            out->n_matches++;
+        }
+
+        /* Facet counts: a field that is filtered is counted without its own
+         * filter (disjunctive facets), so the other values of a selected
+         * field keep their counts: one extra query per filtered field. */
+        if (!slots.empty()) {
+            out->counts = static_cast<xap_slot_counts *>(
+                std::calloc(slots.size(), sizeof *out->counts));
+            if (!out->counts)
+                throw std::bad_alloc();
+            out->n_counts = slots.size();
+            for (size_t i = 0; i < slots.size(); i++) {
+                const std::map<std::string, Xapian::doccount> *src = &spy.counts[i];
+                std::unique_ptr<FacetSpy> own;
+                std::vector<xap_filter> fl;
+                bool filtered = false;
+                for (size_t j = 0; j < s->n_filters; j++) {
+                    if (s->filters[j].facet == static_cast<int>(i))
+                        filtered = true;
+                    else
+                        fl.push_back(s->filters[j]);
+                }
+                if (filtered) {
+                    xap_search without = *s;
+                    without.filters = fl.data();
+                    without.n_filters = fl.size();
+                    own.reset(new FacetSpy(std::vector<Xapian::valueno>{slots[i]}));
+                    Xapian::Enquire e2(rd);
+                    e2.set_query(full_query(&without));
+                    e2.set_weighting_scheme(Xapian::BoolWeight());
+                    if (s->collapse)
+                        e2.set_collapse_key(s->collapse_slot);
+                    e2.add_matchspy(own.get());
+                    e2.get_mset(0, 0, s->exact ? dbsize : check);
+                    src = &own->counts[0];
+                }
+                xap_slot_counts &sc = out->counts[i];
+                sc.slot = slots[i];
+                if (!src->empty()) {
+                    sc.v = static_cast<xap_count *>(std::calloc(src->size(), sizeof *sc.v));
+                    if (!sc.v)
+                        throw std::bad_alloc();
+                }
+                for (const auto &kv : *src) {
+                    sc.v[sc.n].value = dup_string(kv.first);
+                    sc.v[sc.n].count = kv.second;
+                    sc.n++;
+                }
+            }
+        }
+        priv = p.release();
+        out->priv = priv;
+        return SP_OK;
+    }
+    catch (const Xapian::Error &e) {
+        xap_results_free(out);
+        return map_error(e, err, "searching");
+    }
+    catch (const std::bad_alloc &) {
+        xap_results_free(out);
+        return sp_fail(err, SP_ENOMEM, "searching: out of memory");
+    }
+    catch (const std::exception &e) {
+        xap_results_free(out);
+        return sp_fail(err, SP_ERROR, "searching: %s", e.what());
+    }
+    catch (...) {
+        xap_results_free(out);
+        return sp_fail(err, SP_ERROR, "searching: unknown error");
+    }
+}
+
+char *xap_results_snippet(const xap_results *r, const char *text, size_t max_len)
+{
+    try {
+        const Priv *p = static_cast<const Priv *>(r->priv);
+        std::string t = text ? text : "";
+        std::string snip;
+        if (!p || !p->has_text)
+            return nullptr;
+        snip = p->mset.snippet(t, max_len, p->stem,
+                               Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+                                   Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                               "<mark>", "</mark>", "\xe2\x80\xa6");
+        return dup_string(snip);
+    }
+    catch (...) {
+        return nullptr;
+    }
+}
+
+void xap_results_free(xap_results *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_matches; i++)
+        std::free(r->matches[i].data);
+    std::free(r->matches);
+    for (size_t i = 0; i < r->n_counts; i++) {
+        for (size_t j = 0; j < r->counts[i].n; j++)
+            std::free(r->counts[i].v[j].value);
+        std::free(r->counts[i].v);
+    }
+    std::free(r->counts);
+    std::free(r->corrected);
+    delete static_cast<Priv *>(r->priv);
+    std::memset(r, 0, sizeof *r);
+}
+
+} // extern "C"

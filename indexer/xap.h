@@ -1,0 +1,219 @@
+/*
+ * xap.h - Signpost's small C binding over Xapian 1.4 (xap.cc is the only C++
+ * in the project).  It knows nothing about service records: idx.c decides
+ * which terms, values and text a record becomes; this layer only moves
+ * those into and out of Xapian.
+ *
+ * Errors: every function that can fail returns SP_OK or a negative SP_E*
+ * code and fills the optional sp_err.  No C++ exception ever crosses this
+ * boundary: Xapian::DatabaseLockError and friends become SP_EAGAIN,
+ * DocNotFoundError SP_ENOTFOUND, I/O and corruption SP_EIO, bad arguments
+ * SP_EINVAL, std::bad_alloc SP_ENOMEM, anything else SP_ERROR.
+ *
+ * Ownership: handles (xap_db, xap_doc) are created by xap_*_new/open and
+ * released by the matching free/close.  Strings returned through out
+ * parameters are malloc'd and owned by the caller; strings passed in are
+ * copied.  A handle is used by one thread at a time.
+ */
+#ifndef XAP_H
+#define XAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Inside the extern "C" block: sp.h is a C header without its own guard. */
+#include "sp.h"
+
+typedef struct xap_db xap_db;
+
+/* Open (creating when needed) a writable database, or open read-only. */
+int xap_open_write(const char *dir, xap_db **out, sp_err *err);
+int xap_open_read(const char *dir, xap_db **out, sp_err *err);
+/* Pick up the latest commit: 1 if it changed, 0 if not. */
+int xap_reopen(xap_db *db, sp_err *err);
+/* Commits pending changes of a writable database (outside a transaction). */
+void xap_close(xap_db *db);
+bool xap_writable(const xap_db *db);
+
+/* Flush changes made outside a transaction. */
+int xap_commit(xap_db *db, sp_err *err);
+int xap_begin_transaction(xap_db *db, sp_err *err);
+int xap_commit_transaction(xap_db *db, sp_err *err);
+int xap_cancel_transaction(xap_db *db, sp_err *err);
+bool xap_in_transaction(const xap_db *db);
+
+/* Number of documents. 0 on error. */
+size_t xap_doc_count(xap_db *db);
+
+/* --- documents ---------------------------------------------------------- */
+
+typedef struct xap_doc xap_doc;
+
+/* A new empty document whose text is indexed with English stemming and,
+ * when db is writable, feeds the spelling dictionary of db.  db must
+ * outlive the document.  NULL on allocation failure. */
+xap_doc *xap_doc_new(xap_db *db);
+void xap_doc_free(xap_doc *d);
+
+int xap_doc_set_data(xap_doc *d, const char *data, size_t len, sp_err *err);
+/* A boolean (filter) term: wdf 0, no positions. */
+int xap_doc_add_boolean_term(xap_doc *d, const char *term, sp_err *err);
+/* A term with a wdf, without positions (e.g. synonym concepts). */
+int xap_doc_add_term(xap_doc *d, const char *term, unsigned wdf, sp_err *err);
+/* Free text: words (and stems, "Z"-prefixed) with weight wdf_inc per
+ * occurrence and the given term prefix ("" for none).  Successive calls
+ * are separated in position space so phrases don't span fields. */
+int xap_doc_index_text(xap_doc *d, const char *text, unsigned wdf_inc,
+                       const char *prefix, sp_err *err);
+/* Raw value, a number (sortable_serialise) or a set of coordinates
+ * (LatLongCoords) in a value slot. */
+int xap_doc_set_value(xap_doc *d, unsigned slot, const char *v, size_t len,
+                      sp_err *err);
+int xap_doc_set_value_number(xap_doc *d, unsigned slot, double v,
+                             sp_err *err);
+int xap_doc_set_value_coords(xap_doc *d, unsigned slot, const double *lat,
+                             const double *lon, size_t n, sp_err *err);
+
+/* Upsert: replace the document indexed by unique_term (or add it). */
+int xap_replace(xap_db *db, const char *unique_term, const xap_doc *d,
+                sp_err *err);
+/* Delete the documents indexed by term: SP_ENOTFOUND when there is none. */
+int xap_delete(xap_db *db, const char *term, sp_err *err);
+/* Document data of the document indexed by term: SP_ENOTFOUND when none.
+ * *data is malloc'd and NUL-terminated. */
+int xap_get_data(xap_db *db, const char *term, char **data, size_t *len,
+                 sp_err *err);
+
+/* --- dictionaries ------------------------------------------------------- */
+
+/* Synonym dictionary: key is a lower-case word or words joined by single
+ * spaces (a multi-word key), syn is one term. */
+int xap_add_synonym(xap_db *db, const char *key, const char *syn,
+                    sp_err *err);
+/* Remove every synonym (before reloading the dictionary). */
+int xap_clear_synonyms(xap_db *db, sp_err *err);
+int xap_add_spelling(xap_db *db, const char *word, unsigned freq,
+                     sp_err *err);
+
+/* Words of text lower-cased and stemmed (English), joined by single spaces,
+ * as the indexer and query parser see them; used to match multi-word
+ * synonyms in text.  With stem false, only lower-cased.  Caller frees. */
+char *xap_normalise_words(const char *text, bool stem);
+/* "Z" + English stem of a single lower-case word.  Caller frees. */
+char *xap_stem_term(const char *word);
+
+/* --- searching ---------------------------------------------------------- */
+
+/* One filter group: OR of its boolean terms. Groups AND together.  facet
+ * is the index in count_slots of the facet this filter selects values of
+ * (its counts then come from the search without this group), or -1. */
+typedef struct xap_filter {
+    const char *const *terms;
+    size_t n;
+    int facet;
+} xap_filter;
+
+/* A numeric value-range condition on a slot holding a number
+ * (xap_doc_set_value_number): op is XAP_LE (value <= x) or XAP_GE. */
+enum { XAP_LE = 0, XAP_GE = 1 };
+typedef struct xap_range {
+    unsigned slot;
+    int op;
+    double x;
+} xap_range;
+
+/* A user-visible field prefix for the query parser ("name:" -> "S"). */
+typedef struct xap_prefix {
+    const char *field, *prefix;
+} xap_prefix;
+
+typedef enum xap_sort {
+    XAP_SORT_RELEVANCE,
+    XAP_SORT_VALUE_DESC, /* sort_slot, largest first, then relevance */
+    XAP_SORT_DISTANCE    /* nearest first (needs has_near) */
+} xap_sort;
+
+typedef struct xap_search {
+    const char *text; /* user query; NULL or blank = every document */
+    bool default_and; /* terms AND together (else OR) */
+    const xap_prefix *prefixes;
+    size_t n_prefixes;
+    const xap_filter *filters;
+    size_t n_filters;
+    const xap_range *ranges;
+    size_t n_ranges;
+
+    bool has_near;
+    unsigned geo_slot;  /* slot with xap_doc_set_value_coords */
+    double lat, lon;
+    double radius_km;   /* > 0: only documents with a location within */
+
+    xap_sort sort;
+    unsigned sort_slot;
+    size_t offset, limit;
+
+    bool collapse;
+    unsigned collapse_slot;
+
+    /* Facet counting: each slot holds a document's values packed with '\n'
+     * between them; counts are over every match seen (all of them when
+     * exact). */
+    const unsigned *count_slots;
+    size_t n_count_slots;
+    bool exact;
+    /* Text for the snippet of each match comes from data via the caller
+     * (xap_results_snippet); nothing to configure here. */
+} xap_search;
+
+typedef struct xap_match {
+    unsigned docid;
+    double weight;
+    char *data; /* document data, NUL-terminated */
+    size_t data_len;
+    double distance_km; /* < 0 without has_near or without coordinates */
+    size_t collapsed;   /* documents folded into this one */
+} xap_match;
+
+typedef struct xap_count {
+    char *value;
+    size_t count;
+} xap_count;
+
+typedef struct xap_slot_counts {
+    unsigned slot;
+    xap_count *v; /* unordered */
+    size_t n;
+} xap_slot_counts;
+
+typedef struct xap_results {
+    size_t total; /* estimated matches (exact when exhaustive) */
+    bool exhaustive;
+    xap_match *matches;
+    size_t n_matches;
+    xap_slot_counts *counts; /* one per count slot, same order */
+    size_t n_counts;
+    char *corrected;  /* spelling-corrected query, NULL when none */
+    bool parse_fallback; /* the query had bad syntax: read as plain words */
+    bool has_text;       /* there were query words (snippets can mark them) */
+    void *priv;       /* the MSet, for snippets */
+} xap_results;
+
+/* Run a search.  On success *out must be freed with xap_results_free. */
+int xap_run(xap_db *db, const xap_search *s, xap_results *out, sp_err *err);
+/* A snippet of text (plain text) for the results' query (has_text): HTML-
+ * escaped, the query's words wrapped in <mark></mark>, about max_len bytes.
+ * Without query words Xapian neither marks nor escapes, so the caller makes
+ * its own excerpt.  Caller frees; NULL on error. */
+char *xap_results_snippet(const xap_results *r, const char *text,
+                          size_t max_len);
+void xap_results_free(xap_results *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,602 @@
+/*
+ * test_idx.c - the index (indexer/idx.h) as searchd and the indexer use it:
+ * upserts, deletes, batches, reopen, exact disjunctive facets, synonyms,
+ * spelling suggestions, age and distance filters, snippets, bad query
+ * syntax, sorting and duplicate folding.  Records come from
+ * tests/indexer/data/services.ndjson; queries from the data files beside it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "idx.h"
+#include "rec.h"
+#include "sp.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...)                                                     \
+    do {                                                                     \
+        checks++;                                                            \
+        if (!(cond)) {                                                       \
+            failures++;                                                      \
+            fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);  \
+            fprintf(stderr, __VA_ARGS__);                                    \
+            fputc('\n', stderr);                                             \
+        }                                                                    \
+    } while (0)
+
+#define ID(n) "00000000-0000-4000-8000-0000000000" #n
+
+static char data_dir[4096];
+
+static char *tmp_index(void)
+{
+    char tmpl[] = "/tmp/signpost-test-idx-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    if (!d) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    return sp_printf("%s/index", d);
+}
+
+static void rm_index(char *path)
+{
+    /* path is DIR/index; remove both with the shell: test-only cleanup. */
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    char *cmd = sp_printf("rm -rf '%s'", path);
+    if (cmd && system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", path);
+    free(cmd);
+    free(path);
+}
+
+/* Every fixture record, put in one batch. */
+static void load_fixtures(idx *ix)
+{
+    char *path = sp_printf("%s/services.ndjson", data_dir);
+    char *body = NULL;
+    size_t len = 0;
+    sp_err err = {0};
+    if (sp_read_file(path, 1 << 20, &body, &len, &err) != SP_OK) {
+        fprintf(stderr, "cannot read %s: %s\n", path, err.msg);
+        exit(1);
+    }
+    CHECK(idx_begin(ix, &err) == SP_OK, "%s", err.msg);
+    char *save = NULL;
+    for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        rec_service r;
+        if (rec_from_json_string(line, strlen(line), &r, &err) != SP_OK) {
+            fprintf(stderr, "bad fixture line: %s\n", err.msg);
+            exit(1);
+        }
+        CHECK(idx_put(ix, &r, &err) == SP_OK, "put %s: %s", r.id, err.msg);
+        rec_service_free(&r);
+    }
+    CHECK(idx_commit(ix, &err) == SP_OK, "%s", err.msg);
+    free(body);
+    free(path);
+}
+
+static idx *fixture_index(char **path)
+{
+    *path = tmp_index();
+    idx *ix = NULL;
+    sp_err err = {0};
+    if (idx_open_write(*path, &ix, &err) != SP_OK) {
+        fprintf(stderr, "open %s: %s\n", *path, err.msg);
+        exit(1);
+    }
+    load_fixtures(ix);
+    return ix;
+}
+
+static bool has_hit(const idx_result *res, const char *id)
+{
+    for (size_t i = 0; i < res->n_hits; i++)
+        if (!strcmp(res->hits[i].rec.id, id))
+            return true;
+    return false;
+}
+
+static size_t search_total(idx *ix, const idx_query *q)
+{
+    idx_result res;
+    sp_err err = {0};
+    int rc = idx_search(ix, q, &res, &err);
+    CHECK(rc == SP_OK, "search: %s", err.msg);
+    if (rc)
+        return (size_t)-1;
+    size_t t = res.total;
+    CHECK(res.exhaustive, "total not exhaustive");
+    idx_result_free(&res);
+    return t;
+}
+
+/* --- tests -------------------------------------------------------------- */
+
+static void test_upsert_and_get(void)
+{
+    char *path = tmp_index();
+    idx *ix = NULL;
+    sp_err err = {0};
+    CHECK(idx_open_write(path, &ix, &err) == SP_OK, "%s", err.msg);
+    rec_service r;
+    rec_service_init(&r);
+    r.id = sp_strdup(ID(42));
+    r.name = sp_strdup("First name");
+    r.description = sp_strdup("Kept in full & returned");
+    CHECK(idx_put(ix, &r, &err) == SP_OK, "%s", err.msg);
+    free(r.name);
+    r.name = sp_strdup("Second name");
+    CHECK(idx_put(ix, &r, &err) == SP_OK, "%s", err.msg);
+    CHECK(idx_count(ix) == 1, "same id twice gave %zu docs", idx_count(ix));
+    rec_service got;
+    CHECK(idx_get(ix, ID(42), &got, &err) == SP_OK, "%s", err.msg);
+    CHECK(got.name && !strcmp(got.name, "Second name"), "name %s", got.name);
+    CHECK(got.description && !strcmp(got.description, "Kept in full & returned"), "desc");
+    rec_service_free(&got);
+    CHECK(idx_get(ix, ID(43), &got, &err) == SP_ENOTFOUND, "missing id");
+
+    /* Records without an id are refused, not indexed under "". */
+    rec_service anon;
+    rec_service_init(&anon);
+    CHECK(idx_put(ix, &anon, &err) == SP_EINVAL, "no id");
+    rec_service_free(&anon);
+
+    CHECK(idx_delete(ix, ID(42), &err) == SP_OK, "%s", err.msg);
+    CHECK(idx_count(ix) == 0, "after delete %zu", idx_count(ix));
+    CHECK(idx_delete(ix, ID(42), &err) == SP_ENOTFOUND, "delete twice");
+    rec_service_free(&r);
+    idx_close(ix);
+    rm_index(path);
+}
+
+static void test_batch_cancel_and_reopen(void)
+{
+    char *path = tmp_index();
+    idx *w = NULL, *rd = NULL;
+    sp_err err = {0};
+    CHECK(idx_open_write(path, &w, &err) == SP_OK, "%s", err.msg);
+    CHECK(idx_open_read(path, &rd, &err) == SP_OK, "%s", err.msg);
+    CHECK(idx_count(rd) == 0, "empty");
+
+    rec_service r;
+    rec_service_init(&r);
+    r.name = sp_strdup("Batch record");
+    CHECK(idx_begin(w, &err) == SP_OK, "%s", err.msg);
+    for (int i = 0; i < 3; i++) {
+        char id[37];
+        snprintf(id, sizeof id, "00000000-0000-4000-8000-00000000010%d", i);
+        free(r.id);
+        r.id = sp_strdup(id);
+        CHECK(idx_put(w, &r, &err) == SP_OK, "%s", err.msg);
+    }
+    CHECK(idx_cancel(w, &err) == SP_OK, "%s", err.msg);
+    CHECK(idx_count(w) == 0, "cancelled batch left %zu docs", idx_count(w));
+    CHECK(idx_reopen(rd, &err) >= 0, "%s", err.msg);
+    CHECK(idx_count(rd) == 0, "reader sees cancelled docs");
+    CHECK(idx_commit(w, &err) < 0, "commit without a batch must fail");
+
+    /* A committed batch becomes visible to a reader after reopen. */
+    CHECK(idx_begin(w, &err) == SP_OK, "%s", err.msg);
+    CHECK(idx_put(w, &r, &err) == SP_OK, "%s", err.msg);
+    CHECK(idx_count(rd) == 0, "reader sees uncommitted");
+    CHECK(idx_commit(w, &err) == SP_OK, "%s", err.msg);
+    CHECK(idx_reopen(rd, &err) == 1, "reopen after commit should say changed");
+    CHECK(idx_count(rd) == 1, "reader count %zu", idx_count(rd));
+    CHECK(idx_reopen(rd, &err) == 0, "reopen again should say unchanged");
+
+    /* A second writer is refused while the first holds the lock. */
+    idx *w2 = NULL;
+    CHECK(idx_open_write(path, &w2, &err) == SP_EAGAIN, "second writer: %d %s",
+          err.code, err.msg);
+    CHECK(w2 == NULL, "no handle on failure");
+
+    /* Reads on a read-only handle refuse writes cleanly. */
+    CHECK(idx_put(rd, &r, &err) < 0, "put on reader");
+
+    rec_service_free(&r);
+    idx_close(rd);
+    idx_close(w);
+    rm_index(path);
+}
+
+/* Parse "field=value;field=value" into a query's filters (static storage
+ * in vals, up to 16 values). */
+static void parse_filters(idx_query *q, const char *spec, char vals[16][64],
+                          const char *ptrs[IDX_F__COUNT][16])
+{
+    if (!strcmp(spec, "-"))
+        return;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", spec);
+    int n = 0;
+    char *save = NULL;
+    for (char *part = strtok_r(buf, ";", &save); part && n < 16;
+         part = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(part, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        int f = idx_field_from_name(part);
+        if (f < 0) {
+            fprintf(stderr, "bad field %s\n", part);
+            exit(1);
+        }
+        snprintf(vals[n], 64, "%s", eq + 1);
+        ptrs[f][q->n_filters[f]++] = vals[n];
+        q->filters[f] = ptrs[f];
+        n++;
+    }
+}
+
+/* For every facet value: count == total of the same search with that value
+ * as the field's only filter (disjunctive facets, exact counts). */
+static void check_facets(idx *ix, const idx_query *q, const char *label)
+{
+    idx_result res;
+    sp_err err = {0};
+    int rc = idx_search(ix, q, &res, &err);
+    CHECK(rc == SP_OK, "%s: %s", label, err.msg);
+    if (rc)
+        return;
+    CHECK(res.exhaustive, "%s: not exhaustive", label);
+    for (int f = 0; f < IDX_F__COUNT; f++) {
+        const idx_facet *fc = &res.facets[f];
+        for (size_t i = 0; i < fc->n; i++) {
+            idx_query q2 = *q;
+            const char *only[1] = {fc->v[i].value};
+            q2.filters[f] = only;
+            q2.n_filters[f] = 1;
+            q2.facets = false;
+            size_t t = search_total(ix, &q2);
+            CHECK(t == fc->v[i].count, "%s: %s=%s count %zu but filtered total %zu", label,
+                  idx_field_name((idx_field)f), fc->v[i].value, fc->v[i].count, t);
+            if (i > 0)
+                CHECK(fc->v[i - 1].count >= fc->v[i].count, "%s: facet order", label);
+        }
+        /* Selected values are flagged, and listed. */
+        for (size_t j = 0; j < q->n_filters[f]; j++) {
+            bool found = false;
+            for (size_t i = 0; i < fc->n; i++)
+                if (!strcmp(fc->v[i].value, q->filters[f][j]))
+                    found = fc->v[i].selected;
+            CHECK(found, "%s: selected %s not flagged", label, q->filters[f][j]);
+        }
+    }
+    idx_result_free(&res);
+}
+
+static void test_facets(idx *ix)
+{
+    char *path = sp_printf("%s/facet_queries.tsv", data_dir);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s", path);
+    char line[2048];
+    int cases = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || !line[0])
+            continue;
+        char *t1 = strchr(line, '\t');
+        char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        if (!t1 || !t2) {
+            CHECK(0, "bad line in facet_queries.tsv: %s", line);
+            continue;
+        }
+        *t1 = *t2 = '\0';
+        idx_query q;
+        idx_query_init(&q);
+        q.q = line;
+        char vals[16][64];
+        const char *ptrs[IDX_F__COUNT][16];
+        parse_filters(&q, t1 + 1, vals, ptrs);
+        if (strcmp(t2 + 1, "-"))
+            q.age = atoi(t2 + 1);
+        char label[2100];
+        snprintf(label, sizeof label, "[q=%s filters=%s age=%s]", line, t1 + 1, t2 + 1);
+        check_facets(ix, &q, label);
+        cases++;
+    }
+    CHECK(cases >= 5, "only %d facet cases", cases);
+    if (f)
+        fclose(f);
+    free(path);
+
+    /* Disjunctive: with borough=hackney selected, other boroughs keep
+     * their counts. */
+    idx_query q;
+    idx_query_init(&q);
+    const char *hk[] = {"hackney"};
+    q.filters[IDX_F_BOROUGH] = hk;
+    q.n_filters[IDX_F_BOROUGH] = 1;
+    idx_result res;
+    sp_err err = {0};
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.total == 2, "hackney total %zu", res.total);
+    bool croydon = false;
+    for (size_t i = 0; i < res.facets[IDX_F_BOROUGH].n; i++)
+        if (!strcmp(res.facets[IDX_F_BOROUGH].v[i].value, "croydon"))
+            croydon = res.facets[IDX_F_BOROUGH].v[i].count == 1 &&
+                      !res.facets[IDX_F_BOROUGH].v[i].selected;
+    CHECK(croydon, "croydon count kept while hackney selected");
+    idx_result_free(&res);
+}
+
+static void test_text(idx *ix)
+{
+    idx_result res;
+    sp_err err = {0};
+    idx_query q;
+
+    /* ESOL finds the course described only as "English for speakers of
+     * other languages", and the long form finds the "ESOL" club. */
+    idx_query_init(&q);
+    q.q = "ESOL";
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(has_hit(&res, ID(02)), "ESOL should find the English for speakers... course");
+    CHECK(has_hit(&res, ID(09)), "ESOL should find the ESOL club");
+    idx_result_free(&res);
+    q.q = "english for speakers of other languages";
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(has_hit(&res, ID(09)), "long form should find the ESOL club");
+    CHECK(has_hit(&res, ID(02)), "long form should find the course");
+    idx_result_free(&res);
+
+    /* Did you mean. */
+    q.q = "intervew skils";
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.suggestion && !strcmp(res.suggestion, "interview skills"),
+          "suggestion %s", res.suggestion ? res.suggestion : "(none)");
+    idx_result_free(&res);
+    q.q = "interview skills";
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.suggestion == NULL, "no suggestion for a correct query: %s", res.suggestion ? res.suggestion : "");
+    CHECK(res.n_hits >= 2 && has_hit(&res, ID(06)), "interview skills hits %zu", res.n_hits);
+    /* The name weighs more than the body. */
+    CHECK(res.n_hits && !strcmp(res.hits[0].rec.id, ID(06)), "name match first");
+    CHECK(res.n_hits && res.hits[0].score > 0, "score");
+    idx_result_free(&res);
+
+    /* Stemming: "mentor" finds "Mentoring". */
+    q.q = "mentor";
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(has_hit(&res, ID(03)), "stemming");
+    idx_result_free(&res);
+
+    /* Field prefixes: org: searches the organisation only. */
+    q.q = "org:croydon";
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.total == 1 && has_hit(&res, ID(04)), "org: prefix total %zu", res.total);
+    idx_result_free(&res);
+
+    /* Category labels are searchable text. */
+    q.q = "apprenticeships OR sector academies";
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(has_hit(&res, ID(08)), "label text");
+    idx_result_free(&res);
+
+    /* Bad syntax never errors. */
+    char *path = sp_printf("%s/bad_queries.txt", data_dir);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s", path);
+    char line[512];
+    int n = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#')
+            continue;
+        idx_query_init(&q);
+        q.q = line;
+        int rc = idx_search(ix, &q, &res, &err);
+        CHECK(rc == SP_OK, "query [%s] failed: %s", line, err.msg);
+        if (rc == SP_OK)
+            idx_result_free(&res);
+        n++;
+    }
+    CHECK(n >= 10, "bad queries read: %d", n);
+    if (f)
+        fclose(f);
+    free(path);
+}
+
+static void test_snippets(idx *ix)
+{
+    idx_result res;
+    sp_err err = {0};
+    idx_query q;
+    idx_query_init(&q);
+    q.q = "mentoring confidence";
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.n_hits == 1, "hits %zu", res.n_hits);
+    if (res.n_hits) {
+        const char *s = res.hits[0].snippet ? res.hits[0].snippet : "";
+        CHECK(s && strstr(s, "<mark>Mentoring</mark>"), "snippet marks: %s", s);
+        CHECK(s && !strstr(s, "<script>"), "snippet not escaped: %s", s);
+        CHECK(s && strstr(s, "&lt;script&gt;"), "snippet escaped: %s", s);
+    }
+    idx_result_free(&res);
+
+    /* Browsing: the start of the text, still escaped. */
+    idx_query_init(&q);
+    const char *camden[] = {"camden"};
+    q.filters[IDX_F_BOROUGH] = camden;
+    q.n_filters[IDX_F_BOROUGH] = 1;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.n_hits == 1, "hits %zu", res.n_hits);
+    if (res.n_hits) {
+        const char *s = res.hits[0].snippet ? res.hits[0].snippet : "";
+        CHECK(s && !strncmp(s, "Mentoring for young people", 26), "browse snippet: %s", s);
+        CHECK(s && !strstr(s, "<script>") && !strstr(s, "<mark>"), "browse escaped: %s", s);
+        CHECK(s && strstr(s, "&lt;script&gt;") && strstr(s, "&amp; skills"), "browse escaped: %s", s);
+        CHECK(res.hits[0].score == 0, "browse score");
+        CHECK(res.hits[0].distance_km < 0, "no near, no distance");
+    }
+    idx_result_free(&res);
+}
+
+static void test_age(idx *ix)
+{
+    idx_result res;
+    sp_err err = {0};
+    idx_query q;
+    idx_query_init(&q);
+    q.limit = 100;
+    q.age = 30;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(!has_hit(&res, ID(03)), "16-24 service at age 30");
+    CHECK(has_hit(&res, ID(01)) && has_hit(&res, ID(06)) && has_hit(&res, ID(07)) &&
+              has_hit(&res, ID(04)),
+          "age 30 should match min-only, 25-64 and no-limit services");
+    CHECK(res.total == 8, "age 30 total %zu", res.total);
+    idx_result_free(&res);
+
+    q.age = 17;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(has_hit(&res, ID(03)) && has_hit(&res, ID(04)) && has_hit(&res, ID(07)),
+          "age 17");
+    CHECK(!has_hit(&res, ID(01)) && !has_hit(&res, ID(06)), "age 17 below minimum");
+    idx_result_free(&res);
+
+    q.age = 24; /* limits are inclusive */
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(has_hit(&res, ID(03)), "max age inclusive");
+    idx_result_free(&res);
+    q.age = 70;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(!has_hit(&res, ID(06)) && has_hit(&res, ID(04)), "age 70");
+    idx_result_free(&res);
+}
+
+static void test_near(idx *ix)
+{
+    idx_result res;
+    sp_err err = {0};
+    idx_query q;
+    idx_query_init(&q);
+    q.has_near = true;
+    q.near_lat = 51.5450; /* Hackney */
+    q.near_lon = -0.0553;
+    q.radius_km = 5;
+    q.sort = IDX_SORT_DISTANCE;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.total == 2, "within 5 km: %zu", res.total);
+    CHECK(res.n_hits == 2 && !strcmp(res.hits[0].rec.id, ID(01)) &&
+              !strcmp(res.hits[1].rec.id, ID(02)),
+          "nearest first");
+    if (res.n_hits == 2) {
+        CHECK(res.hits[0].distance_km >= 0 && res.hits[0].distance_km < 0.1, "d0 %f",
+              res.hits[0].distance_km);
+        CHECK(res.hits[1].distance_km > 3 && res.hits[1].distance_km < 4.5, "d1 %f",
+              res.hits[1].distance_km);
+    }
+    /* Facets respect the radius too. */
+    size_t en = 0;
+    for (size_t i = 0; i < res.facets[IDX_F_LANGUAGE].n; i++)
+        if (!strcmp(res.facets[IDX_F_LANGUAGE].v[i].value, "en"))
+            en = res.facets[IDX_F_LANGUAGE].v[i].count;
+    CHECK(en == 2, "en within radius %zu", en);
+    idx_result_free(&res);
+
+    /* No radius: everything, nearest first, unlocated last. */
+    q.radius_km = 0;
+    q.limit = 20;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.n_hits == 9, "hits %zu", res.n_hits);
+    double last = 0;
+    bool ordered = true, unlocated_seen = false;
+    for (size_t i = 0; i < res.n_hits; i++) {
+        double d = res.hits[i].distance_km;
+        if (d < 0) {
+            unlocated_seen = true;
+            continue;
+        }
+        if (unlocated_seen || d < last)
+            ordered = false;
+        last = d;
+    }
+    CHECK(ordered && unlocated_seen, "distance order");
+    idx_result_free(&res);
+}
+
+static void test_sort_collapse(idx *ix)
+{
+    idx_result res;
+    sp_err err = {0};
+    idx_query q;
+    idx_query_init(&q);
+    q.sort = IDX_SORT_UPDATED;
+    q.limit = 3;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.n_hits == 3 && !strcmp(res.hits[0].rec.id, ID(03)) &&
+              !strcmp(res.hits[1].rec.id, ID(01)) && !strcmp(res.hits[2].rec.id, ID(02)),
+          "newest first");
+    CHECK(res.total == 9, "total %zu", res.total);
+    idx_result_free(&res);
+
+    /* Paging. */
+    q.offset = 8;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(res.n_hits == 1 && !strcmp(res.hits[0].rec.id, ID(09)), "last page");
+    idx_result_free(&res);
+
+    idx_query_init(&q);
+    q.q = "job club";
+    q.collapse = true;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    size_t folded = 0, jobclubs = 0;
+    for (size_t i = 0; i < res.n_hits; i++) {
+        if (!strcmp(res.hits[i].rec.id, ID(01)) || !strcmp(res.hits[i].rec.id, ID(05))) {
+            jobclubs++;
+            folded = res.hits[i].collapsed;
+        }
+    }
+    CHECK(jobclubs == 1 && folded == 1, "collapse: %zu shown, %zu folded", jobclubs, folded);
+    idx_result_free(&res);
+    q.collapse = false;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    CHECK(has_hit(&res, ID(01)) && has_hit(&res, ID(05)), "without collapse both");
+    idx_result_free(&res);
+}
+
+int main(void)
+{
+    const char *src = getenv("SIGNPOST_SOURCE");
+    snprintf(data_dir, sizeof data_dir, "%s/tests/indexer/data", src ? src : ".");
+
+    CHECK(idx_field_from_name("language") == IDX_F_LANGUAGE, "field names");
+    CHECK(idx_field_from_name("nope") == -1, "unknown field");
+    CHECK(idx_field_name(IDX_F_BOROUGH) && !strcmp(idx_field_name(IDX_F_BOROUGH), "borough"),
+          "field name");
+
+    test_upsert_and_get();
+    test_batch_cancel_and_reopen();
+
+    char *path = NULL;
+    idx *ix = fixture_index(&path);
+    CHECK(idx_count(ix) == 9, "fixtures %zu", idx_count(ix));
+    test_facets(ix);
+    test_text(ix);
+    test_snippets(ix);
+    test_age(ix);
+    test_near(ix);
+    test_sort_collapse(ix);
+    idx_close(ix);
+
+    /* The same searches work on a read-only handle. */
+    idx *rd = NULL;
+    sp_err err = {0};
+    CHECK(idx_open_read(path, &rd, &err) == SP_OK, "%s", err.msg);
+    if (rd) {
+        test_text(rd);
+        idx_close(rd);
+    }
+    rm_index(path);
+
+    printf("%d checks, %d failures\n", checks, failures);
+    return failures ? 1 : 0;
+}
