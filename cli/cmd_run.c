@@ -157,6 +157,8 @@ static void usage(FILE *f)
             "  --sites DIR        with the sample: serve these provider sites instead\n"
             "                     of data/sample/sources (paths as in sources.conf)\n"
             "  --web DIR          the portal's files (default: the installed web/)\n"
+            "  --interval TIME    recrawl every source this often (30s, 5m, 6h; default:\n"
+            "                     each source's own, and 1m for the bundled sample)\n"
             "\n"
             "Stop with Ctrl-C; a rerun resumes where it left off.\n");
 }
@@ -176,10 +178,12 @@ int cmd_run(int argc, char **argv)
 {
     const char *store_dir = "store", *listen = "127.0.0.1:8080", *sources = NULL,
                *sites_dir = NULL, *web = NULL;
+    int64_t interval = 0;
     static const struct option opts[] = {
         {"store", required_argument, NULL, 's'}, {"listen", required_argument, NULL, 'l'},
         {"sources", required_argument, NULL, 'c'}, {"sites", required_argument, NULL, 'S'},
         {"web", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
+        {"interval", required_argument, NULL, 'i'},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -190,6 +194,13 @@ int cmd_run(int argc, char **argv)
         case 'c': sources = optarg; break;
         case 'S': sites_dir = optarg; break;
         case 'w': web = optarg; break;
+        case 'i':
+            interval = crawl_parse_interval(optarg);
+            if (interval <= 0) {
+                fprintf(stderr, "signpost run: --interval '%s' is not a duration such as 30s, 5m or 6h\n", optarg);
+                return CLI_USAGE;
+            }
+            break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }
@@ -250,6 +261,11 @@ int cmd_run(int argc, char **argv)
         rs.sample = true;
         fprintf(stderr, "signpost run: the bundled sample providers (fictional) are on http://%s/\n", host);
     }
+
+    if (!interval && rs.sample)
+        interval = 60;
+    for (size_t i = 0; interval && i < rs.conf->n; i++)
+        rs.conf->v[i].interval = interval;
 
     sd_opts so = {.store_dir = store_dir, .listen = listen, .web_dir = web ? web : default_web_dir()};
     if (sd_start(&so, &srv, &err) != SP_OK) {

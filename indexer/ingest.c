@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "enrich.h"
 #include "feed.h"
@@ -180,7 +181,7 @@ static void default_coverage(ingest *g, rec_service *r, const char *source)
             if (!s)
                 continue;
             const char *field = "sources.conf coverage";
-            if (!strcmp(s, "london")) {
+            if (!strcasecmp(s, "london") || !strcasecmp(s, "pan-london")) {
                 r->pan_london = true;
                 continue;
             }
