@@ -1042,7 +1042,7 @@ def describe(gen, s, rng):
         if op:
             sentences.append(op)
     sentences.append(what)
-    if s["groups"] and rng.random() < 0.8:
+    if s["groups"]:  # every group in the truth is stated in the text
         g = s["groups"]
         ph = [rng.choice(GROUP_PHRASES[x]) for x in g]
         lead = rng.choice(["We work with", "The programme is designed for", "Especially for",
