@@ -1,4 +1,1351 @@
 /*
- * vocab.c - see vocab.h.
+ * vocab.c - loads the reference data in data/ (see docs/data.md) and answers
+ * lookups on it: canonical slugs for every facet field, borough spellings,
+ * postcodes to boroughs and coordinates, taxonomy term mappings and keyword
+ * matching in free text.
+ *
+ * Everything is read from plain TSV files once; the file contents stay in
+ * memory and entries point into them.  Lookups go through small
+ * open-addressing hash tables keyed by a normalised form of the text, so
+ * "LB Hammersmith & Fulham", "hammersmith and fulham" and "H&F" meet.
+ * Nothing is written after vocab_load returns, so a vocab may be shared by
+ * any number of threads.
  */
 #include "vocab.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds on what we read: data/ is ours, but a broken file must give a clear
+ * error, not a crash or a silent truncation. */
+#define VOCAB_MAX_FILE (16u << 20)
+#define VOCAB_MAX_ROWS 100000
+#define VOCAB_MAX_COLS 16
+#define VOCAB_MAX_LIST 512
+#define VOCAB_MAX_KEY 256
+#define VOCAB_MAX_TEXT (256u << 10)
+
+enum { F_BOROUGH, F_SUBREGION, F_GROUP, F_CATEGORY, F_MODE, F_COST, F_REFERRAL,
+       F_LANGUAGE, F_COUNT };
+
+static const char *const field_names[F_COUNT] = {
+    "borough", "subregion", "group", "category", "mode", "cost", "referral", "language"};
+
+/* ------------------------------------------------------------ hash map */
+
+typedef struct map {
+    const char **keys; /* pool-owned */
+    int *vals;
+    size_t cap, n;
+} map;
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static int map_get(const map *m, const char *key)
+{
+    if (m->cap == 0 || key == NULL)
+        return -1;
+    size_t i = hash_str(key) & (m->cap - 1);
+    while (m->keys[i]) {
+        if (strcmp(m->keys[i], key) == 0)
+            return m->vals[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return -1;
+}
+
+static int map_grow(map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    const char **keys = calloc(cap, sizeof *keys);
+    int *vals = calloc(cap, sizeof *vals);
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        return SP_ENOMEM;
+    }
+    for (size_t j = 0; j < m->cap; j++) {
+        if (!m->keys[j])
+            continue;
+        size_t i = hash_str(m->keys[j]) & (cap - 1);
+        while (keys[i])
+            i = (i + 1) & (cap - 1);
+        keys[i] = m->keys[j];
+        vals[i] = m->vals[j];
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    return SP_OK;
+}
+
+/* Insert key -> val unless key is present.  *existing gets the value already
+ * there (or -1).  The key must outlive the map. */
+static int map_put(map *m, const char *key, int val, int *existing)
+{
+    *existing = -1;
+    if ((m->n + 1) * 2 > m->cap && map_grow(m) != SP_OK)
+        return SP_ENOMEM;
+    size_t i = hash_str(key) & (m->cap - 1);
+    while (m->keys[i]) {
+        if (strcmp(m->keys[i], key) == 0) {
+            *existing = m->vals[i];
+            return SP_OK;
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    m->keys[i] = key;
+    m->vals[i] = val;
+    m->n++;
+    return SP_OK;
+}
+
+static void map_free(map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ------------------------------------------------------------ the vocab */
+
+typedef struct kw {
+    const char *orig; /* as written in the file, for evidence */
+    char *text;       /* without the trailing '*'; pool-owned */
+    size_t len;
+    bool prefix;     /* trailing '*': any word ending */
+    bool exact_case; /* written in capitals: match only in capitals */
+    int slug;
+} kw;
+
+typedef struct vfield {
+    size_t n, cap;
+    const char **slugs, **labels, **parents;
+    unsigned char *priority;
+    kw *kws;
+    size_t n_kws, cap_kws;
+    map keys;  /* normalised slug / label / names -> index */
+    map terms; /* normalised esd / schema.org terms -> index */
+} vfield;
+
+typedef struct pcent {
+    const char *code;
+    int borough; /* index into boroughs, -1 outside London */
+    double lat, lon;
+    bool straddles;
+} pcent;
+
+typedef struct pctab {
+    pcent *v;
+    size_t n, cap;
+    map idx;
+} pctab;
+
+struct vocab {
+    vfield f[F_COUNT];
+    vocab_borough *boroughs; /* parallel to f[F_BOROUGH] */
+    map gss;
+    const char ***sub_members; /* per sub-region, borough slugs */
+    size_t *n_sub_members;
+    pctab sectors, districts, outcodes;
+    const char **syn; /* 2 per pair */
+    size_t n_syn, cap_syn;
+    void **pool; /* every allocation entries point into */
+    size_t n_pool, cap_pool;
+};
+
+static int field_index(const char *name)
+{
+    if (!name)
+        return -1;
+    for (int i = 0; i < F_COUNT; i++)
+        if (strcmp(name, field_names[i]) == 0)
+            return i;
+    if (strcmp(name, "lang") == 0 || strcmp(name, "languages") == 0)
+        return F_LANGUAGE;
+    return -1;
+}
+
+/* Keep p until vocab_free.  Frees p and fails when the pool cannot grow. */
+static void *pool_keep(vocab *v, void *p)
+{
+    if (!p)
+        return NULL;
+    if (v->n_pool == v->cap_pool) {
+        size_t cap = v->cap_pool ? v->cap_pool * 2 : 64;
+        void **np = realloc(v->pool, cap * sizeof *np);
+        if (!np) {
+            free(p);
+            return NULL;
+        }
+        v->pool = np;
+        v->cap_pool = cap;
+    }
+    v->pool[v->n_pool++] = p;
+    return p;
+}
+
+static char *pool_strdup(vocab *v, const char *s)
+{
+    return pool_keep(v, sp_strdup(s));
+}
+
+/* Grow a (pointer, count, capacity) array by one element. */
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return SP_OK;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *p = realloc(*arr, nc * elem);
+    if (!p)
+        return SP_ENOMEM;
+    *arr = p;
+    *cap = nc;
+    return SP_OK;
+}
+
+void vocab_free(vocab *v)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < F_COUNT; i++) {
+        vfield *f = &v->f[i];
+        free(f->slugs);
+        free(f->labels);
+        free(f->parents);
+        free(f->priority);
+        free(f->kws);
+        map_free(&f->keys);
+        map_free(&f->terms);
+    }
+    free(v->boroughs);
+    map_free(&v->gss);
+    if (v->sub_members)
+        for (size_t i = 0; i < v->f[F_SUBREGION].n; i++)
+            free(v->sub_members[i]);
+    free(v->sub_members);
+    free(v->n_sub_members);
+    pctab *tabs[] = {&v->sectors, &v->districts, &v->outcodes};
+    for (size_t i = 0; i < 3; i++) {
+        free(tabs[i]->v);
+        map_free(&tabs[i]->idx);
+    }
+    free(v->syn);
+    for (size_t i = 0; i < v->n_pool; i++)
+        free(v->pool[i]);
+    free(v->pool);
+    free(v);
+}
+
+/* ------------------------------------------------------- normalisation */
+
+static bool is_word_byte(unsigned char c)
+{
+    return isalnum(c) || c >= 0x80;
+}
+
+/* The lookup key of a name: lower case, "&" as "and", apostrophes dropped,
+ * other punctuation as spaces, and the noise words "the", "and", "council"
+ * left out.  "The London Borough of Hammersmith & Fulham Council" ->
+ * "london borough of hammersmith fulham".  Returns false when the result is
+ * empty or too long. */
+static bool norm_key(const char *in, char *out, size_t outsz)
+{
+    char tmp[VOCAB_MAX_KEY * 2];
+    size_t t = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        if (t + 6 >= sizeof tmp)
+            return false;
+        if (*p == '&') {
+            memcpy(tmp + t, " and ", 5);
+            t += 5;
+        } else if (*p == '\'' || *p == '`') {
+            continue;
+        } else if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x98 || p[2] == 0x99)) {
+            p += 2; /* curly apostrophes */
+        } else if (*p == '+' && t > 0 && tmp[t - 1] != ' ') {
+            tmp[t++] = '+'; /* keep "50+", "LGBTQ+" */
+        } else if (is_word_byte(*p)) {
+            tmp[t++] = (char)tolower(*p);
+        } else {
+            tmp[t++] = ' ';
+        }
+    }
+    tmp[t] = '\0';
+    /* Two passes: without the noise words, and if nothing is left (the
+     * referral route "council"), with them. */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t o = 0;
+        const char *p = tmp;
+        while (*p) {
+            while (*p == ' ')
+                p++;
+            size_t n = strcspn(p, " ");
+            if (n == 0)
+                break;
+            bool noise = (n == 3 && strncmp(p, "the", 3) == 0) ||
+                         (n == 3 && strncmp(p, "and", 3) == 0) ||
+                         (n == 7 && strncmp(p, "council", 7) == 0);
+            if (!noise || pass == 1) {
+                if (o + n + 2 > outsz)
+                    return false;
+                if (o)
+                    out[o++] = ' ';
+                memcpy(out + o, p, n);
+                o += n;
+            }
+            p += n;
+        }
+        out[o] = '\0';
+        if (o > 0)
+            return true;
+    }
+    return false;
+}
+
+/* Add a normalised key for entry idx of field f.  A clash between two
+ * different entries is an error only when strict (borough spellings must
+ * be unambiguous; elsewhere the first entry wins). */
+static int add_key(vocab *v, map *m, const char *name, int idx, bool strict,
+                   const char *where, const char *const *slugs, sp_err *err)
+{
+    char key[VOCAB_MAX_KEY];
+    if (!norm_key(name, key, sizeof key))
+        return sp_fail(err, SP_EPARSE, "%s: name \"%s\" is empty or too long", where, name);
+    if (map_get(m, key) >= 0) {
+        int ex = map_get(m, key);
+        if (ex != idx && strict)
+            return sp_fail(err, SP_EPARSE, "%s: \"%s\" already names %s", where, name,
+                           slugs[ex]);
+        return SP_OK;
+    }
+    char *k = pool_strdup(v, key);
+    int ex;
+    if (!k || map_put(m, k, idx, &ex) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    return SP_OK;
+}
+
+/* ------------------------------------------------------------ TSV files */
+
+typedef int (*row_fn)(vocab *v, int field, char **cols, const char *where, sp_err *err);
+
+/* Read dir/rel, check its header line against cols, and call fn for every
+ * row with exactly ncols tab-separated columns (blank lines and lines
+ * starting with '#' are skipped).  The file stays in memory (pool). */
+static int load_tsv(vocab *v, const char *dir, const char *rel, const char *const *cols,
+                    size_t ncols, row_fn fn, int field, sp_err *err)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path)
+        return sp_fail(err, SP_EINVAL, "data directory path too long: %s", dir);
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = sp_read_file(path, VOCAB_MAX_FILE, &buf, &len, err);
+    if (rc != SP_OK) {
+        return sp_fail(err, rc,
+                       "cannot read %.400s (is SIGNPOST_DATA set to the project's data/ folder?)",
+                       path);
+    }
+    if (!pool_keep(v, buf))
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", path);
+    if (memchr(buf, '\0', len))
+        return sp_fail(err, SP_EPARSE, "%s: contains a NUL byte", path);
+    if (!sp_utf8_valid(buf, len))
+        return sp_fail(err, SP_EPARSE, "%s: not valid UTF-8", path);
+
+    bool header = true;
+    size_t rows = 0, lineno = 0;
+    char *line = buf;
+    while (line && *line) {
+        lineno++;
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        size_t ll = strlen(line);
+        if (ll && line[ll - 1] == '\r')
+            line[--ll] = '\0';
+        char *next = nl ? nl + 1 : NULL;
+        if (ll == 0 || line[0] == '#') {
+            line = next;
+            continue;
+        }
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%zu", path, lineno);
+        char *c[VOCAB_MAX_COLS];
+        size_t n = 0;
+        char *p = line;
+        for (;;) {
+            if (n == VOCAB_MAX_COLS)
+                return sp_fail(err, SP_EPARSE, "%s: too many columns", where);
+            c[n++] = p;
+            char *tab = strchr(p, '\t');
+            if (!tab)
+                break;
+            *tab = '\0';
+            p = tab + 1;
+        }
+        if (n != ncols)
+            return sp_fail(err, SP_EPARSE, "%s: expected %zu tab-separated columns, got %zu",
+                           where, ncols, n);
+        if (header) {
+            for (size_t i = 0; i < ncols; i++)
+                if (strcmp(c[i], cols[i]) != 0)
+                    return sp_fail(err, SP_EPARSE,
+                                   "%s: header column %zu is \"%s\", expected \"%s\"", where,
+                                   i + 1, c[i], cols[i]);
+            header = false;
+        } else {
+            if (++rows > VOCAB_MAX_ROWS)
+                return sp_fail(err, SP_ELIMIT, "%s: more than %d rows", path, VOCAB_MAX_ROWS);
+            rc = fn(v, field, c, where, err);
+            if (rc != SP_OK)
+                return rc;
+        }
+        line = next;
+    }
+    if (header)
+        return sp_fail(err, SP_EPARSE, "%s: empty (no header line)", path);
+    return SP_OK;
+}
+
+/* Split a '|' list in place.  *out is pool-owned. */
+static int split_list(vocab *v, char *s, char ***out, size_t *n, const char *where,
+                      sp_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (!*s)
+        return SP_OK;
+    size_t cnt = 1;
+    for (char *p = s; *p; p++)
+        cnt += *p == '|';
+    if (cnt > VOCAB_MAX_LIST)
+        return sp_fail(err, SP_ELIMIT, "%s: more than %d items in a list", where,
+                       VOCAB_MAX_LIST);
+    char **arr = pool_keep(v, calloc(cnt, sizeof *arr));
+    if (!arr)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    size_t k = 0;
+    for (char *p = s;;) {
+        char *bar = strchr(p, '|');
+        if (bar)
+            *bar = '\0';
+        while (*p == ' ')
+            p++;
+        size_t l = strlen(p);
+        while (l && p[l - 1] == ' ')
+            p[--l] = '\0';
+        if (*p)
+            arr[k++] = p;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    *out = arr;
+    *n = k;
+    return SP_OK;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out, const char *what,
+                        const char *where, sp_err *err)
+{
+    char *end = NULL;
+    double d = strtod(s, &end);
+    if (!*s || *end || !isfinite(d) || d < lo || d > hi)
+        return sp_fail(err, SP_EPARSE, "%s: bad %s \"%s\"", where, what, s);
+    *out = d;
+    return SP_OK;
+}
+
+static bool valid_slug(const char *s)
+{
+    if (!*s)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-'))
+            return false;
+    return true;
+}
+
+/* Append one entry to a field; returns its index or a negative error. */
+static int field_add(vocab *v, int fi, const char *slug, const char *label, const char *where,
+                     sp_err *err)
+{
+    vfield *f = &v->f[fi];
+    if (!valid_slug(slug))
+        return sp_fail(err, SP_EPARSE, "%s: bad slug \"%s\" (lower case, digits, '-')", where,
+                       slug);
+    char key[VOCAB_MAX_KEY];
+    if (norm_key(slug, key, sizeof key) && map_get(&f->keys, key) >= 0 &&
+        strcmp(f->slugs[map_get(&f->keys, key)], slug) == 0)
+        return sp_fail(err, SP_EPARSE, "%s: duplicate %s \"%s\"", where, field_names[fi], slug);
+    size_t cap = f->cap;
+    if (grow((void **)&f->slugs, &cap, f->n, sizeof *f->slugs) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    cap = f->cap;
+    if (grow((void **)&f->labels, &cap, f->n, sizeof *f->labels) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    cap = f->cap;
+    if (grow((void **)&f->parents, &cap, f->n, sizeof *f->parents) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    cap = f->cap;
+    if (grow((void **)&f->priority, &cap, f->n, sizeof *f->priority) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    f->cap = cap;
+    int idx = (int)f->n;
+    f->slugs[idx] = slug;
+    f->labels[idx] = label;
+    f->parents[idx] = NULL;
+    f->priority[idx] = 0;
+    f->n++;
+    /* The slug itself and its label are lookup keys (so "Job search" and
+     * "job_search" find job-search). */
+    int rc = add_key(v, &f->keys, slug, idx, false, where, f->slugs, err);
+    if (rc == SP_OK && label && *label)
+        rc = add_key(v, &f->keys, label, idx, false, where, f->slugs, err);
+    return rc == SP_OK ? idx : rc;
+}
+
+static int add_keywords(vocab *v, int fi, int idx, char **list, size_t n, const char *where,
+                        sp_err *err)
+{
+    vfield *f = &v->f[fi];
+    for (size_t i = 0; i < n; i++) {
+        if (grow((void **)&f->kws, &f->cap_kws, f->n_kws, sizeof *f->kws) != SP_OK)
+            return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+        kw *k = &f->kws[f->n_kws];
+        k->orig = list[i];
+        k->text = pool_strdup(v, list[i]);
+        if (!k->text)
+            return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+        k->len = strlen(k->text);
+        k->prefix = k->len > 1 && k->text[k->len - 1] == '*';
+        if (k->prefix)
+            k->text[--k->len] = '\0';
+        int letters = 0;
+        bool lower = false;
+        for (const char *p = k->text; *p; p++) {
+            letters += isalpha((unsigned char)*p) != 0;
+            lower |= islower((unsigned char)*p) != 0;
+        }
+        k->exact_case = letters >= 2 && !lower;
+        k->slug = idx;
+        if (k->len == 0)
+            return sp_fail(err, SP_EPARSE, "%s: empty keyword", where);
+        f->n_kws++;
+    }
+    return SP_OK;
+}
+
+static int add_terms(vocab *v, int fi, int idx, char **list, size_t n, const char *where,
+                     sp_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = add_key(v, &v->f[fi].terms, list[i], idx, false, where, v->f[fi].slugs, err);
+        if (rc != SP_OK)
+            return rc;
+    }
+    return SP_OK;
+}
+
+/* boroughs.tsv: slug gss name subregion lat lon spellings */
+static int row_borough(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    int idx = field_add(v, F_BOROUGH, c[0], c[2], where, err);
+    if (idx < 0)
+        return idx;
+    /* boroughs[] runs parallel to the field's arrays, with the same capacity. */
+    vocab_borough *nb = realloc(v->boroughs, v->f[F_BOROUGH].cap * sizeof *nb);
+    if (!nb)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    v->boroughs = nb;
+    vocab_borough *b = &v->boroughs[idx];
+    b->slug = c[0];
+    b->gss = c[1];
+    b->name = c[2];
+    b->subregion = c[3];
+    int rc = parse_double(c[4], 49, 61, &b->lat, "latitude", where, err);
+    if (rc == SP_OK)
+        rc = parse_double(c[5], -9, 3, &b->lon, "longitude", where, err);
+    if (rc != SP_OK)
+        return rc;
+    if (strlen(c[1]) != 9 || c[1][0] != 'E')
+        return sp_fail(err, SP_EPARSE, "%s: bad GSS code \"%s\"", where, c[1]);
+    char gss[16];
+    for (size_t i = 0; i < 10; i++)
+        gss[i] = (char)tolower((unsigned char)c[1][i]);
+    char *g = pool_strdup(v, gss);
+    int ex;
+    if (!g || map_put(&v->gss, g, idx, &ex) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    if (ex >= 0)
+        return sp_fail(err, SP_EPARSE, "%s: duplicate GSS code %s", where, c[1]);
+    char **sp;
+    size_t n;
+    rc = split_list(v, c[6], &sp, &n, where, err);
+    for (size_t i = 0; rc == SP_OK && i < n; i++)
+        rc = add_key(v, &v->f[F_BOROUGH].keys, sp[i], idx, true, where, v->f[F_BOROUGH].slugs,
+                     err);
+    /* For prose, leave out spellings too vague to mean the borough. */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char key[VOCAB_MAX_KEY];
+        if (norm_key(sp[i], key, sizeof key) && strcmp(key, "city") == 0)
+            continue;
+        sp[k++] = sp[i];
+    }
+    if (rc == SP_OK)
+        rc = add_keywords(v, F_BOROUGH, idx, sp, k, where, err);
+    (void)fi;
+    return rc;
+}
+
+/* subregions.tsv: slug name boroughs aliases */
+static int row_subregion(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    int idx = field_add(v, F_SUBREGION, c[0], c[1], where, err);
+    if (idx < 0)
+        return idx;
+    char *name_list[1] = {c[1]};
+    int rc = add_keywords(v, F_SUBREGION, idx, name_list, 1, where, err);
+    char **al;
+    size_t n;
+    if (rc == SP_OK)
+        rc = split_list(v, c[3], &al, &n, where, err);
+    for (size_t i = 0; rc == SP_OK && i < n; i++)
+        rc = add_key(v, &v->f[F_SUBREGION].keys, al[i], idx, true, where,
+                     v->f[F_SUBREGION].slugs, err);
+    if (rc == SP_OK)
+        rc = add_keywords(v, F_SUBREGION, idx, al, n, where, err);
+    if (rc != SP_OK)
+        return rc;
+    /* Members: space-separated borough slugs, each a known borough whose
+     * own row names this sub-region (the two files must agree). */
+    size_t cap = (size_t)idx + 1;
+    const char ***m = realloc(v->sub_members, cap * sizeof *m);
+    size_t *nm = m ? realloc(v->n_sub_members, cap * sizeof *nm) : NULL;
+    if (m)
+        v->sub_members = m;
+    if (nm)
+        v->n_sub_members = nm;
+    if (!m || !nm)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    v->sub_members[idx] = NULL;
+    v->n_sub_members[idx] = 0;
+    size_t cnt = 0;
+    const char **list = calloc(v->f[F_BOROUGH].n + 1, sizeof *list);
+    if (!list)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    v->sub_members[idx] = list;
+    char *save = NULL;
+    for (char *tok = strtok_r(c[2], " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        const vocab_borough *b = vocab_borough_get(v, tok);
+        if (!b)
+            return sp_fail(err, SP_EPARSE, "%s: unknown borough \"%s\"", where, tok);
+        if (strcmp(b->subregion, c[0]) != 0)
+            return sp_fail(err, SP_EPARSE, "%s: %s is in %s according to boroughs.tsv",
+                           where, tok, b->subregion);
+        if (cnt == v->f[F_BOROUGH].n)
+            return sp_fail(err, SP_EPARSE, "%s: too many boroughs", where);
+        list[cnt++] = b->slug;
+    }
+    v->n_sub_members[idx] = cnt;
+    (void)fi;
+    return SP_OK;
+}
+
+static int pc_add(vocab *v, pctab *t, char **c, const char *borough, bool straddles,
+                  const char *where, sp_err *err)
+{
+    if (grow((void **)&t->v, &t->cap, t->n, sizeof *t->v) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    pcent *e = &t->v[t->n];
+    e->code = c[0];
+    e->borough = -1;
+    e->straddles = straddles;
+    if (borough && *borough) {
+        const vocab_borough *b = vocab_borough_get(v, borough);
+        if (!b)
+            return sp_fail(err, SP_EPARSE, "%s: unknown borough \"%s\"", where, borough);
+        e->borough = (int)(b - v->boroughs);
+    }
+    int rc = parse_double(c[borough ? 2 : 1], 49, 61, &e->lat, "latitude", where, err);
+    if (rc == SP_OK)
+        rc = parse_double(c[borough ? 3 : 2], -9, 3, &e->lon, "longitude", where, err);
+    if (rc != SP_OK)
+        return rc;
+    int ex;
+    if (map_put(&t->idx, c[0], (int)t->n, &ex) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    if (ex >= 0)
+        return sp_fail(err, SP_EPARSE, "%s: duplicate \"%s\"", where, c[0]);
+    t->n++;
+    return SP_OK;
+}
+
+static int row_district(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    if (strcmp(c[4], "yes") != 0 && strcmp(c[4], "no") != 0)
+        return sp_fail(err, SP_EPARSE, "%s: straddles must be yes or no", where);
+    (void)fi;
+    return pc_add(v, &v->districts, c, c[1], strcmp(c[4], "yes") == 0, where, err);
+}
+
+static int row_sector(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    (void)fi;
+    return pc_add(v, &v->sectors, c, c[1], false, where, err);
+}
+
+static int row_outcode(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    (void)fi;
+    return pc_add(v, &v->outcodes, c, NULL, false, where, err);
+}
+
+/* groups.tsv: slug label priority keywords esd */
+static int row_group(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    int idx = field_add(v, F_GROUP, c[0], c[1], where, err);
+    if (idx < 0)
+        return idx;
+    if (strcmp(c[2], "1") != 0 && strcmp(c[2], "0") != 0)
+        return sp_fail(err, SP_EPARSE, "%s: priority must be 1 or 0", where);
+    v->f[F_GROUP].priority[idx] = c[2][0] == '1';
+    char **l;
+    size_t n;
+    int rc = split_list(v, c[3], &l, &n, where, err);
+    if (rc == SP_OK)
+        rc = add_keywords(v, F_GROUP, idx, l, n, where, err);
+    if (rc == SP_OK)
+        rc = split_list(v, c[4], &l, &n, where, err);
+    if (rc == SP_OK)
+        rc = add_terms(v, F_GROUP, idx, l, n, where, err);
+    (void)fi;
+    return rc;
+}
+
+/* categories.tsv: slug parent label keywords esd schema_org */
+static int row_category(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    int idx = field_add(v, F_CATEGORY, c[0], c[2], where, err);
+    if (idx < 0)
+        return idx;
+    vfield *f = &v->f[F_CATEGORY];
+    if (*c[1]) {
+        int p = -1;
+        for (size_t i = 0; i < (size_t)idx; i++)
+            if (strcmp(f->slugs[i], c[1]) == 0)
+                p = (int)i;
+        if (p < 0 || f->parents[p])
+            return sp_fail(err, SP_EPARSE,
+                           "%s: parent \"%s\" must be a top-level category listed above", where,
+                           c[1]);
+        f->parents[idx] = f->slugs[p];
+    }
+    char **l;
+    size_t n;
+    int rc = split_list(v, c[3], &l, &n, where, err);
+    if (rc == SP_OK)
+        rc = add_keywords(v, F_CATEGORY, idx, l, n, where, err);
+    for (int col = 4; col <= 5 && rc == SP_OK; col++) {
+        rc = split_list(v, c[col], &l, &n, where, err);
+        if (rc == SP_OK)
+            rc = add_terms(v, F_CATEGORY, idx, l, n, where, err);
+    }
+    (void)fi;
+    return rc;
+}
+
+/* modes / costs / referrals.tsv: slug label keywords */
+static int row_simple(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    int idx = field_add(v, fi, c[0], c[1], where, err);
+    if (idx < 0)
+        return idx;
+    char **l;
+    size_t n;
+    int rc = split_list(v, c[2], &l, &n, where, err);
+    if (rc == SP_OK)
+        rc = add_keywords(v, fi, idx, l, n, where, err);
+    return rc;
+}
+
+/* languages.tsv: code name names */
+static int row_language(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    if (strlen(c[0]) != 2)
+        return sp_fail(err, SP_EPARSE, "%s: \"%s\" is not an ISO 639-1 code", where, c[0]);
+    int idx = field_add(v, F_LANGUAGE, c[0], c[1], where, err);
+    if (idx < 0)
+        return idx;
+    char **l;
+    size_t n;
+    int rc = split_list(v, c[2], &l, &n, where, err);
+    for (size_t i = 0; rc == SP_OK && i < n; i++)
+        rc = add_key(v, &v->f[F_LANGUAGE].keys, l[i], idx, false, where,
+                     v->f[F_LANGUAGE].slugs, err);
+    if (rc == SP_OK)
+        rc = add_keywords(v, F_LANGUAGE, idx, l, n, where, err);
+    (void)fi;
+    return rc;
+}
+
+/* synonyms.tsv: term synonym */
+static int row_synonym(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    (void)fi;
+    if (!*c[0] || !*c[1])
+        return sp_fail(err, SP_EPARSE, "%s: empty term or synonym", where);
+    for (int i = 0; i < 2; i++)
+        for (const char *p = c[i]; *p; p++)
+            if (isupper((unsigned char)*p))
+                return sp_fail(err, SP_EPARSE, "%s: \"%s\" must be lower case", where, c[i]);
+    if (v->n_syn + 2 > v->cap_syn &&
+        grow((void **)&v->syn, &v->cap_syn, v->n_syn + 1, sizeof *v->syn) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    v->syn[v->n_syn++] = c[0];
+    v->syn[v->n_syn++] = c[1];
+    return SP_OK;
+}
+
+int vocab_load(const char *dir, vocab **out, sp_err *err)
+{
+    if (!out)
+        return sp_fail(err, SP_EINVAL, "vocab_load: NULL out");
+    *out = NULL;
+    if (!dir)
+        dir = sp_data_dir();
+    vocab *v = calloc(1, sizeof *v);
+    if (!v)
+        return sp_fail(err, SP_ENOMEM, "vocab_load: out of memory");
+
+    static const char *const c_bor[] = {"slug", "gss", "name", "subregion", "lat", "lon",
+                                        "spellings"};
+    static const char *const c_sub[] = {"slug", "name", "boroughs", "aliases"};
+    static const char *const c_dis[] = {"district", "borough", "lat", "lon", "straddles"};
+    static const char *const c_sec[] = {"sector", "borough", "lat", "lon"};
+    static const char *const c_out[] = {"outcode", "lat", "lon"};
+    static const char *const c_grp[] = {"slug", "label", "priority", "keywords", "esd"};
+    static const char *const c_cat[] = {"slug",     "parent", "label",
+                                        "keywords", "esd",    "schema_org"};
+    static const char *const c_smp[] = {"slug", "label", "keywords"};
+    static const char *const c_lng[] = {"code", "name", "names"};
+    static const char *const c_syn[] = {"term", "synonym"};
+    struct {
+        const char *rel;
+        const char *const *cols;
+        size_t n;
+        row_fn fn;
+        int field;
+    } files[] = {
+        {"geography/boroughs.tsv", c_bor, 7, row_borough, F_BOROUGH},
+        {"geography/subregions.tsv", c_sub, 4, row_subregion, F_SUBREGION},
+        {"geography/postcode_districts.tsv", c_dis, 5, row_district, -1},
+        {"geography/postcode_sectors.tsv", c_sec, 4, row_sector, -1},
+        {"geography/outcodes.tsv", c_out, 3, row_outcode, -1},
+        {"vocab/groups.tsv", c_grp, 5, row_group, F_GROUP},
+        {"vocab/categories.tsv", c_cat, 6, row_category, F_CATEGORY},
+        {"vocab/modes.tsv", c_smp, 3, row_simple, F_MODE},
+        {"vocab/costs.tsv", c_smp, 3, row_simple, F_COST},
+        {"vocab/referrals.tsv", c_smp, 3, row_simple, F_REFERRAL},
+        {"vocab/languages.tsv", c_lng, 3, row_language, F_LANGUAGE},
+        {"vocab/synonyms.tsv", c_syn, 2, row_synonym, -1},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        int rc = load_tsv(v, dir, files[i].rel, files[i].cols, files[i].n, files[i].fn,
+                          files[i].field, err);
+        if (rc != SP_OK) {
+            vocab_free(v);
+            return rc;
+        }
+    }
+    /* Every borough must belong to a listed sub-region. */
+    for (size_t i = 0; i < v->f[F_BOROUGH].n; i++) {
+        const char *sub = vocab_canon(v, "subregion", v->boroughs[i].subregion);
+        if (!sub || strcmp(sub, v->boroughs[i].subregion) != 0) {
+            int rc = sp_fail(err, SP_EPARSE, "%s/geography/boroughs.tsv: %s: unknown sub-region %s",
+                             dir, v->boroughs[i].slug, v->boroughs[i].subregion);
+            vocab_free(v);
+            return rc;
+        }
+    }
+    *out = v;
+    return SP_OK;
+}
+
+/* --------------------------------------------------------------- lookups */
+
+static int find_slug(const vocab *v, int fi, const char *value)
+{
+    if (fi < 0 || !value)
+        return -1;
+    char key[VOCAB_MAX_KEY];
+    if (!norm_key(value, key, sizeof key))
+        return -1;
+    return map_get(&v->f[fi].keys, key);
+}
+
+const vocab_borough *vocab_borough_get(const vocab *v, const char *slug)
+{
+    if (!v || !slug)
+        return NULL;
+    int i = find_slug(v, F_BOROUGH, slug);
+    if (i < 0 || strcmp(v->f[F_BOROUGH].slugs[i], slug) != 0)
+        return NULL;
+    return &v->boroughs[i];
+}
+
+/* Affixes people put around a borough's name, tried when the whole name is
+ * not a known spelling: "London Borough of Kingston", "Sutton LBC". */
+static const char *const borough_prefixes[] = {
+    "london borough of ", "royal borough of ", "borough of ", "lb of ", "lb ", "rb ",
+    "lbo ", "city of ", "corporation of ", "residents of ", "residents in ", "in "};
+static const char *const borough_suffixes[] = {
+    " london borough", " royal borough", " borough", " london boro", " lbc", " lb",
+    " city", " residents", " area", " london", " uk", " england"};
+
+const vocab_borough *vocab_borough_from_name(const vocab *v, const char *name)
+{
+    if (!v || !name)
+        return NULL;
+    char key[VOCAB_MAX_KEY];
+    if (!norm_key(name, key, sizeof key))
+        return NULL;
+    const map *m = &v->f[F_BOROUGH].keys;
+    int i = map_get(m, key);
+    if (i < 0 && strlen(key) == 9 && key[0] == 'e')
+        i = map_get(&v->gss, key);
+    /* Strip one affix at a time, trying after each; bounded by the key. */
+    for (int round = 0; i < 0 && round < 4; round++) {
+        bool changed = false;
+        for (size_t p = 0; p < sizeof borough_prefixes / sizeof *borough_prefixes; p++) {
+            size_t l = strlen(borough_prefixes[p]);
+            if (strncmp(key, borough_prefixes[p], l) == 0 && key[l]) {
+                memmove(key, key + l, strlen(key + l) + 1);
+                changed = true;
+                break;
+            }
+        }
+        for (size_t s = 0; s < sizeof borough_suffixes / sizeof *borough_suffixes; s++) {
+            size_t l = strlen(borough_suffixes[s]), kl = strlen(key);
+            if (kl > l && strcmp(key + kl - l, borough_suffixes[s]) == 0) {
+                key[kl - l] = '\0';
+                changed = true;
+                break;
+            }
+        }
+        if (!changed)
+            break;
+        i = map_get(m, key);
+    }
+    return i < 0 ? NULL : &v->boroughs[i];
+}
+
+const char *vocab_canon(const vocab *v, const char *field, const char *value)
+{
+    int fi = field_index(field);
+    if (!v || fi < 0 || !value)
+        return NULL;
+    if (fi == F_BOROUGH) {
+        const vocab_borough *b = vocab_borough_from_name(v, value);
+        return b ? b->slug : NULL;
+    }
+    int i = find_slug(v, fi, value);
+    if (i < 0 && fi == F_LANGUAGE) {
+        /* "en-GB", "pt_BR": the language part decides. */
+        size_t l = strcspn(value, "-_");
+        if (l == 2 && value[l]) {
+            char code[3] = {value[0], value[1], '\0'};
+            i = find_slug(v, fi, code);
+        }
+    }
+    return i < 0 ? NULL : v->f[fi].slugs[i];
+}
+
+const char *vocab_label(const vocab *v, const char *field, const char *slug)
+{
+    int fi = field_index(field);
+    if (!v || fi < 0 || !slug)
+        return NULL;
+    int i = find_slug(v, fi, slug);
+    if (i < 0 || strcmp(v->f[fi].slugs[i], slug) != 0)
+        return NULL;
+    return v->f[fi].labels[i];
+}
+
+const char *const *vocab_slugs(const vocab *v, const char *field, size_t *n)
+{
+    int fi = field_index(field);
+    if (!v || fi < 0) {
+        if (n)
+            *n = 0;
+        return NULL;
+    }
+    if (n)
+        *n = v->f[fi].n;
+    return v->f[fi].slugs;
+}
+
+const char *vocab_category_parent(const vocab *v, const char *slug)
+{
+    if (!v || !slug)
+        return NULL;
+    int i = find_slug(v, F_CATEGORY, slug);
+    if (i < 0 || strcmp(v->f[F_CATEGORY].slugs[i], slug) != 0)
+        return NULL;
+    return v->f[F_CATEGORY].parents[i];
+}
+
+bool vocab_group_priority(const vocab *v, const char *slug)
+{
+    if (!v || !slug)
+        return false;
+    int i = find_slug(v, F_GROUP, slug);
+    return i >= 0 && strcmp(v->f[F_GROUP].slugs[i], slug) == 0 && v->f[F_GROUP].priority[i];
+}
+
+const char *vocab_term(const vocab *v, const char *field, const char *term)
+{
+    int fi = field_index(field);
+    if (!v || (fi != F_GROUP && fi != F_CATEGORY) || !term)
+        return NULL;
+    char key[VOCAB_MAX_KEY];
+    if (!norm_key(term, key, sizeof key))
+        return NULL;
+    int i = map_get(&v->f[fi].terms, key);
+    if (i < 0)
+        i = map_get(&v->f[fi].keys, key);
+    return i < 0 ? NULL : v->f[fi].slugs[i];
+}
+
+size_t vocab_subregion_boroughs(const vocab *v, const char *subregion,
+                                const vocab_borough **out, size_t max)
+{
+    if (!v || !subregion)
+        return 0;
+    int i = find_slug(v, F_SUBREGION, subregion);
+    if (i < 0)
+        return 0;
+    size_t n = 0;
+    for (size_t k = 0; k < v->n_sub_members[i]; k++) {
+        if (n < max && out)
+            out[n] = vocab_borough_get(v, v->sub_members[i][k]);
+        n++;
+    }
+    return n < max ? n : max;
+}
+
+const char *const *vocab_synonyms(const vocab *v, size_t *n)
+{
+    if (n)
+        *n = v ? v->n_syn / 2 : 0;
+    return v ? v->syn : NULL;
+}
+
+/* ------------------------------------------------------- text matching */
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Length of the match of k at t (0 if none).  A space in the keyword matches
+ * any run of white space; a hyphen matches a hyphen or white space. */
+static size_t kw_match_at(const kw *k, const char *t, size_t avail)
+{
+    size_t i = 0, j = 0;
+    while (j < k->len) {
+        unsigned char kc = (unsigned char)k->text[j];
+        if (i >= avail)
+            return 0;
+        unsigned char tc = (unsigned char)t[i];
+        if (kc == ' ' || kc == '-') {
+            if (kc == '-' && tc == '-') {
+                i++;
+            } else if (is_space(tc)) {
+                while (i < avail && is_space((unsigned char)t[i]))
+                    i++;
+            } else {
+                return 0;
+            }
+            j++;
+            continue;
+        }
+        if (k->exact_case ? tc != kc : tolower(tc) != tolower(kc))
+            return 0;
+        i++;
+        j++;
+    }
+    if (k->prefix) {
+        while (i < avail && is_word_byte((unsigned char)t[i]))
+            i++;
+    } else if (i < avail && is_word_byte((unsigned char)t[i]) &&
+               is_word_byte((unsigned char)k->text[k->len - 1])) {
+        return 0;
+    }
+    return i;
+}
+
+size_t vocab_match_text(const vocab *v, const char *field, const char *text, vocab_hit *out,
+                        size_t max)
+{
+    int fi = field_index(field);
+    if (!v || fi < 0 || !text || !out || max == 0)
+        return 0;
+    const vfield *f = &v->f[fi];
+    size_t tlen = strnlen(text, VOCAB_MAX_TEXT);
+    /* Best (earliest) hit per slug. */
+    size_t *best = malloc(f->n * sizeof *best);
+    size_t *blen = malloc(f->n * sizeof *blen);
+    const char **bkw = malloc(f->n * sizeof *bkw);
+    size_t n = 0;
+    if (!best || !blen || !bkw)
+        goto done;
+    for (size_t s = 0; s < f->n; s++)
+        best[s] = SIZE_MAX;
+    for (size_t q = 0; q < f->n_kws; q++) {
+        const kw *k = &f->kws[q];
+        unsigned char first = (unsigned char)k->text[0];
+        bool word_start = is_word_byte(first);
+        size_t limit = best[k->slug] == SIZE_MAX ? tlen : best[k->slug];
+        for (size_t i = 0; i < limit; i++) {
+            unsigned char tc = (unsigned char)text[i];
+            if (k->exact_case ? tc != first : tolower(tc) != tolower(first))
+                continue;
+            if (word_start && i > 0 && is_word_byte((unsigned char)text[i - 1]))
+                continue;
+            size_t ml = kw_match_at(k, text + i, tlen - i);
+            if (ml) {
+                best[k->slug] = i;
+                blen[k->slug] = ml;
+                bkw[k->slug] = k->orig;
+                break;
+            }
+        }
+    }
+    for (size_t s = 0; s < f->n && n < max; s++) {
+        if (best[s] == SIZE_MAX)
+            continue;
+        out[n].slug = f->slugs[s];
+        out[n].keyword = bkw[s];
+        out[n].off = best[s];
+        out[n].len = blen[s];
+        n++;
+    }
+done:
+    free(best);
+    free(blen);
+    free(bkw);
+    return n;
+}
+
+/* ------------------------------------------------------------ postcodes */
+
+/* The UK's postcode areas (the leading letters): a candidate whose letters
+ * are not one of these is not a postcode ("AA1 1AA" is). */
+static const char *const pc_areas[] = {
+    "AB", "AL", "B",  "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "CA", "CB", "CF",
+    "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT",
+    "DY", "E",  "EC", "EH", "EN", "EX", "FK", "FY", "G",  "GL", "GU", "GY", "HA", "HD", "HG",
+    "HP", "HR", "HS", "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L",
+    "LA", "LD", "LE", "LL", "LN", "LS", "LU", "M",  "ME", "MK", "ML", "N",  "NE", "NG", "NN",
+    "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S",
+    "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA",
+    "TD", "TF", "TN", "TQ", "TR", "TS", "TW", "UB", "W",  "WA", "WC", "WD", "WF", "WN", "WR",
+    "WS", "WV", "YO", "ZE"};
+
+/* Is s[0..n) (upper case) a well-formed outward code of a real area? */
+static bool valid_outward(const char *s, size_t n)
+{
+    size_t a = 0;
+    while (a < n && a < 2 && isupper((unsigned char)s[a]))
+        a++;
+    if (a == 0 || a >= n || !isdigit((unsigned char)s[a]))
+        return false;
+    size_t rest = n - a; /* digit + optional digit or letter */
+    if (rest > 2)
+        return false;
+    if (rest == 2 && !isdigit((unsigned char)s[a + 1]) && !isupper((unsigned char)s[a + 1]))
+        return false;
+    for (size_t i = 0; i < sizeof pc_areas / sizeof *pc_areas; i++)
+        if (strlen(pc_areas[i]) == a && strncmp(pc_areas[i], s, a) == 0)
+            return true;
+    return false;
+}
+
+static bool valid_inward(const char *s)
+{
+    return isdigit((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&
+           isupper((unsigned char)s[2]);
+}
+
+typedef struct pcode {
+    char out[5];  /* outward code */
+    char in[4];   /* "", one digit (sector) or digit + two letters */
+} pcode;
+
+/* Parse "e8 1dy", "E81DY", "E8 1", "E8" (spacing and case free). */
+static bool pc_parse(const char *s, pcode *p)
+{
+    char a[8], b[8];
+    size_t na = 0, nb = 0;
+    int part = 0;
+    const char *q = s;
+    while (is_space((unsigned char)*q))
+        q++;
+    for (; *q; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (is_space(c)) {
+            if (part == 0 && na > 0)
+                part = 1;
+            continue;
+        }
+        if (!isalnum(c))
+            return false;
+        if (part == 1 && nb == 0 && na > 0)
+            part = 2;
+        if (part == 0) {
+            if (na >= 7)
+                return false;
+            a[na++] = (char)toupper(c);
+        } else {
+            if (nb >= 3 || part != 2)
+                return false;
+            b[nb++] = (char)toupper(c);
+        }
+    }
+    a[na] = b[nb] = '\0';
+    if (nb == 0 && na >= 5 && valid_inward(a + na - 3)) {
+        memcpy(b, a + na - 3, 4);
+        nb = 3;
+        na -= 3;
+        a[na] = '\0';
+    }
+    if (na < 2 || na > 4 || !valid_outward(a, na))
+        return false;
+    if (nb == 1 && !isdigit((unsigned char)b[0]))
+        return false;
+    if (nb == 2 || (nb == 3 && !valid_inward(b)))
+        return false;
+    memcpy(p->out, a, na + 1);
+    memcpy(p->in, b, nb + 1);
+    return true;
+}
+
+int vocab_postcode(const vocab *v, const char *postcode, double *lat, double *lon,
+                   const vocab_borough **borough)
+{
+    if (borough)
+        *borough = NULL;
+    pcode p;
+    if (!v || !postcode || !pc_parse(postcode, &p))
+        return SP_EINVAL;
+    const pcent *e = NULL;
+    if (p.in[0]) {
+        char sector[8];
+        snprintf(sector, sizeof sector, "%s %c", p.out, p.in[0]);
+        int i = map_get(&v->sectors.idx, sector);
+        if (i >= 0)
+            e = &v->sectors.v[i];
+    }
+    if (!e) {
+        int i = map_get(&v->districts.idx, p.out);
+        if (i >= 0)
+            e = &v->districts.v[i];
+    }
+    if (!e) {
+        int i = map_get(&v->outcodes.idx, p.out);
+        if (i >= 0)
+            e = &v->outcodes.v[i];
+    }
+    if (!e)
+        return SP_ENOTFOUND;
+    if (lat)
+        *lat = e->lat;
+    if (lon)
+        *lon = e->lon;
+    if (e->borough < 0)
+        return SP_ENOTFOUND;
+    if (borough)
+        *borough = &v->boroughs[e->borough];
+    return SP_OK;
+}
+
+size_t vocab_find_postcodes(const char *text, char **out, size_t max)
+{
+    if (!text || !out)
+        return 0;
+    size_t n = 0, len = strnlen(text, VOCAB_MAX_TEXT);
+    for (size_t i = 0; i < len && n < max; i++) {
+        if (!isalpha((unsigned char)text[i]) ||
+            (i > 0 && is_word_byte((unsigned char)text[i - 1])))
+            continue;
+        /* One alphanumeric run, then optionally one space and a run of 3. */
+        size_t ea = i;
+        while (ea < len && isalnum((unsigned char)text[ea]) && ea - i < 8)
+            ea++;
+        if (ea < len && is_word_byte((unsigned char)text[ea]))
+            continue;
+        char cand[16];
+        size_t na = ea - i;
+        size_t end = ea;
+        if (ea + 4 <= len && text[ea] == ' ' && isalnum((unsigned char)text[ea + 1]) &&
+            isalnum((unsigned char)text[ea + 2]) && isalnum((unsigned char)text[ea + 3]) &&
+            (ea + 4 == len || !is_word_byte((unsigned char)text[ea + 4])) && na <= 4) {
+            memcpy(cand, text + i, na);
+            cand[na] = ' ';
+            memcpy(cand + na + 1, text + ea + 1, 3);
+            cand[na + 4] = '\0';
+            end = ea + 4;
+        } else if (na >= 5 && na <= 7) {
+            memcpy(cand, text + i, na);
+            cand[na] = '\0';
+        } else {
+            continue;
+        }
+        /* Written in one case ("E8 1DY", "e8 1dy"), and not an ordinal
+         * ("B12 3rd"): prose is full of letter-digit tokens. */
+        bool up = false, low = false;
+        for (const char *c = cand; *c; c++) {
+            up |= isupper((unsigned char)*c) != 0;
+            low |= islower((unsigned char)*c) != 0;
+        }
+        size_t cl = strlen(cand);
+        const char *suf = cand + cl - 2;
+        if ((up && low) || strcmp(suf, "st") == 0 || strcmp(suf, "nd") == 0 ||
+            strcmp(suf, "rd") == 0 || strcmp(suf, "th") == 0)
+            continue;
+        pcode p;
+        if (!pc_parse(cand, &p) || strlen(p.in) != 3)
+            continue;
+        char norm[16];
+        snprintf(norm, sizeof norm, "%s %s", p.out, p.in);
+        bool dup = false;
+        for (size_t k = 0; k < n; k++)
+            dup |= strcmp(out[k], norm) == 0;
+        if (!dup) {
+            out[n] = sp_strdup(norm);
+            if (!out[n])
+                break;
+            n++;
+        }
+        i = end - 1;
+    }
+    return n;
+}

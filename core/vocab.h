@@ -61,4 +61,35 @@ int vocab_postcode(const vocab *v, const char *postcode, double *lat,
  * Returns how many were found (at most max). Caller frees each string. */
 size_t vocab_find_postcodes(const char *text, char **out, size_t max);
 
+/* ---- Added for enrichment and the index (additive to the interface). ---- */
+
+/* Is a group slug one of the seven priority groups? */
+bool vocab_group_priority(const vocab *v, const char *slug);
+
+/* A taxonomy term from a feed (an esdServiceTypes / esdNeeds /
+ * esdCircumstances label, a schema.org serviceType, or our own slug or
+ * label) to our slug for field "group" or "category".  NULL when unknown. */
+const char *vocab_term(const vocab *v, const char *field, const char *term);
+
+/* One keyword hit in free text: the slug it stands for, the keyword as
+ * written in data/vocab, and where it matched (byte offset and length). */
+typedef struct vocab_hit {
+    const char *slug, *keyword;
+    size_t off, len;
+} vocab_hit;
+
+/* Find the keywords of a field's values ("group", "category", "mode",
+ * "cost", "referral", "language", "borough", "subregion") in text, at word
+ * boundaries, case-insensitively (a keyword written in capitals, such as
+ * SEND, matches only in capitals; a trailing '*' matches any word ending).
+ * One hit per slug (its first occurrence), in order of the slugs.  Returns
+ * the number of hits written (at most max).  Borough spellings too vague
+ * for prose ("City") are not matched here. */
+size_t vocab_match_text(const vocab *v, const char *field, const char *text,
+                        vocab_hit *out, size_t max);
+
+/* Search synonyms from data/vocab/synonyms.tsv: *n pairs, pairs[2*i] the
+ * term and pairs[2*i+1] its synonym (lower case; use both ways). */
+const char *const *vocab_synonyms(const vocab *v, size_t *n);
+
 #endif
