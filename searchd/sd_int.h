@@ -85,6 +85,7 @@ typedef struct sd_req {
     size_t uri_len;   /* raw request target length, query included */
     bool head;
     bool responded;
+    bool nul_in_path; /* %00 in the raw path */
     sd_route_id route;
     unsigned status;
     uint64_t t0_us;

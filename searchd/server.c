@@ -229,6 +229,15 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
     r->srv = cls;
     r->conn = conn;
     r->uri_len = uri ? strlen(uri) : 0;
+    /* MHD hands handlers a decoded path cut at the first NUL, so
+     * "/static/a.css%00.png" would look like "/static/a.css": refuse
+     * encoded NULs in the path while the raw URI is still at hand. */
+    if (uri) {
+        size_t path_len = strcspn(uri, "?");
+        for (size_t i = 0; i + 2 < path_len; i++)
+            if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
+                r->nul_in_path = true;
+    }
     r->route = SD_R_OTHER;
     r->t0_us = now_us();
     return r;
@@ -320,6 +329,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                               "the request URI is %zu bytes long; at most %d are "
                               "accepted (q takes at most %d bytes)",
                               r->uri_len, SD_MAX_URI, SD_MAX_Q);
+    if (r->nul_in_path)
+        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+                              "the path contains an encoded NUL byte (%%00)");
     if (!route) {
         if (!strncmp(url, "/api/", 5))
             return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
@@ -442,13 +454,14 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
     if (v6)
         flags |= MHD_USE_IPv6;
     s->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, handle, s, MHD_OPTION_THREAD_POOL_SIZE,
+        flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned int)(threads > 1 ? threads : 0), MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)(opts->max_conns ? opts->max_conns : 512),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(opts->timeout_s ? opts->timeout_s : 30),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK,
         uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+        MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_END);
     int saved_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
