@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""test_run_live.py - `signpost run` end to end: the crawler harvests the
+sample providers over HTTP on loopback, the indexer commits, searchd serves;
+a service added to a provider's feed becomes searchable, and one removed
+disappears, with nothing restarted; kill -9 and a rerun keep everything."""
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import spe2e as e  # noqa: E402
+
+NEW_ID = "5e1f0a57-7e57-4c0d-9a11-000000000001"
+NEW_NAME = "Zephyrine Bakery Skills Academy"
+
+
+def page_file(sites):
+    """The first page of the first ORUK v3 source in the sample."""
+    for name in sorted(os.listdir(sites)):
+        p = os.path.join(sites, name, "services", "page-1.json")
+        if os.path.exists(p):
+            with open(p, encoding="utf-8") as f:
+                if "contents" in json.load(f):
+                    return p
+    return None
+
+
+def edit_page(path, fn):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    fn(doc)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    os.replace(tmp, path)
+    # a later mtime, so the ETag and Last-Modified change
+    t = time.time() + 2
+    os.utime(path, (t, t))
+
+
+def total(base, q):
+    st, res = e.get(base, "/api/v1/search", {"q": q})
+    return res.get("total", -1) if st == 200 and isinstance(res, dict) else -1
+
+
+def main():
+    tmp = e.tempdir()
+    try:
+        sites = os.path.join(tmp, "sites")
+        shutil.copytree(e.SAMPLE, sites)
+        store = os.path.join(tmp, "store")
+        port = e.free_port()
+        base = f"http://127.0.0.1:{port}"
+        args = ["run", "--store", store, "--listen", f"127.0.0.1:{port}", "--sites", sites, "--interval", "2s"]
+        run = e.Proc(args)
+        health = e.wait_for(base, timeout=300, cond=lambda b: b.get("documents", 0) >= 400)
+        if not e.check(health is not None, "signpost run crawls and indexes at least 400 sample services"):
+            print(run.stop()[1][-4000:])
+            e.finish("run-live")
+        e.check(total(base, "cv") > 0, "search works while running")
+
+        page = page_file(sites)
+        e.check(page is not None, "the sample has an ORUK v3 page to edit")
+        template = None
+
+        def add(doc):
+            nonlocal template
+            svc = json.loads(json.dumps(doc["contents"][0]))
+            svc["id"] = NEW_ID
+            svc["name"] = NEW_NAME
+            svc["description"] = "Fictional test service: bread and pastry skills for people looking for work."
+            doc["contents"].append(svc)
+            doc["total_items"] = doc.get("total_items", 0) + 1
+            template = svc
+
+        edit_page(page, add)
+        found = False
+        end = time.time() + 120
+        while time.time() < end and not found:
+            found = total(base, "zephyrine") == 1
+            time.sleep(1)
+        e.check(found, "a service added to a provider's feed is found with no restart")
+
+        edit_page(page, lambda doc: doc.update(contents=[s for s in doc["contents"] if s["id"] != NEW_ID]))
+        gone = False
+        end = time.time() + 120
+        while time.time() < end and not gone:
+            gone = total(base, "zephyrine") == 0
+            time.sleep(1)
+        e.check(gone, "a service removed from a provider's feed disappears from search")
+
+        # kill -9, rerun: the store and the index are intact
+        run.p.send_signal(signal.SIGKILL)
+        run.p.wait()
+        run2 = e.Proc(args)
+        health = e.wait_for(base, timeout=60, cond=lambda b: b.get("documents", 0) >= 400)
+        e.check(health is not None, "after kill -9 a rerun serves everything at once")
+        code, out = run2.stop()
+        e.check(code == 0, f"signpost run stops cleanly on SIGTERM (exit {code})")
+        if e.failures:
+            print(out[-4000:])
+    finally:
+        e.rmtree(tmp)
+    e.finish("run-live")
+
+
+if __name__ == "__main__":
+    main()
