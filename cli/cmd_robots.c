@@ -40,8 +40,10 @@ static int read_stdin(char **out, size_t *out_len)
 {
     sp_buf b = {0};
     char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof chunk, stdin);
+        if (n == 0)
+            break;
         if (b.len + n > ROBOTS_CLI_MAX_FILE || sp_buf_append(&b, chunk, n)) {
             sp_buf_free(&b);
             return SP_ELIMIT;

@@ -35,8 +35,10 @@ int main(int argc, char **argv)
         struct stat st;
         if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
             DIR *d = opendir(argv[i]);
-            struct dirent *e;
-            while (d && (e = readdir(d)) != NULL) {
+            while (d) {
+                struct dirent *e = readdir(d);
+                if (!e)
+                    break;
                 if (e->d_name[0] == '.')
                     continue;
                 char *p = sp_printf("%s/%s", argv[i], e->d_name);

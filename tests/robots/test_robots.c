@@ -95,9 +95,11 @@ static int run_cli(const char *exe, char *const args[], char *out, size_t outsz)
     }
     close(fd[1]);
     size_t o = 0;
-    ssize_t r;
     char tmp[4096];
-    while ((r = read(fd[0], tmp, sizeof tmp)) > 0) {
+    for (;;) {
+        ssize_t r = read(fd[0], tmp, sizeof tmp);
+        if (r <= 0)
+            break;
         for (ssize_t i = 0; i < r && o + 1 < outsz; i++)
             out[o++] = tmp[i];
     }
@@ -293,8 +295,10 @@ static int commons(void)
         return SKIP_EXIT;
     }
     int files = 0, failed = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    for (;;) {
+        struct dirent *e = readdir(d);
+        if (!e)
+            break;
         if (e->d_name[0] == '.')
             continue;
         char *p = sp_printf("%s/%s", dir, e->d_name);
