@@ -1,4 +1,1216 @@
 /*
- * crawl.c - the crawler's crawl.
+ * crawl.c - the crawler's engine (crawl.h): passes over sources, the
+ * per-host politeness that decides which queued URL may go next, libcurl
+ * multi transfers for many hosts at once, and what a finished transfer
+ * means for the store.
+ *
+ * The queue lives in the store, not in memory: a URL is "queued" in the
+ * store until the transaction that records its fetch (and queues the links
+ * it led to) commits.  So a crash loses at most the transfers in flight,
+ * and a rerun picks the same pass up where it stopped.  In memory there
+ * are only hosts (busy?, when may the next request start, robots.txt) and
+ * the transfers themselves.
  */
-extern int sp_crawl_unused;
+#define _GNU_SOURCE
+#include "crawl.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "crawl_int.h"
+#include "feed.h"
+#include "robots.h"
+
+#define MAX_HOSTS 100000
+#define MAX_LINKS_PER_DOC 10000
+#define MAX_HEADER_BYTES (64u * 1024u)
+#define MAX_URL_LEN 2048
+#define ROBOTS_TTL 86400         /* RFC 9309: cache at most 24 hours */
+#define ROBOTS_ERROR_TTL 600     /* retry an unreachable robots.txt after 10 minutes */
+#define MAX_CRAWL_DELAY 60.0     /* a larger Crawl-delay is honoured as 60 s */
+#define MAX_RETRY_AFTER 3600
+#define MAX_BACKOFF 600.0
+#define QUEUE_BATCH 512
+#define DEFAULT_PARALLEL 32
+
+typedef struct host {
+    char *authority;     /* scheme://host:port */
+    bool busy;           /* a transfer is in flight: one at a time per host */
+    double next_ok;      /* monotonic time the next request may start */
+    int robots_state;    /* 0 unknown, 1 fetching, 2 ready */
+    robots_t *robots;
+    double robots_expires;
+    double crawl_delay;  /* from robots.txt; -1 none */
+    int robots_status;   /* HTTP status of robots.txt; 0 unreachable */
+    int errors;          /* consecutive failed requests: backoff */
+} host;
+
+typedef struct src_state {
+    const crawl_source *src;
+    bool running;
+    bool full;
+    bool done_once;       /* finished a pass in this run */
+    long pass;
+    long budget_used;     /* requests counted against the page budget */
+    int inflight;
+    int64_t next_crawl_at;
+    int64_t last_success;
+} src_state;
+
+typedef struct crawler crawler;
+
+typedef struct xfer {
+    crawler *cr;
+    CURL *h;
+    host *host;
+    src_state *ss;        /* NULL for a robots.txt fetch */
+    store_queued q;       /* malloc'd copies */
+    sp_buf body, hdrs;
+    size_t max_body;
+    bool too_big;
+    bool truncate_ok;     /* robots.txt: keep the first max_body bytes */
+    struct curl_slist *req;
+    double t0;
+    char errbuf[CURL_ERROR_SIZE];
+    struct xfer *prev, *next; /* the crawler's list of transfers in flight */
+} xfer;
+
+struct crawler {
+    const crawl_opts *o;
+    store *s;
+    CURLM *multi;
+    host **hosts;
+    size_t n_hosts, cap_hosts;
+    src_state *srcs;
+    size_t n_srcs;
+    crawl_stats st;
+    double t_start, last_progress;
+    int inflight, max_parallel;
+    const char *ua;
+    xfer *xfers;
+    int fatal;
+    sp_err fatal_err;
+    bool stopping;
+};
+
+typedef struct linkset {
+    store_link *v;
+    size_t n, cap;
+} linkset;
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *crawl_user_agent(void)
+{
+    return "Signpost/" SP_VERSION " (+https://github.com/signpost-london/signpost)";
+}
+
+/* ---- URLs --------------------------------------------------------------------- */
+
+/* The URL without its fragment, as libcurl normalises it; NULL unless
+ * http(s) and at most MAX_URL_LEN bytes.  Caller frees. */
+static char *norm_url(const char *url)
+{
+    if (!url || strlen(url) > MAX_URL_LEN)
+        return NULL;
+    CURLU *u = curl_url();
+    if (!u)
+        return NULL;
+    char *out = NULL, *scheme = NULL, *full = NULL;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        (!strcmp(scheme, "http") || !strcmp(scheme, "https")) &&
+        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK &&
+        strlen(full) <= MAX_URL_LEN)
+        out = strdup(full);
+    curl_free(scheme);
+    curl_free(full);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* "scheme://host:port" of an http(s) URL, host lower-cased; NULL if bad. */
+static char *authority_of(const char *url)
+{
+    CURLU *u = curl_url();
+    if (!u)
+        return NULL;
+    char *scheme = NULL, *hostname = NULL, *port = NULL, *out = NULL;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &hostname, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        for (char *p = hostname; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        out = sp_printf("%s://%s:%s", scheme, hostname, port);
+    }
+    curl_free(scheme);
+    curl_free(hostname);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* Same host name and port (the scheme may differ). */
+static bool same_host(const char *a, const char *b)
+{
+    char *x = authority_of(a), *y = authority_of(b);
+    bool same = false;
+    if (x && y) {
+        const char *hx = strstr(x, "://"), *hy = strstr(y, "://");
+        same = hx && hy && !strcmp(hx, hy);
+    }
+    free(x);
+    free(y);
+    return same;
+}
+
+/* ---- links -------------------------------------------------------------------- */
+
+static void linkset_free(linkset *ls)
+{
+    for (size_t i = 0; i < ls->n; i++)
+        free((char *)ls->v[i].url);
+    free(ls->v);
+    memset(ls, 0, sizeof *ls);
+}
+
+/* Takes ownership of url. */
+static void linkset_add(linkset *ls, char *url, const char *format, int depth,
+                        int64_t lastmod)
+{
+    if (!url)
+        return;
+    for (size_t i = 0; i < ls->n; i++)
+        if (!strcmp(ls->v[i].url, url)) {
+            free(url);
+            return;
+        }
+    if (ls->n >= MAX_LINKS_PER_DOC) {
+        free(url);
+        return;
+    }
+    if (ls->n == ls->cap) {
+        size_t cap = ls->cap ? ls->cap * 2 : 16;
+        store_link *nv = realloc(ls->v, cap * sizeof *nv);
+        if (!nv) {
+            free(url);
+            return;
+        }
+        ls->v = nv;
+        ls->cap = cap;
+    }
+    ls->v[ls->n++] = (store_link){url, format, depth, lastmod};
+}
+
+/* A data package's resources: the CSV files beside datapackage.json. */
+static void datapackage_links(const char *body, size_t len, const char *doc_url, int depth,
+                              linkset *out)
+{
+    json_error_t je;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return;
+    json_t *res = json_object_get(root, "resources");
+    size_t i;
+    json_t *r;
+    json_array_foreach(res, i, r) {
+        json_t *path = json_object_get(r, "path");
+        if (json_is_string(path)) {
+            char *u = feed_resolve_url(doc_url, json_string_value(path));
+            linkset_add(out, norm_url(u), "csv", depth + 1, 0);
+            free(u);
+        } else if (json_is_array(path)) {
+            size_t j;
+            json_t *p;
+            json_array_foreach(path, j, p) {
+                if (!json_is_string(p))
+                    continue;
+                char *u = feed_resolve_url(doc_url, json_string_value(p));
+                linkset_add(out, norm_url(u), "csv", depth + 1, 0);
+                free(u);
+            }
+        }
+    }
+    json_decref(root);
+}
+
+/* The links of a fetched document that this source follows.  fmt_name is
+ * how the URL was reached (the store's urls.format). */
+static void doc_links(const crawl_source *src, const char *fmt_name, int depth,
+                      const char *doc_url, const char *body, size_t len, const char *ct,
+                      linkset *out)
+{
+    if (!strcmp(fmt_name, "csv"))
+        return;
+    if (!strcmp(fmt_name, "datapackage")) {
+        datapackage_links(body, len, doc_url, depth, out);
+        return;
+    }
+    int f = feed_format_from_name(fmt_name);
+    if (f < 0 || f == FEED_AUTO)
+        f = (int)feed_sniff(body, len, doc_url, ct);
+    if (f == FEED_DATAPACKAGE) {
+        datapackage_links(body, len, doc_url, depth, out);
+        return;
+    }
+    if (f == FEED_NDJSON)
+        return;
+    feed_output o;
+    feed_output_init(&o);
+    sp_err e;
+    /* A reader that fails part-way keeps the links read before the fault. */
+    feed_read((feed_format)f, body, len, doc_url, ct, &o, &e);
+    const char *self = feed_format_name((feed_format)f);
+    bool pages_ok = depth + 1 <= src->depth && src->kind != CRAWL_ORUK &&
+                    src->kind != CRAWL_DATAPACKAGE;
+    for (size_t i = 0; i < o.n_links && i < MAX_LINKS_PER_DOC; i++) {
+        const feed_link *l = &o.links[i];
+        char *u = norm_url(l->url);
+        if (!u)
+            continue;
+        bool same = same_host(u, doc_url) || same_host(u, src->url);
+        switch (l->kind) {
+        case FEED_LINK_NEXT:
+            if (same) {
+                linkset_add(out, u, self, depth, 0);
+                u = NULL;
+            }
+            break;
+        case FEED_LINK_DETAIL:
+            if (same) {
+                linkset_add(out, u, "oruk", depth + 1, 0);
+                u = NULL;
+            }
+            break;
+        case FEED_LINK_SITEMAP:
+            if (same) {
+                linkset_add(out, u, "sitemap", depth, l->lastmod);
+                u = NULL;
+            }
+            break;
+        case FEED_LINK_PAGE:
+            /* Feed items may live on other hosts; pages of a site do not. */
+            if (pages_ok && (same || f == FEED_RSS)) {
+                linkset_add(out, u, "auto", depth + 1, l->lastmod);
+                u = NULL;
+            }
+            break;
+        case FEED_LINK_FEED:
+            if (pages_ok && same &&
+                (src->kind == CRAWL_HTML || src->kind == CRAWL_AUTO)) {
+                linkset_add(out, u, "rss", depth + 1, 0);
+                u = NULL;
+            }
+            break;
+        }
+        free(u);
+    }
+    feed_output_free(&o);
+}
+
+typedef struct stored_links {
+    const crawl_source *src;
+    const store_queued *q;
+    linkset *out;
+} stored_links;
+
+static int stored_links_cb(void *ctx, const store_doc *d)
+{
+    stored_links *sl = ctx;
+    doc_links(sl->src, sl->q->format, sl->q->depth, d->final_url ? d->final_url : d->url,
+              d->body, d->len, d->content_type, sl->out);
+    return 1;
+}
+
+/* An unchanged document still leads where it led: follow its stored copy's
+ * links, so a recrawl reaches (and keeps) everything below it. */
+static void links_from_store(crawler *cr, const crawl_source *src, const store_queued *q,
+                             linkset *out)
+{
+    stored_links sl = {src, q, out};
+    store_latest_doc(cr->s, src->name, q->url, stored_links_cb, &sl, NULL);
+}
+
+/* ---- hosts -------------------------------------------------------------------- */
+
+static host *host_get(crawler *cr, const char *url)
+{
+    char *auth = authority_of(url);
+    if (!auth)
+        return NULL;
+    for (size_t i = 0; i < cr->n_hosts; i++)
+        if (!strcmp(cr->hosts[i]->authority, auth)) {
+            free(auth);
+            return cr->hosts[i];
+        }
+    if (cr->n_hosts >= MAX_HOSTS) {
+        free(auth);
+        return NULL;
+    }
+    if (cr->n_hosts == cr->cap_hosts) {
+        size_t cap = cr->cap_hosts ? cr->cap_hosts * 2 : 16;
+        host **nv = realloc(cr->hosts, cap * sizeof *nv);
+        if (!nv) {
+            free(auth);
+            return NULL;
+        }
+        cr->hosts = nv;
+        cr->cap_hosts = cap;
+    }
+    host *h = calloc(1, sizeof *h);
+    if (!h) {
+        free(auth);
+        return NULL;
+    }
+    h->authority = auth;
+    h->crawl_delay = -1;
+    cr->hosts[cr->n_hosts++] = h;
+    return h;
+}
+
+static void host_free(host *h)
+{
+    robots_free(h->robots);
+    free(h->authority);
+    free(h);
+}
+
+/* Seconds between requests to h for a URL of src. */
+static double host_delay(const crawler *cr, const host *h, const crawl_source *src)
+{
+    if (cr->o->no_delay)
+        return 0;
+    double d = src ? src->delay : 1.0;
+    if (h->crawl_delay > d)
+        d = h->crawl_delay > MAX_CRAWL_DELAY ? MAX_CRAWL_DELAY : h->crawl_delay;
+    return d;
+}
+
+static void host_set_robots(crawler *cr, host *h, int status, const char *body, size_t len,
+                            int64_t fetched_at)
+{
+    robots_free(h->robots);
+    h->robots = NULL;
+    if (robots_from_status(status, body, len, &h->robots, NULL) != SP_OK)
+        h->robots = NULL;
+    h->crawl_delay = -1;
+    h->robots_status = status;
+    if (h->robots) {
+        double d = robots_crawl_delay(h->robots, cr->ua);
+        h->crawl_delay = d;
+    }
+    int ttl = robots_for_status(status) == ROBOTS_DISALLOW_ALL ? ROBOTS_ERROR_TTL : ROBOTS_TTL;
+    int64_t age = sp_now() - fetched_at;
+    h->robots_expires = mono() + (double)(ttl - (age > 0 ? age : 0));
+    h->robots_state = 2;
+}
+
+/* robots.txt from the store's cache when fresh; true when h is ready. */
+static bool host_robots_cached(crawler *cr, host *h)
+{
+    int64_t fetched_at = 0;
+    int status = 0;
+    char *body = NULL;
+    size_t len = 0;
+    if (store_robots_get(cr->s, h->authority, &fetched_at, &status, &body, &len, NULL))
+        return false;
+    int ttl = robots_for_status(status) == ROBOTS_DISALLOW_ALL ? ROBOTS_ERROR_TTL : ROBOTS_TTL;
+    bool fresh = sp_now() - fetched_at < ttl;
+    if (fresh)
+        host_set_robots(cr, h, status, body, len, fetched_at);
+    free(body);
+    return fresh;
+}
+
+/* ---- transfers ---------------------------------------------------------------- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t bytes = size * n;
+    if (x->body.len + bytes > x->max_body) {
+        if (x->truncate_ok && x->body.len < x->max_body)
+            sp_buf_append(&x->body, p, x->max_body - x->body.len);
+        x->too_big = true;
+        return 0; /* abort the transfer: bounded bodies */
+    }
+    if (sp_buf_append(&x->body, p, bytes))
+        return 0;
+    return bytes;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t bytes = size * n;
+    /* A new status line (after a redirect or a 100) starts a new header set. */
+    if (bytes >= 5 && !strncmp(p, "HTTP/", 5))
+        x->hdrs.len = 0;
+    if (x->hdrs.len + bytes <= MAX_HEADER_BYTES)
+        sp_buf_append(&x->hdrs, p, bytes);
+    return bytes;
+}
+
+/* The value of a response header (first occurrence), malloc'd; NULL if absent. */
+static char *header_value(const sp_buf *hdrs, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = hdrs->data, *end = hdrs->data + hdrs->len;
+    while (p && p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *le = eol ? eol : end;
+        if ((size_t)(le - p) > nl && !strncasecmp(p, name, nl) && p[nl] == ':') {
+            const char *v = p + nl + 1;
+            while (v < le && (*v == ' ' || *v == '\t'))
+                v++;
+            const char *ve = le;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            return sp_strndup(v, (size_t)(ve - v));
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return NULL;
+}
+
+static void xfer_free(xfer *x)
+{
+    if (!x)
+        return;
+    if (x->h) {
+        curl_multi_remove_handle(x->cr->multi, x->h);
+        curl_easy_cleanup(x->h);
+        if (x->prev)
+            x->prev->next = x->next;
+        else
+            x->cr->xfers = x->next;
+        if (x->next)
+            x->next->prev = x->prev;
+    }
+    curl_slist_free_all(x->req);
+    sp_buf_free(&x->body);
+    sp_buf_free(&x->hdrs);
+    store_queued_free(&x->q);
+    free(x);
+}
+
+static int xfer_start(crawler *cr, xfer *x, const char *url, const crawl_source *src)
+{
+    CURL *h = curl_easy_init();
+    if (!h)
+        return SP_ENOMEM;
+    x->h = h;
+    x->cr = cr;
+    x->t0 = mono();
+    x->next = cr->xfers;
+    if (cr->xfers)
+        cr->xfers->prev = x;
+    cr->xfers = x;
+    double timeout = src ? src->timeout : 30.0;
+    double ctimeout = src ? src->connect_timeout : 10.0;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, cr->ua);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(ctimeout * 1000));
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
+    if (x->req)
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->req);
+    if (curl_multi_add_handle(cr->multi, h) != CURLM_OK)
+        return SP_EIO;
+    x->host->busy = true;
+    cr->inflight++;
+    cr->st.requests++;
+    if (x->ss)
+        x->ss->inflight++;
+    return SP_OK;
+}
+
+static void start_robots(crawler *cr, host *h)
+{
+    xfer *x = calloc(1, sizeof *x);
+    if (!x)
+        return;
+    x->host = h;
+    x->max_body = ROBOTS_MAX_BYTES;
+    x->truncate_ok = true;
+    char *url = sp_printf("%s/robots.txt", h->authority);
+    h->robots_state = 1;
+    if (!url || xfer_start(cr, x, url, NULL) != SP_OK) {
+        /* Could not even try: treat as unreachable for now. */
+        h->robots_state = 0;
+        h->next_ok = mono() + 1;
+        xfer_free(x);
+    }
+    free(url);
+}
+
+static void robots_done(crawler *cr, xfer *x, CURLcode res, long status)
+{
+    host *h = x->host;
+    int st = (res == CURLE_OK || (x->too_big && status == 200)) ? (int)status : 0;
+    int64_t now = sp_now();
+    if (store_robots_put(cr->s, h->authority, now, st, x->body.data, x->body.len,
+                         &cr->fatal_err))
+        cr->fatal = cr->fatal_err.code;
+    host_set_robots(cr, h, st, x->body.data, x->body.len, now);
+    h->next_ok = mono() + host_delay(cr, h, NULL);
+}
+
+/* Record f (+ links) and count it. */
+static void record(crawler *cr, store_fetch *f, linkset *ls)
+{
+    int64_t seq = 0;
+    int rc = store_record_fetch(cr->s, f, ls ? ls->v : NULL, ls ? ls->n : 0, &seq,
+                                &cr->fatal_err);
+    if (rc) {
+        cr->fatal = rc;
+        return;
+    }
+    switch (f->outcome) {
+    case STORE_NEW_DOC: cr->st.stored++; break;
+    case STORE_UNCHANGED: cr->st.unchanged++; break;
+    case STORE_FAIL:
+    case STORE_RETRY:
+    case STORE_GONE_NOW: cr->st.errors++; break;
+    case STORE_REQUEUE: break;
+    }
+    if (seq && cr->o->on_document && cr->o->on_document(cr->o->ctx, seq, f->source, f->url))
+        cr->stopping = true;
+}
+
+static bool transient_curl(CURLcode res)
+{
+    switch (res) {
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Seconds from a Retry-After value (delta-seconds or an HTTP date). */
+static double retry_after(const sp_buf *hdrs)
+{
+    char *v = header_value(hdrs, "Retry-After");
+    if (!v)
+        return 0;
+    double s = 0;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end != v && !*end && n >= 0) {
+        s = (double)n;
+    } else {
+        time_t t = curl_getdate(v, NULL);
+        if (t > 0)
+            s = (double)(t - time(NULL));
+    }
+    free(v);
+    if (s < 0)
+        s = 0;
+    return s > MAX_RETRY_AFTER ? MAX_RETRY_AFTER : s;
+}
+
+static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
+{
+    src_state *ss = x->ss;
+    const crawl_source *src = ss->src;
+    host *h = x->host;
+    store_queued *q = &x->q;
+    double delay = host_delay(cr, h, src);
+    int64_t now = sp_now();
+    store_fetch f;
+    memset(&f, 0, sizeof f);
+    f.source = src->name;
+    f.url = q->url;
+    f.fetched_at = now;
+    f.ms = (long)((mono() - x->t0) * 1000);
+    f.bytes = x->body.len;
+    f.requested = true;
+    f.status = (int)status;
+    cr->st.bytes += (int64_t)x->body.len;
+    linkset ls = {0};
+    char *errmsg = NULL, *etag = NULL, *lastmod = NULL, *conv = NULL, *conv_ct = NULL;
+    char *final = NULL;
+    char hash[CRAWL_HASH_LEN];
+    double wait = delay;
+    bool can_retry = q->tries + 1 <= src->retries;
+    double backoff = (cr->o->no_delay ? 0.0 : (delay > 0.5 ? delay : 0.5)) *
+                     pow(2.0, q->tries);
+    if (backoff > MAX_BACKOFF)
+        backoff = MAX_BACKOFF;
+
+    if (res != CURLE_OK) {
+        if (x->too_big || res == CURLE_FILESIZE_EXCEEDED)
+            errmsg = sp_printf("body larger than %zu bytes (max_body): transfer aborted",
+                               x->max_body);
+        else if (res == CURLE_TOO_MANY_REDIRECTS)
+            errmsg = sp_printf("more than 5 redirects");
+        else
+            errmsg = sp_printf("%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+        if (transient_curl(res) && can_retry) {
+            f.outcome = STORE_RETRY;
+            f.next_fetch_at = now + (int64_t)ceil(backoff);
+        } else {
+            f.outcome = STORE_FAIL;
+        }
+        h->errors++;
+    } else if (status >= 200 && status < 300) {
+        const char *ct = NULL;
+        char *eff = NULL;
+        curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ct);
+        curl_easy_getinfo(x->h, CURLINFO_EFFECTIVE_URL, &eff);
+        final = sp_strdup(eff ? eff : q->url);
+        const char *body = x->body.data ? x->body.data : "";
+        size_t len = x->body.len;
+        size_t conv_len = 0;
+        if (crawl_is_text(ct, body, len) &&
+            crawl_to_utf8(body, len, ct, &conv, &conv_len, &conv_ct, NULL) == SP_OK) {
+            body = conv;
+            len = conv_len;
+            if (conv_ct)
+                ct = conv_ct;
+        }
+        crawl_content_hash(body, len, hash);
+        etag = header_value(&x->hdrs, "ETag");
+        lastmod = header_value(&x->hdrs, "Last-Modified");
+        f.etag = etag;
+        f.last_modified = lastmod;
+        f.content_hash = hash;
+        if (q->content_hash && !strcmp(q->content_hash, hash)) {
+            f.outcome = STORE_UNCHANGED;
+        } else {
+            f.outcome = STORE_NEW_DOC;
+            f.final_url = final;
+            f.format = q->format;
+            f.content_type = ct;
+            f.headers = sp_buf_cstr(&x->hdrs);
+            f.body = body;
+            f.len = len;
+        }
+        doc_links(src, q->format, q->depth, final, body, len, ct, &ls);
+        h->errors = 0;
+    } else if (status == 304 && q->has_doc) {
+        etag = header_value(&x->hdrs, "ETag");
+        lastmod = header_value(&x->hdrs, "Last-Modified");
+        f.etag = etag;
+        f.last_modified = lastmod;
+        f.outcome = STORE_UNCHANGED;
+        links_from_store(cr, src, q, &ls);
+        h->errors = 0;
+    } else if (status == 404 || status == 410) {
+        errmsg = sp_printf("HTTP %ld: gone", status);
+        f.outcome = STORE_GONE_NOW;
+        h->errors = 0;
+    } else if (status == 429 || status >= 500) {
+        double ra = retry_after(&x->hdrs);
+        errmsg = sp_printf("HTTP %ld%s", status,
+                           status == 429 ? ": rate limited" : ": server error");
+        if (ra > wait)
+            wait = ra;
+        if (can_retry) {
+            f.outcome = STORE_RETRY;
+            f.next_fetch_at = now + (int64_t)ceil(ra > backoff ? ra : backoff);
+        } else {
+            f.outcome = STORE_FAIL;
+        }
+        h->errors++;
+    } else {
+        errmsg = sp_printf("HTTP %ld", status);
+        f.outcome = STORE_FAIL;
+    }
+    if (h->errors > 1 && !cr->o->no_delay) {
+        /* A host that keeps failing is asked less often. */
+        double hb = delay * pow(2.0, h->errors > 6 ? 6 : h->errors - 1);
+        if (hb > wait)
+            wait = hb > MAX_BACKOFF ? MAX_BACKOFF : hb;
+    }
+    h->next_ok = mono() + wait;
+    f.error = errmsg;
+    record(cr, &f, &ls);
+    linkset_free(&ls);
+    free(errmsg);
+    free(etag);
+    free(lastmod);
+    free(conv);
+    free(conv_ct);
+    free(final);
+}
+
+static void on_done(crawler *cr, CURLMsg *m)
+{
+    xfer *x = NULL;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+    if (!x)
+        return;
+    long status = 0;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+    x->host->busy = false;
+    cr->inflight--;
+    if (x->ss) {
+        x->ss->inflight--;
+        page_done(cr, x, m->data.result, status);
+    } else {
+        robots_done(cr, x, m->data.result, status);
+    }
+    xfer_free(x);
+}
+
+/* ---- passes ------------------------------------------------------------------- */
+
+/* The URLs a pass starts from.  ORUK: the API root (its version) and
+ * /services, with modified_after when this pass is incremental. */
+static size_t make_seeds(const src_state *ss, bool full, int64_t last_success,
+                         store_link seeds[2], char *own[2])
+{
+    const crawl_source *src = ss->src;
+    own[0] = own[1] = NULL;
+    if (src->kind != CRAWL_ORUK) {
+        own[0] = norm_url(src->url);
+        const char *fmt = src->kind == CRAWL_AUTO ? "auto" : crawl_kind_name(src->kind);
+        seeds[0] = (store_link){own[0] ? own[0] : src->url, fmt, 0, 0};
+        return 1;
+    }
+    size_t n = strlen(src->url);
+    char *base = n && src->url[n - 1] == '/' ? sp_strdup(src->url) : sp_printf("%s/", src->url);
+    own[0] = norm_url(base);
+    char *svc = feed_resolve_url(base, "services");
+    if (!full && svc) {
+        char t[32];
+        /* A margin for clocks that disagree and changes made mid-pass. */
+        sp_time_format(last_success - 3600, t);
+        char *with = sp_printf("%s?modified_after=%s", svc, t);
+        free(svc);
+        svc = with;
+    }
+    own[1] = norm_url(svc);
+    free(svc);
+    free(base);
+    seeds[0] = (store_link){own[0] ? own[0] : src->url, "oruk", 0, 0};
+    if (!own[1])
+        return 1;
+    seeds[1] = (store_link){own[1], "oruk", 0, 0};
+    return 2;
+}
+
+static void begin_pass(crawler *cr, src_state *ss)
+{
+    store_pass p;
+    if (store_pass_get(cr->s, ss->src->name, &p, &cr->fatal_err)) {
+        cr->fatal = cr->fatal_err.code;
+        return;
+    }
+    int64_t now = sp_now();
+    bool full = ss->src->kind != CRAWL_ORUK || p.last_success == 0 ||
+                now - p.last_full >= ss->src->full_interval;
+    store_link seeds[2];
+    char *own[2];
+    size_t n = make_seeds(ss, full, p.last_success, seeds, own);
+    long pass = 0;
+    int rc = store_pass_begin(cr->s, ss->src->name, full, seeds, n, now, &pass, &cr->fatal_err);
+    free(own[0]);
+    free(own[1]);
+    if (rc) {
+        cr->fatal = rc;
+        return;
+    }
+    ss->running = true;
+    ss->full = full;
+    ss->pass = pass;
+    ss->budget_used = 0;
+    ss->last_success = p.last_success;
+    cr->st.running++;
+}
+
+typedef struct seed_check {
+    bool ok;
+    char *msg;
+} seed_check;
+
+static int seed_cb(void *ctx, const store_url_info *u)
+{
+    seed_check *c = ctx;
+    if (strcmp(u->state, STORE_DONE)) {
+        c->ok = false;
+        if (!c->msg)
+            c->msg = sp_printf("%s: %s", u->url, u->last_error ? u->last_error : u->state);
+    }
+    return 0;
+}
+
+static void end_pass(crawler *cr, src_state *ss, bool budget_hit)
+{
+    store_link seeds[2];
+    char *own[2];
+    size_t n = make_seeds(ss, ss->full, ss->last_success, seeds, own);
+    seed_check c = {true, NULL};
+    for (size_t i = 0; i < n; i++)
+        if (store_url_get(cr->s, ss->src->name, seeds[i].url, seed_cb, &c, NULL)) {
+            c.ok = false;
+            if (!c.msg)
+                c.msg = sp_printf("%s: never fetched", seeds[i].url);
+        }
+    free(own[0]);
+    free(own[1]);
+    int64_t now = sp_now();
+    /* Only a whole pass that reached everything can say what disappeared. */
+    bool mark_gone = c.ok && ss->full && !budget_hit;
+    int rc = store_pass_end(cr->s, ss->src->name, c.ok, mark_gone, c.msg, now,
+                            now + ss->src->interval, &cr->fatal_err);
+    free(c.msg);
+    if (rc) {
+        cr->fatal = rc;
+        return;
+    }
+    ss->running = false;
+    ss->done_once = true;
+    ss->next_crawl_at = now + ss->src->interval;
+    cr->st.running--;
+    cr->st.passes++;
+}
+
+static bool is_due(const crawler *cr, const src_state *ss, int64_t now)
+{
+    if (ss->running)
+        return false;
+    if (cr->o->once && ss->done_once)
+        return false;
+    if (cr->o->force && !ss->done_once)
+        return true;
+    return ss->next_crawl_at <= now;
+}
+
+/* End passes with nothing left to fetch; refresh the queued figure. */
+static void check_passes(crawler *cr)
+{
+    long queued = 0;
+    for (size_t i = 0; i < cr->n_srcs && !cr->fatal; i++) {
+        src_state *ss = &cr->srcs[i];
+        if (!ss->running)
+            continue;
+        long count = 0;
+        if (store_queued_count(cr->s, ss->src->name, &count, NULL, &cr->fatal_err)) {
+            cr->fatal = cr->fatal_err.code;
+            return;
+        }
+        bool budget_hit = ss->budget_used >= ss->src->pages;
+        if (ss->inflight == 0 && (count == 0 || budget_hit))
+            end_pass(cr, ss, count > 0);
+        else
+            queued += count;
+    }
+    cr->st.queued = queued;
+}
+
+/* ---- dispatch ----------------------------------------------------------------- */
+
+typedef struct qvec {
+    store_queued *v;
+    size_t n, cap;
+} qvec;
+
+static int collect_cb(void *ctx, const store_queued *q)
+{
+    qvec *qv = ctx;
+    if (qv->n == qv->cap) {
+        size_t cap = qv->cap ? qv->cap * 2 : 64;
+        store_queued *nv = realloc(qv->v, cap * sizeof *nv);
+        if (!nv)
+            return 1;
+        qv->v = nv;
+        qv->cap = cap;
+    }
+    store_queued *c = &qv->v[qv->n];
+    *c = *q;
+    c->source = sp_strdup(q->source);
+    c->url = sp_strdup(q->url);
+    c->format = sp_strdup(q->format);
+    c->etag = sp_strdup(q->etag);
+    c->last_modified = sp_strdup(q->last_modified);
+    c->content_hash = sp_strdup(q->content_hash);
+    if (!c->source || !c->url || !c->format) {
+        store_queued_free(c);
+        return 1;
+    }
+    qv->n++;
+    return 0;
+}
+
+static src_state *find_src(crawler *cr, const char *name)
+{
+    for (size_t i = 0; i < cr->n_srcs; i++)
+        if (!strcmp(cr->srcs[i].src->name, name))
+            return &cr->srcs[i];
+    return NULL;
+}
+
+/* A URL we will not request (robots, bad URL, or known unchanged). */
+static void settle_without_request(crawler *cr, src_state *ss, store_queued *q,
+                                   store_outcome outcome, const char *error)
+{
+    store_fetch f;
+    memset(&f, 0, sizeof f);
+    f.source = ss->src->name;
+    f.url = q->url;
+    f.outcome = outcome;
+    f.error = error;
+    f.fetched_at = sp_now();
+    linkset ls = {0};
+    if (outcome == STORE_UNCHANGED)
+        links_from_store(cr, ss->src, q, &ls);
+    record(cr, &f, &ls);
+    linkset_free(&ls);
+    if (outcome == STORE_FAIL && error && strstr(error, "robots.txt"))
+        cr->st.blocked++;
+}
+
+static void start_page(crawler *cr, src_state *ss, host *h, store_queued *q)
+{
+    xfer *x = calloc(1, sizeof *x);
+    if (!x)
+        return;
+    x->host = h;
+    x->ss = ss;
+    x->q = *q;
+    memset(q, 0, sizeof *q); /* moved */
+    x->max_body = ss->src->max_body;
+    if (x->q.has_doc) {
+        char *line;
+        if (x->q.etag) {
+            line = sp_printf("If-None-Match: %s", x->q.etag);
+            if (line)
+                x->req = curl_slist_append(x->req, line);
+            free(line);
+        }
+        if (x->q.last_modified) {
+            line = sp_printf("If-Modified-Since: %s", x->q.last_modified);
+            if (line)
+                x->req = curl_slist_append(x->req, line);
+            free(line);
+        }
+    }
+    if (xfer_start(cr, x, x->q.url, ss->src) != SP_OK) {
+        xfer_free(x);
+        return;
+    }
+    ss->budget_used++;
+}
+
+static void dispatch(crawler *cr)
+{
+    if (cr->inflight >= cr->max_parallel)
+        return;
+    qvec qv = {0};
+    if (store_next_queued(cr->s, sp_now(), QUEUE_BATCH, collect_cb, &qv, &cr->fatal_err)) {
+        cr->fatal = cr->fatal_err.code;
+    }
+    double now_m = mono();
+    for (size_t i = 0; i < qv.n && !cr->fatal && !cr->stopping; i++) {
+        store_queued *q = &qv.v[i];
+        if (cr->inflight >= cr->max_parallel)
+            break;
+        src_state *ss = find_src(cr, q->source);
+        if (!ss || !ss->running || ss->budget_used >= ss->src->pages)
+            continue;
+        host *h = host_get(cr, q->url);
+        if (!h) {
+            settle_without_request(cr, ss, q, STORE_FAIL, "not a fetchable http(s) URL");
+            continue;
+        }
+        if (h->busy || h->next_ok > now_m)
+            continue;
+        if (h->robots_state != 2 || h->robots_expires <= now_m) {
+            if (h->robots_state != 1 && !host_robots_cached(cr, h))
+                start_robots(cr, h);
+            if (h->busy || h->robots_state != 2)
+                continue;
+        }
+        if (!robots_allowed(h->robots, cr->ua, q->url)) {
+            char msg[160];
+            if (robots_for_status(h->robots_status) == ROBOTS_DISALLOW_ALL)
+                snprintf(msg, sizeof msg, "robots.txt unavailable (%s %d): RFC 9309 says "
+                         "crawl nothing from this host for now",
+                         h->robots_status ? "HTTP" : "status", h->robots_status);
+            else
+                snprintf(msg, sizeof msg, "disallowed by robots.txt");
+            settle_without_request(cr, ss, q, STORE_FAIL, msg);
+            continue;
+        }
+        /* A sitemap said when the page last changed, and we have it since. */
+        if (q->lastmod > 0 && q->has_doc && q->last_fetched >= q->lastmod) {
+            settle_without_request(cr, ss, q, STORE_UNCHANGED, NULL);
+            continue;
+        }
+        start_page(cr, ss, h, q);
+    }
+    for (size_t i = 0; i < qv.n; i++)
+        store_queued_free(&qv.v[i]);
+    free(qv.v);
+}
+
+static void progress(crawler *cr, bool force)
+{
+    double now = mono();
+    cr->st.elapsed = now - cr->t_start;
+    cr->st.in_flight = cr->inflight;
+    if (!cr->o->on_progress)
+        return;
+    if (!force && now - cr->last_progress < 0.25)
+        return;
+    cr->last_progress = now;
+    cr->o->on_progress(cr->o->ctx, &cr->st);
+}
+
+static bool should_stop(const crawler *cr)
+{
+    return cr->stopping || (cr->o->stop && atomic_load(cr->o->stop));
+}
+
+static int run_loop(crawler *cr)
+{
+    while (!cr->fatal) {
+        if (should_stop(cr))
+            break;
+        int64_t now = sp_now();
+        bool any_running = false, any_waiting = false;
+        int64_t next_due = INT64_MAX;
+        for (size_t i = 0; i < cr->n_srcs && !cr->fatal; i++) {
+            src_state *ss = &cr->srcs[i];
+            if (is_due(cr, ss, now))
+                begin_pass(cr, ss);
+            if (ss->running)
+                any_running = true;
+            else if (!(cr->o->once && ss->done_once)) {
+                any_waiting = true;
+                if (ss->next_crawl_at < next_due)
+                    next_due = ss->next_crawl_at;
+            }
+        }
+        if (cr->fatal)
+            break;
+        if (!any_running && cr->inflight == 0 && (cr->o->once || !any_waiting))
+            break;
+        dispatch(cr);
+        int still = 0;
+        curl_multi_perform(cr->multi, &still);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(cr->multi, &left)) != NULL) {
+            if (m->msg == CURLMSG_DONE)
+                on_done(cr, m);
+            if (cr->fatal)
+                break;
+        }
+        check_passes(cr);
+        progress(cr, false);
+        int timeout_ms = 50;
+        if (!any_running && cr->inflight == 0) {
+            int64_t wait = next_due - sp_now();
+            timeout_ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000);
+        }
+        curl_multi_poll(cr->multi, NULL, 0, timeout_ms, NULL);
+    }
+    return cr->fatal;
+}
+
+int crawl_run(const crawl_opts *o, store *s, crawl_stats *stats, sp_err *err)
+{
+    if (!o || !o->conf || !s)
+        return sp_fail(err, SP_EINVAL, "crawl_run: no configuration or store");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return sp_fail(err, SP_ERROR, "cannot initialise libcurl");
+    crawler cr;
+    memset(&cr, 0, sizeof cr);
+    cr.o = o;
+    cr.s = s;
+    cr.ua = o->user_agent ? o->user_agent : crawl_user_agent();
+    cr.max_parallel = o->max_parallel > 0 ? o->max_parallel : DEFAULT_PARALLEL;
+    cr.t_start = mono();
+    cr.st.sources = (long)o->conf->n;
+    cr.multi = curl_multi_init();
+    cr.srcs = calloc(o->conf->n ? o->conf->n : 1, sizeof *cr.srcs);
+    int rc = SP_OK;
+    if (!cr.multi || !cr.srcs) {
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* One connection per host; the host table keeps it to one request. */
+    curl_multi_setopt(cr.multi, CURLMOPT_MAX_HOST_CONNECTIONS, 1L);
+    curl_multi_setopt(cr.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)cr.max_parallel);
+    for (size_t i = 0; i < o->conf->n; i++) {
+        const crawl_source *src = &o->conf->v[i];
+        char *json = crawl_source_json(src);
+        rc = store_source_upsert(s, src->name, src->url, crawl_kind_name(src->kind), json, err);
+        free(json);
+        if (rc)
+            goto out;
+        store_pass p;
+        rc = store_pass_get(s, src->name, &p, err);
+        if (rc)
+            goto out;
+        src_state *ss = &cr.srcs[cr.n_srcs++];
+        ss->src = src;
+        ss->next_crawl_at = p.next_crawl_at;
+        ss->last_success = p.last_success;
+        if (p.running) {
+            /* Interrupted: carry on with the same pass. */
+            ss->running = true;
+            ss->full = p.full;
+            ss->pass = p.pass;
+            ss->budget_used = p.fetched;
+            cr.st.running++;
+        }
+    }
+    rc = run_loop(&cr);
+    if (rc && err)
+        *err = cr.fatal_err;
+out:
+    progress(&cr, true);
+    if (stats)
+        *stats = cr.st;
+    /* Abandon transfers in flight: their URLs are still queued in the store. */
+    while (cr.xfers)
+        xfer_free(cr.xfers);
+    if (cr.multi)
+        curl_multi_cleanup(cr.multi);
+    for (size_t i = 0; i < cr.n_hosts; i++)
+        host_free(cr.hosts[i]);
+    free(cr.hosts);
+    free(cr.srcs);
+    curl_global_cleanup();
+    return rc;
+}

@@ -475,19 +475,21 @@ int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
 
 /* ---- URLs ------------------------------------------------------------------- */
 
-int store_urls(store *s, const char *source, const char *state,
-               store_url_fn fn, void *ctx, sp_err *err)
+static int urls_query(store *s, const char *source, const char *state, const char *url,
+                      store_url_fn fn, void *ctx, bool *found, sp_err *err)
 {
     sqlite3_stmt *st;
     int rc = prep(s, "SELECT source, url, state, coalesce(last_status, 0), last_error,"
                      " coalesce(last_fetched, 0), coalesce(gone_since, 0), fail_count, depth"
                      " FROM urls WHERE (?1 IS NULL OR source = ?1)"
-                     " AND (?2 IS NULL OR state = ?2) ORDER BY source, url",
+                     " AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR url = ?3)"
+                     " ORDER BY source, url",
                   &st, err);
     if (rc)
         return rc;
     bind_text(st, 1, source);
     bind_text(st, 2, state);
+    bind_text(st, 3, url);
     for (;;) {
         int r = sqlite3_step(st);
         if (r == SQLITE_DONE)
@@ -506,10 +508,28 @@ int store_urls(store *s, const char *source, const char *state,
         u.gone_since = sqlite3_column_int64(st, 6);
         u.fail_count = sqlite3_column_int(st, 7);
         u.depth = sqlite3_column_int(st, 8);
+        if (found)
+            *found = true;
         if (fn(ctx, &u))
             break;
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+int store_urls(store *s, const char *source, const char *state,
+               store_url_fn fn, void *ctx, sp_err *err)
+{
+    return urls_query(s, source, state, NULL, fn, ctx, NULL, err);
+}
+
+int store_url_get(store *s, const char *source, const char *url,
+                  store_url_fn fn, void *ctx, sp_err *err)
+{
+    bool found = false;
+    int rc = urls_query(s, source, NULL, url, fn, ctx, &found, err);
+    if (!rc && !found)
+        return sp_fail(err, SP_ENOTFOUND, "source %s has no URL %s", source, url);
     return rc;
 }
 

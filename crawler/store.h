@@ -136,6 +136,9 @@ typedef struct store_url_info {
 typedef int (*store_url_fn)(void *ctx, const store_url_info *u);
 int store_urls(store *s, const char *source, const char *state,
                store_url_fn fn, void *ctx, sp_err *err);
+/* One URL of a source; SP_ENOTFOUND when the source never had it. */
+int store_url_get(store *s, const char *source, const char *url,
+                  store_url_fn fn, void *ctx, sp_err *err);
 /* Mark one URL of a source gone (the indexer may also decide so). */
 int store_mark_gone(store *s, const char *source, const char *url,
                     sp_err *err);
