@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# bench/run.sh - Signpost's search benchmark.  Builds a release binary,
+# generates synthetic services (bench/gen_synthetic.py, deterministic) at
+# each size, indexes them and runs the fixed query mix in-process
+# (bench_search) and over HTTP (wrk against `signpost serve`), printing
+# indexing docs/s and latency percentiles.  Not a test: it prints figures.
+#
+#   bench/run.sh [SIZE...]      sizes default to: 10000 100000
+#   bench/run.sh 1000000        the 1M run (about 3 GB of NDJSON, minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=${BENCH_OUT:-$root/bench/out}
+mkdir -p "$out"
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
+
+tools/deps.sh >/dev/null
+command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || true; }
+if [ -d build-bench/meson-private ]; then
+  meson setup --reconfigure build-bench -Dbuildtype=release >/dev/null
+else
+  meson setup build-bench -Dbuildtype=release >/dev/null
+fi
+ninja -C build-bench signpost bench/bench_search >/dev/null
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
+for n in "${sizes[@]}"; do
+  data=$out/synthetic-$n.ndjson
+  store=$out/store-$n
+  if [ ! -s "$data" ]; then
+    python3 bench/gen_synthetic.py --count "$n" --dup-rate 0.05 --out "$data" \
+      --truth "$out/truth-$n.ndjson" --quiet
+  fi
+  echo
+  echo "== $n synthetic services"
+  rm -rf "$store"; mkdir -p "$store"
+  /usr/bin/time -f "peak RSS while indexing: %M KiB" \
+    build-bench/bench/bench_search --index "$store/index" --load "$data" --queries 3000
+
+  if command -v wrk >/dev/null; then
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    build-bench/signpost serve --store "$store" --listen "127.0.0.1:$port" 2>/dev/null &
+    pid=$!
+    for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+    echo "-- over HTTP (wrk, 2 threads, 16 connections, 20 s, same query mix)"
+    wrk -t2 -c16 -d20s --latency -s bench/querymix.lua "http://127.0.0.1:$port" |
+      grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx' || true
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  fi
+done
