@@ -439,7 +439,7 @@ static int cases(const char *path)
         }
         case_ctx cx = {line + 3, 0, 0};
         sp_buf body = {0};
-        int status = 0, from_file = 0, skip = 0;
+        int status = 0, has_status = 0, skip = 0;
         /* Blank lines matter inside a body, and strtok_r skips them, so the
          * body is read with strsep-like scanning of the remaining text. */
         char *p = save;
@@ -455,8 +455,8 @@ static int cases(const char *path)
                 break;
             if (!strncmp(cur, "@status ", 8)) {
                 status = atoi(cur + 8);
+                has_status = 1;
             } else if (!strncmp(cur, "@file ", 6)) {
-                from_file = 1;
                 if (!shared) {
                     skip = 1;
                     continue;
@@ -489,9 +489,8 @@ static int cases(const char *path)
                 free(u);
             }
         }
-        (void)from_file;
         robots_t *r = NULL;
-        int rc = status ? robots_from_status(status, body.data, body.len, &r, &err)
+        int rc = has_status ? robots_from_status(status, body.data, body.len, &r, &err)
                         : robots_parse(body.data, body.len, &r, &err);
         if (rc)
             check(&cx, 0, "parse");
