@@ -1,4 +1,1070 @@
 /*
- * datapackage.c - see feed.h.
+ * datapackage.c - the HSDS tabular data package reader: a
+ * datapackage.json naming CSV resources (organizations, services,
+ * locations, service_at_location, addresses, phones, schedules, taxonomy
+ * terms, attributes, languages, cost options, service areas, fundings),
+ * each fetched through the caller's callback, parsed as RFC 4180 CSV and
+ * joined by their foreign keys into nested rec_service records, one per
+ * services.csv row.
+ *
+ * HSDS 3.0 and the ORUK 3.0 profile are read as written; HSDS 1.1 packages
+ * (physical_addresses, regular_schedules with weekday, services_taxonomy +
+ * taxonomy, eligibility, organisations with "url") are mapped onto the same
+ * record.  Resources may also be inline ("data": an array of objects or of
+ * rows with a header row first), which is all feed_read can offer when it
+ * has no fetcher.
+ *
+ * The CSV parser is small and careful (there is no CSV library in the
+ * stack): quoted fields with doubled quotes, embedded commas and newlines,
+ * CRLF or LF, a UTF-8 BOM, ragged rows (missing cells are empty, extra
+ * cells ignored).  Bounds: 64 resources, each at most FEED_MAX_BODY bytes,
+ * 200,000 rows, 256 columns, 1 MiB per cell; resource paths that are
+ * absolute or climb with ".." are refused (the data package spec forbids
+ * them, and a fetcher may be a file reader).
  */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
 #include "feed.h"
+
+#define DP_MAX_RESOURCES 64
+#define DP_MAX_ROWS 200000u
+#define DP_MAX_COLS 256u
+#define DP_MAX_CELL (1024u * 1024u)
+#define DP_MAX_CHILDREN 200 /* phones, schedules, ... kept per parent */
+
+/* ======================================================================
+ * CSV
+ * ====================================================================== */
+
+typedef struct csv_table {
+    char **head;     /* column names */
+    size_t ncols;
+    char **cells;    /* nrows * ncols, NULL for empty */
+    size_t nrows;
+    size_t cap_rows;
+} csv_table;
+
+static void csv_free(csv_table *t)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        free(t->head[i]);
+    free(t->head);
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}
+
+/* One parsed record (row) as a list of malloc'd fields. */
+typedef struct csv_row {
+    char **f;
+    size_t n, cap;
+} csv_row;
+
+static void row_clear(csv_row *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->f[i]);
+    r->n = 0;
+}
+
+static int row_push(csv_row *r, sp_buf *field)
+{
+    if (r->n >= DP_MAX_COLS) {
+        sp_buf_free(field);
+        return SP_OK; /* extra columns are ignored */
+    }
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 16;
+        char **p = realloc(r->f, nc * sizeof *p);
+        if (p == NULL)
+            return SP_ENOMEM;
+        r->f = p;
+        r->cap = nc;
+    }
+    r->f[r->n++] = field->len > 0 ? sp_buf_steal(field) : NULL;
+    sp_buf_free(field);
+    return SP_OK;
+}
+
+static int table_add(csv_table *t, csv_row *r, sp_err *err)
+{
+    if (t->head == NULL) {
+        /* The header row: names trimmed and lower-cased. */
+        t->ncols = r->n;
+        t->head = calloc(r->n ? r->n : 1, sizeof *t->head);
+        if (t->head == NULL)
+            return sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
+        for (size_t i = 0; i < r->n; i++) {
+            const char *s = r->f[i] != NULL ? r->f[i] : "";
+            while (isspace((unsigned char)*s))
+                s++;
+            size_t n = strlen(s);
+            while (n > 0 && isspace((unsigned char)s[n - 1]))
+                n--;
+            t->head[i] = sp_strndup(s, n);
+            if (t->head[i] == NULL)
+                return sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
+            for (char *p = t->head[i]; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        }
+        row_clear(r);
+        return SP_OK;
+    }
+    /* A blank line is not a row. */
+    if (r->n == 1 && r->f[0] == NULL) {
+        row_clear(r);
+        return SP_OK;
+    }
+    if (t->nrows >= DP_MAX_ROWS) {
+        row_clear(r);
+        return sp_fail(err, SP_ELIMIT, "CSV has more than %u rows", DP_MAX_ROWS);
+    }
+    if (t->ncols == 0) {
+        row_clear(r);
+        return SP_OK;
+    }
+    if (t->nrows == t->cap_rows) {
+        size_t nc = t->cap_rows ? t->cap_rows * 2 : 64;
+        char **p = realloc(t->cells, nc * t->ncols * sizeof *p);
+        if (p == NULL) {
+            row_clear(r);
+            return sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
+        }
+        t->cells = p;
+        t->cap_rows = nc;
+    }
+    char **dst = &t->cells[t->nrows * t->ncols];
+    for (size_t i = 0; i < t->ncols; i++) {
+        dst[i] = i < r->n ? r->f[i] : NULL;
+        if (i < r->n)
+            r->f[i] = NULL;
+    }
+    t->nrows++;
+    row_clear(r);
+    return SP_OK;
+}
+
+/* Parse RFC 4180 CSV.  On failure the table holds the rows before it. */
+static int csv_parse(const char *s, size_t n, csv_table *t, sp_err *err)
+{
+    memset(t, 0, sizeof *t);
+    if (n >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
+        (unsigned char)s[2] == 0xBF) {
+        s += 3;
+        n -= 3;
+    }
+    csv_row row = {0};
+    sp_buf field = {0};
+    size_t i = 0;
+    int rc = SP_OK;
+    bool any = false; /* the current row has started */
+    while (i < n && rc == SP_OK) {
+        char c = s[i];
+        if (c == '"' && field.len == 0) {
+            /* A quoted field: runs to the closing quote; "" is a quote. */
+            i++;
+            for (;;) {
+                if (i >= n) {
+                    rc = sp_fail(err, SP_EPARSE, "CSV: a quoted field never closes");
+                    break;
+                }
+                if (s[i] == '"') {
+                    if (i + 1 < n && s[i + 1] == '"') {
+                        sp_buf_append(&field, "\"", 1);
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                size_t j = i;
+                while (j < n && s[j] != '"')
+                    j++;
+                if (field.len + (j - i) > DP_MAX_CELL) {
+                    rc = sp_fail(err, SP_ELIMIT, "CSV cell over %u bytes", DP_MAX_CELL);
+                    break;
+                }
+                if (sp_buf_append(&field, s + i, j - i) != SP_OK) {
+                    rc = sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
+                    break;
+                }
+                i = j;
+            }
+            if (field.len == 0 && rc == SP_OK) {
+                /* "" is an empty string, still a present cell: keep it
+                 * empty (NULL) as HSDS treats both alike. */
+            }
+            any = true;
+            /* Anything between the closing quote and the separator is
+             * tolerated and appended, as most readers do. */
+            continue;
+        }
+        if (c == ',') {
+            if (row_push(&row, &field) != SP_OK)
+                rc = sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
+            any = true;
+            i++;
+            continue;
+        }
+        if (c == '\r' || c == '\n') {
+            if (any || field.len > 0) {
+                if (row_push(&row, &field) != SP_OK)
+                    rc = sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
+                else
+                    rc = table_add(t, &row, err);
+            }
+            any = false;
+            i += (c == '\r' && i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && s[j] != ',' && s[j] != '\r' && s[j] != '\n' && s[j] != '"')
+            j++;
+        if (j == i) { /* a stray quote inside an unquoted field */
+            j = i + 1;
+        }
+        if (field.len + (j - i) > DP_MAX_CELL) {
+            rc = sp_fail(err, SP_ELIMIT, "CSV cell over %u bytes", DP_MAX_CELL);
+            break;
+        }
+        if (sp_buf_append(&field, s + i, j - i) != SP_OK)
+            rc = sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
+        any = true;
+        i = j;
+    }
+    if (rc == SP_OK && (any || field.len > 0)) {
+        if (row_push(&row, &field) != SP_OK)
+            rc = sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
+        else
+            rc = table_add(t, &row, err);
+    }
+    row_clear(&row);
+    free(row.f);
+    sp_buf_free(&field);
+    return rc;
+}
+
+static int col(const csv_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        if (strcmp(t->head[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const char *cell(const csv_table *t, size_t row, int c)
+{
+    if (c < 0 || (size_t)c >= t->ncols || row >= t->nrows)
+        return NULL;
+    return t->cells[row * t->ncols + (size_t)c];
+}
+
+static const char *get(const csv_table *t, size_t row, const char *name)
+{
+    return cell(t, row, col(t, name));
+}
+
+/* A trimmed copy of a cell; NULL when empty. */
+static char *dup_cell(const csv_table *t, size_t row, const char *name)
+{
+    const char *s = get(t, row, name);
+    if (s == NULL)
+        return NULL;
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    return n > 0 ? sp_strndup(s, n) : NULL;
+}
+
+/* ======================================================================
+ * Foreign-key indexes: (key, row) sorted by key, searched by bsearch.
+ * ====================================================================== */
+
+typedef struct fk_ent {
+    const char *key;
+    size_t row;
+} fk_ent;
+
+typedef struct fk_index {
+    fk_ent *v;
+    size_t n;
+} fk_index;
+
+static int fk_cmp(const void *a, const void *b)
+{
+    const fk_ent *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c != 0)
+        return c;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static void fk_build(fk_index *ix, const csv_table *t, const char *colname)
+{
+    memset(ix, 0, sizeof *ix);
+    int c = col(t, colname);
+    if (c < 0 || t->nrows == 0)
+        return;
+    ix->v = malloc(t->nrows * sizeof *ix->v);
+    if (ix->v == NULL)
+        return;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *k = cell(t, r, c);
+        if (k != NULL && *k != '\0')
+            ix->v[ix->n++] = (fk_ent){k, r};
+    }
+    qsort(ix->v, ix->n, sizeof *ix->v, fk_cmp);
+}
+
+/* The first entry with key, and how many share it. */
+static size_t fk_find(const fk_index *ix, const char *key, size_t *first)
+{
+    if (ix->v == NULL || key == NULL)
+        return 0;
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ix->v[mid].key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t e = lo;
+    while (e < ix->n && strcmp(ix->v[e].key, key) == 0)
+        e++;
+    *first = lo;
+    return e - lo;
+}
+
+/* ======================================================================
+ * Tables of the package
+ * ====================================================================== */
+
+enum {
+    T_ORG, T_SERVICE, T_LOCATION, T_SAL, T_ADDRESS, T_PHONE, T_SCHEDULE,
+    T_TERM, T_ATTRIBUTE, T_LANGUAGE, T_COST, T_AREA, T_FUNDING, T_SVC_TAX,
+    T_ELIGIBILITY, T__COUNT
+};
+
+/* Resource names (HSDS 3.0, ORUK, HSDS 1.1) -> table.  Names are compared
+ * after lower-casing, '-' -> '_' and dropping a trailing "s". */
+static int table_of(const char *name)
+{
+    static const struct {
+        const char *name;
+        int t;
+    } map[] = {
+        {"organization", T_ORG},        {"organisation", T_ORG},
+        {"service", T_SERVICE},         {"location", T_LOCATION},
+        {"service_at_location", T_SAL}, {"services_at_location", T_SAL},
+        {"address", T_ADDRESS},         {"physical_address", T_ADDRESS},
+        {"phone", T_PHONE},             {"schedule", T_SCHEDULE},
+        {"regular_schedule", T_SCHEDULE}, {"taxonomy_term", T_TERM},
+        {"taxonomy", T_TERM},           {"attribute", T_ATTRIBUTE},
+        {"language", T_LANGUAGE},       {"cost_option", T_COST},
+        {"service_area", T_AREA},       {"funding", T_FUNDING},
+        {"service_taxonomy", T_SVC_TAX}, {"eligibility", T_ELIGIBILITY},
+    };
+    char buf[128];
+    size_t n = strlen(name);
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
+    buf[n] = '\0';
+    if (n > 4 && strcmp(buf + n - 4, ".csv") == 0)
+        buf[n -= 4] = '\0';
+    char *slash = strrchr(buf, '/');
+    const char *b = slash != NULL ? slash + 1 : buf;
+    char alt[128];
+    snprintf(alt, sizeof alt, "%s", b);
+    size_t an = strlen(alt);
+    if (an > 1 && alt[an - 1] == 's')
+        alt[an - 1] = '\0';
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(b, map[i].name) == 0 || strcmp(alt, map[i].name) == 0)
+            return map[i].t;
+    /* "taxonomies" is the taxonomy list in HSDS 3.0, not terms. */
+    return -1;
+}
+
+typedef struct pkg {
+    csv_table t[T__COUNT];
+    bool have[T__COUNT];
+    bool taxonomy_is_terms_v11; /* HSDS 1.1 "taxonomy" table */
+    fk_index org_id, loc_id, term_id;
+    fk_index sal_by_svc, addr_by_loc, phone_by_svc, phone_by_loc, phone_by_org,
+        sched_by_svc, sched_by_loc, sched_by_sal, attr_by_link, lang_by_svc,
+        lang_by_loc, cost_by_svc, area_by_svc, fund_by_svc, svctax_by_svc,
+        elig_by_svc;
+} pkg;
+
+static void pkg_free(pkg *p)
+{
+    for (int i = 0; i < T__COUNT; i++)
+        csv_free(&p->t[i]);
+    fk_index *all[] = {&p->org_id, &p->loc_id, &p->term_id, &p->sal_by_svc,
+                       &p->addr_by_loc, &p->phone_by_svc, &p->phone_by_loc,
+                       &p->phone_by_org, &p->sched_by_svc, &p->sched_by_loc,
+                       &p->sched_by_sal, &p->attr_by_link, &p->lang_by_svc,
+                       &p->lang_by_loc, &p->cost_by_svc, &p->area_by_svc,
+                       &p->fund_by_svc, &p->svctax_by_svc, &p->elig_by_svc};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        free(all[i]->v);
+}
+
+static void pkg_index(pkg *p)
+{
+    fk_build(&p->org_id, &p->t[T_ORG], "id");
+    fk_build(&p->loc_id, &p->t[T_LOCATION], "id");
+    fk_build(&p->term_id, &p->t[T_TERM], "id");
+    fk_build(&p->sal_by_svc, &p->t[T_SAL], "service_id");
+    fk_build(&p->addr_by_loc, &p->t[T_ADDRESS], "location_id");
+    fk_build(&p->phone_by_svc, &p->t[T_PHONE], "service_id");
+    fk_build(&p->phone_by_loc, &p->t[T_PHONE], "location_id");
+    fk_build(&p->phone_by_org, &p->t[T_PHONE], "organization_id");
+    fk_build(&p->sched_by_svc, &p->t[T_SCHEDULE], "service_id");
+    fk_build(&p->sched_by_loc, &p->t[T_SCHEDULE], "location_id");
+    fk_build(&p->sched_by_sal, &p->t[T_SCHEDULE], "service_at_location_id");
+    fk_build(&p->attr_by_link, &p->t[T_ATTRIBUTE], "link_id");
+    fk_build(&p->lang_by_svc, &p->t[T_LANGUAGE], "service_id");
+    fk_build(&p->lang_by_loc, &p->t[T_LANGUAGE], "location_id");
+    fk_build(&p->cost_by_svc, &p->t[T_COST], "service_id");
+    fk_build(&p->area_by_svc, &p->t[T_AREA], "service_id");
+    fk_build(&p->fund_by_svc, &p->t[T_FUNDING], "service_id");
+    fk_build(&p->svctax_by_svc, &p->t[T_SVC_TAX], "service_id");
+    fk_build(&p->elig_by_svc, &p->t[T_ELIGIBILITY], "service_id");
+}
+
+/* ======================================================================
+ * Joining rows into records
+ * ====================================================================== */
+
+static void *push(void *arr_p, size_t *n, size_t elem)
+{
+    void **arr = arr_p;
+    if (*n >= DP_MAX_CHILDREN)
+        return NULL;
+    void *q = realloc(*arr, (*n + 1) * elem);
+    if (q == NULL)
+        return NULL;
+    *arr = q;
+    void *e = (char *)q + *n * elem;
+    memset(e, 0, elem);
+    (*n)++;
+    return e;
+}
+
+static bool parse_num(const char *s, double *out)
+{
+    if (s == NULL)
+        return false;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    while (end != NULL && isspace((unsigned char)*end))
+        end++;
+    if (end == s || end == NULL || *end != '\0' || v != v)
+        return false;
+    *out = v;
+    return true;
+}
+
+static void add_phones(rec_phone **arr, size_t *n, const csv_table *t,
+                       const fk_index *ix, const char *key, bool skip_with_service)
+{
+    size_t first, cnt = fk_find(ix, key, &first);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t r = ix->v[first + i].row;
+        if (skip_with_service && get(t, r, "service_id") != NULL)
+            continue;
+        char *num = dup_cell(t, r, "number");
+        if (num == NULL)
+            continue;
+        /* The HSDS 3.0 example quotes its number ("""+44 ..."""). */
+        size_t l = strlen(num);
+        if (l >= 2 && num[0] == '"' && num[l - 1] == '"') {
+            memmove(num, num + 1, l - 2);
+            num[l - 2] = '\0';
+        }
+        rec_phone *p = push(arr, n, sizeof **arr);
+        if (p == NULL) {
+            free(num);
+            return;
+        }
+        p->id = dup_cell(t, r, "id");
+        p->number = num;
+        p->extension = dup_cell(t, r, "extension");
+        p->type = dup_cell(t, r, "type");
+        p->description = dup_cell(t, r, "description");
+    }
+}
+
+static const char *weekday_code(const char *w)
+{
+    static const char *const names[][2] = {
+        {"monday", "MO"}, {"tuesday", "TU"}, {"wednesday", "WE"}, {"thursday", "TH"},
+        {"friday", "FR"}, {"saturday", "SA"}, {"sunday", "SU"}, {"1", "MO"},
+        {"2", "TU"}, {"3", "WE"}, {"4", "TH"}, {"5", "FR"}, {"6", "SA"}, {"7", "SU"},
+        {"0", "SU"}};
+    if (w == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(w, names[i][0]) == 0 || strcasecmp(w, names[i][1]) == 0 ||
+            (strlen(w) == 3 && strncasecmp(w, names[i][0], 3) == 0))
+            return names[i][1];
+    return NULL;
+}
+
+static void add_schedules(rec_schedule **arr, size_t *n, const csv_table *t,
+                          const fk_index *ix, const char *key, bool skip_with_service)
+{
+    size_t first, cnt = fk_find(ix, key, &first);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t r = ix->v[first + i].row;
+        if (skip_with_service && get(t, r, "service_id") != NULL)
+            continue;
+        char *id = dup_cell(t, r, "id");
+        bool dup = false;
+        for (size_t k = 0; k < *n && id != NULL; k++)
+            if ((*arr)[k].id != NULL && strcmp((*arr)[k].id, id) == 0)
+                dup = true;
+        if (dup) {
+            free(id);
+            continue;
+        }
+        rec_schedule *s = push(arr, n, sizeof **arr);
+        if (s == NULL) {
+            free(id);
+            return;
+        }
+        s->id = id;
+        s->valid_from = dup_cell(t, r, "valid_from");
+        s->valid_to = dup_cell(t, r, "valid_to");
+        s->dtstart = dup_cell(t, r, "dtstart");
+        s->until = dup_cell(t, r, "until");
+        s->wkst = dup_cell(t, r, "wkst");
+        s->freq = dup_cell(t, r, "freq");
+        s->byday = dup_cell(t, r, "byday");
+        s->bymonthday = dup_cell(t, r, "bymonthday");
+        s->opens_at = dup_cell(t, r, "opens_at");
+        s->closes_at = dup_cell(t, r, "closes_at");
+        s->description = dup_cell(t, r, "description");
+        s->attending_type = dup_cell(t, r, "attending_type");
+        s->notes = dup_cell(t, r, "notes");
+        s->schedule_link = dup_cell(t, r, "schedule_link");
+        double iv;
+        if (parse_num(get(t, r, "interval"), &iv) && iv >= 0 && iv < 10000)
+            s->interval = (int)iv;
+        /* HSDS 1.1 regular_schedules: one weekday per row. */
+        const char *wd = weekday_code(get(t, r, "weekday"));
+        if (s->byday == NULL && wd != NULL) {
+            s->byday = sp_strdup(wd);
+            if (s->freq == NULL)
+                s->freq = sp_strdup("WEEKLY");
+        }
+    }
+}
+
+static void add_languages(rec_language **arr, size_t *n, const csv_table *t,
+                          const fk_index *ix, const char *key, bool skip_with_service)
+{
+    size_t first, cnt = fk_find(ix, key, &first);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t r = ix->v[first + i].row;
+        if (skip_with_service && get(t, r, "service_id") != NULL)
+            continue;
+        char *name = dup_cell(t, r, "name");
+        if (name == NULL)
+            name = dup_cell(t, r, "language"); /* HSDS 1.1 */
+        char *code = dup_cell(t, r, "code");
+        if (name == NULL && code == NULL)
+            continue;
+        rec_language *l = push(arr, n, sizeof **arr);
+        if (l == NULL) {
+            free(name);
+            free(code);
+            return;
+        }
+        l->id = dup_cell(t, r, "id");
+        l->name = name;
+        l->code = code;
+        l->note = dup_cell(t, r, "note");
+    }
+}
+
+static void fill_term(rec_taxonomy_term *tt, const pkg *p, size_t r)
+{
+    const csv_table *t = &p->t[T_TERM];
+    tt->id = dup_cell(t, r, "id");
+    tt->code = dup_cell(t, r, "code");
+    tt->name = dup_cell(t, r, "name");
+    if (tt->name == NULL)
+        tt->name = dup_cell(t, r, "term"); /* ORUK's example */
+    tt->description = dup_cell(t, r, "description");
+    tt->taxonomy = dup_cell(t, r, "taxonomy");
+    if (tt->taxonomy == NULL)
+        tt->taxonomy = dup_cell(t, r, "vocabulary"); /* HSDS 1.1 */
+    tt->term_uri = dup_cell(t, r, "term_uri");
+    tt->parent_id = dup_cell(t, r, "parent_id");
+    tt->version = dup_cell(t, r, "version");
+}
+
+static bool term_row(const pkg *p, const char *id, size_t *row)
+{
+    size_t first;
+    if (fk_find(&p->term_id, id, &first) == 0)
+        return false;
+    *row = p->term_id.v[first].row;
+    return true;
+}
+
+static void add_term(rec_service *rs, const pkg *p, const char *term_id)
+{
+    size_t tr;
+    if (!term_row(p, term_id, &tr))
+        return;
+    for (size_t k = 0; k < rs->n_taxonomy_terms; k++)
+        if (rs->taxonomy_terms[k].id != NULL && strcmp(rs->taxonomy_terms[k].id, term_id) == 0)
+            return;
+    rec_taxonomy_term *tt = push(&rs->taxonomy_terms, &rs->n_taxonomy_terms,
+                                 sizeof *rs->taxonomy_terms);
+    if (tt != NULL)
+        fill_term(tt, p, tr);
+}
+
+static void fill_location(rec_location *l, const pkg *p, size_t lr, const char *sal_id)
+{
+    const csv_table *t = &p->t[T_LOCATION];
+    const char *lid = get(t, lr, "id");
+    l->id = dup_cell(t, lr, "id");
+    l->location_type = dup_cell(t, lr, "location_type");
+    l->url = dup_cell(t, lr, "url");
+    l->name = dup_cell(t, lr, "name");
+    l->alternate_name = dup_cell(t, lr, "alternate_name");
+    l->description = dup_cell(t, lr, "description");
+    l->transportation = dup_cell(t, lr, "transportation");
+    l->external_identifier = dup_cell(t, lr, "external_identifier");
+    l->external_identifier_type = dup_cell(t, lr, "external_identifier_type");
+    double lat, lon;
+    if (parse_num(get(t, lr, "latitude"), &lat) && parse_num(get(t, lr, "longitude"), &lon) &&
+        lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+        l->latitude = lat;
+        l->longitude = lon;
+        l->has_coords = true;
+    }
+    const csv_table *at = &p->t[T_ADDRESS];
+    size_t first, cnt = fk_find(&p->addr_by_loc, lid, &first);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t r = p->addr_by_loc.v[first + i].row;
+        rec_address *a = push(&l->addresses, &l->n_addresses, sizeof *l->addresses);
+        if (a == NULL)
+            break;
+        a->id = dup_cell(at, r, "id");
+        a->attention = dup_cell(at, r, "attention");
+        a->address_1 = dup_cell(at, r, "address_1");
+        a->address_2 = dup_cell(at, r, "address_2");
+        a->city = dup_cell(at, r, "city");
+        a->region = dup_cell(at, r, "region");
+        a->state_province = dup_cell(at, r, "state_province");
+        a->postal_code = dup_cell(at, r, "postal_code");
+        a->country = dup_cell(at, r, "country");
+        a->address_type = dup_cell(at, r, "address_type");
+        if (a->address_type == NULL)
+            a->address_type = sp_strdup("physical");
+    }
+    add_phones(&l->phones, &l->n_phones, &p->t[T_PHONE], &p->phone_by_loc, lid, true);
+    add_schedules(&l->schedules, &l->n_schedules, &p->t[T_SCHEDULE], &p->sched_by_loc, lid,
+                  true);
+    if (sal_id != NULL)
+        add_schedules(&l->schedules, &l->n_schedules, &p->t[T_SCHEDULE], &p->sched_by_sal,
+                      sal_id, false);
+    add_languages(&l->languages, &l->n_languages, &p->t[T_LANGUAGE], &p->lang_by_loc, lid,
+                  true);
+}
+
+static void fill_org(rec_organization *o, const pkg *p, const char *org_id)
+{
+    size_t first;
+    if (fk_find(&p->org_id, org_id, &first) == 0)
+        return;
+    const csv_table *t = &p->t[T_ORG];
+    size_t r = p->org_id.v[first].row;
+    o->id = dup_cell(t, r, "id");
+    o->name = dup_cell(t, r, "name");
+    o->alternate_name = dup_cell(t, r, "alternate_name");
+    o->description = dup_cell(t, r, "description");
+    o->email = dup_cell(t, r, "email");
+    o->website = dup_cell(t, r, "website");
+    if (o->website == NULL)
+        o->website = dup_cell(t, r, "url"); /* HSDS 1.1 */
+    o->legal_status = dup_cell(t, r, "legal_status");
+    o->logo = dup_cell(t, r, "logo");
+    o->uri = dup_cell(t, r, "uri");
+    o->parent_organization_id = dup_cell(t, r, "parent_organization_id");
+    double y;
+    if (parse_num(get(t, r, "year_incorporated"), &y) && y > 1000 && y < 3000)
+        o->year_incorporated = (int)y;
+    add_phones(&o->phones, &o->n_phones, &p->t[T_PHONE], &p->phone_by_org, org_id, true);
+}
+
+static int build_service(const pkg *p, size_t sr, const char *url, rec_service *rs)
+{
+    const csv_table *t = &p->t[T_SERVICE];
+    const char *sid = get(t, sr, "id");
+    rs->name = dup_cell(t, sr, "name");
+    rs->alternate_name = dup_cell(t, sr, "alternate_name");
+    rs->description = dup_cell(t, sr, "description");
+    rs->url = dup_cell(t, sr, "url");
+    rs->email = dup_cell(t, sr, "email");
+    rs->status = dup_cell(t, sr, "status");
+    rs->interpretation_services = dup_cell(t, sr, "interpretation_services");
+    rs->application_process = dup_cell(t, sr, "application_process");
+    rs->fees_description = dup_cell(t, sr, "fees_description");
+    if (rs->fees_description == NULL)
+        rs->fees_description = dup_cell(t, sr, "fees");
+    rs->accreditations = dup_cell(t, sr, "accreditations");
+    rs->eligibility_description = dup_cell(t, sr, "eligibility_description");
+    rs->alert = dup_cell(t, sr, "alert");
+    rs->assured_date = dup_cell(t, sr, "assured_date");
+    rs->assurer_email = dup_cell(t, sr, "assurer_email");
+    rs->licenses = dup_cell(t, sr, "licenses");
+    rs->last_modified = dup_cell(t, sr, "last_modified");
+    double a;
+    if (parse_num(get(t, sr, "minimum_age"), &a) && a >= 0 && a < 200)
+        rs->minimum_age = a;
+    if (parse_num(get(t, sr, "maximum_age"), &a) && a >= 0 && a < 200)
+        rs->maximum_age = a;
+
+    fill_org(&rs->organization, p, get(t, sr, "organization_id"));
+
+    /* Locations through service_at_location. */
+    const csv_table *sal = &p->t[T_SAL];
+    size_t first, cnt = fk_find(&p->sal_by_svc, sid, &first);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t r = p->sal_by_svc.v[first + i].row;
+        size_t lf;
+        if (fk_find(&p->loc_id, get(sal, r, "location_id"), &lf) == 0)
+            continue;
+        rec_location *l = push(&rs->locations, &rs->n_locations, sizeof *rs->locations);
+        if (l == NULL)
+            break;
+        fill_location(l, p, p->loc_id.v[lf].row, get(sal, r, "id"));
+    }
+
+    add_phones(&rs->phones, &rs->n_phones, &p->t[T_PHONE], &p->phone_by_svc, sid, false);
+    add_schedules(&rs->schedules, &rs->n_schedules, &p->t[T_SCHEDULE], &p->sched_by_svc, sid,
+                  false);
+    add_languages(&rs->languages, &rs->n_languages, &p->t[T_LANGUAGE], &p->lang_by_svc, sid,
+                  false);
+
+    const csv_table *ct = &p->t[T_AREA];
+    cnt = fk_find(&p->area_by_svc, sid, &first);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t r = p->area_by_svc.v[first + i].row;
+        rec_service_area *ar = push(&rs->service_areas, &rs->n_service_areas,
+                                    sizeof *rs->service_areas);
+        if (ar == NULL)
+            break;
+        ar->id = dup_cell(ct, r, "id");
+        ar->name = dup_cell(ct, r, "name");
+        if (ar->name == NULL)
+            ar->name = dup_cell(ct, r, "service_area"); /* HSDS 1.1 */
+        ar->description = dup_cell(ct, r, "description");
+        ar->extent = dup_cell(ct, r, "extent");
+        ar->extent_type = dup_cell(ct, r, "extent_type");
+        ar->uri = dup_cell(ct, r, "uri");
+    }
+
+    ct = &p->t[T_COST];
+    cnt = fk_find(&p->cost_by_svc, sid, &first);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t r = p->cost_by_svc.v[first + i].row;
+        rec_cost_option *c = push(&rs->cost_options, &rs->n_cost_options,
+                                  sizeof *rs->cost_options);
+        if (c == NULL)
+            break;
+        c->id = dup_cell(ct, r, "id");
+        c->valid_from = dup_cell(ct, r, "valid_from");
+        c->valid_to = dup_cell(ct, r, "valid_to");
+        c->option = dup_cell(ct, r, "option");
+        c->currency = dup_cell(ct, r, "currency");
+        c->amount_description = dup_cell(ct, r, "amount_description");
+        c->has_amount = parse_num(get(ct, r, "amount"), &c->amount);
+    }
+
+    ct = &p->t[T_FUNDING];
+    cnt = fk_find(&p->fund_by_svc, sid, &first);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t r = p->fund_by_svc.v[first + i].row;
+        rec_funding *f = push(&rs->fundings, &rs->n_fundings, sizeof *rs->fundings);
+        if (f == NULL)
+            break;
+        f->id = dup_cell(ct, r, "id");
+        f->source = dup_cell(ct, r, "source");
+    }
+
+    /* HSDS 3.0 attributes link a term to the service (link_id). */
+    ct = &p->t[T_ATTRIBUTE];
+    cnt = fk_find(&p->attr_by_link, sid, &first);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t r = p->attr_by_link.v[first + i].row;
+        rec_attribute *at = push(&rs->attributes, &rs->n_attributes, sizeof *rs->attributes);
+        if (at == NULL)
+            break;
+        at->id = dup_cell(ct, r, "id");
+        at->label = dup_cell(ct, r, "label");
+        at->value = dup_cell(ct, r, "value");
+        at->link_type = dup_cell(ct, r, "link_type");
+        const char *tid = get(ct, r, "taxonomy_term_id");
+        size_t tr;
+        if (term_row(p, tid, &tr))
+            fill_term(&at->term, p, tr);
+        add_term(rs, p, tid);
+    }
+    /* HSDS 1.1: services_taxonomy rows and the taxonomy_ids column. */
+    ct = &p->t[T_SVC_TAX];
+    cnt = fk_find(&p->svctax_by_svc, sid, &first);
+    for (size_t i = 0; i < cnt; i++)
+        add_term(rs, p, get(ct, p->svctax_by_svc.v[first + i].row, "taxonomy_id"));
+    char *ids = dup_cell(t, sr, "taxonomy_ids");
+    if (ids != NULL) {
+        char *save = NULL;
+        for (char *tok = strtok_r(ids, ", ;", &save); tok != NULL;
+             tok = strtok_r(NULL, ", ;", &save))
+            add_term(rs, p, tok);
+        free(ids);
+    }
+    /* HSDS 1.1 eligibility.csv */
+    ct = &p->t[T_ELIGIBILITY];
+    cnt = fk_find(&p->elig_by_svc, sid, &first);
+    if (rs->eligibility_description == NULL && cnt > 0)
+        rs->eligibility_description =
+            dup_cell(ct, p->elig_by_svc.v[first].row, "eligibility");
+
+    rs->prov.source_url = sp_strdup(url);
+    rs->prov.local_id = sid != NULL ? sp_strdup(sid) : sp_printf("row-%zu", sr + 1);
+    char id[37];
+    rec_make_id(url != NULL ? url : "file", rs->prov.local_id ? rs->prov.local_id : "row", id);
+    rs->id = sp_strdup(id);
+    return SP_OK;
+}
+
+/* ======================================================================
+ * The descriptor and resources
+ * ====================================================================== */
+
+static bool safe_path(const char *path)
+{
+    if (path == NULL || *path == '\0' || path[0] == '/' || path[0] == '\\' ||
+        strchr(path, '\0') - path > 1024)
+        return false;
+    if (strncasecmp(path, "http://", 7) == 0 || strncasecmp(path, "https://", 8) == 0)
+        return true;
+    if (strchr(path, ':') != NULL) /* C:\..., file:, data: */
+        return false;
+    for (const char *p = path; *p; p++)
+        if (p[0] == '.' && p[1] == '.' && (p == path || p[-1] == '/' || p[-1] == '\\') &&
+            (p[2] == '/' || p[2] == '\\' || p[2] == '\0'))
+            return false;
+    return true;
+}
+
+/* Inline resource data -> a table: an array of objects, or of arrays with
+ * the header first. */
+static int table_from_inline(json_t *data, csv_table *t, sp_err *err)
+{
+    memset(t, 0, sizeof *t);
+    size_t n = json_array_size(data);
+    if (n == 0)
+        return SP_OK;
+    csv_row row = {0};
+    int rc = SP_OK;
+    json_t *first = json_array_get(data, 0);
+    json_t *keys = NULL;
+    if (json_is_object(first)) {
+        keys = json_array();
+        const char *k;
+        json_t *v;
+        json_object_foreach(first, k, v) json_array_append_new(keys, json_string(k));
+    }
+    for (size_t i = 0; i < (keys ? n + 1 : n) && rc == SP_OK; i++) {
+        json_t *r = keys ? (i == 0 ? keys : json_array_get(data, i - 1)) : json_array_get(data, i);
+        size_t nc = keys ? json_array_size(keys) : json_array_size(r);
+        for (size_t c = 0; c < nc && c < DP_MAX_COLS; c++) {
+            json_t *v = keys && i > 0 ? json_object_get(r, json_string_value(json_array_get(keys, c)))
+                                      : json_array_get(r, c);
+            sp_buf f = {0};
+            if (json_is_string(v))
+                sp_buf_puts(&f, json_string_value(v));
+            else if (json_is_integer(v))
+                sp_buf_printf(&f, "%lld", (long long)json_integer_value(v));
+            else if (json_is_real(v))
+                sp_buf_printf(&f, "%.10g", json_real_value(v));
+            else if (json_is_boolean(v))
+                sp_buf_puts(&f, json_is_true(v) ? "true" : "false");
+            if (row_push(&row, &f) != SP_OK)
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        }
+        if (rc == SP_OK)
+            rc = table_add(t, &row, err);
+    }
+    row_clear(&row);
+    free(row.f);
+    json_decref(keys);
+    return rc;
+}
+
+int feed_read_datapackage(const char *body, size_t len, const char *url,
+                          feed_fetch_fn fetch, void *ctx, feed_output *out,
+                          sp_err *err)
+{
+    if (out == NULL || (body == NULL && len > 0))
+        return sp_fail(err, SP_EINVAL, "feed_read_datapackage: no output or no body");
+    if (len > FEED_MAX_BODY)
+        return sp_fail(err, SP_ELIMIT, "datapackage.json is %zu bytes, over the %u byte limit",
+                       len, FEED_MAX_BODY);
+    json_error_t je;
+    json_t *dp = json_loadb(body != NULL ? body : "", len, 0, &je);
+    if (!json_is_object(dp)) {
+        json_decref(dp);
+        return sp_fail(err, SP_EPARSE, "datapackage.json is not a JSON object (line %d: %s)",
+                       je.line, je.text);
+    }
+    json_t *res = json_object_get(dp, "resources");
+    if (!json_is_array(res)) {
+        json_decref(dp);
+        return sp_fail(err, SP_EPARSE, "datapackage.json has no \"resources\" array");
+    }
+    free(out->version);
+    out->version = json_is_string(json_object_get(dp, "version"))
+                       ? sp_strdup(json_string_value(json_object_get(dp, "version")))
+                       : NULL;
+    if (out->title == NULL && json_is_string(json_object_get(dp, "title")))
+        out->title = sp_strdup(json_string_value(json_object_get(dp, "title")));
+
+    pkg *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        json_decref(dp);
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    int rc = SP_OK;
+    size_t nres = json_array_size(res);
+    if (nres > DP_MAX_RESOURCES)
+        nres = DP_MAX_RESOURCES;
+    for (size_t i = 0; i < nres && rc == SP_OK; i++) {
+        json_t *r = json_array_get(res, i);
+        const char *name = json_string_value(json_object_get(r, "name"));
+        json_t *pathv = json_object_get(r, "path");
+        if (json_is_array(pathv))
+            pathv = json_array_get(pathv, 0); /* multi-part: the first part */
+        const char *path = json_string_value(pathv);
+        int kind = name != NULL ? table_of(name) : -1;
+        if (kind < 0 && path != NULL)
+            kind = table_of(path);
+        if (kind < 0 || p->have[kind])
+            continue;
+        /* HSDS 3.0's "taxonomy" resource is the list of taxonomies, not
+         * terms; HSDS 1.1's "taxonomy" holds the terms. */
+        if (kind == T_TERM && name != NULL && strcasecmp(name, "taxonomy") == 0 &&
+            path != NULL && strstr(path, "taxonomies") != NULL)
+            continue;
+        json_t *data = json_object_get(r, "data");
+        sp_err e2 = {0};
+        int r2;
+        if (json_is_array(data)) {
+            r2 = table_from_inline(data, &p->t[kind], &e2);
+        } else if (fetch != NULL && path != NULL) {
+            if (!safe_path(path)) {
+                rc = sp_fail(err, SP_EINVAL,
+                             "resource path \"%.200s\" is absolute or leaves the package; "
+                             "refused", path);
+                break;
+            }
+            char *rb = NULL;
+            size_t rl = 0;
+            r2 = fetch(ctx, path, &rb, &rl, &e2);
+            if (r2 == SP_OK) {
+                if (rl > FEED_MAX_BODY)
+                    r2 = sp_fail(&e2, SP_ELIMIT, "over %u bytes", FEED_MAX_BODY);
+                else
+                    r2 = csv_parse(rb != NULL ? rb : "", rl, &p->t[kind], &e2);
+            }
+            free(rb);
+        } else {
+            continue;
+        }
+        if (r2 != SP_OK) {
+            /* A missing optional table loses its detail, not the package;
+             * the services table itself is required. */
+            if (kind == T_SERVICE || r2 == SP_ENOMEM) {
+                rc = sp_fail(err, r2, "resource %s: %s", path ? path : name, e2.msg);
+                break;
+            }
+        }
+        p->have[kind] = true;
+    }
+    if (rc == SP_OK && !p->have[T_SERVICE])
+        rc = sp_fail(err, SP_EPARSE,
+                     "data package has no readable services resource (services.csv)");
+    if (rc == SP_OK) {
+        pkg_index(p);
+        const csv_table *st = &p->t[T_SERVICE];
+        for (size_t r = 0; r < st->nrows && rc == SP_OK; r++) {
+            rec_service rs;
+            rec_service_init(&rs);
+            build_service(p, r, url, &rs);
+            if (rs.name == NULL) {
+                rec_service_free(&rs);
+                continue;
+            }
+            rc = feed_add_rec(out, &rs);
+            rec_service_free(&rs);
+            if (rc != SP_OK)
+                sp_fail(err, rc, "data package: output limit reached at service %zu", r + 1);
+        }
+        out->total_items = (long)st->nrows;
+    }
+    pkg_free(p);
+    free(p);
+    json_decref(dp);
+    return rc;
+}
+
+/* The CSV parser, exposed for the fuzzer and tests (see feed.h). */
+int feed_csv_parse(const char *body, size_t len, json_t **rows, sp_err *err)
+{
+    csv_table t;
+    if (rows != NULL)
+        *rows = NULL;
+    if (len > FEED_MAX_BODY)
+        return sp_fail(err, SP_ELIMIT, "CSV is %zu bytes, over the %u byte limit", len,
+                       FEED_MAX_BODY);
+    int rc = csv_parse(body != NULL ? body : "", body != NULL ? len : 0, &t, err);
+    if (rows != NULL) {
+        json_t *a = json_array();
+        json_t *h = json_array();
+        for (size_t c = 0; c < t.ncols; c++)
+            json_array_append_new(h, json_string(t.head[c]));
+        json_array_append_new(a, h);
+        for (size_t r = 0; r < t.nrows; r++) {
+            json_t *row = json_array();
+            for (size_t c = 0; c < t.ncols; c++) {
+                const char *v = cell(&t, r, (int)c);
+                json_t *jv = v != NULL ? json_stringn(v, strlen(v)) : json_null();
+                json_array_append_new(row, jv != NULL ? jv : json_null());
+            }
+            json_array_append_new(a, row);
+        }
+        *rows = a;
+    }
+    csv_free(&t);
+    return rc;
+}

@@ -89,6 +89,16 @@ int feed_read_sitemap(const char *body, size_t len, const char *url,
 int feed_read_html(const char *body, size_t len, const char *url,
                    const char *content_type, feed_output *out, sp_err *err);
 
+/* The structured data of an HTML page in extruct's JSON shape (for the
+ * conformance tests and `signpost parse`): *jsonld gets the array of
+ * JSON-LD objects (each script's object, or its array's members), and
+ * *microdata the array of top-level microdata items ({"type", "id",
+ * "properties"} as extruct's non-strict mode writes them).  url, when not
+ * NULL, resolves microdata URL values; NULL leaves them as written.  Both
+ * are new references the caller releases with json_decref. */
+int feed_html_extract(const char *body, size_t len, const char *url,
+                      json_t **jsonld, json_t **microdata, sp_err *err);
+
 /* HSDS tabular data packages span several files: the reader asks for each
  * resource through this callback (path as written in datapackage.json),
  * which returns SP_OK and a malloc'd body the reader frees. */
@@ -97,6 +107,12 @@ typedef int (*feed_fetch_fn)(void *ctx, const char *path, char **body,
 int feed_read_datapackage(const char *body, size_t len, const char *url,
                           feed_fetch_fn fetch, void *ctx, feed_output *out,
                           sp_err *err);
+
+/* The data package reader's RFC 4180 CSV parser on its own (tests, fuzzing):
+ * *rows gets an array of rows, the header first (names trimmed and
+ * lower-cased), each an array of strings, null for an empty cell; rows are
+ * padded or cut to the header's width.  The caller json_decref()s it. */
+int feed_csv_parse(const char *body, size_t len, json_t **rows, sp_err *err);
 
 /* Append helpers for readers (take ownership of nothing; copy strings). */
 int feed_add_link(feed_output *o, const char *url, feed_link_kind kind,

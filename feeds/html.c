@@ -1,4 +1,1927 @@
 /*
- * html.c - see feed.h.
+ * html.c - the HTML page reader.
+ *
+ * A provider's web page says what a service is in one of three ways, tried
+ * in this order:
+ *   1. schema.org JSON-LD (<script type="application/ld+json">), with
+ *      @graph, arrays and nesting;
+ *   2. schema.org microdata (itemscope / itemtype / itemprop, nested items,
+ *      itemref), extracted exactly as extruct does (feed_html_extract gives
+ *      both, in extruct's JSON shape, for the conformance tests);
+ *   3. plain-page heuristics: the h1 (or <title>) as the name, the main
+ *      text (<main>, role=main or <article>, never nav/header/footer/aside/
+ *      script/style), UK postcodes, UK phone numbers, emails, opening-hours
+ *      lines, and the paragraphs under headings such as "Who is it for" /
+ *      "Eligibility" and "How to apply" / "How to refer".
+ * Structured data of the types Service, GovernmentService, Course, Event,
+ * Organization, LocalBusiness, Place (with PostalAddress, GeoCoordinates,
+ * ContactPoint, OpeningHoursSpecification, Offer, Audience) becomes
+ * rec_service records; a heuristic record is made only when the page looks
+ * like a service page (a name and substantive text).  Every page also
+ * yields its links: <a href> resolved against the page (or its <base>) as
+ * FEED_LINK_PAGE, and <link rel=alternate> RSS/Atom feeds as FEED_LINK_FEED.
+ * Only http(s) URLs are emitted, so javascript:, data: and mailto: never
+ * reach the crawler.
+ *
+ * Bounds: body FEED_MAX_BODY, libxml2's tree depth limit (and our walks
+ * stop at depth 256), 64 JSON-LD scripts of at most 1 MiB each, 2,000
+ * microdata items, 5,000 links, 50 records per page, every text field cut
+ * to a fixed size.
  */
+#define _GNU_SOURCE /* strcasestr */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
 #include "feed.h"
+
+#define HTML_MAX_DEPTH 256
+#define HTML_MAX_SCRIPTS 64
+#define HTML_MAX_SCRIPT_LEN (1024u * 1024u)
+#define HTML_MAX_ITEMS 2000
+#define HTML_MAX_LINKS 5000
+#define HTML_MAX_RECS 50
+#define HTML_MAX_TEXT 32768     /* main text kept as description */
+#define HTML_MAX_FIELD 4096     /* one short field (name, address line) */
+#define HTML_MAX_SECTION 8192   /* eligibility / application text */
+#define HTML_MAX_LIST 20        /* phones, emails, schedules, areas kept */
+#define HTML_MIN_TEXT 200       /* "substantive" main text, in bytes */
+
+/* ======================================================================
+ * Text helpers
+ * ====================================================================== */
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+           c == '\v';
+}
+
+/* s[0..n) with whitespace runs folded to one space, ends trimmed, cut to
+ * max bytes on a UTF-8 boundary; NULL when empty. */
+static char *collapse_n(const char *s, size_t n, size_t max)
+{
+    if (s == NULL)
+        return NULL;
+    char *o = malloc(n + 1);
+    if (o == NULL)
+        return NULL;
+    size_t j = 0;
+    bool pend = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* U+00A0 (no-break space) counts as a space in page text. */
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
+            pend = j > 0;
+            i++;
+            continue;
+        }
+        if (is_space(c)) {
+            pend = j > 0;
+            continue;
+        }
+        if (pend)
+            o[j++] = ' ';
+        pend = false;
+        o[j++] = (char)c;
+    }
+    if (j > max) {
+        j = max;
+        while (j > 0 && ((unsigned char)o[j] & 0xC0) == 0x80)
+            j--;
+    }
+    o[j] = '\0';
+    if (j == 0) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static char *collapse(const char *s, size_t max)
+{
+    return s != NULL ? collapse_n(s, strlen(s), max) : NULL;
+}
+
+/* HTML whitespace stripped from both ends (extruct's strip_html5_whitespace). */
+static char *strip_ws(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    while (is_space((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && is_space((unsigned char)s[n - 1]))
+        n--;
+    return sp_strndup(s, n);
+}
+
+static char *get_attr(xmlNode *n, const char *name)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+    if (v == NULL)
+        return NULL;
+    char *s = sp_strdup((const char *)v);
+    xmlFree(v);
+    return s;
+}
+
+static bool has_attr(xmlNode *n, const char *name)
+{
+    return xmlHasProp(n, (const xmlChar *)name) != NULL;
+}
+
+static bool is_tag(const xmlNode *n, const char *tag)
+{
+    return n != NULL && n->type == XML_ELEMENT_NODE &&
+           xmlStrcasecmp(n->name, (const xmlChar *)tag) == 0;
+}
+
+static bool attr_eq_ci(xmlNode *n, const char *name, const char *value)
+{
+    char *v = get_attr(n, name);
+    if (v == NULL)
+        return false;
+    char *t = strip_ws(v);
+    bool eq = t != NULL && strcasecmp(t, value) == 0;
+    free(v);
+    free(t);
+    return eq;
+}
+
+/* Raw text of a subtree (text and CDATA nodes concatenated, script and
+ * style skipped), as extruct's textContent. */
+static void raw_text(xmlNode *n, sp_buf *b, int depth, size_t max)
+{
+    for (; n != NULL; n = n->next) {
+        if (b->len > max)
+            return;
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            if (n->content != NULL)
+                sp_buf_puts(b, (const char *)n->content);
+        } else if (n->type == XML_ELEMENT_NODE && depth < HTML_MAX_DEPTH) {
+            if (is_tag(n, "script") || is_tag(n, "style"))
+                continue;
+            raw_text(n->children, b, depth + 1, max);
+        }
+    }
+}
+
+static char *node_text(xmlNode *n, size_t max)
+{
+    sp_buf b = {0};
+    raw_text(n->children, &b, 0, max * 2 + 64);
+    char *s = collapse(sp_buf_cstr(&b), max);
+    sp_buf_free(&b);
+    return s;
+}
+
+/* Text of an HTML fragment (JSON-LD descriptions often carry markup). */
+static char *fragment_text(const char *s, size_t max)
+{
+    if (s == NULL)
+        return NULL;
+    if (strchr(s, '<') == NULL && strchr(s, '&') == NULL)
+        return collapse(s, max);
+    size_t n = strlen(s);
+    if (n > HTML_MAX_TEXT * 4)
+        n = HTML_MAX_TEXT * 4;
+    htmlDocPtr d = htmlReadMemory(s, (int)n, NULL, "UTF-8",
+                                  HTML_PARSE_RECOVER | HTML_PARSE_NONET |
+                                      HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+    if (d == NULL)
+        return collapse(s, max);
+    sp_buf b = {0};
+    xmlNode *root = xmlDocGetRootElement(d);
+    if (root != NULL)
+        raw_text(root, &b, 0, max * 2 + 64);
+    xmlFreeDoc(d);
+    char *out = collapse(sp_buf_cstr(&b), max);
+    sp_buf_free(&b);
+    return out;
+}
+
+/* ======================================================================
+ * JSON-LD
+ * ====================================================================== */
+
+/* extruct falls back to a lenient parse: HTML comment markers, JS
+ * comments and trailing commas dropped, raw control characters inside
+ * strings escaped.  Returns a cleaned malloc'd copy. */
+static char *jsonld_clean(const char *s)
+{
+    size_t n = strlen(s);
+    sp_buf b = {0};
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\' && i + 1 < n) {
+                sp_buf_append(&b, s + i, 2);
+                i++;
+            } else if (c == '"') {
+                in_str = false;
+                sp_buf_append(&b, &c, 1);
+            } else if ((unsigned char)c < 0x20) {
+                sp_buf_printf(&b, "\\u%04x", (unsigned)c);
+            } else {
+                sp_buf_append(&b, &c, 1);
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_str = true;
+            sp_buf_append(&b, &c, 1);
+        } else if (strncmp(s + i, "<!--", 4) == 0) {
+            i += 3;
+        } else if (strncmp(s + i, "-->", 3) == 0) {
+            i += 2;
+        } else if (c == '/' && i + 1 < n && s[i + 1] == '/') {
+            while (i < n && s[i] != '\n')
+                i++;
+        } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+            const char *e = strstr(s + i + 2, "*/");
+            i = e != NULL ? (size_t)(e - s) + 1 : n;
+        } else if (c == ',') {
+            /* A comma followed only by blanks and comments before a closer
+             * is a trailing comma. */
+            size_t k = i + 1;
+            for (;;) {
+                while (k < n && is_space((unsigned char)s[k]))
+                    k++;
+                if (k + 1 < n && s[k] == '/' && s[k + 1] == '/') {
+                    while (k < n && s[k] != '\n')
+                        k++;
+                    continue;
+                }
+                if (k + 1 < n && s[k] == '/' && s[k + 1] == '*') {
+                    const char *e = strstr(s + k + 2, "*/");
+                    k = e != NULL ? (size_t)(e - s) + 2 : n;
+                    continue;
+                }
+                break;
+            }
+            if (k < n && (s[k] == '}' || s[k] == ']'))
+                continue;
+            sp_buf_append(&b, &c, 1);
+        } else {
+            sp_buf_append(&b, &c, 1);
+        }
+    }
+    char *out = sp_buf_steal(&b);
+    return out != NULL ? out : sp_strdup("");
+}
+
+static json_t *jsonld_parse(const char *text)
+{
+    json_error_t je;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
+    if (v == NULL) {
+        char *clean = jsonld_clean(text);
+        if (clean != NULL)
+            v = json_loads(clean, JSON_DECODE_ANY, &je);
+        free(clean);
+    }
+    return v;
+}
+
+static void jsonld_collect(xmlNode *n, json_t *out, int depth, int *scripts)
+{
+    for (; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+            continue;
+        if (is_tag(n, "script")) {
+            if (*scripts < HTML_MAX_SCRIPTS &&
+                attr_eq_ci(n, "type", "application/ld+json")) {
+                (*scripts)++;
+                sp_buf b = {0};
+                for (xmlNode *c = n->children; c != NULL; c = c->next)
+                    if (c->content != NULL && b.len < HTML_MAX_SCRIPT_LEN)
+                        sp_buf_puts(&b, (const char *)c->content);
+                if (b.len > 0 && b.len <= HTML_MAX_SCRIPT_LEN) {
+                    json_t *v = jsonld_parse(b.data);
+                    if (json_is_array(v)) {
+                        json_array_extend(out, v);
+                    } else if (json_is_object(v)) {
+                        json_array_append(out, v);
+                    }
+                    json_decref(v);
+                }
+                sp_buf_free(&b);
+            }
+            continue;
+        }
+        jsonld_collect(n->children, out, depth + 1, scripts);
+    }
+}
+
+/* ======================================================================
+ * Microdata (the extruct algorithm)
+ * ====================================================================== */
+
+typedef struct md_ctx {
+    xmlNode **seen;
+    size_t n_seen, cap_seen;
+    xmlNode **ids;   /* elements with an id attribute, for itemref */
+    size_t n_ids, cap_ids;
+    const char *base; /* URL to resolve against; NULL leaves values as written */
+    size_t items;
+} md_ctx;
+
+static bool push_node(xmlNode ***arr, size_t *n, size_t *cap, xmlNode *x)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        xmlNode **p = realloc(*arr, nc * sizeof *p);
+        if (p == NULL)
+            return false;
+        *arr = p;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = x;
+    return true;
+}
+
+static bool md_seen(md_ctx *c, xmlNode *n)
+{
+    for (size_t i = 0; i < c->n_seen; i++)
+        if (c->seen[i] == n)
+            return true;
+    return false;
+}
+
+static void md_index_ids(md_ctx *c, xmlNode *n, int depth)
+{
+    for (; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+            continue;
+        if (has_attr(n, "id") && c->n_ids < 100000)
+            push_node(&c->ids, &c->n_ids, &c->cap_ids, n);
+        md_index_ids(c, n->children, depth + 1);
+    }
+}
+
+static xmlNode *md_by_id(md_ctx *c, const char *id)
+{
+    for (size_t i = 0; i < c->n_ids; i++) {
+        char *v = get_attr(c->ids[i], "id");
+        bool eq = v != NULL && strcmp(v, id) == 0;
+        free(v);
+        if (eq)
+            return c->ids[i];
+    }
+    return NULL;
+}
+
+static json_t *md_item(md_ctx *c, xmlNode *n, int depth);
+
+static json_t *md_url_value(md_ctx *c, xmlNode *n, const char *attr)
+{
+    char *v = get_attr(n, attr);
+    char *s = strip_ws(v != NULL ? v : "");
+    free(v);
+    if (s == NULL)
+        return json_string("");
+    if (c->base != NULL && *s != '\0') {
+        char *u = feed_resolve_url(c->base, s);
+        if (u != NULL) {
+            free(s);
+            s = u;
+        }
+    }
+    json_t *j = json_string(s);
+    free(s);
+    return j != NULL ? j : json_null();
+}
+
+static json_t *json_str_or_empty(char *s)
+{
+    json_t *j = json_string(s != NULL ? s : "");
+    free(s);
+    return j != NULL ? j : json_null();
+}
+
+static json_t *md_value(md_ctx *c, xmlNode *n, bool force, int depth)
+{
+    if (!force && has_attr(n, "itemscope")) {
+        json_t *it = md_item(c, n, depth + 1);
+        return it != NULL ? it : json_null();
+    }
+    if (is_tag(n, "meta"))
+        return json_str_or_empty(get_attr(n, "content"));
+    static const char *const src_tags[] = {"audio", "embed", "iframe", "img",
+                                           "source", "track", "video"};
+    for (size_t i = 0; i < sizeof src_tags / sizeof *src_tags; i++)
+        if (is_tag(n, src_tags[i]))
+            return md_url_value(c, n, "src");
+    if (is_tag(n, "a") || is_tag(n, "area") || is_tag(n, "link"))
+        return md_url_value(c, n, "href");
+    if (is_tag(n, "object"))
+        return md_url_value(c, n, "data");
+    if (is_tag(n, "data") || is_tag(n, "meter"))
+        return json_str_or_empty(get_attr(n, "value"));
+    if (is_tag(n, "time") && has_attr(n, "datetime"))
+        return json_str_or_empty(get_attr(n, "datetime"));
+    char *content = get_attr(n, "content");
+    if (content != NULL && *content != '\0')
+        return json_str_or_empty(content);
+    free(content);
+    return json_str_or_empty(node_text(n, HTML_MAX_TEXT));
+}
+
+/* Add value under each name in itemprop to props (name -> array). */
+static void md_add_prop(md_ctx *c, json_t *props, xmlNode *p, int depth)
+{
+    char *names = get_attr(p, "itemprop");
+    if (names == NULL)
+        return;
+    json_t *v = md_value(c, p, false, depth);
+    char *save = NULL;
+    for (char *t = strtok_r(names, " \t\r\n\f", &save); t != NULL;
+         t = strtok_r(NULL, " \t\r\n\f", &save)) {
+        json_t *arr = json_object_get(props, t);
+        if (arr == NULL) {
+            arr = json_array();
+            json_object_set_new(props, t, arr);
+        }
+        json_array_append(arr, v);
+    }
+    json_decref(v);
+    free(names);
+}
+
+/* The properties of an item: descendants with itemprop, not looking inside
+ * nested items (but the nested item's own element is a property). */
+static void md_props(md_ctx *c, json_t *props, xmlNode *n, int depth)
+{
+    for (xmlNode *ch = n->children; ch != NULL; ch = ch->next) {
+        if (ch->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+            continue;
+        if (has_attr(ch, "itemprop"))
+            md_add_prop(c, props, ch, depth);
+        if (!has_attr(ch, "itemscope"))
+            md_props(c, props, ch, depth + 1);
+    }
+}
+
+static xmlNode *nearest_scope(xmlNode *n, bool include_self)
+{
+    for (xmlNode *p = include_self ? n : n->parent; p != NULL; p = p->parent)
+        if (p->type == XML_ELEMENT_NODE && has_attr(p, "itemscope"))
+            return p;
+    return NULL;
+}
+
+static void md_ref_walk(md_ctx *c, json_t *props, xmlNode *n, xmlNode *base_scope,
+                        int depth)
+{
+    if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+        return;
+    if (has_attr(n, "itemprop") && nearest_scope(n, false) == base_scope)
+        md_add_prop(c, props, n, depth);
+    for (xmlNode *ch = n->children; ch != NULL; ch = ch->next)
+        md_ref_walk(c, props, ch, base_scope, depth + 1);
+}
+
+static json_t *md_item(md_ctx *c, xmlNode *n, int depth)
+{
+    if (md_seen(c, n) || c->items >= HTML_MAX_ITEMS || depth > HTML_MAX_DEPTH)
+        return NULL;
+    if (!push_node(&c->seen, &c->n_seen, &c->cap_seen, n))
+        return NULL;
+    c->items++;
+    json_t *item = json_object();
+    char *types = get_attr(n, "itemtype");
+    if (types != NULL) {
+        json_t *tl = json_array();
+        char *save = NULL;
+        for (char *t = strtok_r(types, " \t\r\n\f", &save); t != NULL;
+             t = strtok_r(NULL, " \t\r\n\f", &save))
+            json_array_append_new(tl, json_string(t));
+        if (json_array_size(tl) == 1)
+            json_object_set(item, "type", json_array_get(tl, 0));
+        else if (json_array_size(tl) > 1)
+            json_object_set(item, "type", tl);
+        json_decref(tl);
+        free(types);
+        if (json_object_get(item, "type") != NULL) {
+            char *id = get_attr(n, "itemid");
+            char *sid = strip_ws(id);
+            if (sid != NULL && *sid != '\0')
+                json_object_set_new(item, "id", json_string(sid));
+            free(id);
+            free(sid);
+        }
+    }
+    json_t *props = json_object();
+    md_props(c, props, n, depth);
+    char *refs = get_attr(n, "itemref");
+    if (refs != NULL) {
+        char *save = NULL;
+        for (char *t = strtok_r(refs, " \t\r\n\f", &save); t != NULL;
+             t = strtok_r(NULL, " \t\r\n\f", &save)) {
+            xmlNode *r = md_by_id(c, t);
+            if (r == NULL)
+                continue;
+            if (has_attr(r, "itemprop") && has_attr(r, "itemscope"))
+                md_add_prop(c, props, r, depth);
+            else
+                md_ref_walk(c, props, r, nearest_scope(r, true), depth);
+        }
+        free(refs);
+    }
+    if (json_object_size(props) > 0) {
+        /* Single values unwrap (extruct's non-strict mode). */
+        const char *k;
+        json_t *v;
+        json_object_foreach(props, k, v) {
+            if (json_array_size(v) == 1)
+                json_object_set(props, k, json_array_get(v, 0));
+        }
+        json_object_set(item, "properties", props);
+    } else {
+        json_object_set_new(item, "value", md_value(c, n, true, depth));
+    }
+    json_decref(props);
+    return item;
+}
+
+static void md_walk(md_ctx *c, xmlNode *n, json_t *out, int depth)
+{
+    for (; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+            continue;
+        if (has_attr(n, "itemscope") && !md_seen(c, n)) {
+            json_t *it = md_item(c, n, depth);
+            if (it != NULL)
+                json_array_append_new(out, it);
+        }
+        md_walk(c, n->children, out, depth + 1);
+    }
+}
+
+static htmlDocPtr parse_html(const char *body, size_t len, const char *url,
+                             const char *content_type)
+{
+    const char *enc = NULL;
+    char encbuf[64];
+    if (content_type != NULL) {
+        const char *cs = strcasestr(content_type, "charset=");
+        if (cs != NULL) {
+            cs += 8;
+            size_t k = 0;
+            while (cs[k] != '\0' && cs[k] != ';' && !is_space((unsigned char)cs[k]) &&
+                   k < sizeof encbuf - 1) {
+                encbuf[k] = cs[k] == '"' ? ' ' : cs[k];
+                k++;
+            }
+            encbuf[k] = '\0';
+            if (k > 0 && xmlFindCharEncodingHandler(encbuf) != NULL) {
+                enc = encbuf;
+            }
+        }
+    }
+    return htmlReadMemory(body, (int)len, url, enc,
+                          HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+                              HTML_PARSE_NOWARNING);
+}
+
+static void extract_doc(htmlDocPtr doc, const char *url, json_t *jsonld, json_t *md)
+{
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (root == NULL)
+        return;
+    if (jsonld != NULL) {
+        int scripts = 0;
+        jsonld_collect(root, jsonld, 0, &scripts);
+    }
+    if (md != NULL) {
+        md_ctx c;
+        memset(&c, 0, sizeof c);
+        c.base = url;
+        md_index_ids(&c, root, 0);
+        md_walk(&c, root, md, 0);
+        free(c.seen);
+        free(c.ids);
+    }
+}
+
+int feed_html_extract(const char *body, size_t len, const char *url,
+                      json_t **jsonld, json_t **microdata, sp_err *err)
+{
+    if (body == NULL || jsonld == NULL || microdata == NULL)
+        return sp_fail(err, SP_EINVAL, "feed_html_extract: missing argument");
+    *jsonld = NULL;
+    *microdata = NULL;
+    if (len > FEED_MAX_BODY)
+        return sp_fail(err, SP_ELIMIT, "page is %zu bytes, over the %u byte limit", len,
+                       FEED_MAX_BODY);
+    json_t *jl = json_array(), *md = json_array();
+    if (jl == NULL || md == NULL) {
+        json_decref(jl);
+        json_decref(md);
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    if (len > 0) {
+        htmlDocPtr doc = parse_html(body, len, url, NULL);
+        if (doc != NULL) {
+            extract_doc(doc, url, jl, md);
+            xmlFreeDoc(doc);
+        }
+    }
+    *jsonld = jl;
+    *microdata = md;
+    return SP_OK;
+}
+
+/* ======================================================================
+ * Records from schema.org objects
+ * ====================================================================== */
+
+/* Append one zeroed element to an array held as (pointer, count). */
+static void *push(void *arr_p, size_t *n, size_t elem)
+{
+    void **arr = arr_p;
+    if (*n >= 1000)
+        return NULL;
+    void *p = realloc(*arr, (*n + 1) * elem);
+    if (p == NULL)
+        return NULL;
+    *arr = p;
+    void *e = (char *)p + *n * elem;
+    memset(e, 0, elem);
+    (*n)++;
+    return e;
+}
+
+/* The local name of a schema.org type: "http://schema.org/Service",
+ * "schema:Service" and "Service" are all "Service". */
+static const char *type_local(const char *t)
+{
+    const char *s = strrchr(t, '/');
+    const char *c = strrchr(t, ':');
+    if (c != NULL && (s == NULL || c > s))
+        s = c;
+    const char *h = strrchr(t, '#');
+    if (h != NULL && (s == NULL || h > s))
+        s = h;
+    return s != NULL ? s + 1 : t;
+}
+
+static bool type_in(json_t *o, const char *const *names)
+{
+    json_t *t = json_object_get(o, "@type");
+    size_t n = json_is_array(t) ? json_array_size(t) : 1;
+    for (size_t i = 0; i < n && i < 16; i++) {
+        json_t *v = json_is_array(t) ? json_array_get(t, i) : t;
+        if (!json_is_string(v))
+            continue;
+        const char *l = type_local(json_string_value(v));
+        for (size_t k = 0; names[k] != NULL; k++) {
+            size_t nl = strlen(names[k]);
+            /* "*Event" style entries match a suffix (MusicEvent). */
+            if (names[k][0] == '*') {
+                size_t ll = strlen(l);
+                if (ll >= nl - 1 && strcmp(l + ll - (nl - 1), names[k] + 1) == 0)
+                    return true;
+            } else if (strcmp(l, names[k]) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static const char *const SERVICE_TYPES[] = {
+    "Service", "GovernmentService", "FinancialProduct", "Course", "*Event",
+    "EducationalOccupationalProgram", "WorkBasedProgram", NULL};
+static const char *const ORG_TYPES[] = {
+    "Organization", "NGO", "GovernmentOrganization", "LocalBusiness",
+    "EducationalOrganization", "*Service", "Library", "CivicStructure", "Place",
+    "GovernmentOffice", "Charity", "*Organization", "*Center", "*Centre", NULL};
+
+/* A string out of a JSON value: strings as they are, numbers printed,
+ * objects by their name (or @value / @id), arrays by their first item. */
+static char *jstr(json_t *v, size_t max)
+{
+    if (v == NULL)
+        return NULL;
+    if (json_is_string(v))
+        return fragment_text(json_string_value(v), max);
+    if (json_is_integer(v))
+        return sp_printf("%lld", (long long)json_integer_value(v));
+    if (json_is_real(v))
+        return sp_printf("%g", json_real_value(v));
+    if (json_is_array(v))
+        return json_array_size(v) > 0 ? jstr(json_array_get(v, 0), max) : NULL;
+    if (json_is_object(v)) {
+        static const char *const keys[] = {"name", "@value", "value", "text", "@id", NULL};
+        for (size_t i = 0; keys[i]; i++) {
+            json_t *x = json_object_get(v, keys[i]);
+            if (x != NULL && !json_is_object(x))
+                return jstr(x, max);
+        }
+    }
+    return NULL;
+}
+
+static char *jget(json_t *o, const char *key, size_t max)
+{
+    return json_is_object(o) ? jstr(json_object_get(o, key), max) : NULL;
+}
+
+static double jnum(json_t *v, bool *ok)
+{
+    *ok = false;
+    if (json_is_array(v))
+        v = json_array_get(v, 0);
+    if (json_is_number(v)) {
+        *ok = true;
+        return json_number_value(v);
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        char *end = NULL;
+        double d = strtod(s, &end);
+        if (end != s && isfinite(d)) {
+            *ok = true;
+            return d;
+        }
+    }
+    return 0;
+}
+
+static char *resolve_or_null(const char *base, const char *ref)
+{
+    if (ref == NULL)
+        return NULL;
+    char *u = feed_resolve_url(base, ref);
+    return u;
+}
+
+static char *clean_email(char *e)
+{
+    if (e == NULL)
+        return NULL;
+    const char *s = e;
+    if (strncasecmp(s, "mailto:", 7) == 0)
+        s += 7;
+    size_t n = strcspn(s, "?");
+    char *out = (strchr(s, '@') != NULL && n > 2 && n < 256) ? sp_strndup(s, n) : NULL;
+    free(e);
+    return out;
+}
+
+static void add_phone(rec_phone **arr, size_t *n, char *number, const char *type)
+{
+    if (number == NULL)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if ((*arr)[i].number != NULL && strcmp((*arr)[i].number, number) == 0) {
+            free(number);
+            return;
+        }
+    rec_phone *p = *n < HTML_MAX_LIST ? push(arr, n, sizeof **arr) : NULL;
+    if (p == NULL) {
+        free(number);
+        return;
+    }
+    p->number = number;
+    p->type = type != NULL ? sp_strdup(type) : NULL;
+}
+
+static void for_each(json_t *v, void (*fn)(json_t *, void *), void *ctx)
+{
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v) && i < 100; i++)
+            fn(json_array_get(v, i), ctx);
+    } else if (v != NULL) {
+        fn(v, ctx);
+    }
+}
+
+static void fill_address(rec_address *a, json_t *addr)
+{
+    if (json_is_string(addr)) {
+        a->address_1 = jstr(addr, HTML_MAX_FIELD);
+        return;
+    }
+    a->address_1 = jget(addr, "streetAddress", HTML_MAX_FIELD);
+    a->city = jget(addr, "addressLocality", HTML_MAX_FIELD);
+    a->region = jget(addr, "addressRegion", HTML_MAX_FIELD);
+    a->postal_code = jget(addr, "postalCode", 64);
+    a->country = jget(addr, "addressCountry", 64);
+    a->address_type = sp_strdup("physical");
+}
+
+/* A location from a Place (or anything with address / geo). */
+static void add_location(rec_service *r, json_t *place, const char *base)
+{
+    if (place == NULL || r->n_locations >= HTML_MAX_LIST)
+        return;
+    json_t *addr = json_is_object(place) ? json_object_get(place, "address") : place;
+    json_t *geo = json_is_object(place) ? json_object_get(place, "geo") : NULL;
+    if (json_is_array(addr))
+        addr = json_array_get(addr, 0);
+    if (addr == NULL && geo == NULL && !json_is_string(place))
+        return;
+    rec_location *l = push(&r->locations, &r->n_locations, sizeof *r->locations);
+    if (l == NULL)
+        return;
+    l->location_type = sp_strdup("physical");
+    if (json_is_object(place) && json_object_get(place, "address") != NULL)
+        l->name = jget(place, "name", HTML_MAX_FIELD);
+    if (json_is_object(place))
+        l->url = resolve_or_null(base, json_string_value(json_object_get(place, "url")));
+    if (addr != NULL) {
+        rec_address *a = push(&l->addresses, &l->n_addresses, sizeof *l->addresses);
+        if (a != NULL)
+            fill_address(a, addr);
+    }
+    if (json_is_object(geo)) {
+        bool ok1, ok2;
+        double lat = jnum(json_object_get(geo, "latitude"), &ok1);
+        double lon = jnum(json_object_get(geo, "longitude"), &ok2);
+        if (ok1 && ok2 && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+            l->latitude = lat;
+            l->longitude = lon;
+            l->has_coords = true;
+        }
+    }
+    if (json_is_object(place)) {
+        char *tel = jget(place, "telephone", 64);
+        add_phone(&l->phones, &l->n_phones, tel, NULL);
+    }
+}
+
+static void location_cb(json_t *v, void *ctx)
+{
+    void **a = ctx;
+    add_location(a[0], v, a[1]);
+}
+
+static void area_cb(json_t *v, void *ctx)
+{
+    rec_service *r = ctx;
+    char *name = jstr(v, HTML_MAX_FIELD);
+    if (name == NULL)
+        return;
+    rec_service_area *a = r->n_service_areas < HTML_MAX_LIST
+                              ? push(&r->service_areas, &r->n_service_areas,
+                                     sizeof *r->service_areas)
+                              : NULL;
+    if (a == NULL) {
+        free(name);
+        return;
+    }
+    a->name = name;
+}
+
+static void term_cb(json_t *v, void *ctx)
+{
+    rec_service *r = ctx;
+    char *name = jstr(v, HTML_MAX_FIELD);
+    if (name == NULL)
+        return;
+    rec_taxonomy_term *t = r->n_taxonomy_terms < HTML_MAX_LIST
+                               ? push(&r->taxonomy_terms, &r->n_taxonomy_terms,
+                                      sizeof *r->taxonomy_terms)
+                               : NULL;
+    if (t == NULL) {
+        free(name);
+        return;
+    }
+    t->name = name;
+    t->taxonomy = sp_strdup("schema.org");
+}
+
+static void audience_cb(json_t *v, void *ctx)
+{
+    rec_service *r = ctx;
+    char *val = NULL;
+    if (json_is_object(v)) {
+        val = jget(v, "audienceType", HTML_MAX_FIELD);
+        if (val == NULL)
+            val = jget(v, "name", HTML_MAX_FIELD);
+        if (val == NULL)
+            val = jget(v, "description", HTML_MAX_FIELD);
+    } else {
+        val = jstr(v, HTML_MAX_FIELD);
+    }
+    if (val == NULL)
+        return;
+    rec_attribute *a = r->n_attributes < HTML_MAX_LIST
+                           ? push(&r->attributes, &r->n_attributes, sizeof *r->attributes)
+                           : NULL;
+    if (a == NULL) {
+        free(val);
+        return;
+    }
+    a->label = sp_strdup("audience");
+    a->value = val;
+    a->term.taxonomy = sp_strdup("schema.org");
+    a->term.name = sp_strdup("audience");
+}
+
+/* schema.org day names (or URLs) -> iCalendar BYDAY codes. */
+static const char *day_code(const char *s)
+{
+    static const char *const names[][2] = {
+        {"monday", "MO"}, {"tuesday", "TU"}, {"wednesday", "WE"}, {"thursday", "TH"},
+        {"friday", "FR"}, {"saturday", "SA"}, {"sunday", "SU"},   {"mo", "MO"},
+        {"tu", "TU"},     {"we", "WE"},      {"th", "TH"},         {"fr", "FR"},
+        {"sa", "SA"},     {"su", "SU"},      {"mon", "MO"},        {"tue", "TU"},
+        {"wed", "WE"},    {"thu", "TH"},     {"fri", "FR"},        {"sat", "SA"},
+        {"sun", "SU"}};
+    const char *l = type_local(s);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(l, names[i][0]) == 0)
+            return names[i][1];
+    return NULL;
+}
+
+static char *hhmm(const char *t)
+{
+    if (t == NULL)
+        return NULL;
+    int h, m = 0;
+    if (sscanf(t, "%d:%d", &h, &m) < 1 || h < 0 || h > 24 || m < 0 || m > 59)
+        return NULL;
+    return sp_printf("%02d:%02d", h, m);
+}
+
+static void hours_cb(json_t *v, void *ctx)
+{
+    rec_service *r = ctx;
+    if (!json_is_object(v) || r->n_schedules >= HTML_MAX_LIST)
+        return;
+    sp_buf days = {0};
+    json_t *d = json_object_get(v, "dayOfWeek");
+    size_t nd = json_is_array(d) ? json_array_size(d) : 1;
+    for (size_t i = 0; i < nd && i < 7; i++) {
+        json_t *x = json_is_array(d) ? json_array_get(d, i) : d;
+        char *s = jstr(x, 128);
+        const char *code = s != NULL ? day_code(s) : NULL;
+        if (code != NULL)
+            sp_buf_printf(&days, "%s%s", days.len ? "," : "", code);
+        free(s);
+    }
+    char *opens = jget(v, "opens", 32), *closes = jget(v, "closes", 32);
+    rec_schedule *sc = push(&r->schedules, &r->n_schedules, sizeof *r->schedules);
+    if (sc != NULL) {
+        sc->freq = sp_strdup("WEEKLY");
+        sc->byday = days.len ? sp_buf_steal(&days) : NULL;
+        sc->opens_at = hhmm(opens);
+        sc->closes_at = hhmm(closes);
+        sc->valid_from = jget(v, "validFrom", 32);
+        sc->valid_to = jget(v, "validThrough", 32);
+        sc->description = jget(v, "description", HTML_MAX_FIELD);
+    }
+    sp_buf_free(&days);
+    free(opens);
+    free(closes);
+}
+
+static void opening_hours_cb(json_t *v, void *ctx)
+{
+    rec_service *r = ctx;
+    char *s = jstr(v, 256);
+    if (s == NULL || r->n_schedules >= HTML_MAX_LIST) {
+        free(s);
+        return;
+    }
+    rec_schedule *sc = push(&r->schedules, &r->n_schedules, sizeof *r->schedules);
+    if (sc == NULL) {
+        free(s);
+        return;
+    }
+    sc->description = s;
+    /* "Mo-Fr 09:00-17:00": the times are easy to lift out. */
+    char a[8], b[8];
+    const char *t = strpbrk(s, "0123456789");
+    if (t != NULL && sscanf(t, "%5[0-9:]-%5[0-9:]", a, b) == 2) {
+        sc->opens_at = hhmm(a);
+        sc->closes_at = hhmm(b);
+        sc->freq = sp_strdup("WEEKLY");
+    }
+}
+
+static void offer_cb(json_t *v, void *ctx)
+{
+    rec_service *r = ctx;
+    if (!json_is_object(v) || r->n_cost_options >= HTML_MAX_LIST)
+        return;
+    bool ok;
+    double price = jnum(json_object_get(v, "price"), &ok);
+    char *ps = jget(v, "price", 64);
+    if (!ok && ps != NULL && strcasecmp(ps, "free") == 0) {
+        ok = true;
+        price = 0;
+    }
+    free(ps);
+    if (!ok)
+        return;
+    rec_cost_option *c = push(&r->cost_options, &r->n_cost_options, sizeof *r->cost_options);
+    if (c == NULL)
+        return;
+    c->amount = price;
+    c->has_amount = true;
+    c->currency = jget(v, "priceCurrency", 16);
+    c->option = price == 0 ? sp_strdup("Free") : jget(v, "name", HTML_MAX_FIELD);
+    c->amount_description = jget(v, "description", HTML_MAX_FIELD);
+    if (price == 0)
+        rec_tags_add(&r->costs, "free", "offers.price", "0", 0.9);
+}
+
+static void contact_cb(json_t *v, void *ctx)
+{
+    rec_service *r = ctx;
+    if (!json_is_object(v))
+        return;
+    char *type = jget(v, "contactType", 128);
+    add_phone(&r->phones, &r->n_phones, jget(v, "telephone", 64), type);
+    if (r->email == NULL)
+        r->email = clean_email(jget(v, "email", 256));
+    free(type);
+}
+
+static void fill_org(rec_organization *org, json_t *o, const char *base)
+{
+    if (json_is_string(o)) {
+        org->name = jstr(o, HTML_MAX_FIELD);
+        return;
+    }
+    if (!json_is_object(o))
+        return;
+    org->name = jget(o, "name", HTML_MAX_FIELD);
+    org->alternate_name = jget(o, "alternateName", HTML_MAX_FIELD);
+    org->description = jget(o, "description", HTML_MAX_TEXT);
+    org->email = clean_email(jget(o, "email", 256));
+    org->website = resolve_or_null(base, json_string_value(json_object_get(o, "url")));
+    org->logo = resolve_or_null(base, json_string_value(json_object_get(o, "logo")));
+    add_phone(&org->phones, &org->n_phones, jget(o, "telephone", 64), NULL);
+    json_t *id = json_object_get(o, "@id");
+    if (json_is_string(id))
+        org->uri = sp_strdup(json_string_value(id));
+}
+
+static bool rec_from_schema(json_t *o, const char *url, bool is_org, rec_service *r)
+{
+    r->name = jget(o, "name", HTML_MAX_FIELD);
+    if (r->name == NULL)
+        r->name = jget(o, "headline", HTML_MAX_FIELD);
+    if (r->name == NULL)
+        return false;
+    r->alternate_name = jget(o, "alternateName", HTML_MAX_FIELD);
+    r->description = jget(o, "description", HTML_MAX_TEXT);
+    r->url = resolve_or_null(url, json_string_value(json_object_get(o, "url")));
+    if (r->url == NULL)
+        r->url = resolve_or_null(url, url);
+    r->email = clean_email(jget(o, "email", 256));
+    add_phone(&r->phones, &r->n_phones, jget(o, "telephone", 64), NULL);
+
+    void *lctx[2] = {r, (void *)url};
+    if (json_object_get(o, "address") != NULL || json_object_get(o, "geo") != NULL)
+        add_location(r, o, url);
+    for_each(json_object_get(o, "location"), location_cb, lctx);
+    json_t *ch = json_object_get(o, "availableChannel");
+    if (json_is_object(ch))
+        for_each(json_object_get(ch, "serviceLocation"), location_cb, lctx);
+    json_t *ci = json_object_get(o, "hasCourseInstance");
+    if (json_is_object(ci))
+        for_each(json_object_get(ci, "location"), location_cb, lctx);
+
+    for_each(json_object_get(o, "areaServed"), area_cb, r);
+    for_each(json_object_get(o, "serviceArea"), area_cb, r);
+    for_each(json_object_get(o, "serviceType"), term_cb, r);
+    for_each(json_object_get(o, "category"), term_cb, r);
+    for_each(json_object_get(o, "audience"), audience_cb, r);
+    for_each(json_object_get(o, "openingHoursSpecification"), hours_cb, r);
+    for_each(json_object_get(o, "hoursAvailable"), hours_cb, r);
+    for_each(json_object_get(o, "openingHours"), opening_hours_cb, r);
+    for_each(json_object_get(o, "offers"), offer_cb, r);
+    for_each(json_object_get(o, "contactPoint"), contact_cb, r);
+    if (json_is_true(json_object_get(o, "isAccessibleForFree")))
+        rec_tags_add(&r->costs, "free", "isAccessibleForFree", "true", 0.9);
+
+    json_t *start = json_object_get(o, "startDate");
+    if (json_is_string(start) && r->n_schedules < HTML_MAX_LIST) {
+        rec_schedule *sc = push(&r->schedules, &r->n_schedules, sizeof *r->schedules);
+        if (sc != NULL) {
+            sc->dtstart = jstr(start, 64);
+            sc->until = jget(o, "endDate", 64);
+        }
+    }
+
+    json_t *prov = json_object_get(o, "provider");
+    if (prov == NULL)
+        prov = json_object_get(o, "organizer");
+    if (prov == NULL)
+        prov = json_object_get(o, "parentOrganization");
+    if (json_is_array(prov))
+        prov = json_array_get(prov, 0);
+    if (prov != NULL) {
+        fill_org(&r->organization, prov, url);
+        if (json_is_object(prov)) {
+            /* A provider's address stands in when the service has none. */
+            if (r->n_locations == 0 && json_object_get(prov, "address") != NULL)
+                add_location(r, prov, url);
+            if (r->n_phones == 0)
+                for_each(json_object_get(prov, "contactPoint"), contact_cb, r);
+        }
+    } else if (is_org) {
+        fill_org(&r->organization, o, url);
+    }
+    return true;
+}
+
+/* Every object worth looking at: the roots, @graph members, and what a
+ * WebPage or ItemList points at. */
+static void collect_objects(json_t *v, json_t *out, int depth)
+{
+    if (depth > 6 || json_array_size(out) >= 500)
+        return;
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v) && i < 500; i++)
+            collect_objects(json_array_get(v, i), out, depth + 1);
+        return;
+    }
+    if (!json_is_object(v))
+        return;
+    json_array_append(out, v);
+    static const char *const follow[] = {"@graph", "mainEntity", "itemListElement",
+                                         "item", "about", NULL};
+    for (size_t i = 0; follow[i] != NULL; i++) {
+        json_t *x = json_object_get(v, follow[i]);
+        if (x != NULL)
+            collect_objects(x, out, depth + 1);
+    }
+}
+
+/* extruct's microdata item -> a JSON-LD-shaped object, so one mapping
+ * serves both syntaxes. */
+static json_t *md_to_ld(json_t *item, int depth)
+{
+    if (!json_is_object(item))
+        return json_incref(item);
+    json_t *props = json_object_get(item, "properties");
+    if (props == NULL || depth > 16) {
+        json_t *v = json_object_get(item, "value");
+        return v != NULL ? json_incref(v) : json_null();
+    }
+    json_t *o = json_object();
+    json_t *t = json_object_get(item, "type");
+    if (t != NULL)
+        json_object_set(o, "@type", t);
+    json_t *id = json_object_get(item, "id");
+    if (id != NULL)
+        json_object_set(o, "@id", id);
+    const char *k;
+    json_t *v;
+    json_object_foreach(props, k, v) {
+        if (json_is_array(v)) {
+            json_t *a = json_array();
+            for (size_t i = 0; i < json_array_size(v); i++)
+                json_array_append_new(a, md_to_ld(json_array_get(v, i), depth + 1));
+            json_object_set_new(o, k, a);
+        } else {
+            json_object_set_new(o, k, md_to_ld(v, depth + 1));
+        }
+    }
+    return o;
+}
+
+static void set_prov(rec_service *r, const char *url, const char *local)
+{
+    r->prov.source_url = sp_strdup(url);
+    r->prov.local_id = sp_strdup(local != NULL ? local : (url != NULL ? url : "page"));
+    char id[37];
+    rec_make_id(url != NULL ? url : "file", r->prov.local_id != NULL ? r->prov.local_id : "page",
+                id);
+    r->id = sp_strdup(id);
+}
+
+/* ======================================================================
+ * Heuristics over the page text
+ * ====================================================================== */
+
+typedef struct line {
+    char *text;
+    int heading; /* 1-6 for h1-h6, 0 for body text */
+} line;
+
+typedef struct lines {
+    line *v;
+    size_t n;
+    size_t bytes;
+} lines;
+
+static void lines_free(lines *ls)
+{
+    for (size_t i = 0; i < ls->n; i++)
+        free(ls->v[i].text);
+    free(ls->v);
+}
+
+static bool is_block(const xmlNode *n)
+{
+    static const char *const blocks[] = {
+        "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "td", "th", "table",
+        "section", "article", "main", "br", "h1", "h2", "h3", "h4", "h5", "h6",
+        "address", "blockquote", "pre", "hr", "form", "fieldset", "figure",
+        "figcaption", "details", "summary", "caption", NULL};
+    for (size_t i = 0; blocks[i]; i++)
+        if (is_tag(n, blocks[i]))
+            return true;
+    return false;
+}
+
+static bool is_noise(xmlNode *n)
+{
+    static const char *const noise[] = {"nav", "header", "footer", "aside", "script",
+                                        "style", "noscript", "template", "svg",
+                                        "iframe", "select", "button", "head", "form",
+                                        NULL};
+    for (size_t i = 0; noise[i]; i++)
+        if (is_tag(n, noise[i]))
+            return true;
+    static const char *const roles[] = {"navigation", "banner", "contentinfo",
+                                        "complementary", "search", NULL};
+    for (size_t i = 0; roles[i]; i++)
+        if (attr_eq_ci(n, "role", roles[i]))
+            return true;
+    if (attr_eq_ci(n, "hidden", "") || attr_eq_ci(n, "aria-hidden", "true"))
+        return true;
+    return false;
+}
+
+static void flush_line(lines *ls, sp_buf *cur, int heading)
+{
+    char *t = collapse(sp_buf_cstr(cur), HTML_MAX_TEXT);
+    cur->len = 0;
+    if (cur->data != NULL)
+        cur->data[0] = '\0';
+    if (t == NULL)
+        return;
+    if (ls->n >= 4000 || ls->bytes > HTML_MAX_TEXT * 4) {
+        free(t);
+        return;
+    }
+    line *p = push(&ls->v, &ls->n, sizeof *ls->v);
+    if (p == NULL) {
+        /* push caps at 1000: keep going past it with plain realloc */
+        line *nv = realloc(ls->v, (ls->n + 1) * sizeof *ls->v);
+        if (nv == NULL) {
+            free(t);
+            return;
+        }
+        ls->v = nv;
+        p = &ls->v[ls->n++];
+    }
+    p->text = t;
+    p->heading = heading;
+    ls->bytes += strlen(t);
+}
+
+static void walk_lines(xmlNode *n, lines *ls, sp_buf *cur, int depth)
+{
+    for (; n != NULL; n = n->next) {
+        if (depth > HTML_MAX_DEPTH)
+            return;
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            if (n->content != NULL && cur->len < HTML_MAX_TEXT)
+                sp_buf_puts(cur, (const char *)n->content);
+            continue;
+        }
+        if (n->type != XML_ELEMENT_NODE || is_noise(n))
+            continue;
+        int h = 0;
+        if (n->name[0] == 'h' || n->name[0] == 'H') {
+            if (n->name[1] >= '1' && n->name[1] <= '6' && n->name[2] == '\0')
+                h = n->name[1] - '0';
+        }
+        bool block = is_block(n);
+        if (block)
+            flush_line(ls, cur, 0);
+        walk_lines(n->children, ls, cur, depth + 1);
+        if (block)
+            flush_line(ls, cur, h);
+        else
+            sp_buf_puts(cur, " ");
+    }
+}
+
+static xmlNode *find_first(xmlNode *n, bool (*pred)(xmlNode *), int depth)
+{
+    for (; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+            continue;
+        if (pred(n))
+            return n;
+        xmlNode *f = find_first(n->children, pred, depth + 1);
+        if (f != NULL)
+            return f;
+    }
+    return NULL;
+}
+
+static bool p_main(xmlNode *n) { return is_tag(n, "main"); }
+static bool p_role_main(xmlNode *n) { return attr_eq_ci(n, "role", "main"); }
+static bool p_article(xmlNode *n) { return is_tag(n, "article"); }
+static bool p_body(xmlNode *n) { return is_tag(n, "body"); }
+static bool p_title(xmlNode *n) { return is_tag(n, "title"); }
+static bool p_h1(xmlNode *n) { return is_tag(n, "h1"); }
+
+static bool ci_contains(const char *hay, const char *needle)
+{
+    return hay != NULL && strcasestr(hay, needle) != NULL;
+}
+
+/* UK postcode at s (outward code, optional space, inward code), not in
+ * the middle of a word.  Returns its length or 0. */
+static size_t postcode_at(const char *text, const char *s)
+{
+    if (s > text && (isalnum((unsigned char)s[-1])))
+        return 0;
+    const char *p = s;
+    int letters = 0;
+    while (isupper((unsigned char)*p) && letters < 2) {
+        p++;
+        letters++;
+    }
+    if (letters == 0 || !isdigit((unsigned char)*p))
+        return 0;
+    p++;
+    if (isdigit((unsigned char)*p) || isupper((unsigned char)*p)) {
+        /* a second outward character, unless it starts the inward code */
+        if (!(isdigit((unsigned char)*p) && isupper((unsigned char)p[1]) &&
+              isupper((unsigned char)p[2]) && !isalnum((unsigned char)p[3])))
+            p++;
+    }
+    if (*p == ' ')
+        p++;
+    if (!isdigit((unsigned char)p[0]) || !isupper((unsigned char)p[1]) ||
+        !isupper((unsigned char)p[2]) || isalnum((unsigned char)p[3]))
+        return 0;
+    return (size_t)(p + 3 - s);
+}
+
+/* A UK phone number at s: 0 or +44 then 9-10 more digits, with spaces,
+ * hyphens, dots or brackets between.  Fills out (normalised "020 7946
+ * 0000" as written, trimmed) and returns the span length, or 0. */
+static size_t phone_at(const char *text, const char *s, char *out, size_t outsz)
+{
+    if (s > text && (isalnum((unsigned char)s[-1]) || s[-1] == '+' || s[-1] == '/'))
+        return 0;
+    const char *p = s;
+    char digits[24];
+    size_t nd = 0;
+    bool intl = false;
+    if (*p == '(')
+        p++;
+    if (*p == '+') {
+        if (strncmp(p, "+44", 3) != 0)
+            return 0;
+        intl = true;
+        p += 3;
+        digits[nd++] = '0';
+        while (*p == ' ' || *p == '(')
+            p++;
+        if (*p == '0') /* +44 (0)20 ... */
+            p++;
+        if (*p == ')')
+            p++;
+    } else if (*p != '0') {
+        return 0;
+    }
+    const char *end = p;
+    int seps = 0;
+    while (*p != '\0' && nd < 13) {
+        if (isdigit((unsigned char)*p)) {
+            digits[nd++] = *p;
+            end = p + 1;
+        } else if ((*p == ' ' || *p == '-' || *p == '.' || *p == '(' || *p == ')') &&
+                   seps < 5 && isdigit((unsigned char)p[1 + (p[1] == ' ' || p[1] == ')')])) {
+            seps++;
+        } else {
+            break;
+        }
+        p++;
+    }
+    if (isdigit((unsigned char)*end) || nd < 10 || nd > 11)
+        return 0;
+    if (digits[0] != '0' || !strchr("12378", digits[1]))
+        return 0;
+    (void)intl;
+    size_t len = (size_t)(end - s);
+    if (len + 1 > outsz)
+        return 0;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return len;
+}
+
+/* An email address around the '@' at s. */
+static char *email_at(const char *text, const char *at)
+{
+    const char *b = at;
+    while (b > text && (isalnum((unsigned char)b[-1]) || strchr("._%+-", b[-1])))
+        b--;
+    const char *e = at + 1;
+    while (isalnum((unsigned char)*e) || *e == '.' || *e == '-')
+        e++;
+    while (e > at + 1 && e[-1] == '.')
+        e--;
+    if (b == at || e - at < 4)
+        return NULL;
+    const char *dot = memchr(at, '.', (size_t)(e - at));
+    if (dot == NULL)
+        return NULL;
+    return sp_strndup(b, (size_t)(e - b));
+}
+
+static const char *const DAYS[] = {"monday", "tuesday", "wednesday", "thursday",
+                                   "friday", "saturday", "sunday", "weekday", "mon-",
+                                   "mon ", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
+
+static bool has_time(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (!isdigit((unsigned char)*p) || (p > s && isdigit((unsigned char)p[-1])))
+            continue;
+        const char *q = p;
+        while (isdigit((unsigned char)*q))
+            q++;
+        if (q - p > 2)
+            continue;
+        if ((*q == ':' || *q == '.') && isdigit((unsigned char)q[1]) &&
+            isdigit((unsigned char)q[2]))
+            return true;
+        while (*q == ' ')
+            q++;
+        if (strncasecmp(q, "am", 2) == 0 || strncasecmp(q, "pm", 2) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool is_hours_line(const char *s)
+{
+    if (strlen(s) > 200 || !has_time(s))
+        return false;
+    for (size_t i = 0; DAYS[i]; i++)
+        if (ci_contains(s, DAYS[i]))
+            return true;
+    return false;
+}
+
+static const char *const ELIG_HEADS[] = {
+    "who is it for", "who is this for", "who it's for", "who it is for", "eligib",
+    "who can use", "who can apply", "who can join", "who can get", "who can access",
+    "who we help", "who we support", "who can attend", "is this for me",
+    "who is eligible", "criteria", NULL};
+static const char *const APPLY_HEADS[] = {
+    "how to apply", "how to refer", "referral", "how to access", "how to join",
+    "how to get", "how do i", "get started", "apply now", "how to register",
+    "how to book", "access the service", "making a referral", "sign up", NULL};
+
+static bool matches_any(const char *s, const char *const *keys)
+{
+    for (size_t i = 0; keys[i]; i++)
+        if (ci_contains(s, keys[i]))
+            return true;
+    return false;
+}
+
+/* The text under the first heading matching keys, up to the next heading
+ * of the same or a higher level. */
+static char *section_under(const lines *ls, const char *const *keys)
+{
+    for (size_t i = 0; i < ls->n; i++) {
+        if (ls->v[i].heading == 0 || strlen(ls->v[i].text) > 120 ||
+            !matches_any(ls->v[i].text, keys))
+            continue;
+        int level = ls->v[i].heading;
+        sp_buf b = {0};
+        for (size_t j = i + 1; j < ls->n; j++) {
+            if (ls->v[j].heading != 0 && ls->v[j].heading <= level)
+                break;
+            if (b.len > HTML_MAX_SECTION)
+                break;
+            sp_buf_printf(&b, "%s%s", b.len ? "\n" : "", ls->v[j].text);
+        }
+        char *s = b.len ? sp_buf_steal(&b) : NULL;
+        sp_buf_free(&b);
+        if (s != NULL && strlen(s) > HTML_MAX_SECTION) {
+            size_t k = HTML_MAX_SECTION;
+            while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+                k--;
+            s[k] = '\0';
+        }
+        if (s != NULL)
+            return s;
+    }
+    return NULL;
+}
+
+static void hours_from_line(rec_service *r, const char *s)
+{
+    if (r->n_schedules >= HTML_MAX_LIST)
+        return;
+    rec_schedule *sc = push(&r->schedules, &r->n_schedules, sizeof *r->schedules);
+    if (sc == NULL)
+        return;
+    sc->description = sp_strndup(s, 200);
+    /* Days named in the line, in week order ("Monday to Friday" spans). */
+    static const char *const full[] = {"monday", "tuesday", "wednesday", "thursday",
+                                       "friday", "saturday", "sunday"};
+    static const char *const code[] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
+    int first = -1, last = -1;
+    bool seen[7] = {false};
+    for (int d = 0; d < 7; d++) {
+        char abbr[4];
+        memcpy(abbr, full[d], 3);
+        abbr[3] = '\0';
+        if (ci_contains(s, full[d]) || ci_contains(s, abbr)) {
+            seen[d] = true;
+            if (first < 0)
+                first = d;
+            last = d;
+        }
+    }
+    if (first >= 0 && last > first &&
+        (ci_contains(s, " to ") || strchr(s, '-') != NULL || ci_contains(s, "–"))) {
+        int nseen = 0;
+        for (int d = 0; d < 7; d++)
+            nseen += seen[d];
+        if (nseen == 2)
+            for (int d = first; d <= last; d++)
+                seen[d] = true;
+    }
+    sp_buf days = {0};
+    for (int d = 0; d < 7; d++)
+        if (seen[d])
+            sp_buf_printf(&days, "%s%s", days.len ? "," : "", code[d]);
+    if (days.len) {
+        sc->byday = sp_buf_steal(&days);
+        sc->freq = sp_strdup("WEEKLY");
+    }
+    sp_buf_free(&days);
+    /* The first two times are opening and closing. */
+    int found = 0;
+    char *times[2] = {NULL, NULL};
+    for (const char *p = s; *p && found < 2; p++) {
+        if (!isdigit((unsigned char)*p) || (p > s && isdigit((unsigned char)p[-1])))
+            continue;
+        int h = 0, m = 0;
+        const char *q = p;
+        while (isdigit((unsigned char)*q) && q - p < 3)
+            h = h * 10 + (*q++ - '0');
+        if (q - p > 2 || isdigit((unsigned char)*q))
+            continue;
+        bool ok = false;
+        if ((*q == ':' || *q == '.') && isdigit((unsigned char)q[1]) &&
+            isdigit((unsigned char)q[2])) {
+            m = (q[1] - '0') * 10 + (q[2] - '0');
+            q += 3;
+            ok = true;
+        }
+        const char *z = q;
+        while (*z == ' ')
+            z++;
+        if (strncasecmp(z, "pm", 2) == 0) {
+            if (h < 12)
+                h += 12;
+            ok = true;
+        } else if (strncasecmp(z, "am", 2) == 0) {
+            if (h == 12)
+                h = 0;
+            ok = true;
+        }
+        if (ok && h <= 24 && m < 60)
+            times[found++] = sp_printf("%02d:%02d", h, m);
+        p = q - 1 > p ? q - 1 : p;
+    }
+    sc->opens_at = times[0];
+    sc->closes_at = times[1];
+}
+
+/* Apply the text heuristics to r (filling only what r lacks). */
+static void heuristics(rec_service *r, const lines *ls, xmlNode *root)
+{
+    if (r->eligibility_description == NULL)
+        r->eligibility_description = section_under(ls, ELIG_HEADS);
+    if (r->application_process == NULL)
+        r->application_process = section_under(ls, APPLY_HEADS);
+
+    bool want_loc = r->n_locations == 0;
+    bool want_sched = r->n_schedules == 0;
+    for (size_t i = 0; i < ls->n; i++) {
+        const char *t = ls->v[i].text;
+        if (ls->v[i].heading)
+            continue;
+        for (const char *p = t; *p; p++) {
+            if (want_loc && isupper((unsigned char)*p)) {
+                size_t pl = postcode_at(t, p);
+                if (pl > 0) {
+                    rec_location *l = push(&r->locations, &r->n_locations,
+                                           sizeof *r->locations);
+                    if (l != NULL) {
+                        l->location_type = sp_strdup("physical");
+                        rec_address *a = push(&l->addresses, &l->n_addresses,
+                                              sizeof *l->addresses);
+                        if (a != NULL) {
+                            a->postal_code = sp_strndup(p, pl);
+                            a->address_type = sp_strdup("physical");
+                            a->country = sp_strdup("GB");
+                            /* The line before the postcode is the street
+                             * address when the line is address-sized. */
+                            size_t before = (size_t)(p - t);
+                            while (before > 0 && (t[before - 1] == ' ' || t[before - 1] == ','))
+                                before--;
+                            if (before > 3 && before < 160)
+                                a->address_1 = collapse_n(t, before, HTML_MAX_FIELD);
+                        }
+                    }
+                    want_loc = false;
+                }
+            }
+            if (*p == '0' || *p == '+' || *p == '(') {
+                char num[40];
+                size_t n = phone_at(t, p, num, sizeof num);
+                if (n > 0) {
+                    add_phone(&r->phones, &r->n_phones, sp_strdup(num), NULL);
+                    p += n - 1;
+                    continue;
+                }
+            }
+            if (*p == '@' && r->email == NULL)
+                r->email = email_at(t, p);
+        }
+        if (want_sched && is_hours_line(t))
+            hours_from_line(r, t);
+    }
+    (void)root;
+}
+
+/* mailto: and tel: links say it outright. */
+static void contact_links(rec_service *r, xmlNode *n, int depth)
+{
+    for (; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+            continue;
+        if (is_tag(n, "a") && !is_noise(n)) {
+            char *href = get_attr(n, "href");
+            char *h = strip_ws(href);
+            free(href);
+            if (h != NULL && strncasecmp(h, "mailto:", 7) == 0 && r->email == NULL)
+                r->email = clean_email(sp_strdup(h));
+            else if (h != NULL && strncasecmp(h, "tel:", 4) == 0)
+                add_phone(&r->phones, &r->n_phones, collapse(h + 4, 40), NULL);
+            free(h);
+        }
+        if (!is_tag(n, "footer") && !is_tag(n, "nav"))
+            contact_links(r, n->children, depth + 1);
+    }
+}
+
+/* ======================================================================
+ * Links
+ * ====================================================================== */
+
+static void collect_links(xmlNode *n, const char *base, feed_output *out,
+                          size_t *count, int depth)
+{
+    for (; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+            continue;
+        if (*count >= HTML_MAX_LINKS)
+            return;
+        if (is_tag(n, "a") || is_tag(n, "area")) {
+            char *href = get_attr(n, "href");
+            char *u = href != NULL ? feed_resolve_url(base, href) : NULL;
+            free(href);
+            if (u != NULL) {
+                bool dup = false;
+                /* Recent duplicates are common (menus repeat links). */
+                for (size_t i = out->n_links; i > 0 && i + 200 > out->n_links; i--)
+                    if (strcmp(out->links[i - 1].url, u) == 0) {
+                        dup = true;
+                        break;
+                    }
+                if (!dup && feed_add_link(out, u, FEED_LINK_PAGE, 0, -1) == SP_OK)
+                    (*count)++;
+                free(u);
+            }
+        } else if (is_tag(n, "link")) {
+            char *rel = get_attr(n, "rel");
+            char *type = get_attr(n, "type");
+            if (rel != NULL && type != NULL && ci_contains(rel, "alternate") &&
+                (ci_contains(type, "application/rss+xml") ||
+                 ci_contains(type, "application/atom+xml"))) {
+                char *href = get_attr(n, "href");
+                char *u = href != NULL ? feed_resolve_url(base, href) : NULL;
+                if (u != NULL && feed_add_link(out, u, FEED_LINK_FEED, 0, -1) == SP_OK)
+                    (*count)++;
+                free(u);
+                free(href);
+            }
+            free(rel);
+            free(type);
+        }
+        collect_links(n->children, base, out, count, depth + 1);
+    }
+}
+
+static bool p_base(xmlNode *n) { return is_tag(n, "base") && has_attr(n, "href"); }
+
+/* ======================================================================
+ * The reader
+ * ====================================================================== */
+
+static char *page_title(xmlNode *root)
+{
+    xmlNode *t = find_first(root, p_title, 0);
+    return t != NULL ? node_text(t, HTML_MAX_FIELD) : NULL;
+}
+
+/* "Job Club | Hackney Council" -> "Job Club": sites append their name. */
+static char *trim_site_name(char *t)
+{
+    if (t == NULL)
+        return NULL;
+    static const char *const seps[] = {" | ", " - ", " – ", " — ", " :: ", NULL};
+    for (size_t i = 0; seps[i]; i++) {
+        char *p = strstr(t, seps[i]);
+        if (p != NULL && p > t + 2) {
+            *p = '\0';
+            break;
+        }
+    }
+    return t;
+}
+
+int feed_read_html(const char *body, size_t len, const char *url,
+                   const char *content_type, feed_output *out, sp_err *err)
+{
+    if (out == NULL || (body == NULL && len > 0))
+        return sp_fail(err, SP_EINVAL, "feed_read_html: no output or no body");
+    if (len > FEED_MAX_BODY)
+        return sp_fail(err, SP_ELIMIT, "page is %zu bytes, over the %u byte limit", len,
+                       FEED_MAX_BODY);
+    if (len == 0)
+        return SP_OK; /* an empty page has nothing to say */
+    htmlDocPtr doc = parse_html(body, len, url, content_type);
+    xmlNode *root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+    if (root == NULL) {
+        if (doc != NULL)
+            xmlFreeDoc(doc);
+        return sp_fail(err, SP_EPARSE, "page could not be parsed as HTML");
+    }
+
+    /* <base href> changes what relative links mean. */
+    char *base = NULL;
+    xmlNode *bn = find_first(root, p_base, 0);
+    if (bn != NULL) {
+        char *h = get_attr(bn, "href");
+        base = feed_resolve_url(url, h);
+        free(h);
+    }
+    const char *b = base != NULL ? base : url;
+
+    if (out->title == NULL)
+        out->title = page_title(root);
+
+    int rc = SP_OK;
+    json_t *jl = json_array(), *md = json_array(), *objs = json_array();
+    if (jl == NULL || md == NULL || objs == NULL) {
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        goto done;
+    }
+    extract_doc(doc, b, jl, md);
+    collect_objects(jl, objs, 0);
+    for (size_t i = 0; i < json_array_size(md); i++) {
+        json_t *ld = md_to_ld(json_array_get(md, i), 0);
+        collect_objects(ld, objs, 0);
+        json_decref(ld);
+    }
+
+    /* The page's text, once: heuristics and gap-filling both use it. */
+    xmlNode *mainn = find_first(root, p_main, 0);
+    if (mainn == NULL)
+        mainn = find_first(root, p_role_main, 0);
+    if (mainn == NULL)
+        mainn = find_first(root, p_article, 0);
+    if (mainn == NULL)
+        mainn = find_first(root, p_body, 0);
+    if (mainn == NULL)
+        mainn = root;
+    lines ls = {0};
+    sp_buf cur = {0};
+    walk_lines(mainn->children, &ls, &cur, 0);
+    flush_line(&ls, &cur, 0);
+    sp_buf_free(&cur);
+
+    size_t made = 0;
+    /* Services first; an organisation or place only when no service is
+     * described (it is then what the page is about). */
+    for (int pass = 0; pass < 2 && made == 0; pass++) {
+        for (size_t i = 0; i < json_array_size(objs) && made < HTML_MAX_RECS; i++) {
+            json_t *o = json_array_get(objs, i);
+            if (!type_in(o, pass == 0 ? SERVICE_TYPES : ORG_TYPES))
+                continue;
+            rec_service r;
+            rec_service_init(&r);
+            if (!rec_from_schema(o, b, pass == 1, &r)) {
+                rec_service_free(&r);
+                continue;
+            }
+            json_t *id = json_object_get(o, "@id");
+            char *local = json_is_string(id) ? sp_strdup(json_string_value(id))
+                          : made == 0       ? sp_strdup(url)
+                                            : sp_printf("%s#%zu", url ? url : "", made);
+            set_prov(&r, url, local);
+            free(local);
+            if (r.description == NULL && ls.bytes >= HTML_MIN_TEXT) {
+                sp_buf d = {0};
+                for (size_t k = 0; k < ls.n && d.len < HTML_MAX_TEXT; k++)
+                    sp_buf_printf(&d, "%s%s", d.len ? "\n" : "", ls.v[k].text);
+                r.description = sp_buf_steal(&d);
+            }
+            if (made == 0) {
+                /* One service on the page: its headings and text fill the
+                 * fields the markup left out. */
+                heuristics(&r, &ls, root);
+            }
+            rc = feed_add_rec(out, &r);
+            rec_service_free(&r);
+            if (rc != SP_OK) {
+                sp_fail(err, rc, "page records: output limit reached");
+                break;
+            }
+            made++;
+        }
+    }
+
+    if (made == 0 && rc == SP_OK) {
+        /* No structured data: a record only if this reads as a service page. */
+        xmlNode *h1 = find_first(mainn, p_h1, 0);
+        if (h1 == NULL)
+            h1 = find_first(root, p_h1, 0);
+        char *name = h1 != NULL ? node_text(h1, HTML_MAX_FIELD) : NULL;
+        if (name == NULL)
+            name = trim_site_name(page_title(root));
+        size_t body_bytes = 0;
+        for (size_t k = 0; k < ls.n; k++)
+            if (!ls.v[k].heading)
+                body_bytes += strlen(ls.v[k].text);
+        if (name != NULL && body_bytes >= HTML_MIN_TEXT) {
+            rec_service r;
+            rec_service_init(&r);
+            r.name = name;
+            name = NULL;
+            r.url = resolve_or_null(url, url);
+            sp_buf d = {0};
+            for (size_t k = 0; k < ls.n && d.len < HTML_MAX_TEXT; k++) {
+                if (k == 0 && ls.v[k].heading == 1 && strcmp(ls.v[k].text, r.name) == 0)
+                    continue; /* the name is not part of the description */
+                sp_buf_printf(&d, "%s%s", d.len ? "\n" : "", ls.v[k].text);
+            }
+            r.description = d.len ? sp_buf_steal(&d) : NULL;
+            sp_buf_free(&d);
+            if (r.description != NULL && strlen(r.description) > HTML_MAX_TEXT) {
+                size_t k = HTML_MAX_TEXT;
+                while (k > 0 && ((unsigned char)r.description[k] & 0xC0) == 0x80)
+                    k--;
+                r.description[k] = '\0';
+            }
+            contact_links(&r, mainn, 0);
+            heuristics(&r, &ls, root);
+            set_prov(&r, url, url);
+            rc = feed_add_rec(out, &r);
+            rec_service_free(&r);
+            if (rc != SP_OK)
+                sp_fail(err, rc, "page record: output limit reached");
+        }
+        free(name);
+    }
+    lines_free(&ls);
+
+    if (rc == SP_OK) {
+        size_t count = 0;
+        collect_links(root, b, out, &count, 0);
+    }
+done:
+    json_decref(jl);
+    json_decref(md);
+    json_decref(objs);
+    free(base);
+    xmlFreeDoc(doc);
+    return rc;
+}
