@@ -1370,7 +1370,7 @@ def write_text(path, text):
 
 
 ORUK_SOURCES = {
-    "london-employment-directory": ("London Employment and Skills Directory (fictional)", "pan-London", "6h"),
+    "london-employment-directory": ("London Employment and Skills Directory (fictional)", "pan-london", "6h"),
     "local-london-directory": ("Local London Skills and Employment Directory (fictional)", "local-london", "12h"),
     "hackney-council-directory": ("Hackney Council Community Directory (fictional)", "hackney", "1d"),
 }
@@ -1388,7 +1388,8 @@ def write_oruk3(gen, out, slug, specs):
         chunk = recs[p * PER_PAGE:(p + 1) * PER_PAGE]
         dump(os.path.join(base, "services", "page-%d.json" % (p + 1)), {
             "total_items": len(recs), "total_pages": pages, "page_number": p + 1, "size": len(chunk),
-            "first_page": p == 0, "last_page": p == pages - 1, "empty": not chunk, "contents": chunk})
+            "first_page": p == 0, "last_page": p == pages - 1, "empty": not chunk, "contents": chunk,
+            "note": NOTE})
     for r in recs:
         dump(os.path.join(base, "services", r["id"] + ".json"), r)
     return recs
@@ -1403,7 +1404,8 @@ def write_oruk1(gen, out, slug, specs):
         chunk = recs[p * per:(p + 1) * per]
         dump(os.path.join(base, "services", "page-%d.json" % (p + 1)), {
             "totalElements": len(recs), "totalPages": pages, "number": p + 1, "size": per,
-            "first": p == 0, "last": p == pages - 1, "numberOfElements": len(chunk), "content": chunk})
+            "first": p == 0, "last": p == pages - 1, "numberOfElements": len(chunk), "content": chunk,
+            "note": NOTE})
     for r in recs:
         dump(os.path.join(base, "services", r["id"] + ".json"), r)
     return recs
@@ -1481,7 +1483,6 @@ def write_site(gen, out, slug, specs, use_jsonld):
         sm.append("  <url><loc>%s</loc><lastmod>%s</lastmod><changefreq>monthly</changefreq></url>" % (xesc(path), lm))
     sm.append("</urlset>")
     write_text(os.path.join(base, "sitemap.xml"), "\n".join(sm) + "\n")
-    write_text(os.path.join(base, "robots.txt"), "User-agent: *\nDisallow: /%s/admin/\nSitemap: /%s/sitemap.xml\n" % (slug, slug))
 
 
 FEEDS = {
@@ -1576,7 +1577,11 @@ def main(argv=None):
     root = os.path.dirname(here)
     ap.add_argument("--shared", default=os.environ.get("SIGNPOST_SHARED", os.path.join(root, "..", "shared")))
     ap.add_argument("--out", default=os.path.join(root, "data", "sample"))
+    ap.add_argument("--check", action="store_true",
+                    help="regenerate into a temporary folder and compare with --out (exit 1 on any difference)")
     a = ap.parse_args(argv)
+    if a.check:
+        return check(a, argv)
     if not os.path.isdir(os.path.join(a.shared, "data")):
         sys.stderr.write("gen_sample: %s/data not found; pass --shared DIR (the shared reference data)\n" % a.shared)
         return 2
@@ -1596,6 +1601,10 @@ def main(argv=None):
     write_site(gen, a.out, "southside-skills", by_src["southside-skills"], lambda i: False)
     write_site(gen, a.out, "westway-works", by_src["westway-works"], lambda i: i % 2 == 0)
     feed_items = write_feeds(gen, a.out)
+    # one host plays every source, so robots.txt lives at its root
+    write_text(os.path.join(src_dir, "robots.txt"),
+               "# Fictional sample: the fixture server's robots.txt\nUser-agent: *\n"
+               "Disallow: /step-forward-hackney/admin/\nDisallow: /westway-works/private/\n")
 
     conf = [SOURCES_CONF_HEAD]
     for slug, (title, cov, iv) in ORUK_SOURCES.items():
@@ -1656,6 +1665,34 @@ def main(argv=None):
               len(planted["dups"]), len(planted["clusters"]), len(planted["gaps"]), len(planted["stale"]),
               len(planted["hostile"]), a.out))
     return 0
+
+
+def check(a, argv):
+    """Regenerate into a temporary folder; compare every file with a.out."""
+    import filecmp
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        rest = [x for x in (argv if argv is not None else sys.argv[1:]) if x != "--check"]
+        out_i = [i for i, x in enumerate(rest) if x == "--out"]
+        for i in reversed(out_i):
+            del rest[i:i + 2]
+        rc = main(rest + ["--out", tmp])
+        if rc:
+            return rc
+        shutil.copy(os.path.join(a.out, "README.md"), os.path.join(tmp, "README.md"))
+        diffs = []
+
+        def walk(c):
+            diffs.extend(os.path.join(c.left, f) for f in c.diff_files + c.left_only + c.right_only)
+            for sub in c.subdirs.values():
+                walk(sub)
+        walk(filecmp.dircmp(a.out, tmp))
+        if diffs:
+            sys.stderr.write("gen_sample: %d files differ from a fresh generation, e.g. %s; "
+                             "rerun python3 tools/gen_sample.py and commit\n" % (len(diffs), diffs[0]))
+            return 1
+        print("gen_sample: %s is up to date" % a.out)
+        return 0
 
 
 if __name__ == "__main__":
