@@ -252,7 +252,7 @@ static void datapackage_links(const char *body, size_t len, const char *doc_url,
  * how the URL was reached (the store's urls.format). */
 static void doc_links(const crawl_source *src, const char *fmt_name, int depth,
                       const char *doc_url, const char *body, size_t len, const char *ct,
-                      linkset *out)
+                      linkset *out, size_t *n_recs)
 {
     if (!strcmp(fmt_name, "csv"))
         return;
@@ -274,6 +274,8 @@ static void doc_links(const crawl_source *src, const char *fmt_name, int depth,
     sp_err e;
     /* A reader that fails part-way keeps the links read before the fault. */
     feed_read((feed_format)f, body, len, doc_url, ct, &o, &e);
+    if (n_recs)
+        *n_recs = o.n_recs;
     const char *self = feed_format_name((feed_format)f);
     bool pages_ok = depth + 1 <= src->depth && src->kind != CRAWL_ORUK &&
                     src->kind != CRAWL_DATAPACKAGE;
@@ -332,7 +334,7 @@ static int stored_links_cb(void *ctx, const store_doc *d)
 {
     stored_links *sl = ctx;
     doc_links(sl->src, sl->q->format, sl->q->depth, d->final_url ? d->final_url : d->url,
-              d->body, d->len, d->content_type, sl->out);
+              d->body, d->len, d->content_type, sl->out, NULL);
     return 1;
 }
 
@@ -711,7 +713,12 @@ static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
         f.etag = etag;
         f.last_modified = lastmod;
         f.content_hash = hash;
-        if (q->content_hash && !strcmp(q->content_hash, hash)) {
+        size_t n_recs = (size_t)-1;
+        doc_links(src, q->format, q->depth, final, body, len, ct, &ls, &n_recs);
+        /* An incremental ORUK listing with nothing in it says "no change":
+         * not worth a document (its URL is new each pass). */
+        bool empty_delta = strstr(q->url, "modified_after=") && n_recs == 0 && ls.n == 0;
+        if ((q->content_hash && !strcmp(q->content_hash, hash)) || empty_delta) {
             f.outcome = STORE_UNCHANGED;
         } else {
             f.outcome = STORE_NEW_DOC;
@@ -722,7 +729,6 @@ static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
             f.body = body;
             f.len = len;
         }
-        doc_links(src, q->format, q->depth, final, body, len, ct, &ls);
         h->errors = 0;
     } else if (status == 304 && q->has_doc) {
         etag = header_value(&x->hdrs, "ETag");
