@@ -127,8 +127,8 @@ static bool any_key(const json_t *o, const char *const *keys)
     return false;
 }
 
-/* A service object?  strict: standing alone it must show a service-only
- * key; inside a service list an id and a name suffice. */
+/* A service object?  strict (standing alone): it must show a service-only
+ * key, or a description; inside a service list an id and a name suffice. */
 static bool is_service(const json_t *o, bool strict)
 {
     if (!json_is_object(o))
@@ -137,7 +137,9 @@ static bool is_service(const json_t *o, bool strict)
         return false;
     if (any_key(o, service_keys))
         return true;
-    if (strict)
+    /* Alone, an id, a name and a description with nothing marking another
+     * entity will do (minimal services, one per NDJSON line). */
+    if (strict && !has(o, "description"))
         return false;
     return has(o, "id") && !any_key(o, other_keys) && !has(o, "services");
 }
@@ -546,7 +548,7 @@ static bool read_item(rd *c, const json_t *o, bool in_list)
     if (!json_is_object(o))
         return false;
     const json_t *svc = json_object_get(o, "service");
-    if (json_is_object(svc)) { /* service_at_location */
+    if (is_service(svc, false)) { /* service_at_location */
         read_service(c, svc, NULL, json_object_get(o, "location"), false);
         return true;
     }
@@ -616,6 +618,11 @@ static int read_doc(rd *c, const json_t *j)
     if (!json_is_object(j))
         return sp_fail(c->err, SP_EPARSE,
                        "expected a JSON object or array (ORUK/HSDS service, page or API root)");
+
+    if (json_is_array(json_object_get(j, "resources")))
+        return sp_fail(c->err, SP_EPARSE,
+                       "this is a data package descriptor (it lists \"resources\"); "
+                       "read it with the datapackage reader, not as ORUK JSON");
 
     /* API root */
     const char *ver = str_of(j, "version");
