@@ -1428,6 +1428,7 @@ def write_site(gen, out, slug, specs, use_jsonld):
     for i, s in enumerate(specs):
         page = "services/%s.html" % gen.slugify(s["name"])
         path = "/%s/%s" % (slug, page)
+        s["page_path"] = path
         urls.append((path, s["last_modified"][:10]))
         links.append('<li><a href="%s">%s</a></li>' % (xesc(path), xesc(s["name"])))
         p = s["place"]
@@ -1628,7 +1629,9 @@ def main(argv=None):
         cov = s["coverage"]
         bs = gen.area_boroughs(cov) if cov[0] != "online" else []
         services[s["id"]] = {
-            "source": s["source"], "name": s["name"], "organization": s.get("org_name") or s["org"]["name"],
+            "source": s["source"],
+            "path": s.get("page_path") or "/%s/services/%s" % (s["source"], s["id"]),
+            "name": s["name"], "organization": s.get("org_name") or s["org"]["name"],
             "coverage": cov[0] if cov[0] != "borough" else ("borough" if len(cov[1]) == 1 else "multi-borough"),
             "boroughs": bs, "subregions": sorted({gen.bslug[b]["subregion"] for b in bs}) if cov[0] in ("borough", "subregion") else [],
             "pan_london": cov[0] == "london", "online_only": cov[0] == "online",
