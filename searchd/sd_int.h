@@ -44,7 +44,7 @@ typedef enum sd_route_id {
 #define SD_N_BUCKETS 12
 
 /* Bounds on untrusted input. */
-#define SD_MAX_URI 32768       /* request target bytes; above: 414 */
+#define SD_MAX_URI 16384       /* request target bytes; above: 414 */
 #define SD_MAX_ARGS 64         /* query parameters per request */
 #define SD_MAX_VALUES 32       /* values of one repeatable filter */
 #define SD_MAX_Q 1000          /* bytes of q */
@@ -56,6 +56,8 @@ typedef enum sd_route_id {
 
 struct sd_server {
     struct MHD_Daemon *mhd;
+    struct sd_gate *gate; /* accept loop (gate.c) */
+    int lfd;              /* listening socket, -1 when none */
     char *index_dir;
     char *static_root; /* realpath of web_dir/static, NULL when none */
     vocab *voc;
@@ -113,6 +115,14 @@ enum MHD_Result sd_reply_response(sd_req *r, unsigned status, struct MHD_Respons
 /* body is copied; ctype like "text/plain; charset=utf-8". */
 enum MHD_Result sd_reply_bytes(sd_req *r, unsigned status, const char *ctype,
                                const void *body, size_t len);
+
+/* Count one answered request in the metrics. */
+void sd_count_request(struct sd_server *s, sd_route_id route, unsigned status, double secs);
+
+/* The accept loop in front of MHD (gate.c): accepts on lfd, answers
+ * oversized request lines with a JSON 414 itself, hands the rest to MHD. */
+int sd_gate_start(struct sd_server *s, int lfd, unsigned timeout_s, sp_err *err);
+void sd_gate_stop(struct sd_server *s);
 
 /* The calling worker's read-only index handle, opened lazily and reopened
  * at most every reopen_ms.  NULL (and a message in err) when the index

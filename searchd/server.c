@@ -9,11 +9,10 @@
  * the key's destructor when MHD joins the worker), so searches never share
  * a Xapian object or take a lock.
  *
- * Oversized requests: MHD answers a request line or headers that do not fit
- * the per-connection memory pool with its own HTML 414.  The pool is sized
- * (CONN_MEMORY) so that requests up to ~15 MB still reach us, and we answer
- * them with a JSON error; the pool's memory is mapped lazily, so idle
- * connections cost little.
+ * Connections: searchd owns the listening socket and its accept loop
+ * (gate.c), which answers oversized request lines with a JSON 414 before
+ * MHD would answer them with HTML, and hands every other connection to MHD
+ * (MHD_USE_NO_LISTEN_SOCKET + MHD_add_connection).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,7 +29,10 @@
 
 #include "sd_int.h"
 
-#define CONN_MEMORY (16u * 1024 * 1024)
+/* MHD's per-connection pool holds the request line and headers.  It is
+ * zeroed after every request, so it is kept small: the gate already refuses
+ * request lines over SD_MAX_URI. */
+#define CONN_MEMORY (64u * 1024)
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 
 /* The route table.  First match wins; exact paths before prefixes.  The
@@ -264,6 +266,16 @@ static void access_log_line(const sd_req *r, double secs)
             r->status, secs * 1000.0);
 }
 
+void sd_count_request(struct sd_server *s, sd_route_id route, unsigned status, double secs)
+{
+    atomic_fetch_add(&s->requests[route][status_slot(status)], 1);
+    int b = 0;
+    while (b < SD_N_BUCKETS && secs > buckets[b])
+        b++;
+    atomic_fetch_add(&s->hist[route][b], 1);
+    atomic_fetch_add(&s->hist_sum_us[route], (unsigned long long)(secs * 1e6));
+}
+
 static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -274,12 +286,7 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
     double secs = (double)(now_us() - r->t0_us) / 1e6;
     if (r->responded) {
-        atomic_fetch_add(&s->requests[r->route][status_slot(r->status)], 1);
-        int b = 0;
-        while (b < SD_N_BUCKETS && secs > buckets[b])
-            b++;
-        atomic_fetch_add(&s->hist[r->route][b], 1);
-        atomic_fetch_add(&s->hist_sum_us[r->route], (unsigned long long)(secs * 1e6));
+        sd_count_request(s, r->route, r->status, secs);
         if (s->access_log)
             access_log_line(r, secs);
     }
@@ -326,7 +333,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                               "only GET and HEAD are supported");
     if (r->uri_len > SD_MAX_URI)
         return sd_reply_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long",
-                              "the request URI is %zu bytes long; at most %d are "
+                              "the request target is %zu bytes long; at most %d are "
                               "accepted (q takes at most %d bytes)",
                               r->uri_len, SD_MAX_URI, SD_MAX_Q);
     if (r->nul_in_path)
@@ -353,7 +360,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 /* ---- start and stop ---- */
 
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
-                        bool *v6, sp_err *err)
+                        sp_err *err)
 {
     char host[256];
     const char *port;
@@ -388,7 +395,6 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
                        gai_strerror(rc));
     memcpy(ss, ai->ai_addr, ai->ai_addrlen);
     *sslen = ai->ai_addrlen;
-    *v6 = ai->ai_family == AF_INET6;
     freeaddrinfo(ai);
     return SP_OK;
 }
@@ -401,14 +407,14 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
 
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
-    bool v6 = false;
-    int rc = parse_listen(opts->listen ? opts->listen : DEFAULT_LISTEN, &ss, &sslen, &v6, err);
+    int rc = parse_listen(opts->listen ? opts->listen : DEFAULT_LISTEN, &ss, &sslen, err);
     if (rc != SP_OK)
         return rc;
 
     struct sd_server *s = calloc(1, sizeof *s);
     if (!s)
         return sp_fail(err, SP_ENOMEM, "out of memory");
+    s->lfd = -1;
     s->reopen_ms = opts->reopen_ms == 0 ? 1000 : opts->reopen_ms;
     s->access_log = opts->access_log;
     s->index_dir = sp_printf("%s/index", opts->store_dir);
@@ -441,6 +447,25 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
     if (threads > 256)
         threads = 256;
 
+    /* The listening socket is ours (see gate.c), bound before anything
+     * starts so a busy port fails fast with a clear message. */
+    const char *where = opts->listen ? opts->listen : DEFAULT_LISTEN;
+    s->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        bind(s->lfd, (struct sockaddr *)&ss, sslen) != 0 || listen(s->lfd, 511) != 0) {
+        int e = errno;
+        sd_stop(s);
+        return sp_fail(err, SP_EIO, "cannot listen on %s (%s); is another server on that port?",
+                       where, strerror(e));
+    }
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    if (getsockname(s->lfd, (struct sockaddr *)&bound, &blen) == 0)
+        s->port = ntohs(bound.ss_family == AF_INET6
+                            ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                            : ((struct sockaddr_in *)&bound)->sin_port);
+
     /* Workers inherit the signal mask: keep SIGINT and SIGTERM for the
      * thread that waits for them (sd_wait_for_signal), never a worker. */
     sigset_t block, old;
@@ -450,28 +475,23 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
     sigaddset(&block, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &block, &old);
 
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-    if (v6)
-        flags |= MHD_USE_IPv6;
+    unsigned timeout_s = opts->timeout_s ? opts->timeout_s : 30;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)(threads > 1 ? threads : 0), MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)(opts->max_conns ? opts->max_conns : 512),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(opts->timeout_s ? opts->timeout_s : 30),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK,
-        uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
-        MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_END);
-    int saved_errno = errno;
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(threads > 1 ? threads : 0),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(opts->max_conns ? opts->max_conns : 512),
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s,
+        MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_END);
+    rc = s->mhd ? sd_gate_start(s, s->lfd, timeout_s, err)
+                : sp_fail(err, SP_ERROR, "cannot start the HTTP daemon (libmicrohttpd)");
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (!s->mhd) {
+    if (rc != SP_OK) {
         sd_stop(s);
-        return sp_fail(err, SP_EIO, "cannot listen on %s (%s); is another server on that port?",
-                       opts->listen ? opts->listen : DEFAULT_LISTEN, strerror(saved_errno));
+        return rc;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : 0;
     *out = s;
     return SP_OK;
 }
@@ -485,9 +505,13 @@ void sd_stop(sd_server *s)
 {
     if (!s)
         return;
-    /* Joins the workers; their index handles close in worker_free. */
+    /* No new connections first, then MHD joins the workers (their index
+     * handles close in worker_free). */
+    sd_gate_stop(s);
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
+    if (s->lfd >= 0)
+        close(s->lfd);
     if (s->key_made)
         pthread_key_delete(s->worker_key);
     vocab_free(s->voc);

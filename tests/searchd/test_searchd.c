@@ -551,9 +551,11 @@ static void check_huge_request(void)
     CHECK(status == 400 || status == 413 || status == 414, "10 MB request: status %d", status);
     const char *body = strstr(s, "\r\n\r\n");
     json_t *j = body ? json_loads(body + 4, 0, NULL) : NULL;
+    const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
     const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-    CHECK(msg && (strstr(msg, "URI") || strstr(msg, "q ")), "10 MB request: body %.200s",
-          body ? body : s);
+    CHECK(code && !strcmp(code, "uri_too_long") && msg && strstr(msg, "request"),
+          "10 MB request: body %.200s", body ? body : s);
+    CHECK(strstr(s, "Content-Type: application/json"), "10 MB request: not JSON");
     json_decref(j);
     sp_buf_free(&resp);
 
