@@ -239,7 +239,14 @@ static char *jsonld_clean(const char *s)
             in_str = true;
             sp_buf_append(&b, &c, 1);
         } else if (strncmp(s + i, "<!--", 4) == 0) {
-            i += 3;
+            /* A whole HTML comment before the data goes; a comment marker
+             * wrapping the data (<!-- {...} -->) loses only the marker. */
+            const char *e = strstr(s + i + 4, "-->");
+            size_t brace = strcspn(s + i + 4, "{[\"");
+            if (e != NULL && (size_t)(e - (s + i + 4)) < brace)
+                i = (size_t)(e - s) + 2;
+            else
+                i += 3;
         } else if (strncmp(s + i, "-->", 3) == 0) {
             i += 2;
         } else if (c == '/' && i + 1 < n && s[i + 1] == '/') {
@@ -388,7 +395,16 @@ static json_t *md_url_value(md_ctx *c, xmlNode *n, const char *attr)
     free(v);
     if (s == NULL)
         return json_string("");
-    if (c->base != NULL && *s != '\0') {
+    if (c->base != NULL && s[0] == '#') {
+        /* A fragment names a place in the page itself (libcurl 7.88
+         * resolves a bare fragment against the site root instead). */
+        size_t bl = strcspn(c->base, "#");
+        char *u = sp_printf("%.*s%s", (int)bl, c->base, s);
+        if (u != NULL) {
+            free(s);
+            s = u;
+        }
+    } else if (c->base != NULL && *s != '\0') {
         char *u = feed_resolve_url(c->base, s);
         if (u != NULL) {
             free(s);
@@ -398,6 +414,100 @@ static json_t *md_url_value(md_ctx *c, xmlNode *n, const char *attr)
     json_t *j = json_string(s);
     free(s);
     return j != NULL ? j : json_null();
+}
+
+/* The text of a microdata element as extruct gets it (html_text with
+ * layout guessing): whitespace normalised in each text run, runs joined by
+ * a space unless punctuation follows, newlines around block elements and
+ * a blank line around paragraphs, headings and lists. */
+typedef struct md_text_ctx {
+    sp_buf out;
+    int prev;        /* 0 text, 1 newline, 2 blank line */
+    bool prev_ws;    /* previous raw text ended in whitespace */
+    bool prev_open;  /* previous raw text ended in '(' */
+} md_text_ctx;
+
+static bool tag_in(const xmlNode *n, const char *const *tags)
+{
+    for (size_t i = 0; tags[i]; i++)
+        if (xmlStrcasecmp(n->name, (const xmlChar *)tags[i]) == 0)
+            return true;
+    return false;
+}
+
+static void md_newlines(md_text_ctx *c, const xmlNode *n)
+{
+    static const char *const nl[] = {"article", "aside", "br", "dd", "details", "div",
+                                     "dt", "fieldset", "figcaption", "footer", "form",
+                                     "header", "hr", "legend", "li", "main", "nav",
+                                     "table", "tr", NULL};
+    static const char *const dnl[] = {"blockquote", "dl", "figure", "h1", "h2", "h3",
+                                      "h4", "h5", "h6", "ol", "p", "pre", "title",
+                                      "ul", NULL};
+    if (c->prev == 2)
+        return;
+    if (tag_in(n, dnl)) {
+        sp_buf_puts(&c->out, c->prev == 1 ? "\n" : "\n\n");
+        c->prev = 2;
+    } else if (tag_in(n, nl)) {
+        if (c->prev != 1)
+            sp_buf_puts(&c->out, "\n");
+        c->prev = 1;
+    }
+}
+
+static void md_add_text(md_text_ctx *c, const char *raw)
+{
+    char *t = collapse(raw, HTML_MAX_TEXT);
+    if (t == NULL)
+        return;
+    bool space = true;
+    if (c->prev != 0)
+        space = false;
+    else if (!c->prev_ws && (strchr(",:;.!?\")", t[0]) != NULL || c->prev_open))
+        space = false;
+    if (space)
+        sp_buf_puts(&c->out, " ");
+    sp_buf_puts(&c->out, t);
+    free(t);
+    size_t n = strlen(raw);
+    c->prev = 0;
+    c->prev_ws = n > 0 && is_space((unsigned char)raw[n - 1]);
+    c->prev_open = n > 0 && raw[n - 1] == '(';
+}
+
+static void md_text_walk(md_text_ctx *c, xmlNode *n, int depth)
+{
+    if (depth > HTML_MAX_DEPTH || c->out.len > HTML_MAX_TEXT)
+        return;
+    md_newlines(c, n);
+    for (xmlNode *ch = n->children; ch != NULL; ch = ch->next) {
+        if (ch->type == XML_TEXT_NODE || ch->type == XML_CDATA_SECTION_NODE) {
+            if (ch->content != NULL)
+                md_add_text(c, (const char *)ch->content);
+        } else if (ch->type == XML_ELEMENT_NODE && !is_tag(ch, "script") &&
+                   !is_tag(ch, "style")) {
+            md_text_walk(c, ch, depth + 1);
+        }
+    }
+    md_newlines(c, n);
+}
+
+static char *md_text(xmlNode *n)
+{
+    md_text_ctx c;
+    memset(&c, 0, sizeof c);
+    c.prev = 2;
+    md_text_walk(&c, n, 0);
+    const char *s = sp_buf_cstr(&c.out);
+    while (is_space((unsigned char)*s))
+        s++;
+    size_t len = strlen(s);
+    while (len > 0 && is_space((unsigned char)s[len - 1]))
+        len--;
+    char *out = sp_strndup(s, len);
+    sp_buf_free(&c.out);
+    return out;
 }
 
 static json_t *json_str_or_empty(char *s)
@@ -432,7 +542,7 @@ static json_t *md_value(md_ctx *c, xmlNode *n, bool force, int depth)
     if (content != NULL && *content != '\0')
         return json_str_or_empty(content);
     free(content);
-    return json_str_or_empty(node_text(n, HTML_MAX_TEXT));
+    return json_str_or_empty(md_text(n));
 }
 
 /* Add value under each name in itemprop to props (name -> array). */
@@ -1705,8 +1815,12 @@ static void collect_links(xmlNode *n, const char *base, feed_output *out,
             return;
         if (is_tag(n, "a") || is_tag(n, "area")) {
             char *href = get_attr(n, "href");
-            char *u = href != NULL ? feed_resolve_url(base, href) : NULL;
+            char *h = strip_ws(href);
+            /* "#top" is this page again; skip it before libcurl 7.88 turns
+             * a bare fragment into the site root. */
+            char *u = h != NULL && h[0] != '#' ? feed_resolve_url(base, h) : NULL;
             free(href);
+            free(h);
             if (u != NULL) {
                 bool dup = false;
                 /* Recent duplicates are common (menus repeat links). */
