@@ -40,10 +40,12 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 
 static enum MHD_Result unavailable(sd_req *r, const sp_err *e)
 {
+    /* e says why (a path, a Xapian message): for the operator, not for
+     * clients, who only learn that the index is not there yet. */
+    (void)e;
     return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
-                          "the search index is not available yet (%s); it appears once "
-                          "`signpost index` or `signpost run` has indexed records",
-                          e->msg[0] ? e->msg : "not opened");
+                          "the search index is not available yet; it appears once "
+                          "`signpost index` or `signpost run` has indexed records");
 }
 
 /* ---- search ---- */
