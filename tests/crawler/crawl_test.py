@@ -1,3 +1,502 @@
 #!/usr/bin/env python3
+"""crawl_test.py - integration tests of `signpost crawl` against the fixture
+web server (fixture.c) playing the sample provider sites in sites/.
+
+usage: crawl_test.py CASE SIGNPOST FIXTURE TESTS_CRAWLER_DIR
+
+Each case starts its own fixture server(s) on 127.0.0.1 (random port), runs
+the real `signpost crawl`, and checks what landed in STORE/crawl.db and
+what the server saw (its /__stats: request counts, order, statuses, user
+agents, concurrency).  Assertions are about behaviour (what was fetched,
+stored, recorded, skipped), never about speed; the only time figure used
+is a lower bound on the gap between two requests to one host, which a
+slow machine cannot break.
+"""
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
 import sys
-sys.exit(77)
+import tempfile
+import time
+import urllib.request
+
+CASE, SIGNPOST, FIXTURE, HERE = sys.argv[1:5]
+SITES = os.path.join(HERE, 'sites')
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print('FAIL:', what, file=sys.stderr)
+
+
+class Fixture:
+    def __init__(self, root, *args):
+        self.p = subprocess.Popen([FIXTURE, root, *args], stdout=subprocess.PIPE, text=True)
+        self.port = int(self.p.stdout.readline())
+        self.base = 'http://127.0.0.1:%d' % self.port
+
+    def stats(self):
+        with urllib.request.urlopen(self.base + '/__stats', timeout=30) as r:
+            return json.load(r)
+
+    def reset(self):
+        urllib.request.urlopen(self.base + '/__reset', timeout=30).read()
+
+    def count(self, target):
+        return self.stats()['counts'].get(target, 0)
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait(10)
+
+
+def write_conf(path, sources, defaults=None):
+    with open(path, 'w') as f:
+        f.write('# written by crawl_test.py\n')
+        if defaults:
+            f.write('[defaults]\n')
+            for k, v in defaults.items():
+                f.write('%s = %s\n' % (k, v))
+        for name, kv in sources:
+            f.write('\n[source %s]\n' % name)
+            for k, v in kv.items():
+                f.write('%s = %s\n' % (k, v))
+
+
+def crawl(store, conf, *args, expect=0):
+    r = subprocess.run([SIGNPOST, 'crawl', '--sources', conf, '--store', store, *args],
+                       capture_output=True, text=True, timeout=280)
+    if r.returncode != expect:
+        print(r.stdout, r.stderr, file=sys.stderr)
+    check(r.returncode == expect, 'signpost crawl %s exited %d, expected %d'
+          % (' '.join(args), r.returncode, expect))
+    return r
+
+
+def status(store):
+    r = subprocess.run([SIGNPOST, 'crawl', '--store', store, '--status'],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, '--status exits 0')
+    lines = {}
+    for line in r.stdout.splitlines():
+        lines[line.split(' ', 1)[0]] = line
+    return lines
+
+
+def db(store):
+    c = sqlite3.connect(os.path.join(store, 'crawl.db'), timeout=30)
+    c.row_factory = sqlite3.Row
+    return c
+
+
+def docs_by_url(store):
+    out = {}
+    with db(store) as c:
+        for row in c.execute('SELECT url, count(*) n FROM documents GROUP BY url'):
+            out[row['url']] = row['n']
+    return out
+
+
+def url_row(store, url):
+    with db(store) as c:
+        return c.execute('SELECT * FROM urls WHERE url = ?', (url,)).fetchone()
+
+
+def sample_sources(base, **extra):
+    s = [
+        ('oruk-a', {'url': base + '/oruk-a/', 'kind': 'oruk', 'organisation': 'Hackney Works',
+                    'coverage': 'hackney'}),
+        ('oruk-b', {'url': base + '/oruk-b', 'kind': 'oruk', 'coverage': 'local-london'}),
+        ('rss-a', {'url': base + '/rss-a/feed.rss', 'kind': 'rss', 'coverage': 'tower-hamlets'}),
+        ('atom-a', {'url': base + '/atom-a/feed.atom', 'kind': 'rss', 'coverage': 'lewisham'}),
+        ('sitemap-a', {'url': base + '/sitemap-a/sitemap.xml', 'kind': 'sitemap',
+                       'coverage': 'croydon'}),
+        ('html-a', {'url': base + '/html-a/', 'kind': 'html', 'depth': 2, 'coverage': 'camden'}),
+        ('datapackage-a', {'url': base + '/datapackage-a/datapackage.json',
+                           'kind': 'datapackage', 'coverage': 'southwark'}),
+    ]
+    for _, kv in s:
+        kv.update(extra)
+    return s
+
+
+EXPECTED = ['/oruk-a/', '/oruk-a/services', '/oruk-a/services?page=2',
+            '/oruk-a/services/svc-1', '/oruk-a/services/svc-2', '/oruk-a/services/svc-3',
+            '/oruk-a/services/svc-4', '/oruk-b/', '/oruk-b/services',
+            '/rss-a/feed.rss', '/rss-a/items/1.html', '/rss-a/items/2.html',
+            '/rss-a/items/3.html', '/atom-a/feed.atom', '/atom-a/e/1.html', '/atom-a/e/2.html',
+            '/sitemap-a/sitemap.xml', '/sitemap-a/pages.xml', '/sitemap-a/p/1.html',
+            '/sitemap-a/p/2.html', '/sitemap-a/p/3.html', '/html-a/', '/html-a/a.html',
+            '/html-a/b.html', '/html-a/latin1.html', '/html-a/deep/c.html',
+            '/datapackage-a/datapackage.json', '/datapackage-a/organizations.csv',
+            '/datapackage-a/services.csv']
+
+
+# ---- cases --------------------------------------------------------------------------
+
+def case_conf(tmp):
+    """sources.conf errors name the file and line; usage errors exit 2."""
+    confdir = os.path.join(HERE, 'conf')
+    n = 0
+    for name in sorted(os.listdir(confdir)):
+        path = os.path.join(confdir, name)
+        with open(path) as f:
+            first = f.readline()
+        expect = first.split('expect:', 1)[1].strip()
+        code = 0 if expect == 'ok' else 2
+        r = subprocess.run([SIGNPOST, 'crawl', '--sources', path, '--store',
+                            os.path.join(tmp, 'store-' + name), '--once', '--quiet'],
+                           capture_output=True, text=True, timeout=60)
+        n += 1
+        if code == 0:
+            # a valid file whose source cannot be reached still exits 0
+            check(r.returncode == 0, '%s: exit %d (%s)' % (name, r.returncode, r.stderr))
+            continue
+        check(r.returncode == 2, '%s: exit %d, expected 2' % (name, r.returncode))
+        check(expect in r.stderr, '%s: stderr %r lacks %r' % (name, r.stderr, expect))
+        check(r.stderr.count('\n') == 1, '%s: one line on stderr' % name)
+    check(n >= 8, 'at least 8 conf cases (found %d)' % n)
+    r = subprocess.run([SIGNPOST, 'crawl', '--help'], capture_output=True, text=True)
+    check(r.returncode == 0 and '--no-delay' in r.stdout and '--status' in r.stdout,
+          '--help lists the options')
+    r = subprocess.run([SIGNPOST, 'crawl', '--sources', 'x.conf'], capture_output=True,
+                       text=True)
+    check(r.returncode == 2 and '--store' in r.stderr, 'missing --store is a usage error')
+    r = subprocess.run([SIGNPOST, 'crawl', '--store', tmp, '--bogus'], capture_output=True,
+                       text=True)
+    check(r.returncode == 2, 'unknown option is a usage error')
+
+
+def case_basic(tmp):
+    """One pass over every kind of sample source stores every good document
+    once, follows what each kind leads to, and respects robots.txt."""
+    fx = Fixture(SITES)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, sample_sources(fx.base), {'delay': '0.02'})
+        store = os.path.join(tmp, 'store')
+        r = crawl(store, conf, '--once')
+        check('new documents' in r.stderr, 'summary printed')
+        docs = docs_by_url(store)
+        for path in EXPECTED:
+            check(docs.get(fx.base + path) == 1, 'one document for %s (got %s)'
+                  % (path, docs.get(fx.base + path)))
+        st = fx.stats()
+        counts = st['counts']
+        check(counts.get('/html-a/deep/d.html', 0) == 0, 'depth 3 page not fetched')
+        check(counts.get('/html-a/secret/x.html', 0) == 0, 'robots-disallowed page not fetched')
+        row = url_row(store, fx.base + '/html-a/secret/x.html')
+        check(row is not None and row['state'] == 'failed' and 'robots' in (row['last_error'] or ''),
+              'disallowed URL recorded with its reason')
+        check(counts.get('/robots.txt') == 1, 'robots.txt fetched once (got %s)'
+              % counts.get('/robots.txt'))
+        check(st['log'][0]['target'] == '/robots.txt', 'robots.txt fetched first')
+        check(all(e['ua'].startswith('Signpost/') and 'github.com/signpost-london' in e['ua']
+                  for e in st['log']), 'every request carries the Signpost user agent')
+        check(st['max_concurrent'] == 1, 'one request at a time to one host (saw %d)'
+              % st['max_concurrent'])
+        with db(store) as c:
+            ext = c.execute("SELECT count(*) FROM urls WHERE url LIKE '%example.invalid%'").fetchone()[0]
+            check(ext == 0, 'links to other sites not followed')
+            row = c.execute('SELECT body, content_type FROM documents WHERE url = ?',
+                            (fx.base + '/html-a/latin1.html',)).fetchone()
+            body = bytes(row['body']).decode('utf-8')
+            check('Café crèche' in body and 'charset="UTF-8"' in body,
+                  'latin-1 page stored as UTF-8 with its meta charset rewritten')
+            check('charset=utf-8' in row['content_type'], 'content type relabelled utf-8')
+            cfg = json.loads(c.execute("SELECT config FROM sources WHERE name='oruk-a'").fetchone()[0])
+            check(cfg.get('coverage') == ['hackney'] and cfg.get('organisation') == 'Hackney Works',
+                  'source config stored for the indexer')
+            logged = c.execute('SELECT count(*) FROM fetch_log').fetchone()[0]
+            check(logged == len(st['log']) - 1, 'every page request logged (%d vs %d)'
+                  % (logged, len(st['log']) - 1))
+        lines = status(store)
+        for name, _ in sample_sources(fx.base):
+            check('status=ok' in lines.get(name, ''), 'source %s ok: %s' % (name, lines.get(name)))
+    finally:
+        fx.stop()
+
+
+def case_politeness(tmp):
+    """Requests to one host never overlap and are spaced by the larger of the
+    source's delay and robots.txt's Crawl-delay."""
+    root = os.path.join(tmp, 'site')
+    shutil.copytree(os.path.join(SITES, 'html-a'), os.path.join(root, 'html-a'))
+    with open(os.path.join(root, 'robots.txt'), 'w') as f:
+        f.write('User-agent: *\nCrawl-delay: 0.4\nDisallow: /html-a/secret/\n')
+    fx = Fixture(root)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [('html-a', {'url': fx.base + '/html-a/', 'kind': 'html',
+                                      'depth': 2, 'delay': '0.05'})])
+        store = os.path.join(tmp, 'store')
+        crawl(store, conf, '--once')
+        st = fx.stats()
+        log = st['log']
+        check(len(log) >= 6, 'crawled the site (%d requests)' % len(log))
+        check(log[0]['target'] == '/robots.txt', 'robots.txt first')
+        check(st['max_concurrent'] == 1, 'never two requests at once')
+        gaps = [b['ms'] - a['ms'] for a, b in zip(log, log[1:])]
+        check(min(gaps) >= 380, 'Crawl-delay 0.4 s honoured between requests (min gap %d ms)'
+              % min(gaps))
+    finally:
+        fx.stop()
+
+
+def case_faults(tmp):
+    """Every fault is recorded against its URL; good documents are stored; the
+    crawl finishes."""
+    fx = Fixture(SITES)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [('faults', {'url': fx.base + '/faults/', 'kind': 'html', 'depth': 1,
+                                      'delay': '0.02', 'timeout': 2, 'retries': 1,
+                                      'max_body': '1M'})])
+        store = os.path.join(tmp, 'store')
+        crawl(store, conf, '--once')
+        b = fx.base
+        expect = {
+            '/__fault/status/500': ('failed', 'HTTP 500'),
+            '/__fault/status/403': ('failed', 'HTTP 403'),
+            '/__fault/status/404': ('gone', 'HTTP 404'),
+            '/__fault/reset': ('failed', ''),
+            '/__fault/truncated': ('failed', ''),
+            '/__fault/loop/0': ('failed', 'redirects'),
+            '/__fault/huge': ('failed', 'larger than'),
+            '/__fault/huge-chunked': ('failed', 'larger than'),
+            '/__fault/slow/4000/faults/ok.html': ('failed', 'timed out'),
+            '/__fault/wrongtype/faults/ok.json': ('done', None),
+            '/__fault/429/faults/later.html': ('done', None),
+            '/__fault/503/faults/later2.html': ('done', None),
+            '/__fault/flaky/faults/flaky.html': ('done', None),
+            '/faults/malformed.json': ('done', None),
+            '/faults/malformed.xml': ('done', None),
+            '/faults/malformed.html': ('done', None),
+            '/faults/ok.html': ('done', None),
+        }
+        docs = docs_by_url(store)
+        for path, (state, err) in expect.items():
+            row = url_row(store, b + path)
+            if row is None:
+                check(False, '%s queued' % path)
+                continue
+            check(row['state'] == state, '%s state %s, expected %s (%s)'
+                  % (path, row['state'], state, row['last_error']))
+            if err is not None:
+                check(row['last_error'] is not None and err in row['last_error'],
+                      '%s error %r mentions %r' % (path, row['last_error'], err))
+                check(docs.get(b + path, 0) == 0, '%s stored no document' % path)
+            else:
+                check(docs.get(b + path) == 1, '%s stored once' % path)
+        counts = fx.stats()['counts']
+        check(counts.get('/__fault/status/500') == 2, '500 retried once (retries = 1)')
+        check(counts.get('/__fault/status/403') == 1, '403 not retried')
+        check(counts.get('/__fault/429/faults/later.html') == 2, '429 retried after Retry-After')
+        loops = sum(v for k, v in counts.items() if k.startswith('/__fault/loop/'))
+        check(loops <= 6, 'redirect loop stopped after 5 redirects (%d requests)' % loops)
+        with db(store) as c:
+            ct = c.execute('SELECT content_type FROM documents WHERE url = ?',
+                           (b + '/__fault/wrongtype/faults/ok.json',)).fetchone()
+            check(ct is not None and ct[0].startswith('image/png'), 'wrong content type kept as served')
+            n = c.execute("SELECT count(*) FROM fetch_log WHERE url = ? AND error IS NOT NULL",
+                          (b + '/__fault/huge',)).fetchone()[0]
+            check(n >= 1, 'fetch_log records the failure')
+            ftp = c.execute("SELECT count(*) FROM urls WHERE url LIKE 'ftp:%'").fetchone()[0]
+            check(ftp == 0, 'non-http links ignored')
+    finally:
+        fx.stop()
+
+
+def case_recrawl(tmp):
+    """A recrawl of unchanged sites downloads almost nothing (304s, no
+    robots.txt) and stores no document; a change stores exactly the changed
+    pages, and a page no longer linked is marked gone."""
+    root = os.path.join(tmp, 'sites')
+    shutil.copytree(SITES, root)
+    fx = Fixture(root)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, sample_sources(fx.base), {'delay': '0.02'})
+        store = os.path.join(tmp, 'store')
+        crawl(store, conf, '--once')
+        first = docs_by_url(store)
+        check(len(first) >= len(EXPECTED), 'first pass stored the sites')
+        # --once without --force: nothing is due yet.
+        fx.reset()
+        crawl(store, conf, '--once')
+        check(len(fx.stats()['log']) == 0, 'a source not due is not crawled')
+        fx.reset()
+        crawl(store, conf, '--once', '--force')
+        log = fx.stats()['log']
+        check(len(log) >= 12, 'second pass visited the sites (%d requests)' % len(log))
+        odd = [e for e in log if e['status'] != 304 and 'modified_after' not in e['target']]
+        check(not odd, 'unchanged recrawl: every answer a 304 (others: %s)' % odd[:5])
+        check(any('modified_after=' in e['target'] for e in log),
+              'ORUK recrawl asks for modified_after')
+        check(docs_by_url(store) == first, 'unchanged recrawl stored no new document')
+        # Change the HTML site: b.html edited, a.html no longer linked.
+        with open(os.path.join(root, 'html-a/b.html'), 'a') as f:
+            f.write('<p>Now with evening classes.</p>\n')
+        idx = os.path.join(root, 'html-a/index.html')
+        with open(idx) as f:
+            html = f.read()
+        with open(idx, 'w') as f:
+            f.write(html.replace('<a href="a.html">Coaching</a>', ''))
+        crawl(store, conf, '--once', '--force')
+        third = docs_by_url(store)
+        changed = sorted(u for u in third if third[u] != first.get(u, 0))
+        # index.html is the same page as /html-a/, reached through b.html's link.
+        check(changed == sorted([fx.base + '/html-a/', fx.base + '/html-a/b.html',
+                                 fx.base + '/html-a/index.html']),
+              'only the changed pages stored again: %s' % changed)
+        for p in ('/html-a/a.html', '/html-a/deep/c.html'):
+            row = url_row(store, fx.base + p)
+            check(row is not None and row['state'] == 'gone', '%s gone after it was unlinked' % p)
+        check(third.get(fx.base + '/html-a/a.html') == 1, 'a gone page keeps its document')
+    finally:
+        fx.stop()
+
+
+def case_resume(tmp):
+    """kill -9 in the middle of a crawl, rerun: it resumes, refetches nothing
+    it has, loses nothing."""
+    root = os.path.join(tmp, 'site')
+    os.makedirs(os.path.join(root, 'big/p'))
+    n = 60
+    with open(os.path.join(root, 'big/index.html'), 'w') as f:
+        f.write('<!DOCTYPE html><html><body>\n')
+        for i in range(n):
+            f.write('<a href="p/%d.html">page %d</a>\n' % (i, i))
+        f.write('</body></html>\n')
+    for i in range(n):
+        with open(os.path.join(root, 'big/p/%d.html' % i), 'w') as f:
+            f.write('<!DOCTYPE html><html><body><p>Service page %d</p></body></html>\n' % i)
+    fx = Fixture(root)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [('big', {'url': fx.base + '/big/', 'kind': 'html', 'depth': 1,
+                                   'delay': '0.05'})])
+        store = os.path.join(tmp, 'store')
+        p = subprocess.Popen([SIGNPOST, 'crawl', '--sources', conf, '--store', store, '--once',
+                              '--quiet'])
+        got = 0
+        deadline = time.time() + 120
+        while time.time() < deadline and p.poll() is None:
+            time.sleep(0.1)
+            try:
+                with db(store) as c:
+                    got = c.execute('SELECT count(*) FROM documents').fetchone()[0]
+            except sqlite3.Error:
+                continue
+            if got >= 15:
+                break
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        check(15 <= got < n, 'killed mid-crawl (%d documents stored)' % got)
+        crawl(store, conf, '--once', '--quiet')
+        docs = docs_by_url(store)
+        for i in range(n):
+            check(docs.get(fx.base + '/big/p/%d.html' % i) == 1, 'page %d stored once' % i)
+        check(docs.get(fx.base + '/big/') == 1, 'index stored once')
+        counts = fx.stats()['counts']
+        twice = [k for k, v in counts.items() if k.startswith('/big/') and v > 1]
+        check(len(twice) <= 1, 'at most the page in flight at the kill fetched again: %s' % twice)
+        check(counts.get('/big/') == 1, 'index not fetched again')
+        lines = status(store)
+        check('status=ok' in lines.get('big', ''), 'resumed pass finished ok: %s' % lines.get('big'))
+        with db(store) as c:
+            check(c.execute('PRAGMA integrity_check').fetchone()[0] == 'ok', 'store intact')
+    finally:
+        fx.stop()
+
+
+def case_status(tmp):
+    """--status prints each source's health; a failing source keeps its
+    documents and records since when it fails."""
+    root = os.path.join(tmp, 'sites')
+    shutil.copytree(SITES, root)
+    good = Fixture(root)
+    bad = Fixture(root, '--robots-status', '503')
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [
+            ('good', {'url': good.base + '/html-a/', 'kind': 'html', 'depth': 1}),
+            ('robots5xx', {'url': bad.base + '/html-a/', 'kind': 'html'}),
+            ('refused', {'url': 'http://127.0.0.1:1/', 'kind': 'html', 'retries': 0,
+                         'connect_timeout': 2}),
+        ], {'delay': '0.02'})
+        store = os.path.join(tmp, 'store')
+        crawl(store, conf, '--once')
+        lines = status(store)
+        check('status=ok' in lines.get('good', ''), 'good source ok: %s' % lines.get('good'))
+        l5 = lines.get('robots5xx', '')
+        check('status=failing' in l5 and 'robots.txt' in l5 and 'failing_since=2' in l5,
+              'robots.txt 5xx: source failing, nothing fetched: %s' % l5)
+        check(bad.count('/html-a/') == 0, 'robots.txt 5xx: no page requested')
+        check('status=failing' in lines.get('refused', ''), 'unreachable host failing')
+        docs_before = int(lines['good'].split('documents=')[1].split()[0])
+        check(docs_before >= 3, 'good source has documents')
+        # The good source's entry page disappears: the source fails, keeps its documents.
+        os.rename(os.path.join(root, 'html-a/index.html'), os.path.join(root, 'html-a/moved.html'))
+        crawl(store, conf, '--once', '--force')
+        lines = status(store)
+        lg = lines.get('good', '')
+        check('status=failing' in lg and 'failing_since=2' in lg, 'entry gone: failing: %s' % lg)
+        check('documents=%d' % docs_before in lg, 'a failing source keeps its documents')
+        with db(store) as c:
+            done = c.execute("SELECT count(*) FROM urls WHERE source='good' AND state='done'").fetchone()[0]
+            check(done >= 2, 'pages of a failing source are not marked gone')
+    finally:
+        good.stop()
+        bad.stop()
+
+
+def case_parallel(tmp):
+    """Two hosts are crawled at the same time, each one request at a time."""
+    a = Fixture(SITES)
+    b = Fixture(SITES)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [('a', {'url': a.base + '/html-a/', 'kind': 'html', 'depth': 2}),
+                          ('b', {'url': b.base + '/html-a/', 'kind': 'html', 'depth': 2})],
+                   {'delay': '0.3'})
+        store = os.path.join(tmp, 'store')
+        crawl(store, conf, '--once')
+        la, lb = a.stats(), b.stats()
+        check(la['max_concurrent'] == 1 and lb['max_concurrent'] == 1, 'one at a time per host')
+        ta = [e['wall_ms'] for e in la['log']]
+        tb = [e['wall_ms'] for e in lb['log']]
+        check(len(ta) >= 5 and len(tb) >= 5, 'both hosts crawled')
+        check(tb[0] < ta[-1] and ta[0] < tb[-1], 'the two hosts were crawled side by side')
+    finally:
+        a.stop()
+        b.stop()
+
+
+def main():
+    fn = globals().get('case_' + CASE)
+    if not fn:
+        print('unknown case', CASE, file=sys.stderr)
+        return 2
+    tmp = tempfile.mkdtemp(prefix='signpost-crawl-%s-' % CASE)
+    try:
+        fn(tmp)
+    finally:
+        if not failures:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print('left', tmp, 'for inspection', file=sys.stderr)
+    if failures:
+        print('%d checks failed' % len(failures), file=sys.stderr)
+        return 1
+    print('%s: ok' % CASE)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

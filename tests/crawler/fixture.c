@@ -81,9 +81,15 @@ static void note(const char *target, int status, const char *ua)
     json_t *c = json_object_get(counts, target);
     json_object_set_new(counts, target, json_integer(c ? json_integer_value(c) + 1 : 1));
     if (json_array_size(log_arr) < MAX_LOG)
-        json_array_append_new(log_arr, json_pack("{s:s,s:i,s:s,s:I}", "target", target,
+    {
+        struct timespec w;
+        clock_gettime(CLOCK_REALTIME, &w);
+        json_int_t wall = (json_int_t)w.tv_sec * 1000 + w.tv_nsec / 1000000;
+        json_array_append_new(log_arr, json_pack("{s:s,s:i,s:s,s:I,s:I}", "target", target,
                                                  "status", status, "ua", ua ? ua : "",
-                                                 "ms", (json_int_t)ms_since_start()));
+                                                 "ms", (json_int_t)ms_since_start(),
+                                                 "wall_ms", wall));
+    }
     pthread_mutex_unlock(&mu);
 }
 
