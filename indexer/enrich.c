@@ -1,9 +1,37 @@
 /*
- * enrich.c - see enrich.h.  Derives Signpost's tags from a record.
+ * enrich.c - derives Signpost's tags for a service record (see enrich.h).
+ *
+ * Order of trust: structured fields first (postcodes, service-area names,
+ * taxonomy terms, languages, cost options, location types: confidence 1.0),
+ * then the service's own prose, read sentence by sentence with the keyword
+ * lists in data/vocab (0.7-0.9 by field: the eligibility text says more
+ * about who a service is for than the general description does).  Each tag
+ * keeps the first evidence that produced it, so the strongest source wins
+ * when the structured pass runs first.
+ *
+ * Prose is full of near misses ("feel free to call", "we welcome applicants
+ * regardless of age, disability or ethnicity", "funded by the council"), so
+ * sentences of that kind are skipped for the fields they would mislead.
  */
 #include "enrich.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Bounds on what one record may make us do. */
+#define EN_MAX_SENTENCES 400
+#define EN_MAX_SENTENCE 2000
+#define EN_MAX_HITS 64
+#define EN_EVIDENCE 200
+
+typedef struct ctx {
+    const vocab *v;
+    rec_service *r;
+    int rc; /* first hard error (SP_ENOMEM) */
+} ctx;
 
 static void tags_clear(rec_tags *t)
 {
@@ -19,6 +47,8 @@ static void tags_clear(rec_tags *t)
 
 void enrich_clear(rec_service *r)
 {
+    if (!r)
+        return;
     tags_clear(&r->boroughs);
     tags_clear(&r->subregions);
     tags_clear(&r->groups);
@@ -30,28 +60,627 @@ void enrich_clear(rec_service *r)
     r->pan_london = false;
 }
 
+/* Add a tag; a full tag list (SP_ELIMIT) is not an error worth failing the
+ * record for, running out of memory is. */
+static void add(ctx *c, rec_tags *t, const char *slug, const char *field, const char *text,
+                double conf)
+{
+    if (c->rc != SP_OK || !slug)
+        return;
+    int rc = rec_tags_add(t, slug, field, text, conf);
+    if (rc == SP_ENOMEM)
+        c->rc = rc;
+}
+
+/* A borough, and with it the sub-region it belongs to. */
+static void add_borough(ctx *c, const vocab_borough *b, const char *field, const char *text,
+                        double conf)
+{
+    if (!b)
+        return;
+    add(c, &c->r->boroughs, b->slug, field, text, conf);
+    add(c, &c->r->subregions, b->subregion, field, text, conf);
+}
+
+/* A sub-region, and the boroughs it covers (a service for "South London
+ * Partnership" serves a Croydon resident). */
+static void add_subregion(ctx *c, const char *slug, const char *field, const char *text,
+                          double conf)
+{
+    add(c, &c->r->subregions, slug, field, text, conf);
+    const vocab_borough *m[40];
+    size_t n = vocab_subregion_boroughs(c->v, slug, m, 40);
+    for (size_t i = 0; i < n; i++)
+        add(c, &c->r->boroughs, m[i]->slug, field, text, conf);
+}
+
+/* Pan-London: every sub-region and every borough is served, so a borough
+ * or sub-region filter finds the service without special cases. */
+static void set_pan_london(ctx *c, const char *field, const char *text, double conf)
+{
+    c->r->pan_london = true;
+    size_t n = 0;
+    const char *const *subs = vocab_slugs(c->v, "subregion", &n);
+    for (size_t i = 0; i < n; i++)
+        add(c, &c->r->subregions, subs[i], field, text, conf);
+    const char *const *bors = vocab_slugs(c->v, "borough", &n);
+    for (size_t i = 0; i < n; i++)
+        add(c, &c->r->boroughs, bors[i], field, text, conf);
+}
+
+/* ---------------------------------------------------------------- text */
+
+/* Case-insensitive search for phrase in s at word boundaries. */
+static const char *find_phrase(const char *s, const char *phrase)
+{
+    size_t pl = strlen(phrase);
+    for (const char *p = s; *p; p++) {
+        if (strncasecmp(p, phrase, pl) != 0)
+            continue;
+        bool before = p == s || !isalnum((unsigned char)p[-1]);
+        bool after = !isalnum((unsigned char)p[pl]);
+        if (before && after)
+            return p;
+    }
+    return NULL;
+}
+
+static bool has_any(const char *s, const char *const *phrases)
+{
+    for (; *phrases; phrases++)
+        if (find_phrase(s, *phrases))
+            return true;
+    return false;
+}
+
+/* Evidence: the sentence, or ~200 bytes of it around the match, cut on
+ * UTF-8 character boundaries. */
+static char *evidence(const char *s, size_t off, size_t len)
+{
+    size_t n = strlen(s);
+    if (n <= EN_EVIDENCE)
+        return sp_strdup(s);
+    size_t pad = (EN_EVIDENCE - (len < EN_EVIDENCE ? len : EN_EVIDENCE)) / 2;
+    size_t a = off > pad ? off - pad : 0;
+    size_t b = a + EN_EVIDENCE;
+    if (b > n) {
+        b = n;
+        a = n > EN_EVIDENCE ? n - EN_EVIDENCE : 0;
+    }
+    while (a > 0 && ((unsigned char)s[a] & 0xC0) == 0x80)
+        a--;
+    while (b < n && ((unsigned char)s[b] & 0xC0) == 0x80)
+        b++;
+    while (a < b && isspace((unsigned char)s[a]))
+        a++;
+    return sp_printf("%s%.*s%s", a > 0 ? "…" : "", (int)(b - a), s + a, b < n ? "…" : "");
+}
+
+/* Sentences skipped per field: they mention a group or need without the
+ * service being for it. */
+static const char *const skip_groups[] = {
+    "regardless of", "equal opportunities", "equal opportunity", "equality and diversity",
+    "diversity and inclusion", "equality, diversity", "discriminate", "discrimination",
+    "not suitable for", "not open to", "are not eligible", "is not eligible",
+    "disability confident", NULL};
+static const char *const skip_categories[] = {
+    "disability confident", "refer you", "signpost you", "signposting to", NULL};
+static const char *const skip_referrals_desc[] = {"funded by", "commissioned by",
+                                                  "in partnership with", "part of", NULL};
+
+typedef struct scan {
+    const char *vfield;   /* vocab field to match */
+    rec_tags *tags;
+    double conf;
+    const char *const *skip; /* sentences to ignore, or NULL */
+    const char *need;        /* only sentences containing this (prefix), or NULL */
+    int kind;                /* 0 plain, 1 borough, 2 subregion */
+    bool laundry;            /* skip sentences listing many kinds of help */
+} scan;
+
+/* Blank out phrases that look like a keyword but are not ("feel free",
+ * "smoke-free"), keeping offsets intact. */
+static void blank_decoys(char *s, const char *vfield)
+{
+    static const char *const cost_decoys[] = {
+        "feel free", "smoke-free", "smoke free", "drug-free", "drug free", "alcohol-free",
+        "alcohol free", "free from", "free time", "free-time", "hands-free", "toll-free",
+        "freely", "free to contact", NULL};
+    /* Funding streams named after a kind of provision. */
+    static const char *const category_decoys[] = {"adult education budget", NULL};
+    const char *const *decoys = strcmp(vfield, "cost") == 0       ? cost_decoys
+                                : strcmp(vfield, "category") == 0 ? category_decoys
+                                                                  : NULL;
+    if (!decoys)
+        return;
+    for (const char *const *d = decoys; *d; d++) {
+        char *p = s;
+        const char *hit;
+        while ((hit = find_phrase(p, *d)) != NULL) {
+            size_t l = strlen(*d);
+            memset((char *)hit, ' ', l);
+            p = (char *)hit + l;
+        }
+    }
+}
+
+static void scan_sentence(ctx *c, const scan *sc, const char *field, const char *sent)
+{
+    if (sc->skip && has_any(sent, sc->skip))
+        return;
+    if (sc->need) {
+        bool found = false;
+        for (const char *p = sent; *p && !found; p++)
+            found = strncasecmp(p, sc->need, strlen(sc->need)) == 0;
+        if (!found)
+            return;
+    }
+    char work[EN_MAX_SENTENCE + 1];
+    snprintf(work, sizeof work, "%s", sent);
+    blank_decoys(work, sc->vfield);
+    vocab_hit hits[EN_MAX_HITS];
+    size_t n = vocab_match_text(c->v, sc->vfield, work, hits, EN_MAX_HITS);
+    if (sc->laundry && n >= 5) {
+        /* A sentence naming five or more kinds of help in different areas
+         * ("childcare, debts, housing, confidence and CVs") is a general
+         * list of what might get in the way, not what the service offers. */
+        const char *tops[EN_MAX_HITS];
+        size_t nt = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *top = vocab_category_parent(c->v, hits[i].slug);
+            top = top ? top : hits[i].slug;
+            bool seen = false;
+            for (size_t k = 0; k < nt; k++)
+                seen |= strcmp(tops[k], top) == 0;
+            if (!seen)
+                tops[nt++] = top;
+        }
+        if (nt >= 5)
+            return;
+    }
+    bool free_seen = false;
+    for (size_t i = 0; i < n; i++)
+        free_seen |= strcmp(hits[i].slug, "free") == 0 && strcmp(sc->vfield, "cost") == 0;
+    for (size_t i = 0; i < n && c->rc == SP_OK; i++) {
+        /* "No fees" says free, not fee. */
+        if (free_seen && strcmp(hits[i].slug, "fee") == 0)
+            continue;
+        char *ev = evidence(sent, hits[i].off, hits[i].len);
+        if (!ev) {
+            c->rc = SP_ENOMEM;
+            return;
+        }
+        if (sc->kind == 1)
+            add_borough(c, vocab_borough_get(c->v, hits[i].slug), field, ev, sc->conf);
+        else if (sc->kind == 2)
+            add_subregion(c, hits[i].slug, field, ev, sc->conf);
+        else
+            add(c, sc->tags, hits[i].slug, field, ev, sc->conf);
+        free(ev);
+    }
+}
+
+/* Split text into sentences (., !, ?, ; or a line break followed by space,
+ * and bullets) and scan each. */
+static void scan_text(ctx *c, const scan *sc, const char *field, const char *text)
+{
+    if (!text || !*text)
+        return;
+    const char *p = text;
+    int count = 0;
+    while (*p && count < EN_MAX_SENTENCES && c->rc == SP_OK) {
+        while (*p && (isspace((unsigned char)*p) || *p == '-' || *p == '*'))
+            p++;
+        if (!*p)
+            break;
+        const char *e = p;
+        while (*e) {
+            if (*e == '\n' || *e == '\r')
+                break;
+            if ((*e == '.' || *e == '!' || *e == '?' || *e == ';') &&
+                (e[1] == '\0' || isspace((unsigned char)e[1])))
+                break;
+            if ((unsigned char)e[0] == 0xE2 && (unsigned char)e[1] == 0x80 &&
+                (unsigned char)e[2] == 0xA2) /* bullet */
+                break;
+            e++;
+        }
+        size_t len = (size_t)(e - p) + (*e && *e != '\n' && *e != '\r' &&
+                                        (unsigned char)*e != 0xE2);
+        if (len > EN_MAX_SENTENCE) {
+            len = EN_MAX_SENTENCE;
+            while (len && ((unsigned char)p[len] & 0xC0) == 0x80)
+                len--;
+        }
+        char sent[EN_MAX_SENTENCE + 1];
+        memcpy(sent, p, len);
+        sent[len] = '\0';
+        /* Trim, and keep UTF-8 whole if the cut fell mid-character. */
+        while (len && isspace((unsigned char)sent[len - 1]))
+            sent[--len] = '\0';
+        if (len && sp_utf8_valid(sent, len))
+            scan_sentence(c, sc, field, sent);
+        count++;
+        p = *e ? e + ((unsigned char)*e == 0xE2 ? 3 : 1) : e;
+    }
+}
+
+/* ----------------------------------------------------------- geography */
+
+static const char *const pan_london_phrases[] = {
+    "pan-london", "pan london", "across london", "all london boroughs",
+    "all 33 london boroughs", "all 32 london boroughs", "all of london", "london-wide",
+    "london wide", "londonwide", "anywhere in london", "throughout london",
+    "across the capital", "across greater london", "all over london", "all london residents",
+    "any london resident", "anyone living in london", "all londoners", NULL};
+
+/* Whole service-area names that mean all of London. */
+static const char *const london_names[] = {"london", "greater london", "all london",
+                                           "pan-london", "pan london", "london-wide",
+                                           "all london boroughs", NULL};
+
+static bool is_london_name(const char *s)
+{
+    char buf[64];
+    size_t n = 0;
+    while (isspace((unsigned char)*s))
+        s++;
+    for (; *s && n + 1 < sizeof buf; s++)
+        buf[n++] = (char)tolower((unsigned char)*s);
+    while (n && (isspace((unsigned char)buf[n - 1]) || buf[n - 1] == '.'))
+        n--;
+    buf[n] = '\0';
+    for (const char *const *p = london_names; *p; p++)
+        if (strcmp(buf, *p) == 0)
+            return true;
+    return false;
+}
+
+static void pan_london_in(ctx *c, const char *field, const char *text, double conf)
+{
+    if (!text)
+        return;
+    for (const char *const *p = pan_london_phrases; *p; p++) {
+        const char *hit = find_phrase(text, *p);
+        /* "anyone living in London Borough of Ealing" is one borough. */
+        while (hit) {
+            const char *after = hit + strlen(*p);
+            while (isspace((unsigned char)*after))
+                after++;
+            if (strncasecmp(after, "borough", 7) != 0)
+                break;
+            hit = find_phrase(after, *p);
+        }
+        if (hit) {
+            char *ev = evidence(text, (size_t)(hit - text), strlen(*p));
+            if (!ev) {
+                c->rc = SP_ENOMEM;
+                return;
+            }
+            set_pan_london(c, field, ev, conf);
+            free(ev);
+            return;
+        }
+    }
+}
+
+static void geography(ctx *c)
+{
+    rec_service *r = c->r;
+    char field[128];
+    for (size_t i = 0; i < r->n_locations; i++) {
+        const rec_location *loc = &r->locations[i];
+        for (size_t j = 0; j < loc->n_addresses; j++) {
+            const rec_address *a = &loc->addresses[j];
+            const vocab_borough *b = NULL;
+            if (a->postal_code &&
+                vocab_postcode(c->v, a->postal_code, NULL, NULL, &b) == SP_OK && b) {
+                snprintf(field, sizeof field, "locations[%zu].addresses[%zu].postal_code", i,
+                         j);
+                add_borough(c, b, field, a->postal_code, 1.0);
+                continue;
+            }
+            /* No usable postcode field: one written in the address lines. */
+            const char *lines[] = {a->address_1, a->address_2};
+            for (size_t k = 0; k < 2 && !b; k++) {
+                char *pcs[2];
+                size_t n = vocab_find_postcodes(lines[k], pcs, 2);
+                for (size_t q = 0; q < n; q++) {
+                    if (!b && vocab_postcode(c->v, pcs[q], NULL, NULL, &b) == SP_OK && b) {
+                        snprintf(field, sizeof field, "locations[%zu].addresses[%zu].address_%zu",
+                                 i, j, k + 1);
+                        add_borough(c, b, field, pcs[q], 0.9);
+                    }
+                    free(pcs[q]);
+                }
+            }
+            if (b)
+                continue;
+            /* The town or region naming a borough ("Hackney", "LB Brent"). */
+            const char *names[] = {a->city, a->region, a->state_province};
+            static const char *const nfield[] = {"city", "region", "state_province"};
+            for (size_t k = 0; k < 3 && !b; k++) {
+                if (!names[k])
+                    continue;
+                b = vocab_borough_from_name(c->v, names[k]);
+                if (b) {
+                    snprintf(field, sizeof field, "locations[%zu].addresses[%zu].%s", i, j,
+                             nfield[k]);
+                    add_borough(c, b, field, names[k], 1.0);
+                }
+            }
+        }
+    }
+
+    static const scan borough_scan = {"borough", NULL, 0.9, NULL, NULL, 1, false};
+    static const scan sub_scan = {"subregion", NULL, 0.9, NULL, NULL, 2, false};
+    for (size_t i = 0; i < r->n_service_areas && c->rc == SP_OK; i++) {
+        const rec_service_area *sa = &r->service_areas[i];
+        if (sa->name) {
+            snprintf(field, sizeof field, "service_areas[%zu].name", i);
+            const vocab_borough *b = vocab_borough_from_name(c->v, sa->name);
+            const char *sub = vocab_canon(c->v, "subregion", sa->name);
+            if (b)
+                add_borough(c, b, field, sa->name, 1.0);
+            else if (sub)
+                add_subregion(c, sub, field, sa->name, 1.0);
+            else if (is_london_name(sa->name))
+                set_pan_london(c, field, sa->name, 1.0);
+            else {
+                pan_london_in(c, field, sa->name, 0.9);
+                scan_text(c, &borough_scan, field, sa->name);
+                scan_text(c, &sub_scan, field, sa->name);
+            }
+        }
+        if (sa->description) {
+            snprintf(field, sizeof field, "service_areas[%zu].description", i);
+            pan_london_in(c, field, sa->description, 0.9);
+            scan_text(c, &borough_scan, field, sa->description);
+            scan_text(c, &sub_scan, field, sa->description);
+        }
+    }
+
+    /* Prose: who may use it ("Hackney residents"), and the reach of the
+     * service ("across south London", "pan-London"). */
+    static const scan elig_b = {"borough", NULL, 0.8, NULL, NULL, 1, false};
+    static const scan elig_s = {"subregion", NULL, 0.8, NULL, NULL, 2, false};
+    static const scan desc_b = {"borough", NULL, 0.7, NULL, NULL, 1, false};
+    static const scan desc_s = {"subregion", NULL, 0.7, NULL, NULL, 2, false};
+    pan_london_in(c, "eligibility_description", r->eligibility_description, 0.8);
+    scan_text(c, &elig_b, "eligibility_description", r->eligibility_description);
+    scan_text(c, &elig_s, "eligibility_description", r->eligibility_description);
+    pan_london_in(c, "description", r->description, 0.8);
+    scan_text(c, &desc_b, "description", r->description);
+    scan_text(c, &desc_s, "description", r->description);
+}
+
+/* ------------------------------------------------------------ taxonomy */
+
+static void term_tags(ctx *c, const rec_taxonomy_term *t, const char *base)
+{
+    char field[128];
+    const char *vals[] = {t->name, t->code, t->id};
+    static const char *const names[] = {"name", "code", "id"};
+    for (size_t k = 0; k < 3; k++) {
+        if (!vals[k])
+            continue;
+        snprintf(field, sizeof field, "%s.%s", base, names[k]);
+        const char *cat = vocab_term(c->v, "category", vals[k]);
+        const char *grp = vocab_term(c->v, "group", vals[k]);
+        add(c, &c->r->categories, cat, field, vals[k], 1.0);
+        add(c, &c->r->groups, grp, field, vals[k], 1.0);
+        /* Our own facet slugs given as terms ("online", "self", "free"). */
+        add(c, &c->r->modes, vocab_canon(c->v, "mode", vals[k]), field, vals[k], 1.0);
+        add(c, &c->r->costs, vocab_canon(c->v, "cost", vals[k]), field, vals[k], 1.0);
+        add(c, &c->r->referrals, vocab_canon(c->v, "referral", vals[k]), field, vals[k], 1.0);
+        if (cat || grp)
+            break;
+    }
+}
+
+static void taxonomy(ctx *c)
+{
+    rec_service *r = c->r;
+    char base[96], field[128];
+    for (size_t i = 0; i < r->n_taxonomy_terms; i++) {
+        snprintf(base, sizeof base, "taxonomy_terms[%zu]", i);
+        term_tags(c, &r->taxonomy_terms[i], base);
+    }
+    for (size_t i = 0; i < r->n_attributes; i++) {
+        const rec_attribute *a = &r->attributes[i];
+        snprintf(base, sizeof base, "attributes[%zu].taxonomy_term", i);
+        term_tags(c, &a->term, base);
+        if (a->value) {
+            snprintf(field, sizeof field, "attributes[%zu].value", i);
+            add(c, &r->categories, vocab_term(c->v, "category", a->value), field, a->value,
+                1.0);
+            add(c, &r->groups, vocab_term(c->v, "group", a->value), field, a->value, 1.0);
+        }
+    }
+}
+
+/* ------------------------------------------------------- the rest */
+
+static void languages(ctx *c)
+{
+    rec_service *r = c->r;
+    char field[128];
+    for (size_t i = 0; i < r->n_languages; i++) {
+        const rec_language *l = &r->languages[i];
+        const char *code = vocab_canon(c->v, "language", l->code);
+        if (!code)
+            code = vocab_canon(c->v, "language", l->name);
+        snprintf(field, sizeof field, "languages[%zu].%s", i, l->code && code ? "code" : "name");
+        add(c, &r->langs, code, field, l->code ? l->code : l->name, 1.0);
+    }
+    for (size_t i = 0; i < r->n_locations; i++) {
+        const rec_location *loc = &r->locations[i];
+        for (size_t j = 0; j < loc->n_languages; j++) {
+            const rec_language *l = &loc->languages[j];
+            const char *code = vocab_canon(c->v, "language", l->code);
+            if (!code)
+                code = vocab_canon(c->v, "language", l->name);
+            snprintf(field, sizeof field, "locations[%zu].languages[%zu]", i, j);
+            add(c, &r->langs, code, field, l->code ? l->code : l->name, 1.0);
+        }
+    }
+    /* "Interpreters for Arabic and Somali speakers". */
+    static const scan interp = {"language", NULL, 0.8, NULL, NULL, 0, false};
+    scan interp_l = interp;
+    interp_l.tags = &r->langs;
+    scan_text(c, &interp_l, "interpretation_services", r->interpretation_services);
+}
+
+static void costs(ctx *c)
+{
+    rec_service *r = c->r;
+    char field[128];
+    scan sc = {"cost", &r->costs, 0.9, NULL, NULL, 0, false};
+    for (size_t i = 0; i < r->n_cost_options; i++) {
+        const rec_cost_option *o = &r->cost_options[i];
+        if (o->has_amount) {
+            char amount[64];
+            snprintf(amount, sizeof amount, "%.2f %s", o->amount, o->currency ? o->currency : "");
+            snprintf(field, sizeof field, "cost_options[%zu].amount", i);
+            add(c, &r->costs, o->amount > 0 ? "fee" : "free", field, amount, 1.0);
+        }
+        snprintf(field, sizeof field, "cost_options[%zu].option", i);
+        scan_text(c, &sc, field, o->option);
+        snprintf(field, sizeof field, "cost_options[%zu].amount_description", i);
+        scan_text(c, &sc, field, o->amount_description);
+    }
+    scan_text(c, &sc, "fees_description", r->fees_description);
+    sc.conf = 0.7;
+    scan_text(c, &sc, "eligibility_description", r->eligibility_description);
+    scan_text(c, &sc, "description", r->description);
+}
+
+/* A schedule's attending type: a mode slug or label ("online", "In
+ * person") or words for one ("By telephone"). */
+static void attending(ctx *c, const char *at, const char *field)
+{
+    if (!at)
+        return;
+    const char *m = vocab_canon(c->v, "mode", at);
+    if (m) {
+        add(c, &c->r->modes, m, field, at, 1.0);
+        return;
+    }
+    scan sc = {"mode", &c->r->modes, 1.0, NULL, NULL, 0, false};
+    scan_text(c, &sc, field, at);
+}
+
+static void modes(ctx *c)
+{
+    rec_service *r = c->r;
+    char field[128];
+    for (size_t i = 0; i < r->n_locations; i++) {
+        const rec_location *loc = &r->locations[i];
+        for (size_t j = 0; j < loc->n_schedules; j++) {
+            snprintf(field, sizeof field, "locations[%zu].schedules[%zu].attending_type", i, j);
+            attending(c, loc->schedules[j].attending_type, field);
+        }
+    }
+    for (size_t j = 0; j < r->n_schedules; j++) {
+        snprintf(field, sizeof field, "schedules[%zu].attending_type", j);
+        attending(c, r->schedules[j].attending_type, field);
+    }
+    /* Location types: a virtual location is online delivery.  A physical
+     * one is in-person delivery unless the schedules already said how people
+     * attend (a phone service still lists its office). */
+    bool told = r->modes.n > 0;
+    for (size_t i = 0; i < r->n_locations; i++) {
+        const rec_location *loc = &r->locations[i];
+        if (!loc->location_type)
+            continue;
+        snprintf(field, sizeof field, "locations[%zu].location_type", i);
+        if (strcasecmp(loc->location_type, "virtual") == 0)
+            add(c, &r->modes, "online", field, loc->location_type, 1.0);
+        else if (strcasecmp(loc->location_type, "physical") == 0 && !told)
+            add(c, &r->modes, "in-person", field, loc->location_type, 1.0);
+    }
+    scan sc = {"mode", &r->modes, 0.9, NULL, NULL, 0, false};
+    for (size_t j = 0; j < r->n_schedules; j++) {
+        snprintf(field, sizeof field, "schedules[%zu].description", j);
+        scan_text(c, &sc, field, r->schedules[j].description);
+    }
+    scan_text(c, &sc, "application_process", r->application_process);
+    sc.conf = 0.8;
+    scan_text(c, &sc, "description", r->description);
+    /* Online and in person both offered: that is what a user filtering on
+     * "hybrid" is looking for. */
+    if (rec_tags_has(&r->modes, "online") && rec_tags_has(&r->modes, "in-person"))
+        add(c, &r->modes, "hybrid", "modes", "offered both online and in person", 0.7);
+}
+
+static void referrals(ctx *c)
+{
+    rec_service *r = c->r;
+    scan sc = {"referral", &r->referrals, 0.9, NULL, NULL, 0, false};
+    scan_text(c, &sc, "application_process", r->application_process);
+    sc.conf = 0.8;
+    scan_text(c, &sc, "eligibility_description", r->eligibility_description);
+    /* In the general description only sentences about referral count. */
+    sc.conf = 0.7;
+    sc.need = "refer";
+    sc.skip = skip_referrals_desc;
+    scan_text(c, &sc, "description", r->description);
+}
+
+static void groups_and_categories(ctx *c)
+{
+    rec_service *r = c->r;
+    char ev[64];
+    /* Age limits are structured eligibility. */
+    if (r->maximum_age >= 16 && r->maximum_age <= 30 && r->minimum_age < 25) {
+        snprintf(ev, sizeof ev, "maximum age %g", r->maximum_age);
+        add(c, &r->groups, "young-people", "maximum_age", ev, 1.0);
+    }
+    if (r->minimum_age >= 50) {
+        snprintf(ev, sizeof ev, "minimum age %g", r->minimum_age);
+        add(c, &r->groups, "aged-50-plus", "minimum_age", ev, 1.0);
+    }
+    scan g = {"group", &r->groups, 0.9, skip_groups, NULL, 0, false};
+    scan k = {"category", &r->categories, 0.9, skip_categories, NULL, 0, true};
+    scan_text(c, &g, "name", r->name);
+    scan_text(c, &k, "name", r->name);
+    g.conf = 0.85;
+    scan_text(c, &g, "eligibility_description", r->eligibility_description);
+    g.conf = 0.8;
+    k.conf = 0.8;
+    scan_text(c, &g, "description", r->description);
+    scan_text(c, &k, "description", r->description);
+    k.conf = 0.7;
+    scan_text(c, &k, "alternate_name", r->alternate_name);
+}
+
+/* A child category implies its parent, with the same evidence. */
+static void category_parents(ctx *c)
+{
+    rec_tags *t = &c->r->categories;
+    size_t n = t->n; /* parents appended below need no parents themselves */
+    for (size_t i = 0; i < n && c->rc == SP_OK; i++) {
+        const char *p = vocab_category_parent(c->v, t->v[i].slug);
+        if (p)
+            add(c, t, p, t->v[i].ev.field, t->v[i].ev.text, t->v[i].ev.confidence);
+    }
+}
+
 int enrich_record(const vocab *v, rec_service *r, sp_err *err)
 {
     if (!v || !r)
         return sp_fail(err, SP_EINVAL, "enrich_record: NULL argument");
     enrich_clear(r);
-    /* Boroughs from the locations' postcodes: the most reliable signal. */
-    for (size_t i = 0; i < r->n_locations; i++) {
-        const rec_location *loc = &r->locations[i];
-        for (size_t j = 0; j < loc->n_addresses; j++) {
-            const char *pc = loc->addresses[j].postal_code;
-            const vocab_borough *b = NULL;
-            double lat, lon;
-            if (!pc || vocab_postcode(v, pc, &lat, &lon, &b) != SP_OK || !b)
-                continue;
-            if (rec_tags_add(&r->boroughs, b->slug, "locations.addresses.postal_code",
-                             pc, 1.0) != SP_OK)
-                return sp_fail(err, SP_ENOMEM, "enrich_record: out of memory");
-            if (b->subregion &&
-                rec_tags_add(&r->subregions, b->subregion, "locations.addresses.postal_code",
-                             pc, 1.0) != SP_OK)
-                return sp_fail(err, SP_ENOMEM, "enrich_record: out of memory");
-        }
-    }
+    ctx c = {v, r, SP_OK};
+    geography(&c);
+    taxonomy(&c);
+    languages(&c);
+    costs(&c);
+    modes(&c);
+    referrals(&c);
+    groups_and_categories(&c);
+    category_parents(&c);
+    if (c.rc != SP_OK)
+        return sp_fail(err, c.rc, "enrich_record: out of memory");
     return SP_OK;
 }
