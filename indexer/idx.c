@@ -44,6 +44,7 @@ enum {
 #define IDX_MAX_SYN_LINE 512
 #define IDX_MAX_MATCH_TEXT (256 * 1024) /* text scanned for synonym phrases */
 #define IDX_MAX_LIMIT 1000
+#define IDX_MAX_QUERY 1024 /* bytes of query text */
 
 static const char *const field_names[IDX_F__COUNT] = {
     "borough", "subregion", "group", "category",
@@ -446,7 +447,8 @@ static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
         sp_buf packed = {0};
         for (size_t j = 0; rc == SP_OK && j < t->n; j++) {
             const char *slug = t->v[j].slug;
-            if (!slug || !*slug || strchr(slug, '\n'))
+            /* Xapian refuses terms over 245 bytes; real slugs are short. */
+            if (!slug || !*slug || strchr(slug, '\n') || strlen(slug) > 200)
                 continue;
             char *term = sp_printf("%s%s", field_prefixes[f], slug);
             if (!term) {
@@ -701,6 +703,9 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     memset(out, 0, sizeof *out);
     if (!q)
         return sp_fail(err, SP_EINVAL, "no query");
+    if (q->q && strlen(q->q) > IDX_MAX_QUERY)
+        return sp_fail(err, SP_EINVAL, "the query is too long (%zu bytes; at most %d)",
+                       strlen(q->q), IDX_MAX_QUERY);
 
     /* Filter terms: "XB" + slug for every value of every field. */
     xap_filter filters[IDX_F__COUNT];

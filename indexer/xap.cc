@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <new>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,17 +86,27 @@ char *dup_string(const std::string &s)
 }
 
 /* Counts the values of several slots over every document the matcher
- * looks at.  A slot holds the document's values separated by '\n'. */
+ * looks at.  A slot holds the document's values separated by '\n'.
+ * Xapian calls a match spy before collapsing, so with a collapse slot a
+ * (value, collapse key) pair is counted once: a value's count is then the
+ * number of clusters having it, as the collapsed search filtered on the
+ * value would report. */
 class FacetSpy : public Xapian::MatchSpy {
   public:
     std::vector<Xapian::valueno> slots;
     std::vector<std::map<std::string, Xapian::doccount>> counts;
+    bool collapse = false;
+    Xapian::valueno collapse_slot = 0;
+    std::vector<std::set<std::pair<std::string, std::string>>> seen;
 
     explicit FacetSpy(const std::vector<Xapian::valueno> &s)
-        : slots(s), counts(s.size()) {}
+        : slots(s), counts(s.size()), seen(s.size()) {}
 
     void operator()(const Xapian::Document &doc, double) override
     {
+        std::string key;
+        if (collapse)
+            key = doc.get_value(collapse_slot);
         for (size_t i = 0; i < slots.size(); i++) {
             const std::string v = doc.get_value(slots[i]);
             size_t start = 0;
@@ -103,8 +114,11 @@ class FacetSpy : public Xapian::MatchSpy {
                 size_t end = v.find('\n', start);
                 if (end == std::string::npos)
                     end = v.size();
-                if (end > start)
-                    ++counts[i][v.substr(start, end - start)];
+                if (end > start) {
+                    std::string one = v.substr(start, end - start);
+                    if (key.empty() || seen[i].emplace(one, key).second)
+                        ++counts[i][one];
+                }
                 start = end + 1;
             }
         }
@@ -656,6 +670,8 @@ int xap_run(xap_db *db, const xap_search *s, xap_results *out, sp_err *err)
 
         std::vector<Xapian::valueno> slots(s->count_slots, s->count_slots + s->n_count_slots);
         FacetSpy spy(slots);
+        spy.collapse = s->collapse;
+        spy.collapse_slot = s->collapse_slot;
         if (!slots.empty())
             enq.add_matchspy(&spy);
 
@@ -731,6 +747,8 @@ int xap_run(xap_db *db, const xap_search *s, xap_results *out, sp_err *err)
                     without.filters = fl.data();
                     without.n_filters = fl.size();
                     own.reset(new FacetSpy(std::vector<Xapian::valueno>{slots[i]}));
+                    own->collapse = s->collapse;
+                    own->collapse_slot = s->collapse_slot;
                     Xapian::Enquire e2(rd);
                     e2.set_query(full_query(&without));
                     e2.set_weighting_scheme(Xapian::BoolWeight());

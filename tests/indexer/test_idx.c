@@ -297,9 +297,15 @@ static void test_facets(idx *ix)
         parse_filters(&q, t1 + 1, vals, ptrs);
         if (strcmp(t2 + 1, "-"))
             q.age = atoi(t2 + 1);
-        char label[2100];
-        snprintf(label, sizeof label, "[q=%s filters=%s age=%s]", line, t1 + 1, t2 + 1);
-        check_facets(ix, &q, label);
+        /* Also folding duplicates: counts then count clusters, as the
+         * folded total does. */
+        for (int c = 0; c < 2; c++) {
+            char label[2100];
+            q.collapse = c;
+            snprintf(label, sizeof label, "[q=%s filters=%s age=%s collapse=%d]", line, t1 + 1,
+                     t2 + 1, c);
+            check_facets(ix, &q, label);
+        }
         cases++;
     }
     CHECK(cases >= 5, "only %d facet cases", cases);
@@ -399,6 +405,17 @@ static void test_text(idx *ix)
         n++;
     }
     CHECK(n >= 10, "bad queries read: %d", n);
+
+    /* Overlong queries are refused with a message (searchd: 400). */
+    char *longq = calloc(1, 2001);
+    if (longq) {
+        memset(longq, 'a', 2000);
+        idx_query_init(&q);
+        q.q = longq;
+        CHECK(idx_search(ix, &q, &res, &err) == SP_EINVAL && strstr(err.msg, "too long"),
+              "long query: %s", err.msg);
+        free(longq);
+    }
     if (f)
         fclose(f);
     free(path);
