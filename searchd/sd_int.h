@@ -75,6 +75,7 @@ struct sd_server {
     atomic_ullong opens;         /* read handles opened */
     atomic_ullong open_failures; /* index not there (yet) or unreadable */
     atomic_ullong documents;     /* last count a worker saw */
+    atomic_bool open_failure_logged; /* say why once, not every second */
 };
 
 /* One request.  Allocated when MHD has the request line, freed when the

@@ -165,6 +165,16 @@ static void worker_free(void *p)
     }
 }
 
+/* Clients only hear "not available yet" (503); the operator hears why,
+ * once per outage rather than once a second per worker. */
+static void open_failed(struct sd_server *s, const sp_err *err)
+{
+    atomic_fetch_add(&s->open_failures, 1);
+    if (!atomic_exchange(&s->open_failure_logged, true))
+        fprintf(stderr, "searchd: cannot open the index (%s); answering 503 until it can\n",
+                err && err->msg[0] ? err->msg : "unknown error");
+}
+
 idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
 {
     sd_worker *w = pthread_getspecific(s->worker_key);
@@ -189,10 +199,11 @@ idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
         w->last_us = now;
         if (idx_open_read(s->index_dir, &w->ix, err) != SP_OK) {
             w->ix = NULL;
-            atomic_fetch_add(&s->open_failures, 1);
+            open_failed(s, err);
             return NULL;
         }
         atomic_fetch_add(&s->opens, 1);
+        atomic_store(&s->open_failure_logged, false);
         atomic_store(&s->documents, idx_count(w->ix));
         return w->ix;
     }
@@ -209,7 +220,7 @@ idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
             w->ix = NULL;
             if (idx_open_read(s->index_dir, &w->ix, err) != SP_OK) {
                 w->ix = NULL;
-                atomic_fetch_add(&s->open_failures, 1);
+                open_failed(s, err);
                 return NULL;
             }
             atomic_fetch_add(&s->opens, 1);
