@@ -203,12 +203,12 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Count lines that start (after blanks) with '{': two or more mean NDJSON.
- * Only the first 64 KiB are looked at. */
+/* Count lines that hold one whole JSON object ("{...}"): two or more, the
+ * first non-blank line among them, mean NDJSON. */
 static int json_object_lines(const char *b, size_t n)
 {
     int count = 0;
-    size_t lim = n < 65536 ? n : 65536;
+    size_t lim = n; /* one pass at most: the loop stops at the second line */
     size_t i = 0;
     while (i < lim && count < 2) {
         size_t j = i;
@@ -225,6 +225,10 @@ static int json_object_lines(const char *b, size_t n)
                 k--;
             if (k > j + 1 && b[k - 1] == '}')
                 count++;
+            else if (count == 0)
+                return 0; /* the first record line must be whole */
+        } else if (count == 0 && j < lim && b[j] != '\r' && b[j] != '\n') {
+            return 0;
         }
         while (i < lim && b[i] != '\n')
             i++;

@@ -33,6 +33,8 @@ static void test_sniff(void)
         {"\xEF\xBB\xBF  [ {\"id\":1} ]", NULL, NULL, FEED_ORUK},
         {"{\"id\":1}\n{\"id\":2}\n", NULL, NULL, FEED_NDJSON},
         {"{\n  \"id\": 1,\n  \"x\": {}\n}\n", NULL, NULL, FEED_ORUK},
+        {"{\n \"contents\": [\n  {\"id\": 1},\n  {\"id\": 2}\n ]\n}\n", NULL, NULL, FEED_ORUK},
+        {"\n{\"a\":1}\r\n\r\n{\"b\":2}", NULL, NULL, FEED_NDJSON},
         {"{\"profile\":\"tabular-data-package\",\"resources\":[]}", NULL, NULL, FEED_DATAPACKAGE},
         {"{}", "https://x.org/data/datapackage.json", NULL, FEED_DATAPACKAGE},
         {"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel/></rss>", NULL, NULL, FEED_RSS},
