@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "idx.h"
@@ -199,10 +200,43 @@ static void test_batch_cancel_and_reopen(void)
     /* Reads on a read-only handle refuse writes cleanly. */
     CHECK(idx_put(rd, &r, &err) < 0, "put on reader");
 
+    /* A writer in another process: the reader picks up its commit. */
+    idx_close(w);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        idx *cw = NULL;
+        sp_err cerr = {0};
+        free(r.id);
+        r.id = sp_strdup("00000000-0000-4000-8000-000000000200");
+        int crc = idx_open_write(path, &cw, &cerr);
+        if (crc == SP_OK)
+            crc = idx_put(cw, &r, &cerr);
+        idx_close(cw);
+        _exit(crc == SP_OK ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0,
+          "child writer");
+    CHECK(idx_reopen(rd, &err) == 1, "reopen after another process's commit");
+    CHECK(idx_count(rd) == 2, "reader count after child %zu", idx_count(rd));
+
     rec_service_free(&r);
     idx_close(rd);
-    idx_close(w);
     rm_index(path);
+}
+
+static void test_open_errors(void)
+{
+    idx *ix = (idx *)1;
+    sp_err err = {0};
+    CHECK(idx_open_read("/nonexistent/signpost/index", &ix, &err) < 0, "read missing");
+    CHECK(ix == NULL && err.msg[0], "no handle and a message: %s", err.msg);
+    /* The parent is a file: Xapian throws; the binding returns a code. */
+    ix = (idx *)1;
+    CHECK(idx_open_write("/dev/null/index", &ix, &err) < 0 && ix == NULL && err.msg[0],
+          "write under a file: %s", err.msg);
 }
 
 /* Parse "field=value;field=value" into a query's filters (static storage
@@ -592,6 +626,7 @@ int main(void)
 
     test_upsert_and_get();
     test_batch_cancel_and_reopen();
+    test_open_errors();
 
     char *path = NULL;
     idx *ix = fixture_index(&path);
