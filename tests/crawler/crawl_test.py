@@ -478,6 +478,39 @@ def case_parallel(tmp):
         b.stop()
 
 
+def case_continuous(tmp):
+    """Without --once each source is recrawled on its interval until SIGTERM,
+    which stops the crawler cleanly."""
+    fx = Fixture(SITES)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [('rss-a', {'url': fx.base + '/rss-a/feed.rss', 'kind': 'rss',
+                                     'interval': '1s', 'delay': '0.02'})])
+        store = os.path.join(tmp, 'store')
+        p = subprocess.Popen([SIGNPOST, 'crawl', '--sources', conf, '--store', store],
+                             stderr=subprocess.PIPE, text=True)
+        passes = 0
+        deadline = time.time() + 60
+        while time.time() < deadline and passes < 3:
+            time.sleep(0.2)
+            try:
+                with db(store) as c:
+                    row = c.execute("SELECT pass, running FROM sources WHERE name='rss-a'").fetchone()
+                    passes = row[0] - row[1] if row else 0
+            except sqlite3.Error:
+                pass
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+        check(p.returncode == 0, 'SIGTERM: clean exit (%d): %s' % (p.returncode, err))
+        check(passes >= 3, 'three passes finished on a 1 s interval (%d)' % passes)
+        check('interrupted' in err, 'summary says it was interrupted')
+        check(fx.count('/rss-a/feed.rss') >= 3, 'the feed was fetched on each pass')
+        docs = docs_by_url(store)
+        check(docs.get(fx.base + '/rss-a/feed.rss') == 1, 'unchanged feed stored once')
+    finally:
+        fx.stop()
+
+
 def main():
     fn = globals().get('case_' + CASE)
     if not fn:
