@@ -140,6 +140,10 @@ typedef struct vfield {
     size_t n_kws, cap_kws;
     map keys;  /* normalised slug / label / names -> index */
     map terms; /* normalised esd / schema.org terms -> index */
+    /* Keyword indexes grouped by the lower-cased first byte, so matching
+     * scans the text once instead of once per keyword. */
+    size_t *by_first;         /* n_kws entries */
+    size_t first_off[257];    /* bucket b is by_first[first_off[b]..first_off[b+1]) */
 } vfield;
 
 typedef struct pcent {
@@ -229,6 +233,7 @@ void vocab_free(vocab *v)
         free(f->parents);
         free(f->priority);
         free(f->kws);
+        free(f->by_first);
         map_free(&f->keys);
         map_free(&f->terms);
     }
@@ -875,6 +880,24 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
             return rc;
         }
     }
+    for (int fi = 0; fi < F_COUNT; fi++) {
+        vfield *f = &v->f[fi];
+        f->by_first = malloc((f->n_kws ? f->n_kws : 1) * sizeof *f->by_first);
+        if (!f->by_first) {
+            vocab_free(v);
+            return sp_fail(err, SP_ENOMEM, "vocab_load: out of memory");
+        }
+        size_t count[256] = {0};
+        for (size_t q = 0; q < f->n_kws; q++)
+            count[tolower((unsigned char)f->kws[q].text[0])]++;
+        f->first_off[0] = 0;
+        for (size_t b = 0; b < 256; b++)
+            f->first_off[b + 1] = f->first_off[b] + count[b];
+        size_t fill[256];
+        memcpy(fill, f->first_off, sizeof fill);
+        for (size_t q = 0; q < f->n_kws; q++)
+            f->by_first[fill[tolower((unsigned char)f->kws[q].text[0])]++] = q;
+    }
     /* Every borough must belong to a listed sub-region. */
     for (size_t i = 0; i < v->f[F_BOROUGH].n; i++) {
         const char *sub = vocab_canon(v, "subregion", v->boroughs[i].subregion);
@@ -1119,23 +1142,21 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
         goto done;
     for (size_t s = 0; s < f->n; s++)
         best[s] = SIZE_MAX;
-    for (size_t q = 0; q < f->n_kws; q++) {
-        const kw *k = &f->kws[q];
-        unsigned char first = (unsigned char)k->text[0];
-        bool word_start = is_word_byte(first);
-        size_t limit = best[k->slug] == SIZE_MAX ? tlen : best[k->slug];
-        for (size_t i = 0; i < limit; i++) {
-            unsigned char tc = (unsigned char)text[i];
-            if (k->exact_case ? tc != first : tolower(tc) != tolower(first))
-                continue;
-            if (word_start && i > 0 && is_word_byte((unsigned char)text[i - 1]))
+    /* Positions in order, so the first hit of a slug is its earliest. */
+    for (size_t i = 0; i < tlen; i++) {
+        unsigned char tc = (unsigned char)text[i];
+        if (i > 0 && is_word_byte(tc) && is_word_byte((unsigned char)text[i - 1]))
+            continue; /* not the start of a word */
+        size_t b = (size_t)tolower(tc);
+        for (size_t x = f->first_off[b]; x < f->first_off[b + 1]; x++) {
+            const kw *k = &f->kws[f->by_first[x]];
+            if (best[k->slug] != SIZE_MAX)
                 continue;
             size_t ml = kw_match_at(k, text + i, tlen - i);
             if (ml) {
                 best[k->slug] = i;
                 blen[k->slug] = ml;
                 bkw[k->slug] = k->orig;
-                break;
             }
         }
     }
