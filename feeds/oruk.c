@@ -692,6 +692,11 @@ int feed_read_oruk(const char *body, size_t len, const char *url, feed_output *o
     if (len > FEED_MAX_BODY)
         return sp_fail(err, SP_ELIMIT, "document is %zu bytes, over the %u byte limit", len,
                        FEED_MAX_BODY);
+    /* Some publishers send a UTF-8 byte order mark, which JSON forbids. */
+    if (body != NULL && len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) {
+        body += 3;
+        len -= 3;
+    }
     if (body == NULL || len == 0)
         return sp_fail(err, SP_EPARSE, "empty document; expected ORUK/HSDS JSON");
     int rc = check_depth(body, len, err);

@@ -89,6 +89,11 @@ static void test_resolve(void)
         {NULL, "relative/only", NULL},
         {"https://a.org/", NULL, NULL},
         {"https://a.org/", "a b", "https://a.org/a%20b"},
+        {"https://a.org/", "a%20b?x=%2F", "https://a.org/a%20b?x=%2F"},
+        {"https://a.org/d/", "caf\xc3\xa9", "https://a.org/d/caf%c3%a9"},
+        {"https://a.org:8443/d/", "e", "https://a.org:8443/d/e"},
+        {"https://a.org/", "www.b.org/x", "https://a.org/www.b.org/x"},
+        {NULL, "www.b.org/x", NULL},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         char *got = feed_resolve_url(t[i].base, t[i].ref);
@@ -189,6 +194,9 @@ static void test_hostile(void)
     /* over the body limit */
     CHECK(read_oruk("{}", (size_t)FEED_MAX_BODY + 1, NULL, &e) == SP_ELIMIT);
     CHECK(read_oruk("", 0, NULL, &e) == SP_EPARSE);
+    CHECK(read_oruk("\xEF\xBB\xBF", 3, NULL, &e) == SP_EPARSE);
+    const char *bom = "\xEF\xBB\xBF{\"id\":\"1\",\"name\":\"A\",\"status\":\"active\"}";
+    CHECK(read_oruk(bom, strlen(bom), &n, &e) == SP_OK && n == 1);
     CHECK(read_oruk(NULL, 0, NULL, &e) == SP_EPARSE);
 
     /* every truncation of a valid page fails cleanly or reads */
