@@ -349,9 +349,10 @@ static int add_key(vocab *v, map *m, const char *name, int idx, bool strict,
 
 typedef int (*row_fn)(vocab *v, int field, char **cols, const char *where, sp_err *err);
 
-/* Read dir/rel, check its header line against cols, and call fn for every
- * row with exactly ncols tab-separated columns (blank lines and lines
- * starting with '#' are skipped).  The file stays in memory (pool). */
+/* Read dir/rel, check its header line against cols (cols NULL: the file has
+ * no header), and call fn for every row with exactly ncols tab-separated
+ * columns (blank lines and lines starting with '#' are skipped).  The file
+ * stays in memory (pool). */
 static int load_tsv(vocab *v, const char *dir, const char *rel, const char *const *cols,
                     size_t ncols, row_fn fn, int field, sp_err *err)
 {
@@ -373,7 +374,7 @@ static int load_tsv(vocab *v, const char *dir, const char *rel, const char *cons
     if (!sp_utf8_valid(buf, len))
         return sp_fail(err, SP_EPARSE, "%s: not valid UTF-8", path);
 
-    bool header = true;
+    bool header = cols != NULL;
     size_t rows = 0, lineno = 0;
     char *line = buf;
     while (line && *line) {
@@ -425,6 +426,8 @@ static int load_tsv(vocab *v, const char *dir, const char *rel, const char *cons
     }
     if (header)
         return sp_fail(err, SP_EPARSE, "%s: empty (no header line)", path);
+    if (!cols && rows == 0)
+        return sp_fail(err, SP_EPARSE, "%s: no rows", path);
     return SP_OK;
 }
 
@@ -851,7 +854,6 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
                                         "keywords", "esd",    "schema_org"};
     static const char *const c_smp[] = {"slug", "label", "keywords"};
     static const char *const c_lng[] = {"code", "name", "names"};
-    static const char *const c_syn[] = {"term", "synonym"};
     struct {
         const char *rel;
         const char *const *cols;
@@ -870,7 +872,7 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
         {"vocab/costs.tsv", c_smp, 3, row_simple, F_COST},
         {"vocab/referrals.tsv", c_smp, 3, row_simple, F_REFERRAL},
         {"vocab/languages.tsv", c_lng, 3, row_language, F_LANGUAGE},
-        {"vocab/synonyms.tsv", c_syn, 2, row_synonym, -1},
+        {"vocab/synonyms.tsv", NULL, 2, row_synonym, -1},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         int rc = load_tsv(v, dir, files[i].rel, files[i].cols, files[i].n, files[i].fn,
