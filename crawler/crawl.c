@@ -29,7 +29,7 @@
 #include "robots.h"
 
 #define MAX_HOSTS 100000
-#define MAX_LINKS_PER_DOC 10000
+#define MAX_LINKS_PER_DOC 50000 /* a sitemap's limit */
 #define MAX_HEADER_BYTES (64u * 1024u)
 #define MAX_URL_LEN 2048
 #define ROBOTS_TTL 86400         /* RFC 9309: cache at most 24 hours */
@@ -37,7 +37,7 @@
 #define MAX_CRAWL_DELAY 60.0     /* a larger Crawl-delay is honoured as 60 s */
 #define MAX_RETRY_AFTER 3600
 #define MAX_BACKOFF 600.0
-#define QUEUE_BATCH 512
+#define QUEUE_BATCH 64 /* queued URLs looked at per source per turn */
 #define DEFAULT_PARALLEL 32
 
 typedef struct host {
@@ -194,11 +194,7 @@ static void linkset_add(linkset *ls, char *url, const char *format, int depth,
 {
     if (!url)
         return;
-    for (size_t i = 0; i < ls->n; i++)
-        if (!strcmp(ls->v[i].url, url)) {
-            free(url);
-            return;
-        }
+    /* No dedupe here: queueing is idempotent in the store. */
     if (ls->n >= MAX_LINKS_PER_DOC) {
         free(url);
         return;
@@ -1040,9 +1036,17 @@ static void dispatch(crawler *cr)
 {
     if (cr->inflight >= cr->max_parallel)
         return;
+    /* Each running source gets its own look at the queue, so a big source's
+     * backlog cannot hide a small source on another host. */
     qvec qv = {0};
-    if (store_next_queued(cr->s, sp_now(), QUEUE_BATCH, collect_cb, &qv, &cr->fatal_err)) {
-        cr->fatal = cr->fatal_err.code;
+    int64_t now = sp_now();
+    for (size_t i = 0; i < cr->n_srcs && !cr->fatal; i++) {
+        const src_state *ss = &cr->srcs[i];
+        if (!ss->running || ss->budget_used >= ss->src->pages)
+            continue;
+        if (store_next_queued(cr->s, ss->src->name, now, QUEUE_BATCH, collect_cb, &qv,
+                              &cr->fatal_err))
+            cr->fatal = cr->fatal_err.code;
     }
     double now_m = mono();
     for (size_t i = 0; i < qv.n && !cr->fatal && !cr->stopping; i++) {

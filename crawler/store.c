@@ -22,6 +22,7 @@
 struct store {
     sqlite3 *db;
     char *path;
+    sqlite3_stmt *enqueue_st; /* prepared once: a sitemap may queue 50,000 links */
 };
 
 /* Version 1.  Times are epoch seconds (INTEGER); NULL means never. */
@@ -54,7 +55,7 @@ static const char schema_v1[] =
     "  first_seen INTEGER, last_fetched INTEGER, last_status INTEGER,\n"
     "  last_error TEXT, gone_since INTEGER,\n"
     "  PRIMARY KEY(source, url));\n"
-    "CREATE INDEX IF NOT EXISTS urls_queue ON urls(source, state, pass);\n"
+    "CREATE INDEX IF NOT EXISTS urls_queue ON urls(source, state, pass, depth, lastmod DESC);\n"
     "CREATE TABLE IF NOT EXISTS documents(\n"
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
     "  source TEXT NOT NULL,\n"
@@ -225,6 +226,7 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    sqlite3_finalize(s->enqueue_st);
     if (s->db)
         sqlite3_close_v2(s->db);
     free(s->path);
@@ -556,8 +558,8 @@ int store_mark_gone(store *s, const char *source, const char *url, sp_err *err)
 static int enqueue(store *s, const char *source, long pass, const store_link *l,
                    int64_t now, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = prep(s,
+    if (!s->enqueue_st) {
+        int rc = prep(s,
         "INSERT INTO urls(source, url, state, format, depth, pass, tries, next_fetch_at,"
         " lastmod, first_seen) VALUES(?1, ?2, 'queued', ?3, ?4, ?5, 0, 0, ?6, ?7)"
         " ON CONFLICT(source, url) DO UPDATE SET"
@@ -571,9 +573,11 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
         "          ELSE min(urls.depth, excluded.depth) END,"
         "  lastmod = CASE WHEN excluded.lastmod > 0 THEN excluded.lastmod ELSE urls.lastmod END,"
         "  pass = max(urls.pass, excluded.pass)",
-        &st, err);
-    if (rc)
-        return rc;
+        &s->enqueue_st, err);
+        if (rc)
+            return rc;
+    }
+    sqlite3_stmt *st = s->enqueue_st;
     bind_text(st, 1, source);
     bind_text(st, 2, l->url);
     bind_text(st, 3, l->format ? l->format : "auto");
@@ -581,7 +585,10 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
     sqlite3_bind_int64(st, 5, pass);
     sqlite3_bind_int64(st, 6, l->lastmod);
     sqlite3_bind_int64(st, 7, now);
-    return step_done(s, st, err);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return r == SQLITE_DONE ? SP_OK : db_fail(s, err, "queue a URL");
 }
 
 static int current_pass(store *s, const char *source, long *pass, sp_err *err)
@@ -733,8 +740,8 @@ void store_queued_free(store_queued *q)
     memset(q, 0, sizeof *q);
 }
 
-int store_next_queued(store *s, int64_t now, size_t limit, store_queued_fn fn,
-                      void *ctx, sp_err *err)
+int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
+                      store_queued_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
     int rc = prep(s,
@@ -742,11 +749,12 @@ int store_next_queued(store *s, int64_t now, size_t limit, store_queued_fn fn,
         " u.depth, u.tries, u.fail_count, u.lastmod, coalesce(u.last_fetched, 0)"
         " FROM sources s JOIN urls u ON u.source = s.name AND u.state = 'queued'"
         "  AND u.pass = s.pass"
-        " WHERE s.running = 1 AND u.next_fetch_at <= ?"
-        " ORDER BY u.depth, u.lastmod DESC, u.rowid LIMIT ?",
+        " WHERE s.running = 1 AND u.next_fetch_at <= ?1 AND (?3 IS NULL OR s.name = ?3)"
+        " ORDER BY u.depth, u.lastmod DESC, u.rowid LIMIT ?2",
         &st, err);
     if (rc)
         return rc;
+    bind_text(st, 3, source);
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
     for (;;) {

@@ -191,13 +191,14 @@ typedef struct store_queued {
 } store_queued;
 void store_queued_free(store_queued *q);
 
-/* Call fn for up to limit queued URLs of running passes whose time has
+/* Call fn for up to limit queued URLs of running passes (of source; NULL:
+ * every source) whose time has
  * come, in crawl order (shallow first, newest sitemap lastmod first).  The
  * strings in *q are valid during the call only; return non-zero to stop.
  * store_queued_free releases a copy the caller made with malloc'd strings. */
 typedef int (*store_queued_fn)(void *ctx, const store_queued *q);
-int store_next_queued(store *s, int64_t now, size_t limit, store_queued_fn fn,
-                      void *ctx, sp_err *err);
+int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
+                      store_queued_fn fn, void *ctx, sp_err *err);
 /* Number of queued URLs of source's running pass, and the earliest
  * next_fetch_at among them (0 when none). */
 int store_queued_count(store *s, const char *source, long *count,

@@ -90,7 +90,7 @@ int main(void)
     CHECK(store_pass_begin(s, "src", true, &seed, 1, 1000, &pass, &err) == SP_OK);
     CHECK(pass == 1);
     int nq = 0;
-    CHECK(store_next_queued(s, 1000, 10, queued_cb, &nq, &err) == SP_OK);
+    CHECK(store_next_queued(s, NULL, 1000, 10, queued_cb, &nq, &err) == SP_OK);
     CHECK(nq == 1);
 
     /* The seed's fetch stores a document and queues two links, atomically. */
@@ -110,7 +110,7 @@ int main(void)
     CHECK(store_record_fetch(s, &f, links, 2, &seq, &err) == SP_OK);
     CHECK(seq == 1);
     nq = 0;
-    CHECK(store_next_queued(s, 1001, 10, queued_cb, &nq, &err) == SP_OK);
+    CHECK(store_next_queued(s, "src", 1001, 10, queued_cb, &nq, &err) == SP_OK);
     CHECK(nq == 2);
 
     f.url = "http://a.test/p1";
