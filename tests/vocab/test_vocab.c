@@ -2,12 +2,14 @@
  * test_vocab.c - table-driven tests of core/vocab: each run reads one case
  * file (tab-separated, '#' comments) and checks every line against the
  * reference data in $SIGNPOST_DATA.  Usage: test_vocab KIND FILE, where KIND
- * is boroughs, canon, postcodes, find, match, or "data" (FILE ignored:
+ * is boroughs, canon, postcodes, find, match, errors, or "data" (no FILE:
  * every spelling and GSS code in data/geography/boroughs.tsv round-trips).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vocab.h"
 
@@ -68,9 +70,79 @@ static int same_set(const char *a, const char *b)
     return 1;
 }
 
+/* Copy the data directory's files into a fresh temporary one, append one
+ * line to one file (or empty it), and check that loading fails with an
+ * error naming the file (and line).  Case lines: file TAB line-to-append
+ * ("EMPTY": truncate) TAB text the error must contain. */
+static const char *const data_files[] = {
+    "geography/boroughs.tsv", "geography/subregions.tsv", "geography/postcode_districts.tsv",
+    "geography/postcode_sectors.tsv", "geography/outcodes.tsv", "vocab/groups.tsv",
+    "vocab/categories.tsv", "vocab/modes.tsv", "vocab/costs.tsv", "vocab/referrals.tsv",
+    "vocab/languages.tsv", "vocab/synonyms.tsv"};
+
+static int copy_file(const char *from, const char *to, const char *append)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    if (sp_read_file(from, 1u << 24, &buf, &len, NULL) != SP_OK)
+        return -1;
+    FILE *o = fopen(to, "w");
+    if (!o) {
+        free(buf);
+        return -1;
+    }
+    if (!append || strcmp(append, "EMPTY") != 0)
+        fwrite(buf, 1, len, o);
+    if (append && strcmp(append, "EMPTY") != 0) {
+        for (const char *p = append; *p; p++) /* "\t" in case files means a tab */
+            fputc(p[0] == '\\' && p[1] == 't' ? (p++, '\t') : *p, o);
+        fputc('\n', o);
+    }
+    fclose(o);
+    free(buf);
+    return 0;
+}
+
+static void run_error_case(char **f, const char *where)
+{
+    char tmpl[] = "/tmp/signpost-vocab-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    CHECK(dir != NULL, "%s: mkdtemp failed", where);
+    if (!dir)
+        return;
+    char a[4200], b[4200];
+    snprintf(a, sizeof a, "%s/geography", dir);
+    mkdir(a, 0700);
+    snprintf(a, sizeof a, "%s/vocab", dir);
+    mkdir(a, 0700);
+    for (size_t i = 0; i < sizeof data_files / sizeof *data_files; i++) {
+        snprintf(a, sizeof a, "%s/%s", sp_data_dir(), data_files[i]);
+        snprintf(b, sizeof b, "%s/%s", dir, data_files[i]);
+        copy_file(a, b, strcmp(data_files[i], f[0]) == 0 ? f[1] : NULL);
+    }
+    vocab *v = NULL;
+    sp_err err = {0};
+    int rc = vocab_load(dir, &v, &err);
+    CHECK(rc != SP_OK && v == NULL && strstr(err.msg, f[2]) != NULL,
+          "%s: appending to %s: rc %s, error \"%s\", want it to contain \"%s\"", where, f[0],
+          sp_code_name(rc), err.msg, f[2]);
+    vocab_free(v);
+    for (size_t i = 0; i < sizeof data_files / sizeof *data_files; i++) {
+        snprintf(b, sizeof b, "%s/%s", dir, data_files[i]);
+        unlink(b);
+    }
+    snprintf(a, sizeof a, "%s/geography", dir);
+    rmdir(a);
+    snprintf(a, sizeof a, "%s/vocab", dir);
+    rmdir(a);
+    rmdir(dir);
+}
+
 static void run_line(const vocab *v, const char *kind, char **f, size_t n, const char *where)
 {
-    if (strcmp(kind, "boroughs") == 0 && n == 2) {
+    if (strcmp(kind, "errors") == 0 && n == 3) {
+        run_error_case(f, where);
+    } else if (strcmp(kind, "boroughs") == 0 && n == 2) {
         const vocab_borough *b = vocab_borough_from_name(v, f[0]);
         const char *want = strcmp(f[1], "-") == 0 ? NULL : f[1];
         CHECK((b == NULL && want == NULL) || (b && want && strcmp(b->slug, want) == 0),
