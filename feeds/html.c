@@ -1181,7 +1181,8 @@ static void fill_org(rec_organization *org, json_t *o, const char *base)
         org->uri = sp_strdup(json_string_value(id));
 }
 
-static bool rec_from_schema(json_t *o, const char *url, bool is_org, rec_service *r)
+static bool rec_from_schema(json_t *o, const char *url, const char *page, bool is_org,
+                            rec_service *r)
 {
     r->name = jget(o, "name", HTML_MAX_FIELD);
     if (r->name == NULL)
@@ -1192,7 +1193,7 @@ static bool rec_from_schema(json_t *o, const char *url, bool is_org, rec_service
     r->description = jget(o, "description", HTML_MAX_TEXT);
     r->url = resolve_or_null(url, json_string_value(json_object_get(o, "url")));
     if (r->url == NULL)
-        r->url = resolve_or_null(url, url);
+        r->url = resolve_or_null(NULL, page); /* the page itself */
     r->email = clean_email(jget(o, "email", 256));
     add_phone(&r->phones, &r->n_phones, jget(o, "telephone", 64), NULL);
 
@@ -1805,6 +1806,26 @@ static void contact_links(rec_service *r, xmlNode *n, int depth)
  * Links
  * ====================================================================== */
 
+/* Does an href name a script, however disguised ("JaVaScRiPt:",
+ * "java\tscript:", an HTML5 "&colon;" libxml2 does not decode)?  Such
+ * links are dropped outright rather than resolved into odd relative
+ * paths. */
+static bool script_href(const char *h)
+{
+    char buf[16];
+    size_t k = 0;
+    for (const char *p = h; *p && k < sizeof buf - 1; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= 0x20)
+            continue; /* browsers ignore blanks and controls in schemes */
+        buf[k++] = (char)tolower(c);
+    }
+    buf[k] = '\0';
+    return strncmp(buf, "javascript", 10) == 0 || strncmp(buf, "vbscript", 8) == 0 ||
+           strncmp(buf, "livescript", 10) == 0 || strncmp(buf, "data:", 5) == 0 ||
+           strncmp(buf, "data&colon", 10) == 0;
+}
+
 static void collect_links(xmlNode *n, const char *base, feed_output *out,
                           size_t *count, int depth)
 {
@@ -1818,7 +1839,8 @@ static void collect_links(xmlNode *n, const char *base, feed_output *out,
             char *h = strip_ws(href);
             /* "#top" is this page again; skip it before libcurl 7.88 turns
              * a bare fragment into the site root. */
-            char *u = h != NULL && h[0] != '#' ? feed_resolve_url(base, h) : NULL;
+            char *u = h != NULL && h[0] != '#' && !script_href(h) ? feed_resolve_url(base, h)
+                                                                   : NULL;
             free(href);
             free(h);
             if (u != NULL) {
@@ -1952,7 +1974,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
                 continue;
             rec_service r;
             rec_service_init(&r);
-            if (!rec_from_schema(o, b, pass == 1, &r)) {
+            if (!rec_from_schema(o, b, url, pass == 1, &r)) {
                 rec_service_free(&r);
                 continue;
             }

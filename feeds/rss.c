@@ -692,9 +692,10 @@ int feed_read_rss(const char *body, size_t len, const char *url,
         read_channel_meta(root, kind, url, out);
         rc = read_items(root, kind, url, out, &count, err);
     } else {
+        rc = sp_fail(err, SP_EPARSE, "not a feed: the root element is <%.100s>",
+                     (const char *)root->name);
         xmlFreeDoc(doc);
-        return sp_fail(err, SP_EPARSE, "not a feed: the root element is <%s>",
-                       (const char *)root->name);
+        return rc;
     }
     xmlFreeDoc(doc);
     return rc;

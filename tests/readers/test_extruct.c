@@ -32,7 +32,7 @@
 #include "feed.h"
 #include "util.h"
 
-#define FLOOR 90.0
+#define FLOOR 95.0
 
 static bool same(json_t *a, json_t *b, int depth)
 {
