@@ -182,6 +182,7 @@ enum MHD_Result sd_api_search(sd_req *r, const char *rest)
         idx_result_free(&res);
         memset(&res, 0, sizeof res);
         sp_err_clear(&e);
+        atomic_fetch_add(&s->retries, 1);
         ix = sd_worker_index(s, true, &e);
         if (!ix)
             return unavailable(r, &e);

@@ -75,6 +75,7 @@ struct sd_server {
     atomic_ullong opens;         /* read handles opened */
     atomic_ullong open_failures; /* index not there (yet) or unreadable */
     atomic_ullong documents;     /* last count a worker saw */
+    atomic_ullong retries;       /* searches retried on a fresh snapshot */
     atomic_bool open_failure_logged; /* say why once, not every second */
 };
 

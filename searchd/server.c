@@ -602,9 +602,14 @@ enum MHD_Result sd_api_metrics(sd_req *r, const char *rest)
                   "signpost_index_opens_total %llu\n"
                   "# HELP signpost_index_open_failures_total Failed attempts to open the index.\n"
                   "# TYPE signpost_index_open_failures_total counter\n"
-                  "signpost_index_open_failures_total %llu\n",
+                  "signpost_index_open_failures_total %llu\n"
+                  "# HELP signpost_search_retries_total Searches retried on a fresh snapshot "
+                  "(the indexer had moved on).\n"
+                  "# TYPE signpost_search_retries_total counter\n"
+                  "signpost_search_retries_total %llu\n",
                   atomic_load(&s->documents), atomic_load(&s->reopens),
-                  atomic_load(&s->opens), atomic_load(&s->open_failures));
+                  atomic_load(&s->opens), atomic_load(&s->open_failures),
+                  atomic_load(&s->retries));
     if (!b.data)
         return MHD_NO;
     enum MHD_Result ret = sd_reply_bytes(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",

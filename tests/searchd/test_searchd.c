@@ -36,6 +36,18 @@
 #include "rec.h"
 #include "sd.h"
 
+/* LeakSanitizer: Xapian 1.4's QueryParser leaks the parser's internal
+ * nodes when an exception (here DatabaseModifiedError, raised while the
+ * spelling table is read as the writer commits) unwinds through
+ * parse_query.  searchd catches it and retries on a fresh snapshot (the
+ * concurrency scenario provokes exactly that); the leak is inside Xapian,
+ * so only that frame is suppressed. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:Xapian::QueryParser::Internal::parse_query\n";
+}
+
 static _Atomic int failures;
 static _Atomic int checks;
 static const char *srcdir;
@@ -563,6 +575,12 @@ static void check_huge_request(void)
     j = get_json("/healthz", &st);
     CHECK(st == 200, "healthz after a 10 MB request: %ld", st);
     json_decref(j);
+    response m;
+    http(NULL, "/metrics", &m);
+    CHECK(strstr(sp_buf_cstr(&m.body),
+                 "signpost_http_requests_total{route=\"other\",status=\"414\"} 1"),
+          "metrics count the 414");
+    response_free(&m);
 }
 
 static void check_errors_and_headers(void)
@@ -731,6 +749,34 @@ static void check_results_shape(void)
     free(t);
 }
 
+/* Query syntax people type by accident must never be a server error. */
+static void check_odd_queries(void)
+{
+    const char *odd[] = {
+        "%22unbalanced",  "AND",           "OR%20OR%20OR",  "NOT",        "*",
+        "NEAR%2F3",       "%29%29%29",     "%28%28%28",     "title%3Afoo", "-",
+        "%2B%2B%2B",      "job*",          "%22%22",        "a%20-",      "%F0%9F%98%80",
+        "%E5%B7%A5%E4%BD%9C", "caf%C3%A9", "%5C",           "~",          "%3C%2Fmark%3E%3Cscript%3E",
+    };
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        char *t = sp_printf("/api/v1/search?q=%s", odd[i]);
+        long st;
+        json_t *j = get_json(t, &st);
+        const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+        CHECK(st == 200 || (st == 400 && code && !strcmp(code, "bad_parameter")),
+              "%s: status %ld", t, st);
+        size_t k;
+        json_t *h;
+        json_array_foreach(json_object_get(j, "results"), k, h)
+        {
+            const char *snip = json_string_value(json_object_get(h, "snippet"));
+            CHECK(!snip || !strstr(snip, "<script"), "%s: unescaped snippet %s", t, snip);
+        }
+        json_decref(j);
+        free(t);
+    }
+}
+
 static void scenario_api(void)
 {
     char dir[300];
@@ -751,6 +797,7 @@ static void scenario_api(void)
     for (size_t i = 0; i < sizeof facet_queries / sizeof facet_queries[0]; i++)
         check_facet_invariant(facet_queries[i]);
     check_bad_params();
+    check_odd_queries();
     check_results_shape();
     check_errors_and_headers();
     check_huge_request();
@@ -800,6 +847,10 @@ static void scenario_static(void)
           r.status);
     CHECK(header_has(&r, "Content-Type: text/css"), "site.css content type");
     CHECK(header_has(&r, "X-Content-Type-Options: nosniff"), "site.css nosniff");
+    response_free(&r);
+    http("HEAD", "/static/css/site.css", &r);
+    CHECK(r.status == 200 && r.body.len == 0 && header_has(&r, "Content-Length: 17"),
+          "HEAD site.css: %ld", r.status);
     response_free(&r);
     http(NULL, "/static/alias.css", &r);
     CHECK(r.status == 200, "a symlink inside static: %ld", r.status);
@@ -965,10 +1016,33 @@ static const struct {
     {"group=aged-50-plus", 2},
     {"near=E8+1DY&radius_km=10&sort=distance", 4},
     {"category=skills-training&page=1&per_page=2", 3},
-    {"", 7},
+    {"", -1}, /* grows while the writer runs */
 };
 
 static double lat_ms[N_THREADS * N_PER_THREAD];
+static _Atomic int searchers_done;
+
+/* Commits new records while the searchers run, so workers reopen under
+ * load; the mix's totals do not depend on these records. */
+static void *writer(void *arg)
+{
+    idx *w = arg;
+    for (int i = 0; searchers_done < N_THREADS && i < 200; i++) {
+        rec_service r;
+        rec_service_init(&r);
+        r.id = sp_printf("aaaaaaaa-0000-4000-8000-%012d", i);
+        r.name = sp_printf("Writer record %d", i);
+        r.description = strdup("Zanzibarite transient record.");
+        rec_tags_add(&r.boroughs, "sutton", "fixture", "sutton", 1.0);
+        sp_err err;
+        idx_begin(w, &err);
+        CHECK(idx_put(w, &r, &err) == SP_OK, "writer put: %s", err.msg);
+        CHECK(idx_commit(w, &err) == SP_OK, "writer commit: %s", err.msg);
+        rec_service_free(&r);
+        usleep(20 * 1000);
+    }
+    return NULL;
+}
 
 static void *worker(void *arg)
 {
@@ -991,6 +1065,7 @@ static void *worker(void *arg)
         json_decref(j);
         free(target);
     }
+    searchers_done++;
     return NULL;
 }
 
@@ -1004,19 +1079,30 @@ static void scenario_concurrency(void)
 {
     char dir[300];
     snprintf(dir, sizeof dir, "%s/index", tmpdir);
-    build_index(dir, NULL);
+    idx *w = NULL;
+    build_index(dir, &w);
     start_server();
-    pthread_t th[N_THREADS];
+    pthread_t th[N_THREADS], wt;
+    pthread_create(&wt, NULL, writer, w);
     for (int t = 0; t < N_THREADS; t++)
         pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t);
     for (int t = 0; t < N_THREADS; t++)
         pthread_join(th[t], NULL);
+    pthread_join(wt, NULL);
+    idx_close(w);
     size_t n = N_THREADS * N_PER_THREAD;
     qsort(lat_ms, n, sizeof lat_ms[0], cmp_double);
     /* Figures, not assertions: the build type and sanitizers dominate. */
     printf("searchd latency over %zu requests from %d threads (7-record index, new "
            "connection each): median %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
            n, N_THREADS, lat_ms[n / 2], lat_ms[n * 9 / 10], lat_ms[n * 99 / 100], lat_ms[n - 1]);
+    response m;
+    http(NULL, "/metrics", &m);
+    const char *rl = strstr(sp_buf_cstr(&m.body), "\nsignpost_search_retries_total ");
+    const char *ro = strstr(sp_buf_cstr(&m.body), "\nsignpost_index_reopens_total ");
+    printf("index reopens %d, searches retried after the writer moved on %d\n",
+           ro ? atoi(ro + 30) : -1, rl ? atoi(rl + 31) : -1);
+    response_free(&m);
     long st;
     json_t *j = get_json("/healthz", &st);
     CHECK(st == 200, "healthz after the storm: %ld", st);
