@@ -74,9 +74,8 @@ static void report(const indexer *x, const char *url, const sp_err *e)
 }
 
 /* A record read from a file gets what the store would have given it: an
- * id when the source had none usable, a source, and seen/changed times
- * (kept from the index when the record is already there, so re-importing
- * the same file does not make everything look new). */
+ * id when the source had none usable (stable: file path + local id or
+ * name), and a source. */
 static int prepare(rec_service *r, const char *url)
 {
     if (!r->id || !*r->id) {
@@ -103,7 +102,9 @@ static int prepare(rec_service *r, const char *url)
     return SP_OK;
 }
 
-/* After enrichment, so the comparison with the stored record is like for
+/* Seen and changed times, kept from the index when the record is already
+ * there so re-importing the same file does not make everything look new.
+ * After enrichment, so the comparison with the stored record is like for
  * like. */
 static void set_times(indexer *x, rec_service *r, int64_t now)
 {

@@ -165,8 +165,6 @@ typedef struct xap_search {
     const unsigned *count_slots;
     size_t n_count_slots;
     bool exact;
-    /* Text for the snippet of each match comes from data via the caller
-     * (xap_results_snippet); nothing to configure here. */
 } xap_search;
 
 typedef struct xap_match {
