@@ -156,18 +156,39 @@ static void set_if_absent(json_t *o, const char *key, json_t *v)
         json_object_set_new(o, key, v);
 }
 
-/* "Monday" -> "MO", for v1 regular_schedules' weekday. */
-static const char *weekday_code(const char *w)
+/* v1 regular_schedules' weekday ("Monday", "MO,WE,FR", "Mon, Tue", 1 for
+ * Monday .. 7) as an RFC 5545 BYDAY list ("MO,WE,FR"); NULL when none of
+ * it is a day.  Caller frees. */
+static char *weekday_codes(const json_t *w)
 {
-    static const char *const names[][2] = {
-        {"mo", "MO"}, {"tu", "TU"}, {"we", "WE"}, {"th", "TH"},
-        {"fr", "FR"}, {"sa", "SA"}, {"su", "SU"}};
-    if (w == NULL || strlen(w) < 2)
+    static const char *const codes[7] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
+    if (json_is_integer(w)) {
+        json_int_t d = json_integer_value(w);
+        return d >= 1 && d <= 7 ? sp_strdup(codes[d - 1]) : NULL;
+    }
+    if (!json_is_string(w))
         return NULL;
-    for (size_t i = 0; i < 7; i++)
-        if (strncasecmp(w, names[i][0], 2) == 0)
-            return names[i][1];
-    return NULL;
+    const char *p = json_string_value(w);
+    sp_buf b = {0};
+    size_t parts = 0;
+    while (*p != '\0' && parts < 7) {
+        while (*p == ' ' || *p == ',' || *p == ';' || *p == '/')
+            p++;
+        size_t n = strcspn(p, " ,;/");
+        if (n >= 2) {
+            for (size_t i = 0; i < 7; i++) {
+                if (strncasecmp(p, codes[i], 2) == 0) {
+                    if (b.len > 0)
+                        sp_buf_puts(&b, ",");
+                    sp_buf_puts(&b, codes[i]);
+                    break;
+                }
+            }
+        }
+        p += n;
+        parts++;
+    }
+    return b.len > 0 ? sp_buf_steal(&b) : NULL;
 }
 
 /* Rewrite ORUK v1 keys of a service (in place, on a private copy) into
@@ -176,6 +197,11 @@ static void v1_to_v3(json_t *s)
 {
     size_t i;
     json_t *v;
+
+    /* fees (free text in v1; deprecated in 3.0) */
+    json_t *fees = json_object_get(s, "fees");
+    if (json_is_string(fees) && json_string_length(fees) > 0)
+        set_if_absent(s, "fees_description", json_deep_copy(fees));
 
     /* eligibilitys[] {eligibility, minimum_age, maximum_age} */
     json_t *el = json_object_get(s, "eligibilitys");
@@ -210,11 +236,15 @@ static void v1_to_v3(json_t *s)
             json_t *c = json_deep_copy(v);
             if (c == NULL)
                 continue;
-            const char *wd = weekday_code(str_of(v, "weekday"));
+            char *wd = weekday_codes(json_object_get(v, "weekday"));
             if (wd != NULL) {
                 set_if_absent(c, "byday", json_string(wd));
                 set_if_absent(c, "freq", json_string("WEEKLY"));
             }
+            free(wd);
+            json_t *at = json_object_get(s, "attending_type");
+            if (json_is_string(at))
+                set_if_absent(c, "attending_type", json_deep_copy(at));
             json_array_append_new(out, c);
         }
         json_object_set_new(s, "schedules", out);
