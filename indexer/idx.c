@@ -19,10 +19,11 @@
 #include "idx.h"
 
 #include <ctype.h>
-#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/entities.h>
 
@@ -186,33 +187,66 @@ static int add_synonym_dir(idx *ix, const char *key, const char *partner,
     return rc;
 }
 
-/* Load data/vocab/synonyms.tsv ("term<TAB>synonym" a line, '#' comments)
- * into the database's synonym dictionary, both directions.  Xapian's
- * synonyms expand a word or a run of words into single terms, so a
- * multi-word synonym ("english for speakers of other languages") can't be
- * a query term itself: each line's pair shares a concept term XS<first
- * column>, which documents get when their text contains either side (see
- * add_concepts) and which every key expands to. */
+/* Load data/vocab/synonyms.tsv ("term<TAB>synonym" a line, '#' comments,
+ * an optional "term<TAB>synonym" header) into the database's synonym
+ * dictionary, both directions.  Xapian's synonyms expand a word or a run
+ * of words into single terms, so a multi-word synonym ("english for
+ * speakers of other languages") can't be a query term itself: each line's
+ * pair shares a concept term XS<first column>, which documents get when
+ * their text contains either side (see add_concepts) and which every key
+ * expands to.
+ *
+ * The indexer opens the index on every run, so the dictionary is only
+ * rewritten when the file changed (its hash is kept in the database's
+ * metadata): an unchanged file makes no commit and searchd sees no change. */
+#define IDX_SYN_META "signpost.synonyms"
+#define IDX_SYN_VERSION "1" /* bump when the dictionary's layout changes */
+#define IDX_MAX_SYN_FILE (4u * 1024u * 1024u)
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 static int load_synonyms(idx *ix, sp_err *err)
 {
     char *path = sp_printf("%s/vocab/synonyms.tsv", sp_data_dir());
     if (!path)
         return sp_fail(err, SP_ENOMEM, "out of memory");
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        int e = errno;
+    char *body = NULL;
+    size_t len = 0;
+    sp_err rerr = {0};
+    int rc = sp_read_file(path, IDX_MAX_SYN_FILE, &body, &len, &rerr);
+    if (rc != SP_OK) {
+        bool missing = access(path, F_OK) != 0;
         free(path);
-        if (e == ENOENT)
+        if (missing)
             return SP_OK; /* no synonyms shipped: nothing to expand */
-        return sp_fail(err, SP_EIO, "reading synonyms: %s", strerror(e));
+        return sp_fail(err, rc, "reading synonyms: %s", rerr.msg);
     }
-    int rc = xap_clear_synonyms(ix->db, err);
-    char line[IDX_MAX_SYN_LINE];
+    char stamp[64];
+    snprintf(stamp, sizeof stamp, "v%s:%016llx", IDX_SYN_VERSION,
+             (unsigned long long)fnv1a(body, len));
+    char *old = NULL;
+    rc = xap_get_metadata(ix->db, IDX_SYN_META, &old, err);
+    bool write = rc == SP_OK && (!old || strcmp(old, stamp) != 0);
+    free(old);
+    if (rc == SP_OK && write)
+        rc = xap_clear_synonyms(ix->db, err);
+
     size_t n = 0;
-    while (rc == SP_OK && n < IDX_MAX_SYNONYMS && fgets(line, sizeof line, f)) {
+    char *save = NULL;
+    for (char *line = strtok_r(body, "\n", &save); rc == SP_OK && line && n < IDX_MAX_SYNONYMS;
+         line = strtok_r(NULL, "\n", &save)) {
         n++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#' || !strchr(line, '\t'))
+        line[strcspn(line, "\r")] = '\0';
+        if (line[0] == '#' || !strchr(line, '\t') || strlen(line) > IDX_MAX_SYN_LINE ||
+            (n == 1 && !strcmp(line, "term\tsynonym")))
             continue;
         char *tab = strchr(line, '\t');
         *tab = '\0';
@@ -224,8 +258,9 @@ static int load_synonyms(idx *ix, sp_err *err)
         if (!a || !b || !concept) {
             rc = sp_fail(err, SP_ENOMEM, "out of memory");
         } else if (*a && *b && strcmp(a, b)) {
-            rc = add_synonym_dir(ix, a, b, concept, err);
-            if (rc == SP_OK)
+            if (write)
+                rc = add_synonym_dir(ix, a, b, concept, err);
+            if (rc == SP_OK && write)
                 rc = add_synonym_dir(ix, b, a, concept, err);
             if (rc == SP_OK)
                 rc = remember_phrase(ix, a, concept);
@@ -238,11 +273,16 @@ static int load_synonyms(idx *ix, sp_err *err)
         free(b);
         free(concept);
     }
-    fclose(f);
-    if (rc == SP_OK)
+    free(body);
+    if (rc == SP_OK && write)
+        rc = xap_set_metadata(ix->db, IDX_SYN_META, stamp, err);
+    if (rc == SP_OK && write)
         rc = xap_commit(ix->db, err);
-    if (rc < 0 && err)
-        sp_fail(err, rc, "loading synonyms from %s: %s", path, err->msg);
+    if (rc < 0 && err) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        sp_fail(err, rc, "loading synonyms from %s: %s", path, msg);
+    }
     free(path);
     return rc;
 }

@@ -503,6 +503,30 @@ int xap_clear_synonyms(xap_db *db, sp_err *err)
     XAP_CATCH(err, "clearing synonyms")
 }
 
+int xap_get_metadata(xap_db *db, const char *key, char **value, sp_err *err)
+{
+    *value = nullptr;
+    try {
+        std::string v = db->rd->get_metadata(key);
+        if (!v.empty())
+            *value = dup_string(v);
+        return SP_OK;
+    }
+    XAP_CATCH(err, "reading index metadata")
+}
+
+int xap_set_metadata(xap_db *db, const char *key, const char *value, sp_err *err)
+{
+    int rc = need_writable(db, err, "metadata");
+    if (rc)
+        return rc;
+    try {
+        db->wr->set_metadata(key, value ? value : "");
+        return SP_OK;
+    }
+    XAP_CATCH(err, "writing index metadata")
+}
+
 int xap_add_spelling(xap_db *db, const char *word, unsigned freq, sp_err *err)
 {
     int rc = need_writable(db, err, "spelling");

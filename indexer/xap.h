@@ -96,6 +96,10 @@ int xap_add_synonym(xap_db *db, const char *key, const char *syn,
                     sp_err *err);
 /* Remove every synonym (before reloading the dictionary). */
 int xap_clear_synonyms(xap_db *db, sp_err *err);
+/* Database metadata (user keys): *value is NULL when the key is unset. */
+int xap_get_metadata(xap_db *db, const char *key, char **value, sp_err *err);
+int xap_set_metadata(xap_db *db, const char *key, const char *value,
+                     sp_err *err);
 int xap_add_spelling(xap_db *db, const char *word, unsigned freq,
                      sp_err *err);
 

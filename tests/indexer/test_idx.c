@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -222,9 +223,86 @@ static void test_batch_cancel_and_reopen(void)
     CHECK(idx_reopen(rd, &err) == 1, "reopen after another process's commit");
     CHECK(idx_count(rd) == 2, "reader count after child %zu", idx_count(rd));
 
+    /* The indexer opens the index on every run: with nothing new (the
+     * synonyms unchanged) that must not make a commit searchd would see. */
+    w = NULL;
+    CHECK(idx_open_write(path, &w, &err) == SP_OK, "%s", err.msg);
+    idx_close(w);
+    CHECK(idx_reopen(rd, &err) == 0, "an idle writer open made a commit");
+
     rec_service_free(&r);
     idx_close(rd);
     rm_index(path);
+}
+
+/* synonyms.tsv is read from the data dir each time a writer opens; both
+ * directions work; the header line is not a synonym. */
+static void test_synonym_file(void)
+{
+    char tmpl[] = "/tmp/signpost-test-syn-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    CHECK(d != NULL, "mkdtemp");
+    if (!d)
+        return;
+    char *vdir = sp_printf("%s/vocab", d);
+    char *file = sp_printf("%s/vocab/synonyms.tsv", d);
+    CHECK(vdir && mkdir(vdir, 0777) == 0, "mkdir");
+    FILE *f = fopen(file, "w");
+    CHECK(f != NULL, "write %s", file);
+    if (f) {
+        fputs("term\tsynonym\n# comment\nwidget\tsprocket\nzebra crossing\tpelican\n", f);
+        fclose(f);
+    }
+    const char *old = getenv("SIGNPOST_DATA");
+    char *saved = old ? sp_strdup(old) : NULL;
+    setenv("SIGNPOST_DATA", d, 1);
+
+    char *path = tmp_index();
+    idx *ix = NULL;
+    sp_err err = {0};
+    CHECK(idx_open_write(path, &ix, &err) == SP_OK, "%s", err.msg);
+    const char *texts[][2] = {
+        {"00000000-0000-4000-8000-000000000301", "We repair every sprocket."},
+        {"00000000-0000-4000-8000-000000000302", "Meet at the zebra crossing."},
+        {"00000000-0000-4000-8000-000000000303", "A term only."},
+        {"00000000-0000-4000-8000-000000000304", "Just a synonym."},
+    };
+    for (size_t i = 0; ix && i < 4; i++) {
+        rec_service r;
+        rec_service_init(&r);
+        r.id = sp_strdup(texts[i][0]);
+        r.name = sp_strdup("Example");
+        r.description = sp_strdup(texts[i][1]);
+        CHECK(idx_put(ix, &r, &err) == SP_OK, "%s", err.msg);
+        rec_service_free(&r);
+    }
+    static const struct {
+        const char *q;
+        size_t total;
+    } cases[] = {{"widget", 1}, {"sprocket", 1}, {"pelican", 1}, {"zebra crossing", 1},
+                 {"term", 1}, {"synonym", 1}};
+    for (size_t i = 0; ix && i < sizeof cases / sizeof cases[0]; i++) {
+        idx_query q;
+        idx_query_init(&q);
+        q.q = cases[i].q;
+        size_t t = search_total(ix, &q);
+        CHECK(t == cases[i].total, "synonym file: %s gave %zu", cases[i].q, t);
+    }
+    idx_close(ix);
+    rm_index(path);
+
+    if (saved) {
+        setenv("SIGNPOST_DATA", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("SIGNPOST_DATA");
+    }
+    char *cmd = sp_printf("rm -rf '%s'", d);
+    if (cmd && system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", d);
+    free(cmd);
+    free(vdir);
+    free(file);
 }
 
 static void test_open_errors(void)
@@ -627,6 +705,7 @@ int main(void)
     test_upsert_and_get();
     test_batch_cancel_and_reopen();
     test_open_errors();
+    test_synonym_file();
 
     char *path = NULL;
     idx *ix = fixture_index(&path);
