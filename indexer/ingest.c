@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "enrich.h"
 #include "feed.h"
@@ -69,6 +70,8 @@ typedef struct ingest {
     int64_t now;
     size_t in_batch;
     int64_t batch_last_seq;
+    struct timespec batch_t0; /* batches are bounded in time too, so the
+                                 crawler never waits long on our write lock */
     strlist orphans; /* ids that lost a URL in this batch */
     src_cov *covs;   /* each source's sources.conf coverage */
     size_t n_covs;
@@ -375,9 +378,22 @@ static int commit_batch(ingest *g)
     rc = idx_commit(g->ix, g->err);
     if (rc != SP_OK)
         return rc;
-    rc = store_set_cursor(g->s, CURSOR_NAME, g->batch_last_seq, g->err);
-    if (rc != SP_OK)
-        return rc;
+    /* The cursor moves in the same transaction as the bookkeeping, on this
+     * connection: a second connection writing here would wait on our own
+     * write lock. */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(g->db,
+                           "INSERT INTO meta(key, value) VALUES('cursor." CURSOR_NAME "', ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(g, "cursor");
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)g->batch_last_seq);
+    sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (!ok)
+        return db_fail(g, "cursor");
     rc = exec(g, "COMMIT");
     if (rc != SP_OK)
         return rc;
@@ -388,6 +404,7 @@ static int commit_batch(ingest *g)
 
 static int begin_batch(ingest *g)
 {
+    clock_gettime(CLOCK_MONOTONIC, &g->batch_t0);
     int rc = exec(g, "BEGIN IMMEDIATE");
     if (rc != SP_OK)
         return rc;
@@ -490,7 +507,10 @@ static int on_doc(void *ctx, const store_doc *d)
         return 1;
     }
 batch:
-    if (++g->in_batch >= (g->o->batch ? g->o->batch : 200)) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double held = (double)(t.tv_sec - g->batch_t0.tv_sec) + (double)(t.tv_nsec - g->batch_t0.tv_nsec) / 1e9;
+    if (++g->in_batch >= (g->o->batch ? g->o->batch : 200) || held > 1.0) {
         rc = commit_batch(g);
         if (rc == SP_OK)
             rc = begin_batch(g);
