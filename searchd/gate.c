@@ -9,9 +9,11 @@
  * RAM per keep-alive connection.  Instead this thread accepts connections
  * itself and, before handing a socket to MHD (MHD_add_connection), peeks
  * (MSG_PEEK, nothing consumed) at the first bytes until it sees the end of
- * the request line.  A line longer than GATE_LINE_MAX gets a JSON 414 here;
- * the rest of the oversized request is then read and thrown away (bounded in
- * bytes and time) so the client sees the answer rather than a reset.
+ * the request head (the blank line after the headers).  A request line
+ * longer than GATE_LINE_MAX gets a JSON 414 here, a head longer than
+ * GATE_HEAD_MAX a JSON 431; the rest of the oversized request is then read
+ * and thrown away (bounded in bytes and time) so the client sees the answer
+ * rather than a reset.
  *
  * Only a connection's first request passes the gate; later requests on a
  * keep-alive connection that overflow the pool meet MHD's own 414.
@@ -31,6 +33,7 @@
 #include "sd_int.h"
 
 #define GATE_LINE_MAX (SD_MAX_URI + 64) /* "GET " target " HTTP/1.1\r\n" */
+#define GATE_HEAD_MAX (24 * 1024)       /* request line + headers; fits MHD's pool */
 #define GATE_MAX_PENDING 1024           /* beyond: straight to MHD */
 #define GATE_DRAIN_MAX (64u * 1024 * 1024)
 #define GATE_DRAIN_SECONDS 10
@@ -51,7 +54,7 @@ struct sd_gate {
     unsigned timeout_s;
     gate_conn *pending[GATE_MAX_PENDING];
     size_t n_pending;
-    char peek[GATE_LINE_MAX];
+    char peek[GATE_HEAD_MAX];
     char sink[65536];
 };
 
@@ -84,15 +87,20 @@ static void hand_over(struct sd_gate *g, int fd, const struct sockaddr *addr, so
     MHD_add_connection(g->srv->mhd, fd, addr, len);
 }
 
-static const char reject_body[] =
+static const char too_long_body[] =
     "{\"error\":{\"code\":\"uri_too_long\",\"message\":\"the request line is too long: "
     "the request target takes at most 16384 bytes and q at most 1000\"}}";
+static const char too_large_body[] =
+    "{\"error\":{\"code\":\"headers_too_large\",\"message\":\"the request headers are too "
+    "large: at most 24576 bytes with the request line\"}}";
 
-static void reject(struct sd_gate *g, gate_conn *c)
+static void reject(struct sd_gate *g, gate_conn *c, unsigned status)
 {
+    const char *body = status == 414 ? too_long_body : too_large_body;
+    size_t blen = strlen(body);
     char head[768];
     int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 414 URI Too Long\r\n"
+                     "HTTP/1.1 %u %s\r\n"
                      "Content-Type: application/json; charset=utf-8\r\n"
                      "Content-Length: %zu\r\n"
                      "Connection: close\r\n"
@@ -103,17 +111,19 @@ static void reject(struct sd_gate *g, gate_conn *c)
                      "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'; "
                      "sandbox\r\n"
                      "\r\n",
-                     sizeof reject_body - 1);
+                     status, status == 414 ? "URI Too Long" : "Request Header Fields Too Large",
+                     blen);
     /* Small enough for any socket buffer; a short write only loses the
      * courtesy, never correctness. */
     if (n > 0 && send(c->fd, head, (size_t)n, MSG_NOSIGNAL) == n)
-        send(c->fd, reject_body, sizeof reject_body - 1, MSG_NOSIGNAL);
+        send(c->fd, body, blen, MSG_NOSIGNAL);
     shutdown(c->fd, SHUT_WR);
     c->draining = true;
     c->deadline_us = mono_us() + GATE_DRAIN_SECONDS * 1000000u;
-    sd_count_request(g->srv, SD_R_OTHER, 414, 0.0);
+    sd_count_request(g->srv, SD_R_OTHER, status, 0.0);
     if (g->srv->access_log)
-        fprintf(stderr, "searchd: - (request line over %d bytes) 414\n", GATE_LINE_MAX);
+        fprintf(stderr, "searchd: - (request %s too long) %u\n",
+                status == 414 ? "line" : "head", status);
 }
 
 /* Read and discard what an oversized request still sends. */
@@ -151,7 +161,14 @@ static void on_readable(struct sd_gate *g, gate_conn *c)
         forget(g, c, true);
         return;
     }
-    if (memchr(g->peek, '\n', (size_t)n)) {
+    const char *nl = memchr(g->peek, '\n', (size_t)n);
+    if (nl ? nl - g->peek >= GATE_LINE_MAX : (size_t)n >= GATE_LINE_MAX) {
+        reject(g, c, 414);
+        drain(g, c);
+        return;
+    }
+    /* The head ends at a blank line ("\n\r\n" or "\n\n"). */
+    if (nl && (memmem(g->peek, (size_t)n, "\n\r\n", 3) || memmem(g->peek, (size_t)n, "\n\n", 2))) {
         int fd = c->fd;
         struct sockaddr_storage addr = c->addr;
         socklen_t len = c->addrlen;
@@ -160,10 +177,11 @@ static void on_readable(struct sd_gate *g, gate_conn *c)
         return;
     }
     if ((size_t)n >= sizeof g->peek) {
-        reject(g, c);
+        reject(g, c, 431);
         drain(g, c);
+        return;
     }
-    /* else: a partial line; edge-triggered epoll tells us when more comes */
+    /* else: a partial head; edge-triggered epoll tells us when more comes */
 }
 
 static void accept_all(struct sd_gate *g)

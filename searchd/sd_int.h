@@ -90,6 +90,8 @@ typedef struct sd_req {
     bool head;
     bool responded;
     bool nul_in_path; /* %00 in the raw path */
+    bool headers_seen; /* the handler's first call has happened */
+    size_t body_bytes; /* of a body GET or HEAD should not have */
     sd_route_id route;
     unsigned status;
     uint64_t t0_us;

@@ -46,8 +46,8 @@ static const sd_route sd_routes[] = {
     {"/static/", true, SD_R_STATIC, sd_static},
 };
 
-static const unsigned status_codes[SD_N_STATUS] = {200, 204, 304, 400, 403, 404,
-                                                   405, 413, 414, 500, 503, 0};
+static const unsigned status_codes[SD_N_STATUS] = {200, 304, 400, 403, 404, 405,
+                                                   413, 414, 431, 500, 503, 0};
 static const double buckets[SD_N_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                              0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 static const char *const route_names[SD_R__COUNT] = {
@@ -342,6 +342,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     if (strcmp(method, MHD_HTTP_METHOD_GET) && !r->head)
         return sd_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                               "only GET and HEAD are supported");
+    /* libmicrohttpd (0.9.75) closes the connection when the response is
+     * queued on the first call, before it knows the request has no body;
+     * answering on the second call keeps the connection alive. */
+    if (!r->headers_seen) {
+        r->headers_seen = true;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        /* MHD will not take a response in the middle of a body: skip the
+         * body (a little of it; a big one just closes the connection) and
+         * answer 413 once it is over. */
+        r->body_bytes += *upload_data_size;
+        *upload_data_size = 0;
+        return r->body_bytes > 65536 ? MHD_NO : MHD_YES;
+    }
+    if (r->body_bytes > 0)
+        return sd_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_not_allowed",
+                              "GET and HEAD requests take no body; put parameters in the "
+                              "query string");
     if (r->uri_len > SD_MAX_URI)
         return sd_reply_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long",
                               "the request target is %zu bytes long; at most %d are "

@@ -260,7 +260,10 @@ static int http(const char *method, const char *target, response *out)
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     if (method && !strcmp(method, "HEAD"))
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    else if (method) {
+    else if (method && !strcmp(method, "GETBODY")) { /* a GET with a body */
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "GET");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "q=jobs");
+    } else if (method) {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
         if (!strcmp(method, "POST"))
             curl_easy_setopt(c, CURLOPT_POSTFIELDS, "q=jobs");
@@ -522,9 +525,8 @@ static void check_bad_params(void)
     json_decref(j);
 }
 
-/* A request line of 10 MB over a raw socket (curl refuses such URLs): the
- * client must get a JSON error naming the problem, and the daemon go on. */
-static void check_huge_request(void)
+/* Send a raw request over a new socket; return the whole answer. */
+static char *raw_request(const char *head_start, size_t fill, char fill_char, const char *head_end)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {0};
@@ -532,14 +534,13 @@ static void check_huge_request(void)
     sa.sin_port = htons(sd_port(srv));
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     CHECK(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "connect: %s", strerror(errno));
-    size_t qlen = 10u * 1024 * 1024;
     sp_buf req = {0};
-    sp_buf_puts(&req, "GET /api/v1/search?q=");
-    char *big = malloc(qlen);
-    memset(big, 'a', qlen);
-    sp_buf_append(&req, big, qlen);
+    sp_buf_puts(&req, head_start);
+    char *big = malloc(fill + 1);
+    memset(big, fill_char, fill);
+    sp_buf_append(&req, big, fill);
     free(big);
-    sp_buf_puts(&req, " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    sp_buf_puts(&req, head_end);
     size_t off = 0;
     while (off < req.len) {
         ssize_t w = send(fd, req.data + off, req.len - off, MSG_NOSIGNAL);
@@ -557,30 +558,80 @@ static void check_huge_request(void)
         sp_buf_append(&resp, chunk, (size_t)n);
     }
     close(fd);
-    const char *s = sp_buf_cstr(&resp);
+    sp_buf_cstr(&resp);
+    return sp_buf_steal(&resp);
+}
+
+static void check_raw_error(const char *what, const char *s, int want_status, const char *want_code)
+{
     int status = 0;
-    sscanf(s, "HTTP/1.%*d %d", &status);
-    CHECK(status == 400 || status == 413 || status == 414, "10 MB request: status %d", status);
-    const char *body = strstr(s, "\r\n\r\n");
+    sscanf(s ? s : "", "HTTP/1.%*d %d", &status);
+    CHECK(status == want_status, "%s: status %d, want %d", what, status, want_status);
+    const char *body = s ? strstr(s, "\r\n\r\n") : NULL;
     json_t *j = body ? json_loads(body + 4, 0, NULL) : NULL;
     const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
     const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-    CHECK(code && !strcmp(code, "uri_too_long") && msg && strstr(msg, "request"),
-          "10 MB request: body %.200s", body ? body : s);
-    CHECK(strstr(s, "Content-Type: application/json"), "10 MB request: not JSON");
+    CHECK(code && !strcmp(code, want_code) && msg && strstr(msg, "request"), "%s: body %.200s",
+          what, body ? body : s ? s : "(none)");
+    CHECK(s && strstr(s, "Content-Type: application/json"), "%s: not JSON", what);
     json_decref(j);
-    sp_buf_free(&resp);
+}
+
+/* A request line of 10 MB over a raw socket (curl refuses such URLs), and
+ * 30 KB of headers: the client must get a JSON error naming the problem,
+ * and the daemon go on. */
+static void check_huge_request(void)
+{
+    char *s = raw_request("GET /api/v1/search?q=", 10u * 1024 * 1024, 'a',
+                          " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    check_raw_error("10 MB request line", s, 414, "uri_too_long");
+    free(s);
+    s = raw_request("GET /api/v1/search?q=", 17000, 'a',
+                    " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    check_raw_error("17 KB request line", s, 414, "uri_too_long");
+    free(s);
+    s = raw_request("GET /healthz HTTP/1.1\r\nHost: localhost\r\nCookie: a=", 30000, 'b',
+                    "\r\nConnection: close\r\n\r\n");
+    check_raw_error("30 KB of headers", s, 431, "headers_too_large");
+    free(s);
+    s = raw_request("GET /healthz HTTP/1.1\r\nHost: localhost\r\nCookie: a=", 10000, 'b',
+                    "\r\nConnection: close\r\n\r\n");
+    CHECK(s && !strncmp(s, "HTTP/1.1 200", 12), "10 KB of headers are fine: %.40s", s ? s : "");
+    free(s);
 
     long st;
-    j = get_json("/healthz", &st);
-    CHECK(st == 200, "healthz after a 10 MB request: %ld", st);
+    json_t *j = get_json("/healthz", &st);
+    CHECK(st == 200, "healthz after oversized requests: %ld", st);
     json_decref(j);
     response m;
     http(NULL, "/metrics", &m);
     CHECK(strstr(sp_buf_cstr(&m.body),
-                 "signpost_http_requests_total{route=\"other\",status=\"414\"} 1"),
-          "metrics count the 414");
+                 "signpost_http_requests_total{route=\"other\",status=\"414\"} 2"),
+          "metrics count the 414s");
+    CHECK(strstr(sp_buf_cstr(&m.body),
+                 "signpost_http_requests_total{route=\"other\",status=\"431\"} 1"),
+          "metrics count the 431");
     response_free(&m);
+
+    /* keep-alive: two requests on one connection (the gate hands over the
+     * connection once; MHD serves both) */
+    CURL *c = curl_easy_init();
+    sp_buf b = {0};
+    char *url = sp_printf("%s/api/v1/search?q=job", base_url);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    CHECK(curl_easy_perform(c) == CURLE_OK, "keep-alive first");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    CHECK(curl_easy_perform(c) == CURLE_OK, "keep-alive second");
+    long nconn = -1, code = 0;
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &nconn);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    CHECK(nconn == 0 && code == 200, "second request reused the connection: %ld new, %ld", nconn,
+          code);
+    curl_easy_cleanup(c);
+    free(url);
+    sp_buf_free(&b);
 }
 
 static void check_errors_and_headers(void)
@@ -599,6 +650,7 @@ static void check_errors_and_headers(void)
         {"DELETE", "/api/v1/services/11111111-1111-4111-8111-000000000001", 405,
          "method_not_allowed"},
         {"PUT", "/healthz", 405, "method_not_allowed"},
+        {"GETBODY", "/api/v1/search", 413, "body_not_allowed"},
         {NULL, "/api/v1/services/not-a-uuid", 400, "bad_parameter"},
         {NULL, "/api/v1/services/11111111-1111-4111-8111-00000000000", 400, "bad_parameter"},
         {NULL, "/api/v1/services/11111111-1111-4111-8111-000000000001/x", 400, "bad_parameter"},
