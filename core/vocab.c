@@ -1310,6 +1310,32 @@ int vocab_postcode(const vocab *v, const char *postcode, double *lat, double *lo
     return SP_OK;
 }
 
+const vocab_borough *vocab_borough_at(const vocab *v, double lat, double lon, double max_km,
+                                      double *km)
+{
+    if (!v || !isfinite(lat) || !isfinite(lon) || lat < -90 || lat > 90 || lon < -180 ||
+        lon > 180)
+        return NULL;
+    /* Equirectangular distance: exact enough at city scale. */
+    const double r = 6371.0, rad = 3.14159265358979323846 / 180.0;
+    double coslat = cos(lat * rad), best = INFINITY;
+    const pcent *near = NULL;
+    for (size_t i = 0; i < v->sectors.n; i++) {
+        const pcent *e = &v->sectors.v[i];
+        double dx = (e->lon - lon) * rad * coslat, dy = (e->lat - lat) * rad;
+        double d = r * sqrt(dx * dx + dy * dy);
+        if (d < best) {
+            best = d;
+            near = e;
+        }
+    }
+    if (!near || best > max_km || near->borough < 0)
+        return NULL;
+    if (km)
+        *km = best;
+    return &v->boroughs[near->borough];
+}
+
 size_t vocab_find_postcodes(const char *text, char **out, size_t max)
 {
     if (!text || !out)

@@ -88,6 +88,13 @@ typedef struct vocab_hit {
 size_t vocab_match_text(const vocab *v, const char *field, const char *text,
                         vocab_hit *out, size_t max);
 
+/* The borough at a point, from the nearest London postcode sector centroid
+ * within max_km (sector centroids are ~1 km apart in inner London, a few km
+ * at the edge).  NULL when none is that close or the nearest sector lies
+ * outside London.  *km (optional) gets the distance to that centroid. */
+const vocab_borough *vocab_borough_at(const vocab *v, double lat, double lon,
+                                      double max_km, double *km);
+
 /* Search synonyms from data/vocab/synonyms.tsv: *n pairs, pairs[2*i] the
  * term and pairs[2*i+1] its synonym (lower case; use both ways). */
 const char *const *vocab_synonyms(const vocab *v, size_t *n);

@@ -370,6 +370,7 @@ static void geography(ctx *c)
     char field[128];
     for (size_t i = 0; i < r->n_locations; i++) {
         const rec_location *loc = &r->locations[i];
+        size_t had = r->boroughs.n;
         for (size_t j = 0; j < loc->n_addresses; j++) {
             const rec_address *a = &loc->addresses[j];
             const vocab_borough *b = NULL;
@@ -408,6 +409,18 @@ static void geography(ctx *c)
                              nfield[k]);
                     add_borough(c, b, field, names[k], 1.0);
                 }
+            }
+        }
+        /* Coordinates and no usable address (schema.org geo on a web page):
+         * the nearest postcode sector, if it is close. */
+        if (r->boroughs.n == had && loc->has_coords) {
+            const vocab_borough *b =
+                vocab_borough_at(c->v, loc->latitude, loc->longitude, 1.5, NULL);
+            if (b) {
+                char ll[64];
+                snprintf(ll, sizeof ll, "%.5f,%.5f", loc->latitude, loc->longitude);
+                snprintf(field, sizeof field, "locations[%zu].latitude", i);
+                add_borough(c, b, field, ll, 0.8);
             }
         }
     }
