@@ -1881,6 +1881,42 @@ static bool p_base(xmlNode *n) { return is_tag(n, "base") && has_attr(n, "href")
  * The reader
  * ====================================================================== */
 
+/* Does a page without structured data read as a service page?  A name
+ * that is not site furniture (privacy, cookies, 404...), and either a
+ * heading about eligibility or applying, contact details, or at least two
+ * distinct words services are described with. */
+static bool looks_like_service(const char *name, const lines *ls)
+{
+    static const char *const furniture[] = {
+        "privacy", "cookie", "terms and conditions", "terms of use", "accessibility statement",
+        "page not found", "404", "site map", "sitemap", "log in", "sign in", "search results",
+        "error", NULL};
+    if (matches_any(name, furniture))
+        return false;
+    static const char *const words[] = {
+        "service", "support", "advice", "course", "training", "employment", "job",
+        "skills", "apply", "referral", "refer ", "free", "volunteer", "session", "workshop",
+        "mentor", "help you", "eligib", "appointment", "drop-in", "drop in", NULL};
+    int seen = 0;
+    for (size_t w = 0; words[w] != NULL && seen < 2; w++) {
+        bool found = ci_contains(name, words[w]);
+        for (size_t i = 0; i < ls->n && !found; i++)
+            found = ci_contains(ls->v[i].text, words[w]);
+        seen += found;
+    }
+    if (seen >= 2)
+        return true;
+    for (size_t i = 0; i < ls->n; i++) {
+        const char *t = ls->v[i].text;
+        if (ls->v[i].heading && (matches_any(t, ELIG_HEADS) || matches_any(t, APPLY_HEADS)))
+            return true;
+        for (const char *p = t; *p; p++)
+            if ((isupper((unsigned char)*p) && postcode_at(t, p) > 0) || *p == '@')
+                return true;
+    }
+    return false;
+}
+
 static char *page_title(xmlNode *root)
 {
     xmlNode *t = find_first(root, p_title, 0);
@@ -2017,7 +2053,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
         for (size_t k = 0; k < ls.n; k++)
             if (!ls.v[k].heading)
                 body_bytes += strlen(ls.v[k].text);
-        if (name != NULL && body_bytes >= HTML_MIN_TEXT) {
+        if (name != NULL && body_bytes >= HTML_MIN_TEXT && looks_like_service(name, &ls)) {
             rec_service r;
             rec_service_init(&r);
             r.name = name;
