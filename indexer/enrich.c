@@ -163,8 +163,13 @@ static const char *const skip_groups[] = {
     "diversity and inclusion", "equality, diversity", "discriminate", "discrimination",
     "not suitable for", "not open to", "are not eligible", "is not eligible",
     "disability confident", NULL};
+/* ... and sentences saying who a service is for: their words ("people who
+ * are homeless", "mental health conditions") describe people, not help. */
 static const char *const skip_categories[] = {
-    "disability confident", "refer you", "signpost you", "signposting to", NULL};
+    "disability confident", "refer you", "signpost you", "signposting to",
+    "especially for", "we work with", "we particularly welcome", "aimed at", "designed for",
+    "priority given to", "open to", "support for people", "for people who",
+    "for people with", "for people affected", "we welcome", NULL};
 static const char *const skip_referrals_desc[] = {"funded by", "commissioned by",
                                                   "in partnership with", "part of", NULL};
 
