@@ -35,7 +35,8 @@ typedef struct sp_err {
 /* Record an error in err (if non-NULL) and return code.  printf-style. */
 int sp_fail(sp_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int sp_vfail(sp_err *err, int code, const char *fmt, va_list ap);
+int sp_vfail(sp_err *err, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 void sp_err_clear(sp_err *err);
 /* Name of a code: "SP_EINVAL" and so on. */
 const char *sp_code_name(int code);
