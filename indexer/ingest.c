@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "dedupe.h"
 #include "enrich.h"
 #include "feed.h"
 #include "idx.h"
@@ -506,7 +507,7 @@ static int on_doc(void *ctx, const store_doc *d)
         g->rc = rc;
         return 1;
     }
-batch:
+batch:;
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     double held = (double)(t.tv_sec - g->batch_t0.tv_sec) + (double)(t.tv_nsec - g->batch_t0.tv_nsec) / 1e9;
@@ -679,6 +680,12 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
     }
     if (rc == SP_OK)
         rc = update_source_counts(&g);
+    if (rc == SP_OK) {
+        /* Link duplicates over the whole index (h9, docs/hub.md): it skips
+         * itself when nothing changed and no hub decision is pending. */
+        dedupe_stats ds;
+        rc = dedupe_run(g.ix, o->store_dir, rebuild, st->records > 0 || st->gone > 0, &ds, err);
+    }
 out:
     strlist_free(&g.orphans);
     strlist_free(&g.counts);

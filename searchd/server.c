@@ -10,9 +10,9 @@
  * a Xapian object or take a lock.
  *
  * Connections: searchd owns the listening socket and its accept loop
- * (gate.c), which answers oversized request lines with a JSON 414 before
- * MHD would answer them with HTML, and hands every other connection to MHD
- * (MHD_USE_NO_LISTEN_SOCKET + MHD_add_connection).
+ * (gate.c), which answers oversized request lines and heads with a JSON
+ * 414 or 431 before MHD would answer them with HTML, and hands every other
+ * connection to MHD (MHD_USE_NO_LISTEN_SOCKET + MHD_add_connection).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -318,7 +318,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         *req_cls = r;
     }
     if (r->responded) {
-        /* A body we did not ask for (we only take GET and HEAD): drop it. */
+        /* Answered already (405 on the first call): drop any body. */
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -379,7 +379,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     return route->fn(r, rest);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     /* MHD's own messages (bind errors, oversized requests) carry no query
      * strings; prefix them so they are recognisable in the daemon's log. */
