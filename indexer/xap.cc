@@ -653,13 +653,13 @@ int xap_run(xap_db *db, const xap_search *s, xap_results *out, sp_err *err)
         /* Location. */
         Xapian::LatLongCoord centre(s->has_near ? s->lat : 0, s->has_near ? s->lon : 0);
         Xapian::GreatCircleMetric metric;
-        std::unique_ptr<Xapian::LatLongDistancePostingSource> ps;
         Xapian::Query geo_q;
         if (s->has_near && s->radius_km > 0) {
-            ps.reset(new Xapian::LatLongDistancePostingSource(
+            /* release(): the query owns the source, so it lives as long as
+             * anything (the MSet kept for snippets) refers to the query. */
+            geo_q = Xapian::Query((new Xapian::LatLongDistancePostingSource(
                 s->geo_slot, Xapian::LatLongCoords(centre), metric,
-                s->radius_km * 1000.0));
-            geo_q = Xapian::Query(ps.get());
+                s->radius_km * 1000.0))->release());
         }
 
         auto full_query = [&](const xap_search *ss) {
@@ -674,13 +674,14 @@ int xap_run(xap_db *db, const xap_search *s, xap_results *out, sp_err *err)
         enq.set_query(main_q);
         if (!p->has_text)
             enq.set_weighting_scheme(Xapian::BoolWeight());
-        std::unique_ptr<Xapian::LatLongDistanceKeyMaker> keymaker;
         switch (s->sort) {
         case XAP_SORT_DISTANCE:
             if (s->has_near) {
-                keymaker.reset(new Xapian::LatLongDistanceKeyMaker(
-                    s->geo_slot, Xapian::LatLongCoords(centre), metric, 1e12));
-                enq.set_sort_by_key_then_relevance(keymaker.get(), false);
+                enq.set_sort_by_key_then_relevance(
+                    (new Xapian::LatLongDistanceKeyMaker(
+                         s->geo_slot, Xapian::LatLongCoords(centre), metric, 1e12))
+                        ->release(),
+                    false);
             }
             break;
         case XAP_SORT_VALUE_DESC:
