@@ -1,0 +1,82 @@
+/*
+ * html.h - the portal's HTML writing primitives: escaping of untrusted text
+ * for HTML text and quoted attribute values, link sanitising (only http,
+ * https, mailto and tel survive; everything else is shown as text), query
+ * string encoding, and the interface's words (web/i18n/LANG.tsv).
+ *
+ * Every string a crawled record contains is hostile until it has passed
+ * through html_text (or html_snippet for the index's highlighted snippets)
+ * and every link through html_url_* before it reaches a page.
+ *
+ * Ownership: functions appending to an sp_buf leave the buffer owned by
+ * the caller; returned char * strings are malloc'd and freed by the caller;
+ * html_lang tables are cached for the process and never freed by callers.
+ */
+#ifndef SD_HTML_H
+#define SD_HTML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sp.h"
+
+/* Append s escaped for HTML text and double- or single-quoted attribute
+ * values: & < > " ' become entities; C0 controls other than tab, newline
+ * and CR and DEL are dropped; invalid UTF-8 bytes become U+FFFD.  NULL
+ * appends nothing.  Returns SP_OK or SP_ENOMEM. */
+int html_text(sp_buf *b, const char *s);
+int html_textn(sp_buf *b, const char *s, size_t n);
+
+/* Append a highlighted snippet from the index (supposed to be escaped text
+ * with <mark>…</mark>) without trusting it: <mark> and </mark> and entity
+ * references (&amp; &#39; ...) pass, any other markup character is
+ * escaped. */
+int html_snippet(sp_buf *b, const char *s);
+
+/* A web link from a record: http or https only, parsed and normalised by
+ * libcurl's URL API; a bare "www.example.org/x" gets https://.  NULL when
+ * it is anything else (javascript:, data:, relative, malformed). */
+char *html_url_web(const char *url);
+/* "mailto:ADDRESS" for a plausible e-mail address (one @, no spaces,
+ * quotes, angle brackets or controls; at most 254 bytes); NULL otherwise.
+ * A leading "mailto:" in the input is accepted. */
+char *html_url_mail(const char *email);
+/* "tel:+442079460000" for a phone number made of digits, spaces, + - ( )
+ * and dots with 6 to 20 digits; a UK number starting 0 keeps its 0.  NULL
+ * otherwise. */
+char *html_url_tel(const char *number);
+
+/* Append key=value to a query string being built in b, percent-encoding
+ * both (everything but A-Z a-z 0-9 - . _ ~) and adding '&' when b already
+ * holds a parameter (b->len > 0 and the last byte is not '?'). */
+int html_query_add(sp_buf *b, const char *key, const char *value);
+
+/* ---- the interface's words ---- */
+
+typedef struct html_lang html_lang;
+
+/* The words for a language code ("en", "cy", "so"): web_dir/i18n/CODE.tsv
+ * loaded once and cached; NULL when that file does not exist or code is
+ * not 2-3 lower-case letters.  English must exist for html_lang_pick. */
+const html_lang *html_lang_get(const char *web_dir, const char *code);
+/* The language to answer in: ?lang= if that file exists, else the first
+ * Accept-Language entry with a file, else English.  May return NULL only
+ * when even English cannot be loaded. */
+const html_lang *html_lang_pick(const char *web_dir, const char *lang_param,
+                                const char *accept_language);
+/* The code of a loaded language ("en"). */
+const char *html_lang_code(const html_lang *l);
+/* The string for key in l, else in English, else the key itself. */
+const char *html_t(const html_lang *l, const char *key);
+/* Append the string for key with {1}, {2}, {3} replaced by the escaped
+ * arguments (NULL args are empty); the string itself is escaped too. */
+int html_tf(sp_buf *b, const html_lang *l, const char *key, const char *a1,
+            const char *a2, const char *a3);
+
+/* Parse a TSV of words (key TAB string, '#' comments, \n and \t escapes)
+ * into a table; exposed for tests.  Caller frees with html_lang_free. */
+int html_lang_parse(const char *code, const char *text, size_t len, html_lang **out,
+                    sp_err *err);
+void html_lang_free(html_lang *l);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * pages.h - the portal's pages inside searchd (not a public header): the
+ * handlers for /, /services/{id} and /coach, and the page-writing context
+ * and record-rendering helpers pages.c, pages_service.c and pages_coach.c
+ * share.  Pages are server-rendered HTML that works without JavaScript;
+ * web/static/portal.js only makes it quicker.  Every page gets searchd's
+ * strict CSP (no inline script or style), so pages never carry either.
+ */
+#ifndef SD_PAGES_H
+#define SD_PAGES_H
+
+#include <limits.h>
+
+#include "html.h"
+#include "sd_int.h"
+
+#define PG_MAX_ARGS 96
+#define PG_MAX_SHORTLIST 20
+
+/* Handlers (rows in sd_routes[], route id SD_R_PAGE). */
+enum MHD_Result sd_page_search(sd_req *r, const char *rest);
+enum MHD_Result sd_page_service(sd_req *r, const char *rest);
+enum MHD_Result sd_page_coach(sd_req *r, const char *rest);
+
+typedef struct pg_arg {
+    const char *key, *value; /* value "" for a bare key; owned by MHD */
+} pg_arg;
+
+/* One page being written.  Lives on the handler's stack; b is freed by
+ * pg_reply. */
+typedef struct pg {
+    sd_req *r;
+    struct sd_server *s;
+    const vocab *v;
+    const html_lang *L;
+    sp_buf b;
+    bool oom;
+    pg_arg args[PG_MAX_ARGS];
+    size_t n_args;
+    bool too_many_args;
+    char web_dir[PATH_MAX];
+} pg;
+
+/* Set up p for request r: arguments, language, web dir. */
+void pg_init(pg *p, sd_req *r);
+/* The first value of a query parameter, NULL when absent. */
+const char *pg_get(const pg *p, const char *key);
+
+/* Writing: raw trusted markup, escaped text, a translated word, a word
+ * with {1} {2} {3} arguments, printf for numbers and trusted text. */
+void pg_raw(pg *p, const char *html);
+void pg_text(pg *p, const char *s);
+void pg_t(pg *p, const char *key);
+void pg_tf(pg *p, const char *key, const char *a1, const char *a2, const char *a3);
+void pg_printf(pg *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An href attribute value: escaped (the URL itself is already safe). */
+void pg_href(pg *p, const char *url);
+
+/* The page frame.  title_key is a word key; extra is escaped text put
+ * before it in the <title> (NULL for none).  body_class may be NULL. */
+void pg_head(pg *p, const char *title_key, const char *extra, const char *body_class);
+void pg_foot(pg *p);
+enum MHD_Result pg_reply(pg *p, unsigned status);
+/* A whole short page with a heading and a message (errors). */
+enum MHD_Result pg_message(pg *p, unsigned status, const char *title_key,
+                           const char *msg_key, const char *arg);
+
+/* The worker's index, or NULL after answering 503 (*ret set). */
+idx *pg_index(pg *p, enum MHD_Result *ret);
+/* idx_search with one retry on a fresh snapshot (like the API). */
+int pg_search(pg *p, idx **ix, const idx_query *q, idx_result *res, sp_err *e);
+
+/* ---- a record, in plain English ---- */
+
+/* "1 November 2026" for epoch seconds; "" for 0. */
+void pg_date(int64_t t, char out[40]);
+/* When the record was last checked (last seen, else last changed, else
+ * the source's last_modified); 0 when unknown. */
+int64_t pg_checked(const rec_service *rec);
+/* Labels of the record's tags in field, joined with ", " (at most max). */
+void pg_tag_labels(pg *p, const char *field, const rec_tags *t, size_t max);
+/* Who it is for: groups and ages; returns false when nothing is known. */
+bool pg_who(pg *p, const rec_service *rec);
+/* A location's address on one line with a map link. */
+void pg_address(pg *p, const rec_location *loc, bool map_link);
+/* When it runs: schedules, one line each (at most max). */
+bool pg_when(pg *p, const rec_service *rec, size_t max);
+/* Contact links: phone (tel:), e-mail (mailto:), website (http/https
+ * only; anything else shown as text).  Returns false when none. */
+bool pg_contact(pg *p, const rec_service *rec, bool full);
+/* The first phone number of the service, its locations or organisation. */
+const char *pg_phone(const rec_service *rec);
+const char *pg_email(const rec_service *rec);
+const char *pg_website(const rec_service *rec);
+/* The first location with an address or coordinates, NULL when none. */
+const rec_location *pg_location(const rec_service *rec);
+/* The definition-list summary a result shows. */
+void pg_result_facts(pg *p, const idx_hit *h);
+
+#endif
