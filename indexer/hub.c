@@ -1,0 +1,1205 @@
+/*
+ * hub.c - the Integration Hubs' reports over the linked records that
+ * dedupe_run() saved (see hub.h).
+ *
+ * Records are folded into "units" first: a duplicate cluster is one unit
+ * (its boroughs, groups and categories are the union of its records'), a
+ * record alone is a unit of its own.  Coverage, overlaps and gaps count
+ * units, so a service listed by three sources counts once.  Boroughs,
+ * groups and categories become bit masks over the vocabulary's slug lists
+ * (33, 27 and 50 of them: each fits a 64-bit word), which keeps a full
+ * borough x group x category sweep cheap.
+ */
+#define _GNU_SOURCE
+#include "hub.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dedupe.h"
+#include "store.h"
+
+#define MAXV 64 /* slugs per field that fit a mask */
+
+typedef struct hrec {
+    char *id, *cluster, *source, *name, *org, *url, *postcode, *schedule, *status,
+        *last_modified, *funders, *modes, *boroughs_txt, *groups_txt, *categories_txt,
+        *source_url;
+    uint64_t bor, grp, cat;
+    bool pan_london, online_only;
+    double lat, lon, min_age, max_age;
+    int64_t first_seen, last_seen, last_changed;
+    uint32_t sig[DEDUPE_MINHASH];
+    bool has_sig;
+    size_t unit;
+} hrec;
+
+typedef struct unit {
+    size_t rep;      /* representative record */
+    size_t *recs;
+    size_t n;
+    uint64_t bor, grp, cat;
+    bool london_wide; /* pan-London or online only */
+} unit;
+
+typedef struct src_row {
+    char *name, *url, *kind, *last_error_msg;
+    int64_t last_success, last_error, failing_since, last_start;
+    long pages, documents, urls_failed, urls_gone, records;
+    bool running;
+} src_row;
+
+struct hub {
+    const vocab *v;
+    const char *const *bslug, *const *gslug, *const *cslug;
+    size_t nb, ng, nc;
+    hrec *r;
+    size_t n;
+    unit *u;
+    size_t nu;
+    src_row *src;
+    size_t nsrc;
+    json_t *decisions; /* array of {a,b,decision,at,by} */
+    json_t *links;     /* array of {a,b,cluster_id,score,decided,evidence} */
+    char *linked_at;
+};
+
+/* ---- loading ---- */
+
+static json_t *load_links(const char *store_dir);
+
+static int slug_index(const char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n && i < MAXV; i++)
+        if (!strcmp(list[i], s))
+            return (int)i;
+    return -1;
+}
+
+static uint64_t mask_of(const char *const *list, size_t n, const char *txt)
+{
+    uint64_t m = 0;
+    if (!txt)
+        return 0;
+    const char *p = txt;
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+        char buf[128];
+        if (len < sizeof buf) {
+            memcpy(buf, p, len);
+            buf[len] = '\0';
+            int i = slug_index(list, n, buf);
+            if (i >= 0)
+                m |= (uint64_t)1 << i;
+        }
+        p += len;
+        if (*p)
+            p++;
+    }
+    return m;
+}
+
+static char *col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static double col_num(sqlite3_stmt *st, int i, double absent)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? absent : sqlite3_column_double(st, i);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+static int load_sources(void *ctx, const store_source_info *info)
+{
+    hub *h = ctx;
+    src_row *v = realloc(h->src, (h->nsrc + 1) * sizeof *v);
+    if (!v)
+        return 1;
+    h->src = v;
+    src_row *s = &h->src[h->nsrc++];
+    memset(s, 0, sizeof *s);
+    s->name = sp_strdup(info->name);
+    s->url = sp_strdup(info->url);
+    s->kind = sp_strdup(info->kind);
+    s->last_error_msg = sp_strdup(info->last_error_msg);
+    s->last_success = info->last_success;
+    s->last_error = info->last_error;
+    s->failing_since = info->failing_since;
+    s->last_start = info->last_start;
+    s->pages = info->pages;
+    s->documents = info->documents;
+    s->urls_failed = info->urls_failed;
+    s->urls_gone = info->urls_gone;
+    s->records = info->records;
+    s->running = info->running;
+    return 0;
+}
+
+typedef struct ckey {
+    const char *key;
+    size_t rec;
+} ckey;
+
+static int cmp_ckey(const void *a, const void *b)
+{
+    const ckey *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->rec < y->rec ? -1 : x->rec > y->rec);
+}
+
+static int build_units(hub *h)
+{
+    ckey *k = malloc((h->n ? h->n : 1) * sizeof *k);
+    h->u = calloc(h->n ? h->n : 1, sizeof *h->u);
+    if (!k || !h->u) {
+        free(k);
+        return SP_ENOMEM;
+    }
+    for (size_t i = 0; i < h->n; i++)
+        k[i] = (ckey){h->r[i].cluster ? h->r[i].cluster : h->r[i].id, i};
+    qsort(k, h->n, sizeof *k, cmp_ckey);
+    size_t i = 0;
+    while (i < h->n) {
+        size_t j = i + 1;
+        while (j < h->n && !strcmp(k[j].key, k[i].key))
+            j++;
+        unit *u = &h->u[h->nu++];
+        u->recs = malloc((j - i) * sizeof *u->recs);
+        if (!u->recs) {
+            free(k);
+            return SP_ENOMEM;
+        }
+        u->rep = k[i].rec;
+        for (size_t x = i; x < j; x++) {
+            hrec *r = &h->r[k[x].rec];
+            u->recs[u->n++] = k[x].rec;
+            r->unit = h->nu - 1;
+            u->bor |= r->bor;
+            u->grp |= r->grp;
+            u->cat |= r->cat;
+            u->london_wide |= r->pan_london || r->online_only;
+            /* the representative: the most recently changed record */
+            if (r->last_changed > h->r[u->rep].last_changed)
+                u->rep = k[x].rec;
+        }
+        i = j;
+    }
+    free(k);
+    return SP_OK;
+}
+
+int hub_open(const char *store_dir, const vocab *v, hub **out, sp_err *err)
+{
+    *out = NULL;
+    hub *h = calloc(1, sizeof *h);
+    if (!h)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    h->v = v;
+    h->bslug = vocab_slugs(v, "borough", &h->nb);
+    h->gslug = vocab_slugs(v, "group", &h->ng);
+    h->cslug = vocab_slugs(v, "category", &h->nc);
+    if (h->nb > MAXV)
+        h->nb = MAXV;
+    if (h->ng > MAXV)
+        h->ng = MAXV;
+    if (h->nc > MAXV)
+        h->nc = MAXV;
+    h->decisions = json_array();
+    int rc = SP_OK;
+    char *path = sp_printf("%s/%s", store_dir, STORE_DB_NAME);
+    sqlite3 *db = NULL;
+    if (!path || !h->decisions) {
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        /* never crawled nor linked: an empty snapshot */
+        sqlite3_close(db);
+        db = NULL;
+        goto units;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id,cluster_id,source,name,org,url,boroughs,groups,categories,"
+                           "modes,funders,postcode,schedule,status,last_modified,pan_london,lat,"
+                           "lon,min_age,max_age,first_seen,last_seen,last_changed,sig,source_url "
+                           "FROM hub_records ORDER BY id",
+                           -1, &st, NULL) == SQLITE_OK) {
+        size_t cap = 0;
+        while (rc == SP_OK && sqlite3_step(st) == SQLITE_ROW) {
+            if (h->n == cap) {
+                cap = cap ? cap * 2 : 256;
+                hrec *nv = realloc(h->r, cap * sizeof *nv);
+                if (!nv) {
+                    rc = sp_fail(err, SP_ENOMEM, "out of memory");
+                    break;
+                }
+                h->r = nv;
+            }
+            hrec *r = &h->r[h->n++];
+            memset(r, 0, sizeof *r);
+            r->id = col(st, 0);
+            r->cluster = col(st, 1);
+            r->source = col(st, 2);
+            r->name = col(st, 3);
+            r->org = col(st, 4);
+            r->url = col(st, 5);
+            r->boroughs_txt = col(st, 6);
+            r->groups_txt = col(st, 7);
+            r->categories_txt = col(st, 8);
+            r->modes = col(st, 9);
+            r->funders = col(st, 10);
+            r->postcode = col(st, 11);
+            r->schedule = col(st, 12);
+            r->status = col(st, 13);
+            r->last_modified = col(st, 14);
+            r->pan_london = sqlite3_column_int(st, 15) != 0;
+            r->lat = col_num(st, 16, NAN);
+            r->lon = col_num(st, 17, NAN);
+            r->min_age = col_num(st, 18, -1);
+            r->max_age = col_num(st, 19, -1);
+            r->first_seen = sqlite3_column_int64(st, 20);
+            r->last_seen = sqlite3_column_int64(st, 21);
+            r->last_changed = sqlite3_column_int64(st, 22);
+            if (sqlite3_column_bytes(st, 23) == (int)sizeof r->sig) {
+                memcpy(r->sig, sqlite3_column_blob(st, 23), sizeof r->sig);
+                r->has_sig = r->sig[0] != UINT32_MAX;
+            }
+            r->source_url = col(st, 24);
+            r->bor = mask_of(h->bslug, h->nb, r->boroughs_txt);
+            r->grp = mask_of(h->gslug, h->ng, r->groups_txt);
+            r->cat = mask_of(h->cslug, h->nc, r->categories_txt);
+            r->online_only = !r->bor && r->modes && strstr(r->modes, "online") &&
+                             !strstr(r->modes, "in-person");
+            if (!r->id)
+                h->n--;
+        }
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT id_a,id_b,decision,at,by FROM hub_decisions ORDER BY at",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char at[32];
+            sp_time_format(sqlite3_column_int64(st, 3), at);
+            json_array_append_new(
+                h->decisions,
+                json_pack("{s:s?,s:s?,s:s?,s:s,s:s?}", "a", sqlite3_column_text(st, 0),
+                          "b", sqlite3_column_text(st, 1), "decision",
+                          sqlite3_column_text(st, 2), "at", at, "by",
+                          sqlite3_column_text(st, 4)));
+        }
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT value FROM hub_meta WHERE key='linked_at'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        h->linked_at = col(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    db = NULL;
+    h->links = load_links(store_dir);
+    {
+        store *s = NULL;
+        sp_err e2 = {0};
+        if (store_open(store_dir, &s, &e2) == SP_OK)
+            store_source_health(s, load_sources, h, &e2);
+        store_close(s);
+    }
+units:
+    if (rc == SP_OK && build_units(h) != SP_OK)
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+out:
+    free(path);
+    if (rc != SP_OK) {
+        hub_close(h);
+        return rc;
+    }
+    *out = h;
+    return SP_OK;
+}
+
+void hub_close(hub *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->n; i++) {
+        hrec *r = &h->r[i];
+        char *strs[] = {r->id,       r->cluster,  r->source,        r->name,
+                        r->org,      r->url,      r->postcode,      r->schedule,
+                        r->status,   r->last_modified, r->funders,  r->modes,
+                        r->boroughs_txt, r->groups_txt, r->categories_txt, r->source_url};
+        for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
+            free(strs[k]);
+    }
+    free(h->r);
+    for (size_t i = 0; i < h->nu; i++)
+        free(h->u[i].recs);
+    free(h->u);
+    for (size_t i = 0; i < h->nsrc; i++) {
+        free(h->src[i].name);
+        free(h->src[i].url);
+        free(h->src[i].kind);
+        free(h->src[i].last_error_msg);
+    }
+    free(h->src);
+    json_decref(h->decisions);
+    json_decref(h->links);
+    free(h->linked_at);
+    free(h);
+}
+
+size_t hub_count(const hub *h)
+{
+    return h ? h->n : 0;
+}
+
+/* ---- filters ---- */
+
+/* The boroughs a report covers, as a mask. */
+static uint64_t borough_scope(const hub *h, const hub_filter *f)
+{
+    uint64_t all = h->nb >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << h->nb) - 1);
+    uint64_t m = all;
+    if (f->borough) {
+        int i = slug_index(h->bslug, h->nb, f->borough);
+        m &= i >= 0 ? (uint64_t)1 << i : 0;
+    }
+    if (f->subregion) {
+        const vocab_borough *bs[64];
+        size_t n = vocab_subregion_boroughs(h->v, f->subregion, bs, 64);
+        uint64_t sm = 0;
+        for (size_t i = 0; i < n; i++) {
+            int k = slug_index(h->bslug, h->nb, bs[i]->slug);
+            if (k >= 0)
+                sm |= (uint64_t)1 << k;
+        }
+        m &= sm;
+    }
+    return m;
+}
+
+static uint64_t one_or_all(const char *const *list, size_t n, const char *slug)
+{
+    if (!slug)
+        return n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
+    int i = slug_index(list, n, slug);
+    return i >= 0 ? (uint64_t)1 << i : 0;
+}
+
+static size_t limit_of(const hub_filter *f)
+{
+    size_t l = f->limit ? f->limit : HUB_DEFAULT_LIMIT;
+    return l > HUB_MAX_LIMIT ? HUB_MAX_LIMIT : l;
+}
+
+static json_t *filters_json(const hub_filter *f)
+{
+    return json_pack("{s:s?,s:s?,s:s?,s:s?}", "borough", f->borough, "subregion", f->subregion,
+                     "group", f->group, "category", f->category);
+}
+
+static json_t *report(const hub *h, const hub_filter *f, json_t *rows, size_t total)
+{
+    return json_pack("{s:o,s:o,s:I,s:b,s:s?,s:I}", "filters", filters_json(f), "rows", rows,
+                     "total", (json_int_t)total, "truncated", json_array_size(rows) < total,
+                     "linked_at", h->linked_at, "records", (json_int_t)h->n);
+}
+
+static json_t *split_json(const char *txt)
+{
+    json_t *a = json_array();
+    if (!txt || !a)
+        return a;
+    const char *p = txt;
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+        json_array_append_new(a, json_stringn(p, len));
+        p += len;
+        if (*p)
+            p++;
+    }
+    return a;
+}
+
+static json_t *service_json(const hub *h, size_t i)
+{
+    const hrec *r = &h->r[i];
+    const unit *u = &h->u[r->unit];
+    return json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:I}", "id", r->id, "name", r->name,
+                     "organization", r->org, "source", r->source, "source_url", r->source_url,
+                     "url", r->url, "cluster_id",
+                     r->cluster, "boroughs", split_json(r->boroughs_txt), "sources",
+                     (json_int_t)u->n);
+}
+
+/* Does a unit serve borough bit b? */
+static bool serves(const unit *u, int b)
+{
+    return (u->bor >> b & 1) || u->london_wide;
+}
+
+/* ---- coverage and gaps ---- */
+
+typedef struct cell {
+    size_t services, local, london_wide, records;
+} cell;
+
+static void count_cell(const hub *h, int b, int g, uint64_t cats, cell *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < h->nu; i++) {
+        const unit *u = &h->u[i];
+        if (!(u->grp >> g & 1) || !(u->cat & cats) || !serves(u, b))
+            continue;
+        c->services++;
+        c->records += u->n;
+        if (u->bor >> b & 1 && !u->london_wide)
+            c->local++;
+        else
+            c->london_wide++;
+    }
+}
+
+static uint64_t category_scope(const hub *h, const hub_filter *f)
+{
+    return one_or_all(h->cslug, h->nc, f->category);
+}
+
+json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
+{
+    uint64_t bm = borough_scope(h, f), gm = one_or_all(h->gslug, h->ng, f->group);
+    uint64_t cm = category_scope(h, f);
+    json_t *rows = json_array();
+    json_t *map = json_object();
+    size_t total = 0, limit = limit_of(f);
+    if (!rows || !map) {
+        json_decref(rows);
+        json_decref(map);
+        sp_fail(err, SP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t b = 0; b < h->nb; b++) {
+        if (!(bm >> b & 1))
+            continue;
+        const vocab_borough *vb = vocab_borough_get(h->v, h->bslug[b]);
+        size_t in_borough = 0;
+        for (size_t i = 0; i < h->nu; i++) {
+            const unit *u = &h->u[i];
+            if ((u->grp & gm) && (u->cat & cm) && serves(u, (int)b))
+                in_borough++;
+        }
+        json_object_set_new(map, h->bslug[b], json_integer((json_int_t)in_borough));
+        for (size_t g = 0; g < h->ng; g++) {
+            if (!(gm >> g & 1))
+                continue;
+            cell c;
+            count_cell(h, (int)b, (int)g, cm, &c);
+            total++;
+            if (json_array_size(rows) >= limit)
+                continue;
+            json_array_append_new(
+                rows, json_pack("{s:s,s:s?,s:s,s:s?,s:s,s:b,s:I,s:I,s:I,s:I}", "borough",
+                                h->bslug[b], "subregion", vb ? vb->subregion : NULL, "group",
+                                h->gslug[g], "group_label",
+                                vocab_label(h->v, "group", h->gslug[g]), "category",
+                                f->category ? f->category : "", "priority",
+                                vocab_group_priority(h->v, h->gslug[g]), "services",
+                                (json_int_t)c.services, "local", (json_int_t)c.local,
+                                "london_wide", (json_int_t)c.london_wide, "records",
+                                (json_int_t)c.records));
+        }
+    }
+    json_t *rep = report(h, f, rows, total);
+    if (rep)
+        json_object_set_new(rep, "map", map);
+    else
+        json_decref(map);
+    return rep;
+}
+
+json_t *hub_gaps(const hub *h, const hub_filter *f, sp_err *err)
+{
+    uint64_t bm = borough_scope(h, f), gm = one_or_all(h->gslug, h->ng, f->group);
+    uint64_t cm = category_scope(h, f);
+    bool want_none = !f->kind || !strcmp(f->kind, "none");
+    bool want_local = !f->kind || !strcmp(f->kind, "no-local");
+    json_t *rows = json_array();
+    size_t total = 0, limit = limit_of(f);
+    if (!rows) {
+        sp_fail(err, SP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    /* Two passes so every "none" gap comes before the "no-local" ones. */
+    for (int pass = 0; pass < 2; pass++) {
+        if ((pass == 0 && !want_none) || (pass == 1 && !want_local))
+            continue;
+        for (size_t g = 0; g < h->ng; g++) {
+            if (!(gm >> g & 1))
+                continue;
+            cell cells[MAXV];
+            for (size_t b = 0; b < h->nb; b++)
+                count_cell(h, (int)b, (int)g, cm, &cells[b]);
+            for (size_t b = 0; b < h->nb; b++) {
+                if (!(bm >> b & 1))
+                    continue;
+                bool none = cells[b].services == 0;
+                bool nolocal = !none && cells[b].local == 0;
+                if ((pass == 0 && !none) || (pass == 1 && !nolocal))
+                    continue;
+                /* the nearest borough with provision based there */
+                const vocab_borough *vb = vocab_borough_get(h->v, h->bslug[b]);
+                const char *near = NULL;
+                double best = INFINITY;
+                for (size_t o = 0; vb && o < h->nb; o++) {
+                    if (o == b || !cells[o].local)
+                        continue;
+                    const vocab_borough *ob = vocab_borough_get(h->v, h->bslug[o]);
+                    if (!ob)
+                        continue;
+                    double p = M_PI / 180.0;
+                    double dlat = (ob->lat - vb->lat) * p, dlon = (ob->lon - vb->lon) * p;
+                    double a = sin(dlat / 2) * sin(dlat / 2) +
+                               cos(vb->lat * p) * cos(ob->lat * p) * sin(dlon / 2) * sin(dlon / 2);
+                    double km = 6371.0 * 2 * atan2(sqrt(a), sqrt(1 - a));
+                    if (km < best) {
+                        best = km;
+                        near = h->bslug[o];
+                    }
+                }
+                total++;
+                if (json_array_size(rows) >= limit)
+                    continue;
+                json_t *row = json_pack(
+                    "{s:s,s:s?,s:s,s:s?,s:s,s:s,s:b,s:I,s:s?}", "borough", h->bslug[b],
+                    "subregion", vb ? vb->subregion : NULL, "group", h->gslug[g], "group_label",
+                    vocab_label(h->v, "group", h->gslug[g]), "category",
+                    f->category ? f->category : "", "kind", none ? "none" : "no-local",
+                    "priority", vocab_group_priority(h->v, h->gslug[g]), "london_wide",
+                    (json_int_t)cells[b].london_wide, "nearest_borough", near);
+                if (row && near)
+                    json_object_set_new(row, "nearest_km", json_real(round(best * 10) / 10));
+                else if (row)
+                    json_object_set_new(row, "nearest_km", json_null());
+                json_array_append_new(rows, row);
+            }
+        }
+    }
+    return report(h, f, rows, total);
+}
+
+/* ---- overlaps ---- */
+
+static double jacc64(uint64_t a, uint64_t b)
+{
+    uint64_t u = a | b;
+    return u ? (double)__builtin_popcountll(a & b) / (double)__builtin_popcountll(u) : 0;
+}
+
+static bool shares_line(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    const char *p = a;
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+        const char *q = b;
+        while (*q) {
+            size_t l2 = strcspn(q, "\n");
+            if (l2 == len && !strncmp(p, q, len))
+                return true;
+            q += l2;
+            if (*q)
+                q++;
+        }
+        p += len;
+        if (*p)
+            p++;
+    }
+    return false;
+}
+
+/* How much two different services overlap, 0..1, and why. */
+static double overlap_score(const hub *h, const unit *x, const unit *y, json_t *why)
+{
+    const hrec *a = &h->r[x->rep], *b = &h->r[y->rep];
+    double area = jacc64(x->bor, y->bor);
+    double group = jacc64(x->grp, y->grp);
+    double cat = jacc64(x->cat, y->cat);
+    double elig = 0.5;
+    if (a->min_age >= 0 || a->max_age >= 0 || b->min_age >= 0 || b->max_age >= 0) {
+        double lo = fmax(a->min_age < 0 ? 0 : a->min_age, b->min_age < 0 ? 0 : b->min_age);
+        double hi = fmin(a->max_age < 0 ? 120 : a->max_age, b->max_age < 0 ? 120 : b->max_age);
+        elig = hi >= lo ? 1.0 : 0.0;
+    }
+    double desc = 0;
+    if (a->has_sig && b->has_sig) {
+        size_t same = 0;
+        for (size_t k = 0; k < DEDUPE_MINHASH; k++)
+            same += a->sig[k] == b->sig[k];
+        desc = (double)same / DEDUPE_MINHASH;
+    }
+    double sched = a->schedule && b->schedule ? (!strcmp(a->schedule, b->schedule) ? 1.0 : 0.3)
+                                              : 0.5;
+    double funder = shares_line(a->funders, b->funders) ? 1.0 : 0.0;
+    double score = 0.25 * area + 0.2 * group + 0.2 * cat + 0.1 * elig + 0.1 * desc +
+                   0.05 * sched + 0.1 * funder;
+    if (why)
+        json_object_update(why, json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "area",
+                                          round(area * 100) / 100, "group",
+                                          round(group * 100) / 100, "category",
+                                          round(cat * 100) / 100, "eligibility", elig,
+                                          "description", round(desc * 100) / 100, "schedule",
+                                          sched, "funder", funder));
+    return score;
+}
+
+typedef struct ov {
+    json_t *row;
+    double score;
+} ov;
+
+static int cmp_ov(const void *a, const void *b)
+{
+    const ov *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return 0;
+}
+
+/* Categories worth an overlap cell: children, and parents without any. */
+static uint64_t leaf_categories(const hub *h)
+{
+    uint64_t parents = 0, all = 0;
+    for (size_t c = 0; c < h->nc; c++) {
+        all |= (uint64_t)1 << c;
+        const char *p = vocab_category_parent(h->v, h->cslug[c]);
+        if (p && strcmp(p, h->cslug[c]) != 0) {
+            int i = slug_index(h->cslug, h->nc, p);
+            if (i >= 0)
+                parents |= (uint64_t)1 << i;
+        }
+    }
+    return all & ~parents;
+}
+
+json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
+{
+    uint64_t bm = borough_scope(h, f), gm = one_or_all(h->gslug, h->ng, f->group);
+    uint64_t cm = category_scope(h, f);
+    if (!f->category)
+        cm &= leaf_categories(h);
+    ov *found = NULL;
+    size_t nf = 0, capf = 0;
+    size_t *members = malloc((h->nu ? h->nu : 1) * sizeof *members);
+    if (!members) {
+        sp_fail(err, SP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t b = 0; b < h->nb; b++) {
+        if (!(bm >> b & 1))
+            continue;
+        for (size_t g = 0; g < h->ng; g++) {
+            if (!(gm >> g & 1))
+                continue;
+            for (size_t c = 0; c < h->nc; c++) {
+                if (!(cm >> c & 1))
+                    continue;
+                /* services based in the borough (not London-wide ones: those
+                 * overlap with everything and say nothing about the borough) */
+                size_t m = 0;
+                for (size_t i = 0; i < h->nu && m < 50; i++) {
+                    const unit *u = &h->u[i];
+                    if ((u->bor >> b & 1) && !u->london_wide && (u->grp >> g & 1) &&
+                        (u->cat >> c & 1))
+                        members[m++] = i;
+                }
+                if (m < 2)
+                    continue;
+                json_t *services = json_array(), *pairs = json_array();
+                double sum = 0;
+                size_t np = 0;
+                for (size_t x = 0; x < m; x++) {
+                    json_array_append_new(services, service_json(h, h->u[members[x]].rep));
+                    for (size_t y = x + 1; y < m; y++) {
+                        json_t *why = json_object();
+                        double s = overlap_score(h, &h->u[members[x]], &h->u[members[y]], why);
+                        sum += s;
+                        np++;
+                        if (np <= 50)
+                            json_array_append_new(
+                                pairs, json_pack("{s:s,s:s,s:f,s:o}", "a",
+                                                 h->r[h->u[members[x]].rep].id, "b",
+                                                 h->r[h->u[members[y]].rep].id, "score",
+                                                 round(s * 100) / 100, "components", why));
+                        else
+                            json_decref(why);
+                    }
+                }
+                double score = np ? sum / (double)np : 0;
+                json_t *ids = json_array(), *names = json_array();
+                for (size_t x = 0; x < m; x++) {
+                    const hrec *r = &h->r[h->u[members[x]].rep];
+                    json_array_append_new(ids, json_string(r->id));
+                    json_array_append_new(names, json_string(r->name ? r->name : r->id));
+                }
+                const vocab_borough *vb = vocab_borough_get(h->v, h->bslug[b]);
+                json_t *row = json_pack(
+                    "{s:s,s:s?,s:s,s:s,s:I,s:f,s:o,s:o,s:o,s:o}", "borough", h->bslug[b],
+                    "subregion", vb ? vb->subregion : NULL, "group", h->gslug[g], "category",
+                    h->cslug[c], "size", (json_int_t)m, "score", round(score * 100) / 100,
+                    "service_ids", ids, "service_names", names, "services", services, "pairs",
+                    pairs);
+                if (!row)
+                    continue;
+                if (nf == capf) {
+                    capf = capf ? capf * 2 : 64;
+                    ov *nv = realloc(found, capf * sizeof *nv);
+                    if (!nv) {
+                        json_decref(row);
+                        break;
+                    }
+                    found = nv;
+                }
+                found[nf++] = (ov){row, score};
+            }
+        }
+    }
+    free(members);
+    qsort(found, nf, sizeof *found, cmp_ov);
+    json_t *rows = json_array();
+    size_t limit = limit_of(f);
+    for (size_t i = 0; i < nf; i++) {
+        if (i < limit)
+            json_array_append(rows, found[i].row);
+        json_decref(found[i].row);
+    }
+    free(found);
+    return report(h, f, rows, nf);
+}
+
+/* ---- duplicates ---- */
+
+static bool unit_in_scope(const hub *h, const unit *u, uint64_t bm)
+{
+    uint64_t all = h->nb >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << h->nb) - 1);
+    return bm == all || (u->bor & bm) || u->london_wide;
+}
+
+/* The canonical view: each field from the freshest record that has it,
+ * naming that record and its source; lists are the union. */
+static json_t *canonical(const hub *h, const unit *u)
+{
+    json_t *c = json_object();
+    static const char *const fields[] = {"name", "organization", "url", "postcode",
+                                         "schedule", "last_modified"};
+    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+        const hrec *best = NULL;
+        const char *val = NULL;
+        for (size_t i = 0; i < u->n; i++) {
+            const hrec *r = &h->r[u->recs[i]];
+            const char *v = k == 0 ? r->name : k == 1 ? r->org : k == 2 ? r->url
+                          : k == 3 ? r->postcode : k == 4 ? r->schedule : r->last_modified;
+            if (!v)
+                continue;
+            if (!best || r->last_changed > best->last_changed ||
+                (k == 5 && strcmp(v, val) > 0)) {
+                best = r;
+                val = v;
+            }
+        }
+        if (best)
+            json_object_set_new(c, fields[k],
+                                json_pack("{s:s,s:s,s:s?}", "value", val, "id", best->id,
+                                          "source", best->source));
+    }
+    static const char *const lists[] = {"boroughs", "groups", "categories"};
+    for (size_t k = 0; k < 3; k++) {
+        json_t *vals = json_object();
+        for (size_t i = 0; i < u->n; i++) {
+            const hrec *r = &h->r[u->recs[i]];
+            const char *txt = k == 0 ? r->boroughs_txt : k == 1 ? r->groups_txt
+                                                                : r->categories_txt;
+            json_t *a = split_json(txt);
+            size_t j;
+            json_t *s;
+            json_array_foreach(a, j, s)
+            {
+                const char *slug = json_string_value(s);
+                json_t *srcs = json_object_get(vals, slug);
+                if (!srcs) {
+                    srcs = json_array();
+                    json_object_set_new(vals, slug, srcs);
+                }
+                json_array_append_new(srcs, json_string(r->source ? r->source : r->id));
+            }
+            json_decref(a);
+        }
+        json_t *arr = json_array();
+        const char *key;
+        json_t *srcs;
+        json_object_foreach(vals, key, srcs)
+        {
+            json_array_append_new(arr, json_pack("{s:s,s:O}", "value", key, "sources", srcs));
+        }
+        json_decref(vals);
+        json_object_set_new(c, lists[k], arr);
+    }
+    return c;
+}
+
+static json_t *cluster_links(const json_t *links_all, const char *cid)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *l;
+    json_array_foreach(links_all, i, l)
+    {
+        const char *c = json_string_value(json_object_get(l, "cluster_id"));
+        if (c && !strcmp(c, cid))
+            json_array_append(out, l);
+    }
+    return out;
+}
+
+/* The links of every cluster, read again from the database: they are only
+ * needed by this report, so the snapshot does not hold them. */
+static json_t *load_links(const char *store_dir)
+{
+    json_t *out = json_array();
+    char *path = sp_printf("%s/%s", store_dir, STORE_DB_NAME);
+    sqlite3 *db = NULL;
+    if (path && sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db,
+                               "SELECT id_a,id_b,cluster_id,score,decided,evidence FROM "
+                               "hub_links ORDER BY cluster_id, score DESC",
+                               -1, &st, NULL) == SQLITE_OK) {
+            while (sqlite3_step(st) == SQLITE_ROW) {
+                json_t *ev = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+                json_array_append_new(
+                    out, json_pack("{s:s,s:s,s:s,s:f,s:b,s:o*}", "a", sqlite3_column_text(st, 0),
+                                   "b", sqlite3_column_text(st, 1), "cluster_id",
+                                   sqlite3_column_text(st, 2), "score",
+                                   round(sqlite3_column_double(st, 3) * 100) / 100, "decided",
+                                   sqlite3_column_int(st, 4), "evidence",
+                                   ev ? json_object_get(ev, "evidence") : NULL));
+                json_decref(ev);
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    free(path);
+    return out;
+}
+
+json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err)
+{
+    uint64_t bm = borough_scope(h, f);
+    json_t *rows = json_array();
+    size_t total = 0, limit = limit_of(f);
+    if (!rows) {
+        sp_fail(err, SP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < h->nu; i++) {
+        const unit *u = &h->u[i];
+        if (u->n < 2 || !unit_in_scope(h, u, bm))
+            continue;
+        const hrec *rep = &h->r[u->rep];
+        if (f->id) {
+            bool has = false;
+            for (size_t k = 0; k < u->n && !has; k++)
+                has = !strcmp(h->r[u->recs[k]].id, f->id);
+            if (!has)
+                continue;
+        }
+        total++;
+        if (json_array_size(rows) >= limit)
+            continue;
+        json_t *ids = json_array(), *srcs = json_array(), *names = json_array(),
+               *members = json_array();
+        for (size_t k = 0; k < u->n; k++) {
+            const hrec *r = &h->r[u->recs[k]];
+            json_array_append_new(ids, json_string(r->id));
+            json_array_append_new(srcs, json_string(r->source ? r->source : ""));
+            json_array_append_new(names, json_string(r->name ? r->name : ""));
+            json_array_append_new(members, service_json(h, u->recs[k]));
+        }
+        json_array_append_new(
+            rows, json_pack("{s:s,s:s?,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "cluster_id", rep->cluster,
+                            "name", rep->name, "size", (json_int_t)u->n, "record_ids", ids,
+                            "sources", srcs, "names", names, "records", members, "canonical",
+                            canonical(h, u), "links",
+                            cluster_links(h->links, rep->cluster)));
+    }
+    json_t *rep = report(h, f, rows, total);
+    if (rep)
+        json_object_set(rep, "decisions", h->decisions);
+    return rep;
+}
+
+/* ---- stale ---- */
+
+json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err)
+{
+    uint64_t bm = borough_scope(h, f);
+    int64_t now = f->now ? f->now : sp_now();
+    int days = f->stale_days > 0 ? f->stale_days : HUB_DEFAULT_STALE_DAYS;
+    int64_t limit_s = (int64_t)days * 86400;
+    json_t *rows = json_array();
+    size_t total = 0, limit = limit_of(f);
+    if (!rows) {
+        sp_fail(err, SP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        const hrec *r = &h->r[i];
+        const unit *u = &h->u[r->unit];
+        if (!unit_in_scope(h, u, bm))
+            continue;
+        json_t *why = json_array();
+        int64_t worst = 0;
+        if (r->last_seen > 0 && now - r->last_seen > limit_s) {
+            json_array_append_new(why, json_string("not seen"));
+            worst = now - r->last_seen;
+        }
+        if (r->last_changed > 0 && now - r->last_changed > limit_s) {
+            json_array_append_new(why, json_string("not changed"));
+            if (now - r->last_changed > worst)
+                worst = now - r->last_changed;
+        }
+        int64_t lm = r->last_modified ? sp_time_parse(r->last_modified) : -1;
+        if (lm > 0 && now - lm > limit_s) {
+            json_array_append_new(why, json_string("not updated by the provider"));
+            if (now - lm > worst)
+                worst = now - lm;
+        }
+        if (!json_array_size(why)) {
+            json_decref(why);
+            continue;
+        }
+        total++;
+        if (json_array_size(rows) >= limit) {
+            json_decref(why);
+            continue;
+        }
+        char seen[32] = "", changed[32] = "";
+        if (r->last_seen > 0)
+            sp_time_format(r->last_seen, seen);
+        if (r->last_changed > 0)
+            sp_time_format(r->last_changed, changed);
+        json_array_append_new(
+            rows, json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:s?,s:I,s:o}", "id", r->id,
+                            "name", r->name, "organization", r->org, "source", r->source,
+                            "cluster_id", r->cluster, "last_seen", seen, "last_changed",
+                            changed, "last_modified", r->last_modified, "days",
+                            (json_int_t)(worst / 86400), "reasons", why));
+    }
+    json_t *rep = report(h, f, rows, total);
+    if (rep)
+        json_object_set_new(rep, "days", json_integer(days));
+    return rep;
+}
+
+/* ---- sources ---- */
+
+json_t *hub_sources(const hub *h, const hub_filter *f, sp_err *err)
+{
+    uint64_t bm = borough_scope(h, f);
+    uint64_t all = h->nb >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << h->nb) - 1);
+    int64_t now = f->now ? f->now : sp_now();
+    int64_t stale_s = (int64_t)HUB_DEFAULT_STALE_DAYS * 86400;
+    /* sources known to the crawler, then any others the records name */
+    const char **names = calloc(h->nsrc + h->n + 1, sizeof *names);
+    json_t *rows = json_array();
+    if (!names || !rows) {
+        free(names);
+        json_decref(rows);
+        sp_fail(err, SP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    size_t nn = 0;
+    for (size_t i = 0; i < h->nsrc; i++)
+        names[nn++] = h->src[i].name;
+    for (size_t i = 0; i < h->n; i++)
+        names[nn++] = h->r[i].source ? h->r[i].source : "";
+    qsort(names, nn, sizeof *names, cmp_str);
+    size_t total = 0;
+    for (size_t i = 0; i < nn; i++) {
+        if (i && !strcmp(names[i], names[i - 1]))
+            continue;
+        const src_row *s = NULL;
+        for (size_t k = 0; k < h->nsrc; k++)
+            if (!strcmp(h->src[k].name, names[i]))
+                s = &h->src[k];
+        size_t recs = 0, dup = 0, stale = 0;
+        for (size_t k = 0; k < h->n; k++) {
+            const hrec *r = &h->r[k];
+            if (strcmp(r->source ? r->source : "", names[i]))
+                continue;
+            const unit *u = &h->u[r->unit];
+            if (bm != all && !(u->bor & bm) && !u->london_wide)
+                continue;
+            recs++;
+            dup += u->n > 1;
+            int64_t lm = r->last_modified ? sp_time_parse(r->last_modified) : -1;
+            stale += (lm > 0 && now - lm > stale_s) ||
+                     (r->last_seen > 0 && now - r->last_seen > stale_s);
+        }
+        if (bm != all && !recs)
+            continue;
+        const char *health = "ok";
+        if (!s)
+            health = "not crawled";
+        else if (s->failing_since > 0)
+            health = "failing";
+        else if (!s->last_success)
+            health = s->running ? "crawling" : "never succeeded";
+        else if (s->urls_failed > 0)
+            health = "some pages failing";
+        char ls[32] = "", le[32] = "", fs[32] = "";
+        if (s && s->last_success)
+            sp_time_format(s->last_success, ls);
+        if (s && s->last_error)
+            sp_time_format(s->last_error, le);
+        if (s && s->failing_since)
+            sp_time_format(s->failing_since, fs);
+        total++;
+        json_array_append_new(
+            rows,
+            json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "source",
+                      names[i], "health", health, "kind", s ? s->kind : NULL, "url",
+                      s ? s->url : NULL, "last_success", ls, "last_error", le, "failing_since",
+                      fs, "last_error_message", s ? s->last_error_msg : NULL, "pages",
+                      (json_int_t)(s ? s->pages : 0), "documents",
+                      (json_int_t)(s ? s->documents : 0), "urls_failed",
+                      (json_int_t)(s ? s->urls_failed : 0), "urls_gone",
+                      (json_int_t)(s ? s->urls_gone : 0), "records", (json_int_t)recs,
+                      "duplicated_elsewhere", (json_int_t)dup, "stale", (json_int_t)stale));
+    }
+    free(names);
+    return report(h, f, rows, total);
+}
+
+/* ---- CSV ---- */
+
+static void csv_cell(sp_buf *b, const char *s)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    /* a leading =, +, - or @ would be a formula in a spreadsheet */
+    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
+    if (!quote && !formula) {
+        sp_buf_puts(b, s);
+        return;
+    }
+    sp_buf_puts(b, "\"");
+    if (formula)
+        sp_buf_puts(b, "'");
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            sp_buf_puts(b, "\"\"");
+        else
+            sp_buf_append(b, p, 1);
+    }
+    sp_buf_puts(b, "\"");
+}
+
+static void csv_value(sp_buf *b, const json_t *v)
+{
+    char num[64];
+    switch (json_typeof(v)) {
+    case JSON_STRING: csv_cell(b, json_string_value(v)); break;
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        sp_buf_puts(b, num);
+        break;
+    case JSON_REAL:
+        snprintf(num, sizeof num, "%g", json_real_value(v));
+        sp_buf_puts(b, num);
+        break;
+    case JSON_TRUE: sp_buf_puts(b, "true"); break;
+    case JSON_FALSE: sp_buf_puts(b, "false"); break;
+    case JSON_ARRAY: {
+        bool strings = true;
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) strings &= json_is_string(x);
+        if (strings) {
+            sp_buf j = {0};
+            json_array_foreach(v, i, x)
+            {
+                if (i)
+                    sp_buf_puts(&j, "; ");
+                sp_buf_puts(&j, json_string_value(x));
+            }
+            csv_cell(b, sp_buf_cstr(&j));
+            sp_buf_free(&j);
+            break;
+        }
+        /* nested objects are written as JSON */
+        char *s = json_dumps(v, JSON_COMPACT);
+        csv_cell(b, s ? s : "");
+        free(s);
+        break;
+    }
+    case JSON_OBJECT: {
+        char *s = json_dumps(v, JSON_COMPACT);
+        csv_cell(b, s ? s : "");
+        free(s);
+        break;
+    }
+    default: break;
+    }
+}
+
+char *hub_rows_csv(const json_t *report_json)
+{
+    const json_t *rows = json_object_get(report_json, "rows");
+    sp_buf b = {0};
+    const json_t *first = json_array_get(rows, 0);
+    if (!first) {
+        sp_buf_puts(&b, "\r\n");
+        return sp_buf_steal(&b);
+    }
+    const char *key;
+    json_t *v;
+    bool comma = false;
+    json_object_foreach((json_t *)first, key, v)
+    {
+        if (comma)
+            sp_buf_puts(&b, ",");
+        csv_cell(&b, key);
+        comma = true;
+    }
+    sp_buf_puts(&b, "\r\n");
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        comma = false;
+        json_object_foreach((json_t *)first, key, v)
+        {
+            if (comma)
+                sp_buf_puts(&b, ",");
+            const json_t *c = json_object_get(row, key);
+            if (c)
+                csv_value(&b, c);
+            comma = true;
+        }
+        sp_buf_puts(&b, "\r\n");
+    }
+    return sp_buf_steal(&b);
+}
