@@ -44,7 +44,7 @@ int feed_read_ndjson(const char *body, size_t len, const char *url, feed_output 
         int rc = feed_read_oruk(line, n, url, out, &e);
         if (rc != SP_OK && first_rc == SP_OK) {
             first_rc = rc;
-            sp_fail(err, rc == SP_ENOMEM ? SP_ENOMEM : rc, "line %zu: %s", lineno, e.msg);
+            sp_fail(err, rc, "line %zu: %s", lineno, e.msg);
         }
         if (rc == SP_ENOMEM)
             break;
