@@ -185,8 +185,35 @@ typedef struct scan {
 
 /* Blank out phrases that look like a keyword but are not ("feel free",
  * "smoke-free"), keeping offsets intact. */
+/* Streets and buildings named after boroughs are all over London ("Harrow
+ * Road" is in Westminster, "Westminster House" in Bexleyheath): blank the
+ * word before a capitalised street or building word. */
+static void blank_street_names(char *s)
+{
+    static const char *const streets[] = {
+        "Road", "Rd", "Street", "St", "Lane", "Avenue", "Way", "House", "Gardens", "Grove",
+        "Place", "Square", "Bridge", "Crescent", "Terrace", "Court", "Mews", NULL};
+    for (const char *const *w = streets; *w; w++) {
+        size_t l = strlen(*w);
+        for (char *p = s; (p = strstr(p, *w)) != NULL; p += l) {
+            if (p == s || p[-1] != ' ' || isalnum((unsigned char)p[l]))
+                continue;
+            /* The preceding word: back over the space, then letters. */
+            char *e = p - 1, *b = e;
+            while (b > s && isalpha((unsigned char)b[-1]))
+                b--;
+            if (b < e && isupper((unsigned char)*b))
+                memset(b, ' ', (size_t)(p + l - b));
+        }
+    }
+}
+
 static void blank_decoys(char *s, const char *vfield)
 {
+    if (strcmp(vfield, "borough") == 0) {
+        blank_street_names(s);
+        return;
+    }
     static const char *const cost_decoys[] = {
         "feel free", "smoke-free", "smoke free", "drug-free", "drug free", "alcohol-free",
         "alcohol free", "free from", "free time", "free-time", "hands-free", "toll-free",
