@@ -6,6 +6,7 @@ broken; what was read still printed), 2 (bad usage), and --help.
 usage: parse_cli.py SIGNPOST DATA_DIR
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -62,6 +63,15 @@ for bad in (["--format", "xml", data + "/v3_page1.json"], [], ["--url"], ["--bog
 
 rc, out, err = run(["--help"])
 check(rc == 0 and "usage: signpost parse" in out and "--enrich" in out, "--help")
+
+# A data package reads its CSV resources from beside the descriptor.
+shared = os.environ.get("SIGNPOST_SHARED", "")
+dp = os.path.join(shared, "conformance/hsds-3.0/examples/csv/datapackage.json")
+if shared and os.path.exists(dp):
+    rc, out, err = run([dp])
+    recs = [json.loads(l) for l in out.splitlines()]
+    check(rc == 0 and len(recs) >= 1, "data package from files beside it: %d %s" % (rc, err))
+    check(any(r.get("name") == "Community Counselling" for r in recs), "data package record")
 
 print("parse_cli: %d checks, %d failed" % (checks, failures))
 sys.exit(1 if failures else 0)
