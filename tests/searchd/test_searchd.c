@@ -778,6 +778,16 @@ static void check_results_shape(void)
           (long long)json_integer_value(json_object_get(j, "total")));
     json_decref(j);
 
+    /* did you mean */
+    j = get_json("/api/v1/search?q=bricklayng", &st);
+    const char *sug = json_string_value(json_object_get(j, "suggestion"));
+    CHECK(st == 200 && sug && !strcmp(sug, "bricklaying"), "suggestion for bricklayng: %s",
+          sug ? sug : "(none)");
+    json_decref(j);
+    j = get_json("/api/v1/search?q=bricklaying", &st);
+    CHECK(!json_object_get(j, "suggestion"), "no suggestion for a word that matches");
+    json_decref(j);
+
     /* a record by id */
     char id[37];
     fixture_id(3, id);
