@@ -142,6 +142,14 @@ int cmd_crawl(int argc, char **argv)
     sp_err err = {0};
     store *s = NULL;
     if (status) {
+        char *db = sp_printf("%s/%s", dir, STORE_DB_NAME);
+        bool exists = db && access(db, F_OK) == 0;
+        free(db);
+        if (!exists) {
+            fprintf(stderr, "signpost crawl: no store at %s; crawl into it first with "
+                            "'signpost crawl --sources FILE --store %s'\n", dir, dir);
+            return CLI_FAIL;
+        }
         if (store_open(dir, &s, &err)) {
             fprintf(stderr, "signpost crawl: %s\n", err.msg);
             return CLI_FAIL;

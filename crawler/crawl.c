@@ -916,24 +916,34 @@ static bool is_due(const crawler *cr, const src_state *ss, int64_t now)
     return ss->next_crawl_at <= now;
 }
 
-/* End passes with nothing left to fetch; refresh the queued figure. */
+/* End passes with nothing left to fetch (or no budget left). */
 static void check_passes(crawler *cr)
 {
-    long queued = 0;
     for (size_t i = 0; i < cr->n_srcs && !cr->fatal; i++) {
         src_state *ss = &cr->srcs[i];
-        if (!ss->running)
+        if (!ss->running || ss->inflight > 0)
             continue;
-        long count = 0;
-        if (store_queued_count(cr->s, ss->src->name, &count, NULL, &cr->fatal_err)) {
+        long any = 0;
+        if (store_queued_count(cr->s, ss->src->name, &any, NULL, &cr->fatal_err)) {
             cr->fatal = cr->fatal_err.code;
             return;
         }
         bool budget_hit = ss->budget_used >= ss->src->pages;
-        if (ss->inflight == 0 && (count == 0 || budget_hit))
-            end_pass(cr, ss, count > 0);
-        else
-            queued += count;
+        if (any == 0 || budget_hit)
+            end_pass(cr, ss, any > 0);
+    }
+}
+
+/* The queued figure for progress lines (a count per running source). */
+static void count_queued(crawler *cr)
+{
+    long queued = 0;
+    for (size_t i = 0; i < cr->n_srcs; i++) {
+        long n = 0;
+        int64_t earliest = 0;
+        if (cr->srcs[i].running &&
+            store_queued_count(cr->s, cr->srcs[i].src->name, &n, &earliest, NULL) == SP_OK)
+            queued += n;
     }
     cr->st.queued = queued;
 }
@@ -1102,6 +1112,7 @@ static void progress(crawler *cr, bool force)
     if (!force && now - cr->last_progress < 0.25)
         return;
     cr->last_progress = now;
+    count_queued(cr);
     cr->o->on_progress(cr->o->ctx, &cr->st);
 }
 
@@ -1139,15 +1150,28 @@ static int run_loop(crawler *cr)
         curl_multi_perform(cr->multi, &still);
         CURLMsg *m;
         int left;
+        int finished = 0;
         while ((m = curl_multi_info_read(cr->multi, &left)) != NULL) {
-            if (m->msg == CURLMSG_DONE)
+            if (m->msg == CURLMSG_DONE) {
                 on_done(cr, m);
+                finished++;
+            }
             if (cr->fatal)
                 break;
         }
         check_passes(cr);
         progress(cr, false);
-        int timeout_ms = 50;
+        /* Sleep until a transfer needs us, a host's delay runs out, or a
+         * source falls due; a freed host is served at once. */
+        int timeout_ms = finished ? 0 : 50;
+        if (!finished) {
+            double now_m = mono(), soonest = now_m + 0.05;
+            for (size_t i = 0; i < cr->n_hosts; i++)
+                if (!cr->hosts[i]->busy && cr->hosts[i]->next_ok > now_m &&
+                    cr->hosts[i]->next_ok < soonest)
+                    soonest = cr->hosts[i]->next_ok;
+            timeout_ms = (int)((soonest - now_m) * 1000) + 1;
+        }
         if (!any_running && cr->inflight == 0) {
             int64_t wait = next_due - sp_now();
             timeout_ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000);

@@ -744,17 +744,21 @@ int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
                       store_queued_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
-        "SELECT u.source, u.url, u.format, u.etag, u.last_modified, u.content_hash,"
-        " u.depth, u.tries, u.fail_count, u.lastmod, coalesce(u.last_fetched, 0)"
-        " FROM sources s JOIN urls u ON u.source = s.name AND u.state = 'queued'"
-        "  AND u.pass = s.pass"
-        " WHERE s.running = 1 AND u.next_fetch_at <= ?1 AND (?3 IS NULL OR s.name = ?3)"
-        " ORDER BY u.depth, u.lastmod DESC, u.rowid LIMIT ?2",
-        &st, err);
+#define NEXT_QUEUED(where)                                                               \
+    "SELECT u.source, u.url, u.format, u.etag, u.last_modified, u.content_hash,"          \
+    " u.depth, u.tries, u.fail_count, u.lastmod, coalesce(u.last_fetched, 0)"             \
+    " FROM sources s JOIN urls u ON u.source = s.name AND u.state = 'queued'"             \
+    "  AND u.pass = s.pass"                                                               \
+    " WHERE s.running = 1 AND u.next_fetch_at <= ?1" where                                \
+    " ORDER BY u.depth, u.lastmod DESC, u.rowid LIMIT ?2"
+    /* Two texts, not "?3 IS NULL OR": with a fixed source the planner walks
+     * the urls_queue index in order and stops at the limit. */
+    int rc = prep(s, source ? NEXT_QUEUED(" AND s.name = ?3") : NEXT_QUEUED(""), &st, err);
+#undef NEXT_QUEUED
     if (rc)
         return rc;
-    bind_text(st, 3, source);
+    if (source)
+        bind_text(st, 3, source);
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
     for (;;) {
@@ -789,9 +793,14 @@ int store_queued_count(store *s, const char *source, long *count,
                        int64_t *earliest, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT count(*), coalesce(min(u.next_fetch_at), 0) FROM urls u"
-                     " JOIN sources s ON s.name = u.source"
-                     " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass",
+    /* Without earliest the caller only needs to know whether any is left. */
+    int rc = prep(s, earliest ? "SELECT count(*), coalesce(min(u.next_fetch_at), 0) FROM urls u"
+                                " JOIN sources s ON s.name = u.source"
+                                " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
+                              : "SELECT count(*), 0 FROM (SELECT 1 FROM urls u"
+                                " JOIN sources s ON s.name = u.source"
+                                " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
+                                " LIMIT 1)",
                   &st, err);
     if (rc)
         return rc;

@@ -200,7 +200,8 @@ typedef int (*store_queued_fn)(void *ctx, const store_queued *q);
 int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
                       store_queued_fn fn, void *ctx, sp_err *err);
 /* Number of queued URLs of source's running pass, and the earliest
- * next_fetch_at among them (0 when none). */
+ * next_fetch_at among them (0 when none).  With earliest NULL, *count is
+ * only 0 or 1: whether any is left (cheap). */
 int store_queued_count(store *s, const char *source, long *count,
                        int64_t *earliest, sp_err *err);
 

@@ -352,6 +352,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (inflight > max_inflight)
             max_inflight = inflight;
         pthread_mutex_unlock(&mu);
+        /* Answer on the next call, once the request is fully read: an answer
+         * queued now would make libmicrohttpd close the connection. */
+        return MHD_YES;
     }
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
         return send_text(c, 405, "text/plain", "GET only\n", NULL, NULL);
