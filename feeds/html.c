@@ -332,35 +332,27 @@ static void jsonld_collect(xmlNode *n, json_t *out, int depth, int *scripts)
  * Microdata (the extruct algorithm)
  * ====================================================================== */
 
+typedef struct md_id {
+    char *id;
+    xmlNode *node;
+    size_t ord; /* document order */
+} md_id;
+
 typedef struct md_ctx {
-    xmlNode **seen;
-    size_t n_seen, cap_seen;
-    xmlNode **ids;   /* elements with an id attribute, for itemref */
+    md_id *ids;       /* elements with an id attribute, sorted, for itemref */
     size_t n_ids, cap_ids;
     const char *base; /* URL to resolve against; NULL leaves values as written */
     size_t items;
 } md_ctx;
 
-static bool push_node(xmlNode ***arr, size_t *n, size_t *cap, xmlNode *x)
-{
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        xmlNode **p = realloc(*arr, nc * sizeof *p);
-        if (p == NULL)
-            return false;
-        *arr = p;
-        *cap = nc;
-    }
-    (*arr)[(*n)++] = x;
-    return true;
-}
+/* Items already extracted are marked through libxml2's per-node
+ * application pointer (the tree is ours and freed after reading), so the
+ * check is O(1) however many items a page has. */
+static char md_mark;
 
-static bool md_seen(md_ctx *c, xmlNode *n)
+static bool md_seen(xmlNode *n)
 {
-    for (size_t i = 0; i < c->n_seen; i++)
-        if (c->seen[i] == n)
-            return true;
-    return false;
+    return n->_private == &md_mark;
 }
 
 static void md_index_ids(md_ctx *c, xmlNode *n, int depth)
@@ -368,22 +360,47 @@ static void md_index_ids(md_ctx *c, xmlNode *n, int depth)
     for (; n != NULL; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
             continue;
-        if (has_attr(n, "id") && c->n_ids < 100000)
-            push_node(&c->ids, &c->n_ids, &c->cap_ids, n);
+        if (c->n_ids < 100000 && has_attr(n, "id")) {
+            if (c->n_ids == c->cap_ids) {
+                size_t nc = c->cap_ids ? c->cap_ids * 2 : 64;
+                md_id *p = realloc(c->ids, nc * sizeof *p);
+                if (p == NULL)
+                    return;
+                c->ids = p;
+                c->cap_ids = nc;
+            }
+            char *id = get_attr(n, "id");
+            if (id != NULL) {
+                c->ids[c->n_ids] = (md_id){id, n, c->n_ids};
+                c->n_ids++;
+            }
+        }
         md_index_ids(c, n->children, depth + 1);
     }
 }
 
+/* Sort by id, keeping document order among equal ids (the first wins, as
+ * getElementById does). */
+static int md_id_cmp(const void *a, const void *b)
+{
+    const md_id *x = a, *y = b;
+    int r = strcmp(x->id, y->id);
+    if (r != 0)
+        return r;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
 static xmlNode *md_by_id(md_ctx *c, const char *id)
 {
-    for (size_t i = 0; i < c->n_ids; i++) {
-        char *v = get_attr(c->ids[i], "id");
-        bool eq = v != NULL && strcmp(v, id) == 0;
-        free(v);
-        if (eq)
-            return c->ids[i];
+    size_t lo = 0, hi = c->n_ids;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(c->ids[mid].id, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return NULL;
+    return lo < c->n_ids && strcmp(c->ids[lo].id, id) == 0 ? c->ids[lo].node : NULL;
 }
 
 static json_t *md_item(md_ctx *c, xmlNode *n, int depth);
@@ -601,10 +618,9 @@ static void md_ref_walk(md_ctx *c, json_t *props, xmlNode *n, xmlNode *base_scop
 
 static json_t *md_item(md_ctx *c, xmlNode *n, int depth)
 {
-    if (md_seen(c, n) || c->items >= HTML_MAX_ITEMS || depth > HTML_MAX_DEPTH)
+    if (md_seen(n) || c->items >= HTML_MAX_ITEMS || depth > HTML_MAX_DEPTH)
         return NULL;
-    if (!push_node(&c->seen, &c->n_seen, &c->cap_seen, n))
-        return NULL;
+    n->_private = &md_mark;
     c->items++;
     json_t *item = json_object();
     char *types = get_attr(n, "itemtype");
@@ -667,7 +683,7 @@ static void md_walk(md_ctx *c, xmlNode *n, json_t *out, int depth)
     for (; n != NULL; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
             continue;
-        if (has_attr(n, "itemscope") && !md_seen(c, n)) {
+        if (has_attr(n, "itemscope") && !md_seen(n)) {
             json_t *it = md_item(c, n, depth);
             if (it != NULL)
                 json_array_append_new(out, it);
@@ -716,8 +732,11 @@ static void extract_doc(htmlDocPtr doc, const char *url, json_t *jsonld, json_t 
         memset(&c, 0, sizeof c);
         c.base = url;
         md_index_ids(&c, root, 0);
+        if (c.n_ids > 1)
+            qsort(c.ids, c.n_ids, sizeof *c.ids, md_id_cmp);
         md_walk(&c, root, md, 0);
-        free(c.seen);
+        for (size_t i = 0; i < c.n_ids; i++)
+            free(c.ids[i].id);
         free(c.ids);
     }
 }
