@@ -66,6 +66,7 @@ struct idx {
     bool in_batch;
     idx_syn *syns;
     size_t n_syns;
+    const vocab *v; /* labels for indexed text; NULL: slugs as words */
 };
 
 const char *idx_field_name(idx_field f)
@@ -357,6 +358,11 @@ void idx_close(idx *ix)
     free(ix);
 }
 
+void idx_set_vocab(idx *ix, const vocab *v)
+{
+    ix->v = v;
+}
+
 /* --- writes ------------------------------------------------------------- */
 
 int idx_begin(idx *ix, sp_err *err)
@@ -456,13 +462,25 @@ static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
         rc = xap_doc_index_text(d, r->application_process, 1, "", err);
 
     sp_buf labels = {0}, all = {0};
-    static const idx_field labelled[] = {IDX_F_CATEGORY, IDX_F_GROUP, IDX_F_BOROUGH};
+    static const idx_field labelled[] = {IDX_F_CATEGORY, IDX_F_GROUP, IDX_F_BOROUGH,
+                                         IDX_F_LANGUAGE};
     for (size_t i = 0; rc == SP_OK && i < sizeof labelled / sizeof labelled[0]; i++) {
         const rec_tags *t = rec_field(r, labelled[i]);
-        for (size_t j = 0; rc == SP_OK && j < t->n; j++)
-            if (t->v[j].slug)
-                rc = append_slug_words(&labels, t->v[j].slug);
+        for (size_t j = 0; rc == SP_OK && j < t->n; j++) {
+            const char *slug = t->v[j].slug;
+            const char *label =
+                slug && ix->v ? vocab_label(ix->v, field_names[labelled[i]], slug) : NULL;
+            if (label) {
+                if (sp_buf_puts(&labels, label) < 0 || sp_buf_puts(&labels, ". ") < 0)
+                    rc = SP_ENOMEM;
+            } else if (slug && labelled[i] != IDX_F_LANGUAGE) {
+                /* "en" as a word would only add noise: languages need labels. */
+                rc = append_slug_words(&labels, slug);
+            }
+        }
     }
+    if (rc == SP_ENOMEM)
+        rc = sp_fail(err, rc, "out of memory");
     if (rc == SP_OK && labels.len)
         rc = xap_doc_index_text(d, sp_buf_cstr(&labels), 1, "", err);
 

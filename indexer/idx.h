@@ -16,6 +16,7 @@
 
 #include "rec.h"
 #include "sp.h"
+#include "vocab.h"
 
 /* The facet fields, in API order.  Slugs come from data/ (vocab.h). */
 typedef enum idx_field {
@@ -50,6 +51,11 @@ int idx_open_read(const char *dir, idx **out, sp_err *err);
  * 0 if not, negative on error. */
 int idx_reopen(idx *ix, sp_err *err);
 void idx_close(idx *ix);
+/* Optional, for writers: index the plain-English labels of a record's
+ * categories, groups, boroughs and languages from v ("People aged 50 and
+ * over", "Bengali") instead of their slugs read as words.  v must outlive
+ * ix; NULL goes back to slugs. */
+void idx_set_vocab(idx *ix, const vocab *v);
 
 /* Writes.  Between idx_begin and idx_commit all puts and deletes are one
  * atomic batch; without idx_begin each call commits on its own. */

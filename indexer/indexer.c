@@ -40,6 +40,8 @@ int indexer_open(const char *index_dir, const vocab *v, bool quiet,
     }
     if (rc == SP_OK)
         rc = idx_open_write(index_dir, &x->ix, err);
+    if (rc == SP_OK)
+        idx_set_vocab(x->ix, x->v);
     if (rc != SP_OK) {
         indexer_close(x);
         return rc;

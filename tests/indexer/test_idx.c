@@ -305,6 +305,40 @@ static void test_synonym_file(void)
     free(file);
 }
 
+/* With a vocab, labels are indexed: "Bengali" finds a service tagged bn. */
+static void test_vocab_labels(void)
+{
+    vocab *v = NULL;
+    sp_err err = {0};
+    if (vocab_load(NULL, &v, &err) != SP_OK) {
+        CHECK(0, "vocab_load: %s", err.msg);
+        return;
+    }
+    char *path = NULL;
+    idx *ix = NULL;
+    path = tmp_index();
+    CHECK(idx_open_write(path, &ix, &err) == SP_OK, "%s", err.msg);
+    if (ix) {
+        idx_set_vocab(ix, v);
+        load_fixtures(ix);
+        idx_result res;
+        idx_query q;
+        idx_query_init(&q);
+        q.q = "bengali";
+        CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+        CHECK(res.total == 1 && has_hit(&res, ID(02)), "bengali total %zu", res.total);
+        idx_result_free(&res);
+        q.q = "people aged 50 and over";
+        CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+        CHECK(res.total == 2 && has_hit(&res, ID(01)) && has_hit(&res, ID(04)),
+              "group label total %zu", res.total);
+        idx_result_free(&res);
+        idx_close(ix);
+    }
+    rm_index(path);
+    vocab_free(v);
+}
+
 static void test_open_errors(void)
 {
     idx *ix = (idx *)1;
@@ -706,6 +740,7 @@ int main(void)
     test_batch_cancel_and_reopen();
     test_open_errors();
     test_synonym_file();
+    test_vocab_labels();
 
     char *path = NULL;
     idx *ix = fixture_index(&path);
