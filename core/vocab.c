@@ -263,6 +263,39 @@ static bool is_word_byte(unsigned char c)
     return isalnum(c) || c >= 0x80;
 }
 
+/* Bytes of a separator that is not ASCII at t (0 if none): the no-break
+ * space (U+00A0, from HTML's &nbsp;) and the General Punctuation block
+ * (U+2000-U+206F: en and em dashes, curly quotes, bullets, ellipsis). */
+static size_t utf8_separator(const unsigned char *t, size_t n)
+{
+    if (n >= 2 && t[0] == 0xC2 && t[1] == 0xA0)
+        return 2;
+    if (n >= 3 && t[0] == 0xE2 && (t[1] == 0x80 || t[1] == 0x81) && (t[2] & 0xC0) == 0x80)
+        return 3;
+    return 0;
+}
+
+/* Is the character starting at t[i] (of n bytes) part of a word? */
+static bool word_at(const unsigned char *t, size_t i, size_t n)
+{
+    if (i >= n)
+        return false;
+    if (t[i] < 0x80)
+        return isalnum(t[i]) != 0;
+    return utf8_separator(t + i, n - i) == 0;
+}
+
+/* Is the character ending just before t[i] part of a word? */
+static bool word_before(const unsigned char *t, size_t i)
+{
+    if (i == 0)
+        return false;
+    size_t j = i - 1;
+    while (j > 0 && (t[j] & 0xC0) == 0x80 && i - j < 4)
+        j--;
+    return word_at(t, j, i);
+}
+
 /* The lookup key of a name: lower case, "&" as "and", apostrophes dropped,
  * other punctuation as spaces, and the noise words "the", "and", "council"
  * left out.  "The London Borough of Hammersmith & Fulham Council" ->
@@ -282,6 +315,9 @@ static bool norm_key(const char *in, char *out, size_t outsz)
             continue;
         } else if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x98 || p[2] == 0x99)) {
             p += 2; /* curly apostrophes */
+        } else if (utf8_separator(p, strnlen((const char *)p, 3)) > 0) {
+            p += utf8_separator(p, strnlen((const char *)p, 3)) - 1;
+            tmp[t++] = ' ';
         } else if (*p == '+' && t > 0 && tmp[t - 1] != ' ') {
             tmp[t++] = '+'; /* keep "50+", "LGBTQ+" */
         } else if (is_word_byte(*p)) {
@@ -1092,20 +1128,28 @@ static bool is_space(unsigned char c)
 
 /* Length of the match of k at t (0 if none).  A space in the keyword matches
  * any run of white space; a hyphen matches a hyphen or white space. */
-static size_t kw_match_at(const kw *k, const char *t, size_t avail)
+static size_t kw_match_at(const kw *k, const char *text, size_t avail)
 {
+    const unsigned char *t = (const unsigned char *)text;
     size_t i = 0, j = 0;
     while (j < k->len) {
         unsigned char kc = (unsigned char)k->text[j];
         if (i >= avail)
             return 0;
-        unsigned char tc = (unsigned char)t[i];
+        unsigned char tc = t[i];
         if (kc == ' ' || kc == '-') {
             if (kc == '-' && tc == '-') {
                 i++;
-            } else if (is_space(tc)) {
-                while (i < avail && is_space((unsigned char)t[i]))
-                    i++;
+            } else if (is_space(tc) || (tc == 0xC2 && i + 1 < avail && t[i + 1] == 0xA0)) {
+                /* white space, including no-break spaces */
+                while (i < avail) {
+                    if (is_space(t[i]))
+                        i++;
+                    else if (t[i] == 0xC2 && i + 1 < avail && t[i + 1] == 0xA0)
+                        i += 2;
+                    else
+                        break;
+                }
             } else {
                 return 0;
             }
@@ -1118,10 +1162,11 @@ static size_t kw_match_at(const kw *k, const char *t, size_t avail)
         j++;
     }
     if (k->prefix) {
-        while (i < avail && is_word_byte((unsigned char)t[i]))
+        while (word_at(t, i, avail))
             i++;
-    } else if (i < avail && is_word_byte((unsigned char)t[i]) &&
-               is_word_byte((unsigned char)k->text[k->len - 1])) {
+        while (i < avail && (t[i] & 0xC0) == 0x80)
+            i++; /* finish a multi-byte character */
+    } else if (word_at(t, i, avail) && is_word_byte((unsigned char)k->text[k->len - 1])) {
         return 0;
     }
     return i;
@@ -1147,7 +1192,8 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
     /* Positions in order, so the first hit of a slug is its earliest. */
     for (size_t i = 0; i < tlen; i++) {
         unsigned char tc = (unsigned char)text[i];
-        if (i > 0 && is_word_byte(tc) && is_word_byte((unsigned char)text[i - 1]))
+        if (word_at((const unsigned char *)text, i, tlen) &&
+            word_before((const unsigned char *)text, i))
             continue; /* not the start of a word */
         size_t b = (size_t)tolower(tc);
         for (size_t x = f->first_off[b]; x < f->first_off[b + 1]; x++) {
