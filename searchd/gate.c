@@ -193,7 +193,14 @@ static void accept_all(struct sd_gate *g)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            return; /* EAGAIN, or EMFILE and the like: retry on next event */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* Out of descriptors: the listening socket stays readable,
+                 * so pause instead of spinning; connections closing will
+                 * free some. */
+                struct timespec pause = {0, 20 * 1000 * 1000};
+                nanosleep(&pause, NULL);
+            }
+            return; /* EAGAIN: all accepted */
         }
         gate_conn *c = g->n_pending < GATE_MAX_PENDING ? calloc(1, sizeof *c) : NULL;
         if (!c) {
