@@ -402,7 +402,7 @@ static pthread_mutex_t lang_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     char dir[512];
     char code[4];
-    html_lang *l; /* NULL: no such file (remembered too) */
+    html_lang *l;
 } lang_cache[MAX_LANGS];
 static size_t n_lang_cache;
 
@@ -438,22 +438,18 @@ static html_lang *load_locked(const char *web_dir, const char *code)
     free(path);
     if (l && strcmp(code, "en"))
         l->fallback = load_locked(web_dir, "en");
+    /* Only languages that exist are cached: a stream of made-up codes in
+     * Accept-Language must not fill the cache and crowd out real ones. */
+    if (!l)
+        return NULL;
     if (n_lang_cache < MAX_LANGS && strlen(web_dir) < sizeof lang_cache[0].dir) {
         snprintf(lang_cache[n_lang_cache].dir, sizeof lang_cache[0].dir, "%s", web_dir);
         snprintf(lang_cache[n_lang_cache].code, sizeof lang_cache[0].code, "%s", code);
         lang_cache[n_lang_cache].l = l;
         n_lang_cache++;
-    } else if (l) {
-        /* No room to cache: keep it anyway (a bounded number of codes
-         * exist, so this cannot grow without limit in practice). */
-        static html_lang *spare[MAX_LANGS];
-        static size_t n_spare;
-        if (n_spare < MAX_LANGS) {
-            spare[n_spare++] = l;
-        } else {
-            html_lang_free(l);
-            l = NULL;
-        }
+    } else if (strcmp(code, "en")) {
+        html_lang_free(l); /* more languages than the cache holds */
+        l = NULL;
     }
     return l;
 }

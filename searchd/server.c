@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pages.h"
 #include "sd_int.h"
 
 /* MHD's per-connection pool holds the request line and headers.  It is
@@ -44,6 +45,9 @@ static const sd_route sd_routes[] = {
     {"/healthz", false, SD_R_HEALTHZ, sd_api_healthz},
     {"/metrics", false, SD_R_METRICS, sd_api_metrics},
     {"/static/", true, SD_R_STATIC, sd_static},
+    {"/", false, SD_R_PAGE, sd_page_search},
+    {"/services/", true, SD_R_PAGE, sd_page_service},
+    {"/coach", false, SD_R_PAGE, sd_page_coach},
 };
 
 static const unsigned status_codes[SD_N_STATUS] = {200, 304, 400, 403, 404, 405,

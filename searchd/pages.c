@@ -1,0 +1,1036 @@
+/*
+ * pages.c - the portal's frame and its search page, GET /: one search box,
+ * an optional postcode, filters with counts, results in plain English, and
+ * kind help when nothing matches.  Server-rendered HTML with a GET form, so
+ * it works without JavaScript; portal.js swaps results in place when it
+ * can.  Record text is untrusted: it only reaches the page through
+ * html_text / html_snippet, links only through html_url_*.
+ */
+#include <libgen.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pages.h"
+
+/* ---- context ---- */
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    pg *p = cls;
+    if (!key || !*key)
+        return MHD_YES;
+    if (p->n_args >= PG_MAX_ARGS) {
+        p->too_many_args = true;
+        return MHD_NO;
+    }
+    p->args[p->n_args].key = key;
+    p->args[p->n_args].value = value ? value : "";
+    p->n_args++;
+    return MHD_YES;
+}
+
+void pg_init(pg *p, sd_req *r)
+{
+    memset(p, 0, sizeof *p);
+    p->r = r;
+    p->s = r->srv;
+    p->v = r->srv->voc;
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, p);
+    /* The web dir is the parent of the static root searchd already
+     * resolved (web_dir/static). */
+    if (p->s->static_root && strlen(p->s->static_root) < sizeof p->web_dir) {
+        char tmp[PATH_MAX];
+        snprintf(tmp, sizeof tmp, "%s", p->s->static_root);
+        snprintf(p->web_dir, sizeof p->web_dir, "%s", dirname(tmp));
+    }
+    const char *al = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Language");
+    p->L = html_lang_pick(p->web_dir[0] ? p->web_dir : NULL, pg_get(p, "lang"), al);
+}
+
+const char *pg_get(const pg *p, const char *key)
+{
+    for (size_t i = 0; i < p->n_args; i++)
+        if (!strcmp(p->args[i].key, key))
+            return p->args[i].value;
+    return NULL;
+}
+
+void pg_raw(pg *p, const char *html)
+{
+    if (sp_buf_puts(&p->b, html) != SP_OK)
+        p->oom = true;
+}
+
+void pg_text(pg *p, const char *s)
+{
+    if (html_text(&p->b, s) != SP_OK)
+        p->oom = true;
+}
+
+void pg_t(pg *p, const char *key)
+{
+    pg_text(p, html_t(p->L, key));
+}
+
+void pg_tf(pg *p, const char *key, const char *a1, const char *a2, const char *a3)
+{
+    if (html_tf(&p->b, p->L, key, a1, a2, a3) != SP_OK)
+        p->oom = true;
+}
+
+void pg_printf(pg *p, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        p->oom = true; /* only used for short trusted strings */
+        return;
+    }
+    pg_raw(p, tmp);
+}
+
+void pg_href(pg *p, const char *url)
+{
+    pg_text(p, url);
+}
+
+void pg_head(pg *p, const char *title_key, const char *extra, const char *body_class)
+{
+    pg_raw(p, "<!doctype html>\n<html lang=\"");
+    pg_text(p, html_lang_code(p->L));
+    pg_raw(p, "\"><head><meta charset=\"utf-8\">"
+              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+              "<title>");
+    if (extra && *extra) {
+        pg_text(p, extra);
+        pg_raw(p, " - ");
+    }
+    pg_t(p, title_key);
+    pg_raw(p, " - ");
+    pg_t(p, "site.name");
+    pg_raw(p, "</title><link rel=\"stylesheet\" href=\"/static/portal.css\">"
+              "<script src=\"/static/portal.js\" defer></script></head><body");
+    if (body_class) {
+        pg_raw(p, " class=\"");
+        pg_text(p, body_class);
+        pg_raw(p, "\"");
+    }
+    pg_raw(p, "><a class=\"skip\" href=\"#main\">");
+    pg_t(p, "nav.skip");
+    pg_raw(p, "</a><header class=\"top\"><div class=\"wrap\"><a class=\"brand\" href=\"/\">");
+    pg_t(p, "site.name");
+    pg_raw(p, "</a><nav aria-label=\"");
+    pg_t(p, "nav.label");
+    pg_raw(p, "\"><ul><li><a href=\"/\">");
+    pg_t(p, "nav.find");
+    pg_raw(p, "</a></li><li><a href=\"/coach\">");
+    pg_t(p, "nav.coach");
+    pg_raw(p, "</a></li></ul></nav></div></header><main id=\"main\" class=\"wrap\" tabindex=\"-1\">");
+}
+
+void pg_foot(pg *p)
+{
+    pg_raw(p, "</main><footer class=\"foot\"><div class=\"wrap\"><p>");
+    pg_t(p, "foot.about");
+    pg_raw(p, "</p><p>");
+    pg_t(p, "foot.privacy");
+    pg_raw(p, "</p></div></footer></body></html>\n");
+}
+
+enum MHD_Result pg_reply(pg *p, unsigned status)
+{
+    if (p->oom || !p->b.data) {
+        sp_buf_free(&p->b);
+        return MHD_NO;
+    }
+    enum MHD_Result ret =
+        sd_reply_bytes(p->r, status, "text/html; charset=utf-8", p->b.data, p->b.len);
+    sp_buf_free(&p->b);
+    return ret;
+}
+
+enum MHD_Result pg_message(pg *p, unsigned status, const char *title_key,
+                           const char *msg_key, const char *arg)
+{
+    sp_buf_free(&p->b);
+    p->oom = false;
+    pg_head(p, title_key, NULL, NULL);
+    pg_raw(p, "<h1>");
+    pg_t(p, title_key);
+    pg_raw(p, "</h1><p>");
+    pg_tf(p, msg_key, arg, NULL, NULL);
+    pg_raw(p, "</p><p><a href=\"/\">");
+    pg_t(p, "msg.home");
+    pg_raw(p, "</a></p>");
+    pg_foot(p);
+    return pg_reply(p, status);
+}
+
+idx *pg_index(pg *p, enum MHD_Result *ret)
+{
+    sp_err e;
+    sp_err_clear(&e);
+    idx *ix = sd_worker_index(p->s, false, &e);
+    if (!ix)
+        *ret = pg_message(p, MHD_HTTP_SERVICE_UNAVAILABLE, "msg.unavailable.title",
+                          "msg.unavailable", NULL);
+    return ix;
+}
+
+int pg_search(pg *p, idx **ix, const idx_query *q, idx_result *res, sp_err *e)
+{
+    memset(res, 0, sizeof *res);
+    int rc = idx_search(*ix, q, res, e);
+    if (rc != SP_OK && rc != SP_EINVAL) {
+        idx_result_free(res);
+        memset(res, 0, sizeof *res);
+        sp_err_clear(e);
+        atomic_fetch_add(&p->s->retries, 1);
+        idx *fresh = sd_worker_index(p->s, true, e);
+        *ix = fresh; /* the old handle may be gone */
+        if (!fresh)
+            return SP_EAGAIN;
+        *ix = fresh;
+        rc = idx_search(*ix, q, res, e);
+    }
+    return rc;
+}
+
+/* ---- a record in plain English ---- */
+
+static const char *const month_keys[12] = {"month.1", "month.2",  "month.3",  "month.4",
+                                           "month.5", "month.6",  "month.7",  "month.8",
+                                           "month.9", "month.10", "month.11", "month.12"};
+
+void pg_date(int64_t t, char out[40])
+{
+    out[0] = '\0';
+    if (t <= 0)
+        return;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm))
+        return;
+    snprintf(out, 40, "%d %d %d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
+}
+
+/* "1 November 2026" through the month words. */
+static void put_date(pg *p, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (t <= 0 || !gmtime_r(&tt, &tm))
+        return;
+    char d[16], y[16];
+    snprintf(d, sizeof d, "%d", tm.tm_mday);
+    snprintf(y, sizeof y, "%d", tm.tm_year + 1900);
+    pg_tf(p, "date.format", d, html_t(p->L, month_keys[tm.tm_mon]), y);
+}
+
+int64_t pg_checked(const rec_service *rec)
+{
+    if (rec->prov.last_seen > 0)
+        return rec->prov.last_seen;
+    if (rec->prov.last_changed > 0)
+        return rec->prov.last_changed;
+    return rec->last_modified ? sp_time_parse(rec->last_modified) : 0;
+}
+
+static void put_checked(pg *p, const rec_service *rec)
+{
+    int64_t t = pg_checked(rec);
+    if (t <= 0)
+        return;
+    pg_raw(p, "<p class=\"checked\">");
+    pg_t(p, "rec.checked");
+    pg_raw(p, " ");
+    put_date(p, t);
+    pg_raw(p, "</p>");
+}
+
+void pg_tag_labels(pg *p, const char *field, const rec_tags *t, size_t max)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < t->n && shown < max; i++) {
+        const char *label = vocab_label(p->v, field, t->v[i].slug);
+        if (shown)
+            pg_raw(p, ", ");
+        pg_text(p, label ? label : t->v[i].slug);
+        shown++;
+    }
+    if (t->n > max)
+        pg_tf(p, "rec.and_more", NULL, NULL, NULL);
+}
+
+static void put_ages(pg *p, const rec_service *rec)
+{
+    char lo[16], hi[16];
+    snprintf(lo, sizeof lo, "%.0f", rec->minimum_age);
+    snprintf(hi, sizeof hi, "%.0f", rec->maximum_age);
+    if (rec->minimum_age >= 0 && rec->maximum_age >= 0)
+        pg_tf(p, "rec.ages_range", lo, hi, NULL);
+    else if (rec->minimum_age >= 0)
+        pg_tf(p, "rec.ages_min", lo, NULL, NULL);
+    else
+        pg_tf(p, "rec.ages_max", hi, NULL, NULL);
+}
+
+bool pg_who(pg *p, const rec_service *rec)
+{
+    bool ages = rec->minimum_age >= 0 || rec->maximum_age >= 0;
+    if (!rec->groups.n && !ages)
+        return false;
+    if (rec->groups.n)
+        pg_tag_labels(p, "group", &rec->groups, 4);
+    if (ages) {
+        if (rec->groups.n)
+            pg_raw(p, ". ");
+        put_ages(p, rec);
+    }
+    return true;
+}
+
+const rec_location *pg_location(const rec_service *rec)
+{
+    for (size_t i = 0; i < rec->n_locations; i++)
+        if (rec->locations[i].n_addresses || rec->locations[i].has_coords)
+            return &rec->locations[i];
+    return NULL;
+}
+
+void pg_address(pg *p, const rec_location *loc, bool map_link)
+{
+    bool any = false;
+    if (loc->name) {
+        pg_text(p, loc->name);
+        any = true;
+    }
+    if (loc->n_addresses) {
+        const rec_address *a = &loc->addresses[0];
+        const char *parts[] = {a->address_1, a->address_2, a->city, a->postal_code};
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+            if (!parts[i])
+                continue;
+            if (any)
+                pg_raw(p, ", ");
+            pg_text(p, parts[i]);
+            any = true;
+        }
+    }
+    if (map_link && loc->has_coords && isfinite(loc->latitude) && isfinite(loc->longitude) &&
+        fabs(loc->latitude) <= 90 && fabs(loc->longitude) <= 180) {
+        /* Numbers we format ourselves: nothing of the record's text. */
+        pg_printf(p,
+                  " <a class=\"map\" href=\"https://www.openstreetmap.org/?mlat=%.5f&amp;"
+                  "mlon=%.5f#map=17/%.5f/%.5f\">",
+                  loc->latitude, loc->longitude, loc->latitude, loc->longitude);
+        pg_t(p, "rec.map");
+        pg_raw(p, "</a>");
+    }
+}
+
+static const char *const day_codes[7] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
+
+/* "Monday and Wednesday, 9:00 to 17:00" from RRULE-ish parts. */
+static bool put_schedule(pg *p, const rec_schedule *sc)
+{
+    bool any = false;
+    if (sc->byday) {
+        size_t nd = 0;
+        for (int d = 0; d < 7; d++) {
+            if (!strstr(sc->byday, day_codes[d]))
+                continue;
+            char key[16];
+            snprintf(key, sizeof key, "day.%s", day_codes[d]);
+            if (nd)
+                pg_raw(p, ", ");
+            pg_t(p, key);
+            nd++;
+        }
+        any = nd > 0;
+    }
+    if (sc->opens_at && sc->closes_at) {
+        char o[6], c[6];
+        snprintf(o, sizeof o, "%.5s", sc->opens_at);
+        snprintf(c, sizeof c, "%.5s", sc->closes_at);
+        if (any)
+            pg_raw(p, ", ");
+        pg_tf(p, "rec.hours", o, c, NULL);
+        any = true;
+    }
+    if (!any && sc->description) {
+        pg_text(p, sc->description);
+        any = true;
+    }
+    if (any && sc->notes) {
+        pg_raw(p, " (");
+        pg_text(p, sc->notes);
+        pg_raw(p, ")");
+    }
+    return any;
+}
+
+bool pg_when(pg *p, const rec_service *rec, size_t max)
+{
+    const rec_schedule *sc = rec->schedules;
+    size_t n = rec->n_schedules;
+    for (size_t i = 0; !n && i < rec->n_locations; i++) {
+        sc = rec->locations[i].schedules;
+        n = rec->locations[i].n_schedules;
+    }
+    bool any = false;
+    for (size_t i = 0; i < n && i < max; i++) {
+        if (any)
+            pg_raw(p, "; ");
+        if (put_schedule(p, &sc[i]))
+            any = true;
+    }
+    return any;
+}
+
+const char *pg_phone(const rec_service *rec)
+{
+    for (size_t i = 0; i < rec->n_phones; i++)
+        if (rec->phones[i].number)
+            return rec->phones[i].number;
+    for (size_t l = 0; l < rec->n_locations; l++)
+        for (size_t i = 0; i < rec->locations[l].n_phones; i++)
+            if (rec->locations[l].phones[i].number)
+                return rec->locations[l].phones[i].number;
+    for (size_t i = 0; i < rec->organization.n_phones; i++)
+        if (rec->organization.phones[i].number)
+            return rec->organization.phones[i].number;
+    return NULL;
+}
+
+const char *pg_email(const rec_service *rec)
+{
+    return rec->email ? rec->email : rec->organization.email;
+}
+
+const char *pg_website(const rec_service *rec)
+{
+    return rec->url ? rec->url : rec->organization.website;
+}
+
+/* A link when the URL is safe, else the text alone (never a link). */
+static void put_link_or_text(pg *p, char *safe, const char *shown)
+{
+    if (safe) {
+        pg_raw(p, "<a href=\"");
+        pg_href(p, safe);
+        pg_raw(p, "\">");
+        pg_text(p, shown);
+        pg_raw(p, "</a>");
+    } else {
+        pg_text(p, shown);
+    }
+    free(safe);
+}
+
+/* A website shown as its host and path, without the scheme. */
+static const char *url_shown(const char *url)
+{
+    const char *s = strstr(url, "://");
+    return s ? s + 3 : url;
+}
+
+bool pg_contact(pg *p, const rec_service *rec, bool full)
+{
+    bool any = false;
+    const char *phone = pg_phone(rec);
+    const char *email = pg_email(rec);
+    const char *web = pg_website(rec);
+    pg_raw(p, "<ul class=\"contact\">");
+    if (phone) {
+        pg_raw(p, "<li><span class=\"k\">");
+        pg_t(p, "rec.phone");
+        pg_raw(p, "</span> ");
+        put_link_or_text(p, html_url_tel(phone), phone);
+        pg_raw(p, "</li>");
+        any = true;
+    }
+    if (email) {
+        pg_raw(p, "<li><span class=\"k\">");
+        pg_t(p, "rec.email");
+        pg_raw(p, "</span> ");
+        put_link_or_text(p, html_url_mail(email), email);
+        pg_raw(p, "</li>");
+        any = true;
+    }
+    if (web) {
+        char *safe = html_url_web(web);
+        pg_raw(p, "<li><span class=\"k\">");
+        pg_t(p, "rec.website");
+        pg_raw(p, "</span> ");
+        put_link_or_text(p, safe, safe ? url_shown(safe) : web);
+        pg_raw(p, "</li>");
+        any = true;
+    }
+    if (full) {
+        for (size_t i = 1; i < rec->n_phones; i++) {
+            if (!rec->phones[i].number)
+                continue;
+            pg_raw(p, "<li><span class=\"k\">");
+            pg_t(p, "rec.phone");
+            pg_raw(p, "</span> ");
+            put_link_or_text(p, html_url_tel(rec->phones[i].number), rec->phones[i].number);
+            if (rec->phones[i].description) {
+                pg_raw(p, " (");
+                pg_text(p, rec->phones[i].description);
+                pg_raw(p, ")");
+            }
+            pg_raw(p, "</li>");
+        }
+    }
+    pg_raw(p, "</ul>");
+    return any;
+}
+
+static void put_distance(pg *p, double km)
+{
+    if (km < 0 || !isfinite(km))
+        return;
+    char d[32];
+    double miles = km / 1.609344;
+    snprintf(d, sizeof d, "%.1f", miles);
+    pg_raw(p, " <span class=\"dist\">(");
+    pg_tf(p, "rec.distance", d, NULL, NULL);
+    pg_raw(p, ")</span>");
+}
+
+void pg_result_facts(pg *p, const idx_hit *h)
+{
+    const rec_service *rec = &h->rec;
+    pg_raw(p, "<dl class=\"facts\">");
+    pg_raw(p, "<div><dt>");
+    pg_t(p, "rec.who");
+    pg_raw(p, "</dt><dd>");
+    if (!pg_who(p, rec))
+        pg_t(p, "rec.who_any");
+    pg_raw(p, "</dd></div>");
+
+    pg_raw(p, "<div><dt>");
+    pg_t(p, "rec.where");
+    pg_raw(p, "</dt><dd>");
+    const rec_location *loc = pg_location(rec);
+    bool online_only = !loc && (rec_tags_has(&rec->modes, "online") ||
+                                rec_tags_has(&rec->modes, "phone"));
+    if (loc)
+        pg_address(p, loc, true);
+    else if (online_only)
+        pg_t(p, rec_tags_has(&rec->modes, "online") ? "rec.online" : "rec.by_phone");
+    put_distance(p, h->distance_km);
+    if (rec->pan_london) {
+        pg_raw(p, loc || online_only ? ". " : "");
+        pg_t(p, "rec.all_london");
+    } else if (rec->boroughs.n) {
+        pg_raw(p, loc || online_only ? ". " : "");
+        pg_t(p, "rec.serves");
+        pg_raw(p, " ");
+        pg_tag_labels(p, "borough", &rec->boroughs, 3);
+    }
+    pg_raw(p, "</dd></div>");
+
+    pg_raw(p, "<div><dt>");
+    pg_t(p, "rec.when");
+    pg_raw(p, "</dt><dd>");
+    if (!pg_when(p, rec, 2))
+        pg_t(p, "rec.when_ask");
+    pg_raw(p, "</dd></div>");
+
+    pg_raw(p, "<div><dt>");
+    pg_t(p, "rec.contact");
+    pg_raw(p, "</dt><dd>");
+    if (!pg_contact(p, rec, false))
+        pg_t(p, "rec.no_contact");
+    pg_raw(p, "</dd></div></dl>");
+    put_checked(p, rec);
+}
+
+/* ---- the search page ---- */
+
+/* Parameters the search page passes on to sd_search_parse; anything else
+ * (lang, js, typos) is left out rather than refused. */
+static bool search_param(const char *key)
+{
+    static const char *const keys[] = {"q",        "borough", "group", "category",
+                                       "mode",     "cost",    "referral", "language",
+                                       "near",     "radius_km", "sort", "page"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(keys[i], key))
+            return true;
+    return false;
+}
+
+/* The facets shown, in the order a person thinks about them. */
+static const struct {
+    idx_field f;
+    const char *key; /* word key of the legend */
+} shown_facets[] = {
+    {IDX_F_CATEGORY, "filter.category"}, {IDX_F_GROUP, "filter.group"},
+    {IDX_F_BOROUGH, "filter.borough"},   {IDX_F_MODE, "filter.mode"},
+    {IDX_F_COST, "filter.cost"},         {IDX_F_REFERRAL, "filter.referral"},
+    {IDX_F_LANGUAGE, "filter.language"},
+};
+
+typedef struct search_state {
+    sd_kv kv[PG_MAX_ARGS];
+    size_t n;
+    sd_search sp;
+    const char *bad_near; /* a postcode we could not use */
+} search_state;
+
+/* The current search's URL with one parameter value left out (drop_key /
+ * drop_val, drop_val NULL for every value) and page reset. */
+static void url_without(pg *p, sp_buf *u, const char *drop_key, const char *drop_val)
+{
+    sp_buf_puts(u, "/?");
+    for (size_t i = 0; i < p->n_args; i++) {
+        const pg_arg *a = &p->args[i];
+        if (!strcmp(a->key, "page") || !strcmp(a->key, "js") || !*a->value)
+            continue;
+        if (drop_key && !strcmp(a->key, drop_key) &&
+            (!drop_val || !strcmp(a->value, drop_val)))
+            continue;
+        if (!search_param(a->key) && strcmp(a->key, "lang"))
+            continue;
+        html_query_add(u, a->key, a->value);
+    }
+    if (u->len > 0 && u->data[u->len - 1] == '?')
+        u->data[--u->len] = '\0';
+}
+
+static void put_url_without(pg *p, const char *drop_key, const char *drop_val)
+{
+    sp_buf u = {0};
+    url_without(p, &u, drop_key, drop_val);
+    pg_href(p, sp_buf_cstr(&u));
+    sp_buf_free(&u);
+}
+
+static bool value_selected(const search_state *st, idx_field f, const char *slug)
+{
+    for (size_t i = 0; i < st->sp.q.n_filters[f]; i++)
+        if (!strcmp(st->sp.vals[f][i], slug))
+            return true;
+    return false;
+}
+
+static void put_filters(pg *p, const search_state *st, const idx_result *res)
+{
+    pg_raw(p, "<div class=\"filters\" id=\"filters\"><h2>");
+    pg_t(p, "filter.title");
+    pg_raw(p, "</h2>");
+    for (size_t k = 0; k < sizeof shown_facets / sizeof shown_facets[0]; k++) {
+        idx_field f = shown_facets[k].f;
+        const char *field = idx_field_name(f);
+        const idx_facet *fc = res ? &res->facets[f] : NULL;
+        size_t n = fc ? fc->n : 0;
+        if (!n && !st->sp.q.n_filters[f])
+            continue;
+        bool open = st->sp.q.n_filters[f] > 0;
+        pg_raw(p, open ? "<details open>" : "<details>");
+        pg_raw(p, "<summary>");
+        pg_t(p, shown_facets[k].key);
+        pg_raw(p, "</summary><fieldset><legend class=\"vh\">");
+        pg_t(p, shown_facets[k].key);
+        pg_raw(p, "</legend><ul class=\"cbs\">");
+        /* Selected values first even if the facet has no count for them. */
+        for (size_t i = 0; i < st->sp.q.n_filters[f]; i++) {
+            const char *slug = st->sp.vals[f][i];
+            bool in_facet = false;
+            for (size_t j = 0; j < n; j++)
+                if (!strcmp(fc->v[j].value, slug))
+                    in_facet = true;
+            if (in_facet)
+                continue;
+            const char *label = vocab_label(p->v, field, slug);
+            pg_raw(p, "<li><input type=\"checkbox\" checked name=\"");
+            pg_text(p, field);
+            pg_raw(p, "\" value=\"");
+            pg_text(p, slug);
+            pg_raw(p, "\" id=\"f-");
+            pg_text(p, field);
+            pg_raw(p, "-");
+            pg_text(p, slug);
+            pg_raw(p, "\"><label for=\"f-");
+            pg_text(p, field);
+            pg_raw(p, "-");
+            pg_text(p, slug);
+            pg_raw(p, "\">");
+            pg_text(p, label ? label : slug);
+            pg_raw(p, " <span class=\"n\">(0)</span></label></li>");
+        }
+        for (size_t j = 0; j < n; j++) {
+            const idx_facet_value *fv = &fc->v[j];
+            if (f == IDX_F_CATEGORY && !vocab_category_parent(p->v, fv->value) &&
+                !value_selected(st, f, fv->value) && n > 12)
+                continue; /* broad headings only when there are few */
+            const char *label = vocab_label(p->v, field, fv->value);
+            char cnt[24];
+            snprintf(cnt, sizeof cnt, "%zu", fv->count);
+            pg_raw(p, "<li><input type=\"checkbox\"");
+            if (value_selected(st, f, fv->value))
+                pg_raw(p, " checked");
+            pg_raw(p, " name=\"");
+            pg_text(p, field);
+            pg_raw(p, "\" value=\"");
+            pg_text(p, fv->value);
+            pg_raw(p, "\" id=\"f-");
+            pg_text(p, field);
+            pg_raw(p, "-");
+            pg_text(p, fv->value);
+            pg_raw(p, "\"><label for=\"f-");
+            pg_text(p, field);
+            pg_raw(p, "-");
+            pg_text(p, fv->value);
+            pg_raw(p, "\">");
+            pg_text(p, label ? label : fv->value);
+            pg_raw(p, " <span class=\"n\">(");
+            pg_raw(p, cnt);
+            pg_raw(p, ")</span></label></li>");
+        }
+        pg_raw(p, "</ul></fieldset></details>");
+    }
+    pg_raw(p, "<button type=\"submit\" class=\"btn2\">");
+    pg_t(p, "filter.apply");
+    pg_raw(p, "</button></div>");
+}
+
+static void put_search_form_top(pg *p, const search_state *st)
+{
+    const char *q = pg_get(p, "q");
+    const char *near = pg_get(p, "near");
+    const char *lang = pg_get(p, "lang");
+    pg_raw(p, "<form class=\"search\" id=\"search\" method=\"get\" action=\"/\" role=\"search\">");
+    if (lang && html_lang_get(p->web_dir, lang)) {
+        pg_raw(p, "<input type=\"hidden\" name=\"lang\" value=\"");
+        pg_text(p, lang);
+        pg_raw(p, "\">");
+    }
+    pg_raw(p, "<div class=\"fields\"><div class=\"field grow\"><label for=\"q\">");
+    pg_t(p, "search.q");
+    pg_raw(p, "</label><span class=\"hint\" id=\"q-hint\">");
+    pg_t(p, "search.q_hint");
+    pg_raw(p, "</span><input type=\"search\" id=\"q\" name=\"q\" maxlength=\"200\" "
+              "aria-describedby=\"q-hint\" autocomplete=\"off\" value=\"");
+    pg_text(p, q);
+    pg_raw(p, "\"></div><div class=\"field\"><label for=\"near\">");
+    pg_t(p, "search.near");
+    pg_raw(p, "</label><span class=\"hint\" id=\"near-hint\">");
+    pg_t(p, "search.near_hint");
+    pg_raw(p, "</span><input type=\"text\" id=\"near\" name=\"near\" maxlength=\"10\" "
+              "autocomplete=\"postal-code\" aria-describedby=\"near-hint\" class=\"short\" value=\"");
+    pg_text(p, st->bad_near ? st->bad_near : near);
+    pg_raw(p, "\"></div><div class=\"field go\"><button type=\"submit\" class=\"btn\">");
+    pg_t(p, "search.go");
+    pg_raw(p, "</button></div></div>");
+}
+
+static void put_selected(pg *p, const search_state *st)
+{
+    size_t total = 0;
+    for (int f = 0; f < IDX_F__COUNT; f++)
+        total += st->sp.q.n_filters[f];
+    if (!total)
+        return;
+    pg_raw(p, "<div class=\"chosen\"><h2 class=\"small\">");
+    pg_t(p, "filter.chosen");
+    pg_raw(p, "</h2><ul>");
+    for (int f = 0; f < IDX_F__COUNT; f++) {
+        const char *field = idx_field_name((idx_field)f);
+        for (size_t i = 0; i < st->sp.q.n_filters[f]; i++) {
+            const char *slug = st->sp.vals[f][i];
+            const char *label = vocab_label(p->v, field, slug);
+            pg_raw(p, "<li><a class=\"chip\" href=\"");
+            /* The URL may carry the slug or another spelling (a GSS code):
+             * drop both. */
+            sp_buf u = {0};
+            sp_buf_puts(&u, "/?");
+            for (size_t a = 0; a < p->n_args; a++) {
+                const pg_arg *ar = &p->args[a];
+                if (!strcmp(ar->key, "page") || !*ar->value)
+                    continue;
+                if (!search_param(ar->key) && strcmp(ar->key, "lang"))
+                    continue;
+                if (!strcmp(ar->key, field)) {
+                    const char *c = vocab_canon(p->v, field, ar->value);
+                    if (c && !strcmp(c, slug))
+                        continue;
+                }
+                html_query_add(&u, ar->key, ar->value);
+            }
+            pg_href(p, sp_buf_cstr(&u));
+            sp_buf_free(&u);
+            pg_raw(p, "\">");
+            pg_tf(p, "filter.remove", label ? label : slug, NULL, NULL);
+            pg_raw(p, "</a></li>");
+        }
+    }
+    pg_raw(p, "</ul></div>");
+}
+
+static void put_pager(pg *p, const search_state *st, const idx_result *res)
+{
+    long page = st->sp.page;
+    long pages = (long)((res->total + (size_t)st->sp.per_page - 1) / (size_t)st->sp.per_page);
+    if (pages <= 1)
+        return;
+    pg_raw(p, "<nav class=\"pager\" aria-label=\"");
+    pg_t(p, "pager.label");
+    pg_raw(p, "\"><ul>");
+    for (int dir = -1; dir <= 1; dir += 2) {
+        long to = page + dir;
+        if (to < 1 || to > pages || to * st->sp.per_page > SD_MAX_RESULTS)
+            continue;
+        sp_buf u = {0};
+        url_without(p, &u, NULL, NULL);
+        char pgs[24];
+        snprintf(pgs, sizeof pgs, "%ld", to);
+        if (u.len == 1)
+            sp_buf_puts(&u, "?");
+        html_query_add(&u, "page", pgs);
+        pg_raw(p, "<li><a href=\"");
+        pg_href(p, sp_buf_cstr(&u));
+        pg_raw(p, dir < 0 ? "\" rel=\"prev\">" : "\" rel=\"next\">");
+        pg_t(p, dir < 0 ? "pager.prev" : "pager.next");
+        pg_raw(p, "</a></li>");
+        sp_buf_free(&u);
+    }
+    char a[24], b[24];
+    snprintf(a, sizeof a, "%ld", page);
+    snprintf(b, sizeof b, "%ld", pages);
+    pg_raw(p, "<li class=\"of\">");
+    pg_tf(p, "pager.of", a, b, NULL);
+    pg_raw(p, "</li></ul></nav>");
+}
+
+/* Nothing found: say so kindly and offer broader searches. */
+static void put_no_results(pg *p, const search_state *st, const idx_result *res)
+{
+    pg_raw(p, "<div class=\"none\"><h2>");
+    pg_t(p, "none.title");
+    pg_raw(p, "</h2><p>");
+    pg_t(p, "none.kind");
+    pg_raw(p, "</p><ul>");
+    if (res && res->suggestion && *res->suggestion) {
+        pg_raw(p, "<li>");
+        sp_buf u = {0};
+        url_without(p, &u, "q", NULL);
+        if (u.len == 1)
+            sp_buf_puts(&u, "?");
+        html_query_add(&u, "q", res->suggestion);
+        pg_raw(p, "<a href=\"");
+        pg_href(p, sp_buf_cstr(&u));
+        pg_raw(p, "\">");
+        pg_tf(p, "none.didyoumean", res->suggestion, NULL, NULL);
+        pg_raw(p, "</a></li>");
+        sp_buf_free(&u);
+    }
+    for (int f = 0; f < IDX_F__COUNT; f++) {
+        const char *field = idx_field_name((idx_field)f);
+        for (size_t i = 0; i < st->sp.q.n_filters[f]; i++) {
+            const char *label = vocab_label(p->v, field, st->sp.vals[f][i]);
+            pg_raw(p, "<li><a href=\"");
+            put_url_without(p, field, NULL);
+            pg_raw(p, "\">");
+            pg_tf(p, "none.drop", label ? label : st->sp.vals[f][i], NULL, NULL);
+            pg_raw(p, "</a></li>");
+            break; /* one link per field drops all its values */
+        }
+    }
+    if (st->sp.q.radius_km > 0) {
+        pg_raw(p, "<li><a href=\"");
+        put_url_without(p, "radius_km", NULL);
+        pg_raw(p, "\">");
+        pg_t(p, "none.widen");
+        pg_raw(p, "</a></li>");
+    }
+    if (st->sp.q.has_near) {
+        pg_raw(p, "<li><a href=\"");
+        put_url_without(p, "near", NULL);
+        pg_raw(p, "\">");
+        pg_t(p, "none.all_london");
+        pg_raw(p, "</a></li>");
+    }
+    if (st->sp.qtext && *st->sp.qtext) {
+        pg_raw(p, "<li><a href=\"");
+        put_url_without(p, "q", NULL);
+        pg_raw(p, "\">");
+        pg_tf(p, "none.drop_q", st->sp.qtext, NULL, NULL);
+        pg_raw(p, "</a></li>");
+    }
+    pg_raw(p, "</ul><p>");
+    pg_t(p, "none.help");
+    pg_raw(p, "</p></div>");
+}
+
+static void put_results(pg *p, const search_state *st, const idx_result *res)
+{
+    char n[24];
+    snprintf(n, sizeof n, "%zu", res->total);
+    pg_raw(p, "<div class=\"results\" id=\"results\"><h2 id=\"count\" aria-live=\"polite\">");
+    if (res->total == 1)
+        pg_t(p, "results.one");
+    else
+        pg_tf(p, "results.many", n, NULL, NULL);
+    if (st->sp.q.has_near && st->sp.near) {
+        pg_raw(p, " ");
+        pg_tf(p, "results.near", st->sp.near, NULL, NULL);
+    }
+    pg_raw(p, "</h2>");
+    if (st->bad_near) {
+        pg_raw(p, "<p class=\"notice\" role=\"status\">");
+        pg_tf(p, "search.bad_near", st->bad_near, NULL, NULL);
+        pg_raw(p, "</p>");
+    }
+    put_selected(p, st);
+    if (res->suggestion && *res->suggestion && res->total > 0) {
+        sp_buf u = {0};
+        url_without(p, &u, "q", NULL);
+        if (u.len == 1)
+            sp_buf_puts(&u, "?");
+        html_query_add(&u, "q", res->suggestion);
+        pg_raw(p, "<p class=\"dym\"><a href=\"");
+        pg_href(p, sp_buf_cstr(&u));
+        pg_raw(p, "\">");
+        pg_tf(p, "none.didyoumean", res->suggestion, NULL, NULL);
+        pg_raw(p, "</a></p>");
+        sp_buf_free(&u);
+    }
+    if (!res->n_hits) {
+        put_no_results(p, st, res);
+    } else {
+        pg_raw(p, "<ol class=\"hits\">");
+        for (size_t i = 0; i < res->n_hits; i++) {
+            const idx_hit *h = &res->hits[i];
+            pg_raw(p, "<li class=\"hit\"><h3><a href=\"/services/");
+            pg_text(p, h->rec.id);
+            const char *lang = pg_get(p, "lang");
+            if (lang && html_lang_get(p->web_dir, lang)) {
+                pg_raw(p, "?lang=");
+                pg_text(p, lang);
+            }
+            pg_raw(p, "\">");
+            pg_text(p, h->rec.name ? h->rec.name : html_t(p->L, "rec.unnamed"));
+            pg_raw(p, "</a></h3>");
+            if (h->rec.organization.name) {
+                pg_raw(p, "<p class=\"org\">");
+                pg_text(p, h->rec.organization.name);
+                pg_raw(p, "</p>");
+            }
+            if (h->snippet && *h->snippet) {
+                pg_raw(p, "<p class=\"snip\">");
+                if (html_snippet(&p->b, h->snippet) != SP_OK)
+                    p->oom = true;
+                pg_raw(p, "</p>");
+            }
+            pg_result_facts(p, h);
+            pg_raw(p, "</li>");
+        }
+        pg_raw(p, "</ol>");
+        put_pager(p, st, res);
+    }
+    pg_raw(p, "</div>");
+}
+
+/* Build the parameter list for sd_search_parse from the page's args. */
+static void search_kv(pg *p, search_state *st, bool with_near)
+{
+    st->n = 0;
+    for (size_t i = 0; i < p->n_args && st->n < PG_MAX_ARGS; i++) {
+        const pg_arg *a = &p->args[i];
+        if (!search_param(a->key) || (!with_near && !strcmp(a->key, "near")))
+            continue;
+        st->kv[st->n].key = a->key;
+        st->kv[st->n].key_len = strlen(a->key);
+        st->kv[st->n].value = a->value;
+        st->kv[st->n].value_len = strlen(a->value);
+        st->n++;
+    }
+}
+
+enum MHD_Result sd_page_search(sd_req *r, const char *rest)
+{
+    pg p;
+    pg_init(&p, r);
+    if (p.too_many_args)
+        return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.too_many", NULL);
+
+    search_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return MHD_NO;
+    char msg[512];
+    search_kv(&p, st, true);
+    int rc = sd_search_parse(p.v, st->kv, st->n, &st->sp, msg, sizeof msg);
+    const char *near = pg_get(&p, "near");
+    if (rc != SP_OK && near && *near) {
+        /* A postcode we do not know: search all of London and say so. */
+        search_kv(&p, st, false);
+        rc = sd_search_parse(p.v, st->kv, st->n, &st->sp, msg, sizeof msg);
+        if (rc == SP_OK)
+            st->bad_near = near;
+    }
+    if (rc != SP_OK) {
+        free(st);
+        return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.bad", msg);
+    }
+    /* Near a postcode, nearest first unless the person chose an order. */
+    if (st->sp.q.has_near && !pg_get(&p, "sort")) {
+        st->sp.q.sort = IDX_SORT_DISTANCE;
+        st->sp.sort = "distance";
+    }
+    st->sp.q.collapse = true;
+
+    enum MHD_Result ret = MHD_NO;
+    idx *ix = pg_index(&p, &ret);
+    if (!ix) {
+        free(st);
+        return ret;
+    }
+    idx_result res;
+    sp_err e;
+    sp_err_clear(&e);
+    rc = pg_search(&p, &ix, &st->sp.q, &res, &e);
+    if (rc == SP_EINVAL) {
+        idx_result_free(&res);
+        free(st);
+        return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.bad", e.msg);
+    }
+    if (rc != SP_OK) {
+        idx_result_free(&res);
+        free(st);
+        fprintf(stderr, "searchd: page search failed: %s\n", e.msg);
+        return pg_message(&p, MHD_HTTP_INTERNAL_SERVER_ERROR, "msg.error.title",
+                          "msg.error", NULL);
+    }
+
+    bool searched = p.n_args > 0 && (st->sp.qtext || st->sp.q.has_near || st->bad_near);
+    for (int f = 0; f < IDX_F__COUNT; f++)
+        if (st->sp.q.n_filters[f])
+            searched = true;
+    pg_head(&p, searched ? "results.title" : "search.title",
+            st->sp.qtext && *st->sp.qtext ? st->sp.qtext : NULL, NULL);
+    pg_raw(&p, "<h1>");
+    pg_t(&p, "search.h1");
+    pg_raw(&p, "</h1><p class=\"lead\">");
+    pg_t(&p, "search.lead");
+    pg_raw(&p, "</p>");
+    put_search_form_top(&p, st);
+    pg_raw(&p, "<div class=\"cols\">");
+    put_filters(&p, st, &res);
+    put_results(&p, st, &res);
+    pg_raw(&p, "</div></form>");
+    pg_foot(&p);
+    idx_result_free(&res);
+    free(st);
+    return pg_reply(&p, MHD_HTTP_OK);
+}

@@ -1,0 +1,347 @@
+/*
+ * pages_service.c - GET /services/{id}: everything a person needs to act on
+ * one service (what it is, who it is for, how to get help, cost, when,
+ * where with a map link, how to get in touch, languages, when it was last
+ * checked) and similar services nearby.  All record text is escaped; links
+ * pass html_url_* or are shown as text.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pages.h"
+
+#define MAX_DESCRIPTION 20000
+#define SIMILAR 5
+
+/* Description text as paragraphs: blank lines (or single newlines) split
+ * them.  Bounded so a huge crawled description cannot bloat the page. */
+static void put_paragraphs(pg *p, const char *s)
+{
+    if (!s)
+        return;
+    size_t n = strlen(s);
+    if (n > MAX_DESCRIPTION)
+        n = MAX_DESCRIPTION;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && (s[i] == '\n' || s[i] == '\r' || s[i] == ' '))
+            i++;
+        size_t j = i;
+        while (j < n && s[j] != '\n')
+            j++;
+        if (j > i) {
+            pg_raw(p, "<p>");
+            if (html_textn(&p->b, s + i, j - i) != SP_OK)
+                p->oom = true;
+            pg_raw(p, "</p>");
+        }
+        i = j;
+    }
+}
+
+static void section(pg *p, const char *key)
+{
+    pg_raw(p, "<h2>");
+    pg_t(p, key);
+    pg_raw(p, "</h2>");
+}
+
+/* Referral routes in words a person can act on. */
+static void put_referrals(pg *p, const rec_service *rec)
+{
+    if (!rec->referrals.n)
+        return;
+    pg_raw(p, "<ul>");
+    for (size_t i = 0; i < rec->referrals.n; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "ref.%s", rec->referrals.v[i].slug);
+        const char *t = html_t(p->L, key);
+        pg_raw(p, "<li>");
+        if (strcmp(t, key)) {
+            pg_text(p, t);
+        } else {
+            const char *label = vocab_label(p->v, "referral", rec->referrals.v[i].slug);
+            pg_text(p, label ? label : rec->referrals.v[i].slug);
+        }
+        pg_raw(p, "</li>");
+    }
+    pg_raw(p, "</ul>");
+}
+
+static void put_similar(pg *p, idx *ix, const rec_service *rec)
+{
+    /* The most specific category says what the service does. */
+    const char *cat = NULL;
+    for (size_t i = 0; i < rec->categories.n && !cat; i++)
+        if (vocab_category_parent(p->v, rec->categories.v[i].slug))
+            cat = rec->categories.v[i].slug;
+    if (!cat && rec->categories.n)
+        cat = rec->categories.v[0].slug;
+    if (!cat)
+        return;
+    const rec_location *loc = pg_location(rec);
+    idx_query q;
+    idx_query_init(&q);
+    const char *cats[1] = {cat};
+    q.filters[IDX_F_CATEGORY] = cats;
+    q.n_filters[IDX_F_CATEGORY] = 1;
+    const char *bor[1];
+    if (loc && loc->has_coords) {
+        q.has_near = true;
+        q.near_lat = loc->latitude;
+        q.near_lon = loc->longitude;
+        q.radius_km = 10;
+        q.sort = IDX_SORT_DISTANCE;
+    } else if (rec->boroughs.n) {
+        bor[0] = rec->boroughs.v[0].slug;
+        q.filters[IDX_F_BOROUGH] = bor;
+        q.n_filters[IDX_F_BOROUGH] = 1;
+    }
+    q.limit = SIMILAR + 1;
+    q.facets = false;
+    q.collapse = true;
+    idx_result res;
+    sp_err e;
+    sp_err_clear(&e);
+    if (pg_search(p, &ix, &q, &res, &e) != SP_OK) {
+        idx_result_free(&res);
+        return;
+    }
+    size_t shown = 0;
+    for (size_t i = 0; i < res.n_hits && shown < SIMILAR; i++) {
+        const rec_service *o = &res.hits[i].rec;
+        if (!o->id || !strcmp(o->id, rec->id) ||
+            (rec->cluster_id && o->cluster_id && !strcmp(o->cluster_id, rec->cluster_id)))
+            continue;
+        if (!shown) {
+            pg_raw(p, "<section class=\"similar\" aria-labelledby=\"similar-h\"><h2 id=\"similar-h\">");
+            const char *label = vocab_label(p->v, "category", cat);
+            pg_tf(p, "service.similar", label ? label : cat, NULL, NULL);
+            pg_raw(p, "</h2><ul>");
+        }
+        pg_raw(p, "<li><a href=\"/services/");
+        pg_text(p, o->id);
+        pg_raw(p, "\">");
+        pg_text(p, o->name ? o->name : html_t(p->L, "rec.unnamed"));
+        pg_raw(p, "</a>");
+        if (o->organization.name) {
+            pg_raw(p, " <span class=\"org\">");
+            pg_text(p, o->organization.name);
+            pg_raw(p, "</span>");
+        }
+        if (res.hits[i].distance_km >= 0) {
+            char d[32];
+            snprintf(d, sizeof d, "%.1f", res.hits[i].distance_km / 1.609344);
+            pg_raw(p, " <span class=\"dist\">(");
+            pg_tf(p, "rec.distance", d, NULL, NULL);
+            pg_raw(p, ")</span>");
+        }
+        pg_raw(p, "</li>");
+        shown++;
+    }
+    if (shown)
+        pg_raw(p, "</ul></section>");
+    idx_result_free(&res);
+}
+
+static void put_service(pg *p, idx *ix, const rec_service *rec)
+{
+    pg_raw(p, "<p class=\"back\"><a href=\"/\">");
+    pg_t(p, "service.back");
+    pg_raw(p, "</a></p><article class=\"service\"><h1>");
+    pg_text(p, rec->name ? rec->name : html_t(p->L, "rec.unnamed"));
+    pg_raw(p, "</h1>");
+    if (rec->organization.name) {
+        pg_raw(p, "<p class=\"org\">");
+        pg_tf(p, "service.by", rec->organization.name, NULL, NULL);
+        pg_raw(p, "</p>");
+    }
+    if (rec->alert || (rec->status && strcmp(rec->status, "active"))) {
+        pg_raw(p, "<div class=\"notice\" role=\"note\"><p><strong>");
+        pg_t(p, "service.alert");
+        pg_raw(p, "</strong> ");
+        if (rec->alert)
+            pg_text(p, rec->alert);
+        else
+            pg_tf(p, "service.status", rec->status, NULL, NULL);
+        pg_raw(p, "</p></div>");
+    }
+
+    /* How to get in touch first: it is what a person came to do. */
+    pg_raw(p, "<div class=\"box\">");
+    section(p, "service.contact");
+    if (!pg_contact(p, rec, true)) {
+        pg_raw(p, "<p>");
+        pg_t(p, "rec.no_contact");
+        pg_raw(p, "</p>");
+    }
+    pg_raw(p, "</div>");
+
+    section(p, "service.what");
+    if (rec->description) {
+        put_paragraphs(p, rec->description);
+    } else {
+        pg_raw(p, "<p>");
+        pg_t(p, "service.no_description");
+        pg_raw(p, "</p>");
+    }
+    if (rec->categories.n) {
+        pg_raw(p, "<p><span class=\"k\">");
+        pg_t(p, "service.helps_with");
+        pg_raw(p, "</span> ");
+        pg_tag_labels(p, "category", &rec->categories, 8);
+        pg_raw(p, "</p>");
+    }
+
+    section(p, "service.who");
+    pg_raw(p, "<p>");
+    if (!pg_who(p, rec))
+        pg_t(p, "rec.who_any");
+    pg_raw(p, "</p>");
+    if (rec->eligibility_description)
+        put_paragraphs(p, rec->eligibility_description);
+    pg_raw(p, "<p><span class=\"k\">");
+    pg_t(p, "service.area");
+    pg_raw(p, "</span> ");
+    if (rec->pan_london)
+        pg_t(p, "rec.all_london");
+    else if (rec->boroughs.n)
+        pg_tag_labels(p, "borough", &rec->boroughs, 33);
+    else
+        pg_t(p, "service.area_unknown");
+    pg_raw(p, "</p>");
+
+    section(p, "service.how");
+    if (rec->application_process)
+        put_paragraphs(p, rec->application_process);
+    put_referrals(p, rec);
+
+    section(p, "service.cost");
+    pg_raw(p, "<p>");
+    if (rec->costs.n)
+        pg_tag_labels(p, "cost", &rec->costs, 3);
+    else
+        pg_t(p, "service.cost_ask");
+    pg_raw(p, "</p>");
+    if (rec->fees_description)
+        put_paragraphs(p, rec->fees_description);
+
+    section(p, "service.when");
+    pg_raw(p, "<p>");
+    if (!pg_when(p, rec, 14))
+        pg_t(p, "rec.when_ask");
+    pg_raw(p, "</p>");
+    if (rec->modes.n) {
+        pg_raw(p, "<p><span class=\"k\">");
+        pg_t(p, "service.modes");
+        pg_raw(p, "</span> ");
+        pg_tag_labels(p, "mode", &rec->modes, 4);
+        pg_raw(p, "</p>");
+    }
+
+    section(p, "service.where");
+    size_t shown = 0;
+    pg_raw(p, "<ul class=\"places\">");
+    for (size_t i = 0; i < rec->n_locations && shown < 20; i++) {
+        const rec_location *loc = &rec->locations[i];
+        if (!loc->n_addresses && !loc->has_coords && !loc->name)
+            continue;
+        pg_raw(p, "<li>");
+        pg_address(p, loc, true);
+        if (loc->transportation) {
+            pg_raw(p, "<br><span class=\"k\">");
+            pg_t(p, "service.getting_there");
+            pg_raw(p, "</span> ");
+            pg_text(p, loc->transportation);
+        }
+        pg_raw(p, "</li>");
+        shown++;
+    }
+    pg_raw(p, "</ul>");
+    if (!shown) {
+        pg_raw(p, "<p>");
+        pg_t(p, rec_tags_has(&rec->modes, "online") ? "rec.online" : "service.where_ask");
+        pg_raw(p, "</p>");
+    }
+
+    if (rec->langs.n) {
+        section(p, "service.languages");
+        pg_raw(p, "<p>");
+        pg_tag_labels(p, "language", &rec->langs, 20);
+        pg_raw(p, "</p>");
+    }
+
+    pg_raw(p, "<div class=\"meta\">");
+    int64_t t = pg_checked(rec);
+    if (t > 0) {
+        char d[40];
+        pg_date(t, d);
+        int dd = 0, mm = 0, yy = 0;
+        if (sscanf(d, "%d %d %d", &dd, &mm, &yy) == 3 && mm >= 1 && mm <= 12) {
+            char ds[8], ys[8], mk[16];
+            snprintf(ds, sizeof ds, "%d", dd);
+            snprintf(ys, sizeof ys, "%d", yy);
+            snprintf(mk, sizeof mk, "month.%d", mm);
+            pg_raw(p, "<p class=\"checked\">");
+            pg_t(p, "rec.checked");
+            pg_raw(p, " ");
+            pg_tf(p, "date.format", ds, html_t(p->L, mk), ys);
+            pg_raw(p, "</p>");
+        }
+    }
+    char *src = html_url_web(rec->prov.source_url);
+    if (src) {
+        pg_raw(p, "<p>");
+        pg_t(p, "service.source");
+        pg_raw(p, " <a href=\"");
+        pg_href(p, src);
+        pg_raw(p, "\">");
+        pg_text(p, src);
+        pg_raw(p, "</a></p>");
+        free(src);
+    }
+    pg_raw(p, "<p>");
+    pg_t(p, "service.wrong");
+    pg_raw(p, "</p></div></article>");
+    put_similar(p, ix, rec);
+}
+
+enum MHD_Result sd_page_service(sd_req *r, const char *rest)
+{
+    pg p;
+    pg_init(&p, r);
+    char id[37];
+    size_t len = strlen(rest);
+    bool ok = len == 36;
+    for (size_t i = 0; ok && i < len; i++)
+        id[i] = (char)tolower((unsigned char)rest[i]);
+    if (ok) {
+        id[len] = '\0';
+        ok = rec_is_uuid(id);
+    }
+    if (!ok)
+        return pg_message(&p, MHD_HTTP_NOT_FOUND, "msg.notfound.title", "msg.notfound", NULL);
+    enum MHD_Result ret = MHD_NO;
+    idx *ix = pg_index(&p, &ret);
+    if (!ix)
+        return ret;
+    rec_service rec;
+    sp_err e;
+    sp_err_clear(&e);
+    int rc = idx_get(ix, id, &rec, &e);
+    if (rc == SP_ENOTFOUND)
+        return pg_message(&p, MHD_HTTP_NOT_FOUND, "msg.notfound.title", "msg.notfound", NULL);
+    if (rc != SP_OK) {
+        fprintf(stderr, "searchd: reading a record failed: %s\n", e.msg);
+        return pg_message(&p, MHD_HTTP_INTERNAL_SERVER_ERROR, "msg.error.title", "msg.error",
+                          NULL);
+    }
+    pg_head(&p, "service.title", rec.name, NULL);
+    put_service(&p, ix, &rec);
+    pg_foot(&p);
+    rec_service_free(&rec);
+    return pg_reply(&p, MHD_HTTP_OK);
+}

@@ -1,0 +1,66 @@
+/* portal.js - makes the portal quicker; every page works without it.
+ * Search: filters apply as they change and results swap in place (the
+ * same server-rendered HTML, fetched), and the address bar follows so the
+ * back button and shared links still work.  Coach page: copy buttons for
+ * the shortlist link and text, and a print button on the print page. */
+(function () {
+  'use strict';
+  var $ = function (sel, root) { return (root || document).querySelector(sel); };
+
+  /* Search page: apply filters without a reload. */
+  var form = $('#search');
+  var busy = null;
+  function swap(url, push) {
+    if (busy) busy.abort();
+    busy = new AbortController();
+    fetch(url, { signal: busy.signal, headers: { 'Accept': 'text/html' } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        ['#results', '#filters'].forEach(function (sel) {
+          var fresh = $(sel, doc), old = $(sel);
+          if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+        });
+        document.title = doc.title;
+        if (push) history.pushState(null, '', url);
+      })
+      .catch(function (e) { if (e && e.name !== 'AbortError') location.href = url; });
+  }
+  function formUrl() {
+    var p = new URLSearchParams(new FormData(form));
+    var keep = new URLSearchParams();
+    p.forEach(function (v, k) { if (v !== '') keep.append(k, v); });
+    var q = keep.toString();
+    return '/' + (q ? '?' + q : '');
+  }
+  if (form && window.fetch && window.URLSearchParams && window.DOMParser) {
+    form.addEventListener('change', function (ev) {
+      if (ev.target && ev.target.type === 'checkbox') swap(formUrl(), true);
+    });
+    /* Search as you type, gently: after a pause, and only for 3+ letters. */
+    var q = $('#q'), t = null;
+    if (q) q.addEventListener('input', function () {
+      clearTimeout(t);
+      if (q.value.trim().length >= 3 || q.value === '') t = setTimeout(function () { swap(formUrl(), false); }, 400);
+    });
+    window.addEventListener('popstate', function () { swap(location.href, false); });
+  }
+
+  /* Copy buttons (coach page). */
+  Array.prototype.forEach.call(document.querySelectorAll('.js-only'), function (b) { b.hidden = false; });
+  Array.prototype.forEach.call(document.querySelectorAll('button.copy'), function (b) {
+    b.addEventListener('click', function () {
+      var src = document.getElementById(b.getAttribute('data-copy'));
+      if (!src) return;
+      var done = function () {
+        var s = b.parentNode.querySelector('.copied') || b;
+        if (s !== b) s.textContent = b.textContent.replace(/^\S+/, '') ? 'Copied' : 'Copied';
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(src.value).then(done, function () { src.select(); });
+      } else { src.select(); try { document.execCommand('copy'); done(); } catch (e) { /* select only */ } }
+    });
+  });
+  var pr = $('#print-now');
+  if (pr) pr.addEventListener('click', function () { window.print(); });
+})();
