@@ -645,6 +645,7 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
     rc = idx_open_write(path, &g.ix, err);
     if (rc != SP_OK)
         goto out;
+    idx_set_vocab(g.ix, o->vocab);
     if (rebuild) {
         rc = exec(&g, "DELETE FROM ingest_urls; DELETE FROM ingest_records;");
         if (rc == SP_OK)
