@@ -37,7 +37,7 @@
 #define MAX_CRAWL_DELAY 60.0     /* a larger Crawl-delay is honoured as 60 s */
 #define MAX_RETRY_AFTER 3600
 #define MAX_BACKOFF 600.0
-#define QUEUE_BATCH 64 /* queued URLs looked at per source per turn */
+#define QUEUE_BATCH 16 /* queued URLs looked at per source per turn */
 #define DEFAULT_PARALLEL 32
 
 typedef struct host {
@@ -794,8 +794,11 @@ static void on_done(crawler *cr, CURLMsg *m)
 
 /* ---- passes ------------------------------------------------------------------- */
 
-/* The URLs a pass starts from.  ORUK: the API root (its version) and
- * /services, with modified_after when this pass is incremental. */
+/* The URLs a pass starts from; the first is the entry URL whose failure
+ * makes the source fail.  ORUK: /services (with modified_after when this
+ * pass is incremental), then the API root (its version; an API without one
+ * is not failing).  The configured url may be the API's base or its
+ * /services endpoint. */
 static size_t make_seeds(const src_state *ss, bool full, int64_t last_success,
                          store_link seeds[2], char *own[2])
 {
@@ -807,19 +810,27 @@ static size_t make_seeds(const src_state *ss, bool full, int64_t last_success,
         seeds[0] = (store_link){own[0] ? own[0] : src->url, fmt, 0, 0};
         return 1;
     }
-    size_t n = strlen(src->url);
-    char *base = n && src->url[n - 1] == '/' ? sp_strdup(src->url) : sp_printf("%s/", src->url);
-    own[0] = norm_url(base);
-    char *svc = feed_resolve_url(base, "services");
+    size_t n = strcspn(src->url, "?#");
+    while (n > 0 && src->url[n - 1] == '/')
+        n--;
+    char *base, *svc;
+    if (n >= 9 && !strncmp(src->url + n - 9, "/services", 9)) {
+        base = sp_strndup(src->url, n - 8); /* keeps the '/' before "services" */
+        svc = sp_strdup(src->url);
+    } else {
+        base = sp_printf("%.*s/", (int)n, src->url);
+        svc = feed_resolve_url(base, "services");
+    }
     if (!full && svc) {
         char t[32];
         /* A margin for clocks that disagree and changes made mid-pass. */
         sp_time_format(last_success - 3600, t);
-        char *with = sp_printf("%s?modified_after=%s", svc, t);
+        char *with = sp_printf("%s%smodified_after=%s", svc, strchr(svc, '?') ? "&" : "?", t);
         free(svc);
         svc = with;
     }
-    own[1] = norm_url(svc);
+    own[0] = norm_url(svc);
+    own[1] = norm_url(base);
     free(svc);
     free(base);
     seeds[0] = (store_link){own[0] ? own[0] : src->url, "oruk", 0, 0};
@@ -880,12 +891,11 @@ static void end_pass(crawler *cr, src_state *ss, bool budget_hit)
     char *own[2];
     size_t n = make_seeds(ss, ss->full, ss->last_success, seeds, own);
     seed_check c = {true, NULL};
-    for (size_t i = 0; i < n; i++)
-        if (store_url_get(cr->s, ss->src->name, seeds[i].url, seed_cb, &c, NULL)) {
-            c.ok = false;
-            if (!c.msg)
-                c.msg = sp_printf("%s: never fetched", seeds[i].url);
-        }
+    /* Only the entry URL decides; the ORUK root is a courtesy. */
+    if (n > 0 && store_url_get(cr->s, ss->src->name, seeds[0].url, seed_cb, &c, NULL)) {
+        c.ok = false;
+        c.msg = sp_printf("%s: never fetched", seeds[0].url);
+    }
     free(own[0]);
     free(own[1]);
     int64_t now = sp_now();

@@ -111,7 +111,7 @@ def sample_sources(base, **extra):
     s = [
         ('oruk-a', {'url': base + '/oruk-a/', 'kind': 'oruk', 'organisation': 'Hackney Works',
                     'coverage': 'hackney'}),
-        ('oruk-b', {'url': base + '/oruk-b', 'kind': 'oruk', 'coverage': 'local-london'}),
+        ('oruk-b', {'url': base + '/oruk-b/services', 'kind': 'oruk', 'coverage': 'local-london'}),
         ('rss-a', {'url': base + '/rss-a/feed.rss', 'kind': 'rss', 'coverage': 'tower-hamlets'}),
         ('atom-a', {'url': base + '/atom-a/feed.atom', 'kind': 'rss', 'coverage': 'lewisham'}),
         ('sitemap-a', {'url': base + '/sitemap-a/sitemap.xml', 'kind': 'sitemap',
