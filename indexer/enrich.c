@@ -178,7 +178,7 @@ typedef struct scan {
     rec_tags *tags;
     double conf;
     const char *const *skip; /* sentences to ignore, or NULL */
-    const char *need;        /* only sentences containing this (prefix), or NULL */
+    const char *const *need; /* only sentences containing one of these, or NULL */
     int kind;                /* 0 plain, 1 borough, 2 subregion */
     bool laundry;            /* skip sentences listing many kinds of help */
 } scan;
@@ -242,8 +242,9 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
         return;
     if (sc->need) {
         bool found = false;
-        for (const char *p = sent; *p && !found; p++)
-            found = strncasecmp(p, sc->need, strlen(sc->need)) == 0;
+        for (const char *const *w = sc->need; *w && !found; w++)
+            for (const char *p = sent; *p && !found; p++)
+                found = strncasecmp(p, *w, strlen(*w)) == 0;
         if (!found)
             return;
     }
@@ -574,6 +575,12 @@ static void languages(ctx *c)
     scan interp_l = interp;
     interp_l.tags = &r->langs;
     scan_text(c, &interp_l, "interpretation_services", r->interpretation_services);
+    /* "Languages: English, Tigrinya, Somali" or "advisers who speak Polish"
+     * in the prose of a plain web page. */
+    static const char *const about_language[] = {"language", "speak", "interpret",
+                                                 "translat", NULL};
+    scan desc_l = {"language", &r->langs, 0.7, NULL, about_language, 0, false};
+    scan_text(c, &desc_l, "description", r->description);
 }
 
 static void costs(ctx *c)
@@ -667,7 +674,10 @@ static void referrals(ctx *c)
     scan_text(c, &sc, "eligibility_description", r->eligibility_description);
     /* In the general description only sentences about referral count. */
     sc.conf = 0.7;
-    sc.need = "refer";
+    /* Word stems: "refer", "referral", "book", "booking", "join". */
+    static const char *const about_referral[] = {"refer", "book", "join", "sign up",
+                                                 "drop in", NULL};
+    sc.need = about_referral;
     sc.skip = skip_referrals_desc;
     scan_text(c, &sc, "description", r->description);
 }
