@@ -1116,6 +1116,12 @@ static int db_open(const char *store_dir, sqlite3 **db, sp_err *err)
     free(path);
     sqlite3_busy_timeout(*db, 10000);
     char *msg = NULL;
+    /* hub_records is derived: an older layout is dropped, not migrated */
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(*db, "SELECT source_url FROM hub_records LIMIT 0", -1, &probe,
+                           NULL) != SQLITE_OK)
+        sqlite3_exec(*db, "DROP TABLE IF EXISTS hub_records", NULL, NULL, NULL);
+    sqlite3_finalize(probe);
     if (sqlite3_exec(*db, dedupe_schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
         rc = sp_fail(err, SP_EIO, "hub tables: %s", msg ? msg : "?");
         sqlite3_free(msg);

@@ -655,13 +655,16 @@ static double overlap_score(const hub *h, const unit *x, const unit *y, json_t *
     double funder = shares_line(a->funders, b->funders) ? 1.0 : 0.0;
     double score = 0.25 * area + 0.2 * group + 0.2 * cat + 0.1 * elig + 0.1 * desc +
                    0.05 * sched + 0.1 * funder;
-    if (why)
-        json_object_update(why, json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "area",
+    if (why) {
+        json_t *parts = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "area",
                                           round(area * 100) / 100, "group",
                                           round(group * 100) / 100, "category",
                                           round(cat * 100) / 100, "eligibility", elig,
                                           "description", round(desc * 100) / 100, "schedule",
-                                          sched, "funder", funder));
+                                          sched, "funder", funder);
+        json_object_update(why, parts);
+        json_decref(parts);
+    }
     return score;
 }
 
@@ -888,14 +891,15 @@ static json_t *load_links(const char *store_dir)
                                -1, &st, NULL) == SQLITE_OK) {
             while (sqlite3_step(st) == SQLITE_ROW) {
                 json_t *ev = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+                json_t *items = json_object_get(ev, "evidence");
+                json_incref(items); /* kept after ev goes */
+                json_decref(ev);
                 json_array_append_new(
-                    out, json_pack("{s:s,s:s,s:s,s:f,s:b,s:o*}", "a", sqlite3_column_text(st, 0),
+                    out, json_pack("{s:s,s:s,s:s,s:f,s:b,s:o?}", "a", sqlite3_column_text(st, 0),
                                    "b", sqlite3_column_text(st, 1), "cluster_id",
                                    sqlite3_column_text(st, 2), "score",
                                    round(sqlite3_column_double(st, 3) * 100) / 100, "decided",
-                                   sqlite3_column_int(st, 4), "evidence",
-                                   ev ? json_object_get(ev, "evidence") : NULL));
-                json_decref(ev);
+                                   sqlite3_column_int(st, 4), "evidence", items));
             }
         }
         sqlite3_finalize(st);

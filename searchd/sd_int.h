@@ -53,6 +53,7 @@ typedef enum sd_route_id {
 #define SD_MAX_PER_PAGE 100
 #define SD_MAX_RADIUS_KM 100.0
 #define SD_MAX_AGE 120
+#define SD_MAX_BODY 16384      /* bytes of a POST body (hub decisions) */
 
 struct sd_server {
     struct MHD_Daemon *mhd;
@@ -92,6 +93,8 @@ typedef struct sd_req {
     bool nul_in_path; /* %00 in the raw path */
     bool headers_seen; /* the handler's first call has happened */
     size_t body_bytes; /* of a body GET or HEAD should not have */
+    sp_buf body;       /* a POST body (hub decisions), at most SD_MAX_BODY */
+    bool body_too_big;
     sd_route_id route;
     unsigned status;
     uint64_t t0_us;
@@ -139,6 +142,9 @@ enum MHD_Result sd_api_service(sd_req *r, const char *rest);
 enum MHD_Result sd_api_healthz(sd_req *r, const char *rest);
 enum MHD_Result sd_api_metrics(sd_req *r, const char *rest);
 enum MHD_Result sd_static(sd_req *r, const char *rest);
+/* The hub API (hub.c): GET reports, POST decisions (the only POST). */
+enum MHD_Result sd_hub(sd_req *r, const char *rest);
+bool sd_hub_accepts_post(const char *path);
 
 /* ---- search parameters (params.c): no MHD, so tests can drive it ---- */
 

@@ -48,6 +48,7 @@ static const sd_route sd_routes[] = {
     {"/", false, SD_R_PAGE, sd_page_search},
     {"/services/", true, SD_R_PAGE, sd_page_service},
     {"/coach", false, SD_R_PAGE, sd_page_coach},
+    {"/api/v1/hub/", true, SD_R_OTHER, sd_hub},
 };
 
 static const unsigned status_codes[SD_N_STATUS] = {200, 304, 400, 403, 404, 405,
@@ -305,6 +306,7 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
         if (s->access_log)
             access_log_line(r, secs);
     }
+    sp_buf_free(&r->body);
     free(r);
 }
 
@@ -343,7 +345,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     r->route = route ? route->id : SD_R_OTHER;
 
-    if (strcmp(method, MHD_HTTP_METHOD_GET) && !r->head)
+    /* POST is taken on /api/v1/hub/decisions only, its body kept up to
+     * SD_MAX_BODY bytes (searchd/hub.c). */
+    bool post = !strcmp(method, MHD_HTTP_METHOD_POST) && sd_hub_accepts_post(url);
+    if (strcmp(method, MHD_HTTP_METHOD_GET) && !r->head && !post)
         return sd_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                               "only GET and HEAD are supported");
     /* libmicrohttpd (0.9.75) closes the connection when the response is
@@ -357,11 +362,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         /* MHD will not take a response in the middle of a body: skip the
          * body (a little of it; a big one just closes the connection) and
          * answer 413 once it is over. */
+        if (post && !r->body_too_big && r->body.len + *upload_data_size <= SD_MAX_BODY) {
+            if (sp_buf_append(&r->body, upload_data, *upload_data_size) != SP_OK)
+                return MHD_NO;
+        } else if (post) {
+            r->body_too_big = true;
+        }
         r->body_bytes += *upload_data_size;
         *upload_data_size = 0;
         return r->body_bytes > 65536 ? MHD_NO : MHD_YES;
     }
-    if (r->body_bytes > 0)
+    if (r->body_bytes > 0 && !post)
         return sd_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_not_allowed",
                               "GET and HEAD requests take no body; put parameters in the "
                               "query string");
