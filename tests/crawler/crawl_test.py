@@ -478,6 +478,31 @@ def case_parallel(tmp):
         b.stop()
 
 
+def case_budget(tmp):
+    """The page budget caps requests per pass; what it left out is skipped,
+    not gone, and the source is still healthy."""
+    fx = Fixture(SITES)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [('html-a', {'url': fx.base + '/html-a/', 'kind': 'html', 'depth': 2,
+                                      'pages': 3, 'delay': '0.02'})])
+        store = os.path.join(tmp, 'store')
+        crawl(store, conf, '--once')
+        pages = [e for e in fx.stats()['log'] if e['target'] != '/robots.txt']
+        check(len(pages) == 3, 'three requests for a budget of 3 (got %d)' % len(pages))
+        with db(store) as c:
+            states = dict(c.execute("SELECT state, count(*) FROM urls GROUP BY state").fetchall())
+        check(states.get('skipped', 0) >= 1, 'URLs beyond the budget skipped: %s' % states)
+        check(states.get('queued', 0) == 0, 'nothing left queued: %s' % states)
+        crawl(store, conf, '--once', '--force')
+        with db(store) as c:
+            states = dict(c.execute("SELECT state, count(*) FROM urls GROUP BY state").fetchall())
+        check(states.get('gone', 0) == 0, 'a budget-cut pass marks nothing gone: %s' % states)
+        check('status=ok' in status(store).get('html-a', ''), 'source healthy')
+    finally:
+        fx.stop()
+
+
 def case_continuous(tmp):
     """Without --once each source is recrawled on its interval until SIGTERM,
     which stops the crawler cleanly."""
