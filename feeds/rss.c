@@ -28,7 +28,10 @@
 
 #include <curl/curl.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/SAX2.h>
+#include <libxml/entities.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 
@@ -609,12 +612,40 @@ static int read_items(xmlNode *parent, feed_kind kind, const char *docurl,
     return SP_OK;
 }
 
+/* Feeds are often written by HTML tools and use HTML's named entities
+ * (&nbsp;, &eacute;) without declaring them, which XML calls an error and
+ * libxml2 would drop.  This SAX hook answers an unknown entity with the
+ * HTML character it names, declared in the document's own internal subset
+ * (one character: no expansion risk); anything else stays unknown. */
+static xmlEntityPtr html_entity(void *ctx, const xmlChar *name)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    xmlEntityPtr e = xmlSAX2GetEntity(ctx, name);
+    if (e != NULL || ctxt == NULL || ctxt->myDoc == NULL)
+        return e;
+    const htmlEntityDesc *h = htmlEntityLookup(name);
+    if (h == NULL)
+        return NULL;
+    unsigned cp = h->value;
+    xmlChar buf[8];
+    int n = xmlCopyCharMultiByte(buf, (int)cp);
+    if (n <= 0 || n > 4)
+        return NULL;
+    buf[n] = 0;
+    if (ctxt->myDoc->intSubset == NULL &&
+        xmlCreateIntSubset(ctxt->myDoc, (const xmlChar *)"feed", NULL, NULL) == NULL)
+        return NULL;
+    return xmlAddDocEntity(ctxt->myDoc, name, XML_INTERNAL_GENERAL_ENTITY, NULL, NULL, buf);
+}
+
 static xmlDocPtr parse_xml(const char *body, size_t len, const char *url,
                            const char *encoding)
 {
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (ctxt == NULL)
         return NULL;
+    if (ctxt->sax != NULL)
+        ctxt->sax->getEntity = html_entity;
     /* NONET: never fetch; no NOENT / DTDLOAD: external entities are left
      * alone; RECOVER: a feed with one stray '&' still yields its items. */
     int opts = XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_NOERROR |

@@ -118,6 +118,18 @@ int main(void)
     CHECK(biggest <= 1024, "entity bomb bounded: title of %zu bytes", biggest);
     feed_output_free(&o);
 
+    /* HTML's named entities, undeclared, as HTML tools write them. */
+    static const char ents[] =
+        "<rss version=\"2.0\"><channel><title>Caf&eacute;&nbsp;club &copy; 2026</title>"
+        "<item><title>Na&iuml;ve &amp; &unknownentity; ok</title><link>http://x.example/1</link>"
+        "</item></channel></rss>";
+    feed_output_init(&o);
+    rc = feed_read_rss(ents, sizeof ents - 1, "http://x.example/feed", &o, &err);
+    CHECK(eq(o.title, "Caf\xc3\xa9\xc2\xa0" "club \xc2\xa9 2026"), "HTML entities: %s", o.title);
+    CHECK(o.n_recs == 1 && eq(o.recs[0].name, "Na\xc3\xafve & ok"), "item entities: %s",
+          o.n_recs ? o.recs[0].name : "-");
+    feed_output_free(&o);
+
     /* More items than the bound: the first 10,000 kept, SP_ELIMIT says why. */
     sp_buf b = {0};
     sp_buf_puts(&b, "<rss><channel><title>Many</title>");
