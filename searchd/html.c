@@ -140,6 +140,28 @@ static bool has_ctl_or_space(const char *s)
     return false;
 }
 
+/* Percent-encode what RFC 3986 never allows raw in a URL (quotes, angle
+ * brackets, backslash, braces, non-ASCII), which curl leaves as given. */
+static char *encode_unsafe(const char *url)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    sp_buf b = {0};
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        int rc;
+        if (*p > 0x7e || *p < 0x21 || strchr("\"<>\\^`{|}", *p)) {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            rc = sp_buf_append(&b, e, 3);
+        } else {
+            rc = sp_buf_append(&b, p, 1);
+        }
+        if (rc != SP_OK) {
+            sp_buf_free(&b);
+            return NULL;
+        }
+    }
+    return sp_buf_steal(&b);
+}
+
 char *html_url_web(const char *url)
 {
     if (!url)
@@ -185,7 +207,7 @@ char *html_url_web(const char *url)
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] &&
         (!strcmp(scheme, "http") || !strcmp(scheme, "https")) &&
         curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK && !has_ctl_or_space(full))
-        out = sp_strdup(full);
+        out = encode_unsafe(full);
     curl_free(scheme);
     curl_free(host);
     curl_free(full);

@@ -116,6 +116,7 @@ void pg_head(pg *p, const char *title_key, const char *extra, const char *body_c
     pg_raw(p, " - ");
     pg_t(p, "site.name");
     pg_raw(p, "</title><link rel=\"stylesheet\" href=\"/static/portal.css\">"
+              "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">"
               "<script src=\"/static/portal.js\" defer></script></head><body");
     if (body_class) {
         pg_raw(p, " class=\"");
@@ -988,7 +989,10 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
         st->sp.q.sort = IDX_SORT_DISTANCE;
         st->sp.sort = "distance";
     }
-    st->sp.q.collapse = true;
+    /* Not folding duplicates here: with a collapse key and a distance
+     * sort the index's total is an estimate above the facet counts, and a
+     * filter's count must be the number the person then sees. */
+    st->sp.q.collapse = false;
 
     enum MHD_Result ret = MHD_NO;
     idx *ix = pg_index(&p, &ret);

@@ -1,0 +1,419 @@
+#!/usr/bin/env node
+/*
+ * journeys.cjs - the portal end to end in real headless Chromium (Debian's
+ * /usr/bin/chromium driven by playwright-core), with and without
+ * JavaScript: a jobseeker finds ESOL near a postcode and opens a service; a
+ * coach screens a client, builds a shortlist and prints it.  axe-core
+ * checks every page type for WCAG 2.2 A/AA violations; the sample's hostile
+ * records must render as inert text; every page reflows at 320 px.
+ * Screenshots of each page at 375 and 1280 px go to tests/web/out/, and
+ * page weights and server response times to tests/web/out/metrics.json.
+ *
+ * Usage: node journeys.cjs SIGNPOST_BIN
+ * Env: SIGNPOST_SOURCE (source tree), SIGNPOST_WEB_STORE (reuse an
+ * indexed store instead of indexing the sample: faster while developing).
+ * Exit 77 (skipped) when chromium or node_modules is missing.
+ */
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawn, spawnSync } = require('child_process');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const HERE = __dirname;
+const SOURCE = process.env.SIGNPOST_SOURCE || path.resolve(HERE, '..', '..');
+const SIGNPOST = process.argv[2] || path.join(SOURCE, 'build', 'signpost');
+const OUT = process.env.SIGNPOST_WEB_OUT || path.join(HERE, 'out');
+
+let playwright, axePath;
+try {
+  playwright = require('playwright-core');
+  axePath = require.resolve('axe-core/axe.min.js');
+} catch (e) {
+  console.log('SKIP: node_modules missing (run `npm ci` in tests/web)');
+  process.exit(77);
+}
+if (!fs.existsSync(CHROMIUM)) {
+  console.log(`SKIP: ${CHROMIUM} not found`);
+  process.exit(77);
+}
+
+let checks = 0;
+const failures = [];
+function check(cond, what) {
+  checks++;
+  if (!cond) {
+    failures.push(what);
+    console.log('FAIL:', what);
+  }
+  return cond;
+}
+
+/* ---- the server ---- */
+
+function indexSample(store) {
+  const r = spawnSync(SIGNPOST, ['index', '--store', store, path.join(SOURCE, 'data', 'sample', 'sources')],
+    { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error('signpost index failed: ' + r.stderr);
+  console.log(r.stderr.trim().split('\n').pop());
+}
+
+function serve(store) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(SIGNPOST, ['serve', '--store', store, '--listen', '127.0.0.1:0',
+      '--web', path.join(SOURCE, 'web')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const t = setTimeout(() => reject(new Error('serve did not start: ' + err)), 30000);
+    p.stderr.on('data', (d) => {
+      err += d;
+      const m = /listening on port (\d+)/.exec(err);
+      if (m && !p.port) {
+        p.port = Number(m[1]);
+        clearTimeout(t);
+        resolve(p);
+      }
+    });
+    p.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+}
+
+async function waitHealthy(base) {
+  for (let i = 0; i < 120; i++) {
+    try {
+      const r = await fetch(base + '/healthz');
+      if (r.status === 200) return true;
+    } catch (e) { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+/* ---- browser helpers ---- */
+
+const AXE = fs.readFileSync(axePath, 'utf8');
+
+async function axe(page, name) {
+  /* axe is evaluated as a function body: the page's CSP (script-src 'self')
+   * does not apply to the DevTools protocol. */
+  await page.evaluate(AXE);
+  const res = await page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  for (const v of res) console.log(`  axe ${name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(' | ')}`);
+  check(res.length === 0, `axe: no WCAG 2.2 AA violations on ${name} (got ${res.map((v) => v.id).join(', ')})`);
+}
+
+async function shoot(page, name) {
+  for (const w of [375, 1280]) {
+    await page.setViewportSize({ width: w, height: w === 375 ? 812 : 900 });
+    await page.screenshot({ path: path.join(OUT, `${name}-${w}.png`), fullPage: true });
+  }
+  /* Reflow: nothing wider than a 320 px screen. */
+  await page.setViewportSize({ width: 320, height: 640 });
+  const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(sw <= 320, `${name} reflows at 320 px (scrollWidth ${sw})`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+function watchPage(page, label) {
+  page.on('dialog', async (d) => {
+    check(false, `${label}: a dialog opened (${d.message()}): script ran`);
+    await d.dismiss();
+  });
+  page.on('pageerror', (e) => check(false, `${label}: page error ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/favicon/.test(m.text())) check(false, `${label}: console error ${m.text()}`);
+  });
+}
+
+/* Every script is ours, no inline handlers, every link inert or safe. */
+async function inert(page, label) {
+  const r = await page.evaluate(() => {
+    const scripts = [...document.scripts].map((s) => s.getAttribute('src') || 'INLINE');
+    const handlers = [...document.querySelectorAll('*')].flatMap((el) =>
+      [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`));
+    const links = [...document.querySelectorAll('[href],[src],[action]')].map((el) =>
+      el.getAttribute('href') || el.getAttribute('src') || el.getAttribute('action'));
+    const bad = links.filter((h) => !/^(https?:\/\/|mailto:|tel:|\/|#|\?)/i.test(h));
+    return { scripts, handlers, bad, imgs: document.images.length };
+  });
+  check(r.scripts.every((s) => s === '/static/portal.js'), `${label}: only /static/portal.js runs (${r.scripts})`);
+  check(r.handlers.length === 0, `${label}: no event-handler attributes (${r.handlers})`);
+  check(r.bad.length === 0, `${label}: every link is http(s), mailto, tel or local (${r.bad})`);
+  check(r.imgs === 0, `${label}: no images injected (${r.imgs})`);
+}
+
+/* ---- journeys ---- */
+
+async function jobseeker(ctx, base, js, shots) {
+  const tag = js ? 'js' : 'nojs';
+  const page = await ctx.newPage();
+  watchPage(page, `jobseeker ${tag}`);
+  await page.goto(base + '/');
+  check(await page.locator('h1').count() === 1, `${tag}: the search page has one h1`);
+  if (shots) {
+    await axe(page, 'home');
+    await shoot(page, 'home');
+  }
+  /* Keyboard: the first Tab lands on the skip link, and it is visible. */
+  await page.keyboard.press('Tab');
+  const skip = await page.evaluate(() => {
+    const a = document.activeElement;
+    const r = a.getBoundingClientRect();
+    return { cls: a.className, visible: r.left >= 0 && r.width > 0 };
+  });
+  check(skip.cls === 'skip' && skip.visible, `${tag}: first Tab focuses a visible skip link`);
+
+  await page.getByLabel('What help are you looking for?').fill('ESOL');
+  await page.getByLabel('Your postcode (optional)').fill('E8 1DY');
+  await Promise.all([page.waitForURL(/q=ESOL/), page.getByRole('button', { name: 'Search' }).click()]);
+  const count = await page.locator('#count').innerText();
+  check(/services? found/.test(count) && /near E8 1DY/.test(count), `${tag}: results say how many and near where ("${count}")`);
+  const hits = page.locator('li.hit');
+  const n = await hits.count();
+  check(n >= 5, `${tag}: at least 5 ESOL results near E8 1DY (got ${n})`);
+  const first = (await hits.first().innerText()).toLowerCase();
+  check(/esol|english/.test(first), `${tag}: the first result is about ESOL or English`);
+  check(/miles away/.test(first), `${tag}: results say how far away they are`);
+  check(/last checked/.test(first), `${tag}: results say when they were last checked`);
+  check(/who it is for/.test(first) && /get in touch/.test(first), `${tag}: results say who it is for and how to get in touch`);
+  /* Nearest first. */
+  const dists = (await page.locator('li.hit .dist').allInnerTexts()).map((t) => parseFloat(t.replace(/[^0-9.]/g, '')));
+  check(dists.length > 1 && dists.every((d, i) => i === 0 || d >= dists[i - 1]), `${tag}: nearest first (${dists.slice(0, 5)})`);
+  if (shots) {
+    await axe(page, 'results');
+    await shoot(page, 'results');
+  }
+
+  /* A filter with counts: free services only. */
+  const summary = page.locator('#filters summary', { hasText: 'Cost' });
+  await summary.click();
+  const free = page.locator('#filters input[name=cost][value=free]');
+  const freeLabel = await page.locator('label[for=f-cost-free]').innerText();
+  const want = parseInt((/\((\d+)\)/.exec(freeLabel) || [])[1] || '-1', 10);
+  if (js) {
+    await free.check();
+    await page.waitForFunction((w) => /services? found/.test(document.querySelector('#count').textContent) &&
+      document.querySelector('#count').textContent.startsWith(String(w)), want, { timeout: 10000 }).catch(() => {});
+    check(page.url().includes('cost=free'), `js: the address follows the filter (${page.url()})`);
+  } else {
+    await free.check();
+    await Promise.all([page.waitForURL(/cost=free/), page.getByRole('button', { name: 'Apply filters' }).click()]);
+  }
+  const count2 = await page.locator('#count').innerText();
+  check(count2.startsWith(String(want)), `${tag}: the filter's count (${want}) is the number found ("${count2}")`);
+  check(await page.locator('.chosen a', { hasText: 'Free' }).count() === 1, `${tag}: the chosen filter is listed with a remove link`);
+
+  /* Open a service. */
+  const link = page.locator('li.hit h3 a').first();
+  const name = await link.innerText();
+  await Promise.all([page.waitForURL(/\/services\//), link.click()]);
+  check((await page.locator('h1').innerText()) === name, `${tag}: the service page is the service clicked ("${name}")`);
+  const body = await page.locator('main').innerText();
+  for (const h of ['How to get in touch', 'What it is', 'Who it is for', 'How to get help', 'Cost', 'When', 'Where'])
+    check(body.includes(h), `${tag}: the service page has "${h}"`);
+  check(/Last checked/.test(body), `${tag}: the service page says when it was last checked`);
+  check(await page.locator('a[href^="tel:"], a[href^="mailto:"]').count() > 0, `${tag}: the service page has a phone or email link`);
+  check(await page.locator('a[href^="https://www.openstreetmap.org/"]').count() > 0, `${tag}: the service page links to a map`);
+  check(await page.locator('.similar li').count() > 0, `${tag}: similar services nearby are listed`);
+  if (shots) {
+    await axe(page, 'service');
+    await shoot(page, 'service');
+  }
+
+  /* No results: kind, with broader searches. */
+  await page.goto(base + '/?q=zzqxv+welding&near=E8&cost=free');
+  const none = await page.locator('.none').innerText().catch(() => '');
+  check(/could not find any services/.test(none), `${tag}: no results says so`);
+  check(await page.locator('.none a').count() >= 2, `${tag}: no results offers broader searches`);
+  if (shots) {
+    await axe(page, 'no-results');
+    await shoot(page, 'no-results');
+  }
+  /* An unknown postcode is explained, not an error. */
+  await page.goto(base + '/?q=cv&near=ZZ99+9ZZ');
+  check(/could not find the postcode/.test(await page.locator('main').innerText()), `${tag}: an unknown postcode is explained`);
+  await page.close();
+}
+
+async function coach(ctx, base, js, shots) {
+  const tag = js ? 'js' : 'nojs';
+  const page = await ctx.newPage();
+  watchPage(page, `coach ${tag}`);
+  await page.goto(base + '/coach');
+  if (shots) await axe(page, 'coach-form');
+  await page.getByLabel('Age', { exact: true }).fill('19');
+  await page.getByLabel('Where they live').selectOption('hackney');
+  await page.getByLabel('Benefits they get').selectOption('universal-credit');
+  await page.getByLabel('Work situation').selectOption('unemployed');
+  await page.getByLabel('Young people', { exact: true }).check();
+  await page.getByLabel('CVs and job applications').check();
+  await Promise.all([page.waitForURL(/age=19/), page.getByRole('button', { name: 'Find services' }).click()]);
+  const res = await page.locator('#results').innerText();
+  check(/Likely eligible \(\d+\)/.test(res), `${tag}: results grouped, "Likely eligible" first`);
+  check(/Covers Hackney|Open to people from anywhere in London/.test(res), `${tag}: reasons say where the service works`);
+  check(/Yes:|Check:|No:/.test(res), `${tag}: each reason is marked in words, not only colour`);
+
+  const add = page.locator('a.add');
+  check(await add.count() >= 2, `${tag}: services can be added to the shortlist`);
+  const n1 = await page.locator('.group.yes li.hit h4').first().innerText();
+  await Promise.all([page.waitForURL(/s=/), add.first().click()]);
+  await Promise.all([page.waitForURL(/s=.*s=/), page.locator('a.add').first().click()]);
+  check(await page.locator('.shortlist ol.sl > li').count() === 2, `${tag}: the shortlist holds 2 services`);
+  const text = await page.locator('#astext').inputValue();
+  check(text.includes(n1), `${tag}: "copy as text" holds the services ("${n1}")`);
+  check(/Phone: |Email: /.test(text), `${tag}: the text has contact details`);
+  const share = await page.locator('#share').inputValue();
+  check(/\/coach\?(.*&)?s=[0-9a-f-]{36}&s=[0-9a-f-]{36}$/.test(share) && !/age=|borough=|benefit=/.test(share),
+    `${tag}: the share link encodes only the shortlist (${share})`);
+  check((await page.locator('button.copy').first().isVisible()) === js, `${tag}: copy buttons only with JavaScript`);
+  if (shots) {
+    await axe(page, 'coach');
+    await shoot(page, 'coach');
+  }
+  /* The shared link opens the same shortlist. */
+  const p2 = await ctx.newPage();
+  await p2.goto(share.replace(/^https?:\/\/[^/]+/, base));
+  check(await p2.locator('.shortlist ol.sl > li').count() === 2, `${tag}: the shared link shows the same shortlist`);
+  await p2.close();
+
+  await Promise.all([page.waitForURL(/print=1/), page.getByRole('link', { name: 'Print for client' }).click()]);
+  check((await page.locator('h1').innerText()) === 'Services to contact', `${tag}: the print page says what it is`);
+  check(await page.locator('section.card').count() === 2, `${tag}: the print page has both services`);
+  const ptext = await page.locator('main').innerText();
+  check(ptext.includes(n1), `${tag}: the print page names the services`);
+  check(/When you call, you could say/.test(ptext), `${tag}: the print page says what to say when calling`);
+  check((await page.locator('#print-now').isVisible()) === js, `${tag}: the print button only with JavaScript`);
+  await page.emulateMedia({ media: 'print' });
+  const hidden = await page.evaluate(() => getComputedStyle(document.querySelector('.top')).display);
+  check(hidden === 'none', `${tag}: the printout has no site header`);
+  if (shots) await page.screenshot({ path: path.join(OUT, 'print-media.png'), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  if (shots) {
+    await axe(page, 'print');
+    await shoot(page, 'print');
+  }
+  await page.close();
+}
+
+async function hostile(ctx, base) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(SOURCE, 'data', 'sample', 'manifest.json'), 'utf8'));
+  const ids = manifest.hostile || [];
+  check(ids.length > 0, 'the sample lists hostile records');
+  const page = await ctx.newPage();
+  watchPage(page, 'hostile');
+  for (const id of ids) {
+    const r = await page.goto(`${base}/services/${id}`);
+    check(r.status() === 200, `hostile ${id}: page is 200`);
+    await inert(page, `hostile ${id}`);
+    const h1 = await page.locator('h1').innerText();
+    const api = await (await fetch(`${base}/api/v1/services/${id}`)).json();
+    check(h1 === api.name, `hostile ${id}: the name shows as the literal text ("${h1}")`);
+  }
+  /* The same records in search results and on the coach page. */
+  for (const url of ['/?q=TEST+DATA', '/?q=test+data&near=E8', `/coach?q=TEST+DATA&age=30&s=${ids.join('&s=')}`,
+    `/coach?print=1&s=${ids.join('&s=')}`]) {
+    await page.goto(base + url);
+    await inert(page, `hostile ${url}`);
+  }
+  check(/<script>/.test(await page.locator('main').innerText()), 'hostile: <script> is shown as text');
+  /* Hostile request parameters are escaped too. */
+  await page.goto(base + '/?q=%22%3E%3Cimg+src%3Dx+onerror%3Dalert(1)%3E&near=%3Cscript%3E');
+  await inert(page, 'hostile query');
+  await page.goto(base + '/coach?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&age=abc&borough=%3Cb%3E');
+  await inert(page, 'hostile coach query');
+  await page.close();
+}
+
+/* Bytes of each page type and server time, measured on the sample. */
+async function measure(base, ids) {
+  const pages = {
+    'home (/)': '/',
+    'results (/?q=ESOL&near=E8 1DY)': '/?q=ESOL&near=E8+1DY',
+    'no results': '/?q=zzqxv+welding&near=E8&cost=free',
+    'service (/services/{id})': `/services/${ids.service}`,
+    'coach form (/coach)': '/coach',
+    'coach results + shortlist': `/coach?age=19&borough=hackney&group=young-people&need=cv-and-applications&s=${ids.service}`,
+    'print (/coach?print=1)': `/coach?print=1&s=${ids.service}`,
+    'portal.css': '/static/portal.css',
+    'portal.js': '/static/portal.js',
+  };
+  const out = {};
+  for (const [name, url] of Object.entries(pages)) {
+    const times = [];
+    let bytes = 0;
+    for (let i = 0; i < 21; i++) {
+      const t0 = process.hrtime.bigint();
+      const r = await fetch(base + url);
+      const b = await r.arrayBuffer();
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      bytes = b.byteLength;
+    }
+    times.sort((a, b) => a - b);
+    out[name] = { bytes, median_ms: +times[10].toFixed(2), max_ms: +times[20].toFixed(2) };
+    check(bytes < 60 * 1024 || name.endsWith('.css'), `${name} is under 60 KB (${bytes} bytes)`);
+  }
+  console.log('page weights and response times (21 requests each, loopback):');
+  for (const [k, v] of Object.entries(out)) console.log(`  ${k.padEnd(34)} ${String(v.bytes).padStart(7)} B  median ${v.median_ms} ms  max ${v.max_ms} ms`);
+  fs.writeFileSync(path.join(OUT, 'metrics.json'), JSON.stringify(out, null, 1));
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  let tmp = null;
+  let store = process.env.SIGNPOST_WEB_STORE;
+  if (!store) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'signpost-web-'));
+    store = path.join(tmp, 'store');
+    indexSample(store);
+  }
+  const srv = await serve(store);
+  const base = `http://127.0.0.1:${srv.port}`;
+  let browser = null;
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'signpost-chromium-'));
+  try {
+    check(await waitHealthy(base), 'searchd answers /healthz');
+    browser = await playwright.chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 900 },
+    });
+    await jobseeker(browser, base, true, true);
+    await coach(browser, base, true, true);
+    await hostile(browser, base);
+    await browser.close();
+    browser = await playwright.chromium.launchPersistentContext(profile + '-nojs', {
+      executablePath: CHROMIUM,
+      headless: true,
+      javaScriptEnabled: false,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 900 },
+    });
+    await jobseeker(browser, base, false, false);
+    await coach(browser, base, false, false);
+    await browser.close();
+    browser = null;
+    const sr = await (await fetch(base + '/api/v1/search?q=ESOL&near=E8+1DY&per_page=1')).json();
+    await measure(base, { service: sr.results[0].id });
+  } catch (e) {
+    check(false, 'journeys ran to the end: ' + (e && e.stack || e));
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    srv.kill('SIGTERM');
+    fs.rmSync(profile, { recursive: true, force: true });
+    fs.rmSync(profile + '-nojs', { recursive: true, force: true });
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(`web journeys: ${checks - failures.length}/${checks} checks passed`);
+  process.exit(failures.length ? 1 : 0);
+}
+
+main();
