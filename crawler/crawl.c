@@ -71,6 +71,7 @@ typedef struct xfer {
     CURL *h;
     host *host;
     src_state *ss;        /* NULL for a robots.txt fetch */
+    const crawl_source *for_src; /* robots.txt: the source that needed it */
     store_queued q;       /* malloc'd copies */
     sp_buf body, hdrs;
     size_t max_body;
@@ -531,7 +532,9 @@ static int xfer_start(crawler *cr, xfer *x, const char *url, const crawl_source 
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(ctimeout * 1000));
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
+    /* robots.txt keeps its first max_body bytes instead of failing whole. */
+    if (!x->truncate_ok)
+        curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -549,12 +552,13 @@ static int xfer_start(crawler *cr, xfer *x, const char *url, const crawl_source 
     return SP_OK;
 }
 
-static void start_robots(crawler *cr, host *h)
+static void start_robots(crawler *cr, host *h, const crawl_source *src)
 {
     xfer *x = calloc(1, sizeof *x);
     if (!x)
         return;
     x->host = h;
+    x->for_src = src;
     x->max_body = ROBOTS_MAX_BYTES;
     x->truncate_ok = true;
     char *url = sp_printf("%s/robots.txt", h->authority);
@@ -577,7 +581,7 @@ static void robots_done(crawler *cr, xfer *x, CURLcode res, long status)
                          &cr->fatal_err))
         cr->fatal = cr->fatal_err.code;
     host_set_robots(cr, h, st, x->body.data, x->body.len, now);
-    h->next_ok = mono() + host_delay(cr, h, NULL);
+    h->next_ok = mono() + host_delay(cr, h, x->for_src);
 }
 
 /* Record f (+ links) and count it. */
@@ -1085,7 +1089,7 @@ static void dispatch(crawler *cr)
             continue;
         if (h->robots_state != 2 || h->robots_expires <= now_m) {
             if (h->robots_state != 1 && !host_robots_cached(cr, h))
-                start_robots(cr, h);
+                start_robots(cr, h, ss->src);
             if (h->busy || h->robots_state != 2)
                 continue;
         }
