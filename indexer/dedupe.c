@@ -657,7 +657,7 @@ void dedupe_compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc)
         if (a->name_key && b->name_key && !strcmp(a->name_key, b->name_key))
             add_ev(sc, "name", 5.0, "same name \"%.60s\"", a->name_key);
         else if (contain == 1.0 && mn >= 2)
-            add_ev(sc, "name", 3.5, "one name contains the other (jaccard %.2f)", j);
+            add_ev(sc, "name", 4.5, "one name contains the other (jaccard %.2f)", j);
         else if (j >= 0.3)
             add_ev(sc, "name", 8.0 * (j - 0.45), "name tokens jaccard %.2f", j);
         else

@@ -46,7 +46,7 @@
 #define DEDUPE_BANDS 8          /* LSH bands (DEDUPE_MINHASH / rows) */
 #define DEDUPE_BLOCK_MAX 64     /* records compared all-pairs in one block */
 #define DEDUPE_WINDOW 16        /* neighbours compared in a larger block */
-#define DEDUPE_THRESHOLD 2.0    /* score at which a pair is the same service */
+#define DEDUPE_THRESHOLD 1.0    /* score at which a pair is the same service */
 #define DEDUPE_MAX_EVIDENCE 16  /* evidence items kept per pair */
 #define DEDUPE_MAX_RECORDS 5000000 /* records one run links */
 
