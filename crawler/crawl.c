@@ -647,6 +647,25 @@ static double retry_after(const sp_buf *hdrs)
     return s > MAX_RETRY_AFTER ? MAX_RETRY_AFTER : s;
 }
 
+/* A redirect to another host, whose robots.txt we know (in memory or in
+ * the store's cache) and which disallows the final URL.  A host we know
+ * nothing about yet is given the benefit of the doubt. */
+static bool redirect_disallowed(crawler *cr, const char *from, const char *to)
+{
+    char *a = authority_of(from), *b = authority_of(to);
+    bool other = a && b && strcmp(a, b);
+    free(a);
+    free(b);
+    if (!other)
+        return false;
+    host *h = host_get(cr, to);
+    if (!h)
+        return false;
+    if (h->robots_state != 2 && !host_robots_cached(cr, h))
+        return false;
+    return !robots_allowed(h->robots, cr->ua, to);
+}
+
 static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
 {
     src_state *ss = x->ss;
@@ -697,6 +716,13 @@ static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
         curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ct);
         curl_easy_getinfo(x->h, CURLINFO_EFFECTIVE_URL, &eff);
         final = sp_strdup(eff ? eff : q->url);
+        if (final && strcmp(final, q->url) && redirect_disallowed(cr, q->url, final)) {
+            /* libcurl followed a redirect to another host whose robots.txt
+             * (as far as we know it) forbids that URL: do not keep it. */
+            errmsg = sp_printf("redirected to %s, which robots.txt disallows", final);
+            f.outcome = STORE_FAIL;
+            goto record_it;
+        }
         const char *body = x->body.data ? x->body.data : "";
         size_t len = x->body.len;
         size_t conv_len = 0;
@@ -759,6 +785,7 @@ static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
         errmsg = sp_printf("HTTP %ld", status);
         f.outcome = STORE_FAIL;
     }
+record_it:
     if (h->errors > 1 && !cr->o->no_delay) {
         /* A host that keeps failing is asked less often. */
         double hb = delay * pow(2.0, h->errors > 6 ? 6 : h->errors - 1);

@@ -503,6 +503,43 @@ def case_budget(tmp):
         fx.stop()
 
 
+def case_redirect(tmp):
+    """A redirect to another host is not kept when that host's robots.txt
+    (already known) disallows the target; an allowed one is stored."""
+    root = os.path.join(tmp, 'a')
+    os.makedirs(os.path.join(root, 'r'))
+    with open(os.path.join(root, 'robots.txt'), 'w') as f:
+        f.write('User-agent: *\nAllow: /\n')
+    a = Fixture(root)
+    b = Fixture(SITES)
+    try:
+        with open(os.path.join(root, 'r/index.html'), 'w') as f:
+            f.write('<html><body><a href="/__fault/redirect/%d/html-a/secret/x.html">x</a>\n'
+                    '<a href="/__fault/redirect/%d/html-a/b.html">b</a></body></html>\n'
+                    % (b.port, b.port))
+        conf = os.path.join(tmp, 'sources.conf')
+        store = os.path.join(tmp, 'store')
+        # First learn b's robots.txt (cached in the store), then follow the redirects.
+        write_conf(conf, [('b', {'url': b.base + '/html-a/b.html', 'kind': 'html', 'depth': 0,
+                                 'delay': '0.02'})])
+        crawl(store, conf, '--once')
+        write_conf(conf, [('a', {'url': a.base + '/r/', 'kind': 'html', 'depth': 1,
+                                 'delay': '0.02'})])
+        crawl(store, conf, '--once')
+        bad = url_row(store, a.base + '/__fault/redirect/%d/html-a/secret/x.html' % b.port)
+        check(bad is not None and bad['state'] == 'failed' and
+              'robots.txt disallows' in (bad['last_error'] or ''),
+              'redirect into a disallowed path refused: %s' % (dict(bad) if bad else None))
+        ok = url_row(store, a.base + '/__fault/redirect/%d/html-a/b.html' % b.port)
+        check(ok is not None and ok['state'] == 'done', 'allowed redirect stored')
+        docs = docs_by_url(store)
+        check(docs.get(a.base + '/__fault/redirect/%d/html-a/secret/x.html' % b.port, 0) == 0,
+              'no document kept for the disallowed target')
+    finally:
+        a.stop()
+        b.stop()
+
+
 def case_continuous(tmp):
     """Without --once each source is recrawled on its interval until SIGTERM,
     which stops the crawler cleanly."""

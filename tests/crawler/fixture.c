@@ -19,6 +19,7 @@
  *   /__fault/reset            close the connection without an answer
  *   /__fault/truncated        Content-Length 1000, then 100 bytes and close
  *   /__fault/loop/N           302 to /__fault/loop/N+1, forever
+ *   /__fault/redirect/PORT/PATH  302 to http://127.0.0.1:PORT/PATH
  *   /__fault/huge             a 50 MB body (generated), with Content-Length
  *   /__fault/huge-chunked     the same without Content-Length
  *   /__fault/wrongtype/PATH   serve PATH as image/png
@@ -419,6 +420,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         snprintf(loc, sizeof loc, "/__fault/loop/%ld", strtol(f + 5, NULL, 10) + 1);
         note(target, 302, ua);
         return send_text(c, 302, "text/plain", "again\n", "Location", loc);
+    }
+    if (!strncmp(f, "redirect/", 9)) {
+        /* /__fault/redirect/PORT/PATH: 302 to the same path on another port
+         * (another host, as far as robots.txt and politeness go). */
+        char *rest;
+        long port = strtol(f + 9, &rest, 10);
+        char loc[2048];
+        snprintf(loc, sizeof loc, "http://127.0.0.1:%ld%s", port, rest);
+        note(target, 302, ua);
+        return send_text(c, 302, "text/plain", "moved\n", "Location", loc);
     }
     if (!strcmp(f, "huge") || !strcmp(f, "huge-chunked")) {
         note(target, 200, ua);
