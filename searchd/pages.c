@@ -874,6 +874,31 @@ static void put_no_results(pg *p, const search_state *st, const idx_result *res)
     pg_raw(p, "</p></div>");
 }
 
+static void put_sort(pg *p, const search_state *st)
+{
+    static const char *const sorts[] = {"distance", "relevance", "updated"};
+    pg_raw(p, "<div class=\"sortby\"><label for=\"sort\">");
+    pg_t(p, "sort.label");
+    pg_raw(p, "</label> <select id=\"sort\" name=\"sort\">");
+    for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++) {
+        /* The default order (nearest first with a postcode, else best
+         * match) is the empty value, so a new postcode gets it too. */
+        bool dflt = i == (st->sp.q.has_near ? 0u : 1u);
+        if (i == 0 && !st->sp.q.has_near)
+            continue;
+        pg_raw(p, "<option value=\"");
+        pg_raw(p, dflt ? "" : sorts[i]);
+        pg_raw(p, strcmp(st->sp.sort, sorts[i]) ? "\">" : "\" selected>");
+        char key[32];
+        snprintf(key, sizeof key, "sort.%s", sorts[i]);
+        pg_t(p, key);
+        pg_raw(p, "</option>");
+    }
+    pg_raw(p, "</select> <button type=\"submit\" class=\"btn2 nojs\">");
+    pg_t(p, "sort.go");
+    pg_raw(p, "</button></div>");
+}
+
 static void put_results(pg *p, const search_state *st, const idx_result *res)
 {
     char n[24];
@@ -888,6 +913,7 @@ static void put_results(pg *p, const search_state *st, const idx_result *res)
         pg_tf(p, "results.near", st->sp.near, NULL, NULL);
     }
     pg_raw(p, "</h2>");
+    put_sort(p, st);
     if (st->bad_near) {
         pg_raw(p, "<p class=\"notice\" role=\"status\">");
         pg_tf(p, "search.bad_near", st->bad_near, NULL, NULL);
@@ -951,6 +977,10 @@ static void search_kv(pg *p, search_state *st, bool with_near)
         const pg_arg *a = &p->args[i];
         if (!search_param(a->key) || (!with_near && !strcmp(a->key, "near")))
             continue;
+        /* "Nearest first" chosen earlier, postcode since removed. */
+        if (!strcmp(a->key, "sort") && !strcmp(a->value, "distance") &&
+            (!with_near || !pg_get(p, "near") || !*pg_get(p, "near")))
+            continue;
         st->kv[st->n].key = a->key;
         st->kv[st->n].key_len = strlen(a->key);
         st->kv[st->n].value = a->value;
@@ -985,7 +1015,8 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
         return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.bad", msg);
     }
     /* Near a postcode, nearest first unless the person chose an order. */
-    if (st->sp.q.has_near && !pg_get(&p, "sort")) {
+    const char *sort = pg_get(&p, "sort");
+    if (st->sp.q.has_near && (!sort || !*sort)) {
         st->sp.q.sort = IDX_SORT_DISTANCE;
         st->sp.sort = "distance";
     }

@@ -700,9 +700,12 @@ static void put_shortlist(pg *p, idx *ix, const shortlist *sl)
     coach_url(p, &u, sl, NULL, NULL, true, false);
     pg_text(p, sp_buf_cstr(&u));
     sp_buf_free(&u);
-    pg_raw(p, "\"><button type=\"button\" class=\"btn2 js-only copy\" data-copy=\"share\" hidden>");
+    pg_raw(p, "\"><button type=\"button\" class=\"btn2 js-only copy\" data-copy=\"share\" hidden "
+              "data-done=\"");
+    pg_t(p, "coach.copied");
+    pg_raw(p, "\">");
     pg_t(p, "coach.copy_link");
-    pg_raw(p, "</button></div>");
+    pg_raw(p, "</button><span class=\"copied\" role=\"status\"></span></div>");
 
     /* Copy as text: for an e-mail or a Universal Credit journal note. */
     pg_raw(p, "<div class=\"field\"><label for=\"astext\">");
@@ -716,7 +719,10 @@ static void put_shortlist(pg *p, idx *ix, const shortlist *sl)
     for (size_t i = 0; i < sl->n; i++)
         if (ok[i])
             put_plain_record(p, k++, &recs[i]);
-    pg_raw(p, "</textarea><button type=\"button\" class=\"btn2 js-only copy\" data-copy=\"astext\" hidden>");
+    pg_raw(p, "</textarea><button type=\"button\" class=\"btn2 js-only copy\" data-copy=\"astext\" "
+              "hidden data-done=\"");
+    pg_t(p, "coach.copied");
+    pg_raw(p, "\">");
     pg_t(p, "coach.copy_text");
     pg_raw(p, "</button><span class=\"copied\" role=\"status\"></span></div></section>");
     for (size_t i = 0; i < sl->n; i++)

@@ -74,7 +74,11 @@ function serve(store) {
         resolve(p);
       }
     });
-    p.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    p.on('exit', (code) => {
+      p.exited = code;
+      reject(new Error(`serve exited ${code}: ${err}`));
+    });
+    p.stderrText = () => err;
   });
 }
 
@@ -183,6 +187,7 @@ async function jobseeker(ctx, base, js, shots) {
   check(/last checked/.test(first), `${tag}: results say when they were last checked`);
   check(/who it is for/.test(first) && /get in touch/.test(first), `${tag}: results say who it is for and how to get in touch`);
   /* Nearest first. */
+  check(await page.locator('#sort option[selected]').innerText() === 'Nearest first', `${tag}: the order says nearest first`);
   const dists = (await page.locator('li.hit .dist').allInnerTexts()).map((t) => parseFloat(t.replace(/[^0-9.]/g, '')));
   check(dists.length > 1 && dists.every((d, i) => i === 0 || d >= dists[i - 1]), `${tag}: nearest first (${dists.slice(0, 5)})`);
   if (shots) {
@@ -408,6 +413,12 @@ async function main() {
   } finally {
     if (browser) await browser.close().catch(() => {});
     srv.kill('SIGTERM');
+    for (let i = 0; i < 100 && srv.exitCode === null && srv.signalCode === null; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const log = srv.stderrText();
+    check(!/AddressSanitizer|LeakSanitizer|runtime error:/.test(log),
+      'searchd ran clean under the sanitizers: ' + (log.match(/.*(Sanitizer|runtime error).*/) || [''])[0]);
+    check(srv.exitCode === 0, `searchd stopped cleanly on SIGTERM (exit ${srv.exitCode}, signal ${srv.signalCode})`);
     fs.rmSync(profile, { recursive: true, force: true });
     fs.rmSync(profile + '-nojs', { recursive: true, force: true });
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

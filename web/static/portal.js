@@ -6,6 +6,12 @@
 (function () {
   'use strict';
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
+  /* Buttons only needed without JavaScript go; ones needing it appear. */
+  function enhance() {
+    Array.prototype.forEach.call(document.querySelectorAll('.nojs'), function (b) { b.hidden = true; });
+    Array.prototype.forEach.call(document.querySelectorAll('.js-only'), function (b) { b.hidden = false; });
+  }
+  enhance();
 
   /* Search page: apply filters without a reload. */
   var form = $('#search');
@@ -22,6 +28,7 @@
           if (fresh && old) old.replaceWith(document.importNode(fresh, true));
         });
         document.title = doc.title;
+        enhance();
         if (push) history.pushState(null, '', url);
       })
       .catch(function (e) { if (e && e.name !== 'AbortError') location.href = url; });
@@ -35,7 +42,7 @@
   }
   if (form && window.fetch && window.URLSearchParams && window.DOMParser) {
     form.addEventListener('change', function (ev) {
-      if (ev.target && ev.target.type === 'checkbox') swap(formUrl(), true);
+      if (ev.target && (ev.target.type === 'checkbox' || ev.target.id === 'sort')) swap(formUrl(), true);
     });
     /* Search as you type, gently: after a pause, and only for 3+ letters. */
     var q = $('#q'), t = null;
@@ -46,15 +53,15 @@
     window.addEventListener('popstate', function () { swap(location.href, false); });
   }
 
+
   /* Copy buttons (coach page). */
-  Array.prototype.forEach.call(document.querySelectorAll('.js-only'), function (b) { b.hidden = false; });
   Array.prototype.forEach.call(document.querySelectorAll('button.copy'), function (b) {
     b.addEventListener('click', function () {
       var src = document.getElementById(b.getAttribute('data-copy'));
       if (!src) return;
       var done = function () {
         var s = b.parentNode.querySelector('.copied') || b;
-        if (s !== b) s.textContent = b.textContent.replace(/^\S+/, '') ? 'Copied' : 'Copied';
+        if (s !== b) s.textContent = b.getAttribute('data-done') || 'Copied';
       };
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(src.value).then(done, function () { src.select(); });
