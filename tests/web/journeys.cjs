@@ -116,11 +116,23 @@ async function shoot(page, name) {
   for (const w of [375, 1280]) {
     await page.setViewportSize({ width: w, height: w === 375 ? 812 : 900 });
     await page.screenshot({ path: path.join(OUT, `${name}-${w}.png`), fullPage: true });
+    /* The first screenful, small enough for the README (docs/screenshots). */
+    await page.screenshot({ path: path.join(OUT, 'docs', `${name}-${w}.png`) });
   }
   /* Reflow: nothing wider than a 320 px screen. */
   await page.setViewportSize({ width: 320, height: 640 });
   const sw = await page.evaluate(() => document.documentElement.scrollWidth);
   check(sw <= 320, `${name} reflows at 320 px (scrollWidth ${sw})`);
+  /* Text at 200 % (WCAG 1.4.4) still fits a 640 px window without
+   * sideways scrolling.  CSSOM changes are allowed under the page's CSP. */
+  await page.setViewportSize({ width: 640, height: 900 });
+  const sw2 = await page.evaluate(() => {
+    document.documentElement.style.fontSize = '200%';
+    const w = document.documentElement.scrollWidth;
+    document.documentElement.style.fontSize = '';
+    return w;
+  });
+  check(sw2 <= 640, `${name} text at 200 % fits 640 px (scrollWidth ${sw2})`);
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
@@ -369,7 +381,7 @@ async function measure(base, ids) {
 }
 
 async function main() {
-  fs.mkdirSync(OUT, { recursive: true });
+  fs.mkdirSync(path.join(OUT, 'docs'), { recursive: true });
   let tmp = null;
   let store = process.env.SIGNPOST_WEB_STORE;
   if (!store) {
