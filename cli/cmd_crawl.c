@@ -97,6 +97,23 @@ static int status_cb(void *ctx, const store_source_info *i)
     return 0;
 }
 
+/* After a crawl: one line per configured source that is failing. */
+static int report_failing(void *ctx, const store_source_info *i)
+{
+    const crawl_conf *conf = ctx;
+    bool ours = false;
+    for (size_t k = 0; k < conf->n && !ours; k++)
+        ours = !strcmp(conf->v[k].name, i->name);
+    if (!ours || !i->failing_since || i->running)
+        return 0;
+    char since[32];
+    sp_time_format(i->failing_since, since);
+    fprintf(stderr, "signpost crawl: source %s failing since %s: %s (its earlier documents "
+                    "are kept; 'signpost crawl --status' shows more)\n",
+            i->name, since, i->last_error_msg ? i->last_error_msg : "entry URL failed");
+    return 0;
+}
+
 int cmd_crawl(int argc, char **argv)
 {
     const char *sources = NULL, *dir = NULL;
@@ -204,6 +221,8 @@ int cmd_crawl(int argc, char **argv)
                 atomic_load(&stop_flag) ? " (interrupted: rerun to resume)" : "");
     if (rc)
         fprintf(stderr, "signpost crawl: %s\n", err.msg);
+    else if (!quiet)
+        store_source_health(s, report_failing, conf, NULL);
     store_close(s);
     crawl_conf_free(conf);
     return rc ? CLI_FAIL : CLI_OK;

@@ -74,6 +74,7 @@ static const char schema_v1[] =
     "  source TEXT, url TEXT NOT NULL, time INTEGER NOT NULL,\n"
     "  status INTEGER, bytes INTEGER, ms INTEGER, error TEXT);\n"
     "CREATE INDEX IF NOT EXISTS fetch_log_url ON fetch_log(url);\n"
+    "CREATE INDEX IF NOT EXISTS fetch_log_time ON fetch_log(source, time);\n"
     "CREATE TABLE IF NOT EXISTS robots(\n"
     "  authority TEXT PRIMARY KEY,\n"
     "  fetched_at INTEGER NOT NULL,\n"
@@ -717,6 +718,15 @@ int store_pass_end(store *s, const char *source, bool ok, bool mark_gone,
             bind_text(st, 3, source);
             if (!ok)
                 bind_text(st, 4, error_msg ? error_msg : "entry URL failed");
+            rc = step_done(s, st, err);
+        }
+    }
+    if (!rc) {
+        /* The request log is for diagnosis, not history: keep 30 days. */
+        rc = prep(s, "DELETE FROM fetch_log WHERE source = ? AND time < ?", &st, err);
+        if (!rc) {
+            bind_text(st, 1, source);
+            sqlite3_bind_int64(st, 2, now - STORE_FETCH_LOG_DAYS * 86400);
             rc = step_done(s, st, err);
         }
     }

@@ -31,6 +31,7 @@
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_DB_NAME "crawl.db"
+#define STORE_FETCH_LOG_DAYS 30 /* fetch_log lines older than this are pruned */
 
 typedef struct store store;
 
@@ -173,10 +174,11 @@ typedef struct store_link {
 int store_pass_begin(store *s, const char *source, bool full,
                      const store_link *seeds, size_t n, int64_t now,
                      long *pass_out, sp_err *err);
-/* End the running pass.  ok: the entry URLs worked (clears failing_since,
+/* End the running pass.  ok: the entry URL worked (clears failing_since,
  * sets last_success); else failing_since is kept or set and error_msg
  * recorded.  mark_gone: URLs done in earlier passes but not reached in this
- * one become gone.  Leftover queued URLs become skipped. */
+ * one become gone.  Leftover queued URLs become skipped.  The source's
+ * fetch_log lines older than STORE_FETCH_LOG_DAYS are pruned. */
 int store_pass_end(store *s, const char *source, bool ok, bool mark_gone,
                    const char *error_msg, int64_t now, int64_t next_crawl_at,
                    sp_err *err);

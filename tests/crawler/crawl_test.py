@@ -431,7 +431,9 @@ def case_status(tmp):
                          'connect_timeout': 2}),
         ], {'delay': '0.02'})
         store = os.path.join(tmp, 'store')
-        crawl(store, conf, '--once')
+        r = crawl(store, conf, '--once')
+        check('source robots5xx failing since' in r.stderr and 'source good' not in r.stderr,
+              'the crawl names its failing sources: %r' % r.stderr)
         lines = status(store)
         check('status=ok' in lines.get('good', ''), 'good source ok: %s' % lines.get('good'))
         l5 = lines.get('robots5xx', '')
