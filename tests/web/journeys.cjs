@@ -117,6 +117,7 @@ async function shoot(page, name) {
     await page.setViewportSize({ width: w, height: w === 375 ? 812 : 900 });
     await page.screenshot({ path: path.join(OUT, `${name}-${w}.png`), fullPage: true });
     /* The first screenful, small enough for the README (docs/screenshots). */
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(OUT, 'docs', `${name}-${w}.png`) });
   }
   /* Reflow: nothing wider than a 320 px screen. */
