@@ -10,8 +10,9 @@
  * static files: services, services@page=2, ...), then, for a query
  * starting modified_after=, ROOT/PATH@modified_after, then ROOT/PATH.  A file
  * FILE.ctype beside FILE gives its Content-Type; otherwise the extension
- * decides.  Every file has an ETag and a Last-Modified, and If-None-Match /
- * If-Modified-Since get a 304.
+ * decides.  "{host}" in a file is replaced by the request's Host header
+ * (absolute URLs).  Every file has an ETag and a Last-Modified, and
+ * If-None-Match / If-Modified-Since get a 304.
  *
  * Faults, by path:
  *   /__fault/slow/MS/PATH     wait MS milliseconds, then serve PATH
@@ -221,6 +222,31 @@ static char *file_for(const char *path, const char *query)
     return NULL;
 }
 
+/* Replace each "{host}" in body with host (the request's Host header), so
+ * static files can hold absolute URLs (text sitemaps must). */
+static char *fill_host(char *body, size_t *len, const char *host)
+{
+    size_t hl = strlen(host), n = 0;
+    for (const char *p = body; (p = memmem(p, *len - (size_t)(p - body), "{host}", 6)); p += 6)
+        n++;
+    char *out = malloc(*len + n * hl + 1);
+    if (!out)
+        return body;
+    size_t o = 0;
+    for (size_t i = 0; i < *len;) {
+        if (*len - i >= 6 && !memcmp(body + i, "{host}", 6)) {
+            memcpy(out + o, host, hl);
+            o += hl;
+            i += 6;
+        } else {
+            out[o++] = body[i++];
+        }
+    }
+    free(body);
+    *len = o;
+    return out;
+}
+
 static enum MHD_Result serve_file(struct MHD_Connection *c, const char *target,
                                   const char *path, const char *query, const char *force_type,
                                   const char *ua)
@@ -258,6 +284,9 @@ static enum MHD_Result serve_file(struct MHD_Connection *c, const char *target,
     }
     size_t len = 0;
     char *body = read_small(fp, &len);
+    const char *hosthdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    if (body && hosthdr && memmem(body, len, "{host}", 6))
+        body = fill_host(body, &len, hosthdr);
     char *ctype_path = NULL;
     char *ctype = NULL;
     size_t ctlen = 0;
