@@ -121,6 +121,7 @@ def sample_sources(base, **extra):
         ('sitemap-c', {'url': base + '/sitemap-c/sitemap.txt', 'kind': 'sitemap',
                        'coverage': 'ealing'}),
         ('html-a', {'url': base + '/html-a/', 'kind': 'html', 'depth': 2, 'coverage': 'camden'}),
+        ('html-b', {'url': base + '/html-b/', 'kind': 'html', 'depth': 2, 'coverage': 'brent'}),
         ('datapackage-a', {'url': base + '/datapackage-a/datapackage.json',
                            'kind': 'datapackage', 'coverage': 'southwark'}),
     ]
@@ -139,6 +140,7 @@ EXPECTED = ['/oruk-a/', '/oruk-a/services', '/oruk-a/services?page=2',
             '/sitemap-b/p/1.html', '/sitemap-b/p/2.html', '/sitemap-c/sitemap.txt',
             '/sitemap-c/p/1.html', '/sitemap-c/p/2.html', '/html-a/', '/html-a/a.html',
             '/html-a/b.html', '/html-a/latin1.html', '/html-a/deep/c.html',
+            '/html-b/', '/html-b/courses.html', '/html-b/news.rss', '/html-b/news/1.html',
             '/datapackage-a/datapackage.json', '/datapackage-a/organizations.csv',
             '/datapackage-a/services.csv']
 
@@ -215,6 +217,12 @@ def case_basic(tmp):
             check('Café crèche' in body and 'charset="UTF-8"' in body,
                   'latin-1 page stored as UTF-8 with its meta charset rewritten')
             check('charset=utf-8' in row['content_type'], 'content type relabelled utf-8')
+            for path, fmt in (('/html-b/news.rss', 'rss'), ('/oruk-a/services/svc-1', 'oruk'),
+                              ('/oruk-a/services?page=2', 'oruk'), ('/sitemap-a/pages.xml', 'sitemap'),
+                              ('/datapackage-a/services.csv', 'csv'), ('/rss-a/items/1.html', 'auto')):
+                row = c.execute('SELECT format FROM documents WHERE url = ?', (fx.base + path,)).fetchone()
+                check(row is not None and row[0] == fmt, 'format hint of %s is %s (got %s)'
+                      % (path, fmt, row and row[0]))
             cfg = json.loads(c.execute("SELECT config FROM sources WHERE name='oruk-a'").fetchone()[0])
             check(cfg.get('coverage') == ['hackney'] and cfg.get('organisation') == 'Hackney Works',
                   'source config stored for the indexer')
