@@ -219,6 +219,8 @@ async function jobseeker(ctx, base, js, shots) {
     await page.waitForFunction((w) => /services? found/.test(document.querySelector('#count').textContent) &&
       document.querySelector('#count').textContent.startsWith(String(w)), want, { timeout: 10000 }).catch(() => {});
     check(page.url().includes('cost=free'), `js: the address follows the filter (${page.url()})`);
+    const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+    check(focused === 'f-cost-free', `js: focus stays on the ticked filter after the update (${focused})`);
   } else {
     await free.check();
     await Promise.all([page.waitForURL(/cost=free/), page.getByRole('button', { name: 'Apply filters' }).click()]);

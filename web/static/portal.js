@@ -23,12 +23,17 @@
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, 'text/html');
+        /* Keep keyboard focus where it was: the checkbox being ticked is
+         * replaced by its twin in the fresh filters. */
+        var focusId = document.activeElement && document.activeElement.id;
         ['#results', '#filters'].forEach(function (sel) {
           var fresh = $(sel, doc), old = $(sel);
           if (fresh && old) old.replaceWith(document.importNode(fresh, true));
         });
         document.title = doc.title;
         enhance();
+        var again = focusId && document.getElementById(focusId);
+        if (again && again !== document.activeElement) again.focus();
         if (push) history.pushState(null, '', url);
       })
       .catch(function (e) { if (e && e.name !== 'AbortError') location.href = url; });
