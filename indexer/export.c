@@ -321,6 +321,21 @@ static void add_tag_attributes(json_t *s, const rec_tags *tags, const char *fiel
     }
 }
 
+/* The profile requires address_type and country: a Signpost address with
+ * neither is a street address in the UK. */
+static void fix_addresses(json_t *a)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(a, i, it)
+    {
+        if (sget(it, "address_type") == NULL)
+            sset(it, "address_type", "physical");
+        if (sget(it, "country") == NULL)
+            sset(it, "country", "GB");
+    }
+}
+
 static void fix_location(json_t *loc, const char *sid, size_t pos)
 {
     ensure_id(loc, "location", sid, pos);
@@ -333,6 +348,7 @@ static void fix_location(json_t *loc, const char *sid, size_t pos)
     }
     fix_uri(loc, "url");
     fix_array(loc, "addresses", lid, "location_id", lid);
+    fix_addresses(json_object_get(loc, "addresses"));
     fix_array(loc, "phones", lid, "location_id", lid);
     fix_array(loc, "schedules", lid, "location_id", lid);
     fix_array(loc, "languages", lid, "location_id", lid);

@@ -169,4 +169,24 @@ typedef struct sd_search {
 int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                     char *msg, size_t msg_size);
 
+/* Open data (oruk.c, oruk_openapi.c, feeds_out.c, export.c; docs/oruk.md):
+ * the ORUK 3.0 API under /oruk/, Atom and change feeds under /feeds/, and
+ * exports under /api/v1/export.  Their replies carry
+ * Access-Control-Allow-Origin: *.  sd_reply_open takes ownership of body
+ * (malloc'd); sd_reply_open_json steals j. */
+enum MHD_Result sd_oruk(sd_req *r, const char *rest);
+enum MHD_Result sd_feeds(sd_req *r, const char *rest);
+enum MHD_Result sd_export(sd_req *r, const char *rest);
+enum MHD_Result sd_reply_open(sd_req *r, unsigned status, const char *ctype, char *body,
+                              size_t len);
+enum MHD_Result sd_reply_open_json(sd_req *r, unsigned status, json_t *j);
+enum MHD_Result sd_reply_open_error(sd_req *r, unsigned status, const char *code,
+                                    const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The request's query parameters (at most max) into out; SP_ELIMIT when
+ * there are more. */
+int sd_collect_args(sd_req *r, sd_kv *out, size_t max, size_t *n);
+/* The OpenAPI 3.0 description of /oruk/ (a static string). */
+const char *sd_oruk_openapi(void);
+
 #endif

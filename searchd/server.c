@@ -49,6 +49,7 @@ static const sd_route sd_routes[] = {
     {"/services/", true, SD_R_PAGE, sd_page_service},
     {"/coach", false, SD_R_PAGE, sd_page_coach},
     {"/api/v1/hub/", true, SD_R_OTHER, sd_hub},
+    {"/oruk", true, SD_R_OTHER, sd_oruk},
 };
 
 static const unsigned status_codes[SD_N_STATUS] = {200, 304, 400, 403, 404, 405,

@@ -1,0 +1,1005 @@
+/*
+ * oruk.c - the Open Referral UK (HSDS 3.0 profile) API under /oruk/:
+ *
+ *   GET /oruk/                        version, profile, openapi_url
+ *   GET /oruk/openapi.json            the OpenAPI description (oruk_openapi.c)
+ *   GET /oruk/services                paged (HSDS page fields + contents)
+ *   GET /oruk/services/{id}           one service, fully nested
+ *   GET /oruk/service_at_locations[/{id}]
+ *   GET /oruk/organizations[/{id}]
+ *   GET /oruk/taxonomies[/{id}], /oruk/taxonomy_terms[/{id}]
+ *
+ * Everything is read from the index and written by indexer/export.c, so
+ * /oruk/ and the exports agree byte for byte.  Replies carry
+ * Access-Control-Allow-Origin: * (open data: any web page may read it, no
+ * key), errors are the API's usual {"error":{...}} JSON.  Parameters
+ * combine with AND; an unknown parameter is a 400 naming the allowed ones,
+ * as elsewhere in searchd.  docs/oruk.md has the details.
+ *
+ * Filters the index does not hold (taxonomy term, organization, modified
+ * time, schedules, ages as ranges) are applied while walking the matches
+ * (export_each), bounded by ORUK_MAX_SCAN records per request.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "export.h"
+#include "sd_int.h"
+
+#define ORUK_MAX_SCAN 200000 /* records walked by one request */
+#define ORUK_DEFAULT_PER_PAGE 20 /* the ORUK validator pages with 20 */
+#define ORUK_MAX_PER_PAGE 1000
+#define ORUK_MAX_PAGE 1000000
+#define ORUK_PROFILE "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
+
+/* ======================================================================
+ * Replies with CORS
+ * ====================================================================== */
+
+enum MHD_Result sd_reply_open(sd_req *r, unsigned status, const char *ctype, char *body,
+                              size_t len)
+{
+    struct MHD_Response *resp =
+        body ? MHD_create_response_from_buffer_with_free_callback(len, body, free) : NULL;
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    return sd_reply_response(r, status, resp, true);
+}
+
+enum MHD_Result sd_reply_open_json(sd_req *r, unsigned status, json_t *j)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (!s)
+        return MHD_NO;
+    return sd_reply_open(r, status, "application/json; charset=utf-8", s, strlen(s));
+}
+
+enum MHD_Result sd_reply_open_error(sd_req *r, unsigned status, const char *code,
+                                    const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!sp_utf8_valid(msg, strlen(msg)))
+        snprintf(msg, sizeof msg, "the request is not valid (%s)", code);
+    return sd_reply_open_json(r, status,
+                              json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+}
+
+/* ======================================================================
+ * Query parameters
+ * ====================================================================== */
+
+typedef struct args {
+    sd_kv v[SD_MAX_ARGS + 1];
+    size_t n;
+    bool overflow;
+} args;
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                               size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    args *l = cls;
+    if (key_size == 0 && (!value || value_size == 0))
+        return MHD_YES;
+    if (l->n >= SD_MAX_ARGS + 1) {
+        l->overflow = true;
+        return MHD_NO;
+    }
+    l->v[l->n].key = key;
+    l->v[l->n].key_len = key_size;
+    l->v[l->n].value = value;
+    l->v[l->n].value_len = value ? value_size : 0;
+    l->n++;
+    return MHD_YES;
+}
+
+int sd_collect_args(sd_req *r, sd_kv *out, size_t max, size_t *n)
+{
+    args a;
+    a.n = 0;
+    a.overflow = false;
+    MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, collect, &a);
+    if (a.overflow || a.n > max)
+        return SP_ELIMIT;
+    memcpy(out, a.v, a.n * sizeof *out);
+    *n = a.n;
+    return SP_OK;
+}
+
+/* What /oruk/ list endpoints filter by, after validation. */
+typedef struct oruk_q {
+    const char *search;
+    char term_id[37], tax_id[37], org_id[37];
+    int64_t modified_after; /* -1: none */
+    double min_age, max_age;
+    bool has_min_age, has_max_age;
+    char day[3];             /* "MO".."SU", "" for none */
+    int start_min, end_min;  /* minutes after midnight, -1 for none */
+    bool has_postcode;
+    const vocab_borough *pc_borough;
+    double pc_lat, pc_lon;
+    double proximity_m; /* 0: none */
+    long page, per_page;
+    bool minimal, ndjson;
+} oruk_q;
+
+static bool key_is(const sd_kv *p, const char *name)
+{
+    return strlen(name) == p->key_len && !memcmp(p->key, name, p->key_len);
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 9)
+        return false;
+    long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+    }
+    if (v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_double(const char *s, double lo, double hi, double *out)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 32)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p) && *p != '.')
+            return false;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end == NULL || *end != '\0' || !isfinite(v) || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+    if (!strcmp(s, "true") || !strcmp(s, "1")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(s, "false") || !strcmp(s, "0")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+/* "HH:MM" or "HH:MM:SS" -> minutes after midnight, -1 when malformed. */
+static int parse_hhmm(const char *s)
+{
+    if (s == NULL)
+        return -1;
+    size_t n = strlen(s);
+    if (n != 5 && n != 8)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if ((i == 2 || i == 5) ? s[i] != ':' : !isdigit((unsigned char)s[i]))
+            return -1;
+    int h = (s[0] - '0') * 10 + (s[1] - '0');
+    int m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 24 || m > 59 || (h == 24 && m > 0))
+        return -1;
+    return h * 60 + m;
+}
+
+static const char *const day_codes[] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
+static const char *const day_names[] = {"monday", "tuesday", "wednesday", "thursday",
+                                        "friday", "saturday", "sunday"};
+
+static bool parse_day(const char *s, char out[3])
+{
+    for (size_t i = 0; i < 7; i++)
+        if (!strcasecmp(s, day_codes[i]) || !strcasecmp(s, day_names[i]) ||
+            (strlen(s) == 3 && !strncasecmp(s, day_names[i], 3))) {
+            memcpy(out, day_codes[i], 3);
+            return true;
+        }
+    return false;
+}
+
+static bool parse_uuid(const char *s, char out[37])
+{
+    if (strlen(s) != 36)
+        return false;
+    for (size_t i = 0; i < 36; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
+    out[36] = '\0';
+    return rec_is_uuid(out);
+}
+
+#define BAD(...)                                                                              \
+    do {                                                                                      \
+        snprintf(msg, msg_size, __VA_ARGS__);                                                  \
+        return SP_EINVAL;                                                                      \
+    } while (0)
+
+/* Validate the parameters of a list endpoint.  allowed is a NULL-ended list
+ * of the names this endpoint takes. */
+static int parse_q(const vocab *voc, const sd_kv *kv, size_t n, const char *const *allowed,
+                   const char *allowed_text, oruk_q *q, char *msg, size_t msg_size)
+{
+    memset(q, 0, sizeof *q);
+    q->modified_after = -1;
+    q->start_min = q->end_min = -1;
+    q->page = 1;
+    q->per_page = ORUK_DEFAULT_PER_PAGE;
+    for (size_t i = 0; i < n; i++) {
+        const sd_kv *p = &kv[i];
+        bool known = false;
+        for (size_t k = 0; allowed[k]; k++)
+            if (key_is(p, allowed[k]))
+                known = true;
+        if (!known || !sp_utf8_valid(p->key, p->key_len))
+            BAD("unknown parameter '%.*s'; this endpoint takes %s", (int)(p->key_len > 40 ? 40 : p->key_len),
+                sp_utf8_valid(p->key, p->key_len) ? p->key : "?", allowed_text);
+        const char *val = p->value ? p->value : "";
+        size_t max = key_is(p, "search") ? SD_MAX_Q : SD_MAX_VALUE;
+        if (p->value_len > max || !sp_utf8_valid(val, p->value_len) ||
+            memchr(val, '\0', p->value_len))
+            BAD("parameter '%.*s' is too long or not UTF-8 text", (int)p->key_len, p->key);
+        if (*val == '\0')
+            continue; /* an empty form field means "any" */
+        if (key_is(p, "search")) {
+            q->search = val;
+        } else if (key_is(p, "page")) {
+            if (!parse_long(val, 1, ORUK_MAX_PAGE, &q->page))
+                BAD("page must be a whole number from 1 to %d", ORUK_MAX_PAGE);
+        } else if (key_is(p, "per_page")) {
+            if (!parse_long(val, 1, ORUK_MAX_PER_PAGE, &q->per_page))
+                BAD("per_page must be a whole number from 1 to %d", ORUK_MAX_PER_PAGE);
+        } else if (key_is(p, "taxonomy_term_id")) {
+            if (!parse_uuid(val, q->term_id))
+                BAD("taxonomy_term_id must be a UUID (see /oruk/taxonomy_terms)");
+        } else if (key_is(p, "taxonomy_id")) {
+            if (!parse_uuid(val, q->tax_id))
+                BAD("taxonomy_id must be a UUID (see /oruk/taxonomies)");
+        } else if (key_is(p, "organization_id")) {
+            if (!parse_uuid(val, q->org_id))
+                BAD("organization_id must be a UUID (see /oruk/organizations)");
+        } else if (key_is(p, "modified_after")) {
+            q->modified_after = sp_time_parse(val);
+            if (q->modified_after < 0)
+                BAD("modified_after must be a date or date-time such as 2026-11-01 or "
+                    "2026-11-01T09:00:00Z");
+        } else if (key_is(p, "minimum_age")) {
+            if (!parse_double(val, 0, SD_MAX_AGE, &q->min_age))
+                BAD("minimum_age must be a number from 0 to %d", SD_MAX_AGE);
+            q->has_min_age = true;
+        } else if (key_is(p, "maximum_age")) {
+            if (!parse_double(val, 0, SD_MAX_AGE, &q->max_age))
+                BAD("maximum_age must be a number from 0 to %d", SD_MAX_AGE);
+            q->has_max_age = true;
+        } else if (key_is(p, "day")) {
+            if (!parse_day(val, q->day))
+                BAD("day must be a weekday: MO, TU, WE, TH, FR, SA, SU or its English name");
+        } else if (key_is(p, "start_time")) {
+            q->start_min = parse_hhmm(val);
+            if (q->start_min < 0)
+                BAD("start_time must be a time such as 09:00");
+        } else if (key_is(p, "end_time")) {
+            q->end_min = parse_hhmm(val);
+            if (q->end_min < 0)
+                BAD("end_time must be a time such as 17:30");
+        } else if (key_is(p, "postcode")) {
+            const vocab_borough *b = NULL;
+            int rc = vocab_postcode(voc, val, &q->pc_lat, &q->pc_lon, &b);
+            if (rc == SP_EINVAL)
+                BAD("postcode is not a UK postcode, sector or district");
+            if (rc != SP_OK || b == NULL)
+                BAD("postcode is not a London postcode Signpost knows");
+            q->has_postcode = true;
+            q->pc_borough = b;
+        } else if (key_is(p, "proximity")) {
+            if (!parse_double(val, 1, SD_MAX_RADIUS_KM * 1000.0, &q->proximity_m))
+                BAD("proximity must be a distance in metres from 1 to %.0f",
+                    SD_MAX_RADIUS_KM * 1000.0);
+        } else if (key_is(p, "minimal")) {
+            if (!parse_bool(val, &q->minimal))
+                BAD("minimal must be true or false");
+        } else if (key_is(p, "full")) {
+            bool full;
+            if (!parse_bool(val, &full))
+                BAD("full must be true or false");
+        } else if (key_is(p, "format")) {
+            if (!strcmp(val, "ndjson"))
+                q->ndjson = true;
+            else if (strcmp(val, "json") != 0)
+                BAD("format must be json or ndjson");
+        }
+    }
+    if (q->proximity_m > 0 && !q->has_postcode)
+        BAD("proximity needs a postcode to measure from");
+    if ((size_t)q->page * (size_t)q->per_page > (size_t)ORUK_MAX_SCAN)
+        BAD("page * per_page must be at most %d", ORUK_MAX_SCAN);
+    return SP_OK;
+}
+
+/* ======================================================================
+ * Matching one service
+ * ====================================================================== */
+
+static const char *sget(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static bool eq(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static bool term_matches(const json_t *t, const oruk_q *q)
+{
+    if (!json_is_object(t))
+        return false;
+    if (q->term_id[0] && !eq(sget(t, "id"), q->term_id))
+        return false;
+    if (q->tax_id[0] && !eq(sget(t, "taxonomy_id"), q->tax_id))
+        return false;
+    return true;
+}
+
+static bool terms_match(const json_t *s, const oruk_q *q)
+{
+    if (!q->term_id[0] && !q->tax_id[0])
+        return true;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(s, "attributes"), i, it)
+    {
+        if (term_matches(json_object_get(it, "taxonomy_term"), q))
+            return true;
+    }
+    json_array_foreach(json_object_get(s, "taxonomy_terms"), i, it)
+    {
+        if (term_matches(it, q))
+            return true;
+    }
+    return false;
+}
+
+static int hhmm_of(const char *s)
+{
+    if (s == NULL || strlen(s) < 5)
+        return -1;
+    char b[6];
+    memcpy(b, s, 5);
+    b[5] = '\0';
+    return parse_hhmm(b);
+}
+
+/* One schedule meets every schedule condition at once: open on the day,
+ * opening at or after start_time, closing at or before end_time. */
+static bool schedule_fits(const json_t *sc, const oruk_q *q)
+{
+    if (q->day[0]) {
+        const char *by = sget(sc, "byday");
+        if (by == NULL)
+            return false;
+        bool found = false;
+        for (const char *p = by; *p && !found; p++)
+            if (toupper((unsigned char)p[0]) == q->day[0] && p[1] &&
+                toupper((unsigned char)p[1]) == q->day[1] &&
+                (p == by || !isalpha((unsigned char)p[-1])) && !isalpha((unsigned char)p[2]))
+                found = true;
+        if (!found)
+            return false;
+    }
+    if (q->start_min >= 0) {
+        int o = hhmm_of(sget(sc, "opens_at"));
+        if (o < 0 || o < q->start_min)
+            return false;
+    }
+    if (q->end_min >= 0) {
+        int c = hhmm_of(sget(sc, "closes_at"));
+        if (c < 0 || c > q->end_min)
+            return false;
+    }
+    return true;
+}
+
+static bool any_schedule_fits(const json_t *a, const oruk_q *q)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(a, i, it)
+    {
+        if (schedule_fits(it, q))
+            return true;
+    }
+    return false;
+}
+
+static bool schedules_match(const json_t *s, const oruk_q *q)
+{
+    if (!q->day[0] && q->start_min < 0 && q->end_min < 0)
+        return true;
+    if (any_schedule_fits(json_object_get(s, "schedules"), q))
+        return true;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(s, "service_at_locations"), i, it)
+    {
+        if (any_schedule_fits(json_object_get(json_object_get(it, "location"), "schedules"), q))
+            return true;
+    }
+    return false;
+}
+
+/* Great-circle distance in metres (spherical Earth): only used to keep the
+ * locations of an already matched service that lie within `proximity`;
+ * which services match is Xapian's decision (idx_query near/radius). */
+static double metres_between(double la1, double lo1, double la2, double lo2)
+{
+    const double rad = M_PI / 180.0;
+    double dlat = (la2 - la1) * rad, dlon = (lo2 - lo1) * rad;
+    double a = sin(dlat / 2) * sin(dlat / 2) +
+               cos(la1 * rad) * cos(la2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    return 6371008.8 * 2 * atan2(sqrt(a), sqrt(1 - a));
+}
+
+static bool location_near(const json_t *loc, const oruk_q *q)
+{
+    const json_t *la = json_object_get(loc, "latitude"), *lo = json_object_get(loc, "longitude");
+    if (!json_is_number(la) || !json_is_number(lo))
+        return false;
+    return metres_between(q->pc_lat, q->pc_lon, json_number_value(la), json_number_value(lo)) <=
+           q->proximity_m;
+}
+
+static bool service_matches(const rec_service *r, const json_t *s, const oruk_q *q)
+{
+    if (q->org_id[0] && !eq(sget(json_object_get(s, "organization"), "id"), q->org_id))
+        return false;
+    if (q->modified_after >= 0) {
+        int64_t t = export_modified(r);
+        int64_t lm = sp_time_parse(sget(s, "last_modified"));
+        if (lm > t)
+            t = lm;
+        if (t < q->modified_after)
+            return false;
+    }
+    if (q->has_min_age && !(r->minimum_age >= 0 && r->minimum_age >= q->min_age))
+        return false;
+    if (q->has_max_age && !(r->maximum_age >= 0 && r->maximum_age <= q->max_age))
+        return false;
+    /* A postcode without proximity asks who serves that place. */
+    if (q->has_postcode && q->proximity_m <= 0 && !r->pan_london &&
+        !rec_tags_has(&r->boroughs, q->pc_borough->slug))
+        return false;
+    return terms_match(s, q) && schedules_match(s, q);
+}
+
+/* ======================================================================
+ * Walking matches
+ * ====================================================================== */
+
+typedef enum { K_SERVICE, K_SAL, K_ORG } kind;
+
+typedef struct walk {
+    const oruk_q *q;
+    const vocab *v;
+    kind k;
+    size_t first, last; /* page window [first, last) in matches */
+    size_t total;
+    json_t *items;      /* this page's objects */
+    sp_buf *nd;         /* ndjson: every match, one per line */
+    json_t *orgs;       /* K_ORG: id -> organization, every match */
+    json_t *org_order;  /* K_ORG: ids in order */
+    const char *want;   /* an id to find (SAL or organization), or NULL */
+    json_t *found;
+    json_t *found_services; /* organizations/{id}: its services */
+    bool need_json;     /* filters need the ORUK object of every match */
+} walk;
+
+static void keep(walk *w, json_t *o)
+{
+    if (w->nd) {
+        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (s) {
+            sp_buf_puts(w->nd, s);
+            sp_buf_append(w->nd, "\n", 1);
+            free(s);
+        }
+    } else if (w->total >= w->first && w->total < w->last) {
+        json_array_append(w->items, o);
+    }
+    w->total++;
+}
+
+static json_t *minimal_of(const json_t *s)
+{
+    return json_pack("{s:s?,s:s?}", "id", sget(s, "id"), "last_modified",
+                     sget(s, "last_modified"));
+}
+
+/* service_at_location objects: the link, the location, and the service
+ * without its other locations. */
+static json_t *sal_of(const json_t *s, const json_t *sal)
+{
+    json_t *o = json_deep_copy(sal);
+    json_t *svc = json_deep_copy(s);
+    if (!o || !svc) {
+        json_decref(o);
+        json_decref(svc);
+        return NULL;
+    }
+    json_object_del(svc, "service_at_locations");
+    json_object_set_new(o, "service", svc);
+    return o;
+}
+
+static int visit(const rec_service *r, void *cls)
+{
+    walk *w = cls;
+    const oruk_q *q = w->q;
+    bool in_window = w->nd || (w->total >= w->first && w->total < w->last);
+    if (w->k == K_SERVICE && !w->need_json && !in_window) {
+        w->total++; /* not on this page, nothing to check: count only */
+        return SP_OK;
+    }
+    json_t *s = export_oruk_service(r, w->v);
+    if (!s)
+        return SP_ENOMEM;
+    if (!service_matches(r, s, q)) {
+        json_decref(s);
+        return SP_OK;
+    }
+    if (w->k == K_SERVICE) {
+        if (q->minimal) {
+            json_t *m = minimal_of(s);
+            if (m)
+                keep(w, m);
+            json_decref(m);
+        } else {
+            keep(w, s);
+        }
+    } else if (w->k == K_SAL) {
+        size_t i;
+        json_t *sal;
+        json_array_foreach(json_object_get(s, "service_at_locations"), i, sal)
+        {
+            if (q->proximity_m > 0 && !location_near(json_object_get(sal, "location"), q))
+                continue;
+            if (w->want && !eq(sget(sal, "id"), w->want))
+                continue;
+            json_t *o = sal_of(s, sal);
+            if (!o)
+                continue;
+            if (w->want) {
+                json_decref(w->found);
+                w->found = o;
+                json_decref(s);
+                return SP_ELIMIT; /* found: stop the walk */
+            }
+            keep(w, o);
+            json_decref(o);
+        }
+    } else {
+        json_t *g = json_object_get(s, "organization");
+        const char *gid = sget(g, "id");
+        if (gid && w->want && eq(gid, w->want)) {
+            if (!w->found)
+                w->found = json_deep_copy(g);
+            json_t *svc = json_deep_copy(s);
+            if (svc) {
+                json_object_del(svc, "organization");
+                json_array_append_new(w->found_services, svc);
+            }
+        } else if (gid && !w->want && !json_object_get(w->orgs, gid)) {
+            json_object_set(w->orgs, gid, g);
+            json_array_append_new(w->org_order, json_string(gid));
+        }
+    }
+    json_decref(s);
+    return SP_OK;
+}
+
+static json_t *page_json(const oruk_q *q, size_t total, json_t *items)
+{
+    size_t per = (size_t)q->per_page;
+    size_t pages = total == 0 ? 1 : (total + per - 1) / per;
+    size_t size = json_array_size(items);
+    return json_pack("{s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:o}", "total_items", (json_int_t)total,
+                     "total_pages", (json_int_t)pages, "page_number", (json_int_t)q->page,
+                     "size", (json_int_t)size, "first_page", q->page == 1, "last_page",
+                     (size_t)q->page >= pages, "empty", size == 0, "contents", items);
+}
+
+static enum MHD_Result unavailable(sd_req *r)
+{
+    return sd_reply_open_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
+                               "the directory is not available yet; it appears once "
+                               "`signpost index` or `signpost run` has indexed records");
+}
+
+/* Run the walk over the index (with the worker's handle, retried once on a
+ * fresh snapshot like /api/v1/search).  Returns SP_OK or an error code. */
+static int run_walk(sd_req *r, const oruk_q *q, walk *w)
+{
+    sp_err e;
+    sp_err_clear(&e);
+    idx *ix = sd_worker_index(r->srv, false, &e);
+    if (!ix)
+        return SP_EAGAIN;
+    idx_query iq;
+    idx_query_init(&iq);
+    iq.q = q ? q->search : NULL;
+    if (q && q->proximity_m > 0) {
+        iq.has_near = true;
+        iq.near_lat = q->pc_lat;
+        iq.near_lon = q->pc_lon;
+        iq.radius_km = q->proximity_m / 1000.0;
+    }
+    int rc = export_each(ix, &iq, ORUK_MAX_SCAN, visit, w, &e);
+    if (rc == SP_ELIMIT && w->want)
+        return SP_OK; /* stopped on purpose: found */
+    if (rc == SP_EINVAL)
+        return rc;
+    if (rc != SP_OK && rc != SP_ENOMEM && w->total == 0 && !w->found) {
+        ix = sd_worker_index(r->srv, true, &e);
+        if (!ix)
+            return SP_EAGAIN;
+        rc = export_each(ix, &iq, ORUK_MAX_SCAN, visit, w, &e);
+    }
+    if (rc != SP_OK)
+        fprintf(stderr, "searchd: /oruk/ walk failed: %s\n", e.msg);
+    return rc;
+}
+
+static enum MHD_Result walk_failed(sd_req *r, int rc)
+{
+    if (rc == SP_EAGAIN)
+        return unavailable(r);
+    if (rc == SP_EINVAL)
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                   "search: the query could not be parsed");
+    return sd_reply_open_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                               "reading the directory failed; try again");
+}
+
+/* ======================================================================
+ * Endpoints
+ * ====================================================================== */
+
+static const char *const services_params[] = {
+    "search", "page", "per_page", "taxonomy_term_id", "taxonomy_id", "organization_id",
+    "modified_after", "minimal", "full", "format", "minimum_age", "maximum_age", "day",
+    "start_time", "end_time", "postcode", "proximity", NULL};
+static const char services_text[] =
+    "search, page, per_page, taxonomy_term_id, taxonomy_id, organization_id, modified_after, "
+    "minimal, full, format, minimum_age, maximum_age, day, start_time, end_time, postcode, "
+    "proximity";
+static const char *const page_params[] = {"page", "per_page", "search", NULL};
+static const char page_text[] = "page, per_page, search";
+static const char *const tax_params[] = {"page", "per_page", NULL};
+static const char tax_text[] = "page, per_page";
+static const char *const terms_params[] = {"page", "per_page", "taxonomy_id", NULL};
+static const char terms_text[] = "page, per_page, taxonomy_id";
+static const char *const no_params[] = {NULL};
+
+static int get_q(sd_req *r, const char *const *allowed, const char *text, oruk_q *q,
+                 char *msg, size_t msg_size)
+{
+    sd_kv kv[SD_MAX_ARGS + 1];
+    size_t n = 0;
+    if (sd_collect_args(r, kv, SD_MAX_ARGS, &n) != SP_OK) {
+        snprintf(msg, msg_size, "too many query parameters; at most %d", SD_MAX_ARGS);
+        return SP_EINVAL;
+    }
+    return parse_q(r->srv->voc, kv, n, allowed, text[0] ? text : "no parameters", q, msg,
+                   msg_size);
+}
+
+static enum MHD_Result list(sd_req *r, kind k)
+{
+    oruk_q q;
+    char msg[512];
+    const char *const *allowed = k == K_ORG ? page_params : services_params;
+    const char *text = k == K_ORG ? page_text : services_text;
+    if (get_q(r, allowed, text, &q, msg, sizeof msg) != SP_OK)
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+    if (k != K_SERVICE && (q.ndjson || q.minimal))
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                   "format and minimal apply to /oruk/services only");
+    walk w;
+    memset(&w, 0, sizeof w);
+    w.q = &q;
+    w.v = r->srv->voc;
+    w.k = k;
+    w.first = (size_t)(q.page - 1) * (size_t)q.per_page;
+    w.last = w.first + (size_t)q.per_page;
+    w.items = json_array();
+    sp_buf nd = {0};
+    if (q.ndjson)
+        w.nd = &nd;
+    w.need_json = q.term_id[0] || q.tax_id[0] || q.org_id[0] || q.modified_after >= 0 ||
+                  q.has_min_age || q.has_max_age || q.day[0] || q.start_min >= 0 ||
+                  q.end_min >= 0 || q.has_postcode;
+    if (k == K_ORG) {
+        w.orgs = json_object();
+        w.org_order = json_array();
+    }
+    int rc = w.items ? run_walk(r, &q, &w) : SP_ENOMEM;
+    if (rc == SP_OK && k == K_ORG) {
+        size_t i;
+        json_t *id;
+        w.total = 0;
+        json_array_foreach(w.org_order, i, id)
+        {
+            keep(&w, json_object_get(w.orgs, json_string_value(id)));
+        }
+    }
+    json_decref(w.orgs);
+    json_decref(w.org_order);
+    if (rc != SP_OK) {
+        json_decref(w.items);
+        sp_buf_free(&nd);
+        return walk_failed(r, rc);
+    }
+    if (q.ndjson) {
+        json_decref(w.items);
+        size_t len = nd.len;
+        char *body = sp_buf_steal(&nd);
+        if (!body)
+            body = sp_strdup("");
+        return sd_reply_open(r, MHD_HTTP_OK, "application/x-ndjson; charset=utf-8", body, len);
+    }
+    return sd_reply_open_json(r, MHD_HTTP_OK, page_json(&q, w.total, w.items));
+}
+
+static enum MHD_Result no_args_or_400(sd_req *r, bool *bad)
+{
+    oruk_q q;
+    char msg[512];
+    *bad = false;
+    if (get_q(r, no_params, "", &q, msg, sizeof msg) != SP_OK) {
+        *bad = true;
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result bad_id(sd_req *r, const char *what)
+{
+    return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                               "the %s id must be a UUID such as "
+                               "3f2b8c1e-0a4d-5e6f-8a9b-0c1d2e3f4a5b", what);
+}
+
+static enum MHD_Result not_found(sd_req *r, const char *what, const char *id)
+{
+    return sd_reply_open_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+                               "no %s with id %s; it may have been removed", what, id);
+}
+
+static enum MHD_Result one_service(sd_req *r, const char *rest)
+{
+    char id[37];
+    if (!parse_uuid(rest, id))
+        return bad_id(r, "service");
+    bool bad;
+    enum MHD_Result ret = no_args_or_400(r, &bad);
+    if (bad)
+        return ret;
+    sp_err e;
+    sp_err_clear(&e);
+    idx *ix = sd_worker_index(r->srv, false, &e);
+    if (!ix)
+        return unavailable(r);
+    rec_service rec;
+    int rc = idx_get(ix, id, &rec, &e);
+    if (rc == SP_ENOTFOUND)
+        return not_found(r, "service", id);
+    if (rc != SP_OK) {
+        fprintf(stderr, "searchd: reading a record failed: %s\n", e.msg);
+        return sd_reply_open_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                                   "reading the record failed; try again");
+    }
+    json_t *j = export_oruk_service(&rec, r->srv->voc);
+    rec_service_free(&rec);
+    if (!j)
+        return MHD_NO;
+    return sd_reply_open_json(r, MHD_HTTP_OK, j);
+}
+
+static enum MHD_Result one_found(sd_req *r, kind k, const char *rest)
+{
+    const char *what = k == K_SAL ? "service_at_location" : "organization";
+    char id[37];
+    if (!parse_uuid(rest, id))
+        return bad_id(r, what);
+    bool bad;
+    enum MHD_Result ret = no_args_or_400(r, &bad);
+    if (bad)
+        return ret;
+    oruk_q q;
+    memset(&q, 0, sizeof q);
+    q.modified_after = -1;
+    q.start_min = q.end_min = -1;
+    walk w;
+    memset(&w, 0, sizeof w);
+    w.q = &q;
+    w.v = r->srv->voc;
+    w.k = k;
+    w.want = id;
+    w.need_json = true;
+    w.items = json_array();
+    w.found_services = json_array();
+    int rc = run_walk(r, &q, &w);
+    json_decref(w.items);
+    if (rc != SP_OK) {
+        json_decref(w.found);
+        json_decref(w.found_services);
+        return walk_failed(r, rc);
+    }
+    if (!w.found) {
+        json_decref(w.found_services);
+        return not_found(r, what, id);
+    }
+    if (k == K_ORG)
+        json_object_set_new(w.found, "services", w.found_services);
+    else
+        json_decref(w.found_services);
+    return sd_reply_open_json(r, MHD_HTTP_OK, w.found);
+}
+
+/* Lists held in memory (taxonomies, terms): filter, then page. */
+static enum MHD_Result static_list(sd_req *r, json_t *all, const char *const *allowed,
+                                   const char *text)
+{
+    oruk_q q;
+    char msg[512];
+    if (!all)
+        return MHD_NO;
+    if (get_q(r, allowed, text, &q, msg, sizeof msg) != SP_OK) {
+        json_decref(all);
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+    }
+    json_t *items = json_array();
+    size_t total = 0, first = (size_t)(q.page - 1) * (size_t)q.per_page;
+    size_t i;
+    json_t *it;
+    json_array_foreach(all, i, it)
+    {
+        if (q.tax_id[0] && !eq(sget(it, "taxonomy_id"), q.tax_id))
+            continue;
+        if (total >= first && total < first + (size_t)q.per_page)
+            json_array_append(items, it);
+        total++;
+    }
+    json_decref(all);
+    return sd_reply_open_json(r, MHD_HTTP_OK, page_json(&q, total, items));
+}
+
+static enum MHD_Result static_one(sd_req *r, json_t *all, const char *rest, const char *what,
+                                  bool with_terms)
+{
+    char id[37];
+    if (!all)
+        return MHD_NO;
+    if (!parse_uuid(rest, id)) {
+        json_decref(all);
+        return bad_id(r, what);
+    }
+    bool bad;
+    enum MHD_Result ret = no_args_or_400(r, &bad);
+    if (bad) {
+        json_decref(all);
+        return ret;
+    }
+    size_t i;
+    json_t *it, *found = NULL;
+    json_array_foreach(all, i, it)
+    {
+        if (eq(sget(it, "id"), id))
+            found = json_incref(it);
+    }
+    json_decref(all);
+    if (!found)
+        return not_found(r, what, id);
+    if (with_terms) {
+        json_t *terms = export_taxonomy_terms(r->srv->voc), *mine = json_array();
+        json_array_foreach(terms, i, it)
+        {
+            if (eq(sget(it, "taxonomy_id"), id))
+                json_array_append(mine, it);
+        }
+        json_decref(terms);
+        json_object_set_new(found, "taxonomy_terms", mine);
+    }
+    return sd_reply_open_json(r, MHD_HTTP_OK, found);
+}
+
+/* The absolute URL of this API's OpenAPI document, from the Host header
+ * the client used (checked: host name characters and a port only). */
+static char *openapi_url(sd_req *r)
+{
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+    bool ok = host && *host && strlen(host) < 256;
+    for (const char *p = host; ok && *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
+            ok = false;
+    if (ok)
+        return sp_printf("http://%s/oruk/openapi.json", host);
+    return sp_printf("http://127.0.0.1:%u/oruk/openapi.json", (unsigned)r->srv->port);
+}
+
+static enum MHD_Result root(sd_req *r)
+{
+    bool bad;
+    enum MHD_Result ret = no_args_or_400(r, &bad);
+    if (bad)
+        return ret;
+    char *url = openapi_url(r);
+    json_t *j = json_pack("{s:s,s:s,s:s?}", "version", "3.0", "profile", ORUK_PROFILE,
+                          "openapi_url", url);
+    free(url);
+    return sd_reply_open_json(r, MHD_HTTP_OK, j);
+}
+
+enum MHD_Result sd_oruk(sd_req *r, const char *rest)
+{
+    /* rest follows "/oruk": "", "/", "/services", "/services/{id}", ... */
+    if (*rest == '\0' || !strcmp(rest, "/"))
+        return root(r);
+    if (*rest != '/')
+        return sd_reply_open_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+                                   "no such ORUK endpoint; see /oruk/openapi.json");
+    rest++;
+    static const struct {
+        const char *name;
+        kind k;
+    } lists[] = {{"services", K_SERVICE},
+                 {"service_at_locations", K_SAL},
+                 {"organizations", K_ORG}};
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+        size_t n = strlen(lists[i].name);
+        if (strncmp(rest, lists[i].name, n) != 0)
+            continue;
+        if (rest[n] == '\0' || (rest[n] == '/' && rest[n + 1] == '\0'))
+            return list(r, lists[i].k);
+        if (rest[n] == '/')
+            return lists[i].k == K_SERVICE ? one_service(r, rest + n + 1)
+                                           : one_found(r, lists[i].k, rest + n + 1);
+    }
+    if (!strcmp(rest, "taxonomies") || !strcmp(rest, "taxonomies/"))
+        return static_list(r, export_taxonomies(r->srv->voc), tax_params, tax_text);
+    if (!strncmp(rest, "taxonomies/", 11))
+        return static_one(r, export_taxonomies(r->srv->voc), rest + 11, "taxonomy", true);
+    if (!strcmp(rest, "taxonomy_terms") || !strcmp(rest, "taxonomy_terms/"))
+        return static_list(r, export_taxonomy_terms(r->srv->voc), terms_params, terms_text);
+    if (!strncmp(rest, "taxonomy_terms/", 15))
+        return static_one(r, export_taxonomy_terms(r->srv->voc), rest + 15, "taxonomy term",
+                          false);
+    if (!strcmp(rest, "openapi.json")) {
+        const char *doc = sd_oruk_openapi();
+        char *copy = sp_strdup(doc);
+        return sd_reply_open(r, MHD_HTTP_OK, "application/json; charset=utf-8", copy,
+                             copy ? strlen(copy) : 0);
+    }
+    return sd_reply_open_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+                               "no such ORUK endpoint; see /oruk/openapi.json");
+}
