@@ -89,9 +89,14 @@ static bool find_declared(const char *body, size_t len, size_t *off, size_t *n)
         const char *close = strstr(head, "?>");
         const char *enc = strstr(head, "encoding");
         if (enc && (!close || enc < close)) {
-            p = enc + 8;
-            while (*p == ' ' || *p == '=')
-                p++;
+            const char *q = enc + 8;
+            while (*q == ' ')
+                q++;
+            if (*q == '=') {
+                p = q + 1;
+                while (*p == ' ')
+                    p++;
+            }
         }
     }
     if (!p) {
@@ -100,9 +105,16 @@ static bool find_declared(const char *body, size_t len, size_t *off, size_t *n)
             const char *gt = strchr(m, '>');
             const char *cs = strcasestr(m, "charset");
             if (cs && (!gt || cs < gt)) {
-                p = cs + 7;
-                while (*p == ' ' || *p == '=')
-                    p++;
+                /* charset must be followed by '=' (a word in some other
+                 * attribute is not a declaration). */
+                const char *q = cs + 7;
+                while (*q == ' ')
+                    q++;
+                if (*q == '=') {
+                    p = q + 1;
+                    while (*p == ' ')
+                        p++;
+                }
             }
         }
     }
@@ -226,7 +238,6 @@ int crawl_to_utf8(const char *body, size_t len, const char *ct, char **out,
     }
     sp_buf o = {0};
     int rc = SP_OK;
-    bool converted = false;
     if (declared && is_utf8_name(cs)) {
         rc = sp_buf_append(&o, body + skip, len - skip) ? SP_ENOMEM : SP_OK;
     } else if (!declared && sp_utf8_valid(body, len)) {
@@ -238,7 +249,6 @@ int crawl_to_utf8(const char *body, size_t len, const char *ct, char **out,
                                ? "WINDOWS-1252"
                                : cs;
         rc = iconv_all(from, body + skip, len - skip, &o, err);
-        converted = true;
     }
     if (rc == SP_ENOMEM)
         sp_fail(err, rc, "out of memory");
@@ -248,9 +258,13 @@ int crawl_to_utf8(const char *body, size_t len, const char *ct, char **out,
     }
     sp_buf_cstr(&o);
     size_t off, n;
-    if (converted && o.len && find_declared(o.data, o.len, &off, &n)) {
-        /* The body now says UTF-8 inside too, or a parser would decode it
-         * twice. */
+    char inner[64];
+    if (o.len && find_declared(o.data, o.len, &off, &n) &&
+        take_name(o.data + off, o.data + off + n, inner, sizeof inner) &&
+        !is_utf8_name(inner)) {
+        /* The body now says UTF-8 inside too (also when the header already
+         * said UTF-8 and the body disagreed), or a parser trusting the
+         * body's declaration would decode it again. */
         sp_buf fixed = {0};
         sp_buf_append(&fixed, o.data, off);
         sp_buf_puts(&fixed, "UTF-8");
