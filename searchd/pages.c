@@ -959,6 +959,17 @@ static void put_results(pg *p, const search_state *st, const idx_result *res)
                 if (html_snippet(&p->b, h->snippet) != SP_OK)
                     p->oom = true;
                 pg_raw(p, "</p>");
+            } else if (h->rec.description) {
+                /* No snippet: the description's start, cut on a
+                 * character boundary. */
+                const char *d = h->rec.description;
+                size_t dn = strlen(d), cut = dn > 240 ? 240 : dn;
+                while (cut > 0 && cut < dn && ((unsigned char)d[cut] & 0xC0) == 0x80)
+                    cut--;
+                pg_raw(p, "<p class=\"snip\">");
+                if (html_textn(&p->b, d, cut) != SP_OK)
+                    p->oom = true;
+                pg_raw(p, cut < dn ? "…</p>" : "</p>");
             }
             pg_result_facts(p, h);
             pg_raw(p, "</li>");

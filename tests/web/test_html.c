@@ -195,6 +195,28 @@ static void test_shipped(const char *src)
         closedir(d);
 }
 
+/* Another language beside English: picked by ?lang= or Accept-Language,
+ * missing keys fall back to English (fixture in cases/web/i18n). */
+static void test_other_language(const char *src)
+{
+    char web[4096];
+    snprintf(web, sizeof web, "%s/tests/web/cases/web", src);
+    const html_lang *so = html_lang_get(web, "so");
+    const html_lang *en = html_lang_get(web, "en");
+    CHECK(so && en, "fixture languages load");
+    if (!so || !en)
+        return;
+    CHECK(html_lang_pick(web, "so", NULL) == so, "?lang=so picks Somali");
+    CHECK(html_lang_pick(web, NULL, "so-SO, en;q=0.5") == so, "Accept-Language so-SO picks Somali");
+    CHECK(html_lang_pick(web, NULL, "fr-FR, so;q=0.8, en;q=0.5") == so,
+          "the first Accept-Language entry with a file wins");
+    CHECK(html_lang_pick(web, "xx", "en") == en, "?lang= without a file falls through");
+    CHECK(!strcmp(html_t(so, "search.go"), "Raadi"), "a translated word");
+    CHECK(!strcmp(html_t(so, "nav.skip"), "Skip to main content"),
+          "an untranslated word falls back to English: '%s'", html_t(so, "nav.skip"));
+    CHECK(!strcmp(html_lang_code(so), "so"), "code of the picked language");
+}
+
 int main(int argc, char **argv)
 {
     const char *src = argc > 1 ? argv[1] : getenv("SIGNPOST_SOURCE");
@@ -205,6 +227,7 @@ int main(int argc, char **argv)
     run_cases(src);
     test_words();
     test_shipped(src);
+    test_other_language(src);
     printf("test_html: %d/%d checks passed\n", checks - failures, checks);
     return failures ? 1 : 0;
 }
