@@ -186,6 +186,8 @@ enum MHD_Result sd_reply_open_error(sd_req *r, unsigned status, const char *code
 /* The request's query parameters (at most max) into out; SP_ELIMIT when
  * there are more. */
 int sd_collect_args(sd_req *r, sd_kv *out, size_t max, size_t *n);
+/* key=value&... of kv, percent-encoded (feeds_out.c); caller frees. */
+char *sd_query_string(const sd_kv *kv, size_t n);
 /* The OpenAPI 3.0 description of /oruk/ (a static string). */
 const char *sd_oruk_openapi(void);
 

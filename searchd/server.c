@@ -50,6 +50,8 @@ static const sd_route sd_routes[] = {
     {"/coach", false, SD_R_PAGE, sd_page_coach},
     {"/api/v1/hub/", true, SD_R_OTHER, sd_hub},
     {"/oruk", true, SD_R_OTHER, sd_oruk},
+    {"/feeds/", true, SD_R_OTHER, sd_feeds},
+    {"/api/v1/export", true, SD_R_OTHER, sd_export},
 };
 
 static const unsigned status_codes[SD_N_STATUS] = {200, 304, 400, 403, 404, 405,

@@ -1,0 +1,421 @@
+/*
+ * feeds_out.c - feeds out of Signpost, for people and for machines:
+ *
+ *   GET /feeds/search.atom?<the parameters of /api/v1/search>
+ *       An Atom 1.0 feed of the services that search finds, the most
+ *       recently new or changed first (FEED_ENTRIES of them), so a hub or a
+ *       coach can subscribe to "new ESOL courses in Newham" in any reader.
+ *   GET /feeds/changes[?afterTimestamp=T&afterId=ID]
+ *       A change feed in the style of RPDE (OpenActive's Realtime Paged
+ *       Data Exchange): items ordered by (modified, id), each "updated"
+ *       with its ORUK service as data, or "deleted" (gone from its source,
+ *       from the ingest bookkeeping in STORE/crawl.db); "next" is the URL
+ *       of the following page.  A consumer follows next until a page comes
+ *       back empty, then polls that same URL.
+ *
+ * XML is written with libxml2's xmlTextWriter (escaping is its job).
+ * Replies carry Access-Control-Allow-Origin: * like /oruk/.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <libxml/xmlwriter.h>
+#include <sqlite3.h>
+
+#include "export.h"
+#include "sd_int.h"
+
+#define FEED_ENTRIES 50      /* entries in an Atom feed */
+#define CHANGES_PAGE 200     /* items per change feed page */
+#define CHANGES_MAX 200000   /* records walked per change feed request */
+
+/* ======================================================================
+ * Shared: the request's own URL base, query string re-encoded
+ * ====================================================================== */
+
+static char *base_url(sd_req *r)
+{
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+    bool ok = host && *host && strlen(host) < 256;
+    for (const char *p = host; ok && *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
+            ok = false;
+    if (ok)
+        return sp_printf("http://%s", host);
+    return sp_printf("http://127.0.0.1:%u", (unsigned)r->srv->port);
+}
+
+/* key=value&... of kv, percent-encoded; "" when empty.  Caller frees. */
+char *sd_query_string(const sd_kv *kv, size_t n)
+{
+    sp_buf b = {0};
+    int rc = SP_OK;
+    for (size_t i = 0; rc == SP_OK && i < n; i++) {
+        char *k = curl_easy_escape(NULL, kv[i].key, (int)kv[i].key_len);
+        char *v = kv[i].value ? curl_easy_escape(NULL, kv[i].value, (int)kv[i].value_len) : NULL;
+        if (!k || (kv[i].value && !v))
+            rc = SP_ENOMEM;
+        else
+            rc = sp_buf_printf(&b, "%s%s%s%s", i ? "&" : "", k, v ? "=" : "", v ? v : "");
+        curl_free(k);
+        curl_free(v);
+    }
+    if (rc != SP_OK) {
+        sp_buf_free(&b);
+        return NULL;
+    }
+    return b.len ? sp_buf_steal(&b) : sp_strdup("");
+}
+
+/* ======================================================================
+ * Atom
+ * ====================================================================== */
+
+static void time_text(xmlTextWriterPtr w, const char *el, int64_t t)
+{
+    char buf[32];
+    sp_time_format(t > 0 ? t : 0, buf);
+    xmlTextWriterWriteElement(w, BAD_CAST el, BAD_CAST buf);
+}
+
+static void entry(xmlTextWriterPtr w, const rec_service *r, const char *base, const vocab *v)
+{
+    xmlTextWriterStartElement(w, BAD_CAST "entry");
+    char *id = sp_printf("urn:uuid:%s", r->id);
+    xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST(id ? id : ""));
+    free(id);
+    xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST(r->name ? r->name : "(unnamed service)"));
+    int64_t updated = export_modified(r);
+    time_text(w, "updated", updated);
+    if (r->prov.first_seen > 0)
+        time_text(w, "published", r->prov.first_seen);
+    char *page = sp_printf("%s/services/%s", base, r->id);
+    xmlTextWriterStartElement(w, BAD_CAST "link");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "alternate");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "text/html");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST(page ? page : ""));
+    xmlTextWriterEndElement(w);
+    free(page);
+    char *api = sp_printf("%s/oruk/services/%s", base, r->id);
+    xmlTextWriterStartElement(w, BAD_CAST "link");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "related");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "application/json");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST(api ? api : ""));
+    xmlTextWriterEndElement(w);
+    free(api);
+    if (r->organization.name) {
+        xmlTextWriterStartElement(w, BAD_CAST "author");
+        xmlTextWriterWriteElement(w, BAD_CAST "name", BAD_CAST r->organization.name);
+        xmlTextWriterEndElement(w);
+    }
+    for (size_t i = 0; i < r->categories.n; i++) {
+        const char *slug = r->categories.v[i].slug;
+        if (!slug)
+            continue;
+        const char *label = vocab_label(v, "category", slug);
+        xmlTextWriterStartElement(w, BAD_CAST "category");
+        xmlTextWriterWriteAttribute(w, BAD_CAST "term", BAD_CAST slug);
+        xmlTextWriterWriteAttribute(w, BAD_CAST "label", BAD_CAST(label ? label : slug));
+        xmlTextWriterEndElement(w);
+    }
+    if (r->description) {
+        xmlTextWriterStartElement(w, BAD_CAST "summary");
+        xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "text");
+        xmlTextWriterWriteString(w, BAD_CAST r->description);
+        xmlTextWriterEndElement(w);
+    }
+    xmlTextWriterEndElement(w);
+}
+
+static enum MHD_Result atom(sd_req *r)
+{
+    struct sd_server *s = r->srv;
+    sd_kv kv[SD_MAX_ARGS + 1];
+    size_t n = 0;
+    if (sd_collect_args(r, kv, SD_MAX_ARGS, &n) != SP_OK)
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                   "too many query parameters; at most %d", SD_MAX_ARGS);
+    sd_search p;
+    char msg[512];
+    if (sd_search_parse(s->voc, kv, n, &p, msg, sizeof msg) != SP_OK)
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+    /* New and changed first, whatever order the search page would use. */
+    p.q.sort = IDX_SORT_UPDATED;
+    p.q.offset = 0;
+    p.q.limit = FEED_ENTRIES;
+    p.q.facets = false;
+    p.q.collapse = false;
+
+    sp_err e;
+    sp_err_clear(&e);
+    idx *ix = sd_worker_index(s, false, &e);
+    if (!ix)
+        return sd_reply_open_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
+                                   "the directory is not available yet");
+    idx_result res;
+    memset(&res, 0, sizeof res);
+    int rc = idx_search(ix, &p.q, &res, &e);
+    if (rc != SP_OK) {
+        idx_result_free(&res);
+        if (rc == SP_EINVAL)
+            return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "q: %s",
+                                       e.msg);
+        return sd_reply_open_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                                   "the search failed; try again");
+    }
+
+    char *base = base_url(r);
+    char *qs = sd_query_string(kv, n);
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+    if (!base || !qs || !w) {
+        free(base);
+        free(qs);
+        if (w)
+            xmlFreeTextWriter(w);
+        if (buf)
+            xmlBufferFree(buf);
+        idx_result_free(&res);
+        return MHD_NO;
+    }
+    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+    xmlTextWriterStartElement(w, BAD_CAST "feed");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST "http://www.w3.org/2005/Atom");
+    char *self = sp_printf("%s/feeds/search.atom%s%s", base, *qs ? "?" : "", qs);
+    char *html = sp_printf("%s/%s%s", base, *qs ? "?" : "", qs);
+    xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST(self ? self : ""));
+    char *title = sp_printf("Signpost: %s%s", p.qtext && *p.qtext ? p.qtext : "services",
+                            *qs ? " (filtered)" : "");
+    xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST(title ? title : "Signpost"));
+    free(title);
+    xmlTextWriterWriteElement(w, BAD_CAST "subtitle",
+                              BAD_CAST "New and changed employment, skills and wraparound "
+                                       "services in London matching this search");
+    int64_t newest = 0;
+    for (size_t i = 0; i < res.n_hits; i++) {
+        int64_t t = export_modified(&res.hits[i].rec);
+        if (t > newest)
+            newest = t;
+    }
+    time_text(w, "updated", newest);
+    xmlTextWriterStartElement(w, BAD_CAST "link");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "self");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "application/atom+xml");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST(self ? self : ""));
+    xmlTextWriterEndElement(w);
+    xmlTextWriterStartElement(w, BAD_CAST "link");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "alternate");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "text/html");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST(html ? html : ""));
+    xmlTextWriterEndElement(w);
+    xmlTextWriterStartElement(w, BAD_CAST "author");
+    xmlTextWriterWriteElement(w, BAD_CAST "name", BAD_CAST "Signpost");
+    xmlTextWriterEndElement(w);
+    xmlTextWriterWriteElement(w, BAD_CAST "generator", BAD_CAST "Signpost");
+    free(self);
+    free(html);
+    for (size_t i = 0; i < res.n_hits; i++)
+        entry(w, &res.hits[i].rec, base, s->voc);
+    xmlTextWriterEndElement(w);
+    int end = xmlTextWriterEndDocument(w);
+    xmlFreeTextWriter(w);
+    idx_result_free(&res);
+    free(base);
+    free(qs);
+    if (end < 0) {
+        xmlBufferFree(buf);
+        return sd_reply_open_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                                   "writing the feed failed");
+    }
+    size_t len = (size_t)xmlBufferLength(buf);
+    char *body = malloc(len + 1);
+    if (body) {
+        memcpy(body, xmlBufferContent(buf), len);
+        body[len] = '\0';
+    }
+    xmlBufferFree(buf);
+    return sd_reply_open(r, MHD_HTTP_OK, "application/atom+xml; charset=utf-8", body, len);
+}
+
+/* ======================================================================
+ * The change feed
+ * ====================================================================== */
+
+typedef struct change {
+    int64_t modified;
+    char id[37];
+    bool deleted;
+} change;
+
+typedef struct changes {
+    change *v;
+    size_t n, cap;
+    int64_t after_t;
+    char after_id[37];
+} changes;
+
+static bool after_cursor(const changes *c, int64_t t, const char *id)
+{
+    return t > c->after_t || (t == c->after_t && strcmp(id, c->after_id) > 0);
+}
+
+static int push(changes *c, int64_t t, const char *id, bool deleted)
+{
+    if (!rec_is_uuid(id) || !after_cursor(c, t, id))
+        return SP_OK;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        change *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return SP_ENOMEM;
+        c->v = v;
+        c->cap = cap;
+    }
+    change *ch = &c->v[c->n++];
+    ch->modified = t;
+    snprintf(ch->id, sizeof ch->id, "%s", id);
+    ch->deleted = deleted;
+    return SP_OK;
+}
+
+static int collect_updated(const rec_service *r, void *cls)
+{
+    return push(cls, export_modified(r), r->id, false);
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+    const change *x = a, *y = b;
+    if (x->modified != y->modified)
+        return x->modified < y->modified ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+/* Records gone from their sources (STORE/crawl.db, ingest_records). */
+static int collect_deleted(struct sd_server *s, changes *c)
+{
+    char *db_path = sp_printf("%s/../crawl.db", s->index_dir);
+    if (!db_path)
+        return SP_ENOMEM;
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL);
+    free(db_path);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        return SP_OK; /* no crawl store (an index of files): no deletions */
+    }
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT gone_at, id FROM ingest_records WHERE gone_at IS NOT NULL "
+                           "AND (gone_at > ?1 OR (gone_at = ?1 AND id > ?2)) "
+                           "ORDER BY gone_at, id LIMIT ?3",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return SP_OK; /* no bookkeeping table yet */
+    }
+    sqlite3_bind_int64(st, 1, c->after_t);
+    sqlite3_bind_text(st, 2, c->after_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, CHANGES_PAGE);
+    int out = SP_OK;
+    while (out == SP_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+        if (id)
+            out = push(c, sqlite3_column_int64(st, 0), id, true);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+static enum MHD_Result changes_feed(sd_req *r)
+{
+    struct sd_server *s = r->srv;
+    sd_kv kv[SD_MAX_ARGS + 1];
+    size_t n = 0;
+    changes c;
+    memset(&c, 0, sizeof c);
+    if (sd_collect_args(r, kv, SD_MAX_ARGS, &n) != SP_OK)
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                   "too many query parameters");
+    for (size_t i = 0; i < n; i++) {
+        const char *val = kv[i].value ? kv[i].value : "";
+        if (kv[i].key_len == 14 && !memcmp(kv[i].key, "afterTimestamp", 14)) {
+            char *end = NULL;
+            long long t = strtoll(val, &end, 10);
+            if (!*val || !end || *end || t < 0 || kv[i].value_len > 18)
+                return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                           "afterTimestamp must be seconds since 1970, as "
+                                           "given in a page's next URL");
+            c.after_t = t;
+        } else if (kv[i].key_len == 7 && !memcmp(kv[i].key, "afterId", 7)) {
+            if (kv[i].value_len != 36 || !rec_is_uuid(val))
+                return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                           "afterId must be a service id (a UUID)");
+            snprintf(c.after_id, sizeof c.after_id, "%s", val);
+        } else {
+            return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                       "unknown parameter '%.*s'; the change feed takes "
+                                       "afterTimestamp and afterId",
+                                       (int)(kv[i].key_len > 40 ? 40 : kv[i].key_len),
+                                       kv[i].key);
+        }
+    }
+    sp_err e;
+    sp_err_clear(&e);
+    idx *ix = sd_worker_index(s, false, &e);
+    if (!ix)
+        return sd_reply_open_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
+                                   "the directory is not available yet");
+    int rc = export_each(ix, NULL, CHANGES_MAX, collect_updated, &c, &e);
+    if (rc == SP_OK)
+        rc = collect_deleted(s, &c);
+    if (rc != SP_OK) {
+        free(c.v);
+        return sd_reply_open_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                                   "reading the directory failed; try again");
+    }
+    qsort(c.v, c.n, sizeof *c.v, cmp_change);
+    size_t take = c.n < CHANGES_PAGE ? c.n : CHANGES_PAGE;
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < take; i++) {
+        const change *ch = &c.v[i];
+        json_t *it = json_pack("{s:s,s:s,s:s,s:I}", "state", ch->deleted ? "deleted" : "updated",
+                               "kind", "Service", "id", ch->id, "modified",
+                               (json_int_t)ch->modified);
+        if (it && !ch->deleted) {
+            rec_service rec;
+            if (idx_get(ix, ch->id, &rec, &e) == SP_OK) {
+                json_object_set_new(it, "data", export_oruk_service(&rec, s->voc));
+                rec_service_free(&rec);
+            }
+        }
+        json_array_append_new(items, it);
+    }
+    int64_t next_t = take ? c.v[take - 1].modified : c.after_t;
+    const char *next_id = take ? c.v[take - 1].id : c.after_id;
+    char *base = base_url(r);
+    char *next = sp_printf("%s/feeds/changes?afterTimestamp=%lld%s%s", base ? base : "",
+                           (long long)next_t, *next_id ? "&afterId=" : "", next_id);
+    free(base);
+    free(c.v);
+    json_t *out = json_pack("{s:s?,s:o,s:s}", "next", next, "items", items, "license",
+                            "https://creativecommons.org/licenses/by/4.0/");
+    free(next);
+    return sd_reply_open_json(r, MHD_HTTP_OK, out);
+}
+
+enum MHD_Result sd_feeds(sd_req *r, const char *rest)
+{
+    /* rest follows "/feeds/" */
+    if (!strcmp(rest, "search.atom"))
+        return atom(r);
+    if (!strcmp(rest, "changes"))
+        return changes_feed(r);
+    return sd_reply_open_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+                               "no such feed; there are /feeds/search.atom?... and "
+                               "/feeds/changes");
+}
