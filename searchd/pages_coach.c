@@ -524,6 +524,7 @@ static void put_judged(pg *p, const client *c, const shortlist *sl, const idx_hi
         pg_tf(p, "coach.add", rec->name, NULL, NULL);
         pg_raw(p, "</a></p>");
     }
+    pg_raw(p, "</li>");
     (void)c;
 }
 

@@ -334,6 +334,7 @@ async function hostile(ctx, base) {
     const h1 = await page.locator('h1').innerText();
     const api = await (await fetch(`${base}/api/v1/services/${id}`)).json();
     check(h1 === api.name, `hostile ${id}: the name shows as the literal text ("${h1}")`);
+    wellFormed(await (await fetch(`${base}/services/${id}`)).text(), `hostile ${id}`);
   }
   /* The same records in search results and on the coach page. */
   for (const url of ['/?q=TEST+DATA', '/?q=test+data&near=E8', `/coach?q=TEST+DATA&age=30&s=${ids.join('&s=')}`,
@@ -348,6 +349,31 @@ async function hostile(ctx, base) {
   await page.goto(base + '/coach?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&age=abc&borough=%3Cb%3E');
   await inert(page, 'hostile coach query');
   await page.close();
+}
+
+/* The HTML as sent is well formed: every non-void element closed in order,
+ * no duplicate ids (the browser would silently repair either). */
+const VOID = new Set(['meta', 'link', 'input', 'br', 'img', 'hr', 'source', 'area', 'base', 'col', 'embed', 'wbr']);
+function wellFormed(html, name) {
+  const stack = [];
+  const ids = new Set();
+  const errs = [];
+  const body = html.replace(/<textarea[^>]*>[\s\S]*?<\/textarea>/g, '<textarea></textarea>');
+  for (const m of body.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>/g)) {
+    const [, close, tagRaw, attrs] = m;
+    const tag = tagRaw.toLowerCase();
+    const id = /\sid="([^"]*)"/.exec(attrs);
+    if (!close && id) {
+      if (ids.has(id[1])) errs.push(`duplicate id ${id[1]}`);
+      ids.add(id[1]);
+    }
+    if (VOID.has(tag)) continue;
+    if (!close) stack.push(tag);
+    else if (stack[stack.length - 1] === tag) stack.pop();
+    else errs.push(`</${tag}> closes <${stack[stack.length - 1]}>`);
+  }
+  if (stack.length) errs.push(`unclosed ${stack.join(' ')}`);
+  check(errs.length === 0, `${name}: HTML well formed (${errs.slice(0, 3).join('; ')})`);
 }
 
 /* Bytes of each page type and server time, measured on the sample. */
@@ -373,6 +399,7 @@ async function measure(base, ids) {
       const b = await r.arrayBuffer();
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
       bytes = b.byteLength;
+      if (i === 0 && !url.startsWith('/static/')) wellFormed(Buffer.from(b).toString('utf8'), name);
     }
     times.sort((a, b) => a - b);
     out[name] = { bytes, median_ms: +times[10].toFixed(2), max_ms: +times[20].toFixed(2) };
