@@ -241,6 +241,9 @@ async function jobseeker(ctx, base, js, shots) {
   check(await page.locator('a[href^="tel:"], a[href^="mailto:"]').count() > 0, `${tag}: the service page has a phone or email link`);
   check(await page.locator('a[href^="https://www.openstreetmap.org/"]').count() > 0, `${tag}: the service page links to a map`);
   check(await page.locator('.similar li').count() > 0, `${tag}: similar services nearby are listed`);
+  const back = await page.locator('p.back a').getAttribute('href');
+  check(js ? /q=ESOL/.test(back) && /cost=free/.test(back) : back === '/',
+    `${tag}: "Back to search" ${js ? 'returns to the last search' : 'goes to the search page'} (${back})`);
   if (shots) {
     await axe(page, 'service');
     await shoot(page, 'service');

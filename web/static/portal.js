@@ -35,6 +35,8 @@
         var again = focusId && document.getElementById(focusId);
         if (again && again !== document.activeElement) again.focus();
         if (push) history.pushState(null, '', url);
+        else history.replaceState(null, '', url);
+        remember();
       })
       .catch(function (e) { if (e && e.name !== 'AbortError') location.href = url; });
   }
@@ -58,6 +60,17 @@
     window.addEventListener('popstate', function () { swap(location.href, false); });
   }
 
+
+  /* "Back to search" returns to the last search in this tab (kept in
+   * sessionStorage, which the tab forgets when it closes). */
+  function remember() {
+    try { if (form) sessionStorage.setItem('signpost.search', location.pathname + location.search); } catch (e) { /* private mode */ }
+  }
+  remember();
+  try {
+    var back = $('p.back a'), last = sessionStorage.getItem('signpost.search');
+    if (back && last && /^\/(\?|$)/.test(last)) back.setAttribute('href', last);
+  } catch (e) { /* no storage */ }
 
   /* Copy buttons (coach page). */
   Array.prototype.forEach.call(document.querySelectorAll('button.copy'), function (b) {
