@@ -258,7 +258,15 @@ async function jobseeker(ctx, base, js, shots) {
     await axe(page, 'no-results');
     await shoot(page, 'no-results');
   }
-  /* An unknown postcode is explained, not an error. */
+  /* A misspelling: no results, and the did-you-mean leads to some. */
+  await page.goto(base + '/?q=intervew');
+  const dym = page.locator('.none a', { hasText: 'Did you mean' });
+  check(await dym.count() === 1 && /interview/.test(await dym.innerText()), `${tag}: a misspelling offers "Did you mean"`);
+  if (await dym.count() === 1) {
+    await Promise.all([page.waitForURL(/q=interview/), dym.click()]);
+    check(await page.locator('li.hit').count() > 0, `${tag}: the did-you-mean search finds services`);
+  }
+    /* An unknown postcode is explained, not an error. */
   await page.goto(base + '/?q=cv&near=ZZ99+9ZZ');
   check(/could not find the postcode/.test(await page.locator('main').innerText()), `${tag}: an unknown postcode is explained`);
   await page.close();
