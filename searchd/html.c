@@ -5,6 +5,7 @@
  * other way.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -521,4 +522,39 @@ const html_lang *html_lang_pick(const char *web_dir, const char *lang_param,
 const char *html_lang_code(const html_lang *l)
 {
     return l ? l->code : "en";
+}
+
+const char *html_lang_dir(const html_lang *l)
+{
+    return !strcmp(html_t(l, "lang.dir"), "rtl") ? "rtl" : "ltr";
+}
+
+static int code_cmp(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+size_t html_lang_list(const char *web_dir, char (*out)[4], size_t max)
+{
+    char path[4096];
+    if (!web_dir || snprintf(path, sizeof path, "%s/i18n", web_dir) >= (int)sizeof path)
+        return 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    size_t n = 0, seen = 0;
+    /* Bounded: a folder of thousands of files is not read to the end. */
+    for (struct dirent *e = readdir(d); e && n < max && seen < 1000; e = readdir(d), seen++) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || len > 7 || strcmp(e->d_name + len - 4, ".tsv"))
+            continue;
+        char code[4];
+        snprintf(code, sizeof code, "%.*s", (int)(len - 4), e->d_name);
+        if (!code_ok(code))
+            continue;
+        memcpy(out[n++], code, sizeof code);
+    }
+    closedir(d);
+    qsort(out, n, sizeof *out, code_cmp);
+    return n;
 }

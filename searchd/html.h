@@ -66,6 +66,12 @@ const html_lang *html_lang_pick(const char *web_dir, const char *lang_param,
                                 const char *accept_language);
 /* The code of a loaded language ("en"). */
 const char *html_lang_code(const html_lang *l);
+/* Text direction of a language: "rtl" when its file says lang.dir is rtl
+ * (Arabic, Urdu, ...), else "ltr". */
+const char *html_lang_dir(const html_lang *l);
+/* The languages that have a words file in web_dir/i18n, sorted by code:
+ * up to max codes written to out (3 bytes + NUL each).  Returns the count. */
+size_t html_lang_list(const char *web_dir, char (*out)[4], size_t max);
 /* The string for key in l, else in English, else the key itself. */
 const char *html_t(const html_lang *l, const char *key);
 /* Append the string for key with {1}, {2}, {3} replaced by the escaped

@@ -105,6 +105,8 @@ void pg_head(pg *p, const char *title_key, const char *extra, const char *body_c
 {
     pg_raw(p, "<!doctype html>\n<html lang=\"");
     pg_text(p, html_lang_code(p->L));
+    pg_raw(p, "\" dir=\"");
+    pg_raw(p, html_lang_dir(p->L));
     pg_raw(p, "\"><head><meta charset=\"utf-8\">"
               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
               "<title>");
@@ -136,9 +138,58 @@ void pg_head(pg *p, const char *title_key, const char *extra, const char *body_c
     pg_raw(p, "</a></li></ul></nav></div></header><main id=\"main\" class=\"wrap\" tabindex=\"-1\">");
 }
 
+/* Links to the page in every other language that has a words file (none
+ * while only English ships).  Each language is named in itself. */
+static void put_languages(pg *p)
+{
+    char codes[16][4];
+    size_t n = p->web_dir[0] ? html_lang_list(p->web_dir, codes, 16) : 0;
+    if (n < 2)
+        return;
+    pg_raw(p, "<nav class=\"langs\" aria-label=\"");
+    pg_t(p, "nav.languages");
+    pg_raw(p, "\"><ul>");
+    for (size_t i = 0; i < n; i++) {
+        const html_lang *l = html_lang_get(p->web_dir, codes[i]);
+        if (!l)
+            continue;
+        pg_raw(p, "<li>");
+        bool current = !strcmp(codes[i], html_lang_code(p->L));
+        if (!current) {
+            /* Same page, other language: the current query with lang
+             * replaced. */
+            sp_buf u = {0};
+            const char *path = p->r->path ? p->r->path : "/";
+            if (strspn(path, "abcdefghijklmnopqrstuvwxyz0123456789-/") != strlen(path))
+                path = "/"; /* an error page for an odd path: go home */
+            sp_buf_puts(&u, path);
+            sp_buf_puts(&u, "?");
+            for (size_t a = 0; a < p->n_args; a++)
+                if (strcmp(p->args[a].key, "lang"))
+                    html_query_add(&u, p->args[a].key, p->args[a].value);
+            html_query_add(&u, "lang", codes[i]);
+            pg_raw(p, "<a lang=\"");
+            pg_text(p, codes[i]);
+            pg_raw(p, "\" href=\"");
+            pg_href(p, sp_buf_cstr(&u));
+            pg_raw(p, "\">");
+            sp_buf_free(&u);
+        } else {
+            pg_raw(p, "<span aria-current=\"true\" lang=\"");
+            pg_text(p, codes[i]);
+            pg_raw(p, "\">");
+        }
+        pg_text(p, html_t(l, "lang.name"));
+        pg_raw(p, current ? "</span></li>" : "</a></li>");
+    }
+    pg_raw(p, "</ul></nav>");
+}
+
 void pg_foot(pg *p)
 {
-    pg_raw(p, "</main><footer class=\"foot\"><div class=\"wrap\"><p>");
+    pg_raw(p, "</main><footer class=\"foot\"><div class=\"wrap\">");
+    put_languages(p);
+    pg_raw(p, "<p>");
     pg_t(p, "foot.about");
     pg_raw(p, "</p><p>");
     pg_t(p, "foot.privacy");

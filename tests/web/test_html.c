@@ -215,6 +215,14 @@ static void test_other_language(const char *src)
     CHECK(!strcmp(html_t(so, "nav.skip"), "Skip to main content"),
           "an untranslated word falls back to English: '%s'", html_t(so, "nav.skip"));
     CHECK(!strcmp(html_lang_code(so), "so"), "code of the picked language");
+    char codes[8][4];
+    size_t n = html_lang_list(web, codes, 8);
+    CHECK(n == 3 && !strcmp(codes[0], "ar") && !strcmp(codes[1], "en") && !strcmp(codes[2], "so"),
+          "the languages with files, sorted (%zu)", n);
+    CHECK(html_lang_list(web, codes, 1) == 1, "the list is bounded by max");
+    const html_lang *ar = html_lang_get(web, "ar");
+    CHECK(ar && !strcmp(html_lang_dir(ar), "rtl"), "Arabic reads right to left");
+    CHECK(!strcmp(html_lang_dir(so), "ltr"), "Somali reads left to right");
 }
 
 int main(int argc, char **argv)
