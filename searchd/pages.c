@@ -261,20 +261,8 @@ static const char *const month_keys[12] = {"month.1", "month.2",  "month.3",  "m
                                            "month.5", "month.6",  "month.7",  "month.8",
                                            "month.9", "month.10", "month.11", "month.12"};
 
-void pg_date(int64_t t, char out[40])
-{
-    out[0] = '\0';
-    if (t <= 0)
-        return;
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm))
-        return;
-    snprintf(out, 40, "%d %d %d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
-}
-
 /* "1 November 2026" through the month words. */
-static void put_date(pg *p, int64_t t)
+void pg_put_date(pg *p, int64_t t)
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -303,7 +291,7 @@ static void put_checked(pg *p, const rec_service *rec)
     pg_raw(p, "<p class=\"checked\">");
     pg_t(p, "rec.checked");
     pg_raw(p, " ");
-    put_date(p, t);
+    pg_put_date(p, t);
     pg_raw(p, "</p>");
 }
 

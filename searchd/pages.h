@@ -72,8 +72,9 @@ int pg_search(pg *p, idx **ix, const idx_query *q, idx_result *res, sp_err *e);
 
 /* ---- a record, in plain English ---- */
 
-/* "1 November 2026" for epoch seconds; "" for 0. */
-void pg_date(int64_t t, char out[40]);
+/* Write "1 November 2026" (through the month words) for epoch seconds;
+ * nothing for 0. */
+void pg_put_date(pg *p, int64_t t);
 /* When the record was last checked (last seen, else last changed, else
  * the source's last_modified); 0 when unknown. */
 int64_t pg_checked(const rec_service *rec);

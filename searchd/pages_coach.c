@@ -746,6 +746,10 @@ static enum MHD_Result print_page(pg *p, idx *ix, const shortlist *sl)
     pg_t(p, "print.h1");
     pg_raw(p, "</h1><p>");
     pg_t(p, "print.intro");
+    pg_raw(p, "</p><p class=\"checked\">");
+    pg_t(p, "print.date");
+    pg_raw(p, " ");
+    pg_put_date(p, sp_now());
     pg_raw(p, "</p>");
     if (!sl->n) {
         pg_raw(p, "<p>");

@@ -277,20 +277,11 @@ static void put_service(pg *p, idx *ix, const rec_service *rec)
     pg_raw(p, "<div class=\"meta\">");
     int64_t t = pg_checked(rec);
     if (t > 0) {
-        char d[40];
-        pg_date(t, d);
-        int dd = 0, mm = 0, yy = 0;
-        if (sscanf(d, "%d %d %d", &dd, &mm, &yy) == 3 && mm >= 1 && mm <= 12) {
-            char ds[8], ys[8], mk[16];
-            snprintf(ds, sizeof ds, "%d", dd);
-            snprintf(ys, sizeof ys, "%d", yy);
-            snprintf(mk, sizeof mk, "month.%d", mm);
-            pg_raw(p, "<p class=\"checked\">");
-            pg_t(p, "rec.checked");
-            pg_raw(p, " ");
-            pg_tf(p, "date.format", ds, html_t(p->L, mk), ys);
-            pg_raw(p, "</p>");
-        }
+        pg_raw(p, "<p class=\"checked\">");
+        pg_t(p, "rec.checked");
+        pg_raw(p, " ");
+        pg_put_date(p, t);
+        pg_raw(p, "</p>");
     }
     char *src = html_url_web(rec->prov.source_url);
     if (src) {
