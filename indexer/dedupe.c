@@ -956,7 +956,8 @@ int dedupe_link_all(const dedupe_set *s, const dedupe_decision *d, size_t n_d,
         free(keys);
         keys = NULL;
         /* Keep the pair list compact between kinds. */
-        qsort(p.v, p.n, sizeof *p.v, cmp_u64);
+        if (p.n)
+            qsort(p.v, p.n, sizeof *p.v, cmp_u64);
         size_t u = 0;
         for (size_t i = 0; i < p.n; i++)
             if (!u || p.v[u - 1] != p.v[i])

@@ -701,8 +701,16 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
 {
     uint64_t bm = borough_scope(h, f), gm = one_or_all(h->gslug, h->ng, f->group);
     uint64_t cm = category_scope(h, f);
-    if (!f->category)
-        cm &= leaf_categories(h);
+    /* A parent category makes a cell of its own only for services tagged
+     * with the parent and none of its children (else the children's cells
+     * already say it): parent_of[c] is c's parent's bit, 0 for parents. */
+    uint64_t leaves = leaf_categories(h), parent_of[MAXV] = {0};
+    for (size_t c = 0; c < h->nc; c++) {
+        const char *p = vocab_category_parent(h->v, h->cslug[c]);
+        int i = p && strcmp(p, h->cslug[c]) != 0 ? slug_index(h->cslug, h->nc, p) : -1;
+        if (i >= 0)
+            parent_of[c] = (uint64_t)1 << i;
+    }
     ov *found = NULL;
     size_t nf = 0, capf = 0;
     size_t *members = malloc((h->nu ? h->nu : 1) * sizeof *members);
@@ -730,6 +738,18 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
                 }
                 if (m < 2)
                     continue;
+                if (!f->category && !(leaves >> c & 1)) {
+                    bool parent_only = false;
+                    for (size_t x = 0; x < m && !parent_only; x++) {
+                        uint64_t children = 0;
+                        for (size_t k = 0; k < h->nc; k++)
+                            if (parent_of[k] == (uint64_t)1 << c)
+                                children |= (uint64_t)1 << k;
+                        parent_only = !(h->u[members[x]].cat & children);
+                    }
+                    if (!parent_only)
+                        continue;
+                }
                 json_t *services = json_array(), *pairs = json_array();
                 double sum = 0;
                 size_t np = 0;
@@ -780,7 +800,8 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
         }
     }
     free(members);
-    qsort(found, nf, sizeof *found, cmp_ov);
+    if (nf)
+        qsort(found, nf, sizeof *found, cmp_ov);
     json_t *rows = json_array();
     size_t limit = limit_of(f);
     for (size_t i = 0; i < nf; i++) {
