@@ -327,7 +327,7 @@ static int apply_defaults(crawl_source *s, const crawl_source *d)
     if (s->f < 0)       \
         s->f = d->f >= 0 ? d->f : (builtin);
     DEF(interval, 6 * 3600)
-    DEF(full_interval, 86400)
+    DEF(full_interval, 0) /* every pass full unless asked: see docs/sources-conf.md */
     DEF(pages, 1000)
     DEF(delay, 1.0)
     DEF(timeout, 30.0)

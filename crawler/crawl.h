@@ -14,7 +14,7 @@
  *
  * Incremental: conditional GET with the stored ETag/Last-Modified, content
  * hashes (an unchanged body stores no new document), sitemap lastmod, and
- * modified_after on ORUK API recrawls.
+ * modified_after on ORUK recrawls between full passes (full_interval).
  *
  * docs/crawler.md explains it all; docs/sources-conf.md the config file.
  */
@@ -55,7 +55,8 @@ typedef struct crawl_source {
     char **coverage;      /* borough slugs, a sub-region slug, or "london" */
     size_t n_coverage;
     int64_t interval;     /* seconds between passes */
-    int64_t full_interval;/* ORUK: seconds between full (not modified_after) passes */
+    int64_t full_interval;/* ORUK: seconds between full passes; in between, passes
+                             ask modified_after (0, the default: always full) */
     long pages;           /* page budget per pass */
     int depth;            /* link depth followed from the entry URL */
     double delay;         /* minimum seconds between requests to one host */

@@ -110,7 +110,7 @@ def url_row(store, url):
 def sample_sources(base, **extra):
     s = [
         ('oruk-a', {'url': base + '/oruk-a/', 'kind': 'oruk', 'organisation': 'Hackney Works',
-                    'coverage': 'hackney'}),
+                    'coverage': 'hackney', 'full_interval': '1d'}),
         ('oruk-b', {'url': base + '/oruk-b/services', 'kind': 'oruk', 'coverage': 'local-london'}),
         ('rss-a', {'url': base + '/rss-a/feed.rss', 'kind': 'rss', 'coverage': 'tower-hamlets'}),
         ('atom-a', {'url': base + '/atom-a/feed.atom', 'kind': 'rss', 'coverage': 'lewisham'}),
@@ -350,8 +350,12 @@ def case_recrawl(tmp):
         check(len(log) >= 12, 'second pass visited the sites (%d requests)' % len(log))
         odd = [e for e in log if e['status'] != 304 and 'modified_after' not in e['target']]
         check(not odd, 'unchanged recrawl: every answer a 304 (others: %s)' % odd[:5])
-        check(any('modified_after=' in e['target'] for e in log),
-              'ORUK recrawl asks for modified_after')
+        check(any(e['target'].startswith('/oruk-a/services?modified_after=') for e in log),
+              'ORUK recrawl asks for modified_after when full_interval is set')
+        check(not any(e['target'].startswith('/oruk-b/services?modified_after=') for e in log),
+              'by default every ORUK pass reads the whole listing')
+        check(any(e['target'] == '/oruk-b/services' and e['status'] == 304 for e in log),
+              'the whole listing costs a 304 when unchanged')
         check(docs_by_url(store) == first, 'unchanged recrawl stored no new document')
         # Change the HTML site: b.html edited, a.html no longer linked.
         with open(os.path.join(root, 'html-a/b.html'), 'a') as f:
