@@ -483,7 +483,13 @@ static void put_judged(pg *p, const client *c, const shortlist *sl, const idx_hi
                        const judged *j)
 {
     const rec_service *rec = &h->rec;
-    pg_raw(p, "<li class=\"hit\"><h4><a href=\"/services/");
+    /* Adding or removing returns here (#r-ID), so the coach keeps their
+     * place in the list. */
+    char frag[48];
+    snprintf(frag, sizeof frag, "#r-%.36s", rec->id ? rec->id : "");
+    pg_raw(p, "<li class=\"hit\" id=\"");
+    pg_text(p, frag + 1);
+    pg_raw(p, "\"><h4><a href=\"/services/");
     pg_text(p, rec->id);
     pg_raw(p, "\">");
     pg_text(p, rec->name ? rec->name : html_t(p->L, "rec.unnamed"));
@@ -511,7 +517,7 @@ static void put_judged(pg *p, const client *c, const shortlist *sl, const idx_hi
         pg_raw(p, "<p class=\"onlist\">");
         pg_t(p, "coach.on_list");
         pg_raw(p, " <a href=\"");
-        put_coach_href(p, sl, NULL, rec->id, false, false, "#shortlist");
+        put_coach_href(p, sl, NULL, rec->id, false, false, frag);
         pg_raw(p, "\">");
         pg_tf(p, "coach.remove", rec->name, NULL, NULL);
         pg_raw(p, "</a></p>");
@@ -519,7 +525,7 @@ static void put_judged(pg *p, const client *c, const shortlist *sl, const idx_hi
         pg_raw(p, "<p><a class=\"btn2 add\" data-id=\"");
         pg_text(p, rec->id);
         pg_raw(p, "\" href=\"");
-        put_coach_href(p, sl, rec->id, NULL, false, false, "#shortlist");
+        put_coach_href(p, sl, rec->id, NULL, false, false, frag);
         pg_raw(p, "\">");
         pg_tf(p, "coach.add", rec->name, NULL, NULL);
         pg_raw(p, "</a></p>");

@@ -296,6 +296,7 @@ async function coach(ctx, base, js, shots) {
   await Promise.all([page.waitForURL(/s=/), add.first().click()]);
   await Promise.all([page.waitForURL(/s=.*s=/), page.locator('a.add').first().click()]);
   check(await page.locator('.shortlist ol.sl > li').count() === 2, `${tag}: the shortlist holds 2 services`);
+  check(/#r-[0-9a-f-]{36}$/.test(page.url()), `${tag}: adding returns to the same place in the results (${page.url().slice(-40)})`);
   const text = await page.locator('#astext').inputValue();
   check(text.includes(n1), `${tag}: "copy as text" holds the services ("${n1}")`);
   check(/Phone: |Email: /.test(text), `${tag}: the text has contact details`);
