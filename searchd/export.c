@@ -92,6 +92,17 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
             return MHD_NO;
     }
     int rc = export_each(ix, &p.q, EXPORT_MAX_RECORDS, one, &x, &e);
+    if (rc != SP_OK && rc != SP_ENOMEM && rc != SP_EINVAL) {
+        /* A new snapshot: start over. */
+        x.out.len = 0;
+        if (x.dp) {
+            export_dp_free(x.dp);
+            x.dp = export_dp_new();
+        }
+        ix = sd_worker_index(r->srv, true, &e);
+        rc = ix && (table < 0 || x.dp) ? export_each(ix, &p.q, EXPORT_MAX_RECORDS, one, &x, &e)
+                                       : SP_EAGAIN;
+    }
     if (rc == SP_OK && x.dp)
         rc = export_dp_csv(x.dp, (size_t)table, &x.out);
     export_dp_free(x.dp);

@@ -658,7 +658,20 @@ static int run_walk(sd_req *r, const oruk_q *q, walk *w)
         return SP_OK; /* stopped on purpose: found */
     if (rc == SP_EINVAL)
         return rc;
-    if (rc != SP_OK && rc != SP_ENOMEM && w->total == 0 && !w->found) {
+    if (rc != SP_OK && rc != SP_ENOMEM) {
+        /* A new snapshot: start the walk over. */
+        w->total = 0;
+        json_array_clear(w->items);
+        if (w->nd)
+            w->nd->len = 0;
+        if (w->orgs) {
+            json_object_clear(w->orgs);
+            json_array_clear(w->org_order);
+        }
+        if (w->found_services)
+            json_array_clear(w->found_services);
+        json_decref(w->found);
+        w->found = NULL;
         ix = sd_worker_index(r->srv, true, &e);
         if (!ix)
             return SP_EAGAIN;
