@@ -648,14 +648,6 @@ static void url_without(pg *p, sp_buf *u, const char *drop_key, const char *drop
         u->data[--u->len] = '\0';
 }
 
-static void put_url_without(pg *p, const char *drop_key, const char *drop_val)
-{
-    sp_buf u = {0};
-    url_without(p, &u, drop_key, drop_val);
-    pg_href(p, sp_buf_cstr(&u));
-    sp_buf_free(&u);
-}
-
 static bool value_selected(const search_state *st, idx_field f, const char *slug)
 {
     for (size_t i = 0; i < st->sp.q.n_filters[f]; i++)
@@ -853,60 +845,100 @@ static void put_pager(pg *p, const search_state *st, const idx_result *res)
     pg_raw(p, "</li></ul></nav>");
 }
 
-/* Nothing found: say so kindly and offer broader searches. */
-static void put_no_results(pg *p, const search_state *st, const idx_result *res)
+/* How many services a broader version of the search would find (exact),
+ * or -1 when the count failed. */
+static long alt_count(pg *p, idx **ix, idx_query q)
 {
+    if (!*ix)
+        return -1;
+    q.facets = false;
+    q.exact_facets = true; /* an exact total */
+    q.offset = 0;
+    q.limit = 1;
+    idx_result res;
+    sp_err e;
+    sp_err_clear(&e);
+    long n = pg_search(p, ix, &q, &res, &e) == SP_OK ? (long)res.total : -1;
+    idx_result_free(&res);
+    return n;
+}
+
+/* One broader search: a link with how many it finds, left out when it
+ * would find nothing either. */
+static void put_alt(pg *p, const char *href, long count, const char *key, const char *arg)
+{
+    if (count == 0)
+        return;
+    pg_raw(p, "<li><a href=\"");
+    pg_href(p, href);
+    pg_raw(p, "\">");
+    pg_tf(p, key, arg, NULL, NULL);
+    pg_raw(p, "</a>");
+    if (count > 0) {
+        char n[24];
+        snprintf(n, sizeof n, "%ld", count);
+        pg_raw(p, " ");
+        pg_tf(p, count == 1 ? "none.count_one" : "none.count", n, NULL, NULL);
+    }
+    pg_raw(p, "</li>");
+}
+
+static void put_alt_without(pg *p, long count, const char *drop, const char *key,
+                            const char *arg)
+{
+    sp_buf u = {0};
+    url_without(p, &u, drop, NULL);
+    put_alt(p, sp_buf_cstr(&u), count, key, arg);
+    sp_buf_free(&u);
+}
+
+/* Nothing found: say so kindly and offer the nearest broader searches,
+ * each with how many services it finds. */
+static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_result *res)
+{
+    const idx_query *q0 = &st->sp.q;
     pg_raw(p, "<div class=\"none\"><h2>");
     pg_t(p, "none.title");
     pg_raw(p, "</h2><p>");
     pg_t(p, "none.kind");
     pg_raw(p, "</p><ul>");
     if (res && res->suggestion && *res->suggestion) {
-        pg_raw(p, "<li>");
+        idx_query q = *q0;
+        q.q = res->suggestion;
         sp_buf u = {0};
         url_without(p, &u, "q", NULL);
         if (u.len == 1)
             sp_buf_puts(&u, "?");
         html_query_add(&u, "q", res->suggestion);
-        pg_raw(p, "<a href=\"");
-        pg_href(p, sp_buf_cstr(&u));
-        pg_raw(p, "\">");
-        pg_tf(p, "none.didyoumean", res->suggestion, NULL, NULL);
-        pg_raw(p, "</a></li>");
+        put_alt(p, sp_buf_cstr(&u), alt_count(p, ix, q), "none.didyoumean", res->suggestion);
         sp_buf_free(&u);
     }
     for (int f = 0; f < IDX_F__COUNT; f++) {
+        if (!q0->n_filters[f])
+            continue;
         const char *field = idx_field_name((idx_field)f);
-        for (size_t i = 0; i < st->sp.q.n_filters[f]; i++) {
-            const char *label = vocab_label(p->v, field, st->sp.vals[f][i]);
-            pg_raw(p, "<li><a href=\"");
-            put_url_without(p, field, NULL);
-            pg_raw(p, "\">");
-            pg_tf(p, "none.drop", label ? label : st->sp.vals[f][i], NULL, NULL);
-            pg_raw(p, "</a></li>");
-            break; /* one link per field drops all its values */
-        }
+        const char *label = vocab_label(p->v, field, st->sp.vals[f][0]);
+        idx_query q = *q0;
+        q.n_filters[f] = 0; /* one link per field drops all its values */
+        put_alt_without(p, alt_count(p, ix, q), field, "none.drop",
+                        label ? label : st->sp.vals[f][0]);
     }
-    if (st->sp.q.radius_km > 0) {
-        pg_raw(p, "<li><a href=\"");
-        put_url_without(p, "radius_km", NULL);
-        pg_raw(p, "\">");
-        pg_t(p, "none.widen");
-        pg_raw(p, "</a></li>");
+    if (q0->radius_km > 0) {
+        idx_query q = *q0;
+        q.radius_km = 0;
+        put_alt_without(p, alt_count(p, ix, q), "radius_km", "none.widen", NULL);
     }
-    if (st->sp.q.has_near) {
-        pg_raw(p, "<li><a href=\"");
-        put_url_without(p, "near", NULL);
-        pg_raw(p, "\">");
-        pg_t(p, "none.all_london");
-        pg_raw(p, "</a></li>");
+    if (q0->has_near) {
+        idx_query q = *q0;
+        q.has_near = false;
+        q.radius_km = 0;
+        q.sort = IDX_SORT_RELEVANCE;
+        put_alt_without(p, alt_count(p, ix, q), "near", "none.all_london", NULL);
     }
     if (st->sp.qtext && *st->sp.qtext) {
-        pg_raw(p, "<li><a href=\"");
-        put_url_without(p, "q", NULL);
-        pg_raw(p, "\">");
-        pg_tf(p, "none.drop_q", st->sp.qtext, NULL, NULL);
-        pg_raw(p, "</a></li>");
+        idx_query q = *q0;
+        q.q = NULL;
+        put_alt_without(p, alt_count(p, ix, q), "q", "none.drop_q", st->sp.qtext);
     }
     pg_raw(p, "</ul><p>");
     pg_t(p, "none.help");
@@ -938,7 +970,7 @@ static void put_sort(pg *p, const search_state *st)
     pg_raw(p, "</button></div>");
 }
 
-static void put_results(pg *p, const search_state *st, const idx_result *res)
+static void put_results(pg *p, idx **ix, const search_state *st, const idx_result *res)
 {
     char n[24];
     snprintf(n, sizeof n, "%zu", res->total);
@@ -952,7 +984,8 @@ static void put_results(pg *p, const search_state *st, const idx_result *res)
         pg_tf(p, "results.near", st->sp.near, NULL, NULL);
     }
     pg_raw(p, "</h2>");
-    put_sort(p, st);
+    if (res->total > 1)
+        put_sort(p, st);
     if (st->bad_near) {
         pg_raw(p, "<p class=\"notice\" role=\"status\">");
         pg_tf(p, "search.bad_near", st->bad_near, NULL, NULL);
@@ -973,7 +1006,7 @@ static void put_results(pg *p, const search_state *st, const idx_result *res)
         sp_buf_free(&u);
     }
     if (!res->n_hits) {
-        put_no_results(p, st, res);
+        put_no_results(p, ix, st, res);
     } else {
         pg_raw(p, "<ol class=\"hits\">");
         for (size_t i = 0; i < res->n_hits; i++) {
@@ -1112,7 +1145,7 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
     put_search_form_top(&p, st);
     pg_raw(&p, "<div class=\"cols\">");
     put_filters(&p, st, &res);
-    put_results(&p, st, &res);
+    put_results(&p, &ix, st, &res);
     pg_raw(&p, "</div></form>");
     pg_foot(&p);
     idx_result_free(&res);

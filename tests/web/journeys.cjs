@@ -250,14 +250,21 @@ async function jobseeker(ctx, base, js, shots) {
   }
 
   /* No results: kind, with broader searches. */
-  await page.goto(base + '/?q=zzqxv+welding&near=E8&cost=free');
+  await page.goto(base + '/?q=ESOL&borough=city-of-london&language=so');
   const none = await page.locator('.none').innerText().catch(() => '');
   check(/could not find any services/.test(none), `${tag}: no results says so`);
-  check(await page.locator('.none a').count() >= 2, `${tag}: no results offers broader searches`);
+  const alts = await page.locator('.none li').allInnerTexts();
+  check(alts.length >= 1 && alts.every((t) => /\((\d+) services?\)/.test(t) && !/\(0 /.test(t)),
+    `${tag}: no results offers broader searches, each with how many it finds (${alts})`);
   if (shots) {
     await axe(page, 'no-results');
     await shoot(page, 'no-results');
   }
+  const altHref = await page.locator('.none li a').first().getAttribute('href');
+  const altWant = parseInt((/\((\d+) services?\)/.exec(alts[0] || '') || [])[1] || '-1', 10);
+  await page.goto(base + altHref);
+  check((await page.locator('#count').innerText()).startsWith(String(altWant)),
+    `${tag}: the broader search finds what it promised (${altWant})`);
   /* A misspelling: no results, and the did-you-mean leads to some. */
   await page.goto(base + '/?q=intervew');
   const dym = page.locator('.none a', { hasText: 'Did you mean' });
@@ -393,7 +400,7 @@ async function measure(base, ids) {
   const pages = {
     'home (/)': '/',
     'results (/?q=ESOL&near=E8 1DY)': '/?q=ESOL&near=E8+1DY',
-    'no results': '/?q=zzqxv+welding&near=E8&cost=free',
+    'no results': '/?q=ESOL&borough=city-of-london&language=so',
     'service (/services/{id})': `/services/${ids.service}`,
     'coach form (/coach)': '/coach',
     'coach results + shortlist': `/coach?age=19&borough=hackney&group=young-people&need=cv-and-applications&s=${ids.service}`,
