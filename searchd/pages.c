@@ -983,7 +983,9 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
         pg_raw(p, " ");
         pg_tf(p, "results.near", st->sp.near, NULL, NULL);
     }
-    pg_raw(p, "</h2>");
+    pg_raw(p, "</h2><p class=\"tofilters\"><a href=\"#filters\">");
+    pg_t(p, "filter.jump");
+    pg_raw(p, "</a></p>");
     if (res->total > 1)
         put_sort(p, st);
     if (st->bad_near) {
@@ -1143,9 +1145,11 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
     pg_t(&p, "search.lead");
     pg_raw(&p, "</p>");
     put_search_form_top(&p, st);
-    pg_raw(&p, "<div class=\"cols\">");
-    put_filters(&p, st, &res);
+    /* Results before filters: on a phone the answer comes first (with a
+     * link down to the filters); wide screens show the filters beside. */
+    pg_raw(&p, "<div class=\"cols sc\">");
     put_results(&p, &ix, st, &res);
+    put_filters(&p, st, &res);
     pg_raw(&p, "</div></form>");
     pg_foot(&p);
     idx_result_free(&res);
