@@ -207,6 +207,8 @@ def main():
             page(base, "/?" + too_many, want=400)
 
             rc, log = srv.stop()
+            e.check(rc == 0 and "Sanitizer" not in log and "runtime error" not in log,
+                    f"searchd stops cleanly, no sanitizer reports (exit {rc})")
             e.check("ESOL" not in log and "hackney" not in log and "age=" not in log,
                     "the access log never holds query strings")
     finally:
