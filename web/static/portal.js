@@ -72,6 +72,10 @@
     if (back && last && /^\/(\?|$)/.test(last)) back.setAttribute('href', last);
   } catch (e) { /* no storage */ }
 
+  /* The share link with this page's own origin (https behind a proxy). */
+  var share = $('#share');
+  if (share) share.value = location.origin + share.value.replace(/^https?:\/\/[^/]*/, '');
+
   /* Copy buttons (coach page). */
   Array.prototype.forEach.call(document.querySelectorAll('button.copy'), function (b) {
     b.addEventListener('click', function () {
