@@ -5,7 +5,12 @@
  * per kind of query.  All searches ask for exact facets, as the API does.
  *
  *   bench_search --index DIR [--load FILE.ndjson] [--queries N] [--seed S]
+ *                [--verify N]
  *
+ * --verify N checks the facet counts of the first N queries of the mix
+ * against Xapian itself: for every value a facet reports, the same query
+ * with that value as its field's only filter and facets off (Xapian counts
+ * every match) must have exactly that total; it exits 1 on a mismatch.
  * With --load it (re)builds the index from FILE first; without, it reuses
  * DIR.  The HTTP half of the benchmark is bench/run.sh (wrk against
  * `signpost serve` over the same index).
@@ -115,6 +120,49 @@ static const char *words[] = {
 enum { Q_TEXT, Q_TEXT_FILTERS, Q_BROWSE, Q_KINDS };
 static const char *kind_names[Q_KINDS] = {"text only", "text + 1-3 filters", "browse by facet"};
 
+/* Copy of q with field f filtered on v alone and no facets: its exact
+ * total is what the facet count of v must be. */
+static int verify_one(idx *ix, const idx_query *q, const idx_result *res, long qi)
+{
+    int bad = 0;
+    sp_err err = {0};
+    idx_query t = *q;
+    t.facets = false;
+    t.exact_facets = true;
+    t.limit = 0;
+    idx_result r;
+    if (idx_search(ix, &t, &r, &err) != SP_OK) {
+        fprintf(stderr, "verify: %s\n", err.msg);
+        return 1;
+    }
+    if (r.total != res->total) {
+        fprintf(stderr, "verify: query %ld: total %zu, Xapian counts %zu\n", qi, res->total,
+                r.total);
+        bad++;
+    }
+    idx_result_free(&r);
+    for (int f = 0; f < IDX_F__COUNT; f++) {
+        for (size_t i = 0; i < res->facets[f].n; i++) {
+            const idx_facet_value *fv = &res->facets[f].v[i];
+            const char *one[1] = {fv->value};
+            idx_query u = t;
+            u.filters[f] = one;
+            u.n_filters[f] = 1;
+            if (idx_search(ix, &u, &r, &err) != SP_OK) {
+                fprintf(stderr, "verify: %s\n", err.msg);
+                return 1;
+            }
+            if (r.total != fv->count) {
+                fprintf(stderr, "verify: query %ld: %s=%s counted %zu, Xapian counts %zu\n", qi,
+                        idx_field_name((idx_field)f), fv->value, fv->count, r.total);
+                bad++;
+            }
+            idx_result_free(&r);
+        }
+    }
+    return bad;
+}
+
 static void make_query(int kind, const vocab *v, idx_query *q, char *qbuf, size_t qcap,
                        const char *vals[IDX_F__COUNT][3])
 {
@@ -149,7 +197,7 @@ static void make_query(int kind, const vocab *v, idx_query *q, char *qbuf, size_
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *loadfile = NULL;
-    long nq = 2000;
+    long nq = 2000, nverify = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--index") && i + 1 < argc)
             dir = argv[++i];
@@ -157,10 +205,13 @@ int main(int argc, char **argv)
             loadfile = argv[++i];
         else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
             nq = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--verify") && i + 1 < argc)
+            nverify = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
             rng_state = strtoull(argv[++i], NULL, 10) | 1;
         else {
-            fprintf(stderr, "usage: bench_search --index DIR [--load FILE.ndjson] [--queries N] [--seed S]\n");
+            fprintf(stderr, "usage: bench_search --index DIR [--load FILE.ndjson] [--queries N] "
+                            "[--seed S] [--verify N]\n");
             return 2;
         }
     }
@@ -183,6 +234,27 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("index: %zu documents\n", idx_count(ix));
+    if (nverify > 0) {
+        unsigned long long saved = rng_state;
+        int bad = 0;
+        for (long i = 0; i < nverify; i++) {
+            idx_query q;
+            char qbuf[128];
+            const char *vals[IDX_F__COUNT][3];
+            make_query((int)(i % Q_KINDS), v, &q, qbuf, sizeof qbuf, vals);
+            idx_result res;
+            if (idx_search(ix, &q, &res, &err) != SP_OK) {
+                fprintf(stderr, "bench_search: search failed: %s\n", err.msg);
+                return 1;
+            }
+            bad += verify_one(ix, &q, &res, i);
+            idx_result_free(&res);
+        }
+        printf("verify: %ld queries, %d mismatches\n", nverify, bad);
+        if (bad)
+            return 1;
+        rng_state = saved;
+    }
     double *lat[Q_KINDS];
     size_t nlat[Q_KINDS] = {0};
     double all_t0 = now_s();

@@ -834,6 +834,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     s.count_slots = q->facets ? count_slots : NULL;
     s.n_count_slots = q->facets ? IDX_F__COUNT : 0;
     s.exact = q->exact_facets;
+    s.count_prefixes = q->facets ? field_prefixes : NULL;
 
     xap_results xr;
     memset(&xr, 0, sizeof xr);

@@ -169,6 +169,12 @@ typedef struct xap_search {
     const unsigned *count_slots;
     size_t n_count_slots;
     bool exact;
+    /* Optional, parallel to count_slots: the term prefix of each facet
+     * field ("XB" for the slot of "XB"+slug terms).  With it, a read-only
+     * database counts from its facet table (term sets read once per
+     * revision; counts always exact, total exact) unless collapse is on;
+     * without it, or on a writable database, from the slots. */
+    const char *const *count_prefixes;
 } xap_search;
 
 typedef struct xap_match {
