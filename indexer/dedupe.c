@@ -596,7 +596,7 @@ static void add_ev(dedupe_score *sc, const char *what, double w, const char *fmt
 static void add_ev(dedupe_score *sc, const char *what, double w, const char *fmt, ...)
 {
     sc->score += w;
-    if (sc->n_ev >= DEDUPE_MAX_EVIDENCE)
+    if (sc->n_ev >= DEDUPE_MAX_EVIDENCE || sc->brief)
         return;
     dedupe_evidence *e = &sc->ev[sc->n_ev++];
     e->what = what;
@@ -630,11 +630,14 @@ static bool same_host(const char *a, const char *b)
     return na == nb && !strncmp(a, b, na);
 }
 
-void dedupe_compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc)
+/* brief: the score only, no evidence text (linkage compares millions of
+ * pairs; the evidence is written again for the links that are kept). */
+static void compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc, bool brief)
 {
     const feat *a = &s->f[ia], *b = &s->f[ib];
-    memset(sc, 0, sizeof *sc);
     sc->score = DEDUPE_PRIOR;
+    sc->n_ev = 0;
+    sc->brief = brief;
 
     /* The service's own page is the strongest single sign. */
     if (a->url && b->url) {
@@ -669,6 +672,11 @@ void dedupe_compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc)
             add_ev(sc, "name-level", -6.0, "names differ in a level, number or session word");
     }
 
+    /* The organisation's name, numbers, e-mail and phone all say "same
+     * organisation": they are one piece of evidence, not four, so what
+     * they add together is capped (what they subtract is not). */
+    double org_before = sc->score;
+    size_t org_first = sc->n_ev;
     if (a->org_tok.n && b->org_tok.n) {
         size_t c = hset_common(&a->org_tok, &b->org_tok);
         double j = (double)c / (double)(a->org_tok.n + b->org_tok.n - c);
@@ -699,20 +707,36 @@ void dedupe_compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc)
             add_ev(sc, "phone", -1.0, "no phone number in common");
     }
 
+    double org_sum = sc->score - org_before;
+    if (org_sum > 3.0) {
+        sc->score -= org_sum - 3.0;
+        if (sc->n_ev < DEDUPE_MAX_EVIDENCE && !brief) {
+            dedupe_evidence *e = &sc->ev[sc->n_ev++];
+            e->what = "org-cap";
+            e->weight = -(org_sum - 3.0);
+            snprintf(e->detail, sizeof e->detail,
+                     "organisation-level evidence capped at +3 (%zu items)", sc->n_ev - 1 - org_first);
+        }
+    }
+    bool other_place = false;
     if (a->postcodes.n && b->postcodes.n) {
-        if (hset_common(&a->postcodes, &b->postcodes))
+        other_place = !hset_common(&a->postcodes, &b->postcodes);
+        if (!other_place)
             add_ev(sc, "postcode", 1.5, "same postcode %.12s", a->postcode ? a->postcode : "");
         else
             add_ev(sc, "postcode", -2.5, "different postcodes");
     } else if (!isnan(a->lat) && !isnan(b->lat)) {
         double km = km_between(a->lat, a->lon, b->lat, b->lon);
-        if (km > 2.0)
+        other_place = km > 2.0;
+        if (other_place)
             add_ev(sc, "location", -2.0, "%.1f km apart", km);
     }
 
     if (a->has_desc && b->has_desc) {
         double j = sig_similarity(a, b);
         add_ev(sc, "description", 6.0 * (j - 0.35), "description minhash similarity %.2f", j);
+        if (other_place && j < 0.3)
+            add_ev(sc, "place-and-text", -2.0, "another address and another description");
     }
 
     if (a->sched && b->sched) {
@@ -733,6 +757,12 @@ void dedupe_compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc)
     sc->match = sc->score >= DEDUPE_THRESHOLD;
 }
 
+void dedupe_compare(const dedupe_set *s, size_t a, size_t b, dedupe_score *out)
+{
+    memset(out, 0, sizeof *out);
+    compare(s, a, b, out, false);
+}
+
 json_t *dedupe_score_json(const dedupe_score *sc)
 {
     json_t *ev = json_array();
@@ -751,6 +781,8 @@ json_t *dedupe_score_json(const dedupe_score *sc)
 
 typedef struct bkey {
     uint64_t key;
+    uint32_t sub; /* order inside a block: the name's hash, so a window over
+                   * a big block compares records with like names */
     uint32_t rec;
 } bkey;
 
@@ -759,6 +791,8 @@ static int cmp_bkey(const void *x, const void *y)
     const bkey *a = x, *b = y;
     if (a->key != b->key)
         return a->key < b->key ? -1 : 1;
+    if (a->sub != b->sub)
+        return a->sub < b->sub ? -1 : 1;
     return a->rec < b->rec ? -1 : a->rec > b->rec;
 }
 
@@ -789,7 +823,10 @@ static int pairs_add(pairs *p, uint32_t a, uint32_t b)
 }
 
 /* Emit the candidate pairs of the blocks in keys[0..n) (sorted). */
-static int emit_blocks(bkey *keys, size_t n, pairs *p)
+/* weak: a big block of a weak key (a common name, common boilerplate in
+ * descriptions) says nothing and is skipped; a big block of a strong key
+ * (one organisation's phone or e-mail) is walked as a sorted window. */
+static int emit_blocks(bkey *keys, size_t n, bool weak, pairs *p)
 {
     qsort(keys, n, sizeof *keys, cmp_bkey);
     size_t i = 0;
@@ -798,6 +835,10 @@ static int emit_blocks(bkey *keys, size_t n, pairs *p)
         while (j < n && keys[j].key == keys[i].key)
             j++;
         size_t len = j - i;
+        if (weak && len > DEDUPE_BLOCK_MAX) {
+            i = j;
+            continue;
+        }
         for (size_t x = i; x < j; x++) {
             size_t end = len <= DEDUPE_BLOCK_MAX ? j : (x + 1 + DEDUPE_WINDOW < j ? x + 1 + DEDUPE_WINDOW : j);
             for (size_t y = x + 1; y < end; y++)
@@ -948,10 +989,11 @@ int dedupe_link_all(const dedupe_set *s, const dedupe_decision *d, size_t n_d,
                         goto oom;
                     keys = v;
                 }
-                keys[k++] = (bkey){tmp[j], (uint32_t)i};
+                const char *nk = s->f[i].name_key;
+                keys[k++] = (bkey){tmp[j], nk ? (uint32_t)fnv(nk, strlen(nk)) : 0, (uint32_t)i};
             }
         }
-        if (emit_blocks(keys, k, &p) != SP_OK)
+        if (emit_blocks(keys, k, kind == K_NAME || kind >= K_BAND0, &p) != SP_OK)
             goto oom;
         free(keys);
         keys = NULL;
@@ -986,7 +1028,7 @@ int dedupe_link_all(const dedupe_set *s, const dedupe_decision *d, size_t n_d,
     for (size_t i = 0; i < p.n; i++) {
         uint32_t a = (uint32_t)(p.v[i] >> 32), b = (uint32_t)p.v[i];
         dedupe_score one;
-        dedupe_compare(s, a, b, &one);
+        compare(s, a, b, &one, true);
         if (one.match) {
             sc[n_sc++] = (scored){a, b, one.score, false};
             out->matches++;

@@ -44,8 +44,8 @@
 
 #define DEDUPE_MINHASH 24       /* MinHash values per description */
 #define DEDUPE_BANDS 8          /* LSH bands (DEDUPE_MINHASH / rows) */
-#define DEDUPE_BLOCK_MAX 64     /* records compared all-pairs in one block */
-#define DEDUPE_WINDOW 16        /* neighbours compared in a larger block */
+#define DEDUPE_BLOCK_MAX 32     /* records compared all-pairs in one block */
+#define DEDUPE_WINDOW 8        /* neighbours compared in a larger block */
 #define DEDUPE_THRESHOLD 1.0    /* score at which a pair is the same service */
 #define DEDUPE_MAX_EVIDENCE 16  /* evidence items kept per pair */
 #define DEDUPE_MAX_RECORDS 5000000 /* records one run links */
@@ -89,6 +89,7 @@ typedef struct dedupe_score {
     bool match;         /* score >= DEDUPE_THRESHOLD */
     dedupe_evidence ev[DEDUPE_MAX_EVIDENCE];
     size_t n_ev;
+    bool brief;         /* internal: scored without evidence text */
 } dedupe_score;
 
 /* Compare records a and b of the set. */
