@@ -391,7 +391,8 @@ static enum MHD_Result changes_feed(sd_req *r)
         return sd_reply_open_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    "reading the directory failed; try again");
     }
-    qsort(c.v, c.n, sizeof *c.v, cmp_change);
+    if (c.n > 1)
+        qsort(c.v, c.n, sizeof *c.v, cmp_change);
     size_t take = c.n < CHANGES_PAGE ? c.n : CHANGES_PAGE;
     json_t *items = json_array();
     for (size_t i = 0; items && i < take; i++) {
@@ -401,10 +402,22 @@ static enum MHD_Result changes_feed(sd_req *r)
                                (json_int_t)ch->modified);
         if (it && !ch->deleted) {
             rec_service rec;
-            if (idx_get(ix, ch->id, &rec, &e) == SP_OK) {
-                json_object_set_new(it, "data", export_oruk_service(&rec, s->voc));
-                rec_service_free(&rec);
+            int grc = idx_get(ix, ch->id, &rec, &e);
+            if (grc != SP_OK && grc != SP_ENOTFOUND) {
+                ix = sd_worker_index(s, true, &e);
+                grc = ix ? idx_get(ix, ch->id, &rec, &e) : SP_EAGAIN;
             }
+            json_t *data = grc == SP_OK ? export_oruk_service(&rec, s->voc) : NULL;
+            if (grc == SP_OK)
+                rec_service_free(&rec);
+            if (!data) {
+                /* Changed again (or removed) since the walk: end the page
+                 * here, so the next request reports its latest state. */
+                json_decref(it);
+                take = i;
+                break;
+            }
+            json_object_set_new(it, "data", data);
         }
         json_array_append_new(items, it);
     }

@@ -47,7 +47,10 @@ class Served:
         self.ok = e.wait_for(self.base, timeout=60) is not None
 
     def stop(self):
-        return self.proc.stop()
+        code, out = self.proc.stop()
+        if e.failures or code not in (0, None):
+            print(f"signpost serve exited {code}; its output ends:\n{out[-3000:]}", flush=True)
+        return code, out
 
 
 def raw_get(url, timeout=60):
