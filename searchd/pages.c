@@ -974,7 +974,7 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
 {
     char n[24];
     snprintf(n, sizeof n, "%zu", res->total);
-    pg_raw(p, "<div class=\"results\" id=\"results\"><h2 id=\"count\" aria-live=\"polite\">");
+    pg_raw(p, "<div class=\"results\" id=\"results\"><h2 id=\"count\">");
     if (res->total == 1)
         pg_t(p, "results.one");
     else
@@ -1147,7 +1147,9 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
     put_search_form_top(&p, st);
     /* Results before filters: on a phone the answer comes first (with a
      * link down to the filters); wide screens show the filters beside. */
-    pg_raw(&p, "<div class=\"cols sc\">");
+    /* Where portal.js announces the new count after an in-place update
+     * (a live region must exist before it changes). */
+    pg_raw(&p, "<p id=\"live\" class=\"vh\" role=\"status\"></p><div class=\"cols sc\">");
     put_results(&p, &ix, st, &res);
     put_filters(&p, st, &res);
     pg_raw(&p, "</div></form>");

@@ -219,6 +219,8 @@ async function jobseeker(ctx, base, js, shots) {
     await page.waitForFunction((w) => /services? found/.test(document.querySelector('#count').textContent) &&
       document.querySelector('#count').textContent.startsWith(String(w)), want, { timeout: 10000 }).catch(() => {});
     check(page.url().includes('cost=free'), `js: the address follows the filter (${page.url()})`);
+    const live = await page.locator('#live').textContent();
+    check(/services? found/.test(live), `js: the new count is announced in a live region ("${live}")`);
     const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
     check(focused === 'f-cost-free', `js: focus stays on the ticked filter after the update (${focused})`);
   } else {

@@ -31,6 +31,8 @@
           if (fresh && old) old.replaceWith(document.importNode(fresh, true));
         });
         document.title = doc.title;
+        var live = $('#live'), count = $('#count');
+        if (live && count) live.textContent = count.textContent;
         enhance();
         var again = focusId && document.getElementById(focusId);
         if (again && again !== document.activeElement) again.focus();
