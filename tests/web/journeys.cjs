@@ -217,7 +217,7 @@ async function jobseeker(ctx, base, js, shots) {
   if (js) {
     await free.check();
     await page.waitForFunction((w) => /services? found/.test(document.querySelector('#count').textContent) &&
-      document.querySelector('#count').textContent.startsWith(String(w)), want, { timeout: 10000 }).catch(() => {});
+      document.querySelector('#count').textContent.startsWith(String(w)), want, { timeout: 30000 }).catch(() => {});
     check(page.url().includes('cost=free'), `js: the address follows the filter (${page.url()})`);
     const live = await page.locator('#live').textContent();
     check(/services? found/.test(live), `js: the new count is announced in a live region ("${live}")`);
