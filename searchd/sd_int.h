@@ -145,6 +145,8 @@ enum MHD_Result sd_static(sd_req *r, const char *rest);
 /* The hub API (hub.c): GET reports, POST decisions (the only POST). */
 enum MHD_Result sd_hub(sd_req *r, const char *rest);
 bool sd_hub_accepts_post(const char *path);
+/* The /hub dashboard page (pages_hub.c). */
+enum MHD_Result sd_page_hub(sd_req *r, const char *rest);
 
 /* ---- search parameters (params.c): no MHD, so tests can drive it ---- */
 

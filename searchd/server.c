@@ -48,6 +48,7 @@ static const sd_route sd_routes[] = {
     {"/", false, SD_R_PAGE, sd_page_search},
     {"/services/", true, SD_R_PAGE, sd_page_service},
     {"/coach", false, SD_R_PAGE, sd_page_coach},
+    {"/hub", false, SD_R_PAGE, sd_page_hub},
     {"/api/v1/hub/", true, SD_R_OTHER, sd_hub},
     {"/oruk", true, SD_R_OTHER, sd_oruk},
     {"/feeds/", true, SD_R_OTHER, sd_feeds},

@@ -1,0 +1,497 @@
+/*
+ * pages_hub.c - the /hub dashboard for London's Integration Hubs:
+ * provision for one priority group (and optionally a category) on a tile
+ * map of the 33 boroughs, the borough x group matrix, duplicated provision
+ * (overlap clusters with the services side by side), gaps, duplicate
+ * records, stale records and source health.  Server-rendered with the
+ * portal's page helpers (pages.h), no script needed; every number is
+ * written out, so nothing is said by colour alone.  The reports come from
+ * indexer/hub.h, the same as /api/v1/hub/..., and each section links to its
+ * CSV.  The page is for hub staff and is in English only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub.h"
+#include "pages.h"
+
+#define HUB_PAGE_OVERLAPS 15
+#define HUB_PAGE_ROWS 50
+
+/* One tile per borough in its rough place (row, column) on an 8 x 7 grid,
+ * after the usual "London squared" layout; hub.css places .t-R-C. */
+static const struct {
+    const char *slug, *abbr;
+    int row, col;
+} tiles[] = {
+    {"enfield", "Enf", 1, 5},
+    {"harrow", "Hrw", 2, 3}, {"barnet", "Brn", 2, 4}, {"haringey", "Hgy", 2, 5},
+    {"waltham-forest", "WF", 2, 6},
+    {"hillingdon", "Hil", 3, 1}, {"ealing", "Eal", 3, 2}, {"brent", "Bre", 3, 3},
+    {"camden", "Cam", 3, 4}, {"islington", "Isl", 3, 5}, {"hackney", "Hck", 3, 6},
+    {"redbridge", "Red", 3, 7}, {"havering", "Hav", 3, 8},
+    {"hounslow", "Hns", 4, 1}, {"hammersmith-and-fulham", "H&F", 4, 2},
+    {"kensington-and-chelsea", "K&C", 4, 3}, {"westminster", "Wst", 4, 4},
+    {"city-of-london", "City", 4, 5}, {"tower-hamlets", "TH", 4, 6}, {"newham", "New", 4, 7},
+    {"barking-and-dagenham", "B&D", 4, 8},
+    {"richmond-upon-thames", "Rch", 5, 2}, {"wandsworth", "Wns", 5, 3}, {"lambeth", "Lam", 5, 4},
+    {"southwark", "Sth", 5, 5}, {"lewisham", "Lew", 5, 6}, {"greenwich", "Gre", 5, 7},
+    {"bexley", "Bex", 5, 8},
+    {"kingston-upon-thames", "Kng", 6, 3}, {"merton", "Mer", 6, 4}, {"croydon", "Cro", 6, 5},
+    {"bromley", "Brm", 6, 6},
+    {"sutton", "Sut", 7, 4},
+};
+
+static const char *label(pg *p, const char *field, const char *slug)
+{
+    const char *l = slug ? vocab_label(p->v, field, slug) : NULL;
+    return l ? l : slug ? slug : "";
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static long long jint(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* Colour step of a count: 0, 1, 2-3, 4-7, 8+. */
+static int step(long long n)
+{
+    return n <= 0 ? 0 : n == 1 ? 1 : n < 4 ? 2 : n < 8 ? 3 : 4;
+}
+
+/* A link to a report's CSV with the page's filters. */
+static void csv_link(pg *p, const char *report, const hub_filter *f, const char *what)
+{
+    sp_buf u = {0};
+    sp_buf_printf(&u, "/api/v1/hub/%s?", report);
+    html_query_add(&u, "format", "csv");
+    if (f->subregion)
+        html_query_add(&u, "subregion", f->subregion);
+    if (f->group && strcmp(report, "sources") && strcmp(report, "stale") && strcmp(report, "duplicates"))
+        html_query_add(&u, "group", f->group);
+    if (f->category && strcmp(report, "sources") && strcmp(report, "stale") &&
+        strcmp(report, "duplicates"))
+        html_query_add(&u, "category", f->category);
+    pg_raw(p, "<p class=\"csv\"><a href=\"");
+    pg_href(p, sp_buf_cstr(&u));
+    pg_raw(p, "\" download>Download ");
+    pg_text(p, what);
+    pg_raw(p, " (CSV)</a></p>");
+    sp_buf_free(&u);
+}
+
+static void select_field(pg *p, const char *name, const char *field, const char *title,
+                         const char *current, const char *any, bool priority_first)
+{
+    size_t n = 0;
+    const char *const *slugs = vocab_slugs(p->v, field, &n);
+    pg_printf(p, "<div class=\"field\"><label for=\"hub-%s\">", name);
+    pg_text(p, title);
+    pg_printf(p, "</label><select id=\"hub-%s\" name=\"%s\">", name, name);
+    if (any) {
+        pg_raw(p, "<option value=\"\">");
+        pg_text(p, any);
+        pg_raw(p, "</option>");
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++) {
+            bool pri = priority_first && vocab_group_priority(p->v, slugs[i]);
+            if (priority_first && (pass == 0) != pri)
+                continue;
+            if (!priority_first && pass == 1)
+                continue;
+            pg_raw(p, "<option value=\"");
+            pg_text(p, slugs[i]);
+            pg_raw(p, current && !strcmp(current, slugs[i]) ? "\" selected>" : "\">");
+            const char *parent = !strcmp(field, "category")
+                                     ? vocab_category_parent(p->v, slugs[i])
+                                     : NULL;
+            if (parent && strcmp(parent, slugs[i]))
+                pg_raw(p, "&nbsp;&nbsp;");
+            pg_text(p, label(p, field, slugs[i]));
+            pg_raw(p, "</option>");
+        }
+    pg_raw(p, "</select></div>");
+}
+
+static void put_form(pg *p, const hub_filter *f)
+{
+    pg_raw(p, "<form class=\"hubform\" method=\"get\" action=\"/hub\">");
+    select_field(p, "group", "group", "Priority group", f->group, NULL, true);
+    select_field(p, "category", "category", "Category", f->category, "Any category", false);
+    select_field(p, "subregion", "subregion", "Sub-region", f->subregion, "All of London", false);
+    pg_raw(p, "<div class=\"field\"><button type=\"submit\">Show</button></div></form>");
+}
+
+static void put_map(pg *p, const json_t *cov, const hub_filter *f)
+{
+    const json_t *map = json_object_get(cov, "map");
+    pg_raw(p, "<section aria-labelledby=\"h-map\"><h2 id=\"h-map\">Provision by borough</h2>"
+              "<p>Distinct services (a service listed by several sources counts once) for ");
+    pg_text(p, label(p, "group", f->group));
+    if (f->category) {
+        pg_raw(p, " in ");
+        pg_text(p, label(p, "category", f->category));
+    }
+    pg_raw(p, ", including London-wide and online services. Each square is a borough in its "
+              "rough place on the map.</p><ol class=\"tilemap\">");
+    for (size_t i = 0; i < sizeof tiles / sizeof tiles[0]; i++) {
+        const json_t *v = json_object_get(map, tiles[i].slug);
+        bool in_scope = v != NULL;
+        long long n = in_scope ? (long long)json_integer_value(v) : 0;
+        pg_printf(p, "<li class=\"tile t-%d-%d %s\">", tiles[i].row, tiles[i].col,
+                  in_scope ? (const char *[]){"s0", "s1", "s2", "s3", "s4"}[step(n)] : "out");
+        pg_raw(p, "<abbr title=\"");
+        pg_text(p, label(p, "borough", tiles[i].slug));
+        pg_raw(p, "\">");
+        pg_text(p, tiles[i].abbr);
+        pg_raw(p, "</abbr><span class=\"vh\"> ");
+        pg_text(p, label(p, "borough", tiles[i].slug));
+        pg_raw(p, ":</span> <span class=\"num\">");
+        if (in_scope)
+            pg_printf(p, "%lld", n);
+        else
+            pg_raw(p, "–<span class=\"vh\"> not in the chosen sub-region</span>");
+        pg_raw(p, "</span></li>");
+    }
+    pg_raw(p, "</ol><p class=\"legend\">Shade: <span class=\"key s0\">0</span> "
+              "<span class=\"key s1\">1</span> <span class=\"key s2\">2–3</span> "
+              "<span class=\"key s3\">4–7</span> <span class=\"key s4\">8 or more</span></p>");
+    csv_link(p, "coverage", f, "coverage");
+    pg_raw(p, "</section>");
+}
+
+static void put_matrix(pg *p, const hub *h, const hub_filter *f)
+{
+    size_t ng = 0;
+    const char *const *groups = vocab_slugs(p->v, "group", &ng);
+    const char *pri[16];
+    size_t np = 0;
+    for (size_t i = 0; i < ng && np < 16; i++)
+        if (vocab_group_priority(p->v, groups[i]))
+            pri[np++] = groups[i];
+    pg_raw(p, "<section aria-labelledby=\"h-matrix\"><h2 id=\"h-matrix\">Boroughs and priority "
+              "groups</h2><div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+              "aria-labelledby=\"h-matrix\"><table class=\"matrix\"><caption>Distinct services "
+              "per borough and priority group");
+    if (f->category) {
+        pg_raw(p, " in ");
+        pg_text(p, label(p, "category", f->category));
+    }
+    pg_raw(p, " (0 is a gap)</caption><thead><tr><th scope=\"col\">Borough</th>");
+    for (size_t g = 0; g < np; g++) {
+        pg_raw(p, "<th scope=\"col\">");
+        pg_text(p, label(p, "group", pri[g]));
+        pg_raw(p, "</th>");
+    }
+    pg_raw(p, "</tr></thead><tbody>");
+    hub_filter one = *f;
+    one.group = NULL;
+    one.limit = HUB_MAX_LIMIT;
+    json_t *cov = hub_coverage(h, &one, NULL);
+    const json_t *rows = json_object_get(cov, "rows");
+    const char *cur = NULL;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (!json_is_true(json_object_get(row, "priority")))
+            continue;
+        const char *b = jstr(row, "borough");
+        if (!cur || strcmp(cur, b)) {
+            if (cur)
+                pg_raw(p, "</tr>");
+            pg_raw(p, "<tr><th scope=\"row\">");
+            pg_text(p, label(p, "borough", b));
+            pg_raw(p, "</th>");
+            cur = b;
+        }
+        long long n = jint(row, "services");
+        pg_printf(p, "<td class=\"s%d\">%lld</td>", step(n), n);
+    }
+    if (cur)
+        pg_raw(p, "</tr>");
+    pg_raw(p, "</tbody></table></div></section>");
+    json_decref(cov);
+}
+
+static void put_service_cell(pg *p, const json_t *svc)
+{
+    pg_raw(p, "<td><a href=\"/services/");
+    pg_href(p, jstr(svc, "id"));
+    pg_raw(p, "\">");
+    pg_text(p, json_string_value(json_object_get(svc, "name")) ? jstr(svc, "name") : jstr(svc, "id"));
+    pg_raw(p, "</a></td>");
+}
+
+static void put_overlaps(pg *p, const hub *h, const hub_filter *f)
+{
+    hub_filter o = *f;
+    o.limit = HUB_PAGE_OVERLAPS;
+    json_t *ov = hub_overlaps(h, &o, NULL);
+    pg_raw(p, "<section aria-labelledby=\"h-ov\"><h2 id=\"h-ov\">Duplicated provision</h2>"
+              "<p>Different services for the same group, in the same borough and category, "
+              "scored by how much they overlap (area, group, category, eligibility, "
+              "description, schedule, funder; 1 is complete overlap).</p>");
+    pg_printf(p, "<p>%lld overlapping sets; the %zu strongest:</p>", jint(ov, "total"),
+              json_array_size(json_object_get(ov, "rows")));
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(ov, "rows"), i, row)
+    {
+        const json_t *svcs = json_object_get(row, "services");
+        pg_raw(p, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Overlap ");
+        pg_printf(p, "%zu", i + 1);
+        pg_raw(p, "\"><table class=\"side\"><caption>");
+        pg_text(p, label(p, "borough", jstr(row, "borough")));
+        pg_raw(p, " · ");
+        pg_text(p, label(p, "group", jstr(row, "group")));
+        pg_raw(p, " · ");
+        pg_text(p, label(p, "category", jstr(row, "category")));
+        pg_printf(p, " — overlap %.2f</caption><tbody><tr><th scope=\"row\">Service</th>",
+                  json_real_value(json_object_get(row, "score")));
+        size_t k;
+        json_t *s;
+        json_array_foreach(svcs, k, s) put_service_cell(p, s);
+        static const char *const facts[][2] = {{"organization", "Organisation"},
+                                               {"source", "Listed by"},
+                                               {"url", "Website"}};
+        for (size_t fi = 0; fi < 3; fi++) {
+            pg_raw(p, "</tr><tr><th scope=\"row\">");
+            pg_text(p, facts[fi][1]);
+            pg_raw(p, "</th>");
+            json_array_foreach(svcs, k, s)
+            {
+                pg_raw(p, "<td>");
+                pg_text(p, jstr(s, facts[fi][0]));
+                pg_raw(p, "</td>");
+            }
+        }
+        pg_raw(p, "</tr><tr><th scope=\"row\">Sources</th>");
+        json_array_foreach(svcs, k, s) pg_printf(p, "<td>%lld</td>", jint(s, "sources"));
+        pg_raw(p, "</tr></tbody></table></div>");
+    }
+    csv_link(p, "overlaps", f, "all overlaps");
+    pg_raw(p, "</section>");
+    json_decref(ov);
+}
+
+static void put_gaps(pg *p, const hub *h, const hub_filter *f)
+{
+    hub_filter g = *f;
+    g.limit = HUB_PAGE_ROWS;
+    json_t *gaps = hub_gaps(h, &g, NULL);
+    pg_raw(p, "<section aria-labelledby=\"h-gaps\"><h2 id=\"h-gaps\">Gaps</h2><p>");
+    pg_text(p, label(p, "group", f->group));
+    pg_raw(p, ": boroughs with no provision at all (<q>none</q>), or only London-wide or online "
+              "provision (<q>no local</q>), with the nearest borough that has local provision.</p>");
+    const json_t *rows = json_object_get(gaps, "rows");
+    if (!json_array_size(rows)) {
+        pg_raw(p, "<p>No gaps for this choice.</p>");
+    } else {
+        pg_raw(p, "<table><caption>Gaps</caption><thead><tr><th scope=\"col\">Borough</th>"
+                  "<th scope=\"col\">Gap</th><th scope=\"col\">London-wide services</th>"
+                  "<th scope=\"col\">Nearest local provision</th></tr></thead><tbody>");
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row)
+        {
+            pg_raw(p, "<tr><th scope=\"row\">");
+            pg_text(p, label(p, "borough", jstr(row, "borough")));
+            pg_raw(p, "</th><td>");
+            pg_text(p, !strcmp(jstr(row, "kind"), "none") ? "none" : "no local");
+            pg_printf(p, "</td><td>%lld</td><td>", jint(row, "london_wide"));
+            const char *near = json_string_value(json_object_get(row, "nearest_borough"));
+            if (near) {
+                pg_text(p, label(p, "borough", near));
+                pg_printf(p, " (%.1f km)", json_real_value(json_object_get(row, "nearest_km")));
+            } else {
+                pg_raw(p, "none in London");
+            }
+            pg_raw(p, "</td></tr>");
+        }
+        pg_raw(p, "</tbody></table>");
+    }
+    csv_link(p, "gaps", f, "gaps");
+    pg_raw(p, "</section>");
+    json_decref(gaps);
+}
+
+static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
+{
+    hub_filter d = *f;
+    d.group = d.category = NULL;
+    d.limit = HUB_PAGE_ROWS;
+    json_t *dups = hub_duplicates(h, &d, NULL);
+    pg_printf(p, "<section aria-labelledby=\"h-dup\"><h2 id=\"h-dup\">Duplicate records</h2>"
+                 "<p>%lld services are listed by more than one source. Each link has its "
+                 "evidence in the CSV and in <a href=\"/api/v1/hub/duplicates\">the API</a>; "
+                 "a pair can be marked <q>not the same</q> or <q>the same</q> with "
+                 "<code>POST /api/v1/hub/decisions</code>.</p>",
+              jint(dups, "total"));
+    const json_t *rows = json_object_get(dups, "rows");
+    if (json_array_size(rows)) {
+        pg_raw(p, "<table><caption>Services listed more than once</caption><thead><tr>"
+                  "<th scope=\"col\">Service</th><th scope=\"col\">Records</th>"
+                  "<th scope=\"col\">Sources</th><th scope=\"col\">Strongest link</th>"
+                  "</tr></thead><tbody>");
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row)
+        {
+            const json_t *recs = json_object_get(row, "records");
+            pg_raw(p, "<tr><th scope=\"row\"><a href=\"/services/");
+            pg_href(p, jstr(json_array_get(recs, 0), "id"));
+            pg_raw(p, "\">");
+            pg_text(p, jstr(row, "name"));
+            pg_printf(p, "</a></th><td>%lld</td><td>", jint(row, "size"));
+            size_t k;
+            json_t *src;
+            json_array_foreach(json_object_get(row, "sources"), k, src)
+            {
+                if (k)
+                    pg_raw(p, ", ");
+                pg_text(p, json_string_value(src));
+            }
+            const json_t *l0 = json_array_get(json_object_get(row, "links"), 0);
+            pg_printf(p, "</td><td>%.2f</td></tr>", json_real_value(json_object_get(l0, "score")));
+        }
+        pg_raw(p, "</tbody></table>");
+    }
+    csv_link(p, "duplicates", f, "duplicate clusters");
+    pg_raw(p, "</section>");
+    json_decref(dups);
+}
+
+static void put_stale(pg *p, const hub *h, const hub_filter *f)
+{
+    hub_filter s = *f;
+    s.group = s.category = NULL;
+    s.limit = HUB_PAGE_ROWS;
+    json_t *st = hub_stale(h, &s, NULL);
+    pg_printf(p, "<section aria-labelledby=\"h-stale\"><h2 id=\"h-stale\">Stale records</h2>"
+                 "<p>%lld records not seen, not changed or not updated by the provider for "
+                 "%lld days or more.</p>",
+              jint(st, "total"), jint(st, "days"));
+    const json_t *rows = json_object_get(st, "rows");
+    if (json_array_size(rows)) {
+        pg_raw(p, "<table><caption>Stale records</caption><thead><tr><th scope=\"col\">Service"
+                  "</th><th scope=\"col\">Organisation</th><th scope=\"col\">Source</th>"
+                  "<th scope=\"col\">Last updated by the provider</th><th scope=\"col\">Days"
+                  "</th></tr></thead><tbody>");
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row)
+        {
+            pg_raw(p, "<tr><th scope=\"row\"><a href=\"/services/");
+            pg_href(p, jstr(row, "id"));
+            pg_raw(p, "\">");
+            pg_text(p, jstr(row, "name"));
+            pg_raw(p, "</a></th><td>");
+            pg_text(p, jstr(row, "organization"));
+            pg_raw(p, "</td><td>");
+            pg_text(p, jstr(row, "source"));
+            pg_raw(p, "</td><td>");
+            pg_text(p, jstr(row, "last_modified"));
+            pg_printf(p, "</td><td>%lld</td></tr>", jint(row, "days"));
+        }
+        pg_raw(p, "</tbody></table>");
+    }
+    csv_link(p, "stale", f, "stale records");
+    pg_raw(p, "</section>");
+    json_decref(st);
+}
+
+static void put_sources(pg *p, const hub *h, const hub_filter *f)
+{
+    hub_filter s = *f;
+    s.group = s.category = NULL;
+    json_t *src = hub_sources(h, &s, NULL);
+    pg_raw(p, "<section aria-labelledby=\"h-src\"><h2 id=\"h-src\">Source health</h2>"
+              "<table><caption>Sources</caption><thead><tr><th scope=\"col\">Source</th>"
+              "<th scope=\"col\">Health</th><th scope=\"col\">Records</th>"
+              "<th scope=\"col\">Also listed elsewhere</th><th scope=\"col\">Stale</th>"
+              "<th scope=\"col\">Failed pages</th><th scope=\"col\">Last success</th>"
+              "</tr></thead><tbody>");
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(src, "rows"), i, row)
+    {
+        pg_raw(p, "<tr><th scope=\"row\">");
+        pg_text(p, jstr(row, "source"));
+        pg_raw(p, "</th><td>");
+        pg_text(p, jstr(row, "health"));
+        pg_printf(p, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>",
+                  jint(row, "records"), jint(row, "duplicated_elsewhere"), jint(row, "stale"),
+                  jint(row, "urls_failed"));
+        pg_text(p, jstr(row, "last_success"));
+        pg_raw(p, "</td></tr>");
+    }
+    pg_raw(p, "</tbody></table>");
+    csv_link(p, "sources", f, "source health");
+    pg_raw(p, "</section>");
+    json_decref(src);
+}
+
+enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
+{
+    pg p;
+    pg_init(&p, r);
+    if (p.too_many_args)
+        return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.too_many", NULL);
+    hub_filter f = {0};
+    static const struct {
+        const char *param, *field;
+    } params[] = {{"group", "group"}, {"category", "category"}, {"subregion", "subregion"}};
+    const char **dst[] = {&f.group, &f.category, &f.subregion};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = pg_get(&p, params[i].param);
+        if (!v || !*v)
+            continue;
+        *dst[i] = strlen(v) <= SD_MAX_VALUE ? vocab_canon(p.v, params[i].field, v) : NULL;
+        if (!*dst[i])
+            return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.bad",
+                              params[i].param);
+    }
+    if (!f.group)
+        f.group = "young-people";
+    char *store_dir = NULL;
+    {
+        const char *ix = r->srv->index_dir;
+        size_t n = strlen(ix);
+        store_dir = n > 6 && !strcmp(ix + n - 6, "/index") ? sp_strndup(ix, n - 6) : sp_strdup(".");
+    }
+    hub *h = NULL;
+    sp_err err = {0};
+    int rc = store_dir ? hub_open(store_dir, p.v, &h, &err) : SP_ENOMEM;
+    free(store_dir);
+    if (rc != SP_OK)
+        return pg_message(&p, MHD_HTTP_SERVICE_UNAVAILABLE, "msg.unavailable.title",
+                          "msg.unavailable", NULL);
+    pg_head(&p, "Integration Hub dashboard", NULL, "hub");
+    pg_raw(&p, "<link rel=\"stylesheet\" href=\"/static/hub.css\"><h1>Integration Hub dashboard"
+               "</h1><p class=\"lead\">Skills and employment provision across London: where it "
+               "is, where it is duplicated and where it is missing.</p>");
+    put_form(&p, &f);
+    hub_filter cov_f = f;
+    cov_f.limit = HUB_MAX_LIMIT;
+    json_t *cov = hub_coverage(h, &cov_f, NULL);
+    put_map(&p, cov, &f);
+    json_decref(cov);
+    put_matrix(&p, h, &f);
+    put_overlaps(&p, h, &f);
+    put_gaps(&p, h, &f);
+    put_duplicates(&p, h, &f);
+    put_stale(&p, h, &f);
+    put_sources(&p, h, &f);
+    hub_close(h);
+    pg_foot(&p);
+    return pg_reply(&p, MHD_HTTP_OK);
+}
