@@ -22,6 +22,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,17 +42,67 @@
  * Replies with CORS
  * ====================================================================== */
 
+/* A strong validator of a body: FNV-1a, 64 bits.  Feed readers and
+ * change-feed consumers poll; an unchanged answer then costs a 304. */
+static void etag_of(const char *body, size_t len, const char *ctype, char out[24])
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)body[i];
+        h *= 1099511628211ull;
+    }
+    for (const char *p = ctype; *p; p++) {
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ull;
+    }
+    snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
+}
+
+static bool etag_matches(sd_req *r, const char *etag)
+{
+    const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (!inm)
+        return false;
+    if (!strcmp(inm, "*"))
+        return true;
+    /* a list of tags, possibly weak (W/"..."): compare each */
+    size_t n = strlen(etag);
+    for (const char *p = inm; (p = strstr(p, etag)) != NULL; p += n)
+        if ((p == inm || p[-1] == ' ' || p[-1] == ',' || p[-1] == '/') &&
+            (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+            return true;
+    return false;
+}
+
 enum MHD_Result sd_reply_open(sd_req *r, unsigned status, const char *ctype, char *body,
                               size_t len)
 {
-    struct MHD_Response *resp =
-        body ? MHD_create_response_from_buffer_with_free_callback(len, body, free) : NULL;
+    if (!body)
+        return MHD_NO;
+    char etag[24] = "";
+    if (status == MHD_HTTP_OK) {
+        etag_of(body, len, ctype, etag);
+        if (etag_matches(r, etag)) {
+            free(body);
+            struct MHD_Response *nm =
+                MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+            if (!nm)
+                return MHD_NO;
+            MHD_add_response_header(nm, "ETag", etag);
+            MHD_add_response_header(nm, "Access-Control-Allow-Origin", "*");
+            return sd_reply_response(r, MHD_HTTP_NOT_MODIFIED, nm, true);
+        }
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
     if (!resp) {
         free(body);
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    if (etag[0])
+        MHD_add_response_header(resp, "ETag", etag);
     return sd_reply_response(r, status, resp, true);
 }
 

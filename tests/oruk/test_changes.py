@@ -94,6 +94,20 @@ def main():
         st, _, body = orukt.raw_get(base + "/feeds/search.atom?q=%3Cscript%3E%26")
         e.check(st == 200 and b"<script>" not in body and ET.fromstring(body) is not None,
                 "search text is escaped in the feed")
+        # polling costs a 304 when nothing changed
+        import urllib.request
+        import urllib.error
+        st, h, body = orukt.raw_get(base + "/feeds/search.atom?q=esol")
+        tag = h.get("ETag")
+        e.check(st == 200 and tag, "the feed has an ETag")
+        req = urllib.request.Request(base + "/feeds/search.atom?q=esol", headers={"If-None-Match": tag or "x"})
+        try:
+            code = urllib.request.urlopen(req, timeout=30).status
+        except urllib.error.HTTPError as err:
+            code = err.code
+        e.check(code == 304, f"If-None-Match with the same ETag: 304 ({code})")
+        req = urllib.request.Request(base + "/feeds/search.atom?q=cv", headers={"If-None-Match": tag or "x"})
+        e.check(urllib.request.urlopen(req, timeout=30).status == 200, "another search: 200")
         st, _, _ = orukt.raw_get(base + "/feeds/other.rss")
         e.check(st == 404, "unknown feed is a 404")
     finally:
