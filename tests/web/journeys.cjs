@@ -188,7 +188,12 @@ async function jobseeker(ctx, base, js, shots) {
 
   await page.getByLabel('What help are you looking for?').fill('ESOL');
   await page.getByLabel('Your postcode (optional)').fill('E8 1DY');
-  await Promise.all([page.waitForURL(/q=ESOL.*near=E8/), page.getByRole('button', { name: 'Search' }).click()]);
+  /* Wait for the submitted page itself (a document), not an in-place
+   * update from search-as-you-type. */
+  await Promise.all([
+    page.waitForResponse((r) => /q=ESOL.*near=E8/.test(r.url()) && r.request().resourceType() === 'document'),
+    page.getByRole('button', { name: 'Search' }).click()]);
+  await page.waitForLoadState('load');
   const count = await page.locator('#count').innerText();
   check(/services? found/.test(count) && /near E8 1DY/.test(count), `${tag}: results say how many and near where ("${count}")`);
   const hits = page.locator('li.hit');

@@ -60,6 +60,8 @@
       if (q.value.trim().length >= 3 || q.value === '') t = setTimeout(function () { swap(formUrl(), false); }, 400);
     });
     window.addEventListener('popstate', function () { swap(location.href, false); });
+    /* A submitted search replaces the page: drop any update still on its way. */
+    form.addEventListener('submit', function () { clearTimeout(t); if (busy) busy.abort(); });
   }
 
 
