@@ -186,6 +186,8 @@ static void run_csv(const char *dir)
         sp_buf b = {0};
         export_csv_field(&b, in);
         const char *got = sp_buf_cstr(&b);
+        if (got == NULL)
+            got = "(out of memory)";
         if (strcmp(got, want))
             printf("  csv: [%s] -> [%s], want [%s]\n", in, got, want);
         check(!strcmp(got, want), "a CSV field is quoted as RFC 4180 says", in);
