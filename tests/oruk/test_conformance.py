@@ -19,9 +19,12 @@ import orukt  # noqa: E402
 from orukt import e  # noqa: E402
 
 validated = 0
+responses = 0
 
 
 def get(base, path, params=None):
+    global responses
+    responses += 1
     url = base + path
     if params:
         url += "?" + urllib.parse.urlencode(params)
@@ -272,9 +275,14 @@ def run_params(base, n_all):
     S = os.path.join(orukt.PROFILE, "schema")
     v_full = orukt.validator(os.path.join(S, "compiled", "service.json"))
 
+    v_item = orukt.validator(os.path.join(S, "compiled", "service_list.json"))
+
     def items(params):
         out = []
         for _, doc in all_pages(base, "/oruk/services", params):
+            page_ok(doc, f"/oruk/services {params}")
+            for s in doc["contents"]:
+                check_valid(v_item, s, f"/oruk/services {params} item {s.get('id')}")
             out += doc["contents"]
         return out
 
@@ -403,7 +411,8 @@ def main():
             srv.stop()
     finally:
         e.rmtree(tmp)
-    print(f"responses validated against ORUK schemas: {validated}", flush=True)
+    print(f"HTTP responses: {responses}; objects validated against ORUK schemas "
+          f"(whole responses and every list item): {validated}", flush=True)
     e.finish("oruk-conformance")
 
 
