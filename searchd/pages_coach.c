@@ -32,6 +32,10 @@ typedef struct client {
     size_t n_groups;
     const char *needs[SD_MAX_VALUES];
     size_t n_needs;
+    /* Groups that follow from the answers (age 19: young people; 14 months
+     * out of work: long-term unemployed), so the coach need not tick them. */
+    const char *derived[8];
+    size_t n_derived;
     bool given; /* the form was submitted with something in it */
 } client;
 
@@ -75,6 +79,41 @@ static int small_uint(const char *s, int max)
     return v <= max ? v : -1;
 }
 
+static void add_derived(client *c, const char *g)
+{
+    if (c->n_derived < sizeof c->derived / sizeof c->derived[0])
+        c->derived[c->n_derived++] = g;
+}
+
+/* The circumstances a group stands for, where the answers say so plainly.
+ * These only add "yes" reasons; a group the answers do not imply stays a
+ * "check", never a "no" (listings' group wording is not a hard rule). */
+static void derive_groups(client *c)
+{
+    bool working = c->status && (!strcmp(c->status, "employed") || !strcmp(c->status, "self-employed"));
+    bool out = c->status && (!strcmp(c->status, "unemployed") || !strcmp(c->status, "inactive"));
+    if (c->age >= 16 && c->age <= 24)
+        add_derived(c, "young-people");
+    if (c->age >= 50)
+        add_derived(c, "aged-50-plus");
+    if (c->age >= 16 && c->age <= 24 && out)
+        add_derived(c, "neet");
+    if (c->months >= 12 && !working)
+        add_derived(c, "long-term-unemployed");
+    if (c->status && !strcmp(c->status, "inactive"))
+        add_derived(c, "economically-inactive");
+    if (working)
+        add_derived(c, "in-work-progression");
+}
+
+static bool client_derived(const client *c, const char *g)
+{
+    for (size_t i = 0; i < c->n_derived; i++)
+        if (!strcmp(c->derived[i], g))
+            return true;
+    return false;
+}
+
 static void read_client(pg *p, client *c)
 {
     memset(c, 0, sizeof *c);
@@ -103,6 +142,7 @@ static void read_client(pg *p, client *c)
     }
     c->given = c->age >= 0 || c->months >= 0 || c->borough || c->benefit || c->status ||
                c->language || c->q || c->n_groups || c->n_needs;
+    derive_groups(c);
 }
 
 static bool client_has_group(const client *c, const char *g)
@@ -170,13 +210,19 @@ static void judge(pg *p, const client *c, const rec_service *rec, judged *j)
 
     /* Who it is for. */
     if (rec->groups.n) {
-        const char *match = NULL;
-        for (size_t i = 0; i < rec->groups.n && !match; i++)
+        const char *match = NULL, *implied = NULL;
+        for (size_t i = 0; i < rec->groups.n && !match; i++) {
             if (client_has_group(c, rec->groups.v[i].slug))
                 match = rec->groups.v[i].slug;
+            else if (!implied && client_derived(c, rec->groups.v[i].slug))
+                implied = rec->groups.v[i].slug;
+        }
         if (match) {
             const char *l = vocab_label(p->v, "group", match);
             add_reason(j, V_YES, "elig.group_yes", l ? l : match);
+        } else if (implied) {
+            const char *l = vocab_label(p->v, "group", implied);
+            add_reason(j, V_YES, "elig.group_implied", l ? l : implied);
         } else {
             const char *l = vocab_label(p->v, "group", rec->groups.v[0].slug);
             add_reason(j, V_CHECK, "elig.group_check", l ? l : rec->groups.v[0].slug);

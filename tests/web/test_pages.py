@@ -193,6 +193,10 @@ def main():
             adds = re.findall(r'class="btn2 add" data-id="[^"]*" href="([^"]*)"', body)
             e.check(adds and all("s=" + sid in a.replace("&amp;", "&") for a in adds),
                     "coach: add links keep the current shortlist")
+            body, _ = page(base, "/coach?age=55&borough=camden&status=unemployed&months=14&need=digital-skills")
+            e.check("For People aged 50 and over (from the answers above)" in body,
+                    "coach: groups that follow from the answers count as a fit")
+            e.check("Does not cover" not in body, "coach: the borough filter keeps services that cover it")
             body, _ = page(base, f"/coach?print=1&s={sid}&s={sid}&s=bad")
             e.check(body.count('<section class="card">') == 1, "print: one card per distinct valid id")
             e.check("When you call, you could say:" in body, "print: what to say when calling")
