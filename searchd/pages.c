@@ -257,6 +257,20 @@ int pg_search(pg *p, idx **ix, const idx_query *q, idx_result *res, sp_err *e)
 
 /* ---- a record in plain English ---- */
 
+const char *pg_label(pg *p, const char *field, const char *slug)
+{
+    if (!slug)
+        return NULL;
+    char key[128];
+    int n = snprintf(key, sizeof key, "label.%s.%s", field, slug);
+    if (n > 0 && (size_t)n < sizeof key) {
+        const char *t = html_t(p->L, key);
+        if (t != key)
+            return t;
+    }
+    return vocab_label(p->v, field, slug);
+}
+
 static const char *const month_keys[12] = {"month.1", "month.2",  "month.3",  "month.4",
                                            "month.5", "month.6",  "month.7",  "month.8",
                                            "month.9", "month.10", "month.11", "month.12"};
@@ -299,7 +313,7 @@ void pg_tag_labels(pg *p, const char *field, const rec_tags *t, size_t max)
 {
     size_t shown = 0;
     for (size_t i = 0; i < t->n && shown < max; i++) {
-        const char *label = vocab_label(p->v, field, t->v[i].slug);
+        const char *label = pg_label(p, field, t->v[i].slug);
         if (shown)
             pg_raw(p, ", ");
         pg_text(p, label ? label : t->v[i].slug);
@@ -684,7 +698,7 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
                     in_facet = true;
             if (in_facet)
                 continue;
-            const char *label = vocab_label(p->v, field, slug);
+            const char *label = pg_label(p, field, slug);
             pg_raw(p, "<li><input type=\"checkbox\" checked name=\"");
             pg_text(p, field);
             pg_raw(p, "\" value=\"");
@@ -706,7 +720,7 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
             if (f == IDX_F_CATEGORY && !vocab_category_parent(p->v, fv->value) &&
                 !value_selected(st, f, fv->value) && n > 12)
                 continue; /* broad headings only when there are few */
-            const char *label = vocab_label(p->v, field, fv->value);
+            const char *label = pg_label(p, field, fv->value);
             char cnt[24];
             snprintf(cnt, sizeof cnt, "%zu", fv->count);
             pg_raw(p, "<li><input type=\"checkbox\"");
@@ -781,7 +795,7 @@ static void put_selected(pg *p, const search_state *st)
         const char *field = idx_field_name((idx_field)f);
         for (size_t i = 0; i < st->sp.q.n_filters[f]; i++) {
             const char *slug = st->sp.vals[f][i];
-            const char *label = vocab_label(p->v, field, slug);
+            const char *label = pg_label(p, field, slug);
             pg_raw(p, "<li><a class=\"chip\" href=\"");
             /* The URL may carry the slug or another spelling (a GSS code):
              * drop both. */
@@ -917,7 +931,7 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         if (!q0->n_filters[f])
             continue;
         const char *field = idx_field_name((idx_field)f);
-        const char *label = vocab_label(p->v, field, st->sp.vals[f][0]);
+        const char *label = pg_label(p, field, st->sp.vals[f][0]);
         idx_query q = *q0;
         q.n_filters[f] = 0; /* one link per field drops all its values */
         put_alt_without(p, alt_count(p, ix, q), field, "none.drop",

@@ -78,6 +78,10 @@ void pg_put_date(pg *p, int64_t t);
 /* When the record was last checked (last seen, else last changed, else
  * the source's last_modified); 0 when unknown. */
 int64_t pg_checked(const rec_service *rec);
+/* The label of a vocabulary slug in the page's language: the words file's
+ * "label.FIELD.SLUG" when it has one, else data/vocab's English label;
+ * NULL when neither knows the slug. */
+const char *pg_label(pg *p, const char *field, const char *slug);
 /* Labels of the record's tags in field, joined with ", " (at most max). */
 void pg_tag_labels(pg *p, const char *field, const rec_tags *t, size_t max);
 /* Who it is for: groups and ages; returns false when nothing is known. */

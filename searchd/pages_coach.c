@@ -199,7 +199,7 @@ static void judge(pg *p, const client *c, const rec_service *rec, judged *j)
 
     /* Where the client lives. */
     if (c->borough) {
-        const char *bl = vocab_label(p->v, "borough", c->borough);
+        const char *bl = pg_label(p, "borough", c->borough);
         if (rec->pan_london)
             add_reason(j, V_YES, "elig.london", NULL);
         else if (rec->boroughs.n && rec_tags_has(&rec->boroughs, c->borough))
@@ -218,13 +218,13 @@ static void judge(pg *p, const client *c, const rec_service *rec, judged *j)
                 implied = rec->groups.v[i].slug;
         }
         if (match) {
-            const char *l = vocab_label(p->v, "group", match);
+            const char *l = pg_label(p, "group", match);
             add_reason(j, V_YES, "elig.group_yes", l ? l : match);
         } else if (implied) {
-            const char *l = vocab_label(p->v, "group", implied);
+            const char *l = pg_label(p, "group", implied);
             add_reason(j, V_YES, "elig.group_implied", l ? l : implied);
         } else {
-            const char *l = vocab_label(p->v, "group", rec->groups.v[0].slug);
+            const char *l = pg_label(p, "group", rec->groups.v[0].slug);
             add_reason(j, V_CHECK, "elig.group_check", l ? l : rec->groups.v[0].slug);
         }
     }
@@ -265,7 +265,7 @@ static void judge(pg *p, const client *c, const rec_service *rec, judged *j)
 
     /* Language: a help, never a bar. */
     if (c->language && strcmp(c->language, "en") && rec_tags_has(&rec->langs, c->language)) {
-        const char *l = vocab_label(p->v, "language", c->language);
+        const char *l = pg_label(p, "language", c->language);
         add_reason(j, V_YES, "elig.language", l ? l : c->language);
     }
     if (!j->n)
@@ -376,7 +376,7 @@ static void put_select(pg *p, const char *name, const char *label_key, const cha
             pg_raw(p, " selected");
         pg_raw(p, ">");
         if (field) {
-            const char *l = vocab_label(p->v, field, vals[i]);
+            const char *l = pg_label(p, field, vals[i]);
             pg_text(p, l ? l : vals[i]);
         } else {
             char key[64];
@@ -482,7 +482,7 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
     pg_raw(p, "</legend><ul class=\"cbs cols2\">");
     for (size_t i = 0; i < ng; i++)
         if (vocab_group_priority(p->v, groups[i]))
-            put_checkbox(p, "group", groups[i], vocab_label(p->v, "group", groups[i]),
+            put_checkbox(p, "group", groups[i], pg_label(p, "group", groups[i]),
                          client_has_group(c, groups[i]));
     pg_raw(p, "</ul><details");
     for (size_t i = 0; i < ng; i++)
@@ -495,7 +495,7 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
     pg_raw(p, "</summary><ul class=\"cbs cols2\">");
     for (size_t i = 0; i < ng; i++)
         if (!vocab_group_priority(p->v, groups[i]))
-            put_checkbox(p, "group", groups[i], vocab_label(p->v, "group", groups[i]),
+            put_checkbox(p, "group", groups[i], pg_label(p, "group", groups[i]),
                          client_has_group(c, groups[i]));
     pg_raw(p, "</ul></details></fieldset>");
 
@@ -506,7 +506,7 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
     pg_raw(p, "</legend><ul class=\"cbs cols2\">");
     for (size_t i = 0; i < nc; i++)
         if (vocab_category_parent(p->v, cats[i]))
-            put_checkbox(p, "need", cats[i], vocab_label(p->v, "category", cats[i]),
+            put_checkbox(p, "need", cats[i], pg_label(p, "category", cats[i]),
                          client_needs(c, cats[i]));
     pg_raw(p, "</ul></fieldset>");
 

@@ -63,7 +63,7 @@ static void put_referrals(pg *p, const rec_service *rec)
         if (strcmp(t, key)) {
             pg_text(p, t);
         } else {
-            const char *label = vocab_label(p->v, "referral", rec->referrals.v[i].slug);
+            const char *label = pg_label(p, "referral", rec->referrals.v[i].slug);
             pg_text(p, label ? label : rec->referrals.v[i].slug);
         }
         pg_raw(p, "</li>");
@@ -118,7 +118,7 @@ static void put_similar(pg *p, idx *ix, const rec_service *rec)
             continue;
         if (!shown) {
             pg_raw(p, "<section class=\"similar\" aria-labelledby=\"similar-h\"><h2 id=\"similar-h\">");
-            const char *label = vocab_label(p->v, "category", cat);
+            const char *label = pg_label(p, "category", cat);
             pg_tf(p, "service.similar", label ? label : cat, NULL, NULL);
             pg_raw(p, "</h2><ul>");
         }

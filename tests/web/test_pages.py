@@ -10,6 +10,7 @@ import html.parser
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -215,6 +216,32 @@ def main():
                     f"searchd stops cleanly, no sanitizer reports (exit {rc})")
             e.check("ESOL" not in log and "hackney" not in log and "age=" not in log,
                     "the access log never holds query strings")
+        # Another language: a copy of web/ with a partial Somali file and an
+        # Arabic one: picked by ?lang= and Accept-Language, untranslated words
+        # in English, vocabulary labels translatable, direction and switcher.
+        webcopy = e.tempdir()
+        shutil.copytree(web, os.path.join(webcopy, "web"))
+        with open(os.path.join(webcopy, "web", "i18n", "so.tsv"), "w", encoding="utf-8") as f:
+            f.write("lang.name\tSoomaali\nsearch.go\tRaadi\nlabel.borough.hackney\tHackney (SO)\n")
+        with open(os.path.join(webcopy, "web", "i18n", "ar.tsv"), "w", encoding="utf-8") as f:
+            f.write("lang.name\t\u0627\u0644\u0639\u0631\u0628\u064a\u0629\nlang.dir\trtl\n")
+        port2 = e.free_port()
+        base2 = f"http://127.0.0.1:{port2}"
+        try:
+            with e.Proc(["serve", "--store", store, "--listen", f"127.0.0.1:{port2}", "--web",
+                         os.path.join(webcopy, "web")]):
+                e.wait_for(base2)
+                body, _ = page(base2, "/?borough=hackney&lang=so")
+                e.check('<html lang="so" dir="ltr">' in body, "?lang=so answers in Somali")
+                e.check(">Raadi</button>" in body, "a translated word")
+                e.check("What help are you looking for?" in body, "an untranslated word falls back to English")
+                e.check("Remove filter: Hackney (SO)" in body, "vocabulary labels come from the words file")
+                e.check('<a lang="en" href="/?borough=hackney&amp;lang=en">English</a>' in body,
+                        "the switcher links to the same page in English")
+                body, _ = page(base2, "/services/" + (ids[0] if ids else ""), headers={"Accept-Language": "ar, en;q=0.5"})
+                e.check('<html lang="ar" dir="rtl">' in body, "Accept-Language ar: Arabic, right to left")
+        finally:
+            e.rmtree(webcopy)
     finally:
         if tmp:
             e.rmtree(tmp)
