@@ -28,7 +28,7 @@
         var focusId = document.activeElement && document.activeElement.id;
         ['#results', '#filters'].forEach(function (sel) {
           var fresh = $(sel, doc), old = $(sel);
-          if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+          if (fresh && old) old.parentNode.replaceChild(document.importNode(fresh, true), old);
         });
         document.title = doc.title;
         var live = $('#live'), count = $('#count');
@@ -49,7 +49,9 @@
     var q = keep.toString();
     return '/' + (q ? '?' + q : '');
   }
-  if (form && window.fetch && window.URLSearchParams && window.DOMParser) {
+  /* Old browsers without these keep the plain forms (Apply filters). */
+  if (form && window.fetch && window.URLSearchParams && window.DOMParser && window.AbortController &&
+      window.FormData && window.history && history.pushState) {
     form.addEventListener('change', function (ev) {
       if (ev.target && (ev.target.type === 'checkbox' || ev.target.id === 'sort')) swap(formUrl(), true);
     });
