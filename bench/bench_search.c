@@ -5,12 +5,14 @@
  * per kind of query.  All searches ask for exact facets, as the API does.
  *
  *   bench_search --index DIR [--load FILE.ndjson] [--queries N] [--seed S]
- *                [--verify N]
+ *                [--verify N] [--slow MS] [--one TEXT [--filter FIELD=SLUG]...]
  *
  * --verify N checks the facet counts of the first N queries of the mix
  * against Xapian itself: for every value a facet reports, the same query
  * with that value as its field's only filter and facets off (Xapian counts
  * every match) must have exactly that total; it exits 1 on a mismatch.
+ * --slow MS prints each query that took at least MS ms, with its matches.
+ * --one TEXT [--filter FIELD=SLUG]... times that one query, run 20 times.
  * With --load it (re)builds the index from FILE first; without, it reuses
  * DIR.  The HTTP half of the benchmark is bench/run.sh (wrk against
  * `signpost serve` over the same index).
@@ -198,6 +200,11 @@ int main(int argc, char **argv)
 {
     const char *dir = NULL, *loadfile = NULL;
     long nq = 2000, nverify = 0;
+    double slow_ms = -1;
+    const char *one = NULL; /* --one: time this query alone */
+    const char *one_vals[IDX_F__COUNT][3];
+    idx_query oneq;
+    idx_query_init(&oneq);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--index") && i + 1 < argc)
             dir = argv[++i];
@@ -205,13 +212,28 @@ int main(int argc, char **argv)
             loadfile = argv[++i];
         else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
             nq = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--one") && i + 1 < argc)
+            one = argv[++i];
+        else if (!strcmp(argv[i], "--filter") && i + 1 < argc && strchr(argv[i + 1], '=')) {
+            char *fv = argv[++i];
+            char *eq = strchr(fv, '=');
+            *eq = '\0';
+            int f = idx_field_from_name(fv);
+            if (f < 0 || oneq.n_filters[f] >= 3) {
+                fprintf(stderr, "bench_search: bad --filter %s\n", fv);
+                return 2;
+            }
+            one_vals[f][oneq.n_filters[f]++] = eq + 1;
+            oneq.filters[f] = one_vals[f];
+        } else if (!strcmp(argv[i], "--slow") && i + 1 < argc)
+            slow_ms = strtod(argv[++i], NULL);
         else if (!strcmp(argv[i], "--verify") && i + 1 < argc)
             nverify = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
             rng_state = strtoull(argv[++i], NULL, 10) | 1;
         else {
             fprintf(stderr, "usage: bench_search --index DIR [--load FILE.ndjson] [--queries N] "
-                            "[--seed S] [--verify N]\n");
+                            "[--seed S] [--verify N] [--slow MS]\n");
             return 2;
         }
     }
@@ -234,6 +256,23 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("index: %zu documents\n", idx_count(ix));
+    if (one) {
+        /* One query, repeated: the first run pays for the facet table. */
+        oneq.q = one;
+        for (long i = 0; i < (nq < 20 ? nq : 20); i++) {
+            idx_result res;
+            double t0 = now_s();
+            if (idx_search(ix, &oneq, &res, &err) != SP_OK) {
+                fprintf(stderr, "bench_search: %s\n", err.msg);
+                return 1;
+            }
+            printf("run %ld: %.2f ms, %zu matches\n", i, (now_s() - t0) * 1000.0, res.total);
+            idx_result_free(&res);
+        }
+        idx_close(ix);
+        vocab_free(v);
+        return 0;
+    }
     if (nverify > 0) {
         unsigned long long saved = rng_state;
         int bad = 0;
@@ -275,6 +314,14 @@ int main(int argc, char **argv)
         if (rc != SP_OK) {
             fprintf(stderr, "bench_search: search failed: %s\n", err.msg);
             continue;
+        }
+        if (slow_ms >= 0 && dt >= slow_ms) {
+            fprintf(stderr, "slow: %.2f ms, %zu matches, %s q=\"%s\"", dt, res.total,
+                    kind_names[kind], q.q ? q.q : "");
+            for (int f = 0; f < IDX_F__COUNT; f++)
+                for (size_t j = 0; j < q.n_filters[f]; j++)
+                    fprintf(stderr, " %s=%s", idx_field_name((idx_field)f), q.filters[f][j]);
+            fprintf(stderr, "\n");
         }
         idx_result_free(&res);
         lat[kind][nlat[kind]++] = dt;
