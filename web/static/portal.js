@@ -6,15 +6,19 @@
 (function () {
   'use strict';
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
-  /* Buttons only needed without JavaScript go; ones needing it appear. */
+  var form = $('#search');
+  /* Old browsers without these keep the plain forms (Apply filters, Sort). */
+  var canSwap = !!(form && window.fetch && window.URLSearchParams && window.DOMParser &&
+    window.AbortController && window.FormData && window.history && history.pushState);
+  /* Buttons only needed without the in-place updates go; ones needing
+   * JavaScript appear. */
   function enhance() {
-    Array.prototype.forEach.call(document.querySelectorAll('.nojs'), function (b) { b.hidden = true; });
+    if (canSwap) Array.prototype.forEach.call(document.querySelectorAll('.nojs'), function (b) { b.hidden = true; });
     Array.prototype.forEach.call(document.querySelectorAll('.js-only'), function (b) { b.hidden = false; });
   }
   enhance();
 
   /* Search page: apply filters without a reload. */
-  var form = $('#search');
   var busy = null;
   function swap(url, push) {
     if (busy) busy.abort();
@@ -49,9 +53,7 @@
     var q = keep.toString();
     return '/' + (q ? '?' + q : '');
   }
-  /* Old browsers without these keep the plain forms (Apply filters). */
-  if (form && window.fetch && window.URLSearchParams && window.DOMParser && window.AbortController &&
-      window.FormData && window.history && history.pushState) {
+  if (canSwap) {
     form.addEventListener('change', function (ev) {
       if (ev.target && (ev.target.type === 'checkbox' || ev.target.id === 'sort')) swap(formUrl(), true);
     });
