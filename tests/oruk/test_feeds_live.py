@@ -92,6 +92,7 @@ def drain(base, url):
 
 def main():
     tmp = e.tempdir()
+    run = None
     try:
         sites = os.path.join(tmp, "sites")
         shutil.copytree(e.SAMPLE, sites)
@@ -202,6 +203,8 @@ def main():
         if e.failures:
             print(out[-3000:])
     finally:
+        if run is not None:
+            run.stop()  # also on an exception: never leave the daemon running
         e.rmtree(tmp)
     e.finish("oruk-feeds-live")
 
