@@ -320,6 +320,16 @@ async function coach(ctx, base, js, shots) {
   check(/\/coach\?(.*&)?s=[0-9a-f-]{36}&s=[0-9a-f-]{36}$/.test(share) && !/age=|borough=|benefit=/.test(share),
     `${tag}: the share link encodes only the shortlist (${share})`);
   check((await page.locator('button.copy').first().isVisible()) === js, `${tag}: copy buttons only with JavaScript`);
+  if (js) {
+    /* "Copy text" puts the shortlist on the clipboard and says so. */
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    await page.locator('button.copy[data-copy=astext]').click();
+    await page.waitForFunction(() => /Copied/.test(document.querySelector('#astext ~ .copied').textContent),
+      null, { timeout: 5000 }).catch(() => {});
+    const clip = await page.evaluate(() => navigator.clipboard.readText()).catch((err) => 'ERR ' + err);
+    check(clip === text, `js: "Copy text" copies the shortlist (${clip.slice(0, 40)})`);
+    check(/Copied/.test(await page.locator('#astext ~ .copied').textContent()), 'js: the copy is confirmed in words');
+  }
   if (shots) {
     await axe(page, 'coach');
     await shoot(page, 'coach');
