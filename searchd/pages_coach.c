@@ -525,7 +525,7 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
 
 /* ---- results ---- */
 
-static void put_judged(pg *p, const client *c, const shortlist *sl, const idx_hit *h,
+static void put_judged(pg *p, const shortlist *sl, const idx_hit *h,
                        const judged *j)
 {
     const rec_service *rec = &h->rec;
@@ -577,7 +577,6 @@ static void put_judged(pg *p, const client *c, const shortlist *sl, const idx_hi
         pg_raw(p, "</a></p>");
     }
     pg_raw(p, "</li>");
-    (void)c;
 }
 
 static void put_results(pg *p, const client *c, const shortlist *sl, const idx_result *res)
@@ -616,7 +615,7 @@ static void put_results(pg *p, const client *c, const shortlist *sl, const idx_r
         pg_raw(p, "</h3><ol class=\"hits\">");
         for (size_t i = 0; i < res->n_hits; i++)
             if ((int)js[i].v == v)
-                put_judged(p, c, sl, &res->hits[i], &js[i]);
+                put_judged(p, sl, &res->hits[i], &js[i]);
         pg_raw(p, "</ol></div>");
     }
     pg_raw(p, "</section>");
