@@ -30,10 +30,11 @@
 #define VOCAB_MAX_TEXT (256u << 10)
 
 enum { F_BOROUGH, F_SUBREGION, F_GROUP, F_CATEGORY, F_MODE, F_COST, F_REFERRAL,
-       F_LANGUAGE, F_COUNT };
+       F_LANGUAGE, F_BENEFIT, F_STATUS, F_COUNT };
 
 static const char *const field_names[F_COUNT] = {
-    "borough", "subregion", "group", "category", "mode", "cost", "referral", "language"};
+    "borough", "subregion", "group", "category", "mode", "cost", "referral", "language",
+    "benefit", "status"}; /* benefit, status: eligibility (indexer/elig.c) */
 
 /* ------------------------------------------------------------ hash map */
 
@@ -908,6 +909,8 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
         {"vocab/costs.tsv", c_smp, 3, row_simple, F_COST},
         {"vocab/referrals.tsv", c_smp, 3, row_simple, F_REFERRAL},
         {"vocab/languages.tsv", c_lng, 3, row_language, F_LANGUAGE},
+        {"vocab/benefits.tsv", c_smp, 3, row_simple, F_BENEFIT},
+        {"vocab/statuses.tsv", c_smp, 3, row_simple, F_STATUS},
         {"vocab/synonyms.tsv", NULL, 2, row_synonym, -1},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {

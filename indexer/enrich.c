@@ -14,6 +14,7 @@
  * sentences of that kind are skipped for the fields they would mislead.
  */
 #include "enrich.h"
+#include "elig.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -737,5 +738,5 @@ int enrich_record(const vocab *v, rec_service *r, sp_err *err)
     category_parents(&c);
     if (c.rc != SP_OK)
         return sp_fail(err, c.rc, "enrich_record: out of memory");
-    return SP_OK;
+    return elig_extract(v, r, err); /* structured eligibility (elig.h) */
 }

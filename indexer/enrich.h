@@ -12,7 +12,8 @@
  * Enrichment is idempotent: the derived tags (boroughs, subregions, groups,
  * categories, modes, costs, referrals, langs, pan_london) are cleared first,
  * so running it twice on the same record gives the same result.  Fields the
- * source published and rules/cluster_id are left alone.
+ * source published and cluster_id are left alone; the eligibility rules are
+ * replaced by elig_extract (elig.h) as the last step.
  */
 #ifndef ENRICH_H
 #define ENRICH_H

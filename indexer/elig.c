@@ -1,0 +1,1289 @@
+/*
+ * elig.c - eligibility rules from a service record, and a person checked
+ * against them (see elig.h and docs/eligibility.md).
+ *
+ * Prose is read sentence by sentence, lower-cased, with POSIX extended
+ * regular expressions for the numeric forms ("aged 18 to 24", "50+",
+ * "under 25s", "out of work for 3 months or more") and the keyword lists
+ * of data/vocab for named things (boroughs, benefits, statuses, groups).
+ * Each sentence is also looked at for what changes its meaning: negation
+ * ("not suitable for", "you don't need to"), softeners ("priority given
+ * to", "including") and exceptions ("unless referred", "discretion").
+ */
+#include "elig.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds on what one record may make us do. */
+#define EL_MAX_SENTENCES 300
+#define EL_MAX_SENTENCE 1200
+#define EL_MAX_RULES 48
+#define EL_MAX_VALUES 40
+#define EL_EVIDENCE 240
+
+/* ------------------------------------------------------------ patterns */
+
+enum {
+    P_AGE_ANY,
+    P_RANGE1,
+    P_RANGE2,
+    P_RANGE3,
+    P_MIN1,
+    P_MIN2,
+    P_MIN3A,
+    P_MIN3B,
+    P_MAX1,
+    P_MAX2,
+    P_MAX3,
+    P_MAX4,
+    P_ADULTS,
+    P_NEGATE,
+    P_SOFT,
+    P_EXCEPT,
+    P_RES_TRIGGER,
+    P_RES_ANY,
+    P_RES_WORK,
+    P_RES_EXCL,
+    P_BEN_NONE,
+    P_BEN_CLAIM,
+    P_BEN_HELP,
+    P_BEN_NOT,
+    P_BEN_GENERIC,
+    P_ST_ANY,
+    P_ST_NOT,
+    P_MONTHS1,
+    P_MONTHS2,
+    P_LTU,
+    P_MONTHS_ANY,
+    P_RTW,
+    P_RTW_NONE,
+    P_RTW_EXCL,
+    P_REQ,
+    P_MAND,
+    P_MAND_NOT,
+    P_VOL,
+    P_VOL_NOT,
+    P__COUNT
+};
+
+#define NUMW "(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four|[0-9]{1,2})"
+#define OLDER "(\\+|plus|and over|and above|or over|or above|or older|and older|years and over|years or over|years or older|years old or over|years old and over|years old or older|years and above|years of age or over|years of age and over)"
+#define YOUNGER "(and under|or under|or younger|and younger|or below|and below|years and under|years or under|years or younger|years old or under|years old or younger)"
+#define WHO "(people|young people|young adults|adults|residents|those|anyone|learners|jobseekers|job seekers|care leavers|youth|women|men|londoners|young londoners|participants|customers|clients|individuals|parents|graduates|students)"
+
+static const char *const pat_src[P__COUNT] = {
+    [P_AGE_ANY] = "no (upper |lower )?age (limit|restriction|requirement)|all ages|any age|"
+                  "regardless of (your )?age|whatever (your )?age|of all ages|no matter (what )?"
+                  "(your age|how old)|open to all ages|age is no barrier",
+    [P_RANGE1] = "(aged|ages|between the ages of|age range( of)?|age group( of)?|age)[: ]+"
+                 "(between |from )?([0-9]{1,2}) ?(-|to|and|until) ?([0-9]{1,2})([^0-9]|$)",
+    [P_RANGE2] = "(^|[^0-9.])([0-9]{1,2}) ?(-|to) ?([0-9]{1,2})[ -]?(year[ -]?olds?|years? old|"
+                 "yrs|yo([^a-z]|$)|s([^a-z]|$)|'s)",
+    [P_RANGE3] = WHO " (aged |between |from )?([0-9]{1,2}) ?(-|to|and) ?([0-9]{1,2})([^0-9]|$)",
+    [P_MIN1] = "(aged|ages|age of|age) ?([0-9]{1,2}) ?" OLDER,
+    [P_MIN2] = "(^|[^0-9.,])([0-9]{2}) ?" OLDER,
+    [P_MIN3A] = "(over the age of|above the age of|aged over|aged above|aged at least|"
+                "minimum age( of| is)?|must be at least|must be over|older than|at least) "
+                "?([0-9]{1,2})",
+    [P_MIN3B] = "(over|above)[ -]([0-9]{2})('?s([^a-z]|$)| ?years| ?year[ -]olds)",
+    [P_MAX1] = "(under the age of|below the age of|up to the age of|up to age|aged under|"
+               "aged below|aged up to|younger than|maximum age( of| is)?|no older than|"
+               "not older than) ?([0-9]{1,2})",
+    [P_MAX2] = "(under|below)[ -]([0-9]{2})('?s([^a-z]|$)| ?years| ?year[ -]olds)",
+    [P_MAX3] = "(^|[^0-9.,])([0-9]{2}) ?" YOUNGER,
+    [P_MAX4] = WHO " (aged )?(under|up to) ([0-9]{2})([^0-9]|$)",
+    [P_ADULTS] = "(all|any) adults|adults only|for adults|open to adults|adults of any|"
+                 "adults (living|who live)",
+    [P_NEGATE] = "(not (suitable|open|available|eligible|for)|isn't (suitable|open|available|"
+                 "for)|aren't eligible|no one|nobody|excluding|excludes|except|cannot|can't|"
+                 "can not|unable to (support|help|accept)|we do not (accept|support|work with)|"
+                 "does not (accept|support))",
+    [P_SOFT] = "priority|prioriti|especially|particularly|in particular|including|includes|"
+               "welcome|encourag|not only|not just|not exclusively|as well as|such as|"
+               "for example|e\\.g\\.|among others|amongst others|but not limited|preference|"
+               "preferred|whether or not|regardless|open to all|open to everyone|anyone can|"
+               "everyone|all backgrounds|any background",
+    [P_EXCEPT] = "unless|discretion|case by case|case-by-case|exceptions|exceptional|may be "
+                 "considered|may be able to|flexib|in some cases|can sometimes",
+    [P_RES_TRIGGER] = "resident|live in|living in|lives in|live or work|live, work|live and work|"
+                      "live/work|who are based in|you are based in|reside|from the borough|"
+                      "anyone in|everyone in|all adults in|anyone living|people living|"
+                      "adults in (england|london|the uk)",
+    [P_RES_ANY] = "(don't|do not|doesn't|does not|no need to|not need to) (have to |need to )?"
+                  "live|no matter where you live|wherever you live|regardless of where you "
+                  "live|not just for|not only for|whichever borough|any borough|all boroughs",
+    [P_RES_WORK] = "live,? (or|and) work|work or study|live, work|live/work|work in the borough|"
+                   "work or study in|or work in|or study in",
+    [P_RES_EXCL] = "(not (open|available) to|excluding|except|not for) [a-z ,&]*residents",
+    [P_BEN_NONE] = "(don't|do not|doesn't|does not|no need to|not need to|needn't|not have to|"
+                   "don't have to|do not have to)( need to| have to)?( be)? ?(claim|claiming|on|"
+                   "receiving|in receipt of|get|getting)|whether or not you('re| are)? ?(claim|"
+                   "claiming|receive|get|on)|regardless of (your )?benefit|no benefit "
+                   "(requirement|claim)|outside the benefits system|with or without benefits|"
+                   "rather than just those who claim|not just (for )?those (who are )?(claim|on)|"
+                   "(claiming|on) benefits or not|benefits? (is|are) not required|not "
+                   "(necessary|required) to (be )?(claim|on)|whether (you are|you're) (claiming|on)"
+                   "|do not have to be (on|claiming)|don't need to be (on|claiming)|"
+                   "not claiming (any )?benefits|not in receipt of (any )?benefits",
+    [P_BEN_CLAIM] = "(claim|claiming|claims|claimant|claimants|in receipt of|receiving|receive|"
+                    "receives|recipients of|on|getting|get|entitled to|must be on|in receipt)"
+                    "[ ,]",
+    [P_BEN_HELP] = "help (you )?(to )?(claim|apply|make)|apply for|applying for|advice (on|about)|"
+                   "help with|support with|support to claim|benefits? advice|benefits? check|"
+                   "better[- ]off|maximi[sz]e|appeal|welfare rights|manage your|make a claim|"
+                   "what you('re| are) entitled|entitled to claim|check (what|which)|"
+                   "changes to your|moving (on)?to universal credit|migrat|you('re| are) entitled to|"
+                   "claim the benefits",
+    [P_BEN_NOT] = "not (claiming|on|receiving|in receipt of|eligible if you (claim|are claiming|"
+                  "receive|get))|must not (be )?(claim|on|receiv)|cannot be (claim|on|receiv)|"
+                  "aren't (claiming|on)|if you (claim|are claiming|receive|get)[a-z' ]*(you )?"
+                  "(are|will be) not eligible|not available to (people|those) (claiming|on|"
+                  "receiving)",
+    [P_BEN_GENERIC] = "benefits?([^a-z]|$)",
+    [P_ST_ANY] = "whether (you are |you're )?(in work|working|employed) or (not|out of work|"
+                 "unemployed)|in or out of work|employed or unemployed|unemployed or employed|"
+                 "working or not|regardless of (your )?employment|whatever your employment|"
+                 "whether you('re| are) working or not|out of work or in work|in work or out of"
+                 " work|employed, unemployed",
+    [P_ST_NOT] = "(must not|cannot|can't|not (open|available) to (people|those) who are|"
+                 "not for people who are|not eligible if you are|aren't eligible if you are) "
+                 "(be )?(in work|working|employed|unemployed|in full-time)",
+    [P_MONTHS1] = "(out of work|unemployed|not worked|not been in work|been out of work|"
+                  "without work|not in work|out of employment|not working|without a job|"
+                  "unemployment|claiming)( for| for at least| for more than| for over| for a "
+                  "minimum of| for longer than| at least| more than| over)? " NUMW
+                  " ?\\+? ?(months?|weeks?|years?)",
+    [P_MONTHS2] = "(at least |more than |over |a minimum of |minimum of |)" NUMW
+                  " ?\\+? ?(months?|weeks?|years?)( or more| or longer|\\+)? (out of work|"
+                  "unemployed|unemployment|without work|not working|of unemployment|"
+                  "without a job)",
+    [P_LTU] = "long[- ]term unemploy",
+    [P_MONTHS_ANY] = "no minimum (period|time)|however long|no matter how long|any length of "
+                     "time|recently unemployed or|just lost your job or",
+    [P_RTW] = "right to work|eligible to work in the uk|permission to work|legally (able|entitled|"
+              "allowed) to work|entitled to work in the uk|national insurance number|ni number|"
+              "settled status|recourse to public funds|immigration status|work permit|"
+              "visa (status|conditions)",
+    [P_RTW_NONE] = "regardless of|whatever your|no matter|don't need|do not need|not required|"
+                   "without (a|the)|no recourse to public funds (welcome|can|are welcome)|"
+                   "(including|welcome|support) (people |those )?(with )?(no recourse|nrpf)|"
+                   "even if you (have|don't)|any immigration status|all immigration statuses|"
+                   "whether or not you have",
+    [P_RTW_EXCL] = "(not (open|available|eligible)|cannot|can't|unable to) [a-z ,]*(no recourse|"
+                   "nrpf|without (the )?right to work)",
+    [P_REQ] = "(^|[^a-z])(only|must|exclusively|need to be|have to be|to be eligible|eligible if|"
+              "eligibility|criteria|restricted to|specifically for|designed for|dedicated to|"
+              "you must|is for|are for|aimed at|targeted at|who identify as|must have|"
+              "open to|available to|solely)([^a-z]|$)",
+    [P_MAND] = "mandatory|compulsory|sanction|required to (attend|take part|participate)|"
+               "must attend|you have to attend|you will be referred and must",
+    [P_MAND_NOT] = "not (mandatory|compulsory)|isn't (mandatory|compulsory)|no sanction|"
+                   "won't be sanctioned|will not be sanctioned|won't affect your benefit|"
+                   "will not affect your benefit|no risk to your benefit",
+    [P_VOL] = "voluntary|your choice|you can leave at any time|optional|you choose whether",
+    [P_VOL_NOT] = "voluntary (sector|organisation|organization|work|role|roles|placement|"
+                  "placements|basis|and community|groups?|services? council|action)|"
+                  "voluntary, community|community and voluntary",
+};
+
+static regex_t pats[P__COUNT];
+static bool pats_ok;
+static pthread_once_t pats_once = PTHREAD_ONCE_INIT;
+
+static void pats_init(void)
+{
+    for (int i = 0; i < P__COUNT; i++) {
+        if (regcomp(&pats[i], pat_src[i], REG_EXTENDED) != 0) {
+            fprintf(stderr, "elig: pattern %d does not compile\n", i);
+            for (int j = 0; j < i; j++)
+                regfree(&pats[j]);
+            return;
+        }
+    }
+    pats_ok = true;
+}
+
+/* First match of pattern p in s at or after from; m gets up to 12 groups. */
+static bool match(int p, const char *s, regmatch_t *m)
+{
+    regmatch_t dummy[12];
+    if (!m)
+        m = dummy;
+    return regexec(&pats[p], s, 12, m, 0) == 0;
+}
+
+static bool has(int p, const char *s)
+{
+    return regexec(&pats[p], s, 0, NULL, 0) == 0;
+}
+
+/* ------------------------------------------------------------ the rules */
+
+typedef struct ctx {
+    const vocab *v;
+    rec_service *r;
+    rec_rule *rules;
+    size_t n;
+    int rc;
+} ctx;
+
+static void rule_free(rec_rule *u)
+{
+    free(u->dim);
+    free(u->op);
+    for (size_t i = 0; i < u->n_values; i++)
+        free(u->values[i]);
+    free(u->values);
+    free(u->ev.field);
+    free(u->ev.text);
+}
+
+void elig_clear(rec_service *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_rules; i++)
+        rule_free(&r->rules[i]);
+    free(r->rules);
+    r->rules = NULL;
+    r->n_rules = 0;
+}
+
+/* Evidence: the sentence as written, cut to EL_EVIDENCE bytes on a
+ * character boundary. */
+static char *ev_text(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > EL_EVIDENCE) {
+        n = EL_EVIDENCE;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    char *t = malloc(n + 1);
+    if (t) {
+        memcpy(t, s, n);
+        t[n] = '\0';
+    }
+    return t;
+}
+
+static rec_rule *find_rule(ctx *c, const char *dim)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->rules[i].dim, dim))
+            return &c->rules[i];
+    return NULL;
+}
+
+/* Add a rule (values: n slugs).  The first rule of a dimension wins, as
+ * the structured fields and the eligibility text are read first. */
+static rec_rule *add_rule(ctx *c, const char *dim, const char *op, const char *const *vals,
+                          size_t nv, const char *field, const char *text, double conf)
+{
+    if (c->rc != SP_OK || c->n >= EL_MAX_RULES || find_rule(c, dim))
+        return NULL;
+    rec_rule *u = &c->rules[c->n];
+    memset(u, 0, sizeof *u);
+    u->dim = sp_strdup(dim);
+    u->op = sp_strdup(op);
+    u->ev.field = sp_strdup(field);
+    u->ev.text = ev_text(text ? text : "");
+    u->ev.confidence = conf;
+    if (nv) {
+        u->values = calloc(nv, sizeof *u->values);
+        if (u->values)
+            for (size_t i = 0; i < nv; i++) {
+                u->values[i] = sp_strdup(vals[i]);
+                if (u->values[i])
+                    u->n_values++;
+            }
+    }
+    if (!u->dim || !u->op || !u->ev.field || !u->ev.text || u->n_values != nv) {
+        rule_free(u);
+        c->rc = SP_ENOMEM;
+        return NULL;
+    }
+    c->n++;
+    return u;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static int num_word(const char *s, size_t len)
+{
+    static const char *const w[] = {"one", "two",   "three",  "four",   "five",
+                                    "six", "seven", "eight",  "nine",   "ten",
+                                    "eleven", "twelve"};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (strlen(w[i]) == len && !strncmp(s, w[i], len))
+            return (int)i + 1;
+    if (len == 8 && !strncmp(s, "eighteen", 8))
+        return 18;
+    if (len == 11 && !strncmp(s, "twenty-four", 11))
+        return 24;
+    if (len == 0 || len > 3)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+static int grp_num(const char *s, const regmatch_t *m, int g)
+{
+    if (m[g].rm_so < 0)
+        return -1;
+    return num_word(s + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+}
+
+static bool grp_is(const char *s, const regmatch_t *m, int g, const char *word)
+{
+    if (m[g].rm_so < 0)
+        return false;
+    size_t l = (size_t)(m[g].rm_eo - m[g].rm_so);
+    return strlen(word) <= l && !strncmp(s + m[g].rm_so, word, strlen(word));
+}
+
+/* Is the text before offset off (within 50 bytes) negated? */
+static bool negated_before(const char *low, size_t off)
+{
+    size_t from = off > 50 ? off - 50 : 0;
+    char buf[64];
+    size_t n = off - from;
+    memcpy(buf, low + from, n);
+    buf[n] = '\0';
+    return has(P_NEGATE, buf);
+}
+
+/* Words after a number that say it is not an age. */
+static bool not_age_after(const char *s)
+{
+    static const char *const w[] = {"hour", "hrs", "%", "employer", "compan", "business",
+                                    "organisation", "course", "partner", "staff",
+                                    "volunteer", "job", "vacanc", "role", "language",
+                                    "countr", "minute", "day", "week", "month", "year",
+                                    "session", "place", "service", "pound", "mile", "km"};
+    while (*s == ' ')
+        s++;
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (!strncmp(s, w[i], strlen(w[i])))
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------ age */
+
+typedef struct agebounds {
+    int lo, hi; /* -1 none */
+    bool any;
+} agebounds;
+
+static void age_sentence(const char *low, agebounds *b)
+{
+    regmatch_t m[12];
+    b->lo = b->hi = -1;
+    b->any = false;
+    int rlo = -1, rhi = -1;
+    if (match(P_RANGE1, low, m)) {
+        rlo = grp_num(low, m, 5);
+        rhi = grp_num(low, m, 7);
+    } else if (match(P_RANGE3, low, m)) {
+        rlo = grp_num(low, m, 3);
+        rhi = grp_num(low, m, 5);
+    }
+    if (rlo >= 11 && rhi > rlo && rhi <= 99) {
+        b->lo = rlo;
+        b->hi = rhi;
+        return;
+    }
+    if (match(P_RANGE2, low, m)) {
+        int lo = grp_num(low, m, 2), hi = grp_num(low, m, 4);
+        if (lo >= 11 && hi > lo && hi <= 99) {
+            b->lo = lo;
+            b->hi = hi;
+            return;
+        }
+    }
+    /* Minimums. */
+    int lo = -1, hi = -1;
+    bool neg_lo = false, neg_hi = false;
+    if (match(P_MIN1, low, m)) {
+        lo = grp_num(low, m, 2);
+        neg_lo = negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MIN3A, low, m)) {
+        lo = grp_num(low, m, 3);
+        if (grp_is(low, m, 1, "at least") && not_age_after(low + m[0].rm_eo))
+            lo = -1;
+        if (lo >= 0 && grp_is(low, m, 1, "older than"))
+            lo += 1;
+        neg_lo = negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MIN3B, low, m)) {
+        lo = grp_num(low, m, 2);
+        neg_lo = negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MIN2, low, m)) {
+        lo = grp_num(low, m, 2);
+        if (lo < 14 || lo > 70 || not_age_after(low + m[0].rm_eo))
+            lo = -1;
+        /* "£50+", "Level 2 or above" */
+        if (lo >= 0 && m[2].rm_so >= 2 && !strncmp(low + m[2].rm_so - 2, "\xc2\xa3", 2))
+            lo = -1;
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
+    }
+    /* Maximums. */
+    if (match(P_MAX1, low, m)) {
+        hi = grp_num(low, m, 3);
+        bool strict = grp_is(low, m, 1, "under") || grp_is(low, m, 1, "below") ||
+                      grp_is(low, m, 1, "aged under") || grp_is(low, m, 1, "aged below") ||
+                      grp_is(low, m, 1, "younger");
+        if (hi >= 0 && strict)
+            hi -= 1;
+        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MAX2, low, m)) {
+        hi = grp_num(low, m, 2);
+        if (hi >= 0)
+            hi -= 1;
+        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MAX4, low, m)) {
+        bool upto = m[3].rm_so >= 0 && !strncmp(low + m[3].rm_so, "up to", 5);
+        hi = grp_num(low, m, 4);
+        if (hi >= 0 && !upto)
+            hi -= 1;
+        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MAX3, low, m)) {
+        hi = grp_num(low, m, 2);
+        if (hi < 14 || hi > 70)
+            hi = -1;
+        neg_hi = hi >= 0 && negated_before(low, (size_t)m[0].rm_so);
+    }
+    /* A negation turns the bound round: "not suitable for under 18s" is
+     * 18 and over; "not open to people over 65" is 65 and under. */
+    if (lo >= 0 && neg_lo) {
+        b->hi = lo;
+        lo = -1;
+    }
+    if (hi >= 0 && neg_hi) {
+        b->lo = hi + 1;
+        hi = -1;
+    }
+    if (lo >= 0)
+        b->lo = lo;
+    if (hi >= 0)
+        b->hi = hi;
+    if (b->lo >= 0 || b->hi >= 0) {
+        if (b->lo >= 0 && b->hi >= 0 && b->hi < b->lo)
+            b->lo = b->hi = -1;
+        return;
+    }
+    if (has(P_AGE_ANY, low)) {
+        b->any = true;
+        return;
+    }
+    if (has(P_ADULTS, low))
+        b->lo = 18;
+}
+
+static void add_age(ctx *c, const agebounds *b, const char *field, const char *text,
+                    double conf)
+{
+    if (b->any) {
+        add_rule(c, "age", "any", NULL, 0, field, text, conf);
+        return;
+    }
+    if (b->lo < 0 && b->hi < 0)
+        return;
+    const char *op = b->lo >= 0 && b->hi >= 0 ? "range" : b->lo >= 0 ? "min" : "max";
+    rec_rule *u = add_rule(c, "age", op, NULL, 0, field, text, conf);
+    if (!u)
+        return;
+    if (b->lo >= 0) {
+        u->lo = b->lo;
+        u->has_lo = true;
+    }
+    if (b->hi >= 0) {
+        u->hi = b->hi;
+        u->has_hi = true;
+    }
+}
+
+/* ------------------------------------------------------------ residency */
+
+static void residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                               double conf)
+{
+    if (!has(P_RES_TRIGGER, low))
+        return;
+    if (has(P_RES_ANY, low)) {
+        add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
+        return;
+    }
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "borough", orig, hits, EL_MAX_VALUES);
+    for (size_t i = 0; i < nh && nv < EL_MAX_VALUES - 4; i++)
+        vals[nv++] = hits[i].slug;
+    nh = vocab_match_text(c->v, "subregion", orig, hits, EL_MAX_VALUES);
+    for (size_t i = 0; i < nh && nv < EL_MAX_VALUES - 4; i++)
+        vals[nv++] = hits[i].slug;
+    /* "London" on its own (not inside a sub-region's or borough's name). */
+    if (nv == 0 && strstr(low, "london"))
+        vals[nv++] = "london";
+    if (nv == 0 && strstr(low, "england"))
+        vals[nv++] = "england";
+    if (nv == 0 && (strstr(low, " uk") || strstr(low, "united kingdom")))
+        vals[nv++] = "uk";
+    if (nv == 0)
+        return;
+    if (has(P_RES_WORK, low))
+        vals[nv++] = "work-or-study";
+    const char *op = has(P_RES_EXCL, low) ? "not_in" : "in";
+    add_rule(c, "residency", op, vals, nv, field, orig, conf);
+}
+
+/* ------------------------------------------------------------ benefits */
+
+static void benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                             double conf)
+{
+    if (has(P_BEN_NONE, low)) {
+        add_rule(c, "benefit", "none", NULL, 0, field, orig, conf);
+        return;
+    }
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES);
+    bool generic = has(P_BEN_GENERIC, low);
+    if (!nh && !generic)
+        return;
+    if (!has(P_BEN_CLAIM, low) || has(P_BEN_HELP, low))
+        return;
+    if (!nh) {
+        /* "benefits" alone, claimed: any benefit (but not "benefits you"). */
+        regmatch_t m[12];
+        if (!match(P_BEN_GENERIC, low, m))
+            return;
+        if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
+            strstr(low, "benefits include") || strstr(low, "benefit you"))
+            return;
+        add_rule(c, "benefit", has(P_BEN_NOT, low) ? "none" : "any", NULL, 0, field, orig,
+                 conf);
+        return;
+    }
+    const char *vals[EL_MAX_VALUES];
+    for (size_t i = 0; i < nh; i++)
+        vals[i] = hits[i].slug;
+    add_rule(c, "benefit", has(P_BEN_NOT, low) ? "not_in" : "in", vals, nh, field, orig, conf);
+}
+
+/* ------------------------------------------------------------ status */
+
+static void status_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                            double conf)
+{
+    if (has(P_ST_ANY, low)) {
+        add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf);
+        return;
+    }
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "status", orig, hits, EL_MAX_VALUES);
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    for (size_t i = 0; i < nh; i++) {
+        /* "in-work support" and "in work progression" name a service, not
+         * who may use it; "students" in a college's text is no status. */
+        const char *after = orig + hits[i].off + hits[i].len;
+        if (!strcmp(hits[i].slug, "in-work") &&
+            (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12) ||
+             !strncmp(after, " benefit", 8)))
+            continue;
+        if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
+            continue;
+        if (!strcmp(hits[i].slug, "in-education"))
+            continue;
+        vals[nv++] = hits[i].slug;
+    }
+    if (!nv)
+        return;
+    add_rule(c, "employment_status", has(P_ST_NOT, low) ? "not_in" : "in", vals, nv, field,
+             orig, conf);
+}
+
+/* ------------------------------------------------------------ months */
+
+static void months_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                            double conf)
+{
+    regmatch_t m[12];
+    int n = -1;
+    const char *unit = NULL;
+    if (has(P_MONTHS_ANY, low)) {
+        add_rule(c, "months_unemployed", "any", NULL, 0, field, orig, conf);
+        return;
+    }
+    if (match(P_MONTHS1, low, m)) {
+        n = grp_num(low, m, 3);
+        unit = low + m[4].rm_so;
+    } else if (match(P_MONTHS2, low, m)) {
+        n = grp_num(low, m, 2);
+        unit = low + m[3].rm_so;
+    }
+    if (n > 0 && unit) {
+        double months = n;
+        if (!strncmp(unit, "week", 4))
+            months = round(n * 12.0 / 52.0);
+        else if (!strncmp(unit, "year", 4))
+            months = n * 12.0;
+        if (months < 1 || months > 120)
+            return;
+        rec_rule *u = add_rule(c, "months_unemployed", "min", NULL, 0, field, orig, conf);
+        if (u) {
+            u->lo = months;
+            u->has_lo = true;
+        }
+        return;
+    }
+    if (has(P_LTU, low)) {
+        rec_rule *u = add_rule(c, "months_unemployed", "min", NULL, 0, field, orig,
+                               conf * 0.8);
+        if (u) {
+            u->lo = 12;
+            u->has_lo = true;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ right to work */
+
+static void rtw_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                         double conf)
+{
+    if (!has(P_RTW, low) && !strstr(low, "nrpf"))
+        return;
+    if (has(P_RTW_EXCL, low)) {
+        const char *vals[] = {"right-to-work"};
+        add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
+        return;
+    }
+    if (has(P_RTW_NONE, low) || strstr(low, "no recourse") || strstr(low, "nrpf")) {
+        add_rule(c, "right_to_work", "none", NULL, 0, field, orig, conf);
+        return;
+    }
+    /* A requirement only when the sentence asks for something ("must have
+     * the right to work"); "advice on right to work" is a service. */
+    if (!has(P_REQ, low) && !strstr(low, "need") && !strstr(low, "require") &&
+        !strstr(low, "proof") && !strstr(low, "evidence of"))
+        return;
+    const char *vals[] = {"right-to-work"};
+    add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
+}
+
+/* ------------------------------------------------------------ groups */
+
+static void group_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                           double conf, bool elig_field, bool age_rule_here)
+{
+    if (has(P_SOFT, low))
+        return;
+    bool req = has(P_REQ, low);
+    if (!req && !elig_field)
+        return;
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "group", orig, hits, EL_MAX_VALUES);
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    for (size_t i = 0; i < nh; i++) {
+        const char *s = hits[i].slug;
+        /* Groups the other dimensions say better. */
+        if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
+            !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
+            !strcmp(s, "in-work-progression") || !strcmp(s, "neet"))
+            continue;
+        vals[nv++] = s;
+    }
+    (void)age_rule_here;
+    if (!nv)
+        return;
+    add_rule(c, "group", "in", vals, nv, field, orig, req ? conf : conf * 0.9);
+}
+
+/* ------------------------------------------------------------ mandatory */
+
+static void mandatory_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                               double conf)
+{
+    if (has(P_MAND_NOT, low)) {
+        const char *vals[] = {"voluntary"};
+        add_rule(c, "mandatory", "in", vals, 1, field, orig, conf);
+        return;
+    }
+    if (has(P_MAND, low)) {
+        const char *vals[] = {"mandatory"};
+        add_rule(c, "mandatory", "in", vals, 1, field, orig, conf);
+        return;
+    }
+    if (has(P_VOL, low) && !has(P_VOL_NOT, low)) {
+        const char *vals[] = {"voluntary"};
+        add_rule(c, "mandatory", "in", vals, 1, field, orig, conf);
+    }
+}
+
+/* ------------------------------------------------------------ sentences */
+
+/* Lower-case ASCII, dashes to '-', curly quotes to '\'', NBSP to ' '. */
+static void lower_norm(const char *in, char *out, size_t outsz)
+{
+    size_t o = 0;
+    for (size_t i = 0; in[i] && o + 1 < outsz; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch == 0xE2 && (unsigned char)in[i + 1] == 0x80 &&
+            ((unsigned char)in[i + 2] == 0x93 || (unsigned char)in[i + 2] == 0x94)) {
+            out[o++] = '-';
+            i += 2;
+        } else if (ch == 0xE2 && (unsigned char)in[i + 1] == 0x80 &&
+                   ((unsigned char)in[i + 2] == 0x98 || (unsigned char)in[i + 2] == 0x99)) {
+            out[o++] = '\'';
+            i += 2;
+        } else if (ch == 0xC2 && (unsigned char)in[i + 1] == 0xA0) {
+            out[o++] = ' ';
+            i += 1;
+        } else if (ch == '\t' || ch == '\n' || ch == '\r') {
+            out[o++] = ' ';
+        } else {
+            out[o++] = (char)tolower(ch);
+        }
+    }
+    out[o] = '\0';
+}
+
+static void sentence(ctx *c, const char *orig, const char *field, double conf, bool elig_field)
+{
+    char low[EL_MAX_SENTENCE + 1];
+    lower_norm(orig, low, sizeof low);
+    if (!*low)
+        return;
+    double cf = conf;
+    if (has(P_EXCEPT, low))
+        cf = 0.5; /* failing it means "check", not "not eligible" */
+
+    agebounds b;
+    age_sentence(low, &b);
+    bool soft = has(P_SOFT, low) && !strstr(low, "regardless") && !strstr(low, "open to all");
+    if (!(soft && !b.any && strstr(low, "priority")))
+        add_age(c, &b, field, orig, cf);
+    if (!soft || has(P_RES_ANY, low))
+        residency_sentence(c, orig, low, field, cf);
+    benefit_sentence(c, orig, low, field, cf);
+    if (!soft || has(P_ST_ANY, low))
+        status_sentence(c, orig, low, field, elig_field ? cf : cf * 0.8);
+    if (!soft || has(P_MONTHS_ANY, low))
+        months_sentence(c, orig, low, field, cf);
+    rtw_sentence(c, orig, low, field, cf);
+    group_sentence(c, orig, low, field, cf, elig_field, b.lo >= 0 || b.hi >= 0);
+    mandatory_sentence(c, orig, low, field, cf);
+}
+
+/* Split text into sentences (". ", "! ", "? ", ";", newlines, bullets). */
+static void scan_text(ctx *c, const char *text, const char *field, double conf, bool elig)
+{
+    if (!text)
+        return;
+    char buf[EL_MAX_SENTENCE + 1];
+    size_t n = 0, count = 0;
+    for (const char *p = text;; p++) {
+        bool end = !*p || *p == '\n' || *p == ';' || *p == '\r' ||
+                   ((*p == '.' || *p == '!' || *p == '?') && (p[1] == ' ' || !p[1])) ||
+                   (*p == '\xe2' && p[1] == '\x80' && p[2] == '\xa2');
+        /* "e.g. " and "approx. " do not end a sentence. */
+        if (end && *p == '.' && n >= 3 && (!strncmp(buf + n - 3, "e.g", 3) ||
+                                           !strncmp(buf + n - 3, "i.e", 3)))
+            end = false;
+        if (end) {
+            buf[n] = '\0';
+            size_t s = 0;
+            while (buf[s] == ' ')
+                s++;
+            if (buf[s] && count++ < EL_MAX_SENTENCES)
+                sentence(c, buf + s, field, conf, elig);
+            n = 0;
+            if (!*p)
+                break;
+            if (*p == '\xe2')
+                p += 2;
+            continue;
+        }
+        if (n < EL_MAX_SENTENCE)
+            buf[n++] = *p;
+    }
+}
+
+/* ------------------------------------------------------------ structured */
+
+static void structured(ctx *c)
+{
+    rec_service *r = c->r;
+    /* HSDS minimum_age / maximum_age. */
+    if (r->minimum_age >= 0 || r->maximum_age >= 0) {
+        agebounds b = {-1, -1, false};
+        char text[96];
+        if (r->minimum_age >= 0 && r->minimum_age < 130)
+            b.lo = (int)r->minimum_age;
+        if (r->maximum_age >= 0 && r->maximum_age < 130 && r->maximum_age >= r->minimum_age)
+            b.hi = (int)r->maximum_age;
+        snprintf(text, sizeof text, "minimum_age %g, maximum_age %g", r->minimum_age,
+                 r->maximum_age);
+        add_age(c, &b, r->minimum_age >= 0 ? "minimum_age" : "maximum_age", text, 1.0);
+    }
+}
+
+/* From the derived tags, after the prose: service area as a residency
+ * guess, referral routes, cost. */
+static void from_tags(ctx *c)
+{
+    rec_service *r = c->r;
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    const rec_evidence *ev = NULL;
+    if (!find_rule(c, "residency")) {
+        for (size_t i = 0; i < r->boroughs.n && nv < EL_MAX_VALUES; i++) {
+            const rec_tag *t = &r->boroughs.v[i];
+            if (t->ev.field && !strncmp(t->ev.field, "service_areas", 13)) {
+                vals[nv++] = t->slug;
+                if (!ev)
+                    ev = &t->ev;
+            }
+        }
+        if (nv)
+            add_rule(c, "residency", "in", vals, nv, ev->field, ev->text, 0.6);
+        else if (r->pan_london) {
+            const char *l[] = {"london"};
+            add_rule(c, "residency", "in", l, 1, "pan_london", "covers all of London", 0.6);
+        }
+    }
+    nv = 0;
+    ev = NULL;
+    for (size_t i = 0; i < r->referrals.n && nv < EL_MAX_VALUES; i++) {
+        vals[nv++] = r->referrals.v[i].slug;
+        if (!ev)
+            ev = &r->referrals.v[i].ev;
+    }
+    if (nv)
+        add_rule(c, "referral", "in", vals, nv, ev->field ? ev->field : "referrals",
+                 ev->text, ev->confidence);
+    nv = 0;
+    ev = NULL;
+    for (size_t i = 0; i < r->costs.n && nv < EL_MAX_VALUES; i++) {
+        vals[nv++] = r->costs.v[i].slug;
+        if (!ev)
+            ev = &r->costs.v[i].ev;
+    }
+    if (nv)
+        add_rule(c, "cost", "in", vals, nv, ev->field ? ev->field : "costs", ev->text,
+                 ev->confidence);
+}
+
+int elig_extract(const vocab *v, rec_service *r, sp_err *err)
+{
+    if (!v || !r)
+        return sp_fail(err, SP_EINVAL, "elig_extract: NULL argument");
+    pthread_once(&pats_once, pats_init);
+    if (!pats_ok)
+        return sp_fail(err, SP_EINVAL, "elig_extract: patterns did not compile");
+    elig_clear(r);
+    ctx c = {v, r, calloc(EL_MAX_RULES, sizeof(rec_rule)), 0, SP_OK};
+    if (!c.rules)
+        return sp_fail(err, SP_ENOMEM, "elig_extract: out of memory");
+    structured(&c);
+    scan_text(&c, r->eligibility_description, "eligibility_description", 0.9, true);
+    for (size_t i = 0; i < r->n_attributes; i++) {
+        /* ORUK eligibility attributes carry their text in the term name. */
+        const rec_attribute *a = &r->attributes[i];
+        if (a->term.taxonomy && strstr(a->term.taxonomy, "ligib"))
+            scan_text(&c, a->term.name, "attributes", 0.9, true);
+    }
+    scan_text(&c, r->description, "description", 0.8, false);
+    scan_text(&c, r->application_process, "application_process", 0.8, false);
+    scan_text(&c, r->fees_description, "fees_description", 0.8, false);
+    from_tags(&c);
+    if (c.rc != SP_OK) {
+        for (size_t i = 0; i < c.n; i++)
+            rule_free(&c.rules[i]);
+        free(c.rules);
+        return sp_fail(err, c.rc, "elig_extract: out of memory");
+    }
+    if (c.n == 0) {
+        free(c.rules);
+        c.rules = NULL;
+    }
+    r->rules = c.rules;
+    r->n_rules = c.n;
+    return SP_OK;
+}
+
+/* ------------------------------------------------------------ evaluate */
+
+void elig_person_init(elig_person *p)
+{
+    memset(p, 0, sizeof *p);
+    p->age = -1;
+    p->months_unemployed = -1;
+}
+
+const char *elig_outcome_name(elig_outcome o)
+{
+    switch (o) {
+    case ELIG_ELIGIBLE:
+        return "eligible";
+    case ELIG_CHECK:
+        return "check";
+    case ELIG_NOT_ELIGIBLE:
+        return "not_eligible";
+    default:
+        return "info";
+    }
+}
+
+static bool in_list(const char *s, char *const *vals, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (!strcmp(vals[i], s))
+            return true;
+    return false;
+}
+
+static bool str_in(const char *s, const char *const *vals, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (!strcmp(vals[i], s))
+            return true;
+    return false;
+}
+
+/* Values joined for a message: "Hackney, Newham". */
+static void join_labels(const vocab *v, const char *field, const rec_rule *u, char *out,
+                        size_t sz)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < u->n_values && o + 1 < sz; i++) {
+        const char *l = field ? vocab_label(v, field, u->values[i]) : NULL;
+        if (!l && field && !strcmp(field, "borough"))
+            l = vocab_label(v, "subregion", u->values[i]);
+        if (!l && !strcmp(u->values[i], "london"))
+            l = "London";
+        if (!l && !strcmp(u->values[i], "england"))
+            l = "England";
+        if (!l && !strcmp(u->values[i], "uk"))
+            l = "the UK";
+        if (!l && !strcmp(u->values[i], "work-or-study"))
+            l = "(or work or study there)";
+        int k = snprintf(out + o, sz - o, "%s%s", i ? ", " : "", l ? l : u->values[i]);
+        if (k < 0)
+            break;
+        o += (size_t)k;
+        if (o >= sz)
+            o = sz - 1;
+    }
+}
+
+static void reason(elig_verdict *out, elig_outcome o, const char *dim, const rec_rule *u,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void reason(elig_verdict *out, elig_outcome o, const char *dim, const rec_rule *u,
+                   const char *fmt, ...)
+{
+    if (out->n_reasons >= ELIG_MAX_REASONS)
+        return;
+    elig_reason *e = &out->reasons[out->n_reasons++];
+    e->outcome = o;
+    e->dimension = dim;
+    e->rule = u;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+    if (o != ELIG_INFO && o > out->outcome)
+        out->outcome = o;
+}
+
+/* A failed rule: not eligible when the service says so firmly, check when
+ * the rule is a guess or has exceptions. */
+static elig_outcome fail_of(const rec_rule *u)
+{
+    return u->ev.confidence >= 0.7 ? ELIG_NOT_ELIGIBLE : ELIG_CHECK;
+}
+
+/* The groups a person is in: those ticked, and those their age, status
+ * and time out of work imply. */
+static bool person_in_group(const elig_person *p, const char *g)
+{
+    if (str_in(g, p->groups, p->n_groups))
+        return true;
+    if (!strcmp(g, "young-people"))
+        return p->age >= 16 && p->age <= 24;
+    if (!strcmp(g, "aged-50-plus"))
+        return p->age >= 50;
+    if (!strcmp(g, "long-term-unemployed"))
+        return p->months_unemployed >= 12;
+    if (!strcmp(g, "economically-inactive"))
+        return p->status && !strcmp(p->status, "inactive");
+    if (!strcmp(g, "low-pay-low-skills") || !strcmp(g, "in-work-progression"))
+        return p->status && !strcmp(p->status, "low-paid");
+    if (!strcmp(g, "neet"))
+        return p->age >= 16 && p->age <= 24 && p->status &&
+               (!strcmp(p->status, "unemployed") || !strcmp(p->status, "inactive"));
+    return false;
+}
+
+static bool status_matches(const char *have, const char *want)
+{
+    if (!strcmp(have, want))
+        return true;
+    /* Low-paid and under-notice people are in work. */
+    if (!strcmp(want, "in-work") && (!strcmp(have, "low-paid") || !strcmp(have, "redundancy")))
+        return true;
+    return false;
+}
+
+static void eval_rule(const vocab *v, const rec_rule *u, const elig_person *p,
+                      elig_verdict *out)
+{
+    char vals[200];
+    const char *d = u->dim;
+    if (!strcmp(d, "age")) {
+        if (!strcmp(u->op, "any")) {
+            reason(out, ELIG_ELIGIBLE, d, u, "open to any age");
+            return;
+        }
+        char lim[64];
+        if (u->has_lo && u->has_hi)
+            snprintf(lim, sizeof lim, "aged %g to %g", u->lo, u->hi);
+        else if (u->has_lo)
+            snprintf(lim, sizeof lim, "aged %g or over", u->lo);
+        else
+            snprintf(lim, sizeof lim, "aged %g or under", u->hi);
+        if (p->age < 0) {
+            reason(out, ELIG_CHECK, d, u, "for people %s; age not given", lim);
+            return;
+        }
+        bool ok = (!u->has_lo || p->age >= u->lo) && (!u->has_hi || p->age <= u->hi);
+        if (ok)
+            reason(out, ELIG_ELIGIBLE, d, u, "for people %s: %d fits", lim, p->age);
+        else
+            reason(out, fail_of(u), d, u, "for people %s: %d does not fit%s", lim, p->age,
+                   fail_of(u) == ELIG_CHECK ? " (exceptions possible)" : "");
+        return;
+    }
+    if (!strcmp(d, "residency")) {
+        if (!strcmp(u->op, "any")) {
+            reason(out, ELIG_ELIGIBLE, d, u, "open wherever you live");
+            return;
+        }
+        join_labels(v, "borough", u, vals, sizeof vals);
+        if (!p->borough) {
+            reason(out, ELIG_CHECK, d, u, "for residents of %s; borough not given", vals);
+            return;
+        }
+        const vocab_borough *b = vocab_borough_get(v, p->borough);
+        bool in = in_list(p->borough, u->values, u->n_values) ||
+                  (b && in_list(b->subregion, u->values, u->n_values)) ||
+                  (b && (in_list("london", u->values, u->n_values) ||
+                         in_list("england", u->values, u->n_values) ||
+                         in_list("uk", u->values, u->n_values)));
+        const char *bl = b ? b->name : p->borough;
+        if (!strcmp(u->op, "not_in")) {
+            if (in)
+                reason(out, fail_of(u), d, u, "not for residents of %s", vals);
+            else
+                reason(out, ELIG_ELIGIBLE, d, u, "%s is not excluded", bl);
+            return;
+        }
+        if (in)
+            reason(out, ELIG_ELIGIBLE, d, u, "for residents of %s: %s qualifies", vals, bl);
+        else if (in_list("work-or-study", u->values, u->n_values))
+            reason(out, ELIG_CHECK, d, u,
+                   "for people who live, work or study in %s: %s residents qualify only if "
+                   "they work or study there",
+                   vals, bl);
+        else if (u->ev.confidence < 0.7 && u->ev.field &&
+                 !strncmp(u->ev.field, "service_areas", 13))
+            reason(out, ELIG_CHECK, d, u, "serves %s; ask whether %s residents can use it",
+                   vals, bl);
+        else
+            reason(out, fail_of(u), d, u, "for residents of %s, not %s", vals, bl);
+        return;
+    }
+    if (!strcmp(d, "benefit")) {
+        if (!strcmp(u->op, "none")) {
+            reason(out, ELIG_ELIGIBLE, d, u, "no benefit claim needed");
+            return;
+        }
+        join_labels(v, "benefit", u, vals, sizeof vals);
+        if (!p->benefits_known) {
+            if (!strcmp(u->op, "any"))
+                reason(out, ELIG_CHECK, d, u, "for people claiming benefits; benefits not given");
+            else if (!strcmp(u->op, "in"))
+                reason(out, ELIG_CHECK, d, u, "for people claiming %s; benefits not given",
+                       vals);
+            else
+                reason(out, ELIG_CHECK, d, u, "not for people claiming %s; benefits not given",
+                       vals);
+            return;
+        }
+        if (!strcmp(u->op, "any")) {
+            if (p->n_benefits)
+                reason(out, ELIG_ELIGIBLE, d, u, "for people claiming benefits: you claim %s",
+                       vocab_label(v, "benefit", p->benefits[0]) ? vocab_label(v, "benefit",
+                                                                               p->benefits[0])
+                                                                 : p->benefits[0]);
+            else
+                reason(out, fail_of(u), d, u, "for people claiming benefits; you claim none");
+            return;
+        }
+        bool hit = false;
+        for (size_t i = 0; i < p->n_benefits; i++)
+            if (in_list(p->benefits[i], u->values, u->n_values))
+                hit = true;
+        if (!strcmp(u->op, "in"))
+            reason(out, hit ? ELIG_ELIGIBLE : fail_of(u), d, u,
+                   hit ? "for people claiming %s: you do" : "for people claiming %s: you don't",
+                   vals);
+        else
+            reason(out, hit ? fail_of(u) : ELIG_ELIGIBLE, d, u,
+                   hit ? "not for people claiming %s" : "not for people claiming %s: you don't",
+                   vals);
+        return;
+    }
+    if (!strcmp(d, "employment_status")) {
+        if (!strcmp(u->op, "any")) {
+            reason(out, ELIG_ELIGIBLE, d, u, "in work or out of work");
+            return;
+        }
+        join_labels(v, "status", u, vals, sizeof vals);
+        if (!p->status) {
+            reason(out, ELIG_CHECK, d, u, "for: %s; employment status not given", vals);
+            return;
+        }
+        bool hit = false;
+        for (size_t i = 0; i < u->n_values; i++)
+            if (status_matches(p->status, u->values[i]))
+                hit = true;
+        const char *pl = vocab_label(v, "status", p->status);
+        if (!strcmp(u->op, "not_in"))
+            hit = !hit;
+        if (hit)
+            reason(out, ELIG_ELIGIBLE, d, u, "%s%s: matches (%s)",
+                   strcmp(u->op, "not_in") ? "for: " : "not for: ", vals, pl ? pl : p->status);
+        else
+            reason(out, u->ev.confidence >= 0.8 ? ELIG_NOT_ELIGIBLE : ELIG_CHECK, d, u,
+                   "%s%s: you are %s", strcmp(u->op, "not_in") ? "for: " : "not for: ", vals,
+                   pl ? pl : p->status);
+        return;
+    }
+    if (!strcmp(d, "months_unemployed")) {
+        if (!strcmp(u->op, "any") || !u->has_lo) {
+            reason(out, ELIG_ELIGIBLE, d, u, "no minimum time out of work");
+            return;
+        }
+        if (p->months_unemployed < 0) {
+            reason(out, ELIG_CHECK, d, u,
+                   "for people out of work at least %g months; time out of work not given",
+                   u->lo);
+            return;
+        }
+        if (p->months_unemployed >= u->lo)
+            reason(out, ELIG_ELIGIBLE, d, u, "out of work at least %g months: %d fits", u->lo,
+                   p->months_unemployed);
+        else
+            reason(out, fail_of(u), d, u, "out of work at least %g months: %d is not enough",
+                   u->lo, p->months_unemployed);
+        return;
+    }
+    if (!strcmp(d, "right_to_work")) {
+        bool insecure = str_in("insecure-immigration", p->groups, p->n_groups) ||
+                        str_in("refugees-asylum", p->groups, p->n_groups);
+        if (!strcmp(u->op, "none"))
+            reason(out, insecure ? ELIG_ELIGIBLE : ELIG_INFO, d, u,
+                   "open whatever your immigration status");
+        else if (insecure)
+            reason(out, ELIG_CHECK, d, u, "needs the right to work in the UK");
+        else
+            reason(out, ELIG_INFO, d, u, "needs the right to work in the UK");
+        return;
+    }
+    if (!strcmp(d, "group")) {
+        join_labels(v, "group", u, vals, sizeof vals);
+        bool hit = false;
+        for (size_t i = 0; i < u->n_values; i++)
+            if (person_in_group(p, u->values[i]))
+                hit = true;
+        if (hit)
+            reason(out, ELIG_ELIGIBLE, d, u, "for: %s: you are", vals);
+        else if (!p->n_groups)
+            reason(out, ELIG_CHECK, d, u, "only for: %s; groups not given", vals);
+        else
+            reason(out, u->ev.confidence >= 0.8 ? ELIG_NOT_ELIGIBLE : ELIG_CHECK, d, u,
+                   "only for: %s", vals);
+        return;
+    }
+    if (!strcmp(d, "referral")) {
+        join_labels(v, "referral", u, vals, sizeof vals);
+        reason(out, ELIG_INFO, d, u, "referral: %s", vals);
+        return;
+    }
+    if (!strcmp(d, "mandatory")) {
+        reason(out, ELIG_INFO, d, u, "%s",
+               in_list("mandatory", u->values, u->n_values)
+                   ? "mandatory once referred (benefit sanctions may apply)"
+                   : "voluntary: taking part is your choice");
+        return;
+    }
+    if (!strcmp(d, "cost")) {
+        join_labels(v, "cost", u, vals, sizeof vals);
+        reason(out, ELIG_INFO, d, u, "cost: %s", vals);
+    }
+}
+
+int elig_evaluate(const vocab *v, const rec_service *r, const elig_person *p,
+                  elig_verdict *out)
+{
+    if (!v || !r || !p || !out)
+        return SP_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->outcome = ELIG_ELIGIBLE;
+    for (size_t i = 0; i < r->n_rules; i++)
+        if (r->rules[i].dim && r->rules[i].op)
+            eval_rule(v, &r->rules[i], p, out);
+    /* Needs: does it offer one of them (a child category counts for its
+     * parent and the other way round)? */
+    out->meets_needs = p->n_needs == 0;
+    for (size_t i = 0; i < p->n_needs && !out->meets_needs; i++)
+        for (size_t k = 0; k < r->categories.n; k++) {
+            const char *cat = r->categories.v[k].slug;
+            const char *par = vocab_category_parent(v, cat);
+            if (!strcmp(cat, p->needs[i]) || (par && !strcmp(par, p->needs[i])))
+                out->meets_needs = true;
+        }
+    if (p->n_needs)
+        reason(out, ELIG_INFO, "need", NULL, "%s",
+               out->meets_needs ? "offers what you need" : "does not list what you need");
+    out->speaks_language = !p->language || !strcmp(p->language, "en");
+    for (size_t k = 0; k < r->langs.n && !out->speaks_language; k++)
+        if (!strcmp(r->langs.v[k].slug, p->language))
+            out->speaks_language = true;
+    if (p->language && strcmp(p->language, "en")) {
+        const char *ll = vocab_label(v, "language", p->language);
+        reason(out, ELIG_INFO, "language", NULL, out->speaks_language ? "speaks %s"
+                                                                      : "%s not listed",
+               ll ? ll : p->language);
+    }
+    return SP_OK;
+}
