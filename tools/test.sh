@@ -40,6 +40,9 @@ if command -v clang >/dev/null; then
     -Dbuildtype=debugoptimized
   meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1
   logs+=(build-fuzz/meson-logs/testlog.json)
+  # Every other libFuzzer target runs briefly over its seeds too.
+  python3 tools/fuzz_all.py build-fuzz build-fuzz/fuzz-runs.json || status=1
+  logs+=(build-fuzz/fuzz-runs.json)
 fi
 
 python3 "$root/tools/test_summary.py" "${logs[@]}" || status=1

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""tools/fuzz_all.py BUILD_DIR OUT.json - run every libFuzzer target of a
+-Dfuzz=true build that meson's 'fuzz' suite does not already run, briefly
+(a few thousand inputs from its seeds), and write one meson-testlog-style
+JSON line per target so tools/test_summary.py counts them."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+build, out = sys.argv[1], sys.argv[2]
+src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Targets the meson 'fuzz' suite runs already.
+already = set()
+try:
+    listed = subprocess.run(["meson", "test", "-C", build, "--suite", "fuzz", "--list"],
+                            capture_output=True, text=True).stdout
+    already = {line.split("/")[-1].strip() for line in listed.splitlines() if "/" in line}
+except OSError:
+    pass
+
+results = []
+for dirpath, dirnames, files in os.walk(os.path.join(build, "tests")):
+    dirnames[:] = [d for d in dirnames if not d.endswith(".p")]
+    for f in sorted(files):
+        path = os.path.join(dirpath, f)
+        if not f.startswith("fuzz_") or not os.access(path, os.X_OK) or f in already:
+            continue
+        rel = os.path.relpath(dirpath, build)          # tests/<module>
+        name = f[len("fuzz_"):]
+        seeds = []
+        for cand in (os.path.join(src, rel, "seeds", name), os.path.join(src, rel, "seeds"),
+                     os.path.join(src, rel, "fuzz_corpus")):
+            if os.path.isdir(cand):
+                seeds.append(cand)
+                break
+        with tempfile.TemporaryDirectory() as corpus:
+            cmd = [path, "-runs=3000", "-max_total_time=60", "-rss_limit_mb=2048", corpus] + seeds
+            r = subprocess.run(cmd, capture_output=True, text=True)
+        ok = r.returncode == 0
+        print(f"fuzz run {f}: {'OK' if ok else 'FAIL'}")
+        if not ok:
+            print(r.stderr[-3000:])
+        results.append({"name": f"fuzz-run-{name}", "result": "OK" if ok else "FAIL"})
+with open(out, "w") as fh:
+    for r in results:
+        fh.write(json.dumps(r) + "\n")
