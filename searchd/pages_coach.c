@@ -21,8 +21,18 @@
 
 #include "pages.h"
 
+/* Issue 4's eligibility engine (indexer/elig.h, the same judgement
+ * /api/v1/eligible gives) when the tree has it; the page's own reading of
+ * the record's fields otherwise.  Remove the fallback once elig is in. */
+#if defined(__has_include)
+#if __has_include("elig.h")
+#include "elig.h"
+#define HAVE_ELIG 1
+#endif
+#endif
+
 #define COACH_RESULTS 30
-#define MAX_REASONS 6
+#define MAX_REASONS 8
 
 typedef struct client {
     int age;    /* -1 unknown */
@@ -39,11 +49,11 @@ typedef struct client {
     bool given; /* the form was submitted with something in it */
 } client;
 
-typedef enum verdict { V_YES, V_CHECK, V_NO } verdict;
+typedef enum verdict { V_YES, V_CHECK, V_NO, V_INFO } verdict; /* V_INFO: reasons only */
 
 typedef struct reason {
     const char *key; /* word key */
-    char arg[160];   /* its {1}, plain text (escaped when written) */
+    char arg[240];   /* its {1}, plain text (escaped when written) */
     verdict v;
 } reason;
 
@@ -79,6 +89,13 @@ static int small_uint(const char *s, int max)
     return v <= max ? v : -1;
 }
 
+static bool has_vocab(pg *p, const char *field)
+{
+    size_t n = 0;
+    vocab_slugs(p->v, field, &n);
+    return n > 0;
+}
+
 static void add_derived(client *c, const char *g)
 {
     if (c->n_derived < sizeof c->derived / sizeof c->derived[0])
@@ -90,7 +107,9 @@ static void add_derived(client *c, const char *g)
  * "check", never a "no" (listings' group wording is not a hard rule). */
 static void derive_groups(client *c)
 {
-    bool working = c->status && (!strcmp(c->status, "employed") || !strcmp(c->status, "self-employed"));
+    bool working = c->status && (!strcmp(c->status, "employed") || !strcmp(c->status, "self-employed") ||
+                                 !strcmp(c->status, "in-work") || !strcmp(c->status, "low-paid") ||
+                                 !strcmp(c->status, "redundancy"));
     bool out = c->status && (!strcmp(c->status, "unemployed") || !strcmp(c->status, "inactive"));
     if (c->age >= 16 && c->age <= 24)
         add_derived(c, "young-people");
@@ -120,10 +139,18 @@ static void read_client(pg *p, client *c)
     c->age = small_uint(pg_get(p, "age"), SD_MAX_AGE);
     c->months = small_uint(pg_get(p, "months"), 600);
     c->borough = vocab_canon(p->v, "borough", pg_get(p, "borough") ? pg_get(p, "borough") : "");
+    /* Benefits and work situations from data/vocab when it has them (the
+     * eligibility engine's slugs), else the page's own short lists. */
     const char *b = pg_get(p, "benefit");
-    c->benefit = in_list(b, benefits, sizeof benefits / sizeof benefits[0]) ? b : NULL;
+    if (has_vocab(p, "benefit"))
+        c->benefit = b && !strcmp(b, "none") ? "none" : vocab_canon(p->v, "benefit", b ? b : "");
+    else
+        c->benefit = in_list(b, benefits, sizeof benefits / sizeof benefits[0]) ? b : NULL;
     const char *st = pg_get(p, "status");
-    c->status = in_list(st, statuses, sizeof statuses / sizeof statuses[0]) ? st : NULL;
+    if (has_vocab(p, "status"))
+        c->status = vocab_canon(p->v, "status", st ? st : "");
+    else
+        c->status = in_list(st, statuses, sizeof statuses / sizeof statuses[0]) ? st : NULL;
     const char *lang = pg_get(p, "language");
     c->language = lang && *lang ? vocab_canon(p->v, "language", lang) : NULL;
     const char *q = pg_get(p, "q");
@@ -155,7 +182,7 @@ static bool client_has_group(const client *c, const char *g)
 
 static void add_reason(judged *j, verdict v, const char *key, const char *arg)
 {
-    if (v > j->v)
+    if (v > j->v && v != V_INFO)
         j->v = v;
     if (j->n >= MAX_REASONS)
         return;
@@ -173,11 +200,76 @@ static bool rule_has(const rec_rule *ru, const char *v)
     return false;
 }
 
+#ifdef HAVE_ELIG
+/* The eligibility engine's verdict and reasons (its messages are plain
+ * English built partly from the record's text: escaped when written).
+ * Returns false when it could not judge, so the page judges instead. */
+static bool judge_elig(pg *p, const client *c, const rec_service *rec, judged *j)
+{
+    elig_person ep;
+    elig_person_init(&ep);
+    ep.age = c->age;
+    ep.borough = c->borough;
+    const char *ben[1] = {c->benefit};
+    if (c->benefit) {
+        ep.benefits_known = true;
+        if (strcmp(c->benefit, "none")) {
+            ep.benefits = ben;
+            ep.n_benefits = 1;
+        }
+    }
+    ep.status = c->status;
+    ep.months_unemployed = c->months;
+    const char *groups[SD_MAX_VALUES + 8];
+    size_t ng = 0;
+    for (size_t i = 0; i < c->n_groups; i++)
+        groups[ng++] = c->groups[i];
+    for (size_t i = 0; i < c->n_derived; i++)
+        groups[ng++] = c->derived[i];
+    ep.groups = groups;
+    ep.n_groups = ng;
+    ep.needs = c->needs;
+    ep.n_needs = c->n_needs;
+    ep.language = c->language;
+    elig_verdict *ev = malloc(sizeof *ev);
+    if (!ev)
+        return false;
+    bool ok = elig_evaluate(p->v, rec, &ep, ev) == SP_OK;
+    if (ok) {
+        j->v = ev->outcome == ELIG_NOT_ELIGIBLE ? V_NO : ev->outcome == ELIG_CHECK ? V_CHECK : V_YES;
+        for (size_t i = 0; i < ev->n_reasons && j->n < MAX_REASONS; i++) {
+            const elig_reason *er = &ev->reasons[i];
+            reason *r = &j->r[j->n++];
+            r->key = er->outcome == ELIG_INFO ? "elig.note" : "elig.msg";
+            r->v = er->outcome == ELIG_NOT_ELIGIBLE ? V_NO
+                   : er->outcome == ELIG_CHECK     ? V_CHECK
+                   : er->outcome == ELIG_INFO      ? V_INFO
+                                                   : V_YES;
+            snprintf(r->arg, sizeof r->arg, "%s", er->message);
+        }
+        if (!j->n) {
+            reason *r = &j->r[j->n++];
+            r->key = "elig.open";
+            r->v = V_YES;
+            r->arg[0] = '\0';
+        }
+    }
+    free(ev);
+    return ok;
+}
+#endif
+
 /* Judge one record for the client. */
 static void judge(pg *p, const client *c, const rec_service *rec, judged *j)
 {
     memset(j, 0, sizeof *j);
     j->v = V_YES;
+#ifdef HAVE_ELIG
+    if (judge_elig(p, c, rec, j))
+        return;
+    memset(j, 0, sizeof *j);
+    j->v = V_YES;
+#endif
     char buf[160];
 
     /* Age. */
@@ -385,6 +477,13 @@ static void put_select(pg *p, const char *name, const char *label_key, const cha
         }
         pg_raw(p, "</option>");
     }
+    if (field && !strcmp(field, "benefit")) {
+        /* "Gets no benefits" is an answer too (some services need one). */
+        pg_raw(p, chosen && !strcmp(chosen, "none") ? "<option value=\"none\" selected>"
+                                                    : "<option value=\"none\">");
+        pg_t(p, "benefit.none");
+        pg_raw(p, "</option>");
+    }
     pg_raw(p, "</select></div>");
 }
 
@@ -468,10 +567,16 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
     put_number(p, "age", "coach.age", NULL, c->age, 3);
     put_select(p, "borough", "coach.borough", "borough", NULL, 0, NULL, c->borough);
     put_select(p, "language", "coach.language", "language", NULL, 0, NULL, c->language);
-    put_select(p, "benefit", "coach.benefit", NULL, benefits,
-               sizeof benefits / sizeof benefits[0], "benefit.", c->benefit);
-    put_select(p, "status", "coach.status", NULL, statuses,
-               sizeof statuses / sizeof statuses[0], "status.", c->status);
+    if (has_vocab(p, "benefit"))
+        put_select(p, "benefit", "coach.benefit", "benefit", NULL, 0, NULL, c->benefit);
+    else
+        put_select(p, "benefit", "coach.benefit", NULL, benefits,
+                   sizeof benefits / sizeof benefits[0], "benefit.", c->benefit);
+    if (has_vocab(p, "status"))
+        put_select(p, "status", "coach.status", "status", NULL, 0, NULL, c->status);
+    else
+        put_select(p, "status", "coach.status", NULL, statuses,
+                   sizeof statuses / sizeof statuses[0], "status.", c->status);
     put_number(p, "months", "coach.months", "coach.months_hint", c->months, 3);
     pg_raw(p, "</div></fieldset>");
 
@@ -548,11 +653,14 @@ static void put_judged(pg *p, const shortlist *sl, const idx_hit *h,
     pg_raw(p, "<ul class=\"reasons\">");
     for (size_t i = 0; i < j->n; i++) {
         const reason *r = &j->r[i];
-        pg_raw(p, r->v == V_YES ? "<li class=\"yes\"><span class=\"mark\">"
-                  : r->v == V_CHECK ? "<li class=\"check\"><span class=\"mark\">"
-                                    : "<li class=\"no\"><span class=\"mark\">");
-        pg_t(p, r->v == V_YES ? "elig.mark_yes" : r->v == V_CHECK ? "elig.mark_check"
-                                                                  : "elig.mark_no");
+        static const char *const li[4] = {"<li class=\"yes\"><span class=\"mark\">",
+                                          "<li class=\"check\"><span class=\"mark\">",
+                                          "<li class=\"no\"><span class=\"mark\">",
+                                          "<li class=\"info\"><span class=\"mark\">"};
+        static const char *const mark[4] = {"elig.mark_yes", "elig.mark_check", "elig.mark_no",
+                                            "elig.mark_info"};
+        pg_raw(p, li[r->v]);
+        pg_t(p, mark[r->v]);
         pg_raw(p, "</span> ");
         pg_tf(p, r->key, r->arg, NULL, NULL);
         pg_raw(p, "</li>");

@@ -195,8 +195,8 @@ def main():
             e.check(adds and all("s=" + sid in a.replace("&amp;", "&") for a in adds),
                     "coach: add links keep the current shortlist")
             body, _ = page(base, "/coach?age=55&borough=camden&status=unemployed&months=14&need=digital-skills")
-            e.check("For People aged 50 and over (from the answers above)" in body,
-                    "coach: groups that follow from the answers count as a fit")
+            e.check(re.search(r'class="mark">Yes:</span> [^<]*(aged 50|50 and over|50 or over|55)', body) is not None,
+                    "coach: the client's age or the groups it implies count as a fit")
             e.check("Does not cover" not in body, "coach: the borough filter keeps services that cover it")
             body, _ = page(base, f"/coach?print=1&s={sid}&s={sid}&s=bad")
             e.check(body.count('<section class="card">') == 1, "print: one card per distinct valid id")
