@@ -9,9 +9,10 @@
  * about the client is stored on the server, and searchd never logs query
  * strings.
  *
- * Eligibility here is judged from what the index holds for each record
- * (age limits, boroughs served, the groups it is for, and structured rules
- * when the record has them); see docs/portal.md.
+ * Eligibility is the eligibility engine's (indexer/elig.h, as behind
+ * /api/v1/eligible): the record's structured rules against the client's
+ * answers, plus the groups the answers imply (age 19: young people); see
+ * docs/portal.md.
  */
 #include <ctype.h>
 #include <math.h>
@@ -21,15 +22,8 @@
 
 #include "pages.h"
 
-/* Issue 4's eligibility engine (indexer/elig.h, the same judgement
- * /api/v1/eligible gives) when the tree has it; the page's own reading of
- * the record's fields otherwise.  Remove the fallback once elig is in. */
-#if defined(__has_include)
-#if __has_include("elig.h")
+/* Issue 4's eligibility engine: the same judgement /api/v1/eligible gives. */
 #include "elig.h"
-#define HAVE_ELIG 1
-#endif
-#endif
 
 #define COACH_RESULTS 30
 #define MAX_REASONS 8
@@ -125,14 +119,6 @@ static void derive_groups(client *c)
         add_derived(c, "in-work-progression");
 }
 
-static bool client_derived(const client *c, const char *g)
-{
-    for (size_t i = 0; i < c->n_derived; i++)
-        if (!strcmp(c->derived[i], g))
-            return true;
-    return false;
-}
-
 static void read_client(pg *p, client *c)
 {
     memset(c, 0, sizeof *c);
@@ -192,18 +178,9 @@ static void add_reason(judged *j, verdict v, const char *key, const char *arg)
     snprintf(r->arg, sizeof r->arg, "%s", arg ? arg : "");
 }
 
-static bool rule_has(const rec_rule *ru, const char *v)
-{
-    for (size_t i = 0; v && i < ru->n_values; i++)
-        if (ru->values[i] && !strcmp(ru->values[i], v))
-            return true;
-    return false;
-}
-
-#ifdef HAVE_ELIG
 /* The eligibility engine's verdict and reasons (its messages are plain
  * English built partly from the record's text: escaped when written).
- * Returns false when it could not judge, so the page judges instead. */
+ * Returns false when it could not judge. */
 static bool judge_elig(pg *p, const client *c, const rec_service *rec, judged *j)
 {
     elig_person ep;
@@ -257,111 +234,17 @@ static bool judge_elig(pg *p, const client *c, const rec_service *rec, judged *j
     free(ev);
     return ok;
 }
-#endif
 
-/* Judge one record for the client. */
+/* Judge one record for the client: the engine's verdict, or "check" when
+ * it could not judge (out of memory). */
 static void judge(pg *p, const client *c, const rec_service *rec, judged *j)
 {
     memset(j, 0, sizeof *j);
     j->v = V_YES;
-#ifdef HAVE_ELIG
     if (judge_elig(p, c, rec, j))
         return;
     memset(j, 0, sizeof *j);
-    j->v = V_YES;
-#endif
-    char buf[160];
-
-    /* Age. */
-    double lo = rec->minimum_age, hi = rec->maximum_age;
-    if (lo >= 0 || hi >= 0) {
-        if (lo >= 0 && hi >= 0)
-            snprintf(buf, sizeof buf, "%.0f-%.0f", lo, hi);
-        else if (lo >= 0)
-            snprintf(buf, sizeof buf, "%.0f+", lo);
-        else
-            snprintf(buf, sizeof buf, "0-%.0f", hi);
-        if (c->age < 0)
-            add_reason(j, V_CHECK, "elig.age_check", buf);
-        else if ((lo >= 0 && c->age < lo) || (hi >= 0 && c->age > hi))
-            add_reason(j, V_NO, "elig.age_no", buf);
-        else
-            add_reason(j, V_YES, "elig.age_yes", buf);
-    }
-
-    /* Where the client lives. */
-    if (c->borough) {
-        const char *bl = pg_label(p, "borough", c->borough);
-        if (rec->pan_london)
-            add_reason(j, V_YES, "elig.london", NULL);
-        else if (rec->boroughs.n && rec_tags_has(&rec->boroughs, c->borough))
-            add_reason(j, V_YES, "elig.borough_yes", bl);
-        else if (rec->boroughs.n)
-            add_reason(j, V_NO, "elig.borough_no", bl);
-    }
-
-    /* Who it is for. */
-    if (rec->groups.n) {
-        const char *match = NULL, *implied = NULL;
-        for (size_t i = 0; i < rec->groups.n && !match; i++) {
-            if (client_has_group(c, rec->groups.v[i].slug))
-                match = rec->groups.v[i].slug;
-            else if (!implied && client_derived(c, rec->groups.v[i].slug))
-                implied = rec->groups.v[i].slug;
-        }
-        if (match) {
-            const char *l = pg_label(p, "group", match);
-            add_reason(j, V_YES, "elig.group_yes", l ? l : match);
-        } else if (implied) {
-            const char *l = pg_label(p, "group", implied);
-            add_reason(j, V_YES, "elig.group_implied", l ? l : implied);
-        } else {
-            const char *l = pg_label(p, "group", rec->groups.v[0].slug);
-            add_reason(j, V_CHECK, "elig.group_check", l ? l : rec->groups.v[0].slug);
-        }
-    }
-
-    /* Structured rules, when the record has them. */
-    for (size_t i = 0; i < rec->n_rules; i++) {
-        const rec_rule *ru = &rec->rules[i];
-        if (!ru->dim || !ru->op)
-            continue;
-        const char *why = ru->ev.text ? ru->ev.text : ru->dim;
-        if (!strcmp(ru->dim, "benefit") || !strcmp(ru->dim, "employment_status")) {
-            const char *have = !strcmp(ru->dim, "benefit") ? c->benefit : c->status;
-            bool neg = !strcmp(ru->op, "not_in") || !strcmp(ru->op, "none");
-            if (!have)
-                add_reason(j, V_CHECK, "elig.rule_check", why);
-            else if (rule_has(ru, have) != neg)
-                add_reason(j, V_YES, "elig.rule_yes", why);
-            else
-                add_reason(j, V_NO, "elig.rule_no", why);
-        } else if (!strcmp(ru->dim, "months_unemployed")) {
-            if (c->months < 0)
-                add_reason(j, V_CHECK, "elig.rule_check", why);
-            else if ((ru->has_lo && c->months < ru->lo) || (ru->has_hi && c->months > ru->hi))
-                add_reason(j, V_NO, "elig.rule_no", why);
-            else
-                add_reason(j, V_YES, "elig.rule_yes", why);
-        } else if (!strcmp(ru->dim, "residency") && c->borough) {
-            if (rule_has(ru, c->borough))
-                add_reason(j, V_YES, "elig.rule_yes", why);
-            else if (!strcmp(ru->op, "in"))
-                add_reason(j, V_NO, "elig.rule_no", why);
-        } else if (!strcmp(ru->dim, "age") || !strcmp(ru->dim, "group")) {
-            continue; /* judged above from the record's fields */
-        } else {
-            add_reason(j, V_CHECK, "elig.rule_check", why);
-        }
-    }
-
-    /* Language: a help, never a bar. */
-    if (c->language && strcmp(c->language, "en") && rec_tags_has(&rec->langs, c->language)) {
-        const char *l = pg_label(p, "language", c->language);
-        add_reason(j, V_YES, "elig.language", l ? l : c->language);
-    }
-    if (!j->n)
-        add_reason(j, V_YES, "elig.open", NULL);
+    add_reason(j, V_CHECK, "elig.unknown", NULL);
 }
 
 /* ---- the shortlist (ids in the URL) ---- */

@@ -171,7 +171,7 @@ static void test_shipped(const char *src)
         return;
     static const char *const keys[] = {"site.name", "nav.skip", "search.q", "results.many",
                                        "none.title", "coach.print", "print.say", "month.12",
-                                       "day.SU", "elig.age_no"};
+                                       "day.SU", "elig.mark_no"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         CHECK(strcmp(html_t(en, keys[i]), keys[i]) != 0, "en.tsv has '%s'", keys[i]);
     CHECK(html_lang_pick(web, NULL, "zz-ZZ,yy;q=0.5") == en, "unknown languages fall back to English");
