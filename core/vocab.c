@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Bounds on what we read: data/ is ours, but a broken file must give a clear
  * error, not a crash or a silent truncation. */
@@ -897,23 +898,30 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
         size_t n;
         row_fn fn;
         int field;
+        bool optional; /* eligibility vocabularies: absent means empty */
     } files[] = {
-        {"geography/boroughs.tsv", c_bor, 7, row_borough, F_BOROUGH},
-        {"geography/subregions.tsv", c_sub, 4, row_subregion, F_SUBREGION},
-        {"geography/postcode_districts.tsv", c_dis, 5, row_district, -1},
-        {"geography/postcode_sectors.tsv", c_sec, 4, row_sector, -1},
-        {"geography/outcodes.tsv", c_out, 3, row_outcode, -1},
-        {"vocab/groups.tsv", c_grp, 5, row_group, F_GROUP},
-        {"vocab/categories.tsv", c_cat, 6, row_category, F_CATEGORY},
-        {"vocab/modes.tsv", c_smp, 3, row_simple, F_MODE},
-        {"vocab/costs.tsv", c_smp, 3, row_simple, F_COST},
-        {"vocab/referrals.tsv", c_smp, 3, row_simple, F_REFERRAL},
-        {"vocab/languages.tsv", c_lng, 3, row_language, F_LANGUAGE},
-        {"vocab/benefits.tsv", c_smp, 3, row_simple, F_BENEFIT},
-        {"vocab/statuses.tsv", c_smp, 3, row_simple, F_STATUS},
-        {"vocab/synonyms.tsv", NULL, 2, row_synonym, -1},
+        {"geography/boroughs.tsv", c_bor, 7, row_borough, F_BOROUGH, false},
+        {"geography/subregions.tsv", c_sub, 4, row_subregion, F_SUBREGION, false},
+        {"geography/postcode_districts.tsv", c_dis, 5, row_district, -1, false},
+        {"geography/postcode_sectors.tsv", c_sec, 4, row_sector, -1, false},
+        {"geography/outcodes.tsv", c_out, 3, row_outcode, -1, false},
+        {"vocab/groups.tsv", c_grp, 5, row_group, F_GROUP, false},
+        {"vocab/categories.tsv", c_cat, 6, row_category, F_CATEGORY, false},
+        {"vocab/modes.tsv", c_smp, 3, row_simple, F_MODE, false},
+        {"vocab/costs.tsv", c_smp, 3, row_simple, F_COST, false},
+        {"vocab/referrals.tsv", c_smp, 3, row_simple, F_REFERRAL, false},
+        {"vocab/languages.tsv", c_lng, 3, row_language, F_LANGUAGE, false},
+        {"vocab/benefits.tsv", c_smp, 3, row_simple, F_BENEFIT, true},
+        {"vocab/statuses.tsv", c_smp, 3, row_simple, F_STATUS, true},
+        {"vocab/synonyms.tsv", NULL, 2, row_synonym, -1, false},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (files[i].optional) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", dir, files[i].rel);
+            if (access(path, R_OK) != 0)
+                continue;
+        }
         int rc = load_tsv(v, dir, files[i].rel, files[i].cols, files[i].n, files[i].fn,
                           files[i].field, err);
         if (rc != SP_OK) {

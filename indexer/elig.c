@@ -39,6 +39,7 @@ enum {
     P_MIN2,
     P_MIN3A,
     P_MIN3B,
+    P_MIN4,
     P_MAX1,
     P_MAX2,
     P_MAX3,
@@ -66,6 +67,7 @@ enum {
     P_RTW_NONE,
     P_RTW_EXCL,
     P_REQ,
+    P_STRONG,
     P_MAND,
     P_MAND_NOT,
     P_VOL,
@@ -73,7 +75,7 @@ enum {
     P__COUNT
 };
 
-#define NUMW "(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four|[0-9]{1,2})"
+#define NUMW "(a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four|[0-9]{1,2})"
 #define OLDER "(\\+|plus|and over|and above|or over|or above|or older|and older|years and over|years or over|years or older|years old or over|years old and over|years old or older|years and above|years of age or over|years of age and over)"
 #define YOUNGER "(and under|or under|or younger|and younger|or below|and below|years and under|years or under|years or younger|years old or under|years old or younger)"
 #define WHO "(people|young people|young adults|adults|residents|those|anyone|learners|jobseekers|job seekers|care leavers|youth|women|men|londoners|young londoners|participants|customers|clients|individuals|parents|graduates|students)"
@@ -93,6 +95,7 @@ static const char *const pat_src[P__COUNT] = {
                 "minimum age( of| is)?|must be at least|must be over|older than|at least) "
                 "?([0-9]{1,2})",
     [P_MIN3B] = "(over|above)[ -]([0-9]{2})('?s([^a-z]|$)| ?years| ?year[ -]olds)",
+    [P_MIN4] = WHO " (aged )?(over|above) ([0-9]{2})([^0-9]|$)",
     [P_MAX1] = "(under the age of|below the age of|up to the age of|up to age|aged under|"
                "aged below|aged up to|younger than|maximum age( of| is)?|no older than|"
                "not older than) ?([0-9]{1,2})",
@@ -115,12 +118,12 @@ static const char *const pat_src[P__COUNT] = {
     [P_RES_TRIGGER] = "resident|live in|living in|lives in|live or work|live, work|live and work|"
                       "live/work|who are based in|you are based in|reside|from the borough|"
                       "anyone in|everyone in|all adults in|anyone living|people living|"
-                      "adults in (england|london|the uk)",
+                      "adults in (england|london|the uk)|lives, works|works or studies|who lives in|where you live",
     [P_RES_ANY] = "(don't|do not|doesn't|does not|no need to|not need to) (have to |need to )?"
                   "live|no matter where you live|wherever you live|regardless of where you "
                   "live|not just for|not only for|whichever borough|any borough|all boroughs",
     [P_RES_WORK] = "live,? (or|and) work|work or study|live, work|live/work|work in the borough|"
-                   "work or study in|or work in|or study in",
+                   "work or study in|or work in|or study in|works or studies",
     [P_RES_EXCL] = "(not (open|available) to|excluding|except|not for) [a-z ,&]*residents",
     [P_BEN_NONE] = "(don't|do not|doesn't|does not|no need to|not need to|needn't|not have to|"
                    "don't have to|do not have to)( need to| have to)?( be)? ?(claim|claiming|on|"
@@ -182,6 +185,8 @@ static const char *const pat_src[P__COUNT] = {
               "eligibility|criteria|restricted to|specifically for|designed for|dedicated to|"
               "you must|is for|are for|aimed at|targeted at|who identify as|must have|"
               "open to|available to|solely)([^a-z]|$)",
+    [P_STRONG] = "(^|[^a-z])(only|must|exclusively|need to be|have to be|to be eligible|"
+                 "eligible if|eligibility|criteria|restricted to|solely|you must)([^a-z]|$)",
     [P_MAND] = "mandatory|compulsory|sanction|required to (attend|take part|participate)|"
                "must attend|you have to attend|you will be referred and must",
     [P_MAND_NOT] = "not (mandatory|compulsory)|isn't (mandatory|compulsory)|no sanction|"
@@ -324,6 +329,8 @@ static int num_word(const char *s, size_t len)
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
         if (strlen(w[i]) == len && !strncmp(s, w[i], len))
             return (int)i + 1;
+    if ((len == 1 && s[0] == 'a') || (len == 2 && !strncmp(s, "an", 2)))
+        return 1;
     if (len == 8 && !strncmp(s, "eighteen", 8))
         return 18;
     if (len == 11 && !strncmp(s, "twenty-four", 11))
@@ -429,7 +436,15 @@ static void age_sentence(const char *low, agebounds *b)
         neg_lo = negated_before(low, (size_t)m[0].rm_so);
     } else if (match(P_MIN3B, low, m)) {
         lo = grp_num(low, m, 2);
-        neg_lo = negated_before(low, (size_t)m[0].rm_so);
+        /* "over 20 years of experience" */
+        if (!strncmp(low + m[0].rm_eo, " of", 3) || !strncmp(low + m[0].rm_eo, "'", 1))
+            lo = -1;
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MIN4, low, m)) {
+        lo = grp_num(low, m, 4);
+        if (lo >= 0 && not_age_after(low + m[4].rm_eo))
+            lo = -1;
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
     } else if (match(P_MIN2, low, m)) {
         lo = grp_num(low, m, 2);
         if (lo < 14 || lo > 70 || not_age_after(low + m[0].rm_eo))
@@ -611,10 +626,18 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
             continue;
         vals[nv++] = hits[i].slug;
     }
+    /* "not working and not looking for work" is inactive, not unemployed. */
+    if (nv == 2 && strstr(low, "not looking") &&
+        ((!strcmp(vals[0], "unemployed") && !strcmp(vals[1], "inactive")) ||
+         (!strcmp(vals[1], "unemployed") && !strcmp(vals[0], "inactive")))) {
+        vals[0] = "inactive";
+        nv = 1;
+    }
     if (!nv)
         return;
+    /* "Aimed at unemployed people" targets; "you must be unemployed" rules. */
     add_rule(c, "employment_status", has(P_ST_NOT, low) ? "not_in" : "in", vals, nv, field,
-             orig, conf);
+             orig, has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
 }
 
 /* ------------------------------------------------------------ months */
@@ -712,7 +735,8 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
     (void)age_rule_here;
     if (!nv)
         return;
-    add_rule(c, "group", "in", vals, nv, field, orig, req ? conf : conf * 0.9);
+    add_rule(c, "group", "in", vals, nv, field, orig,
+             has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
 }
 
 /* ------------------------------------------------------------ mandatory */
@@ -783,7 +807,7 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
         residency_sentence(c, orig, low, field, cf);
     benefit_sentence(c, orig, low, field, cf);
     if (!soft || has(P_ST_ANY, low))
-        status_sentence(c, orig, low, field, elig_field ? cf : cf * 0.8);
+        status_sentence(c, orig, low, field, cf);
     if (!soft || has(P_MONTHS_ANY, low))
         months_sentence(c, orig, low, field, cf);
     rtw_sentence(c, orig, low, field, cf);
@@ -861,12 +885,9 @@ static void from_tags(ctx *c)
                     ev = &t->ev;
             }
         }
+        /* (A pan-London service restricts no Londoner: no rule.) */
         if (nv)
             add_rule(c, "residency", "in", vals, nv, ev->field, ev->text, 0.6);
-        else if (r->pan_london) {
-            const char *l[] = {"london"};
-            add_rule(c, "residency", "in", l, 1, "pan_london", "covers all of London", 0.6);
-        }
     }
     nv = 0;
     ev = NULL;

@@ -142,6 +142,8 @@ enum MHD_Result sd_api_service(sd_req *r, const char *rest);
 enum MHD_Result sd_api_healthz(sd_req *r, const char *rest);
 enum MHD_Result sd_api_metrics(sd_req *r, const char *rest);
 enum MHD_Result sd_static(sd_req *r, const char *rest);
+/* GET /api/v1/eligible (eligible.c; docs/eligibility.md). */
+enum MHD_Result sd_api_eligible(sd_req *r, const char *rest);
 /* The hub API (hub.c): GET reports, POST decisions (the only POST). */
 enum MHD_Result sd_hub(sd_req *r, const char *rest);
 bool sd_hub_accepts_post(const char *path);

@@ -41,6 +41,7 @@
  * rows when they exist. */
 static const sd_route sd_routes[] = {
     {"/api/v1/search", false, SD_R_SEARCH, sd_api_search},
+    {"/api/v1/eligible", false, SD_R_OTHER, sd_api_eligible},
     {"/api/v1/services/", true, SD_R_SERVICE, sd_api_service},
     {"/healthz", false, SD_R_HEALTHZ, sd_api_healthz},
     {"/metrics", false, SD_R_METRICS, sd_api_metrics},
