@@ -7,6 +7,8 @@
 #
 #   bench/run.sh [SIZE...]      sizes default to: 10000 100000
 #   bench/run.sh 1000000        the 1M run (about 3 GB of NDJSON, minutes)
+#   BENCH_REUSE=1 bench/run.sh 100000   query an index built by an earlier run
+#                                       (bench/out/store-N) instead of rebuilding
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -34,9 +36,14 @@ for n in "${sizes[@]}"; do
   fi
   echo
   echo "== $n synthetic services"
-  rm -rf "$store"; mkdir -p "$store"
-  /usr/bin/time -f "peak RSS while indexing: %M KiB" \
-    build-bench/bench/bench_search --index "$store/index" --load "$data" --queries 3000
+  if [ "${BENCH_REUSE:-0}" = 1 ] && [ -d "$store/index" ]; then
+    build-bench/bench/bench_search --index "$store/index" --queries 3000
+  else
+    rm -rf "$store"; mkdir -p "$store"
+    /usr/bin/time -f "indexing+queries: %e s wall, %U s user, %S s sys, peak RSS %M KiB" \
+      build-bench/bench/bench_search --index "$store/index" --load "$data" --queries 3000
+  fi
+  du -sh "$store/index" | awk '{print "index size: " $1}'
 
   if command -v wrk >/dev/null; then
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
