@@ -78,7 +78,7 @@ enum {
 #define NUMW "(a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four|[0-9]{1,2})"
 #define OLDER "(\\+|plus|and over|and above|or over|or above|or older|and older|years and over|years or over|years or older|years old or over|years old and over|years old or older|years and above|years of age or over|years of age and over)"
 #define YOUNGER "(and under|or under|or younger|and younger|or below|and below|years and under|years or under|years or younger|years old or under|years old or younger)"
-#define WHO "(people|young people|young adults|adults|residents|those|anyone|learners|jobseekers|job seekers|care leavers|youth|women|men|londoners|young londoners|participants|customers|clients|individuals|parents|graduates|students)"
+#define WHO "(people|young people|young adults|adults|residents|those|anyone|learners|jobseekers|job seekers|care leavers|youth|women|men|londoners|young londoners|participants|customers|clients|individuals|parents|graduates|students|are you|you are|you're|if you are|\\()"
 
 static const char *const pat_src[P__COUNT] = {
     [P_AGE_ANY] = "no (upper |lower )?age (limit|restriction|requirement)|all ages|any age|"
@@ -150,7 +150,7 @@ static const char *const pat_src[P__COUNT] = {
                   "(are|will be) not eligible|not available to (people|those) (claiming|on|"
                   "receiving)",
     [P_BEN_GENERIC] = "benefits?([^a-z]|$)",
-    [P_ST_ANY] = "whether (you are |you're )?(in work|working|employed) or (not|out of work|"
+    [P_ST_ANY] = "whether [a-z' ]{0,20}(in work|working|employed) or (not|out of work|"
                  "unemployed)|in or out of work|employed or unemployed|unemployed or employed|"
                  "working or not|regardless of (your )?employment|whatever your employment|"
                  "whether you('re| are) working or not|out of work or in work|in work or out of"
@@ -174,7 +174,7 @@ static const char *const pat_src[P__COUNT] = {
               "allowed) to work|entitled to work in the uk|national insurance number|ni number|"
               "settled status|recourse to public funds|immigration status|work permit|"
               "visa (status|conditions)",
-    [P_RTW_NONE] = "regardless of|whatever your|no matter|don't need|do not need|not required|"
+    [P_RTW_NONE] = "regardless of|whatever (your|their)|no matter|don't need|do not need|not required|"
                    "without (a|the)|no recourse to public funds (welcome|can|are welcome)|"
                    "(including|welcome|support) (people |those )?(with )?(no recourse|nrpf)|"
                    "even if you (have|don't)|any immigration status|all immigration statuses|"
@@ -675,8 +675,10 @@ static void months_sentence(ctx *c, const char *orig, const char *low, const cha
         return;
     }
     if (has(P_LTU, low)) {
+        /* "long-term unemployed" means 12 months by convention, not by the
+         * service's own word: failing it is "check". */
         rec_rule *u = add_rule(c, "months_unemployed", "min", NULL, 0, field, orig,
-                               conf * 0.8);
+                               conf < 0.6 ? conf : 0.6);
         if (u) {
             u->lo = 12;
             u->has_lo = true;

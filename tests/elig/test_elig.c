@@ -1,0 +1,382 @@
+/*
+ * test_elig.c - tests of structured eligibility (indexer/elig.c).
+ *
+ *   test_elig labelled LABELLED.tsv FLOORS.tsv
+ *       reads each labelled sentence as a service's text, enriches the
+ *       record (which extracts the rules) and compares the rule of the
+ *       labelled dimension with the expected one; prints
+ *       "elig: <dimension> precision P recall R (n=N)" per dimension and
+ *       fails when a figure is below its floor in FLOORS.tsv.
+ *   test_elig evaluate CASES.tsv
+ *       table-driven elig_evaluate cases: rules and a person in, outcome
+ *       out (see the file's header).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elig.h"
+#include "enrich.h"
+#include "rec.h"
+#include "vocab.h"
+
+#define MAX_LINE 4096
+#define MAX_DIMS 16
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "a,b,c" sorted in place into a canonical "a,b,c". */
+static void canon_list(char *s)
+{
+    char *items[64];
+    size_t n = 0;
+    char tmp[MAX_LINE];
+    snprintf(tmp, sizeof tmp, "%s", s);
+    for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t && n < 64;
+         t = strtok_r(NULL, ",", &save))
+        items[n++] = t;
+    qsort(items, n, sizeof *items, cmp_str);
+    size_t o = 0;
+    s[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(s + o, MAX_LINE - o, "%s%s", i ? "," : "", items[i]);
+}
+
+/* The rule of a dimension written like the labels. */
+static void rule_str(const rec_service *r, const char *dim, char *out, size_t sz)
+{
+    snprintf(out, sz, "-");
+    if (!strcmp(dim, "groups")) {
+        if (!r->groups.n)
+            return;
+        char buf[MAX_LINE] = "";
+        size_t o = 0;
+        for (size_t i = 0; i < r->groups.n; i++)
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? "," : "",
+                                  r->groups.v[i].slug);
+        canon_list(buf);
+        snprintf(out, sz, "%s", buf);
+        return;
+    }
+    for (size_t i = 0; i < r->n_rules; i++) {
+        const rec_rule *u = &r->rules[i];
+        if (strcmp(u->dim, dim))
+            continue;
+        char buf[MAX_LINE];
+        size_t o = (size_t)snprintf(buf, sizeof buf, "%s", u->op);
+        if (u->has_lo)
+            o += (size_t)snprintf(buf + o, sizeof buf - o, " %g", u->lo);
+        if (u->has_hi)
+            o += (size_t)snprintf(buf + o, sizeof buf - o, " %g", u->hi);
+        if (u->n_values) {
+            char vals[MAX_LINE] = "";
+            size_t vo = 0;
+            for (size_t k = 0; k < u->n_values; k++)
+                vo += (size_t)snprintf(vals + vo, sizeof vals - vo, "%s%s", k ? "," : "",
+                                       u->values[k]);
+            canon_list(vals);
+            snprintf(buf + o, sizeof buf - o, " %s", vals);
+        }
+        snprintf(out, sz, "%s", buf);
+        return;
+    }
+}
+
+static void canon_expected(char *e)
+{
+    /* the list part (last word when it has letters) sorted */
+    char *sp = strrchr(e, ' ');
+    if (sp && strchr(sp, ',') )
+        canon_list(sp + 1);
+    else if (!sp && strchr(e, ','))
+        canon_list(e);
+}
+
+typedef struct dimstat {
+    char name[32];
+    size_t n, tp, fp, fn;
+    double floor_p, floor_r;
+} dimstat;
+
+static dimstat *dim_get(dimstat *d, size_t *nd, const char *name)
+{
+    for (size_t i = 0; i < *nd; i++)
+        if (!strcmp(d[i].name, name))
+            return &d[i];
+    if (*nd >= MAX_DIMS)
+        return NULL;
+    memset(&d[*nd], 0, sizeof d[*nd]);
+    snprintf(d[*nd].name, sizeof d[*nd].name, "%s", name);
+    d[*nd].floor_p = d[*nd].floor_r = -1;
+    return &d[(*nd)++];
+}
+
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+}
+
+static int labelled(const vocab *v, const char *path, const char *floors)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return 1;
+    }
+    dimstat d[MAX_DIMS];
+    size_t nd = 0, lineno = 0, items = 0;
+    char line[MAX_LINE];
+    int verbose = getenv("ELIG_VERBOSE") != NULL;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        chomp(line);
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *dim = line, *exp = strchr(line, '\t');
+        char *text = exp ? strchr(exp + 1, '\t') : NULL;
+        if (!exp || !text) {
+            fprintf(stderr, "%s:%zu: expected 3 tab-separated columns\n", path, lineno);
+            fclose(f);
+            return 1;
+        }
+        *exp++ = '\0';
+        *text++ = '\0';
+        char want[MAX_LINE];
+        snprintf(want, sizeof want, "%s", exp);
+        canon_expected(want);
+
+        rec_service r;
+        rec_service_init(&r);
+        r.name = strdup("Labelled service");
+        if (!strcmp(dim, "groups"))
+            r.description = strdup(text);
+        else
+            r.eligibility_description = strdup(text);
+        sp_err e;
+        sp_err_clear(&e);
+        if (enrich_record(v, &r, &e) != SP_OK) {
+            fprintf(stderr, "%s:%zu: enrich failed: %s\n", path, lineno, e.msg);
+            rec_service_free(&r);
+            fclose(f);
+            return 1;
+        }
+        char got[MAX_LINE];
+        rule_str(&r, dim, got, sizeof got);
+        rec_service_free(&r);
+
+        dimstat *s = dim_get(d, &nd, dim);
+        if (!s)
+            continue;
+        s->n++;
+        items++;
+        bool w = strcmp(want, "-") != 0, g = strcmp(got, "-") != 0;
+        bool same = !strcmp(want, got);
+        if (w && same)
+            s->tp++;
+        if (g && !same)
+            s->fp++;
+        if (w && !same)
+            s->fn++;
+        if (!same && verbose)
+            printf("MISS %s:%zu %s want [%s] got [%s]: %s\n", path, lineno, dim, want, got,
+                   text);
+    }
+    fclose(f);
+
+    FILE *ff = fopen(floors, "r");
+    if (!ff) {
+        fprintf(stderr, "cannot open %s\n", floors);
+        return 1;
+    }
+    while (fgets(line, sizeof line, ff)) {
+        chomp(line);
+        if (!line[0] || line[0] == '#')
+            continue;
+        char name[32];
+        double p, rr;
+        if (sscanf(line, "%31s %lf %lf", name, &p, &rr) != 3)
+            continue;
+        dimstat *s = dim_get(d, &nd, name);
+        if (s) {
+            s->floor_p = p;
+            s->floor_r = rr;
+        }
+    }
+    fclose(ff);
+
+    int fails = 0;
+    for (size_t i = 0; i < nd; i++) {
+        dimstat *s = &d[i];
+        double p = s->tp + s->fp ? (double)s->tp / (double)(s->tp + s->fp) : 1.0;
+        double r = s->tp + s->fn ? (double)s->tp / (double)(s->tp + s->fn) : 1.0;
+        printf("elig: %s precision %.3f recall %.3f (n=%zu)\n", s->name, p, r, s->n);
+        if (s->floor_p < 0) {
+            printf("FAIL: %s has no floor in %s\n", s->name, floors);
+            fails++;
+        } else if (p + 1e-9 < s->floor_p || r + 1e-9 < s->floor_r) {
+            printf("FAIL: %s below its floor (precision %.2f, recall %.2f)\n", s->name,
+                   s->floor_p, s->floor_r);
+            fails++;
+        }
+    }
+    printf("elig: %zu labelled items\n", items);
+    if (items < 300) {
+        printf("FAIL: fewer than 300 labelled items\n");
+        fails++;
+    }
+    return fails ? 1 : 0;
+}
+
+/* ---- evaluate cases ----
+ * Lines: TEXT TAB PERSON TAB OUTCOME [TAB DIM:OUTCOME ...]
+ * TEXT is the eligibility_description; PERSON is "key=value;..." with keys
+ * age, borough, benefits (comma list or none), status, months, groups,
+ * needs, language, area (a service-area borough name). */
+static int evaluate(const vocab *v, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return 1;
+    }
+    char line[MAX_LINE];
+    size_t lineno = 0, checks = 0, fails = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        chomp(line);
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *cols[16];
+        size_t nc = 0;
+        for (char *save = NULL, *t = strtok_r(line, "\t", &save); t && nc < 16;
+             t = strtok_r(NULL, "\t", &save))
+            cols[nc++] = t;
+        if (nc < 3) {
+            fprintf(stderr, "%s:%zu: expected at least 3 columns\n", path, lineno);
+            fails++;
+            continue;
+        }
+        rec_service r;
+        rec_service_init(&r);
+        r.name = strdup("Case");
+        if (strcmp(cols[0], "-"))
+            r.eligibility_description = strdup(cols[0]);
+        elig_person p;
+        elig_person_init(&p);
+        const char *ben[16], *grp[16], *need[16];
+        char pers[MAX_LINE];
+        snprintf(pers, sizeof pers, "%s", cols[1]);
+        p.benefits = ben;
+        p.groups = grp;
+        p.needs = need;
+        for (char *s1 = NULL, *kvp = strtok_r(pers, ";", &s1); kvp;
+             kvp = strtok_r(NULL, ";", &s1)) {
+            char *eq = strchr(kvp, '=');
+            if (!eq)
+                continue;
+            *eq++ = '\0';
+            if (!strcmp(kvp, "age"))
+                p.age = atoi(eq);
+            else if (!strcmp(kvp, "months"))
+                p.months_unemployed = atoi(eq);
+            else if (!strcmp(kvp, "borough"))
+                p.borough = vocab_canon(v, "borough", eq);
+            else if (!strcmp(kvp, "status"))
+                p.status = vocab_canon(v, "status", eq);
+            else if (!strcmp(kvp, "language"))
+                p.language = vocab_canon(v, "language", eq);
+            else if (!strcmp(kvp, "area")) {
+                r.service_areas = calloc(1, sizeof *r.service_areas);
+                r.service_areas[0].name = strdup(eq);
+                r.n_service_areas = 1;
+            } else {
+                const char **arr = !strcmp(kvp, "benefits") ? ben
+                                   : !strcmp(kvp, "groups") ? grp
+                                                            : need;
+                size_t *cnt = !strcmp(kvp, "benefits") ? &p.n_benefits
+                              : !strcmp(kvp, "groups") ? &p.n_groups
+                                                       : &p.n_needs;
+                const char *field = !strcmp(kvp, "benefits") ? "benefit"
+                                    : !strcmp(kvp, "groups") ? "group"
+                                                             : "category";
+                if (!strcmp(kvp, "benefits"))
+                    p.benefits_known = true;
+                for (char *s2 = NULL, *t = strtok_r(eq, ",", &s2); t && *cnt < 16;
+                     t = strtok_r(NULL, ",", &s2)) {
+                    if (!strcmp(t, "none"))
+                        continue;
+                    const char *c = vocab_canon(v, field, t);
+                    if (!c) {
+                        fprintf(stderr, "%s:%zu: unknown %s %s\n", path, lineno, field, t);
+                        fails++;
+                    } else {
+                        arr[(*cnt)++] = c;
+                    }
+                }
+            }
+        }
+        sp_err e;
+        sp_err_clear(&e);
+        enrich_record(v, &r, &e);
+        elig_verdict vd;
+        elig_evaluate(v, &r, &p, &vd);
+        checks++;
+        if (strcmp(elig_outcome_name(vd.outcome), cols[2])) {
+            printf("FAIL %s:%zu: want %s, got %s\n", path, lineno, cols[2],
+                   elig_outcome_name(vd.outcome));
+            for (size_t i = 0; i < vd.n_reasons; i++)
+                printf("   %s %s: %s\n", elig_outcome_name(vd.reasons[i].outcome),
+                       vd.reasons[i].dimension, vd.reasons[i].message);
+            fails++;
+        }
+        for (size_t c = 3; c < nc; c++) {
+            char *colon = strchr(cols[c], ':');
+            if (!colon)
+                continue;
+            *colon = '\0';
+            bool found = false;
+            for (size_t i = 0; i < vd.n_reasons; i++)
+                if (!strcmp(vd.reasons[i].dimension, cols[c]) &&
+                    !strcmp(elig_outcome_name(vd.reasons[i].outcome), colon + 1))
+                    found = true;
+            checks++;
+            if (!found) {
+                printf("FAIL %s:%zu: no %s reason saying %s\n", path, lineno, cols[c],
+                       colon + 1);
+                fails++;
+            }
+        }
+        rec_service_free(&r);
+    }
+    fclose(f);
+    printf("evaluate: %zu checks, %zu failed\n", checks, fails);
+    return fails ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_elig labelled FILE FLOORS | evaluate FILE\n");
+        return 2;
+    }
+    vocab *v = NULL;
+    sp_err e;
+    sp_err_clear(&e);
+    if (vocab_load(NULL, &v, &e) != SP_OK) {
+        fprintf(stderr, "vocab: %s\n", e.msg);
+        return 1;
+    }
+    int rc = 2;
+    if (!strcmp(argv[1], "labelled") && argc >= 4)
+        rc = labelled(v, argv[2], argv[3]);
+    else if (!strcmp(argv[1], "evaluate"))
+        rc = evaluate(v, argv[2]);
+    vocab_free(v);
+    return rc;
+}
