@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -116,6 +117,37 @@ def check_csv(base, name, rows_json):
     e.check(header == list(rows_json[0].keys()), f"/hub/{name} CSV header is the JSON row keys")
     e.check(len(rows) - 1 == len(rows_json), f"/hub/{name} CSV has {len(rows_json)} rows (got {len(rows) - 1})")
     e.check(all(len(r) == len(header) for r in rows[1:]), f"/hub/{name} CSV rows all have {len(header)} cells")
+
+
+def page_in_chromium(base, manifest, tmp):
+    """The /hub dashboard in headless Chromium (hub_page.cjs); skipped
+    when node, chromium or tests/web/node_modules is missing."""
+    node = shutil.which("node")
+    if not node:
+        print("hub page: SKIPPED (no node)")
+        return
+    a2, b2 = manifest["duplicate_pairs"][1]
+    ov = manifest["overlap_clusters"][1]
+    gaps = [g["borough"] for g in manifest["gaps"] if g["group"] == "veterans"]
+    expect = {
+        "gap_group": "veterans",
+        "gap_boroughs": gaps,
+        "gap_labels": [b.replace("-", " ") for b in gaps],
+        "duplicate_name": manifest["services"][a2]["name"],
+        "overlap_group": ov["group"],
+        "overlap_category": ov["category"],
+        "overlap_names": [manifest["services"][s]["name"] for s in ov["services"]],
+    }
+    path = os.path.join(tmp, "hub_expect.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(expect, f)
+    r = subprocess.run([node, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hub_page.cjs"), base, path],
+                       capture_output=True, text=True, timeout=300)
+    print(r.stdout.strip())
+    if r.returncode == 77:
+        print("hub page: SKIPPED")
+        return
+    e.check(r.returncode == 0, f"the /hub page passes in Chromium ({r.stderr.strip()[-500:]})")
 
 
 def main():
@@ -262,6 +294,7 @@ def main():
             d = hub(base, "duplicates")
             e.check(any(x.get("decision") == "not-same" for x in d.get("decisions", [])),
                     "/hub/duplicates lists the decisions")
+            page_in_chromium(base, manifest, tmp)
     finally:
         e.rmtree(tmp)
     e.finish("hub-sample")
