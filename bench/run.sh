@@ -50,6 +50,11 @@ for n in "${sizes[@]}"; do
     build-bench/signpost serve --store "$store" --listen "127.0.0.1:$port" 2>/dev/null &
     pid=$!
     for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+    # One connection: each request's own latency.  Sixteen: throughput,
+    # where latency is mostly waiting for one of the cores.
+    echo "-- over HTTP (wrk, 1 thread, 1 connection, 20 s, same query mix)"
+    wrk -t1 -c1 -d20s --latency -s bench/querymix.lua "http://127.0.0.1:$port" |
+      grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx' || true
     echo "-- over HTTP (wrk, 2 threads, 16 connections, 20 s, same query mix)"
     wrk -t2 -c16 -d20s --latency -s bench/querymix.lua "http://127.0.0.1:$port" |
       grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx' || true
