@@ -724,7 +724,7 @@ static void compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc,
         if (!other_place)
             add_ev(sc, "postcode", 1.5, "same postcode %.12s", a->postcode ? a->postcode : "");
         else
-            add_ev(sc, "postcode", -2.5, "different postcodes");
+            add_ev(sc, "postcode", -3.5, "different postcodes");
     } else if (!isnan(a->lat) && !isnan(b->lat)) {
         double km = km_between(a->lat, a->lon, b->lat, b->lon);
         other_place = km > 2.0;
@@ -735,7 +735,7 @@ static void compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc,
     if (a->has_desc && b->has_desc) {
         double j = sig_similarity(a, b);
         add_ev(sc, "description", 6.0 * (j - 0.35), "description minhash similarity %.2f", j);
-        if (other_place && j < 0.3)
+        if (other_place && j < 0.5)
             add_ev(sc, "place-and-text", -2.0, "another address and another description");
     }
 
