@@ -23,7 +23,9 @@ int vocab_load(const char *dir, vocab **out, sp_err *err);
 void vocab_free(vocab *v);
 
 /* Vocabularies by API field name: "borough", "subregion", "group",
- * "category", "mode", "cost", "referral", "language". */
+ * "category", "mode", "cost", "referral", "language"; and for eligibility
+ * (indexer/elig.c) "benefit" and "status" (data/vocab/benefits.tsv,
+ * statuses.tsv). */
 
 /* The canonical slug for a user's value: a slug, or for boroughs also a GSS
  * code ("E09000012") or any known spelling.  NULL when unknown. */

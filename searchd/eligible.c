@@ -328,9 +328,9 @@ static json_t *rule_json(const rec_rule *u)
         json_object_set_new(o, "values", a);
     }
     if (u->has_lo)
-        json_object_set_new(o, "min", json_real(u->lo));
+        json_object_set_new(o, "lo", json_real(u->lo));
     if (u->has_hi)
-        json_object_set_new(o, "max", json_real(u->hi));
+        json_object_set_new(o, "hi", json_real(u->hi));
     json_object_set_new(o, "evidence",
                         json_pack("{s:o,s:o,s:f}", "field", str_or_null(u->ev.field), "text",
                                   str_or_null(u->ev.text), "confidence", u->ev.confidence));

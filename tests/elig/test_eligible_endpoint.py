@@ -59,8 +59,8 @@ def main():
                         ev = why["rule"].get("evidence", {})
                         e.check(bool(ev.get("text")) and bool(ev.get("field")),
                                 f"{x.get('name')}: {why['dimension']} reason has evidence")
-                    if why["dimension"] == "age" and why["outcome"] == "eligible" and "min" in why.get("rule", {}):
-                        e.check(why["rule"]["min"] <= 52, f"{x.get('name')}: age min fits 52")
+                    if why["dimension"] == "age" and why["outcome"] == "eligible" and "lo" in why.get("rule", {}):
+                        e.check(why["rule"]["lo"] <= 52, f"{x.get('name')}: age min fits 52")
                     if why["dimension"] == "residency" and why["outcome"] == "eligible" and why["rule"]["op"] == "in":
                         vals = why["rule"].get("values", [])
                         e.check("newham" in vals or "local-london" in vals or "london" in vals or
@@ -122,6 +122,7 @@ def main():
             e.check(st == 200 and body.get("person", {}).get("benefits") == [], "benefits=none means claims none")
 
             code, out = srv.stop()
+            e.check(code == 0, f"searchd exits 0 on SIGTERM (got {code}: {out[-500:]})")
             e.check("universal-credit" not in out and "months_unemployed" not in out,
                     "nothing about the person reaches searchd's output")
     finally:
