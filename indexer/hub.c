@@ -713,29 +713,41 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
     }
     ov *found = NULL;
     size_t nf = 0, capf = 0;
+    /* Narrowed step by step (borough, then group, then category) so a
+     * sweep over 33 x 27 x 50 cells stays near-linear in the services. */
     size_t *members = malloc((h->nu ? h->nu : 1) * sizeof *members);
-    if (!members) {
+    size_t *local = malloc((h->nu ? h->nu : 1) * sizeof *local);
+    size_t *lg = malloc((h->nu ? h->nu : 1) * sizeof *lg);
+    if (!members || !local || !lg) {
+        free(members);
+        free(local);
+        free(lg);
         sp_fail(err, SP_ENOMEM, "out of memory");
         return NULL;
     }
     for (size_t b = 0; b < h->nb; b++) {
         if (!(bm >> b & 1))
             continue;
+        /* services based in the borough (not London-wide ones: those
+         * overlap with everything and say nothing about the borough) */
+        size_t nl = 0;
+        for (size_t i = 0; i < h->nu; i++)
+            if ((h->u[i].bor >> b & 1) && !h->u[i].london_wide)
+                local[nl++] = i;
         for (size_t g = 0; g < h->ng; g++) {
             if (!(gm >> g & 1))
                 continue;
-            for (size_t c = 0; c < h->nc; c++) {
+            size_t ngl = 0;
+            for (size_t i = 0; i < nl; i++)
+                if (h->u[local[i]].grp >> g & 1)
+                    lg[ngl++] = local[i];
+            for (size_t c = 0; c < h->nc && ngl >= 2; c++) {
                 if (!(cm >> c & 1))
                     continue;
-                /* services based in the borough (not London-wide ones: those
-                 * overlap with everything and say nothing about the borough) */
                 size_t m = 0;
-                for (size_t i = 0; i < h->nu && m < 50; i++) {
-                    const unit *u = &h->u[i];
-                    if ((u->bor >> b & 1) && !u->london_wide && (u->grp >> g & 1) &&
-                        (u->cat >> c & 1))
-                        members[m++] = i;
-                }
+                for (size_t i = 0; i < ngl && m < 50; i++)
+                    if (h->u[lg[i]].cat >> c & 1)
+                        members[m++] = lg[i];
                 if (m < 2)
                     continue;
                 if (!f->category && !(leaves >> c & 1)) {
@@ -800,6 +812,8 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
         }
     }
     free(members);
+    free(local);
+    free(lg);
     if (nf)
         qsort(found, nf, sizeof *found, cmp_ov);
     json_t *rows = json_array();
