@@ -98,7 +98,7 @@ static const char *const pat_src[P__COUNT] = {
     [P_MIN4] = WHO " (aged )?(over|above) ([0-9]{2})([^0-9]|$)",
     [P_MAX1] = "(under the age of|below the age of|up to the age of|up to age|aged under|"
                "aged below|aged up to|younger than|maximum age( of| is)?|no older than|"
-               "not older than) ?([0-9]{1,2})",
+               "not older than|must be under|must be younger than|must be below) ?([0-9]{1,2})",
     [P_MAX2] = "(under|below)[ -]([0-9]{2})('?s([^a-z]|$)| ?years| ?year[ -]olds)",
     [P_MAX3] = "(^|[^0-9.,])([0-9]{2}) ?" YOUNGER,
     [P_MAX4] = WHO " (aged )?(under|up to) ([0-9]{2})([^0-9]|$)",
@@ -457,9 +457,14 @@ static void age_sentence(const char *low, agebounds *b)
     /* Maximums. */
     if (match(P_MAX1, low, m)) {
         hi = grp_num(low, m, 3);
-        bool strict = grp_is(low, m, 1, "under") || grp_is(low, m, 1, "below") ||
-                      grp_is(low, m, 1, "aged under") || grp_is(low, m, 1, "aged below") ||
-                      grp_is(low, m, 1, "younger");
+        /* "under 25" is 24 at most; "up to 25" is 25. */
+        char g1[40] = "";
+        size_t gl = (size_t)(m[1].rm_eo - m[1].rm_so);
+        if (gl < sizeof g1) {
+            memcpy(g1, low + m[1].rm_so, gl);
+            g1[gl] = '\0';
+        }
+        bool strict = strstr(g1, "under") || strstr(g1, "below") || strstr(g1, "younger");
         if (hi >= 0 && strict)
             hi -= 1;
         neg_hi = negated_before(low, (size_t)m[0].rm_so);
@@ -516,6 +521,45 @@ static void add_age(ctx *c, const agebounds *b, const char *field, const char *t
     }
     if (b->lo < 0 && b->hi < 0)
         return;
+    /* "Not suitable for under 18s" then "for people aged 18 to 24": the
+     * bounds add up (when they agree), and so does the evidence. */
+    rec_rule *old = find_rule(c, "age");
+    if (old && c->rc == SP_OK && strcmp(old->op, "any")) {
+        bool add_hi = !old->has_hi && b->hi >= 0 && (!old->has_lo || b->hi >= old->lo);
+        bool add_lo = !old->has_lo && b->lo >= 0 && (!old->has_hi || b->lo <= old->hi);
+        if (!add_hi && !add_lo)
+            return;
+        size_t l1 = strlen(old->ev.text), l2 = strlen(text ? text : "");
+        char *t = malloc(l1 + l2 + 4);
+        if (!t) {
+            c->rc = SP_ENOMEM;
+            return;
+        }
+        snprintf(t, l1 + l2 + 4, "%s / %s", old->ev.text, text ? text : "");
+        char *cut = ev_text(t);
+        free(t);
+        if (!cut) {
+            c->rc = SP_ENOMEM;
+            return;
+        }
+        free(old->ev.text);
+        old->ev.text = cut;
+        if (add_hi) {
+            old->hi = b->hi;
+            old->has_hi = true;
+        }
+        if (add_lo) {
+            old->lo = b->lo;
+            old->has_lo = true;
+        }
+        free(old->op);
+        old->op = sp_strdup("range");
+        if (!old->op)
+            c->rc = SP_ENOMEM;
+        if (conf < old->ev.confidence)
+            old->ev.confidence = conf;
+        return;
+    }
     const char *op = b->lo >= 0 && b->hi >= 0 ? "range" : b->lo >= 0 ? "min" : "max";
     rec_rule *u = add_rule(c, "age", op, NULL, 0, field, text, conf);
     if (!u)
@@ -536,6 +580,11 @@ static void residency_sentence(ctx *c, const char *orig, const char *low, const 
                                double conf)
 {
     if (!has(P_RES_TRIGGER, low))
+        return;
+    /* "We work across south London helping residents": coverage, not a
+     * condition of residence (geography in enrich.c has it). */
+    if ((strstr(low, "across ") || strstr(low, "throughout ")) && !strstr(low, "live") &&
+        !strstr(low, "only"))
         return;
     if (has(P_RES_ANY, low)) {
         add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
