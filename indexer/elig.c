@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Bounds on what one record may make us do. */
 #define EL_MAX_SENTENCES 300
@@ -962,6 +963,50 @@ static void from_tags(ctx *c)
                  ev->confidence);
 }
 
+/* ORUK attributes with link_type "eligibility": a taxonomy term (an
+ * esdCircumstances label or our group slug) naming who the service is for,
+ * or text.  Groups become one group rule; anything else is read as prose. */
+static void eligibility_attributes(ctx *c)
+{
+    const rec_service *r = c->r;
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    char field[64] = "attributes";
+    const char *first = NULL;
+    for (size_t i = 0; i < r->n_attributes && i < 200; i++) {
+        const rec_attribute *a = &r->attributes[i];
+        if (!a->link_type || strcasecmp(a->link_type, "eligibility") != 0)
+            continue;
+        const char *name = a->term.name ? a->term.name : a->value;
+        if (!name)
+            continue;
+        const char *g = vocab_term(c->v, "group", name);
+        if (!g && a->term.code)
+            g = vocab_term(c->v, "group", a->term.code);
+        if (!g)
+            g = vocab_canon(c->v, "group", name);
+        if (g) {
+            bool dup = false;
+            for (size_t k = 0; k < nv; k++)
+                if (!strcmp(vals[k], g))
+                    dup = true;
+            if (!dup && nv < EL_MAX_VALUES) {
+                if (!first) {
+                    first = name;
+                    snprintf(field, sizeof field, "attributes[%zu].taxonomy_term", i);
+                }
+                vals[nv++] = g;
+            }
+        } else {
+            char f2[64];
+            snprintf(f2, sizeof f2, "attributes[%zu]", i);
+            scan_text(c, name, f2, 0.9, true);
+        }
+    }
+    if (nv)
+        add_rule(c, "group", "in", vals, nv, field, first, 0.8);
+}
+
 int elig_extract(const vocab *v, rec_service *r, sp_err *err)
 {
     if (!v || !r)
@@ -975,12 +1020,7 @@ int elig_extract(const vocab *v, rec_service *r, sp_err *err)
         return sp_fail(err, SP_ENOMEM, "elig_extract: out of memory");
     structured(&c);
     scan_text(&c, r->eligibility_description, "eligibility_description", 0.9, true);
-    for (size_t i = 0; i < r->n_attributes; i++) {
-        /* ORUK eligibility attributes carry their text in the term name. */
-        const rec_attribute *a = &r->attributes[i];
-        if (a->term.taxonomy && strstr(a->term.taxonomy, "ligib"))
-            scan_text(&c, a->term.name, "attributes", 0.9, true);
-    }
+    eligibility_attributes(&c);
     scan_text(&c, r->description, "description", 0.8, false);
     scan_text(&c, r->application_process, "application_process", 0.8, false);
     scan_text(&c, r->fees_description, "fees_description", 0.8, false);
