@@ -744,6 +744,10 @@ static void compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc,
             add_ev(sc, "schedule", 0.5, "same schedule");
         else
             add_ev(sc, "schedule", -2.0, "different schedules");
+        /* one organisation's two runs of a service: its page, name and
+         * contacts agree, but nothing of the text and not the times */
+        if (a->sched != b->sched && a->has_desc && b->has_desc && sig_similarity(a, b) < 0.2)
+            add_ev(sc, "text-and-times", -2.0, "another description and another schedule");
     }
 
     if (a->bor.n && b->bor.n && !hset_common(&a->bor, &b->bor) && !a->pan_london &&
