@@ -144,7 +144,7 @@ static const char *const pat_src[P__COUNT] = {
                    "better[- ]off|maximi[sz]e|appeal|welfare rights|manage your|make a claim|"
                    "what you('re| are) entitled|entitled to claim|check (what|which)|"
                    "changes to your|moving (on)?to universal credit|migrat|you('re| are) entitled to|"
-                   "claim the benefits",
+                   "claim the benefits|free if|reduced (fee|price|rate)|concession|discount",
     [P_BEN_NOT] = "not (claiming|on|receiving|in receipt of|eligible if you (claim|are claiming|"
                   "receive|get))|must not (be )?(claim|on|receiv)|cannot be (claim|on|receiv)|"
                   "aren't (claiming|on)|if you (claim|are claiming|receive|get)[a-z' ]*(you )?"
@@ -670,6 +670,10 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
             (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12) ||
              !strncmp(after, " benefit", 8)))
             continue;
+        /* "not in work" is the unemployed keyword's, not in-work's. */
+        if (!strcmp(hits[i].slug, "in-work") && hits[i].off >= 4 &&
+            !strncasecmp(orig + hits[i].off - 4, "not ", 4))
+            continue;
         if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
             continue;
         if (!strcmp(hits[i].slug, "in-education"))
@@ -850,10 +854,22 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     if (has(P_EXCEPT, low))
         cf = 0.5; /* failing it means "check", not "not eligible" */
 
+    /* A description listing several target groups ("for women returners,
+     * young adults aged 18-25 and low-paid workers") gives each condition
+     * to one group only: such conditions are worth a check, no more. */
+    if (!elig_field) {
+        vocab_hit gh[8];
+        if (vocab_match_text(c->v, "group", orig, gh, 8) >= 2 && cf > 0.5)
+            cf = 0.5;
+    }
     agebounds b;
     age_sentence(low, &b);
     bool soft = has(P_SOFT, low) && !strstr(low, "regardless") && !strstr(low, "open to all");
-    if (!(soft && !b.any && strstr(low, "priority")))
+    /* "Especially for 16-24 year olds" prefers; it does not exclude. */
+    bool prefers = strstr(low, "priorit") || strstr(low, "especially") ||
+                   strstr(low, "particularly") || strstr(low, "in particular") ||
+                   strstr(low, "preference");
+    if (b.any || !prefers)
         add_age(c, &b, field, orig, cf);
     if (!soft || has(P_RES_ANY, low))
         residency_sentence(c, orig, low, field, cf);

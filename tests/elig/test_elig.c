@@ -235,7 +235,7 @@ static int labelled(const vocab *v, const char *path, const char *floors)
 
 /* ---- evaluate cases ----
  * Lines: TEXT TAB PERSON TAB OUTCOME [TAB DIM:OUTCOME ...]
- * TEXT is the eligibility_description; PERSON is "key=value;..." with keys
+ * TEXT is the eligibility_description ("desc:TEXT": the description); PERSON is "key=value;..." with keys
  * age, borough, benefits (comma list or none), status, months, groups,
  * needs, language, area (a service-area borough name). */
 static int evaluate(const vocab *v, const char *path)
@@ -265,7 +265,9 @@ static int evaluate(const vocab *v, const char *path)
         rec_service r;
         rec_service_init(&r);
         r.name = strdup("Case");
-        if (strcmp(cols[0], "-"))
+        if (!strncmp(cols[0], "desc:", 5))
+            r.description = strdup(cols[0] + 5); /* read as the description */
+        else if (strcmp(cols[0], "-"))
             r.eligibility_description = strdup(cols[0]);
         elig_person p;
         elig_person_init(&p);
