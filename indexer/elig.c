@@ -752,7 +752,10 @@ static void rtw_sentence(ctx *c, const char *orig, const char *low, const char *
         add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
         return;
     }
-    if (has(P_RTW_NONE, low) || strstr(low, "no recourse") || strstr(low, "nrpf")) {
+    /* A service aimed at people with insecure status asks for no right to
+     * work (a refusal was caught just above). */
+    if (has(P_RTW_NONE, low) || strstr(low, "no recourse") || strstr(low, "nrpf") ||
+        strstr(low, "insecure immigration") || strstr(low, "undocumented")) {
         add_rule(c, "right_to_work", "none", NULL, 0, field, orig, conf);
         return;
     }
