@@ -365,6 +365,19 @@ static json_t *item_json(const el_item *it, bool with_km)
         json_array_append_new(rs, ro);
     }
     json_object_set_new(o, "reasons", rs);
+    /* Unknown is a value of its own: the dimensions this service states
+     * nothing about (they exclude nobody, but an adviser may ask). */
+    static const char *const dims[] = {"age", "residency", "benefit", "employment_status",
+                                       "months_unemployed", "right_to_work", "group"};
+    json_t *ns = json_array();
+    for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) {
+        bool stated = false;
+        for (size_t i = 0; i < r->n_rules && !stated; i++)
+            stated = r->rules[i].dim && !strcmp(r->rules[i].dim, dims[k]);
+        if (!stated)
+            json_array_append_new(ns, json_string(dims[k]));
+    }
+    json_object_set_new(o, "not_stated", ns);
     return o;
 }
 

@@ -53,6 +53,9 @@ def main():
             e.check(ranks == sorted(ranks), "eligible first, then check, then not_eligible")
             for x in results:
                 e.check(len(x.get("reasons", [])) > 0, f"{x.get('name')} has reasons")
+                stated = {w["dimension"] for w in x.get("reasons", []) if w.get("rule")}
+                e.check(isinstance(x.get("not_stated"), list) and not (stated & set(x["not_stated"])),
+                        f"{x.get('name')}: not_stated lists only dimensions without rules")
                 e.check(verdict_ok(x), f"{x.get('name')}: outcome {x['outcome']} agrees with its reasons")
                 for why in x.get("reasons", []):
                     if why.get("rule"):
