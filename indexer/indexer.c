@@ -21,7 +21,23 @@ struct indexer {
     vocab *own_vocab;
     bool quiet;
     bool fatal;
+    bool in_txn;    /* a batch is open: documents share commits */
+    size_t pending; /* records put since the last commit */
 };
+
+/* Commit the open batch.  Documents share one transaction so a folder of
+ * small files costs one fsync per INDEXER_BATCH records, not one per file. */
+static int flush(indexer *x, sp_err *err)
+{
+    if (!x->in_txn)
+        return SP_OK;
+    x->in_txn = false;
+    x->pending = 0;
+    int rc = idx_commit(x->ix, err);
+    if (rc != SP_OK)
+        x->fatal = true;
+    return rc;
+}
 
 int indexer_open(const char *index_dir, const vocab *v, bool quiet,
                  indexer **out, sp_err *err)
@@ -54,6 +70,9 @@ void indexer_close(indexer *x)
 {
     if (!x)
         return;
+    sp_err err = {0};
+    if (flush(x, &err) != SP_OK)
+        fprintf(stderr, "signpost index: %s\n", err.msg);
     idx_close(x->ix);
     vocab_free(x->own_vocab);
     free(x);
@@ -172,8 +191,11 @@ int indexer_add_document(indexer *x, const char *body, size_t len,
     }
 
     int64_t now = sp_now();
-    rc = idx_begin(x->ix, err);
-    size_t in_batch = 0;
+    rc = SP_OK;
+    if (!x->in_txn) {
+        rc = idx_begin(x->ix, err);
+        x->in_txn = rc == SP_OK;
+    }
     for (size_t i = 0; rc == SP_OK && i < out.n_recs; i++) {
         rec_service *r = &out.recs[i];
         sp_err rerr = {0};
@@ -196,21 +218,22 @@ int indexer_add_document(indexer *x, const char *body, size_t len,
         if (rc != SP_OK)
             break;
         st->records++;
-        /* Very large documents commit in slices to bound memory. */
-        if (++in_batch >= INDEXER_BATCH) {
-            rc = idx_commit(x->ix, err);
-            if (rc == SP_OK)
+        /* Commit in slices to bound memory. */
+        if (++x->pending >= INDEXER_BATCH) {
+            rc = flush(x, err);
+            if (rc == SP_OK) {
                 rc = idx_begin(x->ix, err);
-            in_batch = 0;
+                x->in_txn = rc == SP_OK;
+            }
         }
     }
-    if (rc == SP_OK) {
-        rc = idx_commit(x->ix, err);
-    } else {
-        idx_cancel(x->ix, NULL);
-    }
-    if (rc != SP_OK)
+    if (rc != SP_OK) {
+        if (x->in_txn)
+            idx_cancel(x->ix, NULL);
+        x->in_txn = false;
+        x->pending = 0;
         x->fatal = true;
+    }
     feed_output_free(&out);
     return rc;
 }
@@ -357,9 +380,15 @@ int indexer_import_path(indexer *x, const char *path, indexer_stats *st, sp_err 
         report(x, path, &e);
         return SP_OK;
     }
+    int rc;
     if (S_ISDIR(sb.st_mode)) {
         size_t seen = 0;
-        return walk(x, path, 0, &seen, st, err);
+        rc = walk(x, path, 0, &seen, st, err);
+    } else {
+        rc = import_file(x, path, st, err);
     }
-    return import_file(x, path, st, err);
+    /* Each path given is committed when it is done. */
+    if (rc == SP_OK)
+        rc = flush(x, err);
+    return rc;
 }
