@@ -669,16 +669,51 @@ static double overlap_score(const hub *h, const unit *x, const unit *y, json_t *
 }
 
 typedef struct ov {
-    json_t *row;
     double score;
+    size_t b, g, c; /* the cell */
+    size_t m;
+    size_t *mem;    /* its units */
 } ov;
+
+/* One overlap set as a report row: the services and each pair's score
+ * with its components. */
+static json_t *overlap_row(const hub *h, const ov *o)
+{
+    json_t *services = json_array(), *pairs = json_array();
+    json_t *ids = json_array(), *names = json_array();
+    size_t np = 0;
+    for (size_t x = 0; x < o->m; x++) {
+        const hrec *r = &h->r[h->u[o->mem[x]].rep];
+        json_array_append_new(services, service_json(h, h->u[o->mem[x]].rep));
+        json_array_append_new(ids, json_string(r->id));
+        json_array_append_new(names, json_string(r->name ? r->name : r->id));
+        for (size_t y = x + 1; y < o->m && np < 50; y++, np++) {
+            json_t *why = json_object();
+            double s = overlap_score(h, &h->u[o->mem[x]], &h->u[o->mem[y]], why);
+            json_array_append_new(pairs, json_pack("{s:s,s:s,s:f,s:o}", "a", r->id, "b",
+                                                   h->r[h->u[o->mem[y]].rep].id, "score",
+                                                   round(s * 100) / 100, "components", why));
+        }
+    }
+    const vocab_borough *vb = vocab_borough_get(h->v, h->bslug[o->b]);
+    return json_pack("{s:s,s:s?,s:s,s:s,s:I,s:f,s:o,s:o,s:o,s:o}", "borough", h->bslug[o->b],
+                     "subregion", vb ? vb->subregion : NULL, "group", h->gslug[o->g],
+                     "category", h->cslug[o->c], "size", (json_int_t)o->m, "score",
+                     round(o->score * 100) / 100, "service_ids", ids, "service_names", names,
+                     "services", services, "pairs", pairs);
+}
 
 static int cmp_ov(const void *a, const void *b)
 {
     const ov *x = a, *y = b;
     if (x->score != y->score)
         return x->score > y->score ? -1 : 1;
-    return 0;
+    /* then borough, group, category: the same data gives the same order */
+    if (x->b != y->b)
+        return x->b < y->b ? -1 : 1;
+    if (x->g != y->g)
+        return x->g < y->g ? -1 : 1;
+    return x->c < y->c ? -1 : x->c > y->c;
 }
 
 /* Categories worth an overlap cell: children, and parents without any. */
@@ -762,52 +797,26 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
                     if (!parent_only)
                         continue;
                 }
-                json_t *services = json_array(), *pairs = json_array();
+                /* scores first; JSON only for the sets that are shown */
                 double sum = 0;
                 size_t np = 0;
-                for (size_t x = 0; x < m; x++) {
-                    json_array_append_new(services, service_json(h, h->u[members[x]].rep));
+                for (size_t x = 0; x < m; x++)
                     for (size_t y = x + 1; y < m; y++) {
-                        json_t *why = json_object();
-                        double s = overlap_score(h, &h->u[members[x]], &h->u[members[y]], why);
-                        sum += s;
+                        sum += overlap_score(h, &h->u[members[x]], &h->u[members[y]], NULL);
                         np++;
-                        if (np <= 50)
-                            json_array_append_new(
-                                pairs, json_pack("{s:s,s:s,s:f,s:o}", "a",
-                                                 h->r[h->u[members[x]].rep].id, "b",
-                                                 h->r[h->u[members[y]].rep].id, "score",
-                                                 round(s * 100) / 100, "components", why));
-                        else
-                            json_decref(why);
                     }
-                }
-                double score = np ? sum / (double)np : 0;
-                json_t *ids = json_array(), *names = json_array();
-                for (size_t x = 0; x < m; x++) {
-                    const hrec *r = &h->r[h->u[members[x]].rep];
-                    json_array_append_new(ids, json_string(r->id));
-                    json_array_append_new(names, json_string(r->name ? r->name : r->id));
-                }
-                const vocab_borough *vb = vocab_borough_get(h->v, h->bslug[b]);
-                json_t *row = json_pack(
-                    "{s:s,s:s?,s:s,s:s,s:I,s:f,s:o,s:o,s:o,s:o}", "borough", h->bslug[b],
-                    "subregion", vb ? vb->subregion : NULL, "group", h->gslug[g], "category",
-                    h->cslug[c], "size", (json_int_t)m, "score", round(score * 100) / 100,
-                    "service_ids", ids, "service_names", names, "services", services, "pairs",
-                    pairs);
-                if (!row)
-                    continue;
                 if (nf == capf) {
                     capf = capf ? capf * 2 : 64;
                     ov *nv = realloc(found, capf * sizeof *nv);
-                    if (!nv) {
-                        json_decref(row);
+                    if (!nv)
                         break;
-                    }
                     found = nv;
                 }
-                found[nf++] = (ov){row, score};
+                size_t *mem = malloc(m * sizeof *mem);
+                if (!mem)
+                    break;
+                memcpy(mem, members, m * sizeof *mem);
+                found[nf++] = (ov){np ? sum / (double)np : 0, b, g, c, m, mem};
             }
         }
     }
@@ -820,8 +829,8 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
     size_t limit = limit_of(f);
     for (size_t i = 0; i < nf; i++) {
         if (i < limit)
-            json_array_append(rows, found[i].row);
-        json_decref(found[i].row);
+            json_array_append_new(rows, overlap_row(h, &found[i]));
+        free(found[i].mem);
     }
     free(found);
     return report(h, f, rows, nf);
