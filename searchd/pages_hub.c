@@ -442,6 +442,7 @@ static void put_sources(pg *p, const hub *h, const hub_filter *f)
 
 enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
 {
+    (void)rest; /* an exact route: nothing follows /hub */
     pg p;
     pg_init(&p, r);
     if (p.too_many_args)
