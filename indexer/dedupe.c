@@ -1231,7 +1231,10 @@ int dedupe_decide(const char *store_dir, const char *a, const char *b, const cha
     sqlite3_finalize(st);
     /* the next dedupe_run must not skip: it has a decision to apply */
     if (rc == SP_OK)
-        rc = db_exec(db, "INSERT OR REPLACE INTO hub_meta(key,value) VALUES('dirty','1')", err);
+        rc = db_exec(db,
+                     "INSERT INTO hub_meta(key,value) VALUES('decisions','1') ON CONFLICT(key) "
+                     "DO UPDATE SET value=CAST(value AS INTEGER)+1",
+                     err);
     sqlite3_close(db);
     return rc;
 }
@@ -1494,14 +1497,19 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
         return rc;
     char count[32];
     snprintf(count, sizeof count, "%zu", idx_count(ix));
-    char *dirty = meta_get(db, "dirty");
+    /* Decisions are counted (hub_meta "decisions"); a run remembers the
+     * count it read before loading them ("applied"), so a decision made
+     * while a run is under way is applied by the next one. */
+    char *decided = meta_get(db, "decisions");
+    char *applied = meta_get(db, "applied");
     char *last = meta_get(db, "documents");
     bool skip = !force && !changed_hint && last && !strcmp(last, count) &&
-                (!dirty || strcmp(dirty, "1") != 0);
-    free(dirty);
+                !strcmp(decided ? decided : "0", applied ? applied : "0");
+    free(applied);
     free(last);
     if (skip) {
         st->skipped = true;
+        free(decided);
         sqlite3_close(db);
         return SP_OK;
     }
@@ -1519,7 +1527,7 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
     if (rc == SP_OK) {
         rc = save_tables(db, s, &res, err);
         if (rc == SP_OK && (meta_set(db, "documents", count) != SP_OK ||
-                            meta_set(db, "dirty", "0") != SP_OK))
+                            meta_set(db, "applied", decided ? decided : "0") != SP_OK))
             rc = sp_fail(err, SP_EIO, "hub meta: %s", sqlite3_errmsg(db));
         char now[32];
         sp_time_format(sp_now(), now);
@@ -1539,6 +1547,7 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
     dedupe_result_free(&res);
     decisions_free(&d);
     dedupe_set_free(s);
+    free(decided);
     sqlite3_close(db);
     return rc;
 }
