@@ -351,7 +351,7 @@ static size_t fk_find(const fk_index *ix, const char *key, size_t *first)
 enum {
     T_ORG, T_SERVICE, T_LOCATION, T_SAL, T_ADDRESS, T_PHONE, T_SCHEDULE,
     T_TERM, T_ATTRIBUTE, T_LANGUAGE, T_COST, T_AREA, T_FUNDING, T_SVC_TAX,
-    T_ELIGIBILITY, T__COUNT
+    T_ELIGIBILITY, T_ORG_ID, T__COUNT
 };
 
 /* Resource names (HSDS 3.0, ORUK, HSDS 1.1) -> table.  Names are compared
@@ -372,6 +372,7 @@ static int table_of(const char *name)
         {"language", T_LANGUAGE},       {"cost_option", T_COST},
         {"service_area", T_AREA},       {"funding", T_FUNDING},
         {"service_taxonomy", T_SVC_TAX}, {"eligibility", T_ELIGIBILITY},
+        {"organization_identifier", T_ORG_ID}, {"organisation_identifier", T_ORG_ID},
     };
     char buf[128];
     size_t n = strlen(name);
@@ -404,7 +405,7 @@ typedef struct pkg {
     fk_index sal_by_svc, addr_by_loc, phone_by_svc, phone_by_loc, phone_by_org,
         sched_by_svc, sched_by_loc, sched_by_sal, attr_by_link, lang_by_svc,
         lang_by_loc, cost_by_svc, area_by_svc, fund_by_svc, svctax_by_svc,
-        elig_by_svc;
+        elig_by_svc, orgid_by_org;
 } pkg;
 
 static void pkg_free(pkg *p)
@@ -416,7 +417,8 @@ static void pkg_free(pkg *p)
                        &p->phone_by_org, &p->sched_by_svc, &p->sched_by_loc,
                        &p->sched_by_sal, &p->attr_by_link, &p->lang_by_svc,
                        &p->lang_by_loc, &p->cost_by_svc, &p->area_by_svc,
-                       &p->fund_by_svc, &p->svctax_by_svc, &p->elig_by_svc};
+                       &p->fund_by_svc, &p->svctax_by_svc, &p->elig_by_svc,
+                       &p->orgid_by_org};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         free(all[i]->v);
 }
@@ -431,6 +433,7 @@ static void pkg_index(pkg *p)
     fk_build(&p->phone_by_svc, &p->t[T_PHONE], "service_id");
     fk_build(&p->phone_by_loc, &p->t[T_PHONE], "location_id");
     fk_build(&p->phone_by_org, &p->t[T_PHONE], "organization_id");
+    fk_build(&p->orgid_by_org, &p->t[T_ORG_ID], "organization_id");
     fk_build(&p->sched_by_svc, &p->t[T_SCHEDULE], "service_id");
     fk_build(&p->sched_by_loc, &p->t[T_SCHEDULE], "location_id");
     fk_build(&p->sched_by_sal, &p->t[T_SCHEDULE], "service_at_location_id");
@@ -713,6 +716,27 @@ static void fill_org(rec_organization *o, const pkg *p, const char *org_id)
     if (parse_num(get(t, r, "year_incorporated"), &y) && y > 1000 && y < 3000)
         o->year_incorporated = (int)y;
     add_phones(&o->phones, &o->n_phones, &p->t[T_PHONE], &p->phone_by_org, org_id, true);
+
+    /* Charity, company and UKPRN numbers (HSDS 3.0 organization_identifiers). */
+    const csv_table *it = &p->t[T_ORG_ID];
+    size_t ifirst, icnt = fk_find(&p->orgid_by_org, org_id, &ifirst);
+    for (size_t i = 0; i < icnt; i++) {
+        size_t ir = p->orgid_by_org.v[ifirst + i].row;
+        char *value = dup_cell(it, ir, "identifier");
+        if (value == NULL)
+            continue;
+        rec_identifier *id = push(&o->identifiers, &o->n_identifiers, sizeof *o->identifiers);
+        if (id == NULL) {
+            free(value);
+            return;
+        }
+        id->id = dup_cell(it, ir, "id");
+        id->identifier_scope = dup_cell(it, ir, "identifier_scheme");
+        if (id->identifier_scope == NULL)
+            id->identifier_scope = dup_cell(it, ir, "identifier_scope");
+        id->identifier_type = dup_cell(it, ir, "identifier_type");
+        id->identifier = value;
+    }
 }
 
 static int build_service(const pkg *p, size_t sr, const char *url, rec_service *rs)
