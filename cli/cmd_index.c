@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "crawl.h"
 #include "indexer.h"
 #include "ingest.h"
 #include "vocab.h"
@@ -35,6 +36,9 @@ static void usage(FILE *out)
             "  --rebuild    index every stored document again (after a parser or\n"
             "               vocabulary change); the index is derived from the store\n"
             "  --quiet      no per-file messages and no summary\n"
+            "  --keep-failing TIME  how long a failing source keeps its services in the\n"
+            "               index (30d, 12h; default 14d); after that they are dropped\n"
+            "               until the source works again\n"
             "\n"
             "Prints a summary on stderr: indexed N services from M files (K failed) in T s.\n"
             "Exit status: 0 ok, 1 the index failed or no file could be read, 2 bad usage.\n");
@@ -54,15 +58,15 @@ static int ensure_dir(const char *dir)
     return -1;
 }
 
-static int index_store(const char *store, bool rebuild, bool quiet)
+static int index_store(const char *store_dir, bool rebuild, bool quiet, int64_t keep_failing)
 {
-    char *db = sp_printf("%s/crawl.db", store);
+    char *db = sp_printf("%s/crawl.db", store_dir);
     struct stat sb;
     if (!db)
         return CLI_FAIL;
     if (stat(db, &sb) != 0) {
         fprintf(stderr, "signpost index: no crawl store in %s (no crawl.db); run "
-                "'signpost crawl --store %s' first, or name files to import\n", store, store);
+                "'signpost crawl --store %s' first, or name files to import\n", store_dir, store_dir);
         free(db);
         return CLI_FAIL;
     }
@@ -73,7 +77,7 @@ static int index_store(const char *store, bool rebuild, bool quiet)
         fprintf(stderr, "signpost index: %s\n", err.msg);
         return CLI_FAIL;
     }
-    ingest_opts o = {.store_dir = store, .vocab = v};
+    ingest_opts o = {.store_dir = store_dir, .vocab = v, .drop_after = keep_failing};
     ingest_stats st;
     memset(&st, 0, sizeof st);
     double t0 = now_s();
@@ -93,8 +97,9 @@ static int index_store(const char *store, bool rebuild, bool quiet)
 
 int cmd_index(int argc, char **argv)
 {
-    const char *store = NULL;
+    const char *store_dir = NULL;
     bool rebuild = false, quiet = false;
+    int64_t keep_failing = 0;
     const char **files = calloc((size_t)(argc > 0 ? argc : 1), sizeof *files);
     size_t n_files = 0;
     if (!files) {
@@ -114,13 +119,20 @@ int cmd_index(int argc, char **argv)
                 free(files);
                 return CLI_USAGE;
             }
-            store = argv[++i];
+            store_dir = argv[++i];
         } else if (!only_files && !strncmp(a, "--store=", 8)) {
-            store = a + 8;
+            store_dir = a + 8;
         } else if (!only_files && !strcmp(a, "--rebuild")) {
             rebuild = true;
         } else if (!only_files && !strcmp(a, "--quiet")) {
             quiet = true;
+        } else if (!only_files && !strcmp(a, "--keep-failing")) {
+            keep_failing = i + 1 < argc ? crawl_parse_interval(argv[++i]) : -1;
+            if (keep_failing <= 0) {
+                fprintf(stderr, "signpost index: --keep-failing needs a duration such as 14d or 12h\n");
+                free(files);
+                return CLI_USAGE;
+            }
         } else if (!only_files && !strcmp(a, "--")) {
             only_files = true;
         } else if (!only_files && a[0] == '-' && a[1]) {
@@ -132,7 +144,7 @@ int cmd_index(int argc, char **argv)
             files[n_files++] = a;
         }
     }
-    if (!store || !*store) {
+    if (!store_dir || !*store_dir) {
         fprintf(stderr, "signpost index: --store DIR is required; see 'signpost index --help'\n");
         free(files);
         return CLI_USAGE;
@@ -143,17 +155,17 @@ int cmd_index(int argc, char **argv)
         free(files);
         return CLI_USAGE;
     }
-    if (ensure_dir(store) != 0) {
-        fprintf(stderr, "signpost index: cannot create %s: %s\n", store, strerror(errno));
+    if (ensure_dir(store_dir) != 0) {
+        fprintf(stderr, "signpost index: cannot create %s: %s\n", store_dir, strerror(errno));
         free(files);
         return CLI_FAIL;
     }
     if (!n_files) {
         free(files);
-        return index_store(store, rebuild, quiet);
+        return index_store(store_dir, rebuild, quiet, keep_failing);
     }
 
-    char *index_dir = sp_printf("%s/index", store);
+    char *index_dir = sp_printf("%s/index", store_dir);
     indexer *x = NULL;
     sp_err err = {0};
     double t0 = now_s();

@@ -44,6 +44,7 @@ typedef struct run_state {
     int crawl_rc, index_rc;
     sp_err crawl_err, index_err;
     atomic_long indexed;
+    int64_t keep_failing;
 } run_state;
 
 static int on_document(void *ctx, int64_t seq, const char *source, const char *url)
@@ -85,7 +86,7 @@ static void *crawler_main(void *arg)
 static void *indexer_main(void *arg)
 {
     run_state *rs = arg;
-    ingest_opts o = {.store_dir = rs->store_dir, .vocab = rs->v};
+    ingest_opts o = {.store_dir = rs->store_dir, .vocab = rs->v, .drop_after = rs->keep_failing};
     while (!atomic_load(&rs->stop)) {
         pthread_mutex_lock(&rs->mu);
         if (rs->pending == 0) {
@@ -159,6 +160,8 @@ static void usage(FILE *f)
             "  --web DIR          the portal's files (default: the installed web/)\n"
             "  --interval TIME    recrawl every source this often (30s, 5m, 6h; default:\n"
             "                     each source's own, and 1m for the bundled sample)\n"
+            "  --keep-failing TIME how long a failing source keeps its services in\n"
+            "                     search (default 14d)\n"
             "\n"
             "Stop with Ctrl-C; a rerun resumes where it left off.\n");
 }
@@ -178,12 +181,13 @@ int cmd_run(int argc, char **argv)
 {
     const char *store_dir = "store", *listen = "127.0.0.1:8080", *sources = NULL,
                *sites_dir = NULL, *web = NULL;
-    int64_t interval = 0;
+    int64_t interval = 0, keep_failing = 0;
     static const struct option opts[] = {
         {"store", required_argument, NULL, 's'}, {"listen", required_argument, NULL, 'l'},
         {"sources", required_argument, NULL, 'c'}, {"sites", required_argument, NULL, 'S'},
         {"web", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
         {"interval", required_argument, NULL, 'i'},
+        {"keep-failing", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -194,6 +198,13 @@ int cmd_run(int argc, char **argv)
         case 'c': sources = optarg; break;
         case 'S': sites_dir = optarg; break;
         case 'w': web = optarg; break;
+        case 'k':
+            keep_failing = crawl_parse_interval(optarg);
+            if (keep_failing <= 0) {
+                fprintf(stderr, "signpost run: --keep-failing '%s' is not a duration such as 14d\n", optarg);
+                return CLI_USAGE;
+            }
+            break;
         case 'i':
             interval = crawl_parse_interval(optarg);
             if (interval <= 0) {
@@ -236,6 +247,7 @@ int cmd_run(int argc, char **argv)
         return CLI_FAIL;
     }
     rs.v = v;
+    rs.keep_failing = keep_failing;
 
     if (sources) {
         if (crawl_conf_load(sources, &rs.conf, &err) != SP_OK) {
