@@ -77,6 +77,8 @@ typedef struct ingest {
     src_cov *covs;   /* each source's sources.conf coverage */
     size_t n_covs;
     strlist counts;  /* "N source" lines to write after an iteration */
+    strlist failing; /* sources whose entry URLs fail now */
+    bool replaying;  /* re-reading stored documents: the cursor stays */
     sp_err *err;
     int rc;
 } ingest;
@@ -89,7 +91,12 @@ static const char schema_sql[] =
     "CREATE INDEX IF NOT EXISTS ingest_records_source ON ingest_records(source);"
     "CREATE TABLE IF NOT EXISTS ingest_urls("
     "  url TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(url, id)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS ingest_urls_id ON ingest_urls(id);";
+    "CREATE INDEX IF NOT EXISTS ingest_urls_id ON ingest_urls(id);"
+    /* Records dropped because their source failed for too long: restored
+     * from the stored documents when the source works again (its unchanged
+     * pages answer 304, so no new document would bring them back). */
+    "CREATE TABLE IF NOT EXISTS ingest_dropped("
+    "  id TEXT PRIMARY KEY, source TEXT NOT NULL) WITHOUT ROWID;";
 
 static int db_fail(ingest *g, const char *what)
 {
@@ -459,7 +466,8 @@ static int on_doc(void *ctx, const store_doc *d)
 {
     ingest *g = ctx;
     g->st->documents++;
-    g->batch_last_seq = d->seq;
+    if (!g->replaying)
+        g->batch_last_seq = d->seq;
     const char *fname = d->format ? d->format : "auto";
     int fmt = feed_format_from_name(fname);
     bool csv = !strcmp(fname, "csv");
@@ -528,10 +536,85 @@ typedef struct gone_ctx {
     strlist urls;
 } gone_ctx;
 
+static bool is_failing(const ingest *g, const char *source)
+{
+    for (size_t i = 0; source && i < g->failing.n; i++)
+        if (!strcmp(g->failing.v[i], source))
+            return true;
+    return false;
+}
+
 static int collect_gone(void *ctx, const store_url_info *u)
 {
     gone_ctx *c = ctx;
+    /* A failing source's URLs are not gone: the source is down, and its
+     * records are kept until drop_failing_sources says otherwise. */
+    if (is_failing(c->g, u->source))
+        return 0;
     return strlist_add(&c->urls, u->url) != SP_OK;
+}
+
+static int collect_failing_now(void *ctx, const store_source_info *info)
+{
+    ingest *g = ctx;
+    if (info->failing_since > 0)
+        return strlist_add(&g->failing, info->name) != SP_OK;
+    return 0;
+}
+
+static int replay_doc(void *ctx, const store_doc *d)
+{
+    on_doc(ctx, d);
+    return 1; /* only the newest */
+}
+
+/* Sources that work again get back the records their failure dropped. */
+static int restore_recovered(ingest *g)
+{
+    sqlite3_stmt *st;
+    strlist ids = {0}, srcs = {0};
+    if (sqlite3_prepare_v2(g->db, "SELECT id, source FROM ingest_dropped", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(g, "dropped");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *src = (const char *)sqlite3_column_text(st, 1);
+        if (is_failing(g, src))
+            continue;
+        strlist_add(&ids, (const char *)sqlite3_column_text(st, 0));
+        strlist_add(&srcs, src);
+    }
+    sqlite3_finalize(st);
+    int rc = SP_OK;
+    g->replaying = true;
+    for (size_t i = 0; rc == SP_OK && i < ids.n; i++) {
+        strlist urls = {0};
+        if (sqlite3_prepare_v2(g->db, "SELECT url FROM ingest_urls WHERE id=?", -1, &st, NULL) != SQLITE_OK) {
+            rc = db_fail(g, "dropped urls");
+            break;
+        }
+        sqlite3_bind_text(st, 1, ids.v[i], -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            strlist_add(&urls, (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        for (size_t j = 0; rc == SP_OK && j < urls.n; j++) {
+            sp_err e2 = {0};
+            store_latest_doc(g->look, srcs.v[i], urls.v[j], replay_doc, g, &e2);
+            rc = g->rc;
+        }
+        strlist_free(&urls);
+        if (rc == SP_OK) {
+            if (sqlite3_prepare_v2(g->db, "DELETE FROM ingest_dropped WHERE id=?", -1, &st, NULL) != SQLITE_OK) {
+                rc = db_fail(g, "dropped");
+                break;
+            }
+            sqlite3_bind_text(st, 1, ids.v[i], -1, SQLITE_STATIC);
+            sqlite3_step(st);
+            sqlite3_finalize(st);
+        }
+    }
+    g->replaying = false;
+    strlist_free(&ids);
+    strlist_free(&srcs);
+    return rc;
 }
 
 /* URLs the crawler found gone lose their records. */
@@ -581,8 +664,20 @@ static int drop_failing_sources(ingest *g)
         while (sqlite3_step(st) == SQLITE_ROW)
             strlist_add(&ids, (const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
-        for (size_t j = 0; rc == SP_OK && j < ids.n; j++)
+        for (size_t j = 0; rc == SP_OK && j < ids.n; j++) {
             rc = mark_gone(g, ids.v[j]);
+            if (rc != SP_OK)
+                break;
+            if (sqlite3_prepare_v2(g->db, "INSERT OR IGNORE INTO ingest_dropped(id, source) VALUES(?, ?)",
+                                   -1, &st, NULL) != SQLITE_OK) {
+                rc = db_fail(g, "dropped");
+                break;
+            }
+            sqlite3_bind_text(st, 1, ids.v[j], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, c.names.v[i], -1, SQLITE_STATIC);
+            sqlite3_step(st);
+            sqlite3_finalize(st);
+        }
         strlist_free(&ids);
     }
     strlist_free(&c.names);
@@ -647,13 +742,14 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         goto out;
     idx_set_vocab(g.ix, o->vocab);
     if (rebuild) {
-        rc = exec(&g, "DELETE FROM ingest_urls; DELETE FROM ingest_records;");
+        rc = exec(&g, "DELETE FROM ingest_urls; DELETE FROM ingest_records; DELETE FROM ingest_dropped;");
         if (rc == SP_OK)
             rc = store_set_cursor(g.s, CURSOR_NAME, 0, err);
         if (rc != SP_OK)
             goto out;
     }
     store_source_health(g.s, cov_collect, &g, err);
+    store_source_health(g.s, collect_failing_now, &g, err);
 
     int64_t cursor = 0;
     rc = store_get_cursor(g.s, CURSOR_NAME, &cursor, err);
@@ -670,6 +766,8 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rc = g.rc;
     if (rc == SP_OK)
         rc = drop_gone_urls(&g);
+    if (rc == SP_OK)
+        rc = restore_recovered(&g);
     if (rc == SP_OK)
         rc = drop_failing_sources(&g);
     if (rc == SP_OK) {
@@ -690,6 +788,7 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
 out:
     strlist_free(&g.orphans);
     strlist_free(&g.counts);
+    strlist_free(&g.failing);
     covs_free(&g);
     idx_close(g.ix);
     if (g.db)
