@@ -9,6 +9,7 @@
 #   bench/run.sh 1000000        the 1M run (about 3 GB of NDJSON, minutes)
 #   BENCH_REUSE=1 bench/run.sh 100000   query an index built by an earlier run
 #                                       (bench/out/store-N) instead of rebuilding
+#   BENCH_FTS5=1 bench/run.sh 100000    also the SQLite FTS5 peer (bench_fts5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -25,6 +26,7 @@ else
   meson setup build-bench -Dbuildtype=release >/dev/null
 fi
 ninja -C build-bench signpost bench/bench_search >/dev/null
+[ "${BENCH_FTS5:-0}" = 1 ] && ninja -C build-bench bench/bench_fts5 >/dev/null
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
 for n in "${sizes[@]}"; do
@@ -44,6 +46,11 @@ for n in "${sizes[@]}"; do
       build-bench/bench/bench_search --index "$store/index" --load "$data" --queries 3000
   fi
   du -sh "$store/index" | awk '{print "index size: " $1}'
+  if [ "${BENCH_FTS5:-0}" = 1 ]; then
+    echo "-- peer: SQLite FTS5, same text-only queries"
+    build-bench/bench/bench_fts5 --load "$data" --db "$out/fts5-$n.sqlite" \
+      --index "$store/index" --queries 1000
+  fi
 
   if command -v wrk >/dev/null; then
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
