@@ -1142,8 +1142,9 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         Xapian::doccount check = static_cast<Xapian::doccount>(s->offset + limit);
         if (ft && !m_from_spy)
             ; /* the total comes from m: the matcher may stop early */
-        else if (s->exact || m_from_spy)
-            check = dbsize;
+        else if (s->exact || m_from_spy || s->collapse)
+            check = dbsize; /* collapsed: the fold count is exact only when
+                               the matcher examined every match */
         else if (!slots.empty() && check < 1000)
             check = 1000;
         p->mset = enq.get_mset(static_cast<Xapian::doccount>(s->offset),
@@ -1152,6 +1153,13 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         if (ft) {
             out->total = popcount_all(m.data(), m.size());
             out->exhaustive = true;
+        } else if (s->collapse) {
+            /* Every match was examined (check = dbsize), so Xapian's
+             * collapsed bounds meet: the number of distinct clusters, a
+             * record without a cluster id counting as its own. */
+            out->total = p->mset.get_matches_lower_bound();
+            out->exhaustive = p->mset.get_matches_lower_bound() ==
+                              p->mset.get_matches_upper_bound();
         } else {
             out->total = p->mset.get_matches_estimated();
             out->exhaustive = p->mset.get_matches_lower_bound() ==
@@ -1251,7 +1259,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                     if (s->collapse)
                         e2.set_collapse_key(s->collapse_slot);
                     e2.add_matchspy(own.get());
-                    e2.get_mset(0, 0, s->exact ? dbsize : check);
+                    e2.get_mset(0, 0, (s->exact || s->collapse) ? dbsize : check);
                     src = &own->counts[0];
                 }
                 xap_slot_counts &sc = out->counts[i];

@@ -726,6 +726,97 @@ static void test_sort_collapse(idx *ix)
     idx_result_free(&res);
 }
 
+/* Folding is exact: records in 2 clusters (A: 3 records, B: 2) plus 3
+ * singles.  The folded total is the number of distinct clusters (a
+ * record without a cluster id counts as its own), with and without a
+ * filter, and each facet count equals the folded total of the search
+ * with that value as its field's only filter. */
+static size_t fold_total(idx *ix, const char *cost, idx_result *keep)
+{
+    idx_query q;
+    idx_query_init(&q);
+    q.q = "esol";
+    q.collapse = true;
+    const char *v[] = {cost};
+    if (cost) {
+        q.filters[IDX_F_COST] = v;
+        q.n_filters[IDX_F_COST] = 1;
+    }
+    idx_result res;
+    sp_err err = {0};
+    if (idx_search(ix, &q, &res, &err) != SP_OK) {
+        CHECK(0, "%s", err.msg);
+        return (size_t)-1;
+    }
+    CHECK(res.exhaustive, "folded total not exhaustive");
+    size_t t = res.total;
+    if (keep)
+        *keep = res;
+    else
+        idx_result_free(&res);
+    return t;
+}
+
+static void check_fold_exact(idx *ix, const char *label)
+{
+    idx_result all;
+    CHECK(fold_total(ix, NULL, &all) == 5, "%s: folded total %zu", label, all.total);
+    CHECK(fold_total(ix, "free", NULL) == 4, "%s: folded free", label);
+    CHECK(fold_total(ix, "fee", NULL) == 2, "%s: folded fee", label);
+    size_t seen = 0;
+    for (size_t i = 0; i < all.facets[IDX_F_COST].n; i++) {
+        const char *val = all.facets[IDX_F_COST].v[i].value;
+        size_t want = fold_total(ix, val, NULL);
+        CHECK(all.facets[IDX_F_COST].v[i].count == want, "%s: cost=%s count %zu, total %zu",
+              label, val, (size_t)all.facets[IDX_F_COST].v[i].count, want);
+        seen++;
+    }
+    CHECK(seen == 2, "%s: %zu cost values", label, seen);
+    idx_result_free(&all);
+}
+
+static void test_collapse_exact(void)
+{
+    /* id suffix, cluster ("" = none), cost */
+    static const char *const recs[][3] = {
+        {"61", "cl-a", "free"}, {"62", "cl-a", "free"}, {"63", "cl-a", "fee"},
+        {"64", "cl-b", "free"}, {"65", "cl-b", "free"}, {"66", "", "free"},
+        {"67", "", "free"},     {"68", "", "fee"},
+    };
+    char *path = tmp_index();
+    idx *ix = NULL;
+    sp_err err = {0};
+    CHECK(idx_open_write(path, &ix, &err) == SP_OK, "%s", err.msg);
+    if (!ix) {
+        rm_index(path);
+        return;
+    }
+    CHECK(idx_begin(ix, &err) == SP_OK, "%s", err.msg);
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
+        char *js = sp_printf("{\"id\": \"00000000-0000-4000-8000-0000000000%s\", \"name\": "
+                             "\"ESOL class %s\", \"signpost\": {\"costs\": [{\"slug\": "
+                             "\"%s\"}]%s%s%s}}",
+                             recs[i][0], recs[i][0], recs[i][2],
+                             *recs[i][1] ? ", \"cluster_id\": \"" : "", recs[i][1],
+                             *recs[i][1] ? "\"" : "");
+        rec_service r;
+        CHECK(rec_from_json_string(js, strlen(js), &r, &err) == SP_OK, "%s", err.msg);
+        CHECK(idx_put(ix, &r, &err) == SP_OK, "%s", err.msg);
+        rec_service_free(&r);
+        free(js);
+    }
+    CHECK(idx_commit(ix, &err) == SP_OK, "%s", err.msg);
+    check_fold_exact(ix, "writer");
+    idx_close(ix);
+    idx *rd = NULL;
+    CHECK(idx_open_read(path, &rd, &err) == SP_OK, "%s", err.msg);
+    if (rd) {
+        check_fold_exact(rd, "reader");
+        idx_close(rd);
+    }
+    rm_index(path);
+}
+
 int main(void)
 {
     const char *src = getenv("SIGNPOST_SOURCE");
@@ -741,6 +832,7 @@ int main(void)
     test_open_errors();
     test_synonym_file();
     test_vocab_labels();
+    test_collapse_exact();
 
     char *path = NULL;
     idx *ix = fixture_index(&path);
