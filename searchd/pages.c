@@ -607,6 +607,14 @@ void pg_result_facts(pg *p, const idx_hit *h)
         pg_t(p, "rec.no_contact");
     pg_raw(p, "</dd></div></dl>");
     put_checked(p, rec);
+    if (h->collapsed > 0) {
+        /* Other sources' records of this service, folded into this one. */
+        char n[24];
+        snprintf(n, sizeof n, "%zu", h->collapsed);
+        pg_raw(p, "<p class=\"also-listed\">");
+        pg_tf(p, h->collapsed == 1 ? "rec.also_listed_one" : "rec.also_listed", n, NULL, NULL);
+        pg_raw(p, "</p>");
+    }
 }
 
 /* ---- the search page ---- */
@@ -617,7 +625,8 @@ static bool search_param(const char *key)
 {
     static const char *const keys[] = {"q",        "borough", "group", "category",
                                        "mode",     "cost",    "referral", "language",
-                                       "near",     "radius_km", "sort", "page"};
+                                       "near",     "radius_km", "sort", "page",
+                                       "fold"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(keys[i], key))
             return true;
@@ -1119,10 +1128,9 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
         st->sp.q.sort = IDX_SORT_DISTANCE;
         st->sp.sort = "distance";
     }
-    /* Not folding duplicates here: with a collapse key and a distance
-     * sort the index's total is an estimate above the facet counts, and a
-     * filter's count must be the number the person then sees. */
-    st->sp.q.collapse = false;
+    /* Duplicates fold (fold=0 turns it off): a collapsed search's total
+     * and filter counts are exact, so a filter's count is still the number
+     * the person then sees. */
 
     enum MHD_Result ret = MHD_NO;
     idx *ix = pg_index(&p, &ret);
