@@ -10,6 +10,11 @@
  *   XB<borough> XR<subregion> XG<group> XC<category> XM<mode> XK<cost>
  *   XF<referral> XL<language>   boolean filter terms, one per slug
  *   XS<concept>      synonym concept (see load_synonyms)
+ *   XEB<benefit> XES<status>  eligibility filter terms: the benefit slugs
+ *                    ("none": claims no benefit) and employment status
+ *                    slugs the service does not exclude (elig_evaluate on
+ *                    that one circumstance says eligible or check on that
+ *                    dimension); only with a vocab (idx_set_vocab)
  *   free text        name x3 (and again under S), organisation x2 (and under
  *                    XO), description, eligibility, application process,
  *                    category/group/borough labels x1; English stems
@@ -27,6 +32,7 @@
 
 #include <libxml/entities.h>
 
+#include "elig.h"
 #include "xap.h"
 
 enum {
@@ -35,6 +41,8 @@ enum {
     IDX_SLOT_MINAGE = 2,  /* sortable_serialise(min age), absent 0 */
     IDX_SLOT_MAXAGE = 3,  /* sortable_serialise(max age), absent 999 */
     IDX_SLOT_CLUSTER = 4, /* duplicate cluster id: the collapse key */
+    IDX_SLOT_MINMONTHS = 5, /* sortable_serialise(least months out of work
+                             * accepted), 0 when no rule or no vocab */
     IDX_SLOT_FACET0 = 10  /* + idx_field: that field's slugs, '\n'-joined */
 };
 
@@ -46,6 +54,8 @@ enum {
 #define IDX_MAX_MATCH_TEXT (256 * 1024) /* text scanned for synonym phrases */
 #define IDX_MAX_LIMIT 1000
 #define IDX_MAX_QUERY 1024 /* bytes of query text */
+#define IDX_MAX_MONTHS 600 /* months_unemployed filter range */
+#define IDX_MAX_ELIG_FILTERS 64 /* benefit filters in one query */
 
 static const char *const field_names[IDX_F__COUNT] = {
     "borough", "subregion", "group", "category",
@@ -90,6 +100,7 @@ void idx_query_init(idx_query *q)
 {
     memset(q, 0, sizeof *q);
     q->age = -1;
+    q->months_unemployed = -1;
     q->limit = 10;
     q->sort = IDX_SORT_RELEVANCE;
     q->facets = true;
@@ -565,6 +576,110 @@ static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
     return rc;
 }
 
+/* Which of a dimension's rules dim_outcome looks at: all of them, only
+ * those a person meets by having one of the values (in, any), or only
+ * those they fail by having one (not_in). */
+enum { ELIG_RULES_ALL, ELIG_RULES_POS, ELIG_RULES_NEG };
+
+/* The worst verdict elig_evaluate gives r on dimension dim for p; eligible
+ * when r has no such rule (unknown excludes nobody). */
+static elig_outcome dim_outcome(const vocab *v, const rec_service *r, const elig_person *p,
+                                const char *dim, int which)
+{
+    elig_verdict vd;
+    if (elig_evaluate(v, r, p, &vd) != SP_OK)
+        return ELIG_ELIGIBLE;
+    elig_outcome worst = ELIG_ELIGIBLE;
+    for (size_t i = 0; i < vd.n_reasons; i++) {
+        const elig_reason *w = &vd.reasons[i];
+        if (w->outcome == ELIG_INFO || strcmp(w->dimension, dim))
+            continue;
+        bool neg = w->rule && w->rule->op && !strcmp(w->rule->op, "not_in");
+        if ((which == ELIG_RULES_POS && neg) || (which == ELIG_RULES_NEG && !neg))
+            continue;
+        if (w->outcome > worst)
+            worst = w->outcome;
+    }
+    return worst;
+}
+
+static int add_elig_term(xap_doc *d, const char *prefix, const char *slug, sp_err *err)
+{
+    if (!slug || !*slug || strlen(slug) > 200)
+        return SP_OK;
+    char *term = sp_printf("%s%s", prefix, slug);
+    if (!term)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    int rc = xap_doc_add_boolean_term(d, term, err);
+    free(term);
+    return rc;
+}
+
+/* Eligibility filter terms and the months slot: which benefits and
+ * statuses r does not exclude, and the least time out of work it accepts.
+ * The rules are r->rules as stored (elig_extract ran in enrichment). */
+static int build_elig(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
+{
+    int rc = SP_OK;
+    double min_months = 0;
+    if (ix->v) {
+        elig_person p;
+        size_t n = 0;
+        const char *const *ben = vocab_slugs(ix->v, "benefit", &n);
+        /* A person on several benefits meets an "in" rule if any of them
+         * is listed and fails a "not_in" rule if any is: so XEP<b> (b
+         * meets the positive rules) is ORed at query time and XEN<b> (b
+         * fails no negative rule) ANDed.  XEBnone: claims nothing. */
+        elig_person_init(&p);
+        p.benefits_known = true;
+        if (dim_outcome(ix->v, r, &p, "benefit", ELIG_RULES_ALL) != ELIG_NOT_ELIGIBLE)
+            rc = add_elig_term(d, "XEB", "none", err);
+        for (size_t i = 0; rc == SP_OK && i < n; i++) {
+            elig_person_init(&p);
+            p.benefits = &ben[i];
+            p.n_benefits = 1;
+            p.benefits_known = true;
+            if (dim_outcome(ix->v, r, &p, "benefit", ELIG_RULES_POS) != ELIG_NOT_ELIGIBLE)
+                rc = add_elig_term(d, "XEP", ben[i], err);
+            if (rc == SP_OK &&
+                dim_outcome(ix->v, r, &p, "benefit", ELIG_RULES_NEG) != ELIG_NOT_ELIGIBLE)
+                rc = add_elig_term(d, "XEN", ben[i], err);
+        }
+        const char *const *st = vocab_slugs(ix->v, "status", &n);
+        for (size_t i = 0; rc == SP_OK && i < n; i++) {
+            elig_person_init(&p);
+            p.status = st[i];
+            if (dim_outcome(ix->v, r, &p, "employment_status", ELIG_RULES_ALL) != ELIG_NOT_ELIGIBLE)
+                rc = add_elig_term(d, "XES", st[i], err);
+        }
+        /* Months rules are minimums, so acceptance only grows with time:
+         * the least accepted value is 0 or one of the rules' bounds. */
+        double cand[1 + 16];
+        size_t nc = 0;
+        cand[nc++] = 0;
+        for (size_t i = 0; i < r->n_rules && nc < sizeof cand / sizeof cand[0]; i++) {
+            const rec_rule *u = &r->rules[i];
+            if (u->dim && !strcmp(u->dim, "months_unemployed") && u->has_lo && u->lo > 0)
+                {
+                double c = u->lo > IDX_MAX_MONTHS ? IDX_MAX_MONTHS : (double)(long)u->lo;
+                cand[nc++] = c < u->lo && c < IDX_MAX_MONTHS ? c + 1 : c;
+            }
+        }
+        min_months = IDX_MAX_MONTHS + 1; /* nobody qualifies */
+        for (size_t i = 0; i < nc; i++) {
+            if (cand[i] >= min_months)
+                continue;
+            elig_person_init(&p);
+            p.months_unemployed = (int)cand[i];
+            if (dim_outcome(ix->v, r, &p, "months_unemployed", ELIG_RULES_ALL) != ELIG_NOT_ELIGIBLE)
+                min_months = cand[i];
+        }
+    }
+    if (rc == SP_OK)
+        rc = xap_doc_set_value_number(d, IDX_SLOT_MINMONTHS, min_months, err);
+    return rc;
+}
+
 static char *id_term(const char *id)
 {
     return sp_printf("Q%s", id);
@@ -587,6 +702,8 @@ int idx_put(idx *ix, const rec_service *r, sp_err *err)
         rc = xap_doc_add_boolean_term(d, term, err);
     if (rc == SP_OK)
         rc = build_doc(ix, r, d, err);
+    if (rc == SP_OK)
+        rc = build_elig(ix, r, d, err);
     if (rc == SP_OK)
         rc = xap_replace(ix->db, term, d, err);
     free(term);
@@ -797,8 +914,58 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         n_filters++;
     }
 
-    xap_range ranges[2];
+    /* Eligibility filters (see build_elig): benefits "none" alone is
+     * XEBnone; otherwise one group ORing XEP<b> and one XEN<b> group per
+     * benefit; the status one more. */
+    xap_filter all_filters[IDX_F__COUNT + IDX_MAX_ELIG_FILTERS + 3];
+    char *elig_terms[2 * IDX_MAX_ELIG_FILTERS + 2] = {0};
+    const char *elig_ptrs[2 * IDX_MAX_ELIG_FILTERS + 2];
+    size_t n_elig = 0;
+    memcpy(all_filters, filters, n_filters * sizeof *filters);
+    size_t n_all = n_filters;
+    size_t n_ben = 0; /* benefits other than "none" */
+    if (rc == SP_OK && q->n_benefits > IDX_MAX_ELIG_FILTERS)
+        rc = sp_fail(err, SP_ELIMIT, "too many benefits filters (%zu)", q->n_benefits);
+    for (size_t i = 0; rc == SP_OK && i < q->n_benefits; i++)
+        if (q->benefits[i] && strcmp(q->benefits[i], "none"))
+            n_ben++;
+    /* Terms in order: XEP<b>... then XEN<b>... then XEBnone / XES<s>. */
+    for (int pass = 0; rc == SP_OK && pass < 2 && n_ben; pass++) {
+        size_t first = n_elig;
+        for (size_t i = 0; rc == SP_OK && i < q->n_benefits; i++) {
+            const char *b = q->benefits[i];
+            if (!b || !strcmp(b, "none"))
+                continue;
+            elig_terms[n_elig] = sp_printf("%s%s", pass ? "XEN" : "XEP", b);
+            if (!elig_terms[n_elig]) {
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+                break;
+            }
+            elig_ptrs[n_elig] = elig_terms[n_elig];
+            if (pass)
+                all_filters[n_all++] = (xap_filter){&elig_ptrs[n_elig], 1, -1};
+            n_elig++;
+        }
+        if (rc == SP_OK && !pass)
+            all_filters[n_all++] = (xap_filter){&elig_ptrs[first], n_elig - first, -1};
+    }
+    const char *single[2] = {q->n_benefits && !n_ben ? "XEBnone" : NULL, NULL};
+    char *status_term = NULL;
+    if (rc == SP_OK && q->status) {
+        status_term = sp_printf("XES%s", q->status);
+        if (!status_term)
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        single[1] = status_term;
+    }
+    for (int i = 0; rc == SP_OK && i < 2; i++)
+        if (single[i])
+            all_filters[n_all++] = (xap_filter){&single[i], 1, -1};
+
+    xap_range ranges[3];
     size_t n_ranges = 0;
+    if (q->months_unemployed >= 0)
+        ranges[n_ranges++] = (xap_range){IDX_SLOT_MINMONTHS, XAP_LE,
+                                         (double)q->months_unemployed};
     if (q->age >= 0) {
         ranges[n_ranges++] = (xap_range){IDX_SLOT_MINAGE, XAP_LE, (double)q->age};
         ranges[n_ranges++] = (xap_range){IDX_SLOT_MAXAGE, XAP_GE, (double)q->age};
@@ -812,8 +979,8 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     s.default_and = true;
     s.prefixes = prefixes;
     s.n_prefixes = sizeof prefixes / sizeof prefixes[0];
-    s.filters = filters;
-    s.n_filters = n_filters;
+    s.filters = all_filters;
+    s.n_filters = n_all;
     s.ranges = ranges;
     s.n_ranges = n_ranges;
     s.has_near = q->has_near;
@@ -880,6 +1047,9 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         }
     }
     xap_results_free(&xr);
+    for (size_t i = 0; i < n_elig; i++)
+        free(elig_terms[i]);
+    free(status_term);
     for (int f = 0; f < IDX_F__COUNT; f++) {
         if (!terms[f])
             continue;

@@ -85,9 +85,18 @@ typedef struct idx_query {
     bool facets;       /* compute facets */
     bool exact_facets; /* count over every match, not a sample */
     bool collapse;     /* fold duplicate clusters (rec.cluster_id) */
+    /* Eligibility filters (terms built at index time with elig_evaluate,
+     * so they need the writer's idx_set_vocab): services that do not
+     * exclude a person on every one of these benefit slugs ("none": on no
+     * benefit), with this employment status slug (NULL: any), out of work
+     * this many months (-1: no filter).  Borrowed. */
+    const char *const *benefits;
+    size_t n_benefits;
+    const char *status;
+    int months_unemployed;
 } idx_query;
 
-void idx_query_init(idx_query *q); /* age -1, limit 10, facets exact */
+void idx_query_init(idx_query *q); /* age -1, months -1, limit 10, facets exact */
 
 typedef struct idx_hit {
     rec_service rec;    /* the stored record */

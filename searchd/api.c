@@ -140,6 +140,16 @@ static json_t *echo_json(const sd_search *p)
     }
     if (p->q.age >= 0)
         json_object_set_new(o, "age", json_integer(p->q.age));
+    if (p->q.n_benefits) {
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < p->q.n_benefits; i++)
+            json_array_append_new(a, json_string(p->benefit_vals[i]));
+        json_object_set_new(o, "benefits", a);
+    }
+    if (p->q.status)
+        json_object_set_new(o, "status", json_string(p->q.status));
+    if (p->q.months_unemployed >= 0)
+        json_object_set_new(o, "months_unemployed", json_integer(p->q.months_unemployed));
     if (p->q.has_near) {
         json_object_set_new(o, "near", json_string(p->near));
         if (p->q.radius_km > 0)

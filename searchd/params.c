@@ -18,17 +18,21 @@
 
 #include "sd_int.h"
 
+#define SD_MAX_MONTHS 600 /* months_unemployed: 50 years */
+
 /* Every parameter /api/v1/search accepts, in documentation order. */
 static const char *const known_params[] = {
     "q",   "borough", "subregion", "group",     "category", "mode",
     "cost", "referral", "language", "age",      "near",     "radius_km",
-    "sort", "page",     "per_page", "fold",
+    "sort", "page",     "per_page", "benefits", "status", "months_unemployed",
+    "fold",
 };
 #define N_KNOWN (sizeof known_params / sizeof known_params[0])
 
 static const char allowed_list[] =
     "q, borough, subregion, group, category, mode, cost, referral, "
-    "language, age, near, radius_km, sort, page, per_page, fold";
+    "language, age, near, radius_km, sort, page, per_page, benefits, status, "
+    "months_unemployed, fold";
 
 static int fail(char *msg, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -139,6 +143,10 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
     out->q.facets = true;
     out->q.exact_facets = true;
     out->q.collapse = true; /* duplicates fold into one result (fold=0: off) */
+    out->q.benefits = out->benefit_vals;
+    out->q.n_benefits = 0;
+    out->q.status = NULL;
+    out->q.months_unemployed = -1;
     out->qtext = NULL;
     out->sort = "relevance";
     out->page = 1;
@@ -173,7 +181,7 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
         if (p->value_len > max)
             return fail(msg, msg_size, "%s is %zu bytes long; at most %zu are allowed",
                         name, p->value_len, max);
-        bool repeatable = idx_field_from_name(name) >= 0;
+        bool repeatable = idx_field_from_name(name) >= 0 || !strcmp(name, "benefits");
         if (!repeatable && seen[k])
             return fail(msg, msg_size, "%s is given more than once; it takes one value",
                         name);
@@ -220,6 +228,39 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                             "age must be a whole number of years from 0 to %d, not '%s'",
                             SD_MAX_AGE, shown);
             out->q.age = (int)a;
+        } else if (!strcmp(name, "benefits")) {
+            const char *slug = !strcmp(val, "none") ? "none" : vocab_canon(v, "benefit", val);
+            if (!slug)
+                return fail(msg, msg_size,
+                            "benefits: unknown value '%s'; use none or a benefit slug such "
+                            "as universal-credit, jsa, esa, income-support, pip, dla",
+                            shown);
+            bool dup = false;
+            for (size_t j = 0; j < out->q.n_benefits; j++)
+                if (!strcmp(out->benefit_vals[j], slug))
+                    dup = true;
+            if (dup)
+                continue;
+            if (out->q.n_benefits >= SD_MAX_VALUES)
+                return fail(msg, msg_size, "benefits: too many values; at most %d",
+                            SD_MAX_VALUES);
+            out->benefit_vals[out->q.n_benefits++] = slug;
+        } else if (!strcmp(name, "status")) {
+            const char *slug = vocab_canon(v, "status", val);
+            if (!slug)
+                return fail(msg, msg_size,
+                            "status: unknown value '%s'; use unemployed, inactive, in-work, "
+                            "low-paid, redundancy or in-education",
+                            shown);
+            out->q.status = slug;
+        } else if (!strcmp(name, "months_unemployed")) {
+            long m = parse_uint(val, len);
+            if (m < 0 || m > SD_MAX_MONTHS)
+                return fail(msg, msg_size,
+                            "months_unemployed must be a whole number of months from 0 to "
+                            "%d, not '%s'",
+                            SD_MAX_MONTHS, shown);
+            out->q.months_unemployed = (int)m;
         } else if (!strcmp(name, "near")) {
             double lat = NAN, lon = NAN;
             const vocab_borough *b = NULL;

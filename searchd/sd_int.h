@@ -165,6 +165,9 @@ typedef struct sd_search {
     const char *near;    /* the postcode as given */
     const char *sort;    /* "relevance", "distance" or "updated" */
     long page, per_page;
+    /* benefit slugs (owned by the vocab, or "none"), pointed to by
+     * q.benefits */
+    const char *benefit_vals[SD_MAX_VALUES];
 } sd_search;
 
 /* Validate and translate the query parameters of /api/v1/search.  On
