@@ -971,7 +971,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         Xapian::doccount dbsize = rd.get_doccount();
 
         /* The text part. */
-        Xapian::Query q = Xapian::Query::MatchAll;
+        /* Query(""), not the shared static Query::MatchAll: copying that
+         * bumps a refcount that is not atomic, a race (and a use after
+         * free under ASan) when searchd's threads search at once. */
+        Xapian::Query q = Xapian::Query(std::string());
         std::string corrected;
         bool fallback = false;
         if (!blank(s->text)) {
@@ -1002,7 +1005,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             corrected = qp.get_corrected_query_string();
             /* All stopwords ("the"): treat as browsing rather than nothing. */
             if (q.empty())
-                q = Xapian::Query::MatchAll;
+                q = Xapian::Query(std::string());
             else
                 p->has_text = true;
         }
