@@ -45,40 +45,6 @@ static bool key_is(const sd_kv *kv, const char *name)
     return strlen(name) == kv->key_len && !memcmp(kv->key, name, kv->key_len);
 }
 
-static long parse_uint(const char *s, size_t len)
-{
-    if (len == 0 || len > 9)
-        return -1;
-    long v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-static double parse_decimal(const char *s, size_t len)
-{
-    if (len == 0 || len > 20)
-        return NAN;
-    size_t dots = 0, digits = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '.')
-            dots++;
-        else if (s[i] >= '0' && s[i] <= '9')
-            digits++;
-        else
-            return NAN;
-    }
-    if (dots > 1 || digits == 0)
-        return NAN;
-    char buf[32];
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    return strtod(buf, NULL);
-}
-
 static int bad(char *msg, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int bad(char *msg, size_t sz, const char *fmt, ...)
@@ -165,13 +131,13 @@ static int parse(const vocab *v, const sd_kv *kv, size_t n, el_params *o, char *
         buf[len] = '\0';
         /* Values are not echoed in messages: they describe a person. */
         if (!strcmp(name, "age")) {
-            long a = parse_uint(val, len);
+            long a = sd_parse_uint(val, len);
             if (a < 0 || a > SD_MAX_AGE)
                 return bad(msg, sz, "age must be a whole number of years from 0 to %d",
                            SD_MAX_AGE);
             o->p.age = (int)a;
         } else if (!strcmp(name, "months_unemployed")) {
-            long m = parse_uint(val, len);
+            long m = sd_parse_uint(val, len);
             if (m < 0 || m > 1200)
                 return bad(msg, sz,
                            "months_unemployed must be a whole number of months from 0 to 1200");
@@ -244,7 +210,7 @@ static int parse(const vocab *v, const sd_kv *kv, size_t n, el_params *o, char *
             o->lat = lat;
             o->lon = lon;
         } else if (!strcmp(name, "radius_km")) {
-            double r = parse_decimal(val, len);
+            double r = sd_parse_decimal(val, len);
             if (isnan(r) || !(r > 0) || r > SD_MAX_RADIUS_KM)
                 return bad(msg, sz,
                            "radius_km must be a number of kilometres above 0 and at most %g",
@@ -260,13 +226,13 @@ static int parse(const vocab *v, const sd_kv *kv, size_t n, el_params *o, char *
             else
                 return bad(msg, sz, "outcome must be eligible, check or not_eligible");
         } else if (!strcmp(name, "page")) {
-            long pg = parse_uint(val, len);
+            long pg = sd_parse_uint(val, len);
             if (pg < 1 || pg > EL_CANDIDATES)
                 return bad(msg, sz, "page must be a whole number from 1 to %d",
                            EL_CANDIDATES);
             o->page = pg;
         } else if (!strcmp(name, "per_page")) {
-            long pp = parse_uint(val, len);
+            long pp = sd_parse_uint(val, len);
             if (pp < 1 || pp > SD_MAX_PER_PAGE)
                 return bad(msg, sz, "per_page must be a whole number from 1 to %d",
                            SD_MAX_PER_PAGE);

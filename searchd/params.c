@@ -69,7 +69,7 @@ static int known_index(const char *key, size_t len)
 /* A plain non-negative decimal integer of at most 9 digits; -1 otherwise.
  * strtol alone would accept " 7", "+7", "7abc" (with endptr checks) and
  * overflow quietly: be strict instead. */
-static long parse_uint(const char *s, size_t len)
+long sd_parse_uint(const char *s, size_t len)
 {
     if (len == 0 || len > 9)
         return -1;
@@ -84,7 +84,7 @@ static long parse_uint(const char *s, size_t len)
 
 /* A plain decimal like "2", "2.5", ".5"; NAN otherwise (no signs,
  * exponents, hex, inf or nan spellings that strtod would take). */
-static double parse_decimal(const char *s, size_t len)
+double sd_parse_decimal(const char *s, size_t len)
 {
     if (len == 0 || len > 20)
         return NAN;
@@ -222,7 +222,7 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                             SD_MAX_VALUES);
             out->vals[f][(*nf)++] = slug;
         } else if (!strcmp(name, "age")) {
-            long a = parse_uint(val, len);
+            long a = sd_parse_uint(val, len);
             if (a < 0 || a > SD_MAX_AGE)
                 return fail(msg, msg_size,
                             "age must be a whole number of years from 0 to %d, not '%s'",
@@ -254,7 +254,7 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                             shown);
             out->q.status = slug;
         } else if (!strcmp(name, "months_unemployed")) {
-            long m = parse_uint(val, len);
+            long m = sd_parse_uint(val, len);
             if (m < 0 || m > SD_MAX_MONTHS)
                 return fail(msg, msg_size,
                             "months_unemployed must be a whole number of months from 0 to "
@@ -280,7 +280,7 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
             out->q.near_lat = lat;
             out->q.near_lon = lon;
         } else if (!strcmp(name, "radius_km")) {
-            double r = parse_decimal(val, len);
+            double r = sd_parse_decimal(val, len);
             if (isnan(r) || !(r > 0) || r > SD_MAX_RADIUS_KM)
                 return fail(msg, msg_size,
                             "radius_km must be a number of kilometres above 0 and at "
@@ -307,14 +307,14 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
             else
                 return fail(msg, msg_size, "fold must be 0 or 1, not '%s'", shown);
         } else if (!strcmp(name, "page")) {
-            long pg = parse_uint(val, len);
+            long pg = sd_parse_uint(val, len);
             if (pg < 1 || pg > SD_MAX_RESULTS)
                 return fail(msg, msg_size,
                             "page must be a whole number from 1 to %d, not '%s'",
                             SD_MAX_RESULTS, shown);
             out->page = pg;
         } else if (!strcmp(name, "per_page")) {
-            long pp = parse_uint(val, len);
+            long pp = sd_parse_uint(val, len);
             if (pp < 1 || pp > SD_MAX_PER_PAGE)
                 return fail(msg, msg_size,
                             "per_page must be a whole number from 1 to %d, not '%s'",

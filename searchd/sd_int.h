@@ -198,4 +198,11 @@ char *sd_query_string(const sd_kv *kv, size_t n);
 /* The OpenAPI 3.0 description of /oruk/ (a static string). */
 const char *sd_oruk_openapi(void);
 
+/* Strict number parsing for query parameters (params.c): a plain
+ * non-negative integer of at most 9 digits (-1 otherwise), and a plain
+ * decimal such as "2.5" (NAN otherwise: no signs, exponents or spellings
+ * strtod would accept). */
+long sd_parse_uint(const char *s, size_t len);
+double sd_parse_decimal(const char *s, size_t len);
+
 #endif
