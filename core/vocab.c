@@ -183,6 +183,8 @@ static int field_index(const char *name)
             return i;
     if (strcmp(name, "lang") == 0 || strcmp(name, "languages") == 0)
         return F_LANGUAGE;
+    if (strcmp(name, "benefits") == 0) /* the search field's name */
+        return F_BENEFIT;
     return -1;
 }
 

@@ -10,11 +10,15 @@
  *   XB<borough> XR<subregion> XG<group> XC<category> XM<mode> XK<cost>
  *   XF<referral> XL<language>   boolean filter terms, one per slug
  *   XS<concept>      synonym concept (see load_synonyms)
- *   XEB<benefit> XES<status>  eligibility filter terms: the benefit slugs
- *                    ("none": claims no benefit) and employment status
- *                    slugs the service does not exclude (elig_evaluate on
- *                    that one circumstance says eligible or check on that
- *                    dimension); only with a vocab (idx_set_vocab)
+ *   XEK<benefit> XES<status> XEM<months>  the person fields (idx.h):
+ *                    benefit slugs ("none": claims no benefit), employment
+ *                    status slugs and IDX_MONTHS_STEPS the service does not
+ *                    exclude (elig_evaluate on that one circumstance says
+ *                    eligible or check on that dimension); benefits and
+ *                    status only with a vocab (idx_set_vocab)
+ *   XEN<benefit>     no "not_in" rule excludes a claimant of it (so a
+ *                    person on several benefits is one XEK group ORed and
+ *                    one XEN term per benefit)
  *   free text        name x3 (and again under S), organisation x2 (and under
  *                    XO), description, eligibility, application process,
  *                    category/group/borough labels x1; English stems
@@ -54,14 +58,16 @@ enum {
 #define IDX_MAX_MATCH_TEXT (256 * 1024) /* text scanned for synonym phrases */
 #define IDX_MAX_LIMIT 1000
 #define IDX_MAX_QUERY 1024 /* bytes of query text */
-#define IDX_MAX_MONTHS 600 /* months_unemployed filter range */
 #define IDX_MAX_ELIG_FILTERS 64 /* benefit filters in one query */
 
 static const char *const field_names[IDX_F__COUNT] = {
     "borough", "subregion", "group", "category",
-    "mode", "cost", "referral", "language"};
+    "mode", "cost", "referral", "language",
+    "benefits", "status", "months_unemployed"};
 static const char *const field_prefixes[IDX_F__COUNT] = {
-    "XB", "XR", "XG", "XC", "XM", "XK", "XF", "XL"};
+    "XB", "XR", "XG", "XC", "XM", "XK", "XF", "XL", "XEK", "XES", "XEM"};
+static const int months_steps[] = IDX_MONTHS_STEPS;
+#define N_MONTHS_STEPS (sizeof months_steps / sizeof months_steps[0])
 
 /* One synonym phrase as it appears in text (stemmed words) and the concept
  * term a document containing it gets. */
@@ -86,6 +92,11 @@ const char *idx_field_name(idx_field f)
     return field_names[f];
 }
 
+bool idx_field_is_person(idx_field f)
+{
+    return f == IDX_F_BENEFITS || f == IDX_F_STATUS || f == IDX_F_MONTHS;
+}
+
 int idx_field_from_name(const char *name)
 {
     if (!name)
@@ -100,7 +111,6 @@ void idx_query_init(idx_query *q)
 {
     memset(q, 0, sizeof *q);
     q->age = -1;
-    q->months_unemployed = -1;
     q->limit = 10;
     q->sort = IDX_SORT_RELEVANCE;
     q->facets = true;
@@ -336,12 +346,33 @@ static int open_common(const char *dir, bool write, idx **out, sp_err *err)
     int rc = write ? xap_open_write(dir, &ix->db, err) : xap_open_read(dir, &ix->db, err);
     if (rc == SP_OK && write)
         rc = load_synonyms(ix, err);
+    if (rc == SP_OK && write && xap_doc_count(ix->db) == 0)
+        rc = idx_mark_schema(ix, err); /* a new index starts current */
     if (rc < 0) {
         idx_close(ix);
         return rc;
     }
     *out = ix;
     return SP_OK;
+}
+
+#define IDX_SCHEMA_KEY "signpost.schema"
+
+int idx_schema_version(idx *ix)
+{
+    char *v = NULL;
+    if (xap_get_metadata(ix->db, IDX_SCHEMA_KEY, &v, NULL) != SP_OK || !v)
+        return xap_doc_count(ix->db) ? 1 : IDX_SCHEMA_VERSION;
+    int n = atoi(v);
+    free(v);
+    return n > 0 ? n : 1;
+}
+
+int idx_mark_schema(idx *ix, sp_err *err)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", IDX_SCHEMA_VERSION);
+    return xap_set_metadata(ix->db, IDX_SCHEMA_KEY, v, err);
 }
 
 int idx_open_write(const char *dir, idx **out, sp_err *err)
@@ -513,6 +544,8 @@ static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
     /* Filter terms and the facet slots (same slugs, packed). */
     for (int f = 0; rc == SP_OK && f < IDX_F__COUNT; f++) {
         const rec_tags *t = rec_field(r, (idx_field)f);
+        if (!t)
+            continue; /* a person field: build_elig */
         sp_buf packed = {0};
         for (size_t j = 0; rc == SP_OK && j < t->n; j++) {
             const char *slug = t->v[j].slug;
@@ -603,10 +636,26 @@ static elig_outcome dim_outcome(const vocab *v, const rec_service *r, const elig
     return worst;
 }
 
-static int add_elig_term(xap_doc *d, const char *prefix, const char *slug, sp_err *err)
+/* One value of a person field: its term (prefix + slug) and its place in
+ * the field's facet slot. */
+static int add_person_value(xap_doc *d, idx_field f, const char *slug, sp_buf *packed,
+                            sp_err *err)
 {
-    if (!slug || !*slug || strlen(slug) > 200)
+    if (!slug || !*slug || strlen(slug) > 200 || strchr(slug, '\n'))
         return SP_OK;
+    char *term = sp_printf("%s%s", field_prefixes[f], slug);
+    if (!term)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    int rc = xap_doc_add_boolean_term(d, term, err);
+    free(term);
+    if (rc == SP_OK && ((packed->len && sp_buf_puts(packed, "\n") < 0) ||
+                        sp_buf_puts(packed, slug) < 0))
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    return rc;
+}
+
+static int add_term(xap_doc *d, const char *prefix, const char *slug, sp_err *err)
+{
     char *term = sp_printf("%s%s", prefix, slug);
     if (!term)
         return sp_fail(err, SP_ENOMEM, "out of memory");
@@ -615,66 +664,99 @@ static int add_elig_term(xap_doc *d, const char *prefix, const char *slug, sp_er
     return rc;
 }
 
-/* Eligibility filter terms and the months slot: which benefits and
- * statuses r does not exclude, and the least time out of work it accepts.
- * The rules are r->rules as stored (elig_extract ran in enrichment). */
+static int put_packed(xap_doc *d, idx_field f, sp_buf *packed, sp_err *err)
+{
+    int rc = SP_OK;
+    if (packed->len)
+        rc = xap_doc_set_value(d, IDX_SLOT_FACET0 + (unsigned)f, packed->data, packed->len,
+                               err);
+    sp_buf_free(packed);
+    return rc;
+}
+
+/* The least months out of work r accepts: 0 when it says nothing, more
+ * than IDX_MAX_MONTHS when nobody qualifies.  Months rules are minimums,
+ * so acceptance only grows with time: the answer is 0 or one of the
+ * rules' bounds (rounded up to whole months). */
+static double least_months(const vocab *v, const rec_service *r)
+{
+    double cand[1 + 16];
+    size_t nc = 0;
+    cand[nc++] = 0;
+    for (size_t i = 0; i < r->n_rules && nc < sizeof cand / sizeof cand[0]; i++) {
+        const rec_rule *u = &r->rules[i];
+        if (u->dim && !strcmp(u->dim, "months_unemployed") && u->has_lo && u->lo > 0) {
+            double c = u->lo > IDX_MAX_MONTHS ? IDX_MAX_MONTHS : (double)(long)u->lo;
+            cand[nc++] = c < u->lo && c < IDX_MAX_MONTHS ? c + 1 : c;
+        }
+    }
+    double least = IDX_MAX_MONTHS + 1;
+    for (size_t i = 0; i < nc; i++) {
+        if (cand[i] >= least)
+            continue;
+        elig_person p;
+        elig_person_init(&p);
+        p.months_unemployed = (int)cand[i];
+        if (dim_outcome(v, r, &p, "months_unemployed", ELIG_RULES_ALL) != ELIG_NOT_ELIGIBLE)
+            least = cand[i];
+    }
+    return least;
+}
+
+/* The person fields (benefits, status, months_unemployed: terms and facet
+ * slots) and the months slot: which benefits and statuses r does not
+ * exclude, and the least time out of work it accepts.  The rules are
+ * r->rules as stored (elig_extract ran in enrichment).  Without a vocab
+ * nothing is known to be excluded by months, and benefits and status get
+ * no terms. */
 static int build_elig(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
 {
     int rc = SP_OK;
-    double min_months = 0;
+    double min_months = ix->v ? least_months(ix->v, r) : 0;
     if (ix->v) {
         elig_person p;
         size_t n = 0;
+        sp_buf packed = {0};
         const char *const *ben = vocab_slugs(ix->v, "benefit", &n);
-        /* A person on several benefits meets an "in" rule if any of them
-         * is listed and fails a "not_in" rule if any is: so XEP<b> (b
-         * meets the positive rules) is ORed at query time and XEN<b> (b
-         * fails no negative rule) ANDed.  XEBnone: claims nothing. */
         elig_person_init(&p);
         p.benefits_known = true;
         if (dim_outcome(ix->v, r, &p, "benefit", ELIG_RULES_ALL) != ELIG_NOT_ELIGIBLE)
-            rc = add_elig_term(d, "XEB", "none", err);
+            rc = add_person_value(d, IDX_F_BENEFITS, "none", &packed, err);
         for (size_t i = 0; rc == SP_OK && i < n; i++) {
             elig_person_init(&p);
             p.benefits = &ben[i];
             p.n_benefits = 1;
             p.benefits_known = true;
-            if (dim_outcome(ix->v, r, &p, "benefit", ELIG_RULES_POS) != ELIG_NOT_ELIGIBLE)
-                rc = add_elig_term(d, "XEP", ben[i], err);
-            if (rc == SP_OK &&
-                dim_outcome(ix->v, r, &p, "benefit", ELIG_RULES_NEG) != ELIG_NOT_ELIGIBLE)
-                rc = add_elig_term(d, "XEN", ben[i], err);
+            bool pos = dim_outcome(ix->v, r, &p, "benefit", ELIG_RULES_POS) != ELIG_NOT_ELIGIBLE;
+            bool neg = dim_outcome(ix->v, r, &p, "benefit", ELIG_RULES_NEG) != ELIG_NOT_ELIGIBLE;
+            if (pos && neg)
+                rc = add_person_value(d, IDX_F_BENEFITS, ben[i], &packed, err);
+            if (rc == SP_OK && neg && strlen(ben[i]) <= 200)
+                rc = add_term(d, "XEN", ben[i], err);
         }
+        if (rc == SP_OK)
+            rc = put_packed(d, IDX_F_BENEFITS, &packed, err);
         const char *const *st = vocab_slugs(ix->v, "status", &n);
         for (size_t i = 0; rc == SP_OK && i < n; i++) {
             elig_person_init(&p);
             p.status = st[i];
             if (dim_outcome(ix->v, r, &p, "employment_status", ELIG_RULES_ALL) != ELIG_NOT_ELIGIBLE)
-                rc = add_elig_term(d, "XES", st[i], err);
+                rc = add_person_value(d, IDX_F_STATUS, st[i], &packed, err);
         }
-        /* Months rules are minimums, so acceptance only grows with time:
-         * the least accepted value is 0 or one of the rules' bounds. */
-        double cand[1 + 16];
-        size_t nc = 0;
-        cand[nc++] = 0;
-        for (size_t i = 0; i < r->n_rules && nc < sizeof cand / sizeof cand[0]; i++) {
-            const rec_rule *u = &r->rules[i];
-            if (u->dim && !strcmp(u->dim, "months_unemployed") && u->has_lo && u->lo > 0)
-                {
-                double c = u->lo > IDX_MAX_MONTHS ? IDX_MAX_MONTHS : (double)(long)u->lo;
-                cand[nc++] = c < u->lo && c < IDX_MAX_MONTHS ? c + 1 : c;
-            }
-        }
-        min_months = IDX_MAX_MONTHS + 1; /* nobody qualifies */
-        for (size_t i = 0; i < nc; i++) {
-            if (cand[i] >= min_months)
-                continue;
-            elig_person_init(&p);
-            p.months_unemployed = (int)cand[i];
-            if (dim_outcome(ix->v, r, &p, "months_unemployed", ELIG_RULES_ALL) != ELIG_NOT_ELIGIBLE)
-                min_months = cand[i];
-        }
+        if (rc == SP_OK)
+            rc = put_packed(d, IDX_F_STATUS, &packed, err);
+        sp_buf_free(&packed);
     }
+    sp_buf packed = {0};
+    for (size_t i = 0; rc == SP_OK && i < N_MONTHS_STEPS; i++) {
+        char step[16];
+        snprintf(step, sizeof step, "%d", months_steps[i]);
+        if (min_months <= months_steps[i])
+            rc = add_person_value(d, IDX_F_MONTHS, step, &packed, err);
+    }
+    if (rc == SP_OK)
+        rc = put_packed(d, IDX_F_MONTHS, &packed, err);
+    sp_buf_free(&packed);
     if (rc == SP_OK)
         rc = xap_doc_set_value_number(d, IDX_SLOT_MINMONTHS, min_months, err);
     return rc;
@@ -792,10 +874,20 @@ static bool is_selected(const idx_query *q, idx_field f, const char *slug)
     return false;
 }
 
+static int cmp_months_value(const void *a, const void *b)
+{
+    const idx_facet_value *x = a, *y = b;
+    long m = strtol(x->value, NULL, 10), n = strtol(y->value, NULL, 10);
+    return (m > n) - (m < n);
+}
+
 /* Counts of one field into an idx_facet; selected values are always listed
- * (count 0 when nothing has them) so the UI can show and clear them. */
+ * (count 0 when nothing has them) so the UI can show and clear them.  A
+ * months_unemployed value between the steps is the field's only filter, so
+ * its count is the search's total.  Months are listed in ascending order,
+ * other fields by count. */
 static int fill_facet(const idx_query *q, idx_field f, const xap_slot_counts *sc,
-                      idx_facet *out)
+                      size_t total, idx_facet *out)
 {
     size_t cap = sc->n + q->n_filters[f];
     if (!cap)
@@ -826,9 +918,12 @@ static int fill_facet(const idx_query *q, idx_field f, const xap_slot_counts *sc
         if (!v->value)
             return SP_ENOMEM;
         v->selected = true;
+        if (f == IDX_F_MONTHS)
+            v->count = total;
         out->n++;
     }
-    qsort(out->v, out->n, sizeof *out->v, cmp_facet_value);
+    qsort(out->v, out->n, sizeof *out->v,
+          f == IDX_F_MONTHS ? cmp_months_value : cmp_facet_value);
     return SP_OK;
 }
 
@@ -873,6 +968,103 @@ static bool same_ignoring_case(const char *a, const char *b)
     return *a == *b;
 }
 
+/* A months_unemployed filter value: a whole number 0..IDX_MAX_MONTHS in
+ * plain decimal; -1 when it is anything else. */
+static int parse_months(const char *s)
+{
+    if (!s || !*s || strlen(s) > 4)
+        return -1;
+    int m = 0;
+    for (const char *c = s; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return -1;
+        m = m * 10 + (*c - '0');
+    }
+    return m <= IDX_MAX_MONTHS ? m : -1;
+}
+
+/* The filter groups of the person fields (see build_elig), appended to
+ * filters; terms go to owned (freed by the caller) with ptrs pointing at
+ * them.  benefits: one group ORing XEK<b>, and with several benefits one
+ * XEN<b> group each ("none" alone: XEKnone); status: one group; months:
+ * XEM<m> when m is a step, else a range on the months slot.  Every group
+ * belongs to its field's facet, so the facet counts leave it out. */
+static int person_filters(const idx_query *q, xap_filter *filters, size_t *n_filters,
+                          char **owned, const char **ptrs, size_t *n_owned,
+                          xap_range *ranges, size_t *n_ranges, sp_err *err)
+{
+    const int fb = q->facets ? IDX_F_BENEFITS : -1;
+    const int fs = q->facets ? IDX_F_STATUS : -1;
+    const int fm = q->facets ? IDX_F_MONTHS : -1;
+    size_t nb = q->n_filters[IDX_F_BENEFITS];
+    if (nb > IDX_MAX_ELIG_FILTERS)
+        return sp_fail(err, SP_ELIMIT, "too many benefits filters (%zu; at most %d)", nb,
+                       IDX_MAX_ELIG_FILTERS);
+    size_t n_ben = 0; /* benefits other than "none" */
+    for (size_t i = 0; i < nb; i++)
+        if (q->filters[IDX_F_BENEFITS][i] && strcmp(q->filters[IDX_F_BENEFITS][i], "none"))
+            n_ben++;
+    /* Terms in order: XEK<b>... then XEN<b>... (only with several). */
+    for (int pass = 0; pass < 2 && n_ben && (pass == 0 || n_ben > 1); pass++) {
+        size_t first = *n_owned;
+        for (size_t i = 0; i < nb; i++) {
+            const char *b = q->filters[IDX_F_BENEFITS][i];
+            if (!b || !strcmp(b, "none"))
+                continue;
+            owned[*n_owned] = sp_printf("%s%s", pass ? "XEN" : "XEK", b);
+            if (!owned[*n_owned])
+                return sp_fail(err, SP_ENOMEM, "out of memory");
+            ptrs[*n_owned] = owned[*n_owned];
+            if (pass)
+                filters[(*n_filters)++] = (xap_filter){&ptrs[*n_owned], 1, fb};
+            (*n_owned)++;
+        }
+        if (!pass)
+            filters[(*n_filters)++] = (xap_filter){&ptrs[first], *n_owned - first, fb};
+    }
+    if (nb && !n_ben) {
+        static const char *const none[] = {"XEKnone"};
+        filters[(*n_filters)++] = (xap_filter){none, 1, fb};
+    }
+    size_t ns = q->n_filters[IDX_F_STATUS];
+    if (ns) {
+        size_t first = *n_owned;
+        for (size_t i = 0; i < ns; i++) {
+            const char *v = q->filters[IDX_F_STATUS][i];
+            owned[*n_owned] = sp_printf("XES%s", v ? v : "");
+            if (!owned[*n_owned])
+                return sp_fail(err, SP_ENOMEM, "out of memory");
+            ptrs[*n_owned] = owned[*n_owned];
+            (*n_owned)++;
+        }
+        filters[(*n_filters)++] = (xap_filter){&ptrs[first], ns, fs};
+    }
+    size_t nm = q->n_filters[IDX_F_MONTHS];
+    if (nm > 1)
+        return sp_fail(err, SP_EINVAL, "months_unemployed takes one value, not %zu", nm);
+    if (nm) {
+        int m = parse_months(q->filters[IDX_F_MONTHS][0]);
+        if (m < 0)
+            return sp_fail(err, SP_EINVAL,
+                           "months_unemployed must be a whole number from 0 to %d",
+                           IDX_MAX_MONTHS);
+        bool step = false;
+        for (size_t i = 0; i < N_MONTHS_STEPS; i++)
+            step = step || months_steps[i] == m;
+        if (step) { /* the same documents as the range, from the term */
+            owned[*n_owned] = sp_printf("XEM%d", m);
+            if (!owned[*n_owned])
+                return sp_fail(err, SP_ENOMEM, "out of memory");
+            ptrs[*n_owned] = owned[*n_owned];
+            filters[(*n_filters)++] = (xap_filter){&ptrs[*n_owned], 1, fm};
+            (*n_owned)++;
+        } else {
+            ranges[(*n_ranges)++] = (xap_range){IDX_SLOT_MINMONTHS, XAP_LE, (double)m, fm};
+        }
+    }
+    return SP_OK;
+}
+
 int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -882,93 +1074,54 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         return sp_fail(err, SP_EINVAL, "the query is too long (%zu bytes; at most %d)",
                        strlen(q->q), IDX_MAX_QUERY);
 
-    /* Filter terms: "XB" + slug for every value of every field. */
-    xap_filter filters[IDX_F__COUNT];
-    char **terms[IDX_F__COUNT] = {0};
+    /* Filter groups: one per service field ("XB" + slug for each value);
+     * the person fields as in person_filters.  owned: the terms. */
+    xap_filter filters[IDX_F__COUNT + IDX_MAX_ELIG_FILTERS + 2];
     size_t n_filters = 0;
-    unsigned count_slots[IDX_F__COUNT];
-    int rc = SP_OK;
-    for (int f = 0; f < IDX_F__COUNT; f++) {
-        count_slots[f] = IDX_SLOT_FACET0 + (unsigned)f;
-        size_t n = q->n_filters[f];
-        if (!n)
-            continue;
-        if (n > 1000) {
-            rc = sp_fail(err, SP_ELIMIT, "too many %s filters (%zu)", field_names[f], n);
-            break;
-        }
-        terms[f] = calloc(n, sizeof *terms[f]);
-        if (!terms[f]) {
-            rc = sp_fail(err, SP_ENOMEM, "out of memory");
-            break;
-        }
-        for (size_t i = 0; i < n && rc == SP_OK; i++) {
-            const char *v = q->filters[f][i] ? q->filters[f][i] : "";
-            terms[f][i] = sp_printf("%s%s", field_prefixes[f], v);
-            if (!terms[f][i])
-                rc = sp_fail(err, SP_ENOMEM, "out of memory");
-        }
-        filters[n_filters].terms = (const char *const *)terms[f];
-        filters[n_filters].n = n;
-        filters[n_filters].facet = q->facets ? f : -1;
-        n_filters++;
-    }
-
-    /* Eligibility filters (see build_elig): benefits "none" alone is
-     * XEBnone; otherwise one group ORing XEP<b> and one XEN<b> group per
-     * benefit; the status one more. */
-    xap_filter all_filters[IDX_F__COUNT + IDX_MAX_ELIG_FILTERS + 3];
-    char *elig_terms[2 * IDX_MAX_ELIG_FILTERS + 2] = {0};
-    const char *elig_ptrs[2 * IDX_MAX_ELIG_FILTERS + 2];
-    size_t n_elig = 0;
-    memcpy(all_filters, filters, n_filters * sizeof *filters);
-    size_t n_all = n_filters;
-    size_t n_ben = 0; /* benefits other than "none" */
-    if (rc == SP_OK && q->n_benefits > IDX_MAX_ELIG_FILTERS)
-        rc = sp_fail(err, SP_ELIMIT, "too many benefits filters (%zu)", q->n_benefits);
-    for (size_t i = 0; rc == SP_OK && i < q->n_benefits; i++)
-        if (q->benefits[i] && strcmp(q->benefits[i], "none"))
-            n_ben++;
-    /* Terms in order: XEP<b>... then XEN<b>... then XEBnone / XES<s>. */
-    for (int pass = 0; rc == SP_OK && pass < 2 && n_ben; pass++) {
-        size_t first = n_elig;
-        for (size_t i = 0; rc == SP_OK && i < q->n_benefits; i++) {
-            const char *b = q->benefits[i];
-            if (!b || !strcmp(b, "none"))
-                continue;
-            elig_terms[n_elig] = sp_printf("%s%s", pass ? "XEN" : "XEP", b);
-            if (!elig_terms[n_elig]) {
-                rc = sp_fail(err, SP_ENOMEM, "out of memory");
-                break;
-            }
-            elig_ptrs[n_elig] = elig_terms[n_elig];
-            if (pass)
-                all_filters[n_all++] = (xap_filter){&elig_ptrs[n_elig], 1, -1};
-            n_elig++;
-        }
-        if (rc == SP_OK && !pass)
-            all_filters[n_all++] = (xap_filter){&elig_ptrs[first], n_elig - first, -1};
-    }
-    const char *single[2] = {q->n_benefits && !n_ben ? "XEBnone" : NULL, NULL};
-    char *status_term = NULL;
-    if (rc == SP_OK && q->status) {
-        status_term = sp_printf("XES%s", q->status);
-        if (!status_term)
-            rc = sp_fail(err, SP_ENOMEM, "out of memory");
-        single[1] = status_term;
-    }
-    for (int i = 0; rc == SP_OK && i < 2; i++)
-        if (single[i])
-            all_filters[n_all++] = (xap_filter){&single[i], 1, -1};
-
+    char **owned = NULL;
+    size_t n_owned = 0;
+    const char **ptrs = NULL;
     xap_range ranges[3];
     size_t n_ranges = 0;
-    if (q->months_unemployed >= 0)
-        ranges[n_ranges++] = (xap_range){IDX_SLOT_MINMONTHS, XAP_LE,
-                                         (double)q->months_unemployed};
-    if (q->age >= 0) {
-        ranges[n_ranges++] = (xap_range){IDX_SLOT_MINAGE, XAP_LE, (double)q->age};
-        ranges[n_ranges++] = (xap_range){IDX_SLOT_MAXAGE, XAP_GE, (double)q->age};
+    unsigned count_slots[IDX_F__COUNT];
+    int rc = SP_OK;
+    size_t n_values = 0;
+    for (int f = 0; f < IDX_F__COUNT; f++) {
+        count_slots[f] = IDX_SLOT_FACET0 + (unsigned)f;
+        if (q->n_filters[f] > 1000) {
+            rc = sp_fail(err, SP_ELIMIT, "too many %s filters (%zu)", field_names[f],
+                         q->n_filters[f]);
+            break;
+        }
+        n_values += 2 * q->n_filters[f];
+    }
+    if (rc == SP_OK && n_values) {
+        owned = calloc(n_values, sizeof *owned);
+        ptrs = calloc(n_values, sizeof *ptrs);
+        if (!owned || !ptrs)
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    for (int f = 0; rc == SP_OK && f < IDX_F__COUNT; f++) {
+        size_t n = q->n_filters[f];
+        if (!n || idx_field_is_person((idx_field)f))
+            continue;
+        size_t first = n_owned;
+        for (size_t i = 0; i < n && rc == SP_OK; i++) {
+            const char *v = q->filters[f][i] ? q->filters[f][i] : "";
+            owned[n_owned] = sp_printf("%s%s", field_prefixes[f], v);
+            if (!owned[n_owned])
+                rc = sp_fail(err, SP_ENOMEM, "out of memory");
+            ptrs[n_owned] = owned[n_owned];
+            n_owned++;
+        }
+        filters[n_filters++] = (xap_filter){&ptrs[first], n, q->facets ? f : -1};
+    }
+    if (rc == SP_OK)
+        rc = person_filters(q, filters, &n_filters, owned, ptrs, &n_owned, ranges,
+                            &n_ranges, err);
+    if (rc == SP_OK && q->age >= 0) {
+        ranges[n_ranges++] = (xap_range){IDX_SLOT_MINAGE, XAP_LE, (double)q->age, -1};
+        ranges[n_ranges++] = (xap_range){IDX_SLOT_MAXAGE, XAP_GE, (double)q->age, -1};
     }
     static const xap_prefix prefixes[] = {
         {"name", "S"}, {"title", "S"}, {"org", "XO"}, {"organisation", "XO"},
@@ -979,8 +1132,8 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     s.default_and = true;
     s.prefixes = prefixes;
     s.n_prefixes = sizeof prefixes / sizeof prefixes[0];
-    s.filters = all_filters;
-    s.n_filters = n_all;
+    s.filters = filters;
+    s.n_filters = n_filters;
     s.ranges = ranges;
     s.n_ranges = n_ranges;
     s.has_near = q->has_near;
@@ -1036,7 +1189,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         }
         for (size_t i = 0; rc == SP_OK && i < xr.n_counts; i++) {
             idx_field f = (idx_field)(xr.counts[i].slot - IDX_SLOT_FACET0);
-            if (fill_facet(q, f, &xr.counts[i], &out->facets[f]))
+            if (fill_facet(q, f, &xr.counts[i], out->total, &out->facets[f]))
                 rc = sp_fail(err, SP_ENOMEM, "out of memory");
         }
         if (rc == SP_OK && xr.corrected && *xr.corrected && q->q &&
@@ -1047,16 +1200,10 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         }
     }
     xap_results_free(&xr);
-    for (size_t i = 0; i < n_elig; i++)
-        free(elig_terms[i]);
-    free(status_term);
-    for (int f = 0; f < IDX_F__COUNT; f++) {
-        if (!terms[f])
-            continue;
-        for (size_t i = 0; i < q->n_filters[f]; i++)
-            free(terms[f][i]);
-        free(terms[f]);
-    }
+    for (size_t i = 0; i < n_owned; i++)
+        free(owned[i]);
+    free(owned);
+    free(ptrs);
     if (rc)
         idx_result_free(out);
     return rc;

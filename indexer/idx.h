@@ -18,7 +18,20 @@
 #include "sp.h"
 #include "vocab.h"
 
-/* The facet fields, in API order.  Slugs come from data/ (vocab.h). */
+/* The facet fields, in API order.  Slugs come from data/ (vocab.h).
+ *
+ * The first eight describe the service: a filter keeps services with any
+ * of its values.  The last three describe a person, and keep the services
+ * whose eligibility rules do not exclude them (built at index time with
+ * elig_evaluate, so they need the writer's idx_set_vocab):
+ *   benefits  benefit slugs the person claims, all of them at once, or
+ *             "none"; a facet value counts the services open to someone
+ *             on that benefit alone
+ *   status    employment status slugs (any of them)
+ *   months_unemployed  one whole number of months out of work, as
+ *             decimal text ("8"); facet values are IDX_MONTHS_STEPS
+ *             ("0", "3", "6", "12", "24"), each counting the services
+ *             open to someone out of work that long */
 typedef enum idx_field {
     IDX_F_BOROUGH,
     IDX_F_SUBREGION,
@@ -28,8 +41,19 @@ typedef enum idx_field {
     IDX_F_COST,
     IDX_F_REFERRAL,
     IDX_F_LANGUAGE,
+    IDX_F_BENEFITS,
+    IDX_F_STATUS,
+    IDX_F_MONTHS,
     IDX_F__COUNT
 } idx_field;
+
+/* The facet values of months_unemployed, ascending. */
+#define IDX_MONTHS_STEPS {0, 3, 6, 12, 24}
+#define IDX_MAX_MONTHS 600 /* the largest months_unemployed filter */
+
+/* True for benefits, status and months_unemployed: fields of the person,
+ * not of the service (a record's tags never hold them). */
+bool idx_field_is_person(idx_field f);
 
 /* "borough", "subregion", ... as used in the API; NULL if out of range. */
 const char *idx_field_name(idx_field f);
@@ -51,6 +75,17 @@ int idx_open_read(const char *dir, idx **out, sp_err *err);
  * 0 if not, negative on error. */
 int idx_reopen(idx *ix, sp_err *err);
 void idx_close(idx *ix);
+/* The schema's version: a change to the terms or value slots a record
+ * becomes bumps it.  An index of an older version answers wrongly until
+ * it is rebuilt from the store (ingest_run does that by itself). */
+#define IDX_SCHEMA_VERSION 2
+/* The version the index was built for: IDX_SCHEMA_VERSION for an index
+ * created by this code, 1 for one from before versions were recorded. */
+int idx_schema_version(idx *ix);
+/* Writers, after putting every record again: the index now follows
+ * IDX_SCHEMA_VERSION (stored with the next commit). */
+int idx_mark_schema(idx *ix, sp_err *err);
+
 /* Optional, for writers: index the plain-English labels of a record's
  * categories, groups, boroughs and languages from v ("People aged 50 and
  * over", "Bengali") instead of their slugs read as words.  v must outlive
@@ -85,18 +120,9 @@ typedef struct idx_query {
     bool facets;       /* compute facets */
     bool exact_facets; /* count over every match, not a sample */
     bool collapse;     /* fold duplicate clusters (rec.cluster_id) */
-    /* Eligibility filters (terms built at index time with elig_evaluate,
-     * so they need the writer's idx_set_vocab): services that do not
-     * exclude a person on every one of these benefit slugs ("none": on no
-     * benefit), with this employment status slug (NULL: any), out of work
-     * this many months (-1: no filter).  Borrowed. */
-    const char *const *benefits;
-    size_t n_benefits;
-    const char *status;
-    int months_unemployed;
 } idx_query;
 
-void idx_query_init(idx_query *q); /* age -1, months -1, limit 10, facets exact */
+void idx_query_init(idx_query *q); /* age -1, limit 10, facets exact */
 
 typedef struct idx_hit {
     rec_service rec;    /* the stored record */

@@ -741,6 +741,13 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
     if (rc != SP_OK)
         goto out;
     idx_set_vocab(g.ix, o->vocab);
+    if (!rebuild && idx_schema_version(g.ix) != IDX_SCHEMA_VERSION) {
+        fprintf(stderr,
+                "signpost index: the index was built for schema %d, this is %d: "
+                "indexing every stored document again\n",
+                idx_schema_version(g.ix), IDX_SCHEMA_VERSION);
+        rebuild = true;
+    }
     if (rebuild) {
         rc = exec(&g, "DELETE FROM ingest_urls; DELETE FROM ingest_records; DELETE FROM ingest_dropped;");
         if (rc == SP_OK)
@@ -770,6 +777,8 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rc = restore_recovered(&g);
     if (rc == SP_OK)
         rc = drop_failing_sources(&g);
+    if (rc == SP_OK && rebuild)
+        rc = idx_mark_schema(g.ix, err); /* lands with the batch */
     if (rc == SP_OK) {
         rc = commit_batch(&g);
     } else {

@@ -1071,6 +1071,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             if (ok && (!db->facets || db->facets->prefixes != prefixes))
                 db->facets.reset(build_facets(rd, prefixes));
             ft = ok ? db->facets.get() : nullptr;
+            for (size_t j = 0; ft && j < s->n_ranges; j++)
+                if (s->ranges[j].facet >= 0 &&
+                    static_cast<size_t>(s->ranges[j].facet) < slots.size())
+                    ft = nullptr; /* the table has no bits for a range */
             for (size_t j = 0; ft && j < s->n_filters; j++) {
                 const xap_filter &f = s->filters[j];
                 if (f.facet < 0 || static_cast<size_t>(f.facet) >= slots.size())
@@ -1242,6 +1246,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 const std::map<std::string, Xapian::doccount> *src = &spy.counts[i];
                 std::unique_ptr<FacetSpy> own;
                 std::vector<xap_filter> fl;
+                std::vector<xap_range> rl;
                 bool filtered = false;
                 for (size_t j = 0; j < s->n_filters; j++) {
                     if (s->filters[j].facet == static_cast<int>(i))
@@ -1249,10 +1254,18 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                     else
                         fl.push_back(s->filters[j]);
                 }
+                for (size_t j = 0; j < s->n_ranges; j++) {
+                    if (s->ranges[j].facet == static_cast<int>(i))
+                        filtered = true;
+                    else
+                        rl.push_back(s->ranges[j]);
+                }
                 if (filtered) {
                     xap_search without = *s;
                     without.filters = fl.data();
                     without.n_filters = fl.size();
+                    without.ranges = rl.data();
+                    without.n_ranges = rl.size();
                     own.reset(new FacetSpy(std::vector<Xapian::valueno>{slots[i]}));
                     own->collapse = s->collapse;
                     own->collapse_slot = s->collapse_slot;

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sd_int.h"
@@ -113,6 +114,13 @@ static json_t *facets_json(const vocab *v, const idx_result *res)
         for (size_t i = 0; arr && i < fc->n; i++) {
             const idx_facet_value *fv = &fc->v[i];
             const char *label = vocab_label(v, field, fv->value);
+            char months[64];
+            if (f == IDX_F_MONTHS) {
+                snprintf(months, sizeof months, "Out of work %s months", fv->value);
+                label = months;
+            } else if (f == IDX_F_BENEFITS && !strcmp(fv->value, "none")) {
+                label = "Not claiming benefits";
+            }
             json_array_append_new(
                 arr, json_pack("{s:s?,s:s?,s:I,s:b}", "value", fv->value, "label",
                                label ? label : fv->value, "count", (json_int_t)fv->count,
@@ -133,6 +141,8 @@ static json_t *echo_json(const sd_search *p)
     for (int f = 0; f < IDX_F__COUNT; f++) {
         if (!p->q.n_filters[f])
             continue;
+        if (f == IDX_F_STATUS || f == IDX_F_MONTHS) /* one value */
+            continue;
         json_t *a = json_array();
         for (size_t i = 0; a && i < p->q.n_filters[f]; i++)
             json_array_append_new(a, json_string(p->vals[f][i]));
@@ -140,16 +150,11 @@ static json_t *echo_json(const sd_search *p)
     }
     if (p->q.age >= 0)
         json_object_set_new(o, "age", json_integer(p->q.age));
-    if (p->q.n_benefits) {
-        json_t *a = json_array();
-        for (size_t i = 0; a && i < p->q.n_benefits; i++)
-            json_array_append_new(a, json_string(p->benefit_vals[i]));
-        json_object_set_new(o, "benefits", a);
-    }
-    if (p->q.status)
-        json_object_set_new(o, "status", json_string(p->q.status));
-    if (p->q.months_unemployed >= 0)
-        json_object_set_new(o, "months_unemployed", json_integer(p->q.months_unemployed));
+    if (p->q.n_filters[IDX_F_STATUS])
+        json_object_set_new(o, "status", json_string(p->vals[IDX_F_STATUS][0]));
+    if (p->q.n_filters[IDX_F_MONTHS])
+        json_object_set_new(o, "months_unemployed",
+                            json_integer(strtol(p->vals[IDX_F_MONTHS][0], NULL, 10)));
     if (p->q.has_near) {
         json_object_set_new(o, "near", json_string(p->near));
         if (p->q.radius_km > 0)

@@ -626,7 +626,8 @@ static bool search_param(const char *key)
     static const char *const keys[] = {"q",        "borough", "group", "category",
                                        "mode",     "cost",    "referral", "language",
                                        "near",     "radius_km", "sort", "page",
-                                       "fold"};
+                                       "fold",     "subregion", "benefits", "status",
+                                       "months_unemployed"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(keys[i], key))
             return true;
@@ -790,6 +791,25 @@ static void put_search_form_top(pg *p, const search_state *st)
     pg_raw(p, "</button></div></div>");
 }
 
+/* The words for a filter value: the vocabulary's label, or for the person
+ * fields' values that have none ("none", a number of months) the page's. */
+static const char *filter_label(pg *p, idx_field f, const char *slug, char *buf,
+                                size_t size)
+{
+    if (f == IDX_F_MONTHS) {
+        const char *t = html_t(p->L, "filter.months_value");
+        const char *at = strstr(t, "{1}");
+        if (at)
+            snprintf(buf, size, "%.*s%s%s", (int)(at - t), t, slug, at + 3);
+        else
+            snprintf(buf, size, "%s", slug);
+        return buf;
+    }
+    if (f == IDX_F_BENEFITS && !strcmp(slug, "none"))
+        return html_t(p->L, "filter.no_benefits");
+    return pg_label(p, idx_field_name(f), slug);
+}
+
 static void put_selected(pg *p, const search_state *st)
 {
     size_t total = 0;
@@ -804,7 +824,8 @@ static void put_selected(pg *p, const search_state *st)
         const char *field = idx_field_name((idx_field)f);
         for (size_t i = 0; i < st->sp.q.n_filters[f]; i++) {
             const char *slug = st->sp.vals[f][i];
-            const char *label = pg_label(p, field, slug);
+            char lbuf[96];
+            const char *label = filter_label(p, (idx_field)f, slug, lbuf, sizeof lbuf);
             pg_raw(p, "<li><a class=\"chip\" href=\"");
             /* The URL may carry the slug or another spelling (a GSS code):
              * drop both. */
@@ -817,7 +838,11 @@ static void put_selected(pg *p, const search_state *st)
                 if (!search_param(ar->key) && strcmp(ar->key, "lang"))
                     continue;
                 if (!strcmp(ar->key, field)) {
-                    const char *c = vocab_canon(p->v, field, ar->value);
+                    if (f == IDX_F_MONTHS)
+                        continue; /* one value */
+                    const char *c = f == IDX_F_BENEFITS && !strcmp(ar->value, "none")
+                                        ? "none"
+                                        : vocab_canon(p->v, field, ar->value);
                     if (c && !strcmp(c, slug))
                         continue;
                 }
@@ -940,7 +965,8 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         if (!q0->n_filters[f])
             continue;
         const char *field = idx_field_name((idx_field)f);
-        const char *label = pg_label(p, field, st->sp.vals[f][0]);
+        char lbuf[96];
+        const char *label = filter_label(p, (idx_field)f, st->sp.vals[f][0], lbuf, sizeof lbuf);
         idx_query q = *q0;
         q.n_filters[f] = 0; /* one link per field drops all its values */
         put_alt_without(p, alt_count(p, ix, q), field, "none.drop",

@@ -18,7 +18,6 @@
 
 #include "sd_int.h"
 
-#define SD_MAX_MONTHS 600 /* months_unemployed: 50 years */
 
 /* Every parameter /api/v1/search accepts, in documentation order. */
 static const char *const known_params[] = {
@@ -125,6 +124,11 @@ static const char *field_hint(idx_field f)
         return "self, jobcentre, gp, council, probation, housing-provider or other-agency";
     case IDX_F_LANGUAGE:
         return "an ISO 639-1 language code such as en, ar, bn, so, pl";
+    case IDX_F_BENEFITS:
+        return "none or a benefit slug such as universal-credit, jsa, esa, income-support, "
+               "pip, dla";
+    case IDX_F_STATUS:
+        return "unemployed, inactive, in-work, low-paid, redundancy or in-education";
     default:
         return "a known value";
     }
@@ -143,10 +147,6 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
     out->q.facets = true;
     out->q.exact_facets = true;
     out->q.collapse = true; /* duplicates fold into one result (fold=0: off) */
-    out->q.benefits = out->benefit_vals;
-    out->q.n_benefits = 0;
-    out->q.status = NULL;
-    out->q.months_unemployed = -1;
     out->qtext = NULL;
     out->sort = "relevance";
     out->page = 1;
@@ -181,7 +181,8 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
         if (p->value_len > max)
             return fail(msg, msg_size, "%s is %zu bytes long; at most %zu are allowed",
                         name, p->value_len, max);
-        bool repeatable = idx_field_from_name(name) >= 0 || !strcmp(name, "benefits");
+        int fk = idx_field_from_name(name);
+        bool repeatable = fk >= 0 && fk != IDX_F_STATUS && fk != IDX_F_MONTHS;
         if (!repeatable && seen[k])
             return fail(msg, msg_size, "%s is given more than once; it takes one value",
                         name);
@@ -205,8 +206,20 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
             continue; /* an empty form field means "any" */
         clip(shown, sizeof shown, val, len);
 
-        if (f >= 0) {
-            const char *slug = vocab_canon(v, name, val);
+        if (f == IDX_F_MONTHS) {
+            long m = sd_parse_uint(val, len);
+            if (m < 0 || m > IDX_MAX_MONTHS)
+                return fail(msg, msg_size,
+                            "months_unemployed must be a whole number of months from 0 to "
+                            "%d, not '%s'",
+                            IDX_MAX_MONTHS, shown);
+            snprintf(out->months, sizeof out->months, "%ld", m);
+            out->vals[f][0] = out->months;
+            out->q.n_filters[f] = 1;
+        } else if (f >= 0) {
+            const char *slug = f == IDX_F_BENEFITS && !strcmp(val, "none")
+                                   ? "none"
+                                   : vocab_canon(v, name, val);
             if (!slug)
                 return fail(msg, msg_size, "%s: unknown value '%s'; use %s", name, shown,
                             field_hint((idx_field)f));
@@ -228,39 +241,6 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                             "age must be a whole number of years from 0 to %d, not '%s'",
                             SD_MAX_AGE, shown);
             out->q.age = (int)a;
-        } else if (!strcmp(name, "benefits")) {
-            const char *slug = !strcmp(val, "none") ? "none" : vocab_canon(v, "benefit", val);
-            if (!slug)
-                return fail(msg, msg_size,
-                            "benefits: unknown value '%s'; use none or a benefit slug such "
-                            "as universal-credit, jsa, esa, income-support, pip, dla",
-                            shown);
-            bool dup = false;
-            for (size_t j = 0; j < out->q.n_benefits; j++)
-                if (!strcmp(out->benefit_vals[j], slug))
-                    dup = true;
-            if (dup)
-                continue;
-            if (out->q.n_benefits >= SD_MAX_VALUES)
-                return fail(msg, msg_size, "benefits: too many values; at most %d",
-                            SD_MAX_VALUES);
-            out->benefit_vals[out->q.n_benefits++] = slug;
-        } else if (!strcmp(name, "status")) {
-            const char *slug = vocab_canon(v, "status", val);
-            if (!slug)
-                return fail(msg, msg_size,
-                            "status: unknown value '%s'; use unemployed, inactive, in-work, "
-                            "low-paid, redundancy or in-education",
-                            shown);
-            out->q.status = slug;
-        } else if (!strcmp(name, "months_unemployed")) {
-            long m = sd_parse_uint(val, len);
-            if (m < 0 || m > SD_MAX_MONTHS)
-                return fail(msg, msg_size,
-                            "months_unemployed must be a whole number of months from 0 to "
-                            "%d, not '%s'",
-                            SD_MAX_MONTHS, shown);
-            out->q.months_unemployed = (int)m;
         } else if (!strcmp(name, "near")) {
             double lat = NAN, lon = NAN;
             const vocab_borough *b = NULL;

@@ -78,6 +78,7 @@ struct sd_server {
     atomic_ullong documents;     /* last count a worker saw */
     atomic_ullong retries;       /* searches retried on a fresh snapshot */
     atomic_bool open_failure_logged; /* say why once, not every second */
+    atomic_bool schema_warned;       /* an old index: said once */
 };
 
 /* One request.  Allocated when MHD has the request line, freed when the
@@ -159,15 +160,14 @@ typedef struct sd_kv {
 
 typedef struct sd_search {
     idx_query q;
-    /* canonical slugs (owned by the vocab), pointed to by q.filters */
+    /* canonical slugs (owned by the vocab, or "none" for benefits, or
+     * months below), pointed to by q.filters */
     const char *vals[IDX_F__COUNT][SD_MAX_VALUES];
     const char *qtext;   /* q as given (points into the kv array) */
     const char *near;    /* the postcode as given */
     const char *sort;    /* "relevance", "distance" or "updated" */
     long page, per_page;
-    /* benefit slugs (owned by the vocab, or "none"), pointed to by
-     * q.benefits */
-    const char *benefit_vals[SD_MAX_VALUES];
+    char months[8]; /* months_unemployed as decimal text: vals[IDX_F_MONTHS][0] */
 } sd_search;
 
 /* Validate and translate the query parameters of /api/v1/search.  On

@@ -215,6 +215,13 @@ idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
         atomic_fetch_add(&s->opens, 1);
         atomic_store(&s->open_failure_logged, false);
         atomic_store(&s->documents, idx_count(w->ix));
+        if (idx_schema_version(w->ix) != IDX_SCHEMA_VERSION &&
+            !atomic_exchange(&s->schema_warned, true))
+            fprintf(stderr,
+                    "searchd: the index at %s was built for schema %d, this is %d: "
+                    "eligibility filters and facets may be wrong until "
+                    "`signpost index --store DIR` rebuilds it\n",
+                    s->index_dir, idx_schema_version(w->ix), IDX_SCHEMA_VERSION);
         return w->ix;
     }
     if (due) {

@@ -9,7 +9,8 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 import spe2e as e  # noqa: E402
 
-FIELDS = ["borough", "subregion", "group", "category", "mode", "cost", "referral", "language"]
+FIELDS = ["borough", "subregion", "group", "category", "mode", "cost", "referral", "language",
+          "benefits", "status", "months_unemployed"]
 
 
 def main():
@@ -41,8 +42,15 @@ def main():
             e.check(set(FIELDS) <= set(res.get("facets", {}).keys()), "all facet fields returned")
 
             # Facet counts equal the total of the same search with the value added
+            # (fold=0 counts records through the index's facet table, the
+            # default counts folded clusters: both must hold; a months value
+            # between the steps 0/3/6/12/24 is counted the slow way.)
             queries = [{}, {"q": "cv"}, {"q": "esol"}, {"borough": "hackney"},
-                       {"q": "training", "group": "young-people"}, {"category": "skills-training", "cost": "free"}]
+                       {"q": "training", "group": "young-people"}, {"category": "skills-training", "cost": "free"},
+                       {"benefits": "universal-credit", "status": "unemployed", "months_unemployed": "8"},
+                       {"benefits": "universal-credit", "status": "unemployed", "months_unemployed": "6", "fold": "0"},
+                       {"q": "cv", "benefits": ["jsa", "pip"], "fold": "0"},
+                       {"borough": "newham", "benefits": "none", "months_unemployed": "0"}]
             n_checked = 0
             for base_q in queries:
                 st, res = e.get(base, "/api/v1/search", base_q)
@@ -59,6 +67,24 @@ def main():
                         e.check(st2 == 200 and res2.get("total") == fv["count"],
                                 f"facet {field}={fv['value']} under {base_q}: count {fv['count']} == total {res2.get('total')}")
             e.check(n_checked >= 50, f"facet invariant checked on many values ({n_checked})")
+
+            # The person fields' facets say something: not every service is
+            # open to everyone, and more are open the longer someone is out of work.
+            st, res = e.get(base, "/api/v1/search", {"fold": "0"})
+            fc = res.get("facets", {}) if st == 200 else {}
+            ben = {v["value"]: v["count"] for v in fc.get("benefits", [])}
+            e.check(ben.get("none", 0) < ben.get("universal-credit", 0) <= res.get("total", 0),
+                    f"benefits facet: more services for universal-credit than for no benefit ({ben})")
+            e.check(0 < ben.get("none", 0) < res.get("total", 0),
+                    f"benefits facet: some services need a benefit (none: {ben.get('none')} of {res.get('total')})")
+            months = [(int(v["value"]), v["count"]) for v in fc.get("months_unemployed", [])]
+            e.check([m for m, _ in months] == [0, 3, 6, 12, 24], f"months facet steps in order ({months})")
+            e.check(all(a[1] <= b[1] for a, b in zip(months, months[1:])) and months and months[0][1] < months[-1][1],
+                    f"months facet counts grow with time out of work ({months})")
+            st_vals = {v["value"] for v in fc.get("status", [])}
+            e.check({"unemployed", "in-work"} <= st_vals, f"status facet lists statuses ({sorted(st_vals)})")
+            labels = {v["value"]: v["label"] for v in fc.get("benefits", [])}
+            e.check(labels.get("universal-credit") == "Universal Credit", "benefits facet carries labels")
 
             # did-you-mean
             st, res = e.get(base, "/api/v1/search", {"q": "intervew skils"})

@@ -837,6 +837,8 @@ int main(void)
     char *path = NULL;
     idx *ix = fixture_index(&path);
     CHECK(idx_count(ix) == 9, "fixtures %zu", idx_count(ix));
+    CHECK(idx_schema_version(ix) == IDX_SCHEMA_VERSION, "a new index is current (%d)",
+          idx_schema_version(ix));
     test_facets(ix);
     test_text(ix);
     test_snippets(ix);

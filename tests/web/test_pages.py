@@ -6,6 +6,7 @@ no-referrer), well-formed HTML, the hostile records rendered inert, the
 coach's shortlist links, the printout and friendly error pages.
 
 Usage: test_pages.py SIGNPOST_BIN  (SIGNPOST_WEB_STORE reuses an index)"""
+import html
 import html.parser
 import json
 import os
@@ -139,6 +140,18 @@ def main():
 
             body, _ = page(base, "/?q=ESOL&near=E8+1DY&cost=free&page=2")
             e.check('rel="prev"' in body and "Remove filter: Free" in body, "page 2 with a filter: back link and the filter listed")
+
+            # A person's circumstances as filters: plain words, and each can be removed
+            body, _ = page(base, "/?benefits=none&status=unemployed&months_unemployed=08")
+            e.check("Remove filter: Not claiming benefits" in body and "Remove filter: Out of work 8 months" in body
+                    and "Remove filter: Unemployed" in body, "person filters are listed in words")
+            chips = dict((html.unescape(lbl), html.unescape(href)) for href, lbl in
+                         re.findall(r'<a class="chip" href="([^"]*)">Remove filter: ([^<]*)</a>', body))
+            e.check("months_unemployed" not in chips.get("Out of work 8 months", "months_unemployed")
+                    and "benefits=none" in chips.get("Out of work 8 months", ""),
+                    f"removing the months filter keeps the others ({chips})")
+            e.check("benefits" not in chips.get("Not claiming benefits", "benefits"),
+                    "removing benefits=none drops it")
 
             body, _ = page(base, "/?q=cv&near=ZZ99+9ZZ")
             e.check("could not find the postcode" in body, "unknown postcode: explained, results across London")
