@@ -10,10 +10,10 @@
  *   XB<borough> XR<subregion> XG<group> XC<category> XM<mode> XK<cost>
  *   XF<referral> XL<language>   boolean filter terms, one per slug
  *   XS<concept>      synonym concept (see load_synonyms)
- *   XEK<benefit> XES<status> XEM<months>  the person fields (idx.h):
- *                    benefit slugs ("none": claims no benefit), employment
- *                    status slugs and IDX_MONTHS_STEPS the service does not
- *                    exclude (elig_evaluate on that one circumstance says
+ *   XEK<benefit> XES<status> XEM<months> XEA<age>  the person fields
+ *                    (idx.h): benefit slugs ("none": claims no benefit),
+ *                    employment status slugs, IDX_MONTHS_STEPS and
+ *                    IDX_AGE_STEPS the service does not exclude (elig_evaluate on that one circumstance says
  *                    eligible or check on that dimension); benefits and
  *                    status only with a vocab (idx_set_vocab)
  *   XEN<benefit>     no "not_in" rule excludes a claimant of it (so a
@@ -63,11 +63,13 @@ enum {
 static const char *const field_names[IDX_F__COUNT] = {
     "borough", "subregion", "group", "category",
     "mode", "cost", "referral", "language",
-    "benefits", "status", "months_unemployed"};
+    "benefits", "status", "months_unemployed", "age"};
 static const char *const field_prefixes[IDX_F__COUNT] = {
-    "XB", "XR", "XG", "XC", "XM", "XK", "XF", "XL", "XEK", "XES", "XEM"};
+    "XB", "XR", "XG", "XC", "XM", "XK", "XF", "XL", "XEK", "XES", "XEM", "XEA"};
 static const int months_steps[] = IDX_MONTHS_STEPS;
 #define N_MONTHS_STEPS (sizeof months_steps / sizeof months_steps[0])
+static const int age_steps[] = IDX_AGE_STEPS;
+#define N_AGE_STEPS (sizeof age_steps / sizeof age_steps[0])
 
 /* One synonym phrase as it appears in text (stemmed words) and the concept
  * term a document containing it gets. */
@@ -94,7 +96,7 @@ const char *idx_field_name(idx_field f)
 
 bool idx_field_is_person(idx_field f)
 {
-    return f == IDX_F_BENEFITS || f == IDX_F_STATUS || f == IDX_F_MONTHS;
+    return f == IDX_F_BENEFITS || f == IDX_F_STATUS || f == IDX_F_MONTHS || f == IDX_F_AGE;
 }
 
 int idx_field_from_name(const char *name)
@@ -110,7 +112,6 @@ int idx_field_from_name(const char *name)
 void idx_query_init(idx_query *q)
 {
     memset(q, 0, sizeof *q);
-    q->age = -1;
     q->limit = 10;
     q->sort = IDX_SORT_RELEVANCE;
     q->facets = true;
@@ -756,6 +757,15 @@ static int build_elig(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
     }
     if (rc == SP_OK)
         rc = put_packed(d, IDX_F_MONTHS, &packed, err);
+    for (size_t i = 0; rc == SP_OK && i < N_AGE_STEPS; i++) {
+        char step[16];
+        snprintf(step, sizeof step, "%d", age_steps[i]);
+        if ((r->minimum_age < 0 || r->minimum_age <= age_steps[i]) &&
+            (r->maximum_age < 0 || r->maximum_age >= age_steps[i]))
+            rc = add_person_value(d, IDX_F_AGE, step, &packed, err);
+    }
+    if (rc == SP_OK)
+        rc = put_packed(d, IDX_F_AGE, &packed, err);
     sp_buf_free(&packed);
     if (rc == SP_OK)
         rc = xap_doc_set_value_number(d, IDX_SLOT_MINMONTHS, min_months, err);
@@ -874,7 +884,7 @@ static bool is_selected(const idx_query *q, idx_field f, const char *slug)
     return false;
 }
 
-static int cmp_months_value(const void *a, const void *b)
+static int cmp_number_value(const void *a, const void *b)
 {
     const idx_facet_value *x = a, *y = b;
     long m = strtol(x->value, NULL, 10), n = strtol(y->value, NULL, 10);
@@ -883,9 +893,9 @@ static int cmp_months_value(const void *a, const void *b)
 
 /* Counts of one field into an idx_facet; selected values are always listed
  * (count 0 when nothing has them) so the UI can show and clear them.  A
- * months_unemployed value between the steps is the field's only filter, so
- * its count is the search's total.  Months are listed in ascending order,
- * other fields by count. */
+ * months_unemployed or age value between the steps is the field's only
+ * filter, so its count is the search's total.  Those two are listed in
+ * ascending order, other fields by count. */
 static int fill_facet(const idx_query *q, idx_field f, const xap_slot_counts *sc,
                       size_t total, idx_facet *out)
 {
@@ -918,12 +928,12 @@ static int fill_facet(const idx_query *q, idx_field f, const xap_slot_counts *sc
         if (!v->value)
             return SP_ENOMEM;
         v->selected = true;
-        if (f == IDX_F_MONTHS)
+        if (f == IDX_F_MONTHS || f == IDX_F_AGE)
             v->count = total;
         out->n++;
     }
     qsort(out->v, out->n, sizeof *out->v,
-          f == IDX_F_MONTHS ? cmp_months_value : cmp_facet_value);
+          f == IDX_F_MONTHS || f == IDX_F_AGE ? cmp_number_value : cmp_facet_value);
     return SP_OK;
 }
 
@@ -968,9 +978,9 @@ static bool same_ignoring_case(const char *a, const char *b)
     return *a == *b;
 }
 
-/* A months_unemployed filter value: a whole number 0..IDX_MAX_MONTHS in
- * plain decimal; -1 when it is anything else. */
-static int parse_months(const char *s)
+/* A months_unemployed or age filter value: a whole number 0..max in plain
+ * decimal; -1 when it is anything else. */
+static int parse_count(const char *s, int max)
 {
     if (!s || !*s || strlen(s) > 4)
         return -1;
@@ -980,7 +990,7 @@ static int parse_months(const char *s)
             return -1;
         m = m * 10 + (*c - '0');
     }
-    return m <= IDX_MAX_MONTHS ? m : -1;
+    return m <= max ? m : -1;
 }
 
 /* The filter groups of the person fields (see build_elig), appended to
@@ -995,7 +1005,6 @@ static int person_filters(const idx_query *q, xap_filter *filters, size_t *n_fil
 {
     const int fb = q->facets ? IDX_F_BENEFITS : -1;
     const int fs = q->facets ? IDX_F_STATUS : -1;
-    const int fm = q->facets ? IDX_F_MONTHS : -1;
     size_t nb = q->n_filters[IDX_F_BENEFITS];
     if (nb > IDX_MAX_ELIG_FILTERS)
         return sp_fail(err, SP_ELIMIT, "too many benefits filters (%zu; at most %d)", nb,
@@ -1039,27 +1048,37 @@ static int person_filters(const idx_query *q, xap_filter *filters, size_t *n_fil
         }
         filters[(*n_filters)++] = (xap_filter){&ptrs[first], ns, fs};
     }
-    size_t nm = q->n_filters[IDX_F_MONTHS];
-    if (nm > 1)
-        return sp_fail(err, SP_EINVAL, "months_unemployed takes one value, not %zu", nm);
-    if (nm) {
-        int m = parse_months(q->filters[IDX_F_MONTHS][0]);
+    /* months and age: one number each, a step's term or else range(s). */
+    for (int k = 0; k < 2; k++) {
+        idx_field f = k ? IDX_F_AGE : IDX_F_MONTHS;
+        size_t n = q->n_filters[f];
+        if (n > 1)
+            return sp_fail(err, SP_EINVAL, "%s takes one value, not %zu", field_names[f], n);
+        if (!n)
+            continue;
+        int max = k ? IDX_MAX_AGE : IDX_MAX_MONTHS;
+        int m = parse_count(q->filters[f][0], max);
         if (m < 0)
-            return sp_fail(err, SP_EINVAL,
-                           "months_unemployed must be a whole number from 0 to %d",
-                           IDX_MAX_MONTHS);
+            return sp_fail(err, SP_EINVAL, "%s must be a whole number from 0 to %d",
+                           field_names[f], max);
+        const int *steps = k ? age_steps : months_steps;
+        size_t n_steps = k ? N_AGE_STEPS : N_MONTHS_STEPS;
         bool step = false;
-        for (size_t i = 0; i < N_MONTHS_STEPS; i++)
-            step = step || months_steps[i] == m;
-        if (step) { /* the same documents as the range, from the term */
-            owned[*n_owned] = sp_printf("XEM%d", m);
+        for (size_t i = 0; i < n_steps; i++)
+            step = step || steps[i] == m;
+        int fc = q->facets ? (int)f : -1;
+        if (step) { /* the same documents as the range(s), from the term */
+            owned[*n_owned] = sp_printf("%s%d", field_prefixes[f], m);
             if (!owned[*n_owned])
                 return sp_fail(err, SP_ENOMEM, "out of memory");
             ptrs[*n_owned] = owned[*n_owned];
-            filters[(*n_filters)++] = (xap_filter){&ptrs[*n_owned], 1, fm};
+            filters[(*n_filters)++] = (xap_filter){&ptrs[*n_owned], 1, fc};
             (*n_owned)++;
+        } else if (k) {
+            ranges[(*n_ranges)++] = (xap_range){IDX_SLOT_MINAGE, XAP_LE, (double)m, fc};
+            ranges[(*n_ranges)++] = (xap_range){IDX_SLOT_MAXAGE, XAP_GE, (double)m, fc};
         } else {
-            ranges[(*n_ranges)++] = (xap_range){IDX_SLOT_MINMONTHS, XAP_LE, (double)m, fm};
+            ranges[(*n_ranges)++] = (xap_range){IDX_SLOT_MINMONTHS, XAP_LE, (double)m, fc};
         }
     }
     return SP_OK;
@@ -1081,7 +1100,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     char **owned = NULL;
     size_t n_owned = 0;
     const char **ptrs = NULL;
-    xap_range ranges[3];
+    xap_range ranges[4];
     size_t n_ranges = 0;
     unsigned count_slots[IDX_F__COUNT];
     int rc = SP_OK;
@@ -1119,10 +1138,6 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     if (rc == SP_OK)
         rc = person_filters(q, filters, &n_filters, owned, ptrs, &n_owned, ranges,
                             &n_ranges, err);
-    if (rc == SP_OK && q->age >= 0) {
-        ranges[n_ranges++] = (xap_range){IDX_SLOT_MINAGE, XAP_LE, (double)q->age, -1};
-        ranges[n_ranges++] = (xap_range){IDX_SLOT_MAXAGE, XAP_GE, (double)q->age, -1};
-    }
     static const xap_prefix prefixes[] = {
         {"name", "S"}, {"title", "S"}, {"org", "XO"}, {"organisation", "XO"},
         {"organization", "XO"}};

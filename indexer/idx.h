@@ -21,9 +21,10 @@
 /* The facet fields, in API order.  Slugs come from data/ (vocab.h).
  *
  * The first eight describe the service: a filter keeps services with any
- * of its values.  The last three describe a person, and keep the services
- * whose eligibility rules do not exclude them (built at index time with
- * elig_evaluate, so they need the writer's idx_set_vocab):
+ * of its values.  The last four describe a person, and keep the services
+ * that do not exclude them (built at index time from the record's age
+ * range, and with elig_evaluate over its rules, which needs the writer's
+ * idx_set_vocab):
  *   benefits  benefit slugs the person claims, all of them at once, or
  *             "none"; a facet value counts the services open to someone
  *             on that benefit alone
@@ -31,7 +32,10 @@
  *   months_unemployed  one whole number of months out of work, as
  *             decimal text ("8"); facet values are IDX_MONTHS_STEPS
  *             ("0", "3", "6", "12", "24"), each counting the services
- *             open to someone out of work that long */
+ *             open to someone out of work that long
+ *   age       one age in whole years, as decimal text ("52"), between the
+ *             record's minimum and maximum age (inclusive; a record with
+ *             none admits every age); facet values are IDX_AGE_STEPS */
 typedef enum idx_field {
     IDX_F_BOROUGH,
     IDX_F_SUBREGION,
@@ -44,14 +48,19 @@ typedef enum idx_field {
     IDX_F_BENEFITS,
     IDX_F_STATUS,
     IDX_F_MONTHS,
+    IDX_F_AGE,
     IDX_F__COUNT
 } idx_field;
 
 /* The facet values of months_unemployed, ascending. */
 #define IDX_MONTHS_STEPS {0, 3, 6, 12, 24}
 #define IDX_MAX_MONTHS 600 /* the largest months_unemployed filter */
+/* The facet values of age, ascending: school leavers, adults, the end of
+ * youth programmes, 50-plus, pension age. */
+#define IDX_AGE_STEPS {16, 18, 25, 50, 66}
+#define IDX_MAX_AGE 150 /* the largest age filter */
 
-/* True for benefits, status and months_unemployed: fields of the person,
+/* True for benefits, status, months_unemployed and age: fields of the person,
  * not of the service (a record's tags never hold them). */
 bool idx_field_is_person(idx_field f);
 
@@ -111,7 +120,6 @@ typedef struct idx_query {
     /* Filters: OR within a field, AND across fields. */
     const char *const *filters[IDX_F__COUNT];
     size_t n_filters[IDX_F__COUNT];
-    int age; /* -1: no age filter */
     bool has_near;
     double near_lat, near_lon;
     double radius_km; /* <= 0: no radius limit */
@@ -122,7 +130,7 @@ typedef struct idx_query {
     bool collapse;     /* fold duplicate clusters (rec.cluster_id) */
 } idx_query;
 
-void idx_query_init(idx_query *q); /* age -1, limit 10, facets exact */
+void idx_query_init(idx_query *q); /* limit 10, facets exact */
 
 typedef struct idx_hit {
     rec_service rec;    /* the stored record */

@@ -114,9 +114,12 @@ static json_t *facets_json(const vocab *v, const idx_result *res)
         for (size_t i = 0; arr && i < fc->n; i++) {
             const idx_facet_value *fv = &fc->v[i];
             const char *label = vocab_label(v, field, fv->value);
-            char months[64];
+            char months[64]; /* a number's label */
             if (f == IDX_F_MONTHS) {
                 snprintf(months, sizeof months, "Out of work %s months", fv->value);
+                label = months;
+            } else if (f == IDX_F_AGE) {
+                snprintf(months, sizeof months, "Aged %s", fv->value);
                 label = months;
             } else if (f == IDX_F_BENEFITS && !strcmp(fv->value, "none")) {
                 label = "Not claiming benefits";
@@ -141,15 +144,15 @@ static json_t *echo_json(const sd_search *p)
     for (int f = 0; f < IDX_F__COUNT; f++) {
         if (!p->q.n_filters[f])
             continue;
-        if (f == IDX_F_STATUS || f == IDX_F_MONTHS) /* one value */
+        if (f == IDX_F_STATUS || f == IDX_F_MONTHS || f == IDX_F_AGE) /* one value */
             continue;
         json_t *a = json_array();
         for (size_t i = 0; a && i < p->q.n_filters[f]; i++)
             json_array_append_new(a, json_string(p->vals[f][i]));
         json_object_set_new(o, idx_field_name((idx_field)f), a);
     }
-    if (p->q.age >= 0)
-        json_object_set_new(o, "age", json_integer(p->q.age));
+    if (p->q.n_filters[IDX_F_AGE])
+        json_object_set_new(o, "age", json_integer(strtol(p->vals[IDX_F_AGE][0], NULL, 10)));
     if (p->q.n_filters[IDX_F_STATUS])
         json_object_set_new(o, "status", json_string(p->vals[IDX_F_STATUS][0]));
     if (p->q.n_filters[IDX_F_MONTHS])

@@ -417,7 +417,6 @@ enum MHD_Result sd_api_eligible(sd_req *r, const char *rest)
     q.q = pp->q[0] ? pp->q : NULL;
     q.filters[IDX_F_CATEGORY] = pp->needs;
     q.n_filters[IDX_F_CATEGORY] = pp->p.n_needs;
-    q.age = -1;
     q.facets = false;
     q.exact_facets = false;
     q.collapse = false;

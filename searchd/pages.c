@@ -627,7 +627,7 @@ static bool search_param(const char *key)
                                        "mode",     "cost",    "referral", "language",
                                        "near",     "radius_km", "sort", "page",
                                        "fold",     "subregion", "benefits", "status",
-                                       "months_unemployed"};
+                                       "months_unemployed", "age"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(keys[i], key))
             return true;
@@ -796,8 +796,8 @@ static void put_search_form_top(pg *p, const search_state *st)
 static const char *filter_label(pg *p, idx_field f, const char *slug, char *buf,
                                 size_t size)
 {
-    if (f == IDX_F_MONTHS) {
-        const char *t = html_t(p->L, "filter.months_value");
+    if (f == IDX_F_MONTHS || f == IDX_F_AGE) {
+        const char *t = html_t(p->L, f == IDX_F_AGE ? "filter.age_value" : "filter.months_value");
         const char *at = strstr(t, "{1}");
         if (at)
             snprintf(buf, size, "%.*s%s%s", (int)(at - t), t, slug, at + 3);
@@ -838,7 +838,7 @@ static void put_selected(pg *p, const search_state *st)
                 if (!search_param(ar->key) && strcmp(ar->key, "lang"))
                     continue;
                 if (!strcmp(ar->key, field)) {
-                    if (f == IDX_F_MONTHS)
+                    if (f == IDX_F_MONTHS || f == IDX_F_AGE)
                         continue; /* one value */
                     const char *c = f == IDX_F_BENEFITS && !strcmp(ar->value, "none")
                                         ? "none"

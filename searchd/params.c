@@ -142,7 +142,6 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
 
     memset(out, 0, sizeof *out);
     idx_query_init(&out->q);
-    out->q.age = -1;
     out->q.sort = IDX_SORT_RELEVANCE;
     out->q.facets = true;
     out->q.exact_facets = true;
@@ -182,7 +181,7 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
             return fail(msg, msg_size, "%s is %zu bytes long; at most %zu are allowed",
                         name, p->value_len, max);
         int fk = idx_field_from_name(name);
-        bool repeatable = fk >= 0 && fk != IDX_F_STATUS && fk != IDX_F_MONTHS;
+        bool repeatable = fk >= 0 && fk != IDX_F_STATUS && fk != IDX_F_MONTHS && fk != IDX_F_AGE;
         if (!repeatable && seen[k])
             return fail(msg, msg_size, "%s is given more than once; it takes one value",
                         name);
@@ -206,7 +205,16 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
             continue; /* an empty form field means "any" */
         clip(shown, sizeof shown, val, len);
 
-        if (f == IDX_F_MONTHS) {
+        if (f == IDX_F_AGE) {
+            long a = sd_parse_uint(val, len);
+            if (a < 0 || a > SD_MAX_AGE)
+                return fail(msg, msg_size,
+                            "age must be a whole number of years from 0 to %d, not '%s'",
+                            SD_MAX_AGE, shown);
+            snprintf(out->age, sizeof out->age, "%ld", a);
+            out->vals[f][0] = out->age;
+            out->q.n_filters[f] = 1;
+        } else if (f == IDX_F_MONTHS) {
             long m = sd_parse_uint(val, len);
             if (m < 0 || m > IDX_MAX_MONTHS)
                 return fail(msg, msg_size,
@@ -234,13 +242,6 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                 return fail(msg, msg_size, "%s: too many values; at most %d", name,
                             SD_MAX_VALUES);
             out->vals[f][(*nf)++] = slug;
-        } else if (!strcmp(name, "age")) {
-            long a = sd_parse_uint(val, len);
-            if (a < 0 || a > SD_MAX_AGE)
-                return fail(msg, msg_size,
-                            "age must be a whole number of years from 0 to %d, not '%s'",
-                            SD_MAX_AGE, shown);
-            out->q.age = (int)a;
         } else if (!strcmp(name, "near")) {
             double lat = NAN, lon = NAN;
             const vocab_borough *b = NULL;

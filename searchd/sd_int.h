@@ -168,6 +168,7 @@ typedef struct sd_search {
     const char *sort;    /* "relevance", "distance" or "updated" */
     long page, per_page;
     char months[8]; /* months_unemployed as decimal text: vals[IDX_F_MONTHS][0] */
+    char age[8];    /* age as decimal text: vals[IDX_F_AGE][0] */
 } sd_search;
 
 /* Validate and translate the query parameters of /api/v1/search.  On

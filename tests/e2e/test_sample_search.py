@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import spe2e as e  # noqa: E402
 
 FIELDS = ["borough", "subregion", "group", "category", "mode", "cost", "referral", "language",
-          "benefits", "status", "months_unemployed"]
+          "benefits", "status", "months_unemployed", "age"]
 
 
 def main():
@@ -47,7 +47,8 @@ def main():
             # between the steps 0/3/6/12/24 is counted the slow way.)
             queries = [{}, {"q": "cv"}, {"q": "esol"}, {"borough": "hackney"},
                        {"q": "training", "group": "young-people"}, {"category": "skills-training", "cost": "free"},
-                       {"benefits": "universal-credit", "status": "unemployed", "months_unemployed": "8"},
+                       {"benefits": "universal-credit", "status": "unemployed", "months_unemployed": "8", "age": "52"},
+                       {"q": "training", "age": "18", "fold": "0"},
                        {"benefits": "universal-credit", "status": "unemployed", "months_unemployed": "6", "fold": "0"},
                        {"q": "cv", "benefits": ["jsa", "pip"], "fold": "0"},
                        {"borough": "newham", "benefits": "none", "months_unemployed": "0"}]
@@ -81,6 +82,9 @@ def main():
             e.check([m for m, _ in months] == [0, 3, 6, 12, 24], f"months facet steps in order ({months})")
             e.check(all(a[1] <= b[1] for a, b in zip(months, months[1:])) and months and months[0][1] < months[-1][1],
                     f"months facet counts grow with time out of work ({months})")
+            ages = [(int(v["value"]), v["count"]) for v in fc.get("age", [])]
+            e.check([a for a, _ in ages] == [16, 18, 25, 50, 66] and all(0 < c < res.get("total", 0) for _, c in ages),
+                    f"age facet: every step, none open to all ages in the sample ({ages})")
             st_vals = {v["value"] for v in fc.get("status", [])}
             e.check({"unemployed", "in-work"} <= st_vals, f"status facet lists statuses ({sorted(st_vals)})")
             labels = {v["value"]: v["label"] for v in fc.get("benefits", [])}

@@ -74,8 +74,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     query.q = q;
     query.sort = (idx_sort)(opts % 3);
     query.collapse = opts & 4;
-    if (opts & 8)
-        query.age = (int)(opts >> 4) * 5;
+    char age[8];
+    const char *age_ptr[1] = {age};
+    if (opts & 8) {
+        snprintf(age, sizeof age, "%d", (int)(opts >> 4) * 5);
+        query.filters[IDX_F_AGE] = age_ptr;
+        query.n_filters[IDX_F_AGE] = 1;
+    }
     if (opts & 16) {
         query.has_near = true;
         query.near_lat = 51.5;

@@ -402,7 +402,10 @@ static void check_facets(idx *ix, const idx_query *q, const char *label)
             size_t t = search_total(ix, &q2);
             CHECK(t == fc->v[i].count, "%s: %s=%s count %zu but filtered total %zu", label,
                   idx_field_name((idx_field)f), fc->v[i].value, fc->v[i].count, t);
-            if (i > 0)
+            if (i > 0 && (f == IDX_F_AGE || f == IDX_F_MONTHS))
+                CHECK(atoi(fc->v[i - 1].value) < atoi(fc->v[i].value), "%s: %s in order",
+                      label, idx_field_name((idx_field)f));
+            else if (i > 0)
                 CHECK(fc->v[i - 1].count >= fc->v[i].count, "%s: facet order", label);
         }
         /* Selected values are flagged, and listed. */
@@ -441,8 +444,11 @@ static void test_facets(idx *ix)
         char vals[16][64];
         const char *ptrs[IDX_F__COUNT][16];
         parse_filters(&q, t1 + 1, vals, ptrs);
-        if (strcmp(t2 + 1, "-"))
-            q.age = atoi(t2 + 1);
+        const char *age[1] = {t2 + 1};
+        if (strcmp(t2 + 1, "-")) {
+            q.filters[IDX_F_AGE] = age;
+            q.n_filters[IDX_F_AGE] = 1;
+        }
         /* Also folding duplicates: counts then count clusters, as the
          * folded total does. */
         for (int c = 0; c < 2; c++) {
@@ -602,6 +608,22 @@ static void test_snippets(idx *ix)
     idx_result_free(&res);
 }
 
+static void set_age(idx_query *q, const char **slot, char *buf, int age)
+{
+    snprintf(buf, 8, "%d", age);
+    *slot = buf;
+    q->filters[IDX_F_AGE] = slot;
+    q->n_filters[IDX_F_AGE] = 1;
+}
+
+static const idx_facet_value *facet_value(const idx_result *res, idx_field f, const char *v)
+{
+    for (size_t i = 0; i < res->facets[f].n; i++)
+        if (!strcmp(res->facets[f].v[i].value, v))
+            return &res->facets[f].v[i];
+    return NULL;
+}
+
 static void test_age(idx *ix)
 {
     idx_result res;
@@ -609,30 +631,63 @@ static void test_age(idx *ix)
     idx_query q;
     idx_query_init(&q);
     q.limit = 100;
-    q.age = 30;
+    const char *slot;
+    char buf[8];
+    set_age(&q, &slot, buf, 30);
     CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
     CHECK(!has_hit(&res, ID(03)), "16-24 service at age 30");
     CHECK(has_hit(&res, ID(01)) && has_hit(&res, ID(06)) && has_hit(&res, ID(07)) &&
               has_hit(&res, ID(04)),
           "age 30 should match min-only, 25-64 and no-limit services");
     CHECK(res.total == 8, "age 30 total %zu", res.total);
+    /* The age facet: the steps, and the age asked for with the total. */
+    const idx_facet_value *v30 = facet_value(&res, IDX_F_AGE, "30");
+    const idx_facet_value *v18 = facet_value(&res, IDX_F_AGE, "18");
+    CHECK(v30 && v30->selected && v30->count == 8, "age 30 listed with its total");
+    CHECK(v18 && !v18->selected && v18->count >= 1, "age 18 counted without the age filter");
     idx_result_free(&res);
 
-    q.age = 17;
+    set_age(&q, &slot, buf, 17);
     CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
     CHECK(has_hit(&res, ID(03)) && has_hit(&res, ID(04)) && has_hit(&res, ID(07)),
           "age 17");
     CHECK(!has_hit(&res, ID(01)) && !has_hit(&res, ID(06)), "age 17 below minimum");
     idx_result_free(&res);
 
-    q.age = 24; /* limits are inclusive */
+    set_age(&q, &slot, buf, 24); /* limits are inclusive */
     CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
     CHECK(has_hit(&res, ID(03)), "max age inclusive");
     idx_result_free(&res);
-    q.age = 70;
+    set_age(&q, &slot, buf, 70);
     CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
     CHECK(!has_hit(&res, ID(06)) && has_hit(&res, ID(04)), "age 70");
     idx_result_free(&res);
+
+    /* A step (term) and the same age as ranges agree: 25 is a step. */
+    set_age(&q, &slot, buf, 25);
+    q.facets = false;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    size_t by_term = res.total;
+    idx_result_free(&res);
+    size_t in_range = 0;
+    idx_query all;
+    idx_query_init(&all);
+    all.limit = 100;
+    all.facets = false;
+    CHECK(idx_search(ix, &all, &res, &err) == SP_OK, "%s", err.msg);
+    for (size_t i = 0; i < res.n_hits; i++) {
+        const rec_service *r = &res.hits[i].rec;
+        if ((r->minimum_age < 0 || r->minimum_age <= 25) &&
+            (r->maximum_age < 0 || r->maximum_age >= 25))
+            in_range++;
+    }
+    idx_result_free(&res);
+    CHECK(by_term == in_range, "age 25: %zu by term, %zu by the records' ranges", by_term,
+          in_range);
+
+    const char *bad[1] = {"abc"};
+    q.filters[IDX_F_AGE] = bad;
+    CHECK(idx_search(ix, &q, &res, &err) == SP_EINVAL, "age=abc refused");
 }
 
 static void test_near(idx *ix)

@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == SP_OK) {
         if (s.page < 1 || s.per_page < 1 || s.per_page > SD_MAX_PER_PAGE ||
             s.page * s.per_page > SD_MAX_RESULTS || s.q.limit != (size_t)s.per_page ||
-            (s.q.q && strlen(s.q.q) > SD_MAX_Q) || s.q.age > SD_MAX_AGE ||
+            (s.q.q && strlen(s.q.q) > SD_MAX_Q) ||
+            (s.q.n_filters[IDX_F_AGE] && atoi(s.q.filters[IDX_F_AGE][0]) > SD_MAX_AGE) ||
             s.q.radius_km < 0 || s.q.radius_km > SD_MAX_RADIUS_KM ||
             (s.q.sort == IDX_SORT_DISTANCE && !s.q.has_near))
             abort();
