@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "crawl.h"
+#include "dedupe.h"
 #include "indexer.h"
 #include "ingest.h"
 #include "vocab.h"
@@ -29,7 +30,10 @@ static void usage(FILE *out)
             "that cannot be read is reported and skipped; the others are indexed.\n"
             "\n"
             "Without files: index what `signpost crawl` stored in DIR/crawl.db since the\n"
-            "last run.\n"
+            "last run; an index built by an older Signpost is rebuilt whole, once.\n"
+            "\n"
+            "Either way, duplicate records are then linked over the whole index (the\n"
+            "hub reports and the \"also listed by\" of search and service pages).\n"
             "\n"
             "  --store DIR  the store directory (created if missing); the index is\n"
             "               DIR/index\n"
@@ -180,6 +184,10 @@ int cmd_index(int argc, char **argv)
     int rc = SP_OK;
     for (size_t i = 0; i < n_files && rc == SP_OK; i++)
         rc = indexer_import_path(x, files[i], &st, &err);
+    /* Link duplicates over the whole index, as after a crawl (docs/hub.md). */
+    dedupe_stats ds;
+    if (rc == SP_OK)
+        rc = dedupe_run(indexer_idx(x), store_dir, false, st.records > 0, &ds, &err);
     indexer_close(x);
     double t = now_s() - t0;
     free(index_dir);

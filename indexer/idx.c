@@ -16,6 +16,8 @@
  *                    IDX_AGE_STEPS the service does not exclude (elig_evaluate on that one circumstance says
  *                    eligible or check on that dimension); benefits and
  *                    status only with a vocab (idx_set_vocab)
+ *   XD<cluster>      the record's duplicate cluster (rec.cluster_id), for
+ *                    listing a cluster's records (idx_query.cluster)
  *   XEN<benefit>     no "not_in" rule excludes a claimant of it (so a
  *                    person on several benefits is one XEK group ORed and
  *                    one XEN term per benefit)
@@ -435,6 +437,17 @@ static int autocommit(idx *ix, int rc, sp_err *err)
     return rc;
 }
 
+/* A boolean term: prefix + value. */
+static int add_term(xap_doc *d, const char *prefix, const char *slug, sp_err *err)
+{
+    char *term = sp_printf("%s%s", prefix, slug);
+    if (!term)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    int rc = xap_doc_add_boolean_term(d, term, err);
+    free(term);
+    return rc;
+}
+
 static const rec_tags *rec_field(const rec_service *r, idx_field f)
 {
     switch (f) {
@@ -585,6 +598,8 @@ static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
     if (rc == SP_OK && r->cluster_id && *r->cluster_id)
         rc = xap_doc_set_value(d, IDX_SLOT_CLUSTER, r->cluster_id,
                                strlen(r->cluster_id), err);
+    if (rc == SP_OK && r->cluster_id && *r->cluster_id && strlen(r->cluster_id) <= 200)
+        rc = add_term(d, "XD", r->cluster_id, err);
     if (rc == SP_OK && r->n_locations) {
         double *lat = calloc(r->n_locations, sizeof *lat);
         double *lon = calloc(r->n_locations, sizeof *lon);
@@ -652,16 +667,6 @@ static int add_person_value(xap_doc *d, idx_field f, const char *slug, sp_buf *p
     if (rc == SP_OK && ((packed->len && sp_buf_puts(packed, "\n") < 0) ||
                         sp_buf_puts(packed, slug) < 0))
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
-    return rc;
-}
-
-static int add_term(xap_doc *d, const char *prefix, const char *slug, sp_err *err)
-{
-    char *term = sp_printf("%s%s", prefix, slug);
-    if (!term)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    int rc = xap_doc_add_boolean_term(d, term, err);
-    free(term);
     return rc;
 }
 
@@ -1095,7 +1100,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
 
     /* Filter groups: one per service field ("XB" + slug for each value);
      * the person fields as in person_filters.  owned: the terms. */
-    xap_filter filters[IDX_F__COUNT + IDX_MAX_ELIG_FILTERS + 2];
+    xap_filter filters[IDX_F__COUNT + IDX_MAX_ELIG_FILTERS + 3];
     size_t n_filters = 0;
     char **owned = NULL;
     size_t n_owned = 0;
@@ -1138,6 +1143,15 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     if (rc == SP_OK)
         rc = person_filters(q, filters, &n_filters, owned, ptrs, &n_owned, ranges,
                             &n_ranges, err);
+    char *cluster_term = NULL;
+    const char *cluster_ptr[1];
+    if (rc == SP_OK && q->cluster) {
+        cluster_term = sp_printf("XD%s", q->cluster);
+        if (!cluster_term)
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        cluster_ptr[0] = cluster_term;
+        filters[n_filters++] = (xap_filter){cluster_ptr, 1, -1};
+    }
     static const xap_prefix prefixes[] = {
         {"name", "S"}, {"title", "S"}, {"org", "XO"}, {"organisation", "XO"},
         {"organization", "XO"}};
@@ -1215,6 +1229,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         }
     }
     xap_results_free(&xr);
+    free(cluster_term);
     for (size_t i = 0; i < n_owned; i++)
         free(owned[i]);
     free(owned);

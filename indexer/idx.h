@@ -128,6 +128,8 @@ typedef struct idx_query {
     bool facets;       /* compute facets */
     bool exact_facets; /* count over every match, not a sample */
     bool collapse;     /* fold duplicate clusters (rec.cluster_id) */
+    const char *cluster; /* only the records of this duplicate cluster
+                          * (rec.cluster_id); NULL: any.  Borrowed. */
 } idx_query;
 
 void idx_query_init(idx_query *q); /* limit 10, facets exact */

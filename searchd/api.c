@@ -242,6 +242,45 @@ enum MHD_Result sd_api_search(sd_req *r, const char *rest)
 
 /* ---- one service ---- */
 
+#define SD_MAX_ALSO 100 /* other records of a cluster listed */
+
+void sd_cluster_query(idx_query *q, const rec_service *rec, size_t max)
+{
+    idx_query_init(q);
+    q->cluster = rec->cluster_id;
+    q->facets = false;
+    q->collapse = false;
+    q->sort = IDX_SORT_UPDATED;
+    q->limit = max + 1; /* rec itself is one of them */
+}
+
+/* The other records of rec's duplicate cluster, most recently changed
+ * first: [{"id", "name", "organization", "source", "source_url"}]. */
+static json_t *cluster_json(idx *ix, const rec_service *rec)
+{
+    json_t *a = json_array();
+    idx_query q;
+    sd_cluster_query(&q, rec, SD_MAX_ALSO);
+    idx_result res;
+    sp_err e;
+    sp_err_clear(&e);
+    if (a && idx_search(ix, &q, &res, &e) == SP_OK) {
+        for (size_t i = 0; i < res.n_hits; i++) {
+            const rec_service *o = &res.hits[i].rec;
+            if (!o->id || !strcmp(o->id, rec->id) || json_array_size(a) >= SD_MAX_ALSO)
+                continue;
+            json_array_append_new(
+                a, json_pack("{s:s,s:s?,s:s?,s:s?,s:s?}", "id", o->id, "name", o->name,
+                             "organization", o->organization.name, "source",
+                             o->prov.source_id, "source_url", o->prov.source_url));
+        }
+        idx_result_free(&res);
+    } else if (a) {
+        fprintf(stderr, "searchd: listing a duplicate cluster failed: %s\n", e.msg);
+    }
+    return a;
+}
+
 enum MHD_Result sd_api_service(sd_req *r, const char *rest)
 {
     char id[37];
@@ -275,6 +314,8 @@ enum MHD_Result sd_api_service(sd_req *r, const char *rest)
                               "reading the record failed; try again");
     }
     json_t *j = rec_to_json(&rec);
+    if (j && rec.cluster_id && *rec.cluster_id)
+        json_object_set_new(j, "also_listed_by", cluster_json(ix, &rec));
     rec_service_free(&rec);
     if (!j)
         return MHD_NO;

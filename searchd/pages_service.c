@@ -2,7 +2,8 @@
  * pages_service.c - GET /services/{id}: everything a person needs to act on
  * one service (what it is, who it is for, how to get help, cost, when,
  * where with a map link, how to get in touch, languages, when it was last
- * checked) and similar services nearby.  All record text is escaped; links
+ * checked), the other sources that list the same service (its duplicate
+ * cluster) and similar services nearby.  All record text is escaped; links
  * pass html_url_* or are shown as text.
  */
 #include <ctype.h>
@@ -15,6 +16,7 @@
 
 #define MAX_DESCRIPTION 20000
 #define SIMILAR 5
+#define MAX_SOURCES 20 /* other records of a duplicate cluster listed */
 
 /* Description text as paragraphs: blank lines (or single newlines) split
  * them.  Bounded so a huge crawled description cannot bloat the page. */
@@ -71,6 +73,77 @@ static void put_referrals(pg *p, const rec_service *rec)
     pg_raw(p, "</ul>");
 }
 
+/* "<li>" and a link to another service's page with its organisation; the
+ * caller adds to it and closes the item. */
+static void put_listing(pg *p, const rec_service *o)
+{
+    pg_raw(p, "<li><a href=\"/services/");
+    pg_text(p, o->id);
+    pg_raw(p, "\">");
+    pg_text(p, o->name ? o->name : html_t(p->L, "rec.unnamed"));
+    pg_raw(p, "</a>");
+    if (o->organization.name) {
+        pg_raw(p, " <span class=\"org\">");
+        pg_text(p, o->organization.name);
+        pg_raw(p, "</span>");
+    }
+}
+
+/* The other records of rec's duplicate cluster: the same service as other
+ * sources list it, each with its own page, source and last check. */
+static void put_sources(pg *p, idx *ix, const rec_service *rec)
+{
+    if (!rec->cluster_id || !*rec->cluster_id)
+        return;
+    idx_query q;
+    sd_cluster_query(&q, rec, MAX_SOURCES);
+    idx_result res;
+    sp_err e;
+    sp_err_clear(&e);
+    if (pg_search(p, &ix, &q, &res, &e) != SP_OK) {
+        idx_result_free(&res);
+        return;
+    }
+    size_t others = res.total > 0 ? res.total - 1 : 0;
+    if (others) {
+        char n[24];
+        snprintf(n, sizeof n, "%zu", others);
+        pg_raw(p, "<section class=\"sources\" aria-labelledby=\"sources-h\"><h2 id=\"sources-h\">");
+        pg_tf(p, others == 1 ? "service.also_one" : "service.also_many", n, NULL, NULL);
+        pg_raw(p, "</h2><p>");
+        pg_t(p, "service.also_note");
+        pg_raw(p, "</p><ul>");
+        size_t shown = 0;
+        for (size_t i = 0; i < res.n_hits && shown < MAX_SOURCES; i++) {
+            const rec_service *o = &res.hits[i].rec;
+            if (!o->id || !strcmp(o->id, rec->id))
+                continue;
+            shown++;
+            put_listing(p, o);
+            if (o->prov.source_id && *o->prov.source_id) {
+                pg_raw(p, " <span class=\"from\">");
+                pg_tf(p, "service.listed_by", o->prov.source_id, NULL, NULL);
+                pg_raw(p, "</span>");
+            }
+            int64_t t = pg_checked(o);
+            if (t > 0) {
+                pg_raw(p, " <span class=\"checked\">");
+                pg_t(p, "rec.checked");
+                pg_raw(p, " ");
+                pg_put_date(p, t);
+                pg_raw(p, "</span>");
+            }
+            pg_raw(p, "</li>");
+        }
+        pg_raw(p, "</ul><p><a href=\"/api/v1/hub/duplicates?id=");
+        pg_text(p, rec->id);
+        pg_raw(p, "\">");
+        pg_t(p, "service.also_why");
+        pg_raw(p, "</a></p></section>");
+    }
+    idx_result_free(&res);
+}
+
 static void put_similar(pg *p, idx *ix, const rec_service *rec)
 {
     /* The most specific category says what the service does. */
@@ -122,16 +195,7 @@ static void put_similar(pg *p, idx *ix, const rec_service *rec)
             pg_tf(p, "service.similar", label ? label : cat, NULL, NULL);
             pg_raw(p, "</h2><ul>");
         }
-        pg_raw(p, "<li><a href=\"/services/");
-        pg_text(p, o->id);
-        pg_raw(p, "\">");
-        pg_text(p, o->name ? o->name : html_t(p->L, "rec.unnamed"));
-        pg_raw(p, "</a>");
-        if (o->organization.name) {
-            pg_raw(p, " <span class=\"org\">");
-            pg_text(p, o->organization.name);
-            pg_raw(p, "</span>");
-        }
+        put_listing(p, o);
         if (res.hits[i].distance_km >= 0) {
             char d[32];
             snprintf(d, sizeof d, "%.1f", res.hits[i].distance_km / 1.609344);
@@ -296,7 +360,9 @@ static void put_service(pg *p, idx *ix, const rec_service *rec)
     }
     pg_raw(p, "<p>");
     pg_t(p, "service.wrong");
-    pg_raw(p, "</p></div></article>");
+    pg_raw(p, "</p></div>");
+    put_sources(p, ix, rec);
+    pg_raw(p, "</article>");
     put_similar(p, ix, rec);
 }
 

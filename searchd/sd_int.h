@@ -171,6 +171,10 @@ typedef struct sd_search {
     char age[8];    /* age as decimal text: vals[IDX_F_AGE][0] */
 } sd_search;
 
+/* A search for the records of rec's duplicate cluster (rec among them),
+ * most recently changed first, enough for max others (api.c). */
+void sd_cluster_query(idx_query *q, const rec_service *rec, size_t max);
+
 /* Validate and translate the query parameters of /api/v1/search.  On
  * SP_EINVAL msg says which parameter is wrong and what is allowed.  The
  * result points into kv and the vocab: keep both alive while using it. */

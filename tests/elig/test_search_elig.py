@@ -18,9 +18,10 @@ PERSON = {"benefits": "universal-credit", "status": "unemployed", "months_unempl
 
 
 def search_ids(base, params):
-    """Every id /api/v1/search returns for params (all pages)."""
+    """Every id /api/v1/search returns for params (all pages), duplicates
+    not folded: /api/v1/eligible lists every record."""
     ids, page = [], 1
-    pairs = list(params.items()) if isinstance(params, dict) else list(params)
+    pairs = (list(params.items()) if isinstance(params, dict) else list(params)) + [("fold", "0")]
     while True:
         st, res = e.get(base, "/api/v1/search", pairs + [("per_page", "100"), ("page", str(page))])
         if not e.check(st == 200, f"search {params} page {page} is 200 (got {st}: {str(res)[:300]})"):

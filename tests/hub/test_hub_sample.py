@@ -182,6 +182,25 @@ def main():
         for row in dups["rows"]:
             if row["cluster_id"] not in planted_clusters:
                 print("  other cluster:", row["names"], row["sources"])
+        # Each record's page and API record list the cluster's other records.
+        n_pages = 0
+        for row in dups["rows"]:
+            if row["cluster_id"] not in planted_clusters:
+                continue
+            ids = [r["id"] for r in row["records"]]
+            for rid in ids:
+                others = set(ids) - {rid}
+                st, rec = e.get(base, f"/api/v1/services/{rid}")
+                got = {o["id"] for o in rec.get("also_listed_by", [])} if st == 200 and isinstance(rec, dict) else set()
+                e.check(got == others, f"/api/v1/services/{rid} lists its cluster's other records ({len(got)} of {len(others)})")
+                st, page = e.get(base, f"/services/{rid}")
+                page = page if isinstance(page, str) else ""
+                heading = "Also listed by 1 other source" if len(others) == 1 else f"Also listed by {len(others)} other sources"
+                e.check(st == 200 and heading in page and all(f'href="/services/{o}"' in page for o in others)
+                        and f"/api/v1/hub/duplicates?id={rid}" in page,
+                        f"the page of {rid} lists the other sources of its service")
+                n_pages += 1
+        e.check(n_pages >= 2 * len(manifest["duplicate_pairs"]), f"service pages of every planted duplicate checked ({n_pages})")
         for row in dups["rows"]:
             e.check(len(row["links"]) >= 1 and all(l.get("evidence") for l in row["links"]),
                     f"cluster {row['cluster_id']} explains its links")

@@ -256,6 +256,18 @@ async function jobseeker(ctx, base, js, shots) {
   if (shots) {
     await axe(page, 'service');
     await shoot(page, 'service');
+    /* A service other sources list too: they are named, linked and accessible. */
+    const res = await (await fetch(`${base}/api/v1/search?per_page=100`)).json();
+    const dup = (res.results || []).find((h) => h.also_listed_by);
+    check(!!dup, 'the sample has a service listed by several sources');
+    if (dup) {
+      await page.goto(`${base}/services/${dup.id}`);
+      const h = await page.locator('#sources-h').innerText().catch(() => '');
+      check(h.startsWith(`Also listed by ${dup.also_listed_by} other source`), `service page: "${h}" names the other sources`);
+      check(await page.locator('.sources li a[href^="/services/"]').count() === dup.also_listed_by,
+        'service page: each other listing is linked');
+      await axe(page, 'service-sources');
+    }
   }
 
   /* No results: kind, with broader searches. */
