@@ -21,6 +21,8 @@
 enum MHD_Result sd_page_search(sd_req *r, const char *rest);
 enum MHD_Result sd_page_service(sd_req *r, const char *rest);
 enum MHD_Result sd_page_coach(sd_req *r, const char *rest);
+/* The HTML 404 page for a path no route serves (server.c). */
+enum MHD_Result sd_page_not_found(sd_req *r);
 
 typedef struct pg_arg {
     const char *key, *value; /* value "" for a bare key; owned by MHD */

@@ -402,3 +402,11 @@ enum MHD_Result sd_page_service(sd_req *r, const char *rest)
     rec_service_free(&rec);
     return pg_reply(&p, MHD_HTTP_OK);
 }
+
+enum MHD_Result sd_page_not_found(sd_req *r)
+{
+    r->route = SD_R_PAGE; /* the page's headers and metrics */
+    pg p;
+    pg_init(&p, r);
+    return pg_message(&p, MHD_HTTP_NOT_FOUND, "msg.notfound.title", "msg.page_notfound", NULL);
+}

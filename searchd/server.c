@@ -96,7 +96,9 @@ static enum MHD_Result queue(sd_req *r, unsigned status, struct MHD_Response *re
     if (!resp)
         return MHD_NO; /* out of memory: MHD closes the connection */
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-        MHD_add_response_header(resp, "Allow", "GET, HEAD");
+        MHD_add_response_header(resp, "Allow",
+                                r->path && sd_hub_accepts_post(r->path) ? "GET, HEAD, POST"
+                                                                        : "GET, HEAD");
     r->status = status;
     r->responded = true;
     enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
@@ -362,7 +364,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     bool post = !strcmp(method, MHD_HTTP_METHOD_POST) && sd_hub_accepts_post(url);
     if (strcmp(method, MHD_HTTP_METHOD_GET) && !r->head && !post)
         return sd_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                              "only GET and HEAD are supported");
+                              sd_hub_accepts_post(url) ? "only GET, HEAD and POST are supported"
+                                                       : "only GET and HEAD are supported");
     /* libmicrohttpd (0.9.75) closes the connection when the response is
      * queued on the first call, before it knows the request has no body;
      * answering on the second call keeps the connection alive. */
@@ -401,7 +404,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
                                   "no such API endpoint; see /api/v1/search and "
                                   "/api/v1/services/{id}");
-        return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such page");
+        return sd_page_not_found(r); /* a person's mistyped address: HTML */
     }
     return route->fn(r, rest);
 }

@@ -645,7 +645,6 @@ static void check_errors_and_headers(void)
         {NULL, "/api/v1/nothing", 404, "not_found"},
         {NULL, "/api/v2/search", 404, "not_found"},
         {NULL, "/api/v1/search/", 404, "not_found"},
-        {NULL, "/nowhere", 404, "not_found"},
         {"POST", "/api/v1/search", 405, "method_not_allowed"},
         {"DELETE", "/api/v1/services/11111111-1111-4111-8111-000000000001", 405,
          "method_not_allowed"},
@@ -656,6 +655,7 @@ static void check_errors_and_headers(void)
         {NULL, "/api/v1/services/11111111-1111-4111-8111-000000000001/x", 400, "bad_parameter"},
         {NULL, "/api/v1/services/", 400, "bad_parameter"},
         {NULL, "/api/v1/services/99999999-9999-4999-8999-999999999999", 404, "not_found"},
+        {"DELETE", "/api/v1/hub/decisions", 405, "method_not_allowed"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         http(cases[i].method, cases[i].target, &r);
@@ -669,12 +669,22 @@ static void check_errors_and_headers(void)
         CHECK(json_is_string(json_object_get(json_object_get(j, "error"), "message")),
               "%s: no message", cases[i].target);
         if (r.status == 405)
-            CHECK(header_has(&r, "Allow: GET, HEAD"), "%s: 405 without Allow", cases[i].target);
+            CHECK(header_has(&r, strstr(cases[i].target, "/hub/decisions") ? "Allow: GET, HEAD, POST"
+                                                                          : "Allow: GET, HEAD\r"),
+                  "%s: 405 without the right Allow", cases[i].target);
         CHECK(header_has(&r, "X-Content-Type-Options: nosniff"), "%s: no nosniff",
               cases[i].target);
         json_decref(j);
         response_free(&r);
     }
+
+    /* A mistyped page address is a person's: an HTML page, not JSON. */
+    http(NULL, "/nowhere", &r);
+    CHECK(r.status == 404 && header_has(&r, "Content-Type: text/html") &&
+              r.body.data && strstr(r.body.data, "<h1>") &&
+              strstr(r.body.data, "href=\"/\""),
+          "/nowhere: an HTML 404 page with a way back (%ld)", r.status);
+    response_free(&r);
 
     http(NULL, "/api/v1/search?q=job", &r);
     CHECK(r.status == 200, "search status %ld", r.status);

@@ -153,6 +153,9 @@ def main():
             e.check("benefits" not in chips.get("Not claiming benefits", "benefits"),
                     "removing benefits=none drops it")
 
+            body, _ = page(base, "/no/such/page", want=404)
+            e.check("Page not found" in body and 'href="/"' in body, "a mistyped address: a plain-English 404 page")
+
             body, _ = page(base, "/?q=cv&near=ZZ99+9ZZ")
             e.check("could not find the postcode" in body, "unknown postcode: explained, results across London")
             body, _ = page(base, "/?q=intervew")
