@@ -45,6 +45,10 @@ enum {
     P_MAX2,
     P_MAX3,
     P_MAX4,
+    P_RANGE4,
+    P_MIN5,
+    P_MAX5,
+    P_BDAY,
     P_ADULTS,
     P_NEGATE,
     P_SOFT,
@@ -89,20 +93,30 @@ static const char *const pat_src[P__COUNT] = {
                  "(between |from )?([0-9]{1,2}) ?(-|to|and|until) ?([0-9]{1,2})([^0-9]|$)",
     [P_RANGE2] = "(^|[^0-9.])([0-9]{1,2}) ?(-|to) ?([0-9]{1,2})[ -]?(year[ -]?olds?|years? old|"
                  "yrs|yo([^a-z]|$)|s([^a-z]|$)|'s)",
-    [P_RANGE3] = WHO " (aged |between |from )?([0-9]{1,2}) ?(-|to|and) ?([0-9]{1,2})([^0-9]|$)",
+    [P_RANGE3] = WHO " \\(?(aged |between |from )?([0-9]{1,2}) ?(-|to|and) ?([0-9]{1,2})([^0-9]|$)",
     [P_MIN1] = "(aged|ages|age of|age) ?([0-9]{1,2}) ?" OLDER,
     [P_MIN2] = "(^|[^0-9.,])([0-9]{2}) ?" OLDER,
     [P_MIN3A] = "(over the age of|above the age of|aged over|aged above|aged at least|"
-                "minimum age( of| is)?|must be at least|must be over|older than|at least) "
+                "minimum age( of| is|:)?|must be at least|must be over|older than|at least) "
                 "?([0-9]{1,2})",
     [P_MIN3B] = "(over|above)[ -]([0-9]{2})('?s([^a-z]|$)| ?years| ?year[ -]olds)",
     [P_MIN4] = WHO " (aged )?(over|above) ([0-9]{2})([^0-9]|$)",
-    [P_MAX1] = "(under the age of|below the age of|up to the age of|up to age|aged under|"
-               "aged below|aged up to|younger than|maximum age( of| is)?|no older than|"
+    [P_MAX1] = "(under the age of|below the age of|up to and including the age of|"
+               "up to and including age|up to the age of|up to age|aged under|"
+               "aged below|aged up to|younger than|maximum age( of| is|:)?|no older than|"
                "not older than|must be under|must be younger than|must be below) ?([0-9]{1,2})",
     [P_MAX2] = "(under|below)[ -]([0-9]{2})('?s([^a-z]|$)| ?years| ?year[ -]olds)",
     [P_MAX3] = "(^|[^0-9.,])([0-9]{2}) ?" YOUNGER,
     [P_MAX4] = WHO " (aged )?(under|up to) ([0-9]{2})([^0-9]|$)",
+    /* "16, 17 and 18 year olds" */
+    [P_RANGE4] = "(^|[^0-9.,])([0-9]{2}), ([0-9]{2}),? (and|or|to) ([0-9]{2})[ -]?(year[ -]?olds?|"
+                 "years? old)",
+    /* A sentence that is only "Over 55?" or "Aged 50 or over?" */
+    [P_MIN5] = "^(are you )?(aged )?(over|above) ([0-9]{2})( years( old)?)?[?!. ]*$",
+    [P_MAX5] = "^(are you )?(aged )?under ([0-9]{2})( years( old)?)?[?!. ]*$",
+    /* "up to their 25th birthday": 24 at most */
+    [P_BDAY] = "(up to|until|before|under) (their|your|the|his|her) ([0-9]{2})(st|nd|rd|th) "
+               "birthday",
     [P_ADULTS] = "(all|any) adults|adults only|for adults|open to adults|adults of any|"
                  "adults (living|who live)",
     [P_NEGATE] = "(not (suitable|open|available|eligible|for)|isn't (suitable|open|available|"
@@ -119,7 +133,8 @@ static const char *const pat_src[P__COUNT] = {
     [P_RES_TRIGGER] = "resident|live in|living in|lives in|live or work|live, work|live and work|"
                       "live/work|who are based in|you are based in|reside|from the borough|"
                       "anyone in|everyone in|all adults in|anyone living|people living|"
-                      "adults in (england|london|the uk)|lives, works|works or studies|who lives in|where you live",
+                      "adults in (england|london|the uk)|lives, works|works or studies|who lives in|where you live|"
+                      "live locally|(an?|your) [a-z &-]{2,40} address|address in",
     [P_RES_ANY] = "(don't|do not|doesn't|does not|no need to|not need to) (have to |need to )?"
                   "live|no matter where you live|wherever you live|regardless of where you "
                   "live|not just for|not only for|whichever borough|any borough|all boroughs",
@@ -140,6 +155,7 @@ static const char *const pat_src[P__COUNT] = {
                     "receives|recipients of|on|getting|get|entitled to|must be on|in receipt)"
                     "[ ,]",
     [P_BEN_HELP] = "help (you )?(to )?(claim|apply|make)|apply for|applying for|advice (on|about)|"
+                   "find out (about|how|what|if|whether)|information (on|about)|learn (about|how)|"
                    "help with|support with|support to claim|benefits? advice|benefits? check|"
                    "better[- ]off|maximi[sz]e|appeal|welfare rights|manage your|make a claim|"
                    "what you('re| are) entitled|entitled to claim|check (what|which)|"
@@ -151,8 +167,8 @@ static const char *const pat_src[P__COUNT] = {
                   "(are|will be) not eligible|not available to (people|those) (claiming|on|"
                   "receiving)",
     [P_BEN_GENERIC] = "benefits?([^a-z]|$)",
-    [P_ST_ANY] = "whether [a-z' ]{0,20}(in work|working|employed) or (not|out of work|"
-                 "unemployed)|in or out of work|employed or unemployed|unemployed or employed|"
+    [P_ST_ANY] = "whether [a-z' ]{0,20}(in work|working|employed)[a-z, ']{0,30} or (not|out of "
+                 "work|unemployed|looking for work|seeking work|job ?seeking)|in or out of work|employed or unemployed|unemployed or employed|"
                  "working or not|regardless of (your )?employment|whatever your employment|"
                  "whether you('re| are) working or not|out of work or in work|in work or out of"
                  " work|employed, unemployed",
@@ -160,6 +176,7 @@ static const char *const pat_src[P__COUNT] = {
                  "not for people who are|not eligible if you are|aren't eligible if you are) "
                  "(be )?(in work|working|employed|unemployed|in full-time)",
     [P_MONTHS1] = "(out of work|unemployed|not worked|not been in work|been out of work|"
+                  "looking for work|looking for a job|job ?seeking|"
                   "without work|not in work|out of employment|not working|without a job|"
                   "unemployment|claiming)( for| for at least| for more than| for over| for a "
                   "minimum of| for longer than| at least| more than| over)? " NUMW
@@ -176,7 +193,7 @@ static const char *const pat_src[P__COUNT] = {
               "settled status|recourse to public funds|immigration status|work permit|"
               "visa (status|conditions)",
     [P_RTW_NONE] = "regardless of|whatever (your|their)|no matter|don't need|do not need|not required|"
-                   "without (a|the)|no recourse to public funds (welcome|can|are welcome)|"
+                   "without (a|the|any|permission|the right)|no recourse to public funds (welcome|can|are welcome)|"
                    "(including|welcome|support) (people |those )?(with )?(no recourse|nrpf)|"
                    "even if you (have|don't)|any immigration status|all immigration statuses|"
                    "whether or not you have",
@@ -391,6 +408,53 @@ static bool not_age_after(const char *s)
 
 /* ------------------------------------------------------------ age */
 
+/* low with the number words of ages ("fifty", "twenty-five", "eighteen")
+ * as digits, so the age patterns see "50", "25", "18".  Smaller numbers
+ * are left alone: "one-to-one", "no one". */
+static void age_digits(const char *low, char *out, size_t outsz)
+{
+    static const char *const teens[] = {"thirteen", "fourteen", "fifteen", "sixteen",
+                                        "seventeen", "eighteen", "nineteen"};
+    static const char *const tens[] = {"twenty", "thirty", "forty", "fifty", "sixty",
+                                       "seventy", "eighty", "ninety"};
+    static const char *const units[] = {"one", "two", "three", "four", "five",
+                                        "six", "seven", "eight", "nine"};
+    size_t o = 0;
+    const char *p = low;
+    while (*p && o + 4 < outsz) {
+        bool start = p == low || !isalpha((unsigned char)p[-1]);
+        int val = -1;
+        size_t used = 0;
+        for (size_t i = 0; start && val < 0 && i < sizeof teens / sizeof teens[0]; i++)
+            if (!strncmp(p, teens[i], strlen(teens[i]))) {
+                val = 13 + (int)i;
+                used = strlen(teens[i]);
+            }
+        for (size_t i = 0; start && val < 0 && i < sizeof tens / sizeof tens[0]; i++)
+            if (!strncmp(p, tens[i], strlen(tens[i]))) {
+                val = 20 + 10 * (int)i;
+                used = strlen(tens[i]);
+                if (p[used] == '-' || p[used] == ' ')
+                    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+                        size_t ul = strlen(units[u]);
+                        if (!strncmp(p + used + 1, units[u], ul) &&
+                            !isalpha((unsigned char)p[used + 1 + ul])) {
+                            val += (int)u + 1;
+                            used += 1 + ul;
+                            break;
+                        }
+                    }
+            }
+        if (val >= 0 && !isalpha((unsigned char)p[used])) {
+            o += (size_t)snprintf(out + o, outsz - o, "%d", val);
+            p += used;
+            continue;
+        }
+        out[o++] = *p++;
+    }
+    out[o] = '\0';
+}
+
 typedef struct agebounds {
     int lo, hi; /* -1 none */
     bool any;
@@ -417,6 +481,14 @@ static void age_sentence(const char *low, agebounds *b)
     if (match(P_RANGE2, low, m)) {
         int lo = grp_num(low, m, 2), hi = grp_num(low, m, 4);
         if (lo >= 11 && hi > lo && hi <= 99) {
+            b->lo = lo;
+            b->hi = hi;
+            return;
+        }
+    }
+    if (match(P_RANGE4, low, m)) {
+        int lo = grp_num(low, m, 2), mid = grp_num(low, m, 3), hi = grp_num(low, m, 5);
+        if (lo >= 11 && mid > lo && hi > mid && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
             return;
@@ -454,9 +526,16 @@ static void age_sentence(const char *low, agebounds *b)
         if (lo >= 0 && m[2].rm_so >= 2 && !strncmp(low + m[2].rm_so - 2, "\xc2\xa3", 2))
             lo = -1;
         neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MIN5, low, m)) {
+        lo = grp_num(low, m, 4);
     }
     /* Maximums. */
-    if (match(P_MAX1, low, m)) {
+    if (match(P_BDAY, low, m)) {
+        hi = grp_num(low, m, 3);
+        if (hi >= 0)
+            hi -= 1;
+        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MAX1, low, m)) {
         hi = grp_num(low, m, 3);
         /* "under 25" is 24 at most; "up to 25" is 25. */
         char g1[40] = "";
@@ -485,6 +564,10 @@ static void age_sentence(const char *low, agebounds *b)
         if (hi < 14 || hi > 70)
             hi = -1;
         neg_hi = hi >= 0 && negated_before(low, (size_t)m[0].rm_so);
+    } else if (match(P_MAX5, low, m)) {
+        hi = grp_num(low, m, 3);
+        if (hi >= 0)
+            hi -= 1;
     }
     /* A negation turns the bound round: "not suitable for under 18s" is
      * 18 and over; "not open to people over 65" is 65 and under. */
@@ -676,7 +759,9 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
             continue;
         if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
             continue;
-        if (!strcmp(hits[i].slug, "in-education"))
+        /* A college's "students" is no status; "open to students in
+         * full-time education" sets one. */
+        if (!strcmp(hits[i].slug, "in-education") && !has(P_REQ, low))
             continue;
         vals[nv++] = hits[i].slug;
     }
@@ -866,7 +951,9 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
             cf = 0.5;
     }
     agebounds b;
-    age_sentence(low, &b);
+    char alow[EL_MAX_SENTENCE + 1];
+    age_digits(low, alow, sizeof alow);
+    age_sentence(alow, &b);
     bool soft = has(P_SOFT, low) && !strstr(low, "regardless") && !strstr(low, "open to all");
     /* "Especially for 16-24 year olds" prefers; it does not exclude. */
     bool prefers = strstr(low, "priorit") || strstr(low, "especially") ||

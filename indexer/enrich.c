@@ -163,7 +163,8 @@ static const char *const skip_groups[] = {
     "regardless of", "equal opportunities", "equal opportunity", "equality and diversity",
     "diversity and inclusion", "equality, diversity", "discriminate", "discrimination",
     "not suitable for", "not open to", "are not eligible", "is not eligible",
-    "disability confident", NULL};
+    "disability confident", "our staff", "staff include", "our volunteers include",
+    "our team includes", "our trustees", NULL};
 /* ... and sentences saying who a service is for: their words ("people who
  * are homeless", "mental health conditions") describe people, not help. */
 static const char *const skip_categories[] = {
@@ -218,7 +219,8 @@ static void blank_decoys(char *s, const char *vfield)
     static const char *const cost_decoys[] = {
         "feel free", "smoke-free", "smoke free", "drug-free", "drug free", "alcohol-free",
         "alcohol free", "free from", "free time", "free-time", "hands-free", "toll-free",
-        "freely", "free to contact", NULL};
+        "freely", "free to contact", "free parking", "free wi-fi", "free wifi",
+        "free refreshments", "free tea", "free lunch", NULL};
     /* Funding streams named after a kind of provision. */
     static const char *const category_decoys[] = {"adult education budget", NULL};
     const char *const *decoys = strcmp(vfield, "cost") == 0       ? cost_decoys
