@@ -12,8 +12,10 @@
 #define _GNU_SOURCE
 #include "store.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,13 +102,6 @@ static int exec(store *s, const char *sql, sp_err *err)
     return SP_OK;
 }
 
-static int prep(store *s, const char *sql, sqlite3_stmt **st, sp_err *err)
-{
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
-        return db_fail(s, err, "prepare");
-    return SP_OK;
-}
-
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
@@ -115,14 +110,94 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
-/* Run a statement that returns no rows; finalizes it. */
-static int step_done(store *s, sqlite3_stmt *st, sp_err *err)
+/* Prepare sql and bind its parameters ?1, ?2, ... in order, one argument
+ * each as a letter of types says: 't' text (a const char *, NULL binds
+ * NULL), 'i' int, 'I' int64_t, 'b' blob (a const char * and a size_t;
+ * NULL is an empty blob).  Extra arguments are ignored.  On SP_OK the
+ * caller owns *st (sqlite3_finalize). */
+static int prep_bindv(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
+                      const char *types, va_list ap)
 {
-    int rc = sqlite3_step(st);
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "prepare");
+    for (int i = 1; *types; types++, i++) {
+        switch (*types) {
+        case 't':
+            bind_text(*st, i, va_arg(ap, const char *));
+            break;
+        case 'i':
+            sqlite3_bind_int(*st, i, va_arg(ap, int));
+            break;
+        case 'I':
+            sqlite3_bind_int64(*st, i, va_arg(ap, int64_t));
+            break;
+        case 'b': {
+            const char *p = va_arg(ap, const char *);
+            size_t n = va_arg(ap, size_t);
+            sqlite3_bind_blob64(*st, i, p ? p : "", p ? n : 0, SQLITE_TRANSIENT);
+            break;
+        }
+        default:
+            assert(!"prep_bind: unknown parameter type");
+        }
+    }
+    return SP_OK;
+}
+
+static int prep_bind(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
+                     const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = prep_bindv(s, st, err, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Run one statement that returns no rows, its parameters bound as
+ * prep_bind's. */
+static int run(store *s, sp_err *err, const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *st;
+    va_list ap;
+    va_start(ap, types);
+    int rc = prep_bindv(s, &st, err, sql, types, ap);
+    va_end(ap);
+    if (rc)
+        return rc;
+    int r = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    if (r != SQLITE_DONE && r != SQLITE_ROW)
         return db_fail(s, err, "write");
     return SP_OK;
+}
+
+/* Step to the next row: true while there is one.  At the end false with
+ * *rc left alone; on an error false with *rc set (what says what was read). */
+static bool next_row(store *s, sqlite3_stmt *st, int *rc, sp_err *err, const char *what)
+{
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        return true;
+    if (r != SQLITE_DONE)
+        *rc = db_fail(s, err, what);
+    return false;
+}
+
+/* Begin a write transaction; tx_end commits it when rc is SP_OK, else
+ * rolls it back, and returns rc (or the commit's failure). */
+static int tx_begin(store *s, sp_err *err)
+{
+    return exec(s, "BEGIN IMMEDIATE", err);
+}
+
+static int tx_end(store *s, int rc, sp_err *err)
+{
+    if (!rc)
+        rc = exec(s, "COMMIT", err);
+    if (rc)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -191,7 +266,7 @@ int store_open(const char *dir, store **out, sp_err *err)
         return rc;
     }
     sqlite3_stmt *st;
-    rc = prep(s, "PRAGMA user_version", &st, err);
+    rc = prep_bind(s, &st, err, "PRAGMA user_version", "");
     if (rc) {
         store_close(s);
         return rc;
@@ -207,13 +282,14 @@ int store_open(const char *dir, store **out, sp_err *err)
         return rc;
     }
     if (version < 1) {
-        rc = exec(s, "BEGIN IMMEDIATE", err);
-        if (!rc)
+        rc = tx_begin(s, err);
+        if (!rc) {
             rc = exec(s, schema_v1, err);
-        if (!rc)
-            rc = exec(s, "PRAGMA user_version=1; COMMIT", err);
+            if (!rc)
+                rc = exec(s, "PRAGMA user_version=1", err);
+            rc = tx_end(s, rc, err);
+        }
         if (rc) {
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             store_close(s);
             return rc;
         }
@@ -266,21 +342,13 @@ int store_docs_since(store *s, int64_t cursor, size_t limit, store_doc_fn fn,
                      void *ctx, int64_t *last_seq, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT " DOC_COLS " FROM documents WHERE seq > ? ORDER BY seq LIMIT ?",
-                  &st, err);
+    int rc = prep_bind(s, &st, err,
+                       "SELECT " DOC_COLS " FROM documents WHERE seq > ? ORDER BY seq LIMIT ?",
+                       "II", cursor, limit ? (int64_t)limit : (int64_t)-1);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, cursor);
-    sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
     int64_t last = cursor;
-    for (;;) {
-        int r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-            break;
-        if (r != SQLITE_ROW) {
-            rc = db_fail(s, err, "read documents");
-            break;
-        }
+    while (next_row(s, st, &rc, err, "read documents")) {
         store_doc d;
         row_doc(st, &d);
         last = d.seq;
@@ -297,22 +365,17 @@ int store_latest_doc(store *s, const char *source, const char *url,
                      store_doc_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT " DOC_COLS " FROM documents WHERE url = ?1 "
-                     "AND (?2 IS NULL OR source = ?2) ORDER BY seq DESC LIMIT 1",
-                  &st, err);
+    int rc = prep_bind(s, &st, err, "SELECT " DOC_COLS " FROM documents WHERE url = ?1 "
+                       "AND (?2 IS NULL OR source = ?2) ORDER BY seq DESC LIMIT 1",
+                       "tt", url, source);
     if (rc)
         return rc;
-    bind_text(st, 1, url);
-    bind_text(st, 2, source);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
+    if (next_row(s, st, &rc, err, "read document")) {
         store_doc d;
         row_doc(st, &d);
         fn(ctx, &d);
-    } else if (r == SQLITE_DONE) {
+    } else if (!rc) {
         rc = sp_fail(err, SP_ENOTFOUND, "no document stored for %s", url);
-    } else {
-        rc = db_fail(s, err, "read document");
     }
     sqlite3_finalize(st);
     return rc;
@@ -321,12 +384,12 @@ int store_latest_doc(store *s, const char *source, const char *url,
 int store_max_seq(store *s, int64_t *out, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT coalesce(max(seq), 0) FROM documents", &st, err);
+    int rc = prep_bind(s, &st, err, "SELECT coalesce(max(seq), 0) FROM documents", "");
     if (rc)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (next_row(s, st, &rc, err, "read documents"))
         *out = sqlite3_column_int64(st, 0);
-    else
+    else if (!rc)
         rc = db_fail(s, err, "read documents");
     sqlite3_finalize(st);
     return rc;
@@ -337,21 +400,17 @@ int store_max_seq(store *s, int64_t *out, sp_err *err)
 int store_meta_get(store *s, const char *key, char **out, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT value FROM meta WHERE key = ?", &st, err);
+    int rc = prep_bind(s, &st, err, "SELECT value FROM meta WHERE key = ?", "t", key);
     if (rc)
         return rc;
-    bind_text(st, 1, key);
     *out = NULL;
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
+    if (next_row(s, st, &rc, err, "read meta")) {
         const char *v = col_text(st, 0);
         if (v) {
             *out = strdup(v);
             if (!*out)
                 rc = sp_fail(err, SP_ENOMEM, "out of memory");
         }
-    } else if (r != SQLITE_DONE) {
-        rc = db_fail(s, err, "read meta");
     }
     sqlite3_finalize(st);
     return rc;
@@ -359,15 +418,9 @@ int store_meta_get(store *s, const char *key, char **out, sp_err *err)
 
 int store_meta_set(store *s, const char *key, const char *value, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = prep(s, "INSERT INTO meta(key, value) VALUES(?, ?) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                  &st, err);
-    if (rc)
-        return rc;
-    bind_text(st, 1, key);
-    bind_text(st, 2, value);
-    return step_done(s, st, err);
+    return run(s, err, "INSERT INTO meta(key, value) VALUES(?, ?) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+               "tt", key, value);
 }
 
 int store_get_cursor(store *s, const char *name, int64_t *out, sp_err *err)
@@ -396,36 +449,23 @@ int store_set_cursor(store *s, const char *name, int64_t value, sp_err *err)
 int store_source_upsert(store *s, const char *name, const char *url,
                         const char *kind, const char *config_json, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = prep(s, "INSERT INTO sources(name, url, kind, config) VALUES(?, ?, ?, ?) "
-                     "ON CONFLICT(name) DO UPDATE SET url = excluded.url, "
-                     "kind = excluded.kind, config = excluded.config",
-                  &st, err);
-    if (rc)
-        return rc;
-    bind_text(st, 1, name);
-    bind_text(st, 2, url);
-    bind_text(st, 3, kind);
-    bind_text(st, 4, config_json ? config_json : "{}");
-    return step_done(s, st, err);
+    return run(s, err, "INSERT INTO sources(name, url, kind, config) VALUES(?, ?, ?, ?) "
+                       "ON CONFLICT(name) DO UPDATE SET url = excluded.url, "
+                       "kind = excluded.kind, config = excluded.config",
+               "tttt", name, url, kind, config_json ? config_json : "{}");
 }
 
 int store_source_set_records(store *s, const char *name, long records,
                              sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = prep(s, "UPDATE sources SET records = ? WHERE name = ?", &st, err);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, records);
-    bind_text(st, 2, name);
-    return step_done(s, st, err);
+    return run(s, err, "UPDATE sources SET records = ? WHERE name = ?", "It",
+               (int64_t)records, name);
 }
 
 int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s,
+    int rc = prep_bind(s, &st, err,
         "SELECT s.name, s.url, s.kind, s.config, s.last_start, s.last_success,"
         " s.last_error, s.last_error_msg, s.failing_since, s.next_crawl_at,"
         " s.running, s.pass, s.records,"
@@ -436,18 +476,10 @@ int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
         " (SELECT count(*) FROM urls u WHERE u.source = s.name AND u.state = 'failed'),"
         " (SELECT count(*) FROM urls u WHERE u.source = s.name AND u.state = 'gone'),"
         " (SELECT count(*) FROM documents d WHERE d.source = s.name)"
-        " FROM sources s ORDER BY s.name",
-        &st, err);
+        " FROM sources s ORDER BY s.name", "");
     if (rc)
         return rc;
-    for (;;) {
-        int r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-            break;
-        if (r != SQLITE_ROW) {
-            rc = db_fail(s, err, "read sources");
-            break;
-        }
+    while (next_row(s, st, &rc, err, "read sources")) {
         store_source_info i;
         memset(&i, 0, sizeof i);
         i.name = col_text(st, 0);
@@ -482,25 +514,16 @@ static int urls_query(store *s, const char *source, const char *state, const cha
                       store_url_fn fn, void *ctx, bool *found, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT source, url, state, coalesce(last_status, 0), last_error,"
-                     " coalesce(last_fetched, 0), coalesce(gone_since, 0), fail_count, depth"
-                     " FROM urls WHERE (?1 IS NULL OR source = ?1)"
-                     " AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR url = ?3)"
-                     " ORDER BY source, url",
-                  &st, err);
+    int rc = prep_bind(s, &st, err,
+                       "SELECT source, url, state, coalesce(last_status, 0), last_error,"
+                       " coalesce(last_fetched, 0), coalesce(gone_since, 0), fail_count, depth"
+                       " FROM urls WHERE (?1 IS NULL OR source = ?1)"
+                       " AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR url = ?3)"
+                       " ORDER BY source, url",
+                       "ttt", source, state, url);
     if (rc)
         return rc;
-    bind_text(st, 1, source);
-    bind_text(st, 2, state);
-    bind_text(st, 3, url);
-    for (;;) {
-        int r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-            break;
-        if (r != SQLITE_ROW) {
-            rc = db_fail(s, err, "read urls");
-            break;
-        }
+    while (next_row(s, st, &rc, err, "read urls")) {
         store_url_info u;
         u.source = col_text(st, 0);
         u.url = col_text(st, 1);
@@ -538,16 +561,9 @@ int store_url_get(store *s, const char *source, const char *url,
 
 int store_mark_gone(store *s, const char *source, const char *url, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = prep(s, "UPDATE urls SET state = 'gone', gone_since = coalesce(gone_since, ?)"
-                     " WHERE source = ? AND url = ?",
-                  &st, err);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, sp_now());
-    bind_text(st, 2, source);
-    bind_text(st, 3, url);
-    rc = step_done(s, st, err);
+    int rc = run(s, err, "UPDATE urls SET state = 'gone', gone_since = coalesce(gone_since, ?)"
+                         " WHERE source = ? AND url = ?",
+                 "Itt", sp_now(), source, url);
     if (!rc && sqlite3_changes(s->db) == 0)
         return sp_fail(err, SP_ENOTFOUND, "source %s has no URL %s", source, url);
     return rc;
@@ -560,7 +576,7 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
                    int64_t now, sp_err *err)
 {
     if (!s->enqueue_st) {
-        int rc = prep(s,
+        int rc = prep_bind(s, &s->enqueue_st, err,
         "INSERT INTO urls(source, url, state, format, depth, pass, tries, next_fetch_at,"
         " lastmod, first_seen) VALUES(?1, ?2, 'queued', ?3, ?4, ?5, 0, 0, ?6, ?7)"
         " ON CONFLICT(source, url) DO UPDATE SET"
@@ -573,8 +589,7 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
         "  depth = CASE WHEN urls.pass < excluded.pass THEN excluded.depth"
         "          ELSE min(urls.depth, excluded.depth) END,"
         "  lastmod = CASE WHEN excluded.lastmod > 0 THEN excluded.lastmod ELSE urls.lastmod END,"
-        "  pass = max(urls.pass, excluded.pass)",
-        &s->enqueue_st, err);
+        "  pass = max(urls.pass, excluded.pass)", "");
         if (rc)
             return rc;
     }
@@ -595,17 +610,13 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
 static int current_pass(store *s, const char *source, long *pass, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT pass FROM sources WHERE name = ?", &st, err);
+    int rc = prep_bind(s, &st, err, "SELECT pass FROM sources WHERE name = ?", "t", source);
     if (rc)
         return rc;
-    bind_text(st, 1, source);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
+    if (next_row(s, st, &rc, err, "read source"))
         *pass = (long)sqlite3_column_int64(st, 0);
-    else if (r == SQLITE_DONE)
+    else if (!rc)
         rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
-    else
-        rc = db_fail(s, err, "read source");
     sqlite3_finalize(st);
     return rc;
 }
@@ -613,15 +624,14 @@ static int current_pass(store *s, const char *source, long *pass, sp_err *err)
 int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT pass, running, pass_full, pass_fetched, coalesce(last_start, 0),"
-                     " coalesce(last_success, 0), coalesce(last_full, 0), next_crawl_at"
-                     " FROM sources WHERE name = ?",
-                  &st, err);
+    int rc = prep_bind(s, &st, err,
+                       "SELECT pass, running, pass_full, pass_fetched, coalesce(last_start, 0),"
+                       " coalesce(last_success, 0), coalesce(last_full, 0), next_crawl_at"
+                       " FROM sources WHERE name = ?",
+                       "t", source);
     if (rc)
         return rc;
-    bind_text(st, 1, source);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
+    if (next_row(s, st, &rc, err, "read source")) {
         out->pass = (long)sqlite3_column_int64(st, 0);
         out->running = sqlite3_column_int(st, 1) != 0;
         out->full = sqlite3_column_int(st, 2) != 0;
@@ -630,12 +640,23 @@ int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
         out->last_success = sqlite3_column_int64(st, 5);
         out->last_full = sqlite3_column_int64(st, 6);
         out->next_crawl_at = sqlite3_column_int64(st, 7);
-    } else if (r == SQLITE_DONE) {
+    } else if (!rc) {
         rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
-    } else {
-        rc = db_fail(s, err, "read source");
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* Queue links for the source's current pass (inside a transaction). */
+static int enqueue_all(store *s, const char *source, const store_link *links, size_t n,
+                       int64_t now, long *pass_out, sp_err *err)
+{
+    long pass = 0;
+    int rc = current_pass(s, source, &pass, err);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = enqueue(s, source, pass, &links[i], now, err);
+    if (!rc && pass_out)
+        *pass_out = pass;
     return rc;
 }
 
@@ -643,33 +664,24 @@ int store_pass_begin(store *s, const char *source, bool full,
                      const store_link *seeds, size_t n, int64_t now,
                      long *pass_out, sp_err *err)
 {
-    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    int rc = tx_begin(s, err);
     if (rc)
         return rc;
-    sqlite3_stmt *st;
-    rc = prep(s, "UPDATE sources SET pass = pass + 1, running = 1, pass_full = ?,"
-                 " pass_fetched = 0, last_start = ? WHERE name = ?",
-              &st, err);
-    if (!rc) {
-        sqlite3_bind_int(st, 1, full ? 1 : 0);
-        sqlite3_bind_int64(st, 2, now);
-        bind_text(st, 3, source);
-        rc = step_done(s, st, err);
-    }
-    long pass = 0;
+    rc = run(s, err, "UPDATE sources SET pass = pass + 1, running = 1, pass_full = ?,"
+                     " pass_fetched = 0, last_start = ? WHERE name = ?",
+             "iIt", full ? 1 : 0, now, source);
     if (!rc)
-        rc = current_pass(s, source, &pass, err);
-    for (size_t i = 0; !rc && i < n; i++)
-        rc = enqueue(s, source, pass, &seeds[i], now, err);
-    if (!rc)
-        rc = exec(s, "COMMIT", err);
-    if (rc) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        rc = enqueue_all(s, source, seeds, n, now, pass_out, err);
+    return tx_end(s, rc, err);
+}
+
+int store_queue_links(store *s, const char *source, const store_link *links, size_t n,
+                      int64_t now, sp_err *err)
+{
+    int rc = tx_begin(s, err);
+    if (rc)
         return rc;
-    }
-    if (pass_out)
-        *pass_out = pass;
-    return SP_OK;
+    return tx_end(s, enqueue_all(s, source, links, n, now, NULL, err), err);
 }
 
 int store_pass_end(store *s, const char *source, bool ok, bool mark_gone,
@@ -677,64 +689,35 @@ int store_pass_end(store *s, const char *source, bool ok, bool mark_gone,
                    sp_err *err)
 {
     long pass = 0;
-    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    int rc = tx_begin(s, err);
     if (rc)
         return rc;
     rc = current_pass(s, source, &pass, err);
-    sqlite3_stmt *st;
-    if (!rc && mark_gone) {
-        rc = prep(s, "UPDATE urls SET state = 'gone', gone_since = coalesce(gone_since, ?)"
-                     " WHERE source = ? AND pass < ? AND state <> 'gone'",
-                  &st, err);
-        if (!rc) {
-            sqlite3_bind_int64(st, 1, now);
-            bind_text(st, 2, source);
-            sqlite3_bind_int64(st, 3, pass);
-            rc = step_done(s, st, err);
-        }
-    }
-    if (!rc) {
-        rc = prep(s, "UPDATE urls SET state = 'skipped' WHERE source = ? AND pass = ?"
-                     " AND state = 'queued'",
-                  &st, err);
-        if (!rc) {
-            bind_text(st, 1, source);
-            sqlite3_bind_int64(st, 2, pass);
-            rc = step_done(s, st, err);
-        }
-    }
-    if (!rc) {
-        rc = prep(s, ok ? "UPDATE sources SET running = 0, next_crawl_at = ?1,"
-                          " last_success = ?2, failing_since = NULL,"
-                          " last_full = CASE WHEN pass_full THEN ?2 ELSE last_full END"
-                          " WHERE name = ?3"
-                        : "UPDATE sources SET running = 0, next_crawl_at = ?1,"
-                          " failing_since = coalesce(failing_since, ?2), last_error = ?2,"
-                          " last_error_msg = ?4 WHERE name = ?3",
-                  &st, err);
-        if (!rc) {
-            sqlite3_bind_int64(st, 1, next_crawl_at);
-            sqlite3_bind_int64(st, 2, now);
-            bind_text(st, 3, source);
-            if (!ok)
-                bind_text(st, 4, error_msg ? error_msg : "entry URL failed");
-            rc = step_done(s, st, err);
-        }
-    }
-    if (!rc) {
-        /* The request log is for diagnosis, not history: keep 30 days. */
-        rc = prep(s, "DELETE FROM fetch_log WHERE source = ? AND time < ?", &st, err);
-        if (!rc) {
-            bind_text(st, 1, source);
-            sqlite3_bind_int64(st, 2, now - STORE_FETCH_LOG_DAYS * 86400);
-            rc = step_done(s, st, err);
-        }
-    }
+    if (!rc && mark_gone)
+        rc = run(s, err, "UPDATE urls SET state = 'gone', gone_since = coalesce(gone_since, ?)"
+                         " WHERE source = ? AND pass < ? AND state <> 'gone'",
+                 "ItI", now, source, (int64_t)pass);
     if (!rc)
-        rc = exec(s, "COMMIT", err);
-    if (rc)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
+        rc = run(s, err, "UPDATE urls SET state = 'skipped' WHERE source = ? AND pass = ?"
+                         " AND state = 'queued'",
+                 "tI", source, (int64_t)pass);
+    if (!rc && ok)
+        rc = run(s, err, "UPDATE sources SET running = 0, next_crawl_at = ?1,"
+                         " last_success = ?2, failing_since = NULL,"
+                         " last_full = CASE WHEN pass_full THEN ?2 ELSE last_full END"
+                         " WHERE name = ?3",
+                 "IIt", next_crawl_at, now, source);
+    else if (!rc)
+        rc = run(s, err, "UPDATE sources SET running = 0, next_crawl_at = ?1,"
+                         " failing_since = coalesce(failing_since, ?2), last_error = ?2,"
+                         " last_error_msg = ?4 WHERE name = ?3",
+                 "IItt", next_crawl_at, now, source,
+                 error_msg ? error_msg : "entry URL failed");
+    /* The request log is for diagnosis, not history: keep 30 days. */
+    if (!rc)
+        rc = run(s, err, "DELETE FROM fetch_log WHERE source = ? AND time < ?", "tI", source,
+                 now - (int64_t)STORE_FETCH_LOG_DAYS * 86400);
+    return tx_end(s, rc, err);
 }
 
 void store_queued_free(store_queued *q)
@@ -763,22 +746,13 @@ int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
     " ORDER BY u.depth, u.lastmod DESC, u.rowid LIMIT ?2"
     /* Two texts, not "?3 IS NULL OR": with a fixed source the planner walks
      * the urls_queue index in order and stops at the limit. */
-    int rc = prep(s, source ? NEXT_QUEUED(" AND s.name = ?3") : NEXT_QUEUED(""), &st, err);
+    int rc = prep_bind(s, &st, err,
+                       source ? NEXT_QUEUED(" AND s.name = ?3") : NEXT_QUEUED(""),
+                       source ? "IIt" : "II", now, (int64_t)limit, source);
 #undef NEXT_QUEUED
     if (rc)
         return rc;
-    if (source)
-        bind_text(st, 3, source);
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    for (;;) {
-        int r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-            break;
-        if (r != SQLITE_ROW) {
-            rc = db_fail(s, err, "read queue");
-            break;
-        }
+    while (next_row(s, st, &rc, err, "read queue")) {
         store_queued q;
         q.source = (char *)col_text(st, 0);
         q.url = (char *)col_text(st, 1);
@@ -804,22 +778,22 @@ int store_queued_count(store *s, const char *source, long *count,
 {
     sqlite3_stmt *st;
     /* Without earliest the caller only needs to know whether any is left. */
-    int rc = prep(s, earliest ? "SELECT count(*), coalesce(min(u.next_fetch_at), 0) FROM urls u"
-                                " JOIN sources s ON s.name = u.source"
-                                " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
-                              : "SELECT count(*), 0 FROM (SELECT 1 FROM urls u"
-                                " JOIN sources s ON s.name = u.source"
-                                " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
-                                " LIMIT 1)",
-                  &st, err);
+    int rc = prep_bind(s, &st, err,
+                       earliest ? "SELECT count(*), coalesce(min(u.next_fetch_at), 0) FROM urls u"
+                                  " JOIN sources s ON s.name = u.source"
+                                  " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
+                                : "SELECT count(*), 0 FROM (SELECT 1 FROM urls u"
+                                  " JOIN sources s ON s.name = u.source"
+                                  " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
+                                  " LIMIT 1)",
+                       "t", source);
     if (rc)
         return rc;
-    bind_text(st, 1, source);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (next_row(s, st, &rc, err, "count queue")) {
         *count = (long)sqlite3_column_int64(st, 0);
         if (earliest)
             *earliest = sqlite3_column_int64(st, 1);
-    } else {
+    } else if (!rc) {
         rc = db_fail(s, err, "count queue");
     }
     sqlite3_finalize(st);
@@ -863,93 +837,36 @@ static const char *outcome_sql(store_outcome o)
 static int record_fetch_tx(store *s, const store_fetch *f, const store_link *links,
                            size_t n_links, int64_t *seq, sp_err *err)
 {
-    sqlite3_stmt *st;
     int rc;
     if (f->outcome == STORE_NEW_DOC) {
-        rc = prep(s, "INSERT INTO documents(source, url, final_url, fetched_at, status, format,"
-                     " content_type, headers, body, content_hash)"
-                     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  &st, err);
-        if (rc)
-            return rc;
-        bind_text(st, 1, f->source);
-        bind_text(st, 2, f->url);
-        bind_text(st, 3, f->final_url);
-        sqlite3_bind_int64(st, 4, f->fetched_at);
-        sqlite3_bind_int(st, 5, f->status);
-        bind_text(st, 6, f->format);
-        bind_text(st, 7, f->content_type);
-        bind_text(st, 8, f->headers);
-        sqlite3_bind_blob64(st, 9, f->body ? f->body : "", f->len, SQLITE_TRANSIENT);
-        bind_text(st, 10, f->content_hash);
-        rc = step_done(s, st, err);
+        rc = run(s, err, "INSERT INTO documents(source, url, final_url, fetched_at, status,"
+                         " format, content_type, headers, body, content_hash)"
+                         " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 "tttIitttbt", f->source, f->url, f->final_url, f->fetched_at, f->status,
+                 f->format, f->content_type, f->headers, f->body, f->len, f->content_hash);
         if (rc)
             return rc;
         *seq = sqlite3_last_insert_rowid(s->db);
     }
-    rc = prep(s, outcome_sql(f->outcome), &st, err);
-    if (rc)
-        return rc;
-    bind_text(st, 1, f->source);
-    bind_text(st, 2, f->url);
-    sqlite3_bind_int64(st, 3, f->fetched_at);
-    sqlite3_bind_int(st, 4, f->status);
-    bind_text(st, 5, f->etag);
-    bind_text(st, 6, f->last_modified);
-    bind_text(st, 7, f->content_hash);
-    bind_text(st, 8, f->error);
-    sqlite3_bind_int(st, 9, f->requested ? 1 : 0);
-    sqlite3_bind_int64(st, 10, f->next_fetch_at);
-    rc = step_done(s, st, err);
-    if (rc)
-        return rc;
-    if (f->requested) {
-        rc = prep(s, "INSERT INTO fetch_log(source, url, time, status, bytes, ms, error)"
-                     " VALUES(?, ?, ?, ?, ?, ?, ?)",
-                  &st, err);
-        if (rc)
-            return rc;
-        bind_text(st, 1, f->source);
-        bind_text(st, 2, f->url);
-        sqlite3_bind_int64(st, 3, f->fetched_at);
-        sqlite3_bind_int(st, 4, f->status);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)f->bytes);
-        sqlite3_bind_int64(st, 6, f->ms);
-        bind_text(st, 7, f->error);
-        rc = step_done(s, st, err);
-        if (rc)
-            return rc;
-        if (f->outcome != STORE_REQUEUE) {
-            rc = prep(s, "UPDATE sources SET pass_fetched = pass_fetched + 1 WHERE name = ?",
-                      &st, err);
-            if (rc)
-                return rc;
-            bind_text(st, 1, f->source);
-            rc = step_done(s, st, err);
-            if (rc)
-                return rc;
-        }
-    }
-    if (f->error && f->outcome != STORE_REQUEUE) {
-        rc = prep(s, "UPDATE sources SET last_error = ?, last_error_msg = ? WHERE name = ?",
-                  &st, err);
-        if (rc)
-            return rc;
+    rc = run(s, err, outcome_sql(f->outcome), "ttIittttiI", f->source, f->url, f->fetched_at,
+             f->status, f->etag, f->last_modified, f->content_hash, f->error,
+             f->requested ? 1 : 0, f->next_fetch_at);
+    if (!rc && f->requested)
+        rc = run(s, err, "INSERT INTO fetch_log(source, url, time, status, bytes, ms, error)"
+                         " VALUES(?, ?, ?, ?, ?, ?, ?)",
+                 "ttIiIIt", f->source, f->url, f->fetched_at, f->status, (int64_t)f->bytes,
+                 (int64_t)f->ms, f->error);
+    if (!rc && f->requested && f->outcome != STORE_REQUEUE)
+        rc = run(s, err, "UPDATE sources SET pass_fetched = pass_fetched + 1 WHERE name = ?",
+                 "t", f->source);
+    if (!rc && f->error && f->outcome != STORE_REQUEUE) {
         char *msg = sp_printf("%s: %s", f->url, f->error);
-        sqlite3_bind_int64(st, 1, f->fetched_at);
-        bind_text(st, 2, msg ? msg : f->error);
-        bind_text(st, 3, f->source);
+        rc = run(s, err, "UPDATE sources SET last_error = ?, last_error_msg = ? WHERE name = ?",
+                 "Itt", f->fetched_at, msg ? msg : f->error, f->source);
         free(msg);
-        rc = step_done(s, st, err);
-        if (rc)
-            return rc;
     }
-    if (n_links) {
-        long pass = 0;
-        rc = current_pass(s, f->source, &pass, err);
-        for (size_t i = 0; !rc && i < n_links; i++)
-            rc = enqueue(s, f->source, pass, &links[i], f->fetched_at, err);
-    }
+    if (!rc && n_links)
+        rc = enqueue_all(s, f->source, links, n_links, f->fetched_at, NULL, err);
     return rc;
 }
 
@@ -957,19 +874,13 @@ int store_record_fetch(store *s, const store_fetch *f, const store_link *links,
                        size_t n_links, int64_t *seq_out, sp_err *err)
 {
     int64_t seq = 0;
-    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    int rc = tx_begin(s, err);
     if (rc)
         return rc;
-    rc = record_fetch_tx(s, f, links, n_links, &seq, err);
-    if (!rc)
-        rc = exec(s, "COMMIT", err);
-    if (rc) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
-    }
-    if (seq_out)
+    rc = tx_end(s, record_fetch_tx(s, f, links, n_links, &seq, err), err);
+    if (!rc && seq_out)
         *seq_out = seq;
-    return SP_OK;
+    return rc;
 }
 
 /* ---- robots.txt cache ------------------------------------------------------- */
@@ -978,13 +889,12 @@ int store_robots_get(store *s, const char *authority, int64_t *fetched_at,
                      int *status, char **body, size_t *len, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep(s, "SELECT fetched_at, status, body FROM robots WHERE authority = ?",
-                  &st, err);
+    int rc = prep_bind(s, &st, err,
+                       "SELECT fetched_at, status, body FROM robots WHERE authority = ?",
+                       "t", authority);
     if (rc)
         return rc;
-    bind_text(st, 1, authority);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
+    if (next_row(s, st, &rc, err, "read robots")) {
         *fetched_at = sqlite3_column_int64(st, 0);
         *status = sqlite3_column_int(st, 1);
         const void *b = sqlite3_column_blob(st, 2);
@@ -998,10 +908,8 @@ int store_robots_get(store *s, const char *authority, int64_t *fetched_at,
             (*body)[n] = '\0';
             *len = n;
         }
-    } else if (r == SQLITE_DONE) {
+    } else if (!rc) {
         rc = sp_fail(err, SP_ENOTFOUND, "no robots.txt cached for %s", authority);
-    } else {
-        rc = db_fail(s, err, "read robots");
     }
     sqlite3_finalize(st);
     return rc;
@@ -1010,17 +918,9 @@ int store_robots_get(store *s, const char *authority, int64_t *fetched_at,
 int store_robots_put(store *s, const char *authority, int64_t fetched_at,
                      int status, const char *body, size_t len, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = prep(s, "INSERT INTO robots(authority, fetched_at, status, body)"
-                     " VALUES(?, ?, ?, ?) ON CONFLICT(authority) DO UPDATE SET"
-                     " fetched_at = excluded.fetched_at, status = excluded.status,"
-                     " body = excluded.body",
-                  &st, err);
-    if (rc)
-        return rc;
-    bind_text(st, 1, authority);
-    sqlite3_bind_int64(st, 2, fetched_at);
-    sqlite3_bind_int(st, 3, status);
-    sqlite3_bind_blob64(st, 4, body ? body : "", len, SQLITE_TRANSIENT);
-    return step_done(s, st, err);
+    return run(s, err, "INSERT INTO robots(authority, fetched_at, status, body)"
+                       " VALUES(?, ?, ?, ?) ON CONFLICT(authority) DO UPDATE SET"
+                       " fetched_at = excluded.fetched_at, status = excluded.status,"
+                       " body = excluded.body",
+               "tIib", authority, fetched_at, status, body, len);
 }

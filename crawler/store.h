@@ -174,6 +174,11 @@ typedef struct store_link {
 int store_pass_begin(store *s, const char *source, bool full,
                      const store_link *seeds, size_t n, int64_t now,
                      long *pass_out, sp_err *err);
+/* Queue links for the source's current pass outside a fetch (the sitemaps
+ * a robots.txt lists), in one transaction.  Idempotent like every queueing:
+ * a URL already queued or done in this pass is left alone. */
+int store_queue_links(store *s, const char *source, const store_link *links,
+                      size_t n, int64_t now, sp_err *err);
 /* End the running pass.  ok: the entry URL worked (clears failing_since,
  * sets last_success); else failing_since is kept or set and error_msg
  * recorded.  mark_gone: URLs done in earlier passes but not reached in this

@@ -2,7 +2,7 @@
  * test_store.c - the store's API as the crawler and the indexer use it:
  * schema creation and reopening, passes, recording fetches with their
  * links in one transaction, documents since a cursor, named cursors,
- * health, gone URLs, robots cache.
+ * health, gone URLs, links queued outside a fetch, robots cache.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +174,27 @@ int main(void)
     CHECK(store_pass_end(s, "src", false, false, "entry failed", 20001, 30000, &err) == SP_OK);
     CHECK(store_source_health(s, health_cb, &hi, &err) == SP_OK);
     CHECK(hi.failing_since == 10001 && hi.documents == 2 && hi.last_success == 6002);
+
+    /* Links queued outside a fetch (a robots.txt's sitemaps) join the
+     * current pass once: the seed already queued is not queued twice, and
+     * a URL done in this pass stays done. */
+    CHECK(store_pass_begin(s, "src", true, &seed, 1, 30000, &pass, &err) == SP_OK);
+    store_link extra[2] = {{"http://a.test/", "sitemap", 0, 0},
+                           {"http://a.test/sitemap.xml", "sitemap", 0, 0}};
+    CHECK(store_queue_links(s, "src", extra, 2, 30001, &err) == SP_OK);
+    count = -1;
+    int64_t earliest = -1;
+    CHECK(store_queued_count(s, "src", &count, &earliest, &err) == SP_OK);
+    CHECK(count == 2);
+    f.url = "http://a.test/sitemap.xml";
+    f.outcome = STORE_UNCHANGED;
+    f.fetched_at = 30002;
+    CHECK(store_record_fetch(s, &f, NULL, 0, NULL, &err) == SP_OK);
+    CHECK(store_queue_links(s, "src", extra, 2, 30003, &err) == SP_OK);
+    CHECK(store_queued_count(s, "src", &count, &earliest, &err) == SP_OK);
+    CHECK(count == 1);
+    CHECK(store_queue_links(s, "nosuch", extra, 2, 30003, &err) == SP_ENOTFOUND);
+    CHECK(store_pass_end(s, "src", true, false, NULL, 30004, 40000, &err) == SP_OK);
 
     /* Robots cache. */
     CHECK(store_robots_put(s, "http://a.test:80", 77, 200, "User-agent: *\n", 14, &err) == SP_OK);
