@@ -9,7 +9,8 @@
  * it led to) commits.  So a crash loses at most the transfers in flight,
  * and a rerun picks the same pass up where it stopped.  In memory there
  * are only hosts (busy?, when may the next request start, robots.txt) and
- * the transfers themselves.
+ * the transfers themselves, with the page fetches waiting between two hops
+ * of a redirect.
  */
 #define _GNU_SOURCE
 #include "crawl.h"
@@ -37,6 +38,7 @@
 #define MAX_CRAWL_DELAY 60.0     /* a larger Crawl-delay is honoured as 60 s */
 #define MAX_RETRY_AFTER 3600
 #define MAX_BACKOFF 600.0
+#define MAX_REDIRECTS 5
 #define QUEUE_BATCH 16 /* queued URLs looked at per source per turn */
 #define DEFAULT_PARALLEL 32
 
@@ -66,13 +68,22 @@ typedef struct src_state {
 
 typedef struct crawler crawler;
 
+/* One fetch: a robots.txt, or a queued URL with the redirects it leads
+ * to.  A page fetch follows its redirects itself, one request per hop, so
+ * each hop goes through the same gate as a queued URL (its host free and
+ * due, its robots.txt known and allowing it); between hops it waits in the
+ * crawler's waiting list, without a curl handle. */
 typedef struct xfer {
     crawler *cr;
-    CURL *h;
-    host *host;
+    CURL *h;              /* NULL while waiting for the next hop */
+    host *host;           /* the host of url */
     src_state *ss;        /* NULL for a robots.txt fetch */
     const crawl_source *for_src; /* robots.txt: the source that needed it */
     store_queued q;       /* malloc'd copies */
+    char *url;            /* page fetches: this hop's URL (q.url, then each Location) */
+    int hops;             /* redirects followed so far */
+    long last_status;     /* the answer that sent it here */
+    bool waiting;         /* in cr->waiting (else, with h, in cr->xfers) */
     sp_buf body, hdrs;
     size_t max_body;
     bool too_big;
@@ -94,8 +105,10 @@ struct crawler {
     crawl_stats st;
     double t_start, last_progress;
     int inflight, max_parallel;
+    int n_waiting;        /* length of waiting */
     const char *ua;
-    xfer *xfers;
+    xfer *xfers;          /* transfers in flight */
+    xfer *waiting;        /* page fetches between two hops of a redirect */
     int fatal;
     sp_err fatal_err;
     bool stopping;
@@ -486,24 +499,51 @@ static char *header_value(const sp_buf *hdrs, const char *name)
     return NULL;
 }
 
+static void xfer_link(xfer *x, xfer **head)
+{
+    x->prev = NULL;
+    x->next = *head;
+    if (*head)
+        (*head)->prev = x;
+    *head = x;
+}
+
+static void xfer_unlink(xfer *x, xfer **head)
+{
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        *head = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+    x->prev = x->next = NULL;
+}
+
+/* Take x's curl handle out of the multi and the list in flight. */
+static void xfer_stop(xfer *x)
+{
+    if (!x->h)
+        return;
+    curl_multi_remove_handle(x->cr->multi, x->h);
+    curl_easy_cleanup(x->h);
+    x->h = NULL;
+    xfer_unlink(x, &x->cr->xfers);
+}
+
 static void xfer_free(xfer *x)
 {
     if (!x)
         return;
-    if (x->h) {
-        curl_multi_remove_handle(x->cr->multi, x->h);
-        curl_easy_cleanup(x->h);
-        if (x->prev)
-            x->prev->next = x->next;
-        else
-            x->cr->xfers = x->next;
-        if (x->next)
-            x->next->prev = x->prev;
+    xfer_stop(x);
+    if (x->waiting) {
+        xfer_unlink(x, &x->cr->waiting);
+        x->cr->n_waiting--;
     }
     curl_slist_free_all(x->req);
     sp_buf_free(&x->body);
     sp_buf_free(&x->hdrs);
     store_queued_free(&x->q);
+    free(x->url);
     free(x);
 }
 
@@ -514,18 +554,20 @@ static int xfer_start(crawler *cr, xfer *x, const char *url, const crawl_source 
         return SP_ENOMEM;
     x->h = h;
     x->cr = cr;
-    x->t0 = mono();
-    x->next = cr->xfers;
-    if (cr->xfers)
-        cr->xfers->prev = x;
-    cr->xfers = x;
+    if (x->t0 == 0)
+        x->t0 = mono(); /* a redirect's hops count as one fetch */
+    xfer_link(x, &cr->xfers);
     double timeout = src ? src->timeout : 30.0;
     double ctimeout = src ? src->connect_timeout : 10.0;
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PRIVATE, x);
     curl_easy_setopt(h, CURLOPT_USERAGENT, cr->ua);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    /* libcurl follows robots.txt's redirects (RFC 9309: at least five);
+     * page fetches follow theirs one hop at a time (redirect_next). */
+    if (!x->ss) {
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+    }
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -582,6 +624,17 @@ static void robots_done(crawler *cr, xfer *x, CURLcode res, long status)
         cr->fatal = cr->fatal_err.code;
     host_set_robots(cr, h, st, x->body.data, x->body.len, now);
     h->next_ok = mono() + host_delay(cr, h, x->for_src);
+}
+
+/* A fetch record of url for ss's source, made at now. */
+static void fetch_init(store_fetch *f, const src_state *ss, const char *url,
+                       store_outcome outcome, int64_t now)
+{
+    memset(f, 0, sizeof *f);
+    f->source = ss->src->name;
+    f->url = url;
+    f->outcome = outcome;
+    f->fetched_at = now;
 }
 
 /* Record f (+ links) and count it. */
@@ -647,45 +700,74 @@ static double retry_after(const sp_buf *hdrs)
     return s > MAX_RETRY_AFTER ? MAX_RETRY_AFTER : s;
 }
 
-/* A redirect to another host, whose robots.txt we know (in memory or in
- * the store's cache) and which disallows the final URL.  A host we know
- * nothing about yet is given the benefit of the doubt. */
-static bool redirect_disallowed(crawler *cr, const char *from, const char *to)
+static bool is_redirect(long status)
 {
-    char *a = authority_of(from), *b = authority_of(to);
-    bool other = a && b && strcmp(a, b);
-    free(a);
-    free(b);
-    if (!other)
-        return false;
-    host *h = host_get(cr, to);
-    if (!h)
-        return false;
-    if (h->robots_state != 2 && !host_robots_cached(cr, h))
-        return false;
-    return !robots_allowed(h->robots, cr->ua, to);
+    return status == 301 || status == 302 || status == 303 || status == 307 ||
+           status == 308;
 }
 
-static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
+/* A page fetch was answered with a redirect.  Park it in the waiting list
+ * to request the Location as its next hop once that host lets us (true);
+ * or say why not in *why (malloc'd), or leave *why NULL when there is no
+ * Location to follow (false both times). */
+static bool redirect_next(crawler *cr, xfer *x, long status, char **why)
+{
+    *why = NULL;
+    char *loc = NULL;
+    curl_easy_getinfo(x->h, CURLINFO_REDIRECT_URL, &loc);
+    if (!loc)
+        return false;
+    if (x->hops >= MAX_REDIRECTS) {
+        *why = sp_printf("more than %d redirects", MAX_REDIRECTS);
+        return false;
+    }
+    char *next = norm_url(loc); /* loc belongs to the handle xfer_stop frees */
+    if (!next) {
+        *why = sp_printf("redirected to %.300s, not a fetchable http(s) URL", loc);
+        return false;
+    }
+    xfer_stop(x);
+    free(x->url);
+    x->url = next;
+    x->hops++;
+    x->last_status = status;
+    x->body.len = 0;
+    x->hdrs.len = 0;
+    x->too_big = false;
+    x->errbuf[0] = '\0';
+    x->waiting = true;
+    xfer_link(x, &cr->waiting);
+    cr->n_waiting++;
+    return true;
+}
+
+/* What a finished page transfer means: recorded against its queued URL,
+ * or (true) x now waits to follow a redirect and must not be freed. */
+static bool page_done(crawler *cr, xfer *x, CURLcode res, long status)
 {
     src_state *ss = x->ss;
     const crawl_source *src = ss->src;
     host *h = x->host;
     store_queued *q = &x->q;
     double delay = host_delay(cr, h, src);
+    char *errmsg = NULL;
+    if (res == CURLE_OK && is_redirect(status) && redirect_next(cr, x, status, &errmsg)) {
+        /* This host has answered: its delay runs while the next hop waits
+         * for its own host. */
+        h->errors = 0;
+        h->next_ok = mono() + delay;
+        return true;
+    }
     int64_t now = sp_now();
     store_fetch f;
-    memset(&f, 0, sizeof f);
-    f.source = src->name;
-    f.url = q->url;
-    f.fetched_at = now;
+    fetch_init(&f, ss, q->url, STORE_FAIL, now);
     f.ms = (long)((mono() - x->t0) * 1000);
     f.bytes = x->body.len;
     f.requested = true;
     f.status = (int)status;
     cr->st.bytes += (int64_t)x->body.len;
     linkset ls = {0};
-    char *errmsg = NULL, *etag = NULL, *lastmod = NULL, *conv = NULL, *conv_ct = NULL;
+    char *etag = NULL, *lastmod = NULL, *conv = NULL, *conv_ct = NULL;
     char *final = NULL;
     char hash[CRAWL_HASH_LEN];
     double wait = delay;
@@ -699,8 +781,6 @@ static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
         if (x->too_big || res == CURLE_FILESIZE_EXCEEDED)
             errmsg = sp_printf("body larger than %zu bytes (max_body): transfer aborted",
                                x->max_body);
-        else if (res == CURLE_TOO_MANY_REDIRECTS)
-            errmsg = sp_printf("more than 5 redirects");
         else
             errmsg = sp_printf("%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
         if (transient_curl(res) && can_retry) {
@@ -710,19 +790,13 @@ static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
             f.outcome = STORE_FAIL;
         }
         h->errors++;
+    } else if (errmsg) {
+        /* A redirect we do not follow (too many, or not http(s)). */
+        f.outcome = STORE_FAIL;
     } else if (status >= 200 && status < 300) {
         const char *ct = NULL;
-        char *eff = NULL;
         curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ct);
-        curl_easy_getinfo(x->h, CURLINFO_EFFECTIVE_URL, &eff);
-        final = sp_strdup(eff ? eff : q->url);
-        if (final && strcmp(final, q->url) && redirect_disallowed(cr, q->url, final)) {
-            /* libcurl followed a redirect to another host whose robots.txt
-             * (as far as we know it) forbids that URL: do not keep it. */
-            errmsg = sp_printf("redirected to %s, which robots.txt disallows", final);
-            f.outcome = STORE_FAIL;
-            goto record_it;
-        }
+        final = sp_strdup(x->url);
         const char *body = x->body.data ? x->body.data : "";
         size_t len = x->body.len;
         size_t conv_len = 0;
@@ -785,7 +859,6 @@ static void page_done(crawler *cr, xfer *x, CURLcode res, long status)
         errmsg = sp_printf("HTTP %ld", status);
         f.outcome = STORE_FAIL;
     }
-record_it:
     if (h->errors > 1 && !cr->o->no_delay) {
         /* A host that keeps failing is asked less often. */
         double hb = delay * pow(2.0, h->errors > 6 ? 6 : h->errors - 1);
@@ -802,6 +875,7 @@ record_it:
     free(conv);
     free(conv_ct);
     free(final);
+    return false;
 }
 
 static void on_done(crawler *cr, CURLMsg *m)
@@ -814,11 +888,12 @@ static void on_done(crawler *cr, CURLMsg *m)
     curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
     x->host->busy = false;
     cr->inflight--;
-    if (x->ss) {
-        x->ss->inflight--;
-        page_done(cr, x, m->data.result, status);
-    } else {
+    if (!x->ss) {
         robots_done(cr, x, m->data.result, status);
+    } else if (page_done(cr, x, m->data.result, status)) {
+        return; /* waits for its next hop, still counted in its source's inflight */
+    } else {
+        x->ss->inflight--;
     }
     xfer_free(x);
 }
@@ -1036,12 +1111,8 @@ static void settle_without_request(crawler *cr, src_state *ss, store_queued *q,
                                    store_outcome outcome, const char *error)
 {
     store_fetch f;
-    memset(&f, 0, sizeof f);
-    f.source = ss->src->name;
-    f.url = q->url;
-    f.outcome = outcome;
+    fetch_init(&f, ss, q->url, outcome, sp_now());
     f.error = error;
-    f.fetched_at = sp_now();
     linkset ls = {0};
     if (outcome == STORE_UNCHANGED)
         links_from_store(cr, ss->src, q, &ls);
@@ -1061,6 +1132,11 @@ static void start_page(crawler *cr, src_state *ss, host *h, store_queued *q)
     x->q = *q;
     memset(q, 0, sizeof *q); /* moved */
     x->max_body = ss->src->max_body;
+    x->url = sp_strdup(x->q.url);
+    if (!x->url) {
+        xfer_free(x);
+        return;
+    }
     if (x->q.has_doc) {
         char *line;
         if (x->q.etag) {
@@ -1076,16 +1152,116 @@ static void start_page(crawler *cr, src_state *ss, host *h, store_queued *q)
             free(line);
         }
     }
-    if (xfer_start(cr, x, x->q.url, ss->src) != SP_OK) {
+    if (xfer_start(cr, x, x->url, ss->src) != SP_OK) {
         xfer_free(x);
         return;
     }
     ss->budget_used++;
 }
 
+/* May a request to h start now?  When h's robots.txt is unknown or stale
+ * this loads it from the store's cache or starts fetching it (for src);
+ * false until it is ready and h is free and due. */
+static bool host_ready(crawler *cr, host *h, const crawl_source *src, double now_m)
+{
+    if (h->busy || h->next_ok > now_m)
+        return false;
+    if (h->robots_state != 2 || h->robots_expires <= now_m) {
+        if (h->robots_state != 1 && !host_robots_cached(cr, h))
+            start_robots(cr, h, src);
+        if (h->busy || h->robots_state != 2)
+            return false;
+    }
+    return true;
+}
+
+/* Does h's robots.txt keep us from url?  Then msg says why. */
+static bool robots_refuses(const crawler *cr, const host *h, const char *url, char *msg,
+                           size_t n)
+{
+    if (robots_allowed(h->robots, cr->ua, url))
+        return false;
+    if (robots_for_status(h->robots_status) == ROBOTS_DISALLOW_ALL)
+        snprintf(msg, n, "robots.txt unavailable (%s %d): RFC 9309 says "
+                 "crawl nothing from this host for now",
+                 h->robots_status ? "HTTP" : "status", h->robots_status);
+    else
+        snprintf(msg, n, "disallowed by robots.txt");
+    return true;
+}
+
+/* Is a fetch of this source's url under way on another host than url's
+ * own (a redirect's later hop, in flight or waiting)?  url's own host
+ * being busy covers the first hop. */
+static bool fetch_in_progress(const crawler *cr, const char *source, const char *url)
+{
+    const xfer *lists[2] = {cr->waiting, cr->xfers};
+    for (size_t i = 0; i < 2; i++)
+        for (const xfer *x = lists[i]; x; x = x->next)
+            if (x->ss && x->hops > 0 && !strcmp(x->q.url, url) &&
+                !strcmp(x->ss->src->name, source))
+                return true;
+    return false;
+}
+
+/* Give up a page fetch before its next hop: record why against its queued
+ * URL (a request was made, so the fetch is logged), and free x. */
+static void hop_refused(crawler *cr, xfer *x, const char *why, bool robots)
+{
+    src_state *ss = x->ss;
+    char *msg = sp_printf("redirected to %s: %s", x->url, why);
+    store_fetch f;
+    fetch_init(&f, ss, x->q.url, STORE_FAIL, sp_now());
+    f.status = (int)x->last_status;
+    f.error = msg ? msg : why;
+    f.ms = (long)((mono() - x->t0) * 1000);
+    f.requested = true;
+    record(cr, &f, NULL);
+    free(msg);
+    if (robots)
+        cr->st.blocked++;
+    ss->inflight--;
+    xfer_free(x);
+}
+
+/* Page fetches waiting to follow a redirect: each hop passes the same gate
+ * as a queued URL (host free and due, robots.txt fetched and allowing). */
+static void dispatch_hops(crawler *cr, double now_m)
+{
+    xfer *next;
+    for (xfer *x = cr->waiting; x && !cr->fatal && !cr->stopping; x = next) {
+        next = x->next;
+        if (cr->inflight >= cr->max_parallel)
+            break;
+        host *h = host_get(cr, x->url);
+        if (!h) {
+            hop_refused(cr, x, "not a fetchable http(s) URL", false);
+            continue;
+        }
+        if (!host_ready(cr, h, x->ss->src, now_m))
+            continue;
+        char msg[160];
+        if (robots_refuses(cr, h, x->url, msg, sizeof msg)) {
+            hop_refused(cr, x, msg, true);
+            continue;
+        }
+        xfer_unlink(x, &cr->waiting);
+        cr->n_waiting--;
+        x->waiting = false;
+        x->host = h;
+        x->ss->inflight--; /* xfer_start counts it again */
+        if (xfer_start(cr, x, x->url, x->ss->src) != SP_OK)
+            xfer_free(x); /* its URL is still queued: tried again from the start */
+    }
+}
+
 static void dispatch(crawler *cr)
 {
-    if (cr->inflight >= cr->max_parallel)
+    double now_m = mono();
+    dispatch_hops(cr, now_m);
+    /* Waiting hops count against the limit: a redirecting site cannot pile
+     * up fetches behind a slow host. */
+    if (cr->inflight + cr->n_waiting >= cr->max_parallel)
         return;
     /* Each running source gets its own look at the queue, so a big source's
      * backlog cannot hide a small source on another host. */
@@ -1099,10 +1275,9 @@ static void dispatch(crawler *cr)
                               &cr->fatal_err))
             cr->fatal = cr->fatal_err.code;
     }
-    double now_m = mono();
     for (size_t i = 0; i < qv.n && !cr->fatal && !cr->stopping; i++) {
         store_queued *q = &qv.v[i];
-        if (cr->inflight >= cr->max_parallel)
+        if (cr->inflight + cr->n_waiting >= cr->max_parallel)
             break;
         src_state *ss = find_src(cr, q->source);
         if (!ss || !ss->running || ss->budget_used >= ss->src->pages)
@@ -1112,22 +1287,10 @@ static void dispatch(crawler *cr)
             settle_without_request(cr, ss, q, STORE_FAIL, "not a fetchable http(s) URL");
             continue;
         }
-        if (h->busy || h->next_ok > now_m)
+        if (!host_ready(cr, h, ss->src, now_m) || fetch_in_progress(cr, q->source, q->url))
             continue;
-        if (h->robots_state != 2 || h->robots_expires <= now_m) {
-            if (h->robots_state != 1 && !host_robots_cached(cr, h))
-                start_robots(cr, h, ss->src);
-            if (h->busy || h->robots_state != 2)
-                continue;
-        }
-        if (!robots_allowed(h->robots, cr->ua, q->url)) {
-            char msg[160];
-            if (robots_for_status(h->robots_status) == ROBOTS_DISALLOW_ALL)
-                snprintf(msg, sizeof msg, "robots.txt unavailable (%s %d): RFC 9309 says "
-                         "crawl nothing from this host for now",
-                         h->robots_status ? "HTTP" : "status", h->robots_status);
-            else
-                snprintf(msg, sizeof msg, "disallowed by robots.txt");
+        char msg[160];
+        if (robots_refuses(cr, h, q->url, msg, sizeof msg)) {
             settle_without_request(cr, ss, q, STORE_FAIL, msg);
             continue;
         }
@@ -1280,6 +1443,8 @@ out:
     /* Abandon transfers in flight: their URLs are still queued in the store. */
     while (cr.xfers)
         xfer_free(cr.xfers);
+    while (cr.waiting)
+        xfer_free(cr.waiting);
     if (cr.multi)
         curl_multi_cleanup(cr.multi);
     for (size_t i = 0; i < cr.n_hosts; i++)

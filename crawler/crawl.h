@@ -9,7 +9,9 @@
  * cached in the store for at most 24 hours; one request at a time per host
  * with a minimum delay between them (the source's delay, default 1 s, or a
  * larger Crawl-delay); Retry-After on 429/503; exponential backoff on
- * errors.  Many hosts are fetched in parallel through libcurl's multi
+ * errors.  Redirects are followed one hop at a time, each hop under the
+ * same rules for its own host (robots.txt fetched first, delay, one request
+ * at a time).  Many hosts are fetched in parallel through libcurl's multi
  * interface, in one thread.
  *
  * Incremental: conditional GET with the stored ETag/Last-Modified, content

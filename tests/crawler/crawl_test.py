@@ -548,8 +548,9 @@ def case_redirect(tmp):
         crawl(store, conf, '--once')
         bad = url_row(store, a.base + '/__fault/redirect/%d/html-a/secret/x.html' % b.port)
         check(bad is not None and bad['state'] == 'failed' and
-              'robots.txt disallows' in (bad['last_error'] or ''),
+              'disallowed by robots.txt' in (bad['last_error'] or ''),
               'redirect into a disallowed path refused: %s' % (dict(bad) if bad else None))
+        check(b.count('/html-a/secret/x.html') == 0, 'the disallowed target never requested')
         ok = url_row(store, a.base + '/__fault/redirect/%d/html-a/b.html' % b.port)
         check(ok is not None and ok['state'] == 'done', 'allowed redirect stored')
         docs = docs_by_url(store)
@@ -558,6 +559,79 @@ def case_redirect(tmp):
     finally:
         a.stop()
         b.stop()
+
+
+def case_redirect_robots(tmp):
+    """Every hop of a redirect passes its own host's robots.txt, fetched
+    first when that host is new: a disallowed target is never requested,
+    not even on the first hop to a host, whichever hop leads there; a host
+    whose robots.txt is unavailable gets nothing; and the target host's
+    Crawl-delay and one request at a time hold between hops."""
+    root = os.path.join(tmp, 'a')
+    os.makedirs(os.path.join(root, 'r'))
+    with open(os.path.join(root, 'robots.txt'), 'w') as f:
+        f.write('User-agent: *\nAllow: /\n')
+    broot = os.path.join(tmp, 'b')
+    shutil.copytree(os.path.join(SITES, 'html-a'), os.path.join(broot, 'html-a'))
+    with open(os.path.join(broot, 'robots.txt'), 'w') as f:
+        f.write('User-agent: Signpost\nCrawl-delay: 0.6\nDisallow: /html-a/secret/\n')
+    a = Fixture(root)
+    b = Fixture(broot)
+    c = Fixture(SITES)  # its robots.txt keeps Signpost out of /html-a/secret/ too
+    d = Fixture(SITES, '--robots-status', '503')
+    try:
+        links = {
+            'secret': '/__fault/redirect/%d/html-a/secret/x.html' % b.port,
+            'ok': '/__fault/redirect/%d/html-a/b.html' % b.port,
+            'ok2': '/__fault/redirect/%d/html-a/a.html' % b.port,
+            'two': '/__fault/redirect/%d/__fault/redirect/%d/html-a/secret/x.html'
+                   % (b.port, c.port),
+            'down': '/__fault/redirect/%d/html-a/b.html' % d.port,
+        }
+        with open(os.path.join(root, 'r/index.html'), 'w') as f:
+            f.write('<html><body>\n')
+            for name, href in links.items():
+                f.write('<a href="%s">%s</a>\n' % (href, name))
+            f.write('</body></html>\n')
+        conf = os.path.join(tmp, 'sources.conf')
+        store = os.path.join(tmp, 'store')
+        write_conf(conf, [('a', {'url': a.base + '/r/', 'kind': 'html', 'depth': 1,
+                                 'delay': '0.05'})])
+        crawl(store, conf, '--once')
+        lb, lc, ld = b.stats(), c.stats(), d.stats()
+        tb = [e['target'] for e in lb['log']]
+        check(tb and tb[0] == '/robots.txt', 'robots.txt first on the new host: %s' % tb)
+        check('/html-a/secret/x.html' not in tb, 'disallowed target never requested: %s' % tb)
+        check(tb.count('/html-a/b.html') == 1 and tb.count('/html-a/a.html') == 1,
+              'allowed targets requested once each: %s' % tb)
+        check(tb.count('/robots.txt') == 1, 'robots.txt fetched once: %s' % tb)
+        check(lb['max_concurrent'] == 1, 'one request at a time to the target host')
+        gaps = [y['ms'] - x['ms'] for x, y in zip(lb['log'], lb['log'][1:])]
+        check(gaps and min(gaps) >= 580,
+              "the target host's Crawl-delay (0.6 s) holds between hops: %s" % gaps)
+        check([e['target'] for e in lc['log']] == ['/robots.txt'],
+              'second hop: only robots.txt asked of its host: %s' % lc['log'])
+        check([e['target'] for e in ld['log']] == ['/robots.txt'],
+              'robots.txt 5xx: nothing else asked of that host: %s' % ld['log'])
+        docs = docs_by_url(store)
+        for name, why in (('secret', 'disallowed by robots.txt'),
+                          ('two', 'disallowed by robots.txt'),
+                          ('down', 'robots.txt unavailable')):
+            row = url_row(store, a.base + links[name])
+            err = (row['last_error'] or '') if row else ''
+            check(row is not None and row['state'] == 'failed' and why in err and
+                  'redirected to' in err, '%s refused with its reason: %s' % (name, err))
+            check(docs.get(a.base + links[name], 0) == 0, '%s stored no document' % name)
+        for name, path in (('ok', '/html-a/b.html'), ('ok2', '/html-a/a.html')):
+            with db(store) as cx:
+                row = cx.execute('SELECT final_url FROM documents WHERE url = ?',
+                                 (a.base + links[name],)).fetchone()
+            check(row is not None and row[0] == b.base + path,
+                  '%s stored with its final URL (%s)' % (name, row and row[0]))
+        check('status=ok' in status(store).get('a', ''), 'source healthy')
+    finally:
+        for fx in (a, b, c, d):
+            fx.stop()
 
 
 def case_continuous(tmp):
