@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_COVERAGE 64
 #define MAX_LINE 4096
@@ -122,6 +123,26 @@ static long parse_long(const char *s, long min, long max)
     return v;
 }
 
+/* yes/no (also true/false, on/off, 1/0): 1 or 0; -1 when neither. */
+static int parse_bool(const char *s)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"};
+    static const char *const no[] = {"no", "false", "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (!strcasecmp(s, yes[i]))
+            return 1;
+        if (!strcasecmp(s, no[i]))
+            return 0;
+    }
+    return -1;
+}
+
+/* Kinds that crawl a site, whose robots.txt sitemaps may seed a pass. */
+static bool kind_reads_robots_sitemaps(crawl_kind k)
+{
+    return k == CRAWL_HTML || k == CRAWL_SITEMAP || k == CRAWL_AUTO;
+}
+
 static bool valid_name(const char *s)
 {
     size_t n = strlen(s);
@@ -201,6 +222,7 @@ static void source_unset(crawl_source *s)
     s->timeout = -1;
     s->connect_timeout = -1;
     s->retries = -1;
+    s->robots_sitemaps = -1;
 }
 
 static char *trim(char *s)
@@ -293,6 +315,10 @@ static const char *set_key(crawl_source *s, bool defaults, const char *key, char
         s->max_body = parse_size(v);
         if (s->max_body == 0 || s->max_body > 32u * 1024 * 1024)
             return "max_body must be a size like 10M or 500K, at most 32M";
+    } else if (!strcmp(key, "robots_sitemaps")) {
+        s->robots_sitemaps = parse_bool(v);
+        if (s->robots_sitemaps < 0)
+            return "robots_sitemaps must be yes or no";
     } else if (!strcmp(key, "retries")) {
         long r = parse_long(v, 0, 10);
         if (r == LONG_MIN)
@@ -343,6 +369,14 @@ static int apply_defaults(crawl_source *s, const crawl_source *d)
     }
     if (!s->max_body)
         s->max_body = d->max_body ? d->max_body : CRAWL_DEFAULT_MAX_BODY;
+    /* A site's robots.txt sitemaps: on for html and sitemap sources unless
+     * turned off, off for auto unless turned on, never for the others (an
+     * API's or a feed's host is not the site they describe). */
+    if (s->robots_sitemaps < 0)
+        s->robots_sitemaps = d->robots_sitemaps >= 0 ? d->robots_sitemaps
+                             : s->kind == CRAWL_HTML || s->kind == CRAWL_SITEMAP;
+    if (!kind_reads_robots_sitemaps(s->kind))
+        s->robots_sitemaps = 0;
     return 0;
 }
 
@@ -463,6 +497,10 @@ int crawl_conf_parse(const char *text, size_t len, const char *name,
         if (!s->url)
             rc = sp_fail(err, SP_EPARSE, "%s:%d: source '%s' has no url", name, s->line,
                          s->name);
+        else if (s->robots_sitemaps == 1 && !kind_reads_robots_sitemaps(s->kind))
+            rc = sp_fail(err, SP_EPARSE, "%s:%d: source '%s': robots_sitemaps: only html, "
+                         "sitemap and auto sources take sitemaps from robots.txt; remove it "
+                         "or set kind", name, s->line, s->name);
         else if (apply_defaults(s, &defaults))
             rc = sp_fail(err, SP_ENOMEM, "out of memory");
     }

@@ -59,6 +59,7 @@ typedef struct src_state {
     bool running;
     bool full;
     bool done_once;       /* finished a pass in this run */
+    bool sitemaps_seeded; /* this pass has queued its robots.txt sitemaps */
     long pass;
     long budget_used;     /* requests counted against the page budget */
     int inflight;
@@ -971,6 +972,7 @@ static void begin_pass(crawler *cr, src_state *ss)
     ss->full = full;
     ss->pass = pass;
     ss->budget_used = 0;
+    ss->sitemaps_seeded = false;
     ss->last_success = p.last_success;
     cr->st.running++;
 }
@@ -1255,10 +1257,53 @@ static void dispatch_hops(crawler *cr, double now_m)
     }
 }
 
+/* The sitemaps the robots.txt of a source's entry host lists become extra
+ * seeds of its pass, once that robots.txt is known (robots_sitemaps): on
+ * the entry host only, CRAWL_ROBOTS_SITEMAPS at most, queued like a
+ * configured sitemap (so robots.txt, politeness and the page budget apply
+ * to them as to any URL).  A URL already queued in the pass, such as the
+ * configured seed, is not queued twice. */
+static void seed_robots_sitemaps(crawler *cr, src_state *ss, double now_m)
+{
+    const crawl_source *src = ss->src;
+    host *h = host_get(cr, src->url);
+    if (h) {
+        host_ready(cr, h, src, now_m); /* loads or fetches robots.txt when due */
+        if (h->robots_state != 2 || h->robots_expires <= now_m)
+            return;
+    }
+    ss->sitemaps_seeded = true;
+    size_t n = 0;
+    const char *const *maps = h ? robots_sitemaps(h->robots, &n) : NULL;
+    linkset ls = {0};
+    for (size_t i = 0; i < n && ls.n < CRAWL_ROBOTS_SITEMAPS; i++) {
+        char *u = norm_url(maps[i]);
+        for (size_t j = 0; u && j < ls.n; j++)
+            if (!strcmp(ls.v[j].url, u)) {
+                free(u);
+                u = NULL;
+            }
+        if (u && same_host(u, src->url))
+            linkset_add(&ls, u, "sitemap", 0, 0);
+        else
+            free(u);
+    }
+    if (ls.n && store_queue_links(cr->s, src->name, ls.v, ls.n, sp_now(), &cr->fatal_err))
+        cr->fatal = cr->fatal_err.code;
+    linkset_free(&ls);
+}
+
 static void dispatch(crawler *cr)
 {
     double now_m = mono();
     dispatch_hops(cr, now_m);
+    for (size_t i = 0; i < cr->n_srcs && !cr->fatal; i++) {
+        src_state *ss = &cr->srcs[i];
+        /* Depth 0 reaches no page, so a sitemap would lead nowhere. */
+        if (ss->running && !ss->sitemaps_seeded && ss->src->robots_sitemaps &&
+            ss->src->depth > 0 && cr->inflight < cr->max_parallel)
+            seed_robots_sitemaps(cr, ss, now_m);
+    }
     /* Waiting hops count against the limit: a redirecting site cannot pile
      * up fetches behind a slow host. */
     if (cr->inflight + cr->n_waiting >= cr->max_parallel)

@@ -14,6 +14,10 @@
  * at a time).  Many hosts are fetched in parallel through libcurl's multi
  * interface, in one thread.
  *
+ * Seeds: a source's entry URL; for html and sitemap sources also the
+ * sitemaps their site's robots.txt lists (robots_sitemaps, at most
+ * CRAWL_ROBOTS_SITEMAPS, same host only).
+ *
  * Incremental: conditional GET with the stored ETag/Last-Modified, content
  * hashes (an unchanged body stores no new document), sitemap lastmod, and
  * modified_after on ORUK recrawls between full passes (full_interval).
@@ -36,6 +40,7 @@
 #define CRAWL_MAX_SOURCES 10000
 #define CRAWL_MAX_CONF_BYTES (4u * 1024u * 1024u)
 #define CRAWL_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
+#define CRAWL_ROBOTS_SITEMAPS 16 /* sitemaps taken from one robots.txt */
 
 typedef enum crawl_kind {
     CRAWL_AUTO = 0,
@@ -66,6 +71,10 @@ typedef struct crawl_source {
     double connect_timeout;
     size_t max_body;      /* bytes; a longer body aborts the transfer */
     int retries;          /* extra attempts after a transient error */
+    int robots_sitemaps;  /* 1: the sitemaps the entry host's robots.txt lists
+                             are extra seeds, CRAWL_ROBOTS_SITEMAPS at most
+                             (html and sitemap: on by default; auto: opt-in;
+                             other kinds: always 0) */
     int line;             /* where the section starts in the file */
 } crawl_source;
 

@@ -634,6 +634,146 @@ def case_redirect_robots(tmp):
             fx.stop()
 
 
+def write_files(root, files):
+    for path, text in files.items():
+        full = os.path.join(root, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, 'w') as f:
+            f.write(text)
+
+
+def urlset(*locs):
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' +
+            ''.join(' <url><loc>%s</loc></url>\n' % u for u in locs) + '</urlset>\n')
+
+
+def page(text):
+    return '<!DOCTYPE html><html><body><p>%s</p></body></html>\n' % text
+
+
+def source_urls(store, source):
+    with db(store) as c:
+        return {r['url']: r for r in c.execute('SELECT * FROM urls WHERE source = ?', (source,))}
+
+
+def case_robots_sitemaps(tmp):
+    """The sitemaps a site's robots.txt lists seed its html and sitemap
+    sources: fetched once (a configured sitemap is not fetched twice), their
+    pages crawled, on every pass; sitemaps on other hosts or disallowed are
+    not fetched; robots_sitemaps = no and ORUK sources take none."""
+    maps = {
+        'maps/extra.xml': urlset('/maps/p/1.html', '/maps/p/2.html'),
+        'maps/secret.xml': urlset('/maps/p/3.html'),
+        'maps/p/1.html': page('Job club'),
+        'maps/p/2.html': page('CV help'),
+        'maps/p/3.html': page('Hidden'),
+    }
+    x_root, y_root = os.path.join(tmp, 'x'), os.path.join(tmp, 'y')
+    for d in ('sitemap-a', 'html-a', 'oruk-a'):
+        shutil.copytree(os.path.join(SITES, d), os.path.join(x_root, d))
+    shutil.copytree(os.path.join(SITES, 'html-b'), os.path.join(y_root, 'html-b'))
+    write_files(x_root, dict(maps, **{'robots.txt':
+        'User-agent: *\nDisallow: /maps/secret.xml\n'
+        'Sitemap: http://{host}/maps/extra.xml\n'
+        'Sitemap: http://{host}/sitemap-a/sitemap.xml\n'
+        'Sitemap: http://elsewhere.invalid/sitemap.xml\n'
+        'Sitemap: http://{host}/maps/secret.xml\n'}))
+    write_files(y_root, dict(maps, **{'robots.txt':
+        'User-agent: *\nAllow: /\nSitemap: http://{host}/maps/extra.xml\n'}))
+    x, y = Fixture(x_root), Fixture(y_root)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [
+            ('sm', {'url': x.base + '/sitemap-a/sitemap.xml', 'kind': 'sitemap'}),
+            ('site', {'url': x.base + '/html-a/', 'kind': 'html', 'robots_sitemaps': 'no'}),
+            ('api', {'url': x.base + '/oruk-a/', 'kind': 'oruk'}),
+            ('site-y', {'url': y.base + '/html-b/', 'kind': 'html', 'depth': 1}),
+        ], {'delay': '0.02'})
+        store = os.path.join(tmp, 'store')
+        crawl(store, conf, '--once')
+        cx = x.stats()['counts']
+        check(cx.get('/maps/extra.xml') == 1, 'sitemap from robots.txt fetched once (got %s)'
+              % cx.get('/maps/extra.xml'))
+        check(cx.get('/maps/p/1.html') == 1 and cx.get('/maps/p/2.html') == 1,
+              'its pages crawled: %s' % cx)
+        check(cx.get('/sitemap-a/sitemap.xml') == 1,
+              'the configured sitemap, listed in robots.txt too, fetched once (got %s)'
+              % cx.get('/sitemap-a/sitemap.xml'))
+        check(cx.get('/sitemap-a/p/1.html') == 1, 'the configured sitemap still crawled')
+        check('/maps/secret.xml' not in cx and '/maps/p/3.html' not in cx,
+              'a sitemap robots.txt disallows is not fetched')
+        docs = docs_by_url(store)
+        for path in ('/maps/extra.xml', '/maps/p/1.html', '/maps/p/2.html'):
+            check(docs.get(x.base + path) == 1, '%s stored once' % path)
+        sm = source_urls(store, 'sm')
+        row = sm.get(x.base + '/maps/secret.xml')
+        check(row is not None and row['state'] == 'failed' and
+              'robots.txt' in (row['last_error'] or ''),
+              'the disallowed sitemap recorded with its reason: %s' % (row and dict(row)))
+        with db(store) as c:
+            n = c.execute("SELECT count(*) FROM urls WHERE url LIKE '%elsewhere.invalid%'").fetchone()[0]
+        check(n == 0, "another host's sitemap not queued")
+        for name in ('site', 'api'):
+            got = [u for u in source_urls(store, name) if '/maps/' in u]
+            check(not got, '%s takes no sitemap from robots.txt: %s' % (name, got))
+        cy = y.stats()['counts']
+        check(cy.get('/maps/extra.xml') == 1 and cy.get('/maps/p/1.html') == 1,
+              'an html source uses its robots.txt sitemaps by default: %s' % cy)
+        check(docs.get(y.base + '/maps/p/2.html') == 1, 'stored for the html source')
+        lines = status(store)
+        for name in ('sm', 'site', 'api', 'site-y'):
+            check('status=ok' in lines.get(name, ''), '%s ok: %s' % (name, lines.get(name)))
+        # The next pass takes them again, from the cached robots.txt, and so
+        # keeps their pages (nothing marked gone).
+        x.reset()
+        crawl(store, conf, '--once', '--force')
+        cx = x.stats()['counts']
+        check('/robots.txt' not in cx, 'robots.txt from the cache on the next pass')
+        check(cx.get('/maps/extra.xml') == 1, 'the next pass asks for the sitemap again: %s' % cx)
+        sm = source_urls(store, 'sm')
+        for path in ('/maps/extra.xml', '/maps/p/1.html', '/maps/p/2.html'):
+            row = sm.get(x.base + path)
+            check(row is not None and row['state'] == 'done',
+                  '%s still done after the next pass (%s)' % (path, row and row['state']))
+    finally:
+        x.stop()
+        y.stop()
+
+
+def case_robots_sitemaps_bound(tmp):
+    """A robots.txt listing 1,000 sitemaps costs 16 sitemap requests, not
+    1,000: the first 16 are used, with their pages, and the source is
+    healthy."""
+    n = 1000
+    files = {'many/index.xml': urlset('/many/home.html'), 'many/home.html': page('Home')}
+    lines = ['User-agent: *', 'Allow: /']
+    for i in range(n):
+        files['many/s%d.xml' % i] = urlset('/many/p%d.html' % i)
+        files['many/p%d.html' % i] = page('Service %d' % i)
+        lines.append('Sitemap: http://{host}/many/s%d.xml' % i)
+    files['robots.txt'] = '\n'.join(lines) + '\n'
+    root = os.path.join(tmp, 'site')
+    write_files(root, files)
+    fx = Fixture(root)
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [('many', {'url': fx.base + '/many/index.xml', 'kind': 'sitemap',
+                                    'delay': '0.01'})])
+        store = os.path.join(tmp, 'store')
+        crawl(store, conf, '--once')
+        log = [e['target'] for e in fx.stats()['log']]
+        maps = sorted(t for t in log if t.startswith('/many/s') and t.endswith('.xml'))
+        check(maps == sorted('/many/s%d.xml' % i for i in range(16)),
+              'the first 16 sitemaps fetched, no more (%d: %s)' % (len(maps), maps[:20]))
+        pages = [t for t in log if t.startswith('/many/p')]
+        check(len(pages) == 16, 'their 16 pages crawled (got %d)' % len(pages))
+        check(len(log) == 1 + 2 + 16 + 16, '%d requests in all' % len(log))
+        check('status=ok' in status(store).get('many', ''), 'source healthy')
+    finally:
+        fx.stop()
+
+
 def case_continuous(tmp):
     """Without --once each source is recrawled on its interval until SIGTERM,
     which stops the crawler cleanly."""
