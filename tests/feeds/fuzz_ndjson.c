@@ -1,6 +1,7 @@
 /*
  * fuzz_ndjson.c - libFuzzer target for the NDJSON reader (exports and
- * line-per-record HSDS).  replay.c runs it over the seed files in CI.
+ * line-per-record HSDS).  tests/fuzz/replay.c runs it over the seed files
+ * in CI.
  */
 #include <stddef.h>
 #include <stdint.h>

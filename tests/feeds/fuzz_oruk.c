@@ -1,7 +1,7 @@
 /*
  * fuzz_oruk.c - libFuzzer target for the ORUK/HSDS JSON reader (and the
- * sniffer that routes to it).  replay.c runs the same entry point over the
- * seed files in CI without clang.
+ * sniffer that routes to it).  tests/fuzz/replay.c runs the same entry
+ * point over the seed files in CI without clang.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -4,7 +4,8 @@
  * distance) against a small index built once from the fixtures.  The
  * search must succeed (bad syntax is read as plain words) or refuse an
  * overlong query with SP_EINVAL; never crash, leak or hang.
- * replay_query.c runs the corpus through the same entry point in CI.
+ * replay_query (tests/fuzz/replay.c) runs the corpus through the same
+ * entry point in CI.
  */
 #include <stdint.h>
 #include <stdio.h>

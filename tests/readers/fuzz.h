@@ -1,6 +1,7 @@
 /*
- * fuzz.h - the libFuzzer entry point every fuzz_*.c defines; replay.c
- * calls it over seed files so CI exercises the targets without clang.
+ * fuzz.h - the libFuzzer entry point every fuzz_*.c defines;
+ * tests/fuzz/replay.c calls it over seed files so CI exercises the
+ * targets without clang.
  */
 #ifndef READERS_FUZZ_H
 #define READERS_FUZZ_H

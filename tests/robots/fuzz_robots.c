@@ -2,7 +2,7 @@
  * fuzz_robots.c - libFuzzer target for crawler/robots.h: the first line of
  * the input is the URL to ask about, the rest is a robots.txt body.  Parses,
  * then queries matching, crawl delay and sitemaps for a few agents.  Also
- * linked into fuzz_replay (tests/robots/fuzz_replay.c) so CI replays the
+ * linked into robots_fuzz_replay (tests/fuzz/replay.c) so CI replays the
  * seeds without clang.
  */
 #include <stddef.h>

@@ -5,7 +5,7 @@
  * Beyond "no crash, no leak, no UB" it checks what the API promises: an
  * accepted query is within every bound, a refused one has a message that is
  * valid UTF-8 (it goes into JSON).  The same entry point is replayed over
- * the seeds by fuzz_replay.c in the ordinary test suite.
+ * the seeds by tests/fuzz/replay.c in the ordinary test suite.
  */
 #include <stdint.h>
 #include <stdio.h>

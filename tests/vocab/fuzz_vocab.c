@@ -2,8 +2,8 @@
  * fuzz_vocab.c - libFuzzer target for everything in vocab and enrichment
  * that reads untrusted text: postcodes from users (near=), filter values,
  * borough names from feeds, and a provider's prose run through
- * enrich_record.  Built with -Dfuzz=true (clang); replay_vocab.c replays the
- * corpus in CI.
+ * enrich_record.  Built with -Dfuzz=true (clang); replay_vocab
+ * (tests/fuzz/replay.c) replays the corpus in CI.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
  * character and be valid UTF-8; a snippet may keep only <mark> and
  * </mark>; a link must start with an allowed scheme and hold no quote,
  * angle bracket, space or control byte; a query parameter only unreserved
- * bytes and %XX.  Any breach aborts (a finding).  fuzz_replay.c runs it
- * over seeds/ in every build.
+ * bytes and %XX.  Any breach aborts (a finding).  tests/fuzz/replay.c runs
+ * it over seeds/ in every build.
  */
 #include <stdint.h>
 #include <stdio.h>
