@@ -344,6 +344,40 @@ static size_t fk_find(const fk_index *ix, const char *key, size_t *first)
     return e - lo;
 }
 
+/* The first row whose key is key; false when there is none. */
+static bool fk_first(const fk_index *ix, const char *key, size_t *row)
+{
+    size_t first;
+    if (fk_find(ix, key, &first) == 0)
+        return false;
+    *row = ix->v[first].row;
+    return true;
+}
+
+/* Every row whose key is key, in row order:
+ *     fk_rows w = fk_all(ix, key);
+ *     while (fk_next(&w, &r)) ... */
+typedef struct fk_rows {
+    const fk_index *ix;
+    size_t next, end;
+} fk_rows;
+
+static fk_rows fk_all(const fk_index *ix, const char *key)
+{
+    fk_rows w = {ix, 0, 0};
+    size_t n = fk_find(ix, key, &w.next);
+    w.end = w.next + n;
+    return w;
+}
+
+static bool fk_next(fk_rows *w, size_t *row)
+{
+    if (w->next >= w->end)
+        return false;
+    *row = w->ix->v[w->next++].row;
+    return true;
+}
+
 /* ======================================================================
  * Tables of the package
  * ====================================================================== */
@@ -483,9 +517,9 @@ static bool parse_num(const char *s, double *out)
 static void add_phones(rec_phone **arr, size_t *n, const csv_table *t,
                        const fk_index *ix, const char *key, bool skip_with_service)
 {
-    size_t first, cnt = fk_find(ix, key, &first);
-    for (size_t i = 0; i < cnt; i++) {
-        size_t r = ix->v[first + i].row;
+    fk_rows w = fk_all(ix, key);
+    size_t r;
+    while (fk_next(&w, &r)) {
         if (skip_with_service && get(t, r, "service_id") != NULL)
             continue;
         char *num = dup_cell(t, r, "number");
@@ -529,9 +563,9 @@ static const char *weekday_code(const char *w)
 static void add_schedules(rec_schedule **arr, size_t *n, const csv_table *t,
                           const fk_index *ix, const char *key, bool skip_with_service)
 {
-    size_t first, cnt = fk_find(ix, key, &first);
-    for (size_t i = 0; i < cnt; i++) {
-        size_t r = ix->v[first + i].row;
+    fk_rows w = fk_all(ix, key);
+    size_t r;
+    while (fk_next(&w, &r)) {
         if (skip_with_service && get(t, r, "service_id") != NULL)
             continue;
         char *id = dup_cell(t, r, "id");
@@ -579,9 +613,9 @@ static void add_schedules(rec_schedule **arr, size_t *n, const csv_table *t,
 static void add_languages(rec_language **arr, size_t *n, const csv_table *t,
                           const fk_index *ix, const char *key, bool skip_with_service)
 {
-    size_t first, cnt = fk_find(ix, key, &first);
-    for (size_t i = 0; i < cnt; i++) {
-        size_t r = ix->v[first + i].row;
+    fk_rows w = fk_all(ix, key);
+    size_t r;
+    while (fk_next(&w, &r)) {
         if (skip_with_service && get(t, r, "service_id") != NULL)
             continue;
         char *name = dup_cell(t, r, "name");
@@ -620,19 +654,10 @@ static void fill_term(rec_taxonomy_term *tt, const pkg *p, size_t r)
     tt->version = dup_cell(t, r, "version");
 }
 
-static bool term_row(const pkg *p, const char *id, size_t *row)
-{
-    size_t first;
-    if (fk_find(&p->term_id, id, &first) == 0)
-        return false;
-    *row = p->term_id.v[first].row;
-    return true;
-}
-
 static void add_term(rec_service *rs, const pkg *p, const char *term_id)
 {
     size_t tr;
-    if (!term_row(p, term_id, &tr))
+    if (!fk_first(&p->term_id, term_id, &tr))
         return;
     for (size_t k = 0; k < rs->n_taxonomy_terms; k++)
         if (rs->taxonomy_terms[k].id != NULL && strcmp(rs->taxonomy_terms[k].id, term_id) == 0)
@@ -664,9 +689,9 @@ static void fill_location(rec_location *l, const pkg *p, size_t lr, const char *
         l->has_coords = true;
     }
     const csv_table *at = &p->t[T_ADDRESS];
-    size_t first, cnt = fk_find(&p->addr_by_loc, lid, &first);
-    for (size_t i = 0; i < cnt; i++) {
-        size_t r = p->addr_by_loc.v[first + i].row;
+    fk_rows w = fk_all(&p->addr_by_loc, lid);
+    size_t r;
+    while (fk_next(&w, &r)) {
         rec_address *a = push(&l->addresses, &l->n_addresses, sizeof *l->addresses);
         if (a == NULL)
             break;
@@ -695,11 +720,10 @@ static void fill_location(rec_location *l, const pkg *p, size_t lr, const char *
 
 static void fill_org(rec_organization *o, const pkg *p, const char *org_id)
 {
-    size_t first;
-    if (fk_find(&p->org_id, org_id, &first) == 0)
+    size_t r;
+    if (!fk_first(&p->org_id, org_id, &r))
         return;
     const csv_table *t = &p->t[T_ORG];
-    size_t r = p->org_id.v[first].row;
     o->id = dup_cell(t, r, "id");
     o->name = dup_cell(t, r, "name");
     o->alternate_name = dup_cell(t, r, "alternate_name");
@@ -719,9 +743,9 @@ static void fill_org(rec_organization *o, const pkg *p, const char *org_id)
 
     /* Charity, company and UKPRN numbers (HSDS 3.0 organization_identifiers). */
     const csv_table *it = &p->t[T_ORG_ID];
-    size_t ifirst, icnt = fk_find(&p->orgid_by_org, org_id, &ifirst);
-    for (size_t i = 0; i < icnt; i++) {
-        size_t ir = p->orgid_by_org.v[ifirst + i].row;
+    fk_rows w = fk_all(&p->orgid_by_org, org_id);
+    size_t ir;
+    while (fk_next(&w, &ir)) {
         char *value = dup_cell(it, ir, "identifier");
         if (value == NULL)
             continue;
@@ -771,16 +795,16 @@ static int build_service(const pkg *p, size_t sr, const char *url, rec_service *
 
     /* Locations through service_at_location. */
     const csv_table *sal = &p->t[T_SAL];
-    size_t first, cnt = fk_find(&p->sal_by_svc, sid, &first);
-    for (size_t i = 0; i < cnt; i++) {
-        size_t r = p->sal_by_svc.v[first + i].row;
-        size_t lf;
-        if (fk_find(&p->loc_id, get(sal, r, "location_id"), &lf) == 0)
+    fk_rows w = fk_all(&p->sal_by_svc, sid);
+    size_t r;
+    while (fk_next(&w, &r)) {
+        size_t lr;
+        if (!fk_first(&p->loc_id, get(sal, r, "location_id"), &lr))
             continue;
         rec_location *l = push(&rs->locations, &rs->n_locations, sizeof *rs->locations);
         if (l == NULL)
             break;
-        fill_location(l, p, p->loc_id.v[lf].row, get(sal, r, "id"));
+        fill_location(l, p, lr, get(sal, r, "id"));
     }
 
     add_phones(&rs->phones, &rs->n_phones, &p->t[T_PHONE], &p->phone_by_svc, sid, false);
@@ -790,9 +814,8 @@ static int build_service(const pkg *p, size_t sr, const char *url, rec_service *
                   false);
 
     const csv_table *ct = &p->t[T_AREA];
-    cnt = fk_find(&p->area_by_svc, sid, &first);
-    for (size_t i = 0; i < cnt; i++) {
-        size_t r = p->area_by_svc.v[first + i].row;
+    w = fk_all(&p->area_by_svc, sid);
+    while (fk_next(&w, &r)) {
         rec_service_area *ar = push(&rs->service_areas, &rs->n_service_areas,
                                     sizeof *rs->service_areas);
         if (ar == NULL)
@@ -808,9 +831,8 @@ static int build_service(const pkg *p, size_t sr, const char *url, rec_service *
     }
 
     ct = &p->t[T_COST];
-    cnt = fk_find(&p->cost_by_svc, sid, &first);
-    for (size_t i = 0; i < cnt; i++) {
-        size_t r = p->cost_by_svc.v[first + i].row;
+    w = fk_all(&p->cost_by_svc, sid);
+    while (fk_next(&w, &r)) {
         rec_cost_option *c = push(&rs->cost_options, &rs->n_cost_options,
                                   sizeof *rs->cost_options);
         if (c == NULL)
@@ -825,9 +847,8 @@ static int build_service(const pkg *p, size_t sr, const char *url, rec_service *
     }
 
     ct = &p->t[T_FUNDING];
-    cnt = fk_find(&p->fund_by_svc, sid, &first);
-    for (size_t i = 0; i < cnt; i++) {
-        size_t r = p->fund_by_svc.v[first + i].row;
+    w = fk_all(&p->fund_by_svc, sid);
+    while (fk_next(&w, &r)) {
         rec_funding *f = push(&rs->fundings, &rs->n_fundings, sizeof *rs->fundings);
         if (f == NULL)
             break;
@@ -837,9 +858,8 @@ static int build_service(const pkg *p, size_t sr, const char *url, rec_service *
 
     /* HSDS 3.0 attributes link a term to the service (link_id). */
     ct = &p->t[T_ATTRIBUTE];
-    cnt = fk_find(&p->attr_by_link, sid, &first);
-    for (size_t i = 0; i < cnt; i++) {
-        size_t r = p->attr_by_link.v[first + i].row;
+    w = fk_all(&p->attr_by_link, sid);
+    while (fk_next(&w, &r)) {
         rec_attribute *at = push(&rs->attributes, &rs->n_attributes, sizeof *rs->attributes);
         if (at == NULL)
             break;
@@ -849,15 +869,15 @@ static int build_service(const pkg *p, size_t sr, const char *url, rec_service *
         at->link_type = dup_cell(ct, r, "link_type");
         const char *tid = get(ct, r, "taxonomy_term_id");
         size_t tr;
-        if (term_row(p, tid, &tr))
+        if (fk_first(&p->term_id, tid, &tr))
             fill_term(&at->term, p, tr);
         add_term(rs, p, tid);
     }
     /* HSDS 1.1: services_taxonomy rows and the taxonomy_ids column. */
     ct = &p->t[T_SVC_TAX];
-    cnt = fk_find(&p->svctax_by_svc, sid, &first);
-    for (size_t i = 0; i < cnt; i++)
-        add_term(rs, p, get(ct, p->svctax_by_svc.v[first + i].row, "taxonomy_id"));
+    w = fk_all(&p->svctax_by_svc, sid);
+    while (fk_next(&w, &r))
+        add_term(rs, p, get(ct, r, "taxonomy_id"));
     char *ids = dup_cell(t, sr, "taxonomy_ids");
     if (ids != NULL) {
         char *save = NULL;
@@ -868,10 +888,8 @@ static int build_service(const pkg *p, size_t sr, const char *url, rec_service *
     }
     /* HSDS 1.1 eligibility.csv */
     ct = &p->t[T_ELIGIBILITY];
-    cnt = fk_find(&p->elig_by_svc, sid, &first);
-    if (rs->eligibility_description == NULL && cnt > 0)
-        rs->eligibility_description =
-            dup_cell(ct, p->elig_by_svc.v[first].row, "eligibility");
+    if (rs->eligibility_description == NULL && fk_first(&p->elig_by_svc, sid, &r))
+        rs->eligibility_description = dup_cell(ct, r, "eligibility");
 
     rs->prov.source_url = sp_strdup(url);
     rs->prov.local_id = sid != NULL ? sp_strdup(sid) : sp_printf("row-%zu", sr + 1);
