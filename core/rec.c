@@ -131,6 +131,15 @@ static void sf_free(void *obj, const sfield *f)
     }
 }
 
+/* sf_free on each of the n elements (elem bytes each) of arr, then the
+ * array itself. */
+static void sf_free_each(void *arr, size_t n, size_t elem, const sfield *f)
+{
+    for (size_t i = 0; i < n; i++)
+        sf_free((char *)arr + i * elem, f);
+    free(arr);
+}
+
 /* ------------------------------------------------------------- lifetime */
 
 static void free_evidence(rec_evidence *e)
@@ -161,18 +170,10 @@ static void free_term(rec_taxonomy_term *t)
 static void free_location(rec_location *l)
 {
     sf_free(l, location_f);
-    for (size_t i = 0; i < l->n_addresses; i++)
-        sf_free(&l->addresses[i], address_f);
-    free(l->addresses);
-    for (size_t i = 0; i < l->n_phones; i++)
-        sf_free(&l->phones[i], phone_f);
-    free(l->phones);
-    for (size_t i = 0; i < l->n_schedules; i++)
-        sf_free(&l->schedules[i], schedule_f);
-    free(l->schedules);
-    for (size_t i = 0; i < l->n_languages; i++)
-        sf_free(&l->languages[i], language_f);
-    free(l->languages);
+    sf_free_each(l->addresses, l->n_addresses, sizeof *l->addresses, address_f);
+    sf_free_each(l->phones, l->n_phones, sizeof *l->phones, phone_f);
+    sf_free_each(l->schedules, l->n_schedules, sizeof *l->schedules, schedule_f);
+    sf_free_each(l->languages, l->n_languages, sizeof *l->languages, language_f);
 }
 
 static void free_rule(rec_rule *r)
@@ -199,33 +200,17 @@ void rec_service_free(rec_service *r)
     sf_free(r, service_f);
     rec_organization *o = &r->organization;
     sf_free(o, organization_f);
-    for (size_t i = 0; i < o->n_identifiers; i++)
-        sf_free(&o->identifiers[i], identifier_f);
-    free(o->identifiers);
-    for (size_t i = 0; i < o->n_phones; i++)
-        sf_free(&o->phones[i], phone_f);
-    free(o->phones);
+    sf_free_each(o->identifiers, o->n_identifiers, sizeof *o->identifiers, identifier_f);
+    sf_free_each(o->phones, o->n_phones, sizeof *o->phones, phone_f);
     for (size_t i = 0; i < r->n_locations; i++)
         free_location(&r->locations[i]);
     free(r->locations);
-    for (size_t i = 0; i < r->n_phones; i++)
-        sf_free(&r->phones[i], phone_f);
-    free(r->phones);
-    for (size_t i = 0; i < r->n_schedules; i++)
-        sf_free(&r->schedules[i], schedule_f);
-    free(r->schedules);
-    for (size_t i = 0; i < r->n_languages; i++)
-        sf_free(&r->languages[i], language_f);
-    free(r->languages);
-    for (size_t i = 0; i < r->n_service_areas; i++)
-        sf_free(&r->service_areas[i], area_f);
-    free(r->service_areas);
-    for (size_t i = 0; i < r->n_cost_options; i++)
-        sf_free(&r->cost_options[i], cost_f);
-    free(r->cost_options);
-    for (size_t i = 0; i < r->n_fundings; i++)
-        sf_free(&r->fundings[i], funding_f);
-    free(r->fundings);
+    sf_free_each(r->phones, r->n_phones, sizeof *r->phones, phone_f);
+    sf_free_each(r->schedules, r->n_schedules, sizeof *r->schedules, schedule_f);
+    sf_free_each(r->languages, r->n_languages, sizeof *r->languages, language_f);
+    sf_free_each(r->service_areas, r->n_service_areas, sizeof *r->service_areas, area_f);
+    sf_free_each(r->cost_options, r->n_cost_options, sizeof *r->cost_options, cost_f);
+    sf_free_each(r->fundings, r->n_fundings, sizeof *r->fundings, funding_f);
     for (size_t i = 0; i < r->n_taxonomy_terms; i++)
         free_term(&r->taxonomy_terms[i]);
     free(r->taxonomy_terms);
@@ -1055,45 +1040,18 @@ int rec_from_json(const json_t *j, rec_service *out, sp_err *err)
     return SP_OK;
 }
 
-/* Refuse documents nested deeper than REC_MAX_DEPTH before jansson's
- * recursive parser sees them. */
-static int check_depth(const char *s, size_t n, sp_err *err)
-{
-    int depth = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > REC_MAX_DEPTH)
-                return sp_fail(err, SP_ELIMIT, "JSON nested deeper than %d levels",
-                               REC_MAX_DEPTH);
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return SP_OK;
-}
-
 int rec_from_json_string(const char *s, size_t len, rec_service *out, sp_err *err)
 {
     if (s == NULL)
         return sp_fail(err, SP_EINVAL, "rec_from_json_string: no input");
-    int rc = check_depth(s, len, err);
-    if (rc != SP_OK)
-        return rc;
+    if (sp_json_too_deep(s, len, REC_MAX_DEPTH))
+        return sp_fail(err, SP_ELIMIT, "JSON nested deeper than %d levels", REC_MAX_DEPTH);
     json_error_t je;
     json_t *j = json_loadb(s, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (j == NULL)
         return sp_fail(err, SP_EPARSE, "bad JSON at line %d column %d: %s", je.line,
                        je.column, je.text);
-    rc = rec_from_json(j, out, err);
+    int rc = rec_from_json(j, out, err);
     json_decref(j);
     return rc;
 }

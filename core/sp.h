@@ -70,6 +70,11 @@ int sp_read_file(const char *path, size_t max, char **out, size_t *out_len,
 /* Is s[0..n) valid UTF-8 (no overlongs, no surrogates)? */
 int sp_utf8_valid(const char *s, size_t n);
 
+/* Do objects and arrays in the JSON text s[0..n) nest deeper than max?  A
+ * scan, not a parse (strings are skipped), so a reader can refuse such a
+ * document before jansson's recursive parser sees it. */
+int sp_json_too_deep(const char *s, size_t n, int max);
+
 /* Seconds since the epoch <-> RFC 3339 UTC ("2026-11-23T11:30:00Z").
  * sp_time_parse accepts dates ("2026-11-23") and offsets; returns -1 if bad. */
 int64_t sp_time_parse(const char *s);

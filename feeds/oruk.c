@@ -32,31 +32,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static int check_depth(const char *s, size_t n, sp_err *err)
-{
-    int depth = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > ORUK_MAX_DEPTH)
-                return sp_fail(err, SP_ELIMIT,
-                               "JSON nested deeper than %d levels; not an ORUK document",
-                               ORUK_MAX_DEPTH);
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return SP_OK;
-}
-
 static bool has(const json_t *o, const char *key)
 {
     const json_t *v = json_object_get(o, key);
@@ -729,9 +704,9 @@ int feed_read_oruk(const char *body, size_t len, const char *url, feed_output *o
     }
     if (body == NULL || len == 0)
         return sp_fail(err, SP_EPARSE, "empty document; expected ORUK/HSDS JSON");
-    int rc = check_depth(body, len, err);
-    if (rc != SP_OK)
-        return rc;
+    if (sp_json_too_deep(body, len, ORUK_MAX_DEPTH))
+        return sp_fail(err, SP_ELIMIT, "JSON nested deeper than %d levels; not an ORUK document",
+                       ORUK_MAX_DEPTH);
     json_error_t je;
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (j == NULL)
@@ -748,7 +723,7 @@ int feed_read_oruk(const char *body, size_t len, const char *url, feed_output *o
         json_decref(j);
         return sp_fail(err, SP_ENOMEM, "out of memory");
     }
-    rc = read_doc(&c, j);
+    int rc = read_doc(&c, j);
     if (c.shallow_items > 0)
         out->shallow = true;
     json_decref(j);

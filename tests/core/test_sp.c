@@ -1,9 +1,11 @@
 /*
  * test_sp.c - core/sp: error codes and messages, byte buffers, UTF-8
- * validation, RFC 3339 time parsing and formatting, bounded file reads.
+ * validation, the JSON nesting bound, RFC 3339 time parsing and
+ * formatting, bounded file reads.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sp.h"
 #include "tcheck.h"
@@ -66,6 +68,26 @@ static void test_utf8(void)
     CHECK(!sp_utf8_valid("ok\x80", 3));
 }
 
+static int too_deep(const char *json, int max)
+{
+    return sp_json_too_deep(json, strlen(json), max);
+}
+
+static void test_json_depth(void)
+{
+    CHECK(!too_deep("", 2));
+    CHECK(!too_deep("[{\"a\":[]}]", 3));
+    CHECK(too_deep("[{\"a\":[]}]", 2));
+    /* closed levels do not add up; only the depth at one point counts */
+    CHECK(!too_deep("[[]][[]][[]]", 2));
+    /* brackets inside strings, and escaped quotes, are not structure */
+    CHECK(!too_deep("[\"[[[{\\\"[[\"]", 1));
+    /* an escaped backslash does not escape the closing quote */
+    CHECK(too_deep("[\"\\\\\",[]]", 1));
+    /* only n bytes are looked at */
+    CHECK(!sp_json_too_deep("[[[", 1, 1));
+}
+
 static void test_time(void)
 {
     CHECK(sp_time_parse("1970-01-01T00:00:00Z") == 0);
@@ -123,6 +145,7 @@ int main(void)
     test_errors();
     test_buf();
     test_utf8();
+    test_json_depth();
     test_time();
     test_read_file();
     return t_done("test_sp");
