@@ -485,19 +485,11 @@ static void pkg_index(pkg *p)
  * Joining rows into records
  * ====================================================================== */
 
+/* Append one zeroed child (phone, schedule, ...) to an array held as
+ * (pointer, count): at most DP_MAX_CHILDREN per parent. */
 static void *push(void *arr_p, size_t *n, size_t elem)
 {
-    void **arr = arr_p;
-    if (*n >= DP_MAX_CHILDREN)
-        return NULL;
-    void *q = realloc(*arr, (*n + 1) * elem);
-    if (q == NULL)
-        return NULL;
-    *arr = q;
-    void *e = (char *)q + *n * elem;
-    memset(e, 0, elem);
-    (*n)++;
-    return e;
+    return feed_push(arr_p, n, elem, DP_MAX_CHILDREN);
 }
 
 static bool parse_num(const char *s, double *out)

@@ -1,7 +1,8 @@
 /*
  * feed.c - what every reader shares: the output container, the link and
- * record appenders, URL resolution (libcurl's URL API), format names,
- * sniffing a document's format, and the feed_read dispatcher.
+ * record appenders, URL resolution (libcurl's URL API), whitespace
+ * folding and array growth, format names, sniffing a document's format,
+ * and the feed_read dispatcher.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -140,6 +141,65 @@ done:
     curl_url_cleanup(u);
     free(r);
     return out;
+}
+
+bool feed_is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+           c == '\v';
+}
+
+char *feed_collapse(const char *s, size_t n, size_t max, bool nbsp)
+{
+    if (s == NULL)
+        return NULL;
+    char *o = malloc(n + 1);
+    if (o == NULL)
+        return NULL;
+    size_t j = 0;
+    bool pend = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (nbsp && c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
+            pend = j > 0;
+            i++;
+            continue;
+        }
+        if (feed_is_space(c)) {
+            pend = j > 0;
+            continue;
+        }
+        if (pend)
+            o[j++] = ' ';
+        pend = false;
+        o[j++] = (char)c;
+    }
+    if (j > max) {
+        j = max;
+        while (j > 0 && ((unsigned char)o[j] & 0xC0) == 0x80)
+            j--;
+    }
+    o[j] = '\0';
+    if (j == 0) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+void *feed_push(void *arr_p, size_t *n, size_t elem, size_t max)
+{
+    void **arr = arr_p;
+    if (*n >= max)
+        return NULL;
+    void *p = realloc(*arr, (*n + 1) * elem);
+    if (p == NULL)
+        return NULL;
+    *arr = p;
+    void *e = (char *)p + *n * elem;
+    memset(e, 0, elem);
+    (*n)++;
+    return e;
 }
 
 static const char *const format_names[FEED__COUNT] = {

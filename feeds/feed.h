@@ -124,4 +124,20 @@ int feed_add_rec(feed_output *o, rec_service *r);
  * or malformed.  Caller frees. */
 char *feed_resolve_url(const char *base, const char *ref);
 
+/* Text and array helpers the readers share. */
+
+/* HTML and XML whitespace: space, tab, LF, CR, FF, VT. */
+bool feed_is_space(unsigned char c);
+
+/* A copy of s[0..n) with whitespace runs folded to one space and the ends
+ * trimmed, at most max bytes (cut on a UTF-8 boundary); NULL when s is
+ * NULL or nothing is left.  With nbsp, U+00A0 (no-break space) counts as
+ * whitespace too, as it does in page text.  Caller frees. */
+char *feed_collapse(const char *s, size_t n, size_t max, bool nbsp);
+
+/* Append one zeroed element of elem bytes to the array *arr_p holding *n,
+ * and return it; NULL (nothing changed) when it holds max already or
+ * memory runs out.  arr_p is the address of the array pointer. */
+void *feed_push(void *arr_p, size_t *n, size_t elem, size_t max);
+
 #endif

@@ -57,56 +57,11 @@
  * Text helpers
  * ====================================================================== */
 
-static bool is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
-}
-
-/* s[0..n) with whitespace runs folded to one space, ends trimmed, cut to
- * max bytes on a UTF-8 boundary; NULL when empty. */
-static char *collapse_n(const char *s, size_t n, size_t max)
-{
-    if (s == NULL)
-        return NULL;
-    char *o = malloc(n + 1);
-    if (o == NULL)
-        return NULL;
-    size_t j = 0;
-    bool pend = false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* U+00A0 (no-break space) counts as a space in page text. */
-        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
-            pend = j > 0;
-            i++;
-            continue;
-        }
-        if (is_space(c)) {
-            pend = j > 0;
-            continue;
-        }
-        if (pend)
-            o[j++] = ' ';
-        pend = false;
-        o[j++] = (char)c;
-    }
-    if (j > max) {
-        j = max;
-        while (j > 0 && ((unsigned char)o[j] & 0xC0) == 0x80)
-            j--;
-    }
-    o[j] = '\0';
-    if (j == 0) {
-        free(o);
-        return NULL;
-    }
-    return o;
-}
-
+/* s with whitespace runs (U+00A0 included) folded, trimmed and cut to
+ * max bytes; NULL when empty (feed_collapse). */
 static char *collapse(const char *s, size_t max)
 {
-    return s != NULL ? collapse_n(s, strlen(s), max) : NULL;
+    return s != NULL ? feed_collapse(s, strlen(s), max, true) : NULL;
 }
 
 /* HTML whitespace stripped from both ends (extruct's strip_html5_whitespace). */
@@ -114,10 +69,10 @@ static char *strip_ws(const char *s)
 {
     if (s == NULL)
         return NULL;
-    while (is_space((unsigned char)*s))
+    while (feed_is_space((unsigned char)*s))
         s++;
     size_t n = strlen(s);
-    while (n > 0 && is_space((unsigned char)s[n - 1]))
+    while (n > 0 && feed_is_space((unsigned char)s[n - 1]))
         n--;
     return sp_strndup(s, n);
 }
@@ -260,7 +215,7 @@ static char *jsonld_clean(const char *s)
              * is a trailing comma. */
             size_t k = i + 1;
             for (;;) {
-                while (k < n && is_space((unsigned char)s[k]))
+                while (k < n && feed_is_space((unsigned char)s[k]))
                     k++;
                 if (k + 1 < n && s[k] == '/' && s[k + 1] == '/') {
                     while (k < n && s[k] != '\n')
@@ -489,7 +444,7 @@ static void md_add_text(md_text_ctx *c, const char *raw)
     free(t);
     size_t n = strlen(raw);
     c->prev = 0;
-    c->prev_ws = n > 0 && is_space((unsigned char)raw[n - 1]);
+    c->prev_ws = n > 0 && feed_is_space((unsigned char)raw[n - 1]);
     c->prev_open = n > 0 && raw[n - 1] == '(';
 }
 
@@ -517,10 +472,10 @@ static char *md_text(xmlNode *n)
     c.prev = 2;
     md_text_walk(&c, n, 0);
     const char *s = sp_buf_cstr(&c.out);
-    while (is_space((unsigned char)*s))
+    while (feed_is_space((unsigned char)*s))
         s++;
     size_t len = strlen(s);
-    while (len > 0 && is_space((unsigned char)s[len - 1]))
+    while (len > 0 && feed_is_space((unsigned char)s[len - 1]))
         len--;
     char *out = sp_strndup(s, len);
     sp_buf_free(&c.out);
@@ -702,7 +657,7 @@ static htmlDocPtr parse_html(const char *body, size_t len, const char *url,
         if (cs != NULL) {
             cs += 8;
             size_t k = 0;
-            while (cs[k] != '\0' && cs[k] != ';' && !is_space((unsigned char)cs[k]) &&
+            while (cs[k] != '\0' && cs[k] != ';' && !feed_is_space((unsigned char)cs[k]) &&
                    k < sizeof encbuf - 1) {
                 encbuf[k] = cs[k] == '"' ? ' ' : cs[k];
                 k++;
@@ -773,20 +728,11 @@ int feed_html_extract(const char *body, size_t len, const char *url,
  * Records from schema.org objects
  * ====================================================================== */
 
-/* Append one zeroed element to an array held as (pointer, count). */
+/* Append one zeroed element to an array held as (pointer, count): at most
+ * 1000 of anything per record. */
 static void *push(void *arr_p, size_t *n, size_t elem)
 {
-    void **arr = arr_p;
-    if (*n >= 1000)
-        return NULL;
-    void *p = realloc(*arr, (*n + 1) * elem);
-    if (p == NULL)
-        return NULL;
-    *arr = p;
-    void *e = (char *)p + *n * elem;
-    memset(e, 0, elem);
-    (*n)++;
-    return e;
+    return feed_push(arr_p, n, elem, 1000);
 }
 
 /* The local name of a schema.org type: "http://schema.org/Service",
@@ -1776,7 +1722,7 @@ static void heuristics(rec_service *r, const lines *ls, xmlNode *root)
                             while (before > 0 && (t[before - 1] == ' ' || t[before - 1] == ','))
                                 before--;
                             if (before > 3 && before < 160)
-                                a->address_1 = collapse_n(t, before, HTML_MAX_FIELD);
+                                a->address_1 = feed_collapse(t, before, HTML_MAX_FIELD, true);
                         }
                     }
                     want_loc = false;

@@ -47,46 +47,12 @@ static const char NS_ATOM03[] = "http://purl.org/atom/ns#";
 
 /* ---- small text helpers ------------------------------------------------ */
 
-static bool is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
-}
-
 /* A copy of s with runs of whitespace folded to one space and the ends
- * trimmed, at most max bytes (cut on a UTF-8 boundary); NULL when empty. */
+ * trimmed, at most max bytes (cut on a UTF-8 boundary); NULL when empty.
+ * A no-break space in a feed is kept as written. */
 static char *collapse(const char *s, size_t max)
 {
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s);
-    char *o = malloc(n + 1);
-    if (o == NULL)
-        return NULL;
-    size_t j = 0;
-    bool pend = false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_space(c)) {
-            pend = j > 0;
-            continue;
-        }
-        if (pend)
-            o[j++] = ' ';
-        pend = false;
-        o[j++] = (char)c;
-    }
-    if (j > max) {
-        j = max;
-        while (j > 0 && ((unsigned char)o[j] & 0xC0) == 0x80)
-            j--;
-    }
-    o[j] = '\0';
-    if (j == 0) {
-        free(o);
-        return NULL;
-    }
-    return o;
+    return s != NULL ? feed_collapse(s, strlen(s), max, false) : NULL;
 }
 
 /* Does s look like it carries HTML markup (a tag or an entity)?  Used for
@@ -173,7 +139,7 @@ static char *b64_decode(const char *s)
     int bits = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (is_space(c))
+        if (feed_is_space(c))
             continue;
         if (c == '=')
             break;

@@ -30,12 +30,6 @@
 #define SITEMAP_MAX_URLS 50000u
 #define SITEMAP_MAX_URL_LEN 8192u
 
-static bool is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
-}
-
 /* Inflate a gzip body into a malloc'd buffer of at most
  * SITEMAP_MAX_INFLATED bytes. */
 static int gunzip(const char *in, size_t n, char **out, size_t *out_len,
@@ -153,9 +147,9 @@ static int read_text(const char *b, size_t n, const char *docurl,
         while (e < n && b[e] != '\n' && b[e] != '\r')
             e++;
         size_t s = i, t = e;
-        while (s < t && is_space((unsigned char)b[s]))
+        while (s < t && feed_is_space((unsigned char)b[s]))
             s++;
-        while (t > s && is_space((unsigned char)b[t - 1]))
+        while (t > s && feed_is_space((unsigned char)b[t - 1]))
             t--;
         if (t > s && t - s <= SITEMAP_MAX_URL_LEN && b[s] != '#') {
             char *line = sp_strndup(b + s, t - s);
@@ -189,11 +183,11 @@ static char *text_of(xmlNode *n)
         return NULL;
     const char *s = (const char *)v;
     size_t len = strlen(s);
-    while (len > 0 && is_space((unsigned char)*s)) {
+    while (len > 0 && feed_is_space((unsigned char)*s)) {
         s++;
         len--;
     }
-    while (len > 0 && is_space((unsigned char)s[len - 1]))
+    while (len > 0 && feed_is_space((unsigned char)s[len - 1]))
         len--;
     char *out = len > 0 ? sp_strndup(s, len) : NULL;
     xmlFree(v);
@@ -320,7 +314,7 @@ int feed_read_sitemap(const char *body, size_t len, const char *url,
         n -= 3;
     }
     size_t i = 0;
-    while (i < n && is_space((unsigned char)b[i]))
+    while (i < n && feed_is_space((unsigned char)b[i]))
         i++;
     int rc;
     if (i < n && b[i] == '<')
