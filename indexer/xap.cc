@@ -90,12 +90,30 @@ int map_error(const Xapian::Error &e, sp_err *err, const char *what)
     return sp_fail(err, code, "%s: Xapian %s: %s", what, type.c_str(), msg.c_str());
 }
 
+/* The SP_E* code and message for the exception being handled; call it
+ * only from inside a catch block (it rethrows that exception to sort it). */
+int map_current(sp_err *err, const char *what)
+{
+    try {
+        throw;
+    }
+    catch (const Xapian::Error &e) {
+        return map_error(e, err, what);
+    }
+    catch (const std::bad_alloc &) {
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", what);
+    }
+    catch (const std::exception &e) {
+        return sp_fail(err, SP_ERROR, "%s: %s", what, e.what());
+    }
+    catch (...) {
+        return sp_fail(err, SP_ERROR, "%s: unknown error", what);
+    }
+}
+
 /* The catch-all every entry point uses. */
 #define XAP_CATCH(err, ctx)                                                   \
-    catch (const Xapian::Error &e) { return map_error(e, err, ctx); }         \
-    catch (const std::bad_alloc &) { return sp_fail(err, SP_ENOMEM, "%s: out of memory", ctx); } \
-    catch (const std::exception &e) { return sp_fail(err, SP_ERROR, "%s: %s", ctx, e.what()); } \
-    catch (...) { return sp_fail(err, SP_ERROR, "%s: unknown error", ctx); }
+    catch (...) { return map_current(err, ctx); }
 
 char *dup_string(const std::string &s)
 {
@@ -105,6 +123,23 @@ char *dup_string(const std::string &s)
     std::memcpy(p, s.data(), s.size());
     p[s.size()] = '\0';
     return p;
+}
+
+/* n zeroed Ts from calloc, as the C side frees them (xap_results_free). */
+template <typename T> T *calloc_array(size_t n)
+{
+    T *p = static_cast<T *>(std::calloc(n, sizeof(T)));
+    if (!p)
+        throw std::bad_alloc();
+    return p;
+}
+
+/* Appends (value, count) to sc, whose array has room for it. */
+void add_count(xap_slot_counts &sc, const std::string &value, size_t count)
+{
+    sc.v[sc.n].value = dup_string(value);
+    sc.v[sc.n].count = count;
+    sc.n++;
 }
 
 /* Counts the values of several slots over every document the matcher
@@ -300,14 +335,9 @@ void count_group(const xap_facets &ft, size_t g, const Bits &m, const std::vecto
     }
     if (got.empty())
         return;
-    sc.v = static_cast<xap_count *>(std::calloc(got.size(), sizeof *sc.v));
-    if (!sc.v)
-        throw std::bad_alloc();
-    for (const auto &vc : got) {
-        sc.v[sc.n].value = dup_string(ft.values[vc.first].name);
-        sc.v[sc.n].count = vc.second;
-        sc.n++;
-    }
+    sc.v = calloc_array<xap_count>(got.size());
+    for (const auto &vc : got)
+        add_count(sc, ft.values[vc.first].name, vc.second);
 }
 
 /* m |= the documents having value v. */
@@ -467,17 +497,9 @@ static int open_db(const char *dir, bool writable, xap_db **out, sp_err *err)
                     "it to finish or stop it", dir);
         return rc;
     }
-    catch (const std::bad_alloc &) {
-        delete db;
-        return sp_fail(err, SP_ENOMEM, "opening the index: out of memory");
-    }
-    catch (const std::exception &e) {
-        delete db;
-        return sp_fail(err, SP_ERROR, "opening the index: %s", e.what());
-    }
     catch (...) {
         delete db;
-        return sp_fail(err, SP_ERROR, "opening the index: unknown error");
+        return map_current(err, "opening the index");
     }
 }
 
@@ -535,6 +557,23 @@ static int need_writable(xap_db *db, sp_err *err, const char *what)
     return SP_OK;
 }
 
+/* need_writable, with a batch open on it. */
+static int need_batch(xap_db *db, sp_err *err, const char *what)
+{
+    int rc = need_writable(db, err, what);
+    if (rc == SP_OK && !db->in_txn)
+        rc = sp_fail(err, SP_EINVAL, "no batch is open on this index");
+    return rc;
+}
+
+/* What a commit changes for the writer: nothing is pending any more, and
+ * the read-only view of the last commit is out of date. */
+static void after_commit(xap_db *db)
+{
+    db->pending.clear();
+    db->committed_stale = true;
+}
+
 int xap_commit(xap_db *db, sp_err *err)
 {
     int rc = need_writable(db, err, "commit");
@@ -543,8 +582,7 @@ int xap_commit(xap_db *db, sp_err *err)
     try {
         if (!db->in_txn) {
             db->wr->commit();
-            db->pending.clear();
-            db->committed_stale = true;
+            after_commit(db);
         }
         return SP_OK;
     }
@@ -568,16 +606,13 @@ int xap_begin_transaction(xap_db *db, sp_err *err)
 
 int xap_commit_transaction(xap_db *db, sp_err *err)
 {
-    int rc = need_writable(db, err, "commit");
+    int rc = need_batch(db, err, "commit");
     if (rc)
         return rc;
-    if (!db->in_txn)
-        return sp_fail(err, SP_EINVAL, "no batch is open on this index");
     try {
         db->in_txn = false;
         db->wr->commit_transaction();
-        db->pending.clear();
-        db->committed_stale = true;
+        after_commit(db);
         return SP_OK;
     }
     XAP_CATCH(err, "committing a batch")
@@ -585,11 +620,9 @@ int xap_commit_transaction(xap_db *db, sp_err *err)
 
 int xap_cancel_transaction(xap_db *db, sp_err *err)
 {
-    int rc = need_writable(db, err, "cancel");
+    int rc = need_batch(db, err, "cancel");
     if (rc)
         return rc;
-    if (!db->in_txn)
-        return sp_fail(err, SP_EINVAL, "no batch is open on this index");
     try {
         db->in_txn = false;
         db->pending.clear(); /* documents added in the batch are gone */
@@ -1179,11 +1212,8 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
 
         /* Matches. */
         size_t n = p->mset.size();
-        if (n) {
-            out->matches = static_cast<xap_match *>(std::calloc(n, sizeof *out->matches));
-            if (!out->matches)
-                throw std::bad_alloc();
-        }
+        if (n)
+            out->matches = calloc_array<xap_match>(n);
         for (Xapian::MSetIterator it = p->mset.begin(); it != p->mset.end(); ++it) {
             xap_match &m = out->matches[out->n_matches];
             Xapian::Document doc = it.get_document();
@@ -1208,12 +1238,11 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         /* Facet counts: a field that is filtered is counted without its own
          * filter (disjunctive facets), so the other values of a selected
          * field keep their counts: one extra query per filtered field. */
-        if (ft) {
-            out->counts = static_cast<xap_slot_counts *>(
-                std::calloc(slots.size(), sizeof *out->counts));
-            if (!out->counts)
-                throw std::bad_alloc();
+        if (!slots.empty()) {
+            out->counts = calloc_array<xap_slot_counts>(slots.size());
             out->n_counts = slots.size();
+        }
+        if (ft) {
             std::vector<uint32_t> nz_m = nonzero_words(m);
             for (size_t i = 0; i < slots.size(); i++) {
                 xap_slot_counts &sc = out->counts[i];
@@ -1237,11 +1266,6 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 count_group(*ft, i, r, nonzero_words(r), sc);
             }
         } else if (!slots.empty()) {
-            out->counts = static_cast<xap_slot_counts *>(
-                std::calloc(slots.size(), sizeof *out->counts));
-            if (!out->counts)
-                throw std::bad_alloc();
-            out->n_counts = slots.size();
             for (size_t i = 0; i < slots.size(); i++) {
                 const std::map<std::string, Xapian::doccount> *src = &spy.counts[i];
                 std::unique_ptr<FacetSpy> own;
@@ -1280,16 +1304,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 }
                 xap_slot_counts &sc = out->counts[i];
                 sc.slot = slots[i];
-                if (!src->empty()) {
-                    sc.v = static_cast<xap_count *>(std::calloc(src->size(), sizeof *sc.v));
-                    if (!sc.v)
-                        throw std::bad_alloc();
-                }
-                for (const auto &kv : *src) {
-                    sc.v[sc.n].value = dup_string(kv.first);
-                    sc.v[sc.n].count = kv.second;
-                    sc.n++;
-                }
+                if (!src->empty())
+                    sc.v = calloc_array<xap_count>(src->size());
+                for (const auto &kv : *src)
+                    add_count(sc, kv.first, kv.second);
             }
         }
         priv = p.release();
@@ -1302,21 +1320,9 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             return XAP_RETRY;
         return map_error(e, err, "searching");
     }
-    catch (const Xapian::Error &e) {
-        xap_results_free(out);
-        return map_error(e, err, "searching");
-    }
-    catch (const std::bad_alloc &) {
-        xap_results_free(out);
-        return sp_fail(err, SP_ENOMEM, "searching: out of memory");
-    }
-    catch (const std::exception &e) {
-        xap_results_free(out);
-        return sp_fail(err, SP_ERROR, "searching: %s", e.what());
-    }
     catch (...) {
         xap_results_free(out);
-        return sp_fail(err, SP_ERROR, "searching: unknown error");
+        return map_current(err, "searching");
     }
 }
 
