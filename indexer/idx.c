@@ -1211,8 +1211,11 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
             const char *text = h->rec.description ? h->rec.description
                              : h->rec.eligibility_description ? h->rec.eligibility_description
                              : "";
-            h->snippet = xr.has_text ? xap_results_snippet(&xr, text, IDX_SNIPPET_LEN)
-                                     : excerpt(text, IDX_SNIPPET_LEN);
+            h->snippet = xr.has_text ? xap_results_snippet(&xr, text, IDX_SNIPPET_LEN) : NULL;
+            /* Without query words, or when the writer moved the database on
+             * under the snippet's term statistics: the plain start. */
+            if (!h->snippet)
+                h->snippet = excerpt(text, IDX_SNIPPET_LEN);
             if (!h->snippet)
                 rc = sp_fail(err, SP_ENOMEM, "out of memory");
         }

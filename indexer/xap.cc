@@ -235,6 +235,20 @@ struct xap_facets {
     std::vector<Value> values;
     std::vector<std::vector<size_t>> by_group;
     std::unordered_map<std::string, size_t> by_term;
+
+    /* Duplicate clusters, for folded counts (ensure_clusters): the
+     * documents whose collapse key another document shares, each one's
+     * cluster number (1..n; 0 for none), and each cluster's documents. */
+    long cluster_slot = -1; /* the collapse slot they were read from */
+    Bits dup;
+    std::vector<uint32_t> cluster;  /* by docid */
+    std::vector<uint32_t> first;    /* cluster c's documents: members[first[c-1]..first[c]) */
+    std::vector<Xapian::docid> members;
+    /* Scratch for counting distinct clusters: stamp[c] == round when
+     * cluster c was seen by the current count.  A table is used by one
+     * thread at a time (its database handle's). */
+    std::vector<uint32_t> stamp;
+    uint32_t round = 0;
 };
 
 void xap_facets_free::operator()(xap_facets *f) const
@@ -284,6 +298,112 @@ xap_facets *build_facets(Xapian::Database &rd, const std::vector<std::string> &p
     return ft.release();
 }
 
+/* Reads the duplicate clusters of the collapse slot into ft (once per
+ * table and slot): about 12 bytes a document. */
+void ensure_clusters(Xapian::Database &rd, xap_facets &ft, Xapian::valueno slot)
+{
+    if (ft.cluster_slot == static_cast<long>(slot))
+        return;
+    std::unordered_map<std::string, uint32_t> ids;
+    std::vector<std::pair<Xapian::docid, uint32_t>> of;
+    std::vector<uint32_t> size;
+    for (Xapian::ValueIterator it = rd.valuestream_begin(slot); it != rd.valuestream_end(slot);
+         ++it) {
+        Xapian::docid d = it.get_docid();
+        if (d > ft.last || (*it).empty())
+            continue;
+        auto r = ids.emplace(*it, static_cast<uint32_t>(size.size()));
+        if (r.second)
+            size.push_back(0);
+        size[r.first->second]++;
+        of.emplace_back(d, r.first->second);
+    }
+    std::vector<uint32_t> num(size.size(), 0);
+    uint32_t n = 0;
+    for (size_t i = 0; i < size.size(); i++)
+        if (size[i] >= 2)
+            num[i] = ++n;
+    ft.dup.assign(ft.words, 0);
+    ft.cluster.assign(static_cast<size_t>(ft.last) + 1, 0);
+    ft.first.assign(static_cast<size_t>(n) + 1, 0);
+    for (const auto &dc : of)
+        if (num[dc.second])
+            ft.first[num[dc.second]]++;
+    for (size_t c = 1; c <= n; c++)
+        ft.first[c] += ft.first[c - 1];
+    ft.members.assign(ft.first[n], 0);
+    std::vector<uint32_t> fill(ft.first.begin(), ft.first.end() - 1);
+    for (const auto &dc : of) {
+        uint32_t c = num[dc.second];
+        if (!c)
+            continue;
+        bit_set(ft.dup, dc.first);
+        ft.cluster[dc.first] = c;
+        ft.members[fill[c - 1]++] = dc.first;
+    }
+    ft.stamp.assign(static_cast<size_t>(n) + 1, 0);
+    ft.round = 0;
+    ft.cluster_slot = static_cast<long>(slot);
+}
+
+/* A new round of distinct-cluster counting. */
+uint32_t next_round(xap_facets &ft)
+{
+    if (++ft.round == 0) { /* wrapped: forget every old stamp */
+        std::fill(ft.stamp.begin(), ft.stamp.end(), 0);
+        ft.round = 1;
+    }
+    return ft.round;
+}
+
+/* Is d the first document of its cluster this round sees? */
+inline bool new_cluster(xap_facets &ft, Xapian::docid d, uint32_t round)
+{
+    uint32_t c = ft.cluster[d];
+    if (ft.stamp[c] == round)
+        return false;
+    ft.stamp[c] = round;
+    return true;
+}
+
+/* The number of services among the documents (m AND v) (v NULL: m): a
+ * cluster of duplicates once, as a collapsed search counts them. */
+size_t folded_count(xap_facets &ft, const Bits &m, const std::vector<uint32_t> &nz,
+                    const xap_facets::Value *v)
+{
+    uint32_t round = next_round(ft);
+    size_t c = 0;
+    if (v && !v->dense) {
+        for (Xapian::docid d : v->ids)
+            if (bit_test(m, d))
+                c += bit_test(ft.dup, d) ? new_cluster(ft, d, round) : 1;
+        return c;
+    }
+    for (uint32_t w : nz) {
+        uint64_t x = v ? m[w] & v->bits[w] : m[w];
+        uint64_t dups = x & ft.dup[w];
+        c += static_cast<size_t>(__builtin_popcountll(x & ~ft.dup[w]));
+        while (dups) {
+            Xapian::docid d = static_cast<Xapian::docid>(w * 64 + __builtin_ctzll(dups));
+            c += new_cluster(ft, d, round);
+            dups &= dups - 1;
+        }
+    }
+    return c;
+}
+
+/* The other documents of d's cluster in m: what a collapsed hit folds. */
+size_t folded_into(const xap_facets &ft, const Bits &m, Xapian::docid d)
+{
+    if (d > ft.last || !ft.cluster[d])
+        return 0;
+    uint32_t c = ft.cluster[d];
+    size_t n = 0;
+    for (uint32_t i = ft.first[c - 1]; i < ft.first[c]; i++)
+        n += ft.members[i] != d && bit_test(m, ft.members[i]);
+    return n;
+}
+
 /* Indexes of the nonzero words of m. */
 std::vector<uint32_t> nonzero_words(const Bits &m)
 {
@@ -316,15 +436,18 @@ popcount_all(const uint64_t *a, size_t n)
 }
 
 /* Counts of group g's values over the set m (nz: its nonzero words) into
- * sc (values with a count only). */
-void count_group(const xap_facets &ft, size_t g, const Bits &m, const std::vector<uint32_t> &nz,
-                 xap_slot_counts &sc)
+ * sc (values with a count only); with fold, clusters of duplicates count
+ * once (ensure_clusters first). */
+void count_group(xap_facets &ft, size_t g, const Bits &m, const std::vector<uint32_t> &nz,
+                 bool fold, xap_slot_counts &sc)
 {
     std::vector<std::pair<size_t, size_t>> got;
     for (size_t vi : ft.by_group[g]) {
         const xap_facets::Value &v = ft.values[vi];
         size_t c = 0;
-        if (v.dense) {
+        if (fold) {
+            c = folded_count(ft, m, nz, &v);
+        } else if (v.dense) {
             c = and_popcount(m.data(), v.bits.data(), nz.data(), nz.size());
         } else {
             for (Xapian::docid d : v.ids)
@@ -1090,10 +1213,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         std::vector<Xapian::valueno> slots(s->count_slots, s->count_slots + s->n_count_slots);
 
         /* Facets from the facet table (see xap_facets) when it can answer:
-         * a reader, no collapsing (a count is then of clusters), and every
-         * counted filter's terms known to the table. */
+         * a reader, and every counted filter's terms known to the table.
+         * Collapsed, counts are of clusters (folded_count). */
         xap_facets *ft = nullptr;
-        if (!slots.empty() && s->count_prefixes && !db->wr && !s->collapse) {
+        if (!slots.empty() && s->count_prefixes && !db->wr) {
             std::vector<std::string> prefixes;
             bool ok = true;
             for (size_t i = 0; i < slots.size(); i++) {
@@ -1117,6 +1240,8 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                         rd.term_exists(f.terms[k]))
                         ft = nullptr; /* not a facet term: count the slow way */
             }
+            if (ft && s->collapse)
+                ensure_clusters(rd, *ft, s->collapse_slot);
         }
         /* Fast path: t = matches of the text with the filters that are not
          * counted (and ranges, location); fbits[k] = documents passing
@@ -1190,8 +1315,12 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         p->mset = enq.get_mset(static_cast<Xapian::doccount>(s->offset),
                                static_cast<Xapian::doccount>(limit), check);
 
+        std::vector<uint32_t> nz_m;
+        if (ft)
+            nz_m = nonzero_words(m);
         if (ft) {
-            out->total = popcount_all(m.data(), m.size());
+            out->total = s->collapse ? folded_count(*ft, m, nz_m, nullptr)
+                                     : popcount_all(m.data(), m.size());
             out->exhaustive = true;
         } else if (s->collapse) {
             /* Every match was examined (check = dbsize), so Xapian's
@@ -1214,6 +1343,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         size_t n = p->mset.size();
         if (n)
             out->matches = calloc_array<xap_match>(n);
+        const Bits &matched = m;
         for (Xapian::MSetIterator it = p->mset.begin(); it != p->mset.end(); ++it) {
             xap_match &m = out->matches[out->n_matches];
             Xapian::Document doc = it.get_document();
@@ -1222,7 +1352,11 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             m.weight = p->has_text ? it.get_weight() : 0.0;
             m.data = dup_string(data);
             m.data_len = data.size();
-            m.collapsed = s->collapse ? it.get_collapse_count() : 0;
+            /* With the table the matcher may stop early, so Xapian's own
+             * collapse count can fall short: count from the matches. */
+            m.collapsed = !s->collapse ? 0
+                          : ft         ? folded_into(*ft, matched, *it)
+                                       : it.get_collapse_count();
             m.distance_km = -1;
             if (s->has_near) {
                 std::string v = doc.get_value(s->geo_slot);
@@ -1243,7 +1377,6 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             out->n_counts = slots.size();
         }
         if (ft) {
-            std::vector<uint32_t> nz_m = nonzero_words(m);
             for (size_t i = 0; i < slots.size(); i++) {
                 xap_slot_counts &sc = out->counts[i];
                 sc.slot = slots[i];
@@ -1251,7 +1384,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 for (size_t j : counted)
                     filtered = filtered || s->filters[j].facet == static_cast<int>(i);
                 if (!filtered) {
-                    count_group(*ft, i, m, nz_m, sc);
+                    count_group(*ft, i, m, nz_m, s->collapse, sc);
                     continue;
                 }
                 /* Disjunctive: the matches as if this field had no filter. */
@@ -1263,7 +1396,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                     for (size_t w = 0; w < ft->words; w++)
                         r[w] &= fb[w];
                 }
-                count_group(*ft, i, r, nonzero_words(r), sc);
+                count_group(*ft, i, r, nonzero_words(r), s->collapse, sc);
             }
         } else if (!slots.empty()) {
             for (size_t i = 0; i < slots.size(); i++) {

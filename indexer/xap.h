@@ -218,7 +218,8 @@ int xap_run(xap_db *db, const xap_search *s, xap_results *out, sp_err *err);
 /* A snippet of text (plain text) for the results' query (has_text): HTML-
  * escaped, the query's words wrapped in <mark></mark>, about max_len bytes.
  * Without query words Xapian neither marks nor escapes, so the caller makes
- * its own excerpt.  Caller frees; NULL on error. */
+ * its own excerpt.  Caller frees; NULL on error (out of memory, or a
+ * writer's commits overtook the revision the results came from). */
 char *xap_results_snippet(const xap_results *r, const char *text,
                           size_t max_len);
 void xap_results_free(xap_results *r);

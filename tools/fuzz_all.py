@@ -11,13 +11,16 @@ import tempfile
 
 build, out = sys.argv[1], sys.argv[2]
 src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# Targets the meson 'fuzz' suite runs already.
+# Executables the meson 'fuzz' suite runs already (by path: two modules
+# may each have a fuzz_html).
 already = set()
 try:
-    listed = subprocess.run(["meson", "test", "-C", build, "--suite", "fuzz", "--list"],
+    listed = subprocess.run(["meson", "introspect", "--tests", build],
                             capture_output=True, text=True).stdout
-    already = {line.split("/")[-1].strip() for line in listed.splitlines() if "/" in line}
-except OSError:
+    for t in json.loads(listed or "[]"):
+        if any(s.split(":")[-1] == "fuzz" for s in t.get("suite", [])) and t.get("cmd"):
+            already.add(os.path.realpath(t["cmd"][0]))
+except (OSError, ValueError):
     pass
 
 results = []
@@ -25,7 +28,8 @@ for dirpath, dirnames, files in os.walk(os.path.join(build, "tests")):
     dirnames[:] = [d for d in dirnames if not d.endswith(".p")]
     for f in sorted(files):
         path = os.path.join(dirpath, f)
-        if not f.startswith("fuzz_") or not os.access(path, os.X_OK) or f in already:
+        if (not f.startswith("fuzz_") or not os.access(path, os.X_OK)
+                or os.path.realpath(path) in already):
             continue
         rel = os.path.relpath(dirpath, build)          # tests/<module>
         name = f[len("fuzz_"):]
@@ -39,10 +43,11 @@ for dirpath, dirnames, files in os.walk(os.path.join(build, "tests")):
             cmd = [path, "-runs=3000", "-max_total_time=60", "-rss_limit_mb=2048", corpus] + seeds
             r = subprocess.run(cmd, capture_output=True, text=True)
         ok = r.returncode == 0
-        print(f"fuzz run {f}: {'OK' if ok else 'FAIL'}")
+        module = os.path.basename(rel)
+        print(f"fuzz run {module}/{f}: {'OK' if ok else 'FAIL'}")
         if not ok:
             print(r.stderr[-3000:])
-        results.append({"name": f"fuzz-run-{name}", "result": "OK" if ok else "FAIL"})
+        results.append({"name": f"fuzz-run-{module}-{name}", "result": "OK" if ok else "FAIL"})
 with open(out, "w") as fh:
     for r in results:
         fh.write(json.dumps(r) + "\n")

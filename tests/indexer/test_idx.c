@@ -827,7 +827,27 @@ static void check_fold_exact(idx *ix, const char *label)
         seen++;
     }
     CHECK(seen == 2, "%s: %zu cost values", label, seen);
+    /* Each hit says how many records were folded into it: cl-a has 3,
+     * cl-b 2, the rest none (the reader counts from its facet table, where
+     * the matcher may stop before seeing every duplicate). */
+    CHECK(all.n_hits == 5, "%s: 5 folded hits (%zu)", label, all.n_hits);
+    for (size_t i = 0; i < all.n_hits; i++) {
+        const char *cl = all.hits[i].rec.cluster_id ? all.hits[i].rec.cluster_id : "";
+        size_t want = !strcmp(cl, "cl-a") ? 2 : !strcmp(cl, "cl-b") ? 1 : 0;
+        CHECK(all.hits[i].collapsed == want, "%s: %s folds %zu, want %zu", label,
+              all.hits[i].rec.id, all.hits[i].collapsed, want);
+    }
     idx_result_free(&all);
+    /* Only the records matching count: two of cl-a's three are free. */
+    idx_result fr;
+    fold_total(ix, "free", &fr);
+    for (size_t i = 0; i < fr.n_hits; i++) {
+        const char *cl = fr.hits[i].rec.cluster_id ? fr.hits[i].rec.cluster_id : "";
+        size_t want = !strcmp(cl, "cl-a") || !strcmp(cl, "cl-b") ? 1 : 0;
+        CHECK(fr.hits[i].collapsed == want, "%s: free: %s folds %zu, want %zu", label,
+              fr.hits[i].rec.id, fr.hits[i].collapsed, want);
+    }
+    idx_result_free(&fr);
 }
 
 static void test_collapse_exact(void)
