@@ -116,7 +116,10 @@ static json_t *facets_json(const vocab *v, const idx_result *res)
             const char *label = vocab_label(v, field, fv->value);
             char months[64]; /* a number's label */
             if (f == IDX_F_MONTHS) {
-                snprintf(months, sizeof months, "Out of work %s months", fv->value);
+                if (!strcmp(fv->value, "0"))
+                    snprintf(months, sizeof months, "Just out of work (0 months)");
+                else
+                    snprintf(months, sizeof months, "Out of work %s months", fv->value);
                 label = months;
             } else if (f == IDX_F_AGE) {
                 snprintf(months, sizeof months, "Aged %s", fv->value);

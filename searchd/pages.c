@@ -796,6 +796,8 @@ static void put_search_form_top(pg *p, const search_state *st)
 static const char *filter_label(pg *p, idx_field f, const char *slug, char *buf,
                                 size_t size)
 {
+    if (f == IDX_F_MONTHS && !strcmp(slug, "0"))
+        return html_t(p->L, "filter.months_zero");
     if (f == IDX_F_MONTHS || f == IDX_F_AGE) {
         const char *t = html_t(p->L, f == IDX_F_AGE ? "filter.age_value" : "filter.months_value");
         const char *at = strstr(t, "{1}");
