@@ -12,33 +12,6 @@
 
 #include "sd_int.h"
 
-/* ---- collecting the query string ---- */
-
-typedef struct kv_list {
-    sd_kv v[SD_MAX_ARGS + 1];
-    size_t n;
-    bool overflow;
-} kv_list;
-
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   size_t key_size, const char *value, size_t value_size)
-{
-    kv_list *l = cls;
-    /* "a=1&&b=2" and a trailing "&" make empty names: nothing was meant. */
-    if (key_size == 0 && (!value || value_size == 0))
-        return MHD_YES;
-    if (l->n >= SD_MAX_ARGS + 1) {
-        l->overflow = true;
-        return MHD_NO;
-    }
-    l->v[l->n].key = key;
-    l->v[l->n].key_len = key_size;
-    l->v[l->n].value = value;
-    l->v[l->n].value_len = value ? value_size : 0;
-    l->n++;
-    return MHD_YES;
-}
-
 static enum MHD_Result unavailable(sd_req *r, const sp_err *e)
 {
     /* e says why (a path, a Xapian message): for the operator, not for
@@ -175,17 +148,16 @@ static json_t *echo_json(const sd_search *p)
 enum MHD_Result sd_api_search(sd_req *r, const char *rest)
 {
     struct sd_server *s = r->srv;
-    kv_list args;
-    args.n = 0;
-    args.overflow = false;
-    MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
-    if (args.overflow)
+    /* One more than allowed, so sd_search_parse names the limit. */
+    sd_kv kv[SD_MAX_ARGS + 1];
+    size_t n = 0;
+    if (sd_collect_args(r, kv, SD_MAX_ARGS + 1, &n) != SP_OK)
         return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
                               "too many query parameters; at most %d", SD_MAX_ARGS);
 
     sd_search p;
     char msg[512];
-    if (sd_search_parse(s->voc, args.v, args.n, &p, msg, sizeof msg) != SP_OK)
+    if (sd_search_parse(s->voc, kv, n, &p, msg, sizeof msg) != SP_OK)
         return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
 
     sp_err e;

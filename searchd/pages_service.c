@@ -73,6 +73,20 @@ static void put_referrals(pg *p, const rec_service *rec)
     pg_raw(p, "</ul>");
 }
 
+/* "Last checked: 1 November 2026" in a <tag class="checked"> (a space
+ * before a span), when the record says when. */
+static void put_checked(pg *p, const rec_service *r, const char *tag)
+{
+    int64_t t = pg_checked(r);
+    if (t <= 0)
+        return;
+    pg_printf(p, "%s<%s class=\"checked\">", strcmp(tag, "span") ? "" : " ", tag);
+    pg_t(p, "rec.checked");
+    pg_raw(p, " ");
+    pg_put_date(p, t);
+    pg_printf(p, "</%s>", tag);
+}
+
 /* "<li>" and a link to another service's page with its organisation; the
  * caller adds to it and closes the item. */
 static void put_listing(pg *p, const rec_service *o)
@@ -125,14 +139,7 @@ static void put_sources(pg *p, idx *ix, const rec_service *rec)
                 pg_tf(p, "service.listed_by", o->prov.source_id, NULL, NULL);
                 pg_raw(p, "</span>");
             }
-            int64_t t = pg_checked(o);
-            if (t > 0) {
-                pg_raw(p, " <span class=\"checked\">");
-                pg_t(p, "rec.checked");
-                pg_raw(p, " ");
-                pg_put_date(p, t);
-                pg_raw(p, "</span>");
-            }
+            put_checked(p, o, "span");
             pg_raw(p, "</li>");
         }
         pg_raw(p, "</ul><p><a href=\"/api/v1/hub/duplicates?id=");
@@ -339,14 +346,7 @@ static void put_service(pg *p, idx *ix, const rec_service *rec)
     }
 
     pg_raw(p, "<div class=\"meta\">");
-    int64_t t = pg_checked(rec);
-    if (t > 0) {
-        pg_raw(p, "<p class=\"checked\">");
-        pg_t(p, "rec.checked");
-        pg_raw(p, " ");
-        pg_put_date(p, t);
-        pg_raw(p, "</p>");
-    }
+    put_checked(p, rec, "p");
     char *src = html_url_web(rec->prov.source_url);
     if (src) {
         pg_raw(p, "<p>");
