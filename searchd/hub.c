@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "dedupe.h"
 #include "hub.h"
 #include "sd_int.h"
+#include "store.h"
 
 #define HUB_MAX_ID 200
 
@@ -40,6 +42,66 @@ static char *store_dir_of(const struct sd_server *s)
     if (n > 6 && !strcmp(ix + n - 6, "/index"))
         return sp_strndup(ix, n - 6);
     return sp_strdup(".");
+}
+
+/* mtime and size of STORE/crawl.db and its WAL: they change with every
+ * write (a missing file stamps as -1). */
+static void hub_stamp(const char *store_dir, long long st[6])
+{
+    static const char *const names[2] = {STORE_DB_NAME, STORE_DB_NAME "-wal"};
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", store_dir, names[i]);
+        bool ok = stat(path, &sb) == 0;
+        st[3 * i] = ok ? (long long)sb.st_mtim.tv_sec : -1;
+        st[3 * i + 1] = ok ? (long long)sb.st_mtim.tv_nsec : -1;
+        st[3 * i + 2] = ok ? (long long)sb.st_size : -1;
+    }
+}
+
+struct hub *sd_hub_acquire(struct sd_server *s, sp_err *err)
+{
+    if (!s->hub_mu_made) {
+        sp_fail(err, SP_ERROR, "no hub lock");
+        return NULL;
+    }
+    char *store_dir = store_dir_of(s);
+    if (!store_dir) {
+        sp_fail(err, SP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_lock(&s->hub_mu);
+    long long st[6];
+    hub_stamp(store_dir, st);
+    if (s->hub_cache && memcmp(st, s->hub_stamp, sizeof st) != 0) {
+        hub_close(s->hub_cache);
+        s->hub_cache = NULL;
+    }
+    if (!s->hub_cache) {
+        hub *h = NULL;
+        if (hub_open(store_dir, s->voc, &h, err) == SP_OK) {
+            s->hub_cache = h;
+            memcpy(s->hub_stamp, st, sizeof st);
+        }
+    }
+    free(store_dir);
+    if (!s->hub_cache) {
+        pthread_mutex_unlock(&s->hub_mu);
+        return NULL;
+    }
+    return s->hub_cache;
+}
+
+void sd_hub_release(struct sd_server *s)
+{
+    pthread_mutex_unlock(&s->hub_mu);
+}
+
+void sd_hub_free(struct sd_server *s)
+{
+    hub_close(s->hub_cache);
+    s->hub_cache = NULL;
 }
 
 bool sd_hub_accepts_post(const char *path)
@@ -164,19 +226,14 @@ static enum MHD_Result get_report(sd_req *r, report_fn fn, const char *name)
                                   "format must be 'json' or 'csv'");
     }
 
-    char *store_dir = store_dir_of(r->srv);
-    if (!store_dir)
-        return MHD_NO;
-    hub *h = NULL;
     sp_err err = {0};
-    int rc = hub_open(store_dir, r->srv->voc, &h, &err);
-    free(store_dir);
-    if (rc != SP_OK)
+    hub *h = sd_hub_acquire(r->srv, &err);
+    if (!h)
         return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "hub_unavailable",
                               "the hub reports are not available yet; they appear once the "
                               "indexer has linked the records");
     json_t *rep = fn(h, &f, &err);
-    hub_close(h);
+    sd_hub_release(r->srv);
     if (!rep)
         return sd_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                               "the %s report could not be made", name);

@@ -463,17 +463,9 @@ enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
     }
     if (!f.group)
         f.group = "young-people";
-    char *store_dir = NULL;
-    {
-        const char *ix = r->srv->index_dir;
-        size_t n = strlen(ix);
-        store_dir = n > 6 && !strcmp(ix + n - 6, "/index") ? sp_strndup(ix, n - 6) : sp_strdup(".");
-    }
-    hub *h = NULL;
     sp_err err = {0};
-    int rc = store_dir ? hub_open(store_dir, p.v, &h, &err) : SP_ENOMEM;
-    free(store_dir);
-    if (rc != SP_OK)
+    hub *h = sd_hub_acquire(r->srv, &err);
+    if (!h)
         return pg_message(&p, MHD_HTTP_SERVICE_UNAVAILABLE, "msg.unavailable.title",
                           "msg.unavailable", NULL);
     pg_head(&p, "Integration Hub dashboard", NULL, "hub");
@@ -492,7 +484,7 @@ enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
     put_duplicates(&p, h, &f);
     put_stale(&p, h, &f);
     put_sources(&p, h, &f);
-    hub_close(h);
+    sd_hub_release(r->srv);
     pg_foot(&p);
     return pg_reply(&p, MHD_HTTP_OK);
 }

@@ -77,6 +77,12 @@ struct sd_server {
     atomic_ullong open_failures; /* index not there (yet) or unreadable */
     atomic_ullong documents;     /* last count a worker saw */
     atomic_ullong retries;       /* searches retried on a fresh snapshot */
+    /* The hub snapshot (hub.c: sd_hub_acquire), shared by the hub API and
+     * the /hub page, loaded again only when STORE/crawl.db changed. */
+    pthread_mutex_t hub_mu;
+    bool hub_mu_made;
+    struct hub *hub_cache;
+    long long hub_stamp[6]; /* mtime s, ns and size of crawl.db and its WAL */
     atomic_bool open_failure_logged; /* say why once, not every second */
     atomic_bool schema_warned;       /* an old index: said once */
 };
@@ -148,6 +154,15 @@ enum MHD_Result sd_api_eligible(sd_req *r, const char *rest);
 /* The hub API (hub.c): GET reports, POST decisions (the only POST). */
 enum MHD_Result sd_hub(sd_req *r, const char *rest);
 bool sd_hub_accepts_post(const char *path);
+/* The hub snapshot of the server's store, loaded on first use and again
+ * when STORE/crawl.db or its WAL has changed since (a crawl, a linkage run,
+ * a decision); NULL with err when it cannot be loaded.  The caller has it
+ * alone until sd_hub_release (a mutex: hub reports are rare, a load costs
+ * ~1 s at 100,000 records). */
+struct hub *sd_hub_acquire(struct sd_server *s, sp_err *err);
+void sd_hub_release(struct sd_server *s);
+/* Frees the cached snapshot (sd_stop). */
+void sd_hub_free(struct sd_server *s);
 /* The /hub dashboard page (pages_hub.c). */
 enum MHD_Result sd_page_hub(sd_req *r, const char *rest);
 

@@ -475,6 +475,7 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
     if (!s)
         return sp_fail(err, SP_ENOMEM, "out of memory");
     s->lfd = -1;
+    s->hub_mu_made = pthread_mutex_init(&s->hub_mu, NULL) == 0;
     s->reopen_ms = opts->reopen_ms == 0 ? 1000 : opts->reopen_ms;
     s->access_log = opts->access_log;
     s->index_dir = sp_printf("%s/index", opts->store_dir);
@@ -574,6 +575,9 @@ void sd_stop(sd_server *s)
         close(s->lfd);
     if (s->key_made)
         pthread_key_delete(s->worker_key);
+    sd_hub_free(s);
+    if (s->hub_mu_made)
+        pthread_mutex_destroy(&s->hub_mu);
     vocab_free(s->voc);
     free(s->index_dir);
     free(s->static_root);
