@@ -31,7 +31,6 @@
 #define MAX_DESC_BYTES 8192  /* description bytes shingled */
 #define MAX_KEYS 8           /* phones, postcodes, identifiers kept */
 #define ROWS (DEDUPE_MINHASH / DEDUPE_BANDS)
-#define PAGE 1000            /* records per index page while reading */
 
 /* ---- small helpers ---- */
 
@@ -1420,30 +1419,22 @@ out:
 }
 
 /* Read every record of the index, a page at a time. */
+typedef struct read_ctx {
+    dedupe_set *s;
+    sp_err *err;
+} read_ctx;
+
+static int read_one(const rec_service *r, void *cls)
+{
+    read_ctx *c = cls;
+    return dedupe_set_add(c->s, r, c->err);
+}
+
+/* Every record of the index into s, in one walk over the documents. */
 static int read_index(idx *ix, dedupe_set *s, sp_err *err)
 {
-    idx_query q;
-    idx_query_init(&q);
-    q.facets = false;
-    q.exact_facets = false;
-    q.collapse = false;
-    q.limit = PAGE;
-    for (size_t off = 0;; off += PAGE) {
-        q.offset = off;
-        idx_result res;
-        int rc = idx_search(ix, &q, &res, err);
-        if (rc != SP_OK)
-            return rc;
-        for (size_t i = 0; i < res.n_hits && rc == SP_OK; i++)
-            rc = dedupe_set_add(s, &res.hits[i].rec, err);
-        size_t got = res.n_hits;
-        idx_result_free(&res);
-        if (rc != SP_OK)
-            return rc;
-        if (got < PAGE)
-            break;
-    }
-    return SP_OK;
+    read_ctx c = {s, err};
+    return idx_each(ix, read_one, &c, err);
 }
 
 static bool str_eq(const char *a, const char *b)

@@ -777,6 +777,30 @@ static int build_elig(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
     return rc;
 }
 
+typedef struct each_ctx {
+    idx_each_fn fn;
+    void *ctx;
+    sp_err *err;
+} each_ctx;
+
+static int each_record(const char *data, size_t len, void *cls)
+{
+    each_ctx *c = cls;
+    rec_service r;
+    int rc = rec_from_json_string(data, len, &r, c->err);
+    if (rc != SP_OK)
+        return rc;
+    rc = c->fn(&r, c->ctx);
+    rec_service_free(&r);
+    return rc;
+}
+
+int idx_each(idx *ix, idx_each_fn fn, void *ctx, sp_err *err)
+{
+    each_ctx c = {fn, ctx, err};
+    return xap_each_data(ix->db, each_record, &c, err);
+}
+
 static char *id_term(const char *id)
 {
     return sp_printf("Q%s", id);

@@ -114,6 +114,11 @@ int idx_delete(idx *ix, const char *id, sp_err *err);    /* SP_ENOTFOUND ok */
 int idx_get(idx *ix, const char *id, rec_service *out, sp_err *err);
 /* Number of documents. */
 size_t idx_count(idx *ix);
+/* Calls fn with every stored record (in index order; the record is the
+ * call's, freed after it returns).  A nonzero return from fn stops the
+ * walk and is returned; a record that does not parse is an error. */
+typedef int (*idx_each_fn)(const rec_service *r, void *ctx);
+int idx_each(idx *ix, idx_each_fn fn, void *ctx, sp_err *err);
 
 typedef struct idx_query {
     const char *q; /* free text, may be NULL or "" (browse) */

@@ -979,6 +979,22 @@ int xap_get_data(xap_db *db, const char *term, char **data, size_t *len,
     XAP_CATCH(err, "reading a document")
 }
 
+int xap_each_data(xap_db *db, xap_data_fn fn, void *ctx, sp_err *err)
+{
+    try {
+        Xapian::Database &rd = *db->rd;
+        for (Xapian::PostingIterator it = rd.postlist_begin(""); it != rd.postlist_end("");
+             ++it) {
+            std::string s = rd.get_document(*it).get_data();
+            int rc = fn(s.data(), s.size(), ctx);
+            if (rc)
+                return rc;
+        }
+        return SP_OK;
+    }
+    XAP_CATCH(err, "reading every document")
+}
+
 /* --- dictionaries ------------------------------------------------------- */
 
 int xap_add_synonym(xap_db *db, const char *key, const char *syn, sp_err *err)

@@ -88,6 +88,12 @@ int xap_delete(xap_db *db, const char *term, sp_err *err);
 int xap_get_data(xap_db *db, const char *term, char **data, size_t *len,
                  sp_err *err);
 
+/* Calls fn with the data of every document, in docid order; a nonzero
+ * return from fn stops the walk and is returned.  Cheaper than paging a
+ * search with offsets (which skips every earlier match again). */
+typedef int (*xap_data_fn)(const char *data, size_t len, void *ctx);
+int xap_each_data(xap_db *db, xap_data_fn fn, void *ctx, sp_err *err);
+
 /* --- dictionaries ------------------------------------------------------- */
 
 /* Synonym dictionary: key is a lower-case word or words joined by single
