@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <new>
@@ -249,6 +250,10 @@ struct xap_facets {
      * thread at a time (its database handle's). */
     std::vector<uint32_t> stamp;
     uint32_t round = 0;
+
+    /* Numeric value slots a facet's range filter reads (ensure_numbers):
+     * slot -> value by docid (NaN: none). */
+    std::unordered_map<Xapian::valueno, std::vector<double>> nums;
 };
 
 void xap_facets_free::operator()(xap_facets *f) const
@@ -344,6 +349,32 @@ void ensure_clusters(Xapian::Database &rd, xap_facets &ft, Xapian::valueno slot)
     ft.stamp.assign(static_cast<size_t>(n) + 1, 0);
     ft.round = 0;
     ft.cluster_slot = static_cast<long>(slot);
+}
+
+/* Reads a numeric slot (xap_doc_set_value_number) into ft once. */
+void ensure_numbers(Xapian::Database &rd, xap_facets &ft, Xapian::valueno slot)
+{
+    if (ft.nums.count(slot))
+        return;
+    std::vector<double> v(static_cast<size_t>(ft.last) + 1,
+                          std::numeric_limits<double>::quiet_NaN());
+    for (Xapian::ValueIterator it = rd.valuestream_begin(slot); it != rd.valuestream_end(slot);
+         ++it)
+        if (it.get_docid() <= ft.last)
+            v[it.get_docid()] = Xapian::sortable_unserialise(*it);
+    ft.nums.emplace(slot, std::move(v));
+}
+
+/* out = the documents whose slot passes the range (ensure_numbers first). */
+void range_bits(const xap_facets &ft, const xap_range &r, Bits &out)
+{
+    out.assign(ft.words, 0);
+    const std::vector<double> &v = ft.nums.at(r.slot);
+    for (Xapian::docid d = 1; d <= ft.last; d++) {
+        double x = v[d];
+        if (!std::isnan(x) && (r.op == XAP_LE ? x <= r.x : x >= r.x))
+            bit_set(out, d);
+    }
 }
 
 /* A new round of distinct-cluster counting. */
@@ -1246,7 +1277,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             for (size_t j = 0; ft && j < s->n_ranges; j++)
                 if (s->ranges[j].facet >= 0 &&
                     static_cast<size_t>(s->ranges[j].facet) < slots.size())
-                    ft = nullptr; /* the table has no bits for a range */
+                    ensure_numbers(rd, *ft, s->ranges[j].slot);
             for (size_t j = 0; ft && j < s->n_filters; j++) {
                 const xap_filter &f = s->filters[j];
                 if (f.facet < 0 || static_cast<size_t>(f.facet) >= slots.size())
@@ -1263,22 +1294,37 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
          * counted (and ranges, location); fbits[k] = documents passing
          * counted filter counted[k]; m = t AND every fbits = the matches. */
         Bits t, m;
-        std::vector<size_t> counted;
+        std::vector<size_t> counted;      /* filters, then ranges (n_filters + k) */
+        std::vector<int> cfacet;          /* the facet of each counted entry */
         std::vector<Bits> fbits;
         bool m_from_spy = false;
         if (ft) {
             std::vector<xap_filter> rest;
+            std::vector<xap_range> rest_ranges;
             for (size_t j = 0; j < s->n_filters; j++) {
                 int fc = s->filters[j].facet;
-                if (fc >= 0 && static_cast<size_t>(fc) < slots.size())
+                if (fc >= 0 && static_cast<size_t>(fc) < slots.size()) {
                     counted.push_back(j);
-                else
+                    cfacet.push_back(fc);
+                } else {
                     rest.push_back(s->filters[j]);
+                }
             }
-            bool t_all = !p->has_text && geo_q.empty() && s->n_ranges == 0 && rest.empty();
+            for (size_t j = 0; j < s->n_ranges; j++) {
+                int fc = s->ranges[j].facet;
+                if (fc >= 0 && static_cast<size_t>(fc) < slots.size()) {
+                    counted.push_back(s->n_filters + j);
+                    cfacet.push_back(fc);
+                } else {
+                    rest_ranges.push_back(s->ranges[j]);
+                }
+            }
+            bool t_all = !p->has_text && geo_q.empty() && rest_ranges.empty() && rest.empty();
             xap_search ts = *s;
             ts.filters = rest.data();
             ts.n_filters = rest.size();
+            ts.ranges = rest_ranges.data();
+            ts.n_ranges = rest_ranges.size();
             bool t_known = t_all;
             if (t_all)
                 t = ft->all;
@@ -1298,7 +1344,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 m = t;
                 for (size_t j : counted) {
                     Bits fb(ft->words, 0);
-                    or_terms(*ft, s->filters[j], fb);
+                    if (j < s->n_filters)
+                        or_terms(*ft, s->filters[j], fb);
+                    else
+                        range_bits(*ft, s->ranges[j - s->n_filters], fb);
                     for (size_t w = 0; w < ft->words; w++)
                         m[w] &= fb[w];
                     fbits.push_back(std::move(fb));
@@ -1397,8 +1446,8 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 xap_slot_counts &sc = out->counts[i];
                 sc.slot = slots[i];
                 bool filtered = false;
-                for (size_t j : counted)
-                    filtered = filtered || s->filters[j].facet == static_cast<int>(i);
+                for (int fc : cfacet)
+                    filtered = filtered || fc == static_cast<int>(i);
                 if (!filtered) {
                     count_group(*ft, i, m, nz_m, s->collapse, sc);
                     continue;
@@ -1406,7 +1455,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 /* Disjunctive: the matches as if this field had no filter. */
                 Bits r = t;
                 for (size_t k = 0; k < counted.size(); k++) {
-                    if (s->filters[counted[k]].facet == static_cast<int>(i))
+                    if (cfacet[k] == static_cast<int>(i))
                         continue;
                     const Bits &fb = fbits[k];
                     for (size_t w = 0; w < ft->words; w++)

@@ -130,7 +130,8 @@ typedef struct xap_filter {
 /* A numeric value-range condition on a slot holding a number
  * (xap_doc_set_value_number): op is XAP_LE (value <= x) or XAP_GE.  facet
  * as in xap_filter: the count slot whose counts leave this condition out,
- * or -1.  A range with a facet is counted the slow way (from the slots). */
+ * or -1.  A read-only database's facet table reads a facet range's slot
+ * once and counts it with bit algebra like a term filter. */
 enum { XAP_LE = 0, XAP_GE = 1 };
 typedef struct xap_range {
     unsigned slot;
