@@ -96,9 +96,14 @@ const char *idx_field_name(idx_field f)
     return field_names[f];
 }
 
+bool idx_field_is_number(idx_field f)
+{
+    return f == IDX_F_MONTHS || f == IDX_F_AGE;
+}
+
 bool idx_field_is_person(idx_field f)
 {
-    return f == IDX_F_BENEFITS || f == IDX_F_STATUS || f == IDX_F_MONTHS || f == IDX_F_AGE;
+    return f == IDX_F_BENEFITS || f == IDX_F_STATUS || idx_field_is_number(f);
 }
 
 int idx_field_from_name(const char *name)
@@ -957,12 +962,12 @@ static int fill_facet(const idx_query *q, idx_field f, const xap_slot_counts *sc
         if (!v->value)
             return SP_ENOMEM;
         v->selected = true;
-        if (f == IDX_F_MONTHS || f == IDX_F_AGE)
+        if (idx_field_is_number(f))
             v->count = total;
         out->n++;
     }
     qsort(out->v, out->n, sizeof *out->v,
-          f == IDX_F_MONTHS || f == IDX_F_AGE ? cmp_number_value : cmp_facet_value);
+          idx_field_is_number(f) ? cmp_number_value : cmp_facet_value);
     return SP_OK;
 }
 

@@ -60,6 +60,10 @@ typedef enum idx_field {
 #define IDX_AGE_STEPS {16, 18, 25, 50, 66}
 #define IDX_MAX_AGE 150 /* the largest age filter */
 
+/* True for months_unemployed and age: one whole number, as decimal text,
+ * whose facet values are steps in ascending order. */
+bool idx_field_is_number(idx_field f);
+
 /* True for benefits, status, months_unemployed and age: fields of the person,
  * not of the service (a record's tags never hold them). */
 bool idx_field_is_person(idx_field f);

@@ -120,20 +120,21 @@ static json_t *echo_json(const sd_search *p)
     for (int f = 0; f < IDX_F__COUNT; f++) {
         if (!p->q.n_filters[f])
             continue;
-        if (f == IDX_F_STATUS || f == IDX_F_MONTHS || f == IDX_F_AGE) /* one value */
+        const char *name = idx_field_name((idx_field)f);
+        const char *v0 = p->vals[f][0];
+        if (idx_field_is_number((idx_field)f)) {
+            json_object_set_new(o, name, json_integer(strtol(v0, NULL, 10)));
             continue;
+        }
+        if (sd_field_single((idx_field)f)) {
+            json_object_set_new(o, name, json_string(v0));
+            continue;
+        }
         json_t *a = json_array();
         for (size_t i = 0; a && i < p->q.n_filters[f]; i++)
             json_array_append_new(a, json_string(p->vals[f][i]));
-        json_object_set_new(o, idx_field_name((idx_field)f), a);
+        json_object_set_new(o, name, a);
     }
-    if (p->q.n_filters[IDX_F_AGE])
-        json_object_set_new(o, "age", json_integer(strtol(p->vals[IDX_F_AGE][0], NULL, 10)));
-    if (p->q.n_filters[IDX_F_STATUS])
-        json_object_set_new(o, "status", json_string(p->vals[IDX_F_STATUS][0]));
-    if (p->q.n_filters[IDX_F_MONTHS])
-        json_object_set_new(o, "months_unemployed",
-                            json_integer(strtol(p->vals[IDX_F_MONTHS][0], NULL, 10)));
     if (p->q.has_near) {
         json_object_set_new(o, "near", json_string(p->near));
         if (p->q.radius_km > 0)

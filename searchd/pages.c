@@ -798,7 +798,7 @@ static const char *filter_label(pg *p, idx_field f, const char *slug, char *buf,
 {
     if (f == IDX_F_MONTHS && !strcmp(slug, "0"))
         return html_t(p->L, "filter.months_zero");
-    if (f == IDX_F_MONTHS || f == IDX_F_AGE) {
+    if (idx_field_is_number(f)) {
         const char *t = html_t(p->L, f == IDX_F_AGE ? "filter.age_value" : "filter.months_value");
         const char *at = strstr(t, "{1}");
         if (at)
@@ -840,7 +840,7 @@ static void put_selected(pg *p, const search_state *st)
                 if (!search_param(ar->key) && strcmp(ar->key, "lang"))
                     continue;
                 if (!strcmp(ar->key, field)) {
-                    if (f == IDX_F_MONTHS || f == IDX_F_AGE)
+                    if (idx_field_is_number((idx_field)f))
                         continue; /* one value */
                     const char *c = f == IDX_F_BENEFITS && !strcmp(ar->value, "none")
                                         ? "none"

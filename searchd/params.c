@@ -104,6 +104,11 @@ double sd_parse_decimal(const char *s, size_t len)
     return strtod(buf, NULL);
 }
 
+bool sd_field_single(idx_field f)
+{
+    return f == IDX_F_STATUS || idx_field_is_number(f);
+}
+
 static const char *field_hint(idx_field f)
 {
     switch (f) {
@@ -181,7 +186,7 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
             return fail(msg, msg_size, "%s is %zu bytes long; at most %zu are allowed",
                         name, p->value_len, max);
         int fk = idx_field_from_name(name);
-        bool repeatable = fk >= 0 && fk != IDX_F_STATUS && fk != IDX_F_MONTHS && fk != IDX_F_AGE;
+        bool repeatable = fk >= 0 && !sd_field_single((idx_field)fk);
         if (!repeatable && seen[k])
             return fail(msg, msg_size, "%s is given more than once; it takes one value",
                         name);
@@ -205,24 +210,17 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
             continue; /* an empty form field means "any" */
         clip(shown, sizeof shown, val, len);
 
-        if (f == IDX_F_AGE) {
-            long a = sd_parse_uint(val, len);
-            if (a < 0 || a > SD_MAX_AGE)
-                return fail(msg, msg_size,
-                            "age must be a whole number of years from 0 to %d, not '%s'",
-                            SD_MAX_AGE, shown);
-            snprintf(out->age, sizeof out->age, "%ld", a);
-            out->vals[f][0] = out->age;
-            out->q.n_filters[f] = 1;
-        } else if (f == IDX_F_MONTHS) {
+        if (f >= 0 && idx_field_is_number((idx_field)f)) {
+            bool age = f == IDX_F_AGE;
+            int max = age ? SD_MAX_AGE : IDX_MAX_MONTHS;
             long m = sd_parse_uint(val, len);
-            if (m < 0 || m > IDX_MAX_MONTHS)
+            if (m < 0 || m > max)
                 return fail(msg, msg_size,
-                            "months_unemployed must be a whole number of months from 0 to "
-                            "%d, not '%s'",
-                            IDX_MAX_MONTHS, shown);
-            snprintf(out->months, sizeof out->months, "%ld", m);
-            out->vals[f][0] = out->months;
+                            "%s must be a whole number of %s from 0 to %d, not '%s'", name,
+                            age ? "years" : "months", max, shown);
+            char *text = age ? out->age : out->months;
+            snprintf(text, sizeof out->age, "%ld", m);
+            out->vals[f][0] = text;
             out->q.n_filters[f] = 1;
         } else if (f >= 0) {
             const char *slug = f == IDX_F_BENEFITS && !strcmp(val, "none")

@@ -190,6 +190,9 @@ typedef struct sd_search {
  * most recently changed first, enough for max others (api.c). */
 void sd_cluster_query(idx_query *q, const rec_service *rec, size_t max);
 
+/* Does the search field take one value (status and the numbers)? */
+bool sd_field_single(idx_field f);
+
 /* Validate and translate the query parameters of /api/v1/search.  On
  * SP_EINVAL msg says which parameter is wrong and what is allowed.  The
  * result points into kv and the vocab: keep both alive while using it. */

@@ -1,5 +1,6 @@
 """spe2e.py - helpers for Signpost's end-to-end tests: run the real
 `signpost` binary on loopback and talk to it over HTTP (stdlib only)."""
+import contextlib
 import json
 import os
 import shutil
@@ -112,3 +113,26 @@ def tempdir():
 
 def rmtree(d):
     shutil.rmtree(d, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def sample_server(name):
+    """Index the bundled sample with `signpost index` into a temporary store,
+    serve it, and yield (base URL, the server's Proc); the store is removed
+    afterwards.  When
+    the index or the server fails, the test ends there (finish(name))."""
+    tmp = tempdir()
+    try:
+        store = os.path.join(tmp, "store")
+        r = subprocess.run([SIGNPOST, "index", "--store", store, SAMPLE], capture_output=True, text=True)
+        check(r.returncode == 0, f"signpost index exits 0 (got {r.returncode}: {r.stderr[-300:]})")
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with Proc(["serve", "--store", store, "--listen", f"127.0.0.1:{port}"]) as srv:
+            if wait_for(base) is None:
+                check(False, "searchd answers /healthz")
+                print(srv.stop()[1])
+                finish(name)
+            yield base, srv
+    finally:
+        rmtree(tmp)

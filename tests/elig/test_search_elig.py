@@ -7,7 +7,6 @@ the benefit, employment status or months-out-of-work dimensions (within the
 same borough filter), and benefits=none leaves out services that require
 Jobseeker's Allowance.  Uses tests/e2e/spe2e.py."""
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
@@ -56,74 +55,59 @@ def excluded(result):
 
 
 def main():
-    tmp = e.tempdir()
-    try:
-        store = os.path.join(tmp, "store")
-        r = subprocess.run([e.SIGNPOST, "index", "--store", store, e.SAMPLE],
-                           capture_output=True, text=True)
-        e.check(r.returncode == 0, f"signpost index exits 0 (got {r.returncode}: {r.stderr[-300:]})")
-        port = e.free_port()
-        base = f"http://127.0.0.1:{port}"
-        with e.Proc(["serve", "--store", store, "--listen", f"127.0.0.1:{port}"]) as srv:
-            if e.wait_for(base) is None:
-                e.check(False, "searchd answers /healthz")
-                print(srv.stop()[1])
-                e.finish("search-elig")
+    with e.sample_server("search-elig") as (base, srv):
+        # --- the acceptance person, as filters and as /eligible
+        in_borough, _ = search_ids(base, {"borough": "newham"})
+        got, res = search_ids(base, dict(PERSON, borough="newham"))
+        echo = res.get("query", {})
+        e.check(echo.get("benefits") == ["universal-credit"] and echo.get("status") == "unemployed"
+                and echo.get("months_unemployed") == 8,
+                f"the filters are echoed canonical (got {echo})")
+        verdicts = eligible_all(base, dict(PERSON, borough="newham"))
+        e.check(in_borough <= set(verdicts), "/eligible evaluated every Newham service")
+        want = {i for i in in_borough if i in verdicts and not excluded(verdicts[i])}
+        print(f"newham: {len(in_borough)}, search with circumstances: {len(got)}, "
+              f"not excluded by /eligible: {len(want)}")
+        e.check(len(want) < len(in_borough), "the circumstances exclude some Newham services")
+        e.check(len(got) > 0, "some services remain")
+        e.check(got == want, f"search == eligible on benefit/status/months "
+                f"(only search: {sorted(got - want)[:5]}, only eligible: {sorted(want - got)[:5]})")
 
-            # --- the acceptance person, as filters and as /eligible
-            in_borough, _ = search_ids(base, {"borough": "newham"})
-            got, res = search_ids(base, dict(PERSON, borough="newham"))
-            echo = res.get("query", {})
-            e.check(echo.get("benefits") == ["universal-credit"] and echo.get("status") == "unemployed"
-                    and echo.get("months_unemployed") == 8,
-                    f"the filters are echoed canonical (got {echo})")
-            verdicts = eligible_all(base, dict(PERSON, borough="newham"))
-            e.check(in_borough <= set(verdicts), "/eligible evaluated every Newham service")
-            want = {i for i in in_borough if i in verdicts and not excluded(verdicts[i])}
-            print(f"newham: {len(in_borough)}, search with circumstances: {len(got)}, "
-                  f"not excluded by /eligible: {len(want)}")
-            e.check(len(want) < len(in_borough), "the circumstances exclude some Newham services")
-            e.check(len(got) > 0, "some services remain")
-            e.check(got == want, f"search == eligible on benefit/status/months "
-                    f"(only search: {sorted(got - want)[:5]}, only eligible: {sorted(want - got)[:5]})")
+        # --- each dimension alone
+        for k, v in PERSON.items():
+            got1, _ = search_ids(base, {k: v})
+            ver1 = eligible_all(base, {k: v})
+            want1 = {i for i, x in ver1.items() if not excluded(x)}
+            e.check(got1 == want1, f"{k}={v}: search == eligible "
+                    f"(only search: {sorted(got1 - want1)[:5]}, only eligible: {sorted(want1 - got1)[:5]})")
 
-            # --- each dimension alone
-            for k, v in PERSON.items():
-                got1, _ = search_ids(base, {k: v})
-                ver1 = eligible_all(base, {k: v})
-                want1 = {i for i, x in ver1.items() if not excluded(x)}
-                e.check(got1 == want1, f"{k}={v}: search == eligible "
-                        f"(only search: {sorted(got1 - want1)[:5]}, only eligible: {sorted(want1 - got1)[:5]})")
+        # --- benefits=none leaves out services that require JSA
+        ver_none = eligible_all(base, {"benefits": "none"})
+        jsa = {i for i, x in ver_none.items()
+               if any(w.get("dimension") == "benefit" and w.get("outcome") == "not_eligible"
+                      and "jsa" in ((w.get("rule") or {}).get("values") or [])
+                      for w in x.get("reasons", []))}
+        got_none, _ = search_ids(base, {"benefits": "none"})
+        print(f"benefits=none: {len(got_none)} results; services requiring JSA: {len(jsa)}")
+        e.check(len(jsa) > 0, "the sample has services requiring JSA")
+        e.check(not (jsa & got_none), f"benefits=none returns no service requiring JSA "
+                f"(got {sorted(jsa & got_none)[:5]})")
+        got_jsa, _ = search_ids(base, {"benefits": "jsa"})
+        e.check(jsa <= got_jsa, "benefits=jsa returns the services requiring JSA")
+        # two benefits: "in" rules need one of them, so JSA+PIP keeps them
+        got_two, _ = search_ids(base, [("benefits", "jsa"), ("benefits", "pip")])
+        e.check(jsa <= got_two, "benefits=jsa&benefits=pip keeps the services requiring JSA")
 
-            # --- benefits=none leaves out services that require JSA
-            ver_none = eligible_all(base, {"benefits": "none"})
-            jsa = {i for i, x in ver_none.items()
-                   if any(w.get("dimension") == "benefit" and w.get("outcome") == "not_eligible"
-                          and "jsa" in ((w.get("rule") or {}).get("values") or [])
-                          for w in x.get("reasons", []))}
-            got_none, _ = search_ids(base, {"benefits": "none"})
-            print(f"benefits=none: {len(got_none)} results; services requiring JSA: {len(jsa)}")
-            e.check(len(jsa) > 0, "the sample has services requiring JSA")
-            e.check(not (jsa & got_none), f"benefits=none returns no service requiring JSA "
-                    f"(got {sorted(jsa & got_none)[:5]})")
-            got_jsa, _ = search_ids(base, {"benefits": "jsa"})
-            e.check(jsa <= got_jsa, "benefits=jsa returns the services requiring JSA")
-            # two benefits: "in" rules need one of them, so JSA+PIP keeps them
-            got_two, _ = search_ids(base, [("benefits", "jsa"), ("benefits", "pip")])
-            e.check(jsa <= got_two, "benefits=jsa&benefits=pip keeps the services requiring JSA")
-
-            # --- bad values name the parameter
-            for params, name in [({"benefits": "lottery"}, "benefits"),
-                                 ({"status": "retired-pirate"}, "status"),
-                                 ({"months_unemployed": "601"}, "months_unemployed"),
-                                 ({"months_unemployed": "-1"}, "months_unemployed"),
-                                 ({"months_unemployed": "8x"}, "months_unemployed"),
-                                 ([("status", "unemployed"), ("status", "in-work")], "status")]:
-                st, res = e.get(base, "/api/v1/search", params)
-                msg = str(res.get("error", {}).get("message", "")) if isinstance(res, dict) else str(res)
-                e.check(st == 400 and name in msg, f"{params}: 400 naming {name} (got {st}: {msg[:200]})")
-    finally:
-        e.rmtree(tmp)
+        # --- bad values name the parameter
+        for params, name in [({"benefits": "lottery"}, "benefits"),
+                             ({"status": "retired-pirate"}, "status"),
+                             ({"months_unemployed": "601"}, "months_unemployed"),
+                             ({"months_unemployed": "-1"}, "months_unemployed"),
+                             ({"months_unemployed": "8x"}, "months_unemployed"),
+                             ([("status", "unemployed"), ("status", "in-work")], "status")]:
+            st, res = e.get(base, "/api/v1/search", params)
+            msg = str(res.get("error", {}).get("message", "")) if isinstance(res, dict) else str(res)
+            e.check(st == 400 and name in msg, f"{params}: 400 naming {name} (got {st}: {msg[:200]})")
     e.finish("search-elig")
 
 
