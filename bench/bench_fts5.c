@@ -26,49 +26,10 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "bench.h"
 #include "idx.h"
 
 #define MAX_LINE (1u << 20) /* bytes of one NDJSON record */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double pct(const double *sorted, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return sorted[i < n ? i : n - 1];
-}
-
-/* bench_search's generator and words, so both ask the same. */
-static unsigned long long rng_state = 88172645463325252ULL;
-static unsigned long long rng(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ULL;
-}
-
-static const char *words[] = {
-    "cv", "interview", "esol", "english", "maths", "digital", "skills", "apprenticeship",
-    "careers", "advice", "job", "search", "construction", "cscs", "security", "care",
-    "hospitality", "mental", "health", "housing", "debt", "benefits", "childcare",
-    "volunteering", "mentoring", "confidence", "self-employment", "work", "placement",
-    "young", "people", "over 50", "refugees", "disability", "training", "course", "support",
-};
-#define NWORDS (sizeof words / sizeof words[0])
 
 static const char *str_at(json_t *o, const char *k)
 {
