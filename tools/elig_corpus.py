@@ -11,8 +11,8 @@
       against precision.  A "# origin: ORIGIN" line precedes each sentence.
   elig_corpus.py stats FILE.tsv...
       prints the corpus statistics: sentences, labelled rules per
-      dimension and expected value kind, sentences per origin (host or
-      feed).
+      dimension and expected value kind, web pages, sentences per origin
+      (site, or ORUK feed).
 
 The item files are the labeller's working form; the .tsv files are what is
 committed and scored (test_elig labelled / verdicts, tests/elig/meson.build).
@@ -70,7 +70,7 @@ def origin_key(origin):
 
 def cmd_stats(paths):
     for path in paths:
-        sentences, origins = 0, collections.Counter()
+        sentences, origins, pages = 0, collections.Counter(), set()
         kinds = collections.defaultdict(collections.Counter)
         origin = "?"
         for line in open(path, encoding="utf-8"):
@@ -79,6 +79,8 @@ def cmd_stats(paths):
                 origin = line[10:]
                 sentences += 1
                 origins[origin_key(origin)] += 1
+                if "fh-or-tester" not in origin:
+                    pages.add(origin.split()[0])
                 continue
             if not line or line.startswith("#"):
                 continue
@@ -94,8 +96,8 @@ def cmd_stats(paths):
             ops = ", ".join("%s %d" % (o, k[o]) for o in sorted(k) if not o.startswith("_"))
             print("  %-18s rules %3d  no rule %3d  (%s)" % (d, k["_rule"], k["_none"], ops))
         feeds = sum(v for o, v in origins.items() if o.startswith("ORUK"))
-        print("  origins: %d pages/feeds; %d sentences from ORUK feeds, %d from web pages" % (
-            len(origins), feeds, sentences - feeds))
+        print("  origins: %d sentences from ORUK feeds, %d from %d web pages on %d sites" % (
+            feeds, sentences - feeds, len(pages), len(origins) - (1 if feeds else 0)))
         for o, v in sorted(origins.items(), key=lambda x: (-x[1], x[0])):
             print("    %4d  %s" % (v, o))
 
