@@ -5,11 +5,21 @@
  *       reads each labelled sentence as a service's text, enriches the
  *       record (which extracts the rules) and compares the rule of the
  *       labelled dimension with the expected one; prints
- *       "elig: <dimension> precision P recall R (n=N)" per dimension and
+ *       "elig: <dimension> precision P recall R (n=N; labelled L, extracted
+ *       X, right T)" per dimension (rules labelled, rules read, rules equal
+ *       to the label) and
  *       fails when a figure is below its floor in FLOORS.tsv.
  *   test_elig evaluate CASES.tsv
  *       table-driven elig_evaluate cases: rules and a person in, outcome
  *       out (see the file's header).
+ *   test_elig verdicts LABELLED.tsv MAX_WRONG_RATE
+ *       wrong "not eligible": for each labelled row, standard persons
+ *       (one circumstance each, varied over the row's dimension) are
+ *       judged on that dimension by the extracted rules and by the
+ *       labelled rule; prints, per dimension and in all, how many
+ *       extracted "not_eligible" verdicts the label does not give, and
+ *       fails when that share of all extracted "not_eligible" verdicts is
+ *       above MAX_WRONG_RATE.
  */
 #include <math.h>
 #include <stdio.h>
@@ -122,6 +132,46 @@ static void chomp(char *s)
         s[--n] = '\0';
 }
 
+/* The next labelled row "dimension TAB expected TAB text" of f, split in
+ * place in line (comments and blank lines skipped): 1, 0 at the end, -1
+ * (with a message) on a malformed row. */
+static int next_row(FILE *f, const char *path, size_t *lineno, char *line, size_t sz,
+                    char **dim, char **exp, char **text)
+{
+    while (fgets(line, (int)sz, f)) {
+        ++*lineno;
+        chomp(line);
+        if (!line[0] || line[0] == '#')
+            continue;
+        *dim = line;
+        *exp = strchr(line, '\t');
+        *text = *exp ? strchr(*exp + 1, '\t') : NULL;
+        if (!*exp || !*text) {
+            fprintf(stderr, "%s:%zu: expected 3 tab-separated columns\n", path, *lineno);
+            return -1;
+        }
+        *(*exp)++ = '\0';
+        *(*text)++ = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* A record whose text is the labelled sentence, enriched (which extracts
+ * the rules): the description for "groups", else the eligibility text. */
+static int enrich_text(const vocab *v, const char *dim, const char *text, rec_service *r,
+                       sp_err *e)
+{
+    rec_service_init(r);
+    r->name = strdup("Labelled service");
+    if (!strcmp(dim, "groups"))
+        r->description = strdup(text);
+    else
+        r->eligibility_description = strdup(text);
+    sp_err_clear(e);
+    return enrich_record(v, r, e);
+}
+
 static int labelled(const vocab *v, const char *path, const char *floors, size_t min_items)
 {
     FILE *f = fopen(path, "r");
@@ -133,34 +183,16 @@ static int labelled(const vocab *v, const char *path, const char *floors, size_t
     size_t nd = 0, lineno = 0, items = 0;
     char line[MAX_LINE];
     int verbose = getenv("ELIG_VERBOSE") != NULL;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        chomp(line);
-        if (!line[0] || line[0] == '#')
-            continue;
-        char *dim = line, *exp = strchr(line, '\t');
-        char *text = exp ? strchr(exp + 1, '\t') : NULL;
-        if (!exp || !text) {
-            fprintf(stderr, "%s:%zu: expected 3 tab-separated columns\n", path, lineno);
-            fclose(f);
-            return 1;
-        }
-        *exp++ = '\0';
-        *text++ = '\0';
+    char *dim, *exp, *text;
+    int got_row;
+    while ((got_row = next_row(f, path, &lineno, line, sizeof line, &dim, &exp, &text)) > 0) {
         char want[MAX_LINE];
         snprintf(want, sizeof want, "%s", exp);
         canon_expected(want);
 
         rec_service r;
-        rec_service_init(&r);
-        r.name = strdup("Labelled service");
-        if (!strcmp(dim, "groups"))
-            r.description = strdup(text);
-        else
-            r.eligibility_description = strdup(text);
         sp_err e;
-        sp_err_clear(&e);
-        if (enrich_record(v, &r, &e) != SP_OK) {
+        if (enrich_text(v, dim, text, &r, &e) != SP_OK) {
             fprintf(stderr, "%s:%zu: enrich failed: %s\n", path, lineno, e.msg);
             rec_service_free(&r);
             fclose(f);
@@ -188,6 +220,8 @@ static int labelled(const vocab *v, const char *path, const char *floors, size_t
                    text);
     }
     fclose(f);
+    if (got_row < 0)
+        return 1;
 
     FILE *ff = fopen(floors, "r");
     if (!ff) {
@@ -215,7 +249,9 @@ static int labelled(const vocab *v, const char *path, const char *floors, size_t
         dimstat *s = &d[i];
         double p = s->tp + s->fp ? (double)s->tp / (double)(s->tp + s->fp) : 1.0;
         double r = s->tp + s->fn ? (double)s->tp / (double)(s->tp + s->fn) : 1.0;
-        printf("elig: %s precision %.3f recall %.3f (n=%zu)\n", s->name, p, r, s->n);
+        printf("elig: %s precision %.3f recall %.3f (n=%zu; labelled %zu, extracted %zu, "
+               "right %zu)\n",
+               s->name, p, r, s->n, s->tp + s->fn, s->tp + s->fp, s->tp);
         if (s->floor_p < 0) {
             printf("FAIL: %s has no floor in %s\n", s->name, floors);
             fails++;
@@ -361,10 +397,195 @@ static int evaluate(const vocab *v, const char *path)
     return fails ? 1 : 0;
 }
 
+/* ---- wrong "not eligible" ----
+ * The labelled rule of a row as a rule of its own: "range 18 24",
+ * "min 50", "max 24", "any", "none", "in a,b", "not_in a".  Firm (0.9),
+ * as a correct reading of a requirement sentence would be. */
+static bool label_rule(const char *dim, const char *want, const char *text, rec_rule *u)
+{
+    char buf[MAX_LINE];
+    snprintf(buf, sizeof buf, "%s", want);
+    char *save = NULL, *op = strtok_r(buf, " ", &save);
+    if (!op)
+        return false;
+    memset(u, 0, sizeof *u);
+    u->dim = strdup(dim);
+    u->op = strdup(op);
+    u->ev.field = strdup("eligibility_description");
+    u->ev.text = strdup(text);
+    u->ev.confidence = 0.9;
+    char *a = strtok_r(NULL, " ", &save), *b = strtok_r(NULL, " ", &save);
+    if (!strcmp(op, "range") && a && b) {
+        u->lo = atof(a), u->hi = atof(b), u->has_lo = u->has_hi = true;
+    } else if (!strcmp(op, "min") && a) {
+        u->lo = atof(a), u->has_lo = true;
+    } else if (!strcmp(op, "max") && a) {
+        u->hi = atof(a), u->has_hi = true;
+    } else if (a) {
+        u->values = calloc(64, sizeof *u->values);
+        for (char *s2 = NULL, *t = strtok_r(a, ",", &s2); t && u->n_values < 64;
+             t = strtok_r(NULL, ",", &s2))
+            u->values[u->n_values++] = strdup(t);
+    }
+    return true;
+}
+
+/* The verdict of one dimension: the worst of its reasons that are not
+ * "info"; eligible when no rule of it spoke. */
+static elig_outcome dim_outcome(const elig_verdict *vd, const char *dim)
+{
+    elig_outcome o = ELIG_ELIGIBLE;
+    for (size_t i = 0; i < vd->n_reasons; i++)
+        if (!strcmp(vd->reasons[i].dimension, dim) && vd->reasons[i].outcome != ELIG_INFO &&
+            vd->reasons[i].outcome > o)
+            o = vd->reasons[i].outcome;
+    return o;
+}
+
+#define MAX_PERSONS 64
+
+/* Standard persons for a dimension: one circumstance each, varied over
+ * the dimension (every borough, benefit, status and group; a spread of
+ * ages and months).  Returns the count; the dimensions that never say
+ * "not eligible" (referral, cost, mandatory, right_to_work) get none. */
+static size_t persons_for(const vocab *v, const char *dim, elig_person *ps,
+                          const char **one)
+{
+    static const int ages[] = {15, 17, 19, 22, 26, 35, 52, 62, 70};
+    static const int months[] = {0, 2, 4, 7, 10, 13, 20, 30};
+    const char *field = !strcmp(dim, "residency")           ? "borough"
+                        : !strcmp(dim, "benefit")           ? "benefit"
+                        : !strcmp(dim, "employment_status") ? "status"
+                        : !strcmp(dim, "group")             ? "group"
+                                                            : NULL;
+    size_t n = 0;
+    if (!strcmp(dim, "age") || !strcmp(dim, "months_unemployed")) {
+        bool age = !strcmp(dim, "age");
+        size_t k = age ? sizeof ages / sizeof *ages : sizeof months / sizeof *months;
+        for (size_t i = 0; i < k; i++, n++) {
+            elig_person_init(&ps[n]);
+            if (age)
+                ps[n].age = ages[i];
+            else
+                ps[n].months_unemployed = months[i];
+        }
+        return n;
+    }
+    if (!field)
+        return 0;
+    size_t ns = 0;
+    const char *const *slugs = vocab_slugs(v, field, &ns);
+    if (!strcmp(dim, "benefit")) { /* claims nothing */
+        elig_person_init(&ps[n]);
+        ps[n++].benefits_known = true;
+    }
+    for (size_t i = 0; i < ns && n < MAX_PERSONS; i++, n++) {
+        elig_person_init(&ps[n]);
+        one[n] = slugs[i];
+        if (!strcmp(field, "borough"))
+            ps[n].borough = slugs[i];
+        else if (!strcmp(field, "status"))
+            ps[n].status = slugs[i];
+        else if (!strcmp(field, "benefit")) {
+            ps[n].benefits = &one[n], ps[n].n_benefits = 1, ps[n].benefits_known = true;
+        } else {
+            ps[n].groups = &one[n], ps[n].n_groups = 1;
+        }
+    }
+    return n;
+}
+
+typedef struct nestat {
+    char name[32];
+    size_t judged, ext_ne, wrong_ne, exp_ne, missed_ne;
+} nestat;
+
+static int verdicts(const vocab *v, const char *path, double max_rate)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return 1;
+    }
+    nestat st[MAX_DIMS + 1];
+    size_t nst = 0, lineno = 0;
+    memset(st, 0, sizeof st);
+    snprintf(st[MAX_DIMS].name, sizeof st[MAX_DIMS].name, "all");
+    char line[MAX_LINE];
+    int verbose = getenv("ELIG_VERBOSE") != NULL;
+    char *dim, *exp, *text;
+    int got_row;
+    while ((got_row = next_row(f, path, &lineno, line, sizeof line, &dim, &exp, &text)) > 0) {
+        elig_person ps[MAX_PERSONS];
+        const char *one[MAX_PERSONS] = {0};
+        size_t np = persons_for(v, dim, ps, one);
+        if (!np)
+            continue;
+        rec_service got, want;
+        sp_err e;
+        if (enrich_text(v, dim, text, &got, &e) != SP_OK) {
+            fprintf(stderr, "%s:%zu: enrich failed: %s\n", path, lineno, e.msg);
+            rec_service_free(&got);
+            fclose(f);
+            return 1;
+        }
+        rec_service_init(&want);
+        if (strcmp(exp, "-")) {
+            want.rules = calloc(1, sizeof *want.rules);
+            if (want.rules && label_rule(dim, exp, text, want.rules))
+                want.n_rules = 1;
+        }
+        size_t k = 0;
+        while (k < nst && strcmp(st[k].name, dim))
+            k++;
+        if (k == nst && nst < MAX_DIMS)
+            snprintf(st[nst++].name, sizeof st[k].name, "%s", dim);
+        for (size_t i = 0; i < np && k < nst; i++) {
+            elig_verdict vg, vw;
+            elig_evaluate(v, &got, &ps[i], &vg);
+            elig_evaluate(v, &want, &ps[i], &vw);
+            elig_outcome og = dim_outcome(&vg, dim), ow = dim_outcome(&vw, dim);
+            nestat *d[2] = {&st[k], &st[MAX_DIMS]};
+            for (size_t j = 0; j < 2; j++) {
+                d[j]->judged++;
+                d[j]->ext_ne += og == ELIG_NOT_ELIGIBLE;
+                d[j]->exp_ne += ow == ELIG_NOT_ELIGIBLE;
+                d[j]->wrong_ne += og == ELIG_NOT_ELIGIBLE && ow != ELIG_NOT_ELIGIBLE;
+                d[j]->missed_ne += ow == ELIG_NOT_ELIGIBLE && og != ELIG_NOT_ELIGIBLE;
+            }
+            if (verbose && og == ELIG_NOT_ELIGIBLE && ow != ELIG_NOT_ELIGIBLE)
+                printf("WRONG-NE %s:%zu %s [%s] person %zu (age %d, months %d, %s): %s\n",
+                       path, lineno, dim, exp, i, ps[i].age, ps[i].months_unemployed,
+                       one[i] ? one[i] : "-", text);
+        }
+        rec_service_free(&got);
+        rec_service_free(&want);
+    }
+    fclose(f);
+    if (got_row < 0)
+        return 1;
+    st[nst++] = st[MAX_DIMS];
+    for (size_t k = 0; k < nst; k++) {
+        const nestat *d = &st[k];
+        printf("verdicts: %s judged %zu, not_eligible extracted %zu (labelled %zu), "
+               "wrong %zu (%.3f of extracted), missed %zu\n",
+               d->name, d->judged, d->ext_ne, d->exp_ne, d->wrong_ne,
+               d->ext_ne ? (double)d->wrong_ne / (double)d->ext_ne : 0.0, d->missed_ne);
+    }
+    const nestat *all = &st[nst - 1];
+    double rate = all->ext_ne ? (double)all->wrong_ne / (double)all->ext_ne : 0.0;
+    if (rate > max_rate + 1e-9) {
+        printf("FAIL: wrong not_eligible rate %.3f above %.3f\n", rate, max_rate);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: test_elig labelled FILE FLOORS [MIN_ITEMS] | evaluate FILE\n");
+        fprintf(stderr, "usage: test_elig labelled FILE FLOORS [MIN_ITEMS] | evaluate FILE | "
+                        "verdicts FILE MAX_WRONG_RATE\n");
         return 2;
     }
     vocab *v = NULL;
@@ -379,6 +600,8 @@ int main(int argc, char **argv)
         rc = labelled(v, argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 300);
     else if (!strcmp(argv[1], "evaluate"))
         rc = evaluate(v, argv[2]);
+    else if (!strcmp(argv[1], "verdicts") && argc >= 4)
+        rc = verdicts(v, argv[2], atof(argv[3]));
     vocab_free(v);
     return rc;
 }
