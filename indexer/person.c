@@ -9,6 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "idx.h"
+
+/* /api/v1/search filters on the index's months and ages: every answer the
+ * person model takes must be one the index can answer. */
+_Static_assert(PERSON_MAX_MONTHS <= IDX_MAX_MONTHS, "months beyond the index's range");
+_Static_assert(PERSON_MAX_AGE <= IDX_MAX_AGE, "ages beyond the index's range");
+
 void person_init(person *pp)
 {
     memset(pp, 0, sizeof *pp);

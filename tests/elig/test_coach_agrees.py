@@ -9,7 +9,8 @@ the same person; the coach judges every service in scope, not the first
 few of a borough.  Also: a 19-year-old care leaver in Lambeth sees the
 London-wide care-leaver services on the first page; inactive programmes
 are "closed" everywhere, never "likely eligible", and never printed;
-paging covers every service once; no reason is cut mid-word."""
+paging covers every service once; identical rules get identical verdicts;
+no reason is cut mid-word."""
 import csv
 import html
 import math
@@ -123,6 +124,20 @@ def main():
             e.check(not differ and want == coach,
                     f"{name}: /coach and /api/v1/eligible agree on every service and its place "
                     f"({len(differ)} differ, first {differ[:2]})")
+            # Identical rules (dimension, op, values, bounds, evidence field
+            # and confidence) give this person the identical verdict.
+            seen = {}
+            for x in api:
+                for w in x["reasons"]:
+                    r = w.get("rule")
+                    if not r:
+                        continue
+                    key = (w["dimension"], r["op"], tuple(r.get("values", [])), r.get("lo"), r.get("hi"),
+                           r["evidence"].get("field", "").split("[")[0], r["evidence"]["confidence"])
+                    first = seen.setdefault(key, (w["outcome"], x["name"]))
+                    e.check(first[0] == w["outcome"],
+                            f"{name}: the same {w['dimension']} rule is {first[0]} on {first[1]} "
+                            f"and {w['outcome']} on {x['name']}")
             counts = res.get("counts", {})
             e.check(attrs.get("eligible") == str(counts.get("eligible")) and
                     attrs.get("closed") == str(counts.get("closed")),
