@@ -172,7 +172,7 @@ def main():
         e.check(bool(k) and "March 2022" in (k[0].get("closed", {}).get("note") or ""),
                 f"it says when it closed ({k and k[0].get('closed')})")
         # the page holding it says so in words, and offers no way onto the shortlist
-        pos = [i for i, (sid, _) in enumerate(hits) if sid == kick][0]
+        pos = ([i for i, (sid, _) in enumerate(hits) if sid == kick] + [0])[0]
         per = int(coach_page(base, young)[2].get("per-page", "15"))
         body, _, _ = coach_page(base, young + [("page", str(pos // per + 1))])
         item = re.search(r'data-id="%s" data-outcome="closed">(.*?)</li>' % kick, body, re.S)
