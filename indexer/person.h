@@ -12,9 +12,10 @@
  *
  * person_implies_group says which groups a person is in by their answers
  * (age 16-24: young people; 12 months out of work: long-term unemployed;
- * status inactive: economically inactive ...).  It is the only place these
- * rules live; elig_evaluate's group rules must agree with it (see
- * docs/eligibility.md).
+ * status inactive: economically inactive ...).  The pages and the API use
+ * it and nothing else; elig_evaluate's group rules (indexer/elig.c, which
+ * should call it) are held to it by the elig_person test over a grid of
+ * ages, statuses and months.
  *
  * Everything here is a pure function of its arguments: thread-safe.
  */
