@@ -860,10 +860,8 @@ static void put_selected(pg *p, const search_state *st)
     pg_raw(p, "</ul></div>");
 }
 
-static void put_pager(pg *p, const search_state *st, const idx_result *res)
+void pg_pager(pg *p, long page, long pages, long max_page, pg_page_url url, void *ctx)
 {
-    long page = st->sp.page;
-    long pages = (long)((res->total + (size_t)st->sp.per_page - 1) / (size_t)st->sp.per_page);
     if (pages <= 1)
         return;
     pg_raw(p, "<nav class=\"pager\" aria-label=\"");
@@ -871,15 +869,10 @@ static void put_pager(pg *p, const search_state *st, const idx_result *res)
     pg_raw(p, "\"><ul>");
     for (int dir = -1; dir <= 1; dir += 2) {
         long to = page + dir;
-        if (to < 1 || to > pages || to * st->sp.per_page > SD_MAX_RESULTS)
+        if (to < 1 || to > pages || to > max_page)
             continue;
         sp_buf u = {0};
-        url_without(p, &u, NULL, NULL);
-        char pgs[24];
-        snprintf(pgs, sizeof pgs, "%ld", to);
-        if (u.len == 1)
-            sp_buf_puts(&u, "?");
-        html_query_add(&u, "page", pgs);
+        url(p, &u, to, ctx);
         pg_raw(p, "<li><a href=\"");
         pg_href(p, sp_buf_cstr(&u));
         pg_raw(p, dir < 0 ? "\" rel=\"prev\">" : "\" rel=\"next\">");
@@ -893,6 +886,24 @@ static void put_pager(pg *p, const search_state *st, const idx_result *res)
     pg_raw(p, "<li class=\"of\">");
     pg_tf(p, "pager.of", a, b, NULL);
     pg_raw(p, "</li></ul></nav>");
+}
+
+/* The search page's address with page=to. */
+static void search_page_url(pg *p, sp_buf *u, long to, void *ctx)
+{
+    (void)ctx;
+    url_without(p, u, NULL, NULL);
+    char pgs[24];
+    snprintf(pgs, sizeof pgs, "%ld", to);
+    if (u->len == 1)
+        sp_buf_puts(u, "?");
+    html_query_add(u, "page", pgs);
+}
+
+static void put_pager(pg *p, const search_state *st, const idx_result *res)
+{
+    long pages = (long)((res->total + (size_t)st->sp.per_page - 1) / (size_t)st->sp.per_page);
+    pg_pager(p, st->sp.page, pages, SD_MAX_RESULTS / st->sp.per_page, search_page_url, NULL);
 }
 
 /* How many services a broader version of the search would find (exact),

@@ -72,6 +72,11 @@ idx *pg_index(pg *p, enum MHD_Result *ret);
 /* idx_search with one retry on a fresh snapshot (like the API). */
 int pg_search(pg *p, idx **ix, const idx_query *q, idx_result *res, sp_err *e);
 
+/* Previous / next page links and "Page N of M" (nothing for one page);
+ * url writes the address of page `to`.  No link beyond max_page. */
+typedef void (*pg_page_url)(pg *p, sp_buf *u, long to, void *ctx);
+void pg_pager(pg *p, long page, long pages, long max_page, pg_page_url url, void *ctx);
+
 /* ---- a record, in plain English ---- */
 
 /* Write "1 November 2026" (through the month words) for epoch seconds;

@@ -9,9 +9,14 @@
  * about the client is stored on the server, and searchd never logs query
  * strings.
  *
- * Eligibility is the eligibility engine's (indexer/elig.h, as behind
- * /api/v1/eligible): the record's structured rules against the client's
- * answers, plus the groups the answers imply (age 19: young people); see
+ * The client's answers are read by the one person model (indexer/person.h,
+ * as /api/v1/eligible and /api/v1/search read them), and every service in
+ * scope is judged and ordered by elig_rank.c exactly as /api/v1/eligible
+ * does: the same candidates (the whole index, narrowed only by the needs
+ * and the search words), the same verdicts, the same order (likely
+ * eligible, check, probably not, closed), shown a page at a time.  Each
+ * result carries its verdict in data-outcome for tools and tests.  A
+ * closed service is shown as closed and never goes on the printout.  See
  * docs/portal.md.
  */
 #include <ctype.h>
@@ -22,229 +27,68 @@
 
 #include "pages.h"
 
-/* Issue 4's eligibility engine: the same judgement /api/v1/eligible gives. */
-#include "elig.h"
-
-#define COACH_RESULTS 30
-#define MAX_REASONS 8
+#define COACH_PER_PAGE 15 /* results on a page unless per_page says (60 KB a page) */
 
 typedef struct client {
-    int age;    /* -1 unknown */
-    int months; /* months out of work, -1 unknown */
-    const char *borough, *benefit, *status, *language, *q;
-    const char *groups[SD_MAX_VALUES];
-    size_t n_groups;
-    const char *needs[SD_MAX_VALUES];
-    size_t n_needs;
-    /* Groups that follow from the answers (age 19: young people; 14 months
-     * out of work: long-term unemployed), so the coach need not tick them. */
-    const char *derived[8];
-    size_t n_derived;
-    bool given; /* the form was submitted with something in it */
+    person pp; /* the answers (indexer/person.h) */
+    const char *q;
+    char refused[sizeof(((sp_err *)0)->msg)]; /* the first refusal, for the coach */
+    bool given; /* the form was submitted */
 } client;
 
 typedef enum verdict { V_YES, V_CHECK, V_NO, V_INFO } verdict; /* V_INFO: reasons only */
 
-typedef struct reason {
-    const char *key; /* word key */
-    char arg[240];   /* its {1}, plain text (escaped when written) */
-    verdict v;
-} reason;
-
-typedef struct judged {
-    verdict v;
-    reason r[MAX_REASONS];
-    size_t n;
-} judged;
-
-static const char *const benefits[] = {"universal-credit", "jsa", "esa", "pip",
-                                       "income-support", "pension-credit", "none"};
-static const char *const statuses[] = {"unemployed", "employed", "self-employed",
-                                       "inactive", "in-education"};
-
-static bool in_list(const char *v, const char *const *list, size_t n)
+/* The form's names are the API's; "benefit" and "months" are the names
+ * older links used. */
+static const char *answer_name(const char *key)
 {
-    for (size_t i = 0; v && i < n; i++)
-        if (!strcmp(v, list[i]))
-            return true;
-    return false;
-}
-
-static int small_uint(const char *s, int max)
-{
-    if (!s || !*s || strlen(s) > 4)
-        return -1;
-    int v = 0;
-    for (const char *c = s; *c; c++) {
-        if (!isdigit((unsigned char)*c))
-            return -1;
-        v = v * 10 + (*c - '0');
-    }
-    return v <= max ? v : -1;
-}
-
-static bool has_vocab(pg *p, const char *field)
-{
-    size_t n = 0;
-    vocab_slugs(p->v, field, &n);
-    return n > 0;
-}
-
-static void add_derived(client *c, const char *g)
-{
-    if (c->n_derived < sizeof c->derived / sizeof c->derived[0])
-        c->derived[c->n_derived++] = g;
-}
-
-/* The circumstances a group stands for, where the answers say so plainly.
- * These only add "yes" reasons; a group the answers do not imply stays a
- * "check", never a "no" (listings' group wording is not a hard rule). */
-static void derive_groups(client *c)
-{
-    bool working = c->status && (!strcmp(c->status, "employed") || !strcmp(c->status, "self-employed") ||
-                                 !strcmp(c->status, "in-work") || !strcmp(c->status, "low-paid") ||
-                                 !strcmp(c->status, "redundancy"));
-    bool out = c->status && (!strcmp(c->status, "unemployed") || !strcmp(c->status, "inactive"));
-    if (c->age >= 16 && c->age <= 24)
-        add_derived(c, "young-people");
-    if (c->age >= 50)
-        add_derived(c, "aged-50-plus");
-    if (c->age >= 16 && c->age <= 24 && out)
-        add_derived(c, "neet");
-    if (c->months >= 12 && !working)
-        add_derived(c, "long-term-unemployed");
-    if (c->status && !strcmp(c->status, "inactive"))
-        add_derived(c, "economically-inactive");
-    if (working)
-        add_derived(c, "in-work-progression");
+    if (!strcmp(key, "benefit"))
+        return "benefits";
+    if (!strcmp(key, "months"))
+        return "months_unemployed";
+    return person_is_field(key) ? key : NULL;
 }
 
 static void read_client(pg *p, client *c)
 {
     memset(c, 0, sizeof *c);
-    c->age = small_uint(pg_get(p, "age"), SD_MAX_AGE);
-    c->months = small_uint(pg_get(p, "months"), 600);
-    c->borough = vocab_canon(p->v, "borough", pg_get(p, "borough") ? pg_get(p, "borough") : "");
-    /* Benefits and work situations from data/vocab when it has them (the
-     * eligibility engine's slugs), else the page's own short lists. */
-    const char *b = pg_get(p, "benefit");
-    if (has_vocab(p, "benefit"))
-        c->benefit = b && !strcmp(b, "none") ? "none" : vocab_canon(p->v, "benefit", b ? b : "");
-    else
-        c->benefit = in_list(b, benefits, sizeof benefits / sizeof benefits[0]) ? b : NULL;
-    const char *st = pg_get(p, "status");
-    if (has_vocab(p, "status"))
-        c->status = vocab_canon(p->v, "status", st ? st : "");
-    else
-        c->status = in_list(st, statuses, sizeof statuses / sizeof statuses[0]) ? st : NULL;
-    const char *lang = pg_get(p, "language");
-    c->language = lang && *lang ? vocab_canon(p->v, "language", lang) : NULL;
-    const char *q = pg_get(p, "q");
-    c->q = q && *q && strlen(q) <= SD_MAX_Q && sp_utf8_valid(q, strlen(q)) ? q : NULL;
+    person_init(&c->pp);
     for (size_t i = 0; i < p->n_args; i++) {
         const pg_arg *a = &p->args[i];
-        if (!strcmp(a->key, "group") && c->n_groups < SD_MAX_VALUES) {
-            const char *g = vocab_canon(p->v, "group", a->value);
-            if (g)
-                c->groups[c->n_groups++] = g;
-        } else if (!strcmp(a->key, "need") && c->n_needs < SD_MAX_VALUES) {
-            const char *n = vocab_canon(p->v, "category", a->value);
-            if (n)
-                c->needs[c->n_needs++] = n;
-        }
+        const char *name = answer_name(a->key);
+        size_t len = strlen(a->value);
+        if (!name)
+            continue;
+        /* A submitted form, even all "not asked", is a person to screen:
+         * everything unknown. */
+        c->given = true;
+        if (!len)
+            continue;
+        sp_err e;
+        sp_err_clear(&e);
+        if (len > SD_MAX_VALUE || !sp_utf8_valid(a->value, len))
+            sp_fail(&e, SP_EINVAL, "%s is not a short plain text", name);
+        else
+            person_set(&c->pp, p->v, name, a->value, len, &e);
+        if (e.msg[0] && !c->refused[0])
+            snprintf(c->refused, sizeof c->refused, "%s", e.msg);
     }
-    c->given = c->age >= 0 || c->months >= 0 || c->borough || c->benefit || c->status ||
-               c->language || c->q || c->n_groups || c->n_needs;
-    derive_groups(c);
+    const char *q = pg_get(p, "q");
+    c->q = q && *q && strlen(q) <= SD_MAX_Q && sp_utf8_valid(q, strlen(q)) ? q : NULL;
+    c->given = c->given || person_given(&c->pp) || c->q;
 }
 
-static bool client_has_group(const client *c, const char *g)
+static bool in_slugs(const char *const *list, size_t n, const char *s)
 {
-    for (size_t i = 0; i < c->n_groups; i++)
-        if (!strcmp(c->groups[i], g))
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i], s))
             return true;
     return false;
 }
 
-static void add_reason(judged *j, verdict v, const char *key, const char *arg)
+static bool client_has_group(const client *c, const char *g)
 {
-    if (v > j->v && v != V_INFO)
-        j->v = v;
-    if (j->n >= MAX_REASONS)
-        return;
-    reason *r = &j->r[j->n++];
-    r->key = key;
-    r->v = v;
-    snprintf(r->arg, sizeof r->arg, "%s", arg ? arg : "");
-}
-
-/* The eligibility engine's verdict and reasons (its messages are plain
- * English built partly from the record's text: escaped when written).
- * Returns false when it could not judge. */
-static bool judge_elig(pg *p, const client *c, const rec_service *rec, judged *j)
-{
-    elig_person ep;
-    elig_person_init(&ep);
-    ep.age = c->age;
-    ep.borough = c->borough;
-    const char *ben[1] = {c->benefit};
-    if (c->benefit) {
-        ep.benefits_known = true;
-        if (strcmp(c->benefit, "none")) {
-            ep.benefits = ben;
-            ep.n_benefits = 1;
-        }
-    }
-    ep.status = c->status;
-    ep.months_unemployed = c->months;
-    const char *groups[SD_MAX_VALUES + 8];
-    size_t ng = 0;
-    for (size_t i = 0; i < c->n_groups; i++)
-        groups[ng++] = c->groups[i];
-    for (size_t i = 0; i < c->n_derived; i++)
-        groups[ng++] = c->derived[i];
-    ep.groups = groups;
-    ep.n_groups = ng;
-    ep.needs = c->needs;
-    ep.n_needs = c->n_needs;
-    ep.language = c->language;
-    elig_verdict *ev = malloc(sizeof *ev);
-    if (!ev)
-        return false;
-    bool ok = elig_evaluate(p->v, rec, &ep, ev) == SP_OK;
-    if (ok) {
-        j->v = ev->outcome == ELIG_NOT_ELIGIBLE ? V_NO : ev->outcome == ELIG_CHECK ? V_CHECK : V_YES;
-        for (size_t i = 0; i < ev->n_reasons && j->n < MAX_REASONS; i++) {
-            const elig_reason *er = &ev->reasons[i];
-            reason *r = &j->r[j->n++];
-            r->key = er->outcome == ELIG_INFO ? "elig.note" : "elig.msg";
-            r->v = er->outcome == ELIG_NOT_ELIGIBLE ? V_NO
-                   : er->outcome == ELIG_CHECK     ? V_CHECK
-                   : er->outcome == ELIG_INFO      ? V_INFO
-                                                   : V_YES;
-            snprintf(r->arg, sizeof r->arg, "%s", er->message);
-        }
-        if (!j->n) {
-            reason *r = &j->r[j->n++];
-            r->key = "elig.open";
-            r->v = V_YES;
-            r->arg[0] = '\0';
-        }
-    }
-    free(ev);
-    return ok;
-}
-
-/* Judge one record for the client: the engine's verdict, or "check" when
- * it could not judge (out of memory). */
-static void judge(pg *p, const client *c, const rec_service *rec, judged *j)
-{
-    memset(j, 0, sizeof *j);
-    j->v = V_YES;
-    if (judge_elig(p, c, rec, j))
-        return;
-    memset(j, 0, sizeof *j);
-    add_reason(j, V_CHECK, "elig.unknown", NULL);
+    return in_slugs(c->pp.p.groups, c->pp.p.n_groups, g);
 }
 
 /* ---- the shortlist (ids in the URL) ---- */
@@ -285,18 +129,25 @@ static bool shortlisted(const shortlist *sl, const char *id)
 }
 
 /* /coach?... with the page's parameters, the shortlist changed (add or
- * drop one id), and optionally only the shortlist (print and share). */
+ * drop one id), and optionally only the shortlist (print and share);
+ * page_to > 0 moves to that page of results. */
 static void coach_url(pg *p, sp_buf *u, const shortlist *sl, const char *add,
-                      const char *drop, bool only_list, bool print)
+                      const char *drop, bool only_list, bool print, long page_to)
 {
     sp_buf_puts(u, "/coach?");
     if (!only_list)
         for (size_t i = 0; i < p->n_args; i++) {
             const pg_arg *a = &p->args[i];
-            if (!strcmp(a->key, "s") || !strcmp(a->key, "print") || !*a->value)
+            if (!strcmp(a->key, "s") || !strcmp(a->key, "print") || !*a->value ||
+                (page_to > 0 && !strcmp(a->key, "page")))
                 continue;
             html_query_add(u, a->key, a->value);
         }
+    if (page_to > 0) {
+        char n[24];
+        snprintf(n, sizeof n, "%ld", page_to);
+        html_query_add(u, "page", n);
+    }
     if (print)
         html_query_add(u, "print", "1");
     const char *lang = pg_get(p, "lang");
@@ -315,7 +166,7 @@ static void put_coach_href(pg *p, const shortlist *sl, const char *add, const ch
                            bool only_list, bool print, const char *frag)
 {
     sp_buf u = {0};
-    coach_url(p, &u, sl, add, drop, only_list, print);
+    coach_url(p, &u, sl, add, drop, only_list, print, 0);
     if (frag)
         sp_buf_puts(&u, frag);
     pg_href(p, sp_buf_cstr(&u));
@@ -325,7 +176,6 @@ static void put_coach_href(pg *p, const shortlist *sl, const char *add, const ch
 /* ---- the form ---- */
 
 static void put_select(pg *p, const char *name, const char *label_key, const char *field,
-                       const char *const *fixed, size_t n_fixed, const char *word_prefix,
                        const char *chosen)
 {
     pg_raw(p, "<div class=\"field\"><label for=\"c-");
@@ -339,10 +189,8 @@ static void put_select(pg *p, const char *name, const char *label_key, const cha
     pg_raw(p, "\"><option value=\"\">");
     pg_t(p, "coach.not_asked");
     pg_raw(p, "</option>");
-    size_t n = n_fixed;
-    const char *const *vals = fixed;
-    if (field)
-        vals = vocab_slugs(p->v, field, &n);
+    size_t n = 0;
+    const char *const *vals = vocab_slugs(p->v, field, &n);
     for (size_t i = 0; vals && i < n; i++) {
         pg_raw(p, "<option value=\"");
         pg_text(p, vals[i]);
@@ -350,17 +198,11 @@ static void put_select(pg *p, const char *name, const char *label_key, const cha
         if (chosen && !strcmp(chosen, vals[i]))
             pg_raw(p, " selected");
         pg_raw(p, ">");
-        if (field) {
-            const char *l = pg_label(p, field, vals[i]);
-            pg_text(p, l ? l : vals[i]);
-        } else {
-            char key[64];
-            snprintf(key, sizeof key, "%s%s", word_prefix, vals[i]);
-            pg_t(p, key);
-        }
+        const char *l = pg_label(p, field, vals[i]);
+        pg_text(p, l ? l : vals[i]);
         pg_raw(p, "</option>");
     }
-    if (field && !strcmp(field, "benefit")) {
+    if (!strcmp(field, "benefit")) {
         /* "Gets no benefits" is an answer too (some services need one). */
         pg_raw(p, chosen && !strcmp(chosen, "none") ? "<option value=\"none\" selected>"
                                                     : "<option value=\"none\">");
@@ -392,10 +234,7 @@ static void put_checkbox(pg *p, const char *name, const char *slug, const char *
 
 static bool client_needs(const client *c, const char *n)
 {
-    for (size_t i = 0; i < c->n_needs; i++)
-        if (!strcmp(c->needs[i], n))
-            return true;
-    return false;
+    return in_slugs(c->pp.p.needs, c->pp.p.n_needs, n);
 }
 
 static void put_number(pg *p, const char *name, const char *label_key, const char *hint_key,
@@ -447,20 +286,15 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
     pg_raw(p, "<fieldset><legend>");
     pg_t(p, "coach.about");
     pg_raw(p, "</legend><div class=\"grid\">");
-    put_number(p, "age", "coach.age", NULL, c->age, 3);
-    put_select(p, "borough", "coach.borough", "borough", NULL, 0, NULL, c->borough);
-    put_select(p, "language", "coach.language", "language", NULL, 0, NULL, c->language);
-    if (has_vocab(p, "benefit"))
-        put_select(p, "benefit", "coach.benefit", "benefit", NULL, 0, NULL, c->benefit);
-    else
-        put_select(p, "benefit", "coach.benefit", NULL, benefits,
-                   sizeof benefits / sizeof benefits[0], "benefit.", c->benefit);
-    if (has_vocab(p, "status"))
-        put_select(p, "status", "coach.status", "status", NULL, 0, NULL, c->status);
-    else
-        put_select(p, "status", "coach.status", NULL, statuses,
-                   sizeof statuses / sizeof statuses[0], "status.", c->status);
-    put_number(p, "months", "coach.months", "coach.months_hint", c->months, 3);
+    const elig_person *ep = &c->pp.p;
+    put_number(p, "age", "coach.age", NULL, ep->age, 3);
+    put_select(p, "borough", "coach.borough", "borough", ep->borough);
+    put_select(p, "language", "coach.language", "language", ep->language);
+    put_select(p, "benefits", "coach.benefit", "benefit",
+               !ep->benefits_known ? NULL : ep->n_benefits ? ep->benefits[0] : "none");
+    put_select(p, "status", "coach.status", "status", ep->status);
+    put_number(p, "months_unemployed", "coach.months", "coach.months_hint",
+               ep->months_unemployed, 3);
     pg_raw(p, "</div></fieldset>");
 
     size_t ng = 0;
@@ -513,9 +347,63 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
 
 /* ---- results ---- */
 
-static void put_judged(pg *p, const shortlist *sl, const idx_hit *h,
-                       const judged *j)
+/* The mark and class of a reason's outcome. */
+static verdict verdict_of(elig_outcome o)
 {
+    return o == ELIG_NOT_ELIGIBLE ? V_NO : o == ELIG_CHECK ? V_CHECK : o == ELIG_INFO ? V_INFO
+                                                                                    : V_YES;
+}
+
+static void put_reasons(pg *p, const elig_verdict *vd)
+{
+    static const char *const li[4] = {"<li class=\"yes\"><span class=\"mark\">",
+                                      "<li class=\"check\"><span class=\"mark\">",
+                                      "<li class=\"no\"><span class=\"mark\">",
+                                      "<li class=\"info\"><span class=\"mark\">"};
+    static const char *const mark[4] = {"elig.mark_yes", "elig.mark_check", "elig.mark_no",
+                                        "elig.mark_info"};
+    pg_raw(p, "<ul class=\"reasons\">");
+    if (!vd->n_reasons) {
+        pg_raw(p, li[V_YES]);
+        pg_t(p, mark[V_YES]);
+        pg_raw(p, "</span> ");
+        pg_t(p, "elig.open");
+        pg_raw(p, "</li>");
+    }
+    for (size_t i = 0; i < vd->n_reasons; i++) {
+        const elig_reason *e = &vd->reasons[i];
+        verdict v = verdict_of(e->outcome);
+        /* The engine's words, from the record's text: escaped, and never
+         * cut mid-word (sd_reason_text). */
+        char text[SD_REASON_MAX];
+        sd_reason_text(p->v, e, text, sizeof text);
+        pg_raw(p, li[v]);
+        pg_t(p, mark[v]);
+        pg_raw(p, "</span> ");
+        pg_tf(p, v == V_INFO ? "elig.note" : "elig.msg", text, NULL, NULL);
+        pg_raw(p, "</li>");
+    }
+    pg_raw(p, "</ul>");
+}
+
+/* Closed: the provider's own words about when, else its status. */
+static void put_closed(pg *p, const rec_service *rec)
+{
+    char note[SD_REASON_MAX];
+    pg_raw(p, "<p class=\"closed\"><strong>");
+    pg_t(p, "coach.closed_mark");
+    pg_raw(p, "</strong> ");
+    if (sd_rec_closed_note(rec, note, sizeof note)) {
+        pg_text(p, note);
+    } else {
+        pg_tf(p, "coach.closed_status", rec->status, NULL, NULL);
+    }
+    pg_raw(p, "</p>");
+}
+
+static void put_judged(pg *p, const shortlist *sl, const sd_elig_item *it)
+{
+    const idx_hit *h = it->hit;
     const rec_service *rec = &h->rec;
     /* Adding or removing returns here (#r-ID), so the coach keeps their
      * place in the list. */
@@ -523,6 +411,10 @@ static void put_judged(pg *p, const shortlist *sl, const idx_hit *h,
     snprintf(frag, sizeof frag, "#r-%.36s", rec->id ? rec->id : "");
     pg_raw(p, "<li class=\"hit\" id=\"");
     pg_text(p, frag + 1);
+    pg_raw(p, "\" data-id=\"");
+    pg_text(p, rec->id);
+    pg_raw(p, "\" data-outcome=\"");
+    pg_raw(p, sd_elig_outcome_name(it->outcome));
     pg_raw(p, "\"><h4><a href=\"/services/");
     pg_text(p, rec->id);
     pg_raw(p, "\">");
@@ -533,22 +425,13 @@ static void put_judged(pg *p, const shortlist *sl, const idx_hit *h,
         pg_text(p, rec->organization.name);
         pg_raw(p, "</p>");
     }
-    pg_raw(p, "<ul class=\"reasons\">");
-    for (size_t i = 0; i < j->n; i++) {
-        const reason *r = &j->r[i];
-        static const char *const li[4] = {"<li class=\"yes\"><span class=\"mark\">",
-                                          "<li class=\"check\"><span class=\"mark\">",
-                                          "<li class=\"no\"><span class=\"mark\">",
-                                          "<li class=\"info\"><span class=\"mark\">"};
-        static const char *const mark[4] = {"elig.mark_yes", "elig.mark_check", "elig.mark_no",
-                                            "elig.mark_info"};
-        pg_raw(p, li[r->v]);
-        pg_t(p, mark[r->v]);
-        pg_raw(p, "</span> ");
-        pg_tf(p, r->key, r->arg, NULL, NULL);
+    if (it->outcome == SD_CLOSED) {
+        /* Nothing to join: no reasons to fit, no way onto the printout. */
+        put_closed(p, rec);
         pg_raw(p, "</li>");
+        return;
     }
-    pg_raw(p, "</ul>");
+    put_reasons(p, it->verdict);
     pg_result_facts(p, h);
     if (shortlisted(sl, rec->id)) {
         pg_raw(p, "<p class=\"onlist\">");
@@ -570,47 +453,103 @@ static void put_judged(pg *p, const shortlist *sl, const idx_hit *h,
     pg_raw(p, "</li>");
 }
 
-static void put_results(pg *p, const client *c, const shortlist *sl, const idx_result *res)
+/* A whole number from a parameter, or def when absent or out of range. */
+static long param_num(pg *p, const char *key, long lo, long hi, long def)
 {
-    judged *js = calloc(res->n_hits ? res->n_hits : 1, sizeof *js);
-    if (!js) {
-        p->oom = true;
-        return;
+    const char *v = pg_get(p, key);
+    if (!v || !*v || strlen(v) > 6)
+        return def;
+    long n = 0;
+    for (const char *c = v; *c; c++) {
+        if (!isdigit((unsigned char)*c))
+            return def;
+        n = n * 10 + (*c - '0');
     }
-    size_t counts[3] = {0, 0, 0};
-    for (size_t i = 0; i < res->n_hits; i++) {
-        judge(p, c, &res->hits[i].rec, &js[i]);
-        counts[js[i].v]++;
-    }
-    pg_raw(p, "<section class=\"screened\" id=\"results\" aria-labelledby=\"res-h\"><h2 id=\"res-h\">");
-    char n[24];
-    snprintf(n, sizeof n, "%zu", res->n_hits);
-    pg_tf(p, "coach.results", n, NULL, NULL);
+    return n < lo || n > hi ? def : n;
+}
+
+/* The coach page's address on results page `to` (ctx: the shortlist). */
+static void coach_page_url(pg *p, sp_buf *u, long to, void *ctx)
+{
+    coach_url(p, u, ctx, NULL, NULL, false, false, to);
+    sp_buf_puts(u, "#results");
+}
+
+/* Every service in scope, judged and ordered as /api/v1/eligible does,
+ * one page of them under headings by verdict (each heading counts all
+ * pages). */
+static void put_results(pg *p, const client *c, const shortlist *sl, const sd_elig *el)
+{
+    long per = param_num(p, "per_page", 1, SD_MAX_PER_PAGE, COACH_PER_PAGE);
+    long pages = (long)((el->n + (size_t)per - 1) / (size_t)per);
+    long page = param_num(p, "page", 1, pages > 0 ? pages : 1, 1);
+    size_t from = (size_t)((page - 1) * per), to = from + (size_t)per;
+    if (to > el->n)
+        to = el->n;
+    pg_raw(p, "<section class=\"screened\" id=\"results\" aria-labelledby=\"res-h\"");
+    pg_printf(p,
+              " data-total=\"%zu\" data-eligible=\"%zu\" data-check=\"%zu\" "
+              "data-not-eligible=\"%zu\" data-closed=\"%zu\" data-page=\"%ld\" "
+              "data-pages=\"%ld\" data-per-page=\"%ld\"><h2 id=\"res-h\">",
+              el->n, el->counts[ELIG_ELIGIBLE], el->counts[ELIG_CHECK],
+              el->counts[ELIG_NOT_ELIGIBLE], el->counts[SD_CLOSED], page, pages, per);
+    char n[24], yes[24];
+    snprintf(n, sizeof n, "%zu", el->n);
+    snprintf(yes, sizeof yes, "%zu", el->counts[ELIG_ELIGIBLE]);
+    pg_tf(p, "coach.results", n, yes, NULL);
     pg_raw(p, "</h2>");
-    if (!res->n_hits) {
+    const char *implied[PERSON_MAX_LIST];
+    size_t ni = person_implied_groups(p->v, &c->pp.p, implied, PERSON_MAX_LIST);
+    if (ni) {
+        /* What the answers already say, so the coach need not tick it. */
+        sp_buf l = {0};
+        for (size_t i = 0; i < ni; i++) {
+            const char *lab = pg_label(p, "group", implied[i]);
+            if (i)
+                sp_buf_puts(&l, ", ");
+            sp_buf_puts(&l, lab ? lab : implied[i]);
+        }
+        pg_raw(p, "<p class=\"implied\">");
+        pg_tf(p, "coach.implied", sp_buf_cstr(&l), NULL, NULL);
+        pg_raw(p, "</p>");
+        sp_buf_free(&l);
+    }
+    if (!el->n) {
         pg_raw(p, "<p>");
         pg_t(p, "coach.none");
         pg_raw(p, "</p>");
+    } else {
+        char f[24], t[24];
+        snprintf(f, sizeof f, "%zu", from + 1);
+        snprintf(t, sizeof t, "%zu", to);
+        pg_raw(p, "<p class=\"showing\">");
+        pg_tf(p, "coach.showing", f, t, n);
+        pg_raw(p, "</p>");
     }
-    static const char *const heads[3] = {"coach.yes", "coach.check", "coach.no"};
-    static const char *const cls[3] = {"yes", "check", "no"};
-    for (int v = V_YES; v <= V_NO; v++) {
-        if (!counts[v])
-            continue;
-        char cnt[24];
-        snprintf(cnt, sizeof cnt, "%zu", counts[v]);
-        pg_raw(p, "<div class=\"group ");
-        pg_raw(p, cls[v]);
-        pg_raw(p, "\"><h3>");
-        pg_tf(p, heads[v], cnt, NULL, NULL);
-        pg_raw(p, "</h3><ol class=\"hits\">");
-        for (size_t i = 0; i < res->n_hits; i++)
-            if ((int)js[i].v == v)
-                put_judged(p, sl, &res->hits[i], &js[i]);
+    static const char *const heads[4] = {"coach.yes", "coach.check", "coach.no",
+                                         "coach.closed"};
+    static const char *const cls[4] = {"yes", "check", "no", "closed"};
+    int open = -1;
+    for (size_t i = from; i < to; i++) {
+        const sd_elig_item *it = &el->items[i];
+        if (it->outcome != open) {
+            if (open >= 0)
+                pg_raw(p, "</ol></div>");
+            open = it->outcome;
+            char cnt[24];
+            snprintf(cnt, sizeof cnt, "%zu", el->counts[open]);
+            pg_raw(p, "<div class=\"group ");
+            pg_raw(p, cls[open]);
+            pg_raw(p, "\"><h3>");
+            pg_tf(p, heads[open], cnt, NULL, NULL);
+            pg_raw(p, "</h3><ol class=\"hits\">");
+        }
+        put_judged(p, sl, it);
+    }
+    if (open >= 0)
         pg_raw(p, "</ol></div>");
-    }
+    pg_pager(p, page, pages, pages, coach_page_url, (void *)sl);
     pg_raw(p, "</section>");
-    free(js);
 }
 
 /* ---- shortlist panel, text and print ---- */
@@ -708,6 +647,14 @@ static void put_shortlist(pg *p, idx *ix, const shortlist *sl)
             pg_text(p, recs[i].name ? recs[i].name : html_t(p->L, "rec.unnamed"));
             pg_raw(p, "</a>");
             const char *ph = pg_phone(&recs[i]);
+            if (sd_rec_closed(&recs[i])) {
+                /* Kept so the coach sees why it is not printed. */
+                ph = NULL;
+                pg_raw(p, " <strong class=\"closed\">");
+                pg_t(p, "coach.closed_mark");
+                pg_raw(p, "</strong> ");
+                pg_t(p, "coach.closed_not_printed");
+            }
             if (ph) {
                 pg_raw(p, " <span class=\"k\">");
                 pg_text(p, ph);
@@ -740,7 +687,7 @@ static void put_shortlist(pg *p, idx *ix, const shortlist *sl)
         sp_buf_puts(&u, "http://");
         sp_buf_puts(&u, host);
     }
-    coach_url(p, &u, sl, NULL, NULL, true, false);
+    coach_url(p, &u, sl, NULL, NULL, true, false, 0);
     pg_text(p, sp_buf_cstr(&u));
     sp_buf_free(&u);
     pg_raw(p, "\"><button type=\"button\" class=\"btn2 js-only copy\" data-copy=\"share\" hidden "
@@ -760,7 +707,7 @@ static void put_shortlist(pg *p, idx *ix, const shortlist *sl)
     pg_raw(p, "\n\n");
     size_t k = 1;
     for (size_t i = 0; i < sl->n; i++)
-        if (ok[i])
+        if (ok[i] && !sd_rec_closed(&recs[i]))
             put_plain_record(p, k++, &recs[i]);
     pg_raw(p, "</textarea><button type=\"button\" class=\"btn2 js-only copy\" data-copy=\"astext\" "
               "hidden data-done=\"");
@@ -798,12 +745,18 @@ static enum MHD_Result print_page(pg *p, idx *ix, const shortlist *sl)
         pg_t(p, "coach.shortlist_empty");
         pg_raw(p, "</p>");
     }
+    size_t closed = 0;
     for (size_t i = 0; i < sl->n; i++) {
         rec_service rec;
         sp_err e;
         sp_err_clear(&e);
         if (idx_get(ix, sl->ids[i], &rec, &e) != SP_OK)
             continue;
+        if (sd_rec_closed(&rec)) { /* never printed as something to join */
+            closed++;
+            rec_service_free(&rec);
+            continue;
+        }
         pg_raw(p, "<section class=\"card\"><h2>");
         pg_text(p, rec.name ? rec.name : html_t(p->L, "rec.unnamed"));
         pg_raw(p, "</h2>");
@@ -863,6 +816,13 @@ static enum MHD_Result print_page(pg *p, idx *ix, const shortlist *sl)
         pg_raw(p, "</p></section>");
         rec_service_free(&rec);
     }
+    if (closed) {
+        char n[24];
+        snprintf(n, sizeof n, "%zu", closed);
+        pg_raw(p, "<p class=\"noprint\">");
+        pg_tf(p, "print.closed_left_out", n, NULL, NULL);
+        pg_raw(p, "</p>");
+    }
     pg_foot(p);
     return pg_reply(p, MHD_HTTP_OK);
 }
@@ -894,34 +854,30 @@ enum MHD_Result sd_page_coach(sd_req *r, const char *rest)
     pg_t(&p, "coach.privacy");
     pg_raw(&p, "</p><div class=\"cols coachcols\"><div>");
     put_form(&p, &c, &sl);
+    if (c.refused[0]) {
+        pg_raw(&p, "<p class=\"notice\">");
+        pg_tf(&p, "coach.refused", c.refused, NULL, NULL);
+        pg_raw(&p, "</p>");
+    }
     if (c.given) {
+        /* The same candidates, verdicts and order as /api/v1/eligible. */
         idx_query q;
-        idx_query_init(&q);
-        q.q = c.q;
-        const char *bor[1] = {c.borough};
-        if (c.borough) {
-            q.filters[IDX_F_BOROUGH] = bor;
-            q.n_filters[IDX_F_BOROUGH] = 1;
-        }
-        if (c.n_needs) {
-            q.filters[IDX_F_CATEGORY] = c.needs;
-            q.n_filters[IDX_F_CATEGORY] = c.n_needs;
-        }
-        q.limit = COACH_RESULTS;
-        q.facets = false;
-        q.collapse = true;
-        idx_result res;
+        sd_elig_query(p.v, &c.pp.p, c.q, false, 0, 0, 0, &q);
+        sd_elig el;
+        memset(&el, 0, sizeof el);
         sp_err e;
         sp_err_clear(&e);
-        int rc = pg_search(&p, &ix, &q, &res, &e);
-        if (rc == SP_OK) {
-            put_results(&p, &c, &sl, &res);
-        } else {
+        int rc = pg_search(&p, &ix, &q, &el.res, &e);
+        if (rc == SP_OK && sd_elig_judge(p.v, &c.pp.p, &el) != SP_OK)
+            p.oom = true;
+        else if (rc == SP_OK)
+            put_results(&p, &c, &sl, &el);
+        else {
             pg_raw(&p, "<p class=\"notice\">");
             pg_t(&p, rc == SP_EINVAL ? "coach.bad_q" : "msg.error");
             pg_raw(&p, "</p>");
         }
-        idx_result_free(&res);
+        sd_elig_free(&el);
         if (!ix)
             return pg_message(&p, MHD_HTTP_SERVICE_UNAVAILABLE, "msg.unavailable.title",
                               "msg.unavailable", NULL);

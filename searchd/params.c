@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "person.h"
 #include "sd_int.h"
 
 
@@ -129,11 +130,6 @@ static const char *field_hint(idx_field f)
         return "self, jobcentre, gp, council, probation, housing-provider or other-agency";
     case IDX_F_LANGUAGE:
         return "an ISO 639-1 language code such as en, ar, bn, so, pl";
-    case IDX_F_BENEFITS:
-        return "none or a benefit slug such as universal-credit, jsa, esa, income-support, "
-               "pip, dla";
-    case IDX_F_STATUS:
-        return "unemployed, inactive, in-work, low-paid, redundancy or in-education";
     default:
         return "a known value";
     }
@@ -211,21 +207,25 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
         clip(shown, sizeof shown, val, len);
 
         if (f >= 0 && idx_field_is_number((idx_field)f)) {
-            bool age = f == IDX_F_AGE;
-            int max = age ? SD_MAX_AGE : IDX_MAX_MONTHS;
-            long m = sd_parse_uint(val, len);
-            if (m < 0 || m > max)
-                return fail(msg, msg_size,
-                            "%s must be a whole number of %s from 0 to %d, not '%s'", name,
-                            age ? "years" : "months", max, shown);
-            char *text = age ? out->age : out->months;
-            snprintf(text, sizeof out->age, "%ld", m);
+            /* The person's answers: one model and one set of limits with
+             * /api/v1/eligible and /coach (indexer/person.h). */
+            int m = 0;
+            sp_err pe;
+            sp_err_clear(&pe);
+            if (person_number(name, val, len, &m, &pe) != SP_OK)
+                return fail(msg, msg_size, "%s, not '%s'", pe.msg, shown);
+            char *text = f == IDX_F_AGE ? out->age : out->months;
+            snprintf(text, sizeof out->age, "%d", m);
             out->vals[f][0] = text;
             out->q.n_filters[f] = 1;
         } else if (f >= 0) {
-            const char *slug = f == IDX_F_BENEFITS && !strcmp(val, "none")
-                                   ? "none"
+            sp_err pe;
+            sp_err_clear(&pe);
+            const char *slug = idx_field_is_person((idx_field)f)
+                                   ? person_slug(v, name, val, len, &pe)
                                    : vocab_canon(v, name, val);
+            if (!slug && idx_field_is_person((idx_field)f))
+                return fail(msg, msg_size, "%s", pe.msg); /* not echoed: about a person */
             if (!slug)
                 return fail(msg, msg_size, "%s: unknown value '%s'; use %s", name, shown,
                             field_hint((idx_field)f));

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "idx.h"
+#include "person.h"
 #include "sd.h"
 #include "vocab.h"
 
@@ -52,7 +53,7 @@ typedef enum sd_route_id {
 #define SD_MAX_RESULTS 10000   /* page * per_page */
 #define SD_MAX_PER_PAGE 100
 #define SD_MAX_RADIUS_KM 100.0
-#define SD_MAX_AGE 120
+#define SD_MAX_AGE PERSON_MAX_AGE /* indexer/person.h */
 #define SD_MAX_BODY 16384      /* bytes of a POST body (hub decisions) */
 
 struct sd_server {
@@ -227,5 +228,59 @@ const char *sd_oruk_openapi(void);
  * strtod would accept). */
 long sd_parse_uint(const char *s, size_t len);
 double sd_parse_decimal(const char *s, size_t len);
+
+/* ---- eligibility ranking (elig_rank.c): the one judgement behind
+ * /api/v1/eligible and /coach ---- */
+
+#include "elig.h"
+
+#define SD_ELIG_CANDIDATES 1000 /* services judged per request */
+#define SD_CLOSED 3             /* an outcome beyond elig_outcome: closed */
+#define SD_REASON_MAX 400       /* bytes of a reason as shown */
+
+typedef struct sd_elig_item {
+    const idx_hit *hit;
+    const elig_verdict *verdict;
+    int outcome;  /* ELIG_ELIGIBLE, ELIG_CHECK, ELIG_NOT_ELIGIBLE or SD_CLOSED */
+    size_t rank;  /* relevance order */
+    double km;    /* < 0 unknown */
+} sd_elig_item;
+
+typedef struct sd_elig {
+    idx_result res;       /* filled by the caller's search of sd_elig_query */
+    elig_verdict *vds;    /* one per hit */
+    sd_elig_item *items;  /* every hit, best first */
+    size_t n;
+    size_t counts[4];     /* by outcome: eligible, check, not_eligible, closed */
+} sd_elig;
+
+/* The candidates: services matching q (NULL: all) and the person's needs,
+ * at most SD_ELIG_CANDIDATES in relevance order, with distances from
+ * (lat, lon) when has_near, else from the centre of the person's borough. */
+void sd_elig_query(const vocab *v, const elig_person *p, const char *q, bool has_near,
+                   double lat, double lon, double radius_km, idx_query *out);
+
+/* Judge every hit of e->res for p and order them: eligible, check,
+ * not_eligible, closed; within each, the person's language first, then
+ * nearer (whole km), then more relevant.  SP_OK or SP_ENOMEM. */
+int sd_elig_judge(const vocab *v, const elig_person *p, sd_elig *e);
+void sd_elig_free(sd_elig *e);
+
+/* "eligible", "check", "not_eligible", "closed" and back (-1 unknown). */
+const char *sd_elig_outcome_name(int outcome);
+int sd_elig_outcome_from_name(const char *name);
+
+/* The service no longer takes people: its HSDS status is set and is not
+ * "active" (inactive, defunct, ...). */
+bool sd_rec_closed(const rec_service *r);
+/* The provider's own sentence about the closing ("The scheme closed to
+ * new starts in March 2022."), whole words, into out; false if none. */
+bool sd_rec_closed_note(const rec_service *r, char *out, size_t sz);
+
+/* A reason as shown: its message, with a list of places, benefits or
+ * groups that the engine had to cut (elig_reason.message and its lists
+ * are bounded) summarised in whole names ("Barnet, Bexley and 25 more"),
+ * and never ending mid-word. */
+void sd_reason_text(const vocab *v, const elig_reason *e, char *out, size_t sz);
 
 #endif

@@ -1,0 +1,150 @@
+/*
+ * test_person.c - the person model (indexer/person.h): answers read with
+ * one set of limits and messages (table in data/person_answers.tsv), and
+ * the groups the answers imply agreeing with the eligibility engine: for
+ * every group person_implies_group knows and a grid of ages, statuses and
+ * months out of work, a service "only for" that group is eligible exactly
+ * when the person model says the person is in it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elig.h"
+#include "person.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...)                                                                  \
+    do {                                                                                  \
+        checks++;                                                                         \
+        if (!(cond)) {                                                                    \
+            failures++;                                                                   \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
+            fprintf(stderr, __VA_ARGS__);                                                 \
+            fputc('\n', stderr);                                                          \
+        }                                                                                 \
+    } while (0)
+
+/* Each line: name TAB value TAB "ok" or the text the refusal must contain.
+ * A value of "-" stands for the empty string. */
+static void answers(const vocab *v, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "cannot open %s", path);
+    if (!f)
+        return;
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *name = line, *val = strchr(line, '\t'), *want = NULL;
+        if (val) {
+            *val++ = '\0';
+            want = strchr(val, '\t');
+        }
+        if (!want) {
+            CHECK(0, "%s: bad line", path);
+            continue;
+        }
+        *want++ = '\0';
+        if (!strcmp(val, "-"))
+            val[0] = '\0';
+        person pp;
+        person_init(&pp);
+        sp_err e;
+        sp_err_clear(&e);
+        int rc = person_set(&pp, v, name, val, strlen(val), &e);
+        if (!strcmp(want, "ok"))
+            CHECK(rc == SP_OK, "%s=%s: refused (%s)", name, val, e.msg);
+        else
+            CHECK(rc == SP_EINVAL && strstr(e.msg, want) && !(*val && strstr(e.msg, val)),
+                  "%s=%s: want a refusal saying '%s' without the value, got %d '%s'", name,
+                  val, want, rc, e.msg);
+        n++;
+    }
+    fclose(f);
+    CHECK(n >= 20, "only %d answer cases", n);
+}
+
+/* A service whose only rule is a firm "only for g". */
+static void only_for(rec_service *r, rec_rule *u, char **vals, const char *g)
+{
+    memset(r, 0, sizeof *r);
+    memset(u, 0, sizeof *u);
+    vals[0] = (char *)g;
+    u->dim = "group";
+    u->op = "in";
+    u->values = vals;
+    u->n_values = 1;
+    u->ev.field = "eligibility_description";
+    u->ev.text = "test";
+    u->ev.confidence = 0.9;
+    r->rules = u;
+    r->n_rules = 1;
+}
+
+static void groups_agree(const vocab *v)
+{
+    size_t ng = 0;
+    const char *const *groups = vocab_slugs(v, "group", &ng);
+    const char *statuses[] = {NULL, "unemployed", "inactive", "in-work", "low-paid",
+                              "redundancy", "in-education"};
+    const int ages[] = {-1, 15, 16, 19, 24, 25, 49, 50, 66, 120};
+    const int months[] = {-1, 0, 11, 12, 600};
+    size_t implied = 0;
+    for (size_t g = 0; g < ng; g++)
+        for (size_t s = 0; s < sizeof statuses / sizeof statuses[0]; s++)
+            for (size_t a = 0; a < sizeof ages / sizeof ages[0]; a++)
+                for (size_t m = 0; m < sizeof months / sizeof months[0]; m++) {
+                    person pp;
+                    person_init(&pp);
+                    pp.p.age = ages[a];
+                    pp.p.status = statuses[s];
+                    pp.p.months_unemployed = months[m];
+                    rec_service r;
+                    rec_rule u;
+                    char *vals[1];
+                    only_for(&r, &u, vals, groups[g]);
+                    elig_verdict vd;
+                    CHECK(elig_evaluate(v, &r, &pp.p, &vd) == SP_OK, "evaluate");
+                    bool in = person_implies_group(&pp.p, groups[g]);
+                    implied += in;
+                    CHECK(in == (vd.outcome == ELIG_ELIGIBLE),
+                          "group %s, age %d, status %s, months %d: person model says %s, "
+                          "the engine %s",
+                          groups[g], ages[a], statuses[s] ? statuses[s] : "-", months[m],
+                          in ? "in" : "not in", elig_outcome_name(vd.outcome));
+                    const char *list[PERSON_MAX_LIST];
+                    size_t n = person_implied_groups(v, &pp.p, list, PERSON_MAX_LIST);
+                    bool listed = false;
+                    for (size_t i = 0; i < n; i++)
+                        listed = listed || !strcmp(list[i], groups[g]);
+                    CHECK(listed == in, "person_implied_groups lists %s: %d", groups[g], in);
+                }
+    CHECK(implied > 0, "no group is ever implied");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_person ANSWERS.tsv\n");
+        return 2;
+    }
+    vocab *v = NULL;
+    sp_err e;
+    sp_err_clear(&e);
+    if (vocab_load(NULL, &v, &e) != SP_OK) {
+        fprintf(stderr, "vocab: %s\n", e.msg);
+        return 1;
+    }
+    answers(v, argv[1]);
+    groups_agree(v);
+    /* One set of limits: the same numbers the API documents. */
+    CHECK(PERSON_MAX_AGE == 120 && PERSON_MAX_MONTHS == 600, "limits");
+    vocab_free(v);
+    printf("person: %d/%d checks passed\n", checks - failures, checks);
+    return failures ? 1 : 0;
+}
