@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <libxml/entities.h>
@@ -1136,6 +1137,27 @@ static bool several_words(const char *text)
     return n >= 2;
 }
 
+/* How many words b changes in a (compared in order, case-insensitively);
+ * a different number of words counts as many. */
+static size_t words_changed(const char *a, const char *b)
+{
+    size_t n = 0;
+    a = a ? a : "";
+    for (;;) {
+        while (*a == ' ')
+            a++;
+        while (*b == ' ')
+            b++;
+        if (!*a || !*b)
+            return *a || *b ? 99 : n;
+        size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+        if (la != lb || strncasecmp(a, b, la))
+            n++;
+        a += la;
+        b += lb;
+    }
+}
+
 /* After the search of every word (xr): a did-you-mean only when the words
  * find nothing and the corrected words find something (with relax, those
  * become the results: suggestion_used); then, with relax, when fewer than
@@ -1151,6 +1173,9 @@ static int second_passes(idx *ix, const idx_query *q, xap_search *s, xap_results
                           ? sp_strdup(xr->corrected)
                           : NULL;
     if (xr->total == 0 && corrected) {
+        /* A did-you-mean that changes one word is taken; one that changes
+         * several ("SIA badge" -> "asian budget") is only offered. */
+        bool take = q->relax && words_changed(s->text, corrected) == 1;
         xap_search s2 = *s;
         s2.text = corrected;
         xap_results x2;
@@ -1158,7 +1183,7 @@ static int second_passes(idx *ix, const idx_query *q, xap_search *s, xap_results
         if (rc == SP_OK && x2.total > 0) {
             out->suggestion = corrected;
             corrected = NULL;
-            if (q->relax) {
+            if (take) {
                 xap_results_free(xr);
                 *xr = x2;
                 memset(&x2, 0, sizeof x2);
@@ -1176,6 +1201,19 @@ static int second_passes(idx *ix, const idx_query *q, xap_search *s, xap_results
         xap_results x2;
         rc = xap_run(ix->db, &s2, &x2, err);
         if (rc == SP_OK && x2.total > xr->total) {
+            xap_results_free(xr);
+            *xr = x2;
+            memset(&x2, 0, sizeof x2);
+            out->relaxed = true;
+        }
+        xap_results_free(&x2);
+    }
+    if (rc == SP_OK && q->relax && q->relax_to_filters && xr->total == 0 && xr->has_text) {
+        xap_search s2 = *s;
+        s2.text = NULL;
+        xap_results x2;
+        rc = xap_run(ix->db, &s2, &x2, err);
+        if (rc == SP_OK && x2.total > 0) {
             xap_results_free(xr);
             *xr = x2;
             memset(&x2, 0, sizeof x2);

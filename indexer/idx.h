@@ -147,6 +147,9 @@ typedef struct idx_query {
      * search again for the services that match the most words (relaxed
      * in the result).  Off by default. */
     bool relax;
+    /* With relax: when even that finds nothing, the filters and boosts
+     * without the words (for filters that came from the words). */
+    bool relax_to_filters;
 } idx_query;
 
 #define IDX_RELAX_BELOW 3

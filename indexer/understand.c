@@ -258,20 +258,51 @@ static void read_field(work *w, const char *field, int f, bool filter)
     size_t n = vocab_match_text(w->v, field, w->s, hits, UND_MAX_HITS);
     for (size_t i = 0; i < n; i++) {
         const vocab_hit *h = &hits[i];
-        if (dropped_any(w, h->off, h->len))
-            continue; /* already read as something else */
-        if (!filter) {
+        if (!filter) { /* "drug and alcohol" is a group and a category */
             und_result *o = w->out;
             if (o->n_boost < UND_MAX_BOOST)
                 o->boost[o->n_boost++] = h->slug;
             continue;
         }
+        if (dropped_any(w, h->off, h->len))
+            continue; /* already read as something else */
         /* Only "free" reads as a cost: "fees" in "help with course fees"
          * asks about fees, not for services that charge them. */
         if (f == IDX_F_COST && strcmp(h->slug, "free"))
             continue;
         apply(w, field, f, h->slug, h->off, h->len);
     }
+}
+
+/* "C.V." and "e.s.o.l" are the words cv and esol: the dots of single
+ * letters go before anything else reads the copy. */
+static void join_initials(work *w)
+{
+    char out[UND_MAX_TEXT + 1];
+    size_t o = 0, i = 0;
+    while (i < w->len) {
+        /* A run of letter-dot pairs, at least two, at a word start. */
+        size_t j = i, pairs = 0;
+        if (i == 0 || !isalnum((unsigned char)w->s[i - 1]))
+            while (j + 1 < w->len && isalpha((unsigned char)w->s[j]) && w->s[j + 1] == '.') {
+                j += 2;
+                pairs++;
+            }
+        if (pairs >= 2 || (pairs == 1 && j < w->len && isalpha((unsigned char)w->s[j]) &&
+                           (j + 1 >= w->len || !isalnum((unsigned char)w->s[j + 1])))) {
+            for (size_t k = i; k < j; k += 2)
+                out[o++] = w->s[k];
+            if (j < w->len && isalpha((unsigned char)w->s[j]) &&
+                (j + 1 >= w->len || !isalnum((unsigned char)w->s[j + 1])))
+                out[o++] = w->s[j++];
+            i = j;
+            continue;
+        }
+        out[o++] = w->s[i++];
+    }
+    memcpy(w->s, out, o);
+    w->s[o] = '\0';
+    w->len = o;
 }
 
 static void read_fillers(work *w)
@@ -318,6 +349,7 @@ int und_read(const vocab *v, const char *q, const bool skip[IDX_F__COUNT + 1],
         return SP_OK;
     }
 
+    join_initials(w);
     size_t off[64], len[64];
     size_t nt = tokens(w, off, len, 64);
     read_postcode(w, off, len, nt);

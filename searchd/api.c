@@ -231,6 +231,10 @@ static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_re
         json_object_set_new(out, "relaxed", json_boolean(res.relaxed));
         json_object_set_new(out, "applied", sd_applied_json(u));
         json_object_set_new(out, "searched_for", json_string(p.q.q ? p.q.q : ""));
+        json_t *named = json_array();
+        for (size_t i = 0; named && i < u->n_boost; i++)
+            json_array_append_new(named, json_string(u->boost[i]));
+        json_object_set_new(out, "categories_named", named ? named : json_array());
         json_object_set_new(out, "query", echo_json(&p));
     } else {
         json_decref(results);

@@ -41,6 +41,7 @@ int sd_understand(const vocab *v, sd_search *p, und_result *u, sp_err *err)
     p->q.boost = u->boost;
     p->q.n_boost = u->n_boost;
     p->q.relax = true;
+    p->q.relax_to_filters = u->n_applied > 0 || u->n_boost > 0;
     return SP_OK;
 }
 
