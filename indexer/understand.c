@@ -282,6 +282,11 @@ static void read_field(work *w, const char *field, int f, bool filter)
         }
         if (dropped_any(w, h->off, h->len))
             continue; /* already read as something else */
+        /* A group keyword written as a name ("Kickstart", a programme)
+         * names a service, not the person: not a filter. */
+        if (f == IDX_F_GROUP && h->keyword && isupper((unsigned char)h->keyword[0]) &&
+            h->keyword[1] && islower((unsigned char)h->keyword[1]))
+            continue;
         /* Only "free" reads as a cost: "fees" in "help with course fees"
          * asks about fees, not for services that charge them. */
         if (f == IDX_F_COST && strcmp(h->slug, "free"))

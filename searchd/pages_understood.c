@@ -45,9 +45,13 @@ static void without_words(const char *q, const char *words, char *out, size_t si
         return;
     }
     size_t head = (size_t)(at - q);
+    const char *tail = at + strlen(words);
     while (head > 0 && q[head - 1] == ' ')
         head--;
-    snprintf(out, size, "%.*s%s", (int)head, q, at + strlen(words));
+    if (head == 0)
+        while (*tail == ' ')
+            tail++;
+    snprintf(out, size, "%.*s%s", (int)head, q, tail);
 }
 
 /* template's {1} replaced by arg, into buf. */
