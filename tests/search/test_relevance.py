@@ -41,6 +41,39 @@ def ndcg5(ids, rel):
     return dcg / ideal if ideal else 0.0
 
 
+def api_checks(base):
+    """What /api/v1/search says about how it read the words (docs/api.md)."""
+    q = "free English classes Newham"
+    st, res = e.get(base, "/api/v1/search", {"q": q})
+    applied = res.get("applied", []) if st == 200 else []
+    e.check({"field": "borough", "value": "newham", "from": "Newham"} in applied
+            and {"field": "cost", "value": "free", "from": "free"} in applied,
+            f"{q}: borough and cost read from the words ({applied})")
+    e.check(res.get("searched_for") == "English classes" and "esol" in res.get("categories_named", []),
+            f"{q}: the words left and the category named")
+    e.check(res.get("total", 0) > 0 and all("newham" in h["boroughs"] for h in res.get("results", [])),
+            f"{q}: Newham services found")
+    st, lit = e.get(base, "/api/v1/search", {"q": q, "understand": "0"})
+    e.check(st == 200 and lit.get("applied") == [] and lit.get("searched_for") == q
+            and "borough" not in lit.get("query", {}), "understand=0: the words searched as typed")
+    st, res = e.get(base, "/api/v1/search", {"q": "forklift bicycle repair"})
+    e.check(st == 200 and res.get("relaxed") is True and res.get("total", 0) > 0
+            and "Forklift" in res["results"][0]["name"], "relaxed: the closest matches, said so")
+    st, res = e.get(base, "/api/v1/search", {"q": "retrain"})
+    e.check(st == 200 and res.get("total", 0) > 0 and "suggestion" not in res,
+            "a word that finds services gets no did-you-mean")
+    st, res = e.get(base, "/api/v1/search", {"q": "debt advice", "near": "E8 1DY", "per_page": "5"})
+    top = [h["categories"] for h in res.get("results", [])[:3]] if st == 200 else []
+    e.check(len(top) == 3 and all("debt-advice" in c for c in top),
+            f"debt advice near E8 1DY: the first three give debt advice ({top})")
+    st, res = e.get(base, "/api/v1/search", {"q": "debt advice", "near": "E8 1DY", "sort": "distance"})
+    d = [h.get("distance_km") for h in res.get("results", [])] if st == 200 else []
+    e.check(len(d) > 1 and all(a is not None for a in d) and d == sorted(d), f"sort=distance: nearest first ({d})")
+    st, res = e.get(base, "/api/v1/search", {"q": "cv", "page": "999"})
+    e.check(st == 200 and res.get("total", 0) > 0 and res.get("results") == [],
+            "a page past the end: no results, the total still said")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("signpost", nargs="?")
@@ -63,6 +96,7 @@ def main():
             ids = [h.get("id") for h in res.get("results", [])]
             rows.append((q, rel, res.get("total", 0), ids, ndcg5(ids, rel) if rel else None,
                          res.get("relaxed", False)))
+        api_checks(base)
     judged = [r for r in rows if r[1]]
     mean = sum(r[4] for r in judged) / len(judged) if judged else 0.0
     zero = sum(1 for r in judged if r[2] == 0) / len(judged) if judged else 1.0
