@@ -204,10 +204,13 @@ async function jobseeker(ctx, base, js, shots) {
   check(/miles away/.test(first), `${tag}: results say how far away they are`);
   check(/last checked/.test(first), `${tag}: results say when they were last checked`);
   check(/who it is for/.test(first) && /get in touch/.test(first), `${tag}: results say who it is for and how to get in touch`);
-  /* Nearest first. */
-  check(await page.locator('#sort option[selected]').innerText() === 'Nearest first', `${tag}: the order says nearest first`);
+  /* Best match with nearer ones first by default; nearest first is a choice. */
+  check(await page.locator('#sort option[selected]').innerText() === 'Best match, nearer first',
+    `${tag}: the order says best match, nearer first`);
   check((await page.locator('.sortby button').isVisible()) === !js,
     `${tag}: the Sort button ${js ? 'gives way to sorting on change' : 'is there without JavaScript'}`);
+  await page.goto(page.url() + (page.url().includes('?') ? '&' : '?') + 'sort=distance');
+  check(await page.locator('#sort option[selected]').innerText() === 'Nearest first', `${tag}: nearest first chosen`);
   const dists = (await page.locator('li.hit .dist').allInnerTexts()).map((t) => parseFloat(t.replace(/[^0-9.]/g, '')));
   check(dists.length > 1 && dists.every((d, i) => i === 0 || d >= dists[i - 1]), `${tag}: nearest first (${dists.slice(0, 5)})`);
   if (shots) {
