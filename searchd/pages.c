@@ -679,8 +679,12 @@ static void url_without(pg *p, sp_buf *u, const char *drop_key, const char *drop
         u->data[--u->len] = '\0';
 }
 
+/* Ticked in the form: a filter in the address.  One read from the words
+ * is not ticked: the words carry it, and ticking it would send it twice. */
 static bool value_selected(const search_state *st, idx_field f, const char *slug)
 {
+    if (sd_understood(&st->u, f, slug))
+        return false;
     for (size_t i = 0; i < st->sp.q.n_filters[f]; i++)
         if (!strcmp(st->sp.vals[f][i], slug))
             return true;
@@ -733,7 +737,7 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
         size_t n = fc ? fc->n : 0;
         if (!n && !st->sp.q.n_filters[f])
             continue;
-        bool open = st->sp.q.n_filters[f] > 0;
+        bool open = st->sp.q.n_filters[f] > 0 && !sd_understood(&st->u, f, st->sp.vals[f][0]);
         pg_raw(p, open ? "<details open>" : "<details>");
         pg_raw(p, "<summary>");
         pg_t(p, shown_facets[k].key);
@@ -743,6 +747,8 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
         /* Selected values first even if the facet has no count for them. */
         for (size_t i = 0; i < st->sp.q.n_filters[f]; i++) {
             const char *slug = st->sp.vals[f][i];
+            if (sd_understood(&st->u, f, slug))
+                continue;
             bool in_facet = false;
             for (size_t j = 0; j < n; j++)
                 if (!strcmp(fc->v[j].value, slug))
@@ -1038,7 +1044,9 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         sp_buf_free(&u);
     }
     for (int f = 0; f < IDX_F__COUNT; f++) {
-        if (!q0->n_filters[f])
+        /* A filter read from the words is undone from the "From your
+         * words" box (pages_understood.c), not by dropping a parameter. */
+        if (!q0->n_filters[f] || sd_understood(&st->u, (idx_field)f, st->sp.vals[f][0]))
             continue;
         const char *field = idx_field_name((idx_field)f);
         char lbuf[96];
@@ -1053,7 +1061,7 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         q.radius_km = 0;
         put_alt_without(p, alt_count(p, ix, q), "radius_km", "none.widen", NULL);
     }
-    if (q0->has_near) {
+    if (q0->has_near && !st->u.has_near) {
         idx_query q = *q0;
         q.has_near = false;
         q.radius_km = 0;
