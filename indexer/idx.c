@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <libxml/entities.h>
@@ -61,6 +62,10 @@ enum {
 #define IDX_MAX_LIMIT 1000
 #define IDX_MAX_QUERY 1024 /* bytes of query text */
 #define IDX_MAX_ELIG_FILTERS 64 /* benefit filters in one query */
+#define IDX_MAX_BOOST 8 /* category boosts in one query */
+/* What a named category adds to a service's weight (BM25 weights of a
+ * matching word here are about 1 to 10). */
+#define IDX_BOOST_WEIGHT 6.0 /* tuned on tests/search */
 
 static const char *const field_names[IDX_F__COUNT] = {
     "borough", "subregion", "group", "category",
@@ -1118,6 +1123,159 @@ static int person_filters(const idx_query *q, xap_filter *filters, size_t *n_fil
     return SP_OK;
 }
 
+/* More than a few words ("forklift truck"), as the relaxed pass needs. */
+static bool several_words(const char *text)
+{
+    size_t n = 0;
+    bool in = false;
+    for (const char *c = text ? text : ""; *c; c++) {
+        bool w = isalnum((unsigned char)*c) || ((unsigned char)*c & 0x80);
+        if (w && !in)
+            n++;
+        in = w;
+    }
+    return n >= 2;
+}
+
+/* How many words b changes in a (compared in order, case-insensitively);
+ * a different number of words counts as many. */
+static size_t words_changed(const char *a, const char *b)
+{
+    size_t n = 0;
+    a = a ? a : "";
+    for (;;) {
+        while (*a == ' ')
+            a++;
+        while (*b == ' ')
+            b++;
+        if (!*a || !*b)
+            return *a || *b ? 99 : n;
+        size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+        if (la != lb || strncasecmp(a, b, la))
+            n++;
+        a += la;
+        b += lb;
+    }
+}
+
+/* After the search of every word (xr): a did-you-mean only when the words
+ * find nothing and the corrected words find something (with relax, those
+ * become the results: suggestion_used); then, with relax, when fewer than
+ * IDX_RELAX_BELOW services match every word, the services that match the
+ * most of them (any word, ranked by weight: more words and rarer words
+ * weigh more), or a boosted category alone. */
+static int second_passes(idx *ix, const idx_query *q, xap_search *s, xap_results *xr,
+                         idx_result *out, sp_err *err)
+{
+    int rc = SP_OK;
+    char *corrected = xr->corrected && *xr->corrected && q->q &&
+                              !same_ignoring_case(xr->corrected, q->q)
+                          ? sp_strdup(xr->corrected)
+                          : NULL;
+    if (xr->total == 0 && corrected) {
+        /* A did-you-mean that changes one word is taken; one that changes
+         * several ("SIA badge" -> "asian budget") is only offered. */
+        bool take = q->relax && words_changed(s->text, corrected) == 1;
+        xap_search s2 = *s;
+        s2.text = corrected;
+        xap_results x2;
+        rc = xap_run(ix->db, &s2, &x2, err);
+        if (rc == SP_OK && x2.total > 0) {
+            out->suggestion = corrected;
+            corrected = NULL;
+            if (take) {
+                xap_results_free(xr);
+                *xr = x2;
+                memset(&x2, 0, sizeof x2);
+                s->text = out->suggestion;
+                out->suggestion_used = true;
+            }
+        }
+        xap_results_free(&x2);
+    }
+    free(corrected);
+    if (rc == SP_OK && q->relax && xr->total < IDX_RELAX_BELOW && xr->has_text &&
+        (several_words(s->text) || s->n_boost)) {
+        xap_search s2 = *s;
+        s2.default_and = false;
+        xap_results x2;
+        rc = xap_run(ix->db, &s2, &x2, err);
+        if (rc == SP_OK && x2.total > xr->total) {
+            xap_results_free(xr);
+            *xr = x2;
+            memset(&x2, 0, sizeof x2);
+            out->relaxed = true;
+        }
+        xap_results_free(&x2);
+    }
+    if (rc == SP_OK && q->relax && q->relax_to_filters && xr->total == 0 && xr->has_text) {
+        xap_search s2 = *s;
+        s2.text = NULL;
+        xap_results x2;
+        rc = xap_run(ix->db, &s2, &x2, err);
+        if (rc == SP_OK && x2.total > 0) {
+            xap_results_free(xr);
+            *xr = x2;
+            memset(&x2, 0, sizeof x2);
+            out->relaxed = true;
+        }
+        xap_results_free(&x2);
+    }
+    return rc;
+}
+
+typedef struct ranked {
+    size_t i;
+    double key;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i); /* stable: the matcher's order */
+}
+
+/* The matches to show, as indexes into xr->matches.  Without decay, all of
+ * them in order (xap_run already paged).  With decay (near, by relevance),
+ * xr holds the best matches from the first: the first IDX_DECAY_TOP are
+ * ordered by weight x 1 / (1 + km / IDX_DECAY_KM) (without words, every
+ * weight is 1: nearest first), the rest stay as they are, and the page is
+ * cut from that. */
+static int rank_order(const idx_query *q, const xap_results *xr, bool decay, size_t **order,
+                      size_t *n_order, sp_err *err)
+{
+    *order = NULL;
+    *n_order = 0;
+    size_t n = xr->n_matches;
+    if (!n)
+        return SP_OK;
+    ranked *r = calloc(n, sizeof *r);
+    *order = calloc(n, sizeof **order);
+    if (!r || !*order) {
+        free(r);
+        free(*order);
+        *order = NULL;
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const xap_match *m = &xr->matches[i];
+        double km = m->distance_km >= 0 ? m->distance_km : IDX_DECAY_UNKNOWN_KM;
+        double w = xr->has_text ? m->weight : 1.0;
+        r[i].i = i;
+        r[i].key = w / (1.0 + km / IDX_DECAY_KM);
+    }
+    if (decay)
+        qsort(r, n < IDX_DECAY_TOP ? n : IDX_DECAY_TOP, sizeof *r, cmp_ranked);
+    size_t from = decay ? q->offset : 0;
+    size_t to = decay ? from + q->limit : n;
+    for (size_t i = from; i < to && i < n; i++)
+        (*order)[(*n_order)++] = r[i].i;
+    free(r);
+    return SP_OK;
+}
+
 int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -1214,21 +1372,51 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     s.exact = q->exact_facets;
     s.count_prefixes = q->facets ? field_prefixes : NULL;
 
+    /* Category boosts: "XC" + slug. */
+    char *boost_terms[IDX_MAX_BOOST];
+    size_t n_boost = 0;
+    for (size_t i = 0; rc == SP_OK && i < q->n_boost && n_boost < IDX_MAX_BOOST; i++) {
+        if (!q->boost[i])
+            continue;
+        boost_terms[n_boost] = sp_printf("XC%s", q->boost[i]);
+        if (!boost_terms[n_boost])
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        else
+            n_boost++;
+    }
+    s.boost_terms = (const char *const *)boost_terms;
+    s.n_boost = n_boost;
+    s.boost_weight = IDX_BOOST_WEIGHT;
+    /* With a postcode, by relevance: the best matches from the top, ranked
+     * again with the distance decay (rank_order), then the page. */
+    bool decay = q->has_near && q->sort == IDX_SORT_RELEVANCE;
+    if (decay) {
+        s.offset = 0;
+        s.limit = q->offset + s.limit;
+        if (s.limit < IDX_DECAY_TOP)
+            s.limit = IDX_DECAY_TOP;
+    }
+
     xap_results xr;
     memset(&xr, 0, sizeof xr);
     if (rc == SP_OK)
         rc = xap_run(ix->db, &s, &xr, err);
+    if (rc == SP_OK)
+        rc = second_passes(ix, q, &s, &xr, out, err);
+    size_t *order = NULL, n_order = 0;
+    if (rc == SP_OK)
+        rc = rank_order(q, &xr, decay, &order, &n_order, err);
 
     if (rc == SP_OK) {
         out->total = xr.total;
         out->exhaustive = xr.exhaustive;
-        if (xr.n_matches) {
-            out->hits = calloc(xr.n_matches, sizeof *out->hits);
+        if (n_order) {
+            out->hits = calloc(n_order, sizeof *out->hits);
             if (!out->hits)
                 rc = sp_fail(err, SP_ENOMEM, "out of memory");
         }
-        for (size_t i = 0; rc == SP_OK && i < xr.n_matches; i++) {
-            const xap_match *m = &xr.matches[i];
+        for (size_t i = 0; rc == SP_OK && i < n_order; i++) {
+            const xap_match *m = &xr.matches[order[i]];
             idx_hit *h = &out->hits[out->n_hits];
             rc = rec_from_json_string(m->data, m->data_len, &h->rec, err);
             if (rc)
@@ -1253,13 +1441,10 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
             if (fill_facet(q, f, &xr.counts[i], out->total, &out->facets[f]))
                 rc = sp_fail(err, SP_ENOMEM, "out of memory");
         }
-        if (rc == SP_OK && xr.corrected && *xr.corrected && q->q &&
-            !same_ignoring_case(xr.corrected, q->q)) {
-            out->suggestion = sp_strdup(xr.corrected);
-            if (!out->suggestion)
-                rc = sp_fail(err, SP_ENOMEM, "out of memory");
-        }
     }
+    free(order);
+    for (size_t i = 0; i < n_boost; i++)
+        free(boost_terms[i]);
     xap_results_free(&xr);
     free(cluster_term);
     for (size_t i = 0; i < n_owned; i++)

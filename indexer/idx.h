@@ -74,7 +74,7 @@ const char *idx_field_name(idx_field f);
 int idx_field_from_name(const char *name);
 
 typedef enum idx_sort {
-    IDX_SORT_RELEVANCE,
+    IDX_SORT_RELEVANCE, /* with near: relevance with a distance decay */
     IDX_SORT_DISTANCE,
     IDX_SORT_UPDATED
 } idx_sort;
@@ -139,9 +139,29 @@ typedef struct idx_query {
     bool collapse;     /* fold duplicate clusters (rec.cluster_id) */
     const char *cluster; /* only the records of this duplicate cluster
                           * (rec.cluster_id); NULL: any.  Borrowed. */
+    /* Category slugs the query names (understand.h): services of them
+     * rank higher, and match a relaxed search by that alone. */
+    const char *const *boost;
+    size_t n_boost;
+    /* When every word together finds fewer than IDX_RELAX_BELOW services,
+     * search again for the services that match the most words (relaxed
+     * in the result).  Off by default. */
+    bool relax;
+    /* With relax: when even that finds nothing, the filters and boosts
+     * without the words (for filters that came from the words). */
+    bool relax_to_filters;
 } idx_query;
 
+#define IDX_RELAX_BELOW 3
+
 void idx_query_init(idx_query *q); /* limit 10, facets exact */
+
+/* Ranking with a postcode (near) by relevance: the weight times
+ * 1 / (1 + km / IDX_DECAY_KM), over the best IDX_DECAY_TOP matches; a
+ * service without a location counts as IDX_DECAY_UNKNOWN_KM away. */
+#define IDX_DECAY_KM 5.0 /* tuned on tests/search */
+#define IDX_DECAY_TOP 200
+#define IDX_DECAY_UNKNOWN_KM 6.0
 
 typedef struct idx_hit {
     rec_service rec;    /* the stored record */
@@ -168,7 +188,11 @@ typedef struct idx_result {
     idx_hit *hits;
     size_t n_hits;
     idx_facet facets[IDX_F__COUNT];
-    char *suggestion; /* did-you-mean, NULL when none */
+    char *suggestion; /* did-you-mean, NULL when none: only offered when
+                       * the words find nothing and the suggestion finds
+                       * something */
+    bool suggestion_used; /* with relax: the results are the suggestion's */
+    bool relaxed;         /* not every word matched (idx_query.relax) */
 } idx_result;
 
 int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err);

@@ -1212,6 +1212,19 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             else
                 p->has_text = true;
         }
+        std::vector<Xapian::Query> boost;
+        for (size_t i = 0; p->has_text && i < s->n_boost; i++)
+            if (s->boost_terms[i] && *s->boost_terms[i])
+                boost.emplace_back(s->boost_terms[i]);
+        if (!boost.empty()) {
+            /* Boolean terms weigh nothing: a fixed weight, filtered by them. */
+            Xapian::Query b(Xapian::Query::OP_FILTER,
+                            Xapian::Query((new Xapian::FixedWeightPostingSource(
+                                               s->boost_weight))->release()),
+                            Xapian::Query(Xapian::Query::OP_OR, boost.begin(), boost.end()));
+            q = Xapian::Query(s->default_and ? Xapian::Query::OP_AND_MAYBE
+                                             : Xapian::Query::OP_OR, q, b);
+        }
         Xapian::Query text_q = q;
 
         /* Location. */

@@ -154,6 +154,11 @@ typedef enum xap_sort {
 typedef struct xap_search {
     const char *text; /* user query; NULL or blank = every document */
     bool default_and; /* terms AND together (else OR) */
+    /* Optional, with text: documents with any of these boolean terms get
+     * boost_weight more; with default_and off they also match by it. */
+    const char *const *boost_terms;
+    size_t n_boost;
+    double boost_weight;
     const xap_prefix *prefixes;
     size_t n_prefixes;
     const xap_filter *filters;

@@ -146,6 +146,8 @@ static json_t *echo_json(const sd_search *p)
     return o;
 }
 
+static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_result *u);
+
 enum MHD_Result sd_api_search(sd_req *r, const char *rest)
 {
     struct sd_server *s = r->srv;
@@ -161,6 +163,24 @@ enum MHD_Result sd_api_search(sd_req *r, const char *rest)
     if (sd_search_parse(s->voc, kv, n, &p, msg, sizeof msg) != SP_OK)
         return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
 
+    sp_err e;
+    sp_err_clear(&e);
+    und_result *u = malloc(sizeof *u);
+    if (!u || sd_understand(s->voc, &p, u, &e) != SP_OK) {
+        free(u);
+        return sd_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                              "the search failed; try again");
+    }
+    enum MHD_Result ret = search_reply(r, &p, u);
+    free(u);
+    return ret;
+}
+
+/* The search of p (with what the words said, u) as JSON. */
+static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_result *u)
+{
+    struct sd_server *s = r->srv;
+    const sd_search p = *pp;
     sp_err e;
     sp_err_clear(&e);
     idx *ix = sd_worker_index(s, false, &e);
@@ -206,6 +226,15 @@ enum MHD_Result sd_api_search(sd_req *r, const char *rest)
         json_object_set_new(out, "facets", facets_json(s->voc, &res));
         if (res.suggestion && *res.suggestion)
             json_object_set_new(out, "suggestion", json_string(res.suggestion));
+        if (res.suggestion_used)
+            json_object_set_new(out, "showing_suggestion", json_true());
+        json_object_set_new(out, "relaxed", json_boolean(res.relaxed));
+        json_object_set_new(out, "applied", sd_applied_json(u));
+        json_object_set_new(out, "searched_for", json_string(p.q.q ? p.q.q : ""));
+        json_t *named = json_array();
+        for (size_t i = 0; named && i < u->n_boost; i++)
+            json_array_append_new(named, json_string(u->boost[i]));
+        json_object_set_new(out, "categories_named", named ? named : json_array());
         json_object_set_new(out, "query", echo_json(&p));
     } else {
         json_decref(results);

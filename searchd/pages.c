@@ -563,6 +563,12 @@ static void put_distance(pg *p, double km)
 void pg_result_facts(pg *p, const idx_hit *h)
 {
     const rec_service *rec = &h->rec;
+    if (rec->status && strcmp(rec->status, "active")) {
+        /* A closed programme still in the index must not look open. */
+        pg_raw(p, "<p class=\"closed\"><strong>");
+        pg_tf(p, "results.not_active", rec->status, NULL, NULL);
+        pg_raw(p, "</strong></p>");
+    }
     pg_raw(p, "<dl class=\"facts\">");
     pg_raw(p, "<div><dt>");
     pg_t(p, "rec.who");
@@ -627,7 +633,7 @@ static bool search_param(const char *key)
                                        "mode",     "cost",    "referral", "language",
                                        "near",     "radius_km", "sort", "page",
                                        "fold",     "subregion", "benefits", "status",
-                                       "months_unemployed", "age"};
+                                       "months_unemployed", "age", "understand"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(keys[i], key))
             return true;
@@ -650,6 +656,7 @@ typedef struct search_state {
     size_t n;
     sd_search sp;
     const char *bad_near; /* a postcode we could not use */
+    und_result u;         /* what the words said (sd_understand) */
 } search_state;
 
 /* The current search's URL with one parameter value left out (drop_key /
@@ -672,12 +679,50 @@ static void url_without(pg *p, sp_buf *u, const char *drop_key, const char *drop
         u->data[--u->len] = '\0';
 }
 
+/* Ticked in the form: a filter in the address.  One read from the words
+ * is not ticked: the words carry it, and ticking it would send it twice. */
 static bool value_selected(const search_state *st, idx_field f, const char *slug)
 {
+    if (sd_understood(&st->u, f, slug))
+        return false;
     for (size_t i = 0; i < st->sp.q.n_filters[f]; i++)
         if (!strcmp(st->sp.vals[f][i], slug))
             return true;
     return false;
+}
+
+typedef struct by_label {
+    const char *label;
+    size_t i;
+} by_label;
+
+static int cmp_label(const void *a, const void *b)
+{
+    const by_label *x = a, *y = b;
+    int c = strcmp(x->label, y->label);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The order a filter lists its values in: boroughs by name (a person
+ * looks for theirs), everything else as the facet comes (by count). */
+static void facet_order(pg *p, idx_field f, const idx_facet *fc, size_t *order, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        order[j] = j;
+    if (f != IDX_F_BOROUGH || n < 2)
+        return;
+    by_label *bl = calloc(n, sizeof *bl);
+    if (!bl)
+        return;
+    for (size_t j = 0; j < n; j++) {
+        const char *l = pg_label(p, "borough", fc->v[j].value);
+        bl[j].label = l ? l : fc->v[j].value;
+        bl[j].i = j;
+    }
+    qsort(bl, n, sizeof *bl, cmp_label);
+    for (size_t j = 0; j < n; j++)
+        order[j] = bl[j].i;
+    free(bl);
 }
 
 static void put_filters(pg *p, const search_state *st, const idx_result *res)
@@ -692,7 +737,7 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
         size_t n = fc ? fc->n : 0;
         if (!n && !st->sp.q.n_filters[f])
             continue;
-        bool open = st->sp.q.n_filters[f] > 0;
+        bool open = st->sp.q.n_filters[f] > 0 && !sd_understood(&st->u, f, st->sp.vals[f][0]);
         pg_raw(p, open ? "<details open>" : "<details>");
         pg_raw(p, "<summary>");
         pg_t(p, shown_facets[k].key);
@@ -702,6 +747,8 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
         /* Selected values first even if the facet has no count for them. */
         for (size_t i = 0; i < st->sp.q.n_filters[f]; i++) {
             const char *slug = st->sp.vals[f][i];
+            if (sd_understood(&st->u, f, slug))
+                continue;
             bool in_facet = false;
             for (size_t j = 0; j < n; j++)
                 if (!strcmp(fc->v[j].value, slug))
@@ -725,8 +772,14 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
             pg_text(p, label ? label : slug);
             pg_raw(p, " <span class=\"n\">(0)</span></label></li>");
         }
-        for (size_t j = 0; j < n; j++) {
-            const idx_facet_value *fv = &fc->v[j];
+        size_t *order = n ? calloc(n, sizeof *order) : NULL;
+        if (n && !order) {
+            p->oom = true;
+            n = 0;
+        }
+        facet_order(p, f, fc, order, n);
+        for (size_t jj = 0; jj < n; jj++) {
+            const idx_facet_value *fv = &fc->v[order[jj]];
             if (f == IDX_F_CATEGORY && !vocab_category_parent(p->v, fv->value) &&
                 !value_selected(st, f, fv->value) && n > 12)
                 continue; /* broad headings only when there are few */
@@ -754,6 +807,7 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
             pg_raw(p, cnt);
             pg_raw(p, ")</span></label></li>");
         }
+        free(order);
         pg_raw(p, "</ul></fieldset></details>");
     }
     pg_raw(p, "<button type=\"submit\" class=\"btn2\">");
@@ -817,8 +871,8 @@ static void put_selected(pg *p, const search_state *st)
     size_t total = 0;
     for (int f = 0; f < IDX_F__COUNT; f++)
         total += st->sp.q.n_filters[f];
-    if (!total)
-        return;
+    if (total <= st->u.n_applied - (st->u.has_near ? 1 : 0))
+        return; /* every filter came from the words */
     pg_raw(p, "<div class=\"chosen\"><h2 class=\"small\">");
     pg_t(p, "filter.chosen");
     pg_raw(p, "</h2><ul>");
@@ -826,6 +880,8 @@ static void put_selected(pg *p, const search_state *st)
         const char *field = idx_field_name((idx_field)f);
         for (size_t i = 0; i < st->sp.q.n_filters[f]; i++) {
             const char *slug = st->sp.vals[f][i];
+            if (sd_understood(&st->u, (idx_field)f, slug))
+                continue; /* put_understood shows it */
             char lbuf[96];
             const char *label = filter_label(p, (idx_field)f, slug, lbuf, sizeof lbuf);
             pg_raw(p, "<li><a class=\"chip\" href=\"");
@@ -906,6 +962,30 @@ static void put_pager(pg *p, const search_state *st, const idx_result *res)
     pg_pager(p, st->sp.page, pages, SD_MAX_RESULTS / st->sp.per_page, search_page_url, NULL);
 }
 
+/* A page beyond the last (?page=999): say so and link to the last. */
+static void put_past_end(pg *p, const search_state *st, const idx_result *res)
+{
+    long pages = (long)((res->total + (size_t)st->sp.per_page - 1) / (size_t)st->sp.per_page);
+    while (pages > 1 && pages * st->sp.per_page > SD_MAX_RESULTS)
+        pages--;
+    char n[24];
+    snprintf(n, sizeof n, "%ld", pages);
+    sp_buf u = {0};
+    url_without(p, &u, NULL, NULL);
+    if (u.len == 1)
+        sp_buf_puts(&u, "?");
+    if (pages > 1)
+        html_query_add(&u, "page", n);
+    pg_raw(p, "<div class=\"none\"><p>");
+    pg_tf(p, pages == 1 ? "results.past_end_one" : "results.past_end", n, NULL, NULL);
+    pg_raw(p, "</p><p><a href=\"");
+    pg_href(p, sp_buf_cstr(&u));
+    pg_raw(p, "\">");
+    pg_tf(p, "results.last_page", n, NULL, NULL);
+    pg_raw(p, "</a></p></div>");
+    sp_buf_free(&u);
+}
+
 /* How many services a broader version of the search would find (exact),
  * or -1 when the count failed. */
 static long alt_count(pg *p, idx **ix, idx_query q)
@@ -975,7 +1055,9 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         sp_buf_free(&u);
     }
     for (int f = 0; f < IDX_F__COUNT; f++) {
-        if (!q0->n_filters[f])
+        /* A filter read from the words is undone from the "From your
+         * words" box (pages_understood.c), not by dropping a parameter. */
+        if (!q0->n_filters[f] || sd_understood(&st->u, (idx_field)f, st->sp.vals[f][0]))
             continue;
         const char *field = idx_field_name((idx_field)f);
         char lbuf[96];
@@ -990,7 +1072,7 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         q.radius_km = 0;
         put_alt_without(p, alt_count(p, ix, q), "radius_km", "none.widen", NULL);
     }
-    if (q0->has_near) {
+    if (q0->has_near && !st->u.has_near) {
         idx_query q = *q0;
         q.has_near = false;
         q.radius_km = 0;
@@ -1014,16 +1096,17 @@ static void put_sort(pg *p, const search_state *st)
     pg_t(p, "sort.label");
     pg_raw(p, "</label> <select id=\"sort\" name=\"sort\">");
     for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++) {
-        /* The default order (nearest first with a postcode, else best
-         * match) is the empty value, so a new postcode gets it too. */
-        bool dflt = i == (st->sp.q.has_near ? 0u : 1u);
+        /* The default order, best match (with a postcode, nearer ones
+         * first among equally good), is the empty value. */
+        bool dflt = i == 1u;
         if (i == 0 && !st->sp.q.has_near)
             continue;
         pg_raw(p, "<option value=\"");
         pg_raw(p, dflt ? "" : sorts[i]);
         pg_raw(p, strcmp(st->sp.sort, sorts[i]) ? "\">" : "\" selected>");
         char key[32];
-        snprintf(key, sizeof key, "sort.%s", sorts[i]);
+        snprintf(key, sizeof key, "sort.%s%s", sorts[i],
+                 i == 1 && st->sp.q.has_near ? "_near" : "");
         pg_t(p, key);
         pg_raw(p, "</option>");
     }
@@ -1056,7 +1139,8 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
         pg_raw(p, "</p>");
     }
     put_selected(p, st);
-    if (res->suggestion && *res->suggestion && res->total > 0) {
+    pg_understood(p, st->sp.qtext, &st->u, res);
+    if (res->suggestion && *res->suggestion && res->total > 0 && !res->suggestion_used) {
         sp_buf u = {0};
         url_without(p, &u, "q", NULL);
         if (u.len == 1)
@@ -1069,7 +1153,9 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
         pg_raw(p, "</a></p>");
         sp_buf_free(&u);
     }
-    if (!res->n_hits) {
+    if (!res->n_hits && res->total > 0) {
+        put_past_end(p, st, res);
+    } else if (!res->n_hits) {
         put_no_results(p, ix, st, res);
     } else {
         pg_raw(p, "<ol class=\"hits\">");
@@ -1161,11 +1247,13 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
         free(st);
         return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.bad", msg);
     }
-    /* Near a postcode, nearest first unless the person chose an order. */
-    const char *sort = pg_get(&p, "sort");
-    if (st->sp.q.has_near && (!sort || !*sort)) {
-        st->sp.q.sort = IDX_SORT_DISTANCE;
-        st->sp.sort = "distance";
+    /* The words of a sentence: filters they name, relaxing (understood.c).
+     * Near a postcode the default order is relevance with distance decay
+     * (idx.h); "nearest first" is a choice. */
+    if (sd_understand(p.v, &st->sp, &st->u, NULL) != SP_OK) {
+        free(st);
+        return pg_message(&p, MHD_HTTP_INTERNAL_SERVER_ERROR, "msg.error.title",
+                          "msg.error", NULL);
     }
     /* Duplicates fold (fold=0 turns it off): a collapsed search's total
      * and filter counts are exact, so a filter's count is still the number

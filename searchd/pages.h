@@ -108,5 +108,10 @@ const char *pg_website(const rec_service *rec);
 const rec_location *pg_location(const rec_service *rec);
 /* The definition-list summary a result shows. */
 void pg_result_facts(pg *p, const idx_hit *h);
+/* What the search made of the words (pages_understood.c): the filters
+ * they named, each with a link that searches without those words; a link
+ * to search the words as typed (understand=0); and whether not every word
+ * matched or a spelling suggestion was searched instead.  q: as typed. */
+void pg_understood(pg *p, const char *q, const und_result *u, const idx_result *res);
 
 #endif

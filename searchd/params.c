@@ -25,14 +25,14 @@ static const char *const known_params[] = {
     "q",   "borough", "subregion", "group",     "category", "mode",
     "cost", "referral", "language", "age",      "near",     "radius_km",
     "sort", "page",     "per_page", "benefits", "status", "months_unemployed",
-    "fold",
+    "fold",     "understand",
 };
 #define N_KNOWN (sizeof known_params / sizeof known_params[0])
 
 static const char allowed_list[] =
     "q, borough, subregion, group, category, mode, cost, referral, "
     "language, age, near, radius_km, sort, page, per_page, benefits, status, "
-    "months_unemployed, fold";
+    "months_unemployed, fold, understand";
 
 static int fail(char *msg, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -285,6 +285,11 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                 out->q.collapse = val[0] == '1';
             else
                 return fail(msg, msg_size, "fold must be 0 or 1, not '%s'", shown);
+        } else if (!strcmp(name, "understand")) {
+            if (len == 1 && (val[0] == '0' || val[0] == '1'))
+                out->literal = val[0] == '0';
+            else
+                return fail(msg, msg_size, "understand must be 0 or 1, not '%s'", shown);
         } else if (!strcmp(name, "page")) {
             long pg = sd_parse_uint(val, len);
             if (pg < 1 || pg > SD_MAX_RESULTS)

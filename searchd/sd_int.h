@@ -25,6 +25,7 @@
 #include "idx.h"
 #include "person.h"
 #include "sd.h"
+#include "understand.h"
 #include "vocab.h"
 
 /* Routes, for metrics: requests are counted by route, never by raw path. */
@@ -185,6 +186,7 @@ typedef struct sd_search {
     long page, per_page;
     char months[8]; /* months_unemployed as decimal text: vals[IDX_F_MONTHS][0] */
     char age[8];    /* age as decimal text: vals[IDX_F_AGE][0] */
+    bool literal;   /* understand=0: the words searched as typed */
 } sd_search;
 
 /* A search for the records of rec's duplicate cluster (rec among them),
@@ -199,6 +201,17 @@ bool sd_field_single(idx_field f);
  * result points into kv and the vocab: keep both alive while using it. */
 int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                     char *msg, size_t msg_size);
+
+/* Reading the words of q (understood.c; indexer/understand.h), unless
+ * understand=0: filters the words name are added to p (fields p already
+ * filters keep their words), q becomes the words left, category phrases
+ * boost, and a search that finds little is relaxed.  u keeps what p now
+ * points into: keep it alive while using p. */
+int sd_understand(const vocab *v, sd_search *p, und_result *u, sp_err *err);
+/* Did p's filter value (field f, slug) come from the words? */
+bool sd_understood(const und_result *u, idx_field f, const char *slug);
+/* "applied": [{"field", "value", "from"}] of u. */
+json_t *sd_applied_json(const und_result *u);
 
 /* Open data (oruk.c, oruk_openapi.c, feeds_out.c, export.c; docs/oruk.md):
  * the ORUK 3.0 API under /oruk/, Atom and change feeds under /feeds/, and

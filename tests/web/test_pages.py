@@ -133,7 +133,9 @@ def main():
             e.check("miles away" in body and "Last checked:" in body, "results: distance and last checked")
             e.check("https://www.openstreetmap.org/?mlat=" in body, "results: a map link")
             e.check('href="tel:' in body, "results: phone numbers are tel: links")
-            e.check('<option value="" selected>Nearest first</option>' in body, "results: nearest first by default")
+            e.check('<option value="" selected>Best match, nearer first</option>' in body
+                    and '<option value="distance">Nearest first</option>' in body,
+                    "results: best match with nearer first by default, nearest first a choice")
             ids = re.findall(r'<li class="hit"><h3><a href="/services/([0-9a-f-]{36})"', body)
             e.check(len(ids) == 10, f"results: 10 on the first page ({len(ids)})")
             e.check('rel="next"' in body, "results: a next page link")
@@ -159,7 +161,44 @@ def main():
             body, _ = page(base, "/?q=cv&near=ZZ99+9ZZ")
             e.check("could not find the postcode" in body, "unknown postcode: explained, results across London")
             body, _ = page(base, "/?q=intervew")
-            e.check("Did you mean “interview”?" in body, "misspelling: did-you-mean")
+            e.check("No service matched “intervew”, so we are showing results for “interview”." in body
+                    and "services found" in body, "misspelling: the corrected word is searched, and said so")
+            body, _ = page(base, "/?q=retrain")
+            e.check("Did you mean" not in body and "services found" in body,
+                    "a word that finds services is not 'corrected' (retrain is not train)")
+
+            # A sentence: filler dropped, place and cost read as filters, each removable
+            body, _ = page(base, "/?q=free+English+classes+Newham")
+            chips = dict((html.unescape(lbl), html.unescape(href)) for href, lbl in
+                         re.findall(r'<a class="chip" href="([^"]*)">([^<]*)</a>', body))
+            e.check("From your words we chose" in body and "services found" in body,
+                    "sentence: the filters read from the words are shown")
+            e.check("q=free English classes" in urllib.parse.unquote_plus(
+                    chips.get("Newham (remove: search all of London)", "")), f"sentence: removing Newham searches the other words ({chips})")
+            e.check("q=English classes Newham" in urllib.parse.unquote_plus(chips.get("Remove filter: Free", "")),
+                    f"sentence: removing Free searches the other words ({chips})")
+            e.check("understand=0" in body and "exactly as typed instead" in body,
+                    "sentence: a link to search the words as typed")
+            body, _ = page(base, "/?q=I+want+to+learn+to+drive+a+forklift+truck")
+            e.check("Forklift" in body and "services found" in body,
+                    "sentence: forklift services found for a whole sentence")
+            body, _ = page(base, "/?q=forklift+bicycle+repair")
+            e.check("No service matched every word, so these are the closest matches." in body,
+                    "relaxed: said so when not every word matched")
+
+            # A page past the end says so and links to the last page
+            body, _ = page(base, "/?q=cv&page=999")
+            last = re.search(r'<a href="/\?q=cv&amp;page=(\d+)">Go to the last page', body)
+            e.check("There are only" in body and last is not None and "could not find any services" not in body,
+                    "a page past the end: said so, with a link to the last page")
+
+            # Boroughs are listed by name; a service that is not active is marked
+            body, _ = page(base, "/?q=training")
+            names = [html.unescape(n) for n in re.findall(r'<label for="f-borough-[^"]*">([^<]*?) <span', body)]
+            e.check(len(names) > 5 and names == sorted(names), f"the borough filter lists boroughs by name ({names[:6]})")
+            body, _ = page(base, "/?q=kickstart")
+            e.check("may not be running at the moment (status: inactive)" in body,
+                    "an inactive programme is marked in the results")
             body, _ = page(base, "/?q=ESOL&borough=city-of-london&language=so")
             alts = re.findall(r"\((\d+) services?\)", body)
             e.check("could not find any services" in body and alts and all(int(a) > 0 for a in alts),
