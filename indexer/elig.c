@@ -10,13 +10,16 @@
  * ("not suitable for", "you don't need to"), softeners ("priority given
  * to", "including") and exceptions ("unless referred", "discretion").
  */
+#define _GNU_SOURCE /* strcasestr */
 #include "elig.h"
+#include "elig_scope.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +137,9 @@ static const char *const pat_src[P__COUNT] = {
                       "live/work|who are based in|you are based in|reside|from the borough|"
                       "anyone in|everyone in|all adults in|anyone living|people living|"
                       "adults in (england|london|the uk)|lives, works|works or studies|who lives in|where you live|"
-                      "live locally|(an?|your) [a-z &-]{2,40} address|address in",
+                      "live locally|(an?|your) [a-z &-]{2,40} address|address in|"
+                      "(for|to) (all )?(people|anyone|everyone|adults|those|residents) in |"
+                      "londoners|anywhere in|(live|lives|living) outside|postcode",
     [P_RES_ANY] = "(don't|do not|doesn't|does not|no need to|not need to) (have to |need to )?"
                   "live|no matter where you live|wherever you live|regardless of where you "
                   "live|not just for|not only for|whichever borough|any borough|all boroughs",
@@ -155,15 +160,16 @@ static const char *const pat_src[P__COUNT] = {
                     "receives|recipients of|on|getting|get|entitled to|must be on|in receipt)"
                     "[ ,]",
     [P_BEN_HELP] = "help (you )?(to )?(claim|apply|make)|apply for|applying for|advice (on|about)|"
+                   "advis(e|es|ing) (on|about|people on|you on)|"
                    "find out (about|how|what|if|whether)|information (on|about)|learn (about|how)|"
                    "help with|support with|support to claim|benefits? advice|benefits? check|"
                    "better[- ]off|maximi[sz]e|appeal|welfare rights|manage your|make a claim|"
                    "what you('re| are) entitled|entitled to claim|check (what|which)|"
                    "changes to your|moving (on)?to universal credit|migrat|you('re| are) entitled to|"
                    "claim the benefits|free if|reduced (fee|price|rate)|concession|discount",
-    [P_BEN_NOT] = "not (claiming|on|receiving|in receipt of|eligible if you (claim|are claiming|"
-                  "receive|get))|must not (be )?(claim|on|receiv)|cannot be (claim|on|receiv)|"
-                  "aren't (claiming|on)|if you (claim|are claiming|receive|get)[a-z' ]*(you )?"
+    [P_BEN_NOT] = "not (claiming|on |receiving|in receipt of|eligible if you (claim|are claiming|"
+                  "receive|get))|must not (be )?(claim|on |receiv)|cannot be (claim|on |receiv)|"
+                  "aren't (claiming|on )|if you (claim|are claiming|receive|get)[a-z' ]*(you )?"
                   "(are|will be) not eligible|not available to (people|those) (claiming|on|"
                   "receiving)",
     [P_BEN_GENERIC] = "benefits?([^a-z]|$)",
@@ -249,16 +255,31 @@ static bool has(int p, const char *s)
 
 /* ------------------------------------------------------------ the rules */
 
+#define EL_MAX_ANCHORS 64
+
 typedef struct ctx {
     const vocab *v;
     rec_service *r;
     rec_rule *rules;
     size_t n;
     int rc;
+    /* The sentence being read: its scopes, where its original's bytes are
+     * in the lower-cased text, the first rule it made, and the words each
+     * rule came from (for either/or). */
+    bool job; /* the record's text is a job advert */
+    const elig_scope *sc;
+    const uint16_t *o2l;
+    size_t first;
+    struct {
+        const char *dim;
+        size_t off; /* in low */
+    } anch[EL_MAX_ANCHORS];
+    size_t n_anch;
 } ctx;
 
 static void rule_free(rec_rule *u)
 {
+    free(u->trigger);
     free(u->dim);
     free(u->op);
     for (size_t i = 0; i < u->n_values; i++)
@@ -337,6 +358,82 @@ static rec_rule *add_rule(ctx *c, const char *dim, const char *op, const char *c
     return u;
 }
 
+/* ------------------------------------------------------------ scopes */
+
+/* The trigger whose scope of class cls covers a byte of the sentence's
+ * lower-cased text (low_off) or of its original (orig_off via o2l). */
+static const vocab_trigger *scope_low(const ctx *c, size_t low_off, int cls)
+{
+    return c->sc ? elig_scope_at(c->sc, low_off, cls) : NULL;
+}
+
+static const vocab_trigger *scope_orig(const ctx *c, size_t orig_off, int cls)
+{
+    if (!c->o2l || !c->sc)
+        return NULL;
+    size_t low_off = c->o2l[orig_off];
+    /* A keyword that starts with its own negation ("not working", "not
+     * looking for work") is not negated by it, nor by an earlier one: it
+     * is the thing named. */
+    if (cls == ESC_NEG) {
+        size_t k = elig_scope_word(c->sc, low_off);
+        for (size_t q = 0; q < c->sc->n_m; q++)
+            if (c->sc->m[q].from == k && c->sc->m[q].t->kind == VT_NEGATION)
+                return NULL;
+    }
+    return scope_low(c, low_off, cls);
+}
+
+/* This rule was changed by t (the first trigger that changed it counts). */
+static void set_trigger(ctx *c, rec_rule *u, const vocab_trigger *t)
+{
+    if (!u || !t || u->trigger || c->rc != SP_OK)
+        return;
+    u->trigger = sp_strdup(t->label);
+    if (!u->trigger)
+        c->rc = SP_ENOMEM;
+}
+
+/* A rule of dim came from the word at low_off. */
+static void anchor(ctx *c, const char *dim, size_t low_off)
+{
+    if (c->n_anch < EL_MAX_ANCHORS) {
+        c->anch[c->n_anch].dim = dim;
+        c->anch[c->n_anch].off = low_off;
+        c->n_anch++;
+    }
+}
+
+/* Hits sorted by what their scopes say: kept (pos), negated (neg) or
+ * dropped (about someone else, or history).  Returns the trigger that
+ * negated or dropped one, if any. */
+typedef struct hitsort {
+    const char *pos[EL_MAX_VALUES], *neg[EL_MAX_VALUES];
+    size_t n_pos, n_neg;
+    const vocab_trigger *why;
+} hitsort;
+
+static void sort_hit(ctx *c, hitsort *h, const char *dim, const vocab_hit *hit)
+{
+    const vocab_trigger *t = scope_orig(c, hit->off, ESC_DROP);
+    if (t) {
+        if (!h->why)
+            h->why = t;
+        return;
+    }
+    t = scope_orig(c, hit->off, ESC_NEG);
+    if (t) {
+        if (!h->why)
+            h->why = t;
+        if (h->n_neg < EL_MAX_VALUES)
+            h->neg[h->n_neg++] = hit->slug;
+    } else if (h->n_pos < EL_MAX_VALUES) {
+        h->pos[h->n_pos++] = hit->slug;
+    }
+    if (c->o2l)
+        anchor(c, dim, c->o2l[hit->off]);
+}
+
 /* ------------------------------------------------------------ helpers */
 
 static int num_word(const char *s, size_t len)
@@ -411,7 +508,7 @@ static bool not_age_after(const char *s)
 /* low with the number words of ages ("fifty", "twenty-five", "eighteen")
  * as digits, so the age patterns see "50", "25", "18".  Smaller numbers
  * are left alone: "one-to-one", "no one". */
-static void age_digits(const char *low, char *out, size_t outsz)
+static void age_digits(const char *low, char *out, size_t outsz, uint16_t *a2l)
 {
     static const char *const teens[] = {"thirteen", "fourteen", "fifteen", "sixteen",
                                         "seventeen", "eighteen", "nineteen"};
@@ -446,18 +543,24 @@ static void age_digits(const char *low, char *out, size_t outsz)
                     }
             }
         if (val >= 0 && !isalpha((unsigned char)p[used])) {
+            size_t o0 = o;
             o += (size_t)snprintf(out + o, outsz - o, "%d", val);
+            for (size_t k = o0; k <= o && k < outsz; k++)
+                a2l[k] = (uint16_t)(p - low);
             p += used;
             continue;
         }
+        a2l[o] = (uint16_t)(p - low);
         out[o++] = *p++;
     }
+    a2l[o] = (uint16_t)(p - low);
     out[o] = '\0';
 }
 
 typedef struct agebounds {
     int lo, hi; /* -1 none */
     bool any;
+    int at; /* where a bound was read (offset in the text read); -1 none */
 } agebounds;
 
 static void age_sentence(const char *low, agebounds *b)
@@ -465,6 +568,7 @@ static void age_sentence(const char *low, agebounds *b)
     regmatch_t m[12];
     b->lo = b->hi = -1;
     b->any = false;
+    b->at = -1;
     int rlo = -1, rhi = -1;
     if (match(P_RANGE1, low, m)) {
         rlo = grp_num(low, m, 5);
@@ -476,6 +580,7 @@ static void age_sentence(const char *low, agebounds *b)
     if (rlo >= 11 && rhi > rlo && rhi <= 99) {
         b->lo = rlo;
         b->hi = rhi;
+        b->at = (int)m[0].rm_so;
         return;
     }
     if (match(P_RANGE2, low, m)) {
@@ -483,6 +588,7 @@ static void age_sentence(const char *low, agebounds *b)
         if (lo >= 11 && hi > lo && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
+            b->at = (int)m[0].rm_so;
             return;
         }
     }
@@ -491,6 +597,7 @@ static void age_sentence(const char *low, agebounds *b)
         if (lo >= 11 && mid > lo && hi > mid && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
+            b->at = (int)m[0].rm_so;
             return;
         }
     }
@@ -529,6 +636,7 @@ static void age_sentence(const char *low, agebounds *b)
     } else if (match(P_MIN5, low, m)) {
         lo = grp_num(low, m, 4);
     }
+    int at_lo = lo >= 0 ? (int)m[0].rm_so : -1;
     /* Maximums. */
     if (match(P_BDAY, low, m)) {
         hi = grp_num(low, m, 3);
@@ -569,6 +677,8 @@ static void age_sentence(const char *low, agebounds *b)
         if (hi >= 0)
             hi -= 1;
     }
+    int at_hi = hi >= 0 ? (int)m[0].rm_so : -1;
+    b->at = at_lo >= 0 && (at_hi < 0 || at_lo < at_hi) ? at_lo : at_hi;
     /* A negation turns the bound round: "not suitable for under 18s" is
      * 18 and over; "not open to people over 65" is 65 and under. */
     if (lo >= 0 && neg_lo) {
@@ -674,28 +784,113 @@ static void residency_sentence(ctx *c, const char *orig, const char *low, const 
         add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
         return;
     }
-    const char *vals[EL_MAX_VALUES];
-    size_t nv = 0;
+    hitsort h = {0};
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "borough", orig, hits, EL_MAX_VALUES);
-    for (size_t i = 0; i < nh && nv < EL_MAX_VALUES - 4; i++)
-        vals[nv++] = hits[i].slug;
+    for (size_t i = 0; i < nh; i++)
+        sort_hit(c, &h, "residency", &hits[i]);
     nh = vocab_match_text(c->v, "subregion", orig, hits, EL_MAX_VALUES);
-    for (size_t i = 0; i < nh && nv < EL_MAX_VALUES - 4; i++)
-        vals[nv++] = hits[i].slug;
+    for (size_t i = 0; i < nh; i++) {
+        sort_hit(c, &h, "residency", &hits[i]);
+        /* "south London" is a place, not the partnership of that name: a
+         * Lambeth resident is not shut out of "south London" by it. */
+        const char *lab = vocab_label(c->v, "subregion", hits[i].slug);
+        bool acronym = hits[i].keyword && isupper((unsigned char)hits[i].keyword[1]);
+        if (lab && hits[i].keyword && strcasecmp(lab, hits[i].keyword) && !acronym &&
+            conf > 0.7)
+            conf = 0.7;
+    }
+    size_t n_named = h.n_pos + h.n_neg;
+    /* Postcode districts ("N15, N17 and N22"), not whole postcodes (an
+     * address): the district's main borough.  Districts straddle
+     * boroughs, so a rule read from them is only worth a check. */
+    for (size_t k = 0; c->sc && k < c->sc->n; k++) {
+        const char *w = low + c->sc->off[k];
+        size_t wl = c->sc->len[k], a = 0;
+        while (a < wl && a < 2 && isalpha((unsigned char)w[a]))
+            a++;
+        if (a == 0 || wl < a + 1 || wl > a + 2 || !isdigit((unsigned char)w[a]) ||
+            (wl == a + 2 && !isalnum((unsigned char)w[a + 1])))
+            continue;
+        if (k + 1 < c->sc->n && c->sc->len[k + 1] == 3 &&
+            isdigit((unsigned char)low[c->sc->off[k + 1]]))
+            continue; /* "N15 4AB": an address */
+        char pc[8];
+        for (size_t q = 0; q < wl; q++)
+            pc[q] = (char)toupper((unsigned char)w[q]);
+        pc[wl] = '\0';
+        const vocab_borough *b = NULL;
+        double lat, lon;
+        if (vocab_postcode(c->v, pc, &lat, &lon, &b) != SP_OK || !b)
+            continue;
+        bool dup = false;
+        for (size_t q = 0; q < h.n_pos; q++)
+            dup = dup || !strcmp(h.pos[q], b->slug);
+        if (dup || h.n_pos >= EL_MAX_VALUES - 4)
+            continue;
+        if (scope_low(c, c->sc->off[k], ESC_DROP))
+            continue;
+        const vocab_trigger *t = scope_low(c, c->sc->off[k], ESC_NEG);
+        if (t) {
+            h.why = h.why ? h.why : t;
+            if (h.n_neg < EL_MAX_VALUES)
+                h.neg[h.n_neg++] = b->slug;
+        } else {
+            h.pos[h.n_pos++] = b->slug;
+        }
+        if (conf > 0.7)
+            conf = 0.7;
+    }
     /* "London" on its own (not inside a sub-region's or borough's name). */
-    if (nv == 0 && strstr(low, "london"))
-        vals[nv++] = "london";
-    if (nv == 0 && strstr(low, "england"))
-        vals[nv++] = "england";
-    if (nv == 0 && (strstr(low, " uk") || strstr(low, "united kingdom")))
-        vals[nv++] = "uk";
+    const char *wide = NULL, *at = NULL;
+    if (n_named == 0 && h.n_pos + h.n_neg == 0) {
+        if ((at = strstr(low, "london")))
+            wide = "london";
+        else if ((at = strstr(low, "england")))
+            wide = "england";
+        else if ((at = strstr(low, " uk")) || (at = strstr(low, "united kingdom")))
+            wide = "uk";
+    }
+    if (wide) {
+        size_t off = (size_t)(at - low);
+        const vocab_trigger *t = scope_low(c, off, ESC_DROP);
+        if (t)
+            return;
+        t = scope_low(c, off, ESC_NEG);
+        if (t) {
+            h.why = t;
+            h.neg[h.n_neg++] = wide;
+        } else {
+            h.pos[h.n_pos++] = wide;
+        }
+        anchor(c, "residency", off);
+    }
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    const char *op = "in";
+    if (has(P_RES_EXCL, low)) {
+        /* "not open to Hackney residents": the whole list is excluded. */
+        op = "not_in";
+        for (size_t i = 0; i < h.n_pos; i++)
+            vals[nv++] = h.pos[i];
+        for (size_t i = 0; i < h.n_neg; i++)
+            vals[nv++] = h.neg[i];
+    } else if (h.n_pos == 0) {
+        /* "You must live outside Camden". */
+        op = "not_in";
+        for (size_t i = 0; i < h.n_neg; i++)
+            vals[nv++] = h.neg[i];
+    } else {
+        for (size_t i = 0; i < h.n_pos; i++)
+            vals[nv++] = h.pos[i];
+    }
     if (nv == 0)
         return;
-    if (has(P_RES_WORK, low))
+    if (!strcmp(op, "in") && has(P_RES_WORK, low))
         vals[nv++] = "work-or-study";
-    const char *op = has(P_RES_EXCL, low) ? "not_in" : "in";
-    add_rule(c, "residency", op, vals, nv, field, orig, conf);
+    rec_rule *u = add_rule(c, "residency", op, vals, nv, field, orig, conf);
+    if (h.n_neg)
+        set_trigger(c, u, h.why);
 }
 
 /* ------------------------------------------------------------ benefits */
@@ -714,6 +909,14 @@ static void benefit_sentence(ctx *c, const char *orig, const char *low, const ch
         return;
     if (!has(P_BEN_CLAIM, low) || has(P_BEN_HELP, low))
         return;
+    /* "If you claim UC, or JSA, or are not claiming anything": everyone. */
+    for (size_t i = 0; i < nh; i++) {
+        const vocab_trigger *t = scope_orig(c, hits[i].off, ESC_OPEN);
+        if (t) {
+            set_trigger(c, add_rule(c, "benefit", "none", NULL, 0, field, orig, conf), t);
+            return;
+        }
+    }
     if (!nh) {
         /* "benefits" alone, claimed: any benefit (but not "benefits you"). */
         regmatch_t m[12];
@@ -722,14 +925,41 @@ static void benefit_sentence(ctx *c, const char *orig, const char *low, const ch
         if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
             strstr(low, "benefits include") || strstr(low, "benefit you"))
             return;
+        size_t off = (size_t)m[0].rm_so;
+        if (scope_low(c, off, ESC_DROP))
+            return;
+        const vocab_trigger *t = scope_low(c, off, ESC_OPEN);
+        if (t) {
+            set_trigger(c, add_rule(c, "benefit", "none", NULL, 0, field, orig, conf), t);
+            return;
+        }
+        anchor(c, "benefit", off);
         add_rule(c, "benefit", has(P_BEN_NOT, low) ? "none" : "any", NULL, 0, field, orig,
                  conf);
         return;
     }
-    const char *vals[EL_MAX_VALUES];
+    hitsort h = {0};
     for (size_t i = 0; i < nh; i++)
-        vals[i] = hits[i].slug;
-    add_rule(c, "benefit", has(P_BEN_NOT, low) ? "not_in" : "in", vals, nh, field, orig, conf);
+        sort_hit(c, &h, "benefit", &hits[i]);
+    rec_rule *u = NULL;
+    if (has(P_BEN_NOT, low)) {
+        /* The sentence's own negation already read ("not eligible if you
+         * claim"): every benefit named is excluded. */
+        const char *vals[2 * EL_MAX_VALUES];
+        size_t nv = 0;
+        for (size_t i = 0; i < h.n_pos; i++)
+            vals[nv++] = h.pos[i];
+        for (size_t i = 0; i < h.n_neg; i++)
+            vals[nv++] = h.neg[i];
+        if (nv)
+            u = add_rule(c, "benefit", "not_in", vals, nv, field, orig, conf);
+    } else if (h.n_pos) {
+        u = add_rule(c, "benefit", "in", h.pos, h.n_pos, field, orig, conf);
+    } else if (h.n_neg) {
+        u = add_rule(c, "benefit", "not_in", h.neg, h.n_neg, field, orig, conf);
+    }
+    if (h.n_neg || (u && h.why))
+        set_trigger(c, u, h.why);
 }
 
 /* ------------------------------------------------------------ status */
@@ -745,6 +975,13 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
     size_t nh = vocab_match_text(c->v, "status", orig, hits, EL_MAX_VALUES);
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
+    const char *neg[EL_MAX_VALUES];
+    size_t nn = 0;
+    const vocab_trigger *why = NULL;
+    /* "not in education, employment or training" names the NEET group
+     * (enrich.c tags it), not a status to exclude. */
+    bool neet = strstr(low, "education, employment") || strstr(low, "employment, education") ||
+                strstr(low, "education or training") || strstr(low, "employment or training");
     for (size_t i = 0; i < nh; i++) {
         /* "in-work support" and "in work progression" name a service, not
          * who may use it; "students" in a college's text is no status. */
@@ -763,6 +1000,16 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
          * full-time education" sets one. */
         if (!strcmp(hits[i].slug, "in-education") && !has(P_REQ, low))
             continue;
+        const vocab_trigger *t = scope_orig(c, hits[i].off, ESC_DROP);
+        if (!t && (t = scope_orig(c, hits[i].off, ESC_NEG)) != NULL) {
+            if (!(neet && !strcmp(hits[i].slug, "in-education")))
+                neg[nn++] = hits[i].slug;
+        }
+        if (t) {
+            why = why ? why : t;
+            continue;
+        }
+        anchor(c, "employment_status", c->o2l ? c->o2l[hits[i].off] : 0);
         vals[nv++] = hits[i].slug;
     }
     /* "not working and not looking for work" is inactive, not unemployed. */
@@ -772,11 +1019,19 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
         vals[0] = "inactive";
         nv = 1;
     }
+    const char *op = has(P_ST_NOT, low) ? "not_in" : "in";
+    if (!nv && nn) {
+        /* "Not for people already working 16 hours or more". */
+        memcpy(vals, neg, nn * sizeof *neg);
+        nv = nn;
+        op = "not_in";
+    }
     if (!nv)
         return;
     /* "Aimed at unemployed people" targets; "you must be unemployed" rules. */
-    add_rule(c, "employment_status", has(P_ST_NOT, low) ? "not_in" : "in", vals, nv, field,
-             orig, has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+    rec_rule *u = add_rule(c, "employment_status", op, vals, nv, field, orig,
+                           has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+    set_trigger(c, u, why);
 }
 
 /* ------------------------------------------------------------ months */
@@ -797,6 +1052,17 @@ static void months_sentence(ctx *c, const char *orig, const char *low, const cha
     } else if (match(P_MONTHS2, low, m)) {
         n = grp_num(low, m, 2);
         unit = low + m[3].rm_so;
+    }
+    if ((n > 0 && unit) || has(P_LTU, low)) {
+        /* Time out of work of staff or past clients, or in history. */
+        size_t off = n > 0 && unit ? (size_t)m[0].rm_so : 0;
+        if (!(n > 0 && unit)) {
+            const char *l = strstr(low, "long");
+            off = l ? (size_t)(l - low) : 0;
+        }
+        if (scope_low(c, off, ESC_DROP))
+            return;
+        anchor(c, "months_unemployed", off);
     }
     if (n > 0 && unit) {
         double months = n;
@@ -830,8 +1096,16 @@ static void months_sentence(ctx *c, const char *orig, const char *low, const cha
 static void rtw_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
-    if (!has(P_RTW, low) && !strstr(low, "nrpf"))
+    regmatch_t m[12];
+    bool named = match(P_RTW, low, m);
+    const char *nrpf = named ? NULL : strstr(low, "nrpf");
+    if (!named && !nrpf)
         return;
+    /* Staff, or applicants for a job: not a condition on clients. */
+    size_t off = named ? (size_t)m[0].rm_so : (size_t)(nrpf - low);
+    if (scope_low(c, off, ESC_DROP))
+        return;
+    anchor(c, "right_to_work", off);
     if (has(P_RTW_EXCL, low)) {
         const char *vals[] = {"right-to-work"};
         add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
@@ -867,20 +1141,33 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
     size_t nh = vocab_match_text(c->v, "group", orig, hits, EL_MAX_VALUES);
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
+    const vocab_trigger *why = NULL;
     for (size_t i = 0; i < nh; i++) {
         const char *s = hits[i].slug;
+        /* A group of staff, or one the sentence turns away ("not for
+         * carers"), is no requirement to belong to it. */
+        const vocab_trigger *t = scope_orig(c, hits[i].off, ESC_DROP);
+        if (!t)
+            t = scope_orig(c, hits[i].off, ESC_NEG);
+        if (t) {
+            why = why ? why : t;
+            continue;
+        }
         /* Groups the other dimensions say better. */
         if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
             !strcmp(s, "in-work-progression") || !strcmp(s, "neet"))
             continue;
+        if (c->o2l)
+            anchor(c, "group", c->o2l[hits[i].off]);
         vals[nv++] = s;
     }
     (void)age_rule_here;
     if (!nv)
         return;
-    add_rule(c, "group", "in", vals, nv, field, orig,
-             has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+    rec_rule *u = add_rule(c, "group", "in", vals, nv, field, orig,
+                           has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+    set_trigger(c, u, why);
 }
 
 /* ------------------------------------------------------------ mandatory */
@@ -907,11 +1194,15 @@ static void mandatory_sentence(ctx *c, const char *orig, const char *low, const 
 /* ------------------------------------------------------------ sentences */
 
 /* Lower-case ASCII, dashes to '-', curly quotes to '\'', NBSP to ' '. */
-static void lower_norm(const char *in, char *out, size_t outsz)
+static void lower_norm(const char *in, char *out, size_t outsz, uint16_t *o2l)
 {
-    size_t o = 0;
-    for (size_t i = 0; in[i] && o + 1 < outsz; i++) {
+    size_t o = 0, i = 0;
+    for (; in[i] && o + 1 < outsz; i++) {
         unsigned char ch = (unsigned char)in[i];
+        /* Every byte of a character maps to where it went ("\xe2\x80\x99"
+         * -> one "'"). */
+        for (size_t k = 0; k < 3 && in[i + k]; k++)
+            o2l[i + k] = (uint16_t)o;
         if (ch == 0xE2 && (unsigned char)in[i + 1] == 0x80 &&
             ((unsigned char)in[i + 2] == 0x93 || (unsigned char)in[i + 2] == 0x94)) {
             out[o++] = '-';
@@ -929,15 +1220,79 @@ static void lower_norm(const char *in, char *out, size_t outsz)
             out[o++] = (char)tolower(ch);
         }
     }
+    for (; i <= EL_MAX_SENTENCE; i++)
+        o2l[i] = (uint16_t)o;
     out[o] = '\0';
+}
+
+/* Either/or between two dimensions: each rule made in this sentence on
+ * either side is one alternative, so failing it alone is only a check.
+ * "either": the dimensions in its scope; "or": the nearest word a rule came
+ * from on each side, when their dimensions differ. */
+static void soften(ctx *c, const char *dim, const vocab_trigger *t)
+{
+    for (size_t i = c->first; i < c->n; i++)
+        if (!strcmp(c->rules[i].dim, dim)) {
+            if (c->rules[i].ev.confidence > 0.5)
+                c->rules[i].ev.confidence = 0.5;
+            set_trigger(c, &c->rules[i], t);
+        }
+}
+
+static void alternatives(ctx *c)
+{
+    const elig_scope *sc = c->sc;
+    for (size_t q = 0; q < sc->n_m; q++) {
+        const esc_match *m = &sc->m[q];
+        if (m->t->kind != VT_ALTERNATIVE)
+            continue;
+        size_t w = (size_t)m->t->window;
+        const char *left = NULL, *right = NULL, *first = NULL;
+        size_t lw = 0, rw = SIZE_MAX;
+        bool two = false;
+        for (size_t a = 0; a < c->n_anch; a++) {
+            size_t k = elig_scope_word(sc, c->anch[a].off);
+            if (m->t->backward && k < m->from && k + w >= m->from && (!left || k >= lw)) {
+                left = c->anch[a].dim;
+                lw = k;
+            }
+            if (k >= m->to && k < m->to + w) {
+                if (!right || k < rw) {
+                    right = c->anch[a].dim;
+                    rw = k;
+                }
+                if (!first)
+                    first = c->anch[a].dim;
+                else if (strcmp(first, c->anch[a].dim))
+                    two = true;
+            }
+        }
+        if (m->t->backward && left && right && strcmp(left, right)) {
+            soften(c, left, m->t);
+            soften(c, right, m->t);
+        } else if (!m->t->backward && two) {
+            for (size_t a = 0; a < c->n_anch; a++) {
+                size_t k = elig_scope_word(sc, c->anch[a].off);
+                if (k >= m->to && k < m->to + w)
+                    soften(c, c->anch[a].dim, m->t);
+            }
+        }
+    }
 }
 
 static void sentence(ctx *c, const char *orig, const char *field, double conf, bool elig_field)
 {
     char low[EL_MAX_SENTENCE + 1];
-    lower_norm(orig, low, sizeof low);
+    uint16_t o2l[EL_MAX_SENTENCE + 2];
+    lower_norm(orig, low, sizeof low, o2l);
     if (!*low)
         return;
+    elig_scope sc;
+    elig_scope_build(c->v, low, c->job, &sc);
+    c->sc = &sc;
+    c->o2l = o2l;
+    c->first = c->n;
+    c->n_anch = 0;
     double cf = conf;
     if (has(P_EXCEPT, low))
         cf = 0.5; /* failing it means "check", not "not eligible" */
@@ -952,8 +1307,14 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     }
     agebounds b;
     char alow[EL_MAX_SENTENCE + 1];
-    age_digits(low, alow, sizeof alow);
+    uint16_t a2l[EL_MAX_SENTENCE + 1];
+    age_digits(low, alow, sizeof alow, a2l);
     age_sentence(alow, &b);
+    /* An age of staff, of past clients or of the organisation is none. */
+    if (b.at >= 0 && scope_low(c, a2l[b.at], ESC_DROP))
+        b.lo = b.hi = -1;
+    else if (b.at >= 0)
+        anchor(c, "age", a2l[b.at]);
     bool soft = has(P_SOFT, low) && !strstr(low, "regardless") && !strstr(low, "open to all");
     /* "Especially for 16-24 year olds" prefers; it does not exclude. */
     bool prefers = strstr(low, "priorit") || strstr(low, "especially") ||
@@ -971,6 +1332,9 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     rtw_sentence(c, orig, low, field, cf);
     group_sentence(c, orig, low, field, cf, elig_field, b.lo >= 0 || b.hi >= 0);
     mandatory_sentence(c, orig, low, field, cf);
+    alternatives(c);
+    c->sc = NULL;
+    c->o2l = NULL;
 }
 
 /* Split text into sentences (". ", "! ", "? ", ";", newlines, bullets). */
@@ -1014,7 +1378,7 @@ static void structured(ctx *c)
     rec_service *r = c->r;
     /* HSDS minimum_age / maximum_age. */
     if (r->minimum_age >= 0 || r->maximum_age >= 0) {
-        agebounds b = {-1, -1, false};
+        agebounds b = {-1, -1, false, -1};
         char text[96];
         if (r->minimum_age >= 0 && r->minimum_age < 130)
             b.lo = (int)r->minimum_age;
@@ -1024,6 +1388,39 @@ static void structured(ctx *c)
                  r->maximum_age);
         add_age(c, &b, r->minimum_age >= 0 ? "minimum_age" : "maximum_age", text, 1.0);
     }
+}
+
+/* The trigger that turns a referral route away in the sentence enrich.c
+ * read it from ("we are unable to take self-referrals"); NULL when the
+ * route is offered there. */
+static const vocab_trigger *route_refused(ctx *c, const char *slug, const char *text)
+{
+    if (!text)
+        return NULL;
+    char orig[EL_MAX_SENTENCE + 1], low[EL_MAX_SENTENCE + 1];
+    uint16_t o2l[EL_MAX_SENTENCE + 2];
+    size_t n = strlen(text);
+    if (n > EL_MAX_SENTENCE)
+        n = EL_MAX_SENTENCE;
+    memcpy(orig, text, n);
+    orig[n] = '\0';
+    lower_norm(orig, low, sizeof low, o2l);
+    elig_scope sc;
+    elig_scope_build(c->v, low, c->job, &sc);
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "referral", orig, hits, EL_MAX_VALUES);
+    const vocab_trigger *why = NULL;
+    for (size_t i = 0; i < nh; i++) {
+        if (strcmp(hits[i].slug, slug))
+            continue;
+        const vocab_trigger *t = elig_scope_at(&sc, o2l[hits[i].off], ESC_NEG);
+        if (!t)
+            t = elig_scope_at(&sc, o2l[hits[i].off], ESC_DROP);
+        if (!t)
+            return NULL;
+        why = t;
+    }
+    return why;
 }
 
 /* From the derived tags, after the prose: service area as a residency
@@ -1049,14 +1446,31 @@ static void from_tags(ctx *c)
     }
     nv = 0;
     ev = NULL;
+    const char *refused[EL_MAX_VALUES];
+    size_t nr = 0;
+    const vocab_trigger *why = NULL;
+    const rec_evidence *rev = NULL;
     for (size_t i = 0; i < r->referrals.n && nv < EL_MAX_VALUES; i++) {
-        vals[nv++] = r->referrals.v[i].slug;
+        const rec_tag *t = &r->referrals.v[i];
+        const vocab_trigger *no = route_refused(c, t->slug, t->ev.text);
+        if (no) {
+            why = why ? why : no;
+            rev = rev ? rev : &t->ev;
+            refused[nr++] = t->slug;
+            continue;
+        }
+        vals[nv++] = t->slug;
         if (!ev)
-            ev = &r->referrals.v[i].ev;
+            ev = &t->ev;
     }
+    rec_rule *u = NULL;
     if (nv)
-        add_rule(c, "referral", "in", vals, nv, ev->field ? ev->field : "referrals",
-                 ev->text, ev->confidence);
+        u = add_rule(c, "referral", "in", vals, nv, ev->field ? ev->field : "referrals",
+                     ev->text, ev->confidence);
+    else if (nr)
+        u = add_rule(c, "referral", "not_in", refused, nr,
+                     rev->field ? rev->field : "referrals", rev->text, rev->confidence);
+    set_trigger(c, u, why);
     nv = 0;
     ev = NULL;
     for (size_t i = 0; i < r->costs.n && nv < EL_MAX_VALUES; i++) {
@@ -1113,6 +1527,23 @@ static void eligibility_attributes(ctx *c)
         add_rule(c, "group", "in", vals, nv, field, first, 0.8);
 }
 
+/* Does text name a job advert cue (a "job" trigger) as whole words? */
+static bool job_cue(const vocab *v, const char *text)
+{
+    size_t nt = 0;
+    const vocab_trigger *t = vocab_triggers(v, &nt);
+    for (size_t i = 0; text && i < nt; i++) {
+        if (t[i].kind != VT_JOB)
+            continue;
+        size_t pl = strlen(t[i].phrase);
+        for (const char *p = strcasestr(text, t[i].phrase); p;
+             p = strcasestr(p + 1, t[i].phrase))
+            if ((p == text || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[pl]))
+                return true;
+    }
+    return false;
+}
+
 int elig_extract(const vocab *v, rec_service *r, sp_err *err)
 {
     if (!v || !r)
@@ -1121,9 +1552,11 @@ int elig_extract(const vocab *v, rec_service *r, sp_err *err)
     if (!pats_ok)
         return sp_fail(err, SP_EINVAL, "elig_extract: patterns did not compile");
     elig_clear(r);
-    ctx c = {v, r, calloc(EL_MAX_RULES, sizeof(rec_rule)), 0, SP_OK};
+    ctx c = {.v = v, .r = r, .rules = calloc(EL_MAX_RULES, sizeof(rec_rule)), .rc = SP_OK};
     if (!c.rules)
         return sp_fail(err, SP_ENOMEM, "elig_extract: out of memory");
+    c.job = job_cue(v, r->eligibility_description) || job_cue(v, r->description) ||
+            job_cue(v, r->application_process);
     structured(&c);
     scan_text(&c, r->eligibility_description, "eligibility_description", 0.9, true);
     eligibility_attributes(&c);
