@@ -306,6 +306,8 @@ static int evaluate(const vocab *v, const char *path)
                 p.status = vocab_canon(v, "status", eq);
             else if (!strcmp(kvp, "language"))
                 p.language = vocab_canon(v, "language", eq);
+            else if (!strcmp(kvp, "svcstatus"))
+                r.status = strdup(eq); /* the service's HSDS status */
             else if (!strcmp(kvp, "area")) {
                 r.service_areas = calloc(1, sizeof *r.service_areas);
                 r.service_areas[0].name = strdup(eq);
@@ -351,6 +353,25 @@ static int evaluate(const vocab *v, const char *path)
             fails++;
         }
         for (size_t c = 3; c < nc; c++) {
+            char *tilde = strchr(cols[c], '~');
+            if (tilde) {
+                /* DIM~TEXT: that dimension's reason says TEXT. */
+                *tilde = '\0';
+                bool said = false;
+                for (size_t i = 0; i < vd.n_reasons; i++)
+                    if (!strcmp(vd.reasons[i].dimension, cols[c]) &&
+                        strstr(vd.reasons[i].message, tilde + 1))
+                        said = true;
+                checks++;
+                if (!said) {
+                    printf("FAIL %s:%zu: no %s reason saying \"%s\"\n", path, lineno, cols[c],
+                           tilde + 1);
+                    for (size_t i = 0; i < vd.n_reasons; i++)
+                        printf("   %s: %s\n", vd.reasons[i].dimension, vd.reasons[i].message);
+                    fails++;
+                }
+                continue;
+            }
             char *colon = strchr(cols[c], ':');
             if (!colon)
                 continue;
