@@ -143,6 +143,7 @@ void elig_scope_build(const vocab *v, const char *low, bool job, elig_scope *s)
     s->n_m = 0;
     s->job = false;
     memset(s->cover, 0xff, sizeof s->cover); /* -1 */
+    memset(s->nneg, 0, sizeof s->nneg);
     size_t nt = 0;
     const vocab_trigger *t = vocab_triggers(v, &nt);
     if (!nt)
@@ -189,6 +190,8 @@ void elig_scope_build(const vocab *v, const char *low, bool job, elig_scope *s)
                     break;
                 if (cv[k] < 0)
                     cv[k] = (int16_t)q;
+                if (cls == ESC_NEG && s->nneg[k] < 255)
+                    s->nneg[k]++;
             }
         if (m->t->backward)
             for (size_t k = m->from; k > 0 && (size_t)m->from - k < (size_t)m->t->window; k--) {
@@ -196,6 +199,8 @@ void elig_scope_build(const vocab *v, const char *low, bool job, elig_scope *s)
                     break;
                 if (cv[k - 1] < 0)
                     cv[k - 1] = (int16_t)q;
+                if (cls == ESC_NEG && s->nneg[k - 1] < 255)
+                    s->nneg[k - 1]++;
             }
     }
 }
@@ -219,6 +224,10 @@ const vocab_trigger *elig_scope_at(const elig_scope *s, size_t off, int cls)
         return NULL;
     size_t k = elig_scope_word(s, off);
     if (k >= s->n || s->cover[cls][k] < 0)
+        return NULL;
+    /* "We cannot help if you live outside Hackney": two negations over a
+     * word cancel (so do four). */
+    if (cls == ESC_NEG && s->nneg[k] % 2 == 0)
         return NULL;
     return s->m[s->cover[cls][k]].t;
 }

@@ -37,6 +37,7 @@ typedef struct elig_scope {
     size_t n; /* words */
     uint16_t off[ESC_MAX_TOK], len[ESC_MAX_TOK];
     int16_t cover[ESC__COUNT][ESC_MAX_TOK]; /* index into m, -1 none */
+    uint8_t nneg[ESC_MAX_TOK]; /* negations covering a word: two cancel */
     esc_match m[ESC_MAX_MATCH];
     size_t n_m;
     bool job; /* a job-advert cue in this sentence */
