@@ -1,14 +1,15 @@
 /*
- * elig.c - eligibility rules from a service record, and a person checked
- * against them (see elig.h and docs/eligibility.md).
+ * elig.c - eligibility rules read from a service record (elig_extract; see
+ * elig.h and docs/eligibility.md).  The person is checked in elig_eval.c.
  *
- * Prose is read sentence by sentence, lower-cased, with POSIX extended
- * regular expressions for the numeric forms ("aged 18 to 24", "50+",
- * "under 25s", "out of work for 3 months or more") and the keyword lists
- * of data/vocab for named things (boroughs, benefits, statuses, groups).
- * Each sentence is also looked at for what changes its meaning: negation
- * ("not suitable for", "you don't need to"), softeners ("priority given
- * to", "including") and exceptions ("unless referred", "discretion").
+ * Prose is read sentence by sentence, lower-cased, with the gated patterns
+ * of elig_pat.c for the numeric forms ("aged 18 to 24", "50+", "under
+ * 25s", "out of work for 3 months or more") and the keyword lists of
+ * data/vocab for named things (boroughs, benefits, statuses, groups).
+ * Each sentence is also looked at for what changes its meaning: the scope
+ * triggers of data/vocab/triggers.tsv (elig_scope.c: negation, whose words
+ * they are, history, either/or), softeners ("priority given to",
+ * "including") and exceptions ("unless referred", "discretion").
  */
 #define _GNU_SOURCE /* strcasestr */
 #include "elig.h"
