@@ -184,6 +184,7 @@ static void free_rule(rec_rule *r)
         free(r->values[i]);
     free(r->values);
     free_evidence(&r->ev);
+    free(r->trigger);
 }
 
 void rec_service_init(rec_service *r)
@@ -513,8 +514,12 @@ static json_t *rule_json(const void *p)
         ok = put(o, "lo", jnum(r->lo));
     if (ok && r->has_hi)
         ok = put(o, "hi", jnum(r->hi));
-    if (ok && !evidence_empty(&r->ev))
-        ok = put(o, "evidence", evidence_json(&r->ev));
+    if (ok && !evidence_empty(&r->ev)) {
+        json_t *ev = evidence_json(&r->ev);
+        ok = put(o, "evidence", ev);
+        if (ok && r->trigger)
+            ok = put_str(ev, "trigger", r->trigger);
+    }
     if (!ok) {
         json_decref(o);
         return NULL;
@@ -910,6 +915,9 @@ static int rule_get(const json_t *o, void *e, sp_err *err)
     r->has_hi = get_num(json_object_get(o, "hi"), &r->hi);
     if (rc == SP_OK)
         rc = evidence_get(json_object_get(o, "evidence"), &r->ev, err);
+    const json_t *ev = json_object_get(o, "evidence");
+    if (rc == SP_OK && json_is_object(ev))
+        rc = get_str(json_object_get(ev, "trigger"), "trigger", &r->trigger, err);
     return rc;
 }
 

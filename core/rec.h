@@ -132,6 +132,8 @@ typedef struct rec_rule {
     double lo, hi;
     bool has_lo, has_hi;
     rec_evidence ev;
+    char *trigger; /* "negation:unable to": the scope trigger that changed
+                    * the rule (data/vocab/triggers.tsv); NULL none */
 } rec_rule;
 
 typedef struct rec_provenance {

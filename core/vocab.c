@@ -168,6 +168,8 @@ struct vocab {
     const char ***sub_members; /* per sub-region, borough slugs */
     size_t *n_sub_members;
     pctab sectors, districts, outcodes;
+    vocab_trigger *trig; /* sorted by phrase after loading */
+    size_t n_trig, cap_trig;
     const char **syn; /* 2 per pair */
     size_t n_syn, cap_syn;
     void **pool; /* every allocation entries point into */
@@ -254,6 +256,7 @@ void vocab_free(vocab *v)
         map_free(&tabs[i]->idx);
     }
     free(v->syn);
+    free(v->trig);
     for (size_t i = 0; i < v->n_pool; i++)
         free(v->pool[i]);
     free(v->pool);
@@ -872,6 +875,60 @@ static int row_synonym(vocab *v, int fi, char **c, const char *where, sp_err *er
     return SP_OK;
 }
 
+static const char *const trigger_kinds[VT__COUNT] = {
+    "negation", "experiencer", "applicant", "job",       "time",
+    "alternative", "alternative-open", "pseudo", "terminator", "subject"};
+
+/* triggers.tsv: phrase kind direction window */
+static int row_trigger(vocab *v, int fi, char **c, const char *where, sp_err *err)
+{
+    (void)fi;
+    vocab_trigger t = {0};
+    t.kind = VT__COUNT;
+    for (int k = 0; k < VT__COUNT; k++)
+        if (!strcmp(c[1], trigger_kinds[k]))
+            t.kind = (vocab_trigger_kind)k;
+    if (t.kind == VT__COUNT)
+        return sp_fail(err, SP_EPARSE, "%s: unknown trigger kind \"%s\"", where, c[1]);
+    if (!*c[0] || c[0][0] == ' ' || c[0][strlen(c[0]) - 1] == ' ' || strstr(c[0], "  "))
+        return sp_fail(err, SP_EPARSE, "%s: a phrase is words one space apart", where);
+    for (const char *p = c[0]; *p; p++)
+        if (isupper((unsigned char)*p))
+            return sp_fail(err, SP_EPARSE, "%s: \"%s\" must be lower case", where, c[0]);
+    t.forward = !strcmp(c[2], "forward") || !strcmp(c[2], "both");
+    t.backward = !strcmp(c[2], "backward") || !strcmp(c[2], "both");
+    if (!t.forward && !t.backward && strcmp(c[2], "-"))
+        return sp_fail(err, SP_EPARSE, "%s: direction is forward, backward, both or -", where);
+    char *end = NULL;
+    long w = strtol(c[3], &end, 10);
+    if (!*c[3] || *end || w < 0 || w > 30)
+        return sp_fail(err, SP_EPARSE, "%s: window is 0 to 30 words", where);
+    t.window = (int)w;
+    t.phrase = c[0];
+    char label[256];
+    snprintf(label, sizeof label, "%s:%s", c[1], c[0]);
+    t.label = pool_strdup(v, label);
+    if (!t.label || grow((void **)&v->trig, &v->cap_trig, v->n_trig, sizeof *v->trig) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
+    for (size_t i = 0; i < v->n_trig; i++)
+        if (!strcmp(v->trig[i].phrase, t.phrase))
+            return sp_fail(err, SP_EPARSE, "%s: \"%s\" listed twice", where, t.phrase);
+    v->trig[v->n_trig++] = t;
+    return SP_OK;
+}
+
+static int cmp_trigger(const void *a, const void *b)
+{
+    return strcmp(((const vocab_trigger *)a)->phrase, ((const vocab_trigger *)b)->phrase);
+}
+
+const vocab_trigger *vocab_triggers(const vocab *v, size_t *n)
+{
+    if (n)
+        *n = v ? v->n_trig : 0;
+    return v ? v->trig : NULL;
+}
+
 int vocab_load(const char *dir, vocab **out, sp_err *err)
 {
     if (!out)
@@ -894,6 +951,7 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
                                         "keywords", "esd",    "schema_org"};
     static const char *const c_smp[] = {"slug", "label", "keywords"};
     static const char *const c_lng[] = {"code", "name", "names"};
+    static const char *const c_trg[] = {"phrase", "kind", "direction", "window"};
     struct {
         const char *rel;
         const char *const *cols;
@@ -916,6 +974,7 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
         {"vocab/benefits.tsv", c_smp, 3, row_simple, F_BENEFIT, true},
         {"vocab/statuses.tsv", c_smp, 3, row_simple, F_STATUS, true},
         {"vocab/synonyms.tsv", NULL, 2, row_synonym, -1, false},
+        {"vocab/triggers.tsv", c_trg, 4, row_trigger, -1, true},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (files[i].optional) {
@@ -949,6 +1008,8 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
         for (size_t q = 0; q < f->n_kws; q++)
             f->by_first[fill[tolower((unsigned char)f->kws[q].text[0])]++] = q;
     }
+    if (v->n_trig)
+        qsort(v->trig, v->n_trig, sizeof *v->trig, cmp_trigger);
     /* Every borough must belong to a listed sub-region. */
     for (size_t i = 0; i < v->f[F_BOROUGH].n; i++) {
         const char *sub = vocab_canon(v, "subregion", v->boroughs[i].subregion);

@@ -101,4 +101,32 @@ const vocab_borough *vocab_borough_at(const vocab *v, double lat, double lon,
  * term and pairs[2*i+1] its synonym (lower case; use both ways). */
 const char *const *vocab_synonyms(const vocab *v, size_t *n);
 
+/* Scope triggers for eligibility prose (data/vocab/triggers.tsv, optional;
+ * docs/eligibility.md "Scope").  Kinds as in that file's header. */
+typedef enum vocab_trigger_kind {
+    VT_NEGATION,
+    VT_EXPERIENCER,
+    VT_APPLICANT,
+    VT_JOB,
+    VT_TIME,
+    VT_ALTERNATIVE,
+    VT_ALT_OPEN,
+    VT_PSEUDO,
+    VT_TERMINATOR,
+    VT_SUBJECT,
+    VT__COUNT
+} vocab_trigger_kind;
+
+typedef struct vocab_trigger {
+    const char *phrase; /* lower-case words, one space apart; "#" any number */
+    const char *label;  /* "kind:phrase", what a rule's evidence names */
+    vocab_trigger_kind kind;
+    bool forward, backward;
+    int window; /* words */
+} vocab_trigger;
+
+/* The triggers sorted by phrase (bytewise), so the phrases starting with
+ * one word are next to each other.  *n gets the count. */
+const vocab_trigger *vocab_triggers(const vocab *v, size_t *n);
+
 #endif

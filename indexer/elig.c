@@ -1,22 +1,25 @@
 /*
- * elig.c - eligibility rules from a service record, and a person checked
- * against them (see elig.h and docs/eligibility.md).
+ * elig.c - eligibility rules read from a service record (elig_extract; see
+ * elig.h and docs/eligibility.md).  The person is checked in elig_eval.c.
  *
- * Prose is read sentence by sentence, lower-cased, with POSIX extended
- * regular expressions for the numeric forms ("aged 18 to 24", "50+",
- * "under 25s", "out of work for 3 months or more") and the keyword lists
- * of data/vocab for named things (boroughs, benefits, statuses, groups).
- * Each sentence is also looked at for what changes its meaning: negation
- * ("not suitable for", "you don't need to"), softeners ("priority given
- * to", "including") and exceptions ("unless referred", "discretion").
+ * Prose is read sentence by sentence, lower-cased, with the gated patterns
+ * of elig_pat.c for the numeric forms ("aged 18 to 24", "50+", "under
+ * 25s", "out of work for 3 months or more") and the keyword lists of
+ * data/vocab for named things (boroughs, benefits, statuses, groups).
+ * Each sentence is also looked at for what changes its meaning: the scope
+ * triggers of data/vocab/triggers.tsv (elig_scope.c: negation, whose words
+ * they are, history, either/or), softeners ("priority given to",
+ * "including") and exceptions ("unless referred", "discretion").
  */
+#define _GNU_SOURCE /* strcasestr */
 #include "elig.h"
+#include "elig_pat.h"
+#include "elig_scope.h"
 
 #include <ctype.h>
 #include <math.h>
-#include <pthread.h>
-#include <regex.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,223 +34,19 @@
 
 /* ------------------------------------------------------------ patterns */
 
-enum {
-    P_AGE_ANY,
-    P_RANGE1,
-    P_RANGE2,
-    P_RANGE3,
-    P_MIN1,
-    P_MIN2,
-    P_MIN3A,
-    P_MIN3B,
-    P_MIN4,
-    P_MAX1,
-    P_MAX2,
-    P_MAX3,
-    P_MAX4,
-    P_RANGE4,
-    P_MIN5,
-    P_MAX5,
-    P_BDAY,
-    P_ADULTS,
-    P_NEGATE,
-    P_SOFT,
-    P_EXCEPT,
-    P_RES_TRIGGER,
-    P_RES_ANY,
-    P_RES_WORK,
-    P_RES_EXCL,
-    P_BEN_NONE,
-    P_BEN_CLAIM,
-    P_BEN_HELP,
-    P_BEN_NOT,
-    P_BEN_GENERIC,
-    P_ST_ANY,
-    P_ST_NOT,
-    P_MONTHS1,
-    P_MONTHS2,
-    P_LTU,
-    P_MONTHS_ANY,
-    P_RTW,
-    P_RTW_NONE,
-    P_RTW_EXCL,
-    P_REQ,
-    P_STRONG,
-    P_MAND,
-    P_MAND_NOT,
-    P_VOL,
-    P_VOL_NOT,
-    P__COUNT
-};
-
-#define NUMW "(a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four|[0-9]{1,2})"
-#define OLDER "(\\+|plus|and over|and above|or over|or above|or older|and older|years and over|years or over|years or older|years old or over|years old and over|years old or older|years and above|years of age or over|years of age and over)"
-#define YOUNGER "(and under|or under|or younger|and younger|or below|and below|years and under|years or under|years or younger|years old or under|years old or younger)"
-#define WHO "(people|young people|young adults|adults|residents|those|anyone|learners|jobseekers|job seekers|care leavers|youth|women|men|londoners|young londoners|participants|customers|clients|individuals|parents|graduates|students|are you|you are|you're|if you are|\\()"
-
-static const char *const pat_src[P__COUNT] = {
-    [P_AGE_ANY] = "no (upper |lower )?age (limit|restriction|requirement)|all ages|any age|"
-                  "regardless of (your )?age|whatever (your )?age|of all ages|no matter (what )?"
-                  "(your age|how old)|open to all ages|age is no barrier",
-    [P_RANGE1] = "(aged|ages|between the ages of|age range( of)?|age group( of)?|age)[: ]+"
-                 "(between |from )?([0-9]{1,2}) ?(-|to|and|until) ?([0-9]{1,2})([^0-9]|$)",
-    [P_RANGE2] = "(^|[^0-9.])([0-9]{1,2}) ?(-|to) ?([0-9]{1,2})[ -]?(year[ -]?olds?|years? old|"
-                 "yrs|yo([^a-z]|$)|s([^a-z]|$)|'s)",
-    [P_RANGE3] = WHO " \\(?(aged |between |from )?([0-9]{1,2}) ?(-|to|and) ?([0-9]{1,2})([^0-9]|$)",
-    [P_MIN1] = "(aged|ages|age of|age) ?([0-9]{1,2}) ?" OLDER,
-    [P_MIN2] = "(^|[^0-9.,])([0-9]{2}) ?" OLDER,
-    [P_MIN3A] = "(over the age of|above the age of|aged over|aged above|aged at least|"
-                "minimum age( of| is|:)?|must be at least|must be over|older than|at least) "
-                "?([0-9]{1,2})",
-    [P_MIN3B] = "(over|above)[ -]([0-9]{2})('?s([^a-z]|$)| ?years| ?year[ -]olds)",
-    [P_MIN4] = WHO " (aged )?(over|above) ([0-9]{2})([^0-9]|$)",
-    [P_MAX1] = "(under the age of|below the age of|up to and including the age of|"
-               "up to and including age|up to the age of|up to age|aged under|"
-               "aged below|aged up to|younger than|maximum age( of| is|:)?|no older than|"
-               "not older than|must be under|must be younger than|must be below) ?([0-9]{1,2})",
-    [P_MAX2] = "(under|below)[ -]([0-9]{2})('?s([^a-z]|$)| ?years| ?year[ -]olds)",
-    [P_MAX3] = "(^|[^0-9.,])([0-9]{2}) ?" YOUNGER,
-    [P_MAX4] = WHO " (aged )?(under|up to) ([0-9]{2})([^0-9]|$)",
-    /* "16, 17 and 18 year olds" */
-    [P_RANGE4] = "(^|[^0-9.,])([0-9]{2}), ([0-9]{2}),? (and|or|to) ([0-9]{2})[ -]?(year[ -]?olds?|"
-                 "years? old)",
-    /* A sentence that is only "Over 55?" or "Aged 50 or over?" */
-    [P_MIN5] = "^(are you )?(aged )?(over|above) ([0-9]{2})( years( old)?)?[?!. ]*$",
-    [P_MAX5] = "^(are you )?(aged )?under ([0-9]{2})( years( old)?)?[?!. ]*$",
-    /* "up to their 25th birthday": 24 at most */
-    [P_BDAY] = "(up to|until|before|under) (their|your|the|his|her) ([0-9]{2})(st|nd|rd|th) "
-               "birthday",
-    [P_ADULTS] = "(all|any) adults|adults only|for adults|open to adults|adults of any|"
-                 "adults (living|who live)",
-    [P_NEGATE] = "(not (suitable|open|available|eligible|for)|isn't (suitable|open|available|"
-                 "for)|aren't eligible|no one|nobody|excluding|excludes|except|cannot|can't|"
-                 "can not|unable to (support|help|accept)|we do not (accept|support|work with)|"
-                 "does not (accept|support))",
-    [P_SOFT] = "priority|prioriti|especially|particularly|in particular|including|includes|"
-               "welcome|encourag|not only|not just|not exclusively|as well as|such as|"
-               "for example|e\\.g\\.|among others|amongst others|but not limited|preference|"
-               "preferred|whether or not|regardless|open to all|open to everyone|anyone can|"
-               "everyone|all backgrounds|any background",
-    [P_EXCEPT] = "unless|discretion|case by case|case-by-case|exceptions|exceptional|may be "
-                 "considered|may be able to|flexib|in some cases|can sometimes",
-    [P_RES_TRIGGER] = "resident|live in|living in|lives in|live or work|live, work|live and work|"
-                      "live/work|who are based in|you are based in|reside|from the borough|"
-                      "anyone in|everyone in|all adults in|anyone living|people living|"
-                      "adults in (england|london|the uk)|lives, works|works or studies|who lives in|where you live|"
-                      "live locally|(an?|your) [a-z &-]{2,40} address|address in",
-    [P_RES_ANY] = "(don't|do not|doesn't|does not|no need to|not need to) (have to |need to )?"
-                  "live|no matter where you live|wherever you live|regardless of where you "
-                  "live|not just for|not only for|whichever borough|any borough|all boroughs",
-    [P_RES_WORK] = "live,? (or|and) work|work or study|live, work|live/work|work in the borough|"
-                   "work or study in|or work in|or study in|works or studies",
-    [P_RES_EXCL] = "(not (open|available) to|excluding|except|not for) [a-z ,&]*residents",
-    [P_BEN_NONE] = "(don't|do not|doesn't|does not|no need to|not need to|needn't|not have to|"
-                   "don't have to|do not have to)( need to| have to)?( be)? ?(claim|claiming|on|"
-                   "receiving|in receipt of|get|getting)|whether or not you('re| are)? ?(claim|"
-                   "claiming|receive|get|on)|regardless of (your )?benefit|no benefit "
-                   "(requirement|claim)|outside the benefits system|with or without benefits|"
-                   "rather than just those who claim|not just (for )?those (who are )?(claim|on)|"
-                   "(claiming|on) benefits or not|benefits? (is|are) not required|not "
-                   "(necessary|required) to (be )?(claim|on)|whether (you are|you're) (claiming|on)"
-                   "|do not have to be (on|claiming)|don't need to be (on|claiming)|"
-                   "not claiming (any )?benefits|not in receipt of (any )?benefits",
-    [P_BEN_CLAIM] = "(claim|claiming|claims|claimant|claimants|in receipt of|receiving|receive|"
-                    "receives|recipients of|on|getting|get|entitled to|must be on|in receipt)"
-                    "[ ,]",
-    [P_BEN_HELP] = "help (you )?(to )?(claim|apply|make)|apply for|applying for|advice (on|about)|"
-                   "find out (about|how|what|if|whether)|information (on|about)|learn (about|how)|"
-                   "help with|support with|support to claim|benefits? advice|benefits? check|"
-                   "better[- ]off|maximi[sz]e|appeal|welfare rights|manage your|make a claim|"
-                   "what you('re| are) entitled|entitled to claim|check (what|which)|"
-                   "changes to your|moving (on)?to universal credit|migrat|you('re| are) entitled to|"
-                   "claim the benefits|free if|reduced (fee|price|rate)|concession|discount",
-    [P_BEN_NOT] = "not (claiming|on|receiving|in receipt of|eligible if you (claim|are claiming|"
-                  "receive|get))|must not (be )?(claim|on|receiv)|cannot be (claim|on|receiv)|"
-                  "aren't (claiming|on)|if you (claim|are claiming|receive|get)[a-z' ]*(you )?"
-                  "(are|will be) not eligible|not available to (people|those) (claiming|on|"
-                  "receiving)",
-    [P_BEN_GENERIC] = "benefits?([^a-z]|$)",
-    [P_ST_ANY] = "whether [a-z' ]{0,20}(in work|working|employed)[a-z, ']{0,30} or (not|out of "
-                 "work|unemployed|looking for work|seeking work|job ?seeking)|in or out of work|employed or unemployed|unemployed or employed|"
-                 "working or not|regardless of (your )?employment|whatever your employment|"
-                 "whether you('re| are) working or not|out of work or in work|in work or out of"
-                 " work|employed, unemployed",
-    [P_ST_NOT] = "(must not|cannot|can't|not (open|available) to (people|those) who are|"
-                 "not for people who are|not eligible if you are|aren't eligible if you are) "
-                 "(be )?(in work|working|employed|unemployed|in full-time)",
-    [P_MONTHS1] = "(out of work|unemployed|not worked|not been in work|been out of work|"
-                  "looking for work|looking for a job|job ?seeking|"
-                  "without work|not in work|out of employment|not working|without a job|"
-                  "unemployment|claiming)( for| for at least| for more than| for over| for a "
-                  "minimum of| for longer than| at least| more than| over)? " NUMW
-                  " ?\\+? ?(months?|weeks?|years?)",
-    [P_MONTHS2] = "(at least |more than |over |a minimum of |minimum of |)" NUMW
-                  " ?\\+? ?(months?|weeks?|years?)( or more| or longer|\\+)? (out of work|"
-                  "unemployed|unemployment|without work|not working|of unemployment|"
-                  "without a job)",
-    [P_LTU] = "long[- ]term unemploy",
-    [P_MONTHS_ANY] = "no minimum (period|time)|however long|no matter how long|any length of "
-                     "time|recently unemployed or|just lost your job or",
-    [P_RTW] = "right to work|eligible to work in the uk|permission to work|legally (able|entitled|"
-              "allowed) to work|entitled to work in the uk|national insurance number|ni number|"
-              "settled status|recourse to public funds|immigration status|work permit|"
-              "visa (status|conditions)",
-    [P_RTW_NONE] = "regardless of|whatever (your|their)|no matter|don't need|do not need|not required|"
-                   "without (a|the|any|permission|the right)|no recourse to public funds (welcome|can|are welcome)|"
-                   "(including|welcome|support) (people |those )?(with )?(no recourse|nrpf)|"
-                   "even if you (have|don't)|any immigration status|all immigration statuses|"
-                   "whether or not you have",
-    [P_RTW_EXCL] = "(not (open|available|eligible)|cannot|can't|unable to) [a-z ,]*(no recourse|"
-                   "nrpf|without (the )?right to work)",
-    [P_REQ] = "(^|[^a-z])(only|must|exclusively|need to be|have to be|to be eligible|eligible if|"
-              "eligibility|criteria|restricted to|specifically for|designed for|dedicated to|"
-              "you must|is for|are for|aimed at|targeted at|who identify as|must have|"
-              "open to|available to|solely)([^a-z]|$)",
-    [P_STRONG] = "(^|[^a-z])(only|must|exclusively|need to be|have to be|to be eligible|"
-                 "eligible if|eligibility|criteria|restricted to|solely|you must)([^a-z]|$)",
-    [P_MAND] = "mandatory|compulsory|sanction|required to (attend|take part|participate)|"
-               "must attend|you have to attend|you will be referred and must",
-    [P_MAND_NOT] = "not (mandatory|compulsory)|isn't (mandatory|compulsory)|no sanction|"
-                   "won't be sanctioned|will not be sanctioned|won't affect your benefit|"
-                   "will not affect your benefit|no risk to your benefit",
-    [P_VOL] = "voluntary|your choice|you can leave at any time|optional|you choose whether",
-    [P_VOL_NOT] = "voluntary (sector|organisation|organization|work|role|roles|placement|"
-                  "placements|basis|and community|groups?|services? council|action)|"
-                  "voluntary, community|community and voluntary",
-};
-
-static regex_t pats[P__COUNT];
-static bool pats_ok;
-static pthread_once_t pats_once = PTHREAD_ONCE_INIT;
-
-static void pats_init(void)
-{
-    for (int i = 0; i < P__COUNT; i++) {
-        if (regcomp(&pats[i], pat_src[i], REG_EXTENDED) != 0) {
-            fprintf(stderr, "elig: pattern %d does not compile\n", i);
-            for (int j = 0; j < i; j++)
-                regfree(&pats[j]);
-            return;
-        }
-    }
-    pats_ok = true;
-}
-
-/* First match of pattern p in s at or after from; m gets up to 12 groups. */
 static bool match(int p, const char *s, regmatch_t *m)
 {
-    regmatch_t dummy[12];
-    if (!m)
-        m = dummy;
-    return regexec(&pats[p], s, 12, m, 0) == 0;
+    return elig_pat_match(p, s, m);
 }
 
 static bool has(int p, const char *s)
 {
-    return regexec(&pats[p], s, 0, NULL, 0) == 0;
+    return elig_pat_match(p, s, NULL);
 }
 
 /* ------------------------------------------------------------ the rules */
+
+#define EL_MAX_ANCHORS 64
 
 typedef struct ctx {
     const vocab *v;
@@ -255,10 +54,23 @@ typedef struct ctx {
     rec_rule *rules;
     size_t n;
     int rc;
+    /* The sentence being read: its scopes, where its original's bytes are
+     * in the lower-cased text, the first rule it made, and the words each
+     * rule came from (for either/or). */
+    bool job; /* the record's text is a job advert */
+    const elig_scope *sc;
+    const uint16_t *o2l;
+    size_t first;
+    struct {
+        const char *dim;
+        size_t off; /* in low */
+    } anch[EL_MAX_ANCHORS];
+    size_t n_anch;
 } ctx;
 
 static void rule_free(rec_rule *u)
 {
+    free(u->trigger);
     free(u->dim);
     free(u->op);
     for (size_t i = 0; i < u->n_values; i++)
@@ -337,6 +149,82 @@ static rec_rule *add_rule(ctx *c, const char *dim, const char *op, const char *c
     return u;
 }
 
+/* ------------------------------------------------------------ scopes */
+
+/* The trigger whose scope of class cls covers a byte of the sentence's
+ * lower-cased text (low_off) or of its original (orig_off via o2l). */
+static const vocab_trigger *scope_low(const ctx *c, size_t low_off, int cls)
+{
+    return c->sc ? elig_scope_at(c->sc, low_off, cls) : NULL;
+}
+
+static const vocab_trigger *scope_orig(const ctx *c, size_t orig_off, int cls)
+{
+    if (!c->o2l || !c->sc)
+        return NULL;
+    size_t low_off = c->o2l[orig_off];
+    /* A keyword that starts with its own negation ("not working", "not
+     * looking for work") is not negated by it, nor by an earlier one: it
+     * is the thing named. */
+    if (cls == ESC_NEG) {
+        size_t k = elig_scope_word(c->sc, low_off);
+        for (size_t q = 0; q < c->sc->n_m; q++)
+            if (c->sc->m[q].from == k && c->sc->m[q].t->kind == VT_NEGATION)
+                return NULL;
+    }
+    return scope_low(c, low_off, cls);
+}
+
+/* This rule was changed by t (the first trigger that changed it counts). */
+static void set_trigger(ctx *c, rec_rule *u, const vocab_trigger *t)
+{
+    if (!u || !t || u->trigger || c->rc != SP_OK)
+        return;
+    u->trigger = sp_strdup(t->label);
+    if (!u->trigger)
+        c->rc = SP_ENOMEM;
+}
+
+/* A rule of dim came from the word at low_off. */
+static void anchor(ctx *c, const char *dim, size_t low_off)
+{
+    if (c->n_anch < EL_MAX_ANCHORS) {
+        c->anch[c->n_anch].dim = dim;
+        c->anch[c->n_anch].off = low_off;
+        c->n_anch++;
+    }
+}
+
+/* Hits sorted by what their scopes say: kept (pos), negated (neg) or
+ * dropped (about someone else, or history).  Returns the trigger that
+ * negated or dropped one, if any. */
+typedef struct hitsort {
+    const char *pos[EL_MAX_VALUES], *neg[EL_MAX_VALUES];
+    size_t n_pos, n_neg;
+    const vocab_trigger *why;
+} hitsort;
+
+static void sort_hit(ctx *c, hitsort *h, const char *dim, const vocab_hit *hit)
+{
+    const vocab_trigger *t = scope_orig(c, hit->off, ESC_DROP);
+    if (t) {
+        if (!h->why)
+            h->why = t;
+        return;
+    }
+    t = scope_orig(c, hit->off, ESC_NEG);
+    if (t) {
+        if (!h->why)
+            h->why = t;
+        if (h->n_neg < EL_MAX_VALUES)
+            h->neg[h->n_neg++] = hit->slug;
+    } else if (h->n_pos < EL_MAX_VALUES) {
+        h->pos[h->n_pos++] = hit->slug;
+    }
+    if (c->o2l)
+        anchor(c, dim, c->o2l[hit->off]);
+}
+
 /* ------------------------------------------------------------ helpers */
 
 static int num_word(const char *s, size_t len)
@@ -411,7 +299,7 @@ static bool not_age_after(const char *s)
 /* low with the number words of ages ("fifty", "twenty-five", "eighteen")
  * as digits, so the age patterns see "50", "25", "18".  Smaller numbers
  * are left alone: "one-to-one", "no one". */
-static void age_digits(const char *low, char *out, size_t outsz)
+static void age_digits(const char *low, char *out, size_t outsz, uint16_t *a2l)
 {
     static const char *const teens[] = {"thirteen", "fourteen", "fifteen", "sixteen",
                                         "seventeen", "eighteen", "nineteen"};
@@ -446,18 +334,24 @@ static void age_digits(const char *low, char *out, size_t outsz)
                     }
             }
         if (val >= 0 && !isalpha((unsigned char)p[used])) {
+            size_t o0 = o;
             o += (size_t)snprintf(out + o, outsz - o, "%d", val);
+            for (size_t k = o0; k <= o && k < outsz; k++)
+                a2l[k] = (uint16_t)(p - low);
             p += used;
             continue;
         }
+        a2l[o] = (uint16_t)(p - low);
         out[o++] = *p++;
     }
+    a2l[o] = (uint16_t)(p - low);
     out[o] = '\0';
 }
 
 typedef struct agebounds {
     int lo, hi; /* -1 none */
     bool any;
+    int at; /* where a bound was read (offset in the text read); -1 none */
 } agebounds;
 
 static void age_sentence(const char *low, agebounds *b)
@@ -465,6 +359,7 @@ static void age_sentence(const char *low, agebounds *b)
     regmatch_t m[12];
     b->lo = b->hi = -1;
     b->any = false;
+    b->at = -1;
     int rlo = -1, rhi = -1;
     if (match(P_RANGE1, low, m)) {
         rlo = grp_num(low, m, 5);
@@ -476,6 +371,7 @@ static void age_sentence(const char *low, agebounds *b)
     if (rlo >= 11 && rhi > rlo && rhi <= 99) {
         b->lo = rlo;
         b->hi = rhi;
+        b->at = (int)m[0].rm_so;
         return;
     }
     if (match(P_RANGE2, low, m)) {
@@ -483,6 +379,7 @@ static void age_sentence(const char *low, agebounds *b)
         if (lo >= 11 && hi > lo && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
+            b->at = (int)m[0].rm_so;
             return;
         }
     }
@@ -491,6 +388,7 @@ static void age_sentence(const char *low, agebounds *b)
         if (lo >= 11 && mid > lo && hi > mid && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
+            b->at = (int)m[0].rm_so;
             return;
         }
     }
@@ -529,6 +427,7 @@ static void age_sentence(const char *low, agebounds *b)
     } else if (match(P_MIN5, low, m)) {
         lo = grp_num(low, m, 4);
     }
+    int at_lo = lo >= 0 ? (int)m[0].rm_so : -1;
     /* Maximums. */
     if (match(P_BDAY, low, m)) {
         hi = grp_num(low, m, 3);
@@ -569,6 +468,8 @@ static void age_sentence(const char *low, agebounds *b)
         if (hi >= 0)
             hi -= 1;
     }
+    int at_hi = hi >= 0 ? (int)m[0].rm_so : -1;
+    b->at = at_lo >= 0 && (at_hi < 0 || at_lo < at_hi) ? at_lo : at_hi;
     /* A negation turns the bound round: "not suitable for under 18s" is
      * 18 and over; "not open to people over 65" is 65 and under. */
     if (lo >= 0 && neg_lo) {
@@ -674,28 +575,113 @@ static void residency_sentence(ctx *c, const char *orig, const char *low, const 
         add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
         return;
     }
-    const char *vals[EL_MAX_VALUES];
-    size_t nv = 0;
+    hitsort h = {0};
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "borough", orig, hits, EL_MAX_VALUES);
-    for (size_t i = 0; i < nh && nv < EL_MAX_VALUES - 4; i++)
-        vals[nv++] = hits[i].slug;
+    for (size_t i = 0; i < nh; i++)
+        sort_hit(c, &h, "residency", &hits[i]);
     nh = vocab_match_text(c->v, "subregion", orig, hits, EL_MAX_VALUES);
-    for (size_t i = 0; i < nh && nv < EL_MAX_VALUES - 4; i++)
-        vals[nv++] = hits[i].slug;
+    for (size_t i = 0; i < nh; i++) {
+        sort_hit(c, &h, "residency", &hits[i]);
+        /* "south London" is a place, not the partnership of that name: a
+         * Lambeth resident is not shut out of "south London" by it. */
+        const char *lab = vocab_label(c->v, "subregion", hits[i].slug);
+        bool acronym = hits[i].keyword && isupper((unsigned char)hits[i].keyword[1]);
+        if (lab && hits[i].keyword && strcasecmp(lab, hits[i].keyword) && !acronym &&
+            conf > 0.7)
+            conf = 0.7;
+    }
+    size_t n_named = h.n_pos + h.n_neg;
+    /* Postcode districts ("N15, N17 and N22"), not whole postcodes (an
+     * address): the district's main borough.  Districts straddle
+     * boroughs, so a rule read from them is only worth a check. */
+    for (size_t k = 0; c->sc && k < c->sc->n; k++) {
+        const char *w = low + c->sc->off[k];
+        size_t wl = c->sc->len[k], a = 0;
+        while (a < wl && a < 2 && isalpha((unsigned char)w[a]))
+            a++;
+        if (a == 0 || wl < a + 1 || wl > a + 2 || !isdigit((unsigned char)w[a]) ||
+            (wl == a + 2 && !isalnum((unsigned char)w[a + 1])))
+            continue;
+        if (k + 1 < c->sc->n && c->sc->len[k + 1] == 3 &&
+            isdigit((unsigned char)low[c->sc->off[k + 1]]))
+            continue; /* "N15 4AB": an address */
+        char pc[8];
+        for (size_t q = 0; q < wl; q++)
+            pc[q] = (char)toupper((unsigned char)w[q]);
+        pc[wl] = '\0';
+        const vocab_borough *b = NULL;
+        double lat, lon;
+        if (vocab_postcode(c->v, pc, &lat, &lon, &b) != SP_OK || !b)
+            continue;
+        bool dup = false;
+        for (size_t q = 0; q < h.n_pos; q++)
+            dup = dup || !strcmp(h.pos[q], b->slug);
+        if (dup || h.n_pos >= EL_MAX_VALUES - 4)
+            continue;
+        if (scope_low(c, c->sc->off[k], ESC_DROP))
+            continue;
+        const vocab_trigger *t = scope_low(c, c->sc->off[k], ESC_NEG);
+        if (t) {
+            h.why = h.why ? h.why : t;
+            if (h.n_neg < EL_MAX_VALUES)
+                h.neg[h.n_neg++] = b->slug;
+        } else {
+            h.pos[h.n_pos++] = b->slug;
+        }
+        if (conf > 0.7)
+            conf = 0.7;
+    }
     /* "London" on its own (not inside a sub-region's or borough's name). */
-    if (nv == 0 && strstr(low, "london"))
-        vals[nv++] = "london";
-    if (nv == 0 && strstr(low, "england"))
-        vals[nv++] = "england";
-    if (nv == 0 && (strstr(low, " uk") || strstr(low, "united kingdom")))
-        vals[nv++] = "uk";
+    const char *wide = NULL, *at = NULL;
+    if (n_named == 0 && h.n_pos + h.n_neg == 0) {
+        if ((at = strstr(low, "london")))
+            wide = "london";
+        else if ((at = strstr(low, "england")))
+            wide = "england";
+        else if ((at = strstr(low, " uk")) || (at = strstr(low, "united kingdom")))
+            wide = "uk";
+    }
+    if (wide) {
+        size_t off = (size_t)(at - low);
+        const vocab_trigger *t = scope_low(c, off, ESC_DROP);
+        if (t)
+            return;
+        t = scope_low(c, off, ESC_NEG);
+        if (t) {
+            h.why = t;
+            h.neg[h.n_neg++] = wide;
+        } else {
+            h.pos[h.n_pos++] = wide;
+        }
+        anchor(c, "residency", off);
+    }
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    const char *op = "in";
+    if (has(P_RES_EXCL, low)) {
+        /* "not open to Hackney residents": the whole list is excluded. */
+        op = "not_in";
+        for (size_t i = 0; i < h.n_pos; i++)
+            vals[nv++] = h.pos[i];
+        for (size_t i = 0; i < h.n_neg; i++)
+            vals[nv++] = h.neg[i];
+    } else if (h.n_pos == 0) {
+        /* "You must live outside Camden". */
+        op = "not_in";
+        for (size_t i = 0; i < h.n_neg; i++)
+            vals[nv++] = h.neg[i];
+    } else {
+        for (size_t i = 0; i < h.n_pos; i++)
+            vals[nv++] = h.pos[i];
+    }
     if (nv == 0)
         return;
-    if (has(P_RES_WORK, low))
+    if (!strcmp(op, "in") && has(P_RES_WORK, low))
         vals[nv++] = "work-or-study";
-    const char *op = has(P_RES_EXCL, low) ? "not_in" : "in";
-    add_rule(c, "residency", op, vals, nv, field, orig, conf);
+    rec_rule *u = add_rule(c, "residency", op, vals, nv, field, orig, conf);
+    if (h.n_neg)
+        set_trigger(c, u, h.why);
 }
 
 /* ------------------------------------------------------------ benefits */
@@ -714,6 +700,14 @@ static void benefit_sentence(ctx *c, const char *orig, const char *low, const ch
         return;
     if (!has(P_BEN_CLAIM, low) || has(P_BEN_HELP, low))
         return;
+    /* "If you claim UC, or JSA, or are not claiming anything": everyone. */
+    for (size_t i = 0; i < nh; i++) {
+        const vocab_trigger *t = scope_orig(c, hits[i].off, ESC_OPEN);
+        if (t) {
+            set_trigger(c, add_rule(c, "benefit", "none", NULL, 0, field, orig, conf), t);
+            return;
+        }
+    }
     if (!nh) {
         /* "benefits" alone, claimed: any benefit (but not "benefits you"). */
         regmatch_t m[12];
@@ -722,14 +716,41 @@ static void benefit_sentence(ctx *c, const char *orig, const char *low, const ch
         if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
             strstr(low, "benefits include") || strstr(low, "benefit you"))
             return;
+        size_t off = (size_t)m[0].rm_so;
+        if (scope_low(c, off, ESC_DROP))
+            return;
+        const vocab_trigger *t = scope_low(c, off, ESC_OPEN);
+        if (t) {
+            set_trigger(c, add_rule(c, "benefit", "none", NULL, 0, field, orig, conf), t);
+            return;
+        }
+        anchor(c, "benefit", off);
         add_rule(c, "benefit", has(P_BEN_NOT, low) ? "none" : "any", NULL, 0, field, orig,
                  conf);
         return;
     }
-    const char *vals[EL_MAX_VALUES];
+    hitsort h = {0};
     for (size_t i = 0; i < nh; i++)
-        vals[i] = hits[i].slug;
-    add_rule(c, "benefit", has(P_BEN_NOT, low) ? "not_in" : "in", vals, nh, field, orig, conf);
+        sort_hit(c, &h, "benefit", &hits[i]);
+    rec_rule *u = NULL;
+    if (has(P_BEN_NOT, low)) {
+        /* The sentence's own negation already read ("not eligible if you
+         * claim"): every benefit named is excluded. */
+        const char *vals[2 * EL_MAX_VALUES];
+        size_t nv = 0;
+        for (size_t i = 0; i < h.n_pos; i++)
+            vals[nv++] = h.pos[i];
+        for (size_t i = 0; i < h.n_neg; i++)
+            vals[nv++] = h.neg[i];
+        if (nv)
+            u = add_rule(c, "benefit", "not_in", vals, nv, field, orig, conf);
+    } else if (h.n_pos) {
+        u = add_rule(c, "benefit", "in", h.pos, h.n_pos, field, orig, conf);
+    } else if (h.n_neg) {
+        u = add_rule(c, "benefit", "not_in", h.neg, h.n_neg, field, orig, conf);
+    }
+    if (h.n_neg || (u && h.why))
+        set_trigger(c, u, h.why);
 }
 
 /* ------------------------------------------------------------ status */
@@ -745,6 +766,13 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
     size_t nh = vocab_match_text(c->v, "status", orig, hits, EL_MAX_VALUES);
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
+    const char *neg[EL_MAX_VALUES];
+    size_t nn = 0;
+    const vocab_trigger *why = NULL;
+    /* "not in education, employment or training" names the NEET group
+     * (enrich.c tags it), not a status to exclude. */
+    bool neet = strstr(low, "education, employment") || strstr(low, "employment, education") ||
+                strstr(low, "education or training") || strstr(low, "employment or training");
     for (size_t i = 0; i < nh; i++) {
         /* "in-work support" and "in work progression" name a service, not
          * who may use it; "students" in a college's text is no status. */
@@ -763,6 +791,16 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
          * full-time education" sets one. */
         if (!strcmp(hits[i].slug, "in-education") && !has(P_REQ, low))
             continue;
+        const vocab_trigger *t = scope_orig(c, hits[i].off, ESC_DROP);
+        if (!t && (t = scope_orig(c, hits[i].off, ESC_NEG)) != NULL) {
+            if (!(neet && !strcmp(hits[i].slug, "in-education")))
+                neg[nn++] = hits[i].slug;
+        }
+        if (t) {
+            why = why ? why : t;
+            continue;
+        }
+        anchor(c, "employment_status", c->o2l ? c->o2l[hits[i].off] : 0);
         vals[nv++] = hits[i].slug;
     }
     /* "not working and not looking for work" is inactive, not unemployed. */
@@ -772,11 +810,19 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
         vals[0] = "inactive";
         nv = 1;
     }
+    const char *op = has(P_ST_NOT, low) ? "not_in" : "in";
+    if (!nv && nn) {
+        /* "Not for people already working 16 hours or more". */
+        memcpy(vals, neg, nn * sizeof *neg);
+        nv = nn;
+        op = "not_in";
+    }
     if (!nv)
         return;
     /* "Aimed at unemployed people" targets; "you must be unemployed" rules. */
-    add_rule(c, "employment_status", has(P_ST_NOT, low) ? "not_in" : "in", vals, nv, field,
-             orig, has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+    rec_rule *u = add_rule(c, "employment_status", op, vals, nv, field, orig,
+                           has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+    set_trigger(c, u, why);
 }
 
 /* ------------------------------------------------------------ months */
@@ -797,6 +843,17 @@ static void months_sentence(ctx *c, const char *orig, const char *low, const cha
     } else if (match(P_MONTHS2, low, m)) {
         n = grp_num(low, m, 2);
         unit = low + m[3].rm_so;
+    }
+    if ((n > 0 && unit) || has(P_LTU, low)) {
+        /* Time out of work of staff or past clients, or in history. */
+        size_t off = n > 0 && unit ? (size_t)m[0].rm_so : 0;
+        if (!(n > 0 && unit)) {
+            const char *l = strstr(low, "long");
+            off = l ? (size_t)(l - low) : 0;
+        }
+        if (scope_low(c, off, ESC_DROP))
+            return;
+        anchor(c, "months_unemployed", off);
     }
     if (n > 0 && unit) {
         double months = n;
@@ -830,8 +887,16 @@ static void months_sentence(ctx *c, const char *orig, const char *low, const cha
 static void rtw_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
-    if (!has(P_RTW, low) && !strstr(low, "nrpf"))
+    regmatch_t m[12];
+    bool named = match(P_RTW, low, m);
+    const char *nrpf = named ? NULL : strstr(low, "nrpf");
+    if (!named && !nrpf)
         return;
+    /* Staff, or applicants for a job: not a condition on clients. */
+    size_t off = named ? (size_t)m[0].rm_so : (size_t)(nrpf - low);
+    if (scope_low(c, off, ESC_DROP))
+        return;
+    anchor(c, "right_to_work", off);
     if (has(P_RTW_EXCL, low)) {
         const char *vals[] = {"right-to-work"};
         add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
@@ -867,20 +932,33 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
     size_t nh = vocab_match_text(c->v, "group", orig, hits, EL_MAX_VALUES);
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
+    const vocab_trigger *why = NULL;
     for (size_t i = 0; i < nh; i++) {
         const char *s = hits[i].slug;
+        /* A group of staff, or one the sentence turns away ("not for
+         * carers"), is no requirement to belong to it. */
+        const vocab_trigger *t = scope_orig(c, hits[i].off, ESC_DROP);
+        if (!t)
+            t = scope_orig(c, hits[i].off, ESC_NEG);
+        if (t) {
+            why = why ? why : t;
+            continue;
+        }
         /* Groups the other dimensions say better. */
         if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
             !strcmp(s, "in-work-progression") || !strcmp(s, "neet"))
             continue;
+        if (c->o2l)
+            anchor(c, "group", c->o2l[hits[i].off]);
         vals[nv++] = s;
     }
     (void)age_rule_here;
     if (!nv)
         return;
-    add_rule(c, "group", "in", vals, nv, field, orig,
-             has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+    rec_rule *u = add_rule(c, "group", "in", vals, nv, field, orig,
+                           has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+    set_trigger(c, u, why);
 }
 
 /* ------------------------------------------------------------ mandatory */
@@ -907,11 +985,15 @@ static void mandatory_sentence(ctx *c, const char *orig, const char *low, const 
 /* ------------------------------------------------------------ sentences */
 
 /* Lower-case ASCII, dashes to '-', curly quotes to '\'', NBSP to ' '. */
-static void lower_norm(const char *in, char *out, size_t outsz)
+static void lower_norm(const char *in, char *out, size_t outsz, uint16_t *o2l)
 {
-    size_t o = 0;
-    for (size_t i = 0; in[i] && o + 1 < outsz; i++) {
+    size_t o = 0, i = 0;
+    for (; in[i] && o + 1 < outsz; i++) {
         unsigned char ch = (unsigned char)in[i];
+        /* Every byte of a character maps to where it went ("\xe2\x80\x99"
+         * -> one "'"). */
+        for (size_t k = 0; k < 3 && in[i + k]; k++)
+            o2l[i + k] = (uint16_t)o;
         if (ch == 0xE2 && (unsigned char)in[i + 1] == 0x80 &&
             ((unsigned char)in[i + 2] == 0x93 || (unsigned char)in[i + 2] == 0x94)) {
             out[o++] = '-';
@@ -929,15 +1011,79 @@ static void lower_norm(const char *in, char *out, size_t outsz)
             out[o++] = (char)tolower(ch);
         }
     }
+    for (; i <= EL_MAX_SENTENCE; i++)
+        o2l[i] = (uint16_t)o;
     out[o] = '\0';
+}
+
+/* Either/or between two dimensions: each rule made in this sentence on
+ * either side is one alternative, so failing it alone is only a check.
+ * "either": the dimensions in its scope; "or": the nearest word a rule came
+ * from on each side, when their dimensions differ. */
+static void soften(ctx *c, const char *dim, const vocab_trigger *t)
+{
+    for (size_t i = c->first; i < c->n; i++)
+        if (!strcmp(c->rules[i].dim, dim)) {
+            if (c->rules[i].ev.confidence > 0.5)
+                c->rules[i].ev.confidence = 0.5;
+            set_trigger(c, &c->rules[i], t);
+        }
+}
+
+static void alternatives(ctx *c)
+{
+    const elig_scope *sc = c->sc;
+    for (size_t q = 0; q < sc->n_m; q++) {
+        const esc_match *m = &sc->m[q];
+        if (m->t->kind != VT_ALTERNATIVE)
+            continue;
+        size_t w = (size_t)m->t->window;
+        const char *left = NULL, *right = NULL, *first = NULL;
+        size_t lw = 0, rw = SIZE_MAX;
+        bool two = false;
+        for (size_t a = 0; a < c->n_anch; a++) {
+            size_t k = elig_scope_word(sc, c->anch[a].off);
+            if (m->t->backward && k < m->from && k + w >= m->from && (!left || k >= lw)) {
+                left = c->anch[a].dim;
+                lw = k;
+            }
+            if (k >= m->to && k < m->to + w) {
+                if (!right || k < rw) {
+                    right = c->anch[a].dim;
+                    rw = k;
+                }
+                if (!first)
+                    first = c->anch[a].dim;
+                else if (strcmp(first, c->anch[a].dim))
+                    two = true;
+            }
+        }
+        if (m->t->backward && left && right && strcmp(left, right)) {
+            soften(c, left, m->t);
+            soften(c, right, m->t);
+        } else if (!m->t->backward && two) {
+            for (size_t a = 0; a < c->n_anch; a++) {
+                size_t k = elig_scope_word(sc, c->anch[a].off);
+                if (k >= m->to && k < m->to + w)
+                    soften(c, c->anch[a].dim, m->t);
+            }
+        }
+    }
 }
 
 static void sentence(ctx *c, const char *orig, const char *field, double conf, bool elig_field)
 {
     char low[EL_MAX_SENTENCE + 1];
-    lower_norm(orig, low, sizeof low);
+    uint16_t o2l[EL_MAX_SENTENCE + 2];
+    lower_norm(orig, low, sizeof low, o2l);
     if (!*low)
         return;
+    elig_scope sc;
+    elig_scope_build(c->v, low, c->job, &sc);
+    c->sc = &sc;
+    c->o2l = o2l;
+    c->first = c->n;
+    c->n_anch = 0;
     double cf = conf;
     if (has(P_EXCEPT, low))
         cf = 0.5; /* failing it means "check", not "not eligible" */
@@ -950,10 +1096,24 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
         if (vocab_match_text(c->v, "group", orig, gh, 8) >= 2 && cf > 0.5)
             cf = 0.5;
     }
+    /* Targeting without a firm word ("aimed at people claiming UC") is no
+     * requirement, whatever the dimension: failing it is a check. */
+    static const char *const aim[] = {"aimed at", "targeted at", "designed for", "tailored to",
+                                      "tailored for", "geared towards", "focused on", "ideal for",
+                                      "suited to"};
+    for (size_t i = 0; cf > 0.7 && i < sizeof aim / sizeof aim[0]; i++)
+        if (strstr(low, aim[i]) && !has(P_STRONG, low))
+            cf = 0.7;
     agebounds b;
     char alow[EL_MAX_SENTENCE + 1];
-    age_digits(low, alow, sizeof alow);
+    uint16_t a2l[EL_MAX_SENTENCE + 1];
+    age_digits(low, alow, sizeof alow, a2l);
     age_sentence(alow, &b);
+    /* An age of staff, of past clients or of the organisation is none. */
+    if (b.at >= 0 && scope_low(c, a2l[b.at], ESC_DROP))
+        b.lo = b.hi = -1;
+    else if (b.at >= 0)
+        anchor(c, "age", a2l[b.at]);
     bool soft = has(P_SOFT, low) && !strstr(low, "regardless") && !strstr(low, "open to all");
     /* "Especially for 16-24 year olds" prefers; it does not exclude. */
     bool prefers = strstr(low, "priorit") || strstr(low, "especially") ||
@@ -971,6 +1131,9 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     rtw_sentence(c, orig, low, field, cf);
     group_sentence(c, orig, low, field, cf, elig_field, b.lo >= 0 || b.hi >= 0);
     mandatory_sentence(c, orig, low, field, cf);
+    alternatives(c);
+    c->sc = NULL;
+    c->o2l = NULL;
 }
 
 /* Split text into sentences (". ", "! ", "? ", ";", newlines, bullets). */
@@ -1014,7 +1177,7 @@ static void structured(ctx *c)
     rec_service *r = c->r;
     /* HSDS minimum_age / maximum_age. */
     if (r->minimum_age >= 0 || r->maximum_age >= 0) {
-        agebounds b = {-1, -1, false};
+        agebounds b = {-1, -1, false, -1};
         char text[96];
         if (r->minimum_age >= 0 && r->minimum_age < 130)
             b.lo = (int)r->minimum_age;
@@ -1024,6 +1187,39 @@ static void structured(ctx *c)
                  r->maximum_age);
         add_age(c, &b, r->minimum_age >= 0 ? "minimum_age" : "maximum_age", text, 1.0);
     }
+}
+
+/* The trigger that turns a referral route away in the sentence enrich.c
+ * read it from ("we are unable to take self-referrals"); NULL when the
+ * route is offered there. */
+static const vocab_trigger *route_refused(ctx *c, const char *slug, const char *text)
+{
+    if (!text)
+        return NULL;
+    char orig[EL_MAX_SENTENCE + 1], low[EL_MAX_SENTENCE + 1];
+    uint16_t o2l[EL_MAX_SENTENCE + 2];
+    size_t n = strlen(text);
+    if (n > EL_MAX_SENTENCE)
+        n = EL_MAX_SENTENCE;
+    memcpy(orig, text, n);
+    orig[n] = '\0';
+    lower_norm(orig, low, sizeof low, o2l);
+    elig_scope sc;
+    elig_scope_build(c->v, low, c->job, &sc);
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "referral", orig, hits, EL_MAX_VALUES);
+    const vocab_trigger *why = NULL;
+    for (size_t i = 0; i < nh; i++) {
+        if (strcmp(hits[i].slug, slug))
+            continue;
+        const vocab_trigger *t = elig_scope_at(&sc, o2l[hits[i].off], ESC_NEG);
+        if (!t)
+            t = elig_scope_at(&sc, o2l[hits[i].off], ESC_DROP);
+        if (!t)
+            return NULL;
+        why = t;
+    }
+    return why;
 }
 
 /* From the derived tags, after the prose: service area as a residency
@@ -1049,14 +1245,31 @@ static void from_tags(ctx *c)
     }
     nv = 0;
     ev = NULL;
+    const char *refused[EL_MAX_VALUES];
+    size_t nr = 0;
+    const vocab_trigger *why = NULL;
+    const rec_evidence *rev = NULL;
     for (size_t i = 0; i < r->referrals.n && nv < EL_MAX_VALUES; i++) {
-        vals[nv++] = r->referrals.v[i].slug;
+        const rec_tag *t = &r->referrals.v[i];
+        const vocab_trigger *no = route_refused(c, t->slug, t->ev.text);
+        if (no) {
+            why = why ? why : no;
+            rev = rev ? rev : &t->ev;
+            refused[nr++] = t->slug;
+            continue;
+        }
+        vals[nv++] = t->slug;
         if (!ev)
-            ev = &r->referrals.v[i].ev;
+            ev = &t->ev;
     }
+    rec_rule *u = NULL;
     if (nv)
-        add_rule(c, "referral", "in", vals, nv, ev->field ? ev->field : "referrals",
-                 ev->text, ev->confidence);
+        u = add_rule(c, "referral", "in", vals, nv, ev->field ? ev->field : "referrals",
+                     ev->text, ev->confidence);
+    else if (nr)
+        u = add_rule(c, "referral", "not_in", refused, nr,
+                     rev->field ? rev->field : "referrals", rev->text, rev->confidence);
+    set_trigger(c, u, why);
     nv = 0;
     ev = NULL;
     for (size_t i = 0; i < r->costs.n && nv < EL_MAX_VALUES; i++) {
@@ -1113,17 +1326,35 @@ static void eligibility_attributes(ctx *c)
         add_rule(c, "group", "in", vals, nv, field, first, 0.8);
 }
 
+/* Does text name a job advert cue (a "job" trigger) as whole words? */
+static bool job_cue(const vocab *v, const char *text)
+{
+    size_t nt = 0;
+    const vocab_trigger *t = vocab_triggers(v, &nt);
+    for (size_t i = 0; text && i < nt; i++) {
+        if (t[i].kind != VT_JOB)
+            continue;
+        size_t pl = strlen(t[i].phrase);
+        for (const char *p = strcasestr(text, t[i].phrase); p;
+             p = strcasestr(p + 1, t[i].phrase))
+            if ((p == text || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[pl]))
+                return true;
+    }
+    return false;
+}
+
 int elig_extract(const vocab *v, rec_service *r, sp_err *err)
 {
     if (!v || !r)
         return sp_fail(err, SP_EINVAL, "elig_extract: NULL argument");
-    pthread_once(&pats_once, pats_init);
-    if (!pats_ok)
+    if (!elig_pat_init())
         return sp_fail(err, SP_EINVAL, "elig_extract: patterns did not compile");
     elig_clear(r);
-    ctx c = {v, r, calloc(EL_MAX_RULES, sizeof(rec_rule)), 0, SP_OK};
+    ctx c = {.v = v, .r = r, .rules = calloc(EL_MAX_RULES, sizeof(rec_rule)), .rc = SP_OK};
     if (!c.rules)
         return sp_fail(err, SP_ENOMEM, "elig_extract: out of memory");
+    c.job = job_cue(v, r->eligibility_description) || job_cue(v, r->description) ||
+            job_cue(v, r->application_process);
     structured(&c);
     scan_text(&c, r->eligibility_description, "eligibility_description", 0.9, true);
     eligibility_attributes(&c);
@@ -1146,362 +1377,3 @@ int elig_extract(const vocab *v, rec_service *r, sp_err *err)
     return SP_OK;
 }
 
-/* ------------------------------------------------------------ evaluate */
-
-void elig_person_init(elig_person *p)
-{
-    memset(p, 0, sizeof *p);
-    p->age = -1;
-    p->months_unemployed = -1;
-}
-
-const char *elig_outcome_name(elig_outcome o)
-{
-    switch (o) {
-    case ELIG_ELIGIBLE:
-        return "eligible";
-    case ELIG_CHECK:
-        return "check";
-    case ELIG_NOT_ELIGIBLE:
-        return "not_eligible";
-    default:
-        return "info";
-    }
-}
-
-static bool in_list(const char *s, char *const *vals, size_t n)
-{
-    for (size_t i = 0; s && i < n; i++)
-        if (!strcmp(vals[i], s))
-            return true;
-    return false;
-}
-
-static bool str_in(const char *s, const char *const *vals, size_t n)
-{
-    for (size_t i = 0; s && i < n; i++)
-        if (!strcmp(vals[i], s))
-            return true;
-    return false;
-}
-
-/* Values joined for a message: "Hackney, Newham". */
-static void join_labels(const vocab *v, const char *field, const rec_rule *u, char *out,
-                        size_t sz)
-{
-    size_t o = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < u->n_values && o + 1 < sz; i++) {
-        const char *l = field ? vocab_label(v, field, u->values[i]) : NULL;
-        if (!l && field && !strcmp(field, "borough"))
-            l = vocab_label(v, "subregion", u->values[i]);
-        if (!l && !strcmp(u->values[i], "london"))
-            l = "London";
-        if (!l && !strcmp(u->values[i], "england"))
-            l = "England";
-        if (!l && !strcmp(u->values[i], "uk"))
-            l = "the UK";
-        if (!l && !strcmp(u->values[i], "work-or-study"))
-            l = "(or work or study there)";
-        int k = snprintf(out + o, sz - o, "%s%s", i ? ", " : "", l ? l : u->values[i]);
-        if (k < 0)
-            break;
-        o += (size_t)k;
-        if (o >= sz)
-            o = sz - 1;
-    }
-}
-
-static void reason(elig_verdict *out, elig_outcome o, const char *dim, const rec_rule *u,
-                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void reason(elig_verdict *out, elig_outcome o, const char *dim, const rec_rule *u,
-                   const char *fmt, ...)
-{
-    if (out->n_reasons >= ELIG_MAX_REASONS)
-        return;
-    elig_reason *e = &out->reasons[out->n_reasons++];
-    e->outcome = o;
-    e->dimension = dim;
-    e->rule = u;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof e->message, fmt, ap);
-    va_end(ap);
-    if (o != ELIG_INFO && o > out->outcome)
-        out->outcome = o;
-}
-
-/* A failed rule: not eligible when the service says so firmly, check when
- * the rule is a guess or has exceptions. */
-static elig_outcome fail_of(const rec_rule *u)
-{
-    return u->ev.confidence >= 0.7 ? ELIG_NOT_ELIGIBLE : ELIG_CHECK;
-}
-
-/* The groups a person is in: those ticked, and those their age, status
- * and time out of work imply. */
-static bool person_in_group(const elig_person *p, const char *g)
-{
-    if (str_in(g, p->groups, p->n_groups))
-        return true;
-    if (!strcmp(g, "young-people"))
-        return p->age >= 16 && p->age <= 24;
-    if (!strcmp(g, "aged-50-plus"))
-        return p->age >= 50;
-    if (!strcmp(g, "long-term-unemployed"))
-        return p->months_unemployed >= 12;
-    if (!strcmp(g, "economically-inactive"))
-        return p->status && !strcmp(p->status, "inactive");
-    if (!strcmp(g, "low-pay-low-skills") || !strcmp(g, "in-work-progression"))
-        return p->status && !strcmp(p->status, "low-paid");
-    if (!strcmp(g, "neet"))
-        return p->age >= 16 && p->age <= 24 && p->status &&
-               (!strcmp(p->status, "unemployed") || !strcmp(p->status, "inactive"));
-    return false;
-}
-
-static bool status_matches(const char *have, const char *want)
-{
-    if (!strcmp(have, want))
-        return true;
-    /* Low-paid and under-notice people are in work. */
-    if (!strcmp(want, "in-work") && (!strcmp(have, "low-paid") || !strcmp(have, "redundancy")))
-        return true;
-    return false;
-}
-
-static void eval_rule(const vocab *v, const rec_rule *u, const elig_person *p,
-                      elig_verdict *out)
-{
-    char vals[200];
-    const char *d = u->dim;
-    if (!strcmp(d, "age")) {
-        if (!strcmp(u->op, "any")) {
-            reason(out, ELIG_ELIGIBLE, d, u, "open to any age");
-            return;
-        }
-        char lim[64];
-        if (u->has_lo && u->has_hi)
-            snprintf(lim, sizeof lim, "aged %g to %g", u->lo, u->hi);
-        else if (u->has_lo)
-            snprintf(lim, sizeof lim, "aged %g or over", u->lo);
-        else
-            snprintf(lim, sizeof lim, "aged %g or under", u->hi);
-        if (p->age < 0) {
-            reason(out, ELIG_CHECK, d, u, "for people %s; age not given", lim);
-            return;
-        }
-        bool ok = (!u->has_lo || p->age >= u->lo) && (!u->has_hi || p->age <= u->hi);
-        if (ok)
-            reason(out, ELIG_ELIGIBLE, d, u, "for people %s: %d fits", lim, p->age);
-        else
-            reason(out, fail_of(u), d, u, "for people %s: %d does not fit%s", lim, p->age,
-                   fail_of(u) == ELIG_CHECK ? " (exceptions possible)" : "");
-        return;
-    }
-    if (!strcmp(d, "residency")) {
-        if (!strcmp(u->op, "any")) {
-            reason(out, ELIG_ELIGIBLE, d, u, "open wherever you live");
-            return;
-        }
-        join_labels(v, "borough", u, vals, sizeof vals);
-        if (!p->borough) {
-            reason(out, ELIG_CHECK, d, u, "for residents of %s; borough not given", vals);
-            return;
-        }
-        const vocab_borough *b = vocab_borough_get(v, p->borough);
-        bool in = in_list(p->borough, u->values, u->n_values) ||
-                  (b && in_list(b->subregion, u->values, u->n_values)) ||
-                  (b && (in_list("london", u->values, u->n_values) ||
-                         in_list("england", u->values, u->n_values) ||
-                         in_list("uk", u->values, u->n_values)));
-        const char *bl = b ? b->name : p->borough;
-        if (!strcmp(u->op, "not_in")) {
-            if (in)
-                reason(out, fail_of(u), d, u, "not for residents of %s", vals);
-            else
-                reason(out, ELIG_ELIGIBLE, d, u, "%s is not excluded", bl);
-            return;
-        }
-        if (in)
-            reason(out, ELIG_ELIGIBLE, d, u, "for residents of %s: %s qualifies", vals, bl);
-        else if (in_list("work-or-study", u->values, u->n_values))
-            reason(out, ELIG_CHECK, d, u,
-                   "for people who live, work or study in %s: %s residents qualify only if "
-                   "they work or study there",
-                   vals, bl);
-        else if (u->ev.confidence < 0.7 && u->ev.field &&
-                 !strncmp(u->ev.field, "service_areas", 13))
-            reason(out, ELIG_CHECK, d, u, "serves %s; ask whether %s residents can use it",
-                   vals, bl);
-        else
-            reason(out, fail_of(u), d, u, "for residents of %s, not %s", vals, bl);
-        return;
-    }
-    if (!strcmp(d, "benefit")) {
-        if (!strcmp(u->op, "none")) {
-            reason(out, ELIG_ELIGIBLE, d, u, "no benefit claim needed");
-            return;
-        }
-        join_labels(v, "benefit", u, vals, sizeof vals);
-        if (!p->benefits_known) {
-            if (!strcmp(u->op, "any"))
-                reason(out, ELIG_CHECK, d, u, "for people claiming benefits; benefits not given");
-            else if (!strcmp(u->op, "in"))
-                reason(out, ELIG_CHECK, d, u, "for people claiming %s; benefits not given",
-                       vals);
-            else
-                reason(out, ELIG_CHECK, d, u, "not for people claiming %s; benefits not given",
-                       vals);
-            return;
-        }
-        if (!strcmp(u->op, "any")) {
-            if (p->n_benefits)
-                reason(out, ELIG_ELIGIBLE, d, u, "for people claiming benefits: you claim %s",
-                       vocab_label(v, "benefit", p->benefits[0]) ? vocab_label(v, "benefit",
-                                                                               p->benefits[0])
-                                                                 : p->benefits[0]);
-            else
-                reason(out, fail_of(u), d, u, "for people claiming benefits; you claim none");
-            return;
-        }
-        bool hit = false;
-        for (size_t i = 0; i < p->n_benefits; i++)
-            if (in_list(p->benefits[i], u->values, u->n_values))
-                hit = true;
-        if (!strcmp(u->op, "in"))
-            reason(out, hit ? ELIG_ELIGIBLE : fail_of(u), d, u,
-                   hit ? "for people claiming %s: you do" : "for people claiming %s: you don't",
-                   vals);
-        else
-            reason(out, hit ? fail_of(u) : ELIG_ELIGIBLE, d, u,
-                   hit ? "not for people claiming %s" : "not for people claiming %s: you don't",
-                   vals);
-        return;
-    }
-    if (!strcmp(d, "employment_status")) {
-        if (!strcmp(u->op, "any")) {
-            reason(out, ELIG_ELIGIBLE, d, u, "in work or out of work");
-            return;
-        }
-        join_labels(v, "status", u, vals, sizeof vals);
-        if (!p->status) {
-            reason(out, ELIG_CHECK, d, u, "for: %s; employment status not given", vals);
-            return;
-        }
-        bool hit = false;
-        for (size_t i = 0; i < u->n_values; i++)
-            if (status_matches(p->status, u->values[i]))
-                hit = true;
-        const char *pl = vocab_label(v, "status", p->status);
-        if (!strcmp(u->op, "not_in"))
-            hit = !hit;
-        if (hit)
-            reason(out, ELIG_ELIGIBLE, d, u, "%s%s: matches (%s)",
-                   strcmp(u->op, "not_in") ? "for: " : "not for: ", vals, pl ? pl : p->status);
-        else
-            reason(out, u->ev.confidence >= 0.8 ? ELIG_NOT_ELIGIBLE : ELIG_CHECK, d, u,
-                   "%s%s: you are %s", strcmp(u->op, "not_in") ? "for: " : "not for: ", vals,
-                   pl ? pl : p->status);
-        return;
-    }
-    if (!strcmp(d, "months_unemployed")) {
-        if (!strcmp(u->op, "any") || !u->has_lo) {
-            reason(out, ELIG_ELIGIBLE, d, u, "no minimum time out of work");
-            return;
-        }
-        if (p->months_unemployed < 0) {
-            reason(out, ELIG_CHECK, d, u,
-                   "for people out of work at least %g months; time out of work not given",
-                   u->lo);
-            return;
-        }
-        if (p->months_unemployed >= u->lo)
-            reason(out, ELIG_ELIGIBLE, d, u, "out of work at least %g months: %d fits", u->lo,
-                   p->months_unemployed);
-        else
-            reason(out, fail_of(u), d, u, "out of work at least %g months: %d is not enough",
-                   u->lo, p->months_unemployed);
-        return;
-    }
-    if (!strcmp(d, "right_to_work")) {
-        bool insecure = str_in("insecure-immigration", p->groups, p->n_groups) ||
-                        str_in("refugees-asylum", p->groups, p->n_groups);
-        if (!strcmp(u->op, "none"))
-            reason(out, insecure ? ELIG_ELIGIBLE : ELIG_INFO, d, u,
-                   "open whatever your immigration status");
-        else if (insecure)
-            reason(out, ELIG_CHECK, d, u, "needs the right to work in the UK");
-        else
-            reason(out, ELIG_INFO, d, u, "needs the right to work in the UK");
-        return;
-    }
-    if (!strcmp(d, "group")) {
-        join_labels(v, "group", u, vals, sizeof vals);
-        bool hit = false;
-        for (size_t i = 0; i < u->n_values; i++)
-            if (person_in_group(p, u->values[i]))
-                hit = true;
-        if (hit)
-            reason(out, ELIG_ELIGIBLE, d, u, "for: %s: you are", vals);
-        else if (!p->n_groups)
-            reason(out, ELIG_CHECK, d, u, "only for: %s; groups not given", vals);
-        else
-            reason(out, u->ev.confidence >= 0.8 ? ELIG_NOT_ELIGIBLE : ELIG_CHECK, d, u,
-                   "only for: %s", vals);
-        return;
-    }
-    if (!strcmp(d, "referral")) {
-        join_labels(v, "referral", u, vals, sizeof vals);
-        reason(out, ELIG_INFO, d, u, "referral: %s", vals);
-        return;
-    }
-    if (!strcmp(d, "mandatory")) {
-        reason(out, ELIG_INFO, d, u, "%s",
-               in_list("mandatory", u->values, u->n_values)
-                   ? "mandatory once referred (benefit sanctions may apply)"
-                   : "voluntary: taking part is your choice");
-        return;
-    }
-    if (!strcmp(d, "cost")) {
-        join_labels(v, "cost", u, vals, sizeof vals);
-        reason(out, ELIG_INFO, d, u, "cost: %s", vals);
-    }
-}
-
-int elig_evaluate(const vocab *v, const rec_service *r, const elig_person *p,
-                  elig_verdict *out)
-{
-    if (!v || !r || !p || !out)
-        return SP_EINVAL;
-    memset(out, 0, sizeof *out);
-    out->outcome = ELIG_ELIGIBLE;
-    for (size_t i = 0; i < r->n_rules; i++)
-        if (r->rules[i].dim && r->rules[i].op)
-            eval_rule(v, &r->rules[i], p, out);
-    /* Needs: does it offer one of them (a child category counts for its
-     * parent and the other way round)? */
-    out->meets_needs = p->n_needs == 0;
-    for (size_t i = 0; i < p->n_needs && !out->meets_needs; i++)
-        for (size_t k = 0; k < r->categories.n; k++) {
-            const char *cat = r->categories.v[k].slug;
-            const char *par = vocab_category_parent(v, cat);
-            if (!strcmp(cat, p->needs[i]) || (par && !strcmp(par, p->needs[i])))
-                out->meets_needs = true;
-        }
-    if (p->n_needs)
-        reason(out, ELIG_INFO, "need", NULL, "%s",
-               out->meets_needs ? "offers what you need" : "does not list what you need");
-    out->speaks_language = !p->language || !strcmp(p->language, "en");
-    for (size_t k = 0; k < r->langs.n && !out->speaks_language; k++)
-        if (!strcmp(r->langs.v[k].slug, p->language))
-            out->speaks_language = true;
-    if (p->language && strcmp(p->language, "en")) {
-        const char *ll = vocab_label(v, "language", p->language);
-        reason(out, ELIG_INFO, "language", NULL, out->speaks_language ? "speaks %s"
-                                                                      : "%s not listed",
-               ll ? ll : p->language);
-    }
-    return SP_OK;
-}

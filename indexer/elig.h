@@ -10,12 +10,17 @@
  * A dimension the service says nothing about gets no rule: unknown excludes
  * nobody.  Softeners ("priority given to", "including", "especially") make
  * no requirement; negations ("not suitable for under 18s", "you don't need
- * to claim benefits") turn the rule round; exceptions ("unless referred
+ * to claim benefits", "not open to people who receive Pension Credit") turn
+ * the rule round; words about staff, past clients or history make none
+ * (the scope triggers of data/vocab/triggers.tsv, elig_scope.c); exceptions ("unless referred
  * by", "at our discretion") lower its confidence so that failing it means
  * "check", not "not eligible".
  *
  * elig_evaluate checks one person against one record's rules and says
  * eligible, check or not_eligible, with one reason per rule that mattered.
+ * Only a firm rule (a requirement, confidence >= 0.8, no unresolved scope
+ * trigger) can say not_eligible; a weaker one says check.  An inactive or
+ * closed service is never eligible (a "status" reason says closed).
  * Nothing about the person is kept.
  *
  * Both are pure functions of their arguments (the vocab is read-only):
@@ -72,8 +77,8 @@ const char *elig_outcome_name(elig_outcome o);
 
 typedef struct elig_reason {
     elig_outcome outcome;
-    const char *dimension;  /* rule dim, or "need" / "language" */
-    const rec_rule *rule;   /* points into the record; NULL for need/language */
+    const char *dimension;  /* rule dim, or "need" / "language" / "status" (closed) */
+    const rec_rule *rule;   /* points into the record; NULL for need/language/status */
     char message[240];      /* plain English */
 } elig_reason;
 
@@ -83,6 +88,7 @@ typedef struct elig_verdict {
     size_t n_reasons;
     bool meets_needs;    /* offers one of the needs (true when none given) */
     bool speaks_language; /* the language is listed (true when none / en) */
+    bool closed;         /* the service is inactive or closed: a "status" reason */
 } elig_verdict;
 
 /* Check p against r's rules (r->rules as elig_extract left them) into *out.

@@ -73,11 +73,13 @@ static void test_rich_roundtrip(void)
         CHECK(r.groups.v[1].ev.field == NULL);
     }
     CHECK(r.pan_london);
-    CHECK(r.n_rules == 4);
-    if (r.n_rules == 4) {
+    CHECK(r.n_rules == 5);
+    if (r.n_rules == 5) {
         CHECK(r.rules[0].has_lo && r.rules[0].lo == 16 && r.rules[0].has_hi);
         CHECK(r.rules[2].has_lo && !r.rules[2].has_hi);
         CHECK(r.rules[3].n_values == 2 && !r.rules[3].has_lo);
+        CHECK(r.rules[0].trigger == NULL);
+        CHECK_STR(r.rules[4].trigger, "negation:not for"); /* evidence.trigger */
     }
     CHECK_STR(r.cluster_id, "c0ffee00-0000-5000-8000-000000000001");
     CHECK_STR(r.prov.local_id, "HW-17");

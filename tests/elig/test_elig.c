@@ -20,6 +20,11 @@
  *       extracted "not_eligible" verdicts the label does not give, and
  *       fails when that share of all extracted "not_eligible" verdicts is
  *       above MAX_WRONG_RATE.
+ *   test_elig cases CASES.tsv [triggers]
+ *       scope and place cases (trigger, dimension, expected rule, text):
+ *       every one must be right, the rule must name the trigger that
+ *       changed it; with "triggers", every trigger of
+ *       data/vocab/triggers.tsv must have a case.
  */
 #include <math.h>
 #include <stdio.h>
@@ -54,6 +59,14 @@ static void canon_list(char *s)
     s[0] = '\0';
     for (size_t i = 0; i < n; i++)
         o += (size_t)snprintf(s + o, MAX_LINE - o, "%s%s", i ? "," : "", items[i]);
+}
+
+static const rec_rule *rule_of(const rec_service *r, const char *dim)
+{
+    for (size_t i = 0; i < r->n_rules; i++)
+        if (!strcmp(r->rules[i].dim, dim))
+            return &r->rules[i];
+    return NULL;
 }
 
 /* The rule of a dimension written like the labels. */
@@ -329,6 +342,8 @@ static int evaluate(const vocab *v, const char *path)
                 p.status = vocab_canon(v, "status", eq);
             else if (!strcmp(kvp, "language"))
                 p.language = vocab_canon(v, "language", eq);
+            else if (!strcmp(kvp, "svcstatus"))
+                r.status = strdup(eq); /* the service's HSDS status */
             else if (!strcmp(kvp, "area")) {
                 r.service_areas = calloc(1, sizeof *r.service_areas);
                 r.service_areas[0].name = strdup(eq);
@@ -374,6 +389,25 @@ static int evaluate(const vocab *v, const char *path)
             fails++;
         }
         for (size_t c = 3; c < nc; c++) {
+            char *tilde = strchr(cols[c], '~');
+            if (tilde) {
+                /* DIM~TEXT: that dimension's reason says TEXT. */
+                *tilde = '\0';
+                bool said = false;
+                for (size_t i = 0; i < vd.n_reasons; i++)
+                    if (!strcmp(vd.reasons[i].dimension, cols[c]) &&
+                        strstr(vd.reasons[i].message, tilde + 1))
+                        said = true;
+                checks++;
+                if (!said) {
+                    printf("FAIL %s:%zu: no %s reason saying \"%s\"\n", path, lineno, cols[c],
+                           tilde + 1);
+                    for (size_t i = 0; i < vd.n_reasons; i++)
+                        printf("   %s: %s\n", vd.reasons[i].dimension, vd.reasons[i].message);
+                    fails++;
+                }
+                continue;
+            }
             char *colon = strchr(cols[c], ':');
             if (!colon)
                 continue;
@@ -581,6 +615,116 @@ static int verdicts(const vocab *v, const char *path, double max_rate)
     return 0;
 }
 
+/* Kinds of trigger a rule names when one changed it. */
+static bool kind_recorded(const char *label)
+{
+    static const char *const k[] = {"negation:", "experiencer:", "applicant:", "time:",
+                                    "alternative:", "alternative-open:"};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (!strncmp(label, k[i], strlen(k[i])))
+            return true;
+    return false;
+}
+
+static int cases(const vocab *v, const char *path, bool coverage)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return 1;
+    }
+    size_t nt = 0;
+    const vocab_trigger *trig = vocab_triggers(v, &nt);
+    bool *seen = calloc(nt ? nt : 1, sizeof *seen);
+    char line[MAX_LINE];
+    size_t lineno = 0, n = 0, fails = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        chomp(line);
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *col[4];
+        size_t nc = 0;
+        for (char *p = line; nc < 4; nc++) {
+            col[nc] = p;
+            char *tab = strchr(p, '\t');
+            if (!tab) {
+                nc++;
+                break;
+            }
+            *tab = '\0';
+            p = tab + 1;
+        }
+        if (nc != 4) {
+            printf("FAIL %s:%zu: expected 4 tab-separated columns\n", path, lineno);
+            fails++;
+            continue;
+        }
+        const char *label = col[0], *dim = col[1], *text = col[3];
+        char want[MAX_LINE];
+        snprintf(want, sizeof want, "%s", col[2]);
+        canon_expected(want);
+        bool known = !strcmp(label, "-");
+        for (size_t i = 0; i < nt; i++)
+            if (!strcmp(trig[i].label, label)) {
+                seen[i] = true;
+                known = true;
+            }
+        if (!known) {
+            printf("FAIL %s:%zu: no trigger %s in triggers.tsv\n", path, lineno, label);
+            fails++;
+        }
+        rec_service r;
+        rec_service_init(&r);
+        r.name = strdup("Case");
+        if (!strncmp(text, "desc:", 5))
+            r.description = strdup(text + 5);
+        else
+            r.eligibility_description = strdup(text);
+        sp_err e;
+        sp_err_clear(&e);
+        if (enrich_record(v, &r, &e) != SP_OK) {
+            printf("FAIL %s:%zu: enrich: %s\n", path, lineno, e.msg);
+            fails++;
+            rec_service_free(&r);
+            continue;
+        }
+        n++;
+        char got[MAX_LINE];
+        rule_str(&r, dim, got, sizeof got);
+        if (strcmp(got, want)) {
+            printf("FAIL %s:%zu: %s want [%s] got [%s]: %s\n", path, lineno, dim, want, got,
+                   text);
+            fails++;
+        } else if (strcmp(want, "-") && strcmp(dim, "groups")) {
+            const rec_rule *u = rule_of(&r, dim);
+            const char *wt = kind_recorded(label) ? label : NULL;
+            const char *gt = u ? u->trigger : NULL;
+            if ((wt == NULL) != (gt == NULL) || (wt && strcmp(wt, gt))) {
+                printf("FAIL %s:%zu: %s rule's trigger is %s, want %s: %s\n", path, lineno,
+                       dim, gt ? gt : "none", wt ? wt : "none", text);
+                fails++;
+            }
+        }
+        rec_service_free(&r);
+    }
+    fclose(f);
+    if (coverage) {
+        if (nt == 0) {
+            printf("FAIL: no triggers loaded (data/vocab/triggers.tsv)\n");
+            fails++;
+        }
+        for (size_t i = 0; i < nt; i++)
+            if (!seen[i]) {
+                printf("FAIL: trigger %s has no case in %s\n", trig[i].label, path);
+                fails++;
+            }
+    }
+    free(seen);
+    printf("cases: %zu read, %zu failed\n", n, fails);
+    return fails ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -602,6 +746,8 @@ int main(int argc, char **argv)
         rc = evaluate(v, argv[2]);
     else if (!strcmp(argv[1], "verdicts") && argc >= 4)
         rc = verdicts(v, argv[2], atof(argv[3]));
+    else if (!strcmp(argv[1], "cases"))
+        rc = cases(v, argv[2], argc >= 4 && !strcmp(argv[3], "triggers"));
     vocab_free(v);
     return rc;
 }
