@@ -35,6 +35,17 @@ typedef struct sd_opts {
     int reopen_ms;          /* minimum ms between idx_reopen calls per
                                worker; 0: 1000; negative: every request */
     bool access_log;        /* one stderr line per request (no query) */
+    /* Access (docs/security.md).  The hub (/hub, /api/v1/hub/...) needs an
+     * account with the viewer role or more unless hub_public; decisions
+     * need an editor.  Accounts live in store_dir/accounts.db. */
+    bool hub_public;
+    /* Address ranges ("127.0.0.0/8", "::1") allowed to read /metrics;
+     * none given: loopback only. */
+    const char *const *metrics_allow;
+    size_t n_metrics_allow;
+    bool secure_cookies;    /* Secure cookies even without a proxy saying
+                               X-Forwarded-Proto: https */
+    unsigned write_limit;   /* writes per account per minute; 0: 60 */
 } sd_opts;
 
 typedef struct sd_server sd_server;
