@@ -456,20 +456,16 @@ static bool in_cidr(const sd_cidr *c, int family, const unsigned char *addr)
     return (c->addr[full] & mask) == (addr[full] & mask);
 }
 
-bool sd_metrics_allowed(sd_req *r)
+bool sd_cidr_match(const sd_cidr *nets, size_t n, const struct sockaddr *sa)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (!ci || !ci->client_addr)
-        return false;
-    const struct sockaddr *sa = ci->client_addr;
-    int family = sa->sa_family;
+    int family = sa ? sa->sa_family : AF_UNSPEC;
     const unsigned char *addr;
     if (family == AF_INET) {
         addr = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
     } else if (family == AF_INET6) {
         const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
         addr = a6->s6_addr;
+        /* an IPv4 client on a dual-stack socket is matched as IPv4 */
         if (IN6_IS_ADDR_V4MAPPED(a6)) {
             family = AF_INET;
             addr += 12;
@@ -477,8 +473,15 @@ bool sd_metrics_allowed(sd_req *r)
     } else {
         return false;
     }
-    for (size_t i = 0; i < r->srv->n_metrics_allow; i++)
-        if (in_cidr(&r->srv->metrics_allow[i], family, addr))
+    for (size_t i = 0; i < n; i++)
+        if (in_cidr(&nets[i], family, addr))
             return true;
     return false;
+}
+
+bool sd_metrics_allowed(sd_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return ci && sd_cidr_match(r->srv->metrics_allow, r->srv->n_metrics_allow, ci->client_addr);
 }

@@ -15,6 +15,7 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -252,6 +253,8 @@ enum MHD_Result sd_reply_see_other(sd_req *r, const char *location);
 bool sd_metrics_allowed(sd_req *r);
 /* Parse "ADDR/BITS" (or a bare address) into c. */
 int sd_cidr_parse(const char *s, sd_cidr *c, sp_err *err);
+/* Is the address sa in one of the n ranges? */
+bool sd_cidr_match(const sd_cidr *nets, size_t n, const struct sockaddr *sa);
 /* The login and logout pages (pages_login.c). */
 enum MHD_Result sd_page_login(sd_req *r, const char *rest);
 enum MHD_Result sd_page_logout(sd_req *r, const char *rest);
