@@ -2,7 +2,8 @@
  * hub.c - the Integration Hubs' API: GET /api/v1/hub/{coverage, overlaps,
  * duplicates, gaps, stale, sources} (JSON, or CSV with ?format=csv) and
  * POST /api/v1/hub/decisions (an editor says two records are, or are not,
- * the same service), GET /api/v1/hub/audit (who did what; editors).
+ * the same service), GET /api/v1/hub/audit (who did what; editors) and
+ * GET /api/v1/hub/accounts (accounts and tokens, no secrets; admins).
  * Reports need the viewer role unless searchd runs with --hub-public
  * (sd_auth_read); decisions pass sd_auth_write first.  The reports come from indexer/hub.h over what the
  * indexer's linkage saved in STORE/crawl.db; decisions go to that database
@@ -370,6 +371,26 @@ static enum MHD_Result get_audit(sd_req *r)
     return sd_reply_json(r, MHD_HTTP_OK, json_pack("{s:s,s:o}", "report", "audit", "rows", rows));
 }
 
+/* GET /api/v1/hub/accounts: the accounts and tokens, never a secret
+ * (admins). */
+static enum MHD_Result get_accounts(sd_req *r)
+{
+    enum MHD_Result ret = MHD_NO;
+    if (!sd_auth_read(r, AUTH_ADMIN, false, &ret))
+        return ret;
+    sp_err err = {0};
+    json_t *users = auth_user_list(r->srv->accounts, &err);
+    json_t *tokens = users ? auth_token_list(r->srv->accounts, &err) : NULL;
+    if (!tokens) {
+        json_decref(users);
+        return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
+                              "the accounts cannot be read now; try again");
+    }
+    return sd_reply_json(r, MHD_HTTP_OK,
+                         json_pack("{s:s,s:o,s:o}", "report", "accounts", "accounts", users,
+                                   "tokens", tokens));
+}
+
 enum MHD_Result sd_hub(sd_req *r, const char *rest)
 {
     if (!strcmp(rest, "decisions")) {
@@ -380,6 +401,8 @@ enum MHD_Result sd_hub(sd_req *r, const char *rest)
     }
     if (!strcmp(rest, "audit"))
         return get_audit(r);
+    if (!strcmp(rest, "accounts"))
+        return get_accounts(r);
     enum MHD_Result ret = MHD_NO;
     for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
         if (!strcmp(rest, reports[i].name))
@@ -388,5 +411,5 @@ enum MHD_Result sd_hub(sd_req *r, const char *rest)
                        : ret;
     return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such hub report; use coverage, overlaps, duplicates, gaps, "
-                          "stale, sources, audit (GET) or decisions (POST)");
+                          "stale, sources, audit, accounts (GET) or decisions (POST)");
 }

@@ -33,7 +33,8 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "e2e"))
 import spe2e as e  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PASSWORDS = {"ed": "ed's long passphrase", "vera": "vera's long passphrase", "bot": "bot's long passphrase"}
+PASSWORDS = {"ed": "ed's long passphrase", "vera": "vera's long passphrase", "bot": "bot's long passphrase",
+             "ada": "ada's long passphrase"}
 
 
 class Client:
@@ -184,7 +185,7 @@ def main():
         if not e.check(r.returncode == 0, f"signpost index exits 0 ({r.stderr[-300:]})"):
             e.finish("auth")
         check_cli(store)
-        for name, role in [("ed", "editor"), ("vera", "viewer"), ("bot", "editor")]:
+        for name, role in [("ed", "editor"), ("vera", "viewer"), ("bot", "editor"), ("ada", "admin")]:
             st, out, err = cli("user", "add", name, "--role", role, "--store", store, stdin=PASSWORDS[name] + "\n")
             e.check(st == 0, f"signpost user add {name} --role {role} exits 0 ({err.strip()})")
         st, out, err = cli("user", "add", "ed", "--store", store, stdin="another passphrase\n")
@@ -192,7 +193,7 @@ def main():
         tokens = {}
         for name, args in [("ed", ["--user", "ed", "--label", "ed's script"]), ("vera", ["--user", "vera"]),
                            ("bot", ["--user", "bot"]), ("revoked", ["--user", "ed"]),
-                           ("ed-viewer", ["--user", "ed", "--role", "viewer"])]:
+                           ("ed-viewer", ["--user", "ed", "--role", "viewer"]), ("admin", ["--user", "ada"])]:
             st, out, err = cli("token", "add", "--store", store, *args)
             tokens[name] = out.strip()
             e.check(st == 0 and tokens[name].startswith("spt_"), f"signpost token add {' '.join(args)} prints a token")
@@ -246,6 +247,14 @@ def main():
         e.check(st == 403 and jcode(body) == "forbidden", f"a viewer's token cannot read the audit trail (got {st})")
         st, h, body = cl.req("GET", "/api/v1/hub/audit", headers=bearer("ed"))
         e.check(st == 200, f"an editor's token reads the audit trail (got {st})")
+        st, h, body = cl.req("GET", "/api/v1/hub/accounts", headers=bearer("ed"))
+        e.check(st == 403, f"an editor cannot list the accounts (got {st})")
+        st, h, body = cl.req("GET", "/api/v1/hub/accounts", headers=bearer("admin"))
+        acc = json.loads(body) if st == 200 else {}
+        e.check(st == 200 and {a["name"] for a in acc.get("accounts", [])} >= set(PASSWORDS)
+                and not any(t in body.decode() for t in tokens.values()) and "pwhash" not in body.decode()
+                and "$argon2" not in body.decode(),
+                f"an admin lists accounts and tokens, without a secret (got {st})")
 
         # 2. sessions
         ed_sid, raw = session_login(cl, origin, "ed")
