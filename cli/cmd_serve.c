@@ -51,8 +51,14 @@ int cli_access_option(const char *cmd, int c, const char *arg, sd_opts *o, cli_a
         o->secure_cookies = true;
         return 1;
     case CLI_OPT_METRICS_ALLOW: {
+        sp_err err;
+        sp_err_clear(&err);
         if (a->n >= sizeof a->metrics_allow / sizeof a->metrics_allow[0]) {
             fprintf(stderr, "signpost %s: at most 16 --metrics-allow ranges\n", cmd);
+            return CLI_USAGE;
+        }
+        if (sd_check_range(arg, &err) != SP_OK) {
+            fprintf(stderr, "signpost %s: --metrics-allow: %s\n", cmd, err.msg);
             return CLI_USAGE;
         }
         a->metrics_allow[a->n++] = arg;

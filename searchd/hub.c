@@ -323,8 +323,9 @@ static enum MHD_Result post_decision(sd_req *r)
     json_decref(j);
     char msg[512];
     int rc = sd_hub_decide(r, who, a, b, decision, msg, sizeof msg);
-    if (rc == SP_OK && form) {
-        /* A dashboard button: back to the dashboard, which says so. */
+    if (rc == SP_OK && form && !strcmp(who->via, "session")) {
+        /* A dashboard button (a browser's form): back to the dashboard,
+         * which says so.  A script's form gets JSON like any other. */
         ret = sd_reply_see_other(r, dedupe_verdict_parse(decision) == DEDUPE_SAME
                                         ? "/hub?decided=same#h-dup"
                                         : "/hub?decided=not-same#h-dup");

@@ -17,8 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sodium.h>
-
 #include "pages.h"
 
 #define LOGIN_COOKIE "sp_login"

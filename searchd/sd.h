@@ -60,6 +60,10 @@ uint16_t sd_port(const sd_server *s);
  * free s.  NULL is fine. */
 void sd_stop(sd_server *s);
 
+/* Is range a valid --metrics-allow value ("10.0.0.0/8", "::1")?  SP_OK,
+ * or SP_EINVAL with a message saying what is wrong. */
+int sd_check_range(const char *range, sp_err *err);
+
 /* Block the calling thread until SIGINT or SIGTERM arrives (used by
  * `signpost serve` between sd_start and sd_stop).  Returns the signal. */
 int sd_wait_for_signal(void);

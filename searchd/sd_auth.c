@@ -65,6 +65,12 @@ int sd_cidr_parse(const char *text, sd_cidr *c, sp_err *err)
     return SP_OK;
 }
 
+int sd_check_range(const char *range, sp_err *err)
+{
+    sd_cidr c;
+    return sd_cidr_parse(range, &c, err);
+}
+
 int sd_auth_start(struct sd_server *s, const sd_opts *o, const char *store_dir, sp_err *err)
 {
     int rc = auth_open(store_dir, &s->accounts, err);

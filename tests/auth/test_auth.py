@@ -172,6 +172,8 @@ def check_cli(store):
         st, out, err = cli(*args, stdin="")
         e.check(st == want and err.strip() and "\n" not in err.strip(),
                 f"signpost {what} exits {want} with one line on stderr (got {st}: {err.strip()[:200]})")
+    st, out, err = cli("serve", "--store", store, "--metrics-allow", "10.0.0.0/33")
+    e.check(st == 2 and "prefix" in err, f"serve --metrics-allow with a bad range exits 2 (got {st}: {err.strip()})")
     st, out, err = cli("user", "add", "shorty", "--store", store, stdin="short\n")
     e.check(st == 1 and "10 to 1024" in err, f"a short password is refused (got {st}: {err.strip()})")
 
@@ -339,6 +341,10 @@ def main():
                 f"GET /api/v1/hub/audit lists them for a signed-in editor (got {st} {arows})")
         st, h, body = cl.req("GET", "/hub?decided=not-same", headers={"Cookie": f"sp_session={ed_sid}"})
         e.check("Decision saved" in body.decode(), "the dashboard says the decision was saved")
+        st, h, body = cl.req("POST", "/api/v1/hub/decisions", urllib.parse.urlencode({"a": A, "b": B, "decision": "same"}),
+                             {"Authorization": "Bearer " + tokens["ed"], "Content-Type": "application/x-www-form-urlencoded"})
+        e.check(st == 200 and json.loads(body).get("by") == "ed",
+                f"a script's form with a token gets JSON, not the dashboard's redirect (got {st})")
 
         # 5. rate limit on writes (--write-limit 20 per minute per account)
         statuses = []
