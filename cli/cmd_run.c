@@ -146,6 +146,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: signpost run [--store DIR] [--listen ADDR:PORT] [--sources FILE] [--sites DIR] [--web DIR]\n"
+            "                    [--hub-public] [--metrics-allow CIDR]... [--secure-cookies] [--write-limit N]\n"
             "\n"
             "Crawl, index and serve, live, in one process: the crawler harvests the\n"
             "sources on their schedules, the indexer commits what it fetched within\n"
@@ -162,6 +163,7 @@ static void usage(FILE *f)
             "                     each source's own, and 1m for the bundled sample)\n"
             "  --keep-failing TIME how long a failing source keeps its services in\n"
             "                     search (default 14d)\n"
+            CLI_ACCESS_HELP
             "\n"
             "Stop with Ctrl-C; a rerun resumes where it left off.\n");
 }
@@ -188,10 +190,17 @@ int cmd_run(int argc, char **argv)
         {"web", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
         {"interval", required_argument, NULL, 'i'},
         {"keep-failing", required_argument, NULL, 'k'},
-        {NULL, 0, NULL, 0}};
+        CLI_ACCESS_LONGOPTS, {NULL, 0, NULL, 0}};
     int c;
+    sd_opts access = {0};
+    cli_access acc = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int took = cli_access_option("run", c, optarg, &access, &acc);
+        if (took == CLI_USAGE)
+            return CLI_USAGE;
+        if (took)
+            continue;
         switch (c) {
         case 's': store_dir = optarg; break;
         case 'l': listen = optarg; break;
@@ -279,7 +288,11 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; interval && i < rs.conf->n; i++)
         rs.conf->v[i].interval = interval;
 
-    sd_opts so = {.store_dir = store_dir, .listen = listen, .web_dir = web ? web : default_web_dir()};
+    sd_opts so = access;
+    cli_access_done(&so, &acc);
+    so.store_dir = store_dir;
+    so.listen = listen;
+    so.web_dir = web ? web : default_web_dir();
     if (sd_start(&so, &srv, &err) != SP_OK) {
         fprintf(stderr, "signpost run: %s\n", err.msg);
         goto out;

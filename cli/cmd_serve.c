@@ -19,7 +19,9 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: signpost serve --store DIR [--listen ADDR:PORT] [--web DIR]\n"
-            "                      [--threads N] [--quiet]\n"
+            "                      [--threads N] [--quiet] [--hub-public]\n"
+            "                      [--metrics-allow CIDR]... [--secure-cookies]\n"
+            "                      [--write-limit N]\n"
             "\n"
             "Serve the search API (/api/v1/search, /api/v1/services/{id}), /healthz,\n"
             "/metrics and the portal's static files over HTTP.  Records the indexer\n"
@@ -32,9 +34,55 @@ static void usage(FILE *out)
             "                      (default: the installed or source web/ folder)\n"
             "  --threads N         worker threads (default: one per CPU)\n"
             "  --quiet             no access log (the log never has query strings)\n"
+            CLI_ACCESS_HELP
             "  -h, --help          this help\n"
             "\n"
-            "Stops on SIGINT (Ctrl-C) or SIGTERM.  See docs/api.md for the API.\n");
+            "Stops on SIGINT (Ctrl-C) or SIGTERM.  See docs/api.md for the API and\n"
+            "docs/security.md for accounts, tokens and deploying behind TLS.\n");
+}
+
+int cli_access_option(const char *cmd, int c, const char *arg, sd_opts *o, cli_access *a)
+{
+    switch (c) {
+    case CLI_OPT_HUB_PUBLIC:
+        o->hub_public = true;
+        return 1;
+    case CLI_OPT_SECURE_COOKIES:
+        o->secure_cookies = true;
+        return 1;
+    case CLI_OPT_METRICS_ALLOW: {
+        sp_err err;
+        sp_err_clear(&err);
+        if (a->n >= sizeof a->metrics_allow / sizeof a->metrics_allow[0]) {
+            fprintf(stderr, "signpost %s: at most 16 --metrics-allow ranges\n", cmd);
+            return CLI_USAGE;
+        }
+        if (sd_check_range(arg, &err) != SP_OK) {
+            fprintf(stderr, "signpost %s: --metrics-allow: %s\n", cmd, err.msg);
+            return CLI_USAGE;
+        }
+        a->metrics_allow[a->n++] = arg;
+        return 1;
+    }
+    case CLI_OPT_WRITE_LIMIT: {
+        char *end = NULL;
+        long n = strtol(arg, &end, 10);
+        if (!*arg || *end || n < 1 || n > 100000) {
+            fprintf(stderr, "signpost %s: --write-limit takes a number from 1 to 100000\n", cmd);
+            return CLI_USAGE;
+        }
+        o->write_limit = (unsigned)n;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+void cli_access_done(sd_opts *o, cli_access *a)
+{
+    o->metrics_allow = a->metrics_allow;
+    o->n_metrics_allow = a->n;
 }
 
 static bool is_dir(const char *p)
@@ -61,9 +109,10 @@ int cmd_serve(int argc, char **argv)
         {"store", required_argument, NULL, 's'}, {"listen", required_argument, NULL, 'l'},
         {"web", required_argument, NULL, 'w'},   {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_ACCESS_LONGOPTS,                     {NULL, 0, NULL, 0},
     };
     sd_opts o = {0};
+    cli_access acc = {0};
     o.access_log = true;
     char webbuf[PATH_MAX];
 
@@ -73,6 +122,11 @@ int cmd_serve(int argc, char **argv)
         int c = getopt_long(argc, argv, "h", longopts, NULL);
         if (c == -1)
             break;
+        int took = cli_access_option("serve", c, optarg, &o, &acc);
+        if (took == CLI_USAGE)
+            return CLI_USAGE;
+        if (took)
+            continue;
         switch (c) {
         case 's':
             o.store_dir = optarg;
@@ -122,6 +176,7 @@ int cmd_serve(int argc, char **argv)
                 o.store_dir);
         return CLI_FAIL;
     }
+    cli_access_done(&o, &acc);
     if (!o.web_dir)
         o.web_dir = default_web_dir(webbuf, sizeof webbuf);
     else if (!is_dir(o.web_dir)) {

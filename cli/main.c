@@ -18,6 +18,8 @@ static const struct {
     {"parse", cmd_parse, "run one reader on a file and print NDJSON records"},
     {"robots", cmd_robots, "say whether a robots.txt allows a URL"},
     {"export", cmd_export, "write the directory as NDJSON or an HSDS data package"},
+    {"user", cmd_user, "add, list, remove staff accounts or change a password"},
+    {"token", cmd_token, "add, list or revoke API tokens for scripts"},
 };
 
 static void usage(FILE *out)

@@ -1,8 +1,11 @@
 /*
  * hub.c - the Integration Hubs' API: GET /api/v1/hub/{coverage, overlaps,
  * duplicates, gaps, stale, sources} (JSON, or CSV with ?format=csv) and
- * POST /api/v1/hub/decisions (a hub user says two records are, or are not,
- * the same service).  The reports come from indexer/hub.h over what the
+ * POST /api/v1/hub/decisions (an editor says two records are, or are not,
+ * the same service), GET /api/v1/hub/audit (who did what; editors) and
+ * GET /api/v1/hub/accounts (accounts and tokens, no secrets; admins).
+ * Reports need the viewer role unless searchd runs with --hub-public
+ * (sd_auth_read); decisions pass sd_auth_write first.  The reports come from indexer/hub.h over what the
  * indexer's linkage saved in STORE/crawl.db; decisions go to that database
  * (indexer/dedupe.h) and apply from the indexer's next run.
  *
@@ -102,11 +105,6 @@ void sd_hub_free(struct sd_server *s)
 {
     hub_close(s->hub_cache);
     s->hub_cache = NULL;
-}
-
-bool sd_hub_accepts_post(const char *path)
-{
-    return path && !strcmp(path, "/api/v1/hub/decisions");
 }
 
 typedef struct arg_count {
@@ -246,83 +244,102 @@ static enum MHD_Result get_report(sd_req *r, report_fn fn, const char *name)
     return sd_reply_json(r, MHD_HTTP_OK, rep);
 }
 
-/* ---- POST /api/v1/hub/decisions ---- */
+/* ---- POST /api/v1/hub/decisions, GET /api/v1/hub/audit ---- */
 
-/* One value of an application/x-www-form-urlencoded body, decoded into a
- * new string; NULL when absent. */
-static char *form_value(const char *body, size_t len, const char *name)
+/* Does id name a record in the index?  SP_OK, SP_ENOTFOUND, or another
+ * error when the index cannot be read. */
+static int record_exists(struct sd_server *s, const char *id)
 {
-    size_t nlen = strlen(name);
-    const char *p = body, *end = body + len;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(stop - p));
-        if (eq && (size_t)(eq - p) == nlen && !strncmp(p, name, nlen)) {
-            char *v = sp_strndup(eq + 1, (size_t)(stop - eq - 1));
-            if (!v)
-                return NULL;
-            for (char *q = v; *q; q++)
-                if (*q == '+')
-                    *q = ' ';
-            MHD_http_unescape(v);
-            return v;
-        }
-        p = stop + 1;
-    }
-    return NULL;
+    sp_err err = {0};
+    idx *ix = sd_worker_index(s, false, &err);
+    if (!ix)
+        return SP_EAGAIN;
+    rec_service rec;
+    int rc = idx_get(ix, id, &rec, &err);
+    if (rc == SP_OK)
+        rec_service_free(&rec);
+    return rc;
 }
 
-static char *body_value(sd_req *r, json_t *j, const char *name)
+int sd_hub_decide(sd_req *r, const auth_who *who, const char *a, const char *b,
+                  const char *verdict, char *msg, size_t msg_size)
 {
-    if (j) {
-        const char *s = json_string_value(json_object_get(j, name));
-        return sp_strdup(s);
+    if (!a || !b || !verdict || !*a || !*b) {
+        snprintf(msg, msg_size, "a, b and decision are required");
+        return SP_EINVAL;
     }
-    if (r->body.len)
-        return form_value(r->body.data, r->body.len, name);
-    return sp_strdup(arg(r, name));
+    if (strlen(a) > HUB_MAX_ID || strlen(b) > HUB_MAX_ID || !sp_utf8_valid(a, strlen(a)) ||
+        !sp_utf8_valid(b, strlen(b))) {
+        snprintf(msg, msg_size, "a and b are record ids of at most %d bytes of UTF-8",
+                 HUB_MAX_ID);
+        return SP_EINVAL;
+    }
+    if (!dedupe_verdict_parse(verdict)) {
+        snprintf(msg, msg_size, "decision must be \"same\" or \"not-same\"");
+        return SP_EINVAL;
+    }
+    /* A decision about ids no record has would fold nothing today and
+     * something unexpected tomorrow: refuse it. */
+    const char *ids[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        int rc = record_exists(r->srv, ids[i]);
+        if (rc == SP_ENOTFOUND) {
+            snprintf(msg, msg_size, "no record has the id '%.200s'", ids[i]);
+            return SP_ENOTFOUND;
+        }
+        if (rc != SP_OK) {
+            snprintf(msg, msg_size, "the index cannot be read now; try again");
+            return SP_EAGAIN;
+        }
+    }
+    char *store_dir = store_dir_of(r->srv);
+    sp_err err = {0};
+    int rc = store_dir ? dedupe_decide(store_dir, a, b, verdict, who->name, &err) : SP_ENOMEM;
+    free(store_dir);
+    if (rc != SP_OK) {
+        snprintf(msg, msg_size, "%s", err.msg);
+        return rc;
+    }
+    char target[2 * HUB_MAX_ID + 8], client[64];
+    snprintf(target, sizeof target, "%s %s", a, b);
+    sd_client_addr(r, client, sizeof client);
+    const char *v = dedupe_verdict_parse(verdict) == DEDUPE_SAME ? "same" : "not-same";
+    if (auth_audit(r->srv->accounts, who, "hub.decision", target, v, client, &err) != SP_OK)
+        fprintf(stderr, "searchd: the audit trail missed a decision by %s: %s\n", who->name,
+                err.msg);
+    return SP_OK;
 }
 
 static enum MHD_Result post_decision(sd_req *r)
 {
-    if (r->body_too_big)
-        return sd_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-                              "a decision body is at most %d bytes", SD_MAX_BODY);
-    const char *ctype = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     json_t *j = NULL;
-    if (ctype && !strncasecmp(ctype, "application/json", 16)) {
-        j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
-        if (!json_is_object(j)) {
-            json_decref(j);
-            return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_body",
-                                  "the body must be a JSON object {\"a\":id,\"b\":id,"
-                                  "\"decision\":\"same\"|\"not-same\"}");
-        }
-    }
-    char *a = body_value(r, j, "a"), *b = body_value(r, j, "b");
-    char *decision = body_value(r, j, "decision"), *by = body_value(r, j, "by");
-    json_decref(j);
+    bool form = false;
     enum MHD_Result ret;
-    char *store_dir = store_dir_of(r->srv);
-    sp_err err = {0};
-    int rc = SP_EINVAL;
-    if (!a || !b || !decision)
-        snprintf(err.msg, sizeof err.msg, "a, b and decision are required");
-    else if (!sp_utf8_valid(a, strlen(a)) || !sp_utf8_valid(b, strlen(b)) ||
-             (by && !sp_utf8_valid(by, strlen(by))))
-        snprintf(err.msg, sizeof err.msg, "a, b and by must be UTF-8");
-    else if (store_dir)
-        rc = dedupe_decide(store_dir, a, b, decision, by, &err);
-    if (rc == SP_OK) {
+    if (!sd_auth_write(r, AUTH_EDITOR, &j, &form, &ret))
+        return ret;
+    const auth_who *who = sd_auth_who(r);
+    char *a = sd_body_value(r, j, "a"), *b = sd_body_value(r, j, "b");
+    char *decision = sd_body_value(r, j, "decision");
+    json_decref(j);
+    char msg[512];
+    int rc = sd_hub_decide(r, who, a, b, decision, msg, sizeof msg);
+    if (rc == SP_OK && form && !strcmp(who->via, "session")) {
+        /* A dashboard button (a browser's form): back to the dashboard,
+         * which says so.  A script's form gets JSON like any other. */
+        ret = sd_reply_see_other(r, dedupe_verdict_parse(decision) == DEDUPE_SAME
+                                        ? "/hub?decided=same#h-dup"
+                                        : "/hub?decided=not-same#h-dup");
+    } else if (rc == SP_OK) {
         ret = sd_reply_json(r, MHD_HTTP_OK,
-                            json_pack("{s:s,s:s,s:s,s:s?,s:s}", "a", a, "b", b, "decision",
+                            json_pack("{s:s,s:s,s:s,s:s,s:s}", "a", a, "b", b, "decision",
                                       dedupe_verdict_parse(decision) == DEDUPE_SAME ? "same"
                                                                                     : "not-same",
-                                      "by", by, "applies",
+                                      "by", who->name, "applies",
                                       "from the indexer's next run (within one crawl batch)"));
     } else if (rc == SP_EINVAL) {
-        ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_decision", "%s", err.msg);
+        ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_decision", "%s", msg);
+    } else if (rc == SP_ENOTFOUND) {
+        ret = sd_reply_error(r, MHD_HTTP_NOT_FOUND, "no_such_record", "%s", msg);
     } else {
         ret = sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
                              "the decision could not be saved; try again");
@@ -330,9 +347,49 @@ static enum MHD_Result post_decision(sd_req *r)
     free(a);
     free(b);
     free(decision);
-    free(by);
-    free(store_dir);
     return ret;
+}
+
+static enum MHD_Result get_audit(sd_req *r)
+{
+    enum MHD_Result ret = MHD_NO;
+    if (!sd_auth_read(r, AUTH_EDITOR, false, &ret))
+        return ret;
+    long limit = 0;
+    if (!num_arg(r, "limit", 1, AUTH_MAX_AUDIT, &limit, &ret))
+        return ret;
+    const char *account = arg(r, "account"), *action = arg(r, "action");
+    if ((account && strlen(account) > AUTH_MAX_NAME) || (action && strlen(action) > 64))
+        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                              "account is at most %d bytes, action at most 64", AUTH_MAX_NAME);
+    sp_err err = {0};
+    json_t *rows = auth_audit_list(r->srv->accounts, account && *account ? account : NULL,
+                                   action && *action ? action : NULL,
+                                   limit ? (size_t)limit : 100, &err);
+    if (!rows)
+        return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
+                              "the audit trail cannot be read now; try again");
+    return sd_reply_json(r, MHD_HTTP_OK, json_pack("{s:s,s:o}", "report", "audit", "rows", rows));
+}
+
+/* GET /api/v1/hub/accounts: the accounts and tokens, never a secret
+ * (admins). */
+static enum MHD_Result get_accounts(sd_req *r)
+{
+    enum MHD_Result ret = MHD_NO;
+    if (!sd_auth_read(r, AUTH_ADMIN, false, &ret))
+        return ret;
+    sp_err err = {0};
+    json_t *users = auth_user_list(r->srv->accounts, &err);
+    json_t *tokens = users ? auth_token_list(r->srv->accounts, &err) : NULL;
+    if (!tokens) {
+        json_decref(users);
+        return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
+                              "the accounts cannot be read now; try again");
+    }
+    return sd_reply_json(r, MHD_HTTP_OK,
+                         json_pack("{s:s,s:o,s:o}", "report", "accounts", "accounts", users,
+                                   "tokens", tokens));
 }
 
 enum MHD_Result sd_hub(sd_req *r, const char *rest)
@@ -340,13 +397,20 @@ enum MHD_Result sd_hub(sd_req *r, const char *rest)
     if (!strcmp(rest, "decisions")) {
         if (strcmp(r->method, MHD_HTTP_METHOD_POST) != 0)
             return sd_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                                  "decisions are sent with POST (a, b, decision, by)");
+                                  "decisions are sent with POST (a, b, decision)");
         return post_decision(r);
     }
+    if (!strcmp(rest, "audit"))
+        return get_audit(r);
+    if (!strcmp(rest, "accounts"))
+        return get_accounts(r);
+    enum MHD_Result ret = MHD_NO;
     for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
         if (!strcmp(rest, reports[i].name))
-            return get_report(r, reports[i].fn, reports[i].name);
+            return sd_auth_read(r, AUTH_VIEWER, false, &ret)
+                       ? get_report(r, reports[i].fn, reports[i].name)
+                       : ret;
     return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such hub report; use coverage, overlaps, duplicates, gaps, "
-                          "stale, sources (GET) or decisions (POST)");
+                          "stale, sources, audit, accounts (GET) or decisions (POST)");
 }

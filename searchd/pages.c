@@ -101,6 +101,25 @@ void pg_href(pg *p, const char *url)
     pg_text(p, url);
 }
 
+/* For signed-in staff: the hub and a sign-out button (a POST form with
+ * the session's CSRF token, so no other site can sign anyone out). */
+static void put_staff_nav(pg *p)
+{
+    const auth_who *who = sd_auth_who(p->r);
+    if (who->role < AUTH_VIEWER || !p->r->session[0])
+        return;
+    char csrf[AUTH_SECRET_LEN + 1];
+    auth_csrf(p->r->session, csrf);
+    pg_raw(p, "<li><a href=\"/hub\">");
+    pg_t(p, "nav.hub");
+    pg_raw(p, "</a></li><li><form class=\"signout\" method=\"post\" action=\"/logout\">"
+              "<input type=\"hidden\" name=\"csrf\" value=\"");
+    pg_text(p, csrf);
+    pg_raw(p, "\"><button type=\"submit\">");
+    pg_tf(p, "nav.signout", who->name, NULL, NULL);
+    pg_raw(p, "</button></form></li>");
+}
+
 void pg_head(pg *p, const char *title_key, const char *extra, const char *body_class)
 {
     pg_raw(p, "<!doctype html>\n<html lang=\"");
@@ -135,7 +154,9 @@ void pg_head(pg *p, const char *title_key, const char *extra, const char *body_c
     pg_t(p, "nav.find");
     pg_raw(p, "</a></li><li><a href=\"/coach\">");
     pg_t(p, "nav.coach");
-    pg_raw(p, "</a></li></ul></nav></div></header><main id=\"main\" class=\"wrap\" tabindex=\"-1\">");
+    pg_raw(p, "</a></li>");
+    put_staff_nav(p);
+    pg_raw(p, "</ul></nav></div></header><main id=\"main\" class=\"wrap\" tabindex=\"-1\">");
 }
 
 /* Links to the page in every other language that has a words file (none

@@ -7,7 +7,11 @@
  * portal's page helpers (pages.h), no script needed; every number is
  * written out, so nothing is said by colour alone.  The reports come from
  * indexer/hub.h, the same as /api/v1/hub/..., and each section links to its
- * CSV.  The page is for hub staff and is in English only.
+ * CSV.  The page is for hub staff and is in English only: it needs the
+ * viewer role (or --hub-public), and shows signed-in editors "same / not
+ * the same" buttons on each duplicate pair: no-JS forms that POST to
+ * /api/v1/hub/decisions with the session's CSRF token (sd_auth.c), which
+ * answers with a redirect back here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,8 +328,51 @@ static void put_gaps(pg *p, const hub *h, const hub_filter *f)
     json_decref(gaps);
 }
 
+/* One decision button: a form with the pair, the verdict and the CSRF
+ * token; the button's accessible name says which pair it is about. */
+static void decide_button(pg *p, const char *csrf, const char *a, const char *b,
+                          const char *verdict, const char *text, const char *name)
+{
+    pg_raw(p, "<form class=\"decide\" method=\"post\" action=\"/api/v1/hub/decisions\">"
+              "<input type=\"hidden\" name=\"csrf\" value=\"");
+    pg_text(p, csrf);
+    pg_raw(p, "\"><input type=\"hidden\" name=\"a\" value=\"");
+    pg_text(p, a);
+    pg_raw(p, "\"><input type=\"hidden\" name=\"b\" value=\"");
+    pg_text(p, b);
+    pg_raw(p, "\"><input type=\"hidden\" name=\"decision\" value=\"");
+    pg_text(p, verdict);
+    pg_raw(p, "\"><button type=\"submit\">");
+    pg_text(p, text);
+    pg_raw(p, "<span class=\"vh\">: ");
+    pg_text(p, name);
+    pg_raw(p, "</span></button></form>");
+}
+
+/* The buttons for a cluster's strongest link (its two record ids). */
+static void put_decide(pg *p, const char *csrf, const json_t *row)
+{
+    const json_t *l0 = json_array_get(json_object_get(row, "links"), 0);
+    const char *a = json_string_value(json_object_get(l0, "a"));
+    const char *b = json_string_value(json_object_get(l0, "b"));
+    if (!a || !b) {
+        const json_t *recs = json_object_get(row, "records");
+        a = jstr(json_array_get(recs, 0), "id");
+        b = jstr(json_array_get(recs, 1), "id");
+    }
+    if (!*a || !*b)
+        return;
+    decide_button(p, csrf, a, b, "not-same", "Not the same", jstr(row, "name"));
+    decide_button(p, csrf, a, b, "same", "Same service", jstr(row, "name"));
+}
+
 static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
 {
+    const auth_who *who = sd_auth_who(p->r);
+    bool editor = who->role >= AUTH_EDITOR && p->r->session[0];
+    char csrf[AUTH_SECRET_LEN + 1] = "";
+    if (editor)
+        auth_csrf(p->r->session, csrf);
     hub_filter d = *f;
     d.group = d.category = NULL;
     d.limit = HUB_PAGE_ROWS;
@@ -333,15 +380,18 @@ static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
     pg_printf(p, "<section aria-labelledby=\"h-dup\"><h2 id=\"h-dup\">Duplicate records</h2>"
                  "<p>%lld services are listed by more than one source. Each link has its "
                  "evidence in the CSV and in <a href=\"/api/v1/hub/duplicates\">the API</a>; "
-                 "a pair can be marked <q>not the same</q> or <q>the same</q> with "
-                 "<code>POST /api/v1/hub/decisions</code>.</p>",
+                 "an editor can mark a pair <q>not the same</q> or <q>the same</q> here or "
+                 "with <code>POST /api/v1/hub/decisions</code>. Decisions apply from the "
+                 "indexer's next run.</p>",
               jint(dups, "total"));
     const json_t *rows = json_object_get(dups, "rows");
     if (json_array_size(rows)) {
         pg_raw(p, "<table><caption>Services listed more than once</caption><thead><tr>"
                   "<th scope=\"col\">Service</th><th scope=\"col\">Records</th>"
-                  "<th scope=\"col\">Sources</th><th scope=\"col\">Strongest link</th>"
-                  "</tr></thead><tbody>");
+                  "<th scope=\"col\">Sources</th><th scope=\"col\">Strongest link</th>");
+        if (editor)
+            pg_raw(p, "<th scope=\"col\">Decision</th>");
+        pg_raw(p, "</tr></thead><tbody>");
         size_t i;
         json_t *row;
         json_array_foreach(rows, i, row)
@@ -361,7 +411,13 @@ static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
                 pg_text(p, json_string_value(src));
             }
             const json_t *l0 = json_array_get(json_object_get(row, "links"), 0);
-            pg_printf(p, "</td><td>%.2f</td></tr>", json_real_value(json_object_get(l0, "score")));
+            pg_printf(p, "</td><td>%.2f</td>", json_real_value(json_object_get(l0, "score")));
+            if (editor) {
+                pg_raw(p, "<td>");
+                put_decide(p, csrf, row);
+                pg_raw(p, "</td>");
+            }
+            pg_raw(p, "</tr>");
         }
         pg_raw(p, "</tbody></table>");
     }
@@ -443,6 +499,9 @@ static void put_sources(pg *p, const hub *h, const hub_filter *f)
 enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
 {
     (void)rest; /* an exact route: nothing follows /hub */
+    enum MHD_Result ret;
+    if (!sd_auth_read(r, AUTH_VIEWER, true, &ret))
+        return ret;
     pg p;
     pg_init(&p, r);
     if (p.too_many_args)
@@ -472,6 +531,13 @@ enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
     pg_raw(&p, "<link rel=\"stylesheet\" href=\"/static/hub.css\"><h1>Integration Hub dashboard"
                "</h1><p class=\"lead\">Skills and employment provision across London: where it "
                "is, where it is duplicated and where it is missing.</p>");
+    const char *decided = pg_get(&p, "decided");
+    if (decided && (!strcmp(decided, "same") || !strcmp(decided, "not-same"))) {
+        pg_raw(&p, "<div class=\"notice\" role=\"status\"><p>Decision saved: ");
+        pg_raw(&p, !strcmp(decided, "same") ? "the same service" : "not the same service");
+        pg_raw(&p, ". It applies from the indexer's next run; the audit trail records it "
+                   "under your name.</p></div>");
+    }
     put_form(&p, &f);
     hub_filter cov_f = f;
     cov_f.limit = HUB_MAX_LIMIT;

@@ -35,6 +35,17 @@ typedef struct sd_opts {
     int reopen_ms;          /* minimum ms between idx_reopen calls per
                                worker; 0: 1000; negative: every request */
     bool access_log;        /* one stderr line per request (no query) */
+    /* Access (docs/security.md).  The hub (/hub, /api/v1/hub/...) needs an
+     * account with the viewer role or more unless hub_public; decisions
+     * need an editor.  Accounts live in store_dir/accounts.db. */
+    bool hub_public;
+    /* Address ranges ("127.0.0.0/8", "::1") allowed to read /metrics;
+     * none given: loopback only. */
+    const char *const *metrics_allow;
+    size_t n_metrics_allow;
+    bool secure_cookies;    /* Secure cookies even without a proxy saying
+                               X-Forwarded-Proto: https */
+    unsigned write_limit;   /* writes per account per minute; 0: 60 */
 } sd_opts;
 
 typedef struct sd_server sd_server;
@@ -48,6 +59,10 @@ uint16_t sd_port(const sd_server *s);
 /* Stop accepting, finish in-flight requests, close every index handle and
  * free s.  NULL is fine. */
 void sd_stop(sd_server *s);
+
+/* Is range a valid --metrics-allow value ("10.0.0.0/8", "::1")?  SP_OK,
+ * or SP_EINVAL with a message saying what is wrong. */
+int sd_check_range(const char *range, sp_err *err);
 
 /* Block the calling thread until SIGINT or SIGTERM arrives (used by
  * `signpost serve` between sd_start and sd_stop).  Returns the signal. */

@@ -15,6 +15,7 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "idx.h"
 #include "person.h"
 #include "sd.h"
@@ -41,7 +43,7 @@ typedef enum sd_route_id {
 } sd_route_id;
 
 /* HTTP statuses counted one by one; anything else counts as "other". */
-#define SD_N_STATUS 12
+#define SD_N_STATUS 16
 /* Latency histogram bucket upper bounds, in seconds (+Inf is implicit). */
 #define SD_N_BUCKETS 12
 
@@ -56,6 +58,24 @@ typedef enum sd_route_id {
 #define SD_MAX_RADIUS_KM 100.0
 #define SD_MAX_AGE PERSON_MAX_AGE /* indexer/person.h */
 #define SD_MAX_BODY 16384      /* bytes of a POST body (hub decisions) */
+
+/* An address range (--metrics-allow): family AF_INET or AF_INET6, the
+ * network's bytes and the prefix length. */
+typedef struct sd_cidr {
+    int family;
+    unsigned char addr[16];
+    unsigned bits;
+} sd_cidr;
+
+#define SD_MAX_CIDRS 16
+#define SD_LIMIT_SLOTS 4096 /* keys the rate limiter tracks at once */
+
+/* Fixed-window counters by key (sd_auth.c: sd_limit_hit). */
+typedef struct sd_limit_slot {
+    uint64_t key;  /* keyed hash of kind and key; 0 when free */
+    int64_t start; /* window start, monotonic seconds */
+    unsigned count;
+} sd_limit_slot;
 
 struct sd_server {
     struct MHD_Daemon *mhd;
@@ -85,6 +105,18 @@ struct sd_server {
     bool hub_mu_made;
     struct hub *hub_cache;
     long long hub_stamp[6]; /* mtime s, ns and size of crawl.db and its WAL */
+    /* Accounts and access (sd_auth.c, auth.h). */
+    auth_db *accounts;
+    bool hub_public;     /* hub reports readable without an account */
+    bool secure_cookies; /* Secure on cookies even without X-Forwarded-Proto */
+    unsigned write_limit; /* writes per account per minute */
+    sd_cidr metrics_allow[SD_MAX_CIDRS];
+    size_t n_metrics_allow;
+    pthread_mutex_t limit_mu;
+    bool limit_mu_made;
+    sd_limit_slot limits[SD_LIMIT_SLOTS];
+    unsigned char limit_key[16];
+    atomic_uint hashing; /* password checks running now */
     atomic_bool open_failure_logged; /* say why once, not every second */
     atomic_bool schema_warned;       /* an old index: said once */
 };
@@ -107,7 +139,22 @@ typedef struct sd_req {
     sd_route_id route;
     unsigned status;
     uint64_t t0_us;
+    bool who_known;        /* who has been looked up (sd_auth_who) */
+    auth_who who;          /* the account asking, or the public */
+    char session[AUTH_SECRET_LEN + 1]; /* the session cookie, when valid */
+    bool bad_token;        /* an Authorization header that let nobody in */
+    bool same_origin_referrer; /* pages with POST forms: see add_common_headers */
+    /* Headers the reply carries besides the usual ones (Set-Cookie,
+     * Location, Retry-After, WWW-Authenticate): sd_add_header. */
+    struct {
+        const char *name;
+        char value[192];
+    } extra[4];
+    size_t n_extra;
 } sd_req;
+
+/* Add a header to r's reply (copied; at most 4, 191 bytes each). */
+void sd_add_header(sd_req *r, const char *name, const char *value);
 
 typedef enum MHD_Result (*sd_handler)(sd_req *r, const char *rest);
 
@@ -117,6 +164,9 @@ typedef struct sd_route {
     sd_route_id id;
     sd_handler fn;
 } sd_route;
+
+/* Does the route of path take POST (server.c; for Allow headers)? */
+bool sd_route_accepts_post(const char *path);
 
 /* Replies (each sets r->status and adds the security headers).  The JSON
  * reply takes ownership of j (a reference is stolen). */
@@ -153,9 +203,63 @@ enum MHD_Result sd_api_metrics(sd_req *r, const char *rest);
 enum MHD_Result sd_static(sd_req *r, const char *rest);
 /* GET /api/v1/eligible (eligible.c; docs/eligibility.md). */
 enum MHD_Result sd_api_eligible(sd_req *r, const char *rest);
-/* The hub API (hub.c): GET reports, POST decisions (the only POST). */
+/* The hub API (hub.c): GET reports and the audit trail, POST decisions. */
 enum MHD_Result sd_hub(sd_req *r, const char *rest);
-bool sd_hub_accepts_post(const char *path);
+/* Record the decision a, b, verdict by who after the write checks
+ * (hub.c): SP_OK, SP_ENOTFOUND (an id that is no record), SP_EINVAL (msg
+ * says why) or another error. */
+int sd_hub_decide(sd_req *r, const auth_who *who, const char *a, const char *b,
+                  const char *verdict, char *msg, size_t msg_size);
+
+/* ---- accounts and access (sd_auth.c; docs/security.md) ---- */
+
+/* Open STORE/accounts.db and set the access options (sd_start). */
+int sd_auth_start(struct sd_server *s, const sd_opts *o, const char *store_dir, sp_err *err);
+void sd_auth_stop(struct sd_server *s);
+/* Who is asking: a Bearer token, else the session cookie, else the
+ * public (looked up once per request). */
+const auth_who *sd_auth_who(sd_req *r);
+/* The client's address as text (for limits and the audit trail). */
+void sd_client_addr(sd_req *r, char *out, size_t size);
+/* Reads for staff: true when who may read with role need (the hub's
+ * viewer role is waived by --hub-public); otherwise the 401 or 403 is
+ * sent (*ret set).  page: answer an anonymous person with a redirect to
+ * /login rather than JSON. */
+bool sd_auth_read(sd_req *r, auth_role need, bool page, enum MHD_Result *ret);
+/* Every check a write must pass before it changes anything: no query
+ * string, a JSON or form body, an account with role need (a token, or a
+ * session with a same-origin Origin/Referer and its CSRF token), and the
+ * account's write rate.  On failure the error reply is sent (*ret set)
+ * and false returned.  *form tells a browser form from a script. */
+bool sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MHD_Result *ret);
+/* A field of the write's body (JSON object or form), a new string or
+ * NULL when absent. */
+char *sd_body_value(sd_req *r, const json_t *json, const char *name);
+/* Count one event under kind/key; 0 when under max per window_s, else
+ * the seconds until the window ends (nothing counted then). */
+unsigned sd_limit_hit(struct sd_server *s, const char *kind, const char *key, unsigned max,
+                      unsigned window_s);
+/* 429 with Retry-After (JSON). */
+enum MHD_Result sd_reply_limited(sd_req *r, unsigned retry_after);
+/* Same-origin checks of a cookie-authenticated POST: Origin, else
+ * Referer, must name this host (the Host header). */
+bool sd_same_origin(sd_req *r);
+/* The cookie of that name, NULL when absent. */
+const char *sd_cookie(sd_req *r, const char *name);
+/* A Set-Cookie for name=value (HttpOnly, SameSite=Strict, Path=/, Secure
+ * behind https); max_age 0 deletes the cookie. */
+void sd_set_cookie(sd_req *r, const char *name, const char *value, long max_age);
+/* 303 See Other to a local path (with any cookies set on r). */
+enum MHD_Result sd_reply_see_other(sd_req *r, const char *location);
+/* Is the client allowed /metrics (--metrics-allow)? */
+bool sd_metrics_allowed(sd_req *r);
+/* Parse "ADDR/BITS" (or a bare address) into c. */
+int sd_cidr_parse(const char *s, sd_cidr *c, sp_err *err);
+/* Is the address sa in one of the n ranges? */
+bool sd_cidr_match(const sd_cidr *nets, size_t n, const struct sockaddr *sa);
+/* The login and logout pages (pages_login.c). */
+enum MHD_Result sd_page_login(sd_req *r, const char *rest);
+enum MHD_Result sd_page_logout(sd_req *r, const char *rest);
 /* The hub snapshot of the server's store, loaded on first use and again
  * when STORE/crawl.db or its WAL has changed since (a crawl, a linkage run,
  * a decision); NULL with err when it cannot be loaded.  The caller has it

@@ -50,18 +50,32 @@ static const sd_route sd_routes[] = {
     {"/services/", true, SD_R_PAGE, sd_page_service},
     {"/coach", false, SD_R_PAGE, sd_page_coach},
     {"/hub", false, SD_R_PAGE, sd_page_hub},
+    {"/login", false, SD_R_PAGE, sd_page_login},
+    {"/logout", false, SD_R_PAGE, sd_page_logout},
     {"/api/v1/hub/", true, SD_R_OTHER, sd_hub},
     {"/oruk", true, SD_R_OTHER, sd_oruk},
     {"/feeds/", true, SD_R_OTHER, sd_feeds},
     {"/api/v1/export", true, SD_R_OTHER, sd_export},
 };
 
-static const unsigned status_codes[SD_N_STATUS] = {200, 304, 400, 403, 404, 405,
-                                                   413, 414, 431, 500, 503, 0};
+static const unsigned status_codes[SD_N_STATUS] = {200, 303, 304, 400, 401, 403, 404, 405,
+                                                   413, 414, 415, 429, 431, 500, 503, 0};
 static const double buckets[SD_N_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                              0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 static const char *const route_names[SD_R__COUNT] = {
     "search", "service", "healthz", "metrics", "static", "page", "other"};
+
+/* The only paths that take POST (a body of at most SD_MAX_BODY); every
+ * write behind them passes sd_auth_write or the login form's checks. */
+static const char *const post_paths[] = {"/api/v1/hub/decisions", "/login", "/logout"};
+
+bool sd_route_accepts_post(const char *path)
+{
+    for (size_t i = 0; path && i < sizeof post_paths / sizeof post_paths[0]; i++)
+        if (!strcmp(path, post_paths[i]))
+            return true;
+    return false;
+}
 
 static uint64_t now_us(void)
 {
@@ -75,7 +89,11 @@ static uint64_t now_us(void)
 static void add_common_headers(sd_req *r, struct MHD_Response *resp, bool api)
 {
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    /* Pages that carry POST forms (signed-in staff, /login) send their
+     * origin with the form, which the write checks want (sd_auth.c);
+     * everything else sends no referrer at all. */
+    MHD_add_response_header(resp, "Referrer-Policy",
+                            r->same_origin_referrer ? "same-origin" : "no-referrer");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     if (r->route == SD_R_PAGE)
         MHD_add_response_header(resp, "Content-Security-Policy",
@@ -97,8 +115,10 @@ static enum MHD_Result queue(sd_req *r, unsigned status, struct MHD_Response *re
         return MHD_NO; /* out of memory: MHD closes the connection */
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, "Allow",
-                                r->path && sd_hub_accepts_post(r->path) ? "GET, HEAD, POST"
-                                                                        : "GET, HEAD");
+                                sd_route_accepts_post(r->path) ? "GET, HEAD, POST"
+                                                               : "GET, HEAD");
+    for (size_t i = 0; i < r->n_extra; i++)
+        MHD_add_response_header(resp, r->extra[i].name, r->extra[i].value);
     r->status = status;
     r->responded = true;
     enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
@@ -361,10 +381,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
     /* POST is taken on /api/v1/hub/decisions only, its body kept up to
      * SD_MAX_BODY bytes (searchd/hub.c). */
-    bool post = !strcmp(method, MHD_HTTP_METHOD_POST) && sd_hub_accepts_post(url);
+    bool post = !strcmp(method, MHD_HTTP_METHOD_POST) && sd_route_accepts_post(url);
     if (strcmp(method, MHD_HTTP_METHOD_GET) && !r->head && !post)
         return sd_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                              sd_hub_accepts_post(url) ? "only GET, HEAD and POST are supported"
+                              sd_route_accepts_post(url) ? "only GET, HEAD and POST are supported"
                                                        : "only GET and HEAD are supported");
     /* libmicrohttpd (0.9.75) closes the connection when the response is
      * queued on the first call, before it knows the request has no body;
@@ -494,6 +514,11 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
         sd_stop(s);
         return rc;
     }
+    rc = sd_auth_start(s, opts, opts->store_dir, err);
+    if (rc != SP_OK) {
+        sd_stop(s);
+        return rc;
+    }
     if (pthread_key_create(&s->worker_key, worker_free) != 0) {
         sd_stop(s);
         return sp_fail(err, SP_ERROR, "cannot create thread-specific data");
@@ -576,6 +601,7 @@ void sd_stop(sd_server *s)
     if (s->key_made)
         pthread_key_delete(s->worker_key);
     sd_hub_free(s);
+    sd_auth_stop(s);
     if (s->hub_mu_made)
         pthread_mutex_destroy(&s->hub_mu);
     vocab_free(s->voc);
@@ -602,6 +628,10 @@ int sd_wait_for_signal(void)
 enum MHD_Result sd_api_metrics(sd_req *r, const char *rest)
 {
     struct sd_server *s = r->srv;
+    if (!sd_metrics_allowed(r))
+        return sd_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+                              "/metrics is open to the addresses --metrics-allow names "
+                              "(loopback by default)");
     sp_buf b = {0};
     sp_buf_puts(&b, "# HELP signpost_http_requests_total HTTP requests answered, by route "
                     "and status.\n# TYPE signpost_http_requests_total counter\n");

@@ -17,6 +17,10 @@ loopback, the indexer links duplicates after each batch, searchd answers
 - a "not the same" decision splits a planted pair while `signpost run`
   runs, a "same" decision joins two different services, and both survive
   `signpost index --rebuild` (reindexing everything from the store).
+
+The daemon runs with --hub-public (the reports are what this test is
+about; tests/auth checks who may read them); decisions are made with an
+editor's API token, as a script would, and name that account.
 """
 import csv
 import io
@@ -44,14 +48,17 @@ def hub(base, name, **params):
     return body
 
 
-def post(base, path, data, json_body=False):
+def post(base, path, data, json_body=False, token=None):
     if json_body:
         body = json.dumps(data).encode()
         ctype = "application/json"
     else:
         body = urllib.parse.urlencode(data).encode()
         ctype = "application/x-www-form-urlencoded"
-    req = urllib.request.Request(base + path, data=body, method="POST", headers={"Content-Type": ctype})
+    headers = {"Content-Type": ctype}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(base + path, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
@@ -158,8 +165,17 @@ def main():
         store = os.path.join(tmp, "store")
         port = e.free_port()
         base = f"http://127.0.0.1:{port}"
+        # an editor for the decisions, and a token for this script
+        os.makedirs(store)
+        r = subprocess.run([e.SIGNPOST, "user", "add", "hubtester", "--role", "editor", "--store", store],
+                           input="a long test passphrase\n", capture_output=True, text=True)
+        e.check(r.returncode == 0, f"signpost user add exits 0 ({r.stderr.strip()})")
+        r = subprocess.run([e.SIGNPOST, "token", "add", "--user", "hubtester", "--store", store],
+                           capture_output=True, text=True)
+        token = r.stdout.strip()
+        e.check(r.returncode == 0 and token, f"signpost token add prints a token ({r.stderr.strip()})")
         run = e.Proc(["run", "--store", store, "--listen", f"127.0.0.1:{port}", "--sites", e.SAMPLE,
-                      "--interval", "600s"])
+                      "--interval", "600s", "--hub-public"])
         if not e.check(wait_linked(base, run), "signpost run crawls, indexes and links the sample"):
             print(run.stop()[1][-3000:])
             e.finish("hub-sample")
@@ -277,14 +293,18 @@ def main():
         a, b = manifest["duplicate_pairs"][0]
         st, body = e.get(base, "/api/v1/hub/decisions")
         e.check(st == 405, f"GET /hub/decisions is 405 (got {st})")
-        st, body = post(base, "/api/v1/hub/decisions", {"a": a, "b": b, "decision": "not-same", "by": "hub test"})
-        e.check(st == 200, f"POST decision not-same is 200 (got {st} {body})")
-        st, body = post(base, "/api/v1/hub/decisions", {"a": a, "b": a, "decision": "same"})
+        st, body = post(base, "/api/v1/hub/decisions", {"a": a, "b": b, "decision": "not-same"})
+        e.check(st == 401, f"an anonymous decision is 401 even with --hub-public (got {st} {body})")
+        st, body = post(base, "/api/v1/hub/decisions", {"a": a, "b": b, "decision": "not-same", "by": "hub test"},
+                        token=token)
+        e.check(st == 200 and body.get("by") == "hubtester", f"POST decision not-same is 200, by the token's account (got {st} {body})")
+        st, body = post(base, "/api/v1/hub/decisions", {"a": a, "b": a, "decision": "same"}, token=token)
         e.check(st == 400, "a decision about one record is 400")
-        st, body = post(base, "/api/v1/hub/decisions", {"a": a, "b": b, "decision": "x" * 20000})
+        st, body = post(base, "/api/v1/hub/decisions", {"a": a, "b": b, "decision": "x" * 20000}, token=token)
         e.check(st == 413, f"an oversized decision body is 413 (got {st})")
         c1 = manifest["overlap_clusters"][0]["services"]
-        st, body = post(base, "/api/v1/hub/decisions", {"a": c1[0], "b": c1[1], "decision": "same"}, json_body=True)
+        st, body = post(base, "/api/v1/hub/decisions", {"a": c1[0], "b": c1[1], "decision": "same"}, json_body=True,
+                        token=token)
         e.check(st == 200, f"POST JSON decision same is 200 (got {st} {body})")
 
         def split_and_joined():
@@ -305,15 +325,15 @@ def main():
         e.check(r.returncode == 0, f"signpost index --rebuild exits 0 ({r.stderr.strip()[-300:]})")
         port = e.free_port()
         base = f"http://127.0.0.1:{port}"
-        srv = e.Proc(["serve", "--store", store, "--listen", f"127.0.0.1:{port}"])
+        srv = e.Proc(["serve", "--store", store, "--listen", f"127.0.0.1:{port}", "--hub-public"])
         try:
             e.check(e.wait_for(base) is not None, "searchd serves the rebuilt store")
             state = split_and_joined()
             e.check(state[0], "'not the same' survives a rebuild")
             e.check(state[1], "'same' survives a rebuild")
             d = hub(base, "duplicates")
-            e.check(any(x.get("decision") == "not-same" for x in d.get("decisions", [])),
-                    "/hub/duplicates lists the decisions")
+            e.check(any(x.get("decision") == "not-same" and x.get("by") == "hubtester" for x in d.get("decisions", [])),
+                    "/hub/duplicates lists the decisions with the account that made them")
             page_in_chromium(base, manifest, tmp)
         finally:
             code, out = srv.stop()
