@@ -1055,6 +1055,7 @@ int feed_read_datapackage(const char *body, size_t len, const char *url,
             rec_service rs;
             rec_service_init(&rs);
             build_service(p, r, url, &rs);
+            feed_rec_to_text(&rs); /* cells may hold HTML and entities */
             if (rs.name == NULL) {
                 rec_service_free(&rs);
                 continue;

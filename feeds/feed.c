@@ -151,27 +151,37 @@ bool feed_is_space(unsigned char c)
 
 char *feed_collapse(const char *s, size_t n, size_t max, bool nbsp)
 {
+    return feed_fold(s, n, max, nbsp, false);
+}
+
+char *feed_fold(const char *s, size_t n, size_t max, bool nbsp, bool lines)
+{
     if (s == NULL)
         return NULL;
     char *o = malloc(n + 1);
     if (o == NULL)
         return NULL;
     size_t j = 0;
-    bool pend = false;
+    int pend = 0; /* 0 none, 1 space, 2 line break */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        int ws = 0;
         if (nbsp && c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
-            pend = j > 0;
+            ws = 1;
             i++;
-            continue;
+        } else if (lines && (c == '\n' || c == '\r')) {
+            ws = 2;
+        } else if (feed_is_space(c)) {
+            ws = 1;
         }
-        if (feed_is_space(c)) {
-            pend = j > 0;
+        if (ws) {
+            if (j > 0 && ws > pend)
+                pend = ws;
             continue;
         }
         if (pend)
-            o[j++] = ' ';
-        pend = false;
+            o[j++] = pend == 2 ? '\n' : ' ';
+        pend = 0;
         o[j++] = (char)c;
     }
     if (j > max) {

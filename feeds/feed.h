@@ -134,6 +134,30 @@ bool feed_is_space(unsigned char c);
  * NULL or nothing is left.  With nbsp, U+00A0 (no-break space) counts as
  * whitespace too, as it does in page text.  Caller frees. */
 char *feed_collapse(const char *s, size_t n, size_t max, bool nbsp);
+/* The same, keeping line breaks when lines is set: a whitespace run that
+ * holds a line break becomes one "\n". */
+char *feed_fold(const char *s, size_t n, size_t max, bool nbsp, bool lines);
+
+/* Text first (text.c).  Does s carry HTML markup (a tag or an entity)? */
+bool feed_has_markup(const char *s);
+
+/* The plain text an HTML fragment shows, through libxml2's HTML parser:
+ * entities decoded, links reduced to their text, script/style/noscript
+ * dropped, whitespace folded; with lines, block elements and <br> end a
+ * line ("\n", a sentence break for enrichment), else all is one line.
+ * Text without markup is only folded.  At most max bytes (UTF-8 safe);
+ * NULL when nothing is left.  Caller frees. */
+char *feed_html_to_text(const char *s, size_t max, bool lines);
+
+/* The same over already-parsed nodes (inline XHTML in a feed): first and
+ * its following siblings. */
+struct _xmlNode;
+char *feed_xml_text(const struct _xmlNode *first, size_t max, bool lines);
+
+/* Every text field of r (names, prose, locations, schedules, areas,
+ * costs) through feed_html_to_text, in place: readers whose fields come
+ * raw from a provider call it on each record before feed_add_rec. */
+void feed_rec_to_text(rec_service *r);
 
 /* Append one zeroed element of elem bytes to the array *arr_p holding *n,
  * and return it; NULL (nothing changed) when it holds max already or

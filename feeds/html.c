@@ -137,31 +137,6 @@ static char *node_text(xmlNode *n, size_t max)
     return s;
 }
 
-/* Text of an HTML fragment (JSON-LD descriptions often carry markup). */
-static char *fragment_text(const char *s, size_t max)
-{
-    if (s == NULL)
-        return NULL;
-    if (strchr(s, '<') == NULL && strchr(s, '&') == NULL)
-        return collapse(s, max);
-    size_t n = strlen(s);
-    if (n > HTML_MAX_TEXT * 4)
-        n = HTML_MAX_TEXT * 4;
-    htmlDocPtr d = htmlReadMemory(s, (int)n, NULL, "UTF-8",
-                                  HTML_PARSE_RECOVER | HTML_PARSE_NONET |
-                                      HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
-    if (d == NULL)
-        return collapse(s, max);
-    sp_buf b = {0};
-    xmlNode *root = xmlDocGetRootElement(d);
-    if (root != NULL)
-        raw_text(root, &b, 0, max * 2 + 64);
-    xmlFreeDoc(d);
-    char *out = collapse(sp_buf_cstr(&b), max);
-    sp_buf_free(&b);
-    return out;
-}
-
 /* ======================================================================
  * JSON-LD
  * ====================================================================== */
@@ -788,7 +763,7 @@ static char *jstr(json_t *v, size_t max)
     if (v == NULL)
         return NULL;
     if (json_is_string(v))
-        return fragment_text(json_string_value(v), max);
+        return feed_html_to_text(json_string_value(v), max, max > HTML_MAX_FIELD);
     if (json_is_integer(v))
         return sp_printf("%lld", (long long)json_integer_value(v));
     if (json_is_real(v))
