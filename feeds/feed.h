@@ -108,6 +108,13 @@ int feed_read_datapackage(const char *body, size_t len, const char *url,
                           feed_fetch_fn fetch, void *ctx, feed_output *out,
                           sp_err *err);
 
+/* The resources of a data package, for a crawler: each path resolved with
+ * feed_resolve_resource into out->links (FEED_LINK_DETAIL).  SP_EINVAL and
+ * the first refusal's message when a resource lies on another host (the
+ * others are still listed); SP_EPARSE when the JSON is not readable. */
+int feed_datapackage_resources(const char *body, size_t len, const char *url,
+                               feed_output *out, sp_err *err);
+
 /* The data package reader's RFC 4180 CSV parser on its own (tests, fuzzing):
  * *rows gets an array of rows, the header first (names trimmed and
  * lower-cased), each an array of strings, null for an empty cell; rows are
@@ -123,6 +130,13 @@ int feed_add_rec(feed_output *o, rec_service *r);
 /* Resolve ref against base with libcurl's URL API; NULL when not http(s)
  * or malformed.  Caller frees. */
 char *feed_resolve_url(const char *base, const char *ref);
+
+/* A data package's resource path resolved against the package's URL (the
+ * libcurl URL API), and only on the package's own host and port: NULL and
+ * an error naming both when the path leaves that host or is not http(s).
+ * The crawler queues, and the indexer looks up, exactly this URL.  Caller
+ * frees. */
+char *feed_resolve_resource(const char *pkg_url, const char *path, sp_err *err);
 
 /* Text and array helpers the readers share. */
 

@@ -347,6 +347,7 @@ static int settle_orphans(ingest *g)
 typedef struct fetch_ctx {
     ingest *g;
     const char *source;
+    const char *pkg_url; /* the package's URL: resource paths are relative to it */
     char *body;
     size_t len;
 } fetch_ctx;
@@ -363,16 +364,22 @@ static int copy_doc(void *ctx, const store_doc *d)
     return 1;
 }
 
-/* Data package resources come from the store, as the crawler fetched them. */
+/* Data package resources come from the store, as the crawler fetched them:
+ * under the URL the crawler queued, the path resolved against the
+ * package's URL on its own host (feed_resolve_resource, as crawl.c does). */
 static int fetch_resource(void *ctx, const char *path, char **body, size_t *len, sp_err *err)
 {
     fetch_ctx *f = ctx;
     f->body = NULL;
-    int rc = store_latest_doc(f->g->look, f->source, path, copy_doc, f, err);
+    char *url = feed_resolve_resource(f->pkg_url, path, err);
+    if (!url)
+        return SP_EINVAL;
+    int rc = store_latest_doc(f->g->look, f->source, url, copy_doc, f, err);
+    if (rc == SP_OK && !f->body)
+        rc = sp_fail(err, SP_ENOTFOUND, "%s was not fetched", url);
+    free(url);
     if (rc != SP_OK)
         return rc;
-    if (!f->body)
-        return sp_fail(err, SP_ENOTFOUND, "%s was not fetched", path);
     *body = f->body;
     *len = f->len;
     return SP_OK;
@@ -481,8 +488,9 @@ static int on_doc(void *ctx, const store_doc *d)
         if (fmt == FEED_AUTO)
             fmt = feed_sniff(d->body, d->len, d->url, d->content_type);
         if (fmt == FEED_DATAPACKAGE) {
-            fetch_ctx f = {.g = g, .source = d->source};
-            rc = feed_read_datapackage(d->body, d->len, d->final_url ? d->final_url : d->url,
+            const char *pkg = d->final_url ? d->final_url : d->url;
+            fetch_ctx f = {.g = g, .source = d->source, .pkg_url = pkg};
+            rc = feed_read_datapackage(d->body, d->len, pkg,
                                        fetch_resource, &f, &out, &e);
         } else {
             rc = feed_read((feed_format)fmt, d->body, d->len, d->final_url ? d->final_url : d->url,
