@@ -631,23 +631,42 @@ static bool is_block(const xmlNode *n)
     return false;
 }
 
+/* Does the class or id of n name a cookie or consent banner? */
+static bool is_banner(xmlNode *n)
+{
+    static const char *const marks[] = {"cookie", "consent", "gdpr", NULL};
+    static const char *const attrs[] = {"class", "id", NULL};
+    for (size_t a = 0; attrs[a]; a++) {
+        char *v = hx_get_attr(n, attrs[a]);
+        bool hit = false;
+        for (size_t i = 0; v != NULL && marks[i] && !hit; i++)
+            hit = strcasestr(v, marks[i]) != NULL;
+        free(v);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+/* Page furniture: never a service's text or name. */
 static bool is_noise(xmlNode *n)
 {
     static const char *const noise[] = {"nav", "header", "footer", "aside", "script",
                                         "style", "noscript", "template", "svg",
                                         "iframe", "select", "button", "head", "form",
-                                        NULL};
+                                        "dialog", NULL};
     for (size_t i = 0; noise[i]; i++)
         if (hx_is_tag(n, noise[i]))
             return true;
     static const char *const roles[] = {"navigation", "banner", "contentinfo",
-                                        "complementary", "search", NULL};
+                                        "complementary", "search", "dialog",
+                                        "alertdialog", NULL};
     for (size_t i = 0; roles[i]; i++)
         if (hx_attr_eq_ci(n, "role", roles[i]))
             return true;
     if (hx_attr_eq_ci(n, "hidden", "") || hx_attr_eq_ci(n, "aria-hidden", "true"))
         return true;
-    return false;
+    return is_banner(n);
 }
 
 static void flush_line(lines *ls, sp_buf *cur, int heading)
@@ -720,12 +739,32 @@ static xmlNode *find_first(xmlNode *n, bool (*pred)(xmlNode *), int depth)
     return NULL;
 }
 
+/* find_first over the page's content only: furniture subtrees (is_noise:
+ * <noscript>, <nav>, <header>, cookie banners...) are not searched. */
+static xmlNode *find_content(xmlNode *n, bool (*pred)(xmlNode *), int depth)
+{
+    for (; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH || is_noise(n))
+            continue;
+        if (pred(n))
+            return n;
+        xmlNode *f = find_content(n->children, pred, depth + 1);
+        if (f != NULL)
+            return f;
+    }
+    return NULL;
+}
+
 static bool p_main(xmlNode *n) { return hx_is_tag(n, "main"); }
 static bool p_role_main(xmlNode *n) { return hx_attr_eq_ci(n, "role", "main"); }
 static bool p_article(xmlNode *n) { return hx_is_tag(n, "article"); }
 static bool p_body(xmlNode *n) { return hx_is_tag(n, "body"); }
 static bool p_title(xmlNode *n) { return hx_is_tag(n, "title"); }
 static bool p_h1(xmlNode *n) { return hx_is_tag(n, "h1"); }
+static bool p_og_title(xmlNode *n)
+{
+    return hx_is_tag(n, "meta") && hx_attr_eq_ci(n, "property", "og:title");
+}
 
 static bool ci_contains(const char *hay, const char *needle)
 {
@@ -1217,6 +1256,70 @@ static char *trim_site_name(char *t)
     return t;
 }
 
+/* A heading or title that names no service: site furniture, greetings,
+ * and the warnings sites show when scripts or cookies are off. */
+static bool furniture_name(const char *name)
+{
+    static const char *const exact[] = {
+        "home", "homepage", "home page", "welcome", "welcome!", "menu", "main menu",
+        "search", "navigation", "skip to content", "skip to main content", "cookies",
+        "error", "sorry", "oops", "loading", "loading...", "untitled", "index", NULL};
+    for (size_t i = 0; exact[i]; i++)
+        if (strcasecmp(name, exact[i]) == 0)
+            return true;
+    static const char *const parts[] = {
+        "javascript is disabled", "javascript is turned off", "enable javascript",
+        "javascript is required", "javascript must be enabled", "turn on javascript",
+        "your browser does not support", "browser is out of date", "we use cookies",
+        "cookie settings", "cookies on ", "page not found", "404", "access denied",
+        "an error occurred", "something went wrong", NULL};
+    return matches_any(name, parts);
+}
+
+/* An h1-h3 whose text is not furniture. */
+static bool p_heading(xmlNode *n)
+{
+    if (!hx_is_tag(n, "h1") && !hx_is_tag(n, "h2") && !hx_is_tag(n, "h3"))
+        return false;
+    char *t = hx_node_text(n, HTML_MAX_FIELD);
+    bool ok = t != NULL && !furniture_name(t);
+    free(t);
+    return ok;
+}
+
+/* A candidate name: kept unless empty or furniture (then freed). */
+static char *usable_name(char *name)
+{
+    if (name != NULL && furniture_name(name)) {
+        free(name);
+        return NULL;
+    }
+    return name;
+}
+
+/* The name of a service page without structured data, from its main
+ * content: the h1 of the main content (or of the page, never one inside
+ * <noscript>, <nav>, <header>, <footer> or a banner), else the first
+ * h2/h3 there, else og:title, else the <title> without the site's name.
+ * Furniture ("Home", "Welcome", "JavaScript is disabled") is skipped. */
+static char *page_name(xmlNode *root, xmlNode *mainn)
+{
+    xmlNode *h = find_content(mainn->children, p_h1, 0);
+    char *name = usable_name(h != NULL ? hx_node_text(h, HTML_MAX_FIELD) : NULL);
+    if (name == NULL && (h = find_content(root, p_h1, 0)) != NULL)
+        name = usable_name(hx_node_text(h, HTML_MAX_FIELD));
+    if (name == NULL && (h = find_content(mainn->children, p_heading, 0)) != NULL)
+        name = usable_name(hx_node_text(h, HTML_MAX_FIELD));
+    if (name == NULL && (h = find_first(root, p_og_title, 0)) != NULL) {
+        char *c = hx_get_attr(h, "content");
+        name = usable_name(trim_site_name(hx_collapse(c, HTML_MAX_FIELD)));
+        free(c);
+    }
+    if (name == NULL)
+        name = usable_name(trim_site_name(page_title(root)));
+    return name;
+}
+
 int feed_read_html(const char *body, size_t len, const char *url,
                    const char *content_type, feed_output *out, sp_err *err)
 {
@@ -1321,12 +1424,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
 
     if (made == 0 && rc == SP_OK) {
         /* No structured data: a record only if this reads as a service page. */
-        xmlNode *h1 = find_first(mainn, p_h1, 0);
-        if (h1 == NULL)
-            h1 = find_first(root, p_h1, 0);
-        char *name = h1 != NULL ? hx_node_text(h1, HTML_MAX_FIELD) : NULL;
-        if (name == NULL)
-            name = trim_site_name(page_title(root));
+        char *name = page_name(root, mainn);
         size_t body_bytes = 0;
         for (size_t k = 0; k < ls.n; k++)
             if (!ls.v[k].heading)
@@ -1339,7 +1437,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
             r.url = resolve_or_null(url, url);
             sp_buf d = {0};
             for (size_t k = 0; k < ls.n && d.len < HTML_MAX_TEXT; k++) {
-                if (k == 0 && ls.v[k].heading == 1 && strcmp(ls.v[k].text, r.name) == 0)
+                if (k == 0 && ls.v[k].heading > 0 && strcmp(ls.v[k].text, r.name) == 0)
                     continue; /* the name is not part of the description */
                 sp_buf_printf(&d, "%s%s", d.len ? "\n" : "", ls.v[k].text);
             }
