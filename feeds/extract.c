@@ -2,7 +2,8 @@
  * extract.c - the structured data of an HTML page, exactly as extruct
  * reads it: JSON-LD scripts (lenient parse, @graph and arrays kept as
  * written) and microdata items (itemscope / itemtype / itemprop, nested
- * items, itemref), plus the DOM helpers the HTML reader (html.c) shares.
+ * items, itemref), and the page's links, plus the DOM helpers the HTML
+ * reader (html.c) shares.
  * feed_html_extract gives both in extruct's JSON shape for the conformance
  * tests; html.c turns them into records.
  */
@@ -660,3 +661,75 @@ int feed_html_extract(const char *body, size_t len, const char *url,
     return SP_OK;
 }
 
+/* ======================================================================
+ * Links
+ * ====================================================================== */
+
+/* Does an href name a script, however disguised ("JaVaScRiPt:",
+ * "java\tscript:", an HTML5 "&colon;" libxml2 does not decode)?  Such
+ * links are dropped outright rather than resolved into odd relative
+ * paths. */
+static bool script_href(const char *h)
+{
+    char buf[16];
+    size_t k = 0;
+    for (const char *p = h; *p && k < sizeof buf - 1; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= 0x20)
+            continue; /* browsers ignore blanks and controls in schemes */
+        buf[k++] = (char)tolower(c);
+    }
+    buf[k] = '\0';
+    return strncmp(buf, "javascript", 10) == 0 || strncmp(buf, "vbscript", 8) == 0 ||
+           strncmp(buf, "livescript", 10) == 0 || strncmp(buf, "data:", 5) == 0 ||
+           strncmp(buf, "data&colon", 10) == 0;
+}
+
+void hx_collect_links(xmlNode *n, const char *base, feed_output *out, size_t *count,
+                      int depth)
+{
+    for (; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+            continue;
+        if (*count >= HTML_MAX_LINKS)
+            return;
+        if (hx_is_tag(n, "a") || hx_is_tag(n, "area")) {
+            char *href = hx_get_attr(n, "href");
+            char *h = hx_strip_ws(href);
+            /* "#top" is this page again; skip it before libcurl 7.88 turns
+             * a bare fragment into the site root. */
+            char *u = h != NULL && h[0] != '#' && !script_href(h) ? feed_resolve_url(base, h)
+                                                                   : NULL;
+            free(href);
+            free(h);
+            if (u != NULL) {
+                bool dup = false;
+                /* Recent duplicates are common (menus repeat links). */
+                for (size_t i = out->n_links; i > 0 && i + 200 > out->n_links; i--)
+                    if (strcmp(out->links[i - 1].url, u) == 0) {
+                        dup = true;
+                        break;
+                    }
+                if (!dup && feed_add_link(out, u, FEED_LINK_PAGE, 0, -1) == SP_OK)
+                    (*count)++;
+                free(u);
+            }
+        } else if (hx_is_tag(n, "link")) {
+            char *rel = hx_get_attr(n, "rel");
+            char *type = hx_get_attr(n, "type");
+            if (rel != NULL && type != NULL && strcasestr(rel, "alternate") != NULL &&
+                (strcasestr(type, "application/rss+xml") != NULL ||
+                 strcasestr(type, "application/atom+xml") != NULL)) {
+                char *href = hx_get_attr(n, "href");
+                char *u = href != NULL ? feed_resolve_url(base, href) : NULL;
+                if (u != NULL && feed_add_link(out, u, FEED_LINK_FEED, 0, -1) == SP_OK)
+                    (*count)++;
+                free(u);
+                free(href);
+            }
+            free(rel);
+            free(type);
+        }
+        hx_collect_links(n->children, base, out, count, depth + 1);
+    }
+}

@@ -289,10 +289,26 @@ static void term_cb(json_t *v, void *ctx)
     t->taxonomy = sp_strdup("schema.org");
 }
 
+/* schema.org's age bounds (on a Service, a Course or its PeopleAudience)
+ * are the record's minimum_age / maximum_age: structured data, which
+ * eligibility reads before any prose.  The first one given wins. */
+static void ages_from(rec_service *r, json_t *o)
+{
+    static const char *const keys[2] = {"suggestedMinAge", "suggestedMaxAge"};
+    double *dst[2] = {&r->minimum_age, &r->maximum_age};
+    for (size_t i = 0; i < 2 && json_is_object(o); i++) {
+        bool ok = false;
+        double a = jnum(json_object_get(o, keys[i]), &ok);
+        if (ok && *dst[i] < 0 && a >= 0 && a <= 130)
+            *dst[i] = a;
+    }
+}
+
 static void audience_cb(json_t *v, void *ctx)
 {
     rec_service *r = ctx;
     char *val = NULL;
+    ages_from(r, v);
     if (json_is_object(v)) {
         val = jget(v, "audienceType", HTML_MAX_FIELD);
         if (val == NULL)
@@ -488,16 +504,25 @@ static bool rec_from_schema(json_t *o, const char *url, const char *page, bool i
 
     for_each(json_object_get(o, "areaServed"), area_cb, r);
     for_each(json_object_get(o, "serviceArea"), area_cb, r);
+    for_each(json_object_get(o, "eligibleRegion"), area_cb, r);
     for_each(json_object_get(o, "serviceType"), term_cb, r);
     for_each(json_object_get(o, "category"), term_cb, r);
+    ages_from(r, o);
     for_each(json_object_get(o, "audience"), audience_cb, r);
     for_each(json_object_get(o, "openingHoursSpecification"), hours_cb, r);
     for_each(json_object_get(o, "hoursAvailable"), hours_cb, r);
     for_each(json_object_get(o, "openingHours"), opening_hours_cb, r);
     for_each(json_object_get(o, "offers"), offer_cb, r);
     for_each(json_object_get(o, "contactPoint"), contact_cb, r);
-    if (json_is_true(json_object_get(o, "isAccessibleForFree")))
+    if (json_is_true(json_object_get(o, "isAccessibleForFree"))) {
+        /* A cost option of 0 too: the structured field enrichment reads
+         * (derived tags are recomputed at indexing). */
+        json_t *free_offer = json_pack("{s:i}", "price", 0);
+        if (r->n_cost_options == 0)
+            offer_cb(free_offer, r);
+        json_decref(free_offer);
         rec_tags_add(&r->costs, "free", "isAccessibleForFree", "true", 0.9);
+    }
 
     json_t *start = json_object_get(o, "startDate");
     if (json_is_string(start) && r->n_schedules < HTML_MAX_LIST) {
@@ -1119,79 +1144,6 @@ static void contact_links(rec_service *r, xmlNode *n, int depth)
     }
 }
 
-/* ======================================================================
- * Links
- * ====================================================================== */
-
-/* Does an href name a script, however disguised ("JaVaScRiPt:",
- * "java\tscript:", an HTML5 "&colon;" libxml2 does not decode)?  Such
- * links are dropped outright rather than resolved into odd relative
- * paths. */
-static bool script_href(const char *h)
-{
-    char buf[16];
-    size_t k = 0;
-    for (const char *p = h; *p && k < sizeof buf - 1; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c <= 0x20)
-            continue; /* browsers ignore blanks and controls in schemes */
-        buf[k++] = (char)tolower(c);
-    }
-    buf[k] = '\0';
-    return strncmp(buf, "javascript", 10) == 0 || strncmp(buf, "vbscript", 8) == 0 ||
-           strncmp(buf, "livescript", 10) == 0 || strncmp(buf, "data:", 5) == 0 ||
-           strncmp(buf, "data&colon", 10) == 0;
-}
-
-static void collect_links(xmlNode *n, const char *base, feed_output *out,
-                          size_t *count, int depth)
-{
-    for (; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
-            continue;
-        if (*count >= HTML_MAX_LINKS)
-            return;
-        if (hx_is_tag(n, "a") || hx_is_tag(n, "area")) {
-            char *href = hx_get_attr(n, "href");
-            char *h = hx_strip_ws(href);
-            /* "#top" is this page again; skip it before libcurl 7.88 turns
-             * a bare fragment into the site root. */
-            char *u = h != NULL && h[0] != '#' && !script_href(h) ? feed_resolve_url(base, h)
-                                                                   : NULL;
-            free(href);
-            free(h);
-            if (u != NULL) {
-                bool dup = false;
-                /* Recent duplicates are common (menus repeat links). */
-                for (size_t i = out->n_links; i > 0 && i + 200 > out->n_links; i--)
-                    if (strcmp(out->links[i - 1].url, u) == 0) {
-                        dup = true;
-                        break;
-                    }
-                if (!dup && feed_add_link(out, u, FEED_LINK_PAGE, 0, -1) == SP_OK)
-                    (*count)++;
-                free(u);
-            }
-        } else if (hx_is_tag(n, "link")) {
-            char *rel = hx_get_attr(n, "rel");
-            char *type = hx_get_attr(n, "type");
-            if (rel != NULL && type != NULL && ci_contains(rel, "alternate") &&
-                (ci_contains(type, "application/rss+xml") ||
-                 ci_contains(type, "application/atom+xml"))) {
-                char *href = hx_get_attr(n, "href");
-                char *u = href != NULL ? feed_resolve_url(base, href) : NULL;
-                if (u != NULL && feed_add_link(out, u, FEED_LINK_FEED, 0, -1) == SP_OK)
-                    (*count)++;
-                free(u);
-                free(href);
-            }
-            free(rel);
-            free(type);
-        }
-        collect_links(n->children, base, out, count, depth + 1);
-    }
-}
-
 static bool p_base(xmlNode *n) { return hx_is_tag(n, "base") && hx_has_attr(n, "href"); }
 
 /* ======================================================================
@@ -1254,6 +1206,56 @@ static char *trim_site_name(char *t)
         }
     }
     return t;
+}
+
+static bool furniture_name(const char *name);
+
+static bool p_og_site(xmlNode *n)
+{
+    return hx_is_tag(n, "meta") && hx_attr_eq_ci(n, "property", "og:site_name");
+}
+
+/* The site's own name, which names the provider of a page that says no
+ * more: og:site_name, else what the <title> appends after its last
+ * separator ("Job Club | Hackney Council" -> "Hackney Council").  NULL when
+ * neither is there or it is the service's own name. */
+static char *site_name(xmlNode *root, const char *name)
+{
+    xmlNode *m = find_first(root, p_og_site, 0);
+    char *c = m != NULL ? hx_get_attr(m, "content") : NULL;
+    char *out = hx_collapse(c, HTML_MAX_FIELD);
+    free(c);
+    if (out == NULL) {
+        char *t = page_title(root);
+        static const char *const seps[] = {" | ", " - ", " – ", " — ", " :: ", NULL};
+        const char *last = NULL;
+        size_t sl = 0;
+        for (size_t i = 0; t != NULL && seps[i]; i++) {
+            for (const char *p = strstr(t, seps[i]); p != NULL; p = strstr(p + 1, seps[i]))
+                if (last == NULL || p > last) {
+                    last = p;
+                    sl = strlen(seps[i]);
+                }
+        }
+        if (last != NULL && last > t)
+            out = hx_collapse(last + sl, HTML_MAX_FIELD);
+        free(t);
+    }
+    if (out != NULL && (furniture_name(out) || (name != NULL && strcasecmp(out, name) == 0))) {
+        free(out);
+        out = NULL;
+    }
+    return out;
+}
+
+/* A record whose page names no provider is the site's (with provenance). */
+static void site_org(rec_service *r, xmlNode *root)
+{
+    if (r->organization.name != NULL)
+        return;
+    r->organization.name = site_name(root, r->name);
+    if (r->organization.name != NULL)
+        r->prov.organization_from = sp_strdup("page site name");
 }
 
 /* A heading or title that names no service: site furniture, greetings,
@@ -1412,6 +1414,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
                  * fields the markup left out. */
                 heuristics(&r, &ls, root);
             }
+            site_org(&r, root);
             rc = feed_add_rec(out, &r);
             rec_service_free(&r);
             if (rc != SP_OK) {
@@ -1451,6 +1454,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
             }
             contact_links(&r, mainn, 0);
             heuristics(&r, &ls, root);
+            site_org(&r, root);
             set_prov(&r, url, url);
             rc = feed_add_rec(out, &r);
             rec_service_free(&r);
@@ -1463,7 +1467,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
 
     if (rc == SP_OK) {
         size_t count = 0;
-        collect_links(root, b, out, &count, 0);
+        hx_collect_links(root, b, out, &count, 0);
     }
 done:
     json_decref(jl);

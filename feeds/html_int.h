@@ -46,4 +46,10 @@ htmlDocPtr hx_parse_html(const char *body, size_t len, const char *url,
  * jsonld and md (either may be NULL). */
 void hx_extract_doc(htmlDocPtr doc, const char *url, json_t *jsonld, json_t *md);
 
+/* The page's links into out: <a>/<area href> as FEED_LINK_PAGE, <link
+ * rel=alternate> feeds as FEED_LINK_FEED, resolved against base; script
+ * and data URLs never; at most HTML_MAX_LINKS (*count counts them). */
+void hx_collect_links(xmlNode *n, const char *base, feed_output *out, size_t *count,
+                      int depth);
+
 #endif

@@ -177,16 +177,52 @@ static void covs_free(ingest *g)
     g->n_covs = 0;
 }
 
+static const src_cov *cov_of(const ingest *g, const char *source)
+{
+    for (size_t i = 0; source && i < g->n_covs; i++)
+        if (!strcmp(g->covs[i].name, source))
+            return &g->covs[i];
+    return NULL;
+}
+
+/* sources.conf `organisation`: the organisation of a record whose source
+ * named none, with where it came from in the record's provenance. */
+static void default_organisation(ingest *g, rec_service *r, const char *source)
+{
+    const src_cov *c = cov_of(g, source);
+    if (!c || !c->organisation || r->organization.name)
+        return;
+    r->organization.name = sp_strdup(c->organisation);
+    free(r->prov.organization_from);
+    r->prov.organization_from = sp_strdup("sources.conf organisation");
+}
+
+/* A service area named after each borough the source's coverage gave a
+ * record that said nowhere itself (HSDS readers see where it is offered). */
+static void coverage_areas(ingest *g, rec_service *r)
+{
+    if (r->n_service_areas)
+        return;
+    for (size_t i = 0; i < r->boroughs.n && i < 40; i++) {
+        const vocab_borough *b = vocab_borough_get(g->o->vocab, r->boroughs.v[i].slug);
+        rec_service_area *a = feed_push(&r->service_areas, &r->n_service_areas,
+                                        sizeof *r->service_areas, 40);
+        if (!b || !a)
+            continue;
+        a->name = sp_strdup(b->name);
+        a->description = sp_strdup("sources.conf coverage");
+    }
+}
+
 static void default_coverage(ingest *g, rec_service *r, const char *source)
 {
     if (r->boroughs.n || r->pan_london || !source)
         return;
-    for (size_t i = 0; i < g->n_covs; i++) {
-        if (strcmp(g->covs[i].name, source) != 0 || !g->covs[i].coverage)
-            continue;
+    const src_cov *c = cov_of(g, source);
+    if (c && c->coverage) {
         size_t k;
         json_t *slug;
-        json_array_foreach(g->covs[i].coverage, k, slug)
+        json_array_foreach(c->coverage, k, slug)
         {
             const char *s = json_string_value(slug);
             if (!s)
@@ -210,6 +246,7 @@ static void default_coverage(ingest *g, rec_service *r, const char *source)
                     rec_tags_add(&r->boroughs, bs[j]->slug, field, s, 0.6);
             }
         }
+        coverage_areas(g, r);
     }
 }
 
@@ -458,6 +495,7 @@ static int index_record(ingest *g, const store_doc *d, rec_service *r)
     if (enrich_record(g->o->vocab, r, &e2) != SP_OK)
         fprintf(stderr, "signpost index: enriching %s: %s\n", r->id, e2.msg);
     default_coverage(g, r, d->source);
+    default_organisation(g, r, d->source);
     rc = idx_put(g->ix, r, g->err);
     if (rc != SP_OK)
         return rc;
