@@ -402,13 +402,13 @@ static void pan_london_in(ctx *c, const char *field, const char *text, double co
 
 /* An address whose postcode places it in a London borough is completed
  * with what that says (ORUK 3.0 requires city and state_province): city
- * "London", state_province "Greater London", region the borough's name,
- * and the postcode itself when it was only written in an address line.
- * What the provider wrote is never replaced. */
-static void complete_address(ctx *c, rec_address *a, const vocab_borough *b, const char *pc)
+ * "London", state_province "Greater London", region the borough's name.
+ * What the provider wrote is never replaced, and the postcode is not moved
+ * out of an address line (enriching twice must give the same record). */
+static void complete_address(ctx *c, rec_address *a, const vocab_borough *b)
 {
-    char **fields[] = {&a->city, &a->state_province, &a->region, &a->postal_code};
-    const char *values[] = {"London", "Greater London", b->name, pc};
+    char **fields[] = {&a->city, &a->state_province, &a->region};
+    const char *values[] = {"London", "Greater London", b->name};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         if (*fields[i] == NULL && values[i] != NULL) {
             *fields[i] = sp_strdup(values[i]);
@@ -433,7 +433,7 @@ static void geography(ctx *c)
                 snprintf(field, sizeof field, "locations[%zu].addresses[%zu].postal_code", i,
                          j);
                 add_borough(c, b, field, a->postal_code, 1.0);
-                complete_address(c, a, b, NULL);
+                complete_address(c, a, b);
                 continue;
             }
             /* No usable postcode field: one written in the address lines. */
@@ -446,7 +446,7 @@ static void geography(ctx *c)
                         snprintf(field, sizeof field, "locations[%zu].addresses[%zu].address_%zu",
                                  i, j, k + 1);
                         add_borough(c, b, field, pcs[q], 0.9);
-                        complete_address(c, a, b, pcs[q]);
+                        complete_address(c, a, b);
                     }
                     free(pcs[q]);
                 }
