@@ -110,7 +110,7 @@ static const sfield service_f[] = {
 
 static const sfield prov_f[] = {
     SF(rec_provenance, source_id), SF(rec_provenance, source_url),
-    SF(rec_provenance, local_id), SF_END};
+    SF(rec_provenance, local_id), SF(rec_provenance, organization_from), SF_END};
 
 static char **sf_ptr(void *obj, const sfield *f)
 {

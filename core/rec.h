@@ -141,6 +141,10 @@ typedef struct rec_provenance {
     char *source_url;  /* the URL (or path) the record was read from */
     char *local_id;    /* the id the source gave it */
     int64_t first_seen, last_seen, last_changed; /* epoch seconds; 0 unknown */
+    /* Where organization came from when the source's record named none:
+     * "sources.conf organisation", "page site name" or "web address";
+     * NULL when the source said it. */
+    char *organization_from;
 } rec_provenance;
 
 typedef struct rec_service {

@@ -227,55 +227,39 @@ static void linkset_add(linkset *ls, char *url, const char *format, int depth,
     ls->v[ls->n++] = (store_link){url, format, depth, lastmod};
 }
 
-/* A data package's resources: the CSV files beside datapackage.json. */
+/* A data package's resources: the CSV files beside datapackage.json, on
+ * the package's own host only.  A resource elsewhere is not fetched; why is
+ * kept in *refused, which the package's fetch records as its error. */
 static void datapackage_links(const char *body, size_t len, const char *doc_url, int depth,
-                              linkset *out)
+                              linkset *out, char **refused)
 {
-    json_error_t je;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-    if (!root)
-        return;
-    json_t *res = json_object_get(root, "resources");
-    size_t i;
-    json_t *r;
-    json_array_foreach(res, i, r) {
-        json_t *path = json_object_get(r, "path");
-        if (json_is_string(path)) {
-            char *u = feed_resolve_url(doc_url, json_string_value(path));
-            linkset_add(out, norm_url(u), "csv", depth + 1, 0);
-            free(u);
-        } else if (json_is_array(path)) {
-            size_t j;
-            json_t *p;
-            json_array_foreach(path, j, p) {
-                if (!json_is_string(p))
-                    continue;
-                char *u = feed_resolve_url(doc_url, json_string_value(p));
-                linkset_add(out, norm_url(u), "csv", depth + 1, 0);
-                free(u);
-            }
-        }
-    }
-    json_decref(root);
+    feed_output o;
+    feed_output_init(&o);
+    sp_err e = {0};
+    if (feed_datapackage_resources(body, len, doc_url, &o, &e) == SP_EINVAL && !*refused)
+        *refused = sp_strdup(e.msg);
+    for (size_t i = 0; i < o.n_links; i++)
+        linkset_add(out, norm_url(o.links[i].url), "csv", depth + 1, 0);
+    feed_output_free(&o);
 }
 
 /* The links of a fetched document that this source follows.  fmt_name is
  * how the URL was reached (the store's urls.format). */
 static void doc_links(const crawl_source *src, const char *fmt_name, int depth,
                       const char *doc_url, const char *body, size_t len, const char *ct,
-                      linkset *out, size_t *n_recs)
+                      linkset *out, size_t *n_recs, char **refused)
 {
     if (!strcmp(fmt_name, "csv"))
         return;
     if (!strcmp(fmt_name, "datapackage")) {
-        datapackage_links(body, len, doc_url, depth, out);
+        datapackage_links(body, len, doc_url, depth, out, refused);
         return;
     }
     int f = feed_format_from_name(fmt_name);
     if (f < 0 || f == FEED_AUTO)
         f = (int)feed_sniff(body, len, doc_url, ct);
     if (f == FEED_DATAPACKAGE) {
-        datapackage_links(body, len, doc_url, depth, out);
+        datapackage_links(body, len, doc_url, depth, out, refused);
         return;
     }
     if (f == FEED_NDJSON)
@@ -344,8 +328,10 @@ typedef struct stored_links {
 static int stored_links_cb(void *ctx, const store_doc *d)
 {
     stored_links *sl = ctx;
+    char *refused = NULL; /* recorded when the package was first stored */
     doc_links(sl->src, sl->q->format, sl->q->depth, d->final_url ? d->final_url : d->url,
-              d->body, d->len, d->content_type, sl->out, NULL);
+              d->body, d->len, d->content_type, sl->out, NULL, &refused);
+    free(refused);
     return 1;
 }
 
@@ -815,7 +801,9 @@ static bool page_done(crawler *cr, xfer *x, CURLcode res, long status)
         f.last_modified = lastmod;
         f.content_hash = hash;
         size_t n_recs = (size_t)-1;
-        doc_links(src, q->format, q->depth, final, body, len, ct, &ls, &n_recs);
+        /* errmsg is NULL here; a data package resource refused (another
+         * host) becomes the stored package's recorded error. */
+        doc_links(src, q->format, q->depth, final, body, len, ct, &ls, &n_recs, &errmsg);
         /* An incremental ORUK listing with nothing in it says "no change":
          * not worth a document (its URL is new each pass). */
         bool empty_delta = strstr(q->url, "modified_after=") && n_recs == 0 && ls.n == 0;

@@ -956,6 +956,47 @@ static int table_from_inline(json_t *data, csv_table *t, sp_err *err)
     return rc;
 }
 
+/* Add one resource's URL to out, or keep why it was refused in *first. */
+static void resource_link(const char *url, const char *path, feed_output *out, sp_err *first,
+                          int *rc)
+{
+    sp_err e = {0};
+    char *u = feed_resolve_resource(url, path, &e);
+    if (u == NULL) {
+        if (*rc == SP_OK)
+            *rc = sp_fail(first, SP_EINVAL, "%s", e.msg);
+        return;
+    }
+    feed_add_link(out, u, FEED_LINK_DETAIL, 0, -1);
+    free(u);
+}
+
+int feed_datapackage_resources(const char *body, size_t len, const char *url,
+                               feed_output *out, sp_err *err)
+{
+    json_error_t je;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL)
+        return sp_fail(err, SP_EPARSE, "datapackage.json line %d: %s", je.line, je.text);
+    int rc = SP_OK;
+    json_t *res = json_object_get(root, "resources");
+    size_t i, j;
+    json_t *r, *p;
+    json_array_foreach(res, i, r) {
+        if (i >= DP_MAX_RESOURCES)
+            break;
+        json_t *path = json_object_get(r, "path");
+        if (json_is_string(path))
+            resource_link(url, json_string_value(path), out, err, &rc);
+        json_array_foreach(json_is_array(path) ? path : NULL, j, p) {
+            if (json_is_string(p))
+                resource_link(url, json_string_value(p), out, err, &rc);
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
 int feed_read_datapackage(const char *body, size_t len, const char *url,
                           feed_fetch_fn fetch, void *ctx, feed_output *out,
                           sp_err *err)
@@ -1055,6 +1096,7 @@ int feed_read_datapackage(const char *body, size_t len, const char *url,
             rec_service rs;
             rec_service_init(&rs);
             build_service(p, r, url, &rs);
+            feed_rec_to_text(&rs); /* cells may hold HTML and entities */
             if (rs.name == NULL) {
                 rec_service_free(&rs);
                 continue;

@@ -143,6 +143,46 @@ done:
     return out;
 }
 
+/* "host:port" of an http(s) URL, host lower-cased; NULL when malformed. */
+static char *host_port(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *out = NULL;
+    if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        out = sp_printf("%s:%s", host, port);
+        for (char *p = out; p != NULL && *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return out;
+}
+
+char *feed_resolve_resource(const char *pkg_url, const char *path, sp_err *err)
+{
+    char *u = feed_resolve_url(pkg_url, path);
+    if (u == NULL) {
+        sp_fail(err, SP_EINVAL, "resource \"%.200s\" is not an http(s) URL relative to %.200s",
+                path != NULL ? path : "", pkg_url != NULL ? pkg_url : "");
+        return NULL;
+    }
+    char *a = host_port(pkg_url), *b = host_port(u);
+    bool same = a != NULL && b != NULL && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    if (!same) {
+        sp_fail(err, SP_EINVAL,
+                "resource %.200s is on another host than its package %.200s; refused", u,
+                pkg_url);
+        free(u);
+        return NULL;
+    }
+    return u;
+}
+
 bool feed_is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
@@ -151,27 +191,37 @@ bool feed_is_space(unsigned char c)
 
 char *feed_collapse(const char *s, size_t n, size_t max, bool nbsp)
 {
+    return feed_fold(s, n, max, nbsp, false);
+}
+
+char *feed_fold(const char *s, size_t n, size_t max, bool nbsp, bool lines)
+{
     if (s == NULL)
         return NULL;
     char *o = malloc(n + 1);
     if (o == NULL)
         return NULL;
     size_t j = 0;
-    bool pend = false;
+    int pend = 0; /* 0 none, 1 space, 2 line break */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        int ws = 0;
         if (nbsp && c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
-            pend = j > 0;
+            ws = 1;
             i++;
-            continue;
+        } else if (lines && (c == '\n' || c == '\r')) {
+            ws = 2;
+        } else if (feed_is_space(c)) {
+            ws = 1;
         }
-        if (feed_is_space(c)) {
-            pend = j > 0;
+        if (ws) {
+            if (j > 0 && ws > pend)
+                pend = ws;
             continue;
         }
         if (pend)
-            o[j++] = ' ';
-        pend = false;
+            o[j++] = pend == 2 ? '\n' : ' ';
+        pend = 0;
         o[j++] = (char)c;
     }
     if (j > max) {

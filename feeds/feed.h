@@ -108,6 +108,13 @@ int feed_read_datapackage(const char *body, size_t len, const char *url,
                           feed_fetch_fn fetch, void *ctx, feed_output *out,
                           sp_err *err);
 
+/* The resources of a data package, for a crawler: each path resolved with
+ * feed_resolve_resource into out->links (FEED_LINK_DETAIL).  SP_EINVAL and
+ * the first refusal's message when a resource lies on another host (the
+ * others are still listed); SP_EPARSE when the JSON is not readable. */
+int feed_datapackage_resources(const char *body, size_t len, const char *url,
+                               feed_output *out, sp_err *err);
+
 /* The data package reader's RFC 4180 CSV parser on its own (tests, fuzzing):
  * *rows gets an array of rows, the header first (names trimmed and
  * lower-cased), each an array of strings, null for an empty cell; rows are
@@ -124,6 +131,13 @@ int feed_add_rec(feed_output *o, rec_service *r);
  * or malformed.  Caller frees. */
 char *feed_resolve_url(const char *base, const char *ref);
 
+/* A data package's resource path resolved against the package's URL (the
+ * libcurl URL API), and only on the package's own host and port: NULL and
+ * an error naming both when the path leaves that host or is not http(s).
+ * The crawler queues, and the indexer looks up, exactly this URL.  Caller
+ * frees. */
+char *feed_resolve_resource(const char *pkg_url, const char *path, sp_err *err);
+
 /* Text and array helpers the readers share. */
 
 /* HTML and XML whitespace: space, tab, LF, CR, FF, VT. */
@@ -134,6 +148,30 @@ bool feed_is_space(unsigned char c);
  * NULL or nothing is left.  With nbsp, U+00A0 (no-break space) counts as
  * whitespace too, as it does in page text.  Caller frees. */
 char *feed_collapse(const char *s, size_t n, size_t max, bool nbsp);
+/* The same, keeping line breaks when lines is set: a whitespace run that
+ * holds a line break becomes one "\n". */
+char *feed_fold(const char *s, size_t n, size_t max, bool nbsp, bool lines);
+
+/* Text first (text.c).  Does s carry HTML markup (a tag or an entity)? */
+bool feed_has_markup(const char *s);
+
+/* The plain text an HTML fragment shows, through libxml2's HTML parser:
+ * entities decoded, links reduced to their text, script/style/noscript
+ * dropped, whitespace folded; with lines, block elements and <br> end a
+ * line ("\n", a sentence break for enrichment), else all is one line.
+ * Text without markup is only folded.  At most max bytes (UTF-8 safe);
+ * NULL when nothing is left.  Caller frees. */
+char *feed_html_to_text(const char *s, size_t max, bool lines);
+
+/* The same over already-parsed nodes (inline XHTML in a feed): first and
+ * its following siblings. */
+struct _xmlNode;
+char *feed_xml_text(const struct _xmlNode *first, size_t max, bool lines);
+
+/* Every text field of r (names, prose, locations, schedules, areas,
+ * costs) through feed_html_to_text, in place: readers whose fields come
+ * raw from a provider call it on each record before feed_add_rec. */
+void feed_rec_to_text(rec_service *r);
 
 /* Append one zeroed element of elem bytes to the array *arr_p holding *n,
  * and return it; NULL (nothing changed) when it holds max already or

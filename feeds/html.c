@@ -6,7 +6,7 @@
  *   1. schema.org JSON-LD (<script type="application/ld+json">), with
  *      @graph, arrays and nesting;
  *   2. schema.org microdata (itemscope / itemtype / itemprop, nested items,
- *      itemref), extracted exactly as extruct does (feed_html_extract gives
+ *      itemref), extracted exactly as extruct does (extract.c; feed_html_extract gives
  *      both, in extruct's JSON shape, for the conformance tests);
  *   3. plain-page heuristics: the h1 (or <title>) as the name, the main
  *      text (<main>, role=main or <article>, never nav/header/footer/aside/
@@ -35,694 +35,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
-
-#include "feed.h"
-
-#define HTML_MAX_DEPTH 256
-#define HTML_MAX_SCRIPTS 64
-#define HTML_MAX_SCRIPT_LEN (1024u * 1024u)
-#define HTML_MAX_ITEMS 2000
-#define HTML_MAX_LINKS 5000
-#define HTML_MAX_RECS 50
-#define HTML_MAX_TEXT 32768     /* main text kept as description */
-#define HTML_MAX_FIELD 4096     /* one short field (name, address line) */
-#define HTML_MAX_SECTION 8192   /* eligibility / application text */
-#define HTML_MAX_LIST 20        /* phones, emails, schedules, areas kept */
-#define HTML_MIN_TEXT 200       /* "substantive" main text, in bytes */
-
-/* ======================================================================
- * Text helpers
- * ====================================================================== */
-
-/* s with whitespace runs (U+00A0 included) folded, trimmed and cut to
- * max bytes; NULL when empty (feed_collapse). */
-static char *collapse(const char *s, size_t max)
-{
-    return s != NULL ? feed_collapse(s, strlen(s), max, true) : NULL;
-}
-
-/* HTML whitespace stripped from both ends (extruct's strip_html5_whitespace). */
-static char *strip_ws(const char *s)
-{
-    if (s == NULL)
-        return NULL;
-    while (feed_is_space((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && feed_is_space((unsigned char)s[n - 1]))
-        n--;
-    return sp_strndup(s, n);
-}
-
-static char *get_attr(xmlNode *n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    if (v == NULL)
-        return NULL;
-    char *s = sp_strdup((const char *)v);
-    xmlFree(v);
-    return s;
-}
-
-static bool has_attr(xmlNode *n, const char *name)
-{
-    return xmlHasProp(n, (const xmlChar *)name) != NULL;
-}
-
-static bool is_tag(const xmlNode *n, const char *tag)
-{
-    return n != NULL && n->type == XML_ELEMENT_NODE &&
-           xmlStrcasecmp(n->name, (const xmlChar *)tag) == 0;
-}
-
-static bool attr_eq_ci(xmlNode *n, const char *name, const char *value)
-{
-    char *v = get_attr(n, name);
-    if (v == NULL)
-        return false;
-    char *t = strip_ws(v);
-    bool eq = t != NULL && strcasecmp(t, value) == 0;
-    free(v);
-    free(t);
-    return eq;
-}
-
-/* Raw text of a subtree (text and CDATA nodes concatenated, script and
- * style skipped), as extruct's textContent. */
-static void raw_text(xmlNode *n, sp_buf *b, int depth, size_t max)
-{
-    for (; n != NULL; n = n->next) {
-        if (b->len > max)
-            return;
-        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-            if (n->content != NULL)
-                sp_buf_puts(b, (const char *)n->content);
-        } else if (n->type == XML_ELEMENT_NODE && depth < HTML_MAX_DEPTH) {
-            if (is_tag(n, "script") || is_tag(n, "style"))
-                continue;
-            raw_text(n->children, b, depth + 1, max);
-        }
-    }
-}
-
-static char *node_text(xmlNode *n, size_t max)
-{
-    sp_buf b = {0};
-    raw_text(n->children, &b, 0, max * 2 + 64);
-    char *s = collapse(sp_buf_cstr(&b), max);
-    sp_buf_free(&b);
-    return s;
-}
-
-/* Text of an HTML fragment (JSON-LD descriptions often carry markup). */
-static char *fragment_text(const char *s, size_t max)
-{
-    if (s == NULL)
-        return NULL;
-    if (strchr(s, '<') == NULL && strchr(s, '&') == NULL)
-        return collapse(s, max);
-    size_t n = strlen(s);
-    if (n > HTML_MAX_TEXT * 4)
-        n = HTML_MAX_TEXT * 4;
-    htmlDocPtr d = htmlReadMemory(s, (int)n, NULL, "UTF-8",
-                                  HTML_PARSE_RECOVER | HTML_PARSE_NONET |
-                                      HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
-    if (d == NULL)
-        return collapse(s, max);
-    sp_buf b = {0};
-    xmlNode *root = xmlDocGetRootElement(d);
-    if (root != NULL)
-        raw_text(root, &b, 0, max * 2 + 64);
-    xmlFreeDoc(d);
-    char *out = collapse(sp_buf_cstr(&b), max);
-    sp_buf_free(&b);
-    return out;
-}
-
-/* ======================================================================
- * JSON-LD
- * ====================================================================== */
-
-/* extruct falls back to a lenient parse: HTML comment markers, JS
- * comments and trailing commas dropped, raw control characters inside
- * strings escaped.  Returns a cleaned malloc'd copy. */
-static char *jsonld_clean(const char *s)
-{
-    size_t n = strlen(s);
-    sp_buf b = {0};
-    bool in_str = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\' && i + 1 < n) {
-                sp_buf_append(&b, s + i, 2);
-                i++;
-            } else if (c == '"') {
-                in_str = false;
-                sp_buf_append(&b, &c, 1);
-            } else if ((unsigned char)c < 0x20) {
-                sp_buf_printf(&b, "\\u%04x", (unsigned)c);
-            } else {
-                sp_buf_append(&b, &c, 1);
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_str = true;
-            sp_buf_append(&b, &c, 1);
-        } else if (strncmp(s + i, "<!--", 4) == 0) {
-            /* A whole HTML comment before the data goes; a comment marker
-             * wrapping the data (<!-- {...} -->) loses only the marker. */
-            const char *e = strstr(s + i + 4, "-->");
-            size_t brace = strcspn(s + i + 4, "{[\"");
-            if (e != NULL && (size_t)(e - (s + i + 4)) < brace)
-                i = (size_t)(e - s) + 2;
-            else
-                i += 3;
-        } else if (strncmp(s + i, "-->", 3) == 0) {
-            i += 2;
-        } else if (c == '/' && i + 1 < n && s[i + 1] == '/') {
-            while (i < n && s[i] != '\n')
-                i++;
-        } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-            const char *e = strstr(s + i + 2, "*/");
-            i = e != NULL ? (size_t)(e - s) + 1 : n;
-        } else if (c == ',') {
-            /* A comma followed only by blanks and comments before a closer
-             * is a trailing comma. */
-            size_t k = i + 1;
-            for (;;) {
-                while (k < n && feed_is_space((unsigned char)s[k]))
-                    k++;
-                if (k + 1 < n && s[k] == '/' && s[k + 1] == '/') {
-                    while (k < n && s[k] != '\n')
-                        k++;
-                    continue;
-                }
-                if (k + 1 < n && s[k] == '/' && s[k + 1] == '*') {
-                    const char *e = strstr(s + k + 2, "*/");
-                    k = e != NULL ? (size_t)(e - s) + 2 : n;
-                    continue;
-                }
-                break;
-            }
-            if (k < n && (s[k] == '}' || s[k] == ']'))
-                continue;
-            sp_buf_append(&b, &c, 1);
-        } else {
-            sp_buf_append(&b, &c, 1);
-        }
-    }
-    char *out = sp_buf_steal(&b);
-    return out != NULL ? out : sp_strdup("");
-}
-
-static json_t *jsonld_parse(const char *text)
-{
-    json_error_t je;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
-    if (v == NULL) {
-        char *clean = jsonld_clean(text);
-        if (clean != NULL)
-            v = json_loads(clean, JSON_DECODE_ANY, &je);
-        free(clean);
-    }
-    return v;
-}
-
-static void jsonld_collect(xmlNode *n, json_t *out, int depth, int *scripts)
-{
-    for (; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
-            continue;
-        if (is_tag(n, "script")) {
-            if (*scripts < HTML_MAX_SCRIPTS &&
-                attr_eq_ci(n, "type", "application/ld+json")) {
-                (*scripts)++;
-                sp_buf b = {0};
-                for (xmlNode *c = n->children; c != NULL; c = c->next)
-                    if (c->content != NULL && b.len < HTML_MAX_SCRIPT_LEN)
-                        sp_buf_puts(&b, (const char *)c->content);
-                if (b.len > 0 && b.len <= HTML_MAX_SCRIPT_LEN) {
-                    json_t *v = jsonld_parse(b.data);
-                    if (json_is_array(v)) {
-                        json_array_extend(out, v);
-                    } else if (json_is_object(v)) {
-                        json_array_append(out, v);
-                    }
-                    json_decref(v);
-                }
-                sp_buf_free(&b);
-            }
-            continue;
-        }
-        jsonld_collect(n->children, out, depth + 1, scripts);
-    }
-}
-
-/* ======================================================================
- * Microdata (the extruct algorithm)
- * ====================================================================== */
-
-typedef struct md_id {
-    char *id;
-    xmlNode *node;
-    size_t ord; /* document order */
-} md_id;
-
-typedef struct md_ctx {
-    md_id *ids;       /* elements with an id attribute, sorted, for itemref */
-    size_t n_ids, cap_ids;
-    const char *base; /* URL to resolve against; NULL leaves values as written */
-    size_t items;
-} md_ctx;
-
-/* Items already extracted are marked through libxml2's per-node
- * application pointer (the tree is ours and freed after reading), so the
- * check is O(1) however many items a page has. */
-static char md_mark;
-
-static bool md_seen(xmlNode *n)
-{
-    return n->_private == &md_mark;
-}
-
-static void md_index_ids(md_ctx *c, xmlNode *n, int depth)
-{
-    for (; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
-            continue;
-        if (c->n_ids < 100000 && has_attr(n, "id")) {
-            if (c->n_ids == c->cap_ids) {
-                size_t nc = c->cap_ids ? c->cap_ids * 2 : 64;
-                md_id *p = realloc(c->ids, nc * sizeof *p);
-                if (p == NULL)
-                    return;
-                c->ids = p;
-                c->cap_ids = nc;
-            }
-            char *id = get_attr(n, "id");
-            if (id != NULL) {
-                c->ids[c->n_ids] = (md_id){id, n, c->n_ids};
-                c->n_ids++;
-            }
-        }
-        md_index_ids(c, n->children, depth + 1);
-    }
-}
-
-/* Sort by id, keeping document order among equal ids (the first wins, as
- * getElementById does). */
-static int md_id_cmp(const void *a, const void *b)
-{
-    const md_id *x = a, *y = b;
-    int r = strcmp(x->id, y->id);
-    if (r != 0)
-        return r;
-    return x->ord < y->ord ? -1 : x->ord > y->ord;
-}
-
-static xmlNode *md_by_id(md_ctx *c, const char *id)
-{
-    size_t lo = 0, hi = c->n_ids;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(c->ids[mid].id, id) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < c->n_ids && strcmp(c->ids[lo].id, id) == 0 ? c->ids[lo].node : NULL;
-}
-
-static json_t *md_item(md_ctx *c, xmlNode *n, int depth);
-
-static json_t *md_url_value(md_ctx *c, xmlNode *n, const char *attr)
-{
-    char *v = get_attr(n, attr);
-    char *s = strip_ws(v != NULL ? v : "");
-    free(v);
-    if (s == NULL)
-        return json_string("");
-    if (c->base != NULL && s[0] == '#') {
-        /* A fragment names a place in the page itself (libcurl 7.88
-         * resolves a bare fragment against the site root instead). */
-        size_t bl = strcspn(c->base, "#");
-        char *u = sp_printf("%.*s%s", (int)bl, c->base, s);
-        if (u != NULL) {
-            free(s);
-            s = u;
-        }
-    } else if (c->base != NULL && *s != '\0') {
-        char *u = feed_resolve_url(c->base, s);
-        if (u != NULL) {
-            free(s);
-            s = u;
-        }
-    }
-    json_t *j = json_string(s);
-    free(s);
-    return j != NULL ? j : json_null();
-}
-
-/* The text of a microdata element as extruct gets it (html_text with
- * layout guessing): whitespace normalised in each text run, runs joined by
- * a space unless punctuation follows, newlines around block elements and
- * a blank line around paragraphs, headings and lists. */
-typedef struct md_text_ctx {
-    sp_buf out;
-    int prev;        /* 0 text, 1 newline, 2 blank line */
-    bool prev_ws;    /* previous raw text ended in whitespace */
-    bool prev_open;  /* previous raw text ended in '(' */
-} md_text_ctx;
-
-static bool tag_in(const xmlNode *n, const char *const *tags)
-{
-    for (size_t i = 0; tags[i]; i++)
-        if (xmlStrcasecmp(n->name, (const xmlChar *)tags[i]) == 0)
-            return true;
-    return false;
-}
-
-static void md_newlines(md_text_ctx *c, const xmlNode *n)
-{
-    static const char *const nl[] = {"article", "aside", "br", "dd", "details", "div",
-                                     "dt", "fieldset", "figcaption", "footer", "form",
-                                     "header", "hr", "legend", "li", "main", "nav",
-                                     "table", "tr", NULL};
-    static const char *const dnl[] = {"blockquote", "dl", "figure", "h1", "h2", "h3",
-                                      "h4", "h5", "h6", "ol", "p", "pre", "title",
-                                      "ul", NULL};
-    if (c->prev == 2)
-        return;
-    if (tag_in(n, dnl)) {
-        sp_buf_puts(&c->out, c->prev == 1 ? "\n" : "\n\n");
-        c->prev = 2;
-    } else if (tag_in(n, nl)) {
-        if (c->prev != 1)
-            sp_buf_puts(&c->out, "\n");
-        c->prev = 1;
-    }
-}
-
-static void md_add_text(md_text_ctx *c, const char *raw)
-{
-    char *t = collapse(raw, HTML_MAX_TEXT);
-    if (t == NULL)
-        return;
-    bool space = true;
-    if (c->prev != 0)
-        space = false;
-    else if (!c->prev_ws && (strchr(",:;.!?\")", t[0]) != NULL || c->prev_open))
-        space = false;
-    if (space)
-        sp_buf_puts(&c->out, " ");
-    sp_buf_puts(&c->out, t);
-    free(t);
-    size_t n = strlen(raw);
-    c->prev = 0;
-    c->prev_ws = n > 0 && feed_is_space((unsigned char)raw[n - 1]);
-    c->prev_open = n > 0 && raw[n - 1] == '(';
-}
-
-static void md_text_walk(md_text_ctx *c, xmlNode *n, int depth)
-{
-    if (depth > HTML_MAX_DEPTH || c->out.len > HTML_MAX_TEXT)
-        return;
-    md_newlines(c, n);
-    for (xmlNode *ch = n->children; ch != NULL; ch = ch->next) {
-        if (ch->type == XML_TEXT_NODE || ch->type == XML_CDATA_SECTION_NODE) {
-            if (ch->content != NULL)
-                md_add_text(c, (const char *)ch->content);
-        } else if (ch->type == XML_ELEMENT_NODE && !is_tag(ch, "script") &&
-                   !is_tag(ch, "style")) {
-            md_text_walk(c, ch, depth + 1);
-        }
-    }
-    md_newlines(c, n);
-}
-
-static char *md_text(xmlNode *n)
-{
-    md_text_ctx c;
-    memset(&c, 0, sizeof c);
-    c.prev = 2;
-    md_text_walk(&c, n, 0);
-    const char *s = sp_buf_cstr(&c.out);
-    while (feed_is_space((unsigned char)*s))
-        s++;
-    size_t len = strlen(s);
-    while (len > 0 && feed_is_space((unsigned char)s[len - 1]))
-        len--;
-    char *out = sp_strndup(s, len);
-    sp_buf_free(&c.out);
-    return out;
-}
-
-static json_t *json_str_or_empty(char *s)
-{
-    json_t *j = json_string(s != NULL ? s : "");
-    free(s);
-    return j != NULL ? j : json_null();
-}
-
-static json_t *md_value(md_ctx *c, xmlNode *n, bool force, int depth)
-{
-    if (!force && has_attr(n, "itemscope")) {
-        json_t *it = md_item(c, n, depth + 1);
-        return it != NULL ? it : json_null();
-    }
-    if (is_tag(n, "meta"))
-        return json_str_or_empty(get_attr(n, "content"));
-    static const char *const src_tags[] = {"audio", "embed", "iframe", "img",
-                                           "source", "track", "video"};
-    for (size_t i = 0; i < sizeof src_tags / sizeof *src_tags; i++)
-        if (is_tag(n, src_tags[i]))
-            return md_url_value(c, n, "src");
-    if (is_tag(n, "a") || is_tag(n, "area") || is_tag(n, "link"))
-        return md_url_value(c, n, "href");
-    if (is_tag(n, "object"))
-        return md_url_value(c, n, "data");
-    if (is_tag(n, "data") || is_tag(n, "meter"))
-        return json_str_or_empty(get_attr(n, "value"));
-    if (is_tag(n, "time") && has_attr(n, "datetime"))
-        return json_str_or_empty(get_attr(n, "datetime"));
-    char *content = get_attr(n, "content");
-    if (content != NULL && *content != '\0')
-        return json_str_or_empty(content);
-    free(content);
-    return json_str_or_empty(md_text(n));
-}
-
-/* Add value under each name in itemprop to props (name -> array). */
-static void md_add_prop(md_ctx *c, json_t *props, xmlNode *p, int depth)
-{
-    char *names = get_attr(p, "itemprop");
-    if (names == NULL)
-        return;
-    json_t *v = md_value(c, p, false, depth);
-    char *save = NULL;
-    for (char *t = strtok_r(names, " \t\r\n\f", &save); t != NULL;
-         t = strtok_r(NULL, " \t\r\n\f", &save)) {
-        json_t *arr = json_object_get(props, t);
-        if (arr == NULL) {
-            arr = json_array();
-            json_object_set_new(props, t, arr);
-        }
-        json_array_append(arr, v);
-    }
-    json_decref(v);
-    free(names);
-}
-
-/* The properties of an item: descendants with itemprop, not looking inside
- * nested items (but the nested item's own element is a property). */
-static void md_props(md_ctx *c, json_t *props, xmlNode *n, int depth)
-{
-    for (xmlNode *ch = n->children; ch != NULL; ch = ch->next) {
-        if (ch->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
-            continue;
-        if (has_attr(ch, "itemprop"))
-            md_add_prop(c, props, ch, depth);
-        if (!has_attr(ch, "itemscope"))
-            md_props(c, props, ch, depth + 1);
-    }
-}
-
-static xmlNode *nearest_scope(xmlNode *n, bool include_self)
-{
-    for (xmlNode *p = include_self ? n : n->parent; p != NULL; p = p->parent)
-        if (p->type == XML_ELEMENT_NODE && has_attr(p, "itemscope"))
-            return p;
-    return NULL;
-}
-
-static void md_ref_walk(md_ctx *c, json_t *props, xmlNode *n, xmlNode *base_scope,
-                        int depth)
-{
-    if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
-        return;
-    if (has_attr(n, "itemprop") && nearest_scope(n, false) == base_scope)
-        md_add_prop(c, props, n, depth);
-    for (xmlNode *ch = n->children; ch != NULL; ch = ch->next)
-        md_ref_walk(c, props, ch, base_scope, depth + 1);
-}
-
-static json_t *md_item(md_ctx *c, xmlNode *n, int depth)
-{
-    if (md_seen(n) || c->items >= HTML_MAX_ITEMS || depth > HTML_MAX_DEPTH)
-        return NULL;
-    n->_private = &md_mark;
-    c->items++;
-    json_t *item = json_object();
-    char *types = get_attr(n, "itemtype");
-    if (types != NULL) {
-        json_t *tl = json_array();
-        char *save = NULL;
-        for (char *t = strtok_r(types, " \t\r\n\f", &save); t != NULL;
-             t = strtok_r(NULL, " \t\r\n\f", &save))
-            json_array_append_new(tl, json_string(t));
-        if (json_array_size(tl) == 1)
-            json_object_set(item, "type", json_array_get(tl, 0));
-        else if (json_array_size(tl) > 1)
-            json_object_set(item, "type", tl);
-        json_decref(tl);
-        free(types);
-        if (json_object_get(item, "type") != NULL) {
-            char *id = get_attr(n, "itemid");
-            char *sid = strip_ws(id);
-            if (sid != NULL && *sid != '\0')
-                json_object_set_new(item, "id", json_string(sid));
-            free(id);
-            free(sid);
-        }
-    }
-    json_t *props = json_object();
-    md_props(c, props, n, depth);
-    char *refs = get_attr(n, "itemref");
-    if (refs != NULL) {
-        char *save = NULL;
-        for (char *t = strtok_r(refs, " \t\r\n\f", &save); t != NULL;
-             t = strtok_r(NULL, " \t\r\n\f", &save)) {
-            xmlNode *r = md_by_id(c, t);
-            if (r == NULL)
-                continue;
-            if (has_attr(r, "itemprop") && has_attr(r, "itemscope"))
-                md_add_prop(c, props, r, depth);
-            else
-                md_ref_walk(c, props, r, nearest_scope(r, true), depth);
-        }
-        free(refs);
-    }
-    if (json_object_size(props) > 0) {
-        /* Single values unwrap (extruct's non-strict mode). */
-        const char *k;
-        json_t *v;
-        json_object_foreach(props, k, v) {
-            if (json_array_size(v) == 1)
-                json_object_set(props, k, json_array_get(v, 0));
-        }
-        json_object_set(item, "properties", props);
-    } else {
-        json_object_set_new(item, "value", md_value(c, n, true, depth));
-    }
-    json_decref(props);
-    return item;
-}
-
-static void md_walk(md_ctx *c, xmlNode *n, json_t *out, int depth)
-{
-    for (; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
-            continue;
-        if (has_attr(n, "itemscope") && !md_seen(n)) {
-            json_t *it = md_item(c, n, depth);
-            if (it != NULL)
-                json_array_append_new(out, it);
-        }
-        md_walk(c, n->children, out, depth + 1);
-    }
-}
-
-static htmlDocPtr parse_html(const char *body, size_t len, const char *url,
-                             const char *content_type)
-{
-    const char *enc = NULL;
-    char encbuf[64];
-    if (content_type != NULL) {
-        const char *cs = strcasestr(content_type, "charset=");
-        if (cs != NULL) {
-            cs += 8;
-            size_t k = 0;
-            while (cs[k] != '\0' && cs[k] != ';' && !feed_is_space((unsigned char)cs[k]) &&
-                   k < sizeof encbuf - 1) {
-                encbuf[k] = cs[k] == '"' ? ' ' : cs[k];
-                k++;
-            }
-            encbuf[k] = '\0';
-            if (k > 0 && xmlFindCharEncodingHandler(encbuf) != NULL) {
-                enc = encbuf;
-            }
-        }
-    }
-    return htmlReadMemory(body, (int)len, url, enc,
-                          HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-                              HTML_PARSE_NOWARNING);
-}
-
-static void extract_doc(htmlDocPtr doc, const char *url, json_t *jsonld, json_t *md)
-{
-    xmlNode *root = xmlDocGetRootElement(doc);
-    if (root == NULL)
-        return;
-    if (jsonld != NULL) {
-        int scripts = 0;
-        jsonld_collect(root, jsonld, 0, &scripts);
-    }
-    if (md != NULL) {
-        md_ctx c;
-        memset(&c, 0, sizeof c);
-        c.base = url;
-        md_index_ids(&c, root, 0);
-        if (c.n_ids > 1)
-            qsort(c.ids, c.n_ids, sizeof *c.ids, md_id_cmp);
-        md_walk(&c, root, md, 0);
-        for (size_t i = 0; i < c.n_ids; i++)
-            free(c.ids[i].id);
-        free(c.ids);
-    }
-}
-
-int feed_html_extract(const char *body, size_t len, const char *url,
-                      json_t **jsonld, json_t **microdata, sp_err *err)
-{
-    if (body == NULL || jsonld == NULL || microdata == NULL)
-        return sp_fail(err, SP_EINVAL, "feed_html_extract: missing argument");
-    *jsonld = NULL;
-    *microdata = NULL;
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "page is %zu bytes, over the %u byte limit", len,
-                       FEED_MAX_BODY);
-    json_t *jl = json_array(), *md = json_array();
-    if (jl == NULL || md == NULL) {
-        json_decref(jl);
-        json_decref(md);
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    }
-    if (len > 0) {
-        htmlDocPtr doc = parse_html(body, len, url, NULL);
-        if (doc != NULL) {
-            extract_doc(doc, url, jl, md);
-            xmlFreeDoc(doc);
-        }
-    }
-    *jsonld = jl;
-    *microdata = md;
-    return SP_OK;
-}
+#include "html_int.h"
 
 /* ======================================================================
  * Records from schema.org objects
@@ -788,7 +101,7 @@ static char *jstr(json_t *v, size_t max)
     if (v == NULL)
         return NULL;
     if (json_is_string(v))
-        return fragment_text(json_string_value(v), max);
+        return feed_html_to_text(json_string_value(v), max, max > HTML_MAX_FIELD);
     if (json_is_integer(v))
         return sp_printf("%lld", (long long)json_integer_value(v));
     if (json_is_real(v))
@@ -976,10 +289,26 @@ static void term_cb(json_t *v, void *ctx)
     t->taxonomy = sp_strdup("schema.org");
 }
 
+/* schema.org's age bounds (on a Service, a Course or its PeopleAudience)
+ * are the record's minimum_age / maximum_age: structured data, which
+ * eligibility reads before any prose.  The first one given wins. */
+static void ages_from(rec_service *r, json_t *o)
+{
+    static const char *const keys[2] = {"suggestedMinAge", "suggestedMaxAge"};
+    double *dst[2] = {&r->minimum_age, &r->maximum_age};
+    for (size_t i = 0; i < 2 && json_is_object(o); i++) {
+        bool ok = false;
+        double a = jnum(json_object_get(o, keys[i]), &ok);
+        if (ok && *dst[i] < 0 && a >= 0 && a <= 130)
+            *dst[i] = a;
+    }
+}
+
 static void audience_cb(json_t *v, void *ctx)
 {
     rec_service *r = ctx;
     char *val = NULL;
+    ages_from(r, v);
     if (json_is_object(v)) {
         val = jget(v, "audienceType", HTML_MAX_FIELD);
         if (val == NULL)
@@ -1175,16 +504,25 @@ static bool rec_from_schema(json_t *o, const char *url, const char *page, bool i
 
     for_each(json_object_get(o, "areaServed"), area_cb, r);
     for_each(json_object_get(o, "serviceArea"), area_cb, r);
+    for_each(json_object_get(o, "eligibleRegion"), area_cb, r);
     for_each(json_object_get(o, "serviceType"), term_cb, r);
     for_each(json_object_get(o, "category"), term_cb, r);
+    ages_from(r, o);
     for_each(json_object_get(o, "audience"), audience_cb, r);
     for_each(json_object_get(o, "openingHoursSpecification"), hours_cb, r);
     for_each(json_object_get(o, "hoursAvailable"), hours_cb, r);
     for_each(json_object_get(o, "openingHours"), opening_hours_cb, r);
     for_each(json_object_get(o, "offers"), offer_cb, r);
     for_each(json_object_get(o, "contactPoint"), contact_cb, r);
-    if (json_is_true(json_object_get(o, "isAccessibleForFree")))
+    if (json_is_true(json_object_get(o, "isAccessibleForFree"))) {
+        /* A cost option of 0 too: the structured field enrichment reads
+         * (derived tags are recomputed at indexing). */
+        json_t *free_offer = json_pack("{s:i}", "price", 0);
+        if (r->n_cost_options == 0)
+            offer_cb(free_offer, r);
+        json_decref(free_offer);
         rec_tags_add(&r->costs, "free", "isAccessibleForFree", "true", 0.9);
+    }
 
     json_t *start = json_object_get(o, "startDate");
     if (json_is_string(start) && r->n_schedules < HTML_MAX_LIST) {
@@ -1313,33 +651,52 @@ static bool is_block(const xmlNode *n)
         "address", "blockquote", "pre", "hr", "form", "fieldset", "figure",
         "figcaption", "details", "summary", "caption", NULL};
     for (size_t i = 0; blocks[i]; i++)
-        if (is_tag(n, blocks[i]))
+        if (hx_is_tag(n, blocks[i]))
             return true;
     return false;
 }
 
+/* Does the class or id of n name a cookie or consent banner? */
+static bool is_banner(xmlNode *n)
+{
+    static const char *const marks[] = {"cookie", "consent", "gdpr", NULL};
+    static const char *const attrs[] = {"class", "id", NULL};
+    for (size_t a = 0; attrs[a]; a++) {
+        char *v = hx_get_attr(n, attrs[a]);
+        bool hit = false;
+        for (size_t i = 0; v != NULL && marks[i] && !hit; i++)
+            hit = strcasestr(v, marks[i]) != NULL;
+        free(v);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+/* Page furniture: never a service's text or name. */
 static bool is_noise(xmlNode *n)
 {
     static const char *const noise[] = {"nav", "header", "footer", "aside", "script",
                                         "style", "noscript", "template", "svg",
                                         "iframe", "select", "button", "head", "form",
-                                        NULL};
+                                        "dialog", NULL};
     for (size_t i = 0; noise[i]; i++)
-        if (is_tag(n, noise[i]))
+        if (hx_is_tag(n, noise[i]))
             return true;
     static const char *const roles[] = {"navigation", "banner", "contentinfo",
-                                        "complementary", "search", NULL};
+                                        "complementary", "search", "dialog",
+                                        "alertdialog", NULL};
     for (size_t i = 0; roles[i]; i++)
-        if (attr_eq_ci(n, "role", roles[i]))
+        if (hx_attr_eq_ci(n, "role", roles[i]))
             return true;
-    if (attr_eq_ci(n, "hidden", "") || attr_eq_ci(n, "aria-hidden", "true"))
+    if (hx_attr_eq_ci(n, "hidden", "") || hx_attr_eq_ci(n, "aria-hidden", "true"))
         return true;
-    return false;
+    return is_banner(n);
 }
 
 static void flush_line(lines *ls, sp_buf *cur, int heading)
 {
-    char *t = collapse(sp_buf_cstr(cur), HTML_MAX_TEXT);
+    char *t = hx_collapse(sp_buf_cstr(cur), HTML_MAX_TEXT);
     cur->len = 0;
     if (cur->data != NULL)
         cur->data[0] = '\0';
@@ -1407,12 +764,32 @@ static xmlNode *find_first(xmlNode *n, bool (*pred)(xmlNode *), int depth)
     return NULL;
 }
 
-static bool p_main(xmlNode *n) { return is_tag(n, "main"); }
-static bool p_role_main(xmlNode *n) { return attr_eq_ci(n, "role", "main"); }
-static bool p_article(xmlNode *n) { return is_tag(n, "article"); }
-static bool p_body(xmlNode *n) { return is_tag(n, "body"); }
-static bool p_title(xmlNode *n) { return is_tag(n, "title"); }
-static bool p_h1(xmlNode *n) { return is_tag(n, "h1"); }
+/* find_first over the page's content only: furniture subtrees (is_noise:
+ * <noscript>, <nav>, <header>, cookie banners...) are not searched. */
+static xmlNode *find_content(xmlNode *n, bool (*pred)(xmlNode *), int depth)
+{
+    for (; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH || is_noise(n))
+            continue;
+        if (pred(n))
+            return n;
+        xmlNode *f = find_content(n->children, pred, depth + 1);
+        if (f != NULL)
+            return f;
+    }
+    return NULL;
+}
+
+static bool p_main(xmlNode *n) { return hx_is_tag(n, "main"); }
+static bool p_role_main(xmlNode *n) { return hx_attr_eq_ci(n, "role", "main"); }
+static bool p_article(xmlNode *n) { return hx_is_tag(n, "article"); }
+static bool p_body(xmlNode *n) { return hx_is_tag(n, "body"); }
+static bool p_title(xmlNode *n) { return hx_is_tag(n, "title"); }
+static bool p_h1(xmlNode *n) { return hx_is_tag(n, "h1"); }
+static bool p_og_title(xmlNode *n)
+{
+    return hx_is_tag(n, "meta") && hx_attr_eq_ci(n, "property", "og:title");
+}
 
 static bool ci_contains(const char *hay, const char *needle)
 {
@@ -1752,95 +1129,22 @@ static void contact_links(rec_service *r, xmlNode *n, int depth)
     for (; n != NULL; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
             continue;
-        if (is_tag(n, "a") && !is_noise(n)) {
-            char *href = get_attr(n, "href");
-            char *h = strip_ws(href);
+        if (hx_is_tag(n, "a") && !is_noise(n)) {
+            char *href = hx_get_attr(n, "href");
+            char *h = hx_strip_ws(href);
             free(href);
             if (h != NULL && strncasecmp(h, "mailto:", 7) == 0 && r->email == NULL)
                 r->email = clean_email(sp_strdup(h));
             else if (h != NULL && strncasecmp(h, "tel:", 4) == 0)
-                add_phone(&r->phones, &r->n_phones, collapse(h + 4, 40), NULL);
+                add_phone(&r->phones, &r->n_phones, hx_collapse(h + 4, 40), NULL);
             free(h);
         }
-        if (!is_tag(n, "footer") && !is_tag(n, "nav"))
+        if (!hx_is_tag(n, "footer") && !hx_is_tag(n, "nav"))
             contact_links(r, n->children, depth + 1);
     }
 }
 
-/* ======================================================================
- * Links
- * ====================================================================== */
-
-/* Does an href name a script, however disguised ("JaVaScRiPt:",
- * "java\tscript:", an HTML5 "&colon;" libxml2 does not decode)?  Such
- * links are dropped outright rather than resolved into odd relative
- * paths. */
-static bool script_href(const char *h)
-{
-    char buf[16];
-    size_t k = 0;
-    for (const char *p = h; *p && k < sizeof buf - 1; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c <= 0x20)
-            continue; /* browsers ignore blanks and controls in schemes */
-        buf[k++] = (char)tolower(c);
-    }
-    buf[k] = '\0';
-    return strncmp(buf, "javascript", 10) == 0 || strncmp(buf, "vbscript", 8) == 0 ||
-           strncmp(buf, "livescript", 10) == 0 || strncmp(buf, "data:", 5) == 0 ||
-           strncmp(buf, "data&colon", 10) == 0;
-}
-
-static void collect_links(xmlNode *n, const char *base, feed_output *out,
-                          size_t *count, int depth)
-{
-    for (; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
-            continue;
-        if (*count >= HTML_MAX_LINKS)
-            return;
-        if (is_tag(n, "a") || is_tag(n, "area")) {
-            char *href = get_attr(n, "href");
-            char *h = strip_ws(href);
-            /* "#top" is this page again; skip it before libcurl 7.88 turns
-             * a bare fragment into the site root. */
-            char *u = h != NULL && h[0] != '#' && !script_href(h) ? feed_resolve_url(base, h)
-                                                                   : NULL;
-            free(href);
-            free(h);
-            if (u != NULL) {
-                bool dup = false;
-                /* Recent duplicates are common (menus repeat links). */
-                for (size_t i = out->n_links; i > 0 && i + 200 > out->n_links; i--)
-                    if (strcmp(out->links[i - 1].url, u) == 0) {
-                        dup = true;
-                        break;
-                    }
-                if (!dup && feed_add_link(out, u, FEED_LINK_PAGE, 0, -1) == SP_OK)
-                    (*count)++;
-                free(u);
-            }
-        } else if (is_tag(n, "link")) {
-            char *rel = get_attr(n, "rel");
-            char *type = get_attr(n, "type");
-            if (rel != NULL && type != NULL && ci_contains(rel, "alternate") &&
-                (ci_contains(type, "application/rss+xml") ||
-                 ci_contains(type, "application/atom+xml"))) {
-                char *href = get_attr(n, "href");
-                char *u = href != NULL ? feed_resolve_url(base, href) : NULL;
-                if (u != NULL && feed_add_link(out, u, FEED_LINK_FEED, 0, -1) == SP_OK)
-                    (*count)++;
-                free(u);
-                free(href);
-            }
-            free(rel);
-            free(type);
-        }
-        collect_links(n->children, base, out, count, depth + 1);
-    }
-}
-
-static bool p_base(xmlNode *n) { return is_tag(n, "base") && has_attr(n, "href"); }
+static bool p_base(xmlNode *n) { return hx_is_tag(n, "base") && hx_has_attr(n, "href"); }
 
 /* ======================================================================
  * The reader
@@ -1885,7 +1189,7 @@ static bool looks_like_service(const char *name, const lines *ls)
 static char *page_title(xmlNode *root)
 {
     xmlNode *t = find_first(root, p_title, 0);
-    return t != NULL ? node_text(t, HTML_MAX_FIELD) : NULL;
+    return t != NULL ? hx_node_text(t, HTML_MAX_FIELD) : NULL;
 }
 
 /* "Job Club | Hackney Council" -> "Job Club": sites append their name. */
@@ -1904,6 +1208,120 @@ static char *trim_site_name(char *t)
     return t;
 }
 
+static bool furniture_name(const char *name);
+
+static bool p_og_site(xmlNode *n)
+{
+    return hx_is_tag(n, "meta") && hx_attr_eq_ci(n, "property", "og:site_name");
+}
+
+/* The site's own name, which names the provider of a page that says no
+ * more: og:site_name, else what the <title> appends after its last
+ * separator ("Job Club | Hackney Council" -> "Hackney Council").  NULL when
+ * neither is there or it is the service's own name. */
+static char *site_name(xmlNode *root, const char *name)
+{
+    xmlNode *m = find_first(root, p_og_site, 0);
+    char *c = m != NULL ? hx_get_attr(m, "content") : NULL;
+    char *out = hx_collapse(c, HTML_MAX_FIELD);
+    free(c);
+    if (out == NULL) {
+        char *t = page_title(root);
+        static const char *const seps[] = {" | ", " - ", " – ", " — ", " :: ", NULL};
+        const char *last = NULL;
+        size_t sl = 0;
+        for (size_t i = 0; t != NULL && seps[i]; i++) {
+            for (const char *p = strstr(t, seps[i]); p != NULL; p = strstr(p + 1, seps[i]))
+                if (last == NULL || p > last) {
+                    last = p;
+                    sl = strlen(seps[i]);
+                }
+        }
+        if (last != NULL && last > t)
+            out = hx_collapse(last + sl, HTML_MAX_FIELD);
+        free(t);
+    }
+    if (out != NULL && (furniture_name(out) || (name != NULL && strcasecmp(out, name) == 0))) {
+        free(out);
+        out = NULL;
+    }
+    return out;
+}
+
+/* A record whose page names no provider is the site's (with provenance). */
+static void site_org(rec_service *r, xmlNode *root)
+{
+    if (r->organization.name != NULL)
+        return;
+    r->organization.name = site_name(root, r->name);
+    if (r->organization.name != NULL)
+        r->prov.organization_from = sp_strdup("page site name");
+}
+
+/* A heading or title that names no service: site furniture, greetings,
+ * and the warnings sites show when scripts or cookies are off. */
+static bool furniture_name(const char *name)
+{
+    static const char *const exact[] = {
+        "home", "homepage", "home page", "welcome", "welcome!", "menu", "main menu",
+        "search", "navigation", "skip to content", "skip to main content", "cookies",
+        "error", "sorry", "oops", "loading", "loading...", "untitled", "index", NULL};
+    for (size_t i = 0; exact[i]; i++)
+        if (strcasecmp(name, exact[i]) == 0)
+            return true;
+    static const char *const parts[] = {
+        "javascript is disabled", "javascript is turned off", "enable javascript",
+        "javascript is required", "javascript must be enabled", "turn on javascript",
+        "your browser does not support", "browser is out of date", "we use cookies",
+        "cookie settings", "cookies on ", "page not found", "404", "access denied",
+        "an error occurred", "something went wrong", NULL};
+    return matches_any(name, parts);
+}
+
+/* An h1-h3 whose text is not furniture. */
+static bool p_heading(xmlNode *n)
+{
+    if (!hx_is_tag(n, "h1") && !hx_is_tag(n, "h2") && !hx_is_tag(n, "h3"))
+        return false;
+    char *t = hx_node_text(n, HTML_MAX_FIELD);
+    bool ok = t != NULL && !furniture_name(t);
+    free(t);
+    return ok;
+}
+
+/* A candidate name: kept unless empty or furniture (then freed). */
+static char *usable_name(char *name)
+{
+    if (name != NULL && furniture_name(name)) {
+        free(name);
+        return NULL;
+    }
+    return name;
+}
+
+/* The name of a service page without structured data, from its main
+ * content: the h1 of the main content (or of the page, never one inside
+ * <noscript>, <nav>, <header>, <footer> or a banner), else the first
+ * h2/h3 there, else og:title, else the <title> without the site's name.
+ * Furniture ("Home", "Welcome", "JavaScript is disabled") is skipped. */
+static char *page_name(xmlNode *root, xmlNode *mainn)
+{
+    xmlNode *h = find_content(mainn->children, p_h1, 0);
+    char *name = usable_name(h != NULL ? hx_node_text(h, HTML_MAX_FIELD) : NULL);
+    if (name == NULL && (h = find_content(root, p_h1, 0)) != NULL)
+        name = usable_name(hx_node_text(h, HTML_MAX_FIELD));
+    if (name == NULL && (h = find_content(mainn->children, p_heading, 0)) != NULL)
+        name = usable_name(hx_node_text(h, HTML_MAX_FIELD));
+    if (name == NULL && (h = find_first(root, p_og_title, 0)) != NULL) {
+        char *c = hx_get_attr(h, "content");
+        name = usable_name(trim_site_name(hx_collapse(c, HTML_MAX_FIELD)));
+        free(c);
+    }
+    if (name == NULL)
+        name = usable_name(trim_site_name(page_title(root)));
+    return name;
+}
+
 int feed_read_html(const char *body, size_t len, const char *url,
                    const char *content_type, feed_output *out, sp_err *err)
 {
@@ -1914,7 +1332,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
                        FEED_MAX_BODY);
     if (len == 0)
         return SP_OK; /* an empty page has nothing to say */
-    htmlDocPtr doc = parse_html(body, len, url, content_type);
+    htmlDocPtr doc = hx_parse_html(body, len, url, content_type);
     xmlNode *root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
     if (root == NULL) {
         if (doc != NULL)
@@ -1926,7 +1344,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
     char *base = NULL;
     xmlNode *bn = find_first(root, p_base, 0);
     if (bn != NULL) {
-        char *h = get_attr(bn, "href");
+        char *h = hx_get_attr(bn, "href");
         base = feed_resolve_url(url, h);
         free(h);
     }
@@ -1941,7 +1359,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
         goto done;
     }
-    extract_doc(doc, b, jl, md);
+    hx_extract_doc(doc, b, jl, md);
     collect_objects(jl, objs, 0);
     for (size_t i = 0; i < json_array_size(md); i++) {
         json_t *ld = md_to_ld(json_array_get(md, i), 0);
@@ -1996,6 +1414,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
                  * fields the markup left out. */
                 heuristics(&r, &ls, root);
             }
+            site_org(&r, root);
             rc = feed_add_rec(out, &r);
             rec_service_free(&r);
             if (rc != SP_OK) {
@@ -2008,12 +1427,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
 
     if (made == 0 && rc == SP_OK) {
         /* No structured data: a record only if this reads as a service page. */
-        xmlNode *h1 = find_first(mainn, p_h1, 0);
-        if (h1 == NULL)
-            h1 = find_first(root, p_h1, 0);
-        char *name = h1 != NULL ? node_text(h1, HTML_MAX_FIELD) : NULL;
-        if (name == NULL)
-            name = trim_site_name(page_title(root));
+        char *name = page_name(root, mainn);
         size_t body_bytes = 0;
         for (size_t k = 0; k < ls.n; k++)
             if (!ls.v[k].heading)
@@ -2026,7 +1440,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
             r.url = resolve_or_null(url, url);
             sp_buf d = {0};
             for (size_t k = 0; k < ls.n && d.len < HTML_MAX_TEXT; k++) {
-                if (k == 0 && ls.v[k].heading == 1 && strcmp(ls.v[k].text, r.name) == 0)
+                if (k == 0 && ls.v[k].heading > 0 && strcmp(ls.v[k].text, r.name) == 0)
                     continue; /* the name is not part of the description */
                 sp_buf_printf(&d, "%s%s", d.len ? "\n" : "", ls.v[k].text);
             }
@@ -2040,6 +1454,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
             }
             contact_links(&r, mainn, 0);
             heuristics(&r, &ls, root);
+            site_org(&r, root);
             set_prov(&r, url, url);
             rc = feed_add_rec(out, &r);
             rec_service_free(&r);
@@ -2052,7 +1467,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
 
     if (rc == SP_OK) {
         size_t count = 0;
-        collect_links(root, b, out, &count, 0);
+        hx_collect_links(root, b, out, &count, 0);
     }
 done:
     json_decref(jl);

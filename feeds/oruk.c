@@ -516,6 +516,8 @@ static void read_service(rd *c, const json_t *svc, const json_t *org,
         r.prov.source_url = sp_strdup(c->url);
     }
     free(lid);
+    /* Text first: providers' HTML never reaches enrichment. */
+    feed_rec_to_text(&r);
 
     /* A service_at_location list repeats a service once per location:
      * fold those into one record. */

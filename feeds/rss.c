@@ -55,76 +55,6 @@ static char *collapse(const char *s, size_t max)
     return s != NULL ? feed_collapse(s, strlen(s), max, false) : NULL;
 }
 
-/* Does s look like it carries HTML markup (a tag or an entity)?  Used for
- * RSS, where markup in a title is not declared, only present. */
-static bool looks_like_html(const char *s)
-{
-    for (const char *p = s; *p; p++) {
-        if (*p == '<' && (isalpha((unsigned char)p[1]) || p[1] == '/' ||
-                          p[1] == '!') && strchr(p, '>') != NULL)
-            return true;
-        if (*p == '&' && (isalpha((unsigned char)p[1]) || p[1] == '#')) {
-            const char *q = p + 1;
-            while (*q && (isalnum((unsigned char)*q) || *q == '#') && q - p < 12)
-                q++;
-            if (*q == ';')
-                return true;
-        }
-    }
-    return false;
-}
-
-static bool skip_element(const xmlChar *name)
-{
-    static const char *const skip[] = {"script", "style", "noscript",
-                                       "template", "head"};
-    for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
-        if (xmlStrcasecmp(name, (const xmlChar *)skip[i]) == 0)
-            return true;
-    return false;
-}
-
-static void text_walk(xmlNode *n, sp_buf *b, int depth)
-{
-    for (; n != NULL; n = n->next) {
-        if (b->len > RSS_MAX_TEXT)
-            return;
-        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-            if (n->content != NULL)
-                sp_buf_puts(b, (const char *)n->content);
-        } else if (n->type == XML_ELEMENT_NODE && depth < 200) {
-            if (skip_element(n->name))
-                continue;
-            /* Block boundaries and <br> separate words. */
-            sp_buf_puts(b, " ");
-            text_walk(n->children, b, depth + 1);
-            sp_buf_puts(b, " ");
-        }
-    }
-}
-
-/* The text an HTML fragment shows, collapsed; NULL when empty. */
-static char *html_to_text(const char *html, size_t max)
-{
-    if (html == NULL)
-        return NULL;
-    size_t n = strlen(html);
-    if (n == 0)
-        return NULL;
-    htmlDocPtr d = htmlReadMemory(html, (int)(n > RSS_MAX_TEXT * 4 ? RSS_MAX_TEXT * 4 : n),
-                                  NULL, "UTF-8",
-                                  HTML_PARSE_RECOVER | HTML_PARSE_NONET |
-                                      HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
-    if (d == NULL)
-        return collapse(html, max);
-    sp_buf b = {0};
-    text_walk(xmlDocGetRootElement(d), &b, 0);
-    xmlFreeDoc(d);
-    char *out = collapse(sp_buf_cstr(&b), max);
-    sp_buf_free(&b);
-    return out;
-}
-
 /* Standard base64 (whitespace ignored); NULL on bad input. */
 static char *b64_decode(const char *s)
 {
@@ -272,10 +202,7 @@ static char *node_text(xmlNode *n, bool atom, size_t max)
             has_elements = true;
     if (has_elements) {
         /* Inline (X)HTML: its text, without scripts and styles. */
-        sp_buf b = {0};
-        text_walk(n->children, &b, 0);
-        out = collapse(sp_buf_cstr(&b), max);
-        sp_buf_free(&b);
+        out = feed_xml_text(n->children, max, max > RSS_MAX_TITLE);
         free(type);
         free(mode);
         return out;
@@ -299,7 +226,7 @@ static char *node_text(xmlNode *n, bool atom, size_t max)
     }
     bool html;
     if (b64) {
-        html = looks_like_html(raw);
+        html = feed_has_markup(raw);
     } else if (atom && type != NULL && *type != '\0') {
         html = strcasecmp(type, "html") == 0 || strcasecmp(type, "text/html") == 0;
         if (strcasecmp(type, "xhtml") == 0 || strstr(type, "xhtml") != NULL ||
@@ -311,11 +238,12 @@ static char *node_text(xmlNode *n, bool atom, size_t max)
     } else if (atom && type != NULL) {
         html = false;
     } else {
-        html = !atom && looks_like_html(raw);
+        html = !atom && feed_has_markup(raw);
         if (atom && mode != NULL && strcasecmp(mode, "escaped") == 0)
             html = true;
     }
-    out = html ? html_to_text(raw, max) : collapse(raw, max);
+    /* Titles are one line; descriptions keep their sentence breaks. */
+    out = html ? feed_html_to_text(raw, max, max > RSS_MAX_TITLE) : collapse(raw, max);
 done:
     free(raw);
     free(type);

@@ -400,21 +400,40 @@ static void pan_london_in(ctx *c, const char *field, const char *text, double co
     }
 }
 
+/* An address whose postcode places it in a London borough is completed
+ * with what that says (ORUK 3.0 requires city and state_province): city
+ * "London", state_province "Greater London", region the borough's name.
+ * What the provider wrote is never replaced, and the postcode is not moved
+ * out of an address line (enriching twice must give the same record). */
+static void complete_address(ctx *c, rec_address *a, const vocab_borough *b)
+{
+    char **fields[] = {&a->city, &a->state_province, &a->region};
+    const char *values[] = {"London", "Greater London", b->name};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        if (*fields[i] == NULL && values[i] != NULL) {
+            *fields[i] = sp_strdup(values[i]);
+            if (*fields[i] == NULL)
+                c->rc = SP_ENOMEM;
+        }
+    }
+}
+
 static void geography(ctx *c)
 {
     rec_service *r = c->r;
     char field[128];
     for (size_t i = 0; i < r->n_locations; i++) {
-        const rec_location *loc = &r->locations[i];
+        rec_location *loc = &r->locations[i];
         size_t had = r->boroughs.n;
         for (size_t j = 0; j < loc->n_addresses; j++) {
-            const rec_address *a = &loc->addresses[j];
+            rec_address *a = &loc->addresses[j];
             const vocab_borough *b = NULL;
             if (a->postal_code &&
                 vocab_postcode(c->v, a->postal_code, NULL, NULL, &b) == SP_OK && b) {
                 snprintf(field, sizeof field, "locations[%zu].addresses[%zu].postal_code", i,
                          j);
                 add_borough(c, b, field, a->postal_code, 1.0);
+                complete_address(c, a, b);
                 continue;
             }
             /* No usable postcode field: one written in the address lines. */
@@ -427,6 +446,7 @@ static void geography(ctx *c)
                         snprintf(field, sizeof field, "locations[%zu].addresses[%zu].address_%zu",
                                  i, j, k + 1);
                         add_borough(c, b, field, pcs[q], 0.9);
+                        complete_address(c, a, b);
                     }
                     free(pcs[q]);
                 }

@@ -322,13 +322,32 @@ static void add_tag_attributes(json_t *s, const rec_tags *tags, const char *fiel
 }
 
 /* The profile requires address_type and country: a Signpost address with
- * neither is a street address in the UK. */
-static void fix_addresses(json_t *a)
+ * neither is a street address in the UK.  It also requires address_1,
+ * city, state_province and postal_code, which enrichment completes from a
+ * London postcode (indexer/enrich.c); an address still without them (no
+ * postcode, or one outside London) is left out rather than invented. */
+static void fix_addresses(json_t *a, const vocab *v)
 {
-    size_t i;
-    json_t *it;
-    json_array_foreach(a, i, it)
-    {
+    static const char *const required[] = {"address_1", "city", "state_province",
+                                           "postal_code"};
+    for (size_t i = json_array_size(a); i-- > 0;) {
+        json_t *it = json_array_get(a, i);
+        const vocab_borough *b = NULL;
+        const char *pc = sget(it, "postal_code");
+        if (v != NULL && pc != NULL && vocab_postcode(v, pc, NULL, NULL, &b) == SP_OK && b) {
+            /* As enrichment does, for records exported without it. */
+            if (sget(it, "city") == NULL)
+                sset(it, "city", "London");
+            if (sget(it, "state_province") == NULL)
+                sset(it, "state_province", "Greater London");
+        }
+        bool whole = json_is_object(it);
+        for (size_t k = 0; whole && k < sizeof required / sizeof *required; k++)
+            whole = sget(it, required[k]) != NULL;
+        if (!whole) {
+            json_array_remove(a, i);
+            continue;
+        }
         if (sget(it, "address_type") == NULL)
             sset(it, "address_type", "physical");
         if (sget(it, "country") == NULL)
@@ -336,7 +355,7 @@ static void fix_addresses(json_t *a)
     }
 }
 
-static void fix_location(json_t *loc, const char *sid, size_t pos)
+static void fix_location(json_t *loc, const char *sid, size_t pos, const vocab *v)
 {
     ensure_id(loc, "location", sid, pos);
     const char *lid = sget(loc, "id");
@@ -348,7 +367,9 @@ static void fix_location(json_t *loc, const char *sid, size_t pos)
     }
     fix_uri(loc, "url");
     fix_array(loc, "addresses", lid, "location_id", lid);
-    fix_addresses(json_object_get(loc, "addresses"));
+    fix_addresses(json_object_get(loc, "addresses"), v);
+    if (json_array_size(json_object_get(loc, "addresses")) == 0)
+        json_object_del(loc, "addresses");
     fix_array(loc, "phones", lid, "location_id", lid);
     fix_array(loc, "schedules", lid, "location_id", lid);
     fix_array(loc, "languages", lid, "location_id", lid);
@@ -400,6 +421,36 @@ static void fix_status(json_t *s)
         }
     }
     json_object_set_new(s, "status", json_string("active"));
+}
+
+/* The host of an http(s) URL ("www.hackney.gov.uk"); NULL when none. */
+static char *host_of(const char *url)
+{
+    if (url == NULL || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
+        return NULL;
+    const char *h = strstr(url, "://") + 3;
+    size_t n = strcspn(h, "/?#:");
+    return n > 0 ? sp_strndup(h, n) : NULL;
+}
+
+/* Every exported service carries an organization: a record whose source,
+ * sources.conf and page named none is the organization behind its web
+ * address (or, read from a file, its source). */
+static void default_organization(json_t *s, const rec_service *r)
+{
+    json_t *g = json_object_get(s, "organization");
+    if (json_is_object(g) && (sget(g, "name") || sget(g, "website") || sget(g, "email")))
+        return;
+    char *host = host_of(r->url);
+    if (host == NULL)
+        host = host_of(r->prov.source_url);
+    const char *name = host ? host : r->prov.source_id ? r->prov.source_id : "unknown provider";
+    if (!json_is_object(g)) {
+        g = json_object();
+        json_object_set_new(s, "organization", g);
+    }
+    sset(g, "name", name);
+    free(host);
 }
 
 static void fix_organization(json_t *s, const char *sid)
@@ -469,6 +520,7 @@ json_t *export_oruk_service(const rec_service *r, const vocab *v)
      * written so readers of either find it. */
     if (sget(s, "fees_description") != NULL && sget(s, "fees") == NULL)
         sset(s, "fees", sget(s, "fees_description"));
+    default_organization(s, r);
     fix_organization(s, sid);
 
     json_t *sals = json_object_get(s, "service_at_locations");
@@ -479,7 +531,7 @@ json_t *export_oruk_service(const rec_service *r, const vocab *v)
         json_t *loc = json_object_get(it, "location");
         if (!json_is_object(loc))
             continue;
-        fix_location(loc, sid, i);
+        fix_location(loc, sid, i, v);
         const char *lid = sget(loc, "id");
         char salid[37];
         make_id2("signpost:oruk-sal", sid, lid, salid);

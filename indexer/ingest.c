@@ -177,16 +177,52 @@ static void covs_free(ingest *g)
     g->n_covs = 0;
 }
 
+static const src_cov *cov_of(const ingest *g, const char *source)
+{
+    for (size_t i = 0; source && i < g->n_covs; i++)
+        if (!strcmp(g->covs[i].name, source))
+            return &g->covs[i];
+    return NULL;
+}
+
+/* sources.conf `organisation`: the organisation of a record whose source
+ * named none, with where it came from in the record's provenance. */
+static void default_organisation(ingest *g, rec_service *r, const char *source)
+{
+    const src_cov *c = cov_of(g, source);
+    if (!c || !c->organisation || r->organization.name)
+        return;
+    r->organization.name = sp_strdup(c->organisation);
+    free(r->prov.organization_from);
+    r->prov.organization_from = sp_strdup("sources.conf organisation");
+}
+
+/* A service area named after each borough the source's coverage gave a
+ * record that said nowhere itself (HSDS readers see where it is offered). */
+static void coverage_areas(ingest *g, rec_service *r)
+{
+    if (r->n_service_areas)
+        return;
+    for (size_t i = 0; i < r->boroughs.n && i < 40; i++) {
+        const vocab_borough *b = vocab_borough_get(g->o->vocab, r->boroughs.v[i].slug);
+        rec_service_area *a = feed_push(&r->service_areas, &r->n_service_areas,
+                                        sizeof *r->service_areas, 40);
+        if (!b || !a)
+            continue;
+        a->name = sp_strdup(b->name);
+        a->description = sp_strdup("sources.conf coverage");
+    }
+}
+
 static void default_coverage(ingest *g, rec_service *r, const char *source)
 {
     if (r->boroughs.n || r->pan_london || !source)
         return;
-    for (size_t i = 0; i < g->n_covs; i++) {
-        if (strcmp(g->covs[i].name, source) != 0 || !g->covs[i].coverage)
-            continue;
+    const src_cov *c = cov_of(g, source);
+    if (c && c->coverage) {
         size_t k;
         json_t *slug;
-        json_array_foreach(g->covs[i].coverage, k, slug)
+        json_array_foreach(c->coverage, k, slug)
         {
             const char *s = json_string_value(slug);
             if (!s)
@@ -210,6 +246,7 @@ static void default_coverage(ingest *g, rec_service *r, const char *source)
                     rec_tags_add(&r->boroughs, bs[j]->slug, field, s, 0.6);
             }
         }
+        coverage_areas(g, r);
     }
 }
 
@@ -347,6 +384,7 @@ static int settle_orphans(ingest *g)
 typedef struct fetch_ctx {
     ingest *g;
     const char *source;
+    const char *pkg_url; /* the package's URL: resource paths are relative to it */
     char *body;
     size_t len;
 } fetch_ctx;
@@ -363,16 +401,22 @@ static int copy_doc(void *ctx, const store_doc *d)
     return 1;
 }
 
-/* Data package resources come from the store, as the crawler fetched them. */
+/* Data package resources come from the store, as the crawler fetched them:
+ * under the URL the crawler queued, the path resolved against the
+ * package's URL on its own host (feed_resolve_resource, as crawl.c does). */
 static int fetch_resource(void *ctx, const char *path, char **body, size_t *len, sp_err *err)
 {
     fetch_ctx *f = ctx;
     f->body = NULL;
-    int rc = store_latest_doc(f->g->look, f->source, path, copy_doc, f, err);
+    char *url = feed_resolve_resource(f->pkg_url, path, err);
+    if (!url)
+        return SP_EINVAL;
+    int rc = store_latest_doc(f->g->look, f->source, url, copy_doc, f, err);
+    if (rc == SP_OK && !f->body)
+        rc = sp_fail(err, SP_ENOTFOUND, "%s was not fetched", url);
+    free(url);
     if (rc != SP_OK)
         return rc;
-    if (!f->body)
-        return sp_fail(err, SP_ENOTFOUND, "%s was not fetched", path);
     *body = f->body;
     *len = f->len;
     return SP_OK;
@@ -451,6 +495,7 @@ static int index_record(ingest *g, const store_doc *d, rec_service *r)
     if (enrich_record(g->o->vocab, r, &e2) != SP_OK)
         fprintf(stderr, "signpost index: enriching %s: %s\n", r->id, e2.msg);
     default_coverage(g, r, d->source);
+    default_organisation(g, r, d->source);
     rc = idx_put(g->ix, r, g->err);
     if (rc != SP_OK)
         return rc;
@@ -481,8 +526,9 @@ static int on_doc(void *ctx, const store_doc *d)
         if (fmt == FEED_AUTO)
             fmt = feed_sniff(d->body, d->len, d->url, d->content_type);
         if (fmt == FEED_DATAPACKAGE) {
-            fetch_ctx f = {.g = g, .source = d->source};
-            rc = feed_read_datapackage(d->body, d->len, d->final_url ? d->final_url : d->url,
+            const char *pkg = d->final_url ? d->final_url : d->url;
+            fetch_ctx f = {.g = g, .source = d->source, .pkg_url = pkg};
+            rc = feed_read_datapackage(d->body, d->len, pkg,
                                        fetch_resource, &f, &out, &e);
         } else {
             rc = feed_read((feed_format)fmt, d->body, d->len, d->final_url ? d->final_url : d->url,

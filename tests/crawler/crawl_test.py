@@ -807,6 +807,82 @@ def case_continuous(tmp):
         fx.stop()
 
 
+def free_port():
+    import socket
+    with socket.socket() as so:
+        so.bind(('127.0.0.1', 0))
+        return so.getsockname()[1]
+
+
+def case_datapackage(tmp):
+    """A crawled HSDS data package is indexed end to end: its resource
+    paths (relative to datapackage.json, in a subfolder) are fetched on the
+    package's host and found again by `signpost index`; a resource on
+    another host is never requested and is recorded as the package's error;
+    the services are then searchable, their HTML cells read as text."""
+    fx = Fixture(SITES)
+    serve = None
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [('lambeth-dp', {'url': fx.base + '/datapackage-b/datapackage.json',
+                                          'kind': 'datapackage', 'coverage': 'lambeth',
+                                          'organisation': 'Lambeth Building Futures'})],
+                   {'delay': '0.02'})
+        store = os.path.join(tmp, 'store')
+        crawl(store, conf, '--once')
+        docs = docs_by_url(store)
+        for path in ('/datapackage-b/datapackage.json', '/datapackage-b/data/services.csv',
+                     '/datapackage-b/data/organizations.csv'):
+            check(docs.get(fx.base + path) == 1, 'one document for %s' % path)
+        with db(store) as c:
+            other = c.execute("SELECT count(*) FROM urls WHERE url LIKE '%localhost:1%'").fetchone()[0]
+            check(other == 0, 'the resource on another host is not queued')
+            row = c.execute("SELECT last_error_msg FROM sources WHERE name = 'lambeth-dp'").fetchone()
+            msg = row['last_error_msg'] if row else None
+            check(msg is not None and 'another host' in msg and 'localhost:1' in msg,
+                  'the refused resource is recorded as an error: %s' % msg)
+        r = subprocess.run([SIGNPOST, 'index', '--store', store], capture_output=True,
+                           text=True, timeout=280)
+        check(r.returncode == 0, 'signpost index exits 0: %s' % r.stderr)
+        check('no document stored' not in r.stderr, 'the indexer finds the resources: %s'
+              % r.stderr)
+        port = free_port()
+        serve = subprocess.Popen([SIGNPOST, 'serve', '--store', store, '--listen',
+                                  '127.0.0.1:%d' % port], stderr=subprocess.PIPE, text=True)
+        base = 'http://127.0.0.1:%d' % port
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + '/healthz', timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        with urllib.request.urlopen(base + '/api/v1/search?q=bricklaying', timeout=30) as resp:
+            res = json.load(resp)
+        names = [x['name'] for x in res['results']]
+        check(names == ['Bricklaying taster course'], 'the crawled package is searchable: %s'
+              % names)
+        with urllib.request.urlopen(base + '/api/v1/search?q=forklift', timeout=30) as resp:
+            res = json.load(resp)
+        check(res['total'] == 1, 'both services indexed (forklift: %d)' % res['total'])
+        sid = res['results'][0]['id'] if res['results'] else None
+        with urllib.request.urlopen(base + '/api/v1/search?q=bricklaying', timeout=30) as resp:
+            bid = json.load(resp)['results'][0]['id']
+        with urllib.request.urlopen(base + '/api/v1/services/' + bid, timeout=30) as resp:
+            rec = json.load(resp)
+        desc = rec.get('description') or ''
+        check(desc.startswith('A four-week bricklaying taster for adults & young people.')
+              and '<' not in desc and 'maps.example.org' not in desc,
+              'CSV cells read as text: %r' % desc)
+        check(rec.get('organization', {}).get('name') == 'Lambeth Building Futures',
+              'the organisation comes from organizations.csv')
+        check(sid is not None, 'forklift found')
+    finally:
+        if serve:
+            serve.terminate()
+            serve.wait(10)
+        fx.stop()
+
+
 def main():
     fn = globals().get('case_' + CASE)
     if not fn:

@@ -14,7 +14,8 @@
  *   eligibility-lacks S | application-has S | postcode P | no-postcode |
  *   address A | coords LAT LON | phone N | no-phone N | email E | no-email |
  *   schedule-byday D | schedule-opens T | schedule-closes T | area A |
- *   term T | attribute V | org O | org-website U | cost-free yes
+ *   term T | attribute V | org O | org-website U | cost-free yes |
+ *   min-age N | max-age N
  */
 #include <math.h>
 #include <stdio.h>
@@ -134,6 +135,10 @@ static bool check_line(const char *file, const char *key, const char *arg,
         return s != NULL && s->opens_at != NULL && strcmp(s->opens_at, arg) == 0;
     if (strcmp(key, "schedule-closes") == 0)
         return s != NULL && s->closes_at != NULL && strcmp(s->closes_at, arg) == 0;
+    if (strcmp(key, "min-age") == 0)
+        return r->minimum_age == atof(arg);
+    if (strcmp(key, "max-age") == 0)
+        return r->maximum_age == atof(arg);
     if (strcmp(key, "area") == 0) {
         for (size_t i = 0; i < r->n_service_areas; i++)
             if (strcmp(r->service_areas[i].name, arg) == 0)
