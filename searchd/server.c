@@ -89,6 +89,10 @@ static void add_common_headers(sd_req *r, struct MHD_Response *resp, bool api)
      * browsers or proxies for anything but static files. */
     if (api)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
+    /* Nearly full: free this connection's slot for a client the gate has
+     * queued rather than keep it alive. */
+    if (sd_gate_busy(r->srv))
+        MHD_add_response_header(resp, "Connection", "close");
 }
 
 static enum MHD_Result queue(sd_req *r, unsigned status, struct MHD_Response *resp)
@@ -324,6 +328,21 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
     free(r);
 }
 
+/* MHD tells the gate when a connection it was handed closes. */
+static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
+{
+    struct sd_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = s;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        *socket_context = NULL;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        sd_gate_closed(s, ci ? ci->client_addr : NULL);
+    }
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version,
                               const char *upload_data, size_t *upload_data_size,
@@ -536,17 +555,23 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
     sigaddset(&block, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &block, &old);
 
-    unsigned timeout_s = opts->timeout_s ? opts->timeout_s : 30;
+    unsigned timeout_s = opts->timeout_s ? opts->timeout_s : 15;
+    sd_gate_limits lim = {
+        .head_timeout_s = opts->head_timeout_s ? opts->head_timeout_s : 10,
+        .max_conns = opts->max_conns ? opts->max_conns : 512,
+        .max_per_client = opts->max_per_client ? opts->max_per_client : 64,
+    };
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
                      MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(threads > 1 ? threads : 0),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(opts->max_conns ? opts->max_conns : 512),
+        MHD_OPTION_CONNECTION_LIMIT, sd_gate_mhd_limit(lim.max_conns, threads),
+        MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s,
         MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_END);
-    rc = s->mhd ? sd_gate_start(s, s->lfd, timeout_s, err)
+    rc = s->mhd ? sd_gate_start(s, s->lfd, &lim, err)
                 : sp_fail(err, SP_ERROR, "cannot start the HTTP daemon (libmicrohttpd)");
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != SP_OK) {
@@ -571,6 +596,7 @@ void sd_stop(sd_server *s)
     sd_gate_stop(s);
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
+    sd_gate_free(s);
     if (s->lfd >= 0)
         close(s->lfd);
     if (s->key_made)
@@ -663,6 +689,7 @@ enum MHD_Result sd_api_metrics(sd_req *r, const char *rest)
                   atomic_load(&s->documents), atomic_load(&s->reopens),
                   atomic_load(&s->opens), atomic_load(&s->open_failures),
                   atomic_load(&s->retries));
+    sd_gate_metrics(s, &b);
     if (!b.data)
         return MHD_NO;
     enum MHD_Result ret = sd_reply_bytes(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
