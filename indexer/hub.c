@@ -132,7 +132,13 @@ static int load_sources(void *ctx, const store_source_info *info)
     s->name = sp_strdup(info->name);
     s->url = sp_strdup(info->url);
     s->kind = sp_strdup(info->kind);
-    s->last_error_msg = sp_strdup(info->last_error_msg);
+    /* The fetch policy's refusals name internal addresses: operators read
+     * them in `signpost crawl --status`, the hub says only what happened. */
+    const char *msg = info->last_error_msg;
+    s->last_error_msg = sp_strdup(msg && strstr(msg, "refused by the fetch policy")
+                                      ? "refused by the fetch policy (details: signpost crawl "
+                                        "--status)"
+                                      : msg);
     s->last_success = info->last_success;
     s->last_error = info->last_error;
     s->failing_since = info->failing_since;
