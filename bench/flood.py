@@ -124,10 +124,14 @@ class Attack:
             key.fileobj.close()
 
 
+CONNECT_MS = []
+
+
 def client_request(port, path):
     t = time.time()
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        CONNECT_MS.append((time.time() - t) * 1000)
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
         data = s.recv(100)
         s.close()
@@ -194,6 +198,9 @@ def main():
             print(f"{kind:10} {name:7} p50 {pct(xs, 50):7.1f} ms  p90 {pct(xs, 90):7.1f} ms  "
                   f"max {max(xs) if xs else float('nan'):7.1f} ms  answered {len(xs)}, "
                   f"failed {failed[path]}")
+        print(f"{kind:10} of which TCP connect: p50 {pct(CONNECT_MS, 50):7.1f} ms  "
+              f"max {max(CONNECT_MS) if CONNECT_MS else float('nan'):7.1f} ms")
+        CONNECT_MS.clear()
         print(f"{kind:10} attacker: {attack.peak} connections open at the peak, "
               f"{attack.answers} answers, {attack.refused} refused/cut off")
         if kind != kinds[-1]:

@@ -32,8 +32,12 @@
  * and time) before closing, so the client sees the answer, not a reset.
  * Only a connection's first request passes the gate; later requests on a
  * keep-alive connection are MHD's, bounded by its idle timeout, and when
- * MHD is three quarters full searchd stops keeping connections alive
- * (sd_gate_busy) so slots turn over to the clients queued here.
+ * MHD is three quarters full or anyone waits here, searchd stops keeping
+ * connections alive (sd_gate_busy) so slots turn over to the clients
+ * queued here, a client with nothing in MHD first.  The gate also keeps
+ * the requests in MHD at once to a few per worker (max_active): MHD's
+ * workers answer one request at a time each, so the queue belongs here,
+ * where it is fair, not in front of a worker.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
@@ -58,6 +62,8 @@
 #define GATE_DRAIN_SECONDS 5
 #define GATE_CLIENT_BUCKETS 4096
 #define GATE_FD_RESERVE 64 /* descriptors kept for index files, logs, MHD */
+#define Q_FIRST 0
+#define Q_REST 1
 
 typedef enum { C_HEAD, C_READY, C_DRAIN } conn_state;
 
@@ -67,7 +73,8 @@ typedef struct gate_conn {
     size_t slot; /* index in pending */
     size_t drained;
     uint64_t deadline_us;
-    struct gate_conn *rnext, *rprev; /* the queue of ready connections */
+    struct gate_conn *rnext, *rprev; /* its queue of ready connections */
+    int queue;                       /* which: Q_FIRST or Q_REST */
     struct client *cl; /* its client; alive while c holds a count */
     struct sockaddr_storage addr;
     socklen_t addrlen;
@@ -78,6 +85,7 @@ typedef struct client {
     unsigned char key[17];
     unsigned count;      /* here and in MHD; under the gate's mutex */
     atomic_uint in_mhd;  /* of which in MHD */
+    unsigned first;      /* of which in the gate's Q_FIRST (gate thread only) */
     struct client *next;
 } client;
 
@@ -90,9 +98,21 @@ struct sd_gate {
     size_t max_pending;
     gate_conn **pending;
     size_t n_pending;
-    gate_conn *ready_head, *ready_tail;
+    /* Ready connections wait in two queues: Q_FIRST holds at most one per
+     * client with nothing in MHD, Q_REST the others; Q_FIRST goes first.
+     * So a client with one request is not stuck behind a flood from a few
+     * hundred addresses that keeps MHD full. */
+    gate_conn *ready_head[2], *ready_tail[2];
     uint64_t next_expire_us;
     atomic_uint in_mhd;
+    /* Work in MHD: requests begun and not done, plus connections handed
+     * over that MHD has not started yet (each brings a whole request).
+     * MHD's workers answer their requests one at a time, so a connection
+     * handed to a worker with hundreds of searches queued waits seconds;
+     * held here instead, it waits its fair turn (Q_FIRST) for a few. */
+    atomic_int active;
+    unsigned max_active;
+    atomic_uint waiting; /* ready connections queued here */
     pthread_mutex_t mu; /* clients: MHD's threads release theirs */
     client *clients[GATE_CLIENT_BUCKETS];
     char peek[GATE_HEAD_MAX];
@@ -240,16 +260,36 @@ static void refuse_now(struct sd_gate *g, int fd, const char *code, const char *
 
 /* ---- the connections the gate holds ---- */
 
+static void ready_push(struct sd_gate *g, gate_conn *c)
+{
+    int q = atomic_load(&c->cl->in_mhd) == 0 && c->cl->first == 0 ? Q_FIRST : Q_REST;
+    c->queue = q;
+    if (q == Q_FIRST)
+        c->cl->first++;
+    c->state = C_READY;
+    atomic_fetch_add(&g->waiting, 1);
+    c->rprev = g->ready_tail[q];
+    if (g->ready_tail[q])
+        g->ready_tail[q]->rnext = c;
+    else
+        g->ready_head[q] = c;
+    g->ready_tail[q] = c;
+}
+
 static void ready_unlink(struct sd_gate *g, gate_conn *c)
 {
+    int q = c->queue;
+    atomic_fetch_sub(&g->waiting, 1);
+    if (q == Q_FIRST)
+        c->cl->first--;
     if (c->rprev)
         c->rprev->rnext = c->rnext;
     else
-        g->ready_head = c->rnext;
+        g->ready_head[q] = c->rnext;
     if (c->rnext)
         c->rnext->rprev = c->rprev;
     else
-        g->ready_tail = c->rprev;
+        g->ready_tail[q] = c->rprev;
     c->rnext = c->rprev = NULL;
 }
 
@@ -307,24 +347,13 @@ static void drain(struct sd_gate *g, gate_conn *c)
     }
 }
 
-/* The next ready connection to hand over: the oldest whose client has
- * nothing in MHD yet, looking a bounded way down the queue; else the
- * oldest.  So a client with one request is not stuck behind a flood from
- * a few addresses that keeps MHD full. */
-static gate_conn *next_ready(struct sd_gate *g)
-{
-    int looked = 0;
-    for (gate_conn *c = g->ready_head; c && looked < 512; c = c->rnext, looked++)
-        if (atomic_load(&c->cl->in_mhd) == 0)
-            return c;
-    return g->ready_head;
-}
-
 /* Hand ready connections to MHD while it has room. */
 static void dispatch(struct sd_gate *g)
 {
-    while (g->ready_head && atomic_load(&g->in_mhd) < g->max_conns) {
-        gate_conn *c = next_ready(g);
+    while ((g->ready_head[Q_FIRST] || g->ready_head[Q_REST]) &&
+           atomic_load(&g->in_mhd) < g->max_conns &&
+           atomic_load(&g->active) < (int)g->max_active) {
+        gate_conn *c = g->ready_head[Q_FIRST] ? g->ready_head[Q_FIRST] : g->ready_head[Q_REST];
         atomic_fetch_add(&c->cl->in_mhd, 1);
         int fd = c->fd;
         struct sockaddr_storage addr = c->addr;
@@ -333,8 +362,10 @@ static void dispatch(struct sd_gate *g)
         /* MHD owns (and on failure closes) fd from here; sd_gate_closed
          * gives the count back when it closes it. */
         atomic_fetch_add(&g->in_mhd, 1);
+        atomic_fetch_add(&g->active, 1); /* until MHD starts it */
         if (MHD_add_connection(g->srv->mhd, fd, (struct sockaddr *)&addr, len) != MHD_YES) {
             atomic_fetch_sub(&g->in_mhd, 1);
+            atomic_fetch_sub(&g->active, 1);
             client_release(g, (struct sockaddr *)&addr, true);
         }
     }
@@ -381,13 +412,7 @@ static void on_readable(struct sd_gate *g, gate_conn *c, uint32_t events)
             drain(g, c);
             return;
         }
-        c->state = C_READY;
-        c->rprev = g->ready_tail;
-        if (g->ready_tail)
-            g->ready_tail->rnext = c;
-        else
-            g->ready_head = c;
-        g->ready_tail = c;
+        ready_push(g, c);
         dispatch(g);
         return;
     }
@@ -478,7 +503,7 @@ static void *gate_main(void *arg)
     struct sd_gate *g = arg;
     struct epoll_event evs[256];
     for (;;) {
-        int n = epoll_wait(g->epfd, evs, 256, g->ready_head ? 10 : 200);
+        int n = epoll_wait(g->epfd, evs, 256, g->ready_head[Q_FIRST] || g->ready_head[Q_REST] ? 10 : 200);
         if (n < 0 && errno != EINTR)
             break;
         for (int i = 0; i < n; i++) {
@@ -523,19 +548,28 @@ void sd_gate_metrics(const struct sd_server *s, sp_buf *b)
                   atomic_load(&g->in_mhd), g->max_conns);
 }
 
+void sd_gate_work(struct sd_server *s, int delta)
+{
+    struct sd_gate *g = s->gate;
+    if (g)
+        atomic_fetch_add(&g->active, delta);
+}
+
 bool sd_gate_busy(const struct sd_server *s)
 {
     const struct sd_gate *g = s->gate;
-    return g && atomic_load(&g->in_mhd) * 4 >= g->max_conns * 3;
+    return g && (atomic_load(&g->in_mhd) * 4 >= g->max_conns * 3 || atomic_load(&g->waiting) > 0);
 }
 
 unsigned sd_gate_mhd_limit(unsigned max_conns, unsigned threads)
 {
     /* MHD splits its limit between its worker threads and picks a worker
      * by descriptor number, not by load: give every worker room for all of
-     * them, so the gate's count is the only limit ever reached.  MHD only
-     * allocates per connection, so the head room costs nothing. */
-    return max_conns * (threads ? threads : 1) + 16;
+     * them, twice over (a connection answered with Connection: close is
+     * counted free before MHD has cleaned it up), so the gate's count is
+     * the only limit ever reached.  MHD only allocates per connection, so
+     * the head room costs nothing. */
+    return max_conns * (threads ? threads : 1) * 2 + 64;
 }
 
 /* Thousands of sockets need thousands of descriptors: the soft limit is
@@ -564,6 +598,7 @@ int sd_gate_start(struct sd_server *s, int lfd, const sd_gate_limits *lim, sp_er
     g->head_timeout_s = lim->head_timeout_s;
     g->max_conns = lim->max_conns;
     g->max_per_client = lim->max_per_client;
+    g->max_active = lim->max_active;
     rlim_t fds = raise_fd_limit();
     rlim_t room = fds > (rlim_t)(g->max_conns + GATE_FD_RESERVE + 64)
                       ? fds - g->max_conns - GATE_FD_RESERVE

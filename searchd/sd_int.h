@@ -96,6 +96,8 @@ typedef struct sd_req {
     const char *path; /* percent-decoded by MHD, without the query */
     size_t uri_len;   /* raw request target length, query included */
     bool head;
+    bool closing;   /* the answer says Connection: close (sd_gate_busy) */
+    bool counted;   /* counted in the gate's work (sd_gate_work) */
     bool responded;
     bool nul_in_path; /* %00 in the raw path */
     bool headers_seen; /* the handler's first call has happened */
@@ -142,6 +144,7 @@ typedef struct sd_gate_limits {
     unsigned head_timeout_s;
     unsigned max_conns;
     unsigned max_per_client;
+    unsigned max_active; /* requests in MHD at once; more wait in the gate */
 } sd_gate_limits;
 int sd_gate_start(struct sd_server *s, int lfd, const sd_gate_limits *lim, sp_err *err);
 /* Stop accepting and close the connections the gate holds. */
@@ -150,9 +153,13 @@ void sd_gate_stop(struct sd_server *s);
 void sd_gate_free(struct sd_server *s);
 /* MHD closed a connection the gate handed it (notify-connection). */
 void sd_gate_closed(struct sd_server *s, const struct sockaddr *addr);
+/* MHD started a handed connection (-1), began a request (+1), finished
+ * one (-1): the gate's count of work in MHD. */
+void sd_gate_work(struct sd_server *s, int delta);
 /* Connection gauges for /metrics. */
 void sd_gate_metrics(const struct sd_server *s, sp_buf *b);
-/* MHD is three quarters full: answers should close their connection. */
+/* MHD is three quarters full, or connections wait in the gate: answers
+ * should close their connection. */
 bool sd_gate_busy(const struct sd_server *s);
 /* The connection limit to give MHD for max_conns over threads workers. */
 unsigned sd_gate_mhd_limit(unsigned max_conns, unsigned threads);
