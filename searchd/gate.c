@@ -262,7 +262,9 @@ static void refuse_now(struct sd_gate *g, int fd, const char *code, const char *
 
 static void ready_push(struct sd_gate *g, gate_conn *c)
 {
-    int q = atomic_load(&c->cl->in_mhd) == 0 && c->cl->first == 0 ? Q_FIRST : Q_REST;
+    /* "nothing in MHD" allows one: MHD may report a client's previous
+     * connection closed only after its next one is here. */
+    int q = atomic_load(&c->cl->in_mhd) <= 1 && c->cl->first == 0 ? Q_FIRST : Q_REST;
     c->queue = q;
     if (q == Q_FIRST)
         c->cl->first++;
