@@ -68,6 +68,7 @@ kind = html
 pages = $((pages * 2))
 depth = 3
 interval = 1d
+allow_private = 127.0.0.1/32
 CONF
 
 measure() { # label, command...

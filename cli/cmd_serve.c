@@ -19,9 +19,10 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: signpost serve --store DIR [--listen ADDR:PORT] [--web DIR]\n"
-            "                      [--threads N] [--quiet] [--hub-public]\n"
-            "                      [--metrics-allow CIDR]... [--secure-cookies]\n"
-            "                      [--write-limit N]\n"
+            "                      [--threads N] [--max-conns N] [--per-client N]\n"
+            "                      [--head-timeout S] [--idle-timeout S] [--quiet]\n"
+            "                      [--hub-public] [--metrics-allow CIDR]...\n"
+            "                      [--secure-cookies] [--write-limit N]\n"
             "\n"
             "Serve the search API (/api/v1/search, /api/v1/services/{id}), /healthz,\n"
             "/metrics and the portal's static files over HTTP.  Records the indexer\n"
@@ -33,6 +34,13 @@ static void usage(FILE *out)
             "  --web DIR           the portal's files; /static/X serves DIR/static/X\n"
             "                      (default: the installed or source web/ folder)\n"
             "  --threads N         worker threads (default: one per CPU)\n"
+            "  --max-conns N       connections served at once (default 512); more wait\n"
+            "                      for a slot, then get 503 with Retry-After\n"
+            "  --per-client N      connections from one address (IPv6: one /64) at once\n"
+            "                      (default 64; behind a proxy, raise it)\n"
+            "  --head-timeout S    seconds a new connection has to send its whole request\n"
+            "                      head, however slowly (default 10)\n"
+            "  --idle-timeout S    seconds an idle keep-alive connection is kept (default 15)\n"
             "  --quiet             no access log (the log never has query strings)\n"
             CLI_ACCESS_HELP
             "  -h, --help          this help\n"
@@ -109,6 +117,9 @@ int cmd_serve(int argc, char **argv)
         {"store", required_argument, NULL, 's'}, {"listen", required_argument, NULL, 'l'},
         {"web", required_argument, NULL, 'w'},   {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
+        {"max-conns", required_argument, NULL, 'm'}, {"per-client", required_argument, NULL, 'p'},
+        {"head-timeout", required_argument, NULL, 'H'},
+        {"idle-timeout", required_argument, NULL, 'i'},
         CLI_ACCESS_LONGOPTS,                     {NULL, 0, NULL, 0},
     };
     sd_opts o = {0};
@@ -145,6 +156,24 @@ int cmd_serve(int argc, char **argv)
                 return CLI_USAGE;
             }
             o.threads = (unsigned)n;
+            break;
+        }
+        case 'm':
+        case 'p':
+        case 'H':
+        case 'i': {
+            char *end = NULL;
+            long n = strtol(optarg, &end, 10);
+            long max = c == 'm' || c == 'p' ? 100000 : 3600;
+            if (!*optarg || *end || n < 1 || n > max) {
+                fprintf(stderr, "signpost serve: --%s takes a number from 1 to %ld\n",
+                        c == 'm' ? "max-conns" : c == 'p' ? "per-client"
+                        : c == 'H' ? "head-timeout" : "idle-timeout", max);
+                return CLI_USAGE;
+            }
+            unsigned *f = c == 'm' ? &o.max_conns : c == 'p' ? &o.max_per_client
+                          : c == 'H' ? &o.head_timeout_s : &o.timeout_s;
+            *f = (unsigned)n;
             break;
         }
         case 'q':

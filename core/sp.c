@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "sp.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -321,4 +322,33 @@ const char *sp_data_dir(void)
     if (SP_INSTALLED_DATA_DIR[0] && stat(SP_INSTALLED_DATA_DIR "/geography", &st) == 0)
         return SP_INSTALLED_DATA_DIR;
     return SP_SOURCE_DATA_DIR;
+}
+
+static bool csv_formula_char(char c)
+{
+    /* OWASP's list: these make Excel, LibreOffice and Sheets evaluate the
+     * cell (tab and CR too: some strip them first). */
+    return c && strchr("=+-@\t\r", c) != NULL;
+}
+
+bool sp_csv_neutralised(const char *cell, size_t len)
+{
+    return len >= 2 && cell[0] == '\'' && csv_formula_char(cell[1]);
+}
+
+int sp_csv_cell(sp_buf *b, const char *s)
+{
+    if (s == NULL || *s == '\0')
+        return SP_OK;
+    bool formula = csv_formula_char(s[0]);
+    bool quote = formula || strpbrk(s, ",\"\r\n") != NULL || isspace((unsigned char)s[0]) ||
+                 isspace((unsigned char)s[strlen(s) - 1]);
+    if (!quote)
+        return sp_buf_puts(b, s);
+    int rc = sp_buf_puts(b, formula ? "\"'" : "\"");
+    for (const char *p = s; rc == SP_OK && *p; p++)
+        rc = *p == '"' ? sp_buf_append(b, "\"\"", 2) : sp_buf_append(b, p, 1);
+    if (rc == SP_OK)
+        rc = sp_buf_append(b, "\"", 1);
+    return rc;
 }

@@ -11,6 +11,7 @@
 #define SP_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,17 @@ int sp_buf_printf(sp_buf *b, const char *fmt, ...)
 const char *sp_buf_cstr(sp_buf *b); /* "" when empty */
 char *sp_buf_steal(sp_buf *b);      /* caller frees; buffer reset */
 void sp_buf_free(sp_buf *b);
+
+/* Append s as one CSV field (RFC 4180): quoted when it holds a comma, a
+ * quote, a line break or leading/trailing whitespace.  A cell a
+ * spreadsheet would run as a formula (starting with =, +, -, @, tab or CR)
+ * is neutralised with a leading apostrophe, inside quotes.  NULL and ""
+ * append nothing.  Every CSV Signpost serves goes through here. */
+int sp_csv_cell(sp_buf *b, const char *s);
+/* Does a CSV cell's text (quotes removed) carry sp_csv_cell's apostrophe,
+ * a leading ' before one of those characters?  Readers drop it, as a
+ * spreadsheet does, so an export reads back as it was. */
+bool sp_csv_neutralised(const char *cell, size_t len);
 
 /* Read a whole file, bounded by max bytes (SP_ELIMIT beyond). */
 int sp_read_file(const char *path, size_t max, char **out, size_t *out_len,

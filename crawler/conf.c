@@ -258,6 +258,17 @@ static int set_coverage(crawl_source *s, char *v)
     return s->n_coverage ? 0 : -1;
 }
 
+/* allow_private: the non-public ranges this source may reach (guard.c). */
+static int set_allow(crawl_source *s, char *v)
+{
+    s->n_allow = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(v, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save))
+        if (s->n_allow >= CRAWL_MAX_ALLOW || crawl_cidr_parse(tok, &s->allow[s->n_allow++]))
+            return -1;
+    return s->n_allow ? 0 : -1;
+}
+
 /* Apply key = value to s; returns NULL or what is wrong. */
 static const char *set_key(crawl_source *s, bool defaults, const char *key, char *v)
 {
@@ -319,6 +330,10 @@ static const char *set_key(crawl_source *s, bool defaults, const char *key, char
         s->robots_sitemaps = parse_bool(v);
         if (s->robots_sitemaps < 0)
             return "robots_sitemaps must be yes or no";
+    } else if (!strcmp(key, "allow_private")) {
+        if (set_allow(s, v))
+            return "allow_private must be up to 16 addresses or ranges like 127.0.0.2/32, "
+                   "10.0.0.0/8 or fd00::/8, separated by spaces or commas";
     } else if (!strcmp(key, "retries")) {
         long r = parse_long(v, 0, 10);
         if (r == LONG_MIN)
@@ -348,6 +363,10 @@ static int apply_defaults(crawl_source *s, const crawl_source *d)
                 return -1;
             s->n_coverage++;
         }
+    }
+    if (!s->n_allow) {
+        memcpy(s->allow, d->allow, sizeof s->allow);
+        s->n_allow = d->n_allow;
     }
 #define DEF(f, builtin) \
     if (s->f < 0)       \

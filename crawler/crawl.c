@@ -52,6 +52,7 @@ typedef struct host {
     double crawl_delay;  /* from robots.txt; -1 none */
     int robots_status;   /* HTTP status of robots.txt; 0 unreachable */
     int errors;          /* consecutive failed requests: backoff */
+    char *refused;       /* the fetch policy refused robots.txt: why */
 } host;
 
 typedef struct src_state {
@@ -92,6 +93,7 @@ typedef struct xfer {
     struct curl_slist *req;
     double t0;
     char errbuf[CURL_ERROR_SIZE];
+    crawl_guard guard;    /* the fetch policy, asked before every connect */
     struct xfer *prev, *next; /* the crawler's list of transfers in flight */
 } xfer;
 
@@ -385,6 +387,7 @@ static void host_free(host *h)
 {
     robots_free(h->robots);
     free(h->authority);
+    free(h->refused);
     free(h);
 }
 
@@ -555,8 +558,7 @@ static int xfer_start(crawler *cr, xfer *x, const char *url, const crawl_source 
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
     }
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    crawl_guard_apply(h, &x->guard, src ? src : x->for_src); /* public addresses only */
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
@@ -610,6 +612,8 @@ static void robots_done(crawler *cr, xfer *x, CURLcode res, long status)
                          &cr->fatal_err))
         cr->fatal = cr->fatal_err.code;
     host_set_robots(cr, h, st, x->body.data, x->body.len, now);
+    free(h->refused);
+    h->refused = x->guard.refused ? sp_strdup(x->guard.why) : NULL;
     h->next_ok = mono() + host_delay(cr, h, x->for_src);
 }
 
@@ -769,8 +773,9 @@ static bool page_done(crawler *cr, xfer *x, CURLcode res, long status)
             errmsg = sp_printf("body larger than %zu bytes (max_body): transfer aborted",
                                x->max_body);
         else
-            errmsg = sp_printf("%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
-        if (transient_curl(res) && can_retry) {
+            errmsg = sp_printf("%s", x->guard.refused ? x->guard.why
+                                     : x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+        if (transient_curl(res) && can_retry && !x->guard.refused) {
             f.outcome = STORE_RETRY;
             f.next_fetch_at = now + (int64_t)ceil(backoff);
         } else {
@@ -1171,7 +1176,9 @@ static bool robots_refuses(const crawler *cr, const host *h, const char *url, ch
 {
     if (robots_allowed(h->robots, cr->ua, url))
         return false;
-    if (robots_for_status(h->robots_status) == ROBOTS_DISALLOW_ALL)
+    if (h->refused)
+        snprintf(msg, n, "%s", h->refused); /* never contacted */
+    else if (robots_for_status(h->robots_status) == ROBOTS_DISALLOW_ALL)
         snprintf(msg, n, "robots.txt unavailable (%s %d): RFC 9309 says "
                  "crawl nothing from this host for now",
                  h->robots_status ? "HTTP" : "status", h->robots_status);

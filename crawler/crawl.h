@@ -53,6 +53,18 @@ typedef enum crawl_kind {
 
 const char *crawl_kind_name(crawl_kind k);
 
+/* An address range a source may fetch from although it is not public
+ * (allow_private in sources.conf; see guard.c and docs/security.md). */
+#define CRAWL_MAX_ALLOW 16
+typedef struct crawl_cidr {
+    int family;              /* AF_INET or AF_INET6 */
+    unsigned char addr[16];  /* network byte order; IPv4 in the first 4 */
+    int prefix;              /* bits */
+} crawl_cidr;
+
+/* Parse "127.0.0.2", "10.0.0.0/8", "::1", "fd00::/8"; 0 or -1. */
+int crawl_cidr_parse(const char *s, crawl_cidr *out);
+
 /* One [source NAME] section.  All strings owned by the crawl_conf. */
 typedef struct crawl_source {
     char *name;
@@ -75,6 +87,10 @@ typedef struct crawl_source {
                              are extra seeds, CRAWL_ROBOTS_SITEMAPS at most
                              (html and sitemap: on by default; auto: opt-in;
                              other kinds: always 0) */
+    /* Non-public addresses this source may still connect to (by default
+     * the crawler connects only to public ones: guard.c). */
+    crawl_cidr allow[CRAWL_MAX_ALLOW];
+    size_t n_allow;
     int line;             /* where the section starts in the file */
 } crawl_source;
 

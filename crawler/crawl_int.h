@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <curl/curl.h>
+#include <sys/socket.h>
+
+#include "crawl.h"
 #include "sp.h"
 
 /* The content hash stored with each document: "v1:" + 16 hex digits of
@@ -36,5 +40,26 @@ bool crawl_detect_charset(const char *content_type, const char *body, size_t len
  * the caller then stores the raw bytes. */
 int crawl_to_utf8(const char *body, size_t len, const char *content_type,
                   char **out, size_t *out_len, char **out_ct, sp_err *err);
+
+/* ---- the fetch policy (guard.c) ---- */
+
+/* What kind of non-public address sa is ("loopback", "private (RFC
+ * 1918)", ...), or NULL when it is public.  IPv6 forms that carry an IPv4
+ * address (mapped, compatible, NAT64, 6to4) are judged by that address. */
+const char *crawl_addr_class(const struct sockaddr *sa);
+/* May the crawler connect to sa?  Public addresses yes; others only inside
+ * one of allow.  When not, why (if given) says so for the operator. */
+bool crawl_addr_allowed(const struct sockaddr *sa, const crawl_cidr *allow, size_t n_allow,
+                        char *why, size_t whysz);
+
+/* One transfer's guard: set on its handle by crawl_guard_apply, which
+ * makes libcurl ask it before every connect. */
+typedef struct crawl_guard {
+    const crawl_cidr *allow;
+    size_t n_allow;
+    bool refused;  /* a connect was refused: why says which and why */
+    char why[200];
+} crawl_guard;
+void crawl_guard_apply(CURL *h, crawl_guard *g, const crawl_source *src);
 
 #endif

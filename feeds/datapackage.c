@@ -196,6 +196,12 @@ static int csv_parse(const char *s, size_t n, csv_table *t, sp_err *err)
                 }
                 i = j;
             }
+            if (rc == SP_OK && sp_csv_neutralised(field.data, field.len)) {
+                /* '=... is a spreadsheet's "text, not a formula" (our own
+                 * exports write it): the apostrophe is not content. */
+                memmove(field.data, field.data + 1, --field.len);
+                field.data[field.len] = '\0';
+            }
             if (field.len == 0 && rc == SP_OK) {
                 /* "" is an empty string, still a present cell: keep it
                  * empty (NULL) as HSDS treats both alike. */

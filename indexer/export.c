@@ -849,18 +849,7 @@ int export_dp_add(export_dp *dp, const json_t *s, sp_err *err)
 
 int export_csv_field(sp_buf *out, const char *s)
 {
-    if (s == NULL || *s == '\0')
-        return SP_OK;
-    bool quote = strpbrk(s, ",\"\r\n") != NULL || isspace((unsigned char)s[0]) ||
-                 isspace((unsigned char)s[strlen(s) - 1]);
-    if (!quote)
-        return sp_buf_puts(out, s);
-    int rc = sp_buf_append(out, "\"", 1);
-    for (const char *p = s; rc == SP_OK && *p; p++)
-        rc = *p == '"' ? sp_buf_append(out, "\"\"", 2) : sp_buf_append(out, p, 1);
-    if (rc == SP_OK)
-        rc = sp_buf_append(out, "\"", 1);
-    return rc;
+    return sp_csv_cell(out, s); /* quoting and formula neutralising, as the hub's CSVs */
 }
 
 static int csv_value(sp_buf *out, const json_t *v)

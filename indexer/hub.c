@@ -132,7 +132,13 @@ static int load_sources(void *ctx, const store_source_info *info)
     s->name = sp_strdup(info->name);
     s->url = sp_strdup(info->url);
     s->kind = sp_strdup(info->kind);
-    s->last_error_msg = sp_strdup(info->last_error_msg);
+    /* The fetch policy's refusals name internal addresses: operators read
+     * them in `signpost crawl --status`, the hub says only what happened. */
+    const char *msg = info->last_error_msg;
+    s->last_error_msg = sp_strdup(msg && strstr(msg, "refused by the fetch policy")
+                                      ? "refused by the fetch policy (details: signpost crawl "
+                                        "--status)"
+                                      : msg);
     s->last_success = info->last_success;
     s->last_error = info->last_error;
     s->failing_since = info->failing_since;
@@ -1144,32 +1150,11 @@ json_t *hub_sources(const hub *h, const hub_filter *f, sp_err *err)
 
 /* ---- CSV ---- */
 
-static void csv_cell(sp_buf *b, const char *s)
-{
-    bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    /* a leading =, +, - or @ would be a formula in a spreadsheet */
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
-    if (!quote && !formula) {
-        sp_buf_puts(b, s);
-        return;
-    }
-    sp_buf_puts(b, "\"");
-    if (formula)
-        sp_buf_puts(b, "'");
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            sp_buf_puts(b, "\"\"");
-        else
-            sp_buf_append(b, p, 1);
-    }
-    sp_buf_puts(b, "\"");
-}
-
 static void csv_value(sp_buf *b, const json_t *v)
 {
     char num[64];
     switch (json_typeof(v)) {
-    case JSON_STRING: csv_cell(b, json_string_value(v)); break;
+    case JSON_STRING: sp_csv_cell(b, json_string_value(v)); break;
     case JSON_INTEGER:
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         sp_buf_puts(b, num);
@@ -1193,19 +1178,19 @@ static void csv_value(sp_buf *b, const json_t *v)
                     sp_buf_puts(&j, "; ");
                 sp_buf_puts(&j, json_string_value(x));
             }
-            csv_cell(b, sp_buf_cstr(&j));
+            sp_csv_cell(b, sp_buf_cstr(&j));
             sp_buf_free(&j);
             break;
         }
         /* nested objects are written as JSON */
         char *s = json_dumps(v, JSON_COMPACT);
-        csv_cell(b, s ? s : "");
+        sp_csv_cell(b, s ? s : "");
         free(s);
         break;
     }
     case JSON_OBJECT: {
         char *s = json_dumps(v, JSON_COMPACT);
-        csv_cell(b, s ? s : "");
+        sp_csv_cell(b, s ? s : "");
         free(s);
         break;
     }
@@ -1229,7 +1214,7 @@ char *hub_rows_csv(const json_t *report_json)
     {
         if (comma)
             sp_buf_puts(&b, ",");
-        csv_cell(&b, key);
+        sp_csv_cell(&b, key);
         comma = true;
     }
     sp_buf_puts(&b, "\r\n");

@@ -30,8 +30,12 @@ typedef struct sd_opts {
                                NULL: no static files (404) */
     const char *data_dir;   /* data/ for vocab; NULL: sp_data_dir() */
     unsigned threads;       /* worker threads; 0: one per online CPU */
-    unsigned max_conns;     /* 0: 512 */
-    unsigned timeout_s;     /* idle connection timeout; 0: 30 s */
+    unsigned max_conns;     /* connections served at once; 0: 512 */
+    unsigned max_per_client;/* connections from one address (IPv6: /64) at
+                               once; 0: 64.  Behind a proxy, raise it */
+    unsigned head_timeout_s;/* a new connection's request head must be
+                               in within this, however it drips; 0: 10 s */
+    unsigned timeout_s;     /* idle keep-alive timeout; 0: 15 s */
     int reopen_ms;          /* minimum ms between idx_reopen calls per
                                worker; 0: 1000; negative: every request */
     bool access_log;        /* one stderr line per request (no query) */

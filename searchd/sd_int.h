@@ -130,6 +130,8 @@ typedef struct sd_req {
     const char *path; /* percent-decoded by MHD, without the query */
     size_t uri_len;   /* raw request target length, query included */
     bool head;
+    bool closing;   /* the answer says Connection: close (sd_gate_busy) */
+    bool counted;   /* counted in the gate's work (sd_gate_work) */
     bool responded;
     bool nul_in_path; /* %00 in the raw path */
     bool headers_seen; /* the handler's first call has happened */
@@ -185,10 +187,38 @@ enum MHD_Result sd_reply_bytes(sd_req *r, unsigned status, const char *ctype,
 /* Count one answered request in the metrics. */
 void sd_count_request(struct sd_server *s, sd_route_id route, unsigned status, double secs);
 
-/* The accept loop in front of MHD (gate.c): accepts on lfd, answers
- * oversized request lines with a JSON 414 itself, hands the rest to MHD. */
-int sd_gate_start(struct sd_server *s, int lfd, unsigned timeout_s, sp_err *err);
+/* The accept loop in front of MHD (gate.c): accepts on lfd, holds each
+ * connection until its request head is in (within head_timeout_s, however
+ * slowly it drips), answers bad framing (frame.c), oversized heads and
+ * overload itself, and hands the rest to MHD, never more than max_conns
+ * at once and never more than max_per_client from one address. */
+typedef struct sd_gate_limits {
+    unsigned head_timeout_s;
+    unsigned max_conns;
+    unsigned max_per_client;
+    unsigned max_active; /* requests in MHD at once; more wait in the gate */
+} sd_gate_limits;
+int sd_gate_start(struct sd_server *s, int lfd, const sd_gate_limits *lim, sp_err *err);
+/* Stop accepting and close the connections the gate holds. */
 void sd_gate_stop(struct sd_server *s);
+/* After MHD has stopped (it reports closes until then): free the gate. */
+void sd_gate_free(struct sd_server *s);
+/* MHD closed a connection the gate handed it (notify-connection). */
+void sd_gate_closed(struct sd_server *s, const struct sockaddr *addr);
+/* MHD started a handed connection (-1), began a request (+1), finished
+ * one (-1): the gate's count of work in MHD. */
+void sd_gate_work(struct sd_server *s, int delta);
+/* Connection gauges for /metrics. */
+void sd_gate_metrics(const struct sd_server *s, sp_buf *b);
+/* MHD is three quarters full, or connections wait in the gate: answers
+ * should close their connection. */
+bool sd_gate_busy(const struct sd_server *s);
+/* The connection limit to give MHD for max_conns over threads workers. */
+unsigned sd_gate_mhd_limit(unsigned max_conns, unsigned threads);
+
+/* NULL when the request head [head, head+len) (request line through the
+ * blank line) is framed as RFC 9112 asks; else what is wrong with it. */
+const char *sd_frame_check(const char *head, size_t len);
 
 /* The calling worker's read-only index handle, opened lazily and reopened
  * at most every reopen_ms.  NULL (and a message in err) when the index

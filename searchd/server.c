@@ -107,6 +107,12 @@ static void add_common_headers(sd_req *r, struct MHD_Response *resp, bool api)
      * browsers or proxies for anything but static files. */
     if (api)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
+    /* Nearly full: free this connection's slot for a client the gate has
+     * queued rather than keep it alive. */
+    if (sd_gate_busy(r->srv)) {
+        MHD_add_response_header(resp, "Connection", "close");
+        r->closing = true;
+    }
 }
 
 static enum MHD_Result queue(sd_req *r, unsigned status, struct MHD_Response *resp)
@@ -280,6 +286,8 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
         return NULL;
     r->srv = cls;
     r->conn = conn;
+    r->counted = true;
+    sd_gate_work(r->srv, 1);
     r->uri_len = uri ? strlen(uri) : 0;
     /* MHD hands handlers a decoded path cut at the first NUL, so
      * "/static/a.css%00.png" would look like "/static/a.css": refuse
@@ -326,6 +334,24 @@ void sd_count_request(struct sd_server *s, sd_route_id route, unsigned status, d
     atomic_fetch_add(&s->hist_sum_us[route], (unsigned long long)(secs * 1e6));
 }
 
+/* What searchd keeps per MHD connection: whether the gate has its slot
+ * back already. */
+typedef struct sd_conn {
+    bool released;
+} sd_conn;
+static sd_conn untracked; /* when calloc fails: released on close */
+
+static void release_slot(struct sd_server *s, struct MHD_Connection *conn, sd_conn *c)
+{
+    if (!c || c->released)
+        return;
+    if (c != &untracked)
+        c->released = true;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    sd_gate_closed(s, ci ? ci->client_addr : NULL);
+}
+
 static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -334,6 +360,16 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!r)
         return;
     *req_cls = NULL;
+    if (r->counted)
+        sd_gate_work(s, -1);
+    /* An answer with Connection: close frees its slot now: MHD reports the
+     * close itself only when its worker next wakes, which under a full
+     * load of idle connections can be seconds later. */
+    if (r->closing) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        release_slot(s, conn, ci ? ci->socket_context : NULL);
+    }
     double secs = (double)(now_us() - r->t0_us) / 1e6;
     if (r->responded) {
         sd_count_request(s, r->route, r->status, secs);
@@ -342,6 +378,24 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
     }
     sp_buf_free(&r->body);
     free(r);
+}
+
+/* MHD tells the gate when a connection it was handed closes. */
+static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
+{
+    struct sd_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        sd_gate_work(s, -1); /* its request counts from uri_logger on */
+        sd_conn *c = calloc(1, sizeof *c);
+        *socket_context = c ? c : &untracked;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        sd_conn *c = *socket_context;
+        *socket_context = NULL;
+        release_slot(s, conn, c);
+        if (c != &untracked)
+            free(c);
+    }
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -561,17 +615,26 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
     sigaddset(&block, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &block, &old);
 
-    unsigned timeout_s = opts->timeout_s ? opts->timeout_s : 30;
+    unsigned timeout_s = opts->timeout_s ? opts->timeout_s : 15;
+    sd_gate_limits lim = {
+        .head_timeout_s = opts->head_timeout_s ? opts->head_timeout_s : 10,
+        .max_conns = opts->max_conns ? opts->max_conns : 512,
+        .max_per_client = opts->max_per_client ? opts->max_per_client : 64,
+        /* enough to keep every worker busy, few enough that a new request
+         * waits for a handful of others, not hundreds */
+        .max_active = threads * 8 > 16 ? threads * 8 : 16,
+    };
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
                      MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(threads > 1 ? threads : 0),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(opts->max_conns ? opts->max_conns : 512),
+        MHD_OPTION_CONNECTION_LIMIT, sd_gate_mhd_limit(lim.max_conns, threads),
+        MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s,
         MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_END);
-    rc = s->mhd ? sd_gate_start(s, s->lfd, timeout_s, err)
+    rc = s->mhd ? sd_gate_start(s, s->lfd, &lim, err)
                 : sp_fail(err, SP_ERROR, "cannot start the HTTP daemon (libmicrohttpd)");
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != SP_OK) {
@@ -596,6 +659,7 @@ void sd_stop(sd_server *s)
     sd_gate_stop(s);
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
+    sd_gate_free(s);
     if (s->lfd >= 0)
         close(s->lfd);
     if (s->key_made)
@@ -693,6 +757,7 @@ enum MHD_Result sd_api_metrics(sd_req *r, const char *rest)
                   atomic_load(&s->documents), atomic_load(&s->reopens),
                   atomic_load(&s->opens), atomic_load(&s->open_failures),
                   atomic_load(&s->retries));
+    sd_gate_metrics(s, &b);
     if (!b.data)
         return MHD_NO;
     enum MHD_Result ret = sd_reply_bytes(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",

@@ -58,10 +58,11 @@ class Fixture:
 def write_conf(path, sources, defaults=None):
     with open(path, 'w') as f:
         f.write('# written by crawl_test.py\n')
-        if defaults:
-            f.write('[defaults]\n')
-            for k, v in defaults.items():
-                f.write('%s = %s\n' % (k, v))
+        # The fixture server is on loopback, which the fetch policy refuses
+        # unless allowed by name.
+        f.write('[defaults]\nallow_private = 127.0.0.1/32\n')
+        for k, v in (defaults or {}).items():
+            f.write('%s = %s\n' % (k, v))
         for name, kv in sources:
             f.write('\n[source %s]\n' % name)
             for k, v in kv.items():

@@ -45,7 +45,8 @@ def main():
         conf = os.path.join(tmp, "sources.conf")
         with open(conf, "w") as f:
             f.write(f"[source oruk-b]\nurl = http://127.0.0.1:{port}/oruk-b/services\nkind = oruk\n"
-                    "coverage = local-london\ninterval = 1d\ndelay = 0\n")
+                    "coverage = local-london\ninterval = 1d\ndelay = 0\n"
+                    "allow_private = 127.0.0.1/32\n")
         store = os.path.join(tmp, "store")
         e.check(sp("crawl", "--sources", conf, "--store", store, "--once", "--quiet") == 0, "first crawl")
         e.check(sp("index", "--store", store, "--quiet") == 0, "first index")

@@ -58,7 +58,7 @@ def main():
             f.write("[source signpost-a]\n"
                     f"url = {a.base}/oruk/services?per_page=100\n"
                     "kind = oruk\norganisation = Signpost A (test)\ncoverage = pan-london\n"
-                    "interval = 1h\npages = 1000\n")
+                    "interval = 1h\npages = 1000\nallow_private = 127.0.0.1/32\n")
         r = subprocess.run([e.SIGNPOST, "crawl", "--sources", conf, "--store", store_b, "--once"],
                            capture_output=True, text=True, timeout=600)
         e.check(r.returncode == 0, f"signpost crawl of the first's /oruk/ succeeds: {r.stderr[-500:]}")
