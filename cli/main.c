@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 
 static const struct {
     const char *name;
@@ -18,6 +19,7 @@ static const struct {
     {"parse", cmd_parse, "run one reader on a file and print NDJSON records"},
     {"robots", cmd_robots, "say whether a robots.txt allows a URL"},
     {"export", cmd_export, "write the directory as NDJSON or an HSDS data package"},
+    {"config", cmd_config, "check a signpost.conf (signpost config check [FILE])"},
 };
 
 static void usage(FILE *out)

@@ -121,9 +121,7 @@ static void reject(struct sd_gate *g, gate_conn *c, unsigned status)
     c->draining = true;
     c->deadline_us = mono_us() + GATE_DRAIN_SECONDS * 1000000u;
     sd_count_request(g->srv, SD_R_OTHER, status, 0.0);
-    if (g->srv->access_log)
-        fprintf(stderr, "searchd: - (request %s too long) %u\n",
-                status == 414 ? "line" : "head", status);
+    sd_access_log_refused(g->srv, status, (long long)blen);
 }
 
 /* Read and discard what an oversized request still sends. */

@@ -80,9 +80,12 @@ enum MHD_Result sd_reply_open(sd_req *r, unsigned status, const char *ctype, cha
 {
     if (!body)
         return MHD_NO;
-    char etag[24] = "";
+    char etag[32] = "";
     if (status == MHD_HTTP_OK) {
         etag_of(body, len, ctype, etag);
+        /* The gzipped variant has its own tag (compress.c). */
+        if (sd_will_gzip(r, ctype, len) && strlen(etag) > 2)
+            strcpy(etag + strlen(etag) - 1, "-gz\"");
         if (etag_matches(r, etag)) {
             free(body);
             struct MHD_Response *nm =
@@ -91,15 +94,15 @@ enum MHD_Result sd_reply_open(sd_req *r, unsigned status, const char *ctype, cha
                 return MHD_NO;
             MHD_add_response_header(nm, "ETag", etag);
             MHD_add_response_header(nm, "Access-Control-Allow-Origin", "*");
+            if (sd_compressible(ctype))
+                MHD_add_response_header(nm, "Vary", "Accept-Encoding");
+            r->bytes = 0;
             return sd_reply_response(r, MHD_HTTP_NOT_MODIFIED, nm, true);
         }
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    if (!resp) {
-        free(body);
+    struct MHD_Response *resp = sd_body_response(r, ctype, body, len);
+    if (!resp)
         return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
     if (etag[0])
         MHD_add_response_header(resp, "ETag", etag);
@@ -1059,18 +1062,14 @@ static enum MHD_Result static_one(sd_req *r, json_t *all, const char *rest, cons
     return sd_reply_open_json(r, MHD_HTTP_OK, found);
 }
 
-/* The absolute URL of this API's OpenAPI document, from the Host header
- * the client used (checked: host name characters and a port only). */
+/* The absolute URL of this API's OpenAPI document (the base as clients
+ * see it: public_url, trusted proxies' headers or Host; ops.c). */
 static char *openapi_url(sd_req *r)
 {
-    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
-    bool ok = host && *host && strlen(host) < 256;
-    for (const char *p = host; ok && *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
-            ok = false;
-    if (ok)
-        return sp_printf("http://%s/oruk/openapi.json", host);
-    return sp_printf("http://127.0.0.1:%u/oruk/openapi.json", (unsigned)r->srv->port);
+    char *base = sd_base_url(r);
+    char *url = base ? sp_printf("%s/oruk/openapi.json", base) : NULL;
+    free(base);
+    return url;
 }
 
 static enum MHD_Result root(sd_req *r)

@@ -35,6 +35,12 @@ typedef struct sd_opts {
     int reopen_ms;          /* minimum ms between idx_reopen calls per
                                worker; 0: 1000; negative: every request */
     bool access_log;        /* one stderr line per request (no query) */
+    bool log_json;          /* ... as a JSON object rather than text */
+    const char *public_url; /* "https://host[/prefix]": the base of every
+                               absolute URL; NULL: from Host (and trusted
+                               proxies' Forwarded headers) */
+    const char *trusted_proxies; /* addresses/CIDRs whose Forwarded and
+                               X-Forwarded-* headers are believed */
 } sd_opts;
 
 typedef struct sd_server sd_server;
@@ -49,8 +55,17 @@ uint16_t sd_port(const sd_server *s);
  * free s.  NULL is fine. */
 void sd_stop(sd_server *s);
 
-/* Block the calling thread until SIGINT or SIGTERM arrives (used by
- * `signpost serve` between sd_start and sd_stop).  Returns the signal. */
+/* Apply the settings a reload may change (access_log, log_json,
+ * public_url, trusted_proxies) to a running server; the rest of opts is
+ * ignored (a new listen address or store needs a restart).  In-flight
+ * requests and open connections are untouched.  On error nothing changes. */
+int sd_reconfigure(sd_server *s, const sd_opts *opts, sp_err *err);
+/* Check those settings without a server (`signpost config check`). */
+int sd_check_opts(const sd_opts *opts, sp_err *err);
+
+/* Block the calling thread until SIGINT, SIGTERM or SIGHUP arrives (used by
+ * `signpost serve` between sd_start and sd_stop).  Returns the signal;
+ * SIGHUP asks for a reload. */
 int sd_wait_for_signal(void);
 
 #endif
