@@ -419,7 +419,14 @@ static enum MHD_Result changes_feed(sd_req *r)
     json_t *out = json_pack("{s:s?,s:o,s:s}", "next", next, "items", items, "license",
                             "https://creativecommons.org/licenses/by/4.0/");
     free(next);
-    return sd_reply_open_json(r, MHD_HTTP_OK, out);
+    /* RPDE's advice: pages with items may be cached for long (a consumer
+     * that polls again gets the same page), the last, empty page only for
+     * seconds, so new items are seen soon. */
+    const char *cache = take ? "public, max-age=3600" : "public, max-age=8";
+    char *body = out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(out);
+    return sd_reply_open_cached(r, MHD_HTTP_OK, "application/json; charset=utf-8", body,
+                                body ? strlen(body) : 0, cache);
 }
 
 enum MHD_Result sd_feeds(sd_req *r, const char *rest)

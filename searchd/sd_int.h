@@ -238,6 +238,9 @@ enum MHD_Result sd_export(sd_req *r, const char *rest);
 enum MHD_Result sd_reply_open(sd_req *r, unsigned status, const char *ctype, char *body,
                               size_t len);
 enum MHD_Result sd_reply_open_json(sd_req *r, unsigned status, json_t *j);
+/* sd_reply_open with a Cache-Control of the caller's (NULL: no-store). */
+enum MHD_Result sd_reply_open_cached(sd_req *r, unsigned status, const char *ctype, char *body,
+                                     size_t len, const char *cache_control);
 enum MHD_Result sd_reply_open_error(sd_req *r, unsigned status, const char *code,
                                     const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oruk"))
 import orukt  # noqa: E402
@@ -144,6 +145,64 @@ def http_checks(port):
         print("promtool not installed (Debian package prometheus): not run", flush=True)
 
 
+def oruk_checks(port):
+    def get(t):
+        st, h, body, c = request(port, "GET", t)
+        c.close()
+        try:
+            return st, h, json.loads(body)
+        except ValueError:
+            return st, h, None
+    # ServiceFinder / ORUK v1 style and HSDS 3.0 style requests.
+    for t in ["/oruk/services?text=english&vocabulary=esdNeedsTypes&coverage=Hackney&page=1",
+              "/oruk/services?full_service=true&per_page=5&api_key=x",
+              "/oruk/services/?search=cv&minimal=false&_=12345",
+              "/oruk/organizations?text=council&unknown=1",
+              "/oruk/taxonomies?search=need&callback=x",
+              "/oruk/taxonomy_terms?top_only=true&vocabulary=x",
+              "/oruk/?format=json&foo=bar"]:
+        st, h, doc = get(t)
+        e.check(st == 200 and isinstance(doc, dict), f"{t}: 200 ({st})")
+    st, _, plain = get("/oruk/services?search=english")
+    st2, _, syn = get("/oruk/services?text=english")
+    e.check(plain and syn and plain.get("total_items") == syn.get("total_items") and
+            plain["total_items"] > 0, "text is a synonym of search")
+    st, _, doc = get("/oruk/services?full_service=maybe")
+    e.check(st == 400, f"a known parameter with a bad value is still a 400 ({st})")
+    st, _, doc = get("/api/v1/search?q=english&text=english")
+    e.check(st == 400, f"/api/v1 stays strict about unknown parameters ({st})")
+    st, _, terms = get("/oruk/taxonomy_terms?per_page=1000")
+    st, _, top = get("/oruk/taxonomy_terms?top_only=true&per_page=1000")
+    all_terms = terms["contents"] if terms else []
+    tops = top["contents"] if top else []
+    e.check(0 < len(tops) <= len(all_terms) and all(not t.get("parent_id") for t in tops),
+            f"top_only: terms without a parent ({len(tops)} of {len(all_terms)})")
+    child = next((t for t in all_terms if t.get("parent_id")), None)
+    if child:
+        st, _, kids = get(f"/oruk/taxonomy_terms?parent_id={child['parent_id']}&per_page=1000")
+        e.check(kids and kids["contents"] and
+                all(t["parent_id"] == child["parent_id"] for t in kids["contents"]),
+                "parent_id: the terms under that one")
+    st, _, taxes = get("/oruk/taxonomies?per_page=1000")
+    if taxes and taxes["contents"]:
+        name = taxes["contents"][0]["name"]
+        st, _, found = get("/oruk/taxonomies?search=" + urllib.parse.quote(name.lower()))
+        e.check(found and 0 < len(found["contents"]) <= len(taxes["contents"]) and
+                any(t["name"] == name for t in found["contents"]), "search on taxonomies")
+        st, _, none = get("/oruk/taxonomies?search=zzqqxxnothing")
+        e.check(none and none["contents"] == [], "search on taxonomies finds nothing for nonsense")
+    # RPDE cache headers.
+    st, h, doc = get("/feeds/changes")
+    e.check(st == 200 and doc["items"] and h.get("cache-control") == "public, max-age=3600",
+            f"RPDE page with items: public, max-age=3600 ({h.get('cache-control')})")
+    nxt = doc["next"]
+    while doc["items"]:
+        st, h, doc = get(urllib.parse.urlsplit(nxt).path + "?" + urllib.parse.urlsplit(nxt).query)
+        nxt = doc["next"]
+    e.check(h.get("cache-control") == "public, max-age=8",
+            f"RPDE last page: public, max-age=8 ({h.get('cache-control')})")
+
+
 def config_check_checks(tmp):
     bad = os.path.join(tmp, "bad.conf")
     with open(bad, "w") as f:
@@ -187,6 +246,7 @@ def main():
 
         proxy_checks(port)
         http_checks(port)
+        oruk_checks(port)
 
         # A keep-alive connection open across the reload.
         st, h, b, keep = request(port, "GET", "/oruk/")
