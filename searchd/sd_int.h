@@ -158,6 +158,10 @@ struct MHD_Response *sd_body_response(sd_req *r, const char *ctype, char *body, 
 /* Answer a CORS preflight (OPTIONS) on the open-data routes: 204. */
 enum MHD_Result sd_reply_preflight(sd_req *r);
 
+/* The crawler's and indexer's metrics from the store beside index_dir
+ * (metrics_store.c), appended to b in the Prometheus text format. */
+void sd_store_metrics(const char *index_dir, sp_buf *b);
+
 /* Count one answered request in the metrics. */
 void sd_count_request(struct sd_server *s, sd_route_id route, unsigned status, double secs);
 

@@ -665,6 +665,7 @@ enum MHD_Result sd_api_metrics(sd_req *r, const char *rest)
                   atomic_load(&s->documents), atomic_load(&s->reopens),
                   atomic_load(&s->opens), atomic_load(&s->open_failures),
                   atomic_load(&s->retries));
+    sd_store_metrics(s->index_dir, &b);
     if (!b.data)
         return MHD_NO;
     enum MHD_Result ret = sd_reply_bytes(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",

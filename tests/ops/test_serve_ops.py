@@ -134,6 +134,7 @@ def http_checks(port):
     st, h, body, c = request(port, "GET", "/metrics")
     c.close()
     text = body.decode()
+    metrics_checks(text)
     e.check(re.search(r'^signpost_build_info\{version="[^"]+",index_schema="\d+"\} 1$', text, re.M),
             "/metrics has signpost_build_info")
     promtool = shutil.which("promtool")
@@ -203,6 +204,60 @@ def oruk_checks(port):
             f"RPDE last page: public, max-age=8 ({h.get('cache-control')})")
 
 
+def seed_crawl_store(store):
+    """A run of the indexer over the store (which notes itself for /metrics),
+    and a crawler's bookkeeping for two sources, written as the crawler
+    writes it (tables sources and fetch_log of STORE/crawl.db)."""
+    import sqlite3
+    # A hub decision pending (hub_meta "decisions" ahead of "applied") makes
+    # the indexer's linkage run rather than skip, so it is timed.
+    db = sqlite3.connect(os.path.join(store, "crawl.db"))
+    db.execute("INSERT OR REPLACE INTO hub_meta(key, value) VALUES('decisions', '1')")
+    db.commit()
+    db.close()
+    r = subprocess.run([e.SIGNPOST, "index", "--store", store, "--quiet"], capture_output=True,
+                       text=True)
+    e.check(r.returncode == 0, f"signpost index --store over the store: {r.stderr[-300:]}")
+    import time
+    now = int(time.time())
+    db = sqlite3.connect(os.path.join(store, "crawl.db"))
+    db.execute("INSERT INTO sources(name, url, kind, last_success, records) "
+               "VALUES('alpha', 'http://127.0.0.1:1/a', 'oruk', ?, 12)", (now - 100,))
+    db.execute("INSERT INTO sources(name, url, kind, failing_since, records) "
+               "VALUES('beta', 'http://127.0.0.1:1/b', 'html', ?, 0)", (now - 50,))
+    for url, status, err in [("a1", 200, None), ("a2", 304, None), ("a3", 503, None),
+                             ("a4", 304, None), ("b1", None, "connection refused")]:
+        db.execute("INSERT INTO fetch_log(source, url, time, status, bytes, ms, error) "
+                   "VALUES(?, ?, ?, ?, 10, 5, ?)", ("alpha" if url[0] == "a" else "beta",
+                                                    "http://127.0.0.1:1/" + url, now, status, err))
+    db.commit()
+    db.close()
+
+
+def metrics_checks(text):
+    def value(name):
+        m = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+        return float(m.group(1)) if m else None
+    e.check(value('signpost_store_readable') == 1, "the store is readable for /metrics")
+    want = {'signpost_crawl_source_fetches{source="alpha"}': 4,
+            'signpost_crawl_source_not_modified{source="alpha"}': 2,
+            'signpost_crawl_source_errors{source="alpha"}': 1,
+            'signpost_crawl_source_errors{source="beta"}': 1,
+            'signpost_crawl_source_failing{source="alpha"}': 0,
+            'signpost_crawl_source_failing{source="beta"}': 1,
+            'signpost_crawl_source_records{source="alpha"}': 12}
+    for k, v in want.items():
+        e.check(value(k) == v, f"{k} is {v} ({value(k)})")
+    age = value('signpost_crawl_source_last_success_age_seconds{source="alpha"}')
+    e.check(age is not None and 100 <= age < 3600, f"alpha's last success age ({age})")
+    e.check(value('signpost_crawl_source_last_success_age_seconds{source="beta"}') is None,
+            "no last success age for a source that never succeeded")
+    e.check((value("signpost_indexer_documents") or 0) > 50 and
+            value("signpost_indexer_last_run_timestamp_seconds") and
+            value("signpost_indexer_linkage_seconds") is not None,
+            "indexer metrics: documents, last run, linkage time")
+
+
 def config_check_checks(tmp):
     bad = os.path.join(tmp, "bad.conf")
     with open(bad, "w") as f:
@@ -223,6 +278,7 @@ def main():
     try:
         store = os.path.join(tmp, "store")
         e.check(orukt.index_sample(store), "the sample indexes")
+        seed_crawl_store(store)
         config_check_checks(tmp)
         port = e.free_port()
         conf = os.path.join(tmp, "signpost.conf")
