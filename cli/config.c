@@ -129,16 +129,11 @@ static const char *check_value(const struct key *k, const char *v, config *c, ch
             return "must be ADDR:PORT or [V6ADDR]:PORT, e.g. 127.0.0.1:8080";
         return NULL;
     }
-    case K_URL: {
-        sd_opts o = {.public_url = v};
-        if (sd_check_opts(&o, &e) != SP_OK) {
-            snprintf(why, size, "%.300s", e.msg);
-            return why;
-        }
-        return NULL;
-    }
+    case K_URL:
     case K_PROXIES: {
-        sd_opts o = {.trusted_proxies = v};
+        /* searchd's own parser says what is wrong (ops.c). */
+        sd_opts o = {.public_url = k->type == K_URL ? v : NULL,
+                     .trusted_proxies = k->type == K_PROXIES ? v : NULL};
         if (sd_check_opts(&o, &e) != SP_OK) {
             snprintf(why, size, "%.300s", e.msg);
             return why;
