@@ -27,6 +27,13 @@ enum {
     SP_EAGAIN = -9     /* try again later (busy, locked, rate limited) */
 };
 
+/* How long a store writer waits for another connection's SQLite lock
+ * before giving up (sqlite3_busy_timeout).  Every crawl.db writer uses it:
+ * on a loaded 2-core machine an indexing or linkage transaction can hold
+ * the lock for tens of seconds, and a crawl pass that gives up loses its
+ * work until the next pass. */
+#define SP_STORE_BUSY_MS 120000
+
 typedef struct sp_err {
     int code;
     char msg[512];

@@ -255,7 +255,7 @@ int store_open(const char *dir, store **out, sp_err *err)
         store_close(s);
         return rc;
     }
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, SP_STORE_BUSY_MS);
     /* WAL: the indexer reads while the crawler writes.  synchronous=NORMAL
      * is durable across process crashes (kill -9), which is what a rerun
      * needs; a power cut may lose the last transactions, never consistency. */

@@ -1160,7 +1160,7 @@ static int db_open(const char *store_dir, sqlite3 **db, sp_err *err)
         return rc;
     }
     free(path);
-    sqlite3_busy_timeout(*db, 10000);
+    sqlite3_busy_timeout(*db, SP_STORE_BUSY_MS);
     char *msg = NULL;
     /* hub_records is derived: an older layout is dropped, not migrated */
     sqlite3_stmt *probe = NULL;

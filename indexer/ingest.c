@@ -752,7 +752,7 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rc = sp_fail(err, SP_EIO, "cannot open %s: %s", path, g.db ? sqlite3_errmsg(g.db) : "?");
         goto out;
     }
-    sqlite3_busy_timeout(g.db, 10000);
+    sqlite3_busy_timeout(g.db, SP_STORE_BUSY_MS);
     rc = exec(&g, schema_sql);
     if (rc != SP_OK)
         goto out;

@@ -25,6 +25,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "deps: installing ${missing[*]}" >&2
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Another apt or dpkg (unattended-upgrades, a first-boot job) may hold the
+  # lock: wait for it rather than fail, up to DEPS_LOCK_TIMEOUT seconds.
+  wait_s=${DEPS_LOCK_TIMEOUT:-900}
+  apt_opts=(-o "DPkg::Lock::Timeout=$wait_s" -o "Acquire::Retries=3")
+  if ! $SUDO apt-get "${apt_opts[@]}" update -qq ||
+     ! $SUDO apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends \
+         "${missing[@]}" >/dev/null; then
+    echo "deps: apt-get could not install ${missing[*]}" >&2
+    echo "deps: if another package manager held the lock for over ${wait_s}s, wait for it" \
+      "to finish (or raise DEPS_LOCK_TIMEOUT) and run this again" >&2
+    exit 1
+  fi
 fi
