@@ -12,7 +12,8 @@
  *
  * Privacy: jobseekers and coaches search anonymously.  searchd never logs a
  * query string (search terms, ages, postcodes); the optional access log has
- * method, path, status and time only.
+ * the time of day, method, path, status, bytes and duration only
+ * (docs/operations.md).
  */
 #ifndef SD_H
 #define SD_H

@@ -1,7 +1,9 @@
 /*
  * server.c - searchd's HTTP machinery on libmicrohttpd: start and stop, the
  * route table, method checks, reply helpers with the security headers,
- * per-worker index handles, metrics accounting and the access log.
+ * per-worker index handles and metrics accounting.  What an operator can
+ * change while it runs (public URL, trusted proxies, the access log) and
+ * the access log line are in ops.c; gzip in compress.c.
  *
  * Threading: MHD runs an epoll listener with a pool of worker threads (one
  * per CPU by default); a request is handled start to finish on one worker.
