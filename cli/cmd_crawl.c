@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 #include "crawl.h"
 #include "store.h"
 
@@ -22,11 +25,53 @@ static void on_signal(int sig)
     atomic_store(&stop_flag, 1);
 }
 
+/* The config's log file, reopened on SIGHUP (open, dup2 and close are
+ * async-signal-safe). */
+static char log_path[PATH_MAX];
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    if (!log_path[0])
+        return;
+    int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd >= 0) {
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+}
+
+/* Fill --store and --sources from the config file when not given. */
+static int apply_config(const char *path, const char **dir, const char **sources)
+{
+    static char dirbuf[PATH_MAX], srcbuf[PATH_MAX];
+    config *c = NULL;
+    sp_err err = {0};
+    if (config_find(path, &c, &err) != SP_OK) {
+        fprintf(stderr, "signpost crawl: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    if (c && !*dir && c->store)
+        *dir = strncpy(dirbuf, c->store, sizeof dirbuf - 1);
+    if (c && !*sources && c->sources)
+        *sources = strncpy(srcbuf, c->sources, sizeof srcbuf - 1);
+    if (c && c->crawl_log_file) {
+        snprintf(log_path, sizeof log_path, "%s", c->crawl_log_file);
+        if (config_open_log(log_path, &err) != SP_OK) {
+            fprintf(stderr, "signpost crawl: %s\n", err.msg);
+            config_free(c);
+            return CLI_FAIL;
+        }
+    }
+    config_free(c);
+    return CLI_OK;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: signpost crawl --sources FILE --store DIR [--once] [--force]\n"
-            "                      [--quiet] [--no-delay]\n"
+            "                      [--quiet] [--no-delay] [--config FILE]\n"
             "       signpost crawl --store DIR --status\n"
             "\n"
             "Fetch what each source in FILE lists (docs/sources-conf.md), politely\n"
@@ -43,7 +88,12 @@ static void usage(FILE *out)
             "  --status        print each source's health from the store and exit\n"
             "  --quiet         no progress line and no summary\n"
             "  --no-delay      no per-host delay and no Crawl-delay: for benchmarks\n"
-            "                  against your own test servers only, never real sites\n");
+            "                  against your own test servers only, never real sites\n"
+            "  --config FILE   settings file (default " CONFIG_DEFAULT_PATH " when\n"
+            "                  it exists): store, [crawl] sources and log_file fill\n"
+            "                  what the flags leave out\n"
+            "\n"
+            "Stops cleanly on SIGINT or SIGTERM; SIGHUP reopens the log file.\n");
 }
 
 static void on_progress(void *ctx, const crawl_stats *st)
@@ -116,7 +166,7 @@ static int report_failing(void *ctx, const store_source_info *i)
 
 int cmd_crawl(int argc, char **argv)
 {
-    const char *sources = NULL, *dir = NULL;
+    const char *sources = NULL, *dir = NULL, *config_path = NULL;
     bool once = false, force = false, status = false, quiet = false, no_delay = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -141,12 +191,16 @@ int cmd_crawl(int argc, char **argv)
             quiet = true;
         } else if (!strcmp(a, "--no-delay")) {
             no_delay = true;
+        } else if (!strcmp(a, "--config") && i + 1 < argc) {
+            config_path = argv[++i];
         } else {
             fprintf(stderr, "signpost crawl: unknown or incomplete option '%s'; "
                             "'signpost crawl --help' lists them\n", a);
             return CLI_USAGE;
         }
     }
+    if (apply_config(config_path, &dir, &sources) != CLI_OK)
+        return CLI_FAIL;
     if (!dir) {
         fprintf(stderr, "signpost crawl: --store DIR is required (where crawl.db lives)\n");
         return CLI_USAGE;
@@ -198,6 +252,8 @@ int cmd_crawl(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
     bool tty = isatty(STDERR_FILENO) && !quiet;
     crawl_opts o = {
         .conf = conf,

@@ -247,6 +247,7 @@ int cmd_run(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -310,7 +311,10 @@ int cmd_run(int argc, char **argv)
     pthread_t crawler, indexer;
     pthread_create(&crawler, NULL, crawler_main, &rs);
     pthread_create(&indexer, NULL, indexer_main, &rs);
-    int sig = sd_wait_for_signal();
+    int sig;
+    /* run is for trying Signpost out: nothing to reload (serve reloads). */
+    while ((sig = sd_wait_for_signal()) == SIGHUP)
+        fprintf(stderr, "signpost run: SIGHUP ignored (signpost serve reloads its config)\n");
     fprintf(stderr, "signpost run: stopping (signal %d)\n", sig);
     atomic_store(&rs.stop, 1);
     pthread_mutex_lock(&rs.mu);

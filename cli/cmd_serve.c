@@ -1,7 +1,9 @@
 /*
  * cmd_serve.c - `signpost serve`: run searchd (searchd/sd.h) over a store's
  * index until SIGINT or SIGTERM, then stop gracefully (in-flight requests
- * finish, index handles close).
+ * finish, index handles close).  Settings come from flags, then from
+ * signpost.conf (cli/config.h); SIGHUP reads the file again, applies what
+ * can change live and reopens the log file, with no connection dropped.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "config.h"
 #include "sd.h"
 
 static void usage(FILE *out)
@@ -23,6 +26,8 @@ static void usage(FILE *out)
             "                      [--head-timeout S] [--idle-timeout S] [--quiet]\n"
             "                      [--hub-public] [--metrics-allow CIDR]...\n"
             "                      [--secure-cookies] [--write-limit N]\n"
+            "                      [--config FILE] [--public-url URL]\n"
+            "                      [--trusted-proxies LIST] [--log-json] [--log-file FILE]\n"
             "\n"
             "Serve the search API (/api/v1/search, /api/v1/services/{id}), /healthz,\n"
             "/metrics and the portal's static files over HTTP.  Records the indexer\n"
@@ -43,10 +48,22 @@ static void usage(FILE *out)
             "  --idle-timeout S    seconds an idle keep-alive connection is kept (default 15)\n"
             "  --quiet             no access log (the log never has query strings)\n"
             CLI_ACCESS_HELP
+            "  --config FILE       settings file (default " CONFIG_DEFAULT_PATH "\n"
+            "                      when it exists); flags override it\n"
+            "  --public-url URL    the base of every absolute URL in answers, e.g.\n"
+            "                      https://signpost.example.org (behind a proxy)\n"
+            "  --trusted-proxies LIST  addresses/CIDRs whose Forwarded and\n"
+            "                      X-Forwarded-Proto/-Host headers are believed\n"
+            "  --log-json          access log lines as JSON objects\n"
+            "  --log-file FILE     log to FILE (reopened on SIGHUP) instead of stderr\n"
             "  -h, --help          this help\n"
             "\n"
-            "Stops on SIGINT (Ctrl-C) or SIGTERM.  See docs/api.md for the API and\n"
-            "docs/security.md for accounts, tokens and deploying behind TLS.\n");
+            "Stops on SIGINT (Ctrl-C) or SIGTERM.  SIGHUP reloads the config file\n"
+            "(public URL, trusted proxies, access log) and reopens the log file\n"
+            "without dropping connections.  Tells systemd when it is ready\n"
+            "($NOTIFY_SOCKET).  See docs/api.md for the API, docs/operations.md\n"
+            "for running it as a service, docs/security.md for accounts, tokens\n"
+            "and connection limits.\n");
 }
 
 int cli_access_option(const char *cmd, int c, const char *arg, sd_opts *o, cli_access *a)
@@ -111,6 +128,74 @@ static const char *default_web_dir(char *buf, size_t size)
     return NULL;
 }
 
+/* What the command line said, kept for reloads (flags win over the file). */
+typedef struct serve_flags {
+    sd_opts opts;
+    const char *config, *log_file;
+    bool quiet, log_json;
+} serve_flags;
+
+static sd_opts merged_opts(const serve_flags *f, const config *conf)
+{
+    sd_opts o = f->opts;
+    o.access_log = true;
+    config_serve_opts(conf, &o);
+    if (f->quiet)
+        o.access_log = false;
+    if (f->log_json)
+        o.log_json = true;
+    return o;
+}
+
+static bool differ(const char *a, const char *b)
+{
+    return (a || b) && (!a || !b || strcmp(a, b));
+}
+
+/* SIGHUP: the log file reopened (logrotate moved it), the config file read
+ * again and what can change live applied; a bad file changes nothing. */
+static void reload(const serve_flags *f, sd_server *srv, sd_opts *running, config **conf)
+{
+    sp_err err;
+    sp_err_clear(&err);
+    config *fresh = NULL;
+    const char *path = f->config ? f->config : *conf ? (*conf)->path : NULL;
+    int rc = path ? config_load(path, &fresh, NULL, &err) : config_find(NULL, &fresh, &err);
+    if (rc != SP_OK) {
+        fprintf(stderr, "signpost serve: reload: %s; still running with the settings as they "
+                        "were\n", err.msg);
+        return;
+    }
+    const char *log_file = f->log_file ? f->log_file : fresh ? fresh->log_file : NULL;
+    if (config_open_log(log_file, &err) != SP_OK)
+        fprintf(stderr, "signpost serve: reload: %s\n", err.msg);
+    sd_opts o = merged_opts(f, fresh);
+    if (sd_reconfigure(srv, &o, &err) != SP_OK) {
+        fprintf(stderr, "signpost serve: reload: %s; still running with the settings as they "
+                        "were\n", err.msg);
+        config_free(fresh);
+        return;
+    }
+    if ((o.store_dir && differ(o.store_dir, running->store_dir)) ||
+        differ(o.listen, running->listen) || (o.web_dir && differ(o.web_dir, running->web_dir)) ||
+        o.threads != running->threads || o.max_conns != running->max_conns ||
+        o.timeout_s != running->timeout_s)
+        fprintf(stderr, "signpost serve: reload: store, listen, web, threads, max_connections "
+                        "and timeout take effect at the next restart\n");
+    fprintf(stderr, "signpost serve: reloaded%s%s\n", fresh ? " " : "",
+            fresh ? fresh->path : "");
+    /* The running options keep pointing at the strings they started with:
+     * keep the first config alive, free the ones in between. */
+    if (*conf && fresh) {
+        config_free(fresh);
+    } else if (!*conf) {
+        *conf = fresh;
+    }
+}
+
+static int serve(const serve_flags *f, sd_opts *opts, config *conf, char *webbuf,
+                 size_t webbuf_size);
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -120,11 +205,16 @@ int cmd_serve(int argc, char **argv)
         {"max-conns", required_argument, NULL, 'm'}, {"per-client", required_argument, NULL, 'p'},
         {"head-timeout", required_argument, NULL, 'H'},
         {"idle-timeout", required_argument, NULL, 'i'},
+        {"config", required_argument, NULL, 'C'},
+        {"public-url", required_argument, NULL, 'U'},
+        {"trusted-proxies", required_argument, NULL, 'P'},
+        {"log-json", no_argument, NULL, 'J'},
+        {"log-file", required_argument, NULL, 'L'},
         CLI_ACCESS_LONGOPTS,                     {NULL, 0, NULL, 0},
     };
-    sd_opts o = {0};
+    sd_opts o = {0}; /* the flags; the config file fills the rest */
+    serve_flags f = {0};
     cli_access acc = {0};
-    o.access_log = true;
     char webbuf[PATH_MAX];
 
     optind = 1;
@@ -171,13 +261,28 @@ int cmd_serve(int argc, char **argv)
                         : c == 'H' ? "head-timeout" : "idle-timeout", max);
                 return CLI_USAGE;
             }
-            unsigned *f = c == 'm' ? &o.max_conns : c == 'p' ? &o.max_per_client
+            unsigned *field = c == 'm' ? &o.max_conns : c == 'p' ? &o.max_per_client
                           : c == 'H' ? &o.head_timeout_s : &o.timeout_s;
-            *f = (unsigned)n;
+            *field = (unsigned)n;
             break;
         }
         case 'q':
-            o.access_log = false;
+            f.quiet = true;
+            break;
+        case 'C':
+            f.config = optarg;
+            break;
+        case 'U':
+            o.public_url = optarg;
+            break;
+        case 'P':
+            o.trusted_proxies = optarg;
+            break;
+        case 'J':
+            f.log_json = true;
+            break;
+        case 'L':
+            f.log_file = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -194,22 +299,49 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "signpost serve: unexpected argument '%s'; see --help\n", argv[optind]);
         return CLI_USAGE;
     }
+    cli_access_done(&o, &acc);
+    f.opts = o;
+    config *conf = NULL;
+    sp_err err;
+    sp_err_clear(&err);
+    if (config_find(f.config, &conf, &err) != SP_OK) {
+        fprintf(stderr, "signpost serve: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    o = merged_opts(&f, conf);
+    const char *log_file = f.log_file ? f.log_file : conf ? conf->log_file : NULL;
+    if (config_open_log(log_file, &err) != SP_OK) {
+        fprintf(stderr, "signpost serve: %s\n", err.msg);
+        config_free(conf);
+        return CLI_FAIL;
+    }
+    int ret = serve(&f, &o, conf, webbuf, sizeof webbuf);
+    return ret;
+}
+
+static int serve(const serve_flags *f, sd_opts *opts, config *conf, char *webbuf,
+                 size_t webbuf_size)
+{
+    sd_opts o = *opts;
+    int ret = CLI_FAIL;
     if (!o.store_dir) {
         fprintf(stderr, "signpost serve: --store DIR is required (the store the indexer "
-                        "writes); see --help\n");
+                        "writes; or `store =` in the config file); see --help\n");
+        config_free(conf);
         return CLI_USAGE;
     }
     if (!is_dir(o.store_dir)) {
         fprintf(stderr, "signpost serve: store '%s' is not a directory; create it with "
                         "`signpost index --store DIR` or `signpost crawl`\n",
                 o.store_dir);
+        config_free(conf);
         return CLI_FAIL;
     }
-    cli_access_done(&o, &acc);
     if (!o.web_dir)
-        o.web_dir = default_web_dir(webbuf, sizeof webbuf);
+        o.web_dir = default_web_dir(webbuf, webbuf_size);
     else if (!is_dir(o.web_dir)) {
         fprintf(stderr, "signpost serve: --web '%s' is not a directory\n", o.web_dir);
+        config_free(conf);
         return CLI_USAGE;
     }
 
@@ -218,6 +350,7 @@ int cmd_serve(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     sd_server *srv = NULL;
@@ -225,12 +358,23 @@ int cmd_serve(int argc, char **argv)
     sp_err_clear(&err);
     if (sd_start(&o, &srv, &err) != SP_OK) {
         fprintf(stderr, "signpost serve: %s\n", err.msg);
+        config_free(conf);
         return CLI_FAIL;
     }
-    fprintf(stderr, "signpost serve: listening on port %u (store %s); Ctrl-C stops\n",
-            (unsigned)sd_port(srv), o.store_dir);
-    int sig = sd_wait_for_signal();
+    fprintf(stderr, "signpost serve: listening on port %u (store %s%s%s); Ctrl-C stops\n",
+            (unsigned)sd_port(srv), o.store_dir, conf ? ", config " : "",
+            conf ? conf->path : "");
+    config_notify("READY=1");
+    int sig;
+    while ((sig = sd_wait_for_signal()) == SIGHUP) {
+        config_notify("RELOADING=1");
+        reload(f, srv, &o, &conf);
+        config_notify("READY=1");
+    }
+    config_notify("STOPPING=1");
     fprintf(stderr, "signpost serve: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     sd_stop(srv);
-    return CLI_OK;
+    config_free(conf);
+    ret = CLI_OK;
+    return ret;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 
 static const struct {
     const char *name;
@@ -20,6 +21,7 @@ static const struct {
     {"export", cmd_export, "write the directory as NDJSON or an HSDS data package"},
     {"user", cmd_user, "add, list, remove staff accounts or change a password"},
     {"token", cmd_token, "add, list or revoke API tokens for scripts"},
+    {"config", cmd_config, "check a signpost.conf (signpost config check [FILE])"},
 };
 
 static void usage(FILE *out)

@@ -626,6 +626,7 @@ enum {
     T_FUNDING,
     T_ATTRIBUTE,
     T_TERM,
+    T_TAXONOMY,
     T__N
 };
 
@@ -678,6 +679,7 @@ static const struct {
     [T_TERM] = {"taxonomy_term", "taxonomy_terms.csv",
                 {"id", "code", "name", "description", "parent_id", "taxonomy", "taxonomy_id",
                  "term_uri", "version"}},
+    [T_TAXONOMY] = {"taxonomy", "taxonomies.csv", {"id", "name", "description", "uri", "version"}},
 };
 
 struct export_dp {
@@ -778,10 +780,29 @@ static void add_children(export_dp *dp, const json_t *o, const char *key, int t,
     }
 }
 
+/* A term, and the taxonomy it names (Signpost's own with its description,
+ * else one made of the term's taxonomy name), so every taxonomy_id of
+ * taxonomy_terms.csv is a row of taxonomies.csv. */
 static void add_term_row(export_dp *dp, const json_t *term)
 {
-    if (json_is_object(term))
-        add_row(dp, T_TERM, term, NULL, NULL);
+    if (!json_is_object(term) || !add_row(dp, T_TERM, term, NULL, NULL))
+        return;
+    const char *tid = sget(term, "taxonomy_id"), *name = sget(term, "taxonomy");
+    if (tid == NULL || json_object_get(dp->seen[T_TAXONOMY], tid) != NULL)
+        return;
+    json_t *all = export_taxonomies(NULL), *tax = NULL, *it;
+    size_t i;
+    json_array_foreach(all, i, it)
+    {
+        if (tax == NULL && sget(it, "id") != NULL && strcmp(sget(it, "id"), tid) == 0)
+            tax = json_incref(it);
+    }
+    json_decref(all);
+    if (tax == NULL && name != NULL)
+        tax = json_pack("{s:s,s:s,s:s}", "id", tid, "name", name, "description", name);
+    if (tax != NULL)
+        add_row(dp, T_TAXONOMY, tax, NULL, NULL);
+    json_decref(tax);
 }
 
 int export_dp_add(export_dp *dp, const json_t *s, sp_err *err)
@@ -920,25 +941,87 @@ static const char *col_type(const char *col)
     return "string";
 }
 
+/* Columns every row has (HSDS 3.0's required fields that the repairs in
+ * this file guarantee; tests/ops/test_exports.py checks them on the
+ * sample), as "table.column". */
+static const char *const required_cols[] = {
+    "organization.name", "organization.description", "organization_identifier.organization_id",
+    "service.name", "service.status", "service.organization_id", "location.location_type",
+    "service_at_location.service_id", "service_at_location.location_id",
+    "address.location_id", "address.address_1", "address.country", "address.address_type",
+    "phone.number", "attribute.link_id", "attribute.taxonomy_term_id", "attribute.link_type",
+    "taxonomy_term.name", "taxonomy_term.description", "taxonomy.name",
+    "taxonomy.description"};
+
+/* Foreign keys: table.column -> table (its id).  A term's parent_id is not
+ * declared: a package holds the terms its services use, not always their
+ * parents. */
+static const struct {
+    int t;
+    const char *col;
+    int ref;
+} foreign_keys[] = {
+    {T_ORG_ID, "organization_id", T_ORG},   {T_SERVICE, "organization_id", T_ORG},
+    {T_SAL, "service_id", T_SERVICE},       {T_SAL, "location_id", T_LOCATION},
+    {T_ADDRESS, "location_id", T_LOCATION}, {T_PHONE, "service_id", T_SERVICE},
+    {T_PHONE, "location_id", T_LOCATION},   {T_PHONE, "organization_id", T_ORG},
+    {T_SCHEDULE, "service_id", T_SERVICE},  {T_SCHEDULE, "location_id", T_LOCATION},
+    {T_LANGUAGE, "service_id", T_SERVICE},  {T_LANGUAGE, "location_id", T_LOCATION},
+    {T_AREA, "service_id", T_SERVICE},      {T_COST, "service_id", T_SERVICE},
+    {T_FUNDING, "service_id", T_SERVICE},   {T_ATTRIBUTE, "taxonomy_term_id", T_TERM},
+    {T_TERM, "taxonomy_id", T_TAXONOMY},
+};
+
+static bool col_required(int t, const char *col)
+{
+    size_t n = strlen(tables[t].name);
+    if (strcmp(col, "id") == 0)
+        return true;
+    for (size_t i = 0; i < sizeof required_cols / sizeof *required_cols; i++)
+        if (strncmp(required_cols[i], tables[t].name, n) == 0 && required_cols[i][n] == '.' &&
+            strcmp(required_cols[i] + n + 1, col) == 0)
+            return true;
+    return false;
+}
+
+static json_t *table_schema(int t)
+{
+    json_t *fields = json_array(), *fks = json_array();
+    for (size_t c = 0; fields && tables[t].cols[c]; c++) {
+        const char *col = tables[t].cols[c];
+        json_t *f = json_pack("{s:s,s:s}", "name", col, "type", col_type(col));
+        if (f && col_required(t, col))
+            json_object_set_new(f, "constraints", json_pack("{s:b}", "required", 1));
+        json_array_append_new(fields, f);
+    }
+    for (size_t i = 0; fks && i < sizeof foreign_keys / sizeof *foreign_keys; i++)
+        if (foreign_keys[i].t == t)
+            json_array_append_new(fks, json_pack("{s:s,s:{s:s,s:s}}", "fields",
+                                                 foreign_keys[i].col, "reference", "resource",
+                                                 tables[foreign_keys[i].ref].name, "fields",
+                                                 "id"));
+    return json_pack("{s:o?,s:s,s:o?}", "fields", fields, "primaryKey", "id", "foreignKeys",
+                     fks);
+}
+
 json_t *export_dp_descriptor(const export_dp *dp, const char *title, const char *path_suffix)
 {
     (void)dp;
     json_t *res = json_array();
     for (int t = 0; res && t < T__N; t++) {
-        json_t *fields = json_array();
-        for (size_t c = 0; fields && tables[t].cols[c]; c++)
-            json_array_append_new(fields, json_pack("{s:s,s:s}", "name", tables[t].cols[c],
-                                                    "type", col_type(tables[t].cols[c])));
         char *path = sp_printf("%s%s", tables[t].file, path_suffix ? path_suffix : "");
-        json_t *r = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:{s:o?,s:s}}", "name",
-                              tables[t].name, "path", path, "profile", "tabular-data-resource",
-                              "format", "csv", "mediatype", "text/csv", "encoding", "utf-8",
-                              "schema", "fields", fields, "primaryKey", "id");
+        json_t *r = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:o?}", "name", tables[t].name,
+                              "path", path, "profile", "tabular-data-resource", "format", "csv",
+                              "mediatype", "text/csv", "encoding", "utf-8", "schema",
+                              table_schema(t));
         free(path);
         json_array_append_new(res, r);
     }
-    return json_pack("{s:s,s:s,s:s,s:s,s:o?}", "name", "signpost-export", "title",
-                     title ? title : "Signpost directory export", "profile",
+    /* The licence the open-data feeds declare too (feeds_out.c). */
+    return json_pack("{s:s,s:s,s:s,s:s,s:[{s:s,s:s,s:s}],s:o?}", "name", "signpost-export",
+                     "title", title ? title : "Signpost directory export", "profile",
                      "tabular-data-package", "version", "HSDS 3.0 (Open Referral UK profile)",
-                     "resources", res);
+                     "licenses", "name", "CC-BY-4.0", "path",
+                     "https://creativecommons.org/licenses/by/4.0/", "title",
+                     "Creative Commons Attribution 4.0", "resources", res);
 }

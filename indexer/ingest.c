@@ -761,6 +761,26 @@ static int update_source_counts(ingest *g)
     return rc;
 }
 
+/* What searchd's /metrics reports about the indexer (searchd/metrics_store.c):
+ * when it last ran, the records in the index, and how long linkage took
+ * (-1: skipped, nothing had changed).  Best effort: a failure to note it
+ * does not fail the run. */
+static void note_run(ingest *g, const ingest_stats *st, double link_s)
+{
+    char buf[32];
+    sp_err e = {0};
+    snprintf(buf, sizeof buf, "%lld", (long long)g->now);
+    store_meta_set(g->s, "index.last_run", buf, &e);
+    snprintf(buf, sizeof buf, "%zu", idx_count(g->ix));
+    store_meta_set(g->s, "index.documents", buf, &e);
+    snprintf(buf, sizeof buf, "%zu", st->records);
+    store_meta_set(g->s, "index.records_last_run", buf, &e);
+    if (link_s >= 0) {
+        snprintf(buf, sizeof buf, "%.3f", link_s);
+        store_meta_set(g->s, "index.linkage_seconds", buf, &e);
+    }
+}
+
 static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err)
 {
     ingest g = {.o = o, .st = st, .err = err};
@@ -838,7 +858,14 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         /* Link duplicates over the whole index (h9, docs/hub.md): it skips
          * itself when nothing changed and no hub decision is pending. */
         dedupe_stats ds;
+        struct timespec l0, l1;
+        clock_gettime(CLOCK_MONOTONIC, &l0);
         rc = dedupe_run(g.ix, o->store_dir, rebuild, st->records > 0 || st->gone > 0, &ds, err);
+        clock_gettime(CLOCK_MONOTONIC, &l1);
+        if (rc == SP_OK)
+            note_run(&g, st, ds.skipped ? -1.0
+                                        : (double)(l1.tv_sec - l0.tv_sec) +
+                                              (double)(l1.tv_nsec - l0.tv_nsec) / 1e9);
     }
 out:
     strlist_free(&g.orphans);

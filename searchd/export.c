@@ -7,7 +7,10 @@
  *                                             writes; `signpost index` reads)
  *   GET /api/v1/export/datapackage.json?...   an HSDS 3.0 tabular data package
  *   GET /api/v1/export/<table>.csv?...        its tables; the descriptor's
- *                                             paths carry the same query
+ *                                             paths carry the same query;
+ *                                             bom=1 puts a UTF-8 byte order
+ *                                             mark first (Excel on Windows
+ *                                             reads the file as UTF-8 then)
  *
  * The writers are indexer/export.c's, shared with `signpost export`.
  */
@@ -48,6 +51,27 @@ static int one(const rec_service *r, void *cls)
     return rc;
 }
 
+/* bom=1|0 is this endpoint's own, not a search parameter: take it out of
+ * kv (the last one wins).  SP_EINVAL for any other value. */
+static int take_bom(sd_kv *kv, size_t *n, bool *bom)
+{
+    size_t out = 0;
+    int rc = SP_OK;
+    for (size_t i = 0; i < *n; i++) {
+        if (kv[i].key_len == 3 && !memcmp(kv[i].key, "bom", 3)) {
+            const char *v = kv[i].value ? kv[i].value : "";
+            if (kv[i].value_len == 1 && (*v == '1' || *v == '0'))
+                *bom = *v == '1';
+            else
+                rc = SP_EINVAL;
+            continue;
+        }
+        kv[out++] = kv[i];
+    }
+    *n = out;
+    return rc;
+}
+
 enum MHD_Result sd_export(sd_req *r, const char *rest)
 {
     /* rest follows "/api/v1/export" */
@@ -65,6 +89,10 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
     if (sd_collect_args(r, kv, SD_MAX_ARGS, &n) != SP_OK)
         return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
                                    "too many query parameters; at most %d", SD_MAX_ARGS);
+    bool bom = false;
+    if (take_bom(kv, &n, &bom) != SP_OK)
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
+                                   "bom must be 1 or 0 (a byte order mark before CSV)");
     sd_search p;
     char msg[512];
     if (sd_search_parse(r->srv->voc, kv, n, &p, msg, sizeof msg) != SP_OK)
@@ -113,6 +141,17 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
                                        e.msg);
         return sd_reply_open_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    "the export failed; try again");
+    }
+    if (bom && table >= 0) {
+        sp_buf b = {0};
+        if (sp_buf_append(&b, "\xEF\xBB\xBF", 3) != SP_OK ||
+            sp_buf_append(&b, x.out.data ? x.out.data : "", x.out.len) != SP_OK) {
+            sp_buf_free(&b);
+            sp_buf_free(&x.out);
+            return MHD_NO;
+        }
+        sp_buf_free(&x.out);
+        x.out = b;
     }
     size_t len = x.out.len;
     char *body = x.out.len ? sp_buf_steal(&x.out) : sp_strdup("");

@@ -33,20 +33,8 @@
 #define CHANGES_MAX 200000   /* records walked per change feed request */
 
 /* ======================================================================
- * Shared: the request's own URL base, query string re-encoded
+ * Shared: the query string re-encoded (the URL base is sd_base_url, ops.c)
  * ====================================================================== */
-
-static char *base_url(sd_req *r)
-{
-    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
-    bool ok = host && *host && strlen(host) < 256;
-    for (const char *p = host; ok && *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
-            ok = false;
-    if (ok)
-        return sp_printf("http://%s", host);
-    return sp_printf("http://127.0.0.1:%u", (unsigned)r->srv->port);
-}
 
 /* key=value&... of kv, percent-encoded; "" when empty.  Caller frees. */
 char *sd_query_string(const sd_kv *kv, size_t n)
@@ -175,7 +163,7 @@ static enum MHD_Result atom(sd_req *r)
                                    "the search failed; try again");
     }
 
-    char *base = base_url(r);
+    char *base = sd_base_url(r);
     char *qs = sd_query_string(kv, n);
     xmlBufferPtr buf = xmlBufferCreate();
     xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
@@ -423,7 +411,7 @@ static enum MHD_Result changes_feed(sd_req *r)
     }
     int64_t next_t = take ? c.v[take - 1].modified : c.after_t;
     const char *next_id = take ? c.v[take - 1].id : c.after_id;
-    char *base = base_url(r);
+    char *base = sd_base_url(r);
     char *next = sp_printf("%s/feeds/changes?afterTimestamp=%lld%s%s", base ? base : "",
                            (long long)next_t, *next_id ? "&afterId=" : "", next_id);
     free(base);
@@ -431,7 +419,14 @@ static enum MHD_Result changes_feed(sd_req *r)
     json_t *out = json_pack("{s:s?,s:o,s:s}", "next", next, "items", items, "license",
                             "https://creativecommons.org/licenses/by/4.0/");
     free(next);
-    return sd_reply_open_json(r, MHD_HTTP_OK, out);
+    /* RPDE's advice: pages with items may be cached for long (a consumer
+     * that polls again gets the same page), the last, empty page only for
+     * seconds, so new items are seen soon. */
+    const char *cache = take ? "public, max-age=3600" : "public, max-age=8";
+    char *body = out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(out);
+    return sd_reply_open_cached(r, MHD_HTTP_OK, "application/json; charset=utf-8", body,
+                                body ? strlen(body) : 0, cache);
 }
 
 enum MHD_Result sd_feeds(sd_req *r, const char *rest)

@@ -324,8 +324,7 @@ static void reject(struct sd_gate *g, gate_conn *c, unsigned status, const char 
     c->state = C_DRAIN;
     c->deadline_us = mono_us() + GATE_DRAIN_SECONDS * 1000000u;
     sd_count_request(g->srv, SD_R_OTHER, status, 0.0);
-    if (g->srv->access_log)
-        fprintf(stderr, "searchd: - (refused at the gate: %s) %u\n", code, status);
+    sd_access_log_refused(g->srv, status, 0);
 }
 
 static void drain(struct sd_gate *g, gate_conn *c)

@@ -13,13 +13,19 @@
  * /oruk/ and the exports agree byte for byte.  Replies carry
  * Access-Control-Allow-Origin: * (open data: any web page may read it, no
  * key), errors are the API's usual {"error":{...}} JSON.  Parameters
- * combine with AND; an unknown parameter is a 400 naming the allowed ones,
- * as elsewhere in searchd.  docs/oruk.md has the details.
+ * combine with AND.  Unlike /api/v1, a parameter this API does not know is
+ * ignored, as HSDS clients expect (ORUK v1 / ServiceFinder clients send
+ * text, vocabulary and coverage; HSDS 3.0 ones full_service, top_only,
+ * parent_id); text is search's synonym, full_service full's, and
+ * top_only, parent_id and search filter taxonomy terms and taxonomies.  A
+ * known parameter with a bad value is still a 400.  docs/oruk.md has the
+ * details.
  *
  * Filters the index does not hold (taxonomy term, organization, modified
  * time, schedules, ages as ranges) are applied while walking the matches
  * (export_each), bounded by ORUK_MAX_SCAN records per request.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <math.h>
 #include <stdint.h>
@@ -78,11 +84,20 @@ static bool etag_matches(sd_req *r, const char *etag)
 enum MHD_Result sd_reply_open(sd_req *r, unsigned status, const char *ctype, char *body,
                               size_t len)
 {
+    return sd_reply_open_cached(r, status, ctype, body, len, NULL);
+}
+
+enum MHD_Result sd_reply_open_cached(sd_req *r, unsigned status, const char *ctype, char *body,
+                                     size_t len, const char *cache_control)
+{
     if (!body)
         return MHD_NO;
-    char etag[24] = "";
+    char etag[32] = "";
     if (status == MHD_HTTP_OK) {
         etag_of(body, len, ctype, etag);
+        /* The gzipped variant has its own tag (compress.c). */
+        if (sd_will_gzip(r, ctype, len) && strlen(etag) > 2)
+            strcpy(etag + strlen(etag) - 1, "-gz\"");
         if (etag_matches(r, etag)) {
             free(body);
             struct MHD_Response *nm =
@@ -91,19 +106,23 @@ enum MHD_Result sd_reply_open(sd_req *r, unsigned status, const char *ctype, cha
                 return MHD_NO;
             MHD_add_response_header(nm, "ETag", etag);
             MHD_add_response_header(nm, "Access-Control-Allow-Origin", "*");
-            return sd_reply_response(r, MHD_HTTP_NOT_MODIFIED, nm, true);
+            if (sd_compressible(ctype))
+                MHD_add_response_header(nm, "Vary", "Accept-Encoding");
+            r->bytes = 0;
+            if (cache_control)
+                MHD_add_response_header(nm, "Cache-Control", cache_control);
+            return sd_reply_response(r, MHD_HTTP_NOT_MODIFIED, nm, !cache_control);
         }
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    if (!resp) {
-        free(body);
+    struct MHD_Response *resp = sd_body_response(r, ctype, body, len);
+    if (!resp)
         return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
     if (etag[0])
         MHD_add_response_header(resp, "ETag", etag);
-    return sd_reply_response(r, status, resp, true);
+    if (cache_control)
+        MHD_add_response_header(resp, "Cache-Control", cache_control);
+    return sd_reply_response(r, status, resp, !cache_control);
 }
 
 enum MHD_Result sd_reply_open_json(sd_req *r, unsigned status, json_t *j)
@@ -186,6 +205,8 @@ typedef struct oruk_q {
     double proximity_m; /* 0: none */
     long page, per_page;
     bool minimal, ndjson;
+    bool top_only;     /* taxonomy terms without a parent */
+    char parent_id[37]; /* taxonomy terms under this one */
 } oruk_q;
 
 static bool key_is(const sd_kv *p, const char *name)
@@ -286,8 +307,14 @@ static bool parse_uuid(const char *s, char out[37])
         return SP_EINVAL;                                                                      \
     } while (0)
 
+/* Parameters other names stand for (ORUK v1 / ServiceFinder, HSDS 3.0). */
+static const struct {
+    const char *alias, *name;
+} synonyms[] = {{"text", "search"}, {"full_service", "full"}};
+
 /* Validate the parameters of a list endpoint.  allowed is a NULL-ended list
- * of the names this endpoint takes. */
+ * of the names this endpoint takes; others are ignored (allowed_text says
+ * which are used, for messages). */
 static int parse_q(const vocab *voc, const sd_kv *kv, size_t n, const char *const *allowed,
                    const char *allowed_text, oruk_q *q, char *msg, size_t msg_size)
 {
@@ -296,15 +323,21 @@ static int parse_q(const vocab *voc, const sd_kv *kv, size_t n, const char *cons
     q->start_min = q->end_min = -1;
     q->page = 1;
     q->per_page = ORUK_DEFAULT_PER_PAGE;
+    (void)allowed_text;
     for (size_t i = 0; i < n; i++) {
-        const sd_kv *p = &kv[i];
+        sd_kv named = kv[i];
+        const sd_kv *p = &named;
+        for (size_t k = 0; k < sizeof synonyms / sizeof *synonyms; k++)
+            if (key_is(p, synonyms[k].alias)) {
+                named.key = synonyms[k].name;
+                named.key_len = strlen(synonyms[k].name);
+            }
         bool known = false;
         for (size_t k = 0; allowed[k]; k++)
             if (key_is(p, allowed[k]))
                 known = true;
-        if (!known || !sp_utf8_valid(p->key, p->key_len))
-            BAD("unknown parameter '%.*s'; this endpoint takes %s", (int)(p->key_len > 40 ? 40 : p->key_len),
-                sp_utf8_valid(p->key, p->key_len) ? p->key : "?", allowed_text);
+        if (!known)
+            continue;
         const char *val = p->value ? p->value : "";
         size_t max = key_is(p, "search") ? SD_MAX_Q : SD_MAX_VALUE;
         if (p->value_len > max || !sp_utf8_valid(val, p->value_len) ||
@@ -373,6 +406,12 @@ static int parse_q(const vocab *voc, const sd_kv *kv, size_t n, const char *cons
             bool full;
             if (!parse_bool(val, &full))
                 BAD("full must be true or false");
+        } else if (key_is(p, "top_only")) {
+            if (!parse_bool(val, &q->top_only))
+                BAD("top_only must be true or false");
+        } else if (key_is(p, "parent_id")) {
+            if (!parse_uuid(val, q->parent_id))
+                BAD("parent_id must be a UUID (see /oruk/taxonomy_terms)");
         } else if (key_is(p, "format")) {
             if (!strcmp(val, "ndjson"))
                 q->ndjson = true;
@@ -804,10 +843,11 @@ static const char services_text[] =
     "proximity";
 static const char *const page_params[] = {"page", "per_page", "search", NULL};
 static const char page_text[] = "page, per_page, search";
-static const char *const tax_params[] = {"page", "per_page", NULL};
-static const char tax_text[] = "page, per_page";
-static const char *const terms_params[] = {"page", "per_page", "taxonomy_id", NULL};
-static const char terms_text[] = "page, per_page, taxonomy_id";
+static const char *const tax_params[] = {"page", "per_page", "search", NULL};
+static const char tax_text[] = "page, per_page, search";
+static const char *const terms_params[] = {"page", "per_page", "taxonomy_id", "top_only",
+                                           "parent_id", "search", NULL};
+static const char terms_text[] = "page, per_page, taxonomy_id, top_only, parent_id, search";
 static const char *const no_params[] = {NULL};
 
 static int get_q(sd_req *r, const char *const *allowed, const char *text, oruk_q *q,
@@ -992,6 +1032,18 @@ static enum MHD_Result one_found(sd_req *r, kind k, const char *rest)
     return sd_reply_open_json(r, MHD_HTTP_OK, w.found);
 }
 
+/* Does search occur (ignoring case) in the name, description or code? */
+static bool text_has(const json_t *it, const char *search)
+{
+    static const char *const fields[] = {"name", "description", "code"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        const char *v = sget(it, fields[i]);
+        if (v && strcasestr(v, search))
+            return true;
+    }
+    return false;
+}
+
 /* Lists held in memory (taxonomies, terms): filter, then page. */
 static enum MHD_Result static_list(sd_req *r, json_t *all, const char *const *allowed,
                                    const char *text)
@@ -1011,6 +1063,13 @@ static enum MHD_Result static_list(sd_req *r, json_t *all, const char *const *al
     json_array_foreach(all, i, it)
     {
         if (q.tax_id[0] && !eq(sget(it, "taxonomy_id"), q.tax_id))
+            continue;
+        const char *parent = sget(it, "parent_id");
+        if (q.top_only && parent && *parent)
+            continue;
+        if (q.parent_id[0] && !eq(parent, q.parent_id))
+            continue;
+        if (q.search && !text_has(it, q.search))
             continue;
         if (total >= first && total < first + (size_t)q.per_page)
             json_array_append(items, it);
@@ -1059,18 +1118,14 @@ static enum MHD_Result static_one(sd_req *r, json_t *all, const char *rest, cons
     return sd_reply_open_json(r, MHD_HTTP_OK, found);
 }
 
-/* The absolute URL of this API's OpenAPI document, from the Host header
- * the client used (checked: host name characters and a port only). */
+/* The absolute URL of this API's OpenAPI document (the base as clients
+ * see it: public_url, trusted proxies' headers or Host; ops.c). */
 static char *openapi_url(sd_req *r)
 {
-    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
-    bool ok = host && *host && strlen(host) < 256;
-    for (const char *p = host; ok && *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
-            ok = false;
-    if (ok)
-        return sp_printf("http://%s/oruk/openapi.json", host);
-    return sp_printf("http://127.0.0.1:%u/oruk/openapi.json", (unsigned)r->srv->port);
+    char *base = sd_base_url(r);
+    char *url = base ? sp_printf("%s/oruk/openapi.json", base) : NULL;
+    free(base);
+    return url;
 }
 
 static enum MHD_Result root(sd_req *r)

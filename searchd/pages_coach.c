@@ -676,17 +676,16 @@ static void put_shortlist(pg *p, idx *ix, const shortlist *sl)
     pg_raw(p, "</a></p>");
 
     /* Share: the link is the whole shortlist. */
-    const char *host = MHD_lookup_connection_value(p->r->conn, MHD_HEADER_KIND, "Host");
     pg_raw(p, "<div class=\"field\"><label for=\"share\">");
     pg_t(p, "coach.share");
     pg_raw(p, "</label><span class=\"hint\" id=\"share-hint\">");
     pg_t(p, "coach.share_hint");
     pg_raw(p, "</span><input type=\"text\" readonly id=\"share\" aria-describedby=\"share-hint\" value=\"");
     sp_buf u = {0};
-    if (host && strlen(host) < 256 && !strpbrk(host, "/\\@ \"'<>")) {
-        sp_buf_puts(&u, "http://");
-        sp_buf_puts(&u, host);
-    }
+    char *base = sd_base_url(p->r); /* public_url or Host (ops.c) */
+    if (base)
+        sp_buf_puts(&u, base);
+    free(base);
     coach_url(p, &u, sl, NULL, NULL, true, false, 0);
     pg_text(p, sp_buf_cstr(&u));
     sp_buf_free(&u);

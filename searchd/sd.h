@@ -12,7 +12,8 @@
  *
  * Privacy: jobseekers and coaches search anonymously.  searchd never logs a
  * query string (search terms, ages, postcodes); the optional access log has
- * method, path, status and time only.
+ * the time of day, method, path, status, bytes and duration only
+ * (docs/operations.md).
  */
 #ifndef SD_H
 #define SD_H
@@ -50,6 +51,12 @@ typedef struct sd_opts {
     bool secure_cookies;    /* Secure cookies even without a proxy saying
                                X-Forwarded-Proto: https */
     unsigned write_limit;   /* writes per account per minute; 0: 60 */
+    bool log_json;          /* ... as a JSON object rather than text */
+    const char *public_url; /* "https://host[/prefix]": the base of every
+                               absolute URL; NULL: from Host (and trusted
+                               proxies' Forwarded headers) */
+    const char *trusted_proxies; /* addresses/CIDRs whose Forwarded and
+                               X-Forwarded-* headers are believed */
 } sd_opts;
 
 typedef struct sd_server sd_server;
@@ -68,8 +75,17 @@ void sd_stop(sd_server *s);
  * or SP_EINVAL with a message saying what is wrong. */
 int sd_check_range(const char *range, sp_err *err);
 
-/* Block the calling thread until SIGINT or SIGTERM arrives (used by
- * `signpost serve` between sd_start and sd_stop).  Returns the signal. */
+/* Apply the settings a reload may change (access_log, log_json,
+ * public_url, trusted_proxies) to a running server; the rest of opts is
+ * ignored (a new listen address or store needs a restart).  In-flight
+ * requests and open connections are untouched.  On error nothing changes. */
+int sd_reconfigure(sd_server *s, const sd_opts *opts, sp_err *err);
+/* Check those settings without a server (`signpost config check`). */
+int sd_check_opts(const sd_opts *opts, sp_err *err);
+
+/* Block the calling thread until SIGINT, SIGTERM or SIGHUP arrives (used by
+ * `signpost serve` between sd_start and sd_stop).  Returns the signal;
+ * SIGHUP asks for a reload. */
 int sd_wait_for_signal(void);
 
 #endif

@@ -86,7 +86,6 @@ struct sd_server {
     vocab *voc;
     uint16_t port;
     int reopen_ms;
-    bool access_log;
     pthread_key_t worker_key;
     bool key_made;
 
@@ -119,6 +118,11 @@ struct sd_server {
     atomic_uint hashing; /* password checks running now */
     atomic_bool open_failure_logged; /* say why once, not every second */
     atomic_bool schema_warned;       /* an old index: said once */
+    /* Settings a reload may change (ops.c): public URL, trusted proxies,
+     * access log; read under live_mu shared, swapped under it alone. */
+    pthread_rwlock_t live_mu;
+    bool live_made;
+    struct sd_live *live;
 };
 
 /* One request.  Allocated when MHD has the request line, freed when the
@@ -140,6 +144,7 @@ typedef struct sd_req {
     bool body_too_big;
     sd_route_id route;
     unsigned status;
+    long long bytes; /* body bytes sent, -1 when not known (access log) */
     uint64_t t0_us;
     bool who_known;        /* who has been looked up (sd_auth_who) */
     auth_who who;          /* the account asking, or the public */
@@ -183,6 +188,33 @@ enum MHD_Result sd_reply_response(sd_req *r, unsigned status, struct MHD_Respons
 /* body is copied; ctype like "text/plain; charset=utf-8". */
 enum MHD_Result sd_reply_bytes(sd_req *r, unsigned status, const char *ctype,
                                const void *body, size_t len);
+
+/* Operations (ops.c, compress.c; docs/operations.md). */
+int sd_live_init(struct sd_server *s, const sd_opts *o, sp_err *err);
+void sd_live_free(struct sd_server *s);
+/* scheme://host[:port][/prefix] of this server as its clients see it: the
+ * public_url when set, else the Host header, with Forwarded /
+ * X-Forwarded-Proto / X-Forwarded-Host believed from trusted proxies only.
+ * Never ends in '/'.  Caller frees; NULL when out of memory. */
+char *sd_base_url(sd_req *r);
+/* One access log line for an answered request (when the log is on). */
+void sd_access_log(const sd_req *r, double secs);
+/* ... and for a request the gate refused before MHD saw it (no path). */
+void sd_access_log_refused(struct sd_server *s, unsigned status, long long bytes);
+/* Is ctype worth compressing, and will this request's answer of len bytes
+ * be gzipped? */
+bool sd_compressible(const char *ctype);
+bool sd_will_gzip(sd_req *r, const char *ctype, size_t len);
+/* A response carrying body (malloc'd; ownership passes, freed even on
+ * failure), gzipped when sd_will_gzip says so, with Content-Type, Vary and
+ * Content-Encoding set and r->bytes recorded.  NULL when out of memory. */
+struct MHD_Response *sd_body_response(sd_req *r, const char *ctype, char *body, size_t len);
+/* Answer a CORS preflight (OPTIONS) on the open-data routes: 204. */
+enum MHD_Result sd_reply_preflight(sd_req *r);
+
+/* The crawler's and indexer's metrics from the store beside index_dir
+ * (metrics_store.c), appended to b in the Prometheus text format. */
+void sd_store_metrics(const char *index_dir, sp_buf *b);
 
 /* Count one answered request in the metrics. */
 void sd_count_request(struct sd_server *s, sd_route_id route, unsigned status, double secs);
@@ -358,6 +390,9 @@ enum MHD_Result sd_export(sd_req *r, const char *rest);
 enum MHD_Result sd_reply_open(sd_req *r, unsigned status, const char *ctype, char *body,
                               size_t len);
 enum MHD_Result sd_reply_open_json(sd_req *r, unsigned status, json_t *j);
+/* sd_reply_open with a Cache-Control of the caller's (NULL: no-store). */
+enum MHD_Result sd_reply_open_cached(sd_req *r, unsigned status, const char *ctype, char *body,
+                                     size_t len, const char *cache_control);
 enum MHD_Result sd_reply_open_error(sd_req *r, unsigned status, const char *code,
                                     const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -1,7 +1,9 @@
 /*
  * server.c - searchd's HTTP machinery on libmicrohttpd: start and stop, the
  * route table, method checks, reply helpers with the security headers,
- * per-worker index handles, metrics accounting and the access log.
+ * per-worker index handles and metrics accounting.  What an operator can
+ * change while it runs (public URL, trusted proxies, the access log) and
+ * the access log line are in ops.c; gzip in compress.c.
  *
  * Threading: MHD runs an epoll listener with a pool of worker threads (one
  * per CPU by default); a request is handled start to finish on one worker.
@@ -144,11 +146,13 @@ enum MHD_Result sd_reply_response(sd_req *r, unsigned status, struct MHD_Respons
 enum MHD_Result sd_reply_bytes(sd_req *r, unsigned status, const char *ctype,
                                const void *body, size_t len)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return MHD_NO;
+    memcpy(copy, body, len);
+    struct MHD_Response *resp = sd_body_response(r, ctype, copy, len);
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", ctype);
     add_common_headers(r, resp, r->route != SD_R_STATIC);
     return queue(r, status, resp);
 }
@@ -159,13 +163,10 @@ enum MHD_Result sd_reply_json(sd_req *r, unsigned status, json_t *j)
     json_decref(j);
     if (!s)
         return MHD_NO;
-    size_t len = strlen(s);
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, s, free);
-    if (!resp) {
-        free(s);
+    struct MHD_Response *resp =
+        sd_body_response(r, "application/json; charset=utf-8", s, strlen(s));
+    if (!resp)
         return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
     add_common_headers(r, resp, true);
     return queue(r, status, resp);
 }
@@ -299,6 +300,7 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
                 r->nul_in_path = true;
     }
     r->route = SD_R_OTHER;
+    r->bytes = -1;
     r->t0_us = now_us();
     return r;
 }
@@ -309,19 +311,6 @@ static int status_slot(unsigned status)
         if (status_codes[i] == status)
             return i;
     return SD_N_STATUS - 1;
-}
-
-/* One access-log line: method, path (printable ASCII only, clipped),
- * status, milliseconds.  Never the query string. */
-static void access_log_line(const sd_req *r, double secs)
-{
-    char path[161];
-    size_t n = 0;
-    for (const char *p = r->path ? r->path : "-"; *p && n < sizeof path - 1; p++)
-        path[n++] = (*p > 0x20 && *p < 0x7f) ? *p : '?';
-    path[n] = '\0';
-    fprintf(stderr, "searchd: %s %s %u %.1fms\n", r->method ? r->method : "-", path,
-            r->status, secs * 1000.0);
 }
 
 void sd_count_request(struct sd_server *s, sd_route_id route, unsigned status, double secs)
@@ -373,8 +362,7 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
     double secs = (double)(now_us() - r->t0_us) / 1e6;
     if (r->responded) {
         sd_count_request(s, r->route, r->status, secs);
-        if (s->access_log)
-            access_log_line(r, secs);
+        sd_access_log(r, secs);
     }
     sp_buf_free(&r->body);
     free(r);
@@ -436,7 +424,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     /* POST is taken on /api/v1/hub/decisions only, its body kept up to
      * SD_MAX_BODY bytes (searchd/hub.c). */
     bool post = !strcmp(method, MHD_HTTP_METHOD_POST) && sd_route_accepts_post(url);
-    if (strcmp(method, MHD_HTTP_METHOD_GET) && !r->head && !post)
+    /* CORS preflights are answered on the open-data routes (ops.c). */
+    bool preflight = !strcmp(method, MHD_HTTP_METHOD_OPTIONS) && route &&
+                     (route->fn == sd_oruk || route->fn == sd_feeds || route->fn == sd_export);
+    if (strcmp(method, MHD_HTTP_METHOD_GET) && !r->head && !post && !preflight)
         return sd_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                               sd_route_accepts_post(url) ? "only GET, HEAD and POST are supported"
                                                        : "only GET and HEAD are supported");
@@ -473,6 +464,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     if (r->nul_in_path)
         return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
                               "the path contains an encoded NUL byte (%%00)");
+    if (preflight)
+        return sd_reply_preflight(r);
     if (!route) {
         if (!strncmp(url, "/api/", 5))
             return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
@@ -551,8 +544,12 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
     s->lfd = -1;
     s->hub_mu_made = pthread_mutex_init(&s->hub_mu, NULL) == 0;
     s->reopen_ms = opts->reopen_ms == 0 ? 1000 : opts->reopen_ms;
-    s->access_log = opts->access_log;
     s->index_dir = sp_printf("%s/index", opts->store_dir);
+    rc = sd_live_init(s, opts, err);
+    if (rc != SP_OK) {
+        sd_stop(s);
+        return rc;
+    }
     if (!s->index_dir) {
         sd_stop(s);
         return sp_fail(err, SP_ENOMEM, "out of memory");
@@ -606,12 +603,13 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
                             ? ((struct sockaddr_in6 *)&bound)->sin6_port
                             : ((struct sockaddr_in *)&bound)->sin_port);
 
-    /* Workers inherit the signal mask: keep SIGINT and SIGTERM for the
-     * thread that waits for them (sd_wait_for_signal), never a worker. */
+    /* Workers inherit the signal mask: keep SIGINT, SIGTERM and SIGHUP for
+     * the thread that waits for them (sd_wait_for_signal), never a worker. */
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
     sigaddset(&block, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &block, &old);
 
@@ -669,6 +667,7 @@ void sd_stop(sd_server *s)
     if (s->hub_mu_made)
         pthread_mutex_destroy(&s->hub_mu);
     vocab_free(s->voc);
+    sd_live_free(s);
     free(s->index_dir);
     free(s->static_root);
     free(s);
@@ -680,6 +679,7 @@ int sd_wait_for_signal(void)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     int sig = 0;
     while (sigwait(&set, &sig) != 0)
@@ -697,6 +697,10 @@ enum MHD_Result sd_api_metrics(sd_req *r, const char *rest)
                               "/metrics is open to the addresses --metrics-allow names "
                               "(loopback by default)");
     sp_buf b = {0};
+    sp_buf_printf(&b, "# HELP signpost_build_info The running build; always 1.\n"
+                      "# TYPE signpost_build_info gauge\n"
+                      "signpost_build_info{version=\"%s\",index_schema=\"%d\"} 1\n",
+                  SP_VERSION, IDX_SCHEMA_VERSION);
     sp_buf_puts(&b, "# HELP signpost_http_requests_total HTTP requests answered, by route "
                     "and status.\n# TYPE signpost_http_requests_total counter\n");
     for (int rt = 0; rt < SD_R__COUNT; rt++)
@@ -758,6 +762,7 @@ enum MHD_Result sd_api_metrics(sd_req *r, const char *rest)
                   atomic_load(&s->opens), atomic_load(&s->open_failures),
                   atomic_load(&s->retries));
     sd_gate_metrics(s, &b);
+    sd_store_metrics(s->index_dir, &b);
     if (!b.data)
         return MHD_NO;
     enum MHD_Result ret = sd_reply_bytes(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",

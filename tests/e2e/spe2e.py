@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -87,6 +88,20 @@ class Proc:
     def __init__(self, args, **kw):
         self.p = subprocess.Popen([SIGNPOST] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   text=True, **kw)
+        # Read the output as it comes (the last 4 MB of it are kept): a
+        # daemon whose pipe nobody reads blocks on its next log line once
+        # the pipe's 64 KB are full.
+        self.out = []
+        self.out_len = 0
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+
+    def _drain(self):
+        for line in self.p.stdout:
+            self.out.append(line)
+            self.out_len += len(line)
+            while self.out_len > 4 << 20 and len(self.out) > 1:
+                self.out_len -= len(self.out.pop(0))
 
     def stop(self, sig=signal.SIGTERM):
         if self.p.poll() is None:
@@ -96,8 +111,8 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
-        out = self.p.stdout.read() if self.p.stdout else ""
-        return self.p.returncode, out
+        self.reader.join(10)
+        return self.p.returncode, "".join(self.out)
 
     def __enter__(self):
         return self

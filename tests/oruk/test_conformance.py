@@ -368,7 +368,7 @@ def run_params(base, n_all):
         ("/oruk/services", {"modified_after": "yesterday"}, 400),
         ("/oruk/services", {"day": "funday"}, 400),
         ("/oruk/services", {"start_time": "25:00"}, 400),
-        ("/oruk/services", {"nonsense": "1"}, 400),
+        ("/oruk/services", {"text": "\u00e9" * 1001}, 400),
         ("/oruk/service_at_locations", {"proximity": "100"}, 400),
         ("/oruk/service_at_locations", {"postcode": "NOT A POSTCODE"}, 400),
         ("/oruk/services/not-a-uuid", None, 400),
