@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE /* strcasestr */
 #include "elig.h"
+#include "person.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,25 +153,11 @@ static const char *soft_why(const rec_rule *u)
 }
 
 /* The groups a person is in: those ticked, and those their age, status
- * and time out of work imply. */
+ * and time out of work imply (person.c: the one rule /coach, /eligible
+ * and search share). */
 static bool person_in_group(const elig_person *p, const char *g)
 {
-    if (str_in(g, p->groups, p->n_groups))
-        return true;
-    if (!strcmp(g, "young-people"))
-        return p->age >= 16 && p->age <= 24;
-    if (!strcmp(g, "aged-50-plus"))
-        return p->age >= 50;
-    if (!strcmp(g, "long-term-unemployed"))
-        return p->months_unemployed >= 12;
-    if (!strcmp(g, "economically-inactive"))
-        return p->status && !strcmp(p->status, "inactive");
-    if (!strcmp(g, "low-pay-low-skills") || !strcmp(g, "in-work-progression"))
-        return p->status && !strcmp(p->status, "low-paid");
-    if (!strcmp(g, "neet"))
-        return p->age >= 16 && p->age <= 24 && p->status &&
-               (!strcmp(p->status, "unemployed") || !strcmp(p->status, "inactive"));
-    return false;
+    return str_in(g, p->groups, p->n_groups) || person_implies_group(p, g);
 }
 
 static bool status_matches(const char *have, const char *want)
