@@ -896,14 +896,12 @@ def build_specs(gen):
             gen.specs.append(b)
             dups.append((s["id"], b["id"]))
 
-    # --- hostile test records (the first one's name is entity-encoded
-    # markup: readers turn HTML into text, so it reaches the portal as the
-    # literal text "<script>...", which every page must escape)
+    # --- hostile test records
     hostile = []
     test_org = gen.org("Signpost Test Data (not a real provider)", "test", legal="Test",
                        desc="TEST DATA: this organisation exists only to test that Signpost escapes untrusted text.")
     for i, (name, desc, url) in enumerate([
-        ("TEST DATA &lt;script&gt;alert(1)&lt;/script&gt; CV help",
+        ("TEST DATA <script>alert(1)</script> CV help",
          "TEST DATA - hostile record for escaping tests. <script>alert(1)</script> Not a real service.",
          "https://test.example.org.uk/cv"),
         ('TEST DATA "><img src=x onerror=alert(1)> Job club',
