@@ -135,6 +135,8 @@ typedef struct sd_req {
     size_t uri_len;   /* raw request target length, query included */
     bool head;
     bool closing;   /* the answer says Connection: close (sd_gate_busy) */
+    bool bad_frame; /* a later keep-alive request failed sd_frame_check:
+                       answered 400 with Connection: close */
     bool counted;   /* counted in the gate's work (sd_gate_work) */
     bool responded;
     bool nul_in_path; /* %00 in the raw path */

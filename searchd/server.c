@@ -111,7 +111,7 @@ static void add_common_headers(sd_req *r, struct MHD_Response *resp, bool api)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     /* Nearly full: free this connection's slot for a client the gate has
      * queued rather than keep it alive. */
-    if (sd_gate_busy(r->srv)) {
+    if (sd_gate_busy(r->srv) || r->bad_frame) {
         MHD_add_response_header(resp, "Connection", "close");
         r->closing = true;
     }
@@ -386,6 +386,48 @@ static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_co
     }
 }
 
+/* The gate frames a connection's first request (gate.c); later requests
+ * on a keep-alive connection are parsed by libmicrohttpd alone.  Their
+ * head, as MHD kept it, is written out again and put through the same
+ * check, so that duplicate Content-Lengths, Transfer-Encoding with
+ * Content-Length, a name with whitespace before its colon or HTTP/1.1
+ * without Host get 400 and a closed connection on every request.  The
+ * target is left out (MHD has decoded it); the gate checked its shape. */
+#define REFRAME_MAX (32 * 1024) /* above the gate's head limit: MHD kept less */
+
+typedef struct head_buf {
+    sp_buf b;
+    bool full;
+} head_buf;
+
+static enum MHD_Result head_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    head_buf *h = cls;
+    if (h->b.len > REFRAME_MAX) {
+        h->full = true;
+        return MHD_NO;
+    }
+    if (sp_buf_printf(&h->b, "%s: %s\r\n", key ? key : "", value ? value : "") != SP_OK)
+        h->full = true;
+    return h->full ? MHD_NO : MHD_YES;
+}
+
+static const char *reframe_check(struct MHD_Connection *conn, const char *method,
+                                 const char *version)
+{
+    head_buf h = {{0}, false};
+    const char *bad = NULL;
+    if (sp_buf_printf(&h.b, "%s / %s\r\n", method, version ? version : "") != SP_OK)
+        return NULL; /* out of memory: let the request through as MHD read it */
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, head_line, &h);
+    if (!h.full && sp_buf_puts(&h.b, "\r\n") == SP_OK)
+        bad = sd_frame_check(h.b.data, h.b.len);
+    sp_buf_free(&h.b);
+    return bad;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version,
                               const char *upload_data, size_t *upload_data_size,
@@ -407,6 +449,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     r->method = method;
     r->path = url;
     r->head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
+    if (!r->headers_seen) {
+        const char *bad = reframe_check(conn, method, version);
+        if (bad) {
+            r->bad_frame = true;
+            return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "%s", bad);
+        }
+    }
 
     const sd_route *route = NULL;
     const char *rest = "";

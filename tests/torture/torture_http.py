@@ -99,6 +99,39 @@ def case_framing(port):
     e.check(n >= 25, f"at least 25 framing cases (found {n})")
 
 
+def case_keepalive_framing(port):
+    """The same framing attacks as the second request of a keep-alive
+    connection: libmicrohttpd parses it, searchd checks what it kept."""
+    want = {"no-host-11", "two-hosts", "cl-differ", "te-space-colon", "name-space-colon",
+            "te-and-cl", "cl-and-te", "te-twice"}
+    n = 0
+    with open(os.path.join(HERE, "framing.tsv"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            name, _, raw = line.split("\t", 2)
+            if name not in want:
+                continue
+            s = connect(port, timeout=15)
+            try:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n" + unescape(raw))
+            except OSError:
+                pass
+            data, closed = read_all(s)
+            s.close()
+            first_ok = data.startswith(b"HTTP/1.1 200")
+            rest = data[data.find(b"HTTP/1.1", 12):] if data.count(b"HTTP/1.1 ") > 1 else b""
+            e.check(first_ok, f"keep-alive {name}: the first request is answered 200")
+            e.check(rest.startswith(b"HTTP/1.1 400") or (not rest and closed),
+                    f"keep-alive {name}: the second request is refused "
+                    f"({rest[:12]!r}), never answered as if well framed")
+            e.check(b"HTTP/1.1 200" not in rest and closed,
+                    f"keep-alive {name}: nothing after it is served; the connection closes")
+            n += 1
+    e.check(n == len(want), f"{len(want)} keep-alive framing cases (found {n})")
+
+
 def case_pipelining(port):
     s = connect(port)
     s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
@@ -292,6 +325,7 @@ def main():
                 e.check(False, "searchd answers /healthz")
                 e.finish("torture-http")
             case_framing(port)
+            case_keepalive_framing(port)
             case_pipelining(port)
             case_per_client(port)
             case_idle_above_limit(port)
