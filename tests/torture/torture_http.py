@@ -75,27 +75,32 @@ def request(port, path, src="127.0.0.1"):
     return status_of(data), data
 
 
-def case_framing(port):
-    n = 0
+def framing_cases():
+    """(name, expected status, raw bytes) of each case in framing.tsv."""
     with open(os.path.join(HERE, "framing.tsv"), encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
-            if not line or line.startswith("#"):
-                continue
-            name, want, raw = line.split("\t", 2)
-            s = connect(port, timeout=15)
-            try:
-                s.sendall(unescape(raw))
-            except OSError:
-                pass
-            data, closed = read_all(s)
-            s.close()
-            st = status_of(data)
-            e.check(st == int(want), f"framing {name}: status {st}, expected {want}")
-            if int(want) >= 400:
-                e.check(closed, f"framing {name}: the server closes the connection")
-                e.check(b'"error"' in data, f"framing {name}: a JSON error body")
-            n += 1
+            if line and not line.startswith("#"):
+                name, want, raw = line.split("\t", 2)
+                yield name, want, unescape(raw)
+
+
+def case_framing(port):
+    n = 0
+    for name, want, raw in framing_cases():
+        s = connect(port, timeout=15)
+        try:
+            s.sendall(raw)
+        except OSError:
+            pass
+        data, closed = read_all(s)
+        s.close()
+        st = status_of(data)
+        e.check(st == int(want), f"framing {name}: status {st}, expected {want}")
+        if int(want) >= 400:
+            e.check(closed, f"framing {name}: the server closes the connection")
+            e.check(b'"error"' in data, f"framing {name}: a JSON error body")
+        n += 1
     e.check(n >= 25, f"at least 25 framing cases (found {n})")
 
 
@@ -105,30 +110,25 @@ def case_keepalive_framing(port):
     want = {"no-host-11", "two-hosts", "cl-differ", "te-space-colon", "name-space-colon",
             "te-and-cl", "cl-and-te", "te-twice"}
     n = 0
-    with open(os.path.join(HERE, "framing.tsv"), encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line or line.startswith("#"):
-                continue
-            name, _, raw = line.split("\t", 2)
-            if name not in want:
-                continue
-            s = connect(port, timeout=15)
-            try:
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n" + unescape(raw))
-            except OSError:
-                pass
-            data, closed = read_all(s)
-            s.close()
-            first_ok = data.startswith(b"HTTP/1.1 200")
-            rest = data[data.find(b"HTTP/1.1", 12):] if data.count(b"HTTP/1.1 ") > 1 else b""
-            e.check(first_ok, f"keep-alive {name}: the first request is answered 200")
-            e.check(rest.startswith(b"HTTP/1.1 400") or (not rest and closed),
-                    f"keep-alive {name}: the second request is refused "
-                    f"({rest[:12]!r}), never answered as if well framed")
-            e.check(b"HTTP/1.1 200" not in rest and closed,
-                    f"keep-alive {name}: nothing after it is served; the connection closes")
-            n += 1
+    for name, _, raw in framing_cases():
+        if name not in want:
+            continue
+        s = connect(port, timeout=15)
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n" + raw)
+        except OSError:
+            pass
+        data, closed = read_all(s)
+        s.close()
+        first_ok = data.startswith(b"HTTP/1.1 200")
+        rest = data[data.find(b"HTTP/1.1", 12):] if data.count(b"HTTP/1.1 ") > 1 else b""
+        e.check(first_ok, f"keep-alive {name}: the first request is answered 200")
+        e.check(rest.startswith(b"HTTP/1.1 400") or (not rest and closed),
+                f"keep-alive {name}: the second request is refused "
+                f"({rest[:12]!r}), never answered as if well framed")
+        e.check(b"HTTP/1.1 200" not in rest and closed,
+                f"keep-alive {name}: nothing after it is served; the connection closes")
+        n += 1
     e.check(n == len(want), f"{len(want)} keep-alive framing cases (found {n})")
 
 
