@@ -19,9 +19,12 @@
 
 static atomic_int stop_flag;
 
+static atomic_int term_flag;
+
 static void on_signal(int sig)
 {
     (void)sig;
+    atomic_store(&term_flag, 1);
     atomic_store(&stop_flag, 1);
 }
 
@@ -29,9 +32,16 @@ static void on_signal(int sig)
  * async-signal-safe). */
 static char log_path[PATH_MAX];
 
+/* SIGHUP also asks for sources.conf to be read again: the pass in progress
+ * stops as it does on SIGTERM (what it fetched is kept; the next pass
+ * resumes), then the loop in cmd_crawl reloads and carries on. */
+static atomic_int reload_flag;
+
 static void on_hup(int sig)
 {
     (void)sig;
+    atomic_store(&reload_flag, 1);
+    atomic_store(&stop_flag, 1);
     if (!log_path[0])
         return;
     int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -39,6 +49,20 @@ static void on_hup(int sig)
         dup2(fd, STDERR_FILENO);
         close(fd);
     }
+}
+
+/* Totals over the passes of one run (a SIGHUP reload starts a new one). */
+static void add_stats(crawl_stats *sum, const crawl_stats *p)
+{
+    sum->sources = p->sources;
+    sum->passes += p->passes;
+    sum->requests += p->requests;
+    sum->stored += p->stored;
+    sum->unchanged += p->unchanged;
+    sum->errors += p->errors;
+    sum->blocked += p->blocked;
+    sum->bytes += p->bytes;
+    sum->elapsed += p->elapsed;
 }
 
 /* Fill --store and --sources from the config file when not given. */
@@ -93,7 +117,8 @@ static void usage(FILE *out)
             "                  it exists): store, [crawl] sources and log_file fill\n"
             "                  what the flags leave out\n"
             "\n"
-            "Stops cleanly on SIGINT or SIGTERM; SIGHUP reopens the log file.\n");
+            "Stops cleanly on SIGINT or SIGTERM.  SIGHUP reopens the log file and reads\n"
+            "the sources file again (a bad file keeps the sources as they were).\n");
 }
 
 static void on_progress(void *ctx, const crawl_stats *st)
@@ -265,7 +290,31 @@ int cmd_crawl(int argc, char **argv)
     };
     crawl_stats st;
     memset(&st, 0, sizeof st);
-    int rc = crawl_run(&o, s, &st, &err);
+    int rc;
+    for (;;) {
+        crawl_stats pass;
+        memset(&pass, 0, sizeof pass);
+        rc = crawl_run(&o, s, &pass, &err);
+        add_stats(&st, &pass);
+        if (rc || !atomic_exchange(&reload_flag, 0))
+            break;
+        /* SIGHUP: a bad file keeps the sources as they were. */
+        crawl_conf *fresh = NULL;
+        sp_err lerr = {0};
+        if (crawl_conf_load(sources, &fresh, &lerr) == SP_OK) {
+            crawl_conf_free(conf);
+            conf = fresh;
+            o.conf = conf;
+            fprintf(stderr, "crawl: reloaded %s (%zu sources)\n", sources, conf->n);
+        } else {
+            fprintf(stderr, "crawl: reload: %s; still crawling the sources as they were\n",
+                    lerr.msg);
+        }
+        /* A TERM that came with or after the HUP still stops us. */
+        if (atomic_load(&term_flag))
+            break;
+        atomic_store(&stop_flag, 0);
+    }
     if (tty)
         fprintf(stderr, "\r\033[K");
     if (!quiet)
@@ -274,7 +323,7 @@ int cmd_crawl(int argc, char **argv)
                 "%ld errors, %ld blocked by robots.txt, %.1f MB in %.1f s%s\n",
                 st.passes, st.requests, st.stored, st.unchanged, st.errors, st.blocked,
                 (double)st.bytes / 1e6, st.elapsed,
-                atomic_load(&stop_flag) ? " (interrupted: rerun to resume)" : "");
+                atomic_load(&term_flag) ? " (interrupted: rerun to resume)" : "");
     if (rc)
         fprintf(stderr, "signpost crawl: %s\n", err.msg);
     else if (!quiet)

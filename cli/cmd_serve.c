@@ -179,9 +179,14 @@ static void reload(const serve_flags *f, sd_server *srv, sd_opts *running, confi
     if ((o.store_dir && differ(o.store_dir, running->store_dir)) ||
         differ(o.listen, running->listen) || (o.web_dir && differ(o.web_dir, running->web_dir)) ||
         o.threads != running->threads || o.max_conns != running->max_conns ||
-        o.timeout_s != running->timeout_s)
-        fprintf(stderr, "signpost serve: reload: store, listen, web, threads, max_connections "
-                        "and timeout take effect at the next restart\n");
+        o.timeout_s != running->timeout_s || o.max_per_client != running->max_per_client ||
+        o.head_timeout_s != running->head_timeout_s || o.write_limit != running->write_limit ||
+        o.hub_public != running->hub_public || o.secure_cookies != running->secure_cookies ||
+        o.n_metrics_allow != running->n_metrics_allow)
+        fprintf(stderr, "signpost serve: reload: store, listen, web, threads, max_connections, "
+                        "timeout, per_client, head_timeout and the access settings (hub_public, "
+                        "metrics_allow, secure_cookies, write_limit) take effect at the next "
+                        "restart\n");
     fprintf(stderr, "signpost serve: reloaded%s%s\n", fresh ? " " : "",
             fresh ? fresh->path : "");
     /* The running options keep pointing at the strings they started with:

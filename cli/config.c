@@ -35,7 +35,10 @@
 #define MAX_CONFIG (256 * 1024)
 #define MAX_PROBLEMS 50
 
-typedef enum key_type { K_PATH, K_LISTEN, K_URL, K_PROXIES, K_UINT, K_LOG } key_type;
+typedef enum key_type { K_PATH, K_LISTEN, K_URL, K_PROXIES, K_UINT, K_LOG, K_BOOL, K_RANGES } key_type;
+
+/* Types whose value is stored as a string the config owns. */
+#define K_IS_STRING(t) ((t) == K_PATH || (t) == K_LISTEN || (t) == K_URL || (t) == K_PROXIES || (t) == K_RANGES)
 
 static const struct key {
     const char *section; /* "" for the top level */
@@ -54,6 +57,12 @@ static const struct key {
     {"serve", "timeout", K_UINT, offsetof(config, timeout), 1, 3600},
     {"serve", "access_log", K_LOG, offsetof(config, access_log), 0, 0},
     {"serve", "log_file", K_PATH, offsetof(config, log_file), 0, 0},
+    {"serve", "per_client", K_UINT, offsetof(config, per_client), 1, 100000},
+    {"serve", "head_timeout", K_UINT, offsetof(config, head_timeout), 1, 3600},
+    {"serve", "hub_public", K_BOOL, offsetof(config, hub_public), 0, 0},
+    {"serve", "metrics_allow", K_RANGES, offsetof(config, metrics_allow), 0, 0},
+    {"serve", "secure_cookies", K_BOOL, offsetof(config, secure_cookies), 0, 0},
+    {"serve", "write_limit", K_UINT, offsetof(config, write_limit), 1, 100000},
     {"crawl", "sources", K_PATH, offsetof(config, sources), 0, 0},
     {"crawl", "log_file", K_PATH, offsetof(config, crawl_log_file), 0, 0},
 };
@@ -63,8 +72,10 @@ void config_free(config *c)
     if (!c)
         return;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        if (keys[i].type != K_UINT && keys[i].type != K_LOG)
+        if (K_IS_STRING(keys[i].type))
             free(*(char **)((char *)c + keys[i].offset));
+    for (size_t i = 0; i < c->n_metrics_ranges; i++)
+        free((char *)c->metrics_ranges[i]);
     free(c->path);
     free(c);
 }
@@ -149,6 +160,43 @@ static const char *check_value(const struct key *k, const char *v, config *c, ch
             return why;
         }
         *(long *)((char *)c + k->offset) = n;
+        return NULL;
+    }
+    case K_BOOL: {
+        config_bool *b = (config_bool *)(void *)((char *)c + k->offset);
+        if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on"))
+            *b = CONFIG_YES;
+        else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off"))
+            *b = CONFIG_NO;
+        else
+            return "must be yes or no";
+        return NULL;
+    }
+    case K_RANGES: {
+        /* Split on commas and spaces; each range checked by searchd's own
+         * parser, as --metrics-allow is. */
+        for (const char *p = v; *p;) {
+            size_t n = strcspn(p, ", \t");
+            if (n) {
+                if (c->n_metrics_ranges >= CONFIG_MAX_RANGES) {
+                    snprintf(why, size, "at most %d ranges", CONFIG_MAX_RANGES);
+                    return why;
+                }
+                char *r = strndup(p, n);
+                if (!r)
+                    return "out of memory";
+                if (sd_check_range(r, &e) != SP_OK) {
+                    free(r);
+                    snprintf(why, size, "%.300s", e.msg);
+                    return why;
+                }
+                c->metrics_ranges[c->n_metrics_ranges++] = r;
+            }
+            p += n;
+            p += strspn(p, ", \t");
+        }
+        if (!c->n_metrics_ranges)
+            return "needs at least one address range, e.g. 127.0.0.0/8";
         return NULL;
     }
     case K_LOG:
@@ -263,7 +311,7 @@ int config_parse(const char *text, size_t len, const char *name, config **out,
                 problem(&p, line, "%s: %s", key, bad);
             continue;
         }
-        if (k->type != K_UINT && k->type != K_LOG) {
+        if (K_IS_STRING(k->type)) {
             char **slot = (char **)((char *)c + k->offset);
             *slot = sp_strdup(val);
             if (!*slot) {
@@ -327,6 +375,20 @@ void config_serve_opts(const config *c, sd_opts *o)
         o->max_conns = (unsigned)c->max_connections;
     if (!o->timeout_s)
         o->timeout_s = (unsigned)c->timeout;
+    if (!o->max_per_client)
+        o->max_per_client = (unsigned)c->per_client;
+    if (!o->head_timeout_s)
+        o->head_timeout_s = (unsigned)c->head_timeout;
+    if (!o->write_limit)
+        o->write_limit = (unsigned)c->write_limit;
+    if (c->hub_public == CONFIG_YES)
+        o->hub_public = true;
+    if (c->secure_cookies == CONFIG_YES)
+        o->secure_cookies = true;
+    if (!o->n_metrics_allow && c->n_metrics_ranges) {
+        o->metrics_allow = c->metrics_ranges;
+        o->n_metrics_allow = c->n_metrics_ranges;
+    }
     if (c->access_log == CONFIG_LOG_OFF)
         o->access_log = false;
     if (c->access_log == CONFIG_LOG_JSON)

@@ -17,6 +17,9 @@
 #define CONFIG_DEFAULT_PATH "/etc/signpost/signpost.conf"
 
 typedef enum config_log { CONFIG_LOG_UNSET, CONFIG_LOG_OFF, CONFIG_LOG_TEXT, CONFIG_LOG_JSON } config_log;
+typedef enum config_bool { CONFIG_UNSET, CONFIG_NO, CONFIG_YES } config_bool;
+
+#define CONFIG_MAX_RANGES 16
 
 /* Every string is owned by the config (NULL when the key is absent); the
  * numbers are 0 when absent. */
@@ -25,8 +28,12 @@ typedef struct config {
     char *store; /* top level: both commands use it */
     /* [serve] */
     char *listen, *web, *public_url, *trusted_proxies, *log_file;
-    long threads, max_connections, timeout;
+    long threads, max_connections, timeout, per_client, head_timeout, write_limit;
     config_log access_log;
+    config_bool hub_public, secure_cookies;
+    char *metrics_allow; /* as written: ranges separated by commas or spaces */
+    const char *metrics_ranges[CONFIG_MAX_RANGES]; /* split copies, owned */
+    size_t n_metrics_ranges;
     /* [crawl] */
     char *sources, *crawl_log_file;
 } config;

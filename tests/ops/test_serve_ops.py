@@ -131,8 +131,16 @@ def http_checks(port):
     c.close()
     e.check(st == 405, f"no preflight on the personal search API: {st}")
 
+    # The config says metrics_allow = 127.0.0.2/32 and hub_public = yes.
     st, h, body, c = request(port, "GET", "/metrics")
     c.close()
+    e.check(st == 403, f"/metrics from an address outside the config's metrics_allow: 403 ({st})")
+    st, h, body, c = request(port, "GET", "/api/v1/hub/gaps")
+    c.close()
+    e.check(st == 200, f"hub_public = yes in the config: the hub API answers anonymously ({st})")
+    st, h, body, c = request(port, "GET", "/metrics", source="127.0.0.2")
+    c.close()
+    e.check(st == 200, f"/metrics from the config's metrics_allow range: 200 ({st})")
     text = body.decode()
     metrics_checks(text)
     e.check(re.search(r'^signpost_build_info\{version="[^"]+",index_schema="\d+"\} 1$', text, re.M),
@@ -263,11 +271,13 @@ def config_check_checks(tmp):
     with open(bad, "w") as f:
         f.write("# comment\nstore = /srv/signpost\n[serve]\nlisten = 127.0.0.1:8080\n"
                 "public_url = ftp://x\ncolour = blue\ntrusted_proxies = 10.0.0.0/33\n"
-                "threads = 0\n[cache]\n")
+                "threads = 0\n[cache]\n[serve]\nhub_public = maybe\nmetrics_allow = 10.0.0.0/8, 10.1/99\n"
+                "write_limit = 0\nper_client = 64\n")
     r = subprocess.run([e.SIGNPOST, "config", "check", bad], capture_output=True, text=True)
     e.check(r.returncode == 1, f"config check of a bad file exits 1 ({r.returncode})")
     for line, what in [(5, "public_url"), (6, "unknown key 'colour'"), (7, "trusted_proxies"),
-                       (8, "threads"), (9, "unknown section [cache]")]:
+                       (8, "threads"), (9, "unknown section [cache]"), (11, "yes or no"),
+                       (12, "metrics_allow"), (13, "write_limit")]:
         e.check(f"{bad}:{line}: " in r.stderr and what in r.stderr,
                 f"config check names line {line} ({what}): {r.stderr}")
 
@@ -284,7 +294,9 @@ def main():
         conf = os.path.join(tmp, "signpost.conf")
         log = os.path.join(tmp, "serve.log")
         body = (f"store = {store}\n[serve]\nlisten = 127.0.0.1:{port}\n"
-                f"trusted_proxies = 127.0.0.1/32, ::1\naccess_log = json\nlog_file = {log}\n")
+                f"trusted_proxies = 127.0.0.1/32, ::1\naccess_log = json\nlog_file = {log}\n"
+                f"metrics_allow = 127.0.0.2/32 ::1\nhub_public = yes\nper_client = 128\n"
+                f"head_timeout = 20\nwrite_limit = 30\nsecure_cookies = no\n")
         with open(conf, "w") as f:
             f.write(body)
         r = subprocess.run([e.SIGNPOST, "config", "check", conf], capture_output=True, text=True)
