@@ -7,10 +7,17 @@ installed tree with a config file, says READY=1 on a NOTIFY_SOCKET this
 test listens on, and on SIGHUP sees a changed config while a keep-alive
 connection stays open.
 
-usage: test_install.py BUILD_DIR MESON"""
+With `deb SOURCE_DIR` instead, the tree is the Debian package: debian/
+builds a .deb with dpkg-buildpackage from a copy of the sources, and the
+same checks run on what `dpkg-deb -x` unpacks from it (the package's
+declared dependencies checked too), so the packaging cannot rot unseen.
+
+usage: test_install.py BUILD_DIR MESON
+       test_install.py deb SOURCE_DIR"""
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +26,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 import spe2e as e  # noqa: E402
 
-NAME = "ops-install"
+NAME = "ops-deb" if len(sys.argv) > 1 and sys.argv[1] == "deb" else "ops-install"
 
 
 def find(root, name):
@@ -29,15 +36,67 @@ def find(root, name):
     return None
 
 
+def meson_install(tmp, build, meson):
+    """The tree `meson install --destdir` makes; None after a failed check."""
+    dest = os.path.join(tmp, "dest")
+    r = subprocess.run([meson, "install", "-C", build, "--destdir", dest, "--no-rebuild",
+                        "--quiet"], capture_output=True, text=True)
+    if not e.check(r.returncode == 0, f"meson install --destdir: {r.stdout[-500:]}{r.stderr[-1000:]}"):
+        return None
+    return dest
+
+
+def deb_install(tmp, source):
+    """The tree unpacked from the .deb that debian/ builds from a copy of the
+    sources (the files git knows, as they are in the work tree)."""
+    r = subprocess.run(["git", "-C", source, "ls-files", "-z"], capture_output=True)
+    if not e.check(r.returncode == 0, "git ls-files lists the sources"):
+        return None
+    src = os.path.join(tmp, "src", "signpost")
+    for rel in r.stdout.decode().split("\0"):
+        path = os.path.join(source, rel)
+        if rel and os.path.isfile(path) and not os.path.islink(path):
+            os.makedirs(os.path.dirname(os.path.join(src, rel)), exist_ok=True)
+            shutil.copy2(path, os.path.join(src, rel))
+    r = subprocess.run(["dpkg-checkbuilddeps"], cwd=src, capture_output=True, text=True)
+    if not e.check(r.returncode == 0, f"debian/control's build dependencies are installed "
+                                      f"(tools/deps.sh --test): {r.stderr[-500:]}"):
+        return None
+    env = dict(os.environ, DEB_BUILD_OPTIONS="parallel=2 nocheck")
+    r = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=env,
+                       capture_output=True, text=True)
+    if not e.check(r.returncode == 0, f"dpkg-buildpackage -b: {r.stdout[-1500:]}{r.stderr[-1500:]}"):
+        return None
+    debs = [f for f in os.listdir(os.path.dirname(src))
+            if f.startswith("signpost_") and f.endswith(".deb")]
+    if not e.check(len(debs) == 1, f"one signpost .deb built ({debs})"):
+        return None
+    deb = os.path.join(os.path.dirname(src), debs[0])
+    r = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True, text=True)
+    depends = r.stdout
+    e.check(all(lib in depends for lib in ["libxapian", "libmicrohttpd", "libcurl", "libxml2",
+                                            "libsqlite3", "libsodium", "libjansson"]),
+            f"the package depends on the libraries it links: {depends.strip()}")
+    dest = os.path.join(tmp, "dest")
+    r = subprocess.run(["dpkg-deb", "-x", deb, dest], capture_output=True, text=True)
+    if not e.check(r.returncode == 0, f"dpkg-deb -x: {r.stderr[-500:]}"):
+        return None
+    return dest
+
+
 def main():
-    build, meson = sys.argv[1], sys.argv[2]
     tmp = e.tempdir()
     srv = None
     try:
-        dest = os.path.join(tmp, "dest")
-        r = subprocess.run([meson, "install", "-C", build, "--destdir", dest, "--no-rebuild",
-                            "--quiet"], capture_output=True, text=True)
-        if not e.check(r.returncode == 0, f"meson install --destdir: {r.stdout[-500:]}{r.stderr[-1000:]}"):
+        if sys.argv[1] == "deb":
+            for tool in ["dpkg-buildpackage", "dpkg-checkbuilddeps", "git"]:
+                if not shutil.which(tool):
+                    print(f"SKIP: {tool} is not installed (tools/deps.sh --test installs it)")
+                    sys.exit(77)
+            dest = deb_install(tmp, sys.argv[2])
+        else:
+            dest = meson_install(tmp, sys.argv[1], sys.argv[2])
+        if not dest:
             return
         exe = find(dest, "signpost")
         e.check(exe and os.access(exe, os.X_OK) and exe.endswith("/bin/signpost"),
