@@ -567,20 +567,18 @@ void dedupe_set_facts(const dedupe_set *s, size_t i, dedupe_facts *o)
 /* Layout (host byte order: the cache lives beside the index on one
  * machine): a version byte, then the strings (u32 length + bytes, length
  * UINT32_MAX for none), the key sets (u16 count + u64 each), then the
- * numbers.  cluster_id is not in it: it is a column of its own. */
-#define FEAT_VERSION 1
+ * numbers.  Only what comparing and blocking read is kept: a record read
+ * back from here is never written to hub_records (only a changed one is,
+ * and that one comes from the index), so its display fields stay NULL.
+ * cluster_id is not in it either: it is a column of its own. */
+#define FEAT_VERSION 2
 #define FEAT_MAX_STR (1u << 20)
-
-#define FEAT_N_STRS 20
+#define FEAT_N_STRS 5
 
 /* The strings of f, in their order in the bytes. */
 static void feat_strs(feat *f, char **v[FEAT_N_STRS])
 {
-    char **p[FEAT_N_STRS] = {&f->id,       &f->source,     &f->name,     &f->org,
-                             &f->url,      &f->email,      &f->name_key, &f->display_name,
-                             &f->boroughs, &f->subregions, &f->groups,   &f->categories,
-                             &f->modes,    &f->funders,    &f->postcode, &f->schedule,
-                             &f->status,   &f->last_modified, &f->url_raw, &f->source_url};
+    char **p[FEAT_N_STRS] = {&f->id, &f->url, &f->email, &f->name_key, &f->postcode};
     memcpy(v, p, sizeof p);
 }
 

@@ -54,8 +54,9 @@ struct dedupe_set {
 
 void dd_feat_free(feat *f);
 
-/* The features of record i as bytes (everything a later run needs to
- * compare it and to write its hub_records row); caller frees *out. */
+/* The features of record f as bytes: what a later run needs to block and
+ * compare it, not its display fields (dedupe_set_facts gives NULLs for a
+ * record added from these bytes); caller frees *out. */
 int dd_feat_encode(const feat *f, unsigned char **out, size_t *len);
 /* Append the record encoded in p[0..len) to s; SP_EINVAL when the bytes are
  * not an encoding of this version (the cache is then rebuilt). */
@@ -74,6 +75,7 @@ void dd_compare(const dedupe_set *s, size_t a, size_t b, dedupe_score *sc, bool 
  * exactly when it was one then (is_prev_match), so only pairs with a
  * changed record are scored.  Pairs are record indexes, a < b. */
 typedef struct dd_prior {
+    const uint32_t *sorted; /* the records of s in id order (dd_sort_by_id) */
     const dedupe_set *olds; /* the last run's features of the changed and
                              * removed records: the blocks they were in */
     const bool *changed;

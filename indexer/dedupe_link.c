@@ -196,15 +196,36 @@ static int cmp_idrec(const void *x, const void *y, void *ctx)
     return strcmp(s->f[*(const uint32_t *)x].id, s->f[*(const uint32_t *)y].id);
 }
 
+/* An incremental run reads the kept records in id order and appends the
+ * changed ones: the sorted head is kept, the tail sorted and merged in. */
 uint32_t *dd_sort_by_id(const dedupe_set *s)
 {
-    uint32_t *v = malloc((s->n ? s->n : 1) * sizeof *v);
+    size_t n = s->n;
+    uint32_t *v = malloc((n ? n : 1) * sizeof *v), *out = NULL;
     if (!v)
         return NULL;
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < n; i++)
         v[i] = (uint32_t)i;
-    qsort_r(v, s->n, sizeof *v, cmp_idrec, (void *)s);
-    return v;
+    size_t head = n ? 1 : 0;
+    while (head < n && strcmp(s->f[head - 1].id, s->f[head].id) < 0)
+        head++;
+    if (head == n)
+        return v;
+    qsort_r(v + head, n - head, sizeof *v, cmp_idrec, (void *)s);
+    out = malloc(n * sizeof *out);
+    if (!out) {
+        free(v);
+        return NULL;
+    }
+    size_t i = 0, j = head, k = 0;
+    while (i < head && j < n)
+        out[k++] = strcmp(s->f[v[i]].id, s->f[v[j]].id) <= 0 ? v[i++] : v[j++];
+    while (i < head)
+        out[k++] = v[i++];
+    while (j < n)
+        out[k++] = v[j++];
+    free(v);
+    return out;
 }
 
 long dd_lookup(const dedupe_set *s, const uint32_t *sorted, const char *id)
@@ -263,7 +284,7 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
     size_t n = s->n;
     pairs p = {0};
     bkey *keys = NULL;
-    uint32_t *sorted = NULL, *rank = NULL;
+    uint32_t *sorted = NULL, *rank = NULL, *name_hash = NULL;
     uint64_t *touched = NULL;
     size_t n_touched = 0, cap_touched = 0;
     scored *sc = NULL;
@@ -273,14 +294,15 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
 
     out->root = malloc((n ? n : 1) * sizeof *out->root);
     out->cluster_id = calloc(n ? n : 1, sizeof *out->cluster_id);
-    sorted = dd_sort_by_id(s);
+    sorted = pr && pr->sorted ? NULL : dd_sort_by_id(s);
+    const uint32_t *by_id = sorted ? sorted : pr ? pr->sorted : NULL;
     rank = malloc((n ? n : 1) * sizeof *rank);
-    if (!out->root || !out->cluster_id || !sorted || !rank)
+    if (!out->root || !out->cluster_id || !by_id || !rank)
         goto oom;
     for (size_t i = 0; i < n; i++)
         out->root[i] = (uint32_t)i;
     for (size_t i = 0; i < n; i++)
-        rank[sorted[i]] = (uint32_t)i;
+        rank[by_id[i]] = (uint32_t)i;
 
     if (pr) {
         if (touched_keys(pr->olds, NULL, &touched, &n_touched, &cap_touched) != SP_OK ||
@@ -288,6 +310,15 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
             goto oom;
         if (n_touched)
             qsort(touched, n_touched, sizeof *touched, dd_cmp_u64);
+    }
+
+    /* The order inside a block: name hash, then id. */
+    name_hash = malloc((n ? n : 1) * sizeof *name_hash);
+    if (!name_hash)
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        const char *nk = s->f[i].name_key;
+        name_hash[i] = nk ? (uint32_t)dd_fnv(nk, strlen(nk)) : 0;
     }
 
     /* Blocking, one key kind at a time so memory stays at one key per
@@ -308,9 +339,7 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
                         goto oom;
                     keys = v;
                 }
-                const char *nk = s->f[i].name_key;
-                keys[k++] = (bkey){tmp[j], nk ? (uint32_t)dd_fnv(nk, strlen(nk)) : 0, rank[i],
-                                   (uint32_t)i};
+                keys[k++] = (bkey){tmp[j], name_hash[i], rank[i], (uint32_t)i};
             }
         }
         if (emit_blocks(keys, k, kind == K_NAME || kind >= K_BAND0, pr, touched, n_touched,
@@ -337,7 +366,7 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
     if (!no_a || !no_b || !sc || !out->matched)
         goto oom;
     for (size_t i = 0; i < n_d; i++) {
-        long a = dd_lookup(s, sorted, d[i].a), b = dd_lookup(s, sorted, d[i].b);
+        long a = dd_lookup(s, by_id, d[i].a), b = dd_lookup(s, by_id, d[i].b);
         if (a < 0 || b < 0 || a == b)
             continue;
         if (d[i].verdict == DEDUPE_NOT_SAME) {
@@ -420,6 +449,7 @@ done:
     free(p.v);
     free(sorted);
     free(rank);
+    free(name_hash);
     free(touched);
     free(sc);
     free(no_a);

@@ -25,7 +25,7 @@
 
 /* Bump when the features' bytes or what goes into them change: the next
  * run is then a whole one and rewrites the cache. */
-#define FEATURES_TAG "1"
+#define FEATURES_TAG "2"
 
 
 int dedupe_verdict_parse(const char *s)
@@ -783,7 +783,7 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
     if (rc == SP_OK)
         rc = load_decisions(db, &d, err);
     if (rc == SP_OK) {
-        dd_prior pr = {.olds = r.olds, .changed = r.changed, .is_prev_match = prev_match,
+        dd_prior pr = {.sorted = r.sorted, .olds = r.olds, .changed = r.changed, .is_prev_match = prev_match,
                        .had_match = r.had_match, .ctx = &r};
         rc = dd_link(r.s, d.v, d.n, r.full ? NULL : &pr, &res, err);
     }
