@@ -201,7 +201,8 @@ def main():
         time.sleep(5)  # the first passes (304s) and a settled indexer
         rng = random.Random(20261206)
         for trial in range(a.trials):
-            word = "fresh%dq%dz" % (a.count, trial) + "".join(rng.choice("bcdfghjk") for _ in range(6))
+            # a word no earlier run wrote either (--reuse keeps the feeds)
+            word = "fresh%dq%dz%s" % (a.count, trial, os.urandom(4).hex())
             feed = rng.choice(feeds)
             path = os.path.join(site, feed)
             with open(path, encoding="utf-8") as f:
@@ -225,7 +226,7 @@ def main():
             with Feeds.lock:
                 fetches = [t for t, n in Feeds.log if n == feed and t >= t_change]
             t_fetch = fetches[0] if fetches else None
-            time.sleep(0.5)
+            time.sleep(3)  # the run's end, after linkage
             ended = [t for t, l in lines if t >= (t_fetch or t_change) and "indexed" in l]
             t_end = ended[0] if ended else None
             link = meta(store, "index.linkage_seconds")
