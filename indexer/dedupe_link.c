@@ -68,7 +68,7 @@ static bool is_touched(const dd_prior *pr, const uint64_t *touched, size_t n_tou
 {
     if (!pr)
         return true;
-    return bsearch(&key, touched, n_touched, sizeof *touched, dd_cmp_u64) != NULL;
+    return n_touched && bsearch(&key, touched, n_touched, sizeof *touched, dd_cmp_u64) != NULL;
 }
 
 /* Emit the candidate pairs of the blocks in keys[0..n) (sorted).

@@ -564,7 +564,7 @@ static bool prev_match(void *ctx, uint32_t a, uint32_t b)
 {
     const run_state *r = ctx;
     uint64_t k = ((uint64_t)a << 32) | b;
-    return bsearch(&k, r->prev, r->n_prev, sizeof k, dd_cmp_u64) != NULL;
+    return r->n_prev && bsearch(&k, r->prev, r->n_prev, sizeof k, dd_cmp_u64) != NULL;
 }
 
 /* The last run's matches, by index into r->s. */
@@ -654,7 +654,7 @@ static int load_incremental(sqlite3 *db, idx *ix, run_state *r, sp_err *err)
         rc = sp_fail(err, SP_EIO, "hub features: %s", sqlite3_errmsg(db));
     while (rc == SP_OK && sqlite3_step(st) == SQLITE_ROW) {
         const char *id = (const char *)sqlite3_column_text(st, 0);
-        bool noted = id && bsearch(&id, ids, n_ids, sizeof *ids, cmp_str);
+        bool noted = id && n_ids && bsearch(&id, ids, n_ids, sizeof *ids, cmp_str);
         dedupe_set *into = noted ? r->olds : r->s;
         const void *blob = sqlite3_column_blob(st, 2);
         size_t len = (size_t)sqlite3_column_bytes(st, 2);
