@@ -127,6 +127,10 @@ def main():
     ap.add_argument("--signpost", default=os.path.join(ROOT, "build-bench", "signpost"))
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--reuse", action="store_true", help="keep a store set up by an earlier run")
+    ap.add_argument("--once", action="store_true",
+                    help="no signpost run: per trial `signpost crawl --once` then `signpost index`, "
+                         "with `signpost serve` answering the polls (the indexer alone, without "
+                         "the live crawler's scheduling)")
     a = ap.parse_args()
 
     os.makedirs(a.out, exist_ok=True)
@@ -186,15 +190,18 @@ def main():
         for raw in p.stderr:
             lines.append((time.time(), raw.decode("utf-8", "replace").rstrip()))
 
-    run = subprocess.Popen([a.signpost, "run", "--sources", conf, "--store", store,
-                            "--listen", "127.0.0.1:%d" % http_port, "--interval", a.interval,
-                            "--hub-public"],
-                           stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    if a.once:
+        cmd = [a.signpost, "serve", "--store", store, "--listen", "127.0.0.1:%d" % http_port]
+    else:
+        cmd = [a.signpost, "run", "--sources", conf, "--store", store,
+               "--listen", "127.0.0.1:%d" % http_port, "--interval", a.interval, "--hub-public"]
+    run = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     threading.Thread(target=read_stderr, args=(run,), daemon=True).start()
     rows = []
     try:
         deadline = time.time() + 600
-        while search_total(http_port, "employment") <= 0:
+        while search_total(http_port, "employment") <= 0 and not a.once or \
+                a.once and search_total(http_port, "employment") < 0:
             if time.time() > deadline or run.poll() is not None:
                 sys.exit("signpost run did not come up: %s" % lines[-5:])
             time.sleep(0.2)
@@ -218,6 +225,12 @@ def main():
             t_change = time.time()
             os.replace(path + ".tmp", path)
             t_seen = None
+            indexer = None
+            if a.once:
+                subprocess.check_call([a.signpost, "crawl", "--sources", conf, "--store", store,
+                                       "--once", "--force", "--quiet"])
+                t_index = time.time()
+                indexer = subprocess.Popen([a.signpost, "index", "--store", store, "--quiet"])
             while time.time() - t_change < 300:
                 if search_total(http_port, word) > 0:
                     t_seen = time.time()
@@ -226,9 +239,17 @@ def main():
             with Feeds.lock:
                 fetches = [t for t, n in Feeds.log if n == feed and t >= t_change]
             t_fetch = fetches[0] if fetches else None
-            time.sleep(3)  # the run's end, after linkage
-            ended = [t for t, l in lines if t >= (t_fetch or t_change) and "indexed" in l]
-            t_end = ended[0] if ended else None
+            if indexer:
+                indexer.wait()
+                t_end = time.time()
+                print("  index run: started %.2f s after the fetch, searchable %.2f s after it "
+                      "started, ended (linkage included) %.2f s after it started" %
+                      (t_index - t_fetch if t_fetch else -1,
+                       t_seen - t_index if t_seen else -1, t_end - t_index))
+            else:
+                time.sleep(3)  # the run's end, after linkage
+                ended = [t for t, l in lines if t >= (t_fetch or t_change) and "indexed" in l]
+                t_end = ended[0] if ended else None
             link = meta(store, "index.linkage_seconds")
             row = {"change": t_seen - t_change if t_seen else None,
                    "fetch": t_seen - t_fetch if t_seen and t_fetch else None,
