@@ -10,6 +10,7 @@
 #   BENCH_REUSE=1 bench/run.sh 100000   query an index built by an earlier run
 #                                       (bench/out/store-N) instead of rebuilding
 #   BENCH_FTS5=1 bench/run.sh 100000    also the SQLite FTS5 peer (bench_fts5)
+#   BENCH_FRESH=1 bench/run.sh 10000    also freshness (bench/freshness.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -66,5 +67,9 @@ for n in "${sizes[@]}"; do
     wrk -t2 -c16 -d20s --latency -s bench/querymix.lua "http://127.0.0.1:$port" |
       grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx' || true
     kill "$pid"; wait "$pid" 2>/dev/null || true
+  fi
+  if [ "${BENCH_FRESH:-0}" = 1 ]; then
+    echo "-- freshness (bench/freshness.py)"
+    python3 bench/freshness.py --count "$n" --trials 7 --signpost build-bench/signpost --out "$out"
   fi
 done

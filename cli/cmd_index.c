@@ -22,7 +22,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: signpost index --store DIR [--quiet] [FILE|FOLDER...]\n"
-            "       signpost index --store DIR [--rebuild] [--quiet]\n"
+            "       signpost index --store DIR [--rebuild] [--relink] [--quiet]\n"
             "\n"
             "With files: read each (ORUK/HSDS JSON, NDJSON exports, HSDS data packages,\n"
             "RSS/Atom, HTML pages), enrich the service records and upsert them into\n"
@@ -32,13 +32,16 @@ static void usage(FILE *out)
             "Without files: index what `signpost crawl` stored in DIR/crawl.db since the\n"
             "last run; an index built by an older Signpost is rebuilt whole, once.\n"
             "\n"
-            "Either way, duplicate records are then linked over the whole index (the\n"
-            "hub reports and the \"also listed by\" of search and service pages).\n"
+            "Either way, duplicate records are then linked (the hub reports and the\n"
+            "\"also listed by\" of search and service pages): after a crawl, only the\n"
+            "records that changed are compared again; after a file import, all of them.\n"
             "\n"
             "  --store DIR  the store directory (created if missing); the index is\n"
             "               DIR/index\n"
             "  --rebuild    index every stored document again (after a parser or\n"
             "               vocabulary change); the index is derived from the store\n"
+            "  --relink     link duplicates over the whole index again, not only the\n"
+            "               records that changed (gives the same clusters)\n"
             "  --quiet      no per-file messages and no summary\n"
             "  --keep-failing TIME  how long a failing source keeps its services in the\n"
             "               index (30d, 12h; default 14d); after that they are dropped\n"
@@ -62,7 +65,8 @@ static int ensure_dir(const char *dir)
     return -1;
 }
 
-static int index_store(const char *store_dir, bool rebuild, bool quiet, int64_t keep_failing)
+static int index_store(const char *store_dir, bool rebuild, bool relink, bool quiet,
+                       int64_t keep_failing)
 {
     char *db = sp_printf("%s/crawl.db", store_dir);
     struct stat sb;
@@ -81,7 +85,8 @@ static int index_store(const char *store_dir, bool rebuild, bool quiet, int64_t 
         fprintf(stderr, "signpost index: %s\n", err.msg);
         return CLI_FAIL;
     }
-    ingest_opts o = {.store_dir = store_dir, .vocab = v, .drop_after = keep_failing};
+    ingest_opts o = {.store_dir = store_dir, .vocab = v, .drop_after = keep_failing,
+                     .relink = relink};
     ingest_stats st;
     memset(&st, 0, sizeof st);
     double t0 = now_s();
@@ -102,7 +107,7 @@ static int index_store(const char *store_dir, bool rebuild, bool quiet, int64_t 
 int cmd_index(int argc, char **argv)
 {
     const char *store_dir = NULL;
-    bool rebuild = false, quiet = false;
+    bool rebuild = false, relink = false, quiet = false;
     int64_t keep_failing = 0;
     const char **files = calloc((size_t)(argc > 0 ? argc : 1), sizeof *files);
     size_t n_files = 0;
@@ -128,6 +133,8 @@ int cmd_index(int argc, char **argv)
             store_dir = a + 8;
         } else if (!only_files && !strcmp(a, "--rebuild")) {
             rebuild = true;
+        } else if (!only_files && !strcmp(a, "--relink")) {
+            relink = true;
         } else if (!only_files && !strcmp(a, "--quiet")) {
             quiet = true;
         } else if (!only_files && !strcmp(a, "--keep-failing")) {
@@ -166,7 +173,7 @@ int cmd_index(int argc, char **argv)
     }
     if (!n_files) {
         free(files);
-        return index_store(store_dir, rebuild, quiet, keep_failing);
+        return index_store(store_dir, rebuild, relink, quiet, keep_failing);
     }
 
     char *index_dir = sp_printf("%s/index", store_dir);
@@ -184,10 +191,12 @@ int cmd_index(int argc, char **argv)
     int rc = SP_OK;
     for (size_t i = 0; i < n_files && rc == SP_OK; i++)
         rc = indexer_import_path(x, files[i], &st, &err);
-    /* Link duplicates over the whole index, as after a crawl (docs/hub.md). */
+    /* Link duplicates over the whole index (docs/hub.md): the importer
+     * does not note the records it writes, so a run that wrote any is a
+     * whole one. */
     dedupe_stats ds;
     if (rc == SP_OK)
-        rc = dedupe_run(indexer_idx(x), store_dir, false, st.records > 0, &ds, &err);
+        rc = dedupe_run(indexer_idx(x), store_dir, relink, st.records > 0, &ds, &err);
     indexer_close(x);
     double t = now_s() - t0;
     free(index_dir);

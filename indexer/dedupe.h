@@ -50,6 +50,7 @@
 #define DEDUPE_MAX_EVIDENCE 16  /* evidence items kept per pair */
 #define DEDUPE_MAX_RECORDS 5000000 /* records one run links */
 
+struct sqlite3;
 typedef struct dedupe_set dedupe_set;
 
 /* One record's hub facts, as dedupe_run saves them (hub_records) and the
@@ -122,7 +123,11 @@ typedef struct dedupe_result {
                               * member id), NULL when alone */
     dedupe_link *links;    /* links that merged clusters */
     size_t n_links;
-    size_t candidates;     /* distinct candidate pairs compared */
+    dedupe_link *matched;  /* every candidate pair scoring a match */
+    size_t n_matched;
+    size_t candidates;     /* distinct candidate pairs compared (in an
+                            * incremental run: only the pairs with a
+                            * changed record, and the last run's matches) */
     size_t matches;        /* pairs scoring a match */
     size_t refused;        /* merges refused by "not the same" decisions */
     size_t clusters;       /* clusters of two or more records */
@@ -139,16 +144,33 @@ void dedupe_result_free(dedupe_result *r);
 
 typedef struct dedupe_stats {
     size_t records, candidates, matches, clusters, clustered, changed, refused;
-    bool skipped; /* nothing had changed since the last run */
+    size_t relinked;  /* records read from the index and blocked again:
+                       * the noted ones, or all in a whole run */
+    bool incremental; /* only noted records were linked again */
+    bool skipped;     /* nothing had changed since the last run */
 } dedupe_stats;
 
-/* Link every record of the index ix (open for writing; no batch open) and
+/* Link the records of the index ix (open for writing; no batch open) and
  * save the result in STORE/crawl.db; write cluster_id into the index
- * records whose cluster changed (one commit).  Unless force, returns at
- * once (st->skipped) when neither the index's document count nor the
- * decisions changed since the last run and changed_hint is false. */
+ * records whose cluster changed (one commit).
+ *
+ * Incremental by default: only the records noted with dedupe_note_changed
+ * since the last run are read from the index, blocked and compared with
+ * the others (whose features the last run kept); the clusters come out as
+ * a whole run would make them.  A whole run when force (`signpost index
+ * --relink`), when changed_hint says records were written without being
+ * noted, or when the kept features are missing or do not add up to the
+ * index.  Returns at once (st->skipped) when nothing was noted, the
+ * document count and the decisions are as last time, and neither force
+ * nor changed_hint. */
 int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
                dedupe_stats *st, sp_err *err);
+
+/* Note that the record id was added, changed or removed in the index, on
+ * db (STORE/crawl.db, with the hub tables; dedupe_schema_sql), inside the
+ * writer's own transaction so the note and the index batch land together
+ * (a note for a batch that never committed only costs a comparison). */
+int dedupe_note_changed(struct sqlite3 *db, const char *id, sp_err *err);
 
 /* Record a decision in STORE/crawl.db (replacing an earlier one about the
  * same pair); verdict "same" or "not-same" (also "not the same").  by is

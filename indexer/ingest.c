@@ -347,6 +347,11 @@ static int mark_gone(ingest *g, const char *id)
     int rc = idx_delete(g->ix, id, &e2);
     if (rc != SP_OK && rc != SP_ENOTFOUND)
         return sp_fail(g->err, rc, "%s", e2.msg);
+    if (rc == SP_OK) {
+        rc = dedupe_note_changed(g->db, id, g->err);
+        if (rc != SP_OK)
+            return rc;
+    }
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(g->db, "UPDATE ingest_records SET gone_at=? WHERE id=? AND gone_at IS NULL",
                            -1, &st, NULL) != SQLITE_OK)
@@ -497,6 +502,8 @@ static int index_record(ingest *g, const store_doc *d, rec_service *r)
     default_coverage(g, r, d->source);
     default_organisation(g, r, d->source);
     rc = idx_put(g->ix, r, g->err);
+    if (rc == SP_OK) /* linkage looks at it again (dedupe.h) */
+        rc = dedupe_note_changed(g->db, r->id, g->err);
     if (rc != SP_OK)
         return rc;
     if (changed)
@@ -800,6 +807,8 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
     }
     sqlite3_busy_timeout(g.db, SP_STORE_BUSY_MS);
     rc = exec(&g, schema_sql);
+    if (rc == SP_OK) /* hub_pending, noted in the batch's transaction */
+        rc = exec(&g, dedupe_schema_sql);
     if (rc != SP_OK)
         goto out;
     snprintf(path, sizeof path, "%s/index", o->store_dir);
@@ -855,12 +864,14 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
     if (rc == SP_OK)
         rc = update_source_counts(&g);
     if (rc == SP_OK) {
-        /* Link duplicates over the whole index (h9, docs/hub.md): it skips
-         * itself when nothing changed and no hub decision is pending. */
+        /* Link duplicates (docs/hub.md), after the commit: what this run
+         * indexed is already searchable.  Incremental: only the records
+         * this run noted are linked again; it skips itself when nothing
+         * was noted and no hub decision is pending. */
         dedupe_stats ds;
         struct timespec l0, l1;
         clock_gettime(CLOCK_MONOTONIC, &l0);
-        rc = dedupe_run(g.ix, o->store_dir, rebuild, st->records > 0 || st->gone > 0, &ds, err);
+        rc = dedupe_run(g.ix, o->store_dir, rebuild || o->relink, false, &ds, err);
         clock_gettime(CLOCK_MONOTONIC, &l1);
         if (rc == SP_OK)
             note_run(&g, st, ds.skipped ? -1.0

@@ -32,6 +32,8 @@ typedef struct ingest_opts {
     int64_t drop_after;     /* seconds a failing source keeps its records; 0: 14 days */
     size_t batch;           /* documents per index commit; 0: 200 */
     int64_t now;            /* 0: the clock (tests pass a fixed time) */
+    bool relink;            /* link duplicates over the whole index, not
+                             * only the records this run changed */
 } ingest_opts;
 
 typedef struct ingest_stats {

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""freshness.py - how soon a change at a source is searchable.
+
+FICTIONAL DATA (bench/gen_synthetic.py).  Not a test: it prints figures.
+
+The N synthetic services are split into NDJSON feeds of --per-file records,
+served by a loopback HTTP server in this process (Last-Modified and
+If-Modified-Since, so unchanged feeds answer 304, as a real server does),
+one source each in a sources.conf (delay 0: our own server).  The store is
+crawled and indexed once (`signpost crawl --once`, `signpost index`: the
+set-up, timed), then `signpost run` crawls, indexes and serves it live with
+every source due each --interval.  Each trial rewrites one record of one
+feed with a word no record has, and then polls /api/v1/search for that word
+every 20 ms.  Per trial:
+
+  change -> searchable   from writing the feed to the first search that
+                         finds the word (includes waiting for the source's
+                         next pass: up to --interval);
+  fetch -> searchable    from the crawler's GET of the changed feed (the
+                         server's 200, not the 304s) to that search;
+  fetch -> run ended     to the indexer's "indexed" line, which it prints
+                         after linkage (so searchable before it means the
+                         change was searchable before linkage ended);
+  linkage                the indexer's last linkage time (STORE/crawl.db,
+                         meta index.linkage_seconds).
+
+    python3 bench/freshness.py --count 10000 [--signpost build-bench/signpost]
+    python3 bench/freshness.py --count 100000 --trials 7
+
+Medians and the spread are printed, with the ratio to the goal (fetch ->
+searchable <= 2 s).
+"""
+
+import argparse
+import email.utils
+import http.server
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+GOAL_S = 2.0
+
+
+class Feeds(http.server.BaseHTTPRequestHandler):
+    """GET /NAME.ndjson from the site folder, with Last-Modified and 304;
+    each 200 is logged with its time."""
+    site = None
+    log = []
+    lock = threading.Lock()
+
+    def do_GET(self):
+        path = os.path.join(self.site, os.path.basename(self.path.split("?")[0]))
+        if not os.path.isfile(path):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        st = os.stat(path)
+        ims = self.headers.get("If-Modified-Since")
+        if ims:
+            try:
+                if int(st.st_mtime) <= email.utils.parsedate_to_datetime(ims).timestamp():
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+            except (TypeError, ValueError):
+                pass
+        with open(path, "rb") as f:
+            body = f.read()
+        with self.lock:
+            self.log.append((time.time(), os.path.basename(path)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Last-Modified", email.utils.formatdate(int(st.st_mtime), usegmt=True))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def search_total(port, word):
+    url = "http://127.0.0.1:%d/api/v1/search?q=%s&per_page=1" % (port, word)
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return json.load(r).get("total", 0)
+    except (OSError, ValueError):
+        return -1
+
+
+def meta(store, key):
+    try:
+        db = sqlite3.connect("file:%s/crawl.db?mode=ro" % store, uri=True, timeout=5)
+        row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        db.close()
+        return row[0] if row else None
+    except sqlite3.Error:
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--count", type=int, default=10000)
+    ap.add_argument("--per-file", type=int, default=500)
+    ap.add_argument("--trials", type=int, default=5)
+    ap.add_argument("--interval", default="2s")
+    ap.add_argument("--signpost", default=os.path.join(ROOT, "build-bench", "signpost"))
+    ap.add_argument("--out", default=os.path.join(HERE, "out"))
+    ap.add_argument("--reuse", action="store_true", help="keep a store set up by an earlier run")
+    ap.add_argument("--once", action="store_true",
+                    help="no signpost run: per trial `signpost crawl --once` then `signpost index`, "
+                         "with `signpost serve` answering the polls (the indexer alone, without "
+                         "the live crawler's scheduling)")
+    a = ap.parse_args()
+
+    os.makedirs(a.out, exist_ok=True)
+    data = os.path.join(a.out, "synthetic-%d.ndjson" % a.count)
+    if not os.path.exists(data):
+        subprocess.check_call([sys.executable, os.path.join(HERE, "gen_synthetic.py"),
+                               "--count", str(a.count), "--dup-rate", "0.05", "--out", data,
+                               "--truth", os.path.join(a.out, "truth-%d.ndjson" % a.count),
+                               "--quiet"])
+    base = os.path.join(a.out, "fresh-%d" % a.count)
+    site, store = os.path.join(base, "site"), os.path.join(base, "store")
+    if not (a.reuse and os.path.isdir(os.path.join(store, "index"))):
+        shutil.rmtree(base, ignore_errors=True)
+        os.makedirs(site)
+        with open(data, encoding="utf-8") as f:
+            lines = f.readlines()
+        for i in range(0, len(lines), a.per_file):
+            with open(os.path.join(site, "s%04d.ndjson" % (i // a.per_file)), "w",
+                      encoding="utf-8") as out:
+                out.writelines(lines[i:i + a.per_file])
+    feeds = sorted(n for n in os.listdir(site) if n.endswith(".ndjson"))
+
+    Feeds.site = site
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    conf = os.path.join(base, "sources.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("[defaults]\ninterval = %s\ndelay = 0\nallow_private = 127.0.0.1/32\n"
+                "kind = auto\ndepth = 0\npages = 1\n\n" % a.interval)
+        for n in feeds:
+            f.write("[source %s]\nurl = http://127.0.0.1:%d/%s\n\n" % (n[:-7], port, n))
+
+    print("freshness: %d services in %d feeds of %d, interval %s, %s" %
+          (a.count, len(feeds), a.per_file, a.interval, a.signpost))
+    if not (a.reuse and os.path.isdir(os.path.join(store, "index"))):
+        t0 = time.time()
+        subprocess.check_call([a.signpost, "crawl", "--sources", conf, "--store", store,
+                               "--once", "--quiet"])
+        t1 = time.time()
+        subprocess.check_call([a.signpost, "index", "--store", store, "--quiet"])
+        t2 = time.time()
+        print("set-up: crawl %.1f s, index (and a whole linkage) %.1f s, linkage %s s" %
+              (t1 - t0, t2 - t1, meta(store, "index.linkage_seconds")))
+    else:
+        # a store from an earlier run (or another build): index what is
+        # left and link, so the trials do not pay a first whole linkage
+        t0 = time.time()
+        subprocess.check_call([a.signpost, "index", "--store", store, "--quiet"])
+        print("set-up: reused the store; settling index run %.1f s, linkage %s s" %
+              (time.time() - t0, meta(store, "index.linkage_seconds")))
+
+    http_port = free_port()
+    lines = []
+
+    def read_stderr(p):
+        for raw in p.stderr:
+            lines.append((time.time(), raw.decode("utf-8", "replace").rstrip()))
+
+    if a.once:
+        cmd = [a.signpost, "serve", "--store", store, "--listen", "127.0.0.1:%d" % http_port]
+    else:
+        cmd = [a.signpost, "run", "--sources", conf, "--store", store,
+               "--listen", "127.0.0.1:%d" % http_port, "--interval", a.interval, "--hub-public"]
+    run = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    threading.Thread(target=read_stderr, args=(run,), daemon=True).start()
+    rows = []
+    try:
+        deadline = time.time() + 600
+        while search_total(http_port, "employment") <= 0 and not a.once or \
+                a.once and search_total(http_port, "employment") < 0:
+            if time.time() > deadline or run.poll() is not None:
+                sys.exit("signpost run did not come up: %s" % lines[-5:])
+            time.sleep(0.2)
+        time.sleep(5)  # the first passes (304s) and a settled indexer
+        rng = random.Random(20261206)
+        for trial in range(a.trials):
+            # a word no earlier run wrote either (--reuse keeps the feeds)
+            word = "fresh%dq%dz%s" % (a.count, trial, os.urandom(4).hex())
+            feed = rng.choice(feeds)
+            path = os.path.join(site, feed)
+            with open(path, encoding="utf-8") as f:
+                recs = f.readlines()
+            k = rng.randrange(len(recs))
+            r = json.loads(recs[k])
+            r["description"] = (r.get("description") or "") + " Now also " + word + "."
+            recs[k] = json.dumps(r) + "\n"
+            # a new mtime second, so If-Modified-Since sees the change
+            time.sleep(max(0.0, 1.05 - (time.time() % 1.0)))
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                f.writelines(recs)
+            t_change = time.time()
+            os.replace(path + ".tmp", path)
+            t_seen = None
+            indexer = None
+            if a.once:
+                subprocess.check_call([a.signpost, "crawl", "--sources", conf, "--store", store,
+                                       "--once", "--force", "--quiet"])
+                t_index = time.time()
+                indexer = subprocess.Popen([a.signpost, "index", "--store", store, "--quiet"])
+            while time.time() - t_change < 300:
+                if search_total(http_port, word) > 0:
+                    t_seen = time.time()
+                    break
+                time.sleep(0.02)
+            with Feeds.lock:
+                fetches = [t for t, n in Feeds.log if n == feed and t >= t_change]
+            t_fetch = fetches[0] if fetches else None
+            if indexer:
+                indexer.wait()
+                t_end = time.time()
+                print("  index run: started %.2f s after the fetch, searchable %.2f s after it "
+                      "started, ended (linkage included) %.2f s after it started" %
+                      (t_index - t_fetch if t_fetch else -1,
+                       t_seen - t_index if t_seen else -1, t_end - t_index))
+            else:
+                time.sleep(3)  # the run's end, after linkage
+                ended = [t for t, l in lines if t >= (t_fetch or t_change) and "indexed" in l]
+                t_end = ended[0] if ended else None
+            link = meta(store, "index.linkage_seconds")
+            row = {"change": t_seen - t_change if t_seen else None,
+                   "fetch": t_seen - t_fetch if t_seen and t_fetch else None,
+                   "ended": t_end - t_fetch if t_end and t_fetch else None,
+                   "linkage": float(link) if link else None}
+            rows.append(row)
+            print("trial %d: change -> searchable %s, fetch -> searchable %s, "
+                  "fetch -> run ended %s, linkage %s" %
+                  (trial + 1, *("%.2f s" % row[k] if row[k] is not None else "-"
+                                for k in ("change", "fetch", "ended", "linkage"))))
+            time.sleep(1)
+    finally:
+        run.terminate()
+        try:
+            run.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            run.kill()
+        srv.shutdown()
+
+    def med(k):
+        v = [r[k] for r in rows if r[k] is not None]
+        return (statistics.median(v), min(v), max(v)) if v else None
+
+    for k, label in (("change", "change -> searchable"), ("fetch", "fetch -> searchable"),
+                     ("ended", "fetch -> run ended"), ("linkage", "linkage (last run)")):
+        m = med(k)
+        if m:
+            extra = " (%.2fx the %.0f s goal)" % (m[0] / GOAL_S, GOAL_S) if k == "fetch" else ""
+            print("%-22s median %.2f s (min %.2f, max %.2f) over %d trials%s" %
+                  (label, m[0], m[1], m[2], len([r for r in rows if r[k] is not None]), extra))
+        else:
+            print("%-22s no measurement" % label)
+
+
+if __name__ == "__main__":
+    main()
