@@ -34,7 +34,7 @@
 
 /* ------------------------------------------------------------ patterns */
 
-static bool match(int p, const char *s, regmatch_t *m)
+static bool match(int p, const char *s, elig_span *m)
 {
     return elig_pat_match(p, s, m);
 }
@@ -252,19 +252,19 @@ static int num_word(const char *s, size_t len)
     return v;
 }
 
-static int grp_num(const char *s, const regmatch_t *m, int g)
+static int grp_num(const char *s, const elig_span *m, int g)
 {
-    if (m[g].rm_so < 0)
+    if (m[g].so < 0)
         return -1;
-    return num_word(s + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+    return num_word(s + m[g].so, (size_t)(m[g].eo - m[g].so));
 }
 
-static bool grp_is(const char *s, const regmatch_t *m, int g, const char *word)
+static bool grp_is(const char *s, const elig_span *m, int g, const char *word)
 {
-    if (m[g].rm_so < 0)
+    if (m[g].so < 0)
         return false;
-    size_t l = (size_t)(m[g].rm_eo - m[g].rm_so);
-    return strlen(word) <= l && !strncmp(s + m[g].rm_so, word, strlen(word));
+    size_t l = (size_t)(m[g].eo - m[g].so);
+    return strlen(word) <= l && !strncmp(s + m[g].so, word, strlen(word));
 }
 
 /* Is the text before offset off (within 50 bytes) negated? */
@@ -356,7 +356,7 @@ typedef struct agebounds {
 
 static void age_sentence(const char *low, agebounds *b)
 {
-    regmatch_t m[12];
+    elig_span m[12];
     b->lo = b->hi = -1;
     b->any = false;
     b->at = -1;
@@ -371,7 +371,7 @@ static void age_sentence(const char *low, agebounds *b)
     if (rlo >= 11 && rhi > rlo && rhi <= 99) {
         b->lo = rlo;
         b->hi = rhi;
-        b->at = (int)m[0].rm_so;
+        b->at = (int)m[0].so;
         return;
     }
     if (match(P_RANGE2, low, m)) {
@@ -379,7 +379,7 @@ static void age_sentence(const char *low, agebounds *b)
         if (lo >= 11 && hi > lo && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
-            b->at = (int)m[0].rm_so;
+            b->at = (int)m[0].so;
             return;
         }
     }
@@ -388,7 +388,7 @@ static void age_sentence(const char *low, agebounds *b)
         if (lo >= 11 && mid > lo && hi > mid && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
-            b->at = (int)m[0].rm_so;
+            b->at = (int)m[0].so;
             return;
         }
     }
@@ -397,78 +397,78 @@ static void age_sentence(const char *low, agebounds *b)
     bool neg_lo = false, neg_hi = false;
     if (match(P_MIN1, low, m)) {
         lo = grp_num(low, m, 2);
-        neg_lo = negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN3A, low, m)) {
         lo = grp_num(low, m, 3);
-        if (grp_is(low, m, 1, "at least") && not_age_after(low + m[0].rm_eo))
+        if (grp_is(low, m, 1, "at least") && not_age_after(low + m[0].eo))
             lo = -1;
         if (lo >= 0 && grp_is(low, m, 1, "older than"))
             lo += 1;
-        neg_lo = negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN3B, low, m)) {
         lo = grp_num(low, m, 2);
         /* "over 20 years of experience" */
-        if (!strncmp(low + m[0].rm_eo, " of", 3) || !strncmp(low + m[0].rm_eo, "'", 1))
+        if (!strncmp(low + m[0].eo, " of", 3) || !strncmp(low + m[0].eo, "'", 1))
             lo = -1;
-        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN4, low, m)) {
         lo = grp_num(low, m, 4);
-        if (lo >= 0 && not_age_after(low + m[4].rm_eo))
+        if (lo >= 0 && not_age_after(low + m[4].eo))
             lo = -1;
-        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN2, low, m)) {
         lo = grp_num(low, m, 2);
-        if (lo < 14 || lo > 70 || not_age_after(low + m[0].rm_eo))
+        if (lo < 14 || lo > 70 || not_age_after(low + m[0].eo))
             lo = -1;
         /* "£50+", "Level 2 or above" */
-        if (lo >= 0 && m[2].rm_so >= 2 && !strncmp(low + m[2].rm_so - 2, "\xc2\xa3", 2))
+        if (lo >= 0 && m[2].so >= 2 && !strncmp(low + m[2].so - 2, "\xc2\xa3", 2))
             lo = -1;
-        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN5, low, m)) {
         lo = grp_num(low, m, 4);
     }
-    int at_lo = lo >= 0 ? (int)m[0].rm_so : -1;
+    int at_lo = lo >= 0 ? (int)m[0].so : -1;
     /* Maximums. */
     if (match(P_BDAY, low, m)) {
         hi = grp_num(low, m, 3);
         if (hi >= 0)
             hi -= 1;
-        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX1, low, m)) {
         hi = grp_num(low, m, 3);
         /* "under 25" is 24 at most; "up to 25" is 25. */
         char g1[40] = "";
-        size_t gl = (size_t)(m[1].rm_eo - m[1].rm_so);
+        size_t gl = (size_t)(m[1].eo - m[1].so);
         if (gl < sizeof g1) {
-            memcpy(g1, low + m[1].rm_so, gl);
+            memcpy(g1, low + m[1].so, gl);
             g1[gl] = '\0';
         }
         bool strict = strstr(g1, "under") || strstr(g1, "below") || strstr(g1, "younger");
         if (hi >= 0 && strict)
             hi -= 1;
-        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX2, low, m)) {
         hi = grp_num(low, m, 2);
         if (hi >= 0)
             hi -= 1;
-        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX4, low, m)) {
-        bool upto = m[3].rm_so >= 0 && !strncmp(low + m[3].rm_so, "up to", 5);
+        bool upto = m[3].so >= 0 && !strncmp(low + m[3].so, "up to", 5);
         hi = grp_num(low, m, 4);
         if (hi >= 0 && !upto)
             hi -= 1;
-        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX3, low, m)) {
         hi = grp_num(low, m, 2);
         if (hi < 14 || hi > 70)
             hi = -1;
-        neg_hi = hi >= 0 && negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = hi >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX5, low, m)) {
         hi = grp_num(low, m, 3);
         if (hi >= 0)
             hi -= 1;
     }
-    int at_hi = hi >= 0 ? (int)m[0].rm_so : -1;
+    int at_hi = hi >= 0 ? (int)m[0].so : -1;
     b->at = at_lo >= 0 && (at_hi < 0 || at_lo < at_hi) ? at_lo : at_hi;
     /* A negation turns the bound round: "not suitable for under 18s" is
      * 18 and over; "not open to people over 65" is 65 and under. */
@@ -710,13 +710,13 @@ static void benefit_sentence(ctx *c, const char *orig, const char *low, const ch
     }
     if (!nh) {
         /* "benefits" alone, claimed: any benefit (but not "benefits you"). */
-        regmatch_t m[12];
+        elig_span m[12];
         if (!match(P_BEN_GENERIC, low, m))
             return;
         if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
             strstr(low, "benefits include") || strstr(low, "benefit you"))
             return;
-        size_t off = (size_t)m[0].rm_so;
+        size_t off = (size_t)m[0].so;
         if (scope_low(c, off, ESC_DROP))
             return;
         const vocab_trigger *t = scope_low(c, off, ESC_OPEN);
@@ -830,7 +830,7 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
 static void months_sentence(ctx *c, const char *orig, const char *low, const char *field,
                             double conf)
 {
-    regmatch_t m[12];
+    elig_span m[12];
     int n = -1;
     const char *unit = NULL;
     if (has(P_MONTHS_ANY, low)) {
@@ -839,14 +839,14 @@ static void months_sentence(ctx *c, const char *orig, const char *low, const cha
     }
     if (match(P_MONTHS1, low, m)) {
         n = grp_num(low, m, 3);
-        unit = low + m[4].rm_so;
+        unit = low + m[4].so;
     } else if (match(P_MONTHS2, low, m)) {
         n = grp_num(low, m, 2);
-        unit = low + m[3].rm_so;
+        unit = low + m[3].so;
     }
     if ((n > 0 && unit) || has(P_LTU, low)) {
         /* Time out of work of staff or past clients, or in history. */
-        size_t off = n > 0 && unit ? (size_t)m[0].rm_so : 0;
+        size_t off = n > 0 && unit ? (size_t)m[0].so : 0;
         if (!(n > 0 && unit)) {
             const char *l = strstr(low, "long");
             off = l ? (size_t)(l - low) : 0;
@@ -887,13 +887,13 @@ static void months_sentence(ctx *c, const char *orig, const char *low, const cha
 static void rtw_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
-    regmatch_t m[12];
+    elig_span m[12];
     bool named = match(P_RTW, low, m);
     const char *nrpf = named ? NULL : strstr(low, "nrpf");
     if (!named && !nrpf)
         return;
     /* Staff, or applicants for a job: not a condition on clients. */
-    size_t off = named ? (size_t)m[0].rm_so : (size_t)(nrpf - low);
+    size_t off = named ? (size_t)m[0].so : (size_t)(nrpf - low);
     if (scope_low(c, off, ESC_DROP))
         return;
     anchor(c, "right_to_work", off);
@@ -1348,7 +1348,7 @@ int elig_extract(const vocab *v, rec_service *r, sp_err *err)
     if (!v || !r)
         return sp_fail(err, SP_EINVAL, "elig_extract: NULL argument");
     if (!elig_pat_init())
-        return sp_fail(err, SP_EINVAL, "elig_extract: patterns did not compile");
+        return sp_fail(err, SP_EINVAL, "elig_extract: out of memory building the phrase automaton");
     elig_clear(r);
     ctx c = {.v = v, .r = r, .rules = calloc(EL_MAX_RULES, sizeof(rec_rule)), .rc = SP_OK};
     if (!c.rules)
