@@ -400,7 +400,9 @@ static void age_sentence(const char *low, agebounds *b)
         neg_lo = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN3A, low, m)) {
         lo = grp_num(low, m, 3);
-        if (grp_is(low, m, 1, "at least") && not_age_after(low + m[0].eo))
+        /* "at least 2 trained advisers": a bare "at least" under 14 is a
+         * count, not an age. */
+        if (grp_is(low, m, 1, "at least") && (lo < 14 || not_age_after(low + m[0].eo)))
             lo = -1;
         if (lo >= 0 && grp_is(low, m, 1, "older than"))
             lo += 1;
@@ -564,7 +566,12 @@ static void add_age(ctx *c, const agebounds *b, const char *field, const char *t
 static void residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                                double conf)
 {
-    if (!has(P_RES_TRIGGER, low))
+    elig_span rm[ELIG_SPANS];
+    if (!match(P_RES_TRIGGER, low, rm))
+        return;
+    /* "the programme supported more than 400 residents": the residents
+     * of a statistic, wherever the place is named. */
+    if (rm[0].so >= 0 && scope_low(c, (size_t)rm[0].so, ESC_DROP))
         return;
     /* "We work across south London helping residents": coverage, not a
      * condition of residence (geography in enrich.c has it). */
@@ -920,6 +927,63 @@ static void rtw_sentence(ctx *c, const char *orig, const char *low, const char *
 
 /* ------------------------------------------------------------ groups */
 
+/* The word after a hit (letters and apostrophes), copied lower-cased into
+ * w; *cap: it starts with a capital. */
+static void next_word(const char *orig, const vocab_hit *h, char *w, size_t wn, bool *cap)
+{
+    const char *p = orig + h->off + h->len;
+    while (*p == ' ')
+        p++;
+    *cap = isupper((unsigned char)*p);
+    size_t n = 0;
+    while (n + 1 < wn && (isalpha((unsigned char)*p) || *p == '\'' || *p == '-'))
+        w[n++] = (char)tolower((unsigned char)*p++);
+    w[n] = '\0';
+}
+
+static bool word_in(const char *w, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(w, *list))
+            return true;
+    return false;
+}
+
+/* Is a group word part of the name of a service or of a thing rather than
+ * people ("ESOL classes", "disability cars", "the Foster Carers Singing
+ * Group", "Homeless Health's clinics")?  Then it requires nobody to be in
+ * the group. */
+static bool group_in_name(const char *orig, const vocab_hit *h)
+{
+    static const char *const people[] = {
+        "people", "person", "persons", "adults", "adult", "children", "families", "parents",
+        "residents", "learners", "learner", "students", "student", "speakers", "needs",
+        "clients", "participants", "users", "women", "men", "young", "claimants", NULL};
+    static const char *const things[] = {
+        "class", "classes", "course", "courses", "provision", "handbook", "car", "cars",
+        "clinic", "clinics", "cafe", "café", "campaign", "project", "team", "employment",
+        "rights", "awareness", "sector", "toilet", "equipment", "charity", "network",
+        "forum", "organisation", "organisations", "teachers", "tutors", "staff",
+        "employees", "workforce", NULL};
+    char w[32];
+    bool cap;
+    next_word(orig, h, w, sizeof w, &cap);
+    if (word_in(w, things))
+        return true;
+    /* ESOL is a kind of course: a requirement names its learners. */
+    if (h->keyword && !strcmp(h->keyword, "ESOL"))
+        return !word_in(w, people);
+    /* Inside a web address ("gov.uk/transport-disabled"). */
+    size_t k = h->off;
+    while (k > 0 && orig[k - 1] != ' ')
+        k--;
+    if (memchr(orig + k, '/', h->off - k) || !strncmp(orig + k, "www.", 4))
+        return true;
+    /* A capitalised group word followed by another capitalised word that
+     * is not about people: a name. */
+    return isupper((unsigned char)orig[h->off]) && cap && !word_in(w, people);
+}
+
 static void group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf, bool elig_field, bool age_rule_here)
 {
@@ -944,6 +1008,8 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
             why = why ? why : t;
             continue;
         }
+        if (group_in_name(orig, &hits[i]))
+            continue;
         /* Groups the other dimensions say better. */
         if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
@@ -1222,6 +1288,30 @@ static const vocab_trigger *route_refused(ctx *c, const char *slug, const char *
     return why;
 }
 
+/* Does the sentence say how people are sent to the service?  A council,
+ * Jobcentre or GP named for any other reason ("in partnership with
+ * Jobcentre Plus", "a preferred provider for the Council", news about the
+ * DWP) is no referral route. */
+static bool referral_cue(const char *text)
+{
+    static const char *const cue[] = {"through your", "via your", "via the", "through the",
+                                      "signpost", "sent by", "ask your", "speak to your",
+                                      "talk to your", "recommended by", "introduced by",
+                                      "nominated by", "put you forward", NULL};
+    char low[EL_MAX_SENTENCE + 1];
+    size_t n = 0;
+    for (; text[n] && n < EL_MAX_SENTENCE; n++)
+        low[n] = (char)tolower((unsigned char)text[n]);
+    low[n] = '\0';
+    for (const char *p = strstr(low, "refer"); p; p = strstr(p + 1, "refer"))
+        if (p == low || !isalpha((unsigned char)p[-1]))
+            return true;
+    for (size_t i = 0; cue[i]; i++)
+        if (strstr(low, cue[i]))
+            return true;
+    return false;
+}
+
 /* From the derived tags, after the prose: service area as a residency
  * guess, referral routes, cost. */
 static void from_tags(ctx *c)
@@ -1251,6 +1341,11 @@ static void from_tags(ctx *c)
     const rec_evidence *rev = NULL;
     for (size_t i = 0; i < r->referrals.n && nv < EL_MAX_VALUES; i++) {
         const rec_tag *t = &r->referrals.v[i];
+        /* An agency named with no word of referring (self and other-agency
+         * keywords say how one gets in by themselves). */
+        if (strcmp(t->slug, "self") && strcmp(t->slug, "other-agency") && t->ev.text &&
+            !referral_cue(t->ev.text))
+            continue;
         const vocab_trigger *no = route_refused(c, t->slug, t->ev.text);
         if (no) {
             why = why ? why : no;

@@ -749,6 +749,9 @@ static bool m_kw_num(const char *s, const char *const *ws, int g, elig_span *m)
 {
     FOR_NUM(s, j, l)
     {
+        /* "at least 4,500 people": a count, not an age */
+        if (s[j + l] == ',' && is_dig(s[j + l + 1]) && run_at(s, j + l + 1) == 3)
+            continue;
         size_t ke;
         long st = kw_before(s, j, ws, &ke);
         if (st >= 0) {
