@@ -1162,6 +1162,14 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
         if (vocab_match_text(c->v, "group", orig, gh, 8) >= 2 && cf > 0.5)
             cf = 0.5;
     }
+    /* A line that introduces a list ("Older people aged 50 and over:", "You
+     * are entitled to a reduced fee if you are:") heads what follows; what
+     * it is a condition of is not known: worth a check. */
+    size_t ll = strlen(low);
+    while (ll > 0 && low[ll - 1] == ' ')
+        ll--;
+    if (ll > 0 && low[ll - 1] == ':' && cf > 0.7)
+        cf = 0.7;
     /* Targeting without a firm word ("aimed at people claiming UC") is no
      * requirement, whatever the dimension: failing it is a check. */
     static const char *const aim[] = {"aimed at", "targeted at", "designed for", "tailored to",
