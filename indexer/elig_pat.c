@@ -904,7 +904,8 @@ static bool m_months1(const char *s, elig_span *m)
           "not in work", "out of employment", "not working", "without a job", "unemployment",
           "claiming", NULL};
     static const char *const mods[] = {" for at least", " for more than", " for over", " for a minimum of",
-          " for longer than", " for", " at least", " more than", " over", "", NULL};
+          " for longer than", " for between", " for", " at least", " more than", " over", "",
+          NULL};
     long best = -1;
     for (const char *const *w = kw; *w; w++) {
         size_t wl = strlen(*w);
@@ -921,7 +922,14 @@ static bool m_months1(const char *s, elig_span *m)
                 if (s[k] != ' ')
                     continue;
                 size_t nl = numw_at(s, k + 1), unit, e;
-                if (!nl || !(e = unit_at(s, k + 1 + nl, &unit)))
+                if (!nl)
+                    continue;
+                /* "for 12 to 18 months", "for 12-18 months": the least. */
+                size_t r = k + 1 + nl;
+                size_t rl = lit_any(s + r, W(" to ", " - ", "-", " and "));
+                if (rl && is_dig(s[k + 1]) && is_dig(s[r + rl]) && run_at(s, r + rl) <= 2)
+                    r += rl + run_at(s, r + rl);
+                if (!(e = unit_at(s, r, &unit)) && !(e = unit_at(s, k + 1 + nl, &unit)))
                     continue;
                 best = (long)at;
                 span(m, 0, at, e);
