@@ -960,28 +960,38 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
         "residents", "learners", "learner", "students", "student", "speakers", "needs",
         "clients", "participants", "users", "women", "men", "young", "claimants", NULL};
     static const char *const things[] = {
-        "class", "classes", "course", "courses", "provision", "handbook", "car", "cars",
-        "clinic", "clinics", "cafe", "café", "campaign", "project", "team", "employment",
-        "rights", "awareness", "sector", "toilet", "equipment", "charity", "network",
-        "forum", "organisation", "organisations", "teachers", "tutors", "staff",
-        "employees", "workforce", NULL};
+        "class", "classes", "course", "courses", "provision", "lessons", "handbook", "car",
+        "cars", "toilet", "equipment", "staff", "employees", "workforce", "teachers",
+        "tutors", "awareness", "rights", "campaign", "sector", NULL};
+    static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
+                                         "accredited", "mainstream", NULL};
     char w[32];
     bool cap;
     next_word(orig, h, w, sizeof w, &cap);
     if (word_in(w, things))
         return true;
-    /* ESOL is a kind of course: a requirement names its learners. */
-    if (h->keyword && !strcmp(h->keyword, "ESOL"))
-        return !word_in(w, people);
+    if (word_in(w, people))
+        return false;
+    /* ESOL is also a kind of course ("eligible for co-funded ESOL"). */
+    if (h->keyword && !strcmp(h->keyword, "ESOL")) {
+        char prev[32];
+        size_t e = h->off, b;
+        while (e > 0 && orig[e - 1] == ' ')
+            e--;
+        for (b = e; b > 0 && orig[b - 1] != ' ';)
+            b--;
+        size_t n = e - b < sizeof prev - 1 ? e - b : sizeof prev - 1;
+        for (size_t i = 0; i < n; i++)
+            prev[i] = (char)tolower((unsigned char)orig[b + i]);
+        prev[n] = '\0';
+        if (word_in(prev, course))
+            return true;
+    }
     /* Inside a web address ("gov.uk/transport-disabled"). */
     size_t k = h->off;
     while (k > 0 && orig[k - 1] != ' ')
         k--;
-    if (memchr(orig + k, '/', h->off - k) || !strncmp(orig + k, "www.", 4))
-        return true;
-    /* A capitalised group word followed by another capitalised word that
-     * is not about people: a name. */
-    return isupper((unsigned char)orig[h->off]) && cap && !word_in(w, people);
+    return memchr(orig + k, '/', h->off - k) || !strncmp(orig + k, "www.", 4);
 }
 
 static void group_sentence(ctx *c, const char *orig, const char *low, const char *field,
