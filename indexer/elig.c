@@ -950,9 +950,8 @@ static bool word_in(const char *w, const char *const *list)
 }
 
 /* Is a group word part of the name of a service or of a thing rather than
- * people ("ESOL classes", "disability cars", "the Foster Carers Singing
- * Group", "Homeless Health's clinics")?  Then it requires nobody to be in
- * the group. */
+ * people ("ESOL classes", "disability cars", "co-funded ESOL", a web
+ * address)?  Then it may require nobody to be in the group. */
 static bool group_in_name(const char *orig, const vocab_hit *h)
 {
     static const char *const people[] = {
@@ -1007,6 +1006,7 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
     const vocab_trigger *why = NULL;
+    bool named = false;
     for (size_t i = 0; i < nh; i++) {
         const char *s = hits[i].slug;
         /* A group of staff, or one the sentence turns away ("not for
@@ -1018,8 +1018,10 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
             why = why ? why : t;
             continue;
         }
+        /* Inside a name or a word for a thing: kept, but only worth a
+         * check (when in doubt, never "not eligible"). */
         if (group_in_name(orig, &hits[i]))
-            continue;
+            named = true;
         /* Groups the other dimensions say better. */
         if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
@@ -1032,8 +1034,9 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
     (void)age_rule_here;
     if (!nv)
         return;
+    double gc = has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7);
     rec_rule *u = add_rule(c, "group", "in", vals, nv, field, orig,
-                           has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+                           named && gc > 0.5 ? 0.5 : gc);
     set_trigger(c, u, why);
 }
 
