@@ -34,7 +34,7 @@
 
 /* ------------------------------------------------------------ patterns */
 
-static bool match(int p, const char *s, regmatch_t *m)
+static bool match(int p, const char *s, elig_span *m)
 {
     return elig_pat_match(p, s, m);
 }
@@ -252,19 +252,19 @@ static int num_word(const char *s, size_t len)
     return v;
 }
 
-static int grp_num(const char *s, const regmatch_t *m, int g)
+static int grp_num(const char *s, const elig_span *m, int g)
 {
-    if (m[g].rm_so < 0)
+    if (m[g].so < 0)
         return -1;
-    return num_word(s + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+    return num_word(s + m[g].so, (size_t)(m[g].eo - m[g].so));
 }
 
-static bool grp_is(const char *s, const regmatch_t *m, int g, const char *word)
+static bool grp_is(const char *s, const elig_span *m, int g, const char *word)
 {
-    if (m[g].rm_so < 0)
+    if (m[g].so < 0)
         return false;
-    size_t l = (size_t)(m[g].rm_eo - m[g].rm_so);
-    return strlen(word) <= l && !strncmp(s + m[g].rm_so, word, strlen(word));
+    size_t l = (size_t)(m[g].eo - m[g].so);
+    return strlen(word) <= l && !strncmp(s + m[g].so, word, strlen(word));
 }
 
 /* Is the text before offset off (within 50 bytes) negated? */
@@ -356,7 +356,7 @@ typedef struct agebounds {
 
 static void age_sentence(const char *low, agebounds *b)
 {
-    regmatch_t m[12];
+    elig_span m[12];
     b->lo = b->hi = -1;
     b->any = false;
     b->at = -1;
@@ -371,7 +371,7 @@ static void age_sentence(const char *low, agebounds *b)
     if (rlo >= 11 && rhi > rlo && rhi <= 99) {
         b->lo = rlo;
         b->hi = rhi;
-        b->at = (int)m[0].rm_so;
+        b->at = (int)m[0].so;
         return;
     }
     if (match(P_RANGE2, low, m)) {
@@ -379,7 +379,7 @@ static void age_sentence(const char *low, agebounds *b)
         if (lo >= 11 && hi > lo && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
-            b->at = (int)m[0].rm_so;
+            b->at = (int)m[0].so;
             return;
         }
     }
@@ -388,7 +388,7 @@ static void age_sentence(const char *low, agebounds *b)
         if (lo >= 11 && mid > lo && hi > mid && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
-            b->at = (int)m[0].rm_so;
+            b->at = (int)m[0].so;
             return;
         }
     }
@@ -397,78 +397,80 @@ static void age_sentence(const char *low, agebounds *b)
     bool neg_lo = false, neg_hi = false;
     if (match(P_MIN1, low, m)) {
         lo = grp_num(low, m, 2);
-        neg_lo = negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN3A, low, m)) {
         lo = grp_num(low, m, 3);
-        if (grp_is(low, m, 1, "at least") && not_age_after(low + m[0].rm_eo))
+        /* "at least 2 trained advisers": a bare "at least" under 14 is a
+         * count, not an age. */
+        if (grp_is(low, m, 1, "at least") && (lo < 14 || not_age_after(low + m[0].eo)))
             lo = -1;
         if (lo >= 0 && grp_is(low, m, 1, "older than"))
             lo += 1;
-        neg_lo = negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN3B, low, m)) {
         lo = grp_num(low, m, 2);
         /* "over 20 years of experience" */
-        if (!strncmp(low + m[0].rm_eo, " of", 3) || !strncmp(low + m[0].rm_eo, "'", 1))
+        if (!strncmp(low + m[0].eo, " of", 3) || !strncmp(low + m[0].eo, "'", 1))
             lo = -1;
-        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN4, low, m)) {
         lo = grp_num(low, m, 4);
-        if (lo >= 0 && not_age_after(low + m[4].rm_eo))
+        if (lo >= 0 && not_age_after(low + m[4].eo))
             lo = -1;
-        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN2, low, m)) {
         lo = grp_num(low, m, 2);
-        if (lo < 14 || lo > 70 || not_age_after(low + m[0].rm_eo))
+        if (lo < 14 || lo > 70 || not_age_after(low + m[0].eo))
             lo = -1;
         /* "£50+", "Level 2 or above" */
-        if (lo >= 0 && m[2].rm_so >= 2 && !strncmp(low + m[2].rm_so - 2, "\xc2\xa3", 2))
+        if (lo >= 0 && m[2].so >= 2 && !strncmp(low + m[2].so - 2, "\xc2\xa3", 2))
             lo = -1;
-        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].rm_so);
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN5, low, m)) {
         lo = grp_num(low, m, 4);
     }
-    int at_lo = lo >= 0 ? (int)m[0].rm_so : -1;
+    int at_lo = lo >= 0 ? (int)m[0].so : -1;
     /* Maximums. */
     if (match(P_BDAY, low, m)) {
         hi = grp_num(low, m, 3);
         if (hi >= 0)
             hi -= 1;
-        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX1, low, m)) {
         hi = grp_num(low, m, 3);
         /* "under 25" is 24 at most; "up to 25" is 25. */
         char g1[40] = "";
-        size_t gl = (size_t)(m[1].rm_eo - m[1].rm_so);
+        size_t gl = (size_t)(m[1].eo - m[1].so);
         if (gl < sizeof g1) {
-            memcpy(g1, low + m[1].rm_so, gl);
+            memcpy(g1, low + m[1].so, gl);
             g1[gl] = '\0';
         }
         bool strict = strstr(g1, "under") || strstr(g1, "below") || strstr(g1, "younger");
         if (hi >= 0 && strict)
             hi -= 1;
-        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX2, low, m)) {
         hi = grp_num(low, m, 2);
         if (hi >= 0)
             hi -= 1;
-        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX4, low, m)) {
-        bool upto = m[3].rm_so >= 0 && !strncmp(low + m[3].rm_so, "up to", 5);
+        bool upto = m[3].so >= 0 && !strncmp(low + m[3].so, "up to", 5);
         hi = grp_num(low, m, 4);
         if (hi >= 0 && !upto)
             hi -= 1;
-        neg_hi = negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX3, low, m)) {
         hi = grp_num(low, m, 2);
         if (hi < 14 || hi > 70)
             hi = -1;
-        neg_hi = hi >= 0 && negated_before(low, (size_t)m[0].rm_so);
+        neg_hi = hi >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX5, low, m)) {
         hi = grp_num(low, m, 3);
         if (hi >= 0)
             hi -= 1;
     }
-    int at_hi = hi >= 0 ? (int)m[0].rm_so : -1;
+    int at_hi = hi >= 0 ? (int)m[0].so : -1;
     b->at = at_lo >= 0 && (at_hi < 0 || at_lo < at_hi) ? at_lo : at_hi;
     /* A negation turns the bound round: "not suitable for under 18s" is
      * 18 and over; "not open to people over 65" is 65 and under. */
@@ -564,7 +566,12 @@ static void add_age(ctx *c, const agebounds *b, const char *field, const char *t
 static void residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                                double conf)
 {
-    if (!has(P_RES_TRIGGER, low))
+    elig_span rm[ELIG_SPANS];
+    if (!match(P_RES_TRIGGER, low, rm))
+        return;
+    /* "the programme supported more than 400 residents": the residents
+     * of a statistic, wherever the place is named. */
+    if (rm[0].so >= 0 && scope_low(c, (size_t)rm[0].so, ESC_DROP))
         return;
     /* "We work across south London helping residents": coverage, not a
      * condition of residence (geography in enrich.c has it). */
@@ -710,13 +717,13 @@ static void benefit_sentence(ctx *c, const char *orig, const char *low, const ch
     }
     if (!nh) {
         /* "benefits" alone, claimed: any benefit (but not "benefits you"). */
-        regmatch_t m[12];
+        elig_span m[12];
         if (!match(P_BEN_GENERIC, low, m))
             return;
         if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
             strstr(low, "benefits include") || strstr(low, "benefit you"))
             return;
-        size_t off = (size_t)m[0].rm_so;
+        size_t off = (size_t)m[0].so;
         if (scope_low(c, off, ESC_DROP))
             return;
         const vocab_trigger *t = scope_low(c, off, ESC_OPEN);
@@ -830,7 +837,7 @@ static void status_sentence(ctx *c, const char *orig, const char *low, const cha
 static void months_sentence(ctx *c, const char *orig, const char *low, const char *field,
                             double conf)
 {
-    regmatch_t m[12];
+    elig_span m[12];
     int n = -1;
     const char *unit = NULL;
     if (has(P_MONTHS_ANY, low)) {
@@ -839,14 +846,14 @@ static void months_sentence(ctx *c, const char *orig, const char *low, const cha
     }
     if (match(P_MONTHS1, low, m)) {
         n = grp_num(low, m, 3);
-        unit = low + m[4].rm_so;
+        unit = low + m[4].so;
     } else if (match(P_MONTHS2, low, m)) {
         n = grp_num(low, m, 2);
-        unit = low + m[3].rm_so;
+        unit = low + m[3].so;
     }
     if ((n > 0 && unit) || has(P_LTU, low)) {
         /* Time out of work of staff or past clients, or in history. */
-        size_t off = n > 0 && unit ? (size_t)m[0].rm_so : 0;
+        size_t off = n > 0 && unit ? (size_t)m[0].so : 0;
         if (!(n > 0 && unit)) {
             const char *l = strstr(low, "long");
             off = l ? (size_t)(l - low) : 0;
@@ -887,13 +894,13 @@ static void months_sentence(ctx *c, const char *orig, const char *low, const cha
 static void rtw_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
-    regmatch_t m[12];
+    elig_span m[12];
     bool named = match(P_RTW, low, m);
     const char *nrpf = named ? NULL : strstr(low, "nrpf");
     if (!named && !nrpf)
         return;
     /* Staff, or applicants for a job: not a condition on clients. */
-    size_t off = named ? (size_t)m[0].rm_so : (size_t)(nrpf - low);
+    size_t off = named ? (size_t)m[0].so : (size_t)(nrpf - low);
     if (scope_low(c, off, ESC_DROP))
         return;
     anchor(c, "right_to_work", off);
@@ -920,6 +927,72 @@ static void rtw_sentence(ctx *c, const char *orig, const char *low, const char *
 
 /* ------------------------------------------------------------ groups */
 
+/* The word after a hit (letters and apostrophes), copied lower-cased into
+ * w; *cap: it starts with a capital. */
+static void next_word(const char *orig, const vocab_hit *h, char *w, size_t wn, bool *cap)
+{
+    const char *p = orig + h->off + h->len;
+    while (*p == ' ')
+        p++;
+    *cap = isupper((unsigned char)*p);
+    size_t n = 0;
+    while (n + 1 < wn && (isalpha((unsigned char)*p) || *p == '\'' || *p == '-'))
+        w[n++] = (char)tolower((unsigned char)*p++);
+    w[n] = '\0';
+}
+
+static bool word_in(const char *w, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(w, *list))
+            return true;
+    return false;
+}
+
+/* Is a group word part of the name of a service or of a thing rather than
+ * people ("ESOL classes", "disability cars", "co-funded ESOL", a web
+ * address)?  Then it may require nobody to be in the group. */
+static bool group_in_name(const char *orig, const vocab_hit *h)
+{
+    static const char *const people[] = {
+        "people", "person", "persons", "adults", "adult", "children", "families", "parents",
+        "residents", "learners", "learner", "students", "student", "speakers", "needs",
+        "clients", "participants", "users", "women", "men", "young", "claimants", NULL};
+    static const char *const things[] = {
+        "class", "classes", "course", "courses", "provision", "lessons", "handbook", "car",
+        "cars", "toilet", "equipment", "staff", "employees", "workforce", "teachers",
+        "tutors", "awareness", "rights", "campaign", "sector", NULL};
+    static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
+                                         "accredited", "mainstream", NULL};
+    char w[32];
+    bool cap;
+    next_word(orig, h, w, sizeof w, &cap);
+    if (word_in(w, things))
+        return true;
+    if (word_in(w, people))
+        return false;
+    /* ESOL is also a kind of course ("eligible for co-funded ESOL"). */
+    if (h->keyword && !strcmp(h->keyword, "ESOL")) {
+        char prev[32];
+        size_t e = h->off, b;
+        while (e > 0 && orig[e - 1] == ' ')
+            e--;
+        for (b = e; b > 0 && orig[b - 1] != ' ';)
+            b--;
+        size_t n = e - b < sizeof prev - 1 ? e - b : sizeof prev - 1;
+        for (size_t i = 0; i < n; i++)
+            prev[i] = (char)tolower((unsigned char)orig[b + i]);
+        prev[n] = '\0';
+        if (word_in(prev, course))
+            return true;
+    }
+    /* Inside a web address ("gov.uk/transport-disabled"). */
+    size_t k = h->off;
+    while (k > 0 && orig[k - 1] != ' ')
+        k--;
+    return memchr(orig + k, '/', h->off - k) || !strncmp(orig + k, "www.", 4);
+}
+
 static void group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf, bool elig_field, bool age_rule_here)
 {
@@ -933,6 +1006,7 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
     const vocab_trigger *why = NULL;
+    bool named = false;
     for (size_t i = 0; i < nh; i++) {
         const char *s = hits[i].slug;
         /* A group of staff, or one the sentence turns away ("not for
@@ -944,6 +1018,10 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
             why = why ? why : t;
             continue;
         }
+        /* Inside a name or a word for a thing: kept, but only worth a
+         * check (when in doubt, never "not eligible"). */
+        if (group_in_name(orig, &hits[i]))
+            named = true;
         /* Groups the other dimensions say better. */
         if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
@@ -956,8 +1034,9 @@ static void group_sentence(ctx *c, const char *orig, const char *low, const char
     (void)age_rule_here;
     if (!nv)
         return;
+    double gc = has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7);
     rec_rule *u = add_rule(c, "group", "in", vals, nv, field, orig,
-                           has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+                           named && gc > 0.5 ? 0.5 : gc);
     set_trigger(c, u, why);
 }
 
@@ -1096,6 +1175,14 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
         if (vocab_match_text(c->v, "group", orig, gh, 8) >= 2 && cf > 0.5)
             cf = 0.5;
     }
+    /* A line that introduces a list ("Older people aged 50 and over:", "You
+     * are entitled to a reduced fee if you are:") heads what follows; what
+     * it is a condition of is not known: worth a check. */
+    size_t ll = strlen(low);
+    while (ll > 0 && low[ll - 1] == ' ')
+        ll--;
+    if (ll > 0 && low[ll - 1] == ':' && cf > 0.7)
+        cf = 0.7;
     /* Targeting without a firm word ("aimed at people claiming UC") is no
      * requirement, whatever the dimension: failing it is a check. */
     static const char *const aim[] = {"aimed at", "targeted at", "designed for", "tailored to",
@@ -1222,6 +1309,30 @@ static const vocab_trigger *route_refused(ctx *c, const char *slug, const char *
     return why;
 }
 
+/* Does the sentence say how people are sent to the service?  A council,
+ * Jobcentre or GP named for any other reason ("in partnership with
+ * Jobcentre Plus", "a preferred provider for the Council", news about the
+ * DWP) is no referral route. */
+static bool referral_cue(const char *text)
+{
+    static const char *const cue[] = {"through your", "via your", "via the", "through the",
+                                      "signpost", "sent by", "ask your", "speak to your",
+                                      "talk to your", "recommended by", "introduced by",
+                                      "nominated by", "put you forward", NULL};
+    char low[EL_MAX_SENTENCE + 1];
+    size_t n = 0;
+    for (; text[n] && n < EL_MAX_SENTENCE; n++)
+        low[n] = (char)tolower((unsigned char)text[n]);
+    low[n] = '\0';
+    for (const char *p = strstr(low, "refer"); p; p = strstr(p + 1, "refer"))
+        if (p == low || !isalpha((unsigned char)p[-1]))
+            return true;
+    for (size_t i = 0; cue[i]; i++)
+        if (strstr(low, cue[i]))
+            return true;
+    return false;
+}
+
 /* From the derived tags, after the prose: service area as a residency
  * guess, referral routes, cost. */
 static void from_tags(ctx *c)
@@ -1251,6 +1362,11 @@ static void from_tags(ctx *c)
     const rec_evidence *rev = NULL;
     for (size_t i = 0; i < r->referrals.n && nv < EL_MAX_VALUES; i++) {
         const rec_tag *t = &r->referrals.v[i];
+        /* An agency named with no word of referring (self and other-agency
+         * keywords say how one gets in by themselves). */
+        if (strcmp(t->slug, "self") && strcmp(t->slug, "other-agency") && t->ev.text &&
+            !referral_cue(t->ev.text))
+            continue;
         const vocab_trigger *no = route_refused(c, t->slug, t->ev.text);
         if (no) {
             why = why ? why : no;
@@ -1348,7 +1464,7 @@ int elig_extract(const vocab *v, rec_service *r, sp_err *err)
     if (!v || !r)
         return sp_fail(err, SP_EINVAL, "elig_extract: NULL argument");
     if (!elig_pat_init())
-        return sp_fail(err, SP_EINVAL, "elig_extract: patterns did not compile");
+        return sp_fail(err, SP_EINVAL, "elig_extract: out of memory building the phrase automaton");
     elig_clear(r);
     ctx c = {.v = v, .r = r, .rules = calloc(EL_MAX_RULES, sizeof(rec_rule)), .rc = SP_OK};
     if (!c.rules)

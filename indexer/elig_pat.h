@@ -1,17 +1,25 @@
 /*
- * elig_pat.h - the sentence patterns of indexer/elig.c (private to elig):
- * POSIX extended regular expressions for the numeric forms ("aged 18 to
- * 24", "out of work for 3 months") and a few phrase lists.
+ * elig_pat.h - the sentence patterns of indexer/elig.c (private to elig),
+ * without regular expressions (issue 11 item 10: regexec was ~12% of
+ * indexing CPU).
  *
- * Each pattern has a gate: words at least one of which any match must
- * contain (or "a digit").  The gate is checked first with plain substring
- * search, so regexec runs only on the few sentences that could match: on
- * most sentences no pattern gets that far (docs/eligibility.md, "Speed").
+ * Two kinds:
+ *  - phrase patterns (negation words, softeners, residency words, benefit
+ *    help...): lists of literal phrases, written with "(a|b|)" for
+ *    alternatives and expanded once at init; all of them are matched in
+ *    one pass over a sentence by an Aho-Corasick automaton, and the answer
+ *    is kept for the last few sentences asked about;
+ *  - the numeric forms ("aged 18 to 24", "50+", "out of work for 3
+ *    months") and a few "X ... Y" phrases: hand-written scanners, bounded
+ *    by the sentence (which elig.c bounds) and by small fixed gaps.
+ *
+ * A match fills spans numbered as the groups of the regular expressions
+ * these replace (docs/eligibility.md, "Speed"), so elig.c reads the same
+ * numbers and words out of them.
  */
 #ifndef ELIG_PAT_H
 #define ELIG_PAT_H
 
-#include <regex.h>
 #include <stdbool.h>
 
 enum elig_pat {
@@ -63,10 +71,19 @@ enum elig_pat {
     P__COUNT
 };
 
-/* Compile the patterns once (thread-safe).  False when one does not. */
+/* A part of a match: bytes [so, eo) of the sentence; -1 when absent. */
+typedef struct elig_span {
+    int so, eo;
+} elig_span;
+
+#define ELIG_SPANS 12
+
+/* Build the phrase automaton once (thread-safe).  False when out of
+ * memory. */
 bool elig_pat_init(void);
 
-/* First match of pattern p in s; m gets up to 12 groups (may be NULL). */
-bool elig_pat_match(int p, const char *s, regmatch_t *m);
+/* First (leftmost) match of pattern p in the lower-cased sentence s; m
+ * (may be NULL) gets ELIG_SPANS spans, m[0] the whole match. */
+bool elig_pat_match(int p, const char *s, elig_span *m);
 
 #endif
