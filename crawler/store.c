@@ -2,7 +2,8 @@
  * store.c - the store (store.h): STORE/crawl.db in SQLite, WAL mode.
  *
  * The crawler's every step after a fetch is one transaction
- * (store_record_fetch), so the store is consistent after a crash at any
+ * (store_record_fetch; inside a batch, store_batch_begin, a savepoint of
+ * the batch's transaction), so the store is consistent after a crash at any
  * point: a URL is either still queued (and will be fetched again) or done
  * with its document and the links it led to queued.  Passes are numbered
  * per source; a URL belongs to the pass that last queued it, which is how a
@@ -25,6 +26,7 @@ struct store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *enqueue_st; /* prepared once: a sitemap may queue 50,000 links */
+    bool batch;               /* store_batch_begin's transaction is open */
 };
 
 /* Version 1.  Times are epoch seconds (INTEGER); NULL means never. */
@@ -83,6 +85,16 @@ static const char schema_v1[] =
     "  status INTEGER NOT NULL,\n"
     "  body BLOB);\n"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n";
+
+/* Version 2: the links each URL's last readable body led to, so a 304 (or
+ * a sitemap's unchanged lastmod) follows them without reparsing the stored
+ * body.  links is text, one link a line: "DEPTH\tLASTMOD\tFORMAT\tURL". */
+static const char schema_v2[] =
+    "CREATE TABLE IF NOT EXISTS out_links(\n"
+    "  source TEXT NOT NULL,\n"
+    "  url TEXT NOT NULL,\n"
+    "  links TEXT NOT NULL,\n"
+    "  PRIMARY KEY(source, url));\n";
 
 static int db_fail(store *s, sp_err *err, const char *what)
 {
@@ -186,18 +198,52 @@ static bool next_row(store *s, sqlite3_stmt *st, int *rc, sp_err *err, const cha
 
 /* Begin a write transaction; tx_end commits it when rc is SP_OK, else
  * rolls it back, and returns rc (or the commit's failure). */
+/* One step's transaction; inside a batch (store_batch_begin) a savepoint,
+ * so a failed step undoes only itself and the batch goes on. */
 static int tx_begin(store *s, sp_err *err)
 {
-    return exec(s, "BEGIN IMMEDIATE", err);
+    return exec(s, s->batch ? "SAVEPOINT step" : "BEGIN IMMEDIATE", err);
 }
 
 static int tx_end(store *s, int rc, sp_err *err)
 {
+    if (s->batch) {
+        if (rc)
+            sqlite3_exec(s->db, "ROLLBACK TO step", NULL, NULL, NULL);
+        int r = exec(s, "RELEASE step", err);
+        return rc ? rc : r;
+    }
     if (!rc)
         rc = exec(s, "COMMIT", err);
     if (rc)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+}
+
+int store_batch_begin(store *s, sp_err *err)
+{
+    if (s->batch)
+        return SP_OK;
+    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    if (!rc)
+        s->batch = true;
+    return rc;
+}
+
+int store_batch_commit(store *s, sp_err *err)
+{
+    if (!s->batch)
+        return SP_OK;
+    s->batch = false;
+    int rc = exec(s, "COMMIT", err);
+    if (rc)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+bool store_in_batch(const store *s)
+{
+    return s->batch;
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -272,6 +318,8 @@ int store_open(const char *dir, store **out, sp_err *err)
         return rc;
     }
     int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    if (version < 0)
+        version = 0;
     sqlite3_finalize(st);
     if (version > STORE_SCHEMA_VERSION) {
         rc = sp_fail(err, SP_EUNSUP,
@@ -281,12 +329,19 @@ int store_open(const char *dir, store **out, sp_err *err)
         store_close(s);
         return rc;
     }
-    if (version < 1) {
+    /* Each version's step in its own transaction: the tables it adds, then
+     * user_version.  A version 1 store has no out-links: the crawler reads a
+     * URL's stored body once more, the first time it needs them, and keeps
+     * them from then on. */
+    static const char *const steps[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2};
+    for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
         rc = tx_begin(s, err);
         if (!rc) {
-            rc = exec(s, schema_v1, err);
+            char set[40];
+            snprintf(set, sizeof set, "PRAGMA user_version=%d", v + 1);
+            rc = exec(s, steps[v], err);
             if (!rc)
-                rc = exec(s, "PRAGMA user_version=1", err);
+                rc = exec(s, set, err);
             rc = tx_end(s, rc, err);
         }
         if (rc) {
@@ -294,7 +349,6 @@ int store_open(const char *dir, store **out, sp_err *err)
             return rc;
         }
     }
-    /* Later versions migrate here: if (version < 2) { ALTER ...; } */
     *out = s;
     return SP_OK;
 }
@@ -303,6 +357,8 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    if (s->batch)
+        store_batch_commit(s, NULL);
     sqlite3_finalize(s->enqueue_st);
     if (s->db)
         sqlite3_close_v2(s->db);
@@ -834,6 +890,106 @@ static const char *outcome_sql(store_outcome o)
     return NULL;
 }
 
+/* ---- out-links ------------------------------------------------------------ */
+
+static int out_links_put(store *s, const char *source, const char *url,
+                         const store_link *links, size_t n, sp_err *err)
+{
+    sp_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        /* Tabs and line breaks would break the encoding; the crawler's
+         * URLs (libcurl-normalised) never hold them. */
+        if (strpbrk(links[i].url, "\t\r\n") ||
+            (links[i].format && strpbrk(links[i].format, "\t\r\n")))
+            continue;
+        sp_buf_printf(&b, "%d\t%lld\t%s\t%s\n", links[i].depth, (long long)links[i].lastmod,
+                      links[i].format ? links[i].format : "auto", links[i].url);
+    }
+    int rc = run(s, err, "INSERT INTO out_links(source, url, links) VALUES(?, ?, ?)"
+                         " ON CONFLICT(source, url) DO UPDATE SET links = excluded.links",
+                 "ttt", source, url, b.data ? b.data : "");
+    sp_buf_free(&b);
+    return rc;
+}
+
+void store_links_free(store_link *links, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free((char *)links[i].url);
+        free((char *)links[i].format);
+    }
+    free(links);
+}
+
+int store_out_links(store *s, const char *source, const char *url, store_link **out,
+                    size_t *n_out, sp_err *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    sqlite3_stmt *st;
+    int rc = prep_bind(s, &st, err, "SELECT links FROM out_links WHERE source = ? AND url = ?",
+                       "tt", source, url);
+    if (rc)
+        return rc;
+    if (!next_row(s, st, &rc, err, "read out-links")) {
+        sqlite3_finalize(st);
+        return rc ? rc : sp_fail(err, SP_ENOTFOUND, "no out-links kept for %s", url);
+    }
+    const char *p = col_text(st, 0);
+    size_t cap = 0, n = 0;
+    store_link *v = NULL;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        size_t linelen = nl ? (size_t)(nl - p) : strlen(p);
+        int depth = 0;
+        long long lastmod = 0;
+        int fstart = 0;
+        if (sscanf(p, "%d\t%lld\t%n", &depth, &lastmod, &fstart) >= 2 && fstart > 0 &&
+            (size_t)fstart < linelen) {
+            const char *f = p + fstart, *tab = memchr(f, '\t', linelen - (size_t)fstart);
+            if (tab) {
+                if (n == cap) {
+                    size_t nc = cap ? cap * 2 : 16;
+                    store_link *nv = realloc(v, nc * sizeof *nv);
+                    if (!nv) {
+                        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+                        break;
+                    }
+                    v = nv;
+                    cap = nc;
+                }
+                char *fmt = strndup(f, (size_t)(tab - f));
+                char *u = strndup(tab + 1, (size_t)(p + linelen - tab - 1));
+                if (!fmt || !u) {
+                    free(fmt);
+                    free(u);
+                    rc = sp_fail(err, SP_ENOMEM, "out of memory");
+                    break;
+                }
+                v[n++] = (store_link){u, fmt, depth, (int64_t)lastmod};
+            }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        store_links_free(v, n);
+        return rc;
+    }
+    *out = v;
+    *n_out = n;
+    return SP_OK;
+}
+
+int store_out_links_put(store *s, const char *source, const char *url,
+                        const store_link *links, size_t n, sp_err *err)
+{
+    int rc = tx_begin(s, err);
+    if (rc)
+        return rc;
+    return tx_end(s, out_links_put(s, source, url, links, n, err), err);
+}
+
 static int record_fetch_tx(store *s, const store_fetch *f, const store_link *links,
                            size_t n_links, int64_t *seq, sp_err *err)
 {
@@ -867,6 +1023,8 @@ static int record_fetch_tx(store *s, const store_fetch *f, const store_link *lin
     }
     if (!rc && n_links)
         rc = enqueue_all(s, f->source, links, n_links, f->fetched_at, NULL, err);
+    if (!rc && f->keep_out_links)
+        rc = out_links_put(s, f->source, f->url, f->out_links, f->n_out_links, err);
     return rc;
 }
 

@@ -51,6 +51,15 @@ typedef struct feed_link {
     double priority; /* sitemap priority; -1 unknown */
 } feed_link;
 
+/* What a caller wants from a document (feed_read_doc's what, and
+ * feed_output.want): the crawler asks for links only, which lets the HTML
+ * reader skip its structured data and heuristics altogether. */
+typedef enum feed_want {
+    FEED_WANT_LINKS = 1,   /* links to follow */
+    FEED_WANT_RECORDS = 2, /* service records */
+    FEED_WANT_ALL = 3
+} feed_want;
+
 typedef struct feed_output {
     rec_service *recs;
     size_t n_recs;
@@ -62,6 +71,13 @@ typedef struct feed_output {
     char *version;  /* ORUK API root "version"; RSS/Atom flavour */
     long page, total_pages, total_items; /* paged APIs; -1 unknown */
     bool shallow;   /* list items lacked detail: fetch FEED_LINK_DETAIL */
+    /* Set before reading (feed_output_init: FEED_WANT_ALL).  A reader may
+     * skip what is not wanted; records may still come with links only
+     * (the ORUK and RSS readers find links while building records). */
+    unsigned want;
+    /* The reader feed_read_doc ran (after sniffing); FEED_AUTO when none
+     * did (a CSV resource, read only through its data package). */
+    feed_format format;
 } feed_output;
 
 void feed_output_init(feed_output *o);
@@ -76,6 +92,28 @@ feed_format feed_sniff(const char *body, size_t len, const char *url,
  * be a file path.  Records get prov.source_url = url and prov.local_id. */
 int feed_read(feed_format fmt, const char *body, size_t len, const char *url,
               const char *content_type, feed_output *out, sp_err *err);
+
+/* HSDS tabular data packages span several files: the reader asks for each
+ * resource through this callback (path as written in datapackage.json),
+ * which returns SP_OK and a malloc'd body the reader frees. */
+typedef int (*feed_fetch_fn)(void *ctx, const char *path, char **body,
+                             size_t *len, sp_err *err);
+
+/* The one entry point for a fetched or stored document, used by the
+ * crawler (links) and the indexer (records) alike.  kind is how the
+ * document was reached, the store's format name ("oruk", "rss", "sitemap",
+ * "html", "datapackage", "ndjson", "csv", "auto"; NULL or unknown reads as
+ * "auto", which sniffs).  "csv" is a data package's resource: it is read
+ * only through its package, so nothing is read here (SP_OK, out->format
+ * FEED_AUTO).  A data package's links are its resources
+ * (feed_datapackage_resources: SP_EINVAL and the first refusal's message
+ * when one lies on another host, the others still listed); its records are
+ * read through fetch (NULL: inline resources only).  what is a mask of
+ * feed_want.  As with every reader, out keeps what was read before a
+ * failure. */
+int feed_read_doc(const char *kind, const char *body, size_t len, const char *url,
+                  const char *content_type, unsigned what, feed_fetch_fn fetch,
+                  void *fetch_ctx, feed_output *out, sp_err *err);
 
 /* The readers feed_read dispatches to. */
 int feed_read_oruk(const char *body, size_t len, const char *url,
@@ -99,11 +137,6 @@ int feed_read_html(const char *body, size_t len, const char *url,
 int feed_html_extract(const char *body, size_t len, const char *url,
                       json_t **jsonld, json_t **microdata, sp_err *err);
 
-/* HSDS tabular data packages span several files: the reader asks for each
- * resource through this callback (path as written in datapackage.json),
- * which returns SP_OK and a malloc'd body the reader frees. */
-typedef int (*feed_fetch_fn)(void *ctx, const char *path, char **body,
-                             size_t *len, sp_err *err);
 int feed_read_datapackage(const char *body, size_t len, const char *url,
                           feed_fetch_fn fetch, void *ctx, feed_output *out,
                           sp_err *err);

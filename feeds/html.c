@@ -1350,6 +1350,14 @@ int feed_read_html(const char *body, size_t len, const char *url,
     }
     const char *b = base != NULL ? base : url;
 
+    if (!(out->want & FEED_WANT_RECORDS)) {
+        /* Links only (the crawler): no structured data, no heuristics. */
+        size_t count = 0;
+        hx_collect_links(root, b, out, &count, 0);
+        free(base);
+        xmlFreeDoc(doc);
+        return SP_OK;
+    }
     if (out->title == NULL)
         out->title = page_title(root);
 
@@ -1465,7 +1473,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
     }
     lines_free(&ls);
 
-    if (rc == SP_OK) {
+    if (rc == SP_OK && (out->want & FEED_WANT_LINKS)) {
         size_t count = 0;
         hx_collect_links(root, b, out, &count, 0);
     }
