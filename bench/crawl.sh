@@ -77,7 +77,9 @@ start_fixture() { # dir addr -> sets fbase to the server's base URL
 measure() { # label, command...
   local label=$1; shift
   /usr/bin/time -f "%e %U %S" -o "$out/time" "$@" >/dev/null 2>"$out/$label.err" || true
-  read -r wall user sys <"$out/time"
+  # The last line: time puts "Command exited with non-zero status N" first
+  # (wget2 exits 8 when a server answered an error, e.g. 404 for robots.txt).
+  read -r wall user sys < <(tail -1 "$out/time")
   echo "$wall $user $sys"
 }
 

@@ -74,6 +74,13 @@ typedef struct src_state {
     int inflight;
     int64_t next_crawl_at;
     int64_t last_success;
+    /* When to look at this source's queue again: the store is asked only
+     * when something may have changed (dirty: a transfer of it ended, the
+     * host it waits for is free, its pass began) or at recheck_at (a host
+     * it waits for comes due, a retry's time may have come). */
+    bool dirty;
+    double recheck_at;
+    const struct host *wait_host;
 } src_state;
 
 typedef struct crawler crawler;
@@ -123,6 +130,7 @@ struct crawler {
     int fatal;
     sp_err fatal_err;
     bool stopping;
+    bool capped;          /* dispatch stopped at max_parallel: any end frees a slot */
     /* The open batch of store writes: fetches in it, when it began, and
      * the new documents to announce (on_document) once it commits. */
     int batch_n;
@@ -1035,6 +1043,15 @@ static void on_done(crawler *cr, CURLMsg *m)
     curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
     x->host->busy = false;
     cr->inflight--;
+    /* Who may go on now: x's source; sources waiting for x's host; all of
+     * them after a robots.txt (a host became ready) or when the global cap
+     * held them back. */
+    for (size_t i = 0; i < cr->n_srcs; i++) {
+        src_state *o = &cr->srcs[i];
+        if (o == x->ss || o->wait_host == x->host || !x->ss || cr->capped)
+            o->dirty = true;
+    }
+    cr->capped = false;
     if (!x->ss) {
         robots_done(cr, x, m->data.result, status);
     } else if (page_done(cr, x, m->data.result, status)) {
@@ -1115,6 +1132,7 @@ static void begin_pass(crawler *cr, src_state *ss)
         return;
     }
     ss->running = true;
+    ss->dirty = true;
     ss->full = full;
     ss->pass = pass;
     ss->budget_used = 0;
@@ -1421,6 +1439,7 @@ static void seed_robots_sitemaps(crawler *cr, src_state *ss, double now_m)
             return;
     }
     ss->sitemaps_seeded = true;
+    ss->dirty = true;
     size_t n = 0;
     const char *const *maps = h ? robots_sitemaps(h->robots, &n) : NULL;
     linkset ls = {0};
@@ -1454,25 +1473,37 @@ static void dispatch(crawler *cr)
     }
     /* Waiting hops count against the limit: a redirecting site cannot pile
      * up fetches behind a slow host. */
-    if (cr->inflight + cr->n_waiting >= cr->max_parallel)
+    if (cr->inflight + cr->n_waiting >= cr->max_parallel) {
+        cr->capped = true;
         return;
+    }
     /* Each running source gets its own look at the queue, so a big source's
      * backlog cannot hide a small source on another host. */
     qvec qv = {0};
     int64_t now = sp_now();
     for (size_t i = 0; i < cr->n_srcs && !cr->fatal; i++) {
-        const src_state *ss = &cr->srcs[i];
+        src_state *ss = &cr->srcs[i];
         if (!ss->running || ss->budget_used >= ss->src->pages)
             continue;
+        if (!ss->dirty && now_m < ss->recheck_at)
+            continue;
+        ss->dirty = false;
+        ss->wait_host = NULL;
+        ss->recheck_at = now_m + 0.25;
         if (store_next_queued(cr->s, ss->src->name, now, QUEUE_BATCH, collect_cb, &qv,
                               &cr->fatal_err))
             cr->fatal = cr->fatal_err.code;
     }
     for (size_t i = 0; i < qv.n && !cr->fatal && !cr->stopping; i++) {
         store_queued *q = &qv.v[i];
-        if (cr->inflight + cr->n_waiting >= cr->max_parallel)
-            break;
         src_state *ss = find_src(cr, q->source);
+        if (cr->inflight + cr->n_waiting >= cr->max_parallel) {
+            /* Looked at but not served: look again when a slot frees. */
+            cr->capped = true;
+            if (ss)
+                ss->dirty = true;
+            continue;
+        }
         if (!ss || !ss->running || ss->budget_used >= ss->src->pages)
             continue;
         host *h = host_get(cr, q->url);
@@ -1480,7 +1511,14 @@ static void dispatch(crawler *cr)
             settle_without_request(cr, ss, q, STORE_FAIL, "not a fetchable http(s) URL");
             continue;
         }
-        if (!host_ready(cr, h, ss->src, now_m) || fetch_in_progress(cr, q->source, q->url))
+        if (!host_ready(cr, h, ss->src, now_m)) {
+            if (h->busy && !ss->wait_host)
+                ss->wait_host = h;
+            else if (!h->busy && h->next_ok > now_m && h->next_ok < ss->recheck_at)
+                ss->recheck_at = h->next_ok;
+            continue;
+        }
+        if (fetch_in_progress(cr, q->source, q->url))
             continue;
         char msg[160];
         if (robots_refuses(cr, h, q->url, msg, sizeof msg)) {

@@ -27,6 +27,14 @@ struct store {
     char *path;
     sqlite3_stmt *enqueue_st; /* prepared once: a sitemap may queue 50,000 links */
     bool batch;               /* store_batch_begin's transaction is open */
+    /* Statements run for every fetch, prepared once (keyed by the address
+     * of their SQL text, always a literal): preparing costs more than
+     * running them. */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[32];
+    size_t n_cache;
 };
 
 /* Version 1.  Times are epoch seconds (INTEGER); NULL means never. */
@@ -127,10 +135,49 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
  * NULL), 'i' int, 'I' int64_t, 'b' blob (a const char * and a size_t;
  * NULL is an empty blob).  Extra arguments are ignored.  On SP_OK the
  * caller owns *st (sqlite3_finalize). */
-static int prep_bindv(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
+/* sql prepared once and kept (sql must be a literal); NULL when it could
+ * not be. */
+static sqlite3_stmt *cached(store *s, const char *sql)
+{
+    for (size_t i = 0; i < s->n_cache; i++)
+        if (s->cache[i].sql == sql)
+            return s->cache[i].st;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (s->n_cache < sizeof s->cache / sizeof *s->cache) {
+        s->cache[s->n_cache].sql = sql;
+        s->cache[s->n_cache++].st = st;
+    }
+    return st;
+}
+
+/* Whether st is one of the kept statements (release it with done, not
+ * sqlite3_finalize). */
+static bool is_cached(const store *s, const sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < s->n_cache; i++)
+        if (s->cache[i].st == st)
+            return true;
+    return false;
+}
+
+/* Release a statement from prep_bind or prep_keep. */
+static void done(store *s, sqlite3_stmt *st)
+{
+    if (is_cached(s, st)) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        sqlite3_finalize(st);
+    }
+}
+
+static int prep_bindv(store *s, sqlite3_stmt **st, sp_err *err, const char *sql, bool keep,
                       const char *types, va_list ap)
 {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+    *st = keep ? cached(s, sql) : NULL;
+    if (!*st && sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
         return db_fail(s, err, "prepare");
     for (int i = 1; *types; types++, i++) {
         switch (*types) {
@@ -161,7 +208,19 @@ static int prep_bind(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
 {
     va_list ap;
     va_start(ap, types);
-    int rc = prep_bindv(s, st, err, sql, types, ap);
+    int rc = prep_bindv(s, st, err, sql, false, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* prep_bind for a statement run often: prepared once and kept (sql must
+ * be a literal); release it with done. */
+static int prep_keep(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
+                     const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = prep_bindv(s, st, err, sql, true, types, ap);
     va_end(ap);
     return rc;
 }
@@ -173,15 +232,15 @@ static int run(store *s, sp_err *err, const char *sql, const char *types, ...)
     sqlite3_stmt *st;
     va_list ap;
     va_start(ap, types);
-    int rc = prep_bindv(s, &st, err, sql, types, ap);
+    int rc = prep_bindv(s, &st, err, sql, true, types, ap);
     va_end(ap);
     if (rc)
         return rc;
     int r = sqlite3_step(st);
-    sqlite3_finalize(st);
     if (r != SQLITE_DONE && r != SQLITE_ROW)
-        return db_fail(s, err, "write");
-    return SP_OK;
+        rc = db_fail(s, err, "write");
+    done(s, st);
+    return rc;
 }
 
 /* Step to the next row: true while there is one.  At the end false with
@@ -197,20 +256,20 @@ static bool next_row(store *s, sqlite3_stmt *st, int *rc, sp_err *err, const cha
 }
 
 /* Begin a write transaction; tx_end commits it when rc is SP_OK, else
- * rolls it back, and returns rc (or the commit's failure). */
-/* One step's transaction; inside a batch (store_batch_begin) a savepoint,
- * so a failed step undoes only itself and the batch goes on. */
+ * rolls it back, and returns rc (or the commit's failure).  Inside a batch
+ * (store_batch_begin) it is a savepoint, so a failed step undoes only
+ * itself and the batch goes on. */
 static int tx_begin(store *s, sp_err *err)
 {
-    return exec(s, s->batch ? "SAVEPOINT step" : "BEGIN IMMEDIATE", err);
+    return s->batch ? run(s, err, "SAVEPOINT step", "") : exec(s, "BEGIN IMMEDIATE", err);
 }
 
 static int tx_end(store *s, int rc, sp_err *err)
 {
     if (s->batch) {
         if (rc)
-            sqlite3_exec(s->db, "ROLLBACK TO step", NULL, NULL, NULL);
-        int r = exec(s, "RELEASE step", err);
+            run(s, NULL, "ROLLBACK TO step", "");
+        int r = run(s, err, "RELEASE step", "");
         return rc ? rc : r;
     }
     if (!rc)
@@ -359,6 +418,8 @@ void store_close(store *s)
         return;
     if (s->batch)
         store_batch_commit(s, NULL);
+    for (size_t i = 0; i < s->n_cache; i++)
+        sqlite3_finalize(s->cache[i].st);
     sqlite3_finalize(s->enqueue_st);
     if (s->db)
         sqlite3_close_v2(s->db);
@@ -666,14 +727,14 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
 static int current_pass(store *s, const char *source, long *pass, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err, "SELECT pass FROM sources WHERE name = ?", "t", source);
+    int rc = prep_keep(s, &st, err, "SELECT pass FROM sources WHERE name = ?", "t", source);
     if (rc)
         return rc;
     if (next_row(s, st, &rc, err, "read source"))
         *pass = (long)sqlite3_column_int64(st, 0);
     else if (!rc)
         rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
-    sqlite3_finalize(st);
+    done(s, st);
     return rc;
 }
 
@@ -802,7 +863,7 @@ int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
     " ORDER BY u.depth, u.lastmod DESC, u.rowid LIMIT ?2"
     /* Two texts, not "?3 IS NULL OR": with a fixed source the planner walks
      * the urls_queue index in order and stops at the limit. */
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_keep(s, &st, err,
                        source ? NEXT_QUEUED(" AND s.name = ?3") : NEXT_QUEUED(""),
                        source ? "IIt" : "II", now, (int64_t)limit, source);
 #undef NEXT_QUEUED
@@ -825,7 +886,7 @@ int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
         if (fn(ctx, &q))
             break;
     }
-    sqlite3_finalize(st);
+    done(s, st);
     return rc;
 }
 
@@ -834,7 +895,7 @@ int store_queued_count(store *s, const char *source, long *count,
 {
     sqlite3_stmt *st;
     /* Without earliest the caller only needs to know whether any is left. */
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_keep(s, &st, err,
                        earliest ? "SELECT count(*), coalesce(min(u.next_fetch_at), 0) FROM urls u"
                                   " JOIN sources s ON s.name = u.source"
                                   " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
@@ -852,7 +913,7 @@ int store_queued_count(store *s, const char *source, long *count,
     } else if (!rc) {
         rc = db_fail(s, err, "count queue");
     }
-    sqlite3_finalize(st);
+    done(s, st);
     return rc;
 }
 
@@ -927,12 +988,12 @@ int store_out_links(store *s, const char *source, const char *url, store_link **
     *out = NULL;
     *n_out = 0;
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err, "SELECT links FROM out_links WHERE source = ? AND url = ?",
+    int rc = prep_keep(s, &st, err, "SELECT links FROM out_links WHERE source = ? AND url = ?",
                        "tt", source, url);
     if (rc)
         return rc;
     if (!next_row(s, st, &rc, err, "read out-links")) {
-        sqlite3_finalize(st);
+        done(s, st);
         return rc ? rc : sp_fail(err, SP_ENOTFOUND, "no out-links kept for %s", url);
     }
     const char *p = col_text(st, 0);
@@ -971,7 +1032,7 @@ int store_out_links(store *s, const char *source, const char *url, store_link **
         }
         p = nl ? nl + 1 : NULL;
     }
-    sqlite3_finalize(st);
+    done(s, st);
     if (rc) {
         store_links_free(v, n);
         return rc;
