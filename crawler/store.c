@@ -203,24 +203,15 @@ static int prep_bindv(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
     return SP_OK;
 }
 
-static int prep_bind(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
+/* Prepare sql and bind its parameters (prep_bindv).  keep: a statement
+ * run often, prepared once and kept (sql must be a literal).  Release it
+ * with done. */
+static int prep_bind(store *s, sqlite3_stmt **st, sp_err *err, bool keep, const char *sql,
                      const char *types, ...)
 {
     va_list ap;
     va_start(ap, types);
-    int rc = prep_bindv(s, st, err, sql, false, types, ap);
-    va_end(ap);
-    return rc;
-}
-
-/* prep_bind for a statement run often: prepared once and kept (sql must
- * be a literal); release it with done. */
-static int prep_keep(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
-                     const char *types, ...)
-{
-    va_list ap;
-    va_start(ap, types);
-    int rc = prep_bindv(s, st, err, sql, true, types, ap);
+    int rc = prep_bindv(s, st, err, sql, keep, types, ap);
     va_end(ap);
     return rc;
 }
@@ -371,7 +362,7 @@ int store_open(const char *dir, store **out, sp_err *err)
         return rc;
     }
     sqlite3_stmt *st;
-    rc = prep_bind(s, &st, err, "PRAGMA user_version", "");
+    rc = prep_bind(s, &st, err, false, "PRAGMA user_version", "");
     if (rc) {
         store_close(s);
         return rc;
@@ -459,7 +450,7 @@ int store_docs_since(store *s, int64_t cursor, size_t limit, store_doc_fn fn,
                      void *ctx, int64_t *last_seq, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
                        "SELECT " DOC_COLS " FROM documents WHERE seq > ? ORDER BY seq LIMIT ?",
                        "II", cursor, limit ? (int64_t)limit : (int64_t)-1);
     if (rc)
@@ -482,7 +473,7 @@ int store_latest_doc(store *s, const char *source, const char *url,
                      store_doc_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err, "SELECT " DOC_COLS " FROM documents WHERE url = ?1 "
+    int rc = prep_bind(s, &st, err, false, "SELECT " DOC_COLS " FROM documents WHERE url = ?1 "
                        "AND (?2 IS NULL OR source = ?2) ORDER BY seq DESC LIMIT 1",
                        "tt", url, source);
     if (rc)
@@ -501,7 +492,7 @@ int store_latest_doc(store *s, const char *source, const char *url,
 int store_max_seq(store *s, int64_t *out, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err, "SELECT coalesce(max(seq), 0) FROM documents", "");
+    int rc = prep_bind(s, &st, err, false, "SELECT coalesce(max(seq), 0) FROM documents", "");
     if (rc)
         return rc;
     if (next_row(s, st, &rc, err, "read documents"))
@@ -517,7 +508,7 @@ int store_max_seq(store *s, int64_t *out, sp_err *err)
 int store_meta_get(store *s, const char *key, char **out, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err, "SELECT value FROM meta WHERE key = ?", "t", key);
+    int rc = prep_bind(s, &st, err, false, "SELECT value FROM meta WHERE key = ?", "t", key);
     if (rc)
         return rc;
     *out = NULL;
@@ -582,7 +573,7 @@ int store_source_set_records(store *s, const char *name, long records,
 int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
         "SELECT s.name, s.url, s.kind, s.config, s.last_start, s.last_success,"
         " s.last_error, s.last_error_msg, s.failing_since, s.next_crawl_at,"
         " s.running, s.pass, s.records,"
@@ -631,7 +622,7 @@ static int urls_query(store *s, const char *source, const char *state, const cha
                       store_url_fn fn, void *ctx, bool *found, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
                        "SELECT source, url, state, coalesce(last_status, 0), last_error,"
                        " coalesce(last_fetched, 0), coalesce(gone_since, 0), fail_count, depth"
                        " FROM urls WHERE (?1 IS NULL OR source = ?1)"
@@ -693,7 +684,7 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
                    int64_t now, sp_err *err)
 {
     if (!s->enqueue_st) {
-        int rc = prep_bind(s, &s->enqueue_st, err,
+        int rc = prep_bind(s, &s->enqueue_st, err, false,
         "INSERT INTO urls(source, url, state, format, depth, pass, tries, next_fetch_at,"
         " lastmod, first_seen) VALUES(?1, ?2, 'queued', ?3, ?4, ?5, 0, 0, ?6, ?7)"
         " ON CONFLICT(source, url) DO UPDATE SET"
@@ -727,7 +718,7 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
 static int current_pass(store *s, const char *source, long *pass, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_keep(s, &st, err, "SELECT pass FROM sources WHERE name = ?", "t", source);
+    int rc = prep_bind(s, &st, err, true, "SELECT pass FROM sources WHERE name = ?", "t", source);
     if (rc)
         return rc;
     if (next_row(s, st, &rc, err, "read source"))
@@ -741,7 +732,7 @@ static int current_pass(store *s, const char *source, long *pass, sp_err *err)
 int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
                        "SELECT pass, running, pass_full, pass_fetched, coalesce(last_start, 0),"
                        " coalesce(last_success, 0), coalesce(last_full, 0), next_crawl_at"
                        " FROM sources WHERE name = ?",
@@ -863,7 +854,7 @@ int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
     " ORDER BY u.depth, u.lastmod DESC, u.rowid LIMIT ?2"
     /* Two texts, not "?3 IS NULL OR": with a fixed source the planner walks
      * the urls_queue index in order and stops at the limit. */
-    int rc = prep_keep(s, &st, err,
+    int rc = prep_bind(s, &st, err, true,
                        source ? NEXT_QUEUED(" AND s.name = ?3") : NEXT_QUEUED(""),
                        source ? "IIt" : "II", now, (int64_t)limit, source);
 #undef NEXT_QUEUED
@@ -895,7 +886,7 @@ int store_queued_count(store *s, const char *source, long *count,
 {
     sqlite3_stmt *st;
     /* Without earliest the caller only needs to know whether any is left. */
-    int rc = prep_keep(s, &st, err,
+    int rc = prep_bind(s, &st, err, true,
                        earliest ? "SELECT count(*), coalesce(min(u.next_fetch_at), 0) FROM urls u"
                                   " JOIN sources s ON s.name = u.source"
                                   " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
@@ -988,7 +979,8 @@ int store_out_links(store *s, const char *source, const char *url, store_link **
     *out = NULL;
     *n_out = 0;
     sqlite3_stmt *st;
-    int rc = prep_keep(s, &st, err, "SELECT links FROM out_links WHERE source = ? AND url = ?",
+    int rc = prep_bind(s, &st, err, true,
+                       "SELECT links FROM out_links WHERE source = ? AND url = ?",
                        "tt", source, url);
     if (rc)
         return rc;
@@ -1108,7 +1100,7 @@ int store_robots_get(store *s, const char *authority, int64_t *fetched_at,
                      int *status, char **body, size_t *len, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
                        "SELECT fetched_at, status, body FROM robots WHERE authority = ?",
                        "t", authority);
     if (rc)
