@@ -12,7 +12,7 @@
 
 #include <curl/curl.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 /* Bounds on what one document may produce, so a hostile page cannot make a
  * reader grow its output without limit. */
