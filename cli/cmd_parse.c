@@ -186,19 +186,21 @@ int cmd_parse(int argc, char **argv)
     feed_format fmt = (feed_format)f;
     if (fmt == FEED_AUTO)
         fmt = feed_sniff(body, len, url, ctype);
-    if (fmt == FEED_DATAPACKAGE) {
-        char *dir = sp_strdup(!strcmp(file, "-") ? "." : file);
-        char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
-        if (slash != NULL)
-            *slash = '\0';
-        else if (dir != NULL)
-            strcpy(dir, ".");
-        rc = dir == NULL ? SP_ENOMEM
-                         : feed_read_datapackage(body, len, url, file_fetch, dir, &out, &err);
-        free(dir);
-    } else {
-        rc = feed_read(fmt, body, len, url, ctype, &out, &err);
-    }
+    /* A data package's resources are files beside it. */
+    char *dir = sp_strdup(!strcmp(file, "-") ? "." : file);
+    char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
+    if (slash != NULL)
+        *slash = '\0';
+    else if (dir != NULL)
+        strcpy(dir, ".");
+    /* A package's links would be its resources resolved as URLs: --links
+     * lists what the readers of web documents find. */
+    unsigned what = FEED_WANT_RECORDS |
+                    (links && fmt != FEED_DATAPACKAGE ? FEED_WANT_LINKS : 0);
+    rc = dir == NULL ? SP_ENOMEM
+                     : feed_read_doc(feed_format_name(fmt), body, len, url, ctype, what,
+                                     file_fetch, dir, &out, &err);
+    free(dir);
     free(body);
     int status = CLI_OK;
     if (rc != SP_OK) {

@@ -6,8 +6,10 @@
  *
  * The queue lives in the store, not in memory: a URL is "queued" in the
  * store until the transaction that records its fetch (and queues the links
- * it led to) commits.  So a crash loses at most the transfers in flight,
- * and a rerun picks the same pass up where it stopped.  In memory there
+ * it led to) commits.  Fetches are recorded in batches (BATCH_MAX fetches
+ * or BATCH_SECS, one transaction), so a crash loses at most the batch not
+ * yet committed and the transfers in flight, and a rerun picks the same
+ * pass up where it stopped, fetching those again.  In memory there
  * are only hosts (busy?, when may the next request start, robots.txt) and
  * the transfers themselves, with the page fetches waiting between two hops
  * of a redirect.
@@ -41,6 +43,12 @@
 #define MAX_REDIRECTS 5
 #define QUEUE_BATCH 16 /* queued URLs looked at per source per turn */
 #define DEFAULT_PARALLEL 32
+/* Store writes are grouped: one transaction per BATCH_MAX fetches or
+ * BATCH_SECS, whichever comes first (and at the end of a run).  A kill -9
+ * loses at most that batch, whose URLs stay queued for the next run; the
+ * indexer hears of a new document once its batch commits. */
+#define BATCH_MAX 256
+#define BATCH_SECS 0.25
 
 typedef struct host {
     char *authority;     /* scheme://host:port */
@@ -66,6 +74,13 @@ typedef struct src_state {
     int inflight;
     int64_t next_crawl_at;
     int64_t last_success;
+    /* When to look at this source's queue again: the store is asked only
+     * when something may have changed (dirty: a transfer of it ended, the
+     * host it waits for is free, its pass began) or at recheck_at (a host
+     * it waits for comes due, a retry's time may have come). */
+    bool dirty;
+    double recheck_at;
+    const struct host *wait_host;
 } src_state;
 
 typedef struct crawler crawler;
@@ -115,6 +130,16 @@ struct crawler {
     int fatal;
     sp_err fatal_err;
     bool stopping;
+    bool capped;          /* dispatch stopped at max_parallel: any end frees a slot */
+    /* The open batch of store writes: fetches in it, when it began, and
+     * the new documents to announce (on_document) once it commits. */
+    int batch_n;
+    double batch_t0;
+    struct pending_doc {
+        int64_t seq;
+        char *source, *url;
+    } *pend;
+    size_t n_pend, cap_pend;
 };
 
 typedef struct linkset {
@@ -137,26 +162,49 @@ const char *crawl_user_agent(void)
 /* ---- URLs --------------------------------------------------------------------- */
 
 /* The URL without its fragment, as libcurl normalises it; NULL unless
- * http(s) and at most MAX_URL_LEN bytes.  Caller frees. */
-static char *norm_url(const char *url)
+ * http(s) and at most MAX_URL_LEN bytes.  With hostport, also its
+ * "host:port" (host lower-cased, default port filled in; malloc'd), from
+ * the same parse.  Caller frees. */
+static char *norm_url_hp(const char *url, char **hostport)
 {
+    if (hostport)
+        *hostport = NULL;
     if (!url || strlen(url) > MAX_URL_LEN)
         return NULL;
     CURLU *u = curl_url();
     if (!u)
         return NULL;
-    char *out = NULL, *scheme = NULL, *full = NULL;
+    char *out = NULL, *scheme = NULL, *full = NULL, *hostname = NULL, *port = NULL;
     if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         (!strcmp(scheme, "http") || !strcmp(scheme, "https")) &&
         curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK &&
-        strlen(full) <= MAX_URL_LEN)
+        strlen(full) <= MAX_URL_LEN) {
         out = strdup(full);
+        if (out && hostport &&
+            curl_url_get(u, CURLUPART_HOST, &hostname, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+            for (char *p = hostname; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+            *hostport = sp_printf("%s:%s", hostname, port);
+        }
+        if (out && hostport && !*hostport) {
+            free(out);
+            out = NULL;
+        }
+    }
     curl_free(scheme);
     curl_free(full);
+    curl_free(hostname);
+    curl_free(port);
     curl_url_cleanup(u);
     return out;
+}
+
+static char *norm_url(const char *url)
+{
+    return norm_url_hp(url, NULL);
 }
 
 /* "scheme://host:port" of an http(s) URL, host lower-cased; NULL if bad. */
@@ -181,15 +229,20 @@ static char *authority_of(const char *url)
     return out;
 }
 
+/* "host:port" of a URL (the scheme may differ between two URLs of one
+ * site); NULL if bad.  Caller frees. */
+static char *host_port(const char *url)
+{
+    char *hp = NULL;
+    free(norm_url_hp(url, &hp));
+    return hp;
+}
+
 /* Same host name and port (the scheme may differ). */
 static bool same_host(const char *a, const char *b)
 {
-    char *x = authority_of(a), *y = authority_of(b);
-    bool same = false;
-    if (x && y) {
-        const char *hx = strstr(x, "://"), *hy = strstr(y, "://");
-        same = hx && hy && !strcmp(hx, hy);
-    }
+    char *x = host_port(a), *y = host_port(b);
+    bool same = x && y && !strcmp(x, y);
     free(x);
     free(y);
     return same;
@@ -229,121 +282,161 @@ static void linkset_add(linkset *ls, char *url, const char *format, int depth,
     ls->v[ls->n++] = (store_link){url, format, depth, lastmod};
 }
 
-/* A data package's resources: the CSV files beside datapackage.json, on
- * the package's own host only.  A resource elsewhere is not fetched; why is
- * kept in *refused, which the package's fetch records as its error. */
-static void datapackage_links(const char *body, size_t len, const char *doc_url, int depth,
-                              linkset *out, char **refused)
+/* The store's format names the links carry, as static strings (store_link
+ * does not own its format). */
+static const char *format_const(const char *name)
+{
+    static const char *const names[] = {"auto", "oruk", "rss", "sitemap", "html",
+                                        "datapackage", "ndjson", "csv"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(names[i], name))
+            return names[i];
+    return "auto";
+}
+
+/* The links of a fetched document that this source follows, with depths
+ * relative to the document's (0: a next page or child sitemap, 1: one
+ * level down), as the store keeps them (store_out_links): queue_links
+ * turns them into URLs to queue at a given depth.  fmt_name is how the URL
+ * was reached (the store's urls.format).  One reader call through
+ * feed_read_doc, links only; *n_recs gets the records the reader built on
+ * the way (ORUK; 0 for the others). */
+static void doc_links(const crawl_source *src, const char *fmt_name, const char *doc_url,
+                      const char *body, size_t len, const char *ct, linkset *out,
+                      size_t *n_recs, char **refused)
 {
     feed_output o;
     feed_output_init(&o);
     sp_err e = {0};
-    if (feed_datapackage_resources(body, len, doc_url, &o, &e) == SP_EINVAL && !*refused)
-        *refused = sp_strdup(e.msg);
-    for (size_t i = 0; i < o.n_links; i++)
-        linkset_add(out, norm_url(o.links[i].url), "csv", depth + 1, 0);
-    feed_output_free(&o);
-}
-
-/* The links of a fetched document that this source follows.  fmt_name is
- * how the URL was reached (the store's urls.format). */
-static void doc_links(const crawl_source *src, const char *fmt_name, int depth,
-                      const char *doc_url, const char *body, size_t len, const char *ct,
-                      linkset *out, size_t *n_recs, char **refused)
-{
-    if (!strcmp(fmt_name, "csv"))
-        return;
-    if (!strcmp(fmt_name, "datapackage")) {
-        datapackage_links(body, len, doc_url, depth, out, refused);
-        return;
-    }
-    int f = feed_format_from_name(fmt_name);
-    if (f < 0 || f == FEED_AUTO)
-        f = (int)feed_sniff(body, len, doc_url, ct);
-    if (f == FEED_DATAPACKAGE) {
-        datapackage_links(body, len, doc_url, depth, out, refused);
-        return;
-    }
-    if (f == FEED_NDJSON)
-        return;
-    feed_output o;
-    feed_output_init(&o);
-    sp_err e;
     /* A reader that fails part-way keeps the links read before the fault. */
-    feed_read((feed_format)f, body, len, doc_url, ct, &o, &e);
+    int rc = feed_read_doc(fmt_name, body, len, doc_url, ct, FEED_WANT_LINKS, NULL, NULL,
+                           &o, &e);
     if (n_recs)
         *n_recs = o.n_recs;
-    const char *self = feed_format_name((feed_format)f);
-    bool pages_ok = depth + 1 <= src->depth && src->kind != CRAWL_ORUK &&
-                    src->kind != CRAWL_DATAPACKAGE;
+    feed_format f = o.format;
+    if (f == FEED_DATAPACKAGE) {
+        /* The CSV files beside datapackage.json, on the package's own host
+         * only: a resource elsewhere is not fetched, and why becomes the
+         * package fetch's recorded error. */
+        if (rc == SP_EINVAL && refused && !*refused)
+            *refused = sp_strdup(e.msg);
+        for (size_t i = 0; i < o.n_links; i++)
+            linkset_add(out, norm_url(o.links[i].url), "csv", 1, 0);
+        feed_output_free(&o);
+        return;
+    }
+    const char *self = feed_format_name(f);
+    bool pages_ok = src->kind != CRAWL_ORUK && src->kind != CRAWL_DATAPACKAGE;
+    char *doc_hp = host_port(doc_url), *src_hp = host_port(src->url);
     for (size_t i = 0; i < o.n_links && i < MAX_LINKS_PER_DOC; i++) {
         const feed_link *l = &o.links[i];
-        char *u = norm_url(l->url);
+        char *hp = NULL;
+        char *u = norm_url_hp(l->url, &hp);
         if (!u)
             continue;
-        bool same = same_host(u, doc_url) || same_host(u, src->url);
+        bool same = (doc_hp && !strcmp(hp, doc_hp)) || (src_hp && !strcmp(hp, src_hp));
+        free(hp);
         switch (l->kind) {
         case FEED_LINK_NEXT:
             if (same) {
-                linkset_add(out, u, self, depth, 0);
+                linkset_add(out, u, self, 0, 0);
                 u = NULL;
             }
             break;
         case FEED_LINK_DETAIL:
             if (same) {
-                linkset_add(out, u, "oruk", depth + 1, 0);
+                linkset_add(out, u, "oruk", 1, 0);
                 u = NULL;
             }
             break;
         case FEED_LINK_SITEMAP:
             if (same) {
-                linkset_add(out, u, "sitemap", depth, l->lastmod);
+                linkset_add(out, u, "sitemap", 0, l->lastmod);
                 u = NULL;
             }
             break;
         case FEED_LINK_PAGE:
             /* Feed items may live on other hosts; pages of a site do not. */
             if (pages_ok && (same || f == FEED_RSS)) {
-                linkset_add(out, u, "auto", depth + 1, l->lastmod);
+                linkset_add(out, u, "auto", 1, l->lastmod);
                 u = NULL;
             }
             break;
         case FEED_LINK_FEED:
             if (pages_ok && same &&
                 (src->kind == CRAWL_HTML || src->kind == CRAWL_AUTO)) {
-                linkset_add(out, u, "rss", depth + 1, 0);
+                linkset_add(out, u, "rss", 1, 0);
                 u = NULL;
             }
             break;
         }
         free(u);
     }
+    free(doc_hp);
+    free(src_hp);
     feed_output_free(&o);
+}
+
+/* A page or feed one level down ("auto" and "rss" links at relative depth
+ * 1) is followed only within the source's depth; next pages, child
+ * sitemaps, detail records and a package's resources always. */
+static bool link_is_page(const store_link *l)
+{
+    return l->depth > 0 && (!strcmp(l->format, "auto") || !strcmp(l->format, "rss"));
+}
+
+/* The links rel (relative depths) of a URL queued at depth, as URLs to
+ * queue (absolute depths); the URLs are copied. */
+static void queue_links(const crawl_source *src, int depth, const store_link *rel, size_t n,
+                        linkset *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (link_is_page(&rel[i]) && depth + rel[i].depth > src->depth)
+            continue;
+        linkset_add(out, sp_strdup(rel[i].url), format_const(rel[i].format),
+                    depth + rel[i].depth, rel[i].lastmod);
+    }
 }
 
 typedef struct stored_links {
     const crawl_source *src;
-    const store_queued *q;
-    linkset *out;
+    const char *format; /* how the URL is queued */
+    linkset *rel;
 } stored_links;
 
 static int stored_links_cb(void *ctx, const store_doc *d)
 {
     stored_links *sl = ctx;
     char *refused = NULL; /* recorded when the package was first stored */
-    doc_links(sl->src, sl->q->format, sl->q->depth, d->final_url ? d->final_url : d->url,
-              d->body, d->len, d->content_type, sl->out, NULL, &refused);
+    doc_links(sl->src, sl->format, d->final_url ? d->final_url : d->url,
+              d->body, d->len, d->content_type, sl->rel, NULL, &refused);
     free(refused);
     return 1;
 }
 
-/* An unchanged document still leads where it led: follow its stored copy's
- * links, so a recrawl reaches (and keeps) everything below it. */
+/* An unchanged document still leads where it led: queue the links kept
+ * with its URL (store_out_links).  A store from before they were kept
+ * reads the stored copy once and keeps its links from then on. */
 static void links_from_store(crawler *cr, const crawl_source *src, const store_queued *q,
                              linkset *out)
 {
-    stored_links sl = {src, q, out};
-    store_latest_doc(cr->s, src->name, q->url, stored_links_cb, &sl, NULL);
+    store_link *kept = NULL;
+    size_t n = 0;
+    int rc = store_out_links(cr->s, src->name, q->url, &kept, &n, NULL);
+    if (rc == SP_OK) {
+        queue_links(src, q->depth, kept, n, out);
+        store_links_free(kept, n);
+        return;
+    }
+    if (rc != SP_ENOTFOUND)
+        return;
+    linkset rel = {0};
+    stored_links sl = {src, q->format, &rel};
+    if (store_latest_doc(cr->s, src->name, q->url, stored_links_cb, &sl, NULL) == SP_OK &&
+        store_out_links_put(cr->s, src->name, q->url, rel.v, rel.n, &cr->fatal_err))
+        cr->fatal = cr->fatal_err.code;
+    queue_links(src, q->depth, rel.v, rel.n, out);
+    linkset_free(&rel);
 }
 
 /* ---- hosts -------------------------------------------------------------------- */
@@ -628,9 +721,62 @@ static void fetch_init(store_fetch *f, const src_state *ss, const char *url,
     f->fetched_at = now;
 }
 
-/* Record f (+ links) and count it. */
+/* Commit the open batch, then announce its new documents. */
+static void batch_commit(crawler *cr)
+{
+    if (store_in_batch(cr->s)) {
+        int rc = store_batch_commit(cr->s, &cr->fatal_err);
+        if (rc && !cr->fatal)
+            cr->fatal = rc;
+    }
+    for (size_t i = 0; i < cr->n_pend; i++) {
+        struct pending_doc *p = &cr->pend[i];
+        if (!cr->fatal && cr->o->on_document &&
+            cr->o->on_document(cr->o->ctx, p->seq, p->source, p->url))
+            cr->stopping = true;
+        free(p->source);
+        free(p->url);
+    }
+    cr->n_pend = 0;
+    cr->batch_n = 0;
+}
+
+/* Commit the batch when it is full or old enough. */
+static void batch_check(crawler *cr)
+{
+    if (store_in_batch(cr->s) &&
+        (cr->batch_n >= BATCH_MAX || mono() - cr->batch_t0 >= BATCH_SECS))
+        batch_commit(cr);
+}
+
+static void pending_add(crawler *cr, int64_t seq, const char *source, const char *url)
+{
+    if (!cr->o->on_document)
+        return;
+    if (cr->n_pend == cr->cap_pend) {
+        size_t cap = cr->cap_pend ? cr->cap_pend * 2 : 64;
+        struct pending_doc *nv = realloc(cr->pend, cap * sizeof *nv);
+        if (!nv)
+            return; /* the indexer still finds it on its next look */
+        cr->pend = nv;
+        cr->cap_pend = cap;
+    }
+    cr->pend[cr->n_pend++] = (struct pending_doc){seq, sp_strdup(source), sp_strdup(url)};
+}
+
+/* Record f (+ links) in the open batch (begun here when none is) and count
+ * it. */
 static void record(crawler *cr, store_fetch *f, linkset *ls)
 {
+    if (!store_in_batch(cr->s)) {
+        int brc = store_batch_begin(cr->s, &cr->fatal_err);
+        if (brc) {
+            cr->fatal = brc;
+            return;
+        }
+        cr->batch_t0 = mono();
+        cr->batch_n = 0;
+    }
     int64_t seq = 0;
     int rc = store_record_fetch(cr->s, f, ls ? ls->v : NULL, ls ? ls->n : 0, &seq,
                                 &cr->fatal_err);
@@ -638,6 +784,7 @@ static void record(crawler *cr, store_fetch *f, linkset *ls)
         cr->fatal = rc;
         return;
     }
+    cr->batch_n++;
     switch (f->outcome) {
     case STORE_NEW_DOC: cr->st.stored++; break;
     case STORE_UNCHANGED: cr->st.unchanged++; break;
@@ -646,8 +793,9 @@ static void record(crawler *cr, store_fetch *f, linkset *ls)
     case STORE_GONE_NOW: cr->st.errors++; break;
     case STORE_REQUEUE: break;
     }
-    if (seq && cr->o->on_document && cr->o->on_document(cr->o->ctx, seq, f->source, f->url))
-        cr->stopping = true;
+    if (seq)
+        pending_add(cr, seq, f->source, f->url);
+    batch_check(cr);
 }
 
 static bool transient_curl(CURLcode res)
@@ -757,7 +905,7 @@ static bool page_done(crawler *cr, xfer *x, CURLcode res, long status)
     f.requested = true;
     f.status = (int)status;
     cr->st.bytes += (int64_t)x->body.len;
-    linkset ls = {0};
+    linkset ls = {0}, rel = {0};
     char *etag = NULL, *lastmod = NULL, *conv = NULL, *conv_ct = NULL;
     char *final = NULL;
     char hash[CRAWL_HASH_LEN];
@@ -806,13 +954,25 @@ static bool page_done(crawler *cr, xfer *x, CURLcode res, long status)
         f.last_modified = lastmod;
         f.content_hash = hash;
         size_t n_recs = (size_t)-1;
-        /* errmsg is NULL here; a data package resource refused (another
-         * host) becomes the stored package's recorded error. */
-        doc_links(src, q->format, q->depth, final, body, len, ct, &ls, &n_recs, &errmsg);
+        bool same = q->content_hash && !strcmp(q->content_hash, hash);
+        bool delta = strstr(q->url, "modified_after=") != NULL;
+        if (same && !delta && x->hops == 0) {
+            /* The body we have, reached the same way: it leads where it
+             * led, no need to read it again. */
+            links_from_store(cr, src, q, &ls);
+        } else {
+            /* errmsg is NULL here; a data package resource refused (another
+             * host) becomes the stored package's recorded error. */
+            doc_links(src, q->format, final, body, len, ct, &rel, &n_recs, &errmsg);
+            queue_links(src, q->depth, rel.v, rel.n, &ls);
+            f.keep_out_links = true;
+            f.out_links = rel.v;
+            f.n_out_links = rel.n;
+        }
         /* An incremental ORUK listing with nothing in it says "no change":
          * not worth a document (its URL is new each pass). */
-        bool empty_delta = strstr(q->url, "modified_after=") && n_recs == 0 && ls.n == 0;
-        if ((q->content_hash && !strcmp(q->content_hash, hash)) || empty_delta) {
+        bool empty_delta = delta && n_recs == 0 && rel.n == 0;
+        if (same || empty_delta) {
             f.outcome = STORE_UNCHANGED;
         } else {
             f.outcome = STORE_NEW_DOC;
@@ -863,6 +1023,7 @@ static bool page_done(crawler *cr, xfer *x, CURLcode res, long status)
     f.error = errmsg;
     record(cr, &f, &ls);
     linkset_free(&ls);
+    linkset_free(&rel);
     free(errmsg);
     free(etag);
     free(lastmod);
@@ -882,6 +1043,15 @@ static void on_done(crawler *cr, CURLMsg *m)
     curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
     x->host->busy = false;
     cr->inflight--;
+    /* Who may go on now: x's source; sources waiting for x's host; all of
+     * them after a robots.txt (a host became ready) or when the global cap
+     * held them back. */
+    for (size_t i = 0; i < cr->n_srcs; i++) {
+        src_state *o = &cr->srcs[i];
+        if (o == x->ss || o->wait_host == x->host || !x->ss || cr->capped)
+            o->dirty = true;
+    }
+    cr->capped = false;
     if (!x->ss) {
         robots_done(cr, x, m->data.result, status);
     } else if (page_done(cr, x, m->data.result, status)) {
@@ -962,6 +1132,7 @@ static void begin_pass(crawler *cr, src_state *ss)
         return;
     }
     ss->running = true;
+    ss->dirty = true;
     ss->full = full;
     ss->pass = pass;
     ss->budget_used = 0;
@@ -1268,6 +1439,7 @@ static void seed_robots_sitemaps(crawler *cr, src_state *ss, double now_m)
             return;
     }
     ss->sitemaps_seeded = true;
+    ss->dirty = true;
     size_t n = 0;
     const char *const *maps = h ? robots_sitemaps(h->robots, &n) : NULL;
     linkset ls = {0};
@@ -1301,25 +1473,37 @@ static void dispatch(crawler *cr)
     }
     /* Waiting hops count against the limit: a redirecting site cannot pile
      * up fetches behind a slow host. */
-    if (cr->inflight + cr->n_waiting >= cr->max_parallel)
+    if (cr->inflight + cr->n_waiting >= cr->max_parallel) {
+        cr->capped = true;
         return;
+    }
     /* Each running source gets its own look at the queue, so a big source's
      * backlog cannot hide a small source on another host. */
     qvec qv = {0};
     int64_t now = sp_now();
     for (size_t i = 0; i < cr->n_srcs && !cr->fatal; i++) {
-        const src_state *ss = &cr->srcs[i];
+        src_state *ss = &cr->srcs[i];
         if (!ss->running || ss->budget_used >= ss->src->pages)
             continue;
+        if (!ss->dirty && now_m < ss->recheck_at)
+            continue;
+        ss->dirty = false;
+        ss->wait_host = NULL;
+        ss->recheck_at = now_m + 0.25;
         if (store_next_queued(cr->s, ss->src->name, now, QUEUE_BATCH, collect_cb, &qv,
                               &cr->fatal_err))
             cr->fatal = cr->fatal_err.code;
     }
     for (size_t i = 0; i < qv.n && !cr->fatal && !cr->stopping; i++) {
         store_queued *q = &qv.v[i];
-        if (cr->inflight + cr->n_waiting >= cr->max_parallel)
-            break;
         src_state *ss = find_src(cr, q->source);
+        if (cr->inflight + cr->n_waiting >= cr->max_parallel) {
+            /* Looked at but not served: look again when a slot frees. */
+            cr->capped = true;
+            if (ss)
+                ss->dirty = true;
+            continue;
+        }
         if (!ss || !ss->running || ss->budget_used >= ss->src->pages)
             continue;
         host *h = host_get(cr, q->url);
@@ -1327,7 +1511,14 @@ static void dispatch(crawler *cr)
             settle_without_request(cr, ss, q, STORE_FAIL, "not a fetchable http(s) URL");
             continue;
         }
-        if (!host_ready(cr, h, ss->src, now_m) || fetch_in_progress(cr, q->source, q->url))
+        if (!host_ready(cr, h, ss->src, now_m)) {
+            if (h->busy && !ss->wait_host)
+                ss->wait_host = h;
+            else if (!h->busy && h->next_ok > now_m && h->next_ok < ss->recheck_at)
+                ss->recheck_at = h->next_ok;
+            continue;
+        }
+        if (fetch_in_progress(cr, q->source, q->url))
             continue;
         char msg[160];
         if (robots_refuses(cr, h, q->url, msg, sizeof msg)) {
@@ -1403,6 +1594,7 @@ static int run_loop(crawler *cr)
             if (cr->fatal)
                 break;
         }
+        batch_check(cr);
         check_passes(cr);
         progress(cr, false);
         /* Sleep until a transfer needs us, a host's delay runs out, or a
@@ -1419,6 +1611,12 @@ static int run_loop(crawler *cr)
         if (!any_running && cr->inflight == 0) {
             int64_t wait = next_due - sp_now();
             timeout_ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000);
+        }
+        if (store_in_batch(cr->s)) {
+            /* Wake in time to commit the batch. */
+            int left_ms = (int)((cr->batch_t0 + BATCH_SECS - mono()) * 1000) + 1;
+            if (left_ms < timeout_ms)
+                timeout_ms = left_ms < 0 ? 0 : left_ms;
         }
         curl_multi_poll(cr->multi, NULL, 0, timeout_ms, NULL);
     }
@@ -1474,9 +1672,15 @@ int crawl_run(const crawl_opts *o, store *s, crawl_stats *stats, sp_err *err)
         }
     }
     rc = run_loop(&cr);
-    if (rc && err)
-        *err = cr.fatal_err;
 out:
+    /* What was recorded is kept, also when stopping or failing (a failed
+     * step has undone itself). */
+    batch_commit(&cr);
+    if (!rc && cr.fatal)
+        rc = cr.fatal;
+    if (rc && cr.fatal && err)
+        *err = cr.fatal_err;
+    free(cr.pend);
     progress(&cr, true);
     if (stats)
         *stats = cr.st;

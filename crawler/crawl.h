@@ -2,8 +2,9 @@
  * crawl.h - the crawler: reads sources.conf, then fetches, politely and
  * incrementally, what each source lists and what it links to, and writes
  * every document into the store (store.h).  It never parses records: it
- * runs the feeds/ readers on a fetched body only to learn which links to
- * follow (next pages, details, sitemap children, item and page links).
+ * asks the feeds/ entry point (feed_read_doc) for a fetched body's links
+ * only (next pages, details, sitemap children, item and page links), and
+ * keeps them with the URL, so an unchanged body is never read again.
  *
  * Politeness: robots.txt (RFC 9309, robots.h) per scheme://host:port,
  * cached in the store for at most 24 hours; one request at a time per host

@@ -2,7 +2,8 @@
  * store.c - the store (store.h): STORE/crawl.db in SQLite, WAL mode.
  *
  * The crawler's every step after a fetch is one transaction
- * (store_record_fetch), so the store is consistent after a crash at any
+ * (store_record_fetch; inside a batch, store_batch_begin, a savepoint of
+ * the batch's transaction), so the store is consistent after a crash at any
  * point: a URL is either still queued (and will be fetched again) or done
  * with its document and the links it led to queued.  Passes are numbered
  * per source; a URL belongs to the pass that last queued it, which is how a
@@ -25,6 +26,15 @@ struct store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *enqueue_st; /* prepared once: a sitemap may queue 50,000 links */
+    bool batch;               /* store_batch_begin's transaction is open */
+    /* Statements run for every fetch, prepared once (keyed by the address
+     * of their SQL text, always a literal): preparing costs more than
+     * running them. */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[32];
+    size_t n_cache;
 };
 
 /* Version 1.  Times are epoch seconds (INTEGER); NULL means never. */
@@ -84,6 +94,16 @@ static const char schema_v1[] =
     "  body BLOB);\n"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n";
 
+/* Version 2: the links each URL's last readable body led to, so a 304 (or
+ * a sitemap's unchanged lastmod) follows them without reparsing the stored
+ * body.  links is text, one link a line: "DEPTH\tLASTMOD\tFORMAT\tURL". */
+static const char schema_v2[] =
+    "CREATE TABLE IF NOT EXISTS out_links(\n"
+    "  source TEXT NOT NULL,\n"
+    "  url TEXT NOT NULL,\n"
+    "  links TEXT NOT NULL,\n"
+    "  PRIMARY KEY(source, url));\n";
+
 static int db_fail(store *s, sp_err *err, const char *what)
 {
     return sp_fail(err, SP_EIO, "store %s: %s: %s", s->path, what,
@@ -115,10 +135,49 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
  * NULL), 'i' int, 'I' int64_t, 'b' blob (a const char * and a size_t;
  * NULL is an empty blob).  Extra arguments are ignored.  On SP_OK the
  * caller owns *st (sqlite3_finalize). */
-static int prep_bindv(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
+/* sql prepared once and kept (sql must be a literal); NULL when it could
+ * not be. */
+static sqlite3_stmt *cached(store *s, const char *sql)
+{
+    for (size_t i = 0; i < s->n_cache; i++)
+        if (s->cache[i].sql == sql)
+            return s->cache[i].st;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (s->n_cache < sizeof s->cache / sizeof *s->cache) {
+        s->cache[s->n_cache].sql = sql;
+        s->cache[s->n_cache++].st = st;
+    }
+    return st;
+}
+
+/* Whether st is one of the kept statements (release it with done, not
+ * sqlite3_finalize). */
+static bool is_cached(const store *s, const sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < s->n_cache; i++)
+        if (s->cache[i].st == st)
+            return true;
+    return false;
+}
+
+/* Release a statement from prep_bind or prep_keep. */
+static void done(store *s, sqlite3_stmt *st)
+{
+    if (is_cached(s, st)) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        sqlite3_finalize(st);
+    }
+}
+
+static int prep_bindv(store *s, sqlite3_stmt **st, sp_err *err, const char *sql, bool keep,
                       const char *types, va_list ap)
 {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+    *st = keep ? cached(s, sql) : NULL;
+    if (!*st && sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
         return db_fail(s, err, "prepare");
     for (int i = 1; *types; types++, i++) {
         switch (*types) {
@@ -144,12 +203,15 @@ static int prep_bindv(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
     return SP_OK;
 }
 
-static int prep_bind(store *s, sqlite3_stmt **st, sp_err *err, const char *sql,
+/* Prepare sql and bind its parameters (prep_bindv).  keep: a statement
+ * run often, prepared once and kept (sql must be a literal).  Release it
+ * with done. */
+static int prep_bind(store *s, sqlite3_stmt **st, sp_err *err, bool keep, const char *sql,
                      const char *types, ...)
 {
     va_list ap;
     va_start(ap, types);
-    int rc = prep_bindv(s, st, err, sql, types, ap);
+    int rc = prep_bindv(s, st, err, sql, keep, types, ap);
     va_end(ap);
     return rc;
 }
@@ -161,15 +223,15 @@ static int run(store *s, sp_err *err, const char *sql, const char *types, ...)
     sqlite3_stmt *st;
     va_list ap;
     va_start(ap, types);
-    int rc = prep_bindv(s, &st, err, sql, types, ap);
+    int rc = prep_bindv(s, &st, err, sql, true, types, ap);
     va_end(ap);
     if (rc)
         return rc;
     int r = sqlite3_step(st);
-    sqlite3_finalize(st);
     if (r != SQLITE_DONE && r != SQLITE_ROW)
-        return db_fail(s, err, "write");
-    return SP_OK;
+        rc = db_fail(s, err, "write");
+    done(s, st);
+    return rc;
 }
 
 /* Step to the next row: true while there is one.  At the end false with
@@ -185,19 +247,53 @@ static bool next_row(store *s, sqlite3_stmt *st, int *rc, sp_err *err, const cha
 }
 
 /* Begin a write transaction; tx_end commits it when rc is SP_OK, else
- * rolls it back, and returns rc (or the commit's failure). */
+ * rolls it back, and returns rc (or the commit's failure).  Inside a batch
+ * (store_batch_begin) it is a savepoint, so a failed step undoes only
+ * itself and the batch goes on. */
 static int tx_begin(store *s, sp_err *err)
 {
-    return exec(s, "BEGIN IMMEDIATE", err);
+    return s->batch ? run(s, err, "SAVEPOINT step", "") : exec(s, "BEGIN IMMEDIATE", err);
 }
 
 static int tx_end(store *s, int rc, sp_err *err)
 {
+    if (s->batch) {
+        if (rc)
+            run(s, NULL, "ROLLBACK TO step", "");
+        int r = run(s, err, "RELEASE step", "");
+        return rc ? rc : r;
+    }
     if (!rc)
         rc = exec(s, "COMMIT", err);
     if (rc)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+}
+
+int store_batch_begin(store *s, sp_err *err)
+{
+    if (s->batch)
+        return SP_OK;
+    int rc = exec(s, "BEGIN IMMEDIATE", err);
+    if (!rc)
+        s->batch = true;
+    return rc;
+}
+
+int store_batch_commit(store *s, sp_err *err)
+{
+    if (!s->batch)
+        return SP_OK;
+    s->batch = false;
+    int rc = exec(s, "COMMIT", err);
+    if (rc)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+bool store_in_batch(const store *s)
+{
+    return s->batch;
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -266,12 +362,14 @@ int store_open(const char *dir, store **out, sp_err *err)
         return rc;
     }
     sqlite3_stmt *st;
-    rc = prep_bind(s, &st, err, "PRAGMA user_version", "");
+    rc = prep_bind(s, &st, err, false, "PRAGMA user_version", "");
     if (rc) {
         store_close(s);
         return rc;
     }
     int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    if (version < 0)
+        version = 0;
     sqlite3_finalize(st);
     if (version > STORE_SCHEMA_VERSION) {
         rc = sp_fail(err, SP_EUNSUP,
@@ -281,12 +379,19 @@ int store_open(const char *dir, store **out, sp_err *err)
         store_close(s);
         return rc;
     }
-    if (version < 1) {
+    /* Each version's step in its own transaction: the tables it adds, then
+     * user_version.  A version 1 store has no out-links: the crawler reads a
+     * URL's stored body once more, the first time it needs them, and keeps
+     * them from then on. */
+    static const char *const steps[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2};
+    for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
         rc = tx_begin(s, err);
         if (!rc) {
-            rc = exec(s, schema_v1, err);
+            char set[40];
+            snprintf(set, sizeof set, "PRAGMA user_version=%d", v + 1);
+            rc = exec(s, steps[v], err);
             if (!rc)
-                rc = exec(s, "PRAGMA user_version=1", err);
+                rc = exec(s, set, err);
             rc = tx_end(s, rc, err);
         }
         if (rc) {
@@ -294,7 +399,6 @@ int store_open(const char *dir, store **out, sp_err *err)
             return rc;
         }
     }
-    /* Later versions migrate here: if (version < 2) { ALTER ...; } */
     *out = s;
     return SP_OK;
 }
@@ -303,6 +407,10 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    if (s->batch)
+        store_batch_commit(s, NULL);
+    for (size_t i = 0; i < s->n_cache; i++)
+        sqlite3_finalize(s->cache[i].st);
     sqlite3_finalize(s->enqueue_st);
     if (s->db)
         sqlite3_close_v2(s->db);
@@ -342,7 +450,7 @@ int store_docs_since(store *s, int64_t cursor, size_t limit, store_doc_fn fn,
                      void *ctx, int64_t *last_seq, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
                        "SELECT " DOC_COLS " FROM documents WHERE seq > ? ORDER BY seq LIMIT ?",
                        "II", cursor, limit ? (int64_t)limit : (int64_t)-1);
     if (rc)
@@ -365,7 +473,7 @@ int store_latest_doc(store *s, const char *source, const char *url,
                      store_doc_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err, "SELECT " DOC_COLS " FROM documents WHERE url = ?1 "
+    int rc = prep_bind(s, &st, err, false, "SELECT " DOC_COLS " FROM documents WHERE url = ?1 "
                        "AND (?2 IS NULL OR source = ?2) ORDER BY seq DESC LIMIT 1",
                        "tt", url, source);
     if (rc)
@@ -384,7 +492,7 @@ int store_latest_doc(store *s, const char *source, const char *url,
 int store_max_seq(store *s, int64_t *out, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err, "SELECT coalesce(max(seq), 0) FROM documents", "");
+    int rc = prep_bind(s, &st, err, false, "SELECT coalesce(max(seq), 0) FROM documents", "");
     if (rc)
         return rc;
     if (next_row(s, st, &rc, err, "read documents"))
@@ -400,7 +508,7 @@ int store_max_seq(store *s, int64_t *out, sp_err *err)
 int store_meta_get(store *s, const char *key, char **out, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err, "SELECT value FROM meta WHERE key = ?", "t", key);
+    int rc = prep_bind(s, &st, err, false, "SELECT value FROM meta WHERE key = ?", "t", key);
     if (rc)
         return rc;
     *out = NULL;
@@ -465,7 +573,7 @@ int store_source_set_records(store *s, const char *name, long records,
 int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
         "SELECT s.name, s.url, s.kind, s.config, s.last_start, s.last_success,"
         " s.last_error, s.last_error_msg, s.failing_since, s.next_crawl_at,"
         " s.running, s.pass, s.records,"
@@ -514,7 +622,7 @@ static int urls_query(store *s, const char *source, const char *state, const cha
                       store_url_fn fn, void *ctx, bool *found, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
                        "SELECT source, url, state, coalesce(last_status, 0), last_error,"
                        " coalesce(last_fetched, 0), coalesce(gone_since, 0), fail_count, depth"
                        " FROM urls WHERE (?1 IS NULL OR source = ?1)"
@@ -576,7 +684,7 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
                    int64_t now, sp_err *err)
 {
     if (!s->enqueue_st) {
-        int rc = prep_bind(s, &s->enqueue_st, err,
+        int rc = prep_bind(s, &s->enqueue_st, err, false,
         "INSERT INTO urls(source, url, state, format, depth, pass, tries, next_fetch_at,"
         " lastmod, first_seen) VALUES(?1, ?2, 'queued', ?3, ?4, ?5, 0, 0, ?6, ?7)"
         " ON CONFLICT(source, url) DO UPDATE SET"
@@ -610,21 +718,21 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
 static int current_pass(store *s, const char *source, long *pass, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err, "SELECT pass FROM sources WHERE name = ?", "t", source);
+    int rc = prep_bind(s, &st, err, true, "SELECT pass FROM sources WHERE name = ?", "t", source);
     if (rc)
         return rc;
     if (next_row(s, st, &rc, err, "read source"))
         *pass = (long)sqlite3_column_int64(st, 0);
     else if (!rc)
         rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
-    sqlite3_finalize(st);
+    done(s, st);
     return rc;
 }
 
 int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
                        "SELECT pass, running, pass_full, pass_fetched, coalesce(last_start, 0),"
                        " coalesce(last_success, 0), coalesce(last_full, 0), next_crawl_at"
                        " FROM sources WHERE name = ?",
@@ -746,7 +854,7 @@ int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
     " ORDER BY u.depth, u.lastmod DESC, u.rowid LIMIT ?2"
     /* Two texts, not "?3 IS NULL OR": with a fixed source the planner walks
      * the urls_queue index in order and stops at the limit. */
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, true,
                        source ? NEXT_QUEUED(" AND s.name = ?3") : NEXT_QUEUED(""),
                        source ? "IIt" : "II", now, (int64_t)limit, source);
 #undef NEXT_QUEUED
@@ -769,7 +877,7 @@ int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
         if (fn(ctx, &q))
             break;
     }
-    sqlite3_finalize(st);
+    done(s, st);
     return rc;
 }
 
@@ -778,7 +886,7 @@ int store_queued_count(store *s, const char *source, long *count,
 {
     sqlite3_stmt *st;
     /* Without earliest the caller only needs to know whether any is left. */
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, true,
                        earliest ? "SELECT count(*), coalesce(min(u.next_fetch_at), 0) FROM urls u"
                                   " JOIN sources s ON s.name = u.source"
                                   " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
@@ -796,7 +904,7 @@ int store_queued_count(store *s, const char *source, long *count,
     } else if (!rc) {
         rc = db_fail(s, err, "count queue");
     }
-    sqlite3_finalize(st);
+    done(s, st);
     return rc;
 }
 
@@ -834,6 +942,107 @@ static const char *outcome_sql(store_outcome o)
     return NULL;
 }
 
+/* ---- out-links ------------------------------------------------------------ */
+
+static int out_links_put(store *s, const char *source, const char *url,
+                         const store_link *links, size_t n, sp_err *err)
+{
+    sp_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        /* Tabs and line breaks would break the encoding; the crawler's
+         * URLs (libcurl-normalised) never hold them. */
+        if (strpbrk(links[i].url, "\t\r\n") ||
+            (links[i].format && strpbrk(links[i].format, "\t\r\n")))
+            continue;
+        sp_buf_printf(&b, "%d\t%lld\t%s\t%s\n", links[i].depth, (long long)links[i].lastmod,
+                      links[i].format ? links[i].format : "auto", links[i].url);
+    }
+    int rc = run(s, err, "INSERT INTO out_links(source, url, links) VALUES(?, ?, ?)"
+                         " ON CONFLICT(source, url) DO UPDATE SET links = excluded.links",
+                 "ttt", source, url, b.data ? b.data : "");
+    sp_buf_free(&b);
+    return rc;
+}
+
+void store_links_free(store_link *links, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free((char *)links[i].url);
+        free((char *)links[i].format);
+    }
+    free(links);
+}
+
+int store_out_links(store *s, const char *source, const char *url, store_link **out,
+                    size_t *n_out, sp_err *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    sqlite3_stmt *st;
+    int rc = prep_bind(s, &st, err, true,
+                       "SELECT links FROM out_links WHERE source = ? AND url = ?",
+                       "tt", source, url);
+    if (rc)
+        return rc;
+    if (!next_row(s, st, &rc, err, "read out-links")) {
+        done(s, st);
+        return rc ? rc : sp_fail(err, SP_ENOTFOUND, "no out-links kept for %s", url);
+    }
+    const char *p = col_text(st, 0);
+    size_t cap = 0, n = 0;
+    store_link *v = NULL;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        size_t linelen = nl ? (size_t)(nl - p) : strlen(p);
+        int depth = 0;
+        long long lastmod = 0;
+        int fstart = 0;
+        if (sscanf(p, "%d\t%lld\t%n", &depth, &lastmod, &fstart) >= 2 && fstart > 0 &&
+            (size_t)fstart < linelen) {
+            const char *f = p + fstart, *tab = memchr(f, '\t', linelen - (size_t)fstart);
+            if (tab) {
+                if (n == cap) {
+                    size_t nc = cap ? cap * 2 : 16;
+                    store_link *nv = realloc(v, nc * sizeof *nv);
+                    if (!nv) {
+                        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+                        break;
+                    }
+                    v = nv;
+                    cap = nc;
+                }
+                char *fmt = strndup(f, (size_t)(tab - f));
+                char *u = strndup(tab + 1, (size_t)(p + linelen - tab - 1));
+                if (!fmt || !u) {
+                    free(fmt);
+                    free(u);
+                    rc = sp_fail(err, SP_ENOMEM, "out of memory");
+                    break;
+                }
+                v[n++] = (store_link){u, fmt, depth, (int64_t)lastmod};
+            }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    done(s, st);
+    if (rc) {
+        store_links_free(v, n);
+        return rc;
+    }
+    *out = v;
+    *n_out = n;
+    return SP_OK;
+}
+
+int store_out_links_put(store *s, const char *source, const char *url,
+                        const store_link *links, size_t n, sp_err *err)
+{
+    int rc = tx_begin(s, err);
+    if (rc)
+        return rc;
+    return tx_end(s, out_links_put(s, source, url, links, n, err), err);
+}
+
 static int record_fetch_tx(store *s, const store_fetch *f, const store_link *links,
                            size_t n_links, int64_t *seq, sp_err *err)
 {
@@ -867,6 +1076,8 @@ static int record_fetch_tx(store *s, const store_fetch *f, const store_link *lin
     }
     if (!rc && n_links)
         rc = enqueue_all(s, f->source, links, n_links, f->fetched_at, NULL, err);
+    if (!rc && f->keep_out_links)
+        rc = out_links_put(s, f->source, f->url, f->out_links, f->n_out_links, err);
     return rc;
 }
 
@@ -889,7 +1100,7 @@ int store_robots_get(store *s, const char *authority, int64_t *fetched_at,
                      int *status, char **body, size_t *len, sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = prep_bind(s, &st, err,
+    int rc = prep_bind(s, &st, err, false,
                        "SELECT fetched_at, status, body FROM robots WHERE authority = ?",
                        "t", authority);
     if (rc)

@@ -9,9 +9,12 @@
  * docs/crawler.md documents the schema; PRAGMA user_version versions it.
  *
  * Consistency: every change the crawler makes after one fetch (the URL's
- * new state, the document, the log line, the links it found) is written in
- * one transaction, so a kill -9 at any moment leaves a store a rerun can
- * resume without refetching what it already has or losing anything.
+ * new state, the document, the log line, the links it found) is written
+ * together, so a kill -9 at any moment leaves a store a rerun can resume
+ * without losing anything.  The crawler groups several fetches into one
+ * transaction (store_batch_begin/commit, bounded in fetches and time): a
+ * kill -9 loses at most that batch, whose URLs are still queued and are
+ * fetched again by the next run.
  *
  * Threads: a store handle belongs to one thread at a time.  Open one handle
  * per thread (the crawler's and the indexer's); WAL lets readers run while
@@ -29,7 +32,7 @@
 
 #include "sp.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_DB_NAME "crawl.db"
 #define STORE_FETCH_LOG_DAYS 30 /* fetch_log lines older than this are pruned */
 
@@ -146,6 +149,15 @@ int store_mark_gone(store *s, const char *source, const char *url,
 
 /* ---- For the crawler ------------------------------------------------------ */
 
+/* A batch: one transaction around several steps (each store_* call that
+ * writes becomes a savepoint inside it, so a failed step undoes only
+ * itself).  Nothing in it is visible to other connections, or durable,
+ * until store_batch_commit.  begin is a no-op while a batch is open;
+ * commit is one when none is; store_close commits an open batch. */
+int store_batch_begin(store *s, sp_err *err);
+int store_batch_commit(store *s, sp_err *err);
+bool store_in_batch(const store *s);
+
 /* Insert or update a source's configuration (JSON text). */
 int store_source_upsert(store *s, const char *name, const char *url,
                         const char *kind, const char *config_json,
@@ -238,6 +250,11 @@ typedef struct store_fetch {
     const char *final_url, *format, *content_type, *headers;
     const char *body;
     size_t len;
+    /* With keep_out_links, the links the body led to replace the URL's
+     * kept out-links (store_out_links), n_out_links of them (may be 0). */
+    bool keep_out_links;
+    const store_link *out_links;
+    size_t n_out_links;
 } store_fetch;
 
 /* Record one fetch and queue the links it found for the source's current
@@ -246,6 +263,19 @@ typedef struct store_fetch {
  * seq, 0 when none was stored. */
 int store_record_fetch(store *s, const store_fetch *f, const store_link *links,
                        size_t n_links, int64_t *seq_out, sp_err *err);
+
+/* The out-links kept with a source's URL (store_fetch.keep_out_links): the
+ * links its last readable body led to, as the crawler wrote them (depth is
+ * relative to the URL's).  *out is a malloc'd array the caller releases
+ * with store_links_free; SP_ENOTFOUND when none were kept (a store from
+ * before schema version 2, or a URL never read). */
+int store_out_links(store *s, const char *source, const char *url, store_link **out,
+                    size_t *n, sp_err *err);
+/* Keep out-links for a URL outside a fetch (links recovered from a stored
+ * body). */
+int store_out_links_put(store *s, const char *source, const char *url,
+                        const store_link *links, size_t n, sp_err *err);
+void store_links_free(store_link *links, size_t n);
 
 /* robots.txt cache, keyed by "scheme://host:port".  status 0: unreachable. */
 int store_robots_get(store *s, const char *authority, int64_t *fetched_at,

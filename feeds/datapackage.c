@@ -29,7 +29,7 @@
 
 #include <jansson.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 #define DP_MAX_RESOURCES 64
 #define DP_MAX_ROWS 200000u

@@ -2,7 +2,8 @@
  * feed.c - what every reader shares: the output container, the link and
  * record appenders, URL resolution (libcurl's URL API), whitespace
  * folding and array growth, format names, sniffing a document's format,
- * and the feed_read dispatcher.
+ * and the dispatchers (feed_read_doc, the one every caller uses, and
+ * feed_read).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 
 #include <curl/curl.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 /* Bounds on what one document may produce, so a hostile page cannot make a
  * reader grow its output without limit. */
@@ -24,6 +25,7 @@ void feed_output_init(feed_output *o)
     o->page = -1;
     o->total_pages = -1;
     o->total_items = -1;
+    o->want = FEED_WANT_ALL;
 }
 
 void feed_output_free(feed_output *o)
@@ -39,7 +41,9 @@ void feed_output_free(feed_output *o)
     free(o->title);
     free(o->link);
     free(o->version);
+    unsigned want = o->want;
     feed_output_init(o);
+    o->want = want; /* a reused output keeps asking for the same */
 }
 
 /* Grow an array to hold one more element; capacity doubles, and is derived
@@ -492,4 +496,43 @@ int feed_read(feed_format fmt, const char *body, size_t len, const char *url,
     default:
         return sp_fail(err, SP_EINVAL, "unknown feed format %d", (int)fmt);
     }
+}
+
+int feed_read_doc(const char *kind, const char *body, size_t len, const char *url,
+                  const char *content_type, unsigned what, feed_fetch_fn fetch,
+                  void *fetch_ctx, feed_output *out, sp_err *err)
+{
+    if (out == NULL || (body == NULL && len > 0))
+        return sp_fail(err, SP_EINVAL, "feed_read_doc: no output or no body");
+    out->want = what ? what : FEED_WANT_ALL;
+    out->format = FEED_AUTO;
+    if (kind != NULL && strcmp(kind, "csv") == 0)
+        return SP_OK;
+    if (len > FEED_MAX_BODY)
+        return sp_fail(err, SP_ELIMIT, "document is %zu bytes, over the %u byte limit",
+                       len, FEED_MAX_BODY);
+    if (body == NULL)
+        body = "";
+    int f = kind != NULL ? feed_format_from_name(kind) : FEED_AUTO;
+    if (f < 0 || f == FEED_AUTO)
+        f = (int)feed_sniff(body, len, url, content_type);
+    out->format = (feed_format)f;
+    if (f == FEED_DATAPACKAGE) {
+        int rc = SP_OK;
+        if (out->want & FEED_WANT_RECORDS)
+            rc = feed_read_datapackage(body, len, url, fetch, fetch_ctx, out, err);
+        if (out->want & FEED_WANT_LINKS) {
+            sp_err e = {0};
+            int lrc = feed_datapackage_resources(body, len, url, out, &e);
+            if (lrc != SP_OK && rc == SP_OK) {
+                rc = lrc;
+                if (err != NULL)
+                    *err = e;
+            }
+        }
+        return rc;
+    }
+    if (f == FEED_NDJSON && !(out->want & FEED_WANT_RECORDS))
+        return SP_OK; /* an export links nowhere */
+    return feed_read((feed_format)f, body, len, url, content_type, out, err);
 }

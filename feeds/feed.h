@@ -1,6 +1,8 @@
 /*
  * feed.h - the format readers: pure functions from bytes (+ URL + content
- * type) to service records and links.  No I/O, no globals, no clocks: each
+ * type) to service records and links.  feed_read_doc is the way in for
+ * every caller; the single readers and their shared helpers are internal
+ * to feeds/ (feed_int.h, which only feeds/ and its tests include).  No I/O, no globals, no clocks: each
  * reader can be fuzzed and tested alone (tests/feeds, tests/fuzz).
  *
  * Every reader bounds what it accepts (body size, nesting depth, item
@@ -51,6 +53,15 @@ typedef struct feed_link {
     double priority; /* sitemap priority; -1 unknown */
 } feed_link;
 
+/* What a caller wants from a document (feed_read_doc's what, and
+ * feed_output.want): the crawler asks for links only, which lets the HTML
+ * reader skip its structured data and heuristics altogether. */
+typedef enum feed_want {
+    FEED_WANT_LINKS = 1,   /* links to follow */
+    FEED_WANT_RECORDS = 2, /* service records */
+    FEED_WANT_ALL = 3
+} feed_want;
+
 typedef struct feed_output {
     rec_service *recs;
     size_t n_recs;
@@ -62,6 +73,13 @@ typedef struct feed_output {
     char *version;  /* ORUK API root "version"; RSS/Atom flavour */
     long page, total_pages, total_items; /* paged APIs; -1 unknown */
     bool shallow;   /* list items lacked detail: fetch FEED_LINK_DETAIL */
+    /* Set before reading (feed_output_init: FEED_WANT_ALL).  A reader may
+     * skip what is not wanted; records may still come with links only
+     * (the ORUK and RSS readers find links while building records). */
+    unsigned want;
+    /* The reader feed_read_doc ran (after sniffing); FEED_AUTO when none
+     * did (a CSV resource, read only through its data package). */
+    feed_format format;
 } feed_output;
 
 void feed_output_init(feed_output *o);
@@ -71,23 +89,27 @@ void feed_output_free(feed_output *o);
 feed_format feed_sniff(const char *body, size_t len, const char *url,
                        const char *content_type);
 
-/* Read a document in a given format (FEED_AUTO sniffs).  url is the
- * document's own URL (used to resolve links and to make stable ids); it may
- * be a file path.  Records get prov.source_url = url and prov.local_id. */
-int feed_read(feed_format fmt, const char *body, size_t len, const char *url,
-              const char *content_type, feed_output *out, sp_err *err);
+/* HSDS tabular data packages span several files: the reader asks for each
+ * resource through this callback (path as written in datapackage.json),
+ * which returns SP_OK and a malloc'd body the reader frees. */
+typedef int (*feed_fetch_fn)(void *ctx, const char *path, char **body,
+                             size_t *len, sp_err *err);
 
-/* The readers feed_read dispatches to. */
-int feed_read_oruk(const char *body, size_t len, const char *url,
-                   feed_output *out, sp_err *err);
-int feed_read_ndjson(const char *body, size_t len, const char *url,
-                     feed_output *out, sp_err *err);
-int feed_read_rss(const char *body, size_t len, const char *url,
-                  feed_output *out, sp_err *err);
-int feed_read_sitemap(const char *body, size_t len, const char *url,
-                      feed_output *out, sp_err *err);
-int feed_read_html(const char *body, size_t len, const char *url,
-                   const char *content_type, feed_output *out, sp_err *err);
+/* The one entry point for a fetched or stored document, used by the
+ * crawler (links) and the indexer (records) alike.  kind is how the
+ * document was reached, the store's format name ("oruk", "rss", "sitemap",
+ * "html", "datapackage", "ndjson", "csv", "auto"; NULL or unknown reads as
+ * "auto", which sniffs).  "csv" is a data package's resource: it is read
+ * only through its package, so nothing is read here (SP_OK, out->format
+ * FEED_AUTO).  A data package's links are its resources
+ * (feed_datapackage_resources: SP_EINVAL and the first refusal's message
+ * when one lies on another host, the others still listed); its records are
+ * read through fetch (NULL: inline resources only).  what is a mask of
+ * feed_want.  As with every reader, out keeps what was read before a
+ * failure. */
+int feed_read_doc(const char *kind, const char *body, size_t len, const char *url,
+                  const char *content_type, unsigned what, feed_fetch_fn fetch,
+                  void *fetch_ctx, feed_output *out, sp_err *err);
 
 /* The structured data of an HTML page in extruct's JSON shape (for the
  * conformance tests and `signpost parse`): *jsonld gets the array of
@@ -99,33 +121,11 @@ int feed_read_html(const char *body, size_t len, const char *url,
 int feed_html_extract(const char *body, size_t len, const char *url,
                       json_t **jsonld, json_t **microdata, sp_err *err);
 
-/* HSDS tabular data packages span several files: the reader asks for each
- * resource through this callback (path as written in datapackage.json),
- * which returns SP_OK and a malloc'd body the reader frees. */
-typedef int (*feed_fetch_fn)(void *ctx, const char *path, char **body,
-                             size_t *len, sp_err *err);
-int feed_read_datapackage(const char *body, size_t len, const char *url,
-                          feed_fetch_fn fetch, void *ctx, feed_output *out,
-                          sp_err *err);
-
-/* The resources of a data package, for a crawler: each path resolved with
- * feed_resolve_resource into out->links (FEED_LINK_DETAIL).  SP_EINVAL and
- * the first refusal's message when a resource lies on another host (the
- * others are still listed); SP_EPARSE when the JSON is not readable. */
-int feed_datapackage_resources(const char *body, size_t len, const char *url,
-                               feed_output *out, sp_err *err);
-
 /* The data package reader's RFC 4180 CSV parser on its own (tests, fuzzing):
  * *rows gets an array of rows, the header first (names trimmed and
  * lower-cased), each an array of strings, null for an empty cell; rows are
  * padded or cut to the header's width.  The caller json_decref()s it. */
 int feed_csv_parse(const char *body, size_t len, json_t **rows, sp_err *err);
-
-/* Append helpers for readers (take ownership of nothing; copy strings). */
-int feed_add_link(feed_output *o, const char *url, feed_link_kind kind,
-                  int64_t lastmod, double priority);
-/* Moves *r into the output (r is reset to empty). */
-int feed_add_rec(feed_output *o, rec_service *r);
 
 /* Resolve ref against base with libcurl's URL API; NULL when not http(s)
  * or malformed.  Caller frees. */
@@ -137,41 +137,6 @@ char *feed_resolve_url(const char *base, const char *ref);
  * The crawler queues, and the indexer looks up, exactly this URL.  Caller
  * frees. */
 char *feed_resolve_resource(const char *pkg_url, const char *path, sp_err *err);
-
-/* Text and array helpers the readers share. */
-
-/* HTML and XML whitespace: space, tab, LF, CR, FF, VT. */
-bool feed_is_space(unsigned char c);
-
-/* A copy of s[0..n) with whitespace runs folded to one space and the ends
- * trimmed, at most max bytes (cut on a UTF-8 boundary); NULL when s is
- * NULL or nothing is left.  With nbsp, U+00A0 (no-break space) counts as
- * whitespace too, as it does in page text.  Caller frees. */
-char *feed_collapse(const char *s, size_t n, size_t max, bool nbsp);
-/* The same, keeping line breaks when lines is set: a whitespace run that
- * holds a line break becomes one "\n". */
-char *feed_fold(const char *s, size_t n, size_t max, bool nbsp, bool lines);
-
-/* Text first (text.c).  Does s carry HTML markup (a tag or an entity)? */
-bool feed_has_markup(const char *s);
-
-/* The plain text an HTML fragment shows, through libxml2's HTML parser:
- * entities decoded, links reduced to their text, script/style/noscript
- * dropped, whitespace folded; with lines, block elements and <br> end a
- * line ("\n", a sentence break for enrichment), else all is one line.
- * Text without markup is only folded.  At most max bytes (UTF-8 safe);
- * NULL when nothing is left.  Caller frees. */
-char *feed_html_to_text(const char *s, size_t max, bool lines);
-
-/* The same over already-parsed nodes (inline XHTML in a feed): first and
- * its following siblings. */
-struct _xmlNode;
-char *feed_xml_text(const struct _xmlNode *first, size_t max, bool lines);
-
-/* Every text field of r (names, prose, locations, schedules, areas,
- * costs) through feed_html_to_text, in place: readers whose fields come
- * raw from a provider call it on each record before feed_add_rec. */
-void feed_rec_to_text(rec_service *r);
 
 /* Append one zeroed element of elem bytes to the array *arr_p holding *n,
  * and return it; NULL (nothing changed) when it holds max already or

@@ -1,8 +1,9 @@
 /*
- * html_int.h - what the HTML reader's two files share: html.c (records and
- * links from a page) and extract.c (the page's structured data, JSON-LD and
- * microdata, in extruct's shape, and the DOM helpers both use).  Internal
- * to feeds/; the public interface is feed.h.
+ * html_int.h - what the HTML reader's files share: html.c (the reader: page
+ * text heuristics, records and links from a page), html_schema.c (schema.org
+ * objects to records) and extract.c (the page's structured data, JSON-LD and
+ * microdata, in extruct's shape, and the DOM helpers all use).  Internal to
+ * feeds/; the public interface is feed.h.
  */
 #ifndef HTML_INT_H
 #define HTML_INT_H
@@ -11,7 +12,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 #define HTML_MAX_DEPTH 256
 #define HTML_MAX_SCRIPTS 64
@@ -51,5 +52,36 @@ void hx_extract_doc(htmlDocPtr doc, const char *url, json_t *jsonld, json_t *md)
  * and data URLs never; at most HTML_MAX_LINKS (*count counts them). */
 void hx_collect_links(xmlNode *n, const char *base, feed_output *out, size_t *count,
                       int depth);
+
+/* ---- html_schema.c: schema.org objects to records ---- */
+
+/* The @types read as a service, and as an organisation or place (what a
+ * page is about when no service is described); NULL-terminated, "*X"
+ * matches a suffix. */
+extern const char *const hx_service_types[];
+extern const char *const hx_org_types[];
+/* Does o's @type (a string or an array) match one of names? */
+bool hx_type_in(json_t *o, const char *const *names);
+/* feed_push with a bound of 1,000 of anything per record. */
+void *hx_push(void *arr_p, size_t *n, size_t elem);
+/* ref resolved against base, or NULL (ref NULL, not http(s)). */
+char *hx_resolve_or_null(const char *base, const char *ref);
+/* An email address without "mailto:" and query, trimmed; frees e and
+ * returns NULL when it is not one. */
+char *hx_clean_email(char *e);
+/* Append a phone number (taking number) unless already there. */
+void hx_add_phone(rec_phone **arr, size_t *n, char *number, const char *type);
+/* A record from one schema.org object (a service, or with is_org an
+ * organisation or place); false when it yields none.  url resolves, page
+ * is the page's URL. */
+bool hx_rec_from_schema(json_t *o, const char *url, const char *page, bool is_org,
+                        rec_service *r);
+/* Every object worth looking at in v (roots, @graph members, what a
+ * WebPage or ItemList points at), appended to out. */
+void hx_collect_objects(json_t *v, json_t *out, int depth);
+/* extruct's microdata item as a JSON-LD-shaped object (new reference). */
+json_t *hx_md_to_ld(json_t *item, int depth);
+/* A record's provenance: the page's URL and its local id. */
+void hx_set_prov(rec_service *r, const char *url, const char *local);
 
 #endif

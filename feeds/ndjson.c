@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 int feed_read_ndjson(const char *body, size_t len, const char *url, feed_output *out,
                      sp_err *err)

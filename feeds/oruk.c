@@ -25,7 +25,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 #define ORUK_MAX_DEPTH 64
 #define ORUK_MAX_ITEMS 10000u

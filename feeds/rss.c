@@ -35,7 +35,7 @@
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 #define RSS_MAX_ITEMS 10000   /* items read from one feed */
 #define RSS_MAX_TEXT 65536    /* bytes kept of one description */

@@ -24,7 +24,7 @@
 #include <libxml/tree.h>
 #include <zlib.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 #define SITEMAP_MAX_INFLATED (50u * 1024u * 1024u)
 #define SITEMAP_MAX_URLS 50000u

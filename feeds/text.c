@@ -28,7 +28,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 #define TEXT_MAX_IN (1024u * 1024u) /* bytes of markup parsed for one field */
 #define TEXT_MAX_DEPTH 256          /* element nesting walked */

@@ -170,11 +170,9 @@ int indexer_add_document(indexer *x, const char *body, size_t len,
     feed_output_init(&out);
     sp_err perr = {0};
     int rc;
-    feed_format fmt = feed_sniff(body, len, url, content_type);
-    if (fmt == FEED_DATAPACKAGE)
-        rc = feed_read_datapackage(body, len, url, fetch, fetch_ctx, &out, &perr);
-    else
-        rc = feed_read(fmt, body, len, url, content_type, &out, &perr);
+    rc = feed_read_doc(NULL, body, len, url, content_type, FEED_WANT_RECORDS, fetch, fetch_ctx,
+                       &out, &perr);
+    feed_format fmt = out.format;
     if (rc == SP_OK && out.n_recs == 0 && fmt != FEED_ORUK && fmt != FEED_NDJSON &&
         fmt != FEED_DATAPACKAGE)
         rc = sp_fail(&perr, SP_EUNSUP, "no service records in this %s document",

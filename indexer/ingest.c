@@ -520,28 +520,14 @@ static int on_doc(void *ctx, const store_doc *d)
     g->st->documents++;
     if (!g->replaying)
         g->batch_last_seq = d->seq;
-    const char *fname = d->format ? d->format : "auto";
-    int fmt = feed_format_from_name(fname);
-    bool csv = !strcmp(fname, "csv");
-    if (fmt < 0)
-        fmt = FEED_AUTO;
+    const char *pkg = d->final_url ? d->final_url : d->url;
+    fetch_ctx f = {.g = g, .source = d->source, .pkg_url = pkg};
     feed_output out;
     feed_output_init(&out);
     sp_err e = {0};
-    int rc = SP_OK;
-    if (!csv) {
-        if (fmt == FEED_AUTO)
-            fmt = feed_sniff(d->body, d->len, d->url, d->content_type);
-        if (fmt == FEED_DATAPACKAGE) {
-            const char *pkg = d->final_url ? d->final_url : d->url;
-            fetch_ctx f = {.g = g, .source = d->source, .pkg_url = pkg};
-            rc = feed_read_datapackage(d->body, d->len, pkg,
-                                       fetch_resource, &f, &out, &e);
-        } else {
-            rc = feed_read((feed_format)fmt, d->body, d->len, d->final_url ? d->final_url : d->url,
-                           d->content_type, &out, &e);
-        }
-    }
+    int rc = feed_read_doc(d->format, d->body, d->len, pkg, d->content_type, FEED_WANT_RECORDS,
+                           fetch_resource, &f, &out, &e);
+    bool csv = out.format == FEED_AUTO; /* a package's resource: read with its package */
     if (rc != SP_OK && out.n_recs == 0) {
         /* A document no reader could read keeps the records its URL had. */
         g->st->failed++;

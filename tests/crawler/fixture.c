@@ -1,9 +1,10 @@
 /*
  * fixture.c - the crawler tests' web server: plays provider sites from a
- * directory tree and injects the faults real sites have, on 127.0.0.1 at a
- * random port (printed as the first line on stdout).
+ * directory tree and injects the faults real sites have, on 127.0.0.1 (or
+ * another loopback address, --addr: 127.0.0.2, 127.0.0.3, ... play separate
+ * hosts) at a random port (printed as the first line on stdout).
  *
- * usage: fixture ROOT [--robots-status CODE]
+ * usage: fixture ROOT [--robots-status CODE] [--addr 127.x.y.z]
  *
  * Files: ROOT/PATH (a directory serves its index.html).  A request with a
  * query string first looks for ROOT/PATH@QUERY (so a paged API is a set of
@@ -504,13 +505,23 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: fixture ROOT [--robots-status CODE]\n");
+        fprintf(stderr, "usage: fixture ROOT [--robots-status CODE] [--addr 127.x.y.z]\n");
         return 2;
     }
     root = argv[1];
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "--robots-status") && i + 1 < argc)
+    struct in_addr bind_addr = {htonl(INADDR_LOOPBACK)};
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--robots-status") && i + 1 < argc) {
             robots_status = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--addr") && i + 1 < argc) {
+            /* Loopback only: tests never listen anywhere else. */
+            if (inet_pton(AF_INET, argv[++i], &bind_addr) != 1 ||
+                (ntohl(bind_addr.s_addr) >> 24) != 127) {
+                fprintf(stderr, "fixture: --addr takes a 127.0.0.0/8 address\n");
+                return 2;
+            }
+        }
+    }
     clock_gettime(CLOCK_MONOTONIC, &t_start);
     counts = json_object();
     log_arr = json_array();
@@ -524,7 +535,7 @@ int main(int argc, char **argv)
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_addr = bind_addr;
     addr.sin_port = 0;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
@@ -534,7 +545,7 @@ int main(int argc, char **argv)
         MHD_OPTION_CONNECTION_TIMEOUT, 60u,
         MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "fixture: cannot start the server on 127.0.0.1\n");
+        fprintf(stderr, "fixture: cannot start the server on %s\n", inet_ntoa(bind_addr));
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

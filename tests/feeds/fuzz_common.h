@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feed.h"
+#include "feed_int.h"
 
 static void fuzz_check_output(const feed_output *o)
 {

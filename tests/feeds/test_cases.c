@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "feed.h"
+#include "feed_int.h"
 #include "tcheck.h"
 
 static const char *kind_name(feed_link_kind k)

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "feed.h"
+#include "feed_int.h"
 #include "tcheck.h"
 
 static int n_files, n_services, n_none, n_reject, n_records;

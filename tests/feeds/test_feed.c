@@ -2,12 +2,14 @@
  * test_feed.c - feeds/feed.c: format names, sniffing (body, content type,
  * URL), URL resolution through libcurl, the output appenders; and the
  * ORUK/NDJSON readers' bounds on hostile input (deep nesting, huge arrays,
- * huge bodies, truncation at every byte) failing cleanly.
+ * huge bodies, truncation at every byte) failing cleanly; and
+ * feed_read_doc, the one document entry point: links only (the crawler's
+ * cheap path) give the same links as a full read and no records.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "feed.h"
+#include "feed_int.h"
 #include "tcheck.h"
 
 static void test_names(void)
@@ -224,6 +226,61 @@ static void test_hostile(void)
     feed_output_free(&o);
 }
 
+/* Links only: the same links as a full read, in the same order, and no
+ * records even where a full read finds some (JSON-LD, a service page). */
+static void test_read_doc(void)
+{
+    static const char page[] =
+        "<!DOCTYPE html><html><head><title>Job club</title>"
+        "<link rel=\"alternate\" type=\"application/rss+xml\" href=\"/feed.rss\">"
+        "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
+        "\"@type\":\"Service\",\"name\":\"Job club\",\"description\":\"CV help\"}"
+        "</script></head><body><base href=\"https://a.org/dir/\">"
+        "<a href=\"x.html\">x</a><a href=\"javascript:alert(1)\">j</a>"
+        "<a href=\"https://b.org/y\">y</a><area href=\"/z#frag\"></body></html>";
+    feed_output all, links;
+    feed_output_init(&all);
+    feed_output_init(&links);
+    sp_err e = {0};
+    CHECK(feed_read_doc("auto", page, sizeof page - 1, "https://a.org/p", "text/html",
+                        FEED_WANT_ALL, NULL, NULL, &all, &e) == SP_OK);
+    CHECK(feed_read_doc("html", page, sizeof page - 1, "https://a.org/p", "text/html",
+                        FEED_WANT_LINKS, NULL, NULL, &links, &e) == SP_OK);
+    CHECK(all.format == FEED_HTML && links.format == FEED_HTML);
+    CHECK(all.n_recs == 1);
+    CHECK(links.n_recs == 0);
+    CHECK(links.n_links == all.n_links && links.n_links >= 3);
+    for (size_t i = 0; i < links.n_links && i < all.n_links; i++) {
+        CHECK_STR(links.links[i].url, all.links[i].url);
+        CHECK(links.links[i].kind == all.links[i].kind);
+    }
+    feed_output_free(&all);
+    feed_output_free(&links);
+
+    /* A package's resource is read with its package, never alone. */
+    feed_output o;
+    feed_output_init(&o);
+    CHECK(feed_read_doc("csv", "id,name\n1,x\n", 12, "https://a.org/s.csv", "text/csv",
+                        FEED_WANT_ALL, NULL, NULL, &o, &e) == SP_OK);
+    CHECK(o.format == FEED_AUTO && o.n_recs == 0 && o.n_links == 0);
+    /* A data package's links are its resources, on its own host only. */
+    static const char pkg[] =
+        "{\"profile\":\"tabular-data-package\",\"resources\":["
+        "{\"path\":\"services.csv\"},{\"path\":\"https://evil.example/x.csv\"}]}";
+    CHECK(feed_read_doc("datapackage", pkg, sizeof pkg - 1, "https://a.org/d/datapackage.json",
+                        NULL, FEED_WANT_LINKS, NULL, NULL, &o, &e) == SP_EINVAL);
+    CHECK(o.format == FEED_DATAPACKAGE && o.n_links == 1);
+    if (o.n_links == 1)
+        CHECK_STR(o.links[0].url, "https://a.org/d/services.csv");
+    CHECK(strstr(e.msg, "evil.example") != NULL);
+    feed_output_free(&o);
+    /* An export links nowhere: links only reads nothing. */
+    CHECK(feed_read_doc("ndjson", "{\"id\":1}\n", 9, "https://a.org/x.ndjson", NULL,
+                        FEED_WANT_LINKS, NULL, NULL, &o, &e) == SP_OK);
+    CHECK(o.n_recs == 0 && o.n_links == 0 && o.format == FEED_NDJSON);
+    feed_output_free(&o);
+}
+
 int main(void)
 {
     test_names();
@@ -231,5 +288,6 @@ int main(void)
     test_resolve();
     test_output();
     test_hostile();
+    test_read_doc();
     return t_done("test_feed");
 }

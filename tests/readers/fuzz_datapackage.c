@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feed.h"
+#include "feed_int.h"
 #include "fuzz.h"
 
 typedef struct blob {

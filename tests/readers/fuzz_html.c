@@ -2,7 +2,7 @@
  * fuzz_html.c - libFuzzer target: any bytes through the HTML reader
  * (JSON-LD, microdata, heuristics, links) and the extruct-shaped extractor.
  */
-#include "feed.h"
+#include "feed_int.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

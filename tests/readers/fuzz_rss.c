@@ -1,7 +1,7 @@
 /*
  * fuzz_rss.c - libFuzzer target: any bytes through the RSS/Atom/RDF reader.
  */
-#include "feed.h"
+#include "feed_int.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

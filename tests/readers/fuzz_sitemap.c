@@ -2,7 +2,7 @@
  * fuzz_sitemap.c - libFuzzer target: any bytes through the sitemap reader
  * (XML, index, text and gzip paths; the first bytes pick the path).
  */
-#include "feed.h"
+#include "feed_int.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feed.h"
+#include "feed_int.h"
 #include "util.h"
 
 #define FLOOR 95.0

@@ -24,7 +24,7 @@
 
 #include <libxml/parser.h>
 
-#include "feed.h"
+#include "feed_int.h"
 #include "util.h"
 
 static int failures, checks;

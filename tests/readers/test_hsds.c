@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feed.h"
+#include "feed_int.h"
 #include "util.h"
 
 static int failures, checks;

@@ -14,7 +14,7 @@
 
 #include <zlib.h>
 
-#include "feed.h"
+#include "feed_int.h"
 #include "util.h"
 
 static const char *DOC = "http://www.example.com/sitemap.xml";
