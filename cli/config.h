@@ -27,6 +27,8 @@ typedef struct config {
     char *listen, *web, *public_url, *trusted_proxies, *log_file;
     long threads, max_connections, timeout;
     config_log access_log;
+    char *replica_of, *writer_url, *replication_listen; /* docs/scale-out.md */
+    long replica_max_lag;
     /* [crawl] */
     char *sources, *crawl_log_file;
 } config;
