@@ -77,7 +77,9 @@ static long long now_ms(void)
 
 /* The child starts with no signal blocked and default handlers: searchd's
  * threads block SIGTERM (sd_wait_for_signal), which a child would inherit
- * and then never stop. */
+ * and then never stop.  And in a process group of its own: on SIGTERM
+ * xapian-replicate-server (Xapian's TcpServer) kills its whole group, which
+ * would otherwise be ours and our parent's. */
 static int spawn(char *const argv[], pid_t *pid)
 {
     posix_spawnattr_t a;
@@ -93,7 +95,9 @@ static int spawn(char *const argv[], pid_t *pid)
         return e;
     posix_spawnattr_setsigmask(&a, &none);
     posix_spawnattr_setsigdefault(&a, &def);
-    posix_spawnattr_setflags(&a, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&a, 0);
+    posix_spawnattr_setflags(&a, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                     POSIX_SPAWN_SETPGROUP);
     e = posix_spawnp(pid, argv[0], NULL, &a, argv, environ);
     posix_spawnattr_destroy(&a);
     return e;
@@ -340,14 +344,26 @@ char *sd_store_read_dir(struct sd_server *s)
             return sp_strdup(s->store_dir);
     }
     /* No store here: the one the index carries, written out once per
-     * revision.  The one before stays (a reader may have it open). */
-    sp_err e = {0};
-    idx *ix = sd_worker_index(s, false, &e);
-    long long rev = 0, pub = 0;
-    if (ix)
-        snap_revision(ix, &rev, &pub);
+     * revision.  The one before stays (a reader may have it open).  A
+     * handle of its own: the caller may be holding the worker's. */
+    pthread_mutex_lock(&p->mu);
+    long long rev = sd_is_replica(s) ? p->revision : -1, pub = 0;
+    pthread_mutex_unlock(&p->mu);
     pthread_mutex_lock(&p->snap_mu);
     if (p->snap_dir && p->snap_rev == rev) {
+        char *out = sp_strdup(p->snap_dir);
+        pthread_mutex_unlock(&p->snap_mu);
+        return out;
+    }
+    sp_err e = {0};
+    idx *ix = NULL;
+    if (idx_open_read(s->index_dir, &ix, &e) != SP_OK)
+        ix = NULL;
+    rev = 0;
+    if (ix)
+        snap_revision(ix, &rev, &pub);
+    if (p->snap_dir && p->snap_rev == rev) {
+        idx_close(ix);
         char *out = sp_strdup(p->snap_dir);
         pthread_mutex_unlock(&p->snap_mu);
         return out;
@@ -359,6 +375,7 @@ char *sd_store_read_dir(struct sd_server *s)
         free(top);
         free(dir);
         free(db);
+        idx_close(ix);
         pthread_mutex_unlock(&p->snap_mu);
         return NULL;
     }
@@ -371,8 +388,9 @@ char *sd_store_read_dir(struct sd_server *s)
     if (ix && snap_write(ix, db, &e) != SP_OK && e.code != SP_ENOTFOUND)
         fprintf(stderr, "searchd: %s; hub reports and deletions are empty until the next "
                         "revision\n", e.msg);
+    idx_close(ix);
     free(db);
-    if (p->snap_old)
+    if (p->snap_old && strcmp(p->snap_old, dir) != 0)
         rm_snapshot(p->snap_old);
     free(p->snap_old);
     p->snap_old = p->snap_dir;

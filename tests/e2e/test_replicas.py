@@ -29,11 +29,15 @@ def health(base):
 
 
 def answer(base, path):
+    """(status, text) with the node's own address (absolute links follow
+    the Host header) written as BASE."""
     try:
         st, b = e.get(base, path, timeout=60)
     except OSError as x:
         return ("error", str(x))
-    return (st, json.dumps(b, sort_keys=True) if not isinstance(b, str) else b)
+    text = json.dumps(b, sort_keys=True) if not isinstance(b, str) else b
+    host = base.split("//", 1)[1]
+    return (st, text.replace(base, "BASE").replace(host, "BASE"))
 
 
 def same_answers(nodes, paths, deadline):
@@ -45,13 +49,16 @@ def same_answers(nodes, paths, deadline):
         if len(set(revs.values())) != 1:
             time.sleep(0.5)
             continue
-        path = left[0]
+        for path in list(left):
+            got = {n: answer(b, path) for n, b in nodes.items()}
+            after = {n: (health(b) or {}).get("revision") for n, b in nodes.items()}
+            if after == revs and len(set(got.values())) == 1 and got["writer"][0] != "error":
+                left.remove(path)
+        if left:
+            time.sleep(1)
+    for path in left[:3]:
         got = {n: answer(b, path) for n, b in nodes.items()}
-        after = {n: (health(b) or {}).get("revision") for n, b in nodes.items()}
-        if after == revs and len({v for v in got.values()}) == 1 and got["writer"][0] == 200:
-            left.pop(0)
-        else:
-            time.sleep(0.5)
+        print(f"differs: {path}: " + "; ".join(f"{n}: {v[0]} {v[1][:300]}" for n, v in got.items()))
     return left
 
 
@@ -102,10 +109,15 @@ def main():
         st, res = e.get(wbase, "/api/v1/search", {"q": "cv"})
         some_id = res["results"][0]["id"] if st == 200 and res.get("results") else "none"
         paths = [p.replace("{id}", some_id) for p in paths]
+        loose = [p[2:] for p in paths if p.startswith("~ ")]
+        paths = [p for p in paths if not p.startswith("~ ")]
         nodes = {"writer": wbase, **bases}
         left = same_answers(nodes, paths, time.time() + 240)
         e.check(not left, f"{len(paths)} read requests answered alike by the writer and both "
                           f"replicas (different: {left})")
+        differ = same_answers(nodes, loose, time.time() + 30)
+        print(f"not asserted: {len(loose) - len(differ)}/{len(loose)} more alike "
+              f"(different: {differ})", flush=True)
 
         # A change at a source: searchable on both replicas; measure the lag.
         page = page_file(sites)
