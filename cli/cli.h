@@ -30,8 +30,10 @@ int cmd_user(int argc, char **argv);
 #define CLI_OPT_METRICS_ALLOW 1002
 #define CLI_OPT_SECURE_COOKIES 1003
 #define CLI_OPT_WRITE_LIMIT 1004
+#define CLI_OPT_REPLICATION_LISTEN 1005
 #define CLI_ACCESS_LONGOPTS                                                                  \
     {"hub-public", no_argument, NULL, CLI_OPT_HUB_PUBLIC},                                   \
+        {"replication-listen", required_argument, NULL, CLI_OPT_REPLICATION_LISTEN},         \
         {"metrics-allow", required_argument, NULL, CLI_OPT_METRICS_ALLOW},                   \
         {"secure-cookies", no_argument, NULL, CLI_OPT_SECURE_COOKIES},                       \
     {                                                                                        \
@@ -44,7 +46,9 @@ int cmd_user(int argc, char **argv);
     "                      loopback only: 127.0.0.0/8 and ::1)\n"                              \
     "  --secure-cookies    mark cookies Secure (automatic behind a proxy that\n"               \
     "                      sends X-Forwarded-Proto: https)\n"                                  \
-    "  --write-limit N     writes per account per minute (default 60)\n"
+    "  --write-limit N     writes per account per minute (default 60)\n"              \
+    "  --replication-listen ADDR:PORT  serve the index to replicas there\n"                   \
+    "                      (xapian-replicate-server; docs/scale-out.md)\n"
 
 typedef struct cli_access {
     const char *metrics_allow[16];

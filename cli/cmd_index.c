@@ -16,6 +16,7 @@
 #include "dedupe.h"
 #include "indexer.h"
 #include "ingest.h"
+#include "snapshot.h"
 #include "vocab.h"
 
 static void usage(FILE *out)
@@ -197,6 +198,8 @@ int cmd_index(int argc, char **argv)
     dedupe_stats ds;
     if (rc == SP_OK)
         rc = dedupe_run(indexer_idx(x), store_dir, relink, st.records > 0, &ds, &err);
+    if (rc == SP_OK)
+        rc = snap_publish(indexer_idx(x), store_dir, st.records > 0, &err);
     indexer_close(x);
     double t = now_s() - t0;
     free(index_dir);

@@ -5,6 +5,7 @@
  * signpost.conf (cli/config.h); SIGHUP reads the file again, applies what
  * can change live and reopens the log file, with no connection dropped.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -28,6 +29,8 @@ static void usage(FILE *out)
             "                      [--secure-cookies] [--write-limit N]\n"
             "                      [--config FILE] [--public-url URL]\n"
             "                      [--trusted-proxies LIST] [--log-json] [--log-file FILE]\n"
+            "                      [--replica-of HOST:PORT [--writer-url URL]\n"
+            "                       [--replica-max-lag S]] [--replication-listen ADDR:PORT]\n"
             "\n"
             "Serve the search API (/api/v1/search, /api/v1/services/{id}), /healthz,\n"
             "/metrics and the portal's static files over HTTP.  Records the indexer\n"
@@ -56,6 +59,13 @@ static void usage(FILE *out)
             "                      X-Forwarded-Proto/-Host headers are believed\n"
             "  --log-json          access log lines as JSON objects\n"
             "  --log-file FILE     log to FILE (reopened on SIGHUP) instead of stderr\n"
+            "  --replica-of HOST:PORT  be a read replica: keep DIR/index a copy of the\n"
+            "                      index of the writer whose --replication-listen this\n"
+            "                      is (xapian-replicate, twice a second) and serve it\n"
+            "  --writer-url URL    on a replica, forward writes (hub decisions, logins)\n"
+            "                      to the writer at URL; without it they get 503\n"
+            "  --replica-max-lag S on a replica, /healthz says \"degraded\" when the\n"
+            "                      last sync with the writer is older (default 60)\n"
             "  -h, --help          this help\n"
             "\n"
             "Stops on SIGINT (Ctrl-C) or SIGTERM.  SIGHUP reloads the config file\n"
@@ -89,6 +99,9 @@ int cli_access_option(const char *cmd, int c, const char *arg, sd_opts *o, cli_a
         a->metrics_allow[a->n++] = arg;
         return 1;
     }
+    case CLI_OPT_REPLICATION_LISTEN:
+        o->replication_listen = arg;
+        return 1;
     case CLI_OPT_WRITE_LIMIT: {
         char *end = NULL;
         long n = strtol(arg, &end, 10);
@@ -215,6 +228,9 @@ int cmd_serve(int argc, char **argv)
         {"trusted-proxies", required_argument, NULL, 'P'},
         {"log-json", no_argument, NULL, 'J'},
         {"log-file", required_argument, NULL, 'L'},
+        {"replica-of", required_argument, NULL, 'R'},
+        {"writer-url", required_argument, NULL, 'W'},
+        {"replica-max-lag", required_argument, NULL, 'G'},
         CLI_ACCESS_LONGOPTS,                     {NULL, 0, NULL, 0},
     };
     sd_opts o = {0}; /* the flags; the config file fills the rest */
@@ -274,6 +290,22 @@ int cmd_serve(int argc, char **argv)
         case 'q':
             f.quiet = true;
             break;
+        case 'R':
+            o.replica_of = optarg;
+            break;
+        case 'W':
+            o.writer_url = optarg;
+            break;
+        case 'G': {
+            char *end = NULL;
+            long n = strtol(optarg, &end, 10);
+            if (!*optarg || *end || n < 1 || n > 86400) {
+                fprintf(stderr, "signpost serve: --replica-max-lag takes seconds, 1 to 86400\n");
+                return CLI_USAGE;
+            }
+            o.replica_max_lag_s = (unsigned)n;
+            break;
+        }
         case 'C':
             f.config = optarg;
             break;
@@ -335,6 +367,9 @@ static int serve(const serve_flags *f, sd_opts *opts, config *conf, char *webbuf
         config_free(conf);
         return CLI_USAGE;
     }
+    /* A replica starts from nothing: its copy arrives over the network. */
+    if (o.replica_of && !is_dir(o.store_dir) && mkdir(o.store_dir, 0755) != 0)
+        fprintf(stderr, "signpost serve: cannot create %s: %s\n", o.store_dir, strerror(errno));
     if (!is_dir(o.store_dir)) {
         fprintf(stderr, "signpost serve: store '%s' is not a directory; create it with "
                         "`signpost index --store DIR` or `signpost crawl`\n",

@@ -63,6 +63,10 @@ static const struct key {
     {"serve", "metrics_allow", K_RANGES, offsetof(config, metrics_allow), 0, 0},
     {"serve", "secure_cookies", K_BOOL, offsetof(config, secure_cookies), 0, 0},
     {"serve", "write_limit", K_UINT, offsetof(config, write_limit), 1, 100000},
+    {"serve", "replica_of", K_LISTEN, offsetof(config, replica_of), 0, 0},
+    {"serve", "writer_url", K_URL, offsetof(config, writer_url), 0, 0},
+    {"serve", "replica_max_lag", K_UINT, offsetof(config, replica_max_lag), 1, 86400},
+    {"serve", "replication_listen", K_LISTEN, offsetof(config, replication_listen), 0, 0},
     {"crawl", "sources", K_PATH, offsetof(config, sources), 0, 0},
     {"crawl", "log_file", K_PATH, offsetof(config, crawl_log_file), 0, 0},
 };
@@ -389,6 +393,14 @@ void config_serve_opts(const config *c, sd_opts *o)
         o->metrics_allow = c->metrics_ranges;
         o->n_metrics_allow = c->n_metrics_ranges;
     }
+    if (!o->replica_of)
+        o->replica_of = c->replica_of;
+    if (!o->writer_url)
+        o->writer_url = c->writer_url;
+    if (!o->replica_max_lag_s)
+        o->replica_max_lag_s = (unsigned)c->replica_max_lag;
+    if (!o->replication_listen)
+        o->replication_listen = c->replication_listen;
     if (c->access_log == CONFIG_LOG_OFF)
         o->access_log = false;
     if (c->access_log == CONFIG_LOG_JSON)

@@ -34,6 +34,8 @@ typedef struct config {
     char *metrics_allow; /* as written: ranges separated by commas or spaces */
     const char *metrics_ranges[CONFIG_MAX_RANGES]; /* split copies, owned */
     size_t n_metrics_ranges;
+    char *replica_of, *writer_url, *replication_listen; /* docs/scale-out.md */
+    long replica_max_lag;
     /* [crawl] */
     char *sources, *crawl_log_file;
 } config;

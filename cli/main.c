@@ -2,6 +2,7 @@
  * main.c - the `signpost` command: dispatches to its subcommands (cli.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -41,6 +42,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* Xapian keeps changesets only when this is set in the writing
+     * process: without them every replica (docs/scale-out.md) would copy
+     * the whole index at each commit.  Set before any thread starts. */
+    setenv("XAPIAN_MAX_CHANGESETS", "10", 0);
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

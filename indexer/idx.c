@@ -388,6 +388,16 @@ int idx_mark_schema(idx *ix, sp_err *err)
     return xap_set_metadata(ix->db, IDX_SCHEMA_KEY, v, err);
 }
 
+int idx_meta_get(idx *ix, const char *key, char **value, sp_err *err)
+{
+    return xap_get_metadata(ix->db, key, value, err);
+}
+
+int idx_meta_set(idx *ix, const char *key, const char *value, sp_err *err)
+{
+    return xap_set_metadata(ix->db, key, value, err);
+}
+
 int idx_open_write(const char *dir, idx **out, sp_err *err)
 {
     return open_common(dir, true, out, err);

@@ -98,6 +98,11 @@ int idx_schema_version(idx *ix);
 /* Writers, after putting every record again: the index now follows
  * IDX_SCHEMA_VERSION (stored with the next commit). */
 int idx_mark_schema(idx *ix, sp_err *err);
+/* Index metadata (key -> text), committed with the next commit: what
+ * travels with the index to its replicas (indexer/snapshot.h).  get sets
+ * *value to NULL when the key is unset; the caller frees it. */
+int idx_meta_get(idx *ix, const char *key, char **value, sp_err *err);
+int idx_meta_set(idx *ix, const char *key, const char *value, sp_err *err);
 
 /* Optional, for writers: index the plain-English labels of a record's
  * categories, groups, boroughs and languages from v ("People aged 50 and

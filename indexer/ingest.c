@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dedupe.h"
+#include "snapshot.h"
 #include "enrich.h"
 #include "feed.h"
 #include "idx.h"
@@ -859,6 +860,13 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         clock_gettime(CLOCK_MONOTONIC, &l0);
         rc = dedupe_run(g.ix, o->store_dir, rebuild || o->relink, false, &ds, err);
         clock_gettime(CLOCK_MONOTONIC, &l1);
+        /* What searchd reads from the store goes into the index too, for
+         * replicas (snapshot.h). */
+        sp_err se = {0};
+        if (rc == SP_OK &&
+            snap_publish(g.ix, o->store_dir, st->records > 0 || st->gone > 0, &se) != SP_OK)
+            fprintf(stderr, "signpost index: the store snapshot for replicas: %s (the index "
+                            "itself is fine; tried again next run)\n", se.msg);
         if (rc == SP_OK)
             note_run(&g, st, ds.skipped ? -1.0
                                         : (double)(l1.tv_sec - l0.tv_sec) +

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sd_int.h"
+#include "snapshot.h"
 
 static enum MHD_Result unavailable(sd_req *r, const sp_err *e)
 {
@@ -340,7 +341,15 @@ enum MHD_Result sd_api_healthz(sd_req *r, const char *rest)
             json_pack("{s:s,s:i,s:{s:s,s:s}}", "status", "unavailable", "documents", 0,
                       "error", "code", "index_unavailable", "message",
                       "the search index is not available yet"));
+    /* The index's revision (indexer/snapshot.h) on every node; a replica
+     * adds how current its copy is and degrades when it is too old. */
+    long long rev = 0, pub = 0;
+    snap_revision(ix, &rev, &pub);
+    bool degraded = false;
+    json_t *replica = sd_replica_health(r->srv, &degraded);
     return sd_reply_json(r, MHD_HTTP_OK,
-                         json_pack("{s:s,s:I}", "status", "ok", "documents",
-                                   (json_int_t)idx_count(ix)));
+                         json_pack("{s:s,s:I,s:I,s:I,s:o?}", "status",
+                                   degraded ? "degraded" : "ok", "documents",
+                                   (json_int_t)idx_count(ix), "revision", (json_int_t)rev,
+                                   "published_ms", (json_int_t)pub, "replica", replica));
 }

@@ -293,7 +293,10 @@ static int cmp_change(const void *a, const void *b)
 /* Records gone from their sources (STORE/crawl.db, ingest_records). */
 static int collect_deleted(struct sd_server *s, changes *c)
 {
-    char *db_path = sp_printf("%s/../crawl.db", s->index_dir);
+    /* the store, or on a replica the snapshot the index carries */
+    char *dir = sd_store_read_dir(s);
+    char *db_path = dir ? sp_printf("%s/crawl.db", dir) : NULL;
+    free(dir);
     if (!db_path)
         return SP_ENOMEM;
     sqlite3 *db = NULL;

@@ -37,14 +37,11 @@ static const struct {
     {"gaps", hub_gaps},         {"stale", hub_stale},       {"sources", hub_sources},
 };
 
-/* STORE from STORE/index. */
-static char *store_dir_of(const struct sd_server *s)
+/* The store on a writer, the index's snapshot of it on a replica
+ * (replica.c). */
+static char *store_dir_of(struct sd_server *s)
 {
-    const char *ix = s->index_dir;
-    size_t n = strlen(ix);
-    if (n > 6 && !strcmp(ix + n - 6, "/index"))
-        return sp_strndup(ix, n - 6);
-    return sp_strdup(".");
+    return sd_store_read_dir(s);
 }
 
 /* mtime and size of STORE/crawl.db and its WAL: they change with every
@@ -292,7 +289,7 @@ int sd_hub_decide(sd_req *r, const auth_who *who, const char *a, const char *b,
             return SP_EAGAIN;
         }
     }
-    char *store_dir = store_dir_of(r->srv);
+    char *store_dir = sp_strdup(r->srv->store_dir); /* the writer's own store */
     sp_err err = {0};
     int rc = store_dir ? dedupe_decide(store_dir, a, b, verdict, who->name, &err) : SP_ENOMEM;
     free(store_dir);

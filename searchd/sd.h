@@ -57,6 +57,16 @@ typedef struct sd_opts {
                                proxies' Forwarded headers) */
     const char *trusted_proxies; /* addresses/CIDRs whose Forwarded and
                                X-Forwarded-* headers are believed */
+    /* Scale-out (docs/scale-out.md, searchd/replica.c). */
+    const char *replica_of; /* "HOST:PORT" of a writer's replication server:
+                               keep store_dir/index a replica of its index
+                               (xapian-replicate) and serve it; NULL: none */
+    const char *writer_url; /* replicas: forward writes (POST) to this base
+                               URL; NULL: refuse them (503, saying why) */
+    unsigned replica_max_lag_s; /* replicas: /healthz says "degraded" when
+                               the last sync is older; 0: 60 s */
+    const char *replication_listen; /* writers: run xapian-replicate-server
+                               on "ADDR:PORT" for store_dir; NULL: none */
 } sd_opts;
 
 typedef struct sd_server sd_server;

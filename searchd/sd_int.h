@@ -123,6 +123,11 @@ struct sd_server {
     pthread_rwlock_t live_mu;
     bool live_made;
     struct sd_live *live;
+    /* Scale-out (replica.c): a replica's sync thread and what it saw; a
+     * writer's replication server. */
+    char *store_dir;
+    struct sd_replica *repl;
+    atomic_ullong repl_gen; /* +1 per changeset applied: workers reopen */
 };
 
 /* One request.  Allocated when MHD has the request line, freed when the
@@ -258,6 +263,21 @@ const char *sd_frame_check(const char *head, size_t len);
  * at most every reopen_ms.  NULL (and a message in err) when the index
  * cannot be opened: callers answer 503.  force: reopen now. */
 idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err);
+
+/* Scale-out (replica.c, docs/scale-out.md).  Start the replica's sync
+ * thread or the writer's replication server as opts say; stop them. */
+int sd_replica_start(struct sd_server *s, const sd_opts *opts, sp_err *err);
+void sd_replica_stop(struct sd_server *s);
+/* Is s a replica (it reopens when a changeset lands, not on a timer)? */
+bool sd_is_replica(const struct sd_server *s);
+/* The folder whose crawl.db answers store reads (hub, change feed): the
+ * store itself on a writer, else the snapshot the index carries written
+ * out (indexer/snapshot.h).  Caller frees; NULL when out of memory. */
+char *sd_store_read_dir(struct sd_server *s);
+/* A write (POST) on a replica: forwarded to the writer or refused. */
+enum MHD_Result sd_replica_write(sd_req *r);
+/* /healthz's "replica" (NULL on a writer) and whether it is degraded. */
+json_t *sd_replica_health(struct sd_server *s, bool *degraded);
 
 /* Handlers (api.c, files.c). */
 enum MHD_Result sd_api_search(sd_req *r, const char *rest);

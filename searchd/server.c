@@ -192,6 +192,7 @@ enum MHD_Result sd_reply_error(sd_req *r, unsigned status, const char *code,
 typedef struct sd_worker {
     idx *ix;
     uint64_t last_us; /* last open attempt or reopen */
+    unsigned long long gen; /* a replica's changesets seen (repl_gen) */
     bool tried;
 } sd_worker;
 
@@ -228,6 +229,20 @@ idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
     uint64_t now = now_us();
     uint64_t interval = s->reopen_ms < 0 ? 0 : (uint64_t)s->reopen_ms * 1000u;
     bool due = force || !w->tried || now - w->last_us >= interval;
+    /* A replica's copy changes only when a sync applies a changeset: open
+     * it again then, once, rather than on a timer.  A full copy lands in a
+     * new folder behind the same stub, which a reopen would not follow. */
+    bool replica = sd_is_replica(s);
+    unsigned long long gen = atomic_load(&s->repl_gen);
+    if (replica && w->ix && !force) {
+        if (w->gen == gen)
+            return w->ix;
+        idx_close(w->ix);
+        w->ix = NULL;
+        due = true;
+        atomic_fetch_add(&s->reopens, 1);
+    }
+    w->gen = gen;
 
     if (!w->ix) {
         if (!due) {
@@ -515,6 +530,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                               "the path contains an encoded NUL byte (%%00)");
     if (preflight)
         return sd_reply_preflight(r);
+    if (post && sd_is_replica(s))
+        return sd_replica_write(r); /* forwarded to the writer or refused */
     if (!route) {
         if (!strncmp(url, "/api/", 5))
             return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
@@ -615,6 +632,8 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
         return rc;
     }
     rc = sd_auth_start(s, opts, opts->store_dir, err);
+    if (rc == SP_OK)
+        rc = sd_replica_start(s, opts, err);
     if (rc != SP_OK) {
         sd_stop(s);
         return rc;
@@ -707,6 +726,7 @@ void sd_stop(sd_server *s)
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
     sd_gate_free(s);
+    sd_replica_stop(s);
     if (s->lfd >= 0)
         close(s->lfd);
     if (s->key_made)
