@@ -173,10 +173,12 @@ bool coach_listed(const shortlist *sl, const char *id)
     return false;
 }
 
-/* Parameters a link to another state of the page does not carry over. */
-static bool transient(const char *key)
+/* Parameters a link to another state of the page does not carry over
+ * (notes too long to print are dropped, not carried). */
+static bool transient(const pg_arg *a)
 {
-    return !strcmp(key, "s") || !strcmp(key, "print");
+    return !strcmp(a->key, "s") || !strcmp(a->key, "print") ||
+           (!strcmp(a->key, "notes") && strlen(a->value) > COACH_MAX_NOTES);
 }
 
 void coach_url(pg *p, sp_buf *u, const shortlist *sl, const char *add, const char *drop,
@@ -186,7 +188,7 @@ void coach_url(pg *p, sp_buf *u, const shortlist *sl, const char *add, const cha
     if (!only_list)
         for (size_t i = 0; i < p->n_args; i++) {
             const pg_arg *a = &p->args[i];
-            if (transient(a->key) || !*a->value ||
+            if (transient(a) || !*a->value ||
                 (page_to > 0 && !strcmp(a->key, "page")))
                 continue;
             html_query_add(u, a->key, a->value);
@@ -234,7 +236,7 @@ void coach_hidden_args(pg *p, bool with_list, const shortlist *sl)
 {
     for (size_t i = 0; i < p->n_args; i++) {
         const pg_arg *a = &p->args[i];
-        if (transient(a->key) || !*a->value || !strcmp(a->key, "page") ||
+        if (transient(a) || !*a->value || !strcmp(a->key, "page") ||
             !strcmp(a->key, "notes") || strlen(a->value) > SD_MAX_Q)
             continue;
         put_hidden(p, a->key, a->value);
