@@ -31,11 +31,12 @@
 #define VOCAB_MAX_TEXT (256u << 10)
 
 enum { F_BOROUGH, F_SUBREGION, F_GROUP, F_CATEGORY, F_MODE, F_COST, F_REFERRAL,
-       F_LANGUAGE, F_BENEFIT, F_STATUS, F_COUNT };
+       F_LANGUAGE, F_BENEFIT, F_STATUS, F_SECTOR, F_COUNT };
 
 static const char *const field_names[F_COUNT] = {
     "borough", "subregion", "group", "category", "mode", "cost", "referral", "language",
-    "benefit", "status"}; /* benefit, status: eligibility (indexer/elig.c) */
+    "benefit", "status", /* benefit, status: eligibility (indexer/elig.c) */
+    "sector"};           /* job goals (the coach page) */
 
 /* ------------------------------------------------------------ hash map */
 
@@ -973,6 +974,7 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
         {"vocab/languages.tsv", c_lng, 3, row_language, F_LANGUAGE, false},
         {"vocab/benefits.tsv", c_smp, 3, row_simple, F_BENEFIT, true},
         {"vocab/statuses.tsv", c_smp, 3, row_simple, F_STATUS, true},
+        {"vocab/sectors.tsv", c_smp, 3, row_simple, F_SECTOR, true},
         {"vocab/synonyms.tsv", NULL, 2, row_synonym, -1, false},
         {"vocab/triggers.tsv", c_trg, 4, row_trigger, -1, true},
     };

@@ -25,7 +25,8 @@ void vocab_free(vocab *v);
 /* Vocabularies by API field name: "borough", "subregion", "group",
  * "category", "mode", "cost", "referral", "language"; and for eligibility
  * (indexer/elig.c) "benefit" and "status" (data/vocab/benefits.tsv,
- * statuses.tsv). */
+ * statuses.tsv); and "sector", the job goals a coach can pick
+ * (data/vocab/sectors.tsv: warehouse work, care work ...). */
 
 /* The canonical slug for a user's value: a slug, or for boroughs also a GSS
  * code ("E09000012") or any known spelling.  NULL when unknown. */

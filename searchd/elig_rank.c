@@ -49,10 +49,11 @@ static int item_cmp(const void *a, const void *b)
         return x->outcome - y->outcome;
     if (x->verdict->speaks_language != y->verdict->speaks_language)
         return x->verdict->speaks_language ? -1 : 1;
-    /* Nearer first, in whole kilometres so relevance still counts. */
-    double dx = x->km < 0 ? 1e9 : floor(x->km), dy = y->km < 0 ? 1e9 : floor(y->km);
-    if (dx != dy)
-        return dx < dy ? -1 : 1;
+    /* Relevance with a distance decay, so that a near service that does
+     * not do what was asked does not lead (nearest first only among
+     * equals: a browse without words). */
+    if (x->fit != y->fit)
+        return x->fit > y->fit ? -1 : 1;
     return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
@@ -75,6 +76,9 @@ int sd_elig_judge(const vocab *v, const elig_person *p, sd_elig *e)
         it->outcome = sd_rec_closed(&h->rec) ? SD_CLOSED : (int)e->vds[i].outcome;
         it->rank = i;
         it->km = h->distance_km;
+        double w = h->score > 0 ? h->score : 1.0;
+        it->fit = w / (1.0 + (h->distance_km >= 0 ? h->distance_km : IDX_DECAY_UNKNOWN_KM) /
+                                 IDX_DECAY_KM);
         e->counts[it->outcome]++;
     }
     e->n = n;

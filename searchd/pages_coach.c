@@ -25,16 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pages.h"
+#include "pages_coach.h"
 
 #define COACH_PER_PAGE 15 /* results on a page unless per_page says (60 KB a page) */
 
-typedef struct client {
-    person pp; /* the answers (indexer/person.h) */
-    const char *q;
-    char refused[sizeof(((sp_err *)0)->msg)]; /* the first refusal, for the coach */
-    bool given; /* the form was submitted */
-} client;
+typedef coach_client client;
+typedef coach_list shortlist;
 
 typedef enum verdict { V_YES, V_CHECK, V_NO, V_INFO } verdict; /* V_INFO: reasons only */
 
@@ -49,7 +45,42 @@ static const char *answer_name(const char *key)
     return person_is_field(key) ? key : NULL;
 }
 
-static void read_client(pg *p, client *c)
+static void refuse(client *c, const char *msg)
+{
+    if (!c->refused[0])
+        snprintf(c->refused, sizeof c->refused, "%s", msg);
+}
+
+/* near=: the client's postcode, sector or district, as /api/v1/eligible
+ * reads it. */
+static void read_near(pg *p, client *c, const char *val)
+{
+    size_t len = strlen(val);
+    if (!len)
+        return;
+    c->given = true;
+    const vocab_borough *b = NULL;
+    double lat = NAN, lon = NAN;
+    int rc = len > 16 || !sp_utf8_valid(val, len) ? SP_EINVAL
+                                                   : vocab_postcode(p->v, val, &lat, &lon, &b);
+    if (rc == SP_EINVAL || isnan(lat) || isnan(lon)) {
+        refuse(c, html_t(p->L, rc == SP_EINVAL ? "coach.near_bad" : "coach.near_unknown"));
+        return;
+    }
+    c->near = val;
+    c->has_near = true;
+    c->lat = lat;
+    c->lon = lon;
+    if (b && !c->pp.p.borough) {
+        /* Where they live, from their postcode: one answer fewer. */
+        sp_err e;
+        sp_err_clear(&e);
+        if (person_set(&c->pp, p->v, "borough", b->slug, strlen(b->slug), &e) == SP_OK)
+            c->borough_from_near = true;
+    }
+}
+
+void coach_read_client(pg *p, client *c)
 {
     memset(c, 0, sizeof *c);
     person_init(&c->pp);
@@ -70,8 +101,27 @@ static void read_client(pg *p, client *c)
             sp_fail(&e, SP_EINVAL, "%s is not a short plain text", name);
         else
             person_set(&c->pp, p->v, name, a->value, len, &e);
-        if (e.msg[0] && !c->refused[0])
-            snprintf(c->refused, sizeof c->refused, "%s", e.msg);
+        if (e.msg[0])
+            refuse(c, e.msg);
+    }
+    /* After the answers: a borough given in the form wins over the
+     * postcode's. */
+    const char *near = pg_get(p, "near");
+    if (near)
+        read_near(p, c, near);
+    const char *sec = pg_get(p, "sector");
+    if (sec && *sec) {
+        c->given = true;
+        c->sector = vocab_canon(p->v, "sector", sec);
+        if (!c->sector)
+            refuse(c, html_t(p->L, "coach.sector_bad"));
+    }
+    const char *notes = pg_get(p, "notes");
+    if (notes && *notes) {
+        if (strlen(notes) > COACH_MAX_NOTES || !sp_utf8_valid(notes, strlen(notes)))
+            refuse(c, html_t(p->L, "coach.notes_long"));
+        else
+            c->notes = notes;
     }
     const char *q = pg_get(p, "q");
     c->q = q && *q && strlen(q) <= SD_MAX_Q && sp_utf8_valid(q, strlen(q)) ? q : NULL;
@@ -93,12 +143,7 @@ static bool client_has_group(const client *c, const char *g)
 
 /* ---- the shortlist (ids in the URL) ---- */
 
-typedef struct shortlist {
-    char ids[PG_MAX_SHORTLIST][37];
-    size_t n;
-} shortlist;
-
-static void read_shortlist(pg *p, shortlist *sl)
+void coach_read_list(pg *p, shortlist *sl)
 {
     sl->n = 0;
     for (size_t i = 0; i < p->n_args && sl->n < PG_MAX_SHORTLIST; i++) {
@@ -120,7 +165,7 @@ static void read_shortlist(pg *p, shortlist *sl)
     }
 }
 
-static bool shortlisted(const shortlist *sl, const char *id)
+bool coach_listed(const shortlist *sl, const char *id)
 {
     for (size_t i = 0; id && i < sl->n; i++)
         if (!strcmp(sl->ids[i], id))
@@ -128,17 +173,22 @@ static bool shortlisted(const shortlist *sl, const char *id)
     return false;
 }
 
-/* /coach?... with the page's parameters, the shortlist changed (add or
- * drop one id), and optionally only the shortlist (print and share);
- * page_to > 0 moves to that page of results. */
-static void coach_url(pg *p, sp_buf *u, const shortlist *sl, const char *add,
-                      const char *drop, bool only_list, bool print, long page_to)
+/* Parameters a link to another state of the page does not carry over
+ * (notes too long to print are dropped, not carried). */
+static bool transient(const pg_arg *a)
+{
+    return !strcmp(a->key, "s") || !strcmp(a->key, "print") ||
+           (!strcmp(a->key, "notes") && strlen(a->value) > COACH_MAX_NOTES);
+}
+
+void coach_url(pg *p, sp_buf *u, const shortlist *sl, const char *add, const char *drop,
+               bool only_list, bool print, long page_to)
 {
     sp_buf_puts(u, "/coach?");
     if (!only_list)
         for (size_t i = 0; i < p->n_args; i++) {
             const pg_arg *a = &p->args[i];
-            if (!strcmp(a->key, "s") || !strcmp(a->key, "print") || !*a->value ||
+            if (transient(a) || !*a->value ||
                 (page_to > 0 && !strcmp(a->key, "page")))
                 continue;
             html_query_add(u, a->key, a->value);
@@ -162,8 +212,8 @@ static void coach_url(pg *p, sp_buf *u, const shortlist *sl, const char *add,
         u->data[--u->len] = '\0';
 }
 
-static void put_coach_href(pg *p, const shortlist *sl, const char *add, const char *drop,
-                           bool only_list, bool print, const char *frag)
+void coach_href(pg *p, const shortlist *sl, const char *add, const char *drop, bool only_list,
+                bool print, const char *frag)
 {
     sp_buf u = {0};
     coach_url(p, &u, sl, add, drop, only_list, print, 0);
@@ -171,6 +221,28 @@ static void put_coach_href(pg *p, const shortlist *sl, const char *add, const ch
         sp_buf_puts(&u, frag);
     pg_href(p, sp_buf_cstr(&u));
     sp_buf_free(&u);
+}
+
+static void put_hidden(pg *p, const char *name, const char *value)
+{
+    pg_raw(p, "<input type=\"hidden\" name=\"");
+    pg_text(p, name);
+    pg_raw(p, "\" value=\"");
+    pg_text(p, value);
+    pg_raw(p, "\">");
+}
+
+void coach_hidden_args(pg *p, bool with_list, const shortlist *sl)
+{
+    for (size_t i = 0; i < p->n_args; i++) {
+        const pg_arg *a = &p->args[i];
+        if (transient(a) || !*a->value || !strcmp(a->key, "page") ||
+            !strcmp(a->key, "notes") || strlen(a->value) > SD_MAX_Q)
+            continue;
+        put_hidden(p, a->key, a->value);
+    }
+    for (size_t i = 0; with_list && i < sl->n; i++)
+        put_hidden(p, "s", sl->ids[i]);
 }
 
 /* ---- the form ---- */
@@ -273,28 +345,38 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
 {
     pg_raw(p, "<form class=\"screen\" id=\"screen\" method=\"get\" action=\"/coach\">");
     const char *lang = pg_get(p, "lang");
-    if (lang && html_lang_get(p->web_dir, lang)) {
-        pg_raw(p, "<input type=\"hidden\" name=\"lang\" value=\"");
-        pg_text(p, lang);
-        pg_raw(p, "\">");
-    }
-    for (size_t i = 0; i < sl->n; i++) {
-        pg_raw(p, "<input type=\"hidden\" name=\"s\" value=\"");
-        pg_text(p, sl->ids[i]);
-        pg_raw(p, "\">");
-    }
+    if (lang && html_lang_get(p->web_dir, lang))
+        put_hidden(p, "lang", lang);
+    if (c->notes) /* typed on the shortlist: kept while the answers change */
+        put_hidden(p, "notes", c->notes);
+    for (size_t i = 0; i < sl->n; i++)
+        put_hidden(p, "s", sl->ids[i]);
     pg_raw(p, "<fieldset><legend>");
     pg_t(p, "coach.about");
     pg_raw(p, "</legend><div class=\"grid\">");
     const elig_person *ep = &c->pp.p;
     put_number(p, "age", "coach.age", NULL, ep->age, 3);
-    put_select(p, "borough", "coach.borough", "borough", ep->borough);
-    put_select(p, "language", "coach.language", "language", ep->language);
+    /* The postcode: distances, and where they live when that is left
+     * empty (a borough taken from it is not shown as chosen, so a new
+     * postcode moves it). */
+    const char *near = pg_get(p, "near");
+    pg_raw(p, "<div class=\"field\"><label for=\"c-near\">");
+    pg_t(p, "coach.near");
+    pg_raw(p, "</label><span class=\"hint\" id=\"c-near-hint\">");
+    pg_t(p, "coach.near_hint");
+    pg_raw(p, "</span><input class=\"short\" type=\"text\" id=\"c-near\" name=\"near\" "
+              "maxlength=\"16\" autocomplete=\"off\" aria-describedby=\"c-near-hint\" value=\"");
+    pg_text(p, near && strlen(near) <= 16 ? near : NULL);
+    pg_raw(p, "\"></div>");
+    put_select(p, "borough", "coach.borough", "borough",
+               c->borough_from_near ? NULL : ep->borough);
     put_select(p, "benefits", "coach.benefit", "benefit",
                !ep->benefits_known ? NULL : ep->n_benefits ? ep->benefits[0] : "none");
     put_select(p, "status", "coach.status", "status", ep->status);
     put_number(p, "months_unemployed", "coach.months", "coach.months_hint",
                ep->months_unemployed, 3);
+    put_select(p, "language", "coach.language", "language", ep->language);
+    put_select(p, "sector", "coach.sector", "sector", c->sector);
     pg_raw(p, "</div></fieldset>");
 
     size_t ng = 0;
@@ -339,7 +421,7 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
     pg_raw(p, "\"></div><button type=\"submit\" class=\"btn\">");
     pg_t(p, "coach.go");
     pg_raw(p, "</button> <a class=\"reset\" href=\"");
-    put_coach_href(p, sl, NULL, NULL, true, false, NULL);
+    coach_href(p, sl, NULL, NULL, true, false, NULL);
     pg_raw(p, "\">");
     pg_t(p, "coach.reset");
     pg_raw(p, "</a></form>");
@@ -401,7 +483,7 @@ static void put_closed(pg *p, const rec_service *rec)
     pg_raw(p, "</p>");
 }
 
-static void put_judged(pg *p, const shortlist *sl, const sd_elig_item *it)
+static void put_judged(pg *p, const client *c, const shortlist *sl, const sd_elig_item *it)
 {
     const idx_hit *h = it->hit;
     const rec_service *rec = &h->rec;
@@ -431,13 +513,15 @@ static void put_judged(pg *p, const shortlist *sl, const sd_elig_item *it)
         pg_raw(p, "</li>");
         return;
     }
+    /* The reasons and the distance follow: only what they do not say. */
+    coach_put_why(p, c, rec, NULL, -1, false);
     put_reasons(p, it->verdict);
     pg_result_facts(p, h);
-    if (shortlisted(sl, rec->id)) {
+    if (coach_listed(sl, rec->id)) {
         pg_raw(p, "<p class=\"onlist\">");
         pg_t(p, "coach.on_list");
         pg_raw(p, " <a href=\"");
-        put_coach_href(p, sl, NULL, rec->id, false, false, frag);
+        coach_href(p, sl, NULL, rec->id, false, false, frag);
         pg_raw(p, "\">");
         pg_tf(p, "coach.remove", rec->name, NULL, NULL);
         pg_raw(p, "</a></p>");
@@ -445,7 +529,7 @@ static void put_judged(pg *p, const shortlist *sl, const sd_elig_item *it)
         pg_raw(p, "<p><a class=\"btn2 add\" data-id=\"");
         pg_text(p, rec->id);
         pg_raw(p, "\" href=\"");
-        put_coach_href(p, sl, rec->id, NULL, false, false, frag);
+        coach_href(p, sl, rec->id, NULL, false, false, frag);
         pg_raw(p, "\">");
         pg_tf(p, "coach.add", rec->name, NULL, NULL);
         pg_raw(p, "</a></p>");
@@ -498,34 +582,31 @@ static void put_results(pg *p, const client *c, const shortlist *sl, const sd_el
     snprintf(yes, sizeof yes, "%zu", el->counts[ELIG_ELIGIBLE]);
     pg_tf(p, "coach.results", n, yes, NULL);
     pg_raw(p, "</h2>");
-    const char *implied[PERSON_MAX_LIST];
-    size_t ni = person_implied_groups(p->v, &c->pp.p, implied, PERSON_MAX_LIST);
-    if (ni) {
-        /* What the answers already say, so the coach need not tick it. */
-        sp_buf l = {0};
-        for (size_t i = 0; i < ni; i++) {
-            const char *lab = pg_label(p, "group", implied[i]);
-            if (i)
-                sp_buf_puts(&l, ", ");
-            sp_buf_puts(&l, lab ? lab : implied[i]);
-        }
-        pg_raw(p, "<p class=\"implied\">");
-        pg_tf(p, "coach.implied", sp_buf_cstr(&l), NULL, NULL);
-        pg_raw(p, "</p>");
-        sp_buf_free(&l);
-    }
+    /* One line: which of them are shown, where distances are from, and
+     * that the job goal leads. */
+    pg_raw(p, "<p class=\"showing\">");
     if (!el->n) {
-        pg_raw(p, "<p>");
         pg_t(p, "coach.none");
-        pg_raw(p, "</p>");
     } else {
         char f[24], t[24];
         snprintf(f, sizeof f, "%zu", from + 1);
         snprintf(t, sizeof t, "%zu", to);
-        pg_raw(p, "<p class=\"showing\">");
         pg_tf(p, "coach.showing", f, t, n);
-        pg_raw(p, "</p>");
     }
+    if (c->has_near) {
+        pg_raw(p, " ");
+        pg_tf(p, "coach.from_near", c->near, NULL, NULL);
+    } else if (c->pp.p.borough) {
+        const char *bl = pg_label(p, "borough", c->pp.p.borough);
+        pg_raw(p, " ");
+        pg_tf(p, "coach.from_borough", bl ? bl : c->pp.p.borough, NULL, NULL);
+    }
+    if (c->sector) {
+        const char *l = pg_label(p, "sector", c->sector);
+        pg_raw(p, " ");
+        pg_tf(p, "coach.sector_first", l ? l : c->sector, NULL, NULL);
+    }
+    pg_raw(p, "</p>");
     static const char *const heads[4] = {"coach.yes", "coach.check", "coach.no",
                                          "coach.closed"};
     static const char *const cls[4] = {"yes", "check", "no", "closed"};
@@ -544,7 +625,7 @@ static void put_results(pg *p, const client *c, const shortlist *sl, const sd_el
             pg_tf(p, heads[open], cnt, NULL, NULL);
             pg_raw(p, "</h3><ol class=\"hits\">");
         }
-        put_judged(p, sl, it);
+        put_judged(p, c, sl, it);
     }
     if (open >= 0)
         pg_raw(p, "</ol></div>");
@@ -552,278 +633,131 @@ static void put_results(pg *p, const client *c, const shortlist *sl, const sd_el
     pg_raw(p, "</section>");
 }
 
-/* ---- shortlist panel, text and print ---- */
-
-static void put_plain_record(pg *p, size_t k, const rec_service *rec)
+/* The job goal steers the order: within each verdict, services that
+ * speak to the sector come first, otherwise in the order they had. */
+static int sector_first(const vocab *v, const char *sector, sd_elig *el)
 {
-    /* Inside a <textarea>: escaped text only, no markup. */
-    pg_printf(p, "%zu. ", k);
-    pg_text(p, rec->name ? rec->name : html_t(p->L, "rec.unnamed"));
-    if (rec->organization.name) {
-        pg_raw(p, " - ");
-        pg_text(p, rec->organization.name);
+    if (!sector || !el->n)
+        return SP_OK;
+    sd_elig_item *out = malloc(el->n * sizeof *out);
+    bool *fits = calloc(el->n, sizeof *fits);
+    if (!out || !fits) {
+        free(out);
+        free(fits);
+        return SP_ENOMEM;
     }
-    pg_raw(p, "\n");
-    const char *phone = pg_phone(rec), *email = pg_email(rec);
-    char *web = html_url_web(pg_website(rec));
-    if (phone) {
-        pg_raw(p, "   ");
-        pg_t(p, "rec.phone");
-        pg_raw(p, " ");
-        pg_text(p, phone);
-        pg_raw(p, "\n");
+    for (size_t i = 0; i < el->n; i++)
+        fits[i] = coach_sector_fits(v, sector, &el->items[i].hit->rec);
+    size_t k = 0;
+    for (size_t from = 0; from < el->n;) {
+        size_t to = from;
+        while (to < el->n && el->items[to].outcome == el->items[from].outcome)
+            to++;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = from; i < to; i++)
+                if (fits[i] == (pass == 0))
+                    out[k++] = el->items[i];
+        from = to;
     }
-    if (email) {
-        pg_raw(p, "   ");
-        pg_t(p, "rec.email");
-        pg_raw(p, " ");
-        pg_text(p, email);
-        pg_raw(p, "\n");
-    }
-    if (web) {
-        pg_raw(p, "   ");
-        pg_t(p, "rec.website");
-        pg_raw(p, " ");
-        pg_text(p, web);
-        pg_raw(p, "\n");
-        free(web);
-    }
-    const rec_location *loc = pg_location(rec);
-    if (loc) {
-        pg_raw(p, "   ");
-        pg_t(p, "rec.address");
-        pg_raw(p, " ");
-        pg_address(p, loc, false);
-        pg_raw(p, "\n");
-    }
-    size_t before = p->b.len;
-    pg_raw(p, "   ");
-    pg_t(p, "rec.when");
-    pg_raw(p, ": ");
-    if (pg_when(p, rec, 3)) {
-        pg_raw(p, "\n");
-    } else {
-        p->b.len = before;
-        if (p->b.data)
-            p->b.data[before] = '\0';
-    }
-    pg_raw(p, "\n");
+    memcpy(el->items, out, el->n * sizeof *out);
+    free(out);
+    free(fits);
+    return SP_OK;
 }
 
-static void put_shortlist(pg *p, idx *ix, const shortlist *sl)
+static void summary_item(pg *p, bool *first, const char *label_key, const char *value)
 {
-    pg_raw(p, "<section class=\"shortlist\" id=\"shortlist\" aria-labelledby=\"sl-h\" "
-              "tabindex=\"-1\"><h2 id=\"sl-h\">");
-    char n[24];
-    snprintf(n, sizeof n, "%zu", sl->n);
-    pg_tf(p, "coach.shortlist", n, NULL, NULL);
-    pg_raw(p, "</h2>");
-    if (!sl->n) {
-        pg_raw(p, "<p>");
-        pg_t(p, "coach.shortlist_empty");
-        pg_raw(p, "</p></section>");
+    if (!value || !*value)
         return;
+    pg_raw(p, *first ? "<li>" : "</li><li>");
+    *first = false;
+    pg_t(p, label_key);
+    pg_raw(p, ": <strong>");
+    pg_text(p, value);
+    pg_raw(p, "</strong>");
+}
+
+static void labels_joined(pg *p, sp_buf *b, const char *field, const char *const *slugs,
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *l = pg_label(p, field, slugs[i]);
+        if (i)
+            sp_buf_puts(b, ", ");
+        sp_buf_puts(b, l ? l : slugs[i]);
     }
-    rec_service *recs = calloc(sl->n, sizeof *recs);
-    bool *ok = calloc(sl->n, sizeof *ok);
-    if (!recs || !ok) {
-        free(recs);
-        free(ok);
-        p->oom = true;
-        return;
+}
+
+/* The client's answers in one short list, so the results come first and
+ * the form waits, folded, behind "Change answers". */
+static void put_answers(pg *p, const client *c)
+{
+    const elig_person *ep = &c->pp.p;
+    bool first = true;
+    char num[24];
+    pg_raw(p, "<section class=\"answers\" id=\"answers\" aria-label=\"");
+    pg_t(p, "coach.answers");
+    pg_raw(p, "\"><ul class=\"answers-list\">");
+    if (ep->age >= 0) {
+        snprintf(num, sizeof num, "%d", ep->age);
+        summary_item(p, &first, "coach.age", num);
     }
-    for (size_t i = 0; i < sl->n; i++) {
-        sp_err e;
-        sp_err_clear(&e);
-        ok[i] = idx_get(ix, sl->ids[i], &recs[i], &e) == SP_OK;
+    summary_item(p, &first, "coach.near", c->near);
+    if (ep->borough) {
+        const char *l = pg_label(p, "borough", ep->borough);
+        summary_item(p, &first, "coach.borough", l ? l : ep->borough);
     }
-    pg_raw(p, "<ol class=\"sl\">");
-    for (size_t i = 0; i < sl->n; i++) {
+    sp_buf b = {0};
+    if (ep->benefits_known) {
+        if (ep->n_benefits)
+            labels_joined(p, &b, "benefit", ep->benefits, ep->n_benefits);
+        else
+            sp_buf_puts(&b, html_t(p->L, "benefit.none"));
+        summary_item(p, &first, "coach.benefit", sp_buf_cstr(&b));
+        sp_buf_free(&b);
+    }
+    if (ep->status) {
+        const char *l = pg_label(p, "status", ep->status);
+        summary_item(p, &first, "coach.status", l ? l : ep->status);
+    }
+    if (ep->months_unemployed >= 0) {
+        snprintf(num, sizeof num, "%d", ep->months_unemployed);
+        summary_item(p, &first, "coach.months", num);
+    }
+    if (ep->language) {
+        const char *l = pg_label(p, "language", ep->language);
+        summary_item(p, &first, "coach.language", l ? l : ep->language);
+    }
+    if (ep->n_groups) {
+        labels_joined(p, &b, "group", ep->groups, ep->n_groups);
+        summary_item(p, &first, "coach.groups", sp_buf_cstr(&b));
+        sp_buf_free(&b);
+    }
+    if (ep->n_needs) {
+        labels_joined(p, &b, "category", ep->needs, ep->n_needs);
+        summary_item(p, &first, "coach.needs", sp_buf_cstr(&b));
+        sp_buf_free(&b);
+    }
+    if (c->sector) {
+        const char *l = pg_label(p, "sector", c->sector);
+        summary_item(p, &first, "coach.sector", l ? l : c->sector);
+    }
+    summary_item(p, &first, "coach.ans_q", c->q);
+    const char *implied[PERSON_MAX_LIST];
+    size_t ni = person_implied_groups(p->v, ep, implied, PERSON_MAX_LIST);
+    if (ni) {
+        /* What the answers already say, so the coach need not tick it. */
+        labels_joined(p, &b, "group", implied, ni);
+        summary_item(p, &first, "coach.implied", sp_buf_cstr(&b));
+        sp_buf_free(&b);
+    }
+    if (first)
         pg_raw(p, "<li>");
-        if (ok[i]) {
-            pg_raw(p, "<a href=\"/services/");
-            pg_text(p, sl->ids[i]);
-            pg_raw(p, "\">");
-            pg_text(p, recs[i].name ? recs[i].name : html_t(p->L, "rec.unnamed"));
-            pg_raw(p, "</a>");
-            const char *ph = pg_phone(&recs[i]);
-            if (sd_rec_closed(&recs[i])) {
-                /* Kept so the coach sees why it is not printed. */
-                ph = NULL;
-                pg_raw(p, " <strong class=\"closed\">");
-                pg_t(p, "coach.closed_mark");
-                pg_raw(p, "</strong> ");
-                pg_t(p, "coach.closed_not_printed");
-            }
-            if (ph) {
-                pg_raw(p, " <span class=\"k\">");
-                pg_text(p, ph);
-                pg_raw(p, "</span>");
-            }
-        } else {
-            pg_t(p, "coach.gone");
-        }
-        pg_raw(p, " <a class=\"rm\" href=\"");
-        put_coach_href(p, sl, NULL, sl->ids[i], false, false, "#shortlist");
-        pg_raw(p, "\">");
-        pg_tf(p, "coach.remove", ok[i] ? recs[i].name : NULL, NULL, NULL);
-        pg_raw(p, "</a></li>");
-    }
-    pg_raw(p, "</ol><p class=\"actions\"><a class=\"btn\" id=\"print-link\" href=\"");
-    put_coach_href(p, sl, NULL, NULL, true, true, NULL);
-    pg_raw(p, "\">");
-    pg_t(p, "coach.print");
-    pg_raw(p, "</a></p>");
-
-    /* Share: the link is the whole shortlist. */
-    pg_raw(p, "<div class=\"field\"><label for=\"share\">");
-    pg_t(p, "coach.share");
-    pg_raw(p, "</label><span class=\"hint\" id=\"share-hint\">");
-    pg_t(p, "coach.share_hint");
-    pg_raw(p, "</span><input type=\"text\" readonly id=\"share\" aria-describedby=\"share-hint\" value=\"");
-    sp_buf u = {0};
-    char *base = sd_base_url(p->r); /* public_url or Host (ops.c) */
-    if (base)
-        sp_buf_puts(&u, base);
-    free(base);
-    coach_url(p, &u, sl, NULL, NULL, true, false, 0);
-    pg_text(p, sp_buf_cstr(&u));
-    sp_buf_free(&u);
-    pg_raw(p, "\"><button type=\"button\" class=\"btn2 js-only copy\" data-copy=\"share\" hidden "
-              "data-done=\"");
-    pg_t(p, "coach.copied");
-    pg_raw(p, "\">");
-    pg_t(p, "coach.copy_link");
-    pg_raw(p, "</button><span class=\"copied\" role=\"status\"></span></div>");
-
-    /* Copy as text: for an e-mail or a Universal Credit journal note. */
-    pg_raw(p, "<div class=\"field\"><label for=\"astext\">");
-    pg_t(p, "coach.text");
-    pg_raw(p, "</label><span class=\"hint\" id=\"astext-hint\">");
-    pg_t(p, "coach.text_hint");
-    pg_raw(p, "</span><textarea readonly id=\"astext\" rows=\"8\" aria-describedby=\"astext-hint\">");
-    pg_t(p, "print.h1");
-    pg_raw(p, "\n\n");
-    size_t k = 1;
-    for (size_t i = 0; i < sl->n; i++)
-        if (ok[i] && !sd_rec_closed(&recs[i]))
-            put_plain_record(p, k++, &recs[i]);
-    pg_raw(p, "</textarea><button type=\"button\" class=\"btn2 js-only copy\" data-copy=\"astext\" "
-              "hidden data-done=\"");
-    pg_t(p, "coach.copied");
-    pg_raw(p, "\">");
-    pg_t(p, "coach.copy_text");
-    pg_raw(p, "</button><span class=\"copied\" role=\"status\"></span></div></section>");
-    for (size_t i = 0; i < sl->n; i++)
-        if (ok[i])
-            rec_service_free(&recs[i]);
-    free(recs);
-    free(ok);
-}
-
-static enum MHD_Result print_page(pg *p, idx *ix, const shortlist *sl)
-{
-    pg_head(p, "print.title", NULL, "printable");
-    pg_raw(p, "<p class=\"noprint\"><a href=\"");
-    put_coach_href(p, sl, NULL, NULL, true, false, "#shortlist");
-    pg_raw(p, "\">");
-    pg_t(p, "print.back");
-    pg_raw(p, "</a> <button type=\"button\" class=\"btn js-only\" id=\"print-now\" hidden>");
-    pg_t(p, "print.now");
-    pg_raw(p, "</button></p><h1>");
-    pg_t(p, "print.h1");
-    pg_raw(p, "</h1><p>");
-    pg_t(p, "print.intro");
-    pg_raw(p, "</p><p class=\"checked\">");
-    pg_t(p, "print.date");
-    pg_raw(p, " ");
-    pg_put_date(p, sp_now());
-    pg_raw(p, "</p>");
-    if (!sl->n) {
-        pg_raw(p, "<p>");
-        pg_t(p, "coach.shortlist_empty");
-        pg_raw(p, "</p>");
-    }
-    size_t closed = 0;
-    for (size_t i = 0; i < sl->n; i++) {
-        rec_service rec;
-        sp_err e;
-        sp_err_clear(&e);
-        if (idx_get(ix, sl->ids[i], &rec, &e) != SP_OK)
-            continue;
-        if (sd_rec_closed(&rec)) { /* never printed as something to join */
-            closed++;
-            rec_service_free(&rec);
-            continue;
-        }
-        pg_raw(p, "<section class=\"card\"><h2>");
-        pg_text(p, rec.name ? rec.name : html_t(p->L, "rec.unnamed"));
-        pg_raw(p, "</h2>");
-        if (rec.organization.name) {
-            pg_raw(p, "<p class=\"org\">");
-            pg_text(p, rec.organization.name);
-            pg_raw(p, "</p>");
-        }
-        const char *ph = pg_phone(&rec), *em = pg_email(&rec);
-        char *web = html_url_web(pg_website(&rec));
-        pg_raw(p, "<dl>");
-        if (ph) {
-            pg_raw(p, "<dt>");
-            pg_t(p, "rec.phone");
-            pg_raw(p, "</dt><dd class=\"big\">");
-            pg_text(p, ph);
-            pg_raw(p, "</dd>");
-        }
-        if (em) {
-            pg_raw(p, "<dt>");
-            pg_t(p, "rec.email");
-            pg_raw(p, "</dt><dd>");
-            pg_text(p, em);
-            pg_raw(p, "</dd>");
-        }
-        if (web) {
-            pg_raw(p, "<dt>");
-            pg_t(p, "rec.website");
-            pg_raw(p, "</dt><dd>");
-            pg_text(p, web);
-            pg_raw(p, "</dd>");
-            free(web);
-        }
-        const rec_location *loc = pg_location(&rec);
-        if (loc) {
-            pg_raw(p, "<dt>");
-            pg_t(p, "rec.address");
-            pg_raw(p, "</dt><dd>");
-            pg_address(p, loc, false);
-            pg_raw(p, "</dd>");
-        }
-        size_t before = p->b.len;
-        pg_raw(p, "<dt>");
-        pg_t(p, "rec.when");
-        pg_raw(p, "</dt><dd>");
-        if (pg_when(p, &rec, 4)) {
-            pg_raw(p, "</dd>");
-        } else {
-            p->b.len = before;
-            if (p->b.data)
-                p->b.data[before] = '\0';
-        }
-        pg_raw(p, "</dl><p class=\"say\"><strong>");
-        pg_t(p, "print.say_h");
-        pg_raw(p, "</strong> ");
-        pg_tf(p, "print.say", rec.name, NULL, NULL);
-        pg_raw(p, "</p></section>");
-        rec_service_free(&rec);
-    }
-    if (closed) {
-        char n[24];
-        snprintf(n, sizeof n, "%zu", closed);
-        pg_raw(p, "<p class=\"noprint\">");
-        pg_tf(p, "print.closed_left_out", n, NULL, NULL);
-        pg_raw(p, "</p>");
-    }
-    pg_foot(p);
-    return pg_reply(p, MHD_HTTP_OK);
+    if (first)
+        pg_t(p, "coach.answers_none");
+    pg_raw(p, "</li></ul><p class=\"privacy\">");
+    pg_t(p, "coach.privacy");
+    pg_raw(p, "</p></section>");
 }
 
 enum MHD_Result sd_page_coach(sd_req *r, const char *rest)
@@ -833,41 +767,67 @@ enum MHD_Result sd_page_coach(sd_req *r, const char *rest)
     if (p.too_many_args)
         return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.too_many", NULL);
     shortlist sl;
-    read_shortlist(&p, &sl);
+    coach_read_list(&p, &sl);
     enum MHD_Result ret = MHD_NO;
     idx *ix = pg_index(&p, &ret);
     if (!ix)
         return ret;
     const char *pr = pg_get(&p, "print");
     if (pr && !strcmp(pr, "1"))
-        return print_page(&p, ix, &sl);
+        return coach_print_page(&p, ix, &sl);
 
     client c;
-    read_client(&p, &c);
+    coach_read_client(&p, &c);
     pg_head(&p, "coach.title", NULL, "coach");
     pg_raw(&p, "<h1>");
     pg_t(&p, "coach.h1");
-    pg_raw(&p, "</h1><p class=\"lead\">");
-    pg_t(&p, "coach.lead");
-    pg_raw(&p, "</p><p class=\"privacy\">");
-    pg_t(&p, "coach.privacy");
-    pg_raw(&p, "</p><div class=\"cols coachcols\"><div>");
+    pg_raw(&p, "</h1>");
+    if (!c.given) {
+        pg_raw(&p, "<p class=\"lead\">");
+        pg_t(&p, "coach.lead");
+        pg_raw(&p, "</p>");
+    }
+    if (!c.given) { /* with results it closes the answers (put_answers) */
+        pg_raw(&p, "<p class=\"privacy\">");
+        pg_t(&p, "coach.privacy");
+        pg_raw(&p, "</p>");
+    }
+    /* Where portal.js says what "Add to shortlist" did. */
+    pg_raw(&p, "<p class=\"vh\" id=\"coach-live\" role=\"status\" data-added=\"");
+    pg_t(&p, "coach.added");
+    pg_raw(&p, "\" data-removed=\"");
+    pg_t(&p, "coach.removed");
+    pg_raw(&p, "\"></p><div class=\"cols coachcols\"><div>");
+    if (c.given) {
+        /* Results first: the answers in a line, the form folded behind
+         * "Change answers" (open when an answer was refused). */
+        put_answers(&p, &c);
+        pg_raw(&p, c.refused[0] ? "<details class=\"change\" id=\"change\" open><summary>"
+                                : "<details class=\"change\" id=\"change\"><summary>");
+        pg_t(&p, "coach.change");
+        pg_raw(&p, "</summary>");
+    }
     put_form(&p, &c, &sl);
+    if (c.given)
+        pg_raw(&p, "</details>");
     if (c.refused[0]) {
         pg_raw(&p, "<p class=\"notice\">");
         pg_tf(&p, "coach.refused", c.refused, NULL, NULL);
         pg_raw(&p, "</p>");
     }
     if (c.given) {
-        /* The same candidates, verdicts and order as /api/v1/eligible. */
+        /* The same candidates, verdicts and order as /api/v1/eligible
+         * (with near= the client's postcode); the job goal then moves
+         * the sector's services up within each verdict. */
         idx_query q;
-        sd_elig_query(p.v, &c.pp.p, c.q, false, 0, 0, 0, &q);
+        sd_elig_query(p.v, &c.pp.p, c.q, c.has_near, c.lat, c.lon, 0, &q);
         sd_elig el;
         memset(&el, 0, sizeof el);
         sp_err e;
         sp_err_clear(&e);
         int rc = pg_search(&p, &ix, &q, &el.res, &e);
-        if (rc == SP_OK && sd_elig_judge(p.v, &c.pp.p, &el) != SP_OK)
+        if (rc == SP_OK && (sd_elig_judge(p.v, &c.pp.p, &el) != SP_OK ||
+                            sector_first(p.v, c.sector, &el) != SP_OK))
             p.oom = true;
         else if (rc == SP_OK)
             put_results(&p, &c, &sl, &el);
@@ -882,7 +842,7 @@ enum MHD_Result sd_page_coach(sd_req *r, const char *rest)
                               "msg.unavailable", NULL);
     }
     pg_raw(&p, "</div><div>");
-    put_shortlist(&p, ix, &sl);
+    coach_put_shortlist(&p, ix, &c, &sl);
     pg_raw(&p, "</div></div>");
     pg_foot(&p);
     return pg_reply(&p, MHD_HTTP_OK);

@@ -448,6 +448,7 @@ typedef struct sd_elig_item {
     int outcome;  /* ELIG_ELIGIBLE, ELIG_CHECK, ELIG_NOT_ELIGIBLE or SD_CLOSED */
     size_t rank;  /* relevance order */
     double km;    /* < 0 unknown */
+    double fit;   /* relevance x distance decay, as /api/v1/search ranks */
 } sd_elig_item;
 
 typedef struct sd_elig {
@@ -466,7 +467,9 @@ void sd_elig_query(const vocab *v, const elig_person *p, const char *q, bool has
 
 /* Judge every hit of e->res for p and order them: eligible, check,
  * not_eligible, closed; within each, the person's language first, then
- * nearer (whole km), then more relevant.  SP_OK or SP_ENOMEM. */
+ * relevance x 1 / (1 + km / IDX_DECAY_KM) as /api/v1/search ranks near a
+ * postcode (without search words every service weighs the same: nearest
+ * first), over every candidate.  SP_OK or SP_ENOMEM. */
 int sd_elig_judge(const vocab *v, const elig_person *p, sd_elig *e);
 void sd_elig_free(sd_elig *e);
 

@@ -1,8 +1,11 @@
 /* portal.js - makes the portal quicker; every page works without it.
  * Search: filters apply as they change and results swap in place (the
  * same server-rendered HTML, fetched), and the address bar follows so the
- * back button and shared links still work.  Coach page: copy buttons for
- * the shortlist link and text, and a print button on the print page. */
+ * back button and shared links still work.  Coach page: "Add to
+ * shortlist" and "Remove" update the results and the shortlist in place
+ * (the same server-rendered page, fetched; the shortlist stays in the
+ * address bar), copy buttons for the shortlist link and text, and a print
+ * button on the print page. */
 (function () {
   'use strict';
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
@@ -81,23 +84,74 @@
   } catch (e) { /* no storage */ }
 
   /* The share link with this page's own origin (https behind a proxy). */
-  var share = $('#share');
-  if (share) share.value = location.origin + share.value.replace(/^https?:\/\/[^/]*/, '');
+  function fixShare() {
+    var share = $('#share');
+    if (share) share.value = location.origin + share.value.replace(/^https?:\/\/[^/]*/, '');
+  }
+  fixShare();
 
-  /* Copy buttons (coach page). */
-  Array.prototype.forEach.call(document.querySelectorAll('button.copy'), function (b) {
-    b.addEventListener('click', function () {
-      var src = document.getElementById(b.getAttribute('data-copy'));
-      if (!src) return;
-      var done = function () {
-        var s = b.parentNode.querySelector('.copied') || b;
-        if (s !== b) s.textContent = b.getAttribute('data-done') || 'Copied';
-      };
-      if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(src.value).then(done, function () { src.select(); });
-      } else { src.select(); try { document.execCommand('copy'); done(); } catch (e) { /* select only */ } }
-    });
+  /* Copy buttons (coach page); delegated, so buttons swapped in work too. */
+  document.addEventListener('click', function (ev) {
+    var b = ev.target.closest ? ev.target.closest('button.copy') : null;
+    if (!b) return;
+    var src = document.getElementById(b.getAttribute('data-copy'));
+    if (!src) return;
+    var done = function () {
+      var s = b.parentNode.querySelector('.copied') || b;
+      if (s !== b) s.textContent = b.getAttribute('data-done') || 'Copied';
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(src.value).then(done, function () { src.select(); });
+    } else { src.select(); try { document.execCommand('copy'); done(); } catch (e) { /* select only */ } }
   });
+
+  /* Coach page: add to and remove from the shortlist without a reload.
+   * Every link on the page carries the shortlist, so the results and the
+   * shortlist panel are swapped for the server's fresh copies; the notes
+   * being typed are kept, focus stays on the service, and the change is
+   * announced. */
+  var screen = $('#screen');
+  if (screen && window.fetch && window.DOMParser && history.replaceState) {
+    document.addEventListener('click', function (ev) {
+      var a = ev.target.closest ? ev.target.closest('a.add, a.rm, .onlist a') : null;
+      if (!a || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+      ev.preventDefault();
+      var hit = a.closest('li.hit'), item = a.closest('li');
+      var added = a.classList.contains('add');
+      var nameEl = hit ? $('h4', hit) : item && $('a', item);
+      var name = nameEl ? nameEl.textContent : '';
+      var url = a.getAttribute('href').replace(/#.*$/, '');
+      var notes = $('#notes'), typed = notes ? notes.value : null;
+      fetch(url, { headers: { 'Accept': 'text/html' } })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, 'text/html');
+          ['#results', '#shortlist'].forEach(function (sel) {
+            var fresh = $(sel, doc), old = $(sel);
+            if (fresh && old) old.parentNode.replaceChild(document.importNode(fresh, true), old);
+          });
+          /* The answers form keeps its own state; only its shortlist and
+           * "Clear the form" link follow. */
+          Array.prototype.forEach.call(screen.querySelectorAll('input[type=hidden][name=s]'), function (i) { i.remove(); });
+          var fs = $('#screen', doc);
+          if (fs) Array.prototype.forEach.call(fs.querySelectorAll('input[type=hidden][name=s]'), function (i) {
+            screen.appendChild(document.importNode(i, true));
+          });
+          var reset = $('a.reset', screen), fr = fs && $('a.reset', fs);
+          if (reset && fr) reset.setAttribute('href', fr.getAttribute('href'));
+          if (typed !== null && $('#notes')) $('#notes').value = typed;
+          history.replaceState(null, '', url);
+          enhance();
+          fixShare();
+          var again = hit && document.getElementById(hit.id);
+          var focus = again ? $('a.add, .onlist a', again) : $('#shortlist');
+          if (focus) focus.focus();
+          var live = $('#coach-live');
+          if (live) live.textContent = (live.getAttribute(added ? 'data-added' : 'data-removed') || '').replace('{1}', name);
+        })
+        .catch(function () { location.href = a.href; });
+    });
+  }
   var pr = $('#print-now');
   if (pr) pr.addEventListener('click', function () { window.print(); });
 })();
