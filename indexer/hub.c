@@ -416,12 +416,39 @@ static json_t *filters_json(const hub_filter *f)
                      "group", f->group, "category", f->category);
 }
 
-static json_t *report(const hub *h, const hub_filter *f, json_t *rows, size_t total)
+/* A report: its rows and "columns", the flat keys of a row in CSV order
+ * (so a CSV has its header even with no rows, and nested detail such as
+ * an overlap's services never lands in a cell). */
+static json_t *report(const hub *h, const hub_filter *f, json_t *rows, size_t total,
+                      const char *const *cols)
 {
-    return json_pack("{s:o,s:o,s:I,s:b,s:s?,s:I}", "filters", filters_json(f), "rows", rows,
-                     "total", (json_int_t)total, "truncated", json_array_size(rows) < total,
-                     "linked_at", h->linked_at, "records", (json_int_t)h->n);
+    json_t *c = json_array();
+    for (size_t i = 0; c && cols[i]; i++)
+        json_array_append_new(c, json_string(cols[i]));
+    return json_pack("{s:o,s:o,s:o,s:I,s:b,s:s?,s:I}", "filters", filters_json(f), "columns",
+                     c, "rows", rows, "total", (json_int_t)total, "truncated",
+                     json_array_size(rows) < total, "linked_at", h->linked_at, "records",
+                     (json_int_t)h->n);
 }
+
+static const char *const cov_cols[] = {"borough", "subregion", "group", "group_label",
+                                       "category", "priority", "services", "local",
+                                       "london_wide", "records", NULL};
+static const char *const gap_cols[] = {"borough", "subregion", "group", "group_label",
+                                       "category", "kind", "priority", "london_wide",
+                                       "nearest_borough", "nearest_km", NULL};
+static const char *const ov_cols[] = {"borough", "subregion", "groups", "categories", "size",
+                                      "score", "service_ids", "service_names",
+                                      "organizations", NULL};
+static const char *const dup_cols[] = {"cluster_id", "name", "size", "record_ids", "sources",
+                                       "names", "link_score", "link_reasons", NULL};
+static const char *const stale_cols[] = {"id", "name", "organization", "source", "cluster_id",
+                                         "last_seen", "last_changed", "last_modified", "days",
+                                         "reasons", NULL};
+static const char *const src_cols[] = {"source", "health", "kind", "url", "last_success",
+                                       "last_error", "failing_since", "last_error_message",
+                                       "pages", "documents", "urls_failed", "urls_gone",
+                                       "records", "duplicated_elsewhere", "stale", NULL};
 
 static json_t *split_json(const char *txt)
 {
@@ -527,7 +554,7 @@ json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
                                 (json_int_t)c.records));
         }
     }
-    json_t *rep = report(h, f, rows, total);
+    json_t *rep = report(h, f, rows, total, cov_cols);
     if (rep)
         json_object_set_new(rep, "map", map);
     else
@@ -602,7 +629,7 @@ json_t *hub_gaps(const hub *h, const hub_filter *f, sp_err *err)
             }
         }
     }
-    return report(h, f, rows, total);
+    return report(h, f, rows, total, gap_cols);
 }
 
 /* ---- overlaps ---- */
@@ -674,25 +701,57 @@ static double overlap_score(const hub *h, const unit *x, const unit *y, json_t *
     return score;
 }
 
+/* Two services are alike enough to be called duplicated provision when
+ * their people's ages meet and they overlap at least this much; a CV
+ * workshop and a food bank that share a borough, a group and a broad
+ * category are not. */
+#define OV_ALIKE 0.5
+
 typedef struct ov {
     double score;
-    size_t b, g, c; /* the cell */
+    size_t b;
+    uint64_t gm, cm; /* the groups and categories the set shares */
     size_t m;
-    size_t *mem;    /* its units */
+    size_t *mem;     /* its units, ascending */
 } ov;
 
-/* One overlap set as a report row: the services and each pair's score
- * with its components. */
+static bool ages_meet(const hrec *a, const hrec *b)
+{
+    if (a->min_age < 0 && a->max_age < 0 && b->min_age < 0 && b->max_age < 0)
+        return true;
+    double lo = fmax(a->min_age < 0 ? 0 : a->min_age, b->min_age < 0 ? 0 : b->min_age);
+    double hi = fmin(a->max_age < 0 ? 120 : a->max_age, b->max_age < 0 ? 120 : b->max_age);
+    return hi >= lo;
+}
+
+static bool alike(const hub *h, size_t x, size_t y)
+{
+    return ages_meet(&h->r[h->u[x].rep], &h->r[h->u[y].rep]) &&
+           overlap_score(h, &h->u[x], &h->u[y], NULL) >= OV_ALIKE;
+}
+
+static json_t *slugs_json(const char *const *slugs, size_t n, uint64_t mask)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        if (mask >> i & 1)
+            json_array_append_new(a, json_string(slugs[i]));
+    return a;
+}
+
+/* One overlap set as a report row: the services, what they share (each
+ * group and category once) and each pair's score with its components. */
 static json_t *overlap_row(const hub *h, const ov *o)
 {
     json_t *services = json_array(), *pairs = json_array();
-    json_t *ids = json_array(), *names = json_array();
+    json_t *ids = json_array(), *names = json_array(), *orgs = json_array();
     size_t np = 0;
     for (size_t x = 0; x < o->m; x++) {
         const hrec *r = &h->r[h->u[o->mem[x]].rep];
         json_array_append_new(services, service_json(h, h->u[o->mem[x]].rep));
         json_array_append_new(ids, json_string(r->id));
         json_array_append_new(names, json_string(r->name ? r->name : r->id));
+        json_array_append_new(orgs, json_string(r->org ? r->org : ""));
         for (size_t y = x + 1; y < o->m && np < 50; y++, np++) {
             json_t *why = json_object();
             double s = overlap_score(h, &h->u[o->mem[x]], &h->u[o->mem[y]], why);
@@ -702,11 +761,29 @@ static json_t *overlap_row(const hub *h, const ov *o)
         }
     }
     const vocab_borough *vb = vocab_borough_get(h->v, h->bslug[o->b]);
-    return json_pack("{s:s,s:s?,s:s,s:s,s:I,s:f,s:o,s:o,s:o,s:o}", "borough", h->bslug[o->b],
-                     "subregion", vb ? vb->subregion : NULL, "group", h->gslug[o->g],
-                     "category", h->cslug[o->c], "size", (json_int_t)o->m, "score",
+    int g0 = __builtin_ctzll(o->gm), c0 = __builtin_ctzll(o->cm);
+    return json_pack("{s:s,s:s?,s:s,s:s,s:o,s:o,s:I,s:f,s:o,s:o,s:o,s:o,s:o}", "borough",
+                     h->bslug[o->b], "subregion", vb ? vb->subregion : NULL, "group",
+                     h->gslug[g0], "category", h->cslug[c0], "groups",
+                     slugs_json(h->gslug, h->ng, o->gm), "categories",
+                     slugs_json(h->cslug, h->nc, o->cm), "size", (json_int_t)o->m, "score",
                      round(o->score * 100) / 100, "service_ids", ids, "service_names", names,
-                     "services", services, "pairs", pairs);
+                     "organizations", orgs, "services", services, "pairs", pairs);
+}
+
+/* Sets in borough order, then by their members: one set found in several
+ * cells lies next to itself. */
+static int cmp_ov_members(const void *a, const void *b)
+{
+    const ov *x = a, *y = b;
+    if (x->b != y->b)
+        return x->b < y->b ? -1 : 1;
+    if (x->m != y->m)
+        return x->m < y->m ? -1 : 1;
+    for (size_t i = 0; i < x->m; i++)
+        if (x->mem[i] != y->mem[i])
+            return x->mem[i] < y->mem[i] ? -1 : 1;
+    return 0;
 }
 
 static int cmp_ov(const void *a, const void *b)
@@ -714,12 +791,94 @@ static int cmp_ov(const void *a, const void *b)
     const ov *x = a, *y = b;
     if (x->score != y->score)
         return x->score > y->score ? -1 : 1;
-    /* then borough, group, category: the same data gives the same order */
+    /* then borough, groups, categories: the same data gives the same order */
     if (x->b != y->b)
         return x->b < y->b ? -1 : 1;
-    if (x->g != y->g)
-        return x->g < y->g ? -1 : 1;
-    return x->c < y->c ? -1 : x->c > y->c;
+    int gx = __builtin_ctzll(x->gm), gy = __builtin_ctzll(y->gm);
+    if (gx != gy)
+        return gx < gy ? -1 : 1;
+    int cx = __builtin_ctzll(x->cm), cy = __builtin_ctzll(y->cm);
+    if (cx != cy)
+        return cx < cy ? -1 : 1;
+    return cmp_ov_members(a, b);
+}
+
+/* Add one set found in a cell (b, g, c). */
+static bool ov_add(ov **found, size_t *nf, size_t *capf, size_t b, size_t g, size_t c,
+                   const size_t *set, size_t m, double score)
+{
+    if (*nf == *capf) {
+        size_t cap = *capf ? *capf * 2 : 64;
+        ov *nv = realloc(*found, cap * sizeof *nv);
+        if (!nv)
+            return false;
+        *found = nv;
+        *capf = cap;
+    }
+    size_t *mem = malloc(m * sizeof *mem);
+    if (!mem)
+        return false;
+    memcpy(mem, set, m * sizeof *mem);
+    (*found)[(*nf)++] = (ov){score, b, (uint64_t)1 << g, (uint64_t)1 << c, m, mem};
+    return true;
+}
+
+/* Split a cell's services into sets of alike ones: two services alike
+ * are in one set, and so is a service alike any member (single linkage,
+ * so the sets do not depend on the order the records were read in); a
+ * service alike none is left out.  Each set of two or more is added. */
+static bool ov_cell(const hub *h, ov **found, size_t *nf, size_t *capf, size_t b, size_t g,
+                    size_t c, const size_t *members, size_t m)
+{
+    size_t set_of[50], set[50];
+    for (size_t x = 0; x < m; x++)
+        set_of[x] = x;
+    for (size_t x = 0; x < m; x++)
+        for (size_t y = x + 1; y < m; y++) {
+            if (set_of[x] == set_of[y] || !alike(h, members[x], members[y]))
+                continue;
+            size_t from = set_of[y], to = set_of[x];
+            for (size_t k = 0; k < m; k++)
+                if (set_of[k] == from)
+                    set_of[k] = to;
+        }
+    size_t nsets = m;
+    for (size_t s = 0; s < nsets; s++) {
+        size_t n = 0;
+        for (size_t x = 0; x < m; x++)
+            if (set_of[x] == s)
+                set[n++] = members[x];
+        if (n < 2)
+            continue;
+        double sum = 0;
+        size_t np = 0;
+        for (size_t x = 0; x < n; x++)
+            for (size_t y = x + 1; y < n; y++, np++)
+                sum += overlap_score(h, &h->u[set[x]], &h->u[set[y]], NULL);
+        if (!ov_add(found, nf, capf, b, g, c, set, n, sum / (double)np))
+            return false;
+    }
+    return true;
+}
+
+/* Fold the sets found in several cells (one pair of services sharing
+ * three categories) into one, with the groups and categories it shares. */
+static size_t ov_merge(ov *found, size_t nf)
+{
+    if (!nf)
+        return 0;
+    qsort(found, nf, sizeof *found, cmp_ov_members);
+    size_t k = 0;
+    for (size_t i = 1; i < nf; i++) {
+        if (!cmp_ov_members(&found[k], &found[i])) {
+            found[k].gm |= found[i].gm;
+            found[k].cm |= found[i].cm;
+            free(found[i].mem);
+        } else {
+            found[++k] = found[i];
+        }
+    }
+    return k + 1;
 }
 
 /* Categories worth an overlap cell: children, and parents without any. */
@@ -803,32 +962,16 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
                     if (!parent_only)
                         continue;
                 }
-                /* scores first; JSON only for the sets that are shown */
-                double sum = 0;
-                size_t np = 0;
-                for (size_t x = 0; x < m; x++)
-                    for (size_t y = x + 1; y < m; y++) {
-                        sum += overlap_score(h, &h->u[members[x]], &h->u[members[y]], NULL);
-                        np++;
-                    }
-                if (nf == capf) {
-                    capf = capf ? capf * 2 : 64;
-                    ov *nv = realloc(found, capf * sizeof *nv);
-                    if (!nv)
-                        break;
-                    found = nv;
-                }
-                size_t *mem = malloc(m * sizeof *mem);
-                if (!mem)
-                    break;
-                memcpy(mem, members, m * sizeof *mem);
-                found[nf++] = (ov){np ? sum / (double)np : 0, b, g, c, m, mem};
+                if (!ov_cell(h, &found, &nf, &capf, b, g, c, members, m))
+                    goto out;
             }
         }
     }
+out:
     free(members);
     free(local);
     free(lg);
+    nf = ov_merge(found, nf);
     if (nf)
         qsort(found, nf, sizeof *found, cmp_ov);
     json_t *rows = json_array();
@@ -839,7 +982,7 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
         free(found[i].mem);
     }
     free(found);
-    return report(h, f, rows, nf);
+    return report(h, f, rows, nf, ov_cols);
 }
 
 /* ---- duplicates ---- */
@@ -926,6 +1069,91 @@ static json_t *cluster_links(const json_t *links_all, const char *cid)
     return out;
 }
 
+/* A link's evidence in words, strongest first: "same phone number, very
+ * similar description; but different postcodes".  The words follow the
+ * evidence dedupe.c records (what, weight and, for text, the similarity
+ * in its detail), so a person can judge the link without the scores. */
+static char *link_words(const json_t *evidence)
+{
+    static const struct {
+        const char *what;
+        const char *pos, *neg;
+    } say[] = {
+        {"url", "same web page", "other pages of one website"},
+        {"name", "same name", "different names"},
+        {"name-level", NULL, "a different level or session in the name"},
+        {"organisation", "same organisation", "different organisations"},
+        {"identifier", "same charity or company number", "different charity or company numbers"},
+        {"email", "same e-mail address", NULL},
+        {"phone", "same phone number", "no phone number in common"},
+        {"postcode", "same postcode", "different postcodes"},
+        {"location", NULL, "over 2 km apart"},
+        {"description", "similar description", "different descriptions"},
+        {"schedule", "same opening times", "different opening times"},
+        {"area", NULL, "no borough in common"},
+        {"category", NULL, "no category in common"},
+    };
+    sp_buf pos = {0}, neg = {0};
+    /* strongest first: the evidence is in scoring order, so two passes
+     * over weights, big ones then small ones */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(evidence, i, e)
+        {
+            const char *what = json_string_value(json_object_get(e, "what"));
+            const char *detail = json_string_value(json_object_get(e, "detail"));
+            double w = json_number_value(json_object_get(e, "weight"));
+            if (!what || (pass == 0) != (fabs(w) >= 3.0))
+                continue;
+            for (size_t k = 0; k < sizeof say / sizeof say[0]; k++) {
+                if (strcmp(what, say[k].what) != 0)
+                    continue;
+                const char *t = w > 0 ? say[k].pos : say[k].neg;
+                char buf[64];
+                if (!strcmp(what, "url") && w > 0 && w < 2)
+                    t = "same website";
+                if (!strcmp(what, "name") && w > 0 && w < 5)
+                    t = w >= 4.5 ? "one name contains the other" : "similar names";
+                if (!strcmp(what, "organisation") && w > 0 && w < 1.5)
+                    t = "similar organisation names";
+                if (!strcmp(what, "description")) {
+                    const char *num = detail ? strrchr(detail, ' ') : NULL;
+                    double j = num ? atof(num + 1) : 0;
+                    t = j >= 0.9   ? "the same description"
+                        : j >= 0.6 ? "very similar description"
+                        : j > 0.35 ? "similar description"
+                                   : "different descriptions";
+                    w = j > 0.35 ? 1 : -1;
+                }
+                if (!t)
+                    break;
+                snprintf(buf, sizeof buf, "%s", t);
+                sp_buf *dst = w > 0 ? &pos : &neg;
+                if (dst->len)
+                    sp_buf_puts(dst, ", ");
+                sp_buf_puts(dst, buf);
+                break;
+            }
+        }
+    }
+    sp_buf out = {0};
+    sp_buf_puts(&out, pos.len ? sp_buf_cstr(&pos) : "nothing strong in common");
+    if (neg.len) {
+        sp_buf_puts(&out, "; but ");
+        sp_buf_puts(&out, sp_buf_cstr(&neg));
+    }
+    sp_buf_free(&pos);
+    sp_buf_free(&neg);
+    return sp_buf_steal(&out);
+}
+
+/* How sure a link is, in words, from its score (log-odds points). */
+static const char *link_strength(double score, bool decided)
+{
+    return decided ? "decided by an editor" : score >= 8 ? "near certain" : score >= 4 ? "strong" : "likely";
+}
+
 /* The links of every cluster, read again from the database: they are only
  * needed by this report, so the snapshot does not hold them. */
 static json_t *load_links(const char *store_dir)
@@ -944,12 +1172,17 @@ static json_t *load_links(const char *store_dir)
                 json_t *items = json_object_get(ev, "evidence");
                 json_incref(items); /* kept after ev goes */
                 json_decref(ev);
+                double score = sqlite3_column_double(st, 3);
+                bool decided = sqlite3_column_int(st, 4);
+                char *words = link_words(items);
                 json_array_append_new(
-                    out, json_pack("{s:s,s:s,s:s,s:f,s:b,s:o?}", "a", sqlite3_column_text(st, 0),
-                                   "b", sqlite3_column_text(st, 1), "cluster_id",
-                                   sqlite3_column_text(st, 2), "score",
-                                   round(sqlite3_column_double(st, 3) * 100) / 100, "decided",
-                                   sqlite3_column_int(st, 4), "evidence", items));
+                    out, json_pack("{s:s,s:s,s:s,s:f,s:b,s:s,s:s?,s:o?}", "a",
+                                   sqlite3_column_text(st, 0), "b", sqlite3_column_text(st, 1),
+                                   "cluster_id", sqlite3_column_text(st, 2), "score",
+                                   round(score * 100) / 100, "decided", decided, "strength",
+                                   link_strength(score, decided), "reasons", words,
+                                   "evidence", items));
+                free(words);
             }
         }
         sqlite3_finalize(st);
@@ -992,14 +1225,20 @@ json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err)
             json_array_append_new(names, json_string(r->name ? r->name : ""));
             json_array_append_new(members, service_json(h, u->recs[k]));
         }
+        json_t *links = cluster_links(h->links, rep->cluster);
+        const json_t *l0 = json_array_get(links, 0);
+        char *why = l0 ? sp_printf("%s: %s", json_string_value(json_object_get(l0, "strength")),
+                                   json_string_value(json_object_get(l0, "reasons")))
+                       : NULL;
         json_array_append_new(
-            rows, json_pack("{s:s,s:s?,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "cluster_id", rep->cluster,
-                            "name", rep->name, "size", (json_int_t)u->n, "record_ids", ids,
-                            "sources", srcs, "names", names, "records", members, "canonical",
-                            canonical(h, u), "links",
-                            cluster_links(h->links, rep->cluster)));
+            rows, json_pack("{s:s,s:s?,s:I,s:o,s:o,s:o,s:O?,s:s?,s:o,s:o,s:o}", "cluster_id",
+                            rep->cluster, "name", rep->name, "size", (json_int_t)u->n,
+                            "record_ids", ids, "sources", srcs, "names", names, "link_score",
+                            json_object_get(l0, "score"), "link_reasons", why, "records",
+                            members, "canonical", canonical(h, u), "links", links));
+        free(why);
     }
-    json_t *rep = report(h, f, rows, total);
+    json_t *rep = report(h, f, rows, total, dup_cols);
     if (rep)
         json_object_set(rep, "decisions", h->decisions);
     return rep;
@@ -1062,7 +1301,7 @@ json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err)
                             changed, "last_modified", r->last_modified, "days",
                             (json_int_t)(worst / 86400), "reasons", why));
     }
-    json_t *rep = report(h, f, rows, total);
+    json_t *rep = report(h, f, rows, total, stale_cols);
     if (rep)
         json_object_set_new(rep, "days", json_integer(days));
     return rep;
@@ -1145,7 +1384,7 @@ json_t *hub_sources(const hub *h, const hub_filter *f, sp_err *err)
                       "duplicated_elsewhere", (json_int_t)dup, "stale", (json_int_t)stale));
     }
     free(names);
-    return report(h, f, rows, total);
+    return report(h, f, rows, total, src_cols);
 }
 
 /* ---- CSV ---- */
@@ -1166,32 +1405,21 @@ static void csv_value(sp_buf *b, const json_t *v)
     case JSON_TRUE: sp_buf_puts(b, "true"); break;
     case JSON_FALSE: sp_buf_puts(b, "false"); break;
     case JSON_ARRAY: {
-        bool strings = true;
+        /* arrays of strings joined; anything nested is not a CSV value
+         * (reports list only flat columns, so this does not happen) */
+        sp_buf j = {0};
         size_t i;
         json_t *x;
-        json_array_foreach(v, i, x) strings &= json_is_string(x);
-        if (strings) {
-            sp_buf j = {0};
-            json_array_foreach(v, i, x)
-            {
-                if (i)
-                    sp_buf_puts(&j, "; ");
-                sp_buf_puts(&j, json_string_value(x));
-            }
-            sp_csv_cell(b, sp_buf_cstr(&j));
-            sp_buf_free(&j);
-            break;
+        json_array_foreach(v, i, x)
+        {
+            if (!json_is_string(x))
+                continue;
+            if (j.len)
+                sp_buf_puts(&j, "; ");
+            sp_buf_puts(&j, json_string_value(x));
         }
-        /* nested objects are written as JSON */
-        char *s = json_dumps(v, JSON_COMPACT);
-        sp_csv_cell(b, s ? s : "");
-        free(s);
-        break;
-    }
-    case JSON_OBJECT: {
-        char *s = json_dumps(v, JSON_COMPACT);
-        sp_csv_cell(b, s ? s : "");
-        free(s);
+        sp_csv_cell(b, j.len ? sp_buf_cstr(&j) : "");
+        sp_buf_free(&j);
         break;
     }
     default: break;
@@ -1201,36 +1429,26 @@ static void csv_value(sp_buf *b, const json_t *v)
 char *hub_rows_csv(const json_t *report_json)
 {
     const json_t *rows = json_object_get(report_json, "rows");
+    const json_t *cols = json_object_get(report_json, "columns");
     sp_buf b = {0};
-    const json_t *first = json_array_get(rows, 0);
-    if (!first) {
-        sp_buf_puts(&b, "\r\n");
-        return sp_buf_steal(&b);
-    }
-    const char *key;
-    json_t *v;
-    bool comma = false;
-    json_object_foreach((json_t *)first, key, v)
+    size_t i, k;
+    json_t *row, *c;
+    json_array_foreach(cols, k, c)
     {
-        if (comma)
+        if (k)
             sp_buf_puts(&b, ",");
-        sp_csv_cell(&b, key);
-        comma = true;
+        sp_csv_cell(&b, json_string_value(c));
     }
     sp_buf_puts(&b, "\r\n");
-    size_t i;
-    json_t *row;
     json_array_foreach(rows, i, row)
     {
-        comma = false;
-        json_object_foreach((json_t *)first, key, v)
+        json_array_foreach(cols, k, c)
         {
-            if (comma)
+            if (k)
                 sp_buf_puts(&b, ",");
-            const json_t *c = json_object_get(row, key);
-            if (c)
-                csv_value(&b, c);
-            comma = true;
+            const json_t *v = json_object_get(row, json_string_value(c));
+            if (v)
+                csv_value(&b, v);
         }
         sp_buf_puts(&b, "\r\n");
     }

@@ -11,10 +11,10 @@
  * hub_links, hub_decisions) and the crawler's source health, so they cost
  * no index scan.  A duplicate cluster counts as one service everywhere.
  *
- * Every report is a JSON object with "rows": an array of flat objects
- * (strings, numbers, booleans, arrays of strings) that hub_rows_csv()
- * writes as CSV, one column per key of the first row; some reports add
- * nested detail next to the flat columns.
+ * Every report is a JSON object with "rows" and "columns": the rows'
+ * flat keys (strings, numbers, booleans, arrays of strings) in CSV order,
+ * which hub_rows_csv() writes, header first even with no rows; some
+ * reports add nested detail next to the flat columns, in the JSON only.
  *
  * Ownership: a hub snapshot owns its records; the JSON returned is a new
  * reference owned by the caller.  A snapshot is read-only once loaded and
@@ -61,8 +61,9 @@ json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err);
 json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err);
 json_t *hub_sources(const hub *h, const hub_filter *f, sp_err *err);
 
-/* The "rows" of a report as CSV (RFC 4180, CRLF, header line first);
- * arrays of strings are joined with "; ".  Caller frees; NULL on OOM. */
+/* The "rows" of a report as CSV (RFC 4180, CRLF, the "columns" as the
+ * header line first, always); arrays of strings are joined with "; ",
+ * anything nested is left out.  Caller frees; NULL on OOM. */
 char *hub_rows_csv(const json_t *report);
 
 #endif

@@ -319,6 +319,7 @@ enum MHD_Result sd_api_service(sd_req *r, const char *rest)
         return sd_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                               "reading the record failed; try again");
     }
+    sd_reports_apply(r->srv, &rec);
     json_t *j = rec_to_json(&rec);
     if (j && rec.cluster_id && *rec.cluster_id)
         json_object_set_new(j, "also_listed_by", cluster_json(ix, &rec));

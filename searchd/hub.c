@@ -160,7 +160,7 @@ static bool num_arg(sd_req *r, const char *name, long lo, long hi, long *out,
     return true;
 }
 
-static enum MHD_Result reply_csv(sd_req *r, const char *name, const json_t *rep)
+enum MHD_Result sd_reply_csv(sd_req *r, const char *name, const json_t *rep)
 {
     char *csv = hub_rows_csv(rep);
     if (!csv)
@@ -234,7 +234,7 @@ static enum MHD_Result get_report(sd_req *r, report_fn fn, const char *name)
                               "the %s report could not be made", name);
     json_object_set_new(rep, "report", json_string(name));
     if (csv) {
-        ret = reply_csv(r, name, rep);
+        ret = sd_reply_csv(r, name, rep);
         json_decref(rep);
         return ret;
     }
@@ -245,7 +245,7 @@ static enum MHD_Result get_report(sd_req *r, report_fn fn, const char *name)
 
 /* Does id name a record in the index?  SP_OK, SP_ENOTFOUND, or another
  * error when the index cannot be read. */
-static int record_exists(struct sd_server *s, const char *id)
+int sd_record_exists(struct sd_server *s, const char *id)
 {
     sp_err err = {0};
     idx *ix = sd_worker_index(s, false, &err);
@@ -279,7 +279,7 @@ int sd_hub_decide(sd_req *r, const auth_who *who, const char *a, const char *b,
      * something unexpected tomorrow: refuse it. */
     const char *ids[2] = {a, b};
     for (int i = 0; i < 2; i++) {
-        int rc = record_exists(r->srv, ids[i]);
+        int rc = sd_record_exists(r->srv, ids[i]);
         if (rc == SP_ENOTFOUND) {
             snprintf(msg, msg_size, "no record has the id '%.200s'", ids[i]);
             return SP_ENOTFOUND;
@@ -320,7 +320,7 @@ static enum MHD_Result post_decision(sd_req *r)
     json_decref(j);
     char msg[512];
     int rc = sd_hub_decide(r, who, a, b, decision, msg, sizeof msg);
-    if (rc == SP_OK && form && !strcmp(who->via, "session")) {
+    if (rc == SP_OK && form && !strcmp(who->via, "session") && !sd_wants_json(r)) {
         /* A dashboard button (a browser's form): back to the dashboard,
          * which says so.  A script's form gets JSON like any other. */
         ret = sd_reply_see_other(r, dedupe_verdict_parse(decision) == DEDUPE_SAME
@@ -399,6 +399,8 @@ enum MHD_Result sd_hub(sd_req *r, const char *rest)
     }
     if (!strcmp(rest, "audit"))
         return get_audit(r);
+    if (!strcmp(rest, "reports") || !strcmp(rest, "corrections"))
+        return sd_hub_reports(r, rest);
     if (!strcmp(rest, "accounts"))
         return get_accounts(r);
     enum MHD_Result ret = MHD_NO;

@@ -114,4 +114,9 @@ void pg_result_facts(pg *p, const idx_hit *h);
  * matched or a spelling suggestion was searched instead.  q: as typed. */
 void pg_understood(pg *p, const char *q, const und_result *u, const idx_result *res);
 
+/* "Report a problem with this listing" (pages_report.c): the public form
+ * on a service page, and the hub's review queue (a section of /hub). */
+void pg_report_form(pg *p, const rec_service *rec);
+void pg_hub_reports(pg *p);
+
 #endif

@@ -172,15 +172,12 @@ static void put_map(pg *p, const json_t *cov, const hub_filter *f)
     pg_raw(p, "</section>");
 }
 
+static size_t priority_groups(pg *p, const char *pri[16]);
+
 static void put_matrix(pg *p, const hub *h, const hub_filter *f)
 {
-    size_t ng = 0;
-    const char *const *groups = vocab_slugs(p->v, "group", &ng);
     const char *pri[16];
-    size_t np = 0;
-    for (size_t i = 0; i < ng && np < 16; i++)
-        if (vocab_group_priority(p->v, groups[i]))
-            pri[np++] = groups[i];
+    size_t np = priority_groups(p, pri);
     pg_raw(p, "<section aria-labelledby=\"h-matrix\"><h2 id=\"h-matrix\">Boroughs and priority "
               "groups</h2><div class=\"scroll\" tabindex=\"0\" role=\"region\" "
               "aria-labelledby=\"h-matrix\"><table class=\"matrix\"><caption>Distinct services "
@@ -287,20 +284,127 @@ static void put_overlaps(pg *p, const hub *h, const hub_filter *f)
     json_decref(ov);
 }
 
+/* A table's own scrolling box: on a phone a wide table scrolls inside it,
+ * not the whole page; focusable and named so a keyboard can scroll it. */
+static void scroll_open(pg *p, const char *labelled_by)
+{
+    pg_printf(p, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"%s\">",
+              labelled_by);
+}
+
+/* The priority groups, in the vocabulary's order (at most 16). */
+static size_t priority_groups(pg *p, const char *pri[16])
+{
+    size_t ng = 0, np = 0;
+    const char *const *groups = vocab_slugs(p->v, "group", &ng);
+    for (size_t i = 0; i < ng && np < 16; i++)
+        if (vocab_group_priority(p->v, groups[i]))
+            pri[np++] = groups[i];
+    return np;
+}
+
+/* Gaps for every priority group at once: borough x group, each cell the
+ * services based in the borough, or the gap ("none", or "no local" with
+ * the London-wide count), and each group's number of gaps. */
+static void put_gap_matrix(pg *p, const hub *h, const hub_filter *f)
+{
+    const char *pri[16];
+    size_t np = priority_groups(p, pri);
+    hub_filter all = *f;
+    all.group = NULL;
+    all.limit = HUB_MAX_LIMIT;
+    json_t *cov = hub_coverage(h, &all, NULL);
+    const json_t *rows = json_object_get(cov, "rows");
+    size_t gaps[16] = {0}, cells = 0, total = 0;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        for (size_t g = 0; g < np; g++)
+            if (!strcmp(jstr(row, "group"), pri[g])) {
+                cells++;
+                if (jint(row, "local") == 0) {
+                    gaps[g]++;
+                    total++;
+                }
+            }
+    }
+    pg_printf(p, "<h3 id=\"h-gapm\">Every priority group</h3><p>%zu of %zu borough and group "
+                 "pairs", total, cells);
+    if (f->subregion) {
+        pg_raw(p, " in ");
+        pg_text(p, label(p, "subregion", f->subregion));
+    }
+    if (f->category) {
+        pg_raw(p, " (");
+        pg_text(p, label(p, "category", f->category));
+        pg_raw(p, ")");
+    }
+    pg_raw(p, " have no provision based in the borough. Each cell gives the services based in "
+              "the borough, or the gap: <q>none</q> (nothing at all) or <q>no local</q> with "
+              "the number of London-wide or online services.</p>");
+    scroll_open(p, "h-gapm");
+    pg_raw(p, "<table class=\"gapm\"><caption>Gaps by borough and priority group"
+              "</caption><thead><tr><th scope=\"col\">Borough</th>");
+    for (size_t g = 0; g < np; g++) {
+        pg_raw(p, "<th scope=\"col\">");
+        pg_text(p, label(p, "group", pri[g]));
+        pg_raw(p, "</th>");
+    }
+    pg_raw(p, "</tr></thead><tbody>");
+    const char *cur = NULL;
+    json_array_foreach(rows, i, row)
+    {
+        if (!json_is_true(json_object_get(row, "priority")))
+            continue;
+        const char *b = jstr(row, "borough");
+        if (!cur || strcmp(cur, b)) {
+            if (cur)
+                pg_raw(p, "</tr>");
+            pg_raw(p, "<tr><th scope=\"row\">");
+            pg_text(p, label(p, "borough", b));
+            pg_raw(p, "</th>");
+            cur = b;
+        }
+        long long local = jint(row, "local"), wide = jint(row, "london_wide");
+        if (jint(row, "services") == 0)
+            pg_raw(p, "<td class=\"gap none\">none</td>");
+        else if (local == 0)
+            pg_printf(p, "<td class=\"gap\">no local (%lld)</td>", wide);
+        else
+            pg_printf(p, "<td>%lld</td>", local);
+    }
+    if (cur)
+        pg_raw(p, "</tr>");
+    pg_raw(p, "</tbody><tfoot><tr><th scope=\"row\">Gaps</th>");
+    for (size_t g = 0; g < np; g++)
+        pg_printf(p, "<td>%zu</td>", gaps[g]);
+    pg_raw(p, "</tr></tfoot></table></div>");
+    hub_filter csv = *f;
+    csv.group = NULL;
+    csv_link(p, "gaps", &csv, "gaps for every group");
+    json_decref(cov);
+}
+
 static void put_gaps(pg *p, const hub *h, const hub_filter *f)
 {
     hub_filter g = *f;
     g.limit = HUB_PAGE_ROWS;
     json_t *gaps = hub_gaps(h, &g, NULL);
-    pg_raw(p, "<section aria-labelledby=\"h-gaps\"><h2 id=\"h-gaps\">Gaps</h2><p>");
+    pg_raw(p, "<section aria-labelledby=\"h-gaps\"><h2 id=\"h-gaps\">Gaps</h2>");
+    put_gap_matrix(p, h, f);
+    pg_raw(p, "<h3 id=\"h-gap1\">");
     pg_text(p, label(p, "group", f->group));
-    pg_raw(p, ": boroughs with no provision at all (<q>none</q>), or only London-wide or online "
-              "provision (<q>no local</q>), with the nearest borough that has local provision.</p>");
+    pg_raw(p, "</h3><p>Boroughs with no provision at all (<q>none</q>), or only London-wide or "
+              "online provision (<q>no local</q>), with the nearest borough that has local "
+              "provision.</p>");
     const json_t *rows = json_object_get(gaps, "rows");
     if (!json_array_size(rows)) {
-        pg_raw(p, "<p>No gaps for this choice.</p>");
+        pg_raw(p, "<p>No gaps for this group: every borough in view has provision based "
+                  "there.</p>");
     } else {
-        pg_raw(p, "<table><caption>Gaps</caption><thead><tr><th scope=\"col\">Borough</th>"
+        scroll_open(p, "h-gap1");
+        pg_raw(p, "<table><caption>Gaps for this group</caption><thead><tr><th scope=\"col\">Borough</th>"
                   "<th scope=\"col\">Gap</th><th scope=\"col\">London-wide services</th>"
                   "<th scope=\"col\">Nearest local provision</th></tr></thead><tbody>");
         size_t i;
@@ -321,9 +425,9 @@ static void put_gaps(pg *p, const hub *h, const hub_filter *f)
             }
             pg_raw(p, "</td></tr>");
         }
-        pg_raw(p, "</tbody></table>");
+        pg_raw(p, "</tbody></table></div>");
     }
-    csv_link(p, "gaps", f, "gaps");
+    csv_link(p, "gaps", f, "gaps for this group");
     pg_raw(p, "</section>");
     json_decref(gaps);
 }
@@ -333,7 +437,7 @@ static void put_gaps(pg *p, const hub *h, const hub_filter *f)
 static void decide_button(pg *p, const char *csrf, const char *a, const char *b,
                           const char *verdict, const char *text, const char *name)
 {
-    pg_raw(p, "<form class=\"decide\" method=\"post\" action=\"/api/v1/hub/decisions\">"
+    pg_raw(p, "<form class=\"decide\" data-inplace method=\"post\" action=\"/api/v1/hub/decisions\">"
               "<input type=\"hidden\" name=\"csrf\" value=\"");
     pg_text(p, csrf);
     pg_raw(p, "\"><input type=\"hidden\" name=\"a\" value=\"");
@@ -386,9 +490,11 @@ static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
               jint(dups, "total"));
     const json_t *rows = json_object_get(dups, "rows");
     if (json_array_size(rows)) {
+        scroll_open(p, "h-dup");
         pg_raw(p, "<table><caption>Services listed more than once</caption><thead><tr>"
                   "<th scope=\"col\">Service</th><th scope=\"col\">Records</th>"
-                  "<th scope=\"col\">Sources</th><th scope=\"col\">Strongest link</th>");
+                  "<th scope=\"col\">Sources</th><th scope=\"col\">Why we think they are the same"
+                  "</th>");
         if (editor)
             pg_raw(p, "<th scope=\"col\">Decision</th>");
         pg_raw(p, "</tr></thead><tbody>");
@@ -410,8 +516,9 @@ static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
                     pg_raw(p, ", ");
                 pg_text(p, json_string_value(src));
             }
-            const json_t *l0 = json_array_get(json_object_get(row, "links"), 0);
-            pg_printf(p, "</td><td>%.2f</td>", json_real_value(json_object_get(l0, "score")));
+            pg_raw(p, "</td><td>");
+            pg_text(p, jstr(row, "link_reasons"));
+            pg_raw(p, "</td>");
             if (editor) {
                 pg_raw(p, "<td>");
                 put_decide(p, csrf, row);
@@ -419,7 +526,7 @@ static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
             }
             pg_raw(p, "</tr>");
         }
-        pg_raw(p, "</tbody></table>");
+        pg_raw(p, "</tbody></table></div>");
     }
     csv_link(p, "duplicates", f, "duplicate clusters");
     pg_raw(p, "</section>");
@@ -438,6 +545,7 @@ static void put_stale(pg *p, const hub *h, const hub_filter *f)
               jint(st, "total"), jint(st, "days"));
     const json_t *rows = json_object_get(st, "rows");
     if (json_array_size(rows)) {
+        scroll_open(p, "h-stale");
         pg_raw(p, "<table><caption>Stale records</caption><thead><tr><th scope=\"col\">Service"
                   "</th><th scope=\"col\">Organisation</th><th scope=\"col\">Source</th>"
                   "<th scope=\"col\">Last updated by the provider</th><th scope=\"col\">Days"
@@ -458,7 +566,7 @@ static void put_stale(pg *p, const hub *h, const hub_filter *f)
             pg_text(p, jstr(row, "last_modified"));
             pg_printf(p, "</td><td>%lld</td></tr>", jint(row, "days"));
         }
-        pg_raw(p, "</tbody></table>");
+        pg_raw(p, "</tbody></table></div>");
     }
     csv_link(p, "stale", f, "stale records");
     pg_raw(p, "</section>");
@@ -470,8 +578,9 @@ static void put_sources(pg *p, const hub *h, const hub_filter *f)
     hub_filter s = *f;
     s.group = s.category = NULL;
     json_t *src = hub_sources(h, &s, NULL);
-    pg_raw(p, "<section aria-labelledby=\"h-src\"><h2 id=\"h-src\">Source health</h2>"
-              "<table><caption>Sources</caption><thead><tr><th scope=\"col\">Source</th>"
+    pg_raw(p, "<section aria-labelledby=\"h-src\"><h2 id=\"h-src\">Source health</h2>");
+    scroll_open(p, "h-src");
+    pg_raw(p, "<table><caption>Sources</caption><thead><tr><th scope=\"col\">Source</th>"
               "<th scope=\"col\">Health</th><th scope=\"col\">Records</th>"
               "<th scope=\"col\">Also listed elsewhere</th><th scope=\"col\">Stale</th>"
               "<th scope=\"col\">Failed pages</th><th scope=\"col\">Last success</th>"
@@ -490,7 +599,7 @@ static void put_sources(pg *p, const hub *h, const hub_filter *f)
         pg_text(p, jstr(row, "last_success"));
         pg_raw(p, "</td></tr>");
     }
-    pg_raw(p, "</tbody></table>");
+    pg_raw(p, "</tbody></table></div>");
     csv_link(p, "sources", f, "source health");
     pg_raw(p, "</section>");
     json_decref(src);
@@ -528,7 +637,8 @@ enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
         return pg_message(&p, MHD_HTTP_SERVICE_UNAVAILABLE, "msg.unavailable.title",
                           "msg.unavailable", NULL);
     pg_head(&p, "Integration Hub dashboard", NULL, "hub");
-    pg_raw(&p, "<link rel=\"stylesheet\" href=\"/static/hub.css\"><h1>Integration Hub dashboard"
+    pg_raw(&p, "<link rel=\"stylesheet\" href=\"/static/hub.css\">"
+               "<script src=\"/static/hub.js\" defer></script><h1>Integration Hub dashboard"
                "</h1><p class=\"lead\">Skills and employment provision across London: where it "
                "is, where it is duplicated and where it is missing.</p>");
     const char *decided = pg_get(&p, "decided");
@@ -551,6 +661,7 @@ enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
     put_stale(&p, h, &f);
     put_sources(&p, h, &f);
     sd_hub_release(r->srv);
+    pg_hub_reports(&p);
     pg_foot(&p);
     return pg_reply(&p, MHD_HTTP_OK);
 }

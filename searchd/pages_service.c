@@ -396,8 +396,10 @@ enum MHD_Result sd_page_service(sd_req *r, const char *rest)
         return pg_message(&p, MHD_HTTP_INTERNAL_SERVER_ERROR, "msg.error.title", "msg.error",
                           NULL);
     }
+    sd_reports_apply(r->srv, &rec);
     pg_head(&p, "service.title", rec.name, NULL);
     put_service(&p, ix, &rec);
+    pg_report_form(&p, &rec);
     pg_foot(&p);
     rec_service_free(&rec);
     return pg_reply(&p, MHD_HTTP_OK);

@@ -22,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "reports.h"
 #include "sd_int.h"
 
 #define SESSION_COOKIE "sp_session"
@@ -74,6 +75,8 @@ int sd_check_range(const char *range, sp_err *err)
 int sd_auth_start(struct sd_server *s, const sd_opts *o, const char *store_dir, sp_err *err)
 {
     int rc = auth_open(store_dir, &s->accounts, err);
+    if (rc == SP_OK)
+        rc = rpt_open(store_dir, &s->reports, err);
     if (rc != SP_OK)
         return rc;
     s->hub_public = o->hub_public;
@@ -99,6 +102,8 @@ void sd_auth_stop(struct sd_server *s)
 {
     auth_close(s->accounts);
     s->accounts = NULL;
+    rpt_close(s->reports);
+    s->reports = NULL;
     if (s->limit_mu_made)
         pthread_mutex_destroy(&s->limit_mu);
     s->limit_mu_made = false;

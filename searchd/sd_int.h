@@ -106,6 +106,7 @@ struct sd_server {
     long long hub_stamp[6]; /* mtime s, ns and size of crawl.db and its WAL */
     /* Accounts and access (sd_auth.c, auth.h). */
     auth_db *accounts;
+    struct rpt_db *reports; /* STORE/reports.db (reports.h, pages_report.c) */
     bool hub_public;     /* hub reports readable without an account */
     bool secure_cookies; /* Secure on cookies even without X-Forwarded-Proto */
     unsigned write_limit; /* writes per account per minute */
@@ -294,6 +295,22 @@ enum MHD_Result sd_hub(sd_req *r, const char *rest);
  * says why) or another error. */
 int sd_hub_decide(sd_req *r, const auth_who *who, const char *a, const char *b,
                   const char *verdict, char *msg, size_t msg_size);
+
+/* "Report a problem with this listing" (pages_report.c): POST
+ * /api/v1/reports (public), GET|POST /api/v1/hub/reports and GET
+ * /api/v1/hub/corrections (hub staff). */
+enum MHD_Result sd_api_report(sd_req *r, const char *rest);
+enum MHD_Result sd_hub_reports(sd_req *r, const char *rest);
+/* Is id a record in the index?  SP_OK, SP_ENOTFOUND, or another error
+ * when the index cannot be read (hub.c). */
+int sd_record_exists(struct sd_server *s, const char *id);
+/* A hub report's "rows" as a CSV attachment signpost-hub-NAME.csv. */
+enum MHD_Result sd_reply_csv(sd_req *r, const char *name, const json_t *rep);
+/* Lay the hub's corrections over a record about to be served. */
+size_t sd_reports_apply(struct sd_server *s, rec_service *rec);
+/* Does the client ask for JSON (Accept: application/json)?  The hub's
+ * in-place buttons do; a plain form is redirected back to the page. */
+bool sd_wants_json(sd_req *r);
 
 /* ---- accounts and access (sd_auth.c; docs/security.md) ---- */
 

@@ -45,6 +45,7 @@ static const sd_route sd_routes[] = {
     {"/api/v1/search", false, SD_R_SEARCH, sd_api_search},
     {"/api/v1/eligible", false, SD_R_OTHER, sd_api_eligible},
     {"/api/v1/services/", true, SD_R_SERVICE, sd_api_service},
+    {"/api/v1/reports", false, SD_R_OTHER, sd_api_report},
     {"/healthz", false, SD_R_HEALTHZ, sd_api_healthz},
     {"/metrics", false, SD_R_METRICS, sd_api_metrics},
     {"/static/", true, SD_R_STATIC, sd_static},
@@ -69,7 +70,8 @@ static const char *const route_names[SD_R__COUNT] = {
 
 /* The only paths that take POST (a body of at most SD_MAX_BODY); every
  * write behind them passes sd_auth_write or the login form's checks. */
-static const char *const post_paths[] = {"/api/v1/hub/decisions", "/login", "/logout"};
+static const char *const post_paths[] = {"/api/v1/hub/decisions", "/api/v1/hub/reports",
+                                         "/api/v1/reports", "/login", "/logout"};
 
 bool sd_route_accepts_post(const char *path)
 {
