@@ -614,6 +614,15 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
         sd_stop(s);
         return rc;
     }
+    {
+        /* Read once, before the workers start: converting is then
+         * thread-safe and the process's TZ is left alone.  Without the
+         * tz database every search works but open=now. */
+        sp_err ze;
+        sp_err_clear(&ze);
+        if (hours_zone_load(NULL, SD_ZONE, &s->london, &ze) != SP_OK)
+            fprintf(stderr, "searchd: open=now is unavailable: %s\n", ze.msg);
+    }
     rc = sd_auth_start(s, opts, opts->store_dir, err);
     if (rc != SP_OK) {
         sd_stop(s);
@@ -716,6 +725,7 @@ void sd_stop(sd_server *s)
     if (s->hub_mu_made)
         pthread_mutex_destroy(&s->hub_mu);
     vocab_free(s->voc);
+    hours_zone_free(s->london);
     sd_live_free(s);
     free(s->index_dir);
     free(s->static_root);
