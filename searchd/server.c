@@ -51,6 +51,7 @@ static const sd_route sd_routes[] = {
     {"/", false, SD_R_PAGE, sd_page_search},
     {"/services/", true, SD_R_PAGE, sd_page_service},
     {"/coach", false, SD_R_PAGE, sd_page_coach},
+    {"/guided", false, SD_R_PAGE, sd_page_guided},
     {"/hub", false, SD_R_PAGE, sd_page_hub},
     {"/login", false, SD_R_PAGE, sd_page_login},
     {"/logout", false, SD_R_PAGE, sd_page_logout},
