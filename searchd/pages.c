@@ -1096,6 +1096,7 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         put_alt_without(p, alt_count(p, ix, q), field, "none.drop",
                         label ? label : st->sp.vals[f][0]);
     }
+    pg_when_alt(p, &st->sp, ix);
     if (q0->radius_km > 0) {
         idx_query q = *q0;
         q.radius_km = 0;

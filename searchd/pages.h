@@ -123,6 +123,8 @@ void pg_understood(pg *p, const char *q, const und_result *u, const idx_result *
  * search") and its end, and the link to /guided. */
 void pg_when_filter(pg *p, const sd_search *sp);
 void pg_when_chips(pg *p, const sd_search *sp, idx **ix);
+/* No results: the same search at any time, with its count (a <li>). */
+void pg_when_alt(pg *p, const sd_search *sp, idx **ix);
 bool pg_when_skip(const pg *p, const char *key);
 void pg_change_open(pg *p, const sd_search *sp);
 void pg_change_close(pg *p);

@@ -98,6 +98,38 @@ void pg_when_chips(pg *p, const sd_search *sp, idx **ix)
     pg_raw(p, "</div>");
 }
 
+void pg_when_alt(pg *p, const sd_search *sp, idx **ix)
+{
+    if (!sp->q.n_hours || !*ix)
+        return;
+    idx_query q = sp->q;
+    q.hours = NULL;
+    q.n_hours = 0;
+    q.facets = false;
+    q.exact_facets = true;
+    q.offset = 0;
+    q.limit = 1;
+    idx_result res;
+    sp_err e;
+    sp_err_clear(&e);
+    long n = pg_search(p, ix, &q, &res, &e) == SP_OK ? (long)res.total : -1;
+    idx_result_free(&res);
+    if (n <= 0)
+        return;
+    char cnt[24];
+    snprintf(cnt, sizeof cnt, "%ld", n);
+    sp_buf u = {0};
+    url_keeping(p, &u, hours_key);
+    pg_raw(p, "<li><a href=\"");
+    pg_href(p, u.len ? sp_buf_cstr(&u) : "/");
+    pg_raw(p, "\">");
+    pg_t(p, "when.show_unknown");
+    pg_raw(p, "</a> ");
+    pg_tf(p, n == 1 ? "none.count_one" : "none.count", cnt, NULL, NULL);
+    pg_raw(p, "</li>");
+    sp_buf_free(&u);
+}
+
 static void option(pg *p, const char *value, const char *key, bool selected)
 {
     pg_raw(p, "<option value=\"");
