@@ -18,6 +18,7 @@
  *                    status only with a vocab (idx_set_vocab)
  *   XD<cluster>      the record's duplicate cluster (rec.cluster_id), for
  *                    listing a cluster's records (idx_query.cluster)
+ *   XHD<day> XHP<day><part> XHS<day><HHMM> XHN  opening hours (hours.c)
  *   XEN<benefit>     no "not_in" rule excludes a claimant of it (so a
  *                    person on several benefits is one XEK group ORed and
  *                    one XEN term per benefit)
@@ -40,6 +41,7 @@
 #include <libxml/entities.h>
 
 #include "elig.h"
+#include "hours.h"
 #include "xap.h"
 
 enum {
@@ -509,6 +511,11 @@ static int64_t rec_updated(const rec_service *r)
     return r->prov.first_seen > 0 ? r->prov.first_seen : 0;
 }
 
+static int add_hours_term(const char *term, void *ctx)
+{
+    return xap_doc_add_boolean_term((xap_doc *)ctx, term, NULL) == SP_OK ? 0 : SP_EIO;
+}
+
 static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
 {
     int rc = SP_OK;
@@ -603,6 +610,9 @@ static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
                                    packed.len, err);
         sp_buf_free(&packed);
     }
+
+    if (rc == SP_OK && (rc = hours_record_terms(r, add_hours_term, d)) != SP_OK)
+        rc = sp_fail(err, rc, "adding opening hours terms failed");
 
     /* Values. */
     if (rc == SP_OK)
@@ -1297,7 +1307,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
 
     /* Filter groups: one per service field ("XB" + slug for each value);
      * the person fields as in person_filters.  owned: the terms. */
-    xap_filter filters[IDX_F__COUNT + IDX_MAX_ELIG_FILTERS + 3];
+    xap_filter filters[IDX_F__COUNT + IDX_MAX_ELIG_FILTERS + 4];
     size_t n_filters = 0;
     char **owned = NULL;
     size_t n_owned = 0;
@@ -1349,6 +1359,8 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         cluster_ptr[0] = cluster_term;
         filters[n_filters++] = (xap_filter){cluster_ptr, 1, -1};
     }
+    if (rc == SP_OK && q->n_hours)
+        filters[n_filters++] = (xap_filter){q->hours, q->n_hours, -1};
     static const xap_prefix prefixes[] = {
         {"name", "S"}, {"title", "S"}, {"org", "XO"}, {"organisation", "XO"},
         {"organization", "XO"}};

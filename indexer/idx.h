@@ -91,7 +91,7 @@ void idx_close(idx *ix);
 /* The schema's version: a change to the terms or value slots a record
  * becomes bumps it.  An index of an older version answers wrongly until
  * it is rebuilt from the store (ingest_run does that by itself). */
-#define IDX_SCHEMA_VERSION 2
+#define IDX_SCHEMA_VERSION 3 /* 3: opening hours (hours.h) */
 /* The version the index was built for: IDX_SCHEMA_VERSION for an index
  * created by this code, 1 for one from before versions were recorded. */
 int idx_schema_version(idx *ix);
@@ -155,6 +155,10 @@ typedef struct idx_query {
     /* With relax: when even that finds nothing, the filters and boosts
      * without the words (for filters that came from the words). */
     bool relax_to_filters;
+    /* Opening hours (hours.h, hours_query_terms): only services with one
+     * of these terms; n_hours 0: any.  Borrowed. */
+    const char *const *hours;
+    size_t n_hours;
 } idx_query;
 
 #define IDX_RELAX_BELOW 3

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sd_int.h"
 #include "snapshot.h"
@@ -141,6 +142,18 @@ static json_t *echo_json(const sd_search *p)
         if (p->q.radius_km > 0)
             json_object_set_new(o, "radius_km", json_real(p->q.radius_km));
     }
+    if (p->open_now) {
+        json_object_set_new(o, "open", json_string("now"));
+    } else {
+        if (p->day >= 0)
+            json_object_set_new(o, "day", json_string(hours_day_code(p->day)));
+        if (p->period >= 0)
+            json_object_set_new(o, "time",
+                                json_string(hours_period_name((hours_period)p->period)));
+        if (p->minute >= 0)
+            json_object_set_new(o, "at", json_sprintf("%02d:%02d", p->minute / 60,
+                                                       p->minute % 60));
+    }
     json_object_set_new(o, "sort", json_string(p->sort));
     json_object_set_new(o, "page", json_integer(p->page));
     json_object_set_new(o, "per_page", json_integer(p->per_page));
@@ -148,6 +161,47 @@ static json_t *echo_json(const sd_search *p)
 }
 
 static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_result *u);
+
+long sd_hours_unknown(idx *ix, const sd_search *p)
+{
+    idx_query q = p->q;
+    static const char *const unknown[] = {HOURS_UNKNOWN_TERM};
+    q.hours = unknown;
+    q.n_hours = 1;
+    q.facets = false;
+    q.exact_facets = true; /* an exact total */
+    q.relax = false;
+    q.offset = 0;
+    q.limit = 1;
+    idx_result res;
+    sp_err e;
+    sp_err_clear(&e);
+    long n = idx_search(ix, &q, &res, &e) == SP_OK ? (long)res.total : -1;
+    idx_result_free(&res);
+    return n;
+}
+
+/* "hours": what an hours filter asked and how many services it left out
+ * for want of known hours (docs/api.md); NULL without one. */
+static json_t *hours_json(idx *ix, const sd_search *p)
+{
+    if (!p->q.n_hours)
+        return NULL;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    if (p->day >= 0)
+        json_object_set_new(o, "day", json_string(hours_day_code(p->day)));
+    if (p->period >= 0)
+        json_object_set_new(o, "time", json_string(hours_period_name((hours_period)p->period)));
+    if (p->minute >= 0)
+        json_object_set_new(o, "at",
+                            json_sprintf("%02d:%02d", p->minute / 60, p->minute % 60));
+    json_object_set_new(o, "zone", json_string(SD_ZONE));
+    long unknown = sd_hours_unknown(ix, p);
+    json_object_set_new(o, "unknown_hours", unknown >= 0 ? json_integer(unknown) : json_null());
+    return o;
+}
 
 enum MHD_Result sd_api_search(sd_req *r, const char *rest)
 {
@@ -163,6 +217,10 @@ enum MHD_Result sd_api_search(sd_req *r, const char *rest)
     char msg[512];
     if (sd_search_parse(s->voc, kv, n, &p, msg, sizeof msg) != SP_OK)
         return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+    if (sd_search_hours(&p, s->london, (int64_t)time(NULL)) != SP_OK)
+        return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                              "open=now is unavailable: the server has no time zone "
+                              "database for %s; use day and at instead", SD_ZONE);
 
     sp_err e;
     sp_err_clear(&e);
@@ -237,6 +295,9 @@ static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_re
             json_array_append_new(named, json_string(u->boost[i]));
         json_object_set_new(out, "categories_named", named ? named : json_array());
         json_object_set_new(out, "query", echo_json(&p));
+        json_t *hours = hours_json(ix, &p);
+        if (hours)
+            json_object_set_new(out, "hours", hours);
     } else {
         json_decref(results);
     }

@@ -261,34 +261,17 @@ static bool parse_bool(const char *s, bool *out)
 /* "HH:MM" or "HH:MM:SS" -> minutes after midnight, -1 when malformed. */
 static int parse_hhmm(const char *s)
 {
-    if (s == NULL)
-        return -1;
-    size_t n = strlen(s);
-    if (n != 5 && n != 8)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if ((i == 2 || i == 5) ? s[i] != ':' : !isdigit((unsigned char)s[i]))
-            return -1;
-    int h = (s[0] - '0') * 10 + (s[1] - '0');
-    int m = (s[3] - '0') * 10 + (s[4] - '0');
-    if (h > 24 || m > 59 || (h == 24 && m > 0))
-        return -1;
-    return h * 60 + m;
+    return s ? hours_parse_hhmm(s, strlen(s)) : -1;
 }
 
-static const char *const day_codes[] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
-static const char *const day_names[] = {"monday", "tuesday", "wednesday", "thursday",
-                                        "friday", "saturday", "sunday"};
-
+/* The day names hours.h reads (MO, Monday, mon), as a code. */
 static bool parse_day(const char *s, char out[3])
 {
-    for (size_t i = 0; i < 7; i++)
-        if (!strcasecmp(s, day_codes[i]) || !strcasecmp(s, day_names[i]) ||
-            (strlen(s) == 3 && !strncasecmp(s, day_names[i], 3))) {
-            memcpy(out, day_codes[i], 3);
-            return true;
-        }
-    return false;
+    int d = hours_parse_day(s, strlen(s));
+    if (d < 0)
+        return false;
+    memcpy(out, hours_day_code(d), 3);
+    return true;
 }
 
 static bool parse_uuid(const char *s, char out[37])
@@ -485,16 +468,8 @@ static int hhmm_of(const char *s)
 static bool schedule_fits(const json_t *sc, const oruk_q *q)
 {
     if (q->day[0]) {
-        const char *by = sget(sc, "byday");
-        if (by == NULL)
-            return false;
-        bool found = false;
-        for (const char *p = by; *p && !found; p++)
-            if (toupper((unsigned char)p[0]) == q->day[0] && p[1] &&
-                toupper((unsigned char)p[1]) == q->day[1] &&
-                (p == by || !isalpha((unsigned char)p[-1])) && !isalpha((unsigned char)p[2]))
-                found = true;
-        if (!found)
+        /* One reading of byday with the index's day= filter (hours.h). */
+        if (!hours_byday_has(sget(sc, "byday"), hours_parse_day(q->day, 2)))
             return false;
     }
     if (q->start_min >= 0) {

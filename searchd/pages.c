@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pages.h"
 
@@ -654,7 +655,8 @@ static bool search_param(const char *key)
                                        "mode",     "cost",    "referral", "language",
                                        "near",     "radius_km", "sort", "page",
                                        "fold",     "subregion", "benefits", "status",
-                                       "months_unemployed", "age", "understand"};
+                                       "months_unemployed", "age", "understand",
+                                       "day", "time", "at", "open"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(keys[i], key))
             return true;
@@ -678,6 +680,7 @@ typedef struct search_state {
     sd_search sp;
     const char *bad_near; /* a postcode we could not use */
     und_result u;         /* what the words said (sd_understand) */
+    bool folded;          /* a results page: the form folds into a summary */
 } search_state;
 
 /* The current search's URL with one parameter value left out (drop_key /
@@ -831,6 +834,7 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
         free(order);
         pg_raw(p, "</ul></fieldset></details>");
     }
+    pg_when_filter(p, &st->sp);
     pg_raw(p, "<button type=\"submit\" class=\"btn2\">");
     pg_t(p, "filter.apply");
     pg_raw(p, "</button></div>");
@@ -847,6 +851,8 @@ static void put_search_form_top(pg *p, const search_state *st)
         pg_text(p, lang);
         pg_raw(p, "\">");
     }
+    if (st->folded)
+        pg_change_open(p, &st->sp);
     pg_raw(p, "<div class=\"fields\"><div class=\"field grow\"><label for=\"q\">");
     pg_t(p, "search.q");
     pg_raw(p, "</label><span class=\"hint\" id=\"q-hint\">");
@@ -864,6 +870,8 @@ static void put_search_form_top(pg *p, const search_state *st)
     pg_raw(p, "\"></div><div class=\"field go\"><button type=\"submit\" class=\"btn\">");
     pg_t(p, "search.go");
     pg_raw(p, "</button></div></div>");
+    if (st->folded)
+        pg_change_close(p);
 }
 
 /* The words for a filter value: the vocabulary's label, or for the person
@@ -1088,6 +1096,7 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         put_alt_without(p, alt_count(p, ix, q), field, "none.drop",
                         label ? label : st->sp.vals[f][0]);
     }
+    pg_when_alt(p, &st->sp, ix);
     if (q0->radius_km > 0) {
         idx_query q = *q0;
         q.radius_km = 0;
@@ -1160,6 +1169,7 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
         pg_raw(p, "</p>");
     }
     put_selected(p, st);
+    pg_when_chips(p, &st->sp, ix);
     pg_understood(p, st->sp.qtext, &st->u, res);
     if (res->suggestion && *res->suggestion && res->total > 0 && !res->suggestion_used) {
         sp_buf u = {0};
@@ -1229,7 +1239,8 @@ static void search_kv(pg *p, search_state *st, bool with_near)
     st->n = 0;
     for (size_t i = 0; i < p->n_args && st->n < PG_MAX_ARGS; i++) {
         const pg_arg *a = &p->args[i];
-        if (!search_param(a->key) || (!with_near && !strcmp(a->key, "near")))
+        if (!search_param(a->key) || (!with_near && !strcmp(a->key, "near")) ||
+            pg_when_skip(p, a->key))
             continue;
         /* "Nearest first" chosen earlier, postcode since removed. */
         if (!strcmp(a->key, "sort") && !strcmp(a->value, "distance") &&
@@ -1263,6 +1274,10 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
         rc = sd_search_parse(p.v, st->kv, st->n, &st->sp, msg, sizeof msg);
         if (rc == SP_OK)
             st->bad_near = near;
+    }
+    if (rc == SP_OK && sd_search_hours(&st->sp, r->srv->london, (int64_t)time(NULL)) != SP_OK) {
+        rc = SP_EIO;
+        snprintf(msg, sizeof msg, "open=now is unavailable: no time zone database");
     }
     if (rc != SP_OK) {
         free(st);
@@ -1303,17 +1318,26 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
                           "msg.error", NULL);
     }
 
-    bool searched = p.n_args > 0 && (st->sp.qtext || st->sp.q.has_near || st->bad_near);
+    bool searched = p.n_args > 0 && (st->sp.qtext || st->sp.q.has_near || st->bad_near ||
+                                     st->sp.q.n_hours);
     for (int f = 0; f < IDX_F__COUNT; f++)
         if (st->sp.q.n_filters[f])
             searched = true;
     pg_head(&p, searched ? "results.title" : "search.title",
             st->sp.qtext && *st->sp.qtext ? st->sp.qtext : NULL, NULL);
-    pg_raw(&p, "<h1>");
+    /* Phone first: on a results page the form folds into one line
+     * (pages_when.c) and the lead goes, so the first result is on the
+     * first screen. */
+    st->folded = searched;
+    pg_raw(&p, searched ? "<h1 class=\"compact\">" : "<h1>");
     pg_t(&p, "search.h1");
-    pg_raw(&p, "</h1><p class=\"lead\">");
-    pg_t(&p, "search.lead");
-    pg_raw(&p, "</p>");
+    pg_raw(&p, "</h1>");
+    if (!searched) {
+        pg_raw(&p, "<p class=\"lead\">");
+        pg_t(&p, "search.lead");
+        pg_raw(&p, "</p>");
+        pg_guided_link(&p);
+    }
     put_search_form_top(&p, st);
     /* Results before filters: on a phone the answer comes first (with a
      * link down to the filters); wide screens show the filters beside. */

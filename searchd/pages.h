@@ -21,6 +21,8 @@
 enum MHD_Result sd_page_search(sd_req *r, const char *rest);
 enum MHD_Result sd_page_service(sd_req *r, const char *rest);
 enum MHD_Result sd_page_coach(sd_req *r, const char *rest);
+/* GET /guided: the jobseeker's short question path (pages_guided.c). */
+enum MHD_Result sd_page_guided(sd_req *r, const char *rest);
 /* The HTML 404 page for a path no route serves (server.c). */
 enum MHD_Result sd_page_not_found(sd_req *r);
 
@@ -118,5 +120,18 @@ void pg_understood(pg *p, const char *q, const und_result *u, const idx_result *
  * on a service page, and the hub's review queue (a section of /hub). */
 void pg_report_form(pg *p, const rec_service *rec);
 void pg_hub_reports(pg *p);
+/* Opening hours and the folded form on the search page (pages_when.c):
+ * the "When can you go?" filter, its chips and the unknown-hours note,
+ * whether the page leaves a parameter out (open=now over day and time),
+ * the one-line summary that opens the form ("ESOL in Newham - change
+ * search") and its end, and the link to /guided. */
+void pg_when_filter(pg *p, const sd_search *sp);
+void pg_when_chips(pg *p, const sd_search *sp, idx **ix);
+/* No results: the same search at any time, with its count (a <li>). */
+void pg_when_alt(pg *p, const sd_search *sp, idx **ix);
+bool pg_when_skip(const pg *p, const char *key);
+void pg_change_open(pg *p, const sd_search *sp);
+void pg_change_close(pg *p);
+void pg_guided_link(pg *p);
 
 #endif

@@ -25,14 +25,14 @@ static const char *const known_params[] = {
     "q",   "borough", "subregion", "group",     "category", "mode",
     "cost", "referral", "language", "age",      "near",     "radius_km",
     "sort", "page",     "per_page", "benefits", "status", "months_unemployed",
-    "fold",     "understand",
+    "fold",     "understand", "day", "time", "at", "open",
 };
 #define N_KNOWN (sizeof known_params / sizeof known_params[0])
 
 static const char allowed_list[] =
     "q, borough, subregion, group, category, mode, cost, referral, "
     "language, age, near, radius_km, sort, page, per_page, benefits, status, "
-    "months_unemployed, fold, understand";
+    "months_unemployed, fold, understand, day, time, at, open";
 
 static int fail(char *msg, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -151,6 +151,7 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
     out->sort = "relevance";
     out->page = 1;
     out->per_page = 10;
+    out->day = out->period = out->minute = -1;
     for (int f = 0; f < IDX_F__COUNT; f++) {
         out->q.filters[f] = out->vals[f];
         out->q.n_filters[f] = 0;
@@ -290,6 +291,28 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                 out->literal = val[0] == '0';
             else
                 return fail(msg, msg_size, "understand must be 0 or 1, not '%s'", shown);
+        } else if (!strcmp(name, "day")) {
+            out->day = hours_parse_day(val, len);
+            if (out->day < 0)
+                return fail(msg, msg_size,
+                            "day must be a day of the week: MO, TU, WE, TH, FR, SA, SU or "
+                            "its English name, not '%s'",
+                            shown);
+        } else if (!strcmp(name, "time")) {
+            out->period = hours_parse_period(val, len);
+            if (out->period < 0)
+                return fail(msg, msg_size,
+                            "time must be morning, afternoon or evening, not '%s'", shown);
+        } else if (!strcmp(name, "at")) {
+            out->minute = hours_parse_hhmm(val, len);
+            if (out->minute < 0 || out->minute >= 24 * 60)
+                return fail(msg, msg_size,
+                            "at must be a time of day from 00:00 to 23:59 (HH:MM), not '%s'",
+                            shown);
+        } else if (!strcmp(name, "open")) {
+            if (strcmp(val, "now"))
+                return fail(msg, msg_size, "open must be now, not '%s'", shown);
+            out->open_now = true;
         } else if (!strcmp(name, "page")) {
             long pg = sd_parse_uint(val, len);
             if (pg < 1 || pg > SD_MAX_RESULTS)
@@ -312,6 +335,16 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
         return fail(msg, msg_size, "radius_km needs near=POSTCODE");
     if (out->q.sort == IDX_SORT_DISTANCE && !out->q.has_near)
         return fail(msg, msg_size, "sort=distance needs near=POSTCODE");
+    if (out->open_now && (out->day >= 0 || out->period >= 0 || out->minute >= 0))
+        return fail(msg, msg_size,
+                    "open=now cannot be combined with day, time or at (it sets them)");
+    if (out->minute >= 0 && out->day < 0)
+        return fail(msg, msg_size, "at needs day (open at that time on that day)");
+    if (out->minute >= 0 && out->period >= 0)
+        return fail(msg, msg_size,
+                    "give time (a part of the day) or at (a time), not both");
+    if (!out->open_now)
+        sd_search_hours(out, NULL, 0); /* cannot fail without open=now */
     if (out->page * out->per_page > SD_MAX_RESULTS)
         return fail(msg, msg_size,
                     "page * per_page must be at most %d (results beyond that are not "
@@ -319,5 +352,20 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                     SD_MAX_RESULTS);
     out->q.offset = (size_t)((out->page - 1) * out->per_page);
     out->q.limit = (size_t)out->per_page;
+    return SP_OK;
+}
+
+int sd_search_hours(sd_search *p, const hours_zone *z, int64_t now)
+{
+    if (p->open_now) {
+        if (!z)
+            return SP_EIO;
+        hours_zone_local(z, now, &p->day, &p->minute);
+    }
+    size_t n = hours_query_terms(p->day, p->period, p->minute, p->hours_terms);
+    for (size_t i = 0; i < n; i++)
+        p->hours_ptrs[i] = p->hours_terms[i];
+    p->q.hours = n ? p->hours_ptrs : NULL;
+    p->q.n_hours = n;
     return SP_OK;
 }

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "auth.h"
+#include "hours.h"
 #include "idx.h"
 #include "person.h"
 #include "sd.h"
@@ -84,6 +85,9 @@ struct sd_server {
     char *index_dir;
     char *static_root; /* realpath of web_dir/static, NULL when none */
     vocab *voc;
+    /* Europe/London from the tz database, for open=now; NULL when the
+     * database is missing (open=now then answers 503). */
+    hours_zone *london;
     uint16_t port;
     int reopen_ms;
     pthread_key_t worker_key;
@@ -392,7 +396,25 @@ typedef struct sd_search {
     char months[8]; /* months_unemployed as decimal text: vals[IDX_F_MONTHS][0] */
     char age[8];    /* age as decimal text: vals[IDX_F_AGE][0] */
     bool literal;   /* understand=0: the words searched as typed */
+    /* Opening hours (hours.h): day 0-6, period (time=), minute (at=);
+     * -1 when not given.  open=now sets open_now, and sd_search_now
+     * fills day and minute from the London clock. */
+    int day, period, minute;
+    bool open_now;
+    char hours_terms[HOURS_MAX_QUERY_TERMS][HOURS_TERM_MAX];
+    const char *hours_ptrs[HOURS_MAX_QUERY_TERMS]; /* q.hours */
 } sd_search;
+
+/* The zone that "open now" is in. */
+#define SD_ZONE "Europe/London"
+
+/* Resolve open=now in p against the London clock at now (epoch seconds)
+ * and point p->q.hours at the terms of its hours filter (also for day,
+ * time and at).  SP_EIO when open=now is asked and z is NULL. */
+int sd_search_hours(sd_search *p, const hours_zone *z, int64_t now);
+/* How many services the search p would find without its hours filter
+ * whose hours are unknown (HOURS_UNKNOWN_TERM); -1 on error. */
+long sd_hours_unknown(idx *ix, const sd_search *p);
 
 /* A search for the records of rec's duplicate cluster (rec among them),
  * most recently changed first, enough for max others (api.c). */

@@ -52,6 +52,7 @@ static const sd_route sd_routes[] = {
     {"/", false, SD_R_PAGE, sd_page_search},
     {"/services/", true, SD_R_PAGE, sd_page_service},
     {"/coach", false, SD_R_PAGE, sd_page_coach},
+    {"/guided", false, SD_R_PAGE, sd_page_guided},
     {"/hub", false, SD_R_PAGE, sd_page_hub},
     {"/login", false, SD_R_PAGE, sd_page_login},
     {"/logout", false, SD_R_PAGE, sd_page_logout},
@@ -633,6 +634,15 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
         sd_stop(s);
         return rc;
     }
+    {
+        /* Read once, before the workers start: converting is then
+         * thread-safe and the process's TZ is left alone.  Without the
+         * tz database every search works but open=now. */
+        sp_err ze;
+        sp_err_clear(&ze);
+        if (hours_zone_load(NULL, SD_ZONE, &s->london, &ze) != SP_OK)
+            fprintf(stderr, "searchd: open=now is unavailable: %s\n", ze.msg);
+    }
     rc = sd_auth_start(s, opts, opts->store_dir, err);
     if (rc == SP_OK)
         rc = sd_replica_start(s, opts, err);
@@ -738,6 +748,7 @@ void sd_stop(sd_server *s)
     if (s->hub_mu_made)
         pthread_mutex_destroy(&s->hub_mu);
     vocab_free(s->voc);
+    hours_zone_free(s->london);
     sd_live_free(s);
     free(s->index_dir);
     free(s->static_root);

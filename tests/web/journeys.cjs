@@ -542,6 +542,93 @@ async function measure(base, ids) {
   fs.writeFileSync(path.join(OUT, 'metrics.json'), JSON.stringify(out, null, 1));
 }
 
+/* Issue 13 items 3, 4 and 6, at 375 and 1280 px: a results page puts the
+ * first result on the first screen with the form folded into "… change
+ * search"; the guided questions end in a normal results page whose answers
+ * are removable filters; "When can you go?" filters by day and open now,
+ * with the API's counts. */
+async function phoneGuidedHours(ctx, base, js) {
+  const tag = js ? 'js' : 'nojs';
+  const page = await ctx.newPage();
+  watchPage(page, `guided ${tag}`);
+  const api = async (qs) => (await (await fetch(base + '/api/v1/search?' + qs)).json()).total;
+  for (const w of [375, 1280]) {
+    const at = `${tag} ${w}px`;
+    await page.setViewportSize({ width: w, height: w === 375 ? 812 : 900 });
+
+    /* 6: phone first. */
+    await page.goto(base + '/?q=ESOL&borough=newham');
+    const sum = page.locator('#change > summary');
+    const sumText = (await sum.innerText()).replace(/\s+/g, ' ');
+    check(/ESOL in Newham/.test(sumText) && /Change search/.test(sumText),
+      `${at}: the search folds into "ESOL in Newham - Change search" ("${sumText}")`);
+    const top = await page.locator('li.hit h3').first().boundingBox();
+    check(top && top.y + top.height <= (w === 375 ? 812 : 900),
+      `${at}: the first result is on the first screen (its heading ends at ${top && Math.round(top.y + top.height)} px)`);
+    const open = await page.locator('#change').evaluate((d) => d.open);
+    check(open === (js && w >= 1024), `${at}: the form is ${js && w >= 1024 ? 'open on a wide screen with JavaScript' : 'folded'}`);
+    if (!open) {
+      check(!(await page.locator('#q').isVisible()), `${at}: the words box is folded away`);
+      await sum.click();
+    }
+    check(await page.locator('#q').isVisible() && (await page.locator('#q').inputValue()) === 'ESOL',
+      `${at}: "Change search" opens the form with the words in it`);
+    if (js) await axe(page, `results-folded-${w}`); /* the same HTML without JavaScript */
+
+    /* 3: guided search, linked from the home page. */
+    await page.goto(base + '/');
+    await Promise.all([page.waitForURL(/\/guided/),
+      page.getByRole('link', { name: /Answer 4 short questions/ }).click()]);
+    check(await page.locator('h1').innerText() === 'Find help that fits you', `${at}: the guided page`);
+    check(await page.locator('form.guided fieldset legend').count() === 4, `${at}: four questions, each a fieldset with a legend`);
+    if (js) await axe(page, `guided-${w}`); /* the same HTML without JavaScript */
+    await page.getByLabel('Learning English').check();
+    await page.getByLabel('Borough').selectOption('newham');
+    await page.getByLabel('18 to 24').check();
+    await page.getByLabel('I get Universal Credit').check();
+    await Promise.all([page.waitForURL(/category=esol/), page.getByRole('button', { name: 'Show services' }).click()]);
+    await page.waitForLoadState('load');
+    const url = new URL(page.url());
+    check(url.pathname === '/' && url.searchParams.get('borough') === 'newham' && url.searchParams.get('age') === '18' &&
+      url.searchParams.get('benefits') === 'universal-credit', `${at}: the answers are a normal search (${url.search})`);
+    const want = await api('category=esol&borough=newham&age=18&benefits=universal-credit');
+    const count = await page.locator('#count').innerText();
+    check(new RegExp(`^${want} services? found|^1 service found`).test(count), `${at}: guided results count ${count}, API ${want}`);
+    const chips = (await page.locator('.chosen .chip').allInnerTexts()).join(' | ');
+    for (const c of ['Newham', 'Universal Credit', '18'])
+      check(chips.includes(c), `${at}: the answer "${c}" is a removable filter (${chips})`);
+    await Promise.all([page.waitForURL((u) => !/benefits=/.test(u.toString())),
+      page.locator('.chosen .chip', { hasText: 'Universal Credit' }).click()]);
+    check(!/benefits=/.test(page.url()) && /borough=newham/.test(page.url()), `${at}: removing one answer keeps the others`);
+
+    /* 4: when can you go? */
+    await page.goto(base + '/?category=esol');
+    await page.locator('#filters details.when > summary').click();
+    const sat = await api('category=esol&day=SA');
+    if (js) {
+      await page.locator('#f-day').selectOption('SA');
+      await page.locator('.when-chosen .chip', { hasText: 'Saturday' }).waitFor();
+    } else {
+      await page.locator('#f-day').selectOption('SA');
+      await Promise.all([page.waitForURL(/day=SA/), page.getByRole('button', { name: 'Apply filters' }).click()]);
+    }
+    const satCount = await page.locator('#count').innerText();
+    check(satCount.startsWith(`${sat} service`), `${at}: ESOL on Saturdays: ${satCount}, API ${sat}`);
+    check(/day=SA/.test(page.url()), `${at}: the day is in the address (${page.url()})`);
+    if (js) await axe(page, `results-hours-${w}`); /* the same HTML without JavaScript */
+    await Promise.all([page.waitForURL((u) => !/day=/.test(u.toString())),
+      page.locator('.when-chosen .chip', { hasText: 'Saturday' }).click()]);
+    check(await page.locator('.when-chosen').count() === 0, `${at}: the day filter is removed`);
+    await page.goto(base + '/?category=esol&open=now');
+    const nowApi = await api('category=esol&open=now');
+    const nowCount = await page.locator('#count').innerText();
+    check(nowCount.startsWith(`${nowApi} service`) || nowCount.startsWith('1 service') && nowApi === 1,
+      `${at}: open now: ${nowCount}, API ${nowApi}`);
+    check(await page.locator('.when-chosen .chip', { hasText: 'Open now' }).count() === 1, `${at}: "Open now" is a removable filter`);
+  }
+  await page.close();
+}
+
 async function main() {
   fs.mkdirSync(path.join(OUT, 'docs'), { recursive: true });
   let tmp = null;
@@ -565,6 +652,7 @@ async function main() {
       viewport: { width: 1280, height: 900 },
     });
     await jobseeker(browser, base, true, true);
+    await phoneGuidedHours(browser, base, true);
     await coach(browser, base, true, true);
     await hostile(browser, base);
     await browser.close();
@@ -577,6 +665,7 @@ async function main() {
       viewport: { width: 1280, height: 900 },
     });
     await jobseeker(browser, base, false, false);
+    await phoneGuidedHours(browser, base, false);
     await coach(browser, base, false, false);
     await browser.close();
     browser = null;

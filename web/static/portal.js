@@ -20,6 +20,10 @@
     Array.prototype.forEach.call(document.querySelectorAll('.js-only'), function (b) { b.hidden = false; });
   }
   enhance();
+  /* A results page folds the search form into "… change search"; on a wide
+   * screen there is room to show it open. */
+  var change = $('#change');
+  if (change && window.matchMedia && window.matchMedia('(min-width: 64em)').matches) change.open = true;
 
   /* Search page: apply filters without a reload. */
   var busy = null;
@@ -58,7 +62,9 @@
   }
   if (canSwap) {
     form.addEventListener('change', function (ev) {
-      if (ev.target && (ev.target.type === 'checkbox' || ev.target.id === 'sort')) swap(formUrl(), true);
+      var id = ev.target && ev.target.id;
+      if (ev.target && (ev.target.type === 'checkbox' || id === 'sort' || id === 'f-day' ||
+          id === 'f-time')) swap(formUrl(), true);
     });
     /* Search as you type, gently: after a pause, and only for 3+ letters. */
     var q = $('#q'), t = null;
