@@ -625,9 +625,11 @@ static int resolve(po_reader *r, const char *key, const char *en, const char *en
     return SP_OK;
 }
 
-/* Count the entries with a context that matches no English word: their
- * English changed (or the key went away). */
-static size_t count_stale(const po_reader *r, const html_lang *en)
+/* The entries with a context English does not have: the labels of
+ * data/vocab ("label.borough.hackney", whose English is not in en.tsv) are
+ * kept as they are.  Returns how many entries are for English that has
+ * changed since they were translated. */
+static size_t add_others(po_reader *r, const html_lang *en)
 {
     size_t stale = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -635,8 +637,13 @@ static size_t count_stale(const po_reader *r, const html_lang *en)
         if (!e->has_ctxt || e->fuzzy || !e->str[0][0])
             continue;
         const word *w = find(en, e->ctxt);
-        if (!w || strcmp(w->text, e->id))
-            stale++;
+        if (w) {
+            stale += strcmp(w->text, e->id) != 0;
+        } else if (r->l->n < MAX_WORDS) {
+            r->l->w[r->l->n].key = e->ctxt;
+            r->l->w[r->l->n].text = e->str[0];
+            r->l->n++;
+        }
     }
     return stale;
 }
@@ -705,7 +712,7 @@ int html_lang_parse_po(const char *code, const char *text, size_t len, const htm
     }
     if (rc != SP_OK)
         goto done;
-    r.l->stale += count_stale(&r, english);
+    r.l->stale += add_others(&r, english);
     qsort(r.l->w, r.l->n, sizeof *r.l->w, word_cmp);
     /* The strings the words point to stay; the entries' shells go. */
     for (size_t i = 0; i < r.n; i++) {

@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc g++ libxapian-dev libmicrohttpd-dev
   libcurl4-openssl-dev libxml2-dev libjansson-dev libsqlite3-dev zlib1g-dev libsodium-dev
   python3)
-test_pkgs=(clang libclang-rt-14-dev python3-jsonschema chromium nodejs npm prometheus)
+test_pkgs=(clang libclang-rt-14-dev python3-jsonschema chromium nodejs npm prometheus gettext)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

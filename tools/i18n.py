@@ -214,7 +214,10 @@ def check(src):
             ctxt = e.get('ctxt')
             if e.get('fuzzy') or not e['str'][0]:
                 continue
-            if ctxt is not None and (ctxt not in en or en[ctxt] != e['id']):
+            if ctxt is not None and ctxt not in en and not ctxt.startswith('label.'):
+                stale.append(ctxt)
+                continue
+            if ctxt is not None and ctxt in en and en[ctxt] != e['id']:
                 stale.append(ctxt)
                 continue
             want = placeholders(e['id']) | placeholders(e.get('id_plural', ''))

@@ -83,6 +83,8 @@ static void test_lookup(const html_lang *en, const html_lang *pl, const html_lan
           "a translation of older English is not used: %s", html_t(pl, "changed"));
     CHECK(html_lang_stale(pl) == 1, "the stale entry is counted (%zu)", html_lang_stale(pl));
     CHECK(!strcmp(html_t(pl, "gone"), "gone"), "obsolete (#~) entries are not read");
+    CHECK(!strcmp(html_t(pl, "label.group.young-people"), "Młodzi ludzie"),
+          "a vocabulary label (not in en.tsv) is kept: %s", html_t(pl, "label.group.young-people"));
     CHECK(!strcmp(html_t(ar, "search.go"), "Search"), "a missing word falls back to English");
     CHECK(!strcmp(html_t(pl, "no.such.key"), "no.such.key"), "an unknown key shows the key");
     CHECK(!strcmp(html_lang_dir(ar), "rtl") && !strcmp(html_lang_dir(pl), "ltr") &&
