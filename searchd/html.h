@@ -2,7 +2,8 @@
  * html.h - the portal's HTML writing primitives: escaping of untrusted text
  * for HTML text and quoted attribute values, link sanitising (only http,
  * https, mailto and tel survive; everything else is shown as text), query
- * string encoding, and the interface's words (web/i18n/LANG.tsv).
+ * string encoding (html.c), and the interface's words (i18n.c: English in
+ * web/i18n/en.tsv, other languages as gettext catalogues web/i18n/CODE.po).
  *
  * Every string a crawled record contains is hostile until it has passed
  * through html_text (or html_snippet for the index's highlighted snippets)
@@ -55,9 +56,11 @@ int html_query_add(sp_buf *b, const char *key, const char *value);
 
 typedef struct html_lang html_lang;
 
-/* The words for a language code ("en", "cy", "so"): web_dir/i18n/CODE.tsv
- * loaded once and cached; NULL when that file does not exist or code is
- * not 2-3 lower-case letters.  English must exist for html_lang_pick. */
+/* The words for a language code ("en", "pl", "ar"): web_dir/i18n/en.tsv for
+ * English, web_dir/i18n/CODE.po for the others, loaded once and cached;
+ * NULL when that file does not exist or cannot be read (the reason goes to
+ * stderr), or code is not 2-3 lower-case letters.  English must exist for
+ * html_lang_pick and for any other language. */
 const html_lang *html_lang_get(const char *web_dir, const char *code);
 /* The language to answer in: ?lang= if that file exists, else the first
  * Accept-Language entry with a file, else English.  May return NULL only
@@ -69,20 +72,40 @@ const char *html_lang_code(const html_lang *l);
 /* Text direction of a language: "rtl" when its file says lang.dir is rtl
  * (Arabic, Urdu, ...), else "ltr". */
 const char *html_lang_dir(const html_lang *l);
-/* The languages that have a words file in web_dir/i18n, sorted by code:
+/* The languages that have a words file in web_dir/i18n (en.tsv, *.po),
+ * sorted by code:
  * up to max codes written to out (3 bytes + NUL each).  Returns the count. */
 size_t html_lang_list(const char *web_dir, char (*out)[4], size_t max);
 /* The string for key in l, else in English, else the key itself. */
 const char *html_t(const html_lang *l, const char *key);
+/* The string for key and a count n: in a translation, the plural form its
+ * Plural-Forms expression picks for n; in English (and when the
+ * translation lacks that form) key for n == 1, else key.plural. */
+const char *html_tn(const html_lang *l, const char *key, unsigned long n);
 /* Append the string for key with {1}, {2}, {3} replaced by the escaped
  * arguments (NULL args are empty); the string itself is escaped too. */
 int html_tf(sp_buf *b, const html_lang *l, const char *key, const char *a1,
             const char *a2, const char *a3);
 
+/* html_tn's string with {1} replaced by n and {2}, {3} by the escaped
+ * arguments: "{1} services found". */
+int html_tnf(sp_buf *b, const html_lang *l, const char *key, unsigned long n, const char *a2,
+             const char *a3);
+
 /* Parse a TSV of words (key TAB string, '#' comments, \n and \t escapes)
  * into a table; exposed for tests.  Caller frees with html_lang_free. */
 int html_lang_parse(const char *code, const char *text, size_t len, html_lang **out,
                     sp_err *err);
+/* Parse a gettext catalogue (msgctxt = key, msgid = English) against
+ * english (from html_lang_parse): only entries for today's English are
+ * kept; others are counted by html_lang_stale.  Malformed input (bad
+ * quoting or escapes, a msgstr without msgid, plural forms out of order or
+ * not as many as Plural-Forms says, an unreadable plural= expression,
+ * duplicate entries, a charset other than UTF-8) is SP_EPARSE naming the
+ * line or entry.  The result keeps a pointer to english. */
+int html_lang_parse_po(const char *code, const char *text, size_t len, const html_lang *english,
+                       html_lang **out, sp_err *err);
+size_t html_lang_stale(const html_lang *l);
 void html_lang_free(html_lang *l);
 
 #endif

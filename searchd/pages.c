@@ -50,6 +50,41 @@ void pg_init(pg *p, sd_req *r)
     }
     const char *al = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Language");
     p->L = html_lang_pick(p->web_dir[0] ? p->web_dir : NULL, pg_get(p, "lang"), al);
+    /* The pages for coaches and staff are in English only (docs/portal.md):
+     * a page half in another language would mislead a screen reader. */
+    static const char *const english_only[] = {"/coach", "/hub", "/login", "/logout"};
+    for (size_t i = 0; r->path && i < sizeof english_only / sizeof english_only[0]; i++)
+        if (!strncmp(r->path, english_only[i], strlen(english_only[i]))) {
+            p->english_only = true;
+            if (p->web_dir[0])
+                p->L = html_lang_get(p->web_dir, "en");
+        }
+}
+
+const char *pg_keep_lang(const pg *p)
+{
+    const char *lang = pg_get(p, "lang");
+    if (p->english_only || !lang || !p->web_dir[0] || !html_lang_get(p->web_dir, lang))
+        return NULL;
+    return html_lang_code(p->L);
+}
+
+void pg_lang_arg(pg *p, const char *sep)
+{
+    const char *lang = pg_keep_lang(p);
+    if (!lang)
+        return;
+    pg_raw(p, sep);
+    pg_raw(p, "lang=");
+    pg_text(p, lang);
+}
+
+void pg_open(pg *p, const char *tag)
+{
+    pg_raw(p, tag);
+    if (strcmp(html_lang_code(p->L), "en"))
+        pg_raw(p, " lang=\"en\"");
+    pg_raw(p, ">");
 }
 
 const char *pg_get(const pg *p, const char *key)
@@ -80,6 +115,12 @@ void pg_t(pg *p, const char *key)
 void pg_tf(pg *p, const char *key, const char *a1, const char *a2, const char *a3)
 {
     if (html_tf(&p->b, p->L, key, a1, a2, a3) != SP_OK)
+        p->oom = true;
+}
+
+void pg_tn(pg *p, const char *key, unsigned long n)
+{
+    if (html_tnf(&p->b, p->L, key, n, NULL, NULL) != SP_OK)
         p->oom = true;
 }
 
@@ -121,51 +162,14 @@ static void put_staff_nav(pg *p)
     pg_raw(p, "</button></form></li>");
 }
 
-void pg_head(pg *p, const char *title_key, const char *extra, const char *body_class)
-{
-    pg_raw(p, "<!doctype html>\n<html lang=\"");
-    pg_text(p, html_lang_code(p->L));
-    pg_raw(p, "\" dir=\"");
-    pg_raw(p, html_lang_dir(p->L));
-    pg_raw(p, "\"><head><meta charset=\"utf-8\">"
-              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-              "<title>");
-    if (extra && *extra) {
-        pg_text(p, extra);
-        pg_raw(p, " - ");
-    }
-    pg_t(p, title_key);
-    pg_raw(p, " - ");
-    pg_t(p, "site.name");
-    pg_raw(p, "</title><link rel=\"stylesheet\" href=\"/static/portal.css\">"
-              "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">"
-              "<script src=\"/static/portal.js\" defer></script></head><body");
-    if (body_class) {
-        pg_raw(p, " class=\"");
-        pg_text(p, body_class);
-        pg_raw(p, "\"");
-    }
-    pg_raw(p, "><a class=\"skip\" href=\"#main\">");
-    pg_t(p, "nav.skip");
-    pg_raw(p, "</a><header class=\"top\"><div class=\"wrap\"><a class=\"brand\" href=\"/\">");
-    pg_t(p, "site.name");
-    pg_raw(p, "</a><nav aria-label=\"");
-    pg_t(p, "nav.label");
-    pg_raw(p, "\"><ul><li><a href=\"/\">");
-    pg_t(p, "nav.find");
-    pg_raw(p, "</a></li><li><a href=\"/coach\">");
-    pg_t(p, "nav.coach");
-    pg_raw(p, "</a></li>");
-    put_staff_nav(p);
-    pg_raw(p, "</ul></nav></div></header><main id=\"main\" class=\"wrap\" tabindex=\"-1\">");
-}
-
-/* Links to the page in every other language that has a words file (none
- * while only English ships).  Each language is named in itself. */
+/* The language picker: links to the same page in every language that has
+ * a words file, each named in itself (no JavaScript needed; the choice
+ * then travels as ?lang= in every link and form).  None on the pages that
+ * are in English only. */
 static void put_languages(pg *p)
 {
     char codes[16][4];
-    size_t n = p->web_dir[0] ? html_lang_list(p->web_dir, codes, 16) : 0;
+    size_t n = p->web_dir[0] && !p->english_only ? html_lang_list(p->web_dir, codes, 16) : 0;
     if (n < 2)
         return;
     pg_raw(p, "<nav class=\"langs\" aria-label=\"");
@@ -207,11 +211,54 @@ static void put_languages(pg *p)
     pg_raw(p, "</ul></nav>");
 }
 
+void pg_head(pg *p, const char *title_key, const char *extra, const char *body_class)
+{
+    pg_raw(p, "<!doctype html>\n<html lang=\"");
+    pg_text(p, html_lang_code(p->L));
+    pg_raw(p, "\" dir=\"");
+    pg_raw(p, html_lang_dir(p->L));
+    pg_raw(p, "\"><head><meta charset=\"utf-8\">"
+              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+              "<title>");
+    if (extra && *extra) {
+        pg_text(p, extra);
+        pg_raw(p, " - ");
+    }
+    pg_t(p, title_key);
+    pg_raw(p, " - ");
+    pg_t(p, "site.name");
+    pg_raw(p, "</title><link rel=\"stylesheet\" href=\"/static/portal.css\">"
+              "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">"
+              "<script src=\"/static/portal.js\" defer></script></head><body");
+    if (body_class) {
+        pg_raw(p, " class=\"");
+        pg_text(p, body_class);
+        pg_raw(p, "\"");
+    }
+    pg_raw(p, "><a class=\"skip\" href=\"#main\">");
+    pg_t(p, "nav.skip");
+    pg_raw(p, "</a><header class=\"top\"><div class=\"wrap\"><a class=\"brand\" href=\"/");
+    pg_lang_arg(p, "?");
+    pg_raw(p, "\">");
+    pg_t(p, "site.name");
+    pg_raw(p, "</a><nav aria-label=\"");
+    pg_t(p, "nav.label");
+    pg_raw(p, "\"><ul><li><a href=\"/");
+    pg_lang_arg(p, "?");
+    pg_raw(p, "\">");
+    pg_t(p, "nav.find");
+    pg_raw(p, "</a></li><li><a href=\"/coach\">");
+    pg_t(p, "nav.coach");
+    pg_raw(p, "</a></li>");
+    put_staff_nav(p);
+    pg_raw(p, "</ul></nav>");
+    put_languages(p);
+    pg_raw(p, "</div></header><main id=\"main\" class=\"wrap\" tabindex=\"-1\">");
+}
+
 void pg_foot(pg *p)
 {
-    pg_raw(p, "</main><footer class=\"foot\"><div class=\"wrap\">");
-    put_languages(p);
-    pg_raw(p, "<p>");
+    pg_raw(p, "</main><footer class=\"foot\"><div class=\"wrap\"><p>");
     pg_t(p, "foot.about");
     pg_raw(p, "</p><p>");
     pg_t(p, "foot.privacy");
@@ -240,7 +287,9 @@ enum MHD_Result pg_message(pg *p, unsigned status, const char *title_key,
     pg_t(p, title_key);
     pg_raw(p, "</h1><p>");
     pg_tf(p, msg_key, arg, NULL, NULL);
-    pg_raw(p, "</p><p><a href=\"/\">");
+    pg_raw(p, "</p><p><a href=\"/");
+    pg_lang_arg(p, "?");
+    pg_raw(p, "\">");
     pg_t(p, "msg.home");
     pg_raw(p, "</a></p>");
     pg_foot(p);
@@ -637,10 +686,8 @@ void pg_result_facts(pg *p, const idx_hit *h)
     put_checked(p, rec);
     if (h->collapsed > 0) {
         /* Other sources' records of this service, folded into this one. */
-        char n[24];
-        snprintf(n, sizeof n, "%zu", h->collapsed);
         pg_raw(p, "<p class=\"also-listed\">");
-        pg_tf(p, h->collapsed == 1 ? "rec.also_listed_one" : "rec.also_listed", n, NULL, NULL);
+        pg_tn(p, "rec.also_listed", h->collapsed);
         pg_raw(p, "</p>");
     }
 }
@@ -844,9 +891,9 @@ static void put_search_form_top(pg *p, const search_state *st)
 {
     const char *q = pg_get(p, "q");
     const char *near = pg_get(p, "near");
-    const char *lang = pg_get(p, "lang");
+    const char *lang = pg_keep_lang(p);
     pg_raw(p, "<form class=\"search\" id=\"search\" method=\"get\" action=\"/\" role=\"search\">");
-    if (lang && html_lang_get(p->web_dir, lang)) {
+    if (lang) {
         pg_raw(p, "<input type=\"hidden\" name=\"lang\" value=\"");
         pg_text(p, lang);
         pg_raw(p, "\">");
@@ -1006,7 +1053,7 @@ static void put_past_end(pg *p, const search_state *st, const idx_result *res)
     if (pages > 1)
         html_query_add(&u, "page", n);
     pg_raw(p, "<div class=\"none\"><p>");
-    pg_tf(p, pages == 1 ? "results.past_end_one" : "results.past_end", n, NULL, NULL);
+    pg_tn(p, "results.past_end", (unsigned long)pages);
     pg_raw(p, "</p><p><a href=\"");
     pg_href(p, sp_buf_cstr(&u));
     pg_raw(p, "\">");
@@ -1045,10 +1092,8 @@ static void put_alt(pg *p, const char *href, long count, const char *key, const 
     pg_tf(p, key, arg, NULL, NULL);
     pg_raw(p, "</a>");
     if (count > 0) {
-        char n[24];
-        snprintf(n, sizeof n, "%ld", count);
         pg_raw(p, " ");
-        pg_tf(p, count == 1 ? "none.count_one" : "none.count", n, NULL, NULL);
+        pg_tn(p, "none.count", (unsigned long)count);
     }
     pg_raw(p, "</li>");
 }
@@ -1147,13 +1192,8 @@ static void put_sort(pg *p, const search_state *st)
 
 static void put_results(pg *p, idx **ix, const search_state *st, const idx_result *res)
 {
-    char n[24];
-    snprintf(n, sizeof n, "%zu", res->total);
     pg_raw(p, "<div class=\"results\" id=\"results\"><h2 id=\"count\">");
-    if (res->total == 1)
-        pg_t(p, "results.one");
-    else
-        pg_tf(p, "results.many", n, NULL, NULL);
+    pg_tn(p, "results.found", res->total);
     if (st->sp.q.has_near && st->sp.near) {
         pg_raw(p, " ");
         pg_tf(p, "results.near", st->sp.near, NULL, NULL);
@@ -1192,23 +1232,21 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
         pg_raw(p, "<ol class=\"hits\">");
         for (size_t i = 0; i < res->n_hits; i++) {
             const idx_hit *h = &res->hits[i];
-            pg_raw(p, "<li class=\"hit\"><h3><a href=\"/services/");
+            pg_raw(p, "<li class=\"hit\">");
+            pg_open(p, "<h3"); /* the provider's words stay in English */
+            pg_raw(p, "<a href=\"/services/");
             pg_text(p, h->rec.id);
-            const char *lang = pg_get(p, "lang");
-            if (lang && html_lang_get(p->web_dir, lang)) {
-                pg_raw(p, "?lang=");
-                pg_text(p, lang);
-            }
+            pg_lang_arg(p, "?");
             pg_raw(p, "\">");
             pg_text(p, h->rec.name ? h->rec.name : html_t(p->L, "rec.unnamed"));
             pg_raw(p, "</a></h3>");
             if (h->rec.organization.name) {
-                pg_raw(p, "<p class=\"org\">");
+                pg_open(p, "<p class=\"org\"");
                 pg_text(p, h->rec.organization.name);
                 pg_raw(p, "</p>");
             }
             if (h->snippet && *h->snippet) {
-                pg_raw(p, "<p class=\"snip\">");
+                pg_open(p, "<p class=\"snip\"");
                 if (html_snippet(&p->b, h->snippet) != SP_OK)
                     p->oom = true;
                 pg_raw(p, "</p>");
@@ -1219,7 +1257,7 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
                 size_t dn = strlen(d), cut = dn > 240 ? 240 : dn;
                 while (cut > 0 && cut < dn && ((unsigned char)d[cut] & 0xC0) == 0x80)
                     cut--;
-                pg_raw(p, "<p class=\"snip\">");
+                pg_open(p, "<p class=\"snip\"");
                 if (html_textn(&p->b, d, cut) != SP_OK)
                     p->oom = true;
                 pg_raw(p, cut < dn ? "…</p>" : "</p>");

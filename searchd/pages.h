@@ -42,6 +42,7 @@ typedef struct pg {
     pg_arg args[PG_MAX_ARGS];
     size_t n_args;
     bool too_many_args;
+    bool english_only; /* coach, hub and sign-in pages: no other language */
     char web_dir[PATH_MAX];
 } pg;
 
@@ -56,7 +57,19 @@ void pg_raw(pg *p, const char *html);
 void pg_text(pg *p, const char *s);
 void pg_t(pg *p, const char *key);
 void pg_tf(pg *p, const char *key, const char *a1, const char *a2, const char *a3);
+/* A word that depends on a count: {1} is n, and the form is the language's
+ * plural form for n (html_tn: "1 service found", "5 services found"). */
+void pg_tn(pg *p, const char *key, unsigned long n);
 void pg_printf(pg *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The language to keep in links and forms: the ?lang= code when it names a
+ * language (a choice made with the picker), else NULL (the language came
+ * from Accept-Language or is English by default, as it will next time). */
+const char *pg_keep_lang(const pg *p);
+/* Write sep ("?" or "&amp;") and lang=CODE when pg_keep_lang has one. */
+void pg_lang_arg(pg *p, const char *sep);
+/* Write an opening tag ("<p class=\"org\"", without its '>') for the
+ * provider's own text, marked lang="en" on a page in another language. */
+void pg_open(pg *p, const char *tag);
 /* An href attribute value: escaped (the URL itself is already safe). */
 void pg_href(pg *p, const char *url);
 

@@ -35,7 +35,7 @@ static void put_paragraphs(pg *p, const char *s)
         while (j < n && s[j] != '\n')
             j++;
         if (j > i) {
-            pg_raw(p, "<p>");
+            pg_open(p, "<p"); /* the provider's words, in English */
             if (html_textn(&p->b, s + i, j - i) != SP_OK)
                 p->oom = true;
             pg_raw(p, "</p>");
@@ -93,11 +93,12 @@ static void put_listing(pg *p, const rec_service *o)
 {
     pg_raw(p, "<li><a href=\"/services/");
     pg_text(p, o->id);
-    pg_raw(p, "\">");
+    pg_lang_arg(p, "?");
+    pg_open(p, "\""); /* the provider's words stay in English */
     pg_text(p, o->name ? o->name : html_t(p->L, "rec.unnamed"));
     pg_raw(p, "</a>");
     if (o->organization.name) {
-        pg_raw(p, " <span class=\"org\">");
+        pg_open(p, " <span class=\"org\"");
         pg_text(p, o->organization.name);
         pg_raw(p, "</span>");
     }
@@ -120,10 +121,8 @@ static void put_sources(pg *p, idx *ix, const rec_service *rec)
     }
     size_t others = res.total > 0 ? res.total - 1 : 0;
     if (others) {
-        char n[24];
-        snprintf(n, sizeof n, "%zu", others);
         pg_raw(p, "<section class=\"sources\" aria-labelledby=\"sources-h\"><h2 id=\"sources-h\">");
-        pg_tf(p, others == 1 ? "service.also_one" : "service.also_many", n, NULL, NULL);
+        pg_tn(p, "service.also", others);
         pg_raw(p, "</h2><p>");
         pg_t(p, "service.also_note");
         pg_raw(p, "</p><ul>");
@@ -220,9 +219,12 @@ static void put_similar(pg *p, idx *ix, const rec_service *rec)
 
 static void put_service(pg *p, idx *ix, const rec_service *rec)
 {
-    pg_raw(p, "<p class=\"back\"><a href=\"/\">");
+    pg_raw(p, "<p class=\"back\"><a href=\"/");
+    pg_lang_arg(p, "?");
+    pg_raw(p, "\">");
     pg_t(p, "service.back");
-    pg_raw(p, "</a></p><article class=\"service\"><h1>");
+    pg_raw(p, "</a></p><article class=\"service\">");
+    pg_open(p, "<h1");
     pg_text(p, rec->name ? rec->name : html_t(p->L, "rec.unnamed"));
     pg_raw(p, "</h1>");
     if (rec->organization.name) {
@@ -234,8 +236,11 @@ static void put_service(pg *p, idx *ix, const rec_service *rec)
         pg_raw(p, "<div class=\"notice\" role=\"note\"><p><strong>");
         pg_t(p, "service.alert");
         pg_raw(p, "</strong> ");
-        if (rec->alert)
+        if (rec->alert) {
+            pg_open(p, "<span");
             pg_text(p, rec->alert);
+            pg_raw(p, "</span>");
+        }
         else
             pg_tf(p, "service.status", rec->status, NULL, NULL);
         pg_raw(p, "</p></div>");

@@ -8,7 +8,7 @@ build_pkgs=(meson ninja-build pkg-config gcc g++ libxapian-dev libmicrohttpd-dev
   libcurl4-openssl-dev libxml2-dev libjansson-dev libsqlite3-dev zlib1g-dev libsodium-dev
   python3 xapian-tools)
 test_pkgs=(clang libclang-rt-14-dev python3-jsonschema chromium nodejs npm prometheus
-  debhelper dpkg-dev git)
+  debhelper dpkg-dev git gettext)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

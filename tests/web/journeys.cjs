@@ -59,10 +59,10 @@ function indexSample(store) {
   console.log(r.stderr.trim().split('\n').pop());
 }
 
-function serve(store) {
+function serve(store, web = path.join(SOURCE, 'web')) {
   return new Promise((resolve, reject) => {
     const p = spawn(SIGNPOST, ['serve', '--store', store, '--listen', '127.0.0.1:0',
-      '--web', path.join(SOURCE, 'web')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--web', web], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     const t = setTimeout(() => reject(new Error('serve did not start: ' + err)), 30000);
     p.stderr.on('data', (d) => {
@@ -690,4 +690,7 @@ async function main() {
   process.exit(failures.length ? 1 : 0);
 }
 
-main();
+/* journeys_i18n.cjs (the other languages) shares the helpers. */
+if (require.main === module) main();
+else module.exports = { SIGNPOST, SOURCE, OUT, CHROMIUM, playwright, check, indexSample, serve,
+  waitHealthy, axe, shoot, watchPage, inert, failed: () => failures.length, counted: () => checks };

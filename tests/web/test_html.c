@@ -169,7 +169,7 @@ static void test_shipped(const char *src)
     CHECK(en != NULL, "web/i18n/en.tsv loads");
     if (!en)
         return;
-    static const char *const keys[] = {"site.name", "nav.skip", "search.q", "results.many",
+    static const char *const keys[] = {"site.name", "nav.skip", "search.q", "results.found",
                                        "none.title", "coach.print", "print.say", "month.12",
                                        "day.SU", "elig.mark_no"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -185,10 +185,12 @@ static void test_shipped(const char *src)
     CHECK(d != NULL, "open %s", dir);
     for (struct dirent *de = d ? readdir(d) : NULL; de; de = readdir(d)) {
         size_t n = strlen(de->d_name);
-        if (n < 5 || strcmp(de->d_name + n - 4, ".tsv"))
+        size_t ext = n > 4 && !strcmp(de->d_name + n - 4, ".tsv") ? 4
+                     : n > 3 && !strcmp(de->d_name + n - 3, ".po") ? 3 : 0;
+        if (!ext)
             continue;
         char code[8];
-        snprintf(code, sizeof code, "%.*s", (int)(n - 4), de->d_name);
+        snprintf(code, sizeof code, "%.*s", (int)(n - ext), de->d_name);
         CHECK(html_lang_get(web, code) != NULL, "web/i18n/%s parses", de->d_name);
     }
     if (d)

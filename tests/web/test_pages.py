@@ -279,10 +279,10 @@ def main():
         # in English, vocabulary labels translatable, direction and switcher.
         webcopy = e.tempdir()
         shutil.copytree(web, os.path.join(webcopy, "web"))
-        with open(os.path.join(webcopy, "web", "i18n", "so.tsv"), "w", encoding="utf-8") as f:
-            f.write("lang.name\tSoomaali\nsearch.go\tRaadi\nlabel.borough.hackney\tHackney (SO)\n")
-        with open(os.path.join(webcopy, "web", "i18n", "ar.tsv"), "w", encoding="utf-8") as f:
-            f.write("lang.name\t\u0627\u0644\u0639\u0631\u0628\u064a\u0629\nlang.dir\trtl\n")
+        with open(os.path.join(webcopy, "web", "i18n", "so.po"), "w", encoding="utf-8") as f:
+            f.write('msgctxt "lang.name"\nmsgid "English"\nmsgstr "Soomaali"\n\n'
+                    'msgctxt "search.go"\nmsgid "Search"\nmsgstr "Raadi"\n\n'
+                    'msgctxt "label.borough.hackney"\nmsgid "Hackney"\nmsgstr "Hackney (SO)"\n')
         port2 = e.free_port()
         base2 = f"http://127.0.0.1:{port2}"
         try:
