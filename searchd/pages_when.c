@@ -82,12 +82,10 @@ void pg_when_chips(pg *p, const sd_search *sp, idx **ix)
     /* Unknown hours are never shown as open, but not hidden silently. */
     long unknown = *ix ? sd_hours_unknown(*ix, sp) : -1;
     if (unknown > 0) {
-        char n[24];
-        snprintf(n, sizeof n, "%ld", unknown);
         sp_buf u = {0};
         url_keeping(p, &u, hours_key);
         pg_raw(p, "<p class=\"unknown-hours\">");
-        pg_tf(p, unknown == 1 ? "when.unknown_one" : "when.unknown", n, NULL, NULL);
+        pg_tn(p, "when.unknown", (unsigned long)unknown);
         pg_raw(p, " <a href=\"");
         pg_href(p, u.len ? sp_buf_cstr(&u) : "/");
         pg_raw(p, "\">");
@@ -116,8 +114,6 @@ void pg_when_alt(pg *p, const sd_search *sp, idx **ix)
     idx_result_free(&res);
     if (n <= 0)
         return;
-    char cnt[24];
-    snprintf(cnt, sizeof cnt, "%ld", n);
     sp_buf u = {0};
     url_keeping(p, &u, hours_key);
     pg_raw(p, "<li><a href=\"");
@@ -125,7 +121,7 @@ void pg_when_alt(pg *p, const sd_search *sp, idx **ix)
     pg_raw(p, "\">");
     pg_t(p, "when.show_unknown");
     pg_raw(p, "</a> ");
-    pg_tf(p, n == 1 ? "none.count_one" : "none.count", cnt, NULL, NULL);
+    pg_tn(p, "none.count", (unsigned long)n);
     pg_raw(p, "</li>");
     sp_buf_free(&u);
 }
