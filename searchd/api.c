@@ -247,19 +247,10 @@ static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_re
         return unavailable(r, &e);
 
     idx_result res;
-    memset(&res, 0, sizeof res);
-    int rc = idx_search(ix, &p.q, &res, &e);
-    if (rc != SP_OK && rc != SP_EINVAL) {
-        /* The writer may have moved on under an old snapshot: reopen and
-         * try once more before giving up. */
+    int rc = sd_search_fresh(s, &ix, &p.q, &res, &e);
+    if (!ix) {
         idx_result_free(&res);
-        memset(&res, 0, sizeof res);
-        sp_err_clear(&e);
-        atomic_fetch_add(&s->retries, 1);
-        ix = sd_worker_index(s, true, &e);
-        if (!ix)
-            return unavailable(r, &e);
-        rc = idx_search(ix, &p.q, &res, &e);
+        return unavailable(r, &e);
     }
     if (rc == SP_EINVAL) {
         idx_result_free(&res);

@@ -327,15 +327,7 @@ enum MHD_Result sd_api_eligible(sd_req *r, const char *rest)
     sd_elig_query(s->voc, &pp->pp.p, pp->q, pp->has_near, pp->lat, pp->lon, pp->radius_km, &q);
     sd_elig el;
     memset(&el, 0, sizeof el);
-    int rc = idx_search(ix, &q, &el.res, &e);
-    if (rc != SP_OK && rc != SP_EINVAL) {
-        idx_result_free(&el.res);
-        memset(&el.res, 0, sizeof el.res);
-        sp_err_clear(&e);
-        ix = sd_worker_index(s, true, &e);
-        if (ix)
-            rc = idx_search(ix, &q, &el.res, &e);
-    }
+    int rc = sd_search_fresh(s, &ix, &q, &el.res, &e);
     if (rc == SP_EINVAL) {
         sd_elig_free(&el);
         free(pp);

@@ -144,16 +144,7 @@ static enum MHD_Result atom(sd_req *r)
         return sd_reply_open_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
                                    "the directory is not available yet");
     idx_result res;
-    memset(&res, 0, sizeof res);
-    int rc = idx_search(ix, &p.q, &res, &e);
-    if (rc != SP_OK && rc != SP_EINVAL) {
-        /* The writer may have moved on under an old snapshot: reopen and
-         * try once more, as /api/v1/search does. */
-        idx_result_free(&res);
-        memset(&res, 0, sizeof res);
-        ix = sd_worker_index(s, true, &e);
-        rc = ix ? idx_search(ix, &p.q, &res, &e) : SP_EAGAIN;
-    }
+    int rc = sd_search_fresh(s, &ix, &p.q, &res, &e);
     if (rc != SP_OK) {
         idx_result_free(&res);
         if (rc == SP_EINVAL)

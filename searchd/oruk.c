@@ -764,14 +764,7 @@ static int one_page(sd_req *r, const oruk_q *q, json_t *items, size_t *total, bo
     iq.offset = (size_t)(q->page - 1) * (size_t)q->per_page;
     iq.limit = (size_t)q->per_page;
     idx_result res;
-    memset(&res, 0, sizeof res);
-    int rc = idx_search(ix, &iq, &res, &e);
-    if (rc != SP_OK && rc != SP_EINVAL) {
-        idx_result_free(&res);
-        memset(&res, 0, sizeof res);
-        ix = sd_worker_index(r->srv, true, &e);
-        rc = ix ? idx_search(ix, &iq, &res, &e) : SP_EAGAIN;
-    }
+    int rc = sd_search_fresh(r->srv, &ix, &iq, &res, &e);
     if (rc == SP_OK) {
         *total = res.total;
         *exact = res.exhaustive;

@@ -309,21 +309,7 @@ idx *pg_index(pg *p, enum MHD_Result *ret)
 
 int pg_search(pg *p, idx **ix, const idx_query *q, idx_result *res, sp_err *e)
 {
-    memset(res, 0, sizeof *res);
-    int rc = idx_search(*ix, q, res, e);
-    if (rc != SP_OK && rc != SP_EINVAL) {
-        idx_result_free(res);
-        memset(res, 0, sizeof *res);
-        sp_err_clear(e);
-        atomic_fetch_add(&p->s->retries, 1);
-        idx *fresh = sd_worker_index(p->s, true, e);
-        *ix = fresh; /* the old handle may be gone */
-        if (!fresh)
-            return SP_EAGAIN;
-        *ix = fresh;
-        rc = idx_search(*ix, q, res, e);
-    }
-    return rc;
+    return sd_search_fresh(p->s, ix, q, res, e);
 }
 
 /* ---- a record in plain English ---- */

@@ -268,6 +268,15 @@ const char *sd_frame_check(const char *head, size_t len);
  * at most every reopen_ms.  NULL (and a message in err) when the index
  * cannot be opened: callers answer 503.  force: reopen now. */
 idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err);
+/* idx_search on the worker's handle *ix, retried on a fresh snapshot when
+ * the writer moved on under it (Xapian discards old revisions: under load a
+ * reader can be overtaken more than once), at most SD_SEARCH_TRIES times in
+ * all; each retry counts in signpost_search_retries_total.  *ix is updated
+ * (NULL when the index could not be reopened: SP_EAGAIN).  res is always
+ * initialised; the caller frees it. */
+#define SD_SEARCH_TRIES 5
+int sd_search_fresh(struct sd_server *s, idx **ix, const idx_query *q, idx_result *res,
+                    sp_err *e);
 
 /* Scale-out (replica.c, docs/scale-out.md).  Start the replica's sync
  * thread or the writer's replication server as opts say; stop them. */

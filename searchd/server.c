@@ -218,6 +218,24 @@ static void open_failed(struct sd_server *s, const sp_err *err)
                 err && err->msg[0] ? err->msg : "unknown error");
 }
 
+int sd_search_fresh(struct sd_server *s, idx **ix, const idx_query *q, idx_result *res,
+                    sp_err *e)
+{
+    memset(res, 0, sizeof *res);
+    int rc = *ix ? idx_search(*ix, q, res, e) : SP_EAGAIN;
+    for (int tries = 1; rc != SP_OK && rc != SP_EINVAL && tries < SD_SEARCH_TRIES; tries++) {
+        idx_result_free(res);
+        memset(res, 0, sizeof *res);
+        sp_err_clear(e);
+        atomic_fetch_add(&s->retries, 1);
+        *ix = sd_worker_index(s, true, e);
+        if (!*ix)
+            return SP_EAGAIN;
+        rc = idx_search(*ix, q, res, e);
+    }
+    return rc;
+}
+
 idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
 {
     sd_worker *w = pthread_getspecific(s->worker_key);
