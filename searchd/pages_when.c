@@ -198,7 +198,7 @@ void pg_change_open(pg *p, const sd_search *sp)
         what = pg_label(p, "category", sp->vals[IDX_F_CATEGORY][0]);
     if (!what)
         what = html_t(p->L, "change.all");
-    pg_raw(p, "<details class=\"change\" id=\"change\"><summary><span class=\"what\">");
+    pg_raw(p, "<details class=\"change\" id=\"change\" data-wide-open><summary><span class=\"what\">");
     if (where)
         pg_tf(p, sp->q.has_near ? "change.near" : "change.in", what, where, NULL);
     else

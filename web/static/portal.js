@@ -21,8 +21,10 @@
   }
   enhance();
   /* A results page folds the search form into "… change search"; on a wide
-   * screen there is room to show it open. */
-  var change = $('#change');
+   * screen there is room to show it open.  Only the search page's
+   * (data-wide-open): the coach's "Change answers" stays folded so that its
+   * results come first at every width. */
+  var change = $('#change[data-wide-open]');
   if (change && window.matchMedia && window.matchMedia('(min-width: 64em)').matches) change.open = true;
 
   /* Search page: apply filters without a reload. */
