@@ -138,8 +138,8 @@ static char *snapshot(sqlite3 *db, const char *dir, const vocab *v)
 {
     static const char *const queries[] = {
         "SELECT id, ifnull(cluster_id,'-') FROM hub_records ORDER BY id",
-        "SELECT id_a, id_b, cluster_id, round(score, 6), decided, evidence FROM hub_links "
-        "ORDER BY id_a, id_b",
+        ("SELECT id_a, id_b, cluster_id, round(score, 6), decided, evidence FROM hub_links "
+         "ORDER BY id_a, id_b"),
         "SELECT id_a, id_b FROM hub_matches ORDER BY id_a, id_b",
         "SELECT id, ifnull(cluster_id,'-') FROM hub_features ORDER BY id",
     };
