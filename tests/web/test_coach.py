@@ -23,7 +23,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 import spe2e as e  # noqa: E402
 from test_pages import fetch, page  # noqa: E402
 
-NOTE = "Zq7 ring Tuesday, bring passport"  # a word no record or log has
+# A word no record or log has, long enough that the index's binary files
+# cannot hold it by chance (three bytes did, once in CI).
+MARK = "Zq7Wm4KxJv"
+NOTE = MARK + " ring Tuesday, bring passport"
 
 
 def hits(body):
@@ -204,13 +207,13 @@ def main():
         # Nothing of the notes or the answers is written anywhere.
         logged = open(log, encoding="utf-8", errors="replace").read() if os.path.exists(log) else ""
         e.check("/coach" in logged, f"the access log has the requests ({len(logged)} bytes)")
-        e.check("Zq7" not in logged and "notes" not in logged and "E8" not in logged and "age=" not in logged,
+        e.check(MARK not in logged and "notes" not in logged and "E8" not in logged and "age=" not in logged,
                 "the access log holds no notes, postcode or answers")
         leaked = []
         for root, _, files in os.walk(store):
             for f in files:
                 with open(os.path.join(root, f), "rb") as fh:
-                    if b"Zq7" in fh.read():
+                    if MARK.encode() in fh.read():
                         leaked.append(f)
         e.check(not leaked, f"the store holds no notes ({leaked})")
     finally:
