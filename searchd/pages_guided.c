@@ -59,7 +59,7 @@ static void radio(pg *p, const char *name, const char *value, const char *id, co
     pg_text(p, value);
     pg_raw(p, "\" id=\"");
     pg_text(p, id);
-    pg_raw(p, checked ? "\" checked><label for=\"" : "\"><label for=\"");
+    pg_raw_if(p, checked, "\" checked><label for=\"", "\"><label for=\"");
     pg_text(p, id);
     pg_raw(p, "\">");
     pg_t(p, key);

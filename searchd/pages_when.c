@@ -130,14 +130,14 @@ static void option(pg *p, const char *value, const char *key, bool selected)
 {
     pg_raw(p, "<option value=\"");
     pg_text(p, value);
-    pg_raw(p, selected ? "\" selected>" : "\">");
+    pg_raw_if(p, selected, "\" selected>", "\">");
     pg_t(p, key);
     pg_raw(p, "</option>");
 }
 
 void pg_when_filter(pg *p, const sd_search *sp)
 {
-    pg_raw(p, sp->q.n_hours ? "<details open class=\"when\">" : "<details class=\"when\">");
+    pg_raw_if(p, sp->q.n_hours, "<details open class=\"when\">", "<details class=\"when\">");
     pg_raw(p, "<summary>");
     pg_t(p, "when.title");
     pg_raw(p, "</summary><fieldset><legend class=\"vh\">");
