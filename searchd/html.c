@@ -1,7 +1,8 @@
 /*
- * html.c - escaping and link sanitising for the portal's pages (see
- * html.h; the interface's words are in i18n.c).  The pages are written in
- * C (pages*.c) with these primitives; nothing from a record or a request
+ * html.c - escaping and link sanitising for the portal's pages, and
+ * html_fmt, the formatted writer whose conversions apply them (see html.h;
+ * the interface's words are in i18n.c).  The pages are written in C
+ * (pages*.c) with these primitives; nothing from a record or a request
  * reaches a page any other way.
  */
 #include <ctype.h>

@@ -2,12 +2,14 @@
  * html.h - the portal's HTML writing primitives: escaping of untrusted text
  * for HTML text and quoted attribute values, link sanitising (only http,
  * https, mailto and tel survive; everything else is shown as text), query
- * string encoding (html.c), and the interface's words (i18n.c: English in
- * web/i18n/en.tsv, other languages as gettext catalogues web/i18n/CODE.po).
+ * string encoding, html_fmt, a printf whose conversions apply them (html.c),
+ * and the interface's words (i18n.c: English in web/i18n/en.tsv, other
+ * languages as gettext catalogues web/i18n/CODE.po).
  *
  * Every string a crawled record contains is hostile until it has passed
  * through html_text (or html_snippet for the index's highlighted snippets)
- * and every link through html_url_* before it reaches a page.
+ * and every link through html_url_* before it reaches a page; the pages
+ * do both through html_fmt's conversions (pages.h, pg_fmt).
  *
  * Ownership: functions appending to an sp_buf leave the buffer owned by
  * the caller; returned char * strings are malloc'd and freed by the caller;

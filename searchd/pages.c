@@ -4,7 +4,9 @@
  * kind help when nothing matches.  Server-rendered HTML with a GET form, so
  * it works without JavaScript; portal.js swaps results in place when it
  * can.  Record text is untrusted: it only reaches the page through
- * html_text / html_snippet, links only through html_url_*.
+ * html_text / html_snippet, links only through html_url_*, by way of the
+ * page writer here (pg_fmt's conversions, pg_text); markup is only ever a
+ * string literal (pg_raw, pages.h).
  */
 #include <libgen.h>
 #include <math.h>
