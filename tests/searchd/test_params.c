@@ -13,7 +13,7 @@
  * accepted or refused with which words), converted values, person values
  * never echoed, and whole requests (unknown names, repeats, too many).
  *
- * usage: test_params SOURCE_ROOT   (SIGNPOST_DATA: data/)
+ * usage: test_params SOURCE_ROOT   (SIGNPOST_DATA: the data folder)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,21 +309,16 @@ static void check_reading(const vocab *v)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_params SOURCE_ROOT\n");
-        return 2;
-    }
+    const char *root = argc > 1 ? argv[1] : getenv("SIGNPOST_SOURCE");
     vocab *v = NULL;
     sp_err err;
-    char data[4096];
-    snprintf(data, sizeof data, "%s/data", argv[1]);
-    if (vocab_load(getenv("SIGNPOST_DATA") ? getenv("SIGNPOST_DATA") : data, &v, &err) != SP_OK) {
-        fprintf(stderr, "test_params: %s\n", err.msg);
-        return 1;
+    if (!root || vocab_load(NULL, &v, &err) != SP_OK) {
+        fprintf(stderr, "usage: test_params SOURCE_ROOT, with SIGNPOST_DATA set\n");
+        return 2;
     }
     check_table(v);
-    check_docs(argv[1]);
-    check_cases(v, argv[1]);
+    check_docs(root);
+    check_cases(v, root);
     check_reading(v);
     vocab_free(v);
     return t_done("test_params");
