@@ -484,7 +484,9 @@ void sd_args_hub(const sd_arg *args, size_t n, hub_filter *f, bool *csv)
 
 bool sd_field_single(idx_field f)
 {
-    return f == IDX_F_STATUS || idx_field_is_number(f);
+    const char *name = idx_field_name(f);
+    const sd_param *row = name ? sd_param_find(SD_EP_SEARCH, name, strlen(name)) : NULL;
+    return row && !row->repeat;
 }
 
 /* One value of a search filter (field f), once. */

@@ -427,7 +427,8 @@ long sd_hours_unknown(idx *ix, const sd_search *p);
  * most recently changed first, enough for max others (api.c). */
 void sd_cluster_query(idx_query *q, const rec_service *rec, size_t max);
 
-/* Does the search field take one value (status and the numbers)? */
+/* Does the search field take one value (status and the numbers: its row
+ * in the parameter table does not repeat)? */
 bool sd_field_single(idx_field f);
 
 /* Validate and translate the query parameters of /api/v1/search.  On
