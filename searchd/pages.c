@@ -61,6 +61,13 @@ void pg_init(pg *p, sd_req *r)
         }
 }
 
+int pg_arg_read(const pg *p, unsigned ep, const pg_arg *a, sd_arg *out, char *msg,
+                size_t size)
+{
+    sd_kv kv = {a->key, a->value, strlen(a->key), strlen(a->value)};
+    return sd_param_read(p->v, ep, &kv, out, msg, size);
+}
+
 const char *pg_keep_lang(const pg *p)
 {
     const char *lang = pg_get(p, "lang");
@@ -93,13 +100,6 @@ const char *pg_get(const pg *p, const char *key)
         if (!strcmp(p->args[i].key, key))
             return p->args[i].value;
     return NULL;
-}
-
-int pg_arg_read(const pg *p, unsigned ep, const pg_arg *a, sd_arg *out, char *msg,
-                size_t size)
-{
-    sd_kv kv = {a->key, a->value, strlen(a->key), strlen(a->value)};
-    return sd_param_read(p->v, ep, &kv, out, msg, size);
 }
 
 void pg_raw(pg *p, const char *html)
