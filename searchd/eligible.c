@@ -12,7 +12,6 @@
  * access log has the path only, and the reply is not cached.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,36 +20,17 @@
 #include "person.h"
 #include "sd_int.h"
 
-#define EL_MAX_PAGE 1000 /* pages of a reply */
-
 typedef struct el_params {
     person pp;
-    char q[SD_MAX_Q + 1];
+    const char *q; /* into the request's kv, NULL for none */
     bool has_near;
     double lat, lon, radius_km;
     int outcome; /* -1: all; SD_CLOSED: closed services */
     long page, per_page;
 } el_params;
 
-static const char allowed[] = "age, borough, benefits, status, months_unemployed, group, "
-                              "need, language, q, near, radius_km, outcome, page, per_page";
-
-static bool key_is(const sd_kv *kv, const char *name)
-{
-    return strlen(name) == kv->key_len && !memcmp(kv->key, name, kv->key_len);
-}
-
-static int bad(char *msg, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int bad(char *msg, size_t sz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sz, fmt, ap);
-    va_end(ap);
-    return SP_EINVAL;
-}
-
+/* The parameters, read by the table (params.c): the person's answers by
+ * the one person model (indexer/person.h), the rest here. */
 static int parse(const vocab *v, const sd_kv *kv, size_t n, el_params *o, char *msg,
                  size_t sz)
 {
@@ -59,100 +39,40 @@ static int parse(const vocab *v, const sd_kv *kv, size_t n, el_params *o, char *
     o->outcome = -1;
     o->page = 1;
     o->per_page = 20;
-    static const char *const names[] = {"age",      "borough", "benefits", "status",
-                                        "months_unemployed", "group", "need", "language",
-                                        "q",        "near",    "radius_km", "outcome",
-                                        "page",     "per_page"};
-    bool seen[sizeof names / sizeof names[0]] = {false};
-
-    for (size_t i = 0; i < n; i++) {
-        const sd_kv *p = &kv[i];
-        const char *name = NULL;
-        for (size_t k = 0; !name && k < sizeof names / sizeof names[0]; k++)
-            if (key_is(p, names[k])) {
-                name = names[k];
-                if (seen[k] && !person_field_repeats(name))
-                    return bad(msg, sz, "%s is given more than once; it takes one value",
-                               name);
-                seen[k] = true;
-            }
-        if (!name) {
-            char shown[64];
-            size_t l = p->key_len < 40 ? p->key_len : 40;
-            if (!sp_utf8_valid(p->key, p->key_len) || memchr(p->key, '\0', p->key_len))
-                return bad(msg, sz, "a parameter name is not valid UTF-8 text; allowed: %s",
-                           allowed);
-            while (l > 0 && l < p->key_len && ((unsigned char)p->key[l] & 0xC0) == 0x80)
-                l--;
-            memcpy(shown, p->key, l);
-            shown[l] = '\0';
-            return bad(msg, sz, "unknown parameter '%s'; allowed: %s", shown, allowed);
-        }
-        const char *val = p->value ? p->value : "";
-        size_t len = p->value ? p->value_len : 0;
-        size_t max = !strcmp(name, "q") ? SD_MAX_Q : SD_MAX_VALUE;
-        if (len > max)
-            return bad(msg, sz, "%s is %zu bytes long; at most %zu are allowed", name, len,
-                       max);
-        if (!sp_utf8_valid(val, len) || memchr(val, '\0', len))
-            return bad(msg, sz, "%s is not valid UTF-8 text", name);
-        /* The person's answers: the one person model (indexer/person.h);
-         * values are not echoed in messages, they describe a person. */
-        if (person_is_field(name)) {
-            sp_err e;
-            sp_err_clear(&e);
-            if (person_set(&o->pp, v, name, val, len, &e) != SP_OK)
-                return bad(msg, sz, "%s", e.msg);
+    sd_arg args[SD_MAX_ARGS];
+    size_t na = 0;
+    int rc = sd_params_read(v, SD_EP_ELIGIBLE, 0, kv, n, args, &na, msg, sz);
+    if (rc == SP_OK)
+        rc = sd_args_person(v, args, na, &o->pp, msg, sz);
+    if (rc != SP_OK)
+        return rc;
+    for (size_t i = 0; i < na; i++) {
+        const sd_arg *a = &args[i];
+        const char *name = a->p->name;
+        if (a->empty)
             continue;
-        }
-        if (len == 0)
-            continue; /* an empty form field means "unknown" */
-        char buf[SD_MAX_Q + 1];
-        memcpy(buf, val, len);
-        buf[len] = '\0';
         if (!strcmp(name, "q")) {
-            memcpy(o->q, buf, len + 1);
+            o->q = a->text;
         } else if (!strcmp(name, "near")) {
-            const vocab_borough *b = NULL;
-            double lat = NAN, lon = NAN;
-            int rc = vocab_postcode(v, buf, &lat, &lon, &b);
-            if (rc == SP_EINVAL)
-                return bad(msg, sz,
-                           "near: not a UK postcode; give a postcode (E8 1DY), sector (E8 1) "
-                           "or district (E8)");
-            if (rc != SP_OK && (isnan(lat) || isnan(lon)))
-                return bad(msg, sz,
-                           "near: postcode not known; give a London postcode, sector or "
-                           "district");
             o->has_near = true;
-            o->lat = lat;
-            o->lon = lon;
+            o->lat = a->lat;
+            o->lon = a->lon;
         } else if (!strcmp(name, "radius_km")) {
-            double r = sd_parse_decimal(val, len);
-            if (isnan(r) || !(r > 0) || r > SD_MAX_RADIUS_KM)
-                return bad(msg, sz,
-                           "radius_km must be a number of kilometres above 0 and at most %g",
-                           SD_MAX_RADIUS_KM);
-            o->radius_km = r;
+            o->radius_km = a->d;
         } else if (!strcmp(name, "outcome")) {
-            o->outcome = sd_elig_outcome_from_name(buf);
-            if (o->outcome < 0)
-                return bad(msg, sz, "outcome must be eligible, check, not_eligible or closed");
+            char word[16];
+            snprintf(word, sizeof word, "%.*s", (int)a->len, a->text);
+            o->outcome = sd_elig_outcome_from_name(word);
         } else if (!strcmp(name, "page")) {
-            long pg = sd_parse_uint(val, len);
-            if (pg < 1 || pg > EL_MAX_PAGE)
-                return bad(msg, sz, "page must be a whole number from 1 to %d", EL_MAX_PAGE);
-            o->page = pg;
+            o->page = a->n;
         } else if (!strcmp(name, "per_page")) {
-            long pp = sd_parse_uint(val, len);
-            if (pp < 1 || pp > SD_MAX_PER_PAGE)
-                return bad(msg, sz, "per_page must be a whole number from 1 to %d",
-                           SD_MAX_PER_PAGE);
-            o->per_page = pp;
+            o->per_page = a->n;
         }
     }
-    if (o->radius_km > 0 && !o->has_near)
-        return bad(msg, sz, "radius_km needs near=POSTCODE");
+    if (o->radius_km > 0 && !o->has_near) {
+        snprintf(msg, sz, "radius_km needs near=POSTCODE");
+        return SP_EINVAL;
+    }
     return SP_OK;
 }
 

@@ -127,7 +127,7 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
             export_dp_free(x.dp);
             x.dp = export_dp_new();
         }
-        ix = sd_worker_index(r->srv, true, &e);
+        ix = sd_index_retry(r->srv, &e);
         rc = ix && (table < 0 || x.dp) ? export_each(ix, &p.q, EXPORT_MAX_RECORDS, one, &x, &e)
                                        : SP_EAGAIN;
     }

@@ -363,7 +363,7 @@ static enum MHD_Result changes_feed(sd_req *r)
     int rc = export_each(ix, NULL, CHANGES_MAX, collect_updated, &c, &e);
     if (rc != SP_OK && rc != SP_ENOMEM) {
         c.n = 0; /* a new snapshot: start over */
-        ix = sd_worker_index(s, true, &e);
+        ix = sd_index_retry(s, &e);
         rc = ix ? export_each(ix, NULL, CHANGES_MAX, collect_updated, &c, &e) : SP_EAGAIN;
     }
     if (rc == SP_OK)
@@ -386,7 +386,7 @@ static enum MHD_Result changes_feed(sd_req *r)
             rec_service rec;
             int grc = idx_get(ix, ch->id, &rec, &e);
             if (grc != SP_OK && grc != SP_ENOTFOUND) {
-                ix = sd_worker_index(s, true, &e);
+                ix = sd_index_retry(s, &e);
                 grc = ix ? idx_get(ix, ch->id, &rec, &e) : SP_EAGAIN;
             }
             json_t *data = grc == SP_OK ? export_oruk_service(&rec, s->voc) : NULL;

@@ -25,7 +25,6 @@
 #include "sd_int.h"
 #include "store.h"
 
-#define HUB_MAX_ID 200
 
 typedef json_t *(*report_fn)(const hub *h, const hub_filter *f, sp_err *err);
 
@@ -104,59 +103,22 @@ void sd_hub_free(struct sd_server *s)
     s->hub_cache = NULL;
 }
 
-typedef struct arg_count {
-    size_t n;
-} arg_count;
-
-static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
+/* The request's parameters read by the table (params.c) for endpoint ep
+ * into args; false (and the 400 sent, *ret set) when one is wrong. */
+static bool read_args(sd_req *r, unsigned ep, sd_arg *args, size_t *n, enum MHD_Result *ret)
 {
-    (void)kind;
-    (void)key;
-    (void)value;
-    ((arg_count *)cls)->n++;
-    return MHD_YES;
-}
-
-static const char *arg(sd_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-/* A vocabulary slug parameter; false (and a 400 sent) when it is wrong. */
-static bool slug_arg(sd_req *r, const char *field, const char *name, const char **out,
-                     enum MHD_Result *ret)
-{
-    const char *v = arg(r, name);
-    *out = NULL;
-    if (!v || !*v)
-        return true;
-    const char *c = strlen(v) <= SD_MAX_VALUE ? vocab_canon(r->srv->voc, field, v) : NULL;
-    if (!c) {
-        *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                              "%s: unknown %s '%.80s'; use a slug from /api/v1/search facets",
-                              name, field, v);
+    sd_kv kv[SD_MAX_ARGS + 1];
+    size_t nkv = 0;
+    char msg[1200];
+    if (sd_collect_args(r, kv, SD_MAX_ARGS, &nkv) != SP_OK) {
+        *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "too_many_parameters",
+                              "at most %d query parameters are accepted", SD_MAX_ARGS);
         return false;
     }
-    *out = c;
-    return true;
-}
-
-static bool num_arg(sd_req *r, const char *name, long lo, long hi, long *out,
-                    enum MHD_Result *ret)
-{
-    const char *v = arg(r, name);
-    *out = 0;
-    if (!v || !*v)
-        return true;
-    char *end = NULL;
-    long n = strtol(v, &end, 10);
-    if (*end || n < lo || n > hi) {
-        *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                              "%s must be a whole number from %ld to %ld", name, lo, hi);
+    if (sd_params_read(r->srv->voc, ep, 0, kv, nkv, args, n, msg, sizeof msg) != SP_OK) {
+        *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
         return false;
     }
-    *out = n;
     return true;
 }
 
@@ -181,45 +143,13 @@ enum MHD_Result sd_reply_csv(sd_req *r, const char *name, const json_t *rep)
 static enum MHD_Result get_report(sd_req *r, report_fn fn, const char *name)
 {
     enum MHD_Result ret = MHD_NO;
-    arg_count ac = {0};
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, count_arg, &ac);
-    if (ac.n > SD_MAX_ARGS)
-        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "too_many_parameters",
-                              "at most %d query parameters are accepted", SD_MAX_ARGS);
-    hub_filter f = {0};
-    long limit = 0, days = 0;
-    if (!slug_arg(r, "borough", "borough", &f.borough, &ret) ||
-        !slug_arg(r, "subregion", "subregion", &f.subregion, &ret) ||
-        !slug_arg(r, "group", "group", &f.group, &ret) ||
-        !slug_arg(r, "category", "category", &f.category, &ret) ||
-        !num_arg(r, "limit", 1, HUB_MAX_LIMIT, &limit, &ret) ||
-        !num_arg(r, "days", 1, 36500, &days, &ret))
+    sd_arg args[SD_MAX_ARGS];
+    size_t na = 0;
+    if (!read_args(r, SD_EP_HUB, args, &na, &ret))
         return ret;
-    f.limit = (size_t)limit;
-    f.stale_days = (int)days;
-    const char *kind = arg(r, "kind");
-    if (kind && *kind) {
-        if (strcmp(kind, "none") != 0 && strcmp(kind, "no-local") != 0)
-            return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                  "kind must be 'none' or 'no-local'");
-        f.kind = kind;
-    }
-    const char *id = arg(r, "id");
-    if (id && *id) {
-        if (strlen(id) > HUB_MAX_ID)
-            return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                  "id is at most %d bytes", HUB_MAX_ID);
-        f.id = id;
-    }
-    const char *format = arg(r, "format");
+    hub_filter f;
     bool csv = false;
-    if (format && *format) {
-        if (!strcmp(format, "csv"))
-            csv = true;
-        else if (strcmp(format, "json") != 0)
-            return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                  "format must be 'json' or 'csv'");
-    }
+    sd_args_hub(args, na, &f, &csv);
 
     sp_err err = {0};
     hub *h = sd_hub_acquire(r->srv, &err);
@@ -265,10 +195,10 @@ int sd_hub_decide(sd_req *r, const auth_who *who, const char *a, const char *b,
         snprintf(msg, msg_size, "a, b and decision are required");
         return SP_EINVAL;
     }
-    if (strlen(a) > HUB_MAX_ID || strlen(b) > HUB_MAX_ID || !sp_utf8_valid(a, strlen(a)) ||
+    if (strlen(a) > SD_MAX_ID || strlen(b) > SD_MAX_ID || !sp_utf8_valid(a, strlen(a)) ||
         !sp_utf8_valid(b, strlen(b))) {
         snprintf(msg, msg_size, "a and b are record ids of at most %d bytes of UTF-8",
-                 HUB_MAX_ID);
+                 SD_MAX_ID);
         return SP_EINVAL;
     }
     if (!dedupe_verdict_parse(verdict)) {
@@ -297,7 +227,7 @@ int sd_hub_decide(sd_req *r, const auth_who *who, const char *a, const char *b,
         snprintf(msg, msg_size, "%s", err.msg);
         return rc;
     }
-    char target[2 * HUB_MAX_ID + 8], client[64];
+    char target[2 * SD_MAX_ID + 8], client[64];
     snprintf(target, sizeof target, "%s %s", a, b);
     sd_client_addr(r, client, sizeof client);
     const char *v = dedupe_verdict_parse(verdict) == DEDUPE_SAME ? "same" : "not-same";
@@ -352,17 +282,17 @@ static enum MHD_Result get_audit(sd_req *r)
     enum MHD_Result ret = MHD_NO;
     if (!sd_auth_read(r, AUTH_EDITOR, false, &ret))
         return ret;
-    long limit = 0;
-    if (!num_arg(r, "limit", 1, AUTH_MAX_AUDIT, &limit, &ret))
+    sd_arg args[SD_MAX_ARGS];
+    size_t na = 0;
+    if (!read_args(r, SD_EP_AUDIT, args, &na, &ret))
         return ret;
-    const char *account = arg(r, "account"), *action = arg(r, "action");
-    if ((account && strlen(account) > AUTH_MAX_NAME) || (action && strlen(action) > 64))
-        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                              "account is at most %d bytes, action at most 64", AUTH_MAX_NAME);
+    const sd_arg *account = sd_args_get(args, na, "account");
+    const sd_arg *action = sd_args_get(args, na, "action");
+    const sd_arg *limit = sd_args_get(args, na, "limit");
     sp_err err = {0};
-    json_t *rows = auth_audit_list(r->srv->accounts, account && *account ? account : NULL,
-                                   action && *action ? action : NULL,
-                                   limit ? (size_t)limit : 100, &err);
+    json_t *rows = auth_audit_list(r->srv->accounts, account ? account->text : NULL,
+                                   action ? action->text : NULL,
+                                   limit ? (size_t)limit->n : 100, &err);
     if (!rows)
         return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
                               "the audit trail cannot be read now; try again");

@@ -152,44 +152,6 @@ enum MHD_Result sd_reply_open_error(sd_req *r, unsigned status, const char *code
  * Query parameters
  * ====================================================================== */
 
-typedef struct args {
-    sd_kv v[SD_MAX_ARGS + 1];
-    size_t n;
-    bool overflow;
-} args;
-
-static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
-                               size_t key_size, const char *value, size_t value_size)
-{
-    (void)kind;
-    args *l = cls;
-    if (key_size == 0 && (!value || value_size == 0))
-        return MHD_YES;
-    if (l->n >= SD_MAX_ARGS + 1) {
-        l->overflow = true;
-        return MHD_NO;
-    }
-    l->v[l->n].key = key;
-    l->v[l->n].key_len = key_size;
-    l->v[l->n].value = value;
-    l->v[l->n].value_len = value ? value_size : 0;
-    l->n++;
-    return MHD_YES;
-}
-
-int sd_collect_args(sd_req *r, sd_kv *out, size_t max, size_t *n)
-{
-    args a;
-    a.n = 0;
-    a.overflow = false;
-    MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, collect, &a);
-    if (a.overflow || a.n > max)
-        return SP_ELIMIT;
-    memcpy(out, a.v, a.n * sizeof *out);
-    *n = a.n;
-    return SP_OK;
-}
-
 /* What /oruk/ list endpoints filter by, after validation. */
 typedef struct oruk_q {
     const char *search;
@@ -737,7 +699,7 @@ static int run_walk(sd_req *r, const oruk_q *q, walk *w)
             json_array_clear(w->found_services);
         json_decref(w->found);
         w->found = NULL;
-        ix = sd_worker_index(r->srv, true, &e);
+        ix = sd_index_retry(r->srv, &e);
         if (!ix)
             return SP_EAGAIN;
         rc = export_each(ix, &iq, ORUK_MAX_SCAN, visit, w, &e);

@@ -63,6 +63,13 @@ void pg_init(pg *p, sd_req *r)
         }
 }
 
+int pg_arg_read(const pg *p, unsigned ep, const pg_arg *a, sd_arg *out, char *msg,
+                size_t size)
+{
+    sd_kv kv = {a->key, a->value, strlen(a->key), strlen(a->value)};
+    return sd_param_read(p->v, ep, &kv, out, msg, size);
+}
+
 const char *pg_keep_lang(const pg *p)
 {
     const char *lang = pg_get(p, "lang");
@@ -680,20 +687,13 @@ void pg_result_facts(pg *p, const idx_hit *h)
 
 /* ---- the search page ---- */
 
-/* Parameters the search page passes on to sd_search_parse; anything else
- * (lang, js, typos) is left out rather than refused. */
+/* Parameters the search page passes on to the search: the table's
+ * (params.c) search parameters the portal takes; anything else (lang, js,
+ * typos) is left out rather than refused. */
 static bool search_param(const char *key)
 {
-    static const char *const keys[] = {"q",        "borough", "group", "category",
-                                       "mode",     "cost",    "referral", "language",
-                                       "near",     "radius_km", "sort", "page",
-                                       "fold",     "subregion", "benefits", "status",
-                                       "months_unemployed", "age", "understand",
-                                       "day", "time", "at", "open"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strcmp(keys[i], key))
-            return true;
-    return false;
+    const sd_param *row = sd_param_find(SD_EP_PORTAL, key, strlen(key));
+    return row && (row->endpoints & SD_EP_SEARCH);
 }
 
 /* The facets shown, in the order a person thinks about them. */
@@ -1282,12 +1282,12 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
         return MHD_NO;
     char msg[512];
     search_kv(&p, st, true);
-    int rc = sd_search_parse(p.v, st->kv, st->n, &st->sp, msg, sizeof msg);
+    int rc = sd_search_parse_for(p.v, SD_EP_PORTAL, st->kv, st->n, &st->sp, msg, sizeof msg);
     const char *near = pg_get(&p, "near");
     if (rc != SP_OK && near && *near) {
         /* A postcode we do not know: search all of London and say so. */
         search_kv(&p, st, false);
-        rc = sd_search_parse(p.v, st->kv, st->n, &st->sp, msg, sizeof msg);
+        rc = sd_search_parse_for(p.v, SD_EP_PORTAL, st->kv, st->n, &st->sp, msg, sizeof msg);
         if (rc == SP_OK)
             st->bad_near = near;
     }

@@ -50,6 +50,10 @@ typedef struct pg {
 void pg_init(pg *p, sd_req *r);
 /* The first value of a query parameter, NULL when absent. */
 const char *pg_get(const pg *p, const char *key);
+/* The page's parameter a read by the table (params.h) for endpoint ep:
+ * SP_OK, SP_ENOTFOUND (ep takes no such name) or SP_EINVAL (msg). */
+int pg_arg_read(const pg *p, unsigned ep, const pg_arg *a, sd_arg *out, char *msg,
+                size_t size);
 
 /* Writing.  Markup is only ever a string literal in the source: pg_raw
  * takes nothing else ("" s "" does not compile unless s is a literal;

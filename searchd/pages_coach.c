@@ -19,7 +19,6 @@
  * closed service is shown as closed and never goes on the printout.  See
  * docs/portal.md.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,48 +33,43 @@ typedef coach_list shortlist;
 
 typedef enum verdict { V_YES, V_CHECK, V_NO, V_INFO } verdict; /* V_INFO: reasons only */
 
-/* The form's names are the API's; "benefit" and "months" are the names
- * older links used. */
-static const char *answer_name(const char *key)
-{
-    if (!strcmp(key, "benefit"))
-        return "benefits";
-    if (!strcmp(key, "months"))
-        return "months_unemployed";
-    return person_is_field(key) ? key : NULL;
-}
-
 static void refuse(client *c, const char *msg)
 {
     if (!c->refused[0])
         snprintf(c->refused, sizeof c->refused, "%s", msg);
 }
 
+/* The page's parameter a read by the table for /coach. */
+static int coach_arg(const pg *p, const pg_arg *a, sd_arg *out, char *msg, size_t size)
+{
+    return pg_arg_read(p, SD_EP_COACH, a, out, msg, size);
+}
+
 /* near=: the client's postcode, sector or district, as /api/v1/eligible
  * reads it. */
-static void read_near(pg *p, client *c, const char *val)
+static void read_near(pg *p, client *c, const pg_arg *pa)
 {
-    size_t len = strlen(val);
-    if (!len)
+    sd_arg a;
+    char msg[sizeof c->refused];
+    int rc = coach_arg(p, pa, &a, msg, sizeof msg);
+    if (rc == SP_OK && a.empty)
         return;
     c->given = true;
-    const vocab_borough *b = NULL;
-    double lat = NAN, lon = NAN;
-    int rc = len > 16 || !sp_utf8_valid(val, len) ? SP_EINVAL
-                                                   : vocab_postcode(p->v, val, &lat, &lon, &b);
-    if (rc == SP_EINVAL || isnan(lat) || isnan(lon)) {
-        refuse(c, html_t(p->L, rc == SP_EINVAL ? "coach.near_bad" : "coach.near_unknown"));
+    if (rc != SP_OK) {
+        refuse(c, html_t(p->L, a.n == SD_POSTCODE_UNKNOWN ? "coach.near_unknown"
+                                                          : "coach.near_bad"));
         return;
     }
-    c->near = val;
+    c->near = pa->value;
     c->has_near = true;
-    c->lat = lat;
-    c->lon = lon;
-    if (b && !c->pp.p.borough) {
+    c->lat = a.lat;
+    c->lon = a.lon;
+    if (a.borough && !c->pp.p.borough) {
         /* Where they live, from their postcode: one answer fewer. */
         sp_err e;
         sp_err_clear(&e);
-        if (person_set(&c->pp, p->v, "borough", b->slug, strlen(b->slug), &e) == SP_OK)
+        if (person_set(&c->pp, p->v, "borough", a.borough->slug, strlen(a.borough->slug),
+                       &e) == SP_OK)
             c->borough_from_near = true;
     }
 }
@@ -84,47 +78,48 @@ void coach_read_client(pg *p, client *c)
 {
     memset(c, 0, sizeof *c);
     person_init(&c->pp);
+    const pg_arg *near = NULL;
+    bool seen_sector = false, seen_notes = false, seen_q = false;
     for (size_t i = 0; i < p->n_args; i++) {
-        const pg_arg *a = &p->args[i];
-        const char *name = answer_name(a->key);
-        size_t len = strlen(a->value);
-        if (!name)
+        const pg_arg *pa = &p->args[i];
+        sd_arg a;
+        char msg[sizeof c->refused];
+        int rc = coach_arg(p, pa, &a, msg, sizeof msg);
+        if (rc == SP_ENOTFOUND)
             continue;
-        /* A submitted form, even all "not asked", is a person to screen:
-         * everything unknown. */
-        c->given = true;
-        if (!len)
-            continue;
-        sp_err e;
-        sp_err_clear(&e);
-        if (len > SD_MAX_VALUE || !sp_utf8_valid(a->value, len))
-            sp_fail(&e, SP_EINVAL, "%s is not a short plain text", name);
-        else
-            person_set(&c->pp, p->v, name, a->value, len, &e);
-        if (e.msg[0])
-            refuse(c, e.msg);
+        const char *name = a.p->name;
+        if (a.p->kind == SD_PK_PERSON) {
+            /* A submitted form, even all "not asked", is a person to
+             * screen: everything unknown. */
+            c->given = true;
+            sp_err e;
+            sp_err_clear(&e);
+            if (rc != SP_OK)
+                refuse(c, msg);
+            else if (person_set(&c->pp, p->v, a.p->vocab, a.text, a.len, &e) != SP_OK)
+                refuse(c, e.msg);
+        } else if (!strcmp(name, "near")) {
+            near = near ? near : pa; /* after the answers: a borough given wins */
+        } else if (!strcmp(name, "sector") && !seen_sector) {
+            seen_sector = true;
+            c->given = c->given || !a.empty;
+            if (rc != SP_OK)
+                refuse(c, html_t(p->L, "coach.sector_bad"));
+            else
+                c->sector = a.slug;
+        } else if (!strcmp(name, "notes") && !seen_notes) {
+            seen_notes = true;
+            if (rc != SP_OK)
+                refuse(c, html_t(p->L, "coach.notes_long"));
+            else if (!a.empty)
+                c->notes = a.text;
+        } else if (!strcmp(name, "q") && !seen_q) {
+            seen_q = true;
+            c->q = rc == SP_OK && !a.empty ? a.text : NULL;
+        }
     }
-    /* After the answers: a borough given in the form wins over the
-     * postcode's. */
-    const char *near = pg_get(p, "near");
     if (near)
         read_near(p, c, near);
-    const char *sec = pg_get(p, "sector");
-    if (sec && *sec) {
-        c->given = true;
-        c->sector = vocab_canon(p->v, "sector", sec);
-        if (!c->sector)
-            refuse(c, html_t(p->L, "coach.sector_bad"));
-    }
-    const char *notes = pg_get(p, "notes");
-    if (notes && *notes) {
-        if (strlen(notes) > COACH_MAX_NOTES || !sp_utf8_valid(notes, strlen(notes)))
-            refuse(c, html_t(p->L, "coach.notes_long"));
-        else
-            c->notes = notes;
-    }
-    const char *q = pg_get(p, "q");
-    c->q = q && *q && strlen(q) <= SD_MAX_Q && sp_utf8_valid(q, strlen(q)) ? q : NULL;
     c->given = c->given || person_given(&c->pp) || c->q;
 }
 
@@ -147,21 +142,17 @@ void coach_read_list(pg *p, shortlist *sl)
 {
     sl->n = 0;
     for (size_t i = 0; i < p->n_args && sl->n < PG_MAX_SHORTLIST; i++) {
-        const pg_arg *a = &p->args[i];
-        if (strcmp(a->key, "s") || strlen(a->value) != 36)
-            continue;
-        char id[37];
-        for (size_t k = 0; k < 36; k++)
-            id[k] = (char)tolower((unsigned char)a->value[k]);
-        id[36] = '\0';
-        if (!rec_is_uuid(id))
+        sd_arg a;
+        char msg[200];
+        if (coach_arg(p, &p->args[i], &a, msg, sizeof msg) != SP_OK || a.empty ||
+            strcmp(a.p->name, "s"))
             continue;
         bool dup = false;
         for (size_t k = 0; k < sl->n; k++)
-            if (!strcmp(sl->ids[k], id))
+            if (!strcmp(sl->ids[k], a.id))
                 dup = true;
         if (!dup)
-            memcpy(sl->ids[sl->n++], id, 37);
+            memcpy(sl->ids[sl->n++], a.id, 37);
     }
 }
 
@@ -385,7 +376,7 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
     pg_t(p, "coach.near_hint");
     pg_raw(p, "</span><input class=\"short\" type=\"text\" id=\"c-near\" name=\"near\" "
               "maxlength=\"16\" autocomplete=\"off\" aria-describedby=\"c-near-hint\" value=\"");
-    pg_text(p, near && strlen(near) <= 16 ? near : NULL);
+    pg_text(p, near && strlen(near) <= SD_MAX_POSTCODE ? near : NULL);
     pg_raw(p, "\"></div>");
     put_select(p, "borough", "coach.borough", "borough",
                c->borough_from_near ? NULL : ep->borough);
@@ -542,19 +533,20 @@ static void put_judged(pg *p, const client *c, const shortlist *sl, const sd_eli
     pg_raw(p, "</li>");
 }
 
-/* A whole number from a parameter, or def when absent or out of range. */
-static long param_num(pg *p, const char *key, long lo, long hi, long def)
+/* page or per_page as the table reads them (params.c), or def when
+ * absent, not a number the table takes, or above hi. */
+static long param_num(pg *p, const char *key, long hi, long def)
 {
-    const char *v = pg_get(p, key);
-    if (!v || !*v || strlen(v) > 6)
-        return def;
-    long n = 0;
-    for (const char *c = v; *c; c++) {
-        if (!isdigit((unsigned char)*c))
+    for (size_t i = 0; i < p->n_args; i++) {
+        if (strcmp(p->args[i].key, key))
+            continue;
+        sd_arg a;
+        char msg[200];
+        if (coach_arg(p, &p->args[i], &a, msg, sizeof msg) != SP_OK || a.empty || a.n > hi)
             return def;
-        n = n * 10 + (*c - '0');
+        return a.n;
     }
-    return n < lo || n > hi ? def : n;
+    return def;
 }
 
 /* The coach page's address on results page `to` (ctx: the shortlist). */
@@ -569,9 +561,9 @@ static void coach_page_url(pg *p, sp_buf *u, long to, void *ctx)
  * pages). */
 static void put_results(pg *p, const client *c, const shortlist *sl, const sd_elig *el)
 {
-    long per = param_num(p, "per_page", 1, SD_MAX_PER_PAGE, COACH_PER_PAGE);
+    long per = param_num(p, "per_page", SD_MAX_PER_PAGE, COACH_PER_PAGE);
     long pages = (long)((el->n + (size_t)per - 1) / (size_t)per);
-    long page = param_num(p, "page", 1, pages > 0 ? pages : 1, 1);
+    long page = param_num(p, "page", pages > 0 ? pages : 1, 1);
     size_t from = (size_t)((page - 1) * per), to = from + (size_t)per;
     if (to > el->n)
         to = el->n;

@@ -12,7 +12,7 @@
 #include "pages.h"
 #include "person.h"
 
-#define COACH_MAX_NOTES 1000 /* bytes of the coach's notes for the printout */
+#define COACH_MAX_NOTES SD_MAX_NOTES /* bytes of the coach's notes for the printout */
 
 typedef struct coach_client {
     person pp; /* the answers (indexer/person.h) */

@@ -622,19 +622,26 @@ enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
     pg_init(&p, r);
     if (p.too_many_args)
         return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.too_many", NULL);
+    /* The filters, read by the table (params.c); other names (lang) are
+     * the frame's. */
     hub_filter f = {0};
-    static const struct {
-        const char *param, *field;
-    } params[] = {{"group", "group"}, {"category", "category"}, {"subregion", "subregion"}};
-    const char **dst[] = {&f.group, &f.category, &f.subregion};
-    for (size_t i = 0; i < 3; i++) {
-        const char *v = pg_get(&p, params[i].param);
-        if (!v || !*v)
+    for (size_t i = 0; i < p.n_args; i++) {
+        const char *key = p.args[i].key;
+        sd_arg a;
+        char msg[400];
+        int rc = pg_arg_read(&p, SD_EP_HUB_PAGE, &p.args[i], &a, msg, sizeof msg);
+        if (rc == SP_ENOTFOUND || (rc == SP_OK && (a.empty || a.p->kind != SD_PK_SLUG)))
             continue;
-        *dst[i] = strlen(v) <= SD_MAX_VALUE ? vocab_canon(p.v, params[i].field, v) : NULL;
-        if (!*dst[i])
-            return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.bad",
-                              params[i].param);
+        if (rc != SP_OK && a.p->kind == SD_PK_SLUG)
+            return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.bad", a.p->name);
+        if (rc != SP_OK)
+            continue; /* a message of a form sent earlier: not shown */
+        if (!strcmp(key, "group") && !f.group)
+            f.group = a.slug;
+        else if (!strcmp(key, "category") && !f.category)
+            f.category = a.slug;
+        else if (!strcmp(key, "subregion") && !f.subregion)
+            f.subregion = a.slug;
     }
     if (!f.group)
         f.group = "young-people";

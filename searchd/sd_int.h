@@ -26,6 +26,7 @@
 #include "auth.h"
 #include "hours.h"
 #include "idx.h"
+#include "params.h"
 #include "person.h"
 #include "sd.h"
 #include "understand.h"
@@ -50,14 +51,7 @@ typedef enum sd_route_id {
 
 /* Bounds on untrusted input. */
 #define SD_MAX_URI 16384       /* request target bytes; above: 414 */
-#define SD_MAX_ARGS 64         /* query parameters per request */
-#define SD_MAX_VALUES 32       /* values of one repeatable filter */
-#define SD_MAX_Q 1000          /* bytes of q */
-#define SD_MAX_VALUE 200       /* bytes of any other parameter value */
-#define SD_MAX_RESULTS 10000   /* page * per_page */
-#define SD_MAX_PER_PAGE 100
-#define SD_MAX_RADIUS_KM 100.0
-#define SD_MAX_AGE PERSON_MAX_AGE /* indexer/person.h */
+/* (query parameters: params.h) */
 #define SD_MAX_BODY 16384      /* bytes of a POST body (hub decisions) */
 
 /* An address range (--metrics-allow): family AF_INET or AF_INET6, the
@@ -275,6 +269,11 @@ idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err);
  * (NULL when the index could not be reopened: SP_EAGAIN).  res is always
  * initialised; the caller frees it. */
 #define SD_SEARCH_TRIES 5
+/* Every retry on a fresh snapshot (sd_search_fresh, and the walks and
+ * reads that cannot use it: exports, feeds, /oruk/) goes through here:
+ * counted in signpost_search_retries_total, then the handle reopened
+ * (NULL with err when it cannot be). */
+idx *sd_index_retry(struct sd_server *s, sp_err *e);
 int sd_search_fresh(struct sd_server *s, idx **ix, const idx_query *q, idx_result *res,
                     sp_err *e);
 
@@ -386,12 +385,11 @@ void sd_hub_free(struct sd_server *s);
 /* The /hub dashboard page (pages_hub.c). */
 enum MHD_Result sd_page_hub(sd_req *r, const char *rest);
 
-/* ---- search parameters (params.c): no MHD, so tests can drive it ---- */
+/* ---- query parameters (params.c, params.h) ---- */
 
-typedef struct sd_kv {
-    const char *key, *value; /* value NULL for a bare "key" */
-    size_t key_len, value_len;
-} sd_kv;
+/* The request's query parameters (at most max) into out; SP_ELIMIT when
+ * there are more. */
+int sd_collect_args(sd_req *r, sd_kv *out, size_t max, size_t *n);
 
 typedef struct sd_search {
     idx_query q;
@@ -429,7 +427,8 @@ long sd_hours_unknown(idx *ix, const sd_search *p);
  * most recently changed first, enough for max others (api.c). */
 void sd_cluster_query(idx_query *q, const rec_service *rec, size_t max);
 
-/* Does the search field take one value (status and the numbers)? */
+/* Does the search field take one value (status and the numbers: its row
+ * in the parameter table does not repeat)? */
 bool sd_field_single(idx_field f);
 
 /* Validate and translate the query parameters of /api/v1/search.  On
@@ -437,6 +436,11 @@ bool sd_field_single(idx_field f);
  * result points into kv and the vocab: keep both alive while using it. */
 int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
                     char *msg, size_t msg_size);
+/* The same for another endpoint that takes the search's parameters (the
+ * portal's search page: SD_EP_PORTAL, which leaves out the names it does
+ * not take, such as lang). */
+int sd_search_parse_for(const vocab *v, unsigned ep, const sd_kv *kv, size_t n,
+                        sd_search *out, char *msg, size_t msg_size);
 
 /* Reading the words of q (understood.c; indexer/understand.h), unless
  * understand=0: filters the words name are added to p (fields p already
@@ -466,27 +470,17 @@ enum MHD_Result sd_reply_open_cached(sd_req *r, unsigned status, const char *cty
 enum MHD_Result sd_reply_open_error(sd_req *r, unsigned status, const char *code,
                                     const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* The request's query parameters (at most max) into out; SP_ELIMIT when
- * there are more. */
-int sd_collect_args(sd_req *r, sd_kv *out, size_t max, size_t *n);
 /* key=value&... of kv, percent-encoded (feeds_out.c); caller frees. */
 char *sd_query_string(const sd_kv *kv, size_t n);
 /* The OpenAPI 3.0 description of /oruk/ (a static string). */
 const char *sd_oruk_openapi(void);
 
-/* Strict number parsing for query parameters (params.c): a plain
- * non-negative integer of at most 9 digits (-1 otherwise), and a plain
- * decimal such as "2.5" (NAN otherwise: no signs, exponents or spellings
- * strtod would accept). */
-long sd_parse_uint(const char *s, size_t len);
-double sd_parse_decimal(const char *s, size_t len);
 
 /* ---- eligibility ranking (elig_rank.c): the one judgement behind
  * /api/v1/eligible and /coach ---- */
 
 #include "elig.h"
 
-#define SD_ELIG_CANDIDATES 1000 /* services judged per request */
 #define SD_CLOSED 3             /* an outcome beyond elig_outcome: closed */
 #define SD_REASON_MAX 400       /* bytes of a reason as shown */
 

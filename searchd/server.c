@@ -218,6 +218,12 @@ static void open_failed(struct sd_server *s, const sp_err *err)
                 err && err->msg[0] ? err->msg : "unknown error");
 }
 
+idx *sd_index_retry(struct sd_server *s, sp_err *e)
+{
+    atomic_fetch_add(&s->retries, 1);
+    return sd_worker_index(s, true, e);
+}
+
 int sd_search_fresh(struct sd_server *s, idx **ix, const idx_query *q, idx_result *res,
                     sp_err *e)
 {
@@ -227,8 +233,7 @@ int sd_search_fresh(struct sd_server *s, idx **ix, const idx_query *q, idx_resul
         idx_result_free(res);
         memset(res, 0, sizeof *res);
         sp_err_clear(e);
-        atomic_fetch_add(&s->retries, 1);
-        *ix = sd_worker_index(s, true, e);
+        *ix = sd_index_retry(s, e);
         if (!*ix)
             return SP_EAGAIN;
         rc = idx_search(*ix, q, res, e);

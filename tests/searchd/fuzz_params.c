@@ -1,7 +1,8 @@
 /*
  * fuzz_params.c - libFuzzer target for searchd's query-parameter parser
- * (sd_search_parse, searchd/params.c): the input is a query string already
- * percent-decoded (any bytes), split on '&' and '=' the way MHD splits it.
+ * (searchd/params.c: sd_search_parse, and sd_params_read for every
+ * endpoint): the input is a query string already percent-decoded (any
+ * bytes), split on '&' and '=' the way MHD splits it.
  * Beyond "no crash, no leak, no UB" it checks what the API promises: an
  * accepted query is within every bound, a refused one has a message that is
  * valid UTF-8 (it goes into JSON).  The same entry point is replayed over
@@ -75,6 +76,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     } else if (rc != SP_EINVAL || !msg[0] || !sp_utf8_valid(msg, strlen(msg))) {
         abort();
+    }
+    /* Every endpoint's reading of the same parameters (the table):
+     * accepted values within their rows' bounds, refusals in words. */
+    sd_arg args[SD_MAX_ARGS + 2];
+    for (unsigned ep = 1; ep <= SD_EP_SERVICE; ep <<= 1) {
+        size_t na = 0;
+        msg[0] = '\0';
+        rc = sd_params_read(voc, ep, 0, kv, n, args, &na, msg, sizeof msg);
+        if (rc != SP_OK && (rc != SP_EINVAL || !msg[0] || !sp_utf8_valid(msg, strlen(msg))))
+            abort();
+        for (size_t i = 0; rc == SP_OK && i < na; i++) {
+            const sd_arg *a = &args[i];
+            if (!(a->p->endpoints & ep) || !sp_utf8_valid(a->text, a->len) ||
+                a->len > (a->p->max ? a->p->max : SD_MAX_VALUE) ||
+                (a->p->kind == SD_PK_UINT && !a->empty && (a->n < a->p->lo || a->n > a->p->hi)))
+                abort();
+        }
     }
     free(buf);
     return 0;
