@@ -132,7 +132,19 @@ static bool firm(const rec_rule *u)
 {
     if (u->ev.confidence < 0.8)
         return false;
-    return !u->trigger || !strncmp(u->trigger, "negation:", 9);
+    if (!u->trigger)
+        return true;
+    if (strncmp(u->trigger, "negation:", 9))
+        return false;
+    /* A bare "not" or "no" turned the rule round by word order alone
+     * ("students who do not fit the new criteria"): unresolved.  A phrase
+     * that says who is excluded ("not open to", "not eligible",
+     * "excluding", "outside") resolves it. */
+    static const char *const bare[] = {"not", "no", "unable to", "unless"};
+    for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
+        if (!strcmp(u->trigger + 9, bare[i]))
+            return false;
+    return true;
 }
 
 /* A failed rule: not eligible only when firm; otherwise check. */
