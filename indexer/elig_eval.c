@@ -161,7 +161,7 @@ static const char *soft_why(const rec_rule *u)
     if (u->trigger && !strncmp(u->trigger, "alternative:", 12))
         return " (one of several alternatives: check)";
     return u->ev.confidence < 0.6 ? " (exceptions possible)"
-                                  : " (not a firm requirement: check with the provider)";
+                                  : " (not a firm requirement)";
 }
 
 /* The groups a person is in: those ticked, and those their age, status
