@@ -132,7 +132,19 @@ static bool firm(const rec_rule *u)
 {
     if (u->ev.confidence < 0.8)
         return false;
-    return !u->trigger || !strncmp(u->trigger, "negation:", 9);
+    if (!u->trigger)
+        return true;
+    if (strncmp(u->trigger, "negation:", 9))
+        return false;
+    /* A bare "not" or "no" turned the rule round by word order alone
+     * ("students who do not fit the new criteria"): unresolved.  A phrase
+     * that says who is excluded ("not open to", "not eligible",
+     * "excluding", "outside") resolves it. */
+    static const char *const bare[] = {"not", "no", "unable to", "unless"};
+    for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
+        if (!strcmp(u->trigger + 9, bare[i]))
+            return false;
+    return true;
 }
 
 /* A failed rule: not eligible only when firm; otherwise check. */
@@ -149,7 +161,7 @@ static const char *soft_why(const rec_rule *u)
     if (u->trigger && !strncmp(u->trigger, "alternative:", 12))
         return " (one of several alternatives: check)";
     return u->ev.confidence < 0.6 ? " (exceptions possible)"
-                                  : " (not a firm requirement: check with the provider)";
+                                  : " (not a firm requirement)";
 }
 
 /* The groups a person is in: those ticked, and those their age, status

@@ -5,6 +5,7 @@
  */
 #include "elig_pat.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -97,6 +98,14 @@ static const char *const phrase_src[P__COUNT] = {
               "available to|solely",
     [P_STRONG] = "only|must|exclusively|need to be|have to be|to be eligible|eligible if|"
                  "eligibility|criteria|restricted to|solely|you must",
+    /* Words that make a sentence a requirement (elig_pat_requirement). */
+    [P_FIRM] = "only|must|exclusively|solely|restricted to|need to be|have to be|need to have|"
+               "have to have|need to live|have to live|you need to|you will need to|"
+               "you'll need to|you have to|eligible|eligibility|ineligible|criteria|qualify|"
+               "qualifies|required|requirement|requirements|if you('re| are| live| have| get|"
+               " receive| claim| were| can't| cannot| do not| don't| aren't)|if your|"
+               "not (suitable|open|available|for)|isn't (suitable|open|available|for)|"
+               "aren't (suitable|open|available)",
     [P_MAND] = "mandatory|compulsory|sanction|required to (attend|take part|participate)|"
                "must attend|you have to attend|you will be referred and must",
     [P_MAND_NOT] = "not (mandatory|compulsory)|isn't (mandatory|compulsory)|no sanction|"
@@ -114,6 +123,7 @@ static const char *const phrase_src[P__COUNT] = {
 static const unsigned char phrase_wb[P__COUNT] = {
     [P_REQ] = WB_BEFORE | WB_AFTER,
     [P_STRONG] = WB_BEFORE | WB_AFTER,
+    [P_FIRM] = WB_BEFORE | WB_AFTER,
     [P_BEN_GENERIC] = WB_AFTER,
 };
 
@@ -1099,4 +1109,65 @@ bool elig_pat_match(int p, const char *s, elig_span *m)
         return true;
     }
     return special(p, s);
+}
+
+bool elig_pat_requirement(const char *s, bool elig_field)
+{
+    if (elig_pat_match(P_FIRM, s, NULL))
+        return true;
+    if (!elig_field)
+        return false;
+    /* A line of the eligibility text that says whom it is for, however
+     * long its list of places or groups. */
+    static const char *const lead[] = {"for residents", "for people", "for those", "for anyone",
+                                       "for adults", "for young", "for women", "for men",
+                                       "for families", "for parents", "for children",
+                                       "open to", "available to", "only"};
+    for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++)
+        if (!strncmp(s, lead[i], strlen(lead[i])))
+            return true;
+    /* A short line about the provider ("We are based in Hackney", "It
+     * runs on Tuesdays") is no list item about the client. */
+    static const char *const about_us[] = {"we ", "we'", "our ", "it ", "it'", "its ",
+                                           "this ", "these ", "they ", "their ", "there ",
+                                           "i ", "he ", "she ", "his ", "her "};
+    for (size_t i = 0; i < sizeof about_us / sizeof about_us[0]; i++)
+        if (!strncmp(s, about_us[i], strlen(about_us[i])))
+            return false;
+    return elig_pat_list_item(s);
+}
+
+bool elig_pat_list_item(const char *s)
+{
+    size_t words = 0;
+    for (const char *p = s; *p; p++)
+        if (*p != ' ' && (p == s || p[-1] == ' '))
+            words++;
+    return words <= 12;
+}
+
+bool elig_pat_firm_heading(const char *s)
+{
+    char low[512];
+    size_t n = 0;
+    for (; s[n] && n + 1 < sizeof low; n++)
+        low[n] = (char)tolower((unsigned char)s[n]);
+    low[n] = '\0';
+    static const char *const price[] = {"fee", "concession", "discount", "reduced", "free",
+                                        "cost", "price", "pay", "charge", "\xc2\xa3"};
+    for (size_t i = 0; i < sizeof price / sizeof price[0]; i++)
+        if (strstr(low, price[i]))
+            return false;
+    return elig_pat_match(P_FIRM, low, NULL);
+}
+
+bool elig_pat_price(const char *s)
+{
+    static const char *const price[] = {"free", "fee", "cost", "pay ", "paid", "charge", "\xc2\xa3",
+                                        "concession", "discount", "funded", "subsidised",
+                                        "reduced rate", "price"};
+    for (size_t i = 0; i < sizeof price / sizeof price[0]; i++)
+        if (strstr(s, price[i]))
+            return true;
+    return false;
 }

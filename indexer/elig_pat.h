@@ -64,6 +64,7 @@ enum elig_pat {
     P_RTW_EXCL,
     P_REQ,
     P_STRONG,
+    P_FIRM,
     P_MAND,
     P_MAND_NOT,
     P_VOL,
@@ -85,5 +86,27 @@ bool elig_pat_init(void);
 /* First (leftmost) match of pattern p in the lower-cased sentence s; m
  * (may be NULL) gets ELIG_SPANS spans, m[0] the whole match. */
 bool elig_pat_match(int p, const char *s, elig_span *m);
+
+/* Is the lower-cased sentence s a requirement, that is, can a rule read
+ * from it be firm enough to say "not eligible"?  Yes when it says so with
+ * a word of requirement or condition (P_FIRM: "must", "only", "eligible",
+ * "criteria", "you need to", "if you are", "not open to"...), or when it
+ * is a short line of the eligibility text itself (a list item such as
+ * "Over 18 years old", "live in Islington as your main address"). */
+bool elig_pat_requirement(const char *s, bool elig_field);
+
+/* Is s (as written) short enough to be an item of a list (12 words or
+ * fewer)? */
+bool elig_pat_list_item(const char *s);
+
+/* Does a line that introduces a list (s, as written, ending with ':') make
+ * its items requirements ("To be eligible you must:")?  Not when it names
+ * no requirement, nor when it heads a price band ("You are entitled to a
+ * reduced fee if you are:"). */
+bool elig_pat_firm_heading(const char *s);
+
+/* Does the lower-cased sentence s name a price ("free", "fee", "£",
+ * "concession", "funded"...)?  Its conditions may be the price's. */
+bool elig_pat_price(const char *s);
 
 #endif

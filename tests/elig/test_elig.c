@@ -12,14 +12,14 @@
  *   test_elig evaluate CASES.tsv
  *       table-driven elig_evaluate cases: rules and a person in, outcome
  *       out (see the file's header).
- *   test_elig verdicts LABELLED.tsv MAX_WRONG_RATE
+ *   test_elig verdicts LABELLED.tsv MAX_WRONG_RATE [MAX_WRONG]
  *       wrong "not eligible": for each labelled row, standard persons
  *       (one circumstance each, varied over the row's dimension) are
  *       judged on that dimension by the extracted rules and by the
  *       labelled rule; prints, per dimension and in all, how many
  *       extracted "not_eligible" verdicts the label does not give, and
  *       fails when that share of all extracted "not_eligible" verdicts is
- *       above MAX_WRONG_RATE.
+ *       above MAX_WRONG_RATE, or their number above MAX_WRONG.
  *   test_elig cases CASES.tsv [triggers]
  *       scope and place cases (trigger, dimension, expected rule, text):
  *       every one must be right, the rule must name the trigger that
@@ -534,7 +534,7 @@ typedef struct nestat {
     size_t judged, ext_ne, wrong_ne, exp_ne, missed_ne;
 } nestat;
 
-static int verdicts(const vocab *v, const char *path, double max_rate)
+static int verdicts(const vocab *v, const char *path, double max_rate, long max_wrong)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -610,6 +610,10 @@ static int verdicts(const vocab *v, const char *path, double max_rate)
     double rate = all->ext_ne ? (double)all->wrong_ne / (double)all->ext_ne : 0.0;
     if (rate > max_rate + 1e-9) {
         printf("FAIL: wrong not_eligible rate %.3f above %.3f\n", rate, max_rate);
+        return 1;
+    }
+    if (max_wrong >= 0 && all->wrong_ne > (size_t)max_wrong) {
+        printf("FAIL: %zu wrong not_eligible verdicts, above %ld\n", all->wrong_ne, max_wrong);
         return 1;
     }
     return 0;
@@ -729,7 +733,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: test_elig labelled FILE FLOORS [MIN_ITEMS] | evaluate FILE | "
-                        "verdicts FILE MAX_WRONG_RATE\n");
+                        "verdicts FILE MAX_WRONG_RATE [MAX_WRONG]\n");
         return 2;
     }
     vocab *v = NULL;
@@ -745,7 +749,7 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[1], "evaluate"))
         rc = evaluate(v, argv[2]);
     else if (!strcmp(argv[1], "verdicts") && argc >= 4)
-        rc = verdicts(v, argv[2], atof(argv[3]));
+        rc = verdicts(v, argv[2], atof(argv[3]), argc >= 5 ? atol(argv[4]) : -1);
     else if (!strcmp(argv[1], "cases"))
         rc = cases(v, argv[2], argc >= 4 && !strcmp(argv[3], "triggers"));
     vocab_free(v);

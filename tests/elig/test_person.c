@@ -6,32 +6,38 @@
  * months out of work, a service "only for" that group is eligible exactly
  * when the person model says the person is in it.
  */
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/tcheck.h"
 #include "elig.h"
 #include "person.h"
 
-static int failures, checks;
+/* ok, saying why when it is not (for CHECK's report). */
+static bool said(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        checks++;                                                                         \
-        if (!(cond)) {                                                                    \
-            failures++;                                                                   \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-        }                                                                                 \
-    } while (0)
+static bool said(bool ok, const char *fmt, ...)
+{
+    if (!ok) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("  because: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+    }
+    return ok;
+}
 
 /* Each line: name TAB value TAB "ok" or the text the refusal must contain.
  * A value of "-" stands for the empty string. */
 static void answers(const vocab *v, const char *path)
 {
     FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "cannot open %s", path);
+    CHECK(said(f != NULL, "cannot open %s", path));
     if (!f)
         return;
     char line[1024];
@@ -46,7 +52,7 @@ static void answers(const vocab *v, const char *path)
             want = strchr(val, '\t');
         }
         if (!want) {
-            CHECK(0, "%s: bad line", path);
+            CHECK(said(0, "%s: bad line", path));
             continue;
         }
         *want++ = '\0';
@@ -58,15 +64,15 @@ static void answers(const vocab *v, const char *path)
         sp_err_clear(&e);
         int rc = person_set(&pp, v, name, val, strlen(val), &e);
         if (!strcmp(want, "ok"))
-            CHECK(rc == SP_OK, "%s=%s: refused (%s)", name, val, e.msg);
+            CHECK(said(rc == SP_OK, "%s=%s: refused (%s)", name, val, e.msg));
         else
-            CHECK(rc == SP_EINVAL && strstr(e.msg, want) && !(*val && strstr(e.msg, val)),
+            CHECK(said(rc == SP_EINVAL && strstr(e.msg, want) && !(*val && strstr(e.msg, val)),
                   "%s=%s: want a refusal saying '%s' without the value, got %d '%s'", name,
-                  val, want, rc, e.msg);
+                  val, want, rc, e.msg));
         n++;
     }
     fclose(f);
-    CHECK(n >= 20, "only %d answer cases", n);
+    CHECK(said(n >= 20, "only %d answer cases", n));
 }
 
 /* A service whose only rule is a firm "only for g". */
@@ -109,22 +115,23 @@ static void groups_agree(const vocab *v)
                     char *vals[1];
                     only_for(&r, &u, vals, groups[g]);
                     elig_verdict vd;
-                    CHECK(elig_evaluate(v, &r, &pp.p, &vd) == SP_OK, "evaluate");
+                    CHECK(said(elig_evaluate(v, &r, &pp.p, &vd) == SP_OK, "evaluate"));
                     bool in = person_implies_group(&pp.p, groups[g]);
                     implied += in;
-                    CHECK(in == (vd.outcome == ELIG_ELIGIBLE),
+                    CHECK(said(in == (vd.outcome == ELIG_ELIGIBLE),
                           "group %s, age %d, status %s, months %d: person model says %s, "
                           "the engine %s",
                           groups[g], ages[a], statuses[s] ? statuses[s] : "-", months[m],
-                          in ? "in" : "not in", elig_outcome_name(vd.outcome));
+                          in ? "in" : "not in", elig_outcome_name(vd.outcome)));
                     const char *list[PERSON_MAX_LIST];
                     size_t n = person_implied_groups(v, &pp.p, list, PERSON_MAX_LIST);
                     bool listed = false;
                     for (size_t i = 0; i < n; i++)
                         listed = listed || !strcmp(list[i], groups[g]);
-                    CHECK(listed == in, "person_implied_groups lists %s: %d", groups[g], in);
+                    CHECK(said(listed == in, "person_implied_groups lists %s: %d", groups[g],
+                               in));
                 }
-    CHECK(implied > 0, "no group is ever implied");
+    CHECK(said(implied > 0, "no group is ever implied"));
 }
 
 int main(int argc, char **argv)
@@ -143,8 +150,7 @@ int main(int argc, char **argv)
     answers(v, argv[1]);
     groups_agree(v);
     /* One set of limits: the same numbers the API documents. */
-    CHECK(PERSON_MAX_AGE == 120 && PERSON_MAX_MONTHS == 600, "limits");
+    CHECK(said(PERSON_MAX_AGE == 120 && PERSON_MAX_MONTHS == 600, "limits"));
     vocab_free(v);
-    printf("person: %d/%d checks passed\n", checks - failures, checks);
-    return failures ? 1 : 0;
+    return t_done("person");
 }

@@ -1,0 +1,847 @@
+/*
+ * elig_dims.c - each rule dimension read out of one sentence (age,
+ * residency, benefits, employment status, months out of work, right to
+ * work, groups, mandatory), for elig.c's sentence reader; the scopes of
+ * elig_scope.c say which words are negated or about someone else
+ * (docs/eligibility.md).
+ */
+#define _GNU_SOURCE /* strcasestr */
+#include "elig_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ------------------------------------------------------------ helpers */
+
+static int num_word(const char *s, size_t len)
+{
+    static const char *const w[] = {"one", "two",   "three",  "four",   "five",
+                                    "six", "seven", "eight",  "nine",   "ten",
+                                    "eleven", "twelve"};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (strlen(w[i]) == len && !strncmp(s, w[i], len))
+            return (int)i + 1;
+    if ((len == 1 && s[0] == 'a') || (len == 2 && !strncmp(s, "an", 2)))
+        return 1;
+    if (len == 8 && !strncmp(s, "eighteen", 8))
+        return 18;
+    if (len == 11 && !strncmp(s, "twenty-four", 11))
+        return 24;
+    if (len == 0 || len > 3)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+static int grp_num(const char *s, const elig_span *m, int g)
+{
+    if (m[g].so < 0)
+        return -1;
+    return num_word(s + m[g].so, (size_t)(m[g].eo - m[g].so));
+}
+
+static bool grp_is(const char *s, const elig_span *m, int g, const char *word)
+{
+    if (m[g].so < 0)
+        return false;
+    size_t l = (size_t)(m[g].eo - m[g].so);
+    return strlen(word) <= l && !strncmp(s + m[g].so, word, strlen(word));
+}
+
+/* Is the text before offset off (within 50 bytes) negated? */
+static bool negated_before(const char *low, size_t off)
+{
+    size_t from = off > 50 ? off - 50 : 0;
+    char buf[64];
+    size_t n = off - from;
+    memcpy(buf, low + from, n);
+    buf[n] = '\0';
+    return has(P_NEGATE, buf);
+}
+
+/* Words after a number that say it is not an age. */
+static bool not_age_after(const char *s)
+{
+    static const char *const w[] = {"hour", "hrs", "%", "employer", "compan", "business",
+                                    "organisation", "course", "partner", "staff",
+                                    "volunteer", "job", "vacanc", "role", "language",
+                                    "countr", "minute", "day", "week", "month", "year",
+                                    "session", "place", "service", "pound", "mile", "km"};
+    while (*s == ' ')
+        s++;
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (!strncmp(s, w[i], strlen(w[i])))
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------ age */
+
+/* low with the number words of ages ("fifty", "twenty-five", "eighteen")
+ * as digits, so the age patterns see "50", "25", "18".  Smaller numbers
+ * are left alone: "one-to-one", "no one". */
+void el_age_digits(const char *low, char *out, size_t outsz, uint16_t *a2l)
+{
+    static const char *const teens[] = {"thirteen", "fourteen", "fifteen", "sixteen",
+                                        "seventeen", "eighteen", "nineteen"};
+    static const char *const tens[] = {"twenty", "thirty", "forty", "fifty", "sixty",
+                                       "seventy", "eighty", "ninety"};
+    static const char *const units[] = {"one", "two", "three", "four", "five",
+                                        "six", "seven", "eight", "nine"};
+    size_t o = 0;
+    const char *p = low;
+    while (*p && o + 4 < outsz) {
+        bool start = p == low || !isalpha((unsigned char)p[-1]);
+        int val = -1;
+        size_t used = 0;
+        for (size_t i = 0; start && val < 0 && i < sizeof teens / sizeof teens[0]; i++)
+            if (!strncmp(p, teens[i], strlen(teens[i]))) {
+                val = 13 + (int)i;
+                used = strlen(teens[i]);
+            }
+        for (size_t i = 0; start && val < 0 && i < sizeof tens / sizeof tens[0]; i++)
+            if (!strncmp(p, tens[i], strlen(tens[i]))) {
+                val = 20 + 10 * (int)i;
+                used = strlen(tens[i]);
+                if (p[used] == '-' || p[used] == ' ')
+                    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+                        size_t ul = strlen(units[u]);
+                        if (!strncmp(p + used + 1, units[u], ul) &&
+                            !isalpha((unsigned char)p[used + 1 + ul])) {
+                            val += (int)u + 1;
+                            used += 1 + ul;
+                            break;
+                        }
+                    }
+            }
+        if (val >= 0 && !isalpha((unsigned char)p[used])) {
+            size_t o0 = o;
+            o += (size_t)snprintf(out + o, outsz - o, "%d", val);
+            for (size_t k = o0; k <= o && k < outsz; k++)
+                a2l[k] = (uint16_t)(p - low);
+            p += used;
+            continue;
+        }
+        a2l[o] = (uint16_t)(p - low);
+        out[o++] = *p++;
+    }
+    a2l[o] = (uint16_t)(p - low);
+    out[o] = '\0';
+}
+
+
+void el_age_sentence(const char *low, agebounds *b)
+{
+    elig_span m[12];
+    b->lo = b->hi = -1;
+    b->any = false;
+    b->at = -1;
+    int rlo = -1, rhi = -1;
+    if (match(P_RANGE1, low, m)) {
+        rlo = grp_num(low, m, 5);
+        rhi = grp_num(low, m, 7);
+    } else if (match(P_RANGE3, low, m)) {
+        rlo = grp_num(low, m, 3);
+        rhi = grp_num(low, m, 5);
+    }
+    if (rlo >= 11 && rhi > rlo && rhi <= 99) {
+        b->lo = rlo;
+        b->hi = rhi;
+        b->at = (int)m[0].so;
+        return;
+    }
+    if (match(P_RANGE2, low, m)) {
+        int lo = grp_num(low, m, 2), hi = grp_num(low, m, 4);
+        if (lo >= 11 && hi > lo && hi <= 99) {
+            b->lo = lo;
+            b->hi = hi;
+            b->at = (int)m[0].so;
+            return;
+        }
+    }
+    if (match(P_RANGE4, low, m)) {
+        int lo = grp_num(low, m, 2), mid = grp_num(low, m, 3), hi = grp_num(low, m, 5);
+        if (lo >= 11 && mid > lo && hi > mid && hi <= 99) {
+            b->lo = lo;
+            b->hi = hi;
+            b->at = (int)m[0].so;
+            return;
+        }
+    }
+    /* Minimums. */
+    int lo = -1, hi = -1;
+    bool neg_lo = false, neg_hi = false;
+    if (match(P_MIN1, low, m)) {
+        lo = grp_num(low, m, 2);
+        neg_lo = negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MIN3A, low, m)) {
+        lo = grp_num(low, m, 3);
+        /* "at least 2 trained advisers": a bare "at least" under 14 is a
+         * count, not an age. */
+        if (grp_is(low, m, 1, "at least") && (lo < 14 || not_age_after(low + m[0].eo)))
+            lo = -1;
+        if (lo >= 0 && grp_is(low, m, 1, "older than"))
+            lo += 1;
+        neg_lo = negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MIN3B, low, m)) {
+        lo = grp_num(low, m, 2);
+        /* "over 20 years of experience" */
+        if (!strncmp(low + m[0].eo, " of", 3) || !strncmp(low + m[0].eo, "'", 1))
+            lo = -1;
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MIN4, low, m)) {
+        lo = grp_num(low, m, 4);
+        if (lo >= 0 && not_age_after(low + m[4].eo))
+            lo = -1;
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MIN2, low, m)) {
+        lo = grp_num(low, m, 2);
+        if (lo < 14 || lo > 70 || not_age_after(low + m[0].eo))
+            lo = -1;
+        /* "£50+", "Level 2 or above" */
+        if (lo >= 0 && m[2].so >= 2 && !strncmp(low + m[2].so - 2, "\xc2\xa3", 2))
+            lo = -1;
+        neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MIN5, low, m)) {
+        lo = grp_num(low, m, 4);
+    }
+    int at_lo = lo >= 0 ? (int)m[0].so : -1;
+    /* Maximums. */
+    if (match(P_BDAY, low, m)) {
+        hi = grp_num(low, m, 3);
+        if (hi >= 0)
+            hi -= 1;
+        neg_hi = negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MAX1, low, m)) {
+        hi = grp_num(low, m, 3);
+        /* "under 25" is 24 at most; "up to 25" is 25. */
+        char g1[40] = "";
+        size_t gl = (size_t)(m[1].eo - m[1].so);
+        if (gl < sizeof g1) {
+            memcpy(g1, low + m[1].so, gl);
+            g1[gl] = '\0';
+        }
+        bool strict = strstr(g1, "under") || strstr(g1, "below") || strstr(g1, "younger");
+        if (hi >= 0 && strict)
+            hi -= 1;
+        neg_hi = negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MAX2, low, m)) {
+        hi = grp_num(low, m, 2);
+        if (hi >= 0)
+            hi -= 1;
+        neg_hi = negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MAX4, low, m)) {
+        bool upto = m[3].so >= 0 && !strncmp(low + m[3].so, "up to", 5);
+        hi = grp_num(low, m, 4);
+        if (hi >= 0 && !upto)
+            hi -= 1;
+        neg_hi = negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MAX3, low, m)) {
+        hi = grp_num(low, m, 2);
+        if (hi < 14 || hi > 70)
+            hi = -1;
+        neg_hi = hi >= 0 && negated_before(low, (size_t)m[0].so);
+    } else if (match(P_MAX5, low, m)) {
+        hi = grp_num(low, m, 3);
+        if (hi >= 0)
+            hi -= 1;
+    }
+    int at_hi = hi >= 0 ? (int)m[0].so : -1;
+    b->at = at_lo >= 0 && (at_hi < 0 || at_lo < at_hi) ? at_lo : at_hi;
+    /* A negation turns the bound round: "not suitable for under 18s" is
+     * 18 and over; "not open to people over 65" is 65 and under. */
+    if (lo >= 0 && neg_lo) {
+        b->hi = lo;
+        lo = -1;
+    }
+    if (hi >= 0 && neg_hi) {
+        b->lo = hi + 1;
+        hi = -1;
+    }
+    if (lo >= 0)
+        b->lo = lo;
+    if (hi >= 0)
+        b->hi = hi;
+    if (b->lo >= 0 || b->hi >= 0) {
+        if (b->lo >= 0 && b->hi >= 0 && b->hi < b->lo)
+            b->lo = b->hi = -1;
+        return;
+    }
+    if (has(P_AGE_ANY, low)) {
+        b->any = true;
+        return;
+    }
+    if (has(P_ADULTS, low))
+        b->lo = 18;
+}
+
+void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text,
+                double conf)
+{
+    if (b->any) {
+        el_add_rule(c, "age", "any", NULL, 0, field, text, conf);
+        return;
+    }
+    if (b->lo < 0 && b->hi < 0)
+        return;
+    /* "Not suitable for under 18s" then "for people aged 18 to 24": the
+     * bounds add up (when they agree), and so does the evidence. */
+    rec_rule *old = el_find_rule(c, "age");
+    if (old && c->rc == SP_OK && strcmp(old->op, "any")) {
+        bool add_hi = !old->has_hi && b->hi >= 0 && (!old->has_lo || b->hi >= old->lo);
+        bool add_lo = !old->has_lo && b->lo >= 0 && (!old->has_hi || b->lo <= old->hi);
+        if (!add_hi && !add_lo)
+            return;
+        size_t l1 = strlen(old->ev.text), l2 = strlen(text ? text : "");
+        char *t = malloc(l1 + l2 + 4);
+        if (!t) {
+            c->rc = SP_ENOMEM;
+            return;
+        }
+        snprintf(t, l1 + l2 + 4, "%s / %s", old->ev.text, text ? text : "");
+        char *cut = el_ev_text(t);
+        free(t);
+        if (!cut) {
+            c->rc = SP_ENOMEM;
+            return;
+        }
+        free(old->ev.text);
+        old->ev.text = cut;
+        if (add_hi) {
+            old->hi = b->hi;
+            old->has_hi = true;
+        }
+        if (add_lo) {
+            old->lo = b->lo;
+            old->has_lo = true;
+        }
+        free(old->op);
+        old->op = sp_strdup("range");
+        if (!old->op)
+            c->rc = SP_ENOMEM;
+        if (conf < old->ev.confidence)
+            old->ev.confidence = conf;
+        return;
+    }
+    const char *op = b->lo >= 0 && b->hi >= 0 ? "range" : b->lo >= 0 ? "min" : "max";
+    rec_rule *u = el_add_rule(c, "age", op, NULL, 0, field, text, conf);
+    if (!u)
+        return;
+    if (b->lo >= 0) {
+        u->lo = b->lo;
+        u->has_lo = true;
+    }
+    if (b->hi >= 0) {
+        u->hi = b->hi;
+        u->has_hi = true;
+    }
+}
+
+/* ------------------------------------------------------------ residency */
+
+void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                           double conf)
+{
+    elig_span rm[ELIG_SPANS];
+    if (!match(P_RES_TRIGGER, low, rm))
+        return;
+    /* "the programme supported more than 400 residents": the residents
+     * of a statistic, wherever the place is named. */
+    if (rm[0].so >= 0 && el_scope_low(c, (size_t)rm[0].so, ESC_DROP))
+        return;
+    /* "We work across south London helping residents": coverage, not a
+     * condition of residence (geography in enrich.c has it). */
+    if ((strstr(low, "across ") || strstr(low, "throughout ")) && !strstr(low, "live") &&
+        !strstr(low, "only"))
+        return;
+    if (has(P_RES_ANY, low)) {
+        el_add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
+        return;
+    }
+    hitsort h = {0};
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "borough", orig, hits, EL_MAX_VALUES);
+    for (size_t i = 0; i < nh; i++)
+        el_sort_hit(c, &h, "residency", &hits[i]);
+    nh = vocab_match_text(c->v, "subregion", orig, hits, EL_MAX_VALUES);
+    for (size_t i = 0; i < nh; i++) {
+        el_sort_hit(c, &h, "residency", &hits[i]);
+        /* "south London" is a place, not the partnership of that name: a
+         * Lambeth resident is not shut out of "south London" by it. */
+        const char *lab = vocab_label(c->v, "subregion", hits[i].slug);
+        bool acronym = hits[i].keyword && isupper((unsigned char)hits[i].keyword[1]);
+        if (lab && hits[i].keyword && strcasecmp(lab, hits[i].keyword) && !acronym &&
+            conf > 0.7)
+            conf = 0.7;
+    }
+    size_t n_named = h.n_pos + h.n_neg;
+    /* Postcode districts ("N15, N17 and N22"), not whole postcodes (an
+     * address): the district's main borough.  Districts straddle
+     * boroughs, so a rule read from them is only worth a check. */
+    for (size_t k = 0; c->sc && k < c->sc->n; k++) {
+        const char *w = low + c->sc->off[k];
+        size_t wl = c->sc->len[k], a = 0;
+        while (a < wl && a < 2 && isalpha((unsigned char)w[a]))
+            a++;
+        if (a == 0 || wl < a + 1 || wl > a + 2 || !isdigit((unsigned char)w[a]) ||
+            (wl == a + 2 && !isalnum((unsigned char)w[a + 1])))
+            continue;
+        if (k + 1 < c->sc->n && c->sc->len[k + 1] == 3 &&
+            isdigit((unsigned char)low[c->sc->off[k + 1]]))
+            continue; /* "N15 4AB": an address */
+        char pc[8];
+        for (size_t q = 0; q < wl; q++)
+            pc[q] = (char)toupper((unsigned char)w[q]);
+        pc[wl] = '\0';
+        const vocab_borough *b = NULL;
+        double lat, lon;
+        if (vocab_postcode(c->v, pc, &lat, &lon, &b) != SP_OK || !b)
+            continue;
+        bool dup = false;
+        for (size_t q = 0; q < h.n_pos; q++)
+            dup = dup || !strcmp(h.pos[q], b->slug);
+        if (dup || h.n_pos >= EL_MAX_VALUES - 4)
+            continue;
+        if (el_scope_low(c, c->sc->off[k], ESC_DROP))
+            continue;
+        const vocab_trigger *t = el_scope_low(c, c->sc->off[k], ESC_NEG);
+        if (t) {
+            h.why = h.why ? h.why : t;
+            if (h.n_neg < EL_MAX_VALUES)
+                h.neg[h.n_neg++] = b->slug;
+        } else {
+            h.pos[h.n_pos++] = b->slug;
+        }
+        if (conf > 0.7)
+            conf = 0.7;
+    }
+    /* "London" on its own (not inside a sub-region's or borough's name). */
+    const char *wide = NULL, *at = NULL;
+    if (n_named == 0 && h.n_pos + h.n_neg == 0) {
+        if ((at = strstr(low, "london")))
+            wide = "london";
+        else if ((at = strstr(low, "england")))
+            wide = "england";
+        else if ((at = strstr(low, " uk")) || (at = strstr(low, "united kingdom")))
+            wide = "uk";
+    }
+    if (wide) {
+        size_t off = (size_t)(at - low);
+        const vocab_trigger *t = el_scope_low(c, off, ESC_DROP);
+        if (t)
+            return;
+        t = el_scope_low(c, off, ESC_NEG);
+        if (t) {
+            h.why = t;
+            h.neg[h.n_neg++] = wide;
+        } else {
+            h.pos[h.n_pos++] = wide;
+        }
+        el_anchor(c, "residency", off);
+    }
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    const char *op = "in";
+    if (has(P_RES_EXCL, low)) {
+        /* "not open to Hackney residents": the whole list is excluded. */
+        op = "not_in";
+        for (size_t i = 0; i < h.n_pos; i++)
+            vals[nv++] = h.pos[i];
+        for (size_t i = 0; i < h.n_neg; i++)
+            vals[nv++] = h.neg[i];
+    } else if (h.n_pos == 0) {
+        /* "You must live outside Camden". */
+        op = "not_in";
+        for (size_t i = 0; i < h.n_neg; i++)
+            vals[nv++] = h.neg[i];
+    } else {
+        for (size_t i = 0; i < h.n_pos; i++)
+            vals[nv++] = h.pos[i];
+    }
+    if (nv == 0)
+        return;
+    if (!strcmp(op, "in") && has(P_RES_WORK, low))
+        vals[nv++] = "work-or-study";
+    rec_rule *u = el_add_rule(c, "residency", op, vals, nv, field, orig, conf);
+    if (h.n_neg)
+        el_set_trigger(c, u, h.why);
+}
+
+/* ------------------------------------------------------------ benefits */
+
+void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                         double conf)
+{
+    if (has(P_BEN_NONE, low)) {
+        el_add_rule(c, "benefit", "none", NULL, 0, field, orig, conf);
+        return;
+    }
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES);
+    bool generic = has(P_BEN_GENERIC, low);
+    if (!nh && !generic)
+        return;
+    if (!has(P_BEN_CLAIM, low) || has(P_BEN_HELP, low))
+        return;
+    /* "If you claim UC, or JSA, or are not claiming anything": everyone. */
+    for (size_t i = 0; i < nh; i++) {
+        const vocab_trigger *t = el_scope_orig(c, hits[i].off, ESC_OPEN);
+        if (t) {
+            el_set_trigger(c, el_add_rule(c, "benefit", "none", NULL, 0, field, orig, conf), t);
+            return;
+        }
+    }
+    if (!nh) {
+        /* "benefits" alone, claimed: any benefit (but not "benefits you"). */
+        elig_span m[12];
+        if (!match(P_BEN_GENERIC, low, m))
+            return;
+        if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
+            strstr(low, "benefits include") || strstr(low, "benefit you"))
+            return;
+        size_t off = (size_t)m[0].so;
+        if (el_scope_low(c, off, ESC_DROP))
+            return;
+        const vocab_trigger *t = el_scope_low(c, off, ESC_OPEN);
+        if (t) {
+            el_set_trigger(c, el_add_rule(c, "benefit", "none", NULL, 0, field, orig, conf), t);
+            return;
+        }
+        el_anchor(c, "benefit", off);
+        el_add_rule(c, "benefit", has(P_BEN_NOT, low) ? "none" : "any", NULL, 0, field, orig,
+                 conf);
+        return;
+    }
+    hitsort h = {0};
+    for (size_t i = 0; i < nh; i++)
+        el_sort_hit(c, &h, "benefit", &hits[i]);
+    rec_rule *u = NULL;
+    if (has(P_BEN_NOT, low)) {
+        /* The sentence's own negation already read ("not eligible if you
+         * claim"): every benefit named is excluded. */
+        const char *vals[2 * EL_MAX_VALUES];
+        size_t nv = 0;
+        for (size_t i = 0; i < h.n_pos; i++)
+            vals[nv++] = h.pos[i];
+        for (size_t i = 0; i < h.n_neg; i++)
+            vals[nv++] = h.neg[i];
+        if (nv)
+            u = el_add_rule(c, "benefit", "not_in", vals, nv, field, orig, conf);
+    } else if (h.n_pos) {
+        u = el_add_rule(c, "benefit", "in", h.pos, h.n_pos, field, orig, conf);
+    } else if (h.n_neg) {
+        u = el_add_rule(c, "benefit", "not_in", h.neg, h.n_neg, field, orig, conf);
+    }
+    if (h.n_neg || (u && h.why))
+        el_set_trigger(c, u, h.why);
+}
+
+/* ------------------------------------------------------------ status */
+
+void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                        double conf)
+{
+    if (has(P_ST_ANY, low)) {
+        el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf);
+        return;
+    }
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "status", orig, hits, EL_MAX_VALUES);
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    const char *neg[EL_MAX_VALUES];
+    size_t nn = 0;
+    const vocab_trigger *why = NULL;
+    /* "not in education, employment or training" names the NEET group
+     * (enrich.c tags it), not a status to exclude. */
+    bool neet = strstr(low, "education, employment") || strstr(low, "employment, education") ||
+                strstr(low, "education or training") || strstr(low, "employment or training");
+    for (size_t i = 0; i < nh; i++) {
+        /* "in-work support" and "in work progression" name a service, not
+         * who may use it; "students" in a college's text is no status. */
+        const char *after = orig + hits[i].off + hits[i].len;
+        if (!strcmp(hits[i].slug, "in-work") &&
+            (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12) ||
+             !strncmp(after, " benefit", 8)))
+            continue;
+        /* "not in work" is the unemployed keyword's, not in-work's. */
+        if (!strcmp(hits[i].slug, "in-work") && hits[i].off >= 4 &&
+            !strncasecmp(orig + hits[i].off - 4, "not ", 4))
+            continue;
+        if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
+            continue;
+        /* A college's "students" is no status; "open to students in
+         * full-time education" sets one. */
+        if (!strcmp(hits[i].slug, "in-education") && !has(P_REQ, low))
+            continue;
+        const vocab_trigger *t = el_scope_orig(c, hits[i].off, ESC_DROP);
+        if (!t && (t = el_scope_orig(c, hits[i].off, ESC_NEG)) != NULL) {
+            if (!(neet && !strcmp(hits[i].slug, "in-education")))
+                neg[nn++] = hits[i].slug;
+        }
+        if (t) {
+            why = why ? why : t;
+            continue;
+        }
+        el_anchor(c, "employment_status", c->o2l ? c->o2l[hits[i].off] : 0);
+        vals[nv++] = hits[i].slug;
+    }
+    /* "not working and not looking for work" is inactive, not unemployed. */
+    if (nv == 2 && strstr(low, "not looking") &&
+        ((!strcmp(vals[0], "unemployed") && !strcmp(vals[1], "inactive")) ||
+         (!strcmp(vals[1], "unemployed") && !strcmp(vals[0], "inactive")))) {
+        vals[0] = "inactive";
+        nv = 1;
+    }
+    const char *op = has(P_ST_NOT, low) ? "not_in" : "in";
+    if (!nv && nn) {
+        /* "Not for people already working 16 hours or more". */
+        memcpy(vals, neg, nn * sizeof *neg);
+        nv = nn;
+        op = "not_in";
+    }
+    if (!nv)
+        return;
+    /* "Aimed at unemployed people" targets; "you must be unemployed" rules. */
+    rec_rule *u = el_add_rule(c, "employment_status", op, vals, nv, field, orig,
+                           has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+    el_set_trigger(c, u, why);
+}
+
+/* ------------------------------------------------------------ months */
+
+void el_months_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                        double conf)
+{
+    elig_span m[12];
+    int n = -1;
+    const char *unit = NULL;
+    if (has(P_MONTHS_ANY, low)) {
+        el_add_rule(c, "months_unemployed", "any", NULL, 0, field, orig, conf);
+        return;
+    }
+    if (match(P_MONTHS1, low, m)) {
+        n = grp_num(low, m, 3);
+        unit = low + m[4].so;
+    } else if (match(P_MONTHS2, low, m)) {
+        n = grp_num(low, m, 2);
+        unit = low + m[3].so;
+    }
+    if ((n > 0 && unit) || has(P_LTU, low)) {
+        /* Time out of work of staff or past clients, or in history. */
+        size_t off = n > 0 && unit ? (size_t)m[0].so : 0;
+        if (!(n > 0 && unit)) {
+            const char *l = strstr(low, "long");
+            off = l ? (size_t)(l - low) : 0;
+        }
+        if (el_scope_low(c, off, ESC_DROP))
+            return;
+        el_anchor(c, "months_unemployed", off);
+    }
+    if (n > 0 && unit) {
+        double months = n;
+        if (!strncmp(unit, "week", 4))
+            months = round(n * 12.0 / 52.0);
+        else if (!strncmp(unit, "year", 4))
+            months = n * 12.0;
+        if (months < 1 || months > 120)
+            return;
+        rec_rule *u = el_add_rule(c, "months_unemployed", "min", NULL, 0, field, orig, conf);
+        if (u) {
+            u->lo = months;
+            u->has_lo = true;
+        }
+        return;
+    }
+    if (has(P_LTU, low)) {
+        /* "long-term unemployed" means 12 months by convention, not by the
+         * service's own word: failing it is "check". */
+        rec_rule *u = el_add_rule(c, "months_unemployed", "min", NULL, 0, field, orig,
+                               conf < 0.6 ? conf : 0.6);
+        if (u) {
+            u->lo = 12;
+            u->has_lo = true;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ right to work */
+
+void el_rtw_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                     double conf)
+{
+    elig_span m[12];
+    bool named = match(P_RTW, low, m);
+    const char *nrpf = named ? NULL : strstr(low, "nrpf");
+    if (!named && !nrpf)
+        return;
+    /* Staff, or applicants for a job: not a condition on clients. */
+    size_t off = named ? (size_t)m[0].so : (size_t)(nrpf - low);
+    if (el_scope_low(c, off, ESC_DROP))
+        return;
+    el_anchor(c, "right_to_work", off);
+    if (has(P_RTW_EXCL, low)) {
+        const char *vals[] = {"right-to-work"};
+        el_add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
+        return;
+    }
+    /* A service aimed at people with insecure status asks for no right to
+     * work (a refusal was caught just above). */
+    if (has(P_RTW_NONE, low) || strstr(low, "no recourse") || strstr(low, "nrpf") ||
+        strstr(low, "insecure immigration") || strstr(low, "undocumented")) {
+        el_add_rule(c, "right_to_work", "none", NULL, 0, field, orig, conf);
+        return;
+    }
+    /* A requirement only when the sentence asks for something ("must have
+     * the right to work"); "advice on right to work" is a service. */
+    if (!has(P_REQ, low) && !strstr(low, "need") && !strstr(low, "require") &&
+        !strstr(low, "proof") && !strstr(low, "evidence of"))
+        return;
+    const char *vals[] = {"right-to-work"};
+    el_add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
+}
+
+/* ------------------------------------------------------------ groups */
+
+/* The word after a hit (letters and apostrophes), copied lower-cased into
+ * w; *cap: it starts with a capital. */
+static void next_word(const char *orig, const vocab_hit *h, char *w, size_t wn, bool *cap)
+{
+    const char *p = orig + h->off + h->len;
+    while (*p == ' ')
+        p++;
+    *cap = isupper((unsigned char)*p);
+    size_t n = 0;
+    while (n + 1 < wn && (isalpha((unsigned char)*p) || *p == '\'' || *p == '-'))
+        w[n++] = (char)tolower((unsigned char)*p++);
+    w[n] = '\0';
+}
+
+static bool word_in(const char *w, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(w, *list))
+            return true;
+    return false;
+}
+
+/* Is a group word part of the name of a service or of a thing rather than
+ * people ("ESOL classes", "disability cars", "co-funded ESOL", a web
+ * address)?  Then it may require nobody to be in the group. */
+static bool group_in_name(const char *orig, const vocab_hit *h)
+{
+    static const char *const people[] = {
+        "people", "person", "persons", "adults", "adult", "children", "families", "parents",
+        "residents", "learners", "learner", "students", "student", "speakers", "needs",
+        "clients", "participants", "users", "women", "men", "young", "claimants", NULL};
+    static const char *const things[] = {
+        "class", "classes", "course", "courses", "provision", "lessons", "handbook", "car",
+        "cars", "toilet", "equipment", "staff", "employees", "workforce", "teachers",
+        "tutors", "awareness", "rights", "campaign", "sector", NULL};
+    static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
+                                         "accredited", "mainstream", NULL};
+    char w[32];
+    bool cap;
+    next_word(orig, h, w, sizeof w, &cap);
+    if (word_in(w, things))
+        return true;
+    if (word_in(w, people))
+        return false;
+    /* ESOL is also a kind of course ("eligible for co-funded ESOL"). */
+    if (h->keyword && !strcmp(h->keyword, "ESOL")) {
+        char prev[32];
+        size_t e = h->off, b;
+        while (e > 0 && orig[e - 1] == ' ')
+            e--;
+        for (b = e; b > 0 && orig[b - 1] != ' ';)
+            b--;
+        size_t n = e - b < sizeof prev - 1 ? e - b : sizeof prev - 1;
+        for (size_t i = 0; i < n; i++)
+            prev[i] = (char)tolower((unsigned char)orig[b + i]);
+        prev[n] = '\0';
+        if (word_in(prev, course))
+            return true;
+    }
+    /* Inside a web address ("gov.uk/transport-disabled"). */
+    size_t k = h->off;
+    while (k > 0 && orig[k - 1] != ' ')
+        k--;
+    return memchr(orig + k, '/', h->off - k) || !strncmp(orig + k, "www.", 4);
+}
+
+void el_group_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                       double conf, bool elig_field, bool age_rule_here)
+{
+    if (has(P_SOFT, low))
+        return;
+    bool req = has(P_REQ, low);
+    if (!req && !elig_field)
+        return;
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "group", orig, hits, EL_MAX_VALUES);
+    const char *vals[EL_MAX_VALUES];
+    size_t nv = 0;
+    const vocab_trigger *why = NULL;
+    bool named = false;
+    for (size_t i = 0; i < nh; i++) {
+        const char *s = hits[i].slug;
+        /* A group of staff, or one the sentence turns away ("not for
+         * carers"), is no requirement to belong to it. */
+        const vocab_trigger *t = el_scope_orig(c, hits[i].off, ESC_DROP);
+        if (!t)
+            t = el_scope_orig(c, hits[i].off, ESC_NEG);
+        if (t) {
+            why = why ? why : t;
+            continue;
+        }
+        /* Inside a name or a word for a thing: kept, but only worth a
+         * check (when in doubt, never "not eligible"). */
+        if (group_in_name(orig, &hits[i]))
+            named = true;
+        /* Groups the other dimensions say better. */
+        if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
+            !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
+            !strcmp(s, "in-work-progression") || !strcmp(s, "neet"))
+            continue;
+        if (c->o2l)
+            el_anchor(c, "group", c->o2l[hits[i].off]);
+        vals[nv++] = s;
+    }
+    (void)age_rule_here;
+    if (!nv)
+        return;
+    double gc = has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7);
+    rec_rule *u = el_add_rule(c, "group", "in", vals, nv, field, orig,
+                           named && gc > 0.5 ? 0.5 : gc);
+    el_set_trigger(c, u, why);
+}
+
+/* ------------------------------------------------------------ mandatory */
+
+void el_mandatory_sentence(ctx *c, const char *orig, const char *low, const char *field,
+                           double conf)
+{
+    if (has(P_MAND_NOT, low)) {
+        const char *vals[] = {"voluntary"};
+        el_add_rule(c, "mandatory", "in", vals, 1, field, orig, conf);
+        return;
+    }
+    if (has(P_MAND, low)) {
+        const char *vals[] = {"mandatory"};
+        el_add_rule(c, "mandatory", "in", vals, 1, field, orig, conf);
+        return;
+    }
+    if (has(P_VOL, low) && !has(P_VOL_NOT, low)) {
+        const char *vals[] = {"voluntary"};
+        el_add_rule(c, "mandatory", "in", vals, 1, field, orig, conf);
+    }
+}
