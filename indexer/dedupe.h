@@ -92,6 +92,15 @@ typedef struct dedupe_score {
     bool brief;         /* internal: scored without evidence text */
 } dedupe_score;
 
+/* The scoring's every weight and cut-off by name (W in dedupe_score.c,
+ * with "prior" and "threshold"), in log-odds points; docs/hub.md mirrors
+ * them.  A static table of *n entries. */
+typedef struct dedupe_weight {
+    const char *name;
+    const double *value;
+} dedupe_weight;
+const dedupe_weight *dedupe_weights(size_t *n);
+
 /* Compare records a and b of the set. */
 void dedupe_compare(const dedupe_set *s, size_t a, size_t b, dedupe_score *out);
 /* {"score":..,"probability":..,"match":..,"evidence":[{what,detail,weight}]};
