@@ -16,12 +16,14 @@
  */
 #define _GNU_SOURCE
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dedupe_impl.h"
+#include "feed.h"
 #include "store.h"
 
 /* Bump when the features' bytes or what goes into them change: the next
@@ -79,6 +81,7 @@ static char *meta_get(store *db, const char *key)
 typedef struct decisions {
     dedupe_decision *v;
     size_t n;
+    bool oom;
 } decisions;
 
 static void decisions_free(decisions *d)
@@ -93,28 +96,22 @@ static void decisions_free(decisions *d)
 static int add_decision(void *ctx, const store_hub_decision *sd)
 {
     decisions *d = ctx;
-    dedupe_decision *v = realloc(d->v, (d->n + 1) * sizeof *v);
-    if (!v)
-        return 1;
-    d->v = v;
-    dedupe_decision *x = &d->v[d->n];
-    x->a = sp_strdup(sd->id_a);
-    x->b = sp_strdup(sd->id_b);
-    x->verdict = dedupe_verdict_parse(sd->decision) == DEDUPE_SAME ? DEDUPE_SAME
-                                                                   : DEDUPE_NOT_SAME;
-    d->n++;
-    return !x->a || !x->b;
+    dedupe_decision *x = feed_push(&d->v, &d->n, sizeof *d->v, SIZE_MAX);
+    if (x) {
+        x->a = sp_strdup(sd->id_a);
+        x->b = sp_strdup(sd->id_b);
+        x->verdict = dedupe_verdict_parse(sd->decision) == DEDUPE_SAME ? DEDUPE_SAME
+                                                                       : DEDUPE_NOT_SAME;
+    }
+    d->oom = !x || !x->a || !x->b;
+    return d->oom;
 }
 
 static int load_decisions(store *db, decisions *d, sp_err *err)
 {
     memset(d, 0, sizeof *d);
     int rc = store_hub_decisions(db, add_decision, d, err);
-    if (rc == SP_OK)
-        for (size_t i = 0; i < d->n; i++)
-            if (!d->v[i].a || !d->v[i].b)
-                return sp_fail(err, SP_ENOMEM, "out of memory");
-    return rc;
+    return rc == SP_OK && d->oom ? sp_fail(err, SP_ENOMEM, "out of memory") : rc;
 }
 
 typedef struct read_ctx {
@@ -320,6 +317,7 @@ static bool prev_match(void *ctx, uint32_t a, uint32_t b)
 typedef struct prev_ctx {
     run_state *r;
     size_t cap;
+    bool oom;
 } prev_ctx;
 
 static int add_prev(void *ctx, const char *id_a, const char *id_b)
@@ -332,6 +330,7 @@ static int add_prev(void *ctx, const char *id_a, const char *id_b)
     if (r->n_prev == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 1024;
         uint64_t *v = realloc(r->prev, cap * sizeof *v);
+        c->oom = !v;
         if (!v)
             return 1;
         r->prev = v;
@@ -351,8 +350,10 @@ static int load_prev(store *db, run_state *r, sp_err *err)
     r->had_match = calloc(s->n ? s->n : 1, sizeof *r->had_match);
     if (!r->sorted || !r->had_match)
         return sp_fail(err, SP_ENOMEM, "out of memory");
-    prev_ctx c = {r, 0};
+    prev_ctx c = {r, 0, false};
     int rc = store_hub_matches(db, add_prev, &c, err);
+    if (rc == SP_OK && c.oom)
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
     if (r->n_prev)
         qsort(r->prev, r->n_prev, sizeof *r->prev, dd_cmp_u64);
     return rc;
@@ -360,22 +361,16 @@ static int load_prev(store *db, run_state *r, sp_err *err)
 
 typedef struct ids_ctx {
     char **v;
-    size_t n, cap;
+    size_t n;
+    bool oom;
 } ids_ctx;
 
 static int add_id(void *ctx, const char *id)
 {
     ids_ctx *c = ctx;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        char **v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return 1;
-        c->v = v;
-        c->cap = cap;
-    }
-    c->v[c->n] = sp_strdup(id);
-    return !c->v[c->n++];
+    char **slot = feed_push(&c->v, &c->n, sizeof *c->v, SIZE_MAX);
+    c->oom = !slot || !(*slot = sp_strdup(id));
+    return c->oom;
 }
 
 /* The noted ids (up to r->pending_max), sorted and unique. */
@@ -383,7 +378,7 @@ static int load_pending(store *db, run_state *r, char ***ids, size_t *n, sp_err 
 {
     ids_ctx c = {0};
     int rc = store_hub_pending(db, r->pending_max, add_id, &c, err);
-    if (rc == SP_OK && c.n && !c.v[c.n - 1])
+    if (rc == SP_OK && c.oom)
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
     *ids = c.v;
     *n = c.n;

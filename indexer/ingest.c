@@ -28,6 +28,7 @@
 typedef struct strlist {
     char **v;
     size_t n, cap;
+    bool oom; /* an add failed: the list is short */
 } strlist;
 
 static int strlist_add(strlist *l, const char *s)
@@ -35,14 +36,18 @@ static int strlist_add(strlist *l, const char *s)
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         char **v = realloc(l->v, cap * sizeof *v);
-        if (!v)
+        if (!v) {
+            l->oom = true;
             return SP_ENOMEM;
+        }
         l->v = v;
         l->cap = cap;
     }
     l->v[l->n] = strdup(s);
-    if (!l->v[l->n])
+    if (!l->v[l->n]) {
+        l->oom = true;
         return SP_ENOMEM;
+    }
     l->n++;
     return SP_OK;
 }
@@ -224,9 +229,15 @@ static int add_text(void *ctx, const char *v)
     return strlist_add(ctx, v) != SP_OK;
 }
 
+/* A list filled by add_text: SP_ENOMEM when it came out short. */
+static int listed(ingest *g, int rc, const strlist *l)
+{
+    return rc == SP_OK && l->oom ? sp_fail(g->err, SP_ENOMEM, "out of memory") : rc;
+}
+
 static int urls_of(ingest *g, const char *url, strlist *out)
 {
-    return store_url_records(g->w, url, add_text, out, g->err);
+    return listed(g, store_url_records(g->w, url, add_text, out, g->err), out);
 }
 
 static int unlink_url(ingest *g, const char *url, const char *id)
@@ -502,7 +513,7 @@ static int restore_recovered(ingest *g)
     g->replaying = true;
     for (size_t i = 0; rc == SP_OK && i < c.ids.n; i++) {
         strlist urls = {0};
-        rc = store_record_urls(g->w, c.ids.v[i], add_text, &urls, g->err);
+        rc = listed(g, store_record_urls(g->w, c.ids.v[i], add_text, &urls, g->err), &urls);
         for (size_t j = 0; rc == SP_OK && j < urls.n; j++) {
             sp_err e2 = {0};
             store_latest_doc(g->look, c.srcs.v[i], urls.v[j], replay_doc, g, &e2);
@@ -555,7 +566,8 @@ static int drop_failing_sources(ingest *g)
     int rc = store_source_health(g->s, collect_failing, &c, g->err);
     for (size_t i = 0; rc == SP_OK && i < c.names.n; i++) {
         strlist ids = {0};
-        rc = store_records_of_source(g->w, c.names.v[i], add_text, &ids, g->err);
+        rc = listed(g, store_records_of_source(g->w, c.names.v[i], add_text, &ids, g->err),
+                    &ids);
         for (size_t j = 0; rc == SP_OK && j < ids.n; j++) {
             rc = mark_gone(g, ids.v[j]);
             if (rc == SP_OK)

@@ -11,11 +11,13 @@
  * notes its last run, the documents in the index and the time linkage took
  * in the store's meta table (indexer/ingest.c: note_run).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "feed.h"
 #include "sd_int.h"
 #include "store.h"
 
@@ -48,7 +50,7 @@ typedef struct src_row {
 
 typedef struct src_rows {
     src_row *v;
-    size_t n, cap;
+    size_t n;
 } src_rows;
 
 static const struct {
@@ -86,16 +88,11 @@ static long long row_value(const src_row *r, size_t m, long long now, bool *pres
 static int add_row(void *ctx, const store_source_metrics *m)
 {
     src_rows *rows = ctx;
-    if (rows->n == rows->cap) {
-        size_t cap = rows->cap ? rows->cap * 2 : 16;
-        src_row *bigger = realloc(rows->v, cap * sizeof *bigger);
-        if (!bigger)
-            return 1;
-        rows->v = bigger;
-        rows->cap = cap;
-    }
-    rows->v[rows->n++] = (src_row){sp_strdup(m->name), m->fetches, m->not_modified, m->errors,
-                                   m->records, m->last_success, m->failing};
+    src_row *r = feed_push(&rows->v, &rows->n, sizeof *rows->v, SIZE_MAX);
+    if (!r)
+        return 1; /* the rows read so far are reported */
+    *r = (src_row){sp_strdup(m->name), m->fetches, m->not_modified, m->errors, m->records,
+                   m->last_success, m->failing};
     return 0;
 }
 
