@@ -342,11 +342,6 @@ void hub_close(hub *h)
     free(h);
 }
 
-size_t hub_count(const hub *h)
-{
-    return h ? h->n : 0;
-}
-
 /* ---- filters ---- */
 
 /* The boroughs a report covers, as a mask. */
