@@ -12,7 +12,8 @@
  * pass up where it stopped, fetching those again.  In memory there
  * are only hosts (busy?, when may the next request start, robots.txt) and
  * the transfers themselves, with the page fetches waiting between two hops
- * of a redirect.
+ * of a redirect.  Where a fetched body leads (its links, and the links
+ * kept with an unchanged URL) is crawl_links.c's.
  */
 #define _GNU_SOURCE
 #include "crawl.h"
@@ -32,9 +33,7 @@
 #include "robots.h"
 
 #define MAX_HOSTS 100000
-#define MAX_LINKS_PER_DOC 50000 /* a sitemap's limit */
 #define MAX_HEADER_BYTES (64u * 1024u)
-#define MAX_URL_LEN 2048
 #define ROBOTS_TTL 86400         /* RFC 9309: cache at most 24 hours */
 #define ROBOTS_ERROR_TTL 600     /* retry an unreachable robots.txt after 10 minutes */
 #define MAX_CRAWL_DELAY 60.0     /* a larger Crawl-delay is honoured as 60 s */
@@ -142,11 +141,6 @@ struct crawler {
     size_t n_pend, cap_pend;
 };
 
-typedef struct linkset {
-    store_link *v;
-    size_t n, cap;
-} linkset;
-
 static double mono(void)
 {
     struct timespec ts;
@@ -159,291 +153,21 @@ const char *crawl_user_agent(void)
     return "Signpost/" SP_VERSION " (+https://github.com/signpost-london/signpost)";
 }
 
-/* ---- URLs --------------------------------------------------------------------- */
-
-/* The URL without its fragment, as libcurl normalises it; NULL unless
- * http(s) and at most MAX_URL_LEN bytes.  With hostport, also its
- * "host:port" (host lower-cased, default port filled in; malloc'd), from
- * the same parse.  Caller frees. */
-static char *norm_url_hp(const char *url, char **hostport)
-{
-    if (hostport)
-        *hostport = NULL;
-    if (!url || strlen(url) > MAX_URL_LEN)
-        return NULL;
-    CURLU *u = curl_url();
-    if (!u)
-        return NULL;
-    char *out = NULL, *scheme = NULL, *full = NULL, *hostname = NULL, *port = NULL;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        (!strcmp(scheme, "http") || !strcmp(scheme, "https")) &&
-        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK &&
-        strlen(full) <= MAX_URL_LEN) {
-        out = strdup(full);
-        if (out && hostport &&
-            curl_url_get(u, CURLUPART_HOST, &hostname, 0) == CURLUE_OK &&
-            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-            for (char *p = hostname; *p; p++)
-                *p = (char)tolower((unsigned char)*p);
-            *hostport = sp_printf("%s:%s", hostname, port);
-        }
-        if (out && hostport && !*hostport) {
-            free(out);
-            out = NULL;
-        }
-    }
-    curl_free(scheme);
-    curl_free(full);
-    curl_free(hostname);
-    curl_free(port);
-    curl_url_cleanup(u);
-    return out;
-}
-
-static char *norm_url(const char *url)
-{
-    return norm_url_hp(url, NULL);
-}
-
-/* "scheme://host:port" of an http(s) URL, host lower-cased; NULL if bad. */
-static char *authority_of(const char *url)
-{
-    CURLU *u = curl_url();
-    if (!u)
-        return NULL;
-    char *scheme = NULL, *hostname = NULL, *port = NULL, *out = NULL;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &hostname, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-        for (char *p = hostname; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-        out = sp_printf("%s://%s:%s", scheme, hostname, port);
-    }
-    curl_free(scheme);
-    curl_free(hostname);
-    curl_free(port);
-    curl_url_cleanup(u);
-    return out;
-}
-
-/* "host:port" of a URL (the scheme may differ between two URLs of one
- * site); NULL if bad.  Caller frees. */
-static char *host_port(const char *url)
-{
-    char *hp = NULL;
-    free(norm_url_hp(url, &hp));
-    return hp;
-}
-
-/* Same host name and port (the scheme may differ). */
-static bool same_host(const char *a, const char *b)
-{
-    char *x = host_port(a), *y = host_port(b);
-    bool same = x && y && !strcmp(x, y);
-    free(x);
-    free(y);
-    return same;
-}
-
-/* ---- links -------------------------------------------------------------------- */
-
-static void linkset_free(linkset *ls)
-{
-    for (size_t i = 0; i < ls->n; i++)
-        free((char *)ls->v[i].url);
-    free(ls->v);
-    memset(ls, 0, sizeof *ls);
-}
-
-/* Takes ownership of url. */
-static void linkset_add(linkset *ls, char *url, const char *format, int depth,
-                        int64_t lastmod)
-{
-    if (!url)
-        return;
-    /* No dedupe here: queueing is idempotent in the store. */
-    if (ls->n >= MAX_LINKS_PER_DOC) {
-        free(url);
-        return;
-    }
-    if (ls->n == ls->cap) {
-        size_t cap = ls->cap ? ls->cap * 2 : 16;
-        store_link *nv = realloc(ls->v, cap * sizeof *nv);
-        if (!nv) {
-            free(url);
-            return;
-        }
-        ls->v = nv;
-        ls->cap = cap;
-    }
-    ls->v[ls->n++] = (store_link){url, format, depth, lastmod};
-}
-
-/* The store's format names the links carry, as static strings (store_link
- * does not own its format). */
-static const char *format_const(const char *name)
-{
-    static const char *const names[] = {"auto", "oruk", "rss", "sitemap", "html",
-                                        "datapackage", "ndjson", "csv"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (!strcmp(names[i], name))
-            return names[i];
-    return "auto";
-}
-
-/* The links of a fetched document that this source follows, with depths
- * relative to the document's (0: a next page or child sitemap, 1: one
- * level down), as the store keeps them (store_out_links): queue_links
- * turns them into URLs to queue at a given depth.  fmt_name is how the URL
- * was reached (the store's urls.format).  One reader call through
- * feed_read_doc, links only; *n_recs gets the records the reader built on
- * the way (ORUK; 0 for the others). */
-static void doc_links(const crawl_source *src, const char *fmt_name, const char *doc_url,
-                      const char *body, size_t len, const char *ct, linkset *out,
-                      size_t *n_recs, char **refused)
-{
-    feed_output o;
-    feed_output_init(&o);
-    sp_err e = {0};
-    /* A reader that fails part-way keeps the links read before the fault. */
-    int rc = feed_read_doc(fmt_name, body, len, doc_url, ct, FEED_WANT_LINKS, NULL, NULL,
-                           &o, &e);
-    if (n_recs)
-        *n_recs = o.n_recs;
-    feed_format f = o.format;
-    if (f == FEED_DATAPACKAGE) {
-        /* The CSV files beside datapackage.json, on the package's own host
-         * only: a resource elsewhere is not fetched, and why becomes the
-         * package fetch's recorded error. */
-        if (rc == SP_EINVAL && refused && !*refused)
-            *refused = sp_strdup(e.msg);
-        for (size_t i = 0; i < o.n_links; i++)
-            linkset_add(out, norm_url(o.links[i].url), "csv", 1, 0);
-        feed_output_free(&o);
-        return;
-    }
-    const char *self = feed_format_name(f);
-    bool pages_ok = src->kind != CRAWL_ORUK && src->kind != CRAWL_DATAPACKAGE;
-    char *doc_hp = host_port(doc_url), *src_hp = host_port(src->url);
-    for (size_t i = 0; i < o.n_links && i < MAX_LINKS_PER_DOC; i++) {
-        const feed_link *l = &o.links[i];
-        char *hp = NULL;
-        char *u = norm_url_hp(l->url, &hp);
-        if (!u)
-            continue;
-        bool same = (doc_hp && !strcmp(hp, doc_hp)) || (src_hp && !strcmp(hp, src_hp));
-        free(hp);
-        switch (l->kind) {
-        case FEED_LINK_NEXT:
-            if (same) {
-                linkset_add(out, u, self, 0, 0);
-                u = NULL;
-            }
-            break;
-        case FEED_LINK_DETAIL:
-            if (same) {
-                linkset_add(out, u, "oruk", 1, 0);
-                u = NULL;
-            }
-            break;
-        case FEED_LINK_SITEMAP:
-            if (same) {
-                linkset_add(out, u, "sitemap", 0, l->lastmod);
-                u = NULL;
-            }
-            break;
-        case FEED_LINK_PAGE:
-            /* Feed items may live on other hosts; pages of a site do not. */
-            if (pages_ok && (same || f == FEED_RSS)) {
-                linkset_add(out, u, "auto", 1, l->lastmod);
-                u = NULL;
-            }
-            break;
-        case FEED_LINK_FEED:
-            if (pages_ok && same &&
-                (src->kind == CRAWL_HTML || src->kind == CRAWL_AUTO)) {
-                linkset_add(out, u, "rss", 1, 0);
-                u = NULL;
-            }
-            break;
-        }
-        free(u);
-    }
-    free(doc_hp);
-    free(src_hp);
-    feed_output_free(&o);
-}
-
-/* A page or feed one level down ("auto" and "rss" links at relative depth
- * 1) is followed only within the source's depth; next pages, child
- * sitemaps, detail records and a package's resources always. */
-static bool link_is_page(const store_link *l)
-{
-    return l->depth > 0 && (!strcmp(l->format, "auto") || !strcmp(l->format, "rss"));
-}
-
-/* The links rel (relative depths) of a URL queued at depth, as URLs to
- * queue (absolute depths); the URLs are copied. */
-static void queue_links(const crawl_source *src, int depth, const store_link *rel, size_t n,
-                        linkset *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (link_is_page(&rel[i]) && depth + rel[i].depth > src->depth)
-            continue;
-        linkset_add(out, sp_strdup(rel[i].url), format_const(rel[i].format),
-                    depth + rel[i].depth, rel[i].lastmod);
-    }
-}
-
-typedef struct stored_links {
-    const crawl_source *src;
-    const char *format; /* how the URL is queued */
-    linkset *rel;
-} stored_links;
-
-static int stored_links_cb(void *ctx, const store_doc *d)
-{
-    stored_links *sl = ctx;
-    char *refused = NULL; /* recorded when the package was first stored */
-    doc_links(sl->src, sl->format, d->final_url ? d->final_url : d->url,
-              d->body, d->len, d->content_type, sl->rel, NULL, &refused);
-    free(refused);
-    return 1;
-}
-
-/* An unchanged document still leads where it led: queue the links kept
- * with its URL (store_out_links).  A store from before they were kept
- * reads the stored copy once and keeps its links from then on. */
+/* The links kept with an unchanged URL (crawl_links_from_store); a store
+ * that cannot keep them is fatal for the run. */
 static void links_from_store(crawler *cr, const crawl_source *src, const store_queued *q,
-                             linkset *out)
+                             crawl_linkset *out)
 {
-    store_link *kept = NULL;
-    size_t n = 0;
-    int rc = store_out_links(cr->s, src->name, q->url, &kept, &n, NULL);
-    if (rc == SP_OK) {
-        queue_links(src, q->depth, kept, n, out);
-        store_links_free(kept, n);
-        return;
-    }
-    if (rc != SP_ENOTFOUND)
-        return;
-    linkset rel = {0};
-    stored_links sl = {src, q->format, &rel};
-    if (store_latest_doc(cr->s, src->name, q->url, stored_links_cb, &sl, NULL) == SP_OK &&
-        store_out_links_put(cr->s, src->name, q->url, rel.v, rel.n, &cr->fatal_err))
-        cr->fatal = cr->fatal_err.code;
-    queue_links(src, q->depth, rel.v, rel.n, out);
-    linkset_free(&rel);
+    int rc = crawl_links_from_store(cr->s, src, q, out, &cr->fatal_err);
+    if (rc)
+        cr->fatal = rc;
 }
 
 /* ---- hosts -------------------------------------------------------------------- */
 
 static host *host_get(crawler *cr, const char *url)
 {
-    char *auth = authority_of(url);
+    char *auth = crawl_authority(url);
     if (!auth)
         return NULL;
     for (size_t i = 0; i < cr->n_hosts; i++)
@@ -766,7 +490,7 @@ static void pending_add(crawler *cr, int64_t seq, const char *source, const char
 
 /* Record f (+ links) in the open batch (begun here when none is) and count
  * it. */
-static void record(crawler *cr, store_fetch *f, linkset *ls)
+static void record(crawler *cr, store_fetch *f, crawl_linkset *ls)
 {
     if (!store_in_batch(cr->s)) {
         int brc = store_batch_begin(cr->s, &cr->fatal_err);
@@ -860,7 +584,7 @@ static bool redirect_next(crawler *cr, xfer *x, long status, char **why)
         *why = sp_printf("more than %d redirects", MAX_REDIRECTS);
         return false;
     }
-    char *next = norm_url(loc); /* loc belongs to the handle xfer_stop frees */
+    char *next = crawl_norm_url(loc); /* loc belongs to the handle xfer_stop frees */
     if (!next) {
         *why = sp_printf("redirected to %.300s, not a fetchable http(s) URL", loc);
         return false;
@@ -905,7 +629,7 @@ static bool page_done(crawler *cr, xfer *x, CURLcode res, long status)
     f.requested = true;
     f.status = (int)status;
     cr->st.bytes += (int64_t)x->body.len;
-    linkset ls = {0}, rel = {0};
+    crawl_linkset ls = {0}, rel = {0};
     char *etag = NULL, *lastmod = NULL, *conv = NULL, *conv_ct = NULL;
     char *final = NULL;
     char hash[CRAWL_HASH_LEN];
@@ -963,8 +687,8 @@ static bool page_done(crawler *cr, xfer *x, CURLcode res, long status)
         } else {
             /* errmsg is NULL here; a data package resource refused (another
              * host) becomes the stored package's recorded error. */
-            doc_links(src, q->format, final, body, len, ct, &rel, &n_recs, &errmsg);
-            queue_links(src, q->depth, rel.v, rel.n, &ls);
+            crawl_doc_links(src, q->format, final, body, len, ct, &rel, &n_recs, &errmsg);
+            crawl_queue_links(src, q->depth, rel.v, rel.n, &ls);
             f.keep_out_links = true;
             f.out_links = rel.v;
             f.n_out_links = rel.n;
@@ -1022,8 +746,8 @@ static bool page_done(crawler *cr, xfer *x, CURLcode res, long status)
     h->next_ok = mono() + wait;
     f.error = errmsg;
     record(cr, &f, &ls);
-    linkset_free(&ls);
-    linkset_free(&rel);
+    crawl_linkset_free(&ls);
+    crawl_linkset_free(&rel);
     free(errmsg);
     free(etag);
     free(lastmod);
@@ -1075,7 +799,7 @@ static size_t make_seeds(const src_state *ss, bool full, int64_t last_success,
     const crawl_source *src = ss->src;
     own[0] = own[1] = NULL;
     if (src->kind != CRAWL_ORUK) {
-        own[0] = norm_url(src->url);
+        own[0] = crawl_norm_url(src->url);
         const char *fmt = src->kind == CRAWL_AUTO ? "auto" : crawl_kind_name(src->kind);
         seeds[0] = (store_link){own[0] ? own[0] : src->url, fmt, 0, 0};
         return 1;
@@ -1099,8 +823,8 @@ static size_t make_seeds(const src_state *ss, bool full, int64_t last_success,
         free(svc);
         svc = with;
     }
-    own[0] = norm_url(svc);
-    own[1] = norm_url(base);
+    own[0] = crawl_norm_url(svc);
+    own[1] = crawl_norm_url(base);
     free(svc);
     free(base);
     seeds[0] = (store_link){own[0] ? own[0] : src->url, "oruk", 0, 0};
@@ -1279,11 +1003,11 @@ static void settle_without_request(crawler *cr, src_state *ss, store_queued *q,
     store_fetch f;
     fetch_init(&f, ss, q->url, outcome, sp_now());
     f.error = error;
-    linkset ls = {0};
+    crawl_linkset ls = {0};
     if (outcome == STORE_UNCHANGED)
         links_from_store(cr, ss->src, q, &ls);
     record(cr, &f, &ls);
-    linkset_free(&ls);
+    crawl_linkset_free(&ls);
     if (outcome == STORE_FAIL && error && strstr(error, "robots.txt"))
         cr->st.blocked++;
 }
@@ -1442,22 +1166,22 @@ static void seed_robots_sitemaps(crawler *cr, src_state *ss, double now_m)
     ss->dirty = true;
     size_t n = 0;
     const char *const *maps = h ? robots_sitemaps(h->robots, &n) : NULL;
-    linkset ls = {0};
+    crawl_linkset ls = {0};
     for (size_t i = 0; i < n && ls.n < CRAWL_ROBOTS_SITEMAPS; i++) {
-        char *u = norm_url(maps[i]);
+        char *u = crawl_norm_url(maps[i]);
         for (size_t j = 0; u && j < ls.n; j++)
             if (!strcmp(ls.v[j].url, u)) {
                 free(u);
                 u = NULL;
             }
-        if (u && same_host(u, src->url))
-            linkset_add(&ls, u, "sitemap", 0, 0);
+        if (u && crawl_same_host(u, src->url))
+            crawl_linkset_add(&ls, u, "sitemap", 0, 0);
         else
             free(u);
     }
     if (ls.n && store_queue_links(cr->s, src->name, ls.v, ls.n, sp_now(), &cr->fatal_err))
         cr->fatal = cr->fatal_err.code;
-    linkset_free(&ls);
+    crawl_linkset_free(&ls);
 }
 
 static void dispatch(crawler *cr)

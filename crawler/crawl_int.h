@@ -13,6 +13,7 @@
 
 #include "crawl.h"
 #include "sp.h"
+#include "store.h"
 
 /* The content hash stored with each document: "v1:" + 16 hex digits of
  * FNV-1a-64 + 8 of CRC-32 + ":" + length.  It decides "unchanged", so it
@@ -40,6 +41,48 @@ bool crawl_detect_charset(const char *content_type, const char *body, size_t len
  * the caller then stores the raw bytes. */
 int crawl_to_utf8(const char *body, size_t len, const char *content_type,
                   char **out, size_t *out_len, char **out_ct, sp_err *err);
+
+/* ---- where a document leads (crawl_links.c) ---- */
+
+/* The URL without its fragment, as libcurl normalises it; NULL unless
+ * http(s) and at most 2048 bytes.  Caller frees. */
+char *crawl_norm_url(const char *url);
+/* "scheme://host:port" of an http(s) URL, host lower-cased; NULL if bad. */
+char *crawl_authority(const char *url);
+/* Same host name and port (the scheme may differ). */
+bool crawl_same_host(const char *a, const char *b);
+
+/* Links to queue; the set owns each url, never a format (a static
+ * string, as store_link's format is). */
+typedef struct crawl_linkset {
+    store_link *v;
+    size_t n, cap;
+} crawl_linkset;
+void crawl_linkset_free(crawl_linkset *ls);
+/* Takes url (NULL is ignored). */
+void crawl_linkset_add(crawl_linkset *ls, char *url, const char *format, int depth,
+                       int64_t lastmod);
+
+/* The links of a fetched document that src follows, into out, with depths
+ * relative to the document's (0: a next page or child sitemap, 1: one
+ * level down), as the store keeps them (store_out_links).  fmt_name is how
+ * the URL was reached (the store's urls.format).  One feed_read_doc call,
+ * links only; *n_recs (optional) gets the records the reader built on the
+ * way (ORUK; 0 for the others); *refused (optional) why a data package
+ * resource on another host was not followed. */
+void crawl_doc_links(const crawl_source *src, const char *fmt_name, const char *doc_url,
+                     const char *body, size_t len, const char *ct, crawl_linkset *out,
+                     size_t *n_recs, char **refused);
+/* The links rel (relative depths) of a URL queued at depth, as URLs to
+ * queue (absolute depths; pages one level down only within src's depth);
+ * the URLs are copied. */
+void crawl_queue_links(const crawl_source *src, int depth, const store_link *rel, size_t n,
+                       crawl_linkset *out);
+/* An unchanged URL still leads where it led: the links kept with it in
+ * the store, or read once from its stored body (and kept from then on).
+ * Fails only when keeping them fails. */
+int crawl_links_from_store(store *s, const crawl_source *src, const store_queued *q,
+                           crawl_linkset *out, sp_err *err);
 
 /* ---- the fetch policy (guard.c) ---- */
 

@@ -77,6 +77,22 @@ static bool take_name(const char *p, const char *end, char *out, size_t outsz)
 
 /* Where a charset name is declared inside the body (XML declaration or
  * meta tag in the first bytes): offset and length of the name. */
+/* After a keyword of klen bytes at kw ("encoding", "charset"): the value
+ * after " = ", or NULL when no '=' follows (a word in some other attribute
+ * is not a declaration). */
+static const char *value_after(const char *kw, size_t klen)
+{
+    const char *q = kw + klen;
+    while (*q == ' ')
+        q++;
+    if (*q != '=')
+        return NULL;
+    q++;
+    while (*q == ' ')
+        q++;
+    return q;
+}
+
 static bool find_declared(const char *body, size_t len, size_t *off, size_t *n)
 {
     size_t lim = len < SNIFF_BYTES ? len : SNIFF_BYTES;
@@ -88,34 +104,16 @@ static bool find_declared(const char *body, size_t len, size_t *off, size_t *n)
     if (!strncmp(head, "<?xml", 5)) {
         const char *close = strstr(head, "?>");
         const char *enc = strstr(head, "encoding");
-        if (enc && (!close || enc < close)) {
-            const char *q = enc + 8;
-            while (*q == ' ')
-                q++;
-            if (*q == '=') {
-                p = q + 1;
-                while (*p == ' ')
-                    p++;
-            }
-        }
+        if (enc && (!close || enc < close))
+            p = value_after(enc, 8);
     }
     if (!p) {
         const char *m = strcasestr(head, "<meta");
         for (; m && !p; m = strcasestr(m + 5, "<meta")) {
             const char *gt = strchr(m, '>');
             const char *cs = strcasestr(m, "charset");
-            if (cs && (!gt || cs < gt)) {
-                /* charset must be followed by '=' (a word in some other
-                 * attribute is not a declaration). */
-                const char *q = cs + 7;
-                while (*q == ' ')
-                    q++;
-                if (*q == '=') {
-                    p = q + 1;
-                    while (*p == ' ')
-                        p++;
-                }
-            }
+            if (cs && (!gt || cs < gt))
+                p = value_after(cs, 7);
         }
     }
     if (!p)

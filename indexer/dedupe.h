@@ -50,7 +50,6 @@
 #define DEDUPE_MAX_EVIDENCE 16  /* evidence items kept per pair */
 #define DEDUPE_MAX_RECORDS 5000000 /* records one run links */
 
-struct sqlite3;
 typedef struct dedupe_set dedupe_set;
 
 /* One record's hub facts, as dedupe_run saves them (hub_records) and the
@@ -72,7 +71,6 @@ void dedupe_set_free(dedupe_set *s);
 /* Add a record's features (copied: r may be freed afterwards).  SP_ELIMIT
  * past DEDUPE_MAX_RECORDS. */
 int dedupe_set_add(dedupe_set *s, const rec_service *r, sp_err *err);
-size_t dedupe_set_count(const dedupe_set *s);
 /* Facts of record i (pointers into the set). */
 void dedupe_set_facts(const dedupe_set *s, size_t i, dedupe_facts *out);
 
@@ -92,6 +90,15 @@ typedef struct dedupe_score {
     size_t n_ev;
     bool brief;         /* internal: scored without evidence text */
 } dedupe_score;
+
+/* The scoring's every weight and cut-off by name (W in dedupe_score.c,
+ * with "prior" and "threshold"), in log-odds points; docs/hub.md mirrors
+ * them.  A static table of *n entries. */
+typedef struct dedupe_weight {
+    const char *name;
+    const double *value;
+} dedupe_weight;
+const dedupe_weight *dedupe_weights(size_t *n);
 
 /* Compare records a and b of the set. */
 void dedupe_compare(const dedupe_set *s, size_t a, size_t b, dedupe_score *out);
@@ -154,8 +161,9 @@ typedef struct dedupe_stats {
  * save the result in STORE/crawl.db; write cluster_id into the index
  * records whose cluster changed (one commit).
  *
- * Incremental by default: only the records noted with dedupe_note_changed
- * since the last run are read from the index, blocked and compared with
+ * Incremental by default: only the records noted (store_hub_note, which
+ * every writer of the index calls inside its own batch, so the note and
+ * the records land together) since the last run are read from the index, blocked and compared with
  * the others (whose features the last run kept); the clusters come out as
  * a whole run would make them.  A whole run when force (`signpost index
  * --relink`), when changed_hint says records were written without being
@@ -166,12 +174,6 @@ typedef struct dedupe_stats {
 int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
                dedupe_stats *st, sp_err *err);
 
-/* Note that the record id was added, changed or removed in the index, on
- * db (STORE/crawl.db, with the hub tables; dedupe_schema_sql), inside the
- * writer's own transaction so the note and the index batch land together
- * (a note for a batch that never committed only costs a comparison). */
-int dedupe_note_changed(struct sqlite3 *db, const char *id, sp_err *err);
-
 /* Record a decision in STORE/crawl.db (replacing an earlier one about the
  * same pair); verdict "same" or "not-same" (also "not the same").  by is
  * who decided (may be NULL).  It applies from the next dedupe_run. */
@@ -179,9 +181,5 @@ int dedupe_decide(const char *store_dir, const char *a, const char *b,
                   const char *verdict, const char *by, sp_err *err);
 /* Parse "same" / "not-same" / "not_same" / "not the same"; 0 when neither. */
 int dedupe_verdict_parse(const char *s);
-
-/* The schema of the hub tables (CREATE IF NOT EXISTS), for readers that
- * open the database themselves. */
-extern const char dedupe_schema_sql[];
 
 #endif

@@ -323,11 +323,6 @@ void dedupe_set_free(dedupe_set *s)
     free(s);
 }
 
-size_t dedupe_set_count(const dedupe_set *s)
-{
-    return s ? s->n : 0;
-}
-
 typedef struct shingle_ctx {
     uint64_t prev;
     bool have_prev;

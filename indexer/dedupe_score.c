@@ -10,7 +10,8 @@
  * organisation (e-mail, phone, address), and punish what tells two services
  * of one organisation apart (a different level or number in the name,
  * another schedule, another postcode).  They are all in W below, which
- * docs/hub.md ("Scoring") mirrors: change both together.
+ * docs/hub.md ("Scoring", the table of weights by name) mirrors: change
+ * both together (tests/hub/test_weights.c fails until they agree).
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -57,6 +58,57 @@ static const struct dedupe_weights {
     .text_times_below = 0.2, .text_times = -2.0,
     .area_none = -3.0, .category_none = -2.0,
 };
+
+static const double prior = DEDUPE_PRIOR, threshold = DEDUPE_THRESHOLD;
+
+/* W by name, with the prior and the threshold: what docs/hub.md's table
+ * of weights lists, checked by tests/hub/test_weights.c. */
+static const dedupe_weight weight_table[] = {
+    {"prior", &prior},
+    {"threshold", &threshold},
+    {"url_page", &W.url_page},
+    {"url_site", &W.url_site},
+    {"url_other_page", &W.url_other_page},
+    {"name_same", &W.name_same},
+    {"name_contains", &W.name_contains},
+    {"name_jaccard_floor", &W.name_jaccard_floor},
+    {"name_jaccard_slope", &W.name_jaccard_slope},
+    {"name_jaccard_zero", &W.name_jaccard_zero},
+    {"name_different", &W.name_different},
+    {"name_level", &W.name_level},
+    {"org_same_above", &W.org_same_above},
+    {"org_similar_above", &W.org_similar_above},
+    {"org_different_below", &W.org_different_below},
+    {"org_same", &W.org_same},
+    {"org_similar", &W.org_similar},
+    {"org_different", &W.org_different},
+    {"ident_same", &W.ident_same},
+    {"ident_different", &W.ident_different},
+    {"email_same", &W.email_same},
+    {"phone_same", &W.phone_same},
+    {"phone_none_common", &W.phone_none_common},
+    {"org_cap", &W.org_cap},
+    {"postcode_same", &W.postcode_same},
+    {"postcode_different", &W.postcode_different},
+    {"far_km", &W.far_km},
+    {"far", &W.far},
+    {"desc_slope", &W.desc_slope},
+    {"desc_zero", &W.desc_zero},
+    {"place_text_below", &W.place_text_below},
+    {"place_text", &W.place_text},
+    {"schedule_same", &W.schedule_same},
+    {"schedule_different", &W.schedule_different},
+    {"text_times_below", &W.text_times_below},
+    {"text_times", &W.text_times},
+    {"area_none", &W.area_none},
+    {"category_none", &W.category_none},
+};
+
+const dedupe_weight *dedupe_weights(size_t *n)
+{
+    *n = sizeof weight_table / sizeof *weight_table;
+    return weight_table;
+}
 
 static void add_ev(dedupe_score *sc, const char *what, double w, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -183,7 +235,8 @@ void dd_compare(const dedupe_set *s, size_t ia, size_t ib, dedupe_score *sc, boo
             e->what = "org-cap";
             e->weight = -(org_sum - W.org_cap);
             snprintf(e->detail, sizeof e->detail,
-                     "organisation-level evidence capped at +3 (%zu items)", sc->n_ev - 1 - org_first);
+                     "organisation-level evidence capped at %+g (%zu items)", W.org_cap,
+                     sc->n_ev - 1 - org_first);
         }
     }
     bool other_place = false;

@@ -11,16 +11,19 @@
  * (dedupe_link.c says why that is exact), and rewrites only the rows that
  * changed.  A whole run (force, a writer that did not note, no usable
  * cache, or a cache that disagrees with the index) reads every record.
+ * The tables are the store's (store.h, store_hub_*); a run writes them in
+ * one batch.
  */
 #define _GNU_SOURCE
 #include <math.h>
-#include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dedupe_impl.h"
+#include "feed.h"
 #include "store.h"
 
 /* Bump when the features' bytes or what goes into them change: the next
@@ -42,80 +45,6 @@ int dedupe_verdict_parse(const char *s)
 
 /* ---- the store tables ---- */
 
-const char dedupe_schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS hub_decisions("
-    "  id_a TEXT NOT NULL, id_b TEXT NOT NULL, decision TEXT NOT NULL,"
-    "  at INTEGER NOT NULL, by TEXT, PRIMARY KEY(id_a, id_b)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS hub_links("
-    "  id_a TEXT NOT NULL, id_b TEXT NOT NULL, cluster_id TEXT NOT NULL,"
-    "  score REAL NOT NULL, decided INTEGER NOT NULL, evidence TEXT NOT NULL,"
-    "  PRIMARY KEY(id_a, id_b)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS hub_links_cluster ON hub_links(cluster_id);"
-    "CREATE TABLE IF NOT EXISTS hub_records("
-    "  id TEXT PRIMARY KEY, cluster_id TEXT, source TEXT, name TEXT, org TEXT, url TEXT,"
-    "  boroughs TEXT, subregions TEXT, groups TEXT, categories TEXT, modes TEXT,"
-    "  funders TEXT, postcode TEXT, schedule TEXT, status TEXT, last_modified TEXT,"
-    "  pan_london INTEGER, lat REAL, lon REAL, min_age REAL, max_age REAL,"
-    "  first_seen INTEGER, last_seen INTEGER, last_changed INTEGER, sig BLOB,"
-    "  source_url TEXT) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS hub_records_cluster ON hub_records(cluster_id);"
-    "CREATE TABLE IF NOT EXISTS hub_meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
-    /* the linkage's own state, for incremental runs (docs/hub.md) */
-    "CREATE TABLE IF NOT EXISTS hub_features("
-    "  id TEXT PRIMARY KEY, cluster_id TEXT, feat BLOB NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS hub_matches("
-    "  id_a TEXT NOT NULL, id_b TEXT NOT NULL, PRIMARY KEY(id_a, id_b)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS hub_pending(id TEXT NOT NULL);";
-
-static int db_open(const char *store_dir, sqlite3 **db, sp_err *err)
-{
-    /* store_open makes the folder and the crawler's schema when missing. */
-    store *s = NULL;
-    int rc = store_open(store_dir, &s, err);
-    if (rc != SP_OK)
-        return rc;
-    store_close(s);
-    char *path = sp_printf("%s/%s", store_dir, STORE_DB_NAME);
-    if (!path)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    *db = NULL;
-    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        rc = sp_fail(err, SP_EIO, "cannot open %s: %s", path, *db ? sqlite3_errmsg(*db) : "?");
-        sqlite3_close(*db);
-        *db = NULL;
-        free(path);
-        return rc;
-    }
-    free(path);
-    sqlite3_busy_timeout(*db, SP_STORE_BUSY_MS);
-    char *msg = NULL;
-    /* hub_records is derived: an older layout is dropped, not migrated */
-    sqlite3_stmt *probe = NULL;
-    if (sqlite3_prepare_v2(*db, "SELECT source_url FROM hub_records LIMIT 0", -1, &probe,
-                           NULL) != SQLITE_OK)
-        sqlite3_exec(*db, "DROP TABLE IF EXISTS hub_records", NULL, NULL, NULL);
-    sqlite3_finalize(probe);
-    if (sqlite3_exec(*db, dedupe_schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
-        rc = sp_fail(err, SP_EIO, "hub tables: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        sqlite3_close(*db);
-        *db = NULL;
-        return rc;
-    }
-    return SP_OK;
-}
-
-static int db_exec(sqlite3 *db, const char *sql, sp_err *err)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = sp_fail(err, SP_EIO, "hub tables: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return rc;
-    }
-    return SP_OK;
-}
-
 int dedupe_decide(const char *store_dir, const char *a, const char *b, const char *verdict,
                   const char *by, sp_err *err)
 {
@@ -131,70 +60,28 @@ int dedupe_decide(const char *store_dir, const char *a, const char *b, const cha
         a = b;
         b = t;
     }
-    sqlite3 *db;
-    int rc = db_open(store_dir, &db, err);
+    store *db = NULL;
+    int rc = store_open(store_dir, &db, err);
     if (rc != SP_OK)
         return rc;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO hub_decisions(id_a,id_b,decision,at,by) "
-                           "VALUES(?,?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = sp_fail(err, SP_EIO, "hub decisions: %s", sqlite3_errmsg(db));
-        sqlite3_close(db);
-        return rc;
-    }
-    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, v == DEDUPE_SAME ? "same" : "not-same", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, sp_now());
-    if (by)
-        sqlite3_bind_text(st, 5, by, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 5);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = sp_fail(err, SP_EIO, "hub decisions: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    /* the next dedupe_run must not skip: it has a decision to apply */
-    if (rc == SP_OK)
-        rc = db_exec(db,
-                     "INSERT INTO hub_meta(key,value) VALUES('decisions','1') ON CONFLICT(key) "
-                     "DO UPDATE SET value=CAST(value AS INTEGER)+1",
-                     err);
-    sqlite3_close(db);
+    store_hub_decision d = {a, b, v == DEDUPE_SAME ? "same" : "not-same", by, sp_now()};
+    rc = store_hub_decide(db, &d, err);
+    store_close(db);
     return rc;
 }
 
-static char *meta_get(sqlite3 *db, const char *key)
+/* A hub_meta value (malloc'd), NULL when absent or unreadable. */
+static char *meta_get(store *db, const char *key)
 {
-    sqlite3_stmt *st;
     char *v = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM hub_meta WHERE key=?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return NULL;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        v = sp_strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return v;
-}
-
-static int meta_set(sqlite3 *db, const char *key, const char *value)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO hub_meta(key,value) VALUES(?,?)", -1,
-                           &st, NULL) != SQLITE_OK)
-        return SP_EIO;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    return ok ? SP_OK : SP_EIO;
+    sp_err e = {0};
+    return store_hub_meta_get(db, key, &v, &e) == SP_OK ? v : NULL;
 }
 
 typedef struct decisions {
     dedupe_decision *v;
     size_t n;
+    bool oom;
 } decisions;
 
 static void decisions_free(decisions *d)
@@ -206,55 +93,25 @@ static void decisions_free(decisions *d)
     free(d->v);
 }
 
-static int load_decisions(sqlite3 *db, decisions *d, sp_err *err)
+static int add_decision(void *ctx, const store_hub_decision *sd)
+{
+    decisions *d = ctx;
+    dedupe_decision *x = feed_push(&d->v, &d->n, sizeof *d->v, SIZE_MAX);
+    if (x) {
+        x->a = sp_strdup(sd->id_a);
+        x->b = sp_strdup(sd->id_b);
+        x->verdict = dedupe_verdict_parse(sd->decision) == DEDUPE_SAME ? DEDUPE_SAME
+                                                                       : DEDUPE_NOT_SAME;
+    }
+    d->oom = !x || !x->a || !x->b;
+    return d->oom;
+}
+
+static int load_decisions(store *db, decisions *d, sp_err *err)
 {
     memset(d, 0, sizeof *d);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT id_a,id_b,decision FROM hub_decisions", -1, &st, NULL) !=
-        SQLITE_OK)
-        return sp_fail(err, SP_EIO, "hub decisions: %s", sqlite3_errmsg(db));
-    size_t cap = 0;
-    int rc = SP_OK;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (d->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            dedupe_decision *v = realloc(d->v, cap * sizeof *v);
-            if (!v) {
-                rc = sp_fail(err, SP_ENOMEM, "out of memory");
-                break;
-            }
-            d->v = v;
-        }
-        dedupe_decision *x = &d->v[d->n++];
-        x->a = sp_strdup((const char *)sqlite3_column_text(st, 0));
-        x->b = sp_strdup((const char *)sqlite3_column_text(st, 1));
-        x->verdict = dedupe_verdict_parse((const char *)sqlite3_column_text(st, 2)) ==
-                             DEDUPE_SAME
-                         ? DEDUPE_SAME
-                         : DEDUPE_NOT_SAME;
-        if (!x->a || !x->b) {
-            rc = sp_fail(err, SP_ENOMEM, "out of memory");
-            break;
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static void bind_opt(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void bind_num(sqlite3_stmt *st, int i, double v)
-{
-    if (isnan(v) || v < 0)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_double(st, i, v);
+    int rc = store_hub_decisions(db, add_decision, d, err);
+    return rc == SP_OK && d->oom ? sp_fail(err, SP_ENOMEM, "out of memory") : rc;
 }
 
 typedef struct read_ctx {
@@ -315,64 +172,34 @@ static int write_clusters(idx *ix, const dedupe_set *s, const dedupe_result *res
 
 
 /* One hub_records row (INSERT OR REPLACE) for record i. */
-static int put_record(sqlite3 *db, sqlite3_stmt *st, const dedupe_set *s, size_t i,
-                      const char *cluster, sp_err *err)
+static int put_record(store *db, const dedupe_set *s, size_t i, const char *cluster,
+                      sp_err *err)
 {
     dedupe_facts f;
     dedupe_set_facts(s, i, &f);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    bind_opt(st, 1, f.id);
-    bind_opt(st, 2, cluster);
-    bind_opt(st, 3, f.source);
-    bind_opt(st, 4, f.name);
-    bind_opt(st, 5, f.org);
-    bind_opt(st, 6, f.url);
-    bind_opt(st, 7, f.boroughs);
-    bind_opt(st, 8, f.subregions);
-    bind_opt(st, 9, f.groups);
-    bind_opt(st, 10, f.categories);
-    bind_opt(st, 11, f.modes);
-    bind_opt(st, 12, f.funders);
-    bind_opt(st, 13, f.postcode);
-    bind_opt(st, 14, f.schedule);
-    bind_opt(st, 15, f.status);
-    bind_opt(st, 16, f.last_modified);
-    sqlite3_bind_int(st, 17, f.pan_london);
-    if (isnan(f.lat)) {
-        sqlite3_bind_null(st, 18);
-        sqlite3_bind_null(st, 19);
-    } else {
-        sqlite3_bind_double(st, 18, f.lat);
-        sqlite3_bind_double(st, 19, f.lon);
-    }
-    bind_num(st, 20, f.min_age);
-    bind_num(st, 21, f.max_age);
-    sqlite3_bind_int64(st, 22, f.first_seen);
-    sqlite3_bind_int64(st, 23, f.last_seen);
-    sqlite3_bind_int64(st, 24, f.last_changed);
-    sqlite3_bind_blob(st, 25, f.sig, (int)(DEDUPE_MINHASH * sizeof *f.sig), SQLITE_STATIC);
-    bind_opt(st, 26, f.source_url);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return sp_fail(err, SP_EIO, "hub records: %s", sqlite3_errmsg(db));
-    return SP_OK;
+    store_hub_record r = {
+        .id = f.id, .cluster_id = cluster, .source = f.source, .name = f.name,
+        .org = f.org, .url = f.url, .boroughs = f.boroughs, .subregions = f.subregions,
+        .groups = f.groups, .categories = f.categories, .modes = f.modes,
+        .funders = f.funders, .postcode = f.postcode, .schedule = f.schedule,
+        .status = f.status, .last_modified = f.last_modified, .source_url = f.source_url,
+        .pan_london = f.pan_london, .lat = f.lat, .lon = f.lon, .min_age = f.min_age,
+        .max_age = f.max_age, .first_seen = f.first_seen, .last_seen = f.last_seen,
+        .last_changed = f.last_changed, .sig = f.sig,
+        .sig_len = DEDUPE_MINHASH * sizeof *f.sig,
+    };
+    return store_hub_record_put(db, &r, err);
 }
 
 /* One hub_features row for record i. */
-static int put_features(sqlite3 *db, sqlite3_stmt *st, const dedupe_set *s, size_t i,
-                        const char *cluster, sp_err *err)
+static int put_features(store *db, const dedupe_set *s, size_t i, const char *cluster,
+                        sp_err *err)
 {
     unsigned char *blob = NULL;
     size_t len = 0;
     if (dd_feat_encode(&s->f[i], &blob, &len) != SP_OK)
         return sp_fail(err, SP_ENOMEM, "out of memory");
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, s->f[i].id, -1, SQLITE_STATIC);
-    bind_opt(st, 2, cluster);
-    sqlite3_bind_blob(st, 3, blob, (int)len, free);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return sp_fail(err, SP_EIO, "hub features: %s", sqlite3_errmsg(db));
-    return SP_OK;
+    return store_hub_features_put(db, s->f[i].id, cluster, blob, len, err);
 }
 
 /* Two ids in the order the link tables keep them. */
@@ -389,19 +216,9 @@ static void id_pair(const dedupe_set *s, const dedupe_link *k, const char **a, c
 
 /* hub_links and hub_matches, rewritten whole: they hold a few rows per
  * cluster, not one per record. */
-static int save_links(sqlite3 *db, const dedupe_set *s, const dedupe_result *res, sp_err *err)
+static int save_links(store *db, const dedupe_set *s, const dedupe_result *res, sp_err *err)
 {
-    int rc = db_exec(db, "DELETE FROM hub_links; DELETE FROM hub_matches;", err);
-    if (rc != SP_OK)
-        return rc;
-    sqlite3_stmt *ls = NULL, *ms = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO hub_links VALUES(?,?,?,?,?,?)", -1, &ls,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO hub_matches VALUES(?,?)", -1, &ms, NULL) !=
-            SQLITE_OK) {
-        rc = sp_fail(err, SP_EIO, "hub links: %s", sqlite3_errmsg(db));
-        goto out;
-    }
+    int rc = store_hub_links_clear(db, err);
     /* Every pair inside a cluster that scores a match (or was decided)
      * is kept with its evidence, not only the spanning links: a hub user
      * sees each reason two records were joined. */
@@ -416,32 +233,18 @@ static int save_links(sqlite3 *db, const dedupe_set *s, const dedupe_result *res
         json_t *j = dedupe_score_json(&sc);
         char *ev = j ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);
-        const char *a, *b;
-        id_pair(s, k, &a, &b);
-        sqlite3_reset(ls);
-        sqlite3_bind_text(ls, 1, a, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ls, 2, b, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ls, 3, res->cluster_id[k->a] ? res->cluster_id[k->a] : a, -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_double(ls, 4, k->decided ? sc.score : k->score);
-        sqlite3_bind_int(ls, 5, k->decided);
-        sqlite3_bind_text(ls, 6, ev ? ev : "{}", -1, SQLITE_TRANSIENT);
+        store_hub_link sl = {.evidence = ev, .score = k->decided ? sc.score : k->score,
+                             .decided = k->decided};
+        id_pair(s, k, &sl.id_a, &sl.id_b);
+        sl.cluster_id = res->cluster_id[k->a] ? res->cluster_id[k->a] : sl.id_a;
+        rc = store_hub_link_put(db, &sl, err);
         free(ev);
-        if (sqlite3_step(ls) != SQLITE_DONE)
-            rc = sp_fail(err, SP_EIO, "hub links: %s", sqlite3_errmsg(db));
     }
     for (size_t l = 0; l < res->n_matched && rc == SP_OK; l++) {
         const char *a, *b;
         id_pair(s, &res->matched[l], &a, &b);
-        sqlite3_reset(ms);
-        sqlite3_bind_text(ms, 1, a, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ms, 2, b, -1, SQLITE_STATIC);
-        if (sqlite3_step(ms) != SQLITE_DONE)
-            rc = sp_fail(err, SP_EIO, "hub matches: %s", sqlite3_errmsg(db));
+        rc = store_hub_match_put(db, a, b, err);
     }
-out:
-    sqlite3_finalize(ls);
-    sqlite3_finalize(ms);
     return rc;
 }
 
@@ -478,81 +281,25 @@ static void run_state_free(run_state *r)
 /* The hub tables for this run: everything in a whole run; in an
  * incremental one the changed and removed records' rows, and the cluster
  * of the others whose cluster changed. */
-static int save_records(sqlite3 *db, const run_state *r, const dedupe_result *res, sp_err *err)
+static int save_records(store *db, const run_state *r, const dedupe_result *res, sp_err *err)
 {
     const dedupe_set *s = r->s;
-    int rc = r->full ? db_exec(db, "DELETE FROM hub_records; DELETE FROM hub_features;", err)
-                     : SP_OK;
-    if (rc != SP_OK)
-        return rc;
-    sqlite3_stmt *rs = NULL, *fs = NULL, *dr = NULL, *df = NULL, *cr = NULL, *cf = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO hub_records VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                           "?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &rs, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO hub_features VALUES(?,?,?)", -1, &fs,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "DELETE FROM hub_records WHERE id=?", -1, &dr, NULL) !=
-            SQLITE_OK ||
-        sqlite3_prepare_v2(db, "DELETE FROM hub_features WHERE id=?", -1, &df, NULL) !=
-            SQLITE_OK ||
-        sqlite3_prepare_v2(db, "UPDATE hub_records SET cluster_id=? WHERE id=?", -1, &cr,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "UPDATE hub_features SET cluster_id=? WHERE id=?", -1, &cf,
-                           NULL) != SQLITE_OK) {
-        rc = sp_fail(err, SP_EIO, "hub tables: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    for (size_t i = 0; i < r->n_removed && rc == SP_OK; i++) {
-        sqlite3_stmt *del[2] = {dr, df};
-        for (int k = 0; k < 2 && rc == SP_OK; k++) {
-            sqlite3_reset(del[k]);
-            sqlite3_bind_text(del[k], 1, r->removed[i], -1, SQLITE_STATIC);
-            if (sqlite3_step(del[k]) != SQLITE_DONE)
-                rc = sp_fail(err, SP_EIO, "hub tables: %s", sqlite3_errmsg(db));
-        }
-    }
+    int rc = r->full ? store_hub_clear(db, err) : SP_OK;
+    for (size_t i = 0; i < r->n_removed && rc == SP_OK; i++)
+        rc = store_hub_forget(db, r->removed[i], err);
     for (size_t i = 0; i < s->n && rc == SP_OK; i++) {
         const char *cluster = res->cluster_id[i];
         if (r->changed[i]) {
-            rc = put_record(db, rs, s, i, cluster, err);
+            rc = put_record(db, s, i, cluster, err);
             if (rc == SP_OK)
-                rc = put_features(db, fs, s, i, cluster, err);
-            continue;
-        }
-        if (str_eq(s->f[i].cluster_id, cluster))
-            continue;
-        sqlite3_stmt *upd[2] = {cr, cf};
-        for (int k = 0; k < 2 && rc == SP_OK; k++) {
-            sqlite3_reset(upd[k]);
-            bind_opt(upd[k], 1, cluster);
-            sqlite3_bind_text(upd[k], 2, s->f[i].id, -1, SQLITE_STATIC);
-            if (sqlite3_step(upd[k]) != SQLITE_DONE)
-                rc = sp_fail(err, SP_EIO, "hub tables: %s", sqlite3_errmsg(db));
+                rc = put_features(db, s, i, cluster, err);
+        } else if (!str_eq(s->f[i].cluster_id, cluster)) {
+            rc = store_hub_set_cluster(db, s->f[i].id, cluster, err);
         }
     }
     if (rc == SP_OK)
         rc = save_links(db, s, res, err);
-out:
-    sqlite3_finalize(rs);
-    sqlite3_finalize(fs);
-    sqlite3_finalize(dr);
-    sqlite3_finalize(df);
-    sqlite3_finalize(cr);
-    sqlite3_finalize(cf);
     return rc;
-}
-
-int dedupe_note_changed(sqlite3 *db, const char *id, sp_err *err)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "INSERT INTO hub_pending(id) VALUES(?)", -1, &st, NULL) !=
-        SQLITE_OK)
-        return sp_fail(err, SP_EIO, "hub pending: %s", sqlite3_errmsg(db));
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    return ok ? SP_OK : sp_fail(err, SP_EIO, "hub pending: %s", sqlite3_errmsg(db));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -567,78 +314,108 @@ static bool prev_match(void *ctx, uint32_t a, uint32_t b)
     return r->n_prev && bsearch(&k, r->prev, r->n_prev, sizeof k, dd_cmp_u64) != NULL;
 }
 
+typedef struct prev_ctx {
+    run_state *r;
+    size_t cap;
+    bool oom;
+} prev_ctx;
+
+static int add_prev(void *ctx, const char *id_a, const char *id_b)
+{
+    prev_ctx *c = ctx;
+    run_state *r = c->r;
+    long a = dd_lookup(r->s, r->sorted, id_a), b = dd_lookup(r->s, r->sorted, id_b);
+    if (a < 0 || b < 0 || a == b)
+        return 0;
+    if (r->n_prev == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        uint64_t *v = realloc(r->prev, cap * sizeof *v);
+        c->oom = !v;
+        if (!v)
+            return 1;
+        r->prev = v;
+        c->cap = cap;
+    }
+    uint64_t x = (uint64_t)(a < b ? a : b), y = (uint64_t)(a < b ? b : a);
+    r->prev[r->n_prev++] = (x << 32) | y;
+    r->had_match[a] = r->had_match[b] = true;
+    return 0;
+}
+
 /* The last run's matches, by index into r->s. */
-static int load_prev(sqlite3 *db, run_state *r, sp_err *err)
+static int load_prev(store *db, run_state *r, sp_err *err)
 {
     const dedupe_set *s = r->s;
     r->sorted = dd_sort_by_id(s);
     r->had_match = calloc(s->n ? s->n : 1, sizeof *r->had_match);
     if (!r->sorted || !r->had_match)
         return sp_fail(err, SP_ENOMEM, "out of memory");
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT id_a, id_b FROM hub_matches", -1, &st, NULL) !=
-        SQLITE_OK)
-        return sp_fail(err, SP_EIO, "hub matches: %s", sqlite3_errmsg(db));
-    size_t cap = 0;
-    int rc = SP_OK;
-    while (rc == SP_OK && sqlite3_step(st) == SQLITE_ROW) {
-        long a = dd_lookup(s, r->sorted, (const char *)sqlite3_column_text(st, 0));
-        long b = dd_lookup(s, r->sorted, (const char *)sqlite3_column_text(st, 1));
-        if (a < 0 || b < 0 || a == b)
-            continue;
-        if (r->n_prev == cap) {
-            cap = cap ? cap * 2 : 1024;
-            uint64_t *v = realloc(r->prev, cap * sizeof *v);
-            if (!v) {
-                rc = sp_fail(err, SP_ENOMEM, "out of memory");
-                break;
-            }
-            r->prev = v;
-        }
-        uint64_t x = (uint64_t)(a < b ? a : b), y = (uint64_t)(a < b ? b : a);
-        r->prev[r->n_prev++] = (x << 32) | y;
-        r->had_match[a] = r->had_match[b] = true;
-    }
-    sqlite3_finalize(st);
+    prev_ctx c = {r, 0, false};
+    int rc = store_hub_matches(db, add_prev, &c, err);
+    if (rc == SP_OK && c.oom)
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
     if (r->n_prev)
         qsort(r->prev, r->n_prev, sizeof *r->prev, dd_cmp_u64);
     return rc;
 }
 
-/* The noted ids (up to r->pending_max), sorted and unique. */
-static int load_pending(sqlite3 *db, run_state *r, char ***ids, size_t *n, sp_err *err)
+typedef struct ids_ctx {
+    char **v;
+    size_t n;
+    bool oom;
+} ids_ctx;
+
+static int add_id(void *ctx, const char *id)
 {
-    *ids = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT DISTINCT id FROM hub_pending WHERE rowid <= ? ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return sp_fail(err, SP_EIO, "hub pending: %s", sqlite3_errmsg(db));
-    sqlite3_bind_int64(st, 1, r->pending_max);
-    size_t cap = 0;
-    int rc = SP_OK;
-    while (rc == SP_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **v = realloc(*ids, cap * sizeof *v);
-            if (!v) {
-                rc = sp_fail(err, SP_ENOMEM, "out of memory");
-                break;
-            }
-            *ids = v;
-        }
-        (*ids)[*n] = sp_strdup((const char *)sqlite3_column_text(st, 0));
-        if (!(*ids)[(*n)++])
-            rc = sp_fail(err, SP_ENOMEM, "out of memory");
-    }
-    sqlite3_finalize(st);
+    ids_ctx *c = ctx;
+    char **slot = feed_push(&c->v, &c->n, sizeof *c->v, SIZE_MAX);
+    c->oom = !slot || !(*slot = sp_strdup(id));
+    return c->oom;
+}
+
+/* The noted ids (up to r->pending_max), sorted and unique. */
+static int load_pending(store *db, run_state *r, char ***ids, size_t *n, sp_err *err)
+{
+    ids_ctx c = {0};
+    int rc = store_hub_pending(db, r->pending_max, add_id, &c, err);
+    if (rc == SP_OK && c.oom)
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    *ids = c.v;
+    *n = c.n;
     return rc;
+}
+
+typedef struct feat_ctx {
+    run_state *r;
+    char **ids;
+    size_t n_ids;
+    int rc;
+} feat_ctx;
+
+/* A kept record's features: into r->olds when it was noted (read again
+ * from the index), else into r->s as it is. */
+static int add_feat(void *ctx, const char *id, const char *cl, const void *blob, size_t len)
+{
+    feat_ctx *c = ctx;
+    bool noted = id && c->n_ids && bsearch(&id, c->ids, c->n_ids, sizeof *c->ids, cmp_str);
+    dedupe_set *into = noted ? c->r->olds : c->r->s;
+    sp_err e = {0};
+    if (!blob || dd_set_add_encoded(into, blob, len, &e) != SP_OK) {
+        c->rc = e.code == SP_ENOMEM ? SP_ENOMEM : SP_EAGAIN;
+        return 1;
+    }
+    feat *f = &into->f[into->n - 1];
+    if (cl && !(f->cluster_id = sp_strdup(cl))) {
+        c->rc = SP_ENOMEM;
+        return 1;
+    }
+    return 0;
 }
 
 /* An incremental run's records: the cache, with the noted ones read again
  * from the index.  SP_EAGAIN when the cache cannot be trusted (then the
  * run is a whole one). */
-static int load_incremental(sqlite3 *db, idx *ix, run_state *r, sp_err *err)
+static int load_incremental(store *db, idx *ix, run_state *r, sp_err *err)
 {
     char **ids = NULL;
     size_t n_ids = 0;
@@ -647,28 +424,14 @@ static int load_incremental(sqlite3 *db, idx *ix, run_state *r, sp_err *err)
         rc = dedupe_set_new(&r->s, err);
     if (rc == SP_OK)
         rc = dedupe_set_new(&r->olds, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == SP_OK &&
-        sqlite3_prepare_v2(db, "SELECT id, cluster_id, feat FROM hub_features", -1, &st, NULL) !=
-            SQLITE_OK)
-        rc = sp_fail(err, SP_EIO, "hub features: %s", sqlite3_errmsg(db));
-    while (rc == SP_OK && sqlite3_step(st) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(st, 0);
-        bool noted = id && n_ids && bsearch(&id, ids, n_ids, sizeof *ids, cmp_str);
-        dedupe_set *into = noted ? r->olds : r->s;
-        const void *blob = sqlite3_column_blob(st, 2);
-        size_t len = (size_t)sqlite3_column_bytes(st, 2);
-        sp_err e = {0};
-        if (!blob || dd_set_add_encoded(into, blob, len, &e) != SP_OK) {
-            rc = e.code == SP_ENOMEM ? sp_fail(err, SP_ENOMEM, "out of memory") : SP_EAGAIN;
-            break;
-        }
-        const char *cl = (const char *)sqlite3_column_text(st, 1);
-        feat *f = &into->f[into->n - 1];
-        if (cl && !(f->cluster_id = sp_strdup(cl)))
+    if (rc == SP_OK) {
+        feat_ctx c = {r, ids, n_ids, SP_OK};
+        rc = store_hub_features(db, add_feat, &c, err);
+        if (rc == SP_OK && c.rc == SP_ENOMEM)
             rc = sp_fail(err, SP_ENOMEM, "out of memory");
+        else if (rc == SP_OK)
+            rc = c.rc;
     }
-    sqlite3_finalize(st);
     size_t kept = r->s ? r->s->n : 0;
     for (size_t i = 0; rc == SP_OK && i < n_ids; i++) {
         rec_service rec;
@@ -725,15 +488,11 @@ static int load_full(idx *ix, run_state *r, sp_err *err)
     return SP_OK;
 }
 
-static int64_t pending_max(sqlite3 *db)
+static int64_t pending_max(store *db)
 {
-    sqlite3_stmt *st;
     int64_t v = 0;
-    if (sqlite3_prepare_v2(db, "SELECT max(rowid) FROM hub_pending", -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sp_err e = {0};
+    store_hub_pending_max(db, &v, &e);
     return v;
 }
 
@@ -741,11 +500,11 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
                dedupe_stats *st, sp_err *err)
 {
     memset(st, 0, sizeof *st);
-    sqlite3 *db = NULL;
+    store *db = NULL;
     run_state r = {0};
     decisions d = {0};
     dedupe_result res = {0};
-    int rc = db_open(store_dir, &db, err);
+    int rc = store_open(store_dir, &db, err);
     if (rc != SP_OK)
         return rc;
     char count[32];
@@ -768,7 +527,7 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
     if (skip) {
         st->skipped = true;
         free(decided);
-        sqlite3_close(db);
+        store_close(db);
         return SP_OK;
     }
     if (!whole) {
@@ -790,31 +549,25 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
     if (rc == SP_OK)
         rc = write_clusters(ix, r.s, &res, &st->changed, err);
     if (rc == SP_OK)
-        rc = db_exec(db, "BEGIN IMMEDIATE", err);
+        rc = store_batch_begin(db, err);
     if (rc == SP_OK) {
         rc = save_records(db, &r, &res, err);
-        char pend[32];
-        snprintf(pend, sizeof pend, "%lld", (long long)r.pending_max);
-        sqlite3_stmt *del = NULL;
-        if (rc == SP_OK &&
-            (sqlite3_prepare_v2(db, "DELETE FROM hub_pending WHERE rowid <= ?", -1, &del,
-                                NULL) != SQLITE_OK ||
-             sqlite3_bind_int64(del, 1, r.pending_max) != SQLITE_OK ||
-             sqlite3_step(del) != SQLITE_DONE))
-            rc = sp_fail(err, SP_EIO, "hub pending: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(del);
-        if (rc == SP_OK && (meta_set(db, "documents", count) != SP_OK ||
-                            meta_set(db, "applied", decided ? decided : "0") != SP_OK ||
-                            meta_set(db, "features", FEATURES_TAG) != SP_OK))
-            rc = sp_fail(err, SP_EIO, "hub meta: %s", sqlite3_errmsg(db));
+        if (rc == SP_OK)
+            rc = store_hub_pending_clear(db, r.pending_max, err);
+        if (rc == SP_OK)
+            rc = store_hub_meta_set(db, "documents", count, err);
+        if (rc == SP_OK)
+            rc = store_hub_meta_set(db, "applied", decided ? decided : "0", err);
+        if (rc == SP_OK)
+            rc = store_hub_meta_set(db, "features", FEATURES_TAG, err);
         char now[32];
         sp_time_format(sp_now(), now);
         if (rc == SP_OK)
-            meta_set(db, "linked_at", now);
+            rc = store_hub_meta_set(db, "linked_at", now, err);
         if (rc == SP_OK)
-            rc = db_exec(db, "COMMIT", err);
+            rc = store_batch_commit(db, err);
         else
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            store_batch_abort(db);
     }
     st->records = r.s ? r.s->n : 0;
     st->incremental = !r.full;
@@ -830,6 +583,6 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
     decisions_free(&d);
     run_state_free(&r);
     free(decided);
-    sqlite3_close(db);
+    store_close(db);
     return rc;
 }

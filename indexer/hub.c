@@ -14,7 +14,6 @@
 #include "hub.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +57,8 @@ struct hub {
     const char *const *bslug, *const *gslug, *const *cslug;
     size_t nb, ng, nc;
     hrec *r;
-    size_t n;
+    size_t n, cap;
+    bool oom; /* loading ran out of memory */
     unit *u;
     size_t nu;
     src_row *src;
@@ -70,7 +70,7 @@ struct hub {
 
 /* ---- loading ---- */
 
-static json_t *load_links(const char *store_dir);
+static json_t *load_links(store *s);
 
 static int slug_index(const char *const *list, size_t n, const char *s)
 {
@@ -103,15 +103,9 @@ static uint64_t mask_of(const char *const *list, size_t n, const char *txt)
     return m;
 }
 
-static char *col(sqlite3_stmt *st, int i)
+static char *dup(const char *s)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? strdup((const char *)t) : NULL;
-}
-
-static double col_num(sqlite3_stmt *st, int i, double absent)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? absent : sqlite3_column_double(st, i);
+    return s ? strdup(s) : NULL;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -205,6 +199,71 @@ static int build_units(hub *h)
     return SP_OK;
 }
 
+/* One hub_records row into h->r. */
+static int add_record(void *ctx, const store_hub_record *s)
+{
+    hub *h = ctx;
+    if (!s->id)
+        return 0;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 256;
+        hrec *nv = realloc(h->r, cap * sizeof *nv);
+        if (!nv) {
+            h->oom = true;
+            return 1;
+        }
+        h->r = nv;
+        h->cap = cap;
+    }
+    hrec *r = &h->r[h->n++];
+    memset(r, 0, sizeof *r);
+    r->id = dup(s->id);
+    r->cluster = dup(s->cluster_id);
+    r->source = dup(s->source);
+    r->name = dup(s->name);
+    r->org = dup(s->org);
+    r->url = dup(s->url);
+    r->boroughs_txt = dup(s->boroughs);
+    r->groups_txt = dup(s->groups);
+    r->categories_txt = dup(s->categories);
+    r->modes = dup(s->modes);
+    r->funders = dup(s->funders);
+    r->postcode = dup(s->postcode);
+    r->schedule = dup(s->schedule);
+    r->status = dup(s->status);
+    r->last_modified = dup(s->last_modified);
+    r->source_url = dup(s->source_url);
+    r->pan_london = s->pan_london;
+    r->lat = s->lat;
+    r->lon = s->lon;
+    r->min_age = s->min_age;
+    r->max_age = s->max_age;
+    r->first_seen = s->first_seen;
+    r->last_seen = s->last_seen;
+    r->last_changed = s->last_changed;
+    if (s->sig && s->sig_len == sizeof r->sig) {
+        memcpy(r->sig, s->sig, sizeof r->sig);
+        r->has_sig = r->sig[0] != UINT32_MAX;
+    }
+    r->bor = mask_of(h->bslug, h->nb, r->boroughs_txt);
+    r->grp = mask_of(h->gslug, h->ng, r->groups_txt);
+    r->cat = mask_of(h->cslug, h->nc, r->categories_txt);
+    r->online_only = !r->bor && r->modes && strstr(r->modes, "online") &&
+                     !strstr(r->modes, "in-person");
+    if (!r->id)
+        h->oom = true;
+    return 0;
+}
+
+static int add_decision(void *ctx, const store_hub_decision *d)
+{
+    char at[32];
+    sp_time_format(d->at, at);
+    json_array_append_new(ctx, json_pack("{s:s,s:s,s:s,s:s,s:s?}", "a", d->id_a, "b", d->id_b,
+                                         "decision", d->decision, "at", at, "by", d->by));
+    return 0;
+}
+
 int hub_open(const char *store_dir, const vocab *v, hub **out, sp_err *err)
 {
     *out = NULL;
@@ -223,111 +282,28 @@ int hub_open(const char *store_dir, const vocab *v, hub **out, sp_err *err)
         h->nc = MAXV;
     h->decisions = json_array();
     int rc = SP_OK;
-    char *path = sp_printf("%s/%s", store_dir, STORE_DB_NAME);
-    sqlite3 *db = NULL;
-    if (!path || !h->decisions) {
+    store *db = NULL;
+    sp_err e2 = {0};
+    if (!h->decisions) {
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
         goto out;
     }
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        /* never crawled nor linked: an empty snapshot */
-        sqlite3_close(db);
-        db = NULL;
+    /* never crawled nor linked: an empty snapshot */
+    if (store_open_read(store_dir, 5000, &db, &e2) != SP_OK)
         goto units;
-    }
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id,cluster_id,source,name,org,url,boroughs,groups,categories,"
-                           "modes,funders,postcode,schedule,status,last_modified,pan_london,lat,"
-                           "lon,min_age,max_age,first_seen,last_seen,last_changed,sig,source_url "
-                           "FROM hub_records ORDER BY id",
-                           -1, &st, NULL) == SQLITE_OK) {
-        size_t cap = 0;
-        while (rc == SP_OK && sqlite3_step(st) == SQLITE_ROW) {
-            if (h->n == cap) {
-                cap = cap ? cap * 2 : 256;
-                hrec *nv = realloc(h->r, cap * sizeof *nv);
-                if (!nv) {
-                    rc = sp_fail(err, SP_ENOMEM, "out of memory");
-                    break;
-                }
-                h->r = nv;
-            }
-            hrec *r = &h->r[h->n++];
-            memset(r, 0, sizeof *r);
-            r->id = col(st, 0);
-            r->cluster = col(st, 1);
-            r->source = col(st, 2);
-            r->name = col(st, 3);
-            r->org = col(st, 4);
-            r->url = col(st, 5);
-            r->boroughs_txt = col(st, 6);
-            r->groups_txt = col(st, 7);
-            r->categories_txt = col(st, 8);
-            r->modes = col(st, 9);
-            r->funders = col(st, 10);
-            r->postcode = col(st, 11);
-            r->schedule = col(st, 12);
-            r->status = col(st, 13);
-            r->last_modified = col(st, 14);
-            r->pan_london = sqlite3_column_int(st, 15) != 0;
-            r->lat = col_num(st, 16, NAN);
-            r->lon = col_num(st, 17, NAN);
-            r->min_age = col_num(st, 18, -1);
-            r->max_age = col_num(st, 19, -1);
-            r->first_seen = sqlite3_column_int64(st, 20);
-            r->last_seen = sqlite3_column_int64(st, 21);
-            r->last_changed = sqlite3_column_int64(st, 22);
-            if (sqlite3_column_bytes(st, 23) == (int)sizeof r->sig) {
-                memcpy(r->sig, sqlite3_column_blob(st, 23), sizeof r->sig);
-                r->has_sig = r->sig[0] != UINT32_MAX;
-            }
-            r->source_url = col(st, 24);
-            r->bor = mask_of(h->bslug, h->nb, r->boroughs_txt);
-            r->grp = mask_of(h->gslug, h->ng, r->groups_txt);
-            r->cat = mask_of(h->cslug, h->nc, r->categories_txt);
-            r->online_only = !r->bor && r->modes && strstr(r->modes, "online") &&
-                             !strstr(r->modes, "in-person");
-            if (!r->id)
-                h->n--;
-        }
-    }
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "SELECT id_a,id_b,decision,at,by FROM hub_decisions ORDER BY at",
-                           -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            char at[32];
-            sp_time_format(sqlite3_column_int64(st, 3), at);
-            json_array_append_new(
-                h->decisions,
-                json_pack("{s:s?,s:s?,s:s?,s:s,s:s?}", "a", sqlite3_column_text(st, 0),
-                          "b", sqlite3_column_text(st, 1), "decision",
-                          sqlite3_column_text(st, 2), "at", at, "by",
-                          sqlite3_column_text(st, 4)));
-        }
-    }
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "SELECT value FROM hub_meta WHERE key='linked_at'", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        h->linked_at = col(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    db = NULL;
-    h->links = load_links(store_dir);
-    {
-        store *s = NULL;
-        sp_err e2 = {0};
-        if (store_open(store_dir, &s, &e2) == SP_OK)
-            store_source_health(s, load_sources, h, &e2);
-        store_close(s);
-    }
+    /* A table an older store lacks reads as nothing. */
+    store_hub_records(db, add_record, h, &e2);
+    if (h->oom)
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    store_hub_decisions(db, add_decision, h->decisions, &e2);
+    store_hub_meta_get(db, "linked_at", &h->linked_at, &e2);
+    h->links = load_links(db);
+    store_source_health(db, load_sources, h, &e2);
+    store_close(db);
 units:
     if (rc == SP_OK && build_units(h) != SP_OK)
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
 out:
-    free(path);
     if (rc != SP_OK) {
         hub_close(h);
         return rc;
@@ -364,11 +340,6 @@ void hub_close(hub *h)
     json_decref(h->links);
     free(h->linked_at);
     free(h);
-}
-
-size_t hub_count(const hub *h)
-{
-    return h ? h->n : 0;
 }
 
 /* ---- filters ---- */
@@ -1154,41 +1125,30 @@ static const char *link_strength(double score, bool decided)
     return decided ? "decided by an editor" : score >= 8 ? "near certain" : score >= 4 ? "strong" : "likely";
 }
 
-/* The links of every cluster, read again from the database: they are only
- * needed by this report, so the snapshot does not hold them. */
-static json_t *load_links(const char *store_dir)
+/* One link of a cluster, with its evidence in words. */
+static int add_link(void *ctx, const store_hub_link *l)
+{
+    json_t *ev = l->evidence ? json_loads(l->evidence, 0, NULL) : NULL;
+    json_t *items = json_object_get(ev, "evidence");
+    json_incref(items); /* kept after ev goes */
+    json_decref(ev);
+    char *words = link_words(items);
+    json_array_append_new(
+        ctx, json_pack("{s:s,s:s,s:s,s:f,s:b,s:s,s:s?,s:o?}", "a", l->id_a, "b", l->id_b,
+                       "cluster_id", l->cluster_id, "score", round(l->score * 100) / 100,
+                       "decided", l->decided, "strength", link_strength(l->score, l->decided),
+                       "reasons", words, "evidence", items));
+    free(words);
+    return 0;
+}
+
+/* The links of every cluster (the duplicates report's evidence). */
+static json_t *load_links(store *s)
 {
     json_t *out = json_array();
-    char *path = sp_printf("%s/%s", store_dir, STORE_DB_NAME);
-    sqlite3 *db = NULL;
-    if (path && sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db,
-                               "SELECT id_a,id_b,cluster_id,score,decided,evidence FROM "
-                               "hub_links ORDER BY cluster_id, score DESC",
-                               -1, &st, NULL) == SQLITE_OK) {
-            while (sqlite3_step(st) == SQLITE_ROW) {
-                json_t *ev = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
-                json_t *items = json_object_get(ev, "evidence");
-                json_incref(items); /* kept after ev goes */
-                json_decref(ev);
-                double score = sqlite3_column_double(st, 3);
-                bool decided = sqlite3_column_int(st, 4);
-                char *words = link_words(items);
-                json_array_append_new(
-                    out, json_pack("{s:s,s:s,s:s,s:f,s:b,s:s,s:s?,s:o?}", "a",
-                                   sqlite3_column_text(st, 0), "b", sqlite3_column_text(st, 1),
-                                   "cluster_id", sqlite3_column_text(st, 2), "score",
-                                   round(score * 100) / 100, "decided", decided, "strength",
-                                   link_strength(score, decided), "reasons", words,
-                                   "evidence", items));
-                free(words);
-            }
-        }
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    free(path);
+    sp_err e = {0};
+    if (out)
+        store_hub_links(s, add_link, out, &e);
     return out;
 }
 

@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include "ingest.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 typedef struct strlist {
     char **v;
     size_t n, cap;
+    bool oom; /* an add failed: the list is short */
 } strlist;
 
 static int strlist_add(strlist *l, const char *s)
@@ -36,14 +36,18 @@ static int strlist_add(strlist *l, const char *s)
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         char **v = realloc(l->v, cap * sizeof *v);
-        if (!v)
+        if (!v) {
+            l->oom = true;
             return SP_ENOMEM;
+        }
         l->v = v;
         l->cap = cap;
     }
     l->v[l->n] = strdup(s);
-    if (!l->v[l->n])
+    if (!l->v[l->n]) {
+        l->oom = true;
         return SP_ENOMEM;
+    }
     l->n++;
     return SP_OK;
 }
@@ -67,7 +71,7 @@ typedef struct ingest {
     ingest_stats *st;
     store *s;      /* iteration */
     store *look;   /* lookups during iteration (data package resources) */
-    sqlite3 *db;   /* the indexer's own tables in crawl.db */
+    store *w;      /* the batch: bookkeeping, cursor and hub notes (store.h) */
     idx *ix;
     int64_t now;
     size_t in_batch;
@@ -83,37 +87,6 @@ typedef struct ingest {
     sp_err *err;
     int rc;
 } ingest;
-
-static const char schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS ingest_records("
-    "  id TEXT PRIMARY KEY, source TEXT NOT NULL, hash TEXT NOT NULL,"
-    "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
-    "  last_changed INTEGER NOT NULL, gone_at INTEGER);"
-    "CREATE INDEX IF NOT EXISTS ingest_records_source ON ingest_records(source);"
-    "CREATE TABLE IF NOT EXISTS ingest_urls("
-    "  url TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(url, id)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS ingest_urls_id ON ingest_urls(id);"
-    /* Records dropped because their source failed for too long: restored
-     * from the stored documents when the source works again (its unchanged
-     * pages answer 304, so no new document would bring them back). */
-    "CREATE TABLE IF NOT EXISTS ingest_dropped("
-    "  id TEXT PRIMARY KEY, source TEXT NOT NULL) WITHOUT ROWID;";
-
-static int db_fail(ingest *g, const char *what)
-{
-    return sp_fail(g->err, SP_EIO, "index bookkeeping (%s): %s", what, sqlite3_errmsg(g->db));
-}
-
-static int exec(ingest *g, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(g->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = sp_fail(g->err, SP_EIO, "index bookkeeping: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return rc;
-    }
-    return SP_OK;
-}
 
 /* FNV-1a, 64 bits: enough to notice that a record's content changed. */
 static void content_hash(const char *s, char out[17])
@@ -251,95 +224,26 @@ static void default_coverage(ingest *g, rec_service *r, const char *source)
     }
 }
 
+static int add_text(void *ctx, const char *v)
+{
+    return strlist_add(ctx, v) != SP_OK;
+}
+
+/* A list filled by add_text: SP_ENOMEM when it came out short. */
+static int listed(ingest *g, int rc, const strlist *l)
+{
+    return rc == SP_OK && l->oom ? sp_fail(g->err, SP_ENOMEM, "out of memory") : rc;
+}
+
 static int urls_of(ingest *g, const char *url, strlist *out)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(g->db, "SELECT id FROM ingest_urls WHERE url=?", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(g, "select urls");
-    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-    int rc = SP_OK;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        if (strlist_add(out, (const char *)sqlite3_column_text(st, 0)) != SP_OK)
-            rc = SP_ENOMEM;
-    sqlite3_finalize(st);
-    return rc;
+    return listed(g, store_url_records(g->w, url, add_text, out, g->err), out);
 }
 
 static int unlink_url(ingest *g, const char *url, const char *id)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(g->db, "DELETE FROM ingest_urls WHERE url=? AND id=?", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(g, "unlink");
-    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    if (!ok)
-        return db_fail(g, "unlink");
-    return strlist_add(&g->orphans, id);
-}
-
-static int link_url(ingest *g, const char *url, const char *id)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(g->db, "INSERT OR IGNORE INTO ingest_urls(url,id) VALUES(?,?)", -1, &st,
-                           NULL) != SQLITE_OK)
-        return db_fail(g, "link");
-    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    return ok ? SP_OK : db_fail(g, "link");
-}
-
-typedef struct known {
-    bool exists, gone;
-    char hash[17];
-    int64_t first_seen, last_seen, last_changed;
-} known;
-
-static int record_known(ingest *g, const char *id, known *k)
-{
-    memset(k, 0, sizeof *k);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(g->db,
-                           "SELECT hash, first_seen, last_seen, last_changed, gone_at "
-                           "FROM ingest_records WHERE id=?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(g, "select record");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        k->exists = true;
-        snprintf(k->hash, sizeof k->hash, "%s", (const char *)sqlite3_column_text(st, 0));
-        k->first_seen = sqlite3_column_int64(st, 1);
-        k->last_seen = sqlite3_column_int64(st, 2);
-        k->last_changed = sqlite3_column_int64(st, 3);
-        k->gone = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    }
-    sqlite3_finalize(st);
-    return SP_OK;
-}
-
-static int record_save(ingest *g, const char *id, const char *source, const char *hash,
-                       int64_t first_seen, int64_t last_seen, int64_t last_changed)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(g->db,
-                           "INSERT INTO ingest_records(id,source,hash,first_seen,last_seen,last_changed,gone_at) "
-                           "VALUES(?,?,?,?,?,?,NULL) ON CONFLICT(id) DO UPDATE SET "
-                           "source=excluded.source, hash=excluded.hash, last_seen=excluded.last_seen, "
-                           "last_changed=excluded.last_changed, gone_at=NULL",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(g, "save record");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, source ? source : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, first_seen);
-    sqlite3_bind_int64(st, 5, last_seen);
-    sqlite3_bind_int64(st, 6, last_changed);
-    int ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    return ok ? SP_OK : db_fail(g, "save record");
+    int rc = store_url_record_unlink(g->w, url, id, g->err);
+    return rc != SP_OK ? rc : strlist_add(&g->orphans, id);
 }
 
 static int mark_gone(ingest *g, const char *id)
@@ -349,39 +253,27 @@ static int mark_gone(ingest *g, const char *id)
     if (rc != SP_OK && rc != SP_ENOTFOUND)
         return sp_fail(g->err, rc, "%s", e2.msg);
     if (rc == SP_OK) {
-        rc = dedupe_note_changed(g->db, id, g->err);
+        rc = store_hub_note(g->w, id, g->err);
         if (rc != SP_OK)
             return rc;
     }
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(g->db, "UPDATE ingest_records SET gone_at=? WHERE id=? AND gone_at IS NULL",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(g, "gone");
-    sqlite3_bind_int64(st, 1, g->now);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    sqlite3_step(st);
-    if (sqlite3_changes(g->db) > 0)
+    bool was_live = false;
+    rc = store_record_gone(g->w, id, g->now, &was_live, g->err);
+    if (rc == SP_OK && was_live)
         g->st->gone++;
-    sqlite3_finalize(st);
-    return SP_OK;
+    return rc;
 }
 
 /* Records that lost their last URL in this batch are gone. */
 static int settle_orphans(ingest *g)
 {
     for (size_t i = 0; i < g->orphans.n; i++) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(g->db, "SELECT 1 FROM ingest_urls WHERE id=? LIMIT 1", -1, &st,
-                               NULL) != SQLITE_OK)
-            return db_fail(g, "orphans");
-        sqlite3_bind_text(st, 1, g->orphans.v[i], -1, SQLITE_STATIC);
-        bool linked = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
-        if (!linked) {
-            int rc = mark_gone(g, g->orphans.v[i]);
-            if (rc != SP_OK)
-                return rc;
-        }
+        bool linked = true;
+        int rc = store_record_linked(g->w, g->orphans.v[i], &linked, g->err);
+        if (rc == SP_OK && !linked)
+            rc = mark_gone(g, g->orphans.v[i]);
+        if (rc != SP_OK)
+            return rc;
     }
     strlist_free(&g->orphans);
     return SP_OK;
@@ -437,22 +329,11 @@ static int commit_batch(ingest *g)
     if (rc != SP_OK)
         return rc;
     /* The cursor moves in the same transaction as the bookkeeping, on this
-     * connection: a second connection writing here would wait on our own
-     * write lock. */
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(g->db,
-                           "INSERT INTO meta(key, value) VALUES('cursor." CURSOR_NAME "', ?) "
-                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(g, "cursor");
-    char v[32];
-    snprintf(v, sizeof v, "%lld", (long long)g->batch_last_seq);
-    sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
-    bool ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    if (!ok)
-        return db_fail(g, "cursor");
-    rc = exec(g, "COMMIT");
+     * handle: a second handle writing here would wait on our own write
+     * lock. */
+    rc = store_set_cursor(g->w, CURSOR_NAME, g->batch_last_seq, g->err);
+    if (rc == SP_OK)
+        rc = store_batch_commit(g->w, g->err);
     if (rc != SP_OK)
         return rc;
     g->st->cursor = g->batch_last_seq;
@@ -463,7 +344,7 @@ static int commit_batch(ingest *g)
 static int begin_batch(ingest *g)
 {
     clock_gettime(CLOCK_MONOTONIC, &g->batch_t0);
-    int rc = exec(g, "BEGIN IMMEDIATE");
+    int rc = store_batch_begin(g->w, g->err);
     if (rc != SP_OK)
         return rc;
     return idx_begin(g->ix, g->err);
@@ -481,20 +362,23 @@ static int index_record(ingest *g, const store_doc *d, rec_service *r)
     int rc = record_hash(r, hash);
     if (rc != SP_OK)
         return sp_fail(g->err, rc, "out of memory");
-    known k;
-    rc = record_known(g, r->id, &k);
+    store_record k;
+    rc = store_record_get(g->w, r->id, &k, g->err);
+    bool exists = rc == SP_OK, gone = exists && k.gone_at != 0;
+    if (rc == SP_ENOTFOUND)
+        rc = SP_OK;
     if (rc != SP_OK)
         return rc;
     int64_t seen = d->fetched_at ? d->fetched_at : g->now;
-    rc = link_url(g, d->url, r->id);
+    rc = store_url_record_link(g->w, d->url, r->id, g->err);
     if (rc != SP_OK)
         return rc;
-    if (k.exists && !k.gone && !strcmp(k.hash, hash) && seen - k.last_seen < RESEEN_REWRITE) {
+    if (exists && !gone && !strcmp(k.hash, hash) && seen - k.last_seen < RESEEN_REWRITE) {
         g->st->unchanged++;
         return SP_OK;
     }
-    bool changed = !k.exists || k.gone || strcmp(k.hash, hash) != 0;
-    r->prov.first_seen = k.exists ? k.first_seen : seen;
+    bool changed = !exists || gone || strcmp(k.hash, hash) != 0;
+    r->prov.first_seen = exists ? k.first_seen : seen;
     r->prov.last_seen = seen;
     r->prov.last_changed = changed ? seen : k.last_changed;
     sp_err e2 = {0};
@@ -504,15 +388,15 @@ static int index_record(ingest *g, const store_doc *d, rec_service *r)
     default_organisation(g, r, d->source);
     rc = idx_put(g->ix, r, g->err);
     if (rc == SP_OK) /* linkage looks at it again (dedupe.h) */
-        rc = dedupe_note_changed(g->db, r->id, g->err);
+        rc = store_hub_note(g->w, r->id, g->err);
     if (rc != SP_OK)
         return rc;
     if (changed)
         g->st->records++;
     else
         g->st->unchanged++;
-    return record_save(g, r->id, d->source, hash, r->prov.first_seen, r->prov.last_seen,
-                       r->prov.last_changed);
+    return store_record_put(g->w, r->id, d->source, hash, r->prov.first_seen,
+                            r->prov.last_seen, r->prov.last_changed, g->err);
 }
 
 static int on_doc(void *ctx, const store_doc *d)
@@ -608,52 +492,40 @@ static int replay_doc(void *ctx, const store_doc *d)
     return 1; /* only the newest */
 }
 
+typedef struct dropped_ctx {
+    ingest *g;
+    strlist ids, srcs;
+} dropped_ctx;
+
+static int collect_dropped(void *ctx, const char *id, const char *source)
+{
+    dropped_ctx *c = ctx;
+    if (!id || !source || is_failing(c->g, source))
+        return 0;
+    return strlist_add(&c->ids, id) != SP_OK || strlist_add(&c->srcs, source) != SP_OK;
+}
+
 /* Sources that work again get back the records their failure dropped. */
 static int restore_recovered(ingest *g)
 {
-    sqlite3_stmt *st;
-    strlist ids = {0}, srcs = {0};
-    if (sqlite3_prepare_v2(g->db, "SELECT id, source FROM ingest_dropped", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(g, "dropped");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *src = (const char *)sqlite3_column_text(st, 1);
-        if (is_failing(g, src))
-            continue;
-        strlist_add(&ids, (const char *)sqlite3_column_text(st, 0));
-        strlist_add(&srcs, src);
-    }
-    sqlite3_finalize(st);
-    int rc = SP_OK;
+    dropped_ctx c = {.g = g};
+    int rc = store_dropped_each(g->w, collect_dropped, &c, g->err);
     g->replaying = true;
-    for (size_t i = 0; rc == SP_OK && i < ids.n; i++) {
+    for (size_t i = 0; rc == SP_OK && i < c.ids.n; i++) {
         strlist urls = {0};
-        if (sqlite3_prepare_v2(g->db, "SELECT url FROM ingest_urls WHERE id=?", -1, &st, NULL) != SQLITE_OK) {
-            rc = db_fail(g, "dropped urls");
-            break;
-        }
-        sqlite3_bind_text(st, 1, ids.v[i], -1, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            strlist_add(&urls, (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        rc = listed(g, store_record_urls(g->w, c.ids.v[i], add_text, &urls, g->err), &urls);
         for (size_t j = 0; rc == SP_OK && j < urls.n; j++) {
             sp_err e2 = {0};
-            store_latest_doc(g->look, srcs.v[i], urls.v[j], replay_doc, g, &e2);
+            store_latest_doc(g->look, c.srcs.v[i], urls.v[j], replay_doc, g, &e2);
             rc = g->rc;
         }
         strlist_free(&urls);
-        if (rc == SP_OK) {
-            if (sqlite3_prepare_v2(g->db, "DELETE FROM ingest_dropped WHERE id=?", -1, &st, NULL) != SQLITE_OK) {
-                rc = db_fail(g, "dropped");
-                break;
-            }
-            sqlite3_bind_text(st, 1, ids.v[i], -1, SQLITE_STATIC);
-            sqlite3_step(st);
-            sqlite3_finalize(st);
-        }
+        if (rc == SP_OK)
+            rc = store_dropped_remove(g->w, c.ids.v[i], g->err);
     }
     g->replaying = false;
-    strlist_free(&ids);
-    strlist_free(&srcs);
+    strlist_free(&c.ids);
+    strlist_free(&c.srcs);
     return rc;
 }
 
@@ -693,30 +565,13 @@ static int drop_failing_sources(ingest *g)
     fail_ctx c = {.g = g};
     int rc = store_source_health(g->s, collect_failing, &c, g->err);
     for (size_t i = 0; rc == SP_OK && i < c.names.n; i++) {
-        sqlite3_stmt *st;
         strlist ids = {0};
-        if (sqlite3_prepare_v2(g->db, "SELECT id FROM ingest_records WHERE source=? AND gone_at IS NULL",
-                               -1, &st, NULL) != SQLITE_OK) {
-            rc = db_fail(g, "failing source");
-            break;
-        }
-        sqlite3_bind_text(st, 1, c.names.v[i], -1, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            strlist_add(&ids, (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        rc = listed(g, store_records_of_source(g->w, c.names.v[i], add_text, &ids, g->err),
+                    &ids);
         for (size_t j = 0; rc == SP_OK && j < ids.n; j++) {
             rc = mark_gone(g, ids.v[j]);
-            if (rc != SP_OK)
-                break;
-            if (sqlite3_prepare_v2(g->db, "INSERT OR IGNORE INTO ingest_dropped(id, source) VALUES(?, ?)",
-                                   -1, &st, NULL) != SQLITE_OK) {
-                rc = db_fail(g, "dropped");
-                break;
-            }
-            sqlite3_bind_text(st, 1, ids.v[j], -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, c.names.v[i], -1, SQLITE_STATIC);
-            sqlite3_step(st);
-            sqlite3_finalize(st);
+            if (rc == SP_OK)
+                rc = store_dropped_add(g->w, ids.v[j], c.names.v[i], g->err);
         }
         strlist_free(&ids);
     }
@@ -727,13 +582,10 @@ static int drop_failing_sources(ingest *g)
 static int count_records(void *ctx, const store_source_info *info)
 {
     ingest *g = ctx;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(g->db, "SELECT count(*) FROM ingest_records WHERE source=? AND gone_at IS NULL",
-                           -1, &st, NULL) != SQLITE_OK)
+    long n = 0;
+    sp_err e = {0};
+    if (store_records_count(g->w, info->name, &n, &e) != SP_OK)
         return 0;
-    sqlite3_bind_text(st, 1, info->name, -1, SQLITE_STATIC);
-    long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
     if (n != info->records) {
         /* Written after the iteration, which holds a read statement. */
         char buf[600];
@@ -781,21 +633,13 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
     memset(st, 0, sizeof *st);
     g.now = o->now ? o->now : sp_now();
     char path[4096];
+    /* Three handles: one walks the documents, one looks documents up
+     * while it does, one writes the batch. */
     int rc = store_open(o->store_dir, &g.s, err);
-    if (rc != SP_OK)
-        return rc;
-    rc = store_open(o->store_dir, &g.look, err);
-    if (rc != SP_OK)
-        goto out;
-    snprintf(path, sizeof path, "%s/%s", o->store_dir, STORE_DB_NAME);
-    if (sqlite3_open_v2(path, &g.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        rc = sp_fail(err, SP_EIO, "cannot open %s: %s", path, g.db ? sqlite3_errmsg(g.db) : "?");
-        goto out;
-    }
-    sqlite3_busy_timeout(g.db, SP_STORE_BUSY_MS);
-    rc = exec(&g, schema_sql);
-    if (rc == SP_OK) /* hub_pending, noted in the batch's transaction */
-        rc = exec(&g, dedupe_schema_sql);
+    if (rc == SP_OK)
+        rc = store_open(o->store_dir, &g.look, err);
+    if (rc == SP_OK)
+        rc = store_open(o->store_dir, &g.w, err);
     if (rc != SP_OK)
         goto out;
     snprintf(path, sizeof path, "%s/index", o->store_dir);
@@ -811,9 +655,9 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rebuild = true;
     }
     if (rebuild) {
-        rc = exec(&g, "DELETE FROM ingest_urls; DELETE FROM ingest_records; DELETE FROM ingest_dropped;");
+        rc = store_index_reset(g.w, err);
         if (rc == SP_OK)
-            rc = store_set_cursor(g.s, CURSOR_NAME, 0, err);
+            rc = store_set_cursor(g.w, CURSOR_NAME, 0, err);
         if (rc != SP_OK)
             goto out;
     }
@@ -846,7 +690,7 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
     } else {
         sp_err e2 = {0};
         idx_cancel(g.ix, &e2);
-        exec(&g, "ROLLBACK");
+        store_batch_abort(g.w);
     }
     if (rc == SP_OK)
         rc = update_source_counts(&g);
@@ -878,8 +722,7 @@ out:
     strlist_free(&g.failing);
     covs_free(&g);
     idx_close(g.ix);
-    if (g.db)
-        sqlite3_close(g.db);
+    store_close(g.w);
     store_close(g.look);
     store_close(g.s);
     return rc;

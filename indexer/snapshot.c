@@ -1,19 +1,16 @@
 /*
  * snapshot.c - the store tables searchd reads, carried in the index as
- * metadata (snapshot.h): built from STORE/crawl.db with SQLite (an
- * in-memory database filled by CREATE TABLE ... AS SELECT, then
- * sqlite3_serialize), compressed with zlib and encoded with libsodium's
- * base64 because index metadata is text here.
+ * metadata (snapshot.h): the store's image of them
+ * (store_snapshot_image), compressed with zlib and encoded with
+ * libsodium's base64 because index metadata is text here.
  */
 #include "snapshot.h"
 
 #include <errno.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -24,110 +21,8 @@
  * inflate anything claiming more than this. */
 #define SNAP_MAX_RAW (1024LL * 1024 * 1024)
 
-/* What searchd reads, table by table: the columns its queries use
- * (indexer/hub.c, crawler/store.c store_source_health, searchd/feeds_out.c).
- * Bodies and headers of documents stay behind. */
-static const struct {
-    const char *table, *select;
-} snap_tables[] = {
-    {"sources", "SELECT * FROM src.sources"},
-    {"urls", "SELECT source, url, state, content_hash FROM src.urls"},
-    {"documents", "SELECT seq, source FROM src.documents"},
-    {"hub_records", "SELECT * FROM src.hub_records"},
-    {"hub_decisions", "SELECT * FROM src.hub_decisions"},
-    {"hub_links", "SELECT * FROM src.hub_links"},
-    {"hub_meta", "SELECT * FROM src.hub_meta"},
-    {"ingest_records",
-     "SELECT id, source, gone_at FROM src.ingest_records WHERE gone_at IS NOT NULL"},
-};
-
-static bool has_table(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *st = NULL;
-    bool yes = sqlite3_prepare_v2(db, "SELECT 1 FROM src.sqlite_master WHERE type='table' "
-                                      "AND name=?1", -1, &st, NULL) == SQLITE_OK &&
-               sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
-               sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return yes;
-}
-
-/* The snapshot's SQLite image (sqlite3_malloc'd) in *img. */
-static int build_image(const char *store_dir, unsigned char **img, sqlite3_int64 *size,
-                       sp_err *err)
-{
-    *img = NULL;
-    *size = 0;
-    char *path = sp_printf("%s/%s", store_dir, STORE_DB_NAME);
-    if (!path)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    struct stat sb;
-    bool have = stat(path, &sb) == 0;
-    sqlite3 *db = NULL;
-    /* The copy is main (in memory), the store attached as src. */
-    int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
-    sqlite3_stmt *st = NULL;
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, "ATTACH ?1 AS src", -1, &st, NULL);
-        if (rc == SQLITE_OK)
-            sqlite3_bind_text(st, 1, have ? path : ":memory:", -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK && sqlite3_step(st) != SQLITE_DONE)
-            rc = SQLITE_ERROR;
-        sqlite3_finalize(st);
-        st = NULL;
-    }
-    free(path);
-    if (rc != SQLITE_OK) {
-        rc = sp_fail(err, SP_EIO, "snapshot: cannot open the store: %s",
-                     db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
-        return rc;
-    }
-    sqlite3_busy_timeout(db, SP_STORE_BUSY_MS);
-    /* One read transaction: every table as of the same moment. */
-    char *msg = NULL;
-    int src = sqlite3_exec(db, "BEGIN", NULL, NULL, &msg);
-    int version = 0;
-    if (src == SQLITE_OK && sqlite3_prepare_v2(db, "PRAGMA src.user_version", -1, &st, NULL) ==
-                                SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    for (size_t i = 0; src == SQLITE_OK && i < sizeof snap_tables / sizeof snap_tables[0]; i++) {
-        if (!has_table(db, snap_tables[i].table))
-            continue;
-        char *sql = sp_printf("CREATE TABLE main.%s AS %s", snap_tables[i].table,
-                              snap_tables[i].select);
-        if (!sql) {
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-            sqlite3_close(db);
-            return sp_fail(err, SP_ENOMEM, "out of memory");
-        }
-        src = sqlite3_exec(db, sql, NULL, NULL, &msg);
-        free(sql);
-    }
-    if (src == SQLITE_OK) {
-        /* A store's version, so store_open reading the copy migrates
-         * nothing. */
-        char *sql = sp_printf("PRAGMA main.user_version=%d", version);
-        src = sql ? sqlite3_exec(db, sql, NULL, NULL, &msg) : SQLITE_NOMEM;
-        free(sql);
-    }
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    if (src != SQLITE_OK) {
-        rc = sp_fail(err, SP_EIO, "snapshot: %s", msg ? msg : sqlite3_errstr(src));
-        sqlite3_free(msg);
-        sqlite3_close(db);
-        return rc;
-    }
-    *img = sqlite3_serialize(db, "main", size, 0);
-    sqlite3_close(db);
-    if (!*img)
-        return sp_fail(err, SP_ENOMEM, "snapshot: out of memory");
-    return SP_OK;
-}
-
 /* "1 RAWSIZE BASE64" of the compressed image. */
-static char *encode(const unsigned char *img, sqlite3_int64 size, sp_err *err)
+static char *encode(const unsigned char *img, int64_t size, sp_err *err)
 {
     uLongf zlen = compressBound((uLong)size);
     unsigned char *z = malloc(zlen);
@@ -165,12 +60,12 @@ int snap_publish(idx *ix, const char *store_dir, bool changed, sp_err *err)
     if (sodium_init() < 0)
         return sp_fail(err, SP_ERROR, "cannot initialise libsodium");
     unsigned char *img = NULL;
-    sqlite3_int64 size = 0;
-    int rc = build_image(store_dir, &img, &size, err);
+    int64_t size = 0;
+    int rc = store_snapshot_image(store_dir, &img, &size, err);
     if (rc != SP_OK)
         return rc;
     char *value = encode(img, size, err);
-    sqlite3_free(img);
+    store_snapshot_free(img);
     if (!value)
         return SP_ENOMEM;
     char *old = NULL;

@@ -23,10 +23,10 @@
 
 #include <curl/curl.h>
 #include <libxml/xmlwriter.h>
-#include <sqlite3.h>
 
 #include "export.h"
 #include "sd_int.h"
+#include "store.h"
 
 #define FEED_ENTRIES 50      /* entries in an Atom feed */
 #define CHANGES_PAGE 200     /* items per change feed page */
@@ -281,44 +281,38 @@ static int cmp_change(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-/* Records gone from their sources (STORE/crawl.db, ingest_records). */
+typedef struct deleted_ctx {
+    changes *c;
+    int rc;
+} deleted_ctx;
+
+static int push_deleted(void *ctx, int64_t gone_at, const char *id)
+{
+    deleted_ctx *d = ctx;
+    d->rc = push(d->c, gone_at, id, true);
+    return d->rc != SP_OK;
+}
+
+/* Records gone from their sources (the store's bookkeeping,
+ * store_records_gone_after). */
 static int collect_deleted(struct sd_server *s, changes *c)
 {
     /* the store, or on a replica the snapshot the index carries */
     char *dir = sd_store_read_dir(s);
-    char *db_path = dir ? sp_printf("%s/crawl.db", dir) : NULL;
-    free(dir);
-    if (!db_path)
+    if (!dir)
         return SP_ENOMEM;
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL);
-    free(db_path);
-    if (rc != SQLITE_OK) {
-        sqlite3_close(db);
+    store *db = NULL;
+    sp_err err = {0};
+    int rc = store_open_read(dir, 2000, &db, &err);
+    free(dir);
+    if (rc != SP_OK)
         return SP_OK; /* no crawl store (an index of files): no deletions */
-    }
-    sqlite3_busy_timeout(db, 2000);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT gone_at, id FROM ingest_records WHERE gone_at IS NOT NULL "
-                           "AND (gone_at > ?1 OR (gone_at = ?1 AND id > ?2)) "
-                           "ORDER BY gone_at, id LIMIT ?3",
-                           -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_close(db);
-        return SP_OK; /* no bookkeeping table yet */
-    }
-    sqlite3_bind_int64(st, 1, c->after_t);
-    sqlite3_bind_text(st, 2, c->after_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, CHANGES_PAGE);
-    int out = SP_OK;
-    while (out == SP_OK && sqlite3_step(st) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(st, 1);
-        if (id)
-            out = push(c, sqlite3_column_int64(st, 0), id, true);
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
+    deleted_ctx d = {c, SP_OK};
+    /* A store the indexer never ran on has no bookkeeping yet (an error
+     * reading it): nothing gone. */
+    store_records_gone_after(db, c->after_t, c->after_id, CHANGES_PAGE, push_deleted, &d, &err);
+    store_close(db);
+    return d.rc;
 }
 
 static enum MHD_Result changes_feed(sd_req *r)

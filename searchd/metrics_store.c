@@ -11,14 +11,15 @@
  * notes its last run, the documents in the index and the time linkage took
  * in the store's meta table (indexer/ingest.c: note_run).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
+#include "feed.h"
 #include "sd_int.h"
+#include "store.h"
 
 #define STORE_BUSY_MS 200
 
@@ -46,6 +47,11 @@ typedef struct src_row {
     long long last_success; /* 0: never */
     bool failing;
 } src_row;
+
+typedef struct src_rows {
+    src_row *v;
+    size_t n;
+} src_rows;
 
 static const struct {
     const char *name, *type, *help;
@@ -79,71 +85,30 @@ static long long row_value(const src_row *r, size_t m, long long now, bool *pres
     }
 }
 
-static char *meta(sqlite3 *db, const char *key)
+static int add_row(void *ctx, const store_source_metrics *m)
 {
-    sqlite3_stmt *st = NULL;
-    char *out = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            out = sp_strdup((const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    return out;
-}
-
-static int read_sources(sqlite3 *db, src_row **rows, size_t *n)
-{
-    static const char sql[] =
-        "SELECT s.name, COALESCE(f.n, 0), COALESCE(f.nm, 0), COALESCE(f.bad, 0), s.records, "
-        "COALESCE(s.last_success, 0), s.failing_since IS NOT NULL "
-        "FROM sources s LEFT JOIN (SELECT source, count(*) AS n, sum(status = 304) AS nm, "
-        "sum(error IS NOT NULL OR status >= 400 OR status IS NULL OR status = 0) AS bad "
-        "FROM fetch_log GROUP BY source) f ON f.source = s.name ORDER BY s.name LIMIT 10000";
-    sqlite3_stmt *st = NULL;
-    *rows = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return SP_EIO;
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            src_row *bigger = realloc(*rows, cap * sizeof **rows);
-            if (!bigger)
-                break;
-            *rows = bigger;
-        }
-        src_row *r = &(*rows)[(*n)++];
-        r->name = sp_strdup((const char *)sqlite3_column_text(st, 0));
-        r->fetches = sqlite3_column_int64(st, 1);
-        r->not_modified = sqlite3_column_int64(st, 2);
-        r->errors = sqlite3_column_int64(st, 3);
-        r->records = sqlite3_column_int64(st, 4);
-        r->last_success = sqlite3_column_int64(st, 5);
-        r->failing = sqlite3_column_int(st, 6) != 0;
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SP_OK : SP_EIO;
+    src_rows *rows = ctx;
+    src_row *r = feed_push(&rows->v, &rows->n, sizeof *rows->v, SIZE_MAX);
+    if (!r)
+        return 1; /* the rows read so far are reported */
+    *r = (src_row){sp_strdup(m->name), m->fetches, m->not_modified, m->errors, m->records,
+                   m->last_success, m->failing};
+    return 0;
 }
 
 void sd_store_metrics(const char *index_dir, sp_buf *b)
 {
     /* index_dir is STORE/index: the store is its parent. */
-    char *path = sp_printf("%s/../crawl.db", index_dir);
-    sqlite3 *db = NULL;
-    src_row *rows = NULL;
-    size_t n = 0;
-    int rc = path && sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
-                 ? SP_OK
-                 : SP_EIO;
-    free(path);
-    if (rc == SP_OK) {
-        sqlite3_busy_timeout(db, STORE_BUSY_MS);
-        rc = read_sources(db, &rows, &n);
-    }
+    char *dir = sp_printf("%s/..", index_dir);
+    store *db = NULL;
+    src_rows rows = {0};
+    sp_err err = {0};
+    int rc = dir ? store_open_read(dir, STORE_BUSY_MS, &db, &err) : SP_ENOMEM;
+    free(dir);
+    if (rc == SP_OK)
+        rc = store_source_metrics_each(db, add_row, &rows, &err);
+    src_row *row = rows.v;
+    size_t n = rows.n;
     help(b, "signpost_store_readable", "gauge",
          "1 when STORE/crawl.db could be read for these metrics, else 0.");
     sp_buf_printf(b, "signpost_store_readable %d\n", rc == SP_OK);
@@ -152,17 +117,17 @@ void sd_store_metrics(const char *index_dir, sp_buf *b)
         help(b, src_metrics[m].name, src_metrics[m].type, src_metrics[m].help);
         for (size_t i = 0; i < n; i++) {
             bool present;
-            long long v = row_value(&rows[i], m, now, &present);
+            long long v = row_value(&row[i], m, now, &present);
             if (!present)
                 continue;
             sp_buf_printf(b, "%s{source=\"", src_metrics[m].name);
-            label(b, rows[i].name);
+            label(b, row[i].name);
             sp_buf_printf(b, "\"} %lld\n", v);
         }
     }
     for (size_t i = 0; i < n; i++)
-        free(rows[i].name);
-    free(rows);
+        free(row[i].name);
+    free(row);
     if (rc == SP_OK) {
         static const struct {
             const char *key, *name, *help;
@@ -177,7 +142,8 @@ void sd_store_metrics(const char *index_dir, sp_buf *b)
              "How long the last duplicate linkage over the whole index took."},
         };
         for (size_t i = 0; i < sizeof idx_metrics / sizeof *idx_metrics; i++) {
-            char *v = meta(db, idx_metrics[i].key);
+            char *v = NULL;
+            store_meta_get(db, idx_metrics[i].key, &v, &err);
             char *end = NULL;
             if (v)
                 (void)strtod(v, &end);
@@ -188,5 +154,5 @@ void sd_store_metrics(const char *index_dir, sp_buf *b)
             free(v);
         }
     }
-    sqlite3_close(db);
+    store_close(db);
 }

@@ -7,7 +7,7 @@
  * sequence of steps adds, changes (a field taken from another record: a
  * name, a description, phones, a URL, a postcode) and removes records in a
  * real index, noting each one as the crawler's indexer does
- * (dedupe_note_changed), with a hub decision now and then; after each step
+ * (store_hub_note), with a hub decision now and then; after each step
  * dedupe_run links incrementally.  Every few steps the hub tables
  * (hub_records' clusters, hub_links with their evidence, hub_matches) and
  * the hub's overlap and duplicates reports are taken, a whole relink
@@ -108,7 +108,7 @@ static void change(size_t i, size_t k)
     json_decref(b);
 }
 
-static int put(idx *ix, sqlite3 *db, size_t i)
+static int put(idx *ix, store *s, size_t i)
 {
     rec_service r;
     sp_err err = {0};
@@ -116,18 +116,18 @@ static int put(idx *ix, sqlite3 *db, size_t i)
         return fail("bad record", err.msg);
     int rc = idx_put(ix, &r, &err);
     if (rc == SP_OK)
-        rc = dedupe_note_changed(db, r.id, &err);
+        rc = store_hub_note(s, r.id, &err);
     rec_service_free(&r);
     in_index[i] = true;
     return rc == SP_OK ? 0 : fail("put", err.msg);
 }
 
-static int removal(idx *ix, sqlite3 *db, size_t i)
+static int removal(idx *ix, store *s, size_t i)
 {
     char id[256];
     sp_err err = {0};
     record_id(i, id, sizeof id);
-    if (idx_delete(ix, id, &err) != SP_OK || dedupe_note_changed(db, id, &err) != SP_OK)
+    if (idx_delete(ix, id, &err) != SP_OK || store_hub_note(s, id, &err) != SP_OK)
         return fail("remove", err.msg);
     in_index[i] = false;
     return 0;
@@ -201,12 +201,12 @@ int main(int argc, char **argv)
     store *s = NULL;
     if (vocab_load(NULL, &v, &err) != SP_OK || store_open(dir, &s, &err) != SP_OK)
         return fail("setup", err.msg);
-    store_close(s);
+    /* s notes the records as the indexer does; db reads the tables back
+     * to compare an incremental run's result with a whole run's. */
     char path[4096];
     snprintf(path, sizeof path, "%s/crawl.db", dir);
     sqlite3 *db = NULL;
-    if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_exec(db, dedupe_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_open(path, &db) != SQLITE_OK)
         return fail("crawl.db", sqlite3_errmsg(db));
     sqlite3_busy_timeout(db, 10000);
     snprintf(path, sizeof path, "%s/index", dir);
@@ -227,14 +227,14 @@ int main(int argc, char **argv)
             unsigned what = step == 0 ? 0 : rnd(10);
             if (!in_index[i] || what < 4) {
                 /* add, or put again a record with the same content */
-                bad |= put(ix, db, i);
+                bad |= put(ix, s, i);
             } else if (what < 8) {
                 /* near a pair's other half more often than not */
                 size_t k = rnd(3) ? (i ^ 1) : rnd((unsigned)n_pool);
                 change(i, k);
-                bad |= put(ix, db, i);
+                bad |= put(ix, s, i);
             } else {
-                bad |= removal(ix, db, i);
+                bad |= removal(ix, s, i);
             }
         }
         if (bad || idx_commit(ix, &err) != SP_OK)
@@ -286,6 +286,7 @@ int main(int argc, char **argv)
         bad = fail("too few clusters to say anything", NULL);
     idx_close(ix);
     sqlite3_close(db);
+    store_close(s);
     vocab_free(v);
     for (size_t i = 0; i < n_pool; i++)
         free(pool[i]);

@@ -1,12 +1,20 @@
 /*
- * store.h - the store: STORE/crawl.db, the system of record.
+ * store.h - the store: STORE/crawl.db, the system of record, and the one
+ * module that reads or writes it (crawldb/).  Nobody else holds SQL for it.
  *
  * Everything the crawler fetched lives here (SQLite, WAL mode): the sources
  * and their health, every URL a source led to with its crawl state and
  * validators (ETag, Last-Modified, content hash), every document fetched
  * (append-only, numbered by seq), a log of every request, the robots.txt
  * cache and a small key/value table (the indexer's cursor lives there).
- * docs/crawler.md documents the schema; PRAGMA user_version versions it.
+ * So does what the indexer keeps about it (which records each URL gave,
+ * when each record was first and last seen, and gone) and the duplicate
+ * linkage's tables (hub users' decisions, links, the hub reports' records).
+ *
+ * One schema version for all of it (PRAGMA user_version,
+ * STORE_SCHEMA_VERSION): store_open migrates an older store in ordered
+ * steps and refuses a newer one (SP_EUNSUP, saying to upgrade).
+ * docs/crawler.md lists the tables and the migrations.
  *
  * Consistency: every change the crawler makes after one fetch (the URL's
  * new state, the document, the log line, the links it found) is written
@@ -32,16 +40,29 @@
 
 #include "sp.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 #define STORE_DB_NAME "crawl.db"
 #define STORE_FETCH_LOG_DAYS 30 /* fetch_log lines older than this are pruned */
 
 typedef struct store store;
 
-/* Open (creating dir and schema as needed) dir/crawl.db.  *out is owned by
- * the caller and released with store_close. */
+/* Open (creating dir and schema as needed, migrating an older schema)
+ * dir/crawl.db.  *out is owned by the caller and released with
+ * store_close.  SP_EUNSUP for a store newer than this build. */
 int store_open(const char *dir, store **out, sp_err *err);
+/* Open dir/crawl.db read only, for searchd: nothing is created or
+ * migrated (an older store reads what it has: a table it lacks reads as
+ * an error of that call).  busy_ms bounds the wait behind a writer's lock
+ * (0: the default).  SP_ENOTFOUND when there is no crawl.db; SP_EUNSUP
+ * for a newer schema. */
+int store_open_read(const char *dir, int busy_ms, store **out, sp_err *err);
 void store_close(store *s);
+/* The schema version of the open store (STORE_SCHEMA_VERSION once
+ * store_open has migrated it). */
+int store_schema_version(const store *s);
+
+/* A callback over text values (ids, URLs); non-zero stops the walk. */
+typedef int (*store_text_fn)(void *ctx, const char *value);
 
 /* ---- For the indexer and other readers ---------------------------------- */
 
@@ -147,6 +168,18 @@ int store_url_get(store *s, const char *source, const char *url,
 int store_mark_gone(store *s, const char *source, const char *url,
                     sp_err *err);
 
+/* Per source, what /metrics reports (searchd/metrics_store.c): fetches,
+ * 304s and failures (a network error, or a status of 400 or more) in the
+ * fetch log's window, the indexer's record count, the last successful
+ * pass (0: never) and whether its entry URLs fail now. */
+typedef struct store_source_metrics {
+    const char *name;
+    long long fetches, not_modified, errors, records, last_success;
+    bool failing;
+} store_source_metrics;
+typedef int (*store_metrics_fn)(void *ctx, const store_source_metrics *m);
+int store_source_metrics_each(store *s, store_metrics_fn fn, void *ctx, sp_err *err);
+
 /* ---- For the crawler ------------------------------------------------------ */
 
 /* A batch: one transaction around several steps (each store_* call that
@@ -156,6 +189,8 @@ int store_mark_gone(store *s, const char *source, const char *url,
  * commit is one when none is; store_close commits an open batch. */
 int store_batch_begin(store *s, sp_err *err);
 int store_batch_commit(store *s, sp_err *err);
+/* Roll back the open batch (a no-op when none is). */
+void store_batch_abort(store *s);
 bool store_in_batch(const store *s);
 
 /* Insert or update a source's configuration (JSON text). */
@@ -282,5 +317,139 @@ int store_robots_get(store *s, const char *authority, int64_t *fetched_at,
                      int *status, char **body, size_t *len, sp_err *err);
 int store_robots_put(store *s, const char *authority, int64_t fetched_at,
                      int status, const char *body, size_t len, sp_err *err);
+
+/* ---- For the indexer: its bookkeeping (store_index.c) ------------------- */
+
+/* What the store knows of one record the indexer took from a source. */
+typedef struct store_record {
+    char hash[72];       /* content hash of the record as the source gave it */
+    int64_t first_seen, last_seen, last_changed;
+    int64_t gone_at;     /* 0 while the record is live */
+} store_record;
+
+/* The record's bookkeeping; SP_ENOTFOUND when it was never indexed. */
+int store_record_get(store *s, const char *id, store_record *out, sp_err *err);
+/* Insert or update a record as live (gone_at cleared); first_seen is kept
+ * when the record exists. */
+int store_record_put(store *s, const char *id, const char *source, const char *hash,
+                     int64_t first_seen, int64_t last_seen, int64_t last_changed,
+                     sp_err *err);
+/* Mark a live record gone at `at`; *was_live (optional) says whether it
+ * was live. */
+int store_record_gone(store *s, const char *id, int64_t at, bool *was_live, sp_err *err);
+/* The live records of a source: each id, or their count. */
+int store_records_of_source(store *s, const char *source, store_text_fn fn, void *ctx,
+                            sp_err *err);
+int store_records_count(store *s, const char *source, long *n, sp_err *err);
+/* Records gone after (after_at, after_id), in (gone_at, id) order, at most
+ * limit: the change feed's deletions (searchd/feeds_out.c). */
+typedef int (*store_gone_fn)(void *ctx, int64_t gone_at, const char *id);
+int store_records_gone_after(store *s, int64_t after_at, const char *after_id, int limit,
+                             store_gone_fn fn, void *ctx, sp_err *err);
+
+/* Which record ids a stored URL gave (url -> ids), and back. */
+int store_url_records(store *s, const char *url, store_text_fn fn, void *ctx, sp_err *err);
+int store_record_urls(store *s, const char *id, store_text_fn fn, void *ctx, sp_err *err);
+int store_url_record_link(store *s, const char *url, const char *id, sp_err *err);
+int store_url_record_unlink(store *s, const char *url, const char *id, sp_err *err);
+/* Whether any URL still gives the record. */
+int store_record_linked(store *s, const char *id, bool *linked, sp_err *err);
+
+/* Records dropped because their source failed for too long. */
+typedef int (*store_dropped_fn)(void *ctx, const char *id, const char *source);
+int store_dropped_each(store *s, store_dropped_fn fn, void *ctx, sp_err *err);
+int store_dropped_add(store *s, const char *id, const char *source, sp_err *err);
+int store_dropped_remove(store *s, const char *id, sp_err *err);
+
+/* Forget all of the indexer's bookkeeping (a rebuild). */
+int store_index_reset(store *s, sp_err *err);
+
+/* ---- For the duplicate linkage and the hub (store_hub.c) ----------------- */
+
+/* One hub_records row: a record's facts as the linkage saved them for the
+ * hub reports.  Lists are '\n'-joined slugs; NAN for an unknown lat/lon,
+ * a negative age for none; sig is the MinHash signature, sig_len bytes
+ * (NULL when none). */
+typedef struct store_hub_record {
+    const char *id, *cluster_id, *source, *name, *org, *url;
+    const char *boroughs, *subregions, *groups, *categories, *modes, *funders;
+    const char *postcode, *schedule, *status, *last_modified, *source_url;
+    bool pan_london;
+    double lat, lon, min_age, max_age;
+    int64_t first_seen, last_seen, last_changed;
+    const void *sig;
+    size_t sig_len;
+} store_hub_record;
+typedef int (*store_hub_record_fn)(void *ctx, const store_hub_record *r);
+/* Every row, in id order. */
+int store_hub_records(store *s, store_hub_record_fn fn, void *ctx, sp_err *err);
+int store_hub_record_put(store *s, const store_hub_record *r, sp_err *err);
+
+/* A hub user's decision about a pair (id_a < id_b). */
+typedef struct store_hub_decision {
+    const char *id_a, *id_b, *decision, *by;
+    int64_t at;
+} store_hub_decision;
+typedef int (*store_hub_decision_fn)(void *ctx, const store_hub_decision *d);
+/* Every decision, oldest first. */
+int store_hub_decisions(store *s, store_hub_decision_fn fn, void *ctx, sp_err *err);
+/* Record a decision (replacing one about the same pair) and count it in
+ * hub_meta "decisions", in one transaction. */
+int store_hub_decide(store *s, const store_hub_decision *d, sp_err *err);
+
+/* A link the linkage kept inside a cluster, with its evidence (JSON). */
+typedef struct store_hub_link {
+    const char *id_a, *id_b, *cluster_id, *evidence;
+    double score;
+    bool decided;
+} store_hub_link;
+typedef int (*store_hub_link_fn)(void *ctx, const store_hub_link *l);
+/* Every link, by cluster, strongest first. */
+int store_hub_links(store *s, store_hub_link_fn fn, void *ctx, sp_err *err);
+/* Empty hub_links and hub_matches (they are rewritten whole). */
+int store_hub_links_clear(store *s, sp_err *err);
+int store_hub_link_put(store *s, const store_hub_link *l, sp_err *err);
+
+/* The pairs the last run found a match, id_a < id_b. */
+typedef int (*store_hub_pair_fn)(void *ctx, const char *id_a, const char *id_b);
+int store_hub_matches(store *s, store_hub_pair_fn fn, void *ctx, sp_err *err);
+int store_hub_match_put(store *s, const char *id_a, const char *id_b, sp_err *err);
+
+/* The linkage's cache of each record's features (an opaque blob). */
+typedef int (*store_hub_features_fn)(void *ctx, const char *id, const char *cluster_id,
+                                     const void *feat, size_t len);
+int store_hub_features(store *s, store_hub_features_fn fn, void *ctx, sp_err *err);
+/* Takes blob (malloc'd) whatever happens. */
+int store_hub_features_put(store *s, const char *id, const char *cluster_id, void *blob,
+                           size_t len, sp_err *err);
+/* A record's hub_records and hub_features rows: a new cluster, or gone.
+ * store_hub_clear empties both tables (a whole run). */
+int store_hub_set_cluster(store *s, const char *id, const char *cluster_id, sp_err *err);
+int store_hub_forget(store *s, const char *id, sp_err *err);
+int store_hub_clear(store *s, sp_err *err);
+
+/* Records noted as added, changed or removed since the last run, by the
+ * writers of the index, in their own batch (hub_pending). */
+int store_hub_note(store *s, const char *id, sp_err *err);
+/* The newest note's number (0: none); the distinct ids noted up to max,
+ * in id order; forgetting the notes up to max. */
+int store_hub_pending_max(store *s, int64_t *max, sp_err *err);
+int store_hub_pending(store *s, int64_t max, store_text_fn fn, void *ctx, sp_err *err);
+int store_hub_pending_clear(store *s, int64_t max, sp_err *err);
+
+/* The linkage's key/value table (hub_meta).  *out is malloc'd, or NULL
+ * when the key is absent. */
+int store_hub_meta_get(store *s, const char *key, char **out, sp_err *err);
+int store_hub_meta_set(store *s, const char *key, const char *value, sp_err *err);
+
+/* ---- For replicas (store_snap.c) ----------------------------------------- */
+
+/* What searchd reads from the store at dir, as one SQLite database image
+ * (*img released with store_snapshot_free): the tables and
+ * columns its reads use, as of one moment, with the store's schema
+ * version, so store_open_read on a copy reads it like the store.  A
+ * folder with no crawl.db gives an empty image. */
+int store_snapshot_image(const char *dir, unsigned char **img, int64_t *size, sp_err *err);
+void store_snapshot_free(unsigned char *img);
 
 #endif
