@@ -59,10 +59,10 @@ function indexSample(store) {
   console.log(r.stderr.trim().split('\n').pop());
 }
 
-function serve(store, web = path.join(SOURCE, 'web')) {
+function serve(store, web = path.join(SOURCE, 'web'), extra = []) {
   return new Promise((resolve, reject) => {
     const p = spawn(SIGNPOST, ['serve', '--store', store, '--listen', '127.0.0.1:0',
-      '--web', web], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--web', web, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     const t = setTimeout(() => reject(new Error('serve did not start: ' + err)), 30000);
     p.stderr.on('data', (d) => {
