@@ -605,6 +605,9 @@ async function phoneGuidedHours(ctx, base, js) {
     await page.goto(base + '/?category=esol');
     await page.locator('#filters details.when > summary').click();
     const sat = await api('category=esol&day=SA');
+    /* the hours facet: each choice says how many it would find, as the API counts it */
+    const satOption = (await page.locator('#f-day option[value="SA"]').innerText()).trim();
+    check(satOption === `Saturday (${sat})`, `${at}: the Saturday choice shows its count (${satOption}, API ${sat})`);
     if (js) {
       await page.locator('#f-day').selectOption('SA');
       await page.locator('.when-chosen .chip', { hasText: 'Saturday' }).waitFor();
