@@ -155,6 +155,9 @@ async function arabicLabels(ctx, base, js) {
   const groups = await page.locator('label[for^="f-group-"]').allTextContents();
   const english = groups.filter((g) => /^[A-Za-z ,()]+\(\d+\)$/.test(g.trim()));
   check(groups.length > 3 && english.length === 0, `${tag}: every group in the facet is in Arabic (${english.slice(0, 3)})`);
+  const langs = await page.locator('label[for^="f-language-"]').allTextContents();
+  const latinLangs = langs.filter((g) => /^[A-Za-z ()]+\(\d+\)$/.test(g.trim()));
+  check(langs.length > 2 && latinLangs.length === 0, `${tag}: the languages spoken are named in Arabic (${latinLangs.slice(0, 3)})`);
   const chips = await page.locator('a.chip').allTextContents();
   check(chips.some((c) => c.includes('الإنجليزية للناطقين بلغات أخرى')), `${tag}: the chosen category's chip is in Arabic (${chips})`);
   const options = await page.locator('#f-day option').allTextContents();
