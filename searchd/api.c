@@ -118,16 +118,20 @@ static json_t *facets_json(const vocab *v, const idx_result *res)
 
 /* The hours facet (sd_hours_facet) as facets "day" (MO..SU, in week
  * order) and "time" (morning, afternoon, evening): every value, counted
- * exactly, also those no service is open on. */
+ * exactly, also those no service is open on.  Only on the first page: it
+ * is ten more counting searches, and a client paging through results has
+ * had it. */
 static void hours_facets_json(json_t *facets, idx *ix, const sd_search *p)
 {
     static const char *const days[HOURS_DAYS] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                                  "Friday", "Saturday", "Sunday"};
     static const char *const parts[HOURS_PERIODS] = {
         "Morning (before 12:00)", "Afternoon (12:00 to 17:00)", "Evening (after 17:00)"};
+    if (!facets || p->page > 1) /* ten counting searches: for the first page only */
+        return;
     sd_hours_counts c;
     sd_hours_facet(ix, p, &c);
-    if (!facets || !c.ok)
+    if (!c.ok)
         return;
     json_t *day = json_array(), *time = json_array();
     for (int d = 0; day && d < HOURS_DAYS; d++)
