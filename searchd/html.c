@@ -1,10 +1,13 @@
 /*
- * html.c - escaping and link sanitising for the portal's pages (see
- * html.h; the interface's words are in i18n.c).  The pages are written in
- * C (pages*.c) with these primitives; nothing from a record or a request
+ * html.c - escaping and link sanitising for the portal's pages, and
+ * html_fmt, the formatted writer whose conversions apply them (see html.h;
+ * the interface's words are in i18n.c).  The pages are written in C
+ * (pages*.c) with these primitives; nothing from a record or a request
  * reaches a page any other way.
  */
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,4 +284,203 @@ int html_query_add(sp_buf *b, const char *key, const char *value)
         pct_encode(b, value ? value : "") != SP_OK)
         return SP_ENOMEM;
     return SP_OK;
+}
+
+/* ---- the formatted writer ---- */
+
+bool html_url_safe(const char *url)
+{
+    if (!url)
+        return false;
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '\\')
+            return false;
+    if (url[0] == '/' && url[1] == '/')
+        return false; /* another host, whatever scheme the page has */
+    /* A scheme is a letter, then letters, digits, + - or ., then ':'.
+     * With no ':' before the first / ? or # the reference is relative. */
+    size_t sl = 0;
+    while (isalpha((unsigned char)url[sl]) ||
+           (sl > 0 && (isdigit((unsigned char)url[sl]) || (url[sl] && strchr("+-.", url[sl])))))
+        sl++;
+    size_t colon = strcspn(url, ":");
+    if (colon >= strcspn(url, "/?#"))
+        return true;
+    if (sl == 0 || sl != colon)
+        return false;
+    static const char *const ok[] = {"http", "https", "mailto", "tel"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (sl == strlen(ok[i]) && !strncasecmp(url, ok[i], sl))
+            return true;
+    return false;
+}
+
+/* A conversion's flags, width and precision ("%-05.2f": left, zero,
+ * 5, 2); prec is -1 when absent. */
+typedef struct {
+    bool left, zero;
+    int width, prec;
+} fmt_spec;
+
+/* Append the digits in out[0..n) padded to the spec's width. */
+static int put_padded(sp_buf *b, const fmt_spec *sp, const char *out, size_t n)
+{
+    size_t width = sp->width > 0 ? (size_t)sp->width : 0;
+    size_t pad = width > n ? width - n : 0;
+    size_t sign = (sp->zero && n && out[0] == '-') ? 1 : 0; /* "-0042" */
+    if (sign && sp_buf_append(b, out, 1) != SP_OK)
+        return SP_ENOMEM;
+    for (size_t i = 0; !sp->left && i < pad; i++)
+        if (sp_buf_append(b, sp->zero ? "0" : " ", 1) != SP_OK)
+            return SP_ENOMEM;
+    if (sp_buf_append(b, out + sign, n - sign) != SP_OK)
+        return SP_ENOMEM;
+    for (size_t i = 0; sp->left && i < pad; i++)
+        if (sp_buf_append(b, " ", 1) != SP_OK)
+            return SP_ENOMEM;
+    return SP_OK;
+}
+
+/* An integer conversion (d i u x X with length "", hh, h, l, ll, z, j):
+ * the argument is read with its promoted type, then written in base 10
+ * or 16 by hand (no format string built at run time). */
+static int fmt_int(sp_buf *b, const fmt_spec *sp, const char *lenmod, char conv, va_list *ap)
+{
+    bool is_signed = conv == 'd' || conv == 'i';
+    unsigned long long mag;
+    bool neg = false;
+    if (is_signed) {
+        long long v;
+        if (!strcmp(lenmod, "ll"))
+            v = va_arg(*ap, long long);
+        else if (!strcmp(lenmod, "l"))
+            v = va_arg(*ap, long);
+        else if (!strcmp(lenmod, "z"))
+            v = va_arg(*ap, ptrdiff_t); /* ssize_t's width */
+        else if (!strcmp(lenmod, "j"))
+            v = va_arg(*ap, intmax_t);
+        else
+            v = va_arg(*ap, int); /* "", h and hh are promoted to int */
+        neg = v < 0;
+        mag = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    } else if (!strcmp(lenmod, "ll")) {
+        mag = va_arg(*ap, unsigned long long);
+    } else if (!strcmp(lenmod, "l")) {
+        mag = va_arg(*ap, unsigned long);
+    } else if (!strcmp(lenmod, "z")) {
+        mag = va_arg(*ap, size_t);
+    } else if (!strcmp(lenmod, "j")) {
+        mag = va_arg(*ap, uintmax_t);
+    } else {
+        mag = va_arg(*ap, unsigned);
+    }
+    const char *digits = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+    unsigned base = (conv == 'x' || conv == 'X') ? 16 : 10;
+    char tmp[32], out[34];
+    size_t n = 0, o = 0;
+    do {
+        tmp[n++] = digits[mag % base];
+        mag /= base;
+    } while (mag);
+    if (neg)
+        out[o++] = '-';
+    while (n)
+        out[o++] = tmp[--n];
+    return put_padded(b, sp, out, o);
+}
+
+/* %f: a double with the precision given (6 when none), "nan"/"inf"
+ * as the C library writes them. */
+static int fmt_double(sp_buf *b, const fmt_spec *sp, double d)
+{
+    char out[80];
+    int n = snprintf(out, sizeof out, "%.*f", sp->prec < 0 ? 6 : sp->prec, d);
+    if (n < 0 || (size_t)n >= sizeof out)
+        return SP_EINVAL; /* beyond 1e60 or a precision over 70: not a page's number */
+    return put_padded(b, sp, out, (size_t)n);
+}
+
+/* Read "[-0]*[width][.prec]" at *s; false when a number is too long. */
+static bool parse_spec(const char **s, fmt_spec *sp)
+{
+    *sp = (fmt_spec){.prec = -1};
+    for (; **s == '-' || **s == '0'; (*s)++)
+        *(**s == '-' ? &sp->left : &sp->zero) = true;
+    size_t wl = strspn(*s, "0123456789");
+    if (wl > 3)
+        return false;
+    sp->width = wl ? atoi(*s) : 0;
+    *s += wl;
+    if (**s == '.') {
+        (*s)++;
+        size_t pl = strspn(*s, "0123456789");
+        if (pl > 2)
+            return false;
+        sp->prec = atoi(*s);
+        *s += pl;
+    }
+    return true;
+}
+
+int html_vfmt(sp_buf *b, const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    int rc = SP_OK;
+    const char *s = fmt;
+    while (rc == SP_OK && *s) {
+        size_t run = strcspn(s, "%");
+        if (run) {
+            rc = sp_buf_append(b, s, run);
+            s += run;
+            continue;
+        }
+        s++; /* past '%' */
+        if (*s == '%') {
+            rc = sp_buf_append(b, "%", 1);
+            s++;
+            continue;
+        }
+        if (*s == 'p') {
+            const char *arg = va_arg(aq, const char *);
+            switch (s[1]) {
+            case 'T':
+            case 'A': rc = html_text(b, arg); break;
+            case 'S': rc = html_snippet(b, arg); break;
+            case 'U': rc = html_text(b, html_url_safe(arg) ? arg : "#"); break;
+            default: rc = SP_EINVAL;
+            }
+            s += s[1] ? 2 : 1;
+            continue;
+        }
+        fmt_spec sp;
+        char lenmod[3] = "";
+        size_t ll;
+        if (!parse_spec(&s, &sp) || (ll = strspn(s, "hlzj")) > 2) {
+            rc = SP_EINVAL;
+            break;
+        }
+        memcpy(lenmod, s, ll);
+        s += ll;
+        char conv = *s;
+        bool is_int = conv && strchr("diuxX", conv);
+        if ((!is_int && conv != 'f') || (conv == 'f' && ll) || (is_int && sp.prec >= 0) ||
+            (ll == 2 && (lenmod[0] != lenmod[1] || strchr("zj", lenmod[0])))) {
+            rc = SP_EINVAL;
+            break;
+        }
+        s++;
+        rc = conv == 'f' ? fmt_double(b, &sp, va_arg(aq, double)) : fmt_int(b, &sp, lenmod, conv, &aq);
+    }
+    va_end(aq);
+    return rc;
+}
+
+int html_fmt(sp_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = html_vfmt(b, fmt, ap);
+    va_end(ap);
+    return rc;
 }

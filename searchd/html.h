@@ -2,12 +2,14 @@
  * html.h - the portal's HTML writing primitives: escaping of untrusted text
  * for HTML text and quoted attribute values, link sanitising (only http,
  * https, mailto and tel survive; everything else is shown as text), query
- * string encoding (html.c), and the interface's words (i18n.c: English in
- * web/i18n/en.tsv, other languages as gettext catalogues web/i18n/CODE.po).
+ * string encoding, html_fmt, a printf whose conversions apply them (html.c),
+ * and the interface's words (i18n.c: English in web/i18n/en.tsv, other
+ * languages as gettext catalogues web/i18n/CODE.po).
  *
  * Every string a crawled record contains is hostile until it has passed
  * through html_text (or html_snippet for the index's highlighted snippets)
- * and every link through html_url_* before it reaches a page.
+ * and every link through html_url_* before it reaches a page; the pages
+ * do both through html_fmt's conversions (pages.h, pg_fmt).
  *
  * Ownership: functions appending to an sp_buf leave the buffer owned by
  * the caller; returned char * strings are malloc'd and freed by the caller;
@@ -16,6 +18,7 @@
 #ifndef SD_HTML_H
 #define SD_HTML_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -46,6 +49,38 @@ char *html_url_mail(const char *email);
  * and dots with 6 to 20 digits; a UK number starting 0 keeps its 0.  NULL
  * otherwise. */
 char *html_url_tel(const char *number);
+
+/* ---- the formatted writer ----
+ *
+ * html_fmt appends fmt to b with every conversion escaped for the place it
+ * lands (SQLite's %q in spirit), so a page never needs to write a string
+ * it did not escape itself.  Conversions (a Linux-kernel-style %p suffix,
+ * so gcc and clang check the argument count and the integer types):
+ *
+ *   %pT  HTML text: html_text (NULL writes nothing)
+ *   %pA  a double-quoted attribute value: the same escaping (the name says
+ *        where it goes; NULL writes nothing)
+ *   %pU  a link for href/action/src: html_url_safe's schemes or a relative
+ *        reference, else "#"; then escaped as an attribute value
+ *   %pS  an index snippet: html_snippet (only <mark> survives)
+ *   %d %i %u %x %ld %lu %lld %llu %zu %zd (width and '0' '-' flags allowed)
+ *   %.Nf (and %f) for doubles
+ *   %%   a percent sign
+ *
+ * There is no %s and no conversion that copies bytes unescaped: markup is
+ * the literal format itself.  Any other conversion (or a %p without one of
+ * the letters above) writes nothing more and returns SP_EINVAL; a check
+ * at build time (tests/web/check_writer.py) keeps every format in searchd
+ * to this list.  Returns SP_OK, SP_ENOMEM or SP_EINVAL. */
+int html_fmt(sp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int html_vfmt(sp_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* Whether url may be a link target as it is: http:, https:, mailto: or
+ * tel: (any case), or a relative reference ("/x", "?q=", "#id", "x/y")
+ * that does not start "//" or contain a backslash; no byte at or below
+ * space and no DEL anywhere (browsers drop tabs and newlines inside
+ * "java\tscript:").  NULL is not. */
+bool html_url_safe(const char *url);
 
 /* Append key=value to a query string being built in b, percent-encoding
  * both (everything but A-Z a-z 0-9 - . _ ~) and adding '&' when b already

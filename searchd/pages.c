@@ -4,7 +4,9 @@
  * kind help when nothing matches.  Server-rendered HTML with a GET form, so
  * it works without JavaScript; portal.js swaps results in place when it
  * can.  Record text is untrusted: it only reaches the page through
- * html_text / html_snippet, links only through html_url_*.
+ * html_text / html_snippet, links only through html_url_*, by way of the
+ * page writer here (pg_fmt's conversions, pg_text); markup is only ever a
+ * string literal (pg_raw, pages.h).
  */
 #include <libgen.h>
 #include <math.h>
@@ -72,16 +74,12 @@ const char *pg_keep_lang(const pg *p)
 void pg_lang_arg(pg *p, const char *sep)
 {
     const char *lang = pg_keep_lang(p);
-    if (!lang)
-        return;
-    pg_raw(p, sep);
-    pg_raw(p, "lang=");
-    pg_text(p, lang);
+    if (lang)
+        pg_fmt(p, "%pAlang=%pA", sep, lang);
 }
 
-void pg_open(pg *p, const char *tag)
+void pg_open_end(pg *p)
 {
-    pg_raw(p, tag);
     if (strcmp(html_lang_code(p->L), "en"))
         pg_raw(p, " lang=\"en\"");
     pg_raw(p, ">");
@@ -95,15 +93,38 @@ const char *pg_get(const pg *p, const char *key)
     return NULL;
 }
 
-void pg_raw(pg *p, const char *html)
+void pg_raw_lit_(pg *p, const char *lit, size_t n)
 {
-    if (sp_buf_puts(&p->b, html) != SP_OK)
+    if (sp_buf_append(&p->b, lit, n) != SP_OK)
         p->oom = true;
+}
+
+void pg_fmt_(pg *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (html_vfmt(&p->b, fmt, ap) != SP_OK)
+        p->oom = true; /* SP_EINVAL too: the page fails rather than go out wrong */
+    va_end(ap);
+}
+
+void pg_truncate(pg *p, size_t len)
+{
+    if (len < p->b.len) {
+        p->b.len = len;
+        p->b.data[len] = '\0';
+    }
 }
 
 void pg_text(pg *p, const char *s)
 {
     if (html_text(&p->b, s) != SP_OK)
+        p->oom = true;
+}
+
+void pg_textn(pg *p, const char *s, size_t n)
+{
+    if (html_textn(&p->b, s, n) != SP_OK)
         p->oom = true;
 }
 
@@ -124,23 +145,9 @@ void pg_tn(pg *p, const char *key, unsigned long n)
         p->oom = true;
 }
 
-void pg_printf(pg *p, const char *fmt, ...)
-{
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        p->oom = true; /* only used for short trusted strings */
-        return;
-    }
-    pg_raw(p, tmp);
-}
-
 void pg_href(pg *p, const char *url)
 {
-    pg_text(p, url);
+    pg_fmt(p, "%pU", url);
 }
 
 /* For signed-in staff: the hub and a sign-out button (a POST form with
@@ -206,7 +213,7 @@ static void put_languages(pg *p)
             pg_raw(p, "\">");
         }
         pg_text(p, html_t(l, "lang.name"));
-        pg_raw(p, current ? "</span></li>" : "</a></li>");
+        pg_raw_if(p, current, "</span></li>", "</a></li>");
     }
     pg_raw(p, "</ul></nav>");
 }
@@ -215,8 +222,7 @@ void pg_head(pg *p, const char *title_key, const char *extra, const char *body_c
 {
     pg_raw(p, "<!doctype html>\n<html lang=\"");
     pg_text(p, html_lang_code(p->L));
-    pg_raw(p, "\" dir=\"");
-    pg_raw(p, html_lang_dir(p->L));
+    pg_fmt(p, "\" dir=\"%pA", html_lang_dir(p->L));
     pg_raw(p, "\"><head><meta charset=\"utf-8\">"
               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
               "<title>");
@@ -438,10 +444,10 @@ void pg_address(pg *p, const rec_location *loc, bool map_link)
     if (map_link && loc->has_coords && isfinite(loc->latitude) && isfinite(loc->longitude) &&
         fabs(loc->latitude) <= 90 && fabs(loc->longitude) <= 180) {
         /* Numbers we format ourselves: nothing of the record's text. */
-        pg_printf(p,
-                  " <a class=\"map\" href=\"https://www.openstreetmap.org/?mlat=%.5f&amp;"
-                  "mlon=%.5f#map=17/%.5f/%.5f\">",
-                  loc->latitude, loc->longitude, loc->latitude, loc->longitude);
+        pg_fmt(p,
+               " <a class=\"map\" href=\"https://www.openstreetmap.org/?mlat=%.5f&amp;"
+               "mlon=%.5f#map=17/%.5f/%.5f\">",
+               loc->latitude, loc->longitude, loc->latitude, loc->longitude);
         pg_t(p, "rec.map");
         pg_raw(p, "</a>");
     }
@@ -534,16 +540,21 @@ const char *pg_website(const rec_service *rec)
 /* A link when the URL is safe, else the text alone (never a link). */
 static void put_link_or_text(pg *p, char *safe, const char *shown)
 {
-    if (safe) {
-        pg_raw(p, "<a href=\"");
-        pg_href(p, safe);
-        pg_raw(p, "\">");
+    if (safe)
+        pg_fmt(p, "<a href=\"%pU\">%pT</a>", safe, shown);
+    else
         pg_text(p, shown);
-        pg_raw(p, "</a>");
-    } else {
-        pg_text(p, shown);
-    }
     free(safe);
+}
+
+/* A contact line's start: its label, then the link or the text (the
+ * caller closes the <li>). */
+static void put_contact_item(pg *p, const char *key, char *safe, const char *shown)
+{
+    pg_raw(p, "<li><span class=\"k\">");
+    pg_t(p, key);
+    pg_raw(p, "</span> ");
+    put_link_or_text(p, safe, shown);
 }
 
 /* A website shown as its host and path, without the scheme. */
@@ -561,27 +572,18 @@ bool pg_contact(pg *p, const rec_service *rec, bool full)
     const char *web = pg_website(rec);
     pg_raw(p, "<ul class=\"contact\">");
     if (phone) {
-        pg_raw(p, "<li><span class=\"k\">");
-        pg_t(p, "rec.phone");
-        pg_raw(p, "</span> ");
-        put_link_or_text(p, html_url_tel(phone), phone);
+        put_contact_item(p, "rec.phone", html_url_tel(phone), phone);
         pg_raw(p, "</li>");
         any = true;
     }
     if (email) {
-        pg_raw(p, "<li><span class=\"k\">");
-        pg_t(p, "rec.email");
-        pg_raw(p, "</span> ");
-        put_link_or_text(p, html_url_mail(email), email);
+        put_contact_item(p, "rec.email", html_url_mail(email), email);
         pg_raw(p, "</li>");
         any = true;
     }
     if (web) {
         char *safe = html_url_web(web);
-        pg_raw(p, "<li><span class=\"k\">");
-        pg_t(p, "rec.website");
-        pg_raw(p, "</span> ");
-        put_link_or_text(p, safe, safe ? url_shown(safe) : web);
+        put_contact_item(p, "rec.website", safe, safe ? url_shown(safe) : web);
         pg_raw(p, "</li>");
         any = true;
     }
@@ -589,10 +591,8 @@ bool pg_contact(pg *p, const rec_service *rec, bool full)
         for (size_t i = 1; i < rec->n_phones; i++) {
             if (!rec->phones[i].number)
                 continue;
-            pg_raw(p, "<li><span class=\"k\">");
-            pg_t(p, "rec.phone");
-            pg_raw(p, "</span> ");
-            put_link_or_text(p, html_url_tel(rec->phones[i].number), rec->phones[i].number);
+            put_contact_item(p, "rec.phone", html_url_tel(rec->phones[i].number),
+                             rec->phones[i].number);
             if (rec->phones[i].description) {
                 pg_raw(p, " (");
                 pg_text(p, rec->phones[i].description);
@@ -646,10 +646,10 @@ void pg_result_facts(pg *p, const idx_hit *h)
         pg_t(p, rec_tags_has(&rec->modes, "online") ? "rec.online" : "rec.by_phone");
     put_distance(p, h->distance_km);
     if (rec->pan_london) {
-        pg_raw(p, loc || online_only ? ". " : "");
+        pg_raw_if(p, loc || online_only, ". ", "");
         pg_t(p, "rec.all_london");
     } else if (rec->boroughs.n) {
-        pg_raw(p, loc || online_only ? ". " : "");
+        pg_raw_if(p, loc || online_only, ". ", "");
         pg_t(p, "rec.serves");
         pg_raw(p, " ");
         pg_tag_labels(p, "borough", &rec->boroughs, 3);
@@ -796,7 +796,7 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
         if (!n && !st->sp.q.n_filters[f])
             continue;
         bool open = st->sp.q.n_filters[f] > 0 && !sd_understood(&st->u, f, st->sp.vals[f][0]);
-        pg_raw(p, open ? "<details open>" : "<details>");
+        pg_raw_if(p, open, "<details open>", "<details>");
         pg_raw(p, "<summary>");
         pg_t(p, shown_facets[k].key);
         pg_raw(p, "</summary><fieldset><legend class=\"vh\">");
@@ -842,8 +842,6 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
                 !value_selected(st, f, fv->value) && n > 12)
                 continue; /* broad headings only when there are few */
             const char *label = pg_label(p, field, fv->value);
-            char cnt[24];
-            snprintf(cnt, sizeof cnt, "%zu", fv->count);
             pg_raw(p, "<li><input type=\"checkbox\"");
             if (value_selected(st, f, fv->value))
                 pg_raw(p, " checked");
@@ -861,9 +859,7 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
             pg_text(p, fv->value);
             pg_raw(p, "\">");
             pg_text(p, label ? label : fv->value);
-            pg_raw(p, " <span class=\"n\">(");
-            pg_raw(p, cnt);
-            pg_raw(p, ")</span></label></li>");
+            pg_fmt(p, " <span class=\"n\">(%zu)</span></label></li>", fv->count);
         }
         free(order);
         pg_raw(p, "</ul></fieldset></details>");
@@ -994,7 +990,7 @@ void pg_pager(pg *p, long page, long pages, long max_page, pg_page_url url, void
         url(p, &u, to, ctx);
         pg_raw(p, "<li><a href=\"");
         pg_href(p, sp_buf_cstr(&u));
-        pg_raw(p, dir < 0 ? "\" rel=\"prev\">" : "\" rel=\"next\">");
+        pg_raw_if(p, dir < 0, "\" rel=\"prev\">", "\" rel=\"next\">");
         pg_t(p, dir < 0 ? "pager.prev" : "pager.next");
         pg_raw(p, "</a></li>");
         sp_buf_free(&u);
@@ -1163,9 +1159,8 @@ static void put_sort(pg *p, const search_state *st)
         bool dflt = i == 1u;
         if (i == 0 && !st->sp.q.has_near)
             continue;
-        pg_raw(p, "<option value=\"");
-        pg_raw(p, dflt ? "" : sorts[i]);
-        pg_raw(p, strcmp(st->sp.sort, sorts[i]) ? "\">" : "\" selected>");
+        pg_fmt(p, "<option value=\"%pA", dflt ? "" : sorts[i]);
+        pg_raw_if(p, strcmp(st->sp.sort, sorts[i]), "\">", "\" selected>");
         char key[32];
         snprintf(key, sizeof key, "sort.%s%s", sorts[i],
                  i == 1 && st->sp.q.has_near ? "_near" : "");
@@ -1234,9 +1229,7 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
             }
             if (h->snippet && *h->snippet) {
                 pg_open(p, "<p class=\"snip\"");
-                if (html_snippet(&p->b, h->snippet) != SP_OK)
-                    p->oom = true;
-                pg_raw(p, "</p>");
+                pg_fmt(p, "%pS</p>", h->snippet);
             } else if (h->rec.description) {
                 /* No snippet: the description's start, cut on a
                  * character boundary. */
@@ -1245,9 +1238,8 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
                 while (cut > 0 && cut < dn && ((unsigned char)d[cut] & 0xC0) == 0x80)
                     cut--;
                 pg_open(p, "<p class=\"snip\"");
-                if (html_textn(&p->b, d, cut) != SP_OK)
-                    p->oom = true;
-                pg_raw(p, cut < dn ? "…</p>" : "</p>");
+                pg_textn(p, d, cut);
+                pg_raw_if(p, cut < dn, "…</p>", "</p>");
             }
             pg_result_facts(p, h);
             pg_raw(p, "</li>");
@@ -1354,7 +1346,7 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
      * (pages_when.c) and the lead goes, so the first result is on the
      * first screen. */
     st->folded = searched;
-    pg_raw(&p, searched ? "<h1 class=\"compact\">" : "<h1>");
+    pg_raw_if(&p, searched, "<h1 class=\"compact\">", "<h1>");
     pg_t(&p, "search.h1");
     pg_raw(&p, "</h1>");
     if (!searched) {

@@ -38,7 +38,7 @@ typedef struct pg {
     const vocab *v;
     const html_lang *L;
     sp_buf b;
-    bool oom;
+    bool oom; /* a write failed (memory, or a pg_fmt conversion html_fmt refused) */
     pg_arg args[PG_MAX_ARGS];
     size_t n_args;
     bool too_many_args;
@@ -51,26 +51,44 @@ void pg_init(pg *p, sd_req *r);
 /* The first value of a query parameter, NULL when absent. */
 const char *pg_get(const pg *p, const char *key);
 
-/* Writing: raw trusted markup, escaped text, a translated word, a word
- * with {1} {2} {3} arguments, printf for numbers and trusted text. */
-void pg_raw(pg *p, const char *html);
+/* Writing.  Markup is only ever a string literal in the source: pg_raw
+ * takes nothing else ("" s "" does not compile unless s is a literal;
+ * tests/web/check_writer.py proves it).  Anything computed goes through
+ * pg_fmt, whose conversions escape for where they land (html.h: %pT text,
+ * %pA attribute value, %pU link, %pS snippet, numbers), or is an escaped
+ * word (pg_t, pg_tf, pg_tn).  pg_raw_lit_ is the writer behind the
+ * macros: never call it directly. */
+#define pg_raw(p, s) pg_raw_lit_((p), "" s "", sizeof(s) - 1)
+/* One of two literals, by a condition. */
+#define pg_raw_if(p, cond, a, b) ((cond) ? pg_raw(p, a) : pg_raw(p, b))
+#define pg_fmt(p, fmt, ...) pg_fmt_((p), "" fmt "", __VA_ARGS__)
+void pg_raw_lit_(pg *p, const char *lit, size_t n);
+void pg_fmt_(pg *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drop what was written since the page was len bytes long (p->b.len,
+ * read earlier): a labelled item that turned out to have nothing. */
+void pg_truncate(pg *p, size_t len);
 void pg_text(pg *p, const char *s);
+/* The first n bytes of s as text (n on a character boundary). */
+void pg_textn(pg *p, const char *s, size_t n);
 void pg_t(pg *p, const char *key);
 void pg_tf(pg *p, const char *key, const char *a1, const char *a2, const char *a3);
 /* A word that depends on a count: {1} is n, and the form is the language's
  * plural form for n (html_tn: "1 service found", "5 services found"). */
 void pg_tn(pg *p, const char *key, unsigned long n);
-void pg_printf(pg *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The language to keep in links and forms: the ?lang= code when it names a
  * language (a choice made with the picker), else NULL (the language came
  * from Accept-Language or is English by default, as it will next time). */
 const char *pg_keep_lang(const pg *p);
-/* Write sep ("?" or "&amp;") and lang=CODE when pg_keep_lang has one. */
+/* Write sep ("?" or "&", escaped) and lang=CODE when pg_keep_lang has
+ * one. */
 void pg_lang_arg(pg *p, const char *sep);
-/* Write an opening tag ("<p class=\"org\"", without its '>') for the
- * provider's own text, marked lang="en" on a page in another language. */
-void pg_open(pg *p, const char *tag);
-/* An href attribute value: escaped (the URL itself is already safe). */
+/* Write an opening tag (a literal "<p class=\"org\"", without its '>')
+ * for the provider's own text, marked lang="en" on a page in another
+ * language (pg_open_end writes that and the '>'). */
+#define pg_open(p, tag) (pg_raw(p, tag), pg_open_end(p))
+void pg_open_end(pg *p);
+/* An href attribute value: pg_fmt's %pU (a safe scheme or relative, else
+ * "#"), escaped. */
 void pg_href(pg *p, const char *url);
 
 /* The page frame.  title_key is a word key; extra is escaped text put

@@ -276,8 +276,8 @@ static void put_select(pg *p, const char *name, const char *label_key, const cha
     }
     if (!strcmp(field, "benefit")) {
         /* "Gets no benefits" is an answer too (some services need one). */
-        pg_raw(p, chosen && !strcmp(chosen, "none") ? "<option value=\"none\" selected>"
-                                                    : "<option value=\"none\">");
+        pg_raw_if(p, chosen && !strcmp(chosen, "none"), "<option value=\"none\" selected>",
+                  "<option value=\"none\">");
         pg_t(p, "benefit.none");
         pg_raw(p, "</option>");
     }
@@ -295,7 +295,7 @@ static void put_checkbox(pg *p, const char *name, const char *slug, const char *
     pg_text(p, name);
     pg_raw(p, "-");
     pg_text(p, slug);
-    pg_raw(p, checked ? "\" checked><label for=\"c-" : "\"><label for=\"c-");
+    pg_raw_if(p, checked, "\" checked><label for=\"c-", "\"><label for=\"c-");
     pg_text(p, name);
     pg_raw(p, "-");
     pg_text(p, slug);
@@ -329,7 +329,7 @@ static void put_number(pg *p, const char *name, const char *label_key, const cha
     pg_text(p, name);
     pg_raw(p, "\" name=\"");
     pg_text(p, name);
-    pg_printf(p, "\" maxlength=\"%d\"", max);
+    pg_fmt(p, "\" maxlength=\"%d\"", max);
     if (hint_key) {
         pg_raw(p, " aria-describedby=\"c-");
         pg_text(p, name);
@@ -337,8 +337,27 @@ static void put_number(pg *p, const char *name, const char *label_key, const cha
     }
     pg_raw(p, " value=\"");
     if (value >= 0)
-        pg_printf(p, "%d", value);
+        pg_fmt(p, "%d", value);
     pg_raw(p, "\"></div>");
+}
+
+/* A fieldset of checkboxes in two columns: its legend and the list's
+ * start. */
+static void checkboxes_open(pg *p, const char *legend_key)
+{
+    pg_raw(p, "<fieldset><legend>");
+    pg_t(p, legend_key);
+    pg_raw(p, "</legend><ul class=\"cbs cols2\">");
+}
+
+/* A checkbox per group: the priority groups, or the others. */
+static void put_group_boxes(pg *p, const client *c, const char *const *groups, size_t ng,
+                            bool priority)
+{
+    for (size_t i = 0; i < ng; i++)
+        if (vocab_group_priority(p->v, groups[i]) == priority)
+            put_checkbox(p, "group", groups[i], pg_label(p, "group", groups[i]),
+                         client_has_group(c, groups[i]));
 }
 
 static void put_form(pg *p, const client *c, const shortlist *sl)
@@ -381,13 +400,8 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
 
     size_t ng = 0;
     const char *const *groups = vocab_slugs(p->v, "group", &ng);
-    pg_raw(p, "<fieldset><legend>");
-    pg_t(p, "coach.groups");
-    pg_raw(p, "</legend><ul class=\"cbs cols2\">");
-    for (size_t i = 0; i < ng; i++)
-        if (vocab_group_priority(p->v, groups[i]))
-            put_checkbox(p, "group", groups[i], pg_label(p, "group", groups[i]),
-                         client_has_group(c, groups[i]));
+    checkboxes_open(p, "coach.groups");
+    put_group_boxes(p, c, groups, ng, true);
     pg_raw(p, "</ul><details");
     for (size_t i = 0; i < ng; i++)
         if (!vocab_group_priority(p->v, groups[i]) && client_has_group(c, groups[i])) {
@@ -397,17 +411,12 @@ static void put_form(pg *p, const client *c, const shortlist *sl)
     pg_raw(p, "><summary>");
     pg_t(p, "coach.more_groups");
     pg_raw(p, "</summary><ul class=\"cbs cols2\">");
-    for (size_t i = 0; i < ng; i++)
-        if (!vocab_group_priority(p->v, groups[i]))
-            put_checkbox(p, "group", groups[i], pg_label(p, "group", groups[i]),
-                         client_has_group(c, groups[i]));
+    put_group_boxes(p, c, groups, ng, false);
     pg_raw(p, "</ul></details></fieldset>");
 
     size_t nc = 0;
     const char *const *cats = vocab_slugs(p->v, "category", &nc);
-    pg_raw(p, "<fieldset><legend>");
-    pg_t(p, "coach.needs");
-    pg_raw(p, "</legend><ul class=\"cbs cols2\">");
+    checkboxes_open(p, "coach.needs");
     for (size_t i = 0; i < nc; i++)
         if (vocab_category_parent(p->v, cats[i]))
             put_checkbox(p, "need", cats[i], pg_label(p, "category", cats[i]),
@@ -438,15 +447,12 @@ static verdict verdict_of(elig_outcome o)
 
 static void put_reasons(pg *p, const elig_verdict *vd)
 {
-    static const char *const li[4] = {"<li class=\"yes\"><span class=\"mark\">",
-                                      "<li class=\"check\"><span class=\"mark\">",
-                                      "<li class=\"no\"><span class=\"mark\">",
-                                      "<li class=\"info\"><span class=\"mark\">"};
+    static const char *const cls[4] = {"yes", "check", "no", "info"};
     static const char *const mark[4] = {"elig.mark_yes", "elig.mark_check", "elig.mark_no",
                                         "elig.mark_info"};
     pg_raw(p, "<ul class=\"reasons\">");
     if (!vd->n_reasons) {
-        pg_raw(p, li[V_YES]);
+        pg_fmt(p, "<li class=\"%pA\"><span class=\"mark\">", cls[V_YES]);
         pg_t(p, mark[V_YES]);
         pg_raw(p, "</span> ");
         pg_t(p, "elig.open");
@@ -459,7 +465,7 @@ static void put_reasons(pg *p, const elig_verdict *vd)
          * cut mid-word (sd_reason_text). */
         char text[SD_REASON_MAX];
         sd_reason_text(p->v, e, text, sizeof text);
-        pg_raw(p, li[v]);
+        pg_fmt(p, "<li class=\"%pA\"><span class=\"mark\">", cls[v]);
         pg_t(p, mark[v]);
         pg_raw(p, "</span> ");
         pg_tf(p, v == V_INFO ? "elig.note" : "elig.msg", text, NULL, NULL);
@@ -495,8 +501,7 @@ static void put_judged(pg *p, const client *c, const shortlist *sl, const sd_eli
     pg_text(p, frag + 1);
     pg_raw(p, "\" data-id=\"");
     pg_text(p, rec->id);
-    pg_raw(p, "\" data-outcome=\"");
-    pg_raw(p, sd_elig_outcome_name(it->outcome));
+    pg_fmt(p, "\" data-outcome=\"%pA", sd_elig_outcome_name(it->outcome));
     pg_raw(p, "\"><h4><a href=\"/services/");
     pg_text(p, rec->id);
     pg_raw(p, "\">");
@@ -571,12 +576,12 @@ static void put_results(pg *p, const client *c, const shortlist *sl, const sd_el
     if (to > el->n)
         to = el->n;
     pg_raw(p, "<section class=\"screened\" id=\"results\" aria-labelledby=\"res-h\"");
-    pg_printf(p,
-              " data-total=\"%zu\" data-eligible=\"%zu\" data-check=\"%zu\" "
-              "data-not-eligible=\"%zu\" data-closed=\"%zu\" data-page=\"%ld\" "
-              "data-pages=\"%ld\" data-per-page=\"%ld\"><h2 id=\"res-h\">",
-              el->n, el->counts[ELIG_ELIGIBLE], el->counts[ELIG_CHECK],
-              el->counts[ELIG_NOT_ELIGIBLE], el->counts[SD_CLOSED], page, pages, per);
+    pg_fmt(p,
+           " data-total=\"%zu\" data-eligible=\"%zu\" data-check=\"%zu\" "
+           "data-not-eligible=\"%zu\" data-closed=\"%zu\" data-page=\"%ld\" "
+           "data-pages=\"%ld\" data-per-page=\"%ld\"><h2 id=\"res-h\">",
+           el->n, el->counts[ELIG_ELIGIBLE], el->counts[ELIG_CHECK],
+           el->counts[ELIG_NOT_ELIGIBLE], el->counts[SD_CLOSED], page, pages, per);
     char n[24], yes[24];
     snprintf(n, sizeof n, "%zu", el->n);
     snprintf(yes, sizeof yes, "%zu", el->counts[ELIG_ELIGIBLE]);
@@ -619,9 +624,7 @@ static void put_results(pg *p, const client *c, const shortlist *sl, const sd_el
             open = it->outcome;
             char cnt[24];
             snprintf(cnt, sizeof cnt, "%zu", el->counts[open]);
-            pg_raw(p, "<div class=\"group ");
-            pg_raw(p, cls[open]);
-            pg_raw(p, "\"><h3>");
+            pg_fmt(p, "<div class=\"group %pA\"><h3>", cls[open]);
             pg_tf(p, heads[open], cnt, NULL, NULL);
             pg_raw(p, "</h3><ol class=\"hits\">");
         }
@@ -669,7 +672,7 @@ static void summary_item(pg *p, bool *first, const char *label_key, const char *
 {
     if (!value || !*value)
         return;
-    pg_raw(p, *first ? "<li>" : "</li><li>");
+    pg_raw_if(p, *first, "<li>", "</li><li>");
     *first = false;
     pg_t(p, label_key);
     pg_raw(p, ": <strong>");
@@ -802,8 +805,8 @@ enum MHD_Result sd_page_coach(sd_req *r, const char *rest)
         /* Results first: the answers in a line, the form folded behind
          * "Change answers" (open when an answer was refused). */
         put_answers(&p, &c);
-        pg_raw(&p, c.refused[0] ? "<details class=\"change\" id=\"change\" open><summary>"
-                                : "<details class=\"change\" id=\"change\"><summary>");
+        pg_raw_if(&p, c.refused[0], "<details class=\"change\" id=\"change\" open><summary>",
+                  "<details class=\"change\" id=\"change\"><summary>");
         pg_t(&p, "coach.change");
         pg_raw(&p, "</summary>");
     }

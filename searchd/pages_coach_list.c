@@ -92,14 +92,13 @@ void coach_put_route(pg *p, const rec_service *rec, bool text)
             sp_buf_puts(&who, ", ");
         sp_buf_puts(&who, l ? l : r[i]);
     }
-    pg_raw(p, text ? "   " : "<p class=\"route\" data-route=\"");
-    if (!text) {
-        static const char *const names[] = {"unknown", "self", "jobcentre", "professional"};
-        pg_raw(p, names[how]);
-        pg_raw(p, "\"><strong>");
-    }
+    static const char *const names[] = {"unknown", "self", "jobcentre", "professional"};
+    if (text)
+        pg_raw(p, "   ");
+    else
+        pg_fmt(p, "<p class=\"route\" data-route=\"%pA\"><strong>", names[how]);
     pg_t(p, "route.h");
-    pg_raw(p, text ? " " : "</strong> ");
+    pg_raw_if(p, text, " ", "</strong> ");
     switch (how) {
     case ROUTE_SELF:
         pg_t(p, has_slug(r, n, "jobcentre") ? "route.self_or_jc" : "route.self");
@@ -116,7 +115,7 @@ void coach_put_route(pg *p, const rec_service *rec, bool text)
     default:
         pg_t(p, "route.unknown");
     }
-    pg_raw(p, text ? "\n" : "</p>");
+    pg_raw_if(p, text, "\n", "</p>");
     sp_buf_free(&who);
 }
 
@@ -143,9 +142,9 @@ bool coach_sector_fits(const vocab *v, const char *sector, const rec_service *re
 static void why_part(pg *p, bool *any, bool text)
 {
     if (!*any) {
-        pg_raw(p, text ? "   " : "<p class=\"why\"><strong>");
+        pg_raw_if(p, text, "   ", "<p class=\"why\"><strong>");
         pg_t(p, "why.h");
-        pg_raw(p, text ? " " : "</strong> ");
+        pg_raw_if(p, text, " ", "</strong> ");
     } else {
         pg_raw(p, "; ");
     }
@@ -215,65 +214,68 @@ bool coach_put_why(pg *p, const client *c, const rec_service *rec, const elig_ve
         pg_tf(p, "why.distance", d, c->near, NULL);
     }
     if (any)
-        pg_raw(p, text ? "\n" : "</p>");
+        pg_raw_if(p, text, "\n", "</p>");
     return any;
 }
 
 /* ---- the shortlist panel and the text to copy ---- */
 
+/* One fact's label: an indented line of the text to copy, or a <dt>
+ * and the start of its <dd> (a big one for the phone number). */
+static void fact_open(pg *p, const char *key, bool text, bool big)
+{
+    pg_raw_if(p, text, "   ", "<dt>");
+    pg_t(p, key);
+    if (text)
+        pg_raw(p, " ");
+    else
+        pg_raw_if(p, big, "</dt><dd class=\"big\">", "</dt><dd>");
+}
+
+/* A record's phone, e-mail, website, address and times (at most
+ * max_when), each only when it has one: lines of the text to copy, or
+ * <dt>/<dd> pairs of the printout's list. */
+static void put_facts(pg *p, const rec_service *rec, size_t max_when, bool text)
+{
+    const char *phone = pg_phone(rec), *email = pg_email(rec);
+    char *web = html_url_web(pg_website(rec));
+    const rec_location *loc = pg_location(rec);
+    const struct {
+        const char *key, *value;
+    } facts[] = {{"rec.phone", phone}, {"rec.email", email}, {"rec.website", web}};
+    for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
+        if (facts[i].value) {
+            fact_open(p, facts[i].key, text, i == 0);
+            pg_text(p, facts[i].value);
+            pg_raw_if(p, text, "\n", "</dd>");
+        }
+    free(web);
+    if (loc) {
+        fact_open(p, "rec.address", text, false);
+        pg_address(p, loc, false);
+        pg_raw_if(p, text, "\n", "</dd>");
+    }
+    size_t before = p->b.len;
+    pg_raw_if(p, text, "   ", "<dt>");
+    pg_t(p, "rec.when");
+    pg_raw_if(p, text, ": ", "</dt><dd>");
+    if (pg_when(p, rec, max_when))
+        pg_raw_if(p, text, "\n", "</dd>");
+    else
+        pg_truncate(p, before); /* nothing known: no label either */
+}
+
 static void put_plain_record(pg *p, const client *c, size_t k, const rec_service *rec)
 {
     /* Inside a <textarea>: escaped text only, no markup. */
-    pg_printf(p, "%zu. ", k);
+    pg_fmt(p, "%zu. ", k);
     pg_text(p, rec->name ? rec->name : html_t(p->L, "rec.unnamed"));
     if (rec->organization.name) {
         pg_raw(p, " - ");
         pg_text(p, rec->organization.name);
     }
     pg_raw(p, "\n");
-    const char *phone = pg_phone(rec), *email = pg_email(rec);
-    char *web = html_url_web(pg_website(rec));
-    if (phone) {
-        pg_raw(p, "   ");
-        pg_t(p, "rec.phone");
-        pg_raw(p, " ");
-        pg_text(p, phone);
-        pg_raw(p, "\n");
-    }
-    if (email) {
-        pg_raw(p, "   ");
-        pg_t(p, "rec.email");
-        pg_raw(p, " ");
-        pg_text(p, email);
-        pg_raw(p, "\n");
-    }
-    if (web) {
-        pg_raw(p, "   ");
-        pg_t(p, "rec.website");
-        pg_raw(p, " ");
-        pg_text(p, web);
-        pg_raw(p, "\n");
-        free(web);
-    }
-    const rec_location *loc = pg_location(rec);
-    if (loc) {
-        pg_raw(p, "   ");
-        pg_t(p, "rec.address");
-        pg_raw(p, " ");
-        pg_address(p, loc, false);
-        pg_raw(p, "\n");
-    }
-    size_t before = p->b.len;
-    pg_raw(p, "   ");
-    pg_t(p, "rec.when");
-    pg_raw(p, ": ");
-    if (pg_when(p, rec, 3)) {
-        pg_raw(p, "\n");
-    } else {
-        p->b.len = before;
-        if (p->b.data)
-            p->b.data[before] = '\0';
-    }
+    put_facts(p, rec, 3, true);
     coach_put_route(p, rec, true);
     coach_put_why(p, c, rec, NULL, km_to(c, rec), true);
     pg_raw(p, "\n");
@@ -347,9 +349,9 @@ void coach_put_shortlist(pg *p, idx *ix, const client *c, const shortlist *sl)
     pg_t(p, "coach.notes");
     pg_raw(p, "</label><span class=\"hint\" id=\"notes-hint\">");
     pg_t(p, "coach.notes_hint");
-    pg_printf(p, "</span><textarea id=\"notes\" name=\"notes\" rows=\"4\" maxlength=\"%d\" "
-                 "aria-describedby=\"notes-hint\">",
-              COACH_MAX_NOTES);
+    pg_fmt(p, "</span><textarea id=\"notes\" name=\"notes\" rows=\"4\" maxlength=\"%d\" "
+              "aria-describedby=\"notes-hint\">",
+           COACH_MAX_NOTES);
     pg_text(p, c->notes);
     pg_raw(p, "</textarea></div><p class=\"actions\"><button type=\"submit\" class=\"btn\" "
               "id=\"print-link\">");
@@ -461,50 +463,8 @@ enum MHD_Result coach_print_page(pg *p, idx *ix, const shortlist *sl)
             bool judged = elig_evaluate(p->v, &rec, &c.pp.p, &vd) == SP_OK;
             coach_put_why(p, &c, &rec, judged ? &vd : NULL, km_to(&c, &rec), false);
         }
-        const char *ph = pg_phone(&rec), *em = pg_email(&rec);
-        char *web = html_url_web(pg_website(&rec));
         pg_raw(p, "<dl>");
-        if (ph) {
-            pg_raw(p, "<dt>");
-            pg_t(p, "rec.phone");
-            pg_raw(p, "</dt><dd class=\"big\">");
-            pg_text(p, ph);
-            pg_raw(p, "</dd>");
-        }
-        if (em) {
-            pg_raw(p, "<dt>");
-            pg_t(p, "rec.email");
-            pg_raw(p, "</dt><dd>");
-            pg_text(p, em);
-            pg_raw(p, "</dd>");
-        }
-        if (web) {
-            pg_raw(p, "<dt>");
-            pg_t(p, "rec.website");
-            pg_raw(p, "</dt><dd>");
-            pg_text(p, web);
-            pg_raw(p, "</dd>");
-            free(web);
-        }
-        const rec_location *loc = pg_location(&rec);
-        if (loc) {
-            pg_raw(p, "<dt>");
-            pg_t(p, "rec.address");
-            pg_raw(p, "</dt><dd>");
-            pg_address(p, loc, false);
-            pg_raw(p, "</dd>");
-        }
-        size_t before = p->b.len;
-        pg_raw(p, "<dt>");
-        pg_t(p, "rec.when");
-        pg_raw(p, "</dt><dd>");
-        if (pg_when(p, &rec, 4)) {
-            pg_raw(p, "</dd>");
-        } else {
-            p->b.len = before;
-            if (p->b.data)
-                p->b.data[before] = '\0';
-        }
+        put_facts(p, &rec, 4, false);
         /* What to say to whoever can get them in: the service itself, or
          * the person who has to refer them. */
         coach_route how = coach_route_of(&rec);

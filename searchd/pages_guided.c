@@ -14,10 +14,13 @@
 
 #include "pages.h"
 
+/* One answer of a question: the parameter's value and its words. */
+typedef struct {
+    const char *value, *key;
+} choice;
+
 /* What a person may want help with: category slug and the plain words. */
-static const struct {
-    const char *slug, *key;
-} wants[] = {
+static const choice wants[] = {
     {"employment-support", "guided.what.job"},
     {"cv-and-applications", "guided.what.cv"},
     {"interview-preparation", "guided.what.interview"},
@@ -31,9 +34,7 @@ static const struct {
 
 /* Age bands: the band's youngest age is the filter (a service that takes
  * that age), as the age facet's steps (IDX_AGE_STEPS). */
-static const struct {
-    const char *age, *key;
-} bands[] = {
+static const choice bands[] = {
     {"16", "guided.age.16"}, {"18", "guided.age.18"}, {"25", "guided.age.25"},
     {"50", "guided.age.50"}, {"66", "guided.age.66"},
 };
@@ -59,11 +60,26 @@ static void radio(pg *p, const char *name, const char *value, const char *id, co
     pg_text(p, value);
     pg_raw(p, "\" id=\"");
     pg_text(p, id);
-    pg_raw(p, checked ? "\" checked><label for=\"" : "\"><label for=\"");
+    pg_raw_if(p, checked, "\" checked><label for=\"", "\"><label for=\"");
     pg_text(p, id);
     pg_raw(p, "\">");
     pg_t(p, key);
     pg_raw(p, "</label></li>");
+}
+
+/* A question's radio buttons: one per choice (id PREFIX-VALUE), then the
+ * checked answer that leaves the parameter out; closes the fieldset. */
+static void radio_list(pg *p, const char *name, const char *prefix, const choice *c, size_t n,
+                       const char *none_id, const char *none_key)
+{
+    pg_raw(p, "<ul class=\"cbs\">");
+    for (size_t i = 0; i < n; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "%s-%s", prefix, c[i].value);
+        radio(p, name, c[i].value, id, c[i].key, false);
+    }
+    radio(p, name, "", none_id, none_key, true);
+    pg_raw(p, "</ul></fieldset>");
 }
 
 static void legend(pg *p, const char *key, const char *hint_key, const char *hint_id)
@@ -137,14 +153,8 @@ enum MHD_Result sd_page_guided(sd_req *r, const char *rest)
     }
 
     legend(&p, "guided.what", NULL, NULL);
-    pg_raw(&p, "<ul class=\"cbs\">");
-    for (size_t i = 0; i < sizeof wants / sizeof wants[0]; i++) {
-        char id[64];
-        snprintf(id, sizeof id, "g-what-%s", wants[i].slug);
-        radio(&p, "category", wants[i].slug, id, wants[i].key, false);
-    }
-    radio(&p, "category", "", "g-what-any", "guided.what.any", true);
-    pg_raw(&p, "</ul></fieldset>");
+    radio_list(&p, "category", "g-what", wants, sizeof wants / sizeof wants[0], "g-what-any",
+               "guided.what.any");
 
     legend(&p, "guided.where", "guided.where_hint", "g-where-hint");
     put_boroughs(&p);
@@ -154,14 +164,8 @@ enum MHD_Result sd_page_guided(sd_req *r, const char *rest)
                "autocomplete=\"postal-code\" class=\"short\"></div></fieldset>");
 
     legend(&p, "guided.age", "guided.age_hint", "g-age-hint");
-    pg_raw(&p, "<ul class=\"cbs\">");
-    for (size_t i = 0; i < sizeof bands / sizeof bands[0]; i++) {
-        char id[32];
-        snprintf(id, sizeof id, "g-age-%s", bands[i].age);
-        radio(&p, "age", bands[i].age, id, bands[i].key, false);
-    }
-    radio(&p, "age", "", "g-age-none", "guided.age.none", true);
-    pg_raw(&p, "</ul></fieldset>");
+    radio_list(&p, "age", "g-age", bands, sizeof bands / sizeof bands[0], "g-age-none",
+               "guided.age.none");
 
     legend(&p, "guided.sit", "guided.sit_hint", "g-sit-hint");
     pg_raw(&p, "<ul class=\"cbs\">");

@@ -91,14 +91,21 @@ static void csv_link(pg *p, const char *report, const hub_filter *f, const char 
     sp_buf_free(&u);
 }
 
+/* A section's end: the link to its report's CSV, then </section>. */
+static void section_end(pg *p, const char *report, const hub_filter *f, const char *what)
+{
+    csv_link(p, report, f, what);
+    pg_raw(p, "</section>");
+}
+
 static void select_field(pg *p, const char *name, const char *field, const char *title,
                          const char *current, const char *any, bool priority_first)
 {
     size_t n = 0;
     const char *const *slugs = vocab_slugs(p->v, field, &n);
-    pg_printf(p, "<div class=\"field\"><label for=\"hub-%s\">", name);
+    pg_fmt(p, "<div class=\"field\"><label for=\"hub-%pA\">", name);
     pg_text(p, title);
-    pg_printf(p, "</label><select id=\"hub-%s\" name=\"%s\">", name, name);
+    pg_fmt(p, "</label><select id=\"hub-%pA\" name=\"%pA\">", name, name);
     if (any) {
         pg_raw(p, "<option value=\"\">");
         pg_text(p, any);
@@ -113,7 +120,7 @@ static void select_field(pg *p, const char *name, const char *field, const char 
                 continue;
             pg_raw(p, "<option value=\"");
             pg_text(p, slugs[i]);
-            pg_raw(p, current && !strcmp(current, slugs[i]) ? "\" selected>" : "\">");
+            pg_raw_if(p, current && !strcmp(current, slugs[i]), "\" selected>", "\">");
             const char *parent = !strcmp(field, "category")
                                      ? vocab_category_parent(p->v, slugs[i])
                                      : NULL;
@@ -134,6 +141,59 @@ static void put_form(pg *p, const hub_filter *f)
     pg_raw(p, "<div class=\"field\"><button type=\"submit\">Show</button></div></form>");
 }
 
+/* A table's opening up to its head row's last heading: the caption and
+ * the column headings (up to the first NULL); the caller closes the row
+ * ("</tr></thead><tbody>") after any headings of its own. */
+static void table_open(pg *p, const char *cls, const char *caption, const char *const cols[])
+{
+    if (cls)
+        pg_fmt(p, "<table class=\"%pA\">", cls);
+    else
+        pg_raw(p, "<table>");
+    pg_fmt(p, "<caption>%pT</caption><thead><tr>", caption);
+    for (size_t i = 0; cols[i]; i++)
+        pg_fmt(p, "<th scope=\"col\">%pT</th>", cols[i]);
+}
+
+/* A row's heading cell, opening the row. */
+static void row_head(pg *p, const char *text)
+{
+    pg_fmt(p, "<tr><th scope=\"row\">%pT</th>", text);
+}
+
+/* The priority groups' column headings of a borough x group table, and
+ * the end of its head. */
+static void group_heads(pg *p, const char *const *pri, size_t np)
+{
+    for (size_t g = 0; g < np; g++)
+        pg_fmt(p, "<th scope=\"col\">%pT</th>", label(p, "group", pri[g]));
+    pg_raw(p, "</tr></thead><tbody>");
+}
+
+/* The rows of a borough x group table from hub_coverage's rows (sorted
+ * by borough): a row per borough, a cell per priority group by cell(). */
+static void borough_rows(pg *p, const json_t *rows, void (*cell)(pg *p, const json_t *row))
+{
+    const char *cur = NULL;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (!json_is_true(json_object_get(row, "priority")))
+            continue;
+        const char *b = jstr(row, "borough");
+        if (!cur || strcmp(cur, b)) {
+            if (cur)
+                pg_raw(p, "</tr>");
+            row_head(p, label(p, "borough", b));
+            cur = b;
+        }
+        cell(p, row);
+    }
+    if (cur)
+        pg_raw(p, "</tr>");
+}
+
 static void put_map(pg *p, const json_t *cov, const hub_filter *f)
 {
     const json_t *map = json_object_get(cov, "map");
@@ -150,8 +210,9 @@ static void put_map(pg *p, const json_t *cov, const hub_filter *f)
         const json_t *v = json_object_get(map, tiles[i].slug);
         bool in_scope = v != NULL;
         long long n = in_scope ? (long long)json_integer_value(v) : 0;
-        pg_printf(p, "<li class=\"tile t-%d-%d %s\">", tiles[i].row, tiles[i].col,
-                  in_scope ? (const char *[]){"s0", "s1", "s2", "s3", "s4"}[step(n)] : "out");
+        static const char *const shade[] = {"s0", "s1", "s2", "s3", "s4"};
+        pg_fmt(p, "<li class=\"tile t-%d-%d %pA\">", tiles[i].row, tiles[i].col,
+               in_scope ? shade[step(n)] : "out");
         pg_raw(p, "<abbr title=\"");
         pg_text(p, label(p, "borough", tiles[i].slug));
         pg_raw(p, "\">");
@@ -160,7 +221,7 @@ static void put_map(pg *p, const json_t *cov, const hub_filter *f)
         pg_text(p, label(p, "borough", tiles[i].slug));
         pg_raw(p, ":</span> <span class=\"num\">");
         if (in_scope)
-            pg_printf(p, "%lld", n);
+            pg_fmt(p, "%lld", n);
         else
             pg_raw(p, "–<span class=\"vh\"> not in the chosen sub-region</span>");
         pg_raw(p, "</span></li>");
@@ -168,11 +229,17 @@ static void put_map(pg *p, const json_t *cov, const hub_filter *f)
     pg_raw(p, "</ol><p class=\"legend\">Shade: <span class=\"key s0\">0</span> "
               "<span class=\"key s1\">1</span> <span class=\"key s2\">2–3</span> "
               "<span class=\"key s3\">4–7</span> <span class=\"key s4\">8 or more</span></p>");
-    csv_link(p, "coverage", f, "coverage");
-    pg_raw(p, "</section>");
+    section_end(p, "coverage", f, "coverage");
 }
 
 static size_t priority_groups(pg *p, const char *pri[16]);
+
+/* A cell of the matrix: the services, shaded by their number. */
+static void matrix_cell(pg *p, const json_t *row)
+{
+    long long n = jint(row, "services");
+    pg_fmt(p, "<td class=\"s%d\">%lld</td>", step(n), n);
+}
 
 static void put_matrix(pg *p, const hub *h, const hub_filter *f)
 {
@@ -187,49 +254,20 @@ static void put_matrix(pg *p, const hub *h, const hub_filter *f)
         pg_text(p, label(p, "category", f->category));
     }
     pg_raw(p, " (0 is a gap)</caption><thead><tr><th scope=\"col\">Borough</th>");
-    for (size_t g = 0; g < np; g++) {
-        pg_raw(p, "<th scope=\"col\">");
-        pg_text(p, label(p, "group", pri[g]));
-        pg_raw(p, "</th>");
-    }
-    pg_raw(p, "</tr></thead><tbody>");
+    group_heads(p, pri, np);
     hub_filter one = *f;
     one.group = NULL;
     one.limit = HUB_MAX_LIMIT;
     json_t *cov = hub_coverage(h, &one, NULL);
-    const json_t *rows = json_object_get(cov, "rows");
-    const char *cur = NULL;
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        if (!json_is_true(json_object_get(row, "priority")))
-            continue;
-        const char *b = jstr(row, "borough");
-        if (!cur || strcmp(cur, b)) {
-            if (cur)
-                pg_raw(p, "</tr>");
-            pg_raw(p, "<tr><th scope=\"row\">");
-            pg_text(p, label(p, "borough", b));
-            pg_raw(p, "</th>");
-            cur = b;
-        }
-        long long n = jint(row, "services");
-        pg_printf(p, "<td class=\"s%d\">%lld</td>", step(n), n);
-    }
-    if (cur)
-        pg_raw(p, "</tr>");
+    borough_rows(p, json_object_get(cov, "rows"), matrix_cell);
     pg_raw(p, "</tbody></table></div></section>");
     json_decref(cov);
 }
 
 static void put_service_cell(pg *p, const json_t *svc)
 {
-    pg_raw(p, "<td><a href=\"/services/");
-    pg_href(p, jstr(svc, "id"));
-    pg_raw(p, "\">");
-    pg_text(p, json_string_value(json_object_get(svc, "name")) ? jstr(svc, "name") : jstr(svc, "id"));
-    pg_raw(p, "</a></td>");
+    pg_fmt(p, "<td><a href=\"/services/%pA\">%pT</a></td>", jstr(svc, "id"),
+           json_string_value(json_object_get(svc, "name")) ? jstr(svc, "name") : jstr(svc, "id"));
 }
 
 static void put_overlaps(pg *p, const hub *h, const hub_filter *f)
@@ -241,23 +279,23 @@ static void put_overlaps(pg *p, const hub *h, const hub_filter *f)
               "<p>Different services for the same group, in the same borough and category, "
               "scored by how much they overlap (area, group, category, eligibility, "
               "description, schedule, funder; 1 is complete overlap).</p>");
-    pg_printf(p, "<p>%lld overlapping sets; the %zu strongest:</p>", jint(ov, "total"),
-              json_array_size(json_object_get(ov, "rows")));
+    pg_fmt(p, "<p>%lld overlapping sets; the %zu strongest:</p>", jint(ov, "total"),
+           json_array_size(json_object_get(ov, "rows")));
     size_t i;
     json_t *row;
     json_array_foreach(json_object_get(ov, "rows"), i, row)
     {
         const json_t *svcs = json_object_get(row, "services");
         pg_raw(p, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Overlap ");
-        pg_printf(p, "%zu", i + 1);
+        pg_fmt(p, "%zu", i + 1);
         pg_raw(p, "\"><table class=\"side\"><caption>");
         pg_text(p, label(p, "borough", jstr(row, "borough")));
         pg_raw(p, " · ");
         pg_text(p, label(p, "group", jstr(row, "group")));
         pg_raw(p, " · ");
         pg_text(p, label(p, "category", jstr(row, "category")));
-        pg_printf(p, " — overlap %.2f</caption><tbody><tr><th scope=\"row\">Service</th>",
-                  json_real_value(json_object_get(row, "score")));
+        pg_fmt(p, " — overlap %.2f</caption><tbody><tr><th scope=\"row\">Service</th>",
+               json_real_value(json_object_get(row, "score")));
         size_t k;
         json_t *s;
         json_array_foreach(svcs, k, s) put_service_cell(p, s);
@@ -276,11 +314,10 @@ static void put_overlaps(pg *p, const hub *h, const hub_filter *f)
             }
         }
         pg_raw(p, "</tr><tr><th scope=\"row\">Sources</th>");
-        json_array_foreach(svcs, k, s) pg_printf(p, "<td>%lld</td>", jint(s, "sources"));
+        json_array_foreach(svcs, k, s) pg_fmt(p, "<td>%lld</td>", jint(s, "sources"));
         pg_raw(p, "</tr></tbody></table></div>");
     }
-    csv_link(p, "overlaps", f, "all overlaps");
-    pg_raw(p, "</section>");
+    section_end(p, "overlaps", f, "all overlaps");
     json_decref(ov);
 }
 
@@ -288,8 +325,8 @@ static void put_overlaps(pg *p, const hub *h, const hub_filter *f)
  * not the whole page; focusable and named so a keyboard can scroll it. */
 static void scroll_open(pg *p, const char *labelled_by)
 {
-    pg_printf(p, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"%s\">",
-              labelled_by);
+    pg_fmt(p, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"%pA\">",
+           labelled_by);
 }
 
 /* The priority groups, in the vocabulary's order (at most 16). */
@@ -301,6 +338,19 @@ static size_t priority_groups(pg *p, const char *pri[16])
         if (vocab_group_priority(p->v, groups[i]))
             pri[np++] = groups[i];
     return np;
+}
+
+/* A cell of the gap matrix: the services based in the borough, or the
+ * gap. */
+static void gap_cell(pg *p, const json_t *row)
+{
+    long long local = jint(row, "local"), wide = jint(row, "london_wide");
+    if (jint(row, "services") == 0)
+        pg_raw(p, "<td class=\"gap none\">none</td>");
+    else if (local == 0)
+        pg_fmt(p, "<td class=\"gap\">no local (%lld)</td>", wide);
+    else
+        pg_fmt(p, "<td>%lld</td>", local);
 }
 
 /* Gaps for every priority group at once: borough x group, each cell the
@@ -329,8 +379,8 @@ static void put_gap_matrix(pg *p, const hub *h, const hub_filter *f)
                 }
             }
     }
-    pg_printf(p, "<h3 id=\"h-gapm\">Every priority group</h3><p>%zu of %zu borough and group "
-                 "pairs", total, cells);
+    pg_fmt(p, "<h3 id=\"h-gapm\">Every priority group</h3><p>%zu of %zu borough and group "
+              "pairs", total, cells);
     if (f->subregion) {
         pg_raw(p, " in ");
         pg_text(p, label(p, "subregion", f->subregion));
@@ -344,41 +394,12 @@ static void put_gap_matrix(pg *p, const hub *h, const hub_filter *f)
               "the borough, or the gap: <q>none</q> (nothing at all) or <q>no local</q> with "
               "the number of London-wide or online services.</p>");
     scroll_open(p, "h-gapm");
-    pg_raw(p, "<table class=\"gapm\"><caption>Gaps by borough and priority group"
-              "</caption><thead><tr><th scope=\"col\">Borough</th>");
-    for (size_t g = 0; g < np; g++) {
-        pg_raw(p, "<th scope=\"col\">");
-        pg_text(p, label(p, "group", pri[g]));
-        pg_raw(p, "</th>");
-    }
-    pg_raw(p, "</tr></thead><tbody>");
-    const char *cur = NULL;
-    json_array_foreach(rows, i, row)
-    {
-        if (!json_is_true(json_object_get(row, "priority")))
-            continue;
-        const char *b = jstr(row, "borough");
-        if (!cur || strcmp(cur, b)) {
-            if (cur)
-                pg_raw(p, "</tr>");
-            pg_raw(p, "<tr><th scope=\"row\">");
-            pg_text(p, label(p, "borough", b));
-            pg_raw(p, "</th>");
-            cur = b;
-        }
-        long long local = jint(row, "local"), wide = jint(row, "london_wide");
-        if (jint(row, "services") == 0)
-            pg_raw(p, "<td class=\"gap none\">none</td>");
-        else if (local == 0)
-            pg_printf(p, "<td class=\"gap\">no local (%lld)</td>", wide);
-        else
-            pg_printf(p, "<td>%lld</td>", local);
-    }
-    if (cur)
-        pg_raw(p, "</tr>");
+    table_open(p, "gapm", "Gaps by borough and priority group", (const char *const[]){"Borough", NULL});
+    group_heads(p, pri, np);
+    borough_rows(p, rows, gap_cell);
     pg_raw(p, "</tbody><tfoot><tr><th scope=\"row\">Gaps</th>");
     for (size_t g = 0; g < np; g++)
-        pg_printf(p, "<td>%zu</td>", gaps[g]);
+        pg_fmt(p, "<td>%zu</td>", gaps[g]);
     pg_raw(p, "</tr></tfoot></table></div>");
     hub_filter csv = *f;
     csv.group = NULL;
@@ -404,22 +425,21 @@ static void put_gaps(pg *p, const hub *h, const hub_filter *f)
                   "there.</p>");
     } else {
         scroll_open(p, "h-gap1");
-        pg_raw(p, "<table><caption>Gaps for this group</caption><thead><tr><th scope=\"col\">Borough</th>"
-                  "<th scope=\"col\">Gap</th><th scope=\"col\">London-wide services</th>"
-                  "<th scope=\"col\">Nearest local provision</th></tr></thead><tbody>");
+        table_open(p, NULL, "Gaps for this group",
+                   (const char *const[]){"Borough", "Gap", "London-wide services",
+                                         "Nearest local provision", NULL});
+        pg_raw(p, "</tr></thead><tbody>");
         size_t i;
         json_t *row;
         json_array_foreach(rows, i, row)
         {
-            pg_raw(p, "<tr><th scope=\"row\">");
-            pg_text(p, label(p, "borough", jstr(row, "borough")));
-            pg_raw(p, "</th><td>");
-            pg_text(p, !strcmp(jstr(row, "kind"), "none") ? "none" : "no local");
-            pg_printf(p, "</td><td>%lld</td><td>", jint(row, "london_wide"));
+            row_head(p, label(p, "borough", jstr(row, "borough")));
+            pg_fmt(p, "<td>%pT", !strcmp(jstr(row, "kind"), "none") ? "none" : "no local");
+            pg_fmt(p, "</td><td>%lld</td><td>", jint(row, "london_wide"));
             const char *near = json_string_value(json_object_get(row, "nearest_borough"));
             if (near) {
                 pg_text(p, label(p, "borough", near));
-                pg_printf(p, " (%.1f km)", json_real_value(json_object_get(row, "nearest_km")));
+                pg_fmt(p, " (%.1f km)", json_real_value(json_object_get(row, "nearest_km")));
             } else {
                 pg_raw(p, "none in London");
             }
@@ -427,8 +447,7 @@ static void put_gaps(pg *p, const hub *h, const hub_filter *f)
         }
         pg_raw(p, "</tbody></table></div>");
     }
-    csv_link(p, "gaps", f, "gaps for this group");
-    pg_raw(p, "</section>");
+    section_end(p, "gaps", f, "gaps for this group");
     json_decref(gaps);
 }
 
@@ -481,33 +500,29 @@ static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
     d.group = d.category = NULL;
     d.limit = HUB_PAGE_ROWS;
     json_t *dups = hub_duplicates(h, &d, NULL);
-    pg_printf(p, "<section aria-labelledby=\"h-dup\"><h2 id=\"h-dup\">Duplicate records</h2>"
-                 "<p>%lld services are listed by more than one source. Each link has its "
-                 "evidence in the CSV and in <a href=\"/api/v1/hub/duplicates\">the API</a>; "
-                 "an editor can mark a pair <q>not the same</q> or <q>the same</q> here or "
-                 "with <code>POST /api/v1/hub/decisions</code>. Decisions apply from the "
-                 "indexer's next run.</p>",
-              jint(dups, "total"));
+    pg_fmt(p, "<section aria-labelledby=\"h-dup\"><h2 id=\"h-dup\">Duplicate records</h2>"
+              "<p>%lld services are listed by more than one source. Each link has its "
+              "evidence in the CSV and in <a href=\"/api/v1/hub/duplicates\">the API</a>; "
+              "an editor can mark a pair <q>not the same</q> or <q>the same</q> here or "
+              "with <code>POST /api/v1/hub/decisions</code>. Decisions apply from the "
+              "indexer's next run.</p>",
+           jint(dups, "total"));
     const json_t *rows = json_object_get(dups, "rows");
     if (json_array_size(rows)) {
         scroll_open(p, "h-dup");
-        pg_raw(p, "<table><caption>Services listed more than once</caption><thead><tr>"
-                  "<th scope=\"col\">Service</th><th scope=\"col\">Records</th>"
-                  "<th scope=\"col\">Sources</th><th scope=\"col\">Why we think they are the same"
-                  "</th>");
-        if (editor)
-            pg_raw(p, "<th scope=\"col\">Decision</th>");
+        table_open(p, NULL, "Services listed more than once",
+                   (const char *const[]){"Service", "Records", "Sources",
+                                         "Why we think they are the same",
+                                         editor ? "Decision" : NULL, NULL});
         pg_raw(p, "</tr></thead><tbody>");
         size_t i;
         json_t *row;
         json_array_foreach(rows, i, row)
         {
             const json_t *recs = json_object_get(row, "records");
-            pg_raw(p, "<tr><th scope=\"row\"><a href=\"/services/");
-            pg_href(p, jstr(json_array_get(recs, 0), "id"));
-            pg_raw(p, "\">");
-            pg_text(p, jstr(row, "name"));
-            pg_printf(p, "</a></th><td>%lld</td><td>", jint(row, "size"));
+            pg_fmt(p, "<tr><th scope=\"row\"><a href=\"/services/%pA\">%pT",
+                   jstr(json_array_get(recs, 0), "id"), jstr(row, "name"));
+            pg_fmt(p, "</a></th><td>%lld</td><td>", jint(row, "size"));
             size_t k;
             json_t *src;
             json_array_foreach(json_object_get(row, "sources"), k, src)
@@ -528,8 +543,7 @@ static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
         }
         pg_raw(p, "</tbody></table></div>");
     }
-    csv_link(p, "duplicates", f, "duplicate clusters");
-    pg_raw(p, "</section>");
+    section_end(p, "duplicates", f, "duplicate clusters");
     json_decref(dups);
 }
 
@@ -539,37 +553,34 @@ static void put_stale(pg *p, const hub *h, const hub_filter *f)
     s.group = s.category = NULL;
     s.limit = HUB_PAGE_ROWS;
     json_t *st = hub_stale(h, &s, NULL);
-    pg_printf(p, "<section aria-labelledby=\"h-stale\"><h2 id=\"h-stale\">Stale records</h2>"
-                 "<p>%lld records not seen, not changed or not updated by the provider for "
-                 "%lld days or more.</p>",
-              jint(st, "total"), jint(st, "days"));
+    pg_fmt(p, "<section aria-labelledby=\"h-stale\"><h2 id=\"h-stale\">Stale records</h2>"
+              "<p>%lld records not seen, not changed or not updated by the provider for "
+              "%lld days or more.</p>",
+           jint(st, "total"), jint(st, "days"));
     const json_t *rows = json_object_get(st, "rows");
     if (json_array_size(rows)) {
         scroll_open(p, "h-stale");
-        pg_raw(p, "<table><caption>Stale records</caption><thead><tr><th scope=\"col\">Service"
-                  "</th><th scope=\"col\">Organisation</th><th scope=\"col\">Source</th>"
-                  "<th scope=\"col\">Last updated by the provider</th><th scope=\"col\">Days"
-                  "</th></tr></thead><tbody>");
+        table_open(p, NULL, "Stale records",
+                   (const char *const[]){"Service", "Organisation", "Source",
+                                         "Last updated by the provider", "Days", NULL});
+        pg_raw(p, "</tr></thead><tbody>");
         size_t i;
         json_t *row;
         json_array_foreach(rows, i, row)
         {
-            pg_raw(p, "<tr><th scope=\"row\"><a href=\"/services/");
-            pg_href(p, jstr(row, "id"));
-            pg_raw(p, "\">");
-            pg_text(p, jstr(row, "name"));
+            pg_fmt(p, "<tr><th scope=\"row\"><a href=\"/services/%pA\">%pT", jstr(row, "id"),
+                   jstr(row, "name"));
             pg_raw(p, "</a></th><td>");
             pg_text(p, jstr(row, "organization"));
             pg_raw(p, "</td><td>");
             pg_text(p, jstr(row, "source"));
             pg_raw(p, "</td><td>");
             pg_text(p, jstr(row, "last_modified"));
-            pg_printf(p, "</td><td>%lld</td></tr>", jint(row, "days"));
+            pg_fmt(p, "</td><td>%lld</td></tr>", jint(row, "days"));
         }
         pg_raw(p, "</tbody></table></div>");
     }
-    csv_link(p, "stale", f, "stale records");
-    pg_raw(p, "</section>");
+    section_end(p, "stale", f, "stale records");
     json_decref(st);
 }
 
@@ -580,28 +591,24 @@ static void put_sources(pg *p, const hub *h, const hub_filter *f)
     json_t *src = hub_sources(h, &s, NULL);
     pg_raw(p, "<section aria-labelledby=\"h-src\"><h2 id=\"h-src\">Source health</h2>");
     scroll_open(p, "h-src");
-    pg_raw(p, "<table><caption>Sources</caption><thead><tr><th scope=\"col\">Source</th>"
-              "<th scope=\"col\">Health</th><th scope=\"col\">Records</th>"
-              "<th scope=\"col\">Also listed elsewhere</th><th scope=\"col\">Stale</th>"
-              "<th scope=\"col\">Failed pages</th><th scope=\"col\">Last success</th>"
-              "</tr></thead><tbody>");
+    table_open(p, NULL, "Sources",
+               (const char *const[]){"Source", "Health", "Records", "Also listed elsewhere",
+                                     "Stale", "Failed pages", "Last success", NULL});
+    pg_raw(p, "</tr></thead><tbody>");
     size_t i;
     json_t *row;
     json_array_foreach(json_object_get(src, "rows"), i, row)
     {
-        pg_raw(p, "<tr><th scope=\"row\">");
-        pg_text(p, jstr(row, "source"));
-        pg_raw(p, "</th><td>");
-        pg_text(p, jstr(row, "health"));
-        pg_printf(p, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>",
-                  jint(row, "records"), jint(row, "duplicated_elsewhere"), jint(row, "stale"),
-                  jint(row, "urls_failed"));
+        row_head(p, jstr(row, "source"));
+        pg_fmt(p, "<td>%pT", jstr(row, "health"));
+        pg_fmt(p, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>",
+               jint(row, "records"), jint(row, "duplicated_elsewhere"), jint(row, "stale"),
+               jint(row, "urls_failed"));
         pg_text(p, jstr(row, "last_success"));
         pg_raw(p, "</td></tr>");
     }
     pg_raw(p, "</tbody></table></div>");
-    csv_link(p, "sources", f, "source health");
-    pg_raw(p, "</section>");
+    section_end(p, "sources", f, "source health");
     json_decref(src);
 }
 
@@ -644,7 +651,7 @@ enum MHD_Result sd_page_hub(sd_req *r, const char *rest)
     const char *decided = pg_get(&p, "decided");
     if (decided && (!strcmp(decided, "same") || !strcmp(decided, "not-same"))) {
         pg_raw(&p, "<div class=\"notice\" role=\"status\"><p>Decision saved: ");
-        pg_raw(&p, !strcmp(decided, "same") ? "the same service" : "not the same service");
+        pg_raw_if(&p, !strcmp(decided, "same"), "the same service", "not the same service");
         pg_raw(&p, ". It applies from the indexer's next run; the audit trail records it "
                    "under your name.</p></div>");
     }

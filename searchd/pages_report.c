@@ -104,25 +104,27 @@ void pg_report_form(pg *p, const rec_service *rec)
     for (size_t i = 0; rpt_kinds[i]; i++) {
         char key[40];
         snprintf(key, sizeof key, "report.kind.%s", rpt_kinds[i]);
-        pg_printf(p, "<div class=\"choice\"><input type=\"radio\" name=\"kind\" id=\"report-%s\" "
-                     "value=\"%s\"%s><label for=\"report-%s\">",
-                  rpt_kinds[i], rpt_kinds[i], i == 0 ? " required" : "", rpt_kinds[i]);
+        pg_fmt(p, "<div class=\"choice\"><input type=\"radio\" name=\"kind\" id=\"report-%pA\" "
+                  "value=\"%pA\"",
+               rpt_kinds[i], rpt_kinds[i]);
+        pg_raw_if(p, i == 0, " required", "");
+        pg_fmt(p, "><label for=\"report-%pA\">", rpt_kinds[i]);
         pg_t(p, key);
         pg_raw(p, "</label></div>");
     }
-    pg_printf(p, "</fieldset><div class=\"field\"><label for=\"report-details\">");
+    pg_raw(p, "</fieldset><div class=\"field\"><label for=\"report-details\">");
     pg_t(p, "report.details");
-    pg_printf(p, "</label><textarea id=\"report-details\" name=\"details\" rows=\"3\" "
-                 "maxlength=\"%d\"></textarea></div><div class=\"field\">"
-                 "<label for=\"report-contact\">",
-              RPT_MAX_DETAILS);
+    pg_fmt(p, "</label><textarea id=\"report-details\" name=\"details\" rows=\"3\" "
+              "maxlength=\"%d\"></textarea></div><div class=\"field\">"
+              "<label for=\"report-contact\">",
+           RPT_MAX_DETAILS);
     pg_t(p, "report.contact");
-    pg_printf(p, "</label><p class=\"hint\" id=\"report-contact-hint\">");
+    pg_raw(p, "</label><p class=\"hint\" id=\"report-contact-hint\">");
     pg_t(p, "report.contact_hint");
-    pg_printf(p, "</p><input type=\"text\" id=\"report-contact\" name=\"contact\" "
-                 "maxlength=\"%d\" autocomplete=\"email\" "
-                 "aria-describedby=\"report-contact-hint\"></div><button type=\"submit\">",
-              RPT_MAX_CONTACT);
+    pg_fmt(p, "</p><input type=\"text\" id=\"report-contact\" name=\"contact\" "
+              "maxlength=\"%d\" autocomplete=\"email\" "
+              "aria-describedby=\"report-contact-hint\"></div><button type=\"submit\">",
+           RPT_MAX_CONTACT);
     pg_t(p, "report.send");
     pg_raw(p, "</button></form></section>");
 }
@@ -424,11 +426,7 @@ enum MHD_Result sd_hub_reports(sd_req *r, const char *rest)
 
 static void hidden(pg *p, const char *name, const char *value)
 {
-    pg_raw(p, "<input type=\"hidden\" name=\"");
-    pg_raw(p, name);
-    pg_raw(p, "\" value=\"");
-    pg_text(p, value);
-    pg_raw(p, "\">");
+    pg_fmt(p, "<input type=\"hidden\" name=\"%pA\" value=\"%pA\">", name, value);
 }
 
 static void review_forms(pg *p, const char *csrf, const json_t *row)
@@ -440,13 +438,13 @@ static void review_forms(pg *p, const char *csrf, const json_t *row)
     hidden(p, "csrf", csrf);
     hidden(p, "report", rid);
     hidden(p, "action", "correct");
-    pg_printf(p, "<label for=\"rf-%s\">Field</label><select id=\"rf-%s\" name=\"field\">"
-                 "<option value=\"phone\">Phone</option><option value=\"email\">E-mail</option>"
-                 "<option value=\"website\">Website</option><option value=\"status\">Status "
-                 "(closed or open)</option></select><label for=\"rv-%s\">Corrected value</label>"
-                 "<input id=\"rv-%s\" name=\"value\" maxlength=\"%d\" required>"
-                 "<button type=\"submit\">Save correction<span class=\"vh\">: ",
-              rid, rid, rid, rid, RPT_MAX_VALUE);
+    pg_fmt(p, "<label for=\"rf-%pA\">Field</label><select id=\"rf-%pA\" name=\"field\">"
+              "<option value=\"phone\">Phone</option><option value=\"email\">E-mail</option>"
+              "<option value=\"website\">Website</option><option value=\"status\">Status "
+              "(closed or open)</option></select><label for=\"rv-%pA\">Corrected value</label>"
+              "<input id=\"rv-%pA\" name=\"value\" maxlength=\"%d\" required>"
+              "<button type=\"submit\">Save correction<span class=\"vh\">: ",
+           rid, rid, rid, rid, RPT_MAX_VALUE);
     pg_text(p, name ? name : rid);
     pg_raw(p, "</span></button></form><form class=\"review\" data-inplace method=\"post\" "
               "action=\"/api/v1/hub/reports\">");
@@ -463,17 +461,19 @@ void pg_hub_reports(pg *p)
     const auth_who *who = sd_auth_who(p->r);
     bool editor = who->role >= AUTH_EDITOR && p->r->session[0];
     size_t open = rpt_count_open(p->s->reports);
-    pg_printf(p, "<section aria-labelledby=\"h-reports\" id=\"reports\"><h2 id=\"h-reports\">"
-                 "Problems reported by the public</h2><p>%zu open report%s from the "
-                 "<q>Report a problem with this listing</q> form on service pages. An editor "
-                 "marks each one handled, or records a correction (phone, e-mail, website, or "
-                 "a <q>closed</q> mark) that is shown over the crawled record from then on, "
-                 "whatever later crawls bring; the audit trail names the editor.</p>",
-              open, open == 1 ? "" : "s");
+    pg_fmt(p, "<section aria-labelledby=\"h-reports\" id=\"reports\"><h2 id=\"h-reports\">"
+              "Problems reported by the public</h2><p>%zu open report",
+           open);
+    pg_raw_if(p, open == 1, "", "s");
+    pg_raw(p, " from the <q>Report a problem with this listing</q> form on service pages. An "
+              "editor marks each one handled, or records a correction (phone, e-mail, website, "
+              "or a <q>closed</q> mark) that is shown over the crawled record from then on, "
+              "whatever later crawls bring; the audit trail names the editor.</p>");
     const char *reviewed = pg_get(p, "reviewed");
     if (reviewed && (!strcmp(reviewed, "handled") || !strcmp(reviewed, "corrected")))
-        pg_printf(p, "<div class=\"notice\" role=\"status\"><p>Report %s.</p></div>",
-                  !strcmp(reviewed, "handled") ? "marked handled" : "corrected and handled");
+        pg_raw_if(p, !strcmp(reviewed, "handled"),
+                  "<div class=\"notice\" role=\"status\"><p>Report marked handled.</p></div>",
+                  "<div class=\"notice\" role=\"status\"><p>Report corrected and handled.</p></div>");
     if (!editor) {
         pg_raw(p, "<p>Editors see the reports here.</p></section>");
         return;
@@ -497,10 +497,8 @@ void pg_hub_reports(pg *p)
             const char *contact = json_string_value(json_object_get(row, "contact"));
             const char *src = json_string_value(json_object_get(row, "source"));
             const char *url = json_string_value(json_object_get(row, "source_url"));
-            pg_raw(p, "<tr><th scope=\"row\"><a href=\"/services/");
-            pg_href(p, sid ? sid : "");
-            pg_raw(p, "\">");
-            pg_text(p, name ? name : sid ? sid : "");
+            pg_fmt(p, "<tr><th scope=\"row\"><a href=\"/services/%pA\">%pT", sid ? sid : "",
+                   name ? name : sid ? sid : "");
             pg_raw(p, "</a></th><td><strong>");
             pg_text(p, json_string_value(json_object_get(row, "kind")));
             pg_raw(p, "</strong> ");

@@ -36,8 +36,7 @@ static void put_paragraphs(pg *p, const char *s)
             j++;
         if (j > i) {
             pg_open(p, "<p"); /* the provider's words, in English */
-            if (html_textn(&p->b, s + i, j - i) != SP_OK)
-                p->oom = true;
+            pg_textn(p, s + i, j - i);
             pg_raw(p, "</p>");
         }
         i = j;
@@ -73,18 +72,38 @@ static void put_referrals(pg *p, const rec_service *rec)
     pg_raw(p, "</ul>");
 }
 
-/* "Last checked: 1 November 2026" in a <tag class="checked"> (a space
- * before a span), when the record says when. */
-static void put_checked(pg *p, const rec_service *r, const char *tag)
+/* A paragraph's label: "<p><span class="k">Helps with</span> ". */
+static void put_key(pg *p, const char *key)
+{
+    pg_raw(p, "<p><span class=\"k\">");
+    pg_t(p, key);
+    pg_raw(p, "</span> ");
+}
+
+/* A labelled paragraph of a record's tags in field (at most max), when it
+ * has any. */
+static void put_tag_line(pg *p, const char *key, const char *field, const rec_tags *t,
+                         size_t max)
+{
+    if (!t->n)
+        return;
+    put_key(p, key);
+    pg_tag_labels(p, field, t, max);
+    pg_raw(p, "</p>");
+}
+
+/* "Last checked: 1 November 2026" in a <p class="checked">, or in a
+ * <span> after a space, when the record says when. */
+static void put_checked(pg *p, const rec_service *r, bool span)
 {
     int64_t t = pg_checked(r);
     if (t <= 0)
         return;
-    pg_printf(p, "%s<%s class=\"checked\">", strcmp(tag, "span") ? "" : " ", tag);
+    pg_raw_if(p, span, " <span class=\"checked\">", "<p class=\"checked\">");
     pg_t(p, "rec.checked");
     pg_raw(p, " ");
     pg_put_date(p, t);
-    pg_printf(p, "</%s>", tag);
+    pg_raw_if(p, span, "</span>", "</p>");
 }
 
 /* "<li>" and a link to another service's page with its organisation; the
@@ -138,7 +157,7 @@ static void put_sources(pg *p, idx *ix, const rec_service *rec)
                 pg_tf(p, "service.listed_by", o->prov.source_id, NULL, NULL);
                 pg_raw(p, "</span>");
             }
-            put_checked(p, o, "span");
+            put_checked(p, o, true);
             pg_raw(p, "</li>");
         }
         pg_raw(p, "</ul><p><a href=\"/api/v1/hub/duplicates?id=");
@@ -264,13 +283,7 @@ static void put_service(pg *p, idx *ix, const rec_service *rec)
         pg_t(p, "service.no_description");
         pg_raw(p, "</p>");
     }
-    if (rec->categories.n) {
-        pg_raw(p, "<p><span class=\"k\">");
-        pg_t(p, "service.helps_with");
-        pg_raw(p, "</span> ");
-        pg_tag_labels(p, "category", &rec->categories, 8);
-        pg_raw(p, "</p>");
-    }
+    put_tag_line(p, "service.helps_with", "category", &rec->categories, 8);
 
     section(p, "service.who");
     pg_raw(p, "<p>");
@@ -279,9 +292,7 @@ static void put_service(pg *p, idx *ix, const rec_service *rec)
     pg_raw(p, "</p>");
     if (rec->eligibility_description)
         put_paragraphs(p, rec->eligibility_description);
-    pg_raw(p, "<p><span class=\"k\">");
-    pg_t(p, "service.area");
-    pg_raw(p, "</span> ");
+    put_key(p, "service.area");
     if (rec->pan_london)
         pg_t(p, "rec.all_london");
     else if (rec->boroughs.n)
@@ -310,13 +321,7 @@ static void put_service(pg *p, idx *ix, const rec_service *rec)
     if (!pg_when(p, rec, 14))
         pg_t(p, "rec.when_ask");
     pg_raw(p, "</p>");
-    if (rec->modes.n) {
-        pg_raw(p, "<p><span class=\"k\">");
-        pg_t(p, "service.modes");
-        pg_raw(p, "</span> ");
-        pg_tag_labels(p, "mode", &rec->modes, 4);
-        pg_raw(p, "</p>");
-    }
+    put_tag_line(p, "service.modes", "mode", &rec->modes, 4);
 
     section(p, "service.where");
     size_t shown = 0;
@@ -351,7 +356,7 @@ static void put_service(pg *p, idx *ix, const rec_service *rec)
     }
 
     pg_raw(p, "<div class=\"meta\">");
-    put_checked(p, rec, "p");
+    put_checked(p, rec, false);
     char *src = html_url_web(rec->prov.source_url);
     if (src) {
         pg_raw(p, "<p>");

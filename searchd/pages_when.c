@@ -168,19 +168,16 @@ static void option(pg *p, const char *value, const char *key, bool selected, lon
 {
     pg_raw(p, "<option value=\"");
     pg_text(p, value);
-    pg_raw(p, selected ? "\" selected>" : "\">");
+    pg_raw_if(p, selected, "\" selected>", "\">");
     pg_t(p, key);
-    if (count >= 0) {
-        char n[32];
-        snprintf(n, sizeof n, " (%ld)", count);
-        pg_text(p, n);
-    }
+    if (count >= 0)
+        pg_fmt(p, " (%ld)", count);
     pg_raw(p, "</option>");
 }
 
 void pg_when_filter(pg *p, const sd_search *sp, const sd_hours_counts *c)
 {
-    pg_raw(p, sp->q.n_hours ? "<details open class=\"when\">" : "<details class=\"when\">");
+    pg_raw_if(p, sp->q.n_hours, "<details open class=\"when\">", "<details class=\"when\">");
     pg_raw(p, "<summary>");
     pg_t(p, "when.title");
     pg_raw(p, "</summary><fieldset><legend class=\"vh\">");

@@ -4,13 +4,15 @@
  * character and be valid UTF-8; a snippet may keep only <mark> and
  * </mark>; a link must start with an allowed scheme and hold no quote,
  * angle bracket, space or control byte; a query parameter only unreserved
- * bytes and %XX.  Any breach aborts (a finding).  tests/fuzz/replay.c runs
+ * bytes and %XX; html_fmt's conversions never add markup and its %pU
+ * links have an allowed scheme or none.  Any breach aborts (a finding).  tests/fuzz/replay.c runs
  * it over seeds/ in every build.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "html.h"
 
@@ -80,6 +82,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     u = html_url_tel(s);
     safe_link(u);
     free(u);
+
+    /* html_fmt: whatever the input, the markup is the format's alone (4
+     * quotes, 2 '<' and 2 '>'), and the link is "#", a relative
+     * reference or one of the allowed schemes, with no space or control. */
+    if (html_fmt(&b, "<a href=\"%pU\" title=\"%pA\">%pT</a>", s, s, s) == SP_OK) {
+        size_t q = 0, lt = 0, gt = 0;
+        for (size_t i = 0; i < b.len; i++) {
+            q += b.data[i] == '"';
+            lt += b.data[i] == '<';
+            gt += b.data[i] == '>';
+            must(b.data[i] != '\'', "quote in html_fmt output", b.data);
+        }
+        must(q == 4 && lt == 2 && gt == 2, "markup from a conversion", b.data);
+        const char *href = b.data + 9;
+        size_t hn = strcspn(href, "\"");
+        for (size_t i = 0; i < hn; i++)
+            must((unsigned char)href[i] > 0x20 && href[i] != 0x7f && href[i] != '\\',
+                 "unsafe byte in a %pU link", b.data);
+        size_t colon = strcspn(href, ":");
+        must(colon >= hn || colon > strcspn(href, "/?#") || !strncasecmp(href, "http:", 5) ||
+                 !strncasecmp(href, "https:", 6) || !strncasecmp(href, "mailto:", 7) ||
+                 !strncasecmp(href, "tel:", 4),
+             "%pU link with a scheme not allowed", b.data);
+        must(strncmp(href, "//", 2) != 0, "%pU link to another host", b.data);
+    }
+    sp_buf_free(&b);
 
     if (html_query_add(&b, "k", s) == SP_OK && b.len) {
         for (size_t i = 0; i < b.len; i++) {

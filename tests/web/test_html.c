@@ -1,6 +1,7 @@
 /*
  * test_html.c - unit tests of the portal's escaping writer and link
- * sanitising (searchd/html.c), driven by cases/html_cases.tsv, and of the
+ * sanitising (searchd/html.c) and of html_fmt's string conversions, driven
+ * by cases/html_cases.tsv (test_writer.c tests the rest of html_fmt), and of the
  * interface words (web/i18n/ files: parsing, placeholders, fallbacks; every
  * shipped language file parses and has every English key's placeholders).
  *
@@ -69,6 +70,16 @@ static void run_case(int line, const char *kind, const char *in, const char *wan
         got = html_url_tel(in);
     } else if (!strcmp(kind, "query")) {
         CHECK(html_query_add(&b, "k", in) == SP_OK, "line %d: html_query_add failed", line);
+        got = sp_buf_steal(&b);
+    } else if (!strcmp(kind, "fmt-text") || !strcmp(kind, "fmt-attr") ||
+               !strcmp(kind, "fmt-url") || !strcmp(kind, "fmt-snippet")) {
+        /* html_fmt's string conversions, each inside the markup it is
+         * made for. */
+        int rc = !strcmp(kind, "fmt-text")   ? html_fmt(&b, "<p>%pT</p>", in)
+                 : !strcmp(kind, "fmt-attr") ? html_fmt(&b, "<i title=\"%pA\">", in)
+                 : !strcmp(kind, "fmt-url")  ? html_fmt(&b, "<a href=\"%pU\">", in)
+                                             : html_fmt(&b, "<p>%pS</p>", in);
+        CHECK(rc == SP_OK, "line %d: html_fmt %s failed", line, kind);
         got = sp_buf_steal(&b);
     } else {
         CHECK(0, "line %d: unknown kind '%s'", line, kind);
