@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "corrections.h"
 #include "crawl.h"
 #include "dedupe.h"
 #include "indexer.h"
@@ -192,6 +193,14 @@ int cmd_index(int argc, char **argv)
     int rc = SP_OK;
     for (size_t i = 0; i < n_files && rc == SP_OK; i++)
         rc = indexer_import_path(x, files[i], &st, &err);
+    if (rc == SP_OK) { /* the hub editors' corrections, as ingest does (corrections.h) */
+        corr_stats cs;
+        rc = idx_begin(indexer_idx(x), &err);
+        if (rc == SP_OK)
+            rc = corr_reconcile(indexer_idx(x), store_dir, sp_now(), &cs, &err);
+        if (rc == SP_OK)
+            rc = idx_commit(indexer_idx(x), &err);
+    }
     /* Link duplicates over the whole index (docs/hub.md): the importer
      * does not note the records it writes, so a run that wrote any is a
      * whole one. */

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "corrections.h"
 #include "dedupe.h"
 #include "snapshot.h"
 #include "enrich.h"
@@ -683,6 +684,10 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rc = restore_recovered(&g);
     if (rc == SP_OK)
         rc = drop_failing_sources(&g);
+    if (rc == SP_OK) { /* the hub editors' corrections, in this batch (corrections.h) */
+        corr_stats cs;
+        rc = corr_reconcile(g.ix, o->store_dir, g.now, &cs, err);
+    }
     if (rc == SP_OK && rebuild)
         rc = idx_mark_schema(g.ix, err); /* lands with the batch */
     if (rc == SP_OK) {

@@ -66,6 +66,10 @@ static json_t *hit_json(const idx_hit *h, bool near)
     json_object_set_new(o, "boroughs", tag_slugs(&rec->boroughs));
     json_object_set_new(o, "groups", tag_slugs(&rec->groups));
     json_object_set_new(o, "categories", tag_slugs(&rec->categories));
+    /* as the service page shows them, with any hub correction laid over
+     * (indexer/corrections.h) */
+    json_object_set_new(o, "phone", str_or_null(rec->n_phones ? rec->phones[0].number : NULL));
+    json_object_set_new(o, "status", str_or_null(rec->status));
     if (near)
         json_object_set_new(o, "distance_km",
                             h->distance_km >= 0
@@ -110,6 +114,37 @@ static json_t *facets_json(const vocab *v, const idx_result *res)
         json_object_set_new(all, field, arr);
     }
     return all;
+}
+
+/* The hours facet (sd_hours_facet) as facets "day" (MO..SU, in week
+ * order) and "time" (morning, afternoon, evening): every value, counted
+ * exactly, also those no service is open on.  Only on the first page: it
+ * is ten more counting searches, and a client paging through results has
+ * had it. */
+static void hours_facets_json(json_t *facets, idx *ix, const sd_search *p)
+{
+    static const char *const days[HOURS_DAYS] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                                 "Friday", "Saturday", "Sunday"};
+    static const char *const parts[HOURS_PERIODS] = {
+        "Morning (before 12:00)", "Afternoon (12:00 to 17:00)", "Evening (after 17:00)"};
+    if (!facets || p->page > 1) /* ten counting searches: for the first page only */
+        return;
+    sd_hours_counts c;
+    sd_hours_facet(ix, p, &c);
+    if (!c.ok)
+        return;
+    json_t *day = json_array(), *time = json_array();
+    for (int d = 0; day && d < HOURS_DAYS; d++)
+        json_array_append_new(day, json_pack("{s:s,s:s,s:I,s:b}", "value", hours_day_code(d),
+                                             "label", days[d], "count", (json_int_t)c.day[d],
+                                             "selected", !p->open_now && p->day == d));
+    for (int t = 0; time && t < HOURS_PERIODS; t++)
+        json_array_append_new(
+            time, json_pack("{s:s,s:s,s:I,s:b}", "value", hours_period_name((hours_period)t),
+                            "label", parts[t], "count", (json_int_t)c.period[t], "selected",
+                            !p->open_now && p->period == t));
+    json_object_set_new(facets, "day", day);
+    json_object_set_new(facets, "time", time);
 }
 
 /* The query as applied: canonical slugs, numbers as numbers. */
@@ -162,15 +197,10 @@ static json_t *echo_json(const sd_search *p)
 
 static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_result *u);
 
-long sd_hours_unknown(idx *ix, const sd_search *p)
+long sd_count(idx *ix, idx_query q)
 {
-    idx_query q = p->q;
-    static const char *const unknown[] = {HOURS_UNKNOWN_TERM};
-    q.hours = unknown;
-    q.n_hours = 1;
     q.facets = false;
     q.exact_facets = true; /* an exact total */
-    q.relax = false;
     q.offset = 0;
     q.limit = 1;
     idx_result res;
@@ -179,6 +209,16 @@ long sd_hours_unknown(idx *ix, const sd_search *p)
     long n = idx_search(ix, &q, &res, &e) == SP_OK ? (long)res.total : -1;
     idx_result_free(&res);
     return n;
+}
+
+long sd_hours_unknown(idx *ix, const sd_search *p)
+{
+    idx_query q = p->q;
+    static const char *const unknown[] = {HOURS_UNKNOWN_TERM};
+    q.hours = unknown;
+    q.n_hours = 1;
+    q.relax = false;
+    return sd_count(ix, q);
 }
 
 /* "hours": what an hours filter asked and how many services it left out
@@ -273,7 +313,9 @@ static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_re
         json_object_set_new(out, "page", json_integer(p.page));
         json_object_set_new(out, "per_page", json_integer(p.per_page));
         json_object_set_new(out, "results", results ? results : json_array());
-        json_object_set_new(out, "facets", facets_json(s->voc, &res));
+        json_t *facets = facets_json(s->voc, &res);
+        hours_facets_json(facets, ix, &p);
+        json_object_set_new(out, "facets", facets);
         if (res.suggestion && *res.suggestion)
             json_object_set_new(out, "suggestion", json_string(res.suggestion));
         if (res.suggestion_used)

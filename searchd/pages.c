@@ -714,6 +714,7 @@ typedef struct search_state {
     const char *bad_near; /* a postcode we could not use */
     und_result u;         /* what the words said (sd_understand) */
     bool folded;          /* a results page: the form folds into a summary */
+    sd_hours_counts when; /* the hours facet (pages_when.c) */
 } search_state;
 
 /* The current search's URL with one parameter value left out (drop_key /
@@ -863,7 +864,7 @@ static void put_filters(pg *p, const search_state *st, const idx_result *res)
         free(order);
         pg_raw(p, "</ul></fieldset></details>");
     }
-    pg_when_filter(p, &st->sp);
+    pg_when_filter(p, &st->sp, &st->when);
     pg_raw(p, "<button type=\"submit\" class=\"btn2\">");
     pg_t(p, "filter.apply");
     pg_raw(p, "</button></div>");
@@ -1361,6 +1362,7 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
      * (a live region must exist before it changes). */
     pg_raw(&p, "<p id=\"live\" class=\"vh\" role=\"status\"></p><div class=\"cols sc\">");
     put_results(&p, &ix, st, &res);
+    sd_hours_facet(ix, &st->sp, &st->when);
     put_filters(&p, st, &res);
     pg_raw(&p, "</div></form>");
     pg_foot(&p);

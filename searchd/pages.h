@@ -160,7 +160,8 @@ void pg_hub_reports(pg *p);
  * whether the page leaves a parameter out (open=now over day and time),
  * the one-line summary that opens the form ("ESOL in Newham - change
  * search") and its end, and the link to /guided. */
-void pg_when_filter(pg *p, const sd_search *sp);
+/* c: the hours facet's counts shown with each choice (NULL: none). */
+void pg_when_filter(pg *p, const sd_search *sp, const sd_hours_counts *c);
 void pg_when_chips(pg *p, const sd_search *sp, idx **ix);
 /* No results: the same search at any time, with its count (a <li>). */
 void pg_when_alt(pg *p, const sd_search *sp, idx **ix);

@@ -5,6 +5,8 @@
  * summary of a search ("ESOL in Newham - change search") that the search
  * form folds into on a results page (a <details>, so it works without
  * JavaScript).  Kept apart from pages.c so the search page stays readable.
+ * The hours facet (sd_hours_facet: exact counts for each day and part of
+ * the day) is here too; /api/v1/search gives the same counts (api.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,16 +128,54 @@ void pg_when_alt(pg *p, const sd_search *sp, idx **ix)
     sp_buf_free(&u);
 }
 
-static void option(pg *p, const char *value, const char *key, bool selected)
+/* ---- the hours facet ---- */
+
+static long hours_count(idx *ix, const sd_search *p, int day, int period, int minute)
+{
+    char terms[HOURS_MAX_QUERY_TERMS][HOURS_TERM_MAX];
+    const char *ptrs[HOURS_MAX_QUERY_TERMS];
+    size_t n = hours_query_terms(day, period, minute, terms);
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = terms[i];
+    idx_query q = p->q; /* the same search, with this hours filter in place */
+    q.hours = ptrs;
+    q.n_hours = n;
+    return sd_count(ix, q);
+}
+
+void sd_hours_facet(idx *ix, const sd_search *p, sd_hours_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!ix)
+        return;
+    /* open=now is a day and a time at once: each value is counted alone. */
+    int day = p->open_now ? -1 : p->day;
+    int period = p->open_now ? -1 : p->period;
+    int minute = p->open_now ? -1 : p->minute;
+    out->ok = true;
+    for (int d = 0; d < HOURS_DAYS; d++) {
+        out->day[d] = hours_count(ix, p, d, period, minute);
+        out->ok = out->ok && out->day[d] >= 0;
+    }
+    for (int t = 0; t < HOURS_PERIODS; t++) {
+        out->period[t] = hours_count(ix, p, day, t, -1);
+        out->ok = out->ok && out->period[t] >= 0;
+    }
+}
+
+/* An option of the When filter, with its count when there is one. */
+static void option(pg *p, const char *value, const char *key, bool selected, long count)
 {
     pg_raw(p, "<option value=\"");
     pg_text(p, value);
     pg_raw_if(p, selected, "\" selected>", "\">");
     pg_t(p, key);
+    if (count >= 0)
+        pg_fmt(p, " (%ld)", count);
     pg_raw(p, "</option>");
 }
 
-void pg_when_filter(pg *p, const sd_search *sp)
+void pg_when_filter(pg *p, const sd_search *sp, const sd_hours_counts *c)
 {
     pg_raw_if(p, sp->q.n_hours, "<details open class=\"when\">", "<details class=\"when\">");
     pg_raw(p, "<summary>");
@@ -153,16 +193,17 @@ void pg_when_filter(pg *p, const sd_search *sp)
     pg_raw(p, "</p><div class=\"field\"><label for=\"f-day\">");
     pg_t(p, "when.day");
     pg_raw(p, "</label><select id=\"f-day\" name=\"day\" aria-describedby=\"when-hint\">");
-    option(p, "", "when.any_day", sp->open_now || sp->day < 0);
+    option(p, "", "when.any_day", sp->open_now || sp->day < 0, -1);
     for (int d = 0; d < HOURS_DAYS; d++)
-        option(p, hours_day_code(d), day_keys[d], !sp->open_now && sp->day == d);
+        option(p, hours_day_code(d), day_keys[d], !sp->open_now && sp->day == d,
+               c && c->ok ? c->day[d] : -1);
     pg_raw(p, "</select></div><div class=\"field\"><label for=\"f-time\">");
     pg_t(p, "when.time");
     pg_raw(p, "</label><select id=\"f-time\" name=\"time\" aria-describedby=\"when-hint\">");
-    option(p, "", "when.any_time", sp->open_now || sp->period < 0);
+    option(p, "", "when.any_time", sp->open_now || sp->period < 0, -1);
     for (int t = 0; t < HOURS_PERIODS; t++)
         option(p, hours_period_name((hours_period)t), period_keys[t],
-               !sp->open_now && sp->period == t);
+               !sp->open_now && sp->period == t, c && c->ok ? c->period[t] : -1);
     pg_raw(p, "</select></div>");
     if (!sp->open_now && sp->minute >= 0) {
         /* at= came in the address: keep it until its chip removes it. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "corrections.h"
 #include "reports.h"
 
 struct rpt_db {
@@ -285,15 +286,6 @@ json_t *rpt_corrections(rpt_db *db, const char *service_id, sp_err *err)
     return rows;
 }
 
-static void replace(char **slot, const char *value)
-{
-    char *v = sp_strdup(value);
-    if (!v)
-        return;
-    free(*slot);
-    *slot = v;
-}
-
 size_t rpt_apply(rpt_db *db, rec_service *rec)
 {
     if (!db || !rec || !rec->id)
@@ -303,32 +295,9 @@ size_t rpt_apply(rpt_db *db, rec_service *rec)
     json_t *row;
     json_array_foreach(rows, i, row)
     {
-        const char *field = json_string_value(json_object_get(row, "field"));
-        const char *value = json_string_value(json_object_get(row, "value"));
-        if (!field || !value)
-            continue;
-        if (!strcmp(field, "phone")) {
-            /* the service's own first number is what pages show first */
-            if (!rec->n_phones) {
-                rec->phones = calloc(1, sizeof *rec->phones);
-                if (!rec->phones)
-                    continue;
-                rec->n_phones = 1;
-            }
-            replace(&rec->phones[0].number, value);
-        } else if (!strcmp(field, "email")) {
-            replace(&rec->email, value);
-        } else if (!strcmp(field, "website")) {
-            replace(&rec->url, value);
-        } else if (!strcmp(field, "status")) {
-            replace(&rec->status, !strcmp(value, "closed") ? "inactive" : "active");
-            if (!strcmp(value, "closed"))
-                replace(&rec->alert, "This service has closed: the Integration Hub checked "
-                                     "this listing and marked it closed.");
-        } else {
-            continue;
-        }
-        n++;
+        if (corr_lay(rec, json_string_value(json_object_get(row, "field")),
+                     json_string_value(json_object_get(row, "value"))) == 1)
+            n++;
     }
     json_decref(rows);
     return n;

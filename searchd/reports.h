@@ -9,8 +9,9 @@
  * public report must cost neither.  A correction is keyed by the
  * service's id, which is stable across recrawls (rec_make_id), so it
  * survives every recrawl and `signpost index --rebuild`: the crawled
- * record is never edited, the correction is applied when the record is
- * served (rpt_apply).
+ * record is never edited: the indexer lays the corrections over the
+ * indexed records (indexer/corrections.h), and rpt_apply lays them over a
+ * record as it is served, so a service page shows a correction at once.
  *
  * Ownership: an rpt_db belongs to the caller (rpt_close) and serialises
  * its own use, so searchd's workers share one handle.  JSON returned is a
@@ -72,8 +73,8 @@ int rpt_correct(rpt_db *db, const char *service_id, const char *field, const cha
                 const char *by, int64_t report_id, sp_err *err);
 /* [{service_id, field, value, at, by, report_id}]; service_id NULL: all. */
 json_t *rpt_corrections(rpt_db *db, const char *service_id, sp_err *err);
-/* Lay a service's corrections over the crawled record; returns how many
- * applied (0 when none or the database cannot be read). */
+/* Lay a service's corrections over the record (corr_lay); returns how
+ * many applied (0 when none or the database cannot be read). */
 size_t rpt_apply(rpt_db *db, rec_service *rec);
 
 #endif

@@ -419,9 +419,23 @@ typedef struct sd_search {
  * and point p->q.hours at the terms of its hours filter (also for day,
  * time and at).  SP_EIO when open=now is asked and z is NULL. */
 int sd_search_hours(sd_search *p, const hours_zone *z, int64_t now);
+/* The exact total of q on ix's snapshot (no hits, no facets); -1 when
+ * the search failed. */
+long sd_count(idx *ix, idx_query q);
 /* How many services the search p would find without its hours filter
  * whose hours are unknown (HOURS_UNKNOWN_TERM); -1 on error. */
 long sd_hours_unknown(idx *ix, const sd_search *p);
+/* The hours facet of the search p (pages_when.c): how many services it
+ * finds on each day (day=MO..SU in place of its day, with its time or at)
+ * and in each part of the day (time= in place of its time or at, with its
+ * day); with open=now, each day or part of the day alone.  Exact, on ix's
+ * snapshot; -1 where a count failed. */
+typedef struct sd_hours_counts {
+    long day[HOURS_DAYS];
+    long period[HOURS_PERIODS];
+    bool ok; /* counted (false: not asked for, or the index failed) */
+} sd_hours_counts;
+void sd_hours_facet(idx *ix, const sd_search *p, sd_hours_counts *out);
 
 /* A search for the records of rec's duplicate cluster (rec among them),
  * most recently changed first, enough for max others (api.c). */

@@ -209,7 +209,7 @@ def check(src):
             problems.append(f'{name}: no {REVIEWED} header (has a fluent speaker reviewed it?)')
         m = re.search(r'nplurals\s*=\s*(\d+)', header.get('Plural-Forms', ''))
         nplurals = int(m.group(1)) if m else 2
-        done, stale = 0, []
+        done, labels, stale = 0, 0, []
         for e in entries:
             ctxt = e.get('ctxt')
             if e.get('fuzzy') or not e['str'][0]:
@@ -241,10 +241,13 @@ def check(src):
                                 f'and msgstr[0..{nplurals - 1}]')
             if ctxt == 'lang.dir' and e['str'][0] not in ('ltr', 'rtl'):
                 problems.append(f'{name}: lang.dir must be ltr or rtl')
-            done += 1
+            if ctxt is not None and ctxt.startswith('label.'):
+                labels += 1  # data/vocab's labels, not en.tsv's words
+            elif ctxt is not None:
+                done += 1
         total = sum(1 for k in en if not k.endswith('.plural'))
-        notes.append(f'{name}: {done} of {total} words translated ({header.get(PRODUCED)}; '
-                     f'{header.get(REVIEWED)})')
+        notes.append(f'{name}: {done} of {total} words translated, {labels} vocabulary labels '
+                     f'({header.get(PRODUCED)}; {header.get(REVIEWED)})')
         if stale:
             notes.append(f'{name}: {len(stale)} entries are for English that has changed (not '
                          f'used until updated; run tools/i18n.py update): {", ".join(stale[:8])}')

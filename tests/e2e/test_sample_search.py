@@ -69,6 +69,37 @@ def main():
                                 f"facet {field}={fv['value']} under {base_q}: count {fv['count']} == total {res2.get('total')}")
             e.check(n_checked >= 50, f"facet invariant checked on many values ({n_checked})")
 
+            # The hours facet: every day and part of the day, counted exactly as the
+            # search with that value in place of its day (with its time or at) or its
+            # time (with its day; at gives way); with open=now each value alone.
+            hours_q = [{}, {"q": "cv"}, {"day": "SA"}, {"day": "MO", "time": "morning"},
+                       {"borough": "hackney", "time": "evening"}, {"day": "TU", "at": "10:30"},
+                       {"open": "now", "q": "training"}, {"day": "WE", "fold": "0"}]
+            n_hours = 0
+            for base_q in hours_q:
+                st, res = e.get(base, "/api/v1/search", base_q)
+                if not e.check(st == 200, f"search {base_q} is 200"):
+                    continue
+                fc = res.get("facets", {})
+                e.check([v["value"] for v in fc.get("day", [])] == ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+                        and [v["value"] for v in fc.get("time", [])] == ["morning", "afternoon", "evening"],
+                        f"hours facet lists every day and part of the day under {base_q}")
+                for field in ("day", "time"):
+                    for fv in fc.get(field, []):
+                        q2 = {k: v for k, v in base_q.items() if k != "open" and not (field == "time" and k == "at")}
+                        q2[field] = fv["value"]
+                        st2, res2 = e.get(base, "/api/v1/search", q2)
+                        n_hours += 1
+                        e.check(st2 == 200 and res2.get("total") == fv["count"],
+                                f"hours facet {field}={fv['value']} under {base_q}: count {fv['count']} == total {res2.get('total')}")
+                        if base_q.get(field) == fv["value"]:
+                            e.check(fv["selected"] and fv["count"] == res.get("total"),
+                                    f"the chosen {field} is selected and counts the search's total ({fv})")
+            e.check(n_hours == 80, f"hours facet checked on every value of 8 searches ({n_hours})")
+            st, res = e.get(base, "/api/v1/search", {"day": "SA"})
+            sat = {v["value"]: v["count"] for v in res.get("facets", {}).get("day", [])}
+            e.check(0 < sat.get("SA", 0) < sat.get("MO", 0), f"fewer services open on Saturday than Monday ({sat})")
+
             # The person fields' facets say something: not every service is
             # open to everyone, and more are open the longer someone is out of work.
             st, res = e.get(base, "/api/v1/search", {"fold": "0"})

@@ -24,7 +24,9 @@ loopback, the indexer links duplicates after each batch, searchd answers
 - "report a problem with this listing": the public form on a service
   page (form token, Origin check, rate limit per address, bounded sizes),
   the report stored with the record's provenance, an editor's correction
-  (a phone number, a "closed" mark) shown over the record, surviving
+  (a phone number, a "closed" mark) shown over the record on its page at
+  once and, after the next index run, in search results (API and portal),
+  /oruk/, the exports and the change feed, surviving
   `signpost index --rebuild` and a second `signpost run` that crawls the
   sample again, with the audit trail naming the editor.
 
@@ -232,13 +234,69 @@ def report_and_correct(base, token, manifest):
     e.check(text.startswith("service_id,field,value,at,by,report_id\r\n") and text.count("\r\n") == 3,
             f"the corrections CSV has a header and two rows ({text!r})")
     fixed = {"phone": (a, "020 7946 0999"), "closed": b}
-    check_corrected(base, fixed, "at once")
+    # the service page at once; everywhere else after the next index run
+    # (signpost run indexes every few seconds)
+    check_corrected(base, fixed, "after the next index run", wait=30)
     print(f"hub: 2 reports taken with provenance, {codes.index(429) if 429 in codes else -1} more before the limit, "
           f"2 corrections by {audit[0]['account'] if audit else '?'}")
     return fixed
 
 
-def check_corrected(base, fixed, when):
+def everywhere(base, fixed):
+    """Where the corrections are seen besides the service's own page, as
+    {check: passed}: search results (API and portal), /oruk/, the export,
+    the change feed.  The indexer lays them over the index
+    (indexer/corrections.h)."""
+    a, phone = fixed["phone"]
+    b = fixed["closed"]
+    seen = {}
+    for sid, what in ((a, "phone"), (b, "closed")):
+        st, rec = e.get(base, f"/api/v1/services/{sid}")
+        name = rec.get("name", "") if isinstance(rec, dict) else ""
+        st, res = e.get(base, "/api/v1/search", {"q": name, "per_page": 50, "understand": 0})
+        hit = next((h for h in res.get("results", []) if h.get("id") == sid), {}) if isinstance(res, dict) else {}
+        fc = res.get("facets", {}) if isinstance(res, dict) else {}
+        if what == "phone":
+            seen["search result's phone"] = hit.get("phone") == phone
+            st, page = e.get(base, "/", {"q": name, "understand": 0})
+            seen["portal results show the phone"] = isinstance(page, str) and phone in page
+            st, o = e.get(base, f"/oruk/services/{sid}")
+            seen["/oruk/services/{id} phone"] = isinstance(o, dict) and [p.get("number") for p in o.get("phones", [])][:1] == [phone]
+            st, csv_text = e.get(base, "/api/v1/export/phones.csv", {"q": name})
+            seen["export phones.csv"] = isinstance(csv_text, str) and phone in csv_text
+        else:
+            seen["search result's status"] = hit.get("status") == "inactive"
+            st, page = e.get(base, "/", {"q": name, "understand": 0})
+            seen["portal results mark it closed"] = isinstance(page, str) and "status: inactive" in page
+            st, o = e.get(base, f"/oruk/services/{sid}")
+            seen["/oruk/services/{id} status"] = isinstance(o, dict) and o.get("status") == "inactive"
+            st, csv_text = e.get(base, "/api/v1/export/services.csv", {"q": name})
+            seen["export services.csv"] = isinstance(csv_text, str) and any(
+                sid in line and "inactive" in line for line in csv_text.splitlines())
+    # the change feed, every page: both services with their corrections
+    url, items, pages = "/feeds/changes", {}, 0
+    while url and pages < 50:
+        st, body = e.get(base, url.replace(base, ""))
+        if not isinstance(body, dict):
+            break
+        for it in body.get("items", []):
+            items[it.get("id")] = it.get("data") or {}
+        nxt = body.get("next")
+        url = nxt if nxt and body.get("items") else None
+        pages += 1
+    seen["change feed phone"] = [p.get("number") for p in items.get(a, {}).get("phones", [])][:1] == [phone]
+    seen["change feed status"] = items.get(b, {}).get("status") == "inactive"
+    return seen
+
+
+def check_corrected(base, fixed, when, wait=0):
+    seen = everywhere(base, fixed)
+    end = time.time() + wait
+    while not all(seen.values()) and time.time() < end:
+        time.sleep(1)
+        seen = everywhere(base, fixed)
+    for what, ok in seen.items():
+        e.check(ok, f"the correction holds {when}: {what}")
     a, phone = fixed["phone"]
     st, rec = e.get(base, f"/api/v1/services/{a}")
     nums = [p.get("number") for p in rec.get("phones", [])] if isinstance(rec, dict) else []

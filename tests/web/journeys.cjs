@@ -59,10 +59,10 @@ function indexSample(store) {
   console.log(r.stderr.trim().split('\n').pop());
 }
 
-function serve(store, web = path.join(SOURCE, 'web')) {
+function serve(store, web = path.join(SOURCE, 'web'), extra = []) {
   return new Promise((resolve, reject) => {
     const p = spawn(SIGNPOST, ['serve', '--store', store, '--listen', '127.0.0.1:0',
-      '--web', web], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--web', web, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     const t = setTimeout(() => reject(new Error('serve did not start: ' + err)), 30000);
     p.stderr.on('data', (d) => {
@@ -605,6 +605,9 @@ async function phoneGuidedHours(ctx, base, js) {
     await page.goto(base + '/?category=esol');
     await page.locator('#filters details.when > summary').click();
     const sat = await api('category=esol&day=SA');
+    /* the hours facet: each choice says how many it would find, as the API counts it */
+    const satOption = (await page.locator('#f-day option[value="SA"]').innerText()).trim();
+    check(satOption === `Saturday (${sat})`, `${at}: the Saturday choice shows its count (${satOption}, API ${sat})`);
     if (js) {
       await page.locator('#f-day').selectOption('SA');
       await page.locator('.when-chosen .chip', { hasText: 'Saturday' }).waitFor();

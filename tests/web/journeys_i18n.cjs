@@ -9,7 +9,9 @@
  * browser that asks for Polish (Accept-Language) gets Polish on its first
  * visit and can choose English; an unknown ?lang= gives English; a
  * catalogue without a word shows that word in English (a second server
- * with a trimmed copy of web/i18n).  axe-core checks each page.  Shares
+ * with a trimmed copy of web/i18n); Arabic facet labels, chips, "When"
+ * choices (with the API's hours facet counts) and guided questions.
+ * axe-core checks each page.  Shares
  * the helpers of journeys.cjs.
  *
  * Usage: node journeys_i18n.cjs SIGNPOST_BIN (exit 77 without chromium).
@@ -140,6 +142,46 @@ async function arabic(ctx, base, js, shots) {
   await page2.close();
 }
 
+/* Arabic words for the vocabularies: the facets' values, the chosen
+ * filter's chip, the When choices with their counts (the API's hours
+ * facet), the guided questions' options. */
+async function arabicLabels(ctx, base, js) {
+  const tag = js ? 'js' : 'no-js';
+  const page = await ctx.newPage();
+  J.watchPage(page, `arabic labels ${tag}`);
+  await page.goto(base + '/?category=esol&lang=ar');
+  const esol = (await page.locator('label[for="f-category-esol"]').textContent()).trim();
+  check(esol.startsWith('ESOL (الإنجليزية للناطقين بلغات أخرى)'), `${tag}: the category facet's label is Arabic ("${esol}")`);
+  const groups = await page.locator('label[for^="f-group-"]').allTextContents();
+  const english = groups.filter((g) => /^[A-Za-z ,()]+\(\d+\)$/.test(g.trim()));
+  check(groups.length > 3 && english.length === 0, `${tag}: every group in the facet is in Arabic (${english.slice(0, 3)})`);
+  const langs = await page.locator('label[for^="f-language-"]').allTextContents();
+  const latinLangs = langs.filter((g) => /^[A-Za-z ()]+\(\d+\)$/.test(g.trim()));
+  check(langs.length > 2 && latinLangs.length === 0, `${tag}: the languages spoken are named in Arabic (${latinLangs.slice(0, 3)})`);
+  const chips = await page.locator('a.chip').allTextContents();
+  check(chips.some((c) => c.includes('الإنجليزية للناطقين بلغات أخرى')), `${tag}: the chosen category's chip is in Arabic (${chips})`);
+  const options = await page.locator('#f-day option').allTextContents();
+  const api = await (await fetch(base + '/api/v1/search?category=esol')).json();
+  const sat = api.facets.day.find((d) => d.value === 'SA');
+  check(options.some((o) => o.trim() === `السبت (${sat.count})`),
+    `${tag}: the When filter offers Saturday in Arabic with the API's count ${sat.count} (${options})`);
+  const parts = await page.locator('#f-time option').allTextContents();
+  const eve = api.facets.time.find((d) => d.value === 'evening');
+  check(parts.some((o) => o.trim() === `المساء (بعد 17:00) (${eve.count})`),
+    `${tag}: the parts of the day are Arabic with the API's counts (${parts})`);
+  await page.goto(base + '/guided?lang=ar');
+  check((await htmlAttrs(page)).dir === 'rtl', `${tag}: the guided questions are right to left`);
+  const legends = await page.locator('legend').allTextContents();
+  check(legends.some((l) => l.includes('ما الذي تريد المساعدة فيه؟')), `${tag}: the guided questions are Arabic (${legends})`);
+  const answers = await page.locator('main label').allTextContents();
+  for (const w of ['تعلم اللغة الإنجليزية', 'أتلقى الائتمان الشامل (Universal Credit)', 'من 18 إلى 24'])
+    check(answers.some((x) => x.includes(w)), `${tag}: the guided questions offer "${w}"`);
+  const latin = answers.filter((x) => /^[A-Za-z][A-Za-z ,()]+$/.test(x.trim()));
+  check(latin.length === 0, `${tag}: no guided answer left in English (${latin.slice(0, 3)})`);
+  if (js) await J.axe(page, 'guided-ar');
+  await page.close();
+}
+
 /* The first visit follows Accept-Language; an explicit choice wins. */
 async function firstVisit(profile, base, js) {
   const tag = js ? 'js' : 'no-js';
@@ -215,6 +257,7 @@ async function main() {
       const ctx = await launch(path.join(tmp, `profile-${js}`), js, 'en-GB');
       await polish(ctx, base, js, js);
       await arabic(ctx, base, js, js);
+      await arabicLabels(ctx, base, js);
       await ctx.close();
       await firstVisit(path.join(tmp, `profile-al-${js}`), base, js);
     }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "vocab.h"
 
 static int checks, failures;
 
@@ -167,6 +168,33 @@ static void test_malformed(const char *dir, const html_lang *en)
     CHECK(cases >= 10, "malformed cases read (%d)", cases);
 }
 
+/* The labels of the vocabularies a jobseeker's page shows (facet values,
+ * chips, the guided questions), as page code looks them up
+ * (pg_label: "label.FIELD.SLUG"; benefits under the search field's name):
+ * every one translated in l.  Borough names are names, not translated. */
+static void test_labels(const vocab *v, const html_lang *l, const char *code)
+{
+    static const char *const fields[][2] = {{"group", "group"},       {"category", "category"},
+                                            {"mode", "mode"},         {"cost", "cost"},
+                                            {"referral", "referral"}, {"status", "status"},
+                                            {"benefit", "benefits"},  {"language", "language"}};
+    size_t total = 0, done = 0;
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        size_t n = 0;
+        const char *const *slugs = vocab_slugs(v, fields[f][0], &n);
+        for (size_t i = 0; i < n; i++) {
+            char key[160];
+            snprintf(key, sizeof key, "label.%s.%s", fields[f][1], slugs[i]);
+            total++;
+            if (html_t(l, key) != key)
+                done++;
+            else
+                CHECK(0, "%s translates %s", code, key);
+        }
+    }
+    CHECK(total >= 150 && done == total, "%s: %zu of %zu labels translated", code, done, total);
+}
+
 /* The shipped catalogues: each loads through the cache, names itself, has
  * the words of the jobseeker's pages and is marked as needing review. */
 static void test_shipped(const char *src)
@@ -178,6 +206,9 @@ static void test_shipped(const char *src)
     } langs[] = {{"pl", "ltr"}, {"ro", "ltr"}, {"bn", "ltr"}, {"pt", "ltr"}, {"ar", "rtl"}};
     const html_lang *en = html_lang_get(web, "en");
     CHECK(en != NULL, "English loads");
+    vocab *v = NULL;
+    sp_err err = {0};
+    CHECK(vocab_load(NULL, &v, &err) == SP_OK, "data/vocab loads (%s)", err.msg);
     for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
         const html_lang *l = html_lang_get(web, langs[i].code);
         CHECK(l != NULL, "web/i18n/%s.po loads", langs[i].code);
@@ -188,11 +219,16 @@ static void test_shipped(const char *src)
               langs[i].code, html_lang_stale(l));
         static const char *const keys[] = {"lang.name", "nav.skip", "search.q", "search.go",
                                            "results.found", "filter.apply", "none.title",
-                                           "service.contact", "msg.notfound.title"};
+                                           "service.contact", "msg.notfound.title",
+                                           "guided.what", "guided.what.english", "guided.age.none",
+                                           "guided.sit.uc", "when.title", "when.SA",
+                                           "when.morning", "change.link", "report.title"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
             CHECK(strcmp(html_t(l, keys[k]), html_t(en, keys[k])) != 0, "%s translates %s",
                   langs[i].code, keys[k]);
         CHECK(html_lang_pick(web, langs[i].code, "en") == l, "?lang=%s picks it", langs[i].code);
+        if (v)
+            test_labels(v, l, langs[i].code);
     }
     CHECK(html_lang_pick(web, NULL, "pl-PL,pl;q=0.9,en;q=0.8") == html_lang_get(web, "pl"),
           "Accept-Language pl-PL picks Polish");
@@ -201,6 +237,7 @@ static void test_shipped(const char *src)
     char codes[16][4];
     size_t n = html_lang_list(web, codes, 16);
     CHECK(n >= 6, "at least six languages listed (%zu)", n);
+    vocab_free(v);
 }
 
 int main(int argc, char **argv)
