@@ -10,8 +10,8 @@ build_pkgs=(meson ninja-build pkg-config gcc g++ libxapian-dev libmicrohttpd-dev
   python3 xapian-tools)
 test_pkgs=(clang libclang-rt-14-dev python3-jsonschema chromium nodejs npm prometheus
   debhelper dpkg-dev git gettext)
-bench_pkgs=(nginx wrk)
 
+bench_pkgs=(nginx wrk)
 want=("${build_pkgs[@]}")
 for arg in "$@"; do
   case $arg in
