@@ -3,19 +3,22 @@
 # replicas (docs/scale-out.md), all on loopback: a writer serves the index
 # of the sample (or of bench/out/synthetic-N.ndjson with SIZE=N) over
 # xapian-replicate-server, two `signpost serve --replica-of` follow it, and
-# nginx balances over one replica, then over both.  A client (Python, keep-
-# alive connections, CLIENTS at once for SECS seconds) asks the query mix's
-# words; prints requests/s for each and the ratio.  Not a test: figures.
+# nginx balances over one replica, then over both.  wrk (CLIENTS keep-alive
+# connections on 2 threads, SECS seconds) asks the query mix's words;
+# prints requests/s and median latency for each, and the ratio.  Not a
+# test: figures.
 #
 #   bench/replicas.sh                 the sample, 8 clients, 15 s
 #   SIZE=100000 bench/replicas.sh     bench/gen_synthetic.py's records
 #   CLIENTS=16 SECS=30 bench/replicas.sh
 #
-# Needs nginx (apt-get install nginx-light); without it: "skipped".
+# Needs nginx and wrk (tools/deps.sh --bench); without them: "skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-command -v nginx >/dev/null || { echo "skipped: nginx not installed (apt-get install nginx-light)"; exit 0; }
+for t in nginx wrk; do
+  command -v $t >/dev/null || { echo "skipped: $t not installed (tools/deps.sh --bench)"; exit 0; }
+done
 command -v xapian-replicate >/dev/null || { echo "skipped: xapian-tools not installed"; exit 0; }
 bin=${SIGNPOST_BIN:-$root/build-bench/signpost}
 if [ ! -x "$bin" ]; then
@@ -45,11 +48,17 @@ for n in 1 2; do
   "$bin" serve --store "$tmp/r$n" --listen "127.0.0.1:$p" --replica-of "127.0.0.1:$rp" --quiet 2>"$tmp/r$n.log" &
   pids+=($!)
 done
-want=$(curl -s "127.0.0.1:$wp/healthz" | python3 -c 'import json,sys;print(json.load(sys.stdin)["documents"])' 2>/dev/null || echo 0)
+docs() { curl -s "127.0.0.1:$1/healthz" | grep -o '"documents":[0-9]*' | cut -d: -f2 || echo 0; }
+want=0
+for _ in $(seq 100); do
+  want=$(docs "$wp")
+  [ "${want:-0}" != 0 ] && break
+  sleep 0.2
+done
 for n in 1 2; do
   eval "p=\$p$n"
   for _ in $(seq 300); do
-    got=$(curl -s "127.0.0.1:$p/healthz" | python3 -c 'import json,sys;print(json.load(sys.stdin)["documents"])' 2>/dev/null || echo 0)
+    got=$(docs "$p")
     [ "$got" = "$want" ] && [ "$got" != 0 ] && break
     sleep 1
   done
@@ -75,36 +84,30 @@ http {
 EOF
   nginx -c "$tmp/nginx.conf" -p "$tmp"
   sleep 0.5
-  python3 - "$lb" "$clients" "$secs" <<'EOF'
-import http.client, sys, threading, time
-port, clients, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-words = ["cv", "english", "interview", "childcare", "debt", "digital skills", "construction",
-         "mentoring", "disability", "apprenticeship", "self-employment", "volunteering"]
-count, errors = [0] * clients, [0] * clients
-end = time.time() + secs
-def client(i):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    k = i
-    while time.time() < end:
-        w = words[k % len(words)].replace(" ", "+"); k += 1
-        try:
-            c.request("GET", f"/api/v1/search?q={w}&limit=10")
-            r = c.getresponse(); r.read()
-            if r.status == 200: count[i] += 1
-            else: errors[i] += 1
-        except Exception:
-            errors[i] += 1
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-ts = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-[t.start() for t in ts]; [t.join() for t in ts]
-print(f"{sum(count) / secs:.1f} {sum(errors)}")
+  # wrk: CLIENTS connections on 2 threads, the query mix's words in turn.
+  cat >"$tmp/mix.lua" <<'EOF'
+local words = {"cv", "english", "interview", "childcare", "debt", "digital+skills",
+  "construction", "mentoring", "disability", "apprenticeship", "self-employment", "volunteering"}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/api/v1/search?q=" .. words[n % #words + 1] .. "&per_page=10")
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout
+  io.write(string.format("%.1f %d %.1f\n", summary.requests / (summary.duration / 1e6), errors,
+    latency:percentile(50) / 1000))
+end
 EOF
+  wrk -t2 -c"$clients" -d"${secs}s" -s "$tmp/mix.lua" "http://127.0.0.1:$lb/" | tail -1
   kill "$(cat "$tmp/nginx.pid")"; sleep 0.5
 }
 
 one=$(run_lb "server 127.0.0.1:$p1;")
 two=$(run_lb "server 127.0.0.1:$p1; server 127.0.0.1:$p2;")
-r1=${one% *}; r2=${two% *}
-echo "1 replica:  $r1 req/s (errors ${one#* })"
-echo "2 replicas: $r2 req/s (errors ${two#* })"
+read -r r1 e1 l1 <<<"$one"
+read -r r2 e2 l2 <<<"$two"
+echo "1 replica:  $r1 req/s (median latency $l1 ms, errors $e1)"
+echo "2 replicas: $r2 req/s (median latency $l2 ms, errors $e2)"
 python3 -c "print(f'ratio 2/1: {float(\"$r2\") / float(\"$r1\"):.2f} ($(nproc) cores, $clients clients)')"

@@ -72,7 +72,9 @@ int snap_publish(idx *ix, const char *store_dir, bool changed, sp_err *err)
     idx_meta_get(ix, SNAP_KEY, &old, NULL);
     bool same = old && !strcmp(old, value);
     free(old);
-    if (same && !changed) {
+    unsigned char key[SNAP_FORM_KEY_LEN];
+    bool have_key = snap_form_key(ix, key);
+    if (same && !changed && have_key) {
         free(value);
         return SP_OK;
     }
@@ -88,12 +90,30 @@ int snap_publish(idx *ix, const char *store_dir, bool changed, sp_err *err)
         rc = idx_meta_set(ix, SNAP_REVISION_KEY, rev, err);
     if (rc == SP_OK)
         rc = idx_meta_set(ix, SNAP_TIME_KEY, at, err);
+    if (rc == SP_OK && !have_key) {
+        char hex[2 * SNAP_FORM_KEY_LEN + 1];
+        randombytes_buf(key, sizeof key);
+        sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+        rc = idx_meta_set(ix, SNAP_FORM_KEY, hex, err);
+    }
     free(value);
     if (rc == SP_OK)
         return idx_commit(ix, err);
     sp_err e2 = {0};
     idx_cancel(ix, &e2);
     return rc;
+}
+
+bool snap_form_key(idx *ix, unsigned char out[SNAP_FORM_KEY_LEN])
+{
+    char *v = NULL;
+    size_t n = 0;
+    bool ok = idx_meta_get(ix, SNAP_FORM_KEY, &v, NULL) == SP_OK && v &&
+              strlen(v) == 2 * SNAP_FORM_KEY_LEN &&
+              sodium_hex2bin(out, SNAP_FORM_KEY_LEN, v, strlen(v), NULL, &n, NULL) == 0 &&
+              n == SNAP_FORM_KEY_LEN;
+    free(v);
+    return ok;
 }
 
 void snap_revision(idx *ix, long long *revision, long long *published_ms)

@@ -24,6 +24,11 @@
 #define SNAP_KEY "signpost.store"          /* "1 RAWSIZE BASE64(zlib(image))" */
 #define SNAP_REVISION_KEY "signpost.revision" /* decimal, +1 per publish */
 #define SNAP_TIME_KEY "signpost.published"  /* epoch milliseconds */
+#define SNAP_FORM_KEY "signpost.form_key"   /* 32 random bytes, hex: the key of
+                                               the report form's tokens, so a
+                                               form from one node is taken by
+                                               another (the writer, replicas) */
+#define SNAP_FORM_KEY_LEN 32
 
 /* Publish store_dir's snapshot into ix (open for writing, no batch open)
  * and commit.  Skipped (SP_OK, nothing committed) when the snapshot is the
@@ -31,6 +36,10 @@
  * records, so the revision moves even when the store tables did not.  A
  * store with no crawl.db publishes an empty snapshot. */
 int snap_publish(idx *ix, const char *store_dir, bool changed, sp_err *err);
+
+/* The form key ix holds (SNAP_FORM_KEY, made by the first snap_publish);
+ * false when it holds none. */
+bool snap_form_key(idx *ix, unsigned char out[SNAP_FORM_KEY_LEN]);
 
 /* The revision and publish time (epoch ms) ix was opened at; 0 and 0 for an
  * index never published. */

@@ -41,9 +41,9 @@ static void token_make(struct sd_server *s, const char *id, long long t,
 {
     char msg[128];
     int n = snprintf(msg, sizeof msg, "report|%s|%lld", id, t);
-    unsigned char mac[16];
-    crypto_generichash(mac, sizeof mac, (const unsigned char *)msg, (size_t)n, s->limit_key,
-                       sizeof s->limit_key);
+    unsigned char mac[16], key[SNAP_FORM_KEY_LEN];
+    sd_form_key(s, key);
+    crypto_generichash(mac, sizeof mac, (const unsigned char *)msg, (size_t)n, key, sizeof key);
     char hex[2 * sizeof mac + 1];
     sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
     snprintf(out, RPT_TOKEN_LEN, "%lld.%s", t, hex);

@@ -17,11 +17,13 @@
  * (indexer/snapshot.h); a replica writes it out under STORE/snapshot/REV
  * and reads that instead.  Writes (POST: hub decisions, logins) are
  * forwarded to the writer over HTTP (libcurl) or refused with a 503 that
- * says where to send them.
+ * says where to send them.  The report form's token key travels in the
+ * index too (sd_form_key), so the writer takes a form a replica served.
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <dirent.h>
+#include <sodium.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -66,6 +68,10 @@ struct sd_replica {
     char *snap_dir, *snap_old;
     /* writer */
     pid_t server;
+    /* the report form's token key the index carries (sd_form_key) */
+    unsigned char form_key[SNAP_FORM_KEY_LEN];
+    bool have_form_key;
+    long long form_key_ms; /* when it was last read */
 };
 
 static long long now_ms(void)
@@ -401,6 +407,33 @@ char *sd_store_read_dir(struct sd_server *s)
     return out;
 }
 
+/* ---- the form key ---- */
+
+void sd_form_key(struct sd_server *s, unsigned char out[SNAP_FORM_KEY_LEN])
+{
+    struct sd_replica *p = s->repl;
+    bool have = false;
+    if (p) {
+        /* Read again now and then: a rebuilt index has a new one. */
+        pthread_mutex_lock(&p->mu);
+        long long now = now_ms();
+        if (now - p->form_key_ms >= (p->have_form_key ? 60000 : 5000)) {
+            p->form_key_ms = now;
+            idx *ix = NULL;
+            sp_err e = {0};
+            if (idx_open_read(s->index_dir, &ix, &e) == SP_OK)
+                p->have_form_key = snap_form_key(ix, p->form_key) || p->have_form_key;
+            idx_close(ix);
+        }
+        have = p->have_form_key;
+        if (have)
+            memcpy(out, p->form_key, SNAP_FORM_KEY_LEN);
+        pthread_mutex_unlock(&p->mu);
+    }
+    if (!have) /* an index not yet published: this process's own key */
+        crypto_generichash(out, SNAP_FORM_KEY_LEN, s->limit_key, sizeof s->limit_key, NULL, 0);
+}
+
 /* ---- writes ---- */
 
 typedef struct fwd {
@@ -486,8 +519,10 @@ enum MHD_Result sd_replica_write(sd_req *r)
     char *url = sp_printf("%s%s%s", p->writer_url, r->path, sp_buf_cstr(&fq.q));
     sp_buf_free(&fq.q);
     struct curl_slist *h = NULL;
-    static const char *const pass[] = {"Content-Type", "Authorization", "Cookie", "Accept",
-                                       "Origin", "Referer", "User-Agent"};
+    /* Host too: the writer checks Origin against it (sign-ins, forms) and
+     * builds its links from it, as behind any proxy. */
+    static const char *const pass[] = {"Host",   "Content-Type", "Authorization", "Cookie",
+                                       "Accept", "Origin",       "Referer",       "User-Agent"};
     for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++) {
         const char *v = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, pass[i]);
         char line[1024];

@@ -29,6 +29,7 @@
 #include "params.h"
 #include "person.h"
 #include "sd.h"
+#include "snapshot.h"
 #include "understand.h"
 #include "vocab.h"
 
@@ -289,6 +290,9 @@ bool sd_is_replica(const struct sd_server *s);
 char *sd_store_read_dir(struct sd_server *s);
 /* A write (POST) on a replica: forwarded to the writer or refused. */
 enum MHD_Result sd_replica_write(sd_req *r);
+/* The key of the report form's tokens: the one the index carries (the same
+ * on the writer and its replicas), else this process's own. */
+void sd_form_key(struct sd_server *s, unsigned char out[SNAP_FORM_KEY_LEN]);
 /* /healthz's "replica" (NULL on a writer) and whether it is degraded. */
 json_t *sd_replica_health(struct sd_server *s, bool *degraded);
 

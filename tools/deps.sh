@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/deps.sh - install what Signpost needs to build, run and test, from
 # Debian's packages (and npm for the browser tests).  Safe to run again: it
-# installs only what is missing.  Usage: tools/deps.sh [--test]
+# installs only what is missing.  Usage: tools/deps.sh [--test] [--bench]
+# (--bench: nginx and wrk for bench/replicas.sh; no test needs them)
 set -euo pipefail
 
 build_pkgs=(meson ninja-build pkg-config gcc g++ libxapian-dev libmicrohttpd-dev
@@ -12,8 +13,15 @@ build_pkgs=(meson ninja-build pkg-config gcc g++ libxapian-dev libmicrohttpd-dev
 test_pkgs=(clang libclang-rt-14-dev python3-jsonschema chromium nodejs npm prometheus
   debhelper dpkg-dev git gettext fonts-lohit-beng-bengali)
 
+bench_pkgs=(nginx wrk)
 want=("${build_pkgs[@]}")
-if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
+for arg in "$@"; do
+  case $arg in
+    --test) want+=("${test_pkgs[@]}") ;;
+    --bench) want+=("${bench_pkgs[@]}") ;;
+    *) echo "usage: tools/deps.sh [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do
