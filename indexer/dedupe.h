@@ -72,7 +72,6 @@ void dedupe_set_free(dedupe_set *s);
 /* Add a record's features (copied: r may be freed afterwards).  SP_ELIMIT
  * past DEDUPE_MAX_RECORDS. */
 int dedupe_set_add(dedupe_set *s, const rec_service *r, sp_err *err);
-size_t dedupe_set_count(const dedupe_set *s);
 /* Facts of record i (pointers into the set). */
 void dedupe_set_facts(const dedupe_set *s, size_t i, dedupe_facts *out);
 

@@ -52,7 +52,6 @@ typedef struct hub_filter {
  * never linked gives an empty snapshot, not an error.  v must outlive it. */
 int hub_open(const char *store_dir, const vocab *v, hub **out, sp_err *err);
 void hub_close(hub *h);
-size_t hub_count(const hub *h);
 
 json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err);
 json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err);
