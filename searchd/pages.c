@@ -140,6 +140,8 @@ void pg_printf(pg *p, const char *fmt, ...)
 
 void pg_href(pg *p, const char *url)
 {
+    if (url == NULL) /* a URL buffer that ran out of memory (sp_buf_cstr) */
+        p->oom = true;
     pg_text(p, url);
 }
 
