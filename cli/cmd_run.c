@@ -137,7 +137,9 @@ static int sample_conf(const char *port_host, crawl_conf **out, sp_err *err)
     }
     sp_buf_puts(&b, p);
     free(text);
-    rc = crawl_conf_parse(sp_buf_cstr(&b), b.len, path, out, err);
+    const char *conf = sp_buf_cstr(&b);
+    rc = conf ? crawl_conf_parse(conf, b.len, path, out, err)
+              : sp_fail(err, SP_ENOMEM, "out of memory");
     sp_buf_free(&b);
     /* Our own sample server is on loopback, which the fetch policy refuses:
      * allow exactly its address, for these sources only. */
@@ -243,12 +245,7 @@ int cmd_run(int argc, char **argv)
 
     /* Block the signals before any thread starts, so only the main thread
      * (in sd_wait_for_signal) takes them. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    sd_block_signals();
     signal(SIGPIPE, SIG_IGN);
 
     sp_err err = {0};

@@ -386,12 +386,7 @@ static int serve(const serve_flags *f, sd_opts *opts, config *conf, char *webbuf
     }
 
     /* Block the signals before the workers start so only sigwait sees them. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    sd_block_signals();
 
     sd_server *srv = NULL;
     sp_err err;

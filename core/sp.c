@@ -97,10 +97,22 @@ static int buf_reserve(sp_buf *b, size_t extra)
     return SP_OK;
 }
 
+/* Make the buffer's error sticky: the text goes, the code stays. */
+static int buf_fail(sp_buf *b, int code)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->err = code;
+    return code;
+}
+
 int sp_buf_append(sp_buf *b, const void *p, size_t n)
 {
+    if (b->err != SP_OK)
+        return b->err;
     if (buf_reserve(b, n) != SP_OK)
-        return SP_ENOMEM;
+        return buf_fail(b, SP_ENOMEM);
     if (n)
         memcpy(b->data + b->len, p, n);
     b->len += n;
@@ -115,6 +127,8 @@ int sp_buf_puts(sp_buf *b, const char *s)
 
 int sp_buf_printf(sp_buf *b, const char *fmt, ...)
 {
+    if (b->err != SP_OK)
+        return b->err;
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
@@ -122,7 +136,7 @@ int sp_buf_printf(sp_buf *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0 || buf_reserve(b, (size_t)n) != SP_OK) {
         va_end(ap2);
-        return SP_ENOMEM;
+        return buf_fail(b, SP_ENOMEM);
     }
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
@@ -132,17 +146,33 @@ int sp_buf_printf(sp_buf *b, const char *fmt, ...)
 
 const char *sp_buf_cstr(sp_buf *b)
 {
+    if (b->err != SP_OK)
+        return NULL;
     return b->data ? b->data : "";
 }
 
 char *sp_buf_steal(sp_buf *b)
 {
     char *p = b->data;
-    if (!p)
+    if (!p && b->err == SP_OK)
         p = strdup("");
     b->data = NULL;
     b->len = b->cap = 0;
+    b->err = SP_OK;
     return p;
+}
+
+int sp_buf_error(const sp_buf *b)
+{
+    return b->err;
+}
+
+void sp_buf_reset(sp_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+    b->err = SP_OK;
 }
 
 void sp_buf_free(sp_buf *b)
@@ -150,6 +180,27 @@ void sp_buf_free(sp_buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->err = SP_OK;
+}
+
+uint64_t sp_fnv1a64_add(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+uint64_t sp_fnv1a64(const void *p, size_t n)
+{
+    return sp_fnv1a64_add(SP_FNV1A64_BASIS, p, n);
+}
+
+uint64_t sp_fnv1a64_legacy(const void *p, size_t n)
+{
+    return sp_fnv1a64_add(1469598103934665603ull, p, n);
 }
 
 int sp_read_file(const char *path, size_t max, char **out, size_t *out_len,
@@ -179,8 +230,12 @@ int sp_read_file(const char *path, size_t max, char **out, size_t *out_len,
         sp_buf_free(&b);
         return rc;
     }
-    *out_len = b.len;
-    *out = sp_buf_steal(&b);
+    size_t len = b.len;
+    char *text = sp_buf_steal(&b);
+    if (!text)
+        return sp_fail(err, SP_ENOMEM, "out of memory reading %s", path);
+    *out_len = len;
+    *out = text;
     return SP_OK;
 }
 
@@ -339,7 +394,7 @@ bool sp_csv_neutralised(const char *cell, size_t len)
 int sp_csv_cell(sp_buf *b, const char *s)
 {
     if (s == NULL || *s == '\0')
-        return SP_OK;
+        return b->err;
     bool formula = csv_formula_char(s[0]);
     bool quote = formula || strpbrk(s, ",\"\r\n") != NULL || isspace((unsigned char)s[0]) ||
                  isspace((unsigned char)s[strlen(s) - 1]);

@@ -55,20 +55,41 @@ char *sp_strdup(const char *s);            /* NULL in, NULL out */
 char *sp_strndup(const char *s, size_t n);
 char *sp_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A result the caller must look at (gcc and clang warn, -Werror fails);
+ * a (void) cast does not silence gcc: use the value. */
+#define SP_MUST_CHECK __attribute__((warn_unused_result))
+
 /* A growable byte buffer; always NUL-terminated when len > 0 or after
- * sp_buf_cstr().  Zero-initialise to use. */
+ * sp_buf_cstr().  Zero-initialise to use.
+ *
+ * The error is sticky, as in SQLite's printf accumulator: the first append
+ * that fails (out of memory) frees the text and records the code in err;
+ * every later append does nothing and returns that code, and the buffer's
+ * finishers report it: sp_buf_steal and sp_buf_cstr give NULL, sp_buf_error
+ * the code.  So a run of appends needs no check of its own: check the
+ * finisher once at the end (SP_MUST_CHECK makes the compiler insist).  An
+ * append's result is worth reading only to stop early.  Code that reads
+ * data/len directly checks sp_buf_error first.  sp_buf_free clears it. */
 typedef struct sp_buf {
     char *data;
     size_t len;
     size_t cap;
+    int err; /* SP_OK, or the first failure (sticky) */
 } sp_buf;
 
 int sp_buf_append(sp_buf *b, const void *p, size_t n);
 int sp_buf_puts(sp_buf *b, const char *s);
 int sp_buf_printf(sp_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-const char *sp_buf_cstr(sp_buf *b); /* "" when empty */
-char *sp_buf_steal(sp_buf *b);      /* caller frees; buffer reset */
+/* The text so far, "" when empty; NULL when an append failed. */
+const char *sp_buf_cstr(sp_buf *b) SP_MUST_CHECK;
+/* The text for the caller to free, "" when empty; NULL when an append
+ * failed (or copying "" did).  The buffer is reset either way. */
+char *sp_buf_steal(sp_buf *b) SP_MUST_CHECK;
+/* SP_OK, or the code of the first append that failed. */
+int sp_buf_error(const sp_buf *b) SP_MUST_CHECK;
+/* Empty the buffer for reuse, keeping its memory; clears the error. */
+void sp_buf_reset(sp_buf *b);
 void sp_buf_free(sp_buf *b);
 
 /* Append s as one CSV field (RFC 4180): quoted when it holds a comma, a
@@ -81,6 +102,19 @@ int sp_csv_cell(sp_buf *b, const char *s);
  * a leading ' before one of those characters?  Readers drop it, as a
  * spreadsheet does, so an export reads back as it was. */
 bool sp_csv_neutralised(const char *cell, size_t len);
+
+/* FNV-1a, 64 bits (offset basis 14695981039346656037, prime
+ * 1099511628211): a fast hash for noticing change and for in-memory
+ * tables, never for security.  sp_fnv1a64_add continues a hash over more
+ * bytes, starting from SP_FNV1A64_BASIS. */
+#define SP_FNV1A64_BASIS 14695981039346656037ull
+uint64_t sp_fnv1a64(const void *p, size_t n);
+uint64_t sp_fnv1a64_add(uint64_t h, const void *p, size_t n);
+/* The same with the basis five copies used before 2026-12
+ * (1469598103934665603, a digit short).  Only for recognising a hash an
+ * older release stored (indexer/ingest.c's ingest_records.hash, see
+ * docs/index.md "Content hashes"); never for a new one. */
+uint64_t sp_fnv1a64_legacy(const void *p, size_t n);
 
 /* Read a whole file, bounded by max bytes (SP_ELIMIT beyond). */
 int sp_read_file(const char *path, size_t max, char **out, size_t *out_len,

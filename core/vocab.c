@@ -1,17 +1,19 @@
 /*
- * vocab.c - loads the reference data in data/ (see docs/data.md) and answers
- * lookups on it: canonical slugs for every facet field, borough spellings,
- * postcodes to boroughs and coordinates, taxonomy term mappings and keyword
- * matching in free text.
+ * vocab.c - loads the reference data in data/ (see docs/data.md) for the
+ * lookups vocab_lookup.c answers: canonical slugs for every facet field,
+ * borough spellings, postcodes to boroughs and coordinates, taxonomy term
+ * mappings and keyword matching in free text.
  *
  * Everything is read from plain TSV files once; the file contents stay in
  * memory and entries point into them.  Lookups go through small
  * open-addressing hash tables keyed by a normalised form of the text, so
  * "LB Hammersmith & Fulham", "hammersmith and fulham" and "H&F" meet.
  * Nothing is written after vocab_load returns, so a vocab may be shared by
- * any number of threads.
+ * any number of threads.  This file loads; vocab_lookup.c answers the
+ * lookups; vocab_impl.h holds the tables both see.
  */
 #include "vocab.h"
+#include "vocab_impl.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -21,18 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Bounds on what we read: data/ is ours, but a broken file must give a clear
- * error, not a crash or a silent truncation. */
-#define VOCAB_MAX_FILE (16u << 20)
-#define VOCAB_MAX_ROWS 100000
-#define VOCAB_MAX_COLS 16
-#define VOCAB_MAX_LIST 512
-#define VOCAB_MAX_KEY 256
-#define VOCAB_MAX_TEXT (256u << 10)
-
-enum { F_BOROUGH, F_SUBREGION, F_GROUP, F_CATEGORY, F_MODE, F_COST, F_REFERRAL,
-       F_LANGUAGE, F_BENEFIT, F_STATUS, F_SECTOR, F_COUNT };
-
 static const char *const field_names[F_COUNT] = {
     "borough", "subregion", "group", "category", "mode", "cost", "referral", "language",
     "benefit", "status", /* benefit, status: eligibility (indexer/elig.c) */
@@ -40,23 +30,12 @@ static const char *const field_names[F_COUNT] = {
 
 /* ------------------------------------------------------------ hash map */
 
-typedef struct map {
-    const char **keys; /* pool-owned */
-    int *vals;
-    size_t cap, n;
-} map;
-
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
+    return sp_fnv1a64(s, strlen(s));
 }
 
-static int map_get(const map *m, const char *key)
+int vc_map_get(const map *m, const char *key)
 {
     if (m->cap == 0 || key == NULL)
         return -1;
@@ -126,58 +105,7 @@ static void map_free(map *m)
 
 /* ------------------------------------------------------------ the vocab */
 
-typedef struct kw {
-    const char *orig; /* as written in the file, for evidence */
-    char *text;       /* without the trailing '*'; pool-owned */
-    size_t len;
-    bool prefix;     /* trailing '*': any word ending */
-    bool exact_case; /* written in capitals: match only in capitals */
-    int slug;
-} kw;
-
-typedef struct vfield {
-    size_t n, cap;
-    const char **slugs, **labels, **parents;
-    unsigned char *priority;
-    kw *kws;
-    size_t n_kws, cap_kws;
-    map keys;  /* normalised slug / label / names -> index */
-    map terms; /* normalised esd / schema.org terms -> index */
-    /* Keyword indexes grouped by the lower-cased first byte, so matching
-     * scans the text once instead of once per keyword. */
-    size_t *by_first;         /* n_kws entries */
-    size_t first_off[257];    /* bucket b is by_first[first_off[b]..first_off[b+1]) */
-} vfield;
-
-typedef struct pcent {
-    const char *code;
-    int borough; /* index into boroughs, -1 outside London */
-    double lat, lon;
-    bool straddles;
-} pcent;
-
-typedef struct pctab {
-    pcent *v;
-    size_t n, cap;
-    map idx;
-} pctab;
-
-struct vocab {
-    vfield f[F_COUNT];
-    vocab_borough *boroughs; /* parallel to f[F_BOROUGH] */
-    map gss;
-    const char ***sub_members; /* per sub-region, borough slugs */
-    size_t *n_sub_members;
-    pctab sectors, districts, outcodes;
-    vocab_trigger *trig; /* sorted by phrase after loading */
-    size_t n_trig, cap_trig;
-    const char **syn; /* 2 per pair */
-    size_t n_syn, cap_syn;
-    void **pool; /* every allocation entries point into */
-    size_t n_pool, cap_pool;
-};
-
-static int field_index(const char *name)
+int vc_field_index(const char *name)
 {
     if (!name)
         return -1;
@@ -266,7 +194,7 @@ void vocab_free(vocab *v)
 
 /* ------------------------------------------------------- normalisation */
 
-static bool is_word_byte(unsigned char c)
+bool vc_is_word_byte(unsigned char c)
 {
     return isalnum(c) || c >= 0x80;
 }
@@ -284,7 +212,7 @@ static size_t utf8_separator(const unsigned char *t, size_t n)
 }
 
 /* Is the character starting at t[i] (of n bytes) part of a word? */
-static bool word_at(const unsigned char *t, size_t i, size_t n)
+bool vc_word_at(const unsigned char *t, size_t i, size_t n)
 {
     if (i >= n)
         return false;
@@ -294,14 +222,14 @@ static bool word_at(const unsigned char *t, size_t i, size_t n)
 }
 
 /* Is the character ending just before t[i] part of a word? */
-static bool word_before(const unsigned char *t, size_t i)
+bool vc_word_before(const unsigned char *t, size_t i)
 {
     if (i == 0)
         return false;
     size_t j = i - 1;
     while (j > 0 && (t[j] & 0xC0) == 0x80 && i - j < 4)
         j--;
-    return word_at(t, j, i);
+    return vc_word_at(t, j, i);
 }
 
 /* The lookup key of a name: lower case, "&" as "and", apostrophes dropped,
@@ -309,7 +237,7 @@ static bool word_before(const unsigned char *t, size_t i)
  * left out.  "The London Borough of Hammersmith & Fulham Council" ->
  * "london borough of hammersmith fulham".  Returns false when the result is
  * empty or too long. */
-static bool norm_key(const char *in, char *out, size_t outsz)
+bool vc_norm_key(const char *in, char *out, size_t outsz)
 {
     char tmp[VOCAB_MAX_KEY * 2];
     size_t t = 0;
@@ -328,7 +256,7 @@ static bool norm_key(const char *in, char *out, size_t outsz)
             tmp[t++] = ' ';
         } else if (*p == '+' && t > 0 && tmp[t - 1] != ' ') {
             tmp[t++] = '+'; /* keep "50+", "LGBTQ+" */
-        } else if (is_word_byte(*p)) {
+        } else if (vc_is_word_byte(*p)) {
             tmp[t++] = (char)tolower(*p);
         } else {
             tmp[t++] = ' ';
@@ -373,10 +301,10 @@ static int add_key(vocab *v, map *m, const char *name, int idx, bool strict,
                    const char *where, const char *const *slugs, sp_err *err)
 {
     char key[VOCAB_MAX_KEY];
-    if (!norm_key(name, key, sizeof key))
+    if (!vc_norm_key(name, key, sizeof key))
         return sp_fail(err, SP_EPARSE, "%s: name \"%s\" is empty or too long", where, name);
-    if (map_get(m, key) >= 0) {
-        int ex = map_get(m, key);
+    if (vc_map_get(m, key) >= 0) {
+        int ex = vc_map_get(m, key);
         if (ex != idx && strict)
             return sp_fail(err, SP_EPARSE, "%s: \"%s\" already names %s", where, name,
                            slugs[ex]);
@@ -543,8 +471,8 @@ static int field_add(vocab *v, int fi, const char *slug, const char *label, cons
         return sp_fail(err, SP_EPARSE, "%s: bad slug \"%s\" (lower case, digits, '-')", where,
                        slug);
     char key[VOCAB_MAX_KEY];
-    if (norm_key(slug, key, sizeof key) && map_get(&f->keys, key) >= 0 &&
-        strcmp(f->slugs[map_get(&f->keys, key)], slug) == 0)
+    if (vc_norm_key(slug, key, sizeof key) && vc_map_get(&f->keys, key) >= 0 &&
+        strcmp(f->slugs[vc_map_get(&f->keys, key)], slug) == 0)
         return sp_fail(err, SP_EPARSE, "%s: duplicate %s \"%s\"", where, field_names[fi], slug);
     size_t cap = f->cap;
     if (grow((void **)&f->slugs, &cap, f->n, sizeof *f->slugs) != SP_OK)
@@ -657,7 +585,7 @@ static int row_borough(vocab *v, int fi, char **c, const char *where, sp_err *er
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         char key[VOCAB_MAX_KEY];
-        if (norm_key(sp[i], key, sizeof key) && strcmp(key, "city") == 0)
+        if (vc_norm_key(sp[i], key, sizeof key) && strcmp(key, "city") == 0)
             continue;
         sp[k++] = sp[i];
     }
@@ -1024,499 +952,4 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
     }
     *out = v;
     return SP_OK;
-}
-
-/* --------------------------------------------------------------- lookups */
-
-static int find_slug(const vocab *v, int fi, const char *value)
-{
-    if (fi < 0 || !value)
-        return -1;
-    char key[VOCAB_MAX_KEY];
-    if (!norm_key(value, key, sizeof key))
-        return -1;
-    return map_get(&v->f[fi].keys, key);
-}
-
-const vocab_borough *vocab_borough_get(const vocab *v, const char *slug)
-{
-    if (!v || !slug)
-        return NULL;
-    int i = find_slug(v, F_BOROUGH, slug);
-    if (i < 0 || strcmp(v->f[F_BOROUGH].slugs[i], slug) != 0)
-        return NULL;
-    return &v->boroughs[i];
-}
-
-/* Affixes people put around a borough's name, tried when the whole name is
- * not a known spelling: "London Borough of Kingston", "Sutton LBC". */
-static const char *const borough_prefixes[] = {
-    "london borough of ", "royal borough of ", "borough of ", "lb of ", "lb ", "rb ",
-    "lbo ", "city of ", "corporation of ", "residents of ", "residents in ", "in "};
-static const char *const borough_suffixes[] = {
-    " london borough", " royal borough", " borough", " london boro", " lbc", " lb",
-    " city", " residents", " area", " london", " uk", " england"};
-
-const vocab_borough *vocab_borough_from_name(const vocab *v, const char *name)
-{
-    if (!v || !name)
-        return NULL;
-    char key[VOCAB_MAX_KEY];
-    if (!norm_key(name, key, sizeof key))
-        return NULL;
-    const map *m = &v->f[F_BOROUGH].keys;
-    int i = map_get(m, key);
-    if (i < 0 && strlen(key) == 9 && key[0] == 'e')
-        i = map_get(&v->gss, key);
-    /* Strip one affix at a time, trying after each; bounded by the key. */
-    for (int round = 0; i < 0 && round < 4; round++) {
-        bool changed = false;
-        for (size_t p = 0; p < sizeof borough_prefixes / sizeof *borough_prefixes; p++) {
-            size_t l = strlen(borough_prefixes[p]);
-            if (strncmp(key, borough_prefixes[p], l) == 0 && key[l]) {
-                memmove(key, key + l, strlen(key + l) + 1);
-                changed = true;
-                break;
-            }
-        }
-        for (size_t s = 0; s < sizeof borough_suffixes / sizeof *borough_suffixes; s++) {
-            size_t l = strlen(borough_suffixes[s]), kl = strlen(key);
-            if (kl > l && strcmp(key + kl - l, borough_suffixes[s]) == 0) {
-                key[kl - l] = '\0';
-                changed = true;
-                break;
-            }
-        }
-        if (!changed)
-            break;
-        i = map_get(m, key);
-    }
-    return i < 0 ? NULL : &v->boroughs[i];
-}
-
-const char *vocab_canon(const vocab *v, const char *field, const char *value)
-{
-    int fi = field_index(field);
-    if (!v || fi < 0 || !value)
-        return NULL;
-    if (fi == F_BOROUGH) {
-        const vocab_borough *b = vocab_borough_from_name(v, value);
-        return b ? b->slug : NULL;
-    }
-    int i = find_slug(v, fi, value);
-    if (i < 0 && fi == F_LANGUAGE) {
-        /* "en-GB", "pt_BR": the language part decides. */
-        size_t l = strcspn(value, "-_");
-        if (l == 2 && value[l]) {
-            char code[3] = {value[0], value[1], '\0'};
-            i = find_slug(v, fi, code);
-        }
-    }
-    return i < 0 ? NULL : v->f[fi].slugs[i];
-}
-
-const char *vocab_label(const vocab *v, const char *field, const char *slug)
-{
-    int fi = field_index(field);
-    if (!v || fi < 0 || !slug)
-        return NULL;
-    int i = find_slug(v, fi, slug);
-    if (i < 0 || strcmp(v->f[fi].slugs[i], slug) != 0)
-        return NULL;
-    return v->f[fi].labels[i];
-}
-
-const char *const *vocab_slugs(const vocab *v, const char *field, size_t *n)
-{
-    int fi = field_index(field);
-    if (!v || fi < 0) {
-        if (n)
-            *n = 0;
-        return NULL;
-    }
-    if (n)
-        *n = v->f[fi].n;
-    return v->f[fi].slugs;
-}
-
-const char *vocab_category_parent(const vocab *v, const char *slug)
-{
-    if (!v || !slug)
-        return NULL;
-    int i = find_slug(v, F_CATEGORY, slug);
-    if (i < 0 || strcmp(v->f[F_CATEGORY].slugs[i], slug) != 0)
-        return NULL;
-    return v->f[F_CATEGORY].parents[i];
-}
-
-bool vocab_group_priority(const vocab *v, const char *slug)
-{
-    if (!v || !slug)
-        return false;
-    int i = find_slug(v, F_GROUP, slug);
-    return i >= 0 && strcmp(v->f[F_GROUP].slugs[i], slug) == 0 && v->f[F_GROUP].priority[i];
-}
-
-const char *vocab_term(const vocab *v, const char *field, const char *term)
-{
-    int fi = field_index(field);
-    if (!v || (fi != F_GROUP && fi != F_CATEGORY) || !term)
-        return NULL;
-    char key[VOCAB_MAX_KEY];
-    if (!norm_key(term, key, sizeof key))
-        return NULL;
-    int i = map_get(&v->f[fi].terms, key);
-    if (i < 0)
-        i = map_get(&v->f[fi].keys, key);
-    return i < 0 ? NULL : v->f[fi].slugs[i];
-}
-
-size_t vocab_subregion_boroughs(const vocab *v, const char *subregion,
-                                const vocab_borough **out, size_t max)
-{
-    if (!v || !subregion)
-        return 0;
-    int i = find_slug(v, F_SUBREGION, subregion);
-    if (i < 0)
-        return 0;
-    size_t n = 0;
-    for (size_t k = 0; k < v->n_sub_members[i]; k++) {
-        if (n < max && out)
-            out[n] = vocab_borough_get(v, v->sub_members[i][k]);
-        n++;
-    }
-    return n < max ? n : max;
-}
-
-const char *const *vocab_synonyms(const vocab *v, size_t *n)
-{
-    if (n)
-        *n = v ? v->n_syn / 2 : 0;
-    return v ? v->syn : NULL;
-}
-
-/* ------------------------------------------------------- text matching */
-
-static bool is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Length of the match of k at t (0 if none).  A space in the keyword matches
- * any run of white space; a hyphen matches a hyphen or white space. */
-static size_t kw_match_at(const kw *k, const char *text, size_t avail)
-{
-    const unsigned char *t = (const unsigned char *)text;
-    size_t i = 0, j = 0;
-    while (j < k->len) {
-        unsigned char kc = (unsigned char)k->text[j];
-        if (i >= avail)
-            return 0;
-        unsigned char tc = t[i];
-        if (kc == ' ' || kc == '-') {
-            if (kc == '-' && tc == '-') {
-                i++;
-            } else if (is_space(tc) || (tc == 0xC2 && i + 1 < avail && t[i + 1] == 0xA0)) {
-                /* white space, including no-break spaces */
-                while (i < avail) {
-                    if (is_space(t[i]))
-                        i++;
-                    else if (t[i] == 0xC2 && i + 1 < avail && t[i + 1] == 0xA0)
-                        i += 2;
-                    else
-                        break;
-                }
-            } else {
-                return 0;
-            }
-            j++;
-            continue;
-        }
-        if (k->exact_case ? tc != kc : tolower(tc) != tolower(kc))
-            return 0;
-        i++;
-        j++;
-    }
-    if (k->prefix) {
-        while (word_at(t, i, avail))
-            i++;
-        while (i < avail && (t[i] & 0xC0) == 0x80)
-            i++; /* finish a multi-byte character */
-    } else if (word_at(t, i, avail) && is_word_byte((unsigned char)k->text[k->len - 1])) {
-        return 0;
-    }
-    return i;
-}
-
-size_t vocab_match_text(const vocab *v, const char *field, const char *text, vocab_hit *out,
-                        size_t max)
-{
-    int fi = field_index(field);
-    if (!v || fi < 0 || !text || !out || max == 0)
-        return 0;
-    const vfield *f = &v->f[fi];
-    size_t tlen = strnlen(text, VOCAB_MAX_TEXT);
-    /* Best (earliest) hit per slug. */
-    size_t *best = malloc(f->n * sizeof *best);
-    size_t *blen = malloc(f->n * sizeof *blen);
-    const char **bkw = malloc(f->n * sizeof *bkw);
-    size_t n = 0;
-    if (!best || !blen || !bkw)
-        goto done;
-    for (size_t s = 0; s < f->n; s++)
-        best[s] = SIZE_MAX;
-    /* Positions in order, so the first hit of a slug is its earliest. */
-    for (size_t i = 0; i < tlen; i++) {
-        unsigned char tc = (unsigned char)text[i];
-        if (word_at((const unsigned char *)text, i, tlen) &&
-            word_before((const unsigned char *)text, i))
-            continue; /* not the start of a word */
-        size_t b = (size_t)tolower(tc);
-        for (size_t x = f->first_off[b]; x < f->first_off[b + 1]; x++) {
-            const kw *k = &f->kws[f->by_first[x]];
-            if (best[k->slug] != SIZE_MAX)
-                continue;
-            size_t ml = kw_match_at(k, text + i, tlen - i);
-            if (ml) {
-                best[k->slug] = i;
-                blen[k->slug] = ml;
-                bkw[k->slug] = k->orig;
-            }
-        }
-    }
-    for (size_t s = 0; s < f->n && n < max; s++) {
-        if (best[s] == SIZE_MAX)
-            continue;
-        out[n].slug = f->slugs[s];
-        out[n].keyword = bkw[s];
-        out[n].off = best[s];
-        out[n].len = blen[s];
-        n++;
-    }
-done:
-    free(best);
-    free(blen);
-    free(bkw);
-    return n;
-}
-
-/* ------------------------------------------------------------ postcodes */
-
-/* The UK's postcode areas (the leading letters): a candidate whose letters
- * are not one of these is not a postcode ("AA1 1AA" is). */
-static const char *const pc_areas[] = {
-    "AB", "AL", "B",  "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "CA", "CB", "CF",
-    "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT",
-    "DY", "E",  "EC", "EH", "EN", "EX", "FK", "FY", "G",  "GL", "GU", "GY", "HA", "HD", "HG",
-    "HP", "HR", "HS", "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L",
-    "LA", "LD", "LE", "LL", "LN", "LS", "LU", "M",  "ME", "MK", "ML", "N",  "NE", "NG", "NN",
-    "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S",
-    "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA",
-    "TD", "TF", "TN", "TQ", "TR", "TS", "TW", "UB", "W",  "WA", "WC", "WD", "WF", "WN", "WR",
-    "WS", "WV", "YO", "ZE"};
-
-/* Is s[0..n) (upper case) a well-formed outward code of a real area? */
-static bool valid_outward(const char *s, size_t n)
-{
-    size_t a = 0;
-    while (a < n && a < 2 && isupper((unsigned char)s[a]))
-        a++;
-    if (a == 0 || a >= n || !isdigit((unsigned char)s[a]))
-        return false;
-    size_t rest = n - a; /* digit + optional digit or letter */
-    if (rest > 2)
-        return false;
-    if (rest == 2 && !isdigit((unsigned char)s[a + 1]) && !isupper((unsigned char)s[a + 1]))
-        return false;
-    for (size_t i = 0; i < sizeof pc_areas / sizeof *pc_areas; i++)
-        if (strlen(pc_areas[i]) == a && strncmp(pc_areas[i], s, a) == 0)
-            return true;
-    return false;
-}
-
-static bool valid_inward(const char *s)
-{
-    return isdigit((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&
-           isupper((unsigned char)s[2]);
-}
-
-typedef struct pcode {
-    char out[5];  /* outward code */
-    char in[4];   /* "", one digit (sector) or digit + two letters */
-} pcode;
-
-/* Parse "e8 1dy", "E81DY", "E8 1", "E8" (spacing and case free). */
-static bool pc_parse(const char *s, pcode *p)
-{
-    char a[8], b[8];
-    size_t na = 0, nb = 0;
-    int part = 0;
-    const char *q = s;
-    while (is_space((unsigned char)*q))
-        q++;
-    for (; *q; q++) {
-        unsigned char c = (unsigned char)*q;
-        if (is_space(c)) {
-            if (part == 0 && na > 0)
-                part = 1;
-            continue;
-        }
-        if (!isalnum(c))
-            return false;
-        if (part == 1 && nb == 0 && na > 0)
-            part = 2;
-        if (part == 0) {
-            if (na >= 7)
-                return false;
-            a[na++] = (char)toupper(c);
-        } else {
-            if (nb >= 3 || part != 2)
-                return false;
-            b[nb++] = (char)toupper(c);
-        }
-    }
-    a[na] = b[nb] = '\0';
-    if (nb == 0 && na >= 5 && valid_inward(a + na - 3)) {
-        memcpy(b, a + na - 3, 4);
-        nb = 3;
-        na -= 3;
-        a[na] = '\0';
-    }
-    if (na < 2 || na > 4 || !valid_outward(a, na))
-        return false;
-    if (nb == 1 && !isdigit((unsigned char)b[0]))
-        return false;
-    if (nb == 2 || (nb == 3 && !valid_inward(b)))
-        return false;
-    memcpy(p->out, a, na + 1);
-    memcpy(p->in, b, nb + 1);
-    return true;
-}
-
-int vocab_postcode(const vocab *v, const char *postcode, double *lat, double *lon,
-                   const vocab_borough **borough)
-{
-    if (borough)
-        *borough = NULL;
-    pcode p;
-    if (!v || !postcode || !pc_parse(postcode, &p))
-        return SP_EINVAL;
-    const pcent *e = NULL;
-    if (p.in[0]) {
-        char sector[8];
-        snprintf(sector, sizeof sector, "%s %c", p.out, p.in[0]);
-        int i = map_get(&v->sectors.idx, sector);
-        if (i >= 0)
-            e = &v->sectors.v[i];
-    }
-    if (!e) {
-        int i = map_get(&v->districts.idx, p.out);
-        if (i >= 0)
-            e = &v->districts.v[i];
-    }
-    if (!e) {
-        int i = map_get(&v->outcodes.idx, p.out);
-        if (i >= 0)
-            e = &v->outcodes.v[i];
-    }
-    if (!e)
-        return SP_ENOTFOUND;
-    if (lat)
-        *lat = e->lat;
-    if (lon)
-        *lon = e->lon;
-    if (e->borough < 0)
-        return SP_ENOTFOUND;
-    if (borough)
-        *borough = &v->boroughs[e->borough];
-    return SP_OK;
-}
-
-const vocab_borough *vocab_borough_at(const vocab *v, double lat, double lon, double max_km,
-                                      double *km)
-{
-    if (!v || !isfinite(lat) || !isfinite(lon) || lat < -90 || lat > 90 || lon < -180 ||
-        lon > 180)
-        return NULL;
-    /* Equirectangular distance: exact enough at city scale. */
-    const double r = 6371.0, rad = 3.14159265358979323846 / 180.0;
-    double coslat = cos(lat * rad), best = INFINITY;
-    const pcent *near = NULL;
-    for (size_t i = 0; i < v->sectors.n; i++) {
-        const pcent *e = &v->sectors.v[i];
-        double dx = (e->lon - lon) * rad * coslat, dy = (e->lat - lat) * rad;
-        double d = r * sqrt(dx * dx + dy * dy);
-        if (d < best) {
-            best = d;
-            near = e;
-        }
-    }
-    if (!near || best > max_km || near->borough < 0)
-        return NULL;
-    if (km)
-        *km = best;
-    return &v->boroughs[near->borough];
-}
-
-size_t vocab_find_postcodes(const char *text, char **out, size_t max)
-{
-    if (!text || !out)
-        return 0;
-    size_t n = 0, len = strnlen(text, VOCAB_MAX_TEXT);
-    for (size_t i = 0; i < len && n < max; i++) {
-        if (!isalpha((unsigned char)text[i]) ||
-            (i > 0 && is_word_byte((unsigned char)text[i - 1])))
-            continue;
-        /* One alphanumeric run, then optionally one space and a run of 3. */
-        size_t ea = i;
-        while (ea < len && isalnum((unsigned char)text[ea]) && ea - i < 8)
-            ea++;
-        if (ea < len && is_word_byte((unsigned char)text[ea]))
-            continue;
-        char cand[16];
-        size_t na = ea - i;
-        size_t end = ea;
-        if (ea + 4 <= len && text[ea] == ' ' && isalnum((unsigned char)text[ea + 1]) &&
-            isalnum((unsigned char)text[ea + 2]) && isalnum((unsigned char)text[ea + 3]) &&
-            (ea + 4 == len || !is_word_byte((unsigned char)text[ea + 4])) && na <= 4) {
-            memcpy(cand, text + i, na);
-            cand[na] = ' ';
-            memcpy(cand + na + 1, text + ea + 1, 3);
-            cand[na + 4] = '\0';
-            end = ea + 4;
-        } else if (na >= 5 && na <= 7) {
-            memcpy(cand, text + i, na);
-            cand[na] = '\0';
-        } else {
-            continue;
-        }
-        /* Written in one case ("E8 1DY", "e8 1dy"), and not an ordinal
-         * ("B12 3rd"): prose is full of letter-digit tokens. */
-        bool up = false, low = false;
-        for (const char *c = cand; *c; c++) {
-            up |= isupper((unsigned char)*c) != 0;
-            low |= islower((unsigned char)*c) != 0;
-        }
-        size_t cl = strlen(cand);
-        const char *suf = cand + cl - 2;
-        if ((up && low) || strcmp(suf, "st") == 0 || strcmp(suf, "nd") == 0 ||
-            strcmp(suf, "rd") == 0 || strcmp(suf, "th") == 0)
-            continue;
-        pcode p;
-        if (!pc_parse(cand, &p) || strlen(p.in) != 3)
-            continue;
-        char norm[16];
-        snprintf(norm, sizeof norm, "%s %s", p.out, p.in);
-        bool dup = false;
-        for (size_t k = 0; k < n; k++)
-            dup |= strcmp(out[k], norm) == 0;
-        if (!dup) {
-            out[n] = sp_strdup(norm);
-            if (!out[n])
-                break;
-            n++;
-        }
-        i = end - 1;
-    }
-    return n;
 }

@@ -510,6 +510,8 @@ static int out_links_put(store *s, const char *source, const char *url,
         sp_buf_printf(&b, "%d\t%lld\t%s\t%s\n", links[i].depth, (long long)links[i].lastmod,
                       links[i].format ? links[i].format : "auto", links[i].url);
     }
+    if (sp_buf_error(&b) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
     int rc = sto_run(s, err, "INSERT INTO out_links(source, url, links) VALUES(?, ?, ?)"
                          " ON CONFLICT(source, url) DO UPDATE SET links = excluded.links",
                  "ttt", source, url, b.data ? b.data : "");

@@ -278,7 +278,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     size_t bytes = size * n;
     /* A new status line (after a redirect or a 100) starts a new header set. */
     if (bytes >= 5 && !strncmp(p, "HTTP/", 5))
-        x->hdrs.len = 0;
+        sp_buf_reset(&x->hdrs);
     if (x->hdrs.len + bytes <= MAX_HEADER_BYTES)
         sp_buf_append(&x->hdrs, p, bytes);
     return bytes;
@@ -594,8 +594,8 @@ static bool redirect_next(crawler *cr, xfer *x, long status, char **why)
     x->url = next;
     x->hops++;
     x->last_status = status;
-    x->body.len = 0;
-    x->hdrs.len = 0;
+    sp_buf_reset(&x->body);
+    sp_buf_reset(&x->hdrs);
     x->too_big = false;
     x->errbuf[0] = '\0';
     x->waiting = true;

@@ -22,11 +22,7 @@
 
 void crawl_content_hash(const char *body, size_t len, char out[CRAWL_HASH_LEN])
 {
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)body[i];
-        h *= 1099511628211ull;
-    }
+    uint64_t h = sp_fnv1a64(body, len);
     uLong crc = crc32(0L, Z_NULL, 0);
     /* crc32 takes a uInt length: feed it in bounded chunks. */
     for (size_t off = 0; off < len;) {
@@ -254,7 +250,6 @@ int crawl_to_utf8(const char *body, size_t len, const char *ct, char **out,
         sp_buf_free(&o);
         return rc;
     }
-    sp_buf_cstr(&o);
     size_t off, n;
     char inner[64];
     if (o.len && find_declared(o.data, o.len, &off, &n) &&
@@ -269,6 +264,8 @@ int crawl_to_utf8(const char *body, size_t len, const char *ct, char **out,
         sp_buf_append(&fixed, o.data + off + n, o.len - off - n);
         sp_buf_free(&o);
         o = fixed;
+        if (sp_buf_error(&o) != SP_OK)
+            return sp_fail(err, SP_ENOMEM, "out of memory");
     }
     char *nct = NULL;
     if (ct) {

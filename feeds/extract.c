@@ -409,6 +409,8 @@ static char *md_text(xmlNode *n)
     c.prev = 2;
     md_text_walk(&c, n, 0);
     const char *s = sp_buf_cstr(&c.out);
+    if (s == NULL) /* out of memory */
+        return NULL;
     while (feed_is_space((unsigned char)*s))
         s++;
     size_t len = strlen(s);

@@ -117,9 +117,7 @@ static bool is_noise(xmlNode *n)
 static void flush_line(lines *ls, sp_buf *cur, int heading)
 {
     char *t = hx_collapse(sp_buf_cstr(cur), HTML_MAX_TEXT);
-    cur->len = 0;
-    if (cur->data != NULL)
-        cur->data[0] = '\0';
+    sp_buf_reset(cur);
     if (t == NULL)
         return;
     if (ls->n >= 4000 || ls->bytes > HTML_MAX_TEXT * 4) {

@@ -367,7 +367,8 @@ static char *url_with_page(const char *url, long page)
     if (nq.len > 0)
         sp_buf_puts(&nq, "&");
     sp_buf_printf(&nq, "page=%ld", page);
-    if (curl_url_set(u, CURLUPART_QUERY, sp_buf_cstr(&nq), 0) != CURLUE_OK)
+    const char *query = sp_buf_cstr(&nq);
+    if (query == NULL || curl_url_set(u, CURLUPART_QUERY, query, 0) != CURLUE_OK)
         goto done;
     char *s = NULL;
     if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {

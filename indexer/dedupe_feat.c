@@ -22,16 +22,6 @@
 
 /* ---- small helpers ---- */
 
-uint64_t dd_fnv(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 uint64_t dd_mix(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ULL;
@@ -198,7 +188,7 @@ static void name_token(void *ctx, const char *w)
         return;
     if (c->n >= MAX_TOKENS)
         return;
-    uint64_t h = dd_fnv(w, strlen(w));
+    uint64_t h = sp_fnv1a64(w, strlen(w));
     c->hashes[c->n++] = h;
     if (has_digit(w) || in_list(discriminators, w))
         c->disc[c->n_disc++] = h;
@@ -335,7 +325,7 @@ static void shingle_token(void *ctx, const char *w)
     shingle_ctx *c = ctx;
     if (in_list(stopwords, w))
         return;
-    uint64_t h = dd_fnv(w, strlen(w));
+    uint64_t h = sp_fnv1a64(w, strlen(w));
     if (c->have_prev) {
         uint64_t sh = dd_mix(c->prev * 31 + h);
         for (size_t k = 0; k < DEDUPE_MINHASH; k++) {
@@ -349,7 +339,9 @@ static void shingle_token(void *ctx, const char *w)
     c->have_prev = true;
 }
 
-static char *join_tags(const rec_tags *t)
+/* The slugs of t, a line each; NULL for none.  A failed append ORs
+ * SP_ENOMEM into *rc. */
+static char *join_tags(const rec_tags *t, int *rc)
 {
     sp_buf b = {0};
     for (size_t i = 0; i < t->n; i++) {
@@ -357,6 +349,7 @@ static char *join_tags(const rec_tags *t)
             sp_buf_puts(&b, "\n");
         sp_buf_puts(&b, t->v[i].slug ? t->v[i].slug : "");
     }
+    *rc |= sp_buf_error(&b);
     return b.len ? sp_buf_steal(&b) : NULL;
 }
 
@@ -366,12 +359,12 @@ static int tagset(hset *h, const rec_tags *t)
     size_t n = 0;
     for (size_t i = 0; i < t->n && n < 256; i++)
         if (t->v[i].slug)
-            tmp[n++] = dd_fnv(t->v[i].slug, strlen(t->v[i].slug));
+            tmp[n++] = sp_fnv1a64(t->v[i].slug, strlen(t->v[i].slug));
     return dd_hset_from(h, tmp, n);
 }
 
 /* A schedule as "byday opens-closes" lines, sorted; hashed for comparing. */
-static char *schedule_text(const rec_service *r)
+static char *schedule_text(const rec_service *r, int *rc)
 {
     sp_buf b = {0};
     for (size_t i = 0; i < r->n_schedules && i < 8; i++) {
@@ -383,6 +376,7 @@ static char *schedule_text(const rec_service *r)
         sp_buf_printf(&b, "%s %.5s-%.5s", s->byday ? s->byday : "*",
                       s->opens_at ? s->opens_at : "", s->closes_at ? s->closes_at : "");
     }
+    *rc |= sp_buf_error(&b);
     return b.len ? sp_buf_steal(&b) : NULL;
 }
 
@@ -440,11 +434,11 @@ int dedupe_set_add(dedupe_set *s, const rec_service *r, sp_err *err)
     for (size_t li = 0; li < 1; li++)
         for (size_t i = 0; i < counts[li] && n < MAX_KEYS; i++)
             if (norm_phone(lists[li][i].number, buf))
-                tmp[n++] = dd_fnv(buf, strlen(buf));
+                tmp[n++] = sp_fnv1a64(buf, strlen(buf));
     for (size_t l = 0; l < r->n_locations; l++)
         for (size_t i = 0; i < r->locations[l].n_phones && n < MAX_KEYS; i++)
             if (norm_phone(r->locations[l].phones[i].number, buf))
-                tmp[n++] = dd_fnv(buf, strlen(buf));
+                tmp[n++] = sp_fnv1a64(buf, strlen(buf));
     rc |= dd_hset_from(&f->phones, tmp, n);
 
     n = 0;
@@ -457,7 +451,7 @@ int dedupe_set_add(dedupe_set *s, const rec_service *r, sp_err *err)
         }
         for (size_t a = 0; a < loc->n_addresses && n < MAX_KEYS; a++)
             if (norm_postcode(loc->addresses[a].postal_code, buf)) {
-                tmp[n++] = dd_fnv(buf, strlen(buf));
+                tmp[n++] = sp_fnv1a64(buf, strlen(buf));
                 if (!f->postcode)
                     f->postcode = sp_strdup(loc->addresses[a].postal_code);
             }
@@ -481,17 +475,17 @@ int dedupe_set_add(dedupe_set *s, const rec_service *r, sp_err *err)
                 key[k++] = (char)toupper((unsigned char)*t);
         /* leading zeros of company numbers are not significant */
         key[k] = '\0';
-        tmp[n++] = dd_fnv(key, k);
+        tmp[n++] = sp_fnv1a64(key, k);
     }
     rc |= dd_hset_from(&f->idents, tmp, n);
 
     rc |= tagset(&f->bor, &r->boroughs);
     rc |= tagset(&f->cat, &r->categories);
-    f->boroughs = join_tags(&r->boroughs);
-    f->subregions = join_tags(&r->subregions);
-    f->groups = join_tags(&r->groups);
-    f->categories = join_tags(&r->categories);
-    f->modes = join_tags(&r->modes);
+    f->boroughs = join_tags(&r->boroughs, &rc);
+    f->subregions = join_tags(&r->subregions, &rc);
+    f->groups = join_tags(&r->groups, &rc);
+    f->categories = join_tags(&r->categories, &rc);
+    f->modes = join_tags(&r->modes, &rc);
     f->pan_london = r->pan_london;
     sp_buf fb = {0};
     for (size_t i = 0; i < r->n_fundings && i < 8; i++)
@@ -500,9 +494,10 @@ int dedupe_set_add(dedupe_set *s, const rec_service *r, sp_err *err)
                 sp_buf_puts(&fb, "\n");
             sp_buf_puts(&fb, r->fundings[i].source);
         }
+    rc |= sp_buf_error(&fb);
     f->funders = fb.len ? sp_buf_steal(&fb) : NULL;
-    f->schedule = schedule_text(r);
-    f->sched = f->schedule ? dd_fnv(f->schedule, strlen(f->schedule)) : 0;
+    f->schedule = schedule_text(r, &rc);
+    f->sched = f->schedule ? sp_fnv1a64(f->schedule, strlen(f->schedule)) : 0;
     f->status = sp_strdup(r->status);
     f->last_modified = sp_strdup(r->last_modified);
     f->min_age = r->minimum_age;

@@ -21,7 +21,6 @@
 #define DEDUPE_PRIOR (-6.0)
 #define DD_ROWS (DEDUPE_MINHASH / DEDUPE_BANDS)
 
-uint64_t dd_fnv(const char *s, size_t n);
 uint64_t dd_mix(uint64_t x);
 int dd_cmp_u64(const void *a, const void *b);
 

@@ -121,11 +121,11 @@ static size_t keys_of(const feat *f, int kind, uint64_t *out, size_t max)
     switch (kind) {
     case K_URL:
         if (f->url && strchr(f->url, '/'))
-            out[n++] = dd_fnv(f->url, strlen(f->url)) ^ salt;
+            out[n++] = sp_fnv1a64(f->url, strlen(f->url)) ^ salt;
         break;
     case K_EMAIL:
         if (f->email)
-            out[n++] = dd_fnv(f->email, strlen(f->email)) ^ salt;
+            out[n++] = sp_fnv1a64(f->email, strlen(f->email)) ^ salt;
         break;
     case K_PHONE:
         for (size_t i = 0; i < f->phones.n && n < max; i++)
@@ -137,7 +137,7 @@ static size_t keys_of(const feat *f, int kind, uint64_t *out, size_t max)
         break;
     case K_NAME:
         if (f->name_key)
-            out[n++] = dd_fnv(f->name_key, strlen(f->name_key)) ^ salt;
+            out[n++] = sp_fnv1a64(f->name_key, strlen(f->name_key)) ^ salt;
         break;
     case K_POSTNAME:
         /* each name token with each postcode: a renamed service at the
@@ -318,7 +318,7 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
         goto oom;
     for (size_t i = 0; i < n; i++) {
         const char *nk = s->f[i].name_key;
-        name_hash[i] = nk ? (uint32_t)dd_fnv(nk, strlen(nk)) : 0;
+        name_hash[i] = nk ? (uint32_t)sp_fnv1a64(nk, strlen(nk)) : 0;
     }
 
     /* Blocking, one key kind at a time so memory stays at one key per

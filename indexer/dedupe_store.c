@@ -28,7 +28,7 @@
 
 /* Bump when the features' bytes or what goes into them change: the next
  * run is then a whole one and rewrites the cache. */
-#define FEATURES_TAG "2"
+#define FEATURES_TAG "3" /* 3: sp_fnv1a64 with the right basis (2026-12) */
 
 
 int dedupe_verdict_parse(const char *s)

@@ -719,11 +719,6 @@ size_t export_dp_count(void)
     return T__N;
 }
 
-const char *export_dp_name(size_t i)
-{
-    return i < T__N ? tables[i].name : NULL;
-}
-
 const char *export_dp_file(size_t i)
 {
     return i < T__N ? tables[i].file : NULL;

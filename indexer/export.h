@@ -65,10 +65,9 @@ void export_dp_free(export_dp *dp);
 /* Add one ORUK service object (export_oruk_service): its rows go to the
  * tables, rows already present (same table and id) are kept once. */
 int export_dp_add(export_dp *dp, const json_t *oruk_service, sp_err *err);
-/* The tables, in HSDS order: resource names ("service") and file names
+/* The tables, in HSDS order: their file names
  * ("services.csv").  Tables with no rows are still listed. */
 size_t export_dp_count(void);
-const char *export_dp_name(size_t i);
 const char *export_dp_file(size_t i);
 /* Table i as RFC 4180 CSV (header row, CRLF line ends) appended to out. */
 int export_dp_csv(const export_dp *dp, size_t i, sp_buf *out);

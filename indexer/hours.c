@@ -31,11 +31,6 @@ const char *hours_day_code(int day)
     return day >= 0 && day < HOURS_DAYS ? day_codes[day] : NULL;
 }
 
-const char *hours_day_name(int day)
-{
-    return day >= 0 && day < HOURS_DAYS ? day_names[day] : NULL;
-}
-
 int hours_parse_day(const char *s, size_t len)
 {
     for (int i = 0; i < HOURS_DAYS; i++) {

@@ -49,8 +49,6 @@ typedef enum hours_period {
 
 /* "MO".."SU" for 0..6; NULL out of range. */
 const char *hours_day_code(int day);
-/* "monday".."sunday" for 0..6; NULL out of range. */
-const char *hours_day_name(int day);
 /* MO, Monday, mon (any case) -> 0..6; -1 if none of those. */
 int hours_parse_day(const char *s, size_t len);
 /* "morning", "afternoon", "evening" -> hours_period; -1 otherwise. */

@@ -1109,10 +1109,16 @@ static char *link_words(const json_t *evidence)
         }
     }
     sp_buf out = {0};
-    sp_buf_puts(&out, pos.len ? sp_buf_cstr(&pos) : "nothing strong in common");
+    const char *p = sp_buf_cstr(&pos), *n = sp_buf_cstr(&neg);
+    if (!p || !n) { /* out of memory */
+        sp_buf_free(&pos);
+        sp_buf_free(&neg);
+        return NULL;
+    }
+    sp_buf_puts(&out, pos.len ? p : "nothing strong in common");
     if (neg.len) {
         sp_buf_puts(&out, "; but ");
-        sp_buf_puts(&out, sp_buf_cstr(&neg));
+        sp_buf_puts(&out, n);
     }
     sp_buf_free(&pos);
     sp_buf_free(&neg);
@@ -1349,7 +1355,9 @@ json_t *hub_sources(const hub *h, const hub_filter *f, sp_err *err)
 
 /* ---- CSV ---- */
 
-static void csv_value(sp_buf *b, const json_t *v)
+/* Append v as a CSV cell; b's sticky error, or SP_ENOMEM when joining an
+ * array's strings failed. */
+static int csv_value(sp_buf *b, const json_t *v)
 {
     char num[64];
     switch (json_typeof(v)) {
@@ -1378,12 +1386,16 @@ static void csv_value(sp_buf *b, const json_t *v)
                 sp_buf_puts(&j, "; ");
             sp_buf_puts(&j, json_string_value(x));
         }
-        sp_csv_cell(b, j.len ? sp_buf_cstr(&j) : "");
+        const char *joined = sp_buf_cstr(&j);
+        if (!joined)
+            return SP_ENOMEM;
+        sp_csv_cell(b, joined);
         sp_buf_free(&j);
         break;
     }
     default: break;
     }
+    return sp_buf_error(b);
 }
 
 char *hub_rows_csv(const json_t *report_json)
@@ -1407,8 +1419,10 @@ char *hub_rows_csv(const json_t *report_json)
             if (k)
                 sp_buf_puts(&b, ",");
             const json_t *v = json_object_get(row, json_string_value(c));
-            if (v)
-                csv_value(&b, v);
+            if (v && csv_value(&b, v) != SP_OK) {
+                sp_buf_free(&b);
+                return NULL;
+            }
         }
         sp_buf_puts(&b, "\r\n");
     }

@@ -240,16 +240,6 @@ static int add_synonym_dir(idx *ix, const char *key, const char *partner,
 #define IDX_SYN_VERSION "1" /* bump when the dictionary's layout changes */
 #define IDX_MAX_SYN_FILE (4u * 1024u * 1024u)
 
-static uint64_t fnv1a(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 static int load_synonyms(idx *ix, sp_err *err)
 {
     char *path = sp_printf("%s/vocab/synonyms.tsv", sp_data_dir());
@@ -268,7 +258,7 @@ static int load_synonyms(idx *ix, sp_err *err)
     }
     char stamp[64];
     snprintf(stamp, sizeof stamp, "v%s:%016llx", IDX_SYN_VERSION,
-             (unsigned long long)fnv1a(body, len));
+             (unsigned long long)sp_fnv1a64(body, len));
     char *old = NULL;
     rc = xap_get_metadata(ix->db, IDX_SYN_META, &old, err);
     bool write = rc == SP_OK && (!old || strcmp(old, stamp) != 0);

@@ -89,26 +89,20 @@ typedef struct ingest {
     int rc;
 } ingest;
 
-/* FNV-1a, 64 bits: enough to notice that a record's content changed. */
-static void content_hash(const char *s, char out[17])
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
-/* The hash of what the source published: the record without provenance. */
-static int record_hash(const rec_service *r, char out[17])
+/* The hash of what the source published: the record without provenance;
+ * FNV-1a, 64 bits, enough to notice that a record's content changed.
+ * legacy is the hash a release before 2026-12 stored for the same content
+ * (sp_fnv1a64_legacy; see docs/index.md "Content hashes"). */
+static int record_hash(const rec_service *r, char out[17], char legacy[17])
 {
     rec_service copy = *r;
     memset(&copy.prov, 0, sizeof copy.prov);
     char *json = rec_to_json_string(&copy);
     if (!json)
         return SP_ENOMEM;
-    content_hash(json, out);
+    size_t n = strlen(json);
+    snprintf(out, 17, "%016llx", (unsigned long long)sp_fnv1a64(json, n));
+    snprintf(legacy, 17, "%016llx", (unsigned long long)sp_fnv1a64_legacy(json, n));
     free(json);
     return SP_OK;
 }
@@ -359,8 +353,8 @@ static int index_record(ingest *g, const store_doc *d, rec_service *r)
         r->prov.source_id = sp_strdup(d->source);
     if (!r->prov.source_url)
         r->prov.source_url = sp_strdup(d->url);
-    char hash[17];
-    int rc = record_hash(r, hash);
+    char hash[17], legacy[17];
+    int rc = record_hash(r, hash, legacy);
     if (rc != SP_OK)
         return sp_fail(g->err, rc, "out of memory");
     store_record k;
@@ -374,7 +368,13 @@ static int index_record(ingest *g, const store_doc *d, rec_service *r)
     rc = store_url_record_link(g->w, d->url, r->id, g->err);
     if (rc != SP_OK)
         return rc;
-    if (exists && !gone && !strcmp(k.hash, hash) && seen - k.last_seen < RESEEN_REWRITE) {
+    /* A hash an older release stored for this same content: unchanged, but
+     * the row is rewritten below so it carries the new hash. */
+    bool old_hash = exists && strcmp(k.hash, hash) != 0 && !strcmp(k.hash, legacy);
+    if (old_hash)
+        memcpy(k.hash, hash, sizeof hash);
+    if (exists && !gone && !old_hash && !strcmp(k.hash, hash) &&
+        seen - k.last_seen < RESEEN_REWRITE) {
         g->st->unchanged++;
         return SP_OK;
     }

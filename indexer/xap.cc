@@ -786,11 +786,6 @@ int xap_cancel_transaction(xap_db *db, sp_err *err)
     XAP_CATCH(err, "cancelling a batch")
 }
 
-bool xap_in_transaction(const xap_db *db)
-{
-    return db && db->in_txn;
-}
-
 size_t xap_doc_count(xap_db *db)
 {
     try {
@@ -1081,18 +1076,6 @@ int xap_set_metadata(xap_db *db, const char *key, const char *value, sp_err *err
         return SP_OK;
     }
     XAP_CATCH(err, "writing index metadata")
-}
-
-int xap_add_spelling(xap_db *db, const char *word, unsigned freq, sp_err *err)
-{
-    int rc = need_writable(db, err, "spelling");
-    if (rc)
-        return rc;
-    try {
-        db->wr->add_spelling(word, freq);
-        return SP_OK;
-    }
-    XAP_CATCH(err, "adding a spelling")
 }
 
 char *xap_normalise_words(const char *text, bool stem)

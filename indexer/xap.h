@@ -44,7 +44,6 @@ int xap_commit(xap_db *db, sp_err *err);
 int xap_begin_transaction(xap_db *db, sp_err *err);
 int xap_commit_transaction(xap_db *db, sp_err *err);
 int xap_cancel_transaction(xap_db *db, sp_err *err);
-bool xap_in_transaction(const xap_db *db);
 
 /* Number of documents. 0 on error. */
 size_t xap_doc_count(xap_db *db);
@@ -105,8 +104,6 @@ int xap_clear_synonyms(xap_db *db, sp_err *err);
 /* Database metadata (user keys): *value is NULL when the key is unset. */
 int xap_get_metadata(xap_db *db, const char *key, char **value, sp_err *err);
 int xap_set_metadata(xap_db *db, const char *key, const char *value,
-                     sp_err *err);
-int xap_add_spelling(xap_db *db, const char *word, unsigned freq,
                      sp_err *err);
 
 /* Words of text lower-cased and stemmed (English), joined by single spaces,

@@ -132,6 +132,8 @@ static void whole_words(char *out, size_t sz, const char *s, size_t len, const c
 {
     if (!sz)
         return;
+    if (!s) /* a buffer that ran out of memory: say nothing */
+        s = "", len = 0;
     if (len < sz) {
         memcpy(out, s, len);
         out[len] = '\0';

@@ -122,7 +122,7 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
     int rc = export_each(ix, &p.q, EXPORT_MAX_RECORDS, one, &x, &e);
     if (rc != SP_OK && rc != SP_ENOMEM && rc != SP_EINVAL) {
         /* A new snapshot: start over. */
-        x.out.len = 0;
+        sp_buf_reset(&x.out);
         if (x.dp) {
             export_dp_free(x.dp);
             x.dp = export_dp_new();

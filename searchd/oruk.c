@@ -52,15 +52,7 @@
  * change-feed consumers poll; an unchanged answer then costs a 304. */
 static void etag_of(const char *body, size_t len, const char *ctype, char out[24])
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)body[i];
-        h *= 1099511628211ull;
-    }
-    for (const char *p = ctype; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 1099511628211ull;
-    }
+    uint64_t h = sp_fnv1a64_add(sp_fnv1a64(body, len), ctype, strlen(ctype));
     snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
 }
 
@@ -690,7 +682,7 @@ static int run_walk(sd_req *r, const oruk_q *q, walk *w)
         w->total = 0;
         json_array_clear(w->items);
         if (w->nd)
-            w->nd->len = 0;
+            sp_buf_reset(w->nd);
         if (w->orgs) {
             json_object_clear(w->orgs);
             json_array_clear(w->org_order);

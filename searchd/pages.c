@@ -154,6 +154,8 @@ void pg_tn(pg *p, const char *key, unsigned long n)
 
 void pg_href(pg *p, const char *url)
 {
+    if (url == NULL) /* a URL buffer that ran out of memory (sp_buf_cstr) */
+        p->oom = true;
     pg_fmt(p, "%pU", url);
 }
 

@@ -370,7 +370,7 @@ void coach_put_shortlist(pg *p, idx *ix, const client *c, const shortlist *sl)
         sp_buf_puts(&u, base);
     free(base);
     coach_url(p, &u, sl, NULL, NULL, true, false, 0);
-    pg_text(p, sp_buf_cstr(&u));
+    pg_href(p, sp_buf_cstr(&u));
     sp_buf_free(&u);
     pg_raw(p, "\"><button type=\"button\" class=\"btn2 js-only copy\" data-copy=\"share\" hidden "
               "data-done=\"");

@@ -93,6 +93,10 @@ int sd_reconfigure(sd_server *s, const sd_opts *opts, sp_err *err);
 /* Check those settings without a server (`signpost config check`). */
 int sd_check_opts(const sd_opts *opts, sp_err *err);
 
+/* Block SIGINT, SIGTERM and SIGHUP in the calling thread: call it before
+ * any thread starts, so threads inherit the mask and only
+ * sd_wait_for_signal takes them. */
+void sd_block_signals(void);
 /* Block the calling thread until SIGINT, SIGTERM or SIGHUP arrives (used by
  * `signpost serve` between sd_start and sd_stop).  Returns the signal;
  * SIGHUP asks for a reload. */

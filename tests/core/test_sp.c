@@ -52,6 +52,52 @@ static void test_buf(void)
     free(d);
 }
 
+/* The error sticks: after an append fails, later appends do nothing and
+ * the finishers say so, so a run of appends can be checked once. */
+static void test_buf_sticky(void)
+{
+    sp_buf b = {0};
+    CHECK(sp_buf_puts(&b, "kept until it fails") == SP_OK);
+    /* more than can ever be allocated: the append fails, as out of memory */
+    CHECK(sp_buf_append(&b, "x", SIZE_MAX) == SP_ENOMEM);
+    CHECK(sp_buf_error(&b) == SP_ENOMEM);
+    CHECK(sp_buf_puts(&b, "ignored") == SP_ENOMEM, "an append after a failure fails");
+    CHECK(sp_buf_printf(&b, "%d", 7) == SP_ENOMEM);
+    CHECK(sp_csv_cell(&b, "a,b") == SP_ENOMEM);
+    CHECK(sp_csv_cell(&b, "") == SP_ENOMEM, "even one that appends nothing");
+    CHECK(b.len == 0 && b.data == NULL, "the partial text is gone, not half-kept");
+    CHECK(sp_buf_cstr(&b) == NULL, "cstr reports the failure");
+    CHECK(sp_buf_steal(&b) == NULL, "steal reports the failure");
+    /* steal resets: the buffer is usable again */
+    CHECK(sp_buf_error(&b) == SP_OK);
+    CHECK(sp_buf_puts(&b, "again") == SP_OK);
+    CHECK_STR(sp_buf_cstr(&b), "again");
+
+    /* reset empties and clears the error, keeping the memory */
+    CHECK(sp_buf_printf(&b, "%s", "") == SP_OK);
+    CHECK(sp_buf_append(&b, "x", SIZE_MAX) == SP_ENOMEM);
+    sp_buf_reset(&b);
+    CHECK(sp_buf_error(&b) == SP_OK && b.len == 0);
+    CHECK(sp_buf_puts(&b, "ok") == SP_OK);
+    CHECK_STR(sp_buf_cstr(&b), "ok");
+    sp_buf_reset(&b);
+    CHECK_STR(sp_buf_cstr(&b), ""); /* reset leaves no old text behind */
+    sp_buf_free(&b);
+}
+
+/* FNV-1a 64 with the published offset basis: the reference vectors. */
+static void test_fnv(void)
+{
+    CHECK(sp_fnv1a64("", 0) == 0xcbf29ce484222325ull, "basis 14695981039346656037");
+    CHECK(sp_fnv1a64("a", 1) == 0xaf63dc4c8601ec8cull);
+    CHECK(sp_fnv1a64("foobar", 6) == 0x85944171f73967e8ull);
+    CHECK(sp_fnv1a64_add(sp_fnv1a64("foo", 3), "bar", 3) == sp_fnv1a64("foobar", 6),
+          "a hash continues over more bytes");
+    /* the old, wrong basis (stored hashes written before 2026-12) */
+    CHECK(sp_fnv1a64_legacy("", 0) == 1469598103934665603ull);
+    CHECK(sp_fnv1a64_legacy("foobar", 6) != sp_fnv1a64("foobar", 6));
+}
+
 static void test_utf8(void)
 {
     CHECK(sp_utf8_valid("", 0));
@@ -144,6 +190,8 @@ int main(void)
 {
     test_errors();
     test_buf();
+    test_buf_sticky();
+    test_fnv();
     test_utf8();
     test_json_depth();
     test_time();

@@ -121,6 +121,41 @@ class Proc:
         self.stop()
 
 
+
+def page_file(sites):
+    """The first page of the first ORUK v3 source in a copy of the sample."""
+    for name in sorted(os.listdir(sites)):
+        p = os.path.join(sites, name, "services", "page-1.json")
+        if os.path.exists(p):
+            with open(p, encoding="utf-8") as f:
+                if "contents" in json.load(f):
+                    return p
+    return None
+
+
+def edit_page(path, fn):
+    """Apply fn to the JSON document at path, as a provider edits its feed:
+    written whole (rename), with a later mtime so ETag and Last-Modified
+    change."""
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    fn(doc)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    os.replace(tmp, path)
+    t = time.time() + 2
+    os.utime(path, (t, t))
+
+
+def kill(*procs):
+    """Kill and reap the subprocesses still running (None is skipped): a
+    test's finally, so a failed check leaves no server behind."""
+    for p in procs:
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+
 def tempdir():
     d = tempfile.mkdtemp(prefix="signpost-e2e-")
     return d

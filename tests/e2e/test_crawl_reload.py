@@ -91,10 +91,7 @@ def main():
                 f"it says what each reload did: {err[-600:]}")
         crawl = None
     finally:
-        for p in (crawl, fx):
-            if p and p.poll() is None:
-                p.kill()
-                p.wait()
+        e.kill(crawl, fx)
         e.rmtree(tmp)
     e.finish(NAME)
 

@@ -9,19 +9,9 @@
 #include <string.h>
 
 #include "hours.h"
+#include "../core/tcheck.h"
 
-static int failures, checks;
 
-#define CHECK(c, ...)                                                                   \
-    do {                                                                                \
-        checks++;                                                                       \
-        if (!(c)) {                                                                     \
-            failures++;                                                                 \
-            printf("FAIL: ");                                                           \
-            printf(__VA_ARGS__);                                                        \
-            printf("\n");                                                               \
-        }                                                                               \
-    } while (0)
 
 int main(int argc, char **argv)
 {
@@ -70,6 +60,5 @@ int main(int argc, char **argv)
           "an unknown zone is an error");
     CHECK(hours_zone_load(NULL, "../etc/passwd", &none, &err) == SP_EINVAL,
           "a zone name cannot leave the zoneinfo directory");
-    printf("test_hours: %d/%d checks passed\n", checks - failures, checks);
-    return failures ? 1 : 0;
+    return t_done("test_hours");
 }

@@ -15,19 +15,9 @@
 #include "idx.h"
 #include "rec.h"
 #include "sp.h"
+#include "../core/tcheck.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        checks++;                                                            \
-        if (!(cond)) {                                                       \
-            failures++;                                                      \
-            fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
 
 #define ID(n) "00000000-0000-4000-8000-0000000000" #n
 
@@ -938,6 +928,5 @@ int main(void)
     }
     rm_index(path);
 
-    printf("%d checks, %d failures\n", checks, failures);
-    return failures ? 1 : 0;
+    return t_done("test_idx");
 }

@@ -12,19 +12,9 @@
 #include "indexer.h"
 #include "rec.h"
 #include "sp.h"
+#include "../core/tcheck.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        checks++;                                                            \
-        if (!(cond)) {                                                       \
-            failures++;                                                      \
-            fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
 
 static size_t total_for(idx *ix, const char *q)
 {
@@ -129,6 +119,5 @@ int main(void)
         fprintf(stderr, "warning: could not remove %s\n", tmp);
     free(cmd);
     free(index_dir);
-    printf("%d checks, %d failures\n", checks, failures);
-    return failures ? 1 : 0;
+    return t_done("test_indexer");
 }

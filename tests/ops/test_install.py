@@ -180,9 +180,7 @@ def main():
         srv.stderr.read()
         srv = None
     finally:
-        if srv and srv.poll() is None:
-            srv.kill()
-            srv.wait()
+        e.kill(srv)
         e.rmtree(tmp)
     e.finish(NAME)
 

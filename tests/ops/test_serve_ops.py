@@ -379,9 +379,7 @@ def main():
         e.check("secret" not in before + after and "english" not in before + after,
                 "no query string in the log")
     finally:
-        if srv and srv.poll() is None:
-            srv.kill()
-            srv.wait()
+        e.kill(srv)
         e.rmtree(tmp)
     e.finish(NAME)
 

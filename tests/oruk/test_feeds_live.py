@@ -21,26 +21,7 @@ NEW_NAME = "Quillfeather ESOL Evenings"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def page_file(sites):
-    for name in sorted(os.listdir(sites)):
-        p = os.path.join(sites, name, "services", "page-1.json")
-        if os.path.exists(p):
-            with open(p, encoding="utf-8") as f:
-                if "contents" in json.load(f):
-                    return p
-    return None
-
-
-def edit_page(path, fn):
-    with open(path, encoding="utf-8") as f:
-        doc = json.load(f)
-    fn(doc)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(doc, f)
-    os.replace(tmp, path)
-    t = time.time() + 2
-    os.utime(path, (t, t))
+page_file, edit_page = e.page_file, e.edit_page
 
 
 def atom_entries(base, query):

@@ -18,20 +18,10 @@
 
 #include "feed_int.h"
 #include "util.h"
+#include "../core/tcheck.h"
 
-static int failures, checks;
 static bool verbose;
 
-#define CHECK(cond, ...)                                                            \
-    do {                                                                            \
-        checks++;                                                                   \
-        if (!(cond)) {                                                              \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                             \
-            printf(__VA_ARGS__);                                                    \
-            printf("\n");                                                           \
-            failures++;                                                             \
-        }                                                                           \
-    } while (0)
 
 static bool eq(const char *a, const char *b)
 {
@@ -269,6 +259,5 @@ int main(int argc, char **argv)
     } else {
         printf("hsds: shared examples skipped ($SIGNPOST_SHARED absent)\n");
     }
-    printf("hsds: %d/%d checks pass\n", checks - failures, checks);
-    return failures ? 1 : 0;
+    return t_done("hsds");
 }

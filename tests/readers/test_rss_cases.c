@@ -13,19 +13,9 @@
 
 #include "feed_int.h"
 #include "util.h"
+#include "../core/tcheck.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)                                                            \
-    do {                                                                            \
-        checks++;                                                                   \
-        if (!(cond)) {                                                              \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                             \
-            printf(__VA_ARGS__);                                                    \
-            printf("\n");                                                           \
-            failures++;                                                             \
-        }                                                                           \
-    } while (0)
 
 static bool eq(const char *a, const char *b)
 {
@@ -155,6 +145,5 @@ int main(void)
     }
 
     free(dir);
-    printf("rss_cases: %d/%d checks pass\n", checks - failures, checks);
-    return failures ? 1 : 0;
+    return t_done("rss_cases");
 }

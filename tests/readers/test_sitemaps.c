@@ -16,19 +16,10 @@
 
 #include "feed_int.h"
 #include "util.h"
+#include "../core/tcheck.h"
 
 static const char *DOC = "http://www.example.com/sitemap.xml";
-static int failures;
 
-#define CHECK(cond, ...)                                                            \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                             \
-            printf(__VA_ARGS__);                                                    \
-            printf("\n");                                                           \
-            failures++;                                                             \
-        }                                                                           \
-    } while (0)
 
 /* One line of sitemaps.expect; returns 1 pass, 0 fail, -1 skipped. */
 static int run_case(char *line, const char *cc_root, const char *own_root)
@@ -216,10 +207,10 @@ int main(void)
     else
         printf("sitemaps: crawler-commons fixtures skipped ($SIGNPOST_SHARED absent)\n");
     printf("sitemaps: %d/%d cases pass (%.1f%%), bounds %s\n", passed, cases,
-           cases ? 100.0 * passed / cases : 0, failures ? "FAIL" : "ok");
+           cases ? 100.0 * passed / cases : 0, t_failures ? "FAIL" : "ok");
     free(text);
     free(expect);
     free(own);
     free(cc);
-    return passed == cases && failures == 0 ? 0 : 1;
+    return passed == cases && t_failures == 0 ? 0 : 1;
 }

@@ -35,6 +35,7 @@
 #include "idx.h"
 #include "rec.h"
 #include "sd.h"
+#include "../core/tcheck.h"
 
 /* LeakSanitizer: Xapian 1.4's QueryParser leaks the parser's internal
  * nodes when an exception (here DatabaseModifiedError, raised while the
@@ -48,20 +49,8 @@ const char *__lsan_default_suppressions(void)
     return "leak:Xapian::QueryParser::Internal::parse_query\n";
 }
 
-static _Atomic int failures;
-static _Atomic int checks;
 static const char *srcdir;
 
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        checks++;                                                              \
-        if (!(cond)) {                                                         \
-            failures++;                                                        \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
-            fprintf(stderr, __VA_ARGS__);                                      \
-            fputc('\n', stderr);                                               \
-        }                                                                      \
-    } while (0)
 
 /* ---- temporary store ---- */
 
@@ -272,8 +261,8 @@ static int http(const char *method, const char *target, response *out)
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     curl_easy_cleanup(c);
     free(url);
-    sp_buf_cstr(&out->body);
-    sp_buf_cstr(&out->headers);
+    if (sp_buf_error(&out->body) != SP_OK || sp_buf_error(&out->headers) != SP_OK)
+        return -1;
     return rc == CURLE_OK ? 0 : -1;
 }
 
@@ -295,7 +284,7 @@ static bool header_has(const response *r, const char *needle)
     return r->headers.data && strcasestr(r->headers.data, needle) != NULL;
 }
 
-/* ---- checks over searches ---- */
+/* ---- t_checks over searches ---- */
 
 /* "1,4,7" -> bitmask of fixture numbers. */
 static unsigned mask_of_list(const char *list)
@@ -558,7 +547,6 @@ static char *raw_request(const char *head_start, size_t fill, char fill_char, co
         sp_buf_append(&resp, chunk, (size_t)n);
     }
     close(fd);
-    sp_buf_cstr(&resp);
     return sp_buf_steal(&resp);
 }
 
@@ -1210,6 +1198,5 @@ int main(int argc, char **argv)
         return 2;
     }
     curl_global_cleanup();
-    printf("%s: %d checks, %d failed\n", argv[1], (int)checks, (int)failures);
-    return failures ? 1 : 0;
+    return t_done(argv[1]);
 }

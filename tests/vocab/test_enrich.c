@@ -8,7 +8,7 @@
  *    "absent": {"groups": ["disabled"], ...},    must not be present
  *    "pan_london": true}                         optional
  *
- * Every run also checks that each tag carries evidence (field, text,
+ * Every run also t_checks that each tag carries evidence (field, text,
  * confidence in (0,1]) and that enriching twice gives the same record.
  * Usage: test_enrich CASES.json
  */
@@ -18,18 +18,9 @@
 #include <string.h>
 
 #include "enrich.h"
+#include "../core/tcheck.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        checks++;                                                                          \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-        }                                                                                  \
-    } while (0)
 
 static rec_tags *tags_of(rec_service *r, const char *field)
 {
@@ -149,9 +140,8 @@ int main(int argc, char **argv)
     json_array_foreach(cases, i, c) check_case(v, c);
     /* NULL arguments are refused, not crashed on. */
     CHECK(enrich_record(NULL, NULL, &err) == SP_EINVAL, "NULL record accepted");
-    printf("enrich: %zu cases, %d checks, %d failed\n", json_array_size(cases), checks,
-           failures);
+    printf("enrich: %zu cases\n", json_array_size(cases));
     vocab_free(v);
     json_decref(cases);
-    return failures ? 1 : 0;
+    return t_done("enrich");
 }

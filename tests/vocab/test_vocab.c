@@ -12,18 +12,9 @@
 #include <unistd.h>
 
 #include "vocab.h"
+#include "../core/tcheck.h"
 
-static int failures, cases;
 
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        cases++;                                                                           \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-        }                                                                                  \
-    } while (0)
 
 /* Split line at tabs into at most max fields; returns the count. */
 static size_t split_tabs(char *line, char **f, size_t max)
@@ -301,6 +292,5 @@ int main(int argc, char **argv)
         fclose(fp);
     }
     vocab_free(v);
-    printf("%s: %d checks, %d failed\n", argv[1], cases, failures);
-    return failures ? 1 : 0;
+    return t_done(argv[1]);
 }

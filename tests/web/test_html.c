@@ -13,19 +13,9 @@
 #include <string.h>
 
 #include "html.h"
+#include "../core/tcheck.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)                                                                 \
-    do {                                                                                 \
-        checks++;                                                                        \
-        if (!(cond)) {                                                                   \
-            failures++;                                                                  \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                         \
-            fprintf(stderr, __VA_ARGS__);                                                \
-            fputc('\n', stderr);                                                         \
-        }                                                                                \
-    } while (0)
 
 /* Decode \t \n \\ \xNN in place. */
 static void decode(char *s)
@@ -249,6 +239,5 @@ int main(int argc, char **argv)
     test_words();
     test_shipped(src);
     test_other_language(src);
-    printf("test_html: %d/%d checks passed\n", checks - failures, checks);
-    return failures ? 1 : 0;
+    return t_done("test_html");
 }

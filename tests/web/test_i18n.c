@@ -16,19 +16,9 @@
 
 #include "html.h"
 #include "vocab.h"
+#include "../core/tcheck.h"
 
-static int checks, failures;
 
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        checks++;                                                                                 \
-        if (!(cond)) {                                                                            \
-            failures++;                                                                           \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                          \
-            printf(__VA_ARGS__);                                                                  \
-            printf("\n");                                                                         \
-        }                                                                                         \
-    } while (0)
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -261,6 +251,5 @@ int main(int argc, char **argv)
     html_lang_free(ar);
     html_lang_free(en);
     test_shipped(src);
-    printf("test_i18n: %d/%d checks passed\n", checks - failures, checks);
-    return failures ? 1 : 0;
+    return t_done("test_i18n");
 }
