@@ -4,7 +4,7 @@
  * index in-process, printing indexing docs/s and p50/p95/p99 latency and QPS
  * per kind of query.  All searches ask for exact facets, as the API does.
  *
- *   bench_search --index DIR [--load FILE.ndjson] [--queries N] [--seed S]
+ *   bench_search --index DIR [--load FILE.ndjson [--jobs N]] [--queries N] [--seed S]
  *                [--verify N] [--slow MS] [--one TEXT [--filter FIELD=SLUG]...]
  *
  * --verify N checks the facet counts of the first N queries of the mix
@@ -13,6 +13,9 @@
  * every match) must have exactly that total; it exits 1 on a mismatch.
  * --slow MS prints each query that took at least MS ms, with its matches.
  * --one TEXT [--filter FIELD=SLUG]... times that one query, run 20 times.
+ * --jobs N (with --load): build on N threads and merge the shards
+ * (idx_bulk_begin, what `signpost index --rebuild` does); without it, one
+ * writer puts each record in turn, as `signpost index FILE` does.
  * With --load it (re)builds the index from FILE first; without, it reuses
  * DIR.  The HTTP half of the benchmark is bench/run.sh (wrk against
  * `signpost serve` over the same index).
@@ -30,7 +33,7 @@
 #include "rec.h"
 #include "vocab.h"
 
-static int load(const char *dir, const char *path, const vocab *v)
+static int load(const char *dir, const char *path, const vocab *v, unsigned jobs)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -48,7 +51,13 @@ static int load(const char *dir, const char *path, const vocab *v)
     size_t cap = 0;
     ssize_t len;
     size_t n = 0, bad = 0;
-    double t0 = now_s(), parse_s = 0;
+    double t0 = now_s(), parse_s = 0, merge_s = 0;
+    if (jobs && idx_bulk_begin(ix, jobs, &err) != SP_OK) {
+        fprintf(stderr, "bench_search: %s\n", err.msg);
+        fclose(f);
+        idx_close(ix);
+        return -1;
+    }
     idx_begin(ix, &err);
     while ((len = getline(&line, &cap, f)) > 0) {
         double p0 = now_s();
@@ -70,10 +79,19 @@ static int load(const char *dir, const char *path, const vocab *v)
     }
     if (idx_commit(ix, &err) != SP_OK)
         fprintf(stderr, "bench_search: commit: %s\n", err.msg);
+    if (jobs) {
+        double m0 = now_s();
+        if (idx_bulk_finish(ix, &err) != SP_OK)
+            fprintf(stderr, "bench_search: bulk build: %s\n", err.msg);
+        merge_s = now_s() - m0;
+    }
     double t = now_s() - t0;
     fprintf(stderr, "\n");
-    printf("indexing: %zu docs in %.1f s = %.0f docs/s (parse+enrich %.1f s), %zu bad\n", n, t,
-           (double)n / t, parse_s, bad);
+    printf("indexing: %zu docs in %.1f s = %.0f docs/s (parse+enrich %.1f s", n, t,
+           (double)n / t, parse_s);
+    if (jobs)
+        printf(", %u worker threads, merging the shards %.1f s", jobs, merge_s);
+    printf("), %zu bad\n", bad);
     free(line);
     fclose(f);
     idx_close(ix);
@@ -161,6 +179,7 @@ static void make_query(int kind, const vocab *v, idx_query *q, char *qbuf, size_
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *loadfile = NULL;
+    unsigned jobs = 0;
     long nq = 2000, nverify = 0;
     double slow_ms = -1;
     const char *one = NULL; /* --one: time this query alone */
@@ -172,6 +191,8 @@ int main(int argc, char **argv)
             dir = argv[++i];
         else if (!strcmp(argv[i], "--load") && i + 1 < argc)
             loadfile = argv[++i];
+        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
+            jobs = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
             nq = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--one") && i + 1 < argc)
@@ -209,7 +230,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_search: %s\n", err.msg);
         return 1;
     }
-    if (loadfile && load(dir, loadfile, v) != 0)
+    if (loadfile && load(dir, loadfile, v, jobs) != 0)
         return 1;
 
     idx *ix = NULL;

@@ -42,6 +42,7 @@
 
 #include "elig.h"
 #include "hours.h"
+#include "idx_impl.h"
 #include "xap.h"
 
 enum {
@@ -80,21 +81,6 @@ static const int months_steps[] = IDX_MONTHS_STEPS;
 static const int age_steps[] = IDX_AGE_STEPS;
 #define N_AGE_STEPS (sizeof age_steps / sizeof age_steps[0])
 
-/* One synonym phrase as it appears in text (stemmed words) and the concept
- * term a document containing it gets. */
-typedef struct idx_syn {
-    char *stemmed; /* " w1 w2 " */
-    char *concept; /* "XS..." */
-} idx_syn;
-
-struct idx {
-    xap_db *db;
-    char *dir;
-    bool in_batch;
-    idx_syn *syns;
-    size_t n_syns;
-    const vocab *v; /* labels for indexed text; NULL: slugs as words */
-};
 
 const char *idx_field_name(idx_field f)
 {
@@ -387,7 +373,7 @@ int idx_mark_schema(idx *ix, sp_err *err)
 {
     char v[16];
     snprintf(v, sizeof v, "%d", IDX_SCHEMA_VERSION);
-    return xap_set_metadata(ix->db, IDX_SCHEMA_KEY, v, err);
+    return idx_meta_set(ix, IDX_SCHEMA_KEY, v, err);
 }
 
 int idx_meta_get(idx *ix, const char *key, char **value, sp_err *err)
@@ -397,6 +383,8 @@ int idx_meta_get(idx *ix, const char *key, char **value, sp_err *err)
 
 int idx_meta_set(idx *ix, const char *key, const char *value, sp_err *err)
 {
+    if (ix->bulk)
+        return idx_bulk_meta(ix, key, value, err);
     return xap_set_metadata(ix->db, key, value, err);
 }
 
@@ -419,6 +407,8 @@ void idx_close(idx *ix)
 {
     if (!ix)
         return;
+    idx_bulk_abort(ix); /* a bulk build not finished: its shards go */
+    xap_doc_free(ix->doc);
     xap_close(ix->db); /* cancels an open batch, commits the rest */
     free_syns(ix);
     free(ix->dir);
@@ -434,6 +424,10 @@ void idx_set_vocab(idx *ix, const vocab *v)
 
 int idx_begin(idx *ix, sp_err *err)
 {
+    if (ix->bulk) { /* the build lands whole in idx_bulk_finish */
+        ix->in_batch = true;
+        return SP_OK;
+    }
     int rc = xap_begin_transaction(ix->db, err);
     if (rc == SP_OK)
         ix->in_batch = true;
@@ -443,12 +437,18 @@ int idx_begin(idx *ix, sp_err *err)
 int idx_commit(idx *ix, sp_err *err)
 {
     ix->in_batch = false;
+    if (ix->bulk)
+        return idx_bulk_check(ix, err);
     return xap_commit_transaction(ix->db, err);
 }
 
 int idx_cancel(idx *ix, sp_err *err)
 {
     ix->in_batch = false;
+    if (ix->bulk) { /* nothing can be taken back out of the shards */
+        idx_bulk_abort(ix);
+        return SP_OK;
+    }
     return xap_cancel_transaction(ix->db, err);
 }
 
@@ -516,14 +516,15 @@ static int add_hours_term(const char *term, void *ctx)
     return xap_doc_add_boolean_term((xap_doc *)ctx, term, NULL) == SP_OK ? 0 : SP_EIO;
 }
 
-static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
+static int build_doc(idx *ix, const rec_service *r, const char *json, xap_doc *d,
+                     sp_err *err)
 {
     int rc = SP_OK;
-    char *json = rec_to_json_string(r);
-    if (!json)
+    char *own = json ? NULL : rec_to_json_string(r);
+    if (!json && !own)
         return sp_fail(err, SP_ENOMEM, "out of memory");
-    rc = xap_doc_set_data(d, json, strlen(json), err);
-    free(json);
+    rc = xap_doc_set_data(d, json ? json : own, strlen(json ? json : own), err);
+    free(own);
     if (rc)
         return rc;
 
@@ -836,29 +837,50 @@ static char *id_term(const char *id)
     return sp_printf("Q%s", id);
 }
 
-int idx_put(idx *ix, const rec_service *r, sp_err *err)
+int idx_check_record(const rec_service *r, sp_err *err)
 {
     if (!r || !r->id || !*r->id)
         return sp_fail(err, SP_EINVAL, "a record without an id cannot be indexed");
     if (strlen(r->id) > 200)
         return sp_fail(err, SP_EINVAL, "record id too long (%zu bytes)", strlen(r->id));
-    if (!xap_writable(ix->db))
-        return sp_fail(err, SP_EINVAL, "the index is open read-only");
-    xap_doc *d = xap_doc_new(ix->db);
-    if (!d)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
+    return SP_OK;
+}
+
+int idx_build(idx *ix, const rec_service *r, const char *json, xap_doc *d, sp_err *err)
+{
     char *term = id_term(r->id);
     int rc = term ? SP_OK : sp_fail(err, SP_ENOMEM, "out of memory");
     if (rc == SP_OK)
         rc = xap_doc_add_boolean_term(d, term, err);
     if (rc == SP_OK)
-        rc = build_doc(ix, r, d, err);
+        rc = build_doc(ix, r, json, d, err);
     if (rc == SP_OK)
         rc = build_elig(ix, r, d, err);
-    if (rc == SP_OK)
-        rc = xap_replace(ix->db, term, d, err);
     free(term);
-    xap_doc_free(d);
+    return rc;
+}
+
+int idx_put(idx *ix, const rec_service *r, sp_err *err)
+{
+    int rc = idx_check_record(r, err);
+    if (rc != SP_OK)
+        return rc;
+    if (ix->bulk)
+        return idx_bulk_put(ix, r, err);
+    if (!xap_writable(ix->db))
+        return sp_fail(err, SP_EINVAL, "the index is open read-only");
+    /* One document, emptied for each record: its buffers are reused. */
+    if (!ix->doc && !(ix->doc = xap_doc_new(ix->db)))
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    rc = xap_doc_reset(ix->doc, ix->db, err);
+    char *term = rc == SP_OK ? id_term(r->id) : NULL;
+    if (rc == SP_OK && !term)
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    if (rc == SP_OK)
+        rc = idx_build(ix, r, NULL, ix->doc, err);
+    if (rc == SP_OK)
+        rc = xap_replace(ix->db, term, ix->doc, err);
+    free(term);
     return autocommit(ix, rc, err);
 }
 
@@ -866,6 +888,8 @@ int idx_delete(idx *ix, const char *id, sp_err *err)
 {
     if (!id || !*id)
         return sp_fail(err, SP_EINVAL, "no id to delete");
+    if (ix->bulk)
+        return idx_bulk_delete(ix, id, err);
     char *term = id_term(id);
     if (!term)
         return sp_fail(err, SP_ENOMEM, "out of memory");

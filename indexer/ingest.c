@@ -814,6 +814,8 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rc = exec(&g, "DELETE FROM ingest_urls; DELETE FROM ingest_records; DELETE FROM ingest_dropped;");
         if (rc == SP_OK)
             rc = store_set_cursor(g.s, CURSOR_NAME, 0, err);
+        if (rc == SP_OK) /* a new index, on every core (idx.h) */
+            rc = idx_bulk_begin(g.ix, o->jobs, err);
         if (rc != SP_OK)
             goto out;
     }
@@ -841,6 +843,8 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rc = drop_failing_sources(&g);
     if (rc == SP_OK && rebuild)
         rc = idx_mark_schema(g.ix, err); /* lands with the batch */
+    if (rc == SP_OK && rebuild)
+        rc = idx_bulk_finish(g.ix, err); /* the new index replaces the old */
     if (rc == SP_OK) {
         rc = commit_batch(&g);
     } else {

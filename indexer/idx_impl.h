@@ -1,0 +1,52 @@
+/*
+ * idx_impl.h - what idx.c (the schema, searching) and idx_bulk.c (a
+ * rebuild on several cores) share.  Private to indexer/: callers use idx.h.
+ */
+#ifndef IDX_IMPL_H
+#define IDX_IMPL_H
+
+#include "idx.h"
+#include "xap.h"
+
+/* One synonym phrase as it appears in text (stemmed words) and the concept
+ * term a document containing it gets. */
+typedef struct idx_syn {
+    char *stemmed; /* " w1 w2 " */
+    char *concept; /* "XS..." */
+} idx_syn;
+
+typedef struct idx_bulk idx_bulk;
+
+struct idx {
+    xap_db *db;
+    char *dir;
+    bool in_batch;
+    idx_syn *syns;
+    size_t n_syns;
+    const vocab *v; /* labels for indexed text; NULL: slugs as words */
+    xap_doc *doc;   /* reused by idx_put */
+    idx_bulk *bulk; /* a bulk build is under way (idx_bulk_begin) */
+};
+
+/* SP_OK when r can be indexed (it has a short enough id). */
+int idx_check_record(const rec_service *r, sp_err *err);
+/* Fill the empty document d with what r becomes: its id term, text,
+ * filter terms, values and data (json, r serialised, or NULL to serialise
+ * it here).  Reads only ix's synonyms and vocab: safe on several threads,
+ * each with its own d. */
+int idx_build(idx *ix, const rec_service *r, const char *json, xap_doc *d, sp_err *err);
+
+/* idx_bulk.c, while ix->bulk is set: idx_put, idx_delete, idx_meta_set
+ * and idx_commit (which reports a worker's failure) go through these. */
+int idx_bulk_put(idx *ix, const rec_service *r, sp_err *err);
+int idx_bulk_delete(idx *ix, const char *id, sp_err *err);
+int idx_bulk_meta(idx *ix, const char *key, const char *value, sp_err *err);
+int idx_bulk_check(idx *ix, sp_err *err);
+/* Stop the workers and remove the shards; nothing when no build is on. */
+void idx_bulk_abort(idx *ix);
+
+/* Tests: the sizes of the blocks (shards) a bulk build makes, so a few
+ * hundred records make several of them (defaults 2,000 and 10,000). */
+void idx_bulk_tune(size_t min_block, size_t max_block);
+
+#endif
