@@ -91,7 +91,7 @@ void idx_close(idx *ix);
 /* The schema's version: a change to the terms or value slots a record
  * becomes bumps it.  An index of an older version answers wrongly until
  * it is rebuilt from the store (ingest_run does that by itself). */
-#define IDX_SCHEMA_VERSION 3 /* 3: opening hours (hours.h) */
+#define IDX_SCHEMA_VERSION 4 /* 3: opening hours (hours.h); 4: brief hit data */
 /* The version the index was built for: IDX_SCHEMA_VERSION for an index
  * created by this code, 1 for one from before versions were recorded. */
 int idx_schema_version(idx *ix);
@@ -175,6 +175,13 @@ typedef struct idx_query {
      * of these terms; n_hours 0: any.  Borrowed. */
     const char *const *hours;
     size_t n_hours;
+    /* A result list: each hit's record holds only id, name,
+     * organization.name and .website, url, description (or, without one,
+     * eligibility_description), boroughs, groups and categories (slugs, no
+     * evidence), cluster_id, last_modified and prov's first_seen,
+     * last_seen and last_changed; read from a compact copy instead of
+     * parsing the whole stored record.  Off by default. */
+    bool brief;
 } idx_query;
 
 #define IDX_RELAX_BELOW 3

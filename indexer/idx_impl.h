@@ -28,6 +28,22 @@ struct idx {
     idx_bulk *bulk; /* a bulk build is under way (idx_bulk_begin) */
 };
 
+/* idx_syn.c: load data/vocab/synonyms.tsv into a writer (its synonym
+ * table when the file changed, and the phrases for idx_add_concepts),
+ * give d the concept term of every phrase text contains, and free the
+ * phrases. */
+int idx_load_synonyms(idx *ix, sp_err *err);
+int idx_add_concepts(idx *ix, xap_doc *d, const char *text, sp_err *err);
+void idx_free_synonyms(idx *ix);
+
+/* idx_brief.c: a document's data is r's brief fields then its JSON
+ * (appended to out); the JSON part of data (all of it for data from before
+ * schema 4); r with only the brief fields (idx_query.brief), SP_ENOTFOUND
+ * when data has none. */
+int idx_brief_data(const rec_service *r, const char *json, sp_buf *out);
+const char *idx_data_json(const char *data, size_t len, size_t *json_len);
+int idx_brief_read(const char *data, size_t len, rec_service *r, sp_err *err);
+
 /* SP_OK when r can be indexed (it has a short enough id). */
 int idx_check_record(const rec_service *r, sp_err *err);
 /* Fill the empty document d with what r becomes: its id term, text,
