@@ -45,8 +45,8 @@ typedef struct worker {
     bool started;
     job *head, *tail;
     size_t queued;
-    int rc; /* the first failure, in err */
-    sp_err err;
+    int rc;     /* the first failure (under the lock), */
+    sp_err err; /* its message: written before rc */
 } worker;
 
 typedef struct block {
@@ -120,32 +120,43 @@ static char *block_dir(const idx_bulk *b, size_t blk)
     return sp_printf("%s/b%06zu", b->build_dir, blk);
 }
 
-static int do_job(worker *w, const job *j, xap_db *db, xap_doc *d)
+static int do_job(worker *w, const job *j, xap_db *db, xap_doc *d, sp_err *err)
 {
     if (!j->json)
-        return xap_delete_docid(db, j->docid, &w->err);
+        return xap_delete_docid(db, j->docid, err);
     rec_service r;
-    int rc = rec_from_json_string(j->json, strlen(j->json), &r, &w->err);
+    int rc = rec_from_json_string(j->json, strlen(j->json), &r, err);
     if (rc != SP_OK)
         return rc;
-    rc = xap_doc_reset(d, db, &w->err);
+    rc = xap_doc_reset(d, db, err);
     if (rc == SP_OK)
-        rc = idx_build(w->b->ix, &r, j->json, d, &w->err);
+        rc = idx_build(w->b->ix, &r, j->json, d, err);
     if (rc == SP_OK)
-        rc = xap_put_docid(db, j->docid, d, &w->err);
+        rc = xap_put_docid(db, j->docid, d, err);
     rec_service_free(&r);
     return rc;
+}
+
+/* Note a worker's first failure (read by the caller's thread). */
+static void set_failed(worker *w, int rc)
+{
+    pthread_mutex_lock(&w->b->mu);
+    if (w->rc == SP_OK)
+        w->rc = rc;
+    pthread_cond_broadcast(&w->b->room);
+    pthread_mutex_unlock(&w->b->mu);
 }
 
 static void *work(void *arg)
 {
     worker *w = arg;
     idx_bulk *b = w->b;
+    sp_err err = {0};
     xap_doc *d = xap_doc_new(NULL);
     xap_db *db = NULL;
     size_t at = SIZE_MAX; /* the block db holds */
-    if (!d)
-        w->rc = sp_fail(&w->err, SP_ENOMEM, "out of memory");
+    int rc = d ? SP_OK : sp_fail(&err, SP_ENOMEM, "out of memory");
+    bool reported = false;
     for (;;) {
         pthread_mutex_lock(&b->mu);
         while (!w->head && !b->stop)
@@ -161,7 +172,7 @@ static void *work(void *arg)
         pthread_mutex_unlock(&b->mu);
         if (!j)
             break;
-        if (w->rc == SP_OK && j->block != at) {
+        if (rc == SP_OK && j->block != at) {
             /* A block is finished when its worker moves on: committing
              * keeps the writer's buffers small.  A record put again
              * later reopens its block. */
@@ -170,13 +181,17 @@ static void *work(void *arg)
             xap_close(db);
             db = NULL;
             char *dir = block_dir(b, j->block);
-            w->rc = dir ? xap_open_write(dir, &db, &w->err)
-                        : sp_fail(&w->err, SP_ENOMEM, "out of memory");
+            rc = dir ? xap_open_write(dir, &db, &err) : sp_fail(&err, SP_ENOMEM, "out of memory");
             free(dir);
             at = j->block;
         }
-        if (w->rc == SP_OK)
-            w->rc = do_job(w, j, db, d);
+        if (rc == SP_OK)
+            rc = do_job(w, j, db, d, &err);
+        if (rc != SP_OK && !reported) {
+            w->err = err; /* read only after set_failed, under the lock */
+            set_failed(w, rc);
+            reported = true;
+        }
         free(j->json);
         free(j);
     }
