@@ -4,7 +4,7 @@
  * index in-process, printing indexing docs/s and p50/p95/p99 latency and QPS
  * per kind of query.  All searches ask for exact facets, as the API does.
  *
- *   bench_search --index DIR [--load FILE.ndjson] [--queries N] [--seed S]
+ *   bench_search --index DIR [--load FILE.ndjson [--jobs N]] [--queries N] [--brief] [--seed S]
  *                [--verify N] [--slow MS] [--one TEXT [--filter FIELD=SLUG]...]
  *
  * --verify N checks the facet counts of the first N queries of the mix
@@ -13,6 +13,11 @@
  * every match) must have exactly that total; it exits 1 on a mismatch.
  * --slow MS prints each query that took at least MS ms, with its matches.
  * --one TEXT [--filter FIELD=SLUG]... times that one query, run 20 times.
+ * --brief: the hits of the mix as /api/v1/search asks for them (brief
+ * records, idx_query.brief); without it, whole stored records.
+ * --jobs N (with --load): build on N threads and merge the shards
+ * (idx_bulk_begin, what `signpost index --rebuild` does); without it, one
+ * writer puts each record in turn, as `signpost index FILE` does.
  * With --load it (re)builds the index from FILE first; without, it reuses
  * DIR.  The HTTP half of the benchmark is bench/run.sh (wrk against
  * `signpost serve` over the same index).
@@ -30,7 +35,7 @@
 #include "rec.h"
 #include "vocab.h"
 
-static int load(const char *dir, const char *path, const vocab *v)
+static int load(const char *dir, const char *path, const vocab *v, unsigned jobs)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -48,7 +53,13 @@ static int load(const char *dir, const char *path, const vocab *v)
     size_t cap = 0;
     ssize_t len;
     size_t n = 0, bad = 0;
-    double t0 = now_s(), parse_s = 0;
+    double t0 = now_s(), c0 = proc_cpu_s(), parse_s = 0, merge_s = 0, merge_cpu = 0;
+    if (jobs && idx_bulk_begin(ix, jobs, &err) != SP_OK) {
+        fprintf(stderr, "bench_search: %s\n", err.msg);
+        fclose(f);
+        idx_close(ix);
+        return -1;
+    }
     idx_begin(ix, &err);
     while ((len = getline(&line, &cap, f)) > 0) {
         double p0 = now_s();
@@ -70,10 +81,23 @@ static int load(const char *dir, const char *path, const vocab *v)
     }
     if (idx_commit(ix, &err) != SP_OK)
         fprintf(stderr, "bench_search: commit: %s\n", err.msg);
-    double t = now_s() - t0;
+    if (jobs) {
+        double m0 = now_s(), mc0 = proc_cpu_s();
+        if (idx_bulk_finish(ix, &err) != SP_OK)
+            fprintf(stderr, "bench_search: bulk build: %s\n", err.msg);
+        merge_s = now_s() - m0;
+        merge_cpu = proc_cpu_s() - mc0;
+    }
+    double t = now_s() - t0, cpu = proc_cpu_s() - c0;
     fprintf(stderr, "\n");
-    printf("indexing: %zu docs in %.1f s = %.0f docs/s (parse+enrich %.1f s), %zu bad\n", n, t,
-           (double)n / t, parse_s, bad);
+    printf("indexing: %zu docs in %.1f s = %.0f docs/s (parse+enrich %.1f s", n, t,
+           (double)n / t, parse_s);
+    if (jobs)
+        printf(", %u worker threads; idx_bulk_finish (the workers finishing their queues, then the merge) %.1f s, %.1f s CPU", jobs, merge_s,
+               merge_cpu);
+    printf("), %zu bad\n", bad);
+    printf("indexing CPU: %.1f s (every thread) = %.3f ms a record\n", cpu,
+           n ? cpu * 1000.0 / (double)n : 0.0);
     free(line);
     fclose(f);
     idx_close(ix);
@@ -127,10 +151,14 @@ static int verify_one(idx *ix, const idx_query *q, const idx_result *res, long q
     return bad;
 }
 
+/* --brief: hits as /api/v1/search asks for them (idx_query.brief). */
+static bool brief_hits;
+
 static void make_query(int kind, const vocab *v, idx_query *q, char *qbuf, size_t qcap,
                        const char *vals[IDX_F__COUNT][3])
 {
     idx_query_init(q);
+    q->brief = brief_hits;
     q->facets = true;
     q->exact_facets = true;
     q->limit = 10;
@@ -161,6 +189,7 @@ static void make_query(int kind, const vocab *v, idx_query *q, char *qbuf, size_
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *loadfile = NULL;
+    unsigned jobs = 0;
     long nq = 2000, nverify = 0;
     double slow_ms = -1;
     const char *one = NULL; /* --one: time this query alone */
@@ -172,6 +201,10 @@ int main(int argc, char **argv)
             dir = argv[++i];
         else if (!strcmp(argv[i], "--load") && i + 1 < argc)
             loadfile = argv[++i];
+        else if (!strcmp(argv[i], "--brief"))
+            brief_hits = true;
+        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
+            jobs = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
             nq = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--one") && i + 1 < argc)
@@ -209,7 +242,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_search: %s\n", err.msg);
         return 1;
     }
-    if (loadfile && load(dir, loadfile, v) != 0)
+    if (loadfile && load(dir, loadfile, v, jobs) != 0)
         return 1;
 
     idx *ix = NULL;

@@ -11,6 +11,8 @@
 #                                       (bench/out/store-N) instead of rebuilding
 #   BENCH_FTS5=1 bench/run.sh 100000    also the SQLite FTS5 peer (bench_fts5)
 #   BENCH_FRESH=1 bench/run.sh 10000    also freshness (bench/freshness.py)
+#   BENCH_JOBS=2 bench/run.sh 100000    index as `signpost index --rebuild` does:
+#                                       2 worker threads, shards merged (idx_bulk_begin)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -40,11 +42,12 @@ for n in "${sizes[@]}"; do
   echo
   echo "== $n synthetic services"
   if [ "${BENCH_REUSE:-0}" = 1 ] && [ -d "$store/index" ]; then
-    build-bench/bench/bench_search --index "$store/index" --queries 3000
+    build-bench/bench/bench_search --index "$store/index" --queries 3000 --brief
   else
     rm -rf "$store"; mkdir -p "$store"
     /usr/bin/time -f "indexing+queries: %e s wall, %U s user, %S s sys, peak RSS %M KiB" \
-      build-bench/bench/bench_search --index "$store/index" --load "$data" --queries 3000
+      build-bench/bench/bench_search --index "$store/index" --load "$data" \
+      ${BENCH_JOBS:+--jobs "$BENCH_JOBS"} --queries 3000 --brief
   fi
   du -sh "$store/index" | awk '{print "index size: " $1}'
   if [ "${BENCH_FTS5:-0}" = 1 ]; then

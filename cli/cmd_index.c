@@ -24,7 +24,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: signpost index --store DIR [--quiet] [FILE|FOLDER...]\n"
-            "       signpost index --store DIR [--rebuild] [--relink] [--quiet]\n"
+            "       signpost index --store DIR [--rebuild [--jobs N]] [--relink] [--quiet]\n"
             "\n"
             "With files: read each (ORUK/HSDS JSON, NDJSON exports, HSDS data packages,\n"
             "RSS/Atom, HTML pages), enrich the service records and upsert them into\n"
@@ -41,7 +41,10 @@ static void usage(FILE *out)
             "  --store DIR  the store directory (created if missing); the index is\n"
             "               DIR/index\n"
             "  --rebuild    index every stored document again (after a parser or\n"
-            "               vocabulary change); the index is derived from the store\n"
+            "               vocabulary change); the index is derived from the store.\n"
+            "               A new index is built beside the old one, which searches\n"
+            "               keep using until the new one replaces it at the end\n"
+            "  --jobs N     --rebuild on N threads (default: one per core)\n"
             "  --relink     link duplicates over the whole index again, not only the\n"
             "               records that changed (gives the same clusters)\n"
             "  --quiet      no per-file messages and no summary\n"
@@ -68,7 +71,7 @@ static int ensure_dir(const char *dir)
 }
 
 static int index_store(const char *store_dir, bool rebuild, bool relink, bool quiet,
-                       int64_t keep_failing)
+                       int64_t keep_failing, unsigned jobs)
 {
     char *db = sp_printf("%s/crawl.db", store_dir);
     struct stat sb;
@@ -88,7 +91,7 @@ static int index_store(const char *store_dir, bool rebuild, bool relink, bool qu
         return CLI_FAIL;
     }
     ingest_opts o = {.store_dir = store_dir, .vocab = v, .drop_after = keep_failing,
-                     .relink = relink};
+                     .relink = relink, .jobs = jobs};
     ingest_stats st;
     memset(&st, 0, sizeof st);
     double t0 = now_s();
@@ -110,6 +113,7 @@ int cmd_index(int argc, char **argv)
 {
     const char *store_dir = NULL;
     bool rebuild = false, relink = false, quiet = false;
+    long jobs = 0;
     int64_t keep_failing = 0;
     const char **files = calloc((size_t)(argc > 0 ? argc : 1), sizeof *files);
     size_t n_files = 0;
@@ -135,6 +139,14 @@ int cmd_index(int argc, char **argv)
             store_dir = a + 8;
         } else if (!only_files && !strcmp(a, "--rebuild")) {
             rebuild = true;
+        } else if (!only_files && !strcmp(a, "--jobs")) {
+            char *end = NULL;
+            jobs = i + 1 < argc ? strtol(argv[++i], &end, 10) : -1;
+            if (jobs < 1 || jobs > 64 || !end || *end) {
+                fprintf(stderr, "signpost index: --jobs needs a number of threads from 1 to 64\n");
+                free(files);
+                return CLI_USAGE;
+            }
         } else if (!only_files && !strcmp(a, "--relink")) {
             relink = true;
         } else if (!only_files && !strcmp(a, "--quiet")) {
@@ -175,7 +187,7 @@ int cmd_index(int argc, char **argv)
     }
     if (!n_files) {
         free(files);
-        return index_store(store_dir, rebuild, relink, quiet, keep_failing);
+        return index_store(store_dir, rebuild, relink, quiet, keep_failing, (unsigned)jobs);
     }
 
     char *index_dir = sp_printf("%s/index", store_dir);

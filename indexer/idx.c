@@ -9,7 +9,7 @@
  *   Q<id>            unique id (upserts replace by it)
  *   XB<borough> XR<subregion> XG<group> XC<category> XM<mode> XK<cost>
  *   XF<referral> XL<language>   boolean filter terms, one per slug
- *   XS<concept>      synonym concept (see load_synonyms)
+ *   XS<concept>      synonym concept (idx_syn.c)
  *   XEK<benefit> XES<status> XEM<months> XEA<age>  the person fields
  *                    (idx.h): benefit slugs ("none": claims no benefit),
  *                    employment status slugs, IDX_MONTHS_STEPS and
@@ -42,6 +42,7 @@
 
 #include "elig.h"
 #include "hours.h"
+#include "idx_impl.h"
 #include "xap.h"
 
 enum {
@@ -58,8 +59,6 @@ enum {
 #define IDX_NO_MIN_AGE 0.0
 #define IDX_NO_MAX_AGE 999.0
 #define IDX_SNIPPET_LEN 200
-#define IDX_MAX_SYNONYMS 20000       /* lines read from synonyms.tsv */
-#define IDX_MAX_SYN_LINE 512
 #define IDX_MAX_MATCH_TEXT (256 * 1024) /* text scanned for synonym phrases */
 #define IDX_MAX_LIMIT 1000
 #define IDX_MAX_QUERY 1024 /* bytes of query text */
@@ -80,21 +79,6 @@ static const int months_steps[] = IDX_MONTHS_STEPS;
 static const int age_steps[] = IDX_AGE_STEPS;
 #define N_AGE_STEPS (sizeof age_steps / sizeof age_steps[0])
 
-/* One synonym phrase as it appears in text (stemmed words) and the concept
- * term a document containing it gets. */
-typedef struct idx_syn {
-    char *stemmed; /* " w1 w2 " */
-    char *concept; /* "XS..." */
-} idx_syn;
-
-struct idx {
-    xap_db *db;
-    char *dir;
-    bool in_batch;
-    idx_syn *syns;
-    size_t n_syns;
-    const vocab *v; /* labels for indexed text; NULL: slugs as words */
-};
 
 const char *idx_field_name(idx_field f)
 {
@@ -132,209 +116,6 @@ void idx_query_init(idx_query *q)
     q->exact_facets = true;
 }
 
-/* --- synonyms ----------------------------------------------------------- */
-
-static void free_syns(idx *ix)
-{
-    for (size_t i = 0; i < ix->n_syns; i++) {
-        free(ix->syns[i].stemmed);
-        free(ix->syns[i].concept);
-    }
-    free(ix->syns);
-    ix->syns = NULL;
-    ix->n_syns = 0;
-}
-
-/* "XS" + the canonical term's words joined by '_': one concept per
- * synonym group, named by the group's first column. */
-static char *concept_term(const char *canon_words)
-{
-    sp_buf b = {0};
-    if (sp_buf_puts(&b, "XS") < 0)
-        return NULL;
-    for (const char *p = canon_words; *p; p++) {
-        char c = *p == ' ' ? '_' : *p;
-        if (sp_buf_append(&b, &c, 1) < 0) {
-            sp_buf_free(&b);
-            return NULL;
-        }
-    }
-    /* Xapian terms are limited to 245 bytes; concepts are short anyway. */
-    if (b.len > 200)
-        b.data[200] = '\0';
-    return sp_buf_steal(&b);
-}
-
-static int remember_phrase(idx *ix, const char *words, const char *concept)
-{
-    char *stemmed = xap_normalise_words(words, true);
-    if (!stemmed)
-        return SP_ENOMEM;
-    if (!*stemmed) {
-        free(stemmed);
-        return SP_OK;
-    }
-    idx_syn *v = realloc(ix->syns, (ix->n_syns + 1) * sizeof *v);
-    if (!v) {
-        free(stemmed);
-        return SP_ENOMEM;
-    }
-    ix->syns = v;
-    char *padded = sp_printf(" %s ", stemmed);
-    free(stemmed);
-    char *c = sp_strdup(concept);
-    if (!padded || !c) {
-        free(padded);
-        free(c);
-        return SP_ENOMEM;
-    }
-    ix->syns[ix->n_syns].stemmed = padded;
-    ix->syns[ix->n_syns].concept = c;
-    ix->n_syns++;
-    return SP_OK;
-}
-
-/* key -> the concept, and the partner itself when it is one word (both
- * its exact and stemmed forms), under the key's exact and (single words)
- * stemmed forms, as the query parser looks keys up. */
-static int add_synonym_dir(idx *ix, const char *key, const char *partner,
-                           const char *concept, sp_err *err)
-{
-    const char *keys[2] = {key, NULL};
-    char *zkey = NULL, *zpartner = NULL;
-    int rc = SP_OK;
-    if (!strchr(key, ' ')) {
-        zkey = xap_stem_term(key);
-        keys[1] = zkey;
-    }
-    if (!strchr(partner, ' '))
-        zpartner = xap_stem_term(partner);
-    for (int k = 0; k < 2 && rc == SP_OK; k++) {
-        if (!keys[k])
-            continue;
-        rc = xap_add_synonym(ix->db, keys[k], concept, err);
-        if (rc == SP_OK && zpartner) {
-            rc = xap_add_synonym(ix->db, keys[k], partner, err);
-            if (rc == SP_OK)
-                rc = xap_add_synonym(ix->db, keys[k], zpartner, err);
-        }
-    }
-    free(zkey);
-    free(zpartner);
-    return rc;
-}
-
-/* Load data/vocab/synonyms.tsv ("term<TAB>synonym" a line, '#' comments,
- * an optional "term<TAB>synonym" header) into the database's synonym
- * dictionary, both directions.  Xapian's synonyms expand a word or a run
- * of words into single terms, so a multi-word synonym ("english for
- * speakers of other languages") can't be a query term itself: each line's
- * pair shares a concept term XS<first column>, which documents get when
- * their text contains either side (see add_concepts) and which every key
- * expands to.
- *
- * The indexer opens the index on every run, so the dictionary is only
- * rewritten when the file changed (its hash is kept in the database's
- * metadata): an unchanged file makes no commit and searchd sees no change. */
-#define IDX_SYN_META "signpost.synonyms"
-#define IDX_SYN_VERSION "1" /* bump when the dictionary's layout changes */
-#define IDX_MAX_SYN_FILE (4u * 1024u * 1024u)
-
-static int load_synonyms(idx *ix, sp_err *err)
-{
-    char *path = sp_printf("%s/vocab/synonyms.tsv", sp_data_dir());
-    if (!path)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    char *body = NULL;
-    size_t len = 0;
-    sp_err rerr = {0};
-    int rc = sp_read_file(path, IDX_MAX_SYN_FILE, &body, &len, &rerr);
-    if (rc != SP_OK) {
-        bool missing = access(path, F_OK) != 0;
-        free(path);
-        if (missing)
-            return SP_OK; /* no synonyms shipped: nothing to expand */
-        return sp_fail(err, rc, "reading synonyms: %s", rerr.msg);
-    }
-    char stamp[64];
-    snprintf(stamp, sizeof stamp, "v%s:%016llx", IDX_SYN_VERSION,
-             (unsigned long long)sp_fnv1a64(body, len));
-    char *old = NULL;
-    rc = xap_get_metadata(ix->db, IDX_SYN_META, &old, err);
-    bool write = rc == SP_OK && (!old || strcmp(old, stamp) != 0);
-    free(old);
-    if (rc == SP_OK && write)
-        rc = xap_clear_synonyms(ix->db, err);
-
-    size_t n = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(body, "\n", &save); rc == SP_OK && line && n < IDX_MAX_SYNONYMS;
-         line = strtok_r(NULL, "\n", &save)) {
-        n++;
-        line[strcspn(line, "\r")] = '\0';
-        if (line[0] == '#' || !strchr(line, '\t') || strlen(line) > IDX_MAX_SYN_LINE ||
-            (n == 1 && !strcmp(line, "term\tsynonym")))
-            continue;
-        char *tab = strchr(line, '\t');
-        *tab = '\0';
-        char *rest = tab + 1;
-        rest[strcspn(rest, "\t")] = '\0'; /* extra columns are notes */
-        char *a = xap_normalise_words(line, false);
-        char *b = xap_normalise_words(rest, false);
-        char *concept = a ? concept_term(a) : NULL;
-        if (!a || !b || !concept) {
-            rc = sp_fail(err, SP_ENOMEM, "out of memory");
-        } else if (*a && *b && strcmp(a, b)) {
-            if (write)
-                rc = add_synonym_dir(ix, a, b, concept, err);
-            if (rc == SP_OK && write)
-                rc = add_synonym_dir(ix, b, a, concept, err);
-            if (rc == SP_OK)
-                rc = remember_phrase(ix, a, concept);
-            if (rc == SP_OK)
-                rc = remember_phrase(ix, b, concept);
-            if (rc == SP_ENOMEM)
-                sp_fail(err, rc, "out of memory");
-        }
-        free(a);
-        free(b);
-        free(concept);
-    }
-    free(body);
-    if (rc == SP_OK && write)
-        rc = xap_set_metadata(ix->db, IDX_SYN_META, stamp, err);
-    if (rc == SP_OK && write)
-        rc = xap_commit(ix->db, err);
-    if (rc < 0 && err) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        sp_fail(err, rc, "loading synonyms from %s: %s", path, msg);
-    }
-    free(path);
-    return rc;
-}
-
-/* Give the document the concept term of every synonym phrase its text
- * contains (matched on stems, so "speaker" finds "speakers"). */
-static int add_concepts(idx *ix, xap_doc *d, const char *text, sp_err *err)
-{
-    if (!ix->n_syns || !text || !*text)
-        return SP_OK;
-    char *norm = xap_normalise_words(text, true);
-    if (!norm)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    char *padded = sp_printf(" %s ", norm);
-    free(norm);
-    if (!padded)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    int rc = SP_OK;
-    for (size_t i = 0; i < ix->n_syns && rc == SP_OK; i++)
-        if (strstr(padded, ix->syns[i].stemmed))
-            rc = xap_doc_add_term(d, ix->syns[i].concept, 1, err);
-    free(padded);
-    return rc;
-}
-
 /* --- open / close ------------------------------------------------------- */
 
 static int open_common(const char *dir, bool write, idx **out, sp_err *err)
@@ -350,7 +131,7 @@ static int open_common(const char *dir, bool write, idx **out, sp_err *err)
     }
     int rc = write ? xap_open_write(dir, &ix->db, err) : xap_open_read(dir, &ix->db, err);
     if (rc == SP_OK && write)
-        rc = load_synonyms(ix, err);
+        rc = idx_load_synonyms(ix, err);
     if (rc == SP_OK && write && xap_doc_count(ix->db) == 0)
         rc = idx_mark_schema(ix, err); /* a new index starts current */
     if (rc < 0) {
@@ -377,7 +158,7 @@ int idx_mark_schema(idx *ix, sp_err *err)
 {
     char v[16];
     snprintf(v, sizeof v, "%d", IDX_SCHEMA_VERSION);
-    return xap_set_metadata(ix->db, IDX_SCHEMA_KEY, v, err);
+    return idx_meta_set(ix, IDX_SCHEMA_KEY, v, err);
 }
 
 int idx_meta_get(idx *ix, const char *key, char **value, sp_err *err)
@@ -387,6 +168,8 @@ int idx_meta_get(idx *ix, const char *key, char **value, sp_err *err)
 
 int idx_meta_set(idx *ix, const char *key, const char *value, sp_err *err)
 {
+    if (ix->bulk)
+        return idx_bulk_meta(ix, key, value, err);
     return xap_set_metadata(ix->db, key, value, err);
 }
 
@@ -409,8 +192,10 @@ void idx_close(idx *ix)
 {
     if (!ix)
         return;
+    idx_bulk_abort(ix); /* a bulk build not finished: its shards go */
+    xap_doc_free(ix->doc);
     xap_close(ix->db); /* cancels an open batch, commits the rest */
-    free_syns(ix);
+    idx_free_synonyms(ix);
     free(ix->dir);
     free(ix);
 }
@@ -424,6 +209,10 @@ void idx_set_vocab(idx *ix, const vocab *v)
 
 int idx_begin(idx *ix, sp_err *err)
 {
+    if (ix->bulk) { /* the build lands whole in idx_bulk_finish */
+        ix->in_batch = true;
+        return SP_OK;
+    }
     int rc = xap_begin_transaction(ix->db, err);
     if (rc == SP_OK)
         ix->in_batch = true;
@@ -433,12 +222,18 @@ int idx_begin(idx *ix, sp_err *err)
 int idx_commit(idx *ix, sp_err *err)
 {
     ix->in_batch = false;
+    if (ix->bulk)
+        return idx_bulk_check(ix, err);
     return xap_commit_transaction(ix->db, err);
 }
 
 int idx_cancel(idx *ix, sp_err *err)
 {
     ix->in_batch = false;
+    if (ix->bulk) { /* nothing can be taken back out of the shards */
+        idx_bulk_abort(ix);
+        return SP_OK;
+    }
     return xap_cancel_transaction(ix->db, err);
 }
 
@@ -506,14 +301,18 @@ static int add_hours_term(const char *term, void *ctx)
     return xap_doc_add_boolean_term((xap_doc *)ctx, term, NULL) == SP_OK ? 0 : SP_EIO;
 }
 
-static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
+static int build_doc(idx *ix, const rec_service *r, const char *json, xap_doc *d,
+                     sp_err *err)
 {
     int rc = SP_OK;
-    char *json = rec_to_json_string(r);
-    if (!json)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    rc = xap_doc_set_data(d, json, strlen(json), err);
-    free(json);
+    char *own = json ? NULL : rec_to_json_string(r);
+    sp_buf data = {0};
+    if ((!json && !own) || idx_brief_data(r, json ? json : own, &data) != SP_OK)
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    if (rc == SP_OK)
+        rc = xap_doc_set_data(d, data.data, data.len, err);
+    free(own);
+    sp_buf_free(&data);
     if (rc)
         return rc;
 
@@ -568,7 +367,7 @@ static int build_doc(idx *ix, const rec_service *r, xap_doc *d, sp_err *err)
             rc = sp_fail(err, SP_ENOMEM, "out of memory");
     }
     if (rc == SP_OK && all.len)
-        rc = add_concepts(ix, d, sp_buf_cstr(&all), err);
+        rc = idx_add_concepts(ix, d, sp_buf_cstr(&all), err);
     sp_buf_free(&labels);
     sp_buf_free(&all);
 
@@ -807,7 +606,9 @@ static int each_record(const char *data, size_t len, void *cls)
 {
     each_ctx *c = cls;
     rec_service r;
-    int rc = rec_from_json_string(data, len, &r, c->err);
+    size_t jlen = 0;
+    const char *json = idx_data_json(data, len, &jlen);
+    int rc = rec_from_json_string(json, jlen, &r, c->err);
     if (rc != SP_OK)
         return rc;
     rc = c->fn(&r, c->ctx);
@@ -826,29 +627,50 @@ static char *id_term(const char *id)
     return sp_printf("Q%s", id);
 }
 
-int idx_put(idx *ix, const rec_service *r, sp_err *err)
+int idx_check_record(const rec_service *r, sp_err *err)
 {
     if (!r || !r->id || !*r->id)
         return sp_fail(err, SP_EINVAL, "a record without an id cannot be indexed");
     if (strlen(r->id) > 200)
         return sp_fail(err, SP_EINVAL, "record id too long (%zu bytes)", strlen(r->id));
-    if (!xap_writable(ix->db))
-        return sp_fail(err, SP_EINVAL, "the index is open read-only");
-    xap_doc *d = xap_doc_new(ix->db);
-    if (!d)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
+    return SP_OK;
+}
+
+int idx_build(idx *ix, const rec_service *r, const char *json, xap_doc *d, sp_err *err)
+{
     char *term = id_term(r->id);
     int rc = term ? SP_OK : sp_fail(err, SP_ENOMEM, "out of memory");
     if (rc == SP_OK)
         rc = xap_doc_add_boolean_term(d, term, err);
     if (rc == SP_OK)
-        rc = build_doc(ix, r, d, err);
+        rc = build_doc(ix, r, json, d, err);
     if (rc == SP_OK)
         rc = build_elig(ix, r, d, err);
-    if (rc == SP_OK)
-        rc = xap_replace(ix->db, term, d, err);
     free(term);
-    xap_doc_free(d);
+    return rc;
+}
+
+int idx_put(idx *ix, const rec_service *r, sp_err *err)
+{
+    int rc = idx_check_record(r, err);
+    if (rc != SP_OK)
+        return rc;
+    if (ix->bulk)
+        return idx_bulk_put(ix, r, err);
+    if (!xap_writable(ix->db))
+        return sp_fail(err, SP_EINVAL, "the index is open read-only");
+    /* One document, emptied for each record: its buffers are reused. */
+    if (!ix->doc && !(ix->doc = xap_doc_new(ix->db)))
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    rc = xap_doc_reset(ix->doc, ix->db, err);
+    char *term = rc == SP_OK ? id_term(r->id) : NULL;
+    if (rc == SP_OK && !term)
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    if (rc == SP_OK)
+        rc = idx_build(ix, r, NULL, ix->doc, err);
+    if (rc == SP_OK)
+        rc = xap_replace(ix->db, term, ix->doc, err);
+    free(term);
     return autocommit(ix, rc, err);
 }
 
@@ -856,6 +678,8 @@ int idx_delete(idx *ix, const char *id, sp_err *err)
 {
     if (!id || !*id)
         return sp_fail(err, SP_EINVAL, "no id to delete");
+    if (ix->bulk)
+        return idx_bulk_delete(ix, id, err);
     char *term = id_term(id);
     if (!term)
         return sp_fail(err, SP_ENOMEM, "out of memory");
@@ -881,7 +705,9 @@ int idx_get(idx *ix, const char *id, rec_service *out, sp_err *err)
         return sp_fail(err, rc, "no service %s in the index", id);
     if (rc)
         return rc;
-    rc = rec_from_json_string(data, len, out, err);
+    size_t jlen = 0;
+    const char *json = idx_data_json(data, len, &jlen);
+    rc = rec_from_json_string(json, jlen, out, err);
     free(data);
     return rc;
 }
@@ -1430,7 +1256,16 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         for (size_t i = 0; rc == SP_OK && i < n_order; i++) {
             const xap_match *m = &xr.matches[order[i]];
             idx_hit *h = &out->hits[out->n_hits];
-            rc = rec_from_json_string(m->data, m->data_len, &h->rec, err);
+            /* A result list needs a few fields (idx_brief.c), a page
+             * about one service all of it. */
+            rc = q->brief ? idx_brief_read(m->data, m->data_len, &h->rec, NULL) : SP_ENOTFOUND;
+            if (rc == SP_ENOTFOUND) {
+                size_t jlen = 0;
+                const char *json = idx_data_json(m->data, m->data_len, &jlen);
+                rc = rec_from_json_string(json, jlen, &h->rec, err);
+            } else if (rc != SP_OK) {
+                rc = sp_fail(err, rc, "out of memory");
+            }
             if (rc)
                 break;
             out->n_hits++;

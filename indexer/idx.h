@@ -91,7 +91,7 @@ void idx_close(idx *ix);
 /* The schema's version: a change to the terms or value slots a record
  * becomes bumps it.  An index of an older version answers wrongly until
  * it is rebuilt from the store (ingest_run does that by itself). */
-#define IDX_SCHEMA_VERSION 3 /* 3: opening hours (hours.h) */
+#define IDX_SCHEMA_VERSION 4 /* 3: opening hours (hours.h); 4: brief hit data */
 /* The version the index was built for: IDX_SCHEMA_VERSION for an index
  * created by this code, 1 for one from before versions were recorded. */
 int idx_schema_version(idx *ix);
@@ -117,6 +117,22 @@ int idx_commit(idx *ix, sp_err *err);
 int idx_cancel(idx *ix, sp_err *err);
 int idx_put(idx *ix, const rec_service *r, sp_err *err); /* upsert by id */
 int idx_delete(idx *ix, const char *id, sp_err *err);    /* SP_ENOTFOUND ok */
+
+/* Bulk rebuilds on several cores (idx_bulk.c; docs/index.md, "Rebuilding
+ * on several cores").  After idx_bulk_begin on a writer, idx_put and
+ * idx_delete hand the records to `workers` threads (0: one per core) that
+ * build them into shard databases beside the index (DIR.build/), and
+ * idx_bulk_finish merges the shards with Xapian's compaction into a new
+ * index that replaces DIR: a record not put since begin is gone.  The
+ * documents get the docids one writer putting the same records in the same
+ * order would give them, so the rebuilt index answers exactly as a
+ * sequential build.  Until finish, readers (and idx_get, idx_each,
+ * idx_count, idx_search on ix) see the old index; idx_begin and idx_commit
+ * only report a worker's failure; idx_cancel or idx_close without finish
+ * abandon the build and keep the old index.  Dictionaries and metadata
+ * (idx_meta_set, idx_mark_schema) carry over to the new index. */
+int idx_bulk_begin(idx *ix, unsigned workers, sp_err *err);
+int idx_bulk_finish(idx *ix, sp_err *err);
 
 /* The stored record for id (SP_ENOTFOUND when absent). *out is initialised
  * by the call and freed by the caller with rec_service_free. */
@@ -159,6 +175,13 @@ typedef struct idx_query {
      * of these terms; n_hours 0: any.  Borrowed. */
     const char *const *hours;
     size_t n_hours;
+    /* A result list: each hit's record holds only id, name,
+     * organization.name and .website, url, description (or, without one,
+     * eligibility_description), boroughs, groups and categories (slugs, no
+     * evidence), cluster_id, last_modified and prov's first_seen,
+     * last_seen and last_changed; read from a compact copy instead of
+     * parsing the whole stored record.  Off by default. */
+    bool brief;
 } idx_query;
 
 #define IDX_RELAX_BELOW 3

@@ -659,6 +659,8 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rc = store_index_reset(g.w, err);
         if (rc == SP_OK)
             rc = store_set_cursor(g.w, CURSOR_NAME, 0, err);
+        if (rc == SP_OK) /* a new index, on every core (idx.h) */
+            rc = idx_bulk_begin(g.ix, o->jobs, err);
         if (rc != SP_OK)
             goto out;
     }
@@ -684,12 +686,17 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rc = restore_recovered(&g);
     if (rc == SP_OK)
         rc = drop_failing_sources(&g);
-    if (rc == SP_OK) { /* the hub editors' corrections, in this batch (corrections.h) */
+    if (rc == SP_OK && rebuild)
+        rc = idx_mark_schema(g.ix, err); /* lands with the batch */
+    if (rc == SP_OK && rebuild)
+        rc = idx_bulk_finish(g.ix, err); /* the new index replaces the old */
+    /* The hub editors' corrections, in this batch (corrections.h); after a
+     * rebuild's swap, since until then idx_get reads the old index, whose
+     * records carry the corrections already. */
+    if (rc == SP_OK) {
         corr_stats cs;
         rc = corr_reconcile(g.ix, o->store_dir, g.now, &cs, err);
     }
-    if (rc == SP_OK && rebuild)
-        rc = idx_mark_schema(g.ix, err); /* lands with the batch */
     if (rc == SP_OK) {
         rc = commit_batch(&g);
     } else {

@@ -34,6 +34,8 @@ typedef struct ingest_opts {
     int64_t now;            /* 0: the clock (tests pass a fixed time) */
     bool relink;            /* link duplicates over the whole index, not
                              * only the records this run changed */
+    unsigned jobs;          /* ingest_rebuild: threads building the new index
+                             * (idx_bulk_begin); 0: one per core */
 } ingest_opts;
 
 typedef struct ingest_stats {
@@ -49,7 +51,9 @@ typedef struct ingest_stats {
  * documents could not be read (counted in failed, logged to stderr). */
 int ingest_run(const ingest_opts *o, ingest_stats *st, sp_err *err);
 
-/* Forget the cursor and bookkeeping and index every document again. */
+/* Forget the cursor and bookkeeping and index every document again, into
+ * a new index built on o->jobs threads that replaces the old one at the
+ * end (idx_bulk_begin); until then searches see the old index. */
 int ingest_rebuild(const ingest_opts *o, ingest_stats *st, sp_err *err);
 
 #endif

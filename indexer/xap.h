@@ -93,6 +93,22 @@ int xap_get_data(xap_db *db, const char *term, char **data, size_t *len,
 typedef int (*xap_data_fn)(const char *data, size_t len, void *ctx);
 int xap_each_data(xap_db *db, xap_data_fn fn, void *ctx, sp_err *err);
 
+/* --- bulk builds (xap_bulk.cc) ------------------------------------------ */
+
+/* Empty d again for the next document, whose spelling data goes to db
+ * (which must outlive d); reusing one document saves its allocations. */
+int xap_doc_reset(xap_doc *d, xap_db *db, sp_err *err);
+/* Put d at exactly docid (replacing what is there), and delete by docid:
+ * for shards whose docids the caller assigns. */
+int xap_put_docid(xap_db *db, unsigned docid, const xap_doc *d, sp_err *err);
+int xap_delete_docid(xap_db *db, unsigned docid, sp_err *err);
+/* Copy every synonym and metadata key of from into the writable to. */
+int xap_copy_dicts(xap_db *from, xap_db *to, sp_err *err);
+/* Merge the databases srcs (disjoint docid ranges; docids are kept) into a
+ * new database at dest (Xapian's compaction; spelling frequencies add up,
+ * synonyms and metadata are merged). */
+int xap_compact(const char *const *srcs, size_t n, const char *dest, sp_err *err);
+
 /* --- dictionaries ------------------------------------------------------- */
 
 /* Synonym dictionary: key is a lower-case word or words joined by single

@@ -53,6 +53,7 @@ static json_t *updated_of(const rec_service *rec)
     return json_string(buf);
 }
 
+/* One result: only fields a brief hit has (idx_query.brief). */
 static json_t *hit_json(const idx_hit *h, bool near)
 {
     const rec_service *rec = &h->rec;
@@ -287,7 +288,9 @@ static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_re
         return unavailable(r, &e);
 
     idx_result res;
-    int rc = sd_search_fresh(s, &ix, &p.q, &res, &e);
+    idx_query q = p.q;
+    q.brief = true; /* hit_json reads only the fields a brief hit has */
+    int rc = sd_search_fresh(s, &ix, &q, &res, &e);
     if (!ix) {
         idx_result_free(&res);
         return unavailable(r, &e);

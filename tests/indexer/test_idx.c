@@ -2,7 +2,7 @@
  * test_idx.c - the index (indexer/idx.h) as searchd and the indexer use it:
  * upserts, deletes, batches, reopen, exact disjunctive facets, synonyms,
  * spelling suggestions, age and distance filters, snippets, bad query
- * syntax, sorting and duplicate folding.  Records come from
+ * syntax, sorting, duplicate folding and brief result lists.  Records come from
  * tests/indexer/data/services.ndjson; queries from the data files beside it.
  */
 #include <stdio.h>
@@ -771,6 +771,65 @@ static void test_sort_collapse(idx *ix)
     idx_result_free(&res);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static bool same_tags(const rec_tags *a, const rec_tags *b)
+{
+    bool same = a->n == b->n;
+    for (size_t i = 0; same && i < a->n; i++)
+        same = same_str(a->v[i].slug, b->v[i].slug);
+    return same;
+}
+
+/* A result list (idx_query.brief) gets the same hits, each with the same
+ * values in the fields a brief record has, and none of the others. */
+static void test_brief(idx *ix)
+{
+    const char *texts[] = {"cv", NULL, "job club"};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        idx_query q;
+        idx_query_init(&q);
+        q.q = texts[k];
+        q.limit = 20;
+        idx_result full, brief;
+        sp_err err = {0};
+        CHECK(idx_search(ix, &q, &full, &err) == SP_OK, "%s", err.msg);
+        q.brief = true;
+        CHECK(idx_search(ix, &q, &brief, &err) == SP_OK, "%s", err.msg);
+        CHECK(full.n_hits == brief.n_hits && full.n_hits > 0, "brief: %zu hits vs %zu",
+              brief.n_hits, full.n_hits);
+        for (size_t i = 0; i < full.n_hits && i < brief.n_hits; i++) {
+            const rec_service *a = &full.hits[i].rec, *b = &brief.hits[i].rec;
+            const char *id = a->id;
+            CHECK(same_str(a->id, b->id) && same_str(a->name, b->name) &&
+                      same_str(a->organization.name, b->organization.name) &&
+                      same_str(a->organization.website, b->organization.website) &&
+                      same_str(a->url, b->url) && same_str(a->description, b->description) &&
+                      same_str(a->cluster_id, b->cluster_id) &&
+                      same_str(a->last_modified, b->last_modified),
+                  "brief %s: text fields", id);
+            CHECK(a->description || same_str(a->eligibility_description,
+                                             b->eligibility_description),
+                  "brief %s: eligibility text without a description", id);
+            CHECK(same_tags(&a->boroughs, &b->boroughs) && same_tags(&a->groups, &b->groups) &&
+                      same_tags(&a->categories, &b->categories),
+                  "brief %s: tags", id);
+            CHECK(a->prov.last_changed == b->prov.last_changed &&
+                      a->prov.last_seen == b->prov.last_seen &&
+                      a->prov.first_seen == b->prov.first_seen,
+                  "brief %s: times", id);
+            CHECK(!b->n_locations && !b->modes.n && !b->n_rules, "brief %s: nothing more", id);
+            CHECK(same_str(full.hits[i].snippet, brief.hits[i].snippet), "brief %s: snippet",
+                  id);
+        }
+        idx_result_free(&full);
+        idx_result_free(&brief);
+    }
+}
+
 /* Folding is exact: records in 2 clusters (A: 3 records, B: 2) plus 3
  * singles.  The folded total is the number of distinct clusters (a
  * record without a cluster id counts as its own), with and without a
@@ -910,6 +969,7 @@ int main(void)
     test_age(ix);
     test_near(ix);
     test_sort_collapse(ix);
+    test_brief(ix);
     idx_close(ix);
 
     /* The same searches work on a read-only handle, which counts facets
@@ -924,6 +984,7 @@ int main(void)
         test_age(rd);
         test_near(rd);
         test_sort_collapse(rd);
+        test_brief(rd);
         idx_close(rd);
     }
     rm_index(path);

@@ -1,0 +1,68 @@
+/*
+ * xap_impl.h - what the Xapian binding's C++ files share (xap.cc: opening,
+ * writing, documents and dictionaries; xap_search.cc: searching and the
+ * facet table; xap_bulk.cc: compacting shards into one database).  Private
+ * to indexer/: C callers use xap.h.
+ */
+#ifndef XAP_IMPL_H
+#define XAP_IMPL_H
+
+#include "xap.h"
+
+#include <xapian.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+/* A writer finds the document to replace without asking the writable
+ * database for the id term's posting list: Xapian (glass) answers that by
+ * flushing every buffered position list into the B-tree first, one
+ * document at a time, which made indexing superlinear (each put rewrote
+ * scattered blocks of a growing position table).  Instead, a document
+ * added or replaced since the last commit is found in `pending`, and one
+ * committed before in `committed`, a read-only view of the last commit
+ * (reopened lazily after each commit). */
+struct xap_facets;
+struct xap_facets_free {
+    void operator()(xap_facets *f) const;
+};
+
+struct xap_db {
+    Xapian::Database *rd = nullptr;        /* always set */
+    Xapian::WritableDatabase *wr = nullptr; /* set when writable (== rd) */
+    bool in_txn = false;
+    Xapian::Database *committed = nullptr; /* writer only, opened lazily */
+    bool committed_stale = true;
+    std::string dir;
+    std::unordered_map<std::string, Xapian::docid> pending;
+    /* Readers: the facet table of the open revision (see FacetTable),
+     * built on the first faceted search after an open or a reopen. */
+    std::unique_ptr<xap_facets, xap_facets_free> facets;
+};
+
+struct xap_doc {
+    xap_db *db;
+    Xapian::Document doc;
+    Xapian::TermGenerator tg;
+};
+
+namespace xap_impl {
+
+/* English, as the indexer and the query parser both see it. */
+extern const char *const STEM_LANG;
+
+int map_error(const Xapian::Error &e, sp_err *err, const char *what);
+/* The SP_E* code and message for the exception being handled; call it
+ * only from inside a catch block (it rethrows that exception to sort it). */
+int map_current(sp_err *err, const char *what);
+/* A malloc'd copy (the C side frees it); throws std::bad_alloc. */
+char *dup_string(const std::string &s);
+
+} // namespace xap_impl
+
+/* The catch-all every entry point uses. */
+#define XAP_CATCH(err, ctx)                                                   \
+    catch (...) { return xap_impl::map_current(err, ctx); }
+
+#endif
