@@ -8,7 +8,8 @@
  * that many bytes.  Keys: i id, n name, o organisation name, u url,
  * w organisation website, d description, e eligibility description (only
  * without a description: the snippet's text), b g c one borough, group or
- * category slug each, K cluster id, M last_modified, and numbers as
+ * category slug each, p the first phone number, s status (both as hub
+ * corrections leave them), K cluster id, M last_modified, and numbers as
  * decimal text: C last_changed, S last_seen, F first_seen.  Data without
  * "SPB1" is JSON alone (an index from before schema 4).
  */
@@ -74,6 +75,10 @@ int idx_brief_data(const rec_service *r, const char *json, sp_buf *out)
         rc = tags(out, 'g', &r->groups);
     if (rc == SP_OK)
         rc = tags(out, 'c', &r->categories);
+    if (rc == SP_OK)
+        rc = field(out, 'p', r->n_phones ? r->phones[0].number : NULL);
+    if (rc == SP_OK)
+        rc = field(out, 's', r->status);
     if (rc == SP_OK)
         rc = field(out, 'K', r->cluster_id);
     if (rc == SP_OK)
@@ -150,6 +155,18 @@ int idx_brief_read(const char *data, size_t len, rec_service *r, sp_err *err)
         case 'd': rc = set_str(&r->description, v, n); break;
         case 'e': rc = set_str(&r->eligibility_description, v, n); break;
         case 'K': rc = set_str(&r->cluster_id, v, n); break;
+        case 's': rc = set_str(&r->status, v, n); break;
+        case 'p':
+            if (r->n_phones) /* one at most; a repeated key is ignored */
+                break;
+            r->phones = calloc(1, sizeof *r->phones);
+            if (!r->phones) {
+                rc = SP_ENOMEM;
+                break;
+            }
+            r->n_phones = 1;
+            rc = set_str(&r->phones[0].number, v, n);
+            break;
         case 'M': rc = set_str(&r->last_modified, v, n); break;
         case 'b': case 'g': case 'c': {
             char *slug = strndup(v, n);
