@@ -115,6 +115,7 @@ typedef enum vocab_trigger_kind {
     VT_PSEUDO,
     VT_TERMINATOR,
     VT_SUBJECT,
+    VT_WIDENING,
     VT__COUNT
 } vocab_trigger_kind;
 

@@ -230,6 +230,19 @@ static void soften(ctx *c, const char *dim, const vocab_trigger *t)
         }
 }
 
+/* Criteria widened ("eligibility is expanded so that claimants of JSA can
+ * be referred", "now also open to"): the people named are added to those
+ * who may use the service, not the only ones, so each rule read in the
+ * trigger's scope is one alternative: failing it alone is a check. */
+static void widenings(ctx *c)
+{
+    for (size_t a = 0; a < c->n_anch; a++) {
+        const vocab_trigger *t = elig_scope_at(c->sc, c->anch[a].off, ESC_WIDEN);
+        if (t)
+            soften(c, c->anch[a].dim, t);
+    }
+}
+
 static void alternatives(ctx *c)
 {
     const elig_scope *sc = c->sc;
@@ -271,7 +284,8 @@ static void alternatives(ctx *c)
     }
 }
 
-static void sentence(ctx *c, const char *orig, const char *field, double conf, bool elig_field)
+static void sentence(ctx *c, const char *orig, const char *field, double conf, bool elig_field,
+                     bool firm_item)
 {
     char low[EL_MAX_SENTENCE + 1];
     uint16_t o2l[EL_MAX_SENTENCE + 2];
@@ -312,8 +326,11 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     for (size_t i = 0; cf > 0.7 && i < sizeof aim / sizeof aim[0]; i++)
         if (strstr(low, aim[i]) && !has(P_STRONG, low))
             cf = 0.7;
-    /* Only a requirement can turn a person away (issue 11 item 4). */
-    if (cf > 0.7 && !elig_pat_requirement(low, elig_field))
+    /* Only a requirement can turn a person away (issue 11 item 4): a
+     * sentence with a word of requirement, or an item of a list whose
+     * heading has one.  A bare item ("60+ and not working") may be a
+     * price band's or a target's as well as a requirement: a check. */
+    if (cf > 0.7 && !firm_item && !elig_pat_requirement(low, elig_field))
         cf = 0.7;
     /* A condition next to a price may be the price's ("free for people on
      * JSA", "£5, or £3 for over 60s"), not the service's: a check. */
@@ -347,6 +364,7 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     el_group_sentence(c, orig, low, field, cf, elig_field, b.lo >= 0 || b.hi >= 0);
     el_mandatory_sentence(c, orig, low, field, cf);
     alternatives(c);
+    widenings(c);
     c->sc = NULL;
     c->o2l = NULL;
 }
@@ -363,7 +381,7 @@ static void scan_text(ctx *c, const char *text, const char *field, double conf, 
      * requirement, or over a price band ("You are entitled to a reduced fee
      * if you are:"), leaves what they are conditions of unknown: each is
      * worth a check.  The list ends at a line too long to be an item. */
-    bool in_list = false;
+    bool in_list = false, item_firm = false;
     double item_conf = conf;
     for (const char *p = text;; p++) {
         bool end = !*p || *p == '\n' || *p == ';' || *p == '\r' ||
@@ -385,10 +403,12 @@ static void scan_text(ctx *c, const char *text, const char *field, double conf, 
             if (!head && in_list && !elig_pat_list_item(buf + s))
                 in_list = false;
             if (buf[s] && count++ < EL_MAX_SENTENCES)
-                sentence(c, buf + s, field, in_list && !head ? item_conf : conf, elig);
+                sentence(c, buf + s, field, in_list && !head ? item_conf : conf, elig,
+                         in_list && !head && item_firm);
             if (head) {
                 in_list = true;
-                item_conf = elig_pat_firm_heading(buf + s) || conf < 0.7 ? conf : 0.7;
+                item_firm = elig_pat_firm_heading(buf + s);
+                item_conf = item_firm || conf < 0.7 ? conf : 0.7;
             }
             n = 0;
             if (!*p)

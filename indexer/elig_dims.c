@@ -516,9 +516,14 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
             el_set_trigger(c, el_add_rule(c, "benefit", "none", NULL, 0, field, orig, conf), t);
             return;
         }
+        bool ben_not = has(P_BEN_NOT, low);
+        /* "outside of benefit arrangements", "not on benefits": no claim
+         * of any benefit is required, nor is there a rule for "claims
+         * none"; no rule. */
+        if (!ben_not && el_scope_low(c, off, ESC_NEG))
+            return;
         el_anchor(c, "benefit", off);
-        el_add_rule(c, "benefit", has(P_BEN_NOT, low) ? "none" : "any", NULL, 0, field, orig,
-                 conf);
+        el_add_rule(c, "benefit", ben_not ? "none" : "any", NULL, 0, field, orig, conf);
         return;
     }
     hitsort h = {0};

@@ -160,6 +160,8 @@ static const char *soft_why(const rec_rule *u)
         return "";
     if (u->trigger && !strncmp(u->trigger, "alternative:", 12))
         return " (one of several alternatives: check)";
+    if (u->trigger && !strncmp(u->trigger, "widening:", 9))
+        return " (named among others the service was widened to: check)";
     return u->ev.confidence < 0.6 ? " (exceptions possible)"
                                   : " (not a firm requirement)";
 }

@@ -102,8 +102,7 @@ static const char *const phrase_src[P__COUNT] = {
     [P_FIRM] = "only|must|exclusively|solely|restricted to|need to be|have to be|need to have|"
                "have to have|need to live|have to live|you need to|you will need to|"
                "you'll need to|you have to|eligible|eligibility|ineligible|criteria|qualify|"
-               "qualifies|required|requirement|requirements|if you('re| are| live| have| get|"
-               " receive| claim| were| can't| cannot| do not| don't| aren't)|if your|"
+               "qualifies|required|requirement|requirements|"
                "not (suitable|open|available|for)|isn't (suitable|open|available|for)|"
                "aren't (suitable|open|available)",
     [P_MAND] = "mandatory|compulsory|sanction|required to (attend|take part|participate)|"
@@ -125,6 +124,7 @@ static const unsigned char phrase_wb[P__COUNT] = {
     [P_STRONG] = WB_BEFORE | WB_AFTER,
     [P_FIRM] = WB_BEFORE | WB_AFTER,
     [P_BEN_GENERIC] = WB_AFTER,
+    [P_BEN_CLAIM] = WB_BEFORE, /* "on " but not "along " */
 };
 
 #define PH_MAX_LEN 96
@@ -1113,28 +1113,34 @@ bool elig_pat_match(int p, const char *s, elig_span *m)
 
 bool elig_pat_requirement(const char *s, bool elig_field)
 {
-    if (elig_pat_match(P_FIRM, s, NULL))
-        return true;
+    /* A word of requirement; "only" in "not only" / "not just ... only"
+     * widens rather than restricts, so the search goes on after it. */
+    elig_span m[ELIG_SPANS];
+    for (const char *p = s; *p && elig_pat_match(P_FIRM, p, m);) {
+        size_t so = (size_t)m[0].so, eo = (size_t)m[0].eo;
+        const char *at = p + so;
+        bool not_only = eo - so == 4 && !strncmp(at, "only", 4) && at - s >= 4 &&
+                        !strncmp(at - 4, "not ", 4);
+        /* "a letter which must be no more than three months old": a
+         * requirement of a thing, not of the person. */
+        bool of_thing = eo - so == 4 && !strncmp(at, "must", 4) && at - s >= 6 &&
+                        !strncmp(at - 6, "which ", 6);
+        if (!not_only && !of_thing)
+            return true;
+        p = at + 4;
+    }
     if (!elig_field)
         return false;
-    /* A line of the eligibility text that says whom it is for, however
-     * long its list of places or groups. */
-    static const char *const lead[] = {"for residents", "for people", "for those", "for anyone",
-                                       "for adults", "for young", "for women", "for men",
-                                       "for families", "for parents", "for children",
-                                       "open to", "available to", "only"};
+    /* A line of the eligibility text that says whom it is open to, however
+     * long its list of places or groups.  Lines that only name a target
+     * ("For people aged 50+", "Over 18 years old") are no requirement by
+     * themselves: they may be a price band's or a list heading's. */
+    static const char *const lead[] = {"open to", "available to", "only", "restricted to",
+                                       "exclusively"};
     for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++)
         if (!strncmp(s, lead[i], strlen(lead[i])))
             return true;
-    /* A short line about the provider ("We are based in Hackney", "It
-     * runs on Tuesdays") is no list item about the client. */
-    static const char *const about_us[] = {"we ", "we'", "our ", "it ", "it'", "its ",
-                                           "this ", "these ", "they ", "their ", "there ",
-                                           "i ", "he ", "she ", "his ", "her "};
-    for (size_t i = 0; i < sizeof about_us / sizeof about_us[0]; i++)
-        if (!strncmp(s, about_us[i], strlen(about_us[i])))
-            return false;
-    return elig_pat_list_item(s);
+    return false;
 }
 
 bool elig_pat_list_item(const char *s)
@@ -1164,6 +1170,7 @@ bool elig_pat_firm_heading(const char *s)
 bool elig_pat_price(const char *s)
 {
     static const char *const price[] = {"free", "fee", "cost", "pay ", "paid", "charge", "\xc2\xa3",
+                                        "buy ", "buy.", "buy,",
                                         "concession", "discount", "funded", "subsidised",
                                         "reduced rate", "price"};
     for (size_t i = 0; i < sizeof price / sizeof price[0]; i++)

@@ -89,10 +89,12 @@ bool elig_pat_match(int p, const char *s, elig_span *m);
 
 /* Is the lower-cased sentence s a requirement, that is, can a rule read
  * from it be firm enough to say "not eligible"?  Yes when it says so with
- * a word of requirement or condition (P_FIRM: "must", "only", "eligible",
- * "criteria", "you need to", "if you are", "not open to"...), or when it
- * is a short line of the eligibility text itself (a list item such as
- * "Over 18 years old", "live in Islington as your main address"). */
+ * a word of requirement (P_FIRM: "must", "only" but not "not only",
+ * "eligible", "criteria", "you need to", "not open to"...), or when it is
+ * a line of the eligibility text that starts by saying whom it is open
+ * to ("Open to ...", "Only ...").  A bare condition ("if you live in
+ * Hackney", "Over 18 years old") is not: what it is a condition of is not
+ * said.  Items under a requirement heading are the caller's (elig.c). */
 bool elig_pat_requirement(const char *s, bool elig_field);
 
 /* Is s (as written) short enough to be an item of a list (12 words or

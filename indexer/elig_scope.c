@@ -126,6 +126,8 @@ static int class_of(vocab_trigger_kind k, bool job)
         return job ? ESC_DROP : -1;
     case VT_ALT_OPEN:
         return ESC_OPEN;
+    case VT_WIDENING:
+        return ESC_WIDEN;
     default:
         return -1;
     }

@@ -25,6 +25,7 @@ enum {
     ESC_NEG,   /* negation */
     ESC_DROP,  /* experiencer, applicant (in a job advert), time */
     ESC_OPEN,  /* alternative-open */
+    ESC_WIDEN, /* widening */
     ESC__COUNT
 };
 

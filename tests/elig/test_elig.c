@@ -623,7 +623,7 @@ static int verdicts(const vocab *v, const char *path, double max_rate, long max_
 static bool kind_recorded(const char *label)
 {
     static const char *const k[] = {"negation:", "experiencer:", "applicant:", "time:",
-                                    "alternative:", "alternative-open:"};
+                                    "alternative:", "alternative-open:", "widening:"};
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
         if (!strncmp(label, k[i], strlen(k[i])))
             return true;
