@@ -185,6 +185,8 @@ const char *const *vocab_synonyms(const vocab *v, size_t *n)
 
 /* ------------------------------------------------------- text matching */
 
+#define VOCAB_STACK_SLUGS 128 /* slugs of a field matched without malloc */
+
 static bool is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -244,10 +246,14 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
         return 0;
     const vfield *f = &v->f[fi];
     size_t tlen = strnlen(text, VOCAB_MAX_TEXT);
-    /* Best (earliest) hit per slug. */
-    size_t *best = malloc(f->n * sizeof *best);
-    size_t *blen = malloc(f->n * sizeof *blen);
-    const char **bkw = malloc(f->n * sizeof *bkw);
+    /* Best (earliest) hit per slug: on the stack for the usual fields (a
+     * call per sentence of every record made malloc show in the profile). */
+    size_t best_st[VOCAB_STACK_SLUGS], blen_st[VOCAB_STACK_SLUGS];
+    const char *bkw_st[VOCAB_STACK_SLUGS];
+    bool heap = f->n > VOCAB_STACK_SLUGS;
+    size_t *best = heap ? malloc(f->n * sizeof *best) : best_st;
+    size_t *blen = heap ? malloc(f->n * sizeof *blen) : blen_st;
+    const char **bkw = heap ? malloc(f->n * sizeof *bkw) : bkw_st;
     size_t n = 0;
     if (!best || !blen || !bkw)
         goto done;
@@ -256,10 +262,12 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
     /* Positions in order, so the first hit of a slug is its earliest. */
     for (size_t i = 0; i < tlen; i++) {
         unsigned char tc = (unsigned char)text[i];
+        size_t b = (size_t)tolower(tc);
+        if (f->first_off[b] == f->first_off[b + 1])
+            continue; /* no keyword starts with this byte */
         if (vc_word_at((const unsigned char *)text, i, tlen) &&
             vc_word_before((const unsigned char *)text, i))
             continue; /* not the start of a word */
-        size_t b = (size_t)tolower(tc);
         for (size_t x = f->first_off[b]; x < f->first_off[b + 1]; x++) {
             const kw *k = &f->kws[f->by_first[x]];
             if (best[k->slug] != SIZE_MAX)
@@ -282,9 +290,11 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
         n++;
     }
 done:
-    free(best);
-    free(blen);
-    free(bkw);
+    if (heap) {
+        free(best);
+        free(blen);
+        free(bkw);
+    }
     return n;
 }
 
