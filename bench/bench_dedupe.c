@@ -89,9 +89,9 @@ int main(int argc, char **argv)
         if (rec_from_json_string(line, (size_t)len, &r, &err) != SP_OK)
             continue;
         if (r.id && dedupe_set_add(s, &r, &err) == SP_OK) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 65536;
-                ids = realloc(ids, cap * sizeof *ids);
+            if (sp_grow(&ids, &cap, n + 1, sizeof *ids, 65536) != SP_OK) {
+                fprintf(stderr, "bench_dedupe: out of memory\n");
+                return 1;
             }
             ids[n].id = strdup(r.id);
             ids[n].pos = (uint32_t)n;
@@ -133,10 +133,11 @@ int main(int argc, char **argv)
         json_decref(j);
         if (a < 0 || b < 0)
             continue;
-        if (n_truth == tcap) {
-            tcap = tcap ? tcap * 2 : 4096;
-            ta = realloc(ta, tcap * sizeof *ta);
-            tb = realloc(tb, tcap * sizeof *tb);
+        size_t bcap = tcap;
+        if (sp_grow(&ta, &tcap, n_truth + 1, sizeof *ta, 4096) != SP_OK ||
+            sp_grow(&tb, &bcap, n_truth + 1, sizeof *tb, 4096) != SP_OK) {
+            fprintf(stderr, "bench_dedupe: out of memory\n");
+            return 1;
         }
         ta[n_truth] = (uint32_t)a;
         tb[n_truth] = (uint32_t)b;

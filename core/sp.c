@@ -79,22 +79,34 @@ char *sp_printf(const char *fmt, ...)
     return out;
 }
 
+int sp_grow(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return SP_OK;
+    if (elem == 0 || need > SIZE_MAX / elem)
+        return SP_ENOMEM;
+    size_t nc = *cap ? *cap : (first ? first : 1);
+    while (nc < need)
+        nc = nc > SIZE_MAX / 2 ? need : nc * 2;
+    if (nc > SIZE_MAX / elem)
+        nc = need;
+    /* The pointer goes in and out through memcpy: arrp points at a T *,
+     * which may not be read or written as a void *. */
+    void *old;
+    memcpy(&old, arrp, sizeof old);
+    void *p = realloc(old, nc * elem);
+    if (!p)
+        return SP_ENOMEM;
+    memcpy(arrp, &p, sizeof p);
+    *cap = nc;
+    return SP_OK;
+}
+
 static int buf_reserve(sp_buf *b, size_t extra)
 {
     if (extra > SIZE_MAX - b->len - 1)
         return SP_ENOMEM;
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return SP_OK;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *p = realloc(b->data, cap);
-    if (!p)
-        return SP_ENOMEM;
-    b->data = p;
-    b->cap = cap;
-    return SP_OK;
+    return sp_grow(&b->data, &b->cap, b->len + extra + 1, 1, 64);
 }
 
 /* Make the buffer's error sticky: the text goes, the code stays. */

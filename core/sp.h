@@ -59,6 +59,21 @@ char *sp_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * a (void) cast does not silence gcc: use the value. */
 #define SP_MUST_CHECK __attribute__((warn_unused_result))
 
+/* Make room in a growable array for at least need elements of elem bytes.
+ * arrp is the address of the array pointer (a T **, as void * so that any
+ * element type passes), cap the address of its capacity in elements.  When
+ * need > *cap the capacity doubles (from first when it is 0) until need
+ * fits and the array is realloc'ed.  SP_ENOMEM when the size would
+ * overflow or realloc fails; then *arrp and *cap are as they were (the old
+ * array still belongs to the caller).  The one way Signpost grows arrays:
+ *
+ *     if (sp_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v, 16) != SP_OK)
+ *         return SP_ENOMEM;
+ *     l->v[l->n++] = x;
+ */
+int sp_grow(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
+    SP_MUST_CHECK;
+
 /* A growable byte buffer; always NUL-terminated when len > 0 or after
  * sp_buf_cstr().  Zero-initialise to use.
  *

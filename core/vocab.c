@@ -124,15 +124,9 @@ static void *pool_keep(vocab *v, void *p)
 {
     if (!p)
         return NULL;
-    if (v->n_pool == v->cap_pool) {
-        size_t cap = v->cap_pool ? v->cap_pool * 2 : 64;
-        void **np = realloc(v->pool, cap * sizeof *np);
-        if (!np) {
-            free(p);
-            return NULL;
-        }
-        v->pool = np;
-        v->cap_pool = cap;
+    if (sp_grow(&v->pool, &v->cap_pool, v->n_pool + 1, sizeof *v->pool, 64) != SP_OK) {
+        free(p);
+        return NULL;
     }
     v->pool[v->n_pool++] = p;
     return p;
@@ -141,20 +135,6 @@ static void *pool_keep(vocab *v, void *p)
 static char *pool_strdup(vocab *v, const char *s)
 {
     return pool_keep(v, sp_strdup(s));
-}
-
-/* Grow a (pointer, count, capacity) array by one element. */
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return SP_OK;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *p = realloc(*arr, nc * elem);
-    if (!p)
-        return SP_ENOMEM;
-    *arr = p;
-    *cap = nc;
-    return SP_OK;
 }
 
 void vocab_free(vocab *v)
@@ -475,16 +455,16 @@ static int field_add(vocab *v, int fi, const char *slug, const char *label, cons
         strcmp(f->slugs[vc_map_get(&f->keys, key)], slug) == 0)
         return sp_fail(err, SP_EPARSE, "%s: duplicate %s \"%s\"", where, field_names[fi], slug);
     size_t cap = f->cap;
-    if (grow((void **)&f->slugs, &cap, f->n, sizeof *f->slugs) != SP_OK)
+    if (sp_grow(&f->slugs, &cap, f->n + 1, sizeof *f->slugs, 16) != SP_OK)
         return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
     cap = f->cap;
-    if (grow((void **)&f->labels, &cap, f->n, sizeof *f->labels) != SP_OK)
+    if (sp_grow(&f->labels, &cap, f->n + 1, sizeof *f->labels, 16) != SP_OK)
         return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
     cap = f->cap;
-    if (grow((void **)&f->parents, &cap, f->n, sizeof *f->parents) != SP_OK)
+    if (sp_grow(&f->parents, &cap, f->n + 1, sizeof *f->parents, 16) != SP_OK)
         return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
     cap = f->cap;
-    if (grow((void **)&f->priority, &cap, f->n, sizeof *f->priority) != SP_OK)
+    if (sp_grow(&f->priority, &cap, f->n + 1, sizeof *f->priority, 16) != SP_OK)
         return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
     f->cap = cap;
     int idx = (int)f->n;
@@ -506,7 +486,7 @@ static int add_keywords(vocab *v, int fi, int idx, char **list, size_t n, const 
 {
     vfield *f = &v->f[fi];
     for (size_t i = 0; i < n; i++) {
-        if (grow((void **)&f->kws, &f->cap_kws, f->n_kws, sizeof *f->kws) != SP_OK)
+        if (sp_grow(&f->kws, &f->cap_kws, f->n_kws + 1, sizeof *f->kws, 16) != SP_OK)
             return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
         kw *k = &f->kws[f->n_kws];
         k->orig = list[i];
@@ -652,7 +632,7 @@ static int row_subregion(vocab *v, int fi, char **c, const char *where, sp_err *
 static int pc_add(vocab *v, pctab *t, char **c, const char *borough, bool straddles,
                   const char *where, sp_err *err)
 {
-    if (grow((void **)&t->v, &t->cap, t->n, sizeof *t->v) != SP_OK)
+    if (sp_grow(&t->v, &t->cap, t->n + 1, sizeof *t->v, 16) != SP_OK)
         return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
     pcent *e = &t->v[t->n];
     e->code = c[0];
@@ -796,8 +776,7 @@ static int row_synonym(vocab *v, int fi, char **c, const char *where, sp_err *er
         for (const char *p = c[i]; *p; p++)
             if (isupper((unsigned char)*p))
                 return sp_fail(err, SP_EPARSE, "%s: \"%s\" must be lower case", where, c[i]);
-    if (v->n_syn + 2 > v->cap_syn &&
-        grow((void **)&v->syn, &v->cap_syn, v->n_syn + 1, sizeof *v->syn) != SP_OK)
+    if (sp_grow(&v->syn, &v->cap_syn, v->n_syn + 2, sizeof *v->syn, 16) != SP_OK)
         return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
     v->syn[v->n_syn++] = c[0];
     v->syn[v->n_syn++] = c[1];
@@ -838,7 +817,7 @@ static int row_trigger(vocab *v, int fi, char **c, const char *where, sp_err *er
     char label[256];
     snprintf(label, sizeof label, "%s:%s", c[1], c[0]);
     t.label = pool_strdup(v, label);
-    if (!t.label || grow((void **)&v->trig, &v->cap_trig, v->n_trig, sizeof *v->trig) != SP_OK)
+    if (!t.label || sp_grow(&v->trig, &v->cap_trig, v->n_trig + 1, sizeof *v->trig, 16) != SP_OK)
         return sp_fail(err, SP_ENOMEM, "%s: out of memory", where);
     for (size_t i = 0; i < v->n_trig; i++)
         if (!strcmp(v->trig[i].phrase, t.phrase))

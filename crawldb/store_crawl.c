@@ -556,15 +556,9 @@ int store_out_links(store *s, const char *source, const char *url, store_link **
             (size_t)fstart < linelen) {
             const char *f = p + fstart, *tab = memchr(f, '\t', linelen - (size_t)fstart);
             if (tab) {
-                if (n == cap) {
-                    size_t nc = cap ? cap * 2 : 16;
-                    store_link *nv = realloc(v, nc * sizeof *nv);
-                    if (!nv) {
-                        rc = sp_fail(err, SP_ENOMEM, "out of memory");
-                        break;
-                    }
-                    v = nv;
-                    cap = nc;
+                if (sp_grow(&v, &cap, n + 1, sizeof *v, 16) != SP_OK) {
+                    rc = sp_fail(err, SP_ENOMEM, "out of memory");
+                    break;
                 }
                 char *fmt = strndup(f, (size_t)(tab - f));
                 char *u = strndup(tab + 1, (size_t)(p + linelen - tab - 1));

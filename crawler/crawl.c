@@ -179,15 +179,9 @@ static host *host_get(crawler *cr, const char *url)
         free(auth);
         return NULL;
     }
-    if (cr->n_hosts == cr->cap_hosts) {
-        size_t cap = cr->cap_hosts ? cr->cap_hosts * 2 : 16;
-        host **nv = realloc(cr->hosts, cap * sizeof *nv);
-        if (!nv) {
-            free(auth);
-            return NULL;
-        }
-        cr->hosts = nv;
-        cr->cap_hosts = cap;
+    if (sp_grow(&cr->hosts, &cr->cap_hosts, cr->n_hosts + 1, sizeof *cr->hosts, 16) != SP_OK) {
+        free(auth);
+        return NULL;
     }
     host *h = calloc(1, sizeof *h);
     if (!h) {
@@ -477,14 +471,8 @@ static void pending_add(crawler *cr, int64_t seq, const char *source, const char
 {
     if (!cr->o->on_document)
         return;
-    if (cr->n_pend == cr->cap_pend) {
-        size_t cap = cr->cap_pend ? cr->cap_pend * 2 : 64;
-        struct pending_doc *nv = realloc(cr->pend, cap * sizeof *nv);
-        if (!nv)
-            return; /* the indexer still finds it on its next look */
-        cr->pend = nv;
-        cr->cap_pend = cap;
-    }
+    if (sp_grow(&cr->pend, &cr->cap_pend, cr->n_pend + 1, sizeof *cr->pend, 64) != SP_OK)
+        return; /* the indexer still finds it on its next look */
     cr->pend[cr->n_pend++] = (struct pending_doc){seq, sp_strdup(source), sp_strdup(url)};
 }
 
@@ -964,14 +952,8 @@ typedef struct qvec {
 static int collect_cb(void *ctx, const store_queued *q)
 {
     qvec *qv = ctx;
-    if (qv->n == qv->cap) {
-        size_t cap = qv->cap ? qv->cap * 2 : 64;
-        store_queued *nv = realloc(qv->v, cap * sizeof *nv);
-        if (!nv)
-            return 1;
-        qv->v = nv;
-        qv->cap = cap;
-    }
+    if (sp_grow(&qv->v, &qv->cap, qv->n + 1, sizeof *qv->v, 64) != SP_OK)
+        return 1;
     store_queued *c = &qv->v[qv->n];
     *c = *q;
     c->source = sp_strdup(q->source);

@@ -116,15 +116,9 @@ void crawl_linkset_add(crawl_linkset *ls, char *url, const char *format, int dep
         free(url);
         return;
     }
-    if (ls->n == ls->cap) {
-        size_t cap = ls->cap ? ls->cap * 2 : 16;
-        store_link *nv = realloc(ls->v, cap * sizeof *nv);
-        if (!nv) {
-            free(url);
-            return;
-        }
-        ls->v = nv;
-        ls->cap = cap;
+    if (sp_grow(&ls->v, &ls->cap, ls->n + 1, sizeof *ls->v, 16) != SP_OK) {
+        free(url);
+        return;
     }
     ls->v[ls->n++] = (store_link){url, format, depth, lastmod};
 }

@@ -58,20 +58,6 @@ int robots_for_status(int http_status)
     return ROBOTS_DISALLOW_ALL;
 }
 
-/* Grow *arr (of elem-sized items, *cap of them) to hold one more. */
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return SP_OK;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *p = realloc(*arr, ncap * elem);
-    if (!p)
-        return SP_ENOMEM;
-    *arr = p;
-    *cap = ncap;
-    return SP_OK;
-}
-
 static int is_ws(int c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
@@ -188,7 +174,7 @@ typedef struct {
 
 static int add_group(robots_t *r)
 {
-    if (grow((void **)&r->groups, &r->capgroups, r->ngroups, sizeof *r->groups))
+    if (sp_grow(&r->groups, &r->capgroups, r->ngroups + 1, sizeof *r->groups, 16))
         return SP_ENOMEM;
     robots_group *g = &r->groups[r->ngroups++];
     g->agent0 = r->nagents;
@@ -228,7 +214,7 @@ static int on_agent(parse_state *st, const char *value)
         r->truncated = 1;
         return SP_OK;
     }
-    if (grow((void **)&r->agents, &r->capagents, r->nagents, sizeof *r->agents))
+    if (sp_grow(&r->agents, &r->capagents, r->nagents + 1, sizeof *r->agents, 16))
         return SP_ENOMEM;
     char *tok = sp_strndup(value, n);
     if (!tok)
@@ -250,7 +236,7 @@ static int on_rule(parse_state *st, int allow, const char *value)
         r->truncated = 1;
         return SP_OK;
     }
-    if (grow((void **)&r->rules, &r->caprules, r->nrules, sizeof *r->rules))
+    if (sp_grow(&r->rules, &r->caprules, r->nrules + 1, sizeof *r->rules, 16))
         return SP_ENOMEM;
     size_t len = 0;
     char *pat = escape_pattern(value, &len);
@@ -295,7 +281,7 @@ static int on_sitemap(robots_t *r, const char *value)
         r->truncated = 1;
         return SP_OK;
     }
-    if (grow((void **)&r->sitemaps, &r->capsitemaps, r->nsitemaps, sizeof *r->sitemaps))
+    if (sp_grow(&r->sitemaps, &r->capsitemaps, r->nsitemaps + 1, sizeof *r->sitemaps, 16))
         return SP_ENOMEM;
     char *s = sp_strdup(value);
     if (!s)

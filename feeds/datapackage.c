@@ -79,14 +79,8 @@ static int row_push(csv_row *r, sp_buf *field)
         sp_buf_free(field);
         return SP_OK; /* extra columns are ignored */
     }
-    if (r->n == r->cap) {
-        size_t nc = r->cap ? r->cap * 2 : 16;
-        char **p = realloc(r->f, nc * sizeof *p);
-        if (p == NULL)
-            return SP_ENOMEM;
-        r->f = p;
-        r->cap = nc;
-    }
+    if (sp_grow(&r->f, &r->cap, r->n + 1, sizeof *r->f, 16) != SP_OK)
+        return SP_ENOMEM;
     r->f[r->n++] = field->len > 0 ? sp_buf_steal(field) : NULL;
     sp_buf_free(field);
     return SP_OK;
@@ -129,15 +123,11 @@ static int table_add(csv_table *t, csv_row *r, sp_err *err)
         row_clear(r);
         return SP_OK;
     }
-    if (t->nrows == t->cap_rows) {
-        size_t nc = t->cap_rows ? t->cap_rows * 2 : 64;
-        char **p = realloc(t->cells, nc * t->ncols * sizeof *p);
-        if (p == NULL) {
-            row_clear(r);
-            return sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
-        }
-        t->cells = p;
-        t->cap_rows = nc;
+    /* a row of ncols cells is one element */
+    if (sp_grow(&t->cells, &t->cap_rows, t->nrows + 1, t->ncols * sizeof *t->cells, 64) !=
+        SP_OK) {
+        row_clear(r);
+        return sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
     }
     char **dst = &t->cells[t->nrows * t->ncols];
     for (size_t i = 0; i < t->ncols; i++) {

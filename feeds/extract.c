@@ -253,14 +253,8 @@ static void md_index_ids(md_ctx *c, xmlNode *n, int depth)
         if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
             continue;
         if (c->n_ids < 100000 && hx_has_attr(n, "id")) {
-            if (c->n_ids == c->cap_ids) {
-                size_t nc = c->cap_ids ? c->cap_ids * 2 : 64;
-                md_id *p = realloc(c->ids, nc * sizeof *p);
-                if (p == NULL)
-                    return;
-                c->ids = p;
-                c->cap_ids = nc;
-            }
+            if (sp_grow(&c->ids, &c->cap_ids, c->n_ids + 1, sizeof *c->ids, 64) != SP_OK)
+                return;
             char *id = hx_get_attr(n, "id");
             if (id != NULL) {
                 c->ids[c->n_ids] = (md_id){id, n, c->n_ids};

@@ -385,14 +385,8 @@ static int set_reserve(dedupe_set *s, sp_err *err)
 {
     if (s->n >= DEDUPE_MAX_RECORDS)
         return sp_fail(err, SP_ELIMIT, "more than %d records to link", DEDUPE_MAX_RECORDS);
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        feat *v = realloc(s->f, cap * sizeof *v);
-        if (!v)
-            return sp_fail(err, SP_ENOMEM, "out of memory");
-        s->f = v;
-        s->cap = cap;
-    }
+    if (sp_grow(&s->f, &s->cap, s->n + 1, sizeof *s->f, 1024) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "out of memory");
     return SP_OK;
 }
 

@@ -51,14 +51,8 @@ static int pairs_add(pairs *p, uint32_t a, uint32_t b)
         a = b;
         b = t;
     }
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 4096;
-        uint64_t *v = realloc(p->v, cap * sizeof *v);
-        if (!v)
-            return SP_ENOMEM;
-        p->v = v;
-        p->cap = cap;
-    }
+    if (sp_grow(&p->v, &p->cap, p->n + 1, sizeof *p->v, 4096) != SP_OK)
+        return SP_ENOMEM;
     p->v[p->n++] = ((uint64_t)a << 32) | b;
     return SP_OK;
 }
@@ -256,14 +250,8 @@ static int touched_keys(const dedupe_set *s, const bool *only, uint64_t **v, siz
             uint64_t tmp[32];
             size_t m = keys_of(&s->f[i], kind, tmp, 32);
             for (size_t j = 0; j < m; j++) {
-                if (*n == *cap) {
-                    size_t c = *cap ? *cap * 2 : 256;
-                    uint64_t *nv = realloc(*v, c * sizeof *nv);
-                    if (!nv)
-                        return SP_ENOMEM;
-                    *v = nv;
-                    *cap = c;
-                }
+                if (sp_grow(v, cap, *n + 1, sizeof **v, 256) != SP_OK)
+                    return SP_ENOMEM;
                 (*v)[(*n)++] = tmp[j];
             }
         }

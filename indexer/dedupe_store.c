@@ -327,14 +327,9 @@ static int add_prev(void *ctx, const char *id_a, const char *id_b)
     long a = dd_lookup(r->s, r->sorted, id_a), b = dd_lookup(r->s, r->sorted, id_b);
     if (a < 0 || b < 0 || a == b)
         return 0;
-    if (r->n_prev == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        uint64_t *v = realloc(r->prev, cap * sizeof *v);
-        c->oom = !v;
-        if (!v)
-            return 1;
-        r->prev = v;
-        c->cap = cap;
+    if (sp_grow(&r->prev, &c->cap, r->n_prev + 1, sizeof *r->prev, 1024) != SP_OK) {
+        c->oom = true;
+        return 1;
     }
     uint64_t x = (uint64_t)(a < b ? a : b), y = (uint64_t)(a < b ? b : a);
     r->prev[r->n_prev++] = (x << 32) | y;

@@ -205,15 +205,9 @@ static int add_record(void *ctx, const store_hub_record *s)
     hub *h = ctx;
     if (!s->id)
         return 0;
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 256;
-        hrec *nv = realloc(h->r, cap * sizeof *nv);
-        if (!nv) {
-            h->oom = true;
-            return 1;
-        }
-        h->r = nv;
-        h->cap = cap;
+    if (sp_grow(&h->r, &h->cap, h->n + 1, sizeof *h->r, 256) != SP_OK) {
+        h->oom = true;
+        return 1;
     }
     hrec *r = &h->r[h->n++];
     memset(r, 0, sizeof *r);
@@ -778,14 +772,8 @@ static int cmp_ov(const void *a, const void *b)
 static bool ov_add(ov **found, size_t *nf, size_t *capf, size_t b, size_t g, size_t c,
                    const size_t *set, size_t m, double score)
 {
-    if (*nf == *capf) {
-        size_t cap = *capf ? *capf * 2 : 64;
-        ov *nv = realloc(*found, cap * sizeof *nv);
-        if (!nv)
-            return false;
-        *found = nv;
-        *capf = cap;
-    }
+    if (sp_grow(found, capf, *nf + 1, sizeof **found, 64) != SP_OK)
+        return false;
     size_t *mem = malloc(m * sizeof *mem);
     if (!mem)
         return false;

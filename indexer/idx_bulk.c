@@ -244,14 +244,8 @@ static size_t block_of(const idx_bulk *b, unsigned docid)
 /* A new block for the next docids, to the least busy worker. */
 static int new_block(idx_bulk *b)
 {
-    if (b->n_blocks == b->cap_blocks) {
-        size_t cap = b->cap_blocks ? b->cap_blocks * 2 : 64;
-        block *v = realloc(b->blocks, cap * sizeof *v);
-        if (!v)
-            return SP_ENOMEM;
-        b->blocks = v;
-        b->cap_blocks = cap;
-    }
+    if (sp_grow(&b->blocks, &b->cap_blocks, b->n_blocks + 1, sizeof *b->blocks, 64) != SP_OK)
+        return SP_ENOMEM;
     size_t size = b->last / 4;
     size = size < min_block ? min_block : size > max_block ? max_block : size;
     size_t best = 0;

@@ -323,15 +323,9 @@ static int walk(indexer *x, const char *dir, int depth, size_t *seen,
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            char **nv = realloc(names, nc * sizeof *nv);
-            if (!nv) {
-                rc = sp_fail(err, SP_ENOMEM, "out of memory");
-                break;
-            }
-            names = nv;
-            cap = nc;
+        if (sp_grow(&names, &cap, n + 1, sizeof *names, 64) != SP_OK) {
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+            break;
         }
         names[n] = sp_strdup(de->d_name);
         if (!names[n]) {

@@ -34,15 +34,9 @@ typedef struct strlist {
 
 static int strlist_add(strlist *l, const char *s)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->oom = true;
-            return SP_ENOMEM;
-        }
-        l->v = v;
-        l->cap = cap;
+    if (sp_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v, 16) != SP_OK) {
+        l->oom = true;
+        return SP_ENOMEM;
     }
     l->v[l->n] = strdup(s);
     if (!l->v[l->n]) {

@@ -253,14 +253,8 @@ static int push(changes *c, int64_t t, const char *id, bool deleted)
 {
     if (!rec_is_uuid(id) || !after_cursor(c, t, id))
         return SP_OK;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        change *v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return SP_ENOMEM;
-        c->v = v;
-        c->cap = cap;
-    }
+    if (sp_grow(&c->v, &c->cap, c->n + 1, sizeof *c->v, 256) != SP_OK)
+        return SP_ENOMEM;
     change *ch = &c->v[c->n++];
     ch->modified = t;
     snprintf(ch->id, sizeof ch->id, "%s", id);

@@ -461,12 +461,8 @@ static int po_flush(po_reader *r)
     if (r->n == r->cap) {
         if (r->cap >= MAX_WORDS)
             return sp_fail(r->err, SP_ELIMIT, "%s.po: more than %d entries", r->code, MAX_WORDS);
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        po_entry *e = realloc(r->e, cap * sizeof *e);
-        if (!e)
+        if (sp_grow(&r->e, &r->cap, r->n + 1, sizeof *r->e, 256) != SP_OK)
             return sp_fail(r->err, SP_ENOMEM, "out of memory");
-        r->e = e;
-        r->cap = cap;
     }
     r->e[r->n++] = *c;
     memset(c, 0, sizeof *c);

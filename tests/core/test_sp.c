@@ -85,6 +85,25 @@ static void test_buf_sticky(void)
     sp_buf_free(&b);
 }
 
+/* sp_grow: doubles from the first size, keeps what was there, and
+ * refuses a size that overflows without touching the array. */
+static void test_grow(void)
+{
+    int *v = NULL;
+    size_t cap = 0;
+    CHECK(sp_grow(&v, &cap, 1, sizeof *v, 4) == SP_OK && v && cap == 4);
+    for (int i = 0; i < 4; i++)
+        v[i] = i;
+    CHECK(sp_grow(&v, &cap, 4, sizeof *v, 4) == SP_OK && cap == 4, "room enough: no change");
+    CHECK(sp_grow(&v, &cap, 5, sizeof *v, 4) == SP_OK && cap == 8);
+    CHECK(sp_grow(&v, &cap, 100, sizeof *v, 4) == SP_OK && cap == 128, "doubles until it fits");
+    CHECK(v[0] == 0 && v[3] == 3, "the old elements stay");
+    int *was = v;
+    CHECK(sp_grow(&v, &cap, SIZE_MAX / 2, sizeof *v, 4) == SP_ENOMEM, "overflow");
+    CHECK(v == was && cap == 128, "a failure leaves the array as it was");
+    free(v);
+}
+
 /* FNV-1a 64 with the published offset basis: the reference vectors. */
 static void test_fnv(void)
 {
@@ -191,6 +210,7 @@ int main(void)
     test_errors();
     test_buf();
     test_buf_sticky();
+    test_grow();
     test_fnv();
     test_utf8();
     test_json_depth();

@@ -76,15 +76,10 @@ static int replay_dir(const char *dir)
             free(p);
             continue;
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **grown = realloc(paths, cap * sizeof *paths);
-            if (grown == NULL) {
-                free(p);
-                bad = 1;
-                break;
-            }
-            paths = grown;
+        if (sp_grow(&paths, &cap, n + 1, sizeof *paths, 64) != SP_OK) {
+            free(p);
+            bad = 1;
+            break;
         }
         paths[n++] = p;
     }

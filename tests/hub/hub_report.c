@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hub.h"
+#include "../core/tutil.h"
 
 int main(int argc, char **argv)
 {
@@ -16,12 +17,8 @@ int main(int argc, char **argv)
                         "[key=value...] [csv]\n");
         return 2;
     }
-    vocab *v = NULL;
+    vocab *v = t_vocab();
     sp_err err = {0};
-    if (vocab_load(NULL, &v, &err) != SP_OK) {
-        fprintf(stderr, "hub_report: %s\n", err.msg);
-        return 1;
-    }
     hub *h = NULL;
     if (hub_open(argv[1], v, &h, &err) != SP_OK) {
         fprintf(stderr, "hub_report: %s\n", err.msg);

@@ -23,6 +23,7 @@
 #include "rec.h"
 #include "sp.h"
 #include "vocab.h"
+#include "../core/tutil.h"
 
 static int failures, checks;
 
@@ -125,17 +126,6 @@ static void apply(idx *ix, bool batches)
         CHECK(idx_commit(ix, &err) == SP_OK, "%s", err.msg);
 }
 
-static char *new_dir(void)
-{
-    char tmpl[] = "/tmp/signpost-test-bulk-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    if (!d) {
-        perror("mkdtemp");
-        exit(1);
-    }
-    return sp_printf("%s/index", d);
-}
-
 static idx *open_writer(const char *dir)
 {
     idx *ix = NULL;
@@ -150,7 +140,7 @@ static idx *open_writer(const char *dir)
 
 static char *sequential(void)
 {
-    char *dir = new_dir();
+    char *dir = t_tmp_path("bulk", "index");
     idx *ix = open_writer(dir);
     apply(ix, true);
     idx_close(ix);
@@ -160,7 +150,7 @@ static char *sequential(void)
 /* A bulk build over an index that holds other records (gone after). */
 static char *bulk(unsigned workers)
 {
-    char *dir = new_dir();
+    char *dir = t_tmp_path("bulk", "index");
     idx *ix = open_writer(dir);
     sp_err err = {0};
     rec_service r;
@@ -295,7 +285,7 @@ static void rm_parent(char *dir)
  * fails, and then opening afresh (what searchd does) does. */
 static void test_reader_during_swap(void)
 {
-    char *dir = new_dir();
+    char *dir = t_tmp_path("bulk", "index");
     idx *w = open_writer(dir);
     sp_err err = {0};
     rec_service r;

@@ -16,23 +16,13 @@
 #include "rec.h"
 #include "sp.h"
 #include "../core/tcheck.h"
+#include "../core/tutil.h"
 
 
 
 #define ID(n) "00000000-0000-4000-8000-0000000000" #n
 
 static char data_dir[4096];
-
-static char *tmp_index(void)
-{
-    char tmpl[] = "/tmp/signpost-test-idx-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    if (!d) {
-        perror("mkdtemp");
-        exit(1);
-    }
-    return sp_printf("%s/index", d);
-}
 
 static void rm_index(char *path)
 {
@@ -75,7 +65,7 @@ static void load_fixtures(idx *ix)
 
 static idx *fixture_index(char **path)
 {
-    *path = tmp_index();
+    *path = t_tmp_path("idx", "index");
     idx *ix = NULL;
     sp_err err = {0};
     if (idx_open_write(*path, &ix, &err) != SP_OK) {
@@ -112,7 +102,7 @@ static size_t search_total(idx *ix, const idx_query *q)
 
 static void test_upsert_and_get(void)
 {
-    char *path = tmp_index();
+    char *path = t_tmp_path("idx", "index");
     idx *ix = NULL;
     sp_err err = {0};
     CHECK(idx_open_write(path, &ix, &err) == SP_OK, "%s", err.msg);
@@ -149,7 +139,7 @@ static void test_upsert_and_get(void)
 
 static void test_batch_cancel_and_reopen(void)
 {
-    char *path = tmp_index();
+    char *path = t_tmp_path("idx", "index");
     idx *w = NULL, *rd = NULL;
     sp_err err = {0};
     CHECK(idx_open_write(path, &w, &err) == SP_OK, "%s", err.msg);
@@ -247,7 +237,7 @@ static void test_synonym_file(void)
     char *saved = old ? sp_strdup(old) : NULL;
     setenv("SIGNPOST_DATA", d, 1);
 
-    char *path = tmp_index();
+    char *path = t_tmp_path("idx", "index");
     idx *ix = NULL;
     sp_err err = {0};
     CHECK(idx_open_write(path, &ix, &err) == SP_OK, "%s", err.msg);
@@ -306,7 +296,7 @@ static void test_vocab_labels(void)
     }
     char *path = NULL;
     idx *ix = NULL;
-    path = tmp_index();
+    path = t_tmp_path("idx", "index");
     CHECK(idx_open_write(path, &ix, &err) == SP_OK, "%s", err.msg);
     if (ix) {
         idx_set_vocab(ix, v);
@@ -907,7 +897,7 @@ static void test_collapse_exact(void)
         {"64", "cl-b", "free"}, {"65", "cl-b", "free"}, {"66", "", "free"},
         {"67", "", "free"},     {"68", "", "fee"},
     };
-    char *path = tmp_index();
+    char *path = t_tmp_path("idx", "index");
     idx *ix = NULL;
     sp_err err = {0};
     CHECK(idx_open_write(path, &ix, &err) == SP_OK, "%s", err.msg);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "../core/tutil.h"
 
 static int failures, checks;
 
@@ -264,12 +265,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_export_unit CASES_DIR\n");
         return 2;
     }
-    vocab *v = NULL;
-    sp_err err = {0};
-    if (vocab_load(NULL, &v, &err) != SP_OK) {
-        fprintf(stderr, "vocab: %s\n", err.msg);
-        return 1;
-    }
+    vocab *v = t_vocab();
     run_repairs(argv[1], v);
     run_csv(argv[1]);
     run_package(v);

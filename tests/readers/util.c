@@ -49,9 +49,9 @@ static void walk(const char *dir, char ***v, size_t *n, size_t *cap, int depth)
             walk(p, v, n, cap, depth + 1);
             free(p);
         } else if (S_ISREG(st.st_mode)) {
-            if (*n == *cap) {
-                *cap = *cap ? *cap * 2 : 256;
-                *v = realloc(*v, *cap * sizeof **v);
+            if (sp_grow(v, cap, *n + 1, sizeof **v, 256) != SP_OK) {
+                free(p);
+                continue;
             }
             (*v)[(*n)++] = p;
         } else {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "understand.h"
+#include "../core/tutil.h"
 
 static int failures;
 
@@ -28,12 +29,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_understand CASES.tsv\n");
         return 2;
     }
-    vocab *v = NULL;
+    vocab *v = t_vocab();
     sp_err err = {0};
-    if (vocab_load(NULL, &v, &err) != SP_OK) {
-        fprintf(stderr, "vocab_load: %s\n", err.msg);
-        return 1;
-    }
     FILE *f = fopen(argv[1], "r");
     if (!f) {
         perror(argv[1]);

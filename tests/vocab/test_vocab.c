@@ -13,6 +13,7 @@
 
 #include "vocab.h"
 #include "../core/tcheck.h"
+#include "../core/tutil.h"
 
 
 
@@ -262,12 +263,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_vocab KIND [FILE]\n");
         return 2;
     }
-    vocab *v = NULL;
-    sp_err err = {0};
-    if (vocab_load(NULL, &v, &err) != SP_OK) {
-        fprintf(stderr, "vocab_load: %s\n", err.msg);
-        return 1;
-    }
+    vocab *v = t_vocab();
     if (strcmp(argv[1], "data") == 0) {
         check_data(v, sp_data_dir());
     } else if (argc == 3) {
