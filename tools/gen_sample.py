@@ -66,6 +66,7 @@ def uid(*parts):
 
 # The vocabularies and kinds of service: tools/sample_vocab.py.
 from sample_vocab import *  # noqa: E402,F401,F403  (data only)
+import sample_pages  # noqa: E402  (the HTML pages' one template)
 
 
 # ---------------------------------------------------------------- geography
@@ -1007,17 +1008,9 @@ def write_oruk1(gen, out, slug, specs):
     return recs
 
 
-def html_page(title, body, jsonld=None):
-    ld = ""
-    if jsonld:
-        ld = '<script type="application/ld+json">\n%s\n</script>\n' % json.dumps(jsonld, ensure_ascii=False, indent=1).replace("</", "<\\/")
-    return ("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>%s</title>\n%s</head>\n"
-            "<body>\n<p class=\"notice\">Fictional sample data for testing Signpost.</p>\n%s\n</body>\n</html>\n") % (
-        xesc(title), ld, body)
-
-
-def write_site(gen, out, slug, specs, use_jsonld):
-    """A small provider website: home page, service pages and a sitemap."""
+def write_site(gen, out, slug, specs, use_jsonld, pages):
+    """A small provider website: a sitemap, and a home page and service pages
+    (appended to pages, for tools/sample_pages.py)."""
     base = os.path.join(out, "sources", slug)
     o = specs[0]["org"]
     links, urls = [], []
@@ -1026,7 +1019,7 @@ def write_site(gen, out, slug, specs, use_jsonld):
         path = "/%s/%s" % (slug, page)
         s["page_path"] = path
         urls.append((path, s["last_modified"][:10]))
-        links.append('<li><a href="%s">%s</a></li>' % (xesc(path), xesc(s["name"])))
+        links.append((path, s["name"]))
         p = s["place"]
         lo, hi = s["ages"]
         jl = None
@@ -1052,27 +1045,17 @@ def write_site(gen, out, slug, specs, use_jsonld):
                                 "postalCode": p["postcode"], "addressCountry": "GB"},
                     "geo": {"@type": "GeoCoordinates", "latitude": p["lat"], "longitude": p["lon"]}}}
         days, opens, closes = s["schedule"]
-        body = ['<header><a href="/%s/">%s</a></header>' % (slug, xesc(o["name"])),
-                "<main>", "<h1>%s</h1>" % xesc(s["name"]), "<p>%s</p>" % xesc(s["description"]),
-                "<h2>Who is it for?</h2>", "<p>%s</p>" % xesc(s["eligibility"] or "Everyone is welcome."),
-                "<h2>Where and when</h2>"]
-        if p:
-            body.append("<p>%s, %s, London %s</p>" % (xesc(p["name"]), xesc(p["address_1"]), xesc(p["postcode"])))
-        else:
-            body.append("<p>Online</p>")
-        body.append("<p>%s, %s to %s</p>" % (day_words(days), opens, closes))
-        body.append("<h2>How to join</h2><p>%s</p>" % xesc(s["referral_text"] or "Get in touch."))
-        body.append("<h2>Cost</h2><p>%s</p>" % ("Free" if s["cost"] == "free" else "There is a fee for this course."))
-        body.append('<h2>Contact</h2><p>Phone <a href="tel:%s">%s</a> or email <a href="mailto:%s">%s</a></p>' % (
-            s["phone"].replace(" ", ""), xesc(s["phone"]), xesc(s["email"]), xesc(s["email"])))
-        body.append("<p>Areas: %s. Languages: %s.</p>" % (xesc("; ".join(s["area_text"])),
-                                                        ", ".join(LANGS[c] for c in s["langs"])))
-        body.append("<p><small>Last updated %s</small></p>" % s["last_modified"][:10])
-        body.append("</main>")
-        write_text(os.path.join(base, page), html_page("%s - %s" % (s["name"], o["name"]), "\n".join(body), jl))
-    home = ['<h1>%s</h1>' % xesc(o["name"]), "<p>%s</p>" % xesc(o["description"]), "<h2>Our services</h2>",
-            "<ul>", *links, "</ul>"]
-    write_text(os.path.join(base, "index.html"), html_page(o["name"], "\n".join(home)))
+        pages.append({
+            "kind": "service", "site": slug, "page": page, "org": o["name"], "name": s["name"],
+            "description": s["description"], "who": s["eligibility"] or "Everyone is welcome.",
+            "where": "%s, %s, London %s" % (p["name"], p["address_1"], p["postcode"]) if p else "Online",
+            "when": "%s, %s to %s" % (day_words(days), opens, closes),
+            "join": s["referral_text"] or "Get in touch.",
+            "cost": "Free" if s["cost"] == "free" else "There is a fee for this course.",
+            "phone": s["phone"], "email": s["email"], "areas": s["area_text"],
+            "languages": [LANGS[c] for c in s["langs"]], "updated": s["last_modified"][:10], "jsonld": jl})
+    pages.append({"kind": "home", "site": slug, "page": "index.html", "org": o["name"],
+                  "description": o["description"], "links": links})
     sm = ['<?xml version="1.0" encoding="UTF-8"?>',
           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
           "  <url><loc>/%s/</loc><changefreq>weekly</changefreq></url>" % slug]
@@ -1098,7 +1081,7 @@ COURSE_ITEMS = [
 ]
 
 
-def write_feeds(gen, out):
+def write_feeds(gen, out, pages):
     rng = gen.rng
     items_out = {}
     for slug, (oname, fmt, bslug) in FEEDS.items():
@@ -1116,8 +1099,7 @@ def write_feeds(gen, out):
             iid = uid("feed", slug, title)
             items.append({"id": iid, "title": title, "path": "/%s/%s" % (slug, page), "date": date, "text": text.replace("  ", " "),
                           "kind": kind, "groups": g})
-            write_text(os.path.join(base, page), html_page(title, "<main><h1>%s</h1>\n<p>%s</p>\n<p>%s, %s</p></main>" % (
-                xesc(title), xesc(text), xesc(oname), date)))
+            pages.append({"kind": "news", "site": slug, "page": page, "title": title, "text": text, "org": oname, "date": date})
         if fmt == "rss":
             x = ['<?xml version="1.0" encoding="UTF-8"?>', '<rss version="2.0">', "<channel>",
                  "<title>%s news (fictional sample)</title>" % xesc(oname), "<link>/%s/</link>" % slug,
@@ -1194,10 +1176,14 @@ def main(argv=None):
     for slug in ORUK_SOURCES:
         write_oruk3(gen, a.out, slug, by_src[slug])
     write_oruk1(gen, a.out, "camden-community-directory", by_src["camden-community-directory"])
-    write_site(gen, a.out, "step-forward-hackney", by_src["step-forward-hackney"], lambda i: True)
-    write_site(gen, a.out, "southside-skills", by_src["southside-skills"], lambda i: False)
-    write_site(gen, a.out, "westway-works", by_src["westway-works"], lambda i: i % 2 == 0)
-    feed_items = write_feeds(gen, a.out)
+    pages = []
+    write_site(gen, a.out, "step-forward-hackney", by_src["step-forward-hackney"], lambda i: True, pages)
+    write_site(gen, a.out, "southside-skills", by_src["southside-skills"], lambda i: False, pages)
+    write_site(gen, a.out, "westway-works", by_src["westway-works"], lambda i: i % 2 == 0, pages)
+    feed_items = write_feeds(gen, a.out, pages)
+    # what each HTML page says; tools/sample_pages.py renders them (here and at meson setup)
+    dump(os.path.join(a.out, "pages.json"), {"note": NOTE, "renderer": "tools/sample_pages.py", "pages": pages})
+    sample_pages.render(a.out)
     # one host plays every source, so robots.txt lives at its root
     write_text(os.path.join(src_dir, "robots.txt"),
                "# Fictional sample: the fixture server's robots.txt\nUser-agent: *\n"
@@ -1279,6 +1265,13 @@ def check(a, argv):
         if rc:
             return rc
         shutil.copy(os.path.join(a.out, "README.md"), os.path.join(tmp, "README.md"))
+        # the HTML pages are rendered from pages.json (compared like the rest);
+        # a tree that has not rendered them yet (no meson setup) is not stale
+        for p in sample_pages.paths(tmp):
+            if not os.path.exists(os.path.join(a.out, os.path.relpath(p, tmp))):
+                os.remove(p)
+                if not os.listdir(os.path.dirname(p)):
+                    os.rmdir(os.path.dirname(p))
         diffs = []
 
         def walk(c):

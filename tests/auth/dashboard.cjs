@@ -1,6 +1,7 @@
 /*
  * dashboard.cjs - a hub editor's journey in real headless Chromium
- * (playwright-core, axe-core from tests/web/node_modules), against a
+ * (tests/web/lib/browser.cjs: playwright-core, axe-core from
+ * tests/web/node_modules), against a
  * searchd that test_auth.py started:
  *   node dashboard.cjs BASE NAME PASSWORD
  * /hub sends a stranger to /login; the login form signs NAME in and comes
@@ -13,114 +14,51 @@
  * Exit 77 (skipped) when chromium or node_modules is missing.
  */
 'use strict';
-const fs = require('fs');
-const path = require('path');
-
-const HERE = __dirname;
-const MODULES = path.join(HERE, '..', 'web', 'node_modules');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-let playwright, axePath;
-try {
-  playwright = require(path.join(MODULES, 'playwright-core'));
-  axePath = require.resolve(path.join(MODULES, 'axe-core', 'axe.min.js'));
-} catch (e) {
-  console.log('SKIP: tests/web/node_modules missing (run `npm ci` in tests/web)');
-  process.exit(77);
-}
-if (!fs.existsSync(CHROMIUM)) {
-  console.log(`SKIP: ${CHROMIUM} not found`);
-  process.exit(77);
-}
+const { check, axe, bothWays } = require('../web/lib/browser.cjs');
 
 const base = process.argv[2];
 const user = process.argv[3];
 const password = process.argv[4];
-let checks = 0;
-const failures = [];
-function check(cond, what) {
-  checks++;
-  if (!cond) {
-    failures.push(what);
-    console.log('FAIL:', what);
+
+async function journey(page, js, errors) {
+  await page.goto(`${base}/hub`);
+  check(new URL(page.url()).pathname === '/login', `a stranger at /hub lands on /login (js ${js}; at ${page.url()})`);
+  const labels = await page.$$eval('form.login label', (ls) => ls.map((l) => l.textContent));
+  check(labels.includes('Account name') && labels.includes('Password'), 'the login form has labelled fields');
+  if (js) await axe(page, 'login');
+  await page.fill('#login-name', user);
+  await page.fill('#login-password', password);
+  await Promise.all([page.waitForNavigation(), page.click('form.login button[type=submit]')]);
+  check(new URL(page.url()).pathname === '/hub', `signing in comes back to /hub (at ${page.url()})`);
+  const nav = await page.$eval('header.top nav', (n) => n.innerText);
+  check(nav.includes('Hub dashboard') && nav.includes(`Sign out (${user})`),
+    `the header links the hub and offers sign out (${nav.replace(/\s+/g, ' ')})`);
+  const buttons = await page.$$eval('form.decide button', (bs) => bs.map((b) => b.innerText));
+  check(buttons.length >= 2 && buttons[0].startsWith('Not the same') && buttons[1].startsWith('Same service'),
+    `duplicate pairs have same / not the same buttons (${buttons.slice(0, 2).join(' | ')})`);
+  if (js) await axe(page, 'hub, signed in');
+  if (js) {
+    // in place: the page stays, the row says what was saved
+    const before = page.url();
+    await page.click('form.decide button');
+    const done = await page.waitForSelector('p.done[role=status]', { timeout: 30000 })
+      .then((s) => s.innerText()).catch(() => '');
+    check(done.includes('Saved: not the same') && page.url() === before,
+      `with JavaScript the button decides in place (${done}; at ${page.url()})`);
+  } else {
+    await Promise.all([page.waitForNavigation(), page.click('form.decide button')]);
+    const url = new URL(page.url());
+    check(url.pathname === '/hub' && url.searchParams.get('decided') === 'not-same',
+      `the button decides and comes back (at ${page.url()})`);
+    const status = await page.$eval('[role=status]', (s) => s.innerText).catch(() => '');
+    check(status.includes('Decision saved'), `the dashboard says the decision was saved (${status})`);
   }
+  await Promise.all([page.waitForNavigation(), page.click('form.signout button')]);
+  check(new URL(page.url()).pathname === '/', `signing out goes home (at ${page.url()})`);
+  const nav2 = await page.$eval('header.top nav', (n) => n.innerText);
+  check(!nav2.includes('Hub dashboard'), 'after signing out the header has no hub link');
+  await page.goto(`${base}/hub`);
+  check(new URL(page.url()).pathname === '/login', 'after signing out /hub asks to sign in again');
 }
 
-async function axe(page, name) {
-  await page.evaluate(fs.readFileSync(axePath, 'utf8'));
-  const res = await page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-    });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  for (const v of res) console.log(`  axe ${name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(' | ')}`);
-  check(res.length === 0, `axe: no WCAG 2.2 AA violations on ${name} (got ${res.map((v) => v.id).join(', ')})`);
-}
-
-async function run(js) {
-  const browser = await playwright.chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-  try {
-    const page = await context.newPage();
-    const errors = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(`${base}/hub`);
-    check(new URL(page.url()).pathname === '/login', `a stranger at /hub lands on /login (js ${js}; at ${page.url()})`);
-    const labels = await page.$$eval('form.login label', (ls) => ls.map((l) => l.textContent));
-    check(labels.includes('Account name') && labels.includes('Password'), 'the login form has labelled fields');
-    if (js) await axe(page, 'login');
-    await page.fill('#login-name', user);
-    await page.fill('#login-password', password);
-    await Promise.all([page.waitForNavigation(), page.click('form.login button[type=submit]')]);
-    check(new URL(page.url()).pathname === '/hub', `signing in comes back to /hub (at ${page.url()})`);
-    const nav = await page.$eval('header.top nav', (n) => n.innerText);
-    check(nav.includes('Hub dashboard') && nav.includes(`Sign out (${user})`),
-      `the header links the hub and offers sign out (${nav.replace(/\s+/g, ' ')})`);
-    const buttons = await page.$$eval('form.decide button', (bs) => bs.map((b) => b.innerText));
-    check(buttons.length >= 2 && buttons[0].startsWith('Not the same') && buttons[1].startsWith('Same service'),
-      `duplicate pairs have same / not the same buttons (${buttons.slice(0, 2).join(' | ')})`);
-    if (js) await axe(page, 'hub, signed in');
-    if (js) {
-      // in place: the page stays, the row says what was saved
-      const before = page.url();
-      await page.click('form.decide button');
-      const done = await page.waitForSelector('p.done[role=status]', { timeout: 30000 })
-        .then((s) => s.innerText()).catch(() => '');
-      check(done.includes('Saved: not the same') && page.url() === before,
-        `with JavaScript the button decides in place (${done}; at ${page.url()})`);
-    } else {
-      await Promise.all([page.waitForNavigation(), page.click('form.decide button')]);
-      const url = new URL(page.url());
-      check(url.pathname === '/hub' && url.searchParams.get('decided') === 'not-same',
-        `the button decides and comes back (at ${page.url()})`);
-      const status = await page.$eval('[role=status]', (s) => s.innerText).catch(() => '');
-      check(status.includes('Decision saved'), `the dashboard says the decision was saved (${status})`);
-    }
-    await Promise.all([page.waitForNavigation(), page.click('form.signout button')]);
-    check(new URL(page.url()).pathname === '/', `signing out goes home (at ${page.url()})`);
-    const nav2 = await page.$eval('header.top nav', (n) => n.innerText);
-    check(!nav2.includes('Hub dashboard'), 'after signing out the header has no hub link');
-    await page.goto(`${base}/hub`);
-    check(new URL(page.url()).pathname === '/login', 'after signing out /hub asks to sign in again');
-    check(errors.length === 0, `no console errors (${errors.join('; ')})`);
-  } finally {
-    await browser.close();
-  }
-}
-
-(async () => {
-  try {
-    await run(true);
-    await run(false);
-  } catch (e) {
-    check(false, `browser run: ${e.stack || e}`);
-  }
-  console.log(`dashboard: ${checks - failures.length}/${checks} checks passed`);
-  process.exit(failures.length ? 1 : 0);
-})();
+bothWays('dashboard', journey);

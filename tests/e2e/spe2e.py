@@ -1,6 +1,7 @@
 """spe2e.py - helpers for Signpost's end-to-end tests: run the real
 `signpost` binary on loopback and talk to it over HTTP (stdlib only)."""
 import contextlib
+import http.server
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -80,6 +82,35 @@ def wait_for(base, path="/healthz", timeout=60, cond=None):
             pass
         time.sleep(0.5)
     return None
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """A test web server's request handler: reply() sends a whole answer;
+    nothing is logged to stderr."""
+
+    def reply(self, status, ctype=None, body=b"", headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+def eventually(probe, timeout, every=1.0):
+    """Call probe() every `every` seconds until it answers something true
+    or `timeout` seconds have passed; its last answer."""
+    end = time.time() + timeout
+    while True:
+        got = probe()
+        if got or time.time() >= end:
+            return got
+        time.sleep(every)
 
 
 class Proc:
@@ -163,6 +194,70 @@ def tempdir():
 
 def rmtree(d):
     shutil.rmtree(d, ignore_errors=True)
+
+
+def run_sample_copy(tmp, name, what, docs=400):
+    """`signpost run` over a copy of the bundled sample in tmp/sites (a test
+    edits it as providers edit their feeds), store tmp/store, on a free
+    loopback port, recrawling every 2 s.  Waits until `docs` documents are
+    indexed, else the check `what` fails and the test ends (finish(name)).
+    Returns a namespace: run (the Proc), base, port, args, sites, store."""
+    sites = os.path.join(tmp, "sites")
+    shutil.copytree(SAMPLE, sites)
+    store = os.path.join(tmp, "store")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = ["run", "--store", store, "--listen", f"127.0.0.1:{port}", "--sites", sites, "--interval", "2s"]
+    run = Proc(args)
+    try:
+        health = wait_for(base, timeout=300, cond=lambda b: b.get("documents", 0) >= docs)
+    except BaseException:
+        run.stop()
+        raise
+    if not check(health is not None, what):
+        print(run.stop()[1][-4000:])
+        finish(name)
+    return types.SimpleNamespace(run=run, base=base, port=port, args=args, sites=sites, store=store)
+
+
+@contextlib.contextmanager
+def scratch(name):
+    """(a test's temporary folder, keep): keep(server) returns the server (a
+    Proc, an orukt.Served or a subprocess.Popen) and has it stopped on the
+    way out (stop(), or killed); then the folder is removed and the test
+    finishes (finish(name)), also when it returns early."""
+    tmp = tempdir()
+    servers = []
+
+    def keep(server):
+        servers.append(server)
+        return server
+    try:
+        yield tmp, keep
+    finally:
+        for s in servers:
+            if isinstance(s, subprocess.Popen):
+                kill(s)
+            else:
+                s.stop()
+        rmtree(tmp)
+    finish(name)
+
+
+def browser_journey(name, script, args, what):
+    """Run a browser test (node SCRIPT ARGS; see tests/web/lib/browser.cjs)
+    and check it passed; None when it was skipped (no node, chromium or
+    tests/web/node_modules), else whether it passed."""
+    node = shutil.which("node")
+    if not node:
+        print(f"{name}: SKIPPED (no node)")
+        return None
+    r = subprocess.run([node, script] + list(args), capture_output=True, text=True, timeout=300)
+    print(r.stdout.strip())
+    if r.returncode == 77:
+        print(f"{name}: SKIPPED")
+        return None
+    return check(r.returncode == 0, f"{what} ({r.stderr.strip()[-500:]})")
 
 
 @contextlib.contextmanager

@@ -5,11 +5,9 @@ a service added to a provider's feed becomes searchable, and one removed
 disappears, with nothing restarted; kill -9 and a rerun keep everything."""
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import spe2e as e  # noqa: E402
@@ -29,17 +27,8 @@ def total(base, q):
 def main():
     tmp = e.tempdir()
     try:
-        sites = os.path.join(tmp, "sites")
-        shutil.copytree(e.SAMPLE, sites)
-        store = os.path.join(tmp, "store")
-        port = e.free_port()
-        base = f"http://127.0.0.1:{port}"
-        args = ["run", "--store", store, "--listen", f"127.0.0.1:{port}", "--sites", sites, "--interval", "2s"]
-        run = e.Proc(args)
-        health = e.wait_for(base, timeout=300, cond=lambda b: b.get("documents", 0) >= 400)
-        if not e.check(health is not None, "signpost run crawls and indexes at least 400 sample services"):
-            print(run.stop()[1][-4000:])
-            e.finish("run-live")
+        live = e.run_sample_copy(tmp, "run-live", "signpost run crawls and indexes at least 400 sample services")
+        run, base, port, args, sites, store = live.run, live.base, live.port, live.args, live.sites, live.store
         e.check(total(base, "cv") > 0, "search works while running")
 
         page = page_file(sites)
@@ -57,19 +46,11 @@ def main():
             template = svc
 
         edit_page(page, add)
-        found = False
-        end = time.time() + 120
-        while time.time() < end and not found:
-            found = total(base, "zephyrine") == 1
-            time.sleep(1)
+        found = e.eventually(lambda: total(base, "zephyrine") == 1, 120)
         e.check(found, "a service added to a provider's feed is found with no restart")
 
         edit_page(page, lambda doc: doc.update(contents=[s for s in doc["contents"] if s["id"] != NEW_ID]))
-        gone = False
-        end = time.time() + 120
-        while time.time() < end and not gone:
-            gone = total(base, "zephyrine") == 0
-            time.sleep(1)
+        gone = e.eventually(lambda: total(base, "zephyrine") == 0, 120)
         e.check(gone, "a service removed from a provider's feed disappears from search")
 
         # kill -9, rerun: the store and the index are intact

@@ -312,10 +312,6 @@ def check_corrected(base, fixed, when, wait=0):
 def page_in_chromium(base, manifest, tmp):
     """The /hub dashboard in headless Chromium (hub_page.cjs); skipped
     when node, chromium or tests/web/node_modules is missing."""
-    node = shutil.which("node")
-    if not node:
-        print("hub page: SKIPPED (no node)")
-        return
     a2, b2 = manifest["duplicate_pairs"][1]
     ov = manifest["overlap_clusters"][1]
     gaps = [g["borough"] for g in manifest["gaps"] if g["group"] == "veterans"]
@@ -336,13 +332,8 @@ def page_in_chromium(base, manifest, tmp):
     path = os.path.join(tmp, "hub_expect.json")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(expect, f)
-    r = subprocess.run([node, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hub_page.cjs"), base, path],
-                       capture_output=True, text=True, timeout=300)
-    print(r.stdout.strip())
-    if r.returncode == 77:
-        print("hub page: SKIPPED")
-        return
-    e.check(r.returncode == 0, f"the /hub page passes in Chromium ({r.stderr.strip()[-500:]})")
+    e.browser_journey("hub page", os.path.join(os.path.dirname(os.path.abspath(__file__)), "hub_page.cjs"), [base, path],
+                      "the /hub page passes in Chromium")
 
 
 def main():

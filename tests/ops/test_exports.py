@@ -58,12 +58,8 @@ def check_package(desc, read, where):
 
 
 def main():
-    tmp = e.tempdir()
-    srv = None
-    try:
-        store = os.path.join(tmp, "store")
-        if not e.check(orukt.index_sample(store), "the sample indexes"):
-            return
+    with e.scratch(NAME) as (tmp, keep):
+        store = orukt.sample_store(tmp, "store", NAME)
         out = os.path.join(tmp, "dp")
         r = subprocess.run([e.SIGNPOST, "export", "--store", store, "--format", "datapackage",
                             "--out", out], capture_output=True, text=True)
@@ -76,7 +72,7 @@ def main():
                 return fh.read()
         check_package(desc, read_file, "signpost export")
 
-        srv = orukt.Served(store)
+        srv = keep(orukt.Served(store))
         if not e.check(srv.ok, "serve starts"):
             return
         st, h, body = orukt.raw_get(srv.base + "/api/v1/export/datapackage.json?borough=hackney")
@@ -98,11 +94,6 @@ def main():
         e.check(st == 400 and b"bom" in body, f"?bom=yes is a 400 naming bom ({st})")
         st, h, body = orukt.raw_get(srv.base + "/api/v1/export.ndjson?bom=1")
         e.check(st == 200 and not body.startswith(BOM), "NDJSON never gets a BOM")
-    finally:
-        if srv:
-            srv.stop()
-        e.rmtree(tmp)
-    e.finish(NAME)
 
 
 if __name__ == "__main__":

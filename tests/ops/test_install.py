@@ -85,9 +85,7 @@ def deb_install(tmp, source):
 
 
 def main():
-    tmp = e.tempdir()
-    srv = None
-    try:
+    with e.scratch(NAME) as (tmp, keep):
         if sys.argv[1] == "deb":
             for tool in ["dpkg-buildpackage", "dpkg-checkbuilddeps", "git"]:
                 if not shutil.which(tool):
@@ -146,9 +144,9 @@ def main():
         ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         ns.bind(ns_path)
         ns.settimeout(120)
-        srv = subprocess.Popen([exe, "serve", "--config", conf],
-                               env=dict(env, NOTIFY_SOCKET=ns_path),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        srv = keep(subprocess.Popen([exe, "serve", "--config", conf],
+                                    env=dict(env, NOTIFY_SOCKET=ns_path),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
         msg = ns.recv(4096).decode()
         if not e.check(msg == "READY=1", f"READY=1 from the installed daemon ({msg!r})"):
             return
@@ -178,11 +176,6 @@ def main():
         srv.send_signal(signal.SIGTERM)
         e.check(srv.wait(60) == 0, "SIGTERM stops it (exit 0)")
         srv.stderr.read()
-        srv = None
-    finally:
-        e.kill(srv)
-        e.rmtree(tmp)
-    e.finish(NAME)
 
 
 if __name__ == "__main__":

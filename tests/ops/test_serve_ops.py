@@ -283,9 +283,7 @@ def config_check_checks(tmp):
 
 
 def main():
-    tmp = e.tempdir()
-    srv = None
-    try:
+    with e.scratch(NAME) as (tmp, keep):
         store = os.path.join(tmp, "store")
         e.check(orukt.index_sample(store), "the sample indexes")
         seed_crawl_store(store)
@@ -306,8 +304,8 @@ def main():
         ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         ns.bind(ns_path)
         env = dict(os.environ, NOTIFY_SOCKET=ns_path)
-        srv = subprocess.Popen([e.SIGNPOST, "serve", "--config", conf], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        srv = keep(subprocess.Popen([e.SIGNPOST, "serve", "--config", conf], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
         got = notify_wait(ns, "READY=1")
         if not e.check(got and "READY=1" in got[-1], f"READY=1 on NOTIFY_SOCKET ({got})"):
             return
@@ -360,7 +358,6 @@ def main():
         got = notify_wait(ns, "STOPPING=1", timeout=5)
         e.check(rc == 0 and "STOPPING=1" in got, f"SIGTERM: STOPPING=1 and exit 0 ({rc}, {got})")
         srv.stderr.read()
-        srv = None
 
         with open(log) as f:
             after = f.read()
@@ -378,10 +375,6 @@ def main():
                 "bytes are logged")
         e.check("secret" not in before + after and "english" not in before + after,
                 "no query string in the log")
-    finally:
-        e.kill(srv)
-        e.rmtree(tmp)
-    e.finish(NAME)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,15 @@ def index_sample(store):
     return r.returncode == 0
 
 
+def sample_store(tmp, name, test):
+    """The sample indexed into tmp/name; the test ends (finish(test)) when
+    it does not index."""
+    store = os.path.join(tmp, name)
+    if not e.check(index_sample(store), "the sample indexes"):
+        e.finish(test)
+    return store
+
+
 class Served:
     """`signpost serve` on a store, on a free loopback port."""
 

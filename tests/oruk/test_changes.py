@@ -33,12 +33,8 @@ def drain(base, url):
 
 
 def main():
-    tmp = e.tempdir()
-    srv = None
-    try:
-        store = os.path.join(tmp, "store")
-        if not e.check(orukt.index_sample(store), "the sample indexes"):
-            e.finish("oruk-changes")
+    with e.scratch("oruk-changes") as (tmp, keep):
+        store = orukt.sample_store(tmp, "store", "oruk-changes")
         db = sqlite3.connect(os.path.join(store, "crawl.db"))
         db.execute("CREATE TABLE IF NOT EXISTS ingest_records(id TEXT PRIMARY KEY, source TEXT NOT NULL,"
                    " hash TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
@@ -47,7 +43,7 @@ def main():
                    (GONE_ID, "test", "x", 1000, 1000, 1000, 1500))
         db.commit()
         db.close()
-        srv = orukt.Served(store)
+        srv = keep(orukt.Served(store))
         e.check(srv.ok, "signpost serve starts")
         base = srv.base
         st, h, body = orukt.raw_get(base + "/feeds/changes")
@@ -110,11 +106,6 @@ def main():
         e.check(urllib.request.urlopen(req, timeout=30).status == 200, "another search: 200")
         st, _, _ = orukt.raw_get(base + "/feeds/other.rss")
         e.check(st == 404, "unknown feed is a 404")
-    finally:
-        if srv:
-            srv.stop()
-        e.rmtree(tmp)
-    e.finish("oruk-changes")
 
 
 if __name__ == "__main__":

@@ -64,12 +64,8 @@ def diff(a, b, path=""):
 
 
 def main():
-    tmp = e.tempdir()
-    srv = None
-    try:
-        a = os.path.join(tmp, "a")
-        if not e.check(orukt.index_sample(a), "the sample indexes"):
-            e.finish("oruk-export")
+    with e.scratch("oruk-export") as (tmp, keep):
+        a = orukt.sample_store(tmp, "a", "oruk-export")
 
         # --- usage
         code, _, err = run("export")
@@ -141,7 +137,7 @@ def main():
             e.check(same, f"data package -> index -> data package: {name} unchanged")
 
         # --- a search's export, from the command and from the API
-        srv = orukt.Served(a)
+        srv = keep(orukt.Served(a))
         e.check(srv.ok, "signpost serve starts")
         q = {"q": "esol", "borough": "newham"}
         nd_q = os.path.join(tmp, "q.ndjson")
@@ -173,11 +169,6 @@ def main():
         # services.csv of a search parses as CSV with the search's rows
         rows = list(csv.DictReader(io.StringIO(open(os.path.join(dp_q, "services.csv"), encoding="utf-8").read())))
         e.check({x["id"] for x in rows} == set(rq), "the package of a search has the search's services")
-    finally:
-        if srv:
-            srv.stop()
-        e.rmtree(tmp)
-    e.finish("oruk-export")
 
 
 if __name__ == "__main__":

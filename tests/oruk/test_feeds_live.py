@@ -7,7 +7,6 @@ new entry, the change feed gives it as "updated" after the consumer's
 cursor; when the provider removes it, the change feed gives "deleted"."""
 import json
 import os
-import shutil
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -75,18 +74,8 @@ def main():
     tmp = e.tempdir()
     run = None
     try:
-        sites = os.path.join(tmp, "sites")
-        shutil.copytree(e.SAMPLE, sites)
-        store = os.path.join(tmp, "store")
-        port = e.free_port()
-        base = f"http://127.0.0.1:{port}"
-        args = ["run", "--store", store, "--listen", f"127.0.0.1:{port}", "--sites", sites,
-                "--interval", "2s"]
-        run = e.Proc(args)
-        health = e.wait_for(base, timeout=300, cond=lambda b: b.get("documents", 0) >= 400)
-        if not e.check(health is not None, "signpost run indexes the sample"):
-            print(run.stop()[1][-4000:])
-            e.finish("oruk-feeds-live")
+        live = e.run_sample_copy(tmp, "oruk-feeds-live", "signpost run indexes the sample")
+        run, base, sites, store = live.run, live.base, live.sites, live.store
 
         query = "category=esol&borough=newham"
         feed, headers = atom_entries(base, query)
@@ -125,14 +114,11 @@ def main():
             doc["total_items"] = doc.get("total_items", 0) + 1
 
         edit_page(page, add)
-        found = None
-        end = time.time() + 150
-        while time.time() < end and found is None:
+        def entries():
+            """The feed's entries by id (None: no feed)."""
             feed, _ = atom_entries(base, query)
-            if feed and f"urn:uuid:{NEW_ID}" in feed[1]:
-                found = feed[1][f"urn:uuid:{NEW_ID}"]
-            else:
-                time.sleep(1)
+            return feed[1] if feed else None
+        found = e.eventually(lambda: (entries() or {}).get(f"urn:uuid:{NEW_ID}"), 150)
         e.check(found is not None, "a subscriber to 'ESOL in Newham' sees the course added to the source")
         if found:
             e.check(found["title"] == NEW_NAME, "the entry is titled with the service's name")
@@ -169,13 +155,10 @@ def main():
             e.check(deleted, "when the provider removes it, the change feed says deleted")
             # The change feed reads the store, the Atom feed the index; the
             # index is committed just after the store, so allow it a moment.
-            left = False
-            end = time.time() + 30
-            while time.time() < end and not left:
-                feed, _ = atom_entries(base, query)
-                left = feed is not None and f"urn:uuid:{NEW_ID}" not in feed[1]
-                if not left:
-                    time.sleep(0.5)
+            def out_of_feed():
+                now = entries()
+                return now is not None and f"urn:uuid:{NEW_ID}" not in now
+            left = e.eventually(out_of_feed, 30, 0.5)
             e.check(left, "and it leaves the Atom feed")
         else:
             # Removal is the crawler's and the indexer's job (e2e-run-live

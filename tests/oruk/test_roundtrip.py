@@ -44,14 +44,10 @@ def all_ids(base):
 
 
 def main():
-    tmp = e.tempdir()
-    a = b = None
-    try:
-        store_a = os.path.join(tmp, "a")
+    with e.scratch("oruk-roundtrip") as (tmp, keep):
+        store_a = orukt.sample_store(tmp, "a", "oruk-roundtrip")
         store_b = os.path.join(tmp, "b")
-        if not e.check(orukt.index_sample(store_a), "the sample indexes"):
-            e.finish("oruk-roundtrip")
-        a = orukt.Served(store_a)
+        a = keep(orukt.Served(store_a))
         e.check(a.ok, "the first Signpost serves /oruk/")
         conf = os.path.join(tmp, "sources.conf")
         with open(conf, "w") as f:
@@ -65,7 +61,7 @@ def main():
         r = subprocess.run([e.SIGNPOST, "index", "--store", store_b], capture_output=True, text=True,
                            timeout=600)
         e.check(r.returncode == 0, f"signpost index of the crawl succeeds: {r.stderr[-500:]}")
-        b = orukt.Served(store_b)
+        b = keep(orukt.Served(store_b))
         e.check(b.ok, "the second Signpost serves /oruk/")
 
         ids_a, ids_b = all_ids(a.base), all_ids(b.base)
@@ -89,12 +85,6 @@ def main():
         e.check(not lost, f"no field lost or changed in the round trip ({fields} fields compared)")
         print(f"round trip: {len(ids_a)} services, {fields} fields compared, "
               f"{sum(len(c) for c in lost.values())} differences", flush=True)
-    finally:
-        for s in (a, b):
-            if s:
-                s.stop()
-        e.rmtree(tmp)
-    e.finish("oruk-roundtrip")
 
 
 if __name__ == "__main__":

@@ -54,25 +54,14 @@ def serve(host, port, family, handler):
 
 
 def internal_handler(log):
-    class H(http.server.BaseHTTPRequestHandler):
+    class H(e.Handler):
         def do_GET(self):
             log.add(f"{self.client_address[0]} {self.path} Host={self.headers.get('Host')}")
             if self.path == "/robots.txt":
                 # "no robots.txt: crawl everything" must not matter: the
                 # host is never contacted at all.
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = b"id,name\n1,INTERNAL SECRET\n"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/csv")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a):
-            pass
+                return self.reply(404)
+            self.reply(200, "text/csv", b"id,name\n1,INTERNAL SECRET\n")
     return H
 
 
@@ -113,32 +102,17 @@ def provider_handler(log, pbase, targets):
                     "</body></html>")
         return None
 
-    class H(http.server.BaseHTTPRequestHandler):
+    class H(e.Handler):
         def do_GET(self):
             log.add(self.path)
             if self.path.startswith("/redir/"):
                 _, _, route, i = self.path.split("/")
-                self.send_response(302)
-                self.send_header("Location", target(int(i), "redirect-" + route))
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
+                return self.reply(302, headers=[("Location", target(int(i), "redirect-" + route))])
             got = page(self.path.split("?")[0])
             if not got:
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
+                return self.reply(404)
             ctype, body = got
-            body = body.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a):
-            pass
+            self.reply(200, ctype, body.encode())
     return H
 
 

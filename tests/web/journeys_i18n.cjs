@@ -11,8 +11,8 @@
  * catalogue without a word shows that word in English (a second server
  * with a trimmed copy of web/i18n); Arabic facet labels, chips, "When"
  * choices (with the API's hours facet counts) and guided questions.
- * axe-core checks each page.  Shares
- * the helpers of journeys.cjs.
+ * axe-core checks each page.  The browser, server and checks:
+ * lib/browser.cjs.
  *
  * Usage: node journeys_i18n.cjs SIGNPOST_BIN (exit 77 without chromium).
  */
@@ -20,18 +20,10 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const J = require('./journeys.cjs');
+const J = require('./lib/browser.cjs');
 
 const { check } = J;
-const BROWSER_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-async function launch(profile, js, locale) {
-  return J.playwright.chromium.launchPersistentContext(profile, {
-    executablePath: J.CHROMIUM, headless: true, javaScriptEnabled: js, locale,
-    args: BROWSER_ARGS, viewport: { width: 1280, height: 900 },
-  });
-}
+const launch = (profile, js, locale) => J.launch(js, { profile, locale });
 
 const htmlAttrs = (page) => page.evaluate(() =>
   ({ lang: document.documentElement.lang, dir: document.documentElement.dir }));
@@ -265,16 +257,10 @@ async function main() {
   } catch (e) {
     check(false, 'i18n journeys ran to the end: ' + (e && e.stack || e));
   } finally {
-    srv.kill('SIGTERM');
-    for (let i = 0; i < 100 && srv.exitCode === null && srv.signalCode === null; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    const log = srv.stderrText();
-    check(!/AddressSanitizer|LeakSanitizer|runtime error:/.test(log),
-      'searchd ran clean under the sanitizers: ' + (log.match(/.*(Sanitizer|runtime error).*/) || [''])[0]);
+    await J.stop(srv);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`i18n journeys: ${J.counted() - J.failed()}/${J.counted()} checks passed`);
-  process.exit(J.failed() ? 1 : 0);
+  J.finish('i18n journeys');
 }
 
 main();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * shots.cjs - the README's screenshots (docs/screenshots/), taken in real
- * headless Chromium with the journeys' helpers (journeys.cjs): the first
+ * headless Chromium with the browser tests' helpers (lib/browser.cjs): the first
  * screen of the portal at 375x812 and 1280x900 — the search page, results
  * near a postcode, a service, no results, the guided questions, results in
  * Arabic, the coach page after screening and its printout — and the hub
@@ -16,7 +16,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const J = require('./journeys.cjs');
+const J = require('./lib/browser.cjs');
 
 const OUT_DIR = process.argv[3] || path.join(J.SOURCE, 'docs', 'screenshots');
 
@@ -31,11 +31,7 @@ async function main() {
   /* the hub open to read (--hub-public), as hub-sample runs it */
   const srv = await J.serve(store, undefined, ['--hub-public']);
   const base = `http://127.0.0.1:${srv.port}`;
-  const ctx = await J.playwright.chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: J.CHROMIUM, headless: true, javaScriptEnabled: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const ctx = await J.launch(true, { profile: path.join(tmp, 'profile') });
   const coach = '/coach?age=19&near=E8+1DY&benefits=universal-credit&status=unemployed&need=cv-and-applications';
   try {
     J.check(await J.waitHealthy(base), 'searchd answers /healthz');
@@ -69,8 +65,7 @@ async function main() {
     srv.kill('SIGTERM');
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`screenshots in ${OUT_DIR}: ${J.counted() - J.failed()}/${J.counted()} pages loaded`);
-  process.exit(J.failed() ? 1 : 0);
+  J.finish(`screenshots in ${OUT_DIR}`, 'pages loaded');
 }
 
 main();
