@@ -51,25 +51,16 @@ static int one(const rec_service *r, void *cls)
     return rc;
 }
 
-/* bom=1|0 is this endpoint's own, not a search parameter: take it out of
- * kv (the last one wins).  SP_EINVAL for any other value. */
-static int take_bom(sd_kv *kv, size_t *n, bool *bom)
+/* The query string of the search alone (bom, the export's own, left
+ * out): what the descriptor's CSV links carry.  Caller frees. */
+static char *search_query(const sd_kv *kv, size_t n)
 {
-    size_t out = 0;
-    int rc = SP_OK;
-    for (size_t i = 0; i < *n; i++) {
-        if (kv[i].key_len == 3 && !memcmp(kv[i].key, "bom", 3)) {
-            const char *v = kv[i].value ? kv[i].value : "";
-            if (kv[i].value_len == 1 && (*v == '1' || *v == '0'))
-                *bom = *v == '1';
-            else
-                rc = SP_EINVAL;
-            continue;
-        }
-        kv[out++] = kv[i];
-    }
-    *n = out;
-    return rc;
+    sd_kv own[SD_MAX_ARGS];
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < SD_MAX_ARGS; i++)
+        if (sd_param_find(SD_EP_SEARCH, kv[i].key, kv[i].key_len))
+            own[m++] = kv[i];
+    return sd_query_string(own, m);
 }
 
 enum MHD_Result sd_export(sd_req *r, const char *rest)
@@ -86,19 +77,12 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
                                    "/api/v1/export/datapackage.json");
     sd_kv kv[SD_MAX_ARGS + 1];
     size_t n = 0;
-    if (sd_collect_args(r, kv, SD_MAX_ARGS, &n) != SP_OK)
-        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                   "too many query parameters; at most %d", SD_MAX_ARGS);
-    bool bom = false;
-    if (take_bom(kv, &n, &bom) != SP_OK)
-        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                   "bom must be 1 or 0 (a byte order mark before CSV)");
     sd_search p;
     char msg[512];
-    if (sd_search_parse(r->srv->voc, kv, n, &p, msg, sizeof msg) != SP_OK)
+    if (sd_request_search(r, SD_EP_EXPORT, kv, &n, &p, msg, sizeof msg) != SP_OK)
         return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
     if (descriptor) {
-        char *qs = sd_query_string(kv, n);
+        char *qs = search_query(kv, n);
         char *suffix = qs && *qs ? sp_printf("?%s", qs) : NULL;
         json_t *d = export_dp_descriptor(NULL, "Signpost directory export", suffix);
         free(qs);
@@ -142,7 +126,7 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
         return sd_reply_open_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    "the export failed; try again");
     }
-    if (bom && table >= 0) {
+    if (p.bom && table >= 0) {
         sp_buf b = {0};
         if (sp_buf_append(&b, "\xEF\xBB\xBF", 3) != SP_OK ||
             sp_buf_append(&b, x.out.data ? x.out.data : "", x.out.len) != SP_OK) {

@@ -123,12 +123,9 @@ static enum MHD_Result atom(sd_req *r)
     struct sd_server *s = r->srv;
     sd_kv kv[SD_MAX_ARGS + 1];
     size_t n = 0;
-    if (sd_collect_args(r, kv, SD_MAX_ARGS, &n) != SP_OK)
-        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                   "too many query parameters; at most %d", SD_MAX_ARGS);
     sd_search p;
     char msg[512];
-    if (sd_search_parse(s->voc, kv, n, &p, msg, sizeof msg) != SP_OK)
+    if (sd_request_search(r, SD_EP_SEARCH, kv, &n, &p, msg, sizeof msg) != SP_OK)
         return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
     /* New and changed first, whatever order the search page would use. */
     p.q.sort = IDX_SORT_UPDATED;
@@ -312,36 +309,17 @@ static int collect_deleted(struct sd_server *s, changes *c)
 static enum MHD_Result changes_feed(sd_req *r)
 {
     struct sd_server *s = r->srv;
-    sd_kv kv[SD_MAX_ARGS + 1];
-    size_t n = 0;
     changes c;
     memset(&c, 0, sizeof c);
-    if (sd_collect_args(r, kv, SD_MAX_ARGS, &n) != SP_OK)
-        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                   "too many query parameters");
-    for (size_t i = 0; i < n; i++) {
-        const char *val = kv[i].value ? kv[i].value : "";
-        if (kv[i].key_len == 14 && !memcmp(kv[i].key, "afterTimestamp", 14)) {
-            char *end = NULL;
-            long long t = strtoll(val, &end, 10);
-            if (!*val || !end || *end || t < 0 || kv[i].value_len > 18)
-                return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                           "afterTimestamp must be seconds since 1970, as "
-                                           "given in a page's next URL");
-            c.after_t = t;
-        } else if (kv[i].key_len == 7 && !memcmp(kv[i].key, "afterId", 7)) {
-            if (kv[i].value_len != 36 || !rec_is_uuid(val))
-                return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                           "afterId must be a service id (a UUID)");
-            snprintf(c.after_id, sizeof c.after_id, "%s", val);
-        } else {
-            return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                                       "unknown parameter '%.*s'; the change feed takes "
-                                       "afterTimestamp and afterId",
-                                       (int)(kv[i].key_len > 40 ? 40 : kv[i].key_len),
-                                       kv[i].key);
-        }
-    }
+    sd_arg args[SD_MAX_ARGS];
+    size_t na = 0;
+    char msg[512];
+    if (sd_request_args(r, SD_EP_CHANGES, 0, args, &na, msg, sizeof msg) != SP_OK)
+        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+    const sd_arg *t = sd_args_get(args, na, "afterTimestamp");
+    const sd_arg *id = sd_args_get(args, na, "afterId");
+    c.after_t = t ? t->n : 0;
+    snprintf(c.after_id, sizeof c.after_id, "%s", id ? id->slug : "");
     sp_err e;
     sp_err_clear(&e);
     idx *ix = sd_worker_index(s, false, &e);

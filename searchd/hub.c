@@ -103,23 +103,16 @@ void sd_hub_free(struct sd_server *s)
     s->hub_cache = NULL;
 }
 
-/* The request's parameters read by the table (params.c) for endpoint ep
- * into args; false (and the 400 sent, *ret set) when one is wrong. */
-static bool read_args(sd_req *r, unsigned ep, sd_arg *args, size_t *n, enum MHD_Result *ret)
+bool sd_hub_args(sd_req *r, unsigned ep, sd_arg *args, size_t *n, enum MHD_Result *ret)
 {
-    sd_kv kv[SD_MAX_ARGS + 1];
-    size_t nkv = 0;
     char msg[1200];
-    if (sd_collect_args(r, kv, SD_MAX_ARGS, &nkv) != SP_OK) {
+    int rc = sd_request_args(r, ep, 0, args, n, msg, sizeof msg);
+    if (rc == SP_ELIMIT)
         *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "too_many_parameters",
                               "at most %d query parameters are accepted", SD_MAX_ARGS);
-        return false;
-    }
-    if (sd_params_read(r->srv->voc, ep, 0, kv, nkv, args, n, msg, sizeof msg) != SP_OK) {
+    else if (rc != SP_OK)
         *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
-        return false;
-    }
-    return true;
+    return rc == SP_OK;
 }
 
 enum MHD_Result sd_reply_csv(sd_req *r, const char *name, const json_t *rep)
@@ -145,7 +138,7 @@ static enum MHD_Result get_report(sd_req *r, report_fn fn, const char *name)
     enum MHD_Result ret = MHD_NO;
     sd_arg args[SD_MAX_ARGS];
     size_t na = 0;
-    if (!read_args(r, SD_EP_HUB, args, &na, &ret))
+    if (!sd_hub_args(r, SD_EP_HUB, args, &na, &ret))
         return ret;
     hub_filter f;
     bool csv = false;
@@ -284,7 +277,7 @@ static enum MHD_Result get_audit(sd_req *r)
         return ret;
     sd_arg args[SD_MAX_ARGS];
     size_t na = 0;
-    if (!read_args(r, SD_EP_AUDIT, args, &na, &ret))
+    if (!sd_hub_args(r, SD_EP_AUDIT, args, &na, &ret))
         return ret;
     const sd_arg *account = sd_args_get(args, na, "account");
     const sd_arg *action = sd_args_get(args, na, "action");

@@ -17,8 +17,10 @@
  * ignored, as HSDS clients expect (ORUK v1 / ServiceFinder clients send
  * text, vocabulary and coverage; HSDS 3.0 ones full_service, top_only,
  * parent_id); text is search's synonym, full_service full's, and
- * top_only, parent_id and search filter taxonomy terms and taxonomies.  A
- * known parameter with a bad value is still a 400.  docs/oruk.md has the
+ * top_only, parent_id and search filter taxonomy terms and taxonomies.
+ * They are rows of searchd's one parameter table (params.c, endpoints
+ * SD_EP_ORUK_*), read with its bounds and messages: a known parameter with
+ * a bad value, or given twice, is still a 400.  docs/oruk.md has the
  * details.
  *
  * Filters the index does not hold (taxonomy term, organization, modified
@@ -28,6 +30,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,8 +43,6 @@
 
 #define ORUK_MAX_SCAN 200000 /* records walked by one request */
 #define ORUK_DEFAULT_PER_PAGE 20 /* the ORUK validator pages with 20 */
-#define ORUK_MAX_PER_PAGE 1000
-#define ORUK_MAX_PAGE 1000000
 #define ORUK_PROFILE "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
 
 /* ======================================================================
@@ -163,69 +164,10 @@ typedef struct oruk_q {
     char parent_id[37]; /* taxonomy terms under this one */
 } oruk_q;
 
-static bool key_is(const sd_kv *p, const char *name)
-{
-    return strlen(name) == p->key_len && !memcmp(p->key, name, p->key_len);
-}
-
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    if (s == NULL || *s == '\0' || strlen(s) > 9)
-        return false;
-    long v = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (*p - '0');
-    }
-    if (v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_double(const char *s, double lo, double hi, double *out)
-{
-    if (s == NULL || *s == '\0' || strlen(s) > 32)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!isdigit((unsigned char)*p) && *p != '.')
-            return false;
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == NULL || *end != '\0' || !isfinite(v) || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_bool(const char *s, bool *out)
-{
-    if (!strcmp(s, "true") || !strcmp(s, "1")) {
-        *out = true;
-        return true;
-    }
-    if (!strcmp(s, "false") || !strcmp(s, "0")) {
-        *out = false;
-        return true;
-    }
-    return false;
-}
-
 /* "HH:MM" or "HH:MM:SS" -> minutes after midnight, -1 when malformed. */
 static int parse_hhmm(const char *s)
 {
     return s ? hours_parse_hhmm(s, strlen(s)) : -1;
-}
-
-/* The day names hours.h reads (MO, Monday, mon), as a code. */
-static bool parse_day(const char *s, char out[3])
-{
-    int d = hours_parse_day(s, strlen(s));
-    if (d < 0)
-        return false;
-    memcpy(out, hours_day_code(d), 3);
-    return true;
 }
 
 static bool parse_uuid(const char *s, char out[37])
@@ -238,129 +180,94 @@ static bool parse_uuid(const char *s, char out[37])
     return rec_is_uuid(out);
 }
 
-#define BAD(...)                                                                              \
-    do {                                                                                      \
-        snprintf(msg, msg_size, __VA_ARGS__);                                                  \
-        return SP_EINVAL;                                                                      \
-    } while (0)
-
-/* Parameters other names stand for (ORUK v1 / ServiceFinder, HSDS 3.0). */
+/* Where a parameter lands in oruk_q, as the type its row's kind reads
+ * (params.c): TEXT a string, UINT a long, UUID an id, TIME seconds, NUMBER
+ * a double, HHMM minutes, WORD a bool (false|true|0|1, json|ndjson: the
+ * second of each pair).  day and postcode are set by hand. */
 static const struct {
-    const char *alias, *name;
-} synonyms[] = {{"text", "search"}, {"full_service", "full"}};
+    const char *name;
+    sd_pkind kind;
+    size_t at;
+} oruk_fields[] = {
+    {"search", SD_PK_TEXT, offsetof(oruk_q, search)},
+    {"text", SD_PK_TEXT, offsetof(oruk_q, search)},
+    {"page", SD_PK_UINT, offsetof(oruk_q, page)},
+    {"per_page", SD_PK_UINT, offsetof(oruk_q, per_page)},
+    {"taxonomy_term_id", SD_PK_UUID, offsetof(oruk_q, term_id)},
+    {"taxonomy_id", SD_PK_UUID, offsetof(oruk_q, tax_id)},
+    {"organization_id", SD_PK_UUID, offsetof(oruk_q, org_id)},
+    {"parent_id", SD_PK_UUID, offsetof(oruk_q, parent_id)},
+    {"modified_after", SD_PK_TIME, offsetof(oruk_q, modified_after)},
+    {"minimum_age", SD_PK_NUMBER, offsetof(oruk_q, min_age)},
+    {"maximum_age", SD_PK_NUMBER, offsetof(oruk_q, max_age)},
+    {"start_time", SD_PK_HHMM, offsetof(oruk_q, start_min)},
+    {"end_time", SD_PK_HHMM, offsetof(oruk_q, end_min)},
+    {"proximity", SD_PK_NUMBER, offsetof(oruk_q, proximity_m)},
+    {"minimal", SD_PK_WORD, offsetof(oruk_q, minimal)},
+    {"top_only", SD_PK_WORD, offsetof(oruk_q, top_only)},
+    {"format", SD_PK_WORD, offsetof(oruk_q, ndjson)},
+};
 
-/* Validate the parameters of a list endpoint.  allowed is a NULL-ended list
- * of the names this endpoint takes; others are ignored (allowed_text says
- * which are used, for messages). */
-static int parse_q(const vocab *voc, const sd_kv *kv, size_t n, const char *const *allowed,
-                   const char *allowed_text, oruk_q *q, char *msg, size_t msg_size)
+static void set_field(oruk_q *q, const sd_arg *a)
+{
+    for (size_t i = 0; i < sizeof oruk_fields / sizeof *oruk_fields; i++) {
+        if (strcmp(oruk_fields[i].name, a->p->name) || oruk_fields[i].kind != a->p->kind)
+            continue;
+        char *f = (char *)q + oruk_fields[i].at;
+        switch (a->p->kind) {
+        case SD_PK_TEXT: *(const char **)(void *)f = a->text; break;
+        case SD_PK_UINT: *(long *)(void *)f = a->n; break;
+        case SD_PK_UUID: memcpy(f, a->id, sizeof a->id); break;
+        case SD_PK_TIME: *(int64_t *)(void *)f = a->t; break;
+        case SD_PK_NUMBER: *(double *)(void *)f = a->d; break;
+        case SD_PK_HHMM: *(int *)(void *)f = (int)a->n; break;
+        case SD_PK_WORD: *(bool *)f = a->n % 2 == 1; break;
+        default: break;
+        }
+    }
+}
+
+/* The parameters of a list endpoint (ep: SD_EP_ORUK_*), read by the table
+ * (params.c), which leaves out the names ep does not take, into q. */
+static int parse_q(sd_req *r, unsigned ep, oruk_q *q, char *msg, size_t msg_size)
 {
     memset(q, 0, sizeof *q);
     q->modified_after = -1;
     q->start_min = q->end_min = -1;
     q->page = 1;
     q->per_page = ORUK_DEFAULT_PER_PAGE;
-    (void)allowed_text;
+    sd_arg args[SD_MAX_ARGS];
+    size_t n = 0;
+    int rc = sd_request_args(r, ep, SD_PF_IGNORE_UNKNOWN, args, &n, msg, msg_size);
+    if (rc != SP_OK)
+        return rc;
     for (size_t i = 0; i < n; i++) {
-        sd_kv named = kv[i];
-        const sd_kv *p = &named;
-        for (size_t k = 0; k < sizeof synonyms / sizeof *synonyms; k++)
-            if (key_is(p, synonyms[k].alias)) {
-                named.key = synonyms[k].name;
-                named.key_len = strlen(synonyms[k].name);
-            }
-        bool known = false;
-        for (size_t k = 0; allowed[k]; k++)
-            if (key_is(p, allowed[k]))
-                known = true;
-        if (!known)
-            continue;
-        const char *val = p->value ? p->value : "";
-        size_t max = key_is(p, "search") ? SD_MAX_Q : SD_MAX_VALUE;
-        if (p->value_len > max || !sp_utf8_valid(val, p->value_len) ||
-            memchr(val, '\0', p->value_len))
-            BAD("parameter '%.*s' is too long or not UTF-8 text", (int)p->key_len, p->key);
-        if (*val == '\0')
+        const sd_arg *a = &args[i];
+        if (a->empty)
             continue; /* an empty form field means "any" */
-        if (key_is(p, "search")) {
-            q->search = val;
-        } else if (key_is(p, "page")) {
-            if (!parse_long(val, 1, ORUK_MAX_PAGE, &q->page))
-                BAD("page must be a whole number from 1 to %d", ORUK_MAX_PAGE);
-        } else if (key_is(p, "per_page")) {
-            if (!parse_long(val, 1, ORUK_MAX_PER_PAGE, &q->per_page))
-                BAD("per_page must be a whole number from 1 to %d", ORUK_MAX_PER_PAGE);
-        } else if (key_is(p, "taxonomy_term_id")) {
-            if (!parse_uuid(val, q->term_id))
-                BAD("taxonomy_term_id must be a UUID (see /oruk/taxonomy_terms)");
-        } else if (key_is(p, "taxonomy_id")) {
-            if (!parse_uuid(val, q->tax_id))
-                BAD("taxonomy_id must be a UUID (see /oruk/taxonomies)");
-        } else if (key_is(p, "organization_id")) {
-            if (!parse_uuid(val, q->org_id))
-                BAD("organization_id must be a UUID (see /oruk/organizations)");
-        } else if (key_is(p, "modified_after")) {
-            q->modified_after = sp_time_parse(val);
-            if (q->modified_after < 0)
-                BAD("modified_after must be a date or date-time such as 2026-11-01 or "
-                    "2026-11-01T09:00:00Z");
-        } else if (key_is(p, "minimum_age")) {
-            if (!parse_double(val, 0, SD_MAX_AGE, &q->min_age))
-                BAD("minimum_age must be a number from 0 to %d", SD_MAX_AGE);
-            q->has_min_age = true;
-        } else if (key_is(p, "maximum_age")) {
-            if (!parse_double(val, 0, SD_MAX_AGE, &q->max_age))
-                BAD("maximum_age must be a number from 0 to %d", SD_MAX_AGE);
-            q->has_max_age = true;
-        } else if (key_is(p, "day")) {
-            if (!parse_day(val, q->day))
-                BAD("day must be a weekday: MO, TU, WE, TH, FR, SA, SU or its English name");
-        } else if (key_is(p, "start_time")) {
-            q->start_min = parse_hhmm(val);
-            if (q->start_min < 0)
-                BAD("start_time must be a time such as 09:00");
-        } else if (key_is(p, "end_time")) {
-            q->end_min = parse_hhmm(val);
-            if (q->end_min < 0)
-                BAD("end_time must be a time such as 17:30");
-        } else if (key_is(p, "postcode")) {
-            const vocab_borough *b = NULL;
-            int rc = vocab_postcode(voc, val, &q->pc_lat, &q->pc_lon, &b);
-            if (rc == SP_EINVAL)
-                BAD("postcode is not a UK postcode, sector or district");
-            if (rc != SP_OK || b == NULL)
-                BAD("postcode is not a London postcode Signpost knows");
-            q->has_postcode = true;
-            q->pc_borough = b;
-        } else if (key_is(p, "proximity")) {
-            if (!parse_double(val, 1, SD_MAX_RADIUS_KM * 1000.0, &q->proximity_m))
-                BAD("proximity must be a distance in metres from 1 to %.0f",
-                    SD_MAX_RADIUS_KM * 1000.0);
-        } else if (key_is(p, "minimal")) {
-            if (!parse_bool(val, &q->minimal))
-                BAD("minimal must be true or false");
-        } else if (key_is(p, "full")) {
-            bool full;
-            if (!parse_bool(val, &full))
-                BAD("full must be true or false");
-        } else if (key_is(p, "top_only")) {
-            if (!parse_bool(val, &q->top_only))
-                BAD("top_only must be true or false");
-        } else if (key_is(p, "parent_id")) {
-            if (!parse_uuid(val, q->parent_id))
-                BAD("parent_id must be a UUID (see /oruk/taxonomy_terms)");
-        } else if (key_is(p, "format")) {
-            if (!strcmp(val, "ndjson"))
-                q->ndjson = true;
-            else if (strcmp(val, "json") != 0)
-                BAD("format must be json or ndjson");
+        set_field(q, a);
+        q->has_min_age |= !strcmp(a->p->name, "minimum_age");
+        q->has_max_age |= !strcmp(a->p->name, "maximum_age");
+        if (a->p->kind == SD_PK_DAY)
+            memcpy(q->day, hours_day_code((int)a->n), 3);
+        if (a->p->kind == SD_PK_POSTCODE) {
+            q->pc_borough = a->borough;
+            q->pc_lat = a->lat;
+            q->pc_lon = a->lon;
         }
+        /* full and full_service: services are always fully nested */
     }
-    if (q->proximity_m > 0 && !q->has_postcode)
-        BAD("proximity needs a postcode to measure from");
-    if ((size_t)q->page * (size_t)q->per_page > (size_t)ORUK_MAX_SCAN)
-        BAD("page * per_page must be at most %d", ORUK_MAX_SCAN);
-    return SP_OK;
+    q->has_postcode = q->pc_borough != NULL;
+    if (sd_args_get(args, n, "postcode") && !q->has_postcode)
+        snprintf(msg, msg_size, "postcode: not in London; give a London postcode, sector or "
+                                "district");
+    else if (q->proximity_m > 0 && !q->has_postcode)
+        snprintf(msg, msg_size, "proximity needs a postcode to measure from");
+    else if ((size_t)q->page * (size_t)q->per_page > (size_t)ORUK_MAX_SCAN)
+        snprintf(msg, msg_size, "page * per_page must be at most %d", ORUK_MAX_SCAN);
+    else
+        return SP_OK;
+    return SP_EINVAL;
 }
 
 /* ======================================================================
@@ -755,43 +662,12 @@ static enum MHD_Result walk_failed(sd_req *r, int rc)
  * Endpoints
  * ====================================================================== */
 
-static const char *const services_params[] = {
-    "search", "page", "per_page", "taxonomy_term_id", "taxonomy_id", "organization_id",
-    "modified_after", "minimal", "full", "format", "minimum_age", "maximum_age", "day",
-    "start_time", "end_time", "postcode", "proximity", NULL};
-static const char services_text[] =
-    "search, page, per_page, taxonomy_term_id, taxonomy_id, organization_id, modified_after, "
-    "minimal, full, format, minimum_age, maximum_age, day, start_time, end_time, postcode, "
-    "proximity";
-static const char *const page_params[] = {"page", "per_page", "search", NULL};
-static const char page_text[] = "page, per_page, search";
-static const char *const tax_params[] = {"page", "per_page", "search", NULL};
-static const char tax_text[] = "page, per_page, search";
-static const char *const terms_params[] = {"page", "per_page", "taxonomy_id", "top_only",
-                                           "parent_id", "search", NULL};
-static const char terms_text[] = "page, per_page, taxonomy_id, top_only, parent_id, search";
-static const char *const no_params[] = {NULL};
-
-static int get_q(sd_req *r, const char *const *allowed, const char *text, oruk_q *q,
-                 char *msg, size_t msg_size)
-{
-    sd_kv kv[SD_MAX_ARGS + 1];
-    size_t n = 0;
-    if (sd_collect_args(r, kv, SD_MAX_ARGS, &n) != SP_OK) {
-        snprintf(msg, msg_size, "too many query parameters; at most %d", SD_MAX_ARGS);
-        return SP_EINVAL;
-    }
-    return parse_q(r->srv->voc, kv, n, allowed, text[0] ? text : "no parameters", q, msg,
-                   msg_size);
-}
-
 static enum MHD_Result list(sd_req *r, kind k)
 {
     oruk_q q;
     char msg[512];
-    const char *const *allowed = k == K_ORG ? page_params : services_params;
-    const char *text = k == K_ORG ? page_text : services_text;
-    if (get_q(r, allowed, text, &q, msg, sizeof msg) != SP_OK)
+    if (parse_q(r, k == K_ORG ? SD_EP_ORUK_ORGS : SD_EP_ORUK_SERVICES, &q, msg, sizeof msg) !=
+        SP_OK)
         return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
     if (k != K_SERVICE && (q.ndjson || q.minimal))
         return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
@@ -863,7 +739,7 @@ static enum MHD_Result no_args_or_400(sd_req *r, bool *bad)
     oruk_q q;
     char msg[512];
     *bad = false;
-    if (get_q(r, no_params, "", &q, msg, sizeof msg) != SP_OK) {
+    if (parse_q(r, 0, &q, msg, sizeof msg) != SP_OK) {
         *bad = true;
         return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
     }
@@ -967,14 +843,13 @@ static bool text_has(const json_t *it, const char *search)
 }
 
 /* Lists held in memory (taxonomies, terms): filter, then page. */
-static enum MHD_Result static_list(sd_req *r, json_t *all, const char *const *allowed,
-                                   const char *text)
+static enum MHD_Result static_list(sd_req *r, json_t *all, unsigned ep)
 {
     oruk_q q;
     char msg[512];
     if (!all)
         return MHD_NO;
-    if (get_q(r, allowed, text, &q, msg, sizeof msg) != SP_OK) {
+    if (parse_q(r, ep, &q, msg, sizeof msg) != SP_OK) {
         json_decref(all);
         return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
     }
@@ -1089,11 +964,11 @@ enum MHD_Result sd_oruk(sd_req *r, const char *rest)
                                            : one_found(r, lists[i].k, rest + n + 1);
     }
     if (!strcmp(rest, "taxonomies") || !strcmp(rest, "taxonomies/"))
-        return static_list(r, export_taxonomies(r->srv->voc), tax_params, tax_text);
+        return static_list(r, export_taxonomies(r->srv->voc), SD_EP_ORUK_TAXONOMIES);
     if (!strncmp(rest, "taxonomies/", 11))
         return static_one(r, export_taxonomies(r->srv->voc), rest + 11, "taxonomy", true);
     if (!strcmp(rest, "taxonomy_terms") || !strcmp(rest, "taxonomy_terms/"))
-        return static_list(r, export_taxonomy_terms(r->srv->voc), terms_params, terms_text);
+        return static_list(r, export_taxonomy_terms(r->srv->voc), SD_EP_ORUK_TERMS);
     if (!strncmp(rest, "taxonomy_terms/", 15))
         return static_one(r, export_taxonomy_terms(r->srv->voc), rest + 15, "taxonomy term",
                           false);

@@ -94,6 +94,8 @@ void pg_open_end(pg *p)
 
 const char *pg_get(const pg *p, const char *key)
 {
+    if (!sd_param_find(SD_EP_PAGES, key, strlen(key)))
+        return NULL; /* a name the table (params.c) gives no page */
     for (size_t i = 0; i < p->n_args; i++)
         if (!strcmp(p->args[i].key, key))
             return p->args[i].value;

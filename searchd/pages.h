@@ -48,7 +48,8 @@ typedef struct pg {
 
 /* Set up p for request r: arguments, language, web dir. */
 void pg_init(pg *p, sd_req *r);
-/* The first value of a query parameter, NULL when absent. */
+/* The first value of a query parameter, NULL when absent or when the
+ * table (params.c) gives no page that name. */
 const char *pg_get(const pg *p, const char *key);
 /* The page's parameter a read by the table (params.h) for endpoint ep:
  * SP_OK, SP_ENOTFOUND (ep takes no such name) or SP_EINVAL (msg). */

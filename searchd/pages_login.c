@@ -30,7 +30,8 @@
  * "//host" or a full URL, so the form cannot be made an open redirect. */
 static const char *safe_next(const char *next)
 {
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 100 ||
+    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
+        strlen(next) > SD_MAX_NEXT ||
         strspn(next, "abcdefghijklmnopqrstuvwxyz0123456789-/") != strlen(next))
         return "/hub";
     return next;

@@ -241,59 +241,61 @@ static const char *const correction_cols[] = {"service_id", "field", "value",
                                               "at",         "by",    "report_id", NULL};
 
 static enum MHD_Result reply_rows(sd_req *r, const char *name, json_t *rows,
-                                  const char *const *cols)
+                                  const char *const *cols, const sd_arg *format)
 {
-    const char *format = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
     json_t *c = json_array();
     for (size_t i = 0; cols[i]; i++)
         json_array_append_new(c, json_string(cols[i]));
     json_t *rep = json_pack("{s:s,s:o,s:o}", "report", name, "columns", c, "rows", rows);
     if (!rep)
         return MHD_NO;
-    if (!format || !*format || !strcmp(format, "json"))
+    if (!format || format->n == 0)
         return sd_reply_json(r, MHD_HTTP_OK, rep);
-    if (strcmp(format, "csv") != 0) {
-        json_decref(rep);
-        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                              "format must be 'json' or 'csv'");
-    }
     enum MHD_Result ret = sd_reply_csv(r, name, rep);
     json_decref(rep);
     return ret;
 }
 
+/* GET /api/v1/hub/reports and /corrections: the reader's role, then the
+ * parameters (params.c: status, format); false with *ret set when either
+ * fails. */
+static bool hub_get(sd_req *r, auth_role need, unsigned ep, sd_arg *args, size_t *n,
+                    enum MHD_Result *ret)
+{
+    return sd_auth_read(r, need, false, ret) && sd_hub_args(r, ep, args, n, ret);
+}
+
 static enum MHD_Result get_reports(sd_req *r)
 {
     enum MHD_Result ret = MHD_NO;
+    sd_arg args[SD_MAX_ARGS];
+    size_t na = 0;
     /* reports carry the public's contact details: editors only */
-    if (!sd_auth_read(r, AUTH_EDITOR, false, &ret))
+    if (!hub_get(r, AUTH_EDITOR, SD_EP_HUB_REPORTS, args, &na, &ret))
         return ret;
-    const char *status = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "status");
-    if (status && *status && strcmp(status, "open") && strcmp(status, "handled") &&
-        strcmp(status, "all"))
-        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter",
-                              "status must be 'open', 'handled' or 'all'");
+    static const char *const statuses[] = {"open", "handled", NULL /* all */};
+    const sd_arg *status = sd_args_get(args, na, "status");
     sp_err e = {0};
-    json_t *rows = rpt_list(r->srv->reports,
-                            !status || !*status ? "open" : !strcmp(status, "all") ? NULL : status,
-                            RPT_MAX_LIST, &e);
+    json_t *rows = rpt_list(r->srv->reports, statuses[status ? status->n : 0], RPT_MAX_LIST, &e);
     if (!rows)
         return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
                               "the reports cannot be read now; try again");
-    return reply_rows(r, "reports", rows, report_cols);
+    return reply_rows(r, "reports", rows, report_cols, sd_args_get(args, na, "format"));
 }
 
 static enum MHD_Result get_corrections(sd_req *r)
 {
     enum MHD_Result ret = MHD_NO;
-    if (!sd_auth_read(r, AUTH_VIEWER, false, &ret))
+    sd_arg args[SD_MAX_ARGS];
+    size_t na = 0;
+    if (!hub_get(r, AUTH_VIEWER, SD_EP_HUB_CORRECTIONS, args, &na, &ret))
         return ret;
     sp_err e = {0};
     json_t *rows = rpt_corrections(r->srv->reports, NULL, &e);
     if (!rows)
         return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
                               "the corrections cannot be read now; try again");
-    return reply_rows(r, "corrections", rows, correction_cols);
+    return reply_rows(r, "corrections", rows, correction_cols, sd_args_get(args, na, "format"));
 }
 
 /* What an editor did, checked and saved; msg says why not. */

@@ -27,7 +27,7 @@
 
 /* Who reads what: the search filters (the service's fields), the person's
  * answers (the person model), paging, places, the hub, the pages. */
-#define S_ (SD_EP_SEARCH | SD_EP_PORTAL)   /* search parameters */
+#define S_ (SD_EP_SEARCH | SD_EP_EXPORT | SD_EP_PORTAL) /* search parameters */
 #define P_ (SD_EP_ELIGIBLE | SD_EP_COACH)  /* the person screened */
 #define ALL_ (S_ | P_)
 
@@ -64,7 +64,8 @@ const sd_param sd_params[] = {
     {"page", SD_PK_UINT, NULL, 1, SD_MAX_RESULTS, 0, false, S_, NULL},
     /* /api/v1/eligible and /coach judge at most SD_ELIG_CANDIDATES. */
     {"page", SD_PK_UINT, NULL, 1, SD_ELIG_CANDIDATES, 0, false, P_, NULL},
-    {"per_page", SD_PK_UINT, NULL, 1, SD_MAX_PER_PAGE, 0, false, SD_EP_SEARCH | P_, NULL},
+    {"per_page", SD_PK_UINT, NULL, 1, SD_MAX_PER_PAGE, 0, false,
+     SD_EP_SEARCH | SD_EP_EXPORT | P_, NULL},
     {"benefits", SD_PK_PERSON, "benefits", 0, 0, 0, true, ALL_, NULL},
     {"status", SD_PK_PERSON, "status", 0, 0, 0, false, ALL_, NULL},
     {"months_unemployed", SD_PK_PERSON, "months_unemployed", 0, PERSON_MAX_MONTHS, 0, false,
@@ -77,7 +78,7 @@ const sd_param sd_params[] = {
     {"fold", SD_PK_WORD, "0|1", 0, 0, 0, false, S_, NULL},
     {"understand", SD_PK_WORD, "0|1", 0, 0, 0, false, S_, NULL},
     /* Opening hours (hours.h). */
-    {"day", SD_PK_DAY, NULL, 0, 0, 0, false, S_,
+    {"day", SD_PK_DAY, NULL, 0, 0, 0, false, S_ | SD_EP_ORUK_SERVICES,
      "a day of the week: MO, TU, WE, TH, FR, SA, SU or its English name"},
     {"time", SD_PK_PERIOD, NULL, 0, 0, 0, false, S_, "morning, afternoon or evening"},
     {"at", SD_PK_HHMM, NULL, 0, 0, 0, false, S_, "a time of day from 00:00 to 23:59 (HH:MM)"},
@@ -102,7 +103,10 @@ const sd_param sd_params[] = {
     {"days", SD_PK_UINT, NULL, 1, SD_MAX_STALE_DAYS, 0, false, SD_EP_HUB, NULL},
     {"kind", SD_PK_WORD, "none|no-local", 0, 0, 0, false, SD_EP_HUB, NULL},
     {"id", SD_PK_TEXT, NULL, 0, 0, SD_MAX_ID, false, SD_EP_HUB, NULL},
-    {"format", SD_PK_WORD, "json|csv", 0, 0, 0, false, SD_EP_HUB, NULL},
+    {"format", SD_PK_WORD, "json|csv", 0, 0, 0, false,
+     SD_EP_HUB | SD_EP_HUB_REPORTS | SD_EP_HUB_CORRECTIONS, NULL},
+    /* The public's reports of a problem (reports.h). */
+    {"status", SD_PK_WORD, "open|handled|all", 0, 0, 0, false, SD_EP_HUB_REPORTS, NULL},
     /* The audit trail (auth.h). */
     {"account", SD_PK_TEXT, NULL, 0, 0, AUTH_MAX_NAME, false, SD_EP_AUDIT, NULL},
     {"action", SD_PK_TEXT, NULL, 0, 0, SD_MAX_ACTION, false, SD_EP_AUDIT, NULL},
@@ -115,6 +119,44 @@ const sd_param sd_params[] = {
     {"report", SD_PK_TEXT, NULL, 0, 0, 0, false, SD_EP_SERVICE, NULL},
     {"lang", SD_PK_TEXT, NULL, 0, 0, 0, false, SD_EP_PAGES, NULL},
     {"js", SD_PK_TEXT, NULL, 0, 0, 0, false, SD_EP_PORTAL, NULL},
+    {"next", SD_PK_TEXT, NULL, 0, 0, SD_MAX_NEXT, false, SD_EP_LOGIN, NULL},
+    /* The exports take search's parameters and this one. */
+    {"bom", SD_PK_WORD, "0|1", 0, 0, 0, false, SD_EP_EXPORT, NULL},
+    /* The change feed's cursor, as a page's next URL gives it. */
+    {"afterTimestamp", SD_PK_UINT, NULL, 0, SD_MAX_EPOCH, 0, false, SD_EP_CHANGES,
+     "seconds since 1970, as given in a page's next URL"},
+    {"afterId", SD_PK_UUID, NULL, 0, 0, 36, false, SD_EP_CHANGES, NULL},
+    /* The ORUK API (oruk.c): HSDS's names, and ORUK v1's text and HSDS
+     * 3.0's full_service for search and full.  It ignores names it does not
+     * take, as HSDS clients expect. */
+    {"search", SD_PK_TEXT, NULL, 0, 0, SD_MAX_Q, false, SD_EP_ORUK, NULL},
+    {"text", SD_PK_TEXT, NULL, 0, 0, SD_MAX_Q, false, SD_EP_ORUK, NULL},
+    {"page", SD_PK_UINT, NULL, 1, SD_ORUK_MAX_PAGE, 0, false, SD_EP_ORUK, NULL},
+    {"per_page", SD_PK_UINT, NULL, 1, SD_ORUK_MAX_PER_PAGE, 0, false, SD_EP_ORUK, NULL},
+    {"taxonomy_term_id", SD_PK_UUID, NULL, 0, 0, 36, false, SD_EP_ORUK_SERVICES,
+     "a taxonomy term's id, a UUID (see /oruk/taxonomy_terms)"},
+    {"taxonomy_id", SD_PK_UUID, NULL, 0, 0, 36, false, SD_EP_ORUK_SERVICES | SD_EP_ORUK_TERMS,
+     "a taxonomy's id, a UUID (see /oruk/taxonomies)"},
+    {"organization_id", SD_PK_UUID, NULL, 0, 0, 36, false, SD_EP_ORUK_SERVICES,
+     "an organization's id, a UUID (see /oruk/organizations)"},
+    {"modified_after", SD_PK_TIME, NULL, 0, 0, 0, false, SD_EP_ORUK_SERVICES,
+     "a date or date-time such as 2026-11-01 or 2026-11-01T09:00:00Z"},
+    {"minimal", SD_PK_WORD, "false|true|0|1", 0, 0, 0, false, SD_EP_ORUK_SERVICES, NULL},
+    {"full", SD_PK_WORD, "false|true|0|1", 0, 0, 0, false, SD_EP_ORUK_SERVICES, NULL},
+    {"full_service", SD_PK_WORD, "false|true|0|1", 0, 0, 0, false, SD_EP_ORUK_SERVICES, NULL},
+    {"format", SD_PK_WORD, "json|ndjson", 0, 0, 0, false, SD_EP_ORUK_SERVICES, NULL},
+    {"minimum_age", SD_PK_NUMBER, NULL, 0, SD_MAX_AGE, 0, false, SD_EP_ORUK_SERVICES, NULL},
+    {"maximum_age", SD_PK_NUMBER, NULL, 0, SD_MAX_AGE, 0, false, SD_EP_ORUK_SERVICES, NULL},
+    {"start_time", SD_PK_HHMM, NULL, 0, 0, 0, false, SD_EP_ORUK_SERVICES,
+     "a time of day from 00:00 to 23:59 (HH:MM)"},
+    {"end_time", SD_PK_HHMM, NULL, 0, 0, 0, false, SD_EP_ORUK_SERVICES,
+     "a time of day from 00:00 to 23:59 (HH:MM)"},
+    {"postcode", SD_PK_POSTCODE, NULL, 0, 0, SD_MAX_POSTCODE, false, SD_EP_ORUK_SERVICES, NULL},
+    {"proximity", SD_PK_NUMBER, NULL, 1, (long)(SD_MAX_RADIUS_KM * 1000), 0, false,
+     SD_EP_ORUK_SERVICES, "a distance in metres from 1 to 100000"},
+    {"top_only", SD_PK_WORD, "false|true|0|1", 0, 0, 0, false, SD_EP_ORUK_TERMS, NULL},
+    {"parent_id", SD_PK_UUID, NULL, 0, 0, 36, false, SD_EP_ORUK_TERMS,
+     "a taxonomy term's id, a UUID (see /oruk/taxonomy_terms)"},
 };
 const size_t sd_n_params = sizeof sd_params / sizeof sd_params[0];
 
@@ -130,6 +172,15 @@ const char *sd_endpoint_name(unsigned ep)
     case SD_EP_GUIDED: return "/guided";
     case SD_EP_HUB_PAGE: return "/hub";
     case SD_EP_SERVICE: return "/services/{id}";
+    case SD_EP_EXPORT: return "/api/v1/export";
+    case SD_EP_CHANGES: return "/feeds/changes";
+    case SD_EP_HUB_REPORTS: return "/api/v1/hub/reports";
+    case SD_EP_HUB_CORRECTIONS: return "/api/v1/hub/corrections";
+    case SD_EP_LOGIN: return "/login";
+    case SD_EP_ORUK_SERVICES: return "/oruk/services";
+    case SD_EP_ORUK_ORGS: return "/oruk/organizations";
+    case SD_EP_ORUK_TAXONOMIES: return "/oruk/taxonomies";
+    case SD_EP_ORUK_TERMS: return "/oruk/taxonomy_terms";
     default: return NULL;
     }
 }
@@ -185,12 +236,12 @@ static void clip(char *out, size_t out_size, const char *s, size_t len)
     strcpy(out + n, n < len ? "..." : "");
 }
 
-/* A plain non-negative decimal integer of at most 9 digits; -1 otherwise.
+/* A plain non-negative decimal integer of at most 18 digits; -1 otherwise.
  * strtol alone would accept " 7", "+7", "7abc" (with endptr checks) and
  * overflow quietly: be strict instead. */
 long sd_parse_uint(const char *s, size_t len)
 {
-    if (len == 0 || len > 9)
+    if (len == 0 || len > 18)
         return -1;
     long v = 0;
     for (size_t i = 0; i < len; i++) {
@@ -321,17 +372,28 @@ int sd_param_read(const vocab *v, unsigned ep, const sd_kv *kv, sd_arg *out, cha
             return fail(msg, msg_size, "%s", pe.msg);
         return SP_OK;
     case SD_PK_UINT:
-        out->n = sd_parse_uint(val, len);
-        if (out->n < p->lo || out->n > p->hi)
-            return fail(msg, msg_size, "%s must be a whole number from %ld to %ld%s", name,
-                        p->lo, p->hi, not_shown);
-        return SP_OK;
+    case SD_PK_NUMBER: {
+        bool whole = p->kind == SD_PK_UINT;
+        double x = whole ? (double)(out->n = sd_parse_uint(val, len))
+                         : (out->d = sd_parse_decimal(val, len));
+        if (x >= (double)p->lo && x <= (double)p->hi) /* false for NAN */
+            return SP_OK;
+        if (p->hint)
+            return fail(msg, msg_size, "%s must be %s%s", name, p->hint, not_shown);
+        return fail(msg, msg_size, "%s must be a %s from %ld to %ld%s", name,
+                    whole ? "whole number" : "number", p->lo, p->hi, not_shown);
+    }
     case SD_PK_DECIMAL:
         out->d = sd_parse_decimal(val, len);
         if (isnan(out->d) || !(out->d > (double)p->lo) || out->d > (double)p->hi)
             return fail(msg, msg_size,
                         "%s must be a number of kilometres above %ld and at most %ld%s", name,
                         p->lo, p->hi, not_shown);
+        return SP_OK;
+    case SD_PK_TIME:
+        out->t = sp_time_parse(buf);
+        if (out->t < 0)
+            return fail(msg, msg_size, "%s must be %s%s", name, p->hint, not_shown);
         return SP_OK;
     case SD_PK_POSTCODE: {
         double lat = NAN, lon = NAN;
@@ -383,7 +445,8 @@ int sd_param_read(const vocab *v, unsigned ep, const sd_kv *kv, sd_arg *out, cha
             }
         }
         if (out->n < 0)
-            return fail(msg, msg_size, "%s must be a record id (a UUID)%s", name, not_shown);
+            return fail(msg, msg_size, "%s must be %s%s", name,
+                        p->hint ? p->hint : "a record id (a UUID)", not_shown);
         return SP_OK;
     }
     if (out->n < 0)
@@ -526,7 +589,7 @@ int sd_search_parse_for(const vocab *v, unsigned ep, const sd_kv *kv, size_t n,
     if (!args)
         return fail(msg, msg_size, "out of memory");
     size_t na = 0;
-    unsigned flags = ep == SD_EP_SEARCH ? 0 : SD_PF_IGNORE_UNKNOWN;
+    unsigned flags = (ep & SD_EP_PAGES) ? SD_PF_IGNORE_UNKNOWN : 0;
     int rc = sd_params_read(v, ep, flags, kv, n, args, &na, msg, msg_size);
     for (size_t i = 0; rc == SP_OK && i < na; i++) {
         const sd_arg *a = &args[i];
@@ -573,6 +636,8 @@ int sd_search_parse_for(const vocab *v, unsigned ep, const sd_kv *kv, size_t n,
             out->page = a->n;
         } else if (!strcmp(name, "per_page")) {
             out->per_page = a->n;
+        } else if (!strcmp(name, "bom")) {
+            out->bom = a->n == 1;
         }
     }
     free(args);
@@ -663,4 +728,28 @@ int sd_collect_args(sd_req *r, sd_kv *out, size_t max, size_t *n)
     memcpy(out, a.v, a.n * sizeof *out);
     *n = a.n;
     return SP_OK;
+}
+
+int sd_request_args(sd_req *r, unsigned ep, unsigned flags, sd_arg *args, size_t *n,
+                    char *msg, size_t msg_size)
+{
+    sd_kv kv[SD_MAX_ARGS];
+    size_t nkv = 0;
+    *n = 0;
+    if (sd_collect_args(r, kv, SD_MAX_ARGS, &nkv) != SP_OK) {
+        snprintf(msg, msg_size, "too many query parameters; at most %d", SD_MAX_ARGS);
+        return SP_ELIMIT;
+    }
+    return sd_params_read(r->srv->voc, ep, flags, kv, nkv, args, n, msg, msg_size);
+}
+
+int sd_request_search(sd_req *r, unsigned ep, sd_kv *kv, size_t *n, sd_search *out, char *msg,
+                      size_t msg_size)
+{
+    /* One more than allowed, so sd_params_read names the limit. */
+    if (sd_collect_args(r, kv, SD_MAX_ARGS + 1, n) != SP_OK) {
+        snprintf(msg, msg_size, "too many query parameters; at most %d", SD_MAX_ARGS);
+        return SP_ELIMIT;
+    }
+    return sd_search_parse_for(r->srv->voc, ep, kv, *n, out, msg, msg_size);
 }

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hub.h"
 #include "person.h"
@@ -48,6 +49,10 @@
 #define SD_MAX_ACTION 64        /* bytes of an audit action */
 #define SD_ELIG_CANDIDATES 1000 /* services judged per /api/v1/eligible or /coach */
 #define SD_MAX_AGE PERSON_MAX_AGE /* indexer/person.h */
+#define SD_MAX_NEXT 100         /* bytes of /login's next (a path on this site) */
+#define SD_MAX_EPOCH 99999999999LL /* seconds since 1970 (year 5138): afterTimestamp */
+#define SD_ORUK_MAX_PAGE 1000000 /* /oruk/ page */
+#define SD_ORUK_MAX_PER_PAGE 1000 /* /oruk/ per_page */
 
 /* Endpoints, as bits of a row's endpoints. */
 enum {
@@ -60,8 +65,22 @@ enum {
     SD_EP_GUIDED = 1u << 6,   /* GET /guided */
     SD_EP_HUB_PAGE = 1u << 7, /* GET /hub */
     SD_EP_SERVICE = 1u << 8,  /* GET /services/{id}, the service page */
+    SD_EP_EXPORT = 1u << 9,   /* GET /api/v1/export.ndjson, /api/v1/export/{file} */
+    SD_EP_CHANGES = 1u << 10, /* GET /feeds/changes */
+    SD_EP_HUB_REPORTS = 1u << 11,     /* GET /api/v1/hub/reports */
+    SD_EP_HUB_CORRECTIONS = 1u << 12, /* GET /api/v1/hub/corrections */
+    SD_EP_LOGIN = 1u << 13,           /* GET /login */
+    SD_EP_ORUK_SERVICES = 1u << 14,   /* GET /oruk/services, /oruk/service_at_locations */
+    SD_EP_ORUK_ORGS = 1u << 15,       /* GET /oruk/organizations */
+    SD_EP_ORUK_TAXONOMIES = 1u << 16, /* GET /oruk/taxonomies */
+    SD_EP_ORUK_TERMS = 1u << 17,      /* GET /oruk/taxonomy_terms */
 };
-#define SD_EP_PAGES (SD_EP_PORTAL | SD_EP_COACH | SD_EP_GUIDED | SD_EP_HUB_PAGE | SD_EP_SERVICE)
+#define SD_EP_PAGES                                                                           \
+    (SD_EP_PORTAL | SD_EP_COACH | SD_EP_GUIDED | SD_EP_HUB_PAGE | SD_EP_SERVICE | SD_EP_LOGIN)
+#define SD_EP_ORUK                                                                            \
+    (SD_EP_ORUK_SERVICES | SD_EP_ORUK_ORGS | SD_EP_ORUK_TAXONOMIES | SD_EP_ORUK_TERMS)
+/* All the endpoints' bits (tests/searchd/test_params.c walks them). */
+#define SD_EP_ALL ((1u << 18) - 1)
 
 typedef enum sd_pkind {
     SD_PK_TEXT,     /* UTF-8 text of at most max bytes */
@@ -70,6 +89,8 @@ typedef enum sd_pkind {
     SD_PK_PERSON,   /* the person's answer vocab (person.h: person_number/person_slug) */
     SD_PK_UINT,     /* a whole number from lo to hi */
     SD_PK_DECIMAL,  /* a plain decimal above lo, at most hi */
+    SD_PK_NUMBER,   /* a plain decimal from lo to hi */
+    SD_PK_TIME,     /* a date or date-time (sp_time_parse); t is it in seconds since 1970 */
     SD_PK_POSTCODE, /* a postcode, sector or district the vocabulary places */
     SD_PK_DAY,      /* a day of the week (hours.h); n is 0 (Monday) to 6 */
     SD_PK_PERIOD,   /* morning, afternoon or evening (hours.h) */
@@ -112,7 +133,8 @@ typedef struct sd_arg {
     size_t len;
     bool empty;       /* no value: an empty form field means "any" */
     long n;           /* UINT, WORD, DAY, PERIOD, HHMM, PERSON numbers */
-    double d;         /* DECIMAL */
+    double d;         /* DECIMAL, NUMBER */
+    int64_t t;        /* TIME */
     const char *slug; /* SLUG, PERSON slugs, WORD (the word), UUID: canonical */
     char id[37];      /* UUID */
     double lat, lon;  /* POSTCODE (n: SD_POSTCODE_UNKNOWN when refused as unknown) */
@@ -148,7 +170,7 @@ void sd_args_hub(const sd_arg *args, size_t n, hub_filter *f, bool *csv);
 /* The first arg of that name, NULL when absent or empty. */
 const sd_arg *sd_args_get(const sd_arg *args, size_t n, const char *name);
 
-/* Strict number parsing: a plain non-negative integer of at most 9
+/* Strict number parsing: a plain non-negative integer of at most 18
  * digits (-1 otherwise), and a plain decimal such as "2.5" (NAN
  * otherwise: no signs, exponents or spellings strtod would accept). */
 long sd_parse_uint(const char *s, size_t len);

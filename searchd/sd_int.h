@@ -322,6 +322,10 @@ enum MHD_Result sd_hub_reports(sd_req *r, const char *rest);
 int sd_record_exists(struct sd_server *s, const char *id);
 /* A hub report's "rows" as a CSV attachment signpost-hub-NAME.csv. */
 enum MHD_Result sd_reply_csv(sd_req *r, const char *name, const json_t *rep);
+/* The hub API's request parameters read by the table for endpoint ep
+ * into args (room for SD_MAX_ARGS); false (and the 400 sent, *ret set)
+ * when one is wrong (hub.c). */
+bool sd_hub_args(sd_req *r, unsigned ep, sd_arg *args, size_t *n, enum MHD_Result *ret);
 /* Lay the hub's corrections over a record about to be served. */
 size_t sd_reports_apply(struct sd_server *s, rec_service *rec);
 /* Does the client ask for JSON (Accept: application/json)?  The hub's
@@ -394,6 +398,12 @@ enum MHD_Result sd_page_hub(sd_req *r, const char *rest);
 /* The request's query parameters (at most max) into out; SP_ELIMIT when
  * there are more. */
 int sd_collect_args(sd_req *r, sd_kv *out, size_t max, size_t *n);
+/* The request's query parameters read by the table for endpoint ep
+ * (params.h: sd_params_read, with flags) into args, room for SD_MAX_ARGS.
+ * SP_OK; SP_ELIMIT (more than SD_MAX_ARGS) or SP_EINVAL with msg saying
+ * what is wrong. */
+int sd_request_args(sd_req *r, unsigned ep, unsigned flags, sd_arg *args, size_t *n,
+                    char *msg, size_t msg_size);
 
 typedef struct sd_search {
     idx_query q;
@@ -407,6 +417,7 @@ typedef struct sd_search {
     char months[8]; /* months_unemployed as decimal text: vals[IDX_F_MONTHS][0] */
     char age[8];    /* age as decimal text: vals[IDX_F_AGE][0] */
     bool literal;   /* understand=0: the words searched as typed */
+    bool bom;       /* exports' bom=1: a byte order mark before CSV */
     /* Opening hours (hours.h): day 0-6, period (time=), minute (at=);
      * -1 when not given.  open=now sets open_now, and sd_search_now
      * fills day and minute from the London clock. */
@@ -459,6 +470,11 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
  * not take, such as lang). */
 int sd_search_parse_for(const vocab *v, unsigned ep, const sd_kv *kv, size_t n,
                         sd_search *out, char *msg, size_t msg_size);
+/* The request's query parameters (into kv, room for SD_MAX_ARGS + 1, and
+ * *n) read by sd_search_parse_for for ep into out.  SP_OK, or SP_ELIMIT or
+ * SP_EINVAL with msg. */
+int sd_request_search(sd_req *r, unsigned ep, sd_kv *kv, size_t *n, sd_search *out, char *msg,
+                      size_t msg_size);
 
 /* Reading the words of q (understood.c; indexer/understand.h), unless
  * understand=0: filters the words name are added to p (fields p already

@@ -9,12 +9,16 @@
  * "| parameter |" tables under the heading "GET <endpoint>" in
  * docs/api.md are exactly the names the table gives that endpoint, so a
  * parameter cannot be added, dropped or renamed in one and not the other.
- * Then readings of each kind (param_cases.tsv: a parameter, an endpoint,
- * accepted or refused with which words), converted values, person values
- * never echoed, and whole requests (unknown names, repeats, too many).
+ * Then that searchd's sources read no parameter the table lacks
+ * (check_sources).  Then readings of each kind (param_cases.tsv: a
+ * parameter, an endpoint, accepted or refused with which words), converted
+ * values, person values never echoed, and whole requests (unknown names,
+ * repeats, too many).
  *
  * usage: test_params SOURCE_ROOT   (SIGNPOST_DATA: the data folder)
  */
+#include <dirent.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +26,9 @@
 #include "../core/tcheck.h"
 #include "sd_int.h"
 
-static const unsigned endpoints[] = {SD_EP_SEARCH, SD_EP_ELIGIBLE, SD_EP_HUB,
-                                     SD_EP_AUDIT,  SD_EP_PORTAL,   SD_EP_COACH,
-                                     SD_EP_GUIDED, SD_EP_HUB_PAGE, SD_EP_SERVICE};
-#define N_EP (sizeof endpoints / sizeof endpoints[0])
+/* Every endpoint's bit, 1 << i for i < N_EP. */
+#define N_EP 18
+#define EP(i) (1u << (i))
 
 static char *slurp(const char *path)
 {
@@ -50,7 +53,7 @@ static void check_table(const vocab *v)
 {
     for (size_t i = 0; i < sd_n_params; i++) {
         const sd_param *p = &sd_params[i];
-        CHECK(p->name && *p->name && p->endpoints);
+        CHECK(p->name && *p->name && p->endpoints && !(p->endpoints & ~SD_EP_ALL));
         for (size_t j = i + 1; j < sd_n_params; j++)
             if (!strcmp(p->name, sd_params[j].name) && (p->endpoints & sd_params[j].endpoints)) {
                 fprintf(stderr, "two rows of %s share an endpoint\n", p->name);
@@ -72,11 +75,13 @@ static void check_table(const vocab *v)
             break;
         case SD_PK_UINT:
         case SD_PK_DECIMAL:
+        case SD_PK_NUMBER:
             CHECK(p->lo <= p->hi && p->hi > 0);
             break;
         case SD_PK_DAY:
         case SD_PK_PERIOD:
         case SD_PK_HHMM:
+        case SD_PK_TIME:
             CHECK(p->hint != NULL);
             break;
         default:
@@ -164,8 +169,10 @@ static void check_docs(const char *root)
     CHECK(doc != NULL);
     if (!doc)
         return;
+    CHECK(SD_EP_ALL == EP(N_EP) - 1);
     for (size_t e = 0; e < N_EP; e++) {
-        unsigned ep = endpoints[e];
+        unsigned ep = EP(e);
+        CHECK(sd_endpoint_name(ep) != NULL);
         char in_doc[2048];
         bool found = doc_names(doc, sd_endpoint_name(ep), in_doc, sizeof in_doc);
         if (!found) {
@@ -191,6 +198,100 @@ static void check_docs(const char *root)
             }
     }
     free(doc);
+}
+
+/* Nothing in searchd reads a query parameter the table does not have.
+ * Query values reach a handler only through the table's readers
+ * (sd_params_read, sd_search_parse, sd_request_args) or the pages' pg_get
+ * and pg_args, so: MHD's query string is read only where it is collected
+ * for those (or forwarded unread, or counted to refuse it); no file
+ * compares a raw key (key_len ==, memcmp(kv...)); and every name a
+ * handler asks for or compares a parameter with (pg_get, sd_args_get,
+ * strcmp(name|key|k|a->key, "...")) is a row of the table.  pg_get also
+ * answers NULL for a name no page has (searchd/pages.c), at run time. */
+static void check_sources(const char *root)
+{
+    static const char *const collectors[] = {
+        "params.c",  /* sd_collect_args: for the table's readers */
+        "pages.c",   /* pg_init: the page's args, for pg_get and pg_arg_read */
+        "replica.c", /* a write forwarded to the writer, unread */
+        "sd_auth.c", /* counted: a write takes its fields in the body */
+    };
+    static const char *const name_patterns[] = {
+        "pg_get\\([^,()]+, \"([^\"]+)\"",
+        "sd_args_get\\([^,()]+, [^,()]+, \"([^\"]+)\"",
+        "strcmp\\((name|key|k|a->key), \"([^\"]+)\"\\)",
+    };
+    regex_t re[3], raw;
+    for (size_t i = 0; i < 3; i++)
+        CHECK(regcomp(&re[i], name_patterns[i], REG_EXTENDED) == 0);
+    CHECK(regcomp(&raw, "key_len *==|== *[a-z_.>-]*key_len|memcmp\\([^,]*key, \"",
+                  REG_EXTENDED) == 0);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/searchd", root);
+    DIR *d = opendir(dir);
+    CHECK(d != NULL);
+    size_t files = 0, names = 0;
+    for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
+        size_t len = strlen(de->d_name);
+        if (len < 3 || strcmp(de->d_name + len - 2, ".c") != 0)
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        char *src = slurp(path);
+        CHECK(src != NULL);
+        if (!src)
+            continue;
+        files++;
+        bool collects = false;
+        for (size_t i = 0; i < sizeof collectors / sizeof *collectors; i++)
+            collects |= !strcmp(de->d_name, collectors[i]);
+        if (!collects && strstr(src, "MHD_GET_ARGUMENT_KIND")) {
+            fprintf(stderr, "searchd/%s reads the query string itself; read parameters "
+                            "through the table (params.h)\n", de->d_name);
+            CHECK(0);
+        }
+        bool own = !strcmp(de->d_name, "params.c");
+        int line = 1;
+        for (char *at = src, *eol; *at; at = eol + 1, line++) {
+            eol = strchr(at, '\n');
+            if (!eol)
+                eol = at + strlen(at);
+            char keep = *eol;
+            *eol = '\0';
+            regmatch_t m[3];
+            if (!own && regexec(&raw, at, 0, NULL, 0) == 0) {
+                fprintf(stderr, "searchd/%s:%d compares a raw parameter name: %s\n",
+                        de->d_name, line, at);
+                CHECK(0);
+            }
+            for (size_t i = 0; i < 3; i++) {
+                int g = i == 2 ? 2 : 1;
+                for (const char *c = at; regexec(&re[i], c, 3, m, 0) == 0; c += m[0].rm_eo) {
+                    const char *name = c + m[g].rm_so;
+                    size_t nlen = (size_t)(m[g].rm_eo - m[g].rm_so);
+                    names++;
+                    if (!sd_param_find(SD_EP_ALL, name, nlen)) {
+                        fprintf(stderr, "searchd/%s:%d reads parameter '%.*s', which the "
+                                        "table (params.c) does not have\n",
+                                de->d_name, line, (int)nlen, name);
+                        CHECK(0);
+                    }
+                }
+            }
+            *eol = keep;
+            if (!keep)
+                break;
+        }
+        free(src);
+    }
+    if (d)
+        closedir(d);
+    for (size_t i = 0; i < 3; i++)
+        regfree(&re[i]);
+    regfree(&raw);
+    /* The check saw the sources: searchd has dozens of files and names. */
+    CHECK(files > 20 && names > 50);
 }
 
 /* Read name=value for ep; the return code, the message in msg. */
@@ -223,8 +324,8 @@ static void check_cases(const vocab *v, const char *root)
         }
         unsigned ep = 0;
         for (size_t e = 0; e < N_EP; e++)
-            if (col[0] && !strcmp(sd_endpoint_name(endpoints[e]), col[0]))
-                ep = endpoints[e];
+            if (col[0] && !strcmp(sd_endpoint_name(EP(e)), col[0]))
+                ep = EP(e);
         if (!ep || !col[3]) {
             fprintf(stderr, "param_cases.tsv: bad line %s\n", line);
             CHECK(0);
@@ -318,6 +419,7 @@ int main(int argc, char **argv)
     }
     check_table(v);
     check_docs(root);
+    check_sources(root);
     check_cases(v, root);
     check_reading(v);
     vocab_free(v);
