@@ -182,7 +182,22 @@ typedef struct idx_query {
      * last_seen and last_changed; read from a compact copy instead of
      * parsing the whole stored record.  Off by default. */
     bool brief;
+    /* Optional: sets of terms (opening hours' terms, hours.h), each
+     * counted within the matches: idx_result.set_counts[i] is how many
+     * matches (services, folded with collapse) also have one of set i's
+     * terms, without another search.  Counted from the facet table a
+     * faceted search on the same handle and revision built; when there is
+     * none (or on a writer) n_set_counts is 0.  At most
+     * IDX_MAX_COUNT_SETS.  Borrowed. */
+    const struct idx_term_set *count_sets;
+    size_t n_count_sets;
 } idx_query;
+
+typedef struct idx_term_set {
+    const char *const *terms;
+    size_t n;
+} idx_term_set;
+#define IDX_MAX_COUNT_SETS 16
 
 #define IDX_RELAX_BELOW 3
 
@@ -225,6 +240,8 @@ typedef struct idx_result {
                        * something */
     bool suggestion_used; /* with relax: the results are the suggestion's */
     bool relaxed;         /* not every word matched (idx_query.relax) */
+    size_t set_counts[IDX_MAX_COUNT_SETS]; /* idx_query.count_sets */
+    size_t n_set_counts;
 } idx_result;
 
 int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err);

@@ -1049,20 +1049,9 @@ static void put_past_end(pg *p, const search_state *st, const idx_result *res)
 
 /* How many services a broader version of the search would find (exact),
  * or -1 when the count failed. */
-static long alt_count(pg *p, idx **ix, idx_query q)
+static long alt_count(idx **ix, idx_query q)
 {
-    if (!*ix)
-        return -1;
-    q.facets = false;
-    q.exact_facets = true; /* an exact total */
-    q.offset = 0;
-    q.limit = 1;
-    idx_result res;
-    sp_err e;
-    sp_err_clear(&e);
-    long n = pg_search(p, ix, &q, &res, &e) == SP_OK ? (long)res.total : -1;
-    idx_result_free(&res);
-    return n;
+    return *ix ? sd_count(*ix, q) : -1;
 }
 
 /* One broader search: a link with how many it finds, left out when it
@@ -1110,7 +1099,7 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         if (u.len == 1)
             sp_buf_puts(&u, "?");
         html_query_add(&u, "q", res->suggestion);
-        put_alt(p, sp_buf_cstr(&u), alt_count(p, ix, q), "none.didyoumean", res->suggestion);
+        put_alt(p, sp_buf_cstr(&u), alt_count(ix, q), "none.didyoumean", res->suggestion);
         sp_buf_free(&u);
     }
     for (int f = 0; f < IDX_F__COUNT; f++) {
@@ -1123,26 +1112,26 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         const char *label = filter_label(p, (idx_field)f, st->sp.vals[f][0], lbuf, sizeof lbuf);
         idx_query q = *q0;
         q.n_filters[f] = 0; /* one link per field drops all its values */
-        put_alt_without(p, alt_count(p, ix, q), field, "none.drop",
+        put_alt_without(p, alt_count(ix, q), field, "none.drop",
                         label ? label : st->sp.vals[f][0]);
     }
     pg_when_alt(p, &st->sp, ix);
     if (q0->radius_km > 0) {
         idx_query q = *q0;
         q.radius_km = 0;
-        put_alt_without(p, alt_count(p, ix, q), "radius_km", "none.widen", NULL);
+        put_alt_without(p, alt_count(ix, q), "radius_km", "none.widen", NULL);
     }
     if (q0->has_near && !st->u.has_near) {
         idx_query q = *q0;
         q.has_near = false;
         q.radius_km = 0;
         q.sort = IDX_SORT_RELEVANCE;
-        put_alt_without(p, alt_count(p, ix, q), "near", "none.all_london", NULL);
+        put_alt_without(p, alt_count(ix, q), "near", "none.all_london", NULL);
     }
     if (st->sp.qtext && *st->sp.qtext) {
         idx_query q = *q0;
         q.q = NULL;
-        put_alt_without(p, alt_count(p, ix, q), "q", "none.drop_q", st->sp.qtext);
+        put_alt_without(p, alt_count(ix, q), "q", "none.drop_q", st->sp.qtext);
     }
     pg_raw(p, "</ul><p>");
     pg_t(p, "none.help");
