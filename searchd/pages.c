@@ -425,10 +425,7 @@ bool pg_who(pg *p, const rec_service *rec)
 
 const rec_location *pg_location(const rec_service *rec)
 {
-    for (size_t i = 0; i < rec->n_locations; i++)
-        if (rec->locations[i].n_addresses || rec->locations[i].has_coords)
-            return &rec->locations[i];
-    return NULL;
+    return idx_rec_location(rec);
 }
 
 void pg_address(pg *p, const rec_location *loc, bool map_link)
@@ -505,12 +502,8 @@ static bool put_schedule(pg *p, const rec_schedule *sc)
 
 bool pg_when(pg *p, const rec_service *rec, size_t max)
 {
-    const rec_schedule *sc = rec->schedules;
-    size_t n = rec->n_schedules;
-    for (size_t i = 0; !n && i < rec->n_locations; i++) {
-        sc = rec->locations[i].schedules;
-        n = rec->locations[i].n_schedules;
-    }
+    size_t n = 0;
+    const rec_schedule *sc = idx_rec_schedules(rec, &n);
     bool any = false;
     for (size_t i = 0; i < n && i < max; i++) {
         if (any)
@@ -523,17 +516,7 @@ bool pg_when(pg *p, const rec_service *rec, size_t max)
 
 const char *pg_phone(const rec_service *rec)
 {
-    for (size_t i = 0; i < rec->n_phones; i++)
-        if (rec->phones[i].number)
-            return rec->phones[i].number;
-    for (size_t l = 0; l < rec->n_locations; l++)
-        for (size_t i = 0; i < rec->locations[l].n_phones; i++)
-            if (rec->locations[l].phones[i].number)
-                return rec->locations[l].phones[i].number;
-    for (size_t i = 0; i < rec->organization.n_phones; i++)
-        if (rec->organization.phones[i].number)
-            return rec->organization.phones[i].number;
-    return NULL;
+    return idx_rec_phone(rec);
 }
 
 const char *pg_email(const rec_service *rec)
@@ -1309,6 +1292,9 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
         free(st);
         return ret;
     }
+    /* The hits from their compact copies (idx_query.brief) when the index
+     * keeps what a result shows (schema 5), not their whole records. */
+    st->sp.q.brief = idx_schema_version(ix) >= 5;
     idx_result res;
     sp_err e;
     sp_err_clear(&e);
