@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/http_search.sh - the default search over HTTP: `signpost serve` on a
 # store, wrk with 1 connection on /api/v1/search (browse: 10 folded hits and
-# facets, what the portal's first page asks), ?q=cv and ?q=cv&per_page=1,
+# facets, what the portal's first page asks), ?q=cv, ?q=cv&per_page=1 and the
+# portal's own page (/ and /?q=cv, HTML from brief hits),
 # printing p50/p99 and requests/s of each.  A figure, not a test.
 #
 #   bench/http_search.sh STORE [SIGNPOST] [SECONDS]
@@ -17,7 +18,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-for path in "/api/v1/search" "/api/v1/search?q=cv" "/api/v1/search?q=cv&per_page=1"; do
+for path in "/api/v1/search" "/api/v1/search?q=cv" "/api/v1/search?q=cv&per_page=1" "/" "/?q=cv"; do
   curl -fs "http://127.0.0.1:$port$path" >/dev/null # the first search builds the facet table
   out=$(wrk -t1 -c1 -d"${secs}s" --latency "http://127.0.0.1:$port$path")
   p50=$(awk '$1=="50%"{print $2}' <<<"$out")

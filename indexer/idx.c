@@ -1209,6 +1209,11 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     s.n_count_slots = q->facets ? IDX_F__COUNT : 0;
     s.exact = q->exact_facets;
     s.count_prefixes = q->facets ? field_prefixes : NULL;
+    _Static_assert(IDX_MAX_COUNT_SETS == XAP_MAX_COUNT_SETS, "set_counts are copied whole");
+    xap_filter sets[IDX_MAX_COUNT_SETS];
+    for (size_t i = 0; i < q->n_count_sets && i < IDX_MAX_COUNT_SETS; i++)
+        sets[s.n_count_sets++] = (xap_filter){q->count_sets[i].terms, q->count_sets[i].n, -1};
+    s.count_sets = sets;
 
     /* Category boosts: "XC" + slug. */
     char *boost_terms[IDX_MAX_BOOST];
@@ -1227,7 +1232,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     s.boost_weight = IDX_BOOST_WEIGHT;
     /* With a postcode, by relevance: the best matches from the top, ranked
      * again with the distance decay (rank_order), then the page. */
-    bool decay = q->has_near && q->sort == IDX_SORT_RELEVANCE;
+    bool decay = q->has_near && q->sort == IDX_SORT_RELEVANCE && q->limit; /* not for a count */
     if (decay) {
         s.offset = 0;
         s.limit = q->offset + s.limit;
@@ -1248,6 +1253,8 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     if (rc == SP_OK) {
         out->total = xr.total;
         out->exhaustive = xr.exhaustive;
+        out->n_set_counts = xr.n_set_counts;
+        memcpy(out->set_counts, xr.set_counts, sizeof out->set_counts);
         if (n_order) {
             out->hits = calloc(n_order, sizeof *out->hits);
             if (!out->hits)

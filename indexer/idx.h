@@ -91,7 +91,8 @@ void idx_close(idx *ix);
 /* The schema's version: a change to the terms or value slots a record
  * becomes bumps it.  An index of an older version answers wrongly until
  * it is rebuilt from the store (ingest_run does that by itself). */
-#define IDX_SCHEMA_VERSION 4 /* 3: opening hours (hours.h); 4: brief hit data */
+#define IDX_SCHEMA_VERSION 5 /* 3: opening hours (hours.h); 4: brief hit data;
+                               * 5: brief hits carry what a portal result shows */
 /* The version the index was built for: IDX_SCHEMA_VERSION for an index
  * created by this code, 1 for one from before versions were recorded. */
 int idx_schema_version(idx *ix);
@@ -178,11 +179,34 @@ typedef struct idx_query {
     /* A result list: each hit's record holds only id, name,
      * organization.name and .website, url, description (or, without one,
      * eligibility_description), boroughs, groups and categories (slugs, no
-     * evidence), cluster_id, last_modified and prov's first_seen,
-     * last_seen and last_changed; read from a compact copy instead of
-     * parsing the whole stored record.  Off by default. */
+     * evidence), the first phone, status, cluster_id, last_modified and
+     * prov's first_seen, last_seen and last_changed; read from a compact
+     * copy instead of parsing the whole stored record.  An index of schema
+     * 5 (idx_schema_version) adds what a result in the portal shows:
+     * minimum_age, maximum_age, modes, pan_london, email (the
+     * organisation's when the service has none), the one location
+     * idx_rec_location picks (its name, first address and coordinates),
+     * the first IDX_BRIEF_SCHEDULES schedules idx_rec_schedules picks (as
+     * the service's own), and idx_rec_phone's number (as the
+     * organisation's when it is not the service's first).  Off by
+     * default. */
     bool brief;
+    /* Optional: sets of terms (opening hours' terms, hours.h), each
+     * counted within the matches: idx_result.set_counts[i] is how many
+     * matches (services, folded with collapse) also have one of set i's
+     * terms, without another search.  Counted from the facet table a
+     * faceted search on the same handle and revision built; when there is
+     * none (or on a writer) n_set_counts is 0.  At most
+     * IDX_MAX_COUNT_SETS.  Borrowed. */
+    const struct idx_term_set *count_sets;
+    size_t n_count_sets;
 } idx_query;
+
+typedef struct idx_term_set {
+    const char *const *terms;
+    size_t n;
+} idx_term_set;
+#define IDX_MAX_COUNT_SETS 16
 
 #define IDX_RELAX_BELOW 3
 
@@ -225,9 +249,21 @@ typedef struct idx_result {
                        * something */
     bool suggestion_used; /* with relax: the results are the suggestion's */
     bool relaxed;         /* not every word matched (idx_query.relax) */
+    size_t set_counts[IDX_MAX_COUNT_SETS]; /* idx_query.count_sets */
+    size_t n_set_counts;
 } idx_result;
 
 int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err);
+
+/* What a search result shows of a record, and so what a brief hit keeps
+ * (idx_query.brief, schema 5): the first location with an address or
+ * coordinates (NULL: none); the service's schedules, else those of the
+ * first location that has any (*n of them); the first phone number of the
+ * service, else of its locations, else of its organisation (NULL: none). */
+#define IDX_BRIEF_SCHEDULES 2
+const rec_location *idx_rec_location(const rec_service *r);
+const rec_schedule *idx_rec_schedules(const rec_service *r, size_t *n);
+const char *idx_rec_phone(const rec_service *r);
 void idx_result_free(idx_result *res);
 
 #endif

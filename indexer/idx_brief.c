@@ -1,7 +1,9 @@
 /*
  * idx_brief.c - the compact form of a record that a document's data holds
  * ahead of the record's JSON, so a search result list (idx_query.brief)
- * reads a few fields instead of parsing ~5 KB of JSON per hit.
+ * reads a few fields instead of parsing ~5 KB of JSON per hit; and what a
+ * result shows of a record (idx_rec_location, idx_rec_schedules,
+ * idx_rec_phone), which that form keeps.
  *
  * Data layout (schema 4): "SPB1", then fields, then '\n', then the JSON
  * (rec_to_json).  A field is one key byte, its length in decimal, ':' and
@@ -12,6 +14,17 @@
  * corrections leave them), K cluster id, M last_modified, and numbers as
  * decimal text: C last_changed, S last_seen, F first_seen.  Data without
  * "SPB1" is JSON alone (an index from before schema 4).
+ *
+ * Schema 5 adds what the portal's result list shows (searchd/pages.c,
+ * pg_result_facts): a minimum_age, A maximum_age (%.17g), m a mode slug
+ * each, L pan_london ("1"); the location a result shows
+ * (idx_rec_location): Q starts it, l its name, R starts its first
+ * address, 1 address_1, 2 address_2, y city, z postal_code, x "lat lon";
+ * the schedules it shows (idx_rec_schedules, IDX_BRIEF_SCHEDULES of
+ * them): h starts one, D byday, O opens_at, Z closes_at, T description,
+ * N notes; P the phone shown (idx_rec_phone) when it is not p (read back
+ * as the organisation's), E the e-mail shown (the service's, else the
+ * organisation's).  Readers skip keys they do not know.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -52,6 +65,104 @@ static int tags(sp_buf *b, char key, const rec_tags *t)
     return rc;
 }
 
+static int real(sp_buf *b, char key, double v)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%.17g", v);
+    return field(b, key, num);
+}
+
+const rec_location *idx_rec_location(const rec_service *r)
+{
+    for (size_t i = 0; i < r->n_locations; i++)
+        if (r->locations[i].n_addresses || r->locations[i].has_coords)
+            return &r->locations[i];
+    return NULL;
+}
+
+const rec_schedule *idx_rec_schedules(const rec_service *r, size_t *n)
+{
+    *n = r->n_schedules;
+    const rec_schedule *sc = r->schedules;
+    for (size_t i = 0; !*n && i < r->n_locations; i++) {
+        sc = r->locations[i].schedules;
+        *n = r->locations[i].n_schedules;
+    }
+    return sc;
+}
+
+const char *idx_rec_phone(const rec_service *r)
+{
+    for (size_t i = 0; i < r->n_phones; i++)
+        if (r->phones[i].number)
+            return r->phones[i].number;
+    for (size_t l = 0; l < r->n_locations; l++)
+        for (size_t i = 0; i < r->locations[l].n_phones; i++)
+            if (r->locations[l].phones[i].number)
+                return r->locations[l].phones[i].number;
+    for (size_t i = 0; i < r->organization.n_phones; i++)
+        if (r->organization.phones[i].number)
+            return r->organization.phones[i].number;
+    return NULL;
+}
+
+/* Schema 5's fields: what a result in the portal shows. */
+static int shown(const rec_service *r, sp_buf *out)
+{
+    int rc = SP_OK;
+    if (r->minimum_age >= 0)
+        rc = real(out, 'a', r->minimum_age);
+    if (rc == SP_OK && r->maximum_age >= 0)
+        rc = real(out, 'A', r->maximum_age);
+    if (rc == SP_OK)
+        rc = tags(out, 'm', &r->modes);
+    if (rc == SP_OK && r->pan_london)
+        rc = field(out, 'L', "1");
+    const rec_location *loc = idx_rec_location(r);
+    if (rc == SP_OK && loc) {
+        rc = field(out, 'Q', "");
+        if (rc == SP_OK)
+            rc = field(out, 'l', loc->name);
+        const rec_address *a = loc->n_addresses ? &loc->addresses[0] : NULL;
+        if (rc == SP_OK && a)
+            rc = field(out, 'R', "");
+        if (rc == SP_OK && a)
+            rc = field(out, '1', a->address_1);
+        if (rc == SP_OK && a)
+            rc = field(out, '2', a->address_2);
+        if (rc == SP_OK && a)
+            rc = field(out, 'y', a->city);
+        if (rc == SP_OK && a)
+            rc = field(out, 'z', a->postal_code);
+        if (rc == SP_OK && loc->has_coords) {
+            char ll[64];
+            snprintf(ll, sizeof ll, "%.17g %.17g", loc->latitude, loc->longitude);
+            rc = field(out, 'x', ll);
+        }
+    }
+    size_t n_sc = 0;
+    const rec_schedule *sc = idx_rec_schedules(r, &n_sc);
+    for (size_t i = 0; rc == SP_OK && i < n_sc && i < IDX_BRIEF_SCHEDULES; i++) {
+        rc = field(out, 'h', "");
+        if (rc == SP_OK)
+            rc = field(out, 'D', sc[i].byday);
+        if (rc == SP_OK)
+            rc = field(out, 'O', sc[i].opens_at);
+        if (rc == SP_OK)
+            rc = field(out, 'Z', sc[i].closes_at);
+        if (rc == SP_OK)
+            rc = field(out, 'T', sc[i].description);
+        if (rc == SP_OK)
+            rc = field(out, 'N', sc[i].notes);
+    }
+    const char *phone = idx_rec_phone(r);
+    if (rc == SP_OK && phone && !(r->n_phones && r->phones[0].number == phone))
+        rc = field(out, 'P', phone);
+    if (rc == SP_OK)
+        rc = field(out, 'E', r->email ? r->email : r->organization.email);
+    return rc;
+}
+
 int idx_brief_data(const rec_service *r, const char *json, sp_buf *out)
 {
     int rc = sp_buf_puts(out, BRIEF_MAGIC) < 0 ? SP_ENOMEM : SP_OK;
@@ -89,6 +200,8 @@ int idx_brief_data(const rec_service *r, const char *json, sp_buf *out)
         rc = number(out, 'S', r->prov.last_seen);
     if (rc == SP_OK)
         rc = number(out, 'F', r->prov.first_seen);
+    if (rc == SP_OK)
+        rc = shown(r, out);
     if (rc == SP_OK && (sp_buf_puts(out, "\n") < 0 || sp_buf_puts(out, json) < 0))
         rc = SP_ENOMEM;
     return rc;
@@ -129,6 +242,119 @@ static int set_str(char **dst, const char *v, size_t n)
     return *dst ? SP_OK : SP_ENOMEM;
 }
 
+/* A decimal number of at most 63 bytes; 0 otherwise. */
+static double num_of(const char *v, size_t n)
+{
+    char num[64];
+    if (n >= sizeof num)
+        return 0;
+    memcpy(num, v, n);
+    num[n] = '\0';
+    return strtod(num, NULL);
+}
+
+/* Append one zeroed element to *arr (of *n, each size bytes). */
+static void *one_more(void *arr, size_t *n, size_t size)
+{
+    char *a = realloc(arr, (*n + 1) * size);
+    if (!a)
+        return NULL;
+    memset(a + *n * size, 0, size);
+    (*n)++;
+    return a;
+}
+
+/* One slug into t (an empty slug or too many: left out). */
+static int add_tag(rec_tags *t, const char *v, size_t n)
+{
+    char *slug = strndup(v, n);
+    int rc = slug ? rec_tags_add(t, slug, NULL, NULL, 0) : SP_ENOMEM;
+    free(slug);
+    return rc == SP_ENOMEM ? rc : SP_OK;
+}
+
+/* A phone list of one number (p, P): a repeated key is ignored. */
+static int set_phone(rec_phone **phones, size_t *n_phones, const char *v, size_t n)
+{
+    if (*n_phones)
+        return SP_OK;
+    rec_phone *ph = one_more(NULL, n_phones, sizeof *ph);
+    if (!ph)
+        return SP_ENOMEM;
+    *phones = ph;
+    return set_str(&ph->number, v, n);
+}
+
+/* Keys of the location (Q) and its address (R), and of a schedule (h):
+ * the string they set, NULL before their start key. */
+static char **location_slot(rec_service *r, char key)
+{
+    rec_location *loc = r->n_locations ? &r->locations[0] : NULL;
+    rec_address *a = loc && loc->n_addresses ? &loc->addresses[0] : NULL;
+    switch (key) {
+    case 'l': return loc ? &loc->name : NULL;
+    case '1': return a ? &a->address_1 : NULL;
+    case '2': return a ? &a->address_2 : NULL;
+    case 'y': return a ? &a->city : NULL;
+    case 'z': return a ? &a->postal_code : NULL;
+    default: break;
+    }
+    rec_schedule *sc = r->n_schedules ? &r->schedules[r->n_schedules - 1] : NULL;
+    switch (key) {
+    case 'D': return sc ? &sc->byday : NULL;
+    case 'O': return sc ? &sc->opens_at : NULL;
+    case 'Z': return sc ? &sc->closes_at : NULL;
+    case 'T': return sc ? &sc->description : NULL;
+    case 'N': return sc ? &sc->notes : NULL;
+    default: return NULL;
+    }
+}
+
+/* One field of schema 5 (the top of this file) into r. */
+static int read_shown(rec_service *r, char key, const char *v, size_t n)
+{
+    void *grown;
+    switch (key) {
+    case 'a': r->minimum_age = num_of(v, n); return SP_OK;
+    case 'A': r->maximum_age = num_of(v, n); return SP_OK;
+    case 'L': r->pan_london = true; return SP_OK;
+    case 'E': return set_str(&r->email, v, n);
+    case 'P': return set_phone(&r->organization.phones, &r->organization.n_phones, v, n);
+    case 'Q':
+        if (r->n_locations)
+            return SP_OK; /* one at most */
+        grown = one_more(r->locations, &r->n_locations, sizeof *r->locations);
+        if (grown)
+            r->locations = grown;
+        return grown ? SP_OK : SP_ENOMEM;
+    case 'R':
+        if (!r->n_locations || r->locations[0].n_addresses)
+            return SP_OK;
+        grown = one_more(NULL, &r->locations[0].n_addresses, sizeof(rec_address));
+        r->locations[0].addresses = grown;
+        return grown ? SP_OK : SP_ENOMEM;
+    case 'x':
+        if (r->n_locations) {
+            char ll[64], *end = NULL;
+            snprintf(ll, sizeof ll, "%.*s", (int)(n < sizeof ll ? n : sizeof ll - 1), v);
+            r->locations[0].latitude = strtod(ll, &end);
+            r->locations[0].longitude = strtod(end, NULL);
+            r->locations[0].has_coords = true;
+        }
+        return SP_OK;
+    case 'h':
+        grown = one_more(r->schedules, &r->n_schedules, sizeof *r->schedules);
+        if (grown)
+            r->schedules = grown;
+        return grown ? SP_OK : SP_ENOMEM;
+    case 'm': return add_tag(&r->modes, v, n);
+    default: {
+        char **dst = location_slot(r, key);
+        return dst ? set_str(dst, v, n) : SP_OK; /* a key from a later schema: skipped */
+    }
+    }
+}
+
 int idx_brief_read(const char *data, size_t len, rec_service *r, sp_err *err)
 {
     rec_service_init(r);
@@ -141,7 +367,6 @@ int idx_brief_read(const char *data, size_t len, rec_service *r, sp_err *err)
         size_t n = (size_t)strtoull(p + 1, &colon, 10);
         const char *v = colon + 1;
         p = v + n;
-        char num[24];
         int64_t *t = key == 'C' ? &r->prov.last_changed
                      : key == 'S' ? &r->prov.last_seen
                      : key == 'F' ? &r->prov.first_seen
@@ -156,33 +381,20 @@ int idx_brief_read(const char *data, size_t len, rec_service *r, sp_err *err)
         case 'e': rc = set_str(&r->eligibility_description, v, n); break;
         case 'K': rc = set_str(&r->cluster_id, v, n); break;
         case 's': rc = set_str(&r->status, v, n); break;
-        case 'p':
-            if (r->n_phones) /* one at most; a repeated key is ignored */
-                break;
-            r->phones = calloc(1, sizeof *r->phones);
-            if (!r->phones) {
-                rc = SP_ENOMEM;
-                break;
-            }
-            r->n_phones = 1;
-            rc = set_str(&r->phones[0].number, v, n);
-            break;
+        case 'p': rc = set_phone(&r->phones, &r->n_phones, v, n); break;
         case 'M': rc = set_str(&r->last_modified, v, n); break;
-        case 'b': case 'g': case 'c': {
-            char *slug = strndup(v, n);
-            rec_tags *tg = key == 'b' ? &r->boroughs : key == 'g' ? &r->groups : &r->categories;
-            rc = slug ? rec_tags_add(tg, slug, NULL, NULL, 0) : SP_ENOMEM;
-            rc = rc == SP_ENOMEM ? rc : SP_OK; /* an empty slug or too many: left out */
-            free(slug);
+        case 'b': rc = add_tag(&r->boroughs, v, n); break;
+        case 'g': rc = add_tag(&r->groups, v, n); break;
+        case 'c': rc = add_tag(&r->categories, v, n); break;
+        case 'C': case 'S': case 'F': {
+            char num[24]; /* bounded: the next key may be a digit */
+            snprintf(num, sizeof num, "%.*s", (int)(n < sizeof num ? n : sizeof num - 1), v);
+            *t = (int64_t)strtoll(num, NULL, 10);
             break;
         }
         default:
-            if (t && n < sizeof num) {
-                memcpy(num, v, n);
-                num[n] = '\0';
-                *t = strtoll(num, NULL, 10);
-            }
-            break; /* a key from a later schema: skipped */
+            rc = read_shown(r, key, v, n);
+            break;
         }
     }
     if (rc != SP_OK) {

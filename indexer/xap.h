@@ -203,7 +203,17 @@ typedef struct xap_search {
      * revision; counts always exact, total exact) unless collapse is on;
      * without it, or on a writable database, from the slots. */
     const char *const *count_prefixes;
+    /* Optional: sets of terms (the facet member of each is unused), each
+     * counted within the matches: xap_results.set_counts[i] is how many
+     * matches (clusters, with collapse) also have one of set i's terms.
+     * Counted only from a facet table (a read-only database that has one
+     * for its revision: a faceted search built it); otherwise
+     * n_set_counts stays 0.  At most XAP_MAX_COUNT_SETS. */
+    const xap_filter *count_sets;
+    size_t n_count_sets;
 } xap_search;
+
+#define XAP_MAX_COUNT_SETS 16
 
 typedef struct xap_match {
     unsigned docid;
@@ -235,6 +245,8 @@ typedef struct xap_results {
     char *corrected;  /* spelling-corrected query, NULL when none */
     bool parse_fallback; /* the query had bad syntax: read as plain words */
     bool has_text;       /* there were query words (snippets can mark them) */
+    size_t set_counts[XAP_MAX_COUNT_SETS]; /* xap_search.count_sets */
+    size_t n_set_counts;
     void *priv;       /* the MSet, for snippets */
 } xap_results;
 

@@ -163,6 +163,10 @@ struct xap_facets {
     /* Numeric value slots a facet's range filter reads (ensure_numbers):
      * slot -> value by docid (NaN: none). */
     std::unordered_map<Xapian::valueno, std::vector<double>> nums;
+
+    /* Other terms a search counted within its matches (count_sets: the
+     * opening hours' terms), each read once per revision (term_bits). */
+    std::unordered_map<std::string, Bits> sets;
 };
 
 void xap_facets_free::operator()(xap_facets *f) const
@@ -427,6 +431,42 @@ void or_terms(const xap_facets &ft, const xap_filter &f, Bits &m)
     }
 }
 
+/* m |= the documents of term's posting list. */
+void or_postings(Xapian::Database &rd, const xap_facets &ft, const std::string &term, Bits &m)
+{
+    for (Xapian::PostingIterator p = rd.postlist_begin(term); p != rd.postlist_end(term); ++p)
+        if (*p <= ft.last)
+            bit_set(m, *p);
+}
+
+/* The terms kept in a table's sets (a search counting "open at" times of
+ * every day could ask for hundreds). */
+#define MAX_SET_TERMS 64
+
+/* m |= the documents having term: a facet value's set, else its posting
+ * list, kept for the next search of the revision. */
+void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term, Bits &m)
+{
+    auto fv = ft.by_term.find(term);
+    if (fv != ft.by_term.end()) {
+        or_value(ft, ft.values[fv->second], m);
+        return;
+    }
+    auto it = ft.sets.find(term);
+    if (it == ft.sets.end()) {
+        Bits b(ft.words, 0);
+        or_postings(rd, ft, term, b);
+        if (ft.sets.size() >= MAX_SET_TERMS) {
+            for (size_t w = 0; w < ft.words; w++)
+                m[w] |= b[w];
+            return;
+        }
+        it = ft.sets.emplace(term, std::move(b)).first;
+    }
+    for (size_t w = 0; w < ft.words; w++)
+        m[w] |= it->second[w];
+}
+
 /* out = the documents q matches, from posting lists and bit algebra, no
  * weights: about 13 ns a posting where the matcher, asked to look at every
  * match, takes ~90 ns a match.  False when q has a part this does not
@@ -451,13 +491,10 @@ bool eval_bits(Xapian::Database &rd, const xap_facets &ft, const Xapian::Query &
         const std::string term = *ti;
         out.assign(ft.words, 0);
         auto it = ft.by_term.find(term);
-        if (it != ft.by_term.end()) {
+        if (it != ft.by_term.end())
             or_value(ft, ft.values[it->second], out);
-            return true;
-        }
-        for (Xapian::PostingIterator p = rd.postlist_begin(term); p != rd.postlist_end(term); ++p)
-            if (*p <= ft.last)
-                bit_set(out, *p);
+        else
+            or_postings(rd, ft, term, out);
         return true;
     }
     case Xapian::Query::OP_SCALE_WEIGHT:
@@ -702,6 +739,15 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             if (ft && s->collapse)
                 ensure_clusters(rd, *ft, s->collapse_slot);
         }
+        /* A count alone (no hits, no facets: searchd's sd_count) takes the
+         * total from the table a faceted search of this revision built,
+         * when there is one, rather than have the matcher visit every
+         * match. */
+        if (!ft && slots.empty() && s->exact && s->limit == 0 && !db->wr && db->facets) {
+            ft = db->facets.get();
+            if (s->collapse)
+                ensure_clusters(rd, *ft, s->collapse_slot);
+        }
         /* Fast path: t = matches of the text with the filters that are not
          * counted (and ranges, location); fbits[k] = documents passing
          * counted filter counted[k]; m = t AND every fbits = the matches. */
@@ -815,6 +861,20 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         out->has_text = p->has_text;
         if (!corrected.empty())
             out->corrected = dup_string(corrected);
+
+        /* Term sets counted within the matches m. */
+        for (size_t i = 0; ft && i < s->n_count_sets && i < XAP_MAX_COUNT_SETS; i++) {
+            const xap_filter &cs = s->count_sets[i];
+            Bits g(ft->words, 0);
+            for (size_t j = 0; j < cs.n; j++)
+                if (cs.terms[j])
+                    or_term_bits(rd, *ft, cs.terms[j], g);
+            for (size_t w = 0; w < ft->words; w++)
+                g[w] &= m[w];
+            out->set_counts[i] = s->collapse ? folded_count(*ft, g, nonzero_words(g), nullptr)
+                                             : popcount_all(g.data(), g.size());
+            out->n_set_counts = i + 1;
+        }
 
         /* Matches. */
         size_t n = p->mset.size();

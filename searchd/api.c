@@ -203,7 +203,7 @@ long sd_count(idx *ix, idx_query q)
     q.facets = false;
     q.exact_facets = true; /* an exact total */
     q.offset = 0;
-    q.limit = 1;
+    q.limit = 0; /* the total alone: no hit read, no snippet */
     idx_result res;
     sp_err e;
     sp_err_clear(&e);

@@ -427,10 +427,7 @@ bool pg_who(pg *p, const rec_service *rec)
 
 const rec_location *pg_location(const rec_service *rec)
 {
-    for (size_t i = 0; i < rec->n_locations; i++)
-        if (rec->locations[i].n_addresses || rec->locations[i].has_coords)
-            return &rec->locations[i];
-    return NULL;
+    return idx_rec_location(rec);
 }
 
 void pg_address(pg *p, const rec_location *loc, bool map_link)
@@ -507,12 +504,8 @@ static bool put_schedule(pg *p, const rec_schedule *sc)
 
 bool pg_when(pg *p, const rec_service *rec, size_t max)
 {
-    const rec_schedule *sc = rec->schedules;
-    size_t n = rec->n_schedules;
-    for (size_t i = 0; !n && i < rec->n_locations; i++) {
-        sc = rec->locations[i].schedules;
-        n = rec->locations[i].n_schedules;
-    }
+    size_t n = 0;
+    const rec_schedule *sc = idx_rec_schedules(rec, &n);
     bool any = false;
     for (size_t i = 0; i < n && i < max; i++) {
         if (any)
@@ -525,17 +518,7 @@ bool pg_when(pg *p, const rec_service *rec, size_t max)
 
 const char *pg_phone(const rec_service *rec)
 {
-    for (size_t i = 0; i < rec->n_phones; i++)
-        if (rec->phones[i].number)
-            return rec->phones[i].number;
-    for (size_t l = 0; l < rec->n_locations; l++)
-        for (size_t i = 0; i < rec->locations[l].n_phones; i++)
-            if (rec->locations[l].phones[i].number)
-                return rec->locations[l].phones[i].number;
-    for (size_t i = 0; i < rec->organization.n_phones; i++)
-        if (rec->organization.phones[i].number)
-            return rec->organization.phones[i].number;
-    return NULL;
+    return idx_rec_phone(rec);
 }
 
 const char *pg_email(const rec_service *rec)
@@ -1051,20 +1034,9 @@ static void put_past_end(pg *p, const search_state *st, const idx_result *res)
 
 /* How many services a broader version of the search would find (exact),
  * or -1 when the count failed. */
-static long alt_count(pg *p, idx **ix, idx_query q)
+static long alt_count(idx **ix, idx_query q)
 {
-    if (!*ix)
-        return -1;
-    q.facets = false;
-    q.exact_facets = true; /* an exact total */
-    q.offset = 0;
-    q.limit = 1;
-    idx_result res;
-    sp_err e;
-    sp_err_clear(&e);
-    long n = pg_search(p, ix, &q, &res, &e) == SP_OK ? (long)res.total : -1;
-    idx_result_free(&res);
-    return n;
+    return *ix ? sd_count(*ix, q) : -1;
 }
 
 /* One broader search: a link with how many it finds, left out when it
@@ -1112,7 +1084,7 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         if (u.len == 1)
             sp_buf_puts(&u, "?");
         html_query_add(&u, "q", res->suggestion);
-        put_alt(p, sp_buf_cstr(&u), alt_count(p, ix, q), "none.didyoumean", res->suggestion);
+        put_alt(p, sp_buf_cstr(&u), alt_count(ix, q), "none.didyoumean", res->suggestion);
         sp_buf_free(&u);
     }
     for (int f = 0; f < IDX_F__COUNT; f++) {
@@ -1125,26 +1097,26 @@ static void put_no_results(pg *p, idx **ix, const search_state *st, const idx_re
         const char *label = filter_label(p, (idx_field)f, st->sp.vals[f][0], lbuf, sizeof lbuf);
         idx_query q = *q0;
         q.n_filters[f] = 0; /* one link per field drops all its values */
-        put_alt_without(p, alt_count(p, ix, q), field, "none.drop",
+        put_alt_without(p, alt_count(ix, q), field, "none.drop",
                         label ? label : st->sp.vals[f][0]);
     }
     pg_when_alt(p, &st->sp, ix);
     if (q0->radius_km > 0) {
         idx_query q = *q0;
         q.radius_km = 0;
-        put_alt_without(p, alt_count(p, ix, q), "radius_km", "none.widen", NULL);
+        put_alt_without(p, alt_count(ix, q), "radius_km", "none.widen", NULL);
     }
     if (q0->has_near && !st->u.has_near) {
         idx_query q = *q0;
         q.has_near = false;
         q.radius_km = 0;
         q.sort = IDX_SORT_RELEVANCE;
-        put_alt_without(p, alt_count(p, ix, q), "near", "none.all_london", NULL);
+        put_alt_without(p, alt_count(ix, q), "near", "none.all_london", NULL);
     }
     if (st->sp.qtext && *st->sp.qtext) {
         idx_query q = *q0;
         q.q = NULL;
-        put_alt_without(p, alt_count(p, ix, q), "q", "none.drop_q", st->sp.qtext);
+        put_alt_without(p, alt_count(ix, q), "q", "none.drop_q", st->sp.qtext);
     }
     pg_raw(p, "</ul><p>");
     pg_t(p, "none.help");
@@ -1322,6 +1294,9 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
         free(st);
         return ret;
     }
+    /* The hits from their compact copies (idx_query.brief) when the index
+     * keeps what a result shows (schema 5), not their whole records. */
+    st->sp.q.brief = idx_schema_version(ix) >= 5;
     idx_result res;
     sp_err e;
     sp_err_clear(&e);

@@ -105,15 +105,7 @@ void pg_when_alt(pg *p, const sd_search *sp, idx **ix)
     idx_query q = sp->q;
     q.hours = NULL;
     q.n_hours = 0;
-    q.facets = false;
-    q.exact_facets = true;
-    q.offset = 0;
-    q.limit = 1;
-    idx_result res;
-    sp_err e;
-    sp_err_clear(&e);
-    long n = pg_search(p, ix, &q, &res, &e) == SP_OK ? (long)res.total : -1;
-    idx_result_free(&res);
+    long n = sd_count(*ix, q);
     if (n <= 0)
         return;
     sp_buf u = {0};
@@ -152,15 +144,48 @@ void sd_hours_facet(idx *ix, const sd_search *p, sd_hours_counts *out)
     int day = p->open_now ? -1 : p->day;
     int period = p->open_now ? -1 : p->period;
     int minute = p->open_now ? -1 : p->minute;
+    /* Every value at once: the search without its hours filter, each
+     * value's terms counted within its matches (idx_query.count_sets). */
+    enum { N = HOURS_DAYS + HOURS_PERIODS };
+    char terms[N][HOURS_MAX_QUERY_TERMS][HOURS_TERM_MAX];
+    const char *ptrs[N][HOURS_MAX_QUERY_TERMS];
+    idx_term_set sets[N];
+    for (int v = 0; v < N; v++) {
+        sets[v].n = v < HOURS_DAYS ? hours_query_terms(v, period, minute, terms[v])
+                                   : hours_query_terms(day, v - HOURS_DAYS, -1, terms[v]);
+        for (size_t i = 0; i < sets[v].n; i++)
+            ptrs[v][i] = terms[v][i];
+        sets[v].terms = ptrs[v];
+    }
+    idx_query q = p->q;
+    q.hours = NULL;
+    q.n_hours = 0;
+    q.facets = false;
+    q.exact_facets = true;
+    q.offset = 0;
+    q.limit = 0;
+    q.count_sets = sets;
+    q.n_count_sets = N;
+    idx_result res;
+    sp_err e;
+    sp_err_clear(&e);
+    bool all = idx_search(ix, &q, &res, &e) == SP_OK && res.n_set_counts == N &&
+               !res.relaxed && !res.suggestion_used;
     out->ok = true;
-    for (int d = 0; d < HOURS_DAYS; d++) {
-        out->day[d] = hours_count(ix, p, d, period, minute);
-        out->ok = out->ok && out->day[d] >= 0;
+    for (int v = 0; v < N; v++) {
+        long n = all ? (long)res.set_counts[v] : -1;
+        /* Few: the value's own search might relax its words or take a
+         * did-you-mean (idx_query.relax), so it is searched alone. */
+        if (n < 0 || (n < IDX_RELAX_BELOW && p->q.relax))
+            n = v < HOURS_DAYS ? hours_count(ix, p, v, period, minute)
+                               : hours_count(ix, p, day, v - HOURS_DAYS, -1);
+        if (v < HOURS_DAYS)
+            out->day[v] = n;
+        else
+            out->period[v - HOURS_DAYS] = n;
+        out->ok = out->ok && n >= 0;
     }
-    for (int t = 0; t < HOURS_PERIODS; t++) {
-        out->period[t] = hours_count(ix, p, day, t, -1);
-        out->ok = out->ok && out->period[t] >= 0;
-    }
+    idx_result_free(&res);
 }
 
 /* An option of the When filter, with its count when there is one. */

@@ -434,8 +434,8 @@ typedef struct sd_search {
  * and point p->q.hours at the terms of its hours filter (also for day,
  * time and at).  SP_EIO when open=now is asked and z is NULL. */
 int sd_search_hours(sd_search *p, const hours_zone *z, int64_t now);
-/* The exact total of q on ix's snapshot (no hits, no facets); -1 when
- * the search failed. */
+/* The exact total of q on ix's snapshot (no hits, no facets: limit 0, so
+ * no record is read and no snippet made); -1 when the search failed. */
 long sd_count(idx *ix, idx_query q);
 /* How many services the search p would find without its hours filter
  * whose hours are unknown (HOURS_UNKNOWN_TERM); -1 on error. */

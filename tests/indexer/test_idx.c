@@ -811,7 +811,36 @@ static void test_brief(idx *ix)
                       a->prov.last_seen == b->prov.last_seen &&
                       a->prov.first_seen == b->prov.first_seen,
                   "brief %s: times", id);
-            CHECK(!b->n_locations && !b->modes.n && !b->n_rules, "brief %s: nothing more", id);
+            /* schema 5: what a portal result shows (idx_rec_*) */
+            CHECK(a->minimum_age == b->minimum_age && a->maximum_age == b->maximum_age &&
+                      a->pan_london == b->pan_london && same_tags(&a->modes, &b->modes),
+                  "brief %s: ages, pan-London, modes", id);
+            CHECK(same_str(idx_rec_phone(a), idx_rec_phone(b)) &&
+                      same_str(a->email ? a->email : a->organization.email, b->email),
+                  "brief %s: phone and e-mail shown", id);
+            const rec_location *la = idx_rec_location(a), *lb = idx_rec_location(b);
+            CHECK(!la == !lb && (!la || (same_str(la->name, lb->name) &&
+                                         la->has_coords == lb->has_coords &&
+                                         la->latitude == lb->latitude &&
+                                         la->longitude == lb->longitude &&
+                                         !la->n_addresses == !lb->n_addresses)),
+                  "brief %s: the location shown", id);
+            CHECK(!la || !la->n_addresses ||
+                      (same_str(la->addresses[0].address_1, lb->addresses[0].address_1) &&
+                       same_str(la->addresses[0].city, lb->addresses[0].city) &&
+                       same_str(la->addresses[0].postal_code, lb->addresses[0].postal_code)),
+                  "brief %s: its address", id);
+            size_t na = 0, nb = 0;
+            const rec_schedule *sa = idx_rec_schedules(a, &na), *sb = idx_rec_schedules(b, &nb);
+            CHECK(nb == (na < IDX_BRIEF_SCHEDULES ? na : IDX_BRIEF_SCHEDULES),
+                  "brief %s: %zu schedules of %zu", id, nb, na);
+            for (size_t k2 = 0; k2 < nb && k2 < na; k2++)
+                CHECK(same_str(sa[k2].byday, sb[k2].byday) &&
+                          same_str(sa[k2].opens_at, sb[k2].opens_at) &&
+                          same_str(sa[k2].closes_at, sb[k2].closes_at) &&
+                          same_str(sa[k2].notes, sb[k2].notes),
+                      "brief %s: schedule %zu", id, k2);
+            CHECK(!b->n_rules && !b->n_languages, "brief %s: nothing more", id);
             CHECK(same_str(full.hits[i].snippet, brief.hits[i].snippet), "brief %s: snippet",
                   id);
         }
