@@ -25,10 +25,7 @@
 
 /* ---------------------------------------------------------------- tables */
 
-typedef struct sfield {
-    const char *key;
-    size_t off;
-} sfield;
+typedef rec_field sfield;
 
 #define SF(T, f) { #f, offsetof(T, f) }
 #define SF_END { NULL, 0 }
@@ -111,6 +108,19 @@ static const sfield service_f[] = {
 static const sfield prov_f[] = {
     SF(rec_provenance, source_id), SF(rec_provenance, source_url),
     SF(rec_provenance, local_id), SF(rec_provenance, organization_from), SF_END};
+
+const rec_field *rec_fields(rec_object o)
+{
+    static const sfield *const all[] = {
+        [REC_ADDRESS] = address_f,   [REC_PHONE] = phone_f,
+        [REC_SCHEDULE] = schedule_f, [REC_LANGUAGE] = language_f,
+        [REC_TERM] = term_f,         [REC_ATTRIBUTE] = attribute_f,
+        [REC_AREA] = area_f,         [REC_COST] = cost_f,
+        [REC_FUNDING] = funding_f,   [REC_IDENTIFIER] = identifier_f,
+        [REC_LOCATION] = location_f, [REC_ORGANIZATION] = organization_f,
+        [REC_SERVICE] = service_f};
+    return all[o];
+}
 
 static char **sf_ptr(void *obj, const sfield *f)
 {

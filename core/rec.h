@@ -211,6 +211,23 @@ char *rec_to_json_string(const rec_service *r);
 int rec_from_json_string(const char *s, size_t len, rec_service *out,
                          sp_err *err);
 
+/* The text (char *) fields of each HSDS object, described once: (name,
+ * offset of the member), the name being the HSDS 3.0 JSON key and CSV
+ * column; the list ends with a NULL name.  The JSON code and the data
+ * package reader both walk these. */
+typedef struct rec_field {
+    const char *key;
+    size_t off;
+} rec_field;
+
+typedef enum rec_object {
+    REC_ADDRESS, REC_PHONE, REC_SCHEDULE, REC_LANGUAGE, REC_TERM, REC_ATTRIBUTE,
+    REC_AREA, REC_COST, REC_FUNDING, REC_IDENTIFIER, REC_LOCATION, REC_ORGANIZATION,
+    REC_SERVICE
+} rec_object;
+
+const rec_field *rec_fields(rec_object o);
+
 /* Signpost's stable id: local_id itself when it is a UUID, otherwise a
  * name-based (v5, SHA-1) UUID of "origin|local_id". out gets 37 bytes. */
 void rec_make_id(const char *origin, const char *local_id, char out[37]);

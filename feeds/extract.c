@@ -31,11 +31,7 @@ char *hx_strip_ws(const char *s)
 {
     if (s == NULL)
         return NULL;
-    while (feed_is_space((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && feed_is_space((unsigned char)s[n - 1]))
-        n--;
+    size_t n = feed_trim(&s);
     return sp_strndup(s, n);
 }
 
@@ -405,11 +401,7 @@ static char *md_text(xmlNode *n)
     const char *s = sp_buf_cstr(&c.out);
     if (s == NULL) /* out of memory */
         return NULL;
-    while (feed_is_space((unsigned char)*s))
-        s++;
-    size_t len = strlen(s);
-    while (len > 0 && feed_is_space((unsigned char)s[len - 1]))
-        len--;
+    size_t len = feed_trim(&s);
     char *out = sp_strndup(s, len);
     sp_buf_free(&c.out);
     return out;

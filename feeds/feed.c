@@ -193,6 +193,16 @@ bool feed_is_space(unsigned char c)
            c == '\v';
 }
 
+size_t feed_trim(const char **s)
+{
+    while (feed_is_space((unsigned char)**s))
+        (*s)++;
+    size_t n = strlen(*s);
+    while (n > 0 && feed_is_space((unsigned char)(*s)[n - 1]))
+        n--;
+    return n;
+}
+
 char *feed_collapse(const char *s, size_t n, size_t max, bool nbsp)
 {
     return feed_fold(s, n, max, nbsp, false);

@@ -53,6 +53,10 @@ int feed_add_rec(feed_output *o, rec_service *r);
 /* HTML and XML whitespace: space, tab, LF, CR, FF, VT. */
 bool feed_is_space(unsigned char c);
 
+/* Skips that whitespace at the start of *s (NUL-terminated) and returns the
+ * length of what is left without that at its end. */
+size_t feed_trim(const char **s);
+
 /* A copy of s[0..n) with whitespace runs folded to one space and the ends
  * trimmed, at most max bytes (cut on a UTF-8 boundary); NULL when s is
  * NULL or nothing is left.  With nbsp, U+00A0 (no-break space) counts as

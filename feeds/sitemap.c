@@ -182,13 +182,7 @@ static char *text_of(xmlNode *n)
     if (v == NULL)
         return NULL;
     const char *s = (const char *)v;
-    size_t len = strlen(s);
-    while (len > 0 && feed_is_space((unsigned char)*s)) {
-        s++;
-        len--;
-    }
-    while (len > 0 && feed_is_space((unsigned char)s[len - 1]))
-        len--;
+    size_t len = feed_trim(&s);
     char *out = len > 0 ? sp_strndup(s, len) : NULL;
     xmlFree(v);
     return out;
