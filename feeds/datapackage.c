@@ -290,10 +290,7 @@ typedef struct fk_index {
 static int fk_cmp(const void *a, const void *b)
 {
     const fk_ent *x = a, *y = b;
-    int c = strcmp(x->key, y->key);
-    if (c != 0)
-        return c;
-    return x->row < y->row ? -1 : x->row > y->row;
+    return feed_cmp_keyed(x->key, x->row, y->key, y->row);
 }
 
 static void fk_build(fk_index *ix, const csv_table *t, const char *colname)
@@ -929,11 +926,9 @@ int feed_read_datapackage(const char *body, size_t len, const char *url,
                           feed_fetch_fn fetch, void *ctx, feed_output *out,
                           sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_datapackage: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "datapackage.json is %zu bytes, over the %u byte limit",
-                       len, FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_datapackage", "datapackage.json", err);
+    if (chk != SP_OK)
+        return chk;
     json_error_t je;
     json_t *dp = json_loadb(body != NULL ? body : "", len, 0, &je);
     if (!json_is_object(dp)) {

@@ -266,10 +266,7 @@ static void md_index_ids(md_ctx *c, xmlNode *n, int depth)
 static int md_id_cmp(const void *a, const void *b)
 {
     const md_id *x = a, *y = b;
-    int r = strcmp(x->id, y->id);
-    if (r != 0)
-        return r;
-    return x->ord < y->ord ? -1 : x->ord > y->ord;
+    return feed_cmp_keyed(x->id, x->ord, y->id, y->ord);
 }
 
 static xmlNode *md_by_id(md_ctx *c, const char *id)

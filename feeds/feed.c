@@ -193,6 +193,25 @@ bool feed_is_space(unsigned char c)
            c == '\v';
 }
 
+int feed_check_body(const feed_output *out, const char *body, size_t len, const char *reader,
+                    const char *what, sp_err *err)
+{
+    if (out == NULL || (body == NULL && len > 0))
+        return sp_fail(err, SP_EINVAL, "%s: no output or no body", reader);
+    if (len > FEED_MAX_BODY)
+        return sp_fail(err, SP_ELIMIT, "%s is %zu bytes, over the %u byte limit", what, len,
+                       FEED_MAX_BODY);
+    return SP_OK;
+}
+
+int feed_cmp_keyed(const char *ka, size_t oa, const char *kb, size_t ob)
+{
+    int c = strcmp(ka, kb);
+    if (c != 0)
+        return c;
+    return oa < ob ? -1 : oa > ob;
+}
+
 size_t feed_trim(const char **s)
 {
     while (feed_is_space((unsigned char)**s))
@@ -480,11 +499,9 @@ feed_format feed_sniff(const char *body, size_t len, const char *url,
 int feed_read(feed_format fmt, const char *body, size_t len, const char *url,
               const char *content_type, feed_output *out, sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "document is %zu bytes, over the %u byte limit",
-                       len, FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read", "document", err);
+    if (chk != SP_OK)
+        return chk;
     if (body == NULL)
         body = "";
     if (fmt == FEED_AUTO)

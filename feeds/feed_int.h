@@ -42,6 +42,16 @@ int feed_read_datapackage(const char *body, size_t len, const char *url,
 int feed_datapackage_resources(const char *body, size_t len, const char *url,
                                feed_output *out, sp_err *err);
 
+/* The checks each reader makes first: an output, a body unless len is 0,
+ * at most FEED_MAX_BODY bytes.  reader names the function, what the
+ * document ("feed", "page") in the messages. */
+int feed_check_body(const feed_output *out, const char *body, size_t len, const char *reader,
+                    const char *what, sp_err *err);
+
+/* qsort order of (key, ord) pairs: by key, then by ord, so that equal
+ * keys keep the order they came in. */
+int feed_cmp_keyed(const char *ka, size_t oa, const char *kb, size_t ob);
+
 /* Append helpers for readers (take ownership of nothing; copy strings). */
 int feed_add_link(feed_output *o, const char *url, feed_link_kind kind,
                   int64_t lastmod, double priority);

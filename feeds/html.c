@@ -743,11 +743,9 @@ static char *page_name(xmlNode *root, xmlNode *mainn)
 int feed_read_html(const char *body, size_t len, const char *url,
                    const char *content_type, feed_output *out, sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_html: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "page is %zu bytes, over the %u byte limit", len,
-                       FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_html", "page", err);
+    if (chk != SP_OK)
+        return chk;
     if (len == 0)
         return SP_OK; /* an empty page has nothing to say */
     htmlDocPtr doc = hx_parse_html(body, len, url, content_type);

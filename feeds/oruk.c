@@ -695,11 +695,9 @@ static int read_doc(rd *c, const json_t *j)
 int feed_read_oruk(const char *body, size_t len, const char *url, feed_output *out,
                    sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_oruk: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "document is %zu bytes, over the %u byte limit", len,
-                       FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_oruk", "document", err);
+    if (chk != SP_OK)
+        return chk;
     /* Some publishers send a UTF-8 byte order mark, which JSON forbids. */
     if (body != NULL && len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) {
         body += 3;

@@ -288,11 +288,9 @@ static int read_xml(const char *b, size_t n, const char *docurl,
 int feed_read_sitemap(const char *body, size_t len, const char *url,
                       feed_output *out, sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_sitemap: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "sitemap is %zu bytes, over the %u byte limit", len,
-                       FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_sitemap", "sitemap", err);
+    if (chk != SP_OK)
+        return chk;
     char *inflated = NULL;
     const char *b = body != NULL ? body : "";
     size_t n = len;
