@@ -315,14 +315,7 @@ static size_t fk_find(const fk_index *ix, const char *key, size_t *first)
 {
     if (ix->v == NULL || key == NULL)
         return 0;
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(ix->v[mid].key, key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = feed_lower_bound(ix->v, ix->n, sizeof *ix->v, offsetof(fk_ent, key), key);
     size_t e = lo;
     while (e < ix->n && strcmp(ix->v[e].key, key) == 0)
         e++;

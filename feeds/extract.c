@@ -271,14 +271,7 @@ static int md_id_cmp(const void *a, const void *b)
 
 static xmlNode *md_by_id(md_ctx *c, const char *id)
 {
-    size_t lo = 0, hi = c->n_ids;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(c->ids[mid].id, id) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = feed_lower_bound(c->ids, c->n_ids, sizeof *c->ids, offsetof(md_id, id), id);
     return lo < c->n_ids && strcmp(c->ids[lo].id, id) == 0 ? c->ids[lo].node : NULL;
 }
 

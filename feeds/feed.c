@@ -46,10 +46,13 @@ void feed_output_free(feed_output *o)
     o->want = want; /* a reused output keeps asking for the same */
 }
 
-/* Grow an array to hold one more element; capacity doubles, and is derived
- * from n so the struct needs no separate capacity field. */
-static int grow(void **arr, size_t n, size_t elem)
+/* Grow an array to hold one more element, or SP_ELIMIT when it holds max
+ * already; capacity doubles, and is derived from n so the struct needs no
+ * separate capacity field. */
+static int grow(void **arr, size_t n, size_t max, size_t elem)
 {
+    if (n >= max)
+        return SP_ELIMIT;
     if (n == 0 || (n & (n - 1)) == 0) {
         size_t cap = n == 0 ? 8 : n * 2;
         if (n != 0 && n < 8)
@@ -67,10 +70,9 @@ int feed_add_link(feed_output *o, const char *url, feed_link_kind kind,
 {
     if (o == NULL || url == NULL)
         return SP_EINVAL;
-    if (o->n_links >= FEED_MAX_LINKS)
-        return SP_ELIMIT;
-    if (grow((void **)&o->links, o->n_links, sizeof *o->links) != SP_OK)
-        return SP_ENOMEM;
+    int rc = grow((void **)&o->links, o->n_links, FEED_MAX_LINKS, sizeof *o->links);
+    if (rc != SP_OK)
+        return rc;
     char *u = sp_strdup(url);
     if (u == NULL)
         return SP_ENOMEM;
@@ -86,10 +88,9 @@ int feed_add_rec(feed_output *o, rec_service *r)
 {
     if (o == NULL || r == NULL)
         return SP_EINVAL;
-    if (o->n_recs >= FEED_MAX_RECS)
-        return SP_ELIMIT;
-    if (grow((void **)&o->recs, o->n_recs, sizeof *o->recs) != SP_OK)
-        return SP_ENOMEM;
+    int rc = grow((void **)&o->recs, o->n_recs, FEED_MAX_RECS, sizeof *o->recs);
+    if (rc != SP_OK)
+        return rc;
     o->recs[o->n_recs++] = *r;
     rec_service_init(r);
     return SP_OK;
@@ -210,6 +211,20 @@ int feed_cmp_keyed(const char *ka, size_t oa, const char *kb, size_t ob)
     if (c != 0)
         return c;
     return oa < ob ? -1 : oa > ob;
+}
+
+size_t feed_lower_bound(const void *base, size_t n, size_t elem, size_t off, const char *key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *k = *(const char *const *)(const void *)((const char *)base + mid * elem + off);
+        if (strcmp(k, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 size_t feed_trim(const char **s)

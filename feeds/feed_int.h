@@ -51,6 +51,9 @@ int feed_check_body(const feed_output *out, const char *body, size_t len, const 
 /* qsort order of (key, ord) pairs: by key, then by ord, so that equal
  * keys keep the order they came in. */
 int feed_cmp_keyed(const char *ka, size_t oa, const char *kb, size_t ob);
+/* In the n elements (elem bytes each) at base, sorted by the string member
+ * at offset off: the index of the first whose string is not below key. */
+size_t feed_lower_bound(const void *base, size_t n, size_t elem, size_t off, const char *key);
 
 /* Append helpers for readers (take ownership of nothing; copy strings). */
 int feed_add_link(feed_output *o, const char *url, feed_link_kind kind,
