@@ -25,7 +25,7 @@
 
 /* ---------------------------------------------------------------- tables */
 
-typedef rec_field sfield;
+typedef rec_strfield sfield;
 
 #define SF(T, f) { #f, offsetof(T, f) }
 #define SF_END { NULL, 0 }
@@ -109,7 +109,7 @@ static const sfield prov_f[] = {
     SF(rec_provenance, source_id), SF(rec_provenance, source_url),
     SF(rec_provenance, local_id), SF(rec_provenance, organization_from), SF_END};
 
-const rec_field *rec_fields(rec_object o)
+const rec_strfield *rec_str_fields(rec_object o)
 {
     static const sfield *const all[] = {
         [REC_ADDRESS] = address_f,   [REC_PHONE] = phone_f,

@@ -215,10 +215,10 @@ int rec_from_json_string(const char *s, size_t len, rec_service *out,
  * offset of the member), the name being the HSDS 3.0 JSON key and CSV
  * column; the list ends with a NULL name.  The JSON code and the data
  * package reader both walk these. */
-typedef struct rec_field {
+typedef struct rec_strfield {
     const char *key;
     size_t off;
-} rec_field;
+} rec_strfield;
 
 typedef enum rec_object {
     REC_ADDRESS, REC_PHONE, REC_SCHEDULE, REC_LANGUAGE, REC_TERM, REC_ATTRIBUTE,
@@ -226,7 +226,7 @@ typedef enum rec_object {
     REC_SERVICE
 } rec_object;
 
-const rec_field *rec_fields(rec_object o);
+const rec_strfield *rec_str_fields(rec_object o);
 
 /* Signpost's stable id: local_id itself when it is a UUID, otherwise a
  * name-based (v5, SHA-1) UUID of "origin|local_id". out gets 37 bytes. */

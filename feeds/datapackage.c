@@ -499,11 +499,11 @@ static char **field_at(void *rec, size_t off)
     return (char **)(void *)((char *)rec + off);
 }
 
-/* The text fields of an HSDS object (rec_fields) from the trimmed cells
+/* The text fields of an HSDS object (rec_str_fields) from the trimmed cells
  * of row r, then the other spellings of those still empty. */
 static void fill_cols(void *rec, const csv_table *t, size_t r, rec_object o, const dp_alt *alt)
 {
-    for (const rec_field *f = rec_fields(o); f->key != NULL; f++)
+    for (const rec_strfield *f = rec_str_fields(o); f->key != NULL; f++)
         *field_at(rec, f->off) = dup_cell(t, r, f->key);
     for (; alt != NULL && alt->col != NULL; alt++)
         if (*field_at(rec, alt->off) == NULL)
