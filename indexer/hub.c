@@ -62,7 +62,7 @@ struct hub {
     unit *u;
     size_t nu;
     src_row *src;
-    size_t nsrc;
+    size_t nsrc, capsrc;
     json_t *decisions; /* array of {a,b,decision,at,by} */
     json_t *links;     /* array of {a,b,cluster_id,score,decided,evidence} */
     char *linked_at;
@@ -117,15 +117,12 @@ static int cmp_str(const void *a, const void *b)
 static int load_sources(void *ctx, const store_source_info *info)
 {
     hub *h = ctx;
-    src_row *v = realloc(h->src, (h->nsrc + 1) * sizeof *v);
-    if (!v)
+    if (sp_grow(&h->src, &h->capsrc, h->nsrc + 1, sizeof *h->src, 16) != SP_OK)
         return 1;
-    h->src = v;
     src_row *s = &h->src[h->nsrc++];
-    memset(s, 0, sizeof *s);
-    s->name = sp_strdup(info->name);
-    s->url = sp_strdup(info->url);
-    s->kind = sp_strdup(info->kind);
+    *s = (src_row){.name = sp_strdup(info->name),
+                   .url = sp_strdup(info->url),
+                   .kind = sp_strdup(info->kind)};
     /* The fetch policy's refusals name internal addresses: operators read
      * them in `signpost crawl --status`, the hub says only what happened. */
     const char *msg = info->last_error_msg;
