@@ -358,6 +358,21 @@ static uint64_t borough_scope(const hub *h, const hub_filter *f)
     return m;
 }
 
+/* Moves *i to the first index from *i up, below n, whose bit is set in
+ * mask (a borough, group or category scope); false when there is none. */
+static bool next_in(uint64_t mask, size_t n, size_t *i)
+{
+    while (*i < n && !(mask >> *i & 1))
+        (*i)++;
+    return *i < n;
+}
+
+static json_t *oom(sp_err *err)
+{
+    sp_fail(err, SP_ENOMEM, "out of memory");
+    return NULL;
+}
+
 static uint64_t one_or_all(const char *const *list, size_t n, const char *slug)
 {
     if (!slug)
@@ -482,12 +497,9 @@ json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
     if (!rows || !map) {
         json_decref(rows);
         json_decref(map);
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
+        return oom(err);
     }
-    for (size_t b = 0; b < h->nb; b++) {
-        if (!(bm >> b & 1))
-            continue;
+    for (size_t b = 0; next_in(bm, h->nb, &b); b++) {
         const vocab_borough *vb = vocab_borough_get(h->v, h->bslug[b]);
         size_t in_borough = 0;
         for (size_t i = 0; i < h->nu; i++) {
@@ -496,9 +508,7 @@ json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
                 in_borough++;
         }
         json_object_set_new(map, h->bslug[b], json_integer((json_int_t)in_borough));
-        for (size_t g = 0; g < h->ng; g++) {
-            if (!(gm >> g & 1))
-                continue;
+        for (size_t g = 0; next_in(gm, h->ng, &g); g++) {
             cell c;
             count_cell(h, (int)b, (int)g, cm, &c);
             total++;
@@ -532,23 +542,17 @@ json_t *hub_gaps(const hub *h, const hub_filter *f, sp_err *err)
     bool want_local = !f->kind || !strcmp(f->kind, "no-local");
     json_t *rows = json_array();
     size_t total = 0, limit = limit_of(f);
-    if (!rows) {
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
-    }
+    if (!rows)
+        return oom(err);
     /* Two passes so every "none" gap comes before the "no-local" ones. */
     for (int pass = 0; pass < 2; pass++) {
         if ((pass == 0 && !want_none) || (pass == 1 && !want_local))
             continue;
-        for (size_t g = 0; g < h->ng; g++) {
-            if (!(gm >> g & 1))
-                continue;
+        for (size_t g = 0; next_in(gm, h->ng, &g); g++) {
             cell cells[MAXV];
             for (size_t b = 0; b < h->nb; b++)
                 count_cell(h, (int)b, (int)g, cm, &cells[b]);
-            for (size_t b = 0; b < h->nb; b++) {
-                if (!(bm >> b & 1))
-                    continue;
+            for (size_t b = 0; next_in(bm, h->nb, &b); b++) {
                 bool none = cells[b].services == 0;
                 bool nolocal = !none && cells[b].local == 0;
                 if ((pass == 0 && !none) || (pass == 1 && !nolocal))
@@ -878,28 +882,21 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
         free(members);
         free(local);
         free(lg);
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
+        return oom(err);
     }
-    for (size_t b = 0; b < h->nb; b++) {
-        if (!(bm >> b & 1))
-            continue;
+    for (size_t b = 0; next_in(bm, h->nb, &b); b++) {
         /* services based in the borough (not London-wide ones: those
          * overlap with everything and say nothing about the borough) */
         size_t nl = 0;
         for (size_t i = 0; i < h->nu; i++)
             if ((h->u[i].bor >> b & 1) && !h->u[i].london_wide)
                 local[nl++] = i;
-        for (size_t g = 0; g < h->ng; g++) {
-            if (!(gm >> g & 1))
-                continue;
+        for (size_t g = 0; next_in(gm, h->ng, &g); g++) {
             size_t ngl = 0;
             for (size_t i = 0; i < nl; i++)
                 if (h->u[local[i]].grp >> g & 1)
                     lg[ngl++] = local[i];
-            for (size_t c = 0; c < h->nc && ngl >= 2; c++) {
-                if (!(cm >> c & 1))
-                    continue;
+            for (size_t c = 0; ngl >= 2 && next_in(cm, h->nc, &c); c++) {
                 size_t m = 0;
                 for (size_t i = 0; i < ngl && m < 50; i++)
                     if (h->u[lg[i]].cat >> c & 1)
@@ -1148,10 +1145,8 @@ json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err)
     uint64_t bm = borough_scope(h, f);
     json_t *rows = json_array();
     size_t total = 0, limit = limit_of(f);
-    if (!rows) {
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
-    }
+    if (!rows)
+        return oom(err);
     for (size_t i = 0; i < h->nu; i++) {
         const unit *u = &h->u[i];
         if (u->n < 2 || !unit_in_scope(h, u, bm))
@@ -1205,10 +1200,8 @@ json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err)
     int64_t limit_s = (int64_t)days * 86400;
     json_t *rows = json_array();
     size_t total = 0, limit = limit_of(f);
-    if (!rows) {
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
-    }
+    if (!rows)
+        return oom(err);
     for (size_t i = 0; i < h->n; i++) {
         const hrec *r = &h->r[i];
         const unit *u = &h->u[r->unit];
@@ -1272,8 +1265,7 @@ json_t *hub_sources(const hub *h, const hub_filter *f, sp_err *err)
     if (!names || !rows) {
         free(names);
         json_decref(rows);
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
+        return oom(err);
     }
     size_t nn = 0;
     for (size_t i = 0; i < h->nsrc; i++)
