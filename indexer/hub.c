@@ -396,6 +396,27 @@ static json_t *filters_json(const hub_filter *f)
 /* A report: its rows and "columns", the flat keys of a row in CSV order
  * (so a CSV has its header even with no rows, and nested detail such as
  * an overlap's services never lands in a cell). */
+/* A report's rows as they are found: every match counts in total, only
+ * the first limit are kept (report() says when some were left out). */
+typedef struct rows_acc {
+    json_t *rows;
+    size_t total, limit;
+} rows_acc;
+
+/* false when out of memory */
+static bool rows_begin(rows_acc *a, const hub_filter *f)
+{
+    *a = (rows_acc){json_array(), 0, limit_of(f)};
+    return a->rows != NULL;
+}
+
+/* Counts one more match; true when its row is to be kept. */
+static bool rows_take(rows_acc *a)
+{
+    a->total++;
+    return json_array_size(a->rows) < a->limit;
+}
+
 static json_t *report(const hub *h, const hub_filter *f, json_t *rows, size_t total,
                       const char *const *cols)
 {
@@ -491,11 +512,10 @@ json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
 {
     uint64_t bm = borough_scope(h, f), gm = one_or_all(h->gslug, h->ng, f->group);
     uint64_t cm = category_scope(h, f);
-    json_t *rows = json_array();
+    rows_acc acc;
     json_t *map = json_object();
-    size_t total = 0, limit = limit_of(f);
-    if (!rows || !map) {
-        json_decref(rows);
+    if (!rows_begin(&acc, f) || !map) {
+        json_decref(acc.rows);
         json_decref(map);
         return oom(err);
     }
@@ -511,11 +531,10 @@ json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
         for (size_t g = 0; next_in(gm, h->ng, &g); g++) {
             cell c;
             count_cell(h, (int)b, (int)g, cm, &c);
-            total++;
-            if (json_array_size(rows) >= limit)
+            if (!rows_take(&acc))
                 continue;
             json_array_append_new(
-                rows, json_pack("{s:s,s:s?,s:s,s:s?,s:s,s:b,s:I,s:I,s:I,s:I}", "borough",
+                acc.rows, json_pack("{s:s,s:s?,s:s,s:s?,s:s,s:b,s:I,s:I,s:I,s:I}", "borough",
                                 h->bslug[b], "subregion", vb ? vb->subregion : NULL, "group",
                                 h->gslug[g], "group_label",
                                 vocab_label(h->v, "group", h->gslug[g]), "category",
@@ -526,7 +545,7 @@ json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
                                 (json_int_t)c.records));
         }
     }
-    json_t *rep = report(h, f, rows, total, cov_cols);
+    json_t *rep = report(h, f, acc.rows, acc.total, cov_cols);
     if (rep)
         json_object_set_new(rep, "map", map);
     else
@@ -540,9 +559,8 @@ json_t *hub_gaps(const hub *h, const hub_filter *f, sp_err *err)
     uint64_t cm = category_scope(h, f);
     bool want_none = !f->kind || !strcmp(f->kind, "none");
     bool want_local = !f->kind || !strcmp(f->kind, "no-local");
-    json_t *rows = json_array();
-    size_t total = 0, limit = limit_of(f);
-    if (!rows)
+    rows_acc acc;
+    if (!rows_begin(&acc, f))
         return oom(err);
     /* Two passes so every "none" gap comes before the "no-local" ones. */
     for (int pass = 0; pass < 2; pass++) {
@@ -577,8 +595,7 @@ json_t *hub_gaps(const hub *h, const hub_filter *f, sp_err *err)
                         near = h->bslug[o];
                     }
                 }
-                total++;
-                if (json_array_size(rows) >= limit)
+                if (!rows_take(&acc))
                     continue;
                 json_t *row = json_pack(
                     "{s:s,s:s?,s:s,s:s?,s:s,s:s,s:b,s:I,s:s?}", "borough", h->bslug[b],
@@ -591,11 +608,11 @@ json_t *hub_gaps(const hub *h, const hub_filter *f, sp_err *err)
                     json_object_set_new(row, "nearest_km", json_real(round(best * 10) / 10));
                 else if (row)
                     json_object_set_new(row, "nearest_km", json_null());
-                json_array_append_new(rows, row);
+                json_array_append_new(acc.rows, row);
             }
         }
     }
-    return report(h, f, rows, total, gap_cols);
+    return report(h, f, acc.rows, acc.total, gap_cols);
 }
 
 /* ---- overlaps ---- */
@@ -1143,9 +1160,8 @@ static json_t *load_links(store *s)
 json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err)
 {
     uint64_t bm = borough_scope(h, f);
-    json_t *rows = json_array();
-    size_t total = 0, limit = limit_of(f);
-    if (!rows)
+    rows_acc acc;
+    if (!rows_begin(&acc, f))
         return oom(err);
     for (size_t i = 0; i < h->nu; i++) {
         const unit *u = &h->u[i];
@@ -1159,8 +1175,7 @@ json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err)
             if (!has)
                 continue;
         }
-        total++;
-        if (json_array_size(rows) >= limit)
+        if (!rows_take(&acc))
             continue;
         json_t *ids = json_array(), *srcs = json_array(), *names = json_array(),
                *members = json_array();
@@ -1177,14 +1192,15 @@ json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err)
                                    json_string_value(json_object_get(l0, "reasons")))
                        : NULL;
         json_array_append_new(
-            rows, json_pack("{s:s,s:s?,s:I,s:o,s:o,s:o,s:O?,s:s?,s:o,s:o,s:o}", "cluster_id",
-                            rep->cluster, "name", rep->name, "size", (json_int_t)u->n,
-                            "record_ids", ids, "sources", srcs, "names", names, "link_score",
-                            json_object_get(l0, "score"), "link_reasons", why, "records",
-                            members, "canonical", canonical(h, u), "links", links));
+            acc.rows,
+            json_pack("{s:s,s:s?,s:I,s:o,s:o,s:o,s:O?,s:s?,s:o,s:o,s:o}", "cluster_id",
+                      rep->cluster, "name", rep->name, "size", (json_int_t)u->n, "record_ids",
+                      ids, "sources", srcs, "names", names, "link_score",
+                      json_object_get(l0, "score"), "link_reasons", why, "records", members,
+                      "canonical", canonical(h, u), "links", links));
         free(why);
     }
-    json_t *rep = report(h, f, rows, total, dup_cols);
+    json_t *rep = report(h, f, acc.rows, acc.total, dup_cols);
     if (rep)
         json_object_set(rep, "decisions", h->decisions);
     return rep;
@@ -1198,9 +1214,8 @@ json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err)
     int64_t now = f->now ? f->now : sp_now();
     int days = f->stale_days > 0 ? f->stale_days : HUB_DEFAULT_STALE_DAYS;
     int64_t limit_s = (int64_t)days * 86400;
-    json_t *rows = json_array();
-    size_t total = 0, limit = limit_of(f);
-    if (!rows)
+    rows_acc acc;
+    if (!rows_begin(&acc, f))
         return oom(err);
     for (size_t i = 0; i < h->n; i++) {
         const hrec *r = &h->r[i];
@@ -1228,8 +1243,7 @@ json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err)
             json_decref(why);
             continue;
         }
-        total++;
-        if (json_array_size(rows) >= limit) {
+        if (!rows_take(&acc)) {
             json_decref(why);
             continue;
         }
@@ -1239,13 +1253,13 @@ json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err)
         if (r->last_changed > 0)
             sp_time_format(r->last_changed, changed);
         json_array_append_new(
-            rows, json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:s?,s:I,s:o}", "id", r->id,
+            acc.rows, json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:s?,s:I,s:o}", "id", r->id,
                             "name", r->name, "organization", r->org, "source", r->source,
                             "cluster_id", r->cluster, "last_seen", seen, "last_changed",
                             changed, "last_modified", r->last_modified, "days",
                             (json_int_t)(worst / 86400), "reasons", why));
     }
-    json_t *rep = report(h, f, rows, total, stale_cols);
+    json_t *rep = report(h, f, acc.rows, acc.total, stale_cols);
     if (rep)
         json_object_set_new(rep, "days", json_integer(days));
     return rep;
