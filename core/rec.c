@@ -170,6 +170,14 @@ static void free_tags(rec_tags *t)
     t->n = 0;
 }
 
+void rec_tags_clear(rec_service *r)
+{
+    rec_tags *all[] = {&r->boroughs, &r->subregions, &r->groups, &r->categories,
+                       &r->modes,    &r->referrals,  &r->costs,  &r->langs};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        free_tags(all[i]);
+}
+
 static void free_term(rec_taxonomy_term *t)
 {
     sf_free(t, term_f);
@@ -230,14 +238,7 @@ void rec_service_free(rec_service *r)
         free_term(&r->attributes[i].term);
     }
     free(r->attributes);
-    free_tags(&r->boroughs);
-    free_tags(&r->subregions);
-    free_tags(&r->groups);
-    free_tags(&r->categories);
-    free_tags(&r->modes);
-    free_tags(&r->referrals);
-    free_tags(&r->costs);
-    free_tags(&r->langs);
+    rec_tags_clear(r);
     for (size_t i = 0; i < r->n_rules; i++)
         free_rule(&r->rules[i]);
     free(r->rules);

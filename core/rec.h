@@ -200,6 +200,8 @@ void rec_service_free(rec_service *r);
 int rec_tags_add(rec_tags *t, const char *slug, const char *field,
                  const char *text, double confidence);
 bool rec_tags_has(const rec_tags *t, const char *slug);
+/* Frees every derived tag list of r (boroughs ... langs), leaving them empty. */
+void rec_tags_clear(rec_service *r);
 
 /* JSON in and out (see the top of this file).  rec_to_json returns a new
  * reference or NULL on allocation failure. */
