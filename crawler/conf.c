@@ -269,99 +269,6 @@ static int set_allow(crawl_source *s, char *v)
     return s->n_allow ? 0 : -1;
 }
 
-/* The numeric keys: how each is read, where it goes, what it may be. */
-typedef enum { N_INTERVAL, N_WHOLE, N_SECONDS, N_SIZE, N_BOOL } num_kind;
-
-typedef struct num_key {
-    const char *key;
-    num_kind kind;
-    size_t off;   /* of the member: int64_t (N_INTERVAL), long or int (N_WHOLE,
-                     by width), double (N_SECONDS), size_t (N_SIZE), int (N_BOOL) */
-    size_t width;
-    double lo, hi; /* accepted: lo (excluded when open) to hi */
-    bool open;
-    const char *msg;
-} num_key;
-
-#define NUM(k, kind, f, lo, hi, open, msg) \
-    {k, kind, offsetof(crawl_source, f), sizeof(((crawl_source *)0)->f), lo, hi, open, msg}
-
-static const num_key num_keys[] = {
-    NUM("interval", N_INTERVAL, interval, 1, 0, false,
-        "interval must be a duration like 90s, 15m, 6h or 2d (at least 1s)"),
-    NUM("full_interval", N_INTERVAL, full_interval, 0, 0, false,
-        "full_interval must be a duration like 1d"),
-    NUM("pages", N_WHOLE, pages, 1, 1000000, false,
-        "pages must be a whole number from 1 to 1000000"),
-    NUM("depth", N_WHOLE, depth, 0, 10, false, "depth must be a whole number from 0 to 10"),
-    NUM("delay", N_SECONDS, delay, 0, 3600, false,
-        "delay must be seconds (like 1, 0.5 or 250ms), at most 3600"),
-    NUM("timeout", N_SECONDS, timeout, 0, 3600, true,
-        "timeout must be seconds above 0, at most 3600"),
-    NUM("connect_timeout", N_SECONDS, connect_timeout, 0, 600, true,
-        "connect_timeout must be seconds above 0, at most 600"),
-    NUM("max_body", N_SIZE, max_body, 0, 32.0 * 1024 * 1024, true,
-        "max_body must be a size like 10M or 500K, at most 32M"),
-    NUM("robots_sitemaps", N_BOOL, robots_sitemaps, 0, 1, false,
-        "robots_sitemaps must be yes or no"),
-    NUM("retries", N_WHOLE, retries, 0, 10, false,
-        "retries must be a whole number from 0 to 10"),
-};
-
-static const num_key *num_key_of(const char *key)
-{
-    for (size_t i = 0; i < sizeof num_keys / sizeof *num_keys; i++)
-        if (!strcmp(key, num_keys[i].key))
-            return &num_keys[i];
-    return NULL;
-}
-
-/* Read v as k says into s; NULL or what is wrong.  The value is stored
- * even when wrong (as it always was; the source is then refused). */
-static const char *set_num(crawl_source *s, const num_key *k, const char *v)
-{
-    void *dst = (char *)s + k->off;
-    bool ok = false;
-    switch (k->kind) {
-    case N_INTERVAL: {
-        int64_t x = crawl_parse_interval(v);
-        memcpy(dst, &x, sizeof x);
-        ok = x >= (int64_t)k->lo;
-        break;
-    }
-    case N_WHOLE: {
-        long x = parse_long(v, (long)k->lo, (long)k->hi);
-        ok = x != LONG_MIN;
-        if (k->width == sizeof(long))
-            memcpy(dst, &x, sizeof x);
-        else if (ok) {
-            int i = (int)x;
-            memcpy(dst, &i, sizeof i);
-        }
-        break;
-    }
-    case N_SECONDS: {
-        double x = parse_seconds(v, k->hi);
-        memcpy(dst, &x, sizeof x);
-        ok = k->open ? x > k->lo : x >= k->lo;
-        break;
-    }
-    case N_SIZE: {
-        size_t x = parse_size(v);
-        memcpy(dst, &x, sizeof x);
-        ok = x > (size_t)k->lo && x <= (size_t)k->hi;
-        break;
-    }
-    case N_BOOL: {
-        int x = parse_bool(v);
-        memcpy(dst, &x, sizeof x);
-        ok = x >= 0;
-        break;
-    }
-    }
-    return ok ? NULL : k->msg;
-}
-
 /* Apply key = value to s; returns NULL or what is wrong. */
 static const char *set_key(crawl_source *s, bool defaults, const char *key, char *v)
 {
@@ -386,12 +293,52 @@ static const char *set_key(crawl_source *s, bool defaults, const char *key, char
         if (set_coverage(s, v))
             return "coverage must be up to 64 slugs (borough, sub-region or london), "
                    "separated by spaces or commas";
-    } else if (num_key_of(key) != NULL) {
-        return set_num(s, num_key_of(key), v);
+    } else if (!strcmp(key, "interval")) {
+        s->interval = crawl_parse_interval(v);
+        if (s->interval < 1)
+            return "interval must be a duration like 90s, 15m, 6h or 2d (at least 1s)";
+    } else if (!strcmp(key, "full_interval")) {
+        s->full_interval = crawl_parse_interval(v);
+        if (s->full_interval < 0)
+            return "full_interval must be a duration like 1d";
+    } else if (!strcmp(key, "pages")) {
+        s->pages = parse_long(v, 1, 1000000);
+        if (s->pages == LONG_MIN)
+            return "pages must be a whole number from 1 to 1000000";
+    } else if (!strcmp(key, "depth")) {
+        long d = parse_long(v, 0, 10);
+        if (d == LONG_MIN)
+            return "depth must be a whole number from 0 to 10";
+        s->depth = (int)d;
+    } else if (!strcmp(key, "delay")) {
+        s->delay = parse_seconds(v, 3600);
+        if (s->delay < 0)
+            return "delay must be seconds (like 1, 0.5 or 250ms), at most 3600";
+    } else if (!strcmp(key, "timeout")) {
+        s->timeout = parse_seconds(v, 3600);
+        if (s->timeout <= 0)
+            return "timeout must be seconds above 0, at most 3600";
+    } else if (!strcmp(key, "connect_timeout")) {
+        s->connect_timeout = parse_seconds(v, 600);
+        if (s->connect_timeout <= 0)
+            return "connect_timeout must be seconds above 0, at most 600";
+    } else if (!strcmp(key, "max_body")) {
+        s->max_body = parse_size(v);
+        if (s->max_body == 0 || s->max_body > 32u * 1024 * 1024)
+            return "max_body must be a size like 10M or 500K, at most 32M";
+    } else if (!strcmp(key, "robots_sitemaps")) {
+        s->robots_sitemaps = parse_bool(v);
+        if (s->robots_sitemaps < 0)
+            return "robots_sitemaps must be yes or no";
     } else if (!strcmp(key, "allow_private")) {
         if (set_allow(s, v))
             return "allow_private must be up to 16 addresses or ranges like 127.0.0.2/32, "
                    "10.0.0.0/8 or fd00::/8, separated by spaces or commas";
+    } else if (!strcmp(key, "retries")) {
+        long r = parse_long(v, 0, 10);
+        if (r == LONG_MIN)
+            return "retries must be a whole number from 0 to 10";
+        s->retries = (int)r;
     } else {
         return "unknown key (see docs/sources-conf.md)";
     }
