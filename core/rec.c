@@ -25,10 +25,7 @@
 
 /* ---------------------------------------------------------------- tables */
 
-typedef struct sfield {
-    const char *key;
-    size_t off;
-} sfield;
+typedef rec_strfield sfield;
 
 #define SF(T, f) { #f, offsetof(T, f) }
 #define SF_END { NULL, 0 }
@@ -112,6 +109,19 @@ static const sfield prov_f[] = {
     SF(rec_provenance, source_id), SF(rec_provenance, source_url),
     SF(rec_provenance, local_id), SF(rec_provenance, organization_from), SF_END};
 
+const rec_strfield *rec_str_fields(rec_object o)
+{
+    static const sfield *const all[] = {
+        [REC_ADDRESS] = address_f,   [REC_PHONE] = phone_f,
+        [REC_SCHEDULE] = schedule_f, [REC_LANGUAGE] = language_f,
+        [REC_TERM] = term_f,         [REC_ATTRIBUTE] = attribute_f,
+        [REC_AREA] = area_f,         [REC_COST] = cost_f,
+        [REC_FUNDING] = funding_f,   [REC_IDENTIFIER] = identifier_f,
+        [REC_LOCATION] = location_f, [REC_ORGANIZATION] = organization_f,
+        [REC_SERVICE] = service_f};
+    return all[o];
+}
+
 static char **sf_ptr(void *obj, const sfield *f)
 {
     return (char **)(void *)((char *)obj + f->off);
@@ -158,6 +168,14 @@ static void free_tags(rec_tags *t)
     free(t->v);
     t->v = NULL;
     t->n = 0;
+}
+
+void rec_tags_clear(rec_service *r)
+{
+    rec_tags *all[] = {&r->boroughs, &r->subregions, &r->groups, &r->categories,
+                       &r->modes,    &r->referrals,  &r->costs,  &r->langs};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        free_tags(all[i]);
 }
 
 static void free_term(rec_taxonomy_term *t)
@@ -220,14 +238,7 @@ void rec_service_free(rec_service *r)
         free_term(&r->attributes[i].term);
     }
     free(r->attributes);
-    free_tags(&r->boroughs);
-    free_tags(&r->subregions);
-    free_tags(&r->groups);
-    free_tags(&r->categories);
-    free_tags(&r->modes);
-    free_tags(&r->referrals);
-    free_tags(&r->costs);
-    free_tags(&r->langs);
+    rec_tags_clear(r);
     for (size_t i = 0; i < r->n_rules; i++)
         free_rule(&r->rules[i]);
     free(r->rules);
