@@ -740,8 +740,9 @@ static bool word_in(const char *w, const char *const *list)
 }
 
 /* Is a group word part of the name of a service or of a thing rather than
- * people ("ESOL classes", "disability cars", "co-funded ESOL", a web
- * address)?  Then it may require nobody to be in the group. */
+ * people ("ESOL classes", "disability cars", "co-funded ESOL", "the
+ * Refugee Council", a web address)?  Then it may require nobody to be in
+ * the group. */
 static bool group_in_name(const char *orig, const vocab_hit *h)
 {
     static const char *const people[] = {
@@ -761,6 +762,9 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
         return true;
     if (word_in(w, people))
         return false;
+    /* A name in capitals ("the Refugee Council", "Young Carers Project"). */
+    if (cap && isupper((unsigned char)orig[h->off]))
+        return true;
     /* ESOL is also a kind of course ("eligible for co-funded ESOL"). */
     if (h->keyword && !strcmp(h->keyword, "ESOL")) {
         char prev[32];
@@ -796,7 +800,7 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
     const vocab_trigger *why = NULL;
-    bool named = false;
+    bool named = false, governed = false;
     for (size_t i = 0; i < nh; i++) {
         const char *s = hits[i].slug;
         /* A group of staff, or one the sentence turns away ("not for
@@ -817,14 +821,22 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
             !strcmp(s, "in-work-progression") || !strcmp(s, "neet"))
             continue;
-        if (c->o2l)
-            el_anchor(c, "group", c->o2l[hits[i].off]);
+        if (c->o2l) {
+            size_t at = c->o2l[hits[i].off], end = hits[i].off + hits[i].len;
+            el_anchor(c, "group", at);
+            end = c->o2l[end < EL_MAX_SENTENCE ? end : EL_MAX_SENTENCE];
+            governed = governed || elig_pat_governs(low, at, end > at ? end - at : 0);
+        }
         vals[nv++] = s;
     }
     (void)age_rule_here;
     if (!nv)
         return;
-    double gc = has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7);
+    /* A group is required only when a word of requirement governs it: a
+     * coach cannot check who belongs to a group, and a group named beside
+     * a requirement of something else ("If you are a carer family, both of
+     * you must be employed") is a target, not a condition: a check. */
+    double gc = has(P_STRONG, low) && governed ? conf : (conf < 0.7 ? conf : 0.7);
     rec_rule *u = el_add_rule(c, "group", "in", vals, nv, field, orig,
                            named && gc > 0.5 ? 0.5 : gc);
     el_set_trigger(c, u, why);

@@ -1111,24 +1111,123 @@ bool elig_pat_match(int p, const char *s, elig_span *m)
     return special(p, s);
 }
 
-bool elig_pat_requirement(const char *s, bool elig_field)
+/* Does the word list ws hold the word that ends just before at (at is
+ * preceded by one space)? */
+static bool word_before(const char *s, const char *at, const char *const *ws)
 {
-    /* A word of requirement; "only" in "not only" / "not just ... only"
-     * widens rather than restricts, so the search goes on after it. */
+    if (at - s < 2 || at[-1] != ' ')
+        return false;
+    const char *e = at - 1, *b = e;
+    while (b > s && b[-1] != ' ')
+        b--;
+    for (; *ws; ws++)
+        if ((size_t)(e - b) == strlen(*ws) && !strncmp(b, *ws, (size_t)(e - b)))
+            return true;
+    return false;
+}
+
+/* Does the word starting at p belong to ws? */
+static bool word_at(const char *p, const char *const *ws)
+{
+    size_t n = 0;
+    while (isalpha((unsigned char)p[n]) || p[n] == '-')
+        n++;
+    for (; *ws; ws++)
+        if (n == strlen(*ws) && !strncmp(p, *ws, n))
+            return true;
+    return false;
+}
+
+/* Is the word of requirement at [at, at + len) of s one that asks
+ * something of the person?  Not "not only" (widens), "which must" (a
+ * thing's), "schools must" (a provider's duty), "must undertake an
+ * assessment" (a step of the process, not who may take part), "don't have
+ * to be" (says what is not required), "only one in five" (a statistic),
+ * "to confirm their eligibility" (a check of it). */
+static bool asks_person(const char *s, const char *at, size_t len)
+{
+    static const char *const nots[] = {"not", "don't", "dont", "doesn't", "didn't", "no",
+                                       "never", NULL};
+    static const char *const providers[] = {
+        "which", "schools", "school", "colleges", "college", "employers", "employer",
+        "providers", "provider", "services", "councils", "council", "authorities",
+        "authority", "organisations", "organizations", "agencies", "universities", "staff",
+        "landlords", "partners", "we", NULL};
+    static const char *const steps[] = {
+        "undertake", "undergo", "provide", "complete", "bring", "contact", "get", "register",
+        "book", "call", "submit", "fill", "pay", "secure", "ensure", "follow", "agree",
+        "sign", "tell", "inform", "notify", "arrange", "keep", "return", "make", "give",
+        "take", "attend", "consider", "offer", "apply", NULL};
+    static const char *const counts[] = {"one", "two", "three", "four", "five", "a", "half",
+                                         "about", "around", "some", "few", NULL};
+    const char *next = at + len;
+    while (*next == ' ')
+        next++;
+    if (len == 4 && !strncmp(at, "only", 4))
+        return !word_before(s, at, nots) && !isdigit((unsigned char)*next) &&
+               !word_at(next, counts);
+    if (len == 4 && !strncmp(at, "must", 4))
+        return !word_before(s, at, providers) && !word_at(next, steps);
+    /* "an assessment to confirm your eligibility": a step that checks it,
+     * not what it is. */
+    if (len >= 8 && !strncmp(at, "eligib", 6)) {
+        static const char *const check[] = {"confirm", "check", "assess", "determine",
+                                            "establish", "verify", "prove"};
+        size_t back = (size_t)(at - s) < 40 ? (size_t)(at - s) : 40;
+        char win[48];
+        memcpy(win, at - back, back);
+        win[back] = '\0';
+        for (size_t i = 0; i < sizeof check / sizeof check[0]; i++)
+            if (strstr(win, check[i]))
+                return false;
+    }
+    /* "need to be", "have to be", "you need to"...: negated, they say
+     * what is not required ("you don't have to be on the streets"). */
+    const char *w = at;
+    if (!strncmp(w, "you ", 4))
+        w += 4;
+    if (!strncmp(w, "need to", 7) || !strncmp(w, "have to", 7))
+        return !word_before(s, w, nots);
+    return true;
+}
+
+/* The first word of requirement in s that asks something of the person
+ * (asks_person), as an offset, or -1. */
+static long first_firm(const char *s)
+{
     elig_span m[ELIG_SPANS];
     for (const char *p = s; *p && elig_pat_match(P_FIRM, p, m);) {
-        size_t so = (size_t)m[0].so, eo = (size_t)m[0].eo;
-        const char *at = p + so;
-        bool not_only = eo - so == 4 && !strncmp(at, "only", 4) && at - s >= 4 &&
-                        !strncmp(at - 4, "not ", 4);
-        /* "a letter which must be no more than three months old": a
-         * requirement of a thing, not of the person. */
-        bool of_thing = eo - so == 4 && !strncmp(at, "must", 4) && at - s >= 6 &&
-                        !strncmp(at - 6, "which ", 6);
-        if (!not_only && !of_thing)
-            return true;
-        p = at + 4;
+        const char *at = p + m[0].so;
+        size_t len = (size_t)(m[0].eo - m[0].so);
+        if (asks_person(s, at, len))
+            return at - s;
+        p = at + (len ? len : 1);
     }
+    return -1;
+}
+
+bool elig_pat_governs(const char *s, size_t pos, size_t len)
+{
+    long f = first_firm(s);
+    if (f >= 0 && (size_t)f < pos)
+        return true;
+    /* "Carers only", "women-only sessions", "(over 50's only)". */
+    const char *p = s + pos + len;
+    for (int words = 0; *p && words < 2; words++) {
+        while (*p == ' ' || *p == '-' || *p == '\'' || *p == '(')
+            p++;
+        if (!strncmp(p, "only", 4) && !isalpha((unsigned char)p[4]))
+            return true;
+        while (isalpha((unsigned char)*p) || *p == '\'')
+            p++;
+    }
+    return false;
+}
+
+bool elig_pat_requirement(const char *s, bool elig_field)
+{
+    if (first_firm(s) >= 0)
+        return true;
     if (!elig_field)
         return false;
     /* A line of the eligibility text that says whom it is open to, however
