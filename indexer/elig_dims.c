@@ -762,8 +762,9 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
         return true;
     if (word_in(w, people))
         return false;
-    /* A name in capitals ("the Refugee Council", "Young Carers Project"). */
-    if (cap && isupper((unsigned char)orig[h->off]))
+    /* A name in capitals ("the Refugee Council", "Young Carers Project"),
+     * not a heading ("Care Leavers Only"). */
+    if (cap && isupper((unsigned char)orig[h->off]) && strcmp(w, "only"))
         return true;
     /* ESOL is also a kind of course ("eligible for co-funded ESOL"). */
     if (h->keyword && !strcmp(h->keyword, "ESOL")) {
