@@ -550,6 +550,19 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         el_set_trigger(c, u, h.why);
 }
 
+
+/* Does a word of requirement govern the words of hit h ("you must be
+ * unemployed", "carers only"), rather than something else of the sentence
+ * ("If you are a carer, both of you must be employed")? */
+static bool hit_governed(const ctx *c, const char *low, const vocab_hit *h)
+{
+    if (!c->o2l)
+        return true;
+    size_t end = h->off + h->len;
+    size_t at = c->o2l[h->off];
+    end = c->o2l[end < EL_MAX_SENTENCE ? end : EL_MAX_SENTENCE];
+    return elig_pat_governs(low, at, end > at ? end - at : 0);
+}
 /* ------------------------------------------------------------ status */
 
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
@@ -566,6 +579,7 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
     const char *neg[EL_MAX_VALUES];
     size_t nn = 0;
     const vocab_trigger *why = NULL;
+    bool governed = false;
     /* "not in education, employment or training" names the NEET group
      * (enrich.c tags it), not a status to exclude. */
     bool neet = strstr(low, "education, employment") || strstr(low, "employment, education") ||
@@ -598,6 +612,7 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
             continue;
         }
         el_anchor(c, "employment_status", c->o2l ? c->o2l[hits[i].off] : 0);
+        governed = governed || hit_governed(c, low, &hits[i]);
         vals[nv++] = hits[i].slug;
     }
     /* "not working and not looking for work" is inactive, not unemployed. */
@@ -616,9 +631,12 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
     }
     if (!nv)
         return;
-    /* "Aimed at unemployed people" targets; "you must be unemployed" rules. */
+    /* "Aimed at unemployed people" targets; "you must be unemployed" rules;
+     * "unemployed people must bring ID" asks for ID, not for a status (a
+     * turned-round "not_in" has its own trigger to resolve it). */
+    bool strong = has(P_STRONG, low) && (governed || !strcmp(op, "not_in"));
     rec_rule *u = el_add_rule(c, "employment_status", op, vals, nv, field, orig,
-                           has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+                           strong ? conf : (conf < 0.7 ? conf : 0.7));
     el_set_trigger(c, u, why);
 }
 
@@ -822,12 +840,9 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
             !strcmp(s, "in-work-progression") || !strcmp(s, "neet"))
             continue;
-        if (c->o2l) {
-            size_t at = c->o2l[hits[i].off], end = hits[i].off + hits[i].len;
-            el_anchor(c, "group", at);
-            end = c->o2l[end < EL_MAX_SENTENCE ? end : EL_MAX_SENTENCE];
-            governed = governed || elig_pat_governs(low, at, end > at ? end - at : 0);
-        }
+        if (c->o2l)
+            el_anchor(c, "group", c->o2l[hits[i].off]);
+        governed = governed || hit_governed(c, low, &hits[i]);
         vals[nv++] = s;
     }
     (void)age_rule_here;
