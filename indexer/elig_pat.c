@@ -1191,12 +1191,12 @@ static bool asks_person(const char *s, const char *at, size_t len)
     return true;
 }
 
-/* The first word of requirement in s that asks something of the person
- * (asks_person), as an offset, or -1. */
-static long first_firm(const char *s)
+/* The first word of requirement of s at or after from that asks
+ * something of the person (asks_person), as an offset, or -1. */
+static long next_firm(const char *s, size_t from)
 {
     elig_span m[ELIG_SPANS];
-    for (const char *p = s; *p && elig_pat_match(P_FIRM, p, m);) {
+    for (const char *p = s + from; *p && elig_pat_match(P_FIRM, p, m);) {
         const char *at = p + m[0].so;
         size_t len = (size_t)(m[0].eo - m[0].so);
         if (asks_person(s, at, len))
@@ -1206,11 +1206,26 @@ static long first_firm(const char *s)
     return -1;
 }
 
+/* Does s[from, to) start a new clause about someone else ("..., and our
+ * workers support refugees", "which", "we")? */
+static bool new_subject(const char *s, size_t from, size_t to)
+{
+    static const char *const subj[] = {" we ", " our ", " us ", " which ", " they ",
+                                       " this service", " the service"};
+    for (size_t i = 0; i < sizeof subj / sizeof subj[0]; i++) {
+        const char *h = strstr(s + from, subj[i]);
+        if (h && (size_t)(h - s) + strlen(subj[i]) <= to)
+            return true;
+    }
+    return false;
+}
+
 bool elig_pat_governs(const char *s, size_t pos, size_t len)
 {
-    long f = first_firm(s);
-    if (f >= 0 && (size_t)f < pos)
-        return true;
+    /* A word of requirement before the words, in the same clause. */
+    for (long f = next_firm(s, 0); f >= 0 && (size_t)f < pos; f = next_firm(s, (size_t)f + 1))
+        if (!new_subject(s, (size_t)f, pos))
+            return true;
     /* "Carers only", "women-only sessions", "(over 50's only)". */
     const char *p = s + pos + len;
     for (int words = 0; *p && words < 2; words++) {
@@ -1226,7 +1241,7 @@ bool elig_pat_governs(const char *s, size_t pos, size_t len)
 
 bool elig_pat_requirement(const char *s, bool elig_field)
 {
-    if (first_firm(s) >= 0)
+    if (next_firm(s, 0) >= 0)
         return true;
     if (!elig_field)
         return false;
