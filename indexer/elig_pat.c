@@ -1226,15 +1226,23 @@ bool elig_pat_governs(const char *s, size_t pos, size_t len)
     for (long f = next_firm(s, 0); f >= 0 && (size_t)f < pos; f = next_firm(s, (size_t)f + 1))
         if (!new_subject(s, (size_t)f, pos))
             return true;
-    /* "Carers only", "women-only sessions", "(over 50's only)". */
+    /* "Carers only", "women-only sessions", "(over 50's only)", and
+     * "only" closing the clause: "for people in recovery from drug or
+     * alcohol misuse only", "open to LGBTQ+ people only". */
     const char *p = s + pos + len;
-    for (int words = 0; *p && words < 2; words++) {
-        while (*p == ' ' || *p == '-' || *p == '\'' || *p == '(')
+    for (int words = 0; *p; words++) {
+        while (*p && !isalpha((unsigned char)*p) && !strchr(",;:", *p))
             p++;
-        if (!strncmp(p, "only", 4) && !isalpha((unsigned char)p[4]))
-            return true;
+        if (!isalpha((unsigned char)*p))
+            return false;
+        const char *w = p;
         while (isalpha((unsigned char)*p) || *p == '\'')
             p++;
+        bool only = p - w == 4 && !strncmp(w, "only", 4);
+        if (only && (words == 0 || !*p || strchr(".,;:)!", *p)))
+            return true;
+        if (words >= 1 && new_subject(s, pos + len, (size_t)(p - s)))
+            return false;
     }
     return false;
 }
@@ -1288,7 +1296,8 @@ bool elig_pat_price(const char *s)
                                         "concession", "discount", "funded", "subsidised",
                                         "reduced rate", "price"};
     for (size_t i = 0; i < sizeof price / sizeof price[0]; i++)
-        if (strstr(s, price[i]))
-            return true;
+        for (const char *h = strstr(s, price[i]); h; h = strstr(h + 1, price[i]))
+            if (!(h - s >= 2 && !strncmp(h - 2, "un", 2))) /* "unpaid carers" */
+                return true;
     return false;
 }

@@ -587,10 +587,13 @@ static int verdicts(const vocab *v, const char *path, double max_rate, long max_
                 d[j]->wrong_ne += og == ELIG_NOT_ELIGIBLE && ow != ELIG_NOT_ELIGIBLE;
                 d[j]->missed_ne += ow == ELIG_NOT_ELIGIBLE && og != ELIG_NOT_ELIGIBLE;
             }
-            if (verbose && og == ELIG_NOT_ELIGIBLE)
+            if (verbose && (og == ELIG_NOT_ELIGIBLE || ow == ELIG_NOT_ELIGIBLE))
                 printf("%s %s:%zu %s [%s] person %zu (age %d, months %d, %s): %s\n",
-                       ow != ELIG_NOT_ELIGIBLE ? "WRONG-NE" : "RIGHT-NE", path, lineno, dim,
-                       exp, i, ps[i].age, ps[i].months_unemployed, one[i] ? one[i] : "-", text);
+                       og != ELIG_NOT_ELIGIBLE   ? "MISSED-NE"
+                       : ow != ELIG_NOT_ELIGIBLE ? "WRONG-NE"
+                                                 : "RIGHT-NE",
+                       path, lineno, dim, exp, i, ps[i].age, ps[i].months_unemployed,
+                       one[i] ? one[i] : "-", text);
         }
         rec_service_free(&got);
         rec_service_free(&want);
