@@ -19,7 +19,9 @@
  *       labelled rule; prints, per dimension and in all, how many
  *       extracted "not_eligible" verdicts the label does not give, and
  *       fails when that share of all extracted "not_eligible" verdicts is
- *       above MAX_WRONG_RATE, or their number above MAX_WRONG.
+ *       above MAX_WRONG_RATE, or their number above MAX_WRONG.  With
+ *       ELIG_VERBOSE set, each person's extracted or labelled "not
+ *       eligible" is listed as WRONG-NE, RIGHT-NE or MISSED-NE.
  *   test_elig cases CASES.tsv [triggers]
  *       scope and place cases (trigger, dimension, expected rule, text):
  *       every one must be right, the rule must name the trigger that
