@@ -77,8 +77,12 @@ typedef struct cli_args {
     const char *verb, *operand;
 } cli_args;
 
-/* Parse the common options; SP_OK, or CLI_USAGE after saying why. */
-static int parse(const char *cmd, int argc, char **argv, cli_args *a)
+/* parse's answer when --help was given and usage has printed the help. */
+#define ANSWERED (-1)
+
+/* Parse the common options; SP_OK, ANSWERED after printing usage for
+ * --help, or CLI_USAGE after saying why not. */
+static int parse(const char *cmd, int argc, char **argv, void (*usage)(FILE *out), cli_args *a)
 {
     static const struct option longopts[] = {
         {"store", required_argument, NULL, 's'}, {"role", required_argument, NULL, 'r'},
@@ -114,6 +118,10 @@ static int parse(const char *cmd, int argc, char **argv, cli_args *a)
     if (optind < argc) {
         fprintf(stderr, "signpost %s: unexpected argument '%s'; see --help\n", cmd, argv[optind]);
         return CLI_USAGE;
+    }
+    if (a->help) {
+        usage(stdout);
+        return ANSWERED;
     }
     return CLI_OK;
 }
@@ -297,13 +305,9 @@ static int list(json_t *rows, bool as_json, bool tokens)
 int cmd_user(int argc, char **argv)
 {
     cli_args a;
-    int rc = parse("user", argc, argv, &a);
+    int rc = parse("user", argc, argv, user_usage, &a);
     if (rc != CLI_OK)
-        return rc;
-    if (a.help) {
-        user_usage(stdout);
-        return CLI_OK;
-    }
+        return rc == ANSWERED ? CLI_OK : rc;
     static const char *const verbs[] = {"add", "list", "remove", "passwd"};
     int verb = -1;
     for (int i = 0; a.verb && i < 4; i++)
@@ -372,13 +376,9 @@ int cmd_user(int argc, char **argv)
 int cmd_token(int argc, char **argv)
 {
     cli_args a;
-    int rc = parse("token", argc, argv, &a);
+    int rc = parse("token", argc, argv, token_usage, &a);
     if (rc != CLI_OK)
-        return rc;
-    if (a.help) {
-        token_usage(stdout);
-        return CLI_OK;
-    }
+        return rc == ANSWERED ? CLI_OK : rc;
     bool add = a.verb && !strcmp(a.verb, "add"), lst = a.verb && !strcmp(a.verb, "list");
     bool revoke = a.verb && !strcmp(a.verb, "revoke");
     if (!add && !lst && !revoke) {

@@ -292,27 +292,27 @@ char *sd_body_value(sd_req *r, const json_t *json, const char *name)
     return r->body.len ? form_value(r->body.data, r->body.len, name) : NULL;
 }
 
-bool sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MHD_Result *ret)
+const auth_who *sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MHD_Result *ret)
 {
     *json = NULL;
     *form = false;
     const auth_who *who = sd_auth_who(r);
     if (!who->name[0]) {
         *ret = reply_unauthorized(r);
-        return false;
+        return NULL;
     }
     bool by_session = !strcmp(who->via, "session");
     if (by_session && !sd_same_origin(r)) {
         *ret = sd_reply_error(r, MHD_HTTP_FORBIDDEN, "cross_origin",
                               "a signed-in write must come from this site's own pages "
                               "(Origin or Referer naming this host)");
-        return false;
+        return NULL;
     }
     if (who->role < need) {
         *ret = sd_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
                               "this needs the %s role; '%s' is %s", auth_role_name(need),
                               who->name, auth_role_name(who->role));
-        return false;
+        return NULL;
     }
     size_t nargs = 0;
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, count_arg, &nargs);
@@ -320,12 +320,12 @@ bool sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MH
         *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "fields_in_query",
                               "send the fields in the body (JSON or a form), not in the "
                               "query string");
-        return false;
+        return NULL;
     }
     if (r->body_too_big) {
         *ret = sd_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
                               "a body is at most %d bytes", SD_MAX_BODY);
-        return false;
+        return NULL;
     }
     const char *ctype = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     size_t clen = ctype ? strcspn(ctype, "; \t") : 0;
@@ -336,14 +336,14 @@ bool sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MH
             *json = NULL;
             *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_body",
                                   "the body must be a JSON object");
-            return false;
+            return NULL;
         }
     } else if (ctype && clen == 33 && !strncasecmp(ctype, "application/x-www-form-urlencoded", 33)) {
         *form = true;
     } else {
         *ret = sd_reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                               "send application/json or application/x-www-form-urlencoded");
-        return false;
+        return NULL;
     }
     if (by_session) {
         char want[AUTH_SECRET_LEN + 1];
@@ -358,7 +358,7 @@ bool sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MH
             *ret = sd_reply_error(r, MHD_HTTP_FORBIDDEN, "csrf",
                                   "the form's CSRF token is missing or stale; reload the page "
                                   "and try again");
-            return false;
+            return NULL;
         }
     }
     unsigned wait = sd_limit_hit(r->srv, "write", who->name, r->srv->write_limit, 60);
@@ -366,9 +366,29 @@ bool sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MH
         json_decref(*json);
         *json = NULL;
         *ret = sd_reply_limited(r, wait);
-        return false;
+        return NULL;
     }
-    return true;
+    return who;
+}
+
+enum MHD_Result sd_reply_write(sd_req *r, int rc, bool form, const char *back, json_t *ok,
+                               const char *bad, const char *missing, const char *msg,
+                               const char *unsaved)
+{
+    if (rc == SP_OK && form && !strcmp(sd_auth_who(r)->via, "session") && !sd_wants_json(r)) {
+        /* A dashboard button (a browser's form): back to the dashboard,
+         * which says so.  A script's form gets JSON like any other. */
+        json_decref(ok);
+        return sd_reply_see_other(r, back);
+    }
+    if (rc == SP_OK)
+        return sd_reply_json(r, MHD_HTTP_OK, ok);
+    json_decref(ok);
+    if (rc == SP_EINVAL)
+        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, bad, "%s", msg);
+    if (rc == SP_ENOTFOUND)
+        return sd_reply_error(r, MHD_HTTP_NOT_FOUND, missing, "%s", msg);
+    return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable", "%s", unsaved);
 }
 
 /* ---- rate limits ---- */
