@@ -21,7 +21,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,39 +40,35 @@ typedef enum key_type { K_PATH, K_LISTEN, K_URL, K_PROXIES, K_UINT, K_LOG, K_BOO
 /* Types whose value is stored as a string the config owns. */
 #define K_IS_STRING(t) ((t) == K_PATH || (t) == K_LISTEN || (t) == K_URL || (t) == K_PROXIES || (t) == K_RANGES)
 
-#define NO_OPT SIZE_MAX
-#define OPT(field) offsetof(sd_opts, field)
-
 static const struct key {
     const char *section; /* "" for the top level */
     const char *name;
     key_type type;
     size_t offset;
     long min, max;
-    size_t opt; /* the sd_opts field it fills when no flag did (config_serve_opts), or NO_OPT */
 } keys[] = {
-    {"", "store", K_PATH, offsetof(config, store), 0, 0, OPT(store_dir)},
-    {"serve", "listen", K_LISTEN, offsetof(config, listen), 0, 0, OPT(listen)},
-    {"serve", "web", K_PATH, offsetof(config, web), 0, 0, OPT(web_dir)},
-    {"serve", "public_url", K_URL, offsetof(config, public_url), 0, 0, OPT(public_url)},
-    {"serve", "trusted_proxies", K_PROXIES, offsetof(config, trusted_proxies), 0, 0, OPT(trusted_proxies)},
-    {"serve", "threads", K_UINT, offsetof(config, threads), 1, 256, OPT(threads)},
-    {"serve", "max_connections", K_UINT, offsetof(config, max_connections), 1, 100000, OPT(max_conns)},
-    {"serve", "timeout", K_UINT, offsetof(config, timeout), 1, 3600, OPT(timeout_s)},
-    {"serve", "access_log", K_LOG, offsetof(config, access_log), 0, 0, NO_OPT},
-    {"serve", "log_file", K_PATH, offsetof(config, log_file), 0, 0, NO_OPT},
-    {"serve", "per_client", K_UINT, offsetof(config, per_client), 1, 100000, OPT(max_per_client)},
-    {"serve", "head_timeout", K_UINT, offsetof(config, head_timeout), 1, 3600, OPT(head_timeout_s)},
-    {"serve", "hub_public", K_BOOL, offsetof(config, hub_public), 0, 0, NO_OPT},
-    {"serve", "metrics_allow", K_RANGES, offsetof(config, metrics_allow), 0, 0, NO_OPT},
-    {"serve", "secure_cookies", K_BOOL, offsetof(config, secure_cookies), 0, 0, NO_OPT},
-    {"serve", "write_limit", K_UINT, offsetof(config, write_limit), 1, 100000, OPT(write_limit)},
-    {"serve", "replica_of", K_LISTEN, offsetof(config, replica_of), 0, 0, OPT(replica_of)},
-    {"serve", "writer_url", K_URL, offsetof(config, writer_url), 0, 0, OPT(writer_url)},
-    {"serve", "replica_max_lag", K_UINT, offsetof(config, replica_max_lag), 1, 86400, OPT(replica_max_lag_s)},
-    {"serve", "replication_listen", K_LISTEN, offsetof(config, replication_listen), 0, 0, OPT(replication_listen)},
-    {"crawl", "sources", K_PATH, offsetof(config, sources), 0, 0, NO_OPT},
-    {"crawl", "log_file", K_PATH, offsetof(config, crawl_log_file), 0, 0, NO_OPT},
+    {"", "store", K_PATH, offsetof(config, store), 0, 0},
+    {"serve", "listen", K_LISTEN, offsetof(config, listen), 0, 0},
+    {"serve", "web", K_PATH, offsetof(config, web), 0, 0},
+    {"serve", "public_url", K_URL, offsetof(config, public_url), 0, 0},
+    {"serve", "trusted_proxies", K_PROXIES, offsetof(config, trusted_proxies), 0, 0},
+    {"serve", "threads", K_UINT, offsetof(config, threads), 1, 256},
+    {"serve", "max_connections", K_UINT, offsetof(config, max_connections), 1, 100000},
+    {"serve", "timeout", K_UINT, offsetof(config, timeout), 1, 3600},
+    {"serve", "access_log", K_LOG, offsetof(config, access_log), 0, 0},
+    {"serve", "log_file", K_PATH, offsetof(config, log_file), 0, 0},
+    {"serve", "per_client", K_UINT, offsetof(config, per_client), 1, 100000},
+    {"serve", "head_timeout", K_UINT, offsetof(config, head_timeout), 1, 3600},
+    {"serve", "hub_public", K_BOOL, offsetof(config, hub_public), 0, 0},
+    {"serve", "metrics_allow", K_RANGES, offsetof(config, metrics_allow), 0, 0},
+    {"serve", "secure_cookies", K_BOOL, offsetof(config, secure_cookies), 0, 0},
+    {"serve", "write_limit", K_UINT, offsetof(config, write_limit), 1, 100000},
+    {"serve", "replica_of", K_LISTEN, offsetof(config, replica_of), 0, 0},
+    {"serve", "writer_url", K_URL, offsetof(config, writer_url), 0, 0},
+    {"serve", "replica_max_lag", K_UINT, offsetof(config, replica_max_lag), 1, 86400},
+    {"serve", "replication_listen", K_LISTEN, offsetof(config, replication_listen), 0, 0},
+    {"crawl", "sources", K_PATH, offsetof(config, sources), 0, 0},
+    {"crawl", "log_file", K_PATH, offsetof(config, crawl_log_file), 0, 0},
 };
 
 void config_free(config *c)
@@ -364,20 +359,41 @@ int config_find(const char *explicit_path, config **out, sp_err *err)
     return SP_OK;
 }
 
+/* The settings a flag overrides, field by field: a string (text) or a
+ * number of sd_opts left unset (NULL or 0) takes the config's. */
+#define SERVE_FIELD(text, c, o) {text, offsetof(config, c), offsetof(sd_opts, o)}
+static const struct {
+    bool text;
+    size_t conf, opt;
+} serve_fields[] = {
+    SERVE_FIELD(true, store, store_dir),
+    SERVE_FIELD(true, listen, listen),
+    SERVE_FIELD(true, web, web_dir),
+    SERVE_FIELD(true, public_url, public_url),
+    SERVE_FIELD(true, trusted_proxies, trusted_proxies),
+    SERVE_FIELD(false, threads, threads),
+    SERVE_FIELD(false, max_connections, max_conns),
+    SERVE_FIELD(false, timeout, timeout_s),
+    SERVE_FIELD(false, per_client, max_per_client),
+    SERVE_FIELD(false, head_timeout, head_timeout_s),
+    SERVE_FIELD(false, write_limit, write_limit),
+    SERVE_FIELD(true, replica_of, replica_of),
+    SERVE_FIELD(true, writer_url, writer_url),
+    SERVE_FIELD(false, replica_max_lag, replica_max_lag_s),
+    SERVE_FIELD(true, replication_listen, replication_listen),
+};
+
 void config_serve_opts(const config *c, sd_opts *o)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-        const struct key *k = &keys[i];
-        if (k->opt == NO_OPT)
-            continue;
-        const char *from = (const char *)c + k->offset;
-        char *to = (char *)o + k->opt;
-        if (K_IS_STRING(k->type) && !*(const char **)(void *)to)
-            *(const char **)(void *)to = *(char *const *)(const void *)from;
-        else if (k->type == K_UINT && !*(unsigned *)(void *)to)
-            *(unsigned *)(void *)to = (unsigned)*(const long *)(const void *)from;
+    for (size_t i = 0; i < sizeof serve_fields / sizeof *serve_fields; i++) {
+        const void *from = (const char *)c + serve_fields[i].conf;
+        void *to = (char *)o + serve_fields[i].opt;
+        if (serve_fields[i].text && !*(const char **)to)
+            *(const char **)to = *(char *const *)from;
+        else if (!serve_fields[i].text && !*(unsigned *)to)
+            *(unsigned *)to = (unsigned)*(const long *)from;
     }
     if (c->hub_public == CONFIG_YES)
         o->hub_public = true;

@@ -381,6 +381,75 @@ const char *sto_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
+void sto_row(sqlite3_stmt *st, const sto_col *cols, size_t n, void *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        void *f = (char *)out + cols[i].off;
+        int c = (int)i;
+        bool null = sqlite3_column_type(st, c) == SQLITE_NULL;
+        switch (cols[i].kind) {
+        case STO_TEXT: *(const char **)f = sto_text(st, c); break;
+        case STO_I64: *(int64_t *)f = sqlite3_column_int64(st, c); break;
+        case STO_LONG: *(long *)f = (long)sqlite3_column_int64(st, c); break;
+        case STO_LLONG: *(long long *)f = (long long)sqlite3_column_int64(st, c); break;
+        case STO_BOOL: *(bool *)f = sqlite3_column_int(st, c) != 0; break;
+        case STO_REAL: *(double *)f = null ? NAN : sqlite3_column_double(st, c); break;
+        case STO_AGE: *(double *)f = null ? -1 : sqlite3_column_double(st, c); break;
+        case STO_BLOB:
+            *(const void **)f = sqlite3_column_blob(st, c);
+            *(size_t *)(void *)((char *)out + cols[i].len_off) =
+                (size_t)sqlite3_column_bytes(st, c);
+            break;
+        }
+    }
+}
+
+int sto_each(store *s, sqlite3_stmt *st, int rc, int (*row)(const sto_cb *cb, sqlite3_stmt *st),
+             const sto_cb *cb, const char *what, sp_err *err)
+{
+    if (rc)
+        return rc;
+    while (sto_next(s, st, &rc, err, what))
+        if (row(cb, st))
+            break;
+    sto_done(s, st);
+    return rc;
+}
+
+int sto_each_row(store *s, sqlite3_stmt *st, int rc, const sto_rows *rows, const sto_cb *cb,
+                 const char *what, sp_err *err)
+{
+    if (rc)
+        return rc;
+    void *row = malloc(rows->size);
+    if (!row) {
+        sto_done(s, st);
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    while (sto_next(s, st, &rc, err, what)) {
+        memset(row, 0, rows->size);
+        sto_row(st, rows->cols, rows->n, row);
+        if (rows->emit(cb, row))
+            break;
+    }
+    sto_done(s, st);
+    free(row);
+    return rc;
+}
+
+int sto_get(store *s, sqlite3_stmt *st, int rc, const sto_col *cols, size_t n, void *out,
+            const char *what, sp_err *err)
+{
+    if (rc)
+        return rc;
+    if (sto_next(s, st, &rc, err, what))
+        sto_row(st, cols, n, out);
+    else if (!rc)
+        rc = SP_ENOTFOUND;
+    sto_done(s, st);
+    return rc;
+}
+
 
 static int mkdir_p(const char *dir, sp_err *err)
 {

@@ -257,6 +257,34 @@ static int hash_password(const char *password, char out[crypto_pwhash_STRBYTES],
     return SP_OK;
 }
 
+/* Store the hash of password for name: a new account with role (add), or
+ * a new password for an existing one (role unused), which ends every
+ * session the old one opened. */
+static int put_password(auth_db *db, const char *name, auth_role role, const char *password,
+                        bool add, sp_err *err)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    int rc = hash_password(password, hash, err); /* slow on purpose: not under the lock */
+    if (rc != SP_OK)
+        return rc;
+    int n = 0;
+    pthread_mutex_lock(&db->mu);
+    if (add)
+        rc = run(db, err, &n,
+                 "INSERT INTO accounts(name,role,pwhash,created) VALUES(?,?,?,?)"
+                 " ON CONFLICT(name) DO NOTHING",
+                 "ttti", name, auth_role_name(role), hash, (int64_t)sp_now());
+    else
+        rc = run(db, err, &n, "UPDATE accounts SET pwhash=? WHERE name=?", "tt", hash, name);
+    if (rc == SP_OK && n == 0)
+        rc = add ? sp_fail(err, SP_EINVAL, "an account named '%s' exists already", name)
+                 : sp_fail(err, SP_ENOTFOUND, "no account named '%s'", name);
+    if (rc == SP_OK && !add)
+        rc = run(db, err, NULL, "DELETE FROM sessions WHERE account=?", "t", name);
+    pthread_mutex_unlock(&db->mu);
+    return rc;
+}
+
 int auth_user_add(auth_db *db, const char *name, auth_role role, const char *password,
                   sp_err *err)
 {
@@ -266,20 +294,7 @@ int auth_user_add(auth_db *db, const char *name, auth_role role, const char *pas
                        AUTH_MAX_NAME);
     if (role < AUTH_VIEWER || role > AUTH_ADMIN)
         return sp_fail(err, SP_EINVAL, "an account's role is viewer, editor or admin");
-    char hash[crypto_pwhash_STRBYTES];
-    int rc = hash_password(password, hash, err);
-    if (rc != SP_OK)
-        return rc;
-    int n = 0;
-    pthread_mutex_lock(&db->mu);
-    rc = run(db, err, &n,
-             "INSERT INTO accounts(name,role,pwhash,created) VALUES(?,?,?,?)"
-             " ON CONFLICT(name) DO NOTHING",
-             "ttti", name, auth_role_name(role), hash, (int64_t)sp_now());
-    pthread_mutex_unlock(&db->mu);
-    if (rc == SP_OK && n == 0)
-        rc = sp_fail(err, SP_EINVAL, "an account named '%s' exists already", name);
-    return rc;
+    return put_password(db, name, role, password, true, err);
 }
 
 int auth_user_remove(auth_db *db, const char *name, sp_err *err)
@@ -302,20 +317,7 @@ int auth_user_remove(auth_db *db, const char *name, sp_err *err)
 
 int auth_user_passwd(auth_db *db, const char *name, const char *password, sp_err *err)
 {
-    char hash[crypto_pwhash_STRBYTES];
-    int rc = hash_password(password, hash, err);
-    if (rc != SP_OK)
-        return rc;
-    int n = 0;
-    pthread_mutex_lock(&db->mu);
-    rc = run(db, err, &n, "UPDATE accounts SET pwhash=? WHERE name=?", "tt", hash, name);
-    if (rc == SP_OK && n == 0)
-        rc = sp_fail(err, SP_ENOTFOUND, "no account named '%s'", name);
-    /* A new password ends every session the old one opened. */
-    if (rc == SP_OK)
-        rc = run(db, err, NULL, "DELETE FROM sessions WHERE account=?", "t", name);
-    pthread_mutex_unlock(&db->mu);
-    return rc;
+    return put_password(db, name, AUTH_VIEWER, password, false, err);
 }
 
 static json_t *int_or_null(sqlite3_stmt *st, int col)

@@ -232,25 +232,24 @@ int sd_hub_decide(sd_req *r, const auth_who *who, const char *a, const char *b,
 
 static enum MHD_Result post_decision(sd_req *r)
 {
-    json_t *j = NULL;
-    bool form = false;
-    enum MHD_Result ret;
-    const auth_who *who = sd_auth_write(r, AUTH_EDITOR, &j, &form, &ret);
-    if (!who)
-        return ret;
-    char *a = sd_body_value(r, j, "a"), *b = sd_body_value(r, j, "b");
-    char *decision = sd_body_value(r, j, "decision");
-    json_decref(j);
+    sd_write w;
+    if (!sd_auth_write(r, AUTH_EDITOR, &w))
+        return w.ret;
+    char *a = sd_body_value(r, w.body, "a"), *b = sd_body_value(r, w.body, "b");
+    char *decision = sd_body_value(r, w.body, "decision");
+    json_decref(w.body);
     char msg[512];
-    int rc = sd_hub_decide(r, who, a, b, decision, msg, sizeof msg);
+    int rc = sd_hub_decide(r, w.who, a, b, decision, msg, sizeof msg);
     bool same = rc == SP_OK && dedupe_verdict_parse(decision) == DEDUPE_SAME;
     json_t *ok = rc != SP_OK ? NULL
                              : json_pack("{s:s,s:s,s:s,s:s,s:s}", "a", a, "b", b, "decision",
-                                         same ? "same" : "not-same", "by", who->name, "applies",
+                                         same ? "same" : "not-same", "by", w.who->name,
+                                         "applies",
                                          "from the indexer's next run (within one crawl batch)");
-    ret = sd_reply_write(r, rc, form,
-                         same ? "/hub?decided=same#h-dup" : "/hub?decided=not-same#h-dup", ok, "bad_decision", "no_such_record", msg,
-                         "the decision could not be saved; try again");
+    enum MHD_Result ret =
+        sd_reply_write(r, &w, rc, same ? "/hub?decided=same#h-dup" : "/hub?decided=not-same#h-dup",
+                       ok, "bad_decision", "no_such_record", msg,
+                       "the decision could not be saved; try again");
     free(a);
     free(b);
     free(decision);

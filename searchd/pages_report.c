@@ -375,21 +375,18 @@ out:
 
 static enum MHD_Result post_review(sd_req *r)
 {
-    json_t *j = NULL;
-    bool form = false;
-    enum MHD_Result ret;
-    const auth_who *who = sd_auth_write(r, AUTH_EDITOR, &j, &form, &ret);
-    if (!who)
-        return ret;
+    sd_write w;
+    if (!sd_auth_write(r, AUTH_EDITOR, &w))
+        return w.ret;
     char done[16] = "", msg[512] = "";
-    int rc = review(r, who, j, done, sizeof done, msg, sizeof msg);
-    json_decref(j);
+    int rc = review(r, w.who, w.body, done, sizeof done, msg, sizeof msg);
+    json_decref(w.body);
     return sd_reply_write(
-        r, rc, form,
+        r, &w, rc,
         !strcmp(done, "handled") ? "/hub?reviewed=handled#h-reports"
                                  : "/hub?reviewed=corrected#h-reports",
-        rc == SP_OK ? json_pack("{s:s,s:s}", "done", done, "by", who->name) : NULL, "bad_review",
-        "not_found", msg, "the review could not be saved; try again");
+        rc == SP_OK ? json_pack("{s:s,s:s}", "done", done, "by", w.who->name) : NULL,
+        "bad_review", "not_found", msg, "the review could not be saved; try again");
 }
 
 enum MHD_Result sd_hub_reports(sd_req *r, const char *rest)

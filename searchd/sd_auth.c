@@ -292,27 +292,31 @@ char *sd_body_value(sd_req *r, const json_t *json, const char *name)
     return r->body.len ? form_value(r->body.data, r->body.len, name) : NULL;
 }
 
-const auth_who *sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MHD_Result *ret)
+bool sd_auth_write(sd_req *r, auth_role need, sd_write *w)
 {
+    json_t **json = &w->body;
+    bool *form = &w->form;
+    enum MHD_Result *ret = &w->ret;
+    w->who = NULL;
     *json = NULL;
     *form = false;
     const auth_who *who = sd_auth_who(r);
     if (!who->name[0]) {
         *ret = reply_unauthorized(r);
-        return NULL;
+        return false;
     }
     bool by_session = !strcmp(who->via, "session");
     if (by_session && !sd_same_origin(r)) {
         *ret = sd_reply_error(r, MHD_HTTP_FORBIDDEN, "cross_origin",
                               "a signed-in write must come from this site's own pages "
                               "(Origin or Referer naming this host)");
-        return NULL;
+        return false;
     }
     if (who->role < need) {
         *ret = sd_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
                               "this needs the %s role; '%s' is %s", auth_role_name(need),
                               who->name, auth_role_name(who->role));
-        return NULL;
+        return false;
     }
     size_t nargs = 0;
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, count_arg, &nargs);
@@ -320,12 +324,12 @@ const auth_who *sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *fo
         *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "fields_in_query",
                               "send the fields in the body (JSON or a form), not in the "
                               "query string");
-        return NULL;
+        return false;
     }
     if (r->body_too_big) {
         *ret = sd_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
                               "a body is at most %d bytes", SD_MAX_BODY);
-        return NULL;
+        return false;
     }
     const char *ctype = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     size_t clen = ctype ? strcspn(ctype, "; \t") : 0;
@@ -336,14 +340,14 @@ const auth_who *sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *fo
             *json = NULL;
             *ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_body",
                                   "the body must be a JSON object");
-            return NULL;
+            return false;
         }
     } else if (ctype && clen == 33 && !strncasecmp(ctype, "application/x-www-form-urlencoded", 33)) {
         *form = true;
     } else {
         *ret = sd_reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                               "send application/json or application/x-www-form-urlencoded");
-        return NULL;
+        return false;
     }
     if (by_session) {
         char want[AUTH_SECRET_LEN + 1];
@@ -358,7 +362,7 @@ const auth_who *sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *fo
             *ret = sd_reply_error(r, MHD_HTTP_FORBIDDEN, "csrf",
                                   "the form's CSRF token is missing or stale; reload the page "
                                   "and try again");
-            return NULL;
+            return false;
         }
     }
     unsigned wait = sd_limit_hit(r->srv, "write", who->name, r->srv->write_limit, 60);
@@ -366,16 +370,17 @@ const auth_who *sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *fo
         json_decref(*json);
         *json = NULL;
         *ret = sd_reply_limited(r, wait);
-        return NULL;
+        return false;
     }
-    return who;
+    w->who = who;
+    return true;
 }
 
-enum MHD_Result sd_reply_write(sd_req *r, int rc, bool form, const char *back, json_t *ok,
-                               const char *bad, const char *missing, const char *msg,
+enum MHD_Result sd_reply_write(sd_req *r, const sd_write *w, int rc, const char *back,
+                               json_t *ok, const char *bad, const char *missing, const char *msg,
                                const char *unsaved)
 {
-    if (rc == SP_OK && form && !strcmp(sd_auth_who(r)->via, "session") && !sd_wants_json(r)) {
+    if (rc == SP_OK && w->form && !strcmp(w->who->via, "session") && !sd_wants_json(r)) {
         /* A dashboard button (a browser's form): back to the dashboard,
          * which says so.  A script's form gets JSON like any other. */
         json_decref(ok);

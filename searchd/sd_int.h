@@ -347,21 +347,29 @@ void sd_client_addr(sd_req *r, char *out, size_t size);
  * sent (*ret set).  page: answer an anonymous person with a redirect to
  * /login rather than JSON. */
 bool sd_auth_read(sd_req *r, auth_role need, bool page, enum MHD_Result *ret);
+/* A write that passed sd_auth_write: the account, the body (a JSON object,
+ * or NULL for a form: read fields with sd_body_value; the caller
+ * json_decrefs it) and whether a form sent it (a browser form or a
+ * script's); on refusal, the reply sent. */
+typedef struct sd_write {
+    const auth_who *who;
+    json_t *body;
+    bool form;
+    enum MHD_Result ret;
+} sd_write;
 /* Every check a write must pass before it changes anything: no query
  * string, a JSON or form body, an account with role need (a token, or a
  * session with a same-origin Origin/Referer and its CSRF token), and the
- * account's write rate.  Returns the account; on failure the error reply
- * is sent (*ret set) and NULL returned.  *form tells a browser form from a
- * script. */
-const auth_who *sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form,
-                              enum MHD_Result *ret);
+ * account's write rate.  On failure the error reply is sent (w->ret) and
+ * false returned. */
+bool sd_auth_write(sd_req *r, auth_role need, sd_write *w);
 /* The reply to such a write, by its outcome rc: a browser's form on the
  * dashboard (a session, not asking for JSON) goes back to `back` (303);
  * otherwise SP_OK replies `ok` (taken, like every path here), SP_EINVAL is
  * 400 `bad` and SP_ENOTFOUND 404 `missing` (both saying msg), anything else
  * 503 store_unavailable saying `unsaved`. */
-enum MHD_Result sd_reply_write(sd_req *r, int rc, bool form, const char *back, json_t *ok,
-                               const char *bad, const char *missing, const char *msg,
+enum MHD_Result sd_reply_write(sd_req *r, const sd_write *w, int rc, const char *back,
+                               json_t *ok, const char *bad, const char *missing, const char *msg,
                                const char *unsaved);
 /* A field of the write's body (JSON object or form), a new string or
  * NULL when absent. */
