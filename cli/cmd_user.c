@@ -302,12 +302,9 @@ static int list(json_t *rows, bool as_json, bool tokens)
     return CLI_OK;
 }
 
-int cmd_user(int argc, char **argv)
+/* `signpost user VERB ...` once its options are read. */
+static int user_verb(cli_args a)
 {
-    cli_args a;
-    int rc = parse("user", argc, argv, user_usage, &a);
-    if (rc != CLI_OK)
-        return rc == ANSWERED ? CLI_OK : rc;
     static const char *const verbs[] = {"add", "list", "remove", "passwd"};
     int verb = -1;
     for (int i = 0; a.verb && i < 4; i++)
@@ -335,7 +332,7 @@ int cmd_user(int argc, char **argv)
         return CLI_USAGE;
     }
     auth_db *db = NULL;
-    rc = open_store("user", &a, &db);
+    int rc = open_store("user", &a, &db);
     if (rc != CLI_OK)
         return rc;
     sp_err err;
@@ -373,12 +370,9 @@ int cmd_user(int argc, char **argv)
     return rc;
 }
 
-int cmd_token(int argc, char **argv)
+/* `signpost token VERB ...` once its options are read. */
+static int token_verb(cli_args a)
 {
-    cli_args a;
-    int rc = parse("token", argc, argv, token_usage, &a);
-    if (rc != CLI_OK)
-        return rc == ANSWERED ? CLI_OK : rc;
     bool add = a.verb && !strcmp(a.verb, "add"), lst = a.verb && !strcmp(a.verb, "list");
     bool revoke = a.verb && !strcmp(a.verb, "revoke");
     if (!add && !lst && !revoke) {
@@ -408,7 +402,7 @@ int cmd_token(int argc, char **argv)
         }
     }
     auth_db *db = NULL;
-    rc = open_store("token", &a, &db);
+    int rc = open_store("token", &a, &db);
     if (rc != CLI_OK)
         return rc;
     sp_err err;
@@ -450,4 +444,25 @@ int cmd_token(int argc, char **argv)
     }
     auth_close(db);
     return rc;
+}
+
+/* Read the options, answer --help, then run the command's verb. */
+static int run(const char *cmd, int argc, char **argv, void (*usage)(FILE *out),
+               int (*verb)(cli_args a))
+{
+    cli_args a;
+    int rc = parse(cmd, argc, argv, usage, &a);
+    if (rc != CLI_OK)
+        return rc == ANSWERED ? CLI_OK : rc;
+    return verb(a);
+}
+
+int cmd_user(int argc, char **argv)
+{
+    return run("user", argc, argv, user_usage, user_verb);
+}
+
+int cmd_token(int argc, char **argv)
+{
+    return run("token", argc, argv, token_usage, token_verb);
 }

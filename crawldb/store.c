@@ -288,6 +288,22 @@ int sto_prep(store *s, sqlite3_stmt **st, sp_err *err, bool keep, const char *sq
     return rc;
 }
 
+int sto_int(store *s, int64_t *out, bool keep, const char *what, sp_err *err, const char *sql,
+            const char *text)
+{
+    sqlite3_stmt *st;
+    int rc = sto_prep(s, &st, err, keep, sql, text ? "t" : "", text);
+    *out = 0;
+    if (rc)
+        return rc;
+    if (sto_next(s, st, &rc, err, what))
+        *out = sqlite3_column_int64(st, 0);
+    else if (!rc)
+        rc = SP_ENOTFOUND;
+    sto_done(s, st);
+    return rc;
+}
+
 /* Run one statement that returns no rows, its parameters bound as
  * sto_prep's. */
 int sto_run(store *s, sp_err *err, const char *sql, const char *types, ...)
@@ -381,29 +397,6 @@ const char *sto_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
-void sto_row(sqlite3_stmt *st, const sto_col *cols, size_t n, void *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        void *f = (char *)out + cols[i].off;
-        int c = (int)i;
-        bool null = sqlite3_column_type(st, c) == SQLITE_NULL;
-        switch (cols[i].kind) {
-        case STO_TEXT: *(const char **)f = sto_text(st, c); break;
-        case STO_I64: *(int64_t *)f = sqlite3_column_int64(st, c); break;
-        case STO_LONG: *(long *)f = (long)sqlite3_column_int64(st, c); break;
-        case STO_LLONG: *(long long *)f = (long long)sqlite3_column_int64(st, c); break;
-        case STO_BOOL: *(bool *)f = sqlite3_column_int(st, c) != 0; break;
-        case STO_REAL: *(double *)f = null ? NAN : sqlite3_column_double(st, c); break;
-        case STO_AGE: *(double *)f = null ? -1 : sqlite3_column_double(st, c); break;
-        case STO_BLOB:
-            *(const void **)f = sqlite3_column_blob(st, c);
-            *(size_t *)(void *)((char *)out + cols[i].len_off) =
-                (size_t)sqlite3_column_bytes(st, c);
-            break;
-        }
-    }
-}
-
 int sto_each(store *s, sqlite3_stmt *st, int rc, int (*row)(const sto_cb *cb, sqlite3_stmt *st),
              const sto_cb *cb, const char *what, sp_err *err)
 {
@@ -415,41 +408,6 @@ int sto_each(store *s, sqlite3_stmt *st, int rc, int (*row)(const sto_cb *cb, sq
     sto_done(s, st);
     return rc;
 }
-
-int sto_each_row(store *s, sqlite3_stmt *st, int rc, const sto_rows *rows, const sto_cb *cb,
-                 const char *what, sp_err *err)
-{
-    if (rc)
-        return rc;
-    void *row = malloc(rows->size);
-    if (!row) {
-        sto_done(s, st);
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    }
-    while (sto_next(s, st, &rc, err, what)) {
-        memset(row, 0, rows->size);
-        sto_row(st, rows->cols, rows->n, row);
-        if (rows->emit(cb, row))
-            break;
-    }
-    sto_done(s, st);
-    free(row);
-    return rc;
-}
-
-int sto_get(store *s, sqlite3_stmt *st, int rc, const sto_col *cols, size_t n, void *out,
-            const char *what, sp_err *err)
-{
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, what))
-        sto_row(st, cols, n, out);
-    else if (!rc)
-        rc = SP_ENOTFOUND;
-    sto_done(s, st);
-    return rc;
-}
-
 
 static int mkdir_p(const char *dir, sp_err *err)
 {
@@ -651,15 +609,14 @@ int store_set_cursor(store *s, const char *name, int64_t value, sp_err *err)
     return store_meta_set(s, key, v, err);
 }
 
+static int text_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    const char *v = sto_text(st, 0);
+    return v && ((store_text_fn)cb->fn)(cb->ctx, v);
+}
+
 int sto_each_text(store *s, sqlite3_stmt *st, store_text_fn fn, void *ctx, const char *what,
                   sp_err *err)
 {
-    int rc = SP_OK;
-    while (sto_next(s, st, &rc, err, what)) {
-        const char *v = sto_text(st, 0);
-        if (v && fn(ctx, v))
-            break;
-    }
-    sto_done(s, st);
-    return rc;
+    return sto_each(s, st, SP_OK, text_row, &(sto_cb){(void (*)(void))fn, ctx}, what, err);
 }

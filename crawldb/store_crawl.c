@@ -93,16 +93,9 @@ int store_latest_doc(store *s, const char *source, const char *url,
 
 int store_max_seq(store *s, int64_t *out, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, false, "SELECT coalesce(max(seq), 0) FROM documents", "");
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "read documents"))
-        *out = sqlite3_column_int64(st, 0);
-    else if (!rc)
-        rc = sto_fail(s, err, "read documents");
-    sqlite3_finalize(st);
-    return rc;
+    int rc = sto_int(s, out, false, "read documents", err,
+                     "SELECT coalesce(max(seq), 0) FROM documents", NULL);
+    return rc == SP_ENOTFOUND ? sto_fail(s, err, "read documents") : rc;
 }
 
 /* ---- sources ---------------------------------------------------------------- */
@@ -123,35 +116,31 @@ int store_source_set_records(store *s, const char *name, long records,
                (int64_t)records, name);
 }
 
-/* The columns store_source_health selects, in order. */
-static const sto_col source_cols[] = {
-    STO_COL(STO_TEXT, store_source_info, name),
-    STO_COL(STO_TEXT, store_source_info, url),
-    STO_COL(STO_TEXT, store_source_info, kind),
-    STO_COL(STO_TEXT, store_source_info, config),
-    STO_COL(STO_I64, store_source_info, last_start),
-    STO_COL(STO_I64, store_source_info, last_success),
-    STO_COL(STO_I64, store_source_info, last_error),
-    STO_COL(STO_TEXT, store_source_info, last_error_msg),
-    STO_COL(STO_I64, store_source_info, failing_since),
-    STO_COL(STO_I64, store_source_info, next_crawl_at),
-    STO_COL(STO_BOOL, store_source_info, running),
-    STO_COL(STO_LONG, store_source_info, pass),
-    STO_COL(STO_LONG, store_source_info, records),
-    STO_COL(STO_LONG, store_source_info, pages),
-    STO_COL(STO_LONG, store_source_info, urls_queued),
-    STO_COL(STO_LONG, store_source_info, urls_done),
-    STO_COL(STO_LONG, store_source_info, urls_failed),
-    STO_COL(STO_LONG, store_source_info, urls_gone),
-    STO_COL(STO_LONG, store_source_info, documents),
-};
-
-static int emit_source(const sto_cb *cb, const void *row)
+static int source_row(const sto_cb *cb, sqlite3_stmt *st)
 {
-    return ((store_source_fn)cb->fn)(cb->ctx, row);
+    store_source_info i;
+    memset(&i, 0, sizeof i);
+    i.name = sto_text(st, 0);
+    i.url = sto_text(st, 1);
+    i.kind = sto_text(st, 2);
+    i.config = sto_text(st, 3);
+    i.last_start = sqlite3_column_int64(st, 4);
+    i.last_success = sqlite3_column_int64(st, 5);
+    i.last_error = sqlite3_column_int64(st, 6);
+    i.last_error_msg = sto_text(st, 7);
+    i.failing_since = sqlite3_column_int64(st, 8);
+    i.next_crawl_at = sqlite3_column_int64(st, 9);
+    i.running = sqlite3_column_int(st, 10) != 0;
+    i.pass = (long)sqlite3_column_int64(st, 11);
+    i.records = (long)sqlite3_column_int64(st, 12);
+    i.pages = (long)sqlite3_column_int64(st, 13);
+    i.urls_queued = (long)sqlite3_column_int64(st, 14);
+    i.urls_done = (long)sqlite3_column_int64(st, 15);
+    i.urls_failed = (long)sqlite3_column_int64(st, 16);
+    i.urls_gone = (long)sqlite3_column_int64(st, 17);
+    i.documents = (long)sqlite3_column_int64(st, 18);
+    return ((store_source_fn)cb->fn)(cb->ctx, &i);
 }
-
-static const sto_rows source_rows = STO_ROWS(source_cols, store_source_info, emit_source);
 
 int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
 {
@@ -168,8 +157,8 @@ int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
         " (SELECT count(*) FROM urls u WHERE u.source = s.name AND u.state = 'gone'),"
         " (SELECT count(*) FROM documents d WHERE d.source = s.name)"
         " FROM sources s ORDER BY s.name", "");
-    return sto_each_row(s, st, rc, &source_rows, &(sto_cb){(void (*)(void))fn, ctx},
-                        "read sources", err);
+    return sto_each(s, st, rc, source_row, &(sto_cb){(void (*)(void))fn, ctx}, "read sources",
+                    err);
 }
 
 /* ---- URLs ------------------------------------------------------------------- */
@@ -273,29 +262,13 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
 
 static int current_pass(store *s, const char *source, long *pass, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, true, "SELECT pass FROM sources WHERE name = ?", "t", source);
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "read source"))
-        *pass = (long)sqlite3_column_int64(st, 0);
-    else if (!rc)
-        rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
-    sto_done(s, st);
-    return rc;
+    int64_t v;
+    int rc = sto_int(s, &v, true, "read source", err, "SELECT pass FROM sources WHERE name = ?",
+                     source);
+    if (rc == SP_OK)
+        *pass = (long)v;
+    return rc == SP_ENOTFOUND ? sp_fail(err, rc, "store has no source named %s", source) : rc;
 }
-
-/* The columns store_pass_get selects, in order. */
-static const sto_col pass_cols[] = {
-    STO_COL(STO_LONG, store_pass, pass),
-    STO_COL(STO_BOOL, store_pass, running),
-    STO_COL(STO_BOOL, store_pass, full),
-    STO_COL(STO_LONG, store_pass, fetched),
-    STO_COL(STO_I64, store_pass, started),
-    STO_COL(STO_I64, store_pass, last_success),
-    STO_COL(STO_I64, store_pass, last_full),
-    STO_COL(STO_I64, store_pass, next_crawl_at),
-};
 
 int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
 {
@@ -305,9 +278,22 @@ int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
                        " coalesce(last_success, 0), coalesce(last_full, 0), next_crawl_at"
                        " FROM sources WHERE name = ?",
                        "t", source);
-    rc = sto_get(s, st, rc, pass_cols, sizeof pass_cols / sizeof *pass_cols, out, "read source",
-                 err);
-    return rc == SP_ENOTFOUND ? sp_fail(err, rc, "store has no source named %s", source) : rc;
+    if (rc)
+        return rc;
+    if (sto_next(s, st, &rc, err, "read source")) {
+        out->pass = (long)sqlite3_column_int64(st, 0);
+        out->running = sqlite3_column_int(st, 1) != 0;
+        out->full = sqlite3_column_int(st, 2) != 0;
+        out->fetched = (long)sqlite3_column_int64(st, 3);
+        out->started = sqlite3_column_int64(st, 4);
+        out->last_success = sqlite3_column_int64(st, 5);
+        out->last_full = sqlite3_column_int64(st, 6);
+        out->next_crawl_at = sqlite3_column_int64(st, 7);
+    } else if (!rc) {
+        rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* Queue links for the source's current pass (inside a transaction). */
@@ -689,24 +675,19 @@ int store_robots_put(store *s, const char *authority, int64_t fetched_at,
 
 /* ---- /metrics ----------------------------------------------------------------- */
 
-/* The columns store_source_metrics_each selects, in order. */
-static const sto_col metrics_cols[] = {
-    STO_COL(STO_TEXT, store_source_metrics, name),
-    STO_COL(STO_LLONG, store_source_metrics, fetches),
-    STO_COL(STO_LLONG, store_source_metrics, not_modified),
-    STO_COL(STO_LLONG, store_source_metrics, errors),
-    STO_COL(STO_LLONG, store_source_metrics, records),
-    STO_COL(STO_LLONG, store_source_metrics, last_success),
-    STO_COL(STO_BOOL, store_source_metrics, failing),
-};
-
-static int emit_metrics(const sto_cb *cb, const void *row)
+static int metrics_row(const sto_cb *cb, sqlite3_stmt *st)
 {
-    const store_source_metrics *m = row;
-    return m->name && ((store_metrics_fn)cb->fn)(cb->ctx, m);
+    store_source_metrics m = {
+        .name = sto_text(st, 0),
+        .fetches = sqlite3_column_int64(st, 1),
+        .not_modified = sqlite3_column_int64(st, 2),
+        .errors = sqlite3_column_int64(st, 3),
+        .records = sqlite3_column_int64(st, 4),
+        .last_success = sqlite3_column_int64(st, 5),
+        .failing = sqlite3_column_int(st, 6) != 0,
+    };
+    return m.name && ((store_metrics_fn)cb->fn)(cb->ctx, &m);
 }
-
-static const sto_rows metrics_rows = STO_ROWS(metrics_cols, store_source_metrics, emit_metrics);
 
 int store_source_metrics_each(store *s, store_metrics_fn fn, void *ctx, sp_err *err)
 {
@@ -718,6 +699,6 @@ int store_source_metrics_each(store *s, store_metrics_fn fn, void *ctx, sp_err *
         " sum(error IS NOT NULL OR status >= 400 OR status IS NULL OR status = 0) AS bad"
         " FROM fetch_log GROUP BY source) f ON f.source = s.name ORDER BY s.name LIMIT 10000",
         "");
-    return sto_each_row(s, st, rc, &metrics_rows, &(sto_cb){(void (*)(void))fn, ctx},
-                        "read source metrics", err);
+    return sto_each(s, st, rc, metrics_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read source metrics", err);
 }

@@ -16,43 +16,44 @@
 
 #include "store_int.h"
 
-/* The columns of hub_records as store_hub_records selects them. */
-static const sto_col hub_record_cols[] = {
-    STO_COL(STO_TEXT, store_hub_record, id),
-    STO_COL(STO_TEXT, store_hub_record, cluster_id),
-    STO_COL(STO_TEXT, store_hub_record, source),
-    STO_COL(STO_TEXT, store_hub_record, name),
-    STO_COL(STO_TEXT, store_hub_record, org),
-    STO_COL(STO_TEXT, store_hub_record, url),
-    STO_COL(STO_TEXT, store_hub_record, boroughs),
-    STO_COL(STO_TEXT, store_hub_record, subregions),
-    STO_COL(STO_TEXT, store_hub_record, groups),
-    STO_COL(STO_TEXT, store_hub_record, categories),
-    STO_COL(STO_TEXT, store_hub_record, modes),
-    STO_COL(STO_TEXT, store_hub_record, funders),
-    STO_COL(STO_TEXT, store_hub_record, postcode),
-    STO_COL(STO_TEXT, store_hub_record, schedule),
-    STO_COL(STO_TEXT, store_hub_record, status),
-    STO_COL(STO_TEXT, store_hub_record, last_modified),
-    STO_COL(STO_BOOL, store_hub_record, pan_london),
-    STO_COL(STO_REAL, store_hub_record, lat),
-    STO_COL(STO_REAL, store_hub_record, lon),
-    STO_COL(STO_AGE, store_hub_record, min_age),
-    STO_COL(STO_AGE, store_hub_record, max_age),
-    STO_COL(STO_I64, store_hub_record, first_seen),
-    STO_COL(STO_I64, store_hub_record, last_seen),
-    STO_COL(STO_I64, store_hub_record, last_changed),
-    {STO_BLOB, offsetof(store_hub_record, sig), offsetof(store_hub_record, sig_len)},
-    STO_COL(STO_TEXT, store_hub_record, source_url),
-};
-
-static int emit_hub_record(const sto_cb *cb, const void *row)
+static double col_num(sqlite3_stmt *st, int i, double absent)
 {
-    return ((store_hub_record_fn)cb->fn)(cb->ctx, row);
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? absent : sqlite3_column_double(st, i);
 }
 
-static const sto_rows hub_record_rows =
-    STO_ROWS(hub_record_cols, store_hub_record, emit_hub_record);
+static int hub_record_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    store_hub_record r = {
+        .id = sto_text(st, 0),
+        .cluster_id = sto_text(st, 1),
+        .source = sto_text(st, 2),
+        .name = sto_text(st, 3),
+        .org = sto_text(st, 4),
+        .url = sto_text(st, 5),
+        .boroughs = sto_text(st, 6),
+        .subregions = sto_text(st, 7),
+        .groups = sto_text(st, 8),
+        .categories = sto_text(st, 9),
+        .modes = sto_text(st, 10),
+        .funders = sto_text(st, 11),
+        .postcode = sto_text(st, 12),
+        .schedule = sto_text(st, 13),
+        .status = sto_text(st, 14),
+        .last_modified = sto_text(st, 15),
+        .pan_london = sqlite3_column_int(st, 16) != 0,
+        .lat = col_num(st, 17, NAN),
+        .lon = col_num(st, 18, NAN),
+        .min_age = col_num(st, 19, -1),
+        .max_age = col_num(st, 20, -1),
+        .first_seen = sqlite3_column_int64(st, 21),
+        .last_seen = sqlite3_column_int64(st, 22),
+        .last_changed = sqlite3_column_int64(st, 23),
+        .sig = sqlite3_column_blob(st, 24),
+        .sig_len = (size_t)sqlite3_column_bytes(st, 24),
+        .source_url = sto_text(st, 25),
+    };
+    return ((store_hub_record_fn)cb->fn)(cb->ctx, &r);
+}
 
 int store_hub_records(store *s, store_hub_record_fn fn, void *ctx, sp_err *err)
 {
@@ -63,8 +64,8 @@ int store_hub_records(store *s, store_hub_record_fn fn, void *ctx, sp_err *err)
                       " last_modified, pan_london, lat, lon, min_age, max_age, first_seen,"
                       " last_seen, last_changed, sig, source_url FROM hub_records ORDER BY id",
                       "");
-    return sto_each_row(s, st, rc, &hub_record_rows, &(sto_cb){(void (*)(void))fn, ctx},
-                        "read hub records", err);
+    return sto_each(s, st, rc, hub_record_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read hub records", err);
 }
 
 int store_hub_record_put(store *s, const store_hub_record *r, sp_err *err)
@@ -226,15 +227,9 @@ int store_hub_note(store *s, const char *id, sp_err *err)
 
 int store_hub_pending_max(store *s, int64_t *max, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, false, "SELECT coalesce(max(rowid), 0) FROM hub_pending", "");
-    if (rc)
-        return rc;
-    *max = 0;
-    if (sto_next(s, st, &rc, err, "read hub notes"))
-        *max = sqlite3_column_int64(st, 0);
-    sto_done(s, st);
-    return rc;
+    int rc = sto_int(s, max, false, "read hub notes", err,
+                     "SELECT coalesce(max(rowid), 0) FROM hub_pending", NULL);
+    return rc == SP_ENOTFOUND ? SP_OK : rc;
 }
 
 int store_hub_pending(store *s, int64_t max, store_text_fn fn, void *ctx, sp_err *err)

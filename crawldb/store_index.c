@@ -74,17 +74,12 @@ int store_records_of_source(store *s, const char *source, store_text_fn fn, void
 
 int store_records_count(store *s, const char *source, long *n, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, true,
-                      "SELECT count(*) FROM ingest_records WHERE source = ? AND gone_at IS NULL",
-                      "t", source);
-    if (rc)
-        return rc;
-    *n = 0;
-    if (sto_next(s, st, &rc, err, "count records"))
-        *n = (long)sqlite3_column_int64(st, 0);
-    sto_done(s, st);
-    return rc;
+    int64_t v;
+    int rc = sto_int(s, &v, true, "count records", err,
+                     "SELECT count(*) FROM ingest_records WHERE source = ? AND gone_at IS NULL",
+                     source);
+    *n = (long)v;
+    return rc == SP_ENOTFOUND ? SP_OK : rc;
 }
 
 int store_records_gone_after(store *s, int64_t after_at, const char *after_id, int limit,

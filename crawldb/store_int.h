@@ -13,7 +13,6 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
-#include <stddef.h>
 
 #include "store.h"
 
@@ -48,6 +47,12 @@ void sto_bind_text(sqlite3_stmt *st, int i, const char *v);
  * and kept.  Release *st with sto_done. */
 int sto_prep(store *s, sqlite3_stmt **st, sp_err *err, bool keep, const char *sql,
              const char *types, ...);
+/* The first column of the one row sql gives (its one parameter, if any,
+ * the text given; NULL: none) as an integer in *out: SP_OK, SP_ENOTFOUND
+ * with *out 0 when there is no row (err left for the caller to say what is
+ * missing), or the error, what naming what was read. */
+int sto_int(store *s, int64_t *out, bool keep, const char *what, sp_err *err, const char *sql,
+            const char *text);
 /* Run one kept statement that returns no rows, bound as sto_prep's. */
 int sto_run(store *s, sp_err *err, const char *sql, const char *types, ...);
 /* Step: true while there is a row; at the end false with *rc left alone,
@@ -60,29 +65,6 @@ const char *sto_text(sqlite3_stmt *st, int i);
  * failure. */
 int sto_tx_begin(store *s, sp_err *err);
 int sto_tx_end(store *s, int rc, sp_err *err);
-/* Rows into structs by a table: column i of the row goes to the field at
- * cols[i].off as cols[i].kind says.  STO_TEXT a const char * (valid until
- * the next step; NULL for NULL), STO_I64 int64_t, STO_LONG long,
- * STO_LLONG long long, STO_BOOL bool (non-zero), STO_REAL a double (NULL:
- * NAN), STO_AGE a double (NULL: -1), STO_BLOB a const void * with its
- * size_t length at len_off. */
-typedef enum sto_kind {
-    STO_TEXT,
-    STO_I64,
-    STO_LONG,
-    STO_LLONG,
-    STO_BOOL,
-    STO_REAL,
-    STO_AGE,
-    STO_BLOB
-} sto_kind;
-typedef struct sto_col {
-    sto_kind kind;
-    size_t off, len_off;
-} sto_col;
-#define STO_COL(kind, type, field) {kind, offsetof(type, field), 0}
-void sto_row(sqlite3_stmt *st, const sto_col *cols, size_t n, void *out);
-
 /* A caller's callback (any of store.h's *_fn types, cast back by the row
  * function that calls it) and its context. */
 typedef struct sto_cb {
@@ -94,23 +76,6 @@ typedef struct sto_cb {
  * error. */
 int sto_each(store *s, sqlite3_stmt *st, int rc, int (*row)(const sto_cb *cb, sqlite3_stmt *st),
              const sto_cb *cb, const char *what, sp_err *err);
-/* How sto_each_row reads rows: cols into a struct of size bytes (zeroed
- * first), then emit(cb, row) for each, which returns non-zero to stop. */
-typedef struct sto_rows {
-    const sto_col *cols;
-    size_t n, size;
-    int (*emit)(const sto_cb *cb, const void *row);
-} sto_rows;
-#define STO_ROWS(cols, type, emit) {cols, sizeof cols / sizeof *cols, sizeof(type), emit}
-/* sto_each with the rows read by a table (rows). */
-int sto_each_row(store *s, sqlite3_stmt *st, int rc, const sto_rows *rows, const sto_cb *cb,
-                 const char *what, sp_err *err);
-/* Read the one row of st (from sto_prep, result rc; released here) into
- * out by cols: SP_OK, SP_ENOTFOUND (err left for the caller to say what is
- * missing) or the error.  No STO_TEXT or STO_BLOB columns: st is gone. */
-int sto_get(store *s, sqlite3_stmt *st, int rc, const sto_col *cols, size_t n, void *out,
-            const char *what, sp_err *err);
-
 /* Call fn(ctx, text) for the first column of every row of st (from
  * sto_prep; released here); fn returns non-zero to stop. */
 int sto_each_text(store *s, sqlite3_stmt *st, store_text_fn fn, void *ctx, const char *what,
