@@ -288,20 +288,18 @@ int sto_prep(store *s, sqlite3_stmt **st, sp_err *err, bool keep, const char *sq
     return rc;
 }
 
+static void int_row(void *out, sqlite3_stmt *st)
+{
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+}
+
 int sto_int(store *s, int64_t *out, bool keep, const char *what, sp_err *err, const char *sql,
             const char *text)
 {
     sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, keep, sql, text ? "t" : "", text);
     *out = 0;
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, what))
-        *out = sqlite3_column_int64(st, 0);
-    else if (!rc)
-        rc = SP_ENOTFOUND;
-    sto_done(s, st);
-    return rc;
+    int rc = sto_prep(s, &st, err, keep, sql, text ? "t" : "", text);
+    return sto_one(s, st, rc, int_row, out, what, err);
 }
 
 /* Run one statement that returns no rows, its parameters bound as
@@ -607,6 +605,19 @@ int store_set_cursor(store *s, const char *name, int64_t value, sp_err *err)
     snprintf(key, sizeof key, "cursor.%s", name);
     snprintf(v, sizeof v, "%lld", (long long)value);
     return store_meta_set(s, key, v, err);
+}
+
+int sto_one(store *s, sqlite3_stmt *st, int rc, void (*row)(void *out, sqlite3_stmt *st),
+            void *out, const char *what, sp_err *err)
+{
+    if (rc)
+        return rc;
+    if (sto_next(s, st, &rc, err, what))
+        row(out, st);
+    else if (!rc)
+        rc = SP_ENOTFOUND;
+    sto_done(s, st);
+    return rc;
 }
 
 static int text_row(const sto_cb *cb, sqlite3_stmt *st)

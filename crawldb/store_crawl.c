@@ -270,6 +270,19 @@ static int current_pass(store *s, const char *source, long *pass, sp_err *err)
     return rc == SP_ENOTFOUND ? sp_fail(err, rc, "store has no source named %s", source) : rc;
 }
 
+static void pass_row(void *out, sqlite3_stmt *st)
+{
+    store_pass *p = out;
+    p->pass = (long)sqlite3_column_int64(st, 0);
+    p->running = sqlite3_column_int(st, 1) != 0;
+    p->full = sqlite3_column_int(st, 2) != 0;
+    p->fetched = (long)sqlite3_column_int64(st, 3);
+    p->started = sqlite3_column_int64(st, 4);
+    p->last_success = sqlite3_column_int64(st, 5);
+    p->last_full = sqlite3_column_int64(st, 6);
+    p->next_crawl_at = sqlite3_column_int64(st, 7);
+}
+
 int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
 {
     sqlite3_stmt *st;
@@ -278,22 +291,8 @@ int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
                        " coalesce(last_success, 0), coalesce(last_full, 0), next_crawl_at"
                        " FROM sources WHERE name = ?",
                        "t", source);
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "read source")) {
-        out->pass = (long)sqlite3_column_int64(st, 0);
-        out->running = sqlite3_column_int(st, 1) != 0;
-        out->full = sqlite3_column_int(st, 2) != 0;
-        out->fetched = (long)sqlite3_column_int64(st, 3);
-        out->started = sqlite3_column_int64(st, 4);
-        out->last_success = sqlite3_column_int64(st, 5);
-        out->last_full = sqlite3_column_int64(st, 6);
-        out->next_crawl_at = sqlite3_column_int64(st, 7);
-    } else if (!rc) {
-        rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    rc = sto_one(s, st, rc, pass_row, out, "read source", err);
+    return rc == SP_ENOTFOUND ? sp_fail(err, rc, "store has no source named %s", source) : rc;
 }
 
 /* Queue links for the source's current pass (inside a transaction). */
@@ -422,6 +421,14 @@ int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
     return rc;
 }
 
+/* The count and the earliest time store_queued_count selects. */
+static void count_row(void *out, sqlite3_stmt *st)
+{
+    int64_t *v = out;
+    v[0] = sqlite3_column_int64(st, 0);
+    v[1] = sqlite3_column_int64(st, 1);
+}
+
 int store_queued_count(store *s, const char *source, long *count,
                        int64_t *earliest, sp_err *err)
 {
@@ -436,17 +443,14 @@ int store_queued_count(store *s, const char *source, long *count,
                                   " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
                                   " LIMIT 1)",
                        "t", source);
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "count queue")) {
-        *count = (long)sqlite3_column_int64(st, 0);
+    int64_t row[2];
+    rc = sto_one(s, st, rc, count_row, row, "count queue", err);
+    if (rc == SP_OK) {
+        *count = (long)row[0];
         if (earliest)
-            *earliest = sqlite3_column_int64(st, 1);
-    } else if (!rc) {
-        rc = sto_fail(s, err, "count queue");
+            *earliest = row[1];
     }
-    sto_done(s, st);
-    return rc;
+    return rc == SP_ENOTFOUND ? sto_fail(s, err, "count queue") : rc;
 }
 
 static const char *outcome_sql(store_outcome o)

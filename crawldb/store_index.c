@@ -15,6 +15,16 @@
 
 #include "store_int.h"
 
+static void record_row(void *out, sqlite3_stmt *st)
+{
+    store_record *r = out;
+    snprintf(r->hash, sizeof r->hash, "%s", sto_text(st, 0) ? sto_text(st, 0) : "");
+    r->first_seen = sqlite3_column_int64(st, 1);
+    r->last_seen = sqlite3_column_int64(st, 2);
+    r->last_changed = sqlite3_column_int64(st, 3);
+    r->gone_at = sqlite3_column_int64(st, 4);
+}
+
 int store_record_get(store *s, const char *id, store_record *out, sp_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -23,19 +33,8 @@ int store_record_get(store *s, const char *id, store_record *out, sp_err *err)
                       "SELECT hash, first_seen, last_seen, last_changed, coalesce(gone_at, 0)"
                       " FROM ingest_records WHERE id = ?",
                       "t", id);
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "read a record")) {
-        snprintf(out->hash, sizeof out->hash, "%s", sto_text(st, 0) ? sto_text(st, 0) : "");
-        out->first_seen = sqlite3_column_int64(st, 1);
-        out->last_seen = sqlite3_column_int64(st, 2);
-        out->last_changed = sqlite3_column_int64(st, 3);
-        out->gone_at = sqlite3_column_int64(st, 4);
-    } else if (!rc) {
-        rc = sp_fail(err, SP_ENOTFOUND, "no record %s in the store", id);
-    }
-    sto_done(s, st);
-    return rc;
+    rc = sto_one(s, st, rc, record_row, out, "read a record", err);
+    return rc == SP_ENOTFOUND ? sp_fail(err, rc, "no record %s in the store", id) : rc;
 }
 
 int store_record_put(store *s, const char *id, const char *source, const char *hash,

@@ -5,8 +5,11 @@
  * The handle, and the few ways its files talk to SQLite: a statement is
  * prepared and its parameters bound in one call (sto_prep, by a letter per
  * parameter), run when it returns no rows (sto_run), stepped with sto_next
- * and released with sto_done.  Statements run for every fetch or record
- * are prepared once and kept (keep = true; the SQL must be a literal).
+ * and released with sto_done; the rows are read by a row function per
+ * query through sto_each (every row) or sto_one (the one row), a single
+ * number through sto_int.
+ * Statements run for every fetch or record are prepared once and kept
+ * (keep = true; the SQL must be a literal).
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H
@@ -76,6 +79,11 @@ typedef struct sto_cb {
  * error. */
 int sto_each(store *s, sqlite3_stmt *st, int rc, int (*row)(const sto_cb *cb, sqlite3_stmt *st),
              const sto_cb *cb, const char *what, sp_err *err);
+/* Read the one row of st (from sto_prep, whose result is rc; released
+ * here) with row(out, st): SP_OK, SP_ENOTFOUND when there is none (err
+ * left for the caller to say what is missing), or the error. */
+int sto_one(store *s, sqlite3_stmt *st, int rc, void (*row)(void *out, sqlite3_stmt *st),
+            void *out, const char *what, sp_err *err);
 /* Call fn(ctx, text) for the first column of every row of st (from
  * sto_prep; released here); fn returns non-zero to stop. */
 int sto_each_text(store *s, sqlite3_stmt *st, store_text_fn fn, void *ctx, const char *what,
