@@ -35,6 +35,7 @@
 #include "enrich.h"
 #include "rec.h"
 #include "vocab.h"
+#include "../core/tutil.h"
 
 #define MAX_LINE 4096
 #define MAX_DIMS 16
@@ -731,18 +732,9 @@ static int cases(const vocab *v, const char *path, bool coverage)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: test_elig labelled FILE FLOORS [MIN_ITEMS] | evaluate FILE | "
-                        "verdicts FILE MAX_WRONG_RATE [MAX_WRONG]\n");
-        return 2;
-    }
-    vocab *v = NULL;
-    sp_err e;
-    sp_err_clear(&e);
-    if (vocab_load(NULL, &v, &e) != SP_OK) {
-        fprintf(stderr, "vocab: %s\n", e.msg);
-        return 1;
-    }
+    t_usage(argc, 3, "test_elig labelled FILE FLOORS [MIN_ITEMS] | evaluate FILE | "
+                     "verdicts FILE MAX_WRONG_RATE [MAX_WRONG]");
+    vocab *v = t_vocab();
     int rc = 2;
     if (!strcmp(argv[1], "labelled") && argc >= 4)
         rc = labelled(v, argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 300);

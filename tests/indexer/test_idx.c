@@ -39,14 +39,9 @@ static void rm_index(char *path)
 /* Every fixture record, put in one batch. */
 static void load_fixtures(idx *ix)
 {
-    char *path = sp_printf("%s/services.ndjson", data_dir);
-    char *body = NULL;
     size_t len = 0;
+    char *body = t_read(&len, "%s/services.ndjson", data_dir);
     sp_err err = {0};
-    if (sp_read_file(path, 1 << 20, &body, &len, &err) != SP_OK) {
-        fprintf(stderr, "cannot read %s: %s\n", path, err.msg);
-        exit(1);
-    }
     CHECK(idx_begin(ix, &err) == SP_OK, "%s", err.msg);
     char *save = NULL;
     for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -60,7 +55,6 @@ static void load_fixtures(idx *ix)
     }
     CHECK(idx_commit(ix, &err) == SP_OK, "%s", err.msg);
     free(body);
-    free(path);
 }
 
 static idx *fixture_index(char **path)
@@ -402,15 +396,10 @@ static void check_facets(idx *ix, const idx_query *q, const char *label)
 
 static void test_facets(idx *ix)
 {
-    char *path = sp_printf("%s/facet_queries.tsv", data_dir);
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "open %s", path);
-    char line[2048];
+    t_lines l = t_lines_open("%s/facet_queries.tsv", data_dir);
     int cases = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#' || !line[0])
-            continue;
+    while (t_line(&l)) {
+        char *line = l.line;
         char *t1 = strchr(line, '\t');
         char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
         if (!t1 || !t2) {
@@ -441,9 +430,6 @@ static void test_facets(idx *ix)
         cases++;
     }
     CHECK(cases >= 5, "only %d facet cases", cases);
-    if (f)
-        fclose(f);
-    free(path);
 
     /* Disjunctive: with borough=hackney selected, other boroughs keep
      * their counts. */
@@ -519,19 +505,13 @@ static void test_text(idx *ix)
     idx_result_free(&res);
 
     /* Bad syntax never errors. */
-    char *path = sp_printf("%s/bad_queries.txt", data_dir);
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "open %s", path);
-    char line[512];
+    t_lines l = t_lines_open("%s/bad_queries.txt", data_dir);
     int n = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#')
-            continue;
+    while (t_line(&l)) {
         idx_query_init(&q);
-        q.q = line;
+        q.q = l.line;
         int rc = idx_search(ix, &q, &res, &err);
-        CHECK(rc == SP_OK, "query [%s] failed: %s", line, err.msg);
+        CHECK(rc == SP_OK, "query [%s] failed: %s", l.line, err.msg);
         if (rc == SP_OK)
             idx_result_free(&res);
         n++;
@@ -548,9 +528,6 @@ static void test_text(idx *ix)
               "long query: %s", err.msg);
         free(longq);
     }
-    if (f)
-        fclose(f);
-    free(path);
 }
 
 static void test_snippets(idx *ix)
