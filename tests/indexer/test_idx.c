@@ -78,13 +78,20 @@ static bool has_hit(const idx_result *res, const char *id)
     return false;
 }
 
+/* Run q into res (for the caller to free); false, and a failed check,
+ * when it does not run. */
+static bool search(idx *ix, const idx_query *q, idx_result *res)
+{
+    sp_err err = {0};
+    int rc = idx_search(ix, q, res, &err);
+    CHECK(rc == SP_OK, "search [%s]: %s", q->q ? q->q : "", err.msg);
+    return rc == SP_OK;
+}
+
 static size_t search_total(idx *ix, const idx_query *q)
 {
     idx_result res;
-    sp_err err = {0};
-    int rc = idx_search(ix, q, &res, &err);
-    CHECK(rc == SP_OK, "search: %s", err.msg);
-    if (rc)
+    if (!search(ix, q, &res))
         return (size_t)-1;
     size_t t = res.total;
     CHECK(res.exhaustive, "total not exhaustive");
@@ -299,11 +306,11 @@ static void test_vocab_labels(void)
         idx_query q;
         idx_query_init(&q);
         q.q = "bengali";
-        CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+        search(ix, &q, &res);
         CHECK(res.total == 1 && has_hit(&res, ID(02)), "bengali total %zu", res.total);
         idx_result_free(&res);
         q.q = "people aged 50 and over";
-        CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+        search(ix, &q, &res);
         CHECK(res.total == 2 && has_hit(&res, ID(01)) && has_hit(&res, ID(04)),
               "group label total %zu", res.total);
         idx_result_free(&res);
@@ -439,8 +446,7 @@ static void test_facets(idx *ix)
     q.filters[IDX_F_BOROUGH] = hk;
     q.n_filters[IDX_F_BOROUGH] = 1;
     idx_result res;
-    sp_err err = {0};
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.total == 2, "hackney total %zu", res.total);
     bool croydon = false;
     for (size_t i = 0; i < res.facets[IDX_F_BOROUGH].n; i++)
@@ -461,24 +467,24 @@ static void test_text(idx *ix)
      * other languages", and the long form finds the "ESOL" club. */
     idx_query_init(&q);
     q.q = "ESOL";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(02)), "ESOL should find the English for speakers... course");
     CHECK(has_hit(&res, ID(09)), "ESOL should find the ESOL club");
     idx_result_free(&res);
     q.q = "english for speakers of other languages";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(09)), "long form should find the ESOL club");
     CHECK(has_hit(&res, ID(02)), "long form should find the course");
     idx_result_free(&res);
 
     /* Did you mean. */
     q.q = "intervew skils";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.suggestion && !strcmp(res.suggestion, "interview skills"),
           "suggestion %s", res.suggestion ? res.suggestion : "(none)");
     idx_result_free(&res);
     q.q = "interview skills";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.suggestion == NULL, "no suggestion for a correct query: %s", res.suggestion ? res.suggestion : "");
     CHECK(res.n_hits >= 2 && has_hit(&res, ID(06)), "interview skills hits %zu", res.n_hits);
     /* The name weighs more than the body. */
@@ -488,19 +494,19 @@ static void test_text(idx *ix)
 
     /* Stemming: "mentor" finds "Mentoring". */
     q.q = "mentor";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(03)), "stemming");
     idx_result_free(&res);
 
     /* Field prefixes: org: searches the organisation only. */
     q.q = "org:croydon";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.total == 1 && has_hit(&res, ID(04)), "org: prefix total %zu", res.total);
     idx_result_free(&res);
 
     /* Category labels are searchable text. */
     q.q = "apprenticeships OR sector academies";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(08)), "label text");
     idx_result_free(&res);
 
@@ -533,11 +539,10 @@ static void test_text(idx *ix)
 static void test_snippets(idx *ix)
 {
     idx_result res;
-    sp_err err = {0};
     idx_query q;
     idx_query_init(&q);
     q.q = "mentoring confidence";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 1, "hits %zu", res.n_hits);
     if (res.n_hits) {
         const char *s = res.hits[0].snippet ? res.hits[0].snippet : "";
@@ -552,7 +557,7 @@ static void test_snippets(idx *ix)
     const char *camden[] = {"camden"};
     q.filters[IDX_F_BOROUGH] = camden;
     q.n_filters[IDX_F_BOROUGH] = 1;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 1, "hits %zu", res.n_hits);
     if (res.n_hits) {
         const char *s = res.hits[0].snippet ? res.hits[0].snippet : "";
@@ -591,7 +596,7 @@ static void test_age(idx *ix)
     const char *slot;
     char buf[8];
     set_age(&q, &slot, buf, 30);
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(!has_hit(&res, ID(03)), "16-24 service at age 30");
     CHECK(has_hit(&res, ID(01)) && has_hit(&res, ID(06)) && has_hit(&res, ID(07)) &&
               has_hit(&res, ID(04)),
@@ -605,25 +610,25 @@ static void test_age(idx *ix)
     idx_result_free(&res);
 
     set_age(&q, &slot, buf, 17);
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(03)) && has_hit(&res, ID(04)) && has_hit(&res, ID(07)),
           "age 17");
     CHECK(!has_hit(&res, ID(01)) && !has_hit(&res, ID(06)), "age 17 below minimum");
     idx_result_free(&res);
 
     set_age(&q, &slot, buf, 24); /* limits are inclusive */
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(03)), "max age inclusive");
     idx_result_free(&res);
     set_age(&q, &slot, buf, 70);
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(!has_hit(&res, ID(06)) && has_hit(&res, ID(04)), "age 70");
     idx_result_free(&res);
 
     /* A step (term) and the same age as ranges agree: 25 is a step. */
     set_age(&q, &slot, buf, 25);
     q.facets = false;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     size_t by_term = res.total;
     idx_result_free(&res);
     size_t in_range = 0;
@@ -631,7 +636,7 @@ static void test_age(idx *ix)
     idx_query_init(&all);
     all.limit = 100;
     all.facets = false;
-    CHECK(idx_search(ix, &all, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &all, &res);
     for (size_t i = 0; i < res.n_hits; i++) {
         const rec_service *r = &res.hits[i].rec;
         if ((r->minimum_age < 0 || r->minimum_age <= 25) &&
@@ -650,7 +655,6 @@ static void test_age(idx *ix)
 static void test_near(idx *ix)
 {
     idx_result res;
-    sp_err err = {0};
     idx_query q;
     idx_query_init(&q);
     q.has_near = true;
@@ -658,7 +662,7 @@ static void test_near(idx *ix)
     q.near_lon = -0.0553;
     q.radius_km = 5;
     q.sort = IDX_SORT_DISTANCE;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.total == 2, "within 5 km: %zu", res.total);
     CHECK(res.n_hits == 2 && !strcmp(res.hits[0].rec.id, ID(01)) &&
               !strcmp(res.hits[1].rec.id, ID(02)),
@@ -680,7 +684,7 @@ static void test_near(idx *ix)
     /* No radius: everything, nearest first, unlocated last. */
     q.radius_km = 0;
     q.limit = 20;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 9, "hits %zu", res.n_hits);
     double last = 0;
     bool ordered = true, unlocated_seen = false;
@@ -701,12 +705,11 @@ static void test_near(idx *ix)
 static void test_sort_collapse(idx *ix)
 {
     idx_result res;
-    sp_err err = {0};
     idx_query q;
     idx_query_init(&q);
     q.sort = IDX_SORT_UPDATED;
     q.limit = 3;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 3 && !strcmp(res.hits[0].rec.id, ID(03)) &&
               !strcmp(res.hits[1].rec.id, ID(01)) && !strcmp(res.hits[2].rec.id, ID(02)),
           "newest first");
@@ -715,14 +718,14 @@ static void test_sort_collapse(idx *ix)
 
     /* Paging. */
     q.offset = 8;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 1 && !strcmp(res.hits[0].rec.id, ID(09)), "last page");
     idx_result_free(&res);
 
     idx_query_init(&q);
     q.q = "job club";
     q.collapse = true;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     size_t folded = 0, jobclubs = 0;
     for (size_t i = 0; i < res.n_hits; i++) {
         if (!strcmp(res.hits[i].rec.id, ID(01)) || !strcmp(res.hits[i].rec.id, ID(05))) {
@@ -733,7 +736,7 @@ static void test_sort_collapse(idx *ix)
     CHECK(jobclubs == 1 && folded == 1, "collapse: %zu shown, %zu folded", jobclubs, folded);
     idx_result_free(&res);
     q.collapse = false;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(01)) && has_hit(&res, ID(05)), "without collapse both");
     idx_result_free(&res);
 }
@@ -762,10 +765,9 @@ static void test_brief(idx *ix)
         q.q = texts[k];
         q.limit = 20;
         idx_result full, brief;
-        sp_err err = {0};
-        CHECK(idx_search(ix, &q, &full, &err) == SP_OK, "%s", err.msg);
+        search(ix, &q, &full);
         q.brief = true;
-        CHECK(idx_search(ix, &q, &brief, &err) == SP_OK, "%s", err.msg);
+        search(ix, &q, &brief);
         CHECK(full.n_hits == brief.n_hits && full.n_hits > 0, "brief: %zu hits vs %zu",
               brief.n_hits, full.n_hits);
         for (size_t i = 0; i < full.n_hits && i < brief.n_hits; i++) {
