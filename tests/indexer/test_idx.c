@@ -88,6 +88,25 @@ static bool search(idx *ix, const idx_query *q, idx_result *res)
     return rc == SP_OK;
 }
 
+/* Searching for text finds every fixture in ids (NULL-terminated) and, when
+ * total is not -1, exactly total services; what names the case. */
+static void finds(idx *ix, const char *text, long total, const char *const *ids, const char *what)
+{
+    idx_query q;
+    idx_query_init(&q);
+    q.q = text;
+    idx_result res;
+    if (!search(ix, &q, &res))
+        return;
+    CHECK(total == -1 || res.total == (size_t)total, "%s: total %zu, want %ld", what, res.total,
+          total);
+    for (const char *const *id = ids; *id; id++)
+        CHECK(has_hit(&res, *id), "%s: [%s] does not find %s", what, text, *id);
+    idx_result_free(&res);
+}
+#define FINDS(ix, text, total, what, ...) \
+    finds(ix, text, total, (const char *const[]){__VA_ARGS__, NULL}, what)
+
 static size_t search_total(idx *ix, const idx_query *q)
 {
     idx_result res;
@@ -302,18 +321,8 @@ static void test_vocab_labels(void)
     if (ix) {
         idx_set_vocab(ix, v);
         load_fixtures(ix);
-        idx_result res;
-        idx_query q;
-        idx_query_init(&q);
-        q.q = "bengali";
-        search(ix, &q, &res);
-        CHECK(res.total == 1 && has_hit(&res, ID(02)), "bengali total %zu", res.total);
-        idx_result_free(&res);
-        q.q = "people aged 50 and over";
-        search(ix, &q, &res);
-        CHECK(res.total == 2 && has_hit(&res, ID(01)) && has_hit(&res, ID(04)),
-              "group label total %zu", res.total);
-        idx_result_free(&res);
+        FINDS(ix, "bengali", 1, "language label", ID(02));
+        FINDS(ix, "people aged 50 and over", 2, "group label", ID(01), ID(04));
         idx_close(ix);
     }
     rm_index(path);
@@ -465,17 +474,9 @@ static void test_text(idx *ix)
 
     /* ESOL finds the course described only as "English for speakers of
      * other languages", and the long form finds the "ESOL" club. */
+    FINDS(ix, "ESOL", -1, "the course and the club", ID(02), ID(09));
+    FINDS(ix, "english for speakers of other languages", -1, "long form", ID(09), ID(02));
     idx_query_init(&q);
-    q.q = "ESOL";
-    search(ix, &q, &res);
-    CHECK(has_hit(&res, ID(02)), "ESOL should find the English for speakers... course");
-    CHECK(has_hit(&res, ID(09)), "ESOL should find the ESOL club");
-    idx_result_free(&res);
-    q.q = "english for speakers of other languages";
-    search(ix, &q, &res);
-    CHECK(has_hit(&res, ID(09)), "long form should find the ESOL club");
-    CHECK(has_hit(&res, ID(02)), "long form should find the course");
-    idx_result_free(&res);
 
     /* Did you mean. */
     q.q = "intervew skils";
@@ -493,22 +494,11 @@ static void test_text(idx *ix)
     idx_result_free(&res);
 
     /* Stemming: "mentor" finds "Mentoring". */
-    q.q = "mentor";
-    search(ix, &q, &res);
-    CHECK(has_hit(&res, ID(03)), "stemming");
-    idx_result_free(&res);
-
+    FINDS(ix, "mentor", -1, "stemming", ID(03));
     /* Field prefixes: org: searches the organisation only. */
-    q.q = "org:croydon";
-    search(ix, &q, &res);
-    CHECK(res.total == 1 && has_hit(&res, ID(04)), "org: prefix total %zu", res.total);
-    idx_result_free(&res);
-
+    FINDS(ix, "org:croydon", 1, "org: prefix", ID(04));
     /* Category labels are searchable text. */
-    q.q = "apprenticeships OR sector academies";
-    search(ix, &q, &res);
-    CHECK(has_hit(&res, ID(08)), "label text");
-    idx_result_free(&res);
+    FINDS(ix, "apprenticeships OR sector academies", -1, "label text", ID(08));
 
     /* Bad syntax never errors. */
     t_lines l = t_lines_open("%s/bad_queries.txt", data_dir);
