@@ -12,7 +12,8 @@
  *   t_lines l = t_lines_open("%s/c.tsv", dir); while (t_line(&l)) l.line
  *                               a case file's lines in turn, without their
  *                               line ends, blank and '#' lines skipped
- *                               (l.no is the line's number)
+ *                               (l.no is the line's number); t_lines_close
+ *                               when leaving before the end
  *   t_split(line, f, 3)         a line cut at its tabs into at most 3
  *                               fields (the last keeps any further tabs)
  *   while (t_row(&l, f, 2))     the next case line cut into 2 fields; a
@@ -98,16 +99,23 @@ __attribute__((unused, format(printf, 1, 2))) static t_lines t_lines_open(const 
     return l;
 }
 
+/* Close l before its end. */
+__attribute__((unused)) static void t_lines_close(t_lines *l)
+{
+    if (l->f)
+        fclose(l->f);
+    free(l->line);
+    l->f = NULL;
+    l->line = NULL;
+}
+
 /* The next line that is neither blank nor a '#' comment, its line end cut
  * off, in l->line; false (and the file closed) at the end. */
 __attribute__((unused)) static int t_line(t_lines *l)
 {
     for (;;) {
         if (getline(&l->line, &l->cap, l->f) < 0) {
-            fclose(l->f);
-            free(l->line);
-            l->f = NULL;
-            l->line = NULL;
+            t_lines_close(l);
             return 0;
         }
         l->no++;
