@@ -159,10 +159,11 @@ static int next_row(t_lines *l, size_t *lineno, char **dim, char **exp, char **t
     return 1;
 }
 
-/* A record whose text is the labelled sentence, enriched (which extracts
- * the rules): the description for "groups", else the eligibility text. */
-static int enrich_text(const vocab *v, const char *dim, const char *text, rec_service *r,
-                       sp_err *e)
+/* A record whose text is the labelled sentence (the current row of l),
+ * enriched (which extracts the rules): the description for "groups", else
+ * the eligibility text.  On failure: a message, r freed and l closed. */
+static int enrich_text(const vocab *v, t_lines *l, const char *dim, const char *text,
+                       rec_service *r)
 {
     rec_service_init(r);
     r->name = strdup("Labelled service");
@@ -170,8 +171,15 @@ static int enrich_text(const vocab *v, const char *dim, const char *text, rec_se
         r->description = strdup(text);
     else
         r->eligibility_description = strdup(text);
-    sp_err_clear(e);
-    return enrich_record(v, r, e);
+    sp_err e;
+    sp_err_clear(&e);
+    int rc = enrich_record(v, r, &e);
+    if (rc != SP_OK) {
+        fprintf(stderr, "%s:%d: enrich failed: %s\n", l->path, l->no, e.msg);
+        rec_service_free(r);
+        t_lines_close(l);
+    }
+    return rc;
 }
 
 static int labelled(const vocab *v, const char *path, const char *floors, size_t min_items)
@@ -188,13 +196,8 @@ static int labelled(const vocab *v, const char *path, const char *floors, size_t
         canon_expected(want);
 
         rec_service r;
-        sp_err e;
-        if (enrich_text(v, dim, text, &r, &e) != SP_OK) {
-            fprintf(stderr, "%s:%zu: enrich failed: %s\n", path, lineno, e.msg);
-            rec_service_free(&r);
-            t_lines_close(&l);
+        if (enrich_text(v, &l, dim, text, &r) != SP_OK)
             return 1;
-        }
         char got[MAX_LINE];
         rule_str(&r, dim, got, sizeof got);
         rec_service_free(&r);
@@ -518,13 +521,8 @@ static int verdicts(const vocab *v, const char *path, double max_rate, long max_
         if (!np)
             continue;
         rec_service got, want;
-        sp_err e;
-        if (enrich_text(v, dim, text, &got, &e) != SP_OK) {
-            fprintf(stderr, "%s:%zu: enrich failed: %s\n", path, lineno, e.msg);
-            rec_service_free(&got);
-            t_lines_close(&l);
+        if (enrich_text(v, &l, dim, text, &got) != SP_OK)
             return 1;
-        }
         rec_service_init(&want);
         if (strcmp(exp, "-")) {
             want.rules = calloc(1, sizeof *want.rules);
