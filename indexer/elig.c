@@ -395,6 +395,21 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     c->o2l = NULL;
 }
 
+/* Does a list heading widen who may take part ("You may also qualify if
+ * you're:", "Also open to:")?  A widening trigger of triggers.tsv in it. */
+static bool widening_heading(const ctx *c, const char *head)
+{
+    char low[EL_MAX_SENTENCE + 1];
+    uint16_t o2l[EL_MAX_SENTENCE + 2];
+    lower_norm(head, low, sizeof low, o2l);
+    elig_scope sc;
+    elig_scope_build(c->v, low, false, &sc);
+    for (size_t q = 0; q < sc.n_m; q++)
+        if (sc.m[q].t->kind == VT_WIDENING)
+            return true;
+    return false;
+}
+
 /* Split text into sentences (". ", "! ", "? ", ";", newlines, bullets). */
 static void scan_text(ctx *c, const char *text, const char *field, double conf, bool elig)
 {
@@ -432,8 +447,10 @@ static void scan_text(ctx *c, const char *text, const char *field, double conf, 
                 sentence(c, buf + s, field, in_list && !head ? item_conf : conf, elig,
                          in_list && !head && item_firm);
             if (head) {
+                /* Items under a widening heading add people to those who
+                 * may take part: none of them alone can turn anyone away. */
                 in_list = true;
-                item_firm = elig_pat_firm_heading(buf + s);
+                item_firm = elig_pat_firm_heading(buf + s) && !widening_heading(c, buf + s);
                 item_conf = item_firm || conf < 0.7 ? conf : 0.7;
             }
             n = 0;
