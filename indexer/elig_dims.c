@@ -478,8 +478,6 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
 
 /* ------------------------------------------------------------ benefits */
 
-static bool hit_governed(const ctx *c, const char *low, const vocab_hit *h);
-
 /* Is the benefit of hit h named as an example ("children (including
  * those in families on Universal Credit)", "benefits such as JSA")?  A
  * marker of examples before it in the same clause (not past ";", ":"
@@ -569,14 +567,11 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         if (nv)
             u = el_add_rule(c, "benefit", "not_in", vals, nv, field, orig, conf);
     } else if (h.n_pos) {
-        /* A benefit no word of requirement governs ("Local authorities
-         * should confirm places for children in families on UC": the
-         * provider's duty) is a target: worth a check (as for groups). */
-        bool governed = false;
-        for (size_t i = 0; i < nh; i++)
-            governed = governed || hit_governed(c, low, &hits[i]);
+        /* A benefit in a provider's duty ("Local authorities should
+         * confirm places for children in families on UC") is a target,
+         * not a condition on the person: worth a check. */
         u = el_add_rule(c, "benefit", "in", h.pos, h.n_pos, field, orig,
-                        governed || conf < 0.7 ? conf : 0.7);
+                        elig_pat_provider_duty(low) && conf > 0.7 ? 0.7 : conf);
     } else if (h.n_neg) {
         u = el_add_rule(c, "benefit", "not_in", h.neg, h.n_neg, field, orig, conf);
     }
