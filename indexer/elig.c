@@ -243,7 +243,30 @@ static void widenings(ctx *c)
     }
 }
 
-static void alternatives(ctx *c)
+/* Does the other side of an "or" (words [from, to)) name a group or a
+ * status that made no rule here ("over the age of 16 or school leaver":
+ * young people are said better by age, so no group rule)?  Then the rule
+ * on this side is one alternative of two dimensions too. */
+static bool other_dim_after(const ctx *c, const char *orig, const char *dim, size_t from,
+                            size_t to)
+{
+    static const char *const fields[][2] = {{"group", "group"},
+                                            {"status", "employment_status"}};
+    for (size_t f = 0; f < 2; f++) {
+        if (!strcmp(dim, fields[f][1]))
+            continue;
+        vocab_hit hits[EL_MAX_VALUES];
+        size_t nh = vocab_match_text(c->v, fields[f][0], orig, hits, EL_MAX_VALUES);
+        for (size_t i = 0; i < nh; i++) {
+            size_t k = elig_scope_word(c->sc, c->o2l[hits[i].off]);
+            if (k >= from && k < to)
+                return true;
+        }
+    }
+    return false;
+}
+
+static void alternatives(ctx *c, const char *orig)
 {
     const elig_scope *sc = c->sc;
     for (size_t q = 0; q < sc->n_m; q++) {
@@ -274,6 +297,9 @@ static void alternatives(ctx *c)
         if (m->t->backward && left && right && strcmp(left, right)) {
             soften(c, left, m->t);
             soften(c, right, m->t);
+        } else if (m->t->backward && left && !right &&
+                   other_dim_after(c, orig, left, m->to, m->to + w)) {
+            soften(c, left, m->t);
         } else if (!m->t->backward && two) {
             for (size_t a = 0; a < c->n_anch; a++) {
                 size_t k = elig_scope_word(sc, c->anch[a].off);
@@ -363,10 +389,25 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     el_rtw_sentence(c, orig, low, field, cf);
     el_group_sentence(c, orig, low, field, cf, elig_field, b.lo >= 0 || b.hi >= 0);
     el_mandatory_sentence(c, orig, low, field, cf);
-    alternatives(c);
+    alternatives(c, orig);
     widenings(c);
     c->sc = NULL;
     c->o2l = NULL;
+}
+
+/* Does a list heading widen who may take part ("You may also qualify if
+ * you're:", "Also open to:")?  A widening trigger of triggers.tsv in it. */
+static bool widening_heading(const ctx *c, const char *head)
+{
+    char low[EL_MAX_SENTENCE + 1];
+    uint16_t o2l[EL_MAX_SENTENCE + 2];
+    lower_norm(head, low, sizeof low, o2l);
+    elig_scope sc;
+    elig_scope_build(c->v, low, false, &sc);
+    for (size_t q = 0; q < sc.n_m; q++)
+        if (sc.m[q].t->kind == VT_WIDENING)
+            return true;
+    return false;
 }
 
 /* Split text into sentences (". ", "! ", "? ", ";", newlines, bullets). */
@@ -406,8 +447,10 @@ static void scan_text(ctx *c, const char *text, const char *field, double conf, 
                 sentence(c, buf + s, field, in_list && !head ? item_conf : conf, elig,
                          in_list && !head && item_firm);
             if (head) {
+                /* Items under a widening heading add people to those who
+                 * may take part: none of them alone can turn anyone away. */
                 in_list = true;
-                item_firm = elig_pat_firm_heading(buf + s);
+                item_firm = elig_pat_firm_heading(buf + s) && !widening_heading(c, buf + s);
                 item_conf = item_firm || conf < 0.7 ? conf : 0.7;
             }
             n = 0;

@@ -478,6 +478,27 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
 
 /* ------------------------------------------------------------ benefits */
 
+/* Is the benefit of hit h named as an example ("children (including
+ * those in families on Universal Credit)", "benefits such as JSA")?  A
+ * marker of examples before it in the same clause (not past ";", ":"
+ * or a closed bracket) makes it one: an example, not a requirement. */
+static bool example_hit(const ctx *c, const char *low, const vocab_hit *h)
+{
+    if (!c->o2l)
+        return false;
+    size_t at = c->o2l[h->off < EL_MAX_SENTENCE ? h->off : EL_MAX_SENTENCE], from = at;
+    while (from > 0 && !strchr(";:)", low[from - 1]))
+        from--;
+    static const char *const ex[] = {"including", "such as", "e.g", "for example",
+                                     "for instance"};
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        const char *x = strstr(low + from, ex[i]);
+        if (x && (size_t)(x - low) < at)
+            return true;
+    }
+    return false;
+}
+
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
@@ -486,7 +507,11 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         return;
     }
     vocab_hit hits[EL_MAX_VALUES];
-    size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES);
+    size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES), kept = 0;
+    for (size_t i = 0; i < nh; i++)
+        if (!example_hit(c, low, &hits[i]))
+            hits[kept++] = hits[i];
+    nh = kept;
     bool generic = has(P_BEN_GENERIC, low);
     if (!nh && !generic)
         return;
@@ -542,7 +567,11 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         if (nv)
             u = el_add_rule(c, "benefit", "not_in", vals, nv, field, orig, conf);
     } else if (h.n_pos) {
-        u = el_add_rule(c, "benefit", "in", h.pos, h.n_pos, field, orig, conf);
+        /* A benefit in a provider's duty ("Local authorities should
+         * confirm places for children in families on UC") is a target,
+         * not a condition on the person: worth a check. */
+        u = el_add_rule(c, "benefit", "in", h.pos, h.n_pos, field, orig,
+                        elig_pat_provider_duty(low) && conf > 0.7 ? 0.7 : conf);
     } else if (h.n_neg) {
         u = el_add_rule(c, "benefit", "not_in", h.neg, h.n_neg, field, orig, conf);
     }

@@ -231,7 +231,17 @@ static void eval_rule(const vocab *v, const rec_rule *u, const elig_person *p,
                          in_list("uk", u->values, u->n_values)));
         const char *bl = b ? b->name : p->borough;
         if (!strcmp(u->op, "not_in")) {
-            if (in)
+            /* An exclusion of an area holding all of London (London,
+             * England, the UK) read from a London provider's text is a
+             * misreading, never a reason to turn a Londoner away. */
+            bool all_london = b && (in_list("london", u->values, u->n_values) ||
+                                    in_list("england", u->values, u->n_values) ||
+                                    in_list("uk", u->values, u->n_values));
+            if (in && all_london)
+                reason(out, ELIG_CHECK, d, u,
+                       "not for residents of %s? (all of London excluded: read as a check)",
+                       vals);
+            else if (in)
                 reason(out, fail_of(u), d, u, "not for residents of %s%s", vals, soft_why(u));
             else
                 reason(out, ELIG_ELIGIBLE, d, u, "%s is not excluded", bl);

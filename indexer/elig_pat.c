@@ -1138,6 +1138,13 @@ static bool word_at(const char *p, const char *const *ws)
     return false;
 }
 
+/* Subjects whose "must" is their own duty, not the person's. */
+static const char *const providers[] = {
+    "which", "schools", "school", "colleges", "college", "employers", "employer",
+    "providers", "provider", "services", "councils", "council", "authorities",
+    "authority", "organisations", "organizations", "agencies", "universities", "staff",
+    "landlords", "partners", "we", NULL};
+
 /* Is the word of requirement at [at, at + len) of s one that asks
  * something of the person?  Not "not only" (widens), "which must" (a
  * thing's), "schools must" (a provider's duty), "must undertake an
@@ -1148,11 +1155,6 @@ static bool asks_person(const char *s, const char *at, size_t len)
 {
     static const char *const nots[] = {"not", "don't", "dont", "doesn't", "didn't", "no",
                                        "never", NULL};
-    static const char *const providers[] = {
-        "which", "schools", "school", "colleges", "college", "employers", "employer",
-        "providers", "provider", "services", "councils", "council", "authorities",
-        "authority", "organisations", "organizations", "agencies", "universities", "staff",
-        "landlords", "partners", "we", NULL};
     static const char *const steps[] = {
         "undertake", "undergo", "provide", "complete", "bring", "contact", "get", "register",
         "book", "call", "submit", "fill", "pay", "secure", "ensure", "follow", "agree",
@@ -1299,5 +1301,23 @@ bool elig_pat_price(const char *s)
         for (const char *h = strstr(s, price[i]); h; h = strstr(h + 1, price[i]))
             if (!(h - s >= 2 && !strncmp(h - 2, "un", 2))) /* "unpaid carers" */
                 return true;
+    return false;
+}
+
+bool elig_pat_provider_duty(const char *s)
+{
+    static const char *const modals[] = {"should", "must", "will", "shall", "need", "have",
+                                         NULL};
+    static const char *const own[] = {"we", "which", NULL}; /* "we will only take..." */
+    const char *p = s;
+    for (int words = 0; words < 4 && *p; words++) {
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        while (*p == ' ')
+            p++;
+        if (words > 0 && word_at(w, modals))
+            return word_before(s, w, providers) && !word_before(s, w, own);
+    }
     return false;
 }

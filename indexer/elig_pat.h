@@ -121,4 +121,9 @@ bool elig_pat_firm_heading(const char *s);
  * "concession", "funded"...)?  Its conditions may be the price's. */
 bool elig_pat_price(const char *s);
 
+/* Does s open with a provider as its subject and a modal ("Local
+ * authorities should confirm places...", "Schools must offer...")?  What
+ * follows is the provider's duty, not a condition on the person. */
+bool elig_pat_provider_duty(const char *s);
+
 #endif

@@ -139,6 +139,18 @@ static bool ends(const unsigned char *endw, size_t k, int cls)
     return (endw[k] & 1) || (cls == ESC_DROP && (endw[k] & 2));
 }
 
+/* Is the word before word i, or the one before that ("which is not"),
+ * a relative pronoun that opens a clause about a thing? */
+static bool relative_before(const char *low, const elig_scope *s, size_t i)
+{
+    for (size_t back = 1; back <= 2 && back <= i; back++) {
+        size_t k = i - back;
+        if (word_is(low, s, k, "which", 5) || word_is(low, s, k, "that", 4))
+            return true;
+    }
+    return false;
+}
+
 void elig_scope_build(const vocab *v, const char *low, bool job, elig_scope *s)
 {
     tokenise(low, s);
@@ -186,9 +198,14 @@ void elig_scope_build(const vocab *v, const char *low, bool job, elig_scope *s)
             for (size_t k = m->from; k < m->to; k++)
                 if (cv[k] < 0)
                     cv[k] = (int16_t)q;
+        /* A negation inside a relative clause ("to live in the UK which
+         * is not for educational purposes, and lived in England") says
+         * what the thing named before it is not: its scope ends with the
+         * clause, at the next comma. */
+        bool rel = cls == ESC_NEG && relative_before(low, s, m->from);
         if (m->t->forward)
             for (size_t k = m->to; k < s->n && k < (size_t)m->to + (size_t)m->t->window; k++) {
-                if (ends(endw, k, cls))
+                if (ends(endw, k, cls) || (rel && s->len[k] == 1 && low[s->off[k]] == ','))
                     break;
                 if (cv[k] < 0)
                     cv[k] = (int16_t)q;
