@@ -79,6 +79,15 @@ char *sp_printf(const char *fmt, ...)
     return out;
 }
 
+void sp_strv_free(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 int sp_grow(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
 {
     if (need <= *cap)

@@ -54,6 +54,20 @@ const char *sp_code_name(int code);
 char *sp_strdup(const char *s);            /* NULL in, NULL out */
 char *sp_strndup(const char *s, size_t n);
 char *sp_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Free the n strings of v, then v itself: the one way an owned array of
+ * strings goes.  NULL v frees nothing (n is then ignored). */
+void sp_strv_free(char **v, size_t n);
+
+/* The end of a constructor that builds obj for the caller: when rc is
+ * SP_OK, *out = obj; otherwise free_fn(obj) frees what was built so far
+ * (free_fn takes a partly built obj, as every X_free/X_close does).  The
+ * value is rc, so a constructor ends with
+ *
+ *     return SP_HAND_OVER(rc, h, out, hub_close);
+ *
+ * rc and obj are evaluated twice: pass plain variables. */
+#define SP_HAND_OVER(rc, obj, out, free_fn) \
+    ((rc) == SP_OK ? (*(out) = (obj), SP_OK) : ((free_fn)(obj), (rc)))
 
 /* A result the caller must look at (gcc and clang warn, -Werror fails);
  * a (void) cast does not silence gcc: use the value. */

@@ -193,9 +193,7 @@ static void source_free(crawl_source *s)
     free(s->name);
     free(s->url);
     free(s->organisation);
-    for (size_t i = 0; i < s->n_coverage; i++)
-        free(s->coverage[i]);
-    free(s->coverage);
+    sp_strv_free(s->coverage, s->n_coverage);
 }
 
 void crawl_conf_free(crawl_conf *c)
@@ -237,9 +235,7 @@ static char *trim(char *s)
 
 static int set_coverage(crawl_source *s, char *v)
 {
-    for (size_t i = 0; i < s->n_coverage; i++)
-        free(s->coverage[i]);
-    free(s->coverage);
+    sp_strv_free(s->coverage, s->n_coverage);
     s->coverage = NULL;
     s->n_coverage = 0;
     char *save = NULL;

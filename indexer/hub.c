@@ -298,12 +298,7 @@ units:
     if (rc == SP_OK && build_units(h) != SP_OK)
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
 out:
-    if (rc != SP_OK) {
-        hub_close(h);
-        return rc;
-    }
-    *out = h;
-    return SP_OK;
+    return SP_HAND_OVER(rc, h, out, hub_close);
 }
 
 void hub_close(hub *h)

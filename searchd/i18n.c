@@ -275,9 +275,7 @@ void html_lang_free(html_lang *l)
 {
     if (!l)
         return;
-    for (size_t i = 0; i < l->n_owned; i++)
-        free(l->owned[i]);
-    free(l->owned);
+    sp_strv_free(l->owned, l->n_owned);
     free(l->plural);
     free(l->w);
     free(l->mem);

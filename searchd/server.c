@@ -754,12 +754,7 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
     rc = s->mhd ? sd_gate_start(s, s->lfd, &lim, err)
                 : sp_fail(err, SP_ERROR, "cannot start the HTTP daemon (libmicrohttpd)");
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != SP_OK) {
-        sd_stop(s);
-        return rc;
-    }
-    *out = s;
-    return SP_OK;
+    return SP_HAND_OVER(rc, s, out, sd_stop);
 }
 
 uint16_t sd_port(const sd_server *s)

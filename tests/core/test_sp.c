@@ -105,6 +105,66 @@ static void test_grow(void)
 }
 
 /* FNV-1a 64 with the published offset basis: the reference vectors. */
+/* sp_strv_free frees every string and the array (ASan's leak check fails
+ * the test when one is left), and takes NULL. */
+static void test_strv_free(void)
+{
+    size_t n = 3;
+    char **v = calloc(n, sizeof *v);
+    CHECK(v != NULL);
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = sp_printf("s%zu", i);
+    sp_strv_free(v, n);
+    sp_strv_free(NULL, 5);
+    char **empty = malloc(sizeof *empty);
+    sp_strv_free(empty, 0);
+}
+
+/* A constructor of a two-allocation thing that fails when told to, ending
+ * the one way constructors end. */
+typedef struct pair {
+    char *a, *b;
+} pair;
+
+static int pair_frees;
+
+static void pair_free(pair *p)
+{
+    if (!p)
+        return;
+    pair_frees++;
+    free(p->a);
+    free(p->b);
+    free(p);
+}
+
+static int pair_new(bool fail, pair **out)
+{
+    pair *p = calloc(1, sizeof *p);
+    int rc = p ? SP_OK : SP_ENOMEM;
+    if (rc == SP_OK)
+        p->a = sp_strdup("a");
+    if (rc == SP_OK && fail)
+        rc = SP_EINVAL;
+    if (rc == SP_OK)
+        p->b = sp_strdup("b");
+    return SP_HAND_OVER(rc, p, out, pair_free);
+}
+
+static void test_hand_over(void)
+{
+    pair *p = NULL;
+    CHECK(pair_new(false, &p) == SP_OK);
+    CHECK(p != NULL && pair_frees == 0);
+    if (p)
+        CHECK_STR(p->b, "b");
+    pair_free(p);
+    pair *q = NULL;
+    CHECK(pair_new(true, &q) == SP_EINVAL);
+    CHECK(q == NULL, "a failed constructor hands nothing over");
+    CHECK(pair_frees == 2, "the partly built pair is freed: %d", pair_frees);
+}
+
 static void test_fnv(void)
 {
     CHECK(sp_fnv1a64("", 0) == 0xcbf29ce484222325ull, "basis 14695981039346656037");
@@ -211,6 +271,8 @@ int main(void)
     test_buf();
     test_buf_sticky();
     test_grow();
+    test_strv_free();
+    test_hand_over();
     test_fnv();
     test_utf8();
     test_json_depth();
