@@ -149,7 +149,7 @@ static void free_evidence(rec_evidence *e)
     e->field = e->text = NULL;
 }
 
-static void free_tags(rec_tags *t)
+void rec_tags_clear(rec_tags *t)
 {
     for (size_t i = 0; i < t->n; i++) {
         free(t->v[i].slug);
@@ -176,15 +176,21 @@ static void free_location(rec_location *l)
     sf_free_each(l->languages, l->n_languages, sizeof *l->languages, language_f);
 }
 
-static void free_rule(rec_rule *r)
+void rec_rule_clear(rec_rule *u)
 {
-    free(r->dim);
-    free(r->op);
-    for (size_t i = 0; i < r->n_values; i++)
-        free(r->values[i]);
-    free(r->values);
-    free_evidence(&r->ev);
-    free(r->trigger);
+    free(u->dim);
+    free(u->op);
+    sp_strv_free(u->values, u->n_values);
+    free_evidence(&u->ev);
+    free(u->trigger);
+    memset(u, 0, sizeof *u);
+}
+
+void rec_rules_free(rec_rule *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rec_rule_clear(&v[i]);
+    free(v);
 }
 
 void rec_service_init(rec_service *r)
@@ -220,23 +226,37 @@ void rec_service_free(rec_service *r)
         free_term(&r->attributes[i].term);
     }
     free(r->attributes);
-    free_tags(&r->boroughs);
-    free_tags(&r->subregions);
-    free_tags(&r->groups);
-    free_tags(&r->categories);
-    free_tags(&r->modes);
-    free_tags(&r->referrals);
-    free_tags(&r->costs);
-    free_tags(&r->langs);
-    for (size_t i = 0; i < r->n_rules; i++)
-        free_rule(&r->rules[i]);
-    free(r->rules);
+    for (size_t i = 0; i < REC_TAGSETS; i++)
+        rec_tags_clear(rec_tagset(r, i, NULL));
+    rec_rules_free(r->rules, r->n_rules);
     free(r->cluster_id);
     sf_free(&r->prov, prov_f);
     rec_service_init(r);
 }
 
 /* ----------------------------------------------------------------- tags */
+
+/* rec_service's tag sets and their JSON keys, in declaration order. */
+static const struct {
+    const char *key;
+    size_t off;
+} tagsets[REC_TAGSETS] = {
+    {"boroughs", offsetof(rec_service, boroughs)},
+    {"subregions", offsetof(rec_service, subregions)},
+    {"groups", offsetof(rec_service, groups)},
+    {"categories", offsetof(rec_service, categories)},
+    {"modes", offsetof(rec_service, modes)},
+    {"referrals", offsetof(rec_service, referrals)},
+    {"costs", offsetof(rec_service, costs)},
+    {"languages", offsetof(rec_service, langs)},
+};
+
+rec_tags *rec_tagset(rec_service *r, size_t i, const char **key)
+{
+    if (key)
+        *key = tagsets[i].key;
+    return (rec_tags *)(void *)((char *)r + tagsets[i].off);
+}
 
 bool rec_tags_has(const rec_tags *t, const char *slug)
 {
@@ -565,15 +585,11 @@ static json_t *signpost_json(const rec_service *r)
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    bool ok = put_tags(o, "boroughs", &r->boroughs) &&
-              put_tags(o, "subregions", &r->subregions) &&
-              put_tags(o, "groups", &r->groups) &&
-              put_tags(o, "categories", &r->categories) &&
-              put_tags(o, "modes", &r->modes) &&
-              put_tags(o, "referrals", &r->referrals) &&
-              put_tags(o, "costs", &r->costs) &&
-              put_tags(o, "languages", &r->langs) &&
-              (!r->pan_london || put(o, "pan_london", json_true())) &&
+    bool ok = true;
+    for (size_t i = 0; ok && i < REC_TAGSETS; i++)
+        ok = put_tags(o, tagsets[i].key,
+                      (const rec_tags *)(const void *)((const char *)r + tagsets[i].off));
+    ok = ok && (!r->pan_london || put(o, "pan_london", json_true())) &&
               put_arr(o, "rules", r->rules, r->n_rules, sizeof *r->rules, rule_json) &&
               put_str(o, "cluster_id", r->cluster_id);
     if (ok) {
@@ -955,23 +971,12 @@ static int organization_get(const json_t *o, rec_organization *g, sp_err *err)
 
 static int signpost_get(const json_t *o, rec_service *r, sp_err *err)
 {
-    static const struct {
-        const char *key;
-        size_t off;
-    } tagsets[] = {
-        {"boroughs", offsetof(rec_service, boroughs)},
-        {"subregions", offsetof(rec_service, subregions)},
-        {"groups", offsetof(rec_service, groups)},
-        {"categories", offsetof(rec_service, categories)},
-        {"modes", offsetof(rec_service, modes)},
-        {"referrals", offsetof(rec_service, referrals)},
-        {"costs", offsetof(rec_service, costs)},
-        {"languages", offsetof(rec_service, langs)},
-    };
     int rc = SP_OK;
-    for (size_t i = 0; rc == SP_OK && i < sizeof tagsets / sizeof tagsets[0]; i++)
-        rc = tags_get(o, tagsets[i].key,
-                      (rec_tags *)(void *)((char *)r + tagsets[i].off), err);
+    for (size_t i = 0; rc == SP_OK && i < REC_TAGSETS; i++) {
+        const char *key;
+        rec_tags *t = rec_tagset(r, i, &key);
+        rc = tags_get(o, key, t, err);
+    }
     if (rc != SP_OK)
         return rc;
     r->pan_london = json_is_true(json_object_get(o, "pan_london"));

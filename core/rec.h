@@ -192,6 +192,11 @@ typedef struct rec_service {
     rec_provenance prov;
 } rec_service;
 
+/* Free what a rule owns and zero it (u itself is the caller's). */
+void rec_rule_clear(rec_rule *u);
+/* Clear n rules and free the array v itself. */
+void rec_rules_free(rec_rule *v, size_t n);
+
 /* Initialise to the empty record (ages -1). */
 void rec_service_init(rec_service *r);
 void rec_service_free(rec_service *r);
@@ -200,6 +205,15 @@ void rec_service_free(rec_service *r);
 int rec_tags_add(rec_tags *t, const char *slug, const char *field,
                  const char *text, double confidence);
 bool rec_tags_has(const rec_tags *t, const char *slug);
+/* Free a set's tags and leave it empty. */
+void rec_tags_clear(rec_tags *t);
+
+/* The derived tag sets above, for code that treats them all alike (JSON in
+ * and out, freeing, enrichment's reset): rec_tagset gives the i-th of the
+ * REC_TAGSETS, in the order they are declared, and its key in the record's
+ * JSON in *key when key is not NULL ("languages" for langs). */
+#define REC_TAGSETS 8
+rec_tags *rec_tagset(rec_service *r, size_t i, const char **key);
 
 /* JSON in and out (see the top of this file).  rec_to_json returns a new
  * reference or NULL on allocation failure. */

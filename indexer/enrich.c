@@ -34,30 +34,12 @@ typedef struct ctx {
     int rc; /* first hard error (SP_ENOMEM) */
 } ctx;
 
-static void tags_clear(rec_tags *t)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        free(t->v[i].slug);
-        free(t->v[i].ev.field);
-        free(t->v[i].ev.text);
-    }
-    free(t->v);
-    t->v = NULL;
-    t->n = 0;
-}
-
 void enrich_clear(rec_service *r)
 {
     if (!r)
         return;
-    tags_clear(&r->boroughs);
-    tags_clear(&r->subregions);
-    tags_clear(&r->groups);
-    tags_clear(&r->categories);
-    tags_clear(&r->modes);
-    tags_clear(&r->costs);
-    tags_clear(&r->referrals);
-    tags_clear(&r->langs);
+    for (size_t i = 0; i < REC_TAGSETS; i++)
+        rec_tags_clear(rec_tagset(r, i, NULL));
     r->pan_london = false;
 }
 
