@@ -101,6 +101,20 @@ void sp_keyed_sort(sp_keyed *v, size_t n)
         qsort(v, n, sizeof *v, keyed_cmp);
 }
 
+void sp_unescape(char *s)
+{
+    char *o = s;
+    for (char *p = s; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            *o++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+}
+
 char *sp_trim(char *s)
 {
     while (isspace((unsigned char)*s))

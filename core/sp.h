@@ -155,6 +155,12 @@ uint64_t sp_fnv1a64_add(uint64_t h, const void *p, size_t n);
  * docs/index.md "Content hashes"); never for a new one. */
 uint64_t sp_fnv1a64_legacy(const void *p, size_t n);
 
+/* Undo backslash escapes in s, in place: \n, \t and \r become the
+ * control characters, a backslash before any other character stands for
+ * that character (\\ for one backslash); a lone backslash at the end
+ * stays.  For one-line text formats (searchd's en.tsv, test tables). */
+void sp_unescape(char *s);
+
 /* Strip white space (isspace) from both ends of s, in place: the text
  * from the first kept character, the end cut with a NUL. */
 char *sp_trim(char *s);

@@ -190,6 +190,18 @@ static void test_ini(void)
     free(big);
 }
 
+/* sp_unescape: the three control escapes, any other escaped character
+ * as itself, a trailing lone backslash kept. */
+static void test_unescape(void)
+{
+    char s[] = "a\\nb\\tc\\rd\\\\e\\qf\\";
+    sp_unescape(s);
+    CHECK_STR(s, "a\nb\tc\rd\\eqf\\");
+    char empty[] = "";
+    sp_unescape(empty);
+    CHECK_STR(empty, "");
+}
+
 /* A constructor of a two-allocation thing that fails when told to, ending
  * the one way constructors end. */
 typedef struct pair {
@@ -344,6 +356,7 @@ int main(void)
     test_strv_free();
     test_keyed_sort();
     test_ini();
+    test_unescape();
     test_hand_over();
     test_fnv();
     test_utf8();

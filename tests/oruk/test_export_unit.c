@@ -149,20 +149,6 @@ static void run_repairs(const char *dir, const vocab *v)
     json_decref(cases);
 }
 
-static void unescape(char *s)
-{
-    char *w = s;
-    for (char *p = s; *p; p++) {
-        if (*p == '\\' && p[1]) {
-            p++;
-            *w++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
-        } else {
-            *w++ = *p;
-        }
-    }
-    *w = '\0';
-}
-
 static void run_csv(const char *dir)
 {
     char path[1024];
@@ -182,8 +168,8 @@ static void run_csv(const char *dir)
             continue;
         *tab = '\0';
         char *in = line, *want = tab + 1;
-        unescape(in);
-        unescape(want);
+        sp_unescape(in);
+        sp_unescape(want);
         sp_buf b = {0};
         export_csv_field(&b, in);
         const char *got = sp_buf_cstr(&b);
