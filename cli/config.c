@@ -5,9 +5,9 @@
  * The syntax is sources.conf's (docs/sources-conf.md): "key = value" lines,
  * "[section]" headers, '#' or ';' starting a comment line, read with the
  * same line reader (sp_ini in core/sp.h); what the lines mean differs, as
- * sources.conf builds crawl sources.  Parsing is strict, as for sources.conf: an unknown key or a bad
- * value is an error naming the line, because a typo in trusted_proxies or
- * public_url should not pass silently.
+ * sources.conf builds crawl sources.  Parsing is strict, as for
+ * sources.conf: an unknown key or a bad value is an error naming the line,
+ * because a typo in trusted_proxies or public_url should not pass silently.
  *
  * Readiness: the NOTIFY_SOCKET datagram protocol (sd_notify(3)) is written
  * here rather than linking libsystemd: it is one sendto() of "KEY=VALUE"

@@ -376,14 +376,20 @@ static bool put_arr(json_t *o, const char *key, const void *arr, size_t n,
     return put(o, key, a);
 }
 
+/* The end of every builder below: o when it was built whole, else
+ * nothing (a half-built object is freed; o may be NULL). */
+static json_t *whole(json_t *o, bool ok)
+{
+    if (ok)
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
 static json_t *simple_obj(const void *p, const sfield *f)
 {
     json_t *o = json_object();
-    if (o != NULL && !sf_put(o, p, f)) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL && sf_put(o, p, f));
 }
 
 static json_t *phone_json(const void *p) { return simple_obj(p, phone_f); }
@@ -397,22 +403,15 @@ static json_t *schedule_json(const void *p)
 {
     const rec_schedule *s = p;
     json_t *o = simple_obj(p, schedule_f);
-    if (o != NULL && s->interval != 0 && !put(o, "interval", json_integer(s->interval))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL &&
+                        (s->interval == 0 || put(o, "interval", json_integer(s->interval))));
 }
 
 static json_t *cost_json(const void *p)
 {
     const rec_cost_option *c = p;
     json_t *o = simple_obj(p, cost_f);
-    if (o != NULL && c->has_amount && !put(o, "amount", jnum(c->amount))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL && (!c->has_amount || put(o, "amount", jnum(c->amount))));
 }
 
 static json_t *term_json(const void *p)
@@ -421,14 +420,12 @@ static json_t *term_json(const void *p)
     json_t *o = simple_obj(p, term_f);
     if (o == NULL)
         return NULL;
+    bool ok = true;
     if (t->version != NULL && *t->version != '\0') {
         json_t *d = json_object();
-        if (!put(o, "taxonomy_detail", d) || !put_str(d, "version", t->version)) {
-            json_decref(o);
-            return NULL;
-        }
+        ok = put(o, "taxonomy_detail", d) && put_str(d, "version", t->version);
     }
-    return o;
+    return whole(o, ok);
 }
 
 static bool term_empty(const rec_taxonomy_term *t)
@@ -443,13 +440,8 @@ static json_t *attribute_json(const void *p)
 {
     const rec_attribute *a = p;
     json_t *o = simple_obj(p, attribute_f);
-    if (o == NULL)
-        return NULL;
-    if (!term_empty(&a->term) && !put(o, "taxonomy_term", term_json(&a->term))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL &&
+                        (term_empty(&a->term) || put(o, "taxonomy_term", term_json(&a->term))));
 }
 
 static json_t *location_json(const void *p)
@@ -467,22 +459,14 @@ static json_t *location_json(const void *p)
          put_arr(o, "phones", l->phones, l->n_phones, sizeof *l->phones, phone_json) &&
          put_arr(o, "schedules", l->schedules, l->n_schedules, sizeof *l->schedules, schedule_json) &&
          put_arr(o, "languages", l->languages, l->n_languages, sizeof *l->languages, language_json);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 /* service_at_locations[] items wrap the location. */
 static json_t *sal_json(const void *p)
 {
     json_t *o = json_object();
-    if (o != NULL && !put(o, "location", location_json(p))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL && put(o, "location", location_json(p)));
 }
 
 static json_t *evidence_json(const rec_evidence *e)
@@ -490,12 +474,8 @@ static json_t *evidence_json(const rec_evidence *e)
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "field", e->field) || !put_str(o, "text", e->text) ||
-        !put(o, "confidence", json_real(e->confidence))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, put_str(o, "field", e->field) && put_str(o, "text", e->text) &&
+                        put(o, "confidence", json_real(e->confidence)));
 }
 
 static bool evidence_empty(const rec_evidence *e)
@@ -509,12 +489,8 @@ static json_t *tag_json(const void *p)
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "slug", t->slug) ||
-        (!evidence_empty(&t->ev) && !put(o, "evidence", evidence_json(&t->ev)))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, put_str(o, "slug", t->slug) &&
+                        (evidence_empty(&t->ev) || put(o, "evidence", evidence_json(&t->ev))));
 }
 
 static json_t *rule_json(const void *p)
@@ -540,11 +516,7 @@ static json_t *rule_json(const void *p)
         if (ok && r->trigger)
             ok = put_str(ev, "trigger", r->trigger);
     }
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 static bool put_time(json_t *o, const char *key, int64_t t)
@@ -573,11 +545,7 @@ static json_t *organization_json(const rec_organization *g)
          put_arr(o, "organization_identifiers", g->identifiers, g->n_identifiers,
                  sizeof *g->identifiers, identifier_json) &&
          put_arr(o, "phones", g->phones, g->n_phones, sizeof *g->phones, phone_json);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 static json_t *signpost_json(const rec_service *r)
@@ -602,11 +570,7 @@ static json_t *signpost_json(const rec_service *r)
         else
             json_decref(p);
     }
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 json_t *rec_to_json(const rec_service *r)
@@ -650,11 +614,7 @@ json_t *rec_to_json(const rec_service *r)
         else
             ok = put(o, "signpost", s);
     }
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 char *rec_to_json_string(const rec_service *r)
