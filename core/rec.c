@@ -25,10 +25,7 @@
 
 /* ---------------------------------------------------------------- tables */
 
-typedef struct sfield {
-    const char *key;
-    size_t off;
-} sfield;
+typedef rec_strfield sfield;
 
 #define SF(T, f) { #f, offsetof(T, f) }
 #define SF_END { NULL, 0 }
@@ -112,6 +109,19 @@ static const sfield prov_f[] = {
     SF(rec_provenance, source_id), SF(rec_provenance, source_url),
     SF(rec_provenance, local_id), SF(rec_provenance, organization_from), SF_END};
 
+const rec_strfield *rec_str_fields(rec_object o)
+{
+    static const sfield *const all[] = {
+        [REC_ADDRESS] = address_f,   [REC_PHONE] = phone_f,
+        [REC_SCHEDULE] = schedule_f, [REC_LANGUAGE] = language_f,
+        [REC_TERM] = term_f,         [REC_ATTRIBUTE] = attribute_f,
+        [REC_AREA] = area_f,         [REC_COST] = cost_f,
+        [REC_FUNDING] = funding_f,   [REC_IDENTIFIER] = identifier_f,
+        [REC_LOCATION] = location_f, [REC_ORGANIZATION] = organization_f,
+        [REC_SERVICE] = service_f};
+    return all[o];
+}
+
 static char **sf_ptr(void *obj, const sfield *f)
 {
     return (char **)(void *)((char *)obj + f->off);
@@ -149,7 +159,7 @@ static void free_evidence(rec_evidence *e)
     e->field = e->text = NULL;
 }
 
-void rec_tags_clear(rec_tags *t)
+static void free_tags(rec_tags *t)
 {
     for (size_t i = 0; i < t->n; i++) {
         free(t->v[i].slug);
@@ -158,6 +168,12 @@ void rec_tags_clear(rec_tags *t)
     free(t->v);
     t->v = NULL;
     t->n = 0;
+}
+
+void rec_tags_clear(rec_service *r)
+{
+    for (size_t i = 0; i < REC_TAGSETS; i++)
+        free_tags(rec_tagset(r, i, NULL));
 }
 
 static void free_term(rec_taxonomy_term *t)
@@ -226,8 +242,7 @@ void rec_service_free(rec_service *r)
         free_term(&r->attributes[i].term);
     }
     free(r->attributes);
-    for (size_t i = 0; i < REC_TAGSETS; i++)
-        rec_tags_clear(rec_tagset(r, i, NULL));
+    rec_tags_clear(r);
     rec_rules_free(r->rules, r->n_rules);
     free(r->cluster_id);
     sf_free(&r->prov, prov_f);

@@ -205,13 +205,13 @@ void rec_service_free(rec_service *r);
 int rec_tags_add(rec_tags *t, const char *slug, const char *field,
                  const char *text, double confidence);
 bool rec_tags_has(const rec_tags *t, const char *slug);
-/* Free a set's tags and leave it empty. */
-void rec_tags_clear(rec_tags *t);
+/* Frees every derived tag list of r (boroughs ... langs), leaving them empty. */
+void rec_tags_clear(rec_service *r);
 
 /* The derived tag sets above, for code that treats them all alike (JSON in
- * and out, freeing, enrichment's reset): rec_tagset gives the i-th of the
- * REC_TAGSETS, in the order they are declared, and its key in the record's
- * JSON in *key when key is not NULL ("languages" for langs). */
+ * and out, rec_tags_clear): rec_tagset gives the i-th of the REC_TAGSETS,
+ * in the order they are declared, and its key in the record's JSON in *key
+ * when key is not NULL ("languages" for langs). */
 #define REC_TAGSETS 8
 rec_tags *rec_tagset(rec_service *r, size_t i, const char **key);
 
@@ -224,6 +224,23 @@ int rec_from_json(const json_t *j, rec_service *out, sp_err *err);
 char *rec_to_json_string(const rec_service *r);
 int rec_from_json_string(const char *s, size_t len, rec_service *out,
                          sp_err *err);
+
+/* The text (char *) fields of each HSDS object, described once: (name,
+ * offset of the member), the name being the HSDS 3.0 JSON key and CSV
+ * column; the list ends with a NULL name.  The JSON code and the data
+ * package reader both walk these. */
+typedef struct rec_strfield {
+    const char *key;
+    size_t off;
+} rec_strfield;
+
+typedef enum rec_object {
+    REC_ADDRESS, REC_PHONE, REC_SCHEDULE, REC_LANGUAGE, REC_TERM, REC_ATTRIBUTE,
+    REC_AREA, REC_COST, REC_FUNDING, REC_IDENTIFIER, REC_LOCATION, REC_ORGANIZATION,
+    REC_SERVICE
+} rec_object;
+
+const rec_strfield *rec_str_fields(rec_object o);
 
 /* Signpost's stable id: local_id itself when it is a UUID, otherwise a
  * name-based (v5, SHA-1) UUID of "origin|local_id". out gets 37 bytes. */

@@ -186,6 +186,24 @@ static int add_group(robots_t *r)
     return SP_OK;
 }
 
+/* Append a copy of s[0..n) to the string list (*v, *nv, *cap) of r;
+ * SP_ELIMIT when it holds max already, and then r is marked truncated. */
+static int push_str(robots_t *r, char ***v, size_t *nv, size_t *cap, size_t max, const char *s,
+                    size_t n)
+{
+    if (*nv >= max) {
+        r->truncated = 1;
+        return SP_ELIMIT;
+    }
+    if (sp_grow(v, cap, *nv + 1, sizeof **v, 16))
+        return SP_ENOMEM;
+    char *c = sp_strndup(s, n);
+    if (!c)
+        return SP_ENOMEM;
+    (*v)[(*nv)++] = c;
+    return SP_OK;
+}
+
 static int on_agent(parse_state *st, const char *value)
 {
     robots_t *r = st->r;
@@ -210,18 +228,10 @@ static int on_agent(parse_state *st, const char *value)
         n++;
     if (n == 0) /* not a product token: the line still opens the group */
         return SP_OK;
-    if (r->nagents >= ROBOTS_MAX_AGENTS) {
-        r->truncated = 1;
-        return SP_OK;
-    }
-    if (sp_grow(&r->agents, &r->capagents, r->nagents + 1, sizeof *r->agents, 16))
-        return SP_ENOMEM;
-    char *tok = sp_strndup(value, n);
-    if (!tok)
-        return SP_ENOMEM;
-    r->agents[r->nagents++] = tok;
-    g->nagents++;
-    return SP_OK;
+    int rc = push_str(r, &r->agents, &r->nagents, &r->capagents, ROBOTS_MAX_AGENTS, value, n);
+    if (rc == SP_OK)
+        g->nagents++;
+    return rc == SP_ELIMIT ? SP_OK : rc;
 }
 
 static int on_rule(parse_state *st, int allow, const char *value)
@@ -277,17 +287,9 @@ static int on_sitemap(robots_t *r, const char *value)
     for (size_t i = 0; i < r->nsitemaps; i++)
         if (!strcmp(r->sitemaps[i], value))
             return SP_OK;
-    if (r->nsitemaps >= ROBOTS_MAX_SITEMAPS) {
-        r->truncated = 1;
-        return SP_OK;
-    }
-    if (sp_grow(&r->sitemaps, &r->capsitemaps, r->nsitemaps + 1, sizeof *r->sitemaps, 16))
-        return SP_ENOMEM;
-    char *s = sp_strdup(value);
-    if (!s)
-        return SP_ENOMEM;
-    r->sitemaps[r->nsitemaps++] = s;
-    return SP_OK;
+    int rc = push_str(r, &r->sitemaps, &r->nsitemaps, &r->capsitemaps, ROBOTS_MAX_SITEMAPS,
+                      value, strlen(value));
+    return rc == SP_ELIMIT ? SP_OK : rc;
 }
 
 /* One line; line is a writable NUL-terminated copy. */

@@ -23,6 +23,7 @@
  * them, and a fetcher may be a file reader).
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -92,11 +93,7 @@ static int table_add(csv_table *t, csv_row *r, sp_err *err)
             return sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
         for (size_t i = 0; i < r->n; i++) {
             const char *s = r->f[i] != NULL ? r->f[i] : "";
-            while (isspace((unsigned char)*s))
-                s++;
-            size_t n = strlen(s);
-            while (n > 0 && isspace((unsigned char)s[n - 1]))
-                n--;
+            size_t n = feed_trim(&s);
             t->head[i] = sp_strndup(s, n);
             if (t->head[i] == NULL)
                 return sp_fail(err, SP_ENOMEM, "out of memory reading CSV");
@@ -268,11 +265,7 @@ static char *dup_cell(const csv_table *t, size_t row, const char *name)
     const char *s = get(t, row, name);
     if (s == NULL)
         return NULL;
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        n--;
+    size_t n = feed_trim(&s);
     return n > 0 ? sp_strndup(s, n) : NULL;
 }
 
@@ -293,10 +286,7 @@ typedef struct fk_index {
 static int fk_cmp(const void *a, const void *b)
 {
     const fk_ent *x = a, *y = b;
-    int c = strcmp(x->key, y->key);
-    if (c != 0)
-        return c;
-    return x->row < y->row ? -1 : x->row > y->row;
+    return feed_cmp_keyed(x->key, x->row, y->key, y->row);
 }
 
 static void fk_build(fk_index *ix, const csv_table *t, const char *colname)
@@ -321,14 +311,7 @@ static size_t fk_find(const fk_index *ix, const char *key, size_t *first)
 {
     if (ix->v == NULL || key == NULL)
         return 0;
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(ix->v[mid].key, key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = feed_lower_bound(ix->v, ix->n, sizeof *ix->v, offsetof(fk_ent, key), key);
     size_t e = lo;
     while (e < ix->n && strcmp(ix->v[e].key, key) == 0)
         e++;
@@ -498,35 +481,98 @@ static bool parse_num(const char *s, double *out)
     return true;
 }
 
-static void add_phones(rec_phone **arr, size_t *n, const csv_table *t,
-                       const fk_index *ix, const char *key, bool skip_with_service)
+/* Another spelling of a text column (HSDS 1.1, ORUK), read when the HSDS
+ * 3.0 one is empty; a list of them ends with a NULL col. */
+typedef struct dp_alt {
+    size_t off;
+    const char *col;
+} dp_alt;
+
+#define NCOLS(a) (sizeof(a) / sizeof *(a))
+
+static char **field_at(void *rec, size_t off)
+{
+    return (char **)(void *)((char *)rec + off);
+}
+
+/* The text fields of an HSDS object (rec_str_fields) from the trimmed cells
+ * of row r, then the other spellings of those still empty. */
+static void fill_cols(void *rec, const csv_table *t, size_t r, rec_object o, const dp_alt *alt)
+{
+    for (const rec_strfield *f = rec_str_fields(o); f->key != NULL; f++)
+        *field_at(rec, f->off) = dup_cell(t, r, f->key);
+    for (; alt != NULL && alt->col != NULL; alt++)
+        if (*field_at(rec, alt->off) == NULL)
+            *field_at(rec, alt->off) = dup_cell(t, r, alt->col);
+}
+
+/* Does row r have a non-blank cell in column name? */
+static bool filled(const csv_table *t, size_t r, const char *name)
+{
+    const char *s = get(t, r, name);
+    return s != NULL && feed_trim(&s) > 0;
+}
+
+/* How the rows of one child table (phones, schedules, ...) become records
+ * of an array in their parent. */
+typedef struct dp_child {
+    size_t elem;         /* the record's size */
+    rec_object obj;      /* its text fields, id first */
+    const dp_alt *alt;   /* their other spellings, or NULL */
+    const char *need[4]; /* when set, a row with none of these filled is skipped */
+    bool unique;         /* a row whose id the array already holds is skipped */
+    /* What the columns cannot say (numbers, defaults); ctx is add_rows'. */
+    void (*extra)(void *item, const csv_table *t, size_t r, void *ctx);
+} dp_child;
+
+/* The rows of t that ix files under key, as records appended to the array
+ * (arr_p, n); with skip_with_service, rows that name a service are left to
+ * that service. */
+static void add_rows(void *arr_p, size_t *n, const dp_child *c, const csv_table *t,
+                     const fk_index *ix, const char *key, bool skip_with_service, void *ctx)
 {
     fk_rows w = fk_all(ix, key);
     size_t r;
     while (fk_next(&w, &r)) {
         if (skip_with_service && get(t, r, "service_id") != NULL)
             continue;
-        char *num = dup_cell(t, r, "number");
-        if (num == NULL)
+        bool want = c->need[0] == NULL;
+        for (size_t k = 0; k < NCOLS(c->need) && c->need[k] != NULL && !want; k++)
+            want = filled(t, r, c->need[k]);
+        if (c->unique && want) {
+            char *id = dup_cell(t, r, "id");
+            const char *arr = *(char **)arr_p;
+            for (size_t k = 0; id != NULL && k < *n && want; k++) {
+                const char *old = *(char *const *)(const void *)(arr + k * c->elem);
+                want = old == NULL || strcmp(old, id) != 0;
+            }
+            free(id);
+        }
+        if (!want)
             continue;
-        /* The HSDS 3.0 example quotes its number ("""+44 ..."""). */
-        size_t l = strlen(num);
-        if (l >= 2 && num[0] == '"' && num[l - 1] == '"') {
-            memmove(num, num + 1, l - 2);
-            num[l - 2] = '\0';
-        }
-        rec_phone *p = push(arr, n, sizeof **arr);
-        if (p == NULL) {
-            free(num);
+        void *item = push(arr_p, n, c->elem);
+        if (item == NULL)
             return;
-        }
-        p->id = dup_cell(t, r, "id");
-        p->number = num;
-        p->extension = dup_cell(t, r, "extension");
-        p->type = dup_cell(t, r, "type");
-        p->description = dup_cell(t, r, "description");
+        fill_cols(item, t, r, c->obj, c->alt);
+        if (c->extra != NULL)
+            c->extra(item, t, r, ctx);
     }
 }
+
+/* The HSDS 3.0 example quotes its number ("""+44 ..."""). */
+static void phone_extra(void *item, const csv_table *t, size_t r, void *ctx)
+{
+    (void)t, (void)r, (void)ctx;
+    char *num = ((rec_phone *)item)->number;
+    size_t l = strlen(num);
+    if (l >= 2 && num[0] == '"' && num[l - 1] == '"') {
+        memmove(num, num + 1, l - 2);
+        num[l - 2] = '\0';
+    }
+}
+
+static const dp_child phone_rows = {sizeof(rec_phone), REC_PHONE, NULL,
+                                    {"number"}, false, phone_extra};
 
 static const char *weekday_code(const char *w)
 {
@@ -544,99 +590,69 @@ static const char *weekday_code(const char *w)
     return NULL;
 }
 
-static void add_schedules(rec_schedule **arr, size_t *n, const csv_table *t,
-                          const fk_index *ix, const char *key, bool skip_with_service)
+static void schedule_extra(void *item, const csv_table *t, size_t r, void *ctx)
 {
-    fk_rows w = fk_all(ix, key);
-    size_t r;
-    while (fk_next(&w, &r)) {
-        if (skip_with_service && get(t, r, "service_id") != NULL)
-            continue;
-        char *id = dup_cell(t, r, "id");
-        bool dup = false;
-        for (size_t k = 0; k < *n && id != NULL; k++)
-            if ((*arr)[k].id != NULL && strcmp((*arr)[k].id, id) == 0)
-                dup = true;
-        if (dup) {
-            free(id);
-            continue;
-        }
-        rec_schedule *s = push(arr, n, sizeof **arr);
-        if (s == NULL) {
-            free(id);
-            return;
-        }
-        s->id = id;
-        s->valid_from = dup_cell(t, r, "valid_from");
-        s->valid_to = dup_cell(t, r, "valid_to");
-        s->dtstart = dup_cell(t, r, "dtstart");
-        s->until = dup_cell(t, r, "until");
-        s->wkst = dup_cell(t, r, "wkst");
-        s->freq = dup_cell(t, r, "freq");
-        s->byday = dup_cell(t, r, "byday");
-        s->bymonthday = dup_cell(t, r, "bymonthday");
-        s->opens_at = dup_cell(t, r, "opens_at");
-        s->closes_at = dup_cell(t, r, "closes_at");
-        s->description = dup_cell(t, r, "description");
-        s->attending_type = dup_cell(t, r, "attending_type");
-        s->notes = dup_cell(t, r, "notes");
-        s->schedule_link = dup_cell(t, r, "schedule_link");
-        double iv;
-        if (parse_num(get(t, r, "interval"), &iv) && iv >= 0 && iv < 10000)
-            s->interval = (int)iv;
-        /* HSDS 1.1 regular_schedules: one weekday per row. */
-        const char *wd = weekday_code(get(t, r, "weekday"));
-        if (s->byday == NULL && wd != NULL) {
-            s->byday = sp_strdup(wd);
-            if (s->freq == NULL)
-                s->freq = sp_strdup("WEEKLY");
-        }
+    (void)ctx;
+    rec_schedule *s = item;
+    double iv;
+    if (parse_num(get(t, r, "interval"), &iv) && iv >= 0 && iv < 10000)
+        s->interval = (int)iv;
+    /* HSDS 1.1 regular_schedules: one weekday per row. */
+    const char *wd = weekday_code(get(t, r, "weekday"));
+    if (s->byday == NULL && wd != NULL) {
+        s->byday = sp_strdup(wd);
+        if (s->freq == NULL)
+            s->freq = sp_strdup("WEEKLY");
     }
 }
 
-static void add_languages(rec_language **arr, size_t *n, const csv_table *t,
-                          const fk_index *ix, const char *key, bool skip_with_service)
+static const dp_child schedule_rows = {sizeof(rec_schedule), REC_SCHEDULE, NULL, {NULL}, true,
+                                       schedule_extra};
+
+static const dp_alt language_alt[] = {{offsetof(rec_language, name), "language"}, /* HSDS 1.1 */
+                                     {0, NULL}};
+static const dp_child language_rows = {sizeof(rec_language), REC_LANGUAGE, language_alt,
+                                       {"name", "language", "code"}, false, NULL};
+
+static void address_extra(void *item, const csv_table *t, size_t r, void *ctx)
 {
-    fk_rows w = fk_all(ix, key);
-    size_t r;
-    while (fk_next(&w, &r)) {
-        if (skip_with_service && get(t, r, "service_id") != NULL)
-            continue;
-        char *name = dup_cell(t, r, "name");
-        if (name == NULL)
-            name = dup_cell(t, r, "language"); /* HSDS 1.1 */
-        char *code = dup_cell(t, r, "code");
-        if (name == NULL && code == NULL)
-            continue;
-        rec_language *l = push(arr, n, sizeof **arr);
-        if (l == NULL) {
-            free(name);
-            free(code);
-            return;
-        }
-        l->id = dup_cell(t, r, "id");
-        l->name = name;
-        l->code = code;
-        l->note = dup_cell(t, r, "note");
-    }
+    (void)t, (void)r, (void)ctx;
+    rec_address *a = item;
+    if (a->address_type == NULL)
+        a->address_type = sp_strdup("physical");
 }
 
-static void fill_term(rec_taxonomy_term *tt, const pkg *p, size_t r)
+static const dp_child address_rows = {sizeof(rec_address), REC_ADDRESS, NULL, {NULL}, false,
+                                      address_extra};
+
+/* Charity, company and UKPRN numbers (HSDS 3.0 organization_identifiers). */
+static const dp_child identifier_rows = {sizeof(rec_identifier), REC_IDENTIFIER, NULL,
+                                         {"identifier"}, false, NULL};
+
+/* HSDS 1.1 */
+static const dp_alt area_alt[] = {{offsetof(rec_service_area, name), "service_area"},
+                                 {0, NULL}};
+static const dp_child area_rows = {sizeof(rec_service_area), REC_AREA, area_alt,
+                                   {NULL}, false, NULL};
+
+static void cost_extra(void *item, const csv_table *t, size_t r, void *ctx)
 {
-    const csv_table *t = &p->t[T_TERM];
-    tt->id = dup_cell(t, r, "id");
-    tt->code = dup_cell(t, r, "code");
-    tt->name = dup_cell(t, r, "name");
-    if (tt->name == NULL)
-        tt->name = dup_cell(t, r, "term"); /* ORUK's example */
-    tt->description = dup_cell(t, r, "description");
-    tt->taxonomy = dup_cell(t, r, "taxonomy");
-    if (tt->taxonomy == NULL)
-        tt->taxonomy = dup_cell(t, r, "vocabulary"); /* HSDS 1.1 */
-    tt->term_uri = dup_cell(t, r, "term_uri");
-    tt->parent_id = dup_cell(t, r, "parent_id");
-    tt->version = dup_cell(t, r, "version");
+    (void)ctx;
+    rec_cost_option *c = item;
+    c->has_amount = parse_num(get(t, r, "amount"), &c->amount);
 }
+
+static const dp_child cost_rows = {sizeof(rec_cost_option), REC_COST, NULL,
+                                   {NULL}, false, cost_extra};
+
+static const dp_child funding_rows = {sizeof(rec_funding), REC_FUNDING, NULL, {NULL}, false,
+                                      NULL};
+
+static const dp_alt term_alt[] = {
+    {offsetof(rec_taxonomy_term, name), "term"},           /* ORUK's example */
+    {offsetof(rec_taxonomy_term, taxonomy), "vocabulary"}, /* HSDS 1.1 */
+    {offsetof(rec_taxonomy_term, version), "version"},     /* not a JSON key */
+    {0, NULL}};
 
 static void add_term(rec_service *rs, const pkg *p, const char *term_id)
 {
@@ -649,22 +665,34 @@ static void add_term(rec_service *rs, const pkg *p, const char *term_id)
     rec_taxonomy_term *tt = push(&rs->taxonomy_terms, &rs->n_taxonomy_terms,
                                  sizeof *rs->taxonomy_terms);
     if (tt != NULL)
-        fill_term(tt, p, tr);
+        fill_cols(tt, &p->t[T_TERM], tr, REC_TERM, term_alt);
 }
+
+/* HSDS 3.0 attributes link a term to the service (link_id); ctx is the
+ * service. */
+typedef struct attr_ctx {
+    rec_service *rs;
+    const pkg *p;
+} attr_ctx;
+
+static void attribute_extra(void *item, const csv_table *t, size_t r, void *ctx)
+{
+    const attr_ctx *a = ctx;
+    const char *tid = get(t, r, "taxonomy_term_id");
+    size_t tr;
+    if (fk_first(&a->p->term_id, tid, &tr))
+        fill_cols(&((rec_attribute *)item)->term, &a->p->t[T_TERM], tr, REC_TERM, term_alt);
+    add_term(a->rs, a->p, tid);
+}
+
+static const dp_child attribute_rows = {sizeof(rec_attribute), REC_ATTRIBUTE, NULL, {NULL},
+                                        false, attribute_extra};
 
 static void fill_location(rec_location *l, const pkg *p, size_t lr, const char *sal_id)
 {
     const csv_table *t = &p->t[T_LOCATION];
     const char *lid = get(t, lr, "id");
-    l->id = dup_cell(t, lr, "id");
-    l->location_type = dup_cell(t, lr, "location_type");
-    l->url = dup_cell(t, lr, "url");
-    l->name = dup_cell(t, lr, "name");
-    l->alternate_name = dup_cell(t, lr, "alternate_name");
-    l->description = dup_cell(t, lr, "description");
-    l->transportation = dup_cell(t, lr, "transportation");
-    l->external_identifier = dup_cell(t, lr, "external_identifier");
-    l->external_identifier_type = dup_cell(t, lr, "external_identifier_type");
+    fill_cols(l, t, lr, REC_LOCATION, NULL);
     double lat, lon;
     if (parse_num(get(t, lr, "latitude"), &lat) && parse_num(get(t, lr, "longitude"), &lon) &&
         lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
@@ -672,35 +700,21 @@ static void fill_location(rec_location *l, const pkg *p, size_t lr, const char *
         l->longitude = lon;
         l->has_coords = true;
     }
-    const csv_table *at = &p->t[T_ADDRESS];
-    fk_rows w = fk_all(&p->addr_by_loc, lid);
-    size_t r;
-    while (fk_next(&w, &r)) {
-        rec_address *a = push(&l->addresses, &l->n_addresses, sizeof *l->addresses);
-        if (a == NULL)
-            break;
-        a->id = dup_cell(at, r, "id");
-        a->attention = dup_cell(at, r, "attention");
-        a->address_1 = dup_cell(at, r, "address_1");
-        a->address_2 = dup_cell(at, r, "address_2");
-        a->city = dup_cell(at, r, "city");
-        a->region = dup_cell(at, r, "region");
-        a->state_province = dup_cell(at, r, "state_province");
-        a->postal_code = dup_cell(at, r, "postal_code");
-        a->country = dup_cell(at, r, "country");
-        a->address_type = dup_cell(at, r, "address_type");
-        if (a->address_type == NULL)
-            a->address_type = sp_strdup("physical");
-    }
-    add_phones(&l->phones, &l->n_phones, &p->t[T_PHONE], &p->phone_by_loc, lid, true);
-    add_schedules(&l->schedules, &l->n_schedules, &p->t[T_SCHEDULE], &p->sched_by_loc, lid,
-                  true);
+    add_rows(&l->addresses, &l->n_addresses, &address_rows, &p->t[T_ADDRESS],
+             &p->addr_by_loc, lid, false, NULL);
+    add_rows(&l->phones, &l->n_phones, &phone_rows, &p->t[T_PHONE], &p->phone_by_loc, lid,
+             true, NULL);
+    add_rows(&l->schedules, &l->n_schedules, &schedule_rows, &p->t[T_SCHEDULE],
+             &p->sched_by_loc, lid, true, NULL);
     if (sal_id != NULL)
-        add_schedules(&l->schedules, &l->n_schedules, &p->t[T_SCHEDULE], &p->sched_by_sal,
-                      sal_id, false);
-    add_languages(&l->languages, &l->n_languages, &p->t[T_LANGUAGE], &p->lang_by_loc, lid,
-                  true);
+        add_rows(&l->schedules, &l->n_schedules, &schedule_rows, &p->t[T_SCHEDULE],
+                 &p->sched_by_sal, sal_id, false, NULL);
+    add_rows(&l->languages, &l->n_languages, &language_rows, &p->t[T_LANGUAGE],
+             &p->lang_by_loc, lid, true, NULL);
 }
+
+static const dp_alt org_alt[] = {{offsetof(rec_organization, website), "url"}, /* HSDS 1.1 */
+                                {0, NULL}};
 
 static void fill_org(rec_organization *o, const pkg *p, const char *org_id)
 {
@@ -708,67 +722,24 @@ static void fill_org(rec_organization *o, const pkg *p, const char *org_id)
     if (!fk_first(&p->org_id, org_id, &r))
         return;
     const csv_table *t = &p->t[T_ORG];
-    o->id = dup_cell(t, r, "id");
-    o->name = dup_cell(t, r, "name");
-    o->alternate_name = dup_cell(t, r, "alternate_name");
-    o->description = dup_cell(t, r, "description");
-    o->email = dup_cell(t, r, "email");
-    o->website = dup_cell(t, r, "website");
-    if (o->website == NULL)
-        o->website = dup_cell(t, r, "url"); /* HSDS 1.1 */
-    o->legal_status = dup_cell(t, r, "legal_status");
-    o->logo = dup_cell(t, r, "logo");
-    o->uri = dup_cell(t, r, "uri");
-    o->parent_organization_id = dup_cell(t, r, "parent_organization_id");
+    fill_cols(o, t, r, REC_ORGANIZATION, org_alt);
     double y;
     if (parse_num(get(t, r, "year_incorporated"), &y) && y > 1000 && y < 3000)
         o->year_incorporated = (int)y;
-    add_phones(&o->phones, &o->n_phones, &p->t[T_PHONE], &p->phone_by_org, org_id, true);
-
-    /* Charity, company and UKPRN numbers (HSDS 3.0 organization_identifiers). */
-    const csv_table *it = &p->t[T_ORG_ID];
-    fk_rows w = fk_all(&p->orgid_by_org, org_id);
-    size_t ir;
-    while (fk_next(&w, &ir)) {
-        char *value = dup_cell(it, ir, "identifier");
-        if (value == NULL)
-            continue;
-        rec_identifier *id = push(&o->identifiers, &o->n_identifiers, sizeof *o->identifiers);
-        if (id == NULL) {
-            free(value);
-            return;
-        }
-        id->id = dup_cell(it, ir, "id");
-        id->identifier_scope = dup_cell(it, ir, "identifier_scheme");
-        if (id->identifier_scope == NULL)
-            id->identifier_scope = dup_cell(it, ir, "identifier_scope");
-        id->identifier_type = dup_cell(it, ir, "identifier_type");
-        id->identifier = value;
-    }
+    add_rows(&o->phones, &o->n_phones, &phone_rows, &p->t[T_PHONE], &p->phone_by_org, org_id,
+             true, NULL);
+    add_rows(&o->identifiers, &o->n_identifiers, &identifier_rows, &p->t[T_ORG_ID],
+             &p->orgid_by_org, org_id, false, NULL);
 }
+
+static const dp_alt service_alt[] = {{offsetof(rec_service, fees_description), "fees"},
+                                    {0, NULL}};
 
 static int build_service(const pkg *p, size_t sr, const char *url, rec_service *rs)
 {
     const csv_table *t = &p->t[T_SERVICE];
     const char *sid = get(t, sr, "id");
-    rs->name = dup_cell(t, sr, "name");
-    rs->alternate_name = dup_cell(t, sr, "alternate_name");
-    rs->description = dup_cell(t, sr, "description");
-    rs->url = dup_cell(t, sr, "url");
-    rs->email = dup_cell(t, sr, "email");
-    rs->status = dup_cell(t, sr, "status");
-    rs->interpretation_services = dup_cell(t, sr, "interpretation_services");
-    rs->application_process = dup_cell(t, sr, "application_process");
-    rs->fees_description = dup_cell(t, sr, "fees_description");
-    if (rs->fees_description == NULL)
-        rs->fees_description = dup_cell(t, sr, "fees");
-    rs->accreditations = dup_cell(t, sr, "accreditations");
-    rs->eligibility_description = dup_cell(t, sr, "eligibility_description");
-    rs->alert = dup_cell(t, sr, "alert");
-    rs->assured_date = dup_cell(t, sr, "assured_date");
-    rs->assurer_email = dup_cell(t, sr, "assurer_email");
-    rs->licenses = dup_cell(t, sr, "licenses");
-    rs->last_modified = dup_cell(t, sr, "last_modified");
+    fill_cols(rs, t, sr, REC_SERVICE, service_alt);
     double a;
     if (parse_num(get(t, sr, "minimum_age"), &a) && a >= 0 && a < 200)
         rs->minimum_age = a;
@@ -791,74 +762,24 @@ static int build_service(const pkg *p, size_t sr, const char *url, rec_service *
         fill_location(l, p, lr, get(sal, r, "id"));
     }
 
-    add_phones(&rs->phones, &rs->n_phones, &p->t[T_PHONE], &p->phone_by_svc, sid, false);
-    add_schedules(&rs->schedules, &rs->n_schedules, &p->t[T_SCHEDULE], &p->sched_by_svc, sid,
-                  false);
-    add_languages(&rs->languages, &rs->n_languages, &p->t[T_LANGUAGE], &p->lang_by_svc, sid,
-                  false);
+    add_rows(&rs->phones, &rs->n_phones, &phone_rows, &p->t[T_PHONE], &p->phone_by_svc, sid,
+             false, NULL);
+    add_rows(&rs->schedules, &rs->n_schedules, &schedule_rows, &p->t[T_SCHEDULE],
+             &p->sched_by_svc, sid, false, NULL);
+    add_rows(&rs->languages, &rs->n_languages, &language_rows, &p->t[T_LANGUAGE],
+             &p->lang_by_svc, sid, false, NULL);
+    add_rows(&rs->service_areas, &rs->n_service_areas, &area_rows, &p->t[T_AREA],
+             &p->area_by_svc, sid, false, NULL);
+    add_rows(&rs->cost_options, &rs->n_cost_options, &cost_rows, &p->t[T_COST],
+             &p->cost_by_svc, sid, false, NULL);
+    add_rows(&rs->fundings, &rs->n_fundings, &funding_rows, &p->t[T_FUNDING], &p->fund_by_svc,
+             sid, false, NULL);
+    attr_ctx actx = {rs, p};
+    add_rows(&rs->attributes, &rs->n_attributes, &attribute_rows, &p->t[T_ATTRIBUTE],
+             &p->attr_by_link, sid, false, &actx);
 
-    const csv_table *ct = &p->t[T_AREA];
-    w = fk_all(&p->area_by_svc, sid);
-    while (fk_next(&w, &r)) {
-        rec_service_area *ar = push(&rs->service_areas, &rs->n_service_areas,
-                                    sizeof *rs->service_areas);
-        if (ar == NULL)
-            break;
-        ar->id = dup_cell(ct, r, "id");
-        ar->name = dup_cell(ct, r, "name");
-        if (ar->name == NULL)
-            ar->name = dup_cell(ct, r, "service_area"); /* HSDS 1.1 */
-        ar->description = dup_cell(ct, r, "description");
-        ar->extent = dup_cell(ct, r, "extent");
-        ar->extent_type = dup_cell(ct, r, "extent_type");
-        ar->uri = dup_cell(ct, r, "uri");
-    }
-
-    ct = &p->t[T_COST];
-    w = fk_all(&p->cost_by_svc, sid);
-    while (fk_next(&w, &r)) {
-        rec_cost_option *c = push(&rs->cost_options, &rs->n_cost_options,
-                                  sizeof *rs->cost_options);
-        if (c == NULL)
-            break;
-        c->id = dup_cell(ct, r, "id");
-        c->valid_from = dup_cell(ct, r, "valid_from");
-        c->valid_to = dup_cell(ct, r, "valid_to");
-        c->option = dup_cell(ct, r, "option");
-        c->currency = dup_cell(ct, r, "currency");
-        c->amount_description = dup_cell(ct, r, "amount_description");
-        c->has_amount = parse_num(get(ct, r, "amount"), &c->amount);
-    }
-
-    ct = &p->t[T_FUNDING];
-    w = fk_all(&p->fund_by_svc, sid);
-    while (fk_next(&w, &r)) {
-        rec_funding *f = push(&rs->fundings, &rs->n_fundings, sizeof *rs->fundings);
-        if (f == NULL)
-            break;
-        f->id = dup_cell(ct, r, "id");
-        f->source = dup_cell(ct, r, "source");
-    }
-
-    /* HSDS 3.0 attributes link a term to the service (link_id). */
-    ct = &p->t[T_ATTRIBUTE];
-    w = fk_all(&p->attr_by_link, sid);
-    while (fk_next(&w, &r)) {
-        rec_attribute *at = push(&rs->attributes, &rs->n_attributes, sizeof *rs->attributes);
-        if (at == NULL)
-            break;
-        at->id = dup_cell(ct, r, "id");
-        at->label = dup_cell(ct, r, "label");
-        at->value = dup_cell(ct, r, "value");
-        at->link_type = dup_cell(ct, r, "link_type");
-        const char *tid = get(ct, r, "taxonomy_term_id");
-        size_t tr;
-        if (fk_first(&p->term_id, tid, &tr))
-            fill_term(&at->term, p, tr);
-        add_term(rs, p, tid);
-    }
     /* HSDS 1.1: services_taxonomy rows and the taxonomy_ids column. */
-    ct = &p->t[T_SVC_TAX];
+    const csv_table *ct = &p->t[T_SVC_TAX];
     w = fk_all(&p->svctax_by_svc, sid);
     while (fk_next(&w, &r))
         add_term(rs, p, get(ct, r, "taxonomy_id"));
@@ -879,6 +800,7 @@ static int build_service(const pkg *p, size_t sr, const char *url, rec_service *
     rs->prov.local_id = sid != NULL ? sp_strdup(sid) : sp_printf("row-%zu", sr + 1);
     char id[37];
     rec_make_id(url != NULL ? url : "file", rs->prov.local_id ? rs->prov.local_id : "row", id);
+    free(rs->id); /* the id column's, filled with the other fields */
     rs->id = sp_strdup(id);
     return SP_OK;
 }
@@ -993,11 +915,9 @@ int feed_read_datapackage(const char *body, size_t len, const char *url,
                           feed_fetch_fn fetch, void *ctx, feed_output *out,
                           sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_datapackage: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "datapackage.json is %zu bytes, over the %u byte limit",
-                       len, FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_datapackage", "datapackage.json", err);
+    if (chk != SP_OK)
+        return chk;
     json_error_t je;
     json_t *dp = json_loadb(body != NULL ? body : "", len, 0, &je);
     if (!json_is_object(dp)) {

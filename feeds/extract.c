@@ -31,11 +31,7 @@ char *hx_strip_ws(const char *s)
 {
     if (s == NULL)
         return NULL;
-    while (feed_is_space((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && feed_is_space((unsigned char)s[n - 1]))
-        n--;
+    size_t n = feed_trim(&s);
     return sp_strndup(s, n);
 }
 
@@ -270,22 +266,12 @@ static void md_index_ids(md_ctx *c, xmlNode *n, int depth)
 static int md_id_cmp(const void *a, const void *b)
 {
     const md_id *x = a, *y = b;
-    int r = strcmp(x->id, y->id);
-    if (r != 0)
-        return r;
-    return x->ord < y->ord ? -1 : x->ord > y->ord;
+    return feed_cmp_keyed(x->id, x->ord, y->id, y->ord);
 }
 
 static xmlNode *md_by_id(md_ctx *c, const char *id)
 {
-    size_t lo = 0, hi = c->n_ids;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(c->ids[mid].id, id) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = feed_lower_bound(c->ids, c->n_ids, sizeof *c->ids, offsetof(md_id, id), id);
     return lo < c->n_ids && strcmp(c->ids[lo].id, id) == 0 ? c->ids[lo].node : NULL;
 }
 
@@ -405,11 +391,7 @@ static char *md_text(xmlNode *n)
     const char *s = sp_buf_cstr(&c.out);
     if (s == NULL) /* out of memory */
         return NULL;
-    while (feed_is_space((unsigned char)*s))
-        s++;
-    size_t len = strlen(s);
-    while (len > 0 && feed_is_space((unsigned char)s[len - 1]))
-        len--;
+    size_t len = feed_trim(&s);
     char *out = sp_strndup(s, len);
     sp_buf_free(&c.out);
     return out;

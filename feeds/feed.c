@@ -46,10 +46,13 @@ void feed_output_free(feed_output *o)
     o->want = want; /* a reused output keeps asking for the same */
 }
 
-/* Grow an array to hold one more element; capacity doubles, and is derived
- * from n so the struct needs no separate capacity field. */
-static int grow(void **arr, size_t n, size_t elem)
+/* Grow an array to hold one more element, or SP_ELIMIT when it holds max
+ * already; capacity doubles, and is derived from n so the struct needs no
+ * separate capacity field. */
+static int grow(void **arr, size_t n, size_t max, size_t elem)
 {
+    if (n >= max)
+        return SP_ELIMIT;
     if (n == 0 || (n & (n - 1)) == 0) {
         size_t cap = n == 0 ? 8 : n * 2;
         if (n != 0 && n < 8)
@@ -67,10 +70,9 @@ int feed_add_link(feed_output *o, const char *url, feed_link_kind kind,
 {
     if (o == NULL || url == NULL)
         return SP_EINVAL;
-    if (o->n_links >= FEED_MAX_LINKS)
-        return SP_ELIMIT;
-    if (grow((void **)&o->links, o->n_links, sizeof *o->links) != SP_OK)
-        return SP_ENOMEM;
+    int rc = grow((void **)&o->links, o->n_links, FEED_MAX_LINKS, sizeof *o->links);
+    if (rc != SP_OK)
+        return rc;
     char *u = sp_strdup(url);
     if (u == NULL)
         return SP_ENOMEM;
@@ -86,10 +88,9 @@ int feed_add_rec(feed_output *o, rec_service *r)
 {
     if (o == NULL || r == NULL)
         return SP_EINVAL;
-    if (o->n_recs >= FEED_MAX_RECS)
-        return SP_ELIMIT;
-    if (grow((void **)&o->recs, o->n_recs, sizeof *o->recs) != SP_OK)
-        return SP_ENOMEM;
+    int rc = grow((void **)&o->recs, o->n_recs, FEED_MAX_RECS, sizeof *o->recs);
+    if (rc != SP_OK)
+        return rc;
     o->recs[o->n_recs++] = *r;
     rec_service_init(r);
     return SP_OK;
@@ -191,6 +192,49 @@ bool feed_is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
            c == '\v';
+}
+
+int feed_check_body(const feed_output *out, const char *body, size_t len, const char *reader,
+                    const char *what, sp_err *err)
+{
+    if (out == NULL || (body == NULL && len > 0))
+        return sp_fail(err, SP_EINVAL, "%s: no output or no body", reader);
+    if (len > FEED_MAX_BODY)
+        return sp_fail(err, SP_ELIMIT, "%s is %zu bytes, over the %u byte limit", what, len,
+                       FEED_MAX_BODY);
+    return SP_OK;
+}
+
+int feed_cmp_keyed(const char *ka, size_t oa, const char *kb, size_t ob)
+{
+    int c = strcmp(ka, kb);
+    if (c != 0)
+        return c;
+    return oa < ob ? -1 : oa > ob;
+}
+
+size_t feed_lower_bound(const void *base, size_t n, size_t elem, size_t off, const char *key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *k = *(const char *const *)(const void *)((const char *)base + mid * elem + off);
+        if (strcmp(k, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t feed_trim(const char **s)
+{
+    while (feed_is_space((unsigned char)**s))
+        (*s)++;
+    size_t n = strlen(*s);
+    while (n > 0 && feed_is_space((unsigned char)(*s)[n - 1]))
+        n--;
+    return n;
 }
 
 char *feed_collapse(const char *s, size_t n, size_t max, bool nbsp)
@@ -470,11 +514,9 @@ feed_format feed_sniff(const char *body, size_t len, const char *url,
 int feed_read(feed_format fmt, const char *body, size_t len, const char *url,
               const char *content_type, feed_output *out, sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "document is %zu bytes, over the %u byte limit",
-                       len, FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read", "document", err);
+    if (chk != SP_OK)
+        return chk;
     if (body == NULL)
         body = "";
     if (fmt == FEED_AUTO)

@@ -42,6 +42,19 @@ int feed_read_datapackage(const char *body, size_t len, const char *url,
 int feed_datapackage_resources(const char *body, size_t len, const char *url,
                                feed_output *out, sp_err *err);
 
+/* The checks each reader makes first: an output, a body unless len is 0,
+ * at most FEED_MAX_BODY bytes.  reader names the function, what the
+ * document ("feed", "page") in the messages. */
+int feed_check_body(const feed_output *out, const char *body, size_t len, const char *reader,
+                    const char *what, sp_err *err);
+
+/* qsort order of (key, ord) pairs: by key, then by ord, so that equal
+ * keys keep the order they came in. */
+int feed_cmp_keyed(const char *ka, size_t oa, const char *kb, size_t ob);
+/* In the n elements (elem bytes each) at base, sorted by the string member
+ * at offset off: the index of the first whose string is not below key. */
+size_t feed_lower_bound(const void *base, size_t n, size_t elem, size_t off, const char *key);
+
 /* Append helpers for readers (take ownership of nothing; copy strings). */
 int feed_add_link(feed_output *o, const char *url, feed_link_kind kind,
                   int64_t lastmod, double priority);
@@ -52,6 +65,10 @@ int feed_add_rec(feed_output *o, rec_service *r);
 
 /* HTML and XML whitespace: space, tab, LF, CR, FF, VT. */
 bool feed_is_space(unsigned char c);
+
+/* Skips that whitespace at the start of *s (NUL-terminated) and returns the
+ * length of what is left without that at its end. */
+size_t feed_trim(const char **s);
 
 /* A copy of s[0..n) with whitespace runs folded to one space and the ends
  * trimmed, at most max bytes (cut on a UTF-8 boundary); NULL when s is

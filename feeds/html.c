@@ -168,34 +168,33 @@ static void walk_lines(xmlNode *n, lines *ls, sp_buf *cur, int depth)
     }
 }
 
-static xmlNode *find_first(xmlNode *n, bool (*pred)(xmlNode *), int depth)
+/* The first element, in document order, of n and its following siblings
+ * and their subtrees, that pred accepts; with content, furniture subtrees
+ * (is_noise: <noscript>, <nav>, <header>, cookie banners...) are not
+ * searched. */
+static xmlNode *find_node(xmlNode *n, bool (*pred)(xmlNode *), bool content, int depth)
 {
     for (; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH)
+        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH || (content && is_noise(n)))
             continue;
         if (pred(n))
             return n;
-        xmlNode *f = find_first(n->children, pred, depth + 1);
+        xmlNode *f = find_node(n->children, pred, content, depth + 1);
         if (f != NULL)
             return f;
     }
     return NULL;
 }
 
-/* find_first over the page's content only: furniture subtrees (is_noise:
- * <noscript>, <nav>, <header>, cookie banners...) are not searched. */
-static xmlNode *find_content(xmlNode *n, bool (*pred)(xmlNode *), int depth)
+static xmlNode *find_first(xmlNode *n, bool (*pred)(xmlNode *))
 {
-    for (; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || depth > HTML_MAX_DEPTH || is_noise(n))
-            continue;
-        if (pred(n))
-            return n;
-        xmlNode *f = find_content(n->children, pred, depth + 1);
-        if (f != NULL)
-            return f;
-    }
-    return NULL;
+    return find_node(n, pred, false, 0);
+}
+
+/* find_first over the page's content only. */
+static xmlNode *find_content(xmlNode *n, bool (*pred)(xmlNode *))
+{
+    return find_node(n, pred, true, 0);
 }
 
 static bool p_main(xmlNode *n) { return hx_is_tag(n, "main"); }
@@ -606,7 +605,7 @@ static bool looks_like_service(const char *name, const lines *ls)
 
 static char *page_title(xmlNode *root)
 {
-    xmlNode *t = find_first(root, p_title, 0);
+    xmlNode *t = find_first(root, p_title);
     return t != NULL ? hx_node_text(t, HTML_MAX_FIELD) : NULL;
 }
 
@@ -639,7 +638,7 @@ static bool p_og_site(xmlNode *n)
  * neither is there or it is the service's own name. */
 static char *site_name(xmlNode *root, const char *name)
 {
-    xmlNode *m = find_first(root, p_og_site, 0);
+    xmlNode *m = find_first(root, p_og_site);
     char *c = m != NULL ? hx_get_attr(m, "content") : NULL;
     char *out = hx_collapse(c, HTML_MAX_FIELD);
     free(c);
@@ -724,13 +723,13 @@ static char *usable_name(char *name)
  * Furniture ("Home", "Welcome", "JavaScript is disabled") is skipped. */
 static char *page_name(xmlNode *root, xmlNode *mainn)
 {
-    xmlNode *h = find_content(mainn->children, p_h1, 0);
+    xmlNode *h = find_content(mainn->children, p_h1);
     char *name = usable_name(h != NULL ? hx_node_text(h, HTML_MAX_FIELD) : NULL);
-    if (name == NULL && (h = find_content(root, p_h1, 0)) != NULL)
+    if (name == NULL && (h = find_content(root, p_h1)) != NULL)
         name = usable_name(hx_node_text(h, HTML_MAX_FIELD));
-    if (name == NULL && (h = find_content(mainn->children, p_heading, 0)) != NULL)
+    if (name == NULL && (h = find_content(mainn->children, p_heading)) != NULL)
         name = usable_name(hx_node_text(h, HTML_MAX_FIELD));
-    if (name == NULL && (h = find_first(root, p_og_title, 0)) != NULL) {
+    if (name == NULL && (h = find_first(root, p_og_title)) != NULL) {
         char *c = hx_get_attr(h, "content");
         name = usable_name(trim_site_name(hx_collapse(c, HTML_MAX_FIELD)));
         free(c);
@@ -743,11 +742,9 @@ static char *page_name(xmlNode *root, xmlNode *mainn)
 int feed_read_html(const char *body, size_t len, const char *url,
                    const char *content_type, feed_output *out, sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_html: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "page is %zu bytes, over the %u byte limit", len,
-                       FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_html", "page", err);
+    if (chk != SP_OK)
+        return chk;
     if (len == 0)
         return SP_OK; /* an empty page has nothing to say */
     htmlDocPtr doc = hx_parse_html(body, len, url, content_type);
@@ -760,7 +757,7 @@ int feed_read_html(const char *body, size_t len, const char *url,
 
     /* <base href> changes what relative links mean. */
     char *base = NULL;
-    xmlNode *bn = find_first(root, p_base, 0);
+    xmlNode *bn = find_first(root, p_base);
     if (bn != NULL) {
         char *h = hx_get_attr(bn, "href");
         base = feed_resolve_url(url, h);
@@ -794,13 +791,13 @@ int feed_read_html(const char *body, size_t len, const char *url,
     }
 
     /* The page's text, once: heuristics and gap-filling both use it. */
-    xmlNode *mainn = find_first(root, p_main, 0);
+    xmlNode *mainn = find_first(root, p_main);
     if (mainn == NULL)
-        mainn = find_first(root, p_role_main, 0);
+        mainn = find_first(root, p_role_main);
     if (mainn == NULL)
-        mainn = find_first(root, p_article, 0);
+        mainn = find_first(root, p_article);
     if (mainn == NULL)
-        mainn = find_first(root, p_body, 0);
+        mainn = find_first(root, p_body);
     if (mainn == NULL)
         mainn = root;
     lines ls = {0};

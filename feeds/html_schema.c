@@ -27,6 +27,19 @@ void *hx_push(void *arr_p, size_t *n, size_t elem)
     return feed_push(arr_p, n, elem, 1000);
 }
 
+/* One more zeroed element of (arr_p, *n), at most HTML_MAX_LIST, to hold
+ * the value *val (malloc'd or NULL): NULL when there is no value or no
+ * room, and then *val is freed. */
+static void *push_for(void *arr_p, size_t *n, size_t elem, char **val)
+{
+    void *e = *val != NULL && *n < HTML_MAX_LIST ? hx_push(arr_p, n, elem) : NULL;
+    if (e == NULL) {
+        free(*val);
+        *val = NULL;
+    }
+    return e;
+}
+
 /* The local name of a schema.org type: "http://schema.org/Service",
  * "schema:Service" and "Service" are all "Service". */
 static const char *type_local(const char *t)
@@ -154,11 +167,9 @@ void hx_add_phone(rec_phone **arr, size_t *n, char *number, const char *type)
             free(number);
             return;
         }
-    rec_phone *p = *n < HTML_MAX_LIST ? hx_push(arr, n, sizeof **arr) : NULL;
-    if (p == NULL) {
-        free(number);
+    rec_phone *p = push_for(arr, n, sizeof **arr, &number);
+    if (p == NULL)
         return;
-    }
     p->number = number;
     p->type = type != NULL ? sp_strdup(type) : NULL;
 }
@@ -237,33 +248,20 @@ static void area_cb(json_t *v, void *ctx)
 {
     rec_service *r = ctx;
     char *name = jstr(v, HTML_MAX_FIELD);
-    if (name == NULL)
-        return;
-    rec_service_area *a = r->n_service_areas < HTML_MAX_LIST
-                              ? hx_push(&r->service_areas, &r->n_service_areas,
-                                     sizeof *r->service_areas)
-                              : NULL;
-    if (a == NULL) {
-        free(name);
-        return;
-    }
-    a->name = name;
+    rec_service_area *a =
+        push_for(&r->service_areas, &r->n_service_areas, sizeof *r->service_areas, &name);
+    if (a != NULL)
+        a->name = name;
 }
 
 static void term_cb(json_t *v, void *ctx)
 {
     rec_service *r = ctx;
     char *name = jstr(v, HTML_MAX_FIELD);
-    if (name == NULL)
+    rec_taxonomy_term *t =
+        push_for(&r->taxonomy_terms, &r->n_taxonomy_terms, sizeof *r->taxonomy_terms, &name);
+    if (t == NULL)
         return;
-    rec_taxonomy_term *t = r->n_taxonomy_terms < HTML_MAX_LIST
-                               ? hx_push(&r->taxonomy_terms, &r->n_taxonomy_terms,
-                                      sizeof *r->taxonomy_terms)
-                               : NULL;
-    if (t == NULL) {
-        free(name);
-        return;
-    }
     t->name = name;
     t->taxonomy = sp_strdup("schema.org");
 }
@@ -297,15 +295,9 @@ static void audience_cb(json_t *v, void *ctx)
     } else {
         val = jstr(v, HTML_MAX_FIELD);
     }
-    if (val == NULL)
+    rec_attribute *a = push_for(&r->attributes, &r->n_attributes, sizeof *r->attributes, &val);
+    if (a == NULL)
         return;
-    rec_attribute *a = r->n_attributes < HTML_MAX_LIST
-                           ? hx_push(&r->attributes, &r->n_attributes, sizeof *r->attributes)
-                           : NULL;
-    if (a == NULL) {
-        free(val);
-        return;
-    }
     a->label = sp_strdup("audience");
     a->value = val;
     a->term.taxonomy = sp_strdup("schema.org");
@@ -454,6 +446,21 @@ static void fill_org(rec_organization *org, json_t *o, const char *base)
         org->uri = sp_strdup(json_string_value(id));
 }
 
+/* The list properties of a Service read into the record, each by its
+ * callback (for_each: one value or an array of them). */
+typedef struct list_prop {
+    const char *key;
+    void (*fn)(json_t *, void *);
+} list_prop;
+
+static const list_prop service_lists[] = {
+    {"areaServed", area_cb},     {"serviceArea", area_cb},
+    {"eligibleRegion", area_cb}, {"serviceType", term_cb},
+    {"category", term_cb},       {"audience", audience_cb},
+    {"openingHoursSpecification", hours_cb}, {"hoursAvailable", hours_cb},
+    {"openingHours", opening_hours_cb},      {"offers", offer_cb},
+    {"contactPoint", contact_cb}};
+
 bool hx_rec_from_schema(json_t *o, const char *url, const char *page, bool is_org,
                             rec_service *r)
 {
@@ -481,18 +488,10 @@ bool hx_rec_from_schema(json_t *o, const char *url, const char *page, bool is_or
     if (json_is_object(ci))
         for_each(json_object_get(ci, "location"), location_cb, lctx);
 
-    for_each(json_object_get(o, "areaServed"), area_cb, r);
-    for_each(json_object_get(o, "serviceArea"), area_cb, r);
-    for_each(json_object_get(o, "eligibleRegion"), area_cb, r);
-    for_each(json_object_get(o, "serviceType"), term_cb, r);
-    for_each(json_object_get(o, "category"), term_cb, r);
+    /* The service's own ages first: they win over its audience's. */
     ages_from(r, o);
-    for_each(json_object_get(o, "audience"), audience_cb, r);
-    for_each(json_object_get(o, "openingHoursSpecification"), hours_cb, r);
-    for_each(json_object_get(o, "hoursAvailable"), hours_cb, r);
-    for_each(json_object_get(o, "openingHours"), opening_hours_cb, r);
-    for_each(json_object_get(o, "offers"), offer_cb, r);
-    for_each(json_object_get(o, "contactPoint"), contact_cb, r);
+    for (size_t i = 0; i < sizeof service_lists / sizeof *service_lists; i++)
+        for_each(json_object_get(o, service_lists[i].key), service_lists[i].fn, r);
     if (json_is_true(json_object_get(o, "isAccessibleForFree"))) {
         /* A cost option of 0 too: the structured field enrichment reads
          * (derived tags are recomputed at indexing). */

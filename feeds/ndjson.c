@@ -13,11 +13,9 @@
 int feed_read_ndjson(const char *body, size_t len, const char *url, feed_output *out,
                      sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_ndjson: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "document is %zu bytes, over the %u byte limit", len,
-                       FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_ndjson", "document", err);
+    if (chk != SP_OK)
+        return chk;
     int first_rc = SP_OK;
     size_t lineno = 0;
     size_t i = 0;

@@ -166,6 +166,61 @@ static char *weekday_codes(const json_t *w)
     return b.len > 0 ? sp_buf_steal(&b) : NULL;
 }
 
+/* dst[to] = a copy of the string src[from], unless dst has to already. */
+static void copy_key(json_t *dst, const json_t *src, const char *from, const char *to)
+{
+    json_t *x = json_object_get(src, from);
+    if (json_is_string(x))
+        set_if_absent(dst, to, json_deep_copy(x));
+}
+
+/* regular_schedules[] {weekday, opens_at, closes_at, ...}: v is the v1
+ * schedule, c its copy, s the service. */
+static void v1_schedule(json_t *c, const json_t *v, const json_t *s)
+{
+    char *wd = weekday_codes(json_object_get(v, "weekday"));
+    if (wd != NULL) {
+        set_if_absent(c, "byday", json_string(wd));
+        set_if_absent(c, "freq", json_string("WEEKLY"));
+    }
+    free(wd);
+    copy_key(c, s, "attending_type", "attending_type");
+}
+
+/* service_taxonomys[].taxonomy {id, name, vocabulary, parent} */
+static void v1_term(json_t *c, const json_t *t, const json_t *s)
+{
+    (void)s;
+    copy_key(c, t, "vocabulary", "taxonomy");
+    json_t *par = json_object_get(t, "parent");
+    if (json_is_string(par) || json_is_integer(par))
+        set_if_absent(c, "parent_id", json_deep_copy(par));
+}
+
+/* The v1 list s[from] as the v3 list s[to] (unless s has it): copies of
+ * its objects, or of their member sub, each completed by fix. */
+static void v1_list(json_t *s, const char *from, const char *sub, const char *to,
+                    void (*fix)(json_t *c, const json_t *v, const json_t *s))
+{
+    json_t *arr = json_object_get(s, from);
+    if (!json_is_array(arr) || has(s, to))
+        return;
+    json_t *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        json_t *o = sub != NULL ? json_object_get(v, sub) : v;
+        if (!json_is_object(o))
+            continue;
+        json_t *c = json_deep_copy(o);
+        if (c == NULL)
+            continue;
+        fix(c, o, s);
+        json_array_append_new(out, c);
+    }
+    json_object_set_new(s, to, out);
+}
+
 /* Rewrite ORUK v1 keys of a service (in place, on a private copy) into
  * their HSDS 3.0 equivalents.  Keys already in 3.0 form win. */
 static void v1_to_v3(json_t *s)
@@ -201,51 +256,8 @@ static void v1_to_v3(json_t *s)
         sp_buf_free(&b);
     }
 
-    /* regular_schedules[] {weekday, opens_at, closes_at, ...} */
-    json_t *rs = json_object_get(s, "regular_schedules");
-    if (json_is_array(rs) && !has(s, "schedules")) {
-        json_t *out = json_array();
-        json_array_foreach(rs, i, v) {
-            if (!json_is_object(v))
-                continue;
-            json_t *c = json_deep_copy(v);
-            if (c == NULL)
-                continue;
-            char *wd = weekday_codes(json_object_get(v, "weekday"));
-            if (wd != NULL) {
-                set_if_absent(c, "byday", json_string(wd));
-                set_if_absent(c, "freq", json_string("WEEKLY"));
-            }
-            free(wd);
-            json_t *at = json_object_get(s, "attending_type");
-            if (json_is_string(at))
-                set_if_absent(c, "attending_type", json_deep_copy(at));
-            json_array_append_new(out, c);
-        }
-        json_object_set_new(s, "schedules", out);
-    }
-
-    /* service_taxonomys[].taxonomy {id, name, vocabulary, parent} */
-    json_t *st = json_object_get(s, "service_taxonomys");
-    if (json_is_array(st) && !has(s, "taxonomy_terms")) {
-        json_t *out = json_array();
-        json_array_foreach(st, i, v) {
-            json_t *t = json_object_get(v, "taxonomy");
-            if (!json_is_object(t))
-                continue;
-            json_t *c = json_deep_copy(t);
-            if (c == NULL)
-                continue;
-            json_t *voc = json_object_get(t, "vocabulary");
-            if (json_is_string(voc))
-                set_if_absent(c, "taxonomy", json_deep_copy(voc));
-            json_t *par = json_object_get(t, "parent");
-            if (json_is_string(par) || json_is_integer(par))
-                set_if_absent(c, "parent_id", json_deep_copy(par));
-            json_array_append_new(out, c);
-        }
-        json_object_set_new(s, "taxonomy_terms", out);
-    }
+    v1_list(s, "regular_schedules", NULL, "schedules", v1_schedule);
+    v1_list(s, "service_taxonomys", "taxonomy", "taxonomy_terms", v1_term);
 
     /* contacts[].phones[] -> phones, named after the contact */
     json_t *ct = json_object_get(s, "contacts");
@@ -275,19 +287,13 @@ static void v1_to_v3(json_t *s)
 
     /* languages[] {language} -> {name} */
     json_t *lg = json_object_get(s, "languages");
-    json_array_foreach(lg, i, v) {
-        json_t *l = json_object_get(v, "language");
-        if (json_is_string(l))
-            set_if_absent(v, "name", json_deep_copy(l));
-    }
+    json_array_foreach(lg, i, v)
+        copy_key(v, v, "language", "name");
 
     /* service_areas[] {service_area} -> {name} */
     json_t *sa = json_object_get(s, "service_areas");
-    json_array_foreach(sa, i, v) {
-        json_t *a = json_object_get(v, "service_area");
-        if (json_is_string(a))
-            set_if_absent(v, "name", json_deep_copy(a));
-    }
+    json_array_foreach(sa, i, v)
+        copy_key(v, v, "service_area", "name");
 
     /* service_at_locations[].location.physical_addresses -> addresses */
     json_t *sl = json_object_get(s, "service_at_locations");
@@ -300,11 +306,8 @@ static void v1_to_v3(json_t *s)
 
     /* organization.url -> website */
     json_t *org = json_object_get(s, "organization");
-    if (json_is_object(org)) {
-        json_t *u = json_object_get(org, "url");
-        if (json_is_string(u))
-            set_if_absent(org, "website", json_deep_copy(u));
-    }
+    if (json_is_object(org))
+        copy_key(org, org, "url", "website");
 }
 
 /* ------------------------------------------------------------ URLs */
@@ -604,6 +607,45 @@ static void next_link(rd *c, long page)
     free(u);
 }
 
+/* The two shapes of a page of services: ORUK v3 and v1 (Spring-style). */
+typedef struct page_style {
+    const char *list, *number, *total_pages, *total_items, *last;
+    long first;        /* the number of the first page */
+    bool counts_first; /* number < total_pages says more before the last flag does */
+} page_style;
+
+static const page_style page_styles[] = {
+    {"contents", "page_number", "total_pages", "total_items", "last_page", 1, true},
+    /* v1 APIs take ?page=N and echo N as "number"; a 0 means the first
+     * page of a zero-based server, whose next is 1. */
+    {"content", "number", "totalPages", "totalElements", "last", 0, false},
+};
+
+/* A page: its services, its counts, and a link to the next page when
+ * there is more. */
+static int read_page(rd *c, const json_t *j, const page_style *ps, const json_t *list)
+{
+    feed_output *out = c->out;
+    long v;
+    if (num_of(j, ps->number, &v))
+        out->page = v;
+    if (num_of(j, ps->total_pages, &v))
+        out->total_pages = v;
+    if (num_of(j, ps->total_items, &v))
+        out->total_items = v;
+    int rc = read_list(c, list);
+    bool counted = out->page >= ps->first && out->total_pages >= 0;
+    const json_t *last = json_object_get(j, ps->last);
+    bool more;
+    if (ps->counts_first ? counted : !json_is_boolean(last))
+        more = counted && out->page < out->total_pages;
+    else
+        more = json_is_false(last);
+    if (more && json_array_size(list) > 0)
+        next_link(c, out->page >= ps->first ? out->page + 1 : 2);
+    return rc;
+}
+
 static int read_doc(rd *c, const json_t *j)
 {
     feed_output *out = c->out;
@@ -640,49 +682,10 @@ static int read_doc(rd *c, const json_t *j)
         return SP_OK;
     }
 
-    /* v3 page */
-    const json_t *contents = json_object_get(j, "contents");
-    if (json_is_array(contents)) {
-        long v;
-        if (num_of(j, "page_number", &v))
-            out->page = v;
-        if (num_of(j, "total_pages", &v))
-            out->total_pages = v;
-        if (num_of(j, "total_items", &v))
-            out->total_items = v;
-        int rc = read_list(c, contents);
-        bool more;
-        if (out->page >= 1 && out->total_pages >= 0)
-            more = out->page < out->total_pages;
-        else
-            more = json_is_false(json_object_get(j, "last_page"));
-        if (more && json_array_size(contents) > 0)
-            next_link(c, out->page >= 1 ? out->page + 1 : 2);
-        return rc;
-    }
-
-    /* v1 page (Spring-style) */
-    const json_t *content = json_object_get(j, "content");
-    if (json_is_array(content)) {
-        long v;
-        if (num_of(j, "number", &v))
-            out->page = v;
-        if (num_of(j, "totalPages", &v))
-            out->total_pages = v;
-        if (num_of(j, "totalElements", &v))
-            out->total_items = v;
-        int rc = read_list(c, content);
-        bool more;
-        const json_t *last = json_object_get(j, "last");
-        if (json_is_boolean(last))
-            more = json_is_false(last);
-        else
-            more = out->page >= 0 && out->total_pages >= 0 && out->page < out->total_pages;
-        /* v1 APIs take ?page=N and echo N as "number"; a 0 means the first
-         * page of a zero-based server, whose next is 1. */
-        if (more && json_array_size(content) > 0)
-            next_link(c, out->page >= 0 ? out->page + 1 : 2);
-        return rc;
+    for (size_t i = 0; i < sizeof page_styles / sizeof *page_styles; i++) {
+        const json_t *list = json_object_get(j, page_styles[i].list);
+        if (json_is_array(list))
+            return read_page(c, j, &page_styles[i], list);
     }
 
     if (read_item(c, j, false))
@@ -695,11 +698,9 @@ static int read_doc(rd *c, const json_t *j)
 int feed_read_oruk(const char *body, size_t len, const char *url, feed_output *out,
                    sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_oruk: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "document is %zu bytes, over the %u byte limit", len,
-                       FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_oruk", "document", err);
+    if (chk != SP_OK)
+        return chk;
     /* Some publishers send a UTF-8 byte order mark, which JSON forbids. */
     if (body != NULL && len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) {
         body += 3;

@@ -554,11 +554,9 @@ static xmlDocPtr parse_xml(const char *body, size_t len, const char *url,
 int feed_read_rss(const char *body, size_t len, const char *url,
                   feed_output *out, sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_rss: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "feed is %zu bytes, over the %u byte limit", len,
-                       FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_rss", "feed", err);
+    if (chk != SP_OK)
+        return chk;
     if (len == 0)
         return sp_fail(err, SP_EPARSE, "feed is empty");
 

@@ -182,13 +182,7 @@ static char *text_of(xmlNode *n)
     if (v == NULL)
         return NULL;
     const char *s = (const char *)v;
-    size_t len = strlen(s);
-    while (len > 0 && feed_is_space((unsigned char)*s)) {
-        s++;
-        len--;
-    }
-    while (len > 0 && feed_is_space((unsigned char)s[len - 1]))
-        len--;
+    size_t len = feed_trim(&s);
     char *out = len > 0 ? sp_strndup(s, len) : NULL;
     xmlFree(v);
     return out;
@@ -294,11 +288,9 @@ static int read_xml(const char *b, size_t n, const char *docurl,
 int feed_read_sitemap(const char *body, size_t len, const char *url,
                       feed_output *out, sp_err *err)
 {
-    if (out == NULL || (body == NULL && len > 0))
-        return sp_fail(err, SP_EINVAL, "feed_read_sitemap: no output or no body");
-    if (len > FEED_MAX_BODY)
-        return sp_fail(err, SP_ELIMIT, "sitemap is %zu bytes, over the %u byte limit", len,
-                       FEED_MAX_BODY);
+    int chk = feed_check_body(out, body, len, "feed_read_sitemap", "sitemap", err);
+    if (chk != SP_OK)
+        return chk;
     char *inflated = NULL;
     const char *b = body != NULL ? body : "";
     size_t n = len;

@@ -112,26 +112,23 @@ static size_t keys_of(const feat *f, int kind, uint64_t *out, size_t max)
 {
     size_t n = 0;
     uint64_t salt = dd_mix((uint64_t)kind + 1);
+    const char *s = NULL; /* a kind keyed by one string */
+    const hset *set = NULL; /* a kind keyed by each of a set */
     switch (kind) {
     case K_URL:
-        if (f->url && strchr(f->url, '/'))
-            out[n++] = sp_fnv1a64(f->url, strlen(f->url)) ^ salt;
+        s = f->url && strchr(f->url, '/') ? f->url : NULL;
         break;
     case K_EMAIL:
-        if (f->email)
-            out[n++] = sp_fnv1a64(f->email, strlen(f->email)) ^ salt;
-        break;
-    case K_PHONE:
-        for (size_t i = 0; i < f->phones.n && n < max; i++)
-            out[n++] = f->phones.v[i] ^ salt;
-        break;
-    case K_IDENT:
-        for (size_t i = 0; i < f->idents.n && n < max; i++)
-            out[n++] = f->idents.v[i] ^ salt;
+        s = f->email;
         break;
     case K_NAME:
-        if (f->name_key)
-            out[n++] = sp_fnv1a64(f->name_key, strlen(f->name_key)) ^ salt;
+        s = f->name_key;
+        break;
+    case K_PHONE:
+        set = &f->phones;
+        break;
+    case K_IDENT:
+        set = &f->idents;
         break;
     case K_POSTNAME:
         /* each name token with each postcode: a renamed service at the
@@ -151,6 +148,10 @@ static size_t keys_of(const feat *f, int kind, uint64_t *out, size_t max)
         break;
     }
     }
+    if (s)
+        out[n++] = sp_fnv1a64(s, strlen(s)) ^ salt;
+    for (size_t i = 0; set && i < set->n && n < max; i++)
+        out[n++] = set->v[i] ^ salt;
     return n;
 }
 

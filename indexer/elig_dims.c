@@ -550,6 +550,19 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         el_set_trigger(c, u, h.why);
 }
 
+
+/* Does a word of requirement govern the words of hit h ("you must be
+ * unemployed", "carers only"), rather than something else of the sentence
+ * ("If you are a carer, both of you must be employed")? */
+static bool hit_governed(const ctx *c, const char *low, const vocab_hit *h)
+{
+    if (!c->o2l)
+        return true;
+    size_t end = h->off + h->len;
+    size_t at = c->o2l[h->off];
+    end = c->o2l[end < EL_MAX_SENTENCE ? end : EL_MAX_SENTENCE];
+    return elig_pat_governs(low, at, end > at ? end - at : 0);
+}
 /* ------------------------------------------------------------ status */
 
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
@@ -566,6 +579,7 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
     const char *neg[EL_MAX_VALUES];
     size_t nn = 0;
     const vocab_trigger *why = NULL;
+    bool governed = false;
     /* "not in education, employment or training" names the NEET group
      * (enrich.c tags it), not a status to exclude. */
     bool neet = strstr(low, "education, employment") || strstr(low, "employment, education") ||
@@ -598,6 +612,7 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
             continue;
         }
         el_anchor(c, "employment_status", c->o2l ? c->o2l[hits[i].off] : 0);
+        governed = governed || hit_governed(c, low, &hits[i]);
         vals[nv++] = hits[i].slug;
     }
     /* "not working and not looking for work" is inactive, not unemployed. */
@@ -616,9 +631,12 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
     }
     if (!nv)
         return;
-    /* "Aimed at unemployed people" targets; "you must be unemployed" rules. */
+    /* "Aimed at unemployed people" targets; "you must be unemployed" rules;
+     * "unemployed people must bring ID" asks for ID, not for a status (a
+     * turned-round "not_in" has its own trigger to resolve it). */
+    bool strong = has(P_STRONG, low) && (governed || !strcmp(op, "not_in"));
     rec_rule *u = el_add_rule(c, "employment_status", op, vals, nv, field, orig,
-                           has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7));
+                           strong ? conf : (conf < 0.7 ? conf : 0.7));
     el_set_trigger(c, u, why);
 }
 
@@ -740,8 +758,9 @@ static bool word_in(const char *w, const char *const *list)
 }
 
 /* Is a group word part of the name of a service or of a thing rather than
- * people ("ESOL classes", "disability cars", "co-funded ESOL", a web
- * address)?  Then it may require nobody to be in the group. */
+ * people ("ESOL classes", "disability cars", "co-funded ESOL", "the
+ * Refugee Council", a web address)?  Then it may require nobody to be in
+ * the group. */
 static bool group_in_name(const char *orig, const vocab_hit *h)
 {
     static const char *const people[] = {
@@ -761,6 +780,10 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
         return true;
     if (word_in(w, people))
         return false;
+    /* A name in capitals ("the Refugee Council", "Young Carers Project"),
+     * not a heading ("Care Leavers Only"). */
+    if (cap && isupper((unsigned char)orig[h->off]) && strcmp(w, "only"))
+        return true;
     /* ESOL is also a kind of course ("eligible for co-funded ESOL"). */
     if (h->keyword && !strcmp(h->keyword, "ESOL")) {
         char prev[32];
@@ -796,7 +819,7 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
     const vocab_trigger *why = NULL;
-    bool named = false;
+    bool named = false, governed = false;
     for (size_t i = 0; i < nh; i++) {
         const char *s = hits[i].slug;
         /* A group of staff, or one the sentence turns away ("not for
@@ -819,12 +842,17 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
             continue;
         if (c->o2l)
             el_anchor(c, "group", c->o2l[hits[i].off]);
+        governed = governed || hit_governed(c, low, &hits[i]);
         vals[nv++] = s;
     }
     (void)age_rule_here;
     if (!nv)
         return;
-    double gc = has(P_STRONG, low) ? conf : (conf < 0.7 ? conf : 0.7);
+    /* A group is required only when a word of requirement governs it: a
+     * coach cannot check who belongs to a group, and a group named beside
+     * a requirement of something else ("If you are a carer family, both of
+     * you must be employed") is a target, not a condition: a check. */
+    double gc = has(P_STRONG, low) && governed ? conf : (conf < 0.7 ? conf : 0.7);
     rec_rule *u = el_add_rule(c, "group", "in", vals, nv, field, orig,
                            named && gc > 0.5 ? 0.5 : gc);
     el_set_trigger(c, u, why);

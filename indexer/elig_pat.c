@@ -1111,24 +1111,146 @@ bool elig_pat_match(int p, const char *s, elig_span *m)
     return special(p, s);
 }
 
+/* Does the word list ws hold the word that ends just before at (at is
+ * preceded by one space)? */
+static bool word_before(const char *s, const char *at, const char *const *ws)
+{
+    if (at - s < 2 || at[-1] != ' ')
+        return false;
+    const char *e = at - 1, *b = e;
+    while (b > s && b[-1] != ' ')
+        b--;
+    for (; *ws; ws++)
+        if ((size_t)(e - b) == strlen(*ws) && !strncmp(b, *ws, (size_t)(e - b)))
+            return true;
+    return false;
+}
+
+/* Does the word starting at p belong to ws? */
+static bool word_at(const char *p, const char *const *ws)
+{
+    size_t n = 0;
+    while (isalpha((unsigned char)p[n]) || p[n] == '-')
+        n++;
+    for (; *ws; ws++)
+        if (n == strlen(*ws) && !strncmp(p, *ws, n))
+            return true;
+    return false;
+}
+
+/* Is the word of requirement at [at, at + len) of s one that asks
+ * something of the person?  Not "not only" (widens), "which must" (a
+ * thing's), "schools must" (a provider's duty), "must undertake an
+ * assessment" (a step of the process, not who may take part), "don't have
+ * to be" (says what is not required), "only one in five" (a statistic),
+ * "to confirm their eligibility" (a check of it). */
+static bool asks_person(const char *s, const char *at, size_t len)
+{
+    static const char *const nots[] = {"not", "don't", "dont", "doesn't", "didn't", "no",
+                                       "never", NULL};
+    static const char *const providers[] = {
+        "which", "schools", "school", "colleges", "college", "employers", "employer",
+        "providers", "provider", "services", "councils", "council", "authorities",
+        "authority", "organisations", "organizations", "agencies", "universities", "staff",
+        "landlords", "partners", "we", NULL};
+    static const char *const steps[] = {
+        "undertake", "undergo", "provide", "complete", "bring", "contact", "get", "register",
+        "book", "call", "submit", "fill", "pay", "secure", "ensure", "follow", "agree",
+        "sign", "tell", "inform", "notify", "arrange", "keep", "return", "make", "give",
+        "take", "attend", "consider", "offer", "apply", NULL};
+    static const char *const counts[] = {"one", "two", "three", "four", "five", "a", "half",
+                                         "about", "around", "some", "few", NULL};
+    const char *next = at + len;
+    while (*next == ' ')
+        next++;
+    if (len == 4 && !strncmp(at, "only", 4))
+        return !word_before(s, at, nots) && !isdigit((unsigned char)*next) &&
+               !word_at(next, counts);
+    if (len == 4 && !strncmp(at, "must", 4))
+        return !word_before(s, at, providers) && !word_at(next, steps);
+    /* "an assessment to confirm your eligibility": a step that checks it,
+     * not what it is. */
+    if (len >= 8 && !strncmp(at, "eligib", 6)) {
+        static const char *const check[] = {"confirm", "check", "assess", "determine",
+                                            "establish", "verify", "prove"};
+        size_t back = (size_t)(at - s) < 40 ? (size_t)(at - s) : 40;
+        char win[48];
+        memcpy(win, at - back, back);
+        win[back] = '\0';
+        for (size_t i = 0; i < sizeof check / sizeof check[0]; i++)
+            if (strstr(win, check[i]))
+                return false;
+    }
+    /* "need to be", "have to be", "you need to"...: negated, they say
+     * what is not required ("you don't have to be on the streets"). */
+    const char *w = at;
+    if (!strncmp(w, "you ", 4))
+        w += 4;
+    if (!strncmp(w, "need to", 7) || !strncmp(w, "have to", 7))
+        return !word_before(s, w, nots);
+    return true;
+}
+
+/* The first word of requirement of s at or after from that asks
+ * something of the person (asks_person), as an offset, or -1. */
+static long next_firm(const char *s, size_t from)
+{
+    elig_span m[ELIG_SPANS];
+    for (const char *p = s + from; *p && elig_pat_match(P_FIRM, p, m);) {
+        const char *at = p + m[0].so;
+        size_t len = (size_t)(m[0].eo - m[0].so);
+        if (asks_person(s, at, len))
+            return at - s;
+        p = at + (len ? len : 1);
+    }
+    return -1;
+}
+
+/* Does s[from, to) start a new clause about someone else ("..., and our
+ * workers support refugees", "which", "we")? */
+static bool new_subject(const char *s, size_t from, size_t to)
+{
+    static const char *const subj[] = {" we ", " our ", " us ", " which ", " they ",
+                                       " this service", " the service"};
+    for (size_t i = 0; i < sizeof subj / sizeof subj[0]; i++) {
+        const char *h = strstr(s + from, subj[i]);
+        if (h && (size_t)(h - s) + strlen(subj[i]) <= to)
+            return true;
+    }
+    return false;
+}
+
+bool elig_pat_governs(const char *s, size_t pos, size_t len)
+{
+    /* A word of requirement before the words, in the same clause. */
+    for (long f = next_firm(s, 0); f >= 0 && (size_t)f < pos; f = next_firm(s, (size_t)f + 1))
+        if (!new_subject(s, (size_t)f, pos))
+            return true;
+    /* "Carers only", "women-only sessions", "(over 50's only)", and
+     * "only" closing the clause: "for people in recovery from drug or
+     * alcohol misuse only", "open to LGBTQ+ people only". */
+    const char *p = s + pos + len;
+    for (int words = 0; *p; words++) {
+        while (*p && !isalpha((unsigned char)*p) && !strchr(",;:", *p))
+            p++;
+        if (!isalpha((unsigned char)*p))
+            return false;
+        const char *w = p;
+        while (isalpha((unsigned char)*p) || *p == '\'')
+            p++;
+        bool only = p - w == 4 && !strncmp(w, "only", 4);
+        if (only && (words == 0 || !*p || strchr(".,;:)!", *p)))
+            return true;
+        if (words >= 1 && new_subject(s, pos + len, (size_t)(p - s)))
+            return false;
+    }
+    return false;
+}
+
 bool elig_pat_requirement(const char *s, bool elig_field)
 {
-    /* A word of requirement; "only" in "not only" / "not just ... only"
-     * widens rather than restricts, so the search goes on after it. */
-    elig_span m[ELIG_SPANS];
-    for (const char *p = s; *p && elig_pat_match(P_FIRM, p, m);) {
-        size_t so = (size_t)m[0].so, eo = (size_t)m[0].eo;
-        const char *at = p + so;
-        bool not_only = eo - so == 4 && !strncmp(at, "only", 4) && at - s >= 4 &&
-                        !strncmp(at - 4, "not ", 4);
-        /* "a letter which must be no more than three months old": a
-         * requirement of a thing, not of the person. */
-        bool of_thing = eo - so == 4 && !strncmp(at, "must", 4) && at - s >= 6 &&
-                        !strncmp(at - 6, "which ", 6);
-        if (!not_only && !of_thing)
-            return true;
-        p = at + 4;
-    }
+    if (next_firm(s, 0) >= 0)
+        return true;
     if (!elig_field)
         return false;
     /* A line of the eligibility text that says whom it is open to, however
@@ -1174,7 +1296,8 @@ bool elig_pat_price(const char *s)
                                         "concession", "discount", "funded", "subsidised",
                                         "reduced rate", "price"};
     for (size_t i = 0; i < sizeof price / sizeof price[0]; i++)
-        if (strstr(s, price[i]))
-            return true;
+        for (const char *h = strstr(s, price[i]); h; h = strstr(h + 1, price[i]))
+            if (!(h - s >= 2 && !strncmp(h - 2, "un", 2))) /* "unpaid carers" */
+                return true;
     return false;
 }

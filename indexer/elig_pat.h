@@ -21,6 +21,7 @@
 #define ELIG_PAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum elig_pat {
     P_AGE_ANY,
@@ -96,6 +97,15 @@ bool elig_pat_match(int p, const char *s, elig_span *m);
  * Hackney", "Over 18 years old") is not: what it is a condition of is not
  * said.  Items under a requirement heading are the caller's (elig.c). */
 bool elig_pat_requirement(const char *s, bool elig_field);
+
+/* Does a word of requirement of the lower-cased sentence s govern the
+ * words at [pos, pos + len)?  Yes when one that asks something of the
+ * person comes before them ("only for carers", "you must be a care
+ * leaver") or "only" follows within two words ("carers only").  A group
+ * named before the requirement ("If you are a carer, both of you must be
+ * employed") or in a statistic ("only one in five young Londoners") is
+ * not required by it. */
+bool elig_pat_governs(const char *s, size_t pos, size_t len);
 
 /* Is s (as written) short enough to be an item of a list (12 words or
  * fewer)? */

@@ -38,8 +38,7 @@ void enrich_clear(rec_service *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < REC_TAGSETS; i++)
-        rec_tags_clear(rec_tagset(r, i, NULL));
+    rec_tags_clear(r);
     r->pan_london = false;
 }
 

@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "export.h"
 
@@ -103,6 +104,18 @@ static void fix_datetime(json_t *o, const char *k, int64_t fallback)
     json_object_set_new(o, k, json_string(buf));
 }
 
+/* o[key], a reference to an object of kind by the source's id, as that
+ * object's UUID (ensure_id's), unless it is a UUID already. */
+static void uuid_ref(json_t *o, const char *key, const char *kind)
+{
+    const char *v = sget(o, key);
+    if (v == NULL || rec_is_uuid(v))
+        return;
+    char out[37];
+    make_id2("signpost:oruk-id", kind, v, out);
+    json_object_set_new(o, key, json_string(out));
+}
+
 /* Every object reached under key gets a UUID id: kept when it is one,
  * otherwise derived from the kind and the source's id (so a location shared
  * by services keeps one id), or from the service and the position. */
@@ -150,12 +163,7 @@ static void fix_term(json_t *t, const char *service_id, size_t pos)
         sset(t, "name", sget(t, "code") ? sget(t, "code") : "(unnamed term)");
     if (sget(t, "description") == NULL)
         sset(t, "description", sget(t, "name"));
-    const char *pid = sget(t, "parent_id");
-    if (pid != NULL && !rec_is_uuid(pid)) {
-        char out[37];
-        make_id2("signpost:oruk-id", "taxonomy_term", pid, out);
-        json_object_set_new(t, "parent_id", json_string(out));
-    }
+    uuid_ref(t, "parent_id", "taxonomy_term");
     const char *tax = sget(t, "taxonomy");
     if (tax != NULL && sget(t, "taxonomy_id") == NULL) {
         char out[37];
@@ -378,27 +386,29 @@ static void fix_location(json_t *loc, const char *sid, size_t pos, const vocab *
     json_array_foreach(json_object_get(loc, "schedules"), i, it) fix_uri(it, "schedule_link");
 }
 
+/* The value of the list ok (n long) that o[key] is, ignoring case, in the
+ * list's spelling; NULL when it is none of them or absent. */
+static const char *one_of(const json_t *o, const char *key, const char *const *ok, size_t n)
+{
+    const char *v = sget(o, key);
+    for (size_t k = 0; v != NULL && k < n; k++)
+        if (strcasecmp(v, ok[k]) == 0)
+            return ok[k];
+    return NULL;
+}
+
 static void fix_schedules(json_t *a)
 {
+    static const char *const freqs[] = {"WEEKLY", "MONTHLY"};
     size_t i;
     json_t *it;
     json_array_foreach(a, i, it)
     {
-        const char *f = sget(it, "freq");
-        if (f != NULL) {
-            char up[16];
-            size_t n = strlen(f);
-            if (n < sizeof up) {
-                for (size_t k = 0; k <= n; k++)
-                    up[k] = (char)toupper((unsigned char)f[k]);
-                if (strcmp(up, "WEEKLY") == 0 || strcmp(up, "MONTHLY") == 0)
-                    json_object_set_new(it, "freq", json_string(up));
-                else
-                    json_object_del(it, "freq");
-            } else {
-                json_object_del(it, "freq");
-            }
-        }
+        const char *f = one_of(it, "freq", freqs, sizeof freqs / sizeof *freqs);
+        if (f != NULL)
+            json_object_set_new(it, "freq", json_string(f));
+        else if (sget(it, "freq") != NULL)
+            json_object_del(it, "freq");
         fix_uri(it, "schedule_link");
     }
 }
@@ -406,21 +416,8 @@ static void fix_schedules(json_t *a)
 static void fix_status(json_t *s)
 {
     static const char *const ok[] = {"active", "inactive", "defunct", "temporarily closed"};
-    const char *st = sget(s, "status");
-    if (st != NULL) {
-        char low[32];
-        size_t n = strlen(st);
-        if (n < sizeof low) {
-            for (size_t k = 0; k <= n; k++)
-                low[k] = (char)tolower((unsigned char)st[k]);
-            for (size_t k = 0; k < sizeof ok / sizeof *ok; k++)
-                if (strcmp(low, ok[k]) == 0) {
-                    json_object_set_new(s, "status", json_string(ok[k]));
-                    return;
-                }
-        }
-    }
-    json_object_set_new(s, "status", json_string("active"));
+    const char *st = one_of(s, "status", ok, sizeof ok / sizeof *ok);
+    json_object_set_new(s, "status", json_string(st != NULL ? st : "active"));
 }
 
 /* The host of an http(s) URL ("www.hackney.gov.uk"); NULL when none. */
@@ -479,12 +476,7 @@ static void fix_organization(json_t *s, const char *sid)
     fix_email(g, "email");
     fix_uri(g, "website");
     fix_uri(g, "uri");
-    const char *pid = sget(g, "parent_organization_id");
-    if (pid != NULL && !rec_is_uuid(pid)) {
-        char out[37];
-        make_id2("signpost:oruk-id", "organization", pid, out);
-        json_object_set_new(g, "parent_organization_id", json_string(out));
-    }
+    uuid_ref(g, "parent_organization_id", "organization");
     const char *gid = sget(g, "id");
     fix_array(g, "organization_identifiers", sid, "organization_id", gid);
     json_t *ids = json_object_get(g, "organization_identifiers");

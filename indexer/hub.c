@@ -62,7 +62,7 @@ struct hub {
     unit *u;
     size_t nu;
     src_row *src;
-    size_t nsrc;
+    size_t nsrc, capsrc;
     json_t *decisions; /* array of {a,b,decision,at,by} */
     json_t *links;     /* array of {a,b,cluster_id,score,decided,evidence} */
     char *linked_at;
@@ -117,15 +117,12 @@ static int cmp_str(const void *a, const void *b)
 static int load_sources(void *ctx, const store_source_info *info)
 {
     hub *h = ctx;
-    src_row *v = realloc(h->src, (h->nsrc + 1) * sizeof *v);
-    if (!v)
+    if (sp_grow(&h->src, &h->capsrc, h->nsrc + 1, sizeof *h->src, 16) != SP_OK)
         return 1;
-    h->src = v;
     src_row *s = &h->src[h->nsrc++];
-    memset(s, 0, sizeof *s);
-    s->name = sp_strdup(info->name);
-    s->url = sp_strdup(info->url);
-    s->kind = sp_strdup(info->kind);
+    *s = (src_row){.name = sp_strdup(info->name),
+                   .url = sp_strdup(info->url),
+                   .kind = sp_strdup(info->kind)};
     /* The fetch policy's refusals name internal addresses: operators read
      * them in `signpost crawl --status`, the hub says only what happened. */
     const char *msg = info->last_error_msg;
@@ -344,6 +341,21 @@ static uint64_t borough_scope(const hub *h, const hub_filter *f)
     return m;
 }
 
+/* Moves *i to the first index from *i up, below n, whose bit is set in
+ * mask (a borough, group or category scope); false when there is none. */
+static bool next_in(uint64_t mask, size_t n, size_t *i)
+{
+    while (*i < n && !(mask >> *i & 1))
+        (*i)++;
+    return *i < n;
+}
+
+static json_t *oom(sp_err *err)
+{
+    sp_fail(err, SP_ENOMEM, "out of memory");
+    return NULL;
+}
+
 static uint64_t one_or_all(const char *const *list, size_t n, const char *slug)
 {
     if (!slug)
@@ -367,6 +379,27 @@ static json_t *filters_json(const hub_filter *f)
 /* A report: its rows and "columns", the flat keys of a row in CSV order
  * (so a CSV has its header even with no rows, and nested detail such as
  * an overlap's services never lands in a cell). */
+/* A report's rows as they are found: every match counts in total, only
+ * the first limit are kept (report() says when some were left out). */
+typedef struct rows_acc {
+    json_t *rows;
+    size_t total, limit;
+} rows_acc;
+
+/* false when out of memory */
+static bool rows_begin(rows_acc *a, const hub_filter *f)
+{
+    *a = (rows_acc){json_array(), 0, limit_of(f)};
+    return a->rows != NULL;
+}
+
+/* Counts one more match; true when its row is to be kept. */
+static bool rows_take(rows_acc *a)
+{
+    a->total++;
+    return json_array_size(a->rows) < a->limit;
+}
+
 static json_t *report(const hub *h, const hub_filter *f, json_t *rows, size_t total,
                       const char *const *cols)
 {
@@ -462,18 +495,14 @@ json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
 {
     uint64_t bm = borough_scope(h, f), gm = one_or_all(h->gslug, h->ng, f->group);
     uint64_t cm = category_scope(h, f);
-    json_t *rows = json_array();
+    rows_acc acc;
     json_t *map = json_object();
-    size_t total = 0, limit = limit_of(f);
-    if (!rows || !map) {
-        json_decref(rows);
+    if (!rows_begin(&acc, f) || !map) {
+        json_decref(acc.rows);
         json_decref(map);
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
+        return oom(err);
     }
-    for (size_t b = 0; b < h->nb; b++) {
-        if (!(bm >> b & 1))
-            continue;
+    for (size_t b = 0; next_in(bm, h->nb, &b); b++) {
         const vocab_borough *vb = vocab_borough_get(h->v, h->bslug[b]);
         size_t in_borough = 0;
         for (size_t i = 0; i < h->nu; i++) {
@@ -482,16 +511,13 @@ json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
                 in_borough++;
         }
         json_object_set_new(map, h->bslug[b], json_integer((json_int_t)in_borough));
-        for (size_t g = 0; g < h->ng; g++) {
-            if (!(gm >> g & 1))
-                continue;
+        for (size_t g = 0; next_in(gm, h->ng, &g); g++) {
             cell c;
             count_cell(h, (int)b, (int)g, cm, &c);
-            total++;
-            if (json_array_size(rows) >= limit)
+            if (!rows_take(&acc))
                 continue;
             json_array_append_new(
-                rows, json_pack("{s:s,s:s?,s:s,s:s?,s:s,s:b,s:I,s:I,s:I,s:I}", "borough",
+                acc.rows, json_pack("{s:s,s:s?,s:s,s:s?,s:s,s:b,s:I,s:I,s:I,s:I}", "borough",
                                 h->bslug[b], "subregion", vb ? vb->subregion : NULL, "group",
                                 h->gslug[g], "group_label",
                                 vocab_label(h->v, "group", h->gslug[g]), "category",
@@ -502,7 +528,7 @@ json_t *hub_coverage(const hub *h, const hub_filter *f, sp_err *err)
                                 (json_int_t)c.records));
         }
     }
-    json_t *rep = report(h, f, rows, total, cov_cols);
+    json_t *rep = report(h, f, acc.rows, acc.total, cov_cols);
     if (rep)
         json_object_set_new(rep, "map", map);
     else
@@ -516,25 +542,18 @@ json_t *hub_gaps(const hub *h, const hub_filter *f, sp_err *err)
     uint64_t cm = category_scope(h, f);
     bool want_none = !f->kind || !strcmp(f->kind, "none");
     bool want_local = !f->kind || !strcmp(f->kind, "no-local");
-    json_t *rows = json_array();
-    size_t total = 0, limit = limit_of(f);
-    if (!rows) {
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
-    }
+    rows_acc acc;
+    if (!rows_begin(&acc, f))
+        return oom(err);
     /* Two passes so every "none" gap comes before the "no-local" ones. */
     for (int pass = 0; pass < 2; pass++) {
         if ((pass == 0 && !want_none) || (pass == 1 && !want_local))
             continue;
-        for (size_t g = 0; g < h->ng; g++) {
-            if (!(gm >> g & 1))
-                continue;
+        for (size_t g = 0; next_in(gm, h->ng, &g); g++) {
             cell cells[MAXV];
             for (size_t b = 0; b < h->nb; b++)
                 count_cell(h, (int)b, (int)g, cm, &cells[b]);
-            for (size_t b = 0; b < h->nb; b++) {
-                if (!(bm >> b & 1))
-                    continue;
+            for (size_t b = 0; next_in(bm, h->nb, &b); b++) {
                 bool none = cells[b].services == 0;
                 bool nolocal = !none && cells[b].local == 0;
                 if ((pass == 0 && !none) || (pass == 1 && !nolocal))
@@ -559,8 +578,7 @@ json_t *hub_gaps(const hub *h, const hub_filter *f, sp_err *err)
                         near = h->bslug[o];
                     }
                 }
-                total++;
-                if (json_array_size(rows) >= limit)
+                if (!rows_take(&acc))
                     continue;
                 json_t *row = json_pack(
                     "{s:s,s:s?,s:s,s:s?,s:s,s:s,s:b,s:I,s:s?}", "borough", h->bslug[b],
@@ -573,11 +591,11 @@ json_t *hub_gaps(const hub *h, const hub_filter *f, sp_err *err)
                     json_object_set_new(row, "nearest_km", json_real(round(best * 10) / 10));
                 else if (row)
                     json_object_set_new(row, "nearest_km", json_null());
-                json_array_append_new(rows, row);
+                json_array_append_new(acc.rows, row);
             }
         }
     }
-    return report(h, f, rows, total, gap_cols);
+    return report(h, f, acc.rows, acc.total, gap_cols);
 }
 
 /* ---- overlaps ---- */
@@ -864,28 +882,21 @@ json_t *hub_overlaps(const hub *h, const hub_filter *f, sp_err *err)
         free(members);
         free(local);
         free(lg);
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
+        return oom(err);
     }
-    for (size_t b = 0; b < h->nb; b++) {
-        if (!(bm >> b & 1))
-            continue;
+    for (size_t b = 0; next_in(bm, h->nb, &b); b++) {
         /* services based in the borough (not London-wide ones: those
          * overlap with everything and say nothing about the borough) */
         size_t nl = 0;
         for (size_t i = 0; i < h->nu; i++)
             if ((h->u[i].bor >> b & 1) && !h->u[i].london_wide)
                 local[nl++] = i;
-        for (size_t g = 0; g < h->ng; g++) {
-            if (!(gm >> g & 1))
-                continue;
+        for (size_t g = 0; next_in(gm, h->ng, &g); g++) {
             size_t ngl = 0;
             for (size_t i = 0; i < nl; i++)
                 if (h->u[local[i]].grp >> g & 1)
                     lg[ngl++] = local[i];
-            for (size_t c = 0; c < h->nc && ngl >= 2; c++) {
-                if (!(cm >> c & 1))
-                    continue;
+            for (size_t c = 0; ngl >= 2 && next_in(cm, h->nc, &c); c++) {
                 size_t m = 0;
                 for (size_t i = 0; i < ngl && m < 50; i++)
                     if (h->u[lg[i]].cat >> c & 1)
@@ -1132,12 +1143,9 @@ static json_t *load_links(store *s)
 json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err)
 {
     uint64_t bm = borough_scope(h, f);
-    json_t *rows = json_array();
-    size_t total = 0, limit = limit_of(f);
-    if (!rows) {
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
-    }
+    rows_acc acc;
+    if (!rows_begin(&acc, f))
+        return oom(err);
     for (size_t i = 0; i < h->nu; i++) {
         const unit *u = &h->u[i];
         if (u->n < 2 || !unit_in_scope(h, u, bm))
@@ -1150,8 +1158,7 @@ json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err)
             if (!has)
                 continue;
         }
-        total++;
-        if (json_array_size(rows) >= limit)
+        if (!rows_take(&acc))
             continue;
         json_t *ids = json_array(), *srcs = json_array(), *names = json_array(),
                *members = json_array();
@@ -1168,14 +1175,15 @@ json_t *hub_duplicates(const hub *h, const hub_filter *f, sp_err *err)
                                    json_string_value(json_object_get(l0, "reasons")))
                        : NULL;
         json_array_append_new(
-            rows, json_pack("{s:s,s:s?,s:I,s:o,s:o,s:o,s:O?,s:s?,s:o,s:o,s:o}", "cluster_id",
-                            rep->cluster, "name", rep->name, "size", (json_int_t)u->n,
-                            "record_ids", ids, "sources", srcs, "names", names, "link_score",
-                            json_object_get(l0, "score"), "link_reasons", why, "records",
-                            members, "canonical", canonical(h, u), "links", links));
+            acc.rows,
+            json_pack("{s:s,s:s?,s:I,s:o,s:o,s:o,s:O?,s:s?,s:o,s:o,s:o}", "cluster_id",
+                      rep->cluster, "name", rep->name, "size", (json_int_t)u->n, "record_ids",
+                      ids, "sources", srcs, "names", names, "link_score",
+                      json_object_get(l0, "score"), "link_reasons", why, "records", members,
+                      "canonical", canonical(h, u), "links", links));
         free(why);
     }
-    json_t *rep = report(h, f, rows, total, dup_cols);
+    json_t *rep = report(h, f, acc.rows, acc.total, dup_cols);
     if (rep)
         json_object_set(rep, "decisions", h->decisions);
     return rep;
@@ -1189,12 +1197,9 @@ json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err)
     int64_t now = f->now ? f->now : sp_now();
     int days = f->stale_days > 0 ? f->stale_days : HUB_DEFAULT_STALE_DAYS;
     int64_t limit_s = (int64_t)days * 86400;
-    json_t *rows = json_array();
-    size_t total = 0, limit = limit_of(f);
-    if (!rows) {
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
-    }
+    rows_acc acc;
+    if (!rows_begin(&acc, f))
+        return oom(err);
     for (size_t i = 0; i < h->n; i++) {
         const hrec *r = &h->r[i];
         const unit *u = &h->u[r->unit];
@@ -1221,8 +1226,7 @@ json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err)
             json_decref(why);
             continue;
         }
-        total++;
-        if (json_array_size(rows) >= limit) {
+        if (!rows_take(&acc)) {
             json_decref(why);
             continue;
         }
@@ -1232,13 +1236,13 @@ json_t *hub_stale(const hub *h, const hub_filter *f, sp_err *err)
         if (r->last_changed > 0)
             sp_time_format(r->last_changed, changed);
         json_array_append_new(
-            rows, json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:s?,s:I,s:o}", "id", r->id,
+            acc.rows, json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:s?,s:I,s:o}", "id", r->id,
                             "name", r->name, "organization", r->org, "source", r->source,
                             "cluster_id", r->cluster, "last_seen", seen, "last_changed",
                             changed, "last_modified", r->last_modified, "days",
                             (json_int_t)(worst / 86400), "reasons", why));
     }
-    json_t *rep = report(h, f, rows, total, stale_cols);
+    json_t *rep = report(h, f, acc.rows, acc.total, stale_cols);
     if (rep)
         json_object_set_new(rep, "days", json_integer(days));
     return rep;
@@ -1258,8 +1262,7 @@ json_t *hub_sources(const hub *h, const hub_filter *f, sp_err *err)
     if (!names || !rows) {
         free(names);
         json_decref(rows);
-        sp_fail(err, SP_ENOMEM, "out of memory");
-        return NULL;
+        return oom(err);
     }
     size_t nn = 0;
     for (size_t i = 0; i < h->nsrc; i++)

@@ -28,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,56 @@ static int field(sp_buf *b, char key, const char *v)
     if (sp_buf_append(b, head, (size_t)n) < 0 || sp_buf_puts(b, v) < 0)
         return SP_ENOMEM;
     return SP_OK;
+}
+
+/* field(b, keys[i], v[i]) for each key, in order, until one fails. */
+static int fields(sp_buf *b, const char *keys, const char *const *v)
+{
+    int rc = SP_OK;
+    for (size_t i = 0; rc == SP_OK && keys[i] != '\0'; i++)
+        rc = field(b, keys[i], v[i]);
+    return rc;
+}
+
+/* The keys of an address (after 'R') and of a schedule (after 'h'): one
+ * table for writing and reading them. */
+typedef struct brief_key {
+    char key;
+    size_t off; /* of the char * member */
+} brief_key;
+
+static const brief_key address_keys[] = {
+    {'1', offsetof(rec_address, address_1)}, {'2', offsetof(rec_address, address_2)},
+    {'y', offsetof(rec_address, city)},      {'z', offsetof(rec_address, postal_code)},
+    {'\0', 0}};
+
+static const brief_key schedule_keys[] = {
+    {'D', offsetof(rec_schedule, byday)},       {'O', offsetof(rec_schedule, opens_at)},
+    {'Z', offsetof(rec_schedule, closes_at)},   {'T', offsetof(rec_schedule, description)},
+    {'N', offsetof(rec_schedule, notes)},       {'\0', 0}};
+
+static char **member(void *obj, size_t off)
+{
+    return (char **)(void *)((char *)obj + off);
+}
+
+/* The object's start key, then its members under their keys. */
+static int keyed(sp_buf *b, char start, const void *obj, const brief_key *k)
+{
+    int rc = field(b, start, "");
+    for (; rc == SP_OK && k->key != '\0'; k++)
+        rc = field(b, k->key, *member((void *)obj, k->off));
+    return rc;
+}
+
+/* The member of obj that key sets, when k has key: NULL when it has not,
+ * or when there is no obj. */
+static char **keyed_slot(void *obj, const brief_key *k, char key)
+{
+    for (; k->key != '\0'; k++)
+        if (k->key == key)
+            return obj ? member(obj, k->off) : NULL;
+    return NULL;
 }
 
 static int number(sp_buf *b, char key, int64_t v)
@@ -125,15 +176,7 @@ static int shown(const rec_service *r, sp_buf *out)
             rc = field(out, 'l', loc->name);
         const rec_address *a = loc->n_addresses ? &loc->addresses[0] : NULL;
         if (rc == SP_OK && a)
-            rc = field(out, 'R', "");
-        if (rc == SP_OK && a)
-            rc = field(out, '1', a->address_1);
-        if (rc == SP_OK && a)
-            rc = field(out, '2', a->address_2);
-        if (rc == SP_OK && a)
-            rc = field(out, 'y', a->city);
-        if (rc == SP_OK && a)
-            rc = field(out, 'z', a->postal_code);
+            rc = keyed(out, 'R', a, address_keys);
         if (rc == SP_OK && loc->has_coords) {
             char ll[64];
             snprintf(ll, sizeof ll, "%.17g %.17g", loc->latitude, loc->longitude);
@@ -143,17 +186,7 @@ static int shown(const rec_service *r, sp_buf *out)
     size_t n_sc = 0;
     const rec_schedule *sc = idx_rec_schedules(r, &n_sc);
     for (size_t i = 0; rc == SP_OK && i < n_sc && i < IDX_BRIEF_SCHEDULES; i++) {
-        rc = field(out, 'h', "");
-        if (rc == SP_OK)
-            rc = field(out, 'D', sc[i].byday);
-        if (rc == SP_OK)
-            rc = field(out, 'O', sc[i].opens_at);
-        if (rc == SP_OK)
-            rc = field(out, 'Z', sc[i].closes_at);
-        if (rc == SP_OK)
-            rc = field(out, 'T', sc[i].description);
-        if (rc == SP_OK)
-            rc = field(out, 'N', sc[i].notes);
+        rc = keyed(out, 'h', &sc[i], schedule_keys);
     }
     const char *phone = idx_rec_phone(r);
     if (rc == SP_OK && phone && !(r->n_phones && r->phones[0].number == phone))
@@ -167,39 +200,20 @@ int idx_brief_data(const rec_service *r, const char *json, sp_buf *out)
 {
     int rc = sp_buf_puts(out, BRIEF_MAGIC) < 0 ? SP_ENOMEM : SP_OK;
     if (rc == SP_OK)
-        rc = field(out, 'i', r->id);
+        rc = fields(out, "inouwde",
+                    (const char *const[]){r->id, r->name, r->organization.name, r->url,
+                                          r->organization.website, r->description,
+                                          r->description ? NULL : r->eligibility_description});
+    const rec_tags *const tl[] = {&r->boroughs, &r->groups, &r->categories};
+    for (size_t i = 0; rc == SP_OK && i < 3; i++)
+        rc = tags(out, "bgc"[i], tl[i]);
     if (rc == SP_OK)
-        rc = field(out, 'n', r->name);
-    if (rc == SP_OK)
-        rc = field(out, 'o', r->organization.name);
-    if (rc == SP_OK)
-        rc = field(out, 'u', r->url);
-    if (rc == SP_OK)
-        rc = field(out, 'w', r->organization.website);
-    if (rc == SP_OK)
-        rc = field(out, 'd', r->description);
-    if (rc == SP_OK && !r->description)
-        rc = field(out, 'e', r->eligibility_description);
-    if (rc == SP_OK)
-        rc = tags(out, 'b', &r->boroughs);
-    if (rc == SP_OK)
-        rc = tags(out, 'g', &r->groups);
-    if (rc == SP_OK)
-        rc = tags(out, 'c', &r->categories);
-    if (rc == SP_OK)
-        rc = field(out, 'p', r->n_phones ? r->phones[0].number : NULL);
-    if (rc == SP_OK)
-        rc = field(out, 's', r->status);
-    if (rc == SP_OK)
-        rc = field(out, 'K', r->cluster_id);
-    if (rc == SP_OK)
-        rc = field(out, 'M', r->last_modified);
-    if (rc == SP_OK)
-        rc = number(out, 'C', r->prov.last_changed);
-    if (rc == SP_OK)
-        rc = number(out, 'S', r->prov.last_seen);
-    if (rc == SP_OK)
-        rc = number(out, 'F', r->prov.first_seen);
+        rc = fields(out, "psKM",
+                    (const char *const[]){r->n_phones ? r->phones[0].number : NULL, r->status,
+                                          r->cluster_id, r->last_modified});
+    const int64_t nums[] = {r->prov.last_changed, r->prov.last_seen, r->prov.first_seen};
+    for (size_t i = 0; rc == SP_OK && i < 3; i++)
+        rc = number(out, "CSF"[i], nums[i]);
     if (rc == SP_OK)
         rc = shown(r, out);
     if (rc == SP_OK && (sp_buf_puts(out, "\n") < 0 || sp_buf_puts(out, json) < 0))
@@ -291,23 +305,11 @@ static char **location_slot(rec_service *r, char key)
 {
     rec_location *loc = r->n_locations ? &r->locations[0] : NULL;
     rec_address *a = loc && loc->n_addresses ? &loc->addresses[0] : NULL;
-    switch (key) {
-    case 'l': return loc ? &loc->name : NULL;
-    case '1': return a ? &a->address_1 : NULL;
-    case '2': return a ? &a->address_2 : NULL;
-    case 'y': return a ? &a->city : NULL;
-    case 'z': return a ? &a->postal_code : NULL;
-    default: break;
-    }
+    if (key == 'l')
+        return loc ? &loc->name : NULL;
     rec_schedule *sc = r->n_schedules ? &r->schedules[r->n_schedules - 1] : NULL;
-    switch (key) {
-    case 'D': return sc ? &sc->byday : NULL;
-    case 'O': return sc ? &sc->opens_at : NULL;
-    case 'Z': return sc ? &sc->closes_at : NULL;
-    case 'T': return sc ? &sc->description : NULL;
-    case 'N': return sc ? &sc->notes : NULL;
-    default: return NULL;
-    }
+    char **s = keyed_slot(a, address_keys, key);
+    return s != NULL ? s : keyed_slot(sc, schedule_keys, key);
 }
 
 /* One field of schema 5 (the top of this file) into r. */

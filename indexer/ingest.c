@@ -73,7 +73,7 @@ typedef struct ingest {
                                  crawler never waits long on our write lock */
     strlist orphans; /* ids that lost a URL in this batch */
     src_cov *covs;   /* each source's sources.conf coverage */
-    size_t n_covs;
+    size_t n_covs, cap_covs;
     strlist counts;  /* "N source" lines to write after an iteration */
     strlist failing; /* sources whose entry URLs fail now */
     bool replaying;  /* re-reading stored documents: the cursor stays */
@@ -102,13 +102,10 @@ static int record_hash(const rec_service *r, char out[17], char legacy[17])
 static int cov_collect(void *ctx, const store_source_info *info)
 {
     ingest *g = ctx;
-    src_cov *v = realloc(g->covs, (g->n_covs + 1) * sizeof *v);
-    if (!v)
+    if (sp_grow(&g->covs, &g->cap_covs, g->n_covs + 1, sizeof *g->covs, 16) != SP_OK)
         return 1;
-    g->covs = v;
     src_cov *c = &g->covs[g->n_covs++];
-    memset(c, 0, sizeof *c);
-    c->name = strdup(info->name);
+    *c = (src_cov){.name = sp_strdup(info->name)};
     json_t *conf = info->config ? json_loads(info->config, 0, NULL) : NULL;
     if (conf) {
         json_t *cv = json_object_get(conf, "coverage");
@@ -135,7 +132,7 @@ static void covs_free(ingest *g)
     }
     free(g->covs);
     g->covs = NULL;
-    g->n_covs = 0;
+    g->n_covs = g->cap_covs = 0;
 }
 
 static const src_cov *cov_of(const ingest *g, const char *source)

@@ -19,6 +19,7 @@
 #include <vector>
 
 using xap_impl::dup_string;
+using xap_impl::guarded;
 using xap_impl::map_current;
 using xap_impl::map_error;
 using xap_impl::STEM_LANG;
@@ -129,13 +130,12 @@ int xap_open_read(const char *dir, xap_db **out, sp_err *err)
 
 int xap_reopen(xap_db *db, sp_err *err)
 {
-    try {
+    return guarded(err, "reopening the index", [&] {
         bool changed = db->rd->reopen();
         if (changed)
             db->facets.reset();
         return changed ? 1 : 0;
-    }
-    XAP_CATCH(err, "reopening the index")
+    });
 }
 
 void xap_close(xap_db *db)
@@ -180,6 +180,18 @@ static int need_batch(xap_db *db, sp_err *err, const char *what)
     return rc;
 }
 
+/* need_writable (need_batch with batch; need names the operation in their
+ * messages), then f guarded: the frame of every write. */
+extern "C++" {
+template <typename F>
+static int write_op(xap_db *db, sp_err *err, const char *need, bool batch, const char *what,
+                    F f)
+{
+    int rc = batch ? need_batch(db, err, need) : need_writable(db, err, need);
+    return rc ? rc : guarded(err, what, f);
+}
+}
+
 /* What a commit changes for the writer: nothing is pending any more, and
  * the read-only view of the last commit is out of date. */
 static void after_commit(xap_db *db)
@@ -190,60 +202,41 @@ static void after_commit(xap_db *db)
 
 int xap_commit(xap_db *db, sp_err *err)
 {
-    int rc = need_writable(db, err, "commit");
-    if (rc)
-        return rc;
-    try {
+    return write_op(db, err, "commit", false, "committing the index", [&] {
         if (!db->in_txn) {
             db->wr->commit();
             after_commit(db);
         }
-        return SP_OK;
-    }
-    XAP_CATCH(err, "committing the index")
+    });
 }
 
 int xap_begin_transaction(xap_db *db, sp_err *err)
 {
-    int rc = need_writable(db, err, "begin");
-    if (rc)
-        return rc;
-    if (db->in_txn)
-        return sp_fail(err, SP_EINVAL, "a batch is already open on this index");
-    try {
+    return write_op(db, err, "begin", false, "starting a batch", [&]() -> int {
+        if (db->in_txn)
+            return sp_fail(err, SP_EINVAL, "a batch is already open on this index");
         db->wr->begin_transaction(true);
         db->in_txn = true;
         return SP_OK;
-    }
-    XAP_CATCH(err, "starting a batch")
+    });
 }
 
 int xap_commit_transaction(xap_db *db, sp_err *err)
 {
-    int rc = need_batch(db, err, "commit");
-    if (rc)
-        return rc;
-    try {
+    return write_op(db, err, "commit", true, "committing a batch", [&] {
         db->in_txn = false;
         db->wr->commit_transaction();
         after_commit(db);
-        return SP_OK;
-    }
-    XAP_CATCH(err, "committing a batch")
+    });
 }
 
 int xap_cancel_transaction(xap_db *db, sp_err *err)
 {
-    int rc = need_batch(db, err, "cancel");
-    if (rc)
-        return rc;
-    try {
+    return write_op(db, err, "cancel", true, "cancelling a batch", [&] {
         db->in_txn = false;
         db->pending.clear(); /* documents added in the batch are gone */
         db->wr->cancel_transaction();
-        return SP_OK;
-    }
-    XAP_CATCH(err, "cancelling a batch")
+    });
 }
 
 size_t xap_doc_count(xap_db *db)
@@ -283,33 +276,22 @@ void xap_doc_free(xap_doc *d)
 
 int xap_doc_set_data(xap_doc *d, const char *data, size_t len, sp_err *err)
 {
-    try {
-        d->doc.set_data(std::string(data ? data : "", data ? len : 0));
-        return SP_OK;
-    }
-    XAP_CATCH(err, "setting document data")
+    return guarded(err, "setting document data",
+                   [&] { d->doc.set_data(std::string(data ? data : "", data ? len : 0)); });
 }
 
 int xap_doc_add_boolean_term(xap_doc *d, const char *term, sp_err *err)
 {
     if (!term || !*term)
         return sp_fail(err, SP_EINVAL, "empty term");
-    try {
-        d->doc.add_boolean_term(term);
-        return SP_OK;
-    }
-    XAP_CATCH(err, "adding a term")
+    return guarded(err, "adding a term", [&] { d->doc.add_boolean_term(term); });
 }
 
 int xap_doc_add_term(xap_doc *d, const char *term, unsigned wdf, sp_err *err)
 {
     if (!term || !*term)
         return sp_fail(err, SP_EINVAL, "empty term");
-    try {
-        d->doc.add_term(term, wdf);
-        return SP_OK;
-    }
-    XAP_CATCH(err, "adding a term")
+    return guarded(err, "adding a term", [&] { d->doc.add_term(term, wdf); });
 }
 
 int xap_doc_index_text(xap_doc *d, const char *text, unsigned wdf_inc,
@@ -317,46 +299,36 @@ int xap_doc_index_text(xap_doc *d, const char *text, unsigned wdf_inc,
 {
     if (!text || !*text)
         return SP_OK;
-    try {
+    return guarded(err, "indexing text", [&] {
         d->tg.index_text(text, wdf_inc, prefix ? prefix : "");
         /* Keep phrases from spanning two fields. */
         d->tg.increase_termpos(100);
-        return SP_OK;
-    }
-    XAP_CATCH(err, "indexing text")
+    });
 }
 
 int xap_doc_set_value(xap_doc *d, unsigned slot, const char *v, size_t len,
                       sp_err *err)
 {
-    try {
-        d->doc.add_value(slot, std::string(v ? v : "", v ? len : 0));
-        return SP_OK;
-    }
-    XAP_CATCH(err, "setting a value")
+    return guarded(err, "setting a value",
+                   [&] { d->doc.add_value(slot, std::string(v ? v : "", v ? len : 0)); });
 }
 
 int xap_doc_set_value_number(xap_doc *d, unsigned slot, double v, sp_err *err)
 {
-    try {
-        d->doc.add_value(slot, Xapian::sortable_serialise(v));
-        return SP_OK;
-    }
-    XAP_CATCH(err, "setting a value")
+    return guarded(err, "setting a value",
+                   [&] { d->doc.add_value(slot, Xapian::sortable_serialise(v)); });
 }
 
 int xap_doc_set_value_coords(xap_doc *d, unsigned slot, const double *lat,
                              const double *lon, size_t n, sp_err *err)
 {
-    try {
+    return guarded(err, "setting coordinates", [&] {
         Xapian::LatLongCoords coords;
         for (size_t i = 0; i < n; i++)
             coords.append(Xapian::LatLongCoord(lat[i], lon[i]));
         if (!coords.empty())
             d->doc.add_value(slot, coords.serialise());
-        return SP_OK;
-    }
-    XAP_CATCH(err, "setting coordinates")
+    });
 }
 
 /* The document indexed by term in the last commit, 0 when none or when
@@ -404,12 +376,9 @@ static Xapian::docid find_docid(xap_db *db, const std::string &term, bool *sure)
 int xap_replace(xap_db *db, const char *unique_term, const xap_doc *d,
                 sp_err *err)
 {
-    int rc = need_writable(db, err, "replace");
-    if (rc)
-        return rc;
-    if (!unique_term || !*unique_term)
-        return sp_fail(err, SP_EINVAL, "empty term");
-    try {
+    return write_op(db, err, "replace", false, "storing a document", [&]() -> int {
+        if (!unique_term || !*unique_term)
+            return sp_fail(err, SP_EINVAL, "empty term");
         std::string term(unique_term);
         bool sure = true;
         Xapian::docid did = find_docid(db, term, &sure);
@@ -422,18 +391,14 @@ int xap_replace(xap_db *db, const char *unique_term, const xap_doc *d,
         }
         db->pending[term] = did;
         return SP_OK;
-    }
-    XAP_CATCH(err, "storing a document")
+    });
 }
 
 int xap_delete(xap_db *db, const char *term, sp_err *err)
 {
-    int rc = need_writable(db, err, "delete");
-    if (rc)
-        return rc;
-    if (!term || !*term)
-        return sp_fail(err, SP_EINVAL, "empty term");
-    try {
+    return write_op(db, err, "delete", false, "deleting a document", [&]() -> int {
+        if (!term || !*term)
+            return sp_fail(err, SP_EINVAL, "empty term");
         bool sure = true;
         Xapian::docid did = find_docid(db, term, &sure);
         if (sure && !did)
@@ -444,15 +409,14 @@ int xap_delete(xap_db *db, const char *term, sp_err *err)
             db->wr->delete_document(term);
         db->pending.erase(term);
         return SP_OK;
-    }
-    XAP_CATCH(err, "deleting a document")
+    });
 }
 
 int xap_get_data(xap_db *db, const char *term, char **data, size_t *len,
                  sp_err *err)
 {
     *data = nullptr;
-    try {
+    return guarded(err, "reading a document", [&]() -> int {
         Xapian::PostingIterator it = db->rd->postlist_begin(term);
         if (it == db->rd->postlist_end(term))
             return sp_fail(err, SP_ENOTFOUND, "no document with term %s", term);
@@ -461,13 +425,12 @@ int xap_get_data(xap_db *db, const char *term, char **data, size_t *len,
         if (len)
             *len = s.size();
         return SP_OK;
-    }
-    XAP_CATCH(err, "reading a document")
+    });
 }
 
 int xap_each_data(xap_db *db, xap_data_fn fn, void *ctx, sp_err *err)
 {
-    try {
+    return guarded(err, "reading every document", [&]() -> int {
         Xapian::Database &rd = *db->rd;
         for (Xapian::PostingIterator it = rd.postlist_begin(""); it != rd.postlist_end("");
              ++it) {
@@ -477,65 +440,47 @@ int xap_each_data(xap_db *db, xap_data_fn fn, void *ctx, sp_err *err)
                 return rc;
         }
         return SP_OK;
-    }
-    XAP_CATCH(err, "reading every document")
+    });
 }
 
 /* --- dictionaries ------------------------------------------------------- */
 
 int xap_add_synonym(xap_db *db, const char *key, const char *syn, sp_err *err)
 {
-    int rc = need_writable(db, err, "synonyms");
-    if (rc)
-        return rc;
-    if (!key || !*key || !syn || !*syn)
-        return sp_fail(err, SP_EINVAL, "empty synonym");
-    try {
+    return write_op(db, err, "synonyms", false, "adding a synonym", [&]() -> int {
+        if (!key || !*key || !syn || !*syn)
+            return sp_fail(err, SP_EINVAL, "empty synonym");
         db->wr->add_synonym(key, syn);
         return SP_OK;
-    }
-    XAP_CATCH(err, "adding a synonym")
+    });
 }
 
 int xap_clear_synonyms(xap_db *db, sp_err *err)
 {
-    int rc = need_writable(db, err, "synonyms");
-    if (rc)
-        return rc;
-    try {
+    return write_op(db, err, "synonyms", false, "clearing synonyms", [&] {
         std::vector<std::string> keys;
         for (Xapian::TermIterator it = db->wr->synonym_keys_begin();
              it != db->wr->synonym_keys_end(); ++it)
             keys.push_back(*it);
         for (const std::string &k : keys)
             db->wr->clear_synonyms(k);
-        return SP_OK;
-    }
-    XAP_CATCH(err, "clearing synonyms")
+    });
 }
 
 int xap_get_metadata(xap_db *db, const char *key, char **value, sp_err *err)
 {
     *value = nullptr;
-    try {
+    return guarded(err, "reading index metadata", [&] {
         std::string v = db->rd->get_metadata(key);
         if (!v.empty())
             *value = dup_string(v);
-        return SP_OK;
-    }
-    XAP_CATCH(err, "reading index metadata")
+    });
 }
 
 int xap_set_metadata(xap_db *db, const char *key, const char *value, sp_err *err)
 {
-    int rc = need_writable(db, err, "metadata");
-    if (rc)
-        return rc;
-    try {
-        db->wr->set_metadata(key, value ? value : "");
-        return SP_OK;
-    }
-    XAP_CATCH(err, "writing index metadata")
+    return write_op(db, err, "metadata", false, "writing index metadata",
+                    [&] { db->wr->set_metadata(key, value ? value : ""); });
 }
 
 char *xap_normalise_words(const char *text, bool stem)

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 /* A writer finds the document to replace without asking the writable
@@ -58,6 +59,24 @@ int map_error(const Xapian::Error &e, sp_err *err, const char *what);
 int map_current(sp_err *err, const char *what);
 /* A malloc'd copy (the C side frees it); throws std::bad_alloc. */
 char *dup_string(const std::string &s);
+
+/* Runs f and returns its SP_* code (SP_OK when f returns nothing); an
+ * exception becomes the code and message map_current gives, what saying
+ * what was being done.  The one try/catch of the entry points. */
+template <typename F> int guarded(sp_err *err, const char *what, F f)
+{
+    try {
+        if constexpr (std::is_void_v<decltype(f())>) {
+            f();
+            return SP_OK;
+        } else {
+            return f();
+        }
+    }
+    catch (...) {
+        return map_current(err, what);
+    }
+}
 
 } // namespace xap_impl
 

@@ -19,7 +19,9 @@
  *       labelled rule; prints, per dimension and in all, how many
  *       extracted "not_eligible" verdicts the label does not give, and
  *       fails when that share of all extracted "not_eligible" verdicts is
- *       above MAX_WRONG_RATE, or their number above MAX_WRONG.
+ *       above MAX_WRONG_RATE, or their number above MAX_WRONG.  With
+ *       ELIG_VERBOSE set, each person's extracted or labelled "not
+ *       eligible" is listed as WRONG-NE, RIGHT-NE or MISSED-NE.
  *   test_elig cases CASES.tsv [triggers]
  *       scope and place cases (trigger, dimension, expected rule, text):
  *       every one must be right, the rule must name the trigger that
@@ -587,8 +589,11 @@ static int verdicts(const vocab *v, const char *path, double max_rate, long max_
                 d[j]->wrong_ne += og == ELIG_NOT_ELIGIBLE && ow != ELIG_NOT_ELIGIBLE;
                 d[j]->missed_ne += ow == ELIG_NOT_ELIGIBLE && og != ELIG_NOT_ELIGIBLE;
             }
-            if (verbose && og == ELIG_NOT_ELIGIBLE && ow != ELIG_NOT_ELIGIBLE)
-                printf("WRONG-NE %s:%zu %s [%s] person %zu (age %d, months %d, %s): %s\n",
+            if (verbose && (og == ELIG_NOT_ELIGIBLE || ow == ELIG_NOT_ELIGIBLE))
+                printf("%s %s:%zu %s [%s] person %zu (age %d, months %d, %s): %s\n",
+                       og != ELIG_NOT_ELIGIBLE   ? "MISSED-NE"
+                       : ow != ELIG_NOT_ELIGIBLE ? "WRONG-NE"
+                                                 : "RIGHT-NE",
                        path, lineno, dim, exp, i, ps[i].age, ps[i].months_unemployed,
                        one[i] ? one[i] : "-", text);
         }
