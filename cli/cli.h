@@ -60,6 +60,16 @@ typedef struct cli_access {
  * cli_access_done before using o. */
 int cli_access_option(const char *cmd, int c, const char *arg, sd_opts *o, cli_access *a);
 void cli_access_done(sd_opts *o, cli_access *a);
+/* getopt_long over longopts (short options: -h only), the access options
+ * handled on the way: the next other option, -1 at the end, or
+ * CLI_OPT_USAGE after saying what is wrong with an access option. */
+#define CLI_OPT_USAGE (-2)
+struct option;
+int cli_next_option(const char *cmd, int argc, char **argv, const struct option *longopts,
+                    sd_opts *o, cli_access *a);
+/* arg as a whole number from 1 to max into *out: CLI_OK, or CLI_USAGE
+ * after saying that --flag takes one. */
+int cli_number(const char *cmd, const char *flag, const char *arg, long max, unsigned *out);
 int cmd_token(int argc, char **argv);
 
 #endif

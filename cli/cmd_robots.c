@@ -4,6 +4,7 @@
  * own robots.txt code (crawler/robots.h), so what it prints is what the
  * crawler would do.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,37 +61,36 @@ static int read_stdin(char **out, size_t *out_len)
 
 int cmd_robots(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        {"agent", required_argument, NULL, 'a'}, {"url", required_argument, NULL, 'u'},
+        {"verbose", no_argument, NULL, 'v'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     const char *agent = NULL, *url = NULL, *file = NULL;
-    int verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    int verbose = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
             robots_usage(stdout);
             return CLI_OK;
-        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
-            verbose = 1;
-        } else if (!strcmp(a, "--agent") || !strcmp(a, "--url")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "signpost robots: %s needs a value; see --help\n", a);
-                return CLI_USAGE;
-            }
-            if (!strcmp(a, "--agent"))
-                agent = argv[++i];
-            else
-                url = argv[++i];
-        } else if (!strncmp(a, "--agent=", 8)) {
-            agent = a + 8;
-        } else if (!strncmp(a, "--url=", 6)) {
-            url = a + 6;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "signpost robots: unknown option '%s'; see --help\n", a);
+        case 'v': verbose = 1; break;
+        case 'a': agent = optarg; break;
+        case 'u': url = optarg; break;
+        case ':':
+            fprintf(stderr, "signpost robots: %s needs a value; see --help\n", argv[optind - 1]);
             return CLI_USAGE;
-        } else if (file) {
-            fprintf(stderr, "signpost robots: give one FILE only; see --help\n");
+        default:
+            fprintf(stderr, "signpost robots: unknown option '%s'; see --help\n", argv[optind - 1]);
             return CLI_USAGE;
-        } else {
-            file = a;
         }
+    }
+    if (optind < argc)
+        file = argv[optind++];
+    if (optind < argc) {
+        fprintf(stderr, "signpost robots: give one FILE only; see --help\n");
+        return CLI_USAGE;
     }
     if (!agent || !url || !file) {
         fprintf(stderr, "signpost robots: %s is required; see --help\n",

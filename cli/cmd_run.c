@@ -188,6 +188,17 @@ static const char *default_web_dir(void)
     return buf;
 }
 
+/* arg as a duration (crawl_parse_interval) into *out: CLI_OK, or CLI_USAGE
+ * after saying --flag wants one such as eg. */
+static int duration(const char *flag, const char *arg, const char *eg, int64_t *out)
+{
+    *out = crawl_parse_interval(arg);
+    if (*out > 0)
+        return CLI_OK;
+    fprintf(stderr, "signpost run: --%s '%s' is not a duration such as %s\n", flag, arg, eg);
+    return CLI_USAGE;
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *store_dir = "store", *listen = "127.0.0.1:8080", *sources = NULL,
@@ -204,12 +215,9 @@ int cmd_run(int argc, char **argv)
     sd_opts access = {0};
     cli_access acc = {0};
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int took = cli_access_option("run", c, optarg, &access, &acc);
-        if (took == CLI_USAGE)
+    while ((c = cli_next_option("run", argc, argv, opts, &access, &acc)) != -1) {
+        if (c == CLI_OPT_USAGE)
             return CLI_USAGE;
-        if (took)
-            continue;
         switch (c) {
         case 's': store_dir = optarg; break;
         case 'l': listen = optarg; break;
@@ -217,18 +225,12 @@ int cmd_run(int argc, char **argv)
         case 'S': sites_dir = optarg; break;
         case 'w': web = optarg; break;
         case 'k':
-            keep_failing = crawl_parse_interval(optarg);
-            if (keep_failing <= 0) {
-                fprintf(stderr, "signpost run: --keep-failing '%s' is not a duration such as 14d\n", optarg);
+            if (duration("keep-failing", optarg, "14d", &keep_failing) != CLI_OK)
                 return CLI_USAGE;
-            }
             break;
         case 'i':
-            interval = crawl_parse_interval(optarg);
-            if (interval <= 0) {
-                fprintf(stderr, "signpost run: --interval '%s' is not a duration such as 30s, 5m or 6h\n", optarg);
+            if (duration("interval", optarg, "30s, 5m or 6h", &interval) != CLI_OK)
                 return CLI_USAGE;
-            }
             break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;

@@ -103,16 +103,9 @@ int cli_access_option(const char *cmd, int c, const char *arg, sd_opts *o, cli_a
     case CLI_OPT_REPLICATION_LISTEN:
         o->replication_listen = arg;
         return 1;
-    case CLI_OPT_WRITE_LIMIT: {
-        char *end = NULL;
-        long n = strtol(arg, &end, 10);
-        if (!*arg || *end || n < 1 || n > 100000) {
-            fprintf(stderr, "signpost %s: --write-limit takes a number from 1 to 100000\n", cmd);
-            return CLI_USAGE;
-        }
-        o->write_limit = (unsigned)n;
-        return 1;
-    }
+    case CLI_OPT_WRITE_LIMIT:
+        return cli_number(cmd, "write-limit", arg, 100000, &o->write_limit) == CLI_OK ? 1
+                                                                                   : CLI_USAGE;
     default:
         return 0;
     }
@@ -122,6 +115,33 @@ void cli_access_done(sd_opts *o, cli_access *a)
 {
     o->metrics_allow = a->metrics_allow;
     o->n_metrics_allow = a->n;
+}
+
+int cli_next_option(const char *cmd, int argc, char **argv, const struct option *longopts,
+                    sd_opts *o, cli_access *a)
+{
+    for (;;) {
+        int c = getopt_long(argc, argv, "h", longopts, NULL);
+        if (c == -1)
+            return -1;
+        int took = cli_access_option(cmd, c, optarg, o, a);
+        if (took == CLI_USAGE)
+            return CLI_OPT_USAGE;
+        if (!took)
+            return c;
+    }
+}
+
+int cli_number(const char *cmd, const char *flag, const char *arg, long max, unsigned *out)
+{
+    char *end = NULL;
+    long n = strtol(arg, &end, 10);
+    if (!*arg || *end || n < 1 || n > max) {
+        fprintf(stderr, "signpost %s: --%s takes a number from 1 to %ld\n", cmd, flag, max);
+        return CLI_USAGE;
+    }
+    *out = (unsigned)n;
+    return CLI_OK;
 }
 
 static bool is_dir(const char *p)
@@ -242,14 +262,11 @@ int cmd_serve(int argc, char **argv)
     optind = 1;
     opterr = 0;
     for (;;) {
-        int c = getopt_long(argc, argv, "h", longopts, NULL);
+        int c = cli_next_option("serve", argc, argv, longopts, &o, &acc);
         if (c == -1)
             break;
-        int took = cli_access_option("serve", c, optarg, &o, &acc);
-        if (took == CLI_USAGE)
+        if (c == CLI_OPT_USAGE)
             return CLI_USAGE;
-        if (took)
-            continue;
         switch (c) {
         case 's':
             o.store_dir = optarg;
@@ -260,32 +277,25 @@ int cmd_serve(int argc, char **argv)
         case 'w':
             o.web_dir = optarg;
             break;
-        case 't': {
-            char *end = NULL;
-            long n = strtol(optarg, &end, 10);
-            if (!*optarg || *end || n < 1 || n > 256) {
-                fprintf(stderr, "signpost serve: --threads takes a number from 1 to 256\n");
+        case 't':
+            if (cli_number("serve", "threads", optarg, 256, &o.threads) != CLI_OK)
                 return CLI_USAGE;
-            }
-            o.threads = (unsigned)n;
             break;
-        }
         case 'm':
         case 'p':
         case 'H':
         case 'i': {
-            char *end = NULL;
-            long n = strtol(optarg, &end, 10);
-            long max = c == 'm' || c == 'p' ? 100000 : 3600;
-            if (!*optarg || *end || n < 1 || n > max) {
-                fprintf(stderr, "signpost serve: --%s takes a number from 1 to %ld\n",
-                        c == 'm' ? "max-conns" : c == 'p' ? "per-client"
-                        : c == 'H' ? "head-timeout" : "idle-timeout", max);
+            bool conns = c == 'm' || c == 'p';
+            const char *flag = c == 'm'   ? "max-conns"
+                               : c == 'p' ? "per-client"
+                               : c == 'H' ? "head-timeout"
+                                          : "idle-timeout";
+            unsigned *field = c == 'm'   ? &o.max_conns
+                              : c == 'p' ? &o.max_per_client
+                              : c == 'H' ? &o.head_timeout_s
+                                         : &o.timeout_s;
+            if (cli_number("serve", flag, optarg, conns ? 100000 : 3600, field) != CLI_OK)
                 return CLI_USAGE;
-            }
-            unsigned *field = c == 'm' ? &o.max_conns : c == 'p' ? &o.max_per_client
-                          : c == 'H' ? &o.head_timeout_s : &o.timeout_s;
-            *field = (unsigned)n;
             break;
         }
         case 'q':
@@ -297,16 +307,11 @@ int cmd_serve(int argc, char **argv)
         case 'W':
             o.writer_url = optarg;
             break;
-        case 'G': {
-            char *end = NULL;
-            long n = strtol(optarg, &end, 10);
-            if (!*optarg || *end || n < 1 || n > 86400) {
-                fprintf(stderr, "signpost serve: --replica-max-lag takes seconds, 1 to 86400\n");
+        case 'G':
+            if (cli_number("serve", "replica-max-lag", optarg, 86400, &o.replica_max_lag_s) !=
+                CLI_OK)
                 return CLI_USAGE;
-            }
-            o.replica_max_lag_s = (unsigned)n;
             break;
-        }
         case 'C':
             f.config = optarg;
             break;

@@ -75,10 +75,18 @@ typedef struct cli_args {
     const char *store, *role, *label, *user;
     bool json, help;
     const char *verb, *operand;
+    /* set by the command's check: the verb's index in its list, the role
+     * (-1 when none given), token revoke's ID */
+    int verb_i, role_i;
+    long long id;
 } cli_args;
 
-/* Parse the common options; SP_OK, or CLI_USAGE after saying why. */
-static int parse(const char *cmd, int argc, char **argv, cli_args *a)
+/* parse's answer when --help was given and usage has printed the help. */
+#define ANSWERED (-1)
+
+/* Parse the common options; SP_OK, ANSWERED after printing usage for
+ * --help, or CLI_USAGE after saying why not. */
+static int parse(const char *cmd, int argc, char **argv, void (*usage)(FILE *out), cli_args *a)
 {
     static const struct option longopts[] = {
         {"store", required_argument, NULL, 's'}, {"role", required_argument, NULL, 'r'},
@@ -114,6 +122,10 @@ static int parse(const char *cmd, int argc, char **argv, cli_args *a)
     if (optind < argc) {
         fprintf(stderr, "signpost %s: unexpected argument '%s'; see --help\n", cmd, argv[optind]);
         return CLI_USAGE;
+    }
+    if (a->help) {
+        usage(stdout);
+        return ANSWERED;
     }
     return CLI_OK;
 }
@@ -294,98 +306,88 @@ static int list(json_t *rows, bool as_json, bool tokens)
     return CLI_OK;
 }
 
-int cmd_user(int argc, char **argv)
+/* The usage checks of `signpost user VERB ...`, before the store opens. */
+static int user_check(cli_args *a)
 {
-    cli_args a;
-    int rc = parse("user", argc, argv, &a);
-    if (rc != CLI_OK)
-        return rc;
-    if (a.help) {
-        user_usage(stdout);
-        return CLI_OK;
-    }
     static const char *const verbs[] = {"add", "list", "remove", "passwd"};
     int verb = -1;
-    for (int i = 0; a.verb && i < 4; i++)
-        if (!strcmp(a.verb, verbs[i]))
+    for (int i = 0; a->verb && i < 4; i++)
+        if (!strcmp(a->verb, verbs[i]))
             verb = i;
     if (verb < 0) {
         fprintf(stderr, "signpost user: say add, list, remove or passwd; see --help\n");
         return CLI_USAGE;
     }
-    if ((verb == 1) == (a.operand != NULL)) {
+    if ((verb == 1) == (a->operand != NULL)) {
         fprintf(stderr, verb == 1 ? "signpost user list: takes no NAME; see --help\n"
                                   : "signpost user %s: NAME is required; see --help\n",
-                a.verb);
+                a->verb);
         return CLI_USAGE;
     }
     int role = AUTH_VIEWER;
-    if (a.role && (verb != 0 || (role = auth_role_parse(a.role)) < AUTH_VIEWER)) {
+    if (a->role && (verb != 0 || (role = auth_role_parse(a->role)) < AUTH_VIEWER)) {
         fprintf(stderr, verb != 0 ? "signpost user: --role goes with add only\n"
                                   : "signpost user add: --role is viewer, editor or admin\n");
         return CLI_USAGE;
     }
-    if (verb == 0 && !auth_name_valid(a.operand)) {
+    if (verb == 0 && !auth_name_valid(a->operand)) {
         fprintf(stderr, "signpost user add: an account name is 1 to %d of a-z A-Z 0-9 . _ - @\n",
                 AUTH_MAX_NAME);
         return CLI_USAGE;
     }
-    auth_db *db = NULL;
-    rc = open_store("user", &a, &db);
-    if (rc != CLI_OK)
-        return rc;
+    a->verb_i = verb;
+    a->role_i = role;
+    return CLI_OK;
+}
+
+/* `signpost user VERB ...` on the open store. */
+static int user_act(const cli_args *a, auth_db *db)
+{
+    int verb = a->verb_i, role = a->role_i, rc = CLI_OK;
     sp_err err;
     sp_err_clear(&err);
     char pw[AUTH_MAX_PASSWORD + 2];
     if (verb == 1) {
         json_t *rows = auth_user_list(db, &err);
-        rc = rows ? list(rows, a.json, false) : fail("user list", &err);
+        rc = rows ? list(rows, a->json, false) : fail("user list", &err);
         json_decref(rows);
     } else if (verb == 2) {
-        rc = auth_user_remove(db, a.operand, &err) == SP_OK ? CLI_OK : CLI_FAIL;
+        rc = auth_user_remove(db, a->operand, &err) == SP_OK ? CLI_OK : CLI_FAIL;
         if (rc == CLI_OK) {
-            audit(db, "user.remove", a.operand, NULL);
+            audit(db, "user.remove", a->operand, NULL);
             fprintf(stderr, "signpost user: removed '%s', its sessions and its tokens\n",
-                    a.operand);
+                    a->operand);
         } else {
             fprintf(stderr, "signpost user remove: %s\n", err.msg);
         }
     } else if ((rc = read_password(verb == 0 ? "user add" : "user passwd", pw, sizeof pw)) ==
                CLI_OK) {
-        int r = verb == 0 ? auth_user_add(db, a.operand, (auth_role)role, pw, &err)
-                          : auth_user_passwd(db, a.operand, pw, &err);
+        int r = verb == 0 ? auth_user_add(db, a->operand, (auth_role)role, pw, &err)
+                          : auth_user_passwd(db, a->operand, pw, &err);
         if (r == SP_OK) {
-            audit(db, verb == 0 ? "user.add" : "user.passwd", a.operand,
+            audit(db, verb == 0 ? "user.add" : "user.passwd", a->operand,
                   verb == 0 ? auth_role_name((auth_role)role) : NULL);
             fprintf(stderr, verb == 0 ? "signpost user: added '%s' (%s)\n"
                                       : "signpost user: new password for '%s'%s\n",
-                    a.operand, verb == 0 ? auth_role_name((auth_role)role) : "; its sessions ended");
+                    a->operand, verb == 0 ? auth_role_name((auth_role)role) : "; its sessions ended");
         } else {
             rc = fail(verb == 0 ? "user add" : "user passwd", &err);
         }
     }
     memset(pw, 0, sizeof pw);
-    auth_close(db);
     return rc;
 }
 
-int cmd_token(int argc, char **argv)
+/* The usage checks of `signpost token VERB ...`, before the store opens. */
+static int token_check(cli_args *a)
 {
-    cli_args a;
-    int rc = parse("token", argc, argv, &a);
-    if (rc != CLI_OK)
-        return rc;
-    if (a.help) {
-        token_usage(stdout);
-        return CLI_OK;
-    }
-    bool add = a.verb && !strcmp(a.verb, "add"), lst = a.verb && !strcmp(a.verb, "list");
-    bool revoke = a.verb && !strcmp(a.verb, "revoke");
+    bool add = a->verb && !strcmp(a->verb, "add"), lst = a->verb && !strcmp(a->verb, "list");
+    bool revoke = a->verb && !strcmp(a->verb, "revoke");
     if (!add && !lst && !revoke) {
         fprintf(stderr, "signpost token: say add, list or revoke; see --help\n");
         return CLI_USAGE;
     }
-    if ((add && (!a.user || a.operand)) || (lst && a.operand) || (revoke && !a.operand)) {
+    if ((add && (!a->user || a->operand)) || (lst && a->operand) || (revoke && !a->operand)) {
         fprintf(stderr, add ? "signpost token add: --user NAME is required (and no other "
                               "argument); see --help\n"
                         : lst ? "signpost token list: takes no argument; see --help\n"
@@ -394,28 +396,36 @@ int cmd_token(int argc, char **argv)
         return CLI_USAGE;
     }
     int role = -1;
-    if (a.role && (!add || (role = auth_role_parse(a.role)) < AUTH_VIEWER)) {
+    if (a->role && (!add || (role = auth_role_parse(a->role)) < AUTH_VIEWER)) {
         fprintf(stderr, "signpost token: --role goes with add and is viewer, editor or admin\n");
         return CLI_USAGE;
     }
     long long id = 0;
     if (revoke) {
         char *end = NULL;
-        id = strtoll(a.operand, &end, 10);
-        if (!*a.operand || *end || id < 1) {
+        id = strtoll(a->operand, &end, 10);
+        if (!*a->operand || *end || id < 1) {
             fprintf(stderr, "signpost token revoke: ID is a number from `signpost token list`\n");
             return CLI_USAGE;
         }
     }
-    auth_db *db = NULL;
-    rc = open_store("token", &a, &db);
-    if (rc != CLI_OK)
-        return rc;
+    a->verb_i = add ? 0 : lst ? 1 : 2;
+    a->role_i = role;
+    a->id = id;
+    return CLI_OK;
+}
+
+/* `signpost token VERB ...` on the open store. */
+static int token_act(const cli_args *a, auth_db *db)
+{
+    bool lst = a->verb_i == 1, revoke = a->verb_i == 2;
+    int role = a->role_i, rc = CLI_OK;
+    long long id = a->id;
     sp_err err;
     sp_err_clear(&err);
     if (lst) {
         json_t *rows = auth_token_list(db, &err);
-        rc = rows ? list(rows, a.json, true) : fail("token list", &err);
+        rc = rows ? list(rows, a->json, true) : fail("token list", &err);
         json_decref(rows);
     } else if (revoke) {
         if (auth_token_revoke(db, id, &err) == SP_OK) {
@@ -430,24 +440,52 @@ int cmd_token(int argc, char **argv)
         }
     } else {
         if (role < 0)
-            role = account_role(db, a.user); /* the account's own */
+            role = account_role(db, a->user); /* the account's own */
         char token[sizeof AUTH_TOKEN_PREFIX + AUTH_SECRET_LEN];
         int64_t tid = 0;
-        int r = role < 0 ? sp_fail(&err, SP_ENOTFOUND, "no account named '%s'", a.user)
-                         : auth_token_add(db, a.user, (auth_role)role, a.label, &tid, token, &err);
+        int r = role < 0 ? sp_fail(&err, SP_ENOTFOUND, "no account named '%s'", a->user)
+                         : auth_token_add(db, a->user, (auth_role)role, a->label, &tid, token, &err);
         if (r == SP_OK) {
             char t[24];
             snprintf(t, sizeof t, "%lld", (long long)tid);
             audit(db, "token.add", t, auth_role_name((auth_role)role));
             printf("%s\n", token);
             fprintf(stderr, "signpost token: token %lld for '%s' (%s); it is shown only now\n",
-                    (long long)tid, a.user, auth_role_name((auth_role)role));
+                    (long long)tid, a->user, auth_role_name((auth_role)role));
             memset(token, 0, sizeof token);
             rc = CLI_OK;
         } else {
             rc = fail("token add", &err);
         }
     }
+    return rc;
+}
+
+/* Read the options, answer --help, check the usage, then act on the open
+ * store. */
+static int run(const char *cmd, int argc, char **argv, void (*usage)(FILE *out),
+               int (*check)(cli_args *a), int (*act)(const cli_args *a, auth_db *db))
+{
+    cli_args a;
+    int rc = parse(cmd, argc, argv, usage, &a);
+    if (rc != CLI_OK)
+        return rc == ANSWERED ? CLI_OK : rc;
+    rc = check(&a);
+    auth_db *db = NULL;
+    if (rc == CLI_OK)
+        rc = open_store(cmd, &a, &db);
+    if (rc == CLI_OK)
+        rc = act(&a, db);
     auth_close(db);
     return rc;
+}
+
+int cmd_user(int argc, char **argv)
+{
+    return run("user", argc, argv, user_usage, user_check, user_act);
+}
+
+int cmd_token(int argc, char **argv)
+{
+    return run("token", argc, argv, token_usage, token_check, token_act);
 }

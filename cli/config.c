@@ -334,32 +334,42 @@ int config_find(const char *explicit_path, config **out, sp_err *err)
     return SP_OK;
 }
 
+/* The settings a flag overrides, field by field: a string (text) or a
+ * number of sd_opts left unset (NULL or 0) takes the config's. */
+#define SERVE_FIELD(text, c, o) {text, offsetof(config, c), offsetof(sd_opts, o)}
+static const struct {
+    bool text;
+    size_t conf, opt;
+} serve_fields[] = {
+    SERVE_FIELD(true, store, store_dir),
+    SERVE_FIELD(true, listen, listen),
+    SERVE_FIELD(true, web, web_dir),
+    SERVE_FIELD(true, public_url, public_url),
+    SERVE_FIELD(true, trusted_proxies, trusted_proxies),
+    SERVE_FIELD(false, threads, threads),
+    SERVE_FIELD(false, max_connections, max_conns),
+    SERVE_FIELD(false, timeout, timeout_s),
+    SERVE_FIELD(false, per_client, max_per_client),
+    SERVE_FIELD(false, head_timeout, head_timeout_s),
+    SERVE_FIELD(false, write_limit, write_limit),
+    SERVE_FIELD(true, replica_of, replica_of),
+    SERVE_FIELD(true, writer_url, writer_url),
+    SERVE_FIELD(false, replica_max_lag, replica_max_lag_s),
+    SERVE_FIELD(true, replication_listen, replication_listen),
+};
+
 void config_serve_opts(const config *c, sd_opts *o)
 {
     if (!c)
         return;
-    if (!o->store_dir)
-        o->store_dir = c->store;
-    if (!o->listen)
-        o->listen = c->listen;
-    if (!o->web_dir)
-        o->web_dir = c->web;
-    if (!o->public_url)
-        o->public_url = c->public_url;
-    if (!o->trusted_proxies)
-        o->trusted_proxies = c->trusted_proxies;
-    if (!o->threads)
-        o->threads = (unsigned)c->threads;
-    if (!o->max_conns)
-        o->max_conns = (unsigned)c->max_connections;
-    if (!o->timeout_s)
-        o->timeout_s = (unsigned)c->timeout;
-    if (!o->max_per_client)
-        o->max_per_client = (unsigned)c->per_client;
-    if (!o->head_timeout_s)
-        o->head_timeout_s = (unsigned)c->head_timeout;
-    if (!o->write_limit)
-        o->write_limit = (unsigned)c->write_limit;
+    for (size_t i = 0; i < sizeof serve_fields / sizeof *serve_fields; i++) {
+        const void *from = (const char *)c + serve_fields[i].conf;
+        void *to = (char *)o + serve_fields[i].opt;
+        if (serve_fields[i].text && !*(const char **)to)
+            *(const char **)to = *(char *const *)from;
+        else if (!serve_fields[i].text && !*(unsigned *)to)
+            *(unsigned *)to = (unsigned)*(const long *)from;
+    }
     if (c->hub_public == CONFIG_YES)
         o->hub_public = true;
     if (c->secure_cookies == CONFIG_YES)
@@ -368,14 +378,6 @@ void config_serve_opts(const config *c, sd_opts *o)
         o->metrics_allow = c->metrics_ranges;
         o->n_metrics_allow = c->n_metrics_ranges;
     }
-    if (!o->replica_of)
-        o->replica_of = c->replica_of;
-    if (!o->writer_url)
-        o->writer_url = c->writer_url;
-    if (!o->replica_max_lag_s)
-        o->replica_max_lag_s = (unsigned)c->replica_max_lag;
-    if (!o->replication_listen)
-        o->replication_listen = c->replication_listen;
     if (c->access_log == CONFIG_LOG_OFF)
         o->access_log = false;
     if (c->access_log == CONFIG_LOG_JSON)

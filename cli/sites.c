@@ -23,27 +23,23 @@ struct sites {
     unsigned port;
 };
 
+/* What the test sites serve, by file name ending (case matters). */
+static const struct {
+    const char *dot, *type;
+} content_types[] = {
+    {".json", "application/json"},         {".html", "text/html; charset=utf-8"},
+    {".htm", "text/html; charset=utf-8"},  {".xml", "application/xml"},
+    {".rss", "application/rss+xml"},       {".atom", "application/atom+xml"},
+    {".txt", "text/plain; charset=utf-8"}, {".csv", "text/csv; charset=utf-8"},
+    {".gz", "application/gzip"},
+};
+
 static const char *content_type_for(const char *path)
 {
     const char *dot = strrchr(path, '.');
-    if (!dot)
-        return "application/octet-stream";
-    if (!strcmp(dot, ".json"))
-        return "application/json";
-    if (!strcmp(dot, ".html") || !strcmp(dot, ".htm"))
-        return "text/html; charset=utf-8";
-    if (!strcmp(dot, ".xml"))
-        return "application/xml";
-    if (!strcmp(dot, ".rss"))
-        return "application/rss+xml";
-    if (!strcmp(dot, ".atom"))
-        return "application/atom+xml";
-    if (!strcmp(dot, ".txt"))
-        return "text/plain; charset=utf-8";
-    if (!strcmp(dot, ".csv"))
-        return "text/csv; charset=utf-8";
-    if (!strcmp(dot, ".gz"))
-        return "application/gzip";
+    for (size_t i = 0; dot && i < sizeof content_types / sizeof *content_types; i++)
+        if (!strcmp(dot, content_types[i].dot))
+            return content_types[i].type;
     return "application/octet-stream";
 }
 

@@ -288,6 +288,20 @@ int sto_prep(store *s, sqlite3_stmt **st, sp_err *err, bool keep, const char *sq
     return rc;
 }
 
+static void int_row(void *out, sqlite3_stmt *st)
+{
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+}
+
+int sto_int(store *s, int64_t *out, bool keep, const char *what, sp_err *err, const char *sql,
+            const char *text)
+{
+    sqlite3_stmt *st;
+    *out = 0;
+    int rc = sto_prep(s, &st, err, keep, sql, text ? "t" : "", text);
+    return sto_one(s, st, rc, int_row, out, what, err);
+}
+
 /* Run one statement that returns no rows, its parameters bound as
  * sto_prep's. */
 int sto_run(store *s, sp_err *err, const char *sql, const char *types, ...)
@@ -381,6 +395,17 @@ const char *sto_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
+int sto_each(store *s, sqlite3_stmt *st, int rc, int (*row)(const sto_cb *cb, sqlite3_stmt *st),
+             const sto_cb *cb, const char *what, sp_err *err)
+{
+    if (rc)
+        return rc;
+    while (sto_next(s, st, &rc, err, what))
+        if (row(cb, st))
+            break;
+    sto_done(s, st);
+    return rc;
+}
 
 static int mkdir_p(const char *dir, sp_err *err)
 {
@@ -582,15 +607,27 @@ int store_set_cursor(store *s, const char *name, int64_t value, sp_err *err)
     return store_meta_set(s, key, v, err);
 }
 
+int sto_one(store *s, sqlite3_stmt *st, int rc, void (*row)(void *out, sqlite3_stmt *st),
+            void *out, const char *what, sp_err *err)
+{
+    if (rc)
+        return rc;
+    if (sto_next(s, st, &rc, err, what))
+        row(out, st);
+    else if (!rc)
+        rc = SP_ENOTFOUND;
+    sto_done(s, st);
+    return rc;
+}
+
+static int text_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    const char *v = sto_text(st, 0);
+    return v && ((store_text_fn)cb->fn)(cb->ctx, v);
+}
+
 int sto_each_text(store *s, sqlite3_stmt *st, store_text_fn fn, void *ctx, const char *what,
                   sp_err *err)
 {
-    int rc = SP_OK;
-    while (sto_next(s, st, &rc, err, what)) {
-        const char *v = sto_text(st, 0);
-        if (v && fn(ctx, v))
-            break;
-    }
-    sto_done(s, st);
-    return rc;
+    return sto_each(s, st, SP_OK, text_row, &(sto_cb){(void (*)(void))fn, ctx}, what, err);
 }

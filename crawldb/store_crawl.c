@@ -93,16 +93,9 @@ int store_latest_doc(store *s, const char *source, const char *url,
 
 int store_max_seq(store *s, int64_t *out, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, false, "SELECT coalesce(max(seq), 0) FROM documents", "");
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "read documents"))
-        *out = sqlite3_column_int64(st, 0);
-    else if (!rc)
-        rc = sto_fail(s, err, "read documents");
-    sqlite3_finalize(st);
-    return rc;
+    int rc = sto_int(s, out, false, "read documents", err,
+                     "SELECT coalesce(max(seq), 0) FROM documents", NULL);
+    return rc == SP_ENOTFOUND ? sto_fail(s, err, "read documents") : rc;
 }
 
 /* ---- sources ---------------------------------------------------------------- */
@@ -123,6 +116,32 @@ int store_source_set_records(store *s, const char *name, long records,
                (int64_t)records, name);
 }
 
+static int source_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    store_source_info i;
+    memset(&i, 0, sizeof i);
+    i.name = sto_text(st, 0);
+    i.url = sto_text(st, 1);
+    i.kind = sto_text(st, 2);
+    i.config = sto_text(st, 3);
+    i.last_start = sqlite3_column_int64(st, 4);
+    i.last_success = sqlite3_column_int64(st, 5);
+    i.last_error = sqlite3_column_int64(st, 6);
+    i.last_error_msg = sto_text(st, 7);
+    i.failing_since = sqlite3_column_int64(st, 8);
+    i.next_crawl_at = sqlite3_column_int64(st, 9);
+    i.running = sqlite3_column_int(st, 10) != 0;
+    i.pass = (long)sqlite3_column_int64(st, 11);
+    i.records = (long)sqlite3_column_int64(st, 12);
+    i.pages = (long)sqlite3_column_int64(st, 13);
+    i.urls_queued = (long)sqlite3_column_int64(st, 14);
+    i.urls_done = (long)sqlite3_column_int64(st, 15);
+    i.urls_failed = (long)sqlite3_column_int64(st, 16);
+    i.urls_gone = (long)sqlite3_column_int64(st, 17);
+    i.documents = (long)sqlite3_column_int64(st, 18);
+    return ((store_source_fn)cb->fn)(cb->ctx, &i);
+}
+
 int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
@@ -138,35 +157,8 @@ int store_source_health(store *s, store_source_fn fn, void *ctx, sp_err *err)
         " (SELECT count(*) FROM urls u WHERE u.source = s.name AND u.state = 'gone'),"
         " (SELECT count(*) FROM documents d WHERE d.source = s.name)"
         " FROM sources s ORDER BY s.name", "");
-    if (rc)
-        return rc;
-    while (sto_next(s, st, &rc, err, "read sources")) {
-        store_source_info i;
-        memset(&i, 0, sizeof i);
-        i.name = sto_text(st, 0);
-        i.url = sto_text(st, 1);
-        i.kind = sto_text(st, 2);
-        i.config = sto_text(st, 3);
-        i.last_start = sqlite3_column_int64(st, 4);
-        i.last_success = sqlite3_column_int64(st, 5);
-        i.last_error = sqlite3_column_int64(st, 6);
-        i.last_error_msg = sto_text(st, 7);
-        i.failing_since = sqlite3_column_int64(st, 8);
-        i.next_crawl_at = sqlite3_column_int64(st, 9);
-        i.running = sqlite3_column_int(st, 10) != 0;
-        i.pass = (long)sqlite3_column_int64(st, 11);
-        i.records = (long)sqlite3_column_int64(st, 12);
-        i.pages = (long)sqlite3_column_int64(st, 13);
-        i.urls_queued = (long)sqlite3_column_int64(st, 14);
-        i.urls_done = (long)sqlite3_column_int64(st, 15);
-        i.urls_failed = (long)sqlite3_column_int64(st, 16);
-        i.urls_gone = (long)sqlite3_column_int64(st, 17);
-        i.documents = (long)sqlite3_column_int64(st, 18);
-        if (fn(ctx, &i))
-            break;
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return sto_each(s, st, rc, source_row, &(sto_cb){(void (*)(void))fn, ctx}, "read sources",
+                    err);
 }
 
 /* ---- URLs ------------------------------------------------------------------- */
@@ -270,16 +262,25 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
 
 static int current_pass(store *s, const char *source, long *pass, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, true, "SELECT pass FROM sources WHERE name = ?", "t", source);
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "read source"))
-        *pass = (long)sqlite3_column_int64(st, 0);
-    else if (!rc)
-        rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
-    sto_done(s, st);
-    return rc;
+    int64_t v;
+    int rc = sto_int(s, &v, true, "read source", err, "SELECT pass FROM sources WHERE name = ?",
+                     source);
+    if (rc == SP_OK)
+        *pass = (long)v;
+    return rc == SP_ENOTFOUND ? sp_fail(err, rc, "store has no source named %s", source) : rc;
+}
+
+static void pass_row(void *out, sqlite3_stmt *st)
+{
+    store_pass *p = out;
+    p->pass = (long)sqlite3_column_int64(st, 0);
+    p->running = sqlite3_column_int(st, 1) != 0;
+    p->full = sqlite3_column_int(st, 2) != 0;
+    p->fetched = (long)sqlite3_column_int64(st, 3);
+    p->started = sqlite3_column_int64(st, 4);
+    p->last_success = sqlite3_column_int64(st, 5);
+    p->last_full = sqlite3_column_int64(st, 6);
+    p->next_crawl_at = sqlite3_column_int64(st, 7);
 }
 
 int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
@@ -290,22 +291,8 @@ int store_pass_get(store *s, const char *source, store_pass *out, sp_err *err)
                        " coalesce(last_success, 0), coalesce(last_full, 0), next_crawl_at"
                        " FROM sources WHERE name = ?",
                        "t", source);
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "read source")) {
-        out->pass = (long)sqlite3_column_int64(st, 0);
-        out->running = sqlite3_column_int(st, 1) != 0;
-        out->full = sqlite3_column_int(st, 2) != 0;
-        out->fetched = (long)sqlite3_column_int64(st, 3);
-        out->started = sqlite3_column_int64(st, 4);
-        out->last_success = sqlite3_column_int64(st, 5);
-        out->last_full = sqlite3_column_int64(st, 6);
-        out->next_crawl_at = sqlite3_column_int64(st, 7);
-    } else if (!rc) {
-        rc = sp_fail(err, SP_ENOTFOUND, "store has no source named %s", source);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    rc = sto_one(s, st, rc, pass_row, out, "read source", err);
+    return rc == SP_ENOTFOUND ? sp_fail(err, rc, "store has no source named %s", source) : rc;
 }
 
 /* Queue links for the source's current pass (inside a transaction). */
@@ -434,6 +421,14 @@ int store_next_queued(store *s, const char *source, int64_t now, size_t limit,
     return rc;
 }
 
+/* The count and the earliest time store_queued_count selects. */
+static void count_row(void *out, sqlite3_stmt *st)
+{
+    int64_t *v = out;
+    v[0] = sqlite3_column_int64(st, 0);
+    v[1] = sqlite3_column_int64(st, 1);
+}
+
 int store_queued_count(store *s, const char *source, long *count,
                        int64_t *earliest, sp_err *err)
 {
@@ -448,17 +443,14 @@ int store_queued_count(store *s, const char *source, long *count,
                                   " WHERE u.source = ? AND u.state = 'queued' AND u.pass = s.pass"
                                   " LIMIT 1)",
                        "t", source);
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "count queue")) {
-        *count = (long)sqlite3_column_int64(st, 0);
+    int64_t row[2];
+    rc = sto_one(s, st, rc, count_row, row, "count queue", err);
+    if (rc == SP_OK) {
+        *count = (long)row[0];
         if (earliest)
-            *earliest = sqlite3_column_int64(st, 1);
-    } else if (!rc) {
-        rc = sto_fail(s, err, "count queue");
+            *earliest = row[1];
     }
-    sto_done(s, st);
-    return rc;
+    return rc == SP_ENOTFOUND ? sto_fail(s, err, "count queue") : rc;
 }
 
 static const char *outcome_sql(store_outcome o)
@@ -687,6 +679,20 @@ int store_robots_put(store *s, const char *authority, int64_t fetched_at,
 
 /* ---- /metrics ----------------------------------------------------------------- */
 
+static int metrics_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    store_source_metrics m = {
+        .name = sto_text(st, 0),
+        .fetches = sqlite3_column_int64(st, 1),
+        .not_modified = sqlite3_column_int64(st, 2),
+        .errors = sqlite3_column_int64(st, 3),
+        .records = sqlite3_column_int64(st, 4),
+        .last_success = sqlite3_column_int64(st, 5),
+        .failing = sqlite3_column_int(st, 6) != 0,
+    };
+    return m.name && ((store_metrics_fn)cb->fn)(cb->ctx, &m);
+}
+
 int store_source_metrics_each(store *s, store_metrics_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
@@ -697,21 +703,6 @@ int store_source_metrics_each(store *s, store_metrics_fn fn, void *ctx, sp_err *
         " sum(error IS NOT NULL OR status >= 400 OR status IS NULL OR status = 0) AS bad"
         " FROM fetch_log GROUP BY source) f ON f.source = s.name ORDER BY s.name LIMIT 10000",
         "");
-    if (rc)
-        return rc;
-    while (sto_next(s, st, &rc, err, "read source metrics")) {
-        store_source_metrics m = {
-            .name = sto_text(st, 0),
-            .fetches = sqlite3_column_int64(st, 1),
-            .not_modified = sqlite3_column_int64(st, 2),
-            .errors = sqlite3_column_int64(st, 3),
-            .records = sqlite3_column_int64(st, 4),
-            .last_success = sqlite3_column_int64(st, 5),
-            .failing = sqlite3_column_int(st, 6) != 0,
-        };
-        if (m.name && fn(ctx, &m))
-            break;
-    }
-    sto_done(s, st);
-    return rc;
+    return sto_each(s, st, rc, metrics_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read source metrics", err);
 }

@@ -21,6 +21,40 @@ static double col_num(sqlite3_stmt *st, int i, double absent)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? absent : sqlite3_column_double(st, i);
 }
 
+static int hub_record_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    store_hub_record r = {
+        .id = sto_text(st, 0),
+        .cluster_id = sto_text(st, 1),
+        .source = sto_text(st, 2),
+        .name = sto_text(st, 3),
+        .org = sto_text(st, 4),
+        .url = sto_text(st, 5),
+        .boroughs = sto_text(st, 6),
+        .subregions = sto_text(st, 7),
+        .groups = sto_text(st, 8),
+        .categories = sto_text(st, 9),
+        .modes = sto_text(st, 10),
+        .funders = sto_text(st, 11),
+        .postcode = sto_text(st, 12),
+        .schedule = sto_text(st, 13),
+        .status = sto_text(st, 14),
+        .last_modified = sto_text(st, 15),
+        .pan_london = sqlite3_column_int(st, 16) != 0,
+        .lat = col_num(st, 17, NAN),
+        .lon = col_num(st, 18, NAN),
+        .min_age = col_num(st, 19, -1),
+        .max_age = col_num(st, 20, -1),
+        .first_seen = sqlite3_column_int64(st, 21),
+        .last_seen = sqlite3_column_int64(st, 22),
+        .last_changed = sqlite3_column_int64(st, 23),
+        .sig = sqlite3_column_blob(st, 24),
+        .sig_len = (size_t)sqlite3_column_bytes(st, 24),
+        .source_url = sto_text(st, 25),
+    };
+    return ((store_hub_record_fn)cb->fn)(cb->ctx, &r);
+}
+
 int store_hub_records(store *s, store_hub_record_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
@@ -30,43 +64,8 @@ int store_hub_records(store *s, store_hub_record_fn fn, void *ctx, sp_err *err)
                       " last_modified, pan_london, lat, lon, min_age, max_age, first_seen,"
                       " last_seen, last_changed, sig, source_url FROM hub_records ORDER BY id",
                       "");
-    if (rc)
-        return rc;
-    while (sto_next(s, st, &rc, err, "read hub records")) {
-        store_hub_record r = {
-            .id = sto_text(st, 0),
-            .cluster_id = sto_text(st, 1),
-            .source = sto_text(st, 2),
-            .name = sto_text(st, 3),
-            .org = sto_text(st, 4),
-            .url = sto_text(st, 5),
-            .boroughs = sto_text(st, 6),
-            .subregions = sto_text(st, 7),
-            .groups = sto_text(st, 8),
-            .categories = sto_text(st, 9),
-            .modes = sto_text(st, 10),
-            .funders = sto_text(st, 11),
-            .postcode = sto_text(st, 12),
-            .schedule = sto_text(st, 13),
-            .status = sto_text(st, 14),
-            .last_modified = sto_text(st, 15),
-            .pan_london = sqlite3_column_int(st, 16) != 0,
-            .lat = col_num(st, 17, NAN),
-            .lon = col_num(st, 18, NAN),
-            .min_age = col_num(st, 19, -1),
-            .max_age = col_num(st, 20, -1),
-            .first_seen = sqlite3_column_int64(st, 21),
-            .last_seen = sqlite3_column_int64(st, 22),
-            .last_changed = sqlite3_column_int64(st, 23),
-            .sig = sqlite3_column_blob(st, 24),
-            .sig_len = (size_t)sqlite3_column_bytes(st, 24),
-            .source_url = sto_text(st, 25),
-        };
-        if (fn(ctx, &r))
-            break;
-    }
-    sto_done(s, st);
-    return rc;
+    return sto_each(s, st, rc, hub_record_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read hub records", err);
 }
 
 int store_hub_record_put(store *s, const store_hub_record *r, sp_err *err)
@@ -87,21 +86,20 @@ int store_hub_record_put(store *s, const store_hub_record *r, sp_err *err)
                    r->last_changed, (const char *)r->sig, r->sig_len, r->source_url);
 }
 
+static int hub_decision_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    store_hub_decision d = {sto_text(st, 0), sto_text(st, 1), sto_text(st, 2), sto_text(st, 4),
+                            sqlite3_column_int64(st, 3)};
+    return d.id_a && d.id_b && d.decision && ((store_hub_decision_fn)cb->fn)(cb->ctx, &d);
+}
+
 int store_hub_decisions(store *s, store_hub_decision_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
     int rc = sto_prep(s, &st, err, false,
                       "SELECT id_a, id_b, decision, at, by FROM hub_decisions ORDER BY at", "");
-    if (rc)
-        return rc;
-    while (sto_next(s, st, &rc, err, "read hub decisions")) {
-        store_hub_decision d = {sto_text(st, 0), sto_text(st, 1), sto_text(st, 2),
-                                sto_text(st, 4), sqlite3_column_int64(st, 3)};
-        if (d.id_a && d.id_b && d.decision && fn(ctx, &d))
-            break;
-    }
-    sto_done(s, st);
-    return rc;
+    return sto_each(s, st, rc, hub_decision_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read hub decisions", err);
 }
 
 int store_hub_decide(store *s, const store_hub_decision *d, sp_err *err)
@@ -122,6 +120,13 @@ int store_hub_decide(store *s, const store_hub_decision *d, sp_err *err)
     return sto_tx_end(s, rc, err);
 }
 
+static int hub_link_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    store_hub_link l = {sto_text(st, 0), sto_text(st, 1), sto_text(st, 2), sto_text(st, 3),
+                        sqlite3_column_double(st, 4), sqlite3_column_int(st, 5) != 0};
+    return l.id_a && l.id_b && l.cluster_id && ((store_hub_link_fn)cb->fn)(cb->ctx, &l);
+}
+
 int store_hub_links(store *s, store_hub_link_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
@@ -129,16 +134,8 @@ int store_hub_links(store *s, store_hub_link_fn fn, void *ctx, sp_err *err)
                       "SELECT id_a, id_b, cluster_id, evidence, score, decided FROM hub_links"
                       " ORDER BY cluster_id, score DESC",
                       "");
-    if (rc)
-        return rc;
-    while (sto_next(s, st, &rc, err, "read hub links")) {
-        store_hub_link l = {sto_text(st, 0), sto_text(st, 1), sto_text(st, 2), sto_text(st, 3),
-                            sqlite3_column_double(st, 4), sqlite3_column_int(st, 5) != 0};
-        if (l.id_a && l.id_b && l.cluster_id && fn(ctx, &l))
-            break;
-    }
-    sto_done(s, st);
-    return rc;
+    return sto_each(s, st, rc, hub_link_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read hub links", err);
 }
 
 int store_hub_links_clear(store *s, sp_err *err)
@@ -155,19 +152,18 @@ int store_hub_link_put(store *s, const store_hub_link *l, sp_err *err)
                    l->evidence ? l->evidence : "{}");
 }
 
+static int hub_match_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    const char *a = sto_text(st, 0), *b = sto_text(st, 1);
+    return a && b && ((store_hub_pair_fn)cb->fn)(cb->ctx, a, b);
+}
+
 int store_hub_matches(store *s, store_hub_pair_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
     int rc = sto_prep(s, &st, err, false, "SELECT id_a, id_b FROM hub_matches", "");
-    if (rc)
-        return rc;
-    while (sto_next(s, st, &rc, err, "read hub matches")) {
-        const char *a = sto_text(st, 0), *b = sto_text(st, 1);
-        if (a && b && fn(ctx, a, b))
-            break;
-    }
-    sto_done(s, st);
-    return rc;
+    return sto_each(s, st, rc, hub_match_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read hub matches", err);
 }
 
 int store_hub_match_put(store *s, const char *id_a, const char *id_b, sp_err *err)
@@ -176,19 +172,19 @@ int store_hub_match_put(store *s, const char *id_a, const char *id_b, sp_err *er
                    id_a, id_b);
 }
 
+static int hub_features_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    return ((store_hub_features_fn)cb->fn)(cb->ctx, sto_text(st, 0), sto_text(st, 1),
+                                            sqlite3_column_blob(st, 2),
+                                            (size_t)sqlite3_column_bytes(st, 2));
+}
+
 int store_hub_features(store *s, store_hub_features_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
     int rc = sto_prep(s, &st, err, false, "SELECT id, cluster_id, feat FROM hub_features", "");
-    if (rc)
-        return rc;
-    while (sto_next(s, st, &rc, err, "read hub features")) {
-        if (fn(ctx, sto_text(st, 0), sto_text(st, 1), sqlite3_column_blob(st, 2),
-               (size_t)sqlite3_column_bytes(st, 2)))
-            break;
-    }
-    sto_done(s, st);
-    return rc;
+    return sto_each(s, st, rc, hub_features_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read hub features", err);
 }
 
 int store_hub_features_put(store *s, const char *id, const char *cluster_id, void *blob,
@@ -231,15 +227,9 @@ int store_hub_note(store *s, const char *id, sp_err *err)
 
 int store_hub_pending_max(store *s, int64_t *max, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, false, "SELECT coalesce(max(rowid), 0) FROM hub_pending", "");
-    if (rc)
-        return rc;
-    *max = 0;
-    if (sto_next(s, st, &rc, err, "read hub notes"))
-        *max = sqlite3_column_int64(st, 0);
-    sto_done(s, st);
-    return rc;
+    int rc = sto_int(s, max, false, "read hub notes", err,
+                     "SELECT coalesce(max(rowid), 0) FROM hub_pending", NULL);
+    return rc == SP_ENOTFOUND ? SP_OK : rc;
 }
 
 int store_hub_pending(store *s, int64_t max, store_text_fn fn, void *ctx, sp_err *err)

@@ -15,6 +15,16 @@
 
 #include "store_int.h"
 
+static void record_row(void *out, sqlite3_stmt *st)
+{
+    store_record *r = out;
+    snprintf(r->hash, sizeof r->hash, "%s", sto_text(st, 0) ? sto_text(st, 0) : "");
+    r->first_seen = sqlite3_column_int64(st, 1);
+    r->last_seen = sqlite3_column_int64(st, 2);
+    r->last_changed = sqlite3_column_int64(st, 3);
+    r->gone_at = sqlite3_column_int64(st, 4);
+}
+
 int store_record_get(store *s, const char *id, store_record *out, sp_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -23,19 +33,8 @@ int store_record_get(store *s, const char *id, store_record *out, sp_err *err)
                       "SELECT hash, first_seen, last_seen, last_changed, coalesce(gone_at, 0)"
                       " FROM ingest_records WHERE id = ?",
                       "t", id);
-    if (rc)
-        return rc;
-    if (sto_next(s, st, &rc, err, "read a record")) {
-        snprintf(out->hash, sizeof out->hash, "%s", sto_text(st, 0) ? sto_text(st, 0) : "");
-        out->first_seen = sqlite3_column_int64(st, 1);
-        out->last_seen = sqlite3_column_int64(st, 2);
-        out->last_changed = sqlite3_column_int64(st, 3);
-        out->gone_at = sqlite3_column_int64(st, 4);
-    } else if (!rc) {
-        rc = sp_fail(err, SP_ENOTFOUND, "no record %s in the store", id);
-    }
-    sto_done(s, st);
-    return rc;
+    rc = sto_one(s, st, rc, record_row, out, "read a record", err);
+    return rc == SP_ENOTFOUND ? sp_fail(err, rc, "no record %s in the store", id) : rc;
 }
 
 int store_record_put(store *s, const char *id, const char *source, const char *hash,
@@ -74,17 +73,12 @@ int store_records_of_source(store *s, const char *source, store_text_fn fn, void
 
 int store_records_count(store *s, const char *source, long *n, sp_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, true,
-                      "SELECT count(*) FROM ingest_records WHERE source = ? AND gone_at IS NULL",
-                      "t", source);
-    if (rc)
-        return rc;
-    *n = 0;
-    if (sto_next(s, st, &rc, err, "count records"))
-        *n = (long)sqlite3_column_int64(st, 0);
-    sto_done(s, st);
-    return rc;
+    int64_t v;
+    int rc = sto_int(s, &v, true, "count records", err,
+                     "SELECT count(*) FROM ingest_records WHERE source = ? AND gone_at IS NULL",
+                     source);
+    *n = (long)v;
+    return rc == SP_ENOTFOUND ? SP_OK : rc;
 }
 
 int store_records_gone_after(store *s, int64_t after_at, const char *after_id, int limit,

@@ -252,6 +252,34 @@ static int hash_password(const char *password, char out[crypto_pwhash_STRBYTES],
     return SP_OK;
 }
 
+/* Store the hash of password for name: a new account with role (add), or
+ * a new password for an existing one (role unused), which ends every
+ * session the old one opened. */
+static int put_password(auth_db *db, const char *name, auth_role role, const char *password,
+                        bool add, sp_err *err)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    int rc = hash_password(password, hash, err); /* slow on purpose: not under the lock */
+    if (rc != SP_OK)
+        return rc;
+    int n = 0;
+    pthread_mutex_lock(&db->mu);
+    if (add)
+        rc = run(db, err, &n,
+                 "INSERT INTO accounts(name,role,pwhash,created) VALUES(?,?,?,?)"
+                 " ON CONFLICT(name) DO NOTHING",
+                 "ttti", name, auth_role_name(role), hash, (int64_t)sp_now());
+    else
+        rc = run(db, err, &n, "UPDATE accounts SET pwhash=? WHERE name=?", "tt", hash, name);
+    if (rc == SP_OK && n == 0)
+        rc = add ? sp_fail(err, SP_EINVAL, "an account named '%s' exists already", name)
+                 : sp_fail(err, SP_ENOTFOUND, "no account named '%s'", name);
+    if (rc == SP_OK && !add)
+        rc = run(db, err, NULL, "DELETE FROM sessions WHERE account=?", "t", name);
+    pthread_mutex_unlock(&db->mu);
+    return rc;
+}
+
 int auth_user_add(auth_db *db, const char *name, auth_role role, const char *password,
                   sp_err *err)
 {
@@ -261,20 +289,7 @@ int auth_user_add(auth_db *db, const char *name, auth_role role, const char *pas
                        AUTH_MAX_NAME);
     if (role < AUTH_VIEWER || role > AUTH_ADMIN)
         return sp_fail(err, SP_EINVAL, "an account's role is viewer, editor or admin");
-    char hash[crypto_pwhash_STRBYTES];
-    int rc = hash_password(password, hash, err);
-    if (rc != SP_OK)
-        return rc;
-    int n = 0;
-    pthread_mutex_lock(&db->mu);
-    rc = run(db, err, &n,
-             "INSERT INTO accounts(name,role,pwhash,created) VALUES(?,?,?,?)"
-             " ON CONFLICT(name) DO NOTHING",
-             "ttti", name, auth_role_name(role), hash, (int64_t)sp_now());
-    pthread_mutex_unlock(&db->mu);
-    if (rc == SP_OK && n == 0)
-        rc = sp_fail(err, SP_EINVAL, "an account named '%s' exists already", name);
-    return rc;
+    return put_password(db, name, role, password, true, err);
 }
 
 int auth_user_remove(auth_db *db, const char *name, sp_err *err)
@@ -297,25 +312,46 @@ int auth_user_remove(auth_db *db, const char *name, sp_err *err)
 
 int auth_user_passwd(auth_db *db, const char *name, const char *password, sp_err *err)
 {
-    char hash[crypto_pwhash_STRBYTES];
-    int rc = hash_password(password, hash, err);
-    if (rc != SP_OK)
-        return rc;
-    int n = 0;
-    pthread_mutex_lock(&db->mu);
-    rc = run(db, err, &n, "UPDATE accounts SET pwhash=? WHERE name=?", "tt", hash, name);
-    if (rc == SP_OK && n == 0)
-        rc = sp_fail(err, SP_ENOTFOUND, "no account named '%s'", name);
-    /* A new password ends every session the old one opened. */
-    if (rc == SP_OK)
-        rc = run(db, err, NULL, "DELETE FROM sessions WHERE account=?", "t", name);
+    return put_password(db, name, AUTH_VIEWER, password, false, err);
+}
+
+static json_t *int_or_null(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL
+               ? json_null()
+               : json_integer(sqlite3_column_int64(st, col));
+}
+
+static json_t *text_or_null(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return t ? json_string((const char *)t) : json_null();
+}
+
+/* The rows of st (prepared with db->mu held, which this releases) as a JSON
+ * array of row()'s objects; NULL when st is NULL or memory runs out. */
+static json_t *list_rows(auth_db *db, sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *st))
+{
+    json_t *out = st ? json_array() : NULL;
+    while (out && sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(out, row(st));
+    sqlite3_finalize(st);
     pthread_mutex_unlock(&db->mu);
-    return rc;
+    return out;
+}
+
+static json_t *user_row(sqlite3_stmt *st)
+{
+    return json_pack("{s:s,s:s,s:I,s:o,s:I,s:I}", "name",
+                     (const char *)sqlite3_column_text(st, 0), "role",
+                     (const char *)sqlite3_column_text(st, 1), "created",
+                     (json_int_t)sqlite3_column_int64(st, 2), "last_login", int_or_null(st, 3),
+                     "sessions", (json_int_t)sqlite3_column_int64(st, 4), "tokens",
+                     (json_int_t)sqlite3_column_int64(st, 5));
 }
 
 json_t *auth_user_list(auth_db *db, sp_err *err)
 {
-    json_t *out = json_array();
     pthread_mutex_lock(&db->mu);
     sqlite3_stmt *st = prep(
         db, err,
@@ -324,26 +360,7 @@ json_t *auth_user_list(auth_db *db, sp_err *err)
         " (SELECT count(*) FROM tokens t WHERE t.account=a.name AND t.revoked IS NULL)"
         " FROM accounts a ORDER BY name",
         "i", (int64_t)sp_now());
-    if (st) {
-        while (out && sqlite3_step(st) == SQLITE_ROW) {
-            json_t *row = json_pack(
-                "{s:s,s:s,s:I,s:o,s:I,s:I}", "name", (const char *)sqlite3_column_text(st, 0),
-                "role", (const char *)sqlite3_column_text(st, 1), "created",
-                (json_int_t)sqlite3_column_int64(st, 2), "last_login",
-                sqlite3_column_type(st, 3) == SQLITE_NULL
-                    ? json_null()
-                    : json_integer(sqlite3_column_int64(st, 3)),
-                "sessions", (json_int_t)sqlite3_column_int64(st, 4), "tokens",
-                (json_int_t)sqlite3_column_int64(st, 5));
-            json_array_append_new(out, row);
-        }
-        sqlite3_finalize(st);
-    } else {
-        json_decref(out);
-        out = NULL;
-    }
-    pthread_mutex_unlock(&db->mu);
-    return out;
+    return list_rows(db, st, user_row);
 }
 
 /* The hash auth_login verifies unknown names against. */
@@ -552,44 +569,24 @@ int auth_token_revoke(auth_db *db, int64_t id, sp_err *err)
     return rc;
 }
 
-static json_t *int_or_null(sqlite3_stmt *st, int col)
+static json_t *token_row(sqlite3_stmt *st)
 {
-    return sqlite3_column_type(st, col) == SQLITE_NULL
-               ? json_null()
-               : json_integer(sqlite3_column_int64(st, col));
-}
-
-static json_t *text_or_null(sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    return t ? json_string((const char *)t) : json_null();
+    return json_pack("{s:I,s:s,s:s,s:o,s:I,s:o,s:o}", "id",
+                     (json_int_t)sqlite3_column_int64(st, 0), "account",
+                     (const char *)sqlite3_column_text(st, 1), "role",
+                     (const char *)sqlite3_column_text(st, 2), "label", text_or_null(st, 3),
+                     "created", (json_int_t)sqlite3_column_int64(st, 4), "last_used",
+                     int_or_null(st, 5), "revoked", int_or_null(st, 6));
 }
 
 json_t *auth_token_list(auth_db *db, sp_err *err)
 {
-    json_t *out = json_array();
     pthread_mutex_lock(&db->mu);
     sqlite3_stmt *st = prep(db, err,
                             "SELECT id, account, role, label, created, last_used, revoked "
                             "FROM tokens ORDER BY id",
                             "");
-    if (st) {
-        while (out && sqlite3_step(st) == SQLITE_ROW)
-            json_array_append_new(
-                out, json_pack("{s:I,s:s,s:s,s:o,s:I,s:o,s:o}", "id",
-                               (json_int_t)sqlite3_column_int64(st, 0), "account",
-                               (const char *)sqlite3_column_text(st, 1), "role",
-                               (const char *)sqlite3_column_text(st, 2), "label",
-                               text_or_null(st, 3), "created",
-                               (json_int_t)sqlite3_column_int64(st, 4), "last_used",
-                               int_or_null(st, 5), "revoked", int_or_null(st, 6)));
-        sqlite3_finalize(st);
-    } else {
-        json_decref(out);
-        out = NULL;
-    }
-    pthread_mutex_unlock(&db->mu);
-    return out;
+    return list_rows(db, st, token_row);
 }
 
 /* ---- the audit trail ---- */
@@ -607,36 +604,28 @@ int auth_audit(auth_db *db, const auth_who *who, const char *action, const char 
     return rc;
 }
 
+static json_t *audit_row(sqlite3_stmt *st)
+{
+    char at[32];
+    sp_time_format(sqlite3_column_int64(st, 1), at);
+    return json_pack("{s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "seq",
+                     (json_int_t)sqlite3_column_int64(st, 0), "at", at, "account",
+                     (const char *)sqlite3_column_text(st, 2), "via", text_or_null(st, 3),
+                     "action", (const char *)sqlite3_column_text(st, 4), "target",
+                     text_or_null(st, 5), "detail", text_or_null(st, 6), "client",
+                     text_or_null(st, 7));
+}
+
 json_t *auth_audit_list(auth_db *db, const char *account, const char *action, size_t limit,
                         sp_err *err)
 {
     if (limit < 1 || limit > AUTH_MAX_AUDIT)
         limit = AUTH_MAX_AUDIT;
-    json_t *out = json_array();
     pthread_mutex_lock(&db->mu);
     sqlite3_stmt *st = prep(db, err,
                             "SELECT seq, at, account, via, action, target, detail, client "
                             "FROM audit WHERE (?1 IS NULL OR account=?1) AND "
                             "(?2 IS NULL OR action=?2) ORDER BY seq DESC LIMIT ?3",
                             "tti", account, action, (int64_t)limit);
-    if (st) {
-        while (out && sqlite3_step(st) == SQLITE_ROW) {
-            char at[32];
-            sp_time_format(sqlite3_column_int64(st, 1), at);
-            json_array_append_new(
-                out, json_pack("{s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "seq",
-                               (json_int_t)sqlite3_column_int64(st, 0), "at", at, "account",
-                               (const char *)sqlite3_column_text(st, 2), "via",
-                               text_or_null(st, 3), "action",
-                               (const char *)sqlite3_column_text(st, 4), "target",
-                               text_or_null(st, 5), "detail", text_or_null(st, 6), "client",
-                               text_or_null(st, 7)));
-        }
-        sqlite3_finalize(st);
-    } else {
-        json_decref(out);
-        out = NULL;
-    }
-    pthread_mutex_unlock(&db->mu);
-    return out;
+    return list_rows(db, st, audit_row);
 }

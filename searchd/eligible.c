@@ -84,6 +84,15 @@ static json_t *str_or_null(const char *s)
     return j ? j : json_null();
 }
 
+/* The n strings of v as a JSON array. */
+static json_t *strings(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
 static json_t *slugs(const rec_tags *t)
 {
     json_t *a = json_array();
@@ -97,10 +106,7 @@ static json_t *rule_json(const rec_rule *u)
     json_t *o = json_object();
     json_object_set_new(o, "op", str_or_null(u->op));
     if (u->n_values) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < u->n_values; i++)
-            json_array_append_new(a, json_string(u->values[i]));
-        json_object_set_new(o, "values", a);
+        json_object_set_new(o, "values", strings((const char *const *)u->values, u->n_values));
     }
     if (u->has_lo)
         json_object_set_new(o, "lo", json_real(u->lo));
@@ -178,26 +184,17 @@ static json_t *person_json(const vocab *v, const el_params *pp)
     if (p->borough)
         json_object_set_new(o, "borough", json_string(p->borough));
     if (p->benefits_known) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < p->n_benefits; i++)
-            json_array_append_new(a, json_string(p->benefits[i]));
-        json_object_set_new(o, "benefits", a);
+        json_object_set_new(o, "benefits", strings(p->benefits, p->n_benefits));
     }
     if (p->status)
         json_object_set_new(o, "status", json_string(p->status));
     if (p->months_unemployed >= 0)
         json_object_set_new(o, "months_unemployed", json_integer(p->months_unemployed));
     if (p->n_groups) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < p->n_groups; i++)
-            json_array_append_new(a, json_string(p->groups[i]));
-        json_object_set_new(o, "group", a);
+        json_object_set_new(o, "group", strings(p->groups, p->n_groups));
     }
     if (p->n_needs) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < p->n_needs; i++)
-            json_array_append_new(a, json_string(p->needs[i]));
-        json_object_set_new(o, "need", a);
+        json_object_set_new(o, "need", strings(p->needs, p->n_needs));
     }
     if (p->language)
         json_object_set_new(o, "language", json_string(p->language));
@@ -205,10 +202,7 @@ static json_t *person_json(const vocab *v, const el_params *pp)
     const char *implied[PERSON_MAX_LIST];
     size_t ni = person_implied_groups(v, p, implied, PERSON_MAX_LIST);
     if (ni) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < ni; i++)
-            json_array_append_new(a, json_string(implied[i]));
-        json_object_set_new(o, "implied_groups", a);
+        json_object_set_new(o, "implied_groups", strings(implied, ni));
     }
     return o;
 }

@@ -75,14 +75,12 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
         return sd_reply_open_error(r, MHD_HTTP_NOT_FOUND, "not_found",
                                    "no such export; there are /api/v1/export.ndjson and "
                                    "/api/v1/export/datapackage.json");
-    sd_kv kv[SD_MAX_ARGS + 1];
-    size_t n = 0;
-    sd_search p;
-    char msg[512];
-    if (sd_request_search(r, SD_EP_EXPORT, kv, &n, &p, msg, sizeof msg) != SP_OK)
-        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+    sd_search_req sr;
+    enum MHD_Result ret;
+    if (!sd_request_search(r, SD_EP_EXPORT, &sr, &ret))
+        return ret;
     if (descriptor) {
-        char *qs = search_query(kv, n);
+        char *qs = search_query(sr.kv, sr.n);
         char *suffix = qs && *qs ? sp_printf("?%s", qs) : NULL;
         json_t *d = export_dp_descriptor(NULL, "Signpost directory export", suffix);
         free(qs);
@@ -90,11 +88,9 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
         return sd_reply_open_json(r, MHD_HTTP_OK, d);
     }
     sp_err e;
-    sp_err_clear(&e);
-    idx *ix = sd_worker_index(r->srv, false, &e);
+    idx *ix = sd_open_index(r, &e, &ret);
     if (!ix)
-        return sd_reply_open_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
-                                   "the directory is not available yet");
+        return ret;
     ex x;
     memset(&x, 0, sizeof x);
     x.v = r->srv->voc;
@@ -103,7 +99,7 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
         if (!x.dp)
             return MHD_NO;
     }
-    int rc = export_each(ix, &p.q, EXPORT_MAX_RECORDS, one, &x, &e);
+    int rc = export_each(ix, &sr.p.q, EXPORT_MAX_RECORDS, one, &x, &e);
     if (rc != SP_OK && rc != SP_ENOMEM && rc != SP_EINVAL) {
         /* A new snapshot: start over. */
         sp_buf_reset(&x.out);
@@ -112,7 +108,7 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
             x.dp = export_dp_new();
         }
         ix = sd_index_retry(r->srv, &e);
-        rc = ix && (table < 0 || x.dp) ? export_each(ix, &p.q, EXPORT_MAX_RECORDS, one, &x, &e)
+        rc = ix && (table < 0 || x.dp) ? export_each(ix, &sr.p.q, EXPORT_MAX_RECORDS, one, &x, &e)
                                        : SP_EAGAIN;
     }
     if (rc == SP_OK && x.dp)
@@ -126,7 +122,7 @@ enum MHD_Result sd_export(sd_req *r, const char *rest)
         return sd_reply_open_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    "the export failed; try again");
     }
-    if (p.bom && table >= 0) {
+    if (sr.p.bom && table >= 0) {
         sp_buf b = {0};
         if (sp_buf_append(&b, "\xEF\xBB\xBF", 3) != SP_OK ||
             sp_buf_append(&b, x.out.data ? x.out.data : "", x.out.len) != SP_OK) {

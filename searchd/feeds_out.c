@@ -58,6 +58,16 @@ char *sd_query_string(const sd_kv *kv, size_t n)
     return b.len ? sp_buf_steal(&b) : sp_strdup("");
 }
 
+idx *sd_open_index(sd_req *r, sp_err *e, enum MHD_Result *ret)
+{
+    sp_err_clear(e);
+    idx *ix = sd_worker_index(r->srv, false, e);
+    if (!ix)
+        *ret = sd_reply_open_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
+                                   "the directory is not available yet");
+    return ix;
+}
+
 /* ======================================================================
  * Atom
  * ====================================================================== */
@@ -67,6 +77,19 @@ static void time_text(xmlTextWriterPtr w, const char *el, int64_t t)
     char buf[32];
     sp_time_format(t > 0 ? t : 0, buf);
     xmlTextWriterWriteElement(w, BAD_CAST el, BAD_CAST buf);
+}
+
+/* <link rel= type= href="BASE PATH ID">. */
+static void atom_link(xmlTextWriterPtr w, const char *rel, const char *type, const char *base,
+                      const char *path, const char *id)
+{
+    char *href = sp_printf("%s%s%s", base, path, id);
+    xmlTextWriterStartElement(w, BAD_CAST "link");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST rel);
+    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST type);
+    xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST(href ? href : ""));
+    xmlTextWriterEndElement(w);
+    free(href);
 }
 
 static void entry(xmlTextWriterPtr w, const rec_service *r, const char *base, const vocab *v)
@@ -80,20 +103,8 @@ static void entry(xmlTextWriterPtr w, const rec_service *r, const char *base, co
     time_text(w, "updated", updated);
     if (r->prov.first_seen > 0)
         time_text(w, "published", r->prov.first_seen);
-    char *page = sp_printf("%s/services/%s", base, r->id);
-    xmlTextWriterStartElement(w, BAD_CAST "link");
-    xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "alternate");
-    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "text/html");
-    xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST(page ? page : ""));
-    xmlTextWriterEndElement(w);
-    free(page);
-    char *api = sp_printf("%s/oruk/services/%s", base, r->id);
-    xmlTextWriterStartElement(w, BAD_CAST "link");
-    xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "related");
-    xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "application/json");
-    xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST(api ? api : ""));
-    xmlTextWriterEndElement(w);
-    free(api);
+    atom_link(w, "alternate", "text/html", base, "/services/", r->id);
+    atom_link(w, "related", "application/json", base, "/oruk/services/", r->id);
     if (r->organization.name) {
         xmlTextWriterStartElement(w, BAD_CAST "author");
         xmlTextWriterWriteElement(w, BAD_CAST "name", BAD_CAST r->organization.name);
@@ -121,27 +132,24 @@ static void entry(xmlTextWriterPtr w, const rec_service *r, const char *base, co
 static enum MHD_Result atom(sd_req *r)
 {
     struct sd_server *s = r->srv;
-    sd_kv kv[SD_MAX_ARGS + 1];
-    size_t n = 0;
-    sd_search p;
-    char msg[512];
-    if (sd_request_search(r, SD_EP_SEARCH, kv, &n, &p, msg, sizeof msg) != SP_OK)
-        return sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+    sd_search_req sr;
+    enum MHD_Result ret;
+    if (!sd_request_search(r, SD_EP_SEARCH, &sr, &ret))
+        return ret;
+    sd_search *p = &sr.p;
     /* New and changed first, whatever order the search page would use. */
-    p.q.sort = IDX_SORT_UPDATED;
-    p.q.offset = 0;
-    p.q.limit = FEED_ENTRIES;
-    p.q.facets = false;
-    p.q.collapse = false;
+    p->q.sort = IDX_SORT_UPDATED;
+    p->q.offset = 0;
+    p->q.limit = FEED_ENTRIES;
+    p->q.facets = false;
+    p->q.collapse = false;
 
     sp_err e;
-    sp_err_clear(&e);
-    idx *ix = sd_worker_index(s, false, &e);
+    idx *ix = sd_open_index(r, &e, &ret);
     if (!ix)
-        return sd_reply_open_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
-                                   "the directory is not available yet");
+        return ret;
     idx_result res;
-    int rc = sd_search_fresh(s, &ix, &p.q, &res, &e);
+    int rc = sd_search_fresh(s, &ix, &p->q, &res, &e);
     if (rc != SP_OK) {
         idx_result_free(&res);
         if (rc == SP_EINVAL)
@@ -152,7 +160,7 @@ static enum MHD_Result atom(sd_req *r)
     }
 
     char *base = sd_base_url(r);
-    char *qs = sd_query_string(kv, n);
+    char *qs = sd_query_string(sr.kv, sr.n);
     xmlBufferPtr buf = xmlBufferCreate();
     xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
     if (!base || !qs || !w) {
@@ -171,7 +179,7 @@ static enum MHD_Result atom(sd_req *r)
     char *self = sp_printf("%s/feeds/search.atom%s%s", base, *qs ? "?" : "", qs);
     char *html = sp_printf("%s/%s%s", base, *qs ? "?" : "", qs);
     xmlTextWriterWriteElement(w, BAD_CAST "id", BAD_CAST(self ? self : ""));
-    char *title = sp_printf("Signpost: %s%s", p.qtext && *p.qtext ? p.qtext : "services",
+    char *title = sp_printf("Signpost: %s%s", p->qtext && *p->qtext ? p->qtext : "services",
                             *qs ? " (filtered)" : "");
     xmlTextWriterWriteElement(w, BAD_CAST "title", BAD_CAST(title ? title : "Signpost"));
     free(title);
@@ -321,11 +329,10 @@ static enum MHD_Result changes_feed(sd_req *r)
     c.after_t = t ? t->n : 0;
     snprintf(c.after_id, sizeof c.after_id, "%s", id ? id->slug : "");
     sp_err e;
-    sp_err_clear(&e);
-    idx *ix = sd_worker_index(s, false, &e);
+    enum MHD_Result ret;
+    idx *ix = sd_open_index(r, &e, &ret);
     if (!ix)
-        return sd_reply_open_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_unavailable",
-                                   "the directory is not available yet");
+        return ret;
     int rc = export_each(ix, NULL, CHANGES_MAX, collect_updated, &c, &e);
     if (rc != SP_OK && rc != SP_ENOMEM) {
         c.n = 0; /* a new snapshot: start over */

@@ -84,6 +84,16 @@ static bool ends_chunked(const char *v, size_t n)
     return (size_t)(v + n - p) == 7 && !strncasecmp(p, "chunked", 7);
 }
 
+/* The length of the token (tchars) l starts with when sep follows it; 0
+ * when there is none. */
+static size_t token(const line *l, char sep)
+{
+    size_t i = 0;
+    while (i < l->n && tchar((unsigned char)l->p[i]))
+        i++;
+    return i < l->n && l->p[i] == sep ? i : 0;
+}
+
 const char *sd_frame_check(const char *head, size_t len)
 {
     size_t pos = 0;
@@ -92,10 +102,8 @@ const char *sd_frame_check(const char *head, size_t len)
     if (rc <= 0)
         return "the request line is malformed";
     /* method SP request-target SP HTTP-version */
-    size_t i = 0;
-    while (i < l.n && tchar((unsigned char)l.p[i]))
-        i++;
-    if (i == 0 || i >= l.n || l.p[i] != ' ')
+    size_t i = token(&l, ' ');
+    if (!i)
         return "the request line is malformed";
     const char *sp2 = memchr(l.p + i + 1, ' ', l.n - i - 1);
     if (!sp2 || sp2 == l.p + i + 1)
@@ -120,10 +128,8 @@ const char *sd_frame_check(const char *head, size_t len)
             break;
         if (ows((unsigned char)l.p[0]))
             return "a header line is folded (starts with whitespace)";
-        size_t colon = 0;
-        while (colon < l.n && tchar((unsigned char)l.p[colon]))
-            colon++;
-        if (colon == 0 || colon >= l.n || l.p[colon] != ':')
+        size_t colon = token(&l, ':');
+        if (!colon)
             return "a header field name is malformed (whitespace before the colon?)";
         const char *v;
         size_t vn;

@@ -232,38 +232,24 @@ int sd_hub_decide(sd_req *r, const auth_who *who, const char *a, const char *b,
 
 static enum MHD_Result post_decision(sd_req *r)
 {
-    json_t *j = NULL;
-    bool form = false;
-    enum MHD_Result ret;
-    if (!sd_auth_write(r, AUTH_EDITOR, &j, &form, &ret))
-        return ret;
-    const auth_who *who = sd_auth_who(r);
-    char *a = sd_body_value(r, j, "a"), *b = sd_body_value(r, j, "b");
-    char *decision = sd_body_value(r, j, "decision");
-    json_decref(j);
+    sd_write w;
+    if (!sd_auth_write(r, AUTH_EDITOR, &w))
+        return w.ret;
+    char *a = sd_body_value(r, w.body, "a"), *b = sd_body_value(r, w.body, "b");
+    char *decision = sd_body_value(r, w.body, "decision");
+    json_decref(w.body);
     char msg[512];
-    int rc = sd_hub_decide(r, who, a, b, decision, msg, sizeof msg);
-    if (rc == SP_OK && form && !strcmp(who->via, "session") && !sd_wants_json(r)) {
-        /* A dashboard button (a browser's form): back to the dashboard,
-         * which says so.  A script's form gets JSON like any other. */
-        ret = sd_reply_see_other(r, dedupe_verdict_parse(decision) == DEDUPE_SAME
-                                        ? "/hub?decided=same#h-dup"
-                                        : "/hub?decided=not-same#h-dup");
-    } else if (rc == SP_OK) {
-        ret = sd_reply_json(r, MHD_HTTP_OK,
-                            json_pack("{s:s,s:s,s:s,s:s,s:s}", "a", a, "b", b, "decision",
-                                      dedupe_verdict_parse(decision) == DEDUPE_SAME ? "same"
-                                                                                    : "not-same",
-                                      "by", who->name, "applies",
-                                      "from the indexer's next run (within one crawl batch)"));
-    } else if (rc == SP_EINVAL) {
-        ret = sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_decision", "%s", msg);
-    } else if (rc == SP_ENOTFOUND) {
-        ret = sd_reply_error(r, MHD_HTTP_NOT_FOUND, "no_such_record", "%s", msg);
-    } else {
-        ret = sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
-                             "the decision could not be saved; try again");
-    }
+    int rc = sd_hub_decide(r, w.who, a, b, decision, msg, sizeof msg);
+    bool same = rc == SP_OK && dedupe_verdict_parse(decision) == DEDUPE_SAME;
+    json_t *ok = rc != SP_OK ? NULL
+                             : json_pack("{s:s,s:s,s:s,s:s,s:s}", "a", a, "b", b, "decision",
+                                         same ? "same" : "not-same", "by", w.who->name,
+                                         "applies",
+                                         "from the indexer's next run (within one crawl batch)");
+    enum MHD_Result ret =
+        sd_reply_write(r, &w, rc, same ? "/hub?decided=same#h-dup" : "/hub?decided=not-same#h-dup",
+                       ok, "bad_decision", "no_such_record", msg,
+                       "the decision could not be saved; try again");
     free(a);
     free(b);
     free(decision);

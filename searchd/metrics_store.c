@@ -53,21 +53,38 @@ typedef struct src_rows {
     size_t n;
 } src_rows;
 
-static const struct {
-    const char *name, *type, *help;
-} src_metrics[] = {
-    {"signpost_crawl_source_fetches", "gauge",
-     "Fetches in the store's fetch log (the crawler keeps a window of it), by source."},
-    {"signpost_crawl_source_not_modified", "gauge",
-     "Fetches answered 304 Not Modified in the fetch log, by source."},
-    {"signpost_crawl_source_errors", "gauge",
+/* A gauge: its name and help, and for the indexer's (idx_metrics) the
+ * store_meta key it reads. */
+typedef struct gauge {
+    const char *name, *help, *key;
+} gauge;
+
+/* By source, in row_value's order. */
+static const gauge src_metrics[] = {
+    {"signpost_crawl_source_fetches",
+     "Fetches in the store's fetch log (the crawler keeps a window of it), by source.", NULL},
+    {"signpost_crawl_source_not_modified",
+     "Fetches answered 304 Not Modified in the fetch log, by source.", NULL},
+    {"signpost_crawl_source_errors",
      "Fetches that failed (network error or HTTP status 400 or more) in the fetch log, by "
-     "source."},
-    {"signpost_crawl_source_failing", "gauge",
-     "1 when the source's entry URLs failed on its last pass, else 0."},
-    {"signpost_crawl_source_last_success_age_seconds", "gauge",
-     "Seconds since the source's last successful pass (absent: never)."},
-    {"signpost_crawl_source_records", "gauge", "Records the indexer took from the source."},
+     "source.", NULL},
+    {"signpost_crawl_source_failing",
+     "1 when the source's entry URLs failed on its last pass, else 0.", NULL},
+    {"signpost_crawl_source_last_success_age_seconds",
+     "Seconds since the source's last successful pass (absent: never).", NULL},
+    {"signpost_crawl_source_records", "Records the indexer took from the source.", NULL},
+};
+
+/* The indexer's figures, kept in the store's meta table. */
+static const gauge idx_metrics[] = {
+    {"signpost_indexer_last_run_timestamp_seconds",
+     "When the indexer last ran over the store (Unix time).", "index.last_run"},
+    {"signpost_indexer_documents",
+     "Documents in the index after the indexer's last run.", "index.documents"},
+    {"signpost_indexer_records_last_run",
+     "Records the indexer's last run added or changed.", "index.records_last_run"},
+    {"signpost_indexer_linkage_seconds",
+     "How long the last duplicate linkage over the whole index took.", "index.linkage_seconds"},
 };
 
 static long long row_value(const src_row *r, size_t m, long long now, bool *present)
@@ -114,7 +131,7 @@ void sd_store_metrics(const char *index_dir, sp_buf *b)
     sp_buf_printf(b, "signpost_store_readable %d\n", rc == SP_OK);
     long long now = (long long)time(NULL);
     for (size_t m = 0; rc == SP_OK && m < sizeof src_metrics / sizeof *src_metrics; m++) {
-        help(b, src_metrics[m].name, src_metrics[m].type, src_metrics[m].help);
+        help(b, src_metrics[m].name, "gauge", src_metrics[m].help);
         for (size_t i = 0; i < n; i++) {
             bool present;
             long long v = row_value(&row[i], m, now, &present);
@@ -129,18 +146,6 @@ void sd_store_metrics(const char *index_dir, sp_buf *b)
         free(row[i].name);
     free(row);
     if (rc == SP_OK) {
-        static const struct {
-            const char *key, *name, *help;
-        } idx_metrics[] = {
-            {"index.last_run", "signpost_indexer_last_run_timestamp_seconds",
-             "When the indexer last ran over the store (Unix time)."},
-            {"index.documents", "signpost_indexer_documents",
-             "Documents in the index after the indexer's last run."},
-            {"index.records_last_run", "signpost_indexer_records_last_run",
-             "Records the indexer's last run added or changed."},
-            {"index.linkage_seconds", "signpost_indexer_linkage_seconds",
-             "How long the last duplicate linkage over the whole index took."},
-        };
         for (size_t i = 0; i < sizeof idx_metrics / sizeof *idx_metrics; i++) {
             char *v = NULL;
             store_meta_get(db, idx_metrics[i].key, &v, &err);

@@ -27,15 +27,9 @@
 #define MAX_PROXIES 64
 #define MAX_HOST 255
 
-typedef struct sd_net {
-    int family; /* AF_INET or AF_INET6 */
-    unsigned char addr[16];
-    unsigned bits;
-} sd_net;
-
 struct sd_live {
     char *public_url; /* scheme://host[:port][/path], no trailing '/'; or NULL */
-    sd_net nets[MAX_PROXIES];
+    sd_cidr nets[MAX_PROXIES];
     size_t n_nets;
     bool access_log;
     bool log_json;
@@ -43,7 +37,8 @@ struct sd_live {
 
 /* ---- parsing (also used by `signpost config check` via sd_check_opts) ---- */
 
-static int parse_net(const char *s, size_t len, sd_net *out, sp_err *err)
+/* One entry of trusted_proxies: the range syntax of --metrics-allow. */
+static int parse_net(const char *s, size_t len, sd_cidr *out, sp_err *err)
 {
     char buf[64];
     if (len == 0 || len >= sizeof buf)
@@ -51,40 +46,13 @@ static int parse_net(const char *s, size_t len, sd_net *out, sp_err *err)
                        (int)(len < 60 ? len : 60), s);
     memcpy(buf, s, len);
     buf[len] = '\0';
-    char *slash = strchr(buf, '/');
-    long bits = -1;
-    if (slash) {
-        *slash = '\0';
-        char *end = NULL;
-        bits = strtol(slash + 1, &end, 10);
-        if (!slash[1] || *end || bits < 0)
-            bits = -2;
-    }
-    memset(out, 0, sizeof *out);
-    if (inet_pton(AF_INET, buf, out->addr) == 1) {
-        out->family = AF_INET;
-        out->bits = bits == -1 ? 32 : (unsigned)bits;
-        if (bits < -1 || bits > 32)
-            bits = -3;
-    } else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
-        out->family = AF_INET6;
-        out->bits = bits == -1 ? 128 : (unsigned)bits;
-        if (bits < -1 || bits > 128)
-            bits = -3;
-    } else {
-        return sp_fail(err, SP_EINVAL,
-                       "trusted_proxies: '%s' is not an IPv4 or IPv6 address (names are not "
-                       "resolved; write 10.0.0.0/8 or ::1)",
-                       buf);
-    }
-    if (bits < -1)
-        return sp_fail(err, SP_EINVAL, "trusted_proxies: bad prefix length in '%.*s'", (int)len,
-                       s);
-    return SP_OK;
+    sp_err e = {0};
+    int rc = sd_cidr_parse(buf, out, &e);
+    return rc == SP_OK ? SP_OK : sp_fail(err, rc, "trusted_proxies: %s", e.msg);
 }
 
 /* "127.0.0.1, 10.0.0.0/8 ::1": commas and/or spaces between entries. */
-static int parse_nets(const char *list, sd_net *nets, size_t *n, sp_err *err)
+static int parse_nets(const char *list, sd_cidr *nets, size_t *n, sp_err *err)
 {
     *n = 0;
     for (const char *p = list ? list : ""; *p;) {
@@ -211,19 +179,6 @@ int sd_reconfigure(sd_server *s, const sd_opts *o, sp_err *err)
 
 /* ---- the base URL ---- */
 
-static bool in_net(const sd_net *n, const unsigned char *a, int family)
-{
-    if (n->family != family)
-        return false;
-    unsigned full = n->bits / 8, rest = n->bits % 8;
-    if (memcmp(n->addr, a, full) != 0)
-        return false;
-    if (!rest)
-        return true;
-    unsigned char mask = (unsigned char)(0xff << (8 - rest));
-    return (n->addr[full] & mask) == (a[full] & mask);
-}
-
 static bool peer_trusted(sd_req *r, const struct sd_live *l)
 {
     if (!l->n_nets)
@@ -232,26 +187,7 @@ static bool peer_trusted(sd_req *r, const struct sd_live *l)
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr)
         return false;
-    const struct sockaddr *sa = ci->client_addr;
-    unsigned char a[16];
-    int family = sa->sa_family;
-    if (family == AF_INET) {
-        memcpy(a, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-    } else if (family == AF_INET6) {
-        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(a6)) {
-            family = AF_INET;
-            memcpy(a, a6->s6_addr + 12, 4);
-        } else {
-            memcpy(a, a6->s6_addr, 16);
-        }
-    } else {
-        return false;
-    }
-    for (size_t i = 0; i < l->n_nets; i++)
-        if (in_net(&l->nets[i], a, family))
-            return true;
-    return false;
+    return sd_cidr_match(l->nets, l->n_nets, ci->client_addr);
 }
 
 /* A host[:port] we are willing to put in a URL: name characters only. */

@@ -547,24 +547,31 @@ static enum MHD_Result unavailable(sd_req *r)
                                "`signpost index` or `signpost run` has indexed records");
 }
 
+/* The worker's index (NULL: not available yet) and, in *iq, the index query
+ * for q's text and proximity. */
+static idx *index_query(sd_req *r, const oruk_q *q, idx_query *iq, sp_err *e)
+{
+    sp_err_clear(e);
+    idx_query_init(iq);
+    iq->q = q->search;
+    if (q->proximity_m > 0) {
+        iq->has_near = true;
+        iq->near_lat = q->pc_lat;
+        iq->near_lon = q->pc_lon;
+        iq->radius_km = q->proximity_m / 1000.0;
+    }
+    return sd_worker_index(r->srv, false, e);
+}
+
 /* Run the walk over the index (with the worker's handle, retried once on a
  * fresh snapshot like /api/v1/search).  Returns SP_OK or an error code. */
 static int run_walk(sd_req *r, const oruk_q *q, walk *w)
 {
     sp_err e;
-    sp_err_clear(&e);
-    idx *ix = sd_worker_index(r->srv, false, &e);
+    idx_query iq;
+    idx *ix = index_query(r, q, &iq, &e);
     if (!ix)
         return SP_EAGAIN;
-    idx_query iq;
-    idx_query_init(&iq);
-    iq.q = q ? q->search : NULL;
-    if (q && q->proximity_m > 0) {
-        iq.has_near = true;
-        iq.near_lat = q->pc_lat;
-        iq.near_lon = q->pc_lon;
-        iq.radius_km = q->proximity_m / 1000.0;
-    }
     int rc = export_each(ix, &iq, ORUK_MAX_SCAN, visit, w, &e);
     if (rc == SP_ELIMIT && w->want)
         return SP_OK; /* stopped on purpose: found */
@@ -599,13 +606,10 @@ static int run_walk(sd_req *r, const oruk_q *q, walk *w)
 static int one_page(sd_req *r, const oruk_q *q, json_t *items, size_t *total, bool *exact)
 {
     sp_err e;
-    sp_err_clear(&e);
-    idx *ix = sd_worker_index(r->srv, false, &e);
+    idx_query iq;
+    idx *ix = index_query(r, q, &iq, &e);
     if (!ix)
         return SP_EAGAIN;
-    idx_query iq;
-    idx_query_init(&iq);
-    iq.q = q->search;
     iq.facets = false;
     iq.exact_facets = true; /* count every match */
     iq.offset = (size_t)(q->page - 1) * (size_t)q->per_page;

@@ -326,10 +326,19 @@ idx *pg_index(pg *p, enum MHD_Result *ret)
 
 int pg_search(pg *p, idx **ix, const idx_query *q, idx_result *res, sp_err *e)
 {
-    return sd_search_fresh(p->s, ix, q, res, e);
+    sp_err_clear(e);
+    int rc = sd_search_fresh(p->s, ix, q, res, e);
+    if (rc != SP_OK)
+        idx_result_free(res);
+    return rc;
 }
 
 /* ---- a record in plain English ---- */
+
+const char *pg_service_name(pg *p, const rec_service *rec)
+{
+    return rec->name ? rec->name : html_t(p->L, "rec.unnamed");
+}
 
 const char *pg_label(pg *p, const char *field, const char *slug)
 {
@@ -879,6 +888,16 @@ static void put_search_form_top(pg *p, const search_state *st)
         pg_change_close(p);
 }
 
+const char *pg_fill1(const char *template, const char *arg, char *buf, size_t size)
+{
+    const char *at = strstr(template, "{1}");
+    if (at)
+        snprintf(buf, size, "%.*s%s%s", (int)(at - template), template, arg, at + 3);
+    else
+        snprintf(buf, size, "%s", template);
+    return buf;
+}
+
 /* The words for a filter value: the vocabulary's label, or for the person
  * fields' values that have none ("none", a number of months) the page's. */
 static const char *filter_label(pg *p, idx_field f, const char *slug, char *buf,
@@ -888,12 +907,7 @@ static const char *filter_label(pg *p, idx_field f, const char *slug, char *buf,
         return html_t(p->L, "filter.months_zero");
     if (idx_field_is_number(f)) {
         const char *t = html_t(p->L, f == IDX_F_AGE ? "filter.age_value" : "filter.months_value");
-        const char *at = strstr(t, "{1}");
-        if (at)
-            snprintf(buf, size, "%.*s%s%s", (int)(at - t), t, slug, at + 3);
-        else
-            snprintf(buf, size, "%s", slug);
-        return buf;
+        return pg_fill1(strstr(t, "{1}") ? t : "{1}", slug, buf, size);
     }
     if (f == IDX_F_BENEFITS && !strcmp(slug, "none"))
         return html_t(p->L, "filter.no_benefits");
@@ -1184,7 +1198,7 @@ static void put_results(pg *p, idx **ix, const search_state *st, const idx_resul
             pg_text(p, h->rec.id);
             pg_lang_arg(p, "?");
             pg_raw(p, "\">");
-            pg_text(p, h->rec.name ? h->rec.name : html_t(p->L, "rec.unnamed"));
+            pg_text(p, pg_service_name(p, &h->rec));
             pg_raw(p, "</a></h3>");
             if (h->rec.organization.name) {
                 pg_open(p, "<p class=\"org\"");
@@ -1287,15 +1301,12 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
     st->sp.q.brief = idx_schema_version(ix) >= 5;
     idx_result res;
     sp_err e;
-    sp_err_clear(&e);
     rc = pg_search(&p, &ix, &st->sp.q, &res, &e);
     if (rc == SP_EINVAL) {
-        idx_result_free(&res);
         free(st);
         return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.bad", e.msg);
     }
     if (rc != SP_OK) {
-        idx_result_free(&res);
         free(st);
         fprintf(stderr, "searchd: page search failed: %s\n", e.msg);
         return pg_message(&p, MHD_HTTP_INTERNAL_SERVER_ERROR, "msg.error.title",

@@ -80,6 +80,9 @@ void pg_tf(pg *p, const char *key, const char *a1, const char *a2, const char *a
 /* A word that depends on a count: {1} is n, and the form is the language's
  * plural form for n (html_tn: "1 service found", "5 services found"). */
 void pg_tn(pg *p, const char *key, unsigned long n);
+/* template with its {1} replaced by arg, into buf (unescaped: for a
+ * writer that escapes); buf is returned. */
+const char *pg_fill1(const char *template, const char *arg, char *buf, size_t size);
 /* The language to keep in links and forms: the ?lang= code when it names a
  * language (a choice made with the picker), else NULL (the language came
  * from Accept-Language or is English by default, as it will next time). */
@@ -107,7 +110,8 @@ enum MHD_Result pg_message(pg *p, unsigned status, const char *title_key,
 
 /* The worker's index, or NULL after answering 503 (*ret set). */
 idx *pg_index(pg *p, enum MHD_Result *ret);
-/* idx_search with one retry on a fresh snapshot (like the API). */
+/* idx_search retried on a fresh snapshot (sd_search_fresh, like the API);
+ * e is cleared first, and res is left empty when the search fails. */
 int pg_search(pg *p, idx **ix, const idx_query *q, idx_result *res, sp_err *e);
 
 /* Previous / next page links and "Page N of M" (nothing for one page);
@@ -127,6 +131,8 @@ int64_t pg_checked(const rec_service *rec);
  * "label.FIELD.SLUG" when it has one, else data/vocab's English label;
  * NULL when neither knows the slug. */
 const char *pg_label(pg *p, const char *field, const char *slug);
+/* The service's name, or the page's word for an unnamed one. */
+const char *pg_service_name(pg *p, const rec_service *rec);
 /* Labels of the record's tags in field, joined with ", " (at most max). */
 void pg_tag_labels(pg *p, const char *field, const rec_tags *t, size_t max);
 /* Who it is for: groups and ages; returns false when nothing is known. */

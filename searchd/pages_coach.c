@@ -492,17 +492,10 @@ static void put_judged(pg *p, const client *c, const shortlist *sl, const sd_eli
     pg_text(p, frag + 1);
     pg_raw(p, "\" data-id=\"");
     pg_text(p, rec->id);
-    pg_fmt(p, "\" data-outcome=\"%pA", sd_elig_outcome_name(it->outcome));
-    pg_raw(p, "\"><h4><a href=\"/services/");
-    pg_text(p, rec->id);
-    pg_raw(p, "\">");
-    pg_text(p, rec->name ? rec->name : html_t(p->L, "rec.unnamed"));
-    pg_raw(p, "</a></h4>");
-    if (rec->organization.name) {
-        pg_raw(p, "<p class=\"org\">");
-        pg_text(p, rec->organization.name);
-        pg_raw(p, "</p>");
-    }
+    pg_fmt(p, "\" data-outcome=\"%pA\"><h4><a href=\"/services/%pA\">%pT</a></h4>",
+           sd_elig_outcome_name(it->outcome), rec->id, pg_service_name(p, rec));
+    if (rec->organization.name)
+        pg_fmt(p, "<p class=\"org\">%pT</p>", rec->organization.name);
     if (it->outcome == SD_CLOSED) {
         /* Nothing to join: no reasons to fit, no way onto the printout. */
         put_closed(p, rec);
@@ -774,19 +767,10 @@ enum MHD_Result sd_page_coach(sd_req *r, const char *rest)
     client c;
     coach_read_client(&p, &c);
     pg_head(&p, "coach.title", NULL, "coach");
-    pg_raw(&p, "<h1>");
-    pg_t(&p, "coach.h1");
-    pg_raw(&p, "</h1>");
-    if (!c.given) {
-        pg_raw(&p, "<p class=\"lead\">");
-        pg_t(&p, "coach.lead");
-        pg_raw(&p, "</p>");
-    }
-    if (!c.given) { /* with results it closes the answers (put_answers) */
-        pg_raw(&p, "<p class=\"privacy\">");
-        pg_t(&p, "coach.privacy");
-        pg_raw(&p, "</p>");
-    }
+    pg_fmt(&p, "<h1>%pT</h1>", html_t(p.L, "coach.h1"));
+    if (!c.given) /* with results the privacy note closes the answers (put_answers) */
+        pg_fmt(&p, "<p class=\"lead\">%pT</p><p class=\"privacy\">%pT</p>",
+               html_t(p.L, "coach.lead"), html_t(p.L, "coach.privacy"));
     /* Where portal.js says what "Add to shortlist" did. */
     pg_raw(&p, "<p class=\"vh\" id=\"coach-live\" role=\"status\" data-added=\"");
     pg_t(&p, "coach.added");
@@ -819,7 +803,6 @@ enum MHD_Result sd_page_coach(sd_req *r, const char *rest)
         sd_elig el;
         memset(&el, 0, sizeof el);
         sp_err e;
-        sp_err_clear(&e);
         int rc = pg_search(&p, &ix, &q, &el.res, &e);
         if (rc == SP_OK && (sd_elig_judge(p.v, &c.pp.p, &el) != SP_OK ||
                             sector_first(p.v, c.sector, &el) != SP_OK))

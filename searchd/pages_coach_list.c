@@ -269,7 +269,7 @@ static void put_plain_record(pg *p, const client *c, size_t k, const rec_service
 {
     /* Inside a <textarea>: escaped text only, no markup. */
     pg_fmt(p, "%zu. ", k);
-    pg_text(p, rec->name ? rec->name : html_t(p->L, "rec.unnamed"));
+    pg_text(p, pg_service_name(p, rec));
     if (rec->organization.name) {
         pg_raw(p, " - ");
         pg_text(p, rec->organization.name);
@@ -315,7 +315,7 @@ void coach_put_shortlist(pg *p, idx *ix, const client *c, const shortlist *sl)
             pg_raw(p, "<a href=\"/services/");
             pg_text(p, sl->ids[i]);
             pg_raw(p, "\">");
-            pg_text(p, recs[i].name ? recs[i].name : html_t(p->L, "rec.unnamed"));
+            pg_text(p, pg_service_name(p, &recs[i]));
             pg_raw(p, "</a>");
             const char *ph = pg_phone(&recs[i]);
             if (sd_rec_closed(&recs[i])) {
@@ -450,7 +450,7 @@ enum MHD_Result coach_print_page(pg *p, idx *ix, const shortlist *sl)
             continue;
         }
         pg_raw(p, "<section class=\"card\"><h2>");
-        pg_text(p, rec.name ? rec.name : html_t(p->L, "rec.unnamed"));
+        pg_text(p, pg_service_name(p, &rec));
         pg_raw(p, "</h2>");
         if (rec.organization.name) {
             pg_raw(p, "<p class=\"org\">");

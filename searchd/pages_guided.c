@@ -184,11 +184,10 @@ enum MHD_Result sd_page_guided(sd_req *r, const char *rest)
         pg_t(&p, situations[i].key);
         pg_raw(&p, "</label></li>");
     }
-    pg_raw(&p, "</ul></fieldset><button type=\"submit\" class=\"btn\">");
-    pg_t(&p, "guided.go");
-    pg_raw(&p, "</button></form><p><a href=\"/\">");
-    pg_t(&p, "guided.back");
-    pg_raw(&p, "</a></p>");
+    pg_fmt(&p,
+           "</ul></fieldset><button type=\"submit\" class=\"btn\">%pT</button></form>"
+           "<p><a href=\"/\">%pT</a></p>",
+           html_t(p.L, "guided.go"), html_t(p.L, "guided.back"));
     pg_foot(&p);
     return pg_reply(&p, MHD_HTTP_OK);
 }

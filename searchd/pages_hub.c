@@ -547,10 +547,18 @@ static void put_duplicates(pg *p, const hub *h, const hub_filter *f)
     json_decref(dups);
 }
 
-static void put_stale(pg *p, const hub *h, const hub_filter *f)
+/* f for every group and category: the stale and source reports are about
+ * the records and the crawl, not a need. */
+static hub_filter every_group(const hub_filter *f)
 {
     hub_filter s = *f;
     s.group = s.category = NULL;
+    return s;
+}
+
+static void put_stale(pg *p, const hub *h, const hub_filter *f)
+{
+    hub_filter s = every_group(f);
     s.limit = HUB_PAGE_ROWS;
     json_t *st = hub_stale(h, &s, NULL);
     pg_fmt(p, "<section aria-labelledby=\"h-stale\"><h2 id=\"h-stale\">Stale records</h2>"
@@ -586,8 +594,7 @@ static void put_stale(pg *p, const hub *h, const hub_filter *f)
 
 static void put_sources(pg *p, const hub *h, const hub_filter *f)
 {
-    hub_filter s = *f;
-    s.group = s.category = NULL;
+    hub_filter s = every_group(f);
     json_t *src = hub_sources(h, &s, NULL);
     pg_raw(p, "<section aria-labelledby=\"h-src\"><h2 id=\"h-src\">Source health</h2>");
     scroll_open(p, "h-src");

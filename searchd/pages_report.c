@@ -256,46 +256,29 @@ static enum MHD_Result reply_rows(sd_req *r, const char *name, json_t *rows,
     return ret;
 }
 
-/* GET /api/v1/hub/reports and /corrections: the reader's role, then the
- * parameters (params.c: status, format); false with *ret set when either
- * fails. */
-static bool hub_get(sd_req *r, auth_role need, unsigned ep, sd_arg *args, size_t *n,
-                    enum MHD_Result *ret)
-{
-    return sd_auth_read(r, need, false, ret) && sd_hub_args(r, ep, args, n, ret);
-}
-
-static enum MHD_Result get_reports(sd_req *r)
+/* GET /api/v1/hub/reports (editors only: reports carry the public's
+ * contact details; status= open, handled or all) and /corrections (any
+ * reader), with format= as params.c reads it. */
+static enum MHD_Result get_rows(sd_req *r, bool reports)
 {
     enum MHD_Result ret = MHD_NO;
     sd_arg args[SD_MAX_ARGS];
     size_t na = 0;
-    /* reports carry the public's contact details: editors only */
-    if (!hub_get(r, AUTH_EDITOR, SD_EP_HUB_REPORTS, args, &na, &ret))
+    if (!sd_auth_read(r, reports ? AUTH_EDITOR : AUTH_VIEWER, false, &ret) ||
+        !sd_hub_args(r, reports ? SD_EP_HUB_REPORTS : SD_EP_HUB_CORRECTIONS, args, &na, &ret))
         return ret;
     static const char *const statuses[] = {"open", "handled", NULL /* all */};
     const sd_arg *status = sd_args_get(args, na, "status");
+    const char *what = reports ? "reports" : "corrections";
     sp_err e = {0};
-    json_t *rows = rpt_list(r->srv->reports, statuses[status ? status->n : 0], RPT_MAX_LIST, &e);
+    json_t *rows = reports ? rpt_list(r->srv->reports, statuses[status ? status->n : 0],
+                                      RPT_MAX_LIST, &e)
+                           : rpt_corrections(r->srv->reports, NULL, &e);
     if (!rows)
         return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
-                              "the reports cannot be read now; try again");
-    return reply_rows(r, "reports", rows, report_cols, sd_args_get(args, na, "format"));
-}
-
-static enum MHD_Result get_corrections(sd_req *r)
-{
-    enum MHD_Result ret = MHD_NO;
-    sd_arg args[SD_MAX_ARGS];
-    size_t na = 0;
-    if (!hub_get(r, AUTH_VIEWER, SD_EP_HUB_CORRECTIONS, args, &na, &ret))
-        return ret;
-    sp_err e = {0};
-    json_t *rows = rpt_corrections(r->srv->reports, NULL, &e);
-    if (!rows)
-        return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
-                              "the corrections cannot be read now; try again");
-    return reply_rows(r, "corrections", rows, correction_cols, sd_args_get(args, na, "format"));
+                              "the %s cannot be read now; try again", what);
+    return reply_rows(r, what, rows, reports ? report_cols : correction_cols,
+                      sd_args_get(args, na, "format"));
 }
 
 /* What an editor did, checked and saved; msg says why not. */
@@ -392,36 +375,27 @@ out:
 
 static enum MHD_Result post_review(sd_req *r)
 {
-    json_t *j = NULL;
-    bool form = false;
-    enum MHD_Result ret;
-    if (!sd_auth_write(r, AUTH_EDITOR, &j, &form, &ret))
-        return ret;
-    const auth_who *who = sd_auth_who(r);
+    sd_write w;
+    if (!sd_auth_write(r, AUTH_EDITOR, &w))
+        return w.ret;
     char done[16] = "", msg[512] = "";
-    int rc = review(r, who, j, done, sizeof done, msg, sizeof msg);
-    json_decref(j);
-    if (rc == SP_OK && form && !strcmp(who->via, "session") && !sd_wants_json(r))
-        return sd_reply_see_other(r, !strcmp(done, "handled") ? "/hub?reviewed=handled#h-reports"
-                                                              : "/hub?reviewed=corrected#h-reports");
-    if (rc == SP_OK)
-        return sd_reply_json(r, MHD_HTTP_OK,
-                             json_pack("{s:s,s:s}", "done", done, "by", who->name));
-    if (rc == SP_EINVAL)
-        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_review", "%s", msg);
-    if (rc == SP_ENOTFOUND)
-        return sd_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "%s", msg);
-    return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
-                          "the review could not be saved; try again");
+    int rc = review(r, w.who, w.body, done, sizeof done, msg, sizeof msg);
+    json_decref(w.body);
+    return sd_reply_write(
+        r, &w, rc,
+        !strcmp(done, "handled") ? "/hub?reviewed=handled#h-reports"
+                                 : "/hub?reviewed=corrected#h-reports",
+        rc == SP_OK ? json_pack("{s:s,s:s}", "done", done, "by", w.who->name) : NULL,
+        "bad_review", "not_found", msg, "the review could not be saved; try again");
 }
 
 enum MHD_Result sd_hub_reports(sd_req *r, const char *rest)
 {
     if (!strcmp(rest, "corrections"))
-        return get_corrections(r);
+        return get_rows(r, false);
     if (!strcmp(r->method, MHD_HTTP_METHOD_POST))
         return post_review(r);
-    return get_reports(r);
+    return get_rows(r, true);
 }
 
 /* ---- the /hub section ---- */

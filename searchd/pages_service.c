@@ -114,12 +114,10 @@ static void put_listing(pg *p, const rec_service *o)
     pg_text(p, o->id);
     pg_lang_arg(p, "?");
     pg_open(p, "\""); /* the provider's words stay in English */
-    pg_text(p, o->name ? o->name : html_t(p->L, "rec.unnamed"));
-    pg_raw(p, "</a>");
+    pg_fmt(p, "%pT</a>", pg_service_name(p, o));
     if (o->organization.name) {
         pg_open(p, " <span class=\"org\"");
-        pg_text(p, o->organization.name);
-        pg_raw(p, "</span>");
+        pg_fmt(p, "%pT</span>", o->organization.name);
     }
 }
 
@@ -133,11 +131,8 @@ static void put_sources(pg *p, idx *ix, const rec_service *rec)
     sd_cluster_query(&q, rec, MAX_SOURCES);
     idx_result res;
     sp_err e;
-    sp_err_clear(&e);
-    if (pg_search(p, &ix, &q, &res, &e) != SP_OK) {
-        idx_result_free(&res);
+    if (pg_search(p, &ix, &q, &res, &e) != SP_OK)
         return;
-    }
     size_t others = res.total > 0 ? res.total - 1 : 0;
     if (others) {
         pg_raw(p, "<section class=\"sources\" aria-labelledby=\"sources-h\"><h2 id=\"sources-h\">");
@@ -203,11 +198,8 @@ static void put_similar(pg *p, idx *ix, const rec_service *rec)
     q.collapse = true;
     idx_result res;
     sp_err e;
-    sp_err_clear(&e);
-    if (pg_search(p, &ix, &q, &res, &e) != SP_OK) {
-        idx_result_free(&res);
+    if (pg_search(p, &ix, &q, &res, &e) != SP_OK)
         return;
-    }
     size_t shown = 0;
     for (size_t i = 0; i < res.n_hits && shown < SIMILAR; i++) {
         const rec_service *o = &res.hits[i].rec;
@@ -244,7 +236,7 @@ static void put_service(pg *p, idx *ix, const rec_service *rec)
     pg_t(p, "service.back");
     pg_raw(p, "</a></p><article class=\"service\">");
     pg_open(p, "<h1");
-    pg_text(p, rec->name ? rec->name : html_t(p->L, "rec.unnamed"));
+    pg_text(p, pg_service_name(p, rec));
     pg_raw(p, "</h1>");
     if (rec->organization.name) {
         pg_raw(p, "<p class=\"org\">");

@@ -54,17 +54,6 @@ static void without_words(const char *q, const char *words, char *out, size_t si
     snprintf(out, size, "%.*s%s", (int)head, q, tail);
 }
 
-/* template's {1} replaced by arg, into buf. */
-static const char *fill1(const char *template, const char *arg, char *buf, size_t size)
-{
-    const char *at = strstr(template, "{1}");
-    if (at)
-        snprintf(buf, size, "%.*s%s%s", (int)(at - template), template, arg, at + 3);
-    else
-        snprintf(buf, size, "%s", template);
-    return buf;
-}
-
 void pg_understood(pg *p, const char *q, const und_result *u, const idx_result *res)
 {
     q = q ? q : "";
@@ -89,9 +78,9 @@ void pg_understood(pg *p, const char *q, const und_result *u, const idx_result *
         bool place = a->idx_field < 0 || a->idx_field == IDX_F_BOROUGH ||
                      a->idx_field == IDX_F_SUBREGION;
         if (a->idx_field < 0)
-            label = fill1(html_t(p->L, "results.near"), a->value, lbuf, sizeof lbuf);
+            label = pg_fill1(html_t(p->L, "results.near"), a->value, lbuf, sizeof lbuf);
         else if (a->idx_field == IDX_F_AGE)
-            label = fill1(html_t(p->L, "filter.age_value"), a->value, lbuf, sizeof lbuf);
+            label = pg_fill1(html_t(p->L, "filter.age_value"), a->value, lbuf, sizeof lbuf);
         else
             label = pg_label(p, a->field, a->value);
         without_words(q, a->from, qbuf, sizeof qbuf);

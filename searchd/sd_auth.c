@@ -292,8 +292,12 @@ char *sd_body_value(sd_req *r, const json_t *json, const char *name)
     return r->body.len ? form_value(r->body.data, r->body.len, name) : NULL;
 }
 
-bool sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MHD_Result *ret)
+bool sd_auth_write(sd_req *r, auth_role need, sd_write *w)
 {
+    json_t **json = &w->body;
+    bool *form = &w->form;
+    enum MHD_Result *ret = &w->ret;
+    w->who = NULL;
     *json = NULL;
     *form = false;
     const auth_who *who = sd_auth_who(r);
@@ -368,7 +372,28 @@ bool sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MH
         *ret = sd_reply_limited(r, wait);
         return false;
     }
+    w->who = who;
     return true;
+}
+
+enum MHD_Result sd_reply_write(sd_req *r, const sd_write *w, int rc, const char *back,
+                               json_t *ok, const char *bad, const char *missing, const char *msg,
+                               const char *unsaved)
+{
+    if (rc == SP_OK && w->form && !strcmp(w->who->via, "session") && !sd_wants_json(r)) {
+        /* A dashboard button (a browser's form): back to the dashboard,
+         * which says so.  A script's form gets JSON like any other. */
+        json_decref(ok);
+        return sd_reply_see_other(r, back);
+    }
+    if (rc == SP_OK)
+        return sd_reply_json(r, MHD_HTTP_OK, ok);
+    json_decref(ok);
+    if (rc == SP_EINVAL)
+        return sd_reply_error(r, MHD_HTTP_BAD_REQUEST, bad, "%s", msg);
+    if (rc == SP_ENOTFOUND)
+        return sd_reply_error(r, MHD_HTTP_NOT_FOUND, missing, "%s", msg);
+    return sd_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable", "%s", unsaved);
 }
 
 /* ---- rate limits ---- */

@@ -55,7 +55,7 @@ typedef enum sd_route_id {
 /* (query parameters: params.h) */
 #define SD_MAX_BODY 16384      /* bytes of a POST body (hub decisions) */
 
-/* An address range (--metrics-allow): family AF_INET or AF_INET6, the
+/* An address range (--metrics-allow, trusted_proxies): family AF_INET or AF_INET6, the
  * network's bytes and the prefix length. */
 typedef struct sd_cidr {
     int family;
@@ -352,12 +352,30 @@ void sd_client_addr(sd_req *r, char *out, size_t size);
  * sent (*ret set).  page: answer an anonymous person with a redirect to
  * /login rather than JSON. */
 bool sd_auth_read(sd_req *r, auth_role need, bool page, enum MHD_Result *ret);
+/* A write that passed sd_auth_write: the account, the body (a JSON object,
+ * or NULL for a form: read fields with sd_body_value; the caller
+ * json_decrefs it) and whether a form sent it (a browser form or a
+ * script's); on refusal, the reply sent. */
+typedef struct sd_write {
+    const auth_who *who;
+    json_t *body;
+    bool form;
+    enum MHD_Result ret;
+} sd_write;
 /* Every check a write must pass before it changes anything: no query
  * string, a JSON or form body, an account with role need (a token, or a
  * session with a same-origin Origin/Referer and its CSRF token), and the
- * account's write rate.  On failure the error reply is sent (*ret set)
- * and false returned.  *form tells a browser form from a script. */
-bool sd_auth_write(sd_req *r, auth_role need, json_t **json, bool *form, enum MHD_Result *ret);
+ * account's write rate.  On failure the error reply is sent (w->ret) and
+ * false returned. */
+bool sd_auth_write(sd_req *r, auth_role need, sd_write *w);
+/* The reply to such a write, by its outcome rc: a browser's form on the
+ * dashboard (a session, not asking for JSON) goes back to `back` (303);
+ * otherwise SP_OK replies `ok` (taken, like every path here), SP_EINVAL is
+ * 400 `bad` and SP_ENOTFOUND 404 `missing` (both saying msg), anything else
+ * 503 store_unavailable saying `unsaved`. */
+enum MHD_Result sd_reply_write(sd_req *r, const sd_write *w, int rc, const char *back,
+                               json_t *ok, const char *bad, const char *missing, const char *msg,
+                               const char *unsaved);
 /* A field of the write's body (JSON object or form), a new string or
  * NULL when absent. */
 char *sd_body_value(sd_req *r, const json_t *json, const char *name);
@@ -475,11 +493,17 @@ int sd_search_parse(const vocab *v, const sd_kv *kv, size_t n, sd_search *out,
  * not take, such as lang). */
 int sd_search_parse_for(const vocab *v, unsigned ep, const sd_kv *kv, size_t n,
                         sd_search *out, char *msg, size_t msg_size);
-/* The request's query parameters (into kv, room for SD_MAX_ARGS + 1, and
- * *n) read by sd_search_parse_for for ep into out.  SP_OK, or SP_ELIMIT or
- * SP_EINVAL with msg. */
-int sd_request_search(sd_req *r, unsigned ep, sd_kv *kv, size_t *n, sd_search *out, char *msg,
-                      size_t msg_size);
+/* An open-data endpoint's search (exports, the Atom feed): the query
+ * parameters as given (kv, n) and the search they make (p points into kv). */
+typedef struct sd_search_req {
+    sd_kv kv[SD_MAX_ARGS + 1];
+    size_t n;
+    sd_search p;
+} sd_search_req;
+/* The request's query parameters read by sd_search_parse_for for ep into
+ * out.  When they are wrong (or too many) the 400 bad_parameter open-data
+ * error is sent, *ret set and false returned. */
+bool sd_request_search(sd_req *r, unsigned ep, sd_search_req *out, enum MHD_Result *ret);
 
 /* Reading the words of q (understood.c; indexer/understand.h), unless
  * understand=0: filters the words name are added to p (fields p already
@@ -507,6 +531,9 @@ enum MHD_Result sd_reply_open_json(sd_req *r, unsigned status, json_t *j);
 enum MHD_Result sd_reply_open_cached(sd_req *r, unsigned status, const char *ctype, char *body,
                                      size_t len, const char *cache_control);
 #define sd_reply_open_error(r, status, ...) sd_reply_error_as((r), true, (status), __VA_ARGS__)
+/* The worker's index for an open-data endpoint (feeds_out.c), or NULL
+ * after sending 503 index_unavailable (*ret set). */
+idx *sd_open_index(sd_req *r, sp_err *e, enum MHD_Result *ret);
 /* key=value&... of kv, percent-encoded (feeds_out.c); caller frees. */
 char *sd_query_string(const sd_kv *kv, size_t n);
 /* The OpenAPI 3.0 description of /oruk/ (a static string). */

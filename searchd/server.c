@@ -241,6 +241,19 @@ int sd_search_fresh(struct sd_server *s, idx **ix, const idx_query *q, idx_resul
     return rc;
 }
 
+/* Open the worker's handle afresh (counted in s->opens); false, with the
+ * failure logged (open_failed), when the index cannot be opened. */
+static bool open_index(struct sd_server *s, sd_worker *w, sp_err *err)
+{
+    if (idx_open_read(s->index_dir, &w->ix, err) != SP_OK) {
+        w->ix = NULL;
+        open_failed(s, err);
+        return false;
+    }
+    atomic_fetch_add(&s->opens, 1);
+    return true;
+}
+
 idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
 {
     sd_worker *w = pthread_getspecific(s->worker_key);
@@ -277,12 +290,8 @@ idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
         }
         w->tried = true;
         w->last_us = now;
-        if (idx_open_read(s->index_dir, &w->ix, err) != SP_OK) {
-            w->ix = NULL;
-            open_failed(s, err);
+        if (!open_index(s, w, err))
             return NULL;
-        }
-        atomic_fetch_add(&s->opens, 1);
         atomic_store(&s->open_failure_logged, false);
         atomic_store(&s->documents, idx_count(w->ix));
         if (idx_schema_version(w->ix) != IDX_SCHEMA_VERSION &&
@@ -304,13 +313,8 @@ idx *sd_worker_index(struct sd_server *s, bool force, sp_err *err)
         if (rc < 0) {
             /* A handle that cannot reopen is stale for good: open afresh. */
             idx_close(w->ix);
-            w->ix = NULL;
-            if (idx_open_read(s->index_dir, &w->ix, err) != SP_OK) {
-                w->ix = NULL;
-                open_failed(s, err);
+            if (!open_index(s, w, err))
                 return NULL;
-            }
-            atomic_fetch_add(&s->opens, 1);
         }
         atomic_store(&s->documents, idx_count(w->ix));
     }

@@ -64,7 +64,8 @@ def uid(*parts):
     return "%s-%s-%s-%s-%s" % (x[:8], x[8:12], x[12:16], x[16:20], x[20:])
 
 
-# The vocabularies and kinds of service: tools/sample_vocab.py.
+# The vocabularies and kinds of service: tools/sample_vocab.py (kinds in
+# tools/sample_kinds.json).
 from sample_vocab import *  # noqa: E402,F401,F403  (data only)
 import sample_pages  # noqa: E402  (the HTML pages' one template)
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/tcheck.h"
+#include "../core/tutil.h"
 #include "crawl.h"
 #include "crawl_int.h"
 
@@ -51,30 +52,20 @@ static void check_row(int lineno, char *addr, const char *expect, char *allow_te
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_guard addresses.tsv\n");
-        return 2;
-    }
-    FILE *f = fopen(argv[1], "r");
-    CHECK(f != NULL);
-    char line[512];
-    int lineno = 0, rows = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!line[0] || line[0] == '#')
-            continue;
+    t_usage(argc, 2, "test_guard addresses.tsv");
+    t_lines l = t_lines_open("%s", argv[1]);
+    int rows = 0;
+    while (t_line(&l)) {
+        char *line = l.line;
         char *save = NULL;
         char *addr = strtok_r(line, "\t", &save);
         char *expect = strtok_r(NULL, "\t", &save);
         char *allow = strtok_r(NULL, "\t", &save);
         CHECK(addr && expect);
         if (addr && expect)
-            check_row(lineno, addr, expect, allow);
+            check_row(l.no, addr, expect, allow);
         rows++;
     }
-    if (f)
-        fclose(f);
     CHECK(rows >= 50);
 
     /* Ranges: bad ones are refused rather than read as something wider. */

@@ -37,6 +37,7 @@
 #include "enrich.h"
 #include "rec.h"
 #include "vocab.h"
+#include "../core/tutil.h"
 
 #define MAX_LINE 4096
 #define MAX_DIMS 16
@@ -140,42 +141,31 @@ static dimstat *dim_get(dimstat *d, size_t *nd, const char *name)
     return &d[(*nd)++];
 }
 
-static void chomp(char *s)
-{
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-}
-
 /* The next labelled row "dimension TAB expected TAB text" of f, split in
  * place in line (comments and blank lines skipped): 1, 0 at the end, -1
  * (with a message) on a malformed row. */
-static int next_row(FILE *f, const char *path, size_t *lineno, char *line, size_t sz,
-                    char **dim, char **exp, char **text)
+static int next_row(t_lines *l, size_t *lineno, char **dim, char **exp, char **text)
 {
-    while (fgets(line, (int)sz, f)) {
-        ++*lineno;
-        chomp(line);
-        if (!line[0] || line[0] == '#')
-            continue;
-        *dim = line;
-        *exp = strchr(line, '\t');
-        *text = *exp ? strchr(*exp + 1, '\t') : NULL;
-        if (!*exp || !*text) {
-            fprintf(stderr, "%s:%zu: expected 3 tab-separated columns\n", path, *lineno);
-            return -1;
-        }
-        *(*exp)++ = '\0';
-        *(*text)++ = '\0';
-        return 1;
+    if (!t_line(l))
+        return 0;
+    *lineno = (size_t)l->no;
+    char *f[3];
+    if (t_split(l->line, f, 3) != 3) {
+        fprintf(stderr, "%s:%zu: expected 3 tab-separated columns\n", l->path, *lineno);
+        t_lines_close(l);
+        return -1;
     }
-    return 0;
+    *dim = f[0];
+    *exp = f[1];
+    *text = f[2];
+    return 1;
 }
 
-/* A record whose text is the labelled sentence, enriched (which extracts
- * the rules): the description for "groups", else the eligibility text. */
-static int enrich_text(const vocab *v, const char *dim, const char *text, rec_service *r,
-                       sp_err *e)
+/* A record whose text is the labelled sentence (the current row of l),
+ * enriched (which extracts the rules): the description for "groups", else
+ * the eligibility text.  On failure: a message, r freed and l closed. */
+static int enrich_text(const vocab *v, t_lines *l, const char *dim, const char *text,
+                       rec_service *r)
 {
     rec_service_init(r);
     r->name = strdup("Labelled service");
@@ -183,36 +173,33 @@ static int enrich_text(const vocab *v, const char *dim, const char *text, rec_se
         r->description = strdup(text);
     else
         r->eligibility_description = strdup(text);
-    sp_err_clear(e);
-    return enrich_record(v, r, e);
+    sp_err e;
+    sp_err_clear(&e);
+    int rc = enrich_record(v, r, &e);
+    if (rc != SP_OK) {
+        fprintf(stderr, "%s:%d: enrich failed: %s\n", l->path, l->no, e.msg);
+        rec_service_free(r);
+        t_lines_close(l);
+    }
+    return rc;
 }
 
 static int labelled(const vocab *v, const char *path, const char *floors, size_t min_items)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return 1;
-    }
+    t_lines l = t_lines_open("%s", path);
     dimstat d[MAX_DIMS];
     size_t nd = 0, lineno = 0, items = 0;
-    char line[MAX_LINE];
     int verbose = getenv("ELIG_VERBOSE") != NULL;
     char *dim, *exp, *text;
     int got_row;
-    while ((got_row = next_row(f, path, &lineno, line, sizeof line, &dim, &exp, &text)) > 0) {
+    while ((got_row = next_row(&l, &lineno, &dim, &exp, &text)) > 0) {
         char want[MAX_LINE];
         snprintf(want, sizeof want, "%s", exp);
         canon_expected(want);
 
         rec_service r;
-        sp_err e;
-        if (enrich_text(v, dim, text, &r, &e) != SP_OK) {
-            fprintf(stderr, "%s:%zu: enrich failed: %s\n", path, lineno, e.msg);
-            rec_service_free(&r);
-            fclose(f);
+        if (enrich_text(v, &l, dim, text, &r) != SP_OK)
             return 1;
-        }
         char got[MAX_LINE];
         rule_str(&r, dim, got, sizeof got);
         rec_service_free(&r);
@@ -234,22 +221,14 @@ static int labelled(const vocab *v, const char *path, const char *floors, size_t
             printf("MISS %s:%zu %s want [%s] got [%s]: %s\n", path, lineno, dim, want, got,
                    text);
     }
-    fclose(f);
     if (got_row < 0)
         return 1;
 
-    FILE *ff = fopen(floors, "r");
-    if (!ff) {
-        fprintf(stderr, "cannot open %s\n", floors);
-        return 1;
-    }
-    while (fgets(line, sizeof line, ff)) {
-        chomp(line);
-        if (!line[0] || line[0] == '#')
-            continue;
+    t_lines fl = t_lines_open("%s", floors);
+    while (t_line(&fl)) {
         char name[32];
         double p, rr;
-        if (sscanf(line, "%31s %lf %lf", name, &p, &rr) != 3)
+        if (sscanf(fl.line, "%31s %lf %lf", name, &p, &rr) != 3)
             continue;
         dimstat *s = dim_get(d, &nd, name);
         if (s) {
@@ -257,7 +236,6 @@ static int labelled(const vocab *v, const char *path, const char *floors, size_t
             s->floor_r = rr;
         }
     }
-    fclose(ff);
 
     int fails = 0;
     for (size_t i = 0; i < nd; i++) {
@@ -291,18 +269,11 @@ static int labelled(const vocab *v, const char *path, const char *floors, size_t
  * needs, language, area (a service-area borough name). */
 static int evaluate(const vocab *v, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return 1;
-    }
-    char line[MAX_LINE];
-    size_t lineno = 0, checks = 0, fails = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        chomp(line);
-        if (!line[0] || line[0] == '#')
-            continue;
+    t_lines l = t_lines_open("%s", path);
+    size_t checks = 0, fails = 0;
+    while (t_line(&l)) {
+        size_t lineno = (size_t)l.no;
+        char *line = l.line;
         char *cols[16];
         size_t nc = 0;
         for (char *save = NULL, *t = strtok_r(line, "\t", &save); t && nc < 16;
@@ -428,7 +399,6 @@ static int evaluate(const vocab *v, const char *path)
         }
         rec_service_free(&r);
     }
-    fclose(f);
     printf("evaluate: %zu checks, %zu failed\n", checks, fails);
     return fails ? 1 : 0;
 }
@@ -538,33 +508,23 @@ typedef struct nestat {
 
 static int verdicts(const vocab *v, const char *path, double max_rate, long max_wrong)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return 1;
-    }
+    t_lines l = t_lines_open("%s", path);
     nestat st[MAX_DIMS + 1];
     size_t nst = 0, lineno = 0;
     memset(st, 0, sizeof st);
     snprintf(st[MAX_DIMS].name, sizeof st[MAX_DIMS].name, "all");
-    char line[MAX_LINE];
     int verbose = getenv("ELIG_VERBOSE") != NULL;
     char *dim, *exp, *text;
     int got_row;
-    while ((got_row = next_row(f, path, &lineno, line, sizeof line, &dim, &exp, &text)) > 0) {
+    while ((got_row = next_row(&l, &lineno, &dim, &exp, &text)) > 0) {
         elig_person ps[MAX_PERSONS];
         const char *one[MAX_PERSONS] = {0};
         size_t np = persons_for(v, dim, ps, one);
         if (!np)
             continue;
         rec_service got, want;
-        sp_err e;
-        if (enrich_text(v, dim, text, &got, &e) != SP_OK) {
-            fprintf(stderr, "%s:%zu: enrich failed: %s\n", path, lineno, e.msg);
-            rec_service_free(&got);
-            fclose(f);
+        if (enrich_text(v, &l, dim, text, &got) != SP_OK)
             return 1;
-        }
         rec_service_init(&want);
         if (strcmp(exp, "-")) {
             want.rules = calloc(1, sizeof *want.rules);
@@ -600,7 +560,6 @@ static int verdicts(const vocab *v, const char *path, double max_rate, long max_
         rec_service_free(&got);
         rec_service_free(&want);
     }
-    fclose(f);
     if (got_row < 0)
         return 1;
     st[nst++] = st[MAX_DIMS];
@@ -637,34 +596,15 @@ static bool kind_recorded(const char *label)
 
 static int cases(const vocab *v, const char *path, bool coverage)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return 1;
-    }
+    t_lines l = t_lines_open("%s", path);
     size_t nt = 0;
     const vocab_trigger *trig = vocab_triggers(v, &nt);
     bool *seen = calloc(nt ? nt : 1, sizeof *seen);
-    char line[MAX_LINE];
-    size_t lineno = 0, n = 0, fails = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        chomp(line);
-        if (!line[0] || line[0] == '#')
-            continue;
+    size_t n = 0, fails = 0;
+    while (t_line(&l)) {
+        size_t lineno = (size_t)l.no;
         char *col[4];
-        size_t nc = 0;
-        for (char *p = line; nc < 4; nc++) {
-            col[nc] = p;
-            char *tab = strchr(p, '\t');
-            if (!tab) {
-                nc++;
-                break;
-            }
-            *tab = '\0';
-            p = tab + 1;
-        }
-        if (nc != 4) {
+        if (t_split(l.line, col, 4) != 4) {
             printf("FAIL %s:%zu: expected 4 tab-separated columns\n", path, lineno);
             fails++;
             continue;
@@ -717,7 +657,6 @@ static int cases(const vocab *v, const char *path, bool coverage)
         }
         rec_service_free(&r);
     }
-    fclose(f);
     if (coverage) {
         if (nt == 0) {
             printf("FAIL: no triggers loaded (data/vocab/triggers.tsv)\n");
@@ -736,18 +675,9 @@ static int cases(const vocab *v, const char *path, bool coverage)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: test_elig labelled FILE FLOORS [MIN_ITEMS] | evaluate FILE | "
-                        "verdicts FILE MAX_WRONG_RATE [MAX_WRONG]\n");
-        return 2;
-    }
-    vocab *v = NULL;
-    sp_err e;
-    sp_err_clear(&e);
-    if (vocab_load(NULL, &v, &e) != SP_OK) {
-        fprintf(stderr, "vocab: %s\n", e.msg);
-        return 1;
-    }
+    t_usage(argc, 3, "test_elig labelled FILE FLOORS [MIN_ITEMS] | evaluate FILE | "
+                     "verdicts FILE MAX_WRONG_RATE [MAX_WRONG]");
+    vocab *v = t_vocab();
     int rc = 2;
     if (!strcmp(argv[1], "labelled") && argc >= 4)
         rc = labelled(v, argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 300);

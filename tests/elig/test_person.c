@@ -15,6 +15,7 @@
 #include "../core/tcheck.h"
 #include "elig.h"
 #include "person.h"
+#include "../core/tutil.h"
 
 /* ok, saying why when it is not (for CHECK's report). */
 static bool said(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -36,16 +37,10 @@ static bool said(bool ok, const char *fmt, ...)
  * A value of "-" stands for the empty string. */
 static void answers(const vocab *v, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    CHECK(said(f != NULL, "cannot open %s", path));
-    if (!f)
-        return;
-    char line[1024];
+    t_lines l = t_lines_open("%s", path);
     int n = 0;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!line[0] || line[0] == '#')
-            continue;
+    while (t_line(&l)) {
+        char *line = l.line;
         char *name = line, *val = strchr(line, '\t'), *want = NULL;
         if (val) {
             *val++ = '\0';
@@ -71,7 +66,6 @@ static void answers(const vocab *v, const char *path)
                   val, want, rc, e.msg));
         n++;
     }
-    fclose(f);
     CHECK(said(n >= 20, "only %d answer cases", n));
 }
 
@@ -136,17 +130,8 @@ static void groups_agree(const vocab *v)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_person ANSWERS.tsv\n");
-        return 2;
-    }
-    vocab *v = NULL;
-    sp_err e;
-    sp_err_clear(&e);
-    if (vocab_load(NULL, &v, &e) != SP_OK) {
-        fprintf(stderr, "vocab: %s\n", e.msg);
-        return 1;
-    }
+    t_usage(argc, 2, "test_person ANSWERS.tsv");
+    vocab *v = t_vocab();
     answers(v, argv[1]);
     groups_agree(v);
     /* One set of limits: the same numbers the API documents. */

@@ -17,7 +17,6 @@
  * back to the same JSON.  service_full.json gets field-by-field checks.
  * Exits 77 (skipped) when the shared folder is absent.
  */
-#include <dirent.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 
 #include "feed_int.h"
 #include "tcheck.h"
+#include "../readers/util.h"
 
 static int n_files, n_services, n_none, n_reject, n_records;
 
@@ -195,31 +195,18 @@ static void read_one(const char *path, const char *name)
     free(body);
 }
 
-static void walk(const char *dir, int depth)
+/* Every .json file under dir. */
+static void walk(const char *dir)
 {
-    if (depth > 8)
-        return;
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        fprintf(stderr, "cannot open %s\n", dir);
-        t_failures++;
-        return;
+    size_t n;
+    char **files = tu_list(dir, &n);
+    CHECK(n > 0, "no files in %s", dir);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = strrchr(files[i], '/') + 1;
+        if (fnmatch("*.json", name, 0) == 0)
+            read_one(files[i], name);
     }
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        char *p = sp_printf("%s/%s", dir, de->d_name);
-        struct stat st;
-        if (p != NULL && stat(p, &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                walk(p, depth + 1);
-            else if (fnmatch("*.json", de->d_name, 0) == 0)
-                read_one(p, de->d_name);
-        }
-        free(p);
-    }
-    closedir(d);
+    tu_free_list(files, n);
 }
 
 int main(void)
@@ -237,7 +224,7 @@ int main(void)
                                        "oruk-validator-mocks"};
     for (size_t i = 0; i < 3; i++) {
         char *d = sp_printf("%s/conformance/%s", shared ? shared : "../shared", dirs[i]);
-        walk(d, 0);
+        walk(d);
         free(d);
     }
     CHECK(n_files >= 70);

@@ -51,21 +51,14 @@ static vocab *voc;
 
 static void read_fixtures(const char *dir)
 {
-    char *path = sp_printf("%s/services.ndjson", dir);
-    char *body = NULL;
     size_t len = 0;
-    sp_err err = {0};
-    if (sp_read_file(path, 1 << 20, &body, &len, &err) != SP_OK) {
-        fprintf(stderr, "cannot read %s: %s\n", path, err.msg);
-        exit(1);
-    }
+    char *body = t_read(&len, "%s/services.ndjson", dir);
     char *save = NULL;
     for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         fixtures = realloc(fixtures, (n_fixtures + 1) * sizeof *fixtures);
         fixtures[n_fixtures++] = sp_strdup(line);
     }
     free(body);
-    free(path);
 }
 
 /* Record i, version v (a put again changes its name). */

@@ -10,15 +10,13 @@
 
 #include "hours.h"
 #include "../core/tcheck.h"
+#include "../core/tutil.h"
 
 
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_hours TZ_CASES.tsv\n");
-        return 2;
-    }
+    t_usage(argc, 2, "test_hours TZ_CASES.tsv");
     hours_zone *z = NULL;
     sp_err err;
     sp_err_clear(&err);
@@ -26,17 +24,10 @@ int main(int argc, char **argv)
         printf("SKIP: no tz database: %s\n", err.msg);
         return 77;
     }
-    FILE *f = fopen(argv[1], "r");
-    if (!f) {
-        perror(argv[1]);
-        return 2;
-    }
-    char line[256];
+    t_lines l = t_lines_open("%s", argv[1]);
     int cases = 0;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (!line[0] || line[0] == '#')
-            continue;
+    while (t_line(&l)) {
+        char *line = l.line;
         char *when = strtok(line, "\t"), *day = strtok(NULL, "\t"), *at = strtok(NULL, "\t");
         if (!when || !day || !at) {
             CHECK(0, "a case needs three columns: %s", line);
@@ -51,7 +42,6 @@ int main(int argc, char **argv)
               "%s: London %s %s, expected %s %s", when, hours_day_code(d), got, day, at);
         cases++;
     }
-    fclose(f);
     CHECK(cases >= 10, "tz_cases.tsv read (%d cases)", cases);
     hours_zone_free(z);
 

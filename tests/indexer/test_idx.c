@@ -39,14 +39,9 @@ static void rm_index(char *path)
 /* Every fixture record, put in one batch. */
 static void load_fixtures(idx *ix)
 {
-    char *path = sp_printf("%s/services.ndjson", data_dir);
-    char *body = NULL;
     size_t len = 0;
+    char *body = t_read(&len, "%s/services.ndjson", data_dir);
     sp_err err = {0};
-    if (sp_read_file(path, 1 << 20, &body, &len, &err) != SP_OK) {
-        fprintf(stderr, "cannot read %s: %s\n", path, err.msg);
-        exit(1);
-    }
     CHECK(idx_begin(ix, &err) == SP_OK, "%s", err.msg);
     char *save = NULL;
     for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -60,7 +55,6 @@ static void load_fixtures(idx *ix)
     }
     CHECK(idx_commit(ix, &err) == SP_OK, "%s", err.msg);
     free(body);
-    free(path);
 }
 
 static idx *fixture_index(char **path)
@@ -84,13 +78,39 @@ static bool has_hit(const idx_result *res, const char *id)
     return false;
 }
 
+/* Run q into res (for the caller to free); false, and a failed check,
+ * when it does not run. */
+static bool search(idx *ix, const idx_query *q, idx_result *res)
+{
+    sp_err err = {0};
+    int rc = idx_search(ix, q, res, &err);
+    CHECK(rc == SP_OK, "search [%s]: %s", q->q ? q->q : "", err.msg);
+    return rc == SP_OK;
+}
+
+/* Searching for text finds every fixture in ids (NULL-terminated) and, when
+ * total is not -1, exactly total services; what names the case. */
+static void finds(idx *ix, const char *text, long total, const char *const *ids, const char *what)
+{
+    idx_query q;
+    idx_query_init(&q);
+    q.q = text;
+    idx_result res;
+    if (!search(ix, &q, &res))
+        return;
+    CHECK(total == -1 || res.total == (size_t)total, "%s: total %zu, want %ld", what, res.total,
+          total);
+    for (const char *const *id = ids; *id; id++)
+        CHECK(has_hit(&res, *id), "%s: [%s] does not find %s", what, text, *id);
+    idx_result_free(&res);
+}
+#define FINDS(ix, text, total, what, ...) \
+    finds(ix, text, total, (const char *const[]){__VA_ARGS__, NULL}, what)
+
 static size_t search_total(idx *ix, const idx_query *q)
 {
     idx_result res;
-    sp_err err = {0};
-    int rc = idx_search(ix, q, &res, &err);
-    CHECK(rc == SP_OK, "search: %s", err.msg);
-    if (rc)
+    if (!search(ix, q, &res))
         return (size_t)-1;
     size_t t = res.total;
     CHECK(res.exhaustive, "total not exhaustive");
@@ -301,18 +321,8 @@ static void test_vocab_labels(void)
     if (ix) {
         idx_set_vocab(ix, v);
         load_fixtures(ix);
-        idx_result res;
-        idx_query q;
-        idx_query_init(&q);
-        q.q = "bengali";
-        CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
-        CHECK(res.total == 1 && has_hit(&res, ID(02)), "bengali total %zu", res.total);
-        idx_result_free(&res);
-        q.q = "people aged 50 and over";
-        CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
-        CHECK(res.total == 2 && has_hit(&res, ID(01)) && has_hit(&res, ID(04)),
-              "group label total %zu", res.total);
-        idx_result_free(&res);
+        FINDS(ix, "bengali", 1, "language label", ID(02));
+        FINDS(ix, "people aged 50 and over", 2, "group label", ID(01), ID(04));
         idx_close(ix);
     }
     rm_index(path);
@@ -402,15 +412,10 @@ static void check_facets(idx *ix, const idx_query *q, const char *label)
 
 static void test_facets(idx *ix)
 {
-    char *path = sp_printf("%s/facet_queries.tsv", data_dir);
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "open %s", path);
-    char line[2048];
+    t_lines l = t_lines_open("%s/facet_queries.tsv", data_dir);
     int cases = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#' || !line[0])
-            continue;
+    while (t_line(&l)) {
+        char *line = l.line;
         char *t1 = strchr(line, '\t');
         char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
         if (!t1 || !t2) {
@@ -441,9 +446,6 @@ static void test_facets(idx *ix)
         cases++;
     }
     CHECK(cases >= 5, "only %d facet cases", cases);
-    if (f)
-        fclose(f);
-    free(path);
 
     /* Disjunctive: with borough=hackney selected, other boroughs keep
      * their counts. */
@@ -453,8 +455,7 @@ static void test_facets(idx *ix)
     q.filters[IDX_F_BOROUGH] = hk;
     q.n_filters[IDX_F_BOROUGH] = 1;
     idx_result res;
-    sp_err err = {0};
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.total == 2, "hackney total %zu", res.total);
     bool croydon = false;
     for (size_t i = 0; i < res.facets[IDX_F_BOROUGH].n; i++)
@@ -473,26 +474,18 @@ static void test_text(idx *ix)
 
     /* ESOL finds the course described only as "English for speakers of
      * other languages", and the long form finds the "ESOL" club. */
+    FINDS(ix, "ESOL", -1, "the course and the club", ID(02), ID(09));
+    FINDS(ix, "english for speakers of other languages", -1, "long form", ID(09), ID(02));
     idx_query_init(&q);
-    q.q = "ESOL";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
-    CHECK(has_hit(&res, ID(02)), "ESOL should find the English for speakers... course");
-    CHECK(has_hit(&res, ID(09)), "ESOL should find the ESOL club");
-    idx_result_free(&res);
-    q.q = "english for speakers of other languages";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
-    CHECK(has_hit(&res, ID(09)), "long form should find the ESOL club");
-    CHECK(has_hit(&res, ID(02)), "long form should find the course");
-    idx_result_free(&res);
 
     /* Did you mean. */
     q.q = "intervew skils";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.suggestion && !strcmp(res.suggestion, "interview skills"),
           "suggestion %s", res.suggestion ? res.suggestion : "(none)");
     idx_result_free(&res);
     q.q = "interview skills";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.suggestion == NULL, "no suggestion for a correct query: %s", res.suggestion ? res.suggestion : "");
     CHECK(res.n_hits >= 2 && has_hit(&res, ID(06)), "interview skills hits %zu", res.n_hits);
     /* The name weighs more than the body. */
@@ -501,37 +494,20 @@ static void test_text(idx *ix)
     idx_result_free(&res);
 
     /* Stemming: "mentor" finds "Mentoring". */
-    q.q = "mentor";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
-    CHECK(has_hit(&res, ID(03)), "stemming");
-    idx_result_free(&res);
-
+    FINDS(ix, "mentor", -1, "stemming", ID(03));
     /* Field prefixes: org: searches the organisation only. */
-    q.q = "org:croydon";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
-    CHECK(res.total == 1 && has_hit(&res, ID(04)), "org: prefix total %zu", res.total);
-    idx_result_free(&res);
-
+    FINDS(ix, "org:croydon", 1, "org: prefix", ID(04));
     /* Category labels are searchable text. */
-    q.q = "apprenticeships OR sector academies";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
-    CHECK(has_hit(&res, ID(08)), "label text");
-    idx_result_free(&res);
+    FINDS(ix, "apprenticeships OR sector academies", -1, "label text", ID(08));
 
     /* Bad syntax never errors. */
-    char *path = sp_printf("%s/bad_queries.txt", data_dir);
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "open %s", path);
-    char line[512];
+    t_lines l = t_lines_open("%s/bad_queries.txt", data_dir);
     int n = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#')
-            continue;
+    while (t_line(&l)) {
         idx_query_init(&q);
-        q.q = line;
+        q.q = l.line;
         int rc = idx_search(ix, &q, &res, &err);
-        CHECK(rc == SP_OK, "query [%s] failed: %s", line, err.msg);
+        CHECK(rc == SP_OK, "query [%s] failed: %s", l.line, err.msg);
         if (rc == SP_OK)
             idx_result_free(&res);
         n++;
@@ -548,19 +524,15 @@ static void test_text(idx *ix)
               "long query: %s", err.msg);
         free(longq);
     }
-    if (f)
-        fclose(f);
-    free(path);
 }
 
 static void test_snippets(idx *ix)
 {
     idx_result res;
-    sp_err err = {0};
     idx_query q;
     idx_query_init(&q);
     q.q = "mentoring confidence";
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 1, "hits %zu", res.n_hits);
     if (res.n_hits) {
         const char *s = res.hits[0].snippet ? res.hits[0].snippet : "";
@@ -575,7 +547,7 @@ static void test_snippets(idx *ix)
     const char *camden[] = {"camden"};
     q.filters[IDX_F_BOROUGH] = camden;
     q.n_filters[IDX_F_BOROUGH] = 1;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 1, "hits %zu", res.n_hits);
     if (res.n_hits) {
         const char *s = res.hits[0].snippet ? res.hits[0].snippet : "";
@@ -614,7 +586,7 @@ static void test_age(idx *ix)
     const char *slot;
     char buf[8];
     set_age(&q, &slot, buf, 30);
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(!has_hit(&res, ID(03)), "16-24 service at age 30");
     CHECK(has_hit(&res, ID(01)) && has_hit(&res, ID(06)) && has_hit(&res, ID(07)) &&
               has_hit(&res, ID(04)),
@@ -628,25 +600,25 @@ static void test_age(idx *ix)
     idx_result_free(&res);
 
     set_age(&q, &slot, buf, 17);
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(03)) && has_hit(&res, ID(04)) && has_hit(&res, ID(07)),
           "age 17");
     CHECK(!has_hit(&res, ID(01)) && !has_hit(&res, ID(06)), "age 17 below minimum");
     idx_result_free(&res);
 
     set_age(&q, &slot, buf, 24); /* limits are inclusive */
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(03)), "max age inclusive");
     idx_result_free(&res);
     set_age(&q, &slot, buf, 70);
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(!has_hit(&res, ID(06)) && has_hit(&res, ID(04)), "age 70");
     idx_result_free(&res);
 
     /* A step (term) and the same age as ranges agree: 25 is a step. */
     set_age(&q, &slot, buf, 25);
     q.facets = false;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     size_t by_term = res.total;
     idx_result_free(&res);
     size_t in_range = 0;
@@ -654,7 +626,7 @@ static void test_age(idx *ix)
     idx_query_init(&all);
     all.limit = 100;
     all.facets = false;
-    CHECK(idx_search(ix, &all, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &all, &res);
     for (size_t i = 0; i < res.n_hits; i++) {
         const rec_service *r = &res.hits[i].rec;
         if ((r->minimum_age < 0 || r->minimum_age <= 25) &&
@@ -673,7 +645,6 @@ static void test_age(idx *ix)
 static void test_near(idx *ix)
 {
     idx_result res;
-    sp_err err = {0};
     idx_query q;
     idx_query_init(&q);
     q.has_near = true;
@@ -681,7 +652,7 @@ static void test_near(idx *ix)
     q.near_lon = -0.0553;
     q.radius_km = 5;
     q.sort = IDX_SORT_DISTANCE;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.total == 2, "within 5 km: %zu", res.total);
     CHECK(res.n_hits == 2 && !strcmp(res.hits[0].rec.id, ID(01)) &&
               !strcmp(res.hits[1].rec.id, ID(02)),
@@ -703,7 +674,7 @@ static void test_near(idx *ix)
     /* No radius: everything, nearest first, unlocated last. */
     q.radius_km = 0;
     q.limit = 20;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 9, "hits %zu", res.n_hits);
     double last = 0;
     bool ordered = true, unlocated_seen = false;
@@ -724,12 +695,11 @@ static void test_near(idx *ix)
 static void test_sort_collapse(idx *ix)
 {
     idx_result res;
-    sp_err err = {0};
     idx_query q;
     idx_query_init(&q);
     q.sort = IDX_SORT_UPDATED;
     q.limit = 3;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 3 && !strcmp(res.hits[0].rec.id, ID(03)) &&
               !strcmp(res.hits[1].rec.id, ID(01)) && !strcmp(res.hits[2].rec.id, ID(02)),
           "newest first");
@@ -738,14 +708,14 @@ static void test_sort_collapse(idx *ix)
 
     /* Paging. */
     q.offset = 8;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(res.n_hits == 1 && !strcmp(res.hits[0].rec.id, ID(09)), "last page");
     idx_result_free(&res);
 
     idx_query_init(&q);
     q.q = "job club";
     q.collapse = true;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     size_t folded = 0, jobclubs = 0;
     for (size_t i = 0; i < res.n_hits; i++) {
         if (!strcmp(res.hits[i].rec.id, ID(01)) || !strcmp(res.hits[i].rec.id, ID(05))) {
@@ -756,7 +726,7 @@ static void test_sort_collapse(idx *ix)
     CHECK(jobclubs == 1 && folded == 1, "collapse: %zu shown, %zu folded", jobclubs, folded);
     idx_result_free(&res);
     q.collapse = false;
-    CHECK(idx_search(ix, &q, &res, &err) == SP_OK, "%s", err.msg);
+    search(ix, &q, &res);
     CHECK(has_hit(&res, ID(01)) && has_hit(&res, ID(05)), "without collapse both");
     idx_result_free(&res);
 }
@@ -785,10 +755,9 @@ static void test_brief(idx *ix)
         q.q = texts[k];
         q.limit = 20;
         idx_result full, brief;
-        sp_err err = {0};
-        CHECK(idx_search(ix, &q, &full, &err) == SP_OK, "%s", err.msg);
+        search(ix, &q, &full);
         q.brief = true;
-        CHECK(idx_search(ix, &q, &brief, &err) == SP_OK, "%s", err.msg);
+        search(ix, &q, &brief);
         CHECK(full.n_hits == brief.n_hits && full.n_hits > 0, "brief: %zu hits vs %zu",
               brief.n_hits, full.n_hits);
         for (size_t i = 0; i < full.n_hits && i < brief.n_hits; i++) {

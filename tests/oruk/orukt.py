@@ -46,6 +46,24 @@ def sample_store(tmp, name, test):
     return store
 
 
+def serve_sample_and_page(tmp, test):
+    """`signpost serve` (a Served) on the sample and pages/plain-page.html
+    (an HTML page with no structured data) indexed into tmp/store; the test
+    ends (finish(test)) when either step fails."""
+    import subprocess
+    store = os.path.join(tmp, "store")
+    page = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pages", "plain-page.html")
+    r = subprocess.run([e.SIGNPOST, "index", "--store", store, "--quiet", e.SAMPLE, page],
+                       capture_output=True, text=True)
+    if not e.check(r.returncode == 0, "the sample and the page index: %s" % r.stderr[-500:]):
+        e.finish(test)
+    srv = Served(store)
+    if not e.check(srv.ok, "signpost serve starts"):
+        srv.stop()
+        e.finish(test)
+    return srv
+
+
 class Served:
     """`signpost serve` on a store, on a free loopback port."""
 

@@ -12,9 +12,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import orukt  # noqa: E402
 from orukt import e  # noqa: E402
 import json  # noqa: E402
-import subprocess  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def get(base, path):
@@ -29,16 +26,8 @@ def main():
     v_full = orukt.validator(os.path.join(orukt.PROFILE, "schema", "compiled", "service.json"))
     tmp = e.tempdir()
     try:
-        store = os.path.join(tmp, "store")
-        page = os.path.join(HERE, "pages", "plain-page.html")
-        r = subprocess.run([e.SIGNPOST, "index", "--store", store, "--quiet", e.SAMPLE, page],
-                           capture_output=True, text=True)
-        if not e.check(r.returncode == 0, "sample and page index: %s" % r.stderr[-500:]):
-            e.finish("oruk-all-records")
-        srv = orukt.Served(store)
+        srv = orukt.serve_sample_and_page(tmp, "oruk-all-records")
         try:
-            if not e.check(srv.ok, "signpost serve starts"):
-                e.finish("oruk-all-records")
             ids, pg = [], 1
             while pg < 100:
                 st, doc = get(srv.base, "/oruk/services?per_page=100&page=%d" % pg)

@@ -210,28 +210,25 @@ def run_schemas(base):
         if e.check(st == 200, f"/oruk/services/{sid}: {st}"):
             check_valid(v_full, doc, f"/oruk/services/{sid}")
             e.check(doc["id"] == sid, "the service asked for")
-    sal_ids, org_ids = [], []
-    for _, doc in all_pages(base, "/oruk/service_at_locations"):
-        page_ok(doc, "/oruk/service_at_locations")
-        for s in doc["contents"]:
-            check_valid(v_sal_item, s, f"/oruk/service_at_locations item {s.get('id')}")
-            sal_ids.append(s["id"])
-    e.check(len(sal_ids) > 0 and len(set(sal_ids)) == len(sal_ids), "service_at_location ids are unique")
-    for sal in random.Random(3).sample(sal_ids, min(15, len(sal_ids))):
-        st, _, doc, _ = get(base, "/oruk/service_at_locations/" + sal)
-        if e.check(st == 200, f"/oruk/service_at_locations/{sal}: {st}"):
-            check_valid(v_sal, doc, f"/oruk/service_at_locations/{sal}")
-    for _, doc in all_pages(base, "/oruk/organizations"):
-        page_ok(doc, "/oruk/organizations")
-        for g in doc["contents"]:
-            check_valid(v_org_item, g, f"/oruk/organizations item {g.get('id')}")
-            org_ids.append(g["id"])
-    e.check(len(org_ids) > 10 and len(set(org_ids)) == len(org_ids), "organizations listed once each")
-    for gid in random.Random(4).sample(org_ids, min(15, len(org_ids))):
-        st, _, doc, _ = get(base, "/oruk/organizations/" + gid)
-        if e.check(st == 200, f"/oruk/organizations/{gid}: {st}"):
-            check_valid(v_org, doc, f"/oruk/organizations/{gid}")
-            e.check(len(doc.get("services", [])) >= 1, "an organization lists its services")
+    # service_at_locations and organizations: every page's items valid, ids
+    # unique (and more than `least`), 15 of them (a seeded sample) fetched
+    # one by one and valid in full.
+    for path, v_each, v_one, seed, least, unique in (
+            ("/oruk/service_at_locations", v_sal_item, v_sal, 3, 0, "service_at_location ids are unique"),
+            ("/oruk/organizations", v_org_item, v_org, 4, 10, "organizations listed once each")):
+        got = []
+        for _, doc in all_pages(base, path):
+            page_ok(doc, path)
+            for s in doc["contents"]:
+                check_valid(v_each, s, f"{path} item {s.get('id')}")
+                got.append(s["id"])
+        e.check(len(got) > least and len(set(got)) == len(got), unique)
+        for one in random.Random(seed).sample(got, min(15, len(got))):
+            st, _, doc, _ = get(base, f"{path}/{one}")
+            if e.check(st == 200, f"{path}/{one}: {st}"):
+                check_valid(v_one, doc, f"{path}/{one}")
+                if path == "/oruk/organizations":
+                    e.check(len(doc.get("services", [])) >= 1, "an organization lists its services")
     term_ids, tax_ids = [], []
     for _, doc in all_pages(base, "/oruk/taxonomies"):
         for t in doc["contents"]:

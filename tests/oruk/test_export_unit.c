@@ -14,18 +14,11 @@
 #include <string.h>
 
 #include "export.h"
+#include "../core/tcheck.h"
 #include "../core/tutil.h"
 
-static int failures, checks;
-
-static void check(int cond, const char *what, const char *name)
-{
-    checks++;
-    if (!cond) {
-        failures++;
-        printf("FAIL: %s (%s)\n", what, name);
-    }
-}
+/* A check on the shared harness, saying what failed and for which case. */
+#define check(cond, what, name) CHECK(cond, "%s (%s)", what, name)
 
 /* Does got contain everything in want? */
 static int matches(const json_t *want, const json_t *got, char *where, size_t wsize)
@@ -151,23 +144,11 @@ static void run_repairs(const char *dir, const vocab *v)
 
 static void run_csv(const char *dir)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/csv.tsv", dir);
-    FILE *f = fopen(path, "r");
-    check(f != NULL, "csv.tsv opens", path);
-    if (!f)
-        return;
-    char line[1024];
+    t_lines l = t_lines_open("%s/csv.tsv", dir);
     int n = 0;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (line[0] == '#' || !line[0])
-            continue;
-        char *tab = strchr(line, '\t');
-        if (!tab)
-            continue;
-        *tab = '\0';
-        char *in = line, *want = tab + 1;
+    char *f[2];
+    while (t_row(&l, f, 2)) {
+        char *in = f[0], *want = f[1];
         sp_unescape(in);
         sp_unescape(want);
         sp_buf b = {0};
@@ -181,8 +162,7 @@ static void run_csv(const char *dir)
         sp_buf_free(&b);
         n++;
     }
-    fclose(f);
-    check(n >= 6, "csv.tsv has cases", path);
+    check(n >= 6, "csv.tsv has cases", l.path);
 }
 
 /* Two services of one organization at one location: the shared rows are
@@ -247,15 +227,11 @@ static void run_package(const vocab *v)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_export_unit CASES_DIR\n");
-        return 2;
-    }
+    t_usage(argc, 2, "test_export_unit CASES_DIR");
     vocab *v = t_vocab();
     run_repairs(argv[1], v);
     run_csv(argv[1]);
     run_package(v);
     vocab_free(v);
-    printf("export unit: %d/%d checks passed\n", checks - failures, checks);
-    return failures ? 1 : 0;
+    return t_done("export unit");
 }

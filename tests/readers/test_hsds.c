@@ -64,16 +64,24 @@ static int read_pkg(const char *descriptor, const char *dir, feed_output *o, sp_
     return rc;
 }
 
+/* Read the package dp (its tables in dir; both freed here) into o, checking
+ * that it reads and gives `want` services; returns how many it gives. */
+static size_t pkg(const char *label, char *dir, char *dp, size_t want, feed_output *o)
+{
+    sp_err err = {0};
+    int rc = read_pkg(dp, dir, o, &err);
+    CHECK(rc == SP_OK, "%s: %s", label, err.msg);
+    CHECK(o->n_recs == want, "%s: %zu services, want %zu", label, o->n_recs, want);
+    free(dp);
+    free(dir);
+    return o->n_recs;
+}
+
 static void hsds30(const char *root)
 {
     char *dir = sp_printf("%s/hsds-3.0/examples/csv", root);
-    char *dp = sp_printf("%s/datapackage.json", dir);
     feed_output o;
-    sp_err err = {0};
-    int rc = read_pkg(dp, dir, &o, &err);
-    CHECK(rc == SP_OK, "hsds-3.0: %s", err.msg);
-    CHECK(o.n_recs == 1, "hsds-3.0: %zu services, want 1", o.n_recs);
-    if (o.n_recs >= 1) {
+    if (pkg("hsds-3.0", dir, sp_printf("%s/datapackage.json", dir), 1, &o) >= 1) {
         rec_service *r = &o.recs[0];
         CHECK(eq(r->name, "Community Counselling"), "name %s", r->name);
         CHECK(eq(r->prov.local_id, "ac148810-d857-441c-9679-408f346de14b"), "local id");
@@ -105,20 +113,13 @@ static void hsds30(const char *root)
               r->minimum_age, r->maximum_age);
     }
     feed_output_free(&o);
-    free(dp);
-    free(dir);
 }
 
 static void oruk30(const char *root)
 {
-    char *dir = sp_printf("%s/oruk-3.0-profile/examples/csv", root);
-    char *dp = sp_printf("%s/oruk-3.0-profile/datapackage.json", root);
     feed_output o;
-    sp_err err = {0};
-    int rc = read_pkg(dp, dir, &o, &err);
-    CHECK(rc == SP_OK, "oruk-3.0: %s", err.msg);
-    CHECK(o.n_recs == 1, "oruk-3.0: %zu services, want 1", o.n_recs);
-    if (o.n_recs >= 1) {
+    if (pkg("oruk-3.0", sp_printf("%s/oruk-3.0-profile/examples/csv", root),
+            sp_printf("%s/oruk-3.0-profile/datapackage.json", root), 1, &o) >= 1) {
         rec_service *r = &o.recs[0];
         CHECK(r->name != NULL && r->organization.name != NULL, "name and organisation");
         CHECK(r->n_locations == 1, "oruk location: %zu", r->n_locations);
@@ -128,19 +129,15 @@ static void oruk30(const char *root)
               r->n_taxonomy_terms);
     }
     feed_output_free(&o);
-    free(dp);
-    free(dir);
 }
 
 static void hsds11(const char *root, const char *which, size_t want)
 {
     char *dir = sp_printf("%s/hsds-1.1-sample/%s", root, which);
-    char *dp = sp_printf("%s/datapackage.json", dir);
+    char label[256];
+    snprintf(label, sizeof label, "hsds-1.1 %s", which);
     feed_output o;
-    sp_err err = {0};
-    int rc = read_pkg(dp, dir, &o, &err);
-    CHECK(rc == SP_OK, "hsds-1.1 %s: %s", which, err.msg);
-    CHECK(o.n_recs == want, "hsds-1.1 %s: %zu services, want %zu", which, o.n_recs, want);
+    pkg(label, dir, sp_printf("%s/datapackage.json", dir), want, &o);
     size_t with_org = 0, with_loc = 0;
     for (size_t i = 0; i < o.n_recs; i++) {
         with_org += o.recs[i].organization.name != NULL;
@@ -150,8 +147,6 @@ static void hsds11(const char *root, const char *which, size_t want)
           o.n_recs);
     CHECK(with_loc > 0, "hsds-1.1 %s: none with a location", which);
     feed_output_free(&o);
-    free(dp);
-    free(dir);
 }
 
 /* Count the data rows of a CSV the way a spreadsheet would (quoted

@@ -4,7 +4,8 @@ of the search test set, from the bundled sample's truth (data/sample/
 manifest.json: what the generator meant each service to be) and its text
 (name and description as published), never from what Signpost returns.
 
-Each query below is written as people type it, with what it asks for:
+Each query (tests/search/queries.tsv) is written as people type it, with
+what it asks for:
   topic  categories (any of) and/or a regular expression over the
          service's name and description (either makes a service on topic);
   place  a borough (the service serves it) or a postcode (the service serves
@@ -74,192 +75,35 @@ TOPICS = {
     "retail": ([], r"retail|shop work|customer service"),
 }
 
-# (query, topic, conditions)
-Q = [
-    # sentences
-    ("I'm 55 and want to retrain", "retrain", {"age": 55}),
-    ("I want to learn to drive a forklift truck", "forklift", {}),
-    ("somewhere to practise for my interview", "interview", {}),
-    ("I need help with my CV", "cv", {}),
-    ("help writing a cv", "cv", {}),
-    ("can someone check my cv", "cv", {}),
-    ("I want to improve my English", "esol", {}),
-    ("where can I learn English", "esol", {}),
-    ("free English classes Newham", "esol", {"borough": "newham", "cost": "free"}),
-    ("english classes in newham", "esol", {"borough": "newham"}),
-    ("I have debts and need advice", "debt", {}),
-    ("debt advice", "debt", {}),
-    ("debt advice near E8 1DY", "debt", {"near": "E8 1DY"}),
-    ("help with money problems", "money", {}),
-    ("I'm worried about money", "money", {}),
-    ("check what benefits I can get", "benefits", {}),
-    ("benefits advice in Hackney", "benefits", {"borough": "hackney"}),
-    ("I'm looking for a job", "jobsearch", {}),
-    ("looking for work in Croydon", "jobsearch", {"borough": "croydon"}),
-    ("help finding a job in Tower Hamlets", "jobsearch", {"borough": "tower-hamlets"}),
-    ("I want to get back to work after having kids", "jobsearch", {"group": ["lone-parents", "women-returners"]}),
-    ("I want to start my own business", "selfemp", {}),
-    ("help to become self employed", "selfemp", {}),
-    ("I want to work in construction", "construction", {}),
-    ("how do I get a CSCS card", "construction", {}),
-    ("I want to be a security guard", "security", {}),
-    ("SIA badge training", "security", {}),
-    ("I want to work in care", "care", {}),
-    ("jobs in health and social care", "care", {}),
-    ("I want an apprenticeship", "apprentice", {}),
-    ("apprenticeships for young people", "apprentice", {}),
-    ("I don't know how to use a computer", "digital", {}),
-    ("learn computer skills", "digital", {}),
-    ("I need a laptop", "laptop", {}),
-    ("free laptop for job hunting", "laptop", {}),
-    ("I want to improve my maths", "maths", {}),
-    ("maths and english classes", "maths", {}),
-    ("I've been out of work for a long time and lost my confidence", "confidence", {}),
-    ("building confidence", "confidence", {}),
-    ("I'd like a mentor", "mentor", {}),
-    ("someone to talk to about my mental health", "mental", {}),
-    ("mental health support to get back to work", "mental", {}),
-    ("I'm homeless and need a job", "homeless", {}),
-    ("help with housing", "housing", {}),
-    ("where is the nearest food bank", "food", {}),
-    ("food bank", "food", {}),
-    ("I want to volunteer", "volunteer", {}),
-    ("volunteering opportunities", "volunteer", {}),
-    ("work experience", "workexp", {}),
-    ("I need some work experience", "workexp", {}),
-    ("work placement for young people", "workexp", {}),
-    ("childcare so I can work", "childcare", {}),
-    ("help with childcare costs", "childcare", {}),
-    ("I just got out of prison and need work", "prison", {}),
-    ("jobs for ex offenders", "prison", {}),
-    ("help with drug and alcohol problems", "drugs", {}),
-    ("immigration advice", "legal", {}),
-    ("help with travel costs to interviews", "travel", {}),
-    ("I have a disability and want to work", "disability", {}),
-    ("support for disabled people to find work", "disability", {}),
-    ("I want a better paid job", "inwork", {}),
-    ("help to get a pay rise", "inwork", {}),
-    ("meet employers", "employer", {}),
-    ("jobs fair", "employer", {}),
-    ("careers advice", "careers", {}),
-    ("I don't know what career to choose", "careers", {}),
-    ("job club", "jobclub", {}),
-    ("is there a job club near me", "jobclub", {}),
-    ("sector based work academy", "swap", {}),
-    ("kickstart", "kickstart", {}),
-    ("warehouse jobs", "forklift", {}),
-    ("forklift training", "forklift", {}),
-    ("forklift licence", "forklift", {}),
-    ("I want to be a chef", "hospitality", {}),
-    ("hospitality training", "hospitality", {}),
-    ("HGV driving course", "driving", {}),
-    ("customer service training", "retail", {}),
-    ("wellbeing", "wellbeing", {}),
-    ("training courses", "training", {}),
-    ("free courses", "training", {"cost": "free"}),
-    ("free training in Newham", "training", {"cost": "free", "borough": "newham"}),
-    ("interview practice", "interview", {}),
-    ("mock interview", "interview", {}),
-    ("help preparing for a job interview", "interview", {}),
-    ("cv", "cv", {}),
-    ("cv help hackney", "cv", {"borough": "hackney"}),
-    ("cv workshop in Hackney", "cv", {"borough": "hackney"}),
-    ("cv near SW1A 1AA", "cv", {"near": "SW1A 1AA"}),
-    ("cv help near E8 1DY", "cv", {"near": "E8 1DY"}),
-    ("esol", "esol", {}),
-    ("esol classes near E15 1AA", "esol", {"near": "E15 1AA"}),
-    ("esol Tower Hamlets", "esol", {"borough": "tower-hamlets"}),
-    ("english lessons for adults in Ealing", "esol", {"borough": "ealing"}),
-    ("learn english Brent", "esol", {"borough": "brent"}),
-    ("debt help in Lewisham", "debt", {"borough": "lewisham"}),
-    ("money advice Southwark", "money", {"borough": "southwark"}),
-    ("jobs help Barking", "jobsearch", {"borough": "barking-and-dagenham"}),
-    ("employment support in Enfield", "jobsearch", {"borough": "enfield"}),
-    ("digital skills Lambeth", "digital", {"borough": "lambeth"}),
-    ("computer classes in Islington", "digital", {"borough": "islington"}),
-    ("training near N1 9GU", "training", {"near": "N1 9GU"}),
-    ("job search near SE1 7PB", "jobsearch", {"near": "SE1 7PB"}),
-    ("mental health support near E8 1DY", "mental", {"near": "E8 1DY"}),
-    ("food bank near E8", "food", {"near": "E8"}),
-    ("housing advice near N15", "housing", {"near": "N15"}),
-    ("volunteering in Camden", "volunteer", {"borough": "camden"}),
-    ("apprenticeships in Croydon", "apprentice", {"borough": "croydon"}),
-    ("construction training Newham", "construction", {"borough": "newham"}),
-    ("self employment support in Greenwich", "selfemp", {"borough": "greenwich"}),
-    # ages and groups
-    ("I'm 19 and need a job", "jobsearch", {"age": 19}),
-    ("aged 19 looking for training", "training", {"age": 19}),
-    ("training for 18 year olds", "training", {"age": 18}),
-    ("I am 60 and looking for work", "jobsearch", {"age": 60}),
-    ("over 50s employment support", "jobsearch", {"group": ["aged-50-plus"]}),
-    ("help for older workers", "any", {"group": ["aged-50-plus"]}),
-    ("support for young people", "any", {"group": ["young-people"]}),
-    ("young people jobs Hackney", "jobsearch", {"group": ["young-people"], "borough": "hackney"}),
-    ("care leavers support", "any", {"group": ["care-leavers"]}),
-    ("help for refugees to find work", "jobsearch", {"group": ["refugees-asylum"]}),
-    ("refugee employment", "jobsearch", {"group": ["refugees-asylum"]}),
-    ("support for lone parents", "any", {"group": ["lone-parents"]}),
-    ("single mum wants to work", "jobsearch", {"group": ["lone-parents", "women-returners"]}),
-    ("women returning to work", "any", {"group": ["women-returners"]}),
-    ("help for veterans", "any", {"group": ["veterans"]}),
-    ("support for carers", "any", {"group": ["carers"]}),
-    ("long term unemployed", "any", {"group": ["long-term-unemployed"]}),
-    ("disabled young people", "any", {"group": ["young-people-send", "disabled"]}),
-    # misspellings
-    ("forklfit training", "forklift", {}),
-    ("forklift trainning", "forklift", {}),
-    ("intervew practice", "interview", {}),
-    ("interveiw skills", "interview", {}),
-    ("debt advise", "debt", {}),
-    ("apprentiships", "apprentice", {}),
-    ("volunteerin", "volunteer", {}),
-    ("englsh classes", "esol", {}),
-    ("mentel health", "mental", {}),
-    ("homless", "homeless", {}),
-    ("constrution jobs", "construction", {}),
-    ("self-employed", "selfemp", {}),
-    ("selfemployment", "selfemp", {}),
-    ("C.V.", "cv", {}),
-    ("CV's", "cv", {}),
-    ("e.s.o.l", "esol", {}),
-    # terse
-    ("forklift", "forklift", {}),
-    ("warehouse", "forklift", {}),
-    ("chef", "hospitality", {}),
-    ("security", "security", {}),
-    ("care work", "care", {}),
-    ("mentoring", "mentor", {}),
-    ("confidence", "confidence", {}),
-    ("childcare", "childcare", {}),
-    ("homeless", "homeless", {}),
-    ("housing", "housing", {}),
-    ("laptop", "laptop", {}),
-    ("retrain", "retrain", {}),
-    ("retraining at 50", "retrain", {"age": 50}),
-    ("career change", "retrain", {}),
-    ("volunteering", "volunteer", {}),
-    ("internship", "workexp", {}),
-    ("job clubs in Newham", "jobclub", {"borough": "newham"}),
-    ("free debt advice", "debt", {"cost": "free"}),
-    ("free cv help", "cv", {"cost": "free"}),
-    ("free esol classes", "esol", {"cost": "free"}),
-]
+
+def load_queries():
+    """(query, topic, conditions) for each line of queries.tsv."""
+    out = []
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "queries.tsv"),
+              encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line and not line.startswith("#"):
+                q, topic, cond = line.split("\t")
+                out.append((q, topic, json.loads(cond) if cond else {}))
+    return out
+
+
+Q = load_queries()
 
 
 def load_geo():
-    sectors = {}
-    with open(os.path.join(DATA, "geography", "postcode_sectors.tsv")) as f:
-        next(f)
-        for line in f:
-            s, b, la, lo = line.rstrip("\n").split("\t")[:4]
-            sectors[s] = (b, float(la), float(lo))
-    districts = {}
-    with open(os.path.join(DATA, "geography", "postcode_districts.tsv")) as f:
-        next(f)
-        for line in f:
-            d, b, la, lo = line.rstrip("\n").split("\t")[:4]
-            districts[d] = (b, float(la), float(lo))
-    return sectors, districts
+    """Postcode sectors and districts: code -> (borough, lat, lon) each."""
+    tables = []
+    for name in ("postcode_sectors.tsv", "postcode_districts.tsv"):
+        t = {}
+        with open(os.path.join(DATA, "geography", name)) as f:
+            next(f)
+            for line in f:
+                code, b, la, lo = line.rstrip("\n").split("\t")[:4]
+                t[code] = (b, float(la), float(lo))
+        tables.append(t)
+    return tables
 
 
 def where(pc, sectors, districts):

@@ -128,17 +128,8 @@ def oruk_list(base, qs):
 
 def main():
     tmp = e.tempdir()
-    store = os.path.join(tmp, "store")
-    import subprocess
-    page = os.path.join(HERE, "..", "oruk", "pages", "plain-page.html")
-    r = subprocess.run([e.SIGNPOST, "index", "--store", store, "--quiet", e.SAMPLE, page],
-                       capture_output=True, text=True)
-    if not e.check(r.returncode == 0, "index the sample: %s" % r.stderr[-500:]):
-        e.finish("searchd_hours")
-    srv = orukt.Served(store)
+    srv = orukt.serve_sample_and_page(tmp, "searchd_hours")
     try:
-        if not e.check(srv.ok, "signpost serve starts"):
-            e.finish("searchd_hours")
         base = srv.base
         # Every record, as ORUK (full schedules).
         records = {s["id"]: s for s in oruk_list(base, "full=true") or []}

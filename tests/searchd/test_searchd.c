@@ -36,6 +36,7 @@
 #include "rec.h"
 #include "sd.h"
 #include "../core/tcheck.h"
+#include "../core/tutil.h"
 
 /* LeakSanitizer: Xapian 1.4's QueryParser leaks the parser's internal
  * nodes when an exception (here DatabaseModifiedError, raised while the
@@ -149,13 +150,7 @@ static int n_fixtures;
 
 static void build_index(const char *index_dir, idx **keep_writer)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/searchd/fixtures.tsv", srcdir);
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(1);
-    }
+    t_lines l = t_lines_open("%s/tests/searchd/fixtures.tsv", srcdir);
     idx *w = NULL;
     sp_err err;
     if (idx_open_write(index_dir, &w, &err) != SP_OK) {
@@ -163,13 +158,10 @@ static void build_index(const char *index_dir, idx **keep_writer)
         exit(1);
     }
     idx_begin(w, &err);
-    char line[4096];
     n_fixtures = 0;
-    while (fgets(line, sizeof line, fp)) {
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
+    while (t_line(&l)) {
         rec_service r;
-        if (fixture_parse(line, &r) < 0) {
+        if (fixture_parse(l.line, &r) < 0) {
             fprintf(stderr, "bad fixture line\n");
             exit(1);
         }
@@ -180,7 +172,6 @@ static void build_index(const char *index_dir, idx **keep_writer)
         rec_service_free(&r);
         n_fixtures++;
     }
-    fclose(fp);
     if (idx_commit(w, &err) != SP_OK) {
         fprintf(stderr, "idx_commit: %s\n", err.msg);
         exit(1);
@@ -315,22 +306,11 @@ static int fixture_num(const char *id)
 
 static void check_search_cases(void)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/searchd/search_cases.tsv", srcdir);
-    FILE *fp = fopen(path, "r");
-    CHECK(fp, "cannot open %s", path);
-    if (!fp)
-        return;
-    char line[2048];
-    while (fgets(line, sizeof line, fp)) {
-        if (line[0] == '#')
-            continue;
-        line[strcspn(line, "\n")] = '\0';
-        char *tab = strchr(line, '\t');
-        if (!tab)
-            continue;
-        *tab = '\0';
-        unsigned want = mask_of_list(tab + 1);
+    t_lines l = t_lines_open("%s/tests/searchd/search_cases.tsv", srcdir);
+    char *f[2];
+    while (t_row(&l, f, 2)) {
+        char *line = f[0];
+        unsigned want = mask_of_list(f[1]);
         /* all results: ask for enough on one page, unless the case pages */
         char *target = strstr(line, "per_page=")
                            ? sp_printf("/api/v1/search?%s", line)
@@ -364,7 +344,6 @@ static void check_search_cases(void)
         json_decref(j);
         free(target);
     }
-    fclose(fp);
 }
 
 static const char *const facet_fields[] = {"borough", "subregion", "group", "category",
@@ -445,23 +424,11 @@ static void check_facet_invariant(const char *qs)
 
 static void check_bad_params(void)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/searchd/bad_params.tsv", srcdir);
-    FILE *fp = fopen(path, "r");
-    CHECK(fp, "cannot open %s", path);
-    if (!fp)
-        return;
-    char line[4096];
+    t_lines l = t_lines_open("%s/tests/searchd/bad_params.tsv", srcdir);
     int n = 0;
-    while (fgets(line, sizeof line, fp)) {
-        if (line[0] == '#')
-            continue;
-        line[strcspn(line, "\n")] = '\0';
-        char *tab = strchr(line, '\t');
-        if (!tab)
-            continue;
-        *tab = '\0';
-        char *target = sp_printf("/api/v1/search?%s", line);
+    char *f[2];
+    while (t_row(&l, f, 2)) {
+        char *target = sp_printf("/api/v1/search?%s", f[0]);
         response r;
         int rc = http(NULL, target, &r);
         json_t *j = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
@@ -471,15 +438,14 @@ static void check_bad_params(void)
         CHECK(rc == 0 && r.status == 400, "%s: status %ld, want 400", target, r.status);
         CHECK(code && !strcmp(code, "bad_parameter"), "%s: error code %s", target,
               code ? code : "(none)");
-        CHECK(msg && strstr(msg, tab + 1), "%s: message '%s' does not mention '%s'", target,
-              msg ? msg : "(none)", tab + 1);
+        CHECK(msg && strstr(msg, f[1]), "%s: message '%s' does not mention '%s'", target,
+              msg ? msg : "(none)", f[1]);
         CHECK(header_has(&r, "application/json"), "%s: not JSON", target);
         json_decref(j);
         response_free(&r);
         free(target);
         n++;
     }
-    fclose(fp);
     CHECK(n >= 40, "bad_params.tsv has only %d cases", n);
 
     /* Lengths are easier made than written down. */
@@ -1178,10 +1144,7 @@ static void scenario_concurrency(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: test_searchd api|static|reopen|concurrency SRCDIR\n");
-        return 2;
-    }
+    t_usage(argc, 3, "test_searchd api|static|reopen|concurrency SRCDIR");
     srcdir = argv[2];
     curl_global_init(CURL_GLOBAL_DEFAULT);
     make_tmp();

@@ -17,32 +17,15 @@
 
 
 
-/* Split line at tabs into at most max fields; returns the count. */
-static size_t split_tabs(char *line, char **f, size_t max)
-{
-    size_t n = 0;
-    char *p = line;
-    while (n < max) {
-        f[n++] = p;
-        char *t = strchr(p, '\t');
-        if (!t)
-            break;
-        *t = '\0';
-        p = t + 1;
-    }
-    return n;
-}
-
 static const char *nz(const char *s)
 {
     return s ? s : "-";
 }
 
-/* Every set of space-separated words in a equals that in b (order free). */
-static int same_set(const char *a, const char *b)
+/* Every space-separated word in a is one in b. */
+static int subset(const char *a, const char *b)
 {
-    char x[1024], y[1024];
-    snprintf(x, sizeof x, " %s ", a);
+    char y[1024];
     snprintf(y, sizeof y, " %s ", b);
     char *save = NULL, tmp[1024];
     snprintf(tmp, sizeof tmp, "%s", a);
@@ -52,14 +35,13 @@ static int same_set(const char *a, const char *b)
         if (!strstr(y, w))
             return 0;
     }
-    snprintf(tmp, sizeof tmp, "%s", b);
-    for (char *t = strtok_r(tmp, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-        char w[256];
-        snprintf(w, sizeof w, " %s ", t);
-        if (!strstr(x, w))
-            return 0;
-    }
     return 1;
+}
+
+/* Every set of space-separated words in a equals that in b (order free). */
+static int same_set(const char *a, const char *b)
+{
+    return subset(a, b) && subset(b, a);
 }
 
 /* Copy the data directory's files into a fresh temporary one, append one
@@ -194,18 +176,11 @@ static void run_line(const vocab *v, const char *kind, char **f, size_t n, const
  * every sub-region lists its members; every category's parent is known. */
 static void check_data(const vocab *v, const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/geography/boroughs.tsv", dir);
-    FILE *fp = fopen(path, "r");
-    CHECK(fp != NULL, "cannot open %s", path);
-    if (!fp)
-        return;
-    char line[8192];
+    t_lines l = t_lines_open("%s/geography/boroughs.tsv", dir);
     int rows = 0;
-    while (fgets(line, sizeof line, fp)) {
-        line[strcspn(line, "\r\n")] = '\0';
+    while (t_line(&l)) {
         char *f[8];
-        size_t n = split_tabs(line, f, 8);
+        size_t n = t_split(l.line, f, 8);
         if (n != 7 || strcmp(f[0], "slug") == 0)
             continue;
         rows++;
@@ -220,7 +195,6 @@ static void check_data(const vocab *v, const char *dir)
             CHECK(strcmp(nz(vocab_canon(v, "borough", s)), f[0]) == 0,
                   "spelling \"%s\" -> %s, want %s", s, nz(vocab_canon(v, "borough", s)), f[0]);
     }
-    fclose(fp);
     CHECK(rows == 33, "boroughs.tsv has %d rows, want 33", rows);
     size_t nb = 0;
     vocab_slugs(v, "borough", &nb);
@@ -259,33 +233,18 @@ static void check_data(const vocab *v, const char *dir)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_vocab KIND [FILE]\n");
-        return 2;
-    }
+    t_usage(argc, 2, "test_vocab KIND [FILE]");
     vocab *v = t_vocab();
     if (strcmp(argv[1], "data") == 0) {
         check_data(v, sp_data_dir());
     } else if (argc == 3) {
-        FILE *fp = fopen(argv[2], "r");
-        if (!fp) {
-            fprintf(stderr, "cannot open %s\n", argv[2]);
-            vocab_free(v);
-            return 1;
-        }
-        char line[4096];
-        int lineno = 0;
-        while (fgets(line, sizeof line, fp)) {
-            lineno++;
-            line[strcspn(line, "\r\n")] = '\0';
-            if (!line[0] || line[0] == '#')
-                continue;
+        t_lines l = t_lines_open("%s", argv[2]);
+        while (t_line(&l)) {
             char *f[8], where[64];
-            size_t n = split_tabs(line, f, 8);
-            snprintf(where, sizeof where, "line %d", lineno);
+            size_t n = t_split(l.line, f, 8);
+            snprintf(where, sizeof where, "line %d", l.no);
             run_line(v, argv[1], f, n, where);
         }
-        fclose(fp);
     }
     vocab_free(v);
     return t_done(argv[1]);

@@ -14,6 +14,7 @@
 
 #include "html.h"
 #include "../core/tcheck.h"
+#include "../core/tutil.h"
 
 
 
@@ -95,19 +96,11 @@ static void run_case(int line, const char *kind, const char *in, const char *wan
 
 static void run_cases(const char *src)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/web/cases/html_cases.tsv", src);
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "cannot open %s", path);
-    if (!f)
-        return;
-    char line[8192];
-    int n = 0, cases = 0;
-    while (fgets(line, sizeof line, f)) {
-        n++;
-        line[strcspn(line, "\n")] = '\0';
-        if (!line[0] || line[0] == '#')
-            continue;
+    t_lines l = t_lines_open("%s/tests/web/cases/html_cases.tsv", src);
+    int cases = 0;
+    while (t_line(&l)) {
+        char *line = l.line;
+        int n = l.no;
         char *kind = line;
         char *in = strchr(kind, '\t');
         char *want = in ? strchr(in + 1, '\t') : NULL;
@@ -121,7 +114,6 @@ static void run_cases(const char *src)
         run_case(n, kind, in, want);
         cases++;
     }
-    fclose(f);
     printf("html_cases.tsv: %d cases\n", cases);
 }
 

@@ -17,6 +17,7 @@
 #include "html.h"
 #include "vocab.h"
 #include "../core/tcheck.h"
+#include "../core/tutil.h"
 
 
 
@@ -32,32 +33,20 @@ static char *slurp(const char *path, size_t *len)
     return text;
 }
 
-static html_lang *load_en(const char *dir)
+/* English (DIR/en.tsv) when en is NULL, else DIR/CODE.po read against it. */
+static html_lang *load(const char *dir, const char *code, const html_lang *en)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/en.tsv", dir);
-    size_t len = 0;
-    char *text = slurp(path, &len);
-    html_lang *en = NULL;
-    sp_err e;
-    sp_err_clear(&e);
-    if (text)
-        CHECK(html_lang_parse("en", text, len, &en, &e) == SP_OK, "en.tsv: %s", e.msg);
-    free(text);
-    return en;
-}
-
-static html_lang *load_po(const char *dir, const char *code, const html_lang *en)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.po", dir, code);
+    snprintf(path, sizeof path, "%s/%s.%s", dir, code, en ? "po" : "tsv");
     size_t len = 0;
     char *text = slurp(path, &len);
     html_lang *l = NULL;
     sp_err e;
     sp_err_clear(&e);
     if (text)
-        CHECK(html_lang_parse_po(code, text, len, en, &l, &e) == SP_OK, "%s.po: %s", code, e.msg);
+        CHECK((en ? html_lang_parse_po(code, text, len, en, &l, &e)
+                  : html_lang_parse(code, text, len, &l, &e)) == SP_OK,
+              "%s: %s", path, e.msg);
     free(text);
     return l;
 }
@@ -94,31 +83,23 @@ static void test_lookup(const html_lang *en, const html_lang *pl, const html_lan
 static void test_plurals(const char *dir, const html_lang *en, const html_lang *pl,
                          const html_lang *ar)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/plurals.tsv", dir);
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL, "open %s", path);
-    char line[512];
+    t_lines l = t_lines_open("%s/plurals.tsv", dir);
     int cases = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!line[0] || line[0] == '#')
-            continue;
+    while (t_line(&l)) {
+        char *line = l.line;
         char *lang = strtok(line, "\t"), *n = strtok(NULL, "\t"), *want = strtok(NULL, "\t");
         if (!lang || !n || !want) {
             CHECK(false, "plurals.tsv: a line without three fields");
             continue;
         }
-        const html_lang *l = !strcmp(lang, "pl") ? pl : !strcmp(lang, "ar") ? ar : en;
+        const html_lang *tr = !strcmp(lang, "pl") ? pl : !strcmp(lang, "ar") ? ar : en;
         sp_buf b = {0};
-        html_tnf(&b, l, "results.found", strtoul(n, NULL, 10), NULL, NULL);
+        html_tnf(&b, tr, "results.found", strtoul(n, NULL, 10), NULL, NULL);
         CHECK(!strcmp(sp_buf_cstr(&b), want), "%s n=%s: '%s', want '%s'", lang, n,
               sp_buf_cstr(&b), want);
         sp_buf_free(&b);
         cases++;
     }
-    if (f)
-        fclose(f);
     CHECK(cases >= 20, "plural cases read (%d)", cases);
 }
 
@@ -239,9 +220,9 @@ int main(int argc, char **argv)
     }
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/tests/web/cases/i18n", src);
-    html_lang *en = load_en(dir);
-    html_lang *pl = en ? load_po(dir, "pl", en) : NULL;
-    html_lang *ar = en ? load_po(dir, "ar", en) : NULL;
+    html_lang *en = load(dir, "en", NULL);
+    html_lang *pl = en ? load(dir, "pl", en) : NULL;
+    html_lang *ar = en ? load(dir, "ar", en) : NULL;
     if (en && pl && ar) {
         test_lookup(en, pl, ar);
         test_plurals(dir, en, pl, ar);
