@@ -3,11 +3,11 @@
  * naming its line, `signpost config check`, the log file, and sd_notify.
  *
  * The syntax is sources.conf's (docs/sources-conf.md): "key = value" lines,
- * "[section]" headers, '#' or ';' starting a comment line.  Its parser is
- * not reused because it builds crawl sources; the shared part is a few
- * lines.  Parsing is strict, as for sources.conf: an unknown key or a bad
- * value is an error naming the line, because a typo in trusted_proxies or
- * public_url should not pass silently.
+ * "[section]" headers, '#' or ';' starting a comment line, read with the
+ * same line reader (sp_ini in core/sp.h); what the lines mean differs, as
+ * sources.conf builds crawl sources.  Parsing is strict, as for
+ * sources.conf: an unknown key or a bad value is an error naming the line,
+ * because a typo in trusted_proxies or public_url should not pass silently.
  *
  * Readiness: the NOTIFY_SOCKET datagram protocol (sd_notify(3)) is written
  * here rather than linking libsystemd: it is one sendto() of "KEY=VALUE"
@@ -82,16 +82,6 @@ void config_free(config *c)
         free((char *)c->metrics_ranges[i]);
     free(c->path);
     free(c);
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
 }
 
 typedef struct parse_ctx {
@@ -228,51 +218,36 @@ int config_parse(const char *text, size_t len, const char *name, config **out,
     bool seen[sizeof keys / sizeof *keys] = {0};
     char section[32] = "";
     bool section_ok = true;
-    long line = 0;
-    for (size_t pos = 0; pos < len;) {
-        size_t end = pos;
-        while (end < len && text[end] != '\n')
-            end++;
-        line++;
-        char buf[4096];
-        size_t n = end - pos;
-        if (n >= sizeof buf) {
-            problem(&p, line, "line longer than %zu bytes", sizeof buf - 1);
-            pos = end + 1;
+    sp_ini it;
+    sp_ini_init(&it, text, len);
+    char *key, *val;
+    for (int kind; (kind = sp_ini_next(&it, &key, &val)) != SP_INI_END;) {
+        long line = it.line;
+        if (kind == SP_INI_LONG) {
+            problem(&p, line, "line longer than %d bytes", SP_INI_MAX_LINE - 1);
             continue;
         }
-        memcpy(buf, text + pos, n);
-        buf[n] = '\0';
-        pos = end + 1;
-        if (memchr(buf, '\0', n)) {
+        if (kind == SP_INI_NUL) {
             problem(&p, line, "a NUL byte; is this a text file?");
             continue;
         }
-        char *s = trim(buf);
-        if (!*s || *s == '#' || *s == ';')
+        if (kind == SP_INI_BAD_HEADER) {
+            problem(&p, line, "a section header is [serve] or [crawl]");
+            section_ok = false;
             continue;
-        if (*s == '[') {
-            char *close = strchr(s, ']');
-            if (!close || close[1]) {
-                problem(&p, line, "a section header is [serve] or [crawl]");
-                section_ok = false;
-                continue;
-            }
-            *close = '\0';
-            char *sec = trim(s + 1);
+        }
+        if (kind == SP_INI_SECTION) {
+            const char *sec = key;
             section_ok = !strcmp(sec, "serve") || !strcmp(sec, "crawl");
             if (!section_ok)
                 problem(&p, line, "unknown section [%.40s]; known: [serve], [crawl]", sec);
             snprintf(section, sizeof section, "%s", section_ok ? sec : "");
             continue;
         }
-        char *eq = strchr(s, '=');
-        if (!eq) {
+        if (kind == SP_INI_NO_EQUALS) {
             problem(&p, line, "expected 'key = value', '[section]' or a # comment");
             continue;
         }
-        *eq = '\0';
-        char *key = trim(s), *val = trim(eq + 1);
         if (!section_ok)
             continue; /* said once at the header */
         const struct key *k = NULL;

@@ -172,10 +172,8 @@ static void free_tags(rec_tags *t)
 
 void rec_tags_clear(rec_service *r)
 {
-    rec_tags *all[] = {&r->boroughs, &r->subregions, &r->groups, &r->categories,
-                       &r->modes,    &r->referrals,  &r->costs,  &r->langs};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        free_tags(all[i]);
+    for (size_t i = 0; i < REC_TAGSETS; i++)
+        free_tags(rec_tagset(r, i, NULL));
 }
 
 static void free_term(rec_taxonomy_term *t)
@@ -194,15 +192,21 @@ static void free_location(rec_location *l)
     sf_free_each(l->languages, l->n_languages, sizeof *l->languages, language_f);
 }
 
-static void free_rule(rec_rule *r)
+void rec_rule_clear(rec_rule *u)
 {
-    free(r->dim);
-    free(r->op);
-    for (size_t i = 0; i < r->n_values; i++)
-        free(r->values[i]);
-    free(r->values);
-    free_evidence(&r->ev);
-    free(r->trigger);
+    free(u->dim);
+    free(u->op);
+    sp_strv_free(u->values, u->n_values);
+    free_evidence(&u->ev);
+    free(u->trigger);
+    memset(u, 0, sizeof *u);
+}
+
+void rec_rules_free(rec_rule *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rec_rule_clear(&v[i]);
+    free(v);
 }
 
 void rec_service_init(rec_service *r)
@@ -239,15 +243,35 @@ void rec_service_free(rec_service *r)
     }
     free(r->attributes);
     rec_tags_clear(r);
-    for (size_t i = 0; i < r->n_rules; i++)
-        free_rule(&r->rules[i]);
-    free(r->rules);
+    rec_rules_free(r->rules, r->n_rules);
     free(r->cluster_id);
     sf_free(&r->prov, prov_f);
     rec_service_init(r);
 }
 
 /* ----------------------------------------------------------------- tags */
+
+/* rec_service's tag sets and their JSON keys, in declaration order. */
+static const struct {
+    const char *key;
+    size_t off;
+} tagsets[REC_TAGSETS] = {
+    {"boroughs", offsetof(rec_service, boroughs)},
+    {"subregions", offsetof(rec_service, subregions)},
+    {"groups", offsetof(rec_service, groups)},
+    {"categories", offsetof(rec_service, categories)},
+    {"modes", offsetof(rec_service, modes)},
+    {"referrals", offsetof(rec_service, referrals)},
+    {"costs", offsetof(rec_service, costs)},
+    {"languages", offsetof(rec_service, langs)},
+};
+
+rec_tags *rec_tagset(rec_service *r, size_t i, const char **key)
+{
+    if (key)
+        *key = tagsets[i].key;
+    return (rec_tags *)(void *)((char *)r + tagsets[i].off);
+}
 
 bool rec_tags_has(const rec_tags *t, const char *slug)
 {
@@ -367,14 +391,20 @@ static bool put_arr(json_t *o, const char *key, const void *arr, size_t n,
     return put(o, key, a);
 }
 
+/* The end of every builder below: o when it was built whole, else
+ * nothing (a half-built object is freed; o may be NULL). */
+static json_t *whole(json_t *o, bool ok)
+{
+    if (ok)
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
 static json_t *simple_obj(const void *p, const sfield *f)
 {
     json_t *o = json_object();
-    if (o != NULL && !sf_put(o, p, f)) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL && sf_put(o, p, f));
 }
 
 static json_t *phone_json(const void *p) { return simple_obj(p, phone_f); }
@@ -388,22 +418,15 @@ static json_t *schedule_json(const void *p)
 {
     const rec_schedule *s = p;
     json_t *o = simple_obj(p, schedule_f);
-    if (o != NULL && s->interval != 0 && !put(o, "interval", json_integer(s->interval))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL &&
+                        (s->interval == 0 || put(o, "interval", json_integer(s->interval))));
 }
 
 static json_t *cost_json(const void *p)
 {
     const rec_cost_option *c = p;
     json_t *o = simple_obj(p, cost_f);
-    if (o != NULL && c->has_amount && !put(o, "amount", jnum(c->amount))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL && (!c->has_amount || put(o, "amount", jnum(c->amount))));
 }
 
 static json_t *term_json(const void *p)
@@ -412,14 +435,12 @@ static json_t *term_json(const void *p)
     json_t *o = simple_obj(p, term_f);
     if (o == NULL)
         return NULL;
+    bool ok = true;
     if (t->version != NULL && *t->version != '\0') {
         json_t *d = json_object();
-        if (!put(o, "taxonomy_detail", d) || !put_str(d, "version", t->version)) {
-            json_decref(o);
-            return NULL;
-        }
+        ok = put(o, "taxonomy_detail", d) && put_str(d, "version", t->version);
     }
-    return o;
+    return whole(o, ok);
 }
 
 static bool term_empty(const rec_taxonomy_term *t)
@@ -434,13 +455,8 @@ static json_t *attribute_json(const void *p)
 {
     const rec_attribute *a = p;
     json_t *o = simple_obj(p, attribute_f);
-    if (o == NULL)
-        return NULL;
-    if (!term_empty(&a->term) && !put(o, "taxonomy_term", term_json(&a->term))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL &&
+                        (term_empty(&a->term) || put(o, "taxonomy_term", term_json(&a->term))));
 }
 
 static json_t *location_json(const void *p)
@@ -458,22 +474,14 @@ static json_t *location_json(const void *p)
          put_arr(o, "phones", l->phones, l->n_phones, sizeof *l->phones, phone_json) &&
          put_arr(o, "schedules", l->schedules, l->n_schedules, sizeof *l->schedules, schedule_json) &&
          put_arr(o, "languages", l->languages, l->n_languages, sizeof *l->languages, language_json);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 /* service_at_locations[] items wrap the location. */
 static json_t *sal_json(const void *p)
 {
     json_t *o = json_object();
-    if (o != NULL && !put(o, "location", location_json(p))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, o != NULL && put(o, "location", location_json(p)));
 }
 
 static json_t *evidence_json(const rec_evidence *e)
@@ -481,12 +489,8 @@ static json_t *evidence_json(const rec_evidence *e)
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "field", e->field) || !put_str(o, "text", e->text) ||
-        !put(o, "confidence", json_real(e->confidence))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, put_str(o, "field", e->field) && put_str(o, "text", e->text) &&
+                        put(o, "confidence", json_real(e->confidence)));
 }
 
 static bool evidence_empty(const rec_evidence *e)
@@ -500,12 +504,8 @@ static json_t *tag_json(const void *p)
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "slug", t->slug) ||
-        (!evidence_empty(&t->ev) && !put(o, "evidence", evidence_json(&t->ev)))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, put_str(o, "slug", t->slug) &&
+                        (evidence_empty(&t->ev) || put(o, "evidence", evidence_json(&t->ev))));
 }
 
 static json_t *rule_json(const void *p)
@@ -531,11 +531,7 @@ static json_t *rule_json(const void *p)
         if (ok && r->trigger)
             ok = put_str(ev, "trigger", r->trigger);
     }
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 static bool put_time(json_t *o, const char *key, int64_t t)
@@ -564,11 +560,7 @@ static json_t *organization_json(const rec_organization *g)
          put_arr(o, "organization_identifiers", g->identifiers, g->n_identifiers,
                  sizeof *g->identifiers, identifier_json) &&
          put_arr(o, "phones", g->phones, g->n_phones, sizeof *g->phones, phone_json);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 static json_t *signpost_json(const rec_service *r)
@@ -576,15 +568,11 @@ static json_t *signpost_json(const rec_service *r)
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    bool ok = put_tags(o, "boroughs", &r->boroughs) &&
-              put_tags(o, "subregions", &r->subregions) &&
-              put_tags(o, "groups", &r->groups) &&
-              put_tags(o, "categories", &r->categories) &&
-              put_tags(o, "modes", &r->modes) &&
-              put_tags(o, "referrals", &r->referrals) &&
-              put_tags(o, "costs", &r->costs) &&
-              put_tags(o, "languages", &r->langs) &&
-              (!r->pan_london || put(o, "pan_london", json_true())) &&
+    bool ok = true;
+    for (size_t i = 0; ok && i < REC_TAGSETS; i++)
+        ok = put_tags(o, tagsets[i].key,
+                      (const rec_tags *)(const void *)((const char *)r + tagsets[i].off));
+    ok = ok && (!r->pan_london || put(o, "pan_london", json_true())) &&
               put_arr(o, "rules", r->rules, r->n_rules, sizeof *r->rules, rule_json) &&
               put_str(o, "cluster_id", r->cluster_id);
     if (ok) {
@@ -597,11 +585,7 @@ static json_t *signpost_json(const rec_service *r)
         else
             json_decref(p);
     }
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 json_t *rec_to_json(const rec_service *r)
@@ -645,11 +629,7 @@ json_t *rec_to_json(const rec_service *r)
         else
             ok = put(o, "signpost", s);
     }
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return whole(o, ok);
 }
 
 char *rec_to_json_string(const rec_service *r)
@@ -966,23 +946,12 @@ static int organization_get(const json_t *o, rec_organization *g, sp_err *err)
 
 static int signpost_get(const json_t *o, rec_service *r, sp_err *err)
 {
-    static const struct {
-        const char *key;
-        size_t off;
-    } tagsets[] = {
-        {"boroughs", offsetof(rec_service, boroughs)},
-        {"subregions", offsetof(rec_service, subregions)},
-        {"groups", offsetof(rec_service, groups)},
-        {"categories", offsetof(rec_service, categories)},
-        {"modes", offsetof(rec_service, modes)},
-        {"referrals", offsetof(rec_service, referrals)},
-        {"costs", offsetof(rec_service, costs)},
-        {"languages", offsetof(rec_service, langs)},
-    };
     int rc = SP_OK;
-    for (size_t i = 0; rc == SP_OK && i < sizeof tagsets / sizeof tagsets[0]; i++)
-        rc = tags_get(o, tagsets[i].key,
-                      (rec_tags *)(void *)((char *)r + tagsets[i].off), err);
+    for (size_t i = 0; rc == SP_OK && i < REC_TAGSETS; i++) {
+        const char *key;
+        rec_tags *t = rec_tagset(r, i, &key);
+        rc = tags_get(o, key, t, err);
+    }
     if (rc != SP_OK)
         return rc;
     r->pan_london = json_is_true(json_object_get(o, "pan_london"));

@@ -192,6 +192,11 @@ typedef struct rec_service {
     rec_provenance prov;
 } rec_service;
 
+/* Free what a rule owns and zero it (u itself is the caller's). */
+void rec_rule_clear(rec_rule *u);
+/* Clear n rules and free the array v itself. */
+void rec_rules_free(rec_rule *v, size_t n);
+
 /* Initialise to the empty record (ages -1). */
 void rec_service_init(rec_service *r);
 void rec_service_free(rec_service *r);
@@ -202,6 +207,13 @@ int rec_tags_add(rec_tags *t, const char *slug, const char *field,
 bool rec_tags_has(const rec_tags *t, const char *slug);
 /* Frees every derived tag list of r (boroughs ... langs), leaving them empty. */
 void rec_tags_clear(rec_service *r);
+
+/* The derived tag sets above, for code that treats them all alike (JSON in
+ * and out, rec_tags_clear): rec_tagset gives the i-th of the REC_TAGSETS,
+ * in the order they are declared, and its key in the record's JSON in *key
+ * when key is not NULL ("languages" for langs). */
+#define REC_TAGSETS 8
+rec_tags *rec_tagset(rec_service *r, size_t i, const char **key);
 
 /* JSON in and out (see the top of this file).  rec_to_json returns a new
  * reference or NULL on allocation failure. */

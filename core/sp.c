@@ -79,6 +79,96 @@ char *sp_printf(const char *fmt, ...)
     return out;
 }
 
+void sp_strv_free(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const sp_keyed *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+void sp_keyed_sort(sp_keyed *v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, keyed_cmp);
+}
+
+void sp_unescape(char *s)
+{
+    char *o = s;
+    for (char *p = s; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            *o++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+}
+
+char *sp_trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+void sp_ini_init(sp_ini *it, const char *text, size_t len)
+{
+    memset(it, 0, sizeof *it);
+    it->text = text;
+    it->len = len;
+}
+
+int sp_ini_next(sp_ini *it, char **name, char **value)
+{
+    *name = *value = NULL;
+    while (it->pos < it->len) {
+        const char *start = it->text + it->pos;
+        const char *nl = memchr(start, '\n', it->len - it->pos);
+        size_t n = nl ? (size_t)(nl - start) : it->len - it->pos;
+        it->pos += n + 1;
+        it->line++;
+        if (n >= sizeof it->buf)
+            return SP_INI_LONG;
+        memcpy(it->buf, start, n);
+        it->buf[n] = '\0';
+        if (memchr(it->buf, '\0', n))
+            return SP_INI_NUL;
+        char *s = sp_trim(it->buf);
+        if (!*s || *s == '#' || *s == ';')
+            continue;
+        if (*s == '[') {
+            char *close = strchr(s, ']');
+            if (!close || close[1])
+                return SP_INI_BAD_HEADER;
+            *close = '\0';
+            *name = sp_trim(s + 1);
+            return SP_INI_SECTION;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq)
+            return SP_INI_NO_EQUALS;
+        *eq = '\0';
+        *name = sp_trim(s);
+        *value = sp_trim(eq + 1);
+        return SP_INI_PAIR;
+    }
+    return SP_INI_END;
+}
+
 int sp_grow(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
 {
     if (need <= *cap)

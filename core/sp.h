@@ -54,6 +54,30 @@ const char *sp_code_name(int code);
 char *sp_strdup(const char *s);            /* NULL in, NULL out */
 char *sp_strndup(const char *s, size_t n);
 char *sp_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Free the n strings of v, then v itself: the one way an owned array of
+ * strings goes.  NULL v frees nothing (n is then ignored). */
+void sp_strv_free(char **v, size_t n);
+
+/* A string key and the index of the thing it belongs to.  sp_keyed_sort
+ * orders an array of them by key (strcmp), equal keys by index: things
+ * sorted by a key keep their order among equals, which qsort alone does
+ * not promise.  The keys stay the caller's. */
+typedef struct sp_keyed {
+    const char *key;
+    size_t i;
+} sp_keyed;
+void sp_keyed_sort(sp_keyed *v, size_t n);
+
+/* The end of a constructor that builds obj for the caller: when rc is
+ * SP_OK, *out = obj; otherwise free_fn(obj) frees what was built so far
+ * (free_fn takes a partly built obj, as every X_free/X_close does).  The
+ * value is rc, so a constructor ends with
+ *
+ *     return SP_HAND_OVER(rc, h, out, hub_close);
+ *
+ * rc and obj are evaluated twice: pass plain variables. */
+#define SP_HAND_OVER(rc, obj, out, free_fn) \
+    ((rc) == SP_OK ? (*(out) = (obj), SP_OK) : ((free_fn)(obj), (rc)))
 
 /* A result the caller must look at (gcc and clang warn, -Werror fails);
  * a (void) cast does not silence gcc: use the value. */
@@ -130,6 +154,41 @@ uint64_t sp_fnv1a64_add(uint64_t h, const void *p, size_t n);
  * older release stored (indexer/ingest.c's ingest_records.hash, see
  * docs/index.md "Content hashes"); never for a new one. */
 uint64_t sp_fnv1a64_legacy(const void *p, size_t n);
+
+/* Undo backslash escapes in s, in place: \n, \t and \r become the
+ * control characters, a backslash before any other character stands for
+ * that character (\\ for one backslash); a lone backslash at the end
+ * stays.  For one-line text formats (searchd's en.tsv, test tables). */
+void sp_unescape(char *s);
+
+/* Strip white space (isspace) from both ends of s, in place: the text
+ * from the first kept character, the end cut with a NUL. */
+char *sp_trim(char *s);
+
+/* Reading the INI-style syntax of signpost.conf and sources.conf
+ * (docs/sources-conf.md) line by line: "key = value" lines, "[section]"
+ * headers, blank lines and comment lines starting with '#' or ';' (after
+ * any blanks), which sp_ini_next passes over.  Names and values come
+ * trimmed, pointing into the reader's copy of the line, good until the
+ * next call.  What each kind of line means is the caller's to say. */
+#define SP_INI_MAX_LINE 4096
+typedef struct sp_ini {
+    const char *text;
+    size_t len, pos;
+    long line; /* the number of the line sp_ini_next read last, from 1 */
+    char buf[SP_INI_MAX_LINE];
+} sp_ini;
+enum {
+    SP_INI_END,        /* no more lines */
+    SP_INI_SECTION,    /* a header: *name is the section */
+    SP_INI_PAIR,       /* *name = *value (value may be "") */
+    SP_INI_LONG,       /* a line of SP_INI_MAX_LINE bytes or more */
+    SP_INI_NUL,        /* a NUL byte in the line */
+    SP_INI_BAD_HEADER, /* starts with '[' but does not end with the only ']' */
+    SP_INI_NO_EQUALS   /* none of the above */
+};
+void sp_ini_init(sp_ini *it, const char *text, size_t len);
+int sp_ini_next(sp_ini *it, char **name, char **value);
 
 /* Read a whole file, bounded by max bytes (SP_ELIMIT beyond). */
 int sp_read_file(const char *path, size_t max, char **out, size_t *out_len,

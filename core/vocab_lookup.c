@@ -26,14 +26,22 @@ static int find_slug(const vocab *v, int fi, const char *value)
     return vc_map_get(&v->f[fi].keys, key);
 }
 
-const vocab_borough *vocab_borough_get(const vocab *v, const char *slug)
+/* The index of slug itself (not another spelling of it) in field fi; -1
+ * when there is none, or v or slug is NULL. */
+static int slug_index(const vocab *v, int fi, const char *slug)
 {
     if (!v || !slug)
-        return NULL;
-    int i = find_slug(v, F_BOROUGH, slug);
-    if (i < 0 || strcmp(v->f[F_BOROUGH].slugs[i], slug) != 0)
-        return NULL;
-    return &v->boroughs[i];
+        return -1;
+    int i = find_slug(v, fi, slug);
+    if (i < 0 || strcmp(v->f[fi].slugs[i], slug) != 0)
+        return -1;
+    return i;
+}
+
+const vocab_borough *vocab_borough_get(const vocab *v, const char *slug)
+{
+    int i = slug_index(v, F_BOROUGH, slug);
+    return i < 0 ? NULL : &v->boroughs[i];
 }
 
 /* Affixes people put around a borough's name, tried when the whole name is
@@ -106,12 +114,8 @@ const char *vocab_canon(const vocab *v, const char *field, const char *value)
 const char *vocab_label(const vocab *v, const char *field, const char *slug)
 {
     int fi = vc_field_index(field);
-    if (!v || fi < 0 || !slug)
-        return NULL;
-    int i = find_slug(v, fi, slug);
-    if (i < 0 || strcmp(v->f[fi].slugs[i], slug) != 0)
-        return NULL;
-    return v->f[fi].labels[i];
+    int i = slug_index(v, fi, slug);
+    return i < 0 ? NULL : v->f[fi].labels[i];
 }
 
 const char *const *vocab_slugs(const vocab *v, const char *field, size_t *n)
@@ -129,20 +133,14 @@ const char *const *vocab_slugs(const vocab *v, const char *field, size_t *n)
 
 const char *vocab_category_parent(const vocab *v, const char *slug)
 {
-    if (!v || !slug)
-        return NULL;
-    int i = find_slug(v, F_CATEGORY, slug);
-    if (i < 0 || strcmp(v->f[F_CATEGORY].slugs[i], slug) != 0)
-        return NULL;
-    return v->f[F_CATEGORY].parents[i];
+    int i = slug_index(v, F_CATEGORY, slug);
+    return i < 0 ? NULL : v->f[F_CATEGORY].parents[i];
 }
 
 bool vocab_group_priority(const vocab *v, const char *slug)
 {
-    if (!v || !slug)
-        return false;
-    int i = find_slug(v, F_GROUP, slug);
-    return i >= 0 && strcmp(v->f[F_GROUP].slugs[i], slug) == 0 && v->f[F_GROUP].priority[i];
+    int i = slug_index(v, F_GROUP, slug);
+    return i >= 0 && v->f[F_GROUP].priority[i];
 }
 
 const char *vocab_term(const vocab *v, const char *field, const char *term)

@@ -23,7 +23,6 @@
 #include <strings.h>
 
 #define MAX_COVERAGE 64
-#define MAX_LINE 4096
 
 const char *crawl_kind_name(crawl_kind k)
 {
@@ -193,9 +192,7 @@ static void source_free(crawl_source *s)
     free(s->name);
     free(s->url);
     free(s->organisation);
-    for (size_t i = 0; i < s->n_coverage; i++)
-        free(s->coverage[i]);
-    free(s->coverage);
+    sp_strv_free(s->coverage, s->n_coverage);
 }
 
 void crawl_conf_free(crawl_conf *c)
@@ -225,21 +222,9 @@ static void source_unset(crawl_source *s)
     s->robots_sitemaps = -1;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 static int set_coverage(crawl_source *s, char *v)
 {
-    for (size_t i = 0; i < s->n_coverage; i++)
-        free(s->coverage[i]);
-    free(s->coverage);
+    sp_strv_free(s->coverage, s->n_coverage);
     s->coverage = NULL;
     s->n_coverage = 0;
     char *save = NULL;
@@ -413,39 +398,27 @@ int crawl_conf_parse(const char *text, size_t len, const char *name,
     crawl_source *cur = NULL;
     bool in_defaults = false;
     int rc = SP_OK;
-    int lineno = 0;
-    size_t pos = 0;
-    char line[MAX_LINE];
-    while (pos < len && !rc) {
-        lineno++;
-        size_t end = pos;
-        while (end < len && text[end] != '\n')
-            end++;
-        size_t n = end - pos;
-        if (n >= sizeof line) {
+    sp_ini it;
+    sp_ini_init(&it, text, len);
+    char *word, *val;
+    for (int kind; !rc && (kind = sp_ini_next(&it, &word, &val)) != SP_INI_END;) {
+        int lineno = (int)it.line;
+        if (kind == SP_INI_LONG) {
             rc = sp_fail(err, SP_ELIMIT, "%s:%d: line longer than %d bytes", name, lineno,
-                         MAX_LINE - 1);
+                         SP_INI_MAX_LINE - 1);
             break;
         }
-        memcpy(line, text + pos, n);
-        line[n] = '\0';
-        pos = end + 1;
-        if (memchr(line, '\0', n)) {
+        if (kind == SP_INI_NUL) {
             rc = sp_fail(err, SP_EPARSE, "%s:%d: NUL byte in line", name, lineno);
             break;
         }
-        char *l = trim(line);
-        if (!*l || *l == '#' || *l == ';')
-            continue;
-        if (*l == '[') {
-            char *close = strchr(l, ']');
-            if (!close || close[1]) {
-                rc = sp_fail(err, SP_EPARSE, "%s:%d: a section header looks like "
-                             "[source NAME] or [defaults]", name, lineno);
-                break;
-            }
-            *close = '\0';
-            char *sec = trim(l + 1);
+        if (kind == SP_INI_BAD_HEADER) {
+            rc = sp_fail(err, SP_EPARSE, "%s:%d: a section header looks like "
+                         "[source NAME] or [defaults]", name, lineno);
+            break;
+        }
+        if (kind == SP_INI_SECTION) {
+            char *sec = word;
             if (!strcmp(sec, "defaults")) {
                 in_defaults = true;
                 cur = NULL;
@@ -456,7 +429,7 @@ int crawl_conf_parse(const char *text, size_t len, const char *name,
                              "or [defaults]", name, lineno, sec);
                 break;
             }
-            char *sname = trim(sec + 6);
+            char *sname = sp_trim(sec + 6);
             if (!valid_name(sname)) {
                 rc = sp_fail(err, SP_EPARSE, "%s:%d: source name '%s' must be 1-64 letters, "
                              "digits, '-', '_' or '.'", name, lineno, sname);
@@ -490,14 +463,11 @@ int crawl_conf_parse(const char *text, size_t len, const char *name,
             in_defaults = false;
             continue;
         }
-        char *eq = strchr(l, '=');
-        if (!eq) {
+        if (kind == SP_INI_NO_EQUALS) {
             rc = sp_fail(err, SP_EPARSE, "%s:%d: expected 'key = value'", name, lineno);
             break;
         }
-        *eq = '\0';
-        char *key = trim(l);
-        char *val = trim(eq + 1);
+        const char *key = word;
         if (!cur && !in_defaults) {
             rc = sp_fail(err, SP_EPARSE, "%s:%d: '%s' outside a section; start one with "
                          "[source NAME]", name, lineno, key);

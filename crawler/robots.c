@@ -404,15 +404,11 @@ void robots_free(robots_t *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->nagents; i++)
-        free(r->agents[i]);
+    sp_strv_free(r->agents, r->nagents);
     for (size_t i = 0; i < r->nrules; i++)
         free(r->rules[i].pat);
-    for (size_t i = 0; i < r->nsitemaps; i++)
-        free(r->sitemaps[i]);
-    free(r->agents);
+    sp_strv_free(r->sitemaps, r->nsitemaps);
     free(r->rules);
-    free(r->sitemaps);
     free(r->groups);
     free(r);
 }

@@ -52,12 +52,8 @@ typedef struct csv_table {
 
 static void csv_free(csv_table *t)
 {
-    for (size_t i = 0; i < t->ncols; i++)
-        free(t->head[i]);
-    free(t->head);
-    for (size_t i = 0; i < t->nrows * t->ncols; i++)
-        free(t->cells[i]);
-    free(t->cells);
+    sp_strv_free(t->head, t->ncols);
+    sp_strv_free(t->cells, t->nrows * t->ncols);
     memset(t, 0, sizeof *t);
 }
 

@@ -269,9 +269,7 @@ static void run_state_free(run_state *r)
     dedupe_set_free(r->s);
     dedupe_set_free(r->olds);
     free(r->changed);
-    for (size_t i = 0; i < r->n_removed; i++)
-        free(r->removed[i]);
-    free(r->removed);
+    sp_strv_free(r->removed, r->n_removed);
     free(r->sorted);
     free(r->prev);
     free(r->had_match);
@@ -448,9 +446,7 @@ static int load_incremental(store *db, idx *ix, run_state *r, sp_err *err)
             rc = sp_fail(err, g, "%s", e.msg);
         }
     }
-    for (size_t i = 0; i < n_ids; i++)
-        free(ids[i]);
-    free(ids);
+    sp_strv_free(ids, n_ids);
     if (rc != SP_OK)
         return rc;
     /* A writer that did not note its records shows here as a count that

@@ -31,25 +31,11 @@
 /* ------------------------------------------------------------ the rules */
 
 
-static void rule_free(rec_rule *u)
-{
-    free(u->trigger);
-    free(u->dim);
-    free(u->op);
-    for (size_t i = 0; i < u->n_values; i++)
-        free(u->values[i]);
-    free(u->values);
-    free(u->ev.field);
-    free(u->ev.text);
-}
-
 void elig_clear(rec_service *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->n_rules; i++)
-        rule_free(&r->rules[i]);
-    free(r->rules);
+    rec_rules_free(r->rules, r->n_rules);
     r->rules = NULL;
     r->n_rules = 0;
 }
@@ -104,7 +90,7 @@ rec_rule *el_add_rule(ctx *c, const char *dim, const char *op, const char *const
             }
     }
     if (!u->dim || !u->op || !u->ev.field || !u->ev.text || u->n_values != nv) {
-        rule_free(u);
+        rec_rule_clear(u);
         c->rc = SP_ENOMEM;
         return NULL;
     }
@@ -687,9 +673,7 @@ int elig_extract(const vocab *v, rec_service *r, sp_err *err)
     scan_text(&c, r->fees_description, "fees_description", 0.8, false);
     from_tags(&c);
     if (c.rc != SP_OK) {
-        for (size_t i = 0; i < c.n; i++)
-            rule_free(&c.rules[i]);
-        free(c.rules);
+        rec_rules_free(c.rules, c.n);
         return sp_fail(err, c.rc, "elig_extract: out of memory");
     }
     if (c.n == 0) {

@@ -447,17 +447,12 @@ int hours_zone_load(const char *dir, const char *name, hours_zone **out, sp_err 
     free(b);
     if (rc == SP_OK && !z->has_footer && z->n_times == 0)
         rc = sp_fail(err, SP_EINVAL, "%s: no transitions and no rule", path);
-    if (rc != SP_OK) {
-        if (rc == SP_EINVAL && err) {
-            char why[sizeof err->msg];
-            memcpy(why, err->msg, sizeof why);
-            sp_fail(err, rc, "%.300s: %.200s", path, why);
-        }
-        hours_zone_free(z);
-        return rc;
+    if (rc == SP_EINVAL && err) {
+        char why[sizeof err->msg];
+        memcpy(why, err->msg, sizeof why);
+        sp_fail(err, rc, "%.300s: %.200s", path, why);
     }
-    *out = z;
-    return SP_OK;
+    return SP_HAND_OVER(rc, z, out, hours_zone_free);
 }
 
 void hours_zone_free(hours_zone *z)

@@ -143,29 +143,17 @@ static int load_sources(void *ctx, const store_source_info *info)
     return 0;
 }
 
-typedef struct ckey {
-    const char *key;
-    size_t rec;
-} ckey;
-
-static int cmp_ckey(const void *a, const void *b)
-{
-    const ckey *x = a, *y = b;
-    int c = strcmp(x->key, y->key);
-    return c ? c : (x->rec < y->rec ? -1 : x->rec > y->rec);
-}
-
 static int build_units(hub *h)
 {
-    ckey *k = malloc((h->n ? h->n : 1) * sizeof *k);
+    sp_keyed *k = malloc((h->n ? h->n : 1) * sizeof *k);
     h->u = calloc(h->n ? h->n : 1, sizeof *h->u);
     if (!k || !h->u) {
         free(k);
         return SP_ENOMEM;
     }
     for (size_t i = 0; i < h->n; i++)
-        k[i] = (ckey){h->r[i].cluster ? h->r[i].cluster : h->r[i].id, i};
-    qsort(k, h->n, sizeof *k, cmp_ckey);
+        k[i] = (sp_keyed){h->r[i].cluster ? h->r[i].cluster : h->r[i].id, i};
+    sp_keyed_sort(k, h->n);
     size_t i = 0;
     while (i < h->n) {
         size_t j = i + 1;
@@ -177,10 +165,10 @@ static int build_units(hub *h)
             free(k);
             return SP_ENOMEM;
         }
-        u->rep = k[i].rec;
+        u->rep = k[i].i;
         for (size_t x = i; x < j; x++) {
-            hrec *r = &h->r[k[x].rec];
-            u->recs[u->n++] = k[x].rec;
+            hrec *r = &h->r[k[x].i];
+            u->recs[u->n++] = k[x].i;
             r->unit = h->nu - 1;
             u->bor |= r->bor;
             u->grp |= r->grp;
@@ -188,7 +176,7 @@ static int build_units(hub *h)
             u->london_wide |= r->pan_london || r->online_only;
             /* the representative: the most recently changed record */
             if (r->last_changed > h->r[u->rep].last_changed)
-                u->rep = k[x].rec;
+                u->rep = k[x].i;
         }
         i = j;
     }
@@ -295,12 +283,7 @@ units:
     if (rc == SP_OK && build_units(h) != SP_OK)
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
 out:
-    if (rc != SP_OK) {
-        hub_close(h);
-        return rc;
-    }
-    *out = h;
-    return SP_OK;
+    return SP_HAND_OVER(rc, h, out, hub_close);
 }
 
 void hub_close(hub *h)

@@ -1301,9 +1301,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         free(boost_terms[i]);
     xap_results_free(&xr);
     free(cluster_term);
-    for (size_t i = 0; i < n_owned; i++)
-        free(owned[i]);
-    free(owned);
+    sp_strv_free(owned, n_owned);
     free(ptrs);
     if (rc)
         idx_result_free(out);

@@ -379,9 +379,7 @@ static void bulk_free(idx_bulk *b)
     for (size_t i = 0; i < b->cap_ids; i++)
         free(b->ids[i].id);
     free(b->ids);
-    for (size_t i = 0; i < b->n_meta; i++)
-        free(b->meta[i]);
-    free(b->meta);
+    sp_strv_free(b->meta, b->n_meta);
     free(b->blocks);
     free(b->w);
     free(b->build_dir);
@@ -491,9 +489,7 @@ static int merge(idx_bulk *b, const char *out, sp_err *err)
     rm_tree(out);
     if (rc == SP_OK)
         rc = xap_compact((const char *const *)dirs, n, out, err);
-    for (size_t i = 0; i < n; i++)
-        free(dirs[i]);
-    free(dirs);
+    sp_strv_free(dirs, n);
     return rc;
 }
 

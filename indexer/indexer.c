@@ -58,12 +58,7 @@ int indexer_open(const char *index_dir, const vocab *v, bool quiet,
         rc = idx_open_write(index_dir, &x->ix, err);
     if (rc == SP_OK)
         idx_set_vocab(x->ix, x->v);
-    if (rc != SP_OK) {
-        indexer_close(x);
-        return rc;
-    }
-    *out = x;
-    return SP_OK;
+    return SP_HAND_OVER(rc, x, out, indexer_close);
 }
 
 void indexer_close(indexer *x)
@@ -355,9 +350,7 @@ static int walk(indexer *x, const char *dir, int depth, size_t *seen,
         }
         free(full);
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    sp_strv_free(names, n);
     return rc;
 }
 

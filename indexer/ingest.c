@@ -49,9 +49,7 @@ static int strlist_add(strlist *l, const char *s)
 
 static void strlist_free(strlist *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
+    sp_strv_free(l->v, l->n);
     memset(l, 0, sizeof *l);
 }
 

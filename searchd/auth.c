@@ -113,12 +113,7 @@ int auth_open(const char *store_dir, auth_db **out, sp_err *err)
                      db->db ? sqlite3_errmsg(db->db) : "out of memory");
     }
     free(path);
-    if (rc != SP_OK) {
-        auth_close(db);
-        return rc;
-    }
-    *out = db;
-    return SP_OK;
+    return SP_HAND_OVER(rc, db, out, auth_close);
 }
 
 void auth_close(auth_db *db)

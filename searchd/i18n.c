@@ -256,28 +256,11 @@ static int word_cmp(const void *a, const void *b)
     return strcmp(((const word *)a)->key, ((const word *)b)->key);
 }
 
-/* Undo \n \t \\ escapes in place. */
-static void unescape(char *s)
-{
-    char *o = s;
-    for (char *p = s; *p; p++) {
-        if (*p == '\\' && p[1]) {
-            p++;
-            *o++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o = '\0';
-}
-
 void html_lang_free(html_lang *l)
 {
     if (!l)
         return;
-    for (size_t i = 0; i < l->n_owned; i++)
-        free(l->owned[i]);
-    free(l->owned);
+    sp_strv_free(l->owned, l->n_owned);
     free(l->plural);
     free(l->w);
     free(l->mem);
@@ -333,7 +316,7 @@ int html_lang_parse(const char *code, const char *text, size_t len, html_lang **
             html_lang_free(l);
             return sp_fail(err, SP_ELIMIT, "words for '%s': more than %d keys", code, MAX_WORDS);
         }
-        unescape(tab + 1);
+        sp_unescape(tab + 1);
         l->w[l->n].key = line;
         l->w[l->n].text = tab + 1;
         l->n++;

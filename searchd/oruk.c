@@ -127,20 +127,6 @@ enum MHD_Result sd_reply_open_json(sd_req *r, unsigned status, json_t *j)
     return sd_reply_open(r, status, "application/json; charset=utf-8", s, strlen(s));
 }
 
-enum MHD_Result sd_reply_open_error(sd_req *r, unsigned status, const char *code,
-                                    const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (!sp_utf8_valid(msg, strlen(msg)))
-        snprintf(msg, sizeof msg, "the request is not valid (%s)", code);
-    return sd_reply_open_json(r, status,
-                              json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
-}
-
 /* ======================================================================
  * Query parameters
  * ====================================================================== */

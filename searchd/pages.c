@@ -745,18 +745,6 @@ static bool value_selected(const search_state *st, idx_field f, const char *slug
     return false;
 }
 
-typedef struct by_label {
-    const char *label;
-    size_t i;
-} by_label;
-
-static int cmp_label(const void *a, const void *b)
-{
-    const by_label *x = a, *y = b;
-    int c = strcmp(x->label, y->label);
-    return c ? c : (x->i > y->i) - (x->i < y->i);
-}
-
 /* The order a filter lists its values in: boroughs by name (a person
  * looks for theirs), everything else as the facet comes (by count). */
 static void facet_order(pg *p, idx_field f, const idx_facet *fc, size_t *order, size_t n)
@@ -765,15 +753,15 @@ static void facet_order(pg *p, idx_field f, const idx_facet *fc, size_t *order, 
         order[j] = j;
     if (f != IDX_F_BOROUGH || n < 2)
         return;
-    by_label *bl = calloc(n, sizeof *bl);
+    sp_keyed *bl = calloc(n, sizeof *bl);
     if (!bl)
         return;
     for (size_t j = 0; j < n; j++) {
         const char *l = pg_label(p, "borough", fc->v[j].value);
-        bl[j].label = l ? l : fc->v[j].value;
+        bl[j].key = l ? l : fc->v[j].value;
         bl[j].i = j;
     }
-    qsort(bl, n, sizeof *bl, cmp_label);
+    sp_keyed_sort(bl, n);
     for (size_t j = 0; j < n; j++)
         order[j] = bl[j].i;
     free(bl);

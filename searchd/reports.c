@@ -96,12 +96,7 @@ int rpt_open(const char *store_dir, rpt_db **out, sp_err *err)
         sqlite3_free(msg);
     }
     free(path);
-    if (rc != SP_OK) {
-        rpt_close(db);
-        return rc;
-    }
-    *out = db;
-    return SP_OK;
+    return SP_HAND_OVER(rc, db, out, rpt_close);
 }
 
 void rpt_close(rpt_db *db)

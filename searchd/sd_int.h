@@ -185,9 +185,14 @@ bool sd_route_accepts_post(const char *path);
 /* Replies (each sets r->status and adds the security headers).  The JSON
  * reply takes ownership of j (a reference is stolen). */
 enum MHD_Result sd_reply_json(sd_req *r, unsigned status, json_t *j);
-enum MHD_Result sd_reply_error(sd_req *r, unsigned status, const char *code,
-                               const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* An error reply, {"error": {"code", "message"}}: sd_reply_error for the
+ * site and API, sd_reply_open_error (declared with the open data below)
+ * for the CORS-open endpoints; open picks sd_reply_open_json over
+ * sd_reply_json. */
+enum MHD_Result sd_reply_error_as(sd_req *r, bool open, unsigned status, const char *code,
+                                  const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+#define sd_reply_error(r, status, ...) sd_reply_error_as((r), false, (status), __VA_ARGS__)
 /* Any response built by the caller (headers of its own added); consumes
  * resp.  no_store adds Cache-Control: no-store. */
 enum MHD_Result sd_reply_response(sd_req *r, unsigned status, struct MHD_Response *resp,
@@ -525,9 +530,7 @@ enum MHD_Result sd_reply_open_json(sd_req *r, unsigned status, json_t *j);
 /* sd_reply_open with a Cache-Control of the caller's (NULL: no-store). */
 enum MHD_Result sd_reply_open_cached(sd_req *r, unsigned status, const char *ctype, char *body,
                                      size_t len, const char *cache_control);
-enum MHD_Result sd_reply_open_error(sd_req *r, unsigned status, const char *code,
-                                    const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+#define sd_reply_open_error(r, status, ...) sd_reply_error_as((r), true, (status), __VA_ARGS__)
 /* The worker's index for an open-data endpoint (feeds_out.c), or NULL
  * after sending 503 index_unavailable (*ret set). */
 idx *sd_open_index(sd_req *r, sp_err *e, enum MHD_Result *ret);

@@ -174,8 +174,8 @@ enum MHD_Result sd_reply_json(sd_req *r, unsigned status, json_t *j)
     return queue(r, status, resp);
 }
 
-enum MHD_Result sd_reply_error(sd_req *r, unsigned status, const char *code,
-                               const char *fmt, ...)
+enum MHD_Result sd_reply_error_as(sd_req *r, bool open, unsigned status, const char *code,
+                                  const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -187,7 +187,7 @@ enum MHD_Result sd_reply_error(sd_req *r, unsigned status, const char *code,
     if (!sp_utf8_valid(msg, strlen(msg)))
         snprintf(msg, sizeof msg, "the request is not valid (%s)", code);
     json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-    return sd_reply_json(r, status, j);
+    return open ? sd_reply_open_json(r, status, j) : sd_reply_json(r, status, j);
 }
 
 /* ---- per-worker index handles ---- */
@@ -758,12 +758,7 @@ int sd_start(const sd_opts *opts, sd_server **out, sp_err *err)
     rc = s->mhd ? sd_gate_start(s, s->lfd, &lim, err)
                 : sp_fail(err, SP_ERROR, "cannot start the HTTP daemon (libmicrohttpd)");
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != SP_OK) {
-        sd_stop(s);
-        return rc;
-    }
-    *out = s;
-    return SP_OK;
+    return SP_HAND_OVER(rc, s, out, sd_stop);
 }
 
 uint16_t sd_port(const sd_server *s)

@@ -105,6 +105,148 @@ static void test_grow(void)
 }
 
 /* FNV-1a 64 with the published offset basis: the reference vectors. */
+/* sp_strv_free frees every string and the array (ASan's leak check fails
+ * the test when one is left), and takes NULL. */
+static void test_strv_free(void)
+{
+    size_t n = 3;
+    char **v = calloc(n, sizeof *v);
+    CHECK(v != NULL);
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = sp_printf("s%zu", i);
+    sp_strv_free(v, n);
+    sp_strv_free(NULL, 5);
+    char **empty = malloc(sizeof *empty);
+    sp_strv_free(empty, 0);
+}
+
+/* sp_keyed_sort: by key, and equal keys keep their indices' order. */
+static void test_keyed_sort(void)
+{
+    sp_keyed v[] = {{"b", 0}, {"a", 1}, {"b", 2}, {"a", 3}, {"c", 4}, {"a", 5}};
+    /* a reversed start among equals, which only the index puts right */
+    sp_keyed w[] = {{"a", 5}, {"a", 3}, {"a", 1}};
+    sp_keyed_sort(v, 6);
+    sp_keyed_sort(w, 3);
+    static const char want_keys[] = "aaabbc";
+    static const size_t want_i[] = {1, 3, 5, 0, 2, 4};
+    for (size_t k = 0; k < 6; k++)
+        CHECK(v[k].key[0] == want_keys[k] && v[k].i == want_i[k], "%zu: %s %zu", k, v[k].key,
+              v[k].i);
+    CHECK(w[0].i == 1 && w[1].i == 3 && w[2].i == 5);
+    sp_keyed_sort(NULL, 0);
+}
+
+/* sp_ini: each kind of line, with its number; comments and blank lines
+ * passed over; names and values trimmed (CRLF files too). */
+static void test_ini(void)
+{
+    static const char text[] = "# comment\r\n"
+                               "\n"
+                               "  ; another\n"
+                               "[ serve ]\r\n"
+                               "key = a value \r\n"
+                               "empty =\n"
+                               "[broken\n"
+                               "[a]b\n"
+                               "no equals here\n"
+                               "x=y=z\n"
+                               "nul\0byte\n"
+                               "last=line";
+    sp_ini it;
+    sp_ini_init(&it, text, sizeof text - 1);
+    char *k, *v;
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_SECTION && it.line == 4);
+    CHECK_STR(k, "serve");
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_PAIR && it.line == 5);
+    CHECK_STR(k, "key");
+    CHECK_STR(v, "a value");
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_PAIR && it.line == 6);
+    CHECK_STR(v, "");
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_BAD_HEADER && it.line == 7);
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_BAD_HEADER && it.line == 8);
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_NO_EQUALS && it.line == 9);
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_PAIR && it.line == 10);
+    CHECK_STR(k, "x");
+    CHECK_STR(v, "y=z");
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_NUL && it.line == 11);
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_PAIR && it.line == 12);
+    CHECK_STR(v, "line");
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_END && k == NULL);
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_END, "the end stays the end");
+
+    /* A line of SP_INI_MAX_LINE bytes is too long; the next line reads. */
+    size_t n = SP_INI_MAX_LINE + 8;
+    char *big = malloc(n);
+    CHECK(big != NULL);
+    if (!big)
+        return;
+    memset(big, 'x', SP_INI_MAX_LINE);
+    memcpy(big + SP_INI_MAX_LINE, "\na = b\n", 8);
+    sp_ini_init(&it, big, n);
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_LONG && it.line == 1);
+    CHECK(sp_ini_next(&it, &k, &v) == SP_INI_PAIR && it.line == 2);
+    CHECK_STR(v, "b");
+    free(big);
+}
+
+/* sp_unescape: the three control escapes, any other escaped character
+ * as itself, a trailing lone backslash kept. */
+static void test_unescape(void)
+{
+    char s[] = "a\\nb\\tc\\rd\\\\e\\qf\\";
+    sp_unescape(s);
+    CHECK_STR(s, "a\nb\tc\rd\\eqf\\");
+    char empty[] = "";
+    sp_unescape(empty);
+    CHECK_STR(empty, "");
+}
+
+/* A constructor of a two-allocation thing that fails when told to, ending
+ * the one way constructors end. */
+typedef struct pair {
+    char *a, *b;
+} pair;
+
+static int pair_frees;
+
+static void pair_free(pair *p)
+{
+    if (!p)
+        return;
+    pair_frees++;
+    free(p->a);
+    free(p->b);
+    free(p);
+}
+
+static int pair_new(bool fail, pair **out)
+{
+    pair *p = calloc(1, sizeof *p);
+    int rc = p ? SP_OK : SP_ENOMEM;
+    if (rc == SP_OK)
+        p->a = sp_strdup("a");
+    if (rc == SP_OK && fail)
+        rc = SP_EINVAL;
+    if (rc == SP_OK)
+        p->b = sp_strdup("b");
+    return SP_HAND_OVER(rc, p, out, pair_free);
+}
+
+static void test_hand_over(void)
+{
+    pair *p = NULL;
+    CHECK(pair_new(false, &p) == SP_OK);
+    CHECK(p != NULL && pair_frees == 0);
+    if (p)
+        CHECK_STR(p->b, "b");
+    pair_free(p);
+    pair *q = NULL;
+    CHECK(pair_new(true, &q) == SP_EINVAL);
+    CHECK(q == NULL, "a failed constructor hands nothing over");
+    CHECK(pair_frees == 2, "the partly built pair is freed: %d", pair_frees);
+}
+
 static void test_fnv(void)
 {
     CHECK(sp_fnv1a64("", 0) == 0xcbf29ce484222325ull, "basis 14695981039346656037");
@@ -211,6 +353,11 @@ int main(void)
     test_buf();
     test_buf_sticky();
     test_grow();
+    test_strv_free();
+    test_keyed_sort();
+    test_ini();
+    test_unescape();
+    test_hand_over();
     test_fnv();
     test_utf8();
     test_json_depth();

@@ -142,20 +142,6 @@ static void run_repairs(const char *dir, const vocab *v)
     json_decref(cases);
 }
 
-static void unescape(char *s)
-{
-    char *w = s;
-    for (char *p = s; *p; p++) {
-        if (*p == '\\' && p[1]) {
-            p++;
-            *w++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
-        } else {
-            *w++ = *p;
-        }
-    }
-    *w = '\0';
-}
-
 static void run_csv(const char *dir)
 {
     t_lines l = t_lines_open("%s/csv.tsv", dir);
@@ -163,8 +149,8 @@ static void run_csv(const char *dir)
     char *f[2];
     while (t_row(&l, f, 2)) {
         char *in = f[0], *want = f[1];
-        unescape(in);
-        unescape(want);
+        sp_unescape(in);
+        sp_unescape(want);
         sp_buf b = {0};
         export_csv_field(&b, in);
         const char *got = sp_buf_cstr(&b);

@@ -22,24 +22,15 @@
 
 
 
+/* A record's tag set by its key in the record's JSON ("languages"). */
 static rec_tags *tags_of(rec_service *r, const char *field)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-    } map[] = {
-        {"boroughs", offsetof(rec_service, boroughs)},
-        {"subregions", offsetof(rec_service, subregions)},
-        {"groups", offsetof(rec_service, groups)},
-        {"categories", offsetof(rec_service, categories)},
-        {"modes", offsetof(rec_service, modes)},
-        {"costs", offsetof(rec_service, costs)},
-        {"referrals", offsetof(rec_service, referrals)},
-        {"langs", offsetof(rec_service, langs)},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (strcmp(map[i].name, field) == 0)
-            return (rec_tags *)(void *)((char *)r + map[i].off);
+    for (size_t i = 0; i < REC_TAGSETS; i++) {
+        const char *key;
+        rec_tags *t = rec_tagset(r, i, &key);
+        if (strcmp(key, field) == 0)
+            return t;
+    }
     return NULL;
 }
 
@@ -74,15 +65,14 @@ static void check_case(const vocab *v, const json_t *c)
     free(once);
     free(twice);
 
-    static const char *const fields[] = {"boroughs", "subregions", "groups", "categories",
-                                         "modes", "costs", "referrals", "langs"};
-    for (size_t f = 0; f < 8; f++) {
-        rec_tags *t = tags_of(&r, fields[f]);
+    for (size_t f = 0; f < REC_TAGSETS; f++) {
+        const char *field;
+        rec_tags *t = rec_tagset(&r, f, &field);
         for (size_t i = 0; i < t->n; i++) {
             const rec_evidence *e = &t->v[i].ev;
             CHECK(e->field && *e->field && e->text && *e->text && e->confidence > 0 &&
                       e->confidence <= 1 && strlen(e->text) <= 220,
-                  "%s: %s %s lacks evidence", name, fields[f], t->v[i].slug);
+                  "%s: %s %s lacks evidence", name, field, t->v[i].slug);
         }
     }
     const char *kinds[] = {"expect", "exact", "absent"};
