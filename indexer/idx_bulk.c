@@ -82,12 +82,7 @@ struct idx_bulk {
 
 static uint64_t hash_id(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
+    return sp_fnv1a64(s, strlen(s));
 }
 
 static slot *find_slot(slot *v, size_t cap, const char *id)

@@ -23,20 +23,8 @@
 #include "rec.h"
 #include "sp.h"
 #include "vocab.h"
+#include "../core/tcheck.h"
 #include "../core/tutil.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        checks++;                                                            \
-        if (!(cond)) {                                                       \
-            failures++;                                                      \
-            fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
 
 #define N_RECORDS 600
 
@@ -202,11 +190,10 @@ static void search(idx *ix, const bq *b, idx_result *res)
         q.n_filters[f] = 1;
     }
     sp_err err = {0};
-    if (idx_search(ix, &q, res, &err) != SP_OK) {
-        fprintf(stderr, "search failed: %s\n", err.msg);
+    int rc = idx_search(ix, &q, res, &err);
+    CHECK(rc == SP_OK, "search failed: %s", err.msg);
+    if (rc != SP_OK)
         memset(res, 0, sizeof *res);
-        failures++;
-    }
 }
 
 static void compare(const char *a_dir, const char *b_dir, const char *label)
@@ -345,6 +332,5 @@ int main(void)
         free(fixtures[i]);
     free(fixtures);
     vocab_free(voc);
-    printf("%d checks, %d failures\n", checks, failures);
-    return failures ? 1 : 0;
+    return t_done("test_bulk");
 }
