@@ -742,17 +742,3 @@ int sd_request_args(sd_req *r, unsigned ep, unsigned flags, sd_arg *args, size_t
     }
     return sd_params_read(r->srv->voc, ep, flags, kv, nkv, args, n, msg, msg_size);
 }
-
-bool sd_request_search(sd_req *r, unsigned ep, sd_search_req *out, enum MHD_Result *ret)
-{
-    char msg[512];
-    out->n = 0;
-    /* One more than allowed, so sd_params_read names the limit. */
-    if (sd_collect_args(r, out->kv, SD_MAX_ARGS + 1, &out->n) != SP_OK)
-        snprintf(msg, sizeof msg, "too many query parameters; at most %d", SD_MAX_ARGS);
-    else if (sd_search_parse_for(r->srv->voc, ep, out->kv, out->n, &out->p, msg, sizeof msg) ==
-             SP_OK)
-        return true;
-    *ret = sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
-    return false;
-}

@@ -190,6 +190,22 @@ enum MHD_Result sd_reply_error_as(sd_req *r, bool open, unsigned status, const c
     return open ? sd_reply_open_json(r, status, j) : sd_reply_json(r, status, j);
 }
 
+/* Here, beside the replies, not in params.c: the parameter reader stays
+ * free of replies so tests/searchd/fuzz_params links it alone. */
+bool sd_request_search(sd_req *r, unsigned ep, sd_search_req *out, enum MHD_Result *ret)
+{
+    char msg[512];
+    out->n = 0;
+    /* One more than allowed, so sd_params_read names the limit. */
+    if (sd_collect_args(r, out->kv, SD_MAX_ARGS + 1, &out->n) != SP_OK)
+        snprintf(msg, sizeof msg, "too many query parameters; at most %d", SD_MAX_ARGS);
+    else if (sd_search_parse_for(r->srv->voc, ep, out->kv, out->n, &out->p, msg, sizeof msg) ==
+             SP_OK)
+        return true;
+    *ret = sd_reply_open_error(r, MHD_HTTP_BAD_REQUEST, "bad_parameter", "%s", msg);
+    return false;
+}
+
 /* ---- per-worker index handles ---- */
 
 typedef struct sd_worker {

@@ -17,31 +17,41 @@ fi
 logs=()
 status=0
 
+# A build that fails does not stop the script: its tests are counted as
+# failed (the summary counts a missing log as a failure), the other parts
+# still run, and the last line is still "N passed, N failed".
 build() { # dir, then meson options
   local dir=$1; shift
+  rm -f "$dir/meson-logs/testlog.json" "$dir/fuzz-runs.json"
   if [ -d "$dir/meson-private" ]; then
-    meson setup --reconfigure "$dir" "$@" >/dev/null
+    meson setup --reconfigure "$dir" "$@" >/dev/null || return 1
   else
-    meson setup "$dir" "$@" >/dev/null
+    meson setup "$dir" "$@" >/dev/null || return 1
   fi
-  ninja -C "$dir"
+  ninja -C "$dir" || { echo "== $dir did not build"; return 1; }
 }
 
 echo "== build with ASan + UBSan (build-test/)"
-build build-test -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
-  -Dbuildtype=debugoptimized
-echo "== tests"
-meson test -C build-test --print-errorlogs --num-processes 2 --timeout-multiplier 3 || status=1
+if build build-test -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
+  -Dbuildtype=debugoptimized; then
+  echo "== tests"
+  meson test -C build-test --print-errorlogs --num-processes 2 --timeout-multiplier 3 || status=1
+else
+  status=1
+fi
 logs+=(build-test/meson-logs/testlog.json)
 
 if command -v clang >/dev/null; then
   echo "== libFuzzer targets (build-fuzz/, clang)"
-  CC=clang CXX=clang++ build build-fuzz -Dfuzz=true -Db_lundef=false -Dwerror=true \
-    -Dbuildtype=debugoptimized
-  meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1
+  if CC=clang CXX=clang++ build build-fuzz -Dfuzz=true -Db_lundef=false -Dwerror=true \
+    -Dbuildtype=debugoptimized; then
+    meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1
+    # Every other libFuzzer target runs briefly over its seeds too.
+    python3 tools/fuzz_all.py build-fuzz build-fuzz/fuzz-runs.json || status=1
+  else
+    status=1
+  fi
   logs+=(build-fuzz/meson-logs/testlog.json)
-  # Every other libFuzzer target runs briefly over its seeds too.
-  python3 tools/fuzz_all.py build-fuzz build-fuzz/fuzz-runs.json || status=1
   logs+=(build-fuzz/fuzz-runs.json)
 fi
 
