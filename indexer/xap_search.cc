@@ -311,9 +311,11 @@ inline bool new_cluster(xap_facets &ft, Xapian::docid d, uint32_t round)
 }
 
 /* The number of services among the documents (m AND v) (v NULL: m): a
- * cluster of duplicates once, as a collapsed search counts them. */
-size_t folded_count(xap_facets &ft, const Bits &m, const std::vector<uint32_t> &nz,
-                    const xap_facets::Value *v)
+ * cluster of duplicates once, as a collapsed search counts them.  Built
+ * for CPUs with and without POPCNT, like and_popcount below. */
+__attribute__((target_clones("popcnt", "default"))) size_t
+folded_count(xap_facets &ft, const Bits &m, const std::vector<uint32_t> &nz,
+             const xap_facets::Value *v)
 {
     uint32_t round = next_round(ft);
     size_t c = 0;
