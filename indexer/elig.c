@@ -216,6 +216,16 @@ static void soften(ctx *c, const char *dim, const vocab_trigger *t)
         }
 }
 
+/* The either/or trigger of the scope at low_off, if any. */
+static const vocab_trigger *alternative_at(const ctx *c, size_t low_off)
+{
+    size_t k = elig_scope_word(c->sc, low_off);
+    for (size_t q = 0; q < c->sc->n_m; q++)
+        if (c->sc->m[q].t->kind == VT_ALTERNATIVE && c->sc->m[q].from == k)
+            return c->sc->m[q].t;
+    return NULL;
+}
+
 /* Criteria widened ("eligibility is expanded so that claimants of JSA can
  * be referred", "now also open to"): the people named are added to those
  * who may use the service, not the only ones, so each rule read in the
@@ -363,8 +373,13 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     bool prefers = strstr(low, "priorit") || strstr(low, "especially") ||
                    strstr(low, "particularly") || strstr(low, "in particular") ||
                    strstr(low, "preference");
-    if (b.any || !prefers)
-        el_add_age(c, &b, field, orig, cf);
+    size_t or_at = 0;
+    int alt = b.lo >= 0 || b.hi >= 0 ? el_age_alternative(alow, &b, &or_at) : EL_AGE_ONE;
+    if (b.any || !prefers) {
+        el_add_age(c, &b, field, orig, alt != EL_AGE_ONE && cf > 0.5 ? 0.5 : cf);
+        if (alt == EL_AGE_OR)
+            soften(c, "age", alternative_at(c, a2l[or_at]));
+    }
     if (!soft || has(P_RES_ANY, low))
         el_residency_sentence(c, orig, low, field, cf);
     el_benefit_sentence(c, orig, low, field, cf);
@@ -458,7 +473,7 @@ static void structured(ctx *c)
     rec_service *r = c->r;
     /* HSDS minimum_age / maximum_age. */
     if (r->minimum_age >= 0 || r->maximum_age >= 0) {
-        agebounds b = {-1, -1, false, -1};
+        agebounds b = {-1, -1, false, -1, -1};
         char text[96];
         if (r->minimum_age >= 0 && r->minimum_age < 130)
             b.lo = (int)r->minimum_age;

@@ -145,6 +145,7 @@ void el_age_sentence(const char *low, agebounds *b)
     b->lo = b->hi = -1;
     b->any = false;
     b->at = -1;
+    b->end = -1;
     int rlo = -1, rhi = -1;
     if (match(P_RANGE1, low, m)) {
         rlo = grp_num(low, m, 5);
@@ -157,6 +158,7 @@ void el_age_sentence(const char *low, agebounds *b)
         b->lo = rlo;
         b->hi = rhi;
         b->at = (int)m[0].so;
+        b->end = (int)m[0].eo;
         return;
     }
     if (match(P_RANGE2, low, m)) {
@@ -165,6 +167,7 @@ void el_age_sentence(const char *low, agebounds *b)
             b->lo = lo;
             b->hi = hi;
             b->at = (int)m[0].so;
+            b->end = (int)m[0].eo;
             return;
         }
     }
@@ -174,6 +177,7 @@ void el_age_sentence(const char *low, agebounds *b)
             b->lo = lo;
             b->hi = hi;
             b->at = (int)m[0].so;
+            b->end = (int)m[0].eo;
             return;
         }
     }
@@ -214,7 +218,7 @@ void el_age_sentence(const char *low, agebounds *b)
     } else if (match(P_MIN5, low, m)) {
         lo = grp_num(low, m, 4);
     }
-    int at_lo = lo >= 0 ? (int)m[0].so : -1;
+    int at_lo = lo >= 0 ? (int)m[0].so : -1, end_lo = lo >= 0 ? (int)m[0].eo : -1;
     /* Maximums. */
     if (match(P_BDAY, low, m)) {
         hi = grp_num(low, m, 3);
@@ -255,8 +259,9 @@ void el_age_sentence(const char *low, agebounds *b)
         if (hi >= 0)
             hi -= 1;
     }
-    int at_hi = hi >= 0 ? (int)m[0].so : -1;
+    int at_hi = hi >= 0 ? (int)m[0].so : -1, end_hi = hi >= 0 ? (int)m[0].eo : -1;
     b->at = at_lo >= 0 && (at_hi < 0 || at_lo < at_hi) ? at_lo : at_hi;
+    b->end = end_lo > end_hi ? end_lo : end_hi;
     /* A negation turns the bound round: "not suitable for under 18s" is
      * 18 and over; "not open to people over 65" is 65 and under. */
     if (lo >= 0 && neg_lo) {
@@ -282,6 +287,46 @@ void el_age_sentence(const char *low, agebounds *b)
     }
     if (has(P_ADULTS, low))
         b->lo = 18;
+}
+
+/* Is there a second age in the sentence besides b's ("aged 16-18 and
+ * qualified below Level 3, or those aged 19-23 and ...", "18-24 (up to 25
+ * with an EHCP)")?  Joined by "or", the two are alternatives: b becomes
+ * their union (none at all when one side is open).  Either way the
+ * sentence has more than one age band, so b is only worth a check
+ * (issue 11: a band read alone must not turn away someone the other band
+ * admits).  Returns EL_AGE_ONE, EL_AGE_OR (with *or_at, the offset of the
+ * "or" in low) or EL_AGE_TWO. */
+int el_age_alternative(const char *low, agebounds *b, size_t *or_at)
+{
+    if (b->any || b->at < 0 || b->end < 0)
+        return EL_AGE_ONE;
+    agebounds o;
+    size_t from, to;
+    el_age_sentence(low + b->end, &o);
+    if (o.at >= 0 && !o.any) {
+        from = (size_t)b->end;
+        to = (size_t)b->end + (size_t)o.at;
+    } else {
+        char pre[EL_MAX_SENTENCE + 1];
+        size_t n = (size_t)b->at < sizeof pre ? (size_t)b->at : sizeof pre - 1;
+        memcpy(pre, low, n);
+        pre[n] = '\0';
+        el_age_sentence(pre, &o);
+        if (o.at < 0 || o.any || o.end < 0)
+            return EL_AGE_ONE;
+        from = (size_t)o.end;
+        to = (size_t)b->at;
+    }
+    for (size_t i = from; i + 4 <= to; i++) {
+        if (strncmp(low + i, " or ", 4))
+            continue;
+        b->lo = b->lo >= 0 && o.lo >= 0 ? (b->lo < o.lo ? b->lo : o.lo) : -1;
+        b->hi = b->hi >= 0 && o.hi >= 0 ? (b->hi > o.hi ? b->hi : o.hi) : -1;
+        *or_at = i + 1;
+        return EL_AGE_OR;
+    }
+    return EL_AGE_TWO;
 }
 
 void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text,

@@ -71,7 +71,8 @@ typedef struct hitsort {
 typedef struct agebounds {
     int lo, hi; /* -1 none */
     bool any;
-    int at; /* where a bound was read (offset in the text read); -1 none */
+    int at;  /* where a bound was read (offset in the text read); -1 none */
+    int end; /* where the last words a bound was read from end; -1 none */
 } agebounds;
 
 /* elig.c: rules, scopes (docs/eligibility.md "Scope"). */
@@ -88,6 +89,8 @@ void el_sort_hit(ctx *c, hitsort *h, const char *dim, const vocab_hit *hit);
 /* elig_dims.c: one sentence, one dimension each. */
 void el_age_digits(const char *low, char *out, size_t outsz, uint16_t *a2l);
 void el_age_sentence(const char *low, agebounds *b);
+enum { EL_AGE_ONE, EL_AGE_OR, EL_AGE_TWO };
+int el_age_alternative(const char *low, agebounds *b, size_t *or_at);
 void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text, double conf);
 void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf);

@@ -777,7 +777,7 @@ static bool m_kw_num(const char *s, const char *const *ws, int g, elig_span *m)
 /* [P_MIN3B]/[P_MAX2] "(over|above)[ -]NN('?s([^a-z]|$)| ?years| ?year[ -]olds)": 2. */
 static bool m_over_nn(const char *s, const char *const *ws, elig_span *m)
 {
-    for (size_t j = 1; s[j]; j++) {
+    for (size_t j = 1; s[0] && s[j]; j++) {
         if (!two_at(s, j, false) || (s[j - 1] != ' ' && s[j - 1] != '-'))
             continue;
         size_t kl = ends_any(s, j - 1, ws);
@@ -805,7 +805,7 @@ static bool m_over_nn(const char *s, const char *const *ws, elig_span *m)
 /* [P_MIN4]/[P_MAX4] WHO " (aged )?(KW) NN([^0-9]|$)": 3 the keyword, 4. */
 static bool m_who_kw_nn(const char *s, const char *const *ws, elig_span *m)
 {
-    for (size_t j = 1; s[j]; j++) {
+    for (size_t j = 1; s[0] && s[j]; j++) {
         if (!two_at(s, j, false) || s[j - 1] != ' ')
             continue;
         size_t kl = ends_any(s, j - 1, ws);
@@ -852,7 +852,7 @@ static bool m_only(const char *s, const char *const *ws, int g, elig_span *m)
 /* [P_BDAY] "(up to|until|before|under) (their|your|the|his|her) NN(st|nd|rd|th) birthday": 3. */
 static bool m_bday(const char *s, elig_span *m)
 {
-    for (size_t j = 1; s[j]; j++) {
+    for (size_t j = 1; s[0] && s[j]; j++) {
         if (!two_at(s, j, false) || s[j - 1] != ' ')
             continue;
         size_t sl = lit_any(s + j + 2, W("st birthday", "nd birthday", "rd birthday", "th birthday"));
@@ -1138,6 +1138,45 @@ static bool word_at(const char *p, const char *const *ws)
     return false;
 }
 
+/* Is "eligible" at `at` a sufficiency, not a requirement?  "People
+ * claiming benefits are eligible", "you could be eligible for a
+ * Traineeship": the people named may use the service, which says nothing
+ * of who may not.  Hedged ("could/may/might be eligible") always; "are/is
+ * eligible" unless a condition follows within a few words ("you are
+ * eligible if you live in Hackney", "eligible only").  "To be eligible"
+ * and "are not eligible" stay requirements. */
+static bool sufficient(const char *s, const char *at)
+{
+    static const char *const hedge[] = {"could be ", "may be ", "might be ", "may also be ",
+                                        "could also be "};
+    static const char *const plain[] = {" are ", " is ", " are also ", " is also "};
+    size_t before = (size_t)(at - s);
+    for (size_t i = 0; i < sizeof hedge / sizeof hedge[0]; i++) {
+        size_t l = strlen(hedge[i]);
+        if (before >= l && !strncmp(at - l, hedge[i], l))
+            return true;
+    }
+    bool is_plain = false;
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0] && !is_plain; i++) {
+        size_t l = strlen(plain[i]);
+        is_plain = before >= l && !strncmp(at - l, plain[i], l);
+    }
+    if (!is_plain)
+        return false;
+    static const char *const cond[] = {"if", "when", "provided", "providing", "only", "as",
+                                       "where", "whilst", "while", "once", NULL};
+    const char *p = at + 8;
+    for (int words = 0; *p && words < 6; words++) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (word_at(p, cond))
+            return false;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return true;
+}
+
 /* Subjects whose "must" is their own duty, not the person's. */
 static const char *const providers[] = {
     "which", "schools", "school", "colleges", "college", "employers", "employer",
@@ -1183,6 +1222,8 @@ static bool asks_person(const char *s, const char *at, size_t len)
             if (strstr(win, check[i]))
                 return false;
     }
+    if (len == 8 && !strncmp(at, "eligible", 8) && sufficient(s, at))
+        return false;
     /* "need to be", "have to be", "you need to"...: negated, they say
      * what is not required ("you don't have to be on the streets"). */
     const char *w = at;
