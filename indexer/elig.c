@@ -148,7 +148,11 @@ void el_anchor(ctx *c, const char *dim, size_t low_off)
 /* A hit of dim sorted into h by the scopes over it (elig_int.h). */
 void el_sort_hit(ctx *c, hitsort *h, const char *dim, const vocab_hit *hit)
 {
+    /* Dropped: about someone else or history, or in the scope of words
+     * that admit everyone ("there is no requirement to live in X"). */
     const vocab_trigger *t = el_scope_orig(c, hit->off, ESC_DROP);
+    if (!t)
+        t = el_scope_orig(c, hit->off, ESC_OPEN);
     if (t) {
         if (!h->why)
             h->why = t;

@@ -367,12 +367,22 @@ static void eval_rule(const vocab *v, const rec_rule *u, const elig_person *p,
         for (size_t i = 0; i < u->n_values; i++)
             if (person_in_group(p, u->values[i]))
                 hit = true;
+        /* Ticked groups are not exhaustive: failing a group the answers
+         * do not decide ("only for carers", and carers not ticked) is a
+         * check, never "not eligible" (issue 11: a wrong "not eligible"
+         * is the costliest error). */
+        bool decided = u->n_values > 0;
+        for (size_t i = 0; i < u->n_values; i++)
+            if (!person_decides_group(p, u->values[i]))
+                decided = false;
         if (hit)
             reason(out, ELIG_ELIGIBLE, d, u, "for: %s: you are", vals);
+        else if (decided)
+            reason(out, fail_of(u), d, u, "only for: %s%s", vals, soft_why(u));
         else if (!p->n_groups)
             reason(out, ELIG_CHECK, d, u, "only for: %s; groups not given", vals);
         else
-            reason(out, fail_of(u), d, u, "only for: %s%s", vals, soft_why(u));
+            reason(out, ELIG_CHECK, d, u, "only for: %s; check whether this applies", vals);
         return;
     }
     if (!strcmp(d, "referral")) {

@@ -1204,9 +1204,14 @@ static bool asks_person(const char *s, const char *at, size_t len)
     const char *next = at + len;
     while (*next == ' ')
         next++;
+    /* "support normally only lasts 12 months": what the service does, not
+     * what it asks of the person. */
+    static const char *const of_service[] = {"last", "lasts", "run", "runs", "take", "takes",
+                                             "cost", "costs", "cover", "covers", "pay", "pays",
+                                             "fund", "funds", "operate", "operates", NULL};
     if (len == 4 && !strncmp(at, "only", 4))
         return !word_before(s, at, nots) && !isdigit((unsigned char)*next) &&
-               !word_at(next, counts);
+               !word_at(next, counts) && !word_at(next, of_service);
     if (len == 4 && !strncmp(at, "must", 4))
         return !word_before(s, at, providers) && !word_at(next, steps);
     /* "an assessment to confirm your eligibility": a step that checks it,

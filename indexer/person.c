@@ -174,6 +174,27 @@ bool person_implies_group(const elig_person *p, const char *g)
     return false;
 }
 
+bool person_decides_group(const elig_person *p, const char *g)
+{
+    if (!g)
+        return false;
+    /* "Young people" reaches 25 or 29 on many programmes (care leavers,
+     * SEND): ages 25-29 are a check, not a "no". */
+    bool young_decided = p->age >= 0 && (p->age <= 24 || p->age >= 30);
+    if (!strcmp(g, "young-people"))
+        return young_decided;
+    if (!strcmp(g, "aged-50-plus"))
+        return p->age >= 0;
+    if (!strcmp(g, "long-term-unemployed"))
+        return p->months_unemployed >= 0;
+    if (!strcmp(g, "economically-inactive") || !strcmp(g, "low-pay-low-skills") ||
+        !strcmp(g, "in-work-progression"))
+        return p->status != NULL;
+    if (!strcmp(g, "neet"))
+        return young_decided && p->status != NULL;
+    return false;
+}
+
 size_t person_implied_groups(const vocab *v, const elig_person *p, const char **out,
                              size_t max)
 {

@@ -74,6 +74,16 @@ bool person_given(const person *pp);
  * groups they ticked). */
 bool person_implies_group(const elig_person *p, const char *g);
 
+/* Do the answers decide whether the person is in group g, either way?
+ * Only for groups defined by answered facts (young-people by an age
+ * given outside 25-29, which some programmes count as young; aged-50-plus
+ * by an age given, long-term-unemployed by months given,
+ * economically-inactive, low-pay-low-skills, in-work-progression by a
+ * status given, neet by both).  Ticked groups are not exhaustive: a
+ * person who ticked "carers" may still be disabled, so for every other
+ * group not ticked the answer is unknown. */
+bool person_decides_group(const elig_person *p, const char *g);
+
 /* The group slugs of v's "group" list that the answers imply, in the
  * vocabulary's order, at most max of them into out (slugs owned by v).
  * Returns how many. */

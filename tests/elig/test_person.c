@@ -4,7 +4,9 @@
  * the groups the answers imply agreeing with the eligibility engine: for
  * every group person_implies_group knows and a grid of ages, statuses and
  * months out of work, a service "only for" that group is eligible exactly
- * when the person model says the person is in it.
+ * when the person model says the person is in it, and "not eligible" only
+ * when the answers decide the group (person_decides_group), a check
+ * otherwise.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -94,7 +96,7 @@ static void groups_agree(const vocab *v)
                               "redundancy", "in-education"};
     const int ages[] = {-1, 15, 16, 19, 24, 25, 49, 50, 66, 120};
     const int months[] = {-1, 0, 11, 12, 600};
-    size_t implied = 0;
+    size_t implied = 0, decides = 0;
     for (size_t g = 0; g < ng; g++)
         for (size_t s = 0; s < sizeof statuses / sizeof statuses[0]; s++)
             for (size_t a = 0; a < sizeof ages / sizeof ages[0]; a++)
@@ -117,6 +119,16 @@ static void groups_agree(const vocab *v)
                           "the engine %s",
                           groups[g], ages[a], statuses[s] ? statuses[s] : "-", months[m],
                           in ? "in" : "not in", elig_outcome_name(vd.outcome)));
+                    /* Not in it: "not eligible" only when the answers
+                     * decide the group (ticked groups are not exhaustive). */
+                    bool decided = person_decides_group(&pp.p, groups[g]);
+                    decides += decided;
+                    if (!in)
+                        CHECK(said(vd.outcome == (decided ? ELIG_NOT_ELIGIBLE : ELIG_CHECK),
+                                   "group %s, age %d, status %s, months %d: not in it, "
+                                   "decided %d, the engine %s",
+                                   groups[g], ages[a], statuses[s] ? statuses[s] : "-",
+                                   months[m], decided, elig_outcome_name(vd.outcome)));
                     const char *list[PERSON_MAX_LIST];
                     size_t n = person_implied_groups(v, &pp.p, list, PERSON_MAX_LIST);
                     bool listed = false;
@@ -126,6 +138,7 @@ static void groups_agree(const vocab *v)
                                in));
                 }
     CHECK(said(implied > 0, "no group is ever implied"));
+    CHECK(said(decides > 0, "no group is ever decided by the answers"));
 }
 
 int main(int argc, char **argv)
