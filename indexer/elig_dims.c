@@ -831,6 +831,71 @@ static bool word_in(const char *w, const char *const *list)
     return false;
 }
 
+/* Is the group the subject the sentence opens with, saying something
+ * other than what its members may use ("Care leavers face a range of
+ * challenges", "A carer is someone who provides unpaid care", "The Carer
+ * may be helping with:")?  Then it states no one's eligibility.  A subject
+ * followed by a word of access ("Carers can ...", "Refugees, including
+ * ..., can now apply", "Carers are entitled to") still may. */
+static bool group_subject_only(const char *orig, const vocab_hit *h)
+{
+    static const char *const lead[] = {"a", "an", "the", "young", "unpaid", "adult", "adults",
+                                       "all", "our", "most", "many", "some", NULL};
+    static const char *const access[] = {
+        "can", "could", "may", "might", "must", "should", "will", "would", "qualify",
+        "qualifies", "get", "receive", "only", "need", "needing", "who", "with", "aged",
+        "living", "looking", "wanting", "seeking", "and", "or", "of", "in", "from", "over",
+        "under", "between", "at", "on", NULL};
+    static const char *const be[] = {"is", "are", NULL};
+    static const char *const be_ok[] = {"entitled", "eligible", "welcome", "invited", "able",
+                                        "encouraged", "also", "all", "currently", "for",
+                                        "guaranteed", "offered", "given", NULL};
+    /* Only determiners and the group's own adjectives before it. */
+    const char *p = orig;
+    while (p < orig + h->off) {
+        while (*p == ' ' || *p == '-' || *p == '*')
+            p++;
+        if (p >= orig + h->off)
+            break;
+        char w[32];
+        size_t n = 0;
+        while (n + 1 < sizeof w && isalpha((unsigned char)p[n]))
+            n++;
+        if (!n || n + 1 >= sizeof w)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            w[i] = (char)tolower((unsigned char)p[i]);
+        w[n] = '\0';
+        if (!word_in(w, lead))
+            return false;
+        p += n;
+    }
+    /* The verb after it, past one noun of a name ("ESOL classes are for
+     * adults"): a word of access keeps it, "is/are" keeps it when what
+     * follows is ("are entitled", "are for"). */
+    char w[32];
+    bool cap;
+    vocab_hit at = *h;
+    for (int noun = 0; noun < 2; noun++) {
+        next_word(orig, &at, w, sizeof w, &cap);
+        if (!*w || word_in(w, access))
+            return false;
+        /* Past this word to the next one. */
+        const char *q = orig + at.off + at.len;
+        while (*q == ' ')
+            q++;
+        while (isalpha((unsigned char)*q) || *q == '\'' || *q == '-')
+            q++;
+        at.off = (size_t)(q - orig);
+        at.len = 0;
+        if (word_in(w, be)) {
+            next_word(orig, &at, w, sizeof w, &cap);
+            return !word_in(w, be_ok);
+        }
+    }
+    return true;
+}
+
 /* Is a group word part of the name of a service or of a thing rather than
  * people ("ESOL classes", "disability cars", "co-funded ESOL", "the
  * Refugee Council", a web address)?  Then it may require nobody to be in
@@ -909,6 +974,8 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
          * check (when in doubt, never "not eligible"). */
         if (group_in_name(orig, &hits[i]))
             named = true;
+        if (group_subject_only(orig, &hits[i]))
+            continue;
         /* Groups the other dimensions say better. */
         if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
