@@ -1229,6 +1229,12 @@ static bool asks_person(const char *s, const char *at, size_t len)
     }
     if (len == 8 && !strncmp(at, "eligible", 8) && sufficient(s, at))
         return false;
+    /* "studying an eligible first full Level 2 qualification", "any
+     * eligible needs": a thing that qualifies, not the person. */
+    static const char *const det[] = {"a", "an", "the", "any", "your", "their", "its", "all",
+                                      "other", "non", NULL};
+    if (len == 8 && !strncmp(at, "eligible", 8) && word_before(s, at, det))
+        return false;
     /* "need to be", "have to be", "you need to"...: negated, they say
      * what is not required ("you don't have to be on the streets"). */
     const char *w = at;
