@@ -1060,6 +1060,17 @@ static int second_passes(idx *ix, const idx_query *q, xap_search *s, xap_results
     return rc;
 }
 
+bool idx_later_passes_may_change(const idx_query *q, size_t total, bool spelling)
+{
+    /* What second_passes looks at, read without searching. */
+    bool text = q->q && strspn(q->q, " \t\r\n\f\v") < strlen(q->q);
+    if (!q->relax || !text || total >= IDX_RELAX_BELOW)
+        return false;
+    if (several_words(q->q) || q->n_boost)
+        return true;
+    return total == 0 && (spelling || q->relax_to_filters);
+}
+
 typedef struct ranked {
     size_t i;
     double key;
@@ -1254,6 +1265,8 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         out->total = xr.total;
         out->exhaustive = xr.exhaustive;
         out->n_set_counts = xr.n_set_counts;
+        out->spelling = xr.corrected && *xr.corrected && q->q &&
+                        !same_ignoring_case(xr.corrected, q->q);
         memcpy(out->set_counts, xr.set_counts, sizeof out->set_counts);
         if (n_order) {
             out->hits = calloc(n_order, sizeof *out->hits);

@@ -122,16 +122,17 @@ static json_t *facets_json(const vocab *v, const idx_result *res)
  * exactly, also those no service is open on.  Only on the first page: it
  * is ten more counting searches, and a client paging through results has
  * had it. */
-static void hours_facets_json(json_t *facets, idx *ix, const sd_search *p)
+static void hours_facets_json(json_t *facets, idx *ix, const sd_search *p,
+                              const idx_result *own)
 {
     static const char *const days[HOURS_DAYS] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                                  "Friday", "Saturday", "Sunday"};
     static const char *const parts[HOURS_PERIODS] = {
         "Morning (before 12:00)", "Afternoon (12:00 to 17:00)", "Evening (after 17:00)"};
-    if (!facets || p->page > 1) /* ten counting searches: for the first page only */
+    if (!facets || p->page > 1) /* ten counts: for the first page only */
         return;
     sd_hours_counts c;
-    sd_hours_facet(ix, p, &c);
+    sd_hours_facet(ix, p, own, &c);
     if (!c.ok)
         return;
     json_t *day = json_array(), *time = json_array();
@@ -290,6 +291,9 @@ static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_re
     idx_result res;
     idx_query q = p.q;
     q.brief = true; /* hit_json reads only the fields a brief hit has */
+    sd_hours_sets hs;
+    if (p.page <= 1) /* the hours facet, counted by this search */
+        sd_hours_ask(&p, &hs, &q);
     int rc = sd_search_fresh(s, &ix, &q, &res, &e);
     if (!ix) {
         idx_result_free(&res);
@@ -317,7 +321,7 @@ static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_re
         json_object_set_new(out, "per_page", json_integer(p.per_page));
         json_object_set_new(out, "results", results ? results : json_array());
         json_t *facets = facets_json(s->voc, &res);
-        hours_facets_json(facets, ix, &p);
+        hours_facets_json(facets, ix, &p, &res);
         json_object_set_new(out, "facets", facets);
         if (res.suggestion && *res.suggestion)
             json_object_set_new(out, "suggestion", json_string(res.suggestion));

@@ -473,7 +473,19 @@ typedef struct sd_hours_counts {
     long period[HOURS_PERIODS];
     bool ok; /* counted (false: not asked for, or the index failed) */
 } sd_hours_counts;
-void sd_hours_facet(idx *ix, const sd_search *p, sd_hours_counts *out);
+/* The hours facet's values as term sets (idx_query.count_sets). */
+#define SD_HOURS_VALUES (HOURS_DAYS + HOURS_PERIODS)
+typedef struct sd_hours_sets {
+    char terms[SD_HOURS_VALUES][HOURS_MAX_QUERY_TERMS][HOURS_TERM_MAX];
+    const char *ptrs[SD_HOURS_VALUES][HOURS_MAX_QUERY_TERMS];
+    idx_term_set sets[SD_HOURS_VALUES];
+} sd_hours_sets;
+/* Have q (the search of p itself) count the hours facet within its
+ * matches too, in hs, when p has no hours filter (the facet is counted
+ * without it): sd_hours_facet then needs no search of its own. */
+void sd_hours_ask(const sd_search *p, sd_hours_sets *hs, idx_query *q);
+/* own: the result of p's search made with sd_hours_ask, or NULL. */
+void sd_hours_facet(idx *ix, const sd_search *p, const idx_result *own, sd_hours_counts *out);
 
 /* A search for the records of rec's duplicate cluster (rec among them),
  * most recently changed first, enough for max others (api.c). */
