@@ -6,6 +6,7 @@
  */
 #include "xap_impl.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -159,6 +160,7 @@ struct xap_facets {
      * thread at a time (its database handle's). */
     std::vector<uint32_t> stamp;
     uint32_t round = 0;
+    std::vector<Xapian::docid> rep; /* by cluster: its first document in a set (Split) */
 
     /* Numeric value slots a facet's range filter reads (ensure_numbers):
      * slot -> value by docid (NaN: none). */
@@ -381,6 +383,67 @@ popcount_all(const uint64_t *a, size_t n)
     return c;
 }
 
+/* A set m split for folded counts of many values: one: m with one
+ * document of each cluster of duplicates (its first in m: rep[cluster]),
+ * others: the rest of m (nz_others: its nonzero words).  A value's folded
+ * count is then its popcount with one, plus the clusters whose first
+ * document lacks it and another has it. */
+struct Split {
+    Bits one, others;
+    std::vector<uint32_t> nz_others;
+};
+
+void split_clusters(xap_facets &ft, const Bits &m, const std::vector<uint32_t> &nz, Split &sp)
+{
+    uint32_t round = next_round(ft);
+    sp.one.assign(ft.words, 0);
+    sp.others.assign(ft.words, 0);
+    sp.nz_others.clear();
+    if (ft.rep.size() != ft.stamp.size())
+        ft.rep.assign(ft.stamp.size(), 0);
+    for (uint32_t w : nz) {
+        uint64_t dups = m[w] & ft.dup[w];
+        uint64_t one = m[w] & ~ft.dup[w], others = 0;
+        while (dups) {
+            int b = __builtin_ctzll(dups);
+            Xapian::docid d = static_cast<Xapian::docid>(w * 64 + b);
+            if (new_cluster(ft, d, round)) {
+                ft.rep[ft.cluster[d]] = d;
+                one |= uint64_t(1) << b;
+            } else {
+                others |= uint64_t(1) << b;
+            }
+            dups &= dups - 1;
+        }
+        sp.one[w] = one;
+        sp.others[w] = others;
+        if (others)
+            sp.nz_others.push_back(w);
+    }
+}
+
+/* The folded count of the dense value v over the split sp of m (nz: m's
+ * nonzero words): as folded_count(ft, m, nz, &v). */
+size_t split_count(xap_facets &ft, const Split &sp, const std::vector<uint32_t> &nz,
+                   const xap_facets::Value &v)
+{
+    size_t c = and_popcount(sp.one.data(), v.bits.data(), nz.data(), nz.size());
+    uint32_t round = 0;
+    for (uint32_t w : sp.nz_others) {
+        uint64_t x = sp.others[w] & v.bits[w];
+        while (x) {
+            Xapian::docid d = static_cast<Xapian::docid>(w * 64 + __builtin_ctzll(x));
+            x &= x - 1;
+            if (bit_test(v.bits, ft.rep[ft.cluster[d]]))
+                continue; /* counted in one */
+            if (!round)
+                round = next_round(ft);
+            c += new_cluster(ft, d, round);
+        }
+    }
+    return c;
+}
+
 /* Counts of group g's values over the set m (nz: its nonzero words) into
  * sc (values with a count only); with fold, clusters of duplicates count
  * once (ensure_clusters first). */
@@ -388,10 +451,17 @@ void count_group(xap_facets &ft, size_t g, const Bits &m, const std::vector<uint
                  bool fold, xap_slot_counts &sc)
 {
     std::vector<std::pair<size_t, size_t>> got;
+    Split sp;
+    bool split = false;
     for (size_t vi : ft.by_group[g]) {
         const xap_facets::Value &v = ft.values[vi];
         size_t c = 0;
-        if (fold) {
+        if (fold && v.dense) {
+            if (!split)
+                split_clusters(ft, m, nz, sp);
+            split = true;
+            c = split_count(ft, sp, nz, v);
+        } else if (fold) {
             c = folded_count(ft, m, nz, &v);
         } else if (v.dense) {
             c = and_popcount(m.data(), v.bits.data(), nz.data(), nz.size());
@@ -433,21 +503,33 @@ void or_terms(const xap_facets &ft, const xap_filter &f, Bits &m)
     }
 }
 
-/* m |= the documents of term's posting list. */
-void or_postings(Xapian::Database &rd, const xap_facets &ft, const std::string &term, Bits &m)
+/* m |= the documents of term's posting list; how many it has. */
+size_t or_postings(Xapian::Database &rd, const xap_facets &ft, const std::string &term, Bits &m)
 {
+    size_t n = 0;
     for (Xapian::PostingIterator p = rd.postlist_begin(term); p != rd.postlist_end(term); ++p)
-        if (*p <= ft.last)
+        if (*p <= ft.last) {
             bit_set(m, *p);
+            n++;
+        }
+    return n;
 }
 
-/* The terms kept in a table's sets (a search counting "open at" times of
- * every day could ask for hundreds). */
-#define MAX_SET_TERMS 64
+/* What a table's sets keep: at most SET_BYTES of bitmaps (a search
+ * counting "open at" times of every day could ask for hundreds of terms,
+ * and every word searched is one), and, of the query's words, only those
+ * in at least 1 document in SET_RARE (a rare word's posting list is read
+ * in about the time its bitmap is copied).  When full they are dropped
+ * and kept afresh. */
+#define SET_BYTES (16u << 20)
+#define SET_MIN_TERMS 64
+#define SET_RARE 256
 
 /* m |= the documents having term: a facet value's set, else its posting
- * list, kept for the next search of the revision. */
-void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term, Bits &m)
+ * list, kept for the next search of the revision (only when common
+ * enough, for a word of the query: word). */
+void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term, Bits &m,
+                  bool word)
 {
     auto fv = ft.by_term.find(term);
     if (fv != ft.by_term.end()) {
@@ -457,12 +539,15 @@ void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term,
     auto it = ft.sets.find(term);
     if (it == ft.sets.end()) {
         Bits b(ft.words, 0);
-        or_postings(rd, ft, term, b);
-        if (ft.sets.size() >= MAX_SET_TERMS) {
+        size_t n = or_postings(rd, ft, term, b);
+        if (word && n * SET_RARE < ft.last) {
             for (size_t w = 0; w < ft.words; w++)
                 m[w] |= b[w];
             return;
         }
+        size_t max_terms = SET_BYTES / (ft.words * sizeof(uint64_t));
+        if (ft.sets.size() >= std::max<size_t>(max_terms, SET_MIN_TERMS))
+            ft.sets.clear();
         it = ft.sets.emplace(term, std::move(b)).first;
     }
     for (size_t w = 0; w < ft.words; w++)
@@ -474,7 +559,7 @@ void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term,
  * match, takes ~90 ns a match.  False when q has a part this does not
  * know (phrases, NEAR, value ranges, posting sources, wildcards, elite
  * sets...): the caller then asks Xapian. */
-bool eval_bits(Xapian::Database &rd, const xap_facets &ft, const Xapian::Query &q, Bits &out,
+bool eval_bits(Xapian::Database &rd, xap_facets &ft, const Xapian::Query &q, Bits &out,
                int depth)
 {
     if (depth > 64)
@@ -490,13 +575,8 @@ bool eval_bits(Xapian::Database &rd, const xap_facets &ft, const Xapian::Query &
         Xapian::TermIterator ti = q.get_terms_begin();
         if (ti == q.get_terms_end())
             return false;
-        const std::string term = *ti;
         out.assign(ft.words, 0);
-        auto it = ft.by_term.find(term);
-        if (it != ft.by_term.end())
-            or_value(ft, ft.values[it->second], out);
-        else
-            or_postings(rd, ft, term, out);
+        or_term_bits(rd, ft, *ti, out, true);
         return true;
     }
     case Xapian::Query::OP_SCALE_WEIGHT:
@@ -870,7 +950,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             Bits g(ft->words, 0);
             for (size_t j = 0; j < cs.n; j++)
                 if (cs.terms[j])
-                    or_term_bits(rd, *ft, cs.terms[j], g);
+                    or_term_bits(rd, *ft, cs.terms[j], g, false);
             for (size_t w = 0; w < ft->words; w++)
                 g[w] &= m[w];
             out->set_counts[i] = s->collapse ? folded_count(*ft, g, nonzero_words(g), nullptr)
