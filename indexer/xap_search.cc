@@ -196,8 +196,10 @@ xap_facets *build_facets(Xapian::Database &rd, const std::vector<std::string> &p
             xap_facets::Value v;
             v.name = term.substr(p.size());
             v.group = g;
-            /* A bitmap costs last/8 bytes, a list 4 bytes a document. */
-            v.dense = static_cast<uint64_t>(t.get_termfreq()) * 32 > ft->last;
+            /* A bitmap costs last/8 bytes, a list 4 bytes a document;
+             * counting with a bitmap reads its words (last/64), with a
+             * list each document: a bitmap once the list is longer. */
+            v.dense = static_cast<uint64_t>(t.get_termfreq()) * 64 > ft->last;
             if (v.dense)
                 v.bits.assign(ft->words, 0);
             for (Xapian::PostingIterator it = rd.postlist_begin(term);
