@@ -160,7 +160,6 @@ struct xap_facets {
      * thread at a time (its database handle's). */
     std::vector<uint32_t> stamp;
     uint32_t round = 0;
-    std::vector<Xapian::docid> rep; /* by cluster: its first document in a set (Split) */
 
     /* Numeric value slots a facet's range filter reads (ensure_numbers):
      * slot -> value by docid (NaN: none). */
@@ -386,14 +385,26 @@ popcount_all(const uint64_t *a, size_t n)
 }
 
 /* A set m split for folded counts of many values: one: m with one
- * document of each cluster of duplicates (its first in m: rep[cluster]),
- * others: the rest of m (nz_others: its nonzero words).  A value's folded
- * count is then its popcount with one, plus the clusters whose first
- * document lacks it and another has it. */
+ * document of each cluster of duplicates (its first in m), others: the
+ * rest of m (nz_others: its nonzero words).  A value's folded count is
+ * then its popcount with one, plus the clusters whose first document
+ * lacks it and another has it. */
 struct Split {
+    bool ready = false; /* split_clusters has filled it */
+    const Bits *m = nullptr;
     Bits one, others;
     std::vector<uint32_t> nz_others;
 };
+
+/* The first document of d's cluster in m (d's when it has no cluster). */
+Xapian::docid first_in(const xap_facets &ft, const Bits &m, Xapian::docid d)
+{
+    uint32_t c = ft.cluster[d];
+    for (uint32_t i = c ? ft.first[c - 1] : 0; c && i < ft.first[c]; i++)
+        if (bit_test(m, ft.members[i]))
+            return ft.members[i];
+    return d;
+}
 
 void split_clusters(xap_facets &ft, const Bits &m, const std::vector<uint32_t> &nz, Split &sp)
 {
@@ -401,16 +412,14 @@ void split_clusters(xap_facets &ft, const Bits &m, const std::vector<uint32_t> &
     sp.one.assign(ft.words, 0);
     sp.others.assign(ft.words, 0);
     sp.nz_others.clear();
-    if (ft.rep.size() != ft.stamp.size())
-        ft.rep.assign(ft.stamp.size(), 0);
+    sp.m = &m;
     for (uint32_t w : nz) {
         uint64_t dups = m[w] & ft.dup[w];
         uint64_t one = m[w] & ~ft.dup[w], others = 0;
         while (dups) {
             int b = __builtin_ctzll(dups);
             Xapian::docid d = static_cast<Xapian::docid>(w * 64 + b);
-            if (new_cluster(ft, d, round)) {
-                ft.rep[ft.cluster[d]] = d;
+            if (new_cluster(ft, d, round)) { /* members ascend: d is the first */
                 one |= uint64_t(1) << b;
             } else {
                 others |= uint64_t(1) << b;
@@ -422,6 +431,7 @@ void split_clusters(xap_facets &ft, const Bits &m, const std::vector<uint32_t> &
         if (others)
             sp.nz_others.push_back(w);
     }
+    sp.ready = true;
 }
 
 /* The folded count of the dense value v over the split sp of m (nz: m's
@@ -436,7 +446,7 @@ size_t split_count(xap_facets &ft, const Split &sp, const std::vector<uint32_t> 
         while (x) {
             Xapian::docid d = static_cast<Xapian::docid>(w * 64 + __builtin_ctzll(x));
             x &= x - 1;
-            if (bit_test(v.bits, ft.rep[ft.cluster[d]]))
+            if (bit_test(v.bits, first_in(ft, *sp.m, d)))
                 continue; /* counted in one */
             if (!round)
                 round = next_round(ft);
@@ -448,20 +458,17 @@ size_t split_count(xap_facets &ft, const Split &sp, const std::vector<uint32_t> 
 
 /* Counts of group g's values over the set m (nz: its nonzero words) into
  * sc (values with a count only); with fold, clusters of duplicates count
- * once (ensure_clusters first). */
+ * once (ensure_clusters first; sp: m's split, made here when not ready). */
 void count_group(xap_facets &ft, size_t g, const Bits &m, const std::vector<uint32_t> &nz,
-                 bool fold, xap_slot_counts &sc)
+                 bool fold, Split &sp, xap_slot_counts &sc)
 {
     std::vector<std::pair<size_t, size_t>> got;
-    Split sp;
-    bool split = false;
     for (size_t vi : ft.by_group[g]) {
         const xap_facets::Value &v = ft.values[vi];
         size_t c = 0;
         if (fold && v.dense) {
-            if (!split)
+            if (!sp.ready)
                 split_clusters(ft, m, nz, sp);
-            split = true;
             c = split_count(ft, sp, nz, v);
         } else if (fold) {
             c = folded_count(ft, m, nz, &v);
@@ -919,8 +926,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                                the matcher examined every match */
         else if (!slots.empty() && check < 1000)
             check = 1000;
-        p->mset = enq.get_mset(static_cast<Xapian::doccount>(s->offset),
-                               static_cast<Xapian::doccount>(limit), check);
+        /* No hits asked and the total from m: no ranked search at all. */
+        if (!(ft && !m_from_spy && limit == 0))
+            p->mset = enq.get_mset(static_cast<Xapian::doccount>(s->offset),
+                                   static_cast<Xapian::doccount>(limit), check);
 
         std::vector<uint32_t> nz_m;
         if (ft)
@@ -998,6 +1007,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             out->n_counts = slots.size();
         }
         if (ft) {
+            Split m_split;
             for (size_t i = 0; i < slots.size(); i++) {
                 xap_slot_counts &sc = out->counts[i];
                 sc.slot = slots[i];
@@ -1005,7 +1015,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 for (int fc : cfacet)
                     filtered = filtered || fc == static_cast<int>(i);
                 if (!filtered) {
-                    count_group(*ft, i, m, nz_m, s->collapse, sc);
+                    count_group(*ft, i, m, nz_m, s->collapse, m_split, sc);
                     continue;
                 }
                 /* Disjunctive: the matches as if this field had no filter. */
@@ -1017,7 +1027,8 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                     for (size_t w = 0; w < ft->words; w++)
                         r[w] &= fb[w];
                 }
-                count_group(*ft, i, r, nonzero_words(r), s->collapse, sc);
+                Split r_split;
+                count_group(*ft, i, r, nonzero_words(r), s->collapse, r_split, sc);
             }
         } else if (!slots.empty()) {
             for (size_t i = 0; i < slots.size(); i++) {
