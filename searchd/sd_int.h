@@ -457,6 +457,9 @@ typedef struct sd_search {
  * and point p->q.hours at the terms of its hours filter (also for day,
  * time and at).  SP_EIO when open=now is asked and z is NULL. */
 int sd_search_hours(sd_search *p, const hours_zone *z, int64_t now);
+/* j as JSON text, exactly what json_dumps(j, JSON_COMPACT) writes (faster;
+ * json_out.c), its length in *len; NULL where that fails.  Free it. */
+char *sd_json_text(const json_t *j, size_t *len);
 /* The exact total of q on ix's snapshot (no hits, no facets: limit 0, so
  * no record is read and no snippet made); -1 when the search failed. */
 long sd_count(idx *ix, idx_query q);

@@ -162,12 +162,13 @@ enum MHD_Result sd_reply_bytes(sd_req *r, unsigned status, const char *ctype,
 
 enum MHD_Result sd_reply_json(sd_req *r, unsigned status, json_t *j)
 {
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    size_t len = 0;
+    char *s = j ? sd_json_text(j, &len) : NULL;
     json_decref(j);
     if (!s)
         return MHD_NO;
     struct MHD_Response *resp =
-        sd_body_response(r, "application/json; charset=utf-8", s, strlen(s));
+        sd_body_response(r, "application/json; charset=utf-8", s, len);
     if (!resp)
         return MHD_NO;
     add_common_headers(r, resp, true);
