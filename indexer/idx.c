@@ -53,6 +53,7 @@ enum {
     IDX_SLOT_CLUSTER = 4, /* duplicate cluster id: the collapse key */
     IDX_SLOT_MINMONTHS = 5, /* sortable_serialise(least months out of work
                              * accepted), 0 when no rule or no vocab */
+    IDX_SLOT_BRIEF = 6,   /* the data's brief fields alone (schema 6) */
     IDX_SLOT_FACET0 = 10  /* + idx_field: that field's slugs, '\n'-joined */
 };
 
@@ -311,6 +312,10 @@ static int build_doc(idx *ix, const rec_service *r, const char *json, xap_doc *d
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
     if (rc == SP_OK)
         rc = xap_doc_set_data(d, data.data, data.len, err);
+    size_t jlen = 0; /* a result list reads the brief without the JSON */
+    const char *body = rc == SP_OK ? idx_data_json(data.data, data.len, &jlen) : NULL;
+    if (body)
+        rc = xap_doc_set_value(d, IDX_SLOT_BRIEF, data.data, (size_t)(body - data.data), err);
     free(own);
     sp_buf_free(&data);
     if (rc)
@@ -1220,6 +1225,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     s.n_count_slots = q->facets ? IDX_F__COUNT : 0;
     s.exact = q->exact_facets;
     s.count_prefixes = q->facets ? field_prefixes : NULL;
+    s.data_slot = q->brief ? IDX_SLOT_BRIEF : 0; /* empty before schema 6 */
     _Static_assert(IDX_MAX_COUNT_SETS == XAP_MAX_COUNT_SETS, "set_counts are copied whole");
     xap_filter sets[IDX_MAX_COUNT_SETS];
     for (size_t i = 0; i < q->n_count_sets && i < IDX_MAX_COUNT_SETS; i++)

@@ -977,7 +977,11 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         for (Xapian::MSetIterator it = p->mset.begin(); it != p->mset.end(); ++it) {
             xap_match &m = out->matches[out->n_matches];
             Xapian::Document doc = it.get_document();
-            std::string data = doc.get_data();
+            std::string data;
+            if (s->data_slot)
+                data = doc.get_value(s->data_slot);
+            if (data.empty())
+                data = doc.get_data();
             m.docid = *it;
             m.weight = p->has_text ? it.get_weight() : 0.0;
             m.data = dup_string(data);
