@@ -743,14 +743,21 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         for (size_t i = 0; p->has_text && i < s->n_boost; i++)
             if (s->boost_terms[i] && *s->boost_terms[i])
                 boost.emplace_back(s->boost_terms[i]);
+        /* match_q: what text_q matches, for eval_bits (which does not
+         * read posting sources): the fixed weight matches every document,
+         * so the boost's match set is its terms'. */
+        Xapian::Query match_q = q;
         if (!boost.empty()) {
             /* Boolean terms weigh nothing: a fixed weight, filtered by them. */
+            Xapian::Query terms(Xapian::Query::OP_OR, boost.begin(), boost.end());
             Xapian::Query b(Xapian::Query::OP_FILTER,
                             Xapian::Query((new Xapian::FixedWeightPostingSource(
                                                s->boost_weight))->release()),
-                            Xapian::Query(Xapian::Query::OP_OR, boost.begin(), boost.end()));
-            q = Xapian::Query(s->default_and ? Xapian::Query::OP_AND_MAYBE
-                                             : Xapian::Query::OP_OR, q, b);
+                            terms);
+            Xapian::Query::op op =
+                s->default_and ? Xapian::Query::OP_AND_MAYBE : Xapian::Query::OP_OR;
+            q = Xapian::Query(op, q, b);
+            match_q = Xapian::Query(op, match_q, terms);
         }
         Xapian::Query text_q = q;
 
@@ -766,13 +773,13 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 s->radius_km * 1000.0))->release());
         }
 
-        auto full_query = [&](const xap_search *ss) {
-            Xapian::Query fq = build_filters(ss, text_q);
+        auto full_query = [&](const xap_search *ss, const Xapian::Query &text) {
+            Xapian::Query fq = build_filters(ss, text);
             if (!geo_q.empty())
                 fq = Xapian::Query(Xapian::Query::OP_FILTER, fq, geo_q);
             return fq;
         };
-        Xapian::Query main_q = full_query(s);
+        Xapian::Query main_q = full_query(s, text_q);
 
         Xapian::Enquire enq(rd);
         enq.set_query(main_q);
@@ -878,13 +885,13 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             if (t_all)
                 t = ft->all;
             else
-                t_known = eval_bits(rd, *ft, full_query(&ts), t, 0);
+                t_known = eval_bits(rd, *ft, full_query(&ts, match_q), t, 0);
             if (!t_known && !counted.empty()) {
                 t_known = true;
                 t.assign(ft->words, 0);
                 BitSpy tspy(&t, ft->last);
                 Xapian::Enquire e2(rd);
-                e2.set_query(full_query(&ts));
+                e2.set_query(full_query(&ts, text_q));
                 e2.set_weighting_scheme(Xapian::BoolWeight());
                 e2.add_matchspy(&tspy);
                 e2.get_mset(0, 0, dbsize);
@@ -1063,7 +1070,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                     own->collapse = s->collapse;
                     own->collapse_slot = s->collapse_slot;
                     Xapian::Enquire e2(rd);
-                    e2.set_query(full_query(&without));
+                    e2.set_query(full_query(&without, text_q));
                     e2.set_weighting_scheme(Xapian::BoolWeight());
                     if (s->collapse)
                         e2.set_collapse_key(s->collapse_slot);
