@@ -120,6 +120,49 @@ class BitSpy : public Xapian::MatchSpy {
     }
 };
 
+/* The documents of a bitmap as a posting source (weight 0): a filter
+ * Xapian's matcher can skip through without reading posting lists. */
+class BitsSource : public Xapian::PostingSource {
+    std::shared_ptr<const Bits> bits;
+    Xapian::docid last;
+    Xapian::doccount count;
+    Xapian::docid cur = 0;
+
+    /* The first docid >= d in bits, last + 1 when none. */
+    Xapian::docid from(Xapian::docid d) const
+    {
+        if (d > last)
+            return last + 1;
+        const Bits &b = *bits;
+        size_t w = d >> 6;
+        uint64_t x = b[w] & (~uint64_t(0) << (d & 63));
+        while (!x) {
+            if (++w >= b.size())
+                return last + 1;
+            x = b[w];
+        }
+        Xapian::docid r = static_cast<Xapian::docid>(w * 64 + __builtin_ctzll(x));
+        return r <= last ? r : last + 1;
+    }
+
+  public:
+    BitsSource(std::shared_ptr<const Bits> b, Xapian::docid l, Xapian::doccount n)
+        : bits(std::move(b)), last(l), count(n) {}
+    Xapian::doccount get_termfreq_min() const override { return count; }
+    Xapian::doccount get_termfreq_est() const override { return count; }
+    Xapian::doccount get_termfreq_max() const override { return count; }
+    void init(const Xapian::Database &) override { cur = 0; }
+    void next(double) override { cur = from(cur + 1); }
+    void skip_to(Xapian::docid d, double) override
+    {
+        if (d > cur)
+            cur = from(d);
+    }
+    bool at_end() const override { return cur > last; }
+    Xapian::docid get_docid() const override { return cur; }
+    Xapian::PostingSource *clone() const override { return new BitsSource(bits, last, count); }
+};
+
 } // namespace
 
 /* The facet table of a read-only database: for every term under the count
@@ -912,6 +955,18 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 m.assign(ft->words, 0); /* text alone: the search fills it */
                 m_from_spy = true;
             }
+        }
+        /* The matches known, the ranked search filters by them rather
+         * than by the filters' posting lists: the same documents, the same
+         * weights (a filter weighs nothing), and the matcher skips
+         * through a bitmap. */
+        if (ft && !m_from_spy && (s->n_filters || s->n_ranges || !geo_q.empty())) {
+            auto mb = std::make_shared<const Bits>(m);
+            Xapian::doccount n =
+                static_cast<Xapian::doccount>(popcount_all(m.data(), m.size()));
+            enq.set_query(Xapian::Query(
+                Xapian::Query::OP_FILTER, text_q,
+                Xapian::Query((new BitsSource(mb, ft->last, n))->release())));
         }
         BitSpy mspy(&m, ft ? ft->last : 0);
         FacetSpy spy(slots);
