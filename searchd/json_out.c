@@ -6,7 +6,9 @@
  * no spaces, strings as UTF-8 with only '"', '\\' and control characters
  * escaped, reals as "%.17g" with ".0" added to a whole number and the
  * exponent's '+' and leading zeros dropped.  Where jansson fails (a string
- * that is not UTF-8, a real that is not finite) this fails too.
+ * that is not UTF-8, a real that is not finite) this fails too.  The same
+ * writer also writes a reply directly (sd_jw_*), without a jansson tree,
+ * as /api/v1/search does (api.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +16,7 @@
 
 #include "sd_int.h"
 
-/* A growing buffer that remembers failing (out of memory). */
-typedef struct jw {
-    char *p;
-    size_t len, cap;
-    bool bad;
-} jw;
+typedef sd_jw jw;
 
 static bool jw_room(jw *w, size_t n)
 {
@@ -172,6 +169,21 @@ static void jw_value(jw *w, const json_t *j)
     }
 }
 
+char *sd_jw_text(sd_jw *w, size_t *len)
+{
+    if (w->bad || w->depth || !jw_room(w, 0)) {
+        free(w->p);
+        memset(w, 0, sizeof *w);
+        return NULL;
+    }
+    char *p = w->p;
+    p[w->len] = '\0';
+    if (len)
+        *len = w->len;
+    memset(w, 0, sizeof *w);
+    return p;
+}
+
 char *sd_json_text(const json_t *j, size_t *len)
 {
     jw w = {0};
@@ -179,12 +191,91 @@ char *sd_json_text(const json_t *j, size_t *len)
         jw_value(&w, j);
     else
         w.bad = true;
-    if (w.bad || !jw_room(&w, 0)) {
-        free(w.p);
-        return NULL;
+    return sd_jw_text(&w, len);
+}
+
+/* ---- writing a reply directly (sd_jw_*) ---- */
+
+/* The ',' before a member or element that is not its container's first. */
+static void sep(sd_jw *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
     }
-    w.p[w.len] = '\0';
-    if (len)
-        *len = w.len;
-    return w.p;
+    if (!w->depth)
+        return;
+    uint64_t bit = (uint64_t)1 << ((w->depth - 1) & 63);
+    if (!(w->fresh & bit))
+        jw_ch(w, ',');
+    w->fresh &= ~bit;
+}
+
+void sd_jw_open(sd_jw *w, char c)
+{
+    sep(w);
+    jw_ch(w, c);
+    w->fresh |= (uint64_t)1 << (w->depth & 63);
+    w->depth++;
+}
+
+void sd_jw_close(sd_jw *w, char c)
+{
+    if (w->depth)
+        w->depth--;
+    jw_ch(w, c);
+}
+
+void sd_jw_key(sd_jw *w, const char *key)
+{
+    sep(w);
+    jw_string(w, key, strlen(key));
+    jw_ch(w, ':');
+    w->after_key = true;
+}
+
+void sd_jw_str(sd_jw *w, const char *s)
+{
+    sep(w);
+    if (s)
+        jw_string(w, s, strlen(s));
+    else
+        jw_put(w, "null", 4);
+}
+
+void sd_jw_int(sd_jw *w, json_int_t v)
+{
+    sep(w);
+    char b[32];
+    int n = snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, v);
+    jw_put(w, b, (size_t)n);
+}
+
+void sd_jw_bool(sd_jw *w, bool v)
+{
+    sep(w);
+    jw_put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void sd_jw_real(sd_jw *w, double x)
+{
+    sep(w);
+    jw_real(w, x);
+}
+
+void sd_jw_null(sd_jw *w)
+{
+    sep(w);
+    jw_put(w, "null", 4);
+}
+
+void sd_jw_json(sd_jw *w, const json_t *j)
+{
+    sep(w);
+    jw_value(w, j);
+}
+
+bool sd_jw_ok(const char *s)
+{
+    return !s || sp_utf8_valid(s, strlen(s));
 }

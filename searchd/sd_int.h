@@ -460,6 +460,34 @@ int sd_search_hours(sd_search *p, const hours_zone *z, int64_t now);
 /* j as JSON text, exactly what json_dumps(j, JSON_COMPACT) writes (faster;
  * json_out.c), its length in *len; NULL where that fails.  Free it. */
 char *sd_json_text(const json_t *j, size_t *len);
+/* JSON text written as it goes, in json_dumps(JSON_COMPACT)'s form:
+ * zero-initialise; open/close a container ('{' '}', '[' ']'), sd_jw_key
+ * before each member's value, values (sd_jw_str: NULL is null; sd_jw_json:
+ * a jansson value); commas come by themselves.  sd_jw_text ends it: the
+ * text (free it) or NULL when writing failed (out of memory, a string not
+ * UTF-8: check with sd_jw_ok first where jansson would have left the
+ * member out), and resets w. */
+typedef struct sd_jw {
+    char *p;
+    size_t len, cap;
+    bool bad;
+    bool after_key;
+    unsigned depth;
+    uint64_t fresh; /* bit d: the container at depth d has no member yet */
+} sd_jw;
+void sd_jw_open(sd_jw *w, char c);
+void sd_jw_close(sd_jw *w, char c);
+void sd_jw_key(sd_jw *w, const char *key);
+void sd_jw_str(sd_jw *w, const char *s);
+void sd_jw_int(sd_jw *w, json_int_t v);
+void sd_jw_bool(sd_jw *w, bool v);
+void sd_jw_real(sd_jw *w, double x);
+void sd_jw_null(sd_jw *w);
+void sd_jw_json(sd_jw *w, const json_t *j);
+bool sd_jw_ok(const char *s); /* NULL or UTF-8: what json_string accepts */
+char *sd_jw_text(sd_jw *w, size_t *len);
+/* A 200 reply of w's text as JSON (sd_jw_text; MHD_NO when it failed). */
+enum MHD_Result sd_reply_jw(sd_req *r, sd_jw *w);
 /* The exact total of q on ix's snapshot (no hits, no facets: limit 0, so
  * no record is read and no snippet made); -1 when the search failed. */
 long sd_count(idx *ix, idx_query q);
