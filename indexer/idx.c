@@ -53,6 +53,7 @@ enum {
     IDX_SLOT_CLUSTER = 4, /* duplicate cluster id: the collapse key */
     IDX_SLOT_MINMONTHS = 5, /* sortable_serialise(least months out of work
                              * accepted), 0 when no rule or no vocab */
+    IDX_SLOT_BRIEF = 6,   /* the data's brief fields alone (schema 6) */
     IDX_SLOT_FACET0 = 10  /* + idx_field: that field's slugs, '\n'-joined */
 };
 
@@ -311,6 +312,10 @@ static int build_doc(idx *ix, const rec_service *r, const char *json, xap_doc *d
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
     if (rc == SP_OK)
         rc = xap_doc_set_data(d, data.data, data.len, err);
+    size_t jlen = 0; /* a result list reads the brief without the JSON */
+    const char *body = rc == SP_OK ? idx_data_json(data.data, data.len, &jlen) : NULL;
+    if (body)
+        rc = xap_doc_set_value(d, IDX_SLOT_BRIEF, data.data, (size_t)(body - data.data), err);
     free(own);
     sp_buf_free(&data);
     if (rc)
@@ -1060,6 +1065,17 @@ static int second_passes(idx *ix, const idx_query *q, xap_search *s, xap_results
     return rc;
 }
 
+bool idx_later_passes_may_change(const idx_query *q, size_t total, bool spelling)
+{
+    /* What second_passes looks at, read without searching. */
+    bool text = q->q && strspn(q->q, " \t\r\n\f\v") < strlen(q->q);
+    if (!q->relax || !text || total >= IDX_RELAX_BELOW)
+        return false;
+    if (several_words(q->q) || q->n_boost)
+        return true;
+    return total == 0 && (spelling || q->relax_to_filters);
+}
+
 typedef struct ranked {
     size_t i;
     double key;
@@ -1209,6 +1225,7 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     s.n_count_slots = q->facets ? IDX_F__COUNT : 0;
     s.exact = q->exact_facets;
     s.count_prefixes = q->facets ? field_prefixes : NULL;
+    s.data_slot = q->brief ? IDX_SLOT_BRIEF : 0; /* empty before schema 6 */
     _Static_assert(IDX_MAX_COUNT_SETS == XAP_MAX_COUNT_SETS, "set_counts are copied whole");
     xap_filter sets[IDX_MAX_COUNT_SETS];
     for (size_t i = 0; i < q->n_count_sets && i < IDX_MAX_COUNT_SETS; i++)
@@ -1254,6 +1271,8 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
         out->total = xr.total;
         out->exhaustive = xr.exhaustive;
         out->n_set_counts = xr.n_set_counts;
+        out->spelling = xr.corrected && *xr.corrected && q->q &&
+                        !same_ignoring_case(xr.corrected, q->q);
         memcpy(out->set_counts, xr.set_counts, sizeof out->set_counts);
         if (n_order) {
             out->hits = calloc(n_order, sizeof *out->hits);

@@ -91,8 +91,9 @@ void idx_close(idx *ix);
 /* The schema's version: a change to the terms or value slots a record
  * becomes bumps it.  An index of an older version answers wrongly until
  * it is rebuilt from the store (ingest_run does that by itself). */
-#define IDX_SCHEMA_VERSION 5 /* 3: opening hours (hours.h); 4: brief hit data;
-                               * 5: brief hits carry what a portal result shows */
+#define IDX_SCHEMA_VERSION 6 /* 3: opening hours (hours.h); 4: brief hit data;
+                               * 5: brief hits carry what a portal result shows;
+                               * 6: the brief fields in a value slot as well */
 /* The version the index was built for: IDX_SCHEMA_VERSION for an index
  * created by this code, 1 for one from before versions were recorded. */
 int idx_schema_version(idx *ix);
@@ -251,9 +252,17 @@ typedef struct idx_result {
     bool relaxed;         /* not every word matched (idx_query.relax) */
     size_t set_counts[IDX_MAX_COUNT_SETS]; /* idx_query.count_sets */
     size_t n_set_counts;
+    bool spelling; /* the words have a did-you-mean (offered or not) */
 } idx_result;
 
 int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err);
+
+/* Could the passes after a search's first (a did-you-mean taken, relaxing:
+ * idx_query.relax) change the total of q, whose every word with every
+ * filter matched total, when its words' did-you-mean is spelling
+ * (idx_result.spelling of a search with the same words)?  False: q's
+ * total is that one, without searching it. */
+bool idx_later_passes_may_change(const idx_query *q, size_t total, bool spelling);
 
 /* What a search result shows of a record, and so what a brief hit keeps
  * (idx_query.brief, schema 5): the first location with an address or

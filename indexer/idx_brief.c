@@ -25,6 +25,10 @@
  * N notes; P the phone shown (idx_rec_phone) when it is not p (read back
  * as the organisation's), E the e-mail shown (the service's, else the
  * organisation's).  Readers skip keys they do not know.
+ *
+ * Schema 6 puts the brief fields ("SPB1" to the '\n', inclusive) in value
+ * slot 6 as well: a brief search reads that instead of the data, which
+ * Xapian stores compressed (no inflating the JSON for a result list).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>

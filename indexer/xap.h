@@ -211,6 +211,9 @@ typedef struct xap_search {
      * n_set_counts stays 0.  At most XAP_MAX_COUNT_SETS. */
     const xap_filter *count_sets;
     size_t n_count_sets;
+    /* Nonzero: a hit's data is this value slot's (xap_match.data) when the
+     * document has one there, else its document data. */
+    unsigned data_slot;
 } xap_search;
 
 #define XAP_MAX_COUNT_SETS 16
@@ -218,7 +221,7 @@ typedef struct xap_search {
 typedef struct xap_match {
     unsigned docid;
     double weight;
-    char *data; /* document data, NUL-terminated */
+    char *data; /* document data (or data_slot's value), NUL-terminated */
     size_t data_len;
     double distance_km; /* < 0 without has_near or without coordinates */
     size_t collapsed;   /* documents folded into this one */

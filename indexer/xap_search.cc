@@ -6,6 +6,8 @@
  */
 #include "xap_impl.h"
 
+#include <algorithm>
+#include <immintrin.h>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -119,6 +121,49 @@ class BitSpy : public Xapian::MatchSpy {
     }
 };
 
+/* The documents of a bitmap as a posting source (weight 0): a filter
+ * Xapian's matcher can skip through without reading posting lists. */
+class BitsSource : public Xapian::PostingSource {
+    std::shared_ptr<const Bits> bits;
+    Xapian::docid last;
+    Xapian::doccount count;
+    Xapian::docid cur = 0;
+
+    /* The first docid >= d in bits, last + 1 when none. */
+    Xapian::docid from(Xapian::docid d) const
+    {
+        if (d > last)
+            return last + 1;
+        const Bits &b = *bits;
+        size_t w = d >> 6;
+        uint64_t x = b[w] & (~uint64_t(0) << (d & 63));
+        while (!x) {
+            if (++w >= b.size())
+                return last + 1;
+            x = b[w];
+        }
+        Xapian::docid r = static_cast<Xapian::docid>(w * 64 + __builtin_ctzll(x));
+        return r <= last ? r : last + 1;
+    }
+
+  public:
+    BitsSource(std::shared_ptr<const Bits> b, Xapian::docid l, Xapian::doccount n)
+        : bits(std::move(b)), last(l), count(n) {}
+    Xapian::doccount get_termfreq_min() const override { return count; }
+    Xapian::doccount get_termfreq_est() const override { return count; }
+    Xapian::doccount get_termfreq_max() const override { return count; }
+    void init(const Xapian::Database &) override { cur = 0; }
+    void next(double) override { cur = from(cur + 1); }
+    void skip_to(Xapian::docid d, double) override
+    {
+        if (d > cur)
+            cur = from(d);
+    }
+    bool at_end() const override { return cur > last; }
+    Xapian::docid get_docid() const override { return cur; }
+    Xapian::PostingSource *clone() const override { return new BitsSource(bits, last, count); }
+};
+
 } // namespace
 
 /* The facet table of a read-only database: for every term under the count
@@ -194,8 +239,10 @@ xap_facets *build_facets(Xapian::Database &rd, const std::vector<std::string> &p
             xap_facets::Value v;
             v.name = term.substr(p.size());
             v.group = g;
-            /* A bitmap costs last/8 bytes, a list 4 bytes a document. */
-            v.dense = static_cast<uint64_t>(t.get_termfreq()) * 32 > ft->last;
+            /* A bitmap costs last/8 bytes, a list 4 bytes a document;
+             * counting with a bitmap reads its words (last/64), with a
+             * list each document: a bitmap once the list is longer. */
+            v.dense = static_cast<uint64_t>(t.get_termfreq()) * 64 > ft->last;
             if (v.dense)
                 v.bits.assign(ft->words, 0);
             for (Xapian::PostingIterator it = rd.postlist_begin(term);
@@ -364,12 +411,52 @@ std::vector<uint32_t> nonzero_words(const Bits &m)
  * counting.  Built twice, for CPUs with and without the POPCNT instruction
  * (the generic build's __builtin_popcountll is a libgcc call). */
 __attribute__((target_clones("popcnt", "default"))) size_t
-and_popcount(const uint64_t *a, const uint64_t *b, const uint32_t *nz, size_t n)
+and_popcount_nz(const uint64_t *a, const uint64_t *b, const uint32_t *nz, size_t n)
 {
     size_t c = 0;
     for (size_t i = 0; i < n; i++)
         c += static_cast<size_t>(__builtin_popcountll(a[nz[i]] & b[nz[i]]));
     return c;
+}
+
+/* The same over every word 0..n-1, 8 words an instruction where the CPU
+ * has AVX-512's VPOPCNTDQ. */
+__attribute__((target("popcnt,avx512f,avx512vpopcntdq"))) size_t
+and_popcount_512(const uint64_t *a, const uint64_t *b, size_t n)
+{
+    __m512i acc = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_and_si512(
+                                        _mm512_loadu_si512(a + i), _mm512_loadu_si512(b + i))));
+    uint64_t lane[8];
+    _mm512_storeu_si512(lane, acc);
+    size_t c = 0;
+    for (uint64_t x : lane)
+        c += static_cast<size_t>(x);
+    for (; i < n; i++)
+        c += static_cast<size_t>(__builtin_popcountll(a[i] & b[i]));
+    return c;
+}
+
+__attribute__((target_clones("popcnt", "default"))) size_t
+and_popcount_words(const uint64_t *a, const uint64_t *b, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += static_cast<size_t>(__builtin_popcountll(a[i] & b[i]));
+    return c;
+}
+
+/* popcount(a AND b) where a's nonzero words are nz: word by word through
+ * nz when a is sparse, else over every word (no indirection). */
+size_t and_popcount(const Bits &a, const Bits &b, const std::vector<uint32_t> &nz)
+{
+    if (nz.size() * 2 < a.size())
+        return and_popcount_nz(a.data(), b.data(), nz.data(), nz.size());
+    static const bool wide = __builtin_cpu_supports("avx512vpopcntdq");
+    return wide ? and_popcount_512(a.data(), b.data(), a.size())
+                : and_popcount_words(a.data(), b.data(), a.size());
 }
 
 __attribute__((target_clones("popcnt", "default"))) size_t
@@ -381,20 +468,96 @@ popcount_all(const uint64_t *a, size_t n)
     return c;
 }
 
+/* A set m split for folded counts of many values: one: m with one
+ * document of each cluster of duplicates (its first in m), others: the
+ * rest of m (nz_others: its nonzero words).  A value's folded count is
+ * then its popcount with one, plus the clusters whose first document
+ * lacks it and another has it. */
+struct Split {
+    bool ready = false; /* split_clusters has filled it */
+    const Bits *m = nullptr;
+    Bits one, others;
+    std::vector<uint32_t> nz_others;
+};
+
+/* The first document of d's cluster in m (d's when it has no cluster). */
+Xapian::docid first_in(const xap_facets &ft, const Bits &m, Xapian::docid d)
+{
+    uint32_t c = ft.cluster[d];
+    for (uint32_t i = c ? ft.first[c - 1] : 0; c && i < ft.first[c]; i++)
+        if (bit_test(m, ft.members[i]))
+            return ft.members[i];
+    return d;
+}
+
+void split_clusters(xap_facets &ft, const Bits &m, const std::vector<uint32_t> &nz, Split &sp)
+{
+    uint32_t round = next_round(ft);
+    sp.one.assign(ft.words, 0);
+    sp.others.assign(ft.words, 0);
+    sp.nz_others.clear();
+    sp.m = &m;
+    for (uint32_t w : nz) {
+        uint64_t dups = m[w] & ft.dup[w];
+        uint64_t one = m[w] & ~ft.dup[w], others = 0;
+        while (dups) {
+            int b = __builtin_ctzll(dups);
+            Xapian::docid d = static_cast<Xapian::docid>(w * 64 + b);
+            if (new_cluster(ft, d, round)) { /* members ascend: d is the first */
+                one |= uint64_t(1) << b;
+            } else {
+                others |= uint64_t(1) << b;
+            }
+            dups &= dups - 1;
+        }
+        sp.one[w] = one;
+        sp.others[w] = others;
+        if (others)
+            sp.nz_others.push_back(w);
+    }
+    sp.ready = true;
+}
+
+/* The folded count of the dense value v over the split sp of m (nz: m's
+ * nonzero words): as folded_count(ft, m, nz, &v). */
+size_t split_count(xap_facets &ft, const Split &sp, const std::vector<uint32_t> &nz,
+                   const xap_facets::Value &v)
+{
+    size_t c = and_popcount(sp.one, v.bits, nz);
+    uint32_t round = 0;
+    for (uint32_t w : sp.nz_others) {
+        uint64_t x = sp.others[w] & v.bits[w];
+        while (x) {
+            Xapian::docid d = static_cast<Xapian::docid>(w * 64 + __builtin_ctzll(x));
+            x &= x - 1;
+            if (bit_test(v.bits, first_in(ft, *sp.m, d)))
+                continue; /* counted in one */
+            if (!round)
+                round = next_round(ft);
+            c += new_cluster(ft, d, round);
+        }
+    }
+    return c;
+}
+
 /* Counts of group g's values over the set m (nz: its nonzero words) into
  * sc (values with a count only); with fold, clusters of duplicates count
- * once (ensure_clusters first). */
+ * once (ensure_clusters first; sp: m's split, made here when not ready). */
 void count_group(xap_facets &ft, size_t g, const Bits &m, const std::vector<uint32_t> &nz,
-                 bool fold, xap_slot_counts &sc)
+                 bool fold, Split &sp, xap_slot_counts &sc)
 {
     std::vector<std::pair<size_t, size_t>> got;
     for (size_t vi : ft.by_group[g]) {
         const xap_facets::Value &v = ft.values[vi];
         size_t c = 0;
-        if (fold) {
+        if (fold && v.dense) {
+            if (!sp.ready)
+                split_clusters(ft, m, nz, sp);
+            c = split_count(ft, sp, nz, v);
+        } else if (fold) {
             c = folded_count(ft, m, nz, &v);
         } else if (v.dense) {
-            c = and_popcount(m.data(), v.bits.data(), nz.data(), nz.size());
+            c = and_popcount(m, v.bits, nz);
         } else {
             for (Xapian::docid d : v.ids)
                 c += bit_test(m, d);
@@ -433,21 +596,33 @@ void or_terms(const xap_facets &ft, const xap_filter &f, Bits &m)
     }
 }
 
-/* m |= the documents of term's posting list. */
-void or_postings(Xapian::Database &rd, const xap_facets &ft, const std::string &term, Bits &m)
+/* m |= the documents of term's posting list; how many it has. */
+size_t or_postings(Xapian::Database &rd, const xap_facets &ft, const std::string &term, Bits &m)
 {
+    size_t n = 0;
     for (Xapian::PostingIterator p = rd.postlist_begin(term); p != rd.postlist_end(term); ++p)
-        if (*p <= ft.last)
+        if (*p <= ft.last) {
             bit_set(m, *p);
+            n++;
+        }
+    return n;
 }
 
-/* The terms kept in a table's sets (a search counting "open at" times of
- * every day could ask for hundreds). */
-#define MAX_SET_TERMS 64
+/* What a table's sets keep: at most SET_BYTES of bitmaps (a search
+ * counting "open at" times of every day could ask for hundreds of terms,
+ * and every word searched is one), and, of the query's words, only those
+ * in at least 1 document in SET_RARE (a rare word's posting list is read
+ * in about the time its bitmap is copied).  When full they are dropped
+ * and kept afresh. */
+#define SET_BYTES (16u << 20)
+#define SET_MIN_TERMS 64
+#define SET_RARE 256
 
 /* m |= the documents having term: a facet value's set, else its posting
- * list, kept for the next search of the revision. */
-void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term, Bits &m)
+ * list, kept for the next search of the revision (only when common
+ * enough, for a word of the query: word). */
+void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term, Bits &m,
+                  bool word)
 {
     auto fv = ft.by_term.find(term);
     if (fv != ft.by_term.end()) {
@@ -457,12 +632,15 @@ void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term,
     auto it = ft.sets.find(term);
     if (it == ft.sets.end()) {
         Bits b(ft.words, 0);
-        or_postings(rd, ft, term, b);
-        if (ft.sets.size() >= MAX_SET_TERMS) {
+        size_t n = or_postings(rd, ft, term, b);
+        if (word && n * SET_RARE < ft.last) {
             for (size_t w = 0; w < ft.words; w++)
                 m[w] |= b[w];
             return;
         }
+        size_t max_terms = SET_BYTES / (ft.words * sizeof(uint64_t));
+        if (ft.sets.size() >= std::max<size_t>(max_terms, SET_MIN_TERMS))
+            ft.sets.clear();
         it = ft.sets.emplace(term, std::move(b)).first;
     }
     for (size_t w = 0; w < ft.words; w++)
@@ -474,7 +652,7 @@ void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term,
  * match, takes ~90 ns a match.  False when q has a part this does not
  * know (phrases, NEAR, value ranges, posting sources, wildcards, elite
  * sets...): the caller then asks Xapian. */
-bool eval_bits(Xapian::Database &rd, const xap_facets &ft, const Xapian::Query &q, Bits &out,
+bool eval_bits(Xapian::Database &rd, xap_facets &ft, const Xapian::Query &q, Bits &out,
                int depth)
 {
     if (depth > 64)
@@ -490,13 +668,8 @@ bool eval_bits(Xapian::Database &rd, const xap_facets &ft, const Xapian::Query &
         Xapian::TermIterator ti = q.get_terms_begin();
         if (ti == q.get_terms_end())
             return false;
-        const std::string term = *ti;
         out.assign(ft.words, 0);
-        auto it = ft.by_term.find(term);
-        if (it != ft.by_term.end())
-            or_value(ft, ft.values[it->second], out);
-        else
-            or_postings(rd, ft, term, out);
+        or_term_bits(rd, ft, *ti, out, true);
         return true;
     }
     case Xapian::Query::OP_SCALE_WEIGHT:
@@ -654,14 +827,21 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         for (size_t i = 0; p->has_text && i < s->n_boost; i++)
             if (s->boost_terms[i] && *s->boost_terms[i])
                 boost.emplace_back(s->boost_terms[i]);
+        /* match_q: what text_q matches, for eval_bits (which does not
+         * read posting sources): the fixed weight matches every document,
+         * so the boost's match set is its terms'. */
+        Xapian::Query match_q = q;
         if (!boost.empty()) {
             /* Boolean terms weigh nothing: a fixed weight, filtered by them. */
+            Xapian::Query terms(Xapian::Query::OP_OR, boost.begin(), boost.end());
             Xapian::Query b(Xapian::Query::OP_FILTER,
                             Xapian::Query((new Xapian::FixedWeightPostingSource(
                                                s->boost_weight))->release()),
-                            Xapian::Query(Xapian::Query::OP_OR, boost.begin(), boost.end()));
-            q = Xapian::Query(s->default_and ? Xapian::Query::OP_AND_MAYBE
-                                             : Xapian::Query::OP_OR, q, b);
+                            terms);
+            Xapian::Query::op op =
+                s->default_and ? Xapian::Query::OP_AND_MAYBE : Xapian::Query::OP_OR;
+            q = Xapian::Query(op, q, b);
+            match_q = Xapian::Query(op, match_q, terms);
         }
         Xapian::Query text_q = q;
 
@@ -677,13 +857,13 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 s->radius_km * 1000.0))->release());
         }
 
-        auto full_query = [&](const xap_search *ss) {
-            Xapian::Query fq = build_filters(ss, text_q);
+        auto full_query = [&](const xap_search *ss, const Xapian::Query &text) {
+            Xapian::Query fq = build_filters(ss, text);
             if (!geo_q.empty())
                 fq = Xapian::Query(Xapian::Query::OP_FILTER, fq, geo_q);
             return fq;
         };
-        Xapian::Query main_q = full_query(s);
+        Xapian::Query main_q = full_query(s, text_q);
 
         Xapian::Enquire enq(rd);
         enq.set_query(main_q);
@@ -789,13 +969,13 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             if (t_all)
                 t = ft->all;
             else
-                t_known = eval_bits(rd, *ft, full_query(&ts), t, 0);
+                t_known = eval_bits(rd, *ft, full_query(&ts, match_q), t, 0);
             if (!t_known && !counted.empty()) {
                 t_known = true;
                 t.assign(ft->words, 0);
                 BitSpy tspy(&t, ft->last);
                 Xapian::Enquire e2(rd);
-                e2.set_query(full_query(&ts));
+                e2.set_query(full_query(&ts, text_q));
                 e2.set_weighting_scheme(Xapian::BoolWeight());
                 e2.add_matchspy(&tspy);
                 e2.get_mset(0, 0, dbsize);
@@ -817,6 +997,18 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 m_from_spy = true;
             }
         }
+        /* The matches known, the ranked search filters by them rather
+         * than by the filters' posting lists: the same documents, the same
+         * weights (a filter weighs nothing), and the matcher skips
+         * through a bitmap. */
+        if (ft && !m_from_spy && (s->n_filters || s->n_ranges || !geo_q.empty())) {
+            auto mb = std::make_shared<const Bits>(m);
+            Xapian::doccount n =
+                static_cast<Xapian::doccount>(popcount_all(m.data(), m.size()));
+            enq.set_query(Xapian::Query(
+                Xapian::Query::OP_FILTER, text_q,
+                Xapian::Query((new BitsSource(mb, ft->last, n))->release())));
+        }
         BitSpy mspy(&m, ft ? ft->last : 0);
         FacetSpy spy(slots);
         spy.collapse = s->collapse;
@@ -837,8 +1029,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                                the matcher examined every match */
         else if (!slots.empty() && check < 1000)
             check = 1000;
-        p->mset = enq.get_mset(static_cast<Xapian::doccount>(s->offset),
-                               static_cast<Xapian::doccount>(limit), check);
+        /* No hits asked and the total from m: no ranked search at all. */
+        if (!(ft && !m_from_spy && limit == 0))
+            p->mset = enq.get_mset(static_cast<Xapian::doccount>(s->offset),
+                                   static_cast<Xapian::doccount>(limit), check);
 
         std::vector<uint32_t> nz_m;
         if (ft)
@@ -870,7 +1064,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             Bits g(ft->words, 0);
             for (size_t j = 0; j < cs.n; j++)
                 if (cs.terms[j])
-                    or_term_bits(rd, *ft, cs.terms[j], g);
+                    or_term_bits(rd, *ft, cs.terms[j], g, false);
             for (size_t w = 0; w < ft->words; w++)
                 g[w] &= m[w];
             out->set_counts[i] = s->collapse ? folded_count(*ft, g, nonzero_words(g), nullptr)
@@ -886,7 +1080,11 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         for (Xapian::MSetIterator it = p->mset.begin(); it != p->mset.end(); ++it) {
             xap_match &m = out->matches[out->n_matches];
             Xapian::Document doc = it.get_document();
-            std::string data = doc.get_data();
+            std::string data;
+            if (s->data_slot)
+                data = doc.get_value(s->data_slot);
+            if (data.empty())
+                data = doc.get_data();
             m.docid = *it;
             m.weight = p->has_text ? it.get_weight() : 0.0;
             m.data = dup_string(data);
@@ -916,6 +1114,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             out->n_counts = slots.size();
         }
         if (ft) {
+            Split m_split;
             for (size_t i = 0; i < slots.size(); i++) {
                 xap_slot_counts &sc = out->counts[i];
                 sc.slot = slots[i];
@@ -923,7 +1122,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 for (int fc : cfacet)
                     filtered = filtered || fc == static_cast<int>(i);
                 if (!filtered) {
-                    count_group(*ft, i, m, nz_m, s->collapse, sc);
+                    count_group(*ft, i, m, nz_m, s->collapse, m_split, sc);
                     continue;
                 }
                 /* Disjunctive: the matches as if this field had no filter. */
@@ -935,7 +1134,8 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                     for (size_t w = 0; w < ft->words; w++)
                         r[w] &= fb[w];
                 }
-                count_group(*ft, i, r, nonzero_words(r), s->collapse, sc);
+                Split r_split;
+                count_group(*ft, i, r, nonzero_words(r), s->collapse, r_split, sc);
             }
         } else if (!slots.empty()) {
             for (size_t i = 0; i < slots.size(); i++) {
@@ -966,7 +1166,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                     own->collapse = s->collapse;
                     own->collapse_slot = s->collapse_slot;
                     Xapian::Enquire e2(rd);
-                    e2.set_query(full_query(&without));
+                    e2.set_query(full_query(&without, text_q));
                     e2.set_weighting_scheme(Xapian::BoolWeight());
                     if (s->collapse)
                         e2.set_collapse_key(s->collapse_slot);

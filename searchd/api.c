@@ -2,7 +2,8 @@
  * api.c - the JSON endpoints of searchd: GET /api/v1/search,
  * GET /api/v1/services/{id} and GET /healthz.  Parameters are validated in
  * params.c; here they are run against the worker's index handle and the
- * results written as JSON with jansson (see docs/api.md for the shapes).
+ * results written as JSON (see docs/api.md for the shapes): a search's
+ * reply directly (sd_jw, json_out.c), the others with jansson.
  */
 #include <ctype.h>
 #include <math.h>
@@ -26,72 +27,93 @@ static enum MHD_Result unavailable(sd_req *r, const sp_err *e)
 
 /* ---- search ---- */
 
-static json_t *tag_slugs(const rec_tags *t)
+/* Member key: s, or null; a string json_string refuses is null too (as
+ * before the reply was written directly). */
+static void str_or_null(sd_jw *w, const char *key, const char *s)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < t->n; i++)
-        if (t->v[i].slug)
-            json_array_append_new(a, json_string(t->v[i].slug));
-    return a;
+    sd_jw_key(w, key);
+    sd_jw_str(w, sd_jw_ok(s) ? s : NULL);
 }
 
-static json_t *str_or_null(const char *s)
+/* Member key: the slugs of t (any that is not UTF-8 left out). */
+static void tag_slugs(sd_jw *w, const char *key, const rec_tags *t)
 {
-    json_t *j = s ? json_string(s) : NULL;
-    return j ? j : json_null();
+    sd_jw_key(w, key);
+    sd_jw_open(w, '[');
+    for (size_t i = 0; i < t->n; i++)
+        if (t->v[i].slug && sd_jw_ok(t->v[i].slug))
+            sd_jw_str(w, t->v[i].slug);
+    sd_jw_close(w, ']');
 }
 
-static json_t *updated_of(const rec_service *rec)
+static void updated_of(sd_jw *w, const rec_service *rec)
 {
     int64_t t = rec->prov.last_changed ? rec->prov.last_changed : rec->prov.last_seen;
     if (t <= 0 && rec->last_modified)
         t = sp_time_parse(rec->last_modified);
-    if (t <= 0)
-        return json_null();
     char buf[32];
-    sp_time_format(t, buf);
-    return json_string(buf);
+    if (t > 0)
+        sp_time_format(t, buf);
+    str_or_null(w, "updated", t > 0 ? buf : NULL);
 }
 
 /* One result: only fields a brief hit has (idx_query.brief). */
-static json_t *hit_json(const idx_hit *h, bool near)
+static void hit_json(sd_jw *w, const idx_hit *h, bool near)
 {
     const rec_service *rec = &h->rec;
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "id", str_or_null(rec->id));
-    json_object_set_new(o, "name", str_or_null(rec->name));
-    json_object_set_new(o, "organization", str_or_null(rec->organization.name));
-    json_object_set_new(o, "snippet", str_or_null(h->snippet));
-    json_object_set_new(o, "boroughs", tag_slugs(&rec->boroughs));
-    json_object_set_new(o, "groups", tag_slugs(&rec->groups));
-    json_object_set_new(o, "categories", tag_slugs(&rec->categories));
+    sd_jw_open(w, '{');
+    str_or_null(w, "id", rec->id);
+    str_or_null(w, "name", rec->name);
+    str_or_null(w, "organization", rec->organization.name);
+    str_or_null(w, "snippet", h->snippet);
+    tag_slugs(w, "boroughs", &rec->boroughs);
+    tag_slugs(w, "groups", &rec->groups);
+    tag_slugs(w, "categories", &rec->categories);
     /* as the service page shows them, with any hub correction laid over
      * (indexer/corrections.h) */
-    json_object_set_new(o, "phone", str_or_null(rec->n_phones ? rec->phones[0].number : NULL));
-    json_object_set_new(o, "status", str_or_null(rec->status));
-    if (near)
-        json_object_set_new(o, "distance_km",
-                            h->distance_km >= 0
-                                ? json_real(round(h->distance_km * 100.0) / 100.0)
-                                : json_null());
-    json_object_set_new(o, "url",
-                        str_or_null(rec->url ? rec->url : rec->organization.website));
-    json_object_set_new(o, "updated", updated_of(rec));
-    if (h->collapsed)
-        json_object_set_new(o, "also_listed_by", json_integer((json_int_t)h->collapsed));
-    return o;
+    str_or_null(w, "phone", rec->n_phones ? rec->phones[0].number : NULL);
+    str_or_null(w, "status", rec->status);
+    if (near) {
+        sd_jw_key(w, "distance_km");
+        if (h->distance_km >= 0)
+            sd_jw_real(w, round(h->distance_km * 100.0) / 100.0);
+        else
+            sd_jw_null(w);
+    }
+    str_or_null(w, "url", rec->url ? rec->url : rec->organization.website);
+    updated_of(w, rec);
+    if (h->collapsed) {
+        sd_jw_key(w, "also_listed_by");
+        sd_jw_int(w, (json_int_t)h->collapsed);
+    }
+    sd_jw_close(w, '}');
 }
 
-static json_t *facets_json(const vocab *v, const idx_result *res)
+/* One facet value: {"value","label","count","selected"}. */
+static void facet_value(sd_jw *w, const char *value, const char *label, long count,
+                        bool selected)
 {
-    json_t *all = json_object();
-    for (int f = 0; all && f < IDX_F__COUNT; f++) {
+    sd_jw_open(w, '{');
+    sd_jw_key(w, "value");
+    sd_jw_str(w, value);
+    sd_jw_key(w, "label");
+    sd_jw_str(w, label);
+    sd_jw_key(w, "count");
+    sd_jw_int(w, (json_int_t)count);
+    sd_jw_key(w, "selected");
+    sd_jw_bool(w, selected);
+    sd_jw_close(w, '}');
+}
+
+/* The members of "facets" for the index's fields. */
+static void facets_json(sd_jw *w, const vocab *v, const idx_result *res)
+{
+    for (int f = 0; f < IDX_F__COUNT; f++) {
         const char *field = idx_field_name((idx_field)f);
-        json_t *arr = json_array();
         const idx_facet *fc = &res->facets[f];
-        for (size_t i = 0; arr && i < fc->n; i++) {
+        sd_jw_key(w, field);
+        sd_jw_open(w, '[');
+        for (size_t i = 0; i < fc->n; i++) {
             const idx_facet_value *fv = &fc->v[i];
             const char *label = vocab_label(v, field, fv->value);
             char months[64]; /* a number's label */
@@ -107,45 +129,42 @@ static json_t *facets_json(const vocab *v, const idx_result *res)
             } else if (f == IDX_F_BENEFITS && !strcmp(fv->value, "none")) {
                 label = "Not claiming benefits";
             }
-            json_array_append_new(
-                arr, json_pack("{s:s?,s:s?,s:I,s:b}", "value", fv->value, "label",
-                               label ? label : fv->value, "count", (json_int_t)fv->count,
-                               "selected", fv->selected));
+            if (!label)
+                label = fv->value;
+            if (sd_jw_ok(fv->value) && sd_jw_ok(label)) /* else json_pack failed */
+                facet_value(w, fv->value, label, (long)fv->count, fv->selected);
         }
-        json_object_set_new(all, field, arr);
+        sd_jw_close(w, ']');
     }
-    return all;
 }
 
-/* The hours facet (sd_hours_facet) as facets "day" (MO..SU, in week
- * order) and "time" (morning, afternoon, evening): every value, counted
- * exactly, also those no service is open on.  Only on the first page: it
- * is ten more counting searches, and a client paging through results has
- * had it. */
-static void hours_facets_json(json_t *facets, idx *ix, const sd_search *p)
+/* The hours facet (sd_hours_facet) as the members "day" (MO..SU, in week
+ * order) and "time" (morning, afternoon, evening) of "facets": every
+ * value, counted exactly, also those no service is open on.  Only on the
+ * first page: a client paging through results has had it. */
+static void hours_facets_json(sd_jw *w, idx *ix, const sd_search *p, const idx_result *own)
 {
     static const char *const days[HOURS_DAYS] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                                  "Friday", "Saturday", "Sunday"};
     static const char *const parts[HOURS_PERIODS] = {
         "Morning (before 12:00)", "Afternoon (12:00 to 17:00)", "Evening (after 17:00)"};
-    if (!facets || p->page > 1) /* ten counting searches: for the first page only */
+    if (p->page > 1)
         return;
     sd_hours_counts c;
-    sd_hours_facet(ix, p, &c);
+    sd_hours_facet(ix, p, own, &c);
     if (!c.ok)
         return;
-    json_t *day = json_array(), *time = json_array();
-    for (int d = 0; day && d < HOURS_DAYS; d++)
-        json_array_append_new(day, json_pack("{s:s,s:s,s:I,s:b}", "value", hours_day_code(d),
-                                             "label", days[d], "count", (json_int_t)c.day[d],
-                                             "selected", !p->open_now && p->day == d));
-    for (int t = 0; time && t < HOURS_PERIODS; t++)
-        json_array_append_new(
-            time, json_pack("{s:s,s:s,s:I,s:b}", "value", hours_period_name((hours_period)t),
-                            "label", parts[t], "count", (json_int_t)c.period[t], "selected",
-                            !p->open_now && p->period == t));
-    json_object_set_new(facets, "day", day);
-    json_object_set_new(facets, "time", time);
+    sd_jw_key(w, "day");
+    sd_jw_open(w, '[');
+    for (int d = 0; d < HOURS_DAYS; d++)
+        facet_value(w, hours_day_code(d), days[d], c.day[d], !p->open_now && p->day == d);
+    sd_jw_close(w, ']');
+    sd_jw_key(w, "time");
+    sd_jw_open(w, '[');
+    for (int t = 0; t < HOURS_PERIODS; t++)
+        facet_value(w, hours_period_name((hours_period)t), parts[t], c.period[t],
+                    !p->open_now && p->period == t);
+    sd_jw_close(w, ']');
 }
 
 /* The query as applied: canonical slugs, numbers as numbers. */
@@ -290,6 +309,9 @@ static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_re
     idx_result res;
     idx_query q = p.q;
     q.brief = true; /* hit_json reads only the fields a brief hit has */
+    sd_hours_sets hs;
+    if (p.page <= 1) /* the hours facet, counted by this search */
+        sd_hours_ask(&p, &hs, &q);
     int rc = sd_search_fresh(s, &ix, &q, &res, &e);
     if (!ix) {
         idx_result_free(&res);
@@ -306,41 +328,69 @@ static enum MHD_Result search_reply(sd_req *r, const sd_search *pp, const und_re
                               "the search failed; try again");
     }
 
-    json_t *results = json_array();
-    for (size_t i = 0; results && i < res.n_hits; i++)
-        json_array_append_new(results, hit_json(&res.hits[i], p.q.has_near));
-    json_t *out = json_object();
-    if (out) {
-        json_object_set_new(out, "total", json_integer((json_int_t)res.total));
-        json_object_set_new(out, "exhaustive", json_boolean(res.exhaustive));
-        json_object_set_new(out, "page", json_integer(p.page));
-        json_object_set_new(out, "per_page", json_integer(p.per_page));
-        json_object_set_new(out, "results", results ? results : json_array());
-        json_t *facets = facets_json(s->voc, &res);
-        hours_facets_json(facets, ix, &p);
-        json_object_set_new(out, "facets", facets);
-        if (res.suggestion && *res.suggestion)
-            json_object_set_new(out, "suggestion", json_string(res.suggestion));
-        if (res.suggestion_used)
-            json_object_set_new(out, "showing_suggestion", json_true());
-        json_object_set_new(out, "relaxed", json_boolean(res.relaxed));
-        json_object_set_new(out, "applied", sd_applied_json(u));
-        json_object_set_new(out, "searched_for", json_string(p.q.q ? p.q.q : ""));
-        json_t *named = json_array();
-        for (size_t i = 0; named && i < u->n_boost; i++)
-            json_array_append_new(named, json_string(u->boost[i]));
-        json_object_set_new(out, "categories_named", named ? named : json_array());
-        json_object_set_new(out, "query", echo_json(&p));
-        json_t *hours = hours_json(ix, &p);
-        if (hours)
-            json_object_set_new(out, "hours", hours);
-    } else {
-        json_decref(results);
+    /* Written as it goes (sd_jw), the members in the order the jansson
+     * tree this replaced had them. */
+    sd_jw w = {0};
+    sd_jw_open(&w, '{');
+    sd_jw_key(&w, "total");
+    sd_jw_int(&w, (json_int_t)res.total);
+    sd_jw_key(&w, "exhaustive");
+    sd_jw_bool(&w, res.exhaustive);
+    sd_jw_key(&w, "page");
+    sd_jw_int(&w, (json_int_t)p.page);
+    sd_jw_key(&w, "per_page");
+    sd_jw_int(&w, (json_int_t)p.per_page);
+    sd_jw_key(&w, "results");
+    sd_jw_open(&w, '[');
+    for (size_t i = 0; i < res.n_hits; i++)
+        hit_json(&w, &res.hits[i], p.q.has_near);
+    sd_jw_close(&w, ']');
+    sd_jw_key(&w, "facets");
+    sd_jw_open(&w, '{');
+    facets_json(&w, s->voc, &res);
+    hours_facets_json(&w, ix, &p, &res);
+    sd_jw_close(&w, '}');
+    if (res.suggestion && *res.suggestion && sd_jw_ok(res.suggestion)) {
+        sd_jw_key(&w, "suggestion");
+        sd_jw_str(&w, res.suggestion);
     }
+    if (res.suggestion_used) {
+        sd_jw_key(&w, "showing_suggestion");
+        sd_jw_bool(&w, true);
+    }
+    sd_jw_key(&w, "relaxed");
+    sd_jw_bool(&w, res.relaxed);
+    json_t *applied = sd_applied_json(u);
+    if (applied) {
+        sd_jw_key(&w, "applied");
+        sd_jw_json(&w, applied);
+        json_decref(applied);
+    }
+    if (sd_jw_ok(p.q.q)) {
+        sd_jw_key(&w, "searched_for");
+        sd_jw_str(&w, p.q.q ? p.q.q : "");
+    }
+    sd_jw_key(&w, "categories_named");
+    sd_jw_open(&w, '[');
+    for (size_t i = 0; i < u->n_boost; i++)
+        if (u->boost[i] && sd_jw_ok(u->boost[i]))
+            sd_jw_str(&w, u->boost[i]);
+    sd_jw_close(&w, ']');
+    json_t *query = echo_json(&p);
+    if (query) {
+        sd_jw_key(&w, "query");
+        sd_jw_json(&w, query);
+        json_decref(query);
+    }
+    json_t *hours = hours_json(ix, &p);
+    if (hours) {
+        sd_jw_key(&w, "hours");
+        sd_jw_json(&w, hours);
+        json_decref(hours);
+    }
+    sd_jw_close(&w, '}');
     idx_result_free(&res);
-    if (!out)
-        return MHD_NO;
-    return sd_reply_json(r, MHD_HTTP_OK, out);
+    return sd_reply_jw(r, &w);
 }
 
 /* ---- one service ---- */

@@ -1301,7 +1301,10 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
     st->sp.q.brief = idx_schema_version(ix) >= 5;
     idx_result res;
     sp_err e;
-    rc = pg_search(&p, &ix, &st->sp.q, &res, &e);
+    idx_query q = st->sp.q;
+    sd_hours_sets hs; /* the hours facet, counted by this search */
+    sd_hours_ask(&st->sp, &hs, &q);
+    rc = pg_search(&p, &ix, &q, &res, &e);
     if (rc == SP_EINVAL) {
         free(st);
         return pg_message(&p, MHD_HTTP_BAD_REQUEST, "msg.bad.title", "msg.bad", e.msg);
@@ -1340,7 +1343,7 @@ enum MHD_Result sd_page_search(sd_req *r, const char *rest)
      * (a live region must exist before it changes). */
     pg_raw(&p, "<p id=\"live\" class=\"vh\" role=\"status\"></p><div class=\"cols sc\">");
     put_results(&p, &ix, st, &res);
-    sd_hours_facet(ix, &st->sp, &st->when);
+    sd_hours_facet(ix, &st->sp, &res, &st->when);
     put_filters(&p, st, &res);
     pg_raw(&p, "</div></form>");
     pg_foot(&p);

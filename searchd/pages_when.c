@@ -135,48 +135,78 @@ static long hours_count(idx *ix, const sd_search *p, int day, int period, int mi
     return sd_count(ix, q);
 }
 
-void sd_hours_facet(idx *ix, const sd_search *p, sd_hours_counts *out)
+/* The facet's values as term sets: each day with p's time (or at), each
+ * part of the day with p's day; with open=now, each alone. */
+static void hours_sets(const sd_search *p, sd_hours_sets *hs)
+{
+    int day = p->open_now ? -1 : p->day;
+    int period = p->open_now ? -1 : p->period;
+    int minute = p->open_now ? -1 : p->minute;
+    for (int v = 0; v < SD_HOURS_VALUES; v++) {
+        idx_term_set *set = &hs->sets[v];
+        set->n = v < HOURS_DAYS ? hours_query_terms(v, period, minute, hs->terms[v])
+                                : hours_query_terms(day, v - HOURS_DAYS, -1, hs->terms[v]);
+        for (size_t i = 0; i < set->n; i++)
+            hs->ptrs[v][i] = hs->terms[v][i];
+        set->terms = hs->ptrs[v];
+    }
+}
+
+void sd_hours_ask(const sd_search *p, sd_hours_sets *hs, idx_query *q)
+{
+    if (p->q.n_hours)
+        return; /* the facet is counted without the search's hours filter */
+    hours_sets(p, hs);
+    q->count_sets = hs->sets;
+    q->n_count_sets = SD_HOURS_VALUES;
+}
+
+/* Are res's set counts the facet's?  Not when the search took a
+ * did-you-mean or relaxed its words: then each value is searched alone. */
+static bool sets_counted(const idx_result *res)
+{
+    return res->n_set_counts == SD_HOURS_VALUES && !res->relaxed && !res->suggestion_used;
+}
+
+void sd_hours_facet(idx *ix, const sd_search *p, const idx_result *own, sd_hours_counts *out)
 {
     memset(out, 0, sizeof *out);
     if (!ix)
         return;
-    /* open=now is a day and a time at once: each value is counted alone. */
     int day = p->open_now ? -1 : p->day;
     int period = p->open_now ? -1 : p->period;
     int minute = p->open_now ? -1 : p->minute;
     /* Every value at once: the search without its hours filter, each
-     * value's terms counted within its matches (idx_query.count_sets). */
-    enum { N = HOURS_DAYS + HOURS_PERIODS };
-    char terms[N][HOURS_MAX_QUERY_TERMS][HOURS_TERM_MAX];
-    const char *ptrs[N][HOURS_MAX_QUERY_TERMS];
-    idx_term_set sets[N];
-    for (int v = 0; v < N; v++) {
-        sets[v].n = v < HOURS_DAYS ? hours_query_terms(v, period, minute, terms[v])
-                                   : hours_query_terms(day, v - HOURS_DAYS, -1, terms[v]);
-        for (size_t i = 0; i < sets[v].n; i++)
-            ptrs[v][i] = terms[v][i];
-        sets[v].terms = ptrs[v];
-    }
-    idx_query q = p->q;
-    q.hours = NULL;
-    q.n_hours = 0;
-    q.facets = false;
-    q.exact_facets = true;
-    q.offset = 0;
-    q.limit = 0;
-    q.count_sets = sets;
-    q.n_count_sets = N;
+     * value's terms counted within its matches (idx_query.count_sets);
+     * that is p's own search when it has no hours filter (sd_hours_ask). */
     idx_result res;
-    sp_err e;
-    sp_err_clear(&e);
-    bool all = idx_search(ix, &q, &res, &e) == SP_OK && res.n_set_counts == N &&
-               !res.relaxed && !res.suggestion_used;
+    memset(&res, 0, sizeof res);
+    const idx_result *got = own && !p->q.n_hours && sets_counted(own) ? own : NULL;
+    if (!got) {
+        sd_hours_sets hs;
+        hours_sets(p, &hs);
+        idx_query q = p->q;
+        q.hours = NULL;
+        q.n_hours = 0;
+        q.facets = false;
+        q.exact_facets = true;
+        q.offset = 0;
+        q.limit = 0;
+        q.count_sets = hs.sets;
+        q.n_count_sets = SD_HOURS_VALUES;
+        sp_err e;
+        sp_err_clear(&e);
+        if (idx_search(ix, &q, &res, &e) == SP_OK)
+            got = &res;
+    }
+    bool all = got && sets_counted(got);
     out->ok = true;
-    for (int v = 0; v < N; v++) {
-        long n = all ? (long)res.set_counts[v] : -1;
+    for (int v = 0; v < SD_HOURS_VALUES; v++) {
+        long n = all ? (long)got->set_counts[v] : -1;
         /* Few: the value's own search might relax its words or take a
-         * did-you-mean (idx_query.relax), so it is searched alone. */
-        if (n < 0 || (n < IDX_RELAX_BELOW && p->q.relax))
+         * did-you-mean (idx_query.relax), so it is searched alone, unless
+         * nothing after its first pass could change its count. */
+        if (n < 0 || idx_later_passes_may_change(&p->q, (size_t)n, got->spelling))
             n = v < HOURS_DAYS ? hours_count(ix, p, v, period, minute)
                                : hours_count(ix, p, day, v - HOURS_DAYS, -1);
         if (v < HOURS_DAYS)

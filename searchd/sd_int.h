@@ -457,6 +457,37 @@ typedef struct sd_search {
  * and point p->q.hours at the terms of its hours filter (also for day,
  * time and at).  SP_EIO when open=now is asked and z is NULL. */
 int sd_search_hours(sd_search *p, const hours_zone *z, int64_t now);
+/* j as JSON text, exactly what json_dumps(j, JSON_COMPACT) writes (faster;
+ * json_out.c), its length in *len; NULL where that fails.  Free it. */
+char *sd_json_text(const json_t *j, size_t *len);
+/* JSON text written as it goes, in json_dumps(JSON_COMPACT)'s form:
+ * zero-initialise; open/close a container ('{' '}', '[' ']'), sd_jw_key
+ * before each member's value, values (sd_jw_str: NULL is null; sd_jw_json:
+ * a jansson value); commas come by themselves.  sd_jw_text ends it: the
+ * text (free it) or NULL when writing failed (out of memory, a string not
+ * UTF-8: check with sd_jw_ok first where jansson would have left the
+ * member out), and resets w. */
+typedef struct sd_jw {
+    char *p;
+    size_t len, cap;
+    bool bad;
+    bool after_key;
+    unsigned depth;
+    uint64_t fresh; /* bit d: the container at depth d has no member yet */
+} sd_jw;
+void sd_jw_open(sd_jw *w, char c);
+void sd_jw_close(sd_jw *w, char c);
+void sd_jw_key(sd_jw *w, const char *key);
+void sd_jw_str(sd_jw *w, const char *s);
+void sd_jw_int(sd_jw *w, json_int_t v);
+void sd_jw_bool(sd_jw *w, bool v);
+void sd_jw_real(sd_jw *w, double x);
+void sd_jw_null(sd_jw *w);
+void sd_jw_json(sd_jw *w, const json_t *j);
+bool sd_jw_ok(const char *s); /* NULL or UTF-8: what json_string accepts */
+char *sd_jw_text(sd_jw *w, size_t *len);
+/* A 200 reply of w's text as JSON (sd_jw_text; MHD_NO when it failed). */
+enum MHD_Result sd_reply_jw(sd_req *r, sd_jw *w);
 /* The exact total of q on ix's snapshot (no hits, no facets: limit 0, so
  * no record is read and no snippet made); -1 when the search failed. */
 long sd_count(idx *ix, idx_query q);
@@ -473,7 +504,19 @@ typedef struct sd_hours_counts {
     long period[HOURS_PERIODS];
     bool ok; /* counted (false: not asked for, or the index failed) */
 } sd_hours_counts;
-void sd_hours_facet(idx *ix, const sd_search *p, sd_hours_counts *out);
+/* The hours facet's values as term sets (idx_query.count_sets). */
+#define SD_HOURS_VALUES (HOURS_DAYS + HOURS_PERIODS)
+typedef struct sd_hours_sets {
+    char terms[SD_HOURS_VALUES][HOURS_MAX_QUERY_TERMS][HOURS_TERM_MAX];
+    const char *ptrs[SD_HOURS_VALUES][HOURS_MAX_QUERY_TERMS];
+    idx_term_set sets[SD_HOURS_VALUES];
+} sd_hours_sets;
+/* Have q (the search of p itself) count the hours facet within its
+ * matches too, in hs, when p has no hours filter (the facet is counted
+ * without it): sd_hours_facet then needs no search of its own. */
+void sd_hours_ask(const sd_search *p, sd_hours_sets *hs, idx_query *q);
+/* own: the result of p's search made with sd_hours_ask, or NULL. */
+void sd_hours_facet(idx *ix, const sd_search *p, const idx_result *own, sd_hours_counts *out);
 
 /* A search for the records of rec's duplicate cluster (rec among them),
  * most recently changed first, enough for max others (api.c). */

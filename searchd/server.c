@@ -160,18 +160,32 @@ enum MHD_Result sd_reply_bytes(sd_req *r, unsigned status, const char *ctype,
     return queue(r, status, resp);
 }
 
-enum MHD_Result sd_reply_json(sd_req *r, unsigned status, json_t *j)
+/* A reply of JSON text s (taken; NULL: MHD_NO). */
+static enum MHD_Result json_body(sd_req *r, unsigned status, char *s, size_t len)
 {
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
     if (!s)
         return MHD_NO;
     struct MHD_Response *resp =
-        sd_body_response(r, "application/json; charset=utf-8", s, strlen(s));
+        sd_body_response(r, "application/json; charset=utf-8", s, len);
     if (!resp)
         return MHD_NO;
     add_common_headers(r, resp, true);
     return queue(r, status, resp);
+}
+
+enum MHD_Result sd_reply_json(sd_req *r, unsigned status, json_t *j)
+{
+    size_t len = 0;
+    char *s = j ? sd_json_text(j, &len) : NULL;
+    json_decref(j);
+    return json_body(r, status, s, len);
+}
+
+enum MHD_Result sd_reply_jw(sd_req *r, sd_jw *w)
+{
+    size_t len = 0;
+    char *s = sd_jw_text(w, &len);
+    return json_body(r, MHD_HTTP_OK, s, len);
 }
 
 enum MHD_Result sd_reply_error_as(sd_req *r, bool open, unsigned status, const char *code,

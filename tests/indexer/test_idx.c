@@ -526,6 +526,51 @@ static void test_text(idx *ix)
     }
 }
 
+/* idx_later_passes_may_change's promise, which lets searchd skip a
+ * search: when it says no, the search with relax finds exactly what every
+ * word with every filter found.  Over words that relax, take a
+ * did-you-mean or neither, with and without filters and a boost. */
+static void test_later_passes(idx *ix)
+{
+    static const char *const texts[] = {NULL, "mentoring", "mentoring confidence",
+                                        "intervew", "interview zzzqx", "esol", "zzzqx"};
+    static const char *const hackney[] = {"hackney"};
+    static const char *const esol[] = {"esol"};
+    int said_no = 0, said_yes = 0;
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
+        for (int variant = 0; variant < 4; variant++) {
+            idx_query q;
+            idx_query_init(&q);
+            q.q = texts[t];
+            q.limit = 0;
+            if (variant & 1) {
+                q.filters[IDX_F_BOROUGH] = hackney;
+                q.n_filters[IDX_F_BOROUGH] = 1;
+            }
+            if (variant & 2) {
+                q.boost = esol;
+                q.n_boost = 1;
+                q.relax_to_filters = true;
+            }
+            idx_result strict, relaxed;
+            if (!search(ix, &q, &strict))
+                continue;
+            q.relax = true;
+            if (search(ix, &q, &relaxed)) {
+                bool may = idx_later_passes_may_change(&q, strict.total, strict.spelling);
+                CHECK(may || relaxed.total == strict.total,
+                      "[%s] variant %d: said no change, but %zu became %zu",
+                      q.q ? q.q : "", variant, strict.total, relaxed.total);
+                said_no += !may;
+                said_yes += may;
+                idx_result_free(&relaxed);
+            }
+            idx_result_free(&strict);
+        }
+    CHECK(said_no >= 4 && said_yes >= 4, "both answers asked: no %d, yes %d", said_no,
+          said_yes);
+}
+
 static void test_snippets(idx *ix)
 {
     idx_result res;
@@ -969,6 +1014,7 @@ int main(void)
         test_facets(rd);
         test_text(rd);
         test_snippets(rd);
+        test_later_passes(rd);
         test_age(rd);
         test_near(rd);
         test_sort_collapse(rd);
