@@ -69,6 +69,8 @@ class Feeds(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         st = os.stat(path)
+        with self.lock:
+            Counter.n += 1
         ims = self.headers.get("If-Modified-Since")
         if ims:
             try:
@@ -161,6 +163,56 @@ def meta(store, key):
         return None
 
 
+def crawl_only(a):
+    """--crawl-only: the live crawler's scheduling alone.  --count/--per-file
+    feeds of one record each (the feeds' number as at --count, not their
+    size), served as above; `signpost crawl` (no indexer) recrawls them every
+    --interval for --idle seconds (at least 20), then SIGTERM.  Prints the
+    passes each source finished (a fair crawler gives every source about the
+    same number), the requests served and the crawler's CPU."""
+    n = max(1, a.count // a.per_file)
+    base = os.path.join(a.out, "sched-%d" % n)
+    site, store = os.path.join(base, "site"), os.path.join(base, "store")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(site)
+    for i in range(n):
+        with open(os.path.join(site, "s%05d.ndjson" % i), "w", encoding="utf-8") as f:
+            f.write(json.dumps({"id": "svc-%d" % i, "name": "Service %d" % i}) + "\n")
+    Feeds.site = site
+    Feeds.log = []
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    conf = os.path.join(base, "sources.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("[defaults]\ninterval = %s\ndelay = 0\nallow_private = 127.0.0.1/32\n"
+                "kind = auto\ndepth = 0\npages = 1\n\n" % a.interval)
+        for i in range(n):
+            f.write("[source s%05d]\nurl = http://127.0.0.1:%d/s%05d.ndjson\n\n" %
+                    (i, srv.server_address[1], i))
+    Counter.n = 0
+    secs = max(20.0, a.idle)
+    p = subprocess.Popen([a.signpost, "crawl", "--sources", conf, "--store", store, "--quiet"])
+    t0 = time.time()
+    time.sleep(secs)
+    cpu = cpu_seconds(p.pid)
+    p.send_signal(2)
+    p.wait(timeout=60)
+    srv.shutdown()
+    db = sqlite3.connect("file:%s/crawl.db?mode=ro" % store, uri=True, timeout=30)
+    done = sorted(r[0] for r in db.execute("SELECT pass - running FROM sources"))
+    db.close()
+    print("crawl only: %d sources (feeds of one record) every %s, %.0f s: %d requests "
+          "(%.0f/s), crawler CPU %.1f s (%.2f ms a request)" %
+          (n, a.interval, secs, Counter.n, Counter.n / secs, cpu or -1,
+           1000.0 * (cpu or 0) / max(1, Counter.n)))
+    print("passes finished per source: min %d, median %d, max %d; %d sources none" %
+          (done[0], statistics.median(done), done[-1], sum(1 for d in done if d == 0)))
+
+
+class Counter:
+    n = 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--count", type=int, default=10000)
@@ -170,6 +222,9 @@ def main():
     ap.add_argument("--signpost", default=os.path.join(ROOT, "build-bench", "signpost"))
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--reuse", action="store_true", help="keep a store set up by an earlier run")
+    ap.add_argument("--crawl-only", action="store_true",
+                    help="the crawler's scheduling alone: --count/--per-file feeds of one record, "
+                         "`signpost crawl` for --idle seconds (see crawl_only)")
     ap.add_argument("--verbose", action="store_true",
                     help="print signpost run's lines around each trial, timed from the change")
     ap.add_argument("--idle", type=float, default=10,
@@ -182,6 +237,8 @@ def main():
     a = ap.parse_args()
 
     os.makedirs(a.out, exist_ok=True)
+    if a.crawl_only:
+        return crawl_only(a)
     data = os.path.join(a.out, "synthetic-%d.ndjson" % a.count)
     if not os.path.exists(data):
         subprocess.check_call([sys.executable, os.path.join(HERE, "gen_synthetic.py"),
@@ -323,9 +380,13 @@ def main():
                       (t_index - t_fetch if t_fetch else -1,
                        t_seen - t_index if t_seen else -1, t_end - t_index))
             else:
-                time.sleep(3)  # the run's end, after linkage
-                ended = [t for t, l in lines if t >= (t_fetch or t_change) and "indexed" in l]
-                t_end = ended[0] if ended else None
+                # the run's end, after linkage and the replicas' snapshot
+                t_end, give_up = None, time.time() + 30
+                while t_end is None and time.time() < give_up:
+                    ended = [t for t, l in list(lines)
+                             if t >= (t_fetch or t_change) and "indexed" in l]
+                    t_end = ended[0] if ended else None
+                    time.sleep(0.1)
             link = meta(store, "index.linkage_seconds")
             row = {"change": t_seen - t_change if t_seen else None,
                    "fetch": t_seen - t_fetch if t_seen and t_fetch else None,
