@@ -24,8 +24,15 @@ every 20 ms.  Per trial:
   linkage                the indexer's last linkage time (STORE/crawl.db,
                          meta index.linkage_seconds).
 
+It also prints the CPU of `signpost run` and of its crawler and indexer
+threads, for --idle seconds with no change and over the trials.  With
+--reuse the feeds keep their port (so their URLs), and the trials start once
+the indexer has read every stored document.  --crawl-only measures the live
+crawler's scheduling alone (crawl_only below).
+
     python3 bench/freshness.py --count 10000 [--signpost build-bench/signpost]
-    python3 bench/freshness.py --count 100000 --trials 7
+    python3 bench/freshness.py --count 100000 --trials 7 [--reuse] [--verbose]
+    python3 bench/freshness.py --crawl-only --count 1000000 --idle 30
 
 Medians and the spread are printed, with the ratio to the goal (fetch ->
 searchable <= 2 s).
