@@ -24,8 +24,15 @@ every 20 ms.  Per trial:
   linkage                the indexer's last linkage time (STORE/crawl.db,
                          meta index.linkage_seconds).
 
+It also prints the CPU of `signpost run` and of its crawler and indexer
+threads, for --idle seconds with no change and over the trials.  With
+--reuse the feeds keep their port (so their URLs), and the trials start once
+the indexer has read every stored document.  --crawl-only measures the live
+crawler's scheduling alone (crawl_only below).
+
     python3 bench/freshness.py --count 10000 [--signpost build-bench/signpost]
-    python3 bench/freshness.py --count 100000 --trials 7
+    python3 bench/freshness.py --count 100000 --trials 7 [--reuse] [--verbose]
+    python3 bench/freshness.py --crawl-only --count 1000000 --idle 30
 
 Medians and the spread are printed, with the ratio to the goal (fetch ->
 searchable <= 2 s).
@@ -69,6 +76,8 @@ class Feeds(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         st = os.stat(path)
+        with self.lock:
+            Counter.n += 1
         ims = self.headers.get("If-Modified-Since")
         if ims:
             try:
@@ -102,6 +111,55 @@ def search_total(port, word):
         return -1
 
 
+def cpu_seconds(pid, thread=None):
+    """User + system CPU seconds of a process so far (/proc/PID/stat), or
+    of its threads named thread (signpost run names its crawler
+    "sp-crawler" and its indexer "sp-indexer")."""
+    paths = ["/proc/%d/stat" % pid]
+    if thread:
+        try:
+            paths = ["/proc/%d/task/%s/stat" % (pid, t)
+                     for t in os.listdir("/proc/%d/task" % pid)]
+        except OSError:
+            return None
+    total, found = 0.0, False
+    for path in paths:
+        try:
+            with open(path) as f:
+                comm, rest = f.read().rsplit(")", 1)
+        except OSError:
+            continue
+        if thread and comm.split("(", 1)[1] != thread:
+            continue
+        fields = rest.split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        found = True
+    return total if found else None
+
+
+def cpu_line(pid, before, wall):
+    """CPU since before (cpu_snapshot) per part of signpost run."""
+    now = cpu_snapshot(pid)
+    parts = ["%s %.1f s" % (k, now[k] - before[k]) for k in now
+             if now[k] is not None and before.get(k) is not None]
+    return "%s in %.1f s wall" % (", ".join(parts), wall)
+
+
+def cpu_snapshot(pid):
+    return {"process": cpu_seconds(pid), "crawler": cpu_seconds(pid, "sp-crawler"),
+            "indexer": cpu_seconds(pid, "sp-indexer")}
+
+
+def max_seq(store):
+    try:
+        db = sqlite3.connect("file:%s/crawl.db?mode=ro" % store, uri=True, timeout=5)
+        row = db.execute("SELECT max(seq) FROM documents").fetchone()
+        db.close()
+        return row[0] or 0
+    except sqlite3.Error:
+        return 0
+
+
 def meta(store, key):
     try:
         db = sqlite3.connect("file:%s/crawl.db?mode=ro" % store, uri=True, timeout=5)
@@ -110,6 +168,56 @@ def meta(store, key):
         return row[0] if row else None
     except sqlite3.Error:
         return None
+
+
+def crawl_only(a):
+    """--crawl-only: the live crawler's scheduling alone.  --count/--per-file
+    feeds of one record each (the feeds' number as at --count, not their
+    size), served as above; `signpost crawl` (no indexer) recrawls them every
+    --interval for --idle seconds (at least 20), then SIGTERM.  Prints the
+    passes each source finished (a fair crawler gives every source about the
+    same number), the requests served and the crawler's CPU."""
+    n = max(1, a.count // a.per_file)
+    base = os.path.join(a.out, "sched-%d" % n)
+    site, store = os.path.join(base, "site"), os.path.join(base, "store")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(site)
+    for i in range(n):
+        with open(os.path.join(site, "s%05d.ndjson" % i), "w", encoding="utf-8") as f:
+            f.write(json.dumps({"id": "svc-%d" % i, "name": "Service %d" % i}) + "\n")
+    Feeds.site = site
+    Feeds.log = []
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    conf = os.path.join(base, "sources.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("[defaults]\ninterval = %s\ndelay = 0\nallow_private = 127.0.0.1/32\n"
+                "kind = auto\ndepth = 0\npages = 1\n\n" % a.interval)
+        for i in range(n):
+            f.write("[source s%05d]\nurl = http://127.0.0.1:%d/s%05d.ndjson\n\n" %
+                    (i, srv.server_address[1], i))
+    Counter.n = 0
+    secs = max(20.0, a.idle)
+    p = subprocess.Popen([a.signpost, "crawl", "--sources", conf, "--store", store, "--quiet"])
+    t0 = time.time()
+    time.sleep(secs)
+    cpu = cpu_seconds(p.pid)
+    p.send_signal(2)
+    p.wait(timeout=60)
+    srv.shutdown()
+    db = sqlite3.connect("file:%s/crawl.db?mode=ro" % store, uri=True, timeout=30)
+    done = sorted(r[0] for r in db.execute("SELECT pass - running FROM sources"))
+    db.close()
+    print("crawl only: %d sources (feeds of one record) every %s, %.0f s: %d requests "
+          "(%.0f/s), crawler CPU %.1f s (%.2f ms a request)" %
+          (n, a.interval, secs, Counter.n, Counter.n / secs, cpu or -1,
+           1000.0 * (cpu or 0) / max(1, Counter.n)))
+    print("passes finished per source: min %d, median %d, max %d; %d sources none" %
+          (done[0], statistics.median(done), done[-1], sum(1 for d in done if d == 0)))
+
+
+class Counter:
+    n = 0
 
 
 def main():
@@ -121,6 +229,14 @@ def main():
     ap.add_argument("--signpost", default=os.path.join(ROOT, "build-bench", "signpost"))
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--reuse", action="store_true", help="keep a store set up by an earlier run")
+    ap.add_argument("--crawl-only", action="store_true",
+                    help="the crawler's scheduling alone: --count/--per-file feeds of one record, "
+                         "`signpost crawl` for --idle seconds (see crawl_only)")
+    ap.add_argument("--verbose", action="store_true",
+                    help="print signpost run's lines around each trial, timed from the change")
+    ap.add_argument("--idle", type=float, default=10,
+                    help="seconds of signpost run with no change before the trials, for its "
+                         "CPU (0: none)")
     ap.add_argument("--once", action="store_true",
                     help="no signpost run: per trial `signpost crawl --once` then `signpost index`, "
                          "with `signpost serve` answering the polls (the indexer alone, without "
@@ -128,6 +244,8 @@ def main():
     a = ap.parse_args()
 
     os.makedirs(a.out, exist_ok=True)
+    if a.crawl_only:
+        return crawl_only(a)
     data = os.path.join(a.out, "synthetic-%d.ndjson" % a.count)
     if not os.path.exists(data):
         subprocess.check_call([sys.executable, os.path.join(HERE, "gen_synthetic.py"),
@@ -148,9 +266,24 @@ def main():
     feeds = sorted(n for n in os.listdir(site) if n.endswith(".ndjson"))
 
     Feeds.site = site
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
+    # The feeds keep their port (and so their URLs) across --reuse runs:
+    # on a new port every feed would be a new URL, fetched whole and read
+    # again by the indexer (100,000 records at 100k) while the trials run.
+    port_file = os.path.join(base, "port")
+    srv = None
+    if a.reuse and os.path.exists(port_file):
+        try:
+            with open(port_file) as f:
+                srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(f.read())), Feeds)
+        except (OSError, ValueError):
+            print("freshness: the feeds' earlier port is taken: a new one, so the first "
+                  "pass fetches every feed again")
+    if srv is None:
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     port = srv.server_address[1]
+    with open(port_file, "w") as f:
+        f.write(str(port))
     conf = os.path.join(base, "sources.conf")
     with open(conf, "w", encoding="utf-8") as f:
         f.write("[defaults]\ninterval = %s\ndelay = 0\nallow_private = 127.0.0.1/32\n"
@@ -199,7 +332,20 @@ def main():
             if time.time() > deadline or run.poll() is not None:
                 sys.exit("signpost run did not come up: %s" % lines[-5:])
             time.sleep(0.2)
-        time.sleep(5)  # the first passes (304s) and a settled indexer
+        time.sleep(5)  # the first passes (304s)
+        # and an indexer that has read every stored document
+        deadline = time.time() + 600
+        while time.time() < deadline and (meta(store, "cursor.index") or "0") != \
+                str(max_seq(store)):
+            time.sleep(0.5)
+        if not a.once and a.idle > 0:
+            # nothing changes: what crawling every source each interval
+            # (all 304s) and an idle indexer cost
+            c0, w0 = cpu_snapshot(run.pid), time.time()
+            time.sleep(a.idle)
+            print("idle (no change, %d sources every %s): CPU %s" %
+                  (len(feeds), a.interval, cpu_line(run.pid, c0, time.time() - w0)))
+        cpu0, wall0 = cpu_snapshot(run.pid), time.time()
         rng = random.Random(20261206)
         for trial in range(a.trials):
             # a word no earlier run wrote either (--reuse keeps the feeds)
@@ -241,20 +387,34 @@ def main():
                       (t_index - t_fetch if t_fetch else -1,
                        t_seen - t_index if t_seen else -1, t_end - t_index))
             else:
-                time.sleep(3)  # the run's end, after linkage
-                ended = [t for t, l in lines if t >= (t_fetch or t_change) and "indexed" in l]
-                t_end = ended[0] if ended else None
+                # the run's end, after linkage and the replicas' snapshot
+                t_end, give_up = None, time.time() + 30
+                while t_end is None and time.time() < give_up:
+                    ended = [t for t, l in list(lines)
+                             if t >= (t_fetch or t_change) and "indexed" in l]
+                    t_end = ended[0] if ended else None
+                    time.sleep(0.1)
             link = meta(store, "index.linkage_seconds")
             row = {"change": t_seen - t_change if t_seen else None,
                    "fetch": t_seen - t_fetch if t_seen and t_fetch else None,
                    "ended": t_end - t_fetch if t_end and t_fetch else None,
                    "linkage": float(link) if link else None}
             rows.append(row)
+            if a.verbose:
+                for t, l in lines:
+                    if t >= t_change - 5:
+                        print("    %+7.2f s  %s" % (t - t_change, l))
+                if t_fetch:
+                    print("    %+7.2f s  the feed's GET (200)" % (t_fetch - t_change))
+                if t_seen:
+                    print("    %+7.2f s  searchable" % (t_seen - t_change))
             print("trial %d: change -> searchable %s, fetch -> searchable %s, "
                   "fetch -> run ended %s, linkage %s" %
                   (trial + 1, *("%.2f s" % row[k] if row[k] is not None else "-"
                                 for k in ("change", "fetch", "ended", "linkage"))))
             time.sleep(1)
+        if not a.once:
+            print("trials: CPU %s" % cpu_line(run.pid, cpu0, time.time() - wall0))
     finally:
         run.terminate()
         try:

@@ -314,6 +314,9 @@ int cmd_run(int argc, char **argv)
     pthread_t crawler, indexer;
     pthread_create(&crawler, NULL, crawler_main, &rs);
     pthread_create(&indexer, NULL, indexer_main, &rs);
+    /* Named for top, perf and bench/freshness.py's CPU per thread. */
+    pthread_setname_np(crawler, "sp-crawler");
+    pthread_setname_np(indexer, "sp-indexer");
     int sig;
     /* run is for trying Signpost out: nothing to reload (serve reloads). */
     while ((sig = sd_wait_for_signal()) == SIGHUP)

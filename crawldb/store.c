@@ -139,6 +139,14 @@ static const char schema_v4[] =
     "  id_a TEXT NOT NULL, id_b TEXT NOT NULL, PRIMARY KEY(id_a, id_b)) WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS hub_pending(id TEXT NOT NULL);\n";
 
+/* Version 5: the documents of a source by an index, not a scan of every
+ * document (bodies and all) per source: store_source_health counts them
+ * for each source, and the indexer asks for it twice a run (every few
+ * seconds in `signpost run`): 0.35 s a call at 100,000 services in 200
+ * sources, growing with sources x documents. */
+static const char schema_v5[] =
+    "CREATE INDEX IF NOT EXISTS documents_source ON documents(source);\n";
+
 /* hub_records is derived from the index: one from before its source_url
  * column is dropped, not converted, and the linkage's cache is marked
  * stale (hub_meta "features") so its next run is a whole one and writes
@@ -174,6 +182,7 @@ static const struct {
     {NULL, schema_v2},
     {NULL, schema_v3},
     {migrate_v4, schema_v4},
+    {NULL, schema_v5},
 };
 
 int sto_fail(store *s, sp_err *err, const char *what)

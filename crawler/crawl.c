@@ -73,13 +73,22 @@ typedef struct src_state {
     int inflight;
     int64_t next_crawl_at;
     int64_t last_success;
-    /* When to look at this source's queue again: the store is asked only
-     * when something may have changed (dirty: a transfer of it ended, the
-     * host it waits for is free, its pass began) or at recheck_at (a host
-     * it waits for comes due, a retry's time may have come). */
+    /* When to look at this source's queue again.  The store is asked
+     * only when something may have changed: dirty (a transfer of it ended,
+     * its pass began, a URL of it was settled without a request), the host
+     * its next URL waits for is free and due (wait_host, checked in
+     * memory: a source waiting behind a busy host costs no query), or
+     * recheck_at (a retry's time may have come; also when it waits for
+     * more than one host, wait_multi). */
     bool dirty;
+    bool wait_multi;
+    bool check;           /* its queue may be empty: may its pass end? */
     double recheck_at;
     const struct host *wait_host;
+    /* When it last started a request (a count, 0 never): the sources
+     * waiting for a host are served least recently served first, so
+     * sources sharing a host take turns (cr->order). */
+    uint64_t served;
 } src_state;
 
 typedef struct crawler crawler;
@@ -129,7 +138,8 @@ struct crawler {
     int fatal;
     sp_err fatal_err;
     bool stopping;
-    bool capped;          /* dispatch stopped at max_parallel: any end frees a slot */
+    src_state **order;    /* the sources, least recently served first (dispatch) */
+    uint64_t serve_clock; /* the last src_state.served handed out */
     /* The open batch of store writes: fetches in it, when it began, and
      * the new documents to announce (on_document) once it commits. */
     int batch_n;
@@ -755,15 +765,10 @@ static void on_done(crawler *cr, CURLMsg *m)
     curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
     x->host->busy = false;
     cr->inflight--;
-    /* Who may go on now: x's source; sources waiting for x's host; all of
-     * them after a robots.txt (a host became ready) or when the global cap
-     * held them back. */
-    for (size_t i = 0; i < cr->n_srcs; i++) {
-        src_state *o = &cr->srcs[i];
-        if (o == x->ss || o->wait_host == x->host || !x->ss || cr->capped)
-            o->dirty = true;
-    }
-    cr->capped = false;
+    /* x's source looks at its queue again; the sources waiting for x's
+     * host see in dispatch that it is free (wait_host). */
+    if (x->ss)
+        x->ss->dirty = true;
     if (!x->ss) {
         robots_done(cr, x, m->data.result, status);
     } else if (page_done(cr, x, m->data.result, status)) {
@@ -845,6 +850,8 @@ static void begin_pass(crawler *cr, src_state *ss)
     }
     ss->running = true;
     ss->dirty = true;
+    ss->check = false;
+    ss->wait_host = NULL;
     ss->full = full;
     ss->pass = pass;
     ss->budget_used = 0;
@@ -910,21 +917,30 @@ static bool is_due(const crawler *cr, const src_state *ss, int64_t now)
     return ss->next_crawl_at <= now;
 }
 
-/* End passes with nothing left to fetch (or no budget left). */
+/* End passes with nothing left to fetch (or no budget left).  Only the
+ * sources dispatch found nothing due for (check) are asked: a source
+ * waiting for its host costs no query here either.  One with URLs queued
+ * for later (retries) is looked at again when the first comes due. */
 static void check_passes(crawler *cr)
 {
     for (size_t i = 0; i < cr->n_srcs && !cr->fatal; i++) {
         src_state *ss = &cr->srcs[i];
-        if (!ss->running || ss->inflight > 0)
+        if (!ss->running || ss->inflight > 0 || !ss->check)
             continue;
+        ss->check = false;
         long any = 0;
-        if (store_queued_count(cr->s, ss->src->name, &any, NULL, &cr->fatal_err)) {
+        int64_t earliest = 0;
+        if (store_queued_count(cr->s, ss->src->name, &any, &earliest, &cr->fatal_err)) {
             cr->fatal = cr->fatal_err.code;
             return;
         }
         bool budget_hit = ss->budget_used >= ss->src->pages;
-        if (any == 0 || budget_hit)
+        if (any == 0 || budget_hit) {
             end_pass(cr, ss, any > 0);
+        } else {
+            double wait = (double)(earliest - sp_now());
+            ss->recheck_at = mono() + (wait > 0.25 ? wait : 0.25);
+        }
     }
 }
 
@@ -970,14 +986,6 @@ static int collect_cb(void *ctx, const store_queued *q)
     return 0;
 }
 
-static src_state *find_src(crawler *cr, const char *name)
-{
-    for (size_t i = 0; i < cr->n_srcs; i++)
-        if (!strcmp(cr->srcs[i].src->name, name))
-            return &cr->srcs[i];
-    return NULL;
-}
-
 /* A URL we will not request (robots, bad URL, or known unchanged). */
 static void settle_without_request(crawler *cr, src_state *ss, store_queued *q,
                                    store_outcome outcome, const char *error)
@@ -992,6 +1000,7 @@ static void settle_without_request(crawler *cr, src_state *ss, store_queued *q,
     crawl_linkset_free(&ls);
     if (outcome == STORE_FAIL && error && strstr(error, "robots.txt"))
         cr->st.blocked++;
+    ss->dirty = true; /* its queue changed: the links it led to, or one fewer */
 }
 
 static void start_page(crawler *cr, src_state *ss, host *h, store_queued *q)
@@ -1029,6 +1038,7 @@ static void start_page(crawler *cr, src_state *ss, host *h, store_queued *q)
         return;
     }
     ss->budget_used++;
+    ss->served = ++cr->serve_clock;
 }
 
 /* May a request to h start now?  When h's robots.txt is unknown or stale
@@ -1166,6 +1176,107 @@ static void seed_robots_sitemaps(crawler *cr, src_state *ss, double now_m)
     crawl_linkset_free(&ls);
 }
 
+/* cr->order by src_state.served, least recently served first (ties in
+ * sources.conf order).  Insertion sort: between two calls only the few
+ * sources that were served move, to the end. */
+static void order_sources(crawler *cr)
+{
+    for (size_t i = 1; i < cr->n_srcs; i++) {
+        src_state *v = cr->order[i];
+        size_t j = i;
+        while (j > 0 && (cr->order[j - 1]->served > v->served ||
+                         (cr->order[j - 1]->served == v->served && cr->order[j - 1] > v))) {
+            cr->order[j] = cr->order[j - 1];
+            j--;
+        }
+        cr->order[j] = v;
+    }
+}
+
+/* Is ss's queue worth a query now?  Only when it may have changed (dirty),
+ * when the host its next URL waits for is free and due, or at recheck_at
+ * (a retry's time; or it waits for several hosts). */
+static bool wants_look(const src_state *ss, double now_m)
+{
+    if (ss->dirty)
+        return true;
+    const host *h = ss->wait_host;
+    if (h && !h->busy && h->next_ok <= now_m)
+        return true;
+    return now_m >= ss->recheck_at && (!h || ss->wait_multi);
+}
+
+/* One look at ss's queue (look_at_queue): how many URLs it settled
+ * without a request. */
+static size_t look_once(crawler *cr, src_state *ss, int64_t now, double now_m)
+{
+    qvec qv = {0};
+    size_t settled = 0;
+    if (store_next_queued(cr->s, ss->src->name, now, QUEUE_BATCH, collect_cb, &qv,
+                          &cr->fatal_err))
+        cr->fatal = cr->fatal_err.code;
+    if (qv.n == 0 && ss->inflight == 0)
+        ss->check = true; /* nothing due: maybe nothing left (check_passes) */
+    for (size_t i = 0; i < qv.n && !cr->fatal && !cr->stopping; i++) {
+        store_queued *q = &qv.v[i];
+        if (cr->inflight + cr->n_waiting >= cr->max_parallel) {
+            ss->dirty = true; /* looked at but not served: again when a slot frees */
+            break;
+        }
+        if (ss->budget_used >= ss->src->pages)
+            break;
+        host *h = host_get(cr, q->url);
+        if (!h) {
+            settle_without_request(cr, ss, q, STORE_FAIL, "not a fetchable http(s) URL");
+            settled++;
+            continue;
+        }
+        if (!host_ready(cr, h, ss->src, now_m)) {
+            if (!ss->wait_host)
+                ss->wait_host = h;
+            else if (ss->wait_host != h)
+                ss->wait_multi = true;
+            continue;
+        }
+        if (fetch_in_progress(cr, ss->src->name, q->url))
+            continue;
+        char msg[160];
+        if (robots_refuses(cr, h, q->url, msg, sizeof msg)) {
+            settle_without_request(cr, ss, q, STORE_FAIL, msg);
+            settled++;
+            continue;
+        }
+        /* A sitemap said when the page last changed, and we have it since. */
+        if (q->lastmod > 0 && q->has_doc && q->last_fetched >= q->lastmod) {
+            settle_without_request(cr, ss, q, STORE_UNCHANGED, NULL);
+            settled++;
+            continue;
+        }
+        start_page(cr, ss, h, q);
+    }
+    for (size_t i = 0; i < qv.n; i++)
+        store_queued_free(&qv.v[i]);
+    free(qv.v);
+    return settled;
+}
+
+/* Ask the store for ss's next due URLs and start those whose host is free
+ * and due; remember which host the first of the others waits for. */
+static void look_at_queue(crawler *cr, src_state *ss, int64_t now, double now_m)
+{
+    ss->dirty = false;
+    ss->wait_host = NULL;
+    ss->wait_multi = false;
+    ss->recheck_at = now_m + 0.25;
+    /* A batch settled whole without a request (robots.txt, sitemap
+     * lastmod) is followed by the next at once. */
+    for (int round = 0; round < 64 && !cr->fatal; round++) {
+        size_t settled = look_once(cr, ss, now, now_m);
+        if (settled < QUEUE_BATCH)
+            break;
+    }
+}
+
 static void dispatch(crawler *cr)
 {
     double now_m = mono();
@@ -1179,68 +1290,31 @@ static void dispatch(crawler *cr)
     }
     /* Waiting hops count against the limit: a redirecting site cannot pile
      * up fetches behind a slow host. */
-    if (cr->inflight + cr->n_waiting >= cr->max_parallel) {
-        cr->capped = true;
+    if (cr->inflight + cr->n_waiting >= cr->max_parallel)
         return;
-    }
     /* Each running source gets its own look at the queue, so a big source's
-     * backlog cannot hide a small source on another host. */
-    qvec qv = {0};
+     * backlog cannot hide a small source on another host; and they look in
+     * turn, least recently served first, so sources sharing a host take
+     * turns at it: however many are due, each is served once before any is
+     * served twice. */
+    order_sources(cr);
     int64_t now = sp_now();
-    for (size_t i = 0; i < cr->n_srcs && !cr->fatal; i++) {
-        src_state *ss = &cr->srcs[i];
-        if (!ss->running || ss->budget_used >= ss->src->pages)
+    for (size_t i = 0; i < cr->n_srcs && !cr->fatal && !cr->stopping; i++) {
+        src_state *ss = cr->order[i];
+        if (!ss->running)
             continue;
-        if (!ss->dirty && now_m < ss->recheck_at)
+        if (ss->budget_used >= ss->src->pages) {
+            ss->check = ss->inflight == 0;
             continue;
-        ss->dirty = false;
-        ss->wait_host = NULL;
-        ss->recheck_at = now_m + 0.25;
-        if (store_next_queued(cr->s, ss->src->name, now, QUEUE_BATCH, collect_cb, &qv,
-                              &cr->fatal_err))
-            cr->fatal = cr->fatal_err.code;
-    }
-    for (size_t i = 0; i < qv.n && !cr->fatal && !cr->stopping; i++) {
-        store_queued *q = &qv.v[i];
-        src_state *ss = find_src(cr, q->source);
+        }
+        if (!wants_look(ss, now_m))
+            continue;
         if (cr->inflight + cr->n_waiting >= cr->max_parallel) {
-            /* Looked at but not served: look again when a slot frees. */
-            cr->capped = true;
-            if (ss)
-                ss->dirty = true;
-            continue;
+            ss->dirty = true; /* looked at when a slot frees */
+            break;
         }
-        if (!ss || !ss->running || ss->budget_used >= ss->src->pages)
-            continue;
-        host *h = host_get(cr, q->url);
-        if (!h) {
-            settle_without_request(cr, ss, q, STORE_FAIL, "not a fetchable http(s) URL");
-            continue;
-        }
-        if (!host_ready(cr, h, ss->src, now_m)) {
-            if (h->busy && !ss->wait_host)
-                ss->wait_host = h;
-            else if (!h->busy && h->next_ok > now_m && h->next_ok < ss->recheck_at)
-                ss->recheck_at = h->next_ok;
-            continue;
-        }
-        if (fetch_in_progress(cr, q->source, q->url))
-            continue;
-        char msg[160];
-        if (robots_refuses(cr, h, q->url, msg, sizeof msg)) {
-            settle_without_request(cr, ss, q, STORE_FAIL, msg);
-            continue;
-        }
-        /* A sitemap said when the page last changed, and we have it since. */
-        if (q->lastmod > 0 && q->has_doc && q->last_fetched >= q->lastmod) {
-            settle_without_request(cr, ss, q, STORE_UNCHANGED, NULL);
-            continue;
-        }
-        start_page(cr, ss, h, q);
+        look_at_queue(cr, ss, now, now_m);
     }
-    for (size_t i = 0; i < qv.n; i++)
-        store_queued_free(&qv.v[i]);
-    free(qv.v);
 }
 
 static void progress(crawler *cr, bool force)
@@ -1345,8 +1419,9 @@ int crawl_run(const crawl_opts *o, store *s, crawl_stats *stats, sp_err *err)
     cr.st.sources = (long)o->conf->n;
     cr.multi = curl_multi_init();
     cr.srcs = calloc(o->conf->n ? o->conf->n : 1, sizeof *cr.srcs);
+    cr.order = calloc(o->conf->n ? o->conf->n : 1, sizeof *cr.order);
     int rc = SP_OK;
-    if (!cr.multi || !cr.srcs) {
+    if (!cr.multi || !cr.srcs || !cr.order) {
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
         goto out;
     }
@@ -1364,7 +1439,8 @@ int crawl_run(const crawl_opts *o, store *s, crawl_stats *stats, sp_err *err)
         rc = store_pass_get(s, src->name, &p, err);
         if (rc)
             goto out;
-        src_state *ss = &cr.srcs[cr.n_srcs++];
+        src_state *ss = &cr.srcs[cr.n_srcs];
+        cr.order[cr.n_srcs++] = ss;
         ss->src = src;
         ss->next_crawl_at = p.next_crawl_at;
         ss->last_success = p.last_success;
@@ -1401,6 +1477,7 @@ out:
         host_free(cr.hosts[i]);
     free(cr.hosts);
     free(cr.srcs);
+    free(cr.order);
     curl_global_cleanup();
     return rc;
 }

@@ -21,6 +21,7 @@
 
 #define DEFAULT_DROP_AFTER (14 * 86400)
 #define CURSOR_NAME "index"
+#define SNAP_IDLE_SECS 30 /* crawl status alone reaches replicas this late at most */
 /* A record whose content did not change is written again only when its
  * last_seen would move by more than this, to keep "last checked" honest
  * without rewriting the index on every fetch. */
@@ -706,10 +707,18 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         rc = dedupe_run(g.ix, o->store_dir, rebuild || o->relink, false, &ds, err);
         clock_gettime(CLOCK_MONOTONIC, &l1);
         /* What searchd reads from the store goes into the index too, for
-         * replicas (snapshot.h). */
+         * replicas (snapshot.h): at once when records or links changed;
+         * when only crawl status did, at most every SNAP_IDLE_SECS (an
+         * image of the whole hub, rebuilt and compressed on every idle run
+         * of `signpost run`, kept its indexer busy: bench/README.md,
+         * Freshness). */
+        bool changed = st->records > 0 || st->gone > 0;
+        long long rev = 0, published_ms = 0;
+        snap_revision(g.ix, &rev, &published_ms);
+        bool due = changed || !ds.skipped || rev == 0 ||
+                   g.now * 1000 - published_ms >= SNAP_IDLE_SECS * 1000LL;
         sp_err se = {0};
-        if (rc == SP_OK &&
-            snap_publish(g.ix, o->store_dir, st->records > 0 || st->gone > 0, &se) != SP_OK)
+        if (rc == SP_OK && due && snap_publish(g.ix, o->store_dir, changed, &se) != SP_OK)
             fprintf(stderr, "signpost index: the store snapshot for replicas: %s (the index "
                             "itself is fine; tried again next run)\n", se.msg);
         if (rc == SP_OK)

@@ -9,7 +9,9 @@
  * source_url loses that derived table and the linkage's cache mark, so the
  * next run is a whole one.  A newer store is refused, read-write and read
  * only, with a message that says to upgrade; a read-only open migrates
- * nothing and creates nothing.
+ * nothing and creates nothing.  A store at version 4 (before documents
+ * had an index by source) gets it, and store_source_health's count of a
+ * source's documents is read from it, not from a scan of the documents.
  *
  * Usage: test_schema DIR_WITH_main_v2.sql
  */
@@ -96,6 +98,28 @@ static int gone_cb(void *ctx, int64_t at, const char *id)
     return 0;
 }
 
+/* The query plan of store_source_health's count of a source's documents
+ * in dir/crawl.db names the index documents_source. */
+static bool doc_count_uses_index(const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_DB_NAME);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    bool uses = false;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT count(*) FROM documents d"
+                               " WHERE d.source = 'acme'", -1, &st, NULL) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(st, 3);
+            if (detail && strstr(detail, "documents_source"))
+                uses = true;
+        }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return uses;
+}
+
 static void check_migrated(const char *dir)
 {
     sp_err err = {0};
@@ -146,20 +170,28 @@ static void check_migrated(const char *dir)
     free(v);
     CHECK(store_record_put(s, "svc-5", "acme", "cc", 1, 2, 3, &err) == SP_OK);
     store_close(s);
+    CHECK(doc_count_uses_index(dir));
     /* opening again migrates nothing more */
     CHECK(store_open(dir, &s, &err) == SP_OK && store_schema_version(s) == STORE_SCHEMA_VERSION);
     store_close(s);
 }
 
-static void set_version(const char *dir, int v)
+/* Run sql on dir/crawl.db behind the store's back. */
+static void run_sql(const char *dir, const char *sql)
 {
-    char path[1024], sql[64];
+    char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, STORE_DB_NAME);
-    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", v);
     sqlite3 *db = NULL;
     CHECK(sqlite3_open(path, &db) == SQLITE_OK &&
           sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
+}
+
+static void set_version(const char *dir, int v)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", v);
+    run_sql(dir, sql);
 }
 
 int main(int argc, char **argv)
@@ -210,7 +242,25 @@ int main(int argc, char **argv)
         s = NULL;
     }
 
-    /* 3. a newer store is refused, saying what to do */
+    /* 3. a version 4 store (as Signpost left it before version 5: the
+     * migrated fixture without documents_source) gets the index, keeps its
+     * rows and counts a source's documents from the index */
+    snprintf(sub, sizeof sub, "%s/v4", dir);
+    mkdir(sub, 0755);
+    CHECK(make_db(sub, sql) == 0);
+    CHECK(store_open(sub, &s, &err) == SP_OK);
+    store_close(s);
+    s = NULL;
+    run_sql(sub, "DROP INDEX documents_source; PRAGMA user_version=4");
+    CHECK(!doc_count_uses_index(sub));
+    CHECK(store_open(sub, &s, &err) == SP_OK && store_schema_version(s) == STORE_SCHEMA_VERSION);
+    int n4 = 0;
+    CHECK(s && store_source_health(s, one_source, &n4, &err) == SP_OK && n4 == 1);
+    store_close(s);
+    s = NULL;
+    CHECK(doc_count_uses_index(sub));
+
+    /* 4. a newer store is refused, saying what to do */
     snprintf(sub, sizeof sub, "%s/newer", dir);
     CHECK(store_open(sub, &s, &err) == SP_OK);
     store_close(s);
@@ -222,7 +272,7 @@ int main(int argc, char **argv)
     memset(&err, 0, sizeof err);
     CHECK(store_open_read(sub, 0, &s, &err) == SP_EUNSUP && s == NULL);
 
-    /* 4. read only: no crawl.db is "not found", and nothing is created */
+    /* 5. read only: no crawl.db is "not found", and nothing is created */
     snprintf(sub, sizeof sub, "%s/none", dir);
     CHECK(store_open_read(sub, 0, &s, &err) == SP_ENOTFOUND && s == NULL);
     struct stat sb;

@@ -944,6 +944,77 @@ def case_continuous(tmp):
         fx.stop()
 
 
+def passes_done(store):
+    """Finished passes per source (a running pass does not count)."""
+    try:
+        with db(store) as c:
+            return {r[0]: r[1] - r[2] for r in
+                    c.execute('SELECT name, pass, running FROM sources')}
+    except sqlite3.Error:
+        return {}
+
+
+def case_shared_host(tmp):
+    """Many sources on one host, each due every second, and more of them
+    than the host can answer in a second (each answer takes 100 ms: a round
+    takes 3 s).  The host is shared first come, first served: every source
+    gets its turn in each round, so none starves behind the others' 304s,
+    and a change at the last source is fetched within a round, while the
+    host still sees one request at a time."""
+    n = 30
+    root = os.path.join(tmp, 'site')
+    write_files(root, {'f%02d.html' % i: page('Service %d' % i) for i in range(n)})
+    fx = Fixture(root)
+    p = None
+    try:
+        conf = os.path.join(tmp, 'sources.conf')
+        write_conf(conf, [('f%02d' % i, {'url': fx.base + '/__fault/slow/100/f%02d.html' % i,
+                                         'kind': 'html', 'depth': 0})
+                          for i in range(n)], {'interval': '1s', 'delay': '0'})
+        store = os.path.join(tmp, 'store')
+        p = subprocess.Popen([SIGNPOST, 'crawl', '--sources', conf, '--store', store],
+                             stderr=subprocess.PIPE, text=True)
+
+        def wait_for(cond):
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                done = passes_done(store)
+                if len(done) == n and cond(done):
+                    return done
+                time.sleep(0.1)
+            return passes_done(store)
+
+        done = wait_for(lambda d: min(d.values()) >= 1)
+        starved = sorted(k for k, v in done.items() if v < 1)
+        check(not starved, 'every source finished its first pass (never served: %s)' % starved)
+        # A change at the source the others were served before.
+        last = 'f%02d' % (n - 1)
+        time.sleep(1.1)  # a new mtime second for Last-Modified
+        write_files(root, {last + '.html': page('Service %d, changed' % (n - 1))})
+        first = done.get('f00', 0)
+        done = wait_for(lambda d: d['f00'] >= first + 2)
+        check(done.get('f00', 0) >= first + 2, 'f00 finished two more passes (%s)' % done)
+        behind = sorted(k for k, v in done.items() if v < done.get('f00', 0) - 1)
+        check(not behind, 'no source more than one pass behind f00 (%s): %s'
+              % (done.get('f00'), {k: done[k] for k in behind}))
+        docs = docs_by_url(store)
+        check(docs.get(fx.base + '/__fault/slow/100/%s.html' % last) == 2,
+              'the change at %s fetched within a round (%s documents)'
+              % (last, docs.get(fx.base + '/__fault/slow/100/%s.html' % last)))
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+        check(p.returncode == 0, 'SIGTERM: clean exit (%d): %s' % (p.returncode, err))
+        # Asked once the crawler is gone (/__stats is a request too) and
+        # the request it abandoned at SIGTERM has had its 100 ms.
+        time.sleep(1)
+        check(fx.stats()['max_concurrent'] == 1, 'one request at a time to the host')
+    finally:
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+        fx.stop()
+
+
 def free_port():
     import socket
     with socket.socket() as so:
