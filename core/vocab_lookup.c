@@ -302,6 +302,10 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
             const kw *k = &f->kws[f->by_first[x]];
             if (best[k->slug] != SIZE_MAX)
                 continue;
+            if (k->second && (i + 1 >= tlen ||
+                              (k->exact_case ? (unsigned char)text[i + 1]
+                                             : lower((unsigned char)text[i + 1])) != k->second))
+                continue; /* kw_match_at would stop at the second byte */
             size_t ml = kw_match_at(k, text + i, tlen - i);
             if (ml) {
                 best[k->slug] = i;
