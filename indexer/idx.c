@@ -31,7 +31,6 @@
 #include "idx.h"
 
 #include <ctype.h>
-#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,14 +175,6 @@ int idx_meta_set(idx *ix, const char *key, const char *value, sp_err *err)
 
 int idx_open_write(const char *dir, idx **out, sp_err *err)
 {
-    /* Indexing allocates mostly small blocks (Xapian's term maps, JSON
-     * nodes) and a few large ones a record (the document data, its JSON);
-     * with glibc's fastbins each large one first consolidated every freed
-     * small block (malloc_consolidate, ~3% of the CPU).  Without them
-     * (small blocks still come from the per-thread cache) indexing took
-     * 4-9% less CPU a record (bench/README.md).  Process-wide, so only a
-     * process that writes the index sets it. */
-    mallopt(M_MXFAST, 0);
     return open_common(dir, true, out, err);
 }
 
