@@ -915,8 +915,14 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
             f->first_off[b + 1] = f->first_off[b] + count[b];
         size_t fill[256];
         memcpy(fill, f->first_off, sizeof fill);
-        for (size_t q = 0; q < f->n_kws; q++)
-            f->by_first[fill[tolower((unsigned char)f->kws[q].text[0])]++] = q;
+        for (size_t q = 0; q < f->n_kws; q++) {
+            kw *k = &f->kws[q];
+            f->by_first[fill[tolower((unsigned char)k->text[0])]++] = q;
+            unsigned char c0 = (unsigned char)k->text[0];
+            unsigned char c1 = k->len >= 2 ? (unsigned char)k->text[1] : 0;
+            bool plain = c1 && c0 != ' ' && c0 != '-' && c1 != ' ' && c1 != '-';
+            k->second = !plain ? 0 : k->exact_case ? c1 : (unsigned char)tolower(c1);
+        }
     }
     if (v->n_trig)
         qsort(v->trig, v->n_trig, sizeof *v->trig, cmp_trigger);

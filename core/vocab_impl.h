@@ -36,6 +36,11 @@ typedef struct kw {
     size_t len;
     bool prefix;     /* trailing '*': any word ending */
     bool exact_case; /* written in capitals: match only in capitals */
+    /* The byte a match must have second (lower-cased unless exact_case),
+     * 0 when it is not that simple (a keyword of one byte, or a space or
+     * hyphen in its first two): matching skips a keyword on it without
+     * reading the text. */
+    unsigned char second;
     int slug;
 } kw;
 

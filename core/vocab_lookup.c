@@ -190,6 +190,38 @@ static bool is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* vc_word_at and vc_word_before with their ASCII case inline: the scan
+ * below asks at every byte of every sentence, and the calls into vocab.c
+ * (and the ctype lookups behind them) were most of its time.  For a byte
+ * below 0x80 both answer isalnum of that byte, which is the C locale's in
+ * any ASCII-compatible one. */
+static bool ascii_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static bool word_at(const unsigned char *t, size_t i, size_t n)
+{
+    if (i < n && t[i] < 0x80)
+        return ascii_alnum(t[i]);
+    return vc_word_at(t, i, n);
+}
+
+static bool word_before(const unsigned char *t, size_t i)
+{
+    if (i > 0 && t[i - 1] < 0x80)
+        return ascii_alnum(t[i - 1]);
+    return vc_word_before(t, i);
+}
+
+/* tolower, with the ASCII letters inline. */
+static unsigned char lower(unsigned char c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+    return (unsigned char)tolower(c);
+}
+
 /* Length of the match of k at t (0 if none).  A space in the keyword matches
  * any run of white space; a hyphen matches a hyphen or white space. */
 static size_t kw_match_at(const kw *k, const char *text, size_t avail)
@@ -220,17 +252,17 @@ static size_t kw_match_at(const kw *k, const char *text, size_t avail)
             j++;
             continue;
         }
-        if (k->exact_case ? tc != kc : tolower(tc) != tolower(kc))
+        if (k->exact_case ? tc != kc : lower(tc) != lower(kc))
             return 0;
         i++;
         j++;
     }
     if (k->prefix) {
-        while (vc_word_at(t, i, avail))
+        while (word_at(t, i, avail))
             i++;
         while (i < avail && (t[i] & 0xC0) == 0x80)
             i++; /* finish a multi-byte character */
-    } else if (vc_word_at(t, i, avail) && vc_is_word_byte((unsigned char)k->text[k->len - 1])) {
+    } else if (word_at(t, i, avail) && vc_is_word_byte((unsigned char)k->text[k->len - 1])) {
         return 0;
     }
     return i;
@@ -260,16 +292,20 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
     /* Positions in order, so the first hit of a slug is its earliest. */
     for (size_t i = 0; i < tlen; i++) {
         unsigned char tc = (unsigned char)text[i];
-        size_t b = (size_t)tolower(tc);
+        size_t b = lower(tc);
         if (f->first_off[b] == f->first_off[b + 1])
             continue; /* no keyword starts with this byte */
-        if (vc_word_at((const unsigned char *)text, i, tlen) &&
-            vc_word_before((const unsigned char *)text, i))
+        if (word_at((const unsigned char *)text, i, tlen) &&
+            word_before((const unsigned char *)text, i))
             continue; /* not the start of a word */
         for (size_t x = f->first_off[b]; x < f->first_off[b + 1]; x++) {
             const kw *k = &f->kws[f->by_first[x]];
             if (best[k->slug] != SIZE_MAX)
                 continue;
+            if (k->second && (i + 1 >= tlen ||
+                              (k->exact_case ? (unsigned char)text[i + 1]
+                                             : lower((unsigned char)text[i + 1])) != k->second))
+                continue; /* kw_match_at would stop at the second byte */
             size_t ml = kw_match_at(k, text + i, tlen - i);
             if (ml) {
                 best[k->slug] = i;

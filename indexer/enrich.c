@@ -17,6 +17,7 @@
 #include "elig.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,11 +124,32 @@ static bool contains_ci(const char *s, const char *w)
     return false;
 }
 
+/* Does any of phrases occur in s (as find_phrase finds them)?  One pass
+ * over s, trying at each byte only the phrases that start with it (a
+ * find_phrase scan of the sentence for each of ~20 phrases was most of
+ * the sentence skipping's time). */
 static bool has_any(const char *s, const char *const *phrases)
 {
-    for (; *phrases; phrases++)
-        if (find_phrase(s, *phrases))
-            return true;
+    uint32_t first[256 / 32] = {0}; /* lower-cased first bytes */
+    for (const char *const *ph = phrases; *ph; ph++) {
+        unsigned char c = (unsigned char)tolower((unsigned char)(*ph)[0]);
+        if (!c && find_phrase(s, *ph))
+            return true; /* "" (where find_phrase has its own answer) */
+        first[c >> 5] |= 1u << (c & 31);
+    }
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)tolower((unsigned char)*p);
+        if (!(first[c >> 5] & (1u << (c & 31))))
+            continue;
+        if (p != s && isalnum((unsigned char)p[-1]))
+            continue; /* not at a word boundary */
+        for (const char *const *ph = phrases; *ph; ph++) {
+            size_t pl = strlen(*ph);
+            if (tolower((unsigned char)(*ph)[0]) == c && strncasecmp(p, *ph, pl) == 0 &&
+                !isalnum((unsigned char)p[pl]))
+                return true;
+        }
+    }
     return false;
 }
 

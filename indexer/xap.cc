@@ -23,6 +23,7 @@ using xap_impl::guarded;
 using xap_impl::map_current;
 using xap_impl::map_error;
 using xap_impl::STEM_LANG;
+using xap_impl::add_spelling;
 
 namespace xap_impl {
 
@@ -70,6 +71,24 @@ int map_current(sp_err *err, const char *what)
     }
 }
 
+/* The spelling data of doc, as TermGenerator's FLAG_SPELLING would have
+ * added it while indexing: one for every occurrence of every word of
+ * unprefixed text (the words are the unprefixed terms; each occurrence is
+ * one position).  Added once a word per document instead of once an
+ * occurrence: the same frequencies, without a spelling-table lookup for
+ * every word of the text. */
+void add_spelling(Xapian::WritableDatabase &wr, const Xapian::Document &doc)
+{
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        const std::string &term = *t;
+        if (term.empty() || (term[0] >= 'A' && term[0] <= 'Z'))
+            continue; /* a prefixed term: not text of its own */
+        Xapian::termcount n = t.positionlist_count();
+        if (n)
+            wr.add_spelling(term, n);
+    }
+}
+
 char *dup_string(const std::string &s)
 {
     char *p = static_cast<char *>(std::malloc(s.size() + 1));
@@ -82,6 +101,20 @@ char *dup_string(const std::string &s)
 
 
 } // namespace xap_impl
+
+/* A writer's buffered postings go to the B-tree every
+ * XAPIAN_FLUSH_THRESHOLD documents (Xapian's default 10,000, also inside
+ * a batch).  Until then each term's new postings sit in a std::map keyed
+ * by docid, and inserting into maps of up to 10,000 entries was ~16% of
+ * the indexing CPU (tree walks that miss the cache): flushing every 1,000
+ * documents was ~20% less CPU a record at 10,000 records (bench/README.md).
+ * Xapian reads the variable when a writer opens and has no API for it;
+ * it is set here, before main and any thread, unless the user set it. */
+namespace {
+struct flush_threshold {
+    flush_threshold() { setenv("XAPIAN_FLUSH_THRESHOLD", "1000", 0); }
+} flush_threshold_default;
+} // namespace
 
 extern "C" {
 
@@ -257,11 +290,7 @@ xap_doc *xap_doc_new(xap_db *db)
         std::unique_ptr<xap_doc> d(new xap_doc{db, Xapian::Document(), Xapian::TermGenerator()});
         d->tg.set_stemmer(Xapian::Stem(STEM_LANG));
         d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-        if (db && db->wr) {
-            d->tg.set_database(*db->wr);
-            d->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
-        }
-        d->tg.set_document(d->doc);
+        d->tg.set_document(d->doc); /* spelling: add_spelling, when stored */
         return d.release();
     }
     catch (...) {
@@ -382,6 +411,7 @@ int xap_replace(xap_db *db, const char *unique_term, const xap_doc *d,
         std::string term(unique_term);
         bool sure = true;
         Xapian::docid did = find_docid(db, term, &sure);
+        add_spelling(*db->wr, d->doc);
         if (!sure) {
             did = db->wr->replace_document(term, d->doc); /* slow path */
         } else if (did) {

@@ -52,9 +52,10 @@ size_t xap_doc_count(xap_db *db);
 
 typedef struct xap_doc xap_doc;
 
-/* A new empty document whose text is indexed with English stemming and,
- * when db is writable, feeds the spelling dictionary of db.  db must
- * outlive the document.  NULL on allocation failure. */
+/* A new empty document whose text is indexed with English stemming; its
+ * words feed the spelling dictionary of the database it is stored in
+ * (xap_replace, xap_put_docid).  db must outlive the document.  NULL on
+ * allocation failure. */
 xap_doc *xap_doc_new(xap_db *db);
 void xap_doc_free(xap_doc *d);
 
@@ -95,8 +96,8 @@ int xap_each_data(xap_db *db, xap_data_fn fn, void *ctx, sp_err *err);
 
 /* --- bulk builds (xap_bulk.cc) ------------------------------------------ */
 
-/* Empty d again for the next document, whose spelling data goes to db
- * (which must outlive d); reusing one document saves its allocations. */
+/* Empty d again for the next document (db, which must outlive d, is the
+ * database it is for); reusing one document saves its allocations. */
 int xap_doc_reset(xap_doc *d, xap_db *db, sp_err *err);
 /* Put d at exactly docid (replacing what is there), and delete by docid:
  * for shards whose docids the caller assigns. */

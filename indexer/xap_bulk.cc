@@ -23,15 +23,7 @@ int xap_doc_reset(xap_doc *d, xap_db *db, sp_err *err)
         d->doc = Xapian::Document();
         d->tg.set_document(d->doc);
         d->tg.set_termpos(0);
-        if (db != d->db) {
-            d->db = db;
-            if (db && db->wr) {
-                d->tg.set_database(*db->wr);
-                d->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
-            } else {
-                d->tg.set_flags(0);
-            }
-        }
+        d->db = db;
         return SP_OK;
     }
     XAP_CATCH(err, "starting a document")
@@ -42,6 +34,7 @@ int xap_put_docid(xap_db *db, unsigned docid, const xap_doc *d, sp_err *err)
     if (!db || !db->wr || docid == 0)
         return sp_fail(err, SP_EINVAL, "put: a writable shard and a docid are needed");
     try {
+        xap_impl::add_spelling(*db->wr, d->doc);
         db->wr->replace_document(docid, d->doc);
         return SP_OK;
     }

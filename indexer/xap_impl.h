@@ -57,6 +57,9 @@ int map_error(const Xapian::Error &e, sp_err *err, const char *what);
 /* The SP_E* code and message for the exception being handled; call it
  * only from inside a catch block (it rethrows that exception to sort it). */
 int map_current(sp_err *err, const char *what);
+/* Spelling data for the words of doc's unprefixed text (xap.cc), added
+ * to wr when doc is stored. */
+void add_spelling(Xapian::WritableDatabase &wr, const Xapian::Document &doc);
 /* A malloc'd copy (the C side frees it); throws std::bad_alloc. */
 char *dup_string(const std::string &s);
 
