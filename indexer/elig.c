@@ -379,8 +379,13 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
                    strstr(low, "preference");
     size_t or_at = 0;
     int alt = b.lo >= 0 || b.hi >= 0 ? el_age_alternative(alow, &b, &or_at) : EL_AGE_ONE;
+    /* "(at least 540 hours if age 16 to 17)": an age in a condition of
+     * something else; only "only if" / "eligible if" make it necessary. */
+    double age_cf = cf;
+    if (b.at >= 0 && age_cf > 0.7 && el_age_in_condition(alow, (size_t)b.at))
+        age_cf = 0.7;
     if (b.any || !prefers) {
-        el_add_age(c, &b, field, orig, alt != EL_AGE_ONE && cf > 0.5 ? 0.5 : cf);
+        el_add_age(c, &b, field, orig, alt != EL_AGE_ONE && age_cf > 0.5 ? 0.5 : age_cf);
         if (alt == EL_AGE_OR)
             soften(c, "age", alternative_at(c, a2l[or_at]));
     }

@@ -329,6 +329,31 @@ int el_age_alternative(const char *low, agebounds *b, size_t *or_at)
     return EL_AGE_TWO;
 }
 
+/* Is the age read at `at` inside an "if"/"when" condition ("if age 16 to
+ * 17", "when aged 19 or over") of the three words before it, not an "only
+ * if" or "eligible if"? */
+bool el_age_in_condition(const char *low, size_t at)
+{
+    size_t from = at, words = 0;
+    while (from > 0 && words < 4) {
+        from--;
+        if (low[from] == ' ' && from + 1 < at)
+            words++;
+    }
+    static const char *const cond[] = {"if ", "when ", "where "};
+    for (size_t i = 0; i < sizeof cond / sizeof cond[0]; i++) {
+        size_t l = strlen(cond[i]);
+        for (size_t k = from; k + l <= at; k++) {
+            if (strncmp(low + k, cond[i], l) || (k > 0 && isalpha((unsigned char)low[k - 1])))
+                continue;
+            bool necessary = (k >= 5 && !strncmp(low + k - 5, "only ", 5)) ||
+                             (k >= 9 && !strncmp(low + k - 9, "eligible ", 9));
+            return !necessary;
+        }
+    }
+    return false;
+}
+
 void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text,
                 double conf)
 {
@@ -551,11 +576,28 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         el_add_rule(c, "benefit", "none", NULL, 0, field, orig, conf);
         return;
     }
+    /* "To receive Universal Credit you will need to ...": the benefit is
+     * what the person would get, not one they must already claim. */
+    static const char *const goal[] = {"to receive ", "to claim ", "to get ", "to qualify for ",
+                                       "in order to receive ", "in order to claim ",
+                                       "in order to get "};
+    size_t goal_len = 0;
+    for (size_t i = 0; i < sizeof goal / sizeof goal[0] && !goal_len; i++)
+        if (!strncmp(low, goal[i], strlen(goal[i])))
+            goal_len = strlen(goal[i]);
+    /* "ESA claimants are required to complete the training": whom taking
+     * part is mandatory for, not who may join: a check at most. */
+    if ((has(P_MAND, low) || strstr(low, " required to complete") ||
+         strstr(low, " required to undertake")) && conf > 0.7)
+        conf = 0.7;
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES), kept = 0;
-    for (size_t i = 0; i < nh; i++)
+    for (size_t i = 0; i < nh; i++) {
+        if (goal_len && c->o2l && c->o2l[hits[i].off] == goal_len)
+            return;
         if (!example_hit(c, low, &hits[i]))
             hits[kept++] = hits[i];
+    }
     nh = kept;
     bool generic = has(P_BEN_GENERIC, low);
     if (!nh && !generic)
