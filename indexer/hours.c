@@ -4,7 +4,11 @@
  *   XHD<DD>          open on day DD (MO..SU): byday names it
  *   XHP<DD><p>       open in part p of day DD (0 morning, 1 afternoon,
  *                    2 evening): a schedule's hours overlap it
- *   XHS<DD><HHMM>    open for the whole quarter hour from HH:MM on DD
+ *   XHH<DD><HH>      open for the whole hour from HH:00 on DD
+ *   XHS<DD><HHMM>    open for the whole quarter hour from HH:MM on DD, in
+ *                    an hour without XHH (the edges of an opening)
+ * so "open at" a quarter hour is XHH of its hour OR its XHS: a record
+ * carries ~4 times fewer of them than one term per quarter hour (issue 14).
  *   XHN              no schedule names a day: hours unknown
  */
 #include "hours.h"
@@ -25,6 +29,7 @@ static const int period_start[HOURS_PERIODS] = {0, 12 * 60, 17 * 60};
 static const int period_end[HOURS_PERIODS] = {12 * 60, 17 * 60, 24 * 60};
 
 #define SLOTS_PER_DAY (24 * 60 / HOURS_SLOT_MIN)
+#define SLOTS_PER_HOUR (60 / HOURS_SLOT_MIN)
 
 const char *hours_day_code(int day)
 {
@@ -157,20 +162,34 @@ int hours_record_terms(const rec_service *r, hours_term_fn fn, void *ctx)
             snprintf(t, sizeof t, "XHP%s%d", day_codes[d], p);
             rc = fn(t, ctx);
         }
-        /* "XHS" DD HH MM, written by hand: ~90 of these a record made
-         * snprintf show in the indexing profile. */
-        memcpy(t, "XHS", 3);
+        /* "XHH" DD HH for an hour open throughout, else "XHS" DD HH MM
+         * for each quarter open in it; written by hand: snprintf showed
+         * in the indexing profile at ~90 slot terms a record. */
+        memcpy(t, "XHH", 3);
         memcpy(t + 3, day_codes[d], 2);
-        t[9] = '\0';
-        for (int s = 0; rc == 0 && s < SLOTS_PER_DAY; s++) {
-            if (!hs->slot[d][s])
-                continue;
-            int m = s * HOURS_SLOT_MIN, h = m / 60, mm = m % 60;
+        for (int h = 0; rc == 0 && h < 24; h++) {
+            const bool *q = &hs->slot[d][h * SLOTS_PER_HOUR];
             t[5] = (char)('0' + h / 10);
             t[6] = (char)('0' + h % 10);
-            t[7] = (char)('0' + mm / 10);
-            t[8] = (char)('0' + mm % 10);
-            rc = fn(t, ctx);
+            bool whole = true;
+            for (int s = 0; s < SLOTS_PER_HOUR; s++)
+                whole = whole && q[s];
+            if (whole) {
+                t[2] = 'H';
+                t[7] = '\0';
+                rc = fn(t, ctx);
+                continue;
+            }
+            t[2] = 'S';
+            t[9] = '\0';
+            for (int s = 0; rc == 0 && s < SLOTS_PER_HOUR; s++) {
+                if (!q[s])
+                    continue;
+                int mm = s * HOURS_SLOT_MIN;
+                t[7] = (char)('0' + mm / 10);
+                t[8] = (char)('0' + mm % 10);
+                rc = fn(t, ctx);
+            }
         }
     }
     if (rc == 0 && !any)
@@ -184,9 +203,12 @@ size_t hours_query_terms(int day, int period, int minute,
     if (day >= HOURS_DAYS || period >= HOURS_PERIODS || minute >= 24 * 60)
         return 0;
     if (day >= 0 && minute >= 0) {
+        /* Its hour open throughout, or that quarter in an hour open
+         * only in part (hours_record_terms). */
         int m = minute / HOURS_SLOT_MIN * HOURS_SLOT_MIN;
-        snprintf(out[0], HOURS_TERM_MAX, "XHS%s%02d%02d", day_codes[day], m / 60, m % 60);
-        return 1;
+        snprintf(out[0], HOURS_TERM_MAX, "XHH%s%02d", day_codes[day], m / 60);
+        snprintf(out[1], HOURS_TERM_MAX, "XHS%s%02d%02d", day_codes[day], m / 60, m % 60);
+        return 2;
     }
     if (period >= 0) {
         size_t n = 0;

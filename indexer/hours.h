@@ -71,7 +71,8 @@ int hours_record_terms(const rec_service *r, hours_term_fn fn, void *ctx);
  * (written into out, at most HOURS_MAX_QUERY_TERMS of HOURS_TERM_MAX bytes):
  *   day >= 0, period < 0, minute < 0:  open that day
  *   period >= 0 (day < 0: any day):    open that part of the day
- *   day >= 0, minute >= 0:             open at that time of that day
+ *   day >= 0, minute >= 0:             open at that time of that day (its
+ *                                      hour's term and its quarter's)
  * Returns how many terms (0 when nothing is asked). */
 #define HOURS_MAX_QUERY_TERMS HOURS_DAYS
 #define HOURS_TERM_MAX 16

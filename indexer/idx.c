@@ -18,7 +18,8 @@
  *                    status only with a vocab (idx_set_vocab)
  *   XD<cluster>      the record's duplicate cluster (rec.cluster_id), for
  *                    listing a cluster's records (idx_query.cluster)
- *   XHD<day> XHP<day><part> XHS<day><HHMM> XHN  opening hours (hours.c)
+ *   XHD<day> XHP<day><part> XHH<day><HH> XHS<day><HHMM> XHN  opening
+ *                    hours (hours.c)
  *   XEN<benefit>     no "not_in" rule excludes a claimant of it (so a
  *                    person on several benefits is one XEK group ORed and
  *                    one XEN term per benefit)

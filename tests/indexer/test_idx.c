@@ -2,7 +2,8 @@
  * test_idx.c - the index (indexer/idx.h) as searchd and the indexer use it:
  * upserts, deletes, batches, reopen, exact disjunctive facets, synonyms,
  * spelling suggestions, age and distance filters, snippets, bad query
- * syntax, sorting, duplicate folding and brief result lists.  Records come from
+ * syntax, sorting, duplicate folding, brief result lists and "open at"
+ * every quarter hour of the week (whole and partial hours).  Records come from
  * tests/indexer/data/services.ndjson; queries from the data files beside it.
  */
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hours.h"
 #include "idx.h"
 #include "rec.h"
 #include "sp.h"
@@ -932,6 +934,33 @@ static void check_fold_exact(idx *ix, const char *label)
     idx_result_free(&fr);
 }
 
+/* A new index at *path (rm_index removes it) in a batch (idx_begin);
+ * NULL, with a failed check and nothing left behind, when it does not open. */
+static idx *new_index(char **path)
+{
+    *path = t_tmp_path("idx", "index");
+    idx *ix = NULL;
+    sp_err err = {0};
+    CHECK(idx_open_write(*path, &ix, &err) == SP_OK, "%s", err.msg);
+    if (!ix) {
+        rm_index(*path);
+        return NULL;
+    }
+    CHECK(idx_begin(ix, &err) == SP_OK, "%s", err.msg);
+    return ix;
+}
+
+/* Put the record js (freed here) into ix. */
+static void put_json(idx *ix, char *js)
+{
+    sp_err err = {0};
+    rec_service r;
+    CHECK(rec_from_json_string(js, strlen(js), &r, &err) == SP_OK, "%s", err.msg);
+    CHECK(idx_put(ix, &r, &err) == SP_OK, "%s", err.msg);
+    rec_service_free(&r);
+    free(js);
+}
+
 static void test_collapse_exact(void)
 {
     /* id suffix, cluster ("" = none), cost */
@@ -940,15 +969,11 @@ static void test_collapse_exact(void)
         {"64", "cl-b", "free"}, {"65", "cl-b", "free"}, {"66", "", "free"},
         {"67", "", "free"},     {"68", "", "fee"},
     };
-    char *path = t_tmp_path("idx", "index");
-    idx *ix = NULL;
-    sp_err err = {0};
-    CHECK(idx_open_write(path, &ix, &err) == SP_OK, "%s", err.msg);
-    if (!ix) {
-        rm_index(path);
+    char *path = NULL;
+    idx *ix = new_index(&path);
+    if (!ix)
         return;
-    }
-    CHECK(idx_begin(ix, &err) == SP_OK, "%s", err.msg);
+    sp_err err = {0};
     for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
         char *js = sp_printf("{\"id\": \"00000000-0000-4000-8000-0000000000%s\", \"name\": "
                              "\"ESOL class %s\", \"signpost\": {\"costs\": [{\"slug\": "
@@ -956,11 +981,7 @@ static void test_collapse_exact(void)
                              recs[i][0], recs[i][0], recs[i][2],
                              *recs[i][1] ? ", \"cluster_id\": \"" : "", recs[i][1],
                              *recs[i][1] ? "\"" : "");
-        rec_service r;
-        CHECK(rec_from_json_string(js, strlen(js), &r, &err) == SP_OK, "%s", err.msg);
-        CHECK(idx_put(ix, &r, &err) == SP_OK, "%s", err.msg);
-        rec_service_free(&r);
-        free(js);
+        put_json(ix, js);
     }
     CHECK(idx_commit(ix, &err) == SP_OK, "%s", err.msg);
     check_fold_exact(ix, "writer");
@@ -971,6 +992,137 @@ static void test_collapse_exact(void)
         check_fold_exact(rd, "reader");
         idx_close(rd);
     }
+    rm_index(path);
+}
+
+/* Opening hours by the quarter hour (hours.h): a whole open hour is one
+ * term and the partial hours at an opening's edges are quarter-hour terms
+ * (schema 7), so "open at" must still find exactly the services whose
+ * schedules cover the whole quarter hour, at every quarter hour of the
+ * week and between them, as a filter and as a counted term set (the
+ * hours facet).  hours_spans is what the schedules say, by hand. */
+static const struct {
+    const char *id, *schedules;
+} hours_recs[] = {
+    {"71", "{\"byday\": \"MO,TU,WE,TH,FR\", \"opens_at\": \"09:15\", \"closes_at\": \"17:45\"}"},
+    {"72", "{\"byday\": \"SA\", \"opens_at\": \"22:30\", \"closes_at\": \"01:15\"}"},
+    {"73", "{\"byday\": \"TH\", \"opens_at\": \"00:00\", \"closes_at\": \"24:00\"}"},
+    {"74", "{\"byday\": \"TU\", \"opens_at\": \"09:07:00\", \"closes_at\": \"10:53:00\"}"},
+    {"75", "{\"byday\": \"MO\", \"opens_at\": \"09:00\", \"closes_at\": \"10:30\"}, "
+           "{\"byday\": \"MO\", \"opens_at\": \"10:30\", \"closes_at\": \"11:00\"}, "
+           "{\"byday\": \"SU\", \"opens_at\": \"12:45\", \"closes_at\": \"13:00\"}"},
+    {"76", ""},
+};
+static const struct {
+    int rec, day, from, to; /* hours_recs[rec] open on day from..to minutes */
+} hours_spans[] = {
+    {0, 0, 555, 1065}, {0, 1, 555, 1065}, {0, 2, 555, 1065}, {0, 3, 555, 1065},
+    {0, 4, 555, 1065}, {1, 5, 1350, 1440}, {1, 6, 0, 75},    {2, 3, 0, 1440},
+    {3, 1, 547, 653},  {4, 0, 540, 630},   {4, 0, 630, 660}, {4, 6, 765, 780},
+};
+#define HOURS_RECS (sizeof hours_recs / sizeof hours_recs[0])
+
+/* Is hours_recs[rec] open for the whole quarter hour around minute m? */
+static bool hours_open(size_t rec, int day, int m)
+{
+    int q = m / HOURS_SLOT_MIN * HOURS_SLOT_MIN;
+    for (size_t i = 0; i < sizeof hours_spans / sizeof hours_spans[0]; i++)
+        if ((size_t)hours_spans[i].rec == rec && hours_spans[i].day == day &&
+            hours_spans[i].from <= q && q + HOURS_SLOT_MIN <= hours_spans[i].to)
+            return true;
+    return false;
+}
+
+static void check_open_at(idx *ix, int day, int m)
+{
+    char terms[HOURS_MAX_QUERY_TERMS][HOURS_TERM_MAX];
+    const char *ptrs[HOURS_MAX_QUERY_TERMS];
+    size_t n = hours_query_terms(day, -1, m, terms);
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = terms[i];
+    idx_query q;
+    idx_query_init(&q);
+    q.hours = ptrs;
+    q.n_hours = n;
+    q.limit = 20;
+    idx_result res;
+    if (!search(ix, &q, &res))
+        return;
+    size_t want = 0;
+    for (size_t r = 0; r < HOURS_RECS; r++) {
+        char id[64];
+        snprintf(id, sizeof id, ID(%s), hours_recs[r].id);
+        bool open = hours_open(r, day, m);
+        want += open;
+        CHECK(has_hit(&res, id) == open, "%s at %s %02d:%02d: %s", hours_recs[r].id,
+              hours_day_code(day), m / 60, m % 60, open ? "not found" : "found, closed");
+    }
+    CHECK(res.total == want, "at %s %02d:%02d: %zu found, want %zu", hours_day_code(day),
+          m / 60, m % 60, res.total, want);
+    idx_result_free(&res);
+}
+
+/* The hours facet's counts at minute m: every day's "open at" as a set. */
+static void check_open_at_counts(idx *ix, int m)
+{
+    char terms[HOURS_DAYS][HOURS_MAX_QUERY_TERMS][HOURS_TERM_MAX];
+    const char *ptrs[HOURS_DAYS][HOURS_MAX_QUERY_TERMS];
+    idx_term_set sets[HOURS_DAYS];
+    for (int d = 0; d < HOURS_DAYS; d++) {
+        sets[d].n = hours_query_terms(d, -1, m, terms[d]);
+        for (size_t i = 0; i < sets[d].n; i++)
+            ptrs[d][i] = terms[d][i];
+        sets[d].terms = ptrs[d];
+    }
+    idx_query q;
+    idx_query_init(&q);
+    q.facets = true;
+    q.count_sets = sets;
+    q.n_count_sets = HOURS_DAYS;
+    idx_result res;
+    if (!search(ix, &q, &res))
+        return;
+    CHECK(res.n_set_counts == HOURS_DAYS, "%zu set counts", res.n_set_counts);
+    for (int d = 0; d < HOURS_DAYS && res.n_set_counts == HOURS_DAYS; d++) {
+        size_t want = 0;
+        for (size_t r = 0; r < HOURS_RECS; r++)
+            want += hours_open(r, d, m);
+        CHECK(res.set_counts[d] == want, "open at %s %02d:%02d counted %zu, want %zu",
+              hours_day_code(d), m / 60, m % 60, res.set_counts[d], want);
+    }
+    idx_result_free(&res);
+}
+
+static void test_hours_quarters(void)
+{
+    char *path = NULL;
+    idx *ix = new_index(&path);
+    if (!ix)
+        return;
+    sp_err err = {0};
+    for (size_t i = 0; i < HOURS_RECS; i++) {
+        char *js = sp_printf("{\"id\": \"" ID(%s) "\", \"name\": \"Drop-in %s\", "
+                             "\"schedules\": [%s]}",
+                             hours_recs[i].id, hours_recs[i].id, hours_recs[i].schedules);
+        put_json(ix, js);
+    }
+    CHECK(idx_commit(ix, &err) == SP_OK, "%s", err.msg);
+    /* The example of the brief: 09:15-17:45 on a Monday. */
+    CHECK(hours_open(0, 0, 9 * 60 + 15) && hours_open(0, 0, 12 * 60) &&
+              hours_open(0, 0, 17 * 60 + 30) && !hours_open(0, 0, 9 * 60) &&
+              !hours_open(0, 0, 17 * 60 + 45),
+          "hours_spans reads 09:15-17:45");
+    for (int d = 0; d < HOURS_DAYS; d++)
+        for (int m = 0; m < 24 * 60; m += HOURS_SLOT_MIN) {
+            check_open_at(ix, d, m);
+            check_open_at(ix, d, m + 7);
+        }
+    idx_close(ix);
+    idx *rd = NULL;
+    CHECK(idx_open_read(path, &rd, &err) == SP_OK, "%s", err.msg);
+    for (int m = 0; rd && m < 24 * 60; m += HOURS_SLOT_MIN)
+        check_open_at_counts(rd, m);
+    idx_close(rd);
     rm_index(path);
 }
 
@@ -990,6 +1142,7 @@ int main(void)
     test_synonym_file();
     test_vocab_labels();
     test_collapse_exact();
+    test_hours_quarters();
 
     char *path = NULL;
     idx *ix = fixture_index(&path);
