@@ -362,6 +362,12 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
      * JSA", "£5, or £3 for over 60s"), not the service's: a check. */
     if (cf > 0.7 && elig_pat_price(low))
         cf = 0.7;
+    /* "To claim jobseeker's allowance, you need to be available for work",
+     * "Whilst you're claiming JSA, you must ...", "If you are claiming ESA,
+     * you will need to ...": the conditions of a benefit, not of the
+     * service: a check at most. */
+    if (cf > 0.7 && el_benefit_regime(c, orig, low))
+        cf = 0.7;
     agebounds b;
     char alow[EL_MAX_SENTENCE + 1];
     uint16_t a2l[EL_MAX_SENTENCE + 1];

@@ -569,6 +569,43 @@ static bool example_hit(const ctx *c, const char *low, const vocab_hit *h)
     return false;
 }
 
+/* Does the sentence open with a benefit as its goal or its condition
+ * ("To claim JSA, ...", "Whilst you're claiming JSA, ...", "If you are
+ * claiming ESA, ...")?  Then what it asks are the benefit's conditions. */
+bool el_benefit_regime(const ctx *c, const char *orig, const char *low)
+{
+    static const char *const lead[] = {"to claim ", "to receive ", "to get ",
+                                       "whilst you're claiming ", "whilst you are claiming ",
+                                       "while you're claiming ", "while you are claiming ",
+                                       "if you're claiming ", "if you are claiming ",
+                                       "when you're claiming ", "when you are claiming ",
+                                       "once you're claiming ", "once you are claiming "};
+    size_t len = 0, which = 0;
+    for (size_t i = 0; i < sizeof lead / sizeof lead[0] && !len; i++)
+        if (!strncmp(low, lead[i], strlen(lead[i]))) {
+            len = strlen(lead[i]);
+            which = i;
+        }
+    if (!len || !c->o2l)
+        return false;
+    /* "If you are claiming JSA ... then you will be eligible for the New
+     * Deal": a condition of the service after all. */
+    if (which >= 7 && (strstr(low, "eligib") || strstr(low, "qualif") || strstr(low, "entitled")))
+        return false;
+    /* The original (keywords in capitals, "JSA") and the normalised text
+     * (curly apostrophes straightened: "jobseeker’s allowance"). */
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES);
+    for (size_t i = 0; i < nh; i++)
+        if (c->o2l[hits[i].off] == len)
+            return true;
+    nh = vocab_match_text(c->v, "benefit", low, hits, EL_MAX_VALUES);
+    for (size_t i = 0; i < nh; i++)
+        if (hits[i].off == len)
+            return true;
+    return false;
+}
+
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
@@ -590,6 +627,14 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
     if ((has(P_MAND, low) || strstr(low, " required to complete") ||
          strstr(low, " required to undertake")) && conf > 0.7)
         conf = 0.7;
+    /* "receiving Universal Credit or a qualifying benefit": the benefits
+     * named are some of those that count, so failing them is a check. */
+    static const char *const or_other[] = {"or a qualifying benefit", "or another benefit",
+                                           "or other benefits", "or any benefit",
+                                           "or a means-tested benefit", "or other qualifying"};
+    for (size_t i = 0; i < sizeof or_other / sizeof or_other[0] && conf > 0.5; i++)
+        if (strstr(low, or_other[i]))
+            conf = 0.5;
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES), kept = 0;
     for (size_t i = 0; i < nh; i++) {

@@ -95,6 +95,7 @@ bool el_age_in_condition(const char *low, size_t at);
 void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text, double conf);
 void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf);
+bool el_benefit_regime(const ctx *c, const char *orig, const char *low);
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf);
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,

@@ -67,7 +67,8 @@ static const char *const phrase_src[P__COUNT] = {
                    "welfare rights|manage your|make a claim|what you('re| are) entitled|"
                    "entitled to claim|check (what|which)|changes to your|"
                    "moving (on|)to universal credit|migrat|you('re| are) entitled to|"
-                   "claim the benefits|free if|reduced (fee|price|rate)|concession|discount",
+                   "claim the benefits|free if|reduced (fee|price|rate)|concession|discount|"
+                   "'s based on|is based on|are based on",
     [P_BEN_NOT] = "not (claiming|on |receiving|in receipt of|eligible if you (claim|are claiming|"
                   "receive|get))|must not (be |)(claim|on |receiv)|cannot be (claim|on |receiv)|"
                   "aren't (claiming|on )|not available to (people|those) (claiming|on|receiving)",
@@ -1138,6 +1139,23 @@ static bool word_at(const char *p, const char *const *ws)
     return false;
 }
 
+/* Does a condition ("if", "when", "provided", "only" ...) follow p within
+ * eight words ("qualify for a Household Support Fund payment if ...")? */
+static bool condition_follows(const char *p)
+{
+    static const char *const cond[] = {"if", "when", "provided", "providing", "only", "as",
+                                       "where", "whilst", "while", "once", NULL};
+    for (int words = 0; *p && words < 8; words++) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (word_at(p, cond))
+            return true;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return false;
+}
+
 /* Is "eligible" at `at` a sufficiency, not a requirement?  "People
  * claiming benefits are eligible", "you could be eligible for a
  * Traineeship": the people named may use the service, which says nothing
@@ -1163,18 +1181,7 @@ static bool sufficient(const char *s, const char *at)
     }
     if (!is_plain)
         return false;
-    static const char *const cond[] = {"if", "when", "provided", "providing", "only", "as",
-                                       "where", "whilst", "while", "once", NULL};
-    const char *p = at + 8;
-    for (int words = 0; *p && words < 6; words++) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (word_at(p, cond))
-            return false;
-        while (*p && *p != ' ')
-            p++;
-    }
-    return true;
+    return !condition_follows(at + 8);
 }
 
 /* Subjects whose "must" is their own duty, not the person's. */
@@ -1228,6 +1235,14 @@ static bool asks_person(const char *s, const char *at, size_t len)
                 return false;
     }
     if (len == 8 && !strncmp(at, "eligible", 8) && sufficient(s, at))
+        return false;
+    /* "You may also qualify if you get Universal Credit" adds people and
+     * excludes no one; so does a hedged "you may qualify" with no
+     * condition after it ("you may qualify if ..." is one). */
+    static const char *const also[] = {"also", NULL};
+    static const char *const hedged[] = {"may", "might", "could", NULL};
+    if (len == 7 && !strncmp(at, "qualify", 7) &&
+        (word_before(s, at, also) || (word_before(s, at, hedged) && !condition_follows(at + 7))))
         return false;
     /* "studying an eligible first full Level 2 qualification", "any
      * eligible needs": a thing that qualifies, not the person. */
