@@ -18,38 +18,17 @@
 
 typedef sd_jw jw;
 
-static bool jw_room(jw *w, size_t n)
-{
-    if (w->bad)
-        return false;
-    if (w->len + n + 1 <= w->cap)
-        return true;
-    size_t cap = w->cap ? w->cap : 4096;
-    while (cap < w->len + n + 1)
-        cap *= 2;
-    char *p = realloc(w->p, cap);
-    if (!p) {
-        w->bad = true;
-        return false;
-    }
-    w->p = p;
-    w->cap = cap;
-    return true;
-}
-
+/* The text goes into an sp_buf (its error is sticky); w->bad is set for
+ * what jansson would refuse (not UTF-8, not finite). */
 static void jw_put(jw *w, const char *s, size_t n)
 {
-    if (!jw_room(w, n))
-        return;
-    memcpy(w->p + w->len, s, n);
-    w->len += n;
+    if (sp_buf_append(&w->b, s, n) != SP_OK)
+        w->bad = true;
 }
 
 static void jw_ch(jw *w, char c)
 {
-    if (!jw_room(w, 1))
-        return;
-    w->p[w->len++] = c;
+    jw_put(w, &c, 1);
 }
 
 static void jw_string(jw *w, const char *s, size_t n)
@@ -171,15 +150,11 @@ static void jw_value(jw *w, const json_t *j)
 
 char *sd_jw_text(sd_jw *w, size_t *len)
 {
-    if (w->bad || w->depth || !jw_room(w, 0)) {
-        free(w->p);
-        memset(w, 0, sizeof *w);
-        return NULL;
-    }
-    char *p = w->p;
-    p[w->len] = '\0';
-    if (len)
-        *len = w->len;
+    size_t n = w->b.len;
+    char *p = w->bad || w->depth ? NULL : sp_buf_steal(&w->b);
+    sp_buf_free(&w->b);
+    if (p && len)
+        *len = n;
     memset(w, 0, sizeof *w);
     return p;
 }

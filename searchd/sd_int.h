@@ -468,8 +468,7 @@ char *sd_json_text(const json_t *j, size_t *len);
  * UTF-8: check with sd_jw_ok first where jansson would have left the
  * member out), and resets w. */
 typedef struct sd_jw {
-    char *p;
-    size_t len, cap;
+    sp_buf b;
     bool bad;
     bool after_key;
     unsigned depth;
