@@ -365,9 +365,12 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     /* "To claim jobseeker's allowance, you need to be available for work",
      * "Whilst you're claiming JSA, you must ...", "If you are claiming ESA,
      * you will need to ...": the conditions of a benefit, not of the
-     * service: a check at most. */
-    if (cf > 0.7 && el_benefit_regime(c, orig, low))
+     * service: a check at most; a benefit as the goal makes no benefit
+     * rule (el_benefit_lead). */
+    unsigned lead = el_benefit_lead(c, orig, low);
+    if (cf > 0.7 && (lead & EL_BEN_REGIME))
         cf = 0.7;
+    c->ben_goal = lead & EL_BEN_GOAL;
     agebounds b;
     char alow[EL_MAX_SENTENCE + 1];
     uint16_t a2l[EL_MAX_SENTENCE + 1];

@@ -569,41 +569,61 @@ static bool example_hit(const ctx *c, const char *low, const vocab_hit *h)
     return false;
 }
 
-/* Does the sentence open with a benefit as its goal or its condition
- * ("To claim JSA, ...", "Whilst you're claiming JSA, ...", "If you are
- * claiming ESA, ...")?  Then what it asks are the benefit's conditions. */
-bool el_benefit_regime(const ctx *c, const char *orig, const char *low)
+/* Does the sentence open with a benefit as its goal ("To receive
+ * Universal Credit you will need to ...": the benefit is what the person
+ * would get, not one they must already claim) or as the condition of a
+ * duty ("Whilst you're claiming JSA, you must ...")?  EL_BEN_GOAL: it
+ * makes no benefit rule; EL_BEN_REGIME: what the sentence asks are the
+ * benefit's own conditions, a check at most.  0 when it does neither. */
+unsigned el_benefit_lead(const ctx *c, const char *orig, const char *low)
 {
-    static const char *const lead[] = {"to claim ", "to receive ", "to get ",
-                                       "whilst you're claiming ", "whilst you are claiming ",
-                                       "while you're claiming ", "while you are claiming ",
-                                       "if you're claiming ", "if you are claiming ",
-                                       "when you're claiming ", "when you are claiming ",
-                                       "once you're claiming ", "once you are claiming "};
-    size_t len = 0, which = 0;
-    for (size_t i = 0; i < sizeof lead / sizeof lead[0] && !len; i++)
-        if (!strncmp(low, lead[i], strlen(lead[i]))) {
-            len = strlen(lead[i]);
-            which = i;
+    enum { GOAL = EL_BEN_GOAL, BOTH = EL_BEN_GOAL | EL_BEN_REGIME, COND = EL_BEN_REGIME | 4 };
+    static const struct {
+        const char *lead;
+        unsigned what;
+    } leads[] = {{"to claim ", BOTH},
+                 {"to receive ", BOTH},
+                 {"to get ", BOTH},
+                 {"to qualify for ", GOAL},
+                 {"in order to receive ", GOAL},
+                 {"in order to claim ", GOAL},
+                 {"in order to get ", GOAL},
+                 {"whilst you're claiming ", COND},
+                 {"whilst you are claiming ", COND},
+                 {"while you're claiming ", COND},
+                 {"while you are claiming ", COND},
+                 {"if you're claiming ", COND},
+                 {"if you are claiming ", COND},
+                 {"when you're claiming ", COND},
+                 {"when you are claiming ", COND},
+                 {"once you're claiming ", COND},
+                 {"once you are claiming ", COND}};
+    size_t len = 0;
+    unsigned what = 0;
+    for (size_t i = 0; i < sizeof leads / sizeof leads[0] && !len; i++)
+        if (!strncmp(low, leads[i].lead, strlen(leads[i].lead))) {
+            len = strlen(leads[i].lead);
+            what = leads[i].what;
         }
     if (!len || !c->o2l)
-        return false;
+        return 0;
     /* "If you are claiming JSA ... then you will be eligible for the New
      * Deal": a condition of the service after all. */
-    if (which >= 7 && (strstr(low, "eligib") || strstr(low, "qualif") || strstr(low, "entitled")))
-        return false;
+    if ((what & 4) && (strstr(low, "eligib") || strstr(low, "qualif") || strstr(low, "entitled")))
+        return 0;
+    what &= EL_BEN_GOAL | EL_BEN_REGIME;
     /* The original (keywords in capitals, "JSA") and the normalised text
      * (curly apostrophes straightened: "jobseeker’s allowance"). */
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES);
     for (size_t i = 0; i < nh; i++)
         if (c->o2l[hits[i].off] == len)
-            return true;
+            return what;
     nh = vocab_match_text(c->v, "benefit", low, hits, EL_MAX_VALUES);
     for (size_t i = 0; i < nh; i++)
         if (hits[i].off == len)
-            return true;
-    return false;
+            return what;
+    return 0;
 }
 
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
@@ -613,15 +633,8 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         el_add_rule(c, "benefit", "none", NULL, 0, field, orig, conf);
         return;
     }
-    /* "To receive Universal Credit you will need to ...": the benefit is
-     * what the person would get, not one they must already claim. */
-    static const char *const goal[] = {"to receive ", "to claim ", "to get ", "to qualify for ",
-                                       "in order to receive ", "in order to claim ",
-                                       "in order to get "};
-    size_t goal_len = 0;
-    for (size_t i = 0; i < sizeof goal / sizeof goal[0] && !goal_len; i++)
-        if (!strncmp(low, goal[i], strlen(goal[i])))
-            goal_len = strlen(goal[i]);
+    if (c->ben_goal)
+        return;
     /* "ESA claimants are required to complete the training": whom taking
      * part is mandatory for, not who may join: a check at most. */
     if ((has(P_MAND, low) || strstr(low, " required to complete") ||
@@ -637,12 +650,9 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
             conf = 0.5;
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES), kept = 0;
-    for (size_t i = 0; i < nh; i++) {
-        if (goal_len && c->o2l && c->o2l[hits[i].off] == goal_len)
-            return;
+    for (size_t i = 0; i < nh; i++)
         if (!example_hit(c, low, &hits[i]))
             hits[kept++] = hits[i];
-    }
     nh = kept;
     bool generic = has(P_BEN_GENERIC, low);
     if (!nh && !generic)

@@ -49,6 +49,7 @@ typedef struct ctx {
      * in the lower-cased text, the first rule it made, and the words each
      * rule came from (for either/or). */
     bool job; /* the record's text is a job advert */
+    bool ben_goal; /* the sentence opens with a benefit as its goal */
     const elig_scope *sc;
     const uint16_t *o2l;
     size_t first;
@@ -95,7 +96,8 @@ bool el_age_in_condition(const char *low, size_t at);
 void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text, double conf);
 void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf);
-bool el_benefit_regime(const ctx *c, const char *orig, const char *low);
+enum { EL_BEN_GOAL = 1, EL_BEN_REGIME = 2 };
+unsigned el_benefit_lead(const ctx *c, const char *orig, const char *low);
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf);
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
