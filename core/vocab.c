@@ -838,6 +838,29 @@ const vocab_trigger *vocab_triggers(const vocab *v, size_t *n)
     return v ? v->trig : NULL;
 }
 
+/* Order each first-byte bucket by second byte (vfield.any_end): an
+ * insertion sort, stable, on (second, index); buckets hold a few dozen. */
+static void sort_buckets(vfield *f)
+{
+    for (size_t b = 0; b < 256; b++) {
+        size_t *x = f->by_first + f->first_off[b];
+        size_t n = f->first_off[b + 1] - f->first_off[b];
+        for (size_t i = 1; i < n; i++) {
+            size_t q = x[i], j = i;
+            unsigned char s = f->kws[q].second;
+            while (j > 0 && f->kws[x[j - 1]].second > s) {
+                x[j] = x[j - 1];
+                j--;
+            }
+            x[j] = q;
+        }
+        size_t any = 0;
+        while (any < n && f->kws[x[any]].second == 0)
+            any++;
+        f->any_end[b] = f->first_off[b] + any;
+    }
+}
+
 int vocab_load(const char *dir, vocab **out, sp_err *err)
 {
     if (!out)
@@ -923,6 +946,7 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
             bool plain = c1 && c0 != ' ' && c0 != '-' && c1 != ' ' && c1 != '-';
             k->second = !plain ? 0 : k->exact_case ? c1 : (unsigned char)tolower(c1);
         }
+        sort_buckets(f);
     }
     if (v->n_trig)
         qsort(v->trig, v->n_trig, sizeof *v->trig, cmp_trigger);

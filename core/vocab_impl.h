@@ -56,6 +56,11 @@ typedef struct vfield {
      * scans the text once instead of once per keyword. */
     size_t *by_first;         /* n_kws entries */
     size_t first_off[257];    /* bucket b is by_first[first_off[b]..first_off[b+1]) */
+    /* Within a bucket, the keywords without a simple second byte
+     * (second == 0) come first, up to any_end[b]; the rest follow sorted
+     * by their second byte (then by index), so a scan reads only those
+     * whose second byte the text has. */
+    size_t any_end[256];
 } vfield;
 
 typedef struct pcent {

@@ -268,6 +268,51 @@ static size_t kw_match_at(const kw *k, const char *text, size_t avail)
     return i;
 }
 
+/* The earliest hit of each slug of a field, in one scan of a text. */
+typedef struct match_state {
+    size_t *off, *len, *q; /* per slug: SIZE_MAX offset when not hit */
+    const char **kw;
+} match_state;
+
+/* Try the keywords by_first[lo..hi) at text offset i.  Where two keywords
+ * of one slug match at the same offset the one listed first in the file
+ * (the lower index) gives the evidence, whatever order they are tried in. */
+static void try_keywords(const vfield *f, const char *text, size_t i, size_t tlen, size_t lo,
+                         size_t hi, match_state *st)
+{
+    for (size_t x = lo; x < hi; x++) {
+        size_t q = f->by_first[x];
+        const kw *k = &f->kws[q];
+        if (st->off[k->slug] != SIZE_MAX && (st->off[k->slug] < i || st->q[k->slug] < q))
+            continue;
+        size_t ml = kw_match_at(k, text + i, tlen - i);
+        if (ml) {
+            st->off[k->slug] = i;
+            st->len[k->slug] = ml;
+            st->q[k->slug] = q;
+            st->kw[k->slug] = k->orig;
+        }
+    }
+}
+
+/* The part of bucket b's sorted run whose second byte is c. */
+static void second_range(const vfield *f, size_t b, unsigned char c, size_t *lo, size_t *hi)
+{
+    size_t l = f->any_end[b], h = f->first_off[b + 1];
+    while (l < h) {
+        size_t m = l + (h - l) / 2;
+        if (f->kws[f->by_first[m]].second < c)
+            l = m + 1;
+        else
+            h = m;
+    }
+    size_t e = l;
+    while (e < f->first_off[b + 1] && f->kws[f->by_first[e]].second == c)
+        e++;
+    *lo = l;
+    *hi = e;
+}
+
 size_t vocab_match_text(const vocab *v, const char *field, const char *text, vocab_hit *out,
                         size_t max)
 {
@@ -278,18 +323,24 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
     size_t tlen = strnlen(text, VOCAB_MAX_TEXT);
     /* Best (earliest) hit per slug: on the stack for the usual fields (a
      * call per sentence of every record made malloc show in the profile). */
-    size_t best_st[VOCAB_STACK_SLUGS], blen_st[VOCAB_STACK_SLUGS];
-    const char *bkw_st[VOCAB_STACK_SLUGS];
+    size_t off_st[VOCAB_STACK_SLUGS], len_st[VOCAB_STACK_SLUGS], q_st[VOCAB_STACK_SLUGS];
+    const char *kw_st[VOCAB_STACK_SLUGS];
     bool heap = f->n > VOCAB_STACK_SLUGS;
-    size_t *best = heap ? malloc(f->n * sizeof *best) : best_st;
-    size_t *blen = heap ? malloc(f->n * sizeof *blen) : blen_st;
-    const char **bkw = heap ? malloc(f->n * sizeof *bkw) : bkw_st;
+    match_state st = {off_st, len_st, q_st, kw_st};
+    if (heap) {
+        st.off = malloc(f->n * sizeof *st.off);
+        st.len = malloc(f->n * sizeof *st.len);
+        st.q = malloc(f->n * sizeof *st.q);
+        st.kw = malloc(f->n * sizeof *st.kw);
+    }
     size_t n = 0;
-    if (!best || !blen || !bkw)
+    if (!st.off || !st.len || !st.q || !st.kw)
         goto done;
     for (size_t s = 0; s < f->n; s++)
-        best[s] = SIZE_MAX;
-    /* Positions in order, so the first hit of a slug is its earliest. */
+        st.off[s] = SIZE_MAX;
+    /* Positions in order, so the first hit of a slug is its earliest.  At
+     * a word start only the keywords with its first byte, and of those
+     * only the ones with its second byte (or none simple), are read. */
     for (size_t i = 0; i < tlen; i++) {
         unsigned char tc = (unsigned char)text[i];
         size_t b = lower(tc);
@@ -298,36 +349,33 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
         if (word_at((const unsigned char *)text, i, tlen) &&
             word_before((const unsigned char *)text, i))
             continue; /* not the start of a word */
-        for (size_t x = f->first_off[b]; x < f->first_off[b + 1]; x++) {
-            const kw *k = &f->kws[f->by_first[x]];
-            if (best[k->slug] != SIZE_MAX)
-                continue;
-            if (k->second && (i + 1 >= tlen ||
-                              (k->exact_case ? (unsigned char)text[i + 1]
-                                             : lower((unsigned char)text[i + 1])) != k->second))
-                continue; /* kw_match_at would stop at the second byte */
-            size_t ml = kw_match_at(k, text + i, tlen - i);
-            if (ml) {
-                best[k->slug] = i;
-                blen[k->slug] = ml;
-                bkw[k->slug] = k->orig;
-            }
+        try_keywords(f, text, i, tlen, f->first_off[b], f->any_end[b], &st);
+        if (i + 1 >= tlen || f->any_end[b] == f->first_off[b + 1])
+            continue;
+        unsigned char raw = (unsigned char)text[i + 1], low = lower(raw);
+        size_t lo, hi;
+        second_range(f, b, low, &lo, &hi);
+        try_keywords(f, text, i, tlen, lo, hi, &st);
+        if (raw != low) { /* keywords written in capitals keep theirs */
+            second_range(f, b, raw, &lo, &hi);
+            try_keywords(f, text, i, tlen, lo, hi, &st);
         }
     }
     for (size_t s = 0; s < f->n && n < max; s++) {
-        if (best[s] == SIZE_MAX)
+        if (st.off[s] == SIZE_MAX)
             continue;
         out[n].slug = f->slugs[s];
-        out[n].keyword = bkw[s];
-        out[n].off = best[s];
-        out[n].len = blen[s];
+        out[n].keyword = st.kw[s];
+        out[n].off = st.off[s];
+        out[n].len = st.len[s];
         n++;
     }
 done:
     if (heap) {
-        free(best);
-        free(blen);
-        free(bkw);
+        free(st.off);
+        free(st.len);
+        free(st.q);
+        free(st.kw);
     }
     return n;
 }

@@ -54,7 +54,7 @@ enum {
     IDX_SLOT_CLUSTER = 4, /* duplicate cluster id: the collapse key */
     IDX_SLOT_MINMONTHS = 5, /* sortable_serialise(least months out of work
                              * accepted), 0 when no rule or no vocab */
-    IDX_SLOT_BRIEF = 6,   /* the data's brief fields alone (schema 6) */
+    IDX_SLOT_BRIEF = 6,   /* the brief fields a result list shows (schema 6) */
     IDX_SLOT_FACET0 = 10  /* + idx_field: that field's slugs, '\n'-joined */
 };
 
@@ -311,12 +311,15 @@ static int build_doc(idx *ix, const rec_service *r, const char *json, xap_doc *d
     sp_buf data = {0};
     if ((!json && !own) || idx_brief_data(r, json ? json : own, &data) != SP_OK)
         rc = sp_fail(err, SP_ENOMEM, "out of memory");
-    if (rc == SP_OK)
-        rc = xap_doc_set_data(d, data.data, data.len, err);
-    size_t jlen = 0; /* a result list reads the brief without the JSON */
+    /* A result list reads the brief from its slot (schema 6), a page
+     * about one service the record's JSON from the data (schema 8: the
+     * brief is no longer in both). */
+    size_t jlen = 0;
     const char *body = rc == SP_OK ? idx_data_json(data.data, data.len, &jlen) : NULL;
     if (body)
         rc = xap_doc_set_value(d, IDX_SLOT_BRIEF, data.data, (size_t)(body - data.data), err);
+    if (body && rc == SP_OK)
+        rc = xap_doc_set_data(d, body, jlen, err);
     free(own);
     sp_buf_free(&data);
     if (rc)

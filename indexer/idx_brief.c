@@ -1,6 +1,7 @@
 /*
- * idx_brief.c - the compact form of a record that a document's data holds
- * ahead of the record's JSON, so a search result list (idx_query.brief)
+ * idx_brief.c - the compact form of a record that a document's value slot
+ * 6 holds (and, in indexes written before 7 Dec 2026, its data ahead of
+ * the record's JSON), so a search result list (idx_query.brief)
  * reads a few fields instead of parsing ~5 KB of JSON per hit; and what a
  * result shows of a record (idx_rec_location, idx_rec_schedules,
  * idx_rec_phone), which that form keeps.
@@ -13,7 +14,8 @@
  * category slug each, p the first phone number, s status (both as hub
  * corrections leave them), K cluster id, M last_modified, and numbers as
  * decimal text: C last_changed, S last_seen, F first_seen.  Data without
- * "SPB1" is JSON alone (an index from before schema 4).
+ * "SPB1" is JSON alone (an index from before schema 4, or any document
+ * written since 7 Dec 2026, whose brief is only in the slot).
  *
  * Schema 5 adds what the portal's result list shows (searchd/pages.c,
  * pg_result_facts): a minimum_age, A maximum_age (%.17g), m a mode slug
