@@ -84,6 +84,45 @@ static bool not_age_after(const char *s)
     return false;
 }
 
+/* Does s (after a number) say it is an age: "years of age", "years
+ * old"?  Then "at least 16 years of age" is one, though "at least 3
+ * years" is not. */
+static bool age_unit_after(const char *s)
+{
+    static const char *const w[] = {"years of age", "years old", "year olds", "yrs old",
+                                    "years or older", "years or over", "years and over"};
+    while (*s == ' ')
+        s++;
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (!strncmp(s, w[i], strlen(w[i])))
+            return true;
+    return false;
+}
+
+/* "You must be 16 by the time the apprenticeship starts", "be aged 19 by
+ * 31 August": the age reached by a date is a minimum.  The number, or -1. */
+static int age_by_date(const char *low, size_t *at)
+{
+    for (const char *p = strstr(low, " be "); p; p = strstr(p + 1, " be ")) {
+        const char *q = p + 4;
+        if (!strncmp(q, "aged ", 5))
+            q += 5;
+        if (!isdigit((unsigned char)q[0]) || !isdigit((unsigned char)q[1]) || isdigit((unsigned char)q[2]))
+            continue;
+        const char *r = q + 2;
+        if (!strncmp(r, " years old", 10))
+            r += 10;
+        if (strncmp(r, " by ", 4) && strncmp(r, " or over by ", 12) && strncmp(r, " or older by ", 13))
+            continue;
+        int n = (q[0] - '0') * 10 + (q[1] - '0');
+        if (n < 14 || n > 70)
+            continue;
+        *at = (size_t)(q - low);
+        return n;
+    }
+    return -1;
+}
+
 /* ------------------------------------------------------------ age */
 
 /* low with the number words of ages ("fifty", "twenty-five", "eighteen")
@@ -191,7 +230,8 @@ void el_age_sentence(const char *low, agebounds *b)
         lo = grp_num(low, m, 3);
         /* "at least 2 trained advisers": a bare "at least" under 14 is a
          * count, not an age. */
-        if (grp_is(low, m, 1, "at least") && (lo < 14 || not_age_after(low + m[0].eo)))
+        if (grp_is(low, m, 1, "at least") &&
+            (lo < 14 || (not_age_after(low + m[0].eo) && !age_unit_after(low + m[0].eo))))
             lo = -1;
         if (lo >= 0 && grp_is(low, m, 1, "older than"))
             lo += 1;
@@ -219,6 +259,11 @@ void el_age_sentence(const char *low, agebounds *b)
         lo = grp_num(low, m, 4);
     }
     int at_lo = lo >= 0 ? (int)m[0].so : -1, end_lo = lo >= 0 ? (int)m[0].eo : -1;
+    size_t by_at = 0;
+    if (lo < 0 && (lo = age_by_date(low, &by_at)) >= 0) {
+        at_lo = (int)by_at;
+        end_lo = (int)by_at + 2;
+    }
     /* Maximums. */
     if (match(P_BDAY, low, m)) {
         hi = grp_num(low, m, 3);
@@ -626,6 +671,43 @@ unsigned el_benefit_lead(const ctx *c, const char *orig, const char *low)
     return 0;
 }
 
+/* Is the benefit at offset at of low the subject of a duty named after it
+ * ("Someone who is claiming JSA only need to be starting work", "... and
+ * if you are claiming ESA you need to be ...", "People claiming JSA must
+ * attend")?  Then it says whom the duty is for, not who may use the
+ * service.  A condition or a claimant as subject since the last duty word
+ * before it, and a duty word after it. */
+static bool benefit_subject_of_duty(const char *low, size_t at)
+{
+    static const char *const duty[] = {" need to ", " needs to ", " must ", " have to ",
+                                       " has to ", " required to "};
+    static const char *const cond[] = {"if ", "when ", "whilst ", "while ", "someone who",
+                                       "anyone who", "people who", "those who", "anybody who",
+                                       "people claiming", "those claiming", "anyone claiming",
+                                       "someone claiming"};
+    const size_t nd = sizeof duty / sizeof duty[0], nc = sizeof cond / sizeof cond[0];
+    size_t from = 0;
+    for (size_t i = 0; i < nd; i++)
+        for (const char *p = strstr(low, duty[i]); p && (size_t)(p - low) < at;
+             p = strstr(p + 1, duty[i]))
+            if ((size_t)(p - low) + strlen(duty[i]) > from)
+                from = (size_t)(p - low) + strlen(duty[i]);
+    bool cond_seen = false;
+    for (size_t i = 0; i < nc && !cond_seen; i++)
+        for (const char *p = strstr(low + from, cond[i]); p && (size_t)(p - low) < at;
+             p = strstr(p + 1, cond[i]))
+            if (p == low || !isalpha((unsigned char)p[-1])) {
+                cond_seen = true;
+                break;
+            }
+    if (!cond_seen)
+        return false;
+    for (size_t i = 0; i < nd; i++)
+        if (strstr(low + at, duty[i]))
+            return true;
+    return false;
+}
+
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
@@ -654,6 +736,12 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         if (!example_hit(c, low, &hits[i]))
             hits[kept++] = hits[i];
     nh = kept;
+    /* Every benefit named says whom a later duty is for: a check at most. */
+    bool subject = nh > 0 && c->o2l;
+    for (size_t i = 0; i < nh && subject; i++)
+        subject = benefit_subject_of_duty(low, c->o2l[hits[i].off]);
+    if (subject && conf > 0.7)
+        conf = 0.7;
     bool generic = has(P_BEN_GENERIC, low);
     if (!nh && !generic)
         return;
@@ -802,6 +890,18 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
     }
     if (!nv)
         return;
+    /* "for people in work and for those seeking employment": a status
+     * named with its opposite admits any. */
+    bool in_work = false, out_of_work = false;
+    for (size_t i = 0; i < nv; i++) {
+        in_work = in_work || !strcmp(vals[i], "in-work");
+        out_of_work = out_of_work || !strcmp(vals[i], "unemployed");
+    }
+    if (in_work && out_of_work && !strcmp(op, "in")) {
+        el_set_trigger(c, el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf),
+                       why);
+        return;
+    }
     /* "Aimed at unemployed people" targets; "you must be unemployed" rules;
      * "unemployed people must bring ID" asks for ID, not for a status (a
      * turned-round "not_in" has its own trigger to resolve it). */

@@ -18,7 +18,8 @@
 static const char *const phrase_src[P__COUNT] = {
     [P_AGE_ANY] = "no (upper |lower |)age (limit|restriction|requirement)|all ages|any age|"
                   "regardless of (your |)age|whatever (your |)age|of all ages|"
-                  "no matter (what |)(your age|how old)|open to all ages|age is no barrier",
+                  "no matter (what |)(your age|how old)|open to all ages|age is no barrier|"
+                  "(don't|do not|doesn't|does not) have (an|any) (upper |)age (limit|restriction)",
     [P_ADULTS] = "(all|any) adults|adults only|for adults|open to adults|adults of any|"
                  "adults (living|who live)",
     [P_NEGATE] = "not (suitable|open|available|eligible|for)|isn't (suitable|open|available|for)|"
