@@ -68,6 +68,17 @@ static bool negated_before(const char *low, size_t off)
     return has(P_NEGATE, buf);
 }
 
+/* Does s, after its spaces, start with one of the n words w? */
+static bool opens_with(const char *s, const char *const *w, size_t n)
+{
+    while (*s == ' ')
+        s++;
+    for (size_t i = 0; i < n; i++)
+        if (!strncmp(s, w[i], strlen(w[i])))
+            return true;
+    return false;
+}
+
 /* Words after a number that say it is not an age. */
 static bool not_age_after(const char *s)
 {
@@ -76,12 +87,7 @@ static bool not_age_after(const char *s)
                                     "volunteer", "job", "vacanc", "role", "language",
                                     "countr", "minute", "day", "week", "month", "year",
                                     "session", "place", "service", "pound", "mile", "km"};
-    while (*s == ' ')
-        s++;
-    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
-        if (!strncmp(s, w[i], strlen(w[i])))
-            return true;
-    return false;
+    return opens_with(s, w, sizeof w / sizeof w[0]);
 }
 
 /* Does s (after a number) say it is an age: "years of age", "years
@@ -91,12 +97,7 @@ static bool age_unit_after(const char *s)
 {
     static const char *const w[] = {"years of age", "years old", "year olds", "yrs old",
                                     "years or older", "years or over", "years and over"};
-    while (*s == ' ')
-        s++;
-    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
-        if (!strncmp(s, w[i], strlen(w[i])))
-            return true;
-    return false;
+    return opens_with(s, w, sizeof w / sizeof w[0]);
 }
 
 /* "You must be 16 by the time the apprenticeship starts", "be aged 19 by
