@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(meson ninja-build pkg-config gcc g++ libxapian-dev libmicrohttpd-dev
   libcurl4-openssl-dev libxml2-dev libjansson-dev libsqlite3-dev zlib1g-dev libsodium-dev
-  python3 xapian-tools)
+  python3 xapian-tools libmimalloc-dev)
 # fonts-lohit-beng-bengali: Chromium draws the language picker's "বাংলা" (and the
 # Bengali pages) in the journeys and the README's screenshots instead of empty boxes.
 test_pkgs=(clang libclang-rt-14-dev python3-jsonschema chromium nodejs npm prometheus

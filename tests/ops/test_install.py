@@ -75,7 +75,7 @@ def deb_install(tmp, source):
     r = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True, text=True)
     depends = r.stdout
     e.check(all(lib in depends for lib in ["libxapian", "libmicrohttpd", "libcurl", "libxml2",
-                                            "libsqlite3", "libsodium", "libjansson"]),
+                                            "libsqlite3", "libsodium", "libjansson", "libmimalloc"]),
             f"the package depends on the libraries it links: {depends.strip()}")
     dest = os.path.join(tmp, "dest")
     r = subprocess.run(["dpkg-deb", "-x", deb, dest], capture_output=True, text=True)
