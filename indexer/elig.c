@@ -238,9 +238,35 @@ static void widenings(ctx *c)
 {
     for (size_t a = 0; a < c->n_anch; a++) {
         const vocab_trigger *t = elig_scope_at(c->sc, c->anch[a].off, ESC_WIDEN);
-        if (t)
-            soften(c, c->anch[a].dim, t);
+        if (!t)
+            continue;
+        soften(c, c->anch[a].dim, t);
+        size_t w = 0;
+        while (w < c->n_wid && strcmp(c->wid[w].dim, c->anch[a].dim))
+            w++;
+        if (w == c->n_wid && w < EL_MAX_ANCHORS) {
+            c->wid[w].dim = c->anch[a].dim;
+            c->wid[w].t = t;
+            c->n_wid++;
+        }
     }
+}
+
+/* "You must be aged 18-24. Care leavers up to 25 are also eligible.":
+ * the widening sentence adds people to a rule another sentence made, so
+ * that rule, firm as it reads, does not list everyone: failing it is a
+ * check, wherever the two sentences are in the record. */
+static void widen_record(ctx *c)
+{
+    for (size_t w = 0; w < c->n_wid; w++)
+        for (size_t i = 0; i < c->n; i++) {
+            rec_rule *u = &c->rules[i];
+            if (strcmp(u->dim, c->wid[w].dim) || u->ev.confidence <= 0.7)
+                continue;
+            u->ev.confidence = 0.7;
+            if (!u->trigger)
+                el_set_trigger(c, u, c->wid[w].t);
+        }
 }
 
 /* Does the other side of an "or" (words [from, to)) name a group or a
@@ -704,6 +730,7 @@ int elig_extract(const vocab *v, rec_service *r, sp_err *err)
     scan_text(&c, r->description, "description", 0.8, false);
     scan_text(&c, r->application_process, "application_process", 0.8, false);
     scan_text(&c, r->fees_description, "fees_description", 0.8, false);
+    widen_record(&c);
     from_tags(&c);
     if (c.rc != SP_OK) {
         rec_rules_free(c.rules, c.n);

@@ -58,6 +58,14 @@ typedef struct ctx {
         size_t off; /* in low */
     } anch[EL_MAX_ANCHORS];
     size_t n_anch;
+    /* Dimensions a widening named people on anywhere in the record ("Care
+     * leavers up to 25 are also eligible"), and the trigger: no rule of
+     * theirs, from any sentence, lists everyone who may take part. */
+    struct {
+        const char *dim;
+        const vocab_trigger *t;
+    } wid[EL_MAX_ANCHORS];
+    size_t n_wid;
 } ctx;
 
 /* Hits sorted by what their scopes say: kept (pos), negated (neg) or
