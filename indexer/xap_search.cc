@@ -647,6 +647,78 @@ void or_term_bits(Xapian::Database &rd, xap_facets &ft, const std::string &term,
         m[w] |= it->second[w];
 }
 
+/* Does q read positions (a phrase, NEAR)? */
+bool has_positional(const Xapian::Query &q, int depth)
+{
+    if (depth > 64)
+        return true;
+    switch (q.get_type()) {
+    case Xapian::Query::OP_PHRASE:
+    case Xapian::Query::OP_NEAR:
+        return true;
+    default:
+        for (size_t i = 0; i < q.get_num_subqueries(); i++)
+            if (has_positional(q.get_subquery(i), depth + 1))
+                return true;
+        return false;
+    }
+}
+
+/* Must every document q matches match each phrase in it?  True when the
+ * phrases are reached only through AND and FILTER (and the left of
+ * AND_MAYBE), so q's positional parts decide nothing but the match set. */
+bool phrases_required(const Xapian::Query &q, int depth)
+{
+    if (depth > 64)
+        return false;
+    switch (q.get_type()) {
+    case Xapian::Query::OP_PHRASE:
+    case Xapian::Query::OP_NEAR:
+        for (size_t i = 0; i < q.get_num_subqueries(); i++)
+            if (q.get_subquery(i).get_type() != Xapian::Query::LEAF_TERM)
+                return false;
+        return true;
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_FILTER:
+        for (size_t i = 0; i < q.get_num_subqueries(); i++)
+            if (!phrases_required(q.get_subquery(i), depth + 1))
+                return false;
+        return true;
+    case Xapian::Query::OP_AND_MAYBE:
+        for (size_t i = 1; i < q.get_num_subqueries(); i++)
+            if (has_positional(q.get_subquery(i), depth + 1))
+                return false;
+        return q.get_num_subqueries() > 0 && phrases_required(q.get_subquery(0), depth + 1);
+    default:
+        return !has_positional(q, depth + 1);
+    }
+}
+
+/* The documents that pass every counted filter but one field's (fbits[k]
+ * is counted filter k's documents, cfacet[k] its field): the only ones
+ * whose text match can change a count or the matches.  NULL when that is
+ * every document (fewer than two fields filtered). */
+static Bits *near_matches(const xap_facets &ft, const std::vector<int> &cfacet,
+                          const std::vector<Bits> &fbits)
+{
+    std::vector<int> fields(cfacet);
+    std::sort(fields.begin(), fields.end());
+    fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
+    if (fields.size() < 2)
+        return nullptr;
+    Bits *u = new Bits(ft.words, 0);
+    for (int f : fields) {
+        Bits r = ft.all;
+        for (size_t k = 0; k < fbits.size(); k++)
+            if (cfacet[k] != f)
+                for (size_t w = 0; w < ft.words; w++)
+                    r[w] &= fbits[k][w];
+        for (size_t w = 0; w < ft.words; w++)
+            (*u)[w] |= r[w];
+    }
+    return u;
+}
+
 /* out = the documents q matches, from posting lists and bit algebra, no
  * weights: about 13 ns a posting where the matcher, asked to look at every
  * match, takes ~90 ns a match.  False when q has a part this does not
@@ -789,6 +861,7 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
          * bumps a refcount that is not atomic, a race (and a use after
          * free under ASan) when searchd's threads search at once. */
         Xapian::Query q = Xapian::Query(std::string());
+        Xapian::Query q_np; /* q without positions, when q has any */
         std::string corrected;
         bool fallback = false;
         if (!blank(s->text)) {
@@ -816,6 +889,14 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                                    Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS |
                                        Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
             }
+            if (!fallback && has_positional(q, 0)) {
+                try {
+                    q_np = qp.parse_query(s->text, flags | Xapian::QueryParser::FLAG_NO_POSITIONS);
+                }
+                catch (const Xapian::QueryParserError &) {
+                    q_np = Xapian::Query();
+                }
+            }
             corrected = qp.get_corrected_query_string();
             /* All stopwords ("the"): treat as browsing rather than nothing. */
             if (q.empty())
@@ -842,8 +923,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 s->default_and ? Xapian::Query::OP_AND_MAYBE : Xapian::Query::OP_OR;
             q = Xapian::Query(op, q, b);
             match_q = Xapian::Query(op, match_q, terms);
+            if (!q_np.empty())
+                q_np = Xapian::Query(op, q_np, b);
         }
-        Xapian::Query text_q = q;
+        Xapian::Query text_q = q, text_np = q_np;
 
         /* Location. */
         Xapian::LatLongCoord centre(s->has_near ? s->lat : 0, s->has_near ? s->lon : 0);
@@ -970,28 +1053,43 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 t = ft->all;
             else
                 t_known = eval_bits(rd, *ft, full_query(&ts, match_q), t, 0);
+            for (size_t j : counted) {
+                Bits fb(ft->words, 0);
+                if (j < s->n_filters)
+                    or_terms(*ft, s->filters[j], fb);
+                else
+                    range_bits(*ft, s->ranges[j - s->n_filters], fb);
+                fbits.push_back(std::move(fb));
+            }
             if (!t_known && !counted.empty()) {
+                /* Xapian checks the text here (a phrase: positions).  Only
+                 * documents that pass every counted filter but one field's
+                 * can change a count or the matches (the counts of a field
+                 * are over the others' filters), so with two fields or
+                 * more filtered only those are checked. */
+                Xapian::Query tq = full_query(&ts, text_q);
+                std::shared_ptr<const Bits> u(near_matches(*ft, cfacet, fbits));
+                if (u)
+                    tq = Xapian::Query(
+                        Xapian::Query::OP_FILTER, tq,
+                        Xapian::Query((new BitsSource(u, ft->last,
+                                                      static_cast<Xapian::doccount>(popcount_all(
+                                                          u->data(), u->size()))))
+                                          ->release()));
                 t_known = true;
                 t.assign(ft->words, 0);
                 BitSpy tspy(&t, ft->last);
                 Xapian::Enquire e2(rd);
-                e2.set_query(full_query(&ts, text_q));
+                e2.set_query(tq);
                 e2.set_weighting_scheme(Xapian::BoolWeight());
                 e2.add_matchspy(&tspy);
                 e2.get_mset(0, 0, dbsize);
             }
             if (t_known) {
                 m = t;
-                for (size_t j : counted) {
-                    Bits fb(ft->words, 0);
-                    if (j < s->n_filters)
-                        or_terms(*ft, s->filters[j], fb);
-                    else
-                        range_bits(*ft, s->ranges[j - s->n_filters], fb);
+                for (const Bits &fb : fbits)
                     for (size_t w = 0; w < ft->words; w++)
                         m[w] &= fb[w];
-                    fbits.push_back(std::move(fb));
-                }
             } else {
                 m.assign(ft->words, 0); /* text alone: the search fills it */
                 m_from_spy = true;
@@ -1005,8 +1103,14 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
             auto mb = std::make_shared<const Bits>(m);
             Xapian::doccount n =
                 static_cast<Xapian::doccount>(popcount_all(m.data(), m.size()));
+            /* Every phrase the text requires already holds in m, so its
+             * words ANDed match the same documents there with the same
+             * weights (a phrase weighs the sum of its words), and Xapian
+             * does not read their positions a second time. */
+            const Xapian::Query &rank_q =
+                !text_np.empty() && phrases_required(text_q, 0) ? text_np : text_q;
             enq.set_query(Xapian::Query(
-                Xapian::Query::OP_FILTER, text_q,
+                Xapian::Query::OP_FILTER, rank_q,
                 Xapian::Query((new BitsSource(mb, ft->last, n))->release())));
         }
         BitSpy mspy(&m, ft ? ft->last : 0);
