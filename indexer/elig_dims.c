@@ -124,6 +124,30 @@ static int age_by_date(const char *low, size_t *at)
     return -1;
 }
 
+/* "support until you're 21", "until you are 25": the age the service
+ * ends at is a maximum.  The number, or -1. */
+static int age_until(const char *low, size_t *at)
+{
+    static const char *const w[] = {"until you're ", "until you are ", "until you’re ",
+                                    "up until you're ", "till you're ", "until you turn "};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        const char *p = strstr(low, w[i]);
+        if (!p)
+            continue;
+        const char *q = p + strlen(w[i]);
+        if (!isdigit((unsigned char)q[0]) || !isdigit((unsigned char)q[1]) || isdigit((unsigned char)q[2]))
+            continue;
+        int n = (q[0] - '0') * 10 + (q[1] - '0');
+        if (strstr(w[i], "turn"))
+            n -= 1;
+        if (n < 14 || n > 70)
+            continue;
+        *at = (size_t)(q - low);
+        return n;
+    }
+    return -1;
+}
+
 /* ------------------------------------------------------------ age */
 
 /* low with the number words of ages ("fifty", "twenty-five", "eighteen")
@@ -187,14 +211,18 @@ void el_age_sentence(const char *low, agebounds *b)
     b->at = -1;
     b->end = -1;
     int rlo = -1, rhi = -1;
+    bool age_word = false; /* the range follows an age word (P_RANGE1) */
     if (match(P_RANGE1, low, m)) {
         rlo = grp_num(low, m, 5);
         rhi = grp_num(low, m, 7);
+        age_word = true;
     } else if (match(P_RANGE3, low, m)) {
         rlo = grp_num(low, m, 3);
         rhi = grp_num(low, m, 5);
     }
-    if (rlo >= 11 && rhi > rlo && rhi <= 99) {
+    /* A range after an age word ("between the ages of 5 and 18") may be
+     * of children; without one, 11 at least ("Level 2 to 3" is none). */
+    if (rlo >= (age_word ? 0 : 11) && rhi > rlo && rhi <= 99) {
         b->lo = rlo;
         b->hi = rhi;
         b->at = (int)m[0].so;
@@ -250,7 +278,8 @@ void el_age_sentence(const char *low, agebounds *b)
         neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN2, low, m)) {
         lo = grp_num(low, m, 2);
-        if (lo < 14 || lo > 70 || not_age_after(low + m[0].eo))
+        if (lo < 14 || lo > 70 ||
+            (not_age_after(low + m[0].eo) && !age_unit_after(low + m[0].eo)))
             lo = -1;
         /* "£50+", "Level 2 or above" */
         if (lo >= 0 && m[2].so >= 2 && !strncmp(low + m[2].so - 2, "\xc2\xa3", 2))
@@ -306,6 +335,11 @@ void el_age_sentence(const char *low, agebounds *b)
             hi -= 1;
     }
     int at_hi = hi >= 0 ? (int)m[0].so : -1, end_hi = hi >= 0 ? (int)m[0].eo : -1;
+    size_t until_at = 0;
+    if (hi < 0 && (hi = age_until(low, &until_at)) >= 0) {
+        at_hi = (int)until_at;
+        end_hi = (int)until_at + 2;
+    }
     b->at = at_lo >= 0 && (at_hi < 0 || at_lo < at_hi) ? at_lo : at_hi;
     b->end = end_lo > end_hi ? end_lo : end_hi;
     /* A negation turns the bound round: "not suitable for under 18s" is
@@ -857,6 +891,10 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
             !strncasecmp(orig + hits[i].off - 4, "not ", 4))
             continue;
         if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
+            continue;
+        /* "Income Based Jobseekers Allowance" names a benefit, not a status. */
+        if (!strncasecmp(after, " allowance", 10) || !strncasecmp(after, "' allowance", 11) ||
+            !strncasecmp(after, "\xe2\x80\x99 allowance", 13))
             continue;
         /* A college's "students" is no status; "open to students in
          * full-time education" sets one. */
