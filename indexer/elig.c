@@ -68,10 +68,51 @@ rec_rule *el_find_rule(ctx *c, const char *dim)
 
 /* Add a rule (values: n slugs).  The first rule of a dimension wins, as
  * the structured fields and the eligibility text are read first. */
+/* A second "in" rule of a dimension another sentence already gave
+ * ("To be eligible you must: * Receive ESA * Receive JSA * Receive
+ * Universal Credit", or "You must live in Hackney. Open to Islington
+ * residents."): each names people who may take part, so the rule admits
+ * the values of both, as firm as the weaker of the two.  The first rule
+ * alone would turn away everyone the later ones name. */
+static bool rule_has(const rec_rule *u, const char *v)
+{
+    for (size_t j = 0; j < u->n_values; j++)
+        if (!strcmp(u->values[j], v))
+            return true;
+    return false;
+}
+
+static void merge_in(ctx *c, rec_rule *u, const char *op, const char *const *vals, size_t nv,
+                     double conf)
+{
+    if (strcmp(u->op, "in") || strcmp(op, "in") || !nv || !u->n_values)
+        return;
+    if (conf < u->ev.confidence)
+        u->ev.confidence = conf;
+    char **v = realloc(u->values, (u->n_values + nv) * sizeof *v);
+    if (!v) {
+        c->rc = SP_ENOMEM;
+        return;
+    }
+    u->values = v;
+    for (size_t i = 0; i < nv; i++) {
+        if (rule_has(u, vals[i]))
+            continue;
+        if (!(u->values[u->n_values] = sp_strdup(vals[i]))) {
+            c->rc = SP_ENOMEM;
+            return;
+        }
+        u->n_values++;
+    }
+}
+
 rec_rule *el_add_rule(ctx *c, const char *dim, const char *op, const char *const *vals,
                       size_t nv, const char *field, const char *text, double conf)
 {
-    if (c->rc != SP_OK || c->n >= EL_MAX_RULES || el_find_rule(c, dim))
+    rec_rule *prev = el_find_rule(c, dim);
+    if (prev && c->rc == SP_OK)
+        merge_in(c, prev, op, vals, nv, conf);
+    if (c->rc != SP_OK || c->n >= EL_MAX_RULES || prev)
         return NULL;
     rec_rule *u = &c->rules[c->n];
     memset(u, 0, sizeof *u);

@@ -706,6 +706,23 @@ unsigned el_benefit_lead(const ctx *c, const char *orig, const char *low)
     return 0;
 }
 
+/* Is the benefit at offset at of low what someone applies for ("claims
+ * for", "apply for", "application for")? */
+static bool applied_for(const char *low, size_t at)
+{
+    static const char *const w[] = {"claim for ", "claims for ", "claiming for ", "apply for ",
+                                    "applying for ", "application for ", "applications for ",
+                                    "likely to get ", "likely to receive ",
+                                    "likely to get one of the above ",
+                                    "likely to receive one of the above "};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        size_t l = strlen(w[i]);
+        if (at >= l && !strncmp(low + at - l, w[i], l))
+            return true;
+    }
+    return false;
+}
+
 /* Is the benefit at offset at of low the subject of a duty named after it
  * ("Someone who is claiming JSA only need to be starting work", "... and
  * if you are claiming ESA you need to be ...", "People claiming JSA must
@@ -771,6 +788,22 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         if (!example_hit(c, low, &hits[i]))
             hits[kept++] = hits[i];
     nh = kept;
+    /* "cannot make new claims for Universal Credit", "apply for PIP": the
+     * benefit is what is applied for, not what the person must get; and
+     * a sentence about claims themselves ("New claims made after 1st
+     * February will have to be for Universal Credit") is the benefit's. */
+    static const char *const claims[] = {"new claims", "claims ", "a claim ", "a new claim",
+                                         "your claim"};
+    for (size_t i = 0; i < sizeof claims / sizeof claims[0]; i++)
+        if (!strncmp(low, claims[i], strlen(claims[i])))
+            return;
+    kept = 0;
+    for (size_t i = 0; i < nh; i++)
+        if (!c->o2l || !applied_for(low, c->o2l[hits[i].off]))
+            hits[kept++] = hits[i];
+    if (nh && !kept)
+        return;
+    nh = kept;
     /* Every benefit named says whom a later duty is for: a check at most. */
     bool subject = nh > 0 && c->o2l;
     for (size_t i = 0; i < nh && subject; i++)
@@ -799,7 +832,7 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
             strstr(low, "benefits include") || strstr(low, "benefit you"))
             return;
         size_t off = (size_t)m[0].so;
-        if (el_scope_low(c, off, ESC_DROP))
+        if (el_scope_low(c, off, ESC_DROP) || applied_for(low, off))
             return;
         const vocab_trigger *t = el_scope_low(c, off, ESC_OPEN);
         if (t) {

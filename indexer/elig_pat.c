@@ -1168,7 +1168,15 @@ static bool sufficient(const char *s, const char *at)
 {
     static const char *const hedge[] = {"could be ", "may be ", "might be ", "may also be ",
                                         "could also be "};
-    static const char *const plain[] = {" are ", " is ", " are also ", " is also "};
+    /* "Any prisoner resident in Sutton ... will be eligible" names people
+     * who may apply; "If you are claiming JSA ... then you will be
+     * eligible" states the criterion itself. */
+    bool cond_first = !strncmp(s, "if ", 3) || !strncmp(s, "provided ", 9) ||
+                      !strncmp(s, "as long as ", 11);
+    static const char *const plain[] = {" are ", " is ", " are also ", " is also ",
+                                        " will be ", " would be ", " will also be ",
+                                        " would also be "};
+    const size_t n_plain = cond_first ? 4 : sizeof plain / sizeof plain[0];
     size_t before = (size_t)(at - s);
     for (size_t i = 0; i < sizeof hedge / sizeof hedge[0]; i++) {
         size_t l = strlen(hedge[i]);
@@ -1176,7 +1184,7 @@ static bool sufficient(const char *s, const char *at)
             return true;
     }
     bool is_plain = false;
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0] && !is_plain; i++) {
+    for (size_t i = 0; i < n_plain && !is_plain; i++) {
         size_t l = strlen(plain[i]);
         is_plain = before >= l && !strncmp(at - l, plain[i], l);
     }
@@ -1217,9 +1225,16 @@ static bool asks_person(const char *s, const char *at, size_t len)
     static const char *const of_service[] = {"last", "lasts", "run", "runs", "take", "takes",
                                              "cost", "costs", "cover", "covers", "pay", "pays",
                                              "fund", "funds", "operate", "operates", NULL};
-    if (len == 4 && !strncmp(at, "only", 4))
+    if (len == 4 && !strncmp(at, "only", 4)) {
+        /* "Receive JSA, including those receiving NI credits only": the
+         * "only" of an included part, no limit on the rest. */
+        const char *inc = strstr(s, "including ");
+        if (inc && inc < at && !memchr(inc, ',', (size_t)(at - inc)) &&
+            !memchr(inc, ';', (size_t)(at - inc)))
+            return false;
         return !word_before(s, at, nots) && !isdigit((unsigned char)*next) &&
                !word_at(next, counts) && !word_at(next, of_service);
+    }
     if (len == 4 && !strncmp(at, "must", 4))
         return !word_before(s, at, providers) && !word_at(next, steps);
     /* "an assessment to confirm your eligibility": a step that checks it,
@@ -1364,7 +1379,8 @@ bool elig_pat_price(const char *s)
     static const char *const price[] = {"free", "fee", "cost", "pay ", "paid", "charge", "\xc2\xa3",
                                         "buy ", "buy.", "buy,",
                                         "concession", "discount", "funded", "subsidised",
-                                        "reduced rate", "price"};
+                                        "reduced rate", "price", "full funding",
+                                        "fee remission"};
     for (size_t i = 0; i < sizeof price / sizeof price[0]; i++)
         for (const char *h = strstr(s, price[i]); h; h = strstr(h + 1, price[i]))
             if (!(h - s >= 2 && !strncmp(h - 2, "un", 2))) /* "unpaid carers" */
