@@ -460,6 +460,21 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     double age_cf = cf;
     if (b.at >= 0 && age_cf > 0.7 && el_age_in_condition(alow, (size_t)b.at))
         age_cf = 0.7;
+    /* "If you are under the age of 18, head to our young carers page": the
+     * age the sentence sends elsewhere is the one this service is not for
+     * (a check: the other page may be an extra, not the only way). */
+    if (b.at >= 0 && el_age_redirected(alow, (size_t)b.at) && !b.any &&
+        ((b.lo >= 0) != (b.hi >= 0))) {
+        if (b.hi >= 0) {
+            b.lo = b.hi + 1;
+            b.hi = -1;
+        } else {
+            b.hi = b.lo - 1;
+            b.lo = -1;
+        }
+        if (age_cf > 0.7)
+            age_cf = 0.7;
+    }
     if (b.any || !prefers) {
         el_add_age(c, &b, field, orig, alt != EL_AGE_ONE && age_cf > 0.5 ? 0.5 : age_cf);
         if (alt == EL_AGE_OR)

@@ -434,6 +434,24 @@ bool el_age_in_condition(const char *low, size_t at)
     return false;
 }
 
+/* Is the age at `at` in the if-condition a sentence opens with, and does
+ * the sentence then send the reader elsewhere ("If you are under 18, head to our young carers page",
+ * "if you're over 25, please see ...")? */
+bool el_age_redirected(const char *low, size_t at)
+{
+    if (strncmp(low, "if ", 3))
+        return false;
+    static const char *const go[] = {", head to ", ", go to ", ", please see ", ", see our ",
+                                     ", visit our ", ", please visit ", ", please contact ",
+                                     ", contact our ", ", you should contact ",
+                                     ", please go to "};
+    const char *rest = low + at;
+    for (size_t i = 0; i < sizeof go / sizeof go[0]; i++)
+        if (strstr(rest, go[i]))
+            return true;
+    return false;
+}
+
 void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text,
                 double conf)
 {
