@@ -728,7 +728,8 @@ unsigned el_benefit_lead(const ctx *c, const char *orig, const char *low)
  * for", "apply for", "application for")? */
 static bool applied_for(const char *low, size_t at)
 {
-    static const char *const w[] = {"claim for ", "claims for ", "claiming for ", "apply for ",
+    static const char *const w[] = {"claim for the ", "claims for the ", "apply for the ",
+                                    "claim for ", "claims for ", "claiming for ", "apply for ",
                                     "applying for ", "application for ", "applications for ",
                                     "likely to get ", "likely to receive ",
                                     "likely to get one of the above ",
@@ -864,6 +865,16 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         if (!ben_not && el_scope_low(c, off, ESC_NEG))
             return;
         el_anchor(c, "benefit", off);
+        /* "a qualifying State Benefit", "one of the following benefits":
+         * which ones count is said elsewhere, so any benefit is a check. */
+        static const char *const which[] = {"qualifying ", "qualifying state ", "certain ",
+                                            "specified ", "relevant ", "one of the following ",
+                                            "one of these ", "eligible "};
+        for (size_t i = 0; i < sizeof which / sizeof which[0] && conf > 0.7; i++) {
+            size_t l = strlen(which[i]);
+            if (off >= l && !strncmp(low + off - l, which[i], l))
+                conf = 0.7;
+        }
         el_add_rule(c, "benefit", ben_not ? "none" : "any", NULL, 0, field, orig, conf);
         return;
     }
