@@ -21,7 +21,16 @@
 #include "idx.h"
 #include "sp.h"
 
-#define SNAP_KEY "signpost.store"          /* "1 RAWSIZE BASE64(zlib(image))" */
+#define SNAP_KEY "signpost.store"          /* "2 RAWSIZE NCHUNKS DIGEST": the
+                                               image as BASE64(zlib(image)) cut
+                                               in NCHUNKS pieces, keys
+                                               "signpost.store.1" ...; an older
+                                               index: "1 RAWSIZE BASE64" whole */
+#define SNAP_CHUNK_BYTES (8u << 20)          /* a piece: Xapian refuses a
+                                               metadata tag over ~130 MB
+                                               ("insanely large tags"), and
+                                               the image at 1M services is
+                                               larger */
 #define SNAP_REVISION_KEY "signpost.revision" /* decimal, +1 per publish */
 #define SNAP_TIME_KEY "signpost.published"  /* epoch milliseconds */
 #define SNAP_FORM_KEY "signpost.form_key"   /* 32 random bytes, hex: the key of
@@ -36,6 +45,10 @@
  * records, so the revision moves even when the store tables did not.  A
  * store with no crawl.db publishes an empty snapshot. */
 int snap_publish(idx *ix, const char *store_dir, bool changed, sp_err *err);
+/* snap_publish with pieces of at most chunk bytes (SNAP_CHUNK_BYTES): for
+ * the tests, which cut a small image into many. */
+int snap_publish_chunked(idx *ix, const char *store_dir, bool changed, size_t chunk,
+                         sp_err *err);
 
 /* The form key ix holds (SNAP_FORM_KEY, made by the first snap_publish);
  * false when it holds none. */
