@@ -310,6 +310,22 @@ static void widen_record(ctx *c)
         }
 }
 
+/* Does the sentence speak about eligibility rules rather than state one
+ * ("there are certain eligibility rules for ...", "the eligibility
+ * criteria for X is the same as ...")? */
+static bool about_rules(const char *low)
+{
+    static const char *const about[] = {"there are certain eligibility", "there are eligibility",
+                                        "there are different eligibility",
+                                        "there are some eligibility",
+                                        "certain eligibility rules", "different eligibility rules"};
+    for (size_t i = 0; i < sizeof about / sizeof about[0]; i++)
+        if (strstr(low, about[i]))
+            return true;
+    return !strncmp(low, "the eligibility criteria", 24) &&
+           (strstr(low, " the same") || strstr(low, " different") || strstr(low, " changed"));
+}
+
 /* Does the other side of an "or" (words [from, to)) name a group or a
  * status that made no rule here ("over the age of 16 or school leaver":
  * young people are said better by age, so no group rule)?  Then the rule
@@ -434,6 +450,12 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
      * you will need to ...": the conditions of a benefit, not of the
      * service: a check at most; a benefit as the goal makes no benefit
      * rule (el_benefit_lead). */
+    /* "There are certain eligibility rules for lone parents who want to
+     * claim JSA", "The eligibility criteria for existing students is the
+     * same ...": about the rules, not the rules; whatever they name is
+     * worth a check at most. */
+    if (cf > 0.5 && about_rules(low))
+        cf = 0.5;
     unsigned lead = el_benefit_lead(c, orig, low);
     if (cf > 0.7 && (lead & EL_BEN_REGIME))
         cf = 0.7;

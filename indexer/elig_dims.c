@@ -733,7 +733,9 @@ static bool applied_for(const char *low, size_t at)
                                     "applying for ", "application for ", "applications for ",
                                     "likely to get ", "likely to receive ",
                                     "likely to get one of the above ",
-                                    "likely to receive one of the above "};
+                                    "likely to receive one of the above ", "want to claim ",
+                                    "wants to claim ", "wish to claim ", "wishing to claim ",
+                                    "wanting to claim ", "planning to claim "};
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
         size_t l = strlen(w[i]);
         if (at >= l && !strncmp(low + at - l, w[i], l))
@@ -869,7 +871,8 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
          * which ones count is said elsewhere, so any benefit is a check. */
         static const char *const which[] = {"qualifying ", "qualifying state ", "certain ",
                                             "specified ", "relevant ", "one of the following ",
-                                            "one of these ", "eligible "};
+                                            "one of these ", "eligible ", "certain types of ",
+                                            "certain kinds of ", "some types of ", "some "};
         for (size_t i = 0; i < sizeof which / sizeof which[0] && conf > 0.7; i++) {
             size_t l = strlen(which[i]);
             if (off >= l && !strncmp(low + off - l, which[i], l))
