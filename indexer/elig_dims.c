@@ -102,21 +102,30 @@ static bool age_unit_after(const char *s)
 
 /* "You must be 16 by the time the apprenticeship starts", "be aged 19 by
  * 31 August": the age reached by a date is a minimum.  The number, or -1. */
+/* The age of exactly two digits at q, 14 to 70 (younger is a child's, not
+ * a client's, older a count); -1 otherwise. */
+static int two_digit_age(const char *q)
+{
+    if (!isdigit((unsigned char)q[0]) || !isdigit((unsigned char)q[1]) ||
+        isdigit((unsigned char)q[2]))
+        return -1;
+    int n = (q[0] - '0') * 10 + (q[1] - '0');
+    return n >= 14 && n <= 70 ? n : -1;
+}
+
 static int age_by_date(const char *low, size_t *at)
 {
     for (const char *p = strstr(low, " be "); p; p = strstr(p + 1, " be ")) {
         const char *q = p + 4;
         if (!strncmp(q, "aged ", 5))
             q += 5;
-        if (!isdigit((unsigned char)q[0]) || !isdigit((unsigned char)q[1]) || isdigit((unsigned char)q[2]))
+        int n = two_digit_age(q);
+        if (n < 0)
             continue;
         const char *r = q + 2;
         if (!strncmp(r, " years old", 10))
             r += 10;
         if (strncmp(r, " by ", 4) && strncmp(r, " or over by ", 12) && strncmp(r, " or older by ", 13))
-            continue;
-        int n = (q[0] - '0') * 10 + (q[1] - '0');
-        if (n < 14 || n > 70)
             continue;
         *at = (size_t)(q - low);
         return n;
@@ -128,19 +137,19 @@ static int age_by_date(const char *low, size_t *at)
  * ends at is a maximum.  The number, or -1. */
 static int age_until(const char *low, size_t *at)
 {
-    static const char *const w[] = {"until you're ", "until you are ", "until you’re ",
-                                    "up until you're ", "till you're ", "until you turn "};
+    /* low has its curly apostrophes straightened; "until" also finds
+     * "up until". */
+    static const char *const w[] = {"until you're ", "until you are ", "till you're ",
+                                    "until you turn "};
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
         const char *p = strstr(low, w[i]);
         if (!p)
             continue;
         const char *q = p + strlen(w[i]);
-        if (!isdigit((unsigned char)q[0]) || !isdigit((unsigned char)q[1]) || isdigit((unsigned char)q[2]))
-            continue;
-        int n = (q[0] - '0') * 10 + (q[1] - '0');
-        if (strstr(w[i], "turn"))
-            n -= 1;
-        if (n < 14 || n > 70)
+        int n = two_digit_age(q);
+        if (n >= 0 && strstr(w[i], "turn"))
+            n = n > 14 ? n - 1 : -1; /* the year before: still 14 at least */
+        if (n < 0)
             continue;
         *at = (size_t)(q - low);
         return n;
