@@ -786,7 +786,7 @@ static int row_synonym(vocab *v, int fi, char **c, const char *where, sp_err *er
 static const char *const trigger_kinds[VT__COUNT] = {
     "negation", "experiencer", "applicant", "job",       "time",
     "alternative", "alternative-open", "pseudo", "terminator", "subject",
-    "widening"};
+    "widening", "concession"};
 
 /* triggers.tsv: phrase kind direction window */
 static int row_trigger(vocab *v, int fi, char **c, const char *where, sp_err *err)

@@ -116,6 +116,7 @@ typedef enum vocab_trigger_kind {
     VT_TERMINATOR,
     VT_SUBJECT,
     VT_WIDENING,
+    VT_CONCESSION,
     VT__COUNT
 } vocab_trigger_kind;
 

@@ -56,7 +56,10 @@ static const char *const phrase_src[P__COUNT] = {
                    "not (necessary|required) to (be |)(claim|on)|"
                    "whether (you are|you're) (claiming|on)|do not have to be (on|claiming)|"
                    "don't need to be (on|claiming)|not claiming (any |)benefits|"
-                   "not in receipt of (any |)benefits",
+                   "not in receipt of (any |)benefits|"
+                   "(doesn't|does not|don't|do not|won't|will not) depend on (the |your |any |)"
+                   "benefit|not dependent on (the |your |any |)benefit|"
+                   "regardless of whether you('re| are|) (claim|claiming|receive|on|in receipt)",
     [P_BEN_CLAIM] = "(claim|claiming|claims|claimant|claimants|in receipt of|receiving|receive|"
                     "receives|recipients of|on|getting|get|entitled to|must be on|in receipt)"
                     "( |,)",
@@ -77,7 +80,11 @@ static const char *const phrase_src[P__COUNT] = {
     [P_ST_ANY] = "in or out of work|employed or unemployed|unemployed or employed|working or not|"
                  "regardless of (your |)employment|whatever your employment|"
                  "whether you('re| are) working or not|out of work or in work|"
-                 "in work or out of work|employed, unemployed",
+                 "in work or out of work|employed, unemployed|"
+                 "regardless of whether you('re| are) (in |)(education|work|employment|training|"
+                 "working|studying|employed)|"
+                 "whether (or not |)you('re| are) (studying|working|employed|in education|"
+                 "in work|in employment)( or not|, employment or training| or training)",
     [P_ST_NOT] = "(must not|cannot|can't|not (open|available) to (people|those) who are|"
                  "not for people who are|not eligible if you are|aren't eligible if you are) "
                  "(be |)(in work|working|employed|unemployed|in full-time)",

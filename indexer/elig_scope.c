@@ -121,6 +121,7 @@ static int class_of(vocab_trigger_kind k, bool job)
         return ESC_NEG;
     case VT_EXPERIENCER:
     case VT_TIME:
+    case VT_CONCESSION:
         return ESC_DROP;
     case VT_APPLICANT:
         return job ? ESC_DROP : -1;

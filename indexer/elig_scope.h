@@ -23,7 +23,7 @@
 /* What a scope does to the rules in it (several kinds share one). */
 enum {
     ESC_NEG,   /* negation */
-    ESC_DROP,  /* experiencer, applicant (in a job advert), time */
+    ESC_DROP,  /* experiencer, applicant (in a job advert), time, concession */
     ESC_OPEN,  /* alternative-open */
     ESC_WIDEN, /* widening */
     ESC__COUNT
