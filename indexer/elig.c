@@ -502,14 +502,26 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
         if (alt == EL_AGE_OR)
             soften(c, "age", alternative_at(c, a2l[or_at]));
     }
-    if (!soft || has(P_RES_ANY, low))
+    /* The conditions of a price band ("Unemployed learners who are in
+     * receipt of certain benefits receive 50% discount", an item under
+     * "The following fee remissions apply to:") say who pays less, not who
+     * may come: no rule on the person's circumstances (the cost rule says
+     * the rest).  Ages stay ("free to everyone aged 16-18" is the course's
+     * ages too), groups (a target, never decided by a price: "we waive
+     * charges to carers"), and a word of requirement ("only") keeps all,
+     * except in an item under the band's heading (its heading says what
+     * the item is a condition of). */
+    bool band = c->band_item || (has(P_PRICE_BAND, low) && !has(P_STRONG, low));
+    if (!band && (!soft || has(P_RES_ANY, low)))
         el_residency_sentence(c, orig, low, field, cf);
-    el_benefit_sentence(c, orig, low, field, cf);
-    if (!soft || has(P_ST_ANY, low))
+    if (!band)
+        el_benefit_sentence(c, orig, low, field, cf);
+    if (!band && (!soft || has(P_ST_ANY, low)))
         el_status_sentence(c, orig, low, field, cf);
-    if (!soft || has(P_MONTHS_ANY, low))
+    if (!band && (!soft || has(P_MONTHS_ANY, low)))
         el_months_sentence(c, orig, low, field, cf);
-    el_rtw_sentence(c, orig, low, field, cf);
+    if (!band)
+        el_rtw_sentence(c, orig, low, field, cf);
     el_group_sentence(c, orig, low, field, cf, elig_field, b.lo >= 0 || b.hi >= 0);
     el_mandatory_sentence(c, orig, low, field, cf);
     alternatives(c, orig);
@@ -533,6 +545,17 @@ static bool widening_heading(const ctx *c, const char *head)
     return false;
 }
 
+/* Does a list heading open a price band ("The following fee remissions
+ * apply to any individual who falls into one or more of the categories
+ * listed below:")? */
+static bool band_heading(const char *head)
+{
+    char low[EL_MAX_SENTENCE + 1];
+    uint16_t o2l[EL_MAX_SENTENCE + 2];
+    lower_norm(head, low, sizeof low, o2l);
+    return has(P_PRICE_BAND, low) && !has(P_STRONG, low);
+}
+
 /* Split text into sentences (". ", "! ", "? ", ";", newlines, bullets). */
 static void scan_text(ctx *c, const char *text, const char *field, double conf, bool elig)
 {
@@ -545,7 +568,7 @@ static void scan_text(ctx *c, const char *text, const char *field, double conf, 
      * requirement, or over a price band ("You are entitled to a reduced fee
      * if you are:"), leaves what they are conditions of unknown: each is
      * worth a check.  The list ends at a line too long to be an item. */
-    bool in_list = false, item_firm = false;
+    bool in_list = false, item_firm = false, item_band = false;
     double item_conf = conf;
     for (const char *p = text;; p++) {
         bool end = !*p || *p == '\n' || *p == ';' || *p == '\r' ||
@@ -566,15 +589,18 @@ static void scan_text(ctx *c, const char *text, const char *field, double conf, 
             bool head = e > s && buf[e - 1] == ':';
             if (!head && in_list && !elig_pat_list_item(buf + s))
                 in_list = false;
+            c->band_item = in_list && !head && item_band;
             if (buf[s] && count++ < EL_MAX_SENTENCES)
                 sentence(c, buf + s, field, in_list && !head ? item_conf : conf, elig,
                          in_list && !head && item_firm);
+            c->band_item = false;
             if (head) {
                 /* Items under a widening heading add people to those who
                  * may take part: none of them alone can turn anyone away. */
                 in_list = true;
                 item_firm = elig_pat_firm_heading(buf + s) && !widening_heading(c, buf + s);
                 item_conf = item_firm || conf < 0.7 ? conf : 0.7;
+                item_band = band_heading(buf + s);
             }
             n = 0;
             if (!*p)

@@ -50,6 +50,7 @@ typedef struct ctx {
      * rule came from (for either/or). */
     bool job; /* the record's text is a job advert */
     bool ben_goal; /* the sentence opens with a benefit as its goal */
+    bool band_item; /* the sentence is an item under a price band's heading */
     const elig_scope *sc;
     const uint16_t *o2l;
     size_t first;

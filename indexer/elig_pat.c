@@ -123,6 +123,15 @@ static const char *const phrase_src[P__COUNT] = {
     [P_VOL_NOT] = "voluntary (sector|organisation|organization|work|role|roles|placement|"
                   "placements|basis|and community|group|groups|service council|"
                   "services council|action)|voluntary, community|community and voluntary",
+    /* A price band: who pays less, not who may come. */
+    [P_PRICE_BAND] = "discount|discounted|concession|concessions|concessionary|"
+                     "reduced (fee|fees|rate|rates|price|prices|cost|costs)|fee remission|"
+                     "remission|remissions|waived|waive|% off|% reduction|free tuition|"
+                     "tuition (is |will be |)free|(eligible|entitled) (for|to) (free|a reduc|"
+                     "fee|a discount|a concession|funding)|"
+                     "(do not|don't|won't|will not|wouldn't) (have to |need to |)pay|"
+                     "not have to pay|not need to pay|"
+                     "pay (a |)(lower|reduced|less)",
 };
 
 /* Whole words only: no letter may touch a match on that side. */

@@ -70,6 +70,7 @@ enum elig_pat {
     P_MAND_NOT,
     P_VOL,
     P_VOL_NOT,
+    P_PRICE_BAND,
     P__COUNT
 };
 

@@ -258,6 +258,16 @@ static void blank_decoys(char *s, const char *vfield)
     }
 }
 
+/* A cost keyword that names a fee without a price ("fees", "course fee"). */
+static bool bare_fee(const char *kw)
+{
+    static const char *const bare[] = {"fee", "fees", "course fee*", "tuition fee*", NULL};
+    for (size_t i = 0; bare[i]; i++)
+        if (!strcmp(kw, bare[i]))
+            return true;
+    return false;
+}
+
 static void scan_sentence(ctx *c, const scan *sc, const char *field, const char *sent)
 {
     if (sc->skip && has_any(sent, sc->skip))
@@ -292,12 +302,19 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
         if (nt >= 5)
             return;
     }
-    bool free_seen = false;
-    for (size_t i = 0; i < n; i++)
-        free_seen |= strcmp(hits[i].slug, "free") == 0 && strcmp(sc->vfield, "cost") == 0;
+    bool free_seen = false, band_seen = false;
+    for (size_t i = 0; i < n && strcmp(sc->vfield, "cost") == 0; i++) {
+        free_seen |= strcmp(hits[i].slug, "free") == 0;
+        band_seen |= strcmp(hits[i].slug, "subsidised") == 0;
+    }
     for (size_t i = 0; i < n && c->rc == SP_OK; i++) {
-        /* "No fees" says free, not fee. */
+        /* "No fees" says free, not fee; "a discounted course fee", "50%
+         * discount on fees" say the fee is reduced: the fee named is the
+         * band's (a price named, "£5 per session", still says fee). */
         if (free_seen && strcmp(hits[i].slug, "fee") == 0)
+            continue;
+        if (band_seen && strcmp(hits[i].slug, "fee") == 0 && hits[i].keyword &&
+            bare_fee(hits[i].keyword))
             continue;
         char *ev = evidence(sent, hits[i].off, hits[i].len);
         if (!ev) {
