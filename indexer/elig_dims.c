@@ -733,7 +733,8 @@ unsigned el_benefit_lead(const ctx *c, const char *orig, const char *low)
     return 0;
 }
 
-/* Is the benefit at offset at of low what someone applies for ("claims
+/* Is the benefit at offset at of low what someone applies for, or the goal
+ * of the sentence ("claims
  * for", "apply for", "application for")? */
 static bool applied_for(const char *low, size_t at)
 {
@@ -744,7 +745,11 @@ static bool applied_for(const char *low, size_t at)
                                     "likely to get one of the above ",
                                     "likely to receive one of the above ", "want to claim ",
                                     "wants to claim ", "wish to claim ", "wishing to claim ",
-                                    "wanting to claim ", "planning to claim "};
+                                    "wanting to claim ", "planning to claim ",
+                                    /* the goal of a duty: "You must accept the claimant
+                                     * commitment to get universal credit" */
+                                    "to get ", "to claim ", "to receive ", "in order to get ",
+                                    "in order to claim ", "in order to receive "};
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
         size_t l = strlen(w[i]);
         if (at >= l && !strncmp(low + at - l, w[i], l))
