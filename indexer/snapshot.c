@@ -8,13 +8,16 @@
  * checks.  Reading writes the base out and applies the deltas in order
  * (store_snapshot_apply).
  */
+#define _GNU_SOURCE
 #include "snapshot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,7 +136,7 @@ static int put_pieces(idx *ix, const char *prefix, const char *text, size_t chun
 {
     size_t len = strlen(text);
     long long n = (long long)((len + chunk - 1) / chunk);
-    char key[96];
+    char key[128];
     char *piece = malloc(chunk + 1);
     if (!piece)
         return sp_fail(err, SP_ENOMEM, "out of memory");
@@ -392,7 +395,7 @@ static int read_image(idx *ix, const char *prefix, const img_head *h, const char
     sp_buf b = {0};
     int rc = SP_OK;
     for (long long i = 0; rc == SP_OK && i < h->n; i++) {
-        char key[96], *piece = NULL;
+        char key[128], *piece = NULL;
         snprintf(key, sizeof key, "%s.%lld", prefix, i + 1);
         rc = idx_meta_get(ix, key, &piece, err);
         if (rc == SP_OK && (!piece || !*piece))
@@ -428,21 +431,18 @@ static int write_file(const char *path, const unsigned char *img, size_t len, sp
                                 strerror(errno));
 }
 
-/* The deltas after a base at base_seq, applied in order to the file at
- * path. */
-static int apply_deltas(idx *ix, long long base_seq, const char *path, sp_err *err)
+/* Deltas first..d->k (the one before ending at change seq), applied in
+ * order to the file at path; *last the header of the last one. */
+static int apply_deltas(idx *ix, const deltas *d, long long first, long long seq,
+                        const char *path, char *last, size_t last_size, sp_err *err)
 {
-    deltas d = read_deltas(ix);
-    if (!d.ok)
-        return sp_fail(err, SP_EINVAL, "snapshot: the deltas' header is missing");
-    long long seq = base_seq;
     int rc = SP_OK;
-    for (long long i = 1; rc == SP_OK && i <= d.k; i++) {
+    for (long long i = first; rc == SP_OK && i <= d->k; i++) {
         bool ok = false;
         img_head h = delta_head(ix, i, &ok);
         char prefix[96], what[48];
         snprintf(prefix, sizeof prefix, "%s.%lld", SNAP_DELTA_KEY, i);
-        snprintf(what, sizeof what, "delta %lld of %lld", i, d.k);
+        snprintf(what, sizeof what, "delta %lld of %lld", i, d->k);
         if (!ok)
             return sp_fail(err, SP_EINVAL, "snapshot: %s is missing", what);
         if (h.from != seq)
@@ -454,15 +454,92 @@ static int apply_deltas(idx *ix, long long base_seq, const char *path, sp_err *e
             rc = store_snapshot_apply(path, img, h.raw, err);
         free(img);
         seq = h.seq;
+        char *v = NULL;
+        idx_meta_get(ix, prefix, &v, NULL);
+        snprintf(last, last_size, "%s", v ? v : "");
+        free(v);
     }
-    if (rc == SP_OK && seq != d.seq)
+    if (rc == SP_OK && seq != d->seq)
         rc = sp_fail(err, SP_EINVAL, "snapshot: the deltas end at change %lld, not %lld", seq,
-                     d.seq);
+                     d->seq);
+    return rc;
+}
+
+/* A copy of the file at from as to. */
+static int copy_file(const char *from, const char *to, sp_err *err)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ssize_t n = 0;
+    struct stat sb;
+    bool ok = out >= 0 && fstat(in, &sb) == 0;
+    for (off_t left = ok ? sb.st_size : 0; ok && left > 0; left -= n) {
+        n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+        ok = n > 0;
+    }
+    if (out >= 0 && close(out) != 0)
+        ok = false;
+    if (in >= 0)
+        close(in);
+    return ok ? SP_OK : sp_fail(err, SP_EIO, "snapshot: cannot copy %s: %s", from,
+                                strerror(errno));
+}
+
+/* Whether the file prev (holding *m) can be carried on from: the same
+ * base, and its last delta still there; *d and *seq the deltas and where
+ * prev's end. */
+static bool carries_on(idx *ix, const char *base, const snap_mark *m, deltas *d,
+                       long long *seq)
+{
+    *d = read_deltas(ix);
+    img_head h = parse_base(base);
+    if (h.form != 3 || strcmp(m->base, base) != 0 || !d->ok || d->k < m->deltas)
+        return false;
+    *seq = h.seq;
+    if (m->deltas == 0)
+        return true;
+    char key[96], *v = NULL;
+    snprintf(key, sizeof key, "%s.%lld", SNAP_DELTA_KEY, m->deltas);
+    idx_meta_get(ix, key, &v, NULL);
+    bool ok = false;
+    h = delta_head(ix, m->deltas, &ok);
+    bool same = ok && v && !strcmp(v, m->last);
+    free(v);
+    *seq = h.seq;
+    return same;
+}
+
+/* The base whose header is v (parsed: *h) written to path. */
+static int write_base(idx *ix, const char *v, img_head *h, const char *path, sp_err *err)
+{
+    unsigned char *img = NULL;
+    int rc;
+    if (h->form == 1) { /* "1 RAWSIZE BASE64": an index from before the pieces */
+        char *end = NULL;
+        h->raw = strtoll(v + 2, &end, 10);
+        rc = h->raw > 0 && h->raw <= SNAP_MAX_RAW && end && *end == ' '
+                 ? decode(end + 1, h->raw, &img, err)
+                 : sp_fail(err, SP_EINVAL, "snapshot: bad size");
+    } else if (h->form) {
+        rc = read_image(ix, SNAP_KEY, h, "the base", &img, err);
+    } else {
+        rc = sp_fail(err, SP_EUNSUP, "snapshot: unknown format (a newer signpost wrote it)");
+    }
+    if (rc == SP_OK)
+        rc = write_file(path, img, (size_t)h->raw, err);
+    free(img);
     return rc;
 }
 
 int snap_write(idx *ix, const char *path, sp_err *err)
 {
+    return snap_write_from(ix, path, NULL, NULL, NULL, err);
+}
+
+int snap_write_from(idx *ix, const char *path, const char *prev, const snap_mark *prev_mark,
+                    snap_mark *mark, sp_err *err)
+{
+    snap_mark m = {0};
     if (sodium_init() < 0)
         return sp_fail(err, SP_ERROR, "cannot initialise libsodium");
     char *v = NULL;
@@ -471,32 +548,40 @@ int snap_write(idx *ix, const char *path, sp_err *err)
         return rc;
     if (!v)
         return sp_fail(err, SP_ENOTFOUND, "the index holds no store snapshot");
+    char *tmp = sp_printf("%s.tmp", path);
+    if (!tmp) {
+        free(v);
+        return sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    snprintf(m.base, sizeof m.base, "%s", v);
     img_head h = parse_base(v);
-    unsigned char *img = NULL;
-    if (h.form == 1) { /* "1 RAWSIZE BASE64": an index from before the pieces */
-        char *end = NULL;
-        h.raw = strtoll(v + 2, &end, 10);
-        rc = h.raw > 0 && h.raw <= SNAP_MAX_RAW && end && *end == ' '
-                 ? decode(end + 1, h.raw, &img, err)
-                 : sp_fail(err, SP_EINVAL, "snapshot: bad size");
-    } else if (h.form) {
-        rc = read_image(ix, SNAP_KEY, &h, "the base", &img, err);
+    deltas d = {0};
+    long long seq = 0;
+    unlink(tmp);
+    /* Nothing to apply: the same file under a second name (neither is
+     * written again). */
+    if (prev && prev_mark && carries_on(ix, v, prev_mark, &d, &seq) &&
+        ((d.k == prev_mark->deltas && link(prev, tmp) == 0) ||
+         copy_file(prev, tmp, &(sp_err){0}) == SP_OK)) {
+        snprintf(m.last, sizeof m.last, "%s", prev_mark->last);
+        rc = apply_deltas(ix, &d, prev_mark->deltas + 1, seq, tmp, m.last, sizeof m.last, err);
+        m.deltas = d.k;
     } else {
-        rc = sp_fail(err, SP_EUNSUP, "snapshot: unknown format (a newer signpost wrote it)");
+        rc = write_base(ix, v, &h, tmp, err);
+        if (rc == SP_OK && h.form == 3) {
+            d = read_deltas(ix);
+            rc = d.ok ? apply_deltas(ix, &d, 1, h.seq, tmp, m.last, sizeof m.last, err)
+                      : sp_fail(err, SP_EINVAL, "snapshot: the deltas' header is missing");
+            m.deltas = d.k;
+        }
     }
     free(v);
-    char *tmp = rc == SP_OK ? sp_printf("%s.tmp", path) : NULL;
-    if (rc == SP_OK && !tmp)
-        rc = sp_fail(err, SP_ENOMEM, "out of memory");
-    if (rc == SP_OK)
-        rc = write_file(tmp, img, (size_t)h.raw, err);
-    free(img);
-    if (rc == SP_OK && h.form == 3)
-        rc = apply_deltas(ix, h.seq, tmp, err);
     if (rc == SP_OK && rename(tmp, path) != 0)
         rc = sp_fail(err, SP_EIO, "snapshot: cannot write %s: %s", path, strerror(errno));
-    if (rc != SP_OK && tmp)
+    if (rc != SP_OK)
         unlink(tmp);
     free(tmp);
+    if (mark)
+        *mark = rc == SP_OK ? m : (snap_mark){0};
     return rc;
 }

@@ -106,4 +106,17 @@ void snap_revision(idx *ix, long long *revision, long long *published_ms);
  * not match its digest, or the deltas do not follow on. */
 int snap_write(idx *ix, const char *path, sp_err *err);
 
+/* What a written-out snapshot holds: the base's header and how many of the
+ * deltas after it, with the last one's header. */
+typedef struct snap_mark {
+    char base[256], last[256];
+    long long deltas;
+} snap_mark;
+/* snap_write starting from prev, a file it wrote before holding *prev_mark:
+ * when ix holds the same base and those deltas still, a copy of prev with
+ * only the deltas after them applied (a replica's next revision), else as
+ * snap_write.  prev NULL: as snap_write.  *mark gets what path holds. */
+int snap_write_from(idx *ix, const char *path, const char *prev, const snap_mark *prev_mark,
+                    snap_mark *mark, sp_err *err);
+
 #endif

@@ -35,6 +35,9 @@ static const char *const tables[] = {"sources",       "urls",      "documents", 
 
 typedef struct fixture {
     char *dir, *store_dir, *index_dir, *out, *full;
+    char *inc[2];  /* written out from the one before, as a replica does */
+    int n_inc;     /* how many so far */
+    snap_mark mark; /* what the last of them holds */
     store *s;
     idx *ix;
 } fixture;
@@ -53,6 +56,8 @@ static void fixture_close(fixture *f)
     free(f->index_dir);
     free(f->out);
     free(f->full);
+    free(f->inc[0]);
+    free(f->inc[1]);
 }
 
 /* Every row of every snapshot table in the SQLite file at path, sorted, as
@@ -123,6 +128,16 @@ static snap_published publish_and_compare(fixture *f, const snap_tuning *t, cons
     CHECK(got && want && !strcmp(got, want), "%s: written out != full image\n--- got\n%s"
                                              "--- want\n%s", step, got ? got : "(none)",
           want ? want : "(none)");
+    /* And from the copy written out before, as a replica does. */
+    const char *prev = f->n_inc ? f->inc[(f->n_inc - 1) % 2] : NULL, *next = f->inc[f->n_inc % 2];
+    unlink(next);
+    CHECK(snap_write_from(f->ix, next, prev, &f->mark, &f->mark, &err) == SP_OK, "%s: %s", step,
+          err.msg);
+    f->n_inc++;
+    char *inc = dump(next);
+    CHECK(inc && want && !strcmp(inc, want), "%s: carried on from the copy before != full "
+                                             "image\n--- got\n%s", step, inc ? inc : "(none)");
+    free(inc);
     free(want);
     if (rows)
         *rows = got;
@@ -235,6 +250,8 @@ static bool fixture_open(fixture *f)
     f->index_dir = sp_printf("%s/index", f->dir);
     f->out = sp_printf("%s/out.db", f->dir);
     f->full = sp_printf("%s/full.db", f->dir);
+    f->inc[0] = sp_printf("%s/inc0.db", f->dir);
+    f->inc[1] = sp_printf("%s/inc1.db", f->dir);
     sp_err err = {0};
     CHECK(store_open(f->store_dir, &f->s, &err) == SP_OK, "%s", err.msg);
     CHECK(idx_open_write(f->index_dir, &f->ix, &err) == SP_OK, "%s", err.msg);
