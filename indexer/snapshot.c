@@ -115,6 +115,7 @@ static img_head delta_head(idx *ix, long long i, bool *ok)
 /* The deltas' header. */
 typedef struct deltas {
     long long k, seq, raw;
+    long long old; /* deltas to clear before writing the next (compact) */
     char small[DIGEST_HEX];
     bool ok;
 } deltas;
@@ -189,6 +190,26 @@ static void prune_log(const char *store_dir, int64_t seq)
     store_close(s);
 }
 
+/* Too many deltas: one delta of every change since the base instead,
+ * while that stays within budget (cheaper than a base, for the writer and
+ * for the replicas that copy it).  *d becomes "none yet" (d->old the
+ * deltas to clear); false when a base is due. */
+static bool compact(const char *store_dir, const img_head *base, int64_t budget,
+                    store_snap *snap, deltas *d, char small[DIGEST_HEX])
+{
+    store_snapshot_free(snap);
+    sp_err e = {0};
+    if (store_snapshot_delta(store_dir, base->log, base->seq, budget / 16 + 16, snap, &e) !=
+            SP_OK ||
+        snap->size > budget)
+        return false;
+    digest_hex(snap->small, snap->small_len, small);
+    d->old = d->k;
+    d->k = d->raw = 0;
+    d->seq = base->seq;
+    return true;
+}
+
 int snap_publish_tuned(idx *ix, const char *store_dir, bool changed, const snap_tuning *t,
                        snap_published *out, sp_err *err)
 {
@@ -225,10 +246,12 @@ int snap_publish_tuned(idx *ix, const char *store_dir, bool changed, const snap_
             return sp_fail(err, rc, "%s", de.msg);
         } else {
             digest_hex(snap.small, snap.small_len, small);
-            if (snap.keys > 0 || strcmp(small, d.small) != 0)
-                want_base = d.k + 1 > t->max_deltas || d.raw + snap.size > budget;
-            else
+            if (snap.keys == 0 && !strcmp(small, d.small))
                 pub.changes = -1; /* nothing new */
+            else if (d.raw + snap.size > budget)
+                want_base = true;
+            else if (d.k + 1 > t->max_deltas)
+                want_base = !compact(store_dir, &base, budget, &snap, &d, small);
         }
     }
     pub.build_s = now_s() - t0;
@@ -302,7 +325,9 @@ int snap_publish_tuned(idx *ix, const char *store_dir, bool changed, const snap_
     } else if (rc == SP_OK && text) {
         char prefix[96];
         snprintf(prefix, sizeof prefix, "%s.%lld", SNAP_DELTA_KEY, d.k + 1);
-        rc = put_pieces(ix, prefix, text, t->chunk, 0, &n, err);
+        rc = clear_deltas(ix, d.old, err);
+        if (rc == SP_OK)
+            rc = put_pieces(ix, prefix, text, t->chunk, 0, &n, err);
         if (rc == SP_OK)
             rc = idx_meta_set(ix, prefix, head, err);
     }

@@ -50,7 +50,8 @@
                                                ("insanely large tags"), and
                                                the image at 1M services is
                                                larger */
-#define SNAP_MAX_DELTAS 32                  /* then a new base */
+#define SNAP_MAX_DELTAS 32                  /* then one delta of every
+                                               change since the base */
 #define SNAP_DELTA_FLOOR (1 << 20)          /* deltas may total this many
                                                bytes (raw) or an eighth of
                                                the base, whichever is more;
@@ -67,8 +68,9 @@
  * and commit: a delta of the rows changed since the last publish, or a
  * new base when the index holds none (or an older form), when the store's
  * change log cannot say what changed since, or when the deltas would grow
- * past SNAP_MAX_DELTAS or their size bound; after a base the store's log
- * is pruned up to it.  Skipped (SP_OK, nothing committed) when nothing
+ * past their size bound (past SNAP_MAX_DELTAS they are folded into one
+ * while that stays within it); after a base the store's log is pruned up
+ * to it.  Skipped (SP_OK, nothing committed) when nothing
  * changed since the last publish and changed is false; changed says the
  * pass committed records, so the revision moves even when the store
  * tables did not.  A store with no crawl.db publishes an empty snapshot. */

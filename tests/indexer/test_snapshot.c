@@ -7,8 +7,9 @@
  * deleted) the snapshot is published, as a delta when the bounds allow,
  * and the crawl.db written out of the index (base, deltas applied) holds
  * exactly the rows of a full image of the store at that moment, table by
- * table.  An unchanged store publishes nothing.  Past the bounds a new
- * base is published and the store's change log pruned up to it.  Pieces:
+ * table.  An unchanged store publishes nothing.  Past the count of deltas
+ * they are folded into one; past their size bound a new base is published
+ * and the store's change log pruned up to it.  Pieces:
  * an image cut in 16-byte pieces reads back byte for byte; a missing or
  * torn piece of the base or of a delta is an error that says so, not
  * wrong rows.  Older indexes ("2 ..." pieces, "1 ..." whole) still read,
@@ -352,7 +353,8 @@ static void test_deltas(void)
     fixture_close(&f);
 }
 
-/* Past the bounds a base, and the log pruned up to it. */
+/* Past the count of deltas one delta since the base; past their size a
+ * base, and the log pruned up to it. */
 static void test_rebase(void)
 {
     fixture f;
@@ -370,18 +372,25 @@ static void test_rebase(void)
     CHECK(p.delta, "delta 2");
     put_record(f.s, "r7", "c7", "Seven");
     p = publish_and_compare(&f, &t, "a third: over max_deltas", NULL);
-    CHECK(p.base && !p.delta, "a base after two deltas");
-    CHECK(count(&f, "SELECT count(*) FROM snap_log") == 0, "the log pruned");
-    char *v = meta(f.ix, SNAP_DELTAS_KEY), *d1 = meta(f.ix, SNAP_DELTA_KEY ".1");
-    CHECK(v && !strncmp(v, "0 ", 2) && (!d1 || !*d1), "no deltas after the base: %s, %s",
-          v ? v : "(none)", d1 ? d1 : "(gone)");
+    char *v = meta(f.ix, SNAP_DELTAS_KEY), *d2 = meta(f.ix, SNAP_DELTA_KEY ".2");
+    CHECK(p.delta && p.changes == 3 && v && !strncmp(v, "1 ", 2) && (!d2 || !*d2),
+          "past max_deltas, one delta of the 3 changes since the base instead: %s, %s",
+          v ? v : "(none)", d2 ? d2 : "(gone)");
+    CHECK(count(&f, "SELECT count(*) FROM snap_log") == 3, "the log kept");
     free(v);
-    free(d1);
+    free(d2);
     /* By size: deltas over an eighth of the base (and the floor). */
     t = (snap_tuning){SNAP_CHUNK_BYTES, 100, 1, 1};
     put_record(f.s, "r8", "c8", "Eight");
     p = publish_and_compare(&f, &t, "a delta over the size bound", NULL);
-    CHECK(p.base, "a base when the delta is too large");
+    CHECK(p.base && !p.delta, "a base when the deltas would be too large");
+    CHECK(count(&f, "SELECT count(*) FROM snap_log") == 0, "the log pruned");
+    v = meta(f.ix, SNAP_DELTAS_KEY);
+    char *d1 = meta(f.ix, SNAP_DELTA_KEY ".1");
+    CHECK(v && !strncmp(v, "0 ", 2) && (!d1 || !*d1), "no deltas after the base: %s, %s",
+          v ? v : "(none)", d1 ? d1 : "(gone)");
+    free(v);
+    free(d1);
     /* The log pruned by another publisher past this index's point: a base,
      * not a delta missing changes. */
     t = (snap_tuning){SNAP_CHUNK_BYTES, 100, 1 << 30, 1};
@@ -451,7 +460,7 @@ static void test_pieces(void)
     CHECK(file_is(f.out, snap.img, snap.size), "16-byte pieces read back as the image");
     /* Fewer, larger pieces: the old ones past the new count are removed. */
     t.chunk = 1 << 20;
-    t.max_deltas = 0;
+    t.delta_floor = 1; /* any delta is over an eighth of this base */
     put_record(f.s, "r5", "c5", "Five");
     CHECK(snap_publish_tuned(f.ix, f.store_dir, true, &t, &p, &err) == SP_OK && p.base, "%s",
           err.msg);
@@ -462,7 +471,7 @@ static void test_pieces(void)
     free(v);
     /* A delta in 16-byte pieces; then one of its pieces missing, one torn. */
     t.chunk = 16;
-    t.max_deltas = 100;
+    t.delta_floor = 1 << 30;
     put_record(f.s, "r6", "c6", "Six");
     CHECK(snap_publish_tuned(f.ix, f.store_dir, true, &t, &p, &err) == SP_OK && p.delta, "%s",
           err.msg);
