@@ -344,9 +344,9 @@ int snap_publish_tuned(idx *ix, const char *store_dir, bool changed, const snap_
         rc = idx_meta_set(ix, SNAP_FORM_KEY, khex, err);
     }
     free(text);
-    if (rc == SP_OK)
+    if (rc == SP_OK) {
         rc = idx_commit(ix, err);
-    else {
+    } else {
         sp_err e2 = {0};
         idx_cancel(ix, &e2);
     }

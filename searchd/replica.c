@@ -16,9 +16,9 @@
  * What searchd reads from STORE/crawl.db travels inside the index
  * (indexer/snapshot.h); a replica writes it out under STORE/snapshot/REV
  * (a copy of the revision before with the new deltas applied, when the
- * base is the same) and reads that instead.  Writes (POST: hub decisions, logins) are
- * forwarded to the writer over HTTP (libcurl) or refused with a 503 that
- * says where to send them.  The report form's token key travels in the
+ * base is the same) and reads that instead.  Writes (POST: hub decisions,
+ * logins) are forwarded to the writer over HTTP (libcurl) or refused with
+ * a 503 that says where to send them.  The report form's token key travels in the
  * index too (sd_form_key), so the writer takes a form a replica served.
  */
 #define _GNU_SOURCE

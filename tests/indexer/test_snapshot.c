@@ -7,7 +7,8 @@
  * deleted) the snapshot is published, as a delta when the bounds allow,
  * and the crawl.db written out of the index (base, deltas applied) holds
  * exactly the rows of a full image of the store at that moment, table by
- * table.  An unchanged store publishes nothing.  Past the count of deltas
+ * table.  An unchanged store (or one whose change was rolled back)
+ * publishes nothing.  Past the count of deltas
  * they are folded into one; past their size bound a new base is published
  * and the store's change log pruned up to it.  Pieces:
  * an image cut in 16-byte pieces reads back byte for byte; a missing or
@@ -290,6 +291,14 @@ static void test_deltas(void)
     snap_revision(f.ix, &rev2, &ms);
     CHECK(!p.base && !p.delta && rev2 == rev, "unchanged: nothing published (rev %lld -> %lld)",
           rev, rev2);
+    /* A change rolled back (a batch aborted, as a kill -9 leaves it) logs
+     * nothing: the log is written in the change's transaction. */
+    CHECK(store_batch_begin(f.s, &err) == SP_OK, "%s", err.msg);
+    put_record(f.s, "r1", "c9", "One, rolled back");
+    store_batch_abort(f.s);
+    CHECK(snap_publish_tuned(f.ix, f.store_dir, false, &t, &p, &err) == SP_OK && !p.base &&
+              !p.delta,
+          "a rolled-back change: nothing published");
     /* changed (records committed) moves the revision, with no new image. */
     CHECK(snap_publish_tuned(f.ix, f.store_dir, true, &t, &p, &err) == SP_OK, "%s", err.msg);
     snap_revision(f.ix, &rev2, &ms);
