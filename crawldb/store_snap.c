@@ -194,7 +194,7 @@ static int image(const char *store_dir, const char *log_id, int64_t from_seq, in
     int version = (int)one_int(db, "PRAGMA src.user_version");
     bool logged = has_table(db, "src", "snap_log");
     if (logged) {
-        out->seq = one_int(db, "SELECT seq FROM src.sqlite_sequence WHERE name = 'snap_log'");
+        out->seq = one_int(db, "SELECT max(seq) FROM src.snap_log");
         if (sqlite3_prepare_v2(db, "SELECT value FROM src.meta WHERE key = 'snap_log.id'", -1,
                                &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
             sqlite3_column_text(st, 0))
@@ -334,7 +334,8 @@ int store_snapshot_prune(store *s, int64_t seq, sp_err *err)
 {
     int rc = sto_tx_begin(s, err);
     if (!rc)
-        rc = sto_run(s, err, "DELETE FROM snap_log WHERE seq <= ?", "I", seq);
+        rc = sto_run(s, err, "DELETE FROM snap_log WHERE seq <= ?"
+                             " AND seq < (SELECT max(seq) FROM snap_log)", "I", seq);
     if (!rc)
         rc = sto_run(s, err, "INSERT INTO meta(key, value) VALUES('snap_log.pruned', ?1)"
                              " ON CONFLICT(key) DO UPDATE SET value ="
