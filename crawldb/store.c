@@ -147,6 +147,93 @@ static const char schema_v4[] =
 static const char schema_v5[] =
     "CREATE INDEX IF NOT EXISTS documents_source ON documents(source);\n";
 
+/* Version 6: the change log of the tables a replica's snapshot carries
+ * (store_snap.c), so that the indexer publishes what changed since its
+ * last publish rather than the whole image (indexer/snapshot.h).  Triggers
+ * write the primary key of every row inserted, updated or deleted, in the
+ * transaction of the change itself, so a kill -9 keeps both or neither.
+ * urls logs only changes of the columns the snapshot carries (state,
+ * content_hash) and ingest_records only rows that are or were gone (the
+ * snapshot carries those alone).  An update logs the old key and, when it
+ * moved, the new (a trigger of its own, which an update that sets no key
+ * column does not run: 1 log row an update).  The publisher prunes the log up to a full image it
+ * published (store_snapshot_prune), always keeping the newest row, so
+ * seq (max + 1, not AUTOINCREMENT, whose bookkeeping doubled a trigger's
+ * cost) only grows.  meta "snap_log.id" names this log, so a
+ * publisher holding another store's (or an older copy's) position in it
+ * starts again from a full image. */
+static const char schema_v6[] =
+    "CREATE TABLE IF NOT EXISTS snap_log(\n"
+    "  seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, k1, k2);\n"
+    "INSERT OR IGNORE INTO meta(key, value)\n"
+    "  VALUES('snap_log.id', lower(hex(randomblob(8))));\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_records_i AFTER INSERT ON hub_records BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_records', NEW.id, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_records_d AFTER DELETE ON hub_records BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_records', OLD.id, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_records_u AFTER UPDATE ON hub_records BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_records', OLD.id, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_records_k AFTER UPDATE OF id ON hub_records\n"
+    "  WHEN NEW.id IS NOT OLD.id BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_records', NEW.id, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_links_i AFTER INSERT ON hub_links BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_links', NEW.id_a, NEW.id_b); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_links_d AFTER DELETE ON hub_links BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_links', OLD.id_a, OLD.id_b); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_links_u AFTER UPDATE ON hub_links BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_links', OLD.id_a, OLD.id_b); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_links_k AFTER UPDATE OF id_a, id_b ON hub_links\n"
+    "  WHEN (NEW.id_a, NEW.id_b) IS NOT (OLD.id_a, OLD.id_b) BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_links', NEW.id_a, NEW.id_b); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_decisions_i AFTER INSERT ON hub_decisions BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_decisions', NEW.id_a, NEW.id_b); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_decisions_d AFTER DELETE ON hub_decisions BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_decisions', OLD.id_a, OLD.id_b); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_decisions_u\n"
+    "  AFTER UPDATE ON hub_decisions BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_decisions', OLD.id_a, OLD.id_b); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_hub_decisions_k\n"
+    "  AFTER UPDATE OF id_a, id_b ON hub_decisions\n"
+    "  WHEN (NEW.id_a, NEW.id_b) IS NOT (OLD.id_a, OLD.id_b) BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('hub_decisions', NEW.id_a, NEW.id_b); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_documents_i AFTER INSERT ON documents BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('documents', NEW.seq, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_documents_d AFTER DELETE ON documents BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('documents', OLD.seq, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_documents_u\n"
+    "  AFTER UPDATE OF seq, source ON documents BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('documents', OLD.seq, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_documents_k AFTER UPDATE OF seq ON documents\n"
+    "  WHEN NEW.seq IS NOT OLD.seq BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('documents', NEW.seq, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_urls_i AFTER INSERT ON urls BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('urls', NEW.source, NEW.url); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_urls_d AFTER DELETE ON urls BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('urls', OLD.source, OLD.url); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_urls_u\n"
+    "  AFTER UPDATE OF source, url, state, content_hash ON urls\n"
+    "  WHEN (OLD.source, OLD.url, OLD.state, OLD.content_hash) IS NOT\n"
+    "       (NEW.source, NEW.url, NEW.state, NEW.content_hash) BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('urls', OLD.source, OLD.url); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_urls_k AFTER UPDATE OF source, url ON urls\n"
+    "  WHEN (NEW.source, NEW.url) IS NOT (OLD.source, OLD.url) BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('urls', NEW.source, NEW.url); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_ingest_records_i AFTER INSERT ON ingest_records\n"
+    "  WHEN NEW.gone_at IS NOT NULL BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('ingest_records', NEW.id, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_ingest_records_d AFTER DELETE ON ingest_records\n"
+    "  WHEN OLD.gone_at IS NOT NULL BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('ingest_records', OLD.id, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_ingest_records_u\n"
+    "  AFTER UPDATE OF id, source, gone_at ON ingest_records\n"
+    "  WHEN (OLD.gone_at IS NOT NULL OR NEW.gone_at IS NOT NULL) AND\n"
+    "       (OLD.id, OLD.source, OLD.gone_at) IS NOT (NEW.id, NEW.source, NEW.gone_at) BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('ingest_records', OLD.id, NULL); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS snap_ingest_records_k\n"
+    "  AFTER UPDATE OF id ON ingest_records\n"
+    "  WHEN NEW.id IS NOT OLD.id BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('ingest_records', NEW.id, NULL); END;\n";
+
 /* hub_records is derived from the index: one from before its source_url
  * column is dropped, not converted, and the linkage's cache is marked
  * stale (hub_meta "features") so its next run is a whole one and writes
@@ -183,6 +270,7 @@ static const struct {
     {NULL, schema_v3},
     {migrate_v4, schema_v4},
     {NULL, schema_v5},
+    {NULL, schema_v6},
 };
 
 int sto_fail(store *s, sp_err *err, const char *what)

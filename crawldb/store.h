@@ -40,7 +40,7 @@
 
 #include "sp.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_DB_NAME "crawl.db"
 #define STORE_FETCH_LOG_DAYS 30 /* fetch_log lines older than this are pruned */
 
@@ -444,12 +444,42 @@ int store_hub_meta_set(store *s, const char *key, const char *value, sp_err *err
 
 /* ---- For replicas (store_snap.c) ----------------------------------------- */
 
-/* What searchd reads from the store at dir, as one SQLite database image
- * (*img released with store_snapshot_free): the tables and
- * columns its reads use, as of one moment, with the store's schema
- * version, so store_open_read on a copy reads it like the store.  A
- * folder with no crawl.db gives an empty image. */
-int store_snapshot_image(const char *dir, unsigned char **img, int64_t *size, sp_err *err);
-void store_snapshot_free(unsigned char *img);
+/* What searchd reads from the store (the tables and columns its reads use),
+ * as one SQLite database image, read in one transaction: a full image, or
+ * a delta of the rows changed since a point of the store's change log
+ * (snap_log, filled by triggers in the transaction of each change).  Each
+ * table of an image has the store's primary key (WITHOUT ROWID), so its
+ * rows read in key order however they got there. */
+typedef struct store_snap {
+    unsigned char *img; /* the image (sqlite3_malloc'd) */
+    int64_t size;
+    int64_t seq;        /* the last change the image holds */
+    int64_t keys;       /* a delta: how many changes it holds */
+    char log_id[33];    /* the change log's name (meta snap_log.id), "" when none */
+    char *small;        /* the small tables a delta carries whole (sources,
+                           hub_meta), as bytes to compare: unchanged when
+                           equal (malloc'd) */
+    size_t small_len;
+} store_snap;
+
+/* The full image of the store at dir, with the store's schema version, so
+ * store_open_read on a copy reads it like the store.  A folder with no
+ * crawl.db gives an empty image. */
+int store_snapshot_full(const char *dir, store_snap *out, sp_err *err);
+/* The delta after change from_seq of log log_id: the small tables whole,
+ * the rows now under every key changed (a key with no row is a deletion)
+ * and those keys (table snap_keys).  SP_ENOTFOUND when the log cannot say
+ * (another log, or pruned past from_seq: take a full image); SP_ELIMIT
+ * when more than max_keys changes were logged since. */
+int store_snapshot_delta(const char *dir, const char *log_id, int64_t from_seq,
+                         int64_t max_keys, store_snap *out, sp_err *err);
+void store_snapshot_free(store_snap *snap);
+/* Apply a delta image to the image written out at path (a SQLite file made
+ * from a full image and the deltas before this one), in one transaction. */
+int store_snapshot_apply(const char *path, const unsigned char *delta, int64_t size,
+                         sp_err *err);
+/* Forget the store's changes up to seq (a full image published holds
+ * them). */
+int store_snapshot_prune(store *s, int64_t seq, sp_err *err);
 
 #endif

@@ -708,10 +708,10 @@ static int run(const ingest_opts *o, ingest_stats *st, bool rebuild, sp_err *err
         clock_gettime(CLOCK_MONOTONIC, &l1);
         /* What searchd reads from the store goes into the index too, for
          * replicas (snapshot.h): at once when records or links changed;
-         * when only crawl status did, at most every SNAP_IDLE_SECS (an
-         * image of the whole hub, rebuilt and compressed on every idle run
-         * of `signpost run`, kept its indexer busy: bench/README.md,
-         * Freshness). */
+         * when only crawl status did, at most every SNAP_IDLE_SECS (each
+         * publish is a delta of the rows changed since the last, but a
+         * crawl moves URLs' states all the time, and every delta is one
+         * more for replicas to apply until the next base). */
         bool changed = st->records > 0 || st->gone > 0;
         long long rev = 0, published_ms = 0;
         snap_revision(g.ix, &rev, &published_ms);

@@ -15,9 +15,10 @@
  *
  * What searchd reads from STORE/crawl.db travels inside the index
  * (indexer/snapshot.h); a replica writes it out under STORE/snapshot/REV
- * and reads that instead.  Writes (POST: hub decisions, logins) are
- * forwarded to the writer over HTTP (libcurl) or refused with a 503 that
- * says where to send them.  The report form's token key travels in the
+ * (a copy of the revision before with the new deltas applied, when the
+ * base is the same) and reads that instead.  Writes (POST: hub decisions,
+ * logins) are forwarded to the writer over HTTP (libcurl) or refused with
+ * a 503 that says where to send them.  The report form's token key travels in the
  * index too (sd_form_key), so the writer takes a form a replica served.
  */
 #define _GNU_SOURCE
@@ -66,6 +67,7 @@ struct sd_replica {
     pthread_mutex_t snap_mu;
     long long snap_rev;
     char *snap_dir, *snap_old;
+    snap_mark snap_mark; /* what snap_dir's crawl.db holds */
     /* writer */
     pid_t server;
     /* the report form's token key the index carries (sd_form_key) */
@@ -391,9 +393,16 @@ char *sd_store_read_dir(struct sd_server *s)
     /* An earlier run's copy of this revision may be half written. */
     rm_snapshot(dir);
     mkdir(dir, 0755);
-    if (ix && snap_write(ix, db, &e) != SP_OK && e.code != SP_ENOTFOUND)
+    /* From the revision before when it holds the same base: a copy with
+     * the deltas after it applied (snapshot.h). */
+    char *prev = p->snap_dir ? sp_printf("%s/%s", p->snap_dir, STORE_DB_NAME) : NULL;
+    snap_mark mark = {0};
+    if (ix && snap_write_from(ix, db, prev, &p->snap_mark, &mark, &e) != SP_OK &&
+        e.code != SP_ENOTFOUND)
         fprintf(stderr, "searchd: %s; hub reports and deletions are empty until the next "
                         "revision\n", e.msg);
+    free(prev);
+    p->snap_mark = mark;
     idx_close(ix);
     free(db);
     if (p->snap_old && strcmp(p->snap_old, dir) != 0)

@@ -7,20 +7,16 @@
  * tests/indexer/data/services.ndjson; queries from the data files beside it.
  */
 #include <math.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "hours.h"
 #include "idx.h"
 #include "rec.h"
-#include "snapshot.h"
-#include "store.h"
 #include "sp.h"
 #include "../core/tcheck.h"
 #include "../core/tutil.h"
@@ -1245,85 +1241,6 @@ static void test_phrase_filters(void)
     rm_index(path);
 }
 
-/* The store snapshot in pieces (snapshot.h): written with pieces of a few
- * bytes, it reads back byte for byte; published again with fewer pieces,
- * the old ones past the new count are gone; and an index of the older
- * whole-value form ("1 RAWSIZE BASE64") still reads. */
-static bool file_is(const char *path, const unsigned char *img, int64_t size)
-{
-    size_t len = 0;
-    char *got = t_read(&len, "%s", path);
-    bool same = got && (int64_t)len == size && !memcmp(got, img, len);
-    free(got);
-    return same;
-}
-
-static void test_snapshot_chunks(void)
-{
-    char *path = NULL;
-    idx *ix = new_index(&path);
-    if (!ix)
-        return;
-    sp_err err = {0};
-    CHECK(idx_commit(ix, &err) == SP_OK, "%s", err.msg);
-    char *sdir = t_tmp_path("idx", "store");
-    mkdir(sdir, 0700);
-    unsigned char *img = NULL;
-    int64_t size = 0;
-    CHECK(store_snapshot_image(sdir, &img, &size, &err) == SP_OK && size > 0, "%s", err.msg);
-    char *out = sp_printf("%s/snap.db", sdir);
-    char key[64], *v = NULL;
-    CHECK(snap_publish_chunked(ix, sdir, true, 16, &err) == SP_OK, "%s", err.msg);
-    long long n64 = 0;
-    CHECK(idx_meta_get(ix, SNAP_KEY, &v, &err) == SP_OK && v &&
-              sscanf(v, "2 %*d %lld", &n64) == 1 && n64 > 3,
-          "a header of several pieces: %s", v ? v : "(none)");
-    free(v);
-    CHECK(snap_write(ix, out, &err) == SP_OK, "%s", err.msg);
-    CHECK(file_is(out, img, size), "16-byte pieces read back as the image");
-    /* Fewer, larger pieces: the old ones past the new count are removed. */
-    CHECK(snap_publish_chunked(ix, sdir, true, 1 << 20, &err) == SP_OK, "%s", err.msg);
-    snprintf(key, sizeof key, "%s.%lld", SNAP_KEY, n64);
-    v = NULL;
-    CHECK(idx_meta_get(ix, key, &v, &err) == SP_OK && (!v || !*v), "piece %lld cleared: %s",
-          n64, v ? "still there" : "gone");
-    free(v);
-    CHECK(snap_write(ix, out, &err) == SP_OK, "%s", err.msg);
-    CHECK(file_is(out, img, size), "one piece reads back as the image");
-    /* A missing piece is an error, not a short image. */
-    CHECK(snap_publish_chunked(ix, sdir, true, 16, &err) == SP_OK, "%s", err.msg);
-    CHECK(idx_begin(ix, &err) == SP_OK, "%s", err.msg);
-    snprintf(key, sizeof key, "%s.2", SNAP_KEY);
-    CHECK(idx_meta_set(ix, key, "", &err) == SP_OK, "%s", err.msg);
-    CHECK(idx_commit(ix, &err) == SP_OK, "%s", err.msg);
-    sp_err e2 = {0};
-    CHECK(snap_write(ix, out, &e2) == SP_EINVAL && strstr(e2.msg, "missing"),
-          "a missing piece: %s", e2.msg);
-    /* The whole-value form of indexes written before the pieces. */
-    uLongf zlen = compressBound((uLong)size);
-    unsigned char *z = malloc(zlen);
-    CHECK(z && compress2(z, &zlen, img, (uLong)size, 6) == Z_OK, "compress");
-    size_t b64 = sodium_base64_ENCODED_LEN(zlen, sodium_base64_VARIANT_ORIGINAL);
-    char *b = malloc(b64);
-    sodium_bin2base64(b, b64, z, zlen, sodium_base64_VARIANT_ORIGINAL);
-    char *whole = sp_printf("1 %lld %s", (long long)size, b);
-    CHECK(idx_begin(ix, &err) == SP_OK && idx_meta_set(ix, SNAP_KEY, whole, &err) == SP_OK &&
-              idx_commit(ix, &err) == SP_OK,
-          "%s", err.msg);
-    CHECK(snap_write(ix, out, &err) == SP_OK, "%s", err.msg);
-    CHECK(file_is(out, img, size), "the whole-value form reads back as the image");
-    free(whole);
-    free(b);
-    free(z);
-    unlink(out);
-    free(out);
-    store_snapshot_free(img);
-    idx_close(ix);
-    rm_index(path);
-    rmdir(sdir);
-    free(sdir);
-}
-
 int main(void)
 {
     const char *src = getenv("SIGNPOST_SOURCE");
@@ -1342,7 +1259,6 @@ int main(void)
     test_collapse_exact();
     test_hours_quarters();
     test_phrase_filters();
-    test_snapshot_chunks();
 
     char *path = NULL;
     idx *ix = fixture_index(&path);
