@@ -64,6 +64,19 @@ int dd_set_add_encoded(dedupe_set *s, const unsigned char *p, size_t len, sp_err
 /* The records of s in id order (indexes; caller frees), and the index of
  * id in s through it (-1 when absent). */
 uint32_t *dd_sort_by_id(const dedupe_set *s);
+
+/* A blocking key of one record (dedupe_link.c). */
+typedef struct dd_bkey {
+    uint64_t key;
+    uint32_t sub;  /* order inside a block: the name's hash, so a window over
+                    * a big block compares records with like names */
+    uint32_t rank; /* then the record's place in id order */
+    uint32_t rec;
+} dd_bkey;
+/* qsort order of blocking keys: key, then sub, then rank. */
+int dd_cmp_bkey(const void *x, const void *y);
+/* Sort v[0..n) in dd_cmp_bkey order (a radix sort on the key for big n). */
+void dd_sort_bkeys(dd_bkey *v, size_t n);
 long dd_lookup(const dedupe_set *s, const uint32_t *sorted, const char *id);
 
 /* Score records a and b of s; brief: without evidence text. */

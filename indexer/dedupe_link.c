@@ -19,15 +19,9 @@
 
 #include "dedupe_impl.h"
 
-typedef struct bkey {
-    uint64_t key;
-    uint32_t sub; /* order inside a block: the name's hash, so a window over
-                   * a big block compares records with like names */
-    uint32_t rank; /* then the record's place in id order */
-    uint32_t rec;
-} bkey;
+typedef dd_bkey bkey;
 
-static int cmp_bkey(const void *x, const void *y)
+int dd_cmp_bkey(const void *x, const void *y)
 {
     const bkey *a = x, *b = y;
     if (a->key != b->key)
@@ -35,6 +29,55 @@ static int cmp_bkey(const void *x, const void *y)
     if (a->sub != b->sub)
         return a->sub < b->sub ? -1 : 1;
     return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+/* Sort keys as dd_cmp_bkey orders them.  At 1M records each kind's keys are a
+ * million or more, and qsort's comparator calls were the largest cost of
+ * an incremental linkage (perf, bench/README.md): a stable LSD radix sort
+ * on the key (four 16-bit digits) groups the blocks, and only the blocks
+ * of two or more are then sorted inside by name hash and rank.  Falls back
+ * to qsort when small or when the scratch buffer cannot be had. */
+void dd_sort_bkeys(bkey *v, size_t n)
+{
+    enum { DIGIT = 16, BUCKETS = 1 << DIGIT };
+    bkey *tmp = n >= 4096 && n < UINT32_MAX ? malloc(n * sizeof *tmp) : NULL;
+    uint32_t *count = tmp ? malloc(BUCKETS * sizeof *count) : NULL;
+    if (!count) {
+        free(tmp);
+        qsort(v, n, sizeof *v, dd_cmp_bkey);
+        return;
+    }
+    bkey *from = v, *to = tmp;
+    for (unsigned shift = 0; shift < 64; shift += DIGIT) {
+        memset(count, 0, BUCKETS * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(from[i].key >> shift) & (BUCKETS - 1)]++;
+        if (count[(from[0].key >> shift) & (BUCKETS - 1)] == n)
+            continue; /* every key has this digit: the order stands */
+        uint32_t sum = 0;
+        for (size_t b = 0; b < BUCKETS; b++) {
+            uint32_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[(from[i].key >> shift) & (BUCKETS - 1)]++] = from[i];
+        bkey *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != v)
+        memcpy(v, from, n * sizeof *v);
+    free(count);
+    free(tmp);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && v[j].key == v[i].key)
+            j++;
+        if (j - i > 1)
+            qsort(v + i, j - i, sizeof *v, dd_cmp_bkey);
+        i = j;
+    }
 }
 
 typedef struct pairs {
@@ -73,7 +116,7 @@ static bool is_touched(const dd_prior *pr, const uint64_t *touched, size_t n_tou
 static int emit_blocks(bkey *keys, size_t n, bool weak, const dd_prior *pr,
                        const uint64_t *touched, size_t n_touched, pairs *p)
 {
-    qsort(keys, n, sizeof *keys, cmp_bkey);
+    dd_sort_bkeys(keys, n);
     size_t i = 0;
     while (i < n) {
         size_t j = i + 1;
