@@ -393,6 +393,13 @@ static void alternatives(ctx *c, const char *orig)
     }
 }
 
+/* Does the lower-cased text name a price band (who pays less) without a
+ * word of requirement? */
+static bool price_band(const char *low)
+{
+    return has(P_PRICE_BAND, low) && !has(P_STRONG, low);
+}
+
 static void sentence(ctx *c, const char *orig, const char *field, double conf, bool elig_field,
                      bool firm_item)
 {
@@ -511,7 +518,7 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
      * charges to carers"), and a word of requirement ("only") keeps all,
      * except in an item under the band's heading (its heading says what
      * the item is a condition of). */
-    bool band = c->band_item || (has(P_PRICE_BAND, low) && !has(P_STRONG, low));
+    bool band = c->band_item || price_band(low);
     if (!band && (!soft || has(P_RES_ANY, low)))
         el_residency_sentence(c, orig, low, field, cf);
     if (!band)
@@ -530,30 +537,17 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     c->o2l = NULL;
 }
 
-/* Does a list heading widen who may take part ("You may also qualify if
- * you're:", "Also open to:")?  A widening trigger of triggers.tsv in it. */
-static bool widening_heading(const ctx *c, const char *head)
+/* Does a list heading (lower-cased) widen who may take part ("You may also
+ * qualify if you're:", "Also open to:")?  A widening trigger of
+ * triggers.tsv in it. */
+static bool widening_heading(const ctx *c, const char *low)
 {
-    char low[EL_MAX_SENTENCE + 1];
-    uint16_t o2l[EL_MAX_SENTENCE + 2];
-    lower_norm(head, low, sizeof low, o2l);
     elig_scope sc;
     elig_scope_build(c->v, low, false, &sc);
     for (size_t q = 0; q < sc.n_m; q++)
         if (sc.m[q].t->kind == VT_WIDENING)
             return true;
     return false;
-}
-
-/* Does a list heading open a price band ("The following fee remissions
- * apply to any individual who falls into one or more of the categories
- * listed below:")? */
-static bool band_heading(const char *head)
-{
-    char low[EL_MAX_SENTENCE + 1];
-    uint16_t o2l[EL_MAX_SENTENCE + 2];
-    lower_norm(head, low, sizeof low, o2l);
-    return has(P_PRICE_BAND, low) && !has(P_STRONG, low);
 }
 
 /* Split text into sentences (". ", "! ", "? ", ";", newlines, bullets). */
@@ -598,9 +592,14 @@ static void scan_text(ctx *c, const char *text, const char *field, double conf, 
                 /* Items under a widening heading add people to those who
                  * may take part: none of them alone can turn anyone away. */
                 in_list = true;
-                item_firm = elig_pat_firm_heading(buf + s) && !widening_heading(c, buf + s);
+                char hlow[EL_MAX_SENTENCE + 1];
+                uint16_t h2l[EL_MAX_SENTENCE + 2];
+                lower_norm(buf + s, hlow, sizeof hlow, h2l);
+                item_firm = elig_pat_firm_heading(buf + s) && !widening_heading(c, hlow);
                 item_conf = item_firm || conf < 0.7 ? conf : 0.7;
-                item_band = band_heading(buf + s);
+                /* "The following fee remissions apply to any individual
+                 * who ...:": its items are a price band's conditions. */
+                item_band = price_band(hlow);
             }
             n = 0;
             if (!*p)

@@ -733,9 +733,9 @@ unsigned el_benefit_lead(const ctx *c, const char *orig, const char *low)
     return 0;
 }
 
-/* Is the benefit at offset at of low what someone applies for, or the goal
- * of the sentence ("claims
- * for", "apply for", "application for")? */
+/* Is the benefit at offset at of low what someone applies for ("claims
+ * for", "apply for", "application for") or the goal of the sentence ("to
+ * get", "in order to claim")? */
 static bool applied_for(const char *low, size_t at)
 {
     static const char *const w[] = {"claim for the ", "claims for the ", "apply for the ",
