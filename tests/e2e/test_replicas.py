@@ -5,7 +5,8 @@
 from nothing and get a full copy.  They answer the read requests of
 replica_requests.txt byte for byte as the writer does; they refuse (a) or
 forward to the writer (b, --writer-url) every write: hub decisions,
-sign-ins, problem reports, editors' corrections.  With the writer stopped
+sign-ins, problem reports, editors' corrections; a correction made on the
+writer reaches both replicas in the index.  With the writer stopped
 they keep answering; a service added at a source meanwhile becomes
 searchable on both when it returns (the lag from the writer is printed),
 and one removed is gone from both."""
@@ -174,6 +175,26 @@ def main():
         via = post(bases["b"], "/api/v1/hub/decisions", body)
         e.check(direct == via, f"replica b forwards a hub decision ({direct[0]} = {via[0]})")
         writes(wbase, bases, some_id, token)
+        # The correction reaches the replicas in the index: the writer's
+        # next index pass lays it over the record (indexer/corrections.c)
+        # and publishes; the replicas' search results and service pages
+        # show the corrected phone.
+        want = "020 7946 0999"
+        end = time.time() + 120
+        shown = set()
+        while time.time() < end and len(shown) < 2:
+            for k, b in bases.items():
+                st, svc = e.get(b, f"/api/v1/services/{some_id}")
+                st2, page = e.get(b, f"/services/{some_id}")
+                if want in json.dumps(svc) and isinstance(page, str) and want in page:
+                    shown.add(k)
+            time.sleep(0.5)
+        e.check(shown == set(bases), f"an editor's correction made on the writer shows on both "
+                                     f"replicas' service pages and API ({sorted(shown)})")
+        st, res = e.get(bases["a"], "/api/v1/search", {"q": "cv"})
+        hit = [r for r in (res.get("results", []) if st == 200 else []) if r.get("id") == some_id]
+        e.check(hit and want in json.dumps(hit[0]),
+                "the replica's search results carry the corrected phone")
 
         # Writer stopped: replicas keep answering; B (max lag 5 s) degrades.
         writer.stop()
