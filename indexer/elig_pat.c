@@ -34,6 +34,7 @@ static const char *const phrase_src[P__COUNT] = {
     [P_EXCEPT] = "unless|discretion|case by case|case-by-case|exceptions|exceptional|"
                  "may be considered|may be able to|flexib|in some cases|can sometimes",
     [P_RES_TRIGGER] = "resident|live in|living in|lives in|live or work|live, work|live and work|"
+                      "living or returning to|live or return to|lives or returns to|"
                       "live/work|who are based in|you are based in|reside|from the borough|"
                       "anyone in|everyone in|all adults in|anyone living|people living|"
                       "adults in (england|london|the uk)|lives, works|works or studies|"
@@ -820,6 +821,18 @@ static bool m_over_nn(const char *s, const char *const *ws, elig_span *m)
     return false;
 }
 
+/* Does s open with a word of whom ("anyone", "people", ...) and end at e,
+ * but for a full stop or spaces? */
+static bool who_opens_to_end(const char *s, size_t e)
+{
+    size_t wl = lit_any(s, who_words);
+    if (!wl || s[wl] != ' ' || s[0] == '(')
+        return false;
+    while (s[e] == '.' || s[e] == ' ' || s[e] == '!')
+        e++;
+    return !s[e];
+}
+
 /* [P_MIN4]/[P_MAX4] WHO " (aged )?(KW) NN([^0-9]|$)": 3 the keyword, 4. */
 static bool m_who_kw_nn(const char *s, const char *const *ws, elig_span *m)
 {
@@ -835,6 +848,10 @@ static bool m_who_kw_nn(const char *s, const char *const *ws, elig_span *m)
             span(m, 0, k - 6 - ends_any(s, k - 6, who_words), j + 2);
         } else if (k >= 1 && s[k - 1] == ' ' && ends_any(s, k - 1, who_words)) {
             span(m, 0, k - 1 - ends_any(s, k - 1, who_words), j + 2);
+        } else if (k >= 1 && s[k - 1] == ' ' && who_opens_to_end(s, j + 2)) {
+            /* "Anyone living in Lambeth over 16.": the sentence's subject
+             * is whom the age is of, the age closes the sentence. */
+            span(m, 0, k, j + 2);
         } else {
             continue;
         }
