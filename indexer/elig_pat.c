@@ -21,7 +21,7 @@ static const char *const phrase_src[P__COUNT] = {
                   "no matter (what |)(your age|how old)|open to all ages|age is no barrier|"
                   "(don't|do not|doesn't|does not) have (an|any) (upper |)age (limit|restriction)",
     [P_ADULTS] = "(all|any) adults|adults only|for adults|open to adults|adults of any|"
-                 "adults (living|who live)",
+                 "adults (living|who live)|(for|to) any adult (who|living|aged)",
     [P_NEGATE] = "not (suitable|open|available|eligible|for)|isn't (suitable|open|available|for)|"
                  "aren't eligible|no one|nobody|excluding|excludes|except|cannot|can't|can not|"
                  "unable to (support|help|accept)|we do not (accept|support|work with)|"
