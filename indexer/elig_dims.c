@@ -240,7 +240,9 @@ void el_age_sentence(const char *low, agebounds *b)
     }
     if (match(P_RANGE2, low, m)) {
         int lo = grp_num(low, m, 2), hi = grp_num(low, m, 4);
-        if (lo >= 11 && hi > lo && hi <= 99) {
+        /* A range with years after it is an age however young ("0-4 year
+         * olds", "for 5-11s"); a child's range ends by 25. */
+        if ((lo >= 11 || (lo >= 0 && hi <= 25)) && hi > lo && hi <= 99) {
             b->lo = lo;
             b->hi = hi;
             b->at = (int)m[0].so;
