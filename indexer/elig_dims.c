@@ -90,6 +90,26 @@ static bool not_age_after(const char *s)
     return opens_with(s, w, sizeof w / sizeof w[0]);
 }
 
+/* After "are over 18", is the number an age: the clause ends, or goes on
+ * with a word that is not what is counted ("and out of work", "to
+ * qualify", "years of age")?  "There are over 20 organisations", "is over
+ * 50 metres long" are counts and sizes. */
+static bool age_clause_after(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    if (!*s || strchr(".,;:!?()&-", *s))
+        return true;
+    static const char *const w[] = {"and", "to", "or", "years", "yrs", "when", "at", "on",
+                                    "by", "with", "in", "living", "who", "if", "but", "+"};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        size_t l = strlen(w[i]);
+        if (!strncmp(s, w[i], l) && !isalpha((unsigned char)s[l]))
+            return true;
+    }
+    return false;
+}
+
 /* Does s (after a number) say it is an age: "years of age", "years
  * old"?  Then "at least 16 years of age" is one, though "at least 3
  * years" is not. */
@@ -275,6 +295,12 @@ void el_age_sentence(const char *low, agebounds *b)
             lo = -1;
         if (lo >= 0 && grp_is(low, m, 1, "older than"))
             lo += 1;
+        /* "need to be over 18", "are over 18 and out of work"; not "there
+         * are over 20 organisations" nor "is over 30 people". */
+        if (lo >= 0 && (grp_is(low, m, 1, "be over") || grp_is(low, m, 1, "are over") ||
+                        grp_is(low, m, 1, "is over") || grp_is(low, m, 1, "you're over")) &&
+            (lo < 14 || lo > 70 || !age_clause_after(low + m[0].eo)))
+            lo = -1;
         neg_lo = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN3B, low, m)) {
         lo = grp_num(low, m, 2);

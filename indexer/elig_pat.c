@@ -1101,7 +1101,7 @@ bool elig_pat_match(int p, const char *s, elig_span *m)
                         W("over the age of", "above the age of", "aged over", "aged above",
                           "aged at least", "minimum age of", "minimum age is", "minimum age:",
                           "minimum age", "must be at least", "must be over", "older than",
-                          "at least"),
+                          "at least", "be over", "are over", "is over", "you're over"),
                         3, m);
     case P_MIN3B:
         return m_over_nn(s, W("over", "above"), m);
