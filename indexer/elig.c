@@ -446,12 +446,15 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
      * sentence with a word of requirement, or an item of a list whose
      * heading has one.  A bare item ("60+ and not working") may be a
      * price band's or a target's as well as a requirement: a check. */
+    double cf_req = cf; /* as if it had a word of requirement */
     if (cf > 0.7 && !firm_item && !elig_pat_requirement(low, elig_field))
         cf = 0.7;
     /* A condition next to a price may be the price's ("free for people on
      * JSA", "£5, or £3 for over 60s"), not the service's: a check. */
     if (cf > 0.7 && elig_pat_price(low))
         cf = 0.7;
+    if (cf_req > 0.7 && elig_pat_price(low))
+        cf_req = 0.7;
     /* "To claim jobseeker's allowance, you need to be available for work",
      * "Whilst you're claiming JSA, you must ...", "If you are claiming ESA,
      * you will need to ...": the conditions of a benefit, not of the
@@ -463,9 +466,13 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
      * worth a check at most. */
     if (cf > 0.5 && about_rules(low))
         cf = 0.5;
+    if (cf_req > 0.5 && about_rules(low))
+        cf_req = 0.5;
     unsigned lead = el_benefit_lead(c, orig, low);
     if (cf > 0.7 && (lead & EL_BEN_REGIME))
         cf = 0.7;
+    if (cf_req > 0.7 && (lead & EL_BEN_REGIME))
+        cf_req = 0.7;
     c->ben_goal = lead & EL_BEN_GOAL;
     agebounds b;
     char alow[EL_MAX_SENTENCE + 1];
@@ -484,9 +491,20 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
                    strstr(low, "preference");
     size_t or_at = 0;
     int alt = b.lo >= 0 || b.hi >= 0 ? el_age_alternative(alow, &b, &or_at) : EL_AGE_ONE;
+    double age_cf = cf;
+    /* "Supported internships are for young people aged 16-24", "ESOL
+     * classes are for adults aged 19 and over": the ages a service says it
+     * is for are whom it takes, as a word of requirement would say.  Only
+     * a youth or adult range (a child's age may be of a parent's child),
+     * alone in its sentence (no number after it: "(up to 29 for care
+     * leavers)"), not softened, negated or added ("also"). */
+    if (b.at >= 0 && cf_req > cf && (b.lo >= 14 || (b.lo < 0 && b.hi >= 18)) && !soft &&
+        !has(P_NEGATE, low) && !strstr(low, "n't") && !strstr(low, " not ") &&
+        !strstr(low, " also ") && !strpbrk(alow + b.end, "0123456789") &&
+        el_age_for_whom(alow, (size_t)b.at))
+        age_cf = cf_req;
     /* "(at least 540 hours if age 16 to 17)": an age in a condition of
      * something else; only "only if" / "eligible if" make it necessary. */
-    double age_cf = cf;
     if (b.at >= 0 && age_cf > 0.7 && el_age_in_condition(alow, (size_t)b.at))
         age_cf = 0.7;
     /* "If you are under the age of 18, head to our young carers page": the

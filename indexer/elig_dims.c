@@ -1362,3 +1362,27 @@ void el_mandatory_sentence(ctx *c, const char *orig, const char *low, const char
         el_add_rule(c, "mandatory", "in", vals, 1, field, orig, conf);
     }
 }
+
+/* Is the age at offset at the one a service says it is for: "for young
+ * people aged 16-24", "for 16 to 24 year olds", "is for those aged
+ * 18-65"?  Then it says whom the service takes, as a requirement would.
+ * The age's span may open with whom it is of ("young people aged
+ * 16-24") or with its number. */
+bool el_age_for_whom(const char *low, size_t at)
+{
+    static const char *const who[] = {"those", "people", "young people", "young adults",
+                                      "adults", "anyone", "learners", "participants",
+                                      "residents", "women", "men", "jobseekers"};
+    for (size_t i = 0; i < sizeof who / sizeof who[0]; i++) {
+        size_t l = strlen(who[i]), p = SIZE_MAX;
+        if (!strncmp(low + at, who[i], l) && !strncmp(low + at + l, " aged ", 6))
+            p = at; /* the span opens with whom */
+        else if (!strncmp(low + at, "aged ", 5) && at >= l + 1 && low[at - 1] == ' ' &&
+                 !strncmp(low + at - 1 - l, who[i], l))
+            p = at - 1 - l; /* whom, then the span's "aged" */
+        if (p != SIZE_MAX && p >= 4 && !strncmp(low + p - 4, "for ", 4))
+            return true;
+    }
+    /* "for 16 to 24 year olds": the number itself after "for" */
+    return isdigit((unsigned char)low[at]) && at >= 4 && !strncmp(low + at - 4, "for ", 4);
+}

@@ -102,6 +102,7 @@ void el_age_sentence(const char *low, agebounds *b);
 enum { EL_AGE_ONE, EL_AGE_OR, EL_AGE_TWO };
 int el_age_alternative(const char *low, agebounds *b, size_t *or_at);
 bool el_age_in_condition(const char *low, size_t at);
+bool el_age_for_whom(const char *low, size_t at);
 bool el_age_redirected(const char *low, size_t at);
 void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text, double conf);
 void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
