@@ -76,15 +76,20 @@ int map_current(sp_err *err, const char *what)
 
 /* The words a pair term starts with (docs/index.md, "Word pairs"): the
  * first parts of common hyphenated English words ("self-employment",
- * "e-mail", "part-time", "non-profit", "co-op", "ex-offenders",
- * "wi-fi"), ASCII-sorted for the binary search.  Each occurrence of one
- * of them followed by any word gives one pair term, so the list costs
+ * "e-mail", "part-time", "non-profit", "co-op", "ex-offenders", "wi-fi",
+ * "in-work", "drop-in", "well-being", "follow-up", "over-50s", and the
+ * first pair of "one-to-one", "face-to-face", "step-by-step",
+ * "day-to-day"), ASCII-sorted for the binary search.  Each occurrence of
+ * one of them before another word gives one pair term, so the list costs
  * what its words occur (bench/README.md, "Word pairs").  Readers take the
  * list from the index's metadata (xap_pair_heads, written with the
  * schema version), so changing it needs a schema version of its own. */
 static const char *const PAIR_HEADS[] = {
-    "anti", "co",   "cross", "e",   "ex",   "full", "inter", "long", "low",  "multi",
-    "non",  "part", "post",  "pre", "re",   "self", "semi",  "short", "sub", "wi",
+    "after", "anti",  "check", "co",    "cross", "day",  "drop", "e",    "ex",
+    "face",  "follow", "full", "half",  "high",  "in",   "inter", "long", "low",
+    "multi", "non",   "one",   "out",   "over",  "part", "post", "pre",  "re",
+    "self",  "semi",  "short", "sign",  "step",  "sub",  "walk", "well", "wi",
+    "x",
 };
 
 size_t prefix_len(const std::string &term)

@@ -704,12 +704,30 @@ enum pair_form {
                    of its words) */
 };
 
-/* q with every two-word phrase whose words share a prefix and whose first
- * word is one of heads replaced (see pair_form), where it is reached
- * through operators that add or pick the weights of their parts (AND,
- * OR, FILTER, AND_NOT, AND_MAYBE, XOR, MAX); *used counts them.  The
- * parser's phrases are exact (window = words), so "XP<first> <second>"
- * (xap.cc, finish_doc) is in the documents the phrase matches. */
+/* The pair term of words i and i + 1 of the phrase q (LEAF_TERMs with
+ * one prefix), "" when the index has none for them. */
+std::string phrase_pair(const Xapian::Query &q, size_t i, const std::vector<std::string> &heads)
+{
+    Xapian::Query a = q.get_subquery(i), b = q.get_subquery(i + 1);
+    if (a.get_type() != Xapian::Query::LEAF_TERM || b.get_type() != Xapian::Query::LEAF_TERM)
+        return std::string();
+    const std::string ta = *a.get_terms_begin(), tb = *b.get_terms_begin();
+    size_t pl = xap_impl::prefix_len(ta);
+    if (xap_impl::prefix_len(tb) != pl || ta.compare(0, pl, tb, 0, pl) || tb.size() == pl ||
+        !std::binary_search(heads.begin(), heads.end(), ta.substr(pl)))
+        return std::string();
+    return xap_impl::pair_term(ta, tb.substr(pl));
+}
+
+/* q with its phrases answered from pair terms where the index has them,
+ * where they are reached through operators that add or pick the weights
+ * of their parts (AND, OR, FILTER, AND_NOT, AND_MAYBE, XOR, MAX); *used
+ * counts them.  The parser's phrases are exact (window = words), and
+ * "XP<word> <next word>" (xap.cc, finish_doc) is in exactly the documents
+ * where the two are adjacent, so a two-word phrase becomes its pair term
+ * (see pair_form), and a longer one is filtered by the pair terms of its
+ * word pairs that have one: the same documents, positions read only for
+ * those ("one-to-one": "XPone to"). */
 Xapian::Query with_pairs(const Xapian::Query &q, const std::vector<std::string> &heads,
                          pair_form form, int depth, size_t *used)
 {
@@ -717,25 +735,24 @@ Xapian::Query with_pairs(const Xapian::Query &q, const std::vector<std::string> 
         return q;
     switch (q.get_type()) {
     case Xapian::Query::OP_PHRASE: {
-        if (q.get_num_subqueries() != 2)
-            return q;
-        Xapian::Query a = q.get_subquery(0), b = q.get_subquery(1);
-        if (a.get_type() != Xapian::Query::LEAF_TERM ||
-            b.get_type() != Xapian::Query::LEAF_TERM)
-            return q;
-        const std::string ta = *a.get_terms_begin(), tb = *b.get_terms_begin();
-        size_t pl = xap_impl::prefix_len(ta);
-        if (xap_impl::prefix_len(tb) != pl || ta.compare(0, pl, tb, 0, pl) || tb.size() == pl ||
-            !std::binary_search(heads.begin(), heads.end(), ta.substr(pl)))
-            return q;
-        std::string pt = xap_impl::pair_term(ta, tb.substr(pl));
-        if (pt.empty())
+        size_t n = q.get_num_subqueries();
+        std::vector<Xapian::Query> parts{q};
+        for (size_t i = 0; i + 1 < n; i++) {
+            std::string pt = phrase_pair(q, i, heads);
+            if (!pt.empty())
+                parts.emplace_back(pt);
+        }
+        if (parts.size() == 1)
             return q;
         ++*used;
+        if (n > 2)
+            return Xapian::Query(Xapian::Query::OP_FILTER, parts.begin(), parts.end());
         if (form == PAIR_MATCH)
-            return Xapian::Query(pt);
-        return Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(Xapian::Query::OP_AND, a, b),
-                             Xapian::Query(pt));
+            return parts[1];
+        return Xapian::Query(Xapian::Query::OP_FILTER,
+                             Xapian::Query(Xapian::Query::OP_AND, q.get_subquery(0),
+                                           q.get_subquery(1)),
+                             parts[1]);
     }
     case Xapian::Query::OP_AND:
     case Xapian::Query::OP_OR:

@@ -1268,6 +1268,8 @@ static const char *const pair_texts[][3] = {
     {"Friday Drop In", "Self Employment Trust", "Drop in on Fridays."},
     {"Skills Club", "Jobs Hub", "Yourself, employment, and selfemployment."},
     {"Tax Help", "Money Advice", "Employment self-assessment help."},
+    {"Mentoring", "Mentor Trust", "One-to-one mentoring, face to face or online, in-work support."},
+    {"Drop-in", "Wellbeing Trust", "A drop in for well-being and follow-up calls, one to two hours, in work."},
 };
 #define N_PAIR_TEXTS (sizeof pair_texts / sizeof pair_texts[0])
 #define PAIR_COPIES 3
@@ -1346,8 +1348,15 @@ static void test_pair_terms(void)
         {"self-employment OR e-mail", 10},
         {"employment NOT self-employment", -1},
         {"self-employment advice", -1},
-        {"\"self employment advice\"", -1}, /* three words: still a phrase */
+        {"\"self employment advice\"", 2}, /* three words: filtered by a pair */
         {"self-care", 1},
+        {"one-to-one", 1},
+        {"face-to-face", 1},
+        {"\"one to two\"", 1},
+        {"in-work", 2},
+        {"drop-in", 3},
+        {"well-being", 1},
+        {"follow-up", 1},
     };
     static const char *const hk[] = {"hackney"}, *const hn[] = {"hackney", "newham"},
                              *const fr[] = {"free"}, *const fe[] = {"fee"},
