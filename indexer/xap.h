@@ -230,7 +230,8 @@ typedef struct xap_search {
      * Signpost without pair terms keeps the key but not its tag).  A
      * two-word phrase whose first word is one of them (a hyphenated word,
      * or quoted) is then answered from its pair term instead of the words'
-     * positions: the same matches, hits, order and weights. */
+     * positions, and a longer phrase is checked only where its pairs' terms
+     * are: the same matches, hits, order, weights and snippets. */
     const char *pairs_key, *pairs_tag_key;
 } xap_search;
 

@@ -1486,9 +1486,9 @@ char *xap_results_snippet(const xap_results *r, const char *text, size_t max_len
         }
         const Xapian::MSet &ms = p->snip_ready ? p->snip : p->mset;
         snip = ms.snippet(t, max_len, p->stem,
-                               Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                                   Xapian::MSet::SNIPPET_EXHAUSTIVE,
-                               "<mark>", "</mark>", "\xe2\x80\xa6");
+                          Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+                              Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                          "<mark>", "</mark>", "\xe2\x80\xa6");
         return dup_string(snip);
     }
     catch (...) {
