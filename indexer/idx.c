@@ -156,11 +156,23 @@ int idx_schema_version(idx *ix)
     return n > 0 ? n : 1;
 }
 
+/* "SCHEMA HEAD HEAD...": the words whose pairs have terms (xap.h,
+ * xap_replace), valid while SCHEMA is the index's schema version (an index
+ * rebuilt by an older Signpost keeps this key, not its version). */
+#define IDX_PAIRS_KEY "signpost.pairs"
+
 int idx_mark_schema(idx *ix, sp_err *err)
 {
     char v[16];
     snprintf(v, sizeof v, "%d", IDX_SCHEMA_VERSION);
-    return idx_meta_set(ix, IDX_SCHEMA_KEY, v, err);
+    int rc = idx_meta_set(ix, IDX_SCHEMA_KEY, v, err);
+    char *pairs = rc == SP_OK ? sp_printf("%s %s", v, xap_pair_heads()) : NULL;
+    if (rc == SP_OK && !pairs)
+        rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    if (rc == SP_OK)
+        rc = idx_meta_set(ix, IDX_PAIRS_KEY, pairs, err);
+    free(pairs);
+    return rc;
 }
 
 int idx_meta_get(idx *ix, const char *key, char **value, sp_err *err)
@@ -1230,6 +1242,8 @@ int idx_search(idx *ix, const idx_query *q, idx_result *out, sp_err *err)
     s.exact = q->exact_facets;
     s.count_prefixes = q->facets ? field_prefixes : NULL;
     s.data_slot = q->brief ? IDX_SLOT_BRIEF : 0; /* empty before schema 6 */
+    s.pairs_key = IDX_PAIRS_KEY; /* schema 8 */
+    s.pairs_tag_key = IDX_SCHEMA_KEY;
     _Static_assert(IDX_MAX_COUNT_SETS == XAP_MAX_COUNT_SETS, "set_counts are copied whole");
     xap_filter sets[IDX_MAX_COUNT_SETS];
     for (size_t i = 0; i < q->n_count_sets && i < IDX_MAX_COUNT_SETS; i++)

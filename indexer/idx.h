@@ -91,10 +91,11 @@ void idx_close(idx *ix);
 /* The schema's version: a change to the terms or value slots a record
  * becomes bumps it.  An index of an older version answers wrongly until
  * it is rebuilt from the store (ingest_run does that by itself). */
-#define IDX_SCHEMA_VERSION 7 /* 3: opening hours (hours.h); 4: brief hit data;
+#define IDX_SCHEMA_VERSION 8 /* 3: opening hours (hours.h); 4: brief hit data;
                                * 5: brief hits carry what a portal result shows;
                                * 6: the brief fields in a value slot as well;
-                               * 7: whole open hours as one term (XHH) */
+                               * 7: whole open hours as one term (XHH);
+                               * 8: word-pair terms (XP, xap.h) */
 /* The version the index was built for: IDX_SCHEMA_VERSION for an index
  * created by this code, 1 for one from before versions were recorded. */
 int idx_schema_version(idx *ix);

@@ -10,12 +10,15 @@
  */
 #include "xap_impl.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 using xap_impl::dup_string;
@@ -23,7 +26,7 @@ using xap_impl::guarded;
 using xap_impl::map_current;
 using xap_impl::map_error;
 using xap_impl::STEM_LANG;
-using xap_impl::add_spelling;
+using xap_impl::finish_doc;
 
 namespace xap_impl {
 
@@ -71,22 +74,100 @@ int map_current(sp_err *err, const char *what)
     }
 }
 
-/* The spelling data of doc, as TermGenerator's FLAG_SPELLING would have
- * added it while indexing: one for every occurrence of every word of
- * unprefixed text (the words are the unprefixed terms; each occurrence is
- * one position).  Added once a word per document instead of once an
- * occurrence: the same frequencies, without a spelling-table lookup for
- * every word of the text. */
-void add_spelling(Xapian::WritableDatabase &wr, const Xapian::Document &doc)
+/* The words a pair term starts with (docs/index.md, "Word pairs"): the
+ * first parts of common hyphenated English words ("self-employment",
+ * "e-mail", "part-time", "non-profit", "co-op", "ex-offenders", "wi-fi",
+ * "in-work", "drop-in", "well-being", "follow-up", "over-50s", and the
+ * first pair of "one-to-one", "face-to-face", "step-by-step",
+ * "day-to-day"), ASCII-sorted for the binary search.  Each occurrence of
+ * one of them before another word gives one pair term, so the list costs
+ * what its words occur (bench/README.md, "Word pairs").  Readers take the
+ * list from the index's metadata (xap_pair_heads, written with the
+ * schema version), so changing it needs a schema version of its own. */
+static const char *const PAIR_HEADS[] = {
+    "after", "anti",  "check", "co",    "cross", "day",  "drop", "e",    "ex",
+    "face",  "follow", "full", "half",  "high",  "in",   "inter", "long", "low",
+    "multi", "non",   "one",   "out",   "over",  "part", "post", "pre",  "re",
+    "self",  "semi",  "short", "sign",  "step",  "sub",  "walk", "well", "wi",
+    "x",
+};
+
+size_t prefix_len(const std::string &term)
 {
+    size_t n = 0;
+    while (n < term.size() && term[n] >= 'A' && term[n] <= 'Z')
+        n++;
+    return n;
+}
+
+std::string pair_term(const std::string &first, const std::string &second_word)
+{
+    if (first.size() + second_word.size() + 3 > PAIR_TERM_MAX)
+        return std::string();
+    std::string t = "XP";
+    t.reserve(first.size() + second_word.size() + 3);
+    t += first;
+    t += ' ';
+    t += second_word;
+    return t;
+}
+
+/* Is word (a term without its prefix) one of PAIR_HEADS? */
+static bool is_pair_head(std::string_view word)
+{
+    return std::binary_search(std::begin(PAIR_HEADS), std::end(PAIR_HEADS), word,
+                              [](std::string_view a, std::string_view b) { return a < b; });
+}
+
+/* What a document gets when stored, from one walk over its terms: the
+ * spelling data TermGenerator's FLAG_SPELLING would have added while
+ * indexing (one for every occurrence of every word of unprefixed text:
+ * the words are the unprefixed terms, each occurrence one position;
+ * added once a word instead of once an occurrence, the same frequencies
+ * without a spelling-table lookup for every word), and the pair terms:
+ * "XP" + a term at position p whose word is a pair head + " " + the word
+ * of the term with the same prefix at p + 1 (no positions, wdf 0), so a
+ * document has "XPself employment" exactly when the phrase "self
+ * employment" matches it, whatever separated the two words in the text
+ * (a hyphen, any dash, a space, a line break). */
+void finish_doc(Xapian::WritableDatabase &wr, Xapian::Document &doc)
+{
+    std::vector<std::pair<Xapian::termpos, std::string>> after; /* (p + 1, head term) */
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-        const std::string &term = *t;
-        if (term.empty() || (term[0] >= 'A' && term[0] <= 'Z'))
-            continue; /* a prefixed term: not text of its own */
         Xapian::termcount n = t.positionlist_count();
-        if (n)
+        if (!n)
+            continue; /* a stem, a boolean term */
+        const std::string term = *t;
+        size_t pl = prefix_len(term);
+        if (pl == 0)
             wr.add_spelling(term, n);
+        if (is_pair_head(std::string_view(term).substr(pl)))
+            for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end();
+                 ++p)
+                after.emplace_back(*p + 1, term);
     }
+    if (after.empty())
+        return;
+    std::sort(after.begin(), after.end());
+    std::vector<std::string> pairs;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        if (!t.positionlist_count())
+            continue;
+        const std::string term = *t;
+        size_t pl = prefix_len(term);
+        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p) {
+            if (*p < after.front().first || *p > after.back().first)
+                continue;
+            auto it = std::lower_bound(after.begin(), after.end(),
+                                       std::make_pair(*p, std::string()));
+            for (; it != after.end() && it->first == *p; ++it)
+                if (prefix_len(it->second) == pl && !it->second.compare(0, pl, term, 0, pl))
+                    pairs.push_back(pair_term(it->second, term.substr(pl)));
+        }
+    }
+    for (const std::string &pt : pairs)
+        if (!pt.empty())
+            doc.add_boolean_term(pt);
 }
 
 char *dup_string(const std::string &s)
@@ -165,8 +246,10 @@ int xap_reopen(xap_db *db, sp_err *err)
 {
     return guarded(err, "reopening the index", [&] {
         bool changed = db->rd->reopen();
-        if (changed)
+        if (changed) {
             db->facets.reset();
+            db->pairs_read = false;
+        }
         return changed ? 1 : 0;
     });
 }
@@ -290,7 +373,7 @@ xap_doc *xap_doc_new(xap_db *db)
         std::unique_ptr<xap_doc> d(new xap_doc{db, Xapian::Document(), Xapian::TermGenerator()});
         d->tg.set_stemmer(Xapian::Stem(STEM_LANG));
         d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-        d->tg.set_document(d->doc); /* spelling: add_spelling, when stored */
+        d->tg.set_document(d->doc); /* spelling and pairs: finish_doc, when stored */
         return d.release();
     }
     catch (...) {
@@ -402,7 +485,7 @@ static Xapian::docid find_docid(xap_db *db, const std::string &term, bool *sure)
     return did;
 }
 
-int xap_replace(xap_db *db, const char *unique_term, const xap_doc *d,
+int xap_replace(xap_db *db, const char *unique_term, xap_doc *d,
                 sp_err *err)
 {
     return write_op(db, err, "replace", false, "storing a document", [&]() -> int {
@@ -411,7 +494,7 @@ int xap_replace(xap_db *db, const char *unique_term, const xap_doc *d,
         std::string term(unique_term);
         bool sure = true;
         Xapian::docid did = find_docid(db, term, &sure);
-        add_spelling(*db->wr, d->doc);
+        finish_doc(*db->wr, d->doc);
         if (!sure) {
             did = db->wr->replace_document(term, d->doc); /* slow path */
         } else if (did) {
@@ -539,6 +622,20 @@ char *xap_normalise_words(const char *text, bool stem)
     catch (...) {
         return nullptr;
     }
+}
+
+const char *xap_pair_heads(void)
+{
+    static const std::string heads = [] {
+        std::string h;
+        for (const char *w : xap_impl::PAIR_HEADS) {
+            if (!h.empty())
+                h += ' ';
+            h += w;
+        }
+        return h;
+    }();
+    return heads.c_str();
 }
 
 char *xap_stem_term(const char *word)

@@ -78,8 +78,13 @@ int xap_doc_set_value_number(xap_doc *d, unsigned slot, double v,
 int xap_doc_set_value_coords(xap_doc *d, unsigned slot, const double *lat,
                              const double *lon, size_t n, sp_err *err);
 
-/* Upsert: replace the document indexed by unique_term (or add it). */
-int xap_replace(xap_db *db, const char *unique_term, const xap_doc *d,
+/* Upsert: replace the document indexed by unique_term (or add it).
+ * Storing a document (here and xap_put_docid) first gives it its spelling
+ * data and its word-pair terms (docs/index.md, "Word pairs"): for each
+ * word of xap_pair_heads() in its text, "XP" + that term + " " + the next
+ * position's word (same prefix), so "XPself employment" is in exactly the
+ * documents the phrase "self employment" matches. */
+int xap_replace(xap_db *db, const char *unique_term, xap_doc *d,
                 sp_err *err);
 /* Delete the documents indexed by term: SP_ENOTFOUND when there is none. */
 int xap_delete(xap_db *db, const char *term, sp_err *err);
@@ -101,7 +106,7 @@ int xap_each_data(xap_db *db, xap_data_fn fn, void *ctx, sp_err *err);
 int xap_doc_reset(xap_doc *d, xap_db *db, sp_err *err);
 /* Put d at exactly docid (replacing what is there), and delete by docid:
  * for shards whose docids the caller assigns. */
-int xap_put_docid(xap_db *db, unsigned docid, const xap_doc *d, sp_err *err);
+int xap_put_docid(xap_db *db, unsigned docid, xap_doc *d, sp_err *err);
 int xap_delete_docid(xap_db *db, unsigned docid, sp_err *err);
 /* Copy every synonym and metadata key of from into the writable to. */
 int xap_copy_dicts(xap_db *from, xap_db *to, sp_err *err);
@@ -127,6 +132,10 @@ int xap_set_metadata(xap_db *db, const char *key, const char *value,
  * as the indexer and query parser see them; used to match multi-word
  * synonyms in text.  With stem false, only lower-cased.  Caller frees. */
 char *xap_normalise_words(const char *text, bool stem);
+/* The words stored documents get pair terms for (see xap_replace),
+ * joined by single spaces: what an index's metadata records (pairs_key
+ * below).  Static. */
+const char *xap_pair_heads(void);
 /* "Z" + English stem of a single lower-case word.  Caller frees. */
 char *xap_stem_term(const char *word);
 
@@ -215,6 +224,15 @@ typedef struct xap_search {
     /* Nonzero: a hit's data is this value slot's (xap_match.data) when the
      * document has one there, else its document data. */
     unsigned data_slot;
+    /* Optional: metadata keys.  pairs_key's value is "TAG HEAD HEAD...":
+     * the index holds the pair terms (xap_replace) of those heads, as long
+     * as TAG equals the value of pairs_tag_key (an index rebuilt by a
+     * Signpost without pair terms keeps the key but not its tag).  A
+     * two-word phrase whose first word is one of them (a hyphenated word,
+     * or quoted) is then answered from its pair term instead of the words'
+     * positions, and a longer phrase is checked only where its pairs' terms
+     * are: the same matches, hits, order, weights and snippets. */
+    const char *pairs_key, *pairs_tag_key;
 } xap_search;
 
 #define XAP_MAX_COUNT_SETS 16

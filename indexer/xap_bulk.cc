@@ -29,12 +29,12 @@ int xap_doc_reset(xap_doc *d, xap_db *db, sp_err *err)
     XAP_CATCH(err, "starting a document")
 }
 
-int xap_put_docid(xap_db *db, unsigned docid, const xap_doc *d, sp_err *err)
+int xap_put_docid(xap_db *db, unsigned docid, xap_doc *d, sp_err *err)
 {
     if (!db || !db->wr || docid == 0)
         return sp_fail(err, SP_EINVAL, "put: a writable shard and a docid are needed");
     try {
-        xap_impl::add_spelling(*db->wr, d->doc);
+        xap_impl::finish_doc(*db->wr, d->doc);
         db->wr->replace_document(docid, d->doc);
         return SP_OK;
     }

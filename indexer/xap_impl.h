@@ -15,6 +15,7 @@
 #include <string>
 #include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 /* A writer finds the document to replace without asking the writable
  * database for the id term's posting list: Xapian (glass) answers that by
@@ -40,6 +41,10 @@ struct xap_db {
     /* Readers: the facet table of the open revision (see FacetTable),
      * built on the first faceted search after an open or a reopen. */
     std::unique_ptr<xap_facets, xap_facets_free> facets;
+    /* Readers: the pair heads of the open revision (xap_search.pairs_key),
+     * read on the first search after an open or a reopen. */
+    bool pairs_read = false;
+    std::vector<std::string> pair_heads; /* sorted */
 };
 
 struct xap_doc {
@@ -57,9 +62,19 @@ int map_error(const Xapian::Error &e, sp_err *err, const char *what);
 /* The SP_E* code and message for the exception being handled; call it
  * only from inside a catch block (it rethrows that exception to sort it). */
 int map_current(sp_err *err, const char *what);
-/* Spelling data for the words of doc's unprefixed text (xap.cc), added
- * to wr when doc is stored. */
-void add_spelling(Xapian::WritableDatabase &wr, const Xapian::Document &doc);
+/* What doc gets when stored in wr (xap.cc): the spelling data of its
+ * unprefixed text, and its pair terms. */
+void finish_doc(Xapian::WritableDatabase &wr, Xapian::Document &doc);
+
+/* Pair terms (docs/index.md, "Word pairs"): "XP" + first (a positional
+ * term, prefix and word) + " " + second_word (the next position's word,
+ * without the prefix), or "" when that would be longer than
+ * PAIR_TERM_MAX bytes (Xapian takes at most 245): such a pair has no
+ * term, and a query for it keeps its phrase.  prefix_len: the length of
+ * a term's prefix (its leading capitals). */
+#define PAIR_TERM_MAX 240
+size_t prefix_len(const std::string &term);
+std::string pair_term(const std::string &first, const std::string &second_word);
 /* A malloc'd copy (the C side frees it); throws std::bad_alloc. */
 char *dup_string(const std::string &s);
 

@@ -664,6 +664,116 @@ bool has_positional(const Xapian::Query &q, int depth)
     }
 }
 
+/* The pair heads the index holds pair terms for (xap_search.pairs_key),
+ * sorted; none when the keys are not given, the value is missing or its
+ * tag is not the tag key's value.  A reader reads them once a revision. */
+const std::vector<std::string> &pair_heads(xap_db *db, const xap_search *s,
+                                           std::vector<std::string> &scratch)
+{
+    std::vector<std::string> &heads = db->wr ? scratch : db->pair_heads;
+    if (!db->wr && db->pairs_read)
+        return heads;
+    heads.clear();
+    if (s->pairs_key && s->pairs_tag_key) {
+        std::string v = db->rd->get_metadata(s->pairs_key);
+        std::string tag = db->rd->get_metadata(s->pairs_tag_key);
+        size_t sp = v.find(' ');
+        if (!tag.empty() && sp != std::string::npos && !v.compare(0, sp, tag)) {
+            size_t start = sp + 1;
+            while (start < v.size()) {
+                size_t end = v.find(' ', start);
+                if (end == std::string::npos)
+                    end = v.size();
+                if (end > start)
+                    heads.push_back(v.substr(start, end - start));
+                start = end + 1;
+            }
+            std::sort(heads.begin(), heads.end());
+        }
+    }
+    if (!db->wr)
+        db->pairs_read = true;
+    return heads;
+}
+
+/* What with_pairs puts in place of a phrase. */
+enum pair_form {
+    PAIR_MATCH, /* the pair term alone: the same documents */
+    PAIR_RANK   /* the words ANDed, filtered by the pair term: the same
+                   documents and weights (Xapian weighs a phrase as the sum
+                   of its words) */
+};
+
+/* The pair term of words i and i + 1 of the phrase q (LEAF_TERMs with
+ * one prefix), "" when the index has none for them. */
+std::string phrase_pair(const Xapian::Query &q, size_t i, const std::vector<std::string> &heads)
+{
+    Xapian::Query a = q.get_subquery(i), b = q.get_subquery(i + 1);
+    if (a.get_type() != Xapian::Query::LEAF_TERM || b.get_type() != Xapian::Query::LEAF_TERM)
+        return std::string();
+    const std::string ta = *a.get_terms_begin(), tb = *b.get_terms_begin();
+    size_t pl = xap_impl::prefix_len(ta);
+    if (xap_impl::prefix_len(tb) != pl || ta.compare(0, pl, tb, 0, pl) || tb.size() == pl ||
+        !std::binary_search(heads.begin(), heads.end(), ta.substr(pl)))
+        return std::string();
+    return xap_impl::pair_term(ta, tb.substr(pl));
+}
+
+/* q with its phrases answered from pair terms where the index has them,
+ * where they are reached through operators that add or pick the weights
+ * of their parts (AND, OR, FILTER, AND_NOT, AND_MAYBE, XOR, MAX); *used
+ * counts them.  The parser's phrases are exact (window = words), and
+ * "XP<word> <next word>" (xap.cc, finish_doc) is in exactly the documents
+ * where the two are adjacent, so a two-word phrase becomes its pair term
+ * (see pair_form), and a longer one is filtered by the pair terms of its
+ * word pairs that have one: the same documents, positions read only for
+ * those ("one-to-one": "XPone to"). */
+Xapian::Query with_pairs(const Xapian::Query &q, const std::vector<std::string> &heads,
+                         pair_form form, int depth, size_t *used)
+{
+    if (depth > 64)
+        return q;
+    switch (q.get_type()) {
+    case Xapian::Query::OP_PHRASE: {
+        size_t n = q.get_num_subqueries();
+        std::vector<Xapian::Query> parts{q};
+        for (size_t i = 0; i + 1 < n; i++) {
+            std::string pt = phrase_pair(q, i, heads);
+            if (!pt.empty())
+                parts.emplace_back(pt);
+        }
+        if (parts.size() == 1)
+            return q;
+        ++*used;
+        if (n > 2)
+            return Xapian::Query(Xapian::Query::OP_FILTER, parts.begin(), parts.end());
+        if (form == PAIR_MATCH)
+            return parts[1];
+        return Xapian::Query(Xapian::Query::OP_FILTER,
+                             Xapian::Query(Xapian::Query::OP_AND, q.get_subquery(0),
+                                           q.get_subquery(1)),
+                             parts[1]);
+    }
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_MAX: {
+        size_t before = *used;
+        std::vector<Xapian::Query> subs;
+        for (size_t i = 0; i < q.get_num_subqueries(); i++)
+            subs.push_back(with_pairs(q.get_subquery(i), heads, form, depth + 1, used));
+        if (*used == before)
+            return q;
+        return Xapian::Query(q.get_type(), subs.begin(), subs.end());
+    }
+    default:
+        return q;
+    }
+}
+
 /* Must every document q matches match each phrase in it?  True when the
  * phrases are reached only through AND and FILTER (and the left of
  * AND_MAYBE), so q's positional parts decide nothing but the match set. */
@@ -786,6 +896,15 @@ struct Priv {
     Xapian::MSet mset;
     Xapian::Stem stem{STEM_LANG};
     bool has_text = false;
+    /* When the page was ranked with another form of the query (pair terms,
+     * or a required phrase's words ANDed): the query as parsed, whose
+     * terms and phrases snippets mark, and the MSet made for that (no
+     * matches: get_mset(0, 0) only gathers the terms' statistics), on the
+     * first snippet. */
+    Xapian::Database db;
+    Xapian::Query snip_q;
+    Xapian::MSet snip;
+    bool snip_ready = false;
 };
 
 bool blank(const char *s)
@@ -862,6 +981,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
          * free under ASan) when searchd's threads search at once. */
         Xapian::Query q = Xapian::Query(std::string());
         Xapian::Query q_np; /* q without positions, when q has any */
+        /* With pair terms (with_pairs): q_pos the query as parsed, q_match
+         * its match set's form; q is then the ranking form. */
+        Xapian::Query q_pos, q_match;
+        std::vector<std::string> heads_scratch;
         std::string corrected;
         bool fallback = false;
         if (!blank(s->text)) {
@@ -896,6 +1019,21 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 catch (const Xapian::QueryParserError &) {
                     q_np = Xapian::Query();
                 }
+                /* Two-word phrases from their pair terms, when the index
+                 * has them: the match set from the pair term's posting
+                 * list, the ranking from the words, no positions read. */
+                const std::vector<std::string> &heads = pair_heads(db, s, heads_scratch);
+                if (!heads.empty()) {
+                    size_t used = 0;
+                    Xapian::Query rank = with_pairs(q, heads, PAIR_RANK, 0, &used);
+                    if (used) {
+                        q_pos = q;
+                        p->snip_q = q;
+                        p->db = rd;
+                        q_match = with_pairs(q, heads, PAIR_MATCH, 0, &used);
+                        q = rank;
+                    }
+                }
             }
             corrected = qp.get_corrected_query_string();
             /* All stopwords ("the"): treat as browsing rather than nothing. */
@@ -911,7 +1049,10 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
         /* match_q: what text_q matches, for eval_bits (which does not
          * read posting sources): the fixed weight matches every document,
          * so the boost's match set is its terms'. */
-        Xapian::Query match_q = q;
+        Xapian::Query match_q = q_match.empty() ? q : q_match;
+        if (q_pos.empty())
+            q_pos = q;
+        const Xapian::Query q_parsed = q_pos;
         if (!boost.empty()) {
             /* Boolean terms weigh nothing: a fixed weight, filtered by them. */
             Xapian::Query terms(Xapian::Query::OP_OR, boost.begin(), boost.end());
@@ -923,10 +1064,14 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
                 s->default_and ? Xapian::Query::OP_AND_MAYBE : Xapian::Query::OP_OR;
             q = Xapian::Query(op, q, b);
             match_q = Xapian::Query(op, match_q, terms);
+            q_pos = Xapian::Query(op, q_pos, b);
             if (!q_np.empty())
                 q_np = Xapian::Query(op, q_np, b);
         }
         Xapian::Query text_q = q, text_np = q_np;
+        /* Whether every phrase must hold is a question about the query as
+         * parsed: with_pairs leaves none to find. */
+        const bool np_ranks = !text_np.empty() && phrases_required(q_pos, 0);
 
         /* Location. */
         Xapian::LatLongCoord centre(s->has_near ? s->lat : 0, s->has_near ? s->lon : 0);
@@ -1107,8 +1252,11 @@ static int run_once(xap_db *db, const xap_search *s, xap_results *out, sp_err *e
              * words ANDed match the same documents there with the same
              * weights (a phrase weighs the sum of its words), and Xapian
              * does not read their positions a second time. */
-            const Xapian::Query &rank_q =
-                !text_np.empty() && phrases_required(text_q, 0) ? text_np : text_q;
+            const Xapian::Query &rank_q = np_ranks ? text_np : text_q;
+            if (np_ranks) {
+                p->snip_q = q_parsed;
+                p->db = rd;
+            }
             enq.set_query(Xapian::Query(
                 Xapian::Query::OP_FILTER, rank_q,
                 Xapian::Query((new BitsSource(mb, ft->last, n))->release())));
@@ -1318,21 +1466,29 @@ int xap_run(xap_db *db, const xap_search *s, xap_results *out, sp_err *err)
             /* the next attempt reports what is wrong */
         }
         db->facets.reset();
+        db->pairs_read = false;
     }
 }
 
 char *xap_results_snippet(const xap_results *r, const char *text, size_t max_len)
 {
     try {
-        const Priv *p = static_cast<const Priv *>(r->priv);
+        Priv *p = static_cast<Priv *>(r->priv);
         std::string t = text ? text : "";
         std::string snip;
         if (!p || !p->has_text)
             return nullptr;
-        snip = p->mset.snippet(t, max_len, p->stem,
-                               Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                                   Xapian::MSet::SNIPPET_EXHAUSTIVE,
-                               "<mark>", "</mark>", "\xe2\x80\xa6");
+        if (!p->snip_q.empty() && !p->snip_ready) {
+            Xapian::Enquire e(p->db);
+            e.set_query(p->snip_q);
+            p->snip = e.get_mset(0, 0);
+            p->snip_ready = true;
+        }
+        const Xapian::MSet &ms = p->snip_ready ? p->snip : p->mset;
+        snip = ms.snippet(t, max_len, p->stem,
+                          Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+                              Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                          "<mark>", "</mark>", "\xe2\x80\xa6");
         return dup_string(snip);
     }
     catch (...) {

@@ -142,6 +142,12 @@ static char *bulk(unsigned workers)
     apply(ix, true);
     CHECK(idx_count(ix) == 1, "the old index until finish (%zu)", idx_count(ix));
     CHECK(idx_bulk_finish(ix, &err) == SP_OK, "finish: %s", err.msg);
+    char *pairs = NULL, tag[16]; /* the word pairs' list carries over (docs/index.md) */
+    snprintf(tag, sizeof tag, "%d ", IDX_SCHEMA_VERSION);
+    CHECK(idx_meta_get(ix, "signpost.pairs", &pairs, &err) == SP_OK && pairs &&
+              !strncmp(pairs, tag, strlen(tag)),
+          "pairs: %s", pairs ? pairs : "none");
+    free(pairs);
     CHECK(idx_mark_schema(ix, &err) == SP_OK, "a writer again: %s", err.msg);
     idx_close(ix);
     char *build = sp_printf("%s.build", dir);
@@ -167,6 +173,7 @@ static const bq QUERIES[] = {
     {"career OR wellbeing", NULL, false, false, 10},
     {"english", "cost=free", false, false, 0},
     {NULL, "borough=hackney", false, false, 0},
+    {"drop-in", NULL, false, false, 0}, {"long-term", NULL, false, false, 0}, /* word pairs */
 };
 
 static void search(idx *ix, const bq *b, idx_result *res)

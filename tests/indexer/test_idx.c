@@ -1161,6 +1161,8 @@ static void same_answer(idx *wr, idx *rd, const char *text, const char *const *b
               a.hits[i].rec.id, b.hits[i].rec.id);
         CHECK(fabs(a.hits[i].score - b.hits[i].score) < 1e-9, "[%s] hit %zu: score %g vs %g",
               text, i, a.hits[i].score, b.hits[i].score);
+        CHECK(same_str(a.hits[i].snippet, b.hits[i].snippet), "[%s] hit %zu: snippet %s vs %s",
+              text, i, a.hits[i].snippet, b.hits[i].snippet);
     }
     const idx_field fs[] = {IDX_F_BOROUGH, IDX_F_COST, IDX_F_GROUP};
     for (size_t f = 0; f < 3; f++) {
@@ -1241,6 +1243,192 @@ static void test_phrase_filters(void)
     rm_index(path);
 }
 
+/* Word pairs (docs/index.md, "Word pairs"): a two-word phrase whose first
+ * word is a pair head is answered from its pair term.  The texts put the
+ * two words side by side every way the phrase matches (a hyphen, a space,
+ * a line break, other dashes, capitals, a full stop between) and in ways
+ * it does not (apart, reversed, another form of the second word, one word
+ * run together), in the name (name:), the organisation (org:) and the
+ * description. */
+static const char *const pair_texts[][3] = {
+    /* name, organisation, description; the phrase "self employment" matches 0-6, 12, 13 */
+    {"Start Up Club", "Enterprise Hub", "Help with self-employment and starting a business."},
+    {"Advice Desk", "Community Trust", "Self Employment advice for young people."},
+    {"Next Steps", "Community Trust", "Support on the self-\nemployment route for young people."},
+    {"Tax Clinic", "Money Advice", "Advice on self\u2013employment and tax."},
+    {"Tax Clinic", "Money Advice", "Advice on self\u2010employment and tax."},
+    {"Tax Clinic", "Money Advice", "Advice on SELF\u2014EMPLOYMENT and tax."},
+    {"Wellbeing Cafe", "Mind", "Look after your self. Employment advice follows."},
+    {"Carers Hub", "Carers Trust", "Employment support and self care for young carers."},
+    {"Work Club", "Jobs Hub", "Self-employed people get employment advice."},
+    {"Online Help", "Digital Trust", "Check your e-mail for part-time work."},
+    {"Jobs Desk", "Jobs Hub", "Email us about part time and full-time jobs."},
+    {"Coop Club", "Coop Trust", "A non-profit co-op and a co-operative for non profit groups."},
+    {"Self-Employment Hub", "Enterprise Hub", "Drop in on Tuesdays."},
+    {"Friday Drop In", "Self Employment Trust", "Drop in on Fridays."},
+    {"Skills Club", "Jobs Hub", "Yourself, employment, and selfemployment."},
+    {"Tax Help", "Money Advice", "Employment self-assessment help."},
+    {"Mentoring", "Mentor Trust", "One-to-one mentoring, face to face or online, in-work support."},
+    {"Drop-in", "Wellbeing Trust", "A drop in for well-being and follow-up calls, one to two hours, in work."},
+};
+#define N_PAIR_TEXTS (sizeof pair_texts / sizeof pair_texts[0])
+#define PAIR_COPIES 3
+
+/* A new index at *path holding PAIR_COPIES copies of pair_texts, with
+ * boroughs, costs and groups to filter and count on; committed, still
+ * open for writing. */
+static idx *pair_index(char **path)
+{
+    static const char *const boroughs[] = {"hackney", "newham", "camden"};
+    static const char *const costs[] = {"free", "fee"};
+    static const char *const groups[] = {"young-people", "carers"};
+    idx *wr = new_index(path);
+    if (!wr)
+        return NULL;
+    for (size_t i = 0; i < N_PAIR_TEXTS * PAIR_COPIES; i++) {
+        const char *const *t = pair_texts[i % N_PAIR_TEXTS];
+        char *js = sp_printf("{\"id\": \"00000000-0000-4000-8000-%012zu\", \"name\": \"%s\", "
+                             "\"organization\": {\"name\": \"%s\"}, \"description\": \"%s\", "
+                             "\"signpost\": {\"boroughs\": [{\"slug\": \"%s\"}], \"costs\": "
+                             "[{\"slug\": \"%s\"}], \"groups\": [{\"slug\": \"%s\"}]}}",
+                             2000 + i, t[0], t[1], t[2], boroughs[i % 3], costs[(i / 3) % 2],
+                             groups[(i / 7) % 2]);
+        char *nl = strchr(js, '\n'); /* the line break, as JSON */
+        if (nl) {
+            char *esc = sp_printf("%.*s\\n%s", (int)(nl - js), js, nl + 1);
+            free(js);
+            js = esc;
+        }
+        put_json(wr, js);
+    }
+    sp_err err = {0};
+    CHECK(idx_commit(wr, &err) == SP_OK, "%s", err.msg);
+    return wr;
+}
+
+/* On the writer wr, in one commit: the schema version schema (0: left as
+ * it is) and, when pairs is not NULL, the pairs key ("" removes it). */
+static void mark_index(idx *wr, int schema, const char *pairs)
+{
+    sp_err err = {0};
+    char v[16];
+    snprintf(v, sizeof v, "%d", schema);
+    int rc = idx_begin(wr, &err);
+    if (rc == SP_OK && schema)
+        rc = idx_meta_set(wr, "signpost.schema", v, &err);
+    if (rc == SP_OK && pairs)
+        rc = idx_meta_set(wr, "signpost.pairs", pairs, &err);
+    if (rc == SP_OK)
+        rc = idx_commit(wr, &err);
+    CHECK(rc == SP_OK, "%s", err.msg);
+}
+
+static void test_pair_terms(void)
+{
+    static const struct {
+        const char *q;
+        long want; /* matches in one copy of pair_texts, -1: only compared */
+    } qs[] = {
+        {"self-employment", 9},
+        {"Self-Employment", 9},
+        {"\"self employment\"", 9},
+        {"self\u2013employment", -1}, /* not a phrase to the parser: words */
+        {"self-employed", 1},
+        {"self-employments", 0},
+        {"name:self-employment", 1},
+        {"org:self-employment", 1},
+        {"e-mail", 1},
+        {"part-time", 2},
+        {"full-time", 1},
+        {"non-profit", 1},
+        {"co-op", 1},
+        {"self-assessment", 1},
+        {"tax self-employment", 3},
+        {"self-employment -tax", 6},
+        {"self-employment OR e-mail", 10},
+        {"employment NOT self-employment", -1},
+        {"self-employment advice", -1},
+        {"\"self employment advice\"", 2}, /* three words: filtered by a pair */
+        {"self-care", 1},
+        {"one-to-one", 1},
+        {"face-to-face", 1},
+        {"\"one to two\"", 1},
+        {"in-work", 2},
+        {"drop-in", 3},
+        {"well-being", 1},
+        {"follow-up", 1},
+    };
+    static const char *const hk[] = {"hackney"}, *const hn[] = {"hackney", "newham"},
+                             *const fr[] = {"free"}, *const fe[] = {"fee"},
+                             *const yp[] = {"young-people"};
+    char *pa = NULL, *pb = NULL;
+    idx *wa = pair_index(&pa), *wb = pair_index(&pb);
+    /* b: as an index rebuilt by a Signpost without pair terms reads (it
+     * keeps the pairs key, not its version), then as one from before the
+     * key: both answer with phrases. */
+    if (wb)
+        mark_index(wb, 7, NULL);
+    sp_err err = {0};
+    idx *ra = NULL, *rb = NULL;
+    if (wa)
+        CHECK(idx_open_read(pa, &ra, &err) == SP_OK, "%s", err.msg);
+    if (wb)
+        CHECK(idx_open_read(pb, &rb, &err) == SP_OK, "%s", err.msg);
+    for (int round = 0; ra && rb && round < 2; round++) {
+        if (round == 1) {
+            mark_index(wb, IDX_SCHEMA_VERSION, "");
+            CHECK(idx_reopen(rb, &err) == 1, "reopen: %s", err.msg);
+        }
+        for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+            if (qs[k].want >= 0) {
+                idx_query q;
+                idx_query_init(&q);
+                q.q = qs[k].q;
+                q.limit = 0;
+                CHECK(search_total(ra, &q) == (size_t)qs[k].want * PAIR_COPIES,
+                      "[%s]: %zu, want %ld", qs[k].q, search_total(ra, &q),
+                      qs[k].want * PAIR_COPIES);
+                CHECK(search_total(rb, &q) == (size_t)qs[k].want * PAIR_COPIES,
+                      "phrase [%s]: %zu, want %ld", qs[k].q, search_total(rb, &q),
+                      qs[k].want * PAIR_COPIES);
+            }
+            /* Pair terms (a reader, a writer) against phrases (a reader). */
+            same_answer(ra, rb, qs[k].q, NULL, 0, NULL, 0, NULL, 0);
+            same_answer(wa, rb, qs[k].q, NULL, 0, NULL, 0, NULL, 0);
+            same_answer(ra, rb, qs[k].q, hk, 1, fr, 1, NULL, 0);
+            same_answer(ra, rb, qs[k].q, hn, 2, fe, 1, yp, 1);
+            same_answer(wa, rb, qs[k].q, NULL, 0, fr, 1, yp, 1);
+        }
+    }
+    /* A reader takes the list from the index as it is: heads it names are
+     * answered from pair terms alone ("employment" has none, so its
+     * phrase finds nothing), heads it does not name by their phrase. */
+    if (ra && wa) {
+        char *list = sp_printf("%d employment", IDX_SCHEMA_VERSION);
+        mark_index(wa, 0, list);
+        free(list);
+        CHECK(idx_reopen(ra, &err) == 1, "reopen: %s", err.msg);
+        idx_query q;
+        idx_query_init(&q);
+        q.q = "\"employment advice\"";
+        CHECK(search_total(ra, &q) == 0, "employment advice from pair terms: %zu",
+              search_total(ra, &q));
+        CHECK(search_total(rb, &q) == 3 * PAIR_COPIES, "employment advice, phrase: %zu",
+              search_total(rb, &q));
+        q.q = "self-employment";
+        CHECK(search_total(ra, &q) == 9 * PAIR_COPIES, "self-employment, phrase: %zu",
+              search_total(ra, &q));
+    }
+    idx_close(ra);
+    idx_close(rb);
+    idx_close(wa);
+    idx_close(wb);
+    if (pa)
+        rm_index(pa);
+    if (pb)
+        rm_index(pb);
+}
+
 int main(void)
 {
     const char *src = getenv("SIGNPOST_SOURCE");
@@ -1259,6 +1447,7 @@ int main(void)
     test_collapse_exact();
     test_hours_quarters();
     test_phrase_filters();
+    test_pair_terms();
 
     char *path = NULL;
     idx *ix = fixture_index(&path);
