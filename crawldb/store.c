@@ -238,16 +238,26 @@ static const char schema_v6[] =
  * per blocking key of each record (the key's hash, the record id, and the
  * order inside a block, the name's hash), so an incremental run reads the
  * members of the blocks its noted records are or were in, not every
- * record's features; and each match's score (hub_matches.score), so it
- * clusters over the last matches without scoring them again.  Derived from hub_features and rewritten by every
+ * record's features; and each match's score (hub_matches.score, added by
+ * migrate_v7), so it clusters over the last matches without scoring them
+ * again.  Derived from hub_features and rewritten by every
  * whole run; a migrated store has it empty, and the linkage's next run is
- * a whole one (hub_meta "features" is dropped, and its tag is now 4).  Not in a replica's snapshot. */
+ * a whole one (the features tag it wants is now 4, dedupe_store.c).  Not in a replica's snapshot. */
 static const char schema_v7[] =
     "CREATE TABLE IF NOT EXISTS hub_keys(\n"
     "  key INTEGER NOT NULL, id TEXT NOT NULL, sub INTEGER NOT NULL,\n"
-    "  PRIMARY KEY(key, id)) WITHOUT ROWID;\n"
-    "ALTER TABLE hub_matches ADD COLUMN score REAL;\n"
-    "DELETE FROM hub_meta WHERE key = 'features';\n";
+    "  PRIMARY KEY(key, id)) WITHOUT ROWID;\n";
+
+/* hub_matches.score, added when missing (a step may run again on a store
+ * whose version was set back). */
+static int migrate_v7(store *s, sp_err *err)
+{
+    sqlite3_stmt *probe = NULL;
+    bool has = sqlite3_prepare_v2(s->db, "SELECT score FROM hub_matches LIMIT 0", -1, &probe,
+                                  NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    return has ? SP_OK : sto_exec(s, "ALTER TABLE hub_matches ADD COLUMN score REAL;", err);
+}
 
 /* hub_records is derived from the index: one from before its source_url
  * column is dropped, not converted, and the linkage's cache is marked
@@ -286,7 +296,7 @@ static const struct {
     {migrate_v4, schema_v4},
     {NULL, schema_v5},
     {NULL, schema_v6},
-    {NULL, schema_v7},
+    {migrate_v7, schema_v7},
 };
 
 int sto_fail(store *s, sp_err *err, const char *what)
