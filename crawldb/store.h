@@ -406,7 +406,9 @@ typedef struct store_hub_link {
 typedef int (*store_hub_link_fn)(void *ctx, const store_hub_link *l);
 /* Every link, by cluster, strongest first. */
 int store_hub_links(store *s, store_hub_link_fn fn, void *ctx, sp_err *err);
-/* Empty hub_links and hub_matches (they are rewritten whole). */
+/* Every link without its evidence (NULL), in no particular order. */
+int store_hub_links_brief(store *s, store_hub_link_fn fn, void *ctx, sp_err *err);
+/* Empty hub_links and hub_matches (a whole run rewrites them). */
 int store_hub_links_clear(store *s, sp_err *err);
 int store_hub_link_put(store *s, const store_hub_link *l, sp_err *err);
 

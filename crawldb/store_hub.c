@@ -139,6 +139,15 @@ int store_hub_links(store *s, store_hub_link_fn fn, void *ctx, sp_err *err)
                     "read hub links", err);
 }
 
+int store_hub_links_brief(store *s, store_hub_link_fn fn, void *ctx, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = sto_prep(s, &st, err, false,
+                      "SELECT id_a, id_b, cluster_id, NULL, score, decided FROM hub_links", "");
+    return sto_each(s, st, rc, hub_link_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read hub links", err);
+}
+
 int store_hub_links_clear(store *s, sp_err *err)
 {
     return sto_exec(s, "DELETE FROM hub_links; DELETE FROM hub_matches;", err);

@@ -768,7 +768,7 @@ int dd_incr(store *db, idx *ix, int64_t pending_max, const dedupe_decision *d, s
     if (rc == SP_OK)
         rc = keep_prev(&c);
     if (rc == SP_OK) {
-        rc = store_hub_links(db, add_link, &c, err);
+        rc = store_hub_links_brief(db, add_link, &c, err);
         if (rc == SP_OK && c.oom)
             rc = oom(&c);
     }
