@@ -238,15 +238,17 @@ static const char schema_v6[] =
  * per blocking key of each record (the key's hash, the record id, and the
  * order inside a block, the name's hash), so an incremental run reads the
  * members of the blocks its noted records are or were in, not every
- * record's features; and each match's score (hub_matches.score, added by
+ * record's features; each match's score (hub_matches.score, added by
  * migrate_v7), so it clusters over the last matches without scoring them
- * again.  Derived from hub_features and rewritten by every
+ * again; and the matches by their second record too (hub_matches_b), so it
+ * finds a record's matches without reading them all.  Derived from hub_features and rewritten by every
  * whole run; a migrated store has it empty, and the linkage's next run is
  * a whole one (the features tag it wants is now 4, dedupe_store.c).  Not in a replica's snapshot. */
 static const char schema_v7[] =
     "CREATE TABLE IF NOT EXISTS hub_keys(\n"
     "  key INTEGER NOT NULL, id TEXT NOT NULL, sub INTEGER NOT NULL,\n"
-    "  PRIMARY KEY(key, id)) WITHOUT ROWID;\n";
+    "  PRIMARY KEY(key, id)) WITHOUT ROWID;\n"
+    "CREATE INDEX IF NOT EXISTS hub_matches_b ON hub_matches(id_b);\n";
 
 /* hub_matches.score, added when missing (a step may run again on a store
  * whose version was set back). */

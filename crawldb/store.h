@@ -406,8 +406,9 @@ typedef struct store_hub_link {
 typedef int (*store_hub_link_fn)(void *ctx, const store_hub_link *l);
 /* Every link, by cluster, strongest first. */
 int store_hub_links(store *s, store_hub_link_fn fn, void *ctx, sp_err *err);
-/* Every link without its evidence (NULL), in no particular order. */
-int store_hub_links_brief(store *s, store_hub_link_fn fn, void *ctx, sp_err *err);
+/* The links of one cluster, without their evidence (NULL). */
+int store_hub_links_of(store *s, const char *cluster_id, store_hub_link_fn fn, void *ctx,
+                       sp_err *err);
 /* Empty hub_links and hub_matches (a whole run rewrites them). */
 int store_hub_links_clear(store *s, sp_err *err);
 int store_hub_link_put(store *s, const store_hub_link *l, sp_err *err);
@@ -415,6 +416,9 @@ int store_hub_link_put(store *s, const store_hub_link *l, sp_err *err);
 /* The pairs the last run found a match, id_a < id_b, with their scores. */
 typedef int (*store_hub_match_fn)(void *ctx, const char *id_a, const char *id_b, double score);
 int store_hub_matches(store *s, store_hub_match_fn fn, void *ctx, sp_err *err);
+/* The matches one record is in. */
+int store_hub_matches_of(store *s, const char *id, store_hub_match_fn fn, void *ctx,
+                         sp_err *err);
 int store_hub_match_put(store *s, const char *id_a, const char *id_b, double score,
                         sp_err *err);
 
@@ -447,6 +451,9 @@ int store_hub_block_size(store *s, uint64_t key, int64_t limit, int64_t *n, sp_e
 /* A record's hub_records and hub_features rows: a new cluster, or gone.
  * store_hub_clear empties those tables and hub_keys (a whole run). */
 int store_hub_set_cluster(store *s, const char *id, const char *cluster_id, sp_err *err);
+/* A record's hub_records cluster (*cluster_id malloc'd, NULL when alone);
+ * *found false when it has no row. */
+int store_hub_cluster_of(store *s, const char *id, bool *found, char **cluster_id, sp_err *err);
 int store_hub_forget(store *s, const char *id, sp_err *err);
 int store_hub_clear(store *s, sp_err *err);
 

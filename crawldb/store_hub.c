@@ -139,11 +139,14 @@ int store_hub_links(store *s, store_hub_link_fn fn, void *ctx, sp_err *err)
                     "read hub links", err);
 }
 
-int store_hub_links_brief(store *s, store_hub_link_fn fn, void *ctx, sp_err *err)
+int store_hub_links_of(store *s, const char *cluster_id, store_hub_link_fn fn, void *ctx,
+                       sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, false,
-                      "SELECT id_a, id_b, cluster_id, NULL, score, decided FROM hub_links", "");
+    int rc = sto_prep(s, &st, err, true,
+                      "SELECT id_a, id_b, cluster_id, NULL, score, decided FROM hub_links"
+                      " WHERE cluster_id = ?",
+                      "t", cluster_id);
     return sto_each(s, st, rc, hub_link_row, &(sto_cb){(void (*)(void))fn, ctx},
                     "read hub links", err);
 }
@@ -172,6 +175,18 @@ int store_hub_matches(store *s, store_hub_match_fn fn, void *ctx, sp_err *err)
 {
     sqlite3_stmt *st;
     int rc = sto_prep(s, &st, err, false, "SELECT id_a, id_b, score FROM hub_matches", "");
+    return sto_each(s, st, rc, hub_match_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read hub matches", err);
+}
+
+int store_hub_matches_of(store *s, const char *id, store_hub_match_fn fn, void *ctx,
+                         sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = sto_prep(s, &st, err, true,
+                      "SELECT id_a, id_b, score FROM hub_matches WHERE id_a = ?1 UNION ALL"
+                      " SELECT id_a, id_b, score FROM hub_matches WHERE id_b = ?1",
+                      "t", id);
     return sto_each(s, st, rc, hub_match_row, &(sto_cb){(void (*)(void))fn, ctx},
                     "read hub matches", err);
 }
@@ -275,6 +290,24 @@ int store_hub_block_size(store *s, uint64_t key, int64_t limit, int64_t *n, sp_e
     *n = 0;
     if (sto_next(s, st, &rc, err, "count a hub block"))
         *n = sqlite3_column_int64(st, 0);
+    sto_done(s, st);
+    return rc;
+}
+
+int store_hub_cluster_of(store *s, const char *id, bool *found, char **cluster_id, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = sto_prep(s, &st, err, true, "SELECT cluster_id FROM hub_records WHERE id = ?", "t",
+                      id);
+    if (rc)
+        return rc;
+    *found = false;
+    *cluster_id = NULL;
+    if (sto_next(s, st, &rc, err, "read a hub record")) {
+        *found = true;
+        if (sto_text(st, 0) && !(*cluster_id = sp_strdup(sto_text(st, 0))))
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    }
     sto_done(s, st);
     return rc;
 }

@@ -39,11 +39,14 @@ typedef struct slot {
     char *id;
     long f;            /* its features in w (-1: not read) */
     long old;          /* a noted record's last features in olds (-1: none) */
-    char *old_cluster; /* its cluster before this run (NULL: alone) */
+    char *old_cluster; /* its cluster before this run, as hub_records has it
+                        * (NULL: alone) */
     bool noted;        /* noted since the last run */
     bool checked;      /* its hub_features row was looked for */
     bool exists;       /* in the index after this run */
     bool in_block;     /* a kept member of a walked touched block */
+    bool visited;      /* its matches and cluster read (step 3) */
+    bool links_read;   /* a cluster's id: that cluster's links read */
     long cl;           /* its place among the clustered records (-1: none) */
 } slot;
 
@@ -474,6 +477,8 @@ static int add_prev(void *ctx, const char *id_a, const char *id_b, double score)
         c->oom = true;
         return 1;
     }
+    c->v[a].exists |= !c->v[a].noted;
+    c->v[b].exists |= !c->v[b].noted;
     return 0;
 }
 
@@ -526,17 +531,14 @@ static int paired_untouched(incr *c, uint32_t a, uint32_t b, bool *yes)
     return rc;
 }
 
-/* Step 3: the last matches that still hold. */
+/* Step 3: the last matches that still hold, of the records read. */
 static int keep_prev(incr *c)
 {
-    int rc = store_hub_matches(c->db, add_prev, c, c->err);
-    if (rc == SP_OK && c->oom)
-        return oom(c);
+    int rc = SP_OK;
     for (size_t i = 0; i < c->n_prev && rc == SP_OK; i++) {
         spair *p = &c->prev[i];
         if (c->v[p->a].noted || c->v[p->b].noted)
             continue; /* scored again where it is still paired */
-        c->v[p->a].exists = c->v[p->b].exists = true;
         if (is_cand(c, pair_key(c, p->a, p->b)))
             continue; /* scored with the walked pairs */
         bool keep = !(c->v[p->a].in_block && c->v[p->b].in_block);
@@ -573,6 +575,68 @@ static int add_link(void *ctx, const store_hub_link *l)
     }
     c->oom |= !ok;
     return !ok;
+}
+
+static int cmp_spair(const void *x, const void *y)
+{
+    const spair *a = x, *b = y;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* Step 3's reading: the records whose cluster may change, closed over the
+ * last clusters and matches.  It starts from every record met so far (the
+ * noted, the walked blocks' members, the decisions'); each record read
+ * brings in its last cluster's members (by its links) and its last
+ * matches' other records.  A record left out was in no last cluster or
+ * match with one read, nor in a walked block, so its matches and cluster
+ * are as they were: clustering the records read gives a whole run's
+ * clusters for them, and the others keep theirs. */
+static int close_over(incr *c)
+{
+    int rc = SP_OK;
+    for (size_t i = 0; i < c->n && rc == SP_OK; i++) {
+        bool found = false;
+        char *cl = NULL;
+        c->v[i].visited = true;
+        rc = store_hub_cluster_of(c->db, c->v[i].id, &found, &cl, c->err);
+        if (rc != SP_OK)
+            break;
+        c->v[i].exists |= found && !c->v[i].noted;
+        if (!c->v[i].old_cluster)
+            c->v[i].old_cluster = cl;
+        else
+            free(cl);
+        rc = store_hub_matches_of(c->db, c->v[i].id, add_prev, c, c->err);
+        if (rc == SP_OK && c->oom)
+            rc = oom(c);
+        const char *mine = c->v[i].old_cluster;
+        long r = rc == SP_OK && mine ? slot_of(c, mine) : -2;
+        if (r == -1)
+            rc = oom(c);
+        if (r >= 0 && !c->v[r].links_read) {
+            c->v[r].links_read = true;
+            rc = store_hub_links_of(c->db, c->v[i].old_cluster, add_link, c, c->err);
+            if (rc == SP_OK && c->oom)
+                rc = oom(c);
+        }
+    }
+    /* each match was read from both its records */
+    for (size_t i = 0; i < c->n_prev; i++) {
+        spair *p = &c->prev[i];
+        uint64_t k = pair_key(c, p->a, p->b);
+        p->a = (uint32_t)(k >> 32);
+        p->b = (uint32_t)k;
+    }
+    if (c->n_prev)
+        qsort(c->prev, c->n_prev, sizeof *c->prev, cmp_spair);
+    size_t u = 0;
+    for (size_t i = 0; i < c->n_prev; i++)
+        if (!u || c->prev[u - 1].a != c->prev[i].a || c->prev[u - 1].b != c->prev[i].b)
+            c->prev[u++] = c->prev[i];
+    c->n_prev = u;
+    return rc;
 }
 
 static int cmp_slot_id(const void *x, const void *y)
@@ -740,7 +804,7 @@ int dd_incr(store *db, idx *ix, int64_t pending_max, const dedupe_decision *d, s
             dedupe_stats *st, sp_err *err)
 {
     incr c = {.db = db, .ix = ix, .err = err};
-    size_t added = 0, gone = 0, n_cl = 0;
+    size_t added = 0, gone = 0, n_cl = 0, clusters = 0, clustered = 0;
     dedupe_result res = {0};
     uint32_t *cl_slot = NULL, *by_id = NULL;
     const char **ids = NULL, **old = NULL;
@@ -754,26 +818,29 @@ int dd_incr(store *db, idx *ix, int64_t pending_max, const dedupe_decision *d, s
     if (rc == SP_OK) {
         /* a writer that did not note its records shows here as a count
          * that does not add up */
-        char *kept = NULL;
+        char *kept = NULL, *cs = NULL, *cd = NULL;
         sp_err e = {0};
         store_hub_meta_get(db, "documents", &kept, &e);
-        if (!kept || strtoull(kept, NULL, 10) + added - gone != idx_count(ix))
+        store_hub_meta_get(db, "clusters", &cs, &e);
+        store_hub_meta_get(db, "clustered", &cd, &e);
+        if (!kept || !cs || !cd || strtoull(kept, NULL, 10) + added - gone != idx_count(ix))
             rc = SP_EAGAIN;
+        clusters = cs ? strtoull(cs, NULL, 10) : 0;
+        clustered = cd ? strtoull(cd, NULL, 10) : 0;
         free(kept);
+        free(cs);
+        free(cd);
     }
     if (rc == SP_OK)
         rc = walk_touched(&c, n_noted);
     if (rc == SP_OK)
         rc = score_walked(&c);
     if (rc == SP_OK)
-        rc = keep_prev(&c);
-    if (rc == SP_OK) {
-        rc = store_hub_links_brief(db, add_link, &c, err);
-        if (rc == SP_OK && c.oom)
-            rc = oom(&c);
-    }
-    if (rc == SP_OK)
         rc = check_decided(&c, d, n_d);
+    if (rc == SP_OK)
+        rc = close_over(&c);
+    if (rc == SP_OK)
+        rc = keep_prev(&c);
     if (rc != SP_OK)
         goto out;
 
@@ -787,9 +854,16 @@ int dd_incr(store *db, idx *ix, int64_t pending_max, const dedupe_decision *d, s
         rc = oom(&c);
         goto out;
     }
-    for (size_t s = 0; s < c.n; s++)
-        if (c.v[s].noted ? c.v[s].f >= 0 : c.v[s].exists)
+    size_t was_clusters = 0, was_clustered = 0;
+    for (size_t s = 0; s < c.n; s++) {
+        const slot *x = &c.v[s];
+        if (!x->visited)
+            continue;
+        was_clustered += x->old_cluster != NULL;
+        was_clusters += x->old_cluster && !strcmp(x->old_cluster, x->id);
+        if (x->noted ? x->f >= 0 : x->exists)
             cl_slot[n_cl++] = (uint32_t)s;
+    }
     sort_ctx = &c;
     if (n_cl)
         qsort(cl_slot, n_cl, sizeof *cl_slot, cmp_slot_id);
@@ -800,9 +874,14 @@ int dd_incr(store *db, idx *ix, int64_t pending_max, const dedupe_decision *d, s
         ids[i] = x->id;
         old[i] = x->noted ? c.w->f[x->f].cluster_id : x->old_cluster;
     }
-    for (size_t i = 0; i < c.n_match; i++)
-        m[i] = (dedupe_link){(uint32_t)c.v[c.match[i].a].cl, (uint32_t)c.v[c.match[i].b].cl,
-                             c.match[i].score, false};
+    for (size_t i = 0; i < c.n_match; i++) {
+        long a = c.v[c.match[i].a].cl, b = c.v[c.match[i].b].cl;
+        if (a < 0 || b < 0) {
+            rc = SP_EAGAIN; /* a match with a record not in the index: relink */
+            goto out;
+        }
+        m[i] = (dedupe_link){(uint32_t)a, (uint32_t)b, c.match[i].score, false};
+    }
     rc = dd_cluster(ids, by_id, n_cl, m, c.n_match, d, n_d, &res, err);
     if (rc == SP_OK)
         rc = dd_write_clusters(ix, n_cl, ids, old, res.cluster_id, &st->changed, err);
@@ -823,8 +902,9 @@ int dd_incr(store *db, idx *ix, int64_t pending_max, const dedupe_decision *d, s
         st->relinked += c.v[s].f >= 0 || c.v[s].old >= 0;
     st->candidates = c.n_cand;
     st->matches = c.n_match;
-    st->clusters = res.clusters;
-    st->clustered = res.clustered;
+    /* the records read hold whole clusters, before and after */
+    st->clusters = clusters + res.clusters - was_clusters;
+    st->clustered = clustered + res.clustered - was_clustered;
     st->refused = res.refused;
 out:
     dedupe_result_free(&res);

@@ -405,6 +405,13 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
         rc = store_hub_pending_clear(db, pmax, err);
         if (rc == SP_OK)
             rc = store_hub_meta_set(db, "documents", count, err);
+        char n[2][32];
+        snprintf(n[0], sizeof n[0], "%zu", st->clusters);
+        snprintf(n[1], sizeof n[1], "%zu", st->clustered);
+        if (rc == SP_OK)
+            rc = store_hub_meta_set(db, "clusters", n[0], err);
+        if (rc == SP_OK)
+            rc = store_hub_meta_set(db, "clustered", n[1], err);
         if (rc == SP_OK)
             rc = store_hub_meta_set(db, "applied", decided ? decided : "0", err);
         if (rc == SP_OK)

@@ -205,10 +205,13 @@ static int run_and_check(idx *ix, sqlite3 *db, const char *dir, const vocab *v, 
     if (!st.incremental || st.skipped)
         return fail(what, "the run was not incremental");
     char *inc = snapshot(db, dir, v);
+    dedupe_stats inc_st = st;
     if (dedupe_run(ix, dir, true, false, &st, &err) != SP_OK)
         return fail("relink", err.msg);
     char *full = snapshot(db, dir, v);
     int bad = 0;
+    if (st.clusters != inc_st.clusters || st.clustered != inc_st.clustered)
+        bad = fail(what, "cluster counts differ from a relink's");
     if (!inc || !full) {
         bad = fail("snapshot", NULL);
     } else if (strcmp(inc, full)) {
@@ -398,10 +401,16 @@ int main(int argc, char **argv)
         if (step % CHECK_EVERY != 0)
             continue;
         char *inc = snapshot(db, dir, v);
+        dedupe_stats inc_st = st;
         if (dedupe_run(ix, dir, true, false, &st, &err) != SP_OK)
             return fail("relink", err.msg);
         if (st.incremental)
             bad |= fail("a forced run was incremental", NULL);
+        if (st.clusters != inc_st.clusters || st.clustered != inc_st.clustered) {
+            fprintf(stderr, "FAIL: step %d: %zu clusters of %zu records, a relink %zu of %zu\n",
+                    step, inc_st.clusters, inc_st.clustered, st.clusters, st.clustered);
+            bad = 1;
+        }
         char *full = snapshot(db, dir, v);
         if (!inc || !full) {
             bad |= fail("snapshot", NULL);
