@@ -149,7 +149,9 @@ void dedupe_result_free(dedupe_result *r);
 
 typedef struct dedupe_stats {
     size_t records, candidates, matches, clusters, clustered, changed, refused;
-    /* candidates: in an incremental run, the pairs of the blocks walked */
+    /* candidates and matches: in an incremental run, the pairs of the
+     * blocks walked and the matches of the records clustered again;
+     * clusters and clustered: always the whole index's */
     size_t relinked;  /* records read from the index and blocked again:
                        * the noted ones, or all in a whole run */
     bool incremental; /* only noted records were linked again */
