@@ -16,12 +16,14 @@
  *      DEDUPE_BLOCK_MAX is skipped, a strong key's is walked as a window);
  *      each pair is scored with the features of its two records (read by
  *      id), as a whole run scores it;
- *   3. keeps every last match of two records not noted, unless both were
- *      in a touched block and no walk paired them: then it is still a
+ *   3. finds the records whose cluster may change (close_over: those met
+ *      so far, closed over the last clusters and matches) and keeps their
+ *      last matches of two records not noted, unless both were in a
+ *      touched block and no walk paired them: then it is still a
  *      candidate only if a block of theirs that nothing touched pairs them
  *      (an untouched block pairs what it paired last time), read to see;
- *   4. clusters over those matches (dd_cluster, as a whole run does) the
- *      records they, the last links and the decisions name;
+ *   4. clusters those records over those matches and the walked ones
+ *      (dd_cluster, as a whole run does);
  *   5. writes what changed: cluster ids into the index, the noted records'
  *      rows and keys, the matches and links that came or went.
  * A block of unchanged members that no noted record is or was in pairs

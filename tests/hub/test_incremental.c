@@ -293,23 +293,30 @@ static int edge_cases(idx *ix, store *s, sqlite3 *db, const char *dir, const voc
         snprintf(id, sizeof id, "zz-bare-%02zu", k);
         clone_into(b0 + k, base, id, NULL, true);
     }
-    int bad = put_range(ix, s, base, base + 1, false) || put_range(ix, s, c0, c0 + 30, false) ||
-              run_and_check(ix, db, dir, v, "a block of 31, under the cap");
-    bad = bad || put_range(ix, s, c0 + 30, c0 + 36, false) ||
-          run_and_check(ix, db, dir, v, "the block grows to 37, past the cap");
-    bad = bad || put_range(ix, s, c0 + 30, c0 + 35, true) ||
-          run_and_check(ix, db, dir, v, "the block shrinks to 32, under the cap");
-    bad = bad || put_range(ix, s, c0 + 36, c0 + 40, false) ||
-          run_and_check(ix, db, dir, v, "a windowed phone block of 36 with other names");
-    /* twins in weak blocks only: paired under the cap, not past it */
-    bad = bad || put_range(ix, s, b0, b0 + 32, false) ||
-          run_and_check(ix, db, dir, v, "a weak block of 32, at the cap");
-    bad = bad || put_range(ix, s, b0 + 32, b0 + 36, false) ||
-          run_and_check(ix, db, dir, v, "the weak block grows to 36, past the cap");
-    bad = bad || put_range(ix, s, b0 + 32, b0 + 36, true) ||
-          run_and_check(ix, db, dir, v, "the weak block shrinks to 32 again");
-    bad = bad || put_range(ix, s, c0 + 10, c0 + 11, true) ||
-          run_and_check(ix, db, dir, v, "a record removed from the middle of a window");
+    /* clones [from, to) put or removed, then an incremental run checked;
+     * the bare ones are twins in weak blocks only: paired under the cap,
+     * not past it */
+    static const struct {
+        bool bare;
+        size_t from, to;
+        bool remove;
+        const char *what;
+    } steps[] = {
+        {false, 0, 30, false, "a block of 31, under the cap"},
+        {false, 30, 36, false, "the block grows to 37, past the cap"},
+        {false, 30, 35, true, "the block shrinks to 32, under the cap"},
+        {false, 36, 40, false, "a windowed phone block of 36 with other names"},
+        {true, 0, 32, false, "a weak block of 32, at the cap"},
+        {true, 32, 36, false, "the weak block grows to 36, past the cap"},
+        {true, 32, 36, true, "the weak block shrinks to 32 again"},
+        {false, 10, 11, true, "a record removed from the middle of a window"},
+    };
+    int bad = put_range(ix, s, base, base + 1, false);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && !bad; i++) {
+        size_t at = steps[i].bare ? b0 : c0;
+        bad = put_range(ix, s, at + steps[i].from, at + steps[i].to, steps[i].remove) ||
+              run_and_check(ix, db, dir, v, steps[i].what);
+    }
     /* a record in a cluster takes another's every field: all its keys
      * change (its id stays) */
     size_t a = 0, other = n_pool / 2 + 1;
