@@ -262,9 +262,8 @@ static int cmp_nkey(const void *x, const void *y)
     return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* The touched keys (a weak flag in the low bit of a parallel array would
- * cost more than asking the kind again: kinds are salted, so the kind of
- * a touched key is the kind it was found under). */
+/* A touched key, and whether its kind is weak (kinds are salted apart, so
+ * a key has one kind). */
 typedef struct tkey {
     uint64_t key;
     bool weak;
@@ -327,21 +326,19 @@ static int add_member(void *ctx, const char *id, uint32_t sub)
     return 0;
 }
 
-static const incr *sort_ctx;
-
 /* A block's order in a whole run: name hash, then id. */
-static int cmp_member(const void *x, const void *y)
+static int cmp_member(const void *x, const void *y, void *ctx)
 {
+    const incr *c = ctx;
     const member *a = x, *b = y;
     if (a->sub != b->sub)
         return a->sub < b->sub ? -1 : 1;
-    return strcmp(sort_ctx->v[a->slot].id, sort_ctx->v[b->slot].id);
+    return strcmp(c->v[a->slot].id, c->v[b->slot].id);
 }
 
 static void sort_block(incr *c, block *b)
 {
-    sort_ctx = c;
-    qsort(b->m, b->n, sizeof *b->m, cmp_member);
+    qsort_r(b->m, b->n, sizeof *b->m, cmp_member, c);
 }
 
 static uint64_t pair_key(const incr *c, uint32_t a, uint32_t b)
@@ -641,9 +638,10 @@ static int close_over(incr *c)
     return rc;
 }
 
-static int cmp_slot_id(const void *x, const void *y)
+static int cmp_slot_id(const void *x, const void *y, void *ctx)
 {
-    return strcmp(sort_ctx->v[*(const uint32_t *)x].id, sort_ctx->v[*(const uint32_t *)y].id);
+    const incr *c = ctx;
+    return strcmp(c->v[*(const uint32_t *)x].id, c->v[*(const uint32_t *)y].id);
 }
 
 static bool same_str(const char *a, const char *b)
@@ -866,9 +864,8 @@ int dd_incr(store *db, idx *ix, int64_t pending_max, const dedupe_decision *d, s
         if (x->noted ? x->f >= 0 : x->exists)
             cl_slot[n_cl++] = (uint32_t)s;
     }
-    sort_ctx = &c;
     if (n_cl)
-        qsort(cl_slot, n_cl, sizeof *cl_slot, cmp_slot_id);
+        qsort_r(cl_slot, n_cl, sizeof *cl_slot, cmp_slot_id, &c);
     for (size_t i = 0; i < n_cl; i++) {
         slot *x = &c.v[cl_slot[i]];
         x->cl = (long)i;
