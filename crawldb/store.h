@@ -415,7 +415,6 @@ int store_hub_link_put(store *s, const store_hub_link *l, sp_err *err);
 
 /* The pairs the last run found a match, id_a < id_b, with their scores. */
 typedef int (*store_hub_match_fn)(void *ctx, const char *id_a, const char *id_b, double score);
-int store_hub_matches(store *s, store_hub_match_fn fn, void *ctx, sp_err *err);
 /* The matches one record is in. */
 int store_hub_matches_of(store *s, const char *id, store_hub_match_fn fn, void *ctx,
                          sp_err *err);
@@ -425,7 +424,6 @@ int store_hub_match_put(store *s, const char *id_a, const char *id_b, double sco
 /* The linkage's cache of each record's features (an opaque blob). */
 typedef int (*store_hub_features_fn)(void *ctx, const char *id, const char *cluster_id,
                                      const void *feat, size_t len);
-int store_hub_features(store *s, store_hub_features_fn fn, void *ctx, sp_err *err);
 /* The one record's row, when there is one. */
 int store_hub_features_of(store *s, const char *id, store_hub_features_fn fn, void *ctx,
                           sp_err *err);

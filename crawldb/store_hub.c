@@ -171,14 +171,6 @@ static int hub_match_row(const sto_cb *cb, sqlite3_stmt *st)
     return a && b && ((store_hub_match_fn)cb->fn)(cb->ctx, a, b, sqlite3_column_double(st, 2));
 }
 
-int store_hub_matches(store *s, store_hub_match_fn fn, void *ctx, sp_err *err)
-{
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, false, "SELECT id_a, id_b, score FROM hub_matches", "");
-    return sto_each(s, st, rc, hub_match_row, &(sto_cb){(void (*)(void))fn, ctx},
-                    "read hub matches", err);
-}
-
 int store_hub_matches_of(store *s, const char *id, store_hub_match_fn fn, void *ctx,
                          sp_err *err)
 {
@@ -203,14 +195,6 @@ static int hub_features_row(const sto_cb *cb, sqlite3_stmt *st)
     return ((store_hub_features_fn)cb->fn)(cb->ctx, sto_text(st, 0), sto_text(st, 1),
                                             sqlite3_column_blob(st, 2),
                                             (size_t)sqlite3_column_bytes(st, 2));
-}
-
-int store_hub_features(store *s, store_hub_features_fn fn, void *ctx, sp_err *err)
-{
-    sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, false, "SELECT id, cluster_id, feat FROM hub_features", "");
-    return sto_each(s, st, rc, hub_features_row, &(sto_cb){(void (*)(void))fn, ctx},
-                    "read hub features", err);
 }
 
 int store_hub_features_of(store *s, const char *id, store_hub_features_fn fn, void *ctx,
