@@ -234,6 +234,33 @@ static const char schema_v6[] =
     "  WHEN NEW.id IS NOT OLD.id BEGIN\n"
     "  INSERT INTO snap_log(tbl, k1, k2) VALUES('ingest_records', NEW.id, NULL); END;\n";
 
+/* Version 7: the linkage's blocks kept between runs (docs/hub.md): one row
+ * per blocking key of each record (the key's hash, the record id, and the
+ * order inside a block, the name's hash), so an incremental run reads the
+ * members of the blocks its noted records are or were in, not every
+ * record's features; each match's score (hub_matches.score, added by
+ * migrate_v7), so it clusters over the last matches without scoring them
+ * again; and the matches by their second record too (hub_matches_b), so it
+ * finds a record's matches without reading them all.  Derived from hub_features and rewritten by every
+ * whole run; a migrated store has it empty, and the linkage's next run is
+ * a whole one (the features tag it wants is now 4, dedupe_store.c).  Not in a replica's snapshot. */
+static const char schema_v7[] =
+    "CREATE TABLE IF NOT EXISTS hub_keys(\n"
+    "  key INTEGER NOT NULL, id TEXT NOT NULL, sub INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(key, id)) WITHOUT ROWID;\n"
+    "CREATE INDEX IF NOT EXISTS hub_matches_b ON hub_matches(id_b);\n";
+
+/* hub_matches.score, added when missing (a step may run again on a store
+ * whose version was set back). */
+static int migrate_v7(store *s, sp_err *err)
+{
+    sqlite3_stmt *probe = NULL;
+    bool has = sqlite3_prepare_v2(s->db, "SELECT score FROM hub_matches LIMIT 0", -1, &probe,
+                                  NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    return has ? SP_OK : sto_exec(s, "ALTER TABLE hub_matches ADD COLUMN score REAL;", err);
+}
+
 /* hub_records is derived from the index: one from before its source_url
  * column is dropped, not converted, and the linkage's cache is marked
  * stale (hub_meta "features") so its next run is a whole one and writes
@@ -271,6 +298,7 @@ static const struct {
     {migrate_v4, schema_v4},
     {NULL, schema_v5},
     {NULL, schema_v6},
+    {migrate_v7, schema_v7},
 };
 
 int sto_fail(store *s, sp_err *err, const char *what)

@@ -40,7 +40,7 @@
 
 #include "sp.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_DB_NAME "crawl.db"
 #define STORE_FETCH_LOG_DAYS 30 /* fetch_log lines older than this are pruned */
 
@@ -406,25 +406,52 @@ typedef struct store_hub_link {
 typedef int (*store_hub_link_fn)(void *ctx, const store_hub_link *l);
 /* Every link, by cluster, strongest first. */
 int store_hub_links(store *s, store_hub_link_fn fn, void *ctx, sp_err *err);
-/* Empty hub_links and hub_matches (they are rewritten whole). */
+/* The links of one cluster, without their evidence (NULL). */
+int store_hub_links_of(store *s, const char *cluster_id, store_hub_link_fn fn, void *ctx,
+                       sp_err *err);
+/* Empty hub_links and hub_matches (a whole run rewrites them). */
 int store_hub_links_clear(store *s, sp_err *err);
 int store_hub_link_put(store *s, const store_hub_link *l, sp_err *err);
 
-/* The pairs the last run found a match, id_a < id_b. */
-typedef int (*store_hub_pair_fn)(void *ctx, const char *id_a, const char *id_b);
-int store_hub_matches(store *s, store_hub_pair_fn fn, void *ctx, sp_err *err);
-int store_hub_match_put(store *s, const char *id_a, const char *id_b, sp_err *err);
+/* The pairs the last run found a match, id_a < id_b, with their scores. */
+typedef int (*store_hub_match_fn)(void *ctx, const char *id_a, const char *id_b, double score);
+/* The matches one record is in. */
+int store_hub_matches_of(store *s, const char *id, store_hub_match_fn fn, void *ctx,
+                         sp_err *err);
+int store_hub_match_put(store *s, const char *id_a, const char *id_b, double score,
+                        sp_err *err);
 
 /* The linkage's cache of each record's features (an opaque blob). */
 typedef int (*store_hub_features_fn)(void *ctx, const char *id, const char *cluster_id,
                                      const void *feat, size_t len);
-int store_hub_features(store *s, store_hub_features_fn fn, void *ctx, sp_err *err);
+/* The one record's row, when there is one. */
+int store_hub_features_of(store *s, const char *id, store_hub_features_fn fn, void *ctx,
+                          sp_err *err);
 /* Takes blob (malloc'd) whatever happens. */
 int store_hub_features_put(store *s, const char *id, const char *cluster_id, void *blob,
                            size_t len, sp_err *err);
+/* An incremental run's changes to the matches and links it keeps. */
+int store_hub_match_del(store *s, const char *id_a, const char *id_b, sp_err *err);
+int store_hub_link_del(store *s, const char *id_a, const char *id_b, sp_err *err);
+int store_hub_link_set_cluster(store *s, const char *id_a, const char *id_b,
+                               const char *cluster_id, sp_err *err);
+
+/* The linkage's blocks (hub_keys): a row per blocking key (a hash) of a
+ * record, with sub, the record's order inside the block (its name's hash). */
+int store_hub_key_put(store *s, uint64_t key, const char *id, uint32_t sub, sp_err *err);
+int store_hub_key_del(store *s, uint64_t key, const char *id, sp_err *err);
+typedef int (*store_hub_member_fn)(void *ctx, const char *id, uint32_t sub);
+/* The members of the block of key, in no particular order. */
+int store_hub_block(store *s, uint64_t key, store_hub_member_fn fn, void *ctx, sp_err *err);
+/* How many members the block of key has, counting up to limit. */
+int store_hub_block_size(store *s, uint64_t key, int64_t limit, int64_t *n, sp_err *err);
+
 /* A record's hub_records and hub_features rows: a new cluster, or gone.
- * store_hub_clear empties both tables (a whole run). */
+ * store_hub_clear empties those tables and hub_keys (a whole run). */
 int store_hub_set_cluster(store *s, const char *id, const char *cluster_id, sp_err *err);
+/* A record's hub_records cluster (*cluster_id malloc'd, NULL when alone);
+ * *found false when it has no row. */
+int store_hub_cluster_of(store *s, const char *id, bool *found, char **cluster_id, sp_err *err);
 int store_hub_forget(store *s, const char *id, sp_err *err);
 int store_hub_clear(store *s, sp_err *err);
 

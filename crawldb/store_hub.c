@@ -2,8 +2,9 @@
  * store_hub.c - the duplicate linkage's tables in STORE/crawl.db (store.h,
  * "for the duplicate linkage and the hub"): hub_decisions (hub users'
  * decisions, the only rows here not derived from the index), hub_links and
- * hub_records (what the hub reports read), hub_features, hub_matches and
- * hub_pending (the linkage's state for incremental runs) and hub_meta.
+ * hub_records (what the hub reports read), hub_features, hub_keys,
+ * hub_matches and hub_pending (the linkage's state for incremental runs)
+ * and hub_meta.
  *
  * indexer/dedupe_store.c writes them inside one batch per run
  * (store_batch_begin), indexer/hub.c reads them; the bytes of a feature
@@ -138,6 +139,18 @@ int store_hub_links(store *s, store_hub_link_fn fn, void *ctx, sp_err *err)
                     "read hub links", err);
 }
 
+int store_hub_links_of(store *s, const char *cluster_id, store_hub_link_fn fn, void *ctx,
+                       sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = sto_prep(s, &st, err, true,
+                      "SELECT id_a, id_b, cluster_id, NULL, score, decided FROM hub_links"
+                      " WHERE cluster_id = ?",
+                      "t", cluster_id);
+    return sto_each(s, st, rc, hub_link_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read hub links", err);
+}
+
 int store_hub_links_clear(store *s, sp_err *err)
 {
     return sto_exec(s, "DELETE FROM hub_links; DELETE FROM hub_matches;", err);
@@ -155,21 +168,26 @@ int store_hub_link_put(store *s, const store_hub_link *l, sp_err *err)
 static int hub_match_row(const sto_cb *cb, sqlite3_stmt *st)
 {
     const char *a = sto_text(st, 0), *b = sto_text(st, 1);
-    return a && b && ((store_hub_pair_fn)cb->fn)(cb->ctx, a, b);
+    return a && b && ((store_hub_match_fn)cb->fn)(cb->ctx, a, b, sqlite3_column_double(st, 2));
 }
 
-int store_hub_matches(store *s, store_hub_pair_fn fn, void *ctx, sp_err *err)
+int store_hub_matches_of(store *s, const char *id, store_hub_match_fn fn, void *ctx,
+                         sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, false, "SELECT id_a, id_b FROM hub_matches", "");
+    int rc = sto_prep(s, &st, err, true,
+                      "SELECT id_a, id_b, score FROM hub_matches WHERE id_a = ?1 UNION ALL"
+                      " SELECT id_a, id_b, score FROM hub_matches WHERE id_b = ?1",
+                      "t", id);
     return sto_each(s, st, rc, hub_match_row, &(sto_cb){(void (*)(void))fn, ctx},
                     "read hub matches", err);
 }
 
-int store_hub_match_put(store *s, const char *id_a, const char *id_b, sp_err *err)
+int store_hub_match_put(store *s, const char *id_a, const char *id_b, double score,
+                        sp_err *err)
 {
-    return sto_run(s, err, "INSERT OR IGNORE INTO hub_matches(id_a, id_b) VALUES(?, ?)", "tt",
-                   id_a, id_b);
+    return sto_run(s, err, "INSERT OR REPLACE INTO hub_matches(id_a, id_b, score) VALUES(?, ?, ?)",
+                   "ttd", id_a, id_b, score);
 }
 
 static int hub_features_row(const sto_cb *cb, sqlite3_stmt *st)
@@ -179,10 +197,12 @@ static int hub_features_row(const sto_cb *cb, sqlite3_stmt *st)
                                             (size_t)sqlite3_column_bytes(st, 2));
 }
 
-int store_hub_features(store *s, store_hub_features_fn fn, void *ctx, sp_err *err)
+int store_hub_features_of(store *s, const char *id, store_hub_features_fn fn, void *ctx,
+                          sp_err *err)
 {
     sqlite3_stmt *st;
-    int rc = sto_prep(s, &st, err, false, "SELECT id, cluster_id, feat FROM hub_features", "");
+    int rc = sto_prep(s, &st, err, true, "SELECT id, cluster_id, feat FROM hub_features WHERE id = ?",
+                      "t", id);
     return sto_each(s, st, rc, hub_features_row, &(sto_cb){(void (*)(void))fn, ctx},
                     "read hub features", err);
 }
@@ -194,6 +214,85 @@ int store_hub_features_put(store *s, const char *id, const char *cluster_id, voi
                      "INSERT OR REPLACE INTO hub_features(id, cluster_id, feat) VALUES(?, ?, ?)",
                      "ttb", id, cluster_id, (const char *)blob, len);
     free(blob);
+    return rc;
+}
+
+int store_hub_match_del(store *s, const char *id_a, const char *id_b, sp_err *err)
+{
+    return sto_run(s, err, "DELETE FROM hub_matches WHERE id_a = ? AND id_b = ?", "tt", id_a,
+                   id_b);
+}
+
+int store_hub_link_del(store *s, const char *id_a, const char *id_b, sp_err *err)
+{
+    return sto_run(s, err, "DELETE FROM hub_links WHERE id_a = ? AND id_b = ?", "tt", id_a,
+                   id_b);
+}
+
+int store_hub_link_set_cluster(store *s, const char *id_a, const char *id_b,
+                               const char *cluster_id, sp_err *err)
+{
+    return sto_run(s, err, "UPDATE hub_links SET cluster_id = ? WHERE id_a = ? AND id_b = ?",
+                   "ttt", cluster_id, id_a, id_b);
+}
+
+int store_hub_key_put(store *s, uint64_t key, const char *id, uint32_t sub, sp_err *err)
+{
+    return sto_run(s, err, "INSERT OR REPLACE INTO hub_keys(key, id, sub) VALUES(?, ?, ?)",
+                   "ItI", (int64_t)key, id, (int64_t)sub);
+}
+
+int store_hub_key_del(store *s, uint64_t key, const char *id, sp_err *err)
+{
+    return sto_run(s, err, "DELETE FROM hub_keys WHERE key = ? AND id = ?", "It", (int64_t)key,
+                   id);
+}
+
+static int hub_member_row(const sto_cb *cb, sqlite3_stmt *st)
+{
+    const char *id = sto_text(st, 0);
+    return id && ((store_hub_member_fn)cb->fn)(cb->ctx, id, (uint32_t)sqlite3_column_int64(st, 1));
+}
+
+int store_hub_block(store *s, uint64_t key, store_hub_member_fn fn, void *ctx, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = sto_prep(s, &st, err, true, "SELECT id, sub FROM hub_keys WHERE key = ?", "I",
+                      (int64_t)key);
+    return sto_each(s, st, rc, hub_member_row, &(sto_cb){(void (*)(void))fn, ctx},
+                    "read a hub block", err);
+}
+
+int store_hub_block_size(store *s, uint64_t key, int64_t limit, int64_t *n, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = sto_prep(s, &st, err, true,
+                      "SELECT count(*) FROM (SELECT 1 FROM hub_keys WHERE key = ? LIMIT ?)", "II",
+                      (int64_t)key, limit);
+    if (rc)
+        return rc;
+    *n = 0;
+    if (sto_next(s, st, &rc, err, "count a hub block"))
+        *n = sqlite3_column_int64(st, 0);
+    sto_done(s, st);
+    return rc;
+}
+
+int store_hub_cluster_of(store *s, const char *id, bool *found, char **cluster_id, sp_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = sto_prep(s, &st, err, true, "SELECT cluster_id FROM hub_records WHERE id = ?", "t",
+                      id);
+    if (rc)
+        return rc;
+    *found = false;
+    *cluster_id = NULL;
+    if (sto_next(s, st, &rc, err, "read a hub record")) {
+        *found = true;
+        if (sto_text(st, 0) && !(*cluster_id = sp_strdup(sto_text(st, 0))))
+            rc = sp_fail(err, SP_ENOMEM, "out of memory");
+    }
+    sto_done(s, st);
     return rc;
 }
 
@@ -217,7 +316,8 @@ int store_hub_forget(store *s, const char *id, sp_err *err)
 
 int store_hub_clear(store *s, sp_err *err)
 {
-    return sto_exec(s, "DELETE FROM hub_records; DELETE FROM hub_features;", err);
+    return sto_exec(s, "DELETE FROM hub_records; DELETE FROM hub_features; DELETE FROM hub_keys;",
+                    err);
 }
 
 int store_hub_note(store *s, const char *id, sp_err *err)

@@ -132,9 +132,7 @@ typedef struct dedupe_result {
     size_t n_links;
     dedupe_link *matched;  /* every candidate pair scoring a match */
     size_t n_matched;
-    size_t candidates;     /* distinct candidate pairs compared (in an
-                            * incremental run: only the pairs with a
-                            * changed record, and the last run's matches) */
+    size_t candidates;     /* distinct candidate pairs compared */
     size_t matches;        /* pairs scoring a match */
     size_t refused;        /* merges refused by "not the same" decisions */
     size_t clusters;       /* clusters of two or more records */
@@ -151,6 +149,9 @@ void dedupe_result_free(dedupe_result *r);
 
 typedef struct dedupe_stats {
     size_t records, candidates, matches, clusters, clustered, changed, refused;
+    /* candidates and matches: in an incremental run, the pairs of the
+     * blocks walked and the matches of the records clustered again;
+     * clusters and clustered: always the whole index's */
     size_t relinked;  /* records read from the index and blocked again:
                        * the noted ones, or all in a whole run */
     bool incremental; /* only noted records were linked again */
@@ -163,11 +164,12 @@ typedef struct dedupe_stats {
  *
  * Incremental by default: only the records noted (store_hub_note, which
  * every writer of the index calls inside its own batch, so the note and
- * the records land together) since the last run are read from the index, blocked and compared with
- * the others (whose features the last run kept); the clusters come out as
- * a whole run would make them.  A whole run when force (`signpost index
+ * the records land together) since the last run are read from the index;
+ * only the blocks they are or were in are read (from the blocks the last
+ * run kept) and compared; the clusters come out as a whole run would make
+ * them (docs/hub.md).  A whole run when force (`signpost index
  * --relink`), when changed_hint says records were written without being
- * noted, or when the kept features are missing or do not add up to the
+ * noted, or when the kept state is missing or does not add up to the
  * index.  Returns at once (st->skipped) when nothing was noted, the
  * document count and the decisions are as last time, and neither force
  * nor changed_hint. */

@@ -5,7 +5,9 @@
  *   dedupe_feat.c   normalisation, a record's features, the set, and the
  *                   features as bytes (the linkage's cache, hub_features);
  *   dedupe_score.c  scoring a pair, with the weights in one table;
- *   dedupe_link.c   blocking and clustering, whole or incremental;
+ *   dedupe_link.c   blocking and clustering, and what the incremental
+ *                   run shares with a whole one;
+ *   dedupe_incr.c   an incremental run over the kept blocks (hub_keys);
  *   dedupe_store.c  the hub tables in STORE/crawl.db and dedupe_run().
  */
 #ifndef DEDUPE_IMPL_H
@@ -17,6 +19,7 @@
 
 #include "dedupe.h"
 #include "sp.h"
+#include "store.h"
 
 #define DEDUPE_PRIOR (-6.0)
 #define DD_ROWS (DEDUPE_MINHASH / DEDUPE_BANDS)
@@ -61,8 +64,7 @@ int dd_feat_encode(const feat *f, unsigned char **out, size_t *len);
  * not an encoding of this version (the cache is then rebuilt). */
 int dd_set_add_encoded(dedupe_set *s, const unsigned char *p, size_t len, sp_err *err);
 
-/* The records of s in id order (indexes; caller frees), and the index of
- * id in s through it (-1 when absent). */
+/* The records of s in id order (indexes; caller frees). */
 uint32_t *dd_sort_by_id(const dedupe_set *s);
 
 /* A blocking key of one record (dedupe_link.c). */
@@ -77,29 +79,66 @@ typedef struct dd_bkey {
 int dd_cmp_bkey(const void *x, const void *y);
 /* Sort v[0..n) in dd_cmp_bkey order (a radix sort on the key for big n). */
 void dd_sort_bkeys(dd_bkey *v, size_t n);
-long dd_lookup(const dedupe_set *s, const uint32_t *sorted, const char *id);
+
+/* Key kinds: URL, e-mail, phone, name x postcode, name, identifier, then
+ * one per LSH band.  A record has at most DD_MAX_KEYS keys of a kind. */
+#define DD_N_KINDS (6 + DEDUPE_BANDS)
+#define DD_MAX_KEYS 32
+/* The keys of one kind of record f (salted by kind, so kinds never share
+ * a block); returns how many (at most max). */
+size_t dd_keys_of(const feat *f, int kind, uint64_t *out, size_t max);
+/* A weak kind's big blocks are skipped, a strong kind's walked as a
+ * window (dedupe.h). */
+bool dd_kind_weak(int kind);
+/* The order of f inside its blocks (dd_bkey.sub). */
+uint32_t dd_name_hash(const feat *f);
+/* Whether a block of len records of a weak or strong kind gives pairs;
+ * in one that does, with its records in dd_cmp_bkey order, the one at
+ * place x is paired with those at x + 1 .. dd_block_end(len, x) - 1. */
+bool dd_block_walked(size_t len, bool weak);
+size_t dd_block_end(size_t len, size_t x);
 
 /* Score records a and b of s; brief: without evidence text. */
 void dd_compare(const dedupe_set *s, size_t a, size_t b, dedupe_score *sc, bool brief);
 
-/* What an incremental run knows from the last one: changed[i] says record i
- * is new or changed since then; a pair of unchanged records is a match
- * exactly when it was one then (is_prev_match), so only pairs with a
- * changed record are scored.  Pairs are record indexes, a < b. */
-typedef struct dd_prior {
-    const uint32_t *sorted; /* the records of s in id order (dd_sort_by_id) */
-    const dedupe_set *olds; /* the last run's features of the changed and
-                             * removed records: the blocks they were in */
-    const bool *changed;
-    bool (*is_prev_match)(void *ctx, uint32_t a, uint32_t b);
-    const bool *had_match; /* per record: in some match last time */
-    void *ctx;
-} dd_prior;
+/* Called with each kind's keys of a whole run, sorted (dd_cmp_bkey). */
+typedef int (*dd_keys_fn)(void *ctx, const dd_bkey *keys, size_t n, sp_err *err);
 
-/* dedupe_link_all, reusing the last run's scores where prior says so
- * (NULL: score every candidate pair).  The result does not depend on the
- * order of the records in s. */
-int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_prior *prior,
-            dedupe_result *out, sp_err *err);
+/* dedupe_link_all, telling on_keys (may be NULL) the blocking keys. */
+int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, dd_keys_fn on_keys,
+            void *ctx, dedupe_result *out, sp_err *err);
+
+/* Cluster n records (id[i]; by_id: their indexes in id order) from the
+ * matches m (record indexes and scores) under the decisions (ids not
+ * among the records are ignored): fills out's root, cluster_id (pointers
+ * into id), links, refused, clusters and clustered, as a whole run would
+ * for these records. */
+int dd_cluster(const char *const *id, const uint32_t *by_id, size_t n, const dedupe_link *m,
+               size_t n_m, const dedupe_decision *d, size_t n_d, dedupe_result *out,
+               sp_err *err);
+
+/* Writing a run's results (dedupe_store.c).  The cluster ids now[i] of
+ * the records id[i] into the index where they differ from old[i] (one
+ * commit; *changed: how many). */
+int dd_write_clusters(idx *ix, size_t n, const char *const *id, const char *const *old,
+                      const char *const *now, size_t *changed, sp_err *err);
+/* Record i of s's hub_records and hub_features rows. */
+int dd_put_record(store *db, const dedupe_set *s, size_t i, const char *cluster, sp_err *err);
+int dd_put_features(store *db, const dedupe_set *s, size_t i, const char *cluster, sp_err *err);
+/* Record f's hub_keys rows, written (put) or deleted. */
+int dd_keys_save(store *db, const feat *f, bool put, sp_err *err);
+/* The hub_links row of records a and b of s, with its evidence. */
+int dd_put_link(store *db, const dedupe_set *s, size_t a, size_t b, double score, bool decided,
+                const char *cluster, sp_err *err);
+
+/* An incremental run (dedupe_incr.c) over the store db and the index ix:
+ * links the records noted up to pending_max again over the kept blocks,
+ * writes the cluster ids that changed into the index and the hub tables'
+ * changes into db (inside the caller's batch, begun by dd_incr before
+ * returning SP_OK: the caller sets its meta rows and commits).
+ * SP_EAGAIN when the kept state cannot be trusted (then the run is a
+ * whole one).  Fills st. */
+int dd_incr(store *db, idx *ix, int64_t pending_max, const dedupe_decision *d, size_t n_d,
+            dedupe_stats *st, sp_err *err);
 
 #endif

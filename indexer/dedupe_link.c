@@ -1,17 +1,12 @@
 /*
- * dedupe_link.c - blocking and clustering (dedupe.h, steps 2 and 4), over
- * a whole set or incrementally.
- *
- * Incremental runs give exactly what a whole run gives.  A block's pairs
- * depend only on its members (and their order by name hash, then id), so a
- * block none of whose members changed, before or after, has the pairs it
- * had; those pairs join two unchanged records, whose score has not changed
- * either.  So only the blocks a changed record is or was in ("touched"
- * keys) are walked and scored; from every other block only the pairs that
- * were matches last time are taken again.  Clustering then runs over all
- * the matches (a few per cent of the records: cheap), strongest first,
- * with ties broken by record id, so the clusters do not depend on the
- * order the records were read in.
+ * dedupe_link.c - blocking and clustering (dedupe.h, steps 2 and 4) over a
+ * whole set, and the parts of both an incremental run (dedupe_incr.c)
+ * shares so that it gives exactly what a whole run gives: the keys of a
+ * record, which places of a block are paired (dd_block_walked,
+ * dd_block_end), and clustering over a list of matches (dd_cluster).
+ * Clustering takes the matches strongest first, with ties broken by record
+ * id, so the clusters do not depend on the order the records were read in
+ * nor on which other records are in the set.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -100,21 +95,23 @@ static int pairs_add(pairs *p, uint32_t a, uint32_t b)
     return SP_OK;
 }
 
-static bool is_touched(const dd_prior *pr, const uint64_t *touched, size_t n_touched,
-                       uint64_t key)
+bool dd_block_walked(size_t len, bool weak)
 {
-    if (!pr)
-        return true;
-    return n_touched && bsearch(&key, touched, n_touched, sizeof *touched, dd_cmp_u64) != NULL;
+    return len >= 2 && !(weak && len > DEDUPE_BLOCK_MAX);
+}
+
+size_t dd_block_end(size_t len, size_t x)
+{
+    if (len <= DEDUPE_BLOCK_MAX)
+        return len;
+    return x + 1 + DEDUPE_WINDOW < len ? x + 1 + DEDUPE_WINDOW : len;
 }
 
 /* Emit the candidate pairs of the blocks in keys[0..n) (sorted).
  * weak: a big block of a weak key (a common name, common boilerplate in
  * descriptions) says nothing and is skipped; a big block of a strong key
- * (one organisation's phone or e-mail) is walked as a sorted window.
- * With a prior, an untouched block gives only its last matches. */
-static int emit_blocks(bkey *keys, size_t n, bool weak, const dd_prior *pr,
-                       const uint64_t *touched, size_t n_touched, pairs *p)
+ * (one organisation's phone or e-mail) is walked as a sorted window. */
+static int emit_blocks(bkey *keys, size_t n, bool weak, pairs *p)
 {
     dd_sort_bkeys(keys, n);
     size_t i = 0;
@@ -123,24 +120,11 @@ static int emit_blocks(bkey *keys, size_t n, bool weak, const dd_prior *pr,
         while (j < n && keys[j].key == keys[i].key)
             j++;
         size_t len = j - i;
-        if (len < 2 || (weak && len > DEDUPE_BLOCK_MAX)) {
-            i = j;
-            continue;
-        }
-        bool all = is_touched(pr, touched, n_touched, keys[i].key);
-        for (size_t x = i; x < j; x++) {
-            uint32_t a = keys[x].rec;
-            if (!all && !pr->had_match[a])
-                continue;
-            size_t end = len <= DEDUPE_BLOCK_MAX ? j : (x + 1 + DEDUPE_WINDOW < j ? x + 1 + DEDUPE_WINDOW : j);
-            for (size_t y = x + 1; y < end; y++) {
-                uint32_t b = keys[y].rec;
-                if (!all && (!pr->had_match[b] ||
-                             !pr->is_prev_match(pr->ctx, a < b ? a : b, a < b ? b : a)))
-                    continue;
-                if (pairs_add(p, a, b) != SP_OK)
+        for (size_t x = 0; dd_block_walked(len, weak) && x < len; x++) {
+            size_t end = dd_block_end(len, x);
+            for (size_t y = x + 1; y < end; y++)
+                if (pairs_add(p, keys[i + x].rec, keys[i + y].rec) != SP_OK)
                     return SP_ENOMEM;
-            }
         }
         i = j;
     }
@@ -148,10 +132,18 @@ static int emit_blocks(bkey *keys, size_t n, bool weak, const dd_prior *pr,
 }
 
 enum { K_URL, K_EMAIL, K_PHONE, K_POSTNAME, K_NAME, K_IDENT, K_BAND0 };
-#define N_KINDS (K_BAND0 + DEDUPE_BANDS)
 
-/* Keys of one kind for record i; returns how many (at most max). */
-static size_t keys_of(const feat *f, int kind, uint64_t *out, size_t max)
+bool dd_kind_weak(int kind)
+{
+    return kind == K_NAME || kind >= K_BAND0;
+}
+
+uint32_t dd_name_hash(const feat *f)
+{
+    return f->name_key ? (uint32_t)sp_fnv1a64(f->name_key, strlen(f->name_key)) : 0;
+}
+
+size_t dd_keys_of(const feat *f, int kind, uint64_t *out, size_t max)
 {
     size_t n = 0;
     uint64_t salt = dd_mix((uint64_t)kind + 1);
@@ -234,46 +226,30 @@ static int cmp_idrec(const void *x, const void *y, void *ctx)
     return strcmp(s->f[*(const uint32_t *)x].id, s->f[*(const uint32_t *)y].id);
 }
 
-/* An incremental run reads the kept records in id order and appends the
- * changed ones: the sorted head is kept, the tail sorted and merged in. */
+/* The records of s in id order (indexes). */
 uint32_t *dd_sort_by_id(const dedupe_set *s)
 {
     size_t n = s->n;
-    uint32_t *v = malloc((n ? n : 1) * sizeof *v), *out = NULL;
+    uint32_t *v = malloc((n ? n : 1) * sizeof *v);
     if (!v)
         return NULL;
     for (size_t i = 0; i < n; i++)
         v[i] = (uint32_t)i;
-    size_t head = n ? 1 : 0;
-    while (head < n && strcmp(s->f[head - 1].id, s->f[head].id) < 0)
-        head++;
-    if (head == n)
-        return v;
-    qsort_r(v + head, n - head, sizeof *v, cmp_idrec, (void *)s);
-    out = malloc(n * sizeof *out);
-    if (!out) {
-        free(v);
-        return NULL;
-    }
-    size_t i = 0, j = head, k = 0;
-    while (i < head && j < n)
-        out[k++] = strcmp(s->f[v[i]].id, s->f[v[j]].id) <= 0 ? v[i++] : v[j++];
-    while (i < head)
-        out[k++] = v[i++];
-    while (j < n)
-        out[k++] = v[j++];
-    free(v);
-    return out;
+    if (n > 1)
+        qsort_r(v, n, sizeof *v, cmp_idrec, (void *)s);
+    return v;
 }
 
-long dd_lookup(const dedupe_set *s, const uint32_t *sorted, const char *id)
+/* The index of id among n records (id[], by_id: their indexes in id
+ * order), -1 when absent. */
+static long lookup_id(const char *const *id, const uint32_t *by_id, size_t n, const char *want)
 {
-    size_t lo = 0, hi = s->n;
-    while (id && lo < hi) {
+    size_t lo = 0, hi = n;
+    while (want && lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(s->f[sorted[mid]].id, id);
+        int c = strcmp(id[by_id[mid]], want);
         if (!c)
-            return sorted[mid];
+            return by_id[mid];
         if (c < 0)
             lo = mid + 1;
         else
@@ -282,87 +258,42 @@ long dd_lookup(const dedupe_set *s, const uint32_t *sorted, const char *id)
     return -1;
 }
 
-/* Keys of every kind of the records in s (all of them, or those marked in
- * only), sorted and unique, added to *v. */
-static int touched_keys(const dedupe_set *s, const bool *only, uint64_t **v, size_t *n,
-                        size_t *cap)
-{
-    for (size_t i = 0; s && i < s->n; i++) {
-        if (only && !only[i])
-            continue;
-        for (int kind = 0; kind < N_KINDS; kind++) {
-            uint64_t tmp[32];
-            size_t m = keys_of(&s->f[i], kind, tmp, 32);
-            for (size_t j = 0; j < m; j++) {
-                if (sp_grow(v, cap, *n + 1, sizeof **v, 256) != SP_OK)
-                    return SP_ENOMEM;
-                (*v)[(*n)++] = tmp[j];
-            }
-        }
-    }
-    return SP_OK;
-}
-
 int dedupe_link_all(const dedupe_set *s, const dedupe_decision *d, size_t n_d,
                     dedupe_result *out, sp_err *err)
 {
-    return dd_link(s, d, n_d, NULL, out, err);
+    return dd_link(s, d, n_d, NULL, NULL, out, err);
 }
 
-int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_prior *pr,
-            dedupe_result *out, sp_err *err)
+int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, dd_keys_fn on_keys,
+            void *ctx, dedupe_result *out, sp_err *err)
 {
     memset(out, 0, sizeof *out);
     size_t n = s->n;
     pairs p = {0};
     bkey *keys = NULL;
-    uint32_t *sorted = NULL, *rank = NULL, *name_hash = NULL;
-    uint64_t *touched = NULL;
-    size_t n_touched = 0, cap_touched = 0;
-    scored *sc = NULL;
-    long *no_a = NULL, *no_b = NULL;
-    size_t n_no = 0, n_sc = 0;
+    uint32_t *by_id = dd_sort_by_id(s), *rank = malloc((n ? n : 1) * sizeof *rank);
+    uint32_t *name_hash = malloc((n ? n : 1) * sizeof *name_hash);
+    const char **id = malloc((n ? n : 1) * sizeof *id);
     int rc = SP_OK;
-
-    out->root = malloc((n ? n : 1) * sizeof *out->root);
-    out->cluster_id = calloc(n ? n : 1, sizeof *out->cluster_id);
-    sorted = pr && pr->sorted ? NULL : dd_sort_by_id(s);
-    const uint32_t *by_id = sorted ? sorted : pr ? pr->sorted : NULL;
-    rank = malloc((n ? n : 1) * sizeof *rank);
-    if (!out->root || !out->cluster_id || !by_id || !rank)
-        goto oom;
-    for (size_t i = 0; i < n; i++)
-        out->root[i] = (uint32_t)i;
-    for (size_t i = 0; i < n; i++)
-        rank[by_id[i]] = (uint32_t)i;
-
-    if (pr) {
-        if (touched_keys(pr->olds, NULL, &touched, &n_touched, &cap_touched) != SP_OK ||
-            touched_keys(s, pr->changed, &touched, &n_touched, &cap_touched) != SP_OK)
-            goto oom;
-        if (n_touched)
-            qsort(touched, n_touched, sizeof *touched, dd_cmp_u64);
-    }
-
-    /* The order inside a block: name hash, then id. */
-    name_hash = malloc((n ? n : 1) * sizeof *name_hash);
-    if (!name_hash)
+    if (!by_id || !rank || !name_hash || !id)
         goto oom;
     for (size_t i = 0; i < n; i++) {
-        const char *nk = s->f[i].name_key;
-        name_hash[i] = nk ? (uint32_t)sp_fnv1a64(nk, strlen(nk)) : 0;
+        rank[by_id[i]] = (uint32_t)i;
+        id[i] = s->f[i].id;
+        /* the order inside a block: name hash, then id */
+        name_hash[i] = dd_name_hash(&s->f[i]);
     }
 
     /* Blocking, one key kind at a time so memory stays at one key per
      * record (a few for phones and name x postcode). */
-    for (int kind = 0; kind < N_KINDS; kind++) {
+    for (int kind = 0; kind < DD_N_KINDS; kind++) {
         size_t cap = n * 4 + 16, k = 0;
         keys = malloc(cap * sizeof *keys);
         if (!keys)
             goto oom;
         for (size_t i = 0; i < n; i++) {
-            uint64_t tmp[32];
-            size_t m = keys_of(&s->f[i], kind, tmp, 32);
+            uint64_t tmp[DD_MAX_KEYS];
+            size_t m = dd_keys_of(&s->f[i], kind, tmp, DD_MAX_KEYS);
             for (size_t j = 0; j < m; j++) {
                 if (k == cap) {
                     cap *= 2;
@@ -374,9 +305,10 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
                 keys[k++] = (bkey){tmp[j], name_hash[i], rank[i], (uint32_t)i};
             }
         }
-        if (emit_blocks(keys, k, kind == K_NAME || kind >= K_BAND0, pr, touched, n_touched,
-                        &p) != SP_OK)
+        if (emit_blocks(keys, k, dd_kind_weak(kind), &p) != SP_OK)
             goto oom;
+        if (on_keys && (rc = on_keys(ctx, keys, k, err)) != SP_OK)
+            goto done;
         free(keys);
         keys = NULL;
         /* Keep the pair list compact between kinds. */
@@ -390,15 +322,69 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
     }
     out->candidates = p.n;
 
-    /* Decisions by record index. */
-    no_a = malloc((n_d ? n_d : 1) * sizeof *no_a);
-    no_b = malloc((n_d ? n_d : 1) * sizeof *no_b);
-    sc = malloc((p.n + n_d + 1) * sizeof *sc);
     out->matched = malloc((p.n ? p.n : 1) * sizeof *out->matched);
-    if (!no_a || !no_b || !sc || !out->matched)
+    if (!out->matched)
         goto oom;
+    for (size_t i = 0; i < p.n; i++) {
+        uint32_t a = (uint32_t)(p.v[i] >> 32), b = (uint32_t)p.v[i];
+        dedupe_score one;
+        /* in id order: the score and its evidence do not depend on where
+         * the records sit in s */
+        if (rank[a] < rank[b])
+            dd_compare(s, a, b, &one, true);
+        else
+            dd_compare(s, b, a, &one, true);
+        if (one.match)
+            out->matched[out->n_matched++] = (dedupe_link){a, b, one.score, false};
+    }
+    out->matches = out->n_matched;
+    free(p.v);
+    p.v = NULL;
+    rc = dd_cluster(id, by_id, n, out->matched, out->n_matched, d, n_d, out, err);
+    goto done;
+oom:
+    rc = sp_fail(err, SP_ENOMEM, "out of memory while linking %zu records", n);
+done:
+    if (rc != SP_OK)
+        dedupe_result_free(out);
+    free(keys);
+    free(p.v);
+    free(by_id);
+    free(rank);
+    free(name_hash);
+    free(id);
+    return rc;
+}
+
+int dd_cluster(const char *const *id, const uint32_t *by_id, size_t n, const dedupe_link *m,
+               size_t n_m, const dedupe_decision *d, size_t n_d, dedupe_result *out,
+               sp_err *err)
+{
+    uint32_t *rank = malloc((n ? n : 1) * sizeof *rank), *size = NULL;
+    scored *sc = malloc((n_m + n_d + 1) * sizeof *sc);
+    long *no_a = malloc((n_d ? n_d : 1) * sizeof *no_a);
+    long *no_b = malloc((n_d ? n_d : 1) * sizeof *no_b);
+    size_t n_no = 0, n_sc = 0;
+    out->root = malloc((n ? n : 1) * sizeof *out->root);
+    out->cluster_id = calloc(n ? n : 1, sizeof *out->cluster_id);
+    out->links = malloc((n_m + n_d + 1) * sizeof *out->links);
+    size = calloc(n ? n : 1, sizeof *size);
+    if (!rank || !sc || !no_a || !no_b || !out->root || !out->cluster_id || !out->links ||
+        !size) {
+        free(rank);
+        free(sc);
+        free(no_a);
+        free(no_b);
+        free(size);
+        return sp_fail(err, SP_ENOMEM, "out of memory while clustering %zu records", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        rank[by_id[i]] = (uint32_t)i;
+        out->root[i] = (uint32_t)i;
+    }
+    /* Decisions by record index. */
     for (size_t i = 0; i < n_d; i++) {
-        long a = dd_lookup(s, by_id, d[i].a), b = dd_lookup(s, by_id, d[i].b);
+        long a = lookup_id(id, by_id, n, d[i].a), b = lookup_id(id, by_id, n, d[i].b);
         if (a < 0 || b < 0 || a == b)
             continue;
         if (d[i].verdict == DEDUPE_NOT_SAME) {
@@ -409,30 +395,12 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
             sc[n_sc++] = (scored){x, y, rank[x], rank[y], 100.0, true};
         }
     }
-    for (size_t i = 0; i < p.n; i++) {
-        uint32_t a = (uint32_t)(p.v[i] >> 32), b = (uint32_t)p.v[i];
-        dedupe_score one;
-        /* in id order: the score and its evidence do not depend on where
-         * the records sit in s */
-        if (rank[a] < rank[b])
-            dd_compare(s, a, b, &one, true);
-        else
-            dd_compare(s, b, a, &one, true);
-        if (one.match) {
-            sc[n_sc++] = (scored){a, b, rank[a], rank[b], one.score, false};
-            out->matched[out->n_matched++] = (dedupe_link){a, b, one.score, false};
-            out->matches++;
-        }
-    }
-    free(p.v);
-    p.v = NULL;
+    for (size_t i = 0; i < n_m; i++)
+        sc[n_sc++] = (scored){m[i].a, m[i].b, rank[m[i].a], rank[m[i].b], m[i].score, false};
     qsort(sc, n_sc, sizeof *sc, cmp_scored);
 
     /* Union-find, strongest first; a merge that would join a "not the
      * same" pair is refused (so the decision holds whatever else links). */
-    out->links = malloc((n_sc ? n_sc : 1) * sizeof *out->links);
-    if (!out->links)
-        goto oom;
     for (size_t i = 0; i < n_sc; i++) {
         int ra = find_root(out->root, sc[i].a), rb = find_root(out->root, sc[i].b);
         if (ra == rb)
@@ -449,7 +417,7 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
         }
         /* the smaller id's record becomes the root: cluster ids are the
          * smallest member id, stable while membership is */
-        if (strcmp(s->f[ra].id, s->f[rb].id) < 0)
+        if (strcmp(id[ra], id[rb]) < 0)
             out->root[rb] = (uint32_t)ra;
         else
             out->root[ra] = (uint32_t)rb;
@@ -458,35 +426,22 @@ int dd_link(const dedupe_set *s, const dedupe_decision *d, size_t n_d, const dd_
     for (size_t i = 0; i < n; i++)
         out->root[i] = (uint32_t)find_root(out->root, (uint32_t)i);
     /* Sizes: a record is clustered when its root has other members. */
-    uint32_t *size = calloc(n ? n : 1, sizeof *size);
-    if (!size)
-        goto oom;
     for (size_t i = 0; i < n; i++)
         size[out->root[i]]++;
     for (size_t i = 0; i < n; i++) {
         if (size[out->root[i]] > 1) {
-            out->cluster_id[i] = s->f[out->root[i]].id;
+            out->cluster_id[i] = id[out->root[i]];
             out->clustered++;
             if (out->root[i] == i)
                 out->clusters++;
         }
     }
     free(size);
-    goto done;
-oom:
-    rc = sp_fail(err, SP_ENOMEM, "out of memory while linking %zu records", n);
-    dedupe_result_free(out);
-done:
-    free(keys);
-    free(p.v);
-    free(sorted);
     free(rank);
-    free(name_hash);
-    free(touched);
     free(sc);
     free(no_a);
     free(no_b);
-    return rc;
+    return SP_OK;
 }
 
 void dedupe_result_free(dedupe_result *r)

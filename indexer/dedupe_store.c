@@ -4,15 +4,16 @@
  * written back into the index.
  *
  * A run is incremental when it can be: writers of the index note each
- * record they add, change or remove in hub_pending (dedupe_note_changed,
- * in their own transaction), and the features of every linked record are
- * kept in hub_features, so a run reads only the noted records from the
- * index and the rest from there, scores only pairs with a changed record
- * (dedupe_link.c says why that is exact), and rewrites only the rows that
- * changed.  A whole run (force, a writer that did not note, no usable
- * cache, or a cache that disagrees with the index) reads every record.
- * The tables are the store's (store.h, store_hub_*); a run writes them in
- * one batch.
+ * record they add, change or remove in hub_pending (store_hub_note, in
+ * their own transaction), and every run keeps each record's features
+ * (hub_features), blocking keys (hub_keys), the matches with their scores
+ * (hub_matches) and the links, so a run reads only the noted records and
+ * the blocks they touch (dedupe_incr.c says how, and why that is exact)
+ * and rewrites only the rows that changed.  A whole run (force, a writer
+ * that did not note, no usable cache, or a cache that disagrees with the
+ * index) reads every record and rewrites every table.  The tables are the
+ * store's (store.h, store_hub_*); a run writes them in one batch, with
+ * its notes' removal, so a run killed half way leaves the last run's.
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -28,7 +29,8 @@
 
 /* Bump when the features' bytes or what goes into them change: the next
  * run is then a whole one and rewrites the cache. */
-#define FEATURES_TAG "3" /* 3: sp_fnv1a64 with the right basis (2026-12) */
+#define FEATURES_TAG "4" /* 3: sp_fnv1a64 with the right basis (2026-12);
+                            * 4: hub_keys and hub_matches.score kept */
 
 
 int dedupe_verdict_parse(const char *s)
@@ -139,24 +141,23 @@ static bool str_eq(const char *a, const char *b)
     return !strcmp(a, b);
 }
 
-/* Write the new cluster ids into the index records that changed. */
-static int write_clusters(idx *ix, const dedupe_set *s, const dedupe_result *res,
-                          size_t *changed, sp_err *err)
+int dd_write_clusters(idx *ix, size_t n, const char *const *id, const char *const *old,
+                      const char *const *now, size_t *changed, sp_err *err)
 {
     *changed = 0;
     int rc = idx_begin(ix, err);
     if (rc != SP_OK)
         return rc;
-    for (size_t i = 0; i < s->n && rc == SP_OK; i++) {
-        if (str_eq(s->f[i].cluster_id, res->cluster_id[i]))
+    for (size_t i = 0; i < n && rc == SP_OK; i++) {
+        if (str_eq(old[i], now[i]))
             continue;
         rec_service r;
-        rc = idx_get(ix, s->f[i].id, &r, err);
+        rc = idx_get(ix, id[i], &r, err);
         if (rc != SP_OK)
             break;
         free(r.cluster_id);
-        r.cluster_id = sp_strdup(res->cluster_id[i]);
-        if (res->cluster_id[i] && !r.cluster_id)
+        r.cluster_id = sp_strdup(now[i]);
+        if (now[i] && !r.cluster_id)
             rc = sp_fail(err, SP_ENOMEM, "out of memory");
         if (rc == SP_OK)
             rc = idx_put(ix, &r, err);
@@ -170,10 +171,25 @@ static int write_clusters(idx *ix, const dedupe_set *s, const dedupe_result *res
     return rc;
 }
 
+/* A whole run's: every record against what the index holds. */
+static int write_clusters(idx *ix, const dedupe_set *s, const dedupe_result *res,
+                          size_t *changed, sp_err *err)
+{
+    const char **id = malloc((s->n ? s->n : 1) * sizeof *id);
+    const char **old = malloc((s->n ? s->n : 1) * sizeof *old);
+    int rc = id && old ? SP_OK : sp_fail(err, SP_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == SP_OK && i < s->n; i++) {
+        id[i] = s->f[i].id;
+        old[i] = s->f[i].cluster_id;
+    }
+    if (rc == SP_OK)
+        rc = dd_write_clusters(ix, s->n, id, old, res->cluster_id, changed, err);
+    free(id);
+    free(old);
+    return rc;
+}
 
-/* One hub_records row (INSERT OR REPLACE) for record i. */
-static int put_record(store *db, const dedupe_set *s, size_t i, const char *cluster,
-                      sp_err *err)
+int dd_put_record(store *db, const dedupe_set *s, size_t i, const char *cluster, sp_err *err)
 {
     dedupe_facts f;
     dedupe_set_facts(s, i, &f);
@@ -191,9 +207,7 @@ static int put_record(store *db, const dedupe_set *s, size_t i, const char *clus
     return store_hub_record_put(db, &r, err);
 }
 
-/* One hub_features row for record i. */
-static int put_features(store *db, const dedupe_set *s, size_t i, const char *cluster,
-                        sp_err *err)
+int dd_put_features(store *db, const dedupe_set *s, size_t i, const char *cluster, sp_err *err)
 {
     unsigned char *blob = NULL;
     size_t len = 0;
@@ -202,281 +216,101 @@ static int put_features(store *db, const dedupe_set *s, size_t i, const char *cl
     return store_hub_features_put(db, s->f[i].id, cluster, blob, len, err);
 }
 
-/* Two ids in the order the link tables keep them. */
-static void id_pair(const dedupe_set *s, const dedupe_link *k, const char **a, const char **b)
+int dd_keys_save(store *db, const feat *f, bool put, sp_err *err)
 {
-    *a = s->f[k->a].id;
-    *b = s->f[k->b].id;
-    if (strcmp(*a, *b) > 0) {
-        const char *t = *a;
-        *a = *b;
-        *b = t;
-    }
-}
-
-/* hub_links and hub_matches, rewritten whole: they hold a few rows per
- * cluster, not one per record. */
-static int save_links(store *db, const dedupe_set *s, const dedupe_result *res, sp_err *err)
-{
-    int rc = store_hub_links_clear(db, err);
-    /* Every pair inside a cluster that scores a match (or was decided)
-     * is kept with its evidence, not only the spanning links: a hub user
-     * sees each reason two records were joined. */
-    for (size_t l = 0; l < res->n_links && rc == SP_OK; l++) {
-        const dedupe_link *k = &res->links[l];
-        dedupe_score sc;
-        /* in id order, as linkage scored it (dedupe_link.c) */
-        if (strcmp(s->f[k->a].id, s->f[k->b].id) < 0)
-            dedupe_compare(s, k->a, k->b, &sc);
-        else
-            dedupe_compare(s, k->b, k->a, &sc);
-        json_t *j = dedupe_score_json(&sc);
-        char *ev = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        json_decref(j);
-        store_hub_link sl = {.evidence = ev, .score = k->decided ? sc.score : k->score,
-                             .decided = k->decided};
-        id_pair(s, k, &sl.id_a, &sl.id_b);
-        sl.cluster_id = res->cluster_id[k->a] ? res->cluster_id[k->a] : sl.id_a;
-        rc = store_hub_link_put(db, &sl, err);
-        free(ev);
-    }
-    for (size_t l = 0; l < res->n_matched && rc == SP_OK; l++) {
-        const char *a, *b;
-        id_pair(s, &res->matched[l], &a, &b);
-        rc = store_hub_match_put(db, a, b, err);
+    int rc = SP_OK;
+    uint32_t sub = dd_name_hash(f);
+    for (int kind = 0; kind < DD_N_KINDS && rc == SP_OK; kind++) {
+        uint64_t tmp[DD_MAX_KEYS];
+        size_t m = dd_keys_of(f, kind, tmp, DD_MAX_KEYS);
+        for (size_t j = 0; j < m && rc == SP_OK; j++)
+            rc = put ? store_hub_key_put(db, tmp[j], f->id, sub, err)
+                     : store_hub_key_del(db, tmp[j], f->id, err);
     }
     return rc;
 }
 
-/* What one run works on: the records (s), which of them are new or changed
- * (changed; all of them in a whole run), the last run's features of the
- * changed and removed ones (olds) and the ids removed. */
-typedef struct run_state {
-    dedupe_set *s, *olds;
-    bool *changed;
-    char **removed;
-    size_t n_removed;
-    bool full;
-    int64_t pending_max;
-    uint32_t *sorted;  /* s in id order, for the last run's matches */
-    uint64_t *prev;    /* the last run's matches, as index pairs, sorted */
-    size_t n_prev;
-    bool *had_match;
-} run_state;
-
-static void run_state_free(run_state *r)
+int dd_put_link(store *db, const dedupe_set *s, size_t a, size_t b, double score, bool decided,
+                const char *cluster, sp_err *err)
 {
-    dedupe_set_free(r->s);
-    dedupe_set_free(r->olds);
-    free(r->changed);
-    sp_strv_free(r->removed, r->n_removed);
-    free(r->sorted);
-    free(r->prev);
-    free(r->had_match);
-    memset(r, 0, sizeof *r);
+    if (strcmp(s->f[a].id, s->f[b].id) > 0) {
+        size_t t = a;
+        a = b;
+        b = t;
+    }
+    /* in id order, as linkage scored it (dedupe_link.c) */
+    dedupe_score sc;
+    dedupe_compare(s, a, b, &sc);
+    json_t *j = dedupe_score_json(&sc);
+    char *ev = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    store_hub_link sl = {.id_a = s->f[a].id, .id_b = s->f[b].id,
+                         .cluster_id = cluster ? cluster : s->f[a].id, .evidence = ev,
+                         .score = decided ? sc.score : score, .decided = decided};
+    int rc = store_hub_link_put(db, &sl, err);
+    free(ev);
+    return rc;
 }
 
-/* The hub tables for this run: everything in a whole run; in an
- * incremental one the changed and removed records' rows, and the cluster
- * of the others whose cluster changed. */
-static int save_records(store *db, const run_state *r, const dedupe_result *res, sp_err *err)
+/* hub_links and hub_matches, written whole.  Every pair inside a cluster
+ * that scores a match (or was decided) is kept with its evidence, not
+ * only the spanning links: a hub user sees each reason two records were
+ * joined. */
+static int save_links(store *db, const dedupe_set *s, const dedupe_result *res, sp_err *err)
 {
-    const dedupe_set *s = r->s;
-    int rc = r->full ? store_hub_clear(db, err) : SP_OK;
-    for (size_t i = 0; i < r->n_removed && rc == SP_OK; i++)
-        rc = store_hub_forget(db, r->removed[i], err);
+    int rc = store_hub_links_clear(db, err);
+    for (size_t l = 0; l < res->n_links && rc == SP_OK; l++) {
+        const dedupe_link *k = &res->links[l];
+        rc = dd_put_link(db, s, k->a, k->b, k->score, k->decided, res->cluster_id[k->a], err);
+    }
+    for (size_t l = 0; l < res->n_matched && rc == SP_OK; l++) {
+        const dedupe_link *k = &res->matched[l];
+        const char *a = s->f[k->a].id, *b = s->f[k->b].id;
+        rc = strcmp(a, b) < 0 ? store_hub_match_put(db, a, b, k->score, err)
+                              : store_hub_match_put(db, b, a, k->score, err);
+    }
+    return rc;
+}
+
+/* A whole run's blocking keys, as dd_link sorted them (kind by kind), to
+ * write into hub_keys in about the table's order. */
+typedef struct kept_keys {
+    struct {
+        uint64_t key;
+        uint32_t rec;
+    } *v;
+    size_t n, cap;
+} kept_keys;
+
+static int keep_keys(void *ctx, const dd_bkey *keys, size_t n, sp_err *err)
+{
+    kept_keys *k = ctx;
+    if (sp_grow(&k->v, &k->cap, k->n + n, sizeof *k->v, 1024) != SP_OK)
+        return sp_fail(err, SP_ENOMEM, "out of memory while keeping the blocks");
+    for (size_t i = 0; i < n; i++) {
+        k->v[k->n].key = keys[i].key;
+        k->v[k->n++].rec = keys[i].rec;
+    }
+    return SP_OK;
+}
+
+/* A whole run's hub tables, rewritten. */
+static int save_whole(store *db, const dedupe_set *s, const dedupe_result *res,
+                      const kept_keys *k, sp_err *err)
+{
+    int rc = store_hub_clear(db, err);
     for (size_t i = 0; i < s->n && rc == SP_OK; i++) {
-        const char *cluster = res->cluster_id[i];
-        if (r->changed[i]) {
-            rc = put_record(db, s, i, cluster, err);
-            if (rc == SP_OK)
-                rc = put_features(db, s, i, cluster, err);
-        } else if (!str_eq(s->f[i].cluster_id, cluster)) {
-            rc = store_hub_set_cluster(db, s->f[i].id, cluster, err);
-        }
+        rc = dd_put_record(db, s, i, res->cluster_id[i], err);
+        if (rc == SP_OK)
+            rc = dd_put_features(db, s, i, res->cluster_id[i], err);
+    }
+    for (size_t i = 0; i < k->n && rc == SP_OK; i++) {
+        const feat *f = &s->f[k->v[i].rec];
+        rc = store_hub_key_put(db, k->v[i].key, f->id, dd_name_hash(f), err);
     }
     if (rc == SP_OK)
         rc = save_links(db, s, res, err);
     return rc;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool prev_match(void *ctx, uint32_t a, uint32_t b)
-{
-    const run_state *r = ctx;
-    uint64_t k = ((uint64_t)a << 32) | b;
-    return r->n_prev && bsearch(&k, r->prev, r->n_prev, sizeof k, dd_cmp_u64) != NULL;
-}
-
-typedef struct prev_ctx {
-    run_state *r;
-    size_t cap;
-    bool oom;
-} prev_ctx;
-
-static int add_prev(void *ctx, const char *id_a, const char *id_b)
-{
-    prev_ctx *c = ctx;
-    run_state *r = c->r;
-    long a = dd_lookup(r->s, r->sorted, id_a), b = dd_lookup(r->s, r->sorted, id_b);
-    if (a < 0 || b < 0 || a == b)
-        return 0;
-    if (sp_grow(&r->prev, &c->cap, r->n_prev + 1, sizeof *r->prev, 1024) != SP_OK) {
-        c->oom = true;
-        return 1;
-    }
-    uint64_t x = (uint64_t)(a < b ? a : b), y = (uint64_t)(a < b ? b : a);
-    r->prev[r->n_prev++] = (x << 32) | y;
-    r->had_match[a] = r->had_match[b] = true;
-    return 0;
-}
-
-/* The last run's matches, by index into r->s. */
-static int load_prev(store *db, run_state *r, sp_err *err)
-{
-    const dedupe_set *s = r->s;
-    r->sorted = dd_sort_by_id(s);
-    r->had_match = calloc(s->n ? s->n : 1, sizeof *r->had_match);
-    if (!r->sorted || !r->had_match)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    prev_ctx c = {r, 0, false};
-    int rc = store_hub_matches(db, add_prev, &c, err);
-    if (rc == SP_OK && c.oom)
-        rc = sp_fail(err, SP_ENOMEM, "out of memory");
-    if (r->n_prev)
-        qsort(r->prev, r->n_prev, sizeof *r->prev, dd_cmp_u64);
-    return rc;
-}
-
-typedef struct ids_ctx {
-    char **v;
-    size_t n;
-    bool oom;
-} ids_ctx;
-
-static int add_id(void *ctx, const char *id)
-{
-    ids_ctx *c = ctx;
-    char **slot = feed_push(&c->v, &c->n, sizeof *c->v, SIZE_MAX);
-    c->oom = !slot || !(*slot = sp_strdup(id));
-    return c->oom;
-}
-
-/* The noted ids (up to r->pending_max), sorted and unique. */
-static int load_pending(store *db, run_state *r, char ***ids, size_t *n, sp_err *err)
-{
-    ids_ctx c = {0};
-    int rc = store_hub_pending(db, r->pending_max, add_id, &c, err);
-    if (rc == SP_OK && c.oom)
-        rc = sp_fail(err, SP_ENOMEM, "out of memory");
-    *ids = c.v;
-    *n = c.n;
-    return rc;
-}
-
-typedef struct feat_ctx {
-    run_state *r;
-    char **ids;
-    size_t n_ids;
-    int rc;
-} feat_ctx;
-
-/* A kept record's features: into r->olds when it was noted (read again
- * from the index), else into r->s as it is. */
-static int add_feat(void *ctx, const char *id, const char *cl, const void *blob, size_t len)
-{
-    feat_ctx *c = ctx;
-    bool noted = id && c->n_ids && bsearch(&id, c->ids, c->n_ids, sizeof *c->ids, cmp_str);
-    dedupe_set *into = noted ? c->r->olds : c->r->s;
-    sp_err e = {0};
-    if (!blob || dd_set_add_encoded(into, blob, len, &e) != SP_OK) {
-        c->rc = e.code == SP_ENOMEM ? SP_ENOMEM : SP_EAGAIN;
-        return 1;
-    }
-    feat *f = &into->f[into->n - 1];
-    if (cl && !(f->cluster_id = sp_strdup(cl))) {
-        c->rc = SP_ENOMEM;
-        return 1;
-    }
-    return 0;
-}
-
-/* An incremental run's records: the cache, with the noted ones read again
- * from the index.  SP_EAGAIN when the cache cannot be trusted (then the
- * run is a whole one). */
-static int load_incremental(store *db, idx *ix, run_state *r, sp_err *err)
-{
-    char **ids = NULL;
-    size_t n_ids = 0;
-    int rc = load_pending(db, r, &ids, &n_ids, err);
-    if (rc == SP_OK)
-        rc = dedupe_set_new(&r->s, err);
-    if (rc == SP_OK)
-        rc = dedupe_set_new(&r->olds, err);
-    if (rc == SP_OK) {
-        feat_ctx c = {r, ids, n_ids, SP_OK};
-        rc = store_hub_features(db, add_feat, &c, err);
-        if (rc == SP_OK && c.rc == SP_ENOMEM)
-            rc = sp_fail(err, SP_ENOMEM, "out of memory");
-        else if (rc == SP_OK)
-            rc = c.rc;
-    }
-    size_t kept = r->s ? r->s->n : 0;
-    for (size_t i = 0; rc == SP_OK && i < n_ids; i++) {
-        rec_service rec;
-        sp_err e = {0};
-        int g = idx_get(ix, ids[i], &rec, &e);
-        if (g == SP_OK) {
-            rc = dedupe_set_add(r->s, &rec, err);
-            rec_service_free(&rec);
-        } else if (g == SP_ENOTFOUND) {
-            char **v = realloc(r->removed, (r->n_removed + 1) * sizeof *v);
-            if (!v) {
-                rc = sp_fail(err, SP_ENOMEM, "out of memory");
-                break;
-            }
-            r->removed = v;
-            r->removed[r->n_removed++] = ids[i];
-            ids[i] = NULL;
-        } else {
-            rc = sp_fail(err, g, "%s", e.msg);
-        }
-    }
-    sp_strv_free(ids, n_ids);
-    if (rc != SP_OK)
-        return rc;
-    /* A writer that did not note its records shows here as a count that
-     * does not add up (a change it made in place would not: such writers
-     * ask for a whole run, see dedupe_run). */
-    if (r->s->n != idx_count(ix))
-        return SP_EAGAIN;
-    r->changed = calloc(r->s->n ? r->s->n : 1, sizeof *r->changed);
-    if (!r->changed)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    for (size_t i = kept; i < r->s->n; i++)
-        r->changed[i] = true;
-    return load_prev(db, r, err);
-}
-
-/* A whole run's records: every record of the index. */
-static int load_full(idx *ix, run_state *r, sp_err *err)
-{
-    int rc = dedupe_set_new(&r->s, err);
-    if (rc == SP_OK)
-        rc = read_index(ix, r->s, err);
-    if (rc != SP_OK)
-        return rc;
-    r->changed = malloc((r->s->n ? r->s->n : 1) * sizeof *r->changed);
-    if (!r->changed)
-        return sp_fail(err, SP_ENOMEM, "out of memory");
-    for (size_t i = 0; i < r->s->n; i++)
-        r->changed[i] = true;
-    r->full = true;
-    return SP_OK;
 }
 
 static int64_t pending_max(store *db)
@@ -487,14 +321,46 @@ static int64_t pending_max(store *db)
     return v;
 }
 
+/* A whole run: every record of the index read, linked and saved (the
+ * batch left open for the caller's meta rows). */
+static int run_whole(store *db, idx *ix, const decisions *d, dedupe_stats *st, sp_err *err)
+{
+    dedupe_set *s = NULL;
+    dedupe_result res = {0};
+    kept_keys k = {0};
+    int rc = dedupe_set_new(&s, err);
+    if (rc == SP_OK)
+        rc = read_index(ix, s, err);
+    if (rc == SP_OK)
+        rc = dd_link(s, d->v, d->n, keep_keys, &k, &res, err);
+    if (rc == SP_OK)
+        rc = write_clusters(ix, s, &res, &st->changed, err);
+    if (rc == SP_OK)
+        rc = store_batch_begin(db, err);
+    if (rc == SP_OK) {
+        rc = save_whole(db, s, &res, &k, err);
+        if (rc != SP_OK)
+            store_batch_abort(db);
+    }
+    st->records = s ? s->n : 0;
+    st->relinked = st->records;
+    st->candidates = res.candidates;
+    st->matches = res.matches;
+    st->clusters = res.clusters;
+    st->clustered = res.clustered;
+    st->refused = res.refused;
+    free(k.v);
+    dedupe_result_free(&res);
+    dedupe_set_free(s);
+    return rc;
+}
+
 int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
                dedupe_stats *st, sp_err *err)
 {
     memset(st, 0, sizeof *st);
     store *db = NULL;
-    run_state r = {0};
     decisions d = {0};
-    dedupe_result res = {0};
     int rc = store_open(store_dir, &db, err);
     if (rc != SP_OK)
         return rc;
@@ -507,10 +373,10 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
     char *applied = meta_get(db, "applied");
     char *last = meta_get(db, "documents");
     char *tag = meta_get(db, "features");
-    r.pending_max = pending_max(db);
+    int64_t pmax = pending_max(db);
     bool cache_ok = tag && !strcmp(tag, FEATURES_TAG);
     bool whole = force || changed_hint || !cache_ok;
-    bool skip = !whole && r.pending_max == 0 && last && !strcmp(last, count) &&
+    bool skip = !whole && pmax == 0 && last && !strcmp(last, count) &&
                 !strcmp(decided ? decided : "0", applied ? applied : "0");
     free(applied);
     free(last);
@@ -521,32 +387,31 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
         store_close(db);
         return SP_OK;
     }
-    if (!whole) {
-        rc = load_incremental(db, ix, &r, err);
+    rc = load_decisions(db, &d, err);
+    if (rc == SP_OK && !whole) {
+        rc = dd_incr(db, ix, pmax, d.v, d.n, st, err);
         if (rc == SP_EAGAIN) {
-            run_state_free(&r);
-            r.pending_max = pending_max(db);
+            memset(st, 0, sizeof *st);
+            pmax = pending_max(db);
         }
     }
-    if (whole || rc == SP_EAGAIN)
-        rc = load_full(ix, &r, err);
-    if (rc == SP_OK)
-        rc = load_decisions(db, &d, err);
+    if (rc == SP_OK && !st->incremental)
+        rc = SP_EAGAIN; /* a whole run asked for */
+    if (rc == SP_EAGAIN)
+        rc = run_whole(db, ix, &d, st, err);
+    /* the batch is open: the run's meta rows and the notes it read go in
+     * the same commit as its tables */
     if (rc == SP_OK) {
-        dd_prior pr = {.sorted = r.sorted, .olds = r.olds, .changed = r.changed, .is_prev_match = prev_match,
-                       .had_match = r.had_match, .ctx = &r};
-        rc = dd_link(r.s, d.v, d.n, r.full ? NULL : &pr, &res, err);
-    }
-    if (rc == SP_OK)
-        rc = write_clusters(ix, r.s, &res, &st->changed, err);
-    if (rc == SP_OK)
-        rc = store_batch_begin(db, err);
-    if (rc == SP_OK) {
-        rc = save_records(db, &r, &res, err);
-        if (rc == SP_OK)
-            rc = store_hub_pending_clear(db, r.pending_max, err);
+        rc = store_hub_pending_clear(db, pmax, err);
         if (rc == SP_OK)
             rc = store_hub_meta_set(db, "documents", count, err);
+        char n[2][32];
+        snprintf(n[0], sizeof n[0], "%zu", st->clusters);
+        snprintf(n[1], sizeof n[1], "%zu", st->clustered);
+        if (rc == SP_OK)
+            rc = store_hub_meta_set(db, "clusters", n[0], err);
+        if (rc == SP_OK)
+            rc = store_hub_meta_set(db, "clustered", n[1], err);
         if (rc == SP_OK)
             rc = store_hub_meta_set(db, "applied", decided ? decided : "0", err);
         if (rc == SP_OK)
@@ -560,19 +425,7 @@ int dedupe_run(idx *ix, const char *store_dir, bool force, bool changed_hint,
         else
             store_batch_abort(db);
     }
-    st->records = r.s ? r.s->n : 0;
-    st->incremental = !r.full;
-    for (size_t i = 0; r.changed && r.s && i < r.s->n; i++)
-        st->relinked += r.changed[i];
-    st->relinked += r.n_removed;
-    st->candidates = res.candidates;
-    st->matches = res.matches;
-    st->clusters = res.clusters;
-    st->clustered = res.clustered;
-    st->refused = res.refused;
-    dedupe_result_free(&res);
     decisions_free(&d);
-    run_state_free(&r);
     free(decided);
     store_close(db);
     return rc;

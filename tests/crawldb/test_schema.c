@@ -169,6 +169,8 @@ static void check_migrated(const char *dir)
     CHECK(store_hub_meta_get(s, "decisions", &v, &err) == SP_OK && v && !strcmp(v, "2"));
     free(v);
     CHECK(store_record_put(s, "svc-5", "acme", "cc", 1, 2, 3, &err) == SP_OK);
+    CHECK(store_hub_key_put(s, 42, "svc-1", 7, &err) == SP_OK &&
+          store_hub_match_put(s, "svc-1", "svc-4", 2.5, &err) == SP_OK);
     store_close(s);
     CHECK(doc_count_uses_index(dir));
     /* opening again migrates nothing more */

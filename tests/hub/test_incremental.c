@@ -12,8 +12,14 @@
  * (hub_records' clusters, hub_links with their evidence, hub_matches) and
  * the hub's overlap and duplicates reports are taken, a whole relink
  * (dedupe_run with force, as `signpost index --relink`) is run over the
- * same index, and everything must be identical.  The incremental runs must
- * also really be incremental: fewer records relinked than there are.
+ * same index, and everything must be identical (hub_keys, the blocks the
+ * incremental runs keep, included).  The incremental runs must also really
+ * be incremental: fewer records relinked than there are.
+ *
+ * Then cases a random walk seldom meets, each an incremental run checked
+ * the same way: a block that grows past DEDUPE_BLOCK_MAX (a common name's,
+ * skipped past it; a phone's, walked as a window) and shrinks under it
+ * again, a record whose keys all change, and removals.
  *
  * Usage: test_incremental [SOURCE_DIR] [SEED]
  */
@@ -140,7 +146,8 @@ static char *snapshot(sqlite3 *db, const char *dir, const vocab *v)
         "SELECT id, ifnull(cluster_id,'-') FROM hub_records ORDER BY id",
         ("SELECT id_a, id_b, cluster_id, round(score, 6), decided, evidence FROM hub_links "
          "ORDER BY id_a, id_b"),
-        "SELECT id_a, id_b FROM hub_matches ORDER BY id_a, id_b",
+        "SELECT id_a, id_b, score FROM hub_matches ORDER BY id_a, id_b",
+        "SELECT key, id, sub FROM hub_keys ORDER BY key, id",
         "SELECT id, ifnull(cluster_id,'-') FROM hub_features ORDER BY id",
     };
     sp_buf b = {0};
@@ -185,6 +192,146 @@ static void show_diff(const char *a, const char *b)
     size_t start = i > 120 ? i - 120 : 0;
     fprintf(stderr, "first difference at line %zu:\n  incremental: %.240s\n  relink:      %.240s\n",
             line, a + start, b + start);
+}
+
+/* An incremental run (which must be one), then the hub as it left it
+ * against a whole relink of the same index. */
+static int run_and_check(idx *ix, sqlite3 *db, const char *dir, const vocab *v, const char *what)
+{
+    dedupe_stats st;
+    sp_err err = {0};
+    if (dedupe_run(ix, dir, false, false, &st, &err) != SP_OK)
+        return fail(what, err.msg);
+    if (!st.incremental || st.skipped)
+        return fail(what, "the run was not incremental");
+    char *inc = snapshot(db, dir, v);
+    dedupe_stats inc_st = st;
+    if (dedupe_run(ix, dir, true, false, &st, &err) != SP_OK)
+        return fail("relink", err.msg);
+    char *full = snapshot(db, dir, v);
+    int bad = 0;
+    if (st.clusters != inc_st.clusters || st.clustered != inc_st.clustered)
+        bad = fail(what, "cluster counts differ from a relink's");
+    if (!inc || !full) {
+        bad = fail("snapshot", NULL);
+    } else if (strcmp(inc, full)) {
+        fprintf(stderr, "FAIL: %s: incremental linkage differs from a relink\n", what);
+        show_diff(inc, full);
+        bad = 1;
+    }
+    free(inc);
+    free(full);
+    return bad;
+}
+
+/* Pool slot `at` becomes record i with id `id`, its name suffixed when
+ * suffix; bare: without the fields that make strong keys (URL, e-mail,
+ * phones, places, identifiers) and with a name and description of its
+ * own, so it meets its twins only in weak blocks (name, description
+ * bands). */
+static void clone_into(size_t at, size_t i, const char *id, const char *suffix, bool bare)
+{
+    json_t *j = json_loads(pool[i], 0, NULL);
+    json_object_set_new(j, "id", json_string(id));
+    if (bare) {
+        static const char *const strong[] = {"url", "email", "phones", "service_at_locations"};
+        for (size_t k = 0; k < sizeof strong / sizeof strong[0]; k++)
+            json_object_del(j, strong[k]);
+        json_object_del(json_object_get(j, "organization"), "organization_identifiers");
+        json_object_set_new(j, "name", json_string("Riverside Tenants Advice Drop-in"));
+        json_object_set_new(j, "description",
+                            json_string("Free advice for tenants on repairs, deposits and "
+                                        "eviction notices, every Tuesday at the riverside hall."));
+    }
+    if (suffix) {
+        char name[512];
+        snprintf(name, sizeof name, "%s %s", json_string_value(json_object_get(j, "name")),
+                 suffix);
+        json_object_set_new(j, "name", json_string(name));
+    }
+    free(pool[at]);
+    pool[at] = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+}
+
+/* Put (or remove) pool slots [from, to) in one batch. */
+static int put_range(idx *ix, store *s, size_t from, size_t to, bool remove)
+{
+    sp_err err = {0};
+    if (idx_begin(ix, &err) != SP_OK)
+        return fail("begin", err.msg);
+    int bad = 0;
+    for (size_t i = from; i < to && !bad; i++)
+        bad |= remove ? removal(ix, s, i) : put(ix, s, i);
+    if (bad || idx_commit(ix, &err) != SP_OK)
+        return fail("commit", err.msg);
+    return 0;
+}
+
+/* The cases a random walk seldom meets (see the top). */
+static int edge_cases(idx *ix, store *s, sqlite3 *db, const char *dir, const vocab *v)
+{
+    enum { CLONES = 40, BARE = 36 };
+    if (n_pool + CLONES + BARE > MAX_RECS)
+        return fail("pool too big for the clones", NULL);
+    /* a record with a phone, its name and phone in one block each */
+    size_t base = 0;
+    while (base < n_pool && (!strstr(pool[base], "\"phones\"") || !strstr(pool[base], "\"name\"")))
+        base++;
+    if (base == n_pool)
+        return fail("no record with a phone", NULL);
+    size_t c0 = n_pool;
+    for (size_t k = 0; k < CLONES; k++) {
+        char id[64], suffix[32];
+        snprintf(id, sizeof id, "zz-clone-%02zu", k);
+        snprintf(suffix, sizeof suffix, "branch %zu", k);
+        clone_into(c0 + k, base, id, k < 36 ? NULL : suffix, false);
+    }
+    size_t b0 = c0 + CLONES;
+    for (size_t k = 0; k < BARE; k++) {
+        char id[64];
+        snprintf(id, sizeof id, "zz-bare-%02zu", k);
+        clone_into(b0 + k, base, id, NULL, true);
+    }
+    /* clones [from, to) put or removed, then an incremental run checked;
+     * the bare ones are twins in weak blocks only: paired under the cap,
+     * not past it */
+    static const struct {
+        bool bare;
+        size_t from, to;
+        bool remove;
+        const char *what;
+    } steps[] = {
+        {false, 0, 30, false, "a block of 31, under the cap"},
+        {false, 30, 36, false, "the block grows to 37, past the cap"},
+        {false, 30, 35, true, "the block shrinks to 32, under the cap"},
+        {false, 36, 40, false, "a windowed phone block of 36 with other names"},
+        {true, 0, 32, false, "a weak block of 32, at the cap"},
+        {true, 32, 36, false, "the weak block grows to 36, past the cap"},
+        {true, 32, 36, true, "the weak block shrinks to 32 again"},
+        {false, 10, 11, true, "a record removed from the middle of a window"},
+    };
+    int bad = put_range(ix, s, base, base + 1, false);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && !bad; i++) {
+        size_t at = steps[i].bare ? b0 : c0;
+        bad = put_range(ix, s, at + steps[i].from, at + steps[i].to, steps[i].remove) ||
+              run_and_check(ix, db, dir, v, steps[i].what);
+    }
+    /* a record in a cluster takes another's every field: all its keys
+     * change (its id stays) */
+    size_t a = 0, other = n_pool / 2 + 1;
+    bad = bad || put_range(ix, s, a, a + 2, false) || put_range(ix, s, other, other + 1, false) ||
+          run_and_check(ix, db, dir, v, "a pair in the index");
+    if (!bad) {
+        char id[256];
+        record_id(a, id, sizeof id);
+        clone_into(a, other ^ 1, id, NULL, false);
+    }
+    bad = bad || put_range(ix, s, a, a + 1, false) ||
+          run_and_check(ix, db, dir, v, "a record whose keys all change");
+    bad = bad || put_range(ix, s, a + 1, a + 2, true) || put_range(ix, s, base, base + 1, true) ||
+          run_and_check(ix, db, dir, v, "removals");
+    return bad;
 }
 
 int main(int argc, char **argv)
@@ -261,10 +408,16 @@ int main(int argc, char **argv)
         if (step % CHECK_EVERY != 0)
             continue;
         char *inc = snapshot(db, dir, v);
+        dedupe_stats inc_st = st;
         if (dedupe_run(ix, dir, true, false, &st, &err) != SP_OK)
             return fail("relink", err.msg);
         if (st.incremental)
             bad |= fail("a forced run was incremental", NULL);
+        if (st.clusters != inc_st.clusters || st.clustered != inc_st.clustered) {
+            fprintf(stderr, "FAIL: step %d: %zu clusters of %zu records, a relink %zu of %zu\n",
+                    step, inc_st.clusters, inc_st.clustered, st.clusters, st.clustered);
+            bad = 1;
+        }
         char *full = snapshot(db, dir, v);
         if (!inc || !full) {
             bad |= fail("snapshot", NULL);
@@ -284,11 +437,16 @@ int main(int argc, char **argv)
         bad = fail("the runs were not incremental", NULL);
     if (!bad && max_clusters < 20)
         bad = fail("too few clusters to say anything", NULL);
+    if (!bad)
+        bad = edge_cases(ix, s, db, dir, v);
+    if (!bad)
+        printf("edge cases (a block past and under the cap, a record whose keys all change, "
+               "removals): as a relink\n");
     idx_close(ix);
     sqlite3_close(db);
     store_close(s);
     vocab_free(v);
-    for (size_t i = 0; i < n_pool; i++)
+    for (size_t i = 0; i < MAX_RECS; i++)
         free(pool[i]);
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
