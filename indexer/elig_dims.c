@@ -1370,9 +1370,12 @@ void el_mandatory_sentence(ctx *c, const char *orig, const char *low, const char
  * 16-24") or with its number. */
 bool el_age_for_whom(const char *low, size_t at)
 {
+    while (low[at] == ' ')
+        at++; /* a span may open with the space before its number */
     static const char *const who[] = {"those", "people", "young people", "young adults",
                                       "adults", "anyone", "learners", "participants",
-                                      "residents", "women", "men", "jobseekers"};
+                                      "residents", "women", "men", "jobseekers", "carers",
+                                      "care leavers", "students", "parents", "veterans"};
     for (size_t i = 0; i < sizeof who / sizeof who[0]; i++) {
         size_t l = strlen(who[i]), p = SIZE_MAX;
         if (!strncmp(low + at, who[i], l) && !strncmp(low + at + l, " aged ", 6))
