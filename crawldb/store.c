@@ -250,6 +250,24 @@ static const char schema_v7[] =
     "  PRIMARY KEY(key, id)) WITHOUT ROWID;\n"
     "CREATE INDEX IF NOT EXISTS hub_matches_b ON hub_matches(id_b);\n";
 
+/* Version 8: a page queued again for a recrawl still has its content, and
+ * a replica's snapshot shows it as done until it leaves the queue
+ * (store_snap.c, snap_tables): the urls trigger marks a row only
+ * when that published state, its content hash or its key changes, not for
+ * the done -> queued -> done of every unchanged page of every pass (two
+ * log rows a page a pass: 20,000 for a 10,000-page recrawl, a tenth of
+ * its CPU; docs/crawler.md). */
+#define PUB_STATE(r)                                                                     \
+    "CASE WHEN " r ".state = 'queued' AND " r ".content_hash IS NOT NULL THEN 'done' ELSE " \
+    r ".state END"
+static const char schema_v8[] =
+    "DROP TRIGGER IF EXISTS snap_urls_u;\n"
+    "CREATE TRIGGER snap_urls_u\n"
+    "  AFTER UPDATE OF source, url, state, content_hash ON urls\n"
+    "  WHEN (OLD.source, OLD.url, " PUB_STATE("OLD") ", OLD.content_hash) IS NOT\n"
+    "       (NEW.source, NEW.url, " PUB_STATE("NEW") ", NEW.content_hash) BEGIN\n"
+    "  INSERT INTO snap_log(tbl, k1, k2) VALUES('urls', OLD.source, OLD.url); END;\n";
+
 /* hub_matches.score, added when missing (a step may run again on a store
  * whose version was set back). */
 static int migrate_v7(store *s, sp_err *err)
@@ -299,6 +317,7 @@ static const struct {
     {NULL, schema_v5},
     {NULL, schema_v6},
     {migrate_v7, schema_v7},
+    {NULL, schema_v8},
 };
 
 int sto_fail(store *s, sp_err *err, const char *what)

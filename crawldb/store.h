@@ -40,7 +40,7 @@
 
 #include "sp.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_DB_NAME "crawl.db"
 #define STORE_FETCH_LOG_DAYS 30 /* fetch_log lines older than this are pruned */
 

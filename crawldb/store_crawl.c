@@ -242,7 +242,12 @@ static int enqueue(store *s, const char *source, long pass, const store_link *l,
         "  depth = CASE WHEN urls.pass < excluded.pass THEN excluded.depth"
         "          ELSE min(urls.depth, excluded.depth) END,"
         "  lastmod = CASE WHEN excluded.lastmod > 0 THEN excluded.lastmod ELSE urls.lastmod END,"
-        "  pass = max(urls.pass, excluded.pass)", "");
+        "  pass = max(urls.pass, excluded.pass)"
+        /* A link found again in the same pass changes nothing most of
+         * the time: no write then (an unchanged recrawl meets each link
+         * of every page). */
+        " WHERE urls.pass < excluded.pass OR excluded.depth < urls.depth"
+        "  OR (excluded.lastmod > 0 AND excluded.lastmod IS NOT urls.lastmod)", "");
         if (rc)
             return rc;
     }

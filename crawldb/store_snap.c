@@ -28,7 +28,12 @@ static const struct snap_table {
     bool whole;
 } snap_tables[] = {
     {"sources", "*", "name", NULL, true},
-    {"urls", "source, url, state, content_hash", "source, url", NULL, false},
+    /* a page queued again still has its content: published as done until
+     * it leaves the queue (store.c, version 8) */
+    {"urls",
+     "source, url, CASE WHEN state = 'queued' AND content_hash IS NOT NULL THEN 'done'"
+     " ELSE state END AS state, content_hash",
+     "source, url", NULL, false},
     {"documents", "seq, source", "seq", NULL, false},
     {"hub_records", "*", "id", NULL, false},
     {"hub_decisions", "*", "id_a, id_b", NULL, false},

@@ -126,6 +126,15 @@ struct crawler {
     CURLM *multi;
     host **hosts;
     size_t n_hosts, cap_hosts;
+    /* A URL's text before its path ("scheme://user@Host:port") -> its
+     * host: the authority is a function of that text, so libcurl parses
+     * each spelling once, not every URL (host_get). */
+    struct host_key {
+        char *key;
+        host *h;
+    } *hkeys;
+    size_t n_hkeys, cap_hkeys; /* cap_hkeys a power of two, or 0 */
+    bool hkeys_lossy;          /* a host's own authority could not be put */
     src_state *srcs;
     size_t n_srcs;
     crawl_stats st;
@@ -175,32 +184,100 @@ static void links_from_store(crawler *cr, const crawl_source *src, const store_q
 
 /* ---- hosts -------------------------------------------------------------------- */
 
+/* The length of url's text before its path, query or fragment, when that
+ * text alone decides its host: an http(s) URL of at most CRAWL_MAX_URL_LEN bytes
+ * with nothing libcurl would refuse after it.  0 otherwise (ask libcurl). */
+static size_t host_key_len(const char *url)
+{
+    size_t k;
+    if (!strncasecmp(url, "http://", 7))
+        k = 7;
+    else if (!strncasecmp(url, "https://", 8))
+        k = 8;
+    else
+        return 0;
+    k += strcspn(url + k, "/?#\\");
+    size_t n = k;
+    for (const unsigned char *p = (const unsigned char *)url + k; *p; p++, n++)
+        if (*p <= 0x20 || *p == 0x7f)
+            return 0;
+    return n <= CRAWL_MAX_URL_LEN ? k : 0;
+}
+
+static struct host_key *host_key_slot(crawler *cr, const char *url, size_t k)
+{
+    size_t mask = cr->cap_hkeys - 1, i = (size_t)sp_fnv1a64(url, k) & mask;
+    for (;; i = (i + 1) & mask) {
+        struct host_key *e = &cr->hkeys[i];
+        if (!e->key || (!strncmp(e->key, url, k) && e->key[k] == '\0'))
+            return e;
+    }
+}
+
+/* Remember that the text before url's path (k bytes) leads to h; a table
+ * that cannot grow just forgets (host_get asks libcurl again). */
+static bool host_key_put(crawler *cr, const char *url, size_t k, host *h)
+{
+    if (cr->n_hkeys + 1 > cr->cap_hkeys / 2) {
+        size_t cap = cr->cap_hkeys ? cr->cap_hkeys * 2 : 64;
+        if (cap > 8 * (size_t)MAX_HOSTS)
+            return false;
+        struct host_key *old = cr->hkeys, *nv = calloc(cap, sizeof *nv);
+        if (!nv)
+            return false;
+        size_t old_cap = cr->cap_hkeys;
+        cr->hkeys = nv;
+        cr->cap_hkeys = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].key)
+                *host_key_slot(cr, old[i].key, strlen(old[i].key)) = old[i];
+        free(old);
+    }
+    struct host_key *e = host_key_slot(cr, url, k);
+    if (e->key)
+        return true;
+    if (!(e->key = strndup(url, k)))
+        return false;
+    e->h = h;
+    cr->n_hkeys++;
+    return true;
+}
+
+/* The host of url (created on first sight); NULL if url is not a
+ * fetchable http(s) URL or there are too many hosts. */
 static host *host_get(crawler *cr, const char *url)
 {
+    size_t k = host_key_len(url);
+    if (k && cr->cap_hkeys) {
+        struct host_key *e = host_key_slot(cr, url, k);
+        if (e->key)
+            return e->h;
+    }
     char *auth = crawl_authority(url);
     if (!auth)
         return NULL;
-    for (size_t i = 0; i < cr->n_hosts; i++)
-        if (!strcmp(cr->hosts[i]->authority, auth)) {
-            free(auth);
-            return cr->hosts[i];
-        }
-    if (cr->n_hosts >= MAX_HOSTS) {
-        free(auth);
-        return NULL;
+    /* Each host's own authority is a key too (it spells itself). */
+    host *h = NULL;
+    if (cr->cap_hkeys) {
+        struct host_key *e = host_key_slot(cr, auth, strlen(auth));
+        h = e->key ? e->h : NULL;
     }
-    if (sp_grow(&cr->hosts, &cr->cap_hosts, cr->n_hosts + 1, sizeof *cr->hosts, 16) != SP_OK) {
-        free(auth);
-        return NULL;
+    for (size_t i = 0; !h && cr->hkeys_lossy && i < cr->n_hosts; i++)
+        if (!strcmp(cr->hosts[i]->authority, auth))
+            h = cr->hosts[i];
+    if (!h && cr->n_hosts < MAX_HOSTS &&
+        sp_grow(&cr->hosts, &cr->cap_hosts, cr->n_hosts + 1, sizeof *cr->hosts, 16) == SP_OK &&
+        (h = calloc(1, sizeof *h))) {
+        h->authority = auth;
+        auth = NULL;
+        h->crawl_delay = -1;
+        cr->hosts[cr->n_hosts++] = h;
+        if (!host_key_put(cr, h->authority, strlen(h->authority), h))
+            cr->hkeys_lossy = true;
     }
-    host *h = calloc(1, sizeof *h);
-    if (!h) {
-        free(auth);
-        return NULL;
-    }
-    h->authority = auth;
-    h->crawl_delay = -1;
-    cr->hosts[cr->n_hosts++] = h;
+    free(auth);
+    if (h && k)
+        host_key_put(cr, url, k, h);
     return h;
 }
 
@@ -1476,6 +1553,9 @@ out:
     for (size_t i = 0; i < cr.n_hosts; i++)
         host_free(cr.hosts[i]);
     free(cr.hosts);
+    for (size_t i = 0; i < cr.cap_hkeys; i++)
+        free(cr.hkeys[i].key);
+    free(cr.hkeys);
     free(cr.srcs);
     free(cr.order);
     curl_global_cleanup();

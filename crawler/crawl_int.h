@@ -15,6 +15,10 @@
 #include "sp.h"
 #include "store.h"
 
+/* The longest URL the crawler queues or fetches, before and after
+ * libcurl normalises it. */
+#define CRAWL_MAX_URL_LEN 2048
+
 /* The content hash stored with each document: "v1:" + 16 hex digits of
  * FNV-1a-64 + 8 of CRC-32 + ":" + length.  It decides "unchanged", so it
  * only needs to tell different bodies apart, not resist an adversary. */

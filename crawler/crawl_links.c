@@ -15,19 +15,18 @@
 #include "feed.h"
 
 #define MAX_LINKS_PER_DOC 50000 /* a sitemap's limit */
-#define MAX_URL_LEN 2048
 
 /* ---- URLs --------------------------------------------------------------------- */
 
 /* The URL without its fragment, as libcurl normalises it; NULL unless
- * http(s) and at most MAX_URL_LEN bytes.  With hostport, also its
+ * http(s) and at most CRAWL_MAX_URL_LEN bytes.  With hostport, also its
  * "host:port" (host lower-cased, default port filled in; malloc'd), from
  * the same parse.  Caller frees. */
 static char *norm_url_hp(const char *url, char **hostport)
 {
     if (hostport)
         *hostport = NULL;
-    if (!url || strlen(url) > MAX_URL_LEN)
+    if (!url || strlen(url) > CRAWL_MAX_URL_LEN)
         return NULL;
     CURLU *u = curl_url();
     if (!u)
@@ -38,7 +37,7 @@ static char *norm_url_hp(const char *url, char **hostport)
         (!strcmp(scheme, "http") || !strcmp(scheme, "https")) &&
         curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK &&
-        strlen(full) <= MAX_URL_LEN) {
+        strlen(full) <= CRAWL_MAX_URL_LEN) {
         out = strdup(full);
         if (out && hostport &&
             curl_url_get(u, CURLUPART_HOST, &hostname, 0) == CURLUE_OK &&

@@ -44,6 +44,21 @@ static int queued_cb(void *ctx, const store_queued *q)
     return 0;
 }
 
+/* The depth and sitemap lastmod of the queued URL http://a.test/deep. */
+struct deep {
+    int depth;
+    int64_t lastmod;
+};
+static int deep_cb(void *ctx, const store_queued *q)
+{
+    struct deep *d = ctx;
+    if (!strcmp(q->url, "http://a.test/deep")) {
+        d->depth = q->depth;
+        d->lastmod = q->lastmod;
+    }
+    return 0;
+}
+
 static int health_cb(void *ctx, const store_source_info *i)
 {
     store_source_info *out = ctx;
@@ -187,6 +202,23 @@ int main(void)
     CHECK(store_queued_count(s, "src", &count, &earliest, &err) == SP_OK);
     CHECK(count == 1);
     CHECK(store_queue_links(s, "nosuch", extra, 2, 30003, &err) == SP_ENOTFOUND);
+    /* A link met again in the same pass (every link of every page of a
+     * recrawl): a shorter depth and a new sitemap lastmod are kept, a
+     * longer depth and no lastmod change nothing. */
+    struct {
+        int depth;
+        int64_t lastmod;
+        int want_depth;
+        int64_t want_lastmod;
+    } meets[] = {{3, 0, 3, 0}, {1, 0, 1, 0}, {2, 0, 1, 0}, {2, 500, 1, 500},
+                 {4, 0, 1, 500}, {1, 700, 1, 700}};
+    for (size_t i = 0; i < sizeof meets / sizeof *meets; i++) {
+        store_link l = {"http://a.test/deep", "auto", meets[i].depth, meets[i].lastmod};
+        CHECK(store_queue_links(s, "src", &l, 1, 30003, &err) == SP_OK);
+        struct deep d = {-1, -1};
+        CHECK(store_next_queued(s, "src", 30003, 10, deep_cb, &d, &err) == SP_OK);
+        CHECK(d.depth == meets[i].want_depth && d.lastmod == meets[i].want_lastmod);
+    }
     CHECK(store_pass_end(s, "src", true, false, NULL, 30004, 40000, &err) == SP_OK);
 
     /* Robots cache. */

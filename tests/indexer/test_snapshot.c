@@ -291,6 +291,34 @@ static void test_deltas(void)
     snap_revision(f.ix, &rev2, &ms);
     CHECK(!p.base && !p.delta && rev2 == rev, "unchanged: nothing published (rev %lld -> %lld)",
           rev, rev2);
+    /* An unchanged recrawl: a new pass queues both pages again and each
+     * comes back 304.  A page queued again keeps its content and is
+     * published as done, so the pass logs nothing (store schema 8). */
+    const char *urls_logged = "SELECT count(*) FROM snap_log WHERE tbl = 'urls'";
+    long long logged = count(&f, urls_logged);
+    store_link again[] = {{"https://example.org/a", "html", 0, 0},
+                          {"https://example.org/b", "html", 0, 0}};
+    long pass = 0;
+    CHECK(store_pass_begin(f.s, "src", true, again, 2, 200, &pass, &err) == SP_OK, "%s", err.msg);
+    CHECK(count(&f, "SELECT count(*) FROM urls WHERE state = 'queued'") == 2, "both queued again");
+    CHECK(count(&f, urls_logged) == logged, "queued again: no URL logged");
+    p = publish_and_compare(&f, &t, "pages queued again", &rows);
+    CHECK(!p.base && p.changes == 0 && rows && !strstr(rows, "'queued'"),
+          "queued again: no URL published, still done on a replica:\n%s", rows ? rows : "");
+    free(rows);
+    for (size_t i = 0; i < 2; i++) {
+        store_fetch fe = {.source = "src", .url = again[i].url, .outcome = STORE_UNCHANGED,
+                          .status = 304, .fetched_at = 200, .requested = true,
+                          .content_hash = i ? "page b" : "page a"};
+        CHECK(store_record_fetch(f.s, &fe, NULL, 0, NULL, &err) == SP_OK, "%s", err.msg);
+    }
+    CHECK(count(&f, "SELECT count(*) FROM urls WHERE state = 'done'") == 2, "both done again");
+    CHECK(count(&f, urls_logged) == logged, "304s: no URL logged");
+    CHECK(store_pass_end(f.s, "src", true, false, NULL, 201, 0, &err) == SP_OK, "%s", err.msg);
+    p = publish_and_compare(&f, &t, "an unchanged recrawl", NULL);
+    CHECK(!p.base && p.changes == 0, "an unchanged recrawl: no URL published (%lld)",
+          (long long)p.changes);
+    snap_revision(f.ix, &rev, &ms);
     /* A change rolled back (a batch aborted, as a kill -9 leaves it) logs
      * nothing: the log is written in the change's transaction. */
     CHECK(store_batch_begin(f.s, &err) == SP_OK, "%s", err.msg);
@@ -349,7 +377,7 @@ static void test_deltas(void)
     p = publish_and_compare(&f, &t, "hub_meta", NULL);
     CHECK(p.delta && p.changes == 0, "a delta for a small table");
     v = meta(f.ix, SNAP_DELTAS_KEY);
-    CHECK(v && !strncmp(v, "6 ", 2), "six deltas: %s", v ? v : "(none)");
+    CHECK(v && !strncmp(v, "8 ", 2), "eight deltas: %s", v ? v : "(none)");
     free(v);
     /* A written-out copy is a store that store_open_read reads. */
     store *r = NULL;
