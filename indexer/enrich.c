@@ -239,7 +239,17 @@ static void blank_decoys(char *s, const char *vfield)
         "feel free", "smoke-free", "smoke free", "drug-free", "drug free", "alcohol-free",
         "alcohol free", "free from", "free time", "free-time", "hands-free", "toll-free",
         "freely", "free to contact", "free parking", "free wi-fi", "free wifi",
-        "free refreshments", "free tea", "free lunch", NULL};
+        "free refreshments", "free tea", "free lunch", "free snacks", "free drinks",
+        "free to talk",
+        /* "free" and "discount" inside the name of something else: an
+         * entitlement, a scheme, a state ("Debt Free London", "break free"),
+         * a council tax reduction; money paid to a learner is not a price. */
+        "free school meal", "free school meals", "tax-free", "tax free", "debt free",
+        "debt-free", "break free", "stay free", "jargon-free", "jargon free",
+        "council tax discount", "council tax discounts", "single person's discount",
+        "single person\u2019s discount", "single persons discount", "single person discount",
+        "single occupancy discount", "bursary", "bursaries", "recruitment fee",
+        "recruitment fees", "non-fee paying", "non fee paying", NULL};
     /* Funding streams named after a kind of provision. */
     static const char *const category_decoys[] = {"adult education budget", NULL};
     const char *const *decoys = strcmp(vfield, "cost") == 0       ? cost_decoys
@@ -268,6 +278,139 @@ static bool bare_fee(const char *kw)
     return false;
 }
 
+/* The lower-cased word of s ending just before end (after skipping
+ * spaces and ':'), into w; where it starts, or NULL. */
+static const char *word_before(const char *s, const char *end, char *w, size_t wn)
+{
+    const char *e = end;
+    while (e > s && (isspace((unsigned char)e[-1]) || e[-1] == ':'))
+        e--;
+    const char *b = e;
+    while (b > s && isalpha((unsigned char)b[-1]))
+        b--;
+    size_t n = (size_t)(e - b);
+    if (n == 0 || n >= wn)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)tolower((unsigned char)b[i]);
+    w[n] = '\0';
+    return b;
+}
+
+/* The lower-cased word of s starting at p (after spaces), into w; just
+ * past it, or NULL. */
+static const char *word_after(const char *p, char *w, size_t wn)
+{
+    while (isspace((unsigned char)*p))
+        p++;
+    size_t n = 0;
+    while (isalpha((unsigned char)p[n]) && n + 1 < wn) {
+        w[n] = (char)tolower((unsigned char)p[n]);
+        n++;
+    }
+    w[n] = '\0';
+    return n && !isalpha((unsigned char)p[n]) ? p + n : NULL;
+}
+
+static bool word_is(const char *w, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (!strcmp(w, list[i]))
+            return true;
+    return false;
+}
+
+/* Words of a sentence whose sums are pay, income or money given, not a
+ * price the client pays. */
+static const char *const not_price[] = {
+        "wage", "wages", "salary", "earn", "earns", "earning", "earnings", "income",
+        "take-home", "take home", "pay is", "paid to you", "bursary", "grant", "grants",
+        "allowance", "voucher", "vouchers", "loan", "loans", "worth", "raised", "funding",
+        "allocated", "award", "awarded", "donate", "donation", "save", "saving", "savings",
+        "refund", "budget", "contribution", "tax credit", "tax credits", NULL};
+
+/* A price the client pays, named in a sentence no cost keyword read:
+ * "Cost £2", "costs just £3 per family", "£9 a session", "£5 is payable",
+ * "£45/hr", "£21 each".  Not a sum about pay, income or money given
+ * ("£7.55 per hour" minimum wage, "income £15,400 a year", "a £1,000
+ * bursary", "vouchers at £3.50 per day").  Where the price starts (its
+ * length in *len), or NULL. */
+static const char *price_named(const char *sent, size_t *len)
+{
+    static const char *const cue_before[] = {
+        "cost", "costs", "costing", "price", "prices", "priced", "charge", "charges",
+        "charged", "fee", "fees", "subscription", "membership", "ticket", "tickets", "pay",
+        "paying", NULL};
+    static const char *const filler[] = {"just", "only", "is", "are", "of", "at", "from",
+                                         "will", "be", "approximately", "around", "about",
+                                         NULL};
+    static const char *const per[] = {"per", "a", "an", NULL};
+    static const char *const bound_word[] = {"than", "to", "below", "under", "over", "above",
+                                             "maximum", "max", "least", NULL};
+    static const char *const unit[] = {
+        "session", "class", "lesson", "hour", "hr", "week", "visit", "shop", "family",
+        "person", "couple", "child", "term", "month", "day", "course", "book", "night",
+        "adult", "head", "module", "workshop", "meal", "year", NULL};
+    const char *p = strstr(sent, "\xc2\xa3");
+    if (!p || has_any(sent, not_price))
+        return NULL;
+    for (; p; p = strstr(p + 2, "\xc2\xa3")) {
+        const char *a = p + 2;
+        if (!isdigit((unsigned char)*a))
+            continue;
+        while (isdigit((unsigned char)*a) || ((*a == ',' || *a == '.') &&
+                                               isdigit((unsigned char)a[1])))
+            a++;
+        if (a[0] == 'p' && a[1] == 'p' && !isalpha((unsigned char)a[2]))
+            a += 2; /* "£30pp" */
+        bool yes = false;
+        char w[24];
+        if (*a == '/') {
+            const char *e = word_after(a + 1, w, sizeof w);
+            yes = e && word_is(w, unit);
+        }
+        const char *e = yes ? NULL : word_after(a, w, sizeof w);
+        if (e && (!strcmp(w, "million") || !strcmp(w, "billion") || !strcmp(w, "m") ||
+                  !strcmp(w, "bn")))
+            continue;
+        if (e && !strcmp(w, "each")) {
+            char u[24];
+            const char *e2 = word_after(e, u, sizeof u);
+            yes = !e2 || word_is(u, unit); /* "£21 each", not "£2,000 each child" */
+        } else if (e && (!strcmp(w, "payable") ||
+                  (!strcmp(w, "is") && word_after(e, w, sizeof w) && !strcmp(w, "payable"))))
+            yes = true;
+        else if (e && word_is(w, per)) {
+            char u[24];
+            const char *e2 = word_after(e, u, sizeof u);
+            yes = e2 && word_is(u, unit);
+        }
+        /* A bound is a threshold or a most paid out ("less than £952 per
+         * month", "up to £160 per child"), not a price; nor, then, is any
+         * other sum of the sentence ("(or £175 per child ...)"). */
+        const char *b = word_before(sent, p, w, sizeof w);
+        if (b && !strcmp(w, "of")) /* "a maximum of £175 a week" */
+            b = word_before(sent, b, w, sizeof w);
+        if (b && word_is(w, bound_word))
+            return NULL;
+        b = p;
+        for (int k = 0; !yes && k < 4; k++) {
+            b = word_before(sent, b, w, sizeof w);
+            if (!b)
+                break;
+            if (word_is(w, cue_before))
+                yes = true;
+            else if (!word_is(w, filler))
+                break;
+        }
+        if (yes) {
+            *len = (size_t)(a - p);
+            return p;
+        }
+    }
+    return NULL;
+}
+
 static void scan_sentence(ctx *c, const scan *sc, const char *field, const char *sent)
 {
     if (sc->skip && has_any(sent, sc->skip))
@@ -279,11 +422,16 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
         if (!found)
             return;
     }
-    char work[EN_MAX_SENTENCE + 1];
-    snprintf(work, sizeof work, "%s", sent);
-    blank_decoys(work, sc->vfield);
+    /* Decoys only take hits away: a sentence with none needs no blanking
+     * (most sentences name no cost, no place). */
     vocab_hit hits[EN_MAX_HITS];
-    size_t n = vocab_match_text(c->v, sc->vfield, work, hits, EN_MAX_HITS);
+    size_t n = vocab_match_text(c->v, sc->vfield, sent, hits, EN_MAX_HITS);
+    if (n) {
+        char work[EN_MAX_SENTENCE + 1];
+        snprintf(work, sizeof work, "%s", sent);
+        blank_decoys(work, sc->vfield);
+        n = vocab_match_text(c->v, sc->vfield, work, hits, EN_MAX_HITS);
+    }
     if (sc->laundry && n >= 5) {
         /* A sentence naming five or more kinds of help in different areas
          * ("childcare, debts, housing, confidence and CVs") is a general
@@ -302,7 +450,7 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
         if (nt >= 5)
             return;
     }
-    bool free_seen = false, band_seen = false;
+    bool free_seen = false, band_seen = false, fee_seen = false;
     for (size_t i = 0; i < n && strcmp(sc->vfield, "cost") == 0; i++) {
         free_seen |= strcmp(hits[i].slug, "free") == 0;
         band_seen |= strcmp(hits[i].slug, "subsidised") == 0;
@@ -316,6 +464,13 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
         if (band_seen && strcmp(hits[i].slug, "fee") == 0 && hits[i].keyword &&
             bare_fee(hits[i].keyword))
             continue;
+        /* "£7.55 per hour" of a wage is no price. */
+        static const char *const pay_words[] = {"wage",   "wages",     "salary",    "earn",
+                                                "earns",  "earning",   "earnings",  "income",
+                                                "take-home", "take home", NULL};
+        if (strcmp(hits[i].slug, "fee") == 0 && hits[i].keyword &&
+            !strncmp(hits[i].keyword, "per ", 4) && has_any(sent, pay_words))
+            continue;
         char *ev = evidence(sent, hits[i].off, hits[i].len);
         if (!ev) {
             c->rc = SP_ENOMEM;
@@ -327,6 +482,23 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
             add_subregion(c, hits[i].slug, field, ev, sc->conf);
         else
             add(c, sc->tags, hits[i].slug, field, ev, sc->conf);
+        fee_seen |= strcmp(hits[i].slug, "fee") == 0;
+        free(ev);
+    }
+    size_t plen = 0;
+    /* (With a band named the price is the band's: "a concessionary fee
+     * of £3.25 an hour" says subsidised.) */
+    const char *price = !strcmp(sc->vfield, "cost") && !free_seen && !fee_seen && !band_seen &&
+                                c->rc == SP_OK
+                            ? price_named(sent, &plen)
+                            : NULL;
+    if (price) {
+        char *ev = evidence(sent, (size_t)(price - sent), plen);
+        if (!ev) {
+            c->rc = SP_ENOMEM;
+            return;
+        }
+        add(c, sc->tags, "fee", field, ev, sc->conf);
         free(ev);
     }
 }
