@@ -1352,7 +1352,7 @@ void el_mandatory_sentence(ctx *c, const char *orig, const char *low, const char
         el_add_rule(c, "mandatory", "in", vals, 1, field, orig, conf);
         return;
     }
-    if (has(P_MAND, low)) {
+    if (has(P_MAND, low) && !has(P_MAND_OTHER, low)) {
         const char *vals[] = {"mandatory"};
         el_add_rule(c, "mandatory", "in", vals, 1, field, orig, conf);
         return;

@@ -95,8 +95,11 @@ static const char *const phrase_src[P__COUNT] = {
     [P_LTU] = "long( |-)term unemploy",
     [P_MONTHS_ANY] = "no minimum (period|time)|however long|no matter how long|"
                      "any length of time|recently unemployed or|just lost your job or",
-    [P_RTW] = "right to work|eligible to work in the uk|permission to work|"
+    [P_RTW] = "right to work|right to reside and work|"
+              "eligible to work in (the uk|the united kingdom|england|great britain|britain)|"
+              "able to work and study in (the uk|england)|permission to work|"
               "legally (able|entitled|allowed) to work|entitled to work in the uk|"
+              "not be subject to (any |)(uk |)immigration control|"
               "national insurance number|ni number|settled status|recourse to public funds|"
               "immigration status|work permit|visa (status|conditions)",
     [P_RTW_NONE] = "regardless of|whatever (your|their)|no matter|don't need|do not need|"
@@ -123,10 +126,16 @@ static const char *const phrase_src[P__COUNT] = {
     [P_MAND_NOT] = "not (mandatory|compulsory)|isn't (mandatory|compulsory)|no sanction|"
                    "won't be sanctioned|will not be sanctioned|won't affect your benefit|"
                    "will not affect your benefit|no risk to your benefit",
+    /* Mandatory things that are not the service's attendance. */
+    [P_MAND_OTHER] = "mandatory (training|first aid|duty|duties|provision|for renewing)|"
+                     "compulsory (school|education)|non-compulsory|appealing sanctions|"
+                     "sanctions and|or sanctioned|been sanctioned",
     [P_VOL] = "voluntary|your choice|you can leave at any time|optional|you choose whether",
     [P_VOL_NOT] = "voluntary (sector|organisation|organization|work|role|roles|placement|"
                   "placements|basis|and community|group|groups|service council|"
-                  "services council|action)|voluntary, community|community and voluntary",
+                  "services council|action|car|service|setting|and/or|or statutory|"
+                  "or independent|and charity|and charitable)|voluntary, community|"
+                  "community and voluntary|private, voluntary|small voluntary",
     /* A price band: who pays less, not who may come. */
     [P_PRICE_BAND] = "discount|discounted|concession|concessions|concessionary|"
                      "reduced (fee|fees|rate|rates|price|prices|cost|costs)|fee remission|"

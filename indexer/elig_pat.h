@@ -68,6 +68,7 @@ enum elig_pat {
     P_FIRM,
     P_MAND,
     P_MAND_NOT,
+    P_MAND_OTHER,
     P_VOL,
     P_VOL_NOT,
     P_PRICE_BAND,
