@@ -498,7 +498,7 @@ static const char *const who_words[] = {"people", "young people", "young adults"
 static const char *const older_words[] = {"+", "plus", "and over", "and above", "or over", "or above", "or older", "and older",
       "years and over", "years or over", "years or older", "years old or over",
       "years old and over", "years old or older", "years and above", "years of age or over",
-      "years of age and over", NULL};
+      "years of age and over", "years of age or older", "years of age and older", NULL};
 
 static const char *const younger_words[] = {"and under", "or under", "or younger", "and younger", "or below", "and below",
       "years and under", "years or under", "years or younger", "years old or under",
@@ -647,7 +647,7 @@ static bool years_old_after(const char *s, bool short_forms)
         }
         if (!strncmp(t, "year", 4)) {
             const char *u = t + 4;
-            if (!strncmp(u, "s old", 5))
+            if (!strncmp(u, "s old", 5) || !strncmp(u, "s of age", 8))
                 return true;
             if (*u == ' ' || *u == '-')
                 u++;
@@ -666,14 +666,15 @@ static bool years_old_after(const char *s, bool short_forms)
     return false;
 }
 
-/* [P_RANGE2] "(^|[^0-9.])N ?(-|to) ?N[ -]?(year-olds|...)": 2, 4. */
+/* [P_RANGE2] "(^|[^0-9.])N ?(-|to|and) ?N[ -]?(year-olds|years of age|...)": 2, 4. */
 static bool m_range2(const char *s, elig_span *m)
 {
     for (size_t j = 0; s[j]; j++) {
         if (!is_dig(s[j]) || (j && (is_dig(s[j - 1]) || s[j - 1] == '.')))
             continue;
         size_t end;
-        if (range_tail(s, j, W("-", "to"), m, 2, 4, &end) && years_old_after(s + end, true)) {
+        if (range_tail(s, j, W("-", "to", "and"), m, 2, 4, &end) &&
+            years_old_after(s + end, true)) {
             span(m, 0, j ? j - 1 : 0, end);
             return true;
         }
