@@ -1059,6 +1059,46 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
 
 /* ------------------------------------------------------------ months */
 
+/* Is the phrase at off one item of a list of kinds of people ("homeless
+ * people, long term unemployed people and people with mental health
+ * problems", "disabled people, people with long term health conditions,
+ * and people who have been out of work for more than two years")?  A comma
+ * before it and another in the clause around it, and the list goes on
+ * after it (a comma, "and", "or") or it is the last item ("..., and
+ * people who ...").  Each item is an alternative: no rule of its own. */
+static bool listed_item(const char *low, size_t off)
+{
+    size_t n = strlen(low), lo = off > 120 ? off - 120 : 0, hi = off + 120 < n ? off + 120 : n;
+    size_t comma = 0; /* just past the last comma before off */
+    int all = 0;
+    for (size_t i = off; i > lo; i--) {
+        char ch = low[i - 1];
+        if (ch == '.' || ch == ';' || ch == ':')
+            break;
+        if (ch == ',') {
+            if (!comma)
+                comma = i;
+            all++;
+        }
+    }
+    bool goes_on = false;
+    for (size_t i = off; i < hi; i++) {
+        char ch = low[i];
+        if (ch == '.' || ch == ';' || ch == ':')
+            break;
+        if (ch == ',' || !strncmp(low + i, " and ", 5) || !strncmp(low + i, " or ", 4)) {
+            goes_on = true;
+            all += ch == ',';
+        }
+    }
+    if (!comma || all < 2)
+        return false;
+    const char *seg = low + comma;
+    while (*seg == ' ')
+        seg++;
+    return goes_on || !strncmp(seg, "and ", 4) || !strncmp(seg, "or ", 3);
+}
+
 void el_months_sentence(ctx *c, const char *orig, const char *low, const char *field,
                         double conf)
 {
@@ -1083,7 +1123,7 @@ void el_months_sentence(ctx *c, const char *orig, const char *low, const char *f
             const char *l = strstr(low, "long");
             off = l ? (size_t)(l - low) : 0;
         }
-        if (el_scope_low(c, off, ESC_DROP))
+        if (el_scope_low(c, off, ESC_DROP) || listed_item(low, off))
             return;
         el_anchor(c, "months_unemployed", off);
     }
