@@ -21,7 +21,12 @@ static const char *const phrase_src[P__COUNT] = {
                   "no matter (what |)(your age|how old)|open to all ages|age is no barrier|"
                   "(don't|do not|doesn't|does not) have (an|any) (upper |)age (limit|restriction)",
     [P_ADULTS] = "(all|any) adults|adults only|for adults|open to adults|adults of any|"
-                 "adults (living|who live)|(for|to) any adult (who|living|aged)",
+                 "adults (living|who live)|(for|to) any adult (who|living|aged)|"
+                 "disabled adults|adults with (learning|a learning|disabilit|a disabilit|"
+                 "mental|autism|dementia|additional)|"
+                 "(help|helps|helping|support|supports|supporting|engage|give|those|"
+                 "programmes to|programme to|interventions to|services to) adults "
+                 "(who|with|to|furthest|for whom|improve|aged|presenting)",
     [P_NEGATE] = "not (suitable|open|available|eligible|for)|isn't (suitable|open|available|for)|"
                  "aren't eligible|no one|nobody|excluding|excludes|except|cannot|can't|can not|"
                  "unable to (support|help|accept)|we do not (accept|support|work with)|"
