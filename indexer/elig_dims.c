@@ -1252,7 +1252,7 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
     static const char *const things[] = {
         "class", "classes", "course", "courses", "provision", "lessons", "handbook", "car",
         "cars", "toilet", "equipment", "staff", "employees", "workforce", "teachers",
-        "tutors", "awareness", "rights", "campaign", "sector", NULL};
+        "tutors", "awareness", "rights", "campaign", "sector", "team", "teams", NULL};
     static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
                                          "accredited", "mainstream", NULL};
     char w[32];
@@ -1288,6 +1288,81 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
     return memchr(orig + k, '/', h->off - k) || !strncmp(orig + k, "www.", 4);
 }
 
+/* Does the name or thing that group hit h opens say whom it is for: a
+ * service named after its clients ("the Young Carers Service", "a Pan
+ * Disability Football Club": one more capitalised word at most before
+ * "Service", "Club" or "Project"), or a thing "for" people ("ESOL courses
+ * for those who speak little English")? */
+static bool group_name_of_clients(const char *orig, const vocab_hit *h)
+{
+    static const char *const service[] = {"service", "services", "club", "project", NULL};
+    static const char *const whom[] = {"those", "people", "adults", "anyone", "learners",
+                                       "children", "young", "residents", "women", "men", NULL};
+    /* The three words after the hit, lower-cased, and whether each is
+     * capitalised. */
+    char w[3][32];
+    bool cap[3];
+    vocab_hit at = *h;
+    for (int k = 0; k < 3; k++) {
+        next_word(orig, &at, w[k], sizeof w[k], &cap[k]);
+        const char *p = orig + at.off + at.len;
+        while (*p == ' ')
+            p++;
+        at.off = (size_t)(p - orig);
+        at.len = strlen(w[k]);
+    }
+    if (cap[0] && word_in(w[0], service))
+        return true;
+    if (cap[0] && cap[1] && word_in(w[1], service))
+        return true;
+    return *w[0] && !strcmp(w[1], "for") && word_in(w[2], whom);
+}
+
+/* What one mention of a group makes of the sentence: nothing (the
+ * subject of a definition), nothing at all (a group of staff or one
+ * turned away: GH_SCOPED, the sentence says no more of the group), a name
+ * or a thing only, or a group of clients. */
+enum { GH_NONE, GH_SCOPED, GH_NAMED, GH_PEOPLE };
+
+static int group_hit_kind(const ctx *c, const char *orig, const vocab_hit *h,
+                          const vocab_trigger **why)
+{
+    /* A group of staff, or one the sentence turns away ("not for carers"),
+     * is no requirement to belong to it. */
+    const vocab_trigger *t = el_scope_orig(c, h->off, ESC_DROP);
+    if (!t)
+        t = el_scope_orig(c, h->off, ESC_NEG);
+    if (t) {
+        *why = *why ? *why : t;
+        return GH_SCOPED;
+    }
+    /* "non-disabled people": the others. */
+    if (h->off >= 4 && !strncasecmp(orig + h->off - 4, "non-", 4))
+        return GH_NONE;
+    bool named = group_in_name(orig, h);
+    if (group_subject_only(orig, h))
+        return GH_NONE;
+    return named && !group_name_of_clients(orig, h) ? GH_NAMED : GH_PEOPLE;
+}
+
+/* The next mention of h's group after h in orig (h moved to it), or
+ * false: the first mention may be a name or a thing ("Learning & Skills
+ * offer ESOL courses for those who speak ... English is not their first
+ * language") and a later one the people. */
+static bool next_group_hit(const ctx *c, const char *orig, vocab_hit *h)
+{
+    size_t from = h->off + h->len;
+    vocab_hit hs[EL_MAX_VALUES];
+    size_t n = vocab_match_text(c->v, "group", orig + from, hs, EL_MAX_VALUES);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(hs[i].slug, h->slug)) {
+            *h = hs[i];
+            h->off += from;
+            return true;
+        }
+    return false;
+}
+
 void el_group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                        double conf, bool elig_field, bool age_rule_here)
 {
@@ -1296,6 +1371,7 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
     bool req = has(P_REQ, low);
     if (!req && !elig_field)
         return;
+    bool strong = has(P_STRONG, low);
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "group", orig, hits, EL_MAX_VALUES);
     const char *vals[EL_MAX_VALUES];
@@ -1304,29 +1380,37 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
     bool named = false, governed = false;
     for (size_t i = 0; i < nh; i++) {
         const char *s = hits[i].slug;
-        /* A group of staff, or one the sentence turns away ("not for
-         * carers"), is no requirement to belong to it. */
-        const vocab_trigger *t = el_scope_orig(c, hits[i].off, ESC_DROP);
-        if (!t)
-            t = el_scope_orig(c, hits[i].off, ESC_NEG);
-        if (t) {
-            why = why ? why : t;
-            continue;
-        }
-        /* Inside a name or a word for a thing: kept, but only worth a
-         * check (when in doubt, never "not eligible"). */
-        if (group_in_name(orig, &hits[i]))
-            named = true;
-        if (group_subject_only(orig, &hits[i]))
-            continue;
         /* Groups the other dimensions say better. */
         if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
             !strcmp(s, "in-work-progression") || !strcmp(s, "neet"))
             continue;
+        /* A group word inside a name or a word for a thing ("ESOL
+         * classes", "the Homelessness Team") names no client: a later
+         * mention of the group may.  Kept, but only worth a check (when
+         * in doubt, never "not eligible"), when nothing else names the
+         * group and a word of requirement ("only", "must") governs the
+         * sentence; without one it is no rule. */
+        vocab_hit h = hits[i], first_named = {0};
+        int kind;
+        while ((kind = group_hit_kind(c, orig, &h, &why)) != GH_PEOPLE) {
+            if (kind == GH_NAMED && !first_named.slug)
+                first_named = h;
+            if (kind == GH_SCOPED || !next_group_hit(c, orig, &h)) {
+                kind = GH_NONE;
+                break;
+            }
+        }
+        if (kind == GH_NONE && first_named.slug && strong) {
+            h = first_named;
+            kind = GH_NAMED;
+        }
+        if (kind == GH_NONE)
+            continue;
+        named = named || kind == GH_NAMED;
         if (c->o2l)
-            el_anchor(c, "group", c->o2l[hits[i].off]);
-        governed = governed || hit_governed(c, low, &hits[i]);
+            el_anchor(c, "group", c->o2l[h.off]);
+        governed = governed || hit_governed(c, low, &h);
         vals[nv++] = s;
     }
     (void)age_rule_here;
@@ -1336,7 +1420,7 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
      * coach cannot check who belongs to a group, and a group named beside
      * a requirement of something else ("If you are a carer family, both of
      * you must be employed") is a target, not a condition: a check. */
-    double gc = has(P_STRONG, low) && governed ? conf : (conf < 0.7 ? conf : 0.7);
+    double gc = strong && governed ? conf : (conf < 0.7 ? conf : 0.7);
     rec_rule *u = el_add_rule(c, "group", "in", vals, nv, field, orig,
                            named && gc > 0.5 ? 0.5 : gc);
     el_set_trigger(c, u, why);
