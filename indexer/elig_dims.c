@@ -774,6 +774,14 @@ static bool applied_for(const char *low, size_t at)
                                     "likely to receive one of the above ", "want to claim ",
                                     "wants to claim ", "wish to claim ", "wishing to claim ",
                                     "wanting to claim ", "planning to claim ",
+                                    /* what one could get: "You could get Universal
+                                     * Credit if ...", "you can claim UC childcare
+                                     * costs", "should also claim Child Tax Credit" */
+                                    "could get ", "can get ", "could claim ", "can claim ",
+                                    "can still claim ", "should claim ", "should also claim ",
+                                    "may be able to get ", "may be able to claim ",
+                                    "may be able to receive ", "might be able to get ",
+                                    "might be able to claim ",
                                     /* the goal of a duty: "You must accept the claimant
                                      * commitment to get universal credit" */
                                     "to get ", "to claim ", "to receive ", "in order to get ",
@@ -823,6 +831,185 @@ static bool benefit_subject_of_duty(const char *low, size_t at)
     return false;
 }
 
+static bool word_in(const char *w, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(w, *list))
+            return true;
+    return false;
+}
+
+/* The word of low that ends right before offset at (skipping spaces and
+ * commas), copied into w; its start in *from. */
+static void word_before(const char *low, size_t at, char *w, size_t wn, size_t *from)
+{
+    size_t e = at;
+    while (e > 0 && (low[e - 1] == ' ' || low[e - 1] == ','))
+        e--;
+    size_t b = e;
+    while (b > 0 && (isalpha((unsigned char)low[b - 1]) || low[b - 1] == '\''))
+        b--;
+    size_t n = e - b < wn - 1 ? e - b : wn - 1;
+    memcpy(w, low + b, n);
+    w[n] = '\0';
+    *from = b;
+}
+
+/* Is the benefit at offset at (len bytes) of low what happens to
+ * someone's benefits, not one they must get ("the money won't affect any
+ * other benefits you're on", "Your benefits will continue whilst you are
+ * on a SWAP", "they will lose their benefits", "If you receive benefits,
+ * they will not be affected")? */
+static bool benefit_affected(const char *low, size_t at, size_t len)
+{
+    static const char *const det[] = {"your", "any", "other", "the", "their", "of", "my",
+                                      "his", "her", "existing", "current", "certain", NULL};
+    static const char *const verb[] = {"affect", "affects", "affecting", "lose", "loses",
+                                       "losing", "on", NULL};
+    char w[32];
+    size_t from = at;
+    word_before(low, from, w, sizeof w, &from);
+    bool theirs = !strcmp(w, "your") || !strcmp(w, "their") || !strcmp(w, "my");
+    while (*w && word_in(w, det))
+        word_before(low, from, w, sizeof w, &from);
+    if (word_in(w, verb)) {
+        if (strcmp(w, "on"))
+            return true;
+        /* "an impact on any Tax Credits you receive" */
+        word_before(low, from, w, sizeof w, &from);
+        if (!strcmp(w, "impact") || !strcmp(w, "effect"))
+            return true;
+    }
+    /* After it, in its clause: what becomes of someone's benefits ("your
+     * benefits will continue", "benefits, they will not be affected"; not
+     * "your entitlement to Income Support may stop if you're only claiming
+     * it because ...": the entitlement's). */
+    static const char *const after[] = {" be affected", " are affected", " is affected",
+                                        " will continue", " may stop", " will stop",
+                                        " payments may stop", " go down", " be reduced",
+                                        " stop or go down"};
+    const char *end = low + at + len, *stop = end;
+    while (*stop && !strchr(".;:", *stop))
+        stop++;
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
+        const char *x = strstr(end, after[i]);
+        if (x && x < stop && x - end <= 16) {
+            const char *they = strstr(end, " they ");
+            if (theirs || (they && they < x))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Is benefit hit h part of the name of a scheme ("the Self-Employment
+ * Income Support Scheme", "the Universal Credit Full Service")? */
+static bool benefit_in_name(const char *orig, const vocab_hit *h)
+{
+    static const char *const name[] = {"Scheme", "Fund", "Grant", "Full", NULL};
+    const char *p = orig + h->off + h->len;
+    while (*p == ' ')
+        p++;
+    for (size_t i = 0; name[i]; i++)
+        if (!strncmp(p, name[i], strlen(name[i])) && !isalpha((unsigned char)p[strlen(name[i])]))
+            return true;
+    return false;
+}
+
+/* Does the sentence open with a benefit as the subject of a definition or
+ * of news about it ("Universal Credit is a means-tested benefit for
+ * people ...", "ESA is a benefit you could claim if ...", "UC replaces
+ * ...")?  Then whom the benefit is for is not whom the service is for. */
+static bool benefit_defined(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const verb[] = {"is", "was", "are", "means", "replaces", "replaced",
+                                       "has", "will", NULL};
+    if (!c->o2l)
+        return false;
+    size_t at = c->o2l[h->off], p = 0;
+    while (low[p] == ' ' || low[p] == '*')
+        p++;
+    if (!strncmp(low + p, "the ", 4))
+        p += 4;
+    if (p != at)
+        return false;
+    size_t e = c->o2l[h->off + h->len];
+    /* "(UC)" after the name */
+    while (low[e] == ' ')
+        e++;
+    if (low[e] == '(') {
+        const char *q = strchr(low + e, ')');
+        if (q)
+            e = (size_t)(q - low) + 1;
+    }
+    while (low[e] == ' ')
+        e++;
+    char w[32];
+    size_t n = 0;
+    while (n + 1 < sizeof w && isalpha((unsigned char)low[e + n])) {
+        w[n] = low[e + n];
+        n++;
+    }
+    w[n] = '\0';
+    return word_in(w, verb);
+}
+
+/* Is the benefit at offset at of low a child's ("People who have a
+ * disabled child ... in receipt of DLA for that child", "Children in
+ * receipt of DLA", "A child who receives DLA"): the client's child, not
+ * the client (as with a parent's child's age)? */
+static bool benefit_of_child(const char *low, size_t at, size_t len)
+{
+    static const char *const whose[] = {"the child", "that child", "your child", "their child",
+                                        "the children", "your children", "a child"};
+    const char *end = low + at + len, *f = strstr(end, " for ");
+    if (f && f - end < 40 && !memchr(end, ',', (size_t)(f - end)))
+        for (size_t i = 0; i < sizeof whose / sizeof whose[0]; i++)
+            if (!strncmp(f + 5, whose[i], strlen(whose[i])))
+                return true;
+    static const char *const child[] = {"child who ", "children who ", "child in receipt",
+                                        "children in receipt", "child receiving",
+                                        "children receiving"};
+    size_t from = at;
+    while (from > 0 && !strchr(";:)", low[from - 1]))
+        from--;
+    for (size_t i = 0; i < sizeof child / sizeof child[0]; i++) {
+        const char *x = strstr(low + from, child[i]);
+        if (x && (size_t)(x - low) < at)
+            return true;
+    }
+    return false;
+}
+
+/* Is "benefit(s)" at offset at (len bytes) of low a topic of advice or a
+ * system ("a Debt and Benefit Advisor", "advice about debt and benefits",
+ * "getting benefit support", "navigate the benefits system")? */
+static bool benefit_topic(const char *low, size_t at, size_t len)
+{
+    static const char *const thing[] = {"advice", "advisor", "advisors", "adviser", "advisers",
+                                        "support", "system", "systems", "cap", "check",
+                                        "checks", "team", "entitlement", "entitlements", NULL};
+    static const char *const topic[] = {"debt", "money", "housing", "tax", "and", NULL};
+    char w[32];
+    size_t n = 0, e = at + len;
+    while (low[e] == ' ')
+        e++;
+    while (n + 1 < sizeof w && isalpha((unsigned char)low[e + n])) {
+        w[n] = low[e + n];
+        n++;
+    }
+    w[n] = '\0';
+    if (word_in(w, thing))
+        return true;
+    /* "debt and benefits", "money and benefits" */
+    size_t from;
+    word_before(low, at, w, sizeof w, &from);
+    if (strcmp(w, "and"))
+        return false;
+    word_before(low, from, w, sizeof w, &from);
+    return word_in(w, topic) && strcmp(w, "and");
+}
+
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
@@ -847,10 +1034,28 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
             conf = 0.5;
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES), kept = 0;
+    /* "Universal Credit is a means-tested benefit for people on a low
+     * income": whom the benefit is for. */
+    for (size_t i = 0; i < nh; i++)
+        if (benefit_defined(c, low, &hits[i]))
+            return;
     for (size_t i = 0; i < nh; i++)
         if (!example_hit(c, low, &hits[i]))
             hits[kept++] = hits[i];
     nh = kept;
+    /* What becomes of someone's benefits, or a child's benefit: none the
+     * client must get. */
+    kept = 0;
+    for (size_t i = 0; i < nh && c->o2l; i++) {
+        size_t at = c->o2l[hits[i].off], len = c->o2l[hits[i].off + hits[i].len] - at;
+        if (!benefit_affected(low, at, len) && !benefit_of_child(low, at, len) &&
+            !benefit_in_name(orig, &hits[i]))
+            hits[kept++] = hits[i];
+    }
+    if (c->o2l && nh && !kept)
+        return;
+    if (c->o2l)
+        nh = kept;
     /* "cannot make new claims for Universal Credit", "apply for PIP": the
      * benefit is what is applied for, not what the person must get; and
      * a sentence about claims themselves ("New claims made after 1st
@@ -894,8 +1099,10 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
             strstr(low, "benefits include") || strstr(low, "benefit you"))
             return;
-        size_t off = (size_t)m[0].so;
-        if (el_scope_low(c, off, ESC_DROP) || applied_for(low, off))
+        size_t off = (size_t)m[0].so, glen = (size_t)(m[0].eo - m[0].so);
+        if (el_scope_low(c, off, ESC_DROP) || applied_for(low, off) ||
+            benefit_affected(low, off, glen) || benefit_of_child(low, off, glen) ||
+            benefit_topic(low, off, glen))
             return;
         const vocab_trigger *t = el_scope_low(c, off, ESC_OPEN);
         if (t) {
@@ -1164,14 +1371,6 @@ static void next_word(const char *orig, const vocab_hit *h, char *w, size_t wn, 
     while (n + 1 < wn && (isalpha((unsigned char)*p) || *p == '\'' || *p == '-'))
         w[n++] = (char)tolower((unsigned char)*p++);
     w[n] = '\0';
-}
-
-static bool word_in(const char *w, const char *const *list)
-{
-    for (; *list; list++)
-        if (!strcmp(w, *list))
-            return true;
-    return false;
 }
 
 /* Is the group the subject the sentence opens with, saying something
