@@ -954,6 +954,22 @@ static bool benefit_defined(const ctx *c, const char *low, const vocab_hit *h)
     return word_in(w, verb);
 }
 
+/* Is one of the n phrases of list in low before offset at, in its clause
+ * (after the last of the marks of stops)? */
+static bool said_before(const char *low, size_t at, const char *stops,
+                        const char *const *list, size_t n)
+{
+    size_t from = at;
+    while (from > 0 && !strchr(stops, low[from - 1]))
+        from--;
+    for (size_t i = 0; i < n; i++) {
+        const char *x = strstr(low + from, list[i]);
+        if (x && (size_t)(x - low) < at)
+            return true;
+    }
+    return false;
+}
+
 /* Is the benefit at offset at of low a child's ("People who have a
  * disabled child ... in receipt of DLA for that child", "Children in
  * receipt of DLA", "A child who receives DLA"): the client's child, not
@@ -970,15 +986,7 @@ static bool benefit_of_child(const char *low, size_t at, size_t len)
     static const char *const child[] = {"child who ", "children who ", "child in receipt",
                                         "children in receipt", "child receiving",
                                         "children receiving"};
-    size_t from = at;
-    while (from > 0 && !strchr(";:)", low[from - 1]))
-        from--;
-    for (size_t i = 0; i < sizeof child / sizeof child[0]; i++) {
-        const char *x = strstr(low + from, child[i]);
-        if (x && (size_t)(x - low) < at)
-            return true;
-    }
-    return false;
+    return said_before(low, at, ";:)", child, sizeof child / sizeof child[0]);
 }
 
 /* Is "benefit(s)" at offset at (len bytes) of low a topic of advice or a
@@ -1517,14 +1525,57 @@ static bool group_name_of_clients(const char *orig, const vocab_hit *h)
     return *w[0] && !strcmp(w[1], "for") && word_in(w[2], whom);
 }
 
+/* Is group hit h the subject of a definition by whom ("A young carer is
+ * someone ...", "Young carers are children and young people ...")? */
+static bool group_defined(const char *orig, const vocab_hit *h)
+{
+    static const char *const be[] = {"is", "are", NULL};
+    static const char *const whom[] = {"someone", "anyone", "children", "people", "young",
+                                       "individuals", "those", NULL};
+    char w[32];
+    bool cap;
+    vocab_hit at = *h;
+    next_word(orig, &at, w, sizeof w, &cap);
+    if (!word_in(w, be))
+        return false;
+    const char *p = orig + at.off + at.len;
+    while (*p == ' ')
+        p++;
+    at.off = (size_t)(p - orig);
+    at.len = strlen(w);
+    next_word(orig, &at, w, sizeof w, &cap);
+    return word_in(w, whom);
+}
+
+/* Is group hit h someone else's than the client's: the person a carer
+ * looks after ("A carer is anyone who cares for a friend or family member
+ * who due to illness, disability or addiction ...", "Carer's Allowance is
+ * payable to carers looking after a sick or disabled individual"), or the
+ * client's child ("£4,000 if your child is disabled")?  A word of caring
+ * or "your child" before it in its clause.  The carers group itself is
+ * the client's. */
+static bool group_of_cared_for(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const whose[] = {"look after ", "looks after ", "looking after ",
+                                        "you care for ", "who care for ", "to care for ",
+                                        "unpaid care for ", "cares for ", "caring for ",
+                                        "cared for ",
+                                        "carer of ", "carers of ", "care to ", "your child",
+                                        "their child", "a disabled child", "child has ",
+                                        "child is "};
+    if (!c->o2l || !strcmp(h->slug, "carers"))
+        return false;
+    return said_before(low, c->o2l[h->off], ";:.", whose, sizeof whose / sizeof whose[0]);
+}
+
 /* What one mention of a group makes of the sentence: nothing (the
  * subject of a definition), nothing at all (a group of staff or one
  * turned away: GH_SCOPED, the sentence says no more of the group), a name
  * or a thing only, or a group of clients. */
 enum { GH_NONE, GH_SCOPED, GH_NAMED, GH_PEOPLE };
 
-static int group_hit_kind(const ctx *c, const char *orig, const vocab_hit *h,
-                          const vocab_trigger **why)
+static int group_hit_kind(const ctx *c, const char *orig, const char *low,
+                          const vocab_hit *h, bool aged, const vocab_trigger **why)
 {
     /* A group of staff, or one the sentence turns away ("not for carers"),
      * is no requirement to belong to it. */
@@ -1538,8 +1589,12 @@ static int group_hit_kind(const ctx *c, const char *orig, const vocab_hit *h,
     /* "non-disabled people": the others. */
     if (h->off >= 4 && !strncasecmp(orig + h->off - 4, "non-", 4))
         return GH_NONE;
+    if (group_of_cared_for(c, low, h))
+        return GH_SCOPED;
     bool named = group_in_name(orig, h);
-    if (group_subject_only(orig, h))
+    /* "A young carer is someone under 18 who ...": a definition that
+     * bounds the group by age says whom the service takes. */
+    if (group_subject_only(orig, h) && !(aged && group_defined(orig, h)))
         return GH_NONE;
     return named && !group_name_of_clients(orig, h) ? GH_NAMED : GH_PEOPLE;
 }
@@ -1592,7 +1647,7 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
          * sentence; without one it is no rule. */
         vocab_hit h = hits[i], first_named = {0};
         int kind;
-        while ((kind = group_hit_kind(c, orig, &h, &why)) != GH_PEOPLE) {
+        while ((kind = group_hit_kind(c, orig, low, &h, age_rule_here, &why)) != GH_PEOPLE) {
             if (kind == GH_NAMED && !first_named.slug)
                 first_named = h;
             if (kind == GH_SCOPED || !next_group_hit(c, orig, &h)) {
@@ -1612,7 +1667,6 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
         governed = governed || hit_governed(c, low, &h);
         vals[nv++] = s;
     }
-    (void)age_rule_here;
     if (!nv)
         return;
     /* A group is required only when a word of requirement governs it: a
