@@ -1568,6 +1568,61 @@ static bool group_of_cared_for(const ctx *c, const char *low, const vocab_hit *h
     return said_before(low, c->o2l[h->off], ";:.", whose, sizeof whose / sizeof whose[0]);
 }
 
+/* Is carers hit h a child's parent figure ("parents and carers", "parent
+ * or carer", "parents/carers", "parent, guardian or carer", "carers and
+ * grandparents"), not an unpaid carer ("parent carers" are)?  A parent
+ * word joined to it by "and", "or", "," or "/". */
+static bool carer_of_child(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const parent[] = {"parent", "parents", "guardian", "guardians",
+                                         "grandparent", "grandparents", "step-parents",
+                                         "step-parent", NULL};
+    static const char *const join[] = {"and", "or", NULL};
+    if (!c->o2l || strcmp(h->slug, "carers"))
+        return false;
+    size_t at = c->o2l[h->off], e = c->o2l[h->off + h->len];
+    /* Before it: "parents and", "parent or", "parents/", "guardian, ". */
+    char w[32];
+    size_t from = at;
+    bool joined = at > 0 && low[at - 1] == '/';
+    word_before(low, from, w, sizeof w, &from);
+    if (word_in(w, join)) {
+        joined = true;
+        word_before(low, from, w, sizeof w, &from);
+    } else if (at > 0 && (low[at - 1] == ',' || (at > 1 && low[at - 2] == ','))) {
+        joined = true;
+    }
+    /* "a two parent or carer family" stays the family's (a check). */
+    const char *p = low + e;
+    while (*p == ' ')
+        p++;
+    if (!strncmp(p, "famil", 5))
+        return false;
+    if (joined && word_in(w, parent))
+        return true;
+    /* After it: "carers and parents", "carer/parent". */
+    p = low + e;
+    joined = *p == '/' || *p == ',';
+    while (*p == ' ' || *p == '/' || *p == ',')
+        p++;
+    size_t n = 0;
+    while (n + 1 < sizeof w && (isalpha((unsigned char)p[n]) || p[n] == '-')) {
+        w[n] = p[n];
+        n++;
+    }
+    w[n] = '\0';
+    if (word_in(w, join)) {
+        joined = true;
+        p += n;
+        while (*p == ' ')
+            p++;
+        for (n = 0; n + 1 < sizeof w && (isalpha((unsigned char)p[n]) || p[n] == '-'); n++)
+            w[n] = p[n];
+        w[n] = '\0';
+    }
+    return joined && word_in(w, parent);
+}
+
 /* What one mention of a group makes of the sentence: nothing (the
  * subject of a definition), nothing at all (a group of staff or one
  * turned away: GH_SCOPED, the sentence says no more of the group), a name
@@ -1591,6 +1646,8 @@ static int group_hit_kind(const ctx *c, const char *orig, const char *low,
         return GH_NONE;
     if (group_of_cared_for(c, low, h))
         return GH_SCOPED;
+    if (carer_of_child(c, low, h))
+        return GH_NONE;
     bool named = group_in_name(orig, h);
     /* "A young carer is someone under 18 who ...": a definition that
      * bounds the group by age says whom the service takes. */
