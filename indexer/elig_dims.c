@@ -1459,7 +1459,10 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
     static const char *const things[] = {
         "class", "classes", "course", "courses", "provision", "lessons", "handbook", "car",
         "cars", "toilet", "equipment", "staff", "employees", "workforce", "teachers",
-        "tutors", "awareness", "rights", "campaign", "sector", "team", "teams", NULL};
+        "tutors", "awareness", "rights", "campaign", "sector", "team", "teams", "scheme",
+        "schemes", "grant", "grants", "factsheet", "provider", "providers", "organisation",
+        "organisations", "event", "events", "page", "website", "adviser", "advisers",
+        "advisor", "advisors", "element", "programme", "programmes", NULL};
     static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
                                          "accredited", "mainstream", NULL};
     char w[32];
