@@ -1027,6 +1027,14 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
     }
     if (c->ben_goal)
         return;
+    /* "Priority will be given to applicants who are in receipt of state
+     * benefits", "particularly for parents not on Universal Credit": a
+     * preference, no requirement. */
+    static const char *const prefer[] = {"priorit", "especially", "particularly",
+                                         "in particular", "preference", "welcome", "encourag"};
+    for (size_t i = 0; i < sizeof prefer / sizeof prefer[0]; i++)
+        if (strstr(low, prefer[i]))
+            return;
     /* "ESA claimants are required to complete the training": whom taking
      * part is mandatory for, not who may join: a check at most. */
     if ((has(P_MAND, low) || strstr(low, " required to complete") ||
