@@ -1685,10 +1685,35 @@ static bool next_group_hit(const ctx *c, const char *orig, vocab_hit *h)
     return false;
 }
 
+/* Does the sentence count people ("there are an estimated 700,000 young
+ * carers", "6.5 million people are carers", "approximately 2.8 million
+ * people", "unemployment rates among disabled people", "Surveys of
+ * disabled people")?  A statistic, not who may come; money ("£52 million
+ * programme") is no count. */
+static bool group_statistic(const char *low)
+{
+    static const char *const count[] = {"there are an estimated", "there are around",
+                                        "there are over", "there are about",
+                                        "there are approximately", "approximately",
+                                        "surveys of", "rates among", "rate among"};
+    for (size_t i = 0; i < sizeof count / sizeof count[0]; i++)
+        if (strstr(low, count[i]))
+            return true;
+    for (const char *m = strstr(low, " million"); m; m = strstr(m + 1, " million")) {
+        const char *b = m;
+        while (b > low && (isalnum((unsigned char)b[-1]) || b[-1] == '.' || b[-1] == ','))
+            b--;
+        bool money = b > low && (unsigned char)b[-1] == 0xA3; /* the last byte of "£" */
+        if (b != m && !money && strncmp(m + 8, " pound", 6))
+            return true;
+    }
+    return false;
+}
+
 void el_group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                        double conf, bool elig_field, bool age_rule_here)
 {
-    if (has(P_SOFT, low))
+    if (has(P_SOFT, low) || group_statistic(low))
         return;
     bool req = has(P_REQ, low);
     if (!req && !elig_field)
