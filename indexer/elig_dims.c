@@ -774,6 +774,14 @@ static bool applied_for(const char *low, size_t at)
                                     "likely to receive one of the above ", "want to claim ",
                                     "wants to claim ", "wish to claim ", "wishing to claim ",
                                     "wanting to claim ", "planning to claim ",
+                                    /* what one could get: "You could get Universal
+                                     * Credit if ...", "you can claim UC childcare
+                                     * costs", "should also claim Child Tax Credit" */
+                                    "could get ", "can get ", "could claim ", "can claim ",
+                                    "can still claim ", "should claim ", "should also claim ",
+                                    "may be able to get ", "may be able to claim ",
+                                    "may be able to receive ", "might be able to get ",
+                                    "might be able to claim ",
                                     /* the goal of a duty: "You must accept the claimant
                                      * commitment to get universal credit" */
                                     "to get ", "to claim ", "to receive ", "in order to get ",
@@ -823,6 +831,193 @@ static bool benefit_subject_of_duty(const char *low, size_t at)
     return false;
 }
 
+static bool word_in(const char *w, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(w, *list))
+            return true;
+    return false;
+}
+
+/* The word of low that ends right before offset at (skipping spaces and
+ * commas), copied into w; its start in *from. */
+static void word_before(const char *low, size_t at, char *w, size_t wn, size_t *from)
+{
+    size_t e = at;
+    while (e > 0 && (low[e - 1] == ' ' || low[e - 1] == ','))
+        e--;
+    size_t b = e;
+    while (b > 0 && (isalpha((unsigned char)low[b - 1]) || low[b - 1] == '\''))
+        b--;
+    size_t n = e - b < wn - 1 ? e - b : wn - 1;
+    memcpy(w, low + b, n);
+    w[n] = '\0';
+    *from = b;
+}
+
+/* Is the benefit at offset at (len bytes) of low what happens to
+ * someone's benefits, not one they must get ("the money won't affect any
+ * other benefits you're on", "Your benefits will continue whilst you are
+ * on a SWAP", "they will lose their benefits", "If you receive benefits,
+ * they will not be affected")? */
+static bool benefit_affected(const char *low, size_t at, size_t len)
+{
+    static const char *const det[] = {"your", "any", "other", "the", "their", "of", "my",
+                                      "his", "her", "existing", "current", "certain", NULL};
+    static const char *const verb[] = {"affect", "affects", "affecting", "lose", "loses",
+                                       "losing", "on", NULL};
+    char w[32];
+    size_t from = at;
+    word_before(low, from, w, sizeof w, &from);
+    bool theirs = !strcmp(w, "your") || !strcmp(w, "their") || !strcmp(w, "my");
+    while (*w && word_in(w, det))
+        word_before(low, from, w, sizeof w, &from);
+    if (word_in(w, verb)) {
+        if (strcmp(w, "on"))
+            return true;
+        /* "an impact on any Tax Credits you receive" */
+        word_before(low, from, w, sizeof w, &from);
+        if (!strcmp(w, "impact") || !strcmp(w, "effect"))
+            return true;
+    }
+    /* After it, in its clause: what becomes of someone's benefits ("your
+     * benefits will continue", "benefits, they will not be affected"; not
+     * "your entitlement to Income Support may stop if you're only claiming
+     * it because ...": the entitlement's). */
+    static const char *const after[] = {" be affected", " are affected", " is affected",
+                                        " will continue", " may stop", " will stop",
+                                        " payments may stop", " go down", " be reduced",
+                                        " stop or go down"};
+    const char *end = low + at + len, *stop = end;
+    while (*stop && !strchr(".;:", *stop))
+        stop++;
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
+        const char *x = strstr(end, after[i]);
+        if (x && x < stop && x - end <= 16) {
+            const char *they = strstr(end, " they ");
+            if (theirs || (they && they < x))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Is benefit hit h part of the name of a scheme ("the Self-Employment
+ * Income Support Scheme", "the Universal Credit Full Service")? */
+static bool benefit_in_name(const char *orig, const vocab_hit *h)
+{
+    static const char *const name[] = {"Scheme", "Fund", "Grant", "Full", NULL};
+    const char *p = orig + h->off + h->len;
+    while (*p == ' ')
+        p++;
+    for (size_t i = 0; name[i]; i++)
+        if (!strncmp(p, name[i], strlen(name[i])) && !isalpha((unsigned char)p[strlen(name[i])]))
+            return true;
+    return false;
+}
+
+/* Does the sentence open with a benefit as the subject of a definition or
+ * of news about it ("Universal Credit is a means-tested benefit for
+ * people ...", "ESA is a benefit you could claim if ...", "UC replaces
+ * ...")?  Then whom the benefit is for is not whom the service is for. */
+static bool benefit_defined(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const verb[] = {"is", "was", "are", "means", "replaces", "replaced",
+                                       "has", "will", NULL};
+    if (!c->o2l)
+        return false;
+    size_t at = c->o2l[h->off], p = 0;
+    while (low[p] == ' ' || low[p] == '*')
+        p++;
+    if (!strncmp(low + p, "the ", 4))
+        p += 4;
+    if (p != at)
+        return false;
+    size_t e = c->o2l[h->off + h->len];
+    /* "(UC)" after the name */
+    while (low[e] == ' ')
+        e++;
+    if (low[e] == '(') {
+        const char *q = strchr(low + e, ')');
+        if (q)
+            e = (size_t)(q - low) + 1;
+    }
+    while (low[e] == ' ')
+        e++;
+    char w[32];
+    size_t n = 0;
+    while (n + 1 < sizeof w && isalpha((unsigned char)low[e + n])) {
+        w[n] = low[e + n];
+        n++;
+    }
+    w[n] = '\0';
+    return word_in(w, verb);
+}
+
+/* Is one of the n phrases of list in low before offset at, in its clause
+ * (after the last of the marks of stops)? */
+static bool said_before(const char *low, size_t at, const char *stops,
+                        const char *const *list, size_t n)
+{
+    size_t from = at;
+    while (from > 0 && !strchr(stops, low[from - 1]))
+        from--;
+    for (size_t i = 0; i < n; i++) {
+        const char *x = strstr(low + from, list[i]);
+        if (x && (size_t)(x - low) < at)
+            return true;
+    }
+    return false;
+}
+
+/* Is the benefit at offset at of low a child's ("People who have a
+ * disabled child ... in receipt of DLA for that child", "Children in
+ * receipt of DLA", "A child who receives DLA"): the client's child, not
+ * the client (as with a parent's child's age)? */
+static bool benefit_of_child(const char *low, size_t at, size_t len)
+{
+    static const char *const whose[] = {"the child", "that child", "your child", "their child",
+                                        "the children", "your children", "a child"};
+    const char *end = low + at + len, *f = strstr(end, " for ");
+    if (f && f - end < 40 && !memchr(end, ',', (size_t)(f - end)))
+        for (size_t i = 0; i < sizeof whose / sizeof whose[0]; i++)
+            if (!strncmp(f + 5, whose[i], strlen(whose[i])))
+                return true;
+    static const char *const child[] = {"child who ", "children who ", "child in receipt",
+                                        "children in receipt", "child receiving",
+                                        "children receiving"};
+    return said_before(low, at, ";:)", child, sizeof child / sizeof child[0]);
+}
+
+/* Is "benefit(s)" at offset at (len bytes) of low a topic of advice or a
+ * system ("a Debt and Benefit Advisor", "advice about debt and benefits",
+ * "getting benefit support", "navigate the benefits system")? */
+static bool benefit_topic(const char *low, size_t at, size_t len)
+{
+    static const char *const thing[] = {"advice", "advisor", "advisors", "adviser", "advisers",
+                                        "support", "system", "systems", "cap", "check",
+                                        "checks", "team", "entitlement", "entitlements", NULL};
+    static const char *const topic[] = {"debt", "money", "housing", "tax", "and", NULL};
+    char w[32];
+    size_t n = 0, e = at + len;
+    while (low[e] == ' ')
+        e++;
+    while (n + 1 < sizeof w && isalpha((unsigned char)low[e + n])) {
+        w[n] = low[e + n];
+        n++;
+    }
+    w[n] = '\0';
+    if (word_in(w, thing))
+        return true;
+    /* "debt and benefits", "money and benefits" */
+    size_t from;
+    word_before(low, at, w, sizeof w, &from);
+    if (strcmp(w, "and"))
+        return false;
+    word_before(low, from, w, sizeof w, &from);
+    return word_in(w, topic) && strcmp(w, "and");
+}
+
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
@@ -832,6 +1027,14 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
     }
     if (c->ben_goal)
         return;
+    /* "Priority will be given to applicants who are in receipt of state
+     * benefits", "particularly for parents not on Universal Credit": a
+     * preference, no requirement. */
+    static const char *const prefer[] = {"priorit", "especially", "particularly",
+                                         "in particular", "preference", "welcome", "encourag"};
+    for (size_t i = 0; i < sizeof prefer / sizeof prefer[0]; i++)
+        if (strstr(low, prefer[i]))
+            return;
     /* "ESA claimants are required to complete the training": whom taking
      * part is mandatory for, not who may join: a check at most. */
     if ((has(P_MAND, low) || strstr(low, " required to complete") ||
@@ -847,10 +1050,28 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
             conf = 0.5;
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "benefit", orig, hits, EL_MAX_VALUES), kept = 0;
+    /* "Universal Credit is a means-tested benefit for people on a low
+     * income": whom the benefit is for. */
+    for (size_t i = 0; i < nh; i++)
+        if (benefit_defined(c, low, &hits[i]))
+            return;
     for (size_t i = 0; i < nh; i++)
         if (!example_hit(c, low, &hits[i]))
             hits[kept++] = hits[i];
     nh = kept;
+    /* What becomes of someone's benefits, or a child's benefit: none the
+     * client must get. */
+    kept = 0;
+    for (size_t i = 0; i < nh && c->o2l; i++) {
+        size_t at = c->o2l[hits[i].off], len = c->o2l[hits[i].off + hits[i].len] - at;
+        if (!benefit_affected(low, at, len) && !benefit_of_child(low, at, len) &&
+            !benefit_in_name(orig, &hits[i]))
+            hits[kept++] = hits[i];
+    }
+    if (c->o2l && nh && !kept)
+        return;
+    if (c->o2l)
+        nh = kept;
     /* "cannot make new claims for Universal Credit", "apply for PIP": the
      * benefit is what is applied for, not what the person must get; and
      * a sentence about claims themselves ("New claims made after 1st
@@ -894,8 +1115,10 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
         if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
             strstr(low, "benefits include") || strstr(low, "benefit you"))
             return;
-        size_t off = (size_t)m[0].so;
-        if (el_scope_low(c, off, ESC_DROP) || applied_for(low, off))
+        size_t off = (size_t)m[0].so, glen = (size_t)(m[0].eo - m[0].so);
+        if (el_scope_low(c, off, ESC_DROP) || applied_for(low, off) ||
+            benefit_affected(low, off, glen) || benefit_of_child(low, off, glen) ||
+            benefit_topic(low, off, glen))
             return;
         const vocab_trigger *t = el_scope_low(c, off, ESC_OPEN);
         if (t) {
@@ -1206,14 +1429,6 @@ static void next_word(const char *orig, const vocab_hit *h, char *w, size_t wn, 
     w[n] = '\0';
 }
 
-static bool word_in(const char *w, const char *const *list)
-{
-    for (; *list; list++)
-        if (!strcmp(w, *list))
-            return true;
-    return false;
-}
-
 /* Is the group the subject the sentence opens with, saying something
  * other than what its members may use ("Care leavers face a range of
  * challenges", "A carer is someone who provides unpaid care", "The Carer
@@ -1292,7 +1507,10 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
     static const char *const things[] = {
         "class", "classes", "course", "courses", "provision", "lessons", "handbook", "car",
         "cars", "toilet", "equipment", "staff", "employees", "workforce", "teachers",
-        "tutors", "awareness", "rights", "campaign", "sector", NULL};
+        "tutors", "awareness", "rights", "campaign", "sector", "team", "teams", "scheme",
+        "schemes", "grant", "grants", "factsheet", "provider", "providers", "organisation",
+        "organisations", "event", "events", "page", "website", "adviser", "advisers",
+        "advisor", "advisors", "element", "programme", "programmes", NULL};
     static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
                                          "accredited", "mainstream", NULL};
     char w[32];
@@ -1328,14 +1546,219 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
     return memchr(orig + k, '/', h->off - k) || !strncmp(orig + k, "www.", 4);
 }
 
+/* Does the name or thing that group hit h opens say whom it is for: a
+ * service named after its clients ("the Young Carers Service", "a Pan
+ * Disability Football Club": one more capitalised word at most before
+ * "Service", "Club" or "Project"), or a thing "for" people ("ESOL courses
+ * for those who speak little English")? */
+static bool group_name_of_clients(const char *orig, const vocab_hit *h)
+{
+    static const char *const service[] = {"service", "services", "club", "project", NULL};
+    static const char *const whom[] = {"those", "people", "adults", "anyone", "learners",
+                                       "children", "young", "residents", "women", "men", NULL};
+    /* The three words after the hit, lower-cased, and whether each is
+     * capitalised. */
+    char w[3][32];
+    bool cap[3];
+    vocab_hit at = *h;
+    for (int k = 0; k < 3; k++) {
+        next_word(orig, &at, w[k], sizeof w[k], &cap[k]);
+        const char *p = orig + at.off + at.len;
+        while (*p == ' ')
+            p++;
+        at.off = (size_t)(p - orig);
+        at.len = strlen(w[k]);
+    }
+    if (cap[0] && word_in(w[0], service))
+        return true;
+    if (cap[0] && cap[1] && word_in(w[1], service))
+        return true;
+    return *w[0] && !strcmp(w[1], "for") && word_in(w[2], whom);
+}
+
+/* Is group hit h the subject of a definition by whom ("A young carer is
+ * someone ...", "Young carers are children and young people ...")? */
+static bool group_defined(const char *orig, const vocab_hit *h)
+{
+    static const char *const be[] = {"is", "are", NULL};
+    static const char *const whom[] = {"someone", "anyone", "children", "people", "young",
+                                       "individuals", "those", NULL};
+    char w[32];
+    bool cap;
+    vocab_hit at = *h;
+    next_word(orig, &at, w, sizeof w, &cap);
+    if (!word_in(w, be))
+        return false;
+    const char *p = orig + at.off + at.len;
+    while (*p == ' ')
+        p++;
+    at.off = (size_t)(p - orig);
+    at.len = strlen(w);
+    next_word(orig, &at, w, sizeof w, &cap);
+    return word_in(w, whom);
+}
+
+/* Is group hit h someone else's than the client's: the person a carer
+ * looks after ("A carer is anyone who cares for a friend or family member
+ * who due to illness, disability or addiction ...", "Carer's Allowance is
+ * payable to carers looking after a sick or disabled individual"), or the
+ * client's child ("£4,000 if your child is disabled")?  A word of caring
+ * or "your child" before it in its clause.  The carers group itself is
+ * the client's. */
+static bool group_of_cared_for(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const whose[] = {"look after ", "looks after ", "looking after ",
+                                        "you care for ", "who care for ", "to care for ",
+                                        "unpaid care for ", "cares for ", "caring for ",
+                                        "cared for ",
+                                        "carer of ", "carers of ", "care to ", "your child",
+                                        "their child", "a disabled child", "child has ",
+                                        "child is "};
+    if (!c->o2l || !strcmp(h->slug, "carers"))
+        return false;
+    return said_before(low, c->o2l[h->off], ";:.", whose, sizeof whose / sizeof whose[0]);
+}
+
+/* Is carers hit h a child's parent figure ("parents and carers", "parent
+ * or carer", "parents/carers", "parent, guardian or carer", "carers and
+ * grandparents"), not an unpaid carer ("parent carers" are)?  A parent
+ * word joined to it by "and", "or", "," or "/". */
+static bool carer_of_child(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const parent[] = {"parent", "parents", "guardian", "guardians",
+                                         "grandparent", "grandparents", "step-parents",
+                                         "step-parent", NULL};
+    static const char *const join[] = {"and", "or", NULL};
+    if (!c->o2l || strcmp(h->slug, "carers"))
+        return false;
+    size_t at = c->o2l[h->off], e = c->o2l[h->off + h->len];
+    /* Before it: "parents and", "parent or", "parents/", "guardian, ". */
+    char w[32];
+    size_t from = at;
+    bool joined = at > 0 && low[at - 1] == '/';
+    word_before(low, from, w, sizeof w, &from);
+    if (word_in(w, join)) {
+        joined = true;
+        word_before(low, from, w, sizeof w, &from);
+    } else if (at > 0 && (low[at - 1] == ',' || (at > 1 && low[at - 2] == ','))) {
+        joined = true;
+    }
+    /* "a two parent or carer family" stays the family's (a check). */
+    const char *p = low + e;
+    while (*p == ' ')
+        p++;
+    if (!strncmp(p, "famil", 5))
+        return false;
+    if (joined && word_in(w, parent))
+        return true;
+    /* After it: "carers and parents", "carer/parent". */
+    p = low + e;
+    joined = *p == '/' || *p == ',';
+    while (*p == ' ' || *p == '/' || *p == ',')
+        p++;
+    size_t n = 0;
+    while (n + 1 < sizeof w && (isalpha((unsigned char)p[n]) || p[n] == '-')) {
+        w[n] = p[n];
+        n++;
+    }
+    w[n] = '\0';
+    if (word_in(w, join)) {
+        joined = true;
+        p += n;
+        while (*p == ' ')
+            p++;
+        for (n = 0; n + 1 < sizeof w && (isalpha((unsigned char)p[n]) || p[n] == '-'); n++)
+            w[n] = p[n];
+        w[n] = '\0';
+    }
+    return joined && word_in(w, parent);
+}
+
+/* What one mention of a group makes of the sentence: nothing (the
+ * subject of a definition), nothing at all (a group of staff or one
+ * turned away: GH_SCOPED, the sentence says no more of the group), a name
+ * or a thing only, or a group of clients. */
+enum { GH_NONE, GH_SCOPED, GH_NAMED, GH_PEOPLE };
+
+static int group_hit_kind(const ctx *c, const char *orig, const char *low,
+                          const vocab_hit *h, bool aged, const vocab_trigger **why)
+{
+    /* A group of staff, or one the sentence turns away ("not for carers"),
+     * is no requirement to belong to it. */
+    const vocab_trigger *t = el_scope_orig(c, h->off, ESC_DROP);
+    if (!t)
+        t = el_scope_orig(c, h->off, ESC_NEG);
+    if (t) {
+        *why = *why ? *why : t;
+        return GH_SCOPED;
+    }
+    /* "non-disabled people": the others. */
+    if (h->off >= 4 && !strncasecmp(orig + h->off - 4, "non-", 4))
+        return GH_NONE;
+    if (group_of_cared_for(c, low, h))
+        return GH_SCOPED;
+    if (carer_of_child(c, low, h))
+        return GH_NONE;
+    bool named = group_in_name(orig, h);
+    /* "A young carer is someone under 18 who ...": a definition that
+     * bounds the group by age says whom the service takes. */
+    if (group_subject_only(orig, h) && !(aged && group_defined(orig, h)))
+        return GH_NONE;
+    return named && !group_name_of_clients(orig, h) ? GH_NAMED : GH_PEOPLE;
+}
+
+/* The next mention of h's group after h in orig (h moved to it), or
+ * false: the first mention may be a name or a thing ("Learning & Skills
+ * offer ESOL courses for those who speak ... English is not their first
+ * language") and a later one the people. */
+static bool next_group_hit(const ctx *c, const char *orig, vocab_hit *h)
+{
+    size_t from = h->off + h->len;
+    vocab_hit hs[EL_MAX_VALUES];
+    size_t n = vocab_match_text(c->v, "group", orig + from, hs, EL_MAX_VALUES);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(hs[i].slug, h->slug)) {
+            *h = hs[i];
+            h->off += from;
+            return true;
+        }
+    return false;
+}
+
+/* Does the sentence count people ("there are an estimated 700,000 young
+ * carers", "6.5 million people are carers", "approximately 2.8 million
+ * people", "unemployment rates among disabled people", "Surveys of
+ * disabled people")?  A statistic, not who may come; money ("£52 million
+ * programme") is no count. */
+static bool group_statistic(const char *low)
+{
+    static const char *const count[] = {"there are an estimated", "there are around",
+                                        "there are over", "there are about",
+                                        "there are approximately", "approximately",
+                                        "surveys of", "rates among", "rate among"};
+    for (size_t i = 0; i < sizeof count / sizeof count[0]; i++)
+        if (strstr(low, count[i]))
+            return true;
+    for (const char *m = strstr(low, " million"); m; m = strstr(m + 1, " million")) {
+        const char *b = m;
+        while (b > low && (isalnum((unsigned char)b[-1]) || b[-1] == '.' || b[-1] == ','))
+            b--;
+        bool money = b > low && (unsigned char)b[-1] == 0xA3; /* the last byte of "£" */
+        if (b != m && !money && strncmp(m + 8, " pound", 6))
+            return true;
+    }
+    return false;
+}
+
 void el_group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                        double conf, bool elig_field, bool age_rule_here)
 {
-    if (has(P_SOFT, low))
+    if (has(P_SOFT, low) || group_statistic(low))
         return;
     bool req = has(P_REQ, low);
     if (!req && !elig_field)
         return;
+    bool strong = has(P_STRONG, low);
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "group", orig, hits, EL_MAX_VALUES);
     const char *vals[EL_MAX_VALUES];
@@ -1344,39 +1767,46 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
     bool named = false, governed = false;
     for (size_t i = 0; i < nh; i++) {
         const char *s = hits[i].slug;
-        /* A group of staff, or one the sentence turns away ("not for
-         * carers"), is no requirement to belong to it. */
-        const vocab_trigger *t = el_scope_orig(c, hits[i].off, ESC_DROP);
-        if (!t)
-            t = el_scope_orig(c, hits[i].off, ESC_NEG);
-        if (t) {
-            why = why ? why : t;
-            continue;
-        }
-        /* Inside a name or a word for a thing: kept, but only worth a
-         * check (when in doubt, never "not eligible"). */
-        if (group_in_name(orig, &hits[i]))
-            named = true;
-        if (group_subject_only(orig, &hits[i]))
-            continue;
         /* Groups the other dimensions say better. */
         if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
             !strcmp(s, "in-work-progression") || !strcmp(s, "neet"))
             continue;
+        /* A group word inside a name or a word for a thing ("ESOL
+         * classes", "the Homelessness Team") names no client: a later
+         * mention of the group may.  Kept, but only worth a check (when
+         * in doubt, never "not eligible"), when nothing else names the
+         * group and a word of requirement ("only", "must") governs the
+         * sentence; without one it is no rule. */
+        vocab_hit h = hits[i], first_named = {0};
+        int kind;
+        while ((kind = group_hit_kind(c, orig, low, &h, age_rule_here, &why)) != GH_PEOPLE) {
+            if (kind == GH_NAMED && !first_named.slug)
+                first_named = h;
+            if (kind == GH_SCOPED || !next_group_hit(c, orig, &h)) {
+                kind = GH_NONE;
+                break;
+            }
+        }
+        if (kind == GH_NONE && first_named.slug && strong) {
+            h = first_named;
+            kind = GH_NAMED;
+        }
+        if (kind == GH_NONE)
+            continue;
+        named = named || kind == GH_NAMED;
         if (c->o2l)
-            el_anchor(c, "group", c->o2l[hits[i].off]);
-        governed = governed || hit_governed(c, low, &hits[i]);
+            el_anchor(c, "group", c->o2l[h.off]);
+        governed = governed || hit_governed(c, low, &h);
         vals[nv++] = s;
     }
-    (void)age_rule_here;
     if (!nv)
         return;
     /* A group is required only when a word of requirement governs it: a
      * coach cannot check who belongs to a group, and a group named beside
      * a requirement of something else ("If you are a carer family, both of
      * you must be employed") is a target, not a condition: a check. */
-    double gc = has(P_STRONG, low) && governed ? conf : (conf < 0.7 ? conf : 0.7);
+    double gc = strong && governed ? conf : (conf < 0.7 ? conf : 0.7);
     rec_rule *u = el_add_rule(c, "group", "in", vals, nv, field, orig,
                            named && gc > 0.5 ? 0.5 : gc);
     el_set_trigger(c, u, why);
