@@ -553,11 +553,38 @@ void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text,
 
 /* ------------------------------------------------------------ residency */
 
+/* Is the rule word at offset at of low softened ("priority to unemployed
+ * people", "we welcome residents of Hackney")?  "Especially" and
+ * "particularly" soften only what follows them: "unemployed Londoners,
+ * particularly those with disabilities" still targets unemployed
+ * Londoners.  ("Including" after the rule word stays a softener: on the
+ * real parts it followed news and statistics as often as targets.) */
+static bool softened_at(const char *low, size_t at)
+{
+    static const char *const opens[] = {"especially", "particularly", "in particular"};
+    if (strstr(low, "regardless") || strstr(low, "open to all"))
+        return false;
+    elig_span m[ELIG_SPANS];
+    for (size_t from = 0; low[from] && match(P_SOFT, low + from, m);) {
+        size_t so = from + (size_t)m[0].so, eo = from + (size_t)m[0].eo;
+        bool opener = false;
+        for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++)
+            opener = opener || !strncmp(low + so, opens[i], strlen(opens[i]));
+        if (so < at || !opener)
+            return true;
+        from = eo > so ? eo : so + 1;
+    }
+    return false;
+}
+
+
 void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf)
 {
     elig_span rm[ELIG_SPANS];
     if (!match(P_RES_TRIGGER, low, rm))
+        return;
+    if (softened_at(low, rm[0].so >= 0 ? (size_t)rm[0].so : 0) && !has(P_RES_ANY, low))
         return;
     /* "the programme supported more than 400 residents": the residents
      * of a statistic, wherever the place is named. */
@@ -952,6 +979,37 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
 }
 
 
+/* Is the in-work hit h a goal of the help ("help you stay in work",
+ * "progressing in work") or an activity in a list ("in work, training,
+ * education or volunteering", "in work-related activity"), not the
+ * status of whom the service takes?  *both is set when the sentence
+ * names getting into work as well ("find and stay in work"): work named
+ * with its opposite, any status. */
+static bool in_work_goal(const char *orig, const char *low, const vocab_hit *h, bool *both)
+{
+    static const char *const stay[] = {"stay ", "staying ", "progress ", "progressing ",
+                                       "remain ", "remaining "};
+    static const char *const list[] = {", training", ", education", " training,",
+                                       " education,", "-related", " or volunteering"};
+    static const char *const enter[] = {"find", "get ", "gain", "return"};
+    const char *after = orig + h->off + h->len;
+    for (size_t i = 0; h->keyword && !strcmp(h->keyword, "in work") && i < sizeof list / sizeof list[0];
+         i++)
+        if (!strncasecmp(after, list[i], strlen(list[i])))
+            return true;
+    for (size_t i = 0; i < sizeof stay / sizeof stay[0]; i++) {
+        size_t l = strlen(stay[i]);
+        if (h->off >= l && !strncasecmp(orig + h->off - l, stay[i], l)) {
+            for (size_t k = 0; k < sizeof enter / sizeof enter[0]; k++)
+                for (const char *p = strstr(low, enter[k]); p && !*both;
+                     p = strstr(p + 1, enter[k]))
+                    *both = p == low || !isalpha((unsigned char)p[-1]);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Does a word of requirement govern the words of hit h ("you must be
  * unemployed", "carers only"), rather than something else of the sentence
  * ("If you are a carer, both of you must be employed")? */
@@ -980,7 +1038,7 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
     const char *neg[EL_MAX_VALUES];
     size_t nn = 0;
     const vocab_trigger *why = NULL;
-    bool governed = false;
+    bool governed = false, goal_both = false;
     /* "not in education, employment or training" names the NEET group
      * (enrich.c tags it), not a status to exclude. */
     bool neet = strstr(low, "education, employment") || strstr(low, "employment, education") ||
@@ -990,12 +1048,18 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
          * who may use it; "students" in a college's text is no status. */
         const char *after = orig + hits[i].off + hits[i].len;
         if (!strcmp(hits[i].slug, "in-work") &&
-            (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12) ||
-             !strncmp(after, " benefit", 8)))
+            (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12)))
+            continue;
+        /* "in-work benefits", "out of work benefits" name benefits. */
+        if (!strncasecmp(after, " benefit", 8))
             continue;
         /* "not in work" is the unemployed keyword's, not in-work's. */
         if (!strcmp(hits[i].slug, "in-work") && hits[i].off >= 4 &&
             !strncasecmp(orig + hits[i].off - 4, "not ", 4))
+            continue;
+        if (!strcmp(hits[i].slug, "in-work") && in_work_goal(orig, low, &hits[i], &goal_both))
+            continue;
+        if (softened_at(low, c->o2l ? c->o2l[hits[i].off] : 0) && !has(P_ST_ANY, low))
             continue;
         if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
             continue;
@@ -1004,10 +1068,13 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
             !strncasecmp(after, "\xe2\x80\x99 allowance", 13))
             continue;
         /* A college's "students" is no status; "open to students in
-         * full-time education" sets one. */
-        if (!strcmp(hits[i].slug, "in-education") && !has(P_REQ, low))
-            continue;
+         * full-time education" sets one, and so does a negated full-time
+         * education ("Anyone aged 16 or over and not in full-time
+         * education" excludes). */
         const vocab_trigger *t = el_scope_orig(c, hits[i].off, ESC_DROP);
+        if (!strcmp(hits[i].slug, "in-education") && !has(P_REQ, low) &&
+            (t || !el_scope_orig(c, hits[i].off, ESC_NEG) || !strstr(hits[i].keyword, "full")))
+            continue;
         if (!t && (t = el_scope_orig(c, hits[i].off, ESC_NEG)) != NULL) {
             if (!(neet && !strcmp(hits[i].slug, "in-education")))
                 neg[nn++] = hits[i].slug;
@@ -1026,6 +1093,11 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
          (!strcmp(vals[1], "unemployed") && !strcmp(vals[0], "inactive")))) {
         vals[0] = "inactive";
         nv = 1;
+    }
+    if (goal_both && !nn) {
+        el_set_trigger(c, el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf),
+                       why);
+        return;
     }
     const char *op = has(P_ST_NOT, low) ? "not_in" : "in";
     if (!nv && nn) {
