@@ -553,6 +553,82 @@ void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text,
 
 /* ------------------------------------------------------------ residency */
 
+/* Is low a statistic or a count of people, not a condition ("1.6 million
+ * Londoners live with problem debt", "one in five young Londoners is
+ * unemployed", "40% of Haringey residents ...", "over 25,000 Londoners")?
+ * A count with a goal ("will help 6,000 unemployed Londoners", "aims to
+ * assist more than 1,600 people") names whom a programme is for.  Sums of
+ * money ("£25,000", "£30 million") are no counts. */
+static bool statistic(const char *low)
+{
+    static const char *const goal[] = {" will ", "expected to", "aim", "to help", "to support",
+                                       "to assist", "set to"};
+    static const char *const small[] = {"two", "three", "four", "five", "six", "seven", "eight",
+                                        "nine", "ten"};
+    for (size_t i = 0; i < sizeof goal / sizeof goal[0]; i++)
+        if (strstr(low, goal[i]))
+            return false;
+    if (strstr(low, "per cent of") || strstr(low, "percent of") || strstr(low, "% of"))
+        return true; /* a share of people, not "20 per cent support" */
+    for (const char *p = strstr(low, "one in "); p; p = strstr(p + 1, "one in "))
+        for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+            if (!strncmp(p + 7, small[i], strlen(small[i])))
+                return true;
+    for (const char *p = low; *p; p++) {
+        if (!isdigit((unsigned char)*p) || (p > low && (isdigit((unsigned char)p[-1]) ||
+                                                       p[-1] == ',' || p[-1] == '.')))
+            continue;
+        /* A number's start: money when "£" (or "$", "€") comes before. */
+        bool money = p > low && (p[-1] == '$' || (unsigned char)p[-1] == 0xa3 ||
+                                 (unsigned char)p[-1] == 0xac);
+        const char *e = p;
+        bool thousands = false;
+        while (isdigit((unsigned char)*e) || ((*e == ',' || *e == '.') && isdigit((unsigned char)e[1]))) {
+            thousands = thousands || (*e == ',' && isdigit((unsigned char)e[3]) &&
+                                      !isdigit((unsigned char)e[4]));
+            e++;
+        }
+        if (money)
+            continue;
+        if (thousands || !strncmp(e, " million", 8) ||
+            (!strncmp(e, " in ", 4) && isdigit((unsigned char)e[4])))
+            return true;
+    }
+    return false;
+}
+
+/* Does the country (England, the UK) named at offset at of low stand for
+ * no residency rule Signpost can hold?  Listed with places it has no slug
+ * for ("live in England, Scotland or Wales", "resident in the UK, EU or
+ * EEA", "the UK, the Channel Islands or the Isle of Man"), the rule admits
+ * more than the slug says; the right to live in the UK just before it
+ * ("right to live and work in the UK", "permission to reside in the UK")
+ * is immigration status, not where one lives. */
+static bool country_not_residency(const char *low, size_t at)
+{
+    static const char *const other[] = {
+        "scotland", "wales", "northern ireland", " eu ", " eu,", " eu)", "european union",
+        "eea", "european economic area", "channel islands", "isle of man", "gibraltar",
+        "switzerland", "overseas territor", "crown dependenc"};
+    static const char *const right[] = {"right to live", "right to reside", "right of abode",
+                                        "permission to live", "permission to reside",
+                                        "permission to stay", "leave to remain",
+                                        "permitted to live"};
+    size_t n = strlen(low), a = at > 40 ? at - 40 : 0, b = at + 80 < n ? at + 80 : n;
+    char win[128];
+    memcpy(win, low + a, b - a);
+    win[b - a] = '\0';
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (strstr(win, other[i]))
+            return true;
+    memcpy(win, low + a, at - a);
+    win[at - a] = '\0';
+    for (size_t i = 0; i < sizeof right / sizeof right[0]; i++)
+        if (strstr(win, right[i]))
+            return true;
+    return false;
+}
+
 /* Is the rule word at offset at of low softened ("priority to unemployed
  * people", "we welcome residents of Hackney")?  "Especially" and
  * "particularly" soften only what follows them: "unemployed Londoners,
@@ -585,6 +661,8 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
     if (!match(P_RES_TRIGGER, low, rm))
         return;
     if (softened_at(low, rm[0].so >= 0 ? (size_t)rm[0].so : 0) && !has(P_RES_ANY, low))
+        return;
+    if (statistic(low))
         return;
     /* "the programme supported more than 400 residents": the residents
      * of a statistic, wherever the place is named. */
@@ -700,6 +778,8 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
             vals[nv++] = h.pos[i];
     }
     if (nv == 0)
+        return;
+    if (at && strcmp(wide, "london") && country_not_residency(low, (size_t)(at - low)))
         return;
     if (!strcmp(op, "in") && has(P_RES_WORK, low))
         vals[nv++] = "work-or-study";
@@ -1027,6 +1107,8 @@ static bool hit_governed(const ctx *c, const char *low, const vocab_hit *h)
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
                         double conf)
 {
+    if (statistic(low))
+        return;
     if (has(P_ST_ANY, low)) {
         el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf);
         return;
