@@ -629,6 +629,23 @@ static bool country_not_residency(const char *low, size_t at)
     return false;
 }
 
+/* Is "London" at offset off of low part of a name ("the London Living
+ * Wage", "Greater London Authority", "London Councils") or a possessive
+ * ("London's devolution agenda"): a word starting with a capital after it
+ * ("a London Borough" is a place) or "'s"?  orig's capitals decide. */
+static bool london_in_name(const ctx *c, const char *orig, size_t off)
+{
+    size_t oi = 0, n = strlen(orig);
+    while (c->o2l && oi < n && oi < EL_MAX_SENTENCE && c->o2l[oi] < off)
+        oi++;
+    if (!c->o2l || oi + 6 > n || strncmp(orig + oi, "London", 6))
+        return false;
+    const char *a = orig + oi + 6;
+    if (!strncmp(a, "'s ", 3) || !strncmp(a, "\xe2\x80\x99s ", 5))
+        return true;
+    return a[0] == ' ' && isupper((unsigned char)a[1]) && strncmp(a + 1, "Borough", 7);
+}
+
 /* Is the rule word at offset at of low softened ("priority to unemployed
  * people", "we welcome residents of Hackney")?  "Especially" and
  * "particularly" soften only what follows them: "unemployed Londoners,
@@ -737,7 +754,10 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
     /* "London" on its own (not inside a sub-region's or borough's name). */
     const char *wide = NULL, *at = NULL;
     if (n_named == 0 && h.n_pos + h.n_neg == 0) {
-        if ((at = strstr(low, "london")))
+        at = strstr(low, "london");
+        while (at && london_in_name(c, orig, (size_t)(at - low)))
+            at = strstr(at + 6, "london");
+        if (at)
             wide = "london";
         else if ((at = strstr(low, "england")))
             wide = "england";
