@@ -692,7 +692,8 @@ static bool referral_cue(const char *text)
     static const char *const cue[] = {"through your", "via your", "via the", "through the",
                                       "signpost", "sent by", "ask your", "speak to your",
                                       "talk to your", "recommended by", "introduced by",
-                                      "nominated by", "put you forward", NULL};
+                                      "nominated by", "put you forward", "speak to a",
+                                      "talk to a", "talking to a", "contact their", NULL};
     char low[EL_MAX_SENTENCE + 1];
     size_t n = 0;
     for (; text[n] && n < EL_MAX_SENTENCE; n++)
