@@ -584,7 +584,8 @@ static bool statistic(const char *low)
         const char *e = p;
         bool thousands = false;
         while (isdigit((unsigned char)*e) || ((*e == ',' || *e == '.') && isdigit((unsigned char)e[1]))) {
-            thousands = thousands || (*e == ',' && isdigit((unsigned char)e[3]) &&
+            thousands = thousands || (*e == ',' && isdigit((unsigned char)e[2]) &&
+                                      isdigit((unsigned char)e[3]) &&
                                       !isdigit((unsigned char)e[4]));
             e++;
         }
