@@ -537,11 +537,11 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
      * except in an item under the band's heading (its heading says what
      * the item is a condition of). */
     bool band = c->band_item || price_band(low);
-    if (!band && (!soft || has(P_RES_ANY, low)))
+    if (!band) /* softeners: el_residency_sentence, el_status_sentence */
         el_residency_sentence(c, orig, low, field, cf);
     if (!band)
         el_benefit_sentence(c, orig, low, field, cf);
-    if (!band && (!soft || has(P_ST_ANY, low)))
+    if (!band)
         el_status_sentence(c, orig, low, field, cf);
     if (!band && (!soft || has(P_MONTHS_ANY, low)))
         el_months_sentence(c, orig, low, field, cf);
@@ -692,7 +692,8 @@ static bool referral_cue(const char *text)
     static const char *const cue[] = {"through your", "via your", "via the", "through the",
                                       "signpost", "sent by", "ask your", "speak to your",
                                       "talk to your", "recommended by", "introduced by",
-                                      "nominated by", "put you forward", NULL};
+                                      "nominated by", "put you forward", "speak to a",
+                                      "talk to a", "talking to a", "contact their", NULL};
     char low[EL_MAX_SENTENCE + 1];
     size_t n = 0;
     for (; text[n] && n < EL_MAX_SENTENCE; n++)

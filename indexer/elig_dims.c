@@ -553,11 +553,134 @@ void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text,
 
 /* ------------------------------------------------------------ residency */
 
+/* Is low a statistic or a count of people, not a condition ("1.6 million
+ * Londoners live with problem debt", "one in five young Londoners is
+ * unemployed", "40% of Haringey residents ...", "over 25,000 Londoners")?
+ * A count with a goal ("will help 6,000 unemployed Londoners", "aims to
+ * assist more than 1,600 people") names whom a programme is for.  Sums of
+ * money ("£25,000", "£30 million") are no counts. */
+static bool statistic(const char *low)
+{
+    static const char *const goal[] = {" will ", "expected to", "aim", "to help", "to support",
+                                       "to assist", "set to"};
+    static const char *const small[] = {"two", "three", "four", "five", "six", "seven", "eight",
+                                        "nine", "ten"};
+    for (size_t i = 0; i < sizeof goal / sizeof goal[0]; i++)
+        if (strstr(low, goal[i]))
+            return false;
+    if (strstr(low, "per cent of") || strstr(low, "percent of") || strstr(low, "% of"))
+        return true; /* a share of people, not "20 per cent support" */
+    for (const char *p = strstr(low, "one in "); p; p = strstr(p + 1, "one in "))
+        for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+            if (!strncmp(p + 7, small[i], strlen(small[i])))
+                return true;
+    for (const char *p = low; *p; p++) {
+        if (!isdigit((unsigned char)*p) || (p > low && (isdigit((unsigned char)p[-1]) ||
+                                                       p[-1] == ',' || p[-1] == '.')))
+            continue;
+        /* A number's start: money when "£" (or "$", "€") comes before. */
+        bool money = p > low && (p[-1] == '$' || (unsigned char)p[-1] == 0xa3 ||
+                                 (unsigned char)p[-1] == 0xac);
+        const char *e = p;
+        bool thousands = false;
+        while (isdigit((unsigned char)*e) || ((*e == ',' || *e == '.') && isdigit((unsigned char)e[1]))) {
+            thousands = thousands || (*e == ',' && isdigit((unsigned char)e[2]) &&
+                                      isdigit((unsigned char)e[3]) &&
+                                      !isdigit((unsigned char)e[4]));
+            e++;
+        }
+        if (money)
+            continue;
+        if (thousands || !strncmp(e, " million", 8) ||
+            (!strncmp(e, " in ", 4) && isdigit((unsigned char)e[4])))
+            return true;
+    }
+    return false;
+}
+
+/* Does the country (England, the UK) named at offset at of low stand for
+ * no residency rule Signpost can hold?  Listed with places it has no slug
+ * for ("live in England, Scotland or Wales", "resident in the UK, EU or
+ * EEA", "the UK, the Channel Islands or the Isle of Man"), the rule admits
+ * more than the slug says; the right to live in the UK just before it
+ * ("right to live and work in the UK", "permission to reside in the UK")
+ * is immigration status, not where one lives. */
+static bool country_not_residency(const char *low, size_t at)
+{
+    static const char *const other[] = {
+        "scotland", "wales", "northern ireland", " eu ", " eu,", " eu)", "european union",
+        "eea", "european economic area", "channel islands", "isle of man", "gibraltar",
+        "switzerland", "overseas territor", "crown dependenc"};
+    static const char *const right[] = {"right to live", "right to reside", "right of abode",
+                                        "permission to live", "permission to reside",
+                                        "permission to stay", "leave to remain",
+                                        "permitted to live"};
+    size_t n = strlen(low), a = at > 40 ? at - 40 : 0, b = at + 80 < n ? at + 80 : n;
+    char win[128];
+    memcpy(win, low + a, b - a);
+    win[b - a] = '\0';
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (strstr(win, other[i]))
+            return true;
+    memcpy(win, low + a, at - a);
+    win[at - a] = '\0';
+    for (size_t i = 0; i < sizeof right / sizeof right[0]; i++)
+        if (strstr(win, right[i]))
+            return true;
+    return false;
+}
+
+/* Is "London" at offset off of low part of a name ("the London Living
+ * Wage", "Greater London Authority", "London Councils") or a possessive
+ * ("London's devolution agenda"): a word starting with a capital after it
+ * ("a London Borough" is a place) or "'s"?  orig's capitals decide. */
+static bool london_in_name(const ctx *c, const char *orig, size_t off)
+{
+    size_t oi = 0, n = strlen(orig);
+    while (c->o2l && oi < n && oi < EL_MAX_SENTENCE && c->o2l[oi] < off)
+        oi++;
+    if (!c->o2l || oi + 6 > n || strncmp(orig + oi, "London", 6))
+        return false;
+    const char *a = orig + oi + 6;
+    if (!strncmp(a, "'s ", 3) || !strncmp(a, "\xe2\x80\x99s ", 5))
+        return true;
+    return a[0] == ' ' && isupper((unsigned char)a[1]) && strncmp(a + 1, "Borough", 7);
+}
+
+/* Is the rule word at offset at of low softened ("priority to unemployed
+ * people", "we welcome residents of Hackney")?  "Especially" and
+ * "particularly" soften only what follows them: "unemployed Londoners,
+ * particularly those with disabilities" still targets unemployed
+ * Londoners.  ("Including" after the rule word stays a softener: on the
+ * real parts it followed news and statistics as often as targets.) */
+static bool softened_at(const char *low, size_t at)
+{
+    static const char *const opens[] = {"especially", "particularly", "in particular"};
+    if (strstr(low, "regardless") || strstr(low, "open to all"))
+        return false;
+    elig_span m[ELIG_SPANS];
+    for (size_t from = 0; low[from] && match(P_SOFT, low + from, m);) {
+        size_t so = from + (size_t)m[0].so, eo = from + (size_t)m[0].eo;
+        bool opener = false;
+        for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++)
+            opener = opener || !strncmp(low + so, opens[i], strlen(opens[i]));
+        if (so < at || !opener)
+            return true;
+        from = eo > so ? eo : so + 1;
+    }
+    return false;
+}
+
+
 void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf)
 {
     elig_span rm[ELIG_SPANS];
     if (!match(P_RES_TRIGGER, low, rm))
+        return;
+    if (softened_at(low, rm[0].so >= 0 ? (size_t)rm[0].so : 0) && !has(P_RES_ANY, low))
+        return;
+    if (statistic(low))
         return;
     /* "the programme supported more than 400 residents": the residents
      * of a statistic, wherever the place is named. */
@@ -632,7 +755,10 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
     /* "London" on its own (not inside a sub-region's or borough's name). */
     const char *wide = NULL, *at = NULL;
     if (n_named == 0 && h.n_pos + h.n_neg == 0) {
-        if ((at = strstr(low, "london")))
+        at = strstr(low, "london");
+        while (at && london_in_name(c, orig, (size_t)(at - low)))
+            at = strstr(at + 6, "london");
+        if (at)
             wide = "london";
         else if ((at = strstr(low, "england")))
             wide = "england";
@@ -673,6 +799,8 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
             vals[nv++] = h.pos[i];
     }
     if (nv == 0)
+        return;
+    if (at && strcmp(wide, "london") && country_not_residency(low, (size_t)(at - low)))
         return;
     if (!strcmp(op, "in") && has(P_RES_WORK, low))
         vals[nv++] = "work-or-study";
@@ -1175,6 +1303,37 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
 }
 
 
+/* Is the in-work hit h a goal of the help ("help you stay in work",
+ * "progressing in work") or an activity in a list ("in work, training,
+ * education or volunteering", "in work-related activity"), not the
+ * status of whom the service takes?  *both is set when the sentence
+ * names getting into work as well ("find and stay in work"): work named
+ * with its opposite, any status. */
+static bool in_work_goal(const char *orig, const char *low, const vocab_hit *h, bool *both)
+{
+    static const char *const stay[] = {"stay ", "staying ", "progress ", "progressing ",
+                                       "remain ", "remaining "};
+    static const char *const list[] = {", training", ", education", " training,",
+                                       " education,", "-related", " or volunteering"};
+    static const char *const enter[] = {"find", "get ", "gain", "return"};
+    const char *after = orig + h->off + h->len;
+    for (size_t i = 0; h->keyword && !strcmp(h->keyword, "in work") && i < sizeof list / sizeof list[0];
+         i++)
+        if (!strncasecmp(after, list[i], strlen(list[i])))
+            return true;
+    for (size_t i = 0; i < sizeof stay / sizeof stay[0]; i++) {
+        size_t l = strlen(stay[i]);
+        if (h->off >= l && !strncasecmp(orig + h->off - l, stay[i], l)) {
+            for (size_t k = 0; k < sizeof enter / sizeof enter[0]; k++)
+                for (const char *p = strstr(low, enter[k]); p && !*both;
+                     p = strstr(p + 1, enter[k]))
+                    *both = p == low || !isalpha((unsigned char)p[-1]);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Does a word of requirement govern the words of hit h ("you must be
  * unemployed", "carers only"), rather than something else of the sentence
  * ("If you are a carer, both of you must be employed")? */
@@ -1192,6 +1351,8 @@ static bool hit_governed(const ctx *c, const char *low, const vocab_hit *h)
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
                         double conf)
 {
+    if (statistic(low))
+        return;
     if (has(P_ST_ANY, low)) {
         el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf);
         return;
@@ -1203,7 +1364,7 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
     const char *neg[EL_MAX_VALUES];
     size_t nn = 0;
     const vocab_trigger *why = NULL;
-    bool governed = false;
+    bool governed = false, goal_both = false;
     /* "not in education, employment or training" names the NEET group
      * (enrich.c tags it), not a status to exclude. */
     bool neet = strstr(low, "education, employment") || strstr(low, "employment, education") ||
@@ -1213,12 +1374,18 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
          * who may use it; "students" in a college's text is no status. */
         const char *after = orig + hits[i].off + hits[i].len;
         if (!strcmp(hits[i].slug, "in-work") &&
-            (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12) ||
-             !strncmp(after, " benefit", 8)))
+            (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12)))
+            continue;
+        /* "in-work benefits", "out of work benefits" name benefits. */
+        if (!strncasecmp(after, " benefit", 8))
             continue;
         /* "not in work" is the unemployed keyword's, not in-work's. */
         if (!strcmp(hits[i].slug, "in-work") && hits[i].off >= 4 &&
             !strncasecmp(orig + hits[i].off - 4, "not ", 4))
+            continue;
+        if (!strcmp(hits[i].slug, "in-work") && in_work_goal(orig, low, &hits[i], &goal_both))
+            continue;
+        if (softened_at(low, c->o2l ? c->o2l[hits[i].off] : 0) && !has(P_ST_ANY, low))
             continue;
         if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
             continue;
@@ -1227,10 +1394,13 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
             !strncasecmp(after, "\xe2\x80\x99 allowance", 13))
             continue;
         /* A college's "students" is no status; "open to students in
-         * full-time education" sets one. */
-        if (!strcmp(hits[i].slug, "in-education") && !has(P_REQ, low))
-            continue;
+         * full-time education" sets one, and so does a negated full-time
+         * education ("Anyone aged 16 or over and not in full-time
+         * education" excludes). */
         const vocab_trigger *t = el_scope_orig(c, hits[i].off, ESC_DROP);
+        if (!strcmp(hits[i].slug, "in-education") && !has(P_REQ, low) &&
+            (t || !el_scope_orig(c, hits[i].off, ESC_NEG) || !strstr(hits[i].keyword, "full")))
+            continue;
         if (!t && (t = el_scope_orig(c, hits[i].off, ESC_NEG)) != NULL) {
             if (!(neet && !strcmp(hits[i].slug, "in-education")))
                 neg[nn++] = hits[i].slug;
@@ -1249,6 +1419,11 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
          (!strcmp(vals[1], "unemployed") && !strcmp(vals[0], "inactive")))) {
         vals[0] = "inactive";
         nv = 1;
+    }
+    if (goal_both && !nn) {
+        el_set_trigger(c, el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf),
+                       why);
+        return;
     }
     const char *op = has(P_ST_NOT, low) ? "not_in" : "in";
     if (!nv && nn) {

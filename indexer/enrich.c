@@ -191,8 +191,16 @@ static const char *const skip_categories[] = {
     "especially for", "we work with", "we particularly welcome", "aimed at", "designed for",
     "priority given to", "open to", "support for people", "for people who",
     "for people with", "for people affected", "we welcome", NULL};
-static const char *const skip_referrals_desc[] = {"funded by", "commissioned by",
-                                                  "in partnership with", "part of", NULL};
+/* Sentences of history ("was set up in March 2006", "Four years ago ...
+ * relaunched this as the drop-in"): how people got in then is no way in
+ * now, in any field. */
+#define EN_REF_HISTORY                                                                     \
+    "years ago", "was set up", "were set up", "was founded", "was established",            \
+        "were established", "established in", "founded in", "operating since", "was started"
+static const char *const skip_referrals_history[] = {EN_REF_HISTORY, NULL};
+static const char *const skip_referrals_desc[] = {"funded by",     "commissioned by",
+                                                  "in partnership with", "part of",
+                                                  EN_REF_HISTORY,  NULL};
 
 typedef struct scan {
     const char *vfield;   /* vocab field to match */
@@ -252,8 +260,11 @@ static void blank_decoys(char *s, const char *vfield)
         "recruitment fees", "non-fee paying", "non fee paying", NULL};
     /* Funding streams named after a kind of provision. */
     static const char *const category_decoys[] = {"adult education budget", NULL};
+    /* A fall ("a drop in income") or a leaflet round is no way in. */
+    static const char *const referral_decoys[] = {"a drop in", "leaflet drop", NULL};
     const char *const *decoys = strcmp(vfield, "cost") == 0       ? cost_decoys
                                 : strcmp(vfield, "category") == 0 ? category_decoys
+                                : strcmp(vfield, "referral") == 0 ? referral_decoys
                                                                   : NULL;
     if (!decoys)
         return;
@@ -898,15 +909,15 @@ static void modes(ctx *c)
 static void referrals(ctx *c)
 {
     rec_service *r = c->r;
-    scan sc = {"referral", &r->referrals, 0.9, NULL, NULL, 0, false};
+    scan sc = {"referral", &r->referrals, 0.9, skip_referrals_history, NULL, 0, false};
     scan_text(c, &sc, "application_process", r->application_process);
     sc.conf = 0.8;
     scan_text(c, &sc, "eligibility_description", r->eligibility_description);
     /* In the general description only sentences about referral count. */
     sc.conf = 0.7;
     /* Word stems: "refer", "referral", "book", "booking", "join". */
-    static const char *const about_referral[] = {"refer", "book", "join", "sign up",
-                                                 "drop in", NULL};
+    static const char *const about_referral[] = {"refer",   "book",    "join", "sign up",
+                                                 "drop in", "drop-in", "pop in", NULL};
     sc.need = about_referral;
     sc.skip = skip_referrals_desc;
     scan_text(c, &sc, "description", r->description);
