@@ -356,6 +356,7 @@ static const char *price_named(const char *sent, size_t *len)
                                          "will", "be", "approximately", "around", "about",
                                          NULL};
     static const char *const per[] = {"per", "a", "an", NULL};
+    static const char *const large[] = {"million", "billion", "m", "bn", NULL};
     static const char *const bound_word[] = {"than", "to", "below", "under", "over", "above",
                                              "maximum", "max", "least", NULL};
     static const char *const unit[] = {
@@ -381,21 +382,16 @@ static const char *price_named(const char *sent, size_t *len)
             yes = e && word_is(w, unit);
         }
         const char *e = yes ? NULL : word_after(a, w, sizeof w);
-        if (e && (!strcmp(w, "million") || !strcmp(w, "billion") || !strcmp(w, "m") ||
-                  !strcmp(w, "bn")))
+        if (e && word_is(w, large))
             continue;
-        if (e && !strcmp(w, "each")) {
-            char u[24];
-            const char *e2 = word_after(e, u, sizeof u);
+        char u[24];
+        const char *e2 = e ? word_after(e, u, sizeof u) : NULL;
+        if (e && !strcmp(w, "each"))
             yes = !e2 || word_is(u, unit); /* "£21 each", not "£2,000 each child" */
-        } else if (e && (!strcmp(w, "payable") ||
-                  (!strcmp(w, "is") && word_after(e, w, sizeof w) && !strcmp(w, "payable"))))
-            yes = true;
-        else if (e && word_is(w, per)) {
-            char u[24];
-            const char *e2 = word_after(e, u, sizeof u);
+        else if (e && word_is(w, per))
             yes = e2 && word_is(u, unit);
-        }
+        else if (e && (!strcmp(w, "payable") || (!strcmp(w, "is") && e2 && !strcmp(u, "payable"))))
+            yes = true;
         /* A bound is a threshold or a most paid out ("less than £952 per
          * month", "up to £160 per child"), not a price; nor, then, is any
          * other sum of the sentence ("(or £175 per child ...)"). */
