@@ -522,6 +522,10 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
         if (age_cf > 0.7)
             age_cf = 0.7;
     }
+    /* "Eligible two year olds are entitled to ...": the child's year of
+     * age, while the client may be the parent: a check at most. */
+    if (b.cohort && age_cf > 0.5)
+        age_cf = 0.5;
     if (b.any || !prefers) {
         el_add_age(c, &b, field, orig, alt != EL_AGE_ONE && age_cf > 0.5 ? 0.5 : age_cf);
         if (alt == EL_AGE_OR)
@@ -638,7 +642,7 @@ static void structured(ctx *c)
     rec_service *r = c->r;
     /* HSDS minimum_age / maximum_age. */
     if (r->minimum_age >= 0 || r->maximum_age >= 0) {
-        agebounds b = {-1, -1, false, -1, -1};
+        agebounds b = {.lo = -1, .hi = -1, .at = -1, .end = -1};
         char text[96];
         if (r->minimum_age >= 0 && r->minimum_age < 130)
             b.lo = (int)r->minimum_age;

@@ -135,7 +135,10 @@ static int two_digit_age(const char *q)
 
 static int age_by_date(const char *low, size_t *at)
 {
-    for (const char *p = strstr(low, " be "); p; p = strstr(p + 1, " be ")) {
+    /* The sentence may open with "Be" (a list item: "Be 19 years old at
+     * the start of the academic year"). */
+    for (const char *p = !strncmp(low, "be ", 3) ? low - 1 : strstr(low, " be "); p;
+         p = strstr(p + 1, " be ")) {
         const char *q = p + 4;
         if (!strncmp(q, "aged ", 5))
             q += 5;
@@ -145,7 +148,8 @@ static int age_by_date(const char *low, size_t *at)
         const char *r = q + 2;
         if (!strncmp(r, " years old", 10))
             r += 10;
-        if (strncmp(r, " by ", 4) && strncmp(r, " or over by ", 12) && strncmp(r, " or older by ", 13))
+        if (strncmp(r, " by ", 4) && strncmp(r, " or over by ", 12) &&
+            strncmp(r, " or older by ", 13) && strncmp(r, " at the start of ", 17))
             continue;
         *at = (size_t)(q - low);
         return n;
@@ -172,6 +176,147 @@ static int age_until(const char *low, size_t *at)
         if (n < 0)
             continue;
         *at = (size_t)(q - low);
+        return n;
+    }
+    return -1;
+}
+
+/* The age of one year that a cohort of children is named by: "2 year
+ * olds", "two-year-olds", "3 year old's", "your 2-year-old", "a two year
+ * old child" (childcare, nursery and early-years funding are for the
+ * child of that age).  The number (0 to 17 for plural cohorts, 0 to 5 for
+ * one child: an older "16 year old" is more often a person described than
+ * a cohort served), its offset in *at and the end of the words in *end;
+ * -1 none; the least year of "three and four-year-olds" in *lo_out, and
+ * in *kind 0, or 1 for a minimum ("16 year olds and over"), 2 for a
+ * maximum ("5 year olds and under").  Not one child with a bound ("a 2
+ * year old and over"), nor "a 10-year-old charity". */
+static int age_cohort(const char *low, size_t *at, size_t *end, int *lo_out, int *kind)
+{
+    static const char *const words[] = {"zero", "one", "two", "three", "four", "five",
+                                        "six", "seven", "eight", "nine", "ten", "eleven",
+                                        "twelve"};
+    for (const char *p = strstr(low, "year"); p; p = strstr(p + 4, "year")) {
+        /* "year old" or "year-old" */
+        const char *q = p + 4;
+        if (*q == ' ' || *q == '-')
+            q++;
+        if (strncmp(q, "old", 3))
+            continue;
+        q += 3;
+        bool plural = *q == 's' || !strncmp(q, "'s", 2) || !strncmp(q, "\xe2\x80\x99s", 4);
+        if (*q == 's')
+            q++;
+        else if (*q == '\'')
+            q += 2;
+        else if (!strncmp(q, "\xe2\x80\x99s", 4))
+            q += 4;
+        if (isalpha((unsigned char)*q))
+            continue;
+        /* The number before "year": "2 ", "2-", "two ", "two-". */
+        if (p == low || (p[-1] != ' ' && p[-1] != '-'))
+            continue;
+        const char *e = p - 1, *b = e;
+        int n = -1;
+        if (b > low && isdigit((unsigned char)b[-1])) {
+            while (b > low && isdigit((unsigned char)b[-1]))
+                b--;
+            if (e - b <= 2 && (b == low || (b[-1] != '.' && b[-1] != ',' && (unsigned char)b[-1] != 0xA3)))
+                n = atoi(b);
+        } else {
+            while (b > low && isalpha((unsigned char)b[-1]))
+                b--;
+            for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+                if ((size_t)(e - b) == strlen(words[i]) && !strncmp(b, words[i], (size_t)(e - b)))
+                    n = (int)i;
+        }
+        if (n < 0 || n > (plural ? 17 : 5))
+            continue;
+        /* "(exceptions may be made for 16- and 17-year-olds)": not whom
+         * the service is for. */
+        {
+            size_t back = (size_t)(b - low) < 40 ? (size_t)(b - low) : 40;
+            char win[48];
+            memcpy(win, b - back, back);
+            win[back] = '\0';
+            if (strstr(win, "except"))
+                continue;
+        }
+        /* One child is named by "a two year old", "your 2-year-old child";
+         * "2-year-old funding", "a free 2 year old place", "Two Year Old
+         * Free Entitlement" name a scheme. */
+        if (!plural && isalpha((unsigned char)q[1]) && *q == ' ') {
+            static const char *const next[] = {"child", "children", "who", "is", "and",
+                                               "are", "can", "will", "in", "from", "with",
+                                               "if", "to", NULL};
+            char w[16];
+            size_t wl = 0;
+            while (wl + 1 < sizeof w && isalpha((unsigned char)q[1 + wl])) {
+                w[wl] = q[1 + wl];
+                wl++;
+            }
+            w[wl] = '\0';
+            bool ok = false;
+            for (const char *const *x = next; *x; x++)
+                ok = ok || !strcmp(w, *x);
+            if (!ok)
+                continue;
+        }
+        /* "3 and 4 year olds" is a range the patterns read; "three and
+         * four-year-olds", "16- and 17-year-olds" are read here. */
+        int lo = n;
+        const char *lb = b;
+        {
+            const char *r = b;
+            while (r > low && r[-1] == ' ')
+                r--;
+            static const char *const join[] = {" and", " or", ","};
+            for (size_t i = 0; i < sizeof join / sizeof join[0]; i++) {
+                size_t jl = strlen(join[i]);
+                if ((size_t)(r - low) < jl || strncmp(r - jl, join[i], jl))
+                    continue;
+                const char *t = r - jl;
+                if (t > low && t[-1] == '-')
+                    t--;
+                const char *u = t;
+                int m = -1;
+                if (u > low && isdigit((unsigned char)u[-1])) {
+                    while (u > low && isdigit((unsigned char)u[-1]))
+                        u--;
+                    if (t - u <= 2)
+                        m = atoi(u);
+                } else {
+                    while (u > low && isalpha((unsigned char)u[-1]))
+                        u--;
+                    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+                        if ((size_t)(t - u) == strlen(words[k]) &&
+                            !strncmp(u, words[k], (size_t)(t - u)))
+                            m = (int)k;
+                }
+                if (m >= 0 && m < n) {
+                    lo = m;
+                    lb = u;
+                }
+                break;
+            }
+        }
+        /* "2 year olds and over", "16 year olds or older", "5 year olds+". */
+        static const char *const more[] = {" and over", " or over", " and older", " or older",
+                                           " and above", " or above", " and under",
+                                           " or under", " and upwards", " and up", "+"};
+        int bound = 0;
+        for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+            if (!strncmp(q, more[i], strlen(more[i]))) {
+                bound = strstr(more[i], "under") ? 2 : 1;
+                q += strlen(more[i]);
+            }
+        /* "a 10-year-old programme", "our 5 year old charity" */
+        if (!plural && (bound || !strncmp(q, " charity", 8)))
+            continue;
+        *kind = bound;
+        *at = (size_t)(lb - low);
+        *end = (size_t)(q - low);
+        *lo_out = lo;
         return n;
     }
     return -1;
@@ -237,6 +382,7 @@ void el_age_sentence(const char *low, agebounds *b)
     elig_span m[12];
     b->lo = b->hi = -1;
     b->any = false;
+    b->cohort = false;
     b->at = -1;
     b->end = -1;
     int rlo = -1, rhi = -1;
@@ -400,6 +546,19 @@ void el_age_sentence(const char *low, agebounds *b)
     }
     if (has(P_AGE_ANY, low)) {
         b->any = true;
+        return;
+    }
+    /* "free childcare for 2 year olds": one year, a cohort of children,
+     * read when the sentence has no bound ("over 18 (with exceptions for
+     * 16- and 17-year-olds)" is 18 and over). */
+    size_t c_at, c_end;
+    int c_lo, c_kind = 0, one = age_cohort(low, &c_at, &c_end, &c_lo, &c_kind);
+    if (one >= 0) {
+        b->lo = c_kind == 2 ? -1 : c_kind == 1 ? one : c_lo;
+        b->hi = c_kind == 1 ? -1 : one;
+        b->at = (int)c_at;
+        b->end = (int)c_end;
+        b->cohort = one < 14; /* a child's (16 year olds and over may be the client) */
         return;
     }
     if (has(P_ADULTS, low))

@@ -81,6 +81,7 @@ typedef struct hitsort {
 typedef struct agebounds {
     int lo, hi; /* -1 none */
     bool any;
+    bool cohort; /* one year of age naming children ("2 year olds"): a check at most */
     int at;  /* where a bound was read (offset in the text read); -1 none */
     int end; /* where the last words a bound was read from end; -1 none */
 } agebounds;
