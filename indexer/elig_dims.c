@@ -815,14 +815,25 @@ static bool london_in_name(const ctx *c, const char *orig, size_t off)
 static bool softened_at(const char *low, size_t at)
 {
     static const char *const opens[] = {"especially", "particularly", "in particular"};
+    /* "everyone" before the place admits everyone there: "available to
+     * everyone in England", "for everyone as long as you're ... living in
+     * England". */
+    static const char *const all[] = {"everyone", "open to everyone", "anyone can"};
     if (strstr(low, "regardless") || strstr(low, "open to all"))
         return false;
     elig_span m[ELIG_SPANS];
     for (size_t from = 0; low[from] && match(P_SOFT, low + from, m);) {
         size_t so = from + (size_t)m[0].so, eo = from + (size_t)m[0].eo;
-        bool opener = false;
+        bool opener = false, everyone = false;
         for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++)
             opener = opener || !strncmp(low + so, opens[i], strlen(opens[i]));
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            everyone = everyone || (eo - so == strlen(all[i]) &&
+                                    !strncmp(low + so, all[i], strlen(all[i])));
+        if (everyone && so < at) {
+            from = eo > so ? eo : so + 1;
+            continue;
+        }
         if (so < at || !opener)
             return true;
         from = eo > so ? eo : so + 1;
@@ -841,6 +852,16 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
         return;
     if (statistic(low))
         return;
+    /* "excluded from statutory provision until they have been in the UK
+     * for 6 months": a waiting period of someone else's rules. */
+    if (rm[0].so >= 8) {
+        size_t a = (size_t)rm[0].so > 24 ? (size_t)rm[0].so - 24 : 0;
+        char win[32];
+        memcpy(win, low + a, (size_t)rm[0].so - a);
+        win[(size_t)rm[0].so - a] = '\0';
+        if (strstr(win, "until "))
+            return;
+    }
     /* "the programme supported more than 400 residents": the residents
      * of a statistic, wherever the place is named. */
     if (rm[0].so >= 0 && el_scope_low(c, (size_t)rm[0].so, ESC_DROP))
