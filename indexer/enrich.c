@@ -237,6 +237,14 @@ static void blank_street_names(char *s)
     }
 }
 
+static bool word_is(const char *w, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (!strcmp(w, list[i]))
+            return true;
+    return false;
+}
+
 static void blank_decoys(char *s, const char *vfield)
 {
     if (strcmp(vfield, "borough") == 0) {
@@ -275,6 +283,28 @@ static void blank_decoys(char *s, const char *vfield)
             size_t l = strlen(*d);
             memset((char *)hit, ' ', l);
             p = (char *)hit + l;
+        }
+    }
+    /* A compound "X-free" is free of X, not of charge ("a fear-free
+     * environment", "stress-free", "interest-free"), unless X is a price
+     * word ("cost-free", "charge-free", "fee-free"). */
+    if (decoys == cost_decoys) {
+        static const char *const priced[] = {"cost", "charge", "fee", "fees", "payment", "tuition", NULL};
+        for (char *f = strstr(s, "-free"); f; f = strstr(f + 5, "-free")) {
+            if (f == s || !isalpha((unsigned char)f[-1]) || isalpha((unsigned char)f[5]))
+                continue;
+            char *b = f;
+            while (b > s && isalpha((unsigned char)b[-1]))
+                b--;
+            char w[16];
+            size_t n = (size_t)(f - b);
+            if (n >= sizeof w)
+                n = sizeof w - 1;
+            for (size_t i = 0; i < n; i++)
+                w[i] = (char)tolower((unsigned char)b[i]);
+            w[n] = '\0';
+            if (!word_is(w, priced))
+                memset(f + 1, ' ', 4);
         }
     }
 }
@@ -323,13 +353,6 @@ static const char *word_after(const char *p, char *w, size_t wn)
     return n && !isalpha((unsigned char)p[n]) ? p + n : NULL;
 }
 
-static bool word_is(const char *w, const char *const *list)
-{
-    for (size_t i = 0; list[i]; i++)
-        if (!strcmp(w, list[i]))
-            return true;
-    return false;
-}
 
 /* Words of a sentence whose sums are pay, income or money given, not a
  * price the client pays. */
@@ -338,7 +361,8 @@ static const char *const not_price[] = {
         "take-home", "take home", "pay is", "paid to you", "bursary", "grant", "grants",
         "allowance", "voucher", "vouchers", "loan", "loans", "worth", "raised", "funding",
         "allocated", "award", "awarded", "donate", "donation", "save", "saving", "savings",
-        "refund", "budget", "contribution", "tax credit", "tax credits", NULL};
+        "refund", "budget", "contribution", "tax credit", "tax credits", "live on",
+        "living on", "lives on", "survive on", NULL};
 
 /* A price the client pays, named in a sentence no cost keyword read:
  * "Cost £2", "costs just £3 per family", "£9 a session", "£5 is payable",
