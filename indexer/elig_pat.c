@@ -129,10 +129,12 @@ static const char *const phrase_src[P__COUNT] = {
                "not (suitable|open|available|for)|isn't (suitable|open|available|for)|"
                "aren't (suitable|open|available)",
     [P_MAND] = "mandatory|compulsory|sanction|required to (attend|take part|participate)|"
-               "must attend|you have to attend|you will be referred and must",
+               "must attend|you have to attend|you will be referred and must|"
+               "must take part in|enforceable",
     [P_MAND_NOT] = "not (mandatory|compulsory)|isn't (mandatory|compulsory)|no sanction|"
                    "won't be sanctioned|will not be sanctioned|won't affect your benefit|"
-                   "will not affect your benefit|no risk to your benefit",
+                   "will not affect your benefit|no risk to your benefit|"
+                   "(don't|do not) have to take part|is voluntary, but|voluntary to join",
     /* Mandatory things that are not the service's attendance. */
     [P_MAND_OTHER] = "mandatory (training|first aid|duty|duties|provision|for renewing)|"
                      "compulsory (school|education)|non-compulsory|appealing sanctions|"
