@@ -971,7 +971,8 @@ static bool m_months1(const char *s, elig_span *m)
           "not in work", "out of employment", "not working", "without a job", "unemployment",
           "claiming", NULL};
     static const char *const mods[] = {" for at least", " for more than", " for over", " for a minimum of",
-          " for longer than", " for between", " for", " at least", " more than", " over", "",
+          " for longer than", " for between", " for the last", " for the past", " for",
+          " at least", " more than", " over", "",
           NULL};
     long best = -1;
     for (const char *const *w = kw; *w; w++) {
