@@ -400,6 +400,33 @@ static bool price_band(const char *low)
     return has(P_PRICE_BAND, low) && !has(P_STRONG, low);
 }
 
+/* Is low an item of a list of funding categories: an age band opening it
+ * with a condition of prior learning ("Aged 19-23 and accessing learning
+ * below level 2", "you're aged 16-19 and qualified below Level 3", "Aged
+ * 19 to 25 with a current EHCP")?  Such an item is one route among
+ * alternatives (who is funded, not who may come): no age rule. */
+static bool funding_category(const char *low)
+{
+    static const char *const open[] = {"aged ", "be aged ", "are aged ", "you're aged ",
+                                       "you are aged "};
+    static const char *const learning[] = {"level 1", "level 2", "level 3", "qualification",
+                                           "qualified", "ehcp", "health and care plan",
+                                           "health care plan", "healthcare plan",
+                                           "learning difficulty assessment", "gcse"};
+    const char *p = low;
+    while (*p == ' ' || *p == '-' || *p == '*')
+        p++;
+    bool opens = false;
+    for (size_t i = 0; i < sizeof open / sizeof open[0] && !opens; i++)
+        opens = !strncmp(p, open[i], strlen(open[i])) && isdigit((unsigned char)p[strlen(open[i])]);
+    if (!opens)
+        return false;
+    for (size_t i = 0; i < sizeof learning / sizeof learning[0]; i++)
+        if (strstr(p, learning[i]))
+            return true;
+    return false;
+}
+
 static void sentence(ctx *c, const char *orig, const char *field, double conf, bool elig_field,
                      bool firm_item)
 {
@@ -479,8 +506,9 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     uint16_t a2l[EL_MAX_SENTENCE + 1];
     el_age_digits(low, alow, sizeof alow, a2l);
     el_age_sentence(alow, &b);
-    /* An age of staff, of past clients or of the organisation is none. */
-    if (b.at >= 0 && el_scope_low(c, a2l[b.at], ESC_DROP))
+    /* An age of staff, of past clients or of the organisation is none;
+     * nor is a funding category's band. */
+    if (b.at >= 0 && (el_scope_low(c, a2l[b.at], ESC_DROP) || funding_category(low)))
         b.lo = b.hi = -1;
     else if (b.at >= 0)
         el_anchor(c, "age", a2l[b.at]);
