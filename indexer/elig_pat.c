@@ -1308,6 +1308,38 @@ static bool asks_person(const char *s, const char *at, size_t len)
     }
     if (len == 8 && !strncmp(at, "eligible", 8) && sufficient(s, at))
         return false;
+    /* "ineligible for Pension Credit", "if you are eligible for Universal
+     * Credit", "qualify for Housing Benefit": whether someone gets a
+     * benefit is the benefit's rule; the sentence's other conditions are
+     * not made firm by it (a benefit rule read from it stays a check). */
+    if ((len >= 8 && (!strncmp(at, "eligib", 6) || !strncmp(at, "ineligib", 8))) ||
+        (len == 7 && !strncmp(at, "qualify", 7))) {
+        static const char *const benefit[] = {
+            "universal credit", "pension credit", "jobseeker", "jsa", "esa ",
+            "employment and support allowance", "income support", "housing benefit",
+            "council tax support", "council tax reduction", "free school meals",
+            "tax credit", "child benefit", "personal independence payment", "pip",
+            "disability living allowance", "carer's allowance", "attendance allowance",
+            "winter fuel", "state pension", "benefits", "a benefit", "the benefit",
+            "means-tested", "means tested", "legal aid", NULL};
+        /* By offset from s: GCC cannot then take at + len for the end of
+         * a word it has seen ("-Wstringop-overread"). */
+        size_t k = (size_t)(at - s) + len;
+        while (s[k] == ' ')
+            k++;
+        if (s[k] == 'f' && s[k + 1] == 'o' && s[k + 2] == 'r' && s[k + 3] == ' ') {
+            k += 4;
+            if (s[k] == 't' && s[k + 1] == 'h' && s[k + 2] == 'e' && s[k + 3] == ' ')
+                k += 4;
+            for (const char *const *b = benefit; *b; b++) {
+                size_t i = 0;
+                while ((*b)[i] && s[k + i] == (*b)[i])
+                    i++;
+                if (!(*b)[i])
+                    return false;
+            }
+        }
+    }
     /* "You may also qualify if you get Universal Credit" adds people and
      * excludes no one; so does a hedged "you may qualify" with no
      * condition after it ("you may qualify if ..." is one). */
