@@ -510,6 +510,18 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
     }
 }
 
+/* Is the full stop at e (in the text from p) the end of "e.g." or "i.e.",
+ * which go on with the sentence ("professionals (e.g. health visitors)")? */
+static bool abbrev_end(const char *p, const char *e)
+{
+    if (*e != '.' || e - p < 3 || e[-2] != '.')
+        return false;
+    char a = (char)tolower((unsigned char)e[-3]), b = (char)tolower((unsigned char)e[-1]);
+    if (!((a == 'e' && b == 'g') || (a == 'i' && b == 'e')))
+        return false;
+    return e - p == 3 || !isalpha((unsigned char)e[-4]);
+}
+
 /* Split text into sentences (., !, ?, ; or a line break followed by space,
  * and bullets) and scan each. */
 static void scan_text(ctx *c, const scan *sc, const char *field, const char *text)
@@ -528,7 +540,7 @@ static void scan_text(ctx *c, const scan *sc, const char *field, const char *tex
             if (*e == '\n' || *e == '\r')
                 break;
             if ((*e == '.' || *e == '!' || *e == '?' || *e == ';') &&
-                (e[1] == '\0' || isspace((unsigned char)e[1])))
+                (e[1] == '\0' || isspace((unsigned char)e[1])) && !abbrev_end(p, e))
                 break;
             if ((unsigned char)e[0] == 0xE2 && (unsigned char)e[1] == 0x80 &&
                 (unsigned char)e[2] == 0xA2) /* bullet */
