@@ -848,8 +848,21 @@ static void from_tags(ctx *c)
         /* An agency a referral goes on to, or one the client may skip. */
         if (strcmp(t->slug, "self") && route_not_taken(c, t->slug, t->ev.text))
             continue;
+        /* A question ("Can I just drop in to my local centre?") states no
+         * route. */
+        size_t tl = t->ev.text ? strlen(t->ev.text) : 0;
+        while (tl && isspace((unsigned char)t->ev.text[tl - 1]))
+            tl--;
+        if (tl && t->ev.text[tl - 1] == '?')
+            continue;
         bool dropped;
         const vocab_trigger *no = route_refused(c, t->slug, t->ev.text, &dropped);
+        /* "Do not hesitate to get in touch" invites; "if you are not
+         * sure, ask your adviser" is advice: neither refuses the route. */
+        if (no && t->ev.text && strstr(t->ev.text, "hesitate"))
+            no = NULL;
+        if (no && t->ev.text && (strstr(t->ev.text, "not sure") || strstr(t->ev.text, "unsure")))
+            continue;
         /* About someone else (staff, a past client) or history: no route
          * offered and none refused. */
         if (no && dropped)
