@@ -788,14 +788,13 @@ static bool route_not_taken(ctx *c, const char *slug, const char *text)
  * DWP) is no referral route. */
 static bool referral_cue(const char *text)
 {
-    static const char *const cue[] = {"through your", "via your", "via the", "through the",
-                                      "signpost", "sent by", "ask your", "speak to your",
-                                      "talk to your", "recommended by", "introduced by",
-                                      "nominated by", "put you forward", "speak to a",
-                                      "talk to a", "talking to a", "contact their", "issue vouchers",
-                                      "issue them", "provide vouchers", "food bank voucher",
-                                      "foodbank voucher", "food voucher", "in touch with one", "accepts referrals",
-                                      "referrals come", NULL};
+    static const char *const cue[] = {
+        "through your", "via your", "via the", "through the", "signpost", "sent by",
+        "ask your", "speak to your", "talk to your", "recommended by", "introduced by",
+        "nominated by", "put you forward", "speak to a", "talk to a", "talking to a",
+        "contact their", "issue vouchers", "issue them", "provide vouchers",
+        "food bank voucher", "foodbank voucher", "food voucher", "in touch with one",
+        "accepts referrals", "referrals come", NULL};
     char low[EL_MAX_SENTENCE + 1];
     size_t n = 0;
     for (; text[n] && n < EL_MAX_SENTENCE; n++)
