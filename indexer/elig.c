@@ -684,9 +684,12 @@ static void structured(ctx *c)
 
 /* The trigger that turns a referral route away in the sentence enrich.c
  * read it from ("we are unable to take self-referrals"); NULL when the
- * route is offered there. */
-static const vocab_trigger *route_refused(ctx *c, const char *slug, const char *text)
+ * route is offered there.  *dropped is set when the words over the route
+ * only drop it (about staff, a past client, history): no route at all. */
+static const vocab_trigger *route_refused(ctx *c, const char *slug, const char *text,
+                                          bool *dropped)
 {
+    *dropped = false;
     if (!text)
         return NULL;
     char orig[EL_MAX_SENTENCE + 1], low[EL_MAX_SENTENCE + 1];
@@ -705,14 +708,110 @@ static const vocab_trigger *route_refused(ctx *c, const char *slug, const char *
     for (size_t i = 0; i < nh; i++) {
         if (strcmp(hits[i].slug, slug))
             continue;
+        /* A keyword that is itself a word of doing without ("don't need a
+         * referral", "without a referral") offers the route. */
+        const char *kw = hits[i].keyword ? hits[i].keyword : "";
+        if (strstr(kw, "n't ") || strstr(kw, "not ") || strstr(kw, "no ") ||
+            strstr(kw, "without "))
+            return NULL;
         const vocab_trigger *t = elig_scope_at(&sc, o2l[hits[i].off], ESC_NEG);
+        bool drop = false;
         if (!t)
-            t = elig_scope_at(&sc, o2l[hits[i].off], ESC_DROP);
+            drop = (t = elig_scope_at(&sc, o2l[hits[i].off], ESC_DROP)) != NULL;
         if (!t)
             return NULL;
-        why = t;
+        if (!why || !drop) {
+            why = t;
+            *dropped = drop;
+        }
     }
     return why;
+}
+
+/* Is the agency hit at off of text (slug's) no way in (route_not_taken)? */
+static bool hit_not_taken(const char *slug, const char *text, size_t off)
+{
+    static const char *const without[] = {"without ", "bypass", "don't need", "do not need",
+                                          "no need", "not need", "don\xe2\x80\x99t need"};
+    static const char *const sender[] = {" by ", " from ", " through ", " via "};
+    /* "the referring agency", "referral partners" name the sender. */
+    if (!strncasecmp(text + off, "refer", 5))
+        return false;
+    size_t lo = off > 80 ? off - 80 : 0;
+    char w[84];
+    size_t n = 0;
+    for (size_t k = lo; k < off && n < sizeof w - 1; k++)
+        w[n++] = (char)tolower((unsigned char)text[k]);
+    w[n] = '\0';
+    /* "health professionals", "medical professionals" are the gp's. */
+    static const char *const health[] = {"health ", "healthcare ", "medical ", "clinical "};
+    for (size_t k = 0; !strcmp(slug, "other-agency") && k < sizeof health / sizeof health[0];
+         k++) {
+        size_t l = strlen(health[k]);
+        if (n >= l && !strcmp(w + n - l, health[k]) &&
+            !strncasecmp(text + off, "professional", 12))
+            return true;
+    }
+    /* The clause of the agency: after the last '.', ';' or ':'. */
+    char *cl = w;
+    for (char *p = w; *p; p++)
+        if (*p == '.' || *p == ';' || *p == ':')
+            cl = p + 1;
+    const char *near = n > 40 && cl < w + n - 40 ? w + n - 40 : cl;
+    for (size_t k = 0; k < sizeof without / sizeof without[0]; k++) {
+        const char *wo = strstr(near, without[k]);
+        bool by = false;
+        for (size_t j = 0; wo && j < sizeof sender / sizeof sender[0]; j++)
+            by = by || strstr(wo, sender[j]);
+        if (wo && !by)
+            return true;
+    }
+    const char *send = NULL;
+    for (const char *p = cl; (p = strstr(p, "refer")) != NULL; p++)
+        send = p;
+    for (const char *p = cl; (p = strstr(p, "signpost")) != NULL; p++)
+        send = send && send > p ? send : p;
+    /* "refer yourself to", "self-refer to": the client goes in. */
+    if (!send || (send - w >= 5 && !strncmp(send - 5, "self", 4)) ||
+        !strncmp(send + strcspn(send, " "), " yourself", 9) ||
+        !strncmp(send + strcspn(send, " "), " themselves", 11))
+        return false;
+    const char *to = strstr(send, " to ");
+    if (!to)
+        return false;
+    bool by = false;
+    for (size_t k = 0; k < sizeof sender / sizeof sender[0]; k++)
+        by = by || strstr(to, sender[k]);
+    return !by;
+}
+
+/* Is the agency of slug named in text as no way in: where a referral goes
+ * onward ("we may refer your application to another council", "a referral
+ * to Adult Social Services", "signposting to a housing association"), or a
+ * route the client may skip ("without GP registration", "bypass a GP
+ * referral", "you don't need a GP referral")?  Reads back from each place
+ * the agency is named (at most four) over its clause (at most 80 bytes): a
+ * word of sending with "to" after it and no "by", "from", "through" or
+ * "via" between; or a word of doing without just before it (40 bytes).
+ * True only when no place names it as a way in. */
+static bool route_not_taken(ctx *c, const char *slug, const char *text)
+{
+    if (!text)
+        return false;
+    size_t base = 0, len = strlen(text);
+    for (int k = 0; k < 4 && base < len; k++) {
+        vocab_hit hits[EL_MAX_VALUES];
+        size_t nh = vocab_match_text(c->v, "referral", text + base, hits, EL_MAX_VALUES);
+        size_t i = 0;
+        while (i < nh && strcmp(hits[i].slug, slug))
+            i++;
+        if (i == nh)
+            return k > 0;
+        if (!hit_not_taken(slug, text, base + hits[i].off))
+            return false;
+        base += hits[i].off + (hits[i].len ? hits[i].len : 1);
+    }
+    return true;
 }
 
 /* Does the sentence say how people are sent to the service?  A council,
@@ -721,11 +820,13 @@ static const vocab_trigger *route_refused(ctx *c, const char *slug, const char *
  * DWP) is no referral route. */
 static bool referral_cue(const char *text)
 {
-    static const char *const cue[] = {"through your", "via your", "via the", "through the",
-                                      "signpost", "sent by", "ask your", "speak to your",
-                                      "talk to your", "recommended by", "introduced by",
-                                      "nominated by", "put you forward", "speak to a",
-                                      "talk to a", "talking to a", "contact their", NULL};
+    static const char *const cue[] = {
+        "through your", "via your", "via the", "through the", "signpost", "sent by",
+        "ask your", "speak to your", "talk to your", "recommended by", "introduced by",
+        "nominated by", "put you forward", "speak to a", "talk to a", "talking to a",
+        "contact their", "issue vouchers", "issue them", "provide vouchers",
+        "food bank voucher", "foodbank voucher", "food voucher", "in touch with one",
+        "accepts referrals", "referrals come", NULL};
     char low[EL_MAX_SENTENCE + 1];
     size_t n = 0;
     for (; text[n] && n < EL_MAX_SENTENCE; n++)
@@ -769,12 +870,34 @@ static void from_tags(ctx *c)
     const rec_evidence *rev = NULL;
     for (size_t i = 0; i < r->referrals.n && nv < EL_MAX_VALUES; i++) {
         const rec_tag *t = &r->referrals.v[i];
-        /* An agency named with no word of referring (self and other-agency
-         * keywords say how one gets in by themselves). */
-        if (strcmp(t->slug, "self") && strcmp(t->slug, "other-agency") && t->ev.text &&
+        /* An agency named with no word of referring (self keywords say how
+         * one gets in by themselves; other-agency ones name professionals
+         * and partners, who are named for other reasons too). */
+        if (strcmp(t->slug, "self") && t->ev.text &&
             !referral_cue(t->ev.text))
             continue;
-        const vocab_trigger *no = route_refused(c, t->slug, t->ev.text);
+        /* An agency a referral goes on to, or one the client may skip. */
+        if (strcmp(t->slug, "self") && route_not_taken(c, t->slug, t->ev.text))
+            continue;
+        /* A question ("Can I just drop in to my local centre?") states no
+         * route. */
+        size_t tl = t->ev.text ? strlen(t->ev.text) : 0;
+        while (tl && isspace((unsigned char)t->ev.text[tl - 1]))
+            tl--;
+        if (tl && t->ev.text[tl - 1] == '?')
+            continue;
+        bool dropped;
+        const vocab_trigger *no = route_refused(c, t->slug, t->ev.text, &dropped);
+        /* "Do not hesitate to get in touch" invites; "if you are not
+         * sure, ask your adviser" is advice: neither refuses the route. */
+        if (no && t->ev.text && strstr(t->ev.text, "hesitate"))
+            no = NULL;
+        if (no && t->ev.text && (strstr(t->ev.text, "not sure") || strstr(t->ev.text, "unsure")))
+            continue;
+        /* About someone else (staff, a past client) or history: no route
+         * offered and none refused. */
+        if (no && dropped)
+            continue;
         if (no) {
             why = why ? why : no;
             rev = rev ? rev : &t->ev;

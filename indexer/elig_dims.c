@@ -1528,10 +1528,50 @@ static bool hit_governed(const ctx *c, const char *low, const vocab_hit *h)
 }
 /* ------------------------------------------------------------ status */
 
+static bool listed_item(const char *low, size_t off);
+
+/* Does the sentence talk about people out of work rather than set who may
+ * use the service: research and comparisons ("offenders who are unemployed
+ * are twice as likely to reoffend"), shares ("1 person in every 25 is
+ * unemployed"), crowds ("thousands of unemployed 16-25 year olds") or a
+ * story ("When I became unemployed")? */
+static bool status_talk(const char *low)
+{
+    static const char *const talk[] = {"research shows", "research by", "twice as likely",
+                                       "times as likely", "times more likely", " in every ",
+                                       "when i ", "thousands of", NULL};
+    for (size_t i = 0; talk[i]; i++)
+        if (strstr(low, talk[i]))
+            return true;
+    return false;
+}
+
+/* Is the status at off the target of the help in its list item ("gives
+ * free, expert assistance to unemployed residents", "will target ...
+ * claimants who are seeking employment"): a word of aim between the comma
+ * before it and it? */
+static bool item_target(const char *low, size_t off)
+{
+    size_t lo = off > 120 ? off - 120 : 0, i = off;
+    while (i > lo && low[i - 1] != ',')
+        i--;
+    if (i == lo)
+        return false;
+    static const char *const aim[] = {" to ", " for ", "target"};
+    size_t n = off - i;
+    char seg[124];
+    memcpy(seg, low + i, n);
+    seg[n] = '\0';
+    for (size_t k = 0; k < sizeof aim / sizeof aim[0]; k++)
+        if (strstr(seg, aim[k]))
+            return true;
+    return false;
+}
+
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
                         double conf)
 {
-    if (statistic(low))
+    if (statistic(low) || status_talk(low))
         return;
     if (has(P_ST_ANY, low)) {
         el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf);
@@ -1566,6 +1606,12 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
         if (!strcmp(hits[i].slug, "in-work") && in_work_goal(orig, low, &hits[i], &goal_both))
             continue;
         if (softened_at(low, c->o2l ? c->o2l[hits[i].off] : 0) && !has(P_ST_ANY, low))
+            continue;
+        /* One kind of people in a list of others ("homeless people, long
+         * term unemployed people and people with mental health problems"):
+         * an alternative, no rule of its own. */
+        if (c->o2l && !has(P_STRONG, low) && listed_item(low, c->o2l[hits[i].off]) &&
+            !item_target(low, c->o2l[hits[i].off]))
             continue;
         if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
             continue;

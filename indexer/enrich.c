@@ -442,6 +442,8 @@ static const char *price_named(const char *sent, size_t *len)
     return NULL;
 }
 
+static bool asked_to_get_in(const char *sent);
+
 static void scan_sentence(ctx *c, const scan *sc, const char *field, const char *sent)
 {
     if (sc->skip && has_any(sent, sc->skip))
@@ -516,6 +518,20 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
         fee_seen |= strcmp(hits[i].slug, "fee") == 0;
         free(ev);
     }
+    /* A way in told without a self-referral keyword. */
+    bool self_seen = false;
+    for (size_t i = 0; i < n; i++)
+        self_seen |= strcmp(hits[i].slug, "self") == 0;
+    if (!strcmp(sc->vfield, "referral") && !self_seen && c->rc == SP_OK &&
+        asked_to_get_in(sent)) {
+        char *ev = evidence(sent, 0, strlen(sent));
+        if (!ev) {
+            c->rc = SP_ENOMEM;
+            return;
+        }
+        add(c, sc->tags, "self", field, ev, sc->conf);
+        free(ev);
+    }
     size_t plen = 0;
     /* (With a band named the price is the band's: "a concessionary fee
      * of £3.25 an hour" says subsidised.) */
@@ -532,6 +548,18 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
         add(c, sc->tags, "fee", field, ev, sc->conf);
         free(ev);
     }
+}
+
+/* Is the full stop at e (in the text from p) the end of "e.g." or "i.e.",
+ * which go on with the sentence ("professionals (e.g. health visitors)")? */
+static bool abbrev_end(const char *p, const char *e)
+{
+    if (*e != '.' || e - p < 3 || e[-2] != '.')
+        return false;
+    char a = (char)tolower((unsigned char)e[-3]), b = (char)tolower((unsigned char)e[-1]);
+    if (!((a == 'e' && b == 'g') || (a == 'i' && b == 'e')))
+        return false;
+    return e - p == 3 || !isalpha((unsigned char)e[-4]);
 }
 
 /* Split text into sentences (., !, ?, ; or a line break followed by space,
@@ -552,7 +580,7 @@ static void scan_text(ctx *c, const scan *sc, const char *field, const char *tex
             if (*e == '\n' || *e == '\r')
                 break;
             if ((*e == '.' || *e == '!' || *e == '?' || *e == ';') &&
-                (e[1] == '\0' || isspace((unsigned char)e[1])))
+                (e[1] == '\0' || isspace((unsigned char)e[1])) && !abbrev_end(p, e))
                 break;
             if ((unsigned char)e[0] == 0xE2 && (unsigned char)e[1] == 0x80 &&
                 (unsigned char)e[2] == 0xA2) /* bullet */
@@ -924,6 +952,68 @@ static void modes(ctx *c)
      * "hybrid" is looking for. */
     if (rec_tags_has(&r->modes, "online") && rec_tags_has(&r->modes, "in-person"))
         add(c, &r->modes, "hybrid", "modes", "offered both online and in person", 0.7);
+}
+
+/* Does the sentence tell the client to reach someone for a way in:
+ * call, phone, ring, email or contact them to book, enrol, apply, join or
+ * get help ("Please ring any centre to enrol and pay", "phone Quit 51 on
+ * 0800 6226968 for an appointment"), or complete, fill in, submit or
+ * download a form ("complete the homeless application form")?  Not a
+ * contact for information ("for more information", "to find out"), nor
+ * words to referrers, volunteers, managers or complainants. */
+static bool asked_to_get_in(const char *sent)
+{
+    static const char *const reach[] = {"contact", "contacting", "call", "phone", "ring",
+                                        "email", "e-mail", "telephone", "get in touch",
+                                        NULL};
+    static const char *const purpose[] = {
+        "to book", "to enrol", "to apply", "apply for a place", "to access", "to join",
+        "to register", "to reserve", "to arrange", "for an appointment", "get help",
+        "for help", "seek help", "immediately", "as soon as possible", "see if you can",
+        "check your eligibility", NULL};
+    static const char *const form_verb[] = {"complete", "fill in", "fill out", "submit",
+                                            "download", NULL};
+    static const char *const not_in[] = {
+        "more information", "further information", "more details", "further details",
+        "for details", "find out", "unsure", "not sure", "query", "queries", "volunteer",
+        "volunteering", "refer", "referring", "complaint", "manager", "employer",
+        "contact details", "help to complete", "once", "detail", "unable", "not be able",
+        "do not meet", "don't meet", "try again", "your details", "get a referral",
+        "getting a referral", "your parents", "your family", "your partner", "declaration",
+        "self-declaration", "evidence", NULL};
+    /* Cheap cues first: one pass each over the sentence. */
+    bool purposed = has_any(sent, purpose), formed = has_any(sent, form_verb);
+    if (!purposed && !formed)
+        return false;
+    /* A word of reaching as a verb for the client: not a noun ("an email",
+     * "point of contact", "telephone-based"), not the provider reaching
+     * the client or someone else ("will contact you", "contact them"). */
+    bool contact = false;
+    for (size_t i = 0; purposed && !contact && reach[i]; i++) {
+        size_t l = strlen(reach[i]);
+        for (const char *p = find_phrase(sent, reach[i]); p && !contact;
+             p = find_phrase(p + l, reach[i])) {
+            const char *a = p + l;
+            bool noun = *a == '-' ||
+                        (p - sent >= 3 &&
+                         (!strncasecmp(p - 3, "an ", 3) || !strncasecmp(p - 3, "of ", 3)) &&
+                         (p - sent == 3 || !isalnum((unsigned char)p[-4])));
+            bool object = !strncasecmp(a, " you", 4) || !strncasecmp(a, " them", 5) ||
+                          !strncasecmp(a, " their", 6);
+            contact = !noun && (!object || !strncasecmp(a, " your", 5));
+        }
+    }
+    bool form = false;
+    for (size_t i = 0; formed && !contact && !form && form_verb[i]; i++) {
+        const char *v = find_phrase(sent, form_verb[i]);
+        /* "form" within the next five words. */
+        for (int w = 0; v && *v && w < 5 && !form; w++) {
+            v += strcspn(v, " ");
+            v += strspn(v, " ");
+            form = !strncasecmp(v, "form", 4) && !isalnum((unsigned char)v[4]);
+        }
+    }
+    return (contact || form) && !has_any(sent, not_in);
 }
 
 static void referrals(ctx *c)
