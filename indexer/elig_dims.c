@@ -1685,7 +1685,8 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
         "tutors", "awareness", "rights", "campaign", "sector", "team", "teams", "scheme",
         "schemes", "grant", "grants", "factsheet", "provider", "providers", "organisation",
         "organisations", "event", "events", "page", "website", "adviser", "advisers",
-        "advisor", "advisors", "element", "programme", "programmes", NULL};
+        "advisor", "advisors", "element", "programme", "programmes", "access", "facilities",
+        "parking", "toilets", "badge", "badges", "employment", "gap", "living", NULL};
     static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
                                          "accredited", "mainstream", NULL};
     char w[32];
@@ -1787,6 +1788,9 @@ static bool group_of_cared_for(const ctx *c, const char *low, const vocab_hit *h
                                         "unpaid care for ", "cares for ", "caring for ",
                                         "cared for ",
                                         "carer of ", "carers of ", "care to ", "your child",
+                                        "provide unpaid", "provides unpaid", "unpaid help",
+                                        "unpaid care", "cares, unpaid", "care, unpaid",
+                                        "manage without", "cope without", "could be due to",
                                         "their child", "a disabled child", "child has ",
                                         "child is "};
     if (!c->o2l || !strcmp(h->slug, "carers"))
@@ -2160,6 +2164,89 @@ static bool group_access_after(const char *low, size_t from)
     return false;
 }
 
+/* Is group hit h one of a wider set the sentence admits (guideline 12:
+ * "individuals with disabilities or other barriers to employment",
+ * "refugees, asylum seekers and disadvantaged groups", "... and anyone
+ * else facing material barriers")?  A word of the wider set after it in
+ * its sentence. */
+static bool group_wider_set(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const wider[] = {"other barriers", "complex barriers",
+                                        "specific barriers", "significant barriers",
+                                        "disadvantaged groups", "anyone else", " and others",
+                                        " others who"};
+    if (!c->o2l)
+        return false;
+    const char *from = low + c->o2l[h->off + h->len], *end = from;
+    while (*end && *end != '.' && *end != ';')
+        end++;
+    for (size_t i = 0; i < sizeof wider / sizeof wider[0]; i++) {
+        const char *x = strstr(from, wider[i]);
+        if (x && x < end)
+            return true;
+    }
+    return false;
+}
+
+/* Is group hit h what a definition tells the reader they are ("If you
+ * help someone regularly ..., you are classed as a carer.", "then you are
+ * a carer.", "you are probably a carer, even if ...")?  "You are a
+ * carer" that ends its clause says who counts, not who may come; "you are
+ * a carer and may be eligible for support" goes on to say it. */
+static bool group_you_are(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const lead[] = {"you are a ", "you are an ", "you are probably a ",
+                                       "you are classed as a ", "you are considered a ",
+                                       "you are considered to be a ",
+                                       "you are likely to be a ", "you may be a "};
+    if (!c->o2l)
+        return false;
+    size_t at = c->o2l[h->off], e = c->o2l[h->off + h->len];
+    bool led = false;
+    for (size_t i = 0; i < sizeof lead / sizeof lead[0] && !led; i++) {
+        size_t l = strlen(lead[i]);
+        /* past the group's own adjectives ("a young carer", "an unpaid
+         * carer") */
+        for (size_t k = at; k + 24 > at && k >= l && !led; k--) {
+            if (!strncmp(low + k - l, lead[i], l))
+                led = k - l >= 5 && strncmp(low + k - l - 5, "that ", 5);
+            if (k == 0 || low[k - 1] == ',' || low[k - 1] == '.')
+                break;
+        }
+    }
+    /* "If you ..., you are a carer." */
+    const char *cond = strstr(low, "if ");
+    if (!led || !cond || (size_t)(cond - low) >= at)
+        return false;
+    while (low[e] == ' ' || low[e] == '"' || low[e] == '\'')
+        e++;
+    return !low[e] || low[e] == '.' || low[e] == '!' || !strncmp(low + e, ", even", 6);
+}
+
+/* Is care-leavers hit h a child in care now ("who are looked after by the
+ * local authority", "will become looked after") or one of "people in care
+ * or care leavers"?  A looked-after child is not a care leaver; the set
+ * with those in care is wider than the slug. */
+static bool group_in_care(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const now[] = {"is", "are", "become", "becomes", "being", "child",
+                                      "children", NULL};
+    if (!c->o2l || strcmp(h->slug, "care-leavers"))
+        return false;
+    size_t at = c->o2l[h->off];
+    while (at > 0 && (low[at - 1] == '\'' || low[at - 1] == '"' || low[at - 1] == ' '))
+        at--;
+    if (!strncmp(low + c->o2l[h->off], "looked", 6) ||
+        !strncmp(low + c->o2l[h->off] + 1, "looked", 6)) {
+        char w[32];
+        size_t from;
+        word_before(low, at, w, sizeof w, &from);
+        return word_in(w, now);
+    }
+    static const char *const wider[] = {"in care or ", "in care and "};
+    return said_before(low, c->o2l[h->off], ";:.", wider, 2);
+}
+
 /* What one mention of a group makes of the sentence: nothing (the
  * subject of a definition), nothing at all (a group of staff or one
  * turned away: GH_SCOPED, the sentence says no more of the group), a name
@@ -2188,6 +2275,8 @@ static int group_hit_kind(const ctx *c, const char *orig, const char *low,
     static const char *const scheme[] = {"supported internship*", "access to work",
                                          "carer's allowance", "carers allowance", NULL};
     if (h->keyword && word_in(h->keyword, scheme))
+        return GH_NONE;
+    if (group_wider_set(c, low, h) || group_you_are(c, low, h) || group_in_care(c, low, h))
         return GH_NONE;
     if (group_of_cared_for(c, low, h))
         return GH_SCOPED;
