@@ -1686,7 +1686,8 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
         "schemes", "grant", "grants", "factsheet", "provider", "providers", "organisation",
         "organisations", "event", "events", "page", "website", "adviser", "advisers",
         "advisor", "advisors", "element", "programme", "programmes", "access", "facilities",
-        "parking", "toilets", "badge", "badges", "employment", "gap", "living", NULL};
+        "parking", "toilets", "badge", "badges", "employment", "gap", "living", "application",
+        "applications", "worker", "workers", "population", "prevention", "reduction", NULL};
     static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
                                          "accredited", "mainstream", NULL};
     char w[32];
@@ -2164,6 +2165,32 @@ static bool group_access_after(const char *low, size_t from)
     return false;
 }
 
+/* Is group hit h the name of a course ("ESOL", "English for Speakers of
+ * Other Languages"): "join an ESOL course", "a relevant ESOL
+ * qualification", "Applications for ESOL ... are now open", "ESOL means
+ * ..."?  The course is the service, not whom it takes; "ESOL learners"
+ * and "ESOL students" are people, and so are those "ESOL courses for
+ * those who ..." name (group_name_of_clients). */
+static bool group_course(const char *orig, const vocab_hit *h)
+{
+    static const char *const who[] = {"learner", "learners", "student", "students", "needs",
+                                      "speakers", "people", "clients", "users",
+                                      "participants", NULL};
+    if (!h->keyword || (strcmp(h->keyword, "ESOL") &&
+                        strcmp(h->keyword, "english for speakers of other languages")))
+        return false;
+    char w[32];
+    bool cap;
+    vocab_hit at = *h;
+    next_word(orig, &at, w, sizeof w, &cap);
+    if (!*w && orig[h->off + h->len] == ')') {
+        /* "English for Speakers of Other Languages (ESOL) learners" */
+        at.len++;
+        next_word(orig, &at, w, sizeof w, &cap);
+    }
+    return !word_in(w, who);
+}
+
 /* Is group hit h one of a wider set the sentence admits (guideline 12:
  * "individuals with disabilities or other barriers to employment",
  * "refugees, asylum seekers and disadvantaged groups", "... and anyone
@@ -2273,8 +2300,11 @@ static int group_hit_kind(const ctx *c, const char *orig, const char *low,
      * scheme, its own rules ("To be eligible for Access to Work you
      * must:") are no one's group; a later mention of the people may be. */
     static const char *const scheme[] = {"supported internship*", "access to work",
-                                         "carer's allowance", "carers allowance", NULL};
+                                         "carer's allowance", "carers allowance",
+                                         "temporary accommodation", NULL};
     if (h->keyword && word_in(h->keyword, scheme))
+        return GH_NONE;
+    if (group_course(orig, h) && !group_name_of_clients(orig, h))
         return GH_NONE;
     if (group_wider_set(c, low, h) || group_you_are(c, low, h) || group_in_care(c, low, h))
         return GH_NONE;
