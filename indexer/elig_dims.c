@@ -2168,7 +2168,8 @@ static bool group_access_after(const char *low, size_t from)
 /* Is group hit h the name of a course ("ESOL", "English for Speakers of
  * Other Languages"): "join an ESOL course", "a relevant ESOL
  * qualification", "Applications for ESOL ... are now open", "ESOL means
- * ..."?  The course is the service, not whom it takes; "ESOL learners"
+ * ..."?  The course is the service, not whom it takes (a name: a check
+ * at most, beside a word of requirement); "ESOL learners"
  * and "ESOL students" are people, and so are those "ESOL courses for
  * those who ..." name (group_name_of_clients). */
 static bool group_course(const char *orig, const vocab_hit *h)
@@ -2305,7 +2306,7 @@ static int group_hit_kind(const ctx *c, const char *orig, const char *low,
     if (h->keyword && word_in(h->keyword, scheme))
         return GH_NONE;
     if (group_course(orig, h) && !group_name_of_clients(orig, h))
-        return GH_NONE;
+        return GH_NAMED;
     if (group_wider_set(c, low, h) || group_you_are(c, low, h) || group_in_care(c, low, h))
         return GH_NONE;
     if (group_of_cared_for(c, low, h))
