@@ -1986,7 +1986,7 @@ static int group_framed(const ctx *c, const char *orig, const char *low, const v
      * a condition ("disability") framed past these alone is a thing
      * ("support for mental health conditions", "to prevent
      * homelessness"), not people. */
-    static const char *const bare[] = {"a", "an", "the", "any", "all", "these", "our",
+    static const char *const bare[] = {"a", "an", "the", "any", "all", "these", "our", "of",
                                        "other", "long", "term", "long-term", "severe", "mild",
                                        "complex", "enduring", "local", "and", "or", NULL};
     /* Frames that need people ("for", "support"), unlike "if", "you",
@@ -2004,7 +2004,7 @@ static int group_framed(const ctx *c, const char *orig, const char *low, const v
     /* Words that make a condition the topic, not anyone's. */
     static const char *const topic[] = {
         "prevent", "preventing", "prevention", "end", "ending", "tackle", "tackling",
-        "around", "about", "on", "reduce", "reducing", "report", "reporting", "into",
+        "around", "about", "on", "reduce", "reducing", "report", "reporting", "into", "out",
         "awareness", "against", "regarding", "relating", "combat", "combating", "combatting",
         NULL};
     /* The words a count of people goes with ("40,000 young Londoners"). */
@@ -2046,8 +2046,14 @@ static int group_framed(const ctx *c, const char *orig, const char *low, const v
         }
         /* "many with disabilities", "for many single parents": some of
          * those described. */
-        if (!strcmp(w, "many") && (!strcmp(nearer, "with") || !strcmp(nearer, "who")))
-            return FR_NO;
+        if (!strcmp(w, "many")) {
+            char p[32];
+            size_t pb;
+            bool pparen;
+            if (!strcmp(nearer, "with") || !strcmp(nearer, "who") ||
+                (frame_word(low, b, p, sizeof p, &pb, &pparen) && !strcmp(p, "for")))
+                return FR_NO;
+        }
         if (word_in(w, frame)) {
             bool after_num = isdigit((unsigned char)nearer[0]);
             char p[32];
@@ -2356,7 +2362,8 @@ static bool group_statistic(const char *low)
     static const char *const count[] = {"there are an estimated", "there are around",
                                         "there are over", "there are about",
                                         "there are approximately", "approximately",
-                                        "surveys of", "rates among", "rate among"};
+                                        "surveys of", "rates among", "rate among", "%",
+                                        "per cent"};
     for (size_t i = 0; i < sizeof count / sizeof count[0]; i++)
         if (strstr(low, count[i]))
             return true;
@@ -2371,6 +2378,31 @@ static bool group_statistic(const char *low)
     return false;
 }
 
+/* Does the sentence point the reader to another page or paper ("For
+ * information and support for carers, visit the ... web page", "Read our
+ * factsheet Support for carers", "See our guide to services for carers",
+ * "sign up to the newsletter ... for carers")?  Whom that is for is not
+ * whom the service takes. */
+static bool group_pointer(const char *low)
+{
+    static const char *const open[] = {"visit ", "see ", "read ", "download ", "sign up ",
+                                       "click ", "follow ", "go to "};
+    static const char *const any[] = {"visit the ", "visit our ", "see our ", "read our ",
+                                      "download the ", "download our ", "sign up to ",
+                                      "click here", "click on ", "web page", "webpage",
+                                      "newsletter", "factsheet", "leaflet"};
+    const char *p = low;
+    while (*p == ' ' || *p == '-' || *p == '*')
+        p++;
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+        if (!strncmp(p, open[i], strlen(open[i])))
+            return true;
+    for (size_t i = 0; i < sizeof any / sizeof any[0]; i++)
+        if (strstr(p, any[i]))
+            return true;
+    return false;
+}
+
 void el_group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                        double conf, bool elig_field, bool age_rule_here)
 {
@@ -2382,6 +2414,8 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
     bool strong = has(P_STRONG, low);
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "group", orig, hits, EL_MAX_VALUES);
+    if (!nh || group_pointer(low))
+        return;
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
     const vocab_trigger *why = NULL;
