@@ -2202,13 +2202,17 @@ static bool group_course(const char *orig, const vocab_hit *h)
  * "individuals with disabilities or other barriers to employment",
  * "refugees, asylum seekers and disadvantaged groups", "... and anyone
  * else facing material barriers")?  A word of the wider set after it in
- * its sentence. */
+ * its sentence; a work status listed after it ("disabled people, ... and
+ * people who have been out of work for more than two years") is an
+ * alternative in another dimension (guideline 4). */
 static bool group_wider_set(const ctx *c, const char *low, const vocab_hit *h)
 {
     static const char *const wider[] = {"other barriers", "complex barriers",
                                         "specific barriers", "significant barriers",
                                         "disadvantaged groups", "anyone else", " and others",
-                                        " others who"};
+                                        " others who", "and people who have been out of work",
+                                        ", long term unemployed", ", long-term unemployed",
+                                        "and long term unemployed", "and long-term unemployed"};
     if (!c->o2l)
         return false;
     const char *from = low + c->o2l[h->off + h->len], *end = from;
