@@ -1911,7 +1911,9 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
         "tutors", "awareness", "rights", "campaign", "sector", "team", "teams", "scheme",
         "schemes", "grant", "grants", "factsheet", "provider", "providers", "organisation",
         "organisations", "event", "events", "page", "website", "adviser", "advisers",
-        "advisor", "advisors", "element", "programme", "programmes", NULL};
+        "advisor", "advisors", "element", "programme", "programmes", "access", "facilities",
+        "parking", "toilets", "badge", "badges", "employment", "gap", "living", "application",
+        "applications", "worker", "workers", "population", "prevention", "reduction", NULL};
     static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
                                          "accredited", "mainstream", NULL};
     char w[32];
@@ -2013,6 +2015,9 @@ static bool group_of_cared_for(const ctx *c, const char *low, const vocab_hit *h
                                         "unpaid care for ", "cares for ", "caring for ",
                                         "cared for ",
                                         "carer of ", "carers of ", "care to ", "your child",
+                                        "provide unpaid", "provides unpaid", "unpaid help",
+                                        "unpaid care", "cares, unpaid", "care, unpaid",
+                                        "manage without", "cope without", "could be due to",
                                         "their child", "a disabled child", "child has ",
                                         "child is "};
     if (!c->o2l || !strcmp(h->slug, "carers"))
@@ -2075,6 +2080,437 @@ static bool carer_of_child(const ctx *c, const char *low, const vocab_hit *h)
     return joined && word_in(w, parent);
 }
 
+/* The word of low that ends at or before e (past spaces and the marks of
+ * a list: ",", "/", "(", ")", "&", quotes), lower-cased into w, its
+ * start in *b; *paren: a "(" or ")" lies between it and e.  False at the
+ * start of the text or of a clause (".", ";", ":", "!", "?"), with *b
+ * there. */
+static bool frame_word(const char *low, size_t e, char *w, size_t wn, size_t *b, bool *paren)
+{
+    *paren = false;
+    while (e > 0 && strchr(" ,/\"*()&+'", low[e - 1])) {
+        if (low[e - 1] == '(' || low[e - 1] == ')')
+            *paren = true;
+        e--;
+    }
+    *b = e;
+    if (e == 0 || !(isalnum((unsigned char)low[e - 1]) || low[e - 1] == '-'))
+        return false;
+    size_t s = e;
+    while (s > 0 && (isalnum((unsigned char)low[s - 1]) || low[s - 1] == '\'' ||
+                     low[s - 1] == '-' || (low[s - 1] == ',' && s > 1 &&
+                                           isdigit((unsigned char)low[s - 2]) &&
+                                           isdigit((unsigned char)low[s]))))
+        s--;
+    size_t n = e - s < wn - 1 ? e - s : wn - 1;
+    memcpy(w, low + s, n);
+    w[n] = '\0';
+    *b = s;
+    return true;
+}
+
+/* Does the mention of a group at h stand in an audience frame: whom the
+ * service is for, serves or admits ("for carers", "supports disabled
+ * people", "open to those who are homeless", "help young people with
+ * SEND", "if you are a carer", "your disability", "as a care leaver")?
+ * Walking back from the group over the words of a people phrase ("people
+ * who are at risk of", "adults with", "young Londoners experiencing") to
+ * the word that frames it; a group that opens the sentence or a clause
+ * (an item, "have a mental health condition", or a subject, "Carers can
+ * ...": group_subject_only decides) stands in one too.  Not framed: a
+ * group only named ("projects around homelessness", "to prevent
+ * homelessness"), counted ("supports over 40,000 young Londoners", "placed
+ * 2 refugees": a statistic), described among others ("long-term
+ * unemployed people, many with disabilities") or the condition of an age
+ * extension ("(up to 25 with SEND)", "(or age 25 for people with a
+ * disability)": guideline 6 folds none in). */
+enum { FR_NO, FR_YES, FR_OPENS };
+
+/* One word of orig from offset i (letters, digits, "-", "'"),
+ * lower-cased into w; the offset after it. */
+static size_t orig_word(const char *orig, size_t i, char *w, size_t wn)
+{
+    size_t n = 0;
+    while (orig[i] && (isalnum((unsigned char)orig[i]) || orig[i] == '-' || orig[i] == '\'')) {
+        if (n + 1 < wn)
+            w[n++] = (char)tolower((unsigned char)orig[i]);
+        i++;
+    }
+    w[n] = '\0';
+    return i;
+}
+
+/* Does group hit h name a condition or a thing ("disability",
+ * "homelessness", "ESOL", "a mental health condition", "no recourse to
+ * public funds") rather than people ("carers", "homeless", "ESOL
+ * learners", "caring for someone", "improve their English")?  Its last
+ * word is a condition's, and neither its first word nor the word after it
+ * says who. */
+static bool group_condition_word(const char *orig, const vocab_hit *h)
+{
+    static const char *const cond[] = {
+        "disability", "disabilities", "condition", "conditions", "illness", "homelessness",
+        "asylum", "abuse", "violence", "addiction", "misuse", "alcohol", "dementia", "autism",
+        "adhd", "dyslexia", "dyspraxia", "esol", "funds", "nrpf", "status", "income", "pay",
+        "responsibilities", "needs", "send", "ehcp", "plan", "record", "records", "conviction",
+        "convictions", "unemployment", "loss", "impairment", "problem", "problems",
+        "neurodiversity", "languages", "system", "service", "accommodation", NULL};
+    static const char *const who[] = {
+        "people", "person", "persons", "adults", "adult", "children", "learners", "learner",
+        "students", "student", "speakers", "users", "clients", "residents", "families",
+        "women", "men", "individuals", "community", "communities", "young", "parents",
+        "carers", "victims", "survivors", "sufferers", NULL};
+    char w[32], last[32] = "";
+    size_t i = h->off, e = h->off + h->len;
+    i = orig_word(orig, i, w, sizeof w);
+    if (word_in(w, who))
+        return false;
+    while (i < e) {
+        while (i < e && !isalnum((unsigned char)orig[i]))
+            i++;
+        if (i < e)
+            i = orig_word(orig, i, last, sizeof last);
+    }
+    if (!*last)
+        snprintf(last, sizeof last, "%s", w);
+    if (!word_in(last, cond))
+        return false;
+    while (orig[i] == ' ')
+        i++;
+    orig_word(orig, i, w, sizeof w);
+    return !word_in(w, who);
+}
+
+static int group_framed(const ctx *c, const char *orig, const char *low, const vocab_hit *h)
+{
+    static const char *const frame[] = {
+        "for", "to", "towards", "toward", "as", "if", "when", "whether", "you", "you're",
+        "youre", "your", "yourself", "they're", "support", "supports", "supporting", "help",
+        "helps", "helping", "serve", "serves", "serving", "assist", "assists", "assisting",
+        "enable", "enables", "enabling", "empower", "empowers", "equip", "target", "targets",
+        "targeting", "aimed", "designed", "dedicated", "refer", "accept", "accepts", "admit",
+        "admits", "must", "eligible", "qualify", "entitled", "work", "works",
+        "working", NULL};
+    static const char *const pass[] = {
+        "a", "an", "the", "any", "all", "those", "these", "our", "other", "people", "persons",
+        "person", "individuals", "individual", "adults", "adult", "anyone", "anybody",
+        "someone", "somebody", "children", "child", "young", "residents", "resident",
+        "customers", "customer", "clients", "client", "users", "learners", "learner",
+        "students", "student", "families", "family", "members", "member", "community",
+        "communities", "men", "women", "claimants", "londoners", "jobseekers", "parents",
+        "parent", "participants", "patients", "need", "needs", "unemployed", "employed",
+        "jobless", "inactive", "economically", "and", "or", "nor", "who", "whom", "are", "is",
+        "be", "being", "been", "become", "becoming", "have", "has", "having", "had", "with",
+        "currently", "already", "recently", "potentially", "previously", "formerly", "now",
+        "still", "also", "either", "at", "risk", "of", "experiencing", "facing", "affected",
+        "impacted", "by", "living", "suffering", "from", "diagnosed", "due", "because",
+        "threatened", "likely", "might", "long", "term", "long-term", "severe", "mild",
+        "complex", "enduring", "unpaid", "older", "single", "vulnerable", "local", "aged",
+        "over", "under", "between", "years", "year", "old", "olds", "plus", "sick",
+        "physically", "mentally", "their", NULL};
+    /* Words of the phrase that only qualify the group ("a", "severe"):
+     * a condition ("disability") framed past these alone is a thing
+     * ("support for mental health conditions", "to prevent
+     * homelessness"), not people. */
+    static const char *const bare[] = {"a", "an", "the", "any", "all", "these", "our", "of",
+                                       "other", "long", "term", "long-term", "severe", "mild",
+                                       "complex", "enduring", "local", "and", "or", NULL};
+    /* Frames that need people ("for", "support"), unlike "if", "you",
+     * "must". */
+    static const char *const needs_people[] = {"if", "when", "whether", "you", "you're",
+                                               "youre", "your", "yourself", "they're", "must",
+                                               "eligible", "qualify", "entitled", NULL};
+    /* Words that make a phrase that opens the sentence an item ("have a
+     * disability", "Currently homeless"), not a subject. */
+    static const char *const pred[] = {
+        "have", "has", "having", "had", "are", "is", "be", "being", "been", "become",
+        "becoming", "experiencing", "facing", "affected", "impacted", "living", "suffering",
+        "diagnosed", "threatened", "currently", "recently", "previously", "formerly",
+        "already", "still", "likely", "risk", NULL};
+    /* Words that make a condition the topic, not anyone's. */
+    static const char *const topic[] = {
+        "prevent", "preventing", "prevention", "end", "ending", "tackle", "tackling",
+        "around", "about", "on", "reduce", "reducing", "report", "reporting", "into", "out",
+        "awareness", "against", "regarding", "relating", "combat", "combating", "combatting",
+        NULL};
+    /* The words a count of people goes with ("40,000 young Londoners"). */
+    static const char *const counted[] = {
+        "people", "persons", "adults", "individuals", "children", "young", "residents",
+        "londoners", "families", "women", "men", "learners", "students", "clients",
+        "participants", "", NULL};
+    static const char *const count[] = {"two", "three", "four", "five", "six", "seven",
+                                        "eight", "nine", "ten", "dozens", "hundreds",
+                                        "thousands", "millions", NULL};
+    if (!c->o2l)
+        return FR_YES;
+    size_t at = c->o2l[h->off];
+    int unknown = 0;
+    bool person = !group_condition_word(orig, h), linked = false, predicate = false;
+    char nearer[32] = ""; /* the word walked before this one, nearer the group */
+    for (int k = 0; k < 16; k++) {
+        char w[32];
+        size_t b;
+        bool paren;
+        if (!frame_word(low, at, w, sizeof w, &b, &paren)) {
+            if (b == 0 || strchr(":;", low[b - 1])) /* the sentence's or a clause's */
+                return predicate ? FR_YES : FR_OPENS;
+            return FR_YES;
+        }
+        at = b;
+        bool num = isdigit((unsigned char)w[0]) || word_in(w, count);
+        /* "40,000 young Londoners", "2 refugees": a count; not a year
+         * ("in 2015 carers") nor a capacity ("for up to 150 people"). */
+        if (num && !unknown && word_in(nearer, counted) &&
+            (isdigit((unsigned char)w[strlen(w) - 1]) || word_in(w, count)) &&
+            !(strlen(w) == 4 && (w[0] == '1' || w[0] == '2'))) {
+            char p[32];
+            size_t pb;
+            bool pparen;
+            if (!frame_word(low, b, p, sizeof p, &pb, &pparen) || strcmp(p, "to") ||
+                !frame_word(low, pb, p, sizeof p, &pb, &pparen) || strcmp(p, "up"))
+                return FR_NO;
+        }
+        /* "many with disabilities", "for many single parents": some of
+         * those described. */
+        if (!strcmp(w, "many")) {
+            char p[32];
+            size_t pb;
+            bool pparen;
+            if (!strcmp(nearer, "with") || !strcmp(nearer, "who") ||
+                (frame_word(low, b, p, sizeof p, &pb, &pparen) && !strcmp(p, "for")))
+                return FR_NO;
+        }
+        if (word_in(w, frame)) {
+            bool after_num = isdigit((unsigned char)nearer[0]);
+            char p[32];
+            size_t pb;
+            bool pparen;
+            bool any = frame_word(low, b, p, sizeof p, &pb, &pparen);
+            bool p_num = any && isdigit((unsigned char)p[0]);
+            /* "aged 16 to 25 with an EHCP": a range, walk on. */
+            if (!strcmp(w, "to") && after_num && p_num && !pparen && !paren) {
+                at = pb;
+                snprintf(nearer, sizeof nearer, "%s", p);
+                continue;
+            }
+            /* "(up to 25 with SEND)", "(to 25 with an EHCP)", "(or age 25
+             * for people with a disability)", "£3 for carers". */
+            if ((after_num && atoi(nearer) <= 30 && (!strcmp(w, "to") || !strcmp(w, "under"))) ||
+                (!strcmp(w, "for") && p_num))
+                return FR_NO;
+            if (!person && !linked && !word_in(w, needs_people))
+                return FR_NO;
+            return FR_YES;
+        }
+        snprintf(nearer, sizeof nearer, "%s", w);
+        predicate = predicate || word_in(w, pred);
+        if (num || word_in(w, pass)) {
+            linked = linked || !word_in(w, bare);
+            continue;
+        }
+        /* "projects around homelessness", "to end and prevent
+         * homelessness", "when reporting domestic abuse": a condition
+         * as the topic. */
+        if (!person && !linked && word_in(w, topic)) {
+            /* Unless people say it of themselves ("local people need to
+             * end and prevent homelessness"). */
+            size_t q = b, qb;
+            bool qp;
+            char v[32];
+            int i = 0;
+            while (i < 6 && frame_word(low, q, v, sizeof v, &qb, &qp) && !word_in(v, counted)) {
+                q = qb;
+                i++;
+            }
+            if (i == 6 || !word_in(v, counted))
+                return FR_NO;
+        }
+        linked = true;
+        if (++unknown > 1)
+            return FR_YES;
+    }
+    return FR_YES;
+}
+
+/* Does an item open with the group as a word about the person
+ * ("homeless or likely to lose your home", "Disabled, or with a health
+ * condition"), not a noun that is a subject ("Care leavers are ...")? */
+static bool group_item_word(const char *orig, const vocab_hit *h)
+{
+    static const char *const adj[] = {"homeless", "disabled", "autistic", "deaf", "blind",
+                                      "dyslexic", "neurodivergent", "care-experienced",
+                                      "care experienced", NULL};
+    size_t e = h->off + h->len;
+    char w[32];
+    size_t n = h->len < sizeof w - 1 ? h->len : sizeof w - 1;
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)tolower((unsigned char)orig[h->off + i]);
+    w[n] = '\0';
+    if (!word_in(w, adj))
+        return false;
+    for (size_t i = 0; i < h->off; i++)
+        if (isalnum((unsigned char)orig[i]))
+            return false;
+    while (orig[e] == ' ')
+        e++;
+    return orig[e] == ',' || !strncmp(orig + e, "or ", 3) || !strncmp(orig + e, "and ", 4);
+}
+
+/* Does the clause after a group that opens the sentence say what its
+ * members may have ("Care leavers can receive", "Carers are entitled to",
+ * "Lone parents can get", "... who go to university receive")?  A word
+ * of access before any negation; "Care leavers are guaranteed an
+ * interview", "Refugees seeking work face significant barriers" and a
+ * bare item ("people with learning disabilities") have none. */
+static bool group_access_after(const char *low, size_t from)
+{
+    static const char *const access[] = {"can", "could", "may", "receive", "receives", "get",
+                                         "gets", "qualify", "qualifies", "eligible",
+                                         "entitled", "apply", "access", "attend", "join",
+                                         "referred", "use", "only", "must", NULL};
+    static const char *const stop[] = {"not", "no", "cannot", "can't", "never", "don't",
+                                       "won't", NULL};
+    char prev[32] = "";
+    for (size_t i = from, k = 0; low[i] && !strchr(".;:!?", low[i]) && k < 40; k++) {
+        while (low[i] == ' ' || low[i] == ',' || low[i] == '(' || low[i] == ')')
+            i++;
+        char w[32];
+        size_t n = 0;
+        while (low[i] && (isalnum((unsigned char)low[i]) || low[i] == '\'' || low[i] == '-')) {
+            if (n + 1 < sizeof w)
+                w[n++] = low[i];
+            i++;
+        }
+        w[n] = '\0';
+        if (!n) {
+            if (low[i] && !strchr(".;:!?", low[i]))
+                i++;
+            continue;
+        }
+        if (word_in(w, stop))
+            return false;
+        if (word_in(w, access) || (!strcmp(w, "for") && (!strcmp(prev, "are") ||
+                                                         !strcmp(prev, "is"))))
+            return true;
+        snprintf(prev, sizeof prev, "%s", w);
+    }
+    return false;
+}
+
+/* Is group hit h the name of a course ("ESOL", "English for Speakers of
+ * Other Languages"): "join an ESOL course", "a relevant ESOL
+ * qualification", "Applications for ESOL ... are now open", "ESOL means
+ * ..."?  The course is the service, not whom it takes (a name: a check
+ * at most, beside a word of requirement); "ESOL learners"
+ * and "ESOL students" are people, and so are those "ESOL courses for
+ * those who ..." name (group_name_of_clients). */
+static bool group_course(const char *orig, const vocab_hit *h)
+{
+    static const char *const who[] = {"learner", "learners", "student", "students", "needs",
+                                      "speakers", "people", "clients", "users",
+                                      "participants", NULL};
+    if (!h->keyword || (strcmp(h->keyword, "ESOL") &&
+                        strcmp(h->keyword, "english for speakers of other languages")))
+        return false;
+    char w[32];
+    bool cap;
+    vocab_hit at = *h;
+    next_word(orig, &at, w, sizeof w, &cap);
+    if (!*w && orig[h->off + h->len] == ')') {
+        /* "English for Speakers of Other Languages (ESOL) learners" */
+        at.len++;
+        next_word(orig, &at, w, sizeof w, &cap);
+    }
+    return !word_in(w, who);
+}
+
+/* Is group hit h one of a wider set the sentence admits (guideline 12:
+ * "individuals with disabilities or other barriers to employment",
+ * "refugees, asylum seekers and disadvantaged groups", "... and anyone
+ * else facing material barriers")?  A word of the wider set after it in
+ * its sentence; a work status listed after it ("disabled people, ... and
+ * people who have been out of work for more than two years") is an
+ * alternative in another dimension (guideline 4). */
+static bool group_wider_set(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const wider[] = {"other barriers", "complex barriers",
+                                        "specific barriers", "significant barriers",
+                                        "disadvantaged groups", "anyone else", " and others",
+                                        " others who", "and people who have been out of work",
+                                        ", long term unemployed", ", long-term unemployed",
+                                        "and long term unemployed", "and long-term unemployed"};
+    if (!c->o2l)
+        return false;
+    const char *from = low + c->o2l[h->off + h->len], *end = from;
+    while (*end && *end != '.' && *end != ';')
+        end++;
+    for (size_t i = 0; i < sizeof wider / sizeof wider[0]; i++) {
+        const char *x = strstr(from, wider[i]);
+        if (x && x < end)
+            return true;
+    }
+    return false;
+}
+
+/* Is group hit h what a definition tells the reader they are ("If you
+ * help someone regularly ..., you are classed as a carer.", "then you are
+ * a carer.", "you are probably a carer, even if ...")?  "You are a
+ * carer" that ends its clause says who counts, not who may come; "you are
+ * a carer and may be eligible for support" goes on to say it. */
+static bool group_you_are(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const lead[] = {"you are a ", "you are an ", "you are probably a ",
+                                       "you are classed as a ", "you are considered a ",
+                                       "you are considered to be a ",
+                                       "you are likely to be a ", "you may be a "};
+    if (!c->o2l)
+        return false;
+    size_t at = c->o2l[h->off], e = c->o2l[h->off + h->len];
+    bool led = false;
+    for (size_t i = 0; i < sizeof lead / sizeof lead[0] && !led; i++) {
+        size_t l = strlen(lead[i]);
+        /* past the group's own adjectives ("a young carer", "an unpaid
+         * carer") */
+        for (size_t k = at; k + 24 > at && k >= l && !led; k--) {
+            if (!strncmp(low + k - l, lead[i], l))
+                led = k - l >= 5 && strncmp(low + k - l - 5, "that ", 5);
+            if (k == 0 || low[k - 1] == ',' || low[k - 1] == '.')
+                break;
+        }
+    }
+    /* "If you ..., you are a carer." */
+    const char *cond = strstr(low, "if ");
+    if (!led || !cond || (size_t)(cond - low) >= at)
+        return false;
+    while (low[e] == ' ' || low[e] == '"' || low[e] == '\'')
+        e++;
+    return !low[e] || low[e] == '.' || low[e] == '!' || !strncmp(low + e, ", even", 6);
+}
+
+/* Is care-leavers hit h a child in care now ("who are looked after by the
+ * local authority", "will become looked after") or one of "people in care
+ * or care leavers"?  A looked-after child is not a care leaver; the set
+ * with those in care is wider than the slug. */
+static bool group_in_care(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const now[] = {"is", "are", "become", "becomes", "being", "child",
+                                      "children", NULL};
+    if (!c->o2l || strcmp(h->slug, "care-leavers"))
+        return false;
+    size_t at = c->o2l[h->off];
+    while (at > 0 && (low[at - 1] == '\'' || low[at - 1] == '"' || low[at - 1] == ' '))
+        at--;
+    if (!strncmp(low + c->o2l[h->off], "looked", 6) ||
+        !strncmp(low + c->o2l[h->off] + 1, "looked", 6)) {
+        char w[32];
+        size_t from;
+        word_before(low, at, w, sizeof w, &from);
+        return word_in(w, now);
+    }
+    static const char *const wider[] = {"in care or ", "in care and "};
+    return said_before(low, c->o2l[h->off], ";:.", wider, 2);
+}
+
 /* What one mention of a group makes of the sentence: nothing (the
  * subject of a definition), nothing at all (a group of staff or one
  * turned away: GH_SCOPED, the sentence says no more of the group), a name
@@ -2096,14 +2532,34 @@ static int group_hit_kind(const ctx *c, const char *orig, const char *low,
     /* "non-disabled people": the others. */
     if (h->off >= 4 && !strncasecmp(orig + h->off - 4, "non-", 4))
         return GH_NONE;
+    /* A scheme named after whom it serves ("Access to Work", "Carer's
+     * Allowance", "supported internships"): the sentence is about the
+     * scheme, its own rules ("To be eligible for Access to Work you
+     * must:") are no one's group; a later mention of the people may be. */
+    static const char *const scheme[] = {"supported internship*", "access to work",
+                                         "carer's allowance", "carers allowance",
+                                         "temporary accommodation", NULL};
+    if (h->keyword && word_in(h->keyword, scheme))
+        return GH_NONE;
+    if (group_course(orig, h) && !group_name_of_clients(orig, h))
+        return GH_NAMED;
+    if (group_wider_set(c, low, h) || group_you_are(c, low, h) || group_in_care(c, low, h))
+        return GH_NONE;
     if (group_of_cared_for(c, low, h))
         return GH_SCOPED;
     if (carer_of_child(c, low, h))
         return GH_NONE;
+    int fr = group_framed(c, orig, low, h);
+    if (fr == FR_NO)
+        return GH_NONE;
     bool named = group_in_name(orig, h);
     /* "A young carer is someone under 18 who ...": a definition that
      * bounds the group by age says whom the service takes. */
-    if (group_subject_only(orig, h) && !(aged && group_defined(orig, h)))
+    bool defined = aged && group_defined(orig, h);
+    if (group_subject_only(orig, h) && !defined)
+        return GH_NONE;
+    if (fr == FR_OPENS && !defined && !named && !group_item_word(orig, h) &&
+        !group_access_after(low, c->o2l[h->off + h->len]))
         return GH_NONE;
     return named && !group_name_of_clients(orig, h) ? GH_NAMED : GH_PEOPLE;
 }
@@ -2136,7 +2592,8 @@ static bool group_statistic(const char *low)
     static const char *const count[] = {"there are an estimated", "there are around",
                                         "there are over", "there are about",
                                         "there are approximately", "approximately",
-                                        "surveys of", "rates among", "rate among"};
+                                        "surveys of", "rates among", "rate among", "%",
+                                        "per cent"};
     for (size_t i = 0; i < sizeof count / sizeof count[0]; i++)
         if (strstr(low, count[i]))
             return true;
@@ -2151,6 +2608,31 @@ static bool group_statistic(const char *low)
     return false;
 }
 
+/* Does the sentence point the reader to another page or paper ("For
+ * information and support for carers, visit the ... web page", "Read our
+ * factsheet Support for carers", "See our guide to services for carers",
+ * "sign up to the newsletter ... for carers")?  Whom that is for is not
+ * whom the service takes. */
+static bool group_pointer(const char *low)
+{
+    static const char *const open[] = {"visit ", "see ", "read ", "download ", "sign up ",
+                                       "click ", "follow ", "go to "};
+    static const char *const any[] = {"visit the ", "visit our ", "see our ", "read our ",
+                                      "download the ", "download our ", "sign up to ",
+                                      "click here", "click on ", "web page", "webpage",
+                                      "newsletter", "factsheet", "leaflet"};
+    const char *p = low;
+    while (*p == ' ' || *p == '-' || *p == '*')
+        p++;
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+        if (!strncmp(p, open[i], strlen(open[i])))
+            return true;
+    for (size_t i = 0; i < sizeof any / sizeof any[0]; i++)
+        if (strstr(p, any[i]))
+            return true;
+    return false;
+}
+
 void el_group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                        double conf, bool elig_field, bool age_rule_here)
 {
@@ -2162,6 +2644,8 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
     bool strong = has(P_STRONG, low);
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "group", orig, hits, EL_MAX_VALUES);
+    if (!nh || group_pointer(low))
+        return;
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
     const vocab_trigger *why = NULL;
@@ -2171,7 +2655,8 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
         /* Groups the other dimensions say better. */
         if (!strcmp(s, "young-people") || !strcmp(s, "aged-50-plus") ||
             !strcmp(s, "long-term-unemployed") || !strcmp(s, "economically-inactive") ||
-            !strcmp(s, "in-work-progression") || !strcmp(s, "neet"))
+            !strcmp(s, "in-work-progression") || !strcmp(s, "neet") ||
+            !strcmp(s, "low-pay-low-skills"))
             continue;
         /* A group word inside a name or a word for a thing ("ESOL
          * classes", "the Homelessness Team") names no client: a later
