@@ -1146,6 +1146,205 @@ static bool benefit_topic(const char *low, size_t at, size_t len)
     return word_in(w, topic) && strcmp(w, "and");
 }
 
+/* Is the word of low at p (letters only) one that names a benefit or a
+ * claim ("benefits", "receipt", "claiming", "credit", "jsa")?  Used to
+ * tell an alternative on the benefit dimension from one on another. */
+static bool benefit_word(const char *p, size_t n)
+{
+    static const char *const w[] = {"benefit", "benefits", "receipt", "receiving", "receive",
+                                    "claiming", "claim", "claimant", "claimants", "credit",
+                                    "credits", "allowance", "pension", "uc", "jsa", "esa",
+                                    "pip", "dla", NULL};
+    for (size_t i = 0; w[i]; i++)
+        if (strlen(w[i]) == n && !strncmp(p, w[i], n))
+            return true;
+    /* "Income Support", "Employment and Support Allowance": benefits, not
+     * an income or a work status. */
+    return (n == 6 && !strncmp(p, "income", 6) && !strncmp(p + 6, " support", 8)) ||
+           (n == 10 && !strncmp(p, "employment", 10) && !strncmp(p + 10, " and support", 12));
+}
+
+/* Is the word of low at p (n letters) one of an alternative on another
+ * dimension: an income, earnings, hardship or work status ("or have a
+ * household income of less than", "OR earning below", "or are in
+ * employment", "or unemployed")? */
+static bool other_dim_word(const char *p, size_t n)
+{
+    static const char *const pre[] = {"income", "earn", "salary", "salaries", "wage",
+                                      "hardship", "employed", "employment", "unemploy",
+                                      "self-employ", NULL};
+    for (size_t i = 0; pre[i]; i++)
+        if (n >= strlen(pre[i]) && !strncmp(p, pre[i], strlen(pre[i])))
+            return !benefit_word(p, n);
+    /* "working" but not "Working Tax Credit"; "job seeking" */
+    if (n == 7 && !strncmp(p, "working", 7))
+        return strncmp(p + 7, " tax", 4) != 0;
+    return n == 3 && !strncmp(p, "job", 3) && !strncmp(p + 3, " seeking", 8);
+}
+
+/* Does the sentence join a benefit by "or" with an alternative on another
+ * dimension ("In receipt of means-tested benefits or experiencing financial
+ * hardship", "have an income of less than £30,000 per year, or be in
+ * receipt of ...", "receiving income-based benefits, a salary below ... or
+ * unemployed")?  Either route admits, so neither is a rule (labelling
+ * guideline 4).  The words right after an "or" name the other dimension
+ * before any benefit word while a benefit was named before it; or the
+ * words right before it name the other dimension and a benefit follows. */
+static bool benefit_either_or(const char *low)
+{
+    for (const char *o = strstr(low, "or "); o; o = strstr(o + 1, "or ")) {
+        if (o == low || (o[-1] != ' ' && o[-1] != '/'))
+            continue;
+        /* after: up to six words, a word of the other dimension first */
+        const char *p = o + 3;
+        bool after_other = false, after_ben = false;
+        for (int k = 0; k < 6 && *p && !after_other && !after_ben; k++) {
+            while (*p && !isalpha((unsigned char)*p) && *p != '.' && *p != ';')
+                p++;
+            if (!*p || *p == '.' || *p == ';')
+                break;
+            size_t n = 0;
+            while (isalpha((unsigned char)p[n]) || p[n] == '-')
+                n++;
+            if (benefit_word(p, n))
+                after_ben = true;
+            else if (other_dim_word(p, n))
+                after_other = true;
+            p += n;
+        }
+        /* before: up to ten words back, a word of the other dimension
+         * nearer than any benefit word */
+        const char *b = o;
+        bool before_other = false, before_ben = false;
+        for (int k = 0; k < 10 && b > low && !before_other && !before_ben; k++) {
+            while (b > low && !isalpha((unsigned char)b[-1]) && b[-1] != '.' && b[-1] != ';')
+                b--;
+            if (b == low || b[-1] == '.' || b[-1] == ';')
+                break;
+            const char *e = b;
+            while (b > low && (isalpha((unsigned char)b[-1]) || b[-1] == '-'))
+                b--;
+            size_t n = (size_t)(e - b);
+            if (benefit_word(b, n))
+                before_ben = true;
+            else if (other_dim_word(b, n))
+                before_other = true;
+        }
+        if (after_other && before_ben)
+            return true;
+        if (before_other && after_ben)
+            return true;
+    }
+    return false;
+}
+
+/* Does the sentence say something other than whom the service takes,
+ * though it names a benefit someone gets?  Shapes (each gives no benefit
+ * rule in the labelled corpus):
+ * - a means test: the benefit with an income bound in money ("Receiving
+ *   Universal Credit, and your take-home pay ... is less than £343 a
+ *   month"), a route of a fee or grant list;
+ * - a price: fees, prices, funding ("FEE 1 ... resident on means tested
+ *   benefit", "will only fund tuition fees for those on certain benefits");
+ * - evidence asked for ("we need a current benefit letter", "Please show
+ *   us your recent letter", "(evidence needs to be uploaded)");
+ * - the benefit's own regime ("you both need to accept a claimant
+ *   commitment", "working under Permitted Work rules", "the conditions of
+ *   your benefit", "the benefit cap", "you can claim back up to 85 per
+ *   cent"), what one may do while on it ("You can volunteer while
+ *   receiving benefits"), or what one may have to do ("may have to take
+ *   part in the Work Programme");
+ * - a widening ("You may also qualify if you get Universal Credit");
+ * - a question ("Are you getting any of the following benefits?");
+ * - history ("those who had been on Universal Credit"), a description of
+ *   clients ("most are receiving benefits", "Many people who claim
+ *   benefits fear ...") or an explanation ("The benefits you get depend
+ *   on your circumstances"). */
+static bool benefit_not_rule(const char *low)
+{
+    static const char *const shape[] = {
+        /* price */
+        "fees", "price", "funding", "fund tuition",
+        /* evidence */
+        "benefit letter", "letter from", "letter stating", "letter confirming",
+        "evidence needs", "evidence must", "provide evidence", "show us",
+        /* the benefit's regime, what one may or may have to do on it */
+        "claimant commitment", "permitted work", "conditions of your benefit",
+        "benefit cap", "claim back", "can volunteer", "while receiving", "whilst receiving",
+        "while claiming", "whilst claiming", "while you're claiming",
+        "whilst you're claiming", "while you are claiming", "whilst you are claiming",
+        "may have to", "might have to", "rules about", "is a requirement for",
+        "required to complete", "required to undertake", "run on", "run-on",
+        "stop qualifying", "no longer", " affect whether", "please see",
+        /* widening */
+        "also qualify", "also be eligible", "also eligible", "can also get",
+        "expanded so that", "extended so that",
+        /* history, clients described, explanations */
+        "had been", "most are", "many people", "many households", "benefits you get",
+        "depend on your circumstances"};
+    for (size_t i = 0; i < sizeof shape / sizeof shape[0]; i++)
+        if (strstr(low, shape[i]))
+            return true;
+    /* a question (its "?" ends the sentence before it is read) */
+    static const char *const ask[] = {"are you ", "do you ", "have you ", "is your ",
+                                      "does your ", "did you "};
+    for (size_t i = 0; i < sizeof ask / sizeof ask[0]; i++)
+        if (!strncmp(low, ask[i], strlen(ask[i])))
+            return true;
+    /* "FEE 1 ...", "£1.50": a price (a sum in pence is one; not "£2.9
+     * billion") */
+    for (const char *f = strstr(low, "fee"); f; f = strstr(f + 1, "fee"))
+        if ((f == low || !isalpha((unsigned char)f[-1])) && !isalpha((unsigned char)f[3]))
+            return true;
+    for (const char *m = strstr(low, "\xc2\xa3"); m; m = strstr(m + 2, "\xc2\xa3")) {
+        const char *d = m + 2;
+        while (isdigit((unsigned char)*d))
+            d++;
+        if (d > m + 2 && *d == '.' && isdigit((unsigned char)d[1]) &&
+            isdigit((unsigned char)d[2]) && !isdigit((unsigned char)d[3]))
+            return true;
+    }
+    /* a means test: an income bound in money, take-home pay, hardship */
+    if (strstr(low, "\xc2\xa3") && (strstr(low, "income") || strstr(low, " pay") ||
+                                    strstr(low, "earn") || strstr(low, "salary")))
+        return true;
+    if (strstr(low, "take-home pay") || strstr(low, "take home pay") ||
+        strstr(low, "hardship") || strstr(low, "financial need"))
+        return true;
+    return benefit_either_or(low);
+}
+
+/* Is the sentence a bare item naming a benefit someone gets ("Receive
+ * Employment and Support Allowance (ESA)", "You are in receipt of Job
+ * Seeker's Allowance (JSA).", "Claiming JSA (Including partners on joint
+ * claims)", "Unemployed and in receipt of JSA or Universal Credit")?  With
+ * no word of requirement of its own or of a firm heading (conf at most
+ * 0.7), such an item is one route of a list of alternatives ("if one of
+ * the following applies:"), as benefit lists mostly are: no rule
+ * (labelling guideline 4).  "Have spent at least nine months on UC" and
+ * "are on low incomes and are receiving Pension Credit" say more and stay. */
+static bool benefit_bare_item(const char *low)
+{
+    static const char *const open[] = {
+        "receive ", "receiving ", "claiming ", "claim ", "in receipt of ", "get ", "getting ",
+        "you receive ", "you get ", "you are in receipt of ", "you're in receipt of ",
+        "you are receiving ", "you're receiving ", "you are claiming ", "you're claiming ",
+        "you are getting ", "you're getting ", "they are in receipt of ", "they receive ",
+        "they are receiving ", "are in receipt of ", "are receiving ", "are claiming ",
+        "be in receipt of ", "be receiving ", "be claiming ", "unemployed and ",
+        "you are unemployed", "you've been claiming ", "you have been claiming ",
+        "learners in receipt of ", "learners claiming ", "people who receive ",
+        "people who are in receipt of ", "whose parents receive ", "whose parents are "};
+    size_t p = 0;
+    while (low[p] && (low[p] == ' ' || low[p] == '*' || low[p] == '-' || isdigit((unsigned char)low[p]) ||
+                      low[p] == '.'))
+        p++;
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+        if (!strncmp(low + p, open[i], strlen(open[i])))
+            return true;
+    return false;
+}
+
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
@@ -1226,6 +1425,10 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
     if (!nh && !generic)
         return;
     if (!has(P_BEN_CLAIM, low) || has(P_BEN_HELP, low))
+        return;
+    if (benefit_not_rule(low))
+        return;
+    if (conf <= 0.7 && benefit_bare_item(low) && !has(P_BEN_NOT, low))
         return;
     /* "If you claim UC, or JSA, or are not claiming anything": everyone. */
     for (size_t i = 0; i < nh; i++) {
