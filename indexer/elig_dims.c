@@ -1254,7 +1254,6 @@ static bool benefit_either_or(const char *low)
  *   cent"), what one may do while on it ("You can volunteer while
  *   receiving benefits"), or what one may have to do ("may have to take
  *   part in the Work Programme");
- * - a widening ("You may also qualify if you get Universal Credit");
  * - a question ("Are you getting any of the following benefits?");
  * - history ("those who had been on Universal Credit"), a description of
  *   clients ("most are receiving benefits", "Many people who claim
@@ -1275,10 +1274,8 @@ static bool benefit_not_rule(const char *low)
         "whilst you're claiming", "while you are claiming", "whilst you are claiming",
         "may have to", "might have to", "rules about", "is a requirement for",
         "required to complete", "required to undertake", "run on", "run-on",
-        "stop qualifying", "no longer", " affect whether", "please see",
-        /* widening */
-        "also qualify", "also be eligible", "also eligible", "can also get",
-        "expanded so that", "extended so that",
+        "stop qualifying", "no longer be entitled", "no longer entitled", " affect whether",
+        "please see",
         /* history, clients described, explanations */
         "had been", "most are", "many people", "many households", "benefits you get",
         "depend on your circumstances"};
