@@ -913,7 +913,13 @@ static bool applied_for(const char *low, size_t at)
                                     /* the goal of a duty: "You must accept the claimant
                                      * commitment to get universal credit" */
                                     "to get ", "to claim ", "to receive ", "in order to get ",
-                                    "in order to claim ", "in order to receive "};
+                                    "in order to claim ", "in order to receive ",
+                                    /* the age of a benefit, access to one: "under
+                                     * the qualifying age for state pension credit",
+                                     * "prevents you from accessing welfare benefits" */
+                                    "qualifying age for ", "qualifying for ", "accessing ",
+                                    "access to ", "access ", "accessing welfare ",
+                                    "access to welfare ", "access welfare "};
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
         size_t l = strlen(w[i]);
         if (at >= l && !strncmp(low + at - l, w[i], l))
@@ -1002,6 +1008,12 @@ static bool benefit_affected(const char *low, size_t at, size_t len)
         word_before(low, from, w, sizeof w, &from);
     if (word_in(w, verb)) {
         if (strcmp(w, "on"))
+            return true;
+        /* "missing out on the benefits they are entitled to" */
+        size_t f2;
+        char w2[32];
+        word_before(low, from, w2, sizeof w2, &f2);
+        if (!strcmp(w2, "out"))
             return true;
         /* "an impact on any Tax Credits you receive" */
         word_before(low, from, w, sizeof w, &from);
@@ -1124,7 +1136,8 @@ static bool benefit_topic(const char *low, size_t at, size_t len)
 {
     static const char *const thing[] = {"advice", "advisor", "advisors", "adviser", "advisers",
                                         "support", "system", "systems", "cap", "check",
-                                        "checks", "team", "entitlement", "entitlements", NULL};
+                                        "checks", "team", "entitlement", "entitlements", "rules",
+                                        NULL};
     static const char *const topic[] = {"debt", "money", "housing", "tax", "and", NULL};
     char w[32];
     size_t n = 0, e = at + len;
@@ -1342,10 +1355,41 @@ static bool benefit_bare_item(const char *low)
     return false;
 }
 
+/* Is "benefit(s)" at offset at of low the noun of a definition ("Free
+ * School Meals are a statutory benefit", "ESA is a benefit")?  "is a" or
+ * "are a" right before it, or with one word between. */
+static bool benefit_is_defined_as(const char *low, size_t at)
+{
+    char w1[32], w2[32], w3[32];
+    size_t f1, f2, f3;
+    word_before(low, at, w1, sizeof w1, &f1);
+    word_before(low, f1, w2, sizeof w2, &f2);
+    word_before(low, f2, w3, sizeof w3, &f3);
+    bool a1 = !strcmp(w1, "a") || !strcmp(w1, "an");
+    bool a2 = !strcmp(w2, "a") || !strcmp(w2, "an");
+    bool is2 = !strcmp(w2, "is") || !strcmp(w2, "are");
+    bool is3 = !strcmp(w3, "is") || !strcmp(w3, "are");
+    return (a1 && is2) || (a2 && is3);
+}
+
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
     if (has(P_BEN_NONE, low)) {
+        /* Only with a benefit named ("You don't have to be on the streets",
+         * "they do not get support from the council" name none), not in a
+         * statistic ("... are not claiming any out-of-work benefits, a
+         * study by ... has found") or an explanation ("will depend on ...
+         * whether you're claiming Universal Credit"). */
+        elig_span g[12];
+        vocab_hit bh[EL_MAX_VALUES];
+        bool gen = match(P_BEN_GENERIC, low, g);
+        if (!gen && !vocab_match_text(c->v, "benefit", orig, bh, EL_MAX_VALUES))
+            return;
+        if (gen && el_scope_low(c, (size_t)g[0].so, ESC_DROP))
+            return;
+        if (strstr(low, "will depend on") || strstr(low, "depends on"))
+            return;
         el_add_rule(c, "benefit", "none", NULL, 0, field, orig, conf);
         return;
     }
@@ -1442,6 +1486,14 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
             return;
         if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
             strstr(low, "benefits include") || strstr(low, "benefit you"))
+            return;
+        /* Advantages ("of benefit to them", "employment benefits like
+         * holiday pay"), or a definition ("Free School Meals are a statutory
+         * benefit available to ..."): whom that benefit is for. */
+        if (strstr(low, "of benefit") || strstr(low, "employment benefits") ||
+            strstr(low, "employee benefits") || strstr(low, "benefits like"))
+            return;
+        if (benefit_is_defined_as(low, (size_t)m[0].so))
             return;
         size_t off = (size_t)m[0].so, glen = (size_t)(m[0].eo - m[0].so);
         if (el_scope_low(c, off, ESC_DROP) || applied_for(low, off) ||
