@@ -1806,6 +1806,83 @@ void el_months_sentence(ctx *c, const char *orig, const char *low, const char *f
 
 /* ------------------------------------------------------------ right to work */
 
+/* Does the sentence take people with insecure status in (a service open
+ * to them asks for no right to work: "Residents with no recourse to public
+ * funds are eligible to apply too", "... are welcome", "NRPF visa
+ * conditions do NOT affect this")?  A bare mention ("No recourse to public
+ * funds (NRPF) refers to people who ...", "Your passport will be stamped
+ * ...", "Free classes are nearly impossible to find, especially for people
+ * with NRPF") defines or describes and admits no one. */
+static bool rtw_admits(const char *low, size_t at)
+{
+    /* "or if homeless or with no recourse to public funds, have links to
+     * the borough", "on low income and NRPF": one route of alternatives. */
+    size_t from = at;
+    while (from > 0 && !strchr(".;:(", low[from - 1]))
+        from--;
+    for (const char *x = low + from; x < low + at; x++)
+        if ((x == low || !isalpha((unsigned char)x[-1])) && (!strncmp(x, "or ", 3) || !strncmp(x, "if ", 3)))
+            return false;
+    static const char *const w[] = {"eligib", "welcome", "can apply", "apply too", "open to",
+                                    "aimed at", "targeted at", "designed for", "dedicated to",
+                                    "specifically for",
+                                    "available to", "can use", "can access", "can join",
+                                    "accept", "not affect", "n't affect", "regardless",
+                                    "whatever", "no matter"};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (strstr(low, w[i]))
+            return true;
+    return false;
+}
+
+/* Is the right to work at offset at of low something other than a
+ * condition on the client: a document asked for ("all you need is your
+ * National Insurance number", "you must provide your NI Number"), an
+ * employer's check ("check the right to work of every person before we
+ * can employ them", "pass your right to work assessment", "prove your
+ * right to work by using ..."), or what one applies for ("to be considered
+ * for permission to work", "get permission to work if ...")? */
+static bool rtw_not_condition(const char *low, size_t at)
+{
+    /* "your National Insurance number", "must provide your NI Number": a
+     * document to bring ("You must have a National Insurance number" is a
+     * condition) */
+    if ((!strncmp(low + at, "national insurance", 18) || !strncmp(low + at, "ni number", 9)) &&
+        ((at >= 5 && !strncmp(low + at - 5, "your ", 5)) || strstr(low, "provide") ||
+         strstr(low, "in order to work")))
+        return true;
+    static const char *const other[] = {"check the right to work", "right to work check",
+                                        "right to work assessment", "before we can employ",
+                                        "prove your right to work by"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (strstr(low, other[i]))
+            return true;
+    static const char *const goal[] = {"considered for ", "get ", "apply for ", "applying for ",
+                                       "granted ", "obtain ", "become "};
+    for (size_t i = 0; i < sizeof goal / sizeof goal[0]; i++) {
+        size_t l = strlen(goal[i]);
+        if (at >= l && !strncmp(low + at - l, goal[i], l))
+            return true;
+    }
+    return false;
+}
+
+/* Does the sentence open with the right to work as a condition of its own,
+ * as an item of a list of requirements does ("Eligible to work in
+ * England", "have the right to work in the UK", "not be subject to
+ * immigration control", "Be a UK national or have settled status")? */
+static bool rtw_item(const char *low)
+{
+    static const char *const open[] = {"have the right", "have the legal right",
+                                       "be eligible to work", "eligible to work",
+                                       "right to work", "legally", "not be subject",
+                                       "be legally"};
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+        if (!strncmp(low, open[i], strlen(open[i])))
+            return true;
+    return false;
+}
+
 void el_rtw_sentence(ctx *c, const char *orig, const char *low, const char *field,
                      double conf)
 {
@@ -1818,23 +1895,42 @@ void el_rtw_sentence(ctx *c, const char *orig, const char *low, const char *fiel
     size_t off = named ? (size_t)m[0].so : (size_t)(nrpf - low);
     if (el_scope_low(c, off, ESC_DROP))
         return;
+    if (named && rtw_not_condition(low, off))
+        return;
     el_anchor(c, "right_to_work", off);
     if (has(P_RTW_EXCL, low)) {
         const char *vals[] = {"right-to-work"};
         el_add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
         return;
     }
-    /* A service aimed at people with insecure status asks for no right to
-     * work (a refusal was caught just above). */
-    if (has(P_RTW_NONE, low) || strstr(low, "no recourse") || strstr(low, "nrpf") ||
-        strstr(low, "insecure immigration") || strstr(low, "undocumented")) {
+    /* "Applicants without indefinite leave to remain ... must be able to
+     * raise a mortgage": whom another duty is for. */
+    if (named && off >= 8 && !strncmp(low + off - 8, "without ", 8) && !has(P_RTW_NONE, low))
+        return;
+    /* A service that takes people with insecure status asks for no right
+     * to work (a refusal was caught just above). */
+    if (has(P_RTW_NONE, low) ||
+        ((strstr(low, "no recourse") || strstr(low, "nrpf") || strstr(low, "insecure immigration") ||
+          strstr(low, "undocumented")) &&
+         rtw_admits(low, off))) {
         el_add_rule(c, "right_to_work", "none", NULL, 0, field, orig, conf);
         return;
     }
+    if (strstr(low, "no recourse") || strstr(low, "nrpf"))
+        return;
     /* A requirement only when the sentence asks for something ("must have
-     * the right to work"); "advice on right to work" is a service. */
+     * the right to work", "If you ... have the right to work in the UK, you
+     * are eligible"), makes it a condition of access or a refusal ("With
+     * settled status you are able to use the NHS", "your status excludes
+     * you from receiving public funds"), or is an item that states it;
+     * "advice on right to work" is a service. */
+    const char *elig = strstr(low, "eligib");
+    if (elig && elig == low + off) /* "eligible to work" is the right itself */
+        elig = strstr(elig + 1, "eligib");
     if (!has(P_REQ, low) && !strstr(low, "need") && !strstr(low, "require") &&
-        !strstr(low, "proof") && !strstr(low, "evidence of"))
+        !strstr(low, "proof") && !strstr(low, "evidence of") && !elig &&
+        !strstr(low, "subject to") && !strstr(low, "exclud") && !strstr(low, "not be able to") &&
+        !strstr(low, "can access") && !strstr(low, "able to use") && !rtw_item(low))
         return;
     const char *vals[] = {"right-to-work"};
     el_add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
