@@ -1465,7 +1465,12 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
     bool generic = has(P_BEN_GENERIC, low);
     if (!nh && !generic)
         return;
-    if (!has(P_BEN_CLAIM, low) || has(P_BEN_HELP, low))
+    /* "... available to Universal Credit and JSA claimants": a claim word
+     * ending the sentence has no space after it. */
+    size_t ln = strlen(low);
+    bool claim_end = (ln >= 10 && !strcmp(low + ln - 10, " claimants")) ||
+                     (ln >= 9 && !strcmp(low + ln - 9, " claimant"));
+    if ((!has(P_BEN_CLAIM, low) && !claim_end) || has(P_BEN_HELP, low))
         return;
     if (benefit_not_rule(low))
         return;
