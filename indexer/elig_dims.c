@@ -1093,7 +1093,13 @@ static bool applied_for(const char *low, size_t at)
                                     /* the goal of a duty: "You must accept the claimant
                                      * commitment to get universal credit" */
                                     "to get ", "to claim ", "to receive ", "in order to get ",
-                                    "in order to claim ", "in order to receive "};
+                                    "in order to claim ", "in order to receive ",
+                                    /* the age of a benefit, access to one: "under
+                                     * the qualifying age for state pension credit",
+                                     * "prevents you from accessing welfare benefits" */
+                                    "qualifying age for ", "qualifying for ", "accessing ",
+                                    "access to ", "access ", "accessing welfare ",
+                                    "access to welfare ", "access welfare "};
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
         size_t l = strlen(w[i]);
         if (at >= l && !strncmp(low + at - l, w[i], l))
@@ -1182,6 +1188,12 @@ static bool benefit_affected(const char *low, size_t at, size_t len)
         word_before(low, from, w, sizeof w, &from);
     if (word_in(w, verb)) {
         if (strcmp(w, "on"))
+            return true;
+        /* "missing out on the benefits they are entitled to" */
+        size_t f2;
+        char w2[32];
+        word_before(low, from, w2, sizeof w2, &f2);
+        if (!strcmp(w2, "out"))
             return true;
         /* "an impact on any Tax Credits you receive" */
         word_before(low, from, w, sizeof w, &from);
@@ -1304,7 +1316,8 @@ static bool benefit_topic(const char *low, size_t at, size_t len)
 {
     static const char *const thing[] = {"advice", "advisor", "advisors", "adviser", "advisers",
                                         "support", "system", "systems", "cap", "check",
-                                        "checks", "team", "entitlement", "entitlements", NULL};
+                                        "checks", "team", "entitlement", "entitlements", "rules",
+                                        NULL};
     static const char *const topic[] = {"debt", "money", "housing", "tax", "and", NULL};
     char w[32];
     size_t n = 0, e = at + len;
@@ -1326,10 +1339,237 @@ static bool benefit_topic(const char *low, size_t at, size_t len)
     return word_in(w, topic) && strcmp(w, "and");
 }
 
+/* Is the word of low at p (letters only) one that names a benefit or a
+ * claim ("benefits", "receipt", "claiming", "credit", "jsa")?  Used to
+ * tell an alternative on the benefit dimension from one on another. */
+static bool benefit_word(const char *p, size_t n)
+{
+    static const char *const w[] = {"benefit", "benefits", "receipt", "receiving", "receive",
+                                    "claiming", "claim", "claimant", "claimants", "credit",
+                                    "credits", "allowance", "pension", "uc", "jsa", "esa",
+                                    "pip", "dla", NULL};
+    for (size_t i = 0; w[i]; i++)
+        if (strlen(w[i]) == n && !strncmp(p, w[i], n))
+            return true;
+    /* "Income Support", "Employment and Support Allowance": benefits, not
+     * an income or a work status. */
+    return (n == 6 && !strncmp(p, "income", 6) && !strncmp(p + 6, " support", 8)) ||
+           (n == 10 && !strncmp(p, "employment", 10) && !strncmp(p + 10, " and support", 12));
+}
+
+/* Is the word of low at p (n letters) one of an alternative on another
+ * dimension: an income, earnings, hardship or work status ("or have a
+ * household income of less than", "OR earning below", "or are in
+ * employment", "or unemployed")? */
+static bool other_dim_word(const char *p, size_t n)
+{
+    static const char *const pre[] = {"income", "earn", "salary", "salaries", "wage",
+                                      "hardship", "employed", "employment", "unemploy",
+                                      "self-employ", NULL};
+    for (size_t i = 0; pre[i]; i++)
+        if (n >= strlen(pre[i]) && !strncmp(p, pre[i], strlen(pre[i])))
+            return !benefit_word(p, n);
+    /* "working" but not "Working Tax Credit"; "job seeking" */
+    if (n == 7 && !strncmp(p, "working", 7))
+        return strncmp(p + 7, " tax", 4) != 0;
+    return n == 3 && !strncmp(p, "job", 3) && !strncmp(p + 3, " seeking", 8);
+}
+
+/* Does the sentence join a benefit by "or" with an alternative on another
+ * dimension ("In receipt of means-tested benefits or experiencing financial
+ * hardship", "have an income of less than £30,000 per year, or be in
+ * receipt of ...", "receiving income-based benefits, a salary below ... or
+ * unemployed")?  Either route admits, so neither is a rule (labelling
+ * guideline 4).  The words right after an "or" name the other dimension
+ * before any benefit word while a benefit was named before it; or the
+ * words right before it name the other dimension and a benefit follows. */
+static bool benefit_either_or(const char *low)
+{
+    for (const char *o = strstr(low, "or "); o; o = strstr(o + 1, "or ")) {
+        if (o == low || (o[-1] != ' ' && o[-1] != '/'))
+            continue;
+        /* after: up to six words, a word of the other dimension first */
+        const char *p = o + 3;
+        bool after_other = false, after_ben = false;
+        for (int k = 0; k < 6 && *p && !after_other && !after_ben; k++) {
+            while (*p && !isalpha((unsigned char)*p) && *p != '.' && *p != ';')
+                p++;
+            if (!*p || *p == '.' || *p == ';')
+                break;
+            size_t n = 0;
+            while (isalpha((unsigned char)p[n]) || p[n] == '-')
+                n++;
+            if (benefit_word(p, n))
+                after_ben = true;
+            else if (other_dim_word(p, n))
+                after_other = true;
+            p += n;
+        }
+        /* before: up to ten words back, a word of the other dimension
+         * nearer than any benefit word */
+        const char *b = o;
+        bool before_other = false, before_ben = false;
+        for (int k = 0; k < 10 && b > low && !before_other && !before_ben; k++) {
+            while (b > low && !isalpha((unsigned char)b[-1]) && b[-1] != '.' && b[-1] != ';')
+                b--;
+            if (b == low || b[-1] == '.' || b[-1] == ';')
+                break;
+            const char *e = b;
+            while (b > low && (isalpha((unsigned char)b[-1]) || b[-1] == '-'))
+                b--;
+            size_t n = (size_t)(e - b);
+            if (benefit_word(b, n))
+                before_ben = true;
+            else if (other_dim_word(b, n))
+                before_other = true;
+        }
+        if (after_other && before_ben)
+            return true;
+        if (before_other && after_ben)
+            return true;
+    }
+    return false;
+}
+
+/* Does the sentence say something other than whom the service takes,
+ * though it names a benefit someone gets?  Shapes (each gives no benefit
+ * rule in the labelled corpus):
+ * - a means test: the benefit with an income bound in money ("Receiving
+ *   Universal Credit, and your take-home pay ... is less than £343 a
+ *   month"), a route of a fee or grant list;
+ * - a price: fees, prices, funding ("FEE 1 ... resident on means tested
+ *   benefit", "will only fund tuition fees for those on certain benefits");
+ * - evidence asked for ("we need a current benefit letter", "Please show
+ *   us your recent letter", "(evidence needs to be uploaded)");
+ * - the benefit's own regime ("you both need to accept a claimant
+ *   commitment", "working under Permitted Work rules", "the conditions of
+ *   your benefit", "the benefit cap", "you can claim back up to 85 per
+ *   cent"), what one may do while on it ("You can volunteer while
+ *   receiving benefits"), or what one may have to do ("may have to take
+ *   part in the Work Programme");
+ * - a question ("Are you getting any of the following benefits?");
+ * - history ("those who had been on Universal Credit"), a description of
+ *   clients ("most are receiving benefits", "Many people who claim
+ *   benefits fear ...") or an explanation ("The benefits you get depend
+ *   on your circumstances"). */
+static bool benefit_not_rule(const char *low)
+{
+    static const char *const shape[] = {
+        /* price */
+        "fees", "price", "funding", "fund tuition",
+        /* evidence */
+        "benefit letter", "letter from", "letter stating", "letter confirming",
+        "evidence needs", "evidence must", "provide evidence", "show us",
+        /* the benefit's regime, what one may or may have to do on it */
+        "claimant commitment", "permitted work", "conditions of your benefit",
+        "benefit cap", "claim back", "can volunteer", "while receiving", "whilst receiving",
+        "while claiming", "whilst claiming", "while you're claiming",
+        "whilst you're claiming", "while you are claiming", "whilst you are claiming",
+        "may have to", "might have to", "rules about", "is a requirement for",
+        "required to complete", "required to undertake", "run on", "run-on",
+        "stop qualifying", "no longer be entitled", "no longer entitled", " affect whether",
+        "please see",
+        /* history, clients described, explanations */
+        "had been", "most are", "many people", "many households", "benefits you get",
+        "depend on your circumstances"};
+    for (size_t i = 0; i < sizeof shape / sizeof shape[0]; i++)
+        if (strstr(low, shape[i]))
+            return true;
+    /* a question (its "?" ends the sentence before it is read) */
+    static const char *const ask[] = {"are you ", "do you ", "have you ", "is your ",
+                                      "does your ", "did you "};
+    for (size_t i = 0; i < sizeof ask / sizeof ask[0]; i++)
+        if (!strncmp(low, ask[i], strlen(ask[i])))
+            return true;
+    /* "FEE 1 ...", "£1.50": a price (a sum in pence is one; not "£2.9
+     * billion") */
+    for (const char *f = strstr(low, "fee"); f; f = strstr(f + 1, "fee"))
+        if ((f == low || !isalpha((unsigned char)f[-1])) && !isalpha((unsigned char)f[3]))
+            return true;
+    for (const char *m = strstr(low, "\xc2\xa3"); m; m = strstr(m + 2, "\xc2\xa3")) {
+        const char *d = m + 2;
+        while (isdigit((unsigned char)*d))
+            d++;
+        if (d > m + 2 && *d == '.' && isdigit((unsigned char)d[1]) &&
+            isdigit((unsigned char)d[2]) && !isdigit((unsigned char)d[3]))
+            return true;
+    }
+    /* a means test: an income bound in money, take-home pay, hardship */
+    if (strstr(low, "\xc2\xa3") && (strstr(low, "income") || strstr(low, " pay") ||
+                                    strstr(low, "earn") || strstr(low, "salary")))
+        return true;
+    if (strstr(low, "take-home pay") || strstr(low, "take home pay") ||
+        strstr(low, "hardship") || strstr(low, "financial need"))
+        return true;
+    return benefit_either_or(low);
+}
+
+/* Is the sentence a bare item naming a benefit someone gets ("Receive
+ * Employment and Support Allowance (ESA)", "You are in receipt of Job
+ * Seeker's Allowance (JSA).", "Claiming JSA (Including partners on joint
+ * claims)", "Unemployed and in receipt of JSA or Universal Credit")?  With
+ * no word of requirement of its own or of a firm heading (conf at most
+ * 0.7), such an item is one route of a list of alternatives ("if one of
+ * the following applies:"), as benefit lists mostly are: no rule
+ * (labelling guideline 4).  "Have spent at least nine months on UC" and
+ * "are on low incomes and are receiving Pension Credit" say more and stay. */
+static bool benefit_bare_item(const char *low)
+{
+    static const char *const open[] = {
+        "receive ", "receiving ", "claiming ", "claim ", "in receipt of ", "get ", "getting ",
+        "you receive ", "you get ", "you are in receipt of ", "you're in receipt of ",
+        "you are receiving ", "you're receiving ", "you are claiming ", "you're claiming ",
+        "you are getting ", "you're getting ", "they are in receipt of ", "they receive ",
+        "they are receiving ", "are in receipt of ", "are receiving ", "are claiming ",
+        "be in receipt of ", "be receiving ", "be claiming ", "unemployed and ",
+        "you are unemployed", "you've been claiming ", "you have been claiming ",
+        "learners in receipt of ", "learners claiming ", "people who receive ",
+        "people who are in receipt of ", "whose parents receive ", "whose parents are "};
+    size_t p = 0;
+    while (low[p] && (low[p] == ' ' || low[p] == '*' || low[p] == '-' || isdigit((unsigned char)low[p]) ||
+                      low[p] == '.'))
+        p++;
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+        if (!strncmp(low + p, open[i], strlen(open[i])))
+            return true;
+    return false;
+}
+
+/* Is "benefit(s)" at offset at of low the noun of a definition ("Free
+ * School Meals are a statutory benefit", "ESA is a benefit")?  "is a" or
+ * "are a" right before it, or with one word between. */
+static bool benefit_is_defined_as(const char *low, size_t at)
+{
+    char w1[32], w2[32], w3[32];
+    size_t f1, f2, f3;
+    word_before(low, at, w1, sizeof w1, &f1);
+    word_before(low, f1, w2, sizeof w2, &f2);
+    word_before(low, f2, w3, sizeof w3, &f3);
+    bool a1 = !strcmp(w1, "a") || !strcmp(w1, "an");
+    bool a2 = !strcmp(w2, "a") || !strcmp(w2, "an");
+    bool is2 = !strcmp(w2, "is") || !strcmp(w2, "are");
+    bool is3 = !strcmp(w3, "is") || !strcmp(w3, "are");
+    return (a1 && is2) || (a2 && is3);
+}
+
 void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *field,
                          double conf)
 {
     if (has(P_BEN_NONE, low)) {
+        /* Only with a benefit named ("You don't have to be on the streets",
+         * "they do not get support from the council" name none), not in a
+         * statistic ("... are not claiming any out-of-work benefits, a
+         * study by ... has found") or an explanation ("will depend on ...
+         * whether you're claiming Universal Credit"). */
+        elig_span g[12];
+        vocab_hit bh[EL_MAX_VALUES];
+        bool gen = match(P_BEN_GENERIC, low, g);
+        if (!gen && !vocab_match_text(c->v, "benefit", orig, bh, EL_MAX_VALUES))
+            return;
+        if (gen && el_scope_low(c, (size_t)g[0].so, ESC_DROP))
+            return;
+        if (strstr(low, "will depend on") || strstr(low, "depends on"))
+            return;
         el_add_rule(c, "benefit", "none", NULL, 0, field, orig, conf);
         return;
     }
@@ -1405,7 +1645,16 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
     bool generic = has(P_BEN_GENERIC, low);
     if (!nh && !generic)
         return;
-    if (!has(P_BEN_CLAIM, low) || has(P_BEN_HELP, low))
+    /* "... available to Universal Credit and JSA claimants": a claim word
+     * ending the sentence has no space after it. */
+    size_t ln = strlen(low);
+    bool claim_end = (ln >= 10 && !strcmp(low + ln - 10, " claimants")) ||
+                     (ln >= 9 && !strcmp(low + ln - 9, " claimant"));
+    if ((!has(P_BEN_CLAIM, low) && !claim_end) || has(P_BEN_HELP, low))
+        return;
+    if (benefit_not_rule(low))
+        return;
+    if (conf <= 0.7 && benefit_bare_item(low) && !has(P_BEN_NOT, low))
         return;
     /* "If you claim UC, or JSA, or are not claiming anything": everyone. */
     for (size_t i = 0; i < nh; i++) {
@@ -1422,6 +1671,14 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
             return;
         if (strstr(low, "benefit from") || strstr(low, "benefits of") ||
             strstr(low, "benefits include") || strstr(low, "benefit you"))
+            return;
+        /* Advantages ("of benefit to them", "employment benefits like
+         * holiday pay"), or a definition ("Free School Meals are a statutory
+         * benefit available to ..."): whom that benefit is for. */
+        if (strstr(low, "of benefit") || strstr(low, "employment benefits") ||
+            strstr(low, "employee benefits") || strstr(low, "benefits like"))
+            return;
+        if (benefit_is_defined_as(low, (size_t)m[0].so))
             return;
         size_t off = (size_t)m[0].so, glen = (size_t)(m[0].eo - m[0].so);
         if (el_scope_low(c, off, ESC_DROP) || applied_for(low, off) ||
@@ -1780,6 +2037,83 @@ void el_months_sentence(ctx *c, const char *orig, const char *low, const char *f
 
 /* ------------------------------------------------------------ right to work */
 
+/* Does the sentence take people with insecure status in (a service open
+ * to them asks for no right to work: "Residents with no recourse to public
+ * funds are eligible to apply too", "... are welcome", "NRPF visa
+ * conditions do NOT affect this")?  A bare mention ("No recourse to public
+ * funds (NRPF) refers to people who ...", "Your passport will be stamped
+ * ...", "Free classes are nearly impossible to find, especially for people
+ * with NRPF") defines or describes and admits no one. */
+static bool rtw_admits(const char *low, size_t at)
+{
+    /* "or if homeless or with no recourse to public funds, have links to
+     * the borough", "on low income and NRPF": one route of alternatives. */
+    size_t from = at;
+    while (from > 0 && !strchr(".;:(", low[from - 1]))
+        from--;
+    for (const char *x = low + from; x < low + at; x++)
+        if ((x == low || !isalpha((unsigned char)x[-1])) && (!strncmp(x, "or ", 3) || !strncmp(x, "if ", 3)))
+            return false;
+    static const char *const w[] = {"eligib", "welcome", "can apply", "apply too", "open to",
+                                    "aimed at", "targeted at", "designed for", "dedicated to",
+                                    "specifically for",
+                                    "available to", "can use", "can access", "can join",
+                                    "accept", "not affect", "n't affect", "regardless",
+                                    "whatever", "no matter"};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (strstr(low, w[i]))
+            return true;
+    return false;
+}
+
+/* Is the right to work at offset at of low something other than a
+ * condition on the client: a document asked for ("all you need is your
+ * National Insurance number", "you must provide your NI Number"), an
+ * employer's check ("check the right to work of every person before we
+ * can employ them", "pass your right to work assessment", "prove your
+ * right to work by using ..."), or what one applies for ("to be considered
+ * for permission to work", "get permission to work if ...")? */
+static bool rtw_not_condition(const char *low, size_t at)
+{
+    /* "your National Insurance number", "must provide your NI Number": a
+     * document to bring ("You must have a National Insurance number" is a
+     * condition) */
+    if ((!strncmp(low + at, "national insurance", 18) || !strncmp(low + at, "ni number", 9)) &&
+        ((at >= 5 && !strncmp(low + at - 5, "your ", 5)) || strstr(low, "provide") ||
+         strstr(low, "in order to work")))
+        return true;
+    static const char *const other[] = {"check the right to work", "right to work check",
+                                        "right to work assessment", "before we can employ",
+                                        "prove your right to work by"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (strstr(low, other[i]))
+            return true;
+    static const char *const goal[] = {"considered for ", "get ", "apply for ", "applying for ",
+                                       "granted ", "obtain ", "become "};
+    for (size_t i = 0; i < sizeof goal / sizeof goal[0]; i++) {
+        size_t l = strlen(goal[i]);
+        if (at >= l && !strncmp(low + at - l, goal[i], l))
+            return true;
+    }
+    return false;
+}
+
+/* Does the sentence open with the right to work as a condition of its own,
+ * as an item of a list of requirements does ("Eligible to work in
+ * England", "have the right to work in the UK", "not be subject to
+ * immigration control", "Be a UK national or have settled status")? */
+static bool rtw_item(const char *low)
+{
+    static const char *const open[] = {"have the right", "have the legal right",
+                                       "be eligible to work", "eligible to work",
+                                       "right to work", "legally", "not be subject",
+                                       "be legally"};
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+        if (!strncmp(low, open[i], strlen(open[i])))
+            return true;
+    return false;
+}
+
 void el_rtw_sentence(ctx *c, const char *orig, const char *low, const char *field,
                      double conf)
 {
@@ -1792,23 +2126,42 @@ void el_rtw_sentence(ctx *c, const char *orig, const char *low, const char *fiel
     size_t off = named ? (size_t)m[0].so : (size_t)(nrpf - low);
     if (el_scope_low(c, off, ESC_DROP))
         return;
+    if (named && rtw_not_condition(low, off))
+        return;
     el_anchor(c, "right_to_work", off);
     if (has(P_RTW_EXCL, low)) {
         const char *vals[] = {"right-to-work"};
         el_add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);
         return;
     }
-    /* A service aimed at people with insecure status asks for no right to
-     * work (a refusal was caught just above). */
-    if (has(P_RTW_NONE, low) || strstr(low, "no recourse") || strstr(low, "nrpf") ||
-        strstr(low, "insecure immigration") || strstr(low, "undocumented")) {
+    /* "Applicants without indefinite leave to remain ... must be able to
+     * raise a mortgage": whom another duty is for. */
+    if (named && off >= 8 && !strncmp(low + off - 8, "without ", 8) && !has(P_RTW_NONE, low))
+        return;
+    /* A service that takes people with insecure status asks for no right
+     * to work (a refusal was caught just above). */
+    if (has(P_RTW_NONE, low) ||
+        ((strstr(low, "no recourse") || strstr(low, "nrpf") || strstr(low, "insecure immigration") ||
+          strstr(low, "undocumented")) &&
+         rtw_admits(low, off))) {
         el_add_rule(c, "right_to_work", "none", NULL, 0, field, orig, conf);
         return;
     }
+    if (strstr(low, "no recourse") || strstr(low, "nrpf"))
+        return;
     /* A requirement only when the sentence asks for something ("must have
-     * the right to work"); "advice on right to work" is a service. */
+     * the right to work", "If you ... have the right to work in the UK, you
+     * are eligible"), makes it a condition of access or a refusal ("With
+     * settled status you are able to use the NHS", "your status excludes
+     * you from receiving public funds"), or is an item that states it;
+     * "advice on right to work" is a service. */
+    const char *elig = strstr(low, "eligib");
+    if (elig && elig == low + off) /* "eligible to work" is the right itself */
+        elig = strstr(elig + 1, "eligib");
     if (!has(P_REQ, low) && !strstr(low, "need") && !strstr(low, "require") &&
-        !strstr(low, "proof") && !strstr(low, "evidence of"))
+        !strstr(low, "proof") && !strstr(low, "evidence of") && !elig &&
+        !strstr(low, "subject to") && !strstr(low, "exclud") && !strstr(low, "not be able to") &&
+        !strstr(low, "can access") && !strstr(low, "able to use") && !rtw_item(low))
         return;
     const char *vals[] = {"right-to-work"};
     el_add_rule(c, "right_to_work", "in", vals, 1, field, orig, conf);

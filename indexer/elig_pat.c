@@ -108,13 +108,17 @@ static const char *const phrase_src[P__COUNT] = {
               "legally (able|entitled|allowed) to work|entitled to work in the uk|"
               "not be subject to (any |)(uk |)immigration control|"
               "national insurance number|ni number|settled status|recourse to public funds|"
-              "immigration status|work permit|visa (status|conditions)",
+              "immigration status|work permit|visa (status|conditions)|"
+              "indefinite leave to remain|right to reside test|habitual residence|"
+              "immigration rules|residency status|"
+              "immigration and residence conditions|(access|accessing|receiving|rights to|"
+              "right to) public funds",
     [P_RTW_NONE] = "regardless of|whatever (your|their)|no matter|don't need|do not need|"
                    "not required|without (a|the|any|permission|the right)|"
                    "no recourse to public funds (welcome|can|are welcome)|"
                    "(including|welcome|support) (people |those |)(with |)(no recourse|nrpf)|"
                    "even if you (have|don't)|any immigration status|all immigration statuses|"
-                   "whether or not you have",
+                   "whether or not you have|no test for",
     [P_REQ] = "only|must|exclusively|need to be|have to be|to be eligible|eligible if|"
               "eligibility|criteria|restricted to|specifically for|designed for|dedicated to|"
               "you must|is for|are for|aimed at|targeted at|who identify as|must have|open to|"
