@@ -980,7 +980,9 @@ static bool asked_to_get_in(const char *sent)
         "contact details", "help to complete", "once", "detail", "unable", "not be able",
         "do not meet", "don't meet", "try again", "your details", "get a referral",
         "getting a referral", "your parents", "your family", "your partner", "declaration",
-        "self-declaration", "evidence", NULL};
+        "self-declaration", "evidence",
+        /* emergency services are no way into this one */
+        "police", "999", "111", "ambulance", "emergency services", "samaritans", NULL};
     /* Cheap cues first: one pass each over the sentence. */
     bool purposed = has_any(sent, purpose), formed = has_any(sent, form_verb);
     if (!purposed && !formed)
