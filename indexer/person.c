@@ -187,8 +187,15 @@ bool person_decides_group(const elig_person *p, const char *g)
         return p->age >= 0;
     if (!strcmp(g, "long-term-unemployed"))
         return p->months_unemployed >= 0;
-    if (!strcmp(g, "economically-inactive") || !strcmp(g, "low-pay-low-skills") ||
-        !strcmp(g, "in-work-progression"))
+    /* "Low pay or qualifications at Level 2 or below": the answers hold
+     * no qualifications, so an unemployed person may still be in it.
+     * "Economically inactive people who want to work": the line between
+     * looking for work and not is thin for someone out of work a long
+     * time, and a programme for the inactive rarely turns the unemployed
+     * away; a check (a wrong "not eligible" is the costliest error). */
+    if (!strcmp(g, "low-pay-low-skills") || !strcmp(g, "economically-inactive"))
+        return false;
+    if (!strcmp(g, "in-work-progression"))
         return p->status != NULL;
     if (!strcmp(g, "neet"))
         return young_decided && p->status != NULL;
