@@ -181,6 +181,28 @@ static int age_until(const char *low, size_t *at)
     return -1;
 }
 
+/* The number ending at e in low: one or two digits (not a decimal, a
+ * thousands group or a sum in pounds) or a word "one" to "twelve"
+ * (num_word; not "a"/"an"); where it starts in *start.  -1 none. */
+static int small_number_before(const char *low, const char *e, const char **start)
+{
+    const char *b = e;
+    *start = e;
+    if (b > low && isdigit((unsigned char)b[-1])) {
+        while (b > low && isdigit((unsigned char)b[-1]))
+            b--;
+        *start = b;
+        if (e - b > 2 || (b > low && (b[-1] == '.' || b[-1] == ',' ||
+                                      (unsigned char)b[-1] == 0xA3)))
+            return -1;
+        return num_word(b, (size_t)(e - b));
+    }
+    while (b > low && isalpha((unsigned char)b[-1]))
+        b--;
+    *start = b;
+    return e - b >= 3 ? num_word(b, (size_t)(e - b)) : -1;
+}
+
 /* The age of one year that a cohort of children is named by: "2 year
  * olds", "two-year-olds", "3 year old's", "your 2-year-old", "a two year
  * old child" (childcare, nursery and early-years funding are for the
@@ -193,9 +215,6 @@ static int age_until(const char *low, size_t *at)
  * year old and over"), nor "a 10-year-old charity". */
 static int age_cohort(const char *low, size_t *at, size_t *end, int *lo_out, int *kind)
 {
-    static const char *const words[] = {"zero", "one", "two", "three", "four", "five",
-                                        "six", "seven", "eight", "nine", "ten", "eleven",
-                                        "twelve"};
     for (const char *p = strstr(low, "year"); p; p = strstr(p + 4, "year")) {
         /* "year old" or "year-old" */
         const char *q = p + 4;
@@ -216,20 +235,8 @@ static int age_cohort(const char *low, size_t *at, size_t *end, int *lo_out, int
         /* The number before "year": "2 ", "2-", "two ", "two-". */
         if (p == low || (p[-1] != ' ' && p[-1] != '-'))
             continue;
-        const char *e = p - 1, *b = e;
-        int n = -1;
-        if (b > low && isdigit((unsigned char)b[-1])) {
-            while (b > low && isdigit((unsigned char)b[-1]))
-                b--;
-            if (e - b <= 2 && (b == low || (b[-1] != '.' && b[-1] != ',' && (unsigned char)b[-1] != 0xA3)))
-                n = atoi(b);
-        } else {
-            while (b > low && isalpha((unsigned char)b[-1]))
-                b--;
-            for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-                if ((size_t)(e - b) == strlen(words[i]) && !strncmp(b, words[i], (size_t)(e - b)))
-                    n = (int)i;
-        }
+        const char *b;
+        int n = small_number_before(low, p - 1, &b);
         if (n < 0 || n > (plural ? 17 : 5))
             continue;
         /* "(exceptions may be made for 16- and 17-year-olds)": not whom
@@ -278,21 +285,8 @@ static int age_cohort(const char *low, size_t *at, size_t *end, int *lo_out, int
                 const char *t = r - jl;
                 if (t > low && t[-1] == '-')
                     t--;
-                const char *u = t;
-                int m = -1;
-                if (u > low && isdigit((unsigned char)u[-1])) {
-                    while (u > low && isdigit((unsigned char)u[-1]))
-                        u--;
-                    if (t - u <= 2)
-                        m = atoi(u);
-                } else {
-                    while (u > low && isalpha((unsigned char)u[-1]))
-                        u--;
-                    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-                        if ((size_t)(t - u) == strlen(words[k]) &&
-                            !strncmp(u, words[k], (size_t)(t - u)))
-                            m = (int)k;
-                }
+                const char *u;
+                int m = small_number_before(low, t, &u);
                 if (m >= 0 && m < n) {
                     lo = m;
                     lb = u;
