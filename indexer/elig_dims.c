@@ -371,6 +371,19 @@ void el_age_digits(const char *low, char *out, size_t outsz, uint16_t *a2l)
 }
 
 
+/* "all adults and children that live in the property", "children and
+ * adults alike": adults named with children are everyone, no minimum age. */
+static bool adults_and_children(const char *low)
+{
+    static const char *const both[] = {"adults and children", "children and adults",
+                                       "adults or children", "children or adults",
+                                       "adults and young people", "young people and adults"};
+    for (size_t i = 0; i < sizeof both / sizeof both[0]; i++)
+        if (strstr(low, both[i]))
+            return true;
+    return false;
+}
+
 void el_age_sentence(const char *low, agebounds *b)
 {
     elig_span m[12];
@@ -555,7 +568,7 @@ void el_age_sentence(const char *low, agebounds *b)
         b->cohort = one < 14; /* a child's (16 year olds and over may be the client) */
         return;
     }
-    if (has(P_ADULTS, low))
+    if (has(P_ADULTS, low) && !adults_and_children(low))
         b->lo = 18;
 }
 

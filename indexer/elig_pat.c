@@ -37,7 +37,9 @@ static const char *const phrase_src[P__COUNT] = {
                "preferred|whether or not|regardless|open to all|open to everyone|anyone can|"
                "everyone|all backgrounds|any background",
     [P_EXCEPT] = "unless|discretion|case by case|case-by-case|exceptions|exceptional|"
-                 "may be considered|may be able to|flexib|in some cases|can sometimes",
+                 "may be considered|may be able to|flexib|in some cases|can sometimes|"
+                 "normally|usually|generally|in most cases|not essential|isn't essential|"
+                 "not always (necessary|required|essential)|not necessarily",
     [P_RES_TRIGGER] = "resident|live in|living in|lives in|live or work|live, work|live and work|"
                       "living or returning to|live or return to|lives or returns to|"
                       "live/work|who are based in|you are based in|reside|from the borough|"
@@ -1295,8 +1297,14 @@ static bool asks_person(const char *s, const char *at, size_t len)
         return !word_before(s, at, nots) && !isdigit((unsigned char)*next) &&
                !word_at(next, counts) && !word_at(next, of_service);
     }
+    /* "This must be done within 21 days", "forms must be returned by":
+     * a step of the process in the passive, not a condition on anyone. */
+    static const char *const done[] = {"done", "completed", "made", "submitted", "received",
+                                       "returned", "sent", "signed", "filled", "paid", "booked",
+                                       "lodged", "accompanied", "dated", "uploaded", NULL};
     if (len == 4 && !strncmp(at, "must", 4))
-        return !word_before(s, at, providers) && !word_at(next, steps);
+        return !word_before(s, at, providers) && !word_at(next, steps) &&
+               !(!strncmp(next, "be ", 3) && word_at(next + 3, done));
     /* "an assessment to confirm your eligibility": a step that checks it,
      * not what it is. */
     if (len >= 8 && !strncmp(at, "eligib", 6)) {
@@ -1438,7 +1446,8 @@ bool elig_pat_requirement(const char *s, bool elig_field)
                                        "exclusively"};
     for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++)
         if (!strncmp(s, lead[i], strlen(lead[i])))
-            return true;
+            /* "Only one application is permitted per household": a count */
+            return strcmp(lead[i], "only") || asks_person(s, s, 4);
     return false;
 }
 
