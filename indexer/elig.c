@@ -427,6 +427,46 @@ static bool funding_category(const char *low)
     return false;
 }
 
+/* "19+ Advanced Learner Loans are not means tested", "the 16-19 Bursary
+ * Fund may help", "the 24+ Advanced Learning Loan Bursary": an age band
+ * that opens the name of a loan, bursary, fund or grant names the scheme
+ * (whose own rules are elsewhere), not whom the service takes.  The band
+ * is bare (digits where it was read, not "aged 19+") and a word of money
+ * follows within four words. */
+static bool age_names_fund(const char *alow, const agebounds *b)
+{
+    static const char *const money[] = {"loan", "loans", "bursary", "bursaries", "fund",
+                                        "funds", "grant", "grants", "allowance"};
+    if (b->at < 0 || b->end < 0)
+        return false;
+    size_t at = (size_t)b->at;
+    while (alow[at] == ' ')
+        at++;
+    if (!isdigit((unsigned char)alow[at]))
+        return false;
+    static const char *const aged[] = {"aged ", "age ", "ages "};
+    for (size_t i = 0; i < sizeof aged / sizeof aged[0]; i++) {
+        size_t n = strlen(aged[i]);
+        if (at >= n && !strncmp(alow + at - n, aged[i], n))
+            return false;
+    }
+    const char *p = alow + b->end;
+    for (int words = 0; *p && words < 4; words++) {
+        while (*p && !isalpha((unsigned char)*p)) {
+            if (strchr(".,;:()", *p))
+                return false;
+            p++;
+        }
+        const char *w = p;
+        while (isalpha((unsigned char)*p) || *p == '\'' || *p == '-')
+            p++;
+        for (size_t i = 0; i < sizeof money / sizeof money[0]; i++)
+            if ((size_t)(p - w) == strlen(money[i]) && !strncmp(w, money[i], (size_t)(p - w)))
+                return true;
+    }
+    return false;
+}
+
 static void sentence(ctx *c, const char *orig, const char *field, double conf, bool elig_field,
                      bool firm_item)
 {
@@ -507,8 +547,9 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     el_age_digits(low, alow, sizeof alow, a2l);
     el_age_sentence(alow, &b);
     /* An age of staff, of past clients or of the organisation is none;
-     * nor is a funding category's band. */
-    if (b.at >= 0 && (el_scope_low(c, a2l[b.at], ESC_DROP) || funding_category(low)))
+     * nor is a funding category's band, nor one naming a fund. */
+    if (b.at >= 0 && (el_scope_low(c, a2l[b.at], ESC_DROP) || funding_category(low) ||
+                      age_names_fund(alow, &b)))
         b.lo = b.hi = -1;
     else if (b.at >= 0)
         el_anchor(c, "age", a2l[b.at]);
