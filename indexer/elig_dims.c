@@ -808,7 +808,9 @@ static bool london_in_name(const ctx *c, const char *orig, size_t off)
  * real parts it followed news and statistics as often as targets.) */
 static bool softened_at(const char *low, size_t at)
 {
-    static const char *const opens[] = {"especially", "particularly", "in particular"};
+    static const char *const opens[] = {"especially", "particularly", "in particular",
+                                        "including", "includes", "such as", "for example",
+                                        "e.g."};
     /* "everyone" before the place admits everyone there: "available to
      * everyone in England", "for everyone as long as you're ... living in
      * England". */
@@ -1765,6 +1767,17 @@ static bool in_work_goal(const char *orig, const char *low, const vocab_hit *h, 
     return false;
 }
 
+/* Does the in-work hit whose text ends at after say with whom or where
+ * someone works together ("we are currently working with some major
+ * employers", "not ... currently working with the Leaving Care Team",
+ * "partner agencies already working in our communities"), not that a
+ * client has a job? */
+static bool working_together(const char *after)
+{
+    return !strncasecmp(after, " with ", 6) || !strncasecmp(after, " alongside ", 11) ||
+           !strncasecmp(after, " in our ", 8) || !strncasecmp(after, " across our ", 12);
+}
+
 /* Does a word of requirement govern the words of hit h ("you must be
  * unemployed", "carers only"), rather than something else of the sentence
  * ("If you are a carer, both of you must be employed")? */
@@ -1819,10 +1832,152 @@ static bool item_target(const char *low, size_t off)
     return false;
 }
 
+/* The word of low that ends at e (letters and '-'), as p and n; false at
+ * the start of the sentence or of a clause (".", ";", ":"). */
+static bool word_ending(const char *low, const char *e, const char **p, size_t *n)
+{
+    while (e > low && !isalpha((unsigned char)e[-1]) && !strchr(".;:", e[-1]))
+        e--;
+    if (e == low || strchr(".;:", e[-1]))
+        return false;
+    const char *b = e;
+    while (b > low && (isalpha((unsigned char)b[-1]) || b[-1] == '-'))
+        b--;
+    *p = b;
+    *n = (size_t)(e - b);
+    return true;
+}
+
+/* Is the word at p (n letters) one that names a benefit itself ("ESA",
+ * "Universal Credit", "benefits"), not only a claim ("receiving", "claim"),
+ * or retirement?  The other side of an "or" from a work status. */
+static bool status_other_route(const char *p, size_t n)
+{
+    static const char *const verb[] = {"receipt", "receiving", "receive", "claiming",
+                                       "claim", "claimant", "claimants", NULL};
+    if (n == 7 && !strncmp(p, "retired", 7))
+        return true;
+    for (size_t i = 0; verb[i]; i++)
+        if (strlen(verb[i]) == n && !strncmp(p, verb[i], n))
+            return false;
+    return benefit_word(p, n);
+}
+
+/* Does an "or" join a work status with a benefit or retirement ("people
+ * who are unemployed or on Employment and Support Allowance", "Receiving
+ * eligible benefits OR earning below the Real Living Wage", "Are
+ * unemployed or retired")?  Either route admits, so the status is no
+ * rule (labelling guideline 4).  The word of either kind nearest the "or"
+ * on each side decides, so "unemployed and on JSA or Universal Credit"
+ * joins two benefits, not a status and a benefit. */
+static bool status_either_or(const char *low)
+{
+    for (const char *o = strstr(low, "or "); o; o = strstr(o + 1, "or ")) {
+        if (o == low || (o[-1] != ' ' && o[-1] != '/'))
+            continue;
+        bool st_before = false, other_before = false, st_after = false, other_after = false;
+        const char *e = o, *p;
+        size_t n;
+        for (int k = 0; k < 8 && !st_before && !other_before && word_ending(low, e, &p, &n);
+             k++, e = p) {
+            st_before = other_dim_word(p, n);
+            other_before = status_other_route(p, n);
+        }
+        e = o + 2;
+        for (int k = 0; k < 8 && !st_after && !other_after && *e && !strchr(".;:", *e); k++) {
+            while (*e && !isalpha((unsigned char)*e) && !strchr(".;:", *e))
+                e++;
+            p = e;
+            while (isalpha((unsigned char)*e) || *e == '-')
+                e++;
+            n = (size_t)(e - p);
+            st_after = other_dim_word(p, n);
+            other_after = status_other_route(p, n);
+        }
+        if ((st_before && other_after) || (other_before && st_after))
+            return true;
+    }
+    return false;
+}
+
+/* Does hit h stand alone at the start of orig, after a bullet and "are",
+ * "be", "you are" or "currently" at most? */
+static bool status_opens(const char *orig, const vocab_hit *h)
+{
+    static const char *const lead[] = {"are ", "be ", "you are ", "you're ",
+                                       "you\xe2\x80\x99re ", "currently ", ""};
+    size_t p = 0;
+    while (orig[p] && (strchr(" *-\t", orig[p]) || (unsigned char)orig[p] >= 0x80) && p < h->off)
+        p++;
+    for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++)
+        if (p + strlen(lead[i]) == h->off && !strncasecmp(orig + p, lead[i], strlen(lead[i])))
+            return true;
+    return false;
+}
+
+/* Is hit i a work status joined to a condition of another kind in a bare
+ * list item ("Unemployed and in receipt of JSA or Universal Credit",
+ * "Are employed but, earns less than £30,000", "Out of work with little
+ * work experience", "Universal Credit and not working")?  Such an item is
+ * one route of a list of alternatives ("if one of the following
+ * applies:"): no rule (labelling guideline 4).  A status joined to
+ * another status ("Unemployed and looking for work") is one condition,
+ * and an item that ends in "and" is one of conditions all required. */
+static bool status_route_item(const char *orig, const vocab_hit *hits, size_t nh, size_t i)
+{
+    static const char *const join[] = {" and ", "* and ", ", ", " but", " with "};
+    static const char *const age[] = {"aged ", "over ", "under ", "age "};
+    const vocab_hit *h = &hits[i];
+    size_t end = h->off + h->len, n = strlen(orig);
+    while (n > 0 && strchr(" .;,\t", orig[n - 1]))
+        n--;
+    if (n >= 4 && !strncasecmp(orig + n - 4, " and", 4))
+        return false;
+    if (status_opens(orig, h)) {
+        for (size_t k = 0; k < sizeof join / sizeof join[0]; k++) {
+            size_t l = strlen(join[k]);
+            if (strncasecmp(orig + end, join[k], l))
+                continue;
+            for (size_t q = 0; q < nh; q++)
+                if (hits[q].off >= end && hits[q].off <= end + l + 1)
+                    return false;
+            /* "are unemployed and aged 18-24": an age is part of the
+             * same requirement, not another route. */
+            const char *w = orig + end + l;
+            for (size_t a = 0; a < sizeof age / sizeof age[0]; a++)
+                if (!strncasecmp(w, age[a], strlen(age[a])))
+                    return false;
+            return !isdigit((unsigned char)*w);
+        }
+        return false;
+    }
+    /* "Universal Credit and not working": a benefit and the status that
+     * ends the item ("are over 18 and out of work" stays a rule). */
+    if (end != n || h->off < 5 || strncasecmp(orig + h->off - 5, " and ", 5))
+        return false;
+    for (size_t b = 0; b + 5 < h->off;) {
+        while (b < h->off && !isalpha((unsigned char)orig[b]))
+            b++;
+        size_t e = b;
+        char w[24];
+        while (e < h->off && (isalpha((unsigned char)orig[e]) || orig[e] == '-'))
+            e++;
+        if (e - b < sizeof w) {
+            for (size_t q = b; q < e; q++)
+                w[q - b] = (char)tolower((unsigned char)orig[q]);
+            w[e - b] = '\0';
+            if (status_other_route(w, e - b))
+                return true;
+        }
+        b = e;
+    }
+    return false;
+}
+
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
                         double conf)
 {
-    if (statistic(low) || status_talk(low))
+    if (statistic(low) || status_talk(low) || status_either_or(low))
         return;
     if (has(P_ST_ANY, low)) {
         el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf);
@@ -1856,6 +2011,9 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
             continue;
         if (!strcmp(hits[i].slug, "in-work") && in_work_goal(orig, low, &hits[i], &goal_both))
             continue;
+        if (!strcmp(hits[i].slug, "in-work") && hits[i].len >= 7 &&
+            !strncasecmp(after - 7, "working", 7) && working_together(after))
+            continue;
         if (softened_at(low, c->o2l ? c->o2l[hits[i].off] : 0) && !has(P_ST_ANY, low))
             continue;
         /* One kind of people in a list of others ("homeless people, long
@@ -1865,6 +2023,8 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
             !item_target(low, c->o2l[hits[i].off]))
             continue;
         if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
+            continue;
+        if (!has(P_STRONG, low) && status_route_item(orig, hits, nh, i))
             continue;
         /* "Income Based Jobseekers Allowance" names a benefit, not a status. */
         if (!strncasecmp(after, " allowance", 10) || !strncasecmp(after, "' allowance", 11) ||
