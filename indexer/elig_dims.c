@@ -57,6 +57,22 @@ static bool grp_is(const char *s, const elig_span *m, int g, const char *word)
     return strlen(word) <= l && !strncmp(s + m[g].so, word, strlen(word));
 }
 
+/* The word of low that ends at e (letters and '-'), as p and n; false at
+ * the start of the sentence or of a clause (".", ";", ":"). */
+static bool word_ending(const char *low, const char *e, const char **p, size_t *n)
+{
+    while (e > low && !isalpha((unsigned char)e[-1]) && !strchr(".;:", e[-1]))
+        e--;
+    if (e == low || strchr(".;:", e[-1]))
+        return false;
+    const char *b = e;
+    while (b > low && (isalpha((unsigned char)b[-1]) || b[-1] == '-'))
+        b--;
+    *p = b;
+    *n = (size_t)(e - b);
+    return true;
+}
+
 /* Is the text before offset off (within 50 bytes) negated? */
 static bool negated_before(const char *low, size_t off)
 {
@@ -838,12 +854,135 @@ static bool softened_at(const char *low, size_t at)
 }
 
 
+/* Does low start a word at p? */
+static bool word_at(const char *low, const char *p)
+{
+    return p == low || !isalpha((unsigned char)p[-1]);
+}
+
+/* Does low name where a provider works rather than where its clients
+ * live: "across" or "throughout" a place ("We work across south London
+ * helping residents", "businesses across London", "to tackle poverty
+ * across the capital"), with no word of living there ("live", not the
+ * "live" of "delivered") and no requirement ("only", "eligible")?
+ * "throughout the pandemic" is a time, and leaves the sentence's place
+ * to the rule. */
+static bool coverage_only(const char *low)
+{
+    static const char *const over[] = {"across ", "throughout "};
+    static const char *const place[] = {"london", "the capital", "the city", "the borough",
+                                        "all ", "england", "the uk", "the country",
+                                        "north ", "south ", "east ", "west ", "central ",
+                                        "inner ", "outer ", "greater ", "our ", "the region"};
+    for (const char *p = strstr(low, "liv"); p; p = strstr(p + 1, "liv"))
+        if (word_at(low, p) && (!strncmp(p, "live", 4) || !strncmp(p, "living", 6)))
+            return false;
+    if (strstr(low, "only") || strstr(low, "eligib"))
+        return false;
+    for (size_t i = 0; i < sizeof over / sizeof over[0]; i++)
+        for (const char *p = strstr(low, over[i]); p; p = strstr(p + 1, over[i])) {
+            const char *w = p + strlen(over[i]);
+            for (size_t k = 0; k < sizeof place / sizeof place[0]; k++)
+                if (!strncmp(w, place[k], strlen(place[k])))
+                    return true;
+        }
+    return false;
+}
+
+static bool word_is(const char *p, size_t n, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (n == strlen(list[i]) && !strncmp(p, list[i], n))
+            return true;
+    return false;
+}
+
+/* Does a word for people end right before offset at of low, or before an
+ * age phrase that ends there ("young people in", "adults aged 19+ in",
+ * "adults aged 40 - 74 in", "low-income households in")?  Not a count or
+ * a share of them ("500 people in the UK", "Many young people in the
+ * UK"): those describe, they do not target. */
+static bool people_before(const char *low, size_t at)
+{
+    static const char *const who[] = {"people", "adults", "children", "residents", "households",
+                                      "families", "parents", "carers", "learners", "everyone",
+                                      "anyone", "jobseekers", "women", "men", "tenants", NULL};
+    static const char *const age[] = {"aged", "over", "under", "and", "to", "above", "or",
+                                      "years", NULL};
+    static const char *const count[] = {"many", "most", "more", "than", "thousands", "million",
+                                        "hundreds", NULL};
+    const char *e = low + at, *p;
+    size_t n;
+    bool aged = false;
+    for (int k = 0; k < 6 && word_ending(low, e, &p, &n); k++, e = p) {
+        if (word_is(p, n, who)) {
+            if (k > 0 && !aged)
+                return false;
+            const char *q = p;
+            while (q > low && q[-1] == ' ')
+                q--;
+            if (q > low && isdigit((unsigned char)q[-1]))
+                return false;
+            for (int j = 0; j < 3 && word_ending(low, q, &q, &n); j++)
+                if (word_is(q, n, count))
+                    return false;
+            return true;
+        }
+        if (!word_is(p, n, age))
+            return false;
+        aged = aged || word_is(p, n, (const char *const[]){"aged", "over", "under", NULL});
+    }
+    return false;
+}
+
+/* Where, as an offset of low, does the sentence name people in a place
+ * Signpost has a slug for ("young people in London", "adults aged 19+ in
+ * England", "low-income households in Kingston", "young carers in
+ * Lambeth")?  -1 when it does not.  Naming the people a service is for
+ * by their place states a residency rule as "residents of" does. */
+static long people_in_place(const ctx *c, const char *orig, const char *low)
+{
+    static const char *const wide[] = {"london", "england", "the uk", "the united kingdom"};
+    for (const char *p = strstr(low, " in "); p; p = strstr(p + 1, " in ")) {
+        size_t at = (size_t)(p - low) + 4;
+        bool place = false;
+        for (size_t i = 0; i < sizeof wide / sizeof wide[0] && !place; i++)
+            place = !strncmp(low + at, wide[i], strlen(wide[i])) &&
+                    !isalpha((unsigned char)low[at + strlen(wide[i])]);
+        vocab_hit hits[EL_MAX_VALUES];
+        static const char *const dims[] = {"borough", "subregion"};
+        for (size_t d = 0; d < 2 && !place && c->o2l; d++) {
+            size_t nh = vocab_match_text(c->v, dims[d], orig, hits, EL_MAX_VALUES);
+            for (size_t i = 0; i < nh && !place; i++)
+                place = hits[i].off < EL_MAX_SENTENCE && c->o2l[hits[i].off] == at;
+        }
+        if (place && people_before(low, (size_t)(p - low)))
+            return (long)at;
+    }
+    return -1;
+}
+
+/* Is the place of hit h part of an e-mail or web address
+ * ("HouseHoldGrants@merton.gov.uk", "www.hackney.gov.uk/work")? */
+static bool place_in_address(const char *orig, const vocab_hit *h)
+{
+    const char *b = orig + h->off, *e = b + h->len;
+    bool before = h->off > 0 && strchr("@./", b[-1]);
+    bool after = (*e == '.' || *e == '@' || *e == '/') && isalnum((unsigned char)e[1]);
+    return before || after;
+}
+
 void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf)
 {
     elig_span rm[ELIG_SPANS];
-    if (!match(P_RES_TRIGGER, low, rm))
-        return;
+    if (!match(P_RES_TRIGGER, low, rm)) {
+        long at = people_in_place(c, orig, low);
+        if (at < 0)
+            return;
+        rm[0].so = (int)at;
+        rm[0].eo = (int)at;
+    }
     if (softened_at(low, rm[0].so >= 0 ? (size_t)rm[0].so : 0) && !has(P_RES_ANY, low))
         return;
     if (statistic(low))
@@ -862,10 +1001,7 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
      * of a statistic, wherever the place is named. */
     if (rm[0].so >= 0 && el_scope_low(c, (size_t)rm[0].so, ESC_DROP))
         return;
-    /* "We work across south London helping residents": coverage, not a
-     * condition of residence (geography in enrich.c has it). */
-    if ((strstr(low, "across ") || strstr(low, "throughout ")) && !strstr(low, "live") &&
-        !strstr(low, "only"))
+    if (coverage_only(low))
         return;
     if (has(P_RES_ANY, low)) {
         el_add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
@@ -875,9 +1011,12 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "borough", orig, hits, EL_MAX_VALUES);
     for (size_t i = 0; i < nh; i++)
-        el_sort_hit(c, &h, "residency", &hits[i]);
+        if (!place_in_address(orig, &hits[i]))
+            el_sort_hit(c, &h, "residency", &hits[i]);
     nh = vocab_match_text(c->v, "subregion", orig, hits, EL_MAX_VALUES);
     for (size_t i = 0; i < nh; i++) {
+        if (place_in_address(orig, &hits[i]))
+            continue;
         el_sort_hit(c, &h, "residency", &hits[i]);
         /* "south London" is a place, not the partnership of that name: a
          * Lambeth resident is not shut out of "south London" by it. */
@@ -1830,22 +1969,6 @@ static bool item_target(const char *low, size_t off)
         if (strstr(seg, aim[k]))
             return true;
     return false;
-}
-
-/* The word of low that ends at e (letters and '-'), as p and n; false at
- * the start of the sentence or of a clause (".", ";", ":"). */
-static bool word_ending(const char *low, const char *e, const char **p, size_t *n)
-{
-    while (e > low && !isalpha((unsigned char)e[-1]) && !strchr(".;:", e[-1]))
-        e--;
-    if (e == low || strchr(".;:", e[-1]))
-        return false;
-    const char *b = e;
-    while (b > low && (isalpha((unsigned char)b[-1]) || b[-1] == '-'))
-        b--;
-    *p = b;
-    *n = (size_t)(e - b);
-    return true;
 }
 
 /* Is the word at p (n letters) one that names a benefit itself ("ESA",
