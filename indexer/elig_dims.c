@@ -779,7 +779,8 @@ static bool country_not_residency(const char *low, size_t at)
     static const char *const other[] = {
         "scotland", "wales", "northern ireland", " eu ", " eu,", " eu)", "european union",
         "eea", "european economic area", "channel islands", "isle of man", "gibraltar",
-        "switzerland", "overseas territor", "crown dependenc"};
+        "switzerland", "overseas territor", "crown dependenc", "other countries",
+        "other country"};
     static const char *const right[] = {"right to live", "right to reside", "right of abode",
                                         "permission to live", "permission to reside",
                                         "permission to stay", "leave to remain",
@@ -962,6 +963,57 @@ static long people_in_place(const ctx *c, const char *orig, const char *low)
     return -1;
 }
 
+/* Does low set a price, so that where one lives is the condition of a
+ * price band, not of the service ("FEE 1 Greenwich resident on means
+ * tested benefit* £1.50", "Residents of other boroughs - £6.80", "are
+ * not normally entitled to the standard course fee")?  A word "fee" or a
+ * sum with pence, not an earnings bound ("earn more than £8,670"). */
+static bool price_band(const char *low)
+{
+    for (const char *f = strstr(low, "fee"); f; f = strstr(f + 1, "fee"))
+        if (word_at(low, f) && (f[3] == 's' ? !isalpha((unsigned char)f[4])
+                                            : !isalpha((unsigned char)f[3])))
+            return true;
+    if (strstr(low, "earn") || strstr(low, "income") || strstr(low, "salary") ||
+        strstr(low, "wage"))
+        return false;
+    for (const char *m = strstr(low, "\xc2\xa3"); m; m = strstr(m + 2, "\xc2\xa3")) {
+        const char *d = m + 2;
+        while (isdigit((unsigned char)*d))
+            d++;
+        if (d > m + 2 && *d == '.' && isdigit((unsigned char)d[1]) &&
+            isdigit((unsigned char)d[2]) && !isdigit((unsigned char)d[3]))
+            return true;
+    }
+    return false;
+}
+
+/* Does an "or" after the residence at offset at of low open another way
+ * in that is no place ("be resident in the London Borough of Sutton for at
+ * least 6 weeks ..., or been placed in housing outside the borough", "a
+ * resident of ... Kingston upon Thames (or if homeless ..., have
+ * appropriate links to the borough)", "living in London (or be able to
+ * travel into central London)", "either living in Lambeth or caring for
+ * someone in Lambeth")?  Either route admits: no residency rule
+ * (labelling guideline 4).  "who has experienced or is at risk of" joins
+ * two things of another condition, so only ", or", "(or" and "either ...
+ * or" count. */
+static bool residency_either_or(const char *low, size_t at)
+{
+    static const char *const route[] = {"be ", "been ", "if ", "have ", "has ", "caring ",
+                                        "care ", "can "};
+    bool either = strstr(low, "either ") != NULL;
+    for (const char *o = strstr(low + at, "or "); o; o = strstr(o + 1, "or ")) {
+        if (o == low || !word_at(low, o))
+            continue;
+        bool marked = (o - low >= 2 && !strncmp(o - 2, ", ", 2)) || o[-1] == '(' || either;
+        for (size_t i = 0; marked && i < sizeof route / sizeof route[0]; i++)
+            if (!strncmp(o + 3, route[i], strlen(route[i])))
+                return true;
+    }
+    return false;
+}
+
 /* Is the place of hit h part of an e-mail or web address
  * ("HouseHoldGrants@merton.gov.uk", "www.hackney.gov.uk/work")? */
 static bool place_in_address(const char *orig, const vocab_hit *h)
@@ -985,7 +1037,8 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
     }
     if (softened_at(low, rm[0].so >= 0 ? (size_t)rm[0].so : 0) && !has(P_RES_ANY, low))
         return;
-    if (statistic(low))
+    if (statistic(low) || price_band(low) ||
+        residency_either_or(low, rm[0].so >= 0 ? (size_t)rm[0].so : 0))
         return;
     /* "excluded from statutory provision until they have been in the UK
      * for 6 months": a waiting period of someone else's rules. */
