@@ -1995,11 +1995,34 @@ static bool status_talk(const char *low)
 {
     static const char *const talk[] = {"research shows", "research by", "twice as likely",
                                        "times as likely", "times more likely", " in every ",
-                                       "when i ", "thousands of", NULL};
+                                       "when i ", "thousands of", "reports that", "study by",
+                                       "has found", "was explained", NULL};
     for (size_t i = 0; talk[i]; i++)
         if (strstr(low, talk[i]))
             return true;
     return false;
+}
+
+/* Does the sentence set the conditions of a benefit, not of the service
+ * ("To claim jobseeker's allowance, you need to be available for and
+ * actively seeking work", "Whilst you're claiming jobseeker's allowance,
+ * you must be ...", "Anyone working 16 hours or more per week would lose
+ * their entitlement to JSA"), or define a word ("the DfE defines a
+ * learner as unemployed if")?  The status is the benefit's or the
+ * definition's, not whom the service takes. */
+static bool status_of_benefit(const char *low)
+{
+    static const char *const regime[] = {"whilst you're claiming", "while you're claiming",
+                                         "whilst you\xe2\x80\x99re claiming",
+                                         "while you\xe2\x80\x99re claiming",
+                                         "whilst you are claiming", "while you are claiming",
+                                         "whilst claiming", "while claiming",
+                                         "lose their entitlement", "lose your entitlement",
+                                         " defines ", NULL};
+    for (size_t i = 0; regime[i]; i++)
+        if (strstr(low, regime[i]))
+            return true;
+    return !strncmp(low, "to claim ", 9);
 }
 
 /* Is the status at off the target of the help in its list item ("gives
@@ -2153,7 +2176,7 @@ static bool status_route_item(const char *orig, const vocab_hit *hits, size_t nh
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
                         double conf)
 {
-    if (statistic(low) || status_talk(low) || status_either_or(low))
+    if (statistic(low) || status_talk(low) || status_either_or(low) || status_of_benefit(low))
         return;
     if (has(P_ST_ANY, low)) {
         el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf);
@@ -2178,8 +2201,9 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
         if (!strcmp(hits[i].slug, "in-work") &&
             (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12)))
             continue;
-        /* "in-work benefits", "out of work benefits" name benefits. */
-        if (!strncasecmp(after, " benefit", 8))
+        /* "in-work benefits", "out of work benefits", "Working Families
+         * Tax Credit", "(not Working Tax Credit)" name benefits. */
+        if (!strncasecmp(after, " benefit", 8) || !strncasecmp(after, " tax credit", 11))
             continue;
         /* "not in work" is the unemployed keyword's, not in-work's. */
         if (!strcmp(hits[i].slug, "in-work") && hits[i].off >= 4 &&
