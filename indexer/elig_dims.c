@@ -1970,6 +1970,60 @@ static bool working_together(const char *after)
            !strncasecmp(after, " in our ", 8) || !strncasecmp(after, " across our ", 12);
 }
 
+/* Does the sentence name getting into work and keeping or bettering it
+ * as the help's aims, one clause apart at most ("return to work ..., stay
+ * employed, or find new job opportunities", "start or stay in work",
+ * "enter the workplace, change careers or gain a promotion", "find paid
+ * employment, or progress to alternative employment")?  Work named with
+ * its opposite: any status (labelling guideline 8).  A word of work
+ * (work, employment, job, career, workplace) must follow the pair. */
+static bool goal_pair(const char *low)
+{
+    static const char *const enter[] = {"find ", "start ", "enter ", "re-enter", "return to",
+                                        "get into", "back into", "into work", "first job",
+                                        "seeking work", "gain ", NULL};
+    static const char *const keep[] = {"stay in work", "stay in employment", "stay in a job",
+                                       "stay in,", "stay in or", "stay employed",
+                                       "staying in work", "retain",
+                                       "progress", "change career", "promotion", "up skill",
+                                       "upskill", "existing employees", "already employed",
+                                       "already in work", "current job", NULL};
+    static const char *const noun[] = {"work", "employ", "job", "career", NULL};
+    const char *e = NULL, *k = NULL;
+    for (size_t i = 0; enter[i]; i++) {
+        const char *p = strstr(low, enter[i]);
+        while (p && !word_at(low, p))
+            p = strstr(p + 1, enter[i]);
+        if (p && (!e || p < e))
+            e = p;
+    }
+    for (size_t i = 0; keep[i]; i++) {
+        const char *p = strstr(low, keep[i]);
+        while (p && !word_at(low, p))
+            p = strstr(p + 1, keep[i]);
+        if (p && (!k || p < k))
+            k = p;
+    }
+    if (!e || !k)
+        return false;
+    /* coordinated: "or", "and" or a comma between the two, near */
+    const char *a = e < k ? e : k, *b = e < k ? k : e;
+    char gap[64];
+    if (b - a > 60)
+        return false;
+    memcpy(gap, a, (size_t)(b - a));
+    gap[b - a] = '\0';
+    if (strchr(gap, '.') || strchr(gap, ';') ||
+        (!strstr(gap, " or ") && !strstr(gap, " and ") && !strchr(gap, ',')))
+        return false;
+    for (size_t i = 0; noun[i]; i++) {
+        const char *p = strstr(a, noun[i]);
+        if (p && p - b < 40)
+            return true;
+    }
+    return false;
+}
+
 /* Does a word of requirement govern the words of hit h ("you must be
  * unemployed", "carers only"), rather than something else of the sentence
  * ("If you are a carer, both of you must be employed")? */
@@ -2268,6 +2322,11 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
         memcpy(vals, neg, nn * sizeof *neg);
         nv = nn;
         op = "not_in";
+    }
+    if (!nv && goal_pair(low)) {
+        el_set_trigger(c, el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf),
+                       why);
+        return;
     }
     if (!nv)
         return;
