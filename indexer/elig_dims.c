@@ -2197,6 +2197,10 @@ static bool status_route_item(const char *orig, const vocab_hit *hits, size_t nh
             /* "are unemployed and aged 18-24": an age is part of the
              * same requirement, not another route. */
             const char *w = orig + end + l;
+            /* "Unemployed, you can be receiving benefits or not": a
+             * clause of its own follows, not a second condition. */
+            if (!strncasecmp(w, "you ", 4) || !strncasecmp(w, "we ", 3))
+                return false;
             for (size_t a = 0; a < sizeof age / sizeof age[0]; a++)
                 if (!strncasecmp(w, age[a], strlen(age[a])))
                     return false;
