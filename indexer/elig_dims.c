@@ -1014,6 +1014,24 @@ static bool residency_either_or(const char *low, size_t at)
     return false;
 }
 
+/* Do the few words before the residence at offset at of low make the
+ * residents those whom something affects ("are impacting Camden
+ * residents", "affecting local residents", "more pressure on
+ * Londoners"), not those a service takes? */
+static bool residents_affected(const char *low, size_t at)
+{
+    static const char *const hit[] = {"impacting ", "affecting ", "impact on ", "pressure on ",
+                                      NULL};
+    size_t a = at > 32 ? at - 32 : 0;
+    char win[40];
+    memcpy(win, low + a, at - a);
+    win[at - a] = '\0';
+    for (size_t i = 0; hit[i]; i++)
+        if (strstr(win, hit[i]))
+            return true;
+    return false;
+}
+
 /* Is the place of hit h part of an e-mail or web address
  * ("HouseHoldGrants@merton.gov.uk", "www.hackney.gov.uk/work")? */
 static bool place_in_address(const char *orig, const vocab_hit *h)
@@ -1050,6 +1068,10 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
         if (strstr(win, "until "))
             return;
     }
+    /* "the measures ... are impacting Camden residents", "put more
+     * pressure on Londoners": residents as those an event affects. */
+    if (rm[0].so >= 0 && residents_affected(low, (size_t)rm[0].so))
+        return;
     /* "the programme supported more than 400 residents": the residents
      * of a statistic, wherever the place is named. */
     if (rm[0].so >= 0 && el_scope_low(c, (size_t)rm[0].so, ESC_DROP))
@@ -2006,6 +2028,13 @@ static bool goal_pair(const char *low)
     }
     if (!e || !k)
         return false;
+    /* "you may need extra help to start a new job, or to stay in work",
+     * "You could use this to pay for ...": what help might do, hedged, not
+     * whom it is for */
+    static const char *const hedge[] = {" may ", " could ", " might ", "unless ", NULL};
+    for (size_t i = 0; hedge[i]; i++)
+        if (strstr(low, hedge[i]))
+            return false;
     /* coordinated: "or", "and" or a comma between the two, near */
     const char *a = e < k ? e : k, *b = e < k ? k : e;
     char gap[64];
@@ -2116,6 +2145,14 @@ static bool status_other_route(const char *p, size_t n)
     return benefit_word(p, n);
 }
 
+/* Is the word at p (n letters) one of a work status or of earnings
+ * ("unemployed", "working", "earning", "out of work", "jobless")? */
+static bool status_side_word(const char *p, size_t n)
+{
+    return other_dim_word(p, n) || (n == 4 && !strncmp(p, "work", 4)) ||
+           (n == 7 && !strncmp(p, "jobless", 7));
+}
+
 /* Does an "or" join a work status with a benefit or retirement ("people
  * who are unemployed or on Employment and Support Allowance", "Receiving
  * eligible benefits OR earning below the Real Living Wage", "Are
@@ -2133,7 +2170,7 @@ static bool status_either_or(const char *low)
         size_t n;
         for (int k = 0; k < 8 && !st_before && !other_before && word_ending(low, e, &p, &n);
              k++, e = p) {
-            st_before = other_dim_word(p, n);
+            st_before = status_side_word(p, n);
             other_before = status_other_route(p, n);
         }
         e = o + 2;
@@ -2144,7 +2181,7 @@ static bool status_either_or(const char *low)
             while (isalpha((unsigned char)*e) || *e == '-')
                 e++;
             n = (size_t)(e - p);
-            st_after = other_dim_word(p, n);
+            st_after = status_side_word(p, n);
             other_after = status_other_route(p, n);
         }
         if ((st_before && other_after) || (other_before && st_after))
@@ -2176,7 +2213,8 @@ static bool status_opens(const char *orig, const vocab_hit *h)
  * applies:"): no rule (labelling guideline 4).  A status joined to
  * another status ("Unemployed and looking for work") is one condition,
  * and an item that ends in "and" is one of conditions all required. */
-static bool status_route_item(const char *orig, const vocab_hit *hits, size_t nh, size_t i)
+static bool status_route_item(const ctx *c, const char *orig, const vocab_hit *hits, size_t nh,
+                              size_t i)
 {
     static const char *const join[] = {" and ", "* and ", ", ", " but", " with "};
     static const char *const age[] = {"aged ", "over ", "under ", "age "};
@@ -2193,6 +2231,13 @@ static bool status_route_item(const char *orig, const vocab_hit *hits, size_t nh
                 continue;
             for (size_t q = 0; q < nh; q++)
                 if (hits[q].off >= end && hits[q].off <= end + l + 1)
+                    return false;
+            /* another status next ("Unemployed and looking for work"),
+             * though a slug's second keyword is no hit of its own */
+            vocab_hit next[EL_MAX_VALUES];
+            size_t nn = vocab_match_text(c->v, "status", orig + end + l, next, EL_MAX_VALUES);
+            for (size_t q = 0; q < nn; q++)
+                if (next[q].off == 0)
                     return false;
             /* "are unemployed and aged 18-24": an age is part of the
              * same requirement, not another route. */
@@ -2282,7 +2327,7 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
             continue;
         if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
             continue;
-        if (!has(P_STRONG, low) && status_route_item(orig, hits, nh, i))
+        if (!has(P_STRONG, low) && status_route_item(c, orig, hits, nh, i))
             continue;
         /* "Income Based Jobseekers Allowance" names a benefit, not a status. */
         if (!strncasecmp(after, " allowance", 10) || !strncasecmp(after, "' allowance", 11) ||
