@@ -2028,15 +2028,17 @@ static bool goal_pair(const char *low)
     }
     if (!e || !k)
         return false;
-    /* "you may need extra help to start a new job, or to stay in work",
-     * "You could use this to pay for ...": what help might do, hedged, not
-     * whom it is for */
-    static const char *const hedge[] = {" may ", " could ", " might ", "unless ", NULL};
-    for (size_t i = 0; hedge[i]; i++)
-        if (strstr(low, hedge[i]))
-            return false;
-    /* coordinated: "or", "and" or a comma between the two, near */
     const char *a = e < k ? e : k, *b = e < k ? k : e;
+    /* "you may need extra help to start a new job, or to stay in work",
+     * "You could use this to pay for ...": what help might do, hedged
+     * before the aims, not whom it is for */
+    static const char *const hedge[] = {" may ", " could ", " might ", "unless ", NULL};
+    for (size_t i = 0; hedge[i]; i++) {
+        const char *h = strstr(low, hedge[i]);
+        if (h && h < a)
+            return false;
+    }
+    /* coordinated: "or", "and" or a comma between the two, near */
     char gap[64];
     if (b - a > 60)
         return false;
