@@ -1014,6 +1014,36 @@ static bool residency_either_or(const char *low, size_t at)
     return false;
 }
 
+/* Does low lift a residency rule in words P_RES_ANY does not hold: a
+ * negated "have to be a resident" ("You don't have to be a resident of
+ * Winterton to attend"), no restriction to boroughs ("not restricted to
+ * any particular boroughs"), or people of other boroughs let in
+ * ("Residents from other boroughs are still invited to apply")? */
+static bool residency_waived(const char *low)
+{
+    static const char *const be[] = {"have to be a resident", "have to be resident",
+                                     "need to be a resident", "need to be resident", NULL};
+    static const char *const neg[] = {"don't ", "do not ", "doesn't ", "does not ",
+                                      "don\xe2\x80\x99t ", NULL};
+    static const char *const let[] = {"invited", "welcome", "can also", "may also", "can apply",
+                                      NULL};
+    for (size_t i = 0; be[i]; i++) {
+        const char *p = strstr(low, be[i]);
+        for (size_t k = 0; p && neg[k]; k++)
+            if ((size_t)(p - low) >= strlen(neg[k]) &&
+                !strncmp(p - strlen(neg[k]), neg[k], strlen(neg[k])))
+                return true;
+    }
+    if (strstr(low, "not restricted to any") && strstr(low, "borough"))
+        return true;
+    if (!strstr(low, "other borough") || strstr(low, "not "))
+        return false;
+    for (size_t i = 0; let[i]; i++)
+        if (strstr(low, let[i]))
+            return true;
+    return false;
+}
+
 /* Do the few words before the residence at offset at of low make the
  * residents those whom something affects ("are impacting Camden
  * residents", "affecting local residents", "more pressure on
@@ -1046,6 +1076,11 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
                            double conf)
 {
     elig_span rm[ELIG_SPANS];
+    /* before the softeners: "... to attend - everyone welcome" */
+    if (residency_waived(low)) {
+        el_add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
+        return;
+    }
     if (!match(P_RES_TRIGGER, low, rm)) {
         long at = people_in_place(c, orig, low);
         if (at < 0)
