@@ -2169,12 +2169,14 @@ static bool item_target(const char *low, size_t off)
 
 /* Is the word at p (n letters) one that names a benefit itself ("ESA",
  * "Universal Credit", "benefits"), not only a claim ("receiving", "claim"),
- * or retirement?  The other side of an "or" from a work status. */
+ * retirement or a job about to start?  The other side of an "or" from a
+ * work status. */
 static bool status_other_route(const char *p, size_t n)
 {
     static const char *const verb[] = {"receipt", "receiving", "receive", "claiming",
                                        "claim", "claimant", "claimants", NULL};
-    if (n == 7 && !strncmp(p, "retired", 7))
+    /* "retired"; "about to start work" is a job not yet held */
+    if ((n == 7 && !strncmp(p, "retired", 7)) || (n == 5 && !strncmp(p, "about to start", 14)))
         return true;
     for (size_t i = 0; verb[i]; i++)
         if (strlen(verb[i]) == n && !strncmp(p, verb[i], n))
@@ -2190,10 +2192,11 @@ static bool status_side_word(const char *p, size_t n)
            (n == 7 && !strncmp(p, "jobless", 7));
 }
 
-/* Does an "or" join a work status with a benefit or retirement ("people
- * who are unemployed or on Employment and Support Allowance", "Receiving
- * eligible benefits OR earning below the Real Living Wage", "Are
- * unemployed or retired")?  Either route admits, so the status is no
+/* Does an "or" join a work status with a benefit, retirement or a job
+ * about to start ("people who are unemployed or on Employment and Support
+ * Allowance", "Receiving eligible benefits OR earning below the Real
+ * Living Wage", "Are unemployed or retired", "in paid work, or about to
+ * start work")?  Either route admits, so the status is no
  * rule (labelling guideline 4).  The word of either kind nearest the "or"
  * on each side decides, so "unemployed and on JSA or Universal Credit"
  * joins two benefits, not a status and a benefit. */
