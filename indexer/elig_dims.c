@@ -821,8 +821,11 @@ static bool london_in_name(const ctx *c, const char *orig, size_t off)
  * people", "we welcome residents of Hackney")?  "Especially" and
  * "particularly" soften only what follows them: "unemployed Londoners,
  * particularly those with disabilities" still targets unemployed
- * Londoners.  ("Including" after the rule word stays a softener: on the
- * real parts it followed news and statistics as often as targets.) */
+ * Londoners.  So do the markers of examples ("including", "such as",
+ * "for example"): "Lambeth residents who are survivors of violence,
+ * including domestic abuse" still targets Lambeth residents (session 11;
+ * news and statistics that this once caught are caught by their own
+ * shapes). */
 static bool softened_at(const char *low, size_t at)
 {
     static const char *const opens[] = {"especially", "particularly", "in particular",
@@ -890,6 +893,7 @@ static bool coverage_only(const char *low)
     return false;
 }
 
+/* Is the word at p (n letters) one of list (NULL-ended)? */
 static bool word_is(const char *p, size_t n, const char *const *list)
 {
     for (size_t i = 0; list[i]; i++)
@@ -910,6 +914,7 @@ static bool people_before(const char *low, size_t at)
                                       "anyone", "jobseekers", "women", "men", "tenants", NULL};
     static const char *const age[] = {"aged", "over", "under", "and", "to", "above", "or",
                                       "years", NULL};
+    static const char *const aged_words[] = {"aged", "over", "under", NULL};
     static const char *const count[] = {"many", "most", "more", "than", "thousands", "million",
                                         "hundreds", NULL};
     const char *e = low + at, *p;
@@ -931,7 +936,7 @@ static bool people_before(const char *low, size_t at)
         }
         if (!word_is(p, n, age))
             return false;
-        aged = aged || word_is(p, n, (const char *const[]){"aged", "over", "under", NULL});
+        aged = aged || word_is(p, n, aged_words);
     }
     return false;
 }
@@ -944,19 +949,23 @@ static bool people_before(const char *low, size_t at)
 static long people_in_place(const ctx *c, const char *orig, const char *low)
 {
     static const char *const wide[] = {"london", "england", "the uk", "the united kingdom"};
+    static const char *const dims[] = {"borough", "subregion"};
+    size_t starts[2 * EL_MAX_VALUES], ns = 0; /* where named places start in low */
+    for (size_t d = 0; d < 2 && c->o2l; d++) {
+        vocab_hit hits[EL_MAX_VALUES];
+        size_t nh = vocab_match_text(c->v, dims[d], orig, hits, EL_MAX_VALUES);
+        for (size_t i = 0; i < nh; i++)
+            if (hits[i].off < EL_MAX_SENTENCE)
+                starts[ns++] = c->o2l[hits[i].off];
+    }
     for (const char *p = strstr(low, " in "); p; p = strstr(p + 1, " in ")) {
         size_t at = (size_t)(p - low) + 4;
         bool place = false;
         for (size_t i = 0; i < sizeof wide / sizeof wide[0] && !place; i++)
             place = !strncmp(low + at, wide[i], strlen(wide[i])) &&
                     !isalpha((unsigned char)low[at + strlen(wide[i])]);
-        vocab_hit hits[EL_MAX_VALUES];
-        static const char *const dims[] = {"borough", "subregion"};
-        for (size_t d = 0; d < 2 && !place && c->o2l; d++) {
-            size_t nh = vocab_match_text(c->v, dims[d], orig, hits, EL_MAX_VALUES);
-            for (size_t i = 0; i < nh && !place; i++)
-                place = hits[i].off < EL_MAX_SENTENCE && c->o2l[hits[i].off] == at;
-        }
+        for (size_t i = 0; i < ns && !place; i++)
+            place = starts[i] == at;
         if (place && people_before(low, (size_t)(p - low)))
             return (long)at;
     }
@@ -1072,46 +1081,60 @@ static bool place_in_address(const char *orig, const vocab_hit *h)
     return before || after;
 }
 
+/* Where (offset of low) does the sentence speak of living somewhere: a
+ * P_RES_TRIGGER word or people named by their place?  -1 for a trigger
+ * with no place of its own ("your ... address"), -2 for none. */
+static long residency_trigger(const ctx *c, const char *orig, const char *low)
+{
+    elig_span rm[ELIG_SPANS];
+    if (match(P_RES_TRIGGER, low, rm))
+        return rm[0].so >= 0 ? (long)rm[0].so : -1;
+    long at = people_in_place(c, orig, low);
+    return at >= 0 ? at : -2;
+}
+
+/* Does the residence word at offset at (-1: none of its own) set no rule
+ * of whom the service takes: softened, a statistic, a price band, one way
+ * in of two, a waiting period of someone else's rules, residents an event
+ * affects or counted, or where a provider works? */
+static bool residency_not_rule(const ctx *c, const char *low, long at)
+{
+    size_t from = at >= 0 ? (size_t)at : 0;
+    if (softened_at(low, from) && !has(P_RES_ANY, low))
+        return true;
+    if (statistic(low) || price_band(low) || residency_either_or(low, from))
+        return true;
+    /* "excluded from statutory provision until they have been in the UK
+     * for 6 months": a waiting period of someone else's rules. */
+    if (at >= 8) {
+        size_t a = from > 24 ? from - 24 : 0;
+        char win[32];
+        memcpy(win, low + a, from - a);
+        win[from - a] = '\0';
+        if (strstr(win, "until "))
+            return true;
+    }
+    /* "the measures ... are impacting Camden residents", "put more
+     * pressure on Londoners": residents as those an event affects. */
+    if (at >= 0 && residents_affected(low, from))
+        return true;
+    /* "the programme supported more than 400 residents": the residents
+     * of a statistic, wherever the place is named. */
+    if (at >= 0 && el_scope_low(c, from, ESC_DROP))
+        return true;
+    return coverage_only(low);
+}
+
 void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf)
 {
-    elig_span rm[ELIG_SPANS];
     /* before the softeners: "... to attend - everyone welcome" */
     if (residency_waived(low)) {
         el_add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
         return;
     }
-    if (!match(P_RES_TRIGGER, low, rm)) {
-        long at = people_in_place(c, orig, low);
-        if (at < 0)
-            return;
-        rm[0].so = (int)at;
-        rm[0].eo = (int)at;
-    }
-    if (softened_at(low, rm[0].so >= 0 ? (size_t)rm[0].so : 0) && !has(P_RES_ANY, low))
-        return;
-    if (statistic(low) || price_band(low) ||
-        residency_either_or(low, rm[0].so >= 0 ? (size_t)rm[0].so : 0))
-        return;
-    /* "excluded from statutory provision until they have been in the UK
-     * for 6 months": a waiting period of someone else's rules. */
-    if (rm[0].so >= 8) {
-        size_t a = (size_t)rm[0].so > 24 ? (size_t)rm[0].so - 24 : 0;
-        char win[32];
-        memcpy(win, low + a, (size_t)rm[0].so - a);
-        win[(size_t)rm[0].so - a] = '\0';
-        if (strstr(win, "until "))
-            return;
-    }
-    /* "the measures ... are impacting Camden residents", "put more
-     * pressure on Londoners": residents as those an event affects. */
-    if (rm[0].so >= 0 && residents_affected(low, (size_t)rm[0].so))
-        return;
-    /* "the programme supported more than 400 residents": the residents
-     * of a statistic, wherever the place is named. */
-    if (rm[0].so >= 0 && el_scope_low(c, (size_t)rm[0].so, ESC_DROP))
-        return;
-    if (coverage_only(low))
+    long said = residency_trigger(c, orig, low);
+    if (said == -2 || residency_not_rule(c, low, said))
         return;
     if (has(P_RES_ANY, low)) {
         el_add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
