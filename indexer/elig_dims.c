@@ -2339,6 +2339,52 @@ static bool status_route_item(const ctx *c, const char *orig, const vocab_hit *h
     return false;
 }
 
+/* Does status hit i of orig name no status of whom the service takes: a
+ * service ("in-work support"), a benefit ("in-work benefits", "Working
+ * Families Tax Credit", "Income Based Jobseekers Allowance"), a goal of
+ * the help (in_work_goal, setting *goal_both), working together, a
+ * softened or listed alternative, or one route of a list? */
+static bool hit_names_no_status(const ctx *c, const char *orig, const char *low,
+                                const vocab_hit *hits, size_t nh, size_t i, bool *goal_both)
+{
+    /* "in-work support" and "in work progression" name a service, not
+     * who may use it. */
+    const char *after = orig + hits[i].off + hits[i].len;
+    if (!strcmp(hits[i].slug, "in-work") &&
+        (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12)))
+        return true;
+    /* "in-work benefits", "out of work benefits", "Working Families
+     * Tax Credit", "(not Working Tax Credit)" name benefits. */
+    if (!strncasecmp(after, " benefit", 8) || !strncasecmp(after, " tax credit", 11))
+        return true;
+    /* "not in work" is the unemployed keyword's, not in-work's. */
+    if (!strcmp(hits[i].slug, "in-work") && hits[i].off >= 4 &&
+        !strncasecmp(orig + hits[i].off - 4, "not ", 4))
+        return true;
+    if (!strcmp(hits[i].slug, "in-work") && in_work_goal(orig, low, &hits[i], goal_both))
+        return true;
+    if (!strcmp(hits[i].slug, "in-work") && hits[i].len >= 7 &&
+        !strncasecmp(after - 7, "working", 7) && working_together(after))
+        return true;
+    if (softened_at(low, c->o2l ? c->o2l[hits[i].off] : 0) && !has(P_ST_ANY, low))
+        return true;
+    /* One kind of people in a list of others ("homeless people, long
+     * term unemployed people and people with mental health problems"):
+     * an alternative, no rule of its own. */
+    if (c->o2l && !has(P_STRONG, low) && listed_item(low, c->o2l[hits[i].off]) &&
+        !item_target(low, c->o2l[hits[i].off]))
+        return true;
+    if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
+        return true;
+    if (!has(P_STRONG, low) && status_route_item(c, orig, hits, nh, i))
+        return true;
+    /* "Income Based Jobseekers Allowance" names a benefit, not a status. */
+    if (!strncasecmp(after, " allowance", 10) || !strncasecmp(after, "' allowance", 11) ||
+        !strncasecmp(after, "\xe2\x80\x99 allowance", 13))
+        return true;
+    return false;
+}
+
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
                         double conf)
 {
@@ -2361,40 +2407,7 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
     bool neet = strstr(low, "education, employment") || strstr(low, "employment, education") ||
                 strstr(low, "education or training") || strstr(low, "employment or training");
     for (size_t i = 0; i < nh; i++) {
-        /* "in-work support" and "in work progression" name a service, not
-         * who may use it; "students" in a college's text is no status. */
-        const char *after = orig + hits[i].off + hits[i].len;
-        if (!strcmp(hits[i].slug, "in-work") &&
-            (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12)))
-            continue;
-        /* "in-work benefits", "out of work benefits", "Working Families
-         * Tax Credit", "(not Working Tax Credit)" name benefits. */
-        if (!strncasecmp(after, " benefit", 8) || !strncasecmp(after, " tax credit", 11))
-            continue;
-        /* "not in work" is the unemployed keyword's, not in-work's. */
-        if (!strcmp(hits[i].slug, "in-work") && hits[i].off >= 4 &&
-            !strncasecmp(orig + hits[i].off - 4, "not ", 4))
-            continue;
-        if (!strcmp(hits[i].slug, "in-work") && in_work_goal(orig, low, &hits[i], &goal_both))
-            continue;
-        if (!strcmp(hits[i].slug, "in-work") && hits[i].len >= 7 &&
-            !strncasecmp(after - 7, "working", 7) && working_together(after))
-            continue;
-        if (softened_at(low, c->o2l ? c->o2l[hits[i].off] : 0) && !has(P_ST_ANY, low))
-            continue;
-        /* One kind of people in a list of others ("homeless people, long
-         * term unemployed people and people with mental health problems"):
-         * an alternative, no rule of its own. */
-        if (c->o2l && !has(P_STRONG, low) && listed_item(low, c->o2l[hits[i].off]) &&
-            !item_target(low, c->o2l[hits[i].off]))
-            continue;
-        if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
-            continue;
-        if (!has(P_STRONG, low) && status_route_item(c, orig, hits, nh, i))
-            continue;
-        /* "Income Based Jobseekers Allowance" names a benefit, not a status. */
-        if (!strncasecmp(after, " allowance", 10) || !strncasecmp(after, "' allowance", 11) ||
-            !strncasecmp(after, "\xe2\x80\x99 allowance", 13))
+        if (hit_names_no_status(c, orig, low, hits, nh, i, &goal_both))
             continue;
         /* A college's "students" is no status; "open to students in
          * full-time education" sets one, and so does a negated full-time
