@@ -73,6 +73,21 @@ static bool word_ending(const char *low, const char *e, const char **p, size_t *
     return true;
 }
 
+/* Does low hold a sum in pounds and pence ("£1.50"), a price (not
+ * "£2.9 billion")? */
+static bool pence_sum(const char *low)
+{
+    for (const char *m = strstr(low, "\xc2\xa3"); m; m = strstr(m + 2, "\xc2\xa3")) {
+        const char *d = m + 2;
+        while (isdigit((unsigned char)*d))
+            d++;
+        if (d > m + 2 && *d == '.' && isdigit((unsigned char)d[1]) &&
+            isdigit((unsigned char)d[2]) && !isdigit((unsigned char)d[3]))
+            return true;
+    }
+    return false;
+}
+
 /* Is the text before offset off (within 50 bytes) negated? */
 static bool negated_before(const char *low, size_t off)
 {
@@ -986,14 +1001,8 @@ static bool price_band(const char *low)
     if (strstr(low, "earn") || strstr(low, "income") || strstr(low, "salary") ||
         strstr(low, "wage"))
         return false;
-    for (const char *m = strstr(low, "\xc2\xa3"); m; m = strstr(m + 2, "\xc2\xa3")) {
-        const char *d = m + 2;
-        while (isdigit((unsigned char)*d))
-            d++;
-        if (d > m + 2 && *d == '.' && isdigit((unsigned char)d[1]) &&
-            isdigit((unsigned char)d[2]) && !isdigit((unsigned char)d[3]))
-            return true;
-    }
+    if (pence_sum(low))
+        return true;
     return false;
 }
 
@@ -1754,14 +1763,8 @@ static bool benefit_not_rule(const char *low)
     for (const char *f = strstr(low, "fee"); f; f = strstr(f + 1, "fee"))
         if ((f == low || !isalpha((unsigned char)f[-1])) && !isalpha((unsigned char)f[3]))
             return true;
-    for (const char *m = strstr(low, "\xc2\xa3"); m; m = strstr(m + 2, "\xc2\xa3")) {
-        const char *d = m + 2;
-        while (isdigit((unsigned char)*d))
-            d++;
-        if (d > m + 2 && *d == '.' && isdigit((unsigned char)d[1]) &&
-            isdigit((unsigned char)d[2]) && !isdigit((unsigned char)d[3]))
-            return true;
-    }
+    if (pence_sum(low))
+        return true;
     /* a means test: an income bound in money, take-home pay, hardship */
     if (strstr(low, "\xc2\xa3") && (strstr(low, "income") || strstr(low, " pay") ||
                                     strstr(low, "earn") || strstr(low, "salary")))
@@ -2050,6 +2053,21 @@ static bool working_together(const char *after)
            !strncasecmp(after, " in our ", 8) || !strncasecmp(after, " across our ", 12);
 }
 
+/* The first place in low where a phrase of list (NULL-ended) starts a
+ * word; NULL when none does. */
+static const char *first_phrase(const char *low, const char *const *list)
+{
+    const char *first = NULL;
+    for (size_t i = 0; list[i]; i++) {
+        const char *p = strstr(low, list[i]);
+        while (p && !word_at(low, p))
+            p = strstr(p + 1, list[i]);
+        if (p && (!first || p < first))
+            first = p;
+    }
+    return first;
+}
+
 /* Does the sentence name getting into work and keeping or bettering it
  * as the help's aims, one clause apart at most ("return to work ..., stay
  * employed, or find new job opportunities", "start or stay in work",
@@ -2069,21 +2087,7 @@ static bool goal_pair(const char *low)
                                        "upskill", "existing employees", "already employed",
                                        "already in work", "current job", NULL};
     static const char *const noun[] = {"work", "employ", "job", "career", NULL};
-    const char *e = NULL, *k = NULL;
-    for (size_t i = 0; enter[i]; i++) {
-        const char *p = strstr(low, enter[i]);
-        while (p && !word_at(low, p))
-            p = strstr(p + 1, enter[i]);
-        if (p && (!e || p < e))
-            e = p;
-    }
-    for (size_t i = 0; keep[i]; i++) {
-        const char *p = strstr(low, keep[i]);
-        while (p && !word_at(low, p))
-            p = strstr(p + 1, keep[i]);
-        if (p && (!k || p < k))
-            k = p;
-    }
+    const char *e = first_phrase(low, enter), *k = first_phrase(low, keep);
     if (!e || !k)
         return false;
     const char *a = e < k ? e : k, *b = e < k ? k : e;
