@@ -966,22 +966,26 @@ static long people_in_place(const ctx *c, const char *orig, const char *low)
     static const char *const wide[] = {"london", "england", "the uk", "the united kingdom"};
     static const char *const dims[] = {"borough", "subregion"};
     size_t starts[2 * EL_MAX_VALUES], ns = 0; /* where named places start in low */
-    for (size_t d = 0; d < 2 && c->o2l; d++) {
-        vocab_hit hits[EL_MAX_VALUES];
-        size_t nh = vocab_match_text(c->v, dims[d], orig, hits, EL_MAX_VALUES);
-        for (size_t i = 0; i < nh; i++)
-            if (hits[i].off < EL_MAX_SENTENCE)
-                starts[ns++] = c->o2l[hits[i].off];
-    }
+    bool matched = false;
     for (const char *p = strstr(low, " in "); p; p = strstr(p + 1, " in ")) {
         size_t at = (size_t)(p - low) + 4;
+        if (!people_before(low, (size_t)(p - low)))
+            continue; /* the cheap test first: most sentences stop here */
         bool place = false;
         for (size_t i = 0; i < sizeof wide / sizeof wide[0] && !place; i++)
             place = !strncmp(low + at, wide[i], strlen(wide[i])) &&
                     !isalpha((unsigned char)low[at + strlen(wide[i])]);
+        for (size_t d = 0; d < 2 && !matched && c->o2l; d++) {
+            vocab_hit hits[EL_MAX_VALUES];
+            size_t nh = vocab_match_text(c->v, dims[d], orig, hits, EL_MAX_VALUES);
+            for (size_t i = 0; i < nh; i++)
+                if (hits[i].off < EL_MAX_SENTENCE)
+                    starts[ns++] = c->o2l[hits[i].off];
+        }
+        matched = true;
         for (size_t i = 0; i < ns && !place; i++)
             place = starts[i] == at;
-        if (place && people_before(low, (size_t)(p - low)))
+        if (place)
             return (long)at;
     }
     return -1;
@@ -2087,6 +2091,11 @@ static bool goal_pair(const char *low)
                                        "upskill", "existing employees", "already employed",
                                        "already in work", "current job", NULL};
     static const char *const noun[] = {"work", "employ", "job", "career", NULL};
+    bool any_noun = false;
+    for (size_t i = 0; noun[i] && !any_noun; i++)
+        any_noun = strstr(low, noun[i]) != NULL;
+    if (!any_noun)
+        return false; /* the cheap test first */
     const char *e = first_phrase(low, enter), *k = first_phrase(low, keep);
     if (!e || !k)
         return false;
