@@ -919,9 +919,10 @@ static bool word_is(const char *p, size_t n, const char *const *list)
 
 /* Does a word for people end right before offset at of low, or before an
  * age phrase that ends there ("young people in", "adults aged 19+ in",
- * "adults aged 40 - 74 in", "low-income households in")?  Not a count or
- * a share of them ("500 people in the UK", "Many young people in the
- * UK"): those describe, they do not target. */
+ * "adults aged 40 - 74 in", "low-income households in")?  Not a count,
+ * share or rate of them ("500 people in the UK", "Many young people in
+ * the UK", "the employment rates of young black men in London"): those
+ * describe, they do not target. */
 static bool people_before(const char *low, size_t at)
 {
     static const char *const who[] = {"people", "adults", "children", "residents", "households",
@@ -931,7 +932,8 @@ static bool people_before(const char *low, size_t at)
                                       "years", NULL};
     static const char *const aged_words[] = {"aged", "over", "under", NULL};
     static const char *const count[] = {"many", "most", "more", "than", "thousands", "million",
-                                        "hundreds", NULL};
+                                        "hundreds", "number", "rate", "rates", "proportion",
+                                        "share", "percentage", NULL};
     const char *e = low + at, *p;
     size_t n;
     bool aged = false;
@@ -944,7 +946,7 @@ static bool people_before(const char *low, size_t at)
                 q--;
             if (q > low && isdigit((unsigned char)q[-1]))
                 return false;
-            for (int j = 0; j < 3 && word_ending(low, q, &q, &n); j++)
+            for (int j = 0; j < 4 && word_ending(low, q, &q, &n); j++)
                 if (word_is(q, n, count))
                     return false;
             return true;
