@@ -861,7 +861,7 @@ static bool softened_at(const char *low, size_t at)
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
             everyone = everyone || (eo - so == strlen(all[i]) &&
                                     !strncmp(low + so, all[i], strlen(all[i])));
-        if (everyone && so < at) {
+        if (everyone && so <= at) {
             from = eo > so ? eo : so + 1;
             continue;
         }
@@ -1102,8 +1102,16 @@ static bool place_in_address(const char *orig, const vocab_hit *h)
 static long residency_trigger(const ctx *c, const char *orig, const char *low)
 {
     elig_span rm[ELIG_SPANS];
-    if (match(P_RES_TRIGGER, low, rm))
-        return rm[0].so >= 0 ? (long)rm[0].so : -1;
+    for (size_t from = 0; low[from] && match(P_RES_TRIGGER, low + from, rm);) {
+        if (rm[0].so < 0)
+            return -1;
+        size_t so = from + (size_t)rm[0].so, eo = from + (size_t)rm[0].eo;
+        /* "everyone interested in": a phrase ending in "in" must end its
+         * word ("everyone in", not "everyone in|terested") */
+        if (!(eo >= so + 2 && !strncmp(low + eo - 2, "in", 2) && isalpha((unsigned char)low[eo])))
+            return (long)so;
+        from = so + 1;
+    }
     long at = people_in_place(c, orig, low);
     return at >= 0 ? at : -2;
 }
@@ -1115,7 +1123,12 @@ static long residency_trigger(const ctx *c, const char *orig, const char *low)
 static bool residency_not_rule(const ctx *c, const char *low, long at)
 {
     size_t from = at >= 0 ? (size_t)at : 0;
-    if (softened_at(low, from) && !has(P_RES_ANY, low))
+    /* "available to everyone in England": the trigger's own "everyone"
+     * admits everyone there, it softens nothing */
+    size_t soft_at = from;
+    if (!strncmp(low + from, "to everyone ", 12) || !strncmp(low + from, "for everyone ", 13))
+        soft_at = (size_t)(strstr(low + from, "everyone") - low);
+    if (softened_at(low, soft_at) && !has(P_RES_ANY, low))
         return true;
     if (statistic(low) || price_band(low) || residency_either_or(low, from))
         return true;
