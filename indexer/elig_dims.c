@@ -57,6 +57,37 @@ static bool grp_is(const char *s, const elig_span *m, int g, const char *word)
     return strlen(word) <= l && !strncmp(s + m[g].so, word, strlen(word));
 }
 
+/* The word of low that ends at e (letters and '-'), as p and n; false at
+ * the start of the sentence or of a clause (".", ";", ":"). */
+static bool word_ending(const char *low, const char *e, const char **p, size_t *n)
+{
+    while (e > low && !isalpha((unsigned char)e[-1]) && !strchr(".;:", e[-1]))
+        e--;
+    if (e == low || strchr(".;:", e[-1]))
+        return false;
+    const char *b = e;
+    while (b > low && (isalpha((unsigned char)b[-1]) || b[-1] == '-'))
+        b--;
+    *p = b;
+    *n = (size_t)(e - b);
+    return true;
+}
+
+/* Does low hold a sum in pounds and pence ("£1.50"), a price (not
+ * "£2.9 billion")? */
+static bool pence_sum(const char *low)
+{
+    for (const char *m = strstr(low, "\xc2\xa3"); m; m = strstr(m + 2, "\xc2\xa3")) {
+        const char *d = m + 2;
+        while (isdigit((unsigned char)*d))
+            d++;
+        if (d > m + 2 && *d == '.' && isdigit((unsigned char)d[1]) &&
+            isdigit((unsigned char)d[2]) && !isdigit((unsigned char)d[3]))
+            return true;
+    }
+    return false;
+}
+
 /* Is the text before offset off (within 50 bytes) negated? */
 static bool negated_before(const char *low, size_t off)
 {
@@ -776,7 +807,8 @@ static bool country_not_residency(const char *low, size_t at)
     static const char *const other[] = {
         "scotland", "wales", "northern ireland", " eu ", " eu,", " eu)", "european union",
         "eea", "european economic area", "channel islands", "isle of man", "gibraltar",
-        "switzerland", "overseas territor", "crown dependenc"};
+        "switzerland", "overseas territor", "crown dependenc", "other countries",
+        "other country"};
     static const char *const right[] = {"right to live", "right to reside", "right of abode",
                                         "permission to live", "permission to reside",
                                         "permission to stay", "leave to remain",
@@ -817,11 +849,16 @@ static bool london_in_name(const ctx *c, const char *orig, size_t off)
  * people", "we welcome residents of Hackney")?  "Especially" and
  * "particularly" soften only what follows them: "unemployed Londoners,
  * particularly those with disabilities" still targets unemployed
- * Londoners.  ("Including" after the rule word stays a softener: on the
- * real parts it followed news and statistics as often as targets.) */
+ * Londoners.  So do the markers of examples ("including", "such as",
+ * "for example"): "Lambeth residents who are survivors of violence,
+ * including domestic abuse" still targets Lambeth residents (session 11;
+ * news and statistics that this once caught are caught by their own
+ * shapes). */
 static bool softened_at(const char *low, size_t at)
 {
-    static const char *const opens[] = {"especially", "particularly", "in particular"};
+    static const char *const opens[] = {"especially", "particularly", "in particular",
+                                        "including", "includes", "such as", "for example",
+                                        "e.g."};
     /* "everyone" before the place admits everyone there: "available to
      * everyone in England", "for everyone as long as you're ... living in
      * England". */
@@ -837,7 +874,7 @@ static bool softened_at(const char *low, size_t at)
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
             everyone = everyone || (eo - so == strlen(all[i]) &&
                                     !strncmp(low + so, all[i], strlen(all[i])));
-        if (everyone && so < at) {
+        if (everyone && so <= at) {
             from = eo > so ? eo : so + 1;
             continue;
         }
@@ -849,34 +886,296 @@ static bool softened_at(const char *low, size_t at)
 }
 
 
+/* Does low start a word at p? */
+static bool word_at(const char *low, const char *p)
+{
+    return p == low || !isalpha((unsigned char)p[-1]);
+}
+
+/* Does low name where a provider works rather than where its clients
+ * live: "across" or "throughout" a place ("We work across south London
+ * helping residents", "businesses across London", "to tackle poverty
+ * across the capital"), with no word of living there ("live", not the
+ * "live" of "delivered") and no requirement ("only", "eligible")?
+ * "throughout the pandemic" is a time, and leaves the sentence's place
+ * to the rule. */
+static bool coverage_only(const char *low)
+{
+    static const char *const over[] = {"across ", "throughout "};
+    static const char *const place[] = {"london", "the capital", "the city", "the borough",
+                                        "all ", "england", "the uk", "the country",
+                                        "north ", "south ", "east ", "west ", "central ",
+                                        "inner ", "outer ", "greater ", "our ", "the region"};
+    for (const char *p = strstr(low, "liv"); p; p = strstr(p + 1, "liv"))
+        if (word_at(low, p) && (!strncmp(p, "live", 4) || !strncmp(p, "living", 6)))
+            return false;
+    if (strstr(low, "only") || strstr(low, "eligib"))
+        return false;
+    for (size_t i = 0; i < sizeof over / sizeof over[0]; i++)
+        for (const char *p = strstr(low, over[i]); p; p = strstr(p + 1, over[i])) {
+            const char *w = p + strlen(over[i]);
+            for (size_t k = 0; k < sizeof place / sizeof place[0]; k++)
+                if (!strncmp(w, place[k], strlen(place[k])))
+                    return true;
+        }
+    return false;
+}
+
+/* Is the word at p (n letters) one of list (NULL-ended)? */
+static bool word_is(const char *p, size_t n, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (n == strlen(list[i]) && !strncmp(p, list[i], n))
+            return true;
+    return false;
+}
+
+/* Does a word for people end right before offset at of low, or before an
+ * age phrase that ends there ("young people in", "adults aged 19+ in",
+ * "adults aged 40 - 74 in", "low-income households in")?  Not a count,
+ * share or rate of them ("500 people in the UK", "Many young people in
+ * the UK", "the employment rates of young black men in London"): those
+ * describe, they do not target. */
+static bool people_before(const char *low, size_t at)
+{
+    static const char *const who[] = {"people", "adults", "children", "residents", "households",
+                                      "families", "parents", "carers", "learners", "everyone",
+                                      "anyone", "jobseekers", "women", "men", "tenants", NULL};
+    static const char *const age[] = {"aged", "over", "under", "and", "to", "above", "or",
+                                      "years", NULL};
+    static const char *const aged_words[] = {"aged", "over", "under", NULL};
+    static const char *const count[] = {"many", "most", "more", "than", "thousands", "million",
+                                        "hundreds", "number", "rate", "rates", "proportion",
+                                        "share", "percentage", NULL};
+    const char *e = low + at, *p;
+    size_t n;
+    bool aged = false;
+    for (int k = 0; k < 6 && word_ending(low, e, &p, &n); k++, e = p) {
+        if (word_is(p, n, who)) {
+            if (k > 0 && !aged)
+                return false;
+            const char *q = p;
+            while (q > low && q[-1] == ' ')
+                q--;
+            if (q > low && isdigit((unsigned char)q[-1]))
+                return false;
+            for (int j = 0; j < 4 && word_ending(low, q, &q, &n); j++)
+                if (word_is(q, n, count))
+                    return false;
+            return true;
+        }
+        if (!word_is(p, n, age))
+            return false;
+        aged = aged || word_is(p, n, aged_words);
+    }
+    return false;
+}
+
+/* Where, as an offset of low, does the sentence name people in a place
+ * Signpost has a slug for ("young people in London", "adults aged 19+ in
+ * England", "low-income households in Kingston", "young carers in
+ * Lambeth")?  -1 when it does not.  Naming the people a service is for
+ * by their place states a residency rule as "residents of" does. */
+static long people_in_place(const ctx *c, const char *orig, const char *low)
+{
+    static const char *const wide[] = {"london", "england", "the uk", "the united kingdom"};
+    static const char *const dims[] = {"borough", "subregion"};
+    size_t starts[2 * EL_MAX_VALUES], ns = 0; /* where named places start in low */
+    bool matched = false;
+    for (const char *p = strstr(low, " in "); p; p = strstr(p + 1, " in ")) {
+        size_t at = (size_t)(p - low) + 4;
+        if (!people_before(low, (size_t)(p - low)))
+            continue; /* the cheap test first: most sentences stop here */
+        bool place = false;
+        for (size_t i = 0; i < sizeof wide / sizeof wide[0] && !place; i++)
+            place = !strncmp(low + at, wide[i], strlen(wide[i])) &&
+                    !isalpha((unsigned char)low[at + strlen(wide[i])]);
+        for (size_t d = 0; d < 2 && !matched && c->o2l; d++) {
+            vocab_hit hits[EL_MAX_VALUES];
+            size_t nh = vocab_match_text(c->v, dims[d], orig, hits, EL_MAX_VALUES);
+            for (size_t i = 0; i < nh; i++)
+                if (hits[i].off < EL_MAX_SENTENCE)
+                    starts[ns++] = c->o2l[hits[i].off];
+        }
+        matched = true;
+        for (size_t i = 0; i < ns && !place; i++)
+            place = starts[i] == at;
+        if (place)
+            return (long)at;
+    }
+    return -1;
+}
+
+/* Does low set a price, so that where one lives is the condition of a
+ * price band, not of the service ("FEE 1 Greenwich resident on means
+ * tested benefit* £1.50", "Residents of other boroughs - £6.80", "are
+ * not normally entitled to the standard course fee")?  A word "fee" or a
+ * sum with pence, not an earnings bound ("earn more than £8,670"). */
+static bool price_band(const char *low)
+{
+    for (const char *f = strstr(low, "fee"); f; f = strstr(f + 1, "fee"))
+        if (word_at(low, f) && (f[3] == 's' ? !isalpha((unsigned char)f[4])
+                                            : !isalpha((unsigned char)f[3])))
+            return true;
+    if (strstr(low, "earn") || strstr(low, "income") || strstr(low, "salary") ||
+        strstr(low, "wage"))
+        return false;
+    if (pence_sum(low))
+        return true;
+    return false;
+}
+
+/* Does an "or" after the residence at offset at of low open another way
+ * in that is no place ("be resident in the London Borough of Sutton for at
+ * least 6 weeks ..., or been placed in housing outside the borough", "a
+ * resident of ... Kingston upon Thames (or if homeless ..., have
+ * appropriate links to the borough)", "living in London (or be able to
+ * travel into central London)", "either living in Lambeth or caring for
+ * someone in Lambeth")?  Either route admits: no residency rule
+ * (labelling guideline 4).  "who has experienced or is at risk of" joins
+ * two things of another condition, so only ", or", "(or" and "either ...
+ * or" count. */
+static bool residency_either_or(const char *low, size_t at)
+{
+    static const char *const route[] = {"be ", "been ", "if ", "have ", "has ", "caring ",
+                                        "care ", "can "};
+    bool either = strstr(low, "either ") != NULL;
+    for (const char *o = strstr(low + at, "or "); o; o = strstr(o + 1, "or ")) {
+        if (o == low || !word_at(low, o))
+            continue;
+        bool marked = (o - low >= 2 && !strncmp(o - 2, ", ", 2)) || o[-1] == '(' || either;
+        for (size_t i = 0; marked && i < sizeof route / sizeof route[0]; i++)
+            if (!strncmp(o + 3, route[i], strlen(route[i])))
+                return true;
+    }
+    return false;
+}
+
+/* Does low lift a residency rule in words P_RES_ANY does not hold: a
+ * negated "have to be a resident" ("You don't have to be a resident of
+ * Winterton to attend"), no restriction to boroughs ("not restricted to
+ * any particular boroughs"), or people of other boroughs let in
+ * ("Residents from other boroughs are still invited to apply")? */
+static bool residency_waived(const char *low)
+{
+    static const char *const be[] = {"have to be a resident", "have to be resident",
+                                     "need to be a resident", "need to be resident", NULL};
+    static const char *const neg[] = {"don't ", "do not ", "doesn't ", "does not ",
+                                      "don\xe2\x80\x99t ", NULL};
+    static const char *const let[] = {"invited", "welcome", "can also", "may also", "can apply",
+                                      NULL};
+    for (size_t i = 0; be[i]; i++) {
+        const char *p = strstr(low, be[i]);
+        for (size_t k = 0; p && neg[k]; k++)
+            if ((size_t)(p - low) >= strlen(neg[k]) &&
+                !strncmp(p - strlen(neg[k]), neg[k], strlen(neg[k])))
+                return true;
+    }
+    if (strstr(low, "not restricted to any") && strstr(low, "borough"))
+        return true;
+    if (!strstr(low, "other borough") || strstr(low, "not "))
+        return false;
+    for (size_t i = 0; let[i]; i++)
+        if (strstr(low, let[i]))
+            return true;
+    return false;
+}
+
+/* Do the few words before the residence at offset at of low make the
+ * residents those whom something affects ("are impacting Camden
+ * residents", "affecting local residents", "more pressure on
+ * Londoners"), not those a service takes? */
+static bool residents_affected(const char *low, size_t at)
+{
+    static const char *const hit[] = {"impacting ", "affecting ", "impact on ", "pressure on ",
+                                      NULL};
+    size_t a = at > 32 ? at - 32 : 0;
+    char win[40];
+    memcpy(win, low + a, at - a);
+    win[at - a] = '\0';
+    for (size_t i = 0; hit[i]; i++)
+        if (strstr(win, hit[i]))
+            return true;
+    return false;
+}
+
+/* Is the place of hit h part of an e-mail or web address
+ * ("HouseHoldGrants@merton.gov.uk", "www.hackney.gov.uk/work")? */
+static bool place_in_address(const char *orig, const vocab_hit *h)
+{
+    const char *b = orig + h->off, *e = b + h->len;
+    bool before = h->off > 0 && strchr("@./", b[-1]);
+    bool after = (*e == '.' || *e == '@' || *e == '/') && isalnum((unsigned char)e[1]);
+    return before || after;
+}
+
+/* Where (offset of low) does the sentence speak of living somewhere: a
+ * P_RES_TRIGGER word or people named by their place?  -1 for a trigger
+ * with no place of its own ("your ... address"), -2 for none. */
+static long residency_trigger(const ctx *c, const char *orig, const char *low)
+{
+    elig_span rm[ELIG_SPANS];
+    for (size_t from = 0; low[from] && match(P_RES_TRIGGER, low + from, rm);) {
+        if (rm[0].so < 0)
+            return -1;
+        size_t so = from + (size_t)rm[0].so, eo = from + (size_t)rm[0].eo;
+        /* "everyone interested in": a phrase ending in "in" must end its
+         * word ("everyone in", not "everyone in|terested") */
+        if (!(eo >= so + 2 && !strncmp(low + eo - 2, "in", 2) && isalpha((unsigned char)low[eo])))
+            return (long)so;
+        from = so + 1;
+    }
+    long at = people_in_place(c, orig, low);
+    return at >= 0 ? at : -2;
+}
+
+/* Does the residence word at offset at (-1: none of its own) set no rule
+ * of whom the service takes: softened, a statistic, a price band, one way
+ * in of two, a waiting period of someone else's rules, residents an event
+ * affects or counted, or where a provider works? */
+static bool residency_not_rule(const ctx *c, const char *low, long at)
+{
+    size_t from = at >= 0 ? (size_t)at : 0;
+    /* "available to everyone in England": the trigger's own "everyone"
+     * admits everyone there, it softens nothing */
+    size_t soft_at = from;
+    if (!strncmp(low + from, "to everyone ", 12) || !strncmp(low + from, "for everyone ", 13))
+        soft_at = (size_t)(strstr(low + from, "everyone") - low);
+    if (softened_at(low, soft_at) && !has(P_RES_ANY, low))
+        return true;
+    if (statistic(low) || price_band(low) || residency_either_or(low, from))
+        return true;
+    /* "excluded from statutory provision until they have been in the UK
+     * for 6 months": a waiting period of someone else's rules. */
+    if (at >= 8) {
+        size_t a = from > 24 ? from - 24 : 0;
+        char win[32];
+        memcpy(win, low + a, from - a);
+        win[from - a] = '\0';
+        if (strstr(win, "until "))
+            return true;
+    }
+    /* "the measures ... are impacting Camden residents", "put more
+     * pressure on Londoners": residents as those an event affects. */
+    if (at >= 0 && residents_affected(low, from))
+        return true;
+    /* "the programme supported more than 400 residents": the residents
+     * of a statistic, wherever the place is named. */
+    if (at >= 0 && el_scope_low(c, from, ESC_DROP))
+        return true;
+    return coverage_only(low);
+}
+
 void el_residency_sentence(ctx *c, const char *orig, const char *low, const char *field,
                            double conf)
 {
-    elig_span rm[ELIG_SPANS];
-    if (!match(P_RES_TRIGGER, low, rm))
+    /* before the softeners: "... to attend - everyone welcome" */
+    if (residency_waived(low)) {
+        el_add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
         return;
-    if (softened_at(low, rm[0].so >= 0 ? (size_t)rm[0].so : 0) && !has(P_RES_ANY, low))
-        return;
-    if (statistic(low))
-        return;
-    /* "excluded from statutory provision until they have been in the UK
-     * for 6 months": a waiting period of someone else's rules. */
-    if (rm[0].so >= 8) {
-        size_t a = (size_t)rm[0].so > 24 ? (size_t)rm[0].so - 24 : 0;
-        char win[32];
-        memcpy(win, low + a, (size_t)rm[0].so - a);
-        win[(size_t)rm[0].so - a] = '\0';
-        if (strstr(win, "until "))
-            return;
     }
-    /* "the programme supported more than 400 residents": the residents
-     * of a statistic, wherever the place is named. */
-    if (rm[0].so >= 0 && el_scope_low(c, (size_t)rm[0].so, ESC_DROP))
-        return;
-    /* "We work across south London helping residents": coverage, not a
-     * condition of residence (geography in enrich.c has it). */
-    if ((strstr(low, "across ") || strstr(low, "throughout ")) && !strstr(low, "live") &&
-        !strstr(low, "only"))
+    long said = residency_trigger(c, orig, low);
+    if (said == -2 || residency_not_rule(c, low, said))
         return;
     if (has(P_RES_ANY, low)) {
         el_add_rule(c, "residency", "any", NULL, 0, field, orig, conf);
@@ -886,9 +1185,12 @@ void el_residency_sentence(ctx *c, const char *orig, const char *low, const char
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "borough", orig, hits, EL_MAX_VALUES);
     for (size_t i = 0; i < nh; i++)
-        el_sort_hit(c, &h, "residency", &hits[i]);
+        if (!place_in_address(orig, &hits[i]))
+            el_sort_hit(c, &h, "residency", &hits[i]);
     nh = vocab_match_text(c->v, "subregion", orig, hits, EL_MAX_VALUES);
     for (size_t i = 0; i < nh; i++) {
+        if (place_in_address(orig, &hits[i]))
+            continue;
         el_sort_hit(c, &h, "residency", &hits[i]);
         /* "south London" is a place, not the partnership of that name: a
          * Lambeth resident is not shut out of "south London" by it. */
@@ -1493,14 +1795,8 @@ static bool benefit_not_rule(const char *low)
     for (const char *f = strstr(low, "fee"); f; f = strstr(f + 1, "fee"))
         if ((f == low || !isalpha((unsigned char)f[-1])) && !isalpha((unsigned char)f[3]))
             return true;
-    for (const char *m = strstr(low, "\xc2\xa3"); m; m = strstr(m + 2, "\xc2\xa3")) {
-        const char *d = m + 2;
-        while (isdigit((unsigned char)*d))
-            d++;
-        if (d > m + 2 && *d == '.' && isdigit((unsigned char)d[1]) &&
-            isdigit((unsigned char)d[2]) && !isdigit((unsigned char)d[3]))
-            return true;
-    }
+    if (pence_sum(low))
+        return true;
     /* a means test: an income bound in money, take-home pay, hardship */
     if (strstr(low, "\xc2\xa3") && (strstr(low, "income") || strstr(low, " pay") ||
                                     strstr(low, "earn") || strstr(low, "salary")))
@@ -1778,6 +2074,86 @@ static bool in_work_goal(const char *orig, const char *low, const vocab_hit *h, 
     return false;
 }
 
+/* Does the in-work hit whose text ends at after say with whom or where
+ * someone works together ("we are currently working with some major
+ * employers", "not ... currently working with the Leaving Care Team",
+ * "partner agencies already working in our communities"), not that a
+ * client has a job? */
+static bool working_together(const char *after)
+{
+    return !strncasecmp(after, " with ", 6) || !strncasecmp(after, " alongside ", 11) ||
+           !strncasecmp(after, " in our ", 8) || !strncasecmp(after, " across our ", 12);
+}
+
+/* The first place in low where a phrase of list (NULL-ended) starts a
+ * word; NULL when none does. */
+static const char *first_phrase(const char *low, const char *const *list)
+{
+    const char *first = NULL;
+    for (size_t i = 0; list[i]; i++) {
+        const char *p = strstr(low, list[i]);
+        while (p && !word_at(low, p))
+            p = strstr(p + 1, list[i]);
+        if (p && (!first || p < first))
+            first = p;
+    }
+    return first;
+}
+
+/* Does the sentence name getting into work and keeping or bettering it
+ * as the help's aims, one clause apart at most ("return to work ..., stay
+ * employed, or find new job opportunities", "start or stay in work",
+ * "enter the workplace, change careers or gain a promotion", "find paid
+ * employment, or progress to alternative employment")?  Work named with
+ * its opposite: any status (labelling guideline 8).  A word of work
+ * (work, employment, job, career, workplace) must follow the pair. */
+static bool goal_pair(const char *low)
+{
+    static const char *const enter[] = {"find ", "start ", "enter ", "re-enter", "return to",
+                                        "get into", "back into", "into work", "first job",
+                                        "seeking work", "gain ", NULL};
+    static const char *const keep[] = {"stay in work", "stay in employment", "stay in a job",
+                                       "stay in,", "stay in or", "stay employed",
+                                       "staying in work", "retain",
+                                       "progress", "change career", "promotion", "up skill",
+                                       "upskill", "existing employees", "already employed",
+                                       "already in work", "current job", NULL};
+    static const char *const noun[] = {"work", "employ", "job", "career", NULL};
+    bool any_noun = false;
+    for (size_t i = 0; noun[i] && !any_noun; i++)
+        any_noun = strstr(low, noun[i]) != NULL;
+    if (!any_noun)
+        return false; /* the cheap test first */
+    const char *e = first_phrase(low, enter), *k = first_phrase(low, keep);
+    if (!e || !k)
+        return false;
+    const char *a = e < k ? e : k, *b = e < k ? k : e;
+    /* "you may need extra help to start a new job, or to stay in work",
+     * "You could use this to pay for ...": what help might do, hedged
+     * before the aims, not whom it is for */
+    static const char *const hedge[] = {" may ", " could ", " might ", "unless ", NULL};
+    for (size_t i = 0; hedge[i]; i++) {
+        const char *h = strstr(low, hedge[i]);
+        if (h && h < a)
+            return false;
+    }
+    /* coordinated: "or", "and" or a comma between the two, near */
+    char gap[64];
+    if (b - a > 60)
+        return false;
+    memcpy(gap, a, (size_t)(b - a));
+    gap[b - a] = '\0';
+    if (strchr(gap, '.') || strchr(gap, ';') ||
+        (!strstr(gap, " or ") && !strstr(gap, " and ") && !strchr(gap, ',')))
+        return false;
+    for (size_t i = 0; noun[i]; i++) {
+        const char *p = strstr(a, noun[i]);
+        if (p && p - b < 40)
+            return true;
+    }
+    return false;
+}
+
 /* Does a word of requirement govern the words of hit h ("you must be
  * unemployed", "carers only"), rather than something else of the sentence
  * ("If you are a carer, both of you must be employed")? */
@@ -1803,11 +2179,34 @@ static bool status_talk(const char *low)
 {
     static const char *const talk[] = {"research shows", "research by", "twice as likely",
                                        "times as likely", "times more likely", " in every ",
-                                       "when i ", "thousands of", NULL};
+                                       "when i ", "thousands of", "reports that", "study by",
+                                       "has found", "was explained", NULL};
     for (size_t i = 0; talk[i]; i++)
         if (strstr(low, talk[i]))
             return true;
     return false;
+}
+
+/* Does the sentence set the conditions of a benefit, not of the service
+ * ("To claim jobseeker's allowance, you need to be available for and
+ * actively seeking work", "Whilst you're claiming jobseeker's allowance,
+ * you must be ...", "Anyone working 16 hours or more per week would lose
+ * their entitlement to JSA"), or define a word ("the DfE defines a
+ * learner as unemployed if")?  The status is the benefit's or the
+ * definition's, not whom the service takes. */
+static bool status_of_benefit(const char *low)
+{
+    static const char *const regime[] = {"whilst you're claiming", "while you're claiming",
+                                         "whilst you\xe2\x80\x99re claiming",
+                                         "while you\xe2\x80\x99re claiming",
+                                         "whilst you are claiming", "while you are claiming",
+                                         "whilst claiming", "while claiming",
+                                         "lose their entitlement", "lose your entitlement",
+                                         " defines ", NULL};
+    for (size_t i = 0; regime[i]; i++)
+        if (strstr(low, regime[i]))
+            return true;
+    return !strncmp(low, "to claim ", 9);
 }
 
 /* Is the status at off the target of the help in its list item ("gives
@@ -1832,10 +2231,205 @@ static bool item_target(const char *low, size_t off)
     return false;
 }
 
+/* Is the word at p (n letters) one that names a benefit itself ("ESA",
+ * "Universal Credit", "benefits"), not only a claim ("receiving", "claim"),
+ * retirement or a job about to start?  The other side of an "or" from a
+ * work status. */
+static bool status_other_route(const char *p, size_t n)
+{
+    static const char *const verb[] = {"receipt", "receiving", "receive", "claiming",
+                                       "claim", "claimant", "claimants", NULL};
+    /* "retired"; "about to start work" is a job not yet held */
+    if ((n == 7 && !strncmp(p, "retired", 7)) || (n == 5 && !strncmp(p, "about to start", 14)))
+        return true;
+    for (size_t i = 0; verb[i]; i++)
+        if (strlen(verb[i]) == n && !strncmp(p, verb[i], n))
+            return false;
+    return benefit_word(p, n);
+}
+
+/* Is the word at p (n letters) one of a work status or of earnings
+ * ("unemployed", "working", "earning", "out of work", "jobless")? */
+static bool status_side_word(const char *p, size_t n)
+{
+    return other_dim_word(p, n) || (n == 4 && !strncmp(p, "work", 4)) ||
+           (n == 7 && !strncmp(p, "jobless", 7));
+}
+
+/* Does an "or" join a work status with a benefit, retirement or a job
+ * about to start ("people who are unemployed or on Employment and Support
+ * Allowance", "Receiving eligible benefits OR earning below the Real
+ * Living Wage", "Are unemployed or retired", "in paid work, or about to
+ * start work")?  Either route admits, so the status is no
+ * rule (labelling guideline 4).  The word of either kind nearest the "or"
+ * on each side decides, so "unemployed and on JSA or Universal Credit"
+ * joins two benefits, not a status and a benefit. */
+static bool status_either_or(const char *low)
+{
+    for (const char *o = strstr(low, "or "); o; o = strstr(o + 1, "or ")) {
+        if (o == low || (o[-1] != ' ' && o[-1] != '/'))
+            continue;
+        bool st_before = false, other_before = false, st_after = false, other_after = false;
+        const char *e = o, *p;
+        size_t n;
+        for (int k = 0; k < 8 && !st_before && !other_before && word_ending(low, e, &p, &n);
+             k++, e = p) {
+            st_before = status_side_word(p, n);
+            other_before = status_other_route(p, n);
+        }
+        e = o + 2;
+        for (int k = 0; k < 8 && !st_after && !other_after && *e && !strchr(".;:", *e); k++) {
+            while (*e && !isalpha((unsigned char)*e) && !strchr(".;:", *e))
+                e++;
+            p = e;
+            while (isalpha((unsigned char)*e) || *e == '-')
+                e++;
+            n = (size_t)(e - p);
+            st_after = status_side_word(p, n);
+            other_after = status_other_route(p, n);
+        }
+        if ((st_before && other_after) || (other_before && st_after))
+            return true;
+    }
+    return false;
+}
+
+/* Does hit h stand alone at the start of orig, after a bullet and "are",
+ * "be", "you are" or "currently" at most? */
+static bool status_opens(const char *orig, const vocab_hit *h)
+{
+    static const char *const lead[] = {"are ", "be ", "you are ", "you're ",
+                                       "you\xe2\x80\x99re ", "currently ", ""};
+    size_t p = 0;
+    while (orig[p] && (strchr(" *-\t", orig[p]) || (unsigned char)orig[p] >= 0x80) && p < h->off)
+        p++;
+    for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++)
+        if (p + strlen(lead[i]) == h->off && !strncasecmp(orig + p, lead[i], strlen(lead[i])))
+            return true;
+    return false;
+}
+
+/* Is hit i a work status joined to a condition of another kind in a bare
+ * list item ("Unemployed and in receipt of JSA or Universal Credit",
+ * "Are employed but, earns less than £30,000", "Out of work with little
+ * work experience", "Universal Credit and not working")?  Such an item is
+ * one route of a list of alternatives ("if one of the following
+ * applies:"): no rule (labelling guideline 4).  A status joined to
+ * another status ("Unemployed and looking for work") is one condition,
+ * and an item that ends in "and" is one of conditions all required. */
+static bool status_route_item(const ctx *c, const char *orig, const vocab_hit *hits, size_t nh,
+                              size_t i)
+{
+    static const char *const join[] = {" and ", "* and ", ", ", " but", " with "};
+    static const char *const age[] = {"aged ", "over ", "under ", "age "};
+    const vocab_hit *h = &hits[i];
+    size_t end = h->off + h->len, n = strlen(orig);
+    while (n > 0 && strchr(" .;,\t", orig[n - 1]))
+        n--;
+    if (n >= 4 && !strncasecmp(orig + n - 4, " and", 4))
+        return false;
+    if (status_opens(orig, h)) {
+        for (size_t k = 0; k < sizeof join / sizeof join[0]; k++) {
+            size_t l = strlen(join[k]);
+            if (strncasecmp(orig + end, join[k], l))
+                continue;
+            for (size_t q = 0; q < nh; q++)
+                if (hits[q].off >= end && hits[q].off <= end + l + 1)
+                    return false;
+            /* another status next ("Unemployed and looking for work"),
+             * though a slug's second keyword is no hit of its own */
+            vocab_hit next[EL_MAX_VALUES];
+            size_t nn = vocab_match_text(c->v, "status", orig + end + l, next, EL_MAX_VALUES);
+            for (size_t q = 0; q < nn; q++)
+                if (next[q].off == 0)
+                    return false;
+            /* "are unemployed and aged 18-24": an age is part of the
+             * same requirement, not another route. */
+            const char *w = orig + end + l;
+            /* "Unemployed, you can be receiving benefits or not": a
+             * clause of its own follows, not a second condition. */
+            if (!strncasecmp(w, "you ", 4) || !strncasecmp(w, "we ", 3))
+                return false;
+            for (size_t a = 0; a < sizeof age / sizeof age[0]; a++)
+                if (!strncasecmp(w, age[a], strlen(age[a])))
+                    return false;
+            return !isdigit((unsigned char)*w);
+        }
+        return false;
+    }
+    /* "Universal Credit and not working": a benefit and the status that
+     * ends the item ("are over 18 and out of work" stays a rule). */
+    if (end != n || h->off < 5 || strncasecmp(orig + h->off - 5, " and ", 5))
+        return false;
+    for (size_t b = 0; b + 5 < h->off;) {
+        while (b < h->off && !isalpha((unsigned char)orig[b]))
+            b++;
+        size_t e = b;
+        char w[24];
+        while (e < h->off && (isalpha((unsigned char)orig[e]) || orig[e] == '-'))
+            e++;
+        if (e - b < sizeof w) {
+            for (size_t q = b; q < e; q++)
+                w[q - b] = (char)tolower((unsigned char)orig[q]);
+            w[e - b] = '\0';
+            if (status_other_route(w, e - b))
+                return true;
+        }
+        b = e;
+    }
+    return false;
+}
+
+/* Does status hit i of orig name no status of whom the service takes: a
+ * service ("in-work support"), a benefit ("in-work benefits", "Working
+ * Families Tax Credit", "Income Based Jobseekers Allowance"), a goal of
+ * the help (in_work_goal, setting *goal_both), working together, a
+ * softened or listed alternative, or one route of a list? */
+static bool hit_names_no_status(const ctx *c, const char *orig, const char *low,
+                                const vocab_hit *hits, size_t nh, size_t i, bool *goal_both)
+{
+    /* "in-work support" and "in work progression" name a service, not
+     * who may use it. */
+    const char *after = orig + hits[i].off + hits[i].len;
+    if (!strcmp(hits[i].slug, "in-work") &&
+        (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12)))
+        return true;
+    /* "in-work benefits", "out of work benefits", "Working Families
+     * Tax Credit", "(not Working Tax Credit)" name benefits. */
+    if (!strncasecmp(after, " benefit", 8) || !strncasecmp(after, " tax credit", 11))
+        return true;
+    /* "not in work" is the unemployed keyword's, not in-work's. */
+    if (!strcmp(hits[i].slug, "in-work") && hits[i].off >= 4 &&
+        !strncasecmp(orig + hits[i].off - 4, "not ", 4))
+        return true;
+    if (!strcmp(hits[i].slug, "in-work") && in_work_goal(orig, low, &hits[i], goal_both))
+        return true;
+    if (!strcmp(hits[i].slug, "in-work") && hits[i].len >= 7 &&
+        !strncasecmp(after - 7, "working", 7) && working_together(after))
+        return true;
+    if (softened_at(low, c->o2l ? c->o2l[hits[i].off] : 0) && !has(P_ST_ANY, low))
+        return true;
+    /* One kind of people in a list of others ("homeless people, long
+     * term unemployed people and people with mental health problems"):
+     * an alternative, no rule of its own. */
+    if (c->o2l && !has(P_STRONG, low) && listed_item(low, c->o2l[hits[i].off]) &&
+        !item_target(low, c->o2l[hits[i].off]))
+        return true;
+    if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
+        return true;
+    if (!has(P_STRONG, low) && status_route_item(c, orig, hits, nh, i))
+        return true;
+    /* "Income Based Jobseekers Allowance" names a benefit, not a status. */
+    if (!strncasecmp(after, " allowance", 10) || !strncasecmp(after, "' allowance", 11) ||
+        !strncasecmp(after, "\xe2\x80\x99 allowance", 13))
+        return true;
+    return false;
+}
+
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
                         double conf)
 {
-    if (statistic(low) || status_talk(low))
+    if (statistic(low) || status_talk(low) || status_either_or(low) || status_of_benefit(low))
         return;
     if (has(P_ST_ANY, low)) {
         el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf);
@@ -1854,34 +2448,7 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
     bool neet = strstr(low, "education, employment") || strstr(low, "employment, education") ||
                 strstr(low, "education or training") || strstr(low, "employment or training");
     for (size_t i = 0; i < nh; i++) {
-        /* "in-work support" and "in work progression" name a service, not
-         * who may use it; "students" in a college's text is no status. */
-        const char *after = orig + hits[i].off + hits[i].len;
-        if (!strcmp(hits[i].slug, "in-work") &&
-            (!strncmp(after, " support", 8) || !strncmp(after, " progression", 12)))
-            continue;
-        /* "in-work benefits", "out of work benefits" name benefits. */
-        if (!strncasecmp(after, " benefit", 8))
-            continue;
-        /* "not in work" is the unemployed keyword's, not in-work's. */
-        if (!strcmp(hits[i].slug, "in-work") && hits[i].off >= 4 &&
-            !strncasecmp(orig + hits[i].off - 4, "not ", 4))
-            continue;
-        if (!strcmp(hits[i].slug, "in-work") && in_work_goal(orig, low, &hits[i], &goal_both))
-            continue;
-        if (softened_at(low, c->o2l ? c->o2l[hits[i].off] : 0) && !has(P_ST_ANY, low))
-            continue;
-        /* One kind of people in a list of others ("homeless people, long
-         * term unemployed people and people with mental health problems"):
-         * an alternative, no rule of its own. */
-        if (c->o2l && !has(P_STRONG, low) && listed_item(low, c->o2l[hits[i].off]) &&
-            !item_target(low, c->o2l[hits[i].off]))
-            continue;
-        if (!strcmp(hits[i].slug, "inactive") && strstr(low, "physically inactive"))
-            continue;
-        /* "Income Based Jobseekers Allowance" names a benefit, not a status. */
-        if (!strncasecmp(after, " allowance", 10) || !strncasecmp(after, "' allowance", 11) ||
-            !strncasecmp(after, "\xe2\x80\x99 allowance", 13))
+        if (hit_names_no_status(c, orig, low, hits, nh, i, &goal_both))
             continue;
         /* A college's "students" is no status; "open to students in
          * full-time education" sets one, and so does a negated full-time
@@ -1921,6 +2488,11 @@ void el_status_sentence(ctx *c, const char *orig, const char *low, const char *f
         memcpy(vals, neg, nn * sizeof *neg);
         nv = nn;
         op = "not_in";
+    }
+    if (!nv && goal_pair(low)) {
+        el_set_trigger(c, el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf),
+                       why);
+        return;
     }
     if (!nv)
         return;
