@@ -268,7 +268,11 @@ static void blank_decoys(char *s, const char *vfield)
         "council tax discount", "council tax discounts", "single person's discount",
         "single person\u2019s discount", "single persons discount", "single person discount",
         "single occupancy discount", "bursary", "bursaries", "recruitment fee",
-        "recruitment fees", "non-fee paying", "non fee paying", NULL};
+        "recruitment fees", "non-fee paying", "non fee paying",
+        /* fees as the topic of a document or of help towards them */
+        "fee information", "fees information", "fee waiver", "fee waivers", "help with fees",
+        "help with tuition fees", "help with course fees", "help with tuition fee costs",
+        "help with your fees", "help towards fees", NULL};
     /* Funding streams named after a kind of provision. */
     static const char *const category_decoys[] = {"adult education budget", NULL};
     /* A fall ("a drop in income") or a leaflet round is no way in. */
@@ -664,6 +668,28 @@ static bool band_word(const char *w)
     return !strncmp(w, "concession", 10) || !strncmp(w, "discount", 8) || word_is(w, exact);
 }
 
+/* Is the band word at p (ending at after) the object of using or claiming
+ * one ("if you wish to use a concession", "if you have used a discount
+ * code", "the concession to be claimed", "concessions cannot be used with
+ * discounts")?  The procedure for a band stated elsewhere states none. */
+static bool band_in_use(const char *s, const char *p, const char *after)
+{
+    static const char *const use[] = {"use", "used", "using", NULL};
+    static const char *const det[] = {"a", "an", "the", "your", "any", NULL};
+    static const char *const done[] = {"used", "claimed", "combined", NULL};
+    char w[24];
+    const char *b = word_before(s, p, w, sizeof w);
+    if (b && word_is(w, det))
+        b = word_before(s, b, w, sizeof w);
+    if (b && word_is(w, use))
+        return true;
+    const char *q = after;
+    for (int k = 0; k < 3 && (q = next_word(q, w, sizeof w)) != NULL; k++)
+        if (!strcmp(w, "be") && next_word(q, w, sizeof w) && word_is(w, done))
+            return true;
+    return false;
+}
+
 /* Is the band word at p no band of this service's price: negated ("no
  * concession fee is available", "unable to offer a concessionary rate",
  * "do not involve concessions"), part of a card's name ("a free Travel
@@ -687,7 +713,7 @@ static bool band_not_price(const char *s, const char *p, const char *after, bool
         return true;
     if (council_tax && !strncasecmp(p, "discount", 8))
         return true;
-    return negated_before(s, p, filler, true);
+    return band_in_use(s, p, after) || negated_before(s, p, filler, true);
 }
 
 /* Cross out the band words of s that name no band of the service's price,
@@ -775,12 +801,37 @@ static bool free_of_other(const char *p)
     return !next_word(q, w, sizeof w) || !word_is(w, priced);
 }
 
+/* Is the "Free" at p (in s) part of a proper name met mid-sentence ("we
+ * love Free Code Camp", "the Free Early Years Entitlements"): after a
+ * lower-case word and before two capitalised ones?  A name of another
+ * scheme says nothing of this service's price. */
+static bool free_in_name(const char *s, const char *p)
+{
+    if (strncmp(p, "Free ", 5) != 0)
+        return false;
+    const char *b = p;
+    while (b > s && b[-1] == ' ')
+        b--;
+    if (b == s || !islower((unsigned char)b[-1]))
+        return false;
+    const char *a = p + 5;
+    for (int k = 0; k < 2; k++) {
+        if (!isupper((unsigned char)*a) || !islower((unsigned char)a[1]))
+            return false;
+        while (isalpha((unsigned char)*a))
+            a++;
+        if (k == 0 && *a++ != ' ')
+            return false;
+    }
+    return true;
+}
+
 /* Cross out each "free" that offers no free service: a taster of a paid
- * one, or free of something other than a price. */
+ * one, free of something other than a price, or part of a name. */
 static void cross_out_free(char *s)
 {
     for (char *p = (char *)find_phrase(s, "free"); p; p = (char *)find_phrase(p + 4, "free"))
-        if (free_taster(p) || free_of_other(p))
+        if (free_taster(p) || free_of_other(p) || free_in_name(s, p))
             cross_out(p, 4);
 }
 
