@@ -536,7 +536,7 @@ static bool paying_other(const char *p, const char *w)
     static const char *const payee[] = {"you", "them", NULL};
     char nx[24];
     const char *q = next_word(p, nx, sizeof nx);
-    if (q && (word_is(nx, how) || (strncmp(w, "charg", 5) != 0 && word_is(nx, payee))))
+    if (q && (word_is(nx, how) || (!strncmp(w, "pay", 3) && word_is(nx, payee))))
         return true;
     for (int k = 0; q && k < 3; k++, q = next_word(q, nx, sizeof nx))
         if (word_is(nx, owed))
@@ -546,12 +546,14 @@ static bool paying_other(const char *p, const char *w)
 
 /* Does the sentence say the client pays nothing by negating paying ("you
  * will not pay tuition fees", "won't need to pay the fee", "may not have
- * to pay", "without having to pay fees", "we do not charge for")?  Not a
+ * to pay", "without having to pay fees", "we do not charge for", "it
+ * won't cost you anything")?  Not a
  * condition ("if you do not pay") nor paying of another kind
  * (paying_other).  Where the word of paying starts, or NULL. */
 static const char *payment_negated(const char *sent)
 {
-    static const char *const pay[] = {"pay", "paying", "charge", "charged", "charging", NULL};
+    static const char *const pay[] = {"pay",      "paying", "charge", "charged",
+                                      "charging", "cost",   NULL};
     static const char *const filler[] = {
         "have", "has", "had", "to", "need", "needs", "be", "been", "having", "ever", "usually",
         "normally", "also", "asked", "required", "expected", "going", "even", "actually",
@@ -835,12 +837,32 @@ static void cross_out_free(char *s)
             cross_out(p, 4);
 }
 
+/* Cross out a word of free that is negated ("learners who are not
+ * eligible for fee remission", "the course is not free"): whoever it
+ * leaves out pays. */
+static void cross_out_negated_free(char *s)
+{
+    static const char *const heads[] = {"free", "fee remission", "fully funded",
+                                        "fully-funded", NULL};
+    static const char *const filler[] = {"eligible", "entitled", "for", "to", "qualify",
+                                         "claim", "be", "are", "is", "get", "receive", "a",
+                                         "an", "the", "any", "always", "currently",
+                                         "necessarily", NULL};
+    for (const char *const *h = heads; *h; h++) {
+        size_t l = strlen(*h);
+        for (char *p = (char *)find_phrase(s, *h); p; p = (char *)find_phrase(p + l, *h))
+            if (negated_before(s, p, filler, true))
+                cross_out(p, l);
+    }
+}
+
 /* Words of a sentence that look like a cost but are not the service's. */
 static void cross_out_cost_decoys(char *s)
 {
     cross_out_bands(s);
     cross_out_funders(s);
     cross_out_free(s);
+    cross_out_negated_free(s);
 }
 
 static bool asked_to_get_in(const char *sent);
@@ -885,18 +907,24 @@ static bool fee_beyond_band(const ctx *c, const char *work, vocab_hit *out)
 }
 
 /* Does a fee hit say the client pays?  Not beside a word of free ("no
- * fees"), nor as a barrier ("can't afford the fee"), nor a bare fee
- * beside a band ("a discounted course fee", "50% discount on fees": the
- * fee named is the band's; a price named, "£5 per session", still says
- * fee), nor "£7.55 per hour" of a wage.  A bare fee beside a band gives
- * way to a fuller fee keyword of the sentence, into *h. */
+ * fees"), nor as a barrier ("can't afford the fee"), nor how fees are
+ * decided, nor a bare fee beside a band ("a discounted course fee", "50%
+ * discount on fees": the fee named is the band's; a price named, "£5 per
+ * session", still says fee), nor "£7.55 per hour" of a wage.  A bare fee
+ * beside a band gives way to a fuller fee keyword of the sentence, into
+ * *h. */
 static bool fee_hit_kept(const ctx *c, const char *sent, const char *work, vocab_hit *h,
                          bool free_seen, bool band_seen)
 {
+    /* How fees are decided ("the fees are set each year by the Executive",
+     * "the Fees are subject to our Terms") says nothing of the price. */
+    static const char *const governed[] = {"are set by", "is set by",   "be set by",
+                                           "are set each", "are subject to", "is subject to",
+                                           NULL};
     static const char *const pay_words[] = {"wage",   "wages",     "salary",    "earn",
                                             "earns",  "earning",   "earnings",  "income",
                                             "take-home", "take home", NULL};
-    if (free_seen || fee_unaffordable(sent))
+    if (free_seen || fee_unaffordable(sent) || has_any(sent, governed))
         return false;
     if (band_seen && h->keyword && bare_fee(h->keyword) && !fee_beyond_band(c, work, h))
         return false;
