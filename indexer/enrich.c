@@ -654,6 +654,45 @@ static bool share_of_cost(const char *sent)
     return false;
 }
 
+/* A line of a price list: a sum closing the sentence right after a dash,
+ * a colon or a footnote star ("Residents of other boroughs – £6.80",
+ * "resident on means-tested benefit* £1.50").  Where the sum starts (its
+ * length in *len), or NULL; not a sum about pay, income or money given. */
+static const char *price_line(const char *sent, size_t *len)
+{
+    const char *p = NULL;
+    for (const char *q = strstr(sent, "\xc2\xa3"); q; q = strstr(q + 2, "\xc2\xa3"))
+        p = q;
+    if (!p || !isdigit((unsigned char)p[2]))
+        return NULL;
+    const char *a = p + 2;
+    while (isdigit((unsigned char)*a) ||
+           ((*a == ',' || *a == '.') && isdigit((unsigned char)a[1])))
+        a++;
+    if (a[strspn(a, " .*)")] != '\0')
+        return NULL;
+    const char *b = p;
+    while (b > sent && b[-1] == ' ')
+        b--;
+    bool dash = b - sent >= 3 && (unsigned char)b[-3] == 0xE2 && (unsigned char)b[-2] == 0x80 &&
+                ((unsigned char)b[-1] == 0x93 || (unsigned char)b[-1] == 0x94);
+    if (!dash && (b == sent || (b[-1] != '-' && b[-1] != ':' && b[-1] != '*')))
+        return NULL;
+    if (has_any(sent, not_price))
+        return NULL;
+    *len = (size_t)(a - p);
+    return p;
+}
+
+/* Is a price line's band one of a concession: its people named by a
+ * benefit or low income ("resident on means-tested benefit – £1.50")? */
+static bool line_for_concession(const char *sent)
+{
+    static const char *const poor[] = {"benefit", "benefits", "unwaged", "unemployed",
+                                       "means-tested", "means tested", "low income", NULL};
+    return has_any(sent, poor);
+}
+
 /* Overwrite n bytes at p with a letter: the words are gone, and the words
  * either side do not join into a phrase ("no concession fee" must not
  * become "no fee"). */
@@ -990,6 +1029,15 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
         add_cost(c, sc, field, sent, "subsidised", 0, strlen(sent));
         band_seen = true;
     }
+    /* A line of a price list: the band's price where its people are named
+     * by a benefit, else a fee. */
+    size_t llen = 0;
+    const char *line = cost && !free_seen && !band_seen ? price_line(sent, &llen) : NULL;
+    if (line && line_for_concession(sent)) {
+        add_cost(c, sc, field, sent, "subsidised", (size_t)(line - sent), llen);
+        band_seen = true;
+        line = NULL;
+    }
     for (size_t i = 0; i < n && c->rc == SP_OK; i++) {
         if (!strcmp(hits[i].slug, "fee") &&
             !fee_hit_kept(c, sent, work, &hits[i], free_seen, band_seen))
@@ -1030,6 +1078,8 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
                             : NULL;
     if (price)
         add_cost(c, sc, field, sent, "fee", (size_t)(price - sent), plen);
+    else if (line && !fee_seen)
+        add_cost(c, sc, field, sent, "fee", (size_t)(line - sent), llen);
 }
 
 /* Is the full stop at e (in the text from p) the end of "e.g." or "i.e.",
