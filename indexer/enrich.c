@@ -374,19 +374,26 @@ static const char *const not_price[] = {
 
 /* A price the client pays, named in a sentence no cost keyword read:
  * "Cost £2", "costs just £3 per family", "£9 a session", "£5 is payable",
- * "£45/hr", "£21 each".  Not a sum about pay, income or money given
- * ("£7.55 per hour" minimum wage, "income £15,400 a year", "a £1,000
- * bursary", "vouchers at £3.50 per day").  Where the price starts (its
- * length in *len), or NULL. */
+ * "£45/hr", "£21 each", "Entry is £3", "a £5 charge".  Not a sum about
+ * pay, income or money given ("£7.55 per hour" minimum wage, "income
+ * £15,400 a year", "a £1,000 bursary", "vouchers at £3.50 per day").
+ * Where the price starts (its length in *len), or NULL. */
 static const char *price_named(const char *sent, size_t *len)
 {
     static const char *const cue_before[] = {
         "cost", "costs", "costing", "price", "prices", "priced", "charge", "charges",
         "charged", "fee", "fees", "subscription", "membership", "ticket", "tickets", "pay",
-        "paying", NULL};
+        "paying",
+        /* what is sold: "Entry is £3", "Classes are £6", "Courses start from £45" */
+        "entry", "admission", "session", "sessions", "class", "classes", "course", "courses",
+        "lesson", "lessons", "workshop", "workshops", NULL};
     static const char *const filler[] = {"just", "only", "is", "are", "of", "at", "from",
                                          "will", "be", "approximately", "around", "about",
-                                         NULL};
+                                         "start", "starts", "starting", NULL};
+    /* "a £5 charge", "a £25 deposit" */
+    static const char *const priced_noun[] = {"charge", "fee", "fees", "deposit", "entrance",
+                                              "admission", "entry", "membership",
+                                              "registration", "subscription", NULL};
     static const char *const per[] = {"per", "a", "an", NULL};
     static const char *const large[] = {"million", "billion", "m", "bn", NULL};
     static const char *const bound_word[] = {"than", "to", "below", "under", "over", "above",
@@ -418,7 +425,9 @@ static const char *price_named(const char *sent, size_t *len)
             continue;
         char u[24];
         const char *e2 = e ? word_after(e, u, sizeof u) : NULL;
-        if (e && !strcmp(w, "each"))
+        if (e && word_is(w, priced_noun))
+            yes = true;
+        else if (e && !strcmp(w, "each"))
             yes = !e2 || word_is(u, unit); /* "£21 each", not "£2,000 each child" */
         else if (e && word_is(w, per))
             yes = e2 && word_is(u, unit);
