@@ -514,6 +514,50 @@ static bool negated_before(const char *s, const char *p, const char *const *fill
     return false;
 }
 
+/* The word before end as word_before finds it, stepping over the "t" of
+ * an n't ("don't" reads as "don"). */
+static const char *word_back(const char *s, const char *end, char *w, size_t wn)
+{
+    const char *b = word_before(s, end, w, wn);
+    const char *apos = b && !strcmp(w, "t") ? nt_apostrophe(s, b) : NULL;
+    return apos ? word_before(s, apos, w, wn) : b;
+}
+
+/* Is the negated paying at p someone else's or a warning: its subject a
+ * payer other than the client ("the council does not pay for", "the NHS
+ * won't pay", "Universal Credit does not pay for", "we do not pay travel
+ * expenses"), not the client described by one ("learners on Universal
+ * Credit will not pay"), or an order ("Do not pay anyone claiming to be
+ * from the council", "Please don't pay for debt advice")? */
+static bool paying_refused(const char *s, const char *p)
+{
+    static const char *const aux[] = {
+        "not", "never", "do", "does", "did", "don", "doesn", "didn", "will", "won",
+        "would", "wouldn", "can", "may", "might", "should", "shouldn", "shall", "usually",
+        "normally", "also", "have", "has", "to", "need", "needs", NULL};
+    static const char *const payer[] = {"we", "council", "government", "nhs", "credit",
+                                        "benefit", "benefits", "employer", "employers",
+                                        "scheme", "fund", "insurance", "authority", NULL};
+    static const char *const client_on[] = {"on", "claiming", "receiving", "of", NULL};
+    char w[24];
+    const char *b = p;
+    for (int k = 0; k < 8; k++) {
+        const char *a = word_back(s, b, w, sizeof w);
+        if (!a || !strcmp(w, "please"))
+            return true; /* an order */
+        if (!word_is(w, aux)) {
+            if (!word_is(w, payer))
+                return false;
+            for (int j = 0; j < 2 && (a = word_back(s, a, w, sizeof w)) != NULL; j++)
+                if (word_is(w, client_on))
+                    return false;
+            return true;
+        }
+        b = a;
+    }
+    return false;
+}
+
 /* Is the sentence a condition ("if you do not pay") at the negation
  * before p: "if" or "unless" within three words before it? */
 static bool conditional_before(const char *s, const char *p)
@@ -521,7 +565,7 @@ static bool conditional_before(const char *s, const char *p)
     char w[24];
     const char *b = p;
     for (int k = 0; k < 5; k++) {
-        b = word_before(s, b, w, sizeof w);
+        b = word_back(s, b, w, sizeof w);
         if (!b)
             return false;
         if (!strcmp(w, "if") || !strcmp(w, "unless"))
@@ -574,7 +618,8 @@ static const char *payment_negated(const char *sent)
         const char *start = p - strlen(w);
         if (paying_other(p, w))
             continue;
-        if (negated_before(sent, start, filler, false) && !conditional_before(sent, start))
+        if (negated_before(sent, start, filler, false) && !conditional_before(sent, start) &&
+            (strncmp(w, "pay", 3) != 0 || !paying_refused(sent, start)))
             return start;
     }
     return NULL;
@@ -625,11 +670,23 @@ static bool fee_unaffordable(const char *sent)
     return false;
 }
 
+/* Is the cost word ending at q the provider's ("the cost of delivering
+ * adult learning", "of running the service")? */
+static bool cost_of_provider(const char *q)
+{
+    static const char *const running[] = {"delivering", "running", "providing", "delivery",
+                                          NULL};
+    char w[24];
+    q = next_word(q, w, sizeof w);
+    return q && !strcmp(w, "of") && next_word(q, w, sizeof w) && word_is(w, running);
+}
+
 /* Does the sentence say the client pays part of the cost by a share
  * ("up to 70% of the childcare costs", "20 per cent support towards
  * qualifying childcare costs", "a 50% reduction in course fees")?  A
  * share below 100 followed by a word of reduction, or by a cost word
- * within five words (not the provider's own costs). */
+ * within five words (not the provider's own costs, "of our costs", "the
+ * cost of delivering"). */
 static bool share_of_cost(const char *sent)
 {
     static const char *const cut[] = {"discount", "discounts", "reduction", "reductions",
@@ -656,7 +713,7 @@ static bool share_of_cost(const char *sent)
             if (word_is(w, whose))
                 break;
             if (word_is(w, cost))
-                return true;
+                return !cost_of_provider(q);
             q = next_word(q, w, sizeof w);
         }
     }
