@@ -625,6 +625,20 @@ static const char *payment_negated(const char *sent)
     return NULL;
 }
 
+/* Are the employers named just before p alone, not one of a list
+ * ("Employers and jobseekers can use the service free of charge",
+ * "Employers, jobseekers and residents ...")?  After an opening "For",
+ * a comma ends the phrase ("For local employers, we offer ..."). */
+static bool only_firms(const char *p, bool opening)
+{
+    char w[24];
+    while (*p == ' ')
+        p++;
+    if (*p == ',')
+        return opening;
+    return !next_word(p, w, sizeof w) || (strcmp(w, "and") != 0 && strcmp(w, "or") != 0);
+}
+
 /* Is the sentence addressed to employers ("Employers who could benefit
  * ... at no cost to them", "For the borough's employers, ... a
  * free-to-use recruitment service")?  What employers pay is no price
@@ -637,12 +651,12 @@ static bool to_employers(const char *sent)
     if (!p)
         return false;
     if (word_is(w, firm) && *p != '-') /* not "Employer-led training" */
-        return true;
+        return only_firms(p, false);
     if (strcmp(w, "for") != 0)
         return false;
     for (int k = 0; k < 4 && (p = next_word(p, w, sizeof w)) != NULL; k++)
         if (word_is(w, firm))
-            return true;
+            return only_firms(p, true);
     return false;
 }
 
@@ -685,15 +699,20 @@ static bool cost_of_provider(const char *q)
  * ("up to 70% of the childcare costs", "20 per cent support towards
  * qualifying childcare costs", "a 50% reduction in course fees")?  A
  * share below 100 followed by a word of reduction, or by a cost word
- * within five words (not the provider's own costs, "of our costs", "the
- * cost of delivering"). */
+ * within five words of the cost's own (not the provider's costs, "of our
+ * costs", "the cost of delivering"; not "50% of people say cost ..."). */
 static bool share_of_cost(const char *sent)
 {
     static const char *const cut[] = {"discount", "discounts", "reduction", "reductions",
                                       NULL};
     static const char *const cost[] = {"cost", "costs", "fee", "fees", "price", "prices",
                                        NULL};
-    static const char *const whose[] = {"our", "their", "its", NULL};
+    /* Words that may stand between the share and the cost: "of your
+     * eligible childcare costs", "support towards qualifying costs", "a
+     * reduction in course fees"; any other word ends the look. */
+    static const char *const between[] = {
+        "of", "the", "your", "a", "an", "in", "on", "off", "towards", "toward", "support",
+        "tuition", "course", "childcare", "qualifying", "eligible", "total", "full", NULL};
     for (const char *p = sent; *p; p++) {
         bool pct = *p == '%';
         if (!pct && !(p > sent && isdigit((unsigned char)p[-1]) &&
@@ -710,10 +729,10 @@ static bool share_of_cost(const char *sent)
         if (q && word_is(w, cut))
             return true;
         for (int k = 0; q && k < 5; k++) {
-            if (word_is(w, whose))
-                break;
             if (word_is(w, cost))
                 return !cost_of_provider(q);
+            if (!word_is(w, between))
+                break;
             q = next_word(q, w, sizeof w);
         }
     }
