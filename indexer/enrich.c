@@ -575,17 +575,18 @@ static bool conditional_before(const char *s, const char *p)
 }
 
 /* Is the paying at p (the word w) no price to the client: when or how
- * one pays ("pay in advance", "pay by cash"), paying back, tax or
- * interest ("pay it back", "pay tax or national insurance"), or paying
- * the client or the provider ("doesn't pay you above a threshold", "does
- * not charge us for the room")? */
+ * one pays ("pay in advance", "pay by cash"), paying back, tax, interest
+ * or less than the full price ("pay it back", "pay tax or national
+ * insurance", "do not pay the full fee": a band, which the vocabulary
+ * reads), or paying the client or the provider ("doesn't pay you above a
+ * threshold", "does not charge us for the room")? */
 static bool paying_other(const char *p, const char *w)
 {
     static const char *const how[] = {"off", "well", "in", "upfront", "up", "until", "by",
                                       "with", "now", "cash", "at", "online", "directly",
                                       "rent", "us", NULL};
     static const char *const owed[] = {"back", "tax", "taxes", "vat", "national", "interest",
-                                       "council", "income", NULL};
+                                       "council", "income", "full", NULL};
     static const char *const payee[] = {"you", "them", NULL};
     char nx[24];
     const char *q = next_word(p, nx, sizeof nx);
@@ -888,11 +889,11 @@ static void cross_out_funders(char *s)
 /* Is the "free" at p the offer of a short first meeting or a trial of a
  * paid service ("a free 15-minute consultation", "free, no obligation
  * appointments", "a free initial consultation", "free trial")?  Not a
- * free activity that lasts minutes ("a free 30-60 minute walk"). */
+ * free activity that lasts minutes ("a free 30-60 minute walk"), nor
+ * free first help ("free initial advice"). */
 static bool free_taster(const char *p)
 {
-    static const char *const sales[] = {"initial", "introductory", "no", "trial", "taster",
-                                        NULL};
+    static const char *const first[] = {"initial", "introductory", NULL};
     static const char *const minute[] = {"min", "mins", "minute", "minutes", NULL};
     static const char *const meeting[] = {"consultation", "consultations", "appointment",
                                           "appointments", "call", "chat", "meeting", NULL};
@@ -900,16 +901,23 @@ static bool free_taster(const char *p)
     char w[24];
     while (*a == ',' || *a == ' ')
         a++;
+    if (!strncasecmp(a, "no obligation", 13) || !strncasecmp(a, "no-obligation", 13))
+        return true;
+    const char *q = NULL;
     if (isdigit((unsigned char)*a)) {
         while (isdigit((unsigned char)*a))
             a++;
-        const char *q = next_word(a, w, sizeof w);
-        return q && word_is(w, minute) && next_word(q, w, sizeof w) && word_is(w, meeting);
+        q = next_word(a, w, sizeof w);
+        if (!q || !word_is(w, minute))
+            return false;
+    } else {
+        q = next_word(a, w, sizeof w);
+        if (q && !strcmp(w, "trial"))
+            return true;
+        if (!q || !word_is(w, first))
+            return false;
     }
-    if (!next_word(a, w, sizeof w) || !word_is(w, sales))
-        return false;
-    return strcmp(w, "no") != 0 || !strncasecmp(a, "no obligation", 13) ||
-           !strncasecmp(a, "no-obligation", 13);
+    return next_word(q, w, sizeof w) && word_is(w, meeting);
 }
 
 /* Is the "free" at p free of something other than a price ("a room free
@@ -971,13 +979,44 @@ static void cross_out_negated_free(char *s)
     static const char *const filler[] = {"eligible", "entitled", "for", "to", "qualify",
                                          "claim", "be", "are", "is", "get", "receive", "a",
                                          "an", "the", "any", "always", "currently",
-                                         "necessarily", NULL};
+                                         "necessarily", "longer", NULL};
     for (const char *const *h = heads; *h; h++) {
         size_t l = strlen(*h);
         for (char *p = (char *)find_phrase(s, *h); p; p = (char *)find_phrase(p + l, *h))
             if (negated_before(s, p, filler, true))
                 cross_out(p, l);
     }
+}
+
+/* Does the sentence deny that something is free ("the course is not
+ * free", "sessions aren't free", "is no longer free")?  There is a price.
+ * Where "free" starts, or NULL. */
+static const char *free_denied(const char *sent)
+{
+    static const char *const be[] = {"is", "are", "was", "were", "be", NULL};
+    static const char *const be_not[] = {"isn", "aren", "wasn", "weren", NULL};
+    char w[24];
+    for (const char *p = find_phrase(sent, "free"); p; p = find_phrase(p + 4, "free")) {
+        if (free_of_other(p)) /* "not free from risk" */
+            continue;
+        const char *b = word_before(sent, p, w, sizeof w);
+        const char *apos = b && !strcmp(w, "t") ? nt_apostrophe(sent, b) : NULL;
+        if (apos) {
+            if (word_before(sent, apos, w, sizeof w) && word_is(w, be_not))
+                return p;
+            continue;
+        }
+        if (b && !strcmp(w, "longer")) {
+            b = word_before(sent, b, w, sizeof w); /* "no longer" */
+            if (!b || strcmp(w, "no") != 0)
+                continue;
+        } else if (!b || strcmp(w, "not") != 0) {
+            continue;
+        }
+        if (word_before(sent, b, w, sizeof w) && word_is(w, be))
+            return p;
+    }
+    return NULL;
 }
 
 /* Words of a sentence that look like a cost but are not the service's. */
@@ -1165,6 +1204,11 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
         add_cost(c, sc, field, sent, "fee", (size_t)(price - sent), plen);
     else if (line && !fee_seen)
         add_cost(c, sc, field, sent, "fee", (size_t)(line - sent), llen);
+    const char *denied = cost && !free_seen && !fee_seen && !price && !line
+                             ? free_denied(sent)
+                             : NULL;
+    if (denied)
+        add_cost(c, sc, field, sent, "fee", (size_t)(denied - sent), 4);
 }
 
 /* Is the full stop at e (in the text from p) the end of "e.g." or "i.e.",
