@@ -292,11 +292,12 @@ static void blank_decoys(char *s, const char *vfield)
             p = (char *)hit + l;
         }
     }
+    if (decoys == cost_decoys)
+        cross_out_cost_decoys(s); /* negated or misplaced bands and frees */
     /* A compound "X-free" is free of X, not of charge ("a fear-free
      * environment", "stress-free", "interest-free"), unless X is a price
      * word ("cost-free", "charge-free", "fee-free"). */
     if (decoys == cost_decoys) {
-        cross_out_cost_decoys(s);
         static const char *const priced[] = {"cost", "charge", "fee", "fees", "payment", "tuition", NULL};
         for (char *f = strstr(s, "-free"); f; f = strstr(f + 5, "-free")) {
             if (f == s || !isalpha((unsigned char)f[-1]) || isalpha((unsigned char)f[5]))
@@ -559,7 +560,7 @@ static bool paying_refused(const char *s, const char *p)
 }
 
 /* Is the sentence a condition ("if you do not pay") at the negation
- * before p: "if" or "unless" within three words before it? */
+ * before p: "if" or "unless" within five words before it? */
 static bool conditional_before(const char *s, const char *p)
 {
     char w[24];
@@ -601,9 +602,9 @@ static bool paying_other(const char *p, const char *w)
 /* Does the sentence say the client pays nothing by negating paying ("you
  * will not pay tuition fees", "won't need to pay the fee", "may not have
  * to pay", "without having to pay fees", "we do not charge for", "it
- * won't cost you anything")?  Not a
- * condition ("if you do not pay") nor paying of another kind
- * (paying_other).  Where the word of paying starts, or NULL. */
+ * won't cost you anything")?  Not a condition ("if you do not pay"),
+ * paying of another kind (paying_other), nor another payer's refusal or
+ * an order (paying_refused).  Where the word of paying starts, or NULL. */
 static const char *payment_negated(const char *sent)
 {
     static const char *const pay[] = {"pay",      "paying", "charge", "charged",
