@@ -245,6 +245,8 @@ static bool word_is(const char *w, const char *const *list)
     return false;
 }
 
+static void cross_out_cost_decoys(char *s);
+
 static void blank_decoys(char *s, const char *vfield)
 {
     if (strcmp(vfield, "borough") == 0) {
@@ -253,10 +255,11 @@ static void blank_decoys(char *s, const char *vfield)
     }
     static const char *const cost_decoys[] = {
         "feel free", "smoke-free", "smoke free", "drug-free", "drug free", "alcohol-free",
-        "alcohol free", "free from", "free time", "free-time", "hands-free", "toll-free",
+        "alcohol free", "free time", "free-time", "hands-free", "toll-free",
         "freely", "free to contact", "free parking", "free wi-fi", "free wifi",
         "free refreshments", "free tea", "free lunch", "free snacks", "free drinks",
-        "free to talk",
+        "free to talk", "you are free to", "you're free to", "you\u2019re free to",
+        "are free to choose",
         /* "free" and "discount" inside the name of something else: an
          * entitlement, a scheme, a state ("Debt Free London", "break free"),
          * a council tax reduction; money paid to a learner is not a price. */
@@ -265,7 +268,11 @@ static void blank_decoys(char *s, const char *vfield)
         "council tax discount", "council tax discounts", "single person's discount",
         "single person\u2019s discount", "single persons discount", "single person discount",
         "single occupancy discount", "bursary", "bursaries", "recruitment fee",
-        "recruitment fees", "non-fee paying", "non fee paying", NULL};
+        "recruitment fees", "non-fee paying", "non fee paying",
+        /* fees as the topic of a document or of help towards them */
+        "fee information", "fees information", "fee waiver", "fee waivers", "help with fees",
+        "help with tuition fees", "help with course fees", "help with tuition fee costs",
+        "help with your fees", "help towards fees", NULL};
     /* Funding streams named after a kind of provision. */
     static const char *const category_decoys[] = {"adult education budget", NULL};
     /* A fall ("a drop in income") or a leaflet round is no way in. */
@@ -285,6 +292,8 @@ static void blank_decoys(char *s, const char *vfield)
             p = (char *)hit + l;
         }
     }
+    if (decoys == cost_decoys)
+        cross_out_cost_decoys(s); /* negated or misplaced bands and frees */
     /* A compound "X-free" is free of X, not of charge ("a fear-free
      * environment", "stress-free", "interest-free"), unless X is a price
      * word ("cost-free", "charge-free", "fee-free"). */
@@ -366,19 +375,26 @@ static const char *const not_price[] = {
 
 /* A price the client pays, named in a sentence no cost keyword read:
  * "Cost £2", "costs just £3 per family", "£9 a session", "£5 is payable",
- * "£45/hr", "£21 each".  Not a sum about pay, income or money given
- * ("£7.55 per hour" minimum wage, "income £15,400 a year", "a £1,000
- * bursary", "vouchers at £3.50 per day").  Where the price starts (its
- * length in *len), or NULL. */
+ * "£45/hr", "£21 each", "Entry is £3", "a £5 charge".  Not a sum about
+ * pay, income or money given ("£7.55 per hour" minimum wage, "income
+ * £15,400 a year", "a £1,000 bursary", "vouchers at £3.50 per day").
+ * Where the price starts (its length in *len), or NULL. */
 static const char *price_named(const char *sent, size_t *len)
 {
     static const char *const cue_before[] = {
         "cost", "costs", "costing", "price", "prices", "priced", "charge", "charges",
         "charged", "fee", "fees", "subscription", "membership", "ticket", "tickets", "pay",
-        "paying", NULL};
+        "paying",
+        /* what is sold: "Entry is £3", "Classes are £6", "Courses start from £45" */
+        "entry", "admission", "session", "sessions", "class", "classes", "course", "courses",
+        "lesson", "lessons", "workshop", "workshops", NULL};
     static const char *const filler[] = {"just", "only", "is", "are", "of", "at", "from",
                                          "will", "be", "approximately", "around", "about",
-                                         NULL};
+                                         "start", "starts", "starting", NULL};
+    /* "a £5 charge", "a £25 deposit" */
+    static const char *const priced_noun[] = {"charge", "fee", "fees", "deposit", "entrance",
+                                              "admission", "entry", "membership",
+                                              "registration", "subscription", NULL};
     static const char *const per[] = {"per", "a", "an", NULL};
     static const char *const large[] = {"million", "billion", "m", "bn", NULL};
     static const char *const bound_word[] = {"than", "to", "below", "under", "over", "above",
@@ -410,7 +426,9 @@ static const char *price_named(const char *sent, size_t *len)
             continue;
         char u[24];
         const char *e2 = e ? word_after(e, u, sizeof u) : NULL;
-        if (e && !strcmp(w, "each"))
+        if (e && word_is(w, priced_noun))
+            yes = true;
+        else if (e && !strcmp(w, "each"))
             yes = !e2 || word_is(u, unit); /* "£21 each", not "£2,000 each child" */
         else if (e && word_is(w, per))
             yes = e2 && word_is(u, unit);
@@ -442,11 +460,648 @@ static const char *price_named(const char *sent, size_t *len)
     return NULL;
 }
 
+/* ---------------------------------------------------------------- cost */
+
+/* The next word of s at or after p (skipping anything not a letter),
+ * lower-cased into w; just past it, or NULL at the end. */
+static const char *next_word(const char *p, char *w, size_t wn)
+{
+    while (*p && !isalpha((unsigned char)*p))
+        p++;
+    size_t n = 0;
+    for (; isalpha((unsigned char)p[n]); n++)
+        if (n + 1 < wn)
+            w[n] = (char)tolower((unsigned char)p[n]);
+    w[n < wn ? n : wn - 1] = '\0';
+    return n ? p + n : NULL;
+}
+
+/* Does the word starting at b end an "n't" ("won't", "don’t"): b is the
+ * "t" after an apostrophe?  Where the apostrophe starts, or NULL. */
+static const char *nt_apostrophe(const char *s, const char *b)
+{
+    if (b > s && b[-1] == '\'')
+        return b - 1;
+    if (b - s >= 3 && (unsigned char)b[-3] == 0xE2 && (unsigned char)b[-2] == 0x80 &&
+        (unsigned char)b[-1] == 0x99)
+        return b - 3;
+    return NULL;
+}
+
+/* Is the word starting at p negated: "not", "never", "no", "without",
+ * "unable" or an n't within four words before it, over filler words only
+ * ("not have to pay", "won't need to pay", "unable to offer a concession")?
+ * Not being able to ("can't pay", "cannot pay", "unable to pay for the
+ * essentials") is no negation where can_counts is false: a client who
+ * cannot pay has a price to pay. */
+static bool negated_before(const char *s, const char *p, const char *const *filler,
+                           bool can_counts)
+{
+    static const char *const negator[] = {"not", "never", "no", "without", NULL};
+    static const char *const cannot[] = {"can", "couldn", "cannot", NULL};
+    char w[24], v[24];
+    const char *b = p;
+    for (int k = 0; k < 4; k++) {
+        b = word_before(s, b, w, sizeof w);
+        if (!b)
+            return false;
+        const char *apos = !strcmp(w, "t") ? nt_apostrophe(s, b) : NULL;
+        if (apos)
+            return can_counts || !word_before(s, apos, v, sizeof v) || !word_is(v, cannot);
+        if (word_is(w, negator) || (can_counts && (!strcmp(w, "cannot") || !strcmp(w, "unable"))))
+            return true;
+        if (!word_is(w, filler))
+            return false;
+    }
+    return false;
+}
+
+/* The word before end as word_before finds it, stepping over the "t" of
+ * an n't ("don't" reads as "don"). */
+static const char *word_back(const char *s, const char *end, char *w, size_t wn)
+{
+    const char *b = word_before(s, end, w, wn);
+    const char *apos = b && !strcmp(w, "t") ? nt_apostrophe(s, b) : NULL;
+    return apos ? word_before(s, apos, w, wn) : b;
+}
+
+/* Is the negated paying at p someone else's or a warning: its subject a
+ * payer other than the client ("the council does not pay for", "the NHS
+ * won't pay", "Universal Credit does not pay for", "we do not pay travel
+ * expenses"), not the client described by one ("learners on Universal
+ * Credit will not pay"), or an order ("Do not pay anyone claiming to be
+ * from the council", "Please don't pay for debt advice")? */
+static bool paying_refused(const char *s, const char *p)
+{
+    static const char *const aux[] = {
+        "not", "never", "do", "does", "did", "don", "doesn", "didn", "will", "won",
+        "would", "wouldn", "can", "may", "might", "should", "shouldn", "shall", "usually",
+        "normally", "also", "have", "has", "to", "need", "needs", NULL};
+    static const char *const payer[] = {"we", "council", "government", "nhs", "credit",
+                                        "benefit", "benefits", "employer", "employers",
+                                        "scheme", "fund", "insurance", "authority", NULL};
+    static const char *const client_on[] = {"on", "claiming", "receiving", "of", NULL};
+    char w[24];
+    const char *b = p;
+    for (int k = 0; k < 8; k++) {
+        const char *a = word_back(s, b, w, sizeof w);
+        if (!a || !strcmp(w, "please"))
+            return true; /* an order */
+        if (!word_is(w, aux)) {
+            if (!word_is(w, payer))
+                return false;
+            for (int j = 0; j < 2 && (a = word_back(s, a, w, sizeof w)) != NULL; j++)
+                if (word_is(w, client_on))
+                    return false;
+            return true;
+        }
+        b = a;
+    }
+    return false;
+}
+
+/* Is the sentence a condition ("if you do not pay") at the negation
+ * before p: "if" or "unless" within five words before it? */
+static bool conditional_before(const char *s, const char *p)
+{
+    char w[24];
+    const char *b = p;
+    for (int k = 0; k < 5; k++) {
+        b = word_back(s, b, w, sizeof w);
+        if (!b)
+            return false;
+        if (!strcmp(w, "if") || !strcmp(w, "unless"))
+            return true;
+    }
+    return false;
+}
+
+/* Is the paying at p (the word w) no price to the client: when or how
+ * one pays ("pay in advance", "pay by cash"), paying back, tax, interest
+ * or less than the full price ("pay it back", "pay tax or national
+ * insurance", "do not pay the full fee": a band, which the vocabulary
+ * reads), or paying the client or the provider ("doesn't pay you above a
+ * threshold", "does not charge us for the room")? */
+static bool paying_other(const char *p, const char *w)
+{
+    static const char *const how[] = {"off", "well", "in", "upfront", "up", "until", "by",
+                                      "with", "now", "cash", "at", "online", "directly",
+                                      "rent", "us", NULL};
+    static const char *const owed[] = {"back", "tax", "taxes", "vat", "national", "interest",
+                                       "council", "income", "full", NULL};
+    static const char *const payee[] = {"you", "them", NULL};
+    char nx[24];
+    const char *q = next_word(p, nx, sizeof nx);
+    if (q && (word_is(nx, how) || (!strncmp(w, "pay", 3) && word_is(nx, payee))))
+        return true;
+    for (int k = 0; q && k < 3; k++, q = next_word(q, nx, sizeof nx))
+        if (word_is(nx, owed))
+            return true;
+    return false;
+}
+
+/* Does the sentence say the client pays nothing by negating paying ("you
+ * will not pay tuition fees", "won't need to pay the fee", "may not have
+ * to pay", "without having to pay fees", "we do not charge for", "it
+ * won't cost you anything")?  Not a condition ("if you do not pay"),
+ * paying of another kind (paying_other), nor another payer's refusal or
+ * an order (paying_refused).  Where the word of paying starts, or NULL. */
+static const char *payment_negated(const char *sent)
+{
+    static const char *const pay[] = {"pay",      "paying", "charge", "charged",
+                                      "charging", "cost",   NULL};
+    static const char *const filler[] = {
+        "have", "has", "had", "to", "need", "needs", "be", "been", "having", "ever", "usually",
+        "normally", "also", "asked", "required", "expected", "going", "even", "actually",
+        "then", "do", "does", NULL};
+    char w[24];
+    for (const char *p = sent; (p = next_word(p, w, sizeof w)) != NULL;) {
+        if (!word_is(w, pay))
+            continue;
+        const char *start = p - strlen(w);
+        if (paying_other(p, w))
+            continue;
+        if (negated_before(sent, start, filler, false) && !conditional_before(sent, start) &&
+            (strncmp(w, "pay", 3) != 0 || !paying_refused(sent, start)))
+            return start;
+    }
+    return NULL;
+}
+
+/* Are the employers named just before p alone, not one of a list
+ * ("Employers and jobseekers can use the service free of charge",
+ * "Employers, jobseekers and residents ...")?  After an opening "For",
+ * a comma ends the phrase ("For local employers, we offer ..."). */
+static bool only_firms(const char *p, bool opening)
+{
+    char w[24];
+    while (*p == ' ')
+        p++;
+    if (*p == ',')
+        return opening;
+    return !next_word(p, w, sizeof w) || (strcmp(w, "and") != 0 && strcmp(w, "or") != 0);
+}
+
+/* Is the sentence addressed to employers ("Employers who could benefit
+ * ... at no cost to them", "For the borough's employers, ... a
+ * free-to-use recruitment service")?  What employers pay is no price
+ * for the service's clients. */
+static bool to_employers(const char *sent)
+{
+    static const char *const firm[] = {"employer", "employers", "businesses", NULL};
+    char w[24];
+    const char *p = next_word(sent, w, sizeof w);
+    if (!p)
+        return false;
+    if (word_is(w, firm) && *p != '-') /* not "Employer-led training" */
+        return only_firms(p, false);
+    if (strcmp(w, "for") != 0)
+        return false;
+    for (int k = 0; k < 4 && (p = next_word(p, w, sizeof w)) != NULL; k++)
+        if (word_is(w, firm))
+            return only_firms(p, true);
+    return false;
+}
+
+/* Does the sentence name a fee only as a barrier someone cannot get over
+ * ("learners who can't afford the fee", "find it difficult to afford
+ * course fees")?  It says who a fund is for, not what the service costs. */
+static bool fee_unaffordable(const char *sent)
+{
+    static const char *const unable[] = {"cannot", "unable", "difficult", "hard",
+                                         "struggle", "struggling", "could", NULL};
+    static const char *const cannot[] = {"can", "couldn", NULL};
+    char w[24];
+    for (const char *p = find_phrase(sent, "afford"); p; p = find_phrase(p + 6, "afford")) {
+        const char *b = word_before(sent, p, w, sizeof w);
+        if (b && !strcmp(w, "to"))
+            b = word_before(sent, b, w, sizeof w);
+        if (!b)
+            continue;
+        const char *apos = !strcmp(w, "t") ? nt_apostrophe(sent, b) : NULL;
+        if (apos && word_before(sent, apos, w, sizeof w) && word_is(w, cannot))
+            return true;
+        if (!apos && word_is(w, unable))
+            return true;
+    }
+    return false;
+}
+
+/* Is the cost word ending at q the provider's ("the cost of delivering
+ * adult learning", "of running the service")? */
+static bool cost_of_provider(const char *q)
+{
+    static const char *const running[] = {"delivering", "running", "providing", "delivery",
+                                          NULL};
+    char w[24];
+    q = next_word(q, w, sizeof w);
+    return q && !strcmp(w, "of") && next_word(q, w, sizeof w) && word_is(w, running);
+}
+
+/* Does the sentence say the client pays part of the cost by a share
+ * ("up to 70% of the childcare costs", "20 per cent support towards
+ * qualifying childcare costs", "a 50% reduction in course fees")?  A
+ * share below 100 followed by a word of reduction, or by a cost word
+ * within five words of the cost's own (not the provider's costs, "of our
+ * costs", "the cost of delivering"; not "50% of people say cost ..."). */
+static bool share_of_cost(const char *sent)
+{
+    static const char *const cut[] = {"discount", "discounts", "reduction", "reductions",
+                                      NULL};
+    static const char *const cost[] = {"cost", "costs", "fee", "fees", "price", "prices",
+                                       NULL};
+    /* Words that may stand between the share and the cost: "of your
+     * eligible childcare costs", "support towards qualifying costs", "a
+     * reduction in course fees"; any other word ends the look. */
+    static const char *const between[] = {
+        "of", "the", "your", "a", "an", "in", "on", "off", "towards", "toward", "support",
+        "tuition", "course", "childcare", "qualifying", "eligible", "total", "full", NULL};
+    for (const char *p = sent; *p; p++) {
+        bool pct = *p == '%';
+        if (!pct && !(p > sent && isdigit((unsigned char)p[-1]) &&
+                      !strncasecmp(p, " per cent", 9) && !isalpha((unsigned char)p[9])))
+            continue;
+        const char *d = p;
+        while (d > sent && (isdigit((unsigned char)d[-1]) || d[-1] == '.'))
+            d--;
+        double share = strtod(d, NULL);
+        if (d == p || share <= 0 || share >= 100)
+            continue;
+        char w[24];
+        const char *q = next_word(pct ? p + 1 : p + 9, w, sizeof w);
+        if (q && word_is(w, cut))
+            return true;
+        for (int k = 0; q && k < 5; k++) {
+            if (word_is(w, cost))
+                return !cost_of_provider(q);
+            if (!word_is(w, between))
+                break;
+            q = next_word(q, w, sizeof w);
+        }
+    }
+    return false;
+}
+
+/* A line of a price list: a sum closing the sentence right after a dash,
+ * a colon or a footnote star ("Residents of other boroughs – £6.80",
+ * "resident on means-tested benefit* £1.50").  Where the sum starts (its
+ * length in *len), or NULL; not a sum about pay, income or money given. */
+static const char *price_line(const char *sent, size_t *len)
+{
+    const char *p = NULL;
+    for (const char *q = strstr(sent, "\xc2\xa3"); q; q = strstr(q + 2, "\xc2\xa3"))
+        p = q;
+    if (!p || !isdigit((unsigned char)p[2]))
+        return NULL;
+    const char *a = p + 2;
+    while (isdigit((unsigned char)*a) ||
+           ((*a == ',' || *a == '.') && isdigit((unsigned char)a[1])))
+        a++;
+    if (a[strspn(a, " .*)")] != '\0')
+        return NULL;
+    const char *b = p;
+    while (b > sent && b[-1] == ' ')
+        b--;
+    bool dash = b - sent >= 3 && (unsigned char)b[-3] == 0xE2 && (unsigned char)b[-2] == 0x80 &&
+                ((unsigned char)b[-1] == 0x93 || (unsigned char)b[-1] == 0x94);
+    if (!dash && (b == sent || (b[-1] != '-' && b[-1] != ':' && b[-1] != '*')))
+        return NULL;
+    if (has_any(sent, not_price))
+        return NULL;
+    *len = (size_t)(a - p);
+    return p;
+}
+
+/* Is a price line's band one of a concession: its people named by a
+ * benefit or low income ("resident on means-tested benefit – £1.50")? */
+static bool line_for_concession(const char *sent)
+{
+    static const char *const poor[] = {"benefit", "benefits", "unwaged", "unemployed",
+                                       "means-tested", "means tested", "low income", NULL};
+    return has_any(sent, poor);
+}
+
+/* Overwrite n bytes at p with a letter: the words are gone, and the words
+ * either side do not join into a phrase ("no concession fee" must not
+ * become "no fee"). */
+static void cross_out(char *p, size_t n)
+{
+    memset(p, 'x', n);
+}
+
+/* A price band word: "concession(s/ary)", "discount(s/ed)", "reduced",
+ * "subsidised". */
+static bool band_word(const char *w)
+{
+    static const char *const exact[] = {"reduced", "subsidised", "subsidized", NULL};
+    return !strncmp(w, "concession", 10) || !strncmp(w, "discount", 8) || word_is(w, exact);
+}
+
+/* Is the band word at p (ending at after) the object of using or claiming
+ * one ("if you wish to use a concession", "if you have used a discount
+ * code", "the concession to be claimed", "concessions cannot be used with
+ * discounts")?  The procedure for a band stated elsewhere states none. */
+static bool band_in_use(const char *s, const char *p, const char *after)
+{
+    static const char *const use[] = {"use", "used", "using", NULL};
+    static const char *const det[] = {"a", "an", "the", "your", "any", NULL};
+    static const char *const done[] = {"used", "claimed", "combined", NULL};
+    char w[24];
+    const char *b = word_before(s, p, w, sizeof w);
+    if (b && word_is(w, det))
+        b = word_before(s, b, w, sizeof w);
+    if (b && word_is(w, use))
+        return true;
+    const char *q = after;
+    for (int k = 0; k < 3 && (q = next_word(q, w, sizeof w)) != NULL; k++)
+        if (!strcmp(w, "be") && next_word(q, w, sizeof w) && word_is(w, done))
+            return true;
+    return false;
+}
+
+/* Is the band word at p no band of this service's price: negated ("no
+ * concession fee is available", "unable to offer a concessionary rate",
+ * "do not involve concessions"), part of a card's name ("a free Travel
+ * Discount Card", "concessionary card holders"), the full band ("a fully
+ * funded concession": free), or a council tax discount (a benefit)? */
+static bool band_not_price(const char *s, const char *p, const char *after, bool council_tax)
+{
+    static const char *const filler[] = {"a", "an", "any", "the", "offer", "to", "for", "be",
+                                          "able", "is", "are", "provide", "give", "involve",
+                                          "do", "does", "currently", NULL};
+    static const char *const card[] = {"card", "cards", NULL};
+    char w[24];
+    const char *q = next_word(after, w, sizeof w);
+    if (q && !word_is(w, card))
+        q = next_word(q, w, sizeof w);
+    if (q && word_is(w, card))
+        return true;
+    size_t off = (size_t)(p - s);
+    if ((off >= 13 && !strncasecmp(p - 13, "fully funded ", 13)) ||
+        (off >= 13 && !strncasecmp(p - 13, "fully-funded ", 13)))
+        return true;
+    if (council_tax && !strncasecmp(p, "discount", 8))
+        return true;
+    return band_in_use(s, p, after) || negated_before(s, p, filler, true);
+}
+
+/* Cross out the band words of s that name no band of the service's price,
+ * with the fee, rate or price word right after a negated one. */
+static void cross_out_bands(char *s)
+{
+    static const char *const priced[] = {"fee", "fees", "rate", "rates", "price", "prices",
+                                         NULL};
+    bool council_tax = find_phrase(s, "council tax") != NULL;
+    char w[24];
+    for (const char *q = s; (q = next_word(q, w, sizeof w)) != NULL;) {
+        size_t l = strlen(w);
+        char *p = s + (q - s) - l;
+        if (!band_word(w) || !band_not_price(s, p, q, council_tax))
+            continue;
+        char nx[24];
+        const char *e = next_word(q, nx, sizeof nx);
+        if (e && word_is(nx, priced) && (size_t)(e - q) <= strlen(nx) + 1)
+            l = (size_t)(e - p);
+        cross_out(p, l);
+        q = p + l;
+    }
+}
+
+/* "Co-funded by" or "partly funded by" a body says who pays the provider
+ * ("the project is part of a fund co-funded by the ESF", "the advice
+ * centre is partly funded by the council"), not what the client pays,
+ * unless the sentence is about learning or childcare, where funding the
+ * course is paying the learner's fee ("courses are co-funded by the
+ * ESFA"). */
+static void cross_out_funders(char *s)
+{
+    static const char *const funded_by[] = {"co-funded by", "co funded by", "partly funded by",
+                                            "part-funded by", "part funded by", NULL};
+    static const char *const learning[] = {
+        "course", "courses", "training", "apprenticeship", "apprenticeships", "tuition",
+        "qualification", "qualifications", "class", "classes", "study", "learning",
+        "learners", "provision", "place", "places", "childcare", "ESOL", NULL};
+    if (has_any(s, learning))
+        return;
+    for (const char *const *f = funded_by; *f; f++)
+        for (char *p = (char *)find_phrase(s, *f); p; p = (char *)find_phrase(p, *f))
+            cross_out(p, strlen(*f));
+}
+
+/* Is the "free" at p the offer of a short first meeting or a trial of a
+ * paid service ("a free 15-minute consultation", "free, no obligation
+ * appointments", "a free initial consultation", "free trial")?  Not a
+ * free activity that lasts minutes ("a free 30-60 minute walk"), nor
+ * free first help ("free initial advice"). */
+static bool free_taster(const char *p)
+{
+    static const char *const first[] = {"initial", "introductory", NULL};
+    static const char *const minute[] = {"min", "mins", "minute", "minutes", NULL};
+    static const char *const meeting[] = {"consultation", "consultations", "appointment",
+                                          "appointments", "call", "chat", "meeting", NULL};
+    const char *a = p + 4;
+    char w[24];
+    while (*a == ',' || *a == ' ')
+        a++;
+    if (!strncasecmp(a, "no obligation", 13) || !strncasecmp(a, "no-obligation", 13))
+        return true;
+    const char *q = NULL;
+    if (isdigit((unsigned char)*a)) {
+        while (isdigit((unsigned char)*a))
+            a++;
+        q = next_word(a, w, sizeof w);
+        if (!q || !word_is(w, minute))
+            return false;
+    } else {
+        q = next_word(a, w, sizeof w);
+        if (q && !strcmp(w, "trial"))
+            return true;
+        if (!q || !word_is(w, first))
+            return false;
+    }
+    return next_word(q, w, sizeof w) && word_is(w, meeting);
+}
+
+/* Is the "free" at p free of something other than a price ("a room free
+ * of judgment", "free from fear")?  Free of charge is no decoy, nor are
+ * calls free from landlines and mobiles (a helpline that costs nothing). */
+static bool free_of_other(const char *p)
+{
+    static const char *const priced[] = {"charge", "charges", "cost", "costs", "fee", "fees",
+                                         "payment", "landlines", "landline", "mobiles",
+                                         "mobile", "phones", NULL};
+    char w[24];
+    const char *q = next_word(p + 4, w, sizeof w);
+    if (!q || (strcmp(w, "of") != 0 && strcmp(w, "from") != 0))
+        return false;
+    return !next_word(q, w, sizeof w) || !word_is(w, priced);
+}
+
+/* Is the "Free" at p (in s) part of a proper name met mid-sentence ("we
+ * love Free Code Camp", "the Free Early Years Entitlements"): after a
+ * lower-case word and before two capitalised ones?  A name of another
+ * scheme says nothing of this service's price. */
+static bool free_in_name(const char *s, const char *p)
+{
+    if (strncmp(p, "Free ", 5) != 0)
+        return false;
+    const char *b = p;
+    while (b > s && b[-1] == ' ')
+        b--;
+    if (b == s || !islower((unsigned char)b[-1]))
+        return false;
+    const char *a = p + 5;
+    for (int k = 0; k < 2; k++) {
+        if (!isupper((unsigned char)*a) || !islower((unsigned char)a[1]))
+            return false;
+        while (isalpha((unsigned char)*a))
+            a++;
+        if (k == 0 && *a++ != ' ')
+            return false;
+    }
+    return true;
+}
+
+/* Cross out each "free" that offers no free service: a taster of a paid
+ * one, free of something other than a price, or part of a name. */
+static void cross_out_free(char *s)
+{
+    for (char *p = (char *)find_phrase(s, "free"); p; p = (char *)find_phrase(p + 4, "free"))
+        if (free_taster(p) || free_of_other(p) || free_in_name(s, p))
+            cross_out(p, 4);
+}
+
+/* Cross out a word of free that is negated ("learners who are not
+ * eligible for fee remission", "the course is not free"): whoever it
+ * leaves out pays. */
+static void cross_out_negated_free(char *s)
+{
+    static const char *const heads[] = {"free", "fee remission", "fully funded",
+                                        "fully-funded", NULL};
+    static const char *const filler[] = {"eligible", "entitled", "for", "to", "qualify",
+                                         "claim", "be", "are", "is", "get", "receive", "a",
+                                         "an", "the", "any", "always", "currently",
+                                         "necessarily", "longer", NULL};
+    for (const char *const *h = heads; *h; h++) {
+        size_t l = strlen(*h);
+        for (char *p = (char *)find_phrase(s, *h); p; p = (char *)find_phrase(p + l, *h))
+            if (negated_before(s, p, filler, true))
+                cross_out(p, l);
+    }
+}
+
+/* Does the sentence deny that something is free ("the course is not
+ * free", "sessions aren't free", "is no longer free")?  There is a price.
+ * Where "free" starts, or NULL. */
+static const char *free_denied(const char *sent)
+{
+    static const char *const be[] = {"is", "are", "was", "were", "be", NULL};
+    static const char *const be_not[] = {"isn", "aren", "wasn", "weren", NULL};
+    char w[24];
+    for (const char *p = find_phrase(sent, "free"); p; p = find_phrase(p + 4, "free")) {
+        if (free_of_other(p)) /* "not free from risk" */
+            continue;
+        const char *b = word_before(sent, p, w, sizeof w);
+        const char *apos = b && !strcmp(w, "t") ? nt_apostrophe(sent, b) : NULL;
+        if (apos) {
+            if (word_before(sent, apos, w, sizeof w) && word_is(w, be_not))
+                return p;
+            continue;
+        }
+        if (b && !strcmp(w, "longer")) {
+            b = word_before(sent, b, w, sizeof w); /* "no longer" */
+            if (!b || strcmp(w, "no") != 0)
+                continue;
+        } else if (!b || strcmp(w, "not") != 0) {
+            continue;
+        }
+        if (word_before(sent, b, w, sizeof w) && word_is(w, be))
+            return p;
+    }
+    return NULL;
+}
+
+/* Words of a sentence that look like a cost but are not the service's. */
+static void cross_out_cost_decoys(char *s)
+{
+    cross_out_bands(s);
+    cross_out_funders(s);
+    cross_out_free(s);
+    cross_out_negated_free(s);
+}
+
 static bool asked_to_get_in(const char *sent);
+
+/* A cost tag with the sentence around off..off+len as evidence. */
+static void add_cost(ctx *c, const scan *sc, const char *field, const char *sent,
+                     const char *slug, size_t off, size_t len)
+{
+    if (c->rc != SP_OK)
+        return;
+    char *ev = evidence(sent, off, len);
+    if (!ev) {
+        c->rc = SP_ENOMEM;
+        return;
+    }
+    add(c, sc->tags, slug, field, ev, sc->conf);
+    free(ev);
+}
+
+/* Is there a fee keyword in work that is more than a bare "fee(s)" (one
+ * for the band: "a discounted course fee")?  "Where fees are paid in
+ * full" and "a standard full fee" still name the full price beside a
+ * band; a unit ("concessionary fees ... are £2.50 per hour") is the
+ * band's price.  The first such hit into *out. */
+static bool fee_beyond_band(const ctx *c, const char *work, vocab_hit *out)
+{
+    static const char *const bare[] = {"fee", "fees", NULL};
+    char copy[EN_MAX_SENTENCE + 1];
+    snprintf(copy, sizeof copy, "%s", work);
+    for (const char *const *b = bare; *b; b++)
+        for (char *p = (char *)find_phrase(copy, *b); p; p = (char *)find_phrase(p, *b))
+            cross_out(p, strlen(*b));
+    vocab_hit hits[EN_MAX_HITS];
+    size_t n = vocab_match_text(c->v, "cost", copy, hits, EN_MAX_HITS);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(hits[i].slug, "fee") && hits[i].keyword && !bare_fee(hits[i].keyword) &&
+            strncmp(hits[i].keyword, "per ", 4) != 0) {
+            *out = hits[i];
+            return true;
+        }
+    return false;
+}
+
+/* Does a fee hit say the client pays?  Not beside a word of free ("no
+ * fees"), nor as a barrier ("can't afford the fee"), nor how fees are
+ * decided, nor a bare fee beside a band ("a discounted course fee", "50%
+ * discount on fees": the fee named is the band's; a price named, "£5 per
+ * session", still says fee), nor "£7.55 per hour" of a wage.  A bare fee
+ * beside a band gives way to a fuller fee keyword of the sentence, into
+ * *h. */
+static bool fee_hit_kept(const ctx *c, const char *sent, const char *work, vocab_hit *h,
+                         bool free_seen, bool band_seen)
+{
+    /* How fees are decided ("the fees are set each year by the Executive",
+     * "the Fees are subject to our Terms") says nothing of the price. */
+    static const char *const governed[] = {"are set by", "is set by",   "be set by",
+                                           "are set each", "are subject to", "is subject to",
+                                           NULL};
+    static const char *const pay_words[] = {"wage",   "wages",     "salary",    "earn",
+                                            "earns",  "earning",   "earnings",  "income",
+                                            "take-home", "take home", NULL};
+    if (free_seen || fee_unaffordable(sent) || has_any(sent, governed))
+        return false;
+    if (band_seen && h->keyword && bare_fee(h->keyword) && !fee_beyond_band(c, work, h))
+        return false;
+    return !(h->keyword && !strncmp(h->keyword, "per ", 4) && has_any(sent, pay_words));
+}
 
 static void scan_sentence(ctx *c, const scan *sc, const char *field, const char *sent)
 {
     if (sc->skip && has_any(sent, sc->skip))
+        return;
+    bool cost = !strcmp(sc->vfield, "cost");
+    if (cost && to_employers(sent))
         return;
     if (sc->need) {
         bool found = false;
@@ -458,9 +1113,9 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
     /* Decoys only take hits away: a sentence with none needs no blanking
      * (most sentences name no cost, no place). */
     vocab_hit hits[EN_MAX_HITS];
+    char work[EN_MAX_SENTENCE + 1];
     size_t n = vocab_match_text(c->v, sc->vfield, sent, hits, EN_MAX_HITS);
     if (n) {
-        char work[EN_MAX_SENTENCE + 1];
         snprintf(work, sizeof work, "%s", sent);
         blank_decoys(work, sc->vfield);
         n = vocab_match_text(c->v, sc->vfield, work, hits, EN_MAX_HITS);
@@ -484,25 +1139,34 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
             return;
     }
     bool free_seen = false, band_seen = false, fee_seen = false;
-    for (size_t i = 0; i < n && strcmp(sc->vfield, "cost") == 0; i++) {
+    for (size_t i = 0; i < n && cost; i++) {
         free_seen |= strcmp(hits[i].slug, "free") == 0;
         band_seen |= strcmp(hits[i].slug, "subsidised") == 0;
     }
+    /* "You will not pay tuition fees": free, and the fee named is waived. */
+    const char *unpaid = cost && !free_seen ? payment_negated(sent) : NULL;
+    if (unpaid) {
+        add_cost(c, sc, field, sent, "free", (size_t)(unpaid - sent), 3);
+        free_seen = true;
+    }
+    /* "Up to 70% of the childcare costs" names a band without its word
+     * (and the fee named is the band's). */
+    if (cost && !free_seen && !band_seen && share_of_cost(sent)) {
+        add_cost(c, sc, field, sent, "subsidised", 0, strlen(sent));
+        band_seen = true;
+    }
+    /* A line of a price list: the band's price where its people are named
+     * by a benefit, else a fee. */
+    size_t llen = 0;
+    const char *line = cost && !free_seen && !band_seen ? price_line(sent, &llen) : NULL;
+    if (line && line_for_concession(sent)) {
+        add_cost(c, sc, field, sent, "subsidised", (size_t)(line - sent), llen);
+        band_seen = true;
+        line = NULL;
+    }
     for (size_t i = 0; i < n && c->rc == SP_OK; i++) {
-        /* "No fees" says free, not fee; "a discounted course fee", "50%
-         * discount on fees" say the fee is reduced: the fee named is the
-         * band's (a price named, "£5 per session", still says fee). */
-        if (free_seen && strcmp(hits[i].slug, "fee") == 0)
-            continue;
-        if (band_seen && strcmp(hits[i].slug, "fee") == 0 && hits[i].keyword &&
-            bare_fee(hits[i].keyword))
-            continue;
-        /* "£7.55 per hour" of a wage is no price. */
-        static const char *const pay_words[] = {"wage",   "wages",     "salary",    "earn",
-                                                "earns",  "earning",   "earnings",  "income",
-                                                "take-home", "take home", NULL};
-        if (strcmp(hits[i].slug, "fee") == 0 && hits[i].keyword &&
-            !strncmp(hits[i].keyword, "per ", 4) && has_any(sent, pay_words))
+        if (!strcmp(hits[i].slug, "fee") &&
+            !fee_hit_kept(c, sent, work, &hits[i], free_seen, band_seen))
             continue;
         char *ev = evidence(sent, hits[i].off, hits[i].len);
         if (!ev) {
@@ -535,19 +1199,18 @@ static void scan_sentence(ctx *c, const scan *sc, const char *field, const char 
     size_t plen = 0;
     /* (With a band named the price is the band's: "a concessionary fee
      * of £3.25 an hour" says subsidised.) */
-    const char *price = !strcmp(sc->vfield, "cost") && !free_seen && !fee_seen && !band_seen &&
-                                c->rc == SP_OK
+    const char *price = cost && !free_seen && !fee_seen && !band_seen && c->rc == SP_OK
                             ? price_named(sent, &plen)
                             : NULL;
-    if (price) {
-        char *ev = evidence(sent, (size_t)(price - sent), plen);
-        if (!ev) {
-            c->rc = SP_ENOMEM;
-            return;
-        }
-        add(c, sc->tags, "fee", field, ev, sc->conf);
-        free(ev);
-    }
+    if (price)
+        add_cost(c, sc, field, sent, "fee", (size_t)(price - sent), plen);
+    else if (line && !fee_seen)
+        add_cost(c, sc, field, sent, "fee", (size_t)(line - sent), llen);
+    const char *denied = cost && !free_seen && !fee_seen && !price && !line
+                             ? free_denied(sent)
+                             : NULL;
+    if (denied)
+        add_cost(c, sc, field, sent, "fee", (size_t)(denied - sent), 4);
 }
 
 /* Is the full stop at e (in the text from p) the end of "e.g." or "i.e.",
@@ -876,7 +1539,11 @@ static void costs(ctx *c)
 {
     rec_service *r = c->r;
     char field[128];
-    scan sc = {"cost", &r->costs, 0.9, NULL, NULL, 0, false};
+    /* Notices about the price list ("fees are correct at the time of
+     * publishing", "we keep fees as low as possible") say no price. */
+    static const char *const notices[] = {"correct at the time", "correct at time of",
+                                          "as low as possible", NULL};
+    scan sc = {"cost", &r->costs, 0.9, notices, NULL, 0, false};
     for (size_t i = 0; i < r->n_cost_options; i++) {
         const rec_cost_option *o = &r->cost_options[i];
         if (o->has_amount) {
