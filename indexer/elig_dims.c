@@ -2799,6 +2799,51 @@ static bool group_wider_set(const ctx *c, const char *low, const vocab_hit *h)
     return false;
 }
 
+/* Do the words of low from a to b only join the items of one list
+ * (",", "/", "&", "and", "or", and the words of the refugee group's
+ * names)? */
+static bool only_list_words(const char *low, size_t a, size_t b)
+{
+    static const char *const glue[] = {"and", "or", "refugees", "refugee", "asylum",
+                                       "seekers", "seeker", "seeking", NULL};
+    while (a < b) {
+        if (strchr(" ,/&", low[a])) {
+            a++;
+            continue;
+        }
+        char w[32];
+        size_t n = 0;
+        while (a < b && isalpha((unsigned char)low[a])) {
+            if (n + 1 < sizeof w)
+                w[n++] = low[a];
+            a++;
+        }
+        w[n] = '\0';
+        if (!n || !word_in(w, glue))
+            return false;
+    }
+    return true;
+}
+
+/* Is refugee hit h listed with migrants ("asylum seekers, refugees and
+ * migrants", "migrants/refugees")?  The set the sentence names is wider
+ * than the refugee group (guideline 12); "forced migrants" are refugees. */
+static bool group_with_migrants(const ctx *c, const char *low, const vocab_hit *h)
+{
+    if (!c->o2l || strcmp(h->slug, "refugees-asylum"))
+        return false;
+    size_t at = c->o2l[h->off], e = c->o2l[h->off + h->len];
+    for (const char *m = strstr(low, "migrant"); m; m = strstr(m + 1, "migrant")) {
+        size_t mo = (size_t)(m - low);
+        if (mo >= 7 && !strncmp(m - 7, "forced ", 7))
+            continue;
+        if ((mo >= e && only_list_words(low, e, mo)) ||
+            (mo < at && only_list_words(low, mo + strcspn(m, " ,/&"), at)))
+            return true;
+    }
+    return false;
+}
+
 /* Is group hit h what a definition tells the reader they are ("If you
  * help someone regularly ..., you are classed as a carer.", "then you are
  * a carer.", "you are probably a carer, even if ...")?  "You are a
@@ -2858,6 +2903,20 @@ static bool group_in_care(const ctx *c, const char *low, const vocab_hit *h)
     return said_before(low, c->o2l[h->off], ";:.", wider, 2);
 }
 
+/* Is group hit h a word wider than its group, so that it names people
+ * outside it: "migrants" (most hold a settled status, not an insecure
+ * one), "immigration status" (everyone's, whatever it is), "returning to
+ * work" (after sickness or a spell on benefits, not only women after a
+ * career break)?  A later, narrower mention of the group may still name
+ * it ("women returners"). */
+static bool group_word_wider(const vocab_hit *h)
+{
+    static const char *const wider[] = {"migrants", "immigration status", "returning to work",
+                                        "returning to work after", "return to work after",
+                                        "returners", NULL};
+    return h->keyword && word_in(h->keyword, wider);
+}
+
 /* What one mention of a group makes of the sentence: nothing (the
  * subject of a definition), nothing at all (a group of staff or one
  * turned away: GH_SCOPED, the sentence says no more of the group), a name
@@ -2890,7 +2949,8 @@ static int group_hit_kind(const ctx *c, const char *orig, const char *low,
         return GH_NONE;
     if (group_course(orig, h) && !group_name_of_clients(orig, h))
         return GH_NAMED;
-    if (group_wider_set(c, low, h) || group_you_are(c, low, h) || group_in_care(c, low, h))
+    if (group_wider_set(c, low, h) || group_with_migrants(c, low, h) || group_you_are(c, low, h) ||
+        group_in_care(c, low, h))
         return GH_NONE;
     if (group_of_cared_for(c, low, h))
         return GH_SCOPED;
@@ -2926,6 +2986,25 @@ static bool next_group_hit(const ctx *c, const char *orig, vocab_hit *h)
             h->off += from;
             return true;
         }
+    return false;
+}
+
+/* Does group hit h lie inside a longer mention of another group, as a
+ * word of that group's name ("disabilities" in "special educational needs
+ * and disabilities")?  The longer phrase says which group it is.  hits
+ * holds each group's first mention; later ones are walked to h. */
+static bool group_inside_other(const ctx *c, const char *orig, const vocab_hit *hits,
+                               size_t nh, const vocab_hit *h)
+{
+    for (size_t j = 0; j < nh; j++) {
+        if (!strcmp(hits[j].slug, h->slug))
+            continue;
+        vocab_hit x = hits[j];
+        do {
+            if (x.len > h->len && x.off <= h->off && h->off + h->len <= x.off + x.len)
+                return true;
+        } while (x.off < h->off && next_group_hit(c, orig, &x));
+    }
     return false;
 }
 
@@ -2980,10 +3059,36 @@ static bool group_pointer(const char *low)
     return false;
 }
 
+/* Is the group word at offset at of low softened ("we welcome carers",
+ * "priority to care leavers", "services for everyone, including
+ * refugees")?  A softener before it softens it; after it, only one that
+ * says nothing of examples does ("... are welcome"): "mental health
+ * conditions such as depression", "unpaid carers, including parent
+ * carers" and "disabled people, particularly those with ..." name the
+ * group's own members, and the group stays whom the service is for. */
+static bool group_softened_at(const char *low, size_t at)
+{
+    static const char *const examples[] = {"especially", "particularly", "in particular",
+                                           "including", "includes", "such as", "for example",
+                                           "e.g.", NULL};
+    elig_span m[ELIG_SPANS];
+    for (size_t from = 0; low[from] && match(P_SOFT, low + from, m);) {
+        size_t so = from + (size_t)m[0].so, eo = from + (size_t)m[0].eo;
+        char w[16];
+        size_t n = eo - so < sizeof w - 1 ? eo - so : sizeof w - 1;
+        memcpy(w, low + so, n);
+        w[n] = '\0';
+        if (so < at || !word_in(w, examples))
+            return true;
+        from = eo > so ? eo : so + 1;
+    }
+    return false;
+}
+
 void el_group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                        double conf, bool elig_field, bool age_rule_here)
 {
-    if (has(P_SOFT, low) || group_statistic(low))
+    if (group_statistic(low))
         return;
     bool req = has(P_REQ, low);
     if (!req && !elig_field)
@@ -3013,7 +3118,9 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
          * sentence; without one it is no rule. */
         vocab_hit h = hits[i], first_named = {0};
         int kind;
-        while ((kind = group_hit_kind(c, orig, low, &h, age_rule_here, &why)) != GH_PEOPLE) {
+        while ((kind = group_word_wider(&h) || group_inside_other(c, orig, hits, nh, &h)
+                           ? GH_NONE
+                           : group_hit_kind(c, orig, low, &h, age_rule_here, &why)) != GH_PEOPLE) {
             if (kind == GH_NAMED && !first_named.slug)
                 first_named = h;
             if (kind == GH_SCOPED || !next_group_hit(c, orig, &h)) {
@@ -3025,7 +3132,7 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
             h = first_named;
             kind = GH_NAMED;
         }
-        if (kind == GH_NONE)
+        if (kind == GH_NONE || group_softened_at(low, c->o2l ? c->o2l[h.off] : 0))
             continue;
         named = named || kind == GH_NAMED;
         if (c->o2l)
