@@ -2917,6 +2917,30 @@ static bool group_word_wider(const vocab_hit *h)
     return h->keyword && word_in(h->keyword, wider);
 }
 
+/* Is group hit h the condition of advice that gives nothing ("If you are
+ * a carer, you need to look after yourself as well", "If you have a
+ * long-term condition, try to keep working", "if you have caring
+ * responsibilities" the hours of job search "can be less")?  The group
+ * stands in an "if" clause and nothing in the sentence is a way in: no
+ * help, support, eligibility, application, referral, assessment or
+ * contact.  "If you are homeless, contact us" and "If you have a
+ * disability, you may be eligible" say whom the service takes. */
+static bool group_if_without_access(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const way[] = {
+        "help", "support", "assist", "eligib", "entitle", "qualif", "apply", "applic",
+        "access", "available", "contact", "in touch", "call", "tell us", "tell them", "refer",
+        "assess", "form", "regist", "duty", "advi", "guide", "can get", "receive", "offer",
+        "provide", "book", "join", "claim", "grant", "service", "approach"};
+    static const char *const cond[] = {"if "};
+    if (!c->o2l || !said_before(low, c->o2l[h->off], ".;:", cond, 1))
+        return false;
+    for (size_t i = 0; i < sizeof way / sizeof way[0]; i++)
+        if (strstr(low, way[i]))
+            return false;
+    return true;
+}
+
 /* What one mention of a group makes of the sentence: nothing (the
  * subject of a definition), nothing at all (a group of staff or one
  * turned away: GH_SCOPED, the sentence says no more of the group), a name
@@ -2952,6 +2976,11 @@ static int group_hit_kind(const ctx *c, const char *orig, const char *low,
     if (group_wider_set(c, low, h) || group_with_migrants(c, low, h) || group_you_are(c, low, h) ||
         group_in_care(c, low, h))
         return GH_NONE;
+    /* A condition of advice that gives nothing is a name at most: beside
+     * a word of requirement of something else ("If you are a lone parent,
+     * you must bring ...") it is worth a check, alone no rule. */
+    if (group_if_without_access(c, low, h))
+        return GH_NAMED;
     if (group_of_cared_for(c, low, h))
         return GH_SCOPED;
     if (carer_of_child(c, low, h))
@@ -3008,21 +3037,55 @@ static bool group_inside_other(const ctx *c, const char *orig, const vocab_hit *
     return false;
 }
 
+/* Does the sentence open with a time in the past: "In <year>," or "Since
+ * <a year, month, season or "the ...">," ("Since Spring 2022, ...", "Since
+ * the pandemic, ...")?  Not "Since you are a carer, ...". */
+static bool opens_with_past(const char *low)
+{
+    static const char *const when[] = {
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december", "spring", "summer", "autumn",
+        "winter", "the", "its", "our", "last", "then", NULL};
+    while (*low == ' ' || *low == '-' || *low == '*')
+        low++;
+    if (!strncmp(low, "in ", 3) && (low[3] == '1' || low[3] == '2') &&
+        isdigit((unsigned char)low[4]) && isdigit((unsigned char)low[5]) &&
+        isdigit((unsigned char)low[6]) && !isdigit((unsigned char)low[7]))
+        return true;
+    if (strncmp(low, "since ", 6))
+        return false;
+    const char *comma = strchr(low, ',');
+    char w[16];
+    size_t n = 0;
+    for (const char *p = low + 6; n + 1 < sizeof w && isalnum((unsigned char)*p); p++)
+        w[n++] = *p;
+    w[n] = '\0';
+    return comma && comma - low < 40 && (isdigit((unsigned char)w[0]) || word_in(w, when));
+}
+
 /* Does the sentence count people ("there are an estimated 700,000 young
  * carers", "6.5 million people are carers", "approximately 2.8 million
  * people", "unemployment rates among disabled people", "Surveys of
- * disabled people")?  A statistic, not who may come; money ("£52 million
- * programme") is no count. */
+ * disabled people"), report what research found ("Recent research on
+ * young adult carers ... showed", "The report ... found that", "It is well
+ * documented that"), tally past clients ("to have benefitted ... so far")
+ * or open with the past ("Since Spring 2022, ...", "In 2013, ...")?  A
+ * statistic or history (guideline 1), not who may come; money ("£52
+ * million programme") is no count. */
 static bool group_statistic(const char *low)
 {
     static const char *const count[] = {"there are an estimated", "there are around",
                                         "there are over", "there are about",
                                         "there are approximately", "approximately",
                                         "surveys of", "rates among", "rate among", "%",
-                                        "per cent"};
+                                        "per cent", "research", "the report ", "found that",
+                                        " showed ", "well documented", "widely acknowledged",
+                                        " so far"};
     for (size_t i = 0; i < sizeof count / sizeof count[0]; i++)
         if (strstr(low, count[i]))
             return true;
+    if (opens_with_past(low))
+        return true;
     for (const char *m = strstr(low, " million"); m; m = strstr(m + 1, " million")) {
         const char *b = m;
         while (b > low && (isalnum((unsigned char)b[-1]) || b[-1] == '.' || b[-1] == ','))
