@@ -2244,7 +2244,7 @@ static bool group_subject_only(const char *orig, const vocab_hit *h)
 
 /* Is a group word part of the name of a service or of a thing rather than
  * people ("ESOL classes", "disability cars", "co-funded ESOL", "the
- * Refugee Council", a web address)?  Then it may require nobody to be in
+ * Refugee Council", "refugee status", "an asylum case", a web address)?  Then it may require nobody to be in
  * the group. */
 static bool group_in_name(const char *orig, const vocab_hit *h)
 {
@@ -2260,7 +2260,11 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
         "organisations", "event", "events", "page", "website", "adviser", "advisers",
         "advisor", "advisors", "element", "programme", "programmes", "access", "facilities",
         "parking", "toilets", "badge", "badges", "employment", "gap", "living", "application",
-        "applications", "worker", "workers", "population", "prevention", "reduction", NULL};
+        "applications", "worker", "workers", "population", "prevention", "reduction",
+        /* a legal status or process, not the people in it ("refugee
+         * status", "an asylum case", "the asylum process") */
+        "status", "case", "cases", "claim", "claims", "process", "appeal", "appeals",
+        "decision", "decisions", "interview", "interviews", NULL};
     static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
                                          "accredited", "mainstream", NULL};
     char w[32];
@@ -2372,15 +2376,32 @@ static bool group_of_cared_for(const ctx *c, const char *low, const vocab_hit *h
     return said_before(low, c->o2l[h->off], ";:.", whose, sizeof whose / sizeof whose[0]);
 }
 
+/* Is carers hit h one who cares for a living or in a child's placement
+ * ("a professional carer", "foster carers", "paid carers"), not an unpaid
+ * carer? */
+static bool carer_by_trade(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const trade[] = {"professional", "foster", "paid", "agency",
+                                        "care-home", "homecare", NULL};
+    if (!c->o2l || strcmp(h->slug, "carers"))
+        return false;
+    char w[32];
+    size_t from;
+    word_before(low, c->o2l[h->off], w, sizeof w, &from);
+    return word_in(w, trade);
+}
+
 /* Is carers hit h a child's parent figure ("parents and carers", "parent
  * or carer", "parents/carers", "parent, guardian or carer", "carers and
- * grandparents"), not an unpaid carer ("parent carers" are)?  A parent
- * word joined to it by "and", "or", "," or "/". */
+ * grandparents", "a baby, toddler and carer group"), not an unpaid carer
+ * ("parent carers" are)?  A parent or child word joined to it by "and",
+ * "or", "," or "/". */
 static bool carer_of_child(const ctx *c, const char *low, const vocab_hit *h)
 {
     static const char *const parent[] = {"parent", "parents", "guardian", "guardians",
                                          "grandparent", "grandparents", "step-parents",
-                                         "step-parent", NULL};
+                                         "step-parent", "baby", "babies", "toddler",
+                                         "toddlers", NULL};
     static const char *const join[] = {"and", "or", NULL};
     if (!c->o2l || strcmp(h->slug, "carers"))
         return false;
@@ -2879,6 +2900,45 @@ static bool group_you_are(const ctx *c, const char *low, const vocab_hit *h)
     return !low[e] || low[e] == '.' || low[e] == '!' || !strncmp(low + e, ", even", 6);
 }
 
+/* Is lone-parents hit h one household of two the sentence gives a rule
+ * for ("both parents are working (or the sole parent is working in a lone
+ * parent family)", "If you are a two parent or carer family, ...")?  A
+ * branch of an either/or (guideline 4), not whom the service takes. */
+static bool lone_parent_branch(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const couple[] = {"both parents", "two parent", "two-parent",
+                                         "a couple", "your partner", "both of you"};
+    if (!c->o2l || strcmp(h->slug, "lone-parents"))
+        return false;
+    for (size_t i = 0; i < sizeof couple / sizeof couple[0]; i++)
+        if (strstr(low, couple[i]))
+            return true;
+    return false;
+}
+
+/* Is group hit h what someone is counted as ("to be considered homeless",
+ * "you will be considered intentionally homeless", "to be considered to
+ * have a learning disability")?  A rule of who counts as the group (often
+ * another body's), not whom the service takes.  "considered" or "classed"
+ * at most four words before it, in its clause. */
+static bool group_counted_as(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const counts[] = {"considered", "classed", "regarded", "classified",
+                                         NULL};
+    if (!c->o2l)
+        return false;
+    size_t at = c->o2l[h->off];
+    for (int k = 0; k < 4 && at > 0 && !strchr(",.;:", low[at - 1]); k++) {
+        char w[32];
+        word_before(low, at, w, sizeof w, &at);
+        if (!*w)
+            return false;
+        if (word_in(w, counts))
+            return true;
+    }
+    return false;
+}
+
 /* Is care-leavers hit h a child in care now ("who are looked after by the
  * local authority", "will become looked after") or one of "people in care
  * or care leavers"?  A looked-after child is not a care leaver; the set
@@ -2967,23 +3027,25 @@ static int group_hit_kind(const ctx *c, const char *orig, const char *low,
      * scheme, its own rules ("To be eligible for Access to Work you
      * must:") are no one's group; a later mention of the people may be. */
     static const char *const scheme[] = {"supported internship*", "access to work",
-                                         "carer's allowance", "carers allowance",
-                                         "temporary accommodation", NULL};
+                                         "carer's allowance", "carer\u2019s allowance",
+                                         "carers allowance", "temporary accommodation", NULL};
     if (h->keyword && word_in(h->keyword, scheme))
         return GH_NONE;
     if (group_course(orig, h) && !group_name_of_clients(orig, h))
         return GH_NAMED;
     if (group_wider_set(c, low, h) || group_with_migrants(c, low, h) || group_you_are(c, low, h) ||
-        group_in_care(c, low, h))
+        group_in_care(c, low, h) || lone_parent_branch(c, low, h))
         return GH_NONE;
-    /* A condition of advice that gives nothing is a name at most: beside
-     * a word of requirement of something else ("If you are a lone parent,
-     * you must bring ...") it is worth a check, alone no rule. */
-    if (group_if_without_access(c, low, h))
+    /* A condition of advice that gives nothing, or what someone counts
+     * as, is a name at most: beside a word of requirement of something
+     * else ("If you are a lone parent, you must bring ...", "You don't have
+     * to be on the streets to be considered homeless") it is worth a
+     * check, alone no rule. */
+    if (group_if_without_access(c, low, h) || group_counted_as(c, low, h))
         return GH_NAMED;
     if (group_of_cared_for(c, low, h))
         return GH_SCOPED;
-    if (carer_of_child(c, low, h))
+    if (carer_of_child(c, low, h) || carer_by_trade(c, low, h))
         return GH_NONE;
     int fr = group_framed(c, orig, low, h);
     if (fr == FR_NO)
@@ -3124,7 +3186,7 @@ static bool group_pointer(const char *low)
 
 /* Is the group word at offset at of low softened ("we welcome carers",
  * "priority to care leavers", "services for everyone, including
- * refugees")?  A softener before it softens it; after it, only one that
+ * refugees", "mainly for single parents")?  A softener before it softens it; after it, only one that
  * says nothing of examples does ("... are welcome"): "mental health
  * conditions such as depression", "unpaid carers, including parent
  * carers" and "disabled people, particularly those with ..." name the
@@ -3134,6 +3196,18 @@ static bool group_softened_at(const char *low, size_t at)
     static const char *const examples[] = {"especially", "particularly", "in particular",
                                            "including", "includes", "such as", "for example",
                                            "e.g.", NULL};
+    /* "mainly for single parents", "focused primarily on ... people with
+     * health conditions": most of whom it serves, not all (a priority);
+     * "those who find it hard to get a job, like lone parents": an
+     * example of them. */
+    static const char *const mostly[] = {"mainly ", "mostly ", "primarily ", "largely ",
+                                         "predominantly ", ", like "};
+    for (size_t i = 0; i < sizeof mostly / sizeof mostly[0]; i++) {
+        const char *x = strstr(low, mostly[i]);
+        if (x && (size_t)(x - low) < at &&
+            (x == low || *x == ',' || !isalpha((unsigned char)x[-1])))
+            return true;
+    }
     elig_span m[ELIG_SPANS];
     for (size_t from = 0; low[from] && match(P_SOFT, low + from, m);) {
         size_t so = from + (size_t)m[0].so, eo = from + (size_t)m[0].eo;
@@ -3151,7 +3225,9 @@ static bool group_softened_at(const char *low, size_t at)
 void el_group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                        double conf, bool elig_field, bool age_rule_here)
 {
-    if (group_statistic(low))
+    /* A question ("Are you a veteran or family member?") asserts nothing
+     * of whom the service takes; its answer may. */
+    if (group_statistic(low) || c->question)
         return;
     bool req = has(P_REQ, low);
     if (!req && !elig_field)
