@@ -2226,6 +2226,11 @@ static bool group_subject_only(const char *orig, const vocab_hit *h)
         next_word(orig, &at, w, sizeof w, &cap);
         if (!*w || word_in(w, access))
             return false;
+        /* "Care leavers attending college are eligible": a participle
+         * says which of them; what follows may give access. */
+        size_t wl = strlen(w);
+        if (noun == 0 && wl > 5 && !strcmp(w + wl - 3, "ing"))
+            return false;
         /* Past this word to the next one. */
         const char *q = orig + at.off + at.len;
         while (*q == ' ')
@@ -2244,8 +2249,8 @@ static bool group_subject_only(const char *orig, const vocab_hit *h)
 
 /* Is a group word part of the name of a service or of a thing rather than
  * people ("ESOL classes", "disability cars", "co-funded ESOL", "the
- * Refugee Council", "refugee status", "an asylum case", a web address)?  Then it may require nobody to be in
- * the group. */
+ * Refugee Council", "refugee status", "an asylum case", a web address)?
+ * Then it may require nobody to be in the group. */
 static bool group_in_name(const char *orig, const vocab_hit *h)
 {
     static const char *const people[] = {
@@ -2941,8 +2946,9 @@ static bool group_counted_as(const ctx *c, const char *low, const vocab_hit *h)
 
 /* Is care-leavers hit h a child in care now ("who are looked after by the
  * local authority", "will become looked after") or one of "people in care
- * or care leavers"?  A looked-after child is not a care leaver; the set
- * with those in care is wider than the slug. */
+ * or care leavers" ("they are or have been in care")?  A looked-after
+ * child is not a care leaver; the set with those in care is wider than
+ * the slug. */
 static bool group_in_care(const ctx *c, const char *low, const vocab_hit *h)
 {
     static const char *const now[] = {"is", "are", "become", "becomes", "being", "child",
@@ -2959,8 +2965,8 @@ static bool group_in_care(const ctx *c, const char *low, const vocab_hit *h)
         word_before(low, at, w, sizeof w, &from);
         return word_in(w, now);
     }
-    static const char *const wider[] = {"in care or ", "in care and "};
-    return said_before(low, c->o2l[h->off], ";:.", wider, 2);
+    static const char *const wider[] = {"in care or ", "in care and ", "are or have been "};
+    return said_before(low, c->o2l[h->off], ";:.", wider, sizeof wider / sizeof wider[0]);
 }
 
 /* Is group hit h a word wider than its group, so that it names people
@@ -3186,16 +3192,19 @@ static bool group_pointer(const char *low)
 
 /* Is the group word at offset at of low softened ("we welcome carers",
  * "priority to care leavers", "services for everyone, including
- * refugees", "mainly for single parents")?  A softener before it softens it; after it, only one that
- * says nothing of examples does ("... are welcome"): "mental health
- * conditions such as depression", "unpaid carers, including parent
- * carers" and "disabled people, particularly those with ..." name the
- * group's own members, and the group stays whom the service is for. */
+ * refugees", "mainly for single parents")?  A softener before it softens
+ * it; after it, only one that says nothing of examples or of other
+ * conditions does ("... are welcome"): "mental health conditions such as
+ * depression", "unpaid carers, including parent carers" and "disabled
+ * people, particularly those with ..." name the group's own members, and
+ * "carers ..., regardless of their level of care" / "whether or not the
+ * adult you care for has eligible needs" waive another condition; the
+ * group stays whom the service is for. */
 static bool group_softened_at(const char *low, size_t at)
 {
     static const char *const examples[] = {"especially", "particularly", "in particular",
                                            "including", "includes", "such as", "for example",
-                                           "e.g.", NULL};
+                                           "e.g.", "regardless", "whether or not", NULL};
     /* "mainly for single parents", "focused primarily on ... people with
      * health conditions": most of whom it serves, not all (a priority);
      * "those who find it hard to get a job, like lone parents": an
