@@ -2183,6 +2183,8 @@ static void next_word(const char *orig, const vocab_hit *h, char *w, size_t wn, 
  * may be helping with:")?  Then it states no one's eligibility.  A subject
  * followed by a word of access ("Carers can ...", "Refugees, including
  * ..., can now apply", "Carers are entitled to") still may. */
+static bool group_condition_word(const char *orig, const vocab_hit *h);
+
 static bool group_subject_only(const char *orig, const vocab_hit *h)
 {
     static const char *const lead[] = {"a", "an", "the", "young", "unpaid", "adult", "adults",
@@ -2222,9 +2224,15 @@ static bool group_subject_only(const char *orig, const vocab_hit *h)
     char w[32];
     bool cap;
     vocab_hit at = *h;
+    /* A condition that opens the sentence and "can" or "may" do
+     * something ("Domestic abuse can affect people of any age", "Caring
+     * responsibilities can have a big impact") is said of, not to,
+     * anyone. */
+    static const char *const modal[] = {"can", "could", "may", "might", "will", "would", NULL};
+    bool condition = group_condition_word(orig, h);
     for (int noun = 0; noun < 2; noun++) {
         next_word(orig, &at, w, sizeof w, &cap);
-        if (!*w || word_in(w, access))
+        if (!*w || (word_in(w, access) && !(condition && word_in(w, modal))))
             return false;
         /* "Care leavers attending college are eligible": a participle
          * says which of them; what follows may give access. */
@@ -2600,6 +2608,10 @@ static int group_framed(const ctx *c, const char *orig, const char *low, const v
         "becoming", "experiencing", "facing", "affected", "impacted", "living", "suffering",
         "diagnosed", "threatened", "currently", "recently", "previously", "formerly",
         "already", "still", "likely", "risk", NULL};
+    /* Words that judge how hard or good something is for someone. */
+    static const char *const judged[] = {"hard", "harder", "difficult", "challenging", "easier",
+                                         "tough", "impossible", "successful", "effective",
+                                         "invaluable", "beneficial", "common", NULL};
     /* Words that make a condition the topic, not anyone's. */
     static const char *const topic[] = {
         "prevent", "preventing", "prevention", "end", "ending", "tackle", "tackling",
@@ -2670,6 +2682,11 @@ static int group_framed(const ctx *c, const char *orig, const char *low, const v
              * for people with a disability)", "£3 for carers". */
             if ((after_num && atoi(nearer) <= 30 && (!strcmp(w, "to") || !strcmp(w, "under"))) ||
                 (!strcmp(w, "for") && p_num))
+                return FR_NO;
+            /* "it can be challenging for people living with ... to
+             * navigate", "more successful ... for people with ...": how
+             * hard or good something is for them, not whom it serves. */
+            if (!strcmp(w, "for") && any && word_in(p, judged))
                 return FR_NO;
             if (!person && !linked && !word_in(w, needs_people))
                 return FR_NO;
@@ -3147,6 +3164,7 @@ static bool group_statistic(const char *low)
                                         "there are approximately", "approximately",
                                         "surveys of", "rates among", "rate among", "%",
                                         "per cent", "research", "the report ", "found that",
+                                        "been found",
                                         " showed ", "well documented", "widely acknowledged",
                                         " so far"};
     for (size_t i = 0; i < sizeof count / sizeof count[0]; i++)
