@@ -675,10 +675,11 @@ static void scan_text(ctx *c, const char *text, const char *field, double conf, 
             if (!head && in_list && !elig_pat_list_item(buf + s))
                 in_list = false;
             c->band_item = in_list && !head && item_band;
+            c->question = *p == '?';
             if (buf[s] && count++ < EL_MAX_SENTENCES)
                 sentence(c, buf + s, field, in_list && !head ? item_conf : conf, elig,
                          in_list && !head && item_firm);
-            c->band_item = false;
+            c->band_item = c->question = false;
             if (head) {
                 /* Items under a widening heading add people to those who
                  * may take part: none of them alone can turn anyone away. */

@@ -2768,6 +2768,8 @@ static void next_word(const char *orig, const vocab_hit *h, char *w, size_t wn, 
  * may be helping with:")?  Then it states no one's eligibility.  A subject
  * followed by a word of access ("Carers can ...", "Refugees, including
  * ..., can now apply", "Carers are entitled to") still may. */
+static bool group_condition_word(const char *orig, const vocab_hit *h);
+
 static bool group_subject_only(const char *orig, const vocab_hit *h)
 {
     static const char *const lead[] = {"a", "an", "the", "young", "unpaid", "adult", "adults",
@@ -2807,9 +2809,20 @@ static bool group_subject_only(const char *orig, const vocab_hit *h)
     char w[32];
     bool cap;
     vocab_hit at = *h;
+    /* A condition that opens the sentence and "can" or "may" do
+     * something ("Domestic abuse can affect people of any age", "Caring
+     * responsibilities can have a big impact") is said of, not to,
+     * anyone. */
+    static const char *const modal[] = {"can", "could", "may", "might", "will", "would", NULL};
+    bool condition = group_condition_word(orig, h);
     for (int noun = 0; noun < 2; noun++) {
         next_word(orig, &at, w, sizeof w, &cap);
-        if (!*w || word_in(w, access))
+        if (!*w || (word_in(w, access) && !(condition && word_in(w, modal))))
+            return false;
+        /* "Care leavers attending college are eligible": a participle
+         * says which of them; what follows may give access. */
+        size_t wl = strlen(w);
+        if (noun == 0 && wl > 5 && !strcmp(w + wl - 3, "ing"))
             return false;
         /* Past this word to the next one. */
         const char *q = orig + at.off + at.len;
@@ -2829,8 +2842,8 @@ static bool group_subject_only(const char *orig, const vocab_hit *h)
 
 /* Is a group word part of the name of a service or of a thing rather than
  * people ("ESOL classes", "disability cars", "co-funded ESOL", "the
- * Refugee Council", a web address)?  Then it may require nobody to be in
- * the group. */
+ * Refugee Council", "refugee status", "an asylum case", a web address)?
+ * Then it may require nobody to be in the group. */
 static bool group_in_name(const char *orig, const vocab_hit *h)
 {
     static const char *const people[] = {
@@ -2845,7 +2858,14 @@ static bool group_in_name(const char *orig, const vocab_hit *h)
         "organisations", "event", "events", "page", "website", "adviser", "advisers",
         "advisor", "advisors", "element", "programme", "programmes", "access", "facilities",
         "parking", "toilets", "badge", "badges", "employment", "gap", "living", "application",
-        "applications", "worker", "workers", "population", "prevention", "reduction", NULL};
+        "applications", "worker", "workers", "population", "prevention", "reduction",
+        /* a legal status or process, not the people in it ("refugee
+         * status", "an asylum case", "the asylum process") */
+        "status", "case", "cases", "claim", "claims", "process", "appeal", "appeals",
+        "decision", "decisions", "interview", "interviews",
+        /* what the people do or where they were ("carer tasks", "refugee
+         * camps") */
+        "task", "tasks", "duties", "camp", "camps", NULL};
     static const char *const course[] = {"co-funded", "funded", "fully-funded", "free",
                                          "accredited", "mainstream", NULL};
     char w[32];
@@ -2957,15 +2977,32 @@ static bool group_of_cared_for(const ctx *c, const char *low, const vocab_hit *h
     return said_before(low, c->o2l[h->off], ";:.", whose, sizeof whose / sizeof whose[0]);
 }
 
+/* Is carers hit h one who cares for a living or in a child's placement
+ * ("a professional carer", "foster carers", "paid carers"), not an unpaid
+ * carer? */
+static bool carer_by_trade(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const trade[] = {"professional", "foster", "paid", "agency",
+                                        "care-home", "homecare", NULL};
+    if (!c->o2l || strcmp(h->slug, "carers"))
+        return false;
+    char w[32];
+    size_t from;
+    word_before(low, c->o2l[h->off], w, sizeof w, &from);
+    return word_in(w, trade);
+}
+
 /* Is carers hit h a child's parent figure ("parents and carers", "parent
  * or carer", "parents/carers", "parent, guardian or carer", "carers and
- * grandparents"), not an unpaid carer ("parent carers" are)?  A parent
- * word joined to it by "and", "or", "," or "/". */
+ * grandparents", "a baby, toddler and carer group"), not an unpaid carer
+ * ("parent carers" are)?  A parent or child word joined to it by "and",
+ * "or", "," or "/". */
 static bool carer_of_child(const ctx *c, const char *low, const vocab_hit *h)
 {
     static const char *const parent[] = {"parent", "parents", "guardian", "guardians",
                                          "grandparent", "grandparents", "step-parents",
-                                         "step-parent", NULL};
+                                         "step-parent", "baby", "babies", "toddler",
+                                         "toddlers", NULL};
     static const char *const join[] = {"and", "or", NULL};
     if (!c->o2l || strcmp(h->slug, "carers"))
         return false;
@@ -3159,6 +3196,10 @@ static int group_framed(const ctx *c, const char *orig, const char *low, const v
         "becoming", "experiencing", "facing", "affected", "impacted", "living", "suffering",
         "diagnosed", "threatened", "currently", "recently", "previously", "formerly",
         "already", "still", "likely", "risk", NULL};
+    /* Words that judge how hard or good something is for someone. */
+    static const char *const judged[] = {"hard", "harder", "difficult", "challenging", "easier",
+                                         "tough", "impossible", "successful", "effective",
+                                         "invaluable", "beneficial", "common", NULL};
     /* Words that make a condition the topic, not anyone's. */
     static const char *const topic[] = {
         "prevent", "preventing", "prevention", "end", "ending", "tackle", "tackling",
@@ -3229,6 +3270,11 @@ static int group_framed(const ctx *c, const char *orig, const char *low, const v
              * for people with a disability)", "£3 for carers". */
             if ((after_num && atoi(nearer) <= 30 && (!strcmp(w, "to") || !strcmp(w, "under"))) ||
                 (!strcmp(w, "for") && p_num))
+                return FR_NO;
+            /* "it can be challenging for people living with ... to
+             * navigate", "more successful ... for people with ...": how
+             * hard or good something is for them, not whom it serves. */
+            if (!strcmp(w, "for") && any && word_in(p, judged))
                 return FR_NO;
             if (!person && !linked && !word_in(w, needs_people))
                 return FR_NO;
@@ -3384,6 +3430,51 @@ static bool group_wider_set(const ctx *c, const char *low, const vocab_hit *h)
     return false;
 }
 
+/* Do the words of low from a to b only join the items of one list
+ * (",", "/", "&", "and", "or", and the words of the refugee group's
+ * names)? */
+static bool only_list_words(const char *low, size_t a, size_t b)
+{
+    static const char *const glue[] = {"and", "or", "refugees", "refugee", "asylum",
+                                       "seekers", "seeker", "seeking", NULL};
+    while (a < b) {
+        if (strchr(" ,/&", low[a])) {
+            a++;
+            continue;
+        }
+        char w[32];
+        size_t n = 0;
+        while (a < b && isalpha((unsigned char)low[a])) {
+            if (n + 1 < sizeof w)
+                w[n++] = low[a];
+            a++;
+        }
+        w[n] = '\0';
+        if (!n || !word_in(w, glue))
+            return false;
+    }
+    return true;
+}
+
+/* Is refugee hit h listed with migrants ("asylum seekers, refugees and
+ * migrants", "migrants/refugees")?  The set the sentence names is wider
+ * than the refugee group (guideline 12); "forced migrants" are refugees. */
+static bool group_with_migrants(const ctx *c, const char *low, const vocab_hit *h)
+{
+    if (!c->o2l || strcmp(h->slug, "refugees-asylum"))
+        return false;
+    size_t at = c->o2l[h->off], e = c->o2l[h->off + h->len];
+    for (const char *m = strstr(low, "migrant"); m; m = strstr(m + 1, "migrant")) {
+        size_t mo = (size_t)(m - low);
+        if (mo >= 7 && !strncmp(m - 7, "forced ", 7))
+            continue;
+        if ((mo >= e && only_list_words(low, e, mo)) ||
+            (mo < at && only_list_words(low, mo + strcspn(m, " ,/&"), at)))
+            return true;
+    }
+    return false;
+}
+
 /* Is group hit h what a definition tells the reader they are ("If you
  * help someone regularly ..., you are classed as a carer.", "then you are
  * a carer.", "you are probably a carer, even if ...")?  "You are a
@@ -3419,10 +3510,50 @@ static bool group_you_are(const ctx *c, const char *low, const vocab_hit *h)
     return !low[e] || low[e] == '.' || low[e] == '!' || !strncmp(low + e, ", even", 6);
 }
 
+/* Is lone-parents hit h one household of two the sentence gives a rule
+ * for ("both parents are working (or the sole parent is working in a lone
+ * parent family)", "If you are a two parent or carer family, ...")?  A
+ * branch of an either/or (guideline 4), not whom the service takes. */
+static bool lone_parent_branch(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const couple[] = {"both parents", "two parent", "two-parent",
+                                         "a couple", "your partner", "both of you"};
+    if (!c->o2l || strcmp(h->slug, "lone-parents"))
+        return false;
+    for (size_t i = 0; i < sizeof couple / sizeof couple[0]; i++)
+        if (strstr(low, couple[i]))
+            return true;
+    return false;
+}
+
+/* Is group hit h what someone is counted as ("to be considered homeless",
+ * "you will be considered intentionally homeless", "to be considered to
+ * have a learning disability")?  A rule of who counts as the group (often
+ * another body's), not whom the service takes.  "considered" or "classed"
+ * at most four words before it, in its clause. */
+static bool group_counted_as(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const counts[] = {"considered", "classed", "regarded", "classified",
+                                         NULL};
+    if (!c->o2l)
+        return false;
+    size_t at = c->o2l[h->off];
+    for (int k = 0; k < 4 && at > 0 && !strchr(",.;:", low[at - 1]); k++) {
+        char w[32];
+        word_before(low, at, w, sizeof w, &at);
+        if (!*w)
+            return false;
+        if (word_in(w, counts))
+            return true;
+    }
+    return false;
+}
+
 /* Is care-leavers hit h a child in care now ("who are looked after by the
  * local authority", "will become looked after") or one of "people in care
- * or care leavers"?  A looked-after child is not a care leaver; the set
- * with those in care is wider than the slug. */
+ * or care leavers" ("they are or have been in care")?  A looked-after
+ * child is not a care leaver; the set with those in care is wider than
+ * the slug. */
 static bool group_in_care(const ctx *c, const char *low, const vocab_hit *h)
 {
     static const char *const now[] = {"is", "are", "become", "becomes", "being", "child",
@@ -3439,8 +3570,46 @@ static bool group_in_care(const ctx *c, const char *low, const vocab_hit *h)
         word_before(low, at, w, sizeof w, &from);
         return word_in(w, now);
     }
-    static const char *const wider[] = {"in care or ", "in care and "};
-    return said_before(low, c->o2l[h->off], ";:.", wider, 2);
+    static const char *const wider[] = {"in care or ", "in care and ", "are or have been "};
+    return said_before(low, c->o2l[h->off], ";:.", wider, sizeof wider / sizeof wider[0]);
+}
+
+/* Is group hit h a word wider than its group, so that it names people
+ * outside it: "migrants" (most hold a settled status, not an insecure
+ * one), "immigration status" (everyone's, whatever it is), "returning to
+ * work" (after sickness or a spell on benefits, not only women after a
+ * career break)?  A later, narrower mention of the group may still name
+ * it ("women returners"). */
+static bool group_word_wider(const vocab_hit *h)
+{
+    static const char *const wider[] = {"migrants", "immigration status", "returning to work",
+                                        "returning to work after", "return to work after",
+                                        "returners", NULL};
+    return h->keyword && word_in(h->keyword, wider);
+}
+
+/* Is group hit h the condition of advice that gives nothing ("If you are
+ * a carer, you need to look after yourself as well", "If you have a
+ * long-term condition, try to keep working", "if you have caring
+ * responsibilities" the hours of job search "can be less")?  The group
+ * stands in an "if" clause and nothing in the sentence is a way in: no
+ * help, support, eligibility, application, referral, assessment or
+ * contact.  "If you are homeless, contact us" and "If you have a
+ * disability, you may be eligible" say whom the service takes. */
+static bool group_if_without_access(const ctx *c, const char *low, const vocab_hit *h)
+{
+    static const char *const way[] = {
+        "help", "support", "assist", "eligib", "entitle", "qualif", "apply", "applic",
+        "access", "available", "contact", "in touch", "call", "tell us", "tell them", "refer",
+        "assess", "form", "regist", "duty", "advi", "guide", "can get", "receive", "offer",
+        "provide", "book", "join", "claim", "grant", "service", "approach"};
+    static const char *const cond[] = {"if "};
+    if (!c->o2l || !said_before(low, c->o2l[h->off], ".;:", cond, 1))
+        return false;
+    for (size_t i = 0; i < sizeof way / sizeof way[0]; i++)
+        if (strstr(low, way[i]))
+            return false;
+    return true;
 }
 
 /* What one mention of a group makes of the sentence: nothing (the
@@ -3469,17 +3638,25 @@ static int group_hit_kind(const ctx *c, const char *orig, const char *low,
      * scheme, its own rules ("To be eligible for Access to Work you
      * must:") are no one's group; a later mention of the people may be. */
     static const char *const scheme[] = {"supported internship*", "access to work",
-                                         "carer's allowance", "carers allowance",
-                                         "temporary accommodation", NULL};
+                                         "carer's allowance", "carer\u2019s allowance",
+                                         "carers allowance", "temporary accommodation", NULL};
     if (h->keyword && word_in(h->keyword, scheme))
         return GH_NONE;
     if (group_course(orig, h) && !group_name_of_clients(orig, h))
         return GH_NAMED;
-    if (group_wider_set(c, low, h) || group_you_are(c, low, h) || group_in_care(c, low, h))
+    if (group_wider_set(c, low, h) || group_with_migrants(c, low, h) || group_you_are(c, low, h) ||
+        group_in_care(c, low, h) || lone_parent_branch(c, low, h))
         return GH_NONE;
+    /* A condition of advice that gives nothing, or what someone counts
+     * as, is a name at most: beside a word of requirement of something
+     * else ("If you are a lone parent, you must bring ...", "You don't have
+     * to be on the streets to be considered homeless") it is worth a
+     * check, alone no rule. */
+    if (group_if_without_access(c, low, h) || group_counted_as(c, low, h))
+        return GH_NAMED;
     if (group_of_cared_for(c, low, h))
         return GH_SCOPED;
-    if (carer_of_child(c, low, h))
+    if (carer_of_child(c, low, h) || carer_by_trade(c, low, h))
         return GH_NONE;
     int fr = group_framed(c, orig, low, h);
     if (fr == FR_NO)
@@ -3514,21 +3691,75 @@ static bool next_group_hit(const ctx *c, const char *orig, vocab_hit *h)
     return false;
 }
 
+/* Does group hit h lie inside a longer mention of another group, as a
+ * word of that group's name ("disabilities" in "special educational needs
+ * and disabilities")?  The longer phrase says which group it is.  hits
+ * holds each group's first mention; later ones are walked to h. */
+static bool group_inside_other(const ctx *c, const char *orig, const vocab_hit *hits,
+                               size_t nh, const vocab_hit *h)
+{
+    for (size_t j = 0; j < nh; j++) {
+        if (!strcmp(hits[j].slug, h->slug))
+            continue;
+        vocab_hit x = hits[j];
+        do {
+            if (x.len > h->len && x.off <= h->off && h->off + h->len <= x.off + x.len)
+                return true;
+        } while (x.off < h->off && next_group_hit(c, orig, &x));
+    }
+    return false;
+}
+
+/* Does the sentence open with a time in the past: "In <year>," or "Since
+ * <a year, month, season or "the ...">," ("Since Spring 2022, ...", "Since
+ * the pandemic, ...")?  Not "Since you are a carer, ...". */
+static bool opens_with_past(const char *low)
+{
+    static const char *const when[] = {
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december", "spring", "summer", "autumn",
+        "winter", "the", "its", "our", "last", "then", NULL};
+    while (*low == ' ' || *low == '-' || *low == '*')
+        low++;
+    if (!strncmp(low, "in ", 3) && (low[3] == '1' || low[3] == '2') &&
+        isdigit((unsigned char)low[4]) && isdigit((unsigned char)low[5]) &&
+        isdigit((unsigned char)low[6]) && !isdigit((unsigned char)low[7]))
+        return true;
+    if (strncmp(low, "since ", 6))
+        return false;
+    const char *comma = strchr(low, ',');
+    char w[16];
+    size_t n = 0;
+    for (const char *p = low + 6; n + 1 < sizeof w && isalnum((unsigned char)*p); p++)
+        w[n++] = *p;
+    w[n] = '\0';
+    return comma && comma - low < 40 && (isdigit((unsigned char)w[0]) || word_in(w, when));
+}
+
 /* Does the sentence count people ("there are an estimated 700,000 young
  * carers", "6.5 million people are carers", "approximately 2.8 million
  * people", "unemployment rates among disabled people", "Surveys of
- * disabled people")?  A statistic, not who may come; money ("£52 million
- * programme") is no count. */
+ * disabled people"), report what research found ("Recent research on
+ * young adult carers ... showed", "The report ... found that", "It is well
+ * documented that"), tally past clients ("to have benefitted ... so far")
+ * or open with the past ("Since Spring 2022, ...", "In 2013, ...")?  A
+ * statistic or history (guideline 1), not who may come; money ("£52
+ * million programme") is no count. */
 static bool group_statistic(const char *low)
 {
     static const char *const count[] = {"there are an estimated", "there are around",
                                         "there are over", "there are about",
                                         "there are approximately", "approximately",
                                         "surveys of", "rates among", "rate among", "%",
-                                        "per cent"};
+                                        "per cent", "research", "the report ", "found that",
+                                        "been found",
+                                        " showed ", "well documented", "widely acknowledged",
+                                        " so far"};
     for (size_t i = 0; i < sizeof count / sizeof count[0]; i++)
         if (strstr(low, count[i]))
             return true;
+    if (opens_with_past(low))
+        return true;
     for (const char *m = strstr(low, " million"); m; m = strstr(m + 1, " million")) {
         const char *b = m;
         while (b > low && (isalnum((unsigned char)b[-1]) || b[-1] == '.' || b[-1] == ','))
@@ -3565,10 +3796,53 @@ static bool group_pointer(const char *low)
     return false;
 }
 
+/* Is the group word at offset at of low softened ("we welcome carers",
+ * "priority to care leavers", "services for everyone, including
+ * refugees", "mainly for single parents")?  A softener before it softens
+ * it; after it, only one that says nothing of examples or of other
+ * conditions does ("... are welcome"): "mental health conditions such as
+ * depression", "unpaid carers, including parent carers" and "disabled
+ * people, particularly those with ..." name the group's own members, and
+ * "carers ..., regardless of their level of care" / "whether or not the
+ * adult you care for has eligible needs" waive another condition; the
+ * group stays whom the service is for. */
+static bool group_softened_at(const char *low, size_t at)
+{
+    static const char *const examples[] = {"especially", "particularly", "in particular",
+                                           "including", "includes", "such as", "for example",
+                                           "e.g.", "regardless", "whether or not", NULL};
+    /* "mainly for single parents", "focused primarily on ... people with
+     * health conditions": most of whom it serves, not all (a priority);
+     * "those who find it hard to get a job, like lone parents": an
+     * example of them. */
+    static const char *const mostly[] = {"mainly ", "mostly ", "primarily ", "largely ",
+                                         "predominantly ", ", like "};
+    for (size_t i = 0; i < sizeof mostly / sizeof mostly[0]; i++) {
+        const char *x = strstr(low, mostly[i]);
+        if (x && (size_t)(x - low) < at &&
+            (x == low || *x == ',' || !isalpha((unsigned char)x[-1])))
+            return true;
+    }
+    elig_span m[ELIG_SPANS];
+    for (size_t from = 0; low[from] && match(P_SOFT, low + from, m);) {
+        size_t so = from + (size_t)m[0].so, eo = from + (size_t)m[0].eo;
+        char w[16];
+        size_t n = eo - so < sizeof w - 1 ? eo - so : sizeof w - 1;
+        memcpy(w, low + so, n);
+        w[n] = '\0';
+        if (so < at || !word_in(w, examples))
+            return true;
+        from = eo > so ? eo : so + 1;
+    }
+    return false;
+}
+
 void el_group_sentence(ctx *c, const char *orig, const char *low, const char *field,
                        double conf, bool elig_field, bool age_rule_here)
 {
-    if (has(P_SOFT, low) || group_statistic(low))
+    /* A question ("Are you a veteran or family member?") asserts nothing
+     * of whom the service takes; its answer may. */
+    if (group_statistic(low) || c->question)
         return;
     bool req = has(P_REQ, low);
     if (!req && !elig_field)
@@ -3598,7 +3872,9 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
          * sentence; without one it is no rule. */
         vocab_hit h = hits[i], first_named = {0};
         int kind;
-        while ((kind = group_hit_kind(c, orig, low, &h, age_rule_here, &why)) != GH_PEOPLE) {
+        while ((kind = group_word_wider(&h) || group_inside_other(c, orig, hits, nh, &h)
+                           ? GH_NONE
+                           : group_hit_kind(c, orig, low, &h, age_rule_here, &why)) != GH_PEOPLE) {
             if (kind == GH_NAMED && !first_named.slug)
                 first_named = h;
             if (kind == GH_SCOPED || !next_group_hit(c, orig, &h)) {
@@ -3610,7 +3886,7 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
             h = first_named;
             kind = GH_NAMED;
         }
-        if (kind == GH_NONE)
+        if (kind == GH_NONE || group_softened_at(low, c->o2l ? c->o2l[h.off] : 0))
             continue;
         named = named || kind == GH_NAMED;
         if (c->o2l)

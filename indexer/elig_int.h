@@ -51,6 +51,7 @@ typedef struct ctx {
     bool job; /* the record's text is a job advert */
     bool ben_goal; /* the sentence opens with a benefit as its goal */
     bool band_item; /* the sentence is an item under a price band's heading */
+    bool question;  /* the sentence ended with "?" */
     const elig_scope *sc;
     const uint16_t *o2l;
     size_t first;
