@@ -2429,14 +2429,20 @@ static bool hit_names_no_status(const ctx *c, const char *orig, const char *low,
 void el_status_sentence(ctx *c, const char *orig, const char *low, const char *field,
                         double conf)
 {
+    /* Most sentences name no status at all: look for one (or a phrase
+     * admitting any) before the costlier checks of why a named one would
+     * be no rule. */
+    vocab_hit hits[EL_MAX_VALUES];
+    size_t nh = vocab_match_text(c->v, "status", orig, hits, EL_MAX_VALUES);
+    bool any = has(P_ST_ANY, low);
+    if (!nh && !any && !goal_pair(low))
+        return;
     if (statistic(low) || status_talk(low) || status_either_or(low) || status_of_benefit(low))
         return;
-    if (has(P_ST_ANY, low)) {
+    if (any) {
         el_add_rule(c, "employment_status", "any", NULL, 0, field, orig, conf);
         return;
     }
-    vocab_hit hits[EL_MAX_VALUES];
-    size_t nh = vocab_match_text(c->v, "status", orig, hits, EL_MAX_VALUES);
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
     const char *neg[EL_MAX_VALUES];
@@ -3842,16 +3848,18 @@ void el_group_sentence(ctx *c, const char *orig, const char *low, const char *fi
 {
     /* A question ("Are you a veteran or family member?") asserts nothing
      * of whom the service takes; its answer may. */
-    if (group_statistic(low) || c->question)
+    if (c->question)
         return;
     bool req = has(P_REQ, low);
     if (!req && !elig_field)
         return;
-    bool strong = has(P_STRONG, low);
     vocab_hit hits[EL_MAX_VALUES];
     size_t nh = vocab_match_text(c->v, "group", orig, hits, EL_MAX_VALUES);
-    if (!nh || group_pointer(low))
+    /* Statistics and pointers only where a group is named (most sentences
+     * name none, and those checks are the costlier). */
+    if (!nh || group_statistic(low) || group_pointer(low))
         return;
+    bool strong = has(P_STRONG, low);
     const char *vals[EL_MAX_VALUES];
     size_t nv = 0;
     const vocab_trigger *why = NULL;

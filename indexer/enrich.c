@@ -283,7 +283,9 @@ static void blank_decoys(char *s, const char *vfield)
                                                                   : NULL;
     if (!decoys)
         return;
-    for (const char *const *d = decoys; *d; d++) {
+    /* One pass to see whether any decoy is there at all (most sentences
+     * have none) before a scan for each. */
+    for (const char *const *d = has_any(s, decoys) ? decoys : NULL; d && *d; d++) {
         char *p = s;
         const char *hit;
         while ((hit = find_phrase(p, *d)) != NULL) {
@@ -614,6 +616,9 @@ static const char *payment_negated(const char *sent)
         "have", "has", "had", "to", "need", "needs", "be", "been", "having", "ever", "usually",
         "normally", "also", "asked", "required", "expected", "going", "even", "actually",
         "then", "do", "does", NULL};
+    /* Most sentences name no paying at all: look before reading words. */
+    if (!contains_ci(sent, "pay") && !contains_ci(sent, "charg") && !contains_ci(sent, "cost"))
+        return NULL;
     char w[24];
     for (const char *p = sent; (p = next_word(p, w, sizeof w)) != NULL;) {
         if (!word_is(w, pay))
