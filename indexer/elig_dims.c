@@ -1454,12 +1454,10 @@ static bool benefit_subject_of_duty(const char *low, size_t at)
     return false;
 }
 
+/* word_is for a whole NUL-terminated word. */
 static bool word_in(const char *w, const char *const *list)
 {
-    for (; *list; list++)
-        if (!strcmp(w, *list))
-            return true;
-    return false;
+    return word_is(w, strlen(w), list);
 }
 
 /* The word of low that ends right before offset at (skipping spaces and
