@@ -1467,8 +1467,13 @@ bool elig_pat_firm_heading(const char *s)
     for (; s[n] && n + 1 < sizeof low; n++)
         low[n] = (char)tolower((unsigned char)s[n]);
     low[n] = '\0';
-    static const char *const price[] = {"fee", "concession", "discount", "reduced", "free",
-                                        "cost", "price", "pay", "charge", "\xc2\xa3"};
+    /* A heading over who is funded ("To be eligible for funding, you
+     * must:", "You may be eligible for help with funding if you are:")
+     * states the conditions of a price, not of the service. */
+    static const char *const price[] = {"fee",     "concession", "discount", "reduced", "free",
+                                        "cost",    "price",      "pay",      "charge",  "fund",
+                                        "bursar",  "loan",       "remission", "subsid",
+                                        "\xc2\xa3"};
     for (size_t i = 0; i < sizeof price / sizeof price[0]; i++)
         if (strstr(low, price[i]))
             return false;

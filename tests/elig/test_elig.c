@@ -22,6 +22,18 @@
  *       above MAX_WRONG_RATE, or their number above MAX_WRONG.  With
  *       ELIG_VERBOSE set, each person's extracted or labelled "not
  *       eligible" is listed as WRONG-NE, RIGHT-NE or MISSED-NE.
+ *   test_elig pages [--max-wrong N] LABELLED.tsv...
+ *       the same sentences read as services: the sentences of one page
+ *       (consecutive sentences with the same "# origin:" line), in page
+ *       order, one a line, are one record's eligibility text, so a list
+ *       item is read under its heading and a rule read from any of the
+ *       page's sentences counts for the page.  Per dimension, the rule
+ *       values read for the page (a slug, or a whole age or months bound,
+ *       or any/none) are compared with the union of the page's labels;
+ *       prints "pages: <dimension> precision P recall R" and the wrong
+ *       "not eligible" verdicts of standard persons judged by the page's
+ *       rules against its labels; fails when there are more than N of
+ *       those (precision and recall are a report, not a gate).
  *   test_elig cases CASES.tsv [triggers]
  *       scope and place cases (trigger, dimension, expected rule, text):
  *       every one must be right, the rule must name the trigger that
@@ -506,6 +518,28 @@ typedef struct nestat {
     size_t judged, ext_ne, wrong_ne, exp_ne, missed_ne;
 } nestat;
 
+/* Judge person p on dimension dim by the extracted rules (got) and the
+ * labelled ones (want), counting into the dimension's and the overall
+ * tallies. */
+static void judge_person(const vocab *v, const rec_service *got, const rec_service *want,
+                         const elig_person *p, const char *dim, elig_outcome *og,
+                         elig_outcome *ow, nestat *one, nestat *all)
+{
+    elig_verdict vg, vw;
+    elig_evaluate(v, got, p, &vg);
+    elig_evaluate(v, want, p, &vw);
+    *og = dim_outcome(&vg, dim);
+    *ow = dim_outcome(&vw, dim);
+    nestat *d[2] = {one, all};
+    for (size_t j = 0; j < 2; j++) {
+        d[j]->judged++;
+        d[j]->ext_ne += *og == ELIG_NOT_ELIGIBLE;
+        d[j]->exp_ne += *ow == ELIG_NOT_ELIGIBLE;
+        d[j]->wrong_ne += *og == ELIG_NOT_ELIGIBLE && *ow != ELIG_NOT_ELIGIBLE;
+        d[j]->missed_ne += *ow == ELIG_NOT_ELIGIBLE && *og != ELIG_NOT_ELIGIBLE;
+    }
+}
+
 static int verdicts(const vocab *v, const char *path, double max_rate, long max_wrong)
 {
     t_lines l = t_lines_open("%s", path);
@@ -537,18 +571,8 @@ static int verdicts(const vocab *v, const char *path, double max_rate, long max_
         if (k == nst && nst < MAX_DIMS)
             snprintf(st[nst++].name, sizeof st[k].name, "%s", dim);
         for (size_t i = 0; i < np && k < nst; i++) {
-            elig_verdict vg, vw;
-            elig_evaluate(v, &got, &ps[i], &vg);
-            elig_evaluate(v, &want, &ps[i], &vw);
-            elig_outcome og = dim_outcome(&vg, dim), ow = dim_outcome(&vw, dim);
-            nestat *d[2] = {&st[k], &st[MAX_DIMS]};
-            for (size_t j = 0; j < 2; j++) {
-                d[j]->judged++;
-                d[j]->ext_ne += og == ELIG_NOT_ELIGIBLE;
-                d[j]->exp_ne += ow == ELIG_NOT_ELIGIBLE;
-                d[j]->wrong_ne += og == ELIG_NOT_ELIGIBLE && ow != ELIG_NOT_ELIGIBLE;
-                d[j]->missed_ne += ow == ELIG_NOT_ELIGIBLE && og != ELIG_NOT_ELIGIBLE;
-            }
+            elig_outcome og, ow;
+            judge_person(v, &got, &want, &ps[i], dim, &og, &ow, &st[k], &st[MAX_DIMS]);
             if (verbose && (og == ELIG_NOT_ELIGIBLE || ow == ELIG_NOT_ELIGIBLE))
                 printf("%s %s:%zu %s [%s] person %zu (age %d, months %d, %s): %s\n",
                        og != ELIG_NOT_ELIGIBLE   ? "MISSED-NE"
@@ -578,6 +602,276 @@ static int verdicts(const vocab *v, const char *path, double max_rate, long max_
     }
     if (max_wrong >= 0 && all->wrong_ne > (size_t)max_wrong) {
         printf("FAIL: %zu wrong not_eligible verdicts, above %ld\n", all->wrong_ne, max_wrong);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- pages ----
+ * A page of the corpus: its sentences in order and, per dimension, the
+ * labels of those sentences that state a rule. */
+#define PAGE_MAX_SENT 64
+#define PAGE_MAX_ATOMS 64
+
+typedef struct page {
+    char *origin;
+    char *sent[PAGE_MAX_SENT];
+    size_t n_sent;
+    char *label[MAX_DIMS][PAGE_MAX_SENT]; /* per dimension of dims[] */
+    size_t n_label[MAX_DIMS];
+} page;
+
+static const char *const page_dims[] = {"age",
+                                        "residency",
+                                        "benefit",
+                                        "employment_status",
+                                        "months_unemployed",
+                                        "right_to_work",
+                                        "group",
+                                        "mandatory",
+                                        "referral",
+                                        "cost"};
+#define N_PAGE_DIMS (sizeof page_dims / sizeof *page_dims)
+
+static void page_clear(page *pg)
+{
+    free(pg->origin);
+    for (size_t i = 0; i < pg->n_sent; i++)
+        free(pg->sent[i]);
+    for (size_t d = 0; d < N_PAGE_DIMS; d++)
+        for (size_t i = 0; i < pg->n_label[d]; i++)
+            free(pg->label[d][i]);
+    memset(pg, 0, sizeof *pg);
+}
+
+/* Add atom a to set (no duplicates). */
+static void atom_add(char set[][96], size_t *n, const char *a)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(set[i], a))
+            return;
+    if (*n < PAGE_MAX_ATOMS)
+        snprintf(set[(*n)++], 96, "%s", a);
+}
+
+/* The atoms of a rule written like a label ("in a,b" -> "in:a", "in:b";
+ * "range 16 24", "any" whole). */
+static void atoms_of(const char *rule, char set[][96], size_t *n)
+{
+    char buf[MAX_LINE];
+    snprintf(buf, sizeof buf, "%s", rule);
+    char *sp = strchr(buf, ' ');
+    if (!sp || !strcmp(buf, "-") ||
+        (strncmp(buf, "in ", 3) && strncmp(buf, "not_in ", 7))) {
+        if (strcmp(buf, "-"))
+            atom_add(set, n, buf);
+        return;
+    }
+    *sp = '\0';
+    for (char *save = NULL, *t = strtok_r(sp + 1, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        char a[96];
+        snprintf(a, sizeof a, "%.7s:%.80s", buf, t);
+        atom_add(set, n, a);
+    }
+}
+
+static bool atom_in(char set[][96], size_t n, const char *a)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(set[i], a))
+            return true;
+    return false;
+}
+
+/* The page's labelled rules of dimension d as rules: every "in" label
+ * merged into one (each names people who may take part, as the reader
+ * merges them), the others one each. */
+static size_t page_gold_rules(const page *pg, size_t d, rec_service *want)
+{
+    char in[MAX_LINE] = "";
+    size_t o = 0;
+    want->rules = calloc(pg->n_label[d] + 1, sizeof *want->rules);
+    if (!want->rules)
+        return 0;
+    for (size_t i = 0; i < pg->n_label[d]; i++) {
+        const char *l = pg->label[d][i];
+        if (!strncmp(l, "in ", 3))
+            o += (size_t)snprintf(in + o, sizeof in - o, "%s%s", o ? "," : "in ", l + 3);
+        else if (label_rule(page_dims[d], l, pg->sent[0], &want->rules[want->n_rules]))
+            want->n_rules++;
+    }
+    if (o && label_rule(page_dims[d], in, pg->sent[0], &want->rules[want->n_rules]))
+        want->n_rules++;
+    return want->n_rules;
+}
+
+typedef struct pagestat {
+    size_t pages, tp, fp, fn;
+    nestat ne;
+} pagestat;
+
+static int page_judge(const vocab *v, const page *pg, pagestat *st, int verbose)
+{
+    if (!pg->n_sent)
+        return 0;
+    size_t len = 1;
+    for (size_t i = 0; i < pg->n_sent; i++)
+        len += strlen(pg->sent[i]) + 1;
+    char *text = malloc(len);
+    if (!text)
+        return 1;
+    size_t o = 0;
+    for (size_t i = 0; i < pg->n_sent; i++)
+        o += (size_t)snprintf(text + o, len - o, "%s\n", pg->sent[i]);
+    rec_service got;
+    rec_service_init(&got);
+    got.name = strdup("Labelled page");
+    got.eligibility_description = text;
+    sp_err e;
+    sp_err_clear(&e);
+    if (enrich_record(v, &got, &e) != SP_OK) {
+        fprintf(stderr, "%s: enrich failed: %s\n", pg->origin, e.msg);
+        rec_service_free(&got);
+        return 1;
+    }
+    for (size_t d = 0; d < N_PAGE_DIMS; d++) {
+        char gs[PAGE_MAX_ATOMS][96], ws[PAGE_MAX_ATOMS][96];
+        size_t ng = 0, nw = 0;
+        for (size_t i = 0; i < got.n_rules; i++) {
+            if (strcmp(got.rules[i].dim, page_dims[d]))
+                continue;
+            rec_service one = {0};
+            one.rules = &got.rules[i];
+            one.n_rules = 1;
+            char r[MAX_LINE];
+            rule_str(&one, page_dims[d], r, sizeof r);
+            atoms_of(r, gs, &ng);
+        }
+        for (size_t i = 0; i < pg->n_label[d]; i++) {
+            char w[MAX_LINE];
+            snprintf(w, sizeof w, "%s", pg->label[d][i]);
+            canon_expected(w);
+            atoms_of(w, ws, &nw);
+        }
+        pagestat *s = &st[d];
+        s->pages++;
+        for (size_t i = 0; i < ng; i++) {
+            bool right = atom_in(ws, nw, gs[i]);
+            s->tp += right;
+            s->fp += !right;
+            if (!right && verbose)
+                printf("PAGE-FP %s [%s]: %s\n", page_dims[d], gs[i], pg->origin);
+        }
+        for (size_t i = 0; i < nw; i++)
+            if (!atom_in(gs, ng, ws[i])) {
+                s->fn++;
+                if (verbose)
+                    printf("PAGE-FN %s [%s]: %s\n", page_dims[d], ws[i], pg->origin);
+            }
+        /* Verdicts of standard persons on this dimension. */
+        elig_person ps[MAX_PERSONS];
+        const char *one[MAX_PERSONS] = {0};
+        size_t np = persons_for(v, page_dims[d], ps, one);
+        if (!np)
+            continue;
+        rec_service want;
+        rec_service_init(&want);
+        page_gold_rules(pg, d, &want);
+        for (size_t i = 0; i < np; i++) {
+            elig_outcome og, ow;
+            judge_person(v, &got, &want, &ps[i], page_dims[d], &og, &ow, &s->ne,
+                         &st[N_PAGE_DIMS].ne);
+            if (verbose && og == ELIG_NOT_ELIGIBLE && ow != ELIG_NOT_ELIGIBLE)
+                printf("PAGE-WRONG-NE %s person %zu (age %d, months %d, %s): %s\n",
+                       page_dims[d], i, ps[i].age, ps[i].months_unemployed,
+                       one[i] ? one[i] : "-", pg->origin);
+        }
+        rec_service_free(&want);
+    }
+    rec_service_free(&got);
+    return 0;
+}
+
+static int pages(const vocab *v, int nfiles, char **files)
+{
+    long max_wrong = -1;
+    if (nfiles >= 2 && !strcmp(files[0], "--max-wrong")) {
+        max_wrong = atol(files[1]);
+        nfiles -= 2;
+        files += 2;
+    }
+    pagestat st[N_PAGE_DIMS + 1];
+    memset(st, 0, sizeof st);
+    int verbose = getenv("ELIG_VERBOSE") != NULL;
+    size_t n_pages = 0, n_sent = 0;
+    for (int f = 0; f < nfiles; f++) {
+        FILE *fp = fopen(files[f], "r");
+        if (!fp) {
+            perror(files[f]);
+            return 1;
+        }
+        page pg = {0};
+        char *line = NULL, *origin = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        while ((n = getline(&line, &cap, fp)) >= 0) {
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+                line[--n] = '\0';
+            if (!strncmp(line, "# origin:", 9)) {
+                free(origin);
+                origin = strdup(line + 9);
+                continue;
+            }
+            if (!line[0] || line[0] == '#')
+                continue;
+            char *c[3];
+            if (t_split(line, c, 3) != 3)
+                continue;
+            size_t d = 0;
+            while (d < N_PAGE_DIMS && strcmp(page_dims[d], c[0]))
+                d++;
+            if (d == N_PAGE_DIMS)
+                continue;
+            const char *o = origin ? origin : "";
+            if (!pg.origin || strcmp(pg.origin, o)) {
+                if (page_judge(v, &pg, st, verbose))
+                    return 1;
+                n_pages += pg.n_sent > 0;
+                page_clear(&pg);
+                pg.origin = strdup(o);
+            }
+            if ((!pg.n_sent || strcmp(pg.sent[pg.n_sent - 1], c[2])) &&
+                pg.n_sent < PAGE_MAX_SENT) {
+                pg.sent[pg.n_sent++] = strdup(c[2]);
+                n_sent++;
+            }
+            if (strcmp(c[1], "-") && pg.n_label[d] < PAGE_MAX_SENT)
+                pg.label[d][pg.n_label[d]++] = strdup(c[1]);
+        }
+        if (page_judge(v, &pg, st, verbose))
+            return 1;
+        n_pages += pg.n_sent > 0;
+        page_clear(&pg);
+        free(origin);
+        free(line);
+        fclose(fp);
+    }
+    printf("pages: %zu pages, %zu sentences\n", n_pages, n_sent);
+    for (size_t d = 0; d < N_PAGE_DIMS; d++) {
+        const pagestat *s = &st[d];
+        double p = s->tp + s->fp ? (double)s->tp / (double)(s->tp + s->fp) : 1.0;
+        double r = s->tp + s->fn ? (double)s->tp / (double)(s->tp + s->fn) : 1.0;
+        printf("pages: %s precision %.3f recall %.3f (labelled %zu, read %zu, right %zu)\n",
+               page_dims[d], p, r, s->tp + s->fn, s->tp + s->fp, s->tp);
+    }
+    const nestat *a = &st[N_PAGE_DIMS].ne;
+    printf("pages: verdicts judged %zu, not_eligible extracted %zu (labelled %zu), wrong %zu "
+           "(%.3f of extracted), missed %zu\n",
+           a->judged, a->ext_ne, a->exp_ne, a->wrong_ne,
+           a->ext_ne ? (double)a->wrong_ne / (double)a->ext_ne : 0.0, a->missed_ne);
+    if (max_wrong >= 0 && a->wrong_ne > (size_t)max_wrong) {
+        printf("FAIL: %zu wrong not_eligible verdicts, above %ld\n", a->wrong_ne, max_wrong);
         return 1;
     }
     return 0;
@@ -676,7 +970,7 @@ static int cases(const vocab *v, const char *path, bool coverage)
 int main(int argc, char **argv)
 {
     t_usage(argc, 3, "test_elig labelled FILE FLOORS [MIN_ITEMS] | evaluate FILE | "
-                     "verdicts FILE MAX_WRONG_RATE [MAX_WRONG]");
+                     "verdicts FILE MAX_WRONG_RATE [MAX_WRONG] | pages [--max-wrong N] FILE... | cases FILE [triggers]");
     vocab *v = t_vocab();
     int rc = 2;
     if (!strcmp(argv[1], "labelled") && argc >= 4)
@@ -685,6 +979,8 @@ int main(int argc, char **argv)
         rc = evaluate(v, argv[2]);
     else if (!strcmp(argv[1], "verdicts") && argc >= 4)
         rc = verdicts(v, argv[2], atof(argv[3]), argc >= 5 ? atol(argv[4]) : -1);
+    else if (!strcmp(argv[1], "pages"))
+        rc = pages(v, argc - 2, argv + 2);
     else if (!strcmp(argv[1], "cases"))
         rc = cases(v, argv[2], argc >= 4 && !strcmp(argv[3], "triggers"));
     vocab_free(v);
