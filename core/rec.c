@@ -311,6 +311,20 @@ int rec_tags_add(rec_tags *t, const char *slug, const char *field,
     return SP_OK;
 }
 
+void rec_tags_remove(rec_tags *t, const char *slug)
+{
+    if (t == NULL || slug == NULL)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->v[i].slug, slug)) {
+            free(t->v[i].slug);
+            free_evidence(&t->v[i].ev);
+            memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof *t->v);
+            t->n--;
+            return;
+        }
+}
+
 /* --------------------------------------------------------------- writing */
 
 /* A JSON string for s; bytes that are not UTF-8 become U+FFFD so one bad

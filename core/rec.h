@@ -205,6 +205,9 @@ void rec_service_free(rec_service *r);
 int rec_tags_add(rec_tags *t, const char *slug, const char *field,
                  const char *text, double confidence);
 bool rec_tags_has(const rec_tags *t, const char *slug);
+/* Remove the value slug (and its evidence) if present, keeping the order
+ * of the others. */
+void rec_tags_remove(rec_tags *t, const char *slug);
 /* Frees every derived tag list of r (boroughs ... langs), leaving them empty. */
 void rec_tags_clear(rec_service *r);
 

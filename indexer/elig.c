@@ -958,6 +958,18 @@ static void from_tags(ctx *c)
         u = el_add_rule(c, "referral", "not_in", refused, nr,
                      rev->field ? rev->field : "referrals", rev->text, rev->confidence);
     el_set_trigger(c, u, why);
+    /* A route the text turns away ("self-referrals are not accepted") is
+     * no way in: it leaves the record's routes, so the portal's filter and
+     * "how to get in" never offer it (the rule keeps the refusal). */
+    for (size_t i = 0; i < nr && c->rc == SP_OK; i++) {
+        char *slug = sp_strdup(refused[i]);
+        if (!slug) {
+            c->rc = SP_ENOMEM;
+            break;
+        }
+        rec_tags_remove(&r->referrals, slug);
+        free(slug);
+    }
     nv = 0;
     ev = NULL;
     for (size_t i = 0; i < r->costs.n && nv < EL_MAX_VALUES; i++) {

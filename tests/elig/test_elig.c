@@ -88,14 +88,16 @@ static const rec_rule *rule_of(const rec_service *r, const char *dim)
 static void rule_str(const rec_service *r, const char *dim, char *out, size_t sz)
 {
     snprintf(out, sz, "-");
-    if (!strcmp(dim, "groups")) {
-        if (!r->groups.n)
+    /* "groups" and "routes": the record's group and referral-route tags. */
+    if (!strcmp(dim, "groups") || !strcmp(dim, "routes")) {
+        const rec_tags *tags = !strcmp(dim, "groups") ? &r->groups : &r->referrals;
+        if (!tags->n)
             return;
         char buf[MAX_LINE] = "";
         size_t o = 0;
-        for (size_t i = 0; i < r->groups.n; i++)
+        for (size_t i = 0; i < tags->n; i++)
             o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? "," : "",
-                                  r->groups.v[i].slug);
+                                  tags->v[i].slug);
         canon_list(buf);
         snprintf(out, sz, "%s", buf);
         return;
@@ -939,7 +941,7 @@ static int cases(const vocab *v, const char *path, bool coverage)
             printf("FAIL %s:%zu: %s want [%s] got [%s]: %s\n", path, lineno, dim, want, got,
                    text);
             fails++;
-        } else if (strcmp(want, "-") && strcmp(dim, "groups")) {
+        } else if (strcmp(want, "-") && strcmp(dim, "groups") && strcmp(dim, "routes")) {
             const rec_rule *u = rule_of(&r, dim);
             const char *wt = kind_recorded(label) ? label : NULL;
             const char *gt = u ? u->trigger : NULL;
