@@ -484,6 +484,12 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     double cf = conf;
     if (has(P_EXCEPT, low))
         cf = 0.5; /* failing it means "check", not "not eligible" */
+    /* "You must be unemployed (or be working less than 16 hours per
+     * week)", "aged 16-24 (or 25 with an EHCP)": a bracketed alternative
+     * admits people the rule read from the rest does not name: failing
+     * that rule is a check. */
+    if (cf > 0.7 && strstr(low, "(or "))
+        cf = 0.7;
 
     /* A description listing several target groups ("for women returners,
      * young adults aged 18-25 and low-paid workers") gives each condition
