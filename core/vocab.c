@@ -7,10 +7,12 @@
  * Everything is read from plain TSV files once; the file contents stay in
  * memory and entries point into them.  Lookups go through small
  * open-addressing hash tables keyed by a normalised form of the text, so
- * "LB Hammersmith & Fulham", "hammersmith and fulham" and "H&F" meet.
- * Nothing is written after vocab_load returns, so a vocab may be shared by
- * any number of threads.  This file loads; vocab_lookup.c answers the
- * lookups; vocab_impl.h holds the tables both see.
+ * "LB Hammersmith & Fulham", "hammersmith and fulham" and "H&F" meet;
+ * each field's keywords go into two tries (any case, capitals) that
+ * keyword matching walks.  Nothing is written after vocab_load returns, so
+ * a vocab may be shared by any number of threads.  This file loads;
+ * vocab_lookup.c answers the lookups; vocab_impl.h holds the tables both
+ * see.
  */
 #include "vocab.h"
 #include "vocab_impl.h"
@@ -148,7 +150,7 @@ void vocab_free(vocab *v)
         free(f->parents);
         free(f->priority);
         free(f->kws);
-        free(f->by_first);
+        vc_trie_free(f);
         map_free(&f->keys);
         map_free(&f->terms);
     }
@@ -507,6 +509,7 @@ static int add_keywords(vocab *v, int fi, int idx, char **list, size_t n, const 
         k->slug = idx;
         if (k->len == 0)
             return sp_fail(err, SP_EPARSE, "%s: empty keyword", where);
+        k->ends_word = vc_is_word_byte((unsigned char)k->text[k->len - 1]);
         f->n_kws++;
     }
     return SP_OK;
@@ -838,27 +841,110 @@ const vocab_trigger *vocab_triggers(const vocab *v, size_t *n)
     return v ? v->trig : NULL;
 }
 
-/* Order each first-byte bucket by second byte (vfield.any_end): an
- * insertion sort, stable, on (second, index); buckets hold a few dozen. */
-static void sort_buckets(vfield *f)
+/* ------------------------------------------------------ keyword tries */
+
+/* A trie while it is built: children in a sibling list sorted by key. */
+typedef struct tnode {
+    uint32_t child, sibling; /* 0: none (the root is nobody's child) */
+    unsigned char key;
+} tnode;
+
+void vc_trie_free(vfield *f)
 {
-    for (size_t b = 0; b < 256; b++) {
-        size_t *x = f->by_first + f->first_off[b];
-        size_t n = f->first_off[b + 1] - f->first_off[b];
-        for (size_t i = 1; i < n; i++) {
-            size_t q = x[i], j = i;
-            unsigned char s = f->kws[q].second;
-            while (j > 0 && f->kws[x[j - 1]].second > s) {
-                x[j] = x[j - 1];
-                j--;
-            }
-            x[j] = q;
-        }
-        size_t any = 0;
-        while (any < n && f->kws[x[any]].second == 0)
-            any++;
-        f->any_end[b] = f->first_off[b] + any;
+    ktrie *ts[2] = {&f->fold, &f->exact};
+    for (int i = 0; i < 2; i++) {
+        free(ts[i]->edge_off);
+        free(ts[i]->edge_to);
+        free(ts[i]->edge_key);
+        free(ts[i]->term_off);
+        free(ts[i]->term);
+        memset(ts[i], 0, sizeof *ts[i]);
     }
+}
+
+/* The child of node x with key c in the building trie t (of *n nodes, room
+ * for one more), added when missing. */
+static uint32_t tnode_child(tnode *t, size_t *n, uint32_t x, unsigned char c)
+{
+    uint32_t *link = &t[x].child;
+    while (*link && t[*link].key < c)
+        link = &t[*link].sibling;
+    if (*link && t[*link].key == c)
+        return *link;
+    uint32_t y = (uint32_t)(*n)++;
+    t[y] = (tnode){0, *link, c};
+    *link = y;
+    return y;
+}
+
+/* The trie of f's keywords with exact_case == exact, into *out. */
+static int trie_build(const vfield *f, bool exact, ktrie *out)
+{
+    size_t cap = 1;
+    for (size_t q = 0; q < f->n_kws; q++)
+        if (f->kws[q].exact_case == exact)
+            cap += f->kws[q].len;
+    tnode *t = calloc(cap, sizeof *t);
+    uint32_t *end = malloc((f->n_kws ? f->n_kws : 1) * sizeof *end);
+    ktrie k = {0};
+    k.edge_off = calloc(cap + 1, sizeof *k.edge_off);
+    k.term_off = calloc(cap + 1, sizeof *k.term_off);
+    k.edge_to = malloc(cap * sizeof *k.edge_to);
+    k.edge_key = malloc(cap);
+    k.term = malloc((f->n_kws ? f->n_kws : 1) * sizeof *k.term);
+    if (!t || !end || !k.edge_off || !k.term_off || !k.edge_to || !k.edge_key || !k.term) {
+        free(t);
+        free(end);
+        vfield tmp = {.fold = k};
+        vc_trie_free(&tmp);
+        return SP_ENOMEM;
+    }
+    size_t n = 1;
+    for (size_t q = 0; q < f->n_kws; q++) {
+        const kw *w = &f->kws[q];
+        if (w->exact_case != exact)
+            continue;
+        uint32_t x = 0;
+        for (size_t j = 0; j < w->len; j++) {
+            unsigned char c = (unsigned char)w->text[j];
+            x = tnode_child(t, &n, x, exact ? c : (unsigned char)tolower(c));
+        }
+        end[q] = x;
+        k.term_off[x + 1]++;
+    }
+    /* Flatten: node x's edges follow node x-1's, in key order; its
+     * keywords in file order. */
+    for (size_t x = 0; x < n; x++) {
+        size_t e = k.edge_off[x];
+        for (uint32_t y = t[x].child; y; y = t[y].sibling) {
+            k.edge_key[e] = t[y].key;
+            k.edge_to[e++] = y;
+        }
+        k.edge_off[x + 1] = (uint32_t)e;
+        k.term_off[x + 1] += k.term_off[x];
+    }
+    for (size_t q = 0; q < f->n_kws; q++)
+        if (f->kws[q].exact_case == exact)
+            k.term[k.term_off[end[q]]++] = (uint32_t)q;
+    /* Filling moved each node's start to the next node's: move them back. */
+    for (size_t x = n; x > 0; x--)
+        k.term_off[x] = k.term_off[x - 1];
+    k.term_off[0] = 0;
+    for (uint32_t y = t[0].child; y; y = t[y].sibling)
+        k.root[t[y].key] = y;
+    k.n_nodes = n;
+    free(t);
+    free(end);
+    *out = k;
+    return SP_OK;
+}
+
+int vc_trie_build(vfield *f)
+{
+    int rc = trie_build(f, false, &f->fold);
+    if (rc == SP_OK)
+        rc = trie_build(f, true, &f->exact);
+    return rc;
 }
 
 int vocab_load(const char *dir, vocab **out, sp_err *err)
@@ -924,29 +1010,10 @@ int vocab_load(const char *dir, vocab **out, sp_err *err)
         }
     }
     for (int fi = 0; fi < F_COUNT; fi++) {
-        vfield *f = &v->f[fi];
-        f->by_first = malloc((f->n_kws ? f->n_kws : 1) * sizeof *f->by_first);
-        if (!f->by_first) {
+        if (vc_trie_build(&v->f[fi]) != SP_OK) {
             vocab_free(v);
             return sp_fail(err, SP_ENOMEM, "vocab_load: out of memory");
         }
-        size_t count[256] = {0};
-        for (size_t q = 0; q < f->n_kws; q++)
-            count[tolower((unsigned char)f->kws[q].text[0])]++;
-        f->first_off[0] = 0;
-        for (size_t b = 0; b < 256; b++)
-            f->first_off[b + 1] = f->first_off[b] + count[b];
-        size_t fill[256];
-        memcpy(fill, f->first_off, sizeof fill);
-        for (size_t q = 0; q < f->n_kws; q++) {
-            kw *k = &f->kws[q];
-            f->by_first[fill[tolower((unsigned char)k->text[0])]++] = q;
-            unsigned char c0 = (unsigned char)k->text[0];
-            unsigned char c1 = k->len >= 2 ? (unsigned char)k->text[1] : 0;
-            bool plain = c1 && c0 != ' ' && c0 != '-' && c1 != ' ' && c1 != '-';
-            k->second = !plain ? 0 : k->exact_case ? c1 : (unsigned char)tolower(c1);
-        }
-        sort_buckets(f);
     }
     if (v->n_trig)
         qsort(v->trig, v->n_trig, sizeof *v->trig, cmp_trigger);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vocab.h"
 
@@ -36,13 +37,26 @@ typedef struct kw {
     size_t len;
     bool prefix;     /* trailing '*': any word ending */
     bool exact_case; /* written in capitals: match only in capitals */
-    /* The byte a match must have second (lower-cased unless exact_case),
-     * 0 when it is not that simple (a keyword of one byte, or a space or
-     * hyphen in its first two): matching skips a keyword on it without
-     * reading the text. */
-    unsigned char second;
+    bool ends_word;  /* its last byte is a word byte: a match must end a word */
     int slug;
 } kw;
+
+/* A trie of a field's keywords, so matching at a text position reads the
+ * text once along the keywords' shared beginnings, whatever the size of
+ * the vocabulary (trying the keywords one by one grew with it).  Node 0 is
+ * the root; node x's edges are edge_key/edge_to[edge_off[x]..edge_off[x+1])
+ * sorted by key, and the keywords ending at x are
+ * term[term_off[x]..term_off[x+1]) (indexes into vfield.kws, ascending).
+ * A key is a keyword byte, lower-cased in the trie of keywords matched in
+ * any case; a key ' ' or '-' matches white space (and '-' a hyphen too),
+ * as key_step in vocab_lookup.c says.  The arrays are owned by the trie
+ * (vc_trie_free). */
+typedef struct ktrie {
+    uint32_t *edge_off, *edge_to, *term_off, *term;
+    unsigned char *edge_key;
+    size_t n_nodes;
+    uint32_t root[256]; /* the root's child by key, 0 when none */
+} ktrie;
 
 typedef struct vfield {
     size_t n, cap;
@@ -52,15 +66,9 @@ typedef struct vfield {
     size_t n_kws, cap_kws;
     map keys;  /* normalised slug / label / names -> index */
     map terms; /* normalised esd / schema.org terms -> index */
-    /* Keyword indexes grouped by the lower-cased first byte, so matching
-     * scans the text once instead of once per keyword. */
-    size_t *by_first;         /* n_kws entries */
-    size_t first_off[257];    /* bucket b is by_first[first_off[b]..first_off[b+1]) */
-    /* Within a bucket, the keywords without a simple second byte
-     * (second == 0) come first, up to any_end[b]; the rest follow sorted
-     * by their second byte (then by index), so a scan reads only those
-     * whose second byte the text has. */
-    size_t any_end[256];
+    /* The keywords in two tries: those matched in any case (keys
+     * lower-cased) and those written in capitals (matched as written). */
+    ktrie fold, exact;
 } vfield;
 
 typedef struct pcent {
@@ -102,5 +110,9 @@ bool vc_word_before(const unsigned char *t, size_t i);
 /* The lookup key of a name (lower case, "&" as "and", ...); false when it
  * does not fit in outsz. */
 bool vc_norm_key(const char *in, char *out, size_t outsz);
+/* Build f's tries from f->kws (vocab_load, once its files are read);
+ * SP_OK or SP_ENOMEM.  vc_trie_free frees them (vocab_free). */
+int vc_trie_build(vfield *f);
+void vc_trie_free(vfield *f);
 
 #endif

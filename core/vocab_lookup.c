@@ -222,95 +222,109 @@ static unsigned char lower(unsigned char c)
     return (unsigned char)tolower(c);
 }
 
-/* Length of the match of k at t (0 if none).  A space in the keyword matches
- * any run of white space; a hyphen matches a hyphen or white space. */
-static size_t kw_match_at(const kw *k, const char *text, size_t avail)
-{
-    const unsigned char *t = (const unsigned char *)text;
-    size_t i = 0, j = 0;
-    while (j < k->len) {
-        unsigned char kc = (unsigned char)k->text[j];
-        if (i >= avail)
-            return 0;
-        unsigned char tc = t[i];
-        if (kc == ' ' || kc == '-') {
-            if (kc == '-' && tc == '-') {
-                i++;
-            } else if (is_space(tc) || (tc == 0xC2 && i + 1 < avail && t[i + 1] == 0xA0)) {
-                /* white space, including no-break spaces */
-                while (i < avail) {
-                    if (is_space(t[i]))
-                        i++;
-                    else if (t[i] == 0xC2 && i + 1 < avail && t[i + 1] == 0xA0)
-                        i += 2;
-                    else
-                        break;
-                }
-            } else {
-                return 0;
-            }
-            j++;
-            continue;
-        }
-        if (k->exact_case ? tc != kc : lower(tc) != lower(kc))
-            return 0;
-        i++;
-        j++;
-    }
-    if (k->prefix) {
-        while (word_at(t, i, avail))
-            i++;
-        while (i < avail && (t[i] & 0xC0) == 0x80)
-            i++; /* finish a multi-byte character */
-    } else if (word_at(t, i, avail) && vc_is_word_byte((unsigned char)k->text[k->len - 1])) {
-        return 0;
-    }
-    return i;
-}
-
 /* The earliest hit of each slug of a field, in one scan of a text. */
 typedef struct match_state {
     size_t *off, *len, *q; /* per slug: SIZE_MAX offset when not hit */
     const char **kw;
 } match_state;
 
-/* Try the keywords by_first[lo..hi) at text offset i.  Where two keywords
- * of one slug match at the same offset the one listed first in the file
- * (the lower index) gives the evidence, whatever order they are tried in. */
-static void try_keywords(const vfield *f, const char *text, size_t i, size_t tlen, size_t lo,
-                         size_t hi, match_state *st)
+/* Where the keyword byte key, met at t[p], leaves the text (0 when it does
+ * not match).  A space in the keyword matches any run of white space,
+ * no-break spaces included; a hyphen matches a hyphen or white space; any
+ * other byte matches itself, in either case when fold (the trie's keys are
+ * lower-cased). */
+static size_t key_step(unsigned char key, bool fold, const unsigned char *t, size_t p,
+                       size_t avail)
 {
-    for (size_t x = lo; x < hi; x++) {
-        size_t q = f->by_first[x];
-        const kw *k = &f->kws[q];
-        if (st->off[k->slug] != SIZE_MAX && (st->off[k->slug] < i || st->q[k->slug] < q))
+    unsigned char tc = t[p];
+    if (key != ' ' && key != '-')
+        return (fold ? lower(tc) : tc) == key ? p + 1 : 0;
+    if (key == '-' && tc == '-')
+        return p + 1;
+    if (!is_space(tc) && !(tc == 0xC2 && p + 1 < avail && t[p + 1] == 0xA0))
+        return 0;
+    while (p < avail) {
+        if (is_space(t[p]))
+            p++;
+        else if (t[p] == 0xC2 && p + 1 < avail && t[p + 1] == 0xA0)
+            p += 2;
+        else
+            break;
+    }
+    return p;
+}
+
+/* One walk down a trie from a text position. */
+typedef struct walk {
+    const vfield *f;
+    const ktrie *tr;
+    bool fold;
+    const unsigned char *t; /* the text from the position */
+    size_t avail, at;       /* bytes from t on; t's offset in the text */
+    match_state *st;
+} walk;
+
+/* The keywords ending at node x, the text read up to t[p]: a keyword with
+ * '*' takes the rest of the word, one ending in a word byte must end a
+ * word.  Where two keywords of one slug match at the same offset the one
+ * listed first in the file (the lower index) gives the evidence. */
+static void walk_ends(const walk *w, uint32_t x, size_t p)
+{
+    match_state *st = w->st;
+    for (uint32_t e = w->tr->term_off[x]; e < w->tr->term_off[x + 1]; e++) {
+        uint32_t q = w->tr->term[e];
+        const kw *k = &w->f->kws[q];
+        if (st->off[k->slug] != SIZE_MAX && (st->off[k->slug] < w->at || st->q[k->slug] < q))
             continue;
-        size_t ml = kw_match_at(k, text + i, tlen - i);
-        if (ml) {
-            st->off[k->slug] = i;
-            st->len[k->slug] = ml;
-            st->q[k->slug] = q;
-            st->kw[k->slug] = k->orig;
+        size_t ml = p;
+        if (k->prefix) {
+            while (word_at(w->t, ml, w->avail))
+                ml++;
+            while (ml < w->avail && (w->t[ml] & 0xC0) == 0x80)
+                ml++; /* finish a multi-byte character */
+        } else if (k->ends_word && word_at(w->t, ml, w->avail)) {
+            continue;
         }
+        st->off[k->slug] = w->at;
+        st->len[k->slug] = ml;
+        st->q[k->slug] = q;
+        st->kw[k->slug] = k->orig;
     }
 }
 
-/* The part of bucket b's sorted run whose second byte is c. */
-static void second_range(const vfield *f, size_t b, unsigned char c, size_t *lo, size_t *hi)
+/* Node x reached with the text read up to t[p]: its keywords, then every
+ * edge the text goes on with (a space or hyphen key and the byte's own key
+ * can both; keys are sorted, so the scan stops past both). */
+static void walk_from(const walk *w, uint32_t x, size_t p)
 {
-    size_t l = f->any_end[b], h = f->first_off[b + 1];
-    while (l < h) {
-        size_t m = l + (h - l) / 2;
-        if (f->kws[f->by_first[m]].second < c)
-            l = m + 1;
-        else
-            h = m;
+    const ktrie *tr = w->tr;
+    if (tr->term_off[x] != tr->term_off[x + 1])
+        walk_ends(w, x, p);
+    if (p >= w->avail)
+        return;
+    unsigned char c = w->fold ? lower(w->t[p]) : w->t[p];
+    for (uint32_t e = tr->edge_off[x]; e < tr->edge_off[x + 1]; e++) {
+        unsigned char key = tr->edge_key[e];
+        if (key != ' ' && key != '-' && key != c) {
+            if (key > c && key > '-')
+                break;
+            continue;
+        }
+        size_t np = key_step(key, w->fold, w->t, p, w->avail);
+        if (np)
+            walk_from(w, tr->edge_to[e], np);
     }
-    size_t e = l;
-    while (e < f->first_off[b + 1] && f->kws[f->by_first[e]].second == c)
-        e++;
-    *lo = l;
-    *hi = e;
+}
+
+/* The keywords of trie tr matching at text offset i, from its root's child
+ * x (key: the text byte there, lower-cased when fold). */
+static void walk_at(const vfield *f, const ktrie *tr, bool fold, uint32_t x, unsigned char key,
+                    const char *text, size_t i, size_t tlen, match_state *st)
+{
+    walk w = {f, tr, fold, (const unsigned char *)text + i, tlen - i, i, st};
+    size_t p = key_step(key, fold, w.t, 0, w.avail);
+    if (p)
+        walk_from(&w, x, p);
 }
 
 size_t vocab_match_text(const vocab *v, const char *field, const char *text, vocab_hit *out,
@@ -338,28 +352,20 @@ size_t vocab_match_text(const vocab *v, const char *field, const char *text, voc
         goto done;
     for (size_t s = 0; s < f->n; s++)
         st.off[s] = SIZE_MAX;
-    /* Positions in order, so the first hit of a slug is its earliest.  At
-     * a word start only the keywords with its first byte, and of those
-     * only the ones with its second byte (or none simple), are read. */
+    /* Positions in order, so the first hit of a slug is its earliest; at
+     * each only the keywords beginning with its byte are walked. */
     for (size_t i = 0; i < tlen; i++) {
-        unsigned char tc = (unsigned char)text[i];
-        size_t b = lower(tc);
-        if (f->first_off[b] == f->first_off[b + 1])
+        unsigned char raw = (unsigned char)text[i], low = lower(raw);
+        uint32_t xf = f->fold.root[low], xe = f->exact.root[raw];
+        if (!xf && !xe)
             continue; /* no keyword starts with this byte */
         if (word_at((const unsigned char *)text, i, tlen) &&
             word_before((const unsigned char *)text, i))
             continue; /* not the start of a word */
-        try_keywords(f, text, i, tlen, f->first_off[b], f->any_end[b], &st);
-        if (i + 1 >= tlen || f->any_end[b] == f->first_off[b + 1])
-            continue;
-        unsigned char raw = (unsigned char)text[i + 1], low = lower(raw);
-        size_t lo, hi;
-        second_range(f, b, low, &lo, &hi);
-        try_keywords(f, text, i, tlen, lo, hi, &st);
-        if (raw != low) { /* keywords written in capitals keep theirs */
-            second_range(f, b, raw, &lo, &hi);
-            try_keywords(f, text, i, tlen, lo, hi, &st);
-        }
+        if (xf)
+            walk_at(f, &f->fold, true, xf, low, text, i, tlen, &st);
+        if (xe)
+            walk_at(f, &f->exact, false, xe, raw, text, i, tlen, &st);
     }
     for (size_t s = 0; s < f->n && n < max; s++) {
         if (st.off[s] == SIZE_MAX)
