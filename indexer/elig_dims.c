@@ -670,7 +670,9 @@ bool el_age_in_condition(const char *low, size_t at)
 
 /* Is the age at `at` in the if-condition a sentence opens with, and does
  * the sentence then send the reader elsewhere ("If you are under 18, head to our young carers page",
- * "if you're over 25, please see ...")? */
+ * "if you're over 25, please see ...", "If a young person (aged 25 and
+ * below) ... does not fit the above criteria, they should be signposted
+ * to ...")? */
 bool el_age_redirected(const char *low, size_t at)
 {
     if (strncmp(low, "if ", 3))
@@ -678,7 +680,8 @@ bool el_age_redirected(const char *low, size_t at)
     static const char *const go[] = {", head to ", ", go to ", ", please see ", ", see our ",
                                      ", visit our ", ", please visit ", ", please contact ",
                                      ", contact our ", ", you should contact ",
-                                     ", please go to "};
+                                     ", please go to ", " be signposted to ",
+                                     " be signposted on to "};
     const char *rest = low + at;
     for (size_t i = 0; i < sizeof go / sizeof go[0]; i++)
         if (strstr(rest, go[i]))
