@@ -375,18 +375,19 @@ static const char *const not_price[] = {
         "refund", "budget", "contribution", "tax credit", "tax credits", "live on",
         "living on", "lives on", "survive on", NULL};
 
-/* A price the client pays, named in a sentence no cost keyword read:
- * "Cost £2", "costs just £3 per family", "£9 a session", "£5 is payable",
- * "£45/hr", "£21 each", "Entry is £3", "a £5 charge".  Not a sum about
- * pay, income or money given ("£7.55 per hour" minimum wage, "income
- * £15,400 a year", "a £1,000 bursary", "vouchers at £3.50 per day").
- * Where the price starts (its length in *len), or NULL. */
-static const char *price_named(const char *sent, size_t *len)
+/* Is the sum at [p, a) of sent (a price's figure, "£5" or "60p") one
+ * the client pays?  A priced noun after it ("a £5 charge"), "each" or
+ * "per"/"a" with a unit ("£21 each", "£9 a session", "60p per mile"),
+ * "payable", or a word of cost before it within four words ("Cost £2",
+ * "Entry is £3", "Fares are £0.50 per mile").  NULL when a bound makes
+ * the sentence's sums thresholds ("less than £952 per month"); else
+ * *yes says. */
+static bool sum_is_price(const char *sent, const char *p, const char *a, bool *bound)
 {
     static const char *const cue_before[] = {
         "cost", "costs", "costing", "price", "prices", "priced", "charge", "charges",
         "charged", "fee", "fees", "subscription", "membership", "ticket", "tickets", "pay",
-        "paying",
+        "paying", "fare", "fares", "registration",
         /* what is sold: "Entry is £3", "Classes are £6", "Courses start from £45" */
         "entry", "admission", "session", "sessions", "class", "classes", "course", "courses",
         "lesson", "lessons", "workshop", "workshops", NULL};
@@ -395,7 +396,7 @@ static const char *price_named(const char *sent, size_t *len)
                                          "start", "starts", "starting", NULL};
     /* "a £5 charge", "a £25 deposit" */
     static const char *const priced_noun[] = {"charge", "fee", "fees", "deposit", "entrance",
-                                              "admission", "entry", "membership",
+                                              "admission", "entry", "membership", "fare",
                                               "registration", "subscription", NULL};
     static const char *const per[] = {"per", "a", "an", NULL};
     static const char *const large[] = {"million", "billion", "m", "bn", NULL};
@@ -404,11 +405,64 @@ static const char *price_named(const char *sent, size_t *len)
     static const char *const unit[] = {
         "session", "class", "lesson", "hour", "hr", "week", "visit", "shop", "family",
         "person", "couple", "child", "term", "month", "day", "course", "book", "night",
-        "adult", "head", "module", "workshop", "meal", "year", NULL};
-    const char *p = strstr(sent, "\xc2\xa3");
-    if (!p || has_any(sent, not_price))
+        "adult", "head", "module", "workshop", "meal", "year", "mile", "journey", "trip",
+        NULL};
+    *bound = false;
+    bool yes = false;
+    char w[24];
+    if (*a == '/') {
+        const char *e = word_after(a + 1, w, sizeof w);
+        yes = e && word_is(w, unit);
+    }
+    const char *e = yes ? NULL : word_after(a, w, sizeof w);
+    if (e && word_is(w, large))
+        return false;
+    char u[24];
+    const char *e2 = e ? word_after(e, u, sizeof u) : NULL;
+    if (e && word_is(w, priced_noun))
+        yes = true;
+    else if (e && !strcmp(w, "each"))
+        yes = !e2 || word_is(u, unit); /* "£21 each", not "£2,000 each child" */
+    else if (e && word_is(w, per))
+        yes = e2 && word_is(u, unit);
+    else if (e && (!strcmp(w, "payable") || (!strcmp(w, "is") && e2 && !strcmp(u, "payable"))))
+        yes = true;
+    /* A bound is a threshold or a most paid out ("less than £952 per
+     * month", "up to £160 per child"), not a price; nor, then, is any
+     * other sum of the sentence ("(or £175 per child ...)"). */
+    const char *b = word_before(sent, p, w, sizeof w);
+    if (b && !strcmp(w, "of")) /* "a maximum of £175 a week" */
+        b = word_before(sent, b, w, sizeof w);
+    if (b && word_is(w, bound_word)) {
+        *bound = true;
+        return false;
+    }
+    b = p;
+    for (int k = 0; !yes && k < 4; k++) {
+        b = word_before(sent, b, w, sizeof w);
+        if (!b)
+            break;
+        if (word_is(w, cue_before))
+            yes = true;
+        else if (!word_is(w, filler))
+            break;
+    }
+    return yes;
+}
+
+/* A price the client pays, named in a sentence no cost keyword read:
+ * "Cost £2", "costs just £3 per family", "£9 a session", "£5 is payable",
+ * "£45/hr", "£21 each", "Entry is £3", "a £5 charge", "Fares are £0.50
+ * per mile", "60p per mile", "Annual registration is £18".  Not a sum
+ * about pay, income or money given ("£7.55 per hour" minimum wage,
+ * "income £15,400 a year", "a £1,000 bursary", "vouchers at £3.50 per
+ * day").  Where the price starts (its length in *len), or NULL. */
+static const char *price_named(const char *sent, size_t *len)
+{
+    if (!strpbrk(sent, "0123456789") || has_any(sent, not_price))
         return NULL;
-    for (; p; p = strstr(p + 2, "\xc2\xa3")) {
+    bool bound;
+    for (const char *p = strstr(sent, "\xc2\xa3"); p; p = strstr(p + 2, "\xc2\xa3")) {
         const char *a = p + 2;
         if (!isdigit((unsigned char)*a))
             continue;
@@ -417,47 +471,30 @@ static const char *price_named(const char *sent, size_t *len)
             a++;
         if (a[0] == 'p' && a[1] == 'p' && !isalpha((unsigned char)a[2]))
             a += 2; /* "£30pp" */
-        bool yes = false;
-        char w[24];
-        if (*a == '/') {
-            const char *e = word_after(a + 1, w, sizeof w);
-            yes = e && word_is(w, unit);
-        }
-        const char *e = yes ? NULL : word_after(a, w, sizeof w);
-        if (e && word_is(w, large))
-            continue;
-        char u[24];
-        const char *e2 = e ? word_after(e, u, sizeof u) : NULL;
-        if (e && word_is(w, priced_noun))
-            yes = true;
-        else if (e && !strcmp(w, "each"))
-            yes = !e2 || word_is(u, unit); /* "£21 each", not "£2,000 each child" */
-        else if (e && word_is(w, per))
-            yes = e2 && word_is(u, unit);
-        else if (e && (!strcmp(w, "payable") || (!strcmp(w, "is") && e2 && !strcmp(u, "payable"))))
-            yes = true;
-        /* A bound is a threshold or a most paid out ("less than £952 per
-         * month", "up to £160 per child"), not a price; nor, then, is any
-         * other sum of the sentence ("(or £175 per child ...)"). */
-        const char *b = word_before(sent, p, w, sizeof w);
-        if (b && !strcmp(w, "of")) /* "a maximum of £175 a week" */
-            b = word_before(sent, b, w, sizeof w);
-        if (b && word_is(w, bound_word))
-            return NULL;
-        b = p;
-        for (int k = 0; !yes && k < 4; k++) {
-            b = word_before(sent, b, w, sizeof w);
-            if (!b)
-                break;
-            if (word_is(w, cue_before))
-                yes = true;
-            else if (!word_is(w, filler))
-                break;
-        }
-        if (yes) {
+        if (sum_is_price(sent, p, a, &bound)) {
             *len = (size_t)(a - p);
             return p;
         }
+        if (bound)
+            return NULL;
+    }
+    /* Pence: "60p per mile", "charged at 20p per mile" (a word start, one
+     * to three digits, "p", then no letter). */
+    for (const char *p = sent; *p; p++) {
+        if (!isdigit((unsigned char)*p) || (p > sent && (isalnum((unsigned char)p[-1]) ||
+                                                         p[-1] == '.' || p[-1] == ',')))
+            continue;
+        const char *a = p;
+        while (isdigit((unsigned char)*a) && a - p < 4)
+            a++;
+        if (a - p > 3 || *a != 'p' || isalnum((unsigned char)a[1]))
+            continue;
+        if (sum_is_price(sent, p, a + 1, &bound)) {
+            *len = (size_t)(a + 1 - p);
+            return p;
+        }
+        if (bound)
+            return NULL;
     }
     return NULL;
 }
