@@ -259,7 +259,11 @@ static void blank_decoys(char *s, const char *vfield)
         "freely", "free to contact", "free parking", "free wi-fi", "free wifi",
         "free refreshments", "free tea", "free lunch", "free snacks", "free drinks",
         "free to talk", "you are free to", "you're free to", "you\u2019re free to",
-        "are free to choose",
+        "are free to choose", "free refill", "free refills",
+        /* food free of something ("gluten & dairy free, all slices are £1") */
+        "gluten free", "gluten-free", "dairy free", "dairy-free", "nut free", "nut-free",
+        "sugar free", "sugar-free", "lactose free", "lactose-free", "wheat free",
+        "wheat-free", "meat free", "meat-free", "caffeine free", "caffeine-free",
         /* "free" and "discount" inside the name of something else: an
          * entitlement, a scheme, a state ("Debt Free London", "break free"),
          * a council tax reduction; money paid to a learner is not a price. */
