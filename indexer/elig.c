@@ -427,6 +427,23 @@ static bool funding_category(const char *low)
     return false;
 }
 
+/* "an adult (18 years and older) who is ill, disabled or frail and cannot
+ * manage without your help", "a child under 16 who relies on you": the
+ * age of the person the reader helps (a carer's cared-for), not of the
+ * client.  Words that say so after the age. */
+static bool age_of_helped(const char *low, size_t at)
+{
+    static const char *const helped[] = {"without your help", "without your support",
+                                         "without your care",  "needs your help",
+                                         "need your help",     "relies on you",
+                                         "rely on you",        "depends on you",
+                                         "depend on you",      NULL};
+    for (const char *const *h = helped; *h; h++)
+        if (strstr(low + at, *h))
+            return true;
+    return false;
+}
+
 /* "19+ Advanced Learner Loans are not means tested", "the 16-19 Bursary
  * Fund may help", "the 24+ Advanced Learning Loan Bursary": an age band
  * that opens the name of a loan, bursary, fund or grant names the scheme
@@ -555,7 +572,7 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     /* An age of staff, of past clients or of the organisation is none;
      * nor is a funding category's band, nor one naming a fund. */
     if (b.at >= 0 && (el_scope_low(c, a2l[b.at], ESC_DROP) || funding_category(low) ||
-                      age_names_fund(alow, &b)))
+                      age_names_fund(alow, &b) || age_of_helped(low, a2l[b.at])))
         b.lo = b.hi = -1;
     else if (b.at >= 0)
         el_anchor(c, "age", a2l[b.at]);

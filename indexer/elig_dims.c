@@ -488,8 +488,9 @@ void el_age_sentence(const char *low, agebounds *b)
         neg_lo = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN3B, low, m)) {
         lo = grp_num(low, m, 2);
-        /* "over 20 years of experience" */
-        if (!strncmp(low + m[0].eo, " of", 3) || !strncmp(low + m[0].eo, "'", 1))
+        /* "over 20 years of experience"; not "over 18 years of age" */
+        if ((!strncmp(low + m[0].eo, " of", 3) && strncmp(low + m[0].eo, " of age", 7)) ||
+            !strncmp(low + m[0].eo, "'", 1))
             lo = -1;
         neg_lo = lo >= 0 && negated_before(low, (size_t)m[0].so);
     } else if (match(P_MIN4, low, m)) {

@@ -513,11 +513,15 @@ static const char *const who_words[] = {"people", "young people", "young adults"
 static const char *const older_words[] = {"+", "plus", "and over", "and above", "or over", "or above", "or older", "and older",
       "years and over", "years or over", "years or older", "years old or over",
       "years old and over", "years old or older", "years and above", "years of age or over",
-      "years of age and over", "years of age or older", "years of age and older", NULL};
+      "years of age and over", "years of age or older", "years of age and older",
+      "years and older", "years old and older", "and upwards", "or upwards", "years and upwards",
+      "years upwards", "years of age and upwards", "years of age or above", NULL};
 
 static const char *const younger_words[] = {"and under", "or under", "or younger", "and younger", "or below", "and below",
       "years and under", "years or under", "years or younger", "years old or under",
-      "years old or younger", NULL};
+      "years old or younger", "years and younger", "years and below", "years or below",
+      "years old and under", "years old and younger", "years of age and under",
+      "years of age or under", "years of age or younger", NULL};
 
 /* "N ?(sep) ?N" at i, each number one or two digits (a whole run): the
  * spans of the numbers; the end of the second number. */
