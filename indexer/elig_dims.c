@@ -1880,6 +1880,19 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
     }
     if (c->ben_goal)
         return;
+    /* "if their parents or carers receive particular benefits", "learners
+     * ... from a household in receipt of the following benefits": the
+     * benefits of a client's parents or household, not the client's own
+     * (corpus README, session 11). */
+    static const char *const others[] = {
+        "household in receipt", "households in receipt", "household receives",
+        "household receiving", "parents who are in receipt", "parent who is in receipt",
+        "parents or carers receive", "parent or carer receives", "parents receive",
+        "parent receives", "parents are in receipt", "parent is in receipt",
+        "parents or carers are in receipt", "parents claim", "parent claims", NULL};
+    for (const char *const *o = others; *o; o++)
+        if (strstr(low, *o))
+            return;
     /* "Priority will be given to applicants who are in receipt of state
      * benefits", "particularly for parents not on Universal Credit": a
      * preference, no requirement. */
