@@ -1880,16 +1880,13 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
     }
     if (c->ben_goal)
         return;
-    /* "if their parents or carers receive particular benefits", "learners
-     * ... from a household in receipt of the following benefits": the
-     * benefits of a client's parents or household, not the client's own
-     * (corpus README, session 11). */
-    static const char *const others[] = {
-        "household in receipt", "households in receipt", "household receives",
-        "household receiving", "parents who are in receipt", "parent who is in receipt",
-        "parents or carers receive", "parent or carer receives", "parents receive",
-        "parent receives", "parents are in receipt", "parent is in receipt",
-        "parents or carers are in receipt", "parents claim", "parent claims", NULL};
+    /* "learners ... from a household in receipt of the following
+     * benefits": the benefits of a client's household, not the client's
+     * own (corpus README, session 11).  A child's service judged by its
+     * parents' benefits ("Children whose parents are in receipt of ...")
+     * keeps them: the family is the client. */
+    static const char *const others[] = {"household in receipt", "households in receipt",
+                                         "household receives", "household receiving", NULL};
     for (const char *const *o = others; *o; o++)
         if (strstr(low, *o))
             return;
