@@ -1309,6 +1309,13 @@ static bool asks_person(const char *s, const char *at, size_t len)
     if (len == 4 && !strncmp(at, "must", 4))
         return !word_before(s, at, providers) && !word_at(next, steps) &&
                !(!strncmp(next, "be ", 3) && word_at(next + 3, done));
+    /* "were a 'relevant' or 'eligible' child": a quoted word is a
+     * status's name, not a word of requirement. */
+    if (at > s && (at[-1] == '\'' || at[-1] == '"' ||
+                   (at - s >= 3 && (unsigned char)at[-3] == 0xe2 &&
+                    (unsigned char)at[-2] == 0x80 &&
+                    ((unsigned char)at[-1] == 0x98 || (unsigned char)at[-1] == 0x9c))))
+        return false;
     /* "an assessment to confirm your eligibility": a step that checks it,
      * not what it is. */
     if (len >= 8 && !strncmp(at, "eligib", 6)) {
