@@ -479,6 +479,12 @@ void el_age_sentence(const char *low, agebounds *b)
             lo = -1;
         if (lo >= 0 && grp_is(low, m, 1, "older than"))
             lo += 1;
+        /* "a minimum of 65 years old" is an age; "a minimum of 16 hours a
+         * week", "a minimum of 3 sessions" are not: only with an age's
+         * unit after the number. */
+        if (lo >= 0 && (grp_is(low, m, 1, "a minimum of") || grp_is(low, m, 1, "minimum of")) &&
+            !age_unit_after(low + m[0].eo))
+            lo = -1;
         /* "need to be over 18", "are over 18 and out of work"; not "there
          * are over 20 organisations" nor "is over 30 people". */
         if (lo >= 0 && (grp_is(low, m, 1, "be over") || grp_is(low, m, 1, "are over") ||
@@ -534,6 +540,9 @@ void el_age_sentence(const char *low, agebounds *b)
         bool strict = strstr(g1, "under") || strstr(g1, "below") || strstr(g1, "younger");
         if (hi >= 0 && strict)
             hi -= 1;
+        /* "a maximum of 25 years old", not "a maximum of 20 people". */
+        if (hi >= 0 && strstr(g1, "maximum of") && !age_unit_after(low + m[0].eo))
+            hi = -1;
         neg_hi = negated_before(low, (size_t)m[0].so);
     } else if (match(P_MAX2, low, m)) {
         hi = grp_num(low, m, 2);

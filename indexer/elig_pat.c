@@ -1134,7 +1134,8 @@ bool elig_pat_match(int p, const char *s, elig_span *m)
                         W("over the age of", "above the age of", "aged over", "aged above",
                           "aged at least", "minimum age of", "minimum age is", "minimum age:",
                           "minimum age", "must be at least", "must be over", "older than",
-                          "at least", "be over", "are over", "is over", "you're over"),
+                          "at least", "a minimum of", "minimum of", "be over", "are over",
+                          "is over", "you're over"),
                         3, m);
     case P_MIN3B:
         return m_over_nn(s, W("over", "above"), m);
@@ -1149,7 +1150,8 @@ bool elig_pat_match(int p, const char *s, elig_span *m)
                           "up to the age of", "up to age", "aged under", "aged below",
                           "aged up to", "younger than", "maximum age of", "maximum age is",
                           "maximum age:", "maximum age", "no older than", "not older than",
-                          "must be under", "must be younger than", "must be below"),
+                          "must be under", "must be younger than", "must be below",
+                          "a maximum of", "maximum of"),
                         3, m);
     case P_MAX2:
         return m_over_nn(s, W("under", "below"), m);
