@@ -807,6 +807,8 @@ static int pages(const vocab *v, int nfiles, char **files)
     memset(st, 0, sizeof st);
     int verbose = getenv("ELIG_VERBOSE") != NULL;
     size_t n_pages = 0, n_sent = 0;
+    /* Read with getline, not t_lines: t_lines skips '#' lines, and the
+     * "# origin:" comments are what groups sentences into pages. */
     for (int f = 0; f < nfiles; f++) {
         FILE *fp = fopen(files[f], "r");
         if (!fp) {
