@@ -36,6 +36,12 @@
 #include "sp.h"
 #include "vocab.h"
 
+/* The trigger a rule carries when another sentence of the record, not a
+ * phrase of triggers.tsv, made it one alternative: a second age band that
+ * neither holds the first nor lies within it ("aged 16 to 18" and, in
+ * another sentence, "aged 19 to 25"). */
+#define ELIG_TRIGGER_AGE_BANDS "alternative:another age band"
+
 /* Replace r->rules with the rules read from r (call after enrichment: it
  * uses r->referrals, r->costs, r->boroughs and r->pan_london).  Returns
  * SP_OK, SP_EINVAL or SP_ENOMEM. */

@@ -699,6 +699,25 @@ bool el_age_redirected(const char *low, size_t at)
     return false;
 }
 
+/* "Care leavers aged 16 or 17 ..." then "... aged 18 to 21": a second band
+ * that neither holds the record's first band nor lies within it (apart
+ * from it, or overlapping one end) says the page has more than one band
+ * (strands, alternatives, price bands, definitions).  The first band alone
+ * would turn away people the page takes, so failing it is one alternative:
+ * a check.  A band that holds the other ("18 or over" beside "18 to 24")
+ * is consistent with both being required, and changes nothing. */
+static void age_band_beside(ctx *c, rec_rule *old, const agebounds *b)
+{
+    double olo = old->has_lo ? old->lo : -1e9, ohi = old->has_hi ? old->hi : 1e9;
+    double nlo = b->lo >= 0 ? b->lo : -1e9, nhi = b->hi >= 0 ? b->hi : 1e9;
+    if ((nlo <= olo && nhi >= ohi) || (nlo >= olo && nhi <= ohi))
+        return;
+    if (old->ev.confidence > 0.5)
+        old->ev.confidence = 0.5;
+    if (!old->trigger && !(old->trigger = sp_strdup(ELIG_TRIGGER_AGE_BANDS)))
+        c->rc = SP_ENOMEM;
+}
+
 void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text,
                 double conf)
 {
@@ -714,8 +733,10 @@ void el_add_age(ctx *c, const agebounds *b, const char *field, const char *text,
     if (old && c->rc == SP_OK && strcmp(old->op, "any")) {
         bool add_hi = !old->has_hi && b->hi >= 0 && (!old->has_lo || b->hi >= old->lo);
         bool add_lo = !old->has_lo && b->lo >= 0 && (!old->has_hi || b->lo <= old->hi);
-        if (!add_hi && !add_lo)
+        if (!add_hi && !add_lo) {
+            age_band_beside(c, old, b);
             return;
+        }
         size_t l1 = strlen(old->ev.text), l2 = strlen(text ? text : "");
         char *t = malloc(l1 + l2 + 4);
         if (!t) {

@@ -33,7 +33,9 @@
  *       prints "pages: <dimension> precision P recall R" and the wrong
  *       "not eligible" verdicts of standard persons judged by the page's
  *       rules against its labels; fails when there are more than N of
- *       those (precision and recall are a report, not a gate).
+ *       those (precision and recall are a report, not a gate).  With
+ *       ELIG_VERBOSE set, lists PAGE-FP/PAGE-FN rules and each person's
+ *       PAGE-WRONG-NE, PAGE-RIGHT-NE or PAGE-MISSED-NE verdict.
  *   test_elig cases CASES.tsv [triggers]
  *       scope and place cases (trigger, dimension, expected rule, text):
  *       every one must be right, the rule must name the trigger that
@@ -788,6 +790,14 @@ static int page_judge(const vocab *v, const page *pg, pagestat *st, int verbose)
                 printf("PAGE-WRONG-NE %s person %zu (age %d, months %d, %s): %s\n",
                        page_dims[d], i, ps[i].age, ps[i].months_unemployed,
                        one[i] ? one[i] : "-", pg->origin);
+            else if (verbose && og == ELIG_NOT_ELIGIBLE)
+                printf("PAGE-RIGHT-NE %s person %zu (age %d, months %d, %s): %s\n",
+                       page_dims[d], i, ps[i].age, ps[i].months_unemployed,
+                       one[i] ? one[i] : "-", pg->origin);
+            else if (verbose && ow == ELIG_NOT_ELIGIBLE)
+                printf("PAGE-MISSED-NE %s person %zu (age %d, months %d, %s): %s\n",
+                       page_dims[d], i, ps[i].age, ps[i].months_unemployed,
+                       one[i] ? one[i] : "-", pg->origin);
         }
         rec_service_free(&want);
     }
@@ -911,7 +921,7 @@ static int cases(const vocab *v, const char *path, bool coverage)
         char want[MAX_LINE];
         snprintf(want, sizeof want, "%s", col[2]);
         canon_expected(want);
-        bool known = !strcmp(label, "-");
+        bool known = !strcmp(label, "-") || !strcmp(label, ELIG_TRIGGER_AGE_BANDS);
         for (size_t i = 0; i < nt; i++)
             if (!strcmp(trig[i].label, label)) {
                 seen[i] = true;
