@@ -691,7 +691,9 @@ bool el_age_redirected(const char *low, size_t at)
                                      ", visit our ", ", please visit ", ", please contact ",
                                      ", contact our ", ", you should contact ",
                                      ", please go to ", " be signposted to ",
-                                     " be signposted on to "};
+                                     " be signposted on to ", ", please refer to ",
+                                     ", please refer them to ", ", refer them to ",
+                                     ", please refer to the "};
     const char *rest = low + at;
     for (size_t i = 0; i < sizeof go / sizeof go[0]; i++)
         if (strstr(rest, go[i]))
@@ -1432,7 +1434,9 @@ static bool applied_for(const char *low, size_t at)
                                     "can still claim ", "should claim ", "should also claim ",
                                     "may be able to get ", "may be able to claim ",
                                     "may be able to receive ", "might be able to get ",
-                                    "might be able to claim ",
+                                    "might be able to claim ", "may be entitled to ",
+                                    "might be entitled to ", "could be entitled to ",
+                                    "may also be entitled to ",
                                     /* the goal of a duty: "You must accept the claimant
                                      * commitment to get universal credit" */
                                     "to get ", "to claim ", "to receive ", "in order to get ",
@@ -1958,7 +1962,7 @@ void el_benefit_sentence(ctx *c, const char *orig, const char *low, const char *
     for (size_t i = 0; i < nh && c->o2l; i++) {
         size_t at = c->o2l[hits[i].off], len = c->o2l[hits[i].off + hits[i].len] - at;
         if (!benefit_affected(low, at, len) && !benefit_of_child(low, at, len) &&
-            !benefit_in_name(orig, &hits[i]))
+            !benefit_in_name(orig, &hits[i]) && !benefit_topic(low, at, len))
             hits[kept++] = hits[i];
     }
     if (c->o2l && nh && !kept)

@@ -49,7 +49,7 @@ static const char *const phrase_src[P__COUNT] = {
                       "(for|to) (all |)(people|anyone|everyone|adults|those|residents) in |"
                       "londoner|anywhere in|(live|lives|living) outside|postcode|"
                       "(have|has|must have|) lived in|been living in|permanently settled in|"
-                      "(been|be|being) in the (uk|united kingdom) for",
+                      "(been|be|being) in the (uk|united kingdom) for|local connection (to|with) ",
     [P_RES_ANY] = "(don't|do not|doesn't|does not|no need to|not need to) (have to |need to |)live|"
                   "no matter where you live|wherever you live|regardless of where you live|"
                   "not just for|not only for|whichever borough|any borough|all boroughs",
