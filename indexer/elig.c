@@ -571,6 +571,13 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
     el_age_sentence(alow, &b);
     /* An age of staff, of past clients or of the organisation is none;
      * nor is a funding category's band, nor one naming a fund. */
+    /* "If you are aged 19-23 ... you may be eligible for fee remission",
+     * "a 60+ fee and a concessionary fee": the age of a price band is who
+     * pays less, not who may come (guideline 5 of the corpus): no age.
+     * A child's age is kept: "free childcare for 3 and 4-year-olds" is
+     * the service, for those children. */
+    if (b.at >= 0 && (b.lo >= 14 || (b.lo < 0 && b.hi >= 18)) && price_band(low))
+        b.lo = b.hi = -1;
     if (b.at >= 0 && (el_scope_low(c, a2l[b.at], ESC_DROP) || funding_category(low) ||
                       age_names_fund(alow, &b) || age_of_helped(low, a2l[b.at])))
         b.lo = b.hi = -1;

@@ -806,12 +806,20 @@ static bool m_two_then(const char *s, const char *const *ws, elig_span *m)
 
 /* "KW ?N" with KW from ws (the longest, as the leftmost match): 1 the
  * keyword, g the number. */
+static bool word_at(const char *p, const char *const *ws);
+
 static bool m_kw_num(const char *s, const char *const *ws, int g, elig_span *m)
 {
     FOR_NUM(s, j, l)
     {
         /* "at least 4,500 people": a count, not an age */
         if (s[j + l] == ',' && is_dig(s[j + l + 1]) && run_at(s, j + l + 1) == 3)
+            continue;
+        /* "a letter older than 3 months", "under 5 minutes' walk": a
+         * number of another unit is no age */
+        if (word_at(s + j + l + (s[j + l] == ' '), W("months", "month", "weeks", "week", "days",
+                                                     "day", "hours", "hour", "minutes",
+                                                     "miles", "mile", "percent", "per")))
             continue;
         size_t ke;
         long st = kw_before(s, j, ws, &ke);
@@ -1235,7 +1243,8 @@ static bool condition_follows(const char *p)
 static bool sufficient(const char *s, const char *at)
 {
     static const char *const hedge[] = {"could be ", "may be ", "might be ", "may also be ",
-                                        "could also be "};
+                                        "could also be ", "may still be ", "could still be ",
+                                        "might still be ", "may well be ", "might also be "};
     /* "Any prisoner resident in Sutton ... will be eligible" names people
      * who may apply; "If you are claiming JSA ... then you will be
      * eligible" states the criterion itself. */
