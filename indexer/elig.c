@@ -413,6 +413,15 @@ static bool funding_category(const char *low)
                                            "qualified", "ehcp", "health and care plan",
                                            "health care plan", "healthcare plan",
                                            "learning difficulty assessment", "gcse"};
+    /* "you are 19-23 and do not already hold a full level 2
+     * qualification", "studying for their first full Level 3": the age
+     * band of a funding entitlement set by prior learning */
+    static const char *const prior[] = {"already hold", "already have a full", "first full level",
+                                        "first level 2", "first level 3", "their first full",
+                                        "your first full"};
+    for (size_t i = 0; i < sizeof prior / sizeof prior[0]; i++)
+        if (strstr(low, prior[i]))
+            return true;
     const char *p = low;
     while (*p == ' ' || *p == '-' || *p == '*')
         p++;
@@ -635,7 +644,8 @@ static void sentence(ctx *c, const char *orig, const char *field, double conf, b
      * "The following fee remissions apply to:") say who pays less, not who
      * may come: no rule on the person's circumstances (the cost rule says
      * the rest).  Ages stay ("free to everyone aged 16-18" is the course's
-     * ages too), groups (a target, never decided by a price: "we waive
+     * ages too) unless the sentence is a price band (a youth or adult age
+     * was dropped above), groups (a target, never decided by a price: "we waive
      * charges to carers"), and a word of requirement ("only") keeps all,
      * except in an item under the band's heading (its heading says what
      * the item is a condition of). */

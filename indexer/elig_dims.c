@@ -88,7 +88,9 @@ static bool pence_sum(const char *low)
     return false;
 }
 
-/* Is the text before offset off (within 50 bytes) negated? */
+/* Is the text before offset off (within 50 bytes) negated?  A negation
+ * inside a closed bracket is an aside ("(except for any major religious
+ * festival) for 60+"): only the words after the last ")" count. */
 static bool negated_before(const char *low, size_t off)
 {
     size_t from = off > 50 ? off - 50 : 0;
@@ -96,7 +98,8 @@ static bool negated_before(const char *low, size_t off)
     size_t n = off - from;
     memcpy(buf, low + from, n);
     buf[n] = '\0';
-    return has(P_NEGATE, buf);
+    const char *close = strrchr(buf, ')');
+    return has(P_NEGATE, close ? close + 1 : buf);
 }
 
 /* Does s, after its spaces, start with one of the n words w? */

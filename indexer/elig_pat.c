@@ -852,6 +852,14 @@ static bool m_over_nn(const char *s, const char *const *ws, elig_span *m)
             e = (size_t)(v + 5 - s);
         if (!strncmp(v, "year", 4) && (v[4] == ' ' || v[4] == '-') && !strncmp(v + 5, "olds", 4))
             e = (size_t)(v + 9 - s);
+        /* "over-50 year old residents", "our over 65 group", "the over 60s
+         * club": the people of that age */
+        else if (!strncmp(v, "year", 4) && (v[4] == ' ' || v[4] == '-') &&
+                 !strncmp(v + 5, "old", 3) && !is_az(v[8]))
+            e = (size_t)(v + 8 - s);
+        else if (*t == ' ' && (!strncmp(v, "group", 5) || !strncmp(v, "club", 4)) &&
+                 !is_az(v[*v == 'g' ? 5 : 4]))
+            e = (size_t)(v - s);
         if (e) {
             span(m, 0, j - 1 - kl, e);
             span(m, 2, j, j + 2);
@@ -1142,6 +1150,8 @@ bool elig_pat_match(int p, const char *s, elig_span *m)
                         W("over the age of", "above the age of", "aged over", "aged above",
                           "aged at least", "minimum age of", "minimum age is", "minimum age:",
                           "minimum age", "must be at least", "must be over", "older than",
+                          "minimum age of membership is", "minimum age for membership is",
+                          "minimum age for joining is", "minimum age to join is",
                           "at least", "a minimum of", "minimum of", "be over", "are over",
                           "is over", "you're over"),
                         3, m);
