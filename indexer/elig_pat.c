@@ -1254,7 +1254,9 @@ static bool sufficient(const char *s, const char *at)
 {
     static const char *const hedge[] = {"could be ", "may be ", "might be ", "may also be ",
                                         "could also be ", "may still be ", "could still be ",
-                                        "might still be ", "may well be ", "might also be "};
+                                        "might still be ", "may well be ", "might also be ",
+                                        "automatically ", "are automatically ",
+                                        "will automatically be "};
     /* "Any prisoner resident in Sutton ... will be eligible" names people
      * who may apply; "If you are claiming JSA ... then you will be
      * eligible" states the criterion itself. */
@@ -1509,6 +1511,12 @@ bool elig_pat_firm_heading(const char *s)
     for (size_t i = 0; i < sizeof price / sizeof price[0]; i++)
         if (strstr(low, price[i]))
             return false;
+    /* "You are automatically eligible for membership if you are:": each
+     * item is enough on its own; those it does not name may still join
+     * (by an assessment, another route), so the items are sufficient
+     * conditions, not requirements. */
+    if (strstr(low, "automatically") || strstr(low, "automatic "))
+        return false;
     return elig_pat_match(P_FIRM, low, NULL);
 }
 
